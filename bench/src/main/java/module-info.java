@@ -1,0 +1,5 @@
+/** JMH benchmarks. */
+module dev.ltx4j.bench {
+    requires dev.ltx4j.ltx;
+    requires jmh.core;
+}

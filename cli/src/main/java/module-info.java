@@ -1,0 +1,5 @@
+/** The ltx4j command-line tool. */
+module dev.ltx4j.cli {
+    requires dev.ltx4j.replica;
+    requires info.picocli;
+}

@@ -1,0 +1,37 @@
+package dev.ltx4j.ltx;
+
+import java.io.IOException;
+
+/**
+ * An LTX file is malformed. The message always names the file (when known) and the offending field, so an
+ * operator can tell which object in a replica is bad and why.
+ */
+public class LtxFormatException extends IOException {
+    private final String fileName;
+    private final String field;
+
+    public LtxFormatException(String fileName, String field, String detail) {
+        this(fileName, field, detail, null);
+    }
+
+    public LtxFormatException(String fileName, String field, String detail, Throwable cause) {
+        super(describe(fileName, field, detail), cause);
+        this.fileName = fileName;
+        this.field = field;
+    }
+
+    private static String describe(String fileName, String field, String detail) {
+        String where = fileName == null ? "LTX data" : "LTX file " + fileName;
+        return where + ": " + field + ": " + detail;
+    }
+
+    /** The file the error was found in, or null when the data had no name. */
+    public String fileName() {
+        return fileName;
+    }
+
+    /** The field or structure that is wrong, e.g. {@code header.pageSize} or {@code trailer.fileChecksum}. */
+    public String field() {
+        return field;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.ltx4j.replica;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A replica URL split into its parts, without scheme-specific interpretation: {@code scheme://authority/path?query}.
+ * The authority is kept raw (it may be a bucket, {@code account@container}, {@code host:port}, or an S3 access
+ * point ARN containing colons); providers interpret it.
+ *
+ * @param original the URL as given, for error messages (query values are not secret-free: do not log it
+ *     verbatim when it may carry keys; use {@link #redacted()})
+ */
+public record ReplicaUrl(String original, String scheme, String authority, String path, Map<String, String> query) {
+    private static final Pattern HAS_SCHEME = Pattern.compile("^\\w+://.*", Pattern.DOTALL);
+
+    public static ReplicaUrl parse(String url) throws ReplicaPermanentException {
+        if (url == null || url.isBlank()) {
+            throw new ReplicaPermanentException("replica URL required: set LITESTREAM_REPLICA_URL or pass a URL");
+        }
+        if (!HAS_SCHEME.matcher(url).matches()) {
+            throw new ReplicaPermanentException("replica url scheme required: " + url
+                    + " (expected e.g. file:///path, s3://bucket/path or abs://container/path)");
+        }
+        int sep = url.indexOf("://");
+        String scheme = url.substring(0, sep).toLowerCase(Locale.ROOT);
+        String rest = url.substring(sep + 3);
+        Map<String, String> query = new LinkedHashMap<>();
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            for (String pair : rest.substring(q + 1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = decode(eq < 0 ? pair : pair.substring(0, eq), url);
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), url);
+                query.putIfAbsent(key, value);
+            }
+            rest = rest.substring(0, q);
+        }
+        int slash = rest.indexOf('/');
+        String authority = slash < 0 ? rest : rest.substring(0, slash);
+        String path = slash < 0 ? "" : rest.substring(slash);
+        return new ReplicaUrl(url, scheme, decode(authority, url), decode(path, url), Collections.unmodifiableMap(query));
+    }
+
+    private static String decode(String s, String url) throws ReplicaPermanentException {
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ReplicaPermanentException("invalid percent-encoding in replica URL " + redact(url) + ": " + s, e);
+        }
+    }
+
+    public Optional<String> param(String... names) {
+        for (String n : names) {
+            String v = query.get(n);
+            if (v != null) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The URL with query values that may hold secrets replaced by {@code ***}. */
+    public String redacted() {
+        return redact(original);
+    }
+
+    static String redact(String url) {
+        return url.replaceAll("(?i)((?:key|secret|token|sig|password|sas)[^=&]*=)[^&]*", "$1***")
+                .replaceAll("://([^:/@]+):([^@/]+)@", "://$1:***@");
+    }
+
+    @Override
+    public String toString() {
+        return redacted();
+    }
+}

@@ -1,0 +1,6 @@
+/** The storage contract every replica backend implements, and how backends are found. */
+module dev.ltx4j.replica {
+    requires transitive dev.ltx4j.ltx;
+    exports dev.ltx4j.replica;
+    uses dev.ltx4j.replica.ReplicaClientProvider;
+}

@@ -1,0 +1,4 @@
+/** Sync, conflict prevention, recovery and polling (work of the engine issue). */
+module dev.ltx4j.syncer {
+    requires transitive dev.ltx4j.pagestore;
+}
