@@ -1,0 +1,193 @@
+package dev.ltx4j.cli;
+
+import dev.ltx4j.ltx.Crc64;
+import dev.ltx4j.ltx.LtxDecoder;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.LtxSummary;
+import dev.ltx4j.ltx.PageIndex;
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaClients;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ltx4j ltx ...}: inspect LTX files and replicas. */
+@Command(name = "ltx", description = "Inspect LTX files and replicas.",
+        subcommands = {LtxCommand.Verify.class, LtxCommand.Dump.class, LtxCommand.Ls.class})
+final class LtxCommand {
+
+    @Command(name = "verify", description = "Fully decode and check LTX files; exit 0 only when every file is valid.")
+    static final class Verify implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "LTX files to verify.")
+        List<Path> files;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            int bad = 0;
+            for (Path file : files) {
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                    LtxSummary s = LtxDecoder.verify(in, file.toString());
+                    LtxHeader h = s.header();
+                    out.printf("ok    %s: TXID %s-%s, %d pages, commit %d, page size %d%n", file,
+                            Txid.format(h.minTxid()), Txid.format(h.maxTxid()), s.pageCount(), h.commitPages(),
+                            h.pageSize());
+                } catch (IOException e) {
+                    bad++;
+                    err.printf("bad   %s: %s%n", file, Errors.describe(e));
+                }
+            }
+            if (bad > 0) {
+                err.printf("%d of %d files are not valid LTX files%n", bad, files.size());
+            }
+            return bad == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "dump", description = "Print an LTX file's header, pages and trailer.")
+    static final class Dump implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path file;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            Map<String, Object> header;
+            List<Map<String, Object>> pages = new ArrayList<>();
+            LtxSummary summary;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+                    LtxDecoder dec = new LtxDecoder(in, file.toString())) {
+                LtxHeader h = dec.header();
+                header = headerMap(h);
+                byte[] page = new byte[h.pageSize()];
+                for (long pgno; (pgno = dec.readPage(page, 0)) != 0; ) {
+                    Map<String, Object> p = new LinkedHashMap<>();
+                    p.put("pgno", pgno);
+                    p.put("checksum", Txid.format(Crc64.pageChecksum(pgno, page, 0, page.length)));
+                    pages.add(p);
+                }
+                dec.close();
+                summary = dec.summary();
+            }
+            PageIndex index = summary.pageIndex();
+            for (int i = 0; i < pages.size(); i++) {
+                pages.get(i).put("offset", index.offset(i));
+                pages.get(i).put("size", index.frameSize(i));
+            }
+            Map<String, Object> trailer = new LinkedHashMap<>();
+            trailer.put("postApplyChecksum", Txid.format(summary.postApplyChecksum()));
+            trailer.put("fileChecksum", Txid.format(summary.fileChecksum()));
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> all = new LinkedHashMap<>();
+                all.put("file", file.toString());
+                all.put("size", summary.size());
+                all.put("header", header);
+                all.put("pages", pages);
+                all.put("trailer", trailer);
+                out.println(Json.write(all));
+                return 0;
+            }
+            out.printf("%s (%d bytes)%n", file, summary.size());
+            header.forEach((k, v) -> out.printf("  %-18s %s%n", k, v));
+            out.printf("  %-8s %-12s %-8s %s%n", "pgno", "offset", "size", "page checksum");
+            for (Map<String, Object> p : pages) {
+                out.printf("  %-8s %-12s %-8s %s%n", p.get("pgno"), p.get("offset"), p.get("size"), p.get("checksum"));
+            }
+            trailer.forEach((k, v) -> out.printf("  %-18s %s%n", k, v));
+            return 0;
+        }
+    }
+
+    static Map<String, Object> headerMap(LtxHeader h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("flags", String.format("0x%08x", h.flags()));
+        m.put("pageSize", h.pageSize());
+        m.put("commit", h.commitPages());
+        m.put("minTxid", Txid.format(h.minTxid()));
+        m.put("maxTxid", Txid.format(h.maxTxid()));
+        m.put("timestamp", h.timestamp());
+        m.put("preApplyChecksum", Txid.format(h.preApplyChecksum()));
+        m.put("walOffset", h.walOffset());
+        m.put("walSize", h.walSize());
+        m.put("walSalt1", String.format("%08x", h.walSalt1()));
+        m.put("walSalt2", String.format("%08x", h.walSalt2()));
+        m.put("nodeId", Txid.format(h.nodeId()));
+        return m;
+    }
+
+    @Command(name = "ls", description = "List the LTX files of a replica.")
+    static final class Ls implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "REPLICA_URL")
+        String url;
+
+        @Option(names = "--level", paramLabel = "N", description = "Only this level (0-9); default all levels.")
+        Integer level;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            if (level != null && (level < ReplicaClient.MIN_LEVEL || level > ReplicaClient.MAX_LEVEL)) {
+                throw new IllegalArgumentException("--level must be between 0 and 9, not " + level);
+            }
+            List<LtxFileInfo> files = new ArrayList<>();
+            try (ReplicaClient client = ReplicaClients.open(url)) {
+                for (int l = ReplicaClient.MIN_LEVEL; l <= ReplicaClient.MAX_LEVEL; l++) {
+                    if (level == null || level == l) {
+                        files.addAll(client.listFiles(l, 0, true));
+                    }
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (LtxFileInfo f : files) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("level", f.level());
+                    m.put("minTxid", Txid.format(f.minTxid()));
+                    m.put("maxTxid", Txid.format(f.maxTxid()));
+                    m.put("size", f.size());
+                    m.put("createdAt", String.valueOf(f.createdAt()));
+                    rows.add(m);
+                }
+                out.println(Json.write(rows));
+                return 0;
+            }
+            out.printf("%-5s %-16s %-16s %10s  %s%n", "level", "min_txid", "max_txid", "size", "created");
+            for (LtxFileInfo f : files) {
+                out.printf("%-5d %-16s %-16s %10d  %s%n", f.level(), Txid.format(f.minTxid()), Txid.format(f.maxTxid()),
+                        f.size(), f.createdAt());
+            }
+            return 0;
+        }
+    }
+}

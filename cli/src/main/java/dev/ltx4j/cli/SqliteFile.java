@@ -1,0 +1,59 @@
+package dev.ltx4j.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Facts read from a SQLite database file's 100-byte header, checked before we copy its pages anywhere. */
+record SqliteFile(Path path, int pageSize, long pages) {
+    private static final byte[] MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+
+    static SqliteFile inspect(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new IOException("database file not found: " + path);
+        }
+        long size = Files.size(path);
+        if (size < 100) {
+            throw new IOException(path + " is not a SQLite database: only " + size + " bytes");
+        }
+        ByteBuffer header = ByteBuffer.allocate(100);
+        try (FileChannel ch = FileChannel.open(path)) {
+            while (header.hasRemaining() && ch.read(header, header.position()) > 0) {
+                // positional reads until the header is full
+            }
+        }
+        byte[] magic = new byte[MAGIC.length];
+        header.get(0, magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new IOException(path + " is not a SQLite database: bad header magic");
+        }
+        int raw = Short.toUnsignedInt(header.getShort(16));
+        int pageSize = raw == 1 ? 65536 : raw;
+        if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) != 0) {
+            throw new IOException(path + ": invalid page size " + raw + " in the SQLite header");
+        }
+        if (size % pageSize != 0) {
+            throw new IOException(path + ": file size " + size + " is not a multiple of the page size " + pageSize
+                    + " (truncated or still being written?)");
+        }
+        requireQuiescent(path);
+        return new SqliteFile(path, pageSize, size / pageSize);
+    }
+
+    /** A hot journal or an un-checkpointed WAL means the main file alone is not the database. */
+    private static void requireQuiescent(Path db) throws IOException {
+        Path wal = db.resolveSibling(db.getFileName() + "-wal");
+        if (Files.exists(wal) && Files.size(wal) > 0) {
+            throw new IOException(db + " has a non-empty WAL (" + wal + "); checkpoint it first, e.g. sqlite3 " + db
+                    + " 'PRAGMA wal_checkpoint(TRUNCATE)', and stop writers");
+        }
+        Path journal = db.resolveSibling(db.getFileName() + "-journal");
+        if (Files.exists(journal) && Files.size(journal) > 0) {
+            throw new IOException(db + " has a rollback journal (" + journal
+                    + "): a transaction is in progress or was interrupted; open the database with sqlite3 once to roll it back");
+        }
+    }
+}
