@@ -91,7 +91,8 @@ abstract class ByteSource {
         /** Large enough for the biggest bounded run: one LZ4 block of a 64 KiB page. */
         static final int CAPACITY = 1 << 17;
         private final InputStream in;
-        private final byte[] buf = new byte[CAPACITY];
+        /** Starts small (most LTX files are a few KiB) and grows once to CAPACITY when a long run is needed. */
+        private byte[] buf = new byte[16 * 1024];
         private int pos;
         private int lim;
         private long base;
@@ -117,14 +118,21 @@ abstract class ByteSource {
                 throw new IllegalStateException("look-ahead request too large: " + n);
             }
             int have = lim - pos;
-            if (pos + n > CAPACITY) {
+            if (n > buf.length) {
+                byte[] bigger = new byte[CAPACITY];
+                System.arraycopy(buf, pos, bigger, 0, have);
+                buf = bigger;
+                base += pos;
+                pos = 0;
+                lim = have;
+            } else if (pos + n > buf.length) {
                 System.arraycopy(buf, pos, buf, 0, have);
                 base += pos;
                 pos = 0;
                 lim = have;
             }
             while (lim - pos < n) {
-                int r = eof ? -1 : in.read(buf, lim, CAPACITY - lim);
+                int r = eof ? -1 : in.read(buf, lim, buf.length - lim);
                 if (r < 0) {
                     eof = true;
                     throw truncated(field, n);
