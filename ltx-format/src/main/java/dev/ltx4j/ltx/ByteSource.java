@@ -1,0 +1,170 @@
+package dev.ltx4j.ltx;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Sequential bytes with a bounded look-ahead window. {@link #take} hands out a contiguous run of bytes inside
+ * {@link #array()}; the run stays valid until the next call. Callers always bound {@code n} before asking, so
+ * no length read from a file drives an allocation here.
+ */
+abstract class ByteSource {
+    protected final String fileName;
+
+    ByteSource(String fileName) {
+        this.fileName = fileName;
+    }
+
+    /** Consumes {@code n} bytes and returns their offset in {@link #array()}; a short input is a format error. */
+    abstract int take(int n, String field) throws IOException;
+
+    abstract byte[] array();
+
+    /** Bytes consumed so far (the file offset of the next byte). */
+    abstract long position();
+
+    /** True when no byte follows the consumed ones. */
+    abstract boolean atEnd() throws IOException;
+
+    protected LtxFormatException truncated(String field, int n) {
+        return new LtxFormatException(fileName, field, "truncated: file ends before the " + n
+                + "-byte field at offset " + position());
+    }
+
+    /** Reads an unsigned LEB128 varint of at most 10 bytes (Go {@code binary.Uvarint}). */
+    long uvarint(String field) throws IOException {
+        long value = 0;
+        for (int i = 0; i < 10; i++) {
+            int b = array()[take(1, field)] & 0xFF;
+            if (i == 9 && b > 1) {
+                throw new LtxFormatException(fileName, field, "varint overflows a 64-bit integer");
+            }
+            value |= (long) (b & 0x7F) << (7 * i);
+            if (b < 0x80) {
+                return value;
+            }
+        }
+        throw new LtxFormatException(fileName, field, "varint overflows a 64-bit integer");
+    }
+
+    static final class OfArray extends ByteSource {
+        private final byte[] data;
+        private final int start;
+        private final int end;
+        private int pos;
+
+        OfArray(byte[] data, int off, int len, String fileName) {
+            super(fileName);
+            this.data = data;
+            this.start = off;
+            this.pos = off;
+            this.end = off + len;
+        }
+
+        @Override
+        int take(int n, String field) throws LtxFormatException {
+            if (end - pos < n) {
+                throw truncated(field, n);
+            }
+            int at = pos;
+            pos += n;
+            return at;
+        }
+
+        @Override
+        byte[] array() {
+            return data;
+        }
+
+        @Override
+        long position() {
+            return pos - start;
+        }
+
+        @Override
+        boolean atEnd() {
+            return pos == end;
+        }
+    }
+
+    static final class OfStream extends ByteSource {
+        /** Large enough for the biggest bounded run: one LZ4 block of a 64 KiB page. */
+        static final int CAPACITY = 1 << 17;
+        private final InputStream in;
+        /** Starts small (most LTX files are a few KiB) and grows once to CAPACITY when a long run is needed. */
+        private byte[] buf = new byte[16 * 1024];
+        private int pos;
+        private int lim;
+        private long base;
+        private boolean eof;
+
+        OfStream(InputStream in, String fileName) {
+            super(fileName);
+            this.in = in;
+        }
+
+        @Override
+        int take(int n, String field) throws IOException {
+            if (lim - pos < n) {
+                fill(n, field);
+            }
+            int at = pos;
+            pos += n;
+            return at;
+        }
+
+        private void fill(int n, String field) throws IOException {
+            if (n > CAPACITY) {
+                throw new IllegalStateException("look-ahead request too large: " + n);
+            }
+            int have = lim - pos;
+            if (n > buf.length) {
+                byte[] bigger = new byte[CAPACITY];
+                System.arraycopy(buf, pos, bigger, 0, have);
+                buf = bigger;
+                base += pos;
+                pos = 0;
+                lim = have;
+            } else if (pos + n > buf.length) {
+                System.arraycopy(buf, pos, buf, 0, have);
+                base += pos;
+                pos = 0;
+                lim = have;
+            }
+            while (lim - pos < n) {
+                int r = eof ? -1 : in.read(buf, lim, buf.length - lim);
+                if (r < 0) {
+                    eof = true;
+                    throw truncated(field, n);
+                }
+                lim += r;
+            }
+        }
+
+        @Override
+        byte[] array() {
+            return buf;
+        }
+
+        @Override
+        long position() {
+            return base + pos;
+        }
+
+        @Override
+        boolean atEnd() throws IOException {
+            if (lim > pos) {
+                return false;
+            }
+            if (eof) {
+                return true;
+            }
+            int r = in.read();
+            if (r < 0) {
+                eof = true;
+                return true;
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.ltx4j.ltx;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Writes one LTX v3 file (block frames, as Litestream v0.5.16+ writes) to an OutputStream as pages arrive:
+ * the header on construction, one frame per {@link #writePage} call, then {@link #finish} writes the end
+ * marker, page index and trailer. The file checksum is computed on the fly, so nothing is re-read.
+ *
+ * <p>Rules enforced (the reference encoder's, plus snapshot completeness and the snapshot post-apply value so
+ * that every file written here is accepted by {@link LtxDecoder}):
+ * <ul>
+ *   <li>the header is valid ({@link LtxHeader#validate});</li>
+ *   <li>1 &lt;= pgno &lt;= Commit; the lock page is never written; the page buffer holds PageSize bytes;</li>
+ *   <li>snapshots (MinTXID 1) hold pages 1..Commit in order, skipping the lock page; other files hold pages in
+ *       strictly ascending order;</li>
+ *   <li>trailer: NoChecksum files have post-apply 0; others have bit 63 set; Commit 0 requires post-apply
+ *       {@code 0x8000000000000000}; a tracked snapshot's post-apply must equal its pages' checksum.</li>
+ * </ul>
+ * A violation throws {@link LtxFormatException} naming the field; the stream is then unusable.
+ *
+ * <p>Buffers are allocated once per encoder; {@code writePage} allocates nothing. The stream is written in
+ * page-sized chunks: wrap it in a buffer only if it is very slow per call. The stream is not closed.
+ * Not thread-safe.
+ */
+public final class LtxEncoder {
+    private final OutputStream out;
+    private final LtxHeader header;
+    private final String fileName;
+    private final int pageSize;
+    private final long commit;
+    private final long lockPgno;
+    private final byte[] frame;
+    private final PageIndex.Builder index = new PageIndex.Builder();
+    private final DatabaseChecksum snapshotSum;
+    private long crc;
+    private long position;
+    private long lastPgno;
+    private boolean finished;
+
+    /**
+     * Validates {@code header} and writes it.
+     *
+     * @param fileName named in errors; may be null
+     */
+    public LtxEncoder(OutputStream out, LtxHeader header, String fileName) throws IOException {
+        this.out = out;
+        this.fileName = fileName;
+        this.header = header.validate(fileName);
+        this.pageSize = header.pageSize();
+        this.commit = header.commitPages();
+        this.lockPgno = Ltx.lockPgno(pageSize);
+        this.frame = new byte[Ltx.PAGE_HEADER_SIZE + 4 + Ltx.compressBound(pageSize)];
+        this.snapshotSum = header.isSnapshot() && !header.noChecksum() ? new DatabaseChecksum(pageSize) : null;
+        byte[] h = header.toBytes();
+        crc = Crc64.update(0, h, 0, h.length);
+        write(h, h.length);
+    }
+
+    public LtxEncoder(OutputStream out, LtxHeader header) throws IOException {
+        this(out, header, null);
+    }
+
+    public LtxHeader header() {
+        return header;
+    }
+
+    /**
+     * Compresses and writes page {@code pgno} from {@code data[off, off + pageSize)}.
+     *
+     * @throws LtxFormatException if the page breaks a rule listed on the class
+     */
+    public void writePage(long pgno, byte[] data, int off) throws IOException {
+        if (finished) {
+            throw error("page", "encoder already finished");
+        }
+        if (pgno <= 0 || pgno > commit) {
+            throw error(PageFrames.field(pgno, "pgno"), "page number " + pgno + " out-of-bounds for commit size "
+                    + commit);
+        }
+        if (off < 0 || data.length - off < pageSize) {
+            throw error(PageFrames.field(pgno, "data"), "invalid page buffer size: " + Math.max(0, data.length - off)
+                    + ", expecting " + pageSize);
+        }
+        if (pgno == lockPgno) {
+            throw error(PageFrames.field(pgno, "pgno"), "cannot encode lock page: pgno=" + pgno);
+        }
+        checkOrder(pgno);
+        int c = Lz4.COMPRESSOR.compress(data, off, pageSize, frame, 10, frame.length - 10);
+        PageFrames.writeIntBE(frame, 0, (int) pgno);
+        frame[4] = 0;
+        frame[5] = (byte) Ltx.PAGE_FLAG_SIZE;
+        PageFrames.writeIntBE(frame, 6, c);
+        crc = Crc64.update(crc, frame, 0, 10);
+        crc = Crc64.update(crc, data, off, pageSize);
+        if (snapshotSum != null) {
+            snapshotSum.toggle(pgno, data, off);
+        }
+        index.add(pgno, position, 10 + c);
+        write(frame, 10 + c);
+        lastPgno = pgno;
+    }
+
+    private void checkOrder(long pgno) throws LtxFormatException {
+        if (header.isSnapshot()) {
+            if (lastPgno == 0) {
+                if (pgno != 1) {
+                    throw error(PageFrames.field(pgno, "pgno"), "snapshot transaction file must start with page number 1");
+                }
+            } else {
+                long next = lastPgno + 1 == lockPgno ? lastPgno + 2 : lastPgno + 1;
+                if (pgno != next) {
+                    throw error(PageFrames.field(pgno, "pgno"), "nonsequential page numbers in snapshot transaction: "
+                            + lastPgno + "," + pgno);
+                }
+            }
+        } else if (pgno <= lastPgno) {
+            throw error(PageFrames.field(pgno, "pgno"), "out-of-order page numbers: " + lastPgno + "," + pgno);
+        }
+    }
+
+    /**
+     * Writes the end marker, page index and trailer, and flushes the stream.
+     *
+     * @param postApplyChecksum the database checksum after applying this file; 0 for NoChecksum files
+     * @throws LtxFormatException if a snapshot is incomplete or the post-apply value breaks the rules
+     */
+    public LtxEncodeResult finish(long postApplyChecksum) throws IOException {
+        if (finished) {
+            throw error("trailer", "encoder already finished");
+        }
+        checkTrailer(postApplyChecksum);
+        finished = true;
+        int n = index.count();
+        byte[] tail = new byte[Ltx.PAGE_HEADER_SIZE + n * 3 * 10 + 1 + Ltx.INDEX_SIZE_FIELD + Ltx.TRAILER_SIZE];
+        int p = Ltx.PAGE_HEADER_SIZE; // end-of-pages marker: six zero bytes
+        int indexStart = p;
+        for (int i = 0; i < n; i++) {
+            p = putUvarint(tail, p, index.pgno(i));
+            p = putUvarint(tail, p, index.offset(i));
+            p = putUvarint(tail, p, index.size(i));
+        }
+        tail[p++] = 0;
+        PageFrames.writeLongBE(tail, p, p - indexStart);
+        p += 8;
+        PageFrames.writeLongBE(tail, p, postApplyChecksum);
+        p += 8;
+        crc = Crc64.update(crc, tail, 0, p);
+        long fileChecksum = Ltx.CHECKSUM_FLAG | crc;
+        PageFrames.writeLongBE(tail, p, fileChecksum);
+        p += 8;
+        write(tail, p);
+        out.flush();
+        return new LtxEncodeResult(header, postApplyChecksum, fileChecksum, position, index.build());
+    }
+
+    private void checkTrailer(long post) throws LtxFormatException {
+        if (header.isSnapshot()) {
+            long expectLast = commit == lockPgno ? commit - 1 : commit;
+            if (lastPgno != expectLast) {
+                throw error("page", "snapshot must hold pages 1.." + commit + " but ends at page " + lastPgno);
+            }
+        }
+        if (header.noChecksum()) {
+            if (post != 0) {
+                throw error("trailer.postApplyChecksum", "post-apply checksum not allowed");
+            }
+        } else if (post == 0) {
+            throw error("trailer.postApplyChecksum", "post-apply checksum required");
+        } else if ((post & Ltx.CHECKSUM_FLAG) == 0) {
+            throw error("trailer.postApplyChecksum", "invalid post-apply checksum format");
+        }
+        if (commit == 0 && post != Ltx.CHECKSUM_FLAG) {
+            throw error("trailer.postApplyChecksum", "post-apply checksum must be empty for zero-length database");
+        }
+        if (snapshotSum != null && snapshotSum.value() != post) {
+            throw error("trailer.postApplyChecksum", String.format(
+                    "post-apply checksum %016x does not match the snapshot's pages (%016x)", post, snapshotSum.value()));
+        }
+    }
+
+    static int putUvarint(byte[] b, int p, long v) {
+        while (Long.compareUnsigned(v, 0x80) >= 0) {
+            b[p++] = (byte) (v | 0x80);
+            v >>>= 7;
+        }
+        b[p++] = (byte) v;
+        return p;
+    }
+
+    private void write(byte[] b, int len) throws IOException {
+        out.write(b, 0, len);
+        position += len;
+    }
+
+    private LtxFormatException error(String field, String detail) {
+        return new LtxFormatException(fileName, field, detail);
+    }
+}

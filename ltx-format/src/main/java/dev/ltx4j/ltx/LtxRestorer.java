@@ -1,0 +1,237 @@
+package dev.ltx4j.ltx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/**
+ * Builds SQLite database files from LTX files.
+ *
+ * <p>Database checksums are verified whenever the files track them (no NoChecksum flag): a snapshot's
+ * post-apply value, and for each following file its pre-apply value (when its range directly follows the
+ * previous one) and post-apply value. Litestream's files never track them; their file checksums are still
+ * verified.
+ */
+public final class LtxRestorer {
+    private LtxRestorer() {}
+
+    /**
+     * The state of a database after a restore or apply.
+     *
+     * @param pageSize page size in bytes
+     * @param commit   database size in pages
+     * @param minTxid  first TXID applied
+     * @param maxTxid  TXID the database now reflects
+     * @param checksum database checksum after the last file when every file tracked checksums, else 0
+     */
+    public record Result(int pageSize, long commit, long minTxid, long maxTxid, long checksum) {}
+
+    /**
+     * Rebuilds a database from a chain: a snapshot (MinTXID 1) followed by files whose TXID ranges extend it
+     * (overlap allowed, gaps not). Pages 1..Commit are written, the lock page reads as zeros, and the file is
+     * truncated to {@code Commit * PageSize}. The database is written to a temporary file in {@code out}'s
+     * directory, fsynced and atomically renamed over {@code out}; on any error {@code out} is untouched.
+     *
+     * @throws LtxFormatException if a file is malformed, the chain does not start with a snapshot, page sizes
+     *                            differ, ranges leave a gap, a grown region is missing pages, or a tracked
+     *                            checksum does not match
+     */
+    public static Result restore(List<? extends LtxSource> chain, Path out) throws IOException {
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("restore needs at least a snapshot");
+        }
+        Path dir = out.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, out.getFileName().toString() + ".", ".tmp");
+        boolean done = false;
+        try {
+            Result result;
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                DatabaseWriter w = null;
+                LtxHeader prev = null;
+                for (LtxSource src : chain) {
+                    try (InputStream in = src.open()) {
+                        LtxDecoder d = new LtxDecoder(in, src.name());
+                        LtxHeader h = d.header();
+                        if (prev == null) {
+                            if (!h.isSnapshot()) {
+                                throw new LtxFormatException(src.name(), "header.minTxid",
+                                        "a restore chain must start with a snapshot (MinTXID 1)");
+                            }
+                            w = new DatabaseWriter(ch, h.pageSize(), 0, !h.noChecksum(), Ltx.CHECKSUM_FLAG);
+                        } else {
+                            if (h.pageSize() != prev.pageSize()) {
+                                throw new LtxFormatException(src.name(), "header.pageSize", "page size "
+                                        + h.pageSize() + " differs from the chain's " + prev.pageSize());
+                            }
+                            if (!LtxCompactor.isContiguous(prev.maxTxid(), h.minTxid(), h.maxTxid())) {
+                                throw new LtxFormatException(src.name(), "header.minTxid", "TXIDs "
+                                        + h.range() + " do not extend " + prev.range());
+                            }
+                        }
+                        boolean follows = prev == null || h.minTxid() == prev.maxTxid() + 1;
+                        w.apply(d, follows);
+                        prev = h;
+                    }
+                }
+                ch.force(true);
+                result = new Result(prev.pageSize(), w.commit, 1, prev.maxTxid(),
+                        w.tracked ? w.sum.value() : 0);
+            }
+            moveAtomically(tmp, out);
+            done = true;
+            return result;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * Applies one LTX file to an existing database file (created if missing). The file is verified completely
+     * before the database is touched; a snapshot replaces the whole content. The database is truncated or
+     * extended to {@code Commit * PageSize} and fsynced. Pages are written in place, so a crash while applying
+     * can leave a mix of old and new pages; use {@link #restore} when that matters.
+     *
+     * @throws LtxFormatException if the file is malformed, the database size is not a multiple of the page
+     *                            size, a grown region is missing pages, or a tracked checksum does not match
+     */
+    public static Result apply(LtxSource file, Path db) throws IOException {
+        try (InputStream in = file.open()) {
+            LtxDecoder.verify(in, file.name());
+        }
+        try (FileChannel ch = FileChannel.open(db, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+                InputStream in = file.open()) {
+            LtxDecoder d = new LtxDecoder(in, file.name());
+            LtxHeader h = d.header();
+            long size = ch.size();
+            if (size % h.pageSize() != 0) {
+                throw new LtxFormatException(file.name(), "header.pageSize", "database " + db + " has " + size
+                        + " bytes, not a multiple of the page size " + h.pageSize());
+            }
+            long pages = size / h.pageSize();
+            boolean tracked = !h.noChecksum();
+            long start = Ltx.CHECKSUM_FLAG;
+            if (h.isSnapshot()) {
+                pages = 0;
+            } else if (tracked) {
+                start = DatabaseChecksum.of(ch, h.pageSize(), pages);
+            }
+            DatabaseWriter w = new DatabaseWriter(ch, h.pageSize(), pages, tracked, start);
+            w.apply(d, true);
+            ch.force(true);
+            return new Result(h.pageSize(), w.commit, h.minTxid(), h.maxTxid(), tracked ? w.sum.value() : 0);
+        }
+    }
+
+    private static void moveAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+        // Persist the rename itself; directories cannot be opened for sync on every platform.
+        try (FileChannel d = FileChannel.open(to.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Best effort only: the data itself is already synced.
+        }
+    }
+
+    /** Writes decoded pages into a database file, keeping its size and (when tracked) its checksum current. */
+    private static final class DatabaseWriter {
+        final FileChannel ch;
+        final int pageSize;
+        final long lockPgno;
+        boolean tracked;
+        final DatabaseChecksum sum;
+        final byte[] page;
+        final byte[] old;
+        final ByteBuffer pageBuf;
+        final ByteBuffer oldBuf;
+        long commit;
+
+        DatabaseWriter(FileChannel ch, int pageSize, long commit, boolean tracked, long checksum) {
+            this.ch = ch;
+            this.pageSize = pageSize;
+            this.lockPgno = Ltx.lockPgno(pageSize);
+            this.commit = commit;
+            this.tracked = tracked;
+            this.sum = new DatabaseChecksum(pageSize).reset(checksum);
+            this.page = new byte[pageSize];
+            this.old = new byte[pageSize];
+            this.pageBuf = ByteBuffer.wrap(page);
+            this.oldBuf = ByteBuffer.wrap(old);
+        }
+
+        /**
+         * @param follows the file's range directly follows the state on disk, so its pre-apply checksum and
+         *                its growth can be checked against it
+         */
+        void apply(LtxDecoder d, boolean follows) throws IOException {
+            LtxHeader h = d.header();
+            String name = d.fileName();
+            boolean track = tracked && !h.noChecksum();
+            if (track && follows && !h.isSnapshot() && h.preApplyChecksum() != sum.value()) {
+                throw new LtxFormatException(name, "header.preApplyChecksum", String.format(
+                        "pre-apply checksum mismatch: database %016x, file %016x", sum.value(), h.preApplyChecksum()));
+            }
+            long newCommit = h.commitPages();
+            long grown = 0;
+            long pgno;
+            while ((pgno = d.readPage(page, 0)) != 0) {
+                if (track && pgno <= commit) {
+                    DatabaseChecksum.readPage(ch, oldBuf, (pgno - 1) * pageSize);
+                    sum.toggle(pgno, old, 0);
+                }
+                if (track) {
+                    sum.toggle(pgno, page, 0);
+                }
+                if (pgno > commit) {
+                    grown++;
+                }
+                pageBuf.clear();
+                long pos = (pgno - 1) * pageSize;
+                while (pageBuf.hasRemaining()) {
+                    ch.write(pageBuf, pos + pageBuf.position());
+                }
+            }
+            if (newCommit > commit && follows) {
+                long expected = newCommit - commit - (lockPgno > commit && lockPgno <= newCommit ? 1 : 0);
+                if (grown != expected) {
+                    throw new LtxFormatException(name, "page", "database grows from " + commit + " to " + newCommit
+                            + " pages but the file holds only " + grown + " of the new pages");
+                }
+            }
+            if (track) {
+                for (long p = newCommit + 1; p <= commit; p++) {
+                    if (p != lockPgno) {
+                        DatabaseChecksum.readPage(ch, oldBuf, (p - 1) * pageSize);
+                        sum.toggle(p, old, 0);
+                    }
+                }
+            }
+            ch.truncate(newCommit * pageSize);
+            if (ch.size() < newCommit * pageSize) {
+                // Extend over a trailing lock page (never written) so the file has exactly Commit pages.
+                ch.write(ByteBuffer.wrap(new byte[1]), newCommit * pageSize - 1);
+            }
+            commit = newCommit;
+            LtxSummary s = d.summary();
+            if (track && s.postApplyChecksum() != sum.value()) {
+                throw new LtxFormatException(name, "trailer.postApplyChecksum", String.format(
+                        "post-apply checksum mismatch: database %016x, file %016x", sum.value(), s.postApplyChecksum()));
+            }
+            // Checksums cannot be followed through a file that does not track them.
+            tracked = track;
+        }
+    }
+}

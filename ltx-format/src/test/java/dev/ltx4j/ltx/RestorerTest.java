@@ -1,0 +1,136 @@
+package dev.ltx4j.ltx;
+
+import static dev.ltx4j.ltx.TestLtx.fill;
+import static dev.ltx4j.ltx.TestLtx.pages;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RestorerTest {
+    private static final long F = Ltx.CHECKSUM_FLAG;
+    @TempDir
+    Path dir;
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
+    }
+
+    private static LtxSource src(String name, LtxHeader h, Map<Long, byte[]> pages, long post) throws IOException {
+        return LtxSource.ofBytes(name, TestLtx.encode(h, pages, post));
+    }
+
+    @Test
+    void restoresTrackedChainWithGrowthAndShrink() throws IOException {
+        int ps = 512;
+        var snapPages = pages(1, fill(ps, 1), 2, fill(ps, 2), 3, fill(ps, 3));
+        long s1 = TestLtx.rolling(ps, snapPages);
+        var snap = src("snap", LtxHeader.of(0, ps, 3, 1, 1, 0, 0), snapPages, s1);
+        // TXID 2: grow to 5, change page 2.
+        var db2 = pages(1, fill(ps, 1), 2, fill(ps, 0x22), 3, fill(ps, 3), 4, fill(ps, 4), 5, fill(ps, 5));
+        long s2 = TestLtx.rolling(ps, db2);
+        var inc2 = src("inc2", LtxHeader.of(0, ps, 5, 2, 2, 0, s1), pages(2, fill(ps, 0x22), 4, fill(ps, 4), 5, fill(ps, 5)), s2);
+        // TXID 3: shrink to 4 pages, change page 1.
+        var db3 = pages(1, fill(ps, 0x11), 2, fill(ps, 0x22), 3, fill(ps, 3), 4, fill(ps, 4));
+        long s3 = TestLtx.rolling(ps, db3);
+        var inc3 = src("inc3", LtxHeader.of(0, ps, 4, 3, 3, 0, s2), pages(1, fill(ps, 0x11)), s3);
+
+        Path out = dir.resolve("db.sqlite");
+        Files.write(out, new byte[] {9, 9, 9});
+        LtxRestorer.Result r = LtxRestorer.restore(List.of(snap, inc2, inc3), out);
+        assertThat(Files.readAllBytes(out)).isEqualTo(concat(fill(ps, 0x11), fill(ps, 0x22), fill(ps, 3), fill(ps, 4)));
+        assertThat(r).isEqualTo(new LtxRestorer.Result(ps, 4, 1, 3, s3));
+        try (var list = Files.list(dir)) {
+            assertThat(list).containsExactly(out);
+        }
+    }
+
+    @Test
+    void restoreFailsOnBadChecksumAndLeavesTargetUntouched() throws IOException {
+        int ps = 512;
+        var snapPages = pages(1, fill(ps, 1));
+        long s1 = TestLtx.rolling(ps, snapPages);
+        var snap = src("snap", LtxHeader.of(0, ps, 1, 1, 1, 0, 0), snapPages, s1);
+        var wrongPre = src("inc.ltx", LtxHeader.of(0, ps, 1, 2, 2, 0, F | 12345), pages(1, fill(ps, 2)), F | 3);
+        Path out = dir.resolve("db");
+        Files.write(out, new byte[] {7});
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(snap, wrongPre), out))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("inc.ltx")
+                .hasMessageContaining("pre-apply checksum mismatch");
+        assertThat(Files.readAllBytes(out)).containsExactly(7);
+        try (var list = Files.list(dir)) {
+            assertThat(list).containsExactly(out);
+        }
+    }
+
+    @Test
+    void restoresLitestreamStyleChainFromVectors() throws IOException {
+        // C5 (TXID 1-2, NoChecksum) then a NoChecksum increment growing the database.
+        var inc = src("inc", LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, 512, 3, 3, 3, 0, 0), pages(3, fill(512, 3)), 0);
+        Path out = dir.resolve("db");
+        LtxRestorer.Result r = LtxRestorer.restore(List.of(LtxSource.ofBytes("C5", TestLtx.vector("C5")), inc), out);
+        assertThat(Files.readAllBytes(out)).isEqualTo(concat(fill(512, 1), fill(512, 0x22), fill(512, 3)));
+        assertThat(r.checksum()).isZero();
+        assertThat(r.maxTxid()).isEqualTo(3);
+    }
+
+    @Test
+    void rejectsChainsThatDoNotStartWithSnapshotOrLeaveGaps() throws IOException {
+        Path out = dir.resolve("db");
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(LtxSource.ofBytes("V4", TestLtx.vector("V4"))), out))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("snapshot");
+        var grow = src("grow.ltx", LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, 512, 4, 3, 3, 0, 0), pages(4, fill(512, 4)), 0);
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(LtxSource.ofBytes("C5", TestLtx.vector("C5")), grow), out))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("grow.ltx")
+                .hasMessageContaining("grows from 2 to 4");
+        var gap = src("gap.ltx", LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, 512, 2, 9, 9, 0, 0), pages(1, fill(512, 4)), 0);
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(LtxSource.ofBytes("C5", TestLtx.vector("C5")), gap), out))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("gap.ltx");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void applyIncrementalShrinkAndDeletion() throws IOException {
+        int ps = 1024;
+        Path db = dir.resolve("db");
+        LtxRestorer.apply(LtxSource.ofBytes("C2", TestLtx.vector("C2")), db);
+        assertThat(Files.readAllBytes(db)).isEqualTo(concat(fill(ps, 0x91), fill(ps, 0x82), fill(ps, 0x93)));
+        long pre = TestLtx.hex("8a249272ad9f7dea");
+        var after = pages(1, fill(ps, 0x91), 2, fill(ps, 0x44));
+        long post = TestLtx.rolling(ps, after);
+        var shrink = src("shrink", LtxHeader.of(0, ps, 2, 3, 3, 0, pre), pages(2, fill(ps, 0x44)), post);
+        LtxRestorer.Result r = LtxRestorer.apply(shrink, db);
+        assertThat(Files.readAllBytes(db)).isEqualTo(concat(fill(ps, 0x91), fill(ps, 0x44)));
+        assertThat(r.checksum()).isEqualTo(post);
+        // Deletion file: Commit 0 truncates the database; its post-apply is the empty checksum.
+        var delete = src("delete", LtxHeader.of(0, ps, 0, 4, 4, 0, post), Map.of(), F);
+        LtxRestorer.apply(delete, db);
+        assertThat(Files.size(db)).isZero();
+    }
+
+    @Test
+    void applyVerifiesBeforeTouchingTheDatabase() throws IOException {
+        Path db = dir.resolve("db");
+        Files.write(db, fill(512, 5));
+        byte[] v4 = TestLtx.vector("V4").clone();
+        v4[v4.length - 1] ^= 1;
+        assertThatThrownBy(() -> LtxRestorer.apply(LtxSource.ofBytes("V4-bad", v4), db))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("V4-bad");
+        assertThat(Files.readAllBytes(db)).isEqualTo(fill(512, 5));
+        // A database that is not a whole number of pages is refused.
+        Files.write(db, new byte[700]);
+        assertThatThrownBy(() -> LtxRestorer.apply(LtxSource.ofBytes("V4", TestLtx.vector("V4")), db))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("not a multiple");
+    }
+}
