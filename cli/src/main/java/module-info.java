@@ -2,4 +2,6 @@
 module dev.ltx4j.cli {
     requires dev.ltx4j.replica;
     requires info.picocli;
+    requires java.sql;
+    opens dev.ltx4j.cli to info.picocli;
 }

@@ -1,0 +1,121 @@
+package dev.ltx4j.cli;
+
+import dev.ltx4j.ltx.LtxRestorer;
+import dev.ltx4j.ltx.LtxSource;
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaClients;
+import dev.ltx4j.replica.RestorePlanner;
+import dev.ltx4j.replica.RestoreTarget;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ltx4j restore URL -o OUT}: rebuild a database file from a replica. */
+@Command(name = "restore", description = "Rebuild a SQLite database from a replica (snapshot level 9, then the "
+        + "greedy chain across levels 8..0, as Litestream plans it).")
+final class RestoreCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "REPLICA_URL")
+    String url;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.db", description = "Database file to write.")
+    Path output;
+
+    @Option(names = "--txid", paramLabel = "TXID", description = "Restore the state right after this TXID (16 hex digits).")
+    String txid;
+
+    @Option(names = "--timestamp", paramLabel = "RFC3339",
+            description = "Restore the newest state from files created strictly before this time.")
+    String timestamp;
+
+    @Option(names = {"-f", "--force"}, description = "Overwrite OUT.db if it exists.")
+    boolean force;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        RestoreTarget target = target();
+        if (Files.exists(output) && !force) {
+            throw new IOException("output " + output + " exists; pass --force to overwrite it");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (ReplicaClient client = ReplicaClients.open(url)) {
+            List<LtxFileInfo> plan = new RestorePlanner(client).plan(target);
+            if (plan.get(0).minTxid() != 1) {
+                throw new IOException("replica " + url + " has no snapshot to start from: the plan begins at "
+                        + plan.get(0) + "; the first file must start at TXID 1");
+            }
+            List<LtxSource> chain = new ArrayList<>();
+            long bytes = 0;
+            for (LtxFileInfo f : plan) {
+                chain.add(LtxSource.of(f.toString(),
+                        () -> new BufferedInputStream(client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0), 1 << 16)));
+                bytes += f.size();
+            }
+            Progress progress = Progress.onTerminal(System.err);
+            progress.update("restoring " + plan.size() + " files, " + bytes + " bytes:", 0, plan.size());
+            LtxRestorer.Result result = LtxRestorer.restore(chain, output);
+            progress.update("restoring " + plan.size() + " files, " + bytes + " bytes:", plan.size(), plan.size());
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("output", output.toString());
+                m.put("txid", Txid.format(result.maxTxid()));
+                m.put("pageSize", result.pageSize());
+                m.put("pages", result.commit());
+                m.put("files", plan.stream().map(LtxFileInfo::toString).toList());
+                m.put("checksum", result.checksum() == 0 ? null : Txid.format(result.checksum()));
+                out.println(Json.write(m));
+            } else {
+                out.printf("restored %s at TXID %s: %d pages of %d bytes from %d files (%s)%n", output,
+                        Txid.format(result.maxTxid()), result.commit(), result.pageSize(), plan.size(),
+                        result.checksum() == 0 ? "checksums not tracked by this replica" : "checksum "
+                                + Txid.format(result.checksum()) + " verified");
+            }
+        }
+        return 0;
+    }
+
+    private RestoreTarget target() {
+        if (txid != null && timestamp != null) {
+            throw new IllegalArgumentException("give --txid or --timestamp, not both");
+        }
+        if (txid != null) {
+            long t;
+            try {
+                t = Txid.parse(txid);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--txid takes 16 hex digits, e.g. 0000000000000003; got \"" + txid + "\"");
+            }
+            return RestoreTarget.txid(t);
+        }
+        if (timestamp != null) {
+            try {
+                return RestoreTarget.before(Instant.parse(timestamp));
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("--timestamp takes an RFC 3339 time such as 2026-01-02T03:04:05Z; got \""
+                        + timestamp + "\"");
+            }
+        }
+        return RestoreTarget.latest();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.ltx4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliCommandsTest {
+    @TempDir
+    Path tmp;
+
+    private Path sampleDb(int rows) throws Exception {
+        Path db = tmp.resolve("src.db");
+        DemoCommand.createDatabase(db, rows);
+        return db;
+    }
+
+    private List<Path> ltxFiles(Path root) throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(p -> p.toString().endsWith(".ltx")).sorted().toList();
+        }
+    }
+
+    @Test
+    void importThenRestoreGivesTheSameDatabaseContent() throws Exception {
+        Path db = sampleDb(3000);
+        String url = tmp.resolve("replica").toUri().toString();
+
+        CliRun imp = CliRun.of("import", db.toString(), url);
+        assertThat(imp.exitCode()).as(imp.err()).isZero();
+        assertThat(imp.out()).contains("L0/0000000000000001-0000000000000001.ltx");
+        assertThat(tmp.resolve("replica/ltx/0/0000000000000001-0000000000000001.ltx")).isRegularFile();
+
+        Path out = tmp.resolve("restored.db");
+        CliRun res = CliRun.of("restore", url, "-o", out.toString());
+        assertThat(res.exitCode()).as(res.err()).isZero();
+        assertThat(res.out()).contains("verified");
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(db));
+        assertThat(DemoCommand.integrityCheck(out)).isEqualTo("ok");
+    }
+
+    @Test
+    void importRefusesANonEmptyReplica() throws Exception {
+        Path db = sampleDb(10);
+        String url = tmp.resolve("replica").toUri().toString();
+        assertThat(CliRun.of("import", db.toString(), url).exitCode()).isZero();
+        CliRun again = CliRun.of("import", db.toString(), url);
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("is not empty").contains("L0/0000000000000001-0000000000000001.ltx");
+    }
+
+    @Test
+    void importRejectsFilesThatAreNotSqliteDatabases() throws Exception {
+        Path junk = Files.writeString(tmp.resolve("junk.db"), "definitely not sqlite, but long enough to have a header "
+                + "x".repeat(200));
+        CliRun run = CliRun.of("import", junk.toString(), tmp.resolve("r").toUri().toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("junk.db").contains("not a SQLite database");
+    }
+
+    @Test
+    void verifyExitsNonZeroAndNamesEachBadFile() throws Exception {
+        Path db = sampleDb(100);
+        Path replica = tmp.resolve("replica");
+        assertThat(CliRun.of("import", db.toString(), replica.toUri().toString()).exitCode()).isZero();
+        Path good = ltxFiles(replica).get(0);
+        byte[] bytes = Files.readAllBytes(good);
+        bytes[bytes.length / 2] ^= 0x10;
+        Path flipped = Files.write(tmp.resolve("flipped.ltx"), bytes);
+        Path truncated = Files.write(tmp.resolve("truncated.ltx"), java.util.Arrays.copyOf(bytes, 50));
+
+        CliRun ok = CliRun.of("ltx", "verify", good.toString());
+        assertThat(ok.exitCode()).isZero();
+        assertThat(ok.out()).startsWith("ok");
+
+        CliRun bad = CliRun.of("ltx", "verify", good.toString(), flipped.toString(), truncated.toString());
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("flipped.ltx").contains("truncated.ltx").contains("2 of 3 files");
+    }
+
+    @Test
+    void dumpJsonDescribesHeaderPagesAndTrailer() throws Exception {
+        Path db = sampleDb(50);
+        Path replica = tmp.resolve("replica");
+        assertThat(CliRun.of("import", db.toString(), replica.toUri().toString()).exitCode()).isZero();
+        Path file = ltxFiles(replica).get(0);
+        CliRun dump = CliRun.of("ltx", "dump", file.toString(), "--json");
+        assertThat(dump.exitCode()).as(dump.err()).isZero();
+        long pages = Files.size(db) / 4096;
+        assertThat(dump.out()).contains("\"minTxid\":\"0000000000000001\"").contains("\"commit\":" + pages)
+                .contains("\"pgno\":" + pages).contains("\"fileChecksum\"");
+    }
+
+    @Test
+    void lsListsEveryLevelAndRejectsBadLevels() throws Exception {
+        Path db = sampleDb(10);
+        String url = tmp.resolve("replica").toUri().toString();
+        assertThat(CliRun.of("import", db.toString(), url).exitCode()).isZero();
+        CliRun ls = CliRun.of("ltx", "ls", url, "--json");
+        assertThat(ls.exitCode()).isZero();
+        assertThat(ls.out()).contains("\"level\":0").contains("\"maxTxid\":\"0000000000000001\"");
+        CliRun bad = CliRun.of("ltx", "ls", url, "--level", "12");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("--level");
+    }
+
+    @Test
+    void badUrlsAndTargetsGetClearErrors() throws Exception {
+        CliRun noScheme = CliRun.of("ltx", "ls", "/just/a/path");
+        assertThat(noScheme.exitCode()).isEqualTo(1);
+        assertThat(noScheme.err()).contains("scheme");
+        CliRun unknown = CliRun.of("ltx", "ls", "ftp://host/x");
+        assertThat(unknown.err()).contains("ftp");
+        CliRun badTxid = CliRun.of("restore", tmp.toUri().toString(), "-o", tmp.resolve("o.db").toString(), "--txid", "12");
+        assertThat(badTxid.exitCode()).isEqualTo(1);
+        assertThat(badTxid.err()).contains("16 hex digits");
+    }
+
+    @Test
+    void restoreOfAnEmptyReplicaFailsClearly() throws Exception {
+        CliRun run = CliRun.of("restore", tmp.resolve("empty").toUri().toString(), "-o", tmp.resolve("o.db").toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).isNotBlank();
+        assertThat(tmp.resolve("o.db")).doesNotExist();
+    }
+
+    @Test
+    void demoRunsEndToEnd() throws Exception {
+        CliRun demo = CliRun.of("demo", "--dir", tmp.resolve("demo").toString(), "--rows", "500");
+        assertThat(demo.exitCode()).as(demo.out() + demo.err()).isZero();
+        assertThat(demo.out()).contains("(identical)").contains("integrity_check: ok");
+    }
+}
