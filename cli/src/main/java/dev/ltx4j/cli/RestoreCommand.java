@@ -53,7 +53,7 @@ final class RestoreCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         RestoreTarget target = target();
         if (Files.exists(output) && !force) {
             throw new IOException("output " + output + " exists; pass --force to overwrite it");
