@@ -548,6 +548,12 @@ static int register_functions(sqlite3 *db, char **pzErr, const sqlite3_api_routi
             if (rc != SQLITE_OK) return rc;
         }
     }
+    /* Connections whose main database is ours report extended result codes, so that a replica
+     * conflict (SQLITE_BUSY_SNAPSHOT) and the IOERR kinds are distinguishable in every driver. */
+    sqlite3_file *fp = NULL;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &fp) == SQLITE_OK && fp != NULL
+        && fp->pMethods == &jfile_methods)
+        sqlite3_extended_result_codes(db, 1);
     return SQLITE_OK;
 }
 
