@@ -459,8 +459,9 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     f->obj = (*env)->NewGlobalRef(env, r);
     (*env)->DeleteLocalRef(env, r);
     f->sectorSize = (*env)->CallIntMethod(env, f->obj, m_sectorSize);
-    f->deviceCharacteristics = (*env)->CallIntMethod(env, f->obj, m_deviceCharacteristics);
-    if (java_threw(env, SQLITE_CANTOPEN)) { jClose(file); return SQLITE_CANTOPEN; }
+    int threwAgain = java_threw(env, SQLITE_CANTOPEN);
+    if (!threwAgain) f->deviceCharacteristics = (*env)->CallIntMethod(env, f->obj, m_deviceCharacteristics);
+    if (threwAgain || java_threw(env, SQLITE_CANTOPEN)) { jClose(file); return SQLITE_CANTOPEN; }
     f->base.pMethods = &jfile_methods;
     if (pOutFlags) *pOutFlags = flags;
     return SQLITE_OK;

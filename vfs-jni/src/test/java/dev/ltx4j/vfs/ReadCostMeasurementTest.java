@@ -33,7 +33,7 @@ class ReadCostMeasurementTest {
         try (Connection ls = Sql.open(db, VFS); Connection unix = Sql.plain(db)) {
             Sql.exec(ls, "pragma cache_size=10");
             Sql.exec(unix, "pragma cache_size=10");
-            for (int i = 0; i < 3; i++) {          // warm-up of both paths
+            for (int i = 0; i < 10; i++) {         // warm-up of both paths (JIT)
                 Sql.number(ls, scan);
                 Sql.number(unix, scan);
             }
