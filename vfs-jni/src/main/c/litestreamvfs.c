@@ -1,0 +1,901 @@
+/*
+ * litestreamvfs.c - the native half of the ltx4j "litestream" SQLite VFS.
+ *
+ * One shared library, two ways in:
+ *   - JNI_OnLoad: a JVM loaded us with System.load (sqlite-jdbc path). Natives are bound with
+ *     RegisterNatives because in the other path the JVM never loads this library itself.
+ *   - sqlite3_litestreamvfs_init: the SQLite extension entry point. In a host without a JVM
+ *     (sqlite3 CLI, python3) it starts one from libjvm and the jars in lib/ next to this file.
+ *
+ * Only the main database file crosses into Java. Journals, temp files and the lock state stay
+ * in C on SQLite's own default (unix) VFS, so they cost no JNI crossing and lock exactly like a
+ * plain database across processes. Java sees page I/O plus the write-transaction boundaries.
+ *
+ * Java methods return SQLite result codes; an exception that still escapes is cleared here and
+ * mapped to the operation's own SQLITE_IOERR_* code, never left pending.
+ */
+#define _GNU_SOURCE /* dladdr, RTLD_DEFAULT */
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+#include <jni.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#define EXPORT __attribute__((visibility("default")))
+#define BRIDGE_CLASS "dev/ltx4j/vfs/internal/NativeBridge"
+#define FILE_CLASS "dev/ltx4j/vfs/internal/NativeFile"
+#define MAX_VFS 8
+#define INITIAL_BUFFER (64 * 1024 + 64)
+#define JNI_VER JNI_VERSION_1_8
+
+/* ---------------------------------------------------------------- global state */
+
+typedef struct LsVfs {
+    sqlite3_vfs base;
+    char name[64];
+} LsVfs;
+
+static JavaVM *g_jvm;
+static jclass g_bridge, g_file, g_string;
+static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginWrite,
+    m_beforeCommit, m_commit, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
+    m_sectorSize, m_deviceCharacteristics;
+
+static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER; /* init, VFS table */
+static pthread_key_t g_detachKey;
+static pthread_once_t g_keyOnce = PTHREAD_ONCE_INIT;
+static volatile int g_forked;     /* set in a fork child: the JVM does not exist there */
+static int g_embedded;            /* we created the JVM (CLI/python host) */
+static int g_bridgeReady;         /* natives registered and IDs cached */
+static int g_forkHandler;
+static LsVfs g_vfs[MAX_VFS];
+static int g_vfsCount;
+static sqlite3_vfs *g_parent;
+static long long g_reads, g_writes, g_crossings; /* for measurements; relaxed atomics */
+
+static const sqlite3_io_methods jfile_methods;
+
+/* ---------------------------------------------------------------- JNI helpers */
+
+static void detach_thread(void *vm) {
+    JavaVM *jvm = (JavaVM *)vm;
+    (*jvm)->DetachCurrentThread(jvm);
+}
+
+static void make_detach_key(void) { pthread_key_create(&g_detachKey, detach_thread); }
+
+/* JNIEnv for the calling thread. Host threads (python, CLI) are attached as daemons so the JVM
+ * never waits for them, and detached by a thread-exit destructor. */
+static JNIEnv *env_get(void) {
+    JNIEnv *env = NULL;
+    if (g_jvm == NULL || g_forked || !g_bridgeReady) return NULL;
+    jint r = (*g_jvm)->GetEnv(g_jvm, (void **)&env, JNI_VER);
+    if (r == JNI_OK) return env;
+    if (r != JNI_EDETACHED) return NULL;
+    JavaVMAttachArgs args = {JNI_VER, "sqlite-host-thread", NULL};
+    if ((*g_jvm)->AttachCurrentThreadAsDaemon(g_jvm, (void **)&env, &args) != JNI_OK) return NULL;
+    pthread_once(&g_keyOnce, make_detach_key);
+    pthread_setspecific(g_detachKey, g_jvm);
+    return env;
+}
+
+/* True when a Java exception escaped; it is cleared (described first with LITESTREAM_VFS_DEBUG). */
+static int java_threw(JNIEnv *env, int mappedCode) {
+    if (!(*env)->ExceptionCheck(env)) return 0;
+    if (getenv("LITESTREAM_VFS_DEBUG")) (*env)->ExceptionDescribe(env);
+    (*env)->ExceptionClear(env);
+    sqlite3_log(mappedCode, "litestream: unexpected Java exception, reported as %d", mappedCode);
+    return 1;
+}
+
+static void count(long long *c) { __atomic_fetch_add(c, 1, __ATOMIC_RELAXED); }
+
+static jbyteArray bytes_of(JNIEnv *env, const char *s) {
+    if (s == NULL) return NULL;
+    jsize n = (jsize)strlen(s);
+    jbyteArray a = (*env)->NewByteArray(env, n);
+    if (a != NULL) (*env)->SetByteArrayRegion(env, a, 0, n, (const jbyte *)s);
+    return a;
+}
+
+/* Copies a Java String into sqlite3_malloc'd UTF-8 (modified UTF-8 is fine for messages). */
+static char *string_of(JNIEnv *env, jobject s) {
+    if (s == NULL) return NULL;
+    const char *c = (*env)->GetStringUTFChars(env, s, NULL);
+    if (c == NULL) { (*env)->ExceptionClear(env); return NULL; }
+    char *copy = sqlite3_mprintf("%s", c);
+    (*env)->ReleaseStringUTFChars(env, s, c);
+    return copy;
+}
+
+/* ---------------------------------------------------------------- the Java-backed main db file */
+
+typedef struct JFile {
+    sqlite3_file base;
+    jobject obj;              /* global ref to dev.ltx4j.vfs.internal.NativeFile */
+    unsigned char *buf;       /* scratch shared with Java as one direct ByteBuffer */
+    int bufCap;
+    sqlite3_file *lock;       /* parent-VFS file "<db>-lock": holds the real fcntl lock state */
+    const char *lockName;     /* from sqlite3_create_filename; must outlive the lock file */
+    int writeLocked;          /* beginWrite() delivered, endWrite() not yet */
+    int dirty;                /* pages written since the last commit()/rollback() */
+    int sectorSize, deviceCharacteristics;
+    LsVfs *vfs;
+} JFile;
+
+/* Calls a NativeFile method returning int: a SQLite code. */
+static int call_int(JFile *f, jmethodID m, int errCode, int hasArg, jvalue arg) {
+    JNIEnv *env = env_get();
+    if (env == NULL) return errCode;
+    count(&g_crossings);
+    jint rc = hasArg ? (*env)->CallIntMethodA(env, f->obj, m, &arg)
+                     : (*env)->CallIntMethod(env, f->obj, m);
+    if (java_threw(env, errCode)) return errCode;
+    return rc;
+}
+
+static int ensure_buffer(JNIEnv *env, JFile *f, int amount) {
+    if (amount <= f->bufCap) return SQLITE_OK;
+    unsigned char *nb = realloc(f->buf, (size_t)amount);
+    if (nb == NULL) return SQLITE_NOMEM;
+    jobject bb = (*env)->NewDirectByteBuffer(env, nb, amount);
+    f->buf = nb;
+    if (bb == NULL) { (*env)->ExceptionClear(env); return SQLITE_NOMEM; }
+    f->bufCap = amount;
+    (*env)->CallVoidMethod(env, f->obj, m_setBuffer, bb);
+    (*env)->DeleteLocalRef(env, bb);
+    return java_threw(env, SQLITE_NOMEM) ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
+    JFile *f = (JFile *)p;
+    JNIEnv *env = env_get();
+    if (env == NULL) return SQLITE_IOERR_READ;
+    if (ensure_buffer(env, f, amount) != SQLITE_OK) return SQLITE_IOERR_NOMEM;
+    count(&g_reads);
+    count(&g_crossings);
+    jint n = (*env)->CallIntMethod(env, f->obj, m_read, (jlong)offset, (jint)amount);
+    if (java_threw(env, SQLITE_IOERR_READ)) return SQLITE_IOERR_READ;
+    if (n < 0) return -n;
+    if (n > amount) return SQLITE_IOERR_READ;
+    memcpy(out, f->buf, (size_t)n);
+    if (n < amount) {
+        /* SQLite relies on the unread tail being zero, e.g. when it reads past EOF. */
+        memset((char *)out + n, 0, (size_t)(amount - n));
+        return SQLITE_IOERR_SHORT_READ;
+    }
+    return SQLITE_OK;
+}
+
+static int jWrite(sqlite3_file *p, const void *in, int amount, sqlite3_int64 offset) {
+    JFile *f = (JFile *)p;
+    JNIEnv *env = env_get();
+    if (env == NULL) return SQLITE_IOERR_WRITE;
+    if (ensure_buffer(env, f, amount) != SQLITE_OK) return SQLITE_IOERR_NOMEM;
+    memcpy(f->buf, in, (size_t)amount);
+    f->dirty = 1;
+    count(&g_writes);
+    count(&g_crossings);
+    jint rc = (*env)->CallIntMethod(env, f->obj, m_write, (jlong)offset, (jint)amount);
+    if (java_threw(env, SQLITE_IOERR_WRITE)) return SQLITE_IOERR_WRITE;
+    return rc;
+}
+
+static int jTruncate(sqlite3_file *p, sqlite3_int64 size) {
+    JFile *f = (JFile *)p;
+    jvalue v;
+    v.j = size;
+    f->dirty = 1;
+    return call_int(f, m_truncate, SQLITE_IOERR_TRUNCATE, 1, v);
+}
+
+static int jSync(sqlite3_file *p, int flags) {
+    jvalue v;
+    v.i = flags;
+    return call_int((JFile *)p, m_sync, SQLITE_IOERR_FSYNC, 1, v);
+}
+
+static int jFileSize(sqlite3_file *p, sqlite3_int64 *pSize) {
+    JFile *f = (JFile *)p;
+    JNIEnv *env = env_get();
+    if (env == NULL) return SQLITE_IOERR_FSTAT;
+    count(&g_crossings);
+    jlong n = (*env)->CallLongMethod(env, f->obj, m_size);
+    if (java_threw(env, SQLITE_IOERR_FSTAT)) return SQLITE_IOERR_FSTAT;
+    if (n < 0) return (int)-n;
+    *pSize = n;
+    return SQLITE_OK;
+}
+
+static int notify(JFile *f, jmethodID m, int errCode) {
+    jvalue none;
+    none.j = 0;
+    return call_int(f, m, errCode, 0, none);
+}
+
+/* A write transaction that wrote pages but ended without COMMIT_PHASETWO was rolled back. */
+static int end_write(JFile *f) {
+    int rc = SQLITE_OK;
+    if (f->dirty) {
+        f->dirty = 0;
+        rc = notify(f, m_rollback, SQLITE_IOERR);
+    }
+    if (f->writeLocked) {
+        f->writeLocked = 0;
+        int rc2 = notify(f, m_endWrite, SQLITE_IOERR);
+        if (rc == SQLITE_OK) rc = rc2;
+    }
+    return rc;
+}
+
+static int jLock(sqlite3_file *p, int level) {
+    JFile *f = (JFile *)p;
+    int rc = f->lock->pMethods->xLock(f->lock, level);
+    if (rc != SQLITE_OK || level < SQLITE_LOCK_RESERVED || f->writeLocked) return rc;
+    rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
+    if (rc != SQLITE_OK) {
+        /* The engine refused the write (e.g. replica conflict): give the lock back. */
+        f->lock->pMethods->xUnlock(f->lock, SQLITE_LOCK_SHARED);
+        return rc;
+    }
+    f->writeLocked = 1;
+    return SQLITE_OK;
+}
+
+static int jUnlock(sqlite3_file *p, int level) {
+    JFile *f = (JFile *)p;
+    int rc = SQLITE_OK;
+    if (level < SQLITE_LOCK_RESERVED) rc = end_write(f);
+    int rc2 = f->lock->pMethods->xUnlock(f->lock, level);
+    return rc2 != SQLITE_OK ? rc2 : rc;
+}
+
+static int jCheckReservedLock(sqlite3_file *p, int *pResOut) {
+    JFile *f = (JFile *)p;
+    return f->lock->pMethods->xCheckReservedLock(f->lock, pResOut);
+}
+
+static int jClose(sqlite3_file *p) {
+    JFile *f = (JFile *)p;
+    int rc = SQLITE_OK;
+    JNIEnv *env = env_get();
+    if (f->obj != NULL) {
+        rc = end_write(f);
+        int rc2 = notify(f, m_close, SQLITE_IOERR_CLOSE);
+        if (rc == SQLITE_OK) rc = rc2;
+        if (env != NULL) (*env)->DeleteGlobalRef(env, f->obj);
+        f->obj = NULL;
+    }
+    if (f->lock != NULL) {
+        if (f->lock->pMethods != NULL) f->lock->pMethods->xClose(f->lock);
+        sqlite3_free(f->lock);
+        f->lock = NULL;
+    }
+    if (f->lockName != NULL) sqlite3_free_filename(f->lockName);
+    f->lockName = NULL;
+    free(f->buf);
+    f->buf = NULL;
+    return rc;
+}
+
+/* Returns a Java string reply "<kind><text>" as sqlite3_malloc'd C string, or NULL on failure. */
+static char *call_text(JFile *f, jmethodID m, jobject a1, jobject a2, int which) {
+    JNIEnv *env = env_get();
+    if (env == NULL) return NULL;
+    count(&g_crossings);
+    jobject r = (m == m_pragma) ? (*env)->CallObjectMethod(env, f->obj, m, a1, a2)
+                                : (*env)->CallObjectMethod(env, f->obj, m, (jint)which);
+    if (java_threw(env, SQLITE_ERROR)) return NULL;
+    char *s = string_of(env, r);
+    if (r != NULL) (*env)->DeleteLocalRef(env, r);
+    return s;
+}
+
+static const char *WAL_REFUSED =
+    "litestream VFS: journal_mode=WAL is not supported (the replica engine must see every page "
+    "write of the database file); use DELETE, TRUNCATE, PERSIST or MEMORY";
+
+static int jPragma(JFile *f, char **azArg) {
+    const char *name = azArg[1], *value = azArg[2];
+    if (sqlite3_stricmp(name, "journal_mode") == 0 && value != NULL && sqlite3_stricmp(value, "wal") == 0) {
+        azArg[0] = sqlite3_mprintf("%s", WAL_REFUSED);
+        return SQLITE_ERROR;
+    }
+    if (sqlite3_strnicmp(name, "litestream_", 11) != 0) return SQLITE_NOTFOUND;
+    JNIEnv *env = env_get();
+    if (env == NULL) return SQLITE_ERROR;
+    jbyteArray jn = bytes_of(env, name), jv = bytes_of(env, value);
+    char *reply = call_text(f, m_pragma, jn, jv, 0);
+    (*env)->DeleteLocalRef(env, jn);
+    if (jv != NULL) (*env)->DeleteLocalRef(env, jv);
+    if (reply == NULL) {
+        azArg[0] = sqlite3_mprintf("litestream: pragma %s failed in Java", name);
+        return SQLITE_ERROR;
+    }
+    int rc = SQLITE_OK;
+    if (reply[0] == 'R') azArg[0] = sqlite3_mprintf("%s", reply + 1);
+    else if (reply[0] == 'E') { azArg[0] = sqlite3_mprintf("%s", reply + 1); rc = SQLITE_ERROR; }
+    sqlite3_free(reply);
+    return rc;
+}
+
+static int jFileControl(sqlite3_file *p, int op, void *pArg) {
+    JFile *f = (JFile *)p;
+    switch (op) {
+    case SQLITE_FCNTL_VFSNAME:
+        *(char **)pArg = sqlite3_mprintf("%s", f->vfs->name);
+        return SQLITE_OK;
+    case SQLITE_FCNTL_PRAGMA:
+        return jPragma(f, (char **)pArg);
+    case SQLITE_FCNTL_SYNC:
+        /* Sent at commit phase one even with synchronous=OFF: the last point where the engine
+         * can still refuse the transaction and have SQLite roll it back. */
+        return f->dirty ? notify(f, m_beforeCommit, SQLITE_IOERR_FSYNC) : SQLITE_OK;
+    case SQLITE_FCNTL_COMMIT_PHASETWO:
+        /* Sent by the pager after every commit, also under locking_mode=EXCLUSIVE where no
+         * unlock follows; a commit that wrote nothing is not reported. */
+        if (!f->dirty) return SQLITE_OK;
+        f->dirty = 0;
+        return notify(f, m_commit, SQLITE_IOERR);
+    case SQLITE_FCNTL_LOCKSTATE:
+        return f->lock->pMethods->xFileControl(f->lock, op, pArg);
+    case SQLITE_FCNTL_HAS_MOVED:
+        *(int *)pArg = 0;
+        return SQLITE_OK;
+    default:
+        return SQLITE_NOTFOUND;
+    }
+}
+
+static int jSectorSize(sqlite3_file *p) { return ((JFile *)p)->sectorSize; }
+static int jDeviceCharacteristics(sqlite3_file *p) { return ((JFile *)p)->deviceCharacteristics; }
+
+/* iVersion 1: no xShm*, so SQLite can never run this file in shared-memory WAL mode. */
+static const sqlite3_io_methods jfile_methods = {
+    1, jClose, jRead, jWrite, jTruncate, jSync, jFileSize, jLock, jUnlock, jCheckReservedLock,
+    jFileControl, jSectorSize, jDeviceCharacteristics, 0, 0, 0, 0, 0, 0};
+
+/* ---------------------------------------------------------------- VFS methods */
+
+static void report_open_failure(const char *zName, const char *why) {
+    sqlite3_log(SQLITE_CANTOPEN, "litestream: cannot open %s: %s", zName, why);
+    /* SQLite gives a VFS no way to set the open error message; a host without a JVM logger
+     * (CLI, python) would otherwise only show "unable to open database file". */
+    if (g_embedded || getenv("LITESTREAM_VFS_DEBUG")) fprintf(stderr, "litestream: cannot open %s: %s\n", zName, why);
+}
+
+static int open_lock_file(JFile *f, const char *zName) {
+    char *path = sqlite3_mprintf("%s-lock", zName);
+    if (path == NULL) return SQLITE_NOMEM;
+    /* A real database-style filename, because the unix VFS may look up URI parameters on it. */
+    f->lockName = sqlite3_create_filename(path, "", "", 0, NULL);
+    sqlite3_free(path);
+    f->lock = sqlite3_malloc(g_parent->szOsFile);
+    if (f->lockName == NULL || f->lock == NULL) return SQLITE_NOMEM;
+    memset(f->lock, 0, (size_t)g_parent->szOsFile);
+    int out = 0;
+    int rc = g_parent->xOpen(g_parent, f->lockName, f->lock,
+                             SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &out);
+    if (rc != SQLITE_OK) {
+        memset(f->lock, 0, (size_t)g_parent->szOsFile);
+        rc = g_parent->xOpen(g_parent, f->lockName, f->lock, SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_READONLY, &out);
+    }
+    return rc;
+}
+
+static jobjectArray uri_params(JNIEnv *env, const char *zName) {
+    int n = 0;
+    while (sqlite3_uri_key(zName, n) != NULL) n++;
+    jclass byteArray = (*env)->FindClass(env, "[B");
+    if (byteArray == NULL) return NULL;
+    jobjectArray arr = (*env)->NewObjectArray(env, n * 2, byteArray, NULL);
+    (*env)->DeleteLocalRef(env, byteArray);
+    for (int i = 0; arr != NULL && i < n; i++) {
+        const char *k = sqlite3_uri_key(zName, i);
+        jbyteArray jk = bytes_of(env, k), jv = bytes_of(env, sqlite3_uri_parameter(zName, k));
+        (*env)->SetObjectArrayElement(env, arr, 2 * i, jk);
+        (*env)->SetObjectArrayElement(env, arr, 2 * i + 1, jv);
+        (*env)->DeleteLocalRef(env, jk);
+        if (jv != NULL) (*env)->DeleteLocalRef(env, jv);
+    }
+    return arr;
+}
+
+static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int flags, int *pOutFlags) {
+    JFile *f = (JFile *)file;
+    if (flags & SQLITE_OPEN_WAL) {
+        sqlite3_log(SQLITE_CANTOPEN, "%s", WAL_REFUSED);
+        return SQLITE_CANTOPEN;
+    }
+    if (zName == NULL || !(flags & SQLITE_OPEN_MAIN_DB)) {
+        /* Journals, temp files, sub/super-journals, transient DBs: no Java crossing at all. */
+        return g_parent->xOpen(g_parent, zName, file, flags, pOutFlags);
+    }
+    memset(f, 0, sizeof(JFile));
+    f->vfs = (LsVfs *)vfs;
+    JNIEnv *env = env_get();
+    if (env == NULL) {
+        report_open_failure(zName, g_forked ? "the JVM does not exist in a forked child process"
+                                            : "no JVM is attached to the litestream VFS");
+        return SQLITE_CANTOPEN;
+    }
+    int rc = open_lock_file(f, zName);
+    if (rc != SQLITE_OK) {
+        report_open_failure(zName, "cannot open its lock file <name>-lock next to the database");
+        jClose(file);
+        return SQLITE_CANTOPEN;
+    }
+    f->buf = malloc(INITIAL_BUFFER);
+    f->bufCap = INITIAL_BUFFER;
+    jobject bb = f->buf ? (*env)->NewDirectByteBuffer(env, f->buf, f->bufCap) : NULL;
+    jbyteArray jvfs = bytes_of(env, f->vfs->name), jname = bytes_of(env, zName);
+    jobjectArray params = uri_params(env, zName);
+    jobject r = NULL;
+    if (bb != NULL && jvfs != NULL && jname != NULL && params != NULL) {
+        count(&g_crossings);
+        r = (*env)->CallStaticObjectMethod(env, g_bridge, m_open, jvfs, jname, (jint)flags, params, bb);
+    }
+    int threw = java_threw(env, SQLITE_CANTOPEN);
+    if (bb) (*env)->DeleteLocalRef(env, bb);
+    if (jvfs) (*env)->DeleteLocalRef(env, jvfs);
+    if (jname) (*env)->DeleteLocalRef(env, jname);
+    if (params) (*env)->DeleteLocalRef(env, params);
+    if (threw || r == NULL || (*env)->IsInstanceOf(env, r, g_string)) {
+        char *why = r ? string_of(env, r) : NULL;
+        report_open_failure(zName, why ? why : "the Java opener failed");
+        sqlite3_free(why);
+        if (r) (*env)->DeleteLocalRef(env, r);
+        jClose(file);
+        return SQLITE_CANTOPEN;
+    }
+    f->obj = (*env)->NewGlobalRef(env, r);
+    (*env)->DeleteLocalRef(env, r);
+    f->sectorSize = (*env)->CallIntMethod(env, f->obj, m_sectorSize);
+    int threwAgain = java_threw(env, SQLITE_CANTOPEN);
+    if (!threwAgain) f->deviceCharacteristics = (*env)->CallIntMethod(env, f->obj, m_deviceCharacteristics);
+    if (threwAgain || java_threw(env, SQLITE_CANTOPEN)) { jClose(file); return SQLITE_CANTOPEN; }
+    f->base.pMethods = &jfile_methods;
+    if (pOutFlags) *pOutFlags = flags;
+    return SQLITE_OK;
+}
+
+static int vDelete(sqlite3_vfs *v, const char *z, int syncDir) { (void)v; return g_parent->xDelete(g_parent, z, syncDir); }
+static int vAccess(sqlite3_vfs *v, const char *z, int flags, int *out) { (void)v; return g_parent->xAccess(g_parent, z, flags, out); }
+static int vFullPathname(sqlite3_vfs *v, const char *z, int n, char *out) { (void)v; return g_parent->xFullPathname(g_parent, z, n, out); }
+static void *vDlOpen(sqlite3_vfs *v, const char *z) { (void)v; return g_parent->xDlOpen(g_parent, z); }
+static void vDlError(sqlite3_vfs *v, int n, char *z) { (void)v; g_parent->xDlError(g_parent, n, z); }
+static void (*vDlSym(sqlite3_vfs *v, void *h, const char *z))(void) { (void)v; return g_parent->xDlSym(g_parent, h, z); }
+static void vDlClose(sqlite3_vfs *v, void *h) { (void)v; g_parent->xDlClose(g_parent, h); }
+static int vRandomness(sqlite3_vfs *v, int n, char *z) { (void)v; return g_parent->xRandomness(g_parent, n, z); }
+static int vSleep(sqlite3_vfs *v, int us) { (void)v; return g_parent->xSleep(g_parent, us); }
+static int vCurrentTime(sqlite3_vfs *v, double *t) { (void)v; return g_parent->xCurrentTime(g_parent, t); }
+static int vGetLastError(sqlite3_vfs *v, int n, char *z) { (void)v; return g_parent->xGetLastError ? g_parent->xGetLastError(g_parent, n, z) : 0; }
+static int vCurrentTimeInt64(sqlite3_vfs *v, sqlite3_int64 *t) {
+    (void)v;
+    if (g_parent->iVersion >= 2 && g_parent->xCurrentTimeInt64) return g_parent->xCurrentTimeInt64(g_parent, t);
+    double d;
+    int rc = g_parent->xCurrentTime(g_parent, &d);
+    *t = (sqlite3_int64)(d * 86400000.0);
+    return rc;
+}
+
+/* Registers a VFS called name (idempotent). Caller holds g_mutex. */
+static int register_vfs(const char *name) {
+    if (sqlite3_vfs_find(name) != NULL) return SQLITE_OK;
+    if (g_parent == NULL) g_parent = sqlite3_vfs_find(NULL);
+    if (g_parent == NULL || g_vfsCount >= MAX_VFS || strlen(name) >= sizeof(g_vfs[0].name)) return SQLITE_ERROR;
+    LsVfs *v = &g_vfs[g_vfsCount];
+    memset(v, 0, sizeof *v);
+    strcpy(v->name, name);
+    sqlite3_vfs *b = &v->base;
+    b->iVersion = 2;
+    b->szOsFile = (int)sizeof(JFile) > g_parent->szOsFile ? (int)sizeof(JFile) : g_parent->szOsFile;
+    b->mxPathname = g_parent->mxPathname;
+    b->zName = v->name;
+    b->xOpen = vOpen; b->xDelete = vDelete; b->xAccess = vAccess; b->xFullPathname = vFullPathname;
+    b->xDlOpen = vDlOpen; b->xDlError = vDlError; b->xDlSym = vDlSym; b->xDlClose = vDlClose;
+    b->xRandomness = vRandomness; b->xSleep = vSleep; b->xCurrentTime = vCurrentTime;
+    b->xGetLastError = vGetLastError; b->xCurrentTimeInt64 = vCurrentTimeInt64;
+    int rc = sqlite3_vfs_register(b, 0);
+    if (rc == SQLITE_OK) g_vfsCount++;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- SQL functions */
+
+static const char *FUNCTIONS[] = {"litestream_txid", "litestream_time", "litestream_lag",
+                                  "litestream_sync", "litestream_status"};
+
+static void fn_call(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    int which = (int)(intptr_t)sqlite3_user_data(ctx);
+    const char *schema = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : "main";
+    sqlite3_file *fp = NULL;
+    sqlite3 *db = sqlite3_context_db_handle(ctx);
+    if (schema == NULL || sqlite3_file_control(db, schema, SQLITE_FCNTL_FILE_POINTER, &fp) != SQLITE_OK
+        || fp == NULL || fp->pMethods != &jfile_methods) {
+        char *m = sqlite3_mprintf("%s(): database '%s' is not opened with the litestream VFS",
+                                  FUNCTIONS[which], schema ? schema : "");
+        sqlite3_result_error(ctx, m, -1);
+        sqlite3_free(m);
+        return;
+    }
+    char *reply = call_text((JFile *)fp, m_function, NULL, NULL, which);
+    if (reply == NULL) { sqlite3_result_error(ctx, "litestream: the Java side failed", -1); return; }
+    switch (reply[0]) {
+    case 'T': sqlite3_result_text(ctx, reply + 1, -1, SQLITE_TRANSIENT); break;
+    case 'I': sqlite3_result_int64(ctx, strtoll(reply + 1, NULL, 10)); break;
+    case 'C': sqlite3_result_error(ctx, reply + 1, -1); sqlite3_result_error_code(ctx, SQLITE_BUSY_SNAPSHOT); break;
+    default: sqlite3_result_error(ctx, reply + 1, -1); break;
+    }
+    sqlite3_free(reply);
+}
+
+/* Auto-extension: every new connection gets the functions; they check the schema's VFS when
+ * called, so they also work for ATTACHed litestream databases. */
+static int register_functions(sqlite3 *db, char **pzErr, const sqlite3_api_routines *api) {
+    (void)pzErr; (void)api;
+    for (int i = 0; i < 5; i++) {
+        int flags = SQLITE_UTF8 | (i == 3 ? SQLITE_DIRECTONLY : 0);
+        for (int nArg = 0; nArg <= 1; nArg++) {
+            int rc = sqlite3_create_function(db, FUNCTIONS[i], nArg, flags, (void *)(intptr_t)i, fn_call, 0, 0);
+            if (rc != SQLITE_OK) return rc;
+        }
+    }
+    /* Connections whose main database is ours report extended result codes, so that a replica
+     * conflict (SQLITE_BUSY_SNAPSHOT) and the IOERR kinds are distinguishable in every driver. */
+    sqlite3_file *fp = NULL;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &fp) == SQLITE_OK && fp != NULL
+        && fp->pMethods == &jfile_methods)
+        sqlite3_extended_result_codes(db, 1);
+    return SQLITE_OK;
+}
+
+/* ---------------------------------------------------------------- natives and bridge setup */
+
+static void JNICALL n_log(JNIEnv *env, jclass c, jint code, jbyteArray msg) {
+    (void)c;
+    jsize n = (*env)->GetArrayLength(env, msg);
+    char *s = sqlite3_malloc(n + 1);
+    if (s == NULL || sqlite3_api == NULL) { sqlite3_free(s); return; }
+    (*env)->GetByteArrayRegion(env, msg, 0, n, (jbyte *)s);
+    s[n] = 0;
+    sqlite3_log(code, "%s", s);
+    sqlite3_free(s);
+}
+
+static jint JNICALL n_registerVfs(JNIEnv *env, jclass c, jbyteArray name) {
+    (void)c;
+    char buf[64];
+    jsize n = (*env)->GetArrayLength(env, name);
+    if (sqlite3_api == NULL) return SQLITE_MISUSE;
+    if (n <= 0 || n >= (jsize)sizeof buf) return SQLITE_RANGE;
+    (*env)->GetByteArrayRegion(env, name, 0, n, (jbyte *)buf);
+    buf[n] = 0;
+    pthread_mutex_lock(&g_mutex);
+    int rc = register_vfs(buf);
+    pthread_mutex_unlock(&g_mutex);
+    return rc;
+}
+
+static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
+    (void)c;
+    jlong v[3] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
+                  __atomic_load_n(&g_crossings, __ATOMIC_RELAXED)};
+    jlongArray a = (*env)->NewLongArray(env, 3);
+    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 3, v);
+    return a;
+}
+
+static jboolean JNICALL n_embedded(JNIEnv *env, jclass c) { (void)env; (void)c; return g_embedded ? JNI_TRUE : JNI_FALSE; }
+
+static void fork_child(void) { g_forked = 1; }
+
+/* Binds natives and caches classes and method IDs. Needs a thread whose class loader sees ours. */
+static int setup_bridge(JNIEnv *env, char **why) {
+    static JNINativeMethod natives[] = {
+        {"nativeLog", "(I[B)V", (void *)n_log},
+        {"nativeRegisterVfs", "([B)I", (void *)n_registerVfs},
+        {"nativeCounters", "()[J", (void *)n_counters},
+        {"nativeEmbedded", "()Z", (void *)n_embedded},
+    };
+    jclass b = (*env)->FindClass(env, BRIDGE_CLASS);
+    jclass f = b ? (*env)->FindClass(env, FILE_CLASS) : NULL;
+    jclass s = f ? (*env)->FindClass(env, "java/lang/String") : NULL;
+    if (s == NULL) {
+        (*env)->ExceptionClear(env);
+        *why = "class dev.ltx4j.vfs.internal.NativeBridge is not on the class path";
+        return 0;
+    }
+    if ((*env)->RegisterNatives(env, b, natives, sizeof natives / sizeof natives[0]) != 0) {
+        (*env)->ExceptionClear(env);
+        *why = "RegisterNatives failed for dev.ltx4j.vfs.internal.NativeBridge";
+        return 0;
+    }
+    g_bridge = (*env)->NewGlobalRef(env, b);
+    g_file = (*env)->NewGlobalRef(env, f);
+    g_string = (*env)->NewGlobalRef(env, s);
+    m_open = (*env)->GetStaticMethodID(env, b, "open", "([B[BI[[BLjava/nio/ByteBuffer;)Ljava/lang/Object;");
+    m_hostExit = (*env)->GetStaticMethodID(env, b, "hostExit", "()V");
+    m_read = (*env)->GetMethodID(env, f, "read", "(JI)I");
+    m_write = (*env)->GetMethodID(env, f, "write", "(JI)I");
+    m_truncate = (*env)->GetMethodID(env, f, "truncate", "(J)I");
+    m_size = (*env)->GetMethodID(env, f, "size", "()J");
+    m_sync = (*env)->GetMethodID(env, f, "sync", "(I)I");
+    m_beginWrite = (*env)->GetMethodID(env, f, "beginWrite", "()I");
+    m_beforeCommit = (*env)->GetMethodID(env, f, "beforeCommit", "()I");
+    m_commit = (*env)->GetMethodID(env, f, "commit", "()I");
+    m_rollback = (*env)->GetMethodID(env, f, "rollback", "()I");
+    m_endWrite = (*env)->GetMethodID(env, f, "endWrite", "()I");
+    m_pragma = (*env)->GetMethodID(env, f, "pragma", "([B[B)Ljava/lang/String;");
+    m_function = (*env)->GetMethodID(env, f, "function", "(I)Ljava/lang/String;");
+    m_close = (*env)->GetMethodID(env, f, "close", "()I");
+    m_setBuffer = (*env)->GetMethodID(env, f, "setBuffer", "(Ljava/nio/ByteBuffer;)V");
+    m_sectorSize = (*env)->GetMethodID(env, f, "sectorSize", "()I");
+    m_deviceCharacteristics = (*env)->GetMethodID(env, f, "deviceCharacteristics", "()I");
+    (*env)->DeleteLocalRef(env, b);
+    (*env)->DeleteLocalRef(env, f);
+    (*env)->DeleteLocalRef(env, s);
+    if ((*env)->ExceptionCheck(env)) {
+        (*env)->ExceptionClear(env);
+        *why = "the Java classes do not match this native library (method lookup failed)";
+        return 0;
+    }
+    if (!g_forkHandler) { pthread_atfork(NULL, NULL, fork_child); g_forkHandler = 1; }
+    g_bridgeReady = 1;
+    return 1;
+}
+
+EXPORT jint JNI_OnLoad(JavaVM *vm, void *reserved) {
+    (void)reserved;
+    JNIEnv *env;
+    if ((*vm)->GetEnv(vm, (void **)&env, JNI_VER) != JNI_OK) return JNI_ERR;
+    pthread_mutex_lock(&g_mutex);
+    g_jvm = vm;
+    char *why = NULL;
+    int ok = g_bridgeReady || setup_bridge(env, &why);
+    pthread_mutex_unlock(&g_mutex);
+    if (!ok) fprintf(stderr, "litestream: %s\n", why);
+    return ok ? JNI_VER : JNI_ERR;
+}
+
+/* ---------------------------------------------------------------- starting a JVM in a host */
+
+typedef jint (*CreateJavaVM_t)(JavaVM **, void **, void *);
+typedef jint (*GetCreatedJavaVMs_t)(JavaVM **, jsize, jsize *);
+
+static int file_exists(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
+
+/* LITESTREAM_JVM_LIB, then JAVA_HOME, then the java on PATH with symlinks resolved. */
+static int find_libjvm(char *out, size_t n) {
+    const char *lib = getenv("LITESTREAM_JVM_LIB");
+    if (lib && *lib) { snprintf(out, n, "%s", lib); return file_exists(out); }
+    const char *home = getenv("JAVA_HOME");
+    if (home && *home) {
+        snprintf(out, n, "%s/lib/server/libjvm.so", home);
+        if (file_exists(out)) return 1;
+    }
+    const char *path = getenv("PATH");
+    if (path == NULL) return 0;
+    char *dirs = strdup(path), *save = NULL;
+    int found = 0;
+    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char java[PATH_MAX], real[PATH_MAX];
+        snprintf(java, sizeof java, "%s/java", *d ? d : ".");
+        if (access(java, X_OK) != 0 || realpath(java, real) == NULL) continue;
+        char *slash = strrchr(real, '/');                 /* <home>/bin/java */
+        if (slash) { *slash = 0; slash = strrchr(real, '/'); }
+        if (slash) *slash = 0;
+        snprintf(out, n, "%s/lib/server/libjvm.so", real);
+        found = file_exists(out);
+    }
+    free(dirs);
+    return found;
+}
+
+static void append(char **cp, const char *entry) {
+    char *n = *cp ? sqlite3_mprintf("%s:%s", *cp, entry) : sqlite3_mprintf("%s", entry);
+    sqlite3_free(*cp);
+    *cp = n;
+}
+
+/* Appends every *.jar in dir (JNI_CreateJavaVM does no wildcard expansion). */
+static int add_jars(char **cp, const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) return 0;
+    int added = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".jar") == 0) {
+            char *p = sqlite3_mprintf("%s/%s", dir, e->d_name);
+            append(cp, p);
+            sqlite3_free(p);
+            added++;
+        }
+    }
+    closedir(d);
+    return added;
+}
+
+static char *build_classpath(char **why) {
+    char *cp = NULL;
+    const char *env = getenv("LITESTREAM_CLASSPATH");
+    if (env && *env) {
+        char *copy = strdup(env), *save = NULL;
+        for (char *e = strtok_r(copy, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
+            size_t len = strlen(e);
+            if (len >= 2 && strcmp(e + len - 2, "/*") == 0) { e[len - 2] = 0; add_jars(&cp, e); }
+            else append(&cp, e);
+        }
+        free(copy);
+        if (cp == NULL) *why = sqlite3_mprintf("LITESTREAM_CLASSPATH (%s) names no jars", env);
+        return cp;
+    }
+    Dl_info info;
+    char real[PATH_MAX];
+    if (dladdr((void *)&build_classpath, &info) == 0 || info.dli_fname == NULL || realpath(info.dli_fname, real) == NULL) {
+        *why = sqlite3_mprintf("cannot locate litestream-vfs.so on disk (set LITESTREAM_CLASSPATH)");
+        return NULL;
+    }
+    char *slash = strrchr(real, '/');
+    if (slash) *slash = 0;
+    char *lib = sqlite3_mprintf("%s/lib", real);
+    int n = add_jars(&cp, lib);
+    if (n == 0) *why = sqlite3_mprintf("no jars found in %s (the ltx4j jars belong there, next to "
+                                       "litestream-vfs.so; or set LITESTREAM_CLASSPATH)", lib);
+    sqlite3_free(lib);
+    return cp;
+}
+
+typedef struct Boot {
+    CreateJavaVM_t create;
+    char *classpath;
+    char *why;
+    int ok;
+} Boot;
+
+/* Runs on its own thread with a big stack, as the java launcher does for main. */
+static void *boot_thread(void *arg) {
+    Boot *b = (Boot *)arg;
+    JavaVMOption opts[32];
+    int n = 0;
+    char *cpOpt = sqlite3_mprintf("-Djava.class.path=%s", b->classpath);
+    opts[n++].optionString = cpOpt;
+    opts[n++].optionString = "-Xrs"; /* leave SIGINT/SIGTERM to the host */
+    char *user = getenv("LITESTREAM_JVM_OPTS") ? strdup(getenv("LITESTREAM_JVM_OPTS")) : NULL, *save = NULL;
+    for (char *o = user ? strtok_r(user, " \t", &save) : NULL; o && n < 32; o = strtok_r(NULL, " \t", &save))
+        opts[n++].optionString = o;
+    for (int i = 0; i < n; i++) opts[i].extraInfo = NULL;
+    JavaVMInitArgs args = {JNI_VER, n, opts, JNI_FALSE};
+    JavaVM *vm = NULL;
+    JNIEnv *env = NULL;
+    jint rc = b->create(&vm, (void **)&env, &args);
+    if (rc != JNI_OK) {
+        b->why = sqlite3_mprintf("JNI_CreateJavaVM failed with %d (check LITESTREAM_JVM_OPTS)", (int)rc);
+    } else {
+        g_jvm = vm;
+        char *why = NULL;
+        b->ok = setup_bridge(env, &why);
+        if (!b->ok) b->why = sqlite3_mprintf("%s (class path: %s)", why, b->classpath);
+        (*vm)->DetachCurrentThread(vm);
+    }
+    sqlite3_free(cpOpt);
+    free(user);
+    return NULL;
+}
+
+static void host_exit(void) {
+    /* The JVM is never destroyed in a host process, so Java shutdown hooks do not run: give
+     * the Java side its chance to flush here. */
+    JNIEnv *env = env_get();
+    if (env == NULL) return;
+    (*env)->CallStaticVoidMethod(env, g_bridge, m_hostExit);
+    java_threw(env, SQLITE_ERROR);
+}
+
+static int boot_jvm(char **pzErr) {
+    char lib[PATH_MAX];
+    if (!find_libjvm(lib, sizeof lib)) {
+        *pzErr = sqlite3_mprintf("litestream: no Java runtime found (set JAVA_HOME to a JDK/JRE 17+, "
+                                 "LITESTREAM_JVM_LIB to libjvm.so, or put java on PATH)");
+        return 0;
+    }
+    Boot b = {0};
+    b.classpath = build_classpath(&b.why);
+    if (b.classpath == NULL) {
+        *pzErr = sqlite3_mprintf("litestream: %s", b.why);
+        sqlite3_free(b.why);
+        return 0;
+    }
+    void *h = dlopen(lib, RTLD_NOW | RTLD_GLOBAL);
+    GetCreatedJavaVMs_t created = h ? (GetCreatedJavaVMs_t)dlsym(h, "JNI_GetCreatedJavaVMs") : NULL;
+    b.create = h ? (CreateJavaVM_t)dlsym(h, "JNI_CreateJavaVM") : NULL;
+    JavaVM *vms[1];
+    jsize nvm = 0;
+    if (b.create == NULL || created == NULL) {
+        *pzErr = sqlite3_mprintf("litestream: cannot load the JVM %s: %s", lib, dlerror());
+    } else if (created(vms, 1, &nvm) == JNI_OK && nvm > 0) {
+        *pzErr = sqlite3_mprintf("litestream: a JVM already exists in this process but was not started "
+                                 "by the litestream VFS; load it from Java with LitestreamVfs.load()");
+    } else {
+        struct timeval t0, t1;
+        gettimeofday(&t0, NULL);
+        pthread_attr_t attr;
+        pthread_t t;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 8 << 20);
+        if (pthread_create(&t, &attr, boot_thread, &b) == 0) pthread_join(t, NULL);
+        else b.why = sqlite3_mprintf("cannot create the JVM start thread");
+        pthread_attr_destroy(&attr);
+        gettimeofday(&t1, NULL);
+        if (getenv("LITESTREAM_VFS_DEBUG"))
+            fprintf(stderr, "litestream: JVM %s started in %ld ms\n", lib,
+                    (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000));
+        if (b.ok) {
+            g_embedded = 1;
+            atexit(host_exit);
+        } else {
+            *pzErr = sqlite3_mprintf("litestream: %s", b.why ? b.why : "JVM start failed");
+        }
+    }
+    sqlite3_free(b.why);
+    sqlite3_free(b.classpath);
+    return b.ok;
+}
+
+/* A JVM that exists but never ran JNI_OnLoad (library loaded only through load_extension). */
+static int adopt_running_jvm(char **pzErr) {
+    GetCreatedJavaVMs_t created = (GetCreatedJavaVMs_t)dlsym(RTLD_DEFAULT, "JNI_GetCreatedJavaVMs");
+    JavaVM *vm = NULL;
+    jsize n = 0;
+    if (created == NULL || created(&vm, 1, &n) != JNI_OK || n == 0) return 0;
+    JNIEnv *env = NULL;
+    if ((*vm)->GetEnv(vm, (void **)&env, JNI_VER) != JNI_OK) {
+        *pzErr = sqlite3_mprintf("litestream: a JVM runs in this process but this thread is not attached to it");
+        return -1;
+    }
+    g_jvm = vm;
+    char *why = NULL;
+    if (!setup_bridge(env, &why)) {
+        *pzErr = sqlite3_mprintf("litestream: %s; call dev.ltx4j.vfs.LitestreamVfs.load() from Java instead", why);
+        return -1;
+    }
+    return 1;
+}
+
+static int ensure_bridge(char **pzErr) {
+    if (g_forked) {
+        *pzErr = sqlite3_mprintf("litestream: cannot be used in a child process forked after the JVM "
+                                 "started (use a spawn/forkserver start method)");
+        return 0;
+    }
+    if (g_bridgeReady) return 1;
+    int adopted = adopt_running_jvm(pzErr);
+    if (adopted != 0) return adopted > 0;
+    return boot_jvm(pzErr);
+}
+
+EXPORT int sqlite3_litestreamvfs_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+    SQLITE_EXTENSION_INIT2(pApi);
+    char *err = NULL;
+    pthread_mutex_lock(&g_mutex);
+    int ok = ensure_bridge(&err);
+    int rc = ok ? register_vfs("litestream") : SQLITE_ERROR;
+    pthread_mutex_unlock(&g_mutex);
+    if (ok && rc != SQLITE_OK) err = sqlite3_mprintf("litestream: cannot register the VFS (error %d)", rc);
+    if (err != NULL) {
+        if (pzErrMsg) *pzErrMsg = err; else sqlite3_free(err);
+        return SQLITE_ERROR;
+    }
+    rc = sqlite3_auto_extension((void (*)(void))register_functions);
+    if (rc == SQLITE_OK && db != NULL) rc = register_functions(db, pzErrMsg, pApi);
+    return rc == SQLITE_OK ? SQLITE_OK_LOAD_PERMANENTLY : rc;
+}

@@ -1,0 +1,127 @@
+package dev.ltx4j.vfs;
+
+import dev.ltx4j.vfs.internal.NativeBridge;
+import dev.ltx4j.vfs.internal.NativeLibrary;
+import dev.ltx4j.vfs.internal.OpenerRegistry;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * Installs the litestream VFS in the SQLite of sqlite-jdbc (xerial), in this JVM.
+ *
+ * <pre>{@code
+ * LitestreamVfs.register("litestream", myOpener);                  // or rely on a DatabaseOpener service
+ * Connection c = DriverManager.getConnection(LitestreamVfs.jdbcUrl(Path.of("app.db"), "litestream", Map.of()));
+ * }</pre>
+ *
+ * <p>How it works: {@link #load()} extracts the native library, {@code System.load}s it (binding its natives to
+ * this module), then runs {@code select load_extension(<same path>, 'sqlite3_litestreamvfs_init')} on a private
+ * in-memory sqlite-jdbc connection: sqlite-jdbc exports no {@code sqlite3_*} symbols, so an extension entry point
+ * is the only way into its SQLite. The VFS then stays registered for the life of the process.
+ *
+ * <p>Always open with a {@code file:} URI ({@link #jdbcUrl}); sqlite-jdbc treats {@code jdbc:sqlite:x.db?vfs=...}
+ * as a plain file name and silently uses the default VFS.
+ */
+public final class LitestreamVfs {
+    /** The VFS name the native library always registers. */
+    public static final String NAME = OpenerRegistry.DEFAULT_VFS;
+    /** The SQLite extension entry point of the native library. */
+    public static final String ENTRY_POINT = "sqlite3_litestreamvfs_init";
+
+    private static final Pattern VFS_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
+    private static Path loaded;
+
+    private LitestreamVfs() {
+    }
+
+    /**
+     * Loads the native library into this JVM and registers the VFS {@code litestream} in sqlite-jdbc's SQLite.
+     * Idempotent. The library comes from the jar, or from the file named by the system property
+     * {@code ltx4j.vfs.library}.
+     *
+     * @return the path of the loaded library
+     * @throws SQLException when the library cannot be loaded or registered
+     */
+    public static synchronized Path load() throws SQLException {
+        if (loaded != null) return loaded;
+        Path lib;
+        try {
+            lib = NativeLibrary.locate();
+        } catch (IOException e) {
+            throw new SQLException("cannot load the litestream VFS: " + e.getMessage(), e);
+        }
+        NativeLibrary.load(lib);
+        Properties p = new Properties();
+        p.setProperty("enable_load_extension", "true");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:", p);
+             PreparedStatement s = c.prepareStatement("select load_extension(?, ?)")) {
+            s.setString(1, lib.toString());
+            s.setString(2, ENTRY_POINT);
+            s.executeQuery().close();
+        }
+        loaded = lib;
+        return lib;
+    }
+
+    /**
+     * Serves databases opened with {@code vfs=<vfsName>} from {@code opener}, replacing an earlier opener of that
+     * name. Registers the VFS name in SQLite if needed (after {@link #load()}).
+     *
+     * @param vfsName 1 to 63 characters of {@code [A-Za-z0-9_-]}
+     * @throws SQLException when the name is invalid or SQLite refuses it
+     */
+    public static synchronized void register(String vfsName, DatabaseOpener opener) throws SQLException {
+        if (vfsName == null || !VFS_NAME.matcher(vfsName).matches()) {
+            throw new SQLException("invalid VFS name '" + vfsName + "': use 1 to 63 of A-Z a-z 0-9 _ -");
+        }
+        load();
+        OpenerRegistry.register(vfsName, opener);
+        int rc = NativeBridge.registerVfs(vfsName);
+        if (rc != 0) throw new SQLException("SQLite refused to register the VFS '" + vfsName + "' (error " + rc + ")");
+    }
+
+    /** Removes the opener of {@code vfsName}; later opens through that name fail until one is registered again. */
+    public static void unregister(String vfsName) {
+        OpenerRegistry.unregister(vfsName);
+    }
+
+    /**
+     * Why the calling thread's last open through a litestream VFS failed. SQLite only reports
+     * {@code SQLITE_CANTOPEN} ("unable to open database file") for a failed open; the reason is here, in
+     * {@code sqlite3_log}, and on stderr in CLI/python hosts.
+     */
+    public static Optional<String> lastOpenError() {
+        return Optional.ofNullable(NativeBridge.lastOpenError());
+    }
+
+    /**
+     * A sqlite-jdbc URL opening {@code database} through VFS {@code vfsName}, with extra URI parameters (e.g.
+     * {@code replica_url}). Characters that URIs reserve are percent-encoded.
+     */
+    public static String jdbcUrl(Path database, String vfsName, Map<String, String> parameters) {
+        StringBuilder b = new StringBuilder("jdbc:sqlite:file:").append(encode(database.toString(), "?#"))
+                .append("?vfs=").append(encode(vfsName, "&=#"));
+        parameters.forEach((k, v) -> b.append('&').append(encode(k, "&=#")).append('=').append(encode(v, "&=#")));
+        return b.toString();
+    }
+
+    private static String encode(String s, String reserved) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (x & 0xFF);
+            if (c == '%' || c <= ' ' || c >= 0x7F || reserved.indexOf(c) >= 0) b.append(String.format("%%%02X", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
+    }
+}

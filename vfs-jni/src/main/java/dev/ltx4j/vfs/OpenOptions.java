@@ -1,0 +1,153 @@
+package dev.ltx4j.vfs;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How a database is being opened: SQLite's open flags plus the per-database settings.
+ *
+ * <p>Each setting is taken from the database URI parameter first, then from the environment variable, e.g.
+ * {@code file:app.db?vfs=litestream&replica_url=s3://bucket/app.db&sync_interval=500ms}:
+ * <table>
+ *   <caption>settings</caption>
+ *   <tr><th>URI parameter</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>replica_url</td><td>LITESTREAM_REPLICA_URL</td><td>none</td></tr>
+ *   <tr><td>write_enabled</td><td>LITESTREAM_WRITE_ENABLED</td><td>false</td></tr>
+ *   <tr><td>sync_interval</td><td>LITESTREAM_SYNC_INTERVAL</td><td>1s</td></tr>
+ *   <tr><td>buffer_path</td><td>LITESTREAM_BUFFER_PATH</td><td>none (engine's choice)</td></tr>
+ * </table>
+ * Getters validate lazily and throw {@link VfsConfigurationException} naming the parameter or variable.
+ */
+public final class OpenOptions {
+    /** {@code SQLITE_OPEN_READONLY}. */
+    public static final int SQLITE_OPEN_READONLY = 0x1;
+    /** {@code SQLITE_OPEN_READWRITE}. */
+    public static final int SQLITE_OPEN_READWRITE = 0x2;
+    /** {@code SQLITE_OPEN_CREATE}. */
+    public static final int SQLITE_OPEN_CREATE = 0x4;
+
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
+    private static final Map<String, Long> NANOS_PER_UNIT = Map.of(
+            "ns", 1L, "us", 1_000L, "µs", 1_000L, "ms", 1_000_000L,
+            "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
+
+    private final int flags;
+    private final Map<String, String> uriParameters;
+    private final Map<String, String> environment;
+
+    /**
+     * @param flags         SQLite's {@code SQLITE_OPEN_*} flags for this open
+     * @param uriParameters the database URI's query parameters, in order (the {@code vfs} parameter included)
+     * @param environment   the environment for fallbacks, normally {@link System#getenv()}
+     */
+    public OpenOptions(int flags, Map<String, String> uriParameters, Map<String, String> environment) {
+        this.flags = flags;
+        this.uriParameters = Collections.unmodifiableMap(new LinkedHashMap<>(uriParameters));
+        this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
+    }
+
+    /** SQLite's raw {@code SQLITE_OPEN_*} flags. */
+    public int flags() {
+        return flags;
+    }
+
+    /** True when SQLite opens the database read-only. */
+    public boolean readOnly() {
+        return (flags & SQLITE_OPEN_READWRITE) == 0;
+    }
+
+    /** True when SQLite may create the database ({@code SQLITE_OPEN_CREATE}). */
+    public boolean create() {
+        return (flags & SQLITE_OPEN_CREATE) != 0;
+    }
+
+    /** All URI query parameters as given (unvalidated), for engine-specific settings. */
+    public Map<String, String> uriParameters() {
+        return uriParameters;
+    }
+
+    /** A setting: the URI parameter, else the environment variable, else empty. Blank counts as unset. */
+    public Optional<String> setting(String uriParameter, String environmentVariable) {
+        String v = uriParameters.get(uriParameter);
+        if (v == null || v.isBlank()) v = environment.get(environmentVariable);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+    }
+
+    /** {@code replica_url} / {@code LITESTREAM_REPLICA_URL}. */
+    public Optional<String> replicaUrl() {
+        return setting("replica_url", "LITESTREAM_REPLICA_URL");
+    }
+
+    /** {@code write_enabled} / {@code LITESTREAM_WRITE_ENABLED}: true/false, 1/0, on/off, yes/no; default false. */
+    public boolean writeEnabled() throws VfsConfigurationException {
+        Optional<String> v = setting("write_enabled", "LITESTREAM_WRITE_ENABLED");
+        if (v.isEmpty()) return false;
+        switch (v.get().toLowerCase(Locale.ROOT)) {
+            case "true": case "1": case "on": case "yes": return true;
+            case "false": case "0": case "off": case "no": return false;
+            default: throw new VfsConfigurationException(source("write_enabled", "LITESTREAM_WRITE_ENABLED")
+                    + " must be true or false, not '" + v.get() + "'");
+        }
+    }
+
+    /**
+     * {@code sync_interval} / {@code LITESTREAM_SYNC_INTERVAL} as a Go-style duration ({@code 100ms}, {@code 1s},
+     * {@code 1m30s}, {@code 1.5s}); default 1s. A negative duration means no periodic sync.
+     */
+    public Duration syncInterval() throws VfsConfigurationException {
+        Optional<String> v = setting("sync_interval", "LITESTREAM_SYNC_INTERVAL");
+        if (v.isEmpty()) return Duration.ofSeconds(1);
+        try {
+            return parseDuration(v.get());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new VfsConfigurationException(source("sync_interval", "LITESTREAM_SYNC_INTERVAL")
+                    + " is not a duration like 500ms, 1s or 1m30s: '" + v.get() + "'");
+        }
+    }
+
+    /** {@code buffer_path} / {@code LITESTREAM_BUFFER_PATH}. */
+    public Optional<Path> bufferPath() throws VfsConfigurationException {
+        Optional<String> v = setting("buffer_path", "LITESTREAM_BUFFER_PATH");
+        try {
+            return v.map(Path::of);
+        } catch (InvalidPathException e) {
+            throw new VfsConfigurationException(source("buffer_path", "LITESTREAM_BUFFER_PATH")
+                    + " is not a valid path: '" + v.orElse("") + "'");
+        }
+    }
+
+    /** Names where a setting's current value came from, for error messages. */
+    public String source(String uriParameter, String environmentVariable) {
+        String v = uriParameters.get(uriParameter);
+        return v != null && !v.isBlank() ? "URI parameter " + uriParameter : "environment variable " + environmentVariable;
+    }
+
+    /** Parses a Go-style duration; {@code "0"} is zero. */
+    static Duration parseDuration(String text) {
+        String s = text.trim();
+        boolean negative = s.startsWith("-");
+        if (negative || s.startsWith("+")) s = s.substring(1);
+        if (s.equals("0")) return Duration.ZERO;
+        Matcher m = DURATION_PART.matcher(s);
+        long nanos = 0;
+        int at = 0;
+        while (at < s.length()) {
+            if (!m.find(at) || m.start() != at) throw new IllegalArgumentException(text);
+            nanos = Math.addExact(nanos, new java.math.BigDecimal(m.group(1))
+                    .multiply(java.math.BigDecimal.valueOf(NANOS_PER_UNIT.get(m.group(2))))
+                    .setScale(0, java.math.RoundingMode.DOWN).longValueExact());
+            at = m.end();
+        }
+        if (s.isEmpty()) throw new IllegalArgumentException(text);
+        return Duration.ofNanos(negative ? -nanos : nanos);
+    }
+}

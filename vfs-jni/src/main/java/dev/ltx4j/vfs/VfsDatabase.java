@@ -1,0 +1,159 @@
+package dev.ltx4j.vfs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One SQLite connection's handle on a database served by the litestream VFS: the Java side of the main
+ * database file.
+ *
+ * <h2>Threading</h2>
+ * A handle belongs to one connection. SQLite never calls it concurrently, but successive calls may come from
+ * different threads (connection pools, python threads), so keep no thread-local state. State shared with other
+ * handles of the same database must be thread-safe.
+ *
+ * <h2>Errors</h2>
+ * Any exception is caught at the JNI boundary and reported to SQLite; no exception ever reaches native code.
+ * A {@link ReplicaConflictException} becomes {@code SQLITE_BUSY_SNAPSHOT}; anything else becomes the
+ * operation's own code: {@code SQLITE_IOERR_READ}, {@code _WRITE}, {@code _TRUNCATE}, {@code _FSYNC},
+ * {@code _FSTAT}, {@code _LOCK} ({@link #beginWrite()}), {@code _CLOSE}, or {@code SQLITE_IOERR} for the
+ * transaction callbacks. The last error message of the connection is readable with
+ * {@code PRAGMA litestream_last_error}.
+ *
+ * <h2>Transaction boundaries</h2>
+ * Rollback-journal mode only (WAL is refused by the VFS). For each write transaction SQLite produces:
+ * <pre>
+ *   beginWrite()                      write lock taken (RESERVED)
+ *   write()/truncate()*               pages (also earlier, when SQLite's cache spills)
+ *   beforeCommit()                    all pages written; last chance to refuse the commit
+ *   sync()                            unless PRAGMA synchronous=OFF
+ *   commit()                          the transaction is committed
+ *   endWrite()                        write lock released
+ * </pre>
+ * {@link #beforeCommit()}, {@link #commit()} and {@link #rollback()} are only called for transactions that wrote
+ * at least one page or truncated the file: N autocommit INSERTs give N {@code commit()} calls, an explicit
+ * transaction gives one. Under {@code PRAGMA locking_mode=EXCLUSIVE} the write lock is kept, so {@code beginWrite()}
+ * and {@code endWrite()} come once around many transactions, while {@code commit()} still comes once per
+ * transaction.
+ */
+public interface VfsDatabase extends AutoCloseable {
+
+    /**
+     * Reads bytes at {@code offset} into {@code dst}, from its position up to its limit.
+     *
+     * <p>{@code dst} is a direct buffer owned by the VFS, positioned at 0 with the limit set to the requested
+     * length; it is valid only during this call. Reading fewer bytes than requested means end of file: the VFS
+     * zero-fills the rest and reports {@code SQLITE_IOERR_SHORT_READ}, as SQLite requires.
+     *
+     * @return the number of bytes read, 0 at or past the end
+     */
+    int read(ByteBuffer dst, long offset) throws IOException;
+
+    /**
+     * Writes all bytes of {@code src} (position to limit) at {@code offset}, extending the database as needed.
+     * {@code src} is valid only during the call. A partial write must throw.
+     */
+    void write(ByteBuffer src, long offset) throws IOException;
+
+    /** Shrinks (or, rarely, extends) the database to exactly {@code size} bytes. */
+    void truncate(long size) throws IOException;
+
+    /** The current size of the database in bytes, as seen by this connection. */
+    long size() throws IOException;
+
+    /**
+     * Makes the writes so far durable locally (SQLite's {@code xSync} on the database file).
+     *
+     * @param full true for {@code SQLITE_SYNC_FULL} (synchronous=FULL/EXTRA), false for NORMAL
+     */
+    void sync(boolean full) throws IOException;
+
+    /**
+     * This connection took the write lock; the other connections and processes using the litestream VFS on the
+     * same path are now locked out of writing. Throw {@link ReplicaConflictException} to refuse writing (the
+     * lock is given back).
+     */
+    default void beginWrite() throws IOException {
+    }
+
+    /**
+     * All pages of the current transaction have been written and SQLite is about to make the commit durable.
+     * Throw {@link ReplicaConflictException} (or another exception) to refuse it: SQLite then rolls the
+     * transaction back from its journal (the undo writes arrive through {@link #write}), calls
+     * {@link #rollback()}, and the statement fails. Also called when SQLite makes a journal rollback durable.
+     */
+    default void beforeCommit() throws IOException {
+    }
+
+    /**
+     * The transaction that wrote since the last {@code commit()}/{@code rollback()} is committed locally. An
+     * exception here fails the COMMIT statement although the transaction stays committed; report conflicts in
+     * {@link #beforeCommit()} instead.
+     */
+    void commit() throws IOException;
+
+    /**
+     * The transaction that wrote since the last {@code commit()}/{@code rollback()} ended without committing;
+     * SQLite has already written the original pages back. Under {@code locking_mode=EXCLUSIVE} a rollback is
+     * reported only when the lock is finally released (connection close), because SQLite signals nothing else.
+     */
+    void rollback() throws IOException;
+
+    /** The write lock was released. */
+    default void endWrite() throws IOException {
+    }
+
+    /**
+     * Handles {@code PRAGMA litestream_<x>} and {@code PRAGMA litestream_<x> = value} (names are passed lower
+     * case as written, value unquoted, or null when the PRAGMA has no value). The VFS answers
+     * {@code litestream_txid}, {@code _time}, {@code _lag}, {@code _status} and {@code _last_error} itself from
+     * {@link #txid()}, {@link #time()}, {@link #lag()}, {@link #statusJson()}; everything else comes here.
+     *
+     * @return the single result value, or null for no result row
+     * @throws IllegalArgumentException for an unknown pragma or a bad value; the message becomes the SQL error
+     */
+    default String pragma(String name, String value) throws IOException {
+        throw new IllegalArgumentException("unknown pragma " + name);
+    }
+
+    /** {@code litestream_txid()}: the TXID this connection's snapshot is at, 16 lower-case hex digits. */
+    String txid();
+
+    /** {@code litestream_time()}: the time of that TXID (RFC 3339), or {@code "latest"} when unknown. */
+    String time();
+
+    /** {@code litestream_lag()}: whole seconds since the replica was last checked, or -1 if never. */
+    long lag();
+
+    /**
+     * {@code litestream_sync()}: pushes committed local changes to the replica now and waits.
+     *
+     * @return the TXID now on the replica, 16 lower-case hex digits
+     */
+    String syncNow() throws IOException;
+
+    /** {@code litestream_status()}: a JSON object describing this database; it has at least {@code "mode"}. */
+    String statusJson();
+
+    /** Sector size reported to SQLite; asked once at open. */
+    default int sectorSize() {
+        return 4096;
+    }
+
+    /** SQLite {@code SQLITE_IOCAP_*} bits reported to SQLite; asked once at open. */
+    default int deviceCharacteristics() {
+        return 0;
+    }
+
+    /**
+     * The host process (sqlite3 CLI, python) is exiting while this handle is still open. There, the JVM is
+     * never shut down and Java shutdown hooks do not run, so this is the last chance to flush. Must not block
+     * for long and must not call {@code System.exit}. In a JVM host it is called from a shutdown hook.
+     */
+    default void onHostExit() {
+    }
+
+    /** The connection closed the file. No call follows. */
+    @Override
+    void close() throws IOException;
+}

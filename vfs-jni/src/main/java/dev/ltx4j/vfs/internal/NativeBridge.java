@@ -1,0 +1,114 @@
+package dev.ltx4j.vfs.internal;
+
+import dev.ltx4j.vfs.DatabaseOpener;
+import dev.ltx4j.vfs.OpenOptions;
+import dev.ltx4j.vfs.VfsConfigurationException;
+import dev.ltx4j.vfs.VfsDatabase;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Entry points called from {@code litestreamvfs.c}, and the natives it binds with RegisterNatives. Strings cross
+ * as UTF-8 byte arrays because SQLite file names need not be valid modified UTF-8.
+ */
+public final class NativeBridge {
+    private static final Set<NativeFile> OPEN = ConcurrentHashMap.newKeySet();
+    private static final ThreadLocal<String> LAST_OPEN_ERROR = new ThreadLocal<>();
+    private static volatile boolean shutdownHookAdded;
+
+    private NativeBridge() {
+    }
+
+    static native void nativeLog(int code, byte[] message);
+
+    static native int nativeRegisterVfs(byte[] name);
+
+    static native long[] nativeCounters();
+
+    static native boolean nativeEmbedded();
+
+    /** Registers one more VFS name in the SQLite that loaded the extension; a SQLite result code. */
+    public static int registerVfs(String name) {
+        return nativeRegisterVfs(name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Native counters since load: {@code [xRead calls, xWrite calls, Java crossings]}. */
+    public static long[] counters() {
+        return nativeCounters();
+    }
+
+    /** The reason the calling thread's last litestream open failed, or null if it succeeded. */
+    public static String lastOpenError() {
+        return LAST_OPEN_ERROR.get();
+    }
+
+    /** Passes a message to {@code sqlite3_log}. */
+    static void log(int code, String message) {
+        nativeLog(code, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** xOpen of a main database: a {@link NativeFile}, or a String saying why the open failed. */
+    static Object open(byte[] vfsName, byte[] path, int flags, byte[][] params, ByteBuffer buffer) {
+        String name = utf8(path);
+        try {
+            Map<String, String> uri = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < params.length; i += 2) {
+                uri.put(utf8(params[i]), params[i + 1] == null ? "" : utf8(params[i + 1]));
+            }
+            Map<String, String> env = System.getenv();
+            OpenOptions options = new OpenOptions(flags, uri, env);
+            DatabaseOpener opener = OpenerRegistry.resolve(utf8(vfsName), options, env);
+            VfsDatabase db = opener.open(name, options);
+            if (db == null) throw new IOException(opener.getClass().getName() + ".open returned null");
+            NativeFile file = new NativeFile(db, buffer, name);
+            OPEN.add(file);
+            addShutdownHookOnce();
+            LAST_OPEN_ERROR.remove();
+            return file;
+        } catch (Exception | LinkageError | ServiceConfigurationError e) {
+            String why = describe(e);
+            LAST_OPEN_ERROR.set(why);
+            return why;
+        }
+    }
+
+    /** The host process is exiting (C atexit in CLI/python hosts; a shutdown hook in a JVM host). */
+    static void hostExit() {
+        for (NativeFile f : OPEN) f.hostExit();
+    }
+
+    static void closed(NativeFile file) {
+        OPEN.remove(file);
+    }
+
+    /** In a JVM host shutdown hooks do run; in a CLI/python host C's atexit handler calls {@link #hostExit}. */
+    private static void addShutdownHookOnce() {
+        if (shutdownHookAdded) return;
+        synchronized (NativeBridge.class) {
+            if (shutdownHookAdded) return;
+            shutdownHookAdded = true;
+            if (!nativeEmbedded()) {
+                Runtime.getRuntime().addShutdownHook(new Thread(NativeBridge::hostExit, "litestream-vfs-exit"));
+            }
+        }
+    }
+
+    static String describe(Throwable e) {
+        if (e instanceof VfsConfigurationException || e instanceof dev.ltx4j.vfs.ReplicaConflictException) {
+            return e.getMessage();
+        }
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

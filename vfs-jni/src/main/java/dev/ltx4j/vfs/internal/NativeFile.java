@@ -1,0 +1,205 @@
+package dev.ltx4j.vfs.internal;
+
+import dev.ltx4j.vfs.ReplicaConflictException;
+import dev.ltx4j.vfs.VfsDatabase;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+
+/**
+ * The Java object behind one open main-database {@code sqlite3_file}. Every method called from C returns a
+ * SQLite code and catches the database's exceptions, so only VM errors (e.g. OutOfMemoryError) can reach C,
+ * which clears and maps them. Replies to PRAGMAs and SQL functions are strings whose first character says
+ * what follows: {@code R} pragma result, {@code N} no result, {@code T} text, {@code I} integer,
+ * {@code E} error message, {@code C} conflict message.
+ */
+final class NativeFile {
+    private final VfsDatabase db;
+    private final String name;
+    private ByteBuffer buffer;
+    private volatile String lastError = "";
+
+    NativeFile(VfsDatabase db, ByteBuffer buffer, String name) {
+        this.db = db;
+        this.buffer = buffer;
+        this.name = name;
+    }
+
+    /** Bytes read into the shared buffer, or minus a SQLite code. */
+    int read(long offset, int amount) {
+        try {
+            buffer.clear().limit(amount);
+            int n = db.read(buffer, offset);
+            if (n < 0 || n > amount) {
+                throw new IOException("read returned " + n + " for a request of " + amount + " bytes");
+            }
+            return n;
+        } catch (Exception e) {
+            return -fail("read", e, SqliteCodes.IOERR_READ);
+        }
+    }
+
+    int write(long offset, int amount) {
+        try {
+            buffer.clear().limit(amount);
+            db.write(buffer, offset);
+            if (buffer.hasRemaining()) throw new IOException("write left " + buffer.remaining() + " bytes unwritten");
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("write", e, SqliteCodes.IOERR_WRITE);
+        }
+    }
+
+    int truncate(long size) {
+        try {
+            db.truncate(size);
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("truncate", e, SqliteCodes.IOERR_TRUNCATE);
+        }
+    }
+
+    /** The size, or minus a SQLite code. */
+    long size() {
+        try {
+            return db.size();
+        } catch (Exception e) {
+            return -fail("size", e, SqliteCodes.IOERR_FSTAT);
+        }
+    }
+
+    int sync(int flags) {
+        try {
+            db.sync((flags & 0x0F) == SqliteCodes.SYNC_FULL);
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("sync", e, SqliteCodes.IOERR_FSYNC);
+        }
+    }
+
+    int beginWrite() {
+        try {
+            db.beginWrite();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("beginWrite", e, SqliteCodes.IOERR_LOCK);
+        }
+    }
+
+    int beforeCommit() {
+        try {
+            db.beforeCommit();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("beforeCommit", e, SqliteCodes.IOERR_FSYNC);
+        }
+    }
+
+    int commit() {
+        try {
+            db.commit();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("commit", e, SqliteCodes.IOERR);
+        }
+    }
+
+    int rollback() {
+        try {
+            db.rollback();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("rollback", e, SqliteCodes.IOERR);
+        }
+    }
+
+    int endWrite() {
+        try {
+            db.endWrite();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("endWrite", e, SqliteCodes.IOERR);
+        }
+    }
+
+    String pragma(byte[] rawName, byte[] rawValue) {
+        String pragma = NativeBridge.utf8(rawName).toLowerCase(Locale.ROOT);
+        String value = rawValue == null ? null : NativeBridge.utf8(rawValue);
+        try {
+            switch (pragma) {
+                case "litestream_txid": return readOnly(pragma, value, db.txid());
+                case "litestream_time": if (value == null) return "R" + db.time(); break;
+                case "litestream_lag": return readOnly(pragma, value, Long.toString(db.lag()));
+                case "litestream_status": return readOnly(pragma, value, db.statusJson());
+                case "litestream_last_error": return readOnly(pragma, value, lastError);
+                default: break;
+            }
+            String result = db.pragma(pragma, value);
+            return result == null ? "N" : "R" + result;
+        } catch (Exception e) {
+            fail("PRAGMA " + pragma, e, SqliteCodes.ERROR);
+            return "E" + NativeBridge.describe(e);
+        }
+    }
+
+    private static String readOnly(String pragma, String value, String result) {
+        if (value != null) return "EPRAGMA " + pragma + " is read-only";
+        return "R" + result;
+    }
+
+    /** SQL functions, in the order of FUNCTIONS[] in litestreamvfs.c. */
+    String function(int which) {
+        try {
+            switch (which) {
+                case 0: return "T" + db.txid();
+                case 1: return "T" + db.time();
+                case 2: return "I" + db.lag();
+                case 3: return "T" + db.syncNow();
+                case 4: return "T" + db.statusJson();
+                default: return "Eunknown litestream function " + which;
+            }
+        } catch (Exception e) {
+            int code = fail("SQL function", e, SqliteCodes.ERROR);
+            return (code == SqliteCodes.BUSY_SNAPSHOT ? "C" : "E") + NativeBridge.describe(e);
+        }
+    }
+
+    int close() {
+        NativeBridge.closed(this);
+        try {
+            db.close();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("close", e, SqliteCodes.IOERR_CLOSE);
+        }
+    }
+
+    void setBuffer(ByteBuffer larger) {
+        buffer = larger;
+    }
+
+    int sectorSize() {
+        return db.sectorSize();
+    }
+
+    int deviceCharacteristics() {
+        return db.deviceCharacteristics();
+    }
+
+    void hostExit() {
+        try {
+            db.onHostExit();
+        } catch (RuntimeException e) {
+            fail("onHostExit", e, SqliteCodes.ERROR);
+        }
+    }
+
+    /** Records and logs the failure; the code SQLite should see. */
+    private int fail(String operation, Exception e, int code) {
+        int rc = e instanceof ReplicaConflictException ? SqliteCodes.BUSY_SNAPSHOT : code;
+        lastError = operation + " failed: " + NativeBridge.describe(e);
+        NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
+        return rc;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.ltx4j.vfs;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import static dev.ltx4j.vfs.HostFixture.SQLITE3;
+import static dev.ltx4j.vfs.HostFixture.cmd;
+import static dev.ltx4j.vfs.HostFixture.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Debian's sqlite3 CLI (its own SQLite 3.40) loads litestream-vfs.so, which boots a JVM inside it. */
+class CliHostTest {
+    @TempDir
+    static Path root;
+    static HostFixture dist;
+
+    @BeforeAll
+    static void layout() throws Exception {
+        assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
+        dist = HostFixture.create(root, true);
+    }
+
+    private String load() {
+        return ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n";
+    }
+
+    private static String open(Path db) {
+        return ".open file:" + db + "?vfs=litestream\n";
+    }
+
+    @Test
+    void writesLandInTheFileAndReadsComeBack() throws Exception {
+        Path db = root.resolve("cli.db");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), HostFixture.testEnvironment(), load() + open(db)
+                + "create table t(id integer primary key, v text);\n"
+                + "insert into t(v) values ('a'), ('b'), ('c');\n"
+                + "begin; insert into t(v) values ('d'); commit;\n"
+                + "select count(*) from t;\n"
+                + "select litestream_txid();\n"
+                + "select litestream_lag();\n"
+                + "select json_extract(litestream_status(), '$.mode') || ' commits=' || json_extract(litestream_status(), '$.commits');\n"
+                + "pragma litestream_txid;\n"
+                + "pragma integrity_check;\n", root);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out().lines()).containsExactly("4", "0000000000000000", "-1", "local-test commits=3",
+                "0000000000000000", "ok");
+        try (Connection plain = Sql.plain(db)) {
+            assertThat(Sql.text(plain, "select group_concat(v, '') from t")).isEqualTo("abcd");
+        }
+        HostFixture.Result again = run(cmd(SQLITE3, "-batch"), HostFixture.testEnvironment(),
+                load() + open(db) + "select group_concat(v, '') from t;\n", root);
+        assertThat(again.out().strip()).isEqualTo("abcd");
+    }
+
+    @Test
+    void walIsRefusedClearly() throws Exception {
+        Path db = root.resolve("wal.db");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), HostFixture.testEnvironment(),
+                load() + open(db) + "create table t(x);\npragma journal_mode=wal;\npragma journal_mode;\n", root);
+        assertThat(r.err()).contains("journal_mode=WAL is not supported");
+        assertThat(r.out().strip()).isEqualTo("delete");
+    }
+
+    @Test
+    void withoutAReplicaUrlTheOpenFailsNamingIt() throws Exception {
+        Path db = root.resolve("noconfig.db");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), withJavaOnly(),
+                load() + open(db) + "select count(*) from sqlite_schema;\n", root);
+        // The CLI reports the failed .open and carries on with an in-memory database.
+        assertThat(r.err()).contains("litestream: cannot open " + db + ": LITESTREAM_REPLICA_URL is not set")
+                .contains("unable to open database");
+    }
+
+    @Test
+    void withoutAJvmTheLoadFailsClearly() throws Exception {
+        Map<String, String> env = HostFixture.baseEnvironment();
+        env.put("PATH", Files.createDirectories(root.resolve("empty-bin")).toString());
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, load() + "select 1;\n", root);
+        assertThat(r.err()).contains("litestream: no Java runtime found (set JAVA_HOME");
+    }
+
+    @Test
+    void withoutJarsTheLoadFailsClearly() throws Exception {
+        HostFixture bare = HostFixture.create(root, false);
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), withJavaOnly(),
+                ".load " + bare.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n", root);
+        assertThat(r.err()).contains("no jars found in " + bare.dist.toRealPath().resolve("lib"));
+    }
+
+    @Test
+    void loadTimeIsMeasured() throws Exception {
+        List<Long> plain = new ArrayList<>();
+        List<Long> loaded = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            HostFixture.Result a = run(cmd(SQLITE3, ":memory:", "select 1"), withJavaOnly(), "", root);
+            HostFixture.Result b = run(cmd(SQLITE3, ":memory:", load().strip(), "select 1"), withJavaOnly(), "", root);
+            assertThat(a.out().strip()).isEqualTo("1");
+            assertThat(b.out().strip()).isEqualTo("1");
+            assertThat(b.err()).isEmpty();
+            plain.add(a.millis());
+            loaded.add(b.millis());
+        }
+        Collections.sort(plain);
+        Collections.sort(loaded);
+        System.out.printf("MEASURE cli process 'select 1': plain median %d ms, with .load median %d ms (JVM %s)%n",
+                plain.get(2), loaded.get(2), System.getProperty("java.version"));
+    }
+
+    private static Map<String, String> withJavaOnly() {
+        Map<String, String> env = HostFixture.baseEnvironment();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        return env;
+    }
+}
