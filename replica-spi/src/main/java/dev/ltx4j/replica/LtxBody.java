@@ -1,5 +1,8 @@
 package dev.ltx4j.replica;
 
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxFormatException;
+import dev.ltx4j.ltx.LtxHeader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,13 +12,37 @@ import java.nio.file.Path;
 /**
  * The bytes of an LTX file to upload. Replayable, so a retry or a read-back comparison can open it again;
  * the length is known up front, so backends never have to buffer a whole body to learn its size.
+ * Every {@link #open()} must yield exactly {@link #length()} bytes, the same ones each time.
  */
 public interface LtxBody {
+    /** Number of bytes every {@link #open()} stream yields. */
     long length();
 
     /** Opens a fresh stream over the whole body. Each call starts at byte 0. */
     InputStream open() throws IOException;
 
+    /**
+     * Peeks the 100-byte LTX header the way every backend must before writing: length and magic are checked,
+     * the fields are not validated (Go's {@code PeekHeader}).
+     *
+     * @param name the file being written, named in the error
+     * @throws ReplicaPermanentException when the body is shorter than 100 bytes, has a bad magic, or cannot be read
+     */
+    default LtxHeader peekHeader(String name) throws ReplicaPermanentException {
+        byte[] head;
+        try (InputStream in = open()) {
+            head = in.readNBytes(Ltx.HEADER_SIZE);
+        } catch (IOException e) {
+            throw new ReplicaPermanentException("cannot read the body of " + name + ": " + e.getMessage(), e);
+        }
+        try {
+            return LtxHeader.parse(head, name);
+        } catch (LtxFormatException e) {
+            throw new ReplicaPermanentException("refusing to write " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A body over an array; the array must not change afterwards. */
     static LtxBody of(byte[] data) {
         return new LtxBody() {
             @Override
@@ -30,6 +57,7 @@ public interface LtxBody {
         };
     }
 
+    /** A body over a file whose contents must not change while the body is in use. */
     static LtxBody of(Path file) throws IOException {
         long length = Files.size(file);
         return new LtxBody() {

@@ -1,0 +1,178 @@
+package dev.ltx4j.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * Mutation check of the kit: each broken backend below violates one clause, and running the kit against it must
+ * fail exactly that clause (and not the unrelated ones), so a passing kit run means something.
+ */
+class KitDetectsBrokenBackendsTest {
+
+    /** Delegates to a correct in-memory client; subclasses break one behaviour. */
+    abstract static class Broken implements ReplicaClient {
+        final InMemoryReplicaClient ok;
+
+        Broken(InMemoryReplicaClient ok) {
+            this.ok = ok;
+        }
+
+        @Override
+        public String type() {
+            return "broken";
+        }
+
+        @Override
+        public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+            return ok.listFiles(level, seek, meta);
+        }
+
+        @Override
+        public InputStream openFile(int level, long min, long max, long offset, long length) throws ReplicaException {
+            return ok.openFile(level, min, max, offset, length);
+        }
+
+        @Override
+        public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+            return ok.createFile(level, min, max, body);
+        }
+
+        @Override
+        public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+            ok.deleteFiles(files);
+        }
+
+        @Override
+        public void deleteAll() throws ReplicaException {
+            ok.deleteAll();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** Azure/GCS bug #1456: seek is a prefix match, so only min == seek is listed. */
+    static class ExactSeekKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                    List<LtxFileInfo> all = ok.listFiles(level, 0, meta);
+                    return seek == 0 ? all : all.stream().filter(f -> f.minTxid() == seek).toList();
+                }
+            };
+        }
+    }
+
+    /** Returns the store's order without sorting (reverse here). */
+    static class UnsortedKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                    List<LtxFileInfo> all = new ArrayList<>(ok.listFiles(level, seek, meta));
+                    Collections.reverse(all);
+                    return all;
+                }
+            };
+        }
+    }
+
+    /** Last writer wins instead of create-if-absent. */
+    static class OverwritingKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+                    ok.deleteFiles(List.of(new LtxFileInfo(level, min, max, 0, null)));
+                    return ok.createFile(level, min, max, body);
+                }
+            };
+        }
+    }
+
+    /** S3-style 416 surfaced as an error for offset >= size. */
+    static class RangeErrorKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public InputStream openFile(int level, long min, long max, long offset, long length)
+                        throws ReplicaException {
+                    long size = ok.readRange(level, min, max, 0, 0).length;
+                    if (offset >= size) {
+                        throw new ReplicaTransientException("416 InvalidRange");
+                    }
+                    return ok.openFile(level, min, max, offset, length);
+                }
+            };
+        }
+    }
+
+    private static Map<String, ClauseReport.Outcome> run(Class<?> kit) {
+        LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+                .selectors(DiscoverySelectors.selectClass(kit)).build());
+        return ClauseReport.results(kit);
+    }
+
+    @Test
+    void prefixMatchSeekFailsTheGapClauseOnly() {
+        Map<String, ClauseReport.Outcome> r = run(ExactSeekKit.class);
+        assertThat(r.get("list.seek.gap")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("list.seek.exact")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("list.order")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.get("read.full")).isEqualTo(ClauseReport.Outcome.PASS);
+    }
+
+    @Test
+    void unsortedListingFailsOrderClauses() {
+        Map<String, ClauseReport.Outcome> r = run(UnsortedKit.class);
+        assertThat(r.get("list.order")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("list.order.same-min")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("list.pagination")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("create.exists")).isEqualTo(ClauseReport.Outcome.PASS);
+    }
+
+    @Test
+    void overwritingCreateFailsCreateIfAbsentClauses() {
+        Map<String, ClauseReport.Outcome> r = run(OverwritingKit.class);
+        assertThat(r.get("create.exists")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("create.race")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("list.order")).isEqualTo(ClauseReport.Outcome.PASS);
+    }
+
+    @Test
+    void rangeErrorAtEndFailsTheOffsetClauses() {
+        Map<String, ClauseReport.Outcome> r = run(RangeErrorKit.class);
+        assertThat(r.get("read.offset-at-size")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("read.offset-beyond-size")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("read.middle")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(2);
+    }
+}

@@ -1,0 +1,437 @@
+package dev.ltx4j.replica.file;
+
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.TxidRange;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaAlreadyExistsException;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * A replica in a directory, laid out exactly like Litestream's file backend:
+ * {@code <root>/ltx/<level decimal>/<min %016x>-<max %016x>.ltx}, with each file's modification time set to its LTX
+ * header timestamp (Litestream reads {@code createdAt} from the mtime). Works on any {@link java.nio.file.FileSystem}
+ * (the default one, or an in-memory one such as jimfs in tests).
+ *
+ * <p><b>Create-if-absent.</b> {@link #createFile} writes a temp file in the level directory (named
+ * {@code .<name>.<millis>-<n>.tmp}, which no listing takes for an LTX file), forces it to disk, sets its mtime, and
+ * publishes it with {@link Files#createLink}, which fails atomically when the name exists; then it removes the
+ * temp name and forces the directory. A file is therefore never visible partially, and of concurrent creators of
+ * one name exactly one wins. Where the file system has no hard links the name is published by a move without
+ * replacement under an exclusive lock (in-process lock plus a lock file in the level directory).
+ *
+ * <p><b>Crash leftovers.</b> Temp files older than {@link #STALE_TEMP_AGE} (by the time encoded in their name,
+ * against the injected clock) are removed the first time this client writes to their level; {@link #deleteAll}
+ * removes everything.
+ *
+ * <p>Errors: a missing file is {@link ReplicaNotFoundException}; permission problems and read-only file systems
+ * are {@link ReplicaPermanentException} naming the path; other I/O failures are transient.
+ */
+public final class FileReplicaClient implements ReplicaClient {
+    /** Temp files older than this are leftovers of a crashed writer. */
+    public static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
+
+    private static final String TEMP_SUFFIX = ".tmp";
+    private static final String LOCK_FILE = ".ltx4j-create.lock";
+    private static final Map<Path, ReentrantLock> PUBLISH_LOCKS = new ConcurrentHashMap<>();
+
+    private final Path root;
+    private final Clock clock;
+    private final AtomicLong tempCounter = new AtomicLong();
+    private final Set<Integer> sweptLevels = ConcurrentHashMap.newKeySet();
+    private final long instanceTag;
+
+    /** A client rooted at {@code root}, using the system clock for temp-file ages. */
+    public FileReplicaClient(Path root) {
+        this(root, Clock.systemUTC());
+    }
+
+    /** A client rooted at {@code root}; {@code clock} dates temp files and decides when leftovers are stale. */
+    public FileReplicaClient(Path root, Clock clock) {
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        // Distinguishes temp names of clients in different processes that share a clock millisecond.
+        this.instanceTag = System.identityHashCode(this) ^ ProcessHandle.current().pid() << 32;
+    }
+
+    /** The replica root directory. */
+    public Path root() {
+        return root;
+    }
+
+    /** The directory holding one level's files: {@code <root>/ltx/<level>}. */
+    public Path levelDir(int level) {
+        checkLevel(level);
+        return root.resolve("ltx").resolve(Integer.toString(level));
+    }
+
+    /** Where a file lives: {@code <root>/ltx/<level>/<min>-<max>.ltx}. */
+    public Path filePath(int level, long minTxid, long maxTxid) {
+        return levelDir(level).resolve(new TxidRange(minTxid, maxTxid).filename());
+    }
+
+    @Override
+    public String type() {
+        return "file";
+    }
+
+    @Override
+    public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
+        Path dir = levelDir(level);
+        List<LtxFileInfo> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                TxidRange range = TxidRange.parseFilename(entry.getFileName().toString()).orElse(null);
+                if (range == null || Long.compareUnsigned(range.minTxid(), seekTxid) < 0) {
+                    continue;
+                }
+                BasicFileAttributes attrs;
+                try {
+                    attrs = Files.readAttributes(entry, BasicFileAttributes.class);
+                } catch (NoSuchFileException vanished) {
+                    continue; // deleted while we listed
+                }
+                if (!attrs.isRegularFile()) {
+                    continue;
+                }
+                files.add(new LtxFileInfo(level, range.minTxid(), range.maxTxid(), attrs.size(),
+                        attrs.lastModifiedTime().toInstant()));
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw FileErrors.map("list", dir, e);
+        }
+        files.sort(Comparator.comparing(LtxFileInfo::range));
+        return List.copyOf(files);
+    }
+
+    @Override
+    public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset and length must not be negative: " + offset + ", " + length);
+        }
+        Path file = filePath(level, minTxid, maxTxid);
+        SeekableByteChannel channel;
+        try {
+            channel = Files.newByteChannel(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ReplicaNotFoundException("no such LTX file: " + file, e);
+        } catch (IOException e) {
+            throw FileErrors.map("open", file, e);
+        }
+        try {
+            if (offset > 0) {
+                channel.position(offset);
+            }
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw FileErrors.map("seek", file, e);
+        }
+        InputStream in = Channels.newInputStream(channel);
+        return length == 0 ? in : new BoundedInputStream(in, length);
+    }
+
+    @Override
+    public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
+        Path target = filePath(level, minTxid, maxTxid);
+        String name = "L" + level + "/" + target.getFileName();
+        LtxHeader header = body.peekHeader(name);
+        if (Files.exists(target)) {
+            throw new ReplicaAlreadyExistsException(name + " already exists: " + target);
+        }
+        Path dir = target.getParent();
+        ensureDirectory(dir);
+        sweepStaleTemps(level, dir);
+
+        Path temp = dir.resolve("." + target.getFileName() + "." + clock.millis() + "-"
+                + Long.toHexString(instanceTag) + "-" + tempCounter.incrementAndGet() + TEMP_SUFFIX);
+        try {
+            long written = writeDurably(temp, body);
+            if (written != body.length()) {
+                throw new ReplicaPermanentException("body of " + name + " yielded " + written
+                        + " bytes but declared " + body.length());
+            }
+            Files.setLastModifiedTime(temp, FileTime.fromMillis(header.timestamp()));
+            publish(temp, target, name);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            if (e instanceof ReplicaException) {
+                throw (ReplicaException) e;
+            }
+            throw FileErrors.map("create", target, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(temp);
+            throw e;
+        }
+        deleteQuietly(temp);
+        forceDirectory(dir, name);
+        return new LtxFileInfo(level, minTxid, maxTxid, body.length(), Instant.ofEpochMilli(header.timestamp()));
+    }
+
+    private static long writeDurably(Path temp, LtxBody body) throws IOException {
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                InputStream in = body.open()) {
+            OutputStream os = Channels.newOutputStream(out);
+            long n = in.transferTo(os);
+            os.flush();
+            out.force(true);
+            return n;
+        }
+    }
+
+    /** Makes {@code temp} visible as {@code target} only if {@code target} does not exist. */
+    private void publish(Path temp, Path target, String name) throws IOException {
+        try {
+            Files.createLink(target, temp);
+            return;
+        } catch (FileAlreadyExistsException e) {
+            throw new ReplicaAlreadyExistsException(name + " already exists: " + target, e);
+        } catch (UnsupportedOperationException e) {
+            // No hard links on this file system: fall through to the locked move.
+        } catch (IOException e) {
+            if (!linksUnsupported(e)) {
+                throw e;
+            }
+        }
+        publishByLockedMove(temp, target, name);
+    }
+
+    private static boolean linksUnsupported(IOException e) {
+        String reason = e instanceof java.nio.file.FileSystemException
+                ? ((java.nio.file.FileSystemException) e).getReason() : e.getMessage();
+        return reason != null && (reason.contains("Operation not permitted") || reason.contains("not supported")
+                || reason.contains("Function not implemented"));
+    }
+
+    private void publishByLockedMove(Path temp, Path target, String name) throws IOException {
+        Path dir = target.getParent();
+        ReentrantLock lock = PUBLISH_LOCKS.computeIfAbsent(dir, d -> new ReentrantLock());
+        lock.lock();
+        try (FileChannel lockFile = openLockFile(dir)) {
+            java.nio.channels.FileLock fileLock = lockFile == null ? null : lockFile.lock();
+            try {
+                if (Files.exists(target)) {
+                    throw new ReplicaAlreadyExistsException(name + " already exists: " + target);
+                }
+                try {
+                    Files.move(temp, target);
+                } catch (FileAlreadyExistsException e) {
+                    throw new ReplicaAlreadyExistsException(name + " already exists: " + target, e);
+                }
+            } finally {
+                if (fileLock != null) {
+                    fileLock.release();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The cross-process lock file, or null where the file system cannot lock files (in-process lock only). */
+    private static FileChannel openLockFile(Path dir) throws IOException {
+        try {
+            return FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    private void ensureDirectory(Path dir) throws ReplicaException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw FileErrors.map("create directory", dir, e);
+        }
+        // Make the new directory entries durable, from the level's parent up to the root's parent.
+        Path stop = root.getParent();
+        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
+            forceDirectoryBestEffort(p);
+            if (p.equals(stop) || !p.startsWith(root)) {
+                break;
+            }
+        }
+    }
+
+    /** Removes temp files of crashed writers, once per level and client, before the first write there. */
+    private void sweepStaleTemps(int level, Path dir) {
+        if (!sweptLevels.add(level)) {
+            return;
+        }
+        long cutoff = clock.millis() - STALE_TEMP_AGE.toMillis();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> isTempName(p.getFileName().toString()))) {
+            for (Path p : entries) {
+                Long created = tempCreatedMillis(p.getFileName().toString());
+                if (created != null && created < cutoff) {
+                    deleteQuietly(p);
+                }
+            }
+        } catch (IOException e) {
+            // Leftovers are harmless to correctness; the next client retries the sweep.
+            sweptLevels.remove(level);
+        }
+    }
+
+    static boolean isTempName(String name) {
+        return name.startsWith(".") && name.endsWith(TEMP_SUFFIX) && name.contains(".ltx.");
+    }
+
+    /** The creation time a temp name carries, or null for a name this client did not make. */
+    static Long tempCreatedMillis(String name) {
+        int ltx = name.lastIndexOf(".ltx.");
+        if (ltx < 0) {
+            return null;
+        }
+        String tail = name.substring(ltx + 5, name.length() - TEMP_SUFFIX.length());
+        int dash = tail.indexOf('-');
+        try {
+            return Long.parseLong(dash < 0 ? tail : tail.substring(0, dash));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+        Set<Path> dirs = new HashSet<>();
+        for (LtxFileInfo info : files) {
+            Path file = filePath(info.level(), info.minTxid(), info.maxTxid());
+            try {
+                if (Files.deleteIfExists(file)) {
+                    dirs.add(file.getParent());
+                }
+            } catch (IOException e) {
+                throw FileErrors.map("delete", file, e);
+            }
+        }
+        for (Path dir : dirs) {
+            forceDirectoryBestEffort(dir);
+        }
+    }
+
+    @Override
+    public void deleteAll() throws ReplicaException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(root)) {
+            paths = walk.collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw FileErrors.map("list for delete", root,
+                    e instanceof IOException ? (IOException) e : ((java.io.UncheckedIOException) e).getCause());
+        }
+        // Deepest first, so directories are empty when their turn comes.
+        TreeSet<Path> ordered = new TreeSet<>(Comparator.comparingInt(Path::getNameCount).reversed()
+                .thenComparing(Comparator.naturalOrder()));
+        ordered.addAll(paths);
+        for (Path p : ordered) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                throw FileErrors.map("delete", p, e);
+            }
+        }
+        sweptLevels.clear();
+        Path parent = root.getParent();
+        if (parent != null) {
+            forceDirectoryBestEffort(parent);
+        }
+    }
+
+    /** Forces a directory's entries to disk after publishing a file; a failure leaves the create's durability unknown. */
+    private static void forceDirectory(Path dir, String name) throws ReplicaException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // this platform cannot open directories; its file system orders metadata itself
+        }
+        try (channel) {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new ReplicaOutcomeUnknownException(name + " was published but its directory could not be synced: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void forceDirectoryBestEffort(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Best effort: directory sync is not available everywhere.
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // A leftover temp name is swept later; it is never mistaken for an LTX file.
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // Nothing useful to do; the caller already has the primary error.
+        }
+    }
+
+    private static void checkLevel(int level) {
+        if (level < MIN_LEVEL || level > MAX_LEVEL) {
+            throw new IllegalArgumentException("level must be " + MIN_LEVEL + ".." + MAX_LEVEL + ": " + level);
+        }
+    }
+
+    @Override
+    public void close() {
+        // Nothing is held between calls.
+    }
+
+    @Override
+    public String toString() {
+        return "file replica at " + root;
+    }
+}

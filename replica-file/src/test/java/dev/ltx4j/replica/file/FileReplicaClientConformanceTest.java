@@ -1,0 +1,43 @@
+package dev.ltx4j.replica.file;
+
+import dev.ltx4j.conformance.RawStore;
+import dev.ltx4j.conformance.ReplicaClientConformanceTest;
+import dev.ltx4j.replica.ReplicaClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The conformance kit against the file backend on the real disk. */
+class FileReplicaClientConformanceTest extends ReplicaClientConformanceTest {
+    @TempDir
+    static Path base;
+
+    @Override
+    protected ReplicaClient openClient(String prefix) {
+        return new FileReplicaClient(base.resolve(prefix));
+    }
+
+    @Override
+    protected Optional<RawStore> rawStore(String prefix) {
+        return Optional.of(rawStoreAt(base.resolve(prefix)));
+    }
+
+    static RawStore rawStoreAt(Path root) {
+        return new RawStore() {
+            @Override
+            public void putInLevel(int level, String name, byte[] data) throws Exception {
+                Path p = root.resolve("ltx").resolve(Integer.toString(level)).resolve(name);
+                Files.createDirectories(p.getParent());
+                Files.write(p, data);
+            }
+
+            @Override
+            public void putAtRoot(String relativePath, byte[] data) throws Exception {
+                Path p = root.resolve(relativePath);
+                Files.createDirectories(p.getParent());
+                Files.write(p, data);
+            }
+        };
+    }
+}

@@ -1,0 +1,174 @@
+package dev.ltx4j.replica;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Chooses the files that rebuild a database state, exactly as Litestream's {@code CalcRestorePlan} does, so a
+ * replica restores to the same state in both implementations:
+ *
+ * <ol>
+ *   <li>The snapshot: the last level-9 file (in listing order) with {@code maxTxid <= target TXID} and
+ *       {@code createdAt} strictly before the target timestamp (when those are set).</li>
+ *   <li>A greedy chain across levels 8 down to 0: among files with {@code minTxid <= reached + 1} that extend the
+ *       chain ({@code maxTxid > reached}), within the target, pick the one with the largest {@code maxTxid}; ties go
+ *       to the smaller {@code minTxid}, then the higher level, then the earlier {@code createdAt}. Overlap with the
+ *       chain is allowed. Stop when nothing extends it or the target TXID is reached.</li>
+ *   <li>For a latest restore, a file on any level that starts beyond {@code reached + 1} means a gap:
+ *       {@link RestorePlanException.NonContiguous}.</li>
+ *   <li>An empty plan, or a TXID target not reached: {@link RestorePlanException.TransactionNotAvailable}.</li>
+ * </ol>
+ * The plan's first file starts at TXID 1 only when the replica holds a full chain; callers decoding it as a
+ * snapshot must check. Listings use {@code useMetadata} only for timestamp targets.
+ */
+public final class RestorePlanner {
+    private final ReplicaClient client;
+
+    public RestorePlanner(ReplicaClient client) {
+        this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /**
+     * @return the files to apply in order, never empty
+     * @throws RestorePlanException when the replica's files cannot reach the target
+     * @throws ReplicaException when a listing fails
+     */
+    public List<LtxFileInfo> plan(RestoreTarget target) throws ReplicaException, RestorePlanException {
+        Objects.requireNonNull(target, "target");
+        long txid = target.txid();
+        Instant before = target.timestamp().orElse(null);
+        boolean useMetadata = before != null;
+        boolean anyFile = false;
+
+        List<LtxFileInfo> plan = new ArrayList<>();
+        LtxFileInfo snapshot = null;
+        List<LtxFileInfo> snapshots = client.listFiles(ReplicaClient.SNAPSHOT_LEVEL, 0, useMetadata);
+        anyFile |= !snapshots.isEmpty();
+        for (LtxFileInfo info : snapshots) {
+            if (txid != 0 && gt(info.maxTxid(), txid)) {
+                continue;
+            }
+            if (before != null && !createdAt(info).isBefore(before)) {
+                continue;
+            }
+            snapshot = info;
+        }
+        long reached = 0;
+        if (snapshot != null) {
+            plan.add(snapshot);
+            reached = snapshot.maxTxid();
+            if (txid != 0 && !lt(reached, txid)) {
+                return List.copyOf(plan);
+            }
+        }
+
+        List<LevelCursor> cursors = new ArrayList<>();
+        for (int level = ReplicaClient.SNAPSHOT_LEVEL - 1; level >= ReplicaClient.MIN_LEVEL; level--) {
+            List<LtxFileInfo> files = client.listFiles(level, 0, useMetadata);
+            anyFile |= !files.isEmpty();
+            cursors.add(new LevelCursor(files));
+        }
+
+        while (true) {
+            LevelCursor best = null;
+            for (LevelCursor cursor : cursors) {
+                cursor.refresh(reached, txid, before);
+                if (cursor.candidate != null && (best == null || better(best.candidate, cursor.candidate))) {
+                    best = cursor;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            plan.add(best.candidate);
+            reached = best.candidate.maxTxid();
+            best.candidate = null;
+            if (txid != 0 && !lt(reached, txid)) {
+                break;
+            }
+        }
+
+        if (!plan.isEmpty() && target.isLatest()) {
+            for (int i = 0; i < cursors.size(); i++) {
+                LtxFileInfo next = cursors.get(i).peek();
+                if (next != null && gt(next.minTxid(), reached + 1)) {
+                    throw new RestorePlanException.NonContiguous(reached, ReplicaClient.SNAPSHOT_LEVEL - 1 - i,
+                            next.minTxid());
+                }
+            }
+        }
+        if (plan.isEmpty()) {
+            throw new RestorePlanException.TransactionNotAvailable(
+                    anyFile ? "no files qualify for " + target : "the replica holds no files", 0, !anyFile);
+        }
+        if (txid != 0 && lt(reached, txid)) {
+            throw new RestorePlanException.TransactionNotAvailable("wanted " + target + ", files reach only "
+                    + dev.ltx4j.ltx.Txid.format(reached), reached, false);
+        }
+        return List.copyOf(plan);
+    }
+
+    /** Whether {@code next} beats {@code current}: larger max, then smaller min, then higher level, then older. */
+    static boolean better(LtxFileInfo current, LtxFileInfo next) {
+        if (next.maxTxid() != current.maxTxid()) {
+            return gt(next.maxTxid(), current.maxTxid());
+        }
+        if (next.minTxid() != current.minTxid()) {
+            return lt(next.minTxid(), current.minTxid());
+        }
+        if (next.level() != current.level()) {
+            return next.level() > current.level();
+        }
+        return createdAt(next).isBefore(createdAt(current));
+    }
+
+    private static Instant createdAt(LtxFileInfo info) {
+        return info.createdAt() == null ? Instant.EPOCH : info.createdAt();
+    }
+
+    private static boolean gt(long a, long b) {
+        return Long.compareUnsigned(a, b) > 0;
+    }
+
+    private static boolean lt(long a, long b) {
+        return Long.compareUnsigned(a, b) < 0;
+    }
+
+    /** One level's sorted files, consumed as the chain advances; keeps the best file seen that can extend it. */
+    private static final class LevelCursor {
+        private final List<LtxFileInfo> files;
+        private int next;
+        LtxFileInfo candidate;
+
+        LevelCursor(List<LtxFileInfo> files) {
+            this.files = files;
+        }
+
+        LtxFileInfo peek() {
+            return next < files.size() ? files.get(next) : null;
+        }
+
+        void refresh(long reached, long txid, Instant before) {
+            if (candidate != null && !gt(candidate.maxTxid(), reached)) {
+                candidate = null;
+            }
+            for (LtxFileInfo info = peek(); info != null && !gt(info.minTxid(), reached + 1); info = peek()) {
+                next++;
+                if (!gt(info.maxTxid(), reached)) {
+                    continue;
+                }
+                if (txid != 0 && gt(info.maxTxid(), txid)) {
+                    continue;
+                }
+                if (before != null && !createdAt(info).isBefore(before)) {
+                    continue;
+                }
+                if (candidate == null || better(candidate, info)) {
+                    candidate = info;
+                }
+            }
+        }
+    }
+}

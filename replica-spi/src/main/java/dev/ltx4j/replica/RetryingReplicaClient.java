@@ -1,0 +1,330 @@
+package dev.ltx4j.replica;
+
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.TxidRange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Retries failures that may pass, within a {@link RetryPolicy}, with exponential backoff and seeded jitter.
+ *
+ * <ul>
+ *   <li>Reads, listings and deletes are idempotent: {@link ReplicaTransientException} and
+ *       {@link ReplicaOutcomeUnknownException} are retried. Every other failure is thrown at once.</li>
+ *   <li>{@link #createFile} is never repeated blindly. After a {@link ReplicaOutcomeUnknownException} the file is
+ *       read back: if it holds exactly our body the create is our success; if it holds other bytes, another
+ *       writer won ({@link ReplicaAlreadyExistsException}); if it is absent the create is retried; if it cannot
+ *       be read the outcome stays unknown. An "already exists" that follows an earlier failed attempt is checked
+ *       the same way, because that earlier attempt may be the one that landed. When the budget runs out after an
+ *       attempt that may have landed, the result is {@link ReplicaOutcomeUnknownException}, never a plain
+ *       transient failure.</li>
+ *   <li>A stream from {@link #openFile} that fails part way reopens at the byte where it stopped, so callers see
+ *       one uninterrupted stream.</li>
+ * </ul>
+ * Thread-safe; the jitter sequence is shared by all threads and derived from the seed.
+ */
+public final class RetryingReplicaClient implements ReplicaClient {
+    private static final int COMPARE_CHUNK = 64 * 1024;
+
+    private final ReplicaClient delegate;
+    private final RetryPolicy policy;
+    private final RetryTimer timer;
+    private final SplittableRandom random;
+
+    /**
+     * @param jitterSeed seeds the jitter; use different seeds in different processes so they do not retry in step
+     */
+    public RetryingReplicaClient(ReplicaClient delegate, RetryPolicy policy, RetryTimer timer, long jitterSeed) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.timer = Objects.requireNonNull(timer, "timer");
+        this.random = new SplittableRandom(jitterSeed);
+    }
+
+    /** Wraps with {@link RetryPolicy#defaults()} and real time. */
+    public static RetryingReplicaClient wrap(ReplicaClient delegate, long jitterSeed) {
+        return new RetryingReplicaClient(delegate, RetryPolicy.defaults(), RetryTimer.system(), jitterSeed);
+    }
+
+    @Override
+    public String type() {
+        return delegate.type();
+    }
+
+    @Override
+    public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
+        return idempotent(() -> delegate.listFiles(level, seekTxid, useMetadata));
+    }
+
+    @Override
+    public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
+        Budget budget = new Budget();
+        InputStream first = openWithRetry(budget, level, minTxid, maxTxid, offset, length);
+        return new ResumingStream(budget, level, minTxid, maxTxid, offset, length, first);
+    }
+
+    @Override
+    public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+        if (files.isEmpty()) {
+            return;
+        }
+        idempotent(() -> {
+            delegate.deleteFiles(files);
+            return null;
+        });
+    }
+
+    @Override
+    public void deleteAll() throws ReplicaException {
+        idempotent(() -> {
+            delegate.deleteAll();
+            return null;
+        });
+    }
+
+    @Override
+    public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
+        String name = "L" + level + "/" + new TxidRange(minTxid, maxTxid).filename();
+        LtxHeader header = body.peekHeader(name);
+        LtxFileInfo ours = new LtxFileInfo(level, minTxid, maxTxid, body.length(), Instant.ofEpochMilli(header.timestamp()));
+        Budget budget = new Budget();
+        boolean mayHaveLanded = false;
+        boolean earlierFailure = false;
+        while (true) {
+            ReplicaException failure;
+            try {
+                return delegate.createFile(level, minTxid, maxTxid, body);
+            } catch (ReplicaAlreadyExistsException e) {
+                if (!earlierFailure) {
+                    throw e;
+                }
+                failure = e;
+            } catch (ReplicaOutcomeUnknownException e) {
+                mayHaveLanded = true;
+                failure = e;
+            } catch (ReplicaTransientException e) {
+                earlierFailure = true;
+                if (!budget.awaitNextAttempt()) {
+                    throw mayHaveLanded ? unknown(name, e) : e;
+                }
+                continue;
+            }
+            earlierFailure = true;
+            switch (readBack(budget, name, level, minTxid, maxTxid, body, failure)) {
+                case OURS:
+                    return ours;
+                case OTHER:
+                    throw new ReplicaAlreadyExistsException(name + " already exists with different content", failure);
+                case ABSENT:
+                default:
+                    if (!budget.awaitNextAttempt()) {
+                        throw unknown(name, failure);
+                    }
+            }
+        }
+    }
+
+    private enum ReadBack { OURS, OTHER, ABSENT }
+
+    /** Decides whose bytes are stored under the name; retries unreadable reads within the budget. */
+    private ReadBack readBack(Budget budget, String name, int level, long min, long max, LtxBody body,
+            ReplicaException cause) throws ReplicaException {
+        while (true) {
+            try (InputStream stored = delegate.openFile(level, min, max, 0, 0); InputStream mine = body.open()) {
+                return sameBytes(stored, mine) ? ReadBack.OURS : ReadBack.OTHER;
+            } catch (ReplicaNotFoundException e) {
+                return ReadBack.ABSENT;
+            } catch (ReplicaException e) {
+                if (!(e.isRetryable() || e instanceof ReplicaOutcomeUnknownException) || !budget.awaitNextAttempt()) {
+                    throw unknown(name, e);
+                }
+            } catch (IOException e) {
+                if (!budget.awaitNextAttempt()) {
+                    throw unknown(name, e);
+                }
+            }
+        }
+    }
+
+    private static ReplicaOutcomeUnknownException unknown(String name, Exception cause) {
+        return new ReplicaOutcomeUnknownException("create of " + name
+                + " may or may not have landed, and reading it back did not settle it: " + cause.getMessage(), cause);
+    }
+
+    private static boolean sameBytes(InputStream a, InputStream b) throws IOException {
+        byte[] x = new byte[COMPARE_CHUNK];
+        byte[] y = new byte[COMPARE_CHUNK];
+        while (true) {
+            int n = a.readNBytes(x, 0, x.length);
+            int m = b.readNBytes(y, 0, y.length);
+            if (n != m || !Arrays.equals(x, 0, n, y, 0, m)) {
+                return false;
+            }
+            if (n < x.length) {
+                return true;
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws ReplicaException;
+    }
+
+    private <T> T idempotent(Call<T> call) throws ReplicaException {
+        Budget budget = new Budget();
+        while (true) {
+            try {
+                return call.run();
+            } catch (ReplicaTransientException | ReplicaOutcomeUnknownException e) {
+                if (!budget.awaitNextAttempt()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private InputStream openWithRetry(Budget budget, int level, long min, long max, long offset, long length)
+            throws ReplicaException {
+        while (true) {
+            try {
+                return delegate.openFile(level, min, max, offset, length);
+            } catch (ReplicaTransientException | ReplicaOutcomeUnknownException e) {
+                if (!budget.awaitNextAttempt()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    /** Attempts and elapsed time of one logical operation. */
+    private final class Budget {
+        private final long startNanos = timer.nanoTime();
+        private int attempts = 1;
+
+        /** Waits before the next attempt and returns true, or returns false when the policy allows no more. */
+        boolean awaitNextAttempt() {
+            if (attempts >= policy.maxAttempts()) {
+                return false;
+            }
+            Duration wait = jittered(policy.nominalBackoff(attempts));
+            long elapsed = timer.nanoTime() - startNanos;
+            if (elapsed + wait.toNanos() > policy.maxElapsed().toNanos()) {
+                return false;
+            }
+            try {
+                timer.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            attempts++;
+            return true;
+        }
+
+        private Duration jittered(Duration nominal) {
+            long nanos = nominal.toNanos();
+            long half = nanos / 2;
+            long extra;
+            synchronized (random) {
+                extra = half == 0 ? 0 : random.nextLong(half + 1);
+            }
+            return Duration.ofNanos(nanos - half + extra);
+        }
+    }
+
+    /** Reopens at the current position when the underlying stream fails part way. */
+    private final class ResumingStream extends InputStream {
+        private final Budget budget;
+        private final int level;
+        private final long min;
+        private final long max;
+        private final long offset;
+        private final long length;
+        private InputStream current;
+        private long consumed;
+
+        ResumingStream(Budget budget, int level, long min, long max, long offset, long length, InputStream first) {
+            this.budget = budget;
+            this.level = level;
+            this.min = min;
+            this.max = max;
+            this.offset = offset;
+            this.length = length;
+            this.current = first;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (current == null) {
+                throw new IOException("stream closed");
+            }
+            while (true) {
+                try {
+                    int n = current.read(b, off, len);
+                    if (n > 0) {
+                        consumed += n;
+                    }
+                    return n;
+                } catch (ReplicaNotFoundException | ReplicaPermanentException e) {
+                    throw e;
+                } catch (IOException e) {
+                    resumeAfter(e);
+                }
+            }
+        }
+
+        private void resumeAfter(IOException failure) throws IOException {
+            closeQuietly(current);
+            current = null;
+            if (!budget.awaitNextAttempt()) {
+                throw failure;
+            }
+            long remaining = length == 0 ? 0 : length - consumed;
+            if (length != 0 && remaining <= 0) {
+                current = InputStream.nullInputStream();
+                return;
+            }
+            current = openWithRetry(budget, level, min, max, offset + consumed, remaining);
+        }
+
+        @Override
+        public void close() throws IOException {
+            InputStream c = current;
+            current = null;
+            if (c != null) {
+                c.close();
+            }
+        }
+
+        private void closeQuietly(InputStream in) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // The stream already failed; its close error adds nothing.
+            }
+        }
+    }
+}

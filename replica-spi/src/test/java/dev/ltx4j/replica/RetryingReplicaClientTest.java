@@ -1,0 +1,283 @@
+package dev.ltx4j.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RetryingReplicaClientTest {
+    /** Fake time: sleeping advances the clock; every wait is recorded. */
+    static final class FakeTimer implements RetryTimer {
+        long now;
+        final List<Duration> waits = new ArrayList<>();
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public void sleep(Duration d) {
+            waits.add(d);
+            now += d.toNanos();
+        }
+    }
+
+    /** Runs a scripted failure before delegating, per operation. */
+    static final class Scripted extends MapReplicaClient {
+        final Deque<ReplicaException> createFailures = new ArrayDeque<>();
+        final Deque<ReplicaException> listFailures = new ArrayDeque<>();
+        final Deque<ReplicaException> openFailures = new ArrayDeque<>();
+        /** Whether a scripted OutcomeUnknown create actually stored the body first. */
+        boolean unknownCreateLands;
+        int creates;
+        int lists;
+        int opens;
+        final List<long[]> openRanges = new ArrayList<>();
+        /** Streams from openFile break after this many bytes (once per entry). */
+        final Deque<Integer> breakAfter = new ArrayDeque<>();
+
+        @Override
+        public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+            creates++;
+            ReplicaException f = createFailures.poll();
+            if (f instanceof ReplicaOutcomeUnknownException && unknownCreateLands) {
+                super.createFile(level, min, max, body);
+            }
+            if (f != null) {
+                throw f;
+            }
+            return super.createFile(level, min, max, body);
+        }
+
+        @Override
+        public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+            lists++;
+            ReplicaException f = listFailures.poll();
+            if (f != null) {
+                throw f;
+            }
+            return super.listFiles(level, seek, meta);
+        }
+
+        @Override
+        public InputStream openFile(int level, long min, long max, long offset, long length) throws ReplicaException {
+            opens++;
+            openRanges.add(new long[] {offset, length});
+            ReplicaException f = openFailures.poll();
+            if (f != null) {
+                throw f;
+            }
+            InputStream in = super.openFile(level, min, max, offset, length);
+            Integer limit = breakAfter.poll();
+            if (limit == null) {
+                return in;
+            }
+            return new InputStream() {
+                int given;
+
+                @Override
+                public int read() throws IOException {
+                    if (given >= limit) {
+                        throw new IOException("connection reset");
+                    }
+                    given++;
+                    return in.read();
+                }
+            };
+        }
+
+        @Override
+        public void deleteFiles(Collection<LtxFileInfo> infos) {
+            super.deleteFiles(infos);
+        }
+    }
+
+    private final Scripted backend = new Scripted();
+    private final FakeTimer timer = new FakeTimer();
+    private final RetryPolicy policy = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(30));
+    private final RetryingReplicaClient client = new RetryingReplicaClient(backend, policy, timer, 42);
+
+    private static ReplicaTransientException transientFailure() {
+        return new ReplicaTransientException("503 slow down");
+    }
+
+    @Test
+    void retriesTransientListingWithGrowingJitteredBackoff() throws Exception {
+        backend.put(0, 1, 1, Instant.EPOCH);
+        for (int i = 0; i < 4; i++) {
+            backend.listFailures.add(transientFailure());
+        }
+        assertThat(client.listFiles(0, 0, false)).hasSize(1);
+        assertThat(backend.lists).isEqualTo(5);
+        assertThat(timer.waits).hasSize(4);
+        long[] nominal = {100, 200, 400, 800};
+        for (int i = 0; i < 4; i++) {
+            assertThat(timer.waits.get(i)).isBetween(Duration.ofMillis(nominal[i] / 2), Duration.ofMillis(nominal[i]));
+        }
+    }
+
+    @Test
+    void jitterIsDeterministicForASeed() throws Exception {
+        List<List<Duration>> runs = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            Scripted b = new Scripted();
+            FakeTimer t = new FakeTimer();
+            for (int i = 0; i < 3; i++) {
+                b.listFailures.add(transientFailure());
+            }
+            new RetryingReplicaClient(b, policy, t, 7).listFiles(0, 0, false);
+            runs.add(t.waits);
+        }
+        assertThat(runs.get(0)).isEqualTo(runs.get(1));
+    }
+
+    @Test
+    void givesUpAfterMaxAttempts() {
+        for (int i = 0; i < 10; i++) {
+            backend.listFailures.add(transientFailure());
+        }
+        assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(backend.lists).isEqualTo(5);
+    }
+
+    @Test
+    void givesUpWhenTheNextWaitWouldExceedTheTimeBudget() {
+        RetryingReplicaClient tight = new RetryingReplicaClient(backend,
+                new RetryPolicy(100, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(2500)), timer, 1);
+        for (int i = 0; i < 100; i++) {
+            backend.listFailures.add(transientFailure());
+        }
+        assertThatThrownBy(() -> tight.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(Duration.ofNanos(timer.now)).isLessThanOrEqualTo(Duration.ofMillis(2500));
+        assertThat(backend.lists).isBetween(3, 6);
+    }
+
+    @Test
+    void neverRetriesNonRetryableFailures() {
+        for (ReplicaException e : List.of(new ReplicaNotFoundException("x"), new ReplicaPermanentException("403"),
+                new ReplicaConflictException("fenced"), new ReplicaAlreadyExistsException("x"))) {
+            Scripted b = new Scripted();
+            b.listFailures.add(e);
+            assertThatThrownBy(() -> new RetryingReplicaClient(b, policy, timer, 1).listFiles(0, 0, false)).isSameAs(e);
+            assertThat(b.lists).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void createRetriesTransientFailures() throws Exception {
+        backend.createFailures.add(transientFailure());
+        LtxFileInfo info = client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 5, 200)));
+        assertThat(info.createdAt()).isEqualTo(Instant.ofEpochMilli(5));
+        assertThat(backend.creates).isEqualTo(2);
+    }
+
+    @Test
+    void createAlreadyExistsOnFirstAttemptIsNotRetried() throws Exception {
+        backend.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 5, 200)));
+        backend.creates = 0;
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 5, 200))))
+                .isInstanceOf(ReplicaAlreadyExistsException.class);
+        assertThat(backend.creates).isEqualTo(1);
+        assertThat(backend.opens).isZero();
+    }
+
+    @Test
+    void unknownOutcomeThatLandedIsResolvedAsOurSuccessByReadBack() throws Exception {
+        backend.unknownCreateLands = true;
+        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
+        byte[] body = MapReplicaClient.body(1, 1, 9, 300);
+        LtxFileInfo info = client.createFile(0, 1, 1, LtxBody.of(body));
+        assertThat(info).isEqualTo(new LtxFileInfo(0, 1, 1, 300, Instant.ofEpochMilli(9)));
+        assertThat(backend.creates).isEqualTo(1);
+        assertThat(backend.opens).isEqualTo(1);
+    }
+
+    @Test
+    void unknownOutcomeWithOtherBytesStoredIsAlreadyExists() throws Exception {
+        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
+        backend.put(0, 1, 1, Instant.EPOCH); // a rival's file
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
+                .isInstanceOf(ReplicaAlreadyExistsException.class).hasMessageContaining("different content");
+        assertThat(backend.creates).isEqualTo(1);
+    }
+
+    @Test
+    void unknownOutcomeThatDidNotLandRetriesTheCreate() throws Exception {
+        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
+        byte[] body = MapReplicaClient.body(1, 1, 9, 300);
+        client.createFile(0, 1, 1, LtxBody.of(body));
+        assertThat(backend.creates).isEqualTo(2);
+        assertThat(backend.readRange(0, 1, 1, 0, 0)).isEqualTo(body);
+    }
+
+    @Test
+    void unknownOutcomeThatCannotBeReadStaysUnknown() {
+        backend.unknownCreateLands = true;
+        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
+        backend.openFailures.add(new ReplicaPermanentException("403 on GET"));
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
+                .isInstanceOf(ReplicaOutcomeUnknownException.class);
+        assertThat(backend.creates).isEqualTo(1);
+    }
+
+    @Test
+    void transientAfterAnUnknownOutcomeEndsAsUnknownWhenTheBudgetRunsOut() {
+        backend.createFailures.add(new ReplicaOutcomeUnknownException("lost response"));
+        for (int i = 0; i < 10; i++) {
+            backend.createFailures.add(transientFailure());
+        }
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
+                .isInstanceOf(ReplicaOutcomeUnknownException.class);
+        assertThat(backend.creates).isLessThanOrEqualTo(5);
+    }
+
+    @Test
+    void alreadyExistsAfterAFailedAttemptIsCheckedByReadBack() throws Exception {
+        // The first attempt reported a transient failure but (contract violation or not) stored our bytes.
+        byte[] body = MapReplicaClient.body(1, 1, 9, 300);
+        backend.createFile(0, 1, 1, LtxBody.of(body));
+        backend.creates = 0;
+        backend.createFailures.add(transientFailure());
+        LtxFileInfo info = client.createFile(0, 1, 1, LtxBody.of(body));
+        assertThat(info.size()).isEqualTo(300);
+        assertThat(backend.creates).isEqualTo(2);
+        assertThat(backend.opens).isEqualTo(1);
+    }
+
+    @Test
+    void rangedReadResumesAtTheOffsetAfterAMidStreamFailure() throws Exception {
+        byte[] body = MapReplicaClient.body(1, 1, 9, 1000);
+        backend.createFile(0, 1, 1, LtxBody.of(body));
+        backend.breakAfter.add(300);
+        backend.breakAfter.add(200);
+        byte[] got = client.readRange(0, 1, 1, 100, 800);
+        assertThat(got).isEqualTo(java.util.Arrays.copyOfRange(body, 100, 900));
+        assertThat(backend.openRanges).containsExactly(new long[] {100, 800}, new long[] {400, 500},
+                new long[] {600, 300});
+    }
+
+    @Test
+    void toEndReadResumesToTheEnd() throws Exception {
+        byte[] body = MapReplicaClient.body(1, 1, 9, 1000);
+        backend.createFile(0, 1, 1, LtxBody.of(body));
+        backend.breakAfter.add(10);
+        assertThat(client.readRange(0, 1, 1, 0, 0)).isEqualTo(body);
+        assertThat(backend.openRanges).containsExactly(new long[] {0, 0}, new long[] {10, 0});
+    }
+
+    @Test
+    void openNotFoundIsNotRetried() {
+        assertThatThrownBy(() -> client.openFile(0, 1, 1, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
+        assertThat(backend.opens).isEqualTo(1);
+    }
+}
