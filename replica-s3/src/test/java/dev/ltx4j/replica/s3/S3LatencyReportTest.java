@@ -20,7 +20,7 @@ class S3LatencyReportTest {
 
     @Test
     void printLatencies(Endpoint server) throws Exception {
-        int n = Integer.getInteger("ltx4j.latency.iterations", 200);
+        int n = Integer.getInteger("ltx4j.latency.iterations", 100);
         ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", server.accessKey(),
                 "AWS_SECRET_ACCESS_KEY", server.secretKey()));
         try (S3ReplicaClient client = S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse(
