@@ -1,4 +1,12 @@
-/** Azure Blob Storage replica backend (abs:// URLs). */
+/** Azure Blob Storage replica backend (abs:// URLs), on azure-storage-blob with the JDK HTTP client. */
 module dev.ltx4j.replica.azure {
     requires dev.ltx4j.replica;
+    requires com.azure.core;
+    requires com.azure.core.http.jdk.httpclient;
+    requires com.azure.storage.blob;
+    requires com.azure.storage.common;
+
+    exports dev.ltx4j.replica.azure;
+
+    provides dev.ltx4j.replica.ReplicaClientProvider with dev.ltx4j.replica.azure.AzureReplicaClientProvider;
 }

@@ -1,4 +1,19 @@
-/** S3 replica backend (s3:// URLs). */
+/** S3 replica backend (s3:// URLs), on the AWS SDK v2 sync client with the Apache 5 HTTP client. */
 module dev.ltx4j.replica.s3 {
     requires dev.ltx4j.replica;
+    requires software.amazon.awssdk.services.s3;
+    requires software.amazon.awssdk.http.apache5;
+    requires software.amazon.awssdk.auth;
+    requires software.amazon.awssdk.awscore;
+    requires software.amazon.awssdk.core;
+    requires software.amazon.awssdk.http;
+    requires software.amazon.awssdk.regions;
+    requires software.amazon.awssdk.retries;
+    requires software.amazon.awssdk.retries.api;
+    requires software.amazon.awssdk.utils;
+    requires software.amazon.awssdk.identity.spi;
+
+    exports dev.ltx4j.replica.s3;
+
+    provides dev.ltx4j.replica.ReplicaClientProvider with dev.ltx4j.replica.s3.S3ReplicaClientProvider;
 }

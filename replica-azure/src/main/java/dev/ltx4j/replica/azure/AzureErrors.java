@@ -1,0 +1,83 @@
+package dev.ltx4j.replica.azure;
+
+import com.azure.core.exception.HttpResponseException;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobStorageException;
+import dev.ltx4j.replica.ReplicaAlreadyExistsException;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+
+/**
+ * Maps Azure SDK failures to typed replica errors. Messages carry the container, blob, status and error code; the
+ * SDK's own messages are not used, because they can include request URLs (and so SAS signatures).
+ */
+final class AzureErrors {
+    enum Op {
+        READ, LIST, WRITE_CONDITIONAL, DELETE
+    }
+
+    private AzureErrors() {}
+
+    static ReplicaException map(Op op, String what, String container, String blob, RuntimeException e) {
+        String where = "abs: " + what + " " + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "'";
+        if (e instanceof HttpResponseException http) {
+            int status = http.getResponse() == null ? 0 : http.getResponse().getStatusCode();
+            BlobErrorCode code = e instanceof BlobStorageException storage ? storage.getErrorCode() : null;
+            String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")";
+            if (BlobErrorCode.CONTAINER_NOT_FOUND.equals(code) && op != Op.READ) {
+                return new ReplicaPermanentException("abs: container '" + container + "' does not exist" + detail
+                        + "; " + where, e);
+            }
+            if (op == Op.READ && (BlobErrorCode.BLOB_NOT_FOUND.equals(code)
+                    || BlobErrorCode.CONTAINER_NOT_FOUND.equals(code) || status == 404)) {
+                return new ReplicaNotFoundException(where + " not found" + detail, e);
+            }
+            if (status == 403 || status == 401 || BlobErrorCode.AUTHENTICATION_FAILED.equals(code)
+                    || BlobErrorCode.AUTHORIZATION_FAILURE.equals(code)) {
+                return new ReplicaPermanentException("abs: access denied to container '" + container + "'" + detail
+                        + ": check LITESTREAM_AZURE_ACCOUNT_KEY / LITESTREAM_AZURE_SAS_TOKEN and its permissions; "
+                        + where, e);
+            }
+            if (op == Op.WRITE_CONDITIONAL && (status == 409 || status == 412)) {
+                return new ReplicaAlreadyExistsException(where + " already exists" + detail, e);
+            }
+            boolean throttled = status == 429 || status == 503;
+            if (op == Op.WRITE_CONDITIONAL && status >= 500 && !throttled) {
+                return new ReplicaOutcomeUnknownException(where + ": server error" + detail
+                        + "; the write may or may not have been applied, read the blob back to find out", e);
+            }
+            if (throttled || status >= 500 || status == 408) {
+                return new ReplicaTransientException(where + " failed" + detail, e);
+            }
+            return new ReplicaPermanentException(where + " failed" + detail, e);
+        }
+        if (op == Op.WRITE_CONDITIONAL && !failedBeforeSending(e)) {
+            return new ReplicaOutcomeUnknownException(where + ": the request may or may not have been applied ("
+                    + rootCause(e) + "); read the blob back to find out", e);
+        }
+        return new ReplicaTransientException(where + " failed: " + rootCause(e), e);
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName();
+    }
+
+    private static boolean failedBeforeSending(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

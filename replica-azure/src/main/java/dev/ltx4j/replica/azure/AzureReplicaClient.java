@@ -1,0 +1,296 @@
+package dev.ltx4j.replica.azure;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlobInputStreamOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.TxidRange;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaEnvironment;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.azure.AzureErrors.Op;
+import dev.ltx4j.replica.azure.AzureReplicaConfig.Credential;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link ReplicaClient} on Azure Blob Storage (or Azurite) with Litestream's layout
+ * ({@code <path>/ltx/<level>/<min>-<max>.ltx}) and metadata ({@code litestreamtimestamp}).
+ *
+ * <p>Creates are single Put Blob calls with {@code If-None-Match: *} (409 BlobAlreadyExists or 412 ConditionNotMet
+ * both mean "already exists"), sent without SDK retries so a replayed create cannot mistake its own blob for a rival's.
+ * A single Put Blob caps a file at 5000 MiB. Other calls retry up to 10 times (408, 429, 5xx), as Litestream does.
+ * Listings filter {@code minTxid >= seek} client-side (Litestream's prefix-based seek returns only exact matches).
+ * Uses the JDK HTTP client; thread-safe.
+ */
+public final class AzureReplicaClient implements ReplicaClient {
+    static final String TIMESTAMP_METADATA = "litestreamtimestamp";
+    /** Ranges up to this size are fetched in one request into memory; longer reads stream in chunks. */
+    private static final long SINGLE_REQUEST_READ = 4L * 1024 * 1024;
+    private static final int DELETE_CONCURRENCY = 16;
+
+    private final AzureReplicaConfig config;
+    private final AzureKeyLayout layout;
+    private final BlobContainerClient container;
+    private final BlobContainerClient conditionalContainer;
+    private final ExecutorService deletePool;
+    private volatile boolean closed;
+
+    private AzureReplicaClient(AzureReplicaConfig config) {
+        this.config = config;
+        this.layout = new AzureKeyLayout(config.path());
+        HttpClient http = new JdkHttpClientBuilder().connectionTimeout(Duration.ofSeconds(30)).build();
+        this.container = serviceBuilder(config, http)
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 10, Duration.ofMinutes(15),
+                        Duration.ofSeconds(1), Duration.ofSeconds(30), null))
+                .buildClient().getBlobContainerClient(config.container());
+        this.conditionalContainer = serviceBuilder(config, http)
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, Duration.ofMinutes(15),
+                        Duration.ofMillis(1), Duration.ofMillis(1), null))
+                .buildClient().getBlobContainerClient(config.container());
+        AtomicInteger threads = new AtomicInteger();
+        this.deletePool = Executors.newFixedThreadPool(DELETE_CONCURRENCY, r -> {
+            Thread t = new Thread(r, "abs-replica-delete-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Opens a client; no request is made until the first call. */
+    public static AzureReplicaClient open(AzureReplicaConfig config) {
+        return new AzureReplicaClient(config);
+    }
+
+    /** Parses {@code url} with {@link AzureUrlParser} and opens a client. */
+    public static AzureReplicaClient open(dev.ltx4j.replica.ReplicaUrl url, ReplicaEnvironment env)
+            throws ReplicaPermanentException {
+        return open(AzureUrlParser.parse(url, env));
+    }
+
+    private static BlobServiceClientBuilder serviceBuilder(AzureReplicaConfig config, HttpClient http) {
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http);
+        Credential credential = config.credential();
+        if (credential instanceof Credential.ConnectionString cs) {
+            builder.connectionString(cs.value());
+        } else if (credential instanceof Credential.SharedKey key) {
+            builder.credential(new StorageSharedKeyCredential(key.account(), key.key()));
+        } else if (credential instanceof Credential.SasToken sas) {
+            builder.sasToken(sas.token());
+        }
+        config.endpoint().ifPresent(builder::endpoint);
+        return builder;
+    }
+
+    public AzureReplicaConfig config() {
+        return config;
+    }
+
+    @Override
+    public String type() {
+        return "abs";
+    }
+
+    @Override
+    public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
+        checkOpen();
+        checkLevel(level);
+        String prefix = layout.levelPrefix(level);
+        ListBlobsOptions options = new ListBlobsOptions().setPrefix(prefix)
+                .setDetails(new BlobListDetails().setRetrieveMetadata(true));
+        List<LtxFileInfo> files = new ArrayList<>();
+        try {
+            for (BlobItem item : container.listBlobs(options, null)) {
+                String name = item.getName();
+                if (name.indexOf('/', prefix.length()) >= 0) {
+                    continue; // nested blobs are not files of this level
+                }
+                TxidRange range = TxidRange.parseFilename(name.substring(prefix.length())).orElse(null);
+                if (range == null || Long.compareUnsigned(range.minTxid(), seekTxid) < 0) {
+                    continue;
+                }
+                Map<String, String> metadata = item.getMetadata();
+                Instant createdAt = MetadataTimestamp.parse(metadata == null ? null : metadata.get(TIMESTAMP_METADATA))
+                        .orElseGet(() -> item.getProperties().getCreationTime().toInstant());
+                files.add(new LtxFileInfo(level, range.minTxid(), range.maxTxid(),
+                        item.getProperties().getContentLength(), createdAt));
+            }
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.LIST, "list", config.container(), prefix, e);
+        }
+        files.sort(Comparator.comparing(LtxFileInfo::range));
+        return files;
+    }
+
+    @Override
+    public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
+            throws ReplicaException {
+        checkOpen();
+        checkLevel(level);
+        if (offset < 0 || length < 0) {
+            throw new ReplicaPermanentException("abs: invalid range offset=" + offset + " length=" + length
+                    + " for L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
+        }
+        String key = layout.key(level, minTxid, maxTxid);
+        try {
+            if (length > 0 && length <= SINGLE_REQUEST_READ) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream((int) length);
+                container.getBlobClient(key).downloadStreamWithResponse(out, new BlobRange(offset, length), null, null,
+                        false, null, Context.NONE);
+                return new ByteArrayInputStream(out.toByteArray());
+            }
+            return container.getBlobClient(key).openInputStream(new BlobInputStreamOptions()
+                    .setRange(new BlobRange(offset, length == 0 ? null : length)));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 416) {
+                return InputStream.nullInputStream(); // offset at or past the end: the contract's empty read
+            }
+            throw AzureErrors.map(Op.READ, "read", config.container(), key, e);
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.READ, "read", config.container(), key, e);
+        }
+    }
+
+    @Override
+    public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
+        checkOpen();
+        checkLevel(level);
+        String key = layout.key(level, minTxid, maxTxid);
+        LtxHeader header = LtxBodies.peekHeader(body, "L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
+        Instant timestamp = Instant.ofEpochMilli(header.timestamp());
+        try (InputStream in = body.open()) {
+            BlockBlobSimpleUploadOptions options = new BlockBlobSimpleUploadOptions(in, body.length())
+                    .setHeaders(new BlobHttpHeaders().setContentType("application/octet-stream"))
+                    .setMetadata(Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp)))
+                    .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
+            conditionalContainer.getBlobClient(key).getBlockBlobClient().uploadWithResponse(options, null, Context.NONE);
+        } catch (IOException e) {
+            throw new ReplicaTransientException("abs: cannot read the upload body of '" + key + "': " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.WRITE_CONDITIONAL, "create", config.container(), key, e);
+        }
+        return new LtxFileInfo(level, minTxid, maxTxid, body.length(), timestamp);
+    }
+
+    @Override
+    public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+        checkOpen();
+        List<String> keys = new ArrayList<>(files.size());
+        for (LtxFileInfo f : files) {
+            checkLevel(f.level());
+            keys.add(layout.key(f.level(), f.minTxid(), f.maxTxid()));
+        }
+        deleteKeys(keys);
+    }
+
+    @Override
+    public void deleteAll() throws ReplicaException {
+        checkOpen();
+        String prefix = layout.replicaPrefix();
+        List<String> keys = new ArrayList<>();
+        try {
+            for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(prefix), null)) {
+                keys.add(item.getName());
+            }
+        } catch (BlobStorageException e) {
+            if (BlobErrorCode.CONTAINER_NOT_FOUND.equals(e.getErrorCode())) {
+                return;
+            }
+            throw AzureErrors.map(Op.DELETE, "list for delete", config.container(), prefix, e);
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.DELETE, "list for delete", config.container(), prefix, e);
+        }
+        deleteKeys(keys);
+    }
+
+    private void deleteKeys(List<String> keys) throws ReplicaException {
+        List<Future<?>> deletes = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            deletes.add(deletePool.submit(() -> {
+                try {
+                    container.getBlobClient(key).deleteIfExists();
+                } catch (BlobStorageException e) {
+                    if (!BlobErrorCode.CONTAINER_NOT_FOUND.equals(e.getErrorCode())) {
+                        throw AzureErrors.map(Op.DELETE, "delete", config.container(), key, e);
+                    }
+                } catch (RuntimeException e) {
+                    throw AzureErrors.map(Op.DELETE, "delete", config.container(), key, e);
+                }
+                return null;
+            }));
+        }
+        ReplicaException first = null;
+        for (Future<?> delete : deletes) {
+            try {
+                delete.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                deletes.forEach(d -> d.cancel(true));
+                throw new ReplicaTransientException("abs: delete interrupted in container '" + config.container() + "'", e);
+            } catch (ExecutionException e) {
+                if (first == null) {
+                    first = e.getCause() instanceof ReplicaException re ? re
+                            : new ReplicaTransientException("abs: delete failed: " + e.getCause(), e.getCause());
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        deletePool.shutdownNow();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("Azure replica client for " + config.describe() + " is closed");
+        }
+    }
+
+    private static void checkLevel(int level) throws ReplicaPermanentException {
+        if (level < MIN_LEVEL || level > MAX_LEVEL) {
+            throw new ReplicaPermanentException("abs: level " + level + " out of range " + MIN_LEVEL + ".." + MAX_LEVEL);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AzureReplicaClient[" + config.describe() + "]";
+    }
+}

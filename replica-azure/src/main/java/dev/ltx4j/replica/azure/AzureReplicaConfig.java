@@ -1,0 +1,48 @@
+package dev.ltx4j.replica.azure;
+
+import java.util.Optional;
+
+/**
+ * Where an Azure Blob replica lives; built from a replica URL and the environment by {@link AzureUrlParser}.
+ * {@link #toString()} and {@link #describe()} never show credentials.
+ *
+ * @param account storage account name, empty when only a connection string names it
+ * @param container container name
+ * @param path replica path, normalised as Litestream does ({@code "."} without a URL path); keys are
+ *     {@code path.Join(path, "ltx", level) + "/" + file}
+ * @param endpoint blob service endpoint, e.g. {@code https://ACCOUNT.blob.core.windows.net} or
+ *     {@code http://127.0.0.1:10000/devstoreaccount1} for Azurite; empty when a connection string supplies it
+ * @param credential how requests are authorised
+ */
+public record AzureReplicaConfig(
+        Optional<String> account, String container, String path, Optional<String> endpoint, Credential credential) {
+
+    /** How requests are authorised; secret values never appear in {@code toString}. */
+    public sealed interface Credential {
+        record SasToken(String token) implements Credential {
+            @Override
+            public String toString() {
+                return "SasToken[***]";
+            }
+        }
+
+        record SharedKey(String account, String key) implements Credential {
+            @Override
+            public String toString() {
+                return "SharedKey[account=" + account + ", key=***]";
+            }
+        }
+
+        record ConnectionString(String value) implements Credential {
+            @Override
+            public String toString() {
+                return "ConnectionString[***]";
+            }
+        }
+    }
+
+    public String describe() {
+        return "abs://" + account.map(a -> a + "@").orElse("") + container + "/" + path
+                + endpoint.map(e -> " (endpoint " + e + ")").orElse("");
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ltx4j.replica.azure;
+
+import dev.ltx4j.replica.ReplicaEnvironment;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.azure.AzureReplicaConfig.Credential;
+import java.util.Optional;
+
+/**
+ * Turns an {@code abs://[ACCOUNT@]CONTAINER[/PATH][?endpoint=URL]} replica URL into an {@link AzureReplicaConfig}.
+ *
+ * <p>Endpoint: the {@code endpoint} query parameter, else {@code LITESTREAM_AZURE_ENDPOINT}, else
+ * {@code https://ACCOUNT.blob.core.windows.net}. Both endpoint sources are this project's additions (Litestream can
+ * set an endpoint only in its YAML config); they make Azurite and sovereign clouds reachable from a URL.
+ *
+ * <p>Credentials, first match wins: {@code LITESTREAM_AZURE_SAS_TOKEN} (a leading {@code ?} is dropped),
+ * {@code LITESTREAM_AZURE_ACCOUNT_KEY} with the account from the URL, {@code AZURE_STORAGE_CONNECTION_STRING}
+ * (which may also supply account and endpoint). Azure AD identities are not supported.
+ */
+public final class AzureUrlParser {
+    private AzureUrlParser() {}
+
+    public static AzureReplicaConfig parse(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaPermanentException {
+        if (!url.scheme().equals("abs")) {
+            throw new ReplicaPermanentException("not an abs replica URL: " + url.redacted());
+        }
+        String authority = url.authority();
+        int at = authority.lastIndexOf('@');
+        Optional<String> account = at < 0 ? Optional.empty() : Optional.of(authority.substring(0, at)).filter(a -> !a.isEmpty());
+        String container = authority.substring(at + 1);
+        if (container.isEmpty()) {
+            throw new ReplicaPermanentException("bucket required for abs replica URL " + url.redacted()
+                    + " (expected abs://[ACCOUNT@]CONTAINER/PATH)");
+        }
+        if (account.isPresent() && account.get().contains(":")) {
+            throw new ReplicaPermanentException("abs: credentials in the replica URL are not supported: "
+                    + url.redacted() + " (set LITESTREAM_AZURE_ACCOUNT_KEY or LITESTREAM_AZURE_SAS_TOKEN)");
+        }
+        Optional<String> endpoint = url.param("endpoint").filter(s -> !s.isEmpty())
+                .or(() -> env.get("LITESTREAM_AZURE_ENDPOINT"))
+                .map(e -> e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
+        if (endpoint.isPresent() && !endpoint.get().matches("(?i)https?://[^/]+.*")) {
+            throw new ReplicaPermanentException("abs: invalid endpoint '" + endpoint.get() + "' for replica "
+                    + url.redacted() + " (expected http(s)://HOST[:PORT][/ACCOUNT])");
+        }
+
+        Credential credential;
+        Optional<String> sas = env.get("LITESTREAM_AZURE_SAS_TOKEN").map(t -> t.startsWith("?") ? t.substring(1) : t);
+        Optional<String> key = env.get("LITESTREAM_AZURE_ACCOUNT_KEY");
+        Optional<String> connectionString = env.get("AZURE_STORAGE_CONNECTION_STRING");
+        if (sas.isPresent()) {
+            credential = new Credential.SasToken(sas.get());
+        } else if (key.isPresent()) {
+            if (account.isEmpty()) {
+                throw new ReplicaPermanentException("abs: LITESTREAM_AZURE_ACCOUNT_KEY is set but the replica URL "
+                        + url.redacted() + " names no account (use abs://ACCOUNT@CONTAINER/PATH)");
+            }
+            credential = new Credential.SharedKey(account.get(), key.get());
+        } else if (connectionString.isPresent()) {
+            credential = new Credential.ConnectionString(connectionString.get());
+        } else {
+            throw new ReplicaPermanentException("abs: no credentials for " + url.redacted()
+                    + ": set LITESTREAM_AZURE_ACCOUNT_KEY (with abs://ACCOUNT@CONTAINER/PATH), LITESTREAM_AZURE_SAS_TOKEN"
+                    + " or AZURE_STORAGE_CONNECTION_STRING");
+        }
+        if (endpoint.isEmpty() && !(credential instanceof Credential.ConnectionString)) {
+            if (account.isEmpty()) {
+                throw new ReplicaPermanentException("abs: account name is required when endpoint is not specified: "
+                        + url.redacted() + " (use abs://ACCOUNT@CONTAINER/PATH or ?endpoint=)");
+            }
+            endpoint = Optional.of("https://" + account.get() + ".blob.core.windows.net");
+        }
+        return new AzureReplicaConfig(account, container, GoPath.replicaPath(url.path()), endpoint, credential);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.ltx4j.replica.s3;
+
+import dev.ltx4j.replica.ReplicaAlreadyExistsException;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * Maps SDK failures to the typed replica errors. Messages name the bucket and key, the S3 error code and status,
+ * never credentials (the SDK's messages carry none; raw error bodies, which can echo the access key id, are not used).
+ */
+final class S3Errors {
+    private static final Set<String> AUTH_CODES = Set.of("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+            "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AllAccessDisabled", "AccountProblem");
+    private static final Set<String> REGION_CODES = Set.of("PermanentRedirect", "AuthorizationHeaderMalformed",
+            "IllegalLocationConstraintException", "TemporaryRedirect");
+    private static final Set<String> TRANSIENT_CODES = Set.of("SlowDown", "Throttling", "ThrottlingException",
+            "RequestTimeout", "RequestCanceled", "InternalError", "ServiceUnavailable", "RequestLimitExceeded",
+            "TooManyRequestsException", "OperationAborted");
+
+    /** What kind of call failed: only a conditional create can end in "already exists" or "outcome unknown". */
+    enum Op {
+        READ, WRITE_CONDITIONAL, DELETE
+    }
+
+    private S3Errors() {}
+
+    /** Marks a failure reading our own upload body, so it is not mistaken for a lost request. */
+    static final class BodyReadFailure extends RuntimeException {
+        BodyReadFailure(java.io.IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    static ReplicaException map(Op op, String what, String bucket, String key, SdkException e) {
+        String where = "s3: " + what + " " + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "'";
+        if (e instanceof AwsServiceException service) {
+            return mapService(op, where, bucket, service);
+        }
+        BodyReadFailure bodyFailure = causeOf(e, BodyReadFailure.class);
+        if (bodyFailure != null) {
+            return new ReplicaTransientException(where + " failed reading the upload body (nothing was written): "
+                    + bodyFailure.getMessage(), e);
+        }
+        if (e instanceof SdkClientException && op == Op.WRITE_CONDITIONAL && !failedBeforeSending(e)) {
+            return new ReplicaOutcomeUnknownException(where + ": the request may or may not have been applied ("
+                    + e.getMessage() + "); read the object back to find out", e);
+        }
+        return new ReplicaTransientException(where + " failed: " + e.getMessage(), e);
+    }
+
+    private static ReplicaException mapService(Op op, String where, String bucket, AwsServiceException e) {
+        int status = e.statusCode();
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")";
+        if ("NoSuchBucket".equals(code)) {
+            return new ReplicaPermanentException("s3: bucket '" + bucket + "' does not exist" + detail + "; " + where, e);
+        }
+        if (status == 403 || AUTH_CODES.contains(code)) {
+            return new ReplicaPermanentException("s3: access denied to bucket '" + bucket + "'" + detail
+                    + ": check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and the bucket policy; "
+                    + where, e);
+        }
+        if (REGION_CODES.contains(code) || status == 301) {
+            return new ReplicaPermanentException("s3: bucket '" + bucket + "' is not reachable with the configured"
+                    + " region or endpoint" + detail + ": set ?region= in the replica URL; " + where, e);
+        }
+        if (op == Op.WRITE_CONDITIONAL && (status == 412 || status == 409 || "PreconditionFailed".equals(code)
+                || "ConditionalRequestConflict".equals(code))) {
+            return new ReplicaAlreadyExistsException(where + " already exists" + detail, e);
+        }
+        if (status == 404 && op != Op.WRITE_CONDITIONAL) {
+            return new ReplicaNotFoundException(where + " not found" + detail, e);
+        }
+        boolean throttled = status == 429 || status == 503 || "SlowDown".equals(code) || e.isThrottlingException();
+        if (op == Op.WRITE_CONDITIONAL && status >= 500 && !throttled) {
+            return new ReplicaOutcomeUnknownException(where + ": server error" + detail
+                    + "; the write may or may not have been applied, read the object back to find out", e);
+        }
+        if (throttled || status >= 500 || status == 408 || TRANSIENT_CODES.contains(code)) {
+            return new ReplicaTransientException(where + " failed" + detail + ": " + message(e), e);
+        }
+        return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e), e);
+    }
+
+    private static String message(AwsServiceException e) {
+        String m = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        return m == null ? "no message" : m;
+    }
+
+    /** Connection refused, unknown host, no route, connect timeout: the request never left, so it did nothing. */
+    private static boolean failedBeforeSending(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
+                    || t.getClass().getSimpleName().equals("ConnectTimeoutException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ltx4j.replica.s3;
+
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.s3.S3Errors.Op;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+
+/**
+ * One multipart create: parts go up sequentially (with SDK retries, they are idempotent), and the
+ * {@code If-None-Match: *} condition sits on CompleteMultipartUpload, the only multipart call that takes it. Any
+ * failure aborts the upload so no parts are left behind; the object appears atomically on completion or not at all.
+ */
+final class S3MultipartUpload {
+    private final S3Client conditional;
+    private final S3Client retrying;
+    private final S3ReplicaConfig config;
+    private final String key;
+    private final Map<String, String> metadata;
+
+    S3MultipartUpload(S3Client conditional, S3Client retrying, S3ReplicaConfig config, String key,
+            Map<String, String> metadata) {
+        this.conditional = conditional;
+        this.retrying = retrying;
+        this.config = config;
+        this.key = key;
+        this.metadata = metadata;
+    }
+
+    void upload(LtxBody body) throws ReplicaException {
+        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
+                .bucket(config.bucket())
+                .key(key)
+                .contentType("application/octet-stream")
+                .metadata(metadata);
+        config.storageClass().ifPresent(create::storageClass);
+        config.sseKmsKeyId().ifPresent(k -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
+        String uploadId;
+        try {
+            uploadId = retrying.createMultipartUpload(create.build()).uploadId();
+        } catch (SdkException e) {
+            throw S3Errors.map(Op.READ, "start multipart upload of", config.bucket(), key, e);
+        }
+        boolean completed = false;
+        try {
+            List<CompletedPart> parts = uploadParts(body, uploadId);
+            try {
+                conditional.completeMultipartUpload(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId)
+                        .ifNoneMatch("*")
+                        .multipartUpload(m -> m.parts(parts)));
+                completed = true;
+            } catch (SdkException e) {
+                throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config.bucket(), key, e);
+            }
+        } finally {
+            if (!completed) {
+                abort(uploadId);
+            }
+        }
+    }
+
+    private List<CompletedPart> uploadParts(LtxBody body, String uploadId) throws ReplicaException {
+        int partSize = (int) Math.min(Integer.MAX_VALUE - 8, config.partSize());
+        byte[] buffer = new byte[(int) Math.min(partSize, body.length())];
+        List<CompletedPart> parts = new ArrayList<>();
+        long sent = 0;
+        try (InputStream in = body.open()) {
+            for (int partNumber = 1; sent < body.length(); partNumber++) {
+                int n = in.readNBytes(buffer, 0, (int) Math.min(buffer.length, body.length() - sent));
+                if (n <= 0) {
+                    throw new ReplicaTransientException("s3: upload body of '" + key + "' ended after " + sent
+                            + " of " + body.length() + " bytes; nothing was written");
+                }
+                int number = partNumber;
+                try {
+                    String etag = retrying.uploadPart(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId)
+                            .partNumber(number).contentLength((long) n), S3ReplicaClient.partBody(buffer, n)).eTag();
+                    parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                } catch (SdkException e) {
+                    throw S3Errors.map(Op.READ, "upload part " + number + " of", config.bucket(), key, e);
+                }
+                sent += n;
+            }
+        } catch (IOException e) {
+            throw new ReplicaTransientException("s3: reading the upload body of '" + key + "' failed after " + sent
+                    + " bytes; nothing was written: " + e.getMessage(), e);
+        }
+        return parts;
+    }
+
+    private void abort(String uploadId) {
+        try {
+            retrying.abortMultipartUpload(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId));
+        } catch (SdkException e) {
+            // Best effort: an orphaned upload holds no visible object and bucket lifecycle rules expire it.
+        }
+    }
+}

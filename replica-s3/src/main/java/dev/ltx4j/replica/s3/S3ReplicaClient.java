@@ -1,0 +1,376 @@
+package dev.ltx4j.replica.s3;
+
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.TxidRange;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaEnvironment;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.s3.S3Errors.Op;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Error;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.utils.AttributeMap;
+
+/**
+ * A {@link ReplicaClient} on Amazon S3 or an S3-compatible service, with Litestream's key layout
+ * ({@code <path>/<level %04x>/<min>-<max>.ltx}) and metadata ({@code litestream-timestamp}).
+ *
+ * <p>Creates are {@code If-None-Match: *} uploads (a single PUT, or multipart above
+ * {@link S3ReplicaConfig#partSize()} with the condition on the completion), sent without SDK retries: a replayed
+ * conditional PUT whose first attempt landed would see its own object and report a false conflict. Other calls use
+ * the SDK's standard retries (10 attempts, no retry quota), as Litestream does. Thread-safe.
+ */
+public final class S3ReplicaClient implements ReplicaClient {
+    private static final int DELETE_BATCH = 1000;
+    static final String TIMESTAMP_METADATA = "litestream-timestamp";
+
+    private final S3ReplicaConfig config;
+    private final S3KeyLayout layout;
+    private final SdkHttpClient http;
+    private final S3Client s3;
+    private final S3Client conditionalS3;
+    private final ExecutorService headPool;
+    private volatile boolean closed;
+
+    private S3ReplicaClient(S3ReplicaConfig config, S3Credentials credentials) {
+        this.config = config;
+        this.layout = new S3KeyLayout(config.path());
+        this.http = httpClient(config);
+        RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(10)
+                .circuitBreakerEnabled(false)
+                .build();
+        this.s3 = clientBuilder(config, credentials, http).overrideConfiguration(c -> c.retryStrategy(retries)).build();
+        this.conditionalS3 = clientBuilder(config, credentials, http)
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+        AtomicInteger threads = new AtomicInteger();
+        this.headPool = Executors.newFixedThreadPool(config.concurrency(), r -> {
+            Thread t = new Thread(r, "s3-replica-head-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens a client; no request is made until the first call.
+     *
+     * @throws ReplicaPermanentException when the credentials are missing or incomplete (the message names the
+     *     variables to set)
+     */
+    public static S3ReplicaClient open(S3ReplicaConfig config, ReplicaEnvironment env) throws ReplicaPermanentException {
+        return new S3ReplicaClient(config, S3Credentials.from(env, config.describe()));
+    }
+
+    private static SdkHttpClient httpClient(S3ReplicaConfig config) {
+        Apache5HttpClient.Builder builder = Apache5HttpClient.builder()
+                .maxConnections(Math.max(50, config.concurrency() * 2))
+                .connectionTimeout(Duration.ofSeconds(30))
+                .socketTimeout(Duration.ofSeconds(60));
+        if (config.skipVerify()) {
+            return builder.buildWithDefaults(AttributeMap.builder()
+                    .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE)
+                    .build());
+        }
+        return builder.build();
+    }
+
+    private static S3ClientBuilder clientBuilder(S3ReplicaConfig config, S3Credentials credentials, SdkHttpClient http) {
+        AwsCredentials awsCredentials = credentials.sessionToken()
+                .<AwsCredentials>map(t -> AwsSessionCredentials.create(credentials.accessKeyId(),
+                        credentials.secretAccessKey(), t))
+                .orElseGet(() -> AwsBasicCredentials.create(credentials.accessKeyId(), credentials.secretAccessKey()));
+        S3ClientBuilder builder = S3Client.builder()
+                .httpClient(http)
+                .region(Region.of(config.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(awsCredentials))
+                .forcePathStyle(config.forcePathStyle())
+                .useArnRegion(true);
+        if (config.endpoint().isPresent()) {
+            // S3-compatible services: the checksum settings Litestream uses for them (no aws-chunked trailers).
+            builder.endpointOverride(config.endpoint().get())
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            if (config.requireContentMd5()) {
+                builder.addPlugin(LegacyMd5Plugin.create());
+            }
+        } else {
+            builder.crossRegionAccessEnabled(true);
+        }
+        return builder;
+    }
+
+    public S3ReplicaConfig config() {
+        return config;
+    }
+
+    @Override
+    public String type() {
+        return "s3";
+    }
+
+    @Override
+    public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
+        checkOpen();
+        checkLevel(level);
+        String prefix = layout.levelPrefix(level);
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix);
+        if (seekTxid != 0) {
+            // Every key with min >= seek sorts after "<prefix><seek hex>"; servers that ignore it are filtered below.
+            request.startAfter(prefix + dev.ltx4j.ltx.Txid.format(seekTxid));
+        }
+        List<LtxFileInfo> files = new ArrayList<>();
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(request.build()).contents()) {
+                String key = object.key();
+                if (key.indexOf('/', prefix.length()) >= 0) {
+                    continue; // nested objects are not files of this level
+                }
+                TxidRange range = TxidRange.parseFilename(S3KeyLayout.basename(key)).orElse(null);
+                if (range == null || Long.compareUnsigned(range.minTxid(), seekTxid) < 0) {
+                    continue;
+                }
+                files.add(new LtxFileInfo(level, range.minTxid(), range.maxTxid(), object.size(), object.lastModified()));
+            }
+        } catch (SdkException e) {
+            throw S3Errors.map(Op.READ, "list", config.bucket(), prefix, e);
+        }
+        files.sort(Comparator.comparing(LtxFileInfo::range));
+        return useMetadata ? withMetadataTimestamps(files) : files;
+    }
+
+    /** Replaces upload times with the stored header timestamps; a file without one keeps its upload time, as in Go. */
+    private List<LtxFileInfo> withMetadataTimestamps(List<LtxFileInfo> files) throws ReplicaException {
+        List<Future<LtxFileInfo>> heads = new ArrayList<>(files.size());
+        for (LtxFileInfo f : files) {
+            heads.add(headPool.submit(() -> {
+                String key = layout.key(f.level(), f.minTxid(), f.maxTxid());
+                try {
+                    Map<String, String> metadata = s3.headObject(b -> b.bucket(config.bucket()).key(key)).metadata();
+                    return MetadataTimestamp.parse(metadata.get(TIMESTAMP_METADATA))
+                            .map(ts -> new LtxFileInfo(f.level(), f.minTxid(), f.maxTxid(), f.size(), ts))
+                            .orElse(f);
+                } catch (S3Exception e) {
+                    if (e.statusCode() == 404) {
+                        return f; // deleted since it was listed
+                    }
+                    throw S3Errors.map(Op.READ, "head", config.bucket(), key, e);
+                } catch (SdkException e) {
+                    throw S3Errors.map(Op.READ, "head", config.bucket(), key, e);
+                }
+            }));
+        }
+        List<LtxFileInfo> result = new ArrayList<>(files.size());
+        try {
+            for (Future<LtxFileInfo> head : heads) {
+                result.add(head.get());
+            }
+        } catch (InterruptedException e) {
+            heads.forEach(h -> h.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new ReplicaTransientException("s3: listing with metadata interrupted in bucket '" + config.bucket()
+                    + "'", e);
+        } catch (ExecutionException e) {
+            heads.forEach(h -> h.cancel(true));
+            if (e.getCause() instanceof ReplicaException re) {
+                throw re;
+            }
+            throw new ReplicaTransientException("s3: reading metadata failed in bucket '" + config.bucket() + "': "
+                    + e.getCause(), e.getCause());
+        }
+        return result;
+    }
+
+    @Override
+    public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
+            throws ReplicaException {
+        checkOpen();
+        checkLevel(level);
+        if (offset < 0 || length < 0) {
+            throw new ReplicaPermanentException("s3: invalid range offset=" + offset + " length=" + length
+                    + " for L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
+        }
+        String key = layout.key(level, minTxid, maxTxid);
+        String range = length > 0 ? "bytes=" + offset + "-" + (offset + length - 1) : "bytes=" + offset + "-";
+        try {
+            ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(config.bucket()).key(key).range(range));
+            return new AbortingInputStream(in);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 416) {
+                return InputStream.nullInputStream(); // offset at or past the end: the contract's empty read
+            }
+            throw S3Errors.map(Op.READ, "read", config.bucket(), key, e);
+        } catch (SdkException e) {
+            throw S3Errors.map(Op.READ, "read", config.bucket(), key, e);
+        }
+    }
+
+    @Override
+    public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
+        checkOpen();
+        checkLevel(level);
+        String key = layout.key(level, minTxid, maxTxid);
+        LtxHeader header = LtxBodies.peekHeader(body, "L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
+        Instant timestamp = Instant.ofEpochMilli(header.timestamp());
+        Map<String, String> metadata = Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp));
+        if (body.length() < config.partSize()) {
+            putObject(key, body, metadata);
+        } else {
+            new S3MultipartUpload(conditionalS3, s3, config, key, metadata).upload(body);
+        }
+        return new LtxFileInfo(level, minTxid, maxTxid, body.length(), timestamp);
+    }
+
+    private void putObject(String key, LtxBody body, Map<String, String> metadata) throws ReplicaException {
+        PutObjectRequest.Builder request = PutObjectRequest.builder()
+                .bucket(config.bucket())
+                .key(key)
+                .ifNoneMatch("*")
+                .contentLength(body.length())
+                .contentType("application/octet-stream")
+                .metadata(metadata);
+        config.storageClass().ifPresent(request::storageClass);
+        config.sseKmsKeyId().ifPresent(k -> request.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
+        try {
+            conditionalS3.putObject(request.build(), RequestBody.fromContentProvider(() -> openBody(body),
+                    body.length(), "application/octet-stream"));
+        } catch (SdkException e) {
+            throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config.bucket(), key, e);
+        }
+    }
+
+    static InputStream openBody(LtxBody body) {
+        try {
+            return body.open();
+        } catch (IOException e) {
+            throw new S3Errors.BodyReadFailure(e);
+        }
+    }
+
+    @Override
+    public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+        checkOpen();
+        List<String> keys = new ArrayList<>(files.size());
+        for (LtxFileInfo f : files) {
+            checkLevel(f.level());
+            keys.add(layout.key(f.level(), f.minTxid(), f.maxTxid()));
+        }
+        deleteKeys(keys);
+    }
+
+    @Override
+    public void deleteAll() throws ReplicaException {
+        checkOpen();
+        String prefix = layout.replicaPrefix();
+        try {
+            for (var page : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix))) {
+                deleteKeys(page.contents().stream().map(S3Object::key).toList());
+            }
+        } catch (SdkException e) {
+            throw S3Errors.map(Op.DELETE, "delete all under", config.bucket(), prefix, e);
+        }
+    }
+
+    private void deleteKeys(List<String> keys) throws ReplicaException {
+        for (int start = 0; start < keys.size(); start += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = keys.subList(start, Math.min(keys.size(), start + DELETE_BATCH)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(k).build())
+                    .toList();
+            DeleteObjectsResponse response;
+            try {
+                response = s3.deleteObjects(b -> b.bucket(config.bucket())
+                        .delete(Delete.builder().objects(batch).quiet(true).build()));
+            } catch (SdkException e) {
+                throw S3Errors.map(Op.DELETE, "delete " + batch.size() + " objects", config.bucket(), null, e);
+            }
+            List<S3Error> errors = response.errors().stream().filter(err -> !"NoSuchKey".equals(err.code())).toList();
+            if (!errors.isEmpty()) {
+                StringBuilder message = new StringBuilder("s3: failed to delete " + errors.size() + " objects in bucket '"
+                        + config.bucket() + "':");
+                errors.stream().limit(10).forEach(err -> message.append("\n  ").append(err.key()).append(": ")
+                        .append(err.code()).append(" ").append(err.message()));
+                boolean denied = errors.stream().anyMatch(err -> "AccessDenied".equals(err.code()));
+                throw denied ? new ReplicaPermanentException(message.toString())
+                        : new ReplicaTransientException(message.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        headPool.shutdownNow();
+        s3.close();
+        conditionalS3.close();
+        http.close();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("S3 replica client for " + config.describe() + " is closed");
+        }
+    }
+
+    private static void checkLevel(int level) throws ReplicaPermanentException {
+        if (level < MIN_LEVEL || level > MAX_LEVEL) {
+            throw new ReplicaPermanentException("s3: level " + level + " out of range " + MIN_LEVEL + ".." + MAX_LEVEL);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "S3ReplicaClient[" + config.describe() + "]";
+    }
+
+    /** Wraps a byte array so multipart parts can be replayed by SDK retries. */
+    static RequestBody partBody(byte[] part, int length) {
+        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(part, 0, length), length,
+                "application/octet-stream");
+    }
+}

@@ -1,0 +1,43 @@
+package dev.ltx4j.replica.s3;
+
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * Where and how an S3 replica is reached; built from a replica URL by {@link S3UrlParser}. Holds no secrets.
+ *
+ * @param bucket bucket name, or an access point ARN ({@code arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME})
+ * @param path replica path inside the bucket, normalised exactly as Litestream does it: {@code "."} when the URL
+ *     has no path, {@code ""} for a bare {@code /}; keys are {@code path + "/" + %04x level + "/" + file}
+ * @param region signing region
+ * @param endpoint custom endpoint (S3-compatible services), empty for AWS itself
+ * @param forcePathStyle path-style addressing ({@code http://host/bucket/key})
+ * @param skipVerify trust any TLS certificate (self-signed test endpoints only)
+ * @param partSize bodies of at least this many bytes go up as multipart uploads
+ * @param concurrency parallel HEAD requests when listing with metadata
+ * @param storageClass storage class for uploads, empty for the bucket default
+ * @param sseKmsKeyId KMS key for server-side encryption of uploads, empty for none
+ * @param requireContentMd5 send {@code Content-MD5} on DeleteObjects, which several S3-compatible servers demand
+ */
+public record S3ReplicaConfig(
+        String bucket,
+        String path,
+        String region,
+        Optional<URI> endpoint,
+        boolean forcePathStyle,
+        boolean skipVerify,
+        long partSize,
+        int concurrency,
+        Optional<String> storageClass,
+        Optional<String> sseKmsKeyId,
+        boolean requireContentMd5) {
+
+    /** Smallest part size S3 accepts, also Litestream's default. */
+    public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+    public static final int DEFAULT_CONCURRENCY = 16;
+
+    /** The replica described for logs and errors: bucket, path and endpoint, never credentials. */
+    public String describe() {
+        return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + e + ")").orElse("");
+    }
+}

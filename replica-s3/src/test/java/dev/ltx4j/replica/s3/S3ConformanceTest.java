@@ -1,0 +1,66 @@
+package dev.ltx4j.replica.s3;
+
+import dev.ltx4j.conformance.Capabilities;
+import dev.ltx4j.conformance.RawStore;
+import dev.ltx4j.conformance.ReplicaClientConformanceTest;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaEnvironment;
+import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.s3.S3ProxyServer.Endpoint;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The shared ReplicaClient conformance kit against S3Proxy 4.1.0. */
+@ExtendWith(S3ProxyServer.class)
+class S3ConformanceTest extends ReplicaClientConformanceTest {
+    private final Endpoint server;
+    private final S3Client raw;
+
+    S3ConformanceTest(Endpoint server) {
+        this.server = server;
+        this.raw = server.rawClient();
+    }
+
+    @AfterEach
+    void closeRaw() {
+        raw.close();
+    }
+
+    @Override
+    protected ReplicaClient openClient(String prefix) throws Exception {
+        ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", server.accessKey(),
+                "AWS_SECRET_ACCESS_KEY", server.secretKey()));
+        return S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://" + S3ProxyServer.BUCKET + "/" + prefix
+                + "?endpoint=" + server.uri()), env), env);
+    }
+
+    @Override
+    protected Capabilities capabilities() {
+        // Without metadata S3 listings carry the upload time (LastModified), as in Litestream.
+        return Capabilities.defaults().withTimestampsWithoutMetadata(false);
+    }
+
+    @Override
+    protected Optional<RawStore> rawStore(String prefix) {
+        S3KeyLayout layout = new S3KeyLayout(prefix);
+        return Optional.of(new RawStore() {
+            @Override
+            public void putInLevel(int level, String name, byte[] data) {
+                put(layout.levelPrefix(level) + name, data);
+            }
+
+            @Override
+            public void putAtRoot(String relativePath, byte[] data) {
+                put(layout.replicaPrefix() + relativePath, data);
+            }
+        });
+    }
+
+    private void put(String key, byte[] data) {
+        raw.putObject(b -> b.bucket(S3ProxyServer.BUCKET).key(key), RequestBody.fromBytes(data));
+    }
+}
