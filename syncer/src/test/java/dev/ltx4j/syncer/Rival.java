@@ -16,14 +16,14 @@ final class Rival {
         return file(client, 0, txid, txid, pageSize, 2, new long[] {2}, 77);
     }
 
-    /** A NoChecksum file with the given pages (fill {@code fill + pgno}) and commit. */
+    /** A NoChecksum file with the given pages (byte {@code fill + pgno}; one fill for all or one per page) and commit. */
     static byte[] file(ReplicaClient client, int level, long min, long max, int pageSize, long commit, long[] pgnos,
-            int fill) throws Exception {
+            int... fills) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         LtxEncoder enc = new LtxEncoder(out, LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, pageSize, commit, min, max,
                 1_600_000_000_000L, 0).withNodeId(99));
-        for (long p : pgnos) {
-            enc.writePage(p, content(pageSize, p, fill), 0);
+        for (int i = 0; i < pgnos.length; i++) {
+            enc.writePage(pgnos[i], content(pageSize, pgnos[i], fills.length == 1 ? fills[0] : fills[i]), 0);
         }
         enc.finish(0);
         byte[] bytes = out.toByteArray();
