@@ -73,6 +73,8 @@ public final class WriteBuffer implements Closeable {
     private long appendEnd;
     private long flushedEnd;
 
+    private ByteBuffer copyBuffer;
+
     private volatile long appendedSeq;
     private volatile long durableSeq;
     private volatile IOException failure;
@@ -309,7 +311,10 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
-    /** Bytes in the current log file, including staged records of the open transaction. */
+    /**
+     * Bytes in the current log file, including staged records of the open transaction; exact when called by
+     * the writer thread between transactions, approximate otherwise.
+     */
     public long logSize() {
         stateLock.readLock().lock();
         try {
@@ -415,8 +420,7 @@ public final class WriteBuffer implements Closeable {
         LogFormat.putPageHeader(staging, hpos, key);
         staging.position(hpos + LogFormat.PAGE_HEADER);
         staging.put(page.duplicate());
-        int crc = chain.pageRecord(staging, hpos,
-                staging.duplicate().position(hpos + LogFormat.PAGE_HEADER).limit(hpos + recordSize));
+        int crc = chain.pageRecord(staging, hpos, pageSize);
         staging.putInt(hpos + 8, crc);
         tx.pages.put(key, appendEnd);
         tx.records++;
@@ -747,11 +751,19 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
+    /** The rewrite's output buffer, reused across rewrites (guarded by rewriteLock). */
+    private ByteBuffer copyBuffer() {
+        if (copyBuffer == null) {
+            copyBuffer = ByteBuffer.allocateDirect(Math.max(1 << 20, 2 * recordSize));
+        }
+        return copyBuffer.clear();
+    }
+
     /** Re-encodes transactions into a new generation file, with a fresh checksum chain. */
     private final class TailCopier {
         private final LogFile source;
         private final LogHeader header;
-        private final ByteBuffer out = ByteBuffer.allocateDirect(Math.max(1 << 20, 2 * recordSize));
+        private final ByteBuffer out = copyBuffer();
         private final byte[] page = new byte[pageSize];
         private final List<TxnEntry> entries = new ArrayList<>();
         private LogFile target;
@@ -784,7 +796,7 @@ public final class WriteBuffer implements Closeable {
                 LogFormat.putPageHeader(out, hpos, e.pgnos()[i]);
                 out.position(hpos + LogFormat.PAGE_HEADER);
                 out.put(page);
-                out.putInt(hpos + 8, chain.pageRecord(out, hpos, ByteBuffer.wrap(page)));
+                out.putInt(hpos + 8, chain.pageRecord(out, hpos, pageSize));
                 pages.put(e.pgnos()[i], end);
                 end += recordSize;
             }
@@ -826,7 +838,8 @@ public final class WriteBuffer implements Closeable {
     // ------------------------------------------------------------------------------------------------ closing
 
     /**
-     * Closes the file and releases the process lock; never deletes the buffer.
+     * Forces the log (in every durability mode), closes the file and releases the process lock; never deletes
+     * the buffer.
      *
      * @throws IllegalStateException if a write transaction is still open
      */
@@ -851,8 +864,8 @@ public final class WriteBuffer implements Closeable {
             try {
                 closed = true;
                 try {
-                    if (durability != Durability.NONE && failure == null && durableSeq < appendedSeq) {
-                        file.force();
+                    if (failure == null) {
+                        file.force(); // even with Durability.NONE: a clean shutdown must not depend on luck
                     }
                 } catch (IOException e) {
                     first = e;

@@ -1,10 +1,10 @@
 package dev.ltx4j.pagestore.internal;
 
 import java.nio.ByteBuffer;
-import java.util.zip.CRC32C;
+import java.util.zip.CRC32;
 
 /**
- * Record layout of the buffer log. After the {@link LogHeader} come records, each checksummed with CRC-32C over
+ * Record layout of the buffer log. After the {@link LogHeader} come records, each checksummed with CRC-32 (IEEE; hardware-accelerated by the JDK) over
  * (salt, previous record's CRC, record bytes), so every record vouches for the whole chain before it:
  *
  * <pre>
@@ -38,13 +38,14 @@ public final class LogFormat {
 
     /** Running state of the checksum chain. */
     public static final class Chain {
-        private final CRC32C crc = new CRC32C();
-        private final ByteBuffer seed = ByteBuffer.allocate(12);
-        private final long salt;
+        private final CRC32 crc = new CRC32();
+        private final byte[] seed = new byte[12];
         private int previous;
 
         public Chain(long salt, int start) {
-            this.salt = salt;
+            for (int i = 0; i < 8; i++) {
+                seed[i] = (byte) (salt >>> (56 - 8 * i));
+            }
             this.previous = start;
         }
 
@@ -59,19 +60,30 @@ public final class LogFormat {
 
         private void begin() {
             crc.reset();
-            seed.clear();
-            seed.putLong(salt).putInt(previous).flip();
-            crc.update(seed);
+            seed[8] = (byte) (previous >>> 24);
+            seed[9] = (byte) (previous >>> 16);
+            seed[10] = (byte) (previous >>> 8);
+            seed[11] = (byte) previous;
+            crc.update(seed, 0, seed.length);
+        }
+
+        /** Feeds {@code buf[from..to)} to the CRC, leaving the buffer's position and limit as they were. */
+        private void feed(ByteBuffer buf, int from, int to) {
+            int position = buf.position();
+            int limit = buf.limit();
+            buf.limit(to).position(from);
+            crc.update(buf);
+            buf.limit(limit).position(position);
         }
 
         /**
-         * CRC of a page record whose 8 leading header bytes are at {@code header[hpos..]} and whose page bytes are
-         * the remaining bytes of {@code page} (position unchanged); advances the chain.
+         * CRC of the page record laid out at {@code buf[hpos..hpos + 12 + pageSize)} (its CRC field ignored);
+         * advances the chain.
          */
-        public int pageRecord(ByteBuffer header, int hpos, ByteBuffer page) {
+        public int pageRecord(ByteBuffer buf, int hpos, int pageSize) {
             begin();
-            crc.update(header.duplicate().position(hpos).limit(hpos + 8));
-            crc.update(page.duplicate());
+            feed(buf, hpos, hpos + 8);
+            feed(buf, hpos + PAGE_HEADER, hpos + PAGE_HEADER + pageSize);
             previous = (int) crc.getValue();
             return previous;
         }
@@ -79,7 +91,7 @@ public final class LogFormat {
         /** CRC of a commit record whose 36 leading bytes start at {@code rec[pos..]}; advances the chain. */
         public int commitRecord(ByteBuffer rec, int pos) {
             begin();
-            crc.update(rec.duplicate().position(pos).limit(pos + COMMIT_SIZE - 4));
+            feed(rec, pos, pos + COMMIT_SIZE - 4);
             previous = (int) crc.getValue();
             return previous;
         }

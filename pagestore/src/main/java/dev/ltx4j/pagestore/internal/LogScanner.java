@@ -58,7 +58,7 @@ public final class LogScanner {
                     break;
                 }
                 int stored = pageRec.getInt(8);
-                int crc = chain.pageRecord(pageRec, 0, pageRec.duplicate().position(LogFormat.PAGE_HEADER));
+                int crc = chain.pageRecord(pageRec, 0, pageSize);
                 if (crc != stored) {
                     stop = Stop.CHECKSUM_MISMATCH;
                     break;
