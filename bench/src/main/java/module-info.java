@@ -1,5 +1,6 @@
 /** JMH benchmarks. */
 module dev.ltx4j.bench {
     requires dev.ltx4j.ltx;
+    requires dev.ltx4j.pagestore;
     requires jmh.core;
 }

@@ -1,0 +1,160 @@
+package dev.ltx4j.pagestore;
+
+import java.util.Arrays;
+
+/**
+ * An immutable map from page number to where the page's bytes are: a {@link RemotePage} (a frame in a replica
+ * file) or a {@code byte[]} (a committed local image not yet synced; never modified after it is put here).
+ *
+ * <p>Stored as a persistent chunked array: {@link #edit()} returns a builder that copies a chunk only the first
+ * time it changes, so publishing a version after a commit of k pages costs O(k + pages / chunk) and every
+ * earlier version stays valid and unchanged for the readers that pinned it.
+ */
+public final class PageMap {
+    static final int SHIFT = 10;
+    static final int CHUNK = 1 << SHIFT;
+    private static final Object[][] NO_CHUNKS = new Object[0][];
+
+    /** The empty map. */
+    public static final PageMap EMPTY = new PageMap(NO_CHUNKS, 0);
+
+    private final Object[][] chunks;
+    private final int count;
+
+    private PageMap(Object[][] chunks, int count) {
+        this.chunks = chunks;
+        this.count = count;
+    }
+
+    /** The entry for {@code pgno}: a {@link RemotePage}, a {@code byte[]}, or null. */
+    public Object get(long pgno) {
+        if (pgno < 1) {
+            return null;
+        }
+        long i = pgno - 1;
+        int c = (int) (i >>> SHIFT);
+        if (c >= chunks.length || chunks[c] == null) {
+            return null;
+        }
+        return chunks[c][(int) (i & (CHUNK - 1))];
+    }
+
+    /** Number of pages with an entry. */
+    public int size() {
+        return count;
+    }
+
+    /** Highest page number the storage could hold (not necessarily present). */
+    long capacity() {
+        return (long) chunks.length << SHIFT;
+    }
+
+    public Builder edit() {
+        return new Builder(this);
+    }
+
+    /** Changes to a copy of a map; not thread-safe, single use. */
+    public static final class Builder {
+        private Object[][] chunks;
+        private boolean[] owned;
+        private int count;
+
+        private Builder(PageMap from) {
+            this.chunks = from.chunks.clone();
+            this.owned = new boolean[chunks.length];
+            this.count = from.count;
+        }
+
+        public Object get(long pgno) {
+            long i = pgno - 1;
+            int c = (int) (i >>> SHIFT);
+            if (pgno < 1 || c >= chunks.length || chunks[c] == null) {
+                return null;
+            }
+            return chunks[c][(int) (i & (CHUNK - 1))];
+        }
+
+        /** Sets (or with null, removes) the entry of {@code pgno}. */
+        public Builder put(long pgno, Object entry) {
+            if (pgno < 1 || pgno > 0xFFFFFFFFL) {
+                throw new IllegalArgumentException("page number " + pgno + " is outside 1..2^32-1");
+            }
+            if (entry != null && !(entry instanceof RemotePage) && !(entry instanceof byte[])) {
+                throw new IllegalArgumentException("page entry must be a RemotePage or byte[]: " + entry.getClass());
+            }
+            long i = pgno - 1;
+            int c = (int) (i >>> SHIFT);
+            if (c >= chunks.length) {
+                if (entry == null) {
+                    return this;
+                }
+                int n = Math.max(c + 1, chunks.length * 2);
+                chunks = Arrays.copyOf(chunks, n);
+                owned = Arrays.copyOf(owned, n);
+            }
+            Object[] chunk = chunks[c];
+            if (chunk == null) {
+                if (entry == null) {
+                    return this;
+                }
+                chunk = new Object[CHUNK];
+                chunks[c] = chunk;
+                owned[c] = true;
+            } else if (!owned[c]) {
+                chunk = chunk.clone();
+                chunks[c] = chunk;
+                owned[c] = true;
+            }
+            int j = (int) (i & (CHUNK - 1));
+            Object old = chunk[j];
+            chunk[j] = entry;
+            if (old == null && entry != null) {
+                count++;
+            } else if (old != null && entry == null) {
+                count--;
+            }
+            return this;
+        }
+
+        /** Removes every entry above {@code commit} (a shrink): pages past the end are not part of the database. */
+        public Builder truncate(long commit) {
+            long cap = (long) chunks.length << SHIFT;
+            if (commit >= cap) {
+                return this;
+            }
+            int firstWhole = (int) ((commit + CHUNK - 1) >>> SHIFT);
+            for (long p = commit + 1; p <= Math.min(cap, (long) firstWhole << SHIFT); p++) {
+                put(p, null);
+            }
+            for (int c = firstWhole; c < chunks.length; c++) {
+                Object[] chunk = chunks[c];
+                if (chunk != null) {
+                    for (Object o : chunk) {
+                        if (o != null) {
+                            count--;
+                        }
+                    }
+                    chunks[c] = null;
+                }
+            }
+            chunks = Arrays.copyOf(chunks, firstWhole);
+            owned = Arrays.copyOf(owned, firstWhole);
+            return this;
+        }
+
+        /** Removes every entry. */
+        public Builder clear() {
+            chunks = NO_CHUNKS;
+            owned = new boolean[0];
+            count = 0;
+            return this;
+        }
+
+        public PageMap build() {
+            PageMap m = new PageMap(chunks.clone(), count);
+            // Later edits through this builder must not change the published map.
+            Arrays.fill(owned, false);
+            return m;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.ltx4j.pagestore;
+
+import dev.ltx4j.ltx.LtxFrame;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.LongFunction;
+
+/**
+ * Serves page reads from a pinned {@link DatabaseVersion}: local images directly, remote frames from the
+ * {@link PageCache} or with one ranged read through the {@link ReplicaClient}. On sequential access it reads
+ * ahead by coalescing the frames of the following pages that sit back to back in the same file into the same
+ * request. Every fetched frame is checked to hold the expected page and decoded to exactly one page. Thread-safe.
+ */
+public final class PageReader {
+    private final ReplicaClient client;
+    private final PageCache cache;
+    private final int readAheadPages;
+    private final long readAheadBytes;
+
+    /**
+     * @param readAheadPages most pages one request may fetch on sequential access (1 disables read-ahead)
+     * @param readAheadBytes most bytes one coalesced request may fetch
+     */
+    public PageReader(ReplicaClient client, PageCache cache, int readAheadPages, long readAheadBytes) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.cache = Objects.requireNonNull(cache, "cache");
+        if (readAheadPages < 1) {
+            throw new IllegalArgumentException("readAheadPages must be at least 1: " + readAheadPages);
+        }
+        this.readAheadPages = readAheadPages;
+        this.readAheadBytes = readAheadBytes;
+    }
+
+    public PageCache cache() {
+        return cache;
+    }
+
+    /** Where one reader last read, to detect sequential access. Not thread-safe; one per reader. */
+    public static final class Cursor {
+        long lastPgno = -1;
+    }
+
+    /**
+     * Copies bytes {@code [offset, offset + len)} of the database into {@code dst}. Bytes past the end of the
+     * database read as zeros.
+     *
+     * @param overlay pages that win over the version (a write transaction's own images), or null
+     * @return how many of the bytes lie inside the database (less than {@code len} means a short read)
+     */
+    public int read(DatabaseVersion v, LongFunction<byte[]> overlay, long offset, byte[] dst, int dstOff, int len,
+            Cursor cursor) throws IOException {
+        Objects.checkFromIndexSize(dstOff, len, dst.length);
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative read offset " + offset);
+        }
+        int pageSize = v.pageSize();
+        long size = v.sizeBytes();
+        int inside = (int) Math.max(0, Math.min(len, size - offset));
+        Arrays.fill(dst, dstOff + inside, dstOff + len, (byte) 0);
+        int done = 0;
+        byte[] page = null;
+        while (done < inside) {
+            long pos = offset + done;
+            long pgno = pos / pageSize + 1;
+            int inPage = (int) (pos % pageSize);
+            int n = Math.min(inside - done, pageSize - inPage);
+            byte[] image = overlay == null ? null : overlay.apply(pgno);
+            if (image == null) {
+                if (page == null) {
+                    page = new byte[pageSize];
+                }
+                readPage(v, pgno, page, cursor);
+                image = page;
+            }
+            System.arraycopy(image, inPage, dst, dstOff + done, n);
+            done += n;
+        }
+        return inside;
+    }
+
+    /** Copies page {@code pgno} of {@code v} into {@code dst}; a page with no entry within the size reads as zeros. */
+    public void readPage(DatabaseVersion v, long pgno, byte[] dst, Cursor cursor) throws IOException {
+        int pageSize = v.pageSize();
+        Object e = pgno <= v.commit() ? v.pages().get(pgno) : null;
+        boolean sequential = cursor != null && cursor.lastPgno + 1 == pgno;
+        if (cursor != null) {
+            cursor.lastPgno = pgno;
+        }
+        if (e == null) {
+            Arrays.fill(dst, 0, pageSize, (byte) 0);
+        } else if (e instanceof byte[] local) {
+            System.arraycopy(local, 0, dst, 0, pageSize);
+        } else {
+            RemotePage rp = (RemotePage) e;
+            byte[] cached = cache.get(rp);
+            if (cached == null) {
+                cached = fetch(v, pgno, rp, sequential);
+            }
+            System.arraycopy(cached, 0, dst, 0, pageSize);
+        }
+    }
+
+    private byte[] fetch(DatabaseVersion v, long pgno, RemotePage first, boolean sequential) throws IOException {
+        RemoteFile file = first.file();
+        int pages = 1;
+        long end = first.offset() + first.size();
+        if (sequential) {
+            while (pages < readAheadPages && pgno + pages <= v.commit()) {
+                Object next = v.pages().get(pgno + pages);
+                if (!(next instanceof RemotePage rp) || !rp.file().equals(file) || rp.offset() != end
+                        || end + rp.size() - first.offset() > readAheadBytes || cache.get(rp) != null) {
+                    break;
+                }
+                end += rp.size();
+                pages++;
+            }
+        }
+        byte[] bytes;
+        try {
+            bytes = client.readRange(file.level(), file.minTxid(), file.maxTxid(), first.offset(),
+                    end - first.offset());
+        } catch (ReplicaException e) {
+            throw new PageReadException(pgno, file, e);
+        }
+        if (bytes.length != end - first.offset()) {
+            throw new PageReadException(pgno, file, new IOException("short read: " + bytes.length + " of "
+                    + (end - first.offset()) + " bytes at offset " + first.offset()));
+        }
+        byte[] result = null;
+        int at = 0;
+        for (int i = 0; i < pages; i++) {
+            RemotePage rp = i == 0 ? first : (RemotePage) v.pages().get(pgno + i);
+            byte[] page = new byte[file.pageSize()];
+            LtxFrame.decode(bytes, at, rp.size(), pgno + i, file.pageSize(), page, 0, file.name());
+            at += rp.size();
+            cache.put(rp, page);
+            if (i == 0) {
+                result = page;
+            }
+        }
+        return result;
+    }
+}

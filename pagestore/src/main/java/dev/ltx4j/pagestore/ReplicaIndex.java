@@ -1,0 +1,178 @@
+package dev.ltx4j.pagestore;
+
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxFormatException;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.PageIndex;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestorePlanner;
+import dev.ltx4j.replica.RestoreTarget;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds and advances page maps from replica files, reading only headers and page indexes (tail reads), never
+ * page data. Merge rules (fixing the reference's W6): per page the file with the higher max TXID wins, ties to
+ * the higher level; a snapshot (min TXID 1) replaces the map wholesale; a smaller commit removes only the pages
+ * above it; new files are chained from the current TXID across every level, straddling files included, and a gap
+ * is reported so the caller relists later instead of wedging. Thread-safe (stateless apart from the client).
+ */
+public final class ReplicaIndex {
+    private final ReplicaClient client;
+
+    public ReplicaIndex(ReplicaClient client) {
+        this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** Reads header, page index and post-apply checksum of one file (two ranged reads). */
+    public LoadedFile load(LtxFileInfo info) throws IOException {
+        String name = info.toString();
+        byte[] head = client.readRange(info.level(), info.minTxid(), info.maxTxid(), 0, Ltx.HEADER_SIZE);
+        LtxHeader header = LtxHeader.parse(head, name).validate(name);
+        byte[][] tail = new byte[1][];
+        PageIndex index = PageIndex.read((offset, length) -> {
+            byte[] b = client.readRange(info.level(), info.minTxid(), info.maxTxid(), offset, length);
+            if (offset + length == info.size()) {
+                tail[0] = b;
+            }
+            return b;
+        }, info.size(), name);
+        long post;
+        if (tail[0] != null && tail[0].length >= Ltx.TRAILER_SIZE) {
+            post = readLongAt(tail[0], tail[0].length - Ltx.TRAILER_SIZE);
+        } else {
+            post = readLongAt(client.readRange(info.level(), info.minTxid(), info.maxTxid(),
+                    info.size() - Ltx.TRAILER_SIZE, 8), 0);
+        }
+        return new LoadedFile(info, header, index, post);
+    }
+
+    /** Reads a big-endian long. */
+    public static long readLongAt(byte[] b, int at) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (b[at + i] & 0xFF);
+        }
+        return v;
+    }
+
+    /**
+     * The latest (or target) state of the replica, from its restore plan.
+     *
+     * @throws RestorePlanException when the replica cannot rebuild the target (empty, gap, not reached)
+     */
+    public DatabaseVersion open(RestoreTarget target) throws IOException, RestorePlanException {
+        List<LtxFileInfo> plan = new RestorePlanner(client).plan(target);
+        if (plan.get(0).minTxid() != 1) {
+            throw new LtxFormatException(plan.get(0).toString(), "header.minTxid",
+                    "the replica's restore plan does not start with a snapshot (TXID 1)");
+        }
+        DatabaseVersion v = DatabaseVersion.EMPTY;
+        for (LtxFileInfo info : plan) {
+            v = apply(v, load(info));
+        }
+        return v;
+    }
+
+    /** Applies one file to a state by the merge rules on the class. */
+    public static DatabaseVersion apply(DatabaseVersion v, LoadedFile f) throws LtxFormatException {
+        LtxHeader h = f.header();
+        if (v.pageSize() != 0 && v.pageSize() != h.pageSize()) {
+            throw new LtxFormatException(f.info().toString(), "header.pageSize", "page size " + h.pageSize()
+                    + " differs from the database's " + v.pageSize());
+        }
+        RemoteFile rf = f.remoteFile();
+        PageMap.Builder b = v.pages().edit();
+        if (h.isSnapshot()) {
+            b.clear();
+        }
+        PageIndex idx = f.index();
+        for (int i = 0; i < idx.size(); i++) {
+            long pgno = idx.pgno(i);
+            Object old = b.get(pgno);
+            if (old instanceof RemotePage op && !op.file().supersededBy(rf)) {
+                continue;
+            }
+            b.put(pgno, new RemotePage(rf, idx.offset(i), idx.frameSize(i)));
+        }
+        boolean newer = Long.compareUnsigned(h.maxTxid(), v.txid()) >= 0;
+        long commit = newer ? h.commitPages() : v.commit();
+        b.truncate(commit);
+        long txid = newer ? h.maxTxid() : v.txid();
+        long checksum = newer ? (h.noChecksum() ? 0 : f.postApplyChecksum()) : v.checksum();
+        return new DatabaseVersion(h.pageSize(), commit, txid, v.localSeq(), checksum, b.build());
+    }
+
+    /** What one poll found. */
+    public record PollResult(DatabaseVersion version, List<LtxFileInfo> applied, boolean gap, long remoteMaxTxid) {}
+
+    /**
+     * Lists every level and applies, in chain order, the files that extend {@code current} (including files that
+     * straddle it). Files beyond a gap are left for a later poll (reported in {@link PollResult#gap()}).
+     */
+    public PollResult poll(DatabaseVersion current) throws IOException {
+        List<LtxFileInfo> candidates = new ArrayList<>();
+        long remoteMax = 0;
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            for (LtxFileInfo info : client.listFiles(level, 0, false)) {
+                if (Long.compareUnsigned(info.maxTxid(), remoteMax) > 0) {
+                    remoteMax = info.maxTxid();
+                }
+                if (Long.compareUnsigned(info.maxTxid(), current.txid()) > 0) {
+                    candidates.add(info);
+                }
+            }
+        }
+        List<LtxFileInfo> chain = chain(candidates, current.txid());
+        DatabaseVersion v = current;
+        for (LtxFileInfo info : chain) {
+            v = apply(v, load(info));
+        }
+        long reached = v.txid();
+        boolean gap = false;
+        for (LtxFileInfo info : candidates) {
+            if (Long.compareUnsigned(info.maxTxid(), reached) > 0) {
+                gap = true;
+            }
+        }
+        return new PollResult(v, chain, gap, remoteMax);
+    }
+
+    /** Greedy chain from {@code reached}: each step takes the file reaching furthest (then smaller min, higher level). */
+    static List<LtxFileInfo> chain(List<LtxFileInfo> candidates, long reached) {
+        List<LtxFileInfo> chain = new ArrayList<>();
+        while (true) {
+            LtxFileInfo best = null;
+            for (LtxFileInfo info : candidates) {
+                if (Long.compareUnsigned(info.minTxid(), reached + 1) > 0
+                        || Long.compareUnsigned(info.maxTxid(), reached) <= 0) {
+                    continue;
+                }
+                if (best == null || better(best, info)) {
+                    best = info;
+                }
+            }
+            if (best == null) {
+                return chain;
+            }
+            chain.add(best);
+            reached = best.maxTxid();
+        }
+    }
+
+    private static boolean better(LtxFileInfo current, LtxFileInfo next) {
+        int c = Long.compareUnsigned(next.maxTxid(), current.maxTxid());
+        if (c != 0) {
+            return c > 0;
+        }
+        c = Long.compareUnsigned(next.minTxid(), current.minTxid());
+        if (c != 0) {
+            return c < 0;
+        }
+        return next.level() > current.level();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.ltx4j.pagestore.internal;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32;
+
+/**
+ * Record layout of the buffer log. After the {@link LogHeader} come records, each checksummed with CRC-32 (IEEE; hardware-accelerated by the JDK) over
+ * (salt, previous record's CRC, record bytes), so every record vouches for the whole chain before it:
+ *
+ * <pre>
+ * page record   (12 + pageSize bytes)      commit record (40 bytes)
+ *  0  1  type 'P'                           0  1  type 'C'
+ *  1  3  zero                               1  3  zero
+ *  4  4  page number                        4  4  page records in the transaction
+ *  8  4  chained CRC                        8  8  transaction sequence number
+ * 12  .. page bytes                        16  4  database size in pages after commit
+ *                                          20  4  zero
+ *                                          24  8  commit time (epoch millis)
+ *                                          32  4  zero
+ *                                          36  4  chained CRC
+ * </pre>
+ *
+ * A transaction is committed exactly when its commit record is intact: the CRC chain, the sequence number and
+ * the page count all check.
+ */
+public final class LogFormat {
+    private LogFormat() {}
+
+    public static final byte PAGE = 'P';
+    public static final byte COMMIT = 'C';
+    public static final int PAGE_HEADER = 12;
+    public static final int COMMIT_SIZE = 40;
+    public static final long MAX_PGNO = 0xFFFF_FFFFL;
+
+    public static boolean isValidPageSize(long pageSize) {
+        return pageSize >= 512 && pageSize <= 65536 && (pageSize & (pageSize - 1)) == 0;
+    }
+
+    /** Running state of the checksum chain. */
+    public static final class Chain {
+        private final CRC32 crc = new CRC32();
+        private final byte[] seed = new byte[12];
+        private int previous;
+
+        public Chain(long salt, int start) {
+            for (int i = 0; i < 8; i++) {
+                seed[i] = (byte) (salt >>> (56 - 8 * i));
+            }
+            this.previous = start;
+        }
+
+        public int previous() {
+            return previous;
+        }
+
+        /** Rewinds the chain to an earlier record's CRC (after a rollback). */
+        public void reset(int previousCrc) {
+            this.previous = previousCrc;
+        }
+
+        private void begin() {
+            crc.reset();
+            seed[8] = (byte) (previous >>> 24);
+            seed[9] = (byte) (previous >>> 16);
+            seed[10] = (byte) (previous >>> 8);
+            seed[11] = (byte) previous;
+            crc.update(seed, 0, seed.length);
+        }
+
+        /** Feeds {@code buf[from..to)} to the CRC, leaving the buffer's position and limit as they were. */
+        private void feed(ByteBuffer buf, int from, int to) {
+            int position = buf.position();
+            int limit = buf.limit();
+            buf.limit(to).position(from);
+            crc.update(buf);
+            buf.limit(limit).position(position);
+        }
+
+        /**
+         * CRC of the page record laid out at {@code buf[hpos..hpos + 12 + pageSize)} (its CRC field ignored);
+         * advances the chain.
+         */
+        public int pageRecord(ByteBuffer buf, int hpos, int pageSize) {
+            begin();
+            feed(buf, hpos, hpos + 8);
+            feed(buf, hpos + PAGE_HEADER, hpos + PAGE_HEADER + pageSize);
+            previous = (int) crc.getValue();
+            return previous;
+        }
+
+        /** CRC of a commit record whose 36 leading bytes start at {@code rec[pos..]}; advances the chain. */
+        public int commitRecord(ByteBuffer rec, int pos) {
+            begin();
+            feed(rec, pos, pos + COMMIT_SIZE - 4);
+            previous = (int) crc.getValue();
+            return previous;
+        }
+    }
+
+    public static void putPageHeader(ByteBuffer b, int pos, int pgno) {
+        b.put(pos, PAGE);
+        b.put(pos + 1, (byte) 0);
+        b.putShort(pos + 2, (short) 0);
+        b.putInt(pos + 4, pgno);
+    }
+
+    public static void putCommit(ByteBuffer b, int pos, int pageCount, long seq, long commitSize, long millis) {
+        b.put(pos, COMMIT);
+        b.put(pos + 1, (byte) 0);
+        b.putShort(pos + 2, (short) 0);
+        b.putInt(pos + 4, pageCount);
+        b.putLong(pos + 8, seq);
+        b.putInt(pos + 16, (int) commitSize);
+        b.putInt(pos + 20, 0);
+        b.putLong(pos + 24, millis);
+        b.putInt(pos + 32, 0);
+    }
+}

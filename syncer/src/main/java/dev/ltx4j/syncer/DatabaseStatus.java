@@ -1,0 +1,69 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Txid;
+
+/**
+ * A point-in-time status, what {@code litestream_status()} shows.
+ *
+ * @param mode             {@code write} or {@code read}
+ * @param txid             replica TXID of the current state
+ * @param pendingCommits   committed transactions not yet in the replica
+ * @param lastSyncMillis   clock time of the last successful sync, -1 if none
+ * @param lagMillis        milliseconds since the last successful poll (read mode) or sync (write mode), -1 if none
+ * @param conflict         the current conflict, or null
+ * @param bufferPath       where the write buffer lives, or null
+ * @param pageSize         page size, 0 while unknown
+ * @param commit           database size in pages
+ * @param lastError        the last sync or poll failure, or null
+ */
+public record DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
+        ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError) {
+
+    /** A compact JSON object. */
+    public String toJson() {
+        StringBuilder b = new StringBuilder("{");
+        b.append("\"mode\":").append(str(mode));
+        b.append(",\"txid\":").append(str(Txid.format(txid)));
+        b.append(",\"pending_commits\":").append(pendingCommits);
+        b.append(",\"last_sync_ms\":").append(lastSyncMillis);
+        b.append(",\"lag_ms\":").append(lagMillis);
+        b.append(",\"page_size\":").append(pageSize);
+        b.append(",\"commit\":").append(commit);
+        b.append(",\"buffer_path\":").append(str(bufferPath));
+        if (conflict == null) {
+            b.append(",\"conflict\":null");
+        } else {
+            b.append(",\"conflict\":{\"base_txid\":").append(str(Txid.format(conflict.baseTxid())))
+                    .append(",\"remote_txid\":").append(str(Txid.format(conflict.remoteTxid())))
+                    .append(",\"pending_commits\":").append(conflict.pendingCommits())
+                    .append(",\"saved_to\":").append(str(conflict.savedTo() == null ? null : conflict.savedTo().toString()))
+                    .append(",\"message\":").append(str(conflict.message())).append('}');
+        }
+        b.append(",\"last_error\":").append(str(lastError));
+        return b.append('}').toString();
+    }
+
+    private static String str(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,215 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.storage.LogStorage;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/** Settings of one {@link Database}. Immutable; build with {@link #builder()} or {@link #fromEnvironment}. */
+public final class EngineOptions {
+    /** Waits between close-time sync attempts; the default sleeps, tests pass a no-op. */
+    @FunctionalInterface
+    public interface Pause {
+        void pause(Duration d) throws InterruptedException;
+    }
+
+    final boolean writeEnabled;
+    final Durability durability;
+    final Duration syncInterval;
+    final Duration pollInterval;
+    final Path bufferPath;
+    final LogStorage bufferStorage;
+    final String bufferName;
+    final Path conflictDirectory;
+    final long cacheBytes;
+    final int readAheadPages;
+    final Clock clock;
+    final long seed;
+    final Duration closeTimeout;
+    final String replicaIdentity;
+    final Pause pause;
+
+    private EngineOptions(Builder b) {
+        this.writeEnabled = b.writeEnabled;
+        this.durability = b.durability;
+        this.syncInterval = b.syncInterval;
+        this.pollInterval = b.pollInterval;
+        this.bufferPath = b.bufferPath;
+        this.bufferStorage = b.bufferStorage;
+        this.bufferName = b.bufferName;
+        this.conflictDirectory = b.conflictDirectory;
+        this.cacheBytes = b.cacheBytes;
+        this.readAheadPages = b.readAheadPages;
+        this.clock = b.clock;
+        this.seed = b.seed;
+        this.closeTimeout = b.closeTimeout;
+        this.replicaIdentity = b.replicaIdentity;
+        this.pause = b.pause;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads {@code LITESTREAM_WRITE_ENABLED}, {@code LITESTREAM_SYNC_INTERVAL}, {@code LITESTREAM_POLL_INTERVAL},
+     * {@code LITESTREAM_BUFFER_PATH} and {@code LITESTREAM_DURABILITY} from {@code env} into a builder.
+     *
+     * @throws IllegalArgumentException naming the variable whose value is invalid
+     */
+    public static Builder fromEnvironment(Map<String, String> env) {
+        Builder b = builder();
+        b.writeEnabled(Settings.parseBoolean(Settings.WRITE_ENABLED, env.get(Settings.WRITE_ENABLED)));
+        String sync = env.get(Settings.SYNC_INTERVAL);
+        if (sync != null && !sync.isBlank()) {
+            b.syncInterval(Settings.parseDuration(Settings.SYNC_INTERVAL, sync));
+        }
+        String poll = env.get(Settings.POLL_INTERVAL);
+        if (poll != null && !poll.isBlank()) {
+            b.pollInterval(Settings.parseDuration(Settings.POLL_INTERVAL, poll));
+        }
+        String path = env.get(Settings.BUFFER_PATH);
+        if (path != null && !path.isBlank()) {
+            b.bufferPath(Path.of(path));
+        }
+        b.durability(Settings.parseDurability(env.get(Settings.DURABILITY)));
+        return b;
+    }
+
+    public boolean writeEnabled() {
+        return writeEnabled;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    public Duration syncInterval() {
+        return syncInterval;
+    }
+
+    public Duration pollInterval() {
+        return pollInterval;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public static final class Builder {
+        private boolean writeEnabled;
+        private Durability durability = Durability.LOCAL;
+        private Duration syncInterval = Duration.ofSeconds(1);
+        private Duration pollInterval = Duration.ofSeconds(1);
+        private Path bufferPath;
+        private LogStorage bufferStorage;
+        private String bufferName;
+        private Path conflictDirectory;
+        private long cacheBytes = 10L << 20;
+        private int readAheadPages = 16;
+        private Clock clock = Clock.systemUTC();
+        private long seed = System.nanoTime();
+        private Duration closeTimeout = Duration.ofSeconds(10);
+        private String replicaIdentity = "replica";
+        private Pause pause = d -> Thread.sleep(d.toMillis());
+
+        public Builder writeEnabled(boolean v) {
+            this.writeEnabled = v;
+            return this;
+        }
+
+        public Builder durability(Durability v) {
+            this.durability = Objects.requireNonNull(v, "durability");
+            return this;
+        }
+
+        public Builder syncInterval(Duration v) {
+            this.syncInterval = positive(v, "syncInterval");
+            return this;
+        }
+
+        public Builder pollInterval(Duration v) {
+            this.pollInterval = positive(v, "pollInterval");
+            return this;
+        }
+
+        /** Buffer file (LITESTREAM_BUFFER_PATH); default: a private file under the temp dir, unique per database. */
+        public Builder bufferPath(Path v) {
+            this.bufferPath = v;
+            return this;
+        }
+
+        /** A buffer in a custom storage (tests and the simulator); overrides {@link #bufferPath}. */
+        public Builder bufferStorage(LogStorage storage, String name) {
+            this.bufferStorage = Objects.requireNonNull(storage, "storage");
+            this.bufferName = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Where unsynced transactions are saved after a conflict; default {@code conflicts/} next to the buffer. */
+        public Builder conflictDirectory(Path v) {
+            this.conflictDirectory = v;
+            return this;
+        }
+
+        /** Page cache capacity in bytes; default 10 MiB. */
+        public Builder cacheBytes(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("cacheBytes must not be negative: " + v);
+            }
+            this.cacheBytes = v;
+            return this;
+        }
+
+        /** Most pages one sequential read fetches in one request; default 16. */
+        public Builder readAheadPages(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("readAheadPages must be at least 1: " + v);
+            }
+            this.readAheadPages = v;
+            return this;
+        }
+
+        public Builder clock(Clock v) {
+            this.clock = Objects.requireNonNull(v, "clock");
+            return this;
+        }
+
+        /** Seeds the buffer's writer id and salts (tests pass a fixed seed). */
+        public Builder seed(long v) {
+            this.seed = v;
+            return this;
+        }
+
+        /** Longest close waits for the final sync; default 10 s. */
+        public Builder closeTimeout(Duration v) {
+            this.closeTimeout = Objects.requireNonNull(v, "closeTimeout");
+            return this;
+        }
+
+        /** The replica's identity (e.g. its URL), used for the default buffer path. */
+        public Builder replicaIdentity(String v) {
+            this.replicaIdentity = Objects.requireNonNull(v, "replicaIdentity");
+            return this;
+        }
+
+        public Builder pause(Pause v) {
+            this.pause = Objects.requireNonNull(v, "pause");
+            return this;
+        }
+
+        public EngineOptions build() {
+            return new EngineOptions(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}

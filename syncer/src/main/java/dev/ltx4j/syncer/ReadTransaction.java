@@ -1,0 +1,57 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.PageReader;
+import java.io.IOException;
+
+/**
+ * A pinned read view: sees exactly the database version current when it began, however the database moves on
+ * (syncs, polls, commits), until closed. Size and pages never change under it. Use from one thread at a time.
+ */
+public final class ReadTransaction implements AutoCloseable {
+    private final Database db;
+    private final DatabaseVersion version;
+    private final PageReader.Cursor cursor = new PageReader.Cursor();
+    private boolean closed;
+
+    ReadTransaction(Database db, DatabaseVersion version) {
+        this.db = db;
+        this.version = version;
+    }
+
+    /** The pinned version. */
+    public DatabaseVersion version() {
+        return version;
+    }
+
+    /** The replica TXID the pinned version reflects. */
+    public long txid() {
+        return version.txid();
+    }
+
+    public int pageSize() {
+        return version.pageSize();
+    }
+
+    /** Database size in bytes (commit times page size) of the pinned version: what xFileSize reports. */
+    public long sizeBytes() {
+        return version.sizeBytes();
+    }
+
+    /**
+     * Copies {@code len} bytes at {@code offset} into {@code dst}; bytes past the end read as zeros.
+     *
+     * @return bytes that lay inside the database; less than {@code len} is a short read
+     */
+    public int read(long offset, byte[] dst, int dstOff, int len) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("read transaction is closed");
+        }
+        return db.reader.read(version, null, offset, dst, dstOff, len, cursor);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

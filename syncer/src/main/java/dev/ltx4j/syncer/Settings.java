@@ -1,0 +1,82 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.pagestore.Durability;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parsing of the engine's environment settings, with errors that name the variable and the bad value. */
+public final class Settings {
+    public static final String WRITE_ENABLED = "LITESTREAM_WRITE_ENABLED";
+    public static final String SYNC_INTERVAL = "LITESTREAM_SYNC_INTERVAL";
+    public static final String BUFFER_PATH = "LITESTREAM_BUFFER_PATH";
+    public static final String DURABILITY = "LITESTREAM_DURABILITY";
+    public static final String POLL_INTERVAL = "LITESTREAM_POLL_INTERVAL";
+
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
+
+    private Settings() {}
+
+    /**
+     * Parses a Go-style duration such as {@code 100ms}, {@code 1s}, {@code 10s}, {@code 1m} or {@code 1m30s}.
+     * Must be positive.
+     *
+     * @param variable named in the error
+     * @throws IllegalArgumentException naming the variable and value when it does not parse or is not positive
+     */
+    public static Duration parseDuration(String variable, String value) {
+        String v = value == null ? "" : value.trim();
+        Matcher m = PART.matcher(v);
+        int at = 0;
+        double nanos = 0;
+        while (at < v.length() && m.find(at) && m.start() == at) {
+            double n = Double.parseDouble(m.group(1));
+            nanos += n * switch (m.group(2)) {
+                case "ns" -> 1d;
+                case "us", "µs" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            at = m.end();
+        }
+        if (v.isEmpty() || at != v.length()) {
+            throw new IllegalArgumentException("invalid " + variable + " \"" + value
+                    + "\": expected a duration such as 100ms, 1s, 10s or 1m");
+        }
+        if (nanos < 1e6) {
+            throw new IllegalArgumentException("invalid " + variable + " \"" + value
+                    + "\": must be at least 1ms");
+        }
+        return Duration.ofNanos((long) nanos);
+    }
+
+    /** {@code local} (default), {@code remote} or {@code none}, case-insensitive; null or blank means local. */
+    public static Durability parseDurability(String value) {
+        if (value == null || value.isBlank()) {
+            return Durability.LOCAL;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "local" -> Durability.LOCAL;
+            case "remote" -> Durability.REMOTE;
+            case "none" -> Durability.NONE;
+            default -> throw new IllegalArgumentException("invalid " + DURABILITY + " \"" + value
+                    + "\": expected local, remote or none");
+        };
+    }
+
+    /** {@code true}/{@code false} (also 1/0, yes/no), case-insensitive; null or blank means false. */
+    public static boolean parseBoolean(String variable, String value) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("invalid " + variable + " \"" + value
+                    + "\": expected true or false");
+        };
+    }
+}

@@ -1,0 +1,352 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.DatabaseChecksum;
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.PageIndex;
+import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.LoadedFile;
+import dev.ltx4j.pagestore.PageMap;
+import dev.ltx4j.pagestore.RemoteFile;
+import dev.ltx4j.pagestore.RemotePage;
+import dev.ltx4j.pagestore.ReplicaIndex;
+import dev.ltx4j.pagestore.SyncSnapshot;
+import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaAlreadyExistsException;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaConflictException;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+
+/**
+ * The write-mode sync step: takes the committed, unsynced transactions up to a commit boundary, builds one LTX
+ * file on the replica's TXID + 1, uploads it create-if-absent, and installs it into the page map before trimming
+ * the buffer. Conflicts are prevented (listing every level first, exclusive create), resolved when ambiguous
+ * (NodeID + file checksum read back) and, when real, made sticky and saved under {@code conflicts/}.
+ * Callers hold {@code db.syncLock}.
+ */
+final class SyncEngine {
+    private final Database db;
+
+    SyncEngine(Database db) {
+        this.db = db;
+    }
+
+    SyncOutcome syncLocked(Instant now) {
+        ConflictInfo c = db.conflict;
+        if (c != null) {
+            return new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, new ConflictException(c));
+        }
+        WriteBuffer buf = db.bufferOrNull();
+        DatabaseVersion v = db.current();
+        if (buf == null || v.localSeq() <= db.syncedSeq) {
+            return new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, v.txid(), 0, 0, null);
+        }
+        long baseTxid = v.txid();
+        try {
+            SyncSnapshot snap = buf.snapshot(v.localSeq());
+            BufferBase base = snap.base();
+            baseTxid = base.txid();
+            long remote = highestRemoteTxid(base.txid());
+            if (Long.compareUnsigned(remote, base.txid()) > 0) {
+                return conflict(base, remote, now);
+            }
+            long txid = base.txid() + 1;
+            LtxWriter.Encoded built = build(v, snap, txid, now.toEpochMilli(), buf.writerId());
+            try {
+                db.client.createFile(0, txid, txid, LtxBody.of(built.bytes()));
+            } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
+                Resolution r = resolve(txid, built, buf.writerId());
+                if (r == Resolution.ABSENT) {
+                    throw e;
+                }
+                if (r == Resolution.THEIRS) {
+                    return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
+                }
+            } catch (ReplicaConflictException e) {
+                return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
+            }
+            install(v, snap, built, txid, buf);
+            db.lastSyncMillis = now.toEpochMilli();
+            db.lastError = null;
+            return new SyncOutcome(SyncOutcome.Status.SYNCED, txid, snap.upToSeq(), built.result().pageCount(), null);
+        } catch (IOException | RuntimeException e) {
+            db.lastError = "sync failed: " + e.getMessage();
+            return new SyncOutcome(SyncOutcome.Status.FAILED, baseTxid, 0, 0, e);
+        }
+    }
+
+    /** The highest max TXID beyond {@code base} on any level (level 0 listed from base + 1), else {@code base}. */
+    long highestRemoteTxid(long base) throws ReplicaException {
+        long max = base;
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            for (LtxFileInfo f : db.client.listFiles(level, level == 0 ? base + 1 : 0, false)) {
+                if (Long.compareUnsigned(f.maxTxid(), max) > 0) {
+                    max = f.maxTxid();
+                }
+            }
+        }
+        return max;
+    }
+
+    private LtxWriter.Encoded build(DatabaseVersion v, SyncSnapshot snap, long txid, long millis, long nodeId)
+            throws IOException {
+        int ps = snap.pageSize();
+        long commit = snap.commitSize();
+        BufferBase base = snap.base();
+        boolean snapshotFile = txid == 1;
+        boolean tracked = db.tracked;
+        long lock = Ltx.lockPgno(ps);
+        long[] pgnos;
+        if (snapshotFile) {
+            pgnos = LtxWriter.snapshotPages(ps, commit);
+        } else {
+            long[] all = new long[snap.pageCount()];
+            int n = 0;
+            for (int i = 0; i < snap.pageCount(); i++) {
+                if (snap.pgno(i) != lock) {
+                    all[n++] = snap.pgno(i);
+                }
+            }
+            pgnos = java.util.Arrays.copyOf(all, n);
+        }
+        byte[] zero = new byte[ps];
+        LtxWriter.Images images = p -> {
+            Object e = v.pages().get(p);
+            if (e instanceof byte[] local) {
+                return local;
+            }
+            if (e == null) {
+                return zero;
+            }
+            byte[] out = new byte[ps];
+            db.reader.readPage(v, p, out, null);
+            return out;
+        };
+        long post = 0;
+        if (tracked) {
+            DatabaseChecksum sum = new DatabaseChecksum(ps).reset(snapshotFile ? 0 : base.postApplyChecksum());
+            DatabaseVersion old = db.baseVersion;
+            byte[] oldPage = new byte[ps];
+            for (long p : pgnos) {
+                if (!snapshotFile && p <= base.commitSize()) {
+                    db.reader.readPage(old, p, oldPage, null);
+                    sum.toggle(p, oldPage, 0);
+                }
+                sum.toggle(p, images.image(p), 0);
+            }
+            for (long p = commit + 1; !snapshotFile && p <= base.commitSize(); p++) {
+                db.reader.readPage(old, p, oldPage, null);
+                sum.toggle(p, oldPage, 0);
+            }
+            post = sum.value();
+        }
+        LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
+                tracked && !snapshotFile ? base.postApplyChecksum() : 0).withNodeId(nodeId);
+        return LtxWriter.encode(header, pgnos, images, post);
+    }
+
+    private enum Resolution { OURS, THEIRS, ABSENT }
+
+    /** After an ambiguous or "already exists" create: is the file there ours (NodeID and file checksum)? */
+    private Resolution resolve(long txid, LtxWriter.Encoded built, long nodeId) throws ReplicaException {
+        byte[] head;
+        long size;
+        try {
+            LtxFileInfo info = null;
+            for (LtxFileInfo f : db.client.listFiles(0, txid, false)) {
+                if (f.minTxid() == txid && f.maxTxid() == txid) {
+                    info = f;
+                }
+            }
+            if (info == null) {
+                return Resolution.ABSENT;
+            }
+            size = info.size();
+            head = db.client.readRange(0, txid, txid, 0, Ltx.HEADER_SIZE);
+        } catch (ReplicaNotFoundException e) {
+            return Resolution.ABSENT;
+        }
+        try {
+            LtxHeader h = LtxHeader.parse(head, "L0/" + txid);
+            if (h.nodeId() != nodeId || size != built.bytes().length) {
+                return Resolution.THEIRS;
+            }
+            byte[] tail = db.client.readRange(0, txid, txid, size - 8, 8);
+            return ReplicaIndex.readLongAt(tail, 0) == built.result().fileChecksum() ? Resolution.OURS
+                    : Resolution.THEIRS;
+        } catch (ReplicaNotFoundException e) {
+            return Resolution.ABSENT;
+        } catch (IOException e) {
+            return Resolution.THEIRS;
+        }
+    }
+
+    /** Publishes the uploaded file into the page map, advances the base, then trims the buffer. */
+    private void install(DatabaseVersion v, SyncSnapshot snap, LtxWriter.Encoded built, long txid, WriteBuffer buf)
+            throws IOException {
+        LtxHeader h = built.result().header();
+        LtxFileInfo info = new LtxFileInfo(0, txid, txid, built.bytes().length, Instant.ofEpochMilli(h.timestamp()));
+        long post = built.result().postApplyChecksum();
+        LoadedFile lf = new LoadedFile(info, h, built.result().pageIndex(), post);
+        RemoteFile rf = lf.remoteFile();
+        PageIndex idx = built.result().pageIndex();
+        DatabaseVersion newBase = ReplicaIndex.apply(db.baseVersion, lf);
+        synchronized (db.stateLock) {
+            DatabaseVersion c = db.current();
+            PageMap.Builder b = c.pages().edit();
+            for (int i = 0; i < idx.size(); i++) {
+                long p = idx.pgno(i);
+                Object synced = v.pages().get(p);
+                RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
+                if (c.pages().get(p) == synced) {
+                    b.put(p, rp);
+                }
+                if (synced instanceof byte[] image) {
+                    db.reader.cache().put(rp, image);
+                }
+            }
+            b.truncate(c.commit());
+            db.publish(new DatabaseVersion(c.pageSize(), c.commit(), txid, c.localSeq(), 0, b.build()));
+            db.baseVersion = newBase;
+        }
+        buf.markSynced(snap.upToSeq(), txid, post);
+        db.syncedSeq = snap.upToSeq();
+    }
+
+    private SyncOutcome conflict(BufferBase base, long remoteTxid, Instant now) {
+        ConflictInfo info = enterConflict(base, remoteTxid, now);
+        return new SyncOutcome(SyncOutcome.Status.CONFLICT, base.txid(), 0, 0, new ConflictException(info));
+    }
+
+    /** Marks the database conflicted and saves every held transaction as one LTX file under conflicts/. */
+    ConflictInfo enterConflict(BufferBase base, long remoteTxid, Instant now) {
+        WriteBuffer buf = db.bufferOrNull();
+        long pending = buf == null ? 0 : db.pendingCommits();
+        Path saved = null;
+        if (buf != null && pending > 0) {
+            try {
+                saved = save(buf, now);
+            } catch (IOException | RuntimeException e) {
+                db.lastError = "could not save conflicting transactions (they stay in the buffer): " + e.getMessage();
+            }
+        }
+        ConflictInfo info = new ConflictInfo(base.txid(), remoteTxid, pending, saved, now.toEpochMilli());
+        db.conflict = info;
+        return info;
+    }
+
+    /** Encodes the buffer's held transactions as a NoChecksum LTX file on the base TXID + 1 and writes it. */
+    private Path save(WriteBuffer buf, Instant now) throws IOException {
+        SyncSnapshot snap = buf.snapshot();
+        int ps = snap.pageSize();
+        long txid = snap.base().txid() + 1;
+        long lock = Ltx.lockPgno(ps);
+        long[] pgnos;
+        if (txid == 1) {
+            pgnos = LtxWriter.snapshotPages(ps, snap.commitSize());
+        } else {
+            pgnos = new long[snap.pageCount()];
+            int n = 0;
+            for (int i = 0; i < snap.pageCount(); i++) {
+                if (snap.pgno(i) != lock) {
+                    pgnos[n++] = snap.pgno(i);
+                }
+            }
+            pgnos = java.util.Arrays.copyOf(pgnos, n);
+        }
+        java.util.Map<Long, Integer> at = new java.util.HashMap<>();
+        for (int i = 0; i < snap.pageCount(); i++) {
+            at.put(snap.pgno(i), i);
+        }
+        LtxWriter.Images images = p -> {
+            byte[] out = new byte[ps];
+            Integer i = at.get(p);
+            if (i != null) {
+                snap.readPage(i, out);
+            }
+            return out;
+        };
+        LtxHeader header = LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, ps, snap.commitSize(), txid, txid,
+                now.toEpochMilli(), 0).withNodeId(buf.writerId());
+        LtxWriter.Encoded e = LtxWriter.encode(header, pgnos, images, 0);
+        Path dir = db.conflictDirectory;
+        Files.createDirectories(dir);
+        String base = db.name.replaceAll("[^A-Za-z0-9._-]", "_");
+        Path target = dir.resolve(base + "-" + header.range() + "-" + now.toEpochMilli() + ".ltx");
+        Path tmp = dir.resolve(target.getFileName() + ".tmp");
+        Files.write(tmp, e.bytes());
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
+    /**
+     * Restart case: the replica is one TXID past the buffer's base and that file carries this writer's NodeID, so
+     * a previous process uploaded it and crashed before trimming. Finds the prefix of held transactions whose
+     * re-encoding is byte-identical (same file checksum) and marks it synced.
+     *
+     * @return true when the buffer advanced
+     */
+    boolean adoptOwnUpload(WriteBuffer buf) throws IOException {
+        BufferBase base = buf.base();
+        long txid = base.txid() + 1;
+        LtxFileInfo info = null;
+        for (LtxFileInfo f : db.client.listFiles(0, txid, false)) {
+            if (f.minTxid() == txid && f.maxTxid() == txid) {
+                info = f;
+            }
+        }
+        if (info == null) {
+            return false;
+        }
+        LoadedFile lf = db.index.load(info);
+        if (lf.header().nodeId() != buf.writerId()) {
+            return false;
+        }
+        long fileChecksum = ReplicaIndex.readLongAt(
+                db.client.readRange(0, txid, txid, info.size() - 8, 8), 0);
+        long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
+        for (long k = buf.lastCommittedSeq(); k >= first; k--) {
+            SyncSnapshot snap = buf.snapshot(k);
+            if (snap.commitSize() != lf.header().commitPages()) {
+                continue;
+            }
+            java.util.Map<Long, Integer> at = new java.util.HashMap<>();
+            for (int i = 0; i < snap.pageCount(); i++) {
+                at.put(snap.pgno(i), i);
+            }
+            long[] pgnos = new long[lf.index().size()];
+            boolean fits = true;
+            for (int i = 0; i < pgnos.length; i++) {
+                pgnos[i] = lf.index().pgno(i);
+                fits &= txid == 1 || at.containsKey(pgnos[i]);
+            }
+            if (!fits) {
+                continue;
+            }
+            int ps = snap.pageSize();
+            LtxWriter.Encoded e = LtxWriter.encode(lf.header(), pgnos, p -> {
+                byte[] out = new byte[ps];
+                Integer i = at.get(p);
+                if (i != null) {
+                    snap.readPage(i, out);
+                }
+                return out;
+            }, lf.postApplyChecksum());
+            if (e.result().fileChecksum() == fileChecksum) {
+                buf.markSynced(k, txid, lf.header().noChecksum() ? 0 : lf.postApplyChecksum());
+                return true;
+            }
+        }
+        return false;
+    }
+}

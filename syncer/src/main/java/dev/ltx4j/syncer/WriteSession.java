@@ -1,0 +1,228 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.PageReader;
+import dev.ltx4j.pagestore.WriteTransaction;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The single write transaction of a {@link Database} (SQLite's RESERVED..EXCLUSIVE span). Reads see this
+ * session's own writes first, then the committed state (including committed but unsynced transactions of this
+ * process). Writes go to the crash-safe buffer as they happen; {@link #commit()} makes them visible to new
+ * readers atomically. Closing without commit rolls back. Use from one thread at a time.
+ */
+public final class WriteSession implements AutoCloseable {
+    private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+
+    private final Database db;
+    private final DatabaseVersion base;
+    private final Map<Long, byte[]> pending = new HashMap<>();
+    private final PageReader.Cursor cursor = new PageReader.Cursor();
+    private int pageSize;
+    private long commit;
+    private long floor;
+    private WriteTransaction tx;
+    private boolean finished;
+
+    WriteSession(Database db, DatabaseVersion base) {
+        this.db = db;
+        this.base = base;
+        this.pageSize = base.pageSize();
+        this.commit = base.commit();
+        this.floor = base.commit();
+    }
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    /** Database size in bytes as this session sees it. */
+    public long sizeBytes() {
+        return commit * pageSize;
+    }
+
+    /** Reads like {@link ReadTransaction#read}, seeing this session's writes. */
+    public int read(long offset, byte[] dst, int dstOff, int len) throws IOException {
+        checkOpen();
+        if (pageSize == 0) {
+            Arrays.fill(dst, dstOff, dstOff + len, (byte) 0);
+            return 0;
+        }
+        DatabaseVersion view = new DatabaseVersion(pageSize, commit, base.txid(), base.localSeq(), 0, base.pages());
+        byte[] zero = new byte[pageSize];
+        return db.reader.read(view, p -> {
+            byte[] own = pending.get(p);
+            return own != null ? own : (p > floor ? zero : null);
+        }, offset, dst, dstOff, len, cursor);
+    }
+
+    /**
+     * Writes {@code len} bytes at {@code offset}: whole pages, or a part of one page. A new database takes its page
+     * size from the first write (page 1's header field, or the size of an aligned whole-page write).
+     *
+     * @throws PageSizeException when the write does not fit the page size (W10: never a silent short write)
+     * @throws ConflictException when the database is conflicted
+     */
+    public void write(long offset, byte[] src, int srcOff, int len) throws IOException {
+        checkOpen();
+        db.checkWritable();
+        if (len <= 0 || offset < 0) {
+            throw new IllegalArgumentException("bad write: " + len + " bytes at offset " + offset);
+        }
+        if (pageSize == 0) {
+            pageSize = inferPageSize(offset, src, srcOff, len);
+            db.establishPageSize(pageSize);
+        }
+        if (offset % pageSize == 0 && len % pageSize == 0) {
+            for (int done = 0; done < len; done += pageSize) {
+                byte[] page = Arrays.copyOfRange(src, srcOff + done, srcOff + done + pageSize);
+                putPage((offset + done) / pageSize + 1, page);
+            }
+        } else if (offset / pageSize == (offset + len - 1) / pageSize) {
+            long pgno = offset / pageSize + 1;
+            byte[] page = new byte[pageSize];
+            if (pgno <= commit) {
+                read((pgno - 1) * pageSize, page, 0, pageSize);
+            }
+            System.arraycopy(src, srcOff, page, (int) (offset % pageSize), len);
+            putPage(pgno, page);
+        } else {
+            throw new PageSizeException("write of " + len + " bytes at offset " + offset
+                    + " does not fit the database page size " + pageSize
+                    + " (it crosses a page boundary without covering whole pages)");
+        }
+    }
+
+    private static int inferPageSize(long offset, byte[] src, int off, int len) throws PageSizeException {
+        if (offset == 0 && len >= 100 && Arrays.equals(src, off, off + 16, SQLITE_MAGIC, 0, 16)) {
+            int field = ((src[off + 16] & 0xFF) << 8) | (src[off + 17] & 0xFF);
+            int size = field == 1 ? 65536 : field;
+            if (!Ltx.isValidPageSize(size)) {
+                throw new PageSizeException("page 1 declares an invalid page size " + size);
+            }
+            return size;
+        }
+        if (Ltx.isValidPageSize(len) && offset % len == 0) {
+            return len;
+        }
+        throw new PageSizeException("cannot infer the page size of a new database from a write of " + len
+                + " bytes at offset " + offset);
+    }
+
+    private void putPage(long pgno, byte[] page) throws IOException {
+        if (pgno == Ltx.lockPgno(pageSize)) {
+            throw new PageSizeException("page " + pgno + " is SQLite's lock page and cannot be written");
+        }
+        if (pgno == 1 && Arrays.equals(page, 0, 16, SQLITE_MAGIC, 0, 16)) {
+            int field = ((page[16] & 0xFF) << 8) | (page[17] & 0xFF);
+            int declared = field == 1 ? 65536 : field;
+            if (declared != pageSize) {
+                throw new PageSizeException("page 1 declares page size " + declared + " but the database uses "
+                        + pageSize + "; changing the page size is not supported");
+            }
+        }
+        ensureTx().writePage(pgno, page);
+        pending.put(pgno, page);
+        commit = Math.max(commit, pgno);
+    }
+
+    private WriteTransaction ensureTx() throws IOException {
+        if (tx == null) {
+            tx = db.buffer().begin();
+        }
+        return tx;
+    }
+
+    /** Sets the database size; must be a whole number of pages. Pages above it are dropped. */
+    public void truncate(long sizeBytes) throws IOException {
+        checkOpen();
+        db.checkWritable();
+        if (pageSize == 0) {
+            if (sizeBytes == 0) {
+                return;
+            }
+            throw new PageSizeException("cannot truncate a database with no page size yet to " + sizeBytes + " bytes");
+        }
+        if (sizeBytes < 0 || sizeBytes % pageSize != 0) {
+            throw new PageSizeException("truncate to " + sizeBytes + " bytes is not a multiple of the page size "
+                    + pageSize);
+        }
+        long pages = sizeBytes / pageSize;
+        pending.keySet().removeIf(p -> p > pages);
+        commit = pages;
+        floor = Math.min(floor, pages);
+        ensureTx();
+    }
+
+    /**
+     * Commits: durable locally per the durability mode; with {@code remote} durability returns only once a sync
+     * holding this transaction is acknowledged by the replica (its failure, a conflict included, is thrown here).
+     *
+     * @return the buffer sequence number of the transaction, or the current one if nothing was written
+     */
+    public long commit() throws IOException {
+        checkOpen();
+        try {
+            db.checkWritable();
+            if (tx == null) {
+                return db.current().localSeq();
+            }
+            byte[] zero = null;
+            long lock = Ltx.lockPgno(pageSize);
+            for (long p = floor + 1; p <= commit; p++) {
+                if (!pending.containsKey(p) && p != lock) {
+                    zero = zero == null ? new byte[pageSize] : zero;
+                    tx.writePage(p, zero);
+                    pending.put(p, zero);
+                }
+            }
+            long seq = tx.commit(commit);
+            tx = null;
+            db.publishCommit(pageSize, commit, floor, pending, seq);
+            finish();
+            db.awaitRemoteIfRequired(seq);
+            return seq;
+        } finally {
+            if (!finished) {
+                rollback();
+            }
+        }
+    }
+
+    /** Discards this session's writes. */
+    public void rollback() throws IOException {
+        if (finished) {
+            return;
+        }
+        try {
+            if (tx != null) {
+                tx.rollback();
+            }
+        } finally {
+            finish();
+        }
+    }
+
+    private void finish() {
+        if (!finished) {
+            finished = true;
+            db.releaseWriter();
+        }
+    }
+
+    private void checkOpen() {
+        if (finished) {
+            throw new IllegalStateException("write session already committed or rolled back");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        rollback();
+    }
+}
