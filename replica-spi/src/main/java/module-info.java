@@ -2,5 +2,6 @@
 module dev.ltx4j.replica {
     requires transitive dev.ltx4j.ltx;
     exports dev.ltx4j.replica;
+    exports dev.ltx4j.replica.support;
     uses dev.ltx4j.replica.ReplicaClientProvider;
 }

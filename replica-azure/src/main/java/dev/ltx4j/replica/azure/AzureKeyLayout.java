@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import dev.ltx4j.replica.support.GoPath;
 import dev.ltx4j.ltx.TxidRange;
 
 /**

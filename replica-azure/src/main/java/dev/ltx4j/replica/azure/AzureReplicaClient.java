@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import dev.ltx4j.replica.support.MetadataTimestamp;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.util.Context;
@@ -188,7 +189,7 @@ public final class AzureReplicaClient implements ReplicaClient {
         checkOpen();
         checkLevel(level);
         String key = layout.key(level, minTxid, maxTxid);
-        LtxHeader header = LtxBodies.peekHeader(body, "L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
+        LtxHeader header = body.peekHeader("L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
         Instant timestamp = Instant.ofEpochMilli(header.timestamp());
         try (InputStream in = body.open()) {
             BlockBlobSimpleUploadOptions options = new BlockBlobSimpleUploadOptions(in, body.length())

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import dev.ltx4j.conformance.LtxTestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -84,7 +85,7 @@ class AzureReplicaClientTest {
     }
 
     private LtxFileInfo put(ReplicaClient c, int level, long min, long max) throws ReplicaException {
-        return c.createFile(level, min, max, LtxBody.of(TestLtx.body(min, max, ms("2024-05-06T07:08:09.120Z"), 300, min)));
+        return c.createFile(level, min, max, LtxBody.of(LtxTestFiles.body(min, max, ms("2024-05-06T07:08:09.120Z"), 300, min)));
     }
 
     private List<String> rawNames(String prefix) {
@@ -93,7 +94,7 @@ class AzureReplicaClientTest {
 
     @Test
     void roundTripReturnsInfoAndBytes() throws Exception {
-        byte[] body = TestLtx.body(1, 5, ms("2024-05-06T07:08:09.123Z"), 5000, 42);
+        byte[] body = LtxTestFiles.body(1, 5, ms("2024-05-06T07:08:09.123Z"), 5000, 42);
         LtxFileInfo info = client.createFile(9, 1, 5, LtxBody.of(body));
         assertThat(info).isEqualTo(new LtxFileInfo(9, 1, 5, 5000, Instant.parse("2024-05-06T07:08:09.123Z")));
         assertThat(client.readRange(9, 1, 5, 0, 0)).isEqualTo(body);
@@ -108,7 +109,7 @@ class AzureReplicaClientTest {
 
     @Test
     void largeReadsStreamInChunks() throws Exception {
-        byte[] body = TestLtx.body(1, 1, 0, 9 * 1024 * 1024 + 17, 7);
+        byte[] body = LtxTestFiles.body(1, 1, 0, 9 * 1024 * 1024 + 17, 7);
         client.createFile(0, 1, 1, LtxBody.of(body));
         assertThat(client.readRange(0, 1, 1, 0, 0)).isEqualTo(body);
         assertThat(client.readRange(0, 1, 1, 100, 5 * 1024 * 1024))
@@ -149,9 +150,9 @@ class AzureReplicaClientTest {
 
     @Test
     void createOfAnExistingFileIsAlreadyExistsAndKeepsTheFirstBody() throws Exception {
-        byte[] first = TestLtx.body(3, 3, 1000, 400, 1);
+        byte[] first = LtxTestFiles.body(3, 3, 1000, 400, 1);
         client.createFile(0, 3, 3, LtxBody.of(first));
-        assertThatThrownBy(() -> client.createFile(0, 3, 3, LtxBody.of(TestLtx.body(3, 3, 2000, 500, 2))))
+        assertThatThrownBy(() -> client.createFile(0, 3, 3, LtxBody.of(LtxTestFiles.body(3, 3, 2000, 500, 2))))
                 .isInstanceOf(ReplicaAlreadyExistsException.class)
                 .hasMessageContaining("0000000000000003-0000000000000003.ltx");
         assertThat(client.readRange(0, 3, 3, 0, 0)).isEqualTo(first);
@@ -167,7 +168,7 @@ class AzureReplicaClientTest {
                 CountDownLatch start = new CountDownLatch(1);
                 List<Future<Integer>> results = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
-                    byte[] body = TestLtx.body(txid, txid, t, 200 + t, t);
+                    byte[] body = LtxTestFiles.body(txid, txid, t, 200 + t, t);
                     Callable<Integer> create = () -> {
                         start.await();
                         try {
@@ -195,7 +196,7 @@ class AzureReplicaClientTest {
     void invalidBodiesAreRejectedBeforeAnythingIsWritten() throws Exception {
         assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(new byte[10])))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("shorter than the 100-byte");
-        byte[] badMagic = TestLtx.body(1, 1, 0, 200, 1);
+        byte[] badMagic = LtxTestFiles.body(1, 1, 0, 200, 1);
         badMagic[1] = 'Q';
         assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(badMagic)))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("magic");
@@ -211,7 +212,7 @@ class AzureReplicaClientTest {
         assertThatThrownBy(() -> missing.openFile(0, 1, 1, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
         assertThatThrownBy(() -> missing.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
                 .hasMessageContaining("container 'no-such-container' does not exist");
-        assertThatThrownBy(() -> missing.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, 0, 200, 1))))
+        assertThatThrownBy(() -> missing.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 0, 200, 1))))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("no-such-container");
         missing.deleteFiles(List.of(new LtxFileInfo(0, 1, 1, 0, Instant.EPOCH)));
         missing.deleteAll();
@@ -242,8 +243,8 @@ class AzureReplicaClientTest {
     @Test
     void timestampsComeFromMetadataElseCreationTime() throws Exception {
         Instant old = Instant.parse("2001-02-03T04:05:06.789Z");
-        client.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, old.toEpochMilli(), 200, 1)));
-        byte[] bare = TestLtx.body(2, 2, 0, 200, 1);
+        client.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, old.toEpochMilli(), 200, 1)));
+        byte[] bare = LtxTestFiles.body(2, 2, 0, 200, 1);
         raw.getBlobClient(path + "/ltx/0/0000000000000002-0000000000000002.ltx")
                 .upload(new ByteArrayInputStream(bare), bare.length);
         List<LtxFileInfo> files = client.listFiles(0, 0, false);
@@ -281,7 +282,7 @@ class AzureReplicaClientTest {
                 .isInstanceOf(ReplicaPermanentException.class)
                 .hasMessageContaining("access denied to container '" + CONTAINER + "'")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrongKey));
-        assertThatThrownBy(() -> bad.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, 0, 200, 1))))
+        assertThatThrownBy(() -> bad.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 0, 200, 1))))
                 .isInstanceOf(ReplicaPermanentException.class)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrongKey));
         assertThat(bad.toString()).doesNotContain(wrongKey);
@@ -323,7 +324,7 @@ class AzureReplicaClientTest {
         long[] list = new long[n];
         for (int i = 0; i < n; i++) {
             long txid = i + 1;
-            byte[] body = TestLtx.body(txid, txid, 0, 1024, i);
+            byte[] body = LtxTestFiles.body(txid, txid, 0, 1024, i);
             long t0 = System.nanoTime();
             client.createFile(0, txid, txid, LtxBody.of(body));
             long t1 = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.replica.support.MetadataTimestamp;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.TxidRange;
 import dev.ltx4j.replica.LtxBody;
@@ -256,7 +257,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         checkOpen();
         checkLevel(level);
         String key = layout.key(level, minTxid, maxTxid);
-        LtxHeader header = LtxBodies.peekHeader(body, "L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
+        LtxHeader header = body.peekHeader("L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
         Instant timestamp = Instant.ofEpochMilli(header.timestamp());
         Map<String, String> metadata = Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp));
         if (body.length() < config.partSize()) {

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.replica.support.GoPath;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaUrl;

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.conformance.LtxTestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,7 +43,7 @@ class S3FailureModesTest {
                 }
             });
             try (S3ReplicaClient c = client("s3://bkt?endpoint=http://127.0.0.1:" + server.getLocalPort())) {
-                assertThatThrownBy(() -> c.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, 0, 200, 1))))
+                assertThatThrownBy(() -> c.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 0, 200, 1))))
                         .isInstanceOf(ReplicaOutcomeUnknownException.class)
                         .hasMessageContaining("./0000/0000000000000001-0000000000000001.ltx")
                         .hasMessageContaining("read the object back")
@@ -61,7 +62,7 @@ class S3FailureModesTest {
             port = server.getLocalPort();
         }
         try (S3ReplicaClient c = client("s3://bkt/db?endpoint=http://127.0.0.1:" + port)) {
-            assertThatThrownBy(() -> c.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, 0, 200, 1))))
+            assertThatThrownBy(() -> c.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 0, 200, 1))))
                     .isInstanceOf(ReplicaTransientException.class)
                     .hasMessageContaining("bkt");
         }

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.conformance.LtxTestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.replica.LtxBody;
@@ -31,7 +32,7 @@ class S3LatencyReportTest {
             long[] list = new long[n];
             for (int i = 0; i < n; i++) {
                 long txid = i + 1;
-                byte[] body = TestLtx.body(txid, txid, 0, 1024, i);
+                byte[] body = LtxTestFiles.body(txid, txid, 0, 1024, i);
                 long t0 = System.nanoTime();
                 client.createFile(0, txid, txid, LtxBody.of(body));
                 long t1 = System.nanoTime();

@@ -1,5 +1,7 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.conformance.LtxTestFiles;
+import dev.ltx4j.replica.support.GoPath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -82,7 +84,7 @@ class S3ReplicaClientTest {
     }
 
     private LtxFileInfo put(ReplicaClient c, int level, long min, long max) throws ReplicaException {
-        return c.createFile(level, min, max, LtxBody.of(TestLtx.body(min, max, ms("2024-05-06T07:08:09.120Z"), 300, min)));
+        return c.createFile(level, min, max, LtxBody.of(LtxTestFiles.body(min, max, ms("2024-05-06T07:08:09.120Z"), 300, min)));
     }
 
     private List<String> rawKeys(String prefix) {
@@ -92,7 +94,7 @@ class S3ReplicaClientTest {
 
     @Test
     void roundTripReturnsInfoAndBytes() throws Exception {
-        byte[] body = TestLtx.body(1, 5, ms("2024-05-06T07:08:09.123Z"), 5000, 42);
+        byte[] body = LtxTestFiles.body(1, 5, ms("2024-05-06T07:08:09.123Z"), 5000, 42);
         LtxFileInfo info = client.createFile(9, 1, 5, LtxBody.of(body));
 
         assertThat(info).isEqualTo(new LtxFileInfo(9, 1, 5, 5000, Instant.parse("2024-05-06T07:08:09.123Z")));
@@ -108,7 +110,7 @@ class S3ReplicaClientTest {
 
     @Test
     void earlyCloseOfALargeReadDoesNotBreakLaterReads() throws Exception {
-        byte[] body = TestLtx.body(1, 1, 0, 3_000_000, 7);
+        byte[] body = LtxTestFiles.body(1, 1, 0, 3_000_000, 7);
         client.createFile(0, 1, 1, LtxBody.of(body));
         for (int i = 0; i < 60; i++) { // more than the pool's connections: leaked ones would block
             try (InputStream in = client.openFile(0, 1, 1, 0, 0)) {
@@ -147,8 +149,8 @@ class S3ReplicaClientTest {
 
     @Test
     void createOfAnExistingFileIsAlreadyExistsAndKeepsTheFirstBody() throws Exception {
-        byte[] first = TestLtx.body(3, 3, 1000, 400, 1);
-        byte[] second = TestLtx.body(3, 3, 2000, 500, 2);
+        byte[] first = LtxTestFiles.body(3, 3, 1000, 400, 1);
+        byte[] second = LtxTestFiles.body(3, 3, 2000, 500, 2);
         client.createFile(0, 3, 3, LtxBody.of(first));
         assertThatThrownBy(() -> client.createFile(0, 3, 3, LtxBody.of(second)))
                 .isInstanceOf(ReplicaAlreadyExistsException.class)
@@ -166,7 +168,7 @@ class S3ReplicaClientTest {
                 CountDownLatch start = new CountDownLatch(1);
                 List<Future<Integer>> results = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
-                    byte[] body = TestLtx.body(txid, txid, t, 200 + t, t);
+                    byte[] body = LtxTestFiles.body(txid, txid, t, 200 + t, t);
                     Callable<Integer> create = () -> {
                         start.await();
                         try {
@@ -196,14 +198,14 @@ class S3ReplicaClientTest {
     void multipartCreateIsConditionalAndLeavesNoUploads() throws Exception {
         S3ReplicaClient small = open("s3://" + S3ProxyServer.BUCKET + "/" + path + "?endpoint=" + server.uri()
                 + "&partSize=5242880");
-        byte[] body = TestLtx.body(1, 9, ms("2024-01-01T00:00:00Z"), 5 * 1024 * 1024 + 12345, 3);
+        byte[] body = LtxTestFiles.body(1, 9, ms("2024-01-01T00:00:00Z"), 5 * 1024 * 1024 + 12345, 3);
         LtxFileInfo info = small.createFile(9, 1, 9, LtxBody.of(body));
         assertThat(info.size()).isEqualTo(body.length);
         assertThat(small.readRange(9, 1, 9, 0, 0)).isEqualTo(body);
         assertThat(raw.headObject(b -> b.bucket(S3ProxyServer.BUCKET).key(path + "/0009/0000000000000001-0000000000000009.ltx"))
                 .metadata()).containsEntry("litestream-timestamp", "2024-01-01T00:00:00Z");
 
-        assertThatThrownBy(() -> small.createFile(9, 1, 9, LtxBody.of(TestLtx.body(1, 9, 5, body.length, 4))))
+        assertThatThrownBy(() -> small.createFile(9, 1, 9, LtxBody.of(LtxTestFiles.body(1, 9, 5, body.length, 4))))
                 .isInstanceOf(ReplicaAlreadyExistsException.class);
         assertThat(small.readRange(9, 1, 9, 0, 0)).isEqualTo(body);
         assertThat(raw.listMultipartUploads(b -> b.bucket(S3ProxyServer.BUCKET).prefix(path + "/")).uploads()).isEmpty();
@@ -213,7 +215,7 @@ class S3ReplicaClientTest {
     void invalidBodiesAreRejectedBeforeAnythingIsWritten() throws Exception {
         assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(new byte[99])))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("shorter than the 100-byte");
-        byte[] badMagic = TestLtx.body(1, 1, 0, 200, 1);
+        byte[] badMagic = LtxTestFiles.body(1, 1, 0, 200, 1);
         badMagic[0] = 'X';
         assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(badMagic)))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("magic");
@@ -260,10 +262,10 @@ class S3ReplicaClientTest {
     @Test
     void timestampsComeFromMetadataWithUseMetadataAndFromUploadTimeWithout() throws Exception {
         Instant old = Instant.parse("2001-02-03T04:05:06.789Z");
-        client.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, old.toEpochMilli(), 200, 1)));
-        client.createFile(0, 2, 2, LtxBody.of(TestLtx.body(2, 2, 0, 200, 1)));
+        client.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, old.toEpochMilli(), 200, 1)));
+        client.createFile(0, 2, 2, LtxBody.of(LtxTestFiles.body(2, 2, 0, 200, 1)));
         raw.putObject(b -> b.bucket(S3ProxyServer.BUCKET).key(path + "/0000/0000000000000003-0000000000000003.ltx"),
-                RequestBody.fromBytes(TestLtx.body(3, 3, 0, 200, 1))); // written without metadata
+                RequestBody.fromBytes(LtxTestFiles.body(3, 3, 0, 200, 1))); // written without metadata
 
         List<LtxFileInfo> withMetadata = client.listFiles(0, 0, true);
         assertThat(withMetadata.get(0).createdAt()).isEqualTo(old);
@@ -330,7 +332,7 @@ class S3ReplicaClientTest {
                 .isInstanceOf(ReplicaPermanentException.class)
                 .hasMessageContaining(S3ProxyServer.BUCKET).hasMessageContaining("access denied")
                 .satisfies(e -> assertThat(e.toString()).doesNotContain(secret));
-        assertThatThrownBy(() -> bad.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, 0, 200, 1))))
+        assertThatThrownBy(() -> bad.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 0, 200, 1))))
                 .isInstanceOf(ReplicaPermanentException.class)
                 .satisfies(e -> assertThat(e.toString()).doesNotContain(secret));
         S3ReplicaClient unknownKey = open("s3://" + S3ProxyServer.BUCKET + "/" + path + "?endpoint=" + server.uri(),
@@ -366,7 +368,7 @@ class S3ReplicaClientTest {
         S3ReplicaClient missing = open("s3://no-such-bucket-x/db?endpoint=" + server.uri());
         assertThatThrownBy(() -> missing.listFiles(0, 0, false))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("'no-such-bucket-x' does not exist");
-        assertThatThrownBy(() -> missing.createFile(0, 1, 1, LtxBody.of(TestLtx.body(1, 1, 0, 200, 1))))
+        assertThatThrownBy(() -> missing.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 0, 200, 1))))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("no-such-bucket-x");
         assertThatThrownBy(() -> missing.openFile(0, 1, 1, 0, 0))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("no-such-bucket-x");

@@ -1,5 +1,7 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.replica.support.GoPath;
+import dev.ltx4j.replica.support.MetadataTimestamp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

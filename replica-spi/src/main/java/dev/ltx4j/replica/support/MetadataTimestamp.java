@@ -1,4 +1,4 @@
-package dev.ltx4j.replica.azure;
+package dev.ltx4j.replica.support;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -8,16 +8,16 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
- * The {@code litestreamtimestamp} metadata value: Go's {@code time.RFC3339Nano} of a millisecond UTC time, which
+ * The LTX timestamp as object metadata (S3 {@code litestream-timestamp}, Azure {@code litestreamtimestamp}): Go's {@code time.RFC3339Nano} of a millisecond UTC time, which
  * drops trailing fractional zeros ({@code 2024-01-02T03:04:05.12Z}, or {@code ...05Z} for a whole second).
  */
-final class MetadataTimestamp {
+public final class MetadataTimestamp {
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss")
             .withZone(ZoneOffset.UTC);
 
     private MetadataTimestamp() {}
 
-    static String format(Instant instant) {
+    public static String format(Instant instant) {
         Instant ms = Instant.ofEpochMilli(instant.toEpochMilli());
         String base = SECONDS.format(ms);
         int millis = ms.getNano() / 1_000_000;
@@ -29,7 +29,7 @@ final class MetadataTimestamp {
     }
 
     /** Parses any RFC 3339 time (with or without a fraction, any offset); empty when the value is not one. */
-    static Optional<Instant> parse(String value) {
+    public static Optional<Instant> parse(String value) {
         if (value == null || value.isEmpty()) {
             return Optional.empty();
         }

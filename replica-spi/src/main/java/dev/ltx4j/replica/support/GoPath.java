@@ -1,4 +1,4 @@
-package dev.ltx4j.replica.s3;
+package dev.ltx4j.replica.support;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -7,10 +7,10 @@ import java.util.Deque;
  * Lexical path cleaning with the semantics of Go's {@code path.Clean}, which Litestream applies to URL paths.
  * Reproducing it exactly keeps object keys identical to the ones Go writes ({@code ""} becomes {@code "."}).
  */
-final class GoPath {
+public final class GoPath {
     private GoPath() {}
 
-    static String clean(String path) {
+    public static String clean(String path) {
         if (path.isEmpty()) {
             return ".";
         }
@@ -38,7 +38,7 @@ final class GoPath {
     }
 
     /** Litestream's replica path from a URL path: {@code TrimPrefix(path.Clean(p), "/")}. */
-    static String replicaPath(String urlPath) {
+    public static String replicaPath(String urlPath) {
         String cleaned = clean(urlPath);
         return cleaned.startsWith("/") ? cleaned.substring(1) : cleaned;
     }
