@@ -1,4 +1,7 @@
-/** Page index, page cache and the crash-safe local write buffer (work of the engine issue). */
+/** Page index, page cache and the crash-safe local write buffer. */
 module dev.ltx4j.pagestore {
     requires transitive dev.ltx4j.replica;
+
+    exports dev.ltx4j.pagestore;
+    exports dev.ltx4j.pagestore.storage;
 }

@@ -1,0 +1,97 @@
+package dev.ltx4j.pagestore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Where write buffers live: LITESTREAM_BUFFER_PATH, or a private default per database. */
+public final class BufferPaths {
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final String ADVICE = "ensure the buffer directory exists and is writable";
+
+    private BufferPaths() {}
+
+    /**
+     * The default buffer file for a database: {@code <tempDir>/ltx4j-<user>/<hash>.ltx4j-buffer}, where the hash
+     * is SHA-256 of the replica URL and database name, so each database gets its own file and restarts find it.
+     */
+    public static Path defaultPath(Path tempDir, String userName, String replicaUrl, String databaseName) {
+        String user = userName == null || userName.isBlank() ? "user" : userName.replaceAll("[^A-Za-z0-9._-]", "_");
+        String key = replicaUrl + "\n" + databaseName;
+        byte[] digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+        String hash = HexFormat.of().formatHex(digest, 0, 16);
+        return tempDir.resolve("ltx4j-" + user).resolve(hash + ".ltx4j-buffer");
+    }
+
+    /** {@link #defaultPath(Path, String, String, String)} with {@code java.io.tmpdir} and {@code user.name}. */
+    public static Path defaultPath(String replicaUrl, String databaseName) {
+        return defaultPath(Path.of(System.getProperty("java.io.tmpdir")), System.getProperty("user.name"),
+                replicaUrl, databaseName);
+    }
+
+    /** The explicit path if given (LITESTREAM_BUFFER_PATH), else the default. */
+    public static Path resolve(String explicitPath, String replicaUrl, String databaseName) {
+        if (explicitPath != null && !explicitPath.isBlank()) {
+            return Path.of(explicitPath);
+        }
+        return defaultPath(replicaUrl, databaseName);
+    }
+
+    /** Creates {@code dir} (and missing parents) with owner-only access where POSIX; keeps an existing one. */
+    static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            if (POSIX) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectories(dir);
+            }
+        } catch (IOException e) {
+            throw new BufferPathException(dir.toString(), "Permission errors on buffer path " + dir
+                    + ": cannot create the buffer directory (" + e + "); " + ADVICE, e);
+        }
+    }
+
+    /** Checks that the buffer file's parent is an existing, writable directory; returns it. */
+    static Path checkParent(Path file) throws BufferPathException {
+        Path dir = file.getParent();
+        if (dir == null) {
+            throw new BufferPathException(file.toString(), "buffer path " + file + " has no parent directory", null);
+        }
+        if (!Files.exists(dir)) {
+            throw new BufferPathException(file.toString(), "Permission errors on buffer path " + file
+                    + ": directory " + dir + " does not exist; " + ADVICE, null);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new BufferPathException(file.toString(), "Permission errors on buffer path " + file
+                    + ": " + dir + " is not a directory; " + ADVICE, null);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new BufferPathException(file.toString(), "Permission errors on buffer path " + file
+                    + ": directory " + dir + " is not writable; " + ADVICE, null);
+        }
+        if (Files.isDirectory(file)) {
+            throw new BufferPathException(file.toString(), "buffer path " + file + " is a directory, not a file", null);
+        }
+        return dir;
+    }
+
+    static BufferPathException pathError(Path file, IOException cause) {
+        return new BufferPathException(file.toString(), "Permission errors on buffer path " + file + ": " + cause
+                + "; " + ADVICE, cause);
+    }
+}

@@ -1,0 +1,903 @@
+package dev.ltx4j.pagestore;
+
+import dev.ltx4j.pagestore.internal.IntLongMap;
+import dev.ltx4j.pagestore.internal.LogFormat;
+import dev.ltx4j.pagestore.internal.LogHeader;
+import dev.ltx4j.pagestore.internal.LogScanner;
+import dev.ltx4j.pagestore.internal.TxnEntry;
+import dev.ltx4j.pagestore.storage.FileLogStorage;
+import dev.ltx4j.pagestore.storage.LogFile;
+import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.storage.StorageLockedException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.random.RandomGenerator;
+
+/**
+ * The local write-ahead log of page-level transactions that write mode commits into before the syncer uploads
+ * them: append-only, checksummed and chained (see the format in {@code LogFormat}), recovered on open to exactly
+ * the transactions whose commit record is intact.
+ *
+ * <p><b>Threads.</b> Any number of threads may read ({@link #readPage}, {@link #snapshot}). One write transaction
+ * is open at a time: {@link #begin()} waits for the previous one to end. Commits that wait for a force share it
+ * (group commit). {@link #markSynced} runs concurrently with commits, blocking the writer only while it copies
+ * transactions committed during its own run.
+ *
+ * <p><b>Memory.</b> Page bytes stay in the file. The heap holds a page-number-to-offset index of committed
+ * pages, one small entry per page per unsynced transaction, and a bounded staging area for the open one.
+ *
+ * <p><b>Failures.</b> If a write, truncate, force or rename fails the buffer stops accepting work
+ * ({@link BufferFailedException}); reopening recovers. Closing never deletes the file.
+ */
+public final class WriteBuffer implements Closeable {
+    private static final String NEXT_SUFFIX = ".next";
+    private static final String LOCK_SUFFIX = ".lock";
+
+    private final LogStorage storage;
+    private final String name;
+    private final String location;
+    private final int pageSize;
+    private final int recordSize;
+    private final Durability durability;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final LogStorage.StorageLock storageLock;
+    private final RecoveryReport recovery;
+
+    /** The writer slot: held by the open transaction, by markSynced's final step, by reset and by close. */
+    private final Semaphore slot = new Semaphore(1);
+    /** Serialises forces (group commit) against file swaps. */
+    private final ReentrantLock forceLock = new ReentrantLock();
+    /** One rewrite (markSynced / reset) at a time. */
+    private final ReentrantLock rewriteLock = new ReentrantLock();
+    /** Guards the published state: file, header, transactions, index, commit size. */
+    private final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
+
+    private LogFile file;
+    private LogHeader header;
+    private List<TxnEntry> txns;
+    private IntLongMap index;
+    private long commitSize;
+
+    // Writer side, guarded by the slot.
+    private final ByteBuffer staging;
+    private LogFormat.Chain chain;
+    private long appendEnd;
+    private long flushedEnd;
+
+    private volatile long appendedSeq;
+    private volatile long durableSeq;
+    private volatile IOException failure;
+    private volatile boolean closed;
+
+    private WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
+            LogStorage.StorageLock storageLock, LogFile file, LogHeader header, LogScanner.Result scan,
+            RecoveryReport recovery) {
+        this.storage = storage;
+        this.name = name;
+        this.location = storage.describe(name);
+        this.pageSize = header.pageSize();
+        this.recordSize = LogFormat.PAGE_HEADER + pageSize;
+        this.durability = options.durability();
+        this.clock = options.clock();
+        this.random = random;
+        this.storageLock = storageLock;
+        this.recovery = recovery;
+        this.file = file;
+        this.header = header;
+        this.txns = new ArrayList<>(scan.transactions());
+        this.index = buildIndex(txns);
+        this.commitSize = txns.isEmpty() ? header.baseCommit() : txns.get(txns.size() - 1).commitSize();
+        this.staging = ByteBuffer.allocateDirect(
+                Math.max(options.stagingBytes(), recordSize + LogFormat.COMMIT_SIZE));
+        this.chain = new LogFormat.Chain(header.salt(), scan.chain());
+        this.appendEnd = scan.validEnd();
+        this.flushedEnd = scan.validEnd();
+        this.appendedSeq = header.firstSeq() - 1 + txns.size();
+        this.durableSeq = appendedSeq;
+    }
+
+    // ------------------------------------------------------------------------------------------------ opening
+
+    /**
+     * Opens the buffer at {@code path} (LITESTREAM_BUFFER_PATH semantics): its parent directory must exist and
+     * be writable. Creates the file if missing, otherwise recovers it.
+     *
+     * @throws BufferPathException   if the directory is missing, not a directory, or not writable
+     * @throws BufferLockedException if another process owns the buffer
+     */
+    public static WriteBuffer open(Path path, WriteBufferOptions options) throws IOException {
+        Path absolute = path.toAbsolutePath();
+        Path dir = BufferPaths.checkParent(absolute);
+        try {
+            return open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
+        } catch (java.nio.file.AccessDeniedException | java.nio.file.NoSuchFileException e) {
+            throw BufferPaths.pathError(absolute, e);
+        }
+    }
+
+    /**
+     * Opens the default buffer for a database: a private file under the temp directory, unique per replica URL
+     * and database name (see {@link BufferPaths#defaultPath(String, String)}); creates the directory owner-only.
+     */
+    public static WriteBuffer openDefault(String replicaUrl, String databaseName, WriteBufferOptions options)
+            throws IOException {
+        Path path = BufferPaths.defaultPath(replicaUrl, databaseName);
+        BufferPaths.createPrivateDirectory(path.getParent());
+        return open(path, options);
+    }
+
+    /** Opens (creating or recovering) buffer {@code name} in {@code storage}. */
+    public static WriteBuffer open(LogStorage storage, String name, WriteBufferOptions options) throws IOException {
+        String location = storage.describe(name);
+        LogStorage.StorageLock lock;
+        try {
+            lock = storage.lock(name + LOCK_SUFFIX);
+        } catch (StorageLockedException e) {
+            throw new BufferLockedException(location,
+                    "write buffer " + location + " is in use: " + e.getMessage(), e);
+        }
+        RandomGenerator random = options.random().get();
+        LogFile file = null;
+        try {
+            // A leftover .next is an unfinished creation or rewrite; the named file is authoritative.
+            storage.deleteIfExists(name + NEXT_SUFFIX);
+            LogHeader header;
+            LogScanner.Result scan;
+            RecoveryReport report;
+            if (!storage.exists(name)) {
+                header = new LogHeader(options.pageSize(), nonZero(random), random.nextLong(),
+                        options.initialBase().txid(), options.initialBase().postApplyChecksum(),
+                        options.initialBase().commitSize(), 1, options.clock().millis(), 1);
+                file = createDurably(storage, name, header);
+                scan = LogScanner.scan(file, header);
+                report = new RecoveryReport(RecoveryReport.TailStatus.NEW_FILE, 0, LogHeader.SIZE, LogHeader.SIZE,
+                        LogHeader.SIZE, 0);
+            } else {
+                file = storage.open(name);
+                header = readHeader(file, location);
+                if (header.pageSize() != options.pageSize()) {
+                    throw new WriteBufferException(location, "write buffer " + location + " has page size "
+                            + header.pageSize() + " but page size " + options.pageSize() + " was requested");
+                }
+                scan = LogScanner.scan(file, header);
+                if (scan.fileSize() > scan.validEnd()) {
+                    file.truncate(scan.validEnd());
+                }
+                // What a killed process left may still be only in the OS cache; make it as durable as new commits.
+                file.force();
+                report = new RecoveryReport(publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(),
+                        scan.fileSize(), scan.stopOffset(), scan.uncommittedPages());
+            }
+            return new WriteBuffer(storage, name, options, random, lock, file, header, scan, report);
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(file, e);
+            closeQuietly(lock, e);
+            throw e;
+        }
+    }
+
+    private static long nonZero(RandomGenerator random) {
+        long id;
+        do {
+            id = random.nextLong();
+        } while (id == 0);
+        return id;
+    }
+
+    /** Writes a header-only file under the temporary name, forces it, then renames it in. */
+    private static LogFile createDurably(LogStorage storage, String name, LogHeader header) throws IOException {
+        String next = name + NEXT_SUFFIX;
+        try (LogFile fresh = storage.create(next)) {
+            fresh.write(0, header.encode());
+            fresh.force();
+        }
+        storage.replace(next, name);
+        storage.syncDirectory();
+        return storage.open(name);
+    }
+
+    private static LogHeader readHeader(LogFile file, String location) throws IOException {
+        byte[] bytes = new byte[LogHeader.SIZE];
+        int n = file.read(0, ByteBuffer.wrap(bytes));
+        String problem = LogHeader.problem(bytes, n);
+        if (problem != null) {
+            throw new BufferCorruptException(location, "write buffer " + location + " has an unusable header: "
+                    + problem + "; move it aside to start a new buffer (its unsynced writes cannot be trusted)");
+        }
+        return LogHeader.decode(bytes);
+    }
+
+    private static RecoveryReport.TailStatus publicStatus(LogScanner.Stop stop) {
+        return switch (stop) {
+            case CLEAN_END -> RecoveryReport.TailStatus.CLEAN_END;
+            case TORN_TAIL -> RecoveryReport.TailStatus.TORN_TAIL;
+            case CHECKSUM_MISMATCH -> RecoveryReport.TailStatus.CHECKSUM_MISMATCH;
+            case INVALID_RECORD -> RecoveryReport.TailStatus.INVALID_RECORD;
+        };
+    }
+
+    private static IntLongMap buildIndex(List<TxnEntry> entries) {
+        IntLongMap map = new IntLongMap();
+        for (TxnEntry e : entries) {
+            for (int i = 0; i < e.pgnos().length; i++) {
+                map.put(e.pgnos()[i], e.offsets()[i]);
+            }
+            map.removeAbove(e.commitSize());
+        }
+        return map;
+    }
+
+    // ------------------------------------------------------------------------------------------------ queries
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    /** Where the buffer lives (path or simulated name). */
+    public String location() {
+        return location;
+    }
+
+    /** Random id of this buffer's writer lineage, kept across rewrites; suitable as an LTX node id. */
+    public long writerId() {
+        stateLock.readLock().lock();
+        try {
+            return header.writerId();
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    /** What opening found. */
+    public RecoveryReport recovery() {
+        return recovery;
+    }
+
+    /** The replica state the held transactions build on. */
+    public BufferBase base() {
+        stateLock.readLock().lock();
+        try {
+            return new BufferBase(header.baseTxid(), header.baseChecksum(), header.baseCommit());
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    /** Database size in pages after the latest committed transaction (the base's size when there is none). */
+    public long commitSize() {
+        stateLock.readLock().lock();
+        try {
+            return commitSize;
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    /** Sequence number of the latest committed transaction, or {@code firstSeq - 1} when none is held. */
+    public long lastCommittedSeq() {
+        return appendedSeq;
+    }
+
+    /** Committed transactions not yet marked synced, oldest first. */
+    public List<CommittedTransaction> transactions() {
+        stateLock.readLock().lock();
+        try {
+            List<CommittedTransaction> out = new ArrayList<>(txns.size());
+            for (TxnEntry e : txns) {
+                List<PageLocation> pages = new ArrayList<>(e.pageCount());
+                for (int i = 0; i < e.pageCount(); i++) {
+                    pages.add(new PageLocation(Integer.toUnsignedLong(e.pgnos()[i]), e.offsets()[i]));
+                }
+                out.add(new CommittedTransaction(e.seq(), e.commitSize(), e.commitMillis(), pages));
+            }
+            return out;
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    /** Bytes in the current log file, including staged records of the open transaction. */
+    public long logSize() {
+        stateLock.readLock().lock();
+        try {
+            return appendEnd;
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Copies the latest committed image of {@code pgno} into {@code dst} ({@code pageSize} bytes).
+     *
+     * @return false if the buffer holds no committed image of that page within the current database size
+     */
+    public boolean readPage(long pgno, byte[] dst) throws IOException {
+        int key = checkPgno(pgno);
+        checkDst(dst);
+        stateLock.readLock().lock();
+        try {
+            checkUsable();
+            long offset = index.get(key);
+            if (offset < 0) {
+                return false;
+            }
+            readRecordPage(file, offset, pgno, dst);
+            return true;
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    private void readRecordPage(LogFile from, long offset, long pgno, byte[] dst) throws IOException {
+        int n = from.read(offset + LogFormat.PAGE_HEADER, ByteBuffer.wrap(dst, 0, pageSize));
+        if (n != pageSize) {
+            throw new BufferCorruptException(location, "write buffer " + location + " lost the image of page "
+                    + pgno + " at offset " + offset + " (read " + n + " of " + pageSize + " bytes)");
+        }
+    }
+
+    private static int checkPgno(long pgno) {
+        if (pgno < 1 || pgno > LogFormat.MAX_PGNO) {
+            throw new IllegalArgumentException("page number " + pgno + " is outside 1.." + LogFormat.MAX_PGNO);
+        }
+        return (int) pgno;
+    }
+
+    private void checkDst(byte[] dst) {
+        if (dst.length < pageSize) {
+            throw new IllegalArgumentException(
+                    "destination of " + dst.length + " bytes is smaller than the page size " + pageSize);
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (closed) {
+            throw new WriteBufferException(location, "write buffer " + location + " is closed");
+        }
+        IOException f = failure;
+        if (f != null) {
+            throw new BufferFailedException(location, "write buffer " + location
+                    + " stopped after an I/O failure; reopen it to recover: " + f.getMessage(), f);
+        }
+    }
+
+    private BufferFailedException fail(String what, IOException e) {
+        if (failure == null) {
+            failure = e;
+        }
+        return new BufferFailedException(location, what + " failed on write buffer " + location
+                + "; the buffer must be reopened to recover: " + e.getMessage(), e);
+    }
+
+    // ------------------------------------------------------------------------------------------------ writing
+
+    /** Starts the write transaction, waiting while another one is open. */
+    public WriteTransaction begin() throws IOException {
+        checkUsable();
+        slot.acquireUninterruptibly();
+        try {
+            checkUsable();
+        } catch (IOException e) {
+            slot.release();
+            throw e;
+        }
+        return new WriteTransaction(this, appendEnd, chain.previous());
+    }
+
+    void releaseSlot() {
+        slot.release();
+    }
+
+    void appendPage(WriteTransaction tx, long pgno, ByteBuffer page) throws IOException {
+        int key = checkPgno(pgno);
+        if (page.remaining() != pageSize) {
+            throw new IllegalArgumentException("page " + pgno + " has " + page.remaining()
+                    + " bytes but the buffer's page size is " + pageSize);
+        }
+        checkUsable();
+        if (staging.remaining() < recordSize) {
+            flushStaging();
+        }
+        int hpos = staging.position();
+        LogFormat.putPageHeader(staging, hpos, key);
+        staging.position(hpos + LogFormat.PAGE_HEADER);
+        staging.put(page.duplicate());
+        int crc = chain.pageRecord(staging, hpos,
+                staging.duplicate().position(hpos + LogFormat.PAGE_HEADER).limit(hpos + recordSize));
+        staging.putInt(hpos + 8, crc);
+        tx.pages.put(key, appendEnd);
+        tx.records++;
+        appendEnd += recordSize;
+    }
+
+    private void flushStaging() throws IOException {
+        if (staging.position() == 0) {
+            return;
+        }
+        staging.flip();
+        try {
+            file.write(flushedEnd, staging);
+        } catch (IOException e) {
+            throw fail("log write", e);
+        }
+        flushedEnd = appendEnd;
+        staging.clear();
+    }
+
+    long appendCommit(WriteTransaction tx, long newCommitSize) throws IOException {
+        if (newCommitSize < 0 || newCommitSize > LogFormat.MAX_PGNO) {
+            throw new IllegalArgumentException(
+                    "commit size " + newCommitSize + " is outside 0.." + LogFormat.MAX_PGNO + " pages");
+        }
+        checkUsable();
+        if (staging.remaining() < LogFormat.COMMIT_SIZE) {
+            flushStaging();
+        }
+        long seq = appendedSeq + 1;
+        long millis = clock.millis();
+        int pos = staging.position();
+        LogFormat.putCommit(staging, pos, tx.records, seq, newCommitSize, millis);
+        staging.putInt(pos + 36, chain.commitRecord(staging, pos));
+        staging.position(pos + LogFormat.COMMIT_SIZE);
+        appendEnd += LogFormat.COMMIT_SIZE;
+        flushStaging();
+        TxnEntry entry = TxnEntry.of(seq, newCommitSize, millis, tx.pages, appendEnd);
+        stateLock.writeLock().lock();
+        try {
+            txns.add(entry);
+            for (int i = 0; i < entry.pgnos().length; i++) {
+                index.put(entry.pgnos()[i], entry.offsets()[i]);
+            }
+            if (newCommitSize < commitSize) {
+                index.removeAbove(newCommitSize);
+            }
+            commitSize = newCommitSize;
+            appendedSeq = seq;
+        } finally {
+            stateLock.writeLock().unlock();
+        }
+        return seq;
+    }
+
+    /** Waits until {@code seq} is on disk (no-op for {@link Durability#NONE}); concurrent callers share a force. */
+    void awaitDurable(long seq) throws IOException {
+        if (durability == Durability.NONE || durableSeq >= seq) {
+            return;
+        }
+        forceLock.lock();
+        try {
+            if (durableSeq >= seq) {
+                return; // another committer's force covered us
+            }
+            checkUsable();
+            long target = appendedSeq; // every record up to here is written to the current file
+            try {
+                file.force();
+            } catch (IOException e) {
+                throw fail("log force", e);
+            }
+            durableSeq = target;
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    void rollback(WriteTransaction tx) throws IOException {
+        staging.clear();
+        if (failure != null || closed) {
+            return;
+        }
+        if (flushedEnd > tx.startOffset) {
+            try {
+                file.truncate(tx.startOffset);
+            } catch (IOException e) {
+                throw fail("rollback truncate", e);
+            }
+        }
+        flushedEnd = tx.startOffset;
+        appendEnd = tx.startOffset;
+        chain.reset(tx.startChain);
+    }
+
+    boolean readOwn(WriteTransaction tx, long pgno, byte[] dst) throws IOException {
+        int key = checkPgno(pgno);
+        checkDst(dst);
+        long offset = tx.pages.get(key);
+        if (offset < 0) {
+            return readPage(pgno, dst);
+        }
+        checkUsable();
+        if (offset >= flushedEnd) {
+            staging.duplicate().position((int) (offset - flushedEnd) + LogFormat.PAGE_HEADER).get(dst, 0, pageSize);
+        } else {
+            readRecordPage(file, offset, pgno, dst);
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------ syncing
+
+    /** A snapshot of every committed transaction; see {@link #snapshot(long)}. */
+    public SyncSnapshot snapshot() throws IOException {
+        return snapshot(appendedSeq);
+    }
+
+    /**
+     * The consistent state after the held transactions up to {@code upToSeq}: the latest image of every page
+     * they changed (within the final commit size) and the final commit size. Unless durability is
+     * {@link Durability#NONE}, first waits until those transactions are on local disk, so nothing is uploaded
+     * that a crash could still take back. Valid until the next {@link #markSynced} or {@link #reset}.
+     */
+    public SyncSnapshot snapshot(long upToSeq) throws IOException {
+        awaitDurable(upToSeq);
+        stateLock.readLock().lock();
+        try {
+            checkUsable();
+            long first = header.firstSeq();
+            if (upToSeq < first - 1 || upToSeq > appendedSeq) {
+                throw new IllegalArgumentException("snapshot sequence " + upToSeq + " is outside the held range "
+                        + (first - 1) + ".." + appendedSeq);
+            }
+            IntLongMap pages = new IntLongMap();
+            long size = header.baseCommit();
+            int count = 0;
+            for (TxnEntry e : txns) {
+                if (e.seq() > upToSeq) {
+                    break;
+                }
+                for (int i = 0; i < e.pgnos().length; i++) {
+                    pages.put(e.pgnos()[i], e.offsets()[i]);
+                }
+                pages.removeAbove(e.commitSize());
+                size = e.commitSize();
+                count++;
+            }
+            int[] pgnos = pages.sortedKeys();
+            long[] offsets = new long[pgnos.length];
+            for (int i = 0; i < pgnos.length; i++) {
+                offsets[i] = pages.get(pgnos[i]);
+            }
+            return new SyncSnapshot(this, base(), first, upToSeq, count, size, header.generation(), pgnos, offsets);
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    void readSnapshotPage(long generation, long offset, long pgno, byte[] dst) throws IOException {
+        checkDst(dst);
+        stateLock.readLock().lock();
+        try {
+            checkUsable();
+            if (header.generation() != generation) {
+                throw new IllegalStateException("snapshot of write buffer " + location
+                        + " is no longer valid: markSynced or reset rewrote the buffer since it was taken");
+            }
+            readRecordPage(file, offset, pgno, dst);
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Records that the held transactions up to {@code upToSeq} are now in the replica as TXID
+     * {@code newBaseTxid} with post-apply checksum {@code newBaseChecksum}: they are dropped and the base
+     * advances atomically (the remaining transactions are rewritten into a new file generation that replaces the
+     * old one by rename, forced and directory-synced regardless of durability mode). A crash at any point recovers
+     * either the old state or the new one. Commits may continue concurrently.
+     *
+     * <p>Pages whose latest image was in a dropped transaction are no longer readable here afterwards, so the
+     * caller must make the uploaded pages readable from the replica side first.
+     */
+    public void markSynced(long upToSeq, long newBaseTxid, long newBaseChecksum) throws IOException {
+        rewriteLock.lock();
+        try {
+            BufferBase newBase;
+            stateLock.readLock().lock();
+            try {
+                checkUsable();
+                long first = header.firstSeq();
+                if (upToSeq < first || upToSeq > appendedSeq) {
+                    throw new IllegalArgumentException("markSynced sequence " + upToSeq
+                            + " is not a held transaction (held: " + first + ".." + appendedSeq + ")");
+                }
+                newBase = new BufferBase(newBaseTxid, newBaseChecksum, txns.get((int) (upToSeq - first)).commitSize());
+            } finally {
+                stateLock.readLock().unlock();
+            }
+            rewrite(upToSeq, newBase, false);
+        } finally {
+            rewriteLock.unlock();
+        }
+    }
+
+    /**
+     * Drops every held transaction and starts over on {@code newBase} (after a conflict the application chose to
+     * discard, or to rebase an empty buffer onto a newer replica state). Waits for the open transaction to end.
+     */
+    public void reset(BufferBase newBase) throws IOException {
+        rewriteLock.lock();
+        try {
+            rewrite(-1, newBase, true);
+        } finally {
+            rewriteLock.unlock();
+        }
+    }
+
+    /** Copies transactions after {@code keepAfterSeq} (all dropped when -1) into a new generation. */
+    private void rewrite(long keepAfterSeq, BufferBase newBase, boolean whollyUnderSlot) throws IOException {
+        if (whollyUnderSlot) {
+            slot.acquireUninterruptibly();
+        }
+        boolean slotHeld = whollyUnderSlot;
+        String next = name + NEXT_SUFFIX;
+        LogFile target = null;
+        boolean swapped = false;
+        try {
+            checkUsable();
+            LogFile source;
+            LogHeader old;
+            List<TxnEntry> toCopy = new ArrayList<>();
+            stateLock.readLock().lock();
+            try {
+                source = file;
+                old = header;
+                long keep = whollyUnderSlot ? appendedSeq : keepAfterSeq;
+                for (TxnEntry e : txns) {
+                    if (e.seq() > keep) {
+                        toCopy.add(e);
+                    }
+                }
+            } finally {
+                stateLock.readLock().unlock();
+            }
+            long firstSeq = whollyUnderSlot ? appendedSeq + 1 : keepAfterSeq + 1;
+            LogHeader fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
+                    newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(), old.generation() + 1);
+            TailCopier copier = new TailCopier(source, fresh);
+            try {
+                target = storage.create(next);
+                copier.start(target);
+                long copiedUpTo = firstSeq - 1;
+                for (TxnEntry e : toCopy) {
+                    copier.copy(e);
+                    copiedUpTo = e.seq();
+                }
+                if (!slotHeld) {
+                    slot.acquireUninterruptibly(); // from here on no commit can interleave
+                    slotHeld = true;
+                    checkUsable();
+                    stateLock.readLock().lock();
+                    try {
+                        for (TxnEntry e : txns) {
+                            if (e.seq() > copiedUpTo) {
+                                copier.copy(e);
+                            }
+                        }
+                    } finally {
+                        stateLock.readLock().unlock();
+                    }
+                }
+                copier.finish();
+                target.force();
+            } catch (IOException e) {
+                closeQuietly(target, e);
+                target = null;
+                try {
+                    storage.deleteIfExists(next);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e; // the old file is untouched and still current
+            }
+            forceLock.lock();
+            try {
+                try {
+                    storage.replace(next, name);
+                } catch (IOException e) {
+                    closeQuietly(target, e);
+                    target = null;
+                    throw fail("rename of the rewritten log", e);
+                }
+                swapped = true;
+                LogFile previous;
+                stateLock.writeLock().lock();
+                try {
+                    previous = file;
+                    file = target;
+                    header = fresh;
+                    txns = copier.entries();
+                    index = buildIndex(txns);
+                    commitSize = txns.isEmpty() ? fresh.baseCommit() : txns.get(txns.size() - 1).commitSize();
+                    appendEnd = copier.end();
+                    flushedEnd = copier.end();
+                    chain = copier.chain();
+                    durableSeq = appendedSeq;
+                } finally {
+                    stateLock.writeLock().unlock();
+                }
+                closeQuietly(previous, null);
+                try {
+                    storage.syncDirectory();
+                } catch (IOException e) {
+                    throw fail("directory sync after rewriting the log", e);
+                }
+            } finally {
+                forceLock.unlock();
+            }
+        } finally {
+            if (slotHeld) {
+                slot.release();
+            }
+            if (!swapped && target != null) {
+                closeQuietly(target, null);
+            }
+        }
+    }
+
+    /** Re-encodes transactions into a new generation file, with a fresh checksum chain. */
+    private final class TailCopier {
+        private final LogFile source;
+        private final LogHeader header;
+        private final ByteBuffer out = ByteBuffer.allocateDirect(Math.max(1 << 20, 2 * recordSize));
+        private final byte[] page = new byte[pageSize];
+        private final List<TxnEntry> entries = new ArrayList<>();
+        private LogFile target;
+        private LogFormat.Chain chain;
+        private long end;
+        private long written;
+
+        TailCopier(LogFile source, LogHeader header) {
+            this.source = source;
+            this.header = header;
+        }
+
+        void start(LogFile target) throws IOException {
+            this.target = target;
+            target.write(0, header.encode());
+            end = LogHeader.SIZE;
+            written = LogHeader.SIZE;
+            chain = new LogFormat.Chain(header.salt(), header.headerCrc());
+        }
+
+        void copy(TxnEntry e) throws IOException {
+            IntLongMap pages = new IntLongMap(e.pageCount());
+            for (int i = 0; i < e.pageCount(); i++) {
+                if (out.remaining() < recordSize) {
+                    drain();
+                }
+                long pgno = Integer.toUnsignedLong(e.pgnos()[i]);
+                readRecordPage(source, e.offsets()[i], pgno, page);
+                int hpos = out.position();
+                LogFormat.putPageHeader(out, hpos, e.pgnos()[i]);
+                out.position(hpos + LogFormat.PAGE_HEADER);
+                out.put(page);
+                out.putInt(hpos + 8, chain.pageRecord(out, hpos, ByteBuffer.wrap(page)));
+                pages.put(e.pgnos()[i], end);
+                end += recordSize;
+            }
+            if (out.remaining() < LogFormat.COMMIT_SIZE) {
+                drain();
+            }
+            int pos = out.position();
+            LogFormat.putCommit(out, pos, e.pageCount(), e.seq(), e.commitSize(), e.commitMillis());
+            out.putInt(pos + 36, chain.commitRecord(out, pos));
+            out.position(pos + LogFormat.COMMIT_SIZE);
+            end += LogFormat.COMMIT_SIZE;
+            entries.add(TxnEntry.of(e.seq(), e.commitSize(), e.commitMillis(), pages, end));
+        }
+
+        private void drain() throws IOException {
+            out.flip();
+            target.write(written, out);
+            written = end;
+            out.clear();
+        }
+
+        void finish() throws IOException {
+            drain();
+        }
+
+        List<TxnEntry> entries() {
+            return new ArrayList<>(entries);
+        }
+
+        long end() {
+            return end;
+        }
+
+        LogFormat.Chain chain() {
+            return chain;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ closing
+
+    /**
+     * Closes the file and releases the process lock; never deletes the buffer.
+     *
+     * @throws IllegalStateException if a write transaction is still open
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        rewriteLock.lock(); // before the slot: a running markSynced takes the slot while holding this
+        if (!slot.tryAcquire()) {
+            rewriteLock.unlock();
+            throw new IllegalStateException("a write transaction is still open on write buffer " + location
+                    + "; commit or roll it back before closing");
+        }
+        try {
+            if (closed) {
+                return;
+            }
+            IOException first = null;
+            forceLock.lock();
+            stateLock.writeLock().lock();
+            try {
+                closed = true;
+                try {
+                    if (durability != Durability.NONE && failure == null && durableSeq < appendedSeq) {
+                        file.force();
+                    }
+                } catch (IOException e) {
+                    first = e;
+                }
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    first = addTo(first, e);
+                }
+            } finally {
+                stateLock.writeLock().unlock();
+                forceLock.unlock();
+            }
+            try {
+                storageLock.close();
+            } catch (IOException e) {
+                first = addTo(first, e);
+            }
+            if (first != null) {
+                throw new WriteBufferException(location, "closing write buffer " + location + " failed", first);
+            }
+        } finally {
+            rewriteLock.unlock();
+            slot.release();
+        }
+    }
+
+    private static IOException addTo(IOException first, IOException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    private static void closeQuietly(AutoCloseable c, Throwable into) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (into != null) {
+                into.addSuppressed(e);
+            }
+        }
+    }
+}

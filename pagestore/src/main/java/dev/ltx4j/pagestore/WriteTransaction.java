@@ -1,0 +1,98 @@
+package dev.ltx4j.pagestore;
+
+import dev.ltx4j.pagestore.internal.IntLongMap;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The single open write transaction of a {@link WriteBuffer}, from {@link WriteBuffer#begin()}. Page images are
+ * appended to the log as they are written; nothing is visible to other readers until {@link #commit(long)}.
+ * Closing without committing rolls back. Use from one thread at a time.
+ */
+public final class WriteTransaction implements AutoCloseable {
+    private final WriteBuffer buffer;
+    final IntLongMap pages = new IntLongMap();
+    final long startOffset;
+    final int startChain;
+    int records;
+    private boolean finished;
+
+    WriteTransaction(WriteBuffer buffer, long startOffset, int startChain) {
+        this.buffer = buffer;
+        this.startOffset = startOffset;
+        this.startChain = startChain;
+    }
+
+    private void checkOpen() {
+        if (finished) {
+            throw new IllegalStateException("write transaction already committed or rolled back");
+        }
+    }
+
+    /** Appends a full page image ({@code page.length == pageSize}). Rewriting a page replaces its image. */
+    public void writePage(long pgno, byte[] page) throws IOException {
+        writePage(pgno, ByteBuffer.wrap(page));
+    }
+
+    /** Appends the {@code pageSize} remaining bytes of {@code page} (its position is not changed). */
+    public void writePage(long pgno, ByteBuffer page) throws IOException {
+        checkOpen();
+        buffer.appendPage(this, pgno, page);
+    }
+
+    /**
+     * Reads the newest image of {@code pgno} visible to this transaction: its own uncommitted write, else the
+     * buffer's latest committed image.
+     *
+     * @return false when neither has the page (the caller reads it from the replica)
+     */
+    public boolean readPage(long pgno, byte[] dst) throws IOException {
+        checkOpen();
+        return buffer.readOwn(this, pgno, dst);
+    }
+
+    /**
+     * Commits with the database at {@code commitSize} pages afterwards (pages above it, from this or earlier
+     * transactions, stop being part of the database). Returns after the commit record is written and, unless
+     * durability is {@link Durability#NONE}, forced to disk.
+     *
+     * @return the transaction's sequence number
+     * @throws BufferFailedException if the write or force failed: the outcome is then unknown until reopen
+     */
+    public long commit(long commitSize) throws IOException {
+        checkOpen();
+        finished = true;
+        long seq;
+        try {
+            seq = buffer.appendCommit(this, commitSize);
+        } catch (IllegalArgumentException e) {
+            finished = false;
+            throw e;
+        } catch (IOException | RuntimeException | Error e) {
+            buffer.releaseSlot();
+            throw e;
+        }
+        buffer.releaseSlot();
+        buffer.awaitDurable(seq);
+        return seq;
+    }
+
+    /** Discards everything this transaction wrote. */
+    public void rollback() throws IOException {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        try {
+            buffer.rollback(this);
+        } finally {
+            buffer.releaseSlot();
+        }
+    }
+
+    /** Rolls back unless committed. */
+    @Override
+    public void close() throws IOException {
+        rollback();
+    }
+}

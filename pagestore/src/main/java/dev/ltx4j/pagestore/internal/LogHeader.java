@@ -1,0 +1,112 @@
+package dev.ltx4j.pagestore.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The fixed 96-byte header that starts every buffer log file (big-endian):
+ *
+ * <pre>
+ *  0  8  magic "LTX4JBUF"        40  8  base TXID
+ *  8  4  format version (1)      48  8  base post-apply checksum
+ * 12  4  page size               56  4  base commit (pages)
+ * 16  4  flags (0)               60  4  reserved
+ * 20  4  reserved                64  8  sequence number of the first transaction in this file
+ * 24  8  writer id               72  8  creation time (epoch millis)
+ * 32  8  salt (random per file)  80  8  generation (increments on every rewrite)
+ *                                88  4  reserved
+ *                                92  4  CRC-32C of bytes 0..91
+ * </pre>
+ *
+ * The salt and the header CRC seed the record checksum chain, so records of an older file generation can never
+ * validate in a newer one.
+ */
+public record LogHeader(
+        int pageSize,
+        long writerId,
+        long salt,
+        long baseTxid,
+        long baseChecksum,
+        long baseCommit,
+        long firstSeq,
+        long createdMillis,
+        long generation) {
+
+    public static final int SIZE = 96;
+    public static final int VERSION = 1;
+    private static final byte[] MAGIC = "LTX4JBUF".getBytes(StandardCharsets.US_ASCII);
+
+    public ByteBuffer encode() {
+        ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.BIG_ENDIAN);
+        b.put(MAGIC);
+        b.putInt(VERSION);
+        b.putInt(pageSize);
+        b.putInt(0);
+        b.putInt(0);
+        b.putLong(writerId);
+        b.putLong(salt);
+        b.putLong(baseTxid);
+        b.putLong(baseChecksum);
+        b.putInt((int) baseCommit);
+        b.putInt(0);
+        b.putLong(firstSeq);
+        b.putLong(createdMillis);
+        b.putLong(generation);
+        b.putInt(0);
+        b.putInt(crcOf(b.array()));
+        return b.flip();
+    }
+
+    /** The CRC stored in the header, which seeds the record chain. */
+    public int headerCrc() {
+        return encode().getInt(SIZE - 4);
+    }
+
+    private static int crcOf(byte[] header) {
+        CRC32C crc = new CRC32C();
+        crc.update(header, 0, SIZE - 4);
+        return (int) crc.getValue();
+    }
+
+    /** Why a header did not decode; {@code null} from {@link #problem(byte[], int)} means it is valid. */
+    public static String problem(byte[] bytes, int length) {
+        if (length < SIZE) {
+            return "file is " + length + " bytes, shorter than the " + SIZE + "-byte header";
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (bytes[i] != MAGIC[i]) {
+                return "bad magic (not an ltx4j write buffer)";
+            }
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes, 0, SIZE);
+        if (b.getInt(SIZE - 4) != crcOf(bytes)) {
+            return "header checksum mismatch";
+        }
+        int version = b.getInt(8);
+        if (version != VERSION) {
+            return "unsupported format version " + version + " (this build reads " + VERSION + ")";
+        }
+        int pageSize = b.getInt(12);
+        if (!LogFormat.isValidPageSize(pageSize)) {
+            return "invalid page size " + pageSize;
+        }
+        return null;
+    }
+
+    /** Decodes a header already checked by {@link #problem(byte[], int)}. */
+    public static LogHeader decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes, 0, SIZE);
+        return new LogHeader(
+                b.getInt(12),
+                b.getLong(24),
+                b.getLong(32),
+                b.getLong(40),
+                b.getLong(48),
+                Integer.toUnsignedLong(b.getInt(56)),
+                b.getLong(64),
+                b.getLong(72),
+                b.getLong(80));
+    }
+}

@@ -1,0 +1,32 @@
+package dev.ltx4j.pagestore.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One file of a {@link LogStorage}, accessed by absolute position. Implementations must allow concurrent
+ * positional reads from many threads while one thread writes; writes, truncation and force are issued by the
+ * owner under its own locks.
+ */
+public interface LogFile extends Closeable {
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes starting at {@code position}, stopping early only at end of file.
+     *
+     * @return the number of bytes read (0 at or beyond end of file)
+     */
+    int read(long position, ByteBuffer dst) throws IOException;
+
+    /** Writes all remaining bytes of {@code src} at {@code position}, extending the file if needed. */
+    void write(long position, ByteBuffer src) throws IOException;
+
+    /** Makes every completed write and truncation durable (the data, not necessarily metadata). */
+    void force() throws IOException;
+
+    /** Cuts the file to {@code size} bytes; does nothing if it is already that small. */
+    void truncate(long size) throws IOException;
+
+    /** Current size in bytes, including writes not yet forced. */
+    long size() throws IOException;
+}

@@ -1,0 +1,49 @@
+package dev.ltx4j.pagestore.storage;
+
+import java.io.IOException;
+
+/**
+ * A flat directory of named files holding write logs: the only way the write buffer touches the disk, so tests
+ * and the simulator can substitute {@link MemoryLogStorage} and inject crashes and faults.
+ *
+ * <p>Names are plain file names (no separators). Directory changes (create, rename, delete) become durable only
+ * after {@link #syncDirectory()}.
+ */
+public interface LogStorage {
+
+    /** Opens an existing file for reading and writing. */
+    LogFile open(String name) throws IOException;
+
+    /**
+     * Creates a new empty file with owner-only access, replacing any file already under that name, and opens it.
+     */
+    LogFile create(String name) throws IOException;
+
+    boolean exists(String name) throws IOException;
+
+    /** Deletes the file if present. */
+    void deleteIfExists(String name) throws IOException;
+
+    /** Atomically renames {@code from} to {@code to}, replacing {@code to} if it exists. */
+    void replace(String from, String to) throws IOException;
+
+    /** Makes earlier creates, renames and deletes durable. */
+    void syncDirectory() throws IOException;
+
+    /**
+     * Takes an exclusive lock named {@code name} that excludes every other process (and every other holder in
+     * this process).
+     *
+     * @throws StorageLockedException if another holder has it
+     */
+    StorageLock lock(String name) throws IOException;
+
+    /** A human-readable location of {@code name} for error messages (e.g. the absolute path). */
+    String describe(String name);
+
+    /** A held exclusive lock; closing releases it. */
+    interface StorageLock extends AutoCloseable {
+        @Override
+        void close() throws IOException;
+    }
+}
