@@ -32,8 +32,10 @@ public enum FaultKind {
     LOST_UNSYNCED_WRITE(Component.DISK),
     /** A crash kept only part of the last surviving write of a file. */
     TORN_WRITE(Component.DISK),
-    /** An fsync reports failure. */
+    /** An fsync of a file reports failure. */
     FSYNC_FAILURE(Component.DISK),
+    /** An fsync of the directory (making creates and renames durable) reports failure. */
+    DIRECTORY_SYNC_FAILURE(Component.DISK),
     /** A write (or truncate, rename) reports failure. */
     WRITE_FAILURE(Component.DISK);
 

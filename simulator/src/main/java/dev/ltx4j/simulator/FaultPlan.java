@@ -50,7 +50,7 @@ public final class FaultPlan {
             case CORRUPT_AT_REST -> 0.02;
             case CRASH -> 0.08;
             case LOST_UNSYNCED_WRITE, TORN_WRITE -> 1.0; // consequences of a crash, not separately drawn
-            case FSYNC_FAILURE -> 0.01;
+            case FSYNC_FAILURE, DIRECTORY_SYNC_FAILURE -> 0.01;
             case WRITE_FAILURE -> 0.005;
         };
     }

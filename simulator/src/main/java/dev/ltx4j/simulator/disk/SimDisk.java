@@ -15,8 +15,8 @@ import java.util.Objects;
 /**
  * The simulated local disk: pagestore's {@link MemoryLogStorage} crash model driven by the world's seed.
  *
- * <p>Faults (counted in the world's stats): {@link FaultKind#FSYNC_FAILURE} makes a force or directory sync
- * throw; {@link FaultKind#WRITE_FAILURE} makes a write, truncate, create, rename or delete throw. {@link #crash()}
+ * <p>Faults (counted in the world's stats): {@link FaultKind#FSYNC_FAILURE} makes a force throw,
+ * {@link FaultKind#DIRECTORY_SYNC_FAILURE} a directory sync; {@link FaultKind#WRITE_FAILURE} makes a write, truncate, create, rename or delete throw. {@link #crash()}
  * stops the machine: every handle dies, a random prefix of unsynced directory changes survives, and of each
  * file's unsynced writes a random subset survives (each with a per-crash keep probability), the last survivor
  * possibly torn at any byte ({@link FaultKind#LOST_UNSYNCED_WRITE}, {@link FaultKind#TORN_WRITE}).
@@ -55,7 +55,8 @@ public final class SimDisk implements LogStorage {
             return false;
         }
         FaultKind kind = switch (op) {
-            case FORCE, SYNC_DIRECTORY -> FaultKind.FSYNC_FAILURE;
+            case FORCE -> FaultKind.FSYNC_FAILURE;
+            case SYNC_DIRECTORY -> FaultKind.DIRECTORY_SYNC_FAILURE;
             default -> FaultKind.WRITE_FAILURE;
         };
         if (random.chance(plan.probability(kind))) {

@@ -222,20 +222,27 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
 
         private void commit(Commit c) throws Exception {
             State prev = last();
-            TreeMap<Integer, byte[]> pages = new TreeMap<>(prev.pages());
             int maxPgno = 0;
             for (PageWrite w : c.writes()) {
-                pages.put(w.pgno(), page(w.fill()));
                 maxPgno = Math.max(maxPgno, w.pgno());
             }
             long size = c.shrink() ? Math.max(1, prev.size() / 2) : Math.max(prev.size(), maxPgno);
+            // Like SQLite, growing the database writes every new page (a page cut off earlier comes back rewritten).
+            List<PageWrite> writes = new ArrayList<>(c.writes());
+            for (long p = prev.size() + 1; p <= size; p++) {
+                writes.add(new PageWrite((int) p, Seeds.child(c.writes().get(0).fill(), p)));
+            }
+            TreeMap<Integer, byte[]> pages = new TreeMap<>(prev.pages());
+            for (PageWrite w : writes) {
+                pages.put(w.pgno(), page(w.fill()));
+            }
             pages.tailMap((int) size, false).clear();
             State next = new State(pages, size);
             long expectedSeq = states.size();
             WriteTransaction tx = null;
             try {
                 tx = buffer.begin();
-                for (PageWrite w : c.writes()) {
+                for (PageWrite w : writes) {
                     tx.writePage(w.pgno(), page(w.fill()));
                 }
                 long seq = tx.commit(size);
