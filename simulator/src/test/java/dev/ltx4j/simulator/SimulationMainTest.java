@@ -40,7 +40,7 @@ class SimulationMainTest {
     @Test
     void aBugSwitchFailsWithAReplayLine() {
         String out = run(1, "--scenario", "uploader", "--seed", "1", "--ops", "300", "--bugs", "overwrite-upload",
-                "--duration", "2")[0];
+                "--faults", "none")[0];
         assertThat(out).contains("FAIL lost-acknowledged-write").contains("replay: ltx4j sim --scenario uploader");
     }
 
