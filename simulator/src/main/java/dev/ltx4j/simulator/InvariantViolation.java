@@ -1,0 +1,19 @@
+package dev.ltx4j.simulator;
+
+/**
+ * An oracle found a safety property broken: the simulation found a bug (or, with a bug switch on, proved it can).
+ * The message names the property and the evidence.
+ */
+public class InvariantViolation extends AssertionError {
+    private final String property;
+
+    public InvariantViolation(String property, String evidence) {
+        super(property + ": " + evidence);
+        this.property = property;
+    }
+
+    /** The short name of the broken property, e.g. {@code durability} or {@code no-fork}. */
+    public String property() {
+        return property;
+    }
+}

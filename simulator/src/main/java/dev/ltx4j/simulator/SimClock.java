@@ -1,0 +1,80 @@
+package dev.ltx4j.simulator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/**
+ * Simulated time: a {@link Clock} (hence an {@code InstantSource}) and a {@link #nanoTime()} source that move
+ * only when the simulation moves them. Code under test takes this as its injected clock; nothing reads the real
+ * time. Time never goes backwards: {@link #advanceTo} ignores targets in the past.
+ */
+public final class SimClock extends Clock {
+    /** 2025-01-01T00:00:00Z, the default start: fixed so traces and LTX timestamps replay exactly. */
+    public static final long DEFAULT_EPOCH_MILLIS = 1_735_689_600_000L;
+
+    private final long epochMillis;
+    private long nanos;
+
+    public SimClock() {
+        this(DEFAULT_EPOCH_MILLIS);
+    }
+
+    /** A clock whose simulated time 0 is {@code epochMillis} wall time. */
+    public SimClock(long epochMillis) {
+        this.epochMillis = epochMillis;
+    }
+
+    /** Simulated nanoseconds since the start of the simulation (the {@code System.nanoTime()} stand-in). */
+    public long nanoTime() {
+        return nanos;
+    }
+
+    /** Moves time forward by {@code delta} (at least zero). */
+    public void advance(Duration delta) {
+        advanceNanos(delta.toNanos());
+    }
+
+    /** Moves time forward by {@code deltaNanos} (at least zero). */
+    public void advanceNanos(long deltaNanos) {
+        if (deltaNanos < 0) {
+            throw new IllegalArgumentException("simulated time cannot go back: " + deltaNanos + " ns");
+        }
+        nanos = Math.addExact(nanos, deltaNanos);
+    }
+
+    /** Moves time to {@code targetNanos} if that is later than now. */
+    public void advanceTo(long targetNanos) {
+        if (targetNanos > nanos) {
+            nanos = targetNanos;
+        }
+    }
+
+    @Override
+    public long millis() {
+        return epochMillis + Math.floorDiv(nanos, 1_000_000L);
+    }
+
+    @Override
+    public Instant instant() {
+        return Instant.ofEpochMilli(epochMillis).plusNanos(nanos);
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    /** Always this clock, in UTC: simulated time has no zones. */
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "SimClock[t=" + Duration.ofNanos(nanos) + "]";
+    }
+}

@@ -1,0 +1,209 @@
+package dev.ltx4j.simulator.disk;
+
+import dev.ltx4j.pagestore.storage.LogFile;
+import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.simulator.FaultKind;
+import dev.ltx4j.simulator.FaultPlan;
+import dev.ltx4j.simulator.Seeds;
+import dev.ltx4j.simulator.SimRandom;
+import dev.ltx4j.simulator.World;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * The simulated local disk: pagestore's {@link MemoryLogStorage} crash model driven by the world's seed.
+ *
+ * <p>Faults (counted in the world's stats): {@link FaultKind#FSYNC_FAILURE} makes a force throw,
+ * {@link FaultKind#DIRECTORY_SYNC_FAILURE} a directory sync; {@link FaultKind#WRITE_FAILURE} makes a write, truncate, create, rename or delete throw. {@link #crash()}
+ * stops the machine: every handle dies, a random prefix of unsynced directory changes survives, and of each
+ * file's unsynced writes a random subset survives (each with a per-crash keep probability), the last survivor
+ * possibly torn at any byte ({@link FaultKind#LOST_UNSYNCED_WRITE}, {@link FaultKind#TORN_WRITE}).
+ *
+ * <p>The crash decisions are pure functions of (seed, crash number, file, write index), so they do not depend on
+ * the order in which the storage visits files: the same seed gives the same post-crash disk.
+ *
+ * <p>{@link #setSkipFsync(boolean)} is a bug switch: forces report success but make nothing durable, the
+ * "forgot to fsync" bug class the durability oracle must catch.
+ */
+public final class SimDisk implements LogStorage {
+    private final World world;
+    private final FaultPlan plan;
+    private final SimRandom random;
+    private final long crashSeed;
+    private final MemoryLogStorage storage = new MemoryLogStorage();
+    private boolean faultsEnabled = true;
+    private boolean skipFsync;
+    private int crashes;
+
+    /** A disk in {@code world}, with the world's fault plan and random stream {@code "disk"}. */
+    public SimDisk(World world) {
+        this(world, "disk");
+    }
+
+    public SimDisk(World world, String name) {
+        this.world = Objects.requireNonNull(world, "world");
+        this.plan = world.faults();
+        this.random = world.random(name);
+        this.crashSeed = Seeds.child(world.seed(), name + "/crash");
+        storage.setFaults(this::shouldFail);
+    }
+
+    private boolean shouldFail(MemoryLogStorage.Operation op, String file) {
+        if (!faultsEnabled) {
+            return false;
+        }
+        FaultKind kind = switch (op) {
+            case FORCE -> FaultKind.FSYNC_FAILURE;
+            case SYNC_DIRECTORY -> FaultKind.DIRECTORY_SYNC_FAILURE;
+            default -> FaultKind.WRITE_FAILURE;
+        };
+        if (random.chance(plan.probability(kind))) {
+            world.fired(kind, op + " " + file);
+            return true;
+        }
+        return false;
+    }
+
+    /** Turns injected I/O failures on or off (crashes are unaffected). */
+    public void setFaultsEnabled(boolean enabled) {
+        this.faultsEnabled = enabled;
+    }
+
+    /** Bug switch: forces do nothing (yet report success). */
+    public void setSkipFsync(boolean skip) {
+        this.skipFsync = skip;
+    }
+
+    /** The underlying crash model, for inspection. */
+    public MemoryLogStorage storage() {
+        return storage;
+    }
+
+    /** Crashes survived so far. */
+    public int crashes() {
+        return crashes;
+    }
+
+    /** Crashes the machine; see the class comment. Every open handle and lock becomes unusable. */
+    public void crash() {
+        crashes++;
+        long seed = Seeds.child(crashSeed, crashes);
+        double keep = new SimRandom(seed).nextDouble();
+        boolean[] lost = {false};
+        boolean[] torn = {false};
+        storage.crash(new MemoryLogStorage.CrashPolicy() {
+            @Override
+            public int keptDirectoryOperations(int pending) {
+                return (int) Long.remainderUnsigned(Seeds.mix(seed ^ 0x51), pending + 1L);
+            }
+
+            @Override
+            public boolean keepWrite(String fileName, int index, int pending) {
+                long h = Seeds.mix(Seeds.child(seed, fileName) + index);
+                boolean kept = (h >>> 11) * 0x1.0p-53 < keep;
+                lost[0] |= !kept;
+                return kept;
+            }
+
+            @Override
+            public int tornLength(String fileName, int length) {
+                long h = Seeds.mix(Seeds.child(seed, fileName) ^ 0x7047L);
+                if ((h & 1) == 0 || length == 0) {
+                    return length;
+                }
+                int cut = (int) Long.remainderUnsigned(h >>> 1, length);
+                torn[0] = true;
+                return cut;
+            }
+        });
+        world.fired(FaultKind.CRASH, "#" + crashes + " keep=" + String.format("%.2f", keep));
+        if (lost[0]) {
+            world.fired(FaultKind.LOST_UNSYNCED_WRITE, "crash #" + crashes);
+        }
+        if (torn[0]) {
+            world.fired(FaultKind.TORN_WRITE, "crash #" + crashes);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ LogStorage
+
+    @Override
+    public LogFile open(String name) throws IOException {
+        return wrap(storage.open(name));
+    }
+
+    @Override
+    public LogFile create(String name) throws IOException {
+        return wrap(storage.create(name));
+    }
+
+    @Override
+    public boolean exists(String name) throws IOException {
+        return storage.exists(name);
+    }
+
+    @Override
+    public void deleteIfExists(String name) throws IOException {
+        storage.deleteIfExists(name);
+    }
+
+    @Override
+    public void replace(String from, String to) throws IOException {
+        storage.replace(from, to);
+    }
+
+    @Override
+    public void syncDirectory() throws IOException {
+        if (!skipFsync) {
+            storage.syncDirectory();
+        }
+    }
+
+    @Override
+    public StorageLock lock(String name) throws IOException {
+        return storage.lock(name);
+    }
+
+    @Override
+    public String describe(String name) {
+        return "simdisk:" + name;
+    }
+
+    private LogFile wrap(LogFile file) {
+        return new LogFile() {
+            @Override
+            public int read(long position, ByteBuffer dst) throws IOException {
+                return file.read(position, dst);
+            }
+
+            @Override
+            public void write(long position, ByteBuffer src) throws IOException {
+                file.write(position, src);
+            }
+
+            @Override
+            public void force() throws IOException {
+                if (!skipFsync) {
+                    file.force();
+                }
+            }
+
+            @Override
+            public void truncate(long size) throws IOException {
+                file.truncate(size);
+            }
+
+            @Override
+            public long size() throws IOException {
+                return file.size();
+            }
+
+            @Override
+            public void close() throws IOException {
+                file.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,42 @@
+package dev.ltx4j.simulator.workload;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Test-only switches that put a known bug class back into a workload, to prove the oracles catch it. Never set
+ * in a normal run.
+ */
+public enum Bug {
+    /** Log writer: fsyncs report success but persist nothing (W5: the buffer is never fsynced). */
+    SKIP_FSYNC,
+    /** Log writer: runs with durability NONE while the oracle expects LOCAL (acknowledged = durable). */
+    NONE_AS_LOCAL,
+    /** Uploader: unconditional PUT instead of create-if-absent (W3: last writer wins, silently). */
+    OVERWRITE_UPLOAD,
+    /** Uploader: an ambiguous upload is treated as failed and the transaction redone on top (W3 self-conflict). */
+    AMBIGUOUS_AS_FAILED;
+
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Parses a comma list of names ({@code skip-fsync,overwrite-upload}); blank is none. */
+    public static Set<Bug> parseList(String spec) {
+        EnumSet<Bug> out = EnumSet.noneOf(Bug.class);
+        if (spec == null || spec.isBlank() || spec.trim().equals("none")) {
+            return out;
+        }
+        for (String s : spec.split(",")) {
+            String key = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            try {
+                out.add(valueOf(key));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown bug switch \"" + s.trim() + "\"; known: "
+                        + java.util.Arrays.stream(values()).map(Bug::cliName).toList(), e);
+            }
+        }
+        return out;
+    }
+}

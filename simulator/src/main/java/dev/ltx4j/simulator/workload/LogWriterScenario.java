@@ -1,0 +1,373 @@
+package dev.ltx4j.simulator.workload;
+
+import dev.ltx4j.pagestore.BufferCorruptException;
+import dev.ltx4j.pagestore.CommittedTransaction;
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.SyncSnapshot;
+import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.pagestore.WriteBufferOptions;
+import dev.ltx4j.pagestore.WriteTransaction;
+import dev.ltx4j.simulator.FaultKind;
+import dev.ltx4j.simulator.FaultPlan;
+import dev.ltx4j.simulator.InvariantViolation;
+import dev.ltx4j.simulator.Seeds;
+import dev.ltx4j.simulator.SimRandom;
+import dev.ltx4j.simulator.World;
+import dev.ltx4j.simulator.disk.SimDisk;
+import dev.ltx4j.simulator.property.Gen;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The "log writer" workload: transactions of page writes committed into pagestore's {@link WriteBuffer} on a
+ * {@link SimDisk}, periodic syncs (snapshot, apply to a model replica, markSynced) and crashes at random points.
+ *
+ * <p>Oracle, after every recovery (crash, or reopen after an injected I/O failure): the buffer's recovered
+ * sequence number {@code s} is one that was issued, the database it shows (its pages over the model replica's)
+ * equals the reference model after transaction {@code s} exactly (a committed prefix, never a partial or
+ * corrupt transaction), and {@code s} is at least the last acknowledged durable transaction: with
+ * {@link Durability#LOCAL} every commit that returned, with {@link Durability#NONE} only what a sync or recovery
+ * made durable. Violations are {@code durability} and {@code committed-prefix}.
+ */
+public final class LogWriterScenario implements Scenario<LogWriterScenario.Action> {
+    /** Page size of the simulated database (small keeps runs fast). */
+    public static final int PAGE_SIZE = 512;
+    /** Highest page number written. */
+    public static final int MAX_PGNO = 24;
+    private static final String BUFFER = "db.buffer";
+
+    /** One workload step. */
+    public sealed interface Action permits Commit, Sync, Crash, Idle {}
+
+    /** Writes page {@code pgno} with contents derived from {@code fill}. */
+    public record PageWrite(int pgno, long fill) {
+        @Override
+        public String toString() {
+            return pgno + ":" + Long.toHexString(fill & 0xffff);
+        }
+    }
+
+    /** One transaction; {@code shrink} halves the database instead of growing it to the pages written. */
+    public record Commit(List<PageWrite> writes, boolean shrink) implements Action {
+        @Override
+        public String toString() {
+            return "commit" + writes + (shrink ? " shrink" : "");
+        }
+    }
+
+    /** Upload everything committed to the model replica, then markSynced. */
+    public record Sync() implements Action {
+        @Override
+        public String toString() {
+            return "sync";
+        }
+    }
+
+    /** Power loss, then restart and recovery. */
+    public record Crash() implements Action {
+        @Override
+        public String toString() {
+            return "crash";
+        }
+    }
+
+    /** Let simulated time pass. */
+    public record Idle(int millis) implements Action {
+        @Override
+        public String toString() {
+            return "idle " + millis + "ms";
+        }
+    }
+
+    private final Set<Bug> bugs;
+
+    public LogWriterScenario() {
+        this(EnumSet.noneOf(Bug.class));
+    }
+
+    /** With bug switches ({@link Bug#SKIP_FSYNC}, {@link Bug#NONE_AS_LOCAL}); others are ignored. */
+    public LogWriterScenario(Set<Bug> bugs) {
+        this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
+    }
+
+    @Override
+    public String name() {
+        return "log-writer";
+    }
+
+    @Override
+    public Gen<Action> action(FaultPlan faults) {
+        Gen<PageWrite> write = r -> new PageWrite(1 + r.nextInt(MAX_PGNO), r.nextLong());
+        Gen<Action> commit = r -> {
+            int n = 1 + r.nextInt(6);
+            List<PageWrite> ws = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                ws.add(write.generate(r));
+            }
+            return new Commit(List.copyOf(ws), r.nextInt(12) == 0);
+        };
+        int crashWeight = (int) Math.round(faults.probability(FaultKind.CRASH) * 100);
+        Gen<Action> g = Gen.frequency(
+                Gen.weighted(60, commit),
+                Gen.weighted(10, r -> new Sync()),
+                Gen.weighted(crashWeight, r -> new Crash()),
+                Gen.weighted(8, r -> new Idle(1 + r.nextInt(50))));
+        return g.withSimplifier(a -> {
+            if (a instanceof Commit c && (c.writes().size() > 1 || c.shrink())) {
+                return List.of(new Commit(List.of(c.writes().get(0)), false));
+            }
+            if (a instanceof Idle i && i.millis() > 1) {
+                return List.of(new Idle(1));
+            }
+            return List.of();
+        });
+    }
+
+    @Override
+    public void run(World world, List<Action> actions) throws Exception {
+        new Run(world).execute(actions);
+    }
+
+    /** Database contents after one transaction of the model. */
+    private record State(TreeMap<Integer, byte[]> pages, long size) {}
+
+    static byte[] page(long fill) {
+        byte[] p = new byte[PAGE_SIZE];
+        long x = fill;
+        for (int i = 0; i < PAGE_SIZE; i += 8) {
+            x = Seeds.mix(x + i);
+            for (int k = 0; k < 8; k++) {
+                p[i + k] = (byte) (x >>> (8 * k));
+            }
+        }
+        return p;
+    }
+
+    private final class Run {
+        private final World world;
+        private final SimDisk disk;
+        private final WriteBufferOptions options;
+        private final boolean oracleLocal;
+        private final List<State> states = new ArrayList<>();
+        private final TreeMap<Integer, byte[]> replica = new TreeMap<>();
+        private long replicaTxid;
+        private long acked;
+        private WriteBuffer buffer;
+
+        Run(World world) {
+            this.world = world;
+            this.disk = new SimDisk(world);
+            disk.setSkipFsync(bugs.contains(Bug.SKIP_FSYNC));
+            SimRandom config = world.random("log-writer/config");
+            Durability durability;
+            if (bugs.contains(Bug.NONE_AS_LOCAL)) {
+                durability = Durability.NONE;
+            } else if (bugs.contains(Bug.SKIP_FSYNC)) {
+                durability = Durability.LOCAL;
+            } else {
+                durability = config.nextBoolean() ? Durability.LOCAL : Durability.NONE;
+            }
+            this.oracleLocal = durability != Durability.NONE || bugs.contains(Bug.NONE_AS_LOCAL);
+            long bufferSeed = config.nextLong();
+            this.options = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
+                    .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024).build();
+            world.record("log-writer", "durability " + durability + (bugs.isEmpty() ? "" : " bugs " + bugs));
+            states.add(new State(new TreeMap<>(), 0));
+        }
+
+        void execute(List<Action> actions) throws Exception {
+            reopen("start");
+            int[] next = {0};
+            world.scheduler().every(Duration.ofMillis(1), "writer", "step", now -> {
+                if (next[0] >= actions.size()) {
+                    world.scheduler().stop();
+                    return;
+                }
+                Action a = actions.get(next[0]++);
+                world.record("writer", a.toString());
+                apply(a);
+                world.stats().operations(1);
+            });
+            world.scheduler().run(Long.MAX_VALUE, Long.MAX_VALUE);
+            if (world.faults().enabled(FaultKind.CRASH)) {
+                crash();
+            } else {
+                closeQuietly();
+                reopen("final reopen");
+            }
+            closeQuietly();
+        }
+
+        private void apply(Action a) throws Exception {
+            if (a instanceof Commit c) {
+                commit(c);
+            } else if (a instanceof Sync) {
+                sync();
+            } else if (a instanceof Crash) {
+                crash();
+            } else if (a instanceof Idle i) {
+                world.clock().advance(Duration.ofMillis(i.millis()));
+            }
+        }
+
+        private State last() {
+            return states.get(states.size() - 1);
+        }
+
+        private void commit(Commit c) throws Exception {
+            State prev = last();
+            int maxPgno = 0;
+            for (PageWrite w : c.writes()) {
+                maxPgno = Math.max(maxPgno, w.pgno());
+            }
+            long size = c.shrink() ? Math.max(1, prev.size() / 2) : Math.max(prev.size(), maxPgno);
+            // Like SQLite, growing the database writes every new page (a page cut off earlier comes back rewritten).
+            List<PageWrite> writes = new ArrayList<>(c.writes());
+            for (long p = prev.size() + 1; p <= size; p++) {
+                writes.add(new PageWrite((int) p, Seeds.child(c.writes().get(0).fill(), p)));
+            }
+            TreeMap<Integer, byte[]> pages = new TreeMap<>(prev.pages());
+            for (PageWrite w : writes) {
+                pages.put(w.pgno(), page(w.fill()));
+            }
+            pages.tailMap((int) size, false).clear();
+            State next = new State(pages, size);
+            long expectedSeq = states.size();
+            WriteTransaction tx = null;
+            try {
+                tx = buffer.begin();
+                for (PageWrite w : writes) {
+                    tx.writePage(w.pgno(), page(w.fill()));
+                }
+                long seq = tx.commit(size);
+                tx = null;
+                states.add(next);
+                if (seq != expectedSeq) {
+                    throw new InvariantViolation("committed-prefix", "commit returned seq " + seq + ", model expected "
+                            + expectedSeq);
+                }
+                if (oracleLocal) {
+                    acked = seq;
+                }
+            } catch (IOException e) {
+                states.add(next); // the commit may or may not have landed
+                world.reached("commit-failed", e.getClass().getSimpleName());
+                if (tx != null) {
+                    try {
+                        tx.rollback();
+                    } catch (IOException | RuntimeException ignored) {
+                        // the buffer already failed; rollback only releases its slot
+                    }
+                }
+                closeQuietly();
+                reopen("after failed commit");
+            }
+        }
+
+        private void sync() throws Exception {
+            try {
+                SyncSnapshot snap = buffer.snapshot();
+                if (snap.isEmpty()) {
+                    return;
+                }
+                byte[] dst = new byte[PAGE_SIZE];
+                for (int i = 0; i < snap.pageCount(); i++) {
+                    snap.readPage(i, dst);
+                    replica.put((int) snap.pgno(i), dst.clone());
+                }
+                replica.tailMap((int) snap.commitSize(), false).clear();
+                replicaTxid++;
+                buffer.markSynced(snap.upToSeq(), replicaTxid, 0);
+                acked = Math.max(acked, snap.upToSeq());
+                world.reached("synced", "through seq " + snap.upToSeq());
+            } catch (IOException e) {
+                world.reached("sync-failed", e.getClass().getSimpleName());
+                closeQuietly();
+                reopen("after failed sync");
+            }
+        }
+
+        private void crash() throws Exception {
+            disk.crash();
+            buffer = null; // its handles died with the machine
+            reopen("after crash");
+        }
+
+        private void closeQuietly() {
+            if (buffer != null) {
+                try {
+                    buffer.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // a failed buffer may fail to close; its lock is released regardless
+                }
+                buffer = null;
+            }
+        }
+
+        private void reopen(String why) throws Exception {
+            for (int attempt = 0; buffer == null; attempt++) {
+                try {
+                    buffer = WriteBuffer.open(disk, BUFFER, options);
+                } catch (BufferCorruptException e) {
+                    throw new InvariantViolation("committed-prefix", "recovery " + why + " refused the buffer: "
+                            + e.getMessage());
+                } catch (IOException e) {
+                    world.reached("reopen-failed", e.getClass().getSimpleName());
+                    if (attempt >= 20) {
+                        disk.setFaultsEnabled(false);
+                    }
+                }
+            }
+            disk.setFaultsEnabled(true);
+            world.reached("recovery", why + " " + buffer.recovery().tail());
+            verify(why);
+        }
+
+        private void verify(String why) throws IOException {
+            long seq = buffer.lastCommittedSeq();
+            if (seq < acked) {
+                throw new InvariantViolation("durability", "recovery " + why + " came back at seq " + seq
+                        + " but seq " + acked + " was acknowledged durable");
+            }
+            if (seq >= states.size()) {
+                throw new InvariantViolation("committed-prefix", "recovery " + why + " came back at seq " + seq
+                        + " but only " + (states.size() - 1) + " transactions were issued");
+            }
+            State expected = states.get((int) seq);
+            long size = buffer.commitSize();
+            if (size != expected.size()) {
+                throw new InvariantViolation("committed-prefix", "recovery " + why + " at seq " + seq + ": size "
+                        + size + " pages, model " + expected.size());
+            }
+            long replicaLimit = size;
+            for (CommittedTransaction t : buffer.transactions()) {
+                replicaLimit = Math.min(replicaLimit, t.commitSize());
+            }
+            byte[] dst = new byte[PAGE_SIZE];
+            for (int pgno = 1; pgno <= Math.max(size, MAX_PGNO); pgno++) {
+                byte[] got = buffer.readPage(pgno, dst) ? dst
+                        : pgno <= replicaLimit ? replica.get(pgno) : null;
+                byte[] want = pgno <= expected.size() ? expected.pages().get(pgno) : null;
+                if (!Arrays.equals(got, want)) {
+                    throw new InvariantViolation("committed-prefix", "recovery " + why + " at seq " + seq + ": page "
+                            + pgno + " is " + describe(got) + ", model has " + describe(want));
+                }
+            }
+            while (states.size() > seq + 1) {
+                states.remove(states.size() - 1);
+            }
+            acked = seq; // recovery forced what it kept
+        }
+
+        private String describe(byte[] page) {
+            return page == null ? "absent" : "bytes starting " + String.format("%02x%02x%02x%02x", page[0], page[1],
+                    page[2], page[3]);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.ltx4j.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ltx4j.simulator.workload.RunResult;
+import dev.ltx4j.simulator.workload.Simulation;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CI batch: both scenarios on consecutive seeds for a CPU-time budget ({@code ltx4j.sim.batchSeconds},
+ * default 3; base seed {@code ltx4j.sim.seed}, {@code random} for a fresh one), no invariant may break, and
+ * every enabled fault kind must fire at least once, or the batch proved nothing about it.
+ */
+class FaultCoverageTest {
+
+    @Test
+    void timeBoundedBatchPassesAndFiresEveryFaultKind() {
+        double seconds = Double.parseDouble(System.getProperty("ltx4j.sim.batchSeconds", "3"));
+        String seedProp = System.getProperty("ltx4j.sim.seed", "20250101");
+        long base = seedProp.equals("random") ? System.nanoTime() : Long.parseLong(seedProp);
+        FaultPlan plan = Plans.safe();
+        Simulation.BatchResult batch = Simulation.batch(base, 300, plan, 20, cpu -> cpu < seconds * 1e9);
+
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        out.printf("batch from base seed %d: %d runs%n", base, batch.runs());
+        SimulationMain.SummaryPrinter.printCounts(batch.stats(), out);
+        out.printf("throughput: %,.0f ops/CPU-second%n", batch.opsPerCpuSecond());
+        for (RunResult f : batch.failures()) {
+            SimulationMain.SummaryPrinter.print(f, out);
+        }
+        System.out.print(buf.toString(StandardCharsets.UTF_8));
+
+        assertThat(batch.failures()).as(buf.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(batch.neverFired(plan)).as("fault kinds that never fired").isEmpty();
+        assertThat(batch.stats().stateCount("recovery")).isPositive();
+        assertThat(batch.stats().stateCount("resolved-landed")).isPositive();
+        assertThat(batch.stats().stateCount("conflict")).isPositive();
+    }
+}
