@@ -6,6 +6,7 @@ open module dev.ltx4j.bench {
     requires dev.ltx4j.ltx;
     requires jmh.core;
     requires org.lz4.java;
+    requires java.management;
     requires java.sql;
 
     exports dev.ltx4j.bench;

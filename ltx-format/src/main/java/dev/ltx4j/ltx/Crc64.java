@@ -80,6 +80,83 @@ public final class Crc64 {
         return ~c;
     }
 
+    /**
+     * Moves a checksum of some bytes D from one starting value to another without reading D again: given
+     * {@code crcFromSeed = update(seed, D)}, returns {@code update(start, D)}. Both are the same affine function
+     * of D, so they differ by a linear function of {@code start ^ seed} alone (advancing a CRC register over
+     * D's length in zero bytes), which {@code shift} applies with eight table lookups. This lets a page be
+     * hashed once for both its page checksum and the running file checksum.
+     *
+     * @param shift the zero-byte shift for D's length, from {@link #zeroShift}
+     */
+    static long rebase(long crcFromSeed, long seed, long start, ZeroShift shift) {
+        return crcFromSeed ^ shift.apply(start ^ seed);
+    }
+
+    /** Zero-byte shifts for page sizes (powers of two), built on first use and shared. */
+    private static final java.util.concurrent.atomic.AtomicReferenceArray<ZeroShift> SHIFTS =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(32);
+
+    /** The shift over {@code len} zero bytes, where {@code len} is a valid page size. */
+    static ZeroShift zeroShift(int len) {
+        if (!Ltx.isValidPageSize(len)) {
+            throw new IllegalArgumentException("zero shift is only kept for page sizes: " + len);
+        }
+        int slot = Integer.numberOfTrailingZeros(len);
+        ZeroShift z = SHIFTS.get(slot);
+        if (z == null) {
+            z = new ZeroShift(len);
+            // A racing builder computes the same table; either instance is fine.
+            SHIFTS.compareAndSet(slot, null, z);
+        }
+        return z;
+    }
+
+    /**
+     * The linear map that advances a raw (uncomplemented) CRC register over a fixed number of zero bytes,
+     * tabulated byte-wise: 8 tables of 256 entries, table j holding the image of byte value v at bit 8j.
+     */
+    static final class ZeroShift {
+        private final long[] table = new long[8 * 256];
+
+        private ZeroShift(int len) {
+            long[] basis = new long[64];
+            for (int bit = 0; bit < 64; bit++) {
+                basis[bit] = advanceOverZeros(1L << bit, len);
+            }
+            for (int j = 0; j < 8; j++) {
+                for (int v = 1; v < 256; v++) {
+                    int low = Integer.numberOfTrailingZeros(v);
+                    table[j * 256 + v] = table[j * 256 + (v & (v - 1))] ^ basis[8 * j + low];
+                }
+            }
+        }
+
+        /** Slicing-by-16 over zero bytes: only the register's own bytes contribute (every table maps 0 to 0). */
+        private static long advanceOverZeros(long reg, int len) {
+            long c = reg;
+            int i = 0;
+            for (; len - i >= 16; i += 16) {
+                c = T[0xF00 + ((int) c & 0xFF)] ^ T[0xE00 + ((int) (c >>> 8) & 0xFF)]
+                        ^ T[0xD00 + ((int) (c >>> 16) & 0xFF)] ^ T[0xC00 + ((int) (c >>> 24) & 0xFF)]
+                        ^ T[0xB00 + ((int) (c >>> 32) & 0xFF)] ^ T[0xA00 + ((int) (c >>> 40) & 0xFF)]
+                        ^ T[0x900 + ((int) (c >>> 48) & 0xFF)] ^ T[0x800 + (int) (c >>> 56)];
+            }
+            for (; i < len; i++) {
+                c = T[(int) (c & 0xFF)] ^ (c >>> 8);
+            }
+            return c;
+        }
+
+        long apply(long x) {
+            final long[] t = table;
+            return t[(int) x & 0xFF] ^ t[0x100 + ((int) (x >>> 8) & 0xFF)] ^ t[0x200 + ((int) (x >>> 16) & 0xFF)]
+                    ^ t[0x300 + ((int) (x >>> 24) & 0xFF)] ^ t[0x400 + ((int) (x >>> 32) & 0xFF)]
+                    ^ t[0x500 + ((int) (x >>> 40) & 0xFF)] ^ t[0x600 + ((int) (x >>> 48) & 0xFF)]
+                    ^ t[0x700 + (int) (x >>> 56)];
+        }
+    }
+
     /** Continues {@code crc} over the four big-endian bytes of {@code value}. */
     static long updateInt(long crc, int value) {
         long c = ~crc;
