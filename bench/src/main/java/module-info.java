@@ -1,6 +1,15 @@
-/** JMH benchmarks. */
-module dev.ltx4j.bench {
+/**
+ * JMH benchmarks. Open so JMH can reflect into benchmark states; the generated harness package is exported
+ * so the runner (on the class path in the shaded jar, or on the module path) can load it.
+ */
+open module dev.ltx4j.bench {
     requires dev.ltx4j.ltx;
     requires dev.ltx4j.pagestore;
     requires jmh.core;
+    requires org.lz4.java;
+    requires java.management;
+    requires java.sql;
+
+    exports dev.ltx4j.bench;
+    exports dev.ltx4j.bench.jmh_generated;
 }

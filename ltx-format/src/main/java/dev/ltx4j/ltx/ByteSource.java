@@ -16,7 +16,28 @@ abstract class ByteSource {
     }
 
     /** Consumes {@code n} bytes and returns their offset in {@link #array()}; a short input is a format error. */
-    abstract int take(int n, String field) throws IOException;
+    final int take(int n, String field) throws IOException {
+        int at = tryTake(n);
+        if (at < 0) {
+            throw truncated(field, n);
+        }
+        return at;
+    }
+
+    /**
+     * As {@link #take(int, String)} for the field named {@code prefix + number + suffix}, a name built only if
+     * the input is short, so the per-page hot path allocates no strings.
+     */
+    final int take(int n, String prefix, long number, String suffix) throws IOException {
+        int at = tryTake(n);
+        if (at < 0) {
+            throw truncated(prefix + number + suffix, n);
+        }
+        return at;
+    }
+
+    /** Consumes {@code n} bytes and returns their offset, or -1 (consuming nothing) if the input ends first. */
+    protected abstract int tryTake(int n) throws IOException;
 
     abstract byte[] array();
 
@@ -62,9 +83,9 @@ abstract class ByteSource {
         }
 
         @Override
-        int take(int n, String field) throws LtxFormatException {
+        protected int tryTake(int n) {
             if (end - pos < n) {
-                throw truncated(field, n);
+                return -1;
             }
             int at = pos;
             pos += n;
@@ -104,16 +125,17 @@ abstract class ByteSource {
         }
 
         @Override
-        int take(int n, String field) throws IOException {
-            if (lim - pos < n) {
-                fill(n, field);
+        protected int tryTake(int n) throws IOException {
+            if (lim - pos < n && !fill(n)) {
+                return -1;
             }
             int at = pos;
             pos += n;
             return at;
         }
 
-        private void fill(int n, String field) throws IOException {
+        /** Makes {@code n} bytes available from {@code pos}; false if the stream ends first. */
+        private boolean fill(int n) throws IOException {
             if (n > CAPACITY) {
                 throw new IllegalStateException("look-ahead request too large: " + n);
             }
@@ -135,10 +157,11 @@ abstract class ByteSource {
                 int r = eof ? -1 : in.read(buf, lim, buf.length - lim);
                 if (r < 0) {
                     eof = true;
-                    throw truncated(field, n);
+                    return false;
                 }
                 lim += r;
             }
+            return true;
         }
 
         @Override

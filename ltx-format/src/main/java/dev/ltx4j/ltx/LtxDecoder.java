@@ -33,6 +33,8 @@ public final class LtxDecoder implements Closeable {
     private long lastPgno;
     private final PageIndex.Builder frames = new PageIndex.Builder();
     private DatabaseChecksum snapshotSum;
+    /** Set with {@code snapshotSum}: lets one CRC pass over a page serve both checksums. */
+    private Crc64.ZeroShift pageShift;
     private LtxSummary summary;
 
     /** @param fileName named in every error; may be null */
@@ -58,6 +60,7 @@ public final class LtxDecoder implements Closeable {
             lockPgno = Ltx.lockPgno(pageSize);
             if (h.isSnapshot() && !h.noChecksum()) {
                 snapshotSum = new DatabaseChecksum(pageSize);
+                pageShift = Crc64.zeroShift(pageSize);
             }
             header = h;
         }
@@ -79,7 +82,7 @@ public final class LtxDecoder implements Closeable {
         java.util.Objects.checkFromIndexSize(off, pageSize, dst.length);
         int ordinal = frames.count();
         long frameStart = src.position();
-        int at = src.take(Ltx.PAGE_HEADER_SIZE, "frame[" + ordinal + "].header");
+        int at = src.take(Ltx.PAGE_HEADER_SIZE, "frame[", ordinal, "].header");
         byte[] a = src.array();
         long pgno = Integer.toUnsignedLong(PageFrames.readIntBE(a, at));
         int flags = ((a[at + 4] & 0xFF) << 8) | (a[at + 5] & 0xFF);
@@ -93,9 +96,14 @@ public final class LtxDecoder implements Closeable {
         if (compressed >= 0) {
             crc = Crc64.updateInt(crc, compressed);
         }
-        crc = Crc64.update(crc, dst, off, pageSize);
         if (snapshotSum != null) {
-            snapshotSum.toggle(pgno, dst, off);
+            // One pass over the page for its page checksum, moved onto the file CRC (see Crc64.rebase).
+            long seed = Crc64.updateInt(0, (int) pgno);
+            long pageCrc = Crc64.update(seed, dst, off, pageSize);
+            crc = Crc64.rebase(pageCrc, seed, crc, pageShift);
+            snapshotSum.toggleChecksum(Ltx.CHECKSUM_FLAG | pageCrc);
+        } else {
+            crc = Crc64.update(crc, dst, off, pageSize);
         }
         frames.add(pgno, frameStart, (int) (src.position() - frameStart));
         lastPgno = pgno;
@@ -137,28 +145,27 @@ public final class LtxDecoder implements Closeable {
         int n = frames.count();
         byte[] a;
         for (int i = 0; i <= n; i++) {
-            String f = "pageIndex[" + i + "]";
-            long pgno = hashedUvarint(f + ".pgno");
+            long pgno = hashedUvarint(i, "].pgno");
             if (i == n) {
                 if (pgno != 0) {
-                    throw error(f + ".pgno", "index lists more entries than the " + n + " frames in the file");
+                    throw error("pageIndex[" + i + "].pgno", "index lists more entries than the " + n + " frames in the file");
                 }
                 break;
             }
             if (pgno != frames.pgno(i)) {
-                throw error(f + ".pgno", pgno == 0
+                throw error("pageIndex[" + i + "].pgno", pgno == 0
                         ? "index ends after " + i + " entries but the file has " + n + " frames"
                         : "index entry for page " + Long.toUnsignedString(pgno) + " but frame " + i + " holds page "
                         + frames.pgno(i));
             }
-            long offset = hashedUvarint(f + ".offset");
+            long offset = hashedUvarint(i, "].offset");
             if (offset != frames.offset(i)) {
-                throw error(f + ".offset", "index offset " + Long.toUnsignedString(offset) + " but the frame is at "
+                throw error("pageIndex[" + i + "].offset", "index offset " + Long.toUnsignedString(offset) + " but the frame is at "
                         + frames.offset(i));
             }
-            long size = hashedUvarint(f + ".size");
+            long size = hashedUvarint(i, "].size");
             if (size != frames.size(i)) {
-                throw error(f + ".size", "index size " + Long.toUnsignedString(size) + " but the frame has "
+                throw error("pageIndex[" + i + "].size", "index size " + Long.toUnsignedString(size) + " but the frame has "
                         + frames.size(i) + " bytes");
             }
         }
@@ -208,10 +215,11 @@ public final class LtxDecoder implements Closeable {
         }
     }
 
-    private long hashedUvarint(String field) throws IOException {
+    /** Reads entry {@code entry}'s next varint; {@code part} completes the field name, built only for errors. */
+    private long hashedUvarint(int entry, String part) throws IOException {
         long value = 0;
         for (int i = 0; i < 10; i++) {
-            int at = src.take(1, field);
+            int at = src.take(1, "pageIndex[", entry, part);
             byte[] a = src.array();
             crc = Crc64.update(crc, a, at, 1);
             int b = a[at] & 0xFF;
@@ -223,7 +231,7 @@ public final class LtxDecoder implements Closeable {
                 return value;
             }
         }
-        throw error(field, "varint overflows a 64-bit integer");
+        throw error("pageIndex[" + entry + part, "varint overflows a 64-bit integer");
     }
 
     /** The verified file's summary, once {@link #readPage} has returned 0. */

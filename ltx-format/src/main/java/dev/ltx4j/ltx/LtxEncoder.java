@@ -34,6 +34,8 @@ public final class LtxEncoder {
     private final byte[] frame;
     private final PageIndex.Builder index = new PageIndex.Builder();
     private final DatabaseChecksum snapshotSum;
+    /** Set with {@code snapshotSum}: lets one CRC pass over a page serve both checksums. */
+    private final Crc64.ZeroShift pageShift;
     private long crc;
     private long position;
     private long lastPgno;
@@ -53,6 +55,7 @@ public final class LtxEncoder {
         this.lockPgno = Ltx.lockPgno(pageSize);
         this.frame = new byte[Ltx.PAGE_HEADER_SIZE + 4 + Ltx.compressBound(pageSize)];
         this.snapshotSum = header.isSnapshot() && !header.noChecksum() ? new DatabaseChecksum(pageSize) : null;
+        this.pageShift = snapshotSum != null ? Crc64.zeroShift(pageSize) : null;
         byte[] h = header.toBytes();
         crc = Crc64.update(0, h, 0, h.length);
         write(h, h.length);
@@ -93,9 +96,15 @@ public final class LtxEncoder {
         frame[5] = (byte) Ltx.PAGE_FLAG_SIZE;
         PageFrames.writeIntBE(frame, 6, c);
         crc = Crc64.update(crc, frame, 0, 10);
-        crc = Crc64.update(crc, data, off, pageSize);
         if (snapshotSum != null) {
-            snapshotSum.toggle(pgno, data, off);
+            // The page checksum hashes BE32(pgno) || page; the file checksum hashes the page after the frame
+            // header. Hash the page once from the page-number seed and move that result onto the file CRC.
+            long seed = Crc64.updateInt(0, (int) pgno);
+            long pageCrc = Crc64.update(seed, data, off, pageSize);
+            crc = Crc64.rebase(pageCrc, seed, crc, pageShift);
+            snapshotSum.toggleChecksum(Ltx.CHECKSUM_FLAG | pageCrc);
+        } else {
+            crc = Crc64.update(crc, data, off, pageSize);
         }
         index.add(pgno, position, 10 + c);
         write(frame, 10 + c);

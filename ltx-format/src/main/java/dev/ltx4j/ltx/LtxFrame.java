@@ -25,7 +25,7 @@ public final class LtxFrame {
         java.util.Objects.checkFromIndexSize(dstOff, pageSize, dst.length);
         ByteSource.OfArray src = new ByteSource.OfArray(frame, off, len, fileName);
         try {
-            int at = src.take(Ltx.PAGE_HEADER_SIZE, PageFrames.field(expectedPgno, "header"));
+            int at = src.take(Ltx.PAGE_HEADER_SIZE, "page[", expectedPgno, "].header");
             long pgno = Integer.toUnsignedLong(PageFrames.readIntBE(frame, at));
             int flags = ((frame[at + 4] & 0xFF) << 8) | (frame[at + 5] & 0xFF);
             if (pgno != expectedPgno) {

@@ -32,7 +32,7 @@ final class PageFrames {
     private static int decodeBlock(ByteSource src, long pgno, int pageSize, byte[] dst, int dstOff)
             throws IOException {
         byte[] a = src.array();
-        int at = src.take(4, field(pgno, "compressedSize"));
+        int at = src.take(4, "page[", pgno, "].compressedSize");
         a = src.array();
         long size = Integer.toUnsignedLong(readIntBE(a, at));
         int bound = Ltx.compressBound(pageSize);
@@ -41,7 +41,7 @@ final class PageFrames {
                     "compressed size " + size + " outside 1.." + bound + " for page size " + pageSize);
         }
         int n = (int) size;
-        int off = src.take(n, field(pgno, "data"));
+        int off = src.take(n, "page[", pgno, "].data");
         decompress(src.array(), off, n, dst, dstOff, pageSize, src.fileName, pgno, pageSize);
         return n;
     }

@@ -93,4 +93,20 @@ class Crc64Test {
         }
         assertThat(hex(s.value())).isEqualTo("c19b668c376662c7");
     }
+
+    @Test
+    void rebaseMovesAPageChecksumOntoAnyStartingValue() {
+        Random rnd = new Random(7);
+        for (int ps = Ltx.MIN_PAGE_SIZE; ps <= Ltx.MAX_PAGE_SIZE; ps *= 2) {
+            byte[] page = new byte[ps];
+            rnd.nextBytes(page);
+            long seed = Crc64.updateInt(0, rnd.nextInt());
+            long fromSeed = Crc64.update(seed, page, 0, ps);
+            for (long start : new long[] {0, -1, rnd.nextLong(), seed}) {
+                assertThat(Crc64.rebase(fromSeed, seed, start, Crc64.zeroShift(ps)))
+                        .as("page size %d, start %016x", ps, start)
+                        .isEqualTo(Crc64.update(start, page, 0, ps));
+            }
+        }
+    }
 }
