@@ -617,6 +617,10 @@ public final class WriteBuffer implements Closeable {
                     throw new IllegalArgumentException("markSynced sequence " + upToSeq
                             + " is not a held transaction (held: " + first + ".." + appendedSeq + ")");
                 }
+                if (Long.compareUnsigned(newBaseTxid, header.baseTxid()) <= 0) {
+                    throw new IllegalArgumentException("markSynced TXID " + newBaseTxid
+                            + " does not advance the buffer's base TXID " + header.baseTxid());
+                }
                 newBase = new BufferBase(newBaseTxid, newBaseChecksum, txns.get((int) (upToSeq - first)).commitSize());
             } finally {
                 stateLock.readLock().unlock();

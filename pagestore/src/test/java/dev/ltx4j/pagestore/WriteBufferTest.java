@@ -236,6 +236,7 @@ class WriteBufferTest {
                 assertThat(tx.commit(1)).isEqualTo(1);
             }
             assertThatThrownBy(() -> buffer.markSynced(5, 1, 0)).hasMessageContaining("markSynced sequence 5");
+            assertThatThrownBy(() -> buffer.markSynced(1, 0, 0)).hasMessageContaining("does not advance");
             assertThatThrownBy(() -> buffer.snapshot(9)).hasMessageContaining("snapshot sequence 9");
         }
         assertThatThrownBy(() -> WriteBuffer.open(storage, NAME, options(4096, Durability.NONE, 1)))
