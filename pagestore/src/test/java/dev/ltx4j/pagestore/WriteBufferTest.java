@@ -264,6 +264,7 @@ class WriteBufferTest {
         try (WriteBuffer buffer = WriteBuffer.open(storage, NAME, options(512, Durability.NONE, 13))) {
             assertThatThrownBy(() -> WriteBuffer.open(storage, NAME, options(512, Durability.NONE, 13)))
                     .isInstanceOf(BufferLockedException.class).hasMessageContaining("in use");
+            assertThat(buffer.location()).isEqualTo("memory:" + NAME);
         }
         WriteBuffer.open(storage, NAME, options(512, Durability.NONE, 13)).close();
     }
