@@ -389,7 +389,10 @@ public final class WriteBuffer implements Closeable {
 
     // ------------------------------------------------------------------------------------------------ writing
 
-    /** Starts the write transaction, waiting while another one is open. */
+    /**
+     * Starts the write transaction, waiting while another one is open (so a thread that still holds an open
+     * transaction must not call this again).
+     */
     public WriteTransaction begin() throws IOException {
         checkUsable();
         slot.acquireUninterruptibly();
