@@ -175,7 +175,10 @@ public final class WriteBuffer implements Closeable {
                     file.truncate(scan.validEnd());
                 }
                 // What a killed process left may still be only in the OS cache; make it as durable as new commits.
+                // That includes the directory entry: an earlier rename (markSynced) whose directory sync failed
+                // would otherwise be undone by a power loss after we acknowledge new commits.
                 file.force();
+                storage.syncDirectory();
                 report = new RecoveryReport(publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(),
                         scan.fileSize(), scan.stopOffset(), scan.uncommittedPages());
             }
