@@ -1,4 +1,9 @@
-/** Sync, conflict prevention, recovery and polling (work of the engine issue). */
+/**
+ * The database engine: one shared state per replica and database name, sync with conflict prevention, recovery
+ * from the write buffer, and read-mode polling.
+ */
 module dev.ltx4j.syncer {
     requires transitive dev.ltx4j.pagestore;
+
+    exports dev.ltx4j.syncer;
 }
