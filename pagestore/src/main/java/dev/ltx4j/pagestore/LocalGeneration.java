@@ -6,6 +6,9 @@ import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A read-only handle on one generation of a write buffer's log file, opened by the engine itself so that page
@@ -15,10 +18,23 @@ import java.util.Objects;
  *
  * <p>Committed records are never modified, so reads need no coordination with the buffer. The handle is
  * reference counted: the creator holds one reference, every pin of a version that points into this generation
- * holds another ({@link #retain()} / {@link #release()}); the file is closed when the count reaches zero.
- * Thread-safe.
+ * holds another ({@link #retain()} / {@link #release()}); the file is closed when the count reaches zero. The
+ * close itself runs on a background thread: the handle is usually the last one on a replaced, unlinked file, so
+ * closing it frees the whole old log, which should not lengthen a sync. Thread-safe.
  */
 public final class LocalGeneration {
+    private static final class Closer {
+        static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ltx4j-generation-closer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Closes handles on the shared background thread. */
+    public static final Executor BACKGROUND = command -> Closer.EXECUTOR.execute(command);
+
+    private final Executor closer;
     private final LogFile file;
     private final String location;
     private final int pageSize;
@@ -27,7 +43,8 @@ public final class LocalGeneration {
     private int references = 1;
     private boolean closed;
 
-    private LocalGeneration(LogFile file, String location, int pageSize, long id) {
+    private LocalGeneration(LogFile file, String location, int pageSize, long id, Executor closer) {
+        this.closer = closer;
         this.file = file;
         this.location = location;
         this.pageSize = pageSize;
@@ -42,8 +59,15 @@ public final class LocalGeneration {
      * @param id a number naming this generation in errors and tests (the engine counts its rewrites)
      */
     public static LocalGeneration open(LogStorage storage, String name, int pageSize, long id) throws IOException {
+        return open(storage, name, pageSize, id, BACKGROUND);
+    }
+
+    /** Like {@link #open(LogStorage, String, int, long)} with the executor that closes the file (tests: a direct one). */
+    public static LocalGeneration open(LogStorage storage, String name, int pageSize, long id, Executor closer)
+            throws IOException {
         Objects.requireNonNull(storage, "storage");
-        return new LocalGeneration(storage.open(name), storage.describe(name), pageSize, id);
+        Objects.requireNonNull(closer, "closer");
+        return new LocalGeneration(storage.open(name), storage.describe(name), pageSize, id, closer);
     }
 
     public int pageSize() {
@@ -90,7 +114,7 @@ public final class LocalGeneration {
         return true;
     }
 
-    /** Drops a reference, closing the file with the last one. */
+    /** Drops a reference; with the last one the generation is closed and its file handle released. */
     public void release() {
         boolean close;
         synchronized (this) {
@@ -104,11 +128,13 @@ public final class LocalGeneration {
             }
         }
         if (close) {
-            try {
-                file.close();
-            } catch (IOException e) {
-                // Read-only handle: nothing was written through it, so nothing is lost by a failed close.
-            }
+            closer.execute(() -> {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    // Read-only handle: nothing was written through it, so nothing is lost by a failed close.
+                }
+            });
         }
     }
 

@@ -2,29 +2,38 @@ package dev.ltx4j.syncer;
 
 import dev.ltx4j.replica.LtxBody;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * Where a sync encodes its LTX file: in memory up to a small limit, then spilled to a temporary file, so the heap
- * never holds a large upload. {@link #body()} replays the bytes for the upload (and any retry); {@link #close()}
- * deletes the temporary file. Not thread-safe.
+ * Where a sync encodes its LTX file: in memory up to a fixed bound (in small chunks, so growing never copies and
+ * no huge array is allocated), then spilled to a temporary file, so the heap never holds more than the bound
+ * whatever the size of the upload. Memory first because a temporary file costs real disk writes on journaling
+ * file systems (the next fsync of the replica or buffer flushes it too). {@link #body()} replays the bytes for the
+ * upload (and any retry); {@link #close()} deletes the temporary file. Not thread-safe.
  */
 final class Spool extends OutputStream {
-    static final int DEFAULT_MEMORY_LIMIT = 4 << 20;
+    /** Default in-memory bound: 16 MiB, about 4000 changed 4 KiB pages after compression. */
+    static final int DEFAULT_MEMORY_LIMIT = 16 << 20;
+    private static final int CHUNK = 256 * 1024;
 
     private final Path directory;
-    private final int memoryLimit;
-    private byte[] memory = new byte[64 * 1024];
-    private int used;
+    private final long memoryLimit;
+    private final List<byte[]> chunks = new ArrayList<>();
+    private int inLast = CHUNK;
     private Path file;
     private OutputStream fileOut;
     private long size;
 
-    Spool(Path directory, int memoryLimit) {
+    Spool(Path directory, long memoryLimit) {
         this.directory = directory;
         this.memoryLimit = memoryLimit;
     }
@@ -36,17 +45,23 @@ final class Spool extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        if (fileOut == null && used + len > memoryLimit) {
+        if (fileOut == null && size + len > memoryLimit) {
             spill();
         }
         if (fileOut != null) {
             fileOut.write(b, off, len);
         } else {
-            if (used + len > memory.length) {
-                memory = Arrays.copyOf(memory, Math.min(memoryLimit, Math.max(used + len, memory.length * 2)));
+            int done = 0;
+            while (done < len) {
+                if (inLast == CHUNK) {
+                    chunks.add(new byte[CHUNK]);
+                    inLast = 0;
+                }
+                int n = Math.min(len - done, CHUNK - inLast);
+                System.arraycopy(b, off + done, chunks.get(chunks.size() - 1), inLast, n);
+                inLast += n;
+                done += n;
             }
-            System.arraycopy(b, off, memory, used, len);
-            used += len;
         }
         size += len;
     }
@@ -55,8 +70,10 @@ final class Spool extends OutputStream {
         Files.createDirectories(directory);
         file = Files.createTempFile(directory, "ltx4j-sync-", ".ltx.tmp");
         fileOut = new BufferedOutputStream(Files.newOutputStream(file), 1 << 18);
-        fileOut.write(memory, 0, used);
-        memory = null;
+        for (int i = 0; i < chunks.size(); i++) {
+            fileOut.write(chunks.get(i), 0, i == chunks.size() - 1 ? inLast : CHUNK);
+        }
+        chunks.clear();
     }
 
     @Override
@@ -82,12 +99,30 @@ final class Spool extends OutputStream {
             fileOut.flush();
             return LtxBody.of(file);
         }
-        return LtxBody.of(Arrays.copyOf(memory, used));
+        List<byte[]> parts = List.copyOf(chunks);
+        int last = inLast;
+        long length = size;
+        return new LtxBody() {
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public InputStream open() {
+                List<InputStream> streams = new ArrayList<>(parts.size());
+                for (int i = 0; i < parts.size(); i++) {
+                    streams.add(new ByteArrayInputStream(parts.get(i), 0, i == parts.size() - 1 ? last : CHUNK));
+                }
+                return new SequenceInputStream(Collections.enumeration(streams));
+            }
+        };
     }
 
-    /** Deletes the temporary file, if any. */
+    /** Drops the bytes and deletes the temporary file, if any. */
     @Override
     public void close() throws IOException {
+        chunks.clear();
         IOException failure = null;
         if (fileOut != null) {
             try {

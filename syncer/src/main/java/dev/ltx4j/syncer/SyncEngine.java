@@ -148,9 +148,9 @@ final class SyncEngine {
             pgnos = java.util.Arrays.copyOf(all, n);
         }
         long[] checksums = new long[pgnos.length];
-        // Copies of the first pages, up to half the cache, to seed the cache once their frames are known, so
+        // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
         // reading recent writes right after a sync does not go to the replica. Bounded by the cache size.
-        long warmBudget = db.reader.cache().capacityBytes() / 2;
+        long warmBudget = db.reader.cache().capacityBytes() / 4;
         byte[][] warm = new byte[(int) Math.min(pgnos.length, warmBudget / ps)][];
         byte[] zero = new byte[ps];
         byte[] page = new byte[ps];
