@@ -379,9 +379,15 @@ public final class Database implements AutoCloseable {
         writerGen = null;
         try {
             rewrite.run();
-        } finally {
-            moveToNewGeneration(buf, replacement);
+        } catch (IOException | RuntimeException e) {
+            try {
+                moveToNewGeneration(buf, null); // the rewrite may or may not have replaced the file
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+        moveToNewGeneration(buf, replacement);
     }
 
     private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {
@@ -613,6 +619,10 @@ public final class Database implements AutoCloseable {
         // the newest generation; read their offsets there. No rewrite can start while syncLock is held.
         syncLock.lock();
         try {
+            if (writerGen == null) {
+                // The last rewrite could not open its new generation: do it now (no rewrite runs under syncLock).
+                moveToNewGeneration(buffer, null);
+            }
             CommittedTransaction mine = null;
             for (CommittedTransaction t : buffer.transactions()) {
                 if (t.seq() == seq) {
@@ -756,6 +766,8 @@ public final class Database implements AutoCloseable {
             tracked = remote.txid() == 0 || remote.checksum() != 0;
             baseVersion = remote;
             publish(remote);
+            sync.relistEverything();
+            pollPositions.clear();
             conflict = null;
             lastError = null;
         } finally {
@@ -831,6 +843,13 @@ public final class Database implements AutoCloseable {
             }
         } finally {
             closed = true;
+            synchronized (stateLock) {
+                // Pins taken before close keep their generation readable until they are closed.
+                if (currentGen != null) {
+                    currentGen.release();
+                    currentGen = null;
+                }
+            }
             WriteBuffer b = buffer;
             if (b != null) {
                 writer.acquireUninterruptibly();

@@ -124,6 +124,35 @@ class BufferBackedPagesTest {
     }
 
     @Test
+    void aTransactionOpenAcrossASyncsRewriteIsPublishedInTheRightFile() throws Exception {
+        try (Database db = Database.open(replica, "app.db", opts().build())) {
+            commitPages(db, PS, 1, 1, 2, 2, 3, 3);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 2, 22);
+            WriteSession open = db.beginWrite();
+            open.write(5L * PS, Kit.page(PS, 66), 0, PS); // the buffer transaction is now open
+            SyncOutcome[] outcome = new SyncOutcome[1];
+            Thread syncer = new Thread(() -> outcome[0] = db.syncOnce(clock.instant()));
+            syncer.start();
+            // The sync uploads, then its buffer rewrite waits for the open transaction to end.
+            while (syncer.getState() != Thread.State.WAITING && syncer.isAlive()) {
+                Thread.onSpinWait();
+            }
+            open.write(2L * PS, Kit.page(PS, 33), 0, PS);
+            open.commit();
+            syncer.join();
+            assertThat(outcome[0].status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertOnlyLocationsOfTheCurrentGeneration(db);
+            byte[] all = readAll(db);
+            assertThat(java.util.Arrays.copyOfRange(all, 5 * PS, 6 * PS)).isEqualTo(Kit.page(PS, 66));
+            assertThat(java.util.Arrays.copyOfRange(all, 2 * PS, 3 * PS)).isEqualTo(Kit.page(PS, 33));
+            assertThat(java.util.Arrays.copyOfRange(all, PS, 2 * PS)).isEqualTo(Kit.page(PS, 22));
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(all);
+        }
+    }
+
+    @Test
     void syncsKeepTheDatabaseChecksumWithoutReadingOldImages() throws Exception {
         CountingReplicaClient counting = new CountingReplicaClient(replica);
         int[] pages = new int[40];
