@@ -5,6 +5,8 @@
 open module dev.ltx4j.bench {
     requires dev.ltx4j.ltx;
     requires dev.ltx4j.pagestore;
+    requires dev.ltx4j.syncer;
+    requires dev.ltx4j.replica.file;
     requires jmh.core;
     requires org.lz4.java;
     requires java.management;
