@@ -78,6 +78,24 @@ final class NativeFile {
         }
     }
 
+    int beginRead() {
+        try {
+            db.beginRead();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("beginRead", e, SqliteCodes.IOERR_LOCK);
+        }
+    }
+
+    int endRead() {
+        try {
+            db.endRead();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("endRead", e, SqliteCodes.IOERR_UNLOCK);
+        }
+    }
+
     int beginWrite() {
         try {
             db.beginWrite();
@@ -197,7 +215,9 @@ final class NativeFile {
 
     /** Records and logs the failure; the code SQLite should see. */
     private int fail(String operation, Exception e, int code) {
-        int rc = e instanceof ReplicaConflictException ? SqliteCodes.BUSY_SNAPSHOT : code;
+        int rc = e instanceof ReplicaConflictException || e instanceof dev.ltx4j.syncer.ConflictException
+                ? SqliteCodes.BUSY_SNAPSHOT
+                : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
