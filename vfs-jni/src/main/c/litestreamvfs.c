@@ -440,6 +440,14 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     }
     if (zName == NULL || !(flags & SQLITE_OPEN_MAIN_DB)) {
         /* Journals, temp files, sub/super-journals, transient DBs: no Java crossing at all. */
+        if ((flags & SQLITE_OPEN_MAIN_JOURNAL) && zName != NULL) {
+            /* The unix VFS gives a new journal the permissions of the database file and fails with
+             * IOERR_FSTAT when that file does not exist, which it need not: the engine holds the pages.
+             * Open it as a named temp journal then (mode 0644); it is still a real, persistent file. */
+            const char *db = sqlite3_filename_database(zName);
+            struct stat st;
+            if (db != NULL && stat(db, &st) != 0) flags = (flags & ~SQLITE_OPEN_MAIN_JOURNAL) | SQLITE_OPEN_TEMP_JOURNAL;
+        }
         return g_parent->xOpen(g_parent, zName, file, flags, pOutFlags);
     }
     memset(f, 0, sizeof(JFile));

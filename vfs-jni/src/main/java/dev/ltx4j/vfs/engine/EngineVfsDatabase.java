@@ -299,7 +299,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public int deviceCharacteristics() {
-        return 0x800; // SQLITE_IOCAP_POWERSAFE_OVERWRITE: the engine stores whole pages
+        return 0x1000; // SQLITE_IOCAP_POWERSAFE_OVERWRITE: the engine stores whole pages
     }
 
     /** Process exit without a close: push what is committed, briefly. */

@@ -15,6 +15,8 @@ import java.util.Locale;
  * {@code E} error message, {@code C} conflict message.
  */
 final class NativeFile {
+    private static final boolean DEBUG = System.getenv("LITESTREAM_VFS_DEBUG") != null;
+
     private final VfsDatabase db;
     private final String name;
     private ByteBuffer buffer;
@@ -219,6 +221,7 @@ final class NativeFile {
                 ? SqliteCodes.BUSY_SNAPSHOT
                 : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
+        if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
     }
