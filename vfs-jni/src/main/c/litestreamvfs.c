@@ -32,7 +32,7 @@ SQLITE_EXTENSION_INIT1
 #define EXPORT __attribute__((visibility("default")))
 #define BRIDGE_CLASS "dev/ltx4j/vfs/internal/NativeBridge"
 #define FILE_CLASS "dev/ltx4j/vfs/internal/NativeFile"
-#define MAX_VFS 8
+#define MAX_VFS 64
 #define INITIAL_BUFFER (64 * 1024 + 64)
 #define JNI_VER JNI_VERSION_1_8
 

@@ -63,7 +63,7 @@ public final class EngineSettings {
     /** The replica URL; required. */
     public String replicaUrl(String database) throws VfsConfigurationException {
         return value("replica_url").orElseThrow(() -> new VfsConfigurationException(
-                "LITESTREAM_REPLICA_URL is not set (nor the replica_url URI parameter) for database " + database));
+                "LITESTREAM_REPLICA_URL is not set (nor the replica_url URI parameter)"));
     }
 
     /** Whether a replica URL is set anywhere. */
