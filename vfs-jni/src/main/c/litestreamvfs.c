@@ -32,7 +32,7 @@ SQLITE_EXTENSION_INIT1
 #define EXPORT __attribute__((visibility("default")))
 #define BRIDGE_CLASS "dev/ltx4j/vfs/internal/NativeBridge"
 #define FILE_CLASS "dev/ltx4j/vfs/internal/NativeFile"
-#define MAX_VFS 8
+#define MAX_VFS 64
 #define INITIAL_BUFFER (64 * 1024 + 64)
 #define JNI_VER JNI_VERSION_1_8
 
@@ -45,7 +45,7 @@ typedef struct LsVfs {
 
 static JavaVM *g_jvm;
 static jclass g_bridge, g_file, g_string;
-static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginWrite,
+static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginRead, m_endRead, m_beginWrite,
     m_beforeCommit, m_commit, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
     m_sectorSize, m_deviceCharacteristics;
 
@@ -125,6 +125,7 @@ typedef struct JFile {
     int bufCap;
     sqlite3_file *lock;       /* parent-VFS file "<db>-lock": holds the real fcntl lock state */
     const char *lockName;     /* from sqlite3_create_filename; must outlive the lock file */
+    int readLocked;           /* beginRead() delivered (SHARED lock held), endRead() not yet */
     int writeLocked;          /* beginWrite() delivered, endWrite() not yet */
     int dirty;                /* pages written since the last commit()/rollback() */
     int sectorSize, deviceCharacteristics;
@@ -239,7 +240,17 @@ static int end_write(JFile *f) {
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
     int rc = f->lock->pMethods->xLock(f->lock, level);
-    if (rc != SQLITE_OK || level < SQLITE_LOCK_RESERVED || f->writeLocked) return rc;
+    if (rc != SQLITE_OK) return rc;
+    if (!f->readLocked) {
+        /* NONE -> SHARED: a read transaction starts; Java pins one database version for it. */
+        rc = notify(f, m_beginRead, SQLITE_IOERR_LOCK);
+        if (rc != SQLITE_OK) {
+            f->lock->pMethods->xUnlock(f->lock, SQLITE_LOCK_NONE);
+            return rc;
+        }
+        f->readLocked = 1;
+    }
+    if (level < SQLITE_LOCK_RESERVED || f->writeLocked) return SQLITE_OK;
     rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc != SQLITE_OK) {
         /* The engine refused the write (e.g. replica conflict): give the lock back. */
@@ -250,10 +261,20 @@ static int jLock(sqlite3_file *p, int level) {
     return SQLITE_OK;
 }
 
+static int end_read(JFile *f) {
+    if (!f->readLocked) return SQLITE_OK;
+    f->readLocked = 0;
+    return notify(f, m_endRead, SQLITE_IOERR_UNLOCK);
+}
+
 static int jUnlock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
     int rc = SQLITE_OK;
     if (level < SQLITE_LOCK_RESERVED) rc = end_write(f);
+    if (level == SQLITE_LOCK_NONE) {
+        int rc1 = end_read(f);
+        if (rc == SQLITE_OK) rc = rc1;
+    }
     int rc2 = f->lock->pMethods->xUnlock(f->lock, level);
     return rc2 != SQLITE_OK ? rc2 : rc;
 }
@@ -269,6 +290,8 @@ static int jClose(sqlite3_file *p) {
     JNIEnv *env = env_get();
     if (f->obj != NULL) {
         rc = end_write(f);
+        int rc1 = end_read(f);
+        if (rc == SQLITE_OK) rc = rc1;
         int rc2 = notify(f, m_close, SQLITE_IOERR_CLOSE);
         if (rc == SQLITE_OK) rc = rc2;
         if (env != NULL) (*env)->DeleteGlobalRef(env, f->obj);
@@ -417,6 +440,14 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     }
     if (zName == NULL || !(flags & SQLITE_OPEN_MAIN_DB)) {
         /* Journals, temp files, sub/super-journals, transient DBs: no Java crossing at all. */
+        if ((flags & SQLITE_OPEN_MAIN_JOURNAL) && zName != NULL) {
+            /* The unix VFS gives a new journal the permissions of the database file and fails with
+             * IOERR_FSTAT when that file does not exist, which it need not: the engine holds the pages.
+             * Open it as a named temp journal then (mode 0644); it is still a real, persistent file. */
+            const char *db = sqlite3_filename_database(zName);
+            struct stat st;
+            if (db != NULL && stat(db, &st) != 0) flags = (flags & ~SQLITE_OPEN_MAIN_JOURNAL) | SQLITE_OPEN_TEMP_JOURNAL;
+        }
         return g_parent->xOpen(g_parent, zName, file, flags, pOutFlags);
     }
     memset(f, 0, sizeof(JFile));
@@ -629,6 +660,8 @@ static int setup_bridge(JNIEnv *env, char **why) {
     m_truncate = (*env)->GetMethodID(env, f, "truncate", "(J)I");
     m_size = (*env)->GetMethodID(env, f, "size", "()J");
     m_sync = (*env)->GetMethodID(env, f, "sync", "(I)I");
+    m_beginRead = (*env)->GetMethodID(env, f, "beginRead", "()I");
+    m_endRead = (*env)->GetMethodID(env, f, "endRead", "()I");
     m_beginWrite = (*env)->GetMethodID(env, f, "beginWrite", "()I");
     m_beforeCommit = (*env)->GetMethodID(env, f, "beforeCommit", "()I");
     m_commit = (*env)->GetMethodID(env, f, "commit", "()I");

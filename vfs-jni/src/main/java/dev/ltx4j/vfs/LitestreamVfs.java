@@ -90,6 +90,45 @@ public final class LitestreamVfs {
         if (rc != 0) throw new SQLException("SQLite refused to register the VFS '" + vfsName + "' (error " + rc + ")");
     }
 
+    /** Starts configuring an engine-backed VFS (replica, write mode, intervals, buffer, durability, cache). */
+    public static LitestreamVfsBuilder builder() {
+        return new LitestreamVfsBuilder();
+    }
+
+    /** A VFS name registered by {@link LitestreamVfsBuilder#register}; builds URLs and data sources for it. */
+    public static final class Registration {
+        private final String vfsName;
+
+        Registration(String vfsName) {
+            this.vfsName = vfsName;
+        }
+
+        /** The VFS name, for {@code ?vfs=} in database URIs. */
+        public String name() {
+            return vfsName;
+        }
+
+        /** {@code jdbc:sqlite:file:<database>?vfs=<name>} plus URI parameters overriding the VFS settings. */
+        public String jdbcUrl(Path database, Map<String, String> parameters) {
+            return LitestreamVfs.jdbcUrl(database, vfsName, parameters);
+        }
+
+        /** {@code jdbc:sqlite:file:<database>?vfs=<name>}. */
+        public String jdbcUrl(Path database) {
+            return jdbcUrl(database, Map.of());
+        }
+
+        /** A data source on {@code database} for connection pools; see {@link LitestreamDataSource}. */
+        public LitestreamDataSource dataSource(Path database) {
+            return new LitestreamDataSource(jdbcUrl(database));
+        }
+
+        /** Stops serving this name; later opens fail until it is registered again. */
+        public void unregister() {
+            LitestreamVfs.unregister(vfsName);
+        }
+    }
+
     /** Removes the opener of {@code vfsName}; later opens through that name fail until one is registered again. */
     public static void unregister(String vfsName) {
         OpenerRegistry.unregister(vfsName);

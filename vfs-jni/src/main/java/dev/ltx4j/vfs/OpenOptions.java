@@ -131,7 +131,15 @@ public final class OpenOptions {
         return v != null && !v.isBlank() ? "URI parameter " + uriParameter : "environment variable " + environmentVariable;
     }
 
-    /** Parses a Go-style duration; {@code "0"} is zero. */
+    /**
+     * Parses a Go-style duration ({@code 100ms}, {@code 1m30s}, {@code -1s}); {@code "0"} is zero.
+     *
+     * @throws IllegalArgumentException when {@code text} is not a duration
+     */
+    public static Duration parseGoDuration(String text) {
+        return parseDuration(text);
+    }
+
     static Duration parseDuration(String text) {
         String s = text.trim();
         boolean negative = s.startsWith("-");

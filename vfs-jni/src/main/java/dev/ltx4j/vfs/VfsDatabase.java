@@ -69,6 +69,19 @@ public interface VfsDatabase extends AutoCloseable {
     void sync(boolean full) throws IOException;
 
     /**
+     * A read transaction starts: SQLite took its SHARED lock (from no lock). Until {@link #endRead()}, reads and
+     * {@link #size()} must see one consistent version of the database, whatever other connections, syncs and
+     * polls publish meanwhile. A write transaction ({@link #beginWrite()}) always happens inside a read
+     * transaction.
+     */
+    default void beginRead() throws IOException {
+    }
+
+    /** The read transaction ended: SQLite released its last lock. The pinned version may be dropped. */
+    default void endRead() throws IOException {
+    }
+
+    /**
      * This connection took the write lock; the other connections and processes using the litestream VFS on the
      * same path are now locked out of writing. Throw {@link ReplicaConflictException} to refuse writing (the
      * lock is given back).

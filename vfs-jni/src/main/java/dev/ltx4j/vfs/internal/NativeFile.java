@@ -15,6 +15,8 @@ import java.util.Locale;
  * {@code E} error message, {@code C} conflict message.
  */
 final class NativeFile {
+    private static final boolean DEBUG = System.getenv("LITESTREAM_VFS_DEBUG") != null;
+
     private final VfsDatabase db;
     private final String name;
     private ByteBuffer buffer;
@@ -75,6 +77,24 @@ final class NativeFile {
             return SqliteCodes.OK;
         } catch (Exception e) {
             return fail("sync", e, SqliteCodes.IOERR_FSYNC);
+        }
+    }
+
+    int beginRead() {
+        try {
+            db.beginRead();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("beginRead", e, SqliteCodes.IOERR_LOCK);
+        }
+    }
+
+    int endRead() {
+        try {
+            db.endRead();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("endRead", e, SqliteCodes.IOERR_UNLOCK);
         }
     }
 
@@ -197,8 +217,11 @@ final class NativeFile {
 
     /** Records and logs the failure; the code SQLite should see. */
     private int fail(String operation, Exception e, int code) {
-        int rc = e instanceof ReplicaConflictException ? SqliteCodes.BUSY_SNAPSHOT : code;
+        int rc = e instanceof ReplicaConflictException || e instanceof dev.ltx4j.syncer.ConflictException
+                ? SqliteCodes.BUSY_SNAPSHOT
+                : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
+        if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
     }

@@ -62,14 +62,32 @@ public final class OpenerRegistry {
         if (options.replicaUrl().isEmpty()) {
             throw new VfsConfigurationException("LITESTREAM_REPLICA_URL is not set (nor the replica_url URI parameter)");
         }
-        throw new VfsConfigurationException("no storage engine is installed for the litestream VFS: no "
-                + DatabaseOpener.class.getName() + " service on the class path");
+        throw new VfsConfigurationException("no storage engine is installed for the litestream VFS: no usable "
+                + DatabaseOpener.class.getName() + " service on the class path"
+                + (Services.FAILURE == null ? "" : " (" + Services.FAILURE + ")"));
     }
 
     /** Loaded once, on first need, with the loader that sees this module. */
     private static final class Services {
-        static final List<DatabaseOpener> OPENERS = ServiceLoader
-                .load(DatabaseOpener.class, DatabaseOpener.class.getClassLoader())
-                .stream().map(ServiceLoader.Provider::get).collect(Collectors.toUnmodifiableList());
+        static String FAILURE;
+        static final List<DatabaseOpener> OPENERS = load();
+
+        /** Providers that cannot be instantiated (e.g. engine jars missing from lib/) count as not installed. */
+        private static List<DatabaseOpener> load() {
+            List<DatabaseOpener> found = new java.util.ArrayList<>();
+            try {
+                for (ServiceLoader.Provider<DatabaseOpener> p : ServiceLoader
+                        .load(DatabaseOpener.class, DatabaseOpener.class.getClassLoader()).stream().toList()) {
+                    try {
+                        found.add(p.get());
+                    } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                        FAILURE = e.getMessage();
+                    }
+                }
+            } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                FAILURE = e.getMessage();
+            }
+            return List.copyOf(found);
+        }
     }
 }

@@ -12,6 +12,8 @@ final class SqliteCodes {
     static final int IOERR_TRUNCATE = IOERR | (6 << 8);
     static final int IOERR_FSTAT = IOERR | (7 << 8);
     static final int IOERR_LOCK = IOERR | (15 << 8);
+    static final int READONLY = 8;
+    static final int IOERR_UNLOCK = IOERR | (8 << 8);
     static final int IOERR_CLOSE = IOERR | (16 << 8);
     static final int BUSY_SNAPSHOT = 5 | (2 << 8);
     static final int SYNC_FULL = 3;

@@ -1,0 +1,226 @@
+package dev.ltx4j.cli;
+
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.vfs.LitestreamVfs;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ltx4j bench vfs [--quick]}: wall-clock comparisons of the litestream VFS against plain SQLite files, in one
+ * run on one machine. A rough guide, not a JMH measurement: autocommit inserts through JDBC (ltx4j write mode,
+ * durability local and none, beside plain WAL with synchronous FULL and OFF), a full scan through read mode (cold
+ * and warm cache) beside the plain file, and the same Python script against ltx4j and the reference extension.
+ */
+@Command(name = "bench", description = "Measure the litestream VFS beside plain SQLite (bench vfs [--quick]).")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "WHAT", description = "What to measure: vfs")
+    String what;
+
+    @Option(names = "--quick", description = "Small sizes (2000 inserts, 10 MB scan) for a fast check.")
+    boolean quick;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a new temp directory).")
+    Path dir;
+
+    @Option(names = "--reference", paramLabel = "SO", description = "Reference litestream-vfs.so for the Python comparison"
+            + " (default: .cache/reference-vfs-0.5.17 under the current directory, if installed).")
+    Path reference;
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!"vfs".equals(what)) throw new IllegalArgumentException("unknown benchmark '" + what + "'; use: bench vfs");
+        out = spec.commandLine().getOut();
+        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("ltx4j-bench-");
+        int inserts = quick ? 2_000 : 10_000;
+        int scanMb = quick ? 10 : 50;
+        out.printf("ltx4j bench vfs: %d autocommit inserts, %d MB scan, in %s (JDK %s)%n", inserts, scanMb, work,
+                Runtime.version());
+
+        out.println("\nAutocommit INSERTs through sqlite-jdbc (commits/s, higher is better)");
+        double walFull = plain(work.resolve("plain-full.db"), "FULL", inserts);
+        double walOff = plain(work.resolve("plain-off.db"), "OFF", inserts);
+        double local = viaVfs(work, "local", Durability.LOCAL, "FULL", inserts);
+        double none = viaVfs(work, "none", Durability.NONE, "FULL", inserts);
+        double localOff = viaVfs(work, "localoff", Durability.LOCAL, "OFF", inserts);
+        row("plain file, WAL, synchronous=FULL", walFull, walFull);
+        row("plain file, WAL, synchronous=OFF", walOff, walFull);
+        row("ltx4j write mode, durability local", local, walFull);
+        row("ltx4j write mode, durability none", none, walFull);
+        row("ltx4j durability local, synchronous=OFF", localOff, walFull);
+        out.println("  (synchronous only governs the local rollback journal here; the engine's buffer is fsynced per"
+                + " commit under durability local either way)");
+
+        out.println("\nFull scan of a " + scanMb + " MB database (ms, lower is better)");
+        scan(work, scanMb);
+
+        out.println("\nPython (Debian /usr/bin/python3) autocommit INSERTs through the extension (commits/s)");
+        python(work, quick ? 500 : 2_000);
+        return 0;
+    }
+
+    private void row(String name, double perSecond, double baseline) {
+        out.printf("  %-40s %9.0f /s   %5.2fx of plain WAL/FULL time%n", name, perSecond, baseline / perSecond);
+    }
+
+    private static double plain(Path db, String synchronous, int n) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=" + synchronous);
+            return inserts(c, n);
+        }
+    }
+
+    private static double viaVfs(Path work, String name, Durability durability, String synchronous, int n)
+            throws Exception {
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(work.resolve("replica-" + name).toUri().toString())
+                .writeEnabled(true).durability(durability).syncInterval(Duration.ofSeconds(1))
+                .bufferPath(work.resolve("buffer-" + name)).register("bench-" + name);
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(work.resolve("vfs-" + name + ".db")))) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA synchronous=" + synchronous);
+            }
+            return inserts(c, n);
+        }
+    }
+
+    /** Commits per second of {@code n} autocommit single-row inserts (after a 10% warm-up). */
+    private static double inserts(Connection c, int n) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+        }
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
+            for (int i = 0; i < n / 10; i++) {
+                p.setString(1, "warm-up row " + i);
+                p.executeUpdate();
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                p.setString(1, "row " + i + " of the benchmark");
+                p.executeUpdate();
+            }
+            return n / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private void scan(Path work, int mb) throws Exception {
+        Path source = work.resolve("scan.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + source); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)");
+            s.execute("INSERT INTO t(v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+                    + mb * 1024 + ") SELECT randomblob(1000) FROM n");
+        }
+        String url = work.resolve("replica-scan").toUri().toString();
+        int rc = new picocli.CommandLine(new Main()).setOut(new PrintWriter(PrintWriter.nullWriter()))
+                .setErr(spec.commandLine().getErr()).execute("import", source.toString(), url);
+        if (rc != 0) throw new IOException("import of the scan database failed");
+        String query = "SELECT count(*), sum(length(v)) FROM t";
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + source)) {
+            out.printf("  %-40s %7.0f ms (OS page cache warm)%n", "plain file", timed(c, query));
+        }
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).cacheSize((long) (mb + 16) << 20)
+                .pollInterval(Duration.ofSeconds(60)).register("bench-scan");
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(work.resolve("scan-follower.db")))) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA cache_size=0");
+            }
+            out.printf("  %-40s %7.0f ms%n", "ltx4j read mode, cold page cache", timed(c, query));
+            out.printf("  %-40s %7.0f ms%n", "ltx4j read mode, warm page cache", timed(c, query));
+        }
+    }
+
+    private static double timed(Connection c, String sql) throws SQLException {
+        long t0 = System.nanoTime();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private void python(Path work, int n) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        if (!Files.isExecutable(python)) {
+            out.println("  skipped: no /usr/bin/python3");
+            return;
+        }
+        Path script = work.resolve("bench.py");
+        Files.writeString(script, String.join("\n",
+                "import sqlite3, sys, time",
+                "loader = sqlite3.connect(':memory:')",
+                "loader.enable_load_extension(True)",
+                "loader.load_extension(sys.argv[1])",
+                "loader.close()",
+                "conn = sqlite3.connect('file:bench.db?vfs=litestream', uri=True, isolation_level=None)",
+                "conn.execute('CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)')",
+                "n = int(sys.argv[2])",
+                "t0 = time.perf_counter()",
+                "for i in range(n):",
+                "    conn.execute('INSERT INTO t(v) VALUES (?)', ('row %d of the benchmark' % i,))",
+                "dt = time.perf_counter() - t0",
+                "conn.close()",
+                "print('%.0f' % (n / dt))", ""), StandardCharsets.UTF_8);
+        Path ours = Files.createDirectories(work.resolve("dist")).resolve("litestream-vfs.so");
+        Files.copy(LitestreamVfs.load(), ours);
+        String classPath = engineClassPath();
+        measurePython("ltx4j (JVM embedded in python)", python, script, ours, n, work.resolve("py-ltx4j"),
+                Map.of("LITESTREAM_CLASSPATH", classPath, "JAVA_HOME", System.getProperty("java.home")));
+        Path ref = reference != null ? reference
+                : Path.of(".cache/reference-vfs-0.5.17/node_modules/litestream-vfs-linux-amd64/litestream-vfs.so");
+        if (Files.isRegularFile(ref)) {
+            measurePython("reference 0.5.17 (Go)", python, script, ref.toAbsolutePath(), n, work.resolve("py-ref"),
+                    Map.of("LITESTREAM_LOG_FILE", work.resolve("ref.log").toString()));
+        } else {
+            out.println("  reference: skipped (no " + ref + "; pass --reference)");
+        }
+    }
+
+    /** The jars of this CLI for the JVM that the extension starts inside python. */
+    private static String engineClassPath() throws Exception {
+        Path self = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (Files.isRegularFile(self)) return self + File.pathSeparator + self.resolveSibling("lib") + "/*";
+        return System.getProperty("java.class.path");
+    }
+
+    private void measurePython(String name, Path python, Path script, Path so, int n, Path cwd, Map<String, String> extra)
+            throws Exception {
+        Files.createDirectories(cwd);
+        ProcessBuilder pb = new ProcessBuilder(List.of(python.toString(), script.toString(), so.toString(),
+                Integer.toString(n))).directory(cwd.toFile()).redirectError(cwd.resolve("stderr.txt").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("LITESTREAM_"));
+        pb.environment().putAll(extra);
+        pb.environment().put("LITESTREAM_WRITE_ENABLED", "true");
+        pb.environment().put("LITESTREAM_REPLICA_URL", cwd.resolve("replica").toUri().toString());
+        pb.environment().put("LITESTREAM_BUFFER_PATH", cwd.resolve("buffer").toString());
+        Process p = pb.start();
+        String result = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0 || result.isEmpty()) {
+            out.printf("  %-40s failed (see %s)%n", name, cwd.resolve("stderr.txt"));
+            return;
+        }
+        out.printf("  %-40s %9s /s%n", name, result);
+    }
+}

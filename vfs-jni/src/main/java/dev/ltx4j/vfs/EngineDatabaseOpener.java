@@ -1,0 +1,36 @@
+package dev.ltx4j.vfs;
+
+import dev.ltx4j.vfs.engine.EngineConnector;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * The storage engine behind the VFS {@code litestream}: each connection gets a view of one process-wide engine
+ * database per (replica URL, database path). This is the {@link DatabaseOpener} service found by the sqlite3 CLI
+ * and python hosts; in a JVM use {@link LitestreamVfs#builder()}.
+ *
+ * <p>Settings, each a URI parameter with an environment fallback: {@code replica_url}
+ * ({@code LITESTREAM_REPLICA_URL}, required), {@code write_enabled}, {@code sync_interval}, {@code poll_interval},
+ * {@code buffer_path}, {@code durability} ({@code local}, {@code remote}, {@code none}), {@code cache_size}.
+ * The open fails with a message naming the setting when one is missing or invalid, when the URL's scheme has no
+ * backend, or when the buffer path is not writable.
+ */
+public final class EngineDatabaseOpener implements DatabaseOpener {
+    private final EngineConnector connector;
+
+    /** The service constructor: every setting from URI parameters and the environment. */
+    public EngineDatabaseOpener() {
+        this(new EngineConnector(Map.of(), null, null, Clock.systemUTC()));
+    }
+
+    EngineDatabaseOpener(EngineConnector connector) {
+        this.connector = connector;
+    }
+
+    @Override
+    public VfsDatabase open(String name, OpenOptions options) throws IOException {
+        return connector.open(name, options);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.ltx4j.vfs;
+
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.vfs.engine.EngineConnector;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Configures and registers an engine-backed litestream VFS in sqlite-jdbc:
+ *
+ * <pre>{@code
+ * LitestreamVfs.Registration vfs = LitestreamVfs.builder()
+ *         .replica("s3://bucket/app.db")          // or .replica(ReplicaClient)
+ *         .writeEnabled(true)
+ *         .syncInterval(Duration.ofSeconds(1))
+ *         .bufferPath(Path.of("/var/lib/app/buffer"))
+ *         .durability(Durability.LOCAL)
+ *         .register("litestream");
+ * Connection c = DriverManager.getConnection("jdbc:sqlite:file:app.db?vfs=litestream");
+ * DataSource pool = vfs.dataSource(Path.of("app.db"));
+ * }</pre>
+ *
+ * Values set here are the VFS's defaults: a URI parameter of the same name (e.g. {@code sync_interval}) still
+ * overrides them per database, and unset ones fall back to the {@code LITESTREAM_*} environment variables.
+ */
+public final class LitestreamVfsBuilder {
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private ReplicaClient client;
+    private String clientIdentity;
+    private Clock clock = Clock.systemUTC();
+
+    LitestreamVfsBuilder() {
+    }
+
+    /** The replica URL ({@code file://}, {@code s3://}, {@code abs://}, as the installed backends allow). */
+    public LitestreamVfsBuilder replica(String url) {
+        settings.put("replica_url", Objects.requireNonNull(url, "url"));
+        client = null;
+        return this;
+    }
+
+    /**
+     * A replica client built in code. The caller keeps ownership (closes it after the VFS is done).
+     *
+     * @param identity a stable name of this replica, e.g. its URL: databases are shared per (identity, path), and
+     *                 the default buffer location derives from it
+     */
+    public LitestreamVfsBuilder replica(ReplicaClient client, String identity) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.clientIdentity = Objects.requireNonNull(identity, "identity");
+        settings.remove("replica_url");
+        return this;
+    }
+
+    /** Write mode (default false: read-only follower of the replica). */
+    public LitestreamVfsBuilder writeEnabled(boolean on) {
+        settings.put("write_enabled", Boolean.toString(on));
+        return this;
+    }
+
+    /** How often committed transactions are uploaded (write mode); default 1s. Zero or negative: never. */
+    public LitestreamVfsBuilder syncInterval(Duration d) {
+        settings.put("sync_interval", goDuration(d));
+        return this;
+    }
+
+    /** How often a read-mode database checks the replica; default 1s. Zero or negative: never. */
+    public LitestreamVfsBuilder pollInterval(Duration d) {
+        settings.put("poll_interval", goDuration(d));
+        return this;
+    }
+
+    /** The write buffer file; its directory must exist. Default: a private file under the temp directory. */
+    public LitestreamVfsBuilder bufferPath(Path p) {
+        settings.put("buffer_path", p.toAbsolutePath().toString());
+        return this;
+    }
+
+    /** When a commit returns: LOCAL (fsynced buffer, default), REMOTE (uploaded), NONE (in the OS cache). */
+    public LitestreamVfsBuilder durability(Durability d) {
+        settings.put("durability", d.name().toLowerCase(Locale.ROOT));
+        return this;
+    }
+
+    /** Page cache size in bytes per database; default 10 MiB. */
+    public LitestreamVfsBuilder cacheSize(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("cacheSize must not be negative: " + bytes);
+        settings.put("cache_size", Long.toString(bytes));
+        return this;
+    }
+
+    /** The clock for status times and sync timestamps (tests inject one). */
+    public LitestreamVfsBuilder clock(Clock c) {
+        this.clock = Objects.requireNonNull(c, "clock");
+        return this;
+    }
+
+    /**
+     * Loads the native library if needed and serves databases opened with {@code vfs=<vfsName>} from this
+     * configuration, replacing an earlier registration of that name.
+     *
+     * @throws SQLException when the name is invalid or the VFS cannot be installed
+     */
+    public LitestreamVfs.Registration register(String vfsName) throws SQLException {
+        EngineConnector connector = new EngineConnector(settings, client, clientIdentity, clock);
+        LitestreamVfs.register(vfsName, connector::open);
+        return new LitestreamVfs.Registration(vfsName);
+    }
+
+    private static String goDuration(Duration d) {
+        Objects.requireNonNull(d, "duration");
+        return d.toNanos() + "ns";
+    }
+}

@@ -1,0 +1,94 @@
+package dev.ltx4j.vfs.engine;
+
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaClients;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.syncer.EngineOptions;
+import dev.ltx4j.vfs.OpenOptions;
+import dev.ltx4j.vfs.VfsConfigurationException;
+import dev.ltx4j.vfs.VfsDatabase;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Opens connection handles on engine databases: resolves settings, opens (and caches, one per URL) the replica
+ * client, and shares one {@link Database} per (replica, database path) through the {@link DatabaseRegistry}.
+ */
+public final class EngineConnector {
+    private static final Map<String, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
+
+    private final Map<String, String> configured;
+    private final ReplicaClient fixedClient;
+    private final String fixedIdentity;
+    private final Clock clock;
+
+    /**
+     * @param configured  settings set in Java, keyed by URI parameter name (URI parameters still win)
+     * @param fixedClient a replica client to use instead of {@code replica_url}, or null
+     * @param identity    the registry identity of {@code fixedClient}
+     */
+    public EngineConnector(Map<String, String> configured, ReplicaClient fixedClient, String identity, Clock clock) {
+        this.configured = Map.copyOf(configured);
+        this.fixedClient = fixedClient;
+        this.fixedIdentity = identity;
+        this.clock = clock;
+    }
+
+    public VfsDatabase open(String name, OpenOptions options) throws IOException {
+        EngineSettings settings = new EngineSettings(options, configured);
+        ReplicaClient client;
+        String identity;
+        if (fixedClient != null && !options.uriParameters().containsKey("replica_url")) {
+            client = fixedClient;
+            identity = fixedIdentity;
+        } else {
+            identity = settings.replicaUrl(name);
+            client = client(identity);
+        }
+        EngineOptions engine = settings.engineOptions(identity);
+        boolean scheduled = settings.scheduled();
+        DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(identity, name, () -> {
+            Database db = Database.open(client, name, engine);
+            if (scheduled) db.start();
+            return db;
+        });
+        if (settings.writeEnabled() && !h.database().isWriteMode()) {
+            h.close();
+            throw new VfsConfigurationException("database " + name + " is already open in this process in read mode;"
+                    + " close those connections before opening it with write_enabled");
+        }
+        return new EngineVfsDatabase(h, clock);
+    }
+
+    private static ReplicaClient client(String url) throws VfsConfigurationException {
+        ReplicaClient c = CLIENTS.get(url);
+        if (c != null) return c;
+        synchronized (CLIENTS) {
+            c = CLIENTS.get(url);
+            if (c == null) {
+                try {
+                    c = ReplicaClients.open(url);
+                } catch (ReplicaException e) {
+                    throw new VfsConfigurationException("replica URL " + redacted(url) + " (replica_url / "
+                            + "LITESTREAM_REPLICA_URL): " + e.getMessage());
+                }
+                CLIENTS.put(url, c);
+            }
+            return c;
+        }
+    }
+
+    private static String redacted(String url) {
+        try {
+            return ReplicaUrl.parse(url).redacted();
+        } catch (ReplicaException e) {
+            return "'" + url.replaceAll("[?#].*", "") + "'";
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package dev.ltx4j.vfs.engine;
+
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.syncer.EngineOptions;
+import dev.ltx4j.vfs.OpenOptions;
+import dev.ltx4j.vfs.VfsConfigurationException;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The settings of one database open, resolved in this order: URI parameter, the value configured on the VFS
+ * (builder), the environment variable, the default. Every error names the parameter or variable it came from.
+ */
+public final class EngineSettings {
+    /** URI parameter → environment variable of every setting the engine reads. */
+    public static final Map<String, String> VARIABLES = Map.of(
+            "replica_url", "LITESTREAM_REPLICA_URL",
+            "write_enabled", "LITESTREAM_WRITE_ENABLED",
+            "sync_interval", "LITESTREAM_SYNC_INTERVAL",
+            "buffer_path", "LITESTREAM_BUFFER_PATH",
+            "durability", "LITESTREAM_DURABILITY",
+            "cache_size", "LITESTREAM_CACHE_SIZE",
+            "poll_interval", "LITESTREAM_POLL_INTERVAL");
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?|b)?", Pattern.CASE_INSENSITIVE);
+
+    private final OpenOptions options;
+    private final Map<String, String> configured;
+
+    /**
+     * @param options    the open's URI parameters and environment
+     * @param configured values set on the VFS in Java, keyed by URI parameter name
+     */
+    public EngineSettings(OpenOptions options, Map<String, String> configured) {
+        this.options = options;
+        this.configured = Map.copyOf(configured);
+    }
+
+    private Optional<String> value(String parameter) {
+        String v = options.uriParameters().get(parameter);
+        if (v != null && !v.isBlank()) return Optional.of(v.trim());
+        v = configured.get(parameter);
+        if (v != null && !v.isBlank()) return Optional.of(v.trim());
+        return options.setting(parameter, VARIABLES.get(parameter));
+    }
+
+    private String source(String parameter) {
+        String v = options.uriParameters().get(parameter);
+        if (v != null && !v.isBlank()) return "URI parameter " + parameter;
+        v = configured.get(parameter);
+        if (v != null && !v.isBlank()) return "VFS setting " + parameter;
+        return "environment variable " + VARIABLES.get(parameter);
+    }
+
+    /** The replica URL; required. */
+    public String replicaUrl(String database) throws VfsConfigurationException {
+        return value("replica_url").orElseThrow(() -> new VfsConfigurationException(
+                "LITESTREAM_REPLICA_URL is not set (nor the replica_url URI parameter)"));
+    }
+
+    /** Whether a replica URL is set anywhere. */
+    public boolean hasReplicaUrl() {
+        return value("replica_url").isPresent();
+    }
+
+    public boolean writeEnabled() throws VfsConfigurationException {
+        Optional<String> v = value("write_enabled");
+        if (v.isEmpty()) return false;
+        switch (v.get().toLowerCase(Locale.ROOT)) {
+            case "true": case "1": case "on": case "yes": return true;
+            case "false": case "0": case "off": case "no": return false;
+            default: throw new VfsConfigurationException(source("write_enabled") + " must be true or false, not '"
+                    + v.get() + "'");
+        }
+    }
+
+    /** Null when periodic syncing is off (a zero or negative interval). */
+    public Duration syncInterval() throws VfsConfigurationException {
+        return duration("sync_interval", Duration.ofSeconds(1));
+    }
+
+    public Duration pollInterval() throws VfsConfigurationException {
+        return duration("poll_interval", Duration.ofSeconds(1));
+    }
+
+    private Duration duration(String parameter, Duration dflt) throws VfsConfigurationException {
+        Optional<String> v = value(parameter);
+        if (v.isEmpty()) return dflt;
+        try {
+            Duration d = OpenOptions.parseGoDuration(v.get());
+            return d.isNegative() || d.isZero() ? null : d;
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new VfsConfigurationException(source(parameter) + " is not a duration like 500ms, 1s or 1m30s: '"
+                    + v.get() + "'");
+        }
+    }
+
+    /** The buffer file; its directory must exist and be writable. */
+    public Optional<Path> bufferPath() throws VfsConfigurationException {
+        Optional<String> v = value("buffer_path");
+        if (v.isEmpty()) return Optional.empty();
+        Path p;
+        try {
+            p = Path.of(v.get()).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw new VfsConfigurationException(source("buffer_path") + " is not a valid path: '" + v.get() + "'");
+        }
+        Path dir = p.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new VfsConfigurationException(source("buffer_path") + " " + p + ": directory " + dir
+                    + " does not exist");
+        }
+        if (!Files.isWritable(dir) || (Files.exists(p) && !Files.isWritable(p))) {
+            throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable");
+        }
+        return Optional.of(p);
+    }
+
+    public Durability durability() throws VfsConfigurationException {
+        Optional<String> v = value("durability");
+        if (v.isEmpty()) return Durability.LOCAL;
+        switch (v.get().toLowerCase(Locale.ROOT)) {
+            case "local": return Durability.LOCAL;
+            case "remote": return Durability.REMOTE;
+            case "none": return Durability.NONE;
+            default: throw new VfsConfigurationException(source("durability") + " must be local, remote or none, not '"
+                    + v.get() + "'");
+        }
+    }
+
+    /** Page cache bytes: a number with an optional unit (b, kb, mb, gb; KiB-style accepted). Default 10 MiB. */
+    public long cacheBytes() throws VfsConfigurationException {
+        Optional<String> v = value("cache_size");
+        if (v.isEmpty()) return 10L << 20;
+        Matcher m = SIZE.matcher(v.get());
+        if (!m.matches()) {
+            throw new VfsConfigurationException(source("cache_size") + " is not a size like 10485760, 64kb or 10mb: '"
+                    + v.get() + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        int shift = unit.startsWith("k") ? 10 : unit.startsWith("m") ? 20 : unit.startsWith("g") ? 30 : 0;
+        return n << shift;
+    }
+
+    /** Engine options for a database of {@code replicaIdentity}. */
+    public EngineOptions engineOptions(String replicaIdentity) throws VfsConfigurationException {
+        EngineOptions.Builder b = EngineOptions.builder()
+                .replicaIdentity(replicaIdentity)
+                .writeEnabled(writeEnabled())
+                .durability(durability())
+                .cacheBytes(cacheBytes());
+        Duration sync = syncInterval();
+        if (sync != null) b.syncInterval(sync);
+        Duration poll = pollInterval();
+        if (poll != null) b.pollInterval(poll);
+        bufferPath().ifPresent(b::bufferPath);
+        return b.build();
+    }
+
+    /** True when the background sync (write mode) or poll (read mode) should run. */
+    public boolean scheduled() throws VfsConfigurationException {
+        return (writeEnabled() ? syncInterval() : pollInterval()) != null;
+    }
+}

@@ -1,0 +1,328 @@
+package dev.ltx4j.vfs.engine;
+
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.syncer.ConflictException;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.syncer.DatabaseStatus;
+import dev.ltx4j.syncer.PollOutcome;
+import dev.ltx4j.syncer.ReadTransaction;
+import dev.ltx4j.syncer.SyncOutcome;
+import dev.ltx4j.syncer.WriteSession;
+import dev.ltx4j.vfs.ReplicaConflictException;
+import dev.ltx4j.vfs.VfsDatabase;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One SQLite connection's view of a shared engine {@link Database}.
+ *
+ * <p>Reads inside SQLite's SHARED lock come from a {@link ReadTransaction} pinned at {@link #beginRead()}, so a
+ * read transaction sees one version however syncs, polls and other connections move the database. Inside a
+ * write lock they come from the engine's single {@link WriteSession}, which sees its own writes. Reads with no
+ * lock (SQLite reads the header at open) see the latest version.
+ *
+ * <p>A conflicted database cannot start a write session. Failing the lock would make SQLite's busy handler retry
+ * until its timeout, so the connection instead writes into a private overlay that is never committed:
+ * {@link #beforeCommit()} refuses it with {@link ReplicaConflictException} and SQLite rolls back at once.
+ */
+public final class EngineVfsDatabase implements VfsDatabase {
+    private static final int MAX_FLUSH_ATTEMPTS = 3;
+
+    private final DatabaseRegistry.Handle handle;
+    private final Database db;
+    private final Clock clock;
+    private ReadTransaction pin;
+    private WriteSession session;
+    private boolean writeLocked;
+    private String doomed;
+    private final TreeMap<Long, byte[]> overlay = new TreeMap<>();
+    private byte[] scratch = new byte[65536];
+
+    EngineVfsDatabase(DatabaseRegistry.Handle handle, Clock clock) {
+        this.handle = handle;
+        this.db = handle.database();
+        this.clock = clock;
+    }
+
+    private byte[] scratch(int n) {
+        if (scratch.length < n) scratch = new byte[n];
+        return scratch;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long offset) throws IOException {
+        int len = dst.remaining();
+        byte[] b = scratch(len);
+        int n;
+        if (session != null) {
+            n = session.read(offset, b, 0, len);
+        } else if (pin != null) {
+            n = pin.read(offset, b, 0, len);
+            if (doomed != null) n = applyOverlay(offset, b, len, n);
+        } else {
+            try (ReadTransaction t = db.beginRead()) {
+                n = t.read(offset, b, 0, len);
+            }
+        }
+        dst.put(b, 0, n);
+        return n;
+    }
+
+    /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
+    private int applyOverlay(long offset, byte[] b, int len, int n) {
+        Map.Entry<Long, byte[]> e = overlay.floorEntry(offset);
+        if (e == null || e.getKey() + e.getValue().length < offset + len) return n;
+        System.arraycopy(e.getValue(), (int) (offset - e.getKey()), b, 0, len);
+        return len;
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        int len = src.remaining();
+        if (writeLocked && session == null && doomed == null) startSession();
+        if (doomed != null) {
+            byte[] copy = new byte[len];
+            src.get(copy);
+            overlay.put(offset, copy);
+            return;
+        }
+        if (session == null) throw new IOException("write outside a write transaction at offset " + offset);
+        byte[] b = scratch(len);
+        src.get(b, 0, len);
+        try {
+            session.write(offset, b, 0, len);
+        } catch (ConflictException e) {
+            throw conflict(e);
+        }
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+        if (writeLocked && session == null && doomed == null) startSession();
+        if (doomed != null) return;
+        if (session == null) throw new IOException("truncate outside a write transaction to " + size + " bytes");
+        try {
+            session.truncate(size);
+        } catch (ConflictException e) {
+            throw conflict(e);
+        }
+    }
+
+    @Override
+    public long size() {
+        if (session != null) return session.sizeBytes();
+        if (pin != null) return pin.sizeBytes();
+        return db.current().sizeBytes();
+    }
+
+    /** Durability is the engine's: a commit is made durable by {@link WriteSession#commit()} itself. */
+    @Override
+    public void sync(boolean full) {
+    }
+
+    @Override
+    public void beginRead() {
+        releasePin();
+        pin = db.beginRead();
+    }
+
+    @Override
+    public void endRead() {
+        releasePin();
+    }
+
+    private void releasePin() {
+        if (pin != null) {
+            pin.close();
+            pin = null;
+        }
+    }
+
+    @Override
+    public void beginWrite() throws IOException {
+        writeLocked = true;
+        startSession();
+    }
+
+    private void startSession() throws IOException {
+        try {
+            session = db.beginWrite();
+            doomed = null;
+        } catch (ConflictException e) {
+            session = null;
+            doomed = e.getMessage();
+        }
+    }
+
+    @Override
+    public void beforeCommit() throws IOException {
+        if (doomed != null) throw new ReplicaConflictException(doomed);
+        DatabaseStatus s = db.status();
+        if (session != null && s.conflict() != null) throw new ReplicaConflictException(s.conflict().message());
+    }
+
+    @Override
+    public void commit() throws IOException {
+        if (doomed != null) {
+            clearDoomed();
+            throw new ReplicaConflictException("transaction not committed: " + doomed);
+        }
+        WriteSession s = session;
+        session = null;
+        if (s == null) return;
+        try {
+            s.commit();
+        } catch (ConflictException e) {
+            throw conflict(e);
+        } finally {
+            repin();
+        }
+    }
+
+    @Override
+    public void rollback() throws IOException {
+        clearDoomed();
+        WriteSession s = session;
+        session = null;
+        try {
+            if (s != null) s.rollback();
+        } finally {
+            repin();
+        }
+    }
+
+    @Override
+    public void endWrite() throws IOException {
+        writeLocked = false;
+        clearDoomed();
+        WriteSession s = session;
+        session = null;
+        if (s != null) s.rollback();
+    }
+
+    private void clearDoomed() {
+        doomed = null;
+        overlay.clear();
+    }
+
+    /** After this connection's own commit or rollback, the rest of its read transaction sees the latest version. */
+    private void repin() {
+        if (pin != null) {
+            pin.close();
+            pin = db.beginRead();
+        }
+    }
+
+    private static ReplicaConflictException conflict(ConflictException e) {
+        ReplicaConflictException c = new ReplicaConflictException(e.getMessage());
+        c.initCause(e);
+        return c;
+    }
+
+    @Override
+    public String pragma(String name, String value) throws IOException {
+        switch (name) {
+            case "litestream_refresh":
+                if (value != null) throw new IllegalArgumentException("PRAGMA litestream_refresh takes no value");
+                if (session != null) throw new IllegalArgumentException("PRAGMA litestream_refresh inside a write transaction");
+                db.refresh();
+                return Txid.format(db.current().txid());
+            case "litestream_write_enabled":
+                if (value != null) throw new IllegalArgumentException("litestream_write_enabled is fixed at open"
+                        + " (write_enabled URI parameter or LITESTREAM_WRITE_ENABLED)");
+                return db.isWriteMode() ? "1" : "0";
+            default:
+                throw new IllegalArgumentException("unknown pragma " + name);
+        }
+    }
+
+    @Override
+    public String txid() {
+        return Txid.format(pin != null ? pin.txid() : db.current().txid());
+    }
+
+    /** The time of the last successful sync (write mode) as RFC 3339, else {@code latest}. */
+    @Override
+    public String time() {
+        long t = db.status().lastSyncMillis();
+        return t < 0 ? "latest" : Instant.ofEpochMilli(t).toString();
+    }
+
+    @Override
+    public long lag() {
+        long ms = db.status().lagMillis();
+        return ms < 0 ? -1 : ms / 1000;
+    }
+
+    /**
+     * Write mode: uploads everything committed and returns the replica TXID. Read mode: polls the replica once.
+     *
+     * @throws ReplicaConflictException when the database is conflicted
+     */
+    @Override
+    public String syncNow() throws IOException {
+        if (!db.isWriteMode()) {
+            PollOutcome p = db.pollOnce(clock.instant());
+            if (p.error() != null) throw new IOException("poll failed: " + p.error().getMessage(), p.error());
+            return Txid.format(p.txid());
+        }
+        for (int attempt = 0; ; attempt++) {
+            SyncOutcome o = db.syncOnce(clock.instant());
+            switch (o.status()) {
+                case CONFLICT:
+                    throw new ReplicaConflictException(o.error().getMessage());
+                case FAILED:
+                    if (attempt + 1 >= MAX_FLUSH_ATTEMPTS) {
+                        throw new IOException("sync failed: " + o.error().getMessage(), o.error());
+                    }
+                    break;
+                case NOTHING_TO_SYNC:
+                    DatabaseStatus st = db.status();
+                    if (st.conflict() != null) throw new ReplicaConflictException(st.conflict().message());
+                    return Txid.format(db.current().txid());
+                default:
+                    if (db.status().pendingCommits() == 0) return Txid.format(db.current().txid());
+            }
+        }
+    }
+
+    @Override
+    public String statusJson() {
+        return db.status().toJson();
+    }
+
+    @Override
+    public int deviceCharacteristics() {
+        return 0x1000; // SQLITE_IOCAP_POWERSAFE_OVERWRITE: the engine stores whole pages
+    }
+
+    /** Process exit without a close: push what is committed, briefly. */
+    @Override
+    public void onHostExit() {
+        if (!db.isWriteMode()) return;
+        for (int i = 0; i < MAX_FLUSH_ATTEMPTS; i++) {
+            SyncOutcome o = db.syncOnce(clock.instant());
+            if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC || o.status() == SyncOutcome.Status.CONFLICT) return;
+            if (o.status() == SyncOutcome.Status.SYNCED && db.status().pendingCommits() == 0) return;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        releasePin();
+        clearDoomed();
+        WriteSession s = session;
+        session = null;
+        try {
+            if (s != null) s.rollback();
+        } finally {
+            handle.close();
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package dev.ltx4j.vfs;
+
+import dev.ltx4j.pagestore.Durability;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static dev.ltx4j.vfs.Sql.exec;
+import static dev.ltx4j.vfs.Sql.number;
+import static dev.ltx4j.vfs.Sql.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * sqlite-jdbc through the engine-backed VFS on file:// replicas, with second processes (child JVMs) as followers,
+ * crashing writers and rivals. Row counts scale with {@code -Dltx4j.vfs.engineRows=N}.
+ */
+class EngineVfsTest {
+    private static final int ROWS = Integer.getInteger("ltx4j.vfs.engineRows", 300);
+
+    @TempDir
+    Path dir;
+
+    private String replicaUrl() {
+        return dir.resolve("replica").toUri().toString();
+    }
+
+    private LitestreamVfs.Registration writer(String name, String syncInterval) throws SQLException {
+        return LitestreamVfs.builder().replica(replicaUrl()).writeEnabled(true)
+                .syncInterval(Duration.parse("PT" + syncInterval)).bufferPath(dir.resolve(name + "-buffer"))
+                .register(name);
+    }
+
+    /** Restores the replica to a plain file; asserts integrity and that it equals {@code expectedDigest}. */
+    private void assertRestoreEquals(String expectedDigest, String table) throws Exception {
+        Path out = dir.resolve("restored-" + System.nanoTime() + ".db");
+        Replicas.restore(replicaUrl(), out);
+        try (Connection plain = Sql.plain(out)) {
+            assertThat(text(plain, "pragma integrity_check")).isEqualTo("ok");
+            assertThat(Replicas.digest(plain, table)).isEqualTo(expectedDigest);
+        }
+    }
+
+    @Test
+    void writesSyncAcrossManyIntervalsAndAFollowerInAnotherJvmSeesThem() throws Exception {
+        LitestreamVfs.Registration vfs = writer("w1", "0.05S");
+        Path db = dir.resolve("app.db");
+        Process follower = null;
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            exec(c, "create table t(id integer primary key, v text)", "insert into t(v) values ('first')");
+            String txid = text(c, "select litestream_sync()");
+            assertThat(txid).matches("[0-9a-f]{16}").isNotEqualTo("0000000000000000");
+            assertThat(text(c, "select litestream_txid()")).isEqualTo(txid);
+            assertThat(text(c, "select litestream_status()")).contains("\"mode\":\"write\"");
+
+            follower = Replicas.child(dir.resolve("follower.err"), "follow", replicaUrl(),
+                    dir.resolve("follower.db").toString(), Integer.toString(ROWS + 1));
+            try (PreparedStatement p = c.prepareStatement("insert into t(v) values (?)")) {
+                for (int i = 0; i < ROWS; i++) {
+                    p.setString(1, "row " + i);
+                    p.executeUpdate();
+                    if (i % 20 == 0) Thread.sleep(15); // let several sync intervals pass during the stream
+                }
+            }
+            assertThat(number(c, "select count(*) from t")).isEqualTo(ROWS + 1);
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            String finalTxid = text(c, "select litestream_sync()");
+            assertThat(Long.parseUnsignedLong(finalTxid, 16)).isGreaterThan(Long.parseUnsignedLong(txid, 16) + 2);
+
+            List<String> seen = new ArrayList<>();
+            BufferedReader out = Replicas.lines(follower);
+            for (String line; (line = out.readLine()) != null; ) seen.add(line);
+            assertThat(follower.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(follower.exitValue()).as(Files.readString(dir.resolve("follower.err"))).isZero();
+            assertThat(seen).last().asString().startsWith("seen " + (ROWS + 1) + " ").endsWith(" ok");
+            assertThat(seen).allSatisfy(l -> assertThat(l).endsWith(" ok"));
+            assertRestoreEquals(Replicas.digest(c, "t"), "t");
+        } finally {
+            if (follower != null) follower.destroyForcibly();
+        }
+    }
+
+    @Test
+    void pooledConnectionsInManyThreadsShareOneDatabaseAcrossSyncs() throws Exception {
+        LitestreamVfs.Registration vfs = writer("pool", "0.03S");
+        LitestreamDataSource ds = vfs.dataSource(dir.resolve("pool.db"));
+        try (Connection c = ds.getConnection()) {
+            exec(c, "create table t(id integer primary key, who int, v text)");
+        }
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                int who = w;
+                done.add(pool.submit(() -> {
+                    try (Connection c = ds.getConnection()) {
+                        exec(c, "pragma busy_timeout = 10000");
+                        for (int i = 0; i < ROWS / threads; i++) {
+                            exec(c, "insert into t(who, v) values (" + who + ", '" + "y".repeat(i % 300) + "')");
+                            // Readers in the same process must see every committed row at once (W2).
+                            assertThat(number(c, "select count(*) from t where who = " + who)).isEqualTo(i + 1);
+                            if (i % 10 == 0) Thread.sleep(5);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) f.get(120, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Connection c = ds.getConnection()) {
+            assertThat(number(c, "select count(*) from t")).isEqualTo((long) threads * (ROWS / threads));
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            text(c, "select litestream_sync()");
+            assertRestoreEquals(Replicas.digest(c, "t"), "t");
+        }
+    }
+
+    @Test
+    void aReadTransactionSeesOneVersionWhileAnotherConnectionCommits() throws Exception {
+        LitestreamVfs.Registration vfs = writer("pin", "1S");
+        Path db = dir.resolve("pin.db");
+        try (Connection a = DriverManager.getConnection(vfs.jdbcUrl(db));
+             Connection b = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            exec(a, "create table t(id integer primary key, v text)", "insert into t(v) values ('one')");
+            text(a, "select litestream_sync()");
+            // A follower in this process, read mode, on the same replica: its read transaction is pinned.
+            LitestreamVfs.Registration reader = LitestreamVfs.builder().replica(replicaUrl())
+                    .pollInterval(Duration.ofMillis(20)).register("pinreader");
+            try (Connection r = DriverManager.getConnection(reader.jdbcUrl(dir.resolve("pin-follower.db")))) {
+                r.setAutoCommit(false);
+                assertThat(number(r, "select count(*) from t")).isEqualTo(1);
+                exec(b, "insert into t(v) select 'more' from " + Sql.series(500));
+                text(b, "select litestream_sync()");
+                text(r, "select litestream_sync()"); // polls now, but the open read transaction stays pinned
+                assertThat(number(r, "select count(*) from t")).isEqualTo(1);
+                r.commit();
+                assertThat(number(r, "select count(*) from t")).isEqualTo(501);
+                assertThat(text(r, "pragma integrity_check")).isEqualTo("ok");
+                assertThatThrownBy(() -> exec(r, "insert into t(v) values ('x')"))
+                        .hasMessageContaining("readonly");
+            }
+        }
+    }
+
+    @Test
+    void writerKilledMidStreamLosesNoCommitThatReturned() throws Exception {
+        Path db = dir.resolve("crash.db");
+        Path buffer = dir.resolve("crash-buffer");
+        Process p = Replicas.child(dir.resolve("writer.err"), "write", replicaUrl(), db.toString(), buffer.toString(),
+                "100ms");
+        long lastAcked = 0;
+        try {
+            BufferedReader out = Replicas.lines(p);
+            for (String line; lastAcked < ROWS && (line = out.readLine()) != null; ) lastAcked = Long.parseLong(line);
+        } finally {
+            p.destroyForcibly(); // SIGKILL mid-stream
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(lastAcked).as(Files.readString(dir.resolve("writer.err"))).isEqualTo(ROWS);
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(replicaUrl()).writeEnabled(true)
+                .syncInterval(Duration.ofSeconds(1)).bufferPath(buffer).durability(Durability.LOCAL).register("reopen");
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            long count = number(c, "select count(*) from t where id <= " + lastAcked);
+            assertThat(count).isEqualTo(lastAcked);
+            assertThat(number(c, "select max(id) from t")).isGreaterThanOrEqualTo(lastAcked);
+            text(c, "select litestream_sync()");
+            assertThat(text(c, "select litestream_status()")).contains("\"pending_commits\":0");
+            assertRestoreEquals(Replicas.digest(c, "t"), "t");
+        }
+    }
+
+    @Test
+    void twoWritersOnOneReplicaTheLoserGetsAConflictAndLosesNothing() throws Exception {
+        LitestreamVfs.Registration vfs = writer("winner", "1S");
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(dir.resolve("winner.db")))) {
+            exec(c, "create table t(id integer primary key, v text)", "insert into t(v) values ('base')");
+            text(c, "select litestream_sync()");
+            Path rivalBuffer = Files.createDirectories(dir.resolve("rival")).resolve("buffer");
+            Process rival = Replicas.child(dir.resolve("rival.err"), "rival", replicaUrl(),
+                    dir.resolve("rival.db").toString(), rivalBuffer.toString());
+            try (BufferedReader out = Replicas.lines(rival); OutputStream in = rival.getOutputStream()) {
+                assertThat(out.readLine()).as(() -> read(dir.resolve("rival.err"))).isEqualTo("ready");
+                exec(c, "insert into t(v) values ('winner 1')");
+                text(c, "select litestream_sync()"); // wins the next TXID
+                in.write('\n');
+                in.flush();
+                List<String> lines = new ArrayList<>();
+                for (String line; (line = out.readLine()) != null; ) lines.add(line);
+                assertThat(rival.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(lines).as(read(dir.resolve("rival.err"))).hasSize(4);
+                assertThat(lines.get(0)).startsWith("sync error").contains("conflict");
+                assertThat(lines.get(1)).startsWith("insert error").contains("conflict");
+                assertThat(lines.get(2)).startsWith("last_error").contains("conflict");
+                assertThat(lines.get(3)).contains("\"conflict\":{");
+            }
+            try (Stream<Path> saved = Files.list(dir.resolve("rival").resolve("conflicts"))) {
+                assertThat(saved.toList()).hasSize(1);
+            }
+            exec(c, "insert into t(v) values ('winner 2')");
+            text(c, "select litestream_sync()");
+            assertThat(text(c, "select group_concat(v, ',') from t")).isEqualTo("base,winner 1,winner 2");
+            assertRestoreEquals(Replicas.digest(c, "t"), "t");
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    void badSettingsFailTheOpenWithAMessageNamingThem() throws Exception {
+        LitestreamVfs.Registration plain = LitestreamVfs.builder().register("unset");
+        Path db = dir.resolve("bad.db");
+        assertOpenFails(plain.jdbcUrl(db), "LITESTREAM_REPLICA_URL is not set");
+        assertOpenFails(plain.jdbcUrl(db, Map.of("replica_url", "nope://x/y")), "unsupported replica URL scheme");
+        assertOpenFails(plain.jdbcUrl(db, Map.of("replica_url", replicaUrl(), "write_enabled", "true",
+                "buffer_path", "/proc/no-such-dir/buffer")), "buffer_path");
+        assertOpenFails(plain.jdbcUrl(db, Map.of("replica_url", replicaUrl(), "sync_interval", "soon")),
+                "sync_interval");
+        // Read mode on an empty replica: nothing to read.
+        assertOpenFails(plain.jdbcUrl(db, Map.of("replica_url", replicaUrl())), "holds no LTX files");
+    }
+
+    private static void assertOpenFails(String url, String reason) {
+        assertThatThrownBy(() -> {
+            try (Connection c = DriverManager.getConnection(url)) {
+                text(c, "select count(*) from sqlite_schema");
+            }
+        }).isInstanceOf(SQLException.class);
+        assertThat(LitestreamVfs.lastOpenError()).get().asString().contains(reason);
+    }
+}
