@@ -2,6 +2,7 @@ package dev.ltx4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ltx4j.vfs.testing.ReferenceExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs;
 
+import dev.ltx4j.vfs.testing.ReferenceExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

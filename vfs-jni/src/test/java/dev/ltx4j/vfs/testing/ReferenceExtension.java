@@ -1,4 +1,4 @@
-package dev.ltx4j.vfs;
+package dev.ltx4j.vfs.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,13 +10,13 @@ import java.util.concurrent.TimeUnit;
  * The reference Litestream VFS extension (npm {@code litestream-vfs-linux-amd64@0.5.17}), installed with the system npm
  * into the git-ignored {@code .cache/reference-vfs} folder at the repository root on first use.
  */
-final class ReferenceExtension {
+public final class ReferenceExtension {
     static final String PACKAGE = "litestream-vfs-linux-amd64";
     static final String VERSION = "0.5.17";
 
     private ReferenceExtension() {}
 
-    static Path repositoryRoot() {
+    public static Path repositoryRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isDirectory(dir.resolve(".mvn"))) {
             dir = dir.getParent();
@@ -28,7 +28,7 @@ final class ReferenceExtension {
     }
 
     /** Path of {@code litestream-vfs.so}, installing the package when it is not there yet. */
-    static synchronized Path install() throws IOException, InterruptedException {
+    public static synchronized Path install() throws IOException, InterruptedException {
         Path prefix = repositoryRoot().resolve(".cache/reference-vfs-" + VERSION);
         Path so = prefix.resolve("node_modules").resolve(PACKAGE).resolve("litestream-vfs.so");
         if (Files.isRegularFile(so)) {
