@@ -77,6 +77,20 @@ public final class WriteTransaction implements AutoCloseable {
         return seq;
     }
 
+    /**
+     * Where this transaction's last image of {@code pgno} lies: the offset of its record in the buffer file
+     * generation the transaction wrote to (readable through a {@link LocalGeneration} of that file), or -1 when this
+     * transaction did not write that page (or {@code pgno} is outside 1..2^32-1). Stays valid after
+     * {@link #commit(long)}, so a committed transaction's pages can be served from that generation; after a rollback
+     * the records are gone and the offsets mean nothing. Same thread rules as the rest of the transaction.
+     */
+    public long recordOffset(long pgno) {
+        if (pgno < 1 || pgno > 0xFFFF_FFFFL) {
+            return -1;
+        }
+        return pages.get((int) pgno);
+    }
+
     /** Discards everything this transaction wrote. */
     public void rollback() throws IOException {
         if (finished) {

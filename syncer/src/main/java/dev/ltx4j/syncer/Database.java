@@ -9,7 +9,6 @@ import dev.ltx4j.pagestore.DatabaseVersion;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.LocalPage;
-import dev.ltx4j.pagestore.LocalPages;
 import dev.ltx4j.pagestore.PageCache;
 import dev.ltx4j.pagestore.PageLocation;
 import dev.ltx4j.pagestore.PageMap;
@@ -611,7 +610,7 @@ public final class Database implements AutoCloseable {
         synchronized (stateLock) {
             if (gen != null && gen == currentGen) {
                 // No rewrite moved the current version off the generation the transaction wrote to.
-                publishLocked(pageSize, commit, floor, pages, seq, gen, p -> LocalPages.recordOffset(tx, p));
+                publishLocked(pageSize, commit, floor, pages, seq, gen, tx::recordOffset);
                 return;
             }
         }

@@ -19,7 +19,7 @@ import java.net.UnknownHostException;
  */
 final class AzureErrors {
     enum Op {
-        READ, LIST, WRITE_CONDITIONAL, DELETE
+        READ, LIST, WRITE, WRITE_CONDITIONAL, DELETE
     }
 
     private AzureErrors() {}

@@ -7,15 +7,12 @@ import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobErrorCode;
-import com.azure.storage.blob.models.BlobHttpHeaders;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobListDetails;
 import com.azure.storage.blob.models.BlobRange;
-import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlobInputStreamOptions;
-import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
@@ -32,8 +29,8 @@ import dev.ltx4j.replica.azure.AzureErrors.Op;
 import dev.ltx4j.replica.azure.AzureReplicaConfig.Credential;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,9 +48,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A {@link ReplicaClient} on Azure Blob Storage (or Azurite) with Litestream's layout
  * ({@code <path>/ltx/<level>/<min>-<max>.ltx}) and metadata ({@code litestreamtimestamp}).
  *
- * <p>Creates are single Put Blob calls with {@code If-None-Match: *} (409 BlobAlreadyExists or 412 ConditionNotMet
- * both mean "already exists"), sent without SDK retries so a replayed create cannot mistake its own blob for a rival's.
- * A single Put Blob caps a file at 5000 MiB. Other calls retry up to 10 times (408, 429, 5xx), as Litestream does.
+ * <p>Creates send {@code If-None-Match: *} (409 BlobAlreadyExists or 412 ConditionNotMet both mean "already
+ * exists") on the request that makes the blob visible, without SDK retries so a replayed create cannot mistake its
+ * own blob for a rival's: one Put Blob for bodies up to 4 MiB, otherwise 4 MiB blocks staged (with retries) and
+ * committed by one Put Block List (see {@link AzureCreateUpload}); memory use stays at one block. Other calls retry up to 10 times (408, 429, 5xx), as Litestream does.
  * Listings filter {@code minTxid >= seek} client-side (Litestream's prefix-based seek returns only exact matches).
  * Uses the JDK HTTP client; thread-safe.
  */
@@ -62,15 +60,18 @@ public final class AzureReplicaClient implements ReplicaClient {
     /** Ranges up to this size are fetched in one request into memory; longer reads stream in chunks. */
     private static final long SINGLE_REQUEST_READ = 4L * 1024 * 1024;
     private static final int DELETE_CONCURRENCY = 16;
+    /** Largest single Put Blob, and the size of each staged block beyond it. */
+    static final int UPLOAD_BLOCK_SIZE = 4 * 1024 * 1024;
 
     private final AzureReplicaConfig config;
     private final AzureKeyLayout layout;
     private final BlobContainerClient container;
     private final BlobContainerClient conditionalContainer;
+    private final AzureCreateUpload upload;
     private final ExecutorService deletePool;
     private volatile boolean closed;
 
-    private AzureReplicaClient(AzureReplicaConfig config) {
+    private AzureReplicaClient(AzureReplicaConfig config, int uploadBlockSize) {
         this.config = config;
         this.layout = new AzureKeyLayout(config.path());
         HttpClient http = new JdkHttpClientBuilder().connectionTimeout(Duration.ofSeconds(30)).build();
@@ -82,6 +83,8 @@ public final class AzureReplicaClient implements ReplicaClient {
                 .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, Duration.ofMinutes(15),
                         Duration.ofMillis(1), Duration.ofMillis(1), null))
                 .buildClient().getBlobContainerClient(config.container());
+        this.upload = new AzureCreateUpload(container, conditionalContainer, config.container(), uploadBlockSize,
+                new SecureRandom());
         AtomicInteger threads = new AtomicInteger();
         this.deletePool = Executors.newFixedThreadPool(DELETE_CONCURRENCY, r -> {
             Thread t = new Thread(r, "abs-replica-delete-" + threads.incrementAndGet());
@@ -92,7 +95,12 @@ public final class AzureReplicaClient implements ReplicaClient {
 
     /** Opens a client; no request is made until the first call. */
     public static AzureReplicaClient open(AzureReplicaConfig config) {
-        return new AzureReplicaClient(config);
+        return new AzureReplicaClient(config, UPLOAD_BLOCK_SIZE);
+    }
+
+    /** Opens a client with a smaller upload block size, so tests can exercise block staging with small bodies. */
+    static AzureReplicaClient open(AzureReplicaConfig config, int uploadBlockSize) {
+        return new AzureReplicaClient(config, uploadBlockSize);
     }
 
     /** Parses {@code url} with {@link AzureUrlParser} and opens a client. */
@@ -191,17 +199,7 @@ public final class AzureReplicaClient implements ReplicaClient {
         String key = layout.key(level, minTxid, maxTxid);
         LtxHeader header = body.peekHeader("L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
         Instant timestamp = Instant.ofEpochMilli(header.timestamp());
-        try (InputStream in = body.open()) {
-            BlockBlobSimpleUploadOptions options = new BlockBlobSimpleUploadOptions(in, body.length())
-                    .setHeaders(new BlobHttpHeaders().setContentType("application/octet-stream"))
-                    .setMetadata(Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp)))
-                    .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
-            conditionalContainer.getBlobClient(key).getBlockBlobClient().uploadWithResponse(options, null, Context.NONE);
-        } catch (IOException e) {
-            throw new ReplicaTransientException("abs: cannot read the upload body of '" + key + "': " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw AzureErrors.map(Op.WRITE_CONDITIONAL, "create", config.container(), key, e);
-        }
+        upload.create(key, body, Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp)));
         return new LtxFileInfo(level, minTxid, maxTxid, body.length(), timestamp);
     }
 

@@ -49,16 +49,6 @@ class AzureConformanceTest extends ReplicaClientConformanceTest {
         });
     }
 
-    /**
-     * Known gap, reported to the lead: with a gated body the Azure SDK (JDK HttpClient) does not read past the first
-     * half within the kit's 30 s window, so the kit cannot observe the in-flight state; the create itself completes.
-     * Atomicity of a single Put Blob is the service's guarantee; the cause of the SDK's stall is not yet understood.
-     */
-    @Override
-    @org.junit.jupiter.api.Disabled("Azure SDK does not stream a gated body within 30 s; under investigation")
-    public void createAtomic() {
-    }
-
     private void put(String name, byte[] data) {
         raw.getBlobClient(name).upload(new ByteArrayInputStream(data), data.length, true);
     }

@@ -1,0 +1,172 @@
+package dev.ltx4j.replica.azure;
+
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.blob.specialized.BlockBlobClient;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.ReplicaAlreadyExistsException;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.azure.AzureErrors.Op;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * Create-if-absent upload of one blob. The body stream is read here, on the caller's thread, in bounded chunks;
+ * the SDK only ever gets byte arrays. (Handing the SDK a plain {@link InputStream} fails: its sync upload path
+ * calls {@code mark/reset} on the stream, so any non-markable body, such as a file channel stream, dies with
+ * "mark/reset not supported" before a byte is sent; a markable wrapper would make it buffer the whole body.)
+ *
+ * <p>A body of at most {@code blockSize} bytes is one Put Blob with {@code If-None-Match: *}. A longer body is
+ * staged as uncommitted blocks, then made visible at once by Put Block List with {@code If-None-Match: *}. Staged
+ * blocks are invisible to listings and reads, and staging is idempotent, so it uses the retrying client; only the
+ * final, conditional request goes through the client without retries. Block IDs start with a random per-upload
+ * nonce, so two writers racing for the same key never commit each other's blocks.
+ */
+final class AzureCreateUpload {
+    /** Azure's limit on staged blocks per blob. */
+    static final int MAX_BLOCKS = 50_000;
+
+    private final BlobContainerClient retrying;
+    private final BlobContainerClient conditional;
+    private final String container;
+    private final int blockSize;
+    private final RandomGenerator nonces;
+
+    AzureCreateUpload(BlobContainerClient retrying, BlobContainerClient conditional, String container, int blockSize,
+            RandomGenerator nonces) {
+        if (blockSize <= 0) {
+            throw new IllegalArgumentException("block size must be positive: " + blockSize);
+        }
+        this.retrying = retrying;
+        this.conditional = conditional;
+        this.container = container;
+        this.blockSize = blockSize;
+        this.nonces = nonces;
+    }
+
+    /** Uploads {@code body} to {@code key} unless a blob already exists there. */
+    void create(String key, LtxBody body, Map<String, String> metadata) throws ReplicaException {
+        long length = body.length();
+        if ((length + blockSize - 1) / blockSize > MAX_BLOCKS) {
+            throw new ReplicaPermanentException("abs: body of '" + key + "' is " + length + " bytes, more than "
+                    + MAX_BLOCKS + " blocks of " + blockSize + " bytes");
+        }
+        BlobHttpHeaders headers = new BlobHttpHeaders().setContentType("application/octet-stream");
+        BlobRequestConditions ifAbsent = new BlobRequestConditions().setIfNoneMatch("*");
+        try (InputStream in = body.open()) {
+            if (length <= blockSize) {
+                byte[] data = readChunk(in, (int) length, key, 0);
+                expectEnd(in, key, length);
+                put(key, new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(data)).setHeaders(headers)
+                        .setMetadata(metadata).setRequestConditions(ifAbsent));
+            } else {
+                List<String> ids = stageAll(key, in, length);
+                commit(key, new BlockBlobCommitBlockListOptions(ids).setHeaders(headers).setMetadata(metadata)
+                        .setRequestConditions(ifAbsent));
+            }
+        } catch (ReplicaException e) {
+            throw e; // a ReplicaException is an IOException, but not a failure to read the body
+        } catch (IOException e) {
+            throw new ReplicaTransientException("abs: cannot read the upload body of '" + key + "': " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private List<String> stageAll(String key, InputStream in, long length) throws IOException, ReplicaException {
+        String nonce = HexFormat.of().formatHex(randomBytes());
+        BlockBlobClient blob = retrying.getBlobClient(key).getBlockBlobClient();
+        List<String> ids = new ArrayList<>();
+        for (long offset = 0; offset < length; offset += blockSize) {
+            byte[] chunk = readChunk(in, (int) Math.min(blockSize, length - offset), key, offset);
+            // Equal-length IDs are required within one blob: nonce (32 hex) + '-' + 5-digit index.
+            String id = Base64.getEncoder().encodeToString(
+                    String.format("%s-%05d", nonce, ids.size()).getBytes(StandardCharsets.US_ASCII));
+            try {
+                blob.stageBlock(id, BinaryData.fromBytes(chunk));
+            } catch (RuntimeException e) {
+                throw AzureErrors.map(Op.WRITE, "stage a block of", container, key, e);
+            }
+            ids.add(id);
+        }
+        expectEnd(in, key, length);
+        return ids;
+    }
+
+    private void put(String key, BlockBlobSimpleUploadOptions options) throws ReplicaException {
+        try {
+            conditional.getBlobClient(key).getBlockBlobClient().uploadWithResponse(options, null, Context.NONE);
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.WRITE_CONDITIONAL, "create", container, key, e);
+        }
+    }
+
+    private void commit(String key, BlockBlobCommitBlockListOptions options) throws ReplicaException {
+        try {
+            conditional.getBlobClient(key).getBlockBlobClient().commitBlockListWithResponse(options, null,
+                    Context.NONE);
+        } catch (BlobStorageException e) {
+            // A rival's commit of the same key discards our uncommitted blocks; the service may then report
+            // InvalidBlockList rather than BlobAlreadyExists.
+            if (BlobErrorCode.INVALID_BLOCK_LIST.equals(e.getErrorCode()) && exists(key)) {
+                throw new ReplicaAlreadyExistsException("abs: create '" + key + "' in container '" + container
+                        + "' already exists (committed by another writer while our blocks were staged)", e);
+            }
+            throw AzureErrors.map(Op.WRITE_CONDITIONAL, "create", container, key, e);
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.WRITE_CONDITIONAL, "create", container, key, e);
+        }
+    }
+
+    private boolean exists(String key) throws ReplicaException {
+        try {
+            return retrying.getBlobClient(key).exists();
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.READ, "check", container, key, e);
+        }
+    }
+
+    private byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        for (int i = 0; i < bytes.length; i += 8) {
+            long r = nonces.nextLong();
+            for (int j = 0; j < 8; j++) {
+                bytes[i + j] = (byte) (r >>> (8 * j));
+            }
+        }
+        return bytes;
+    }
+
+    private static byte[] readChunk(InputStream in, int size, String key, long offset)
+            throws IOException, ReplicaPermanentException {
+        byte[] chunk = in.readNBytes(size);
+        if (chunk.length != size) {
+            throw new ReplicaPermanentException("abs: body of '" + key + "' ended at byte " + (offset + chunk.length)
+                    + ", before its declared length");
+        }
+        return chunk;
+    }
+
+    private static void expectEnd(InputStream in, String key, long length) throws IOException,
+            ReplicaPermanentException {
+        if (in.read() >= 0) {
+            throw new ReplicaPermanentException("abs: body of '" + key + "' is longer than its declared length "
+                    + length);
+        }
+    }
+}
