@@ -29,6 +29,10 @@ public interface LtxBody {
      * @throws ReplicaPermanentException when the body is shorter than 100 bytes, has a bad magic, or cannot be read
      */
     default LtxHeader peekHeader(String name) throws ReplicaPermanentException {
+        if (length() < Ltx.HEADER_SIZE) {
+            throw new ReplicaPermanentException("refusing to write " + name + ": the body is " + length()
+                    + " bytes, shorter than the " + Ltx.HEADER_SIZE + "-byte LTX header");
+        }
         byte[] head;
         try (InputStream in = open()) {
             head = in.readNBytes(Ltx.HEADER_SIZE);

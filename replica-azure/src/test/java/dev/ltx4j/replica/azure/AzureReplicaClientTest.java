@@ -195,7 +195,7 @@ class AzureReplicaClientTest {
     @Test
     void invalidBodiesAreRejectedBeforeAnythingIsWritten() throws Exception {
         assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(new byte[10])))
-                .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("truncated: 10 of 100 bytes");
+                .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("shorter than the 100-byte");
         byte[] badMagic = LtxTestFiles.body(1, 1, 0, 200, 1);
         badMagic[1] = 'Q';
         assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(badMagic)))
