@@ -101,8 +101,8 @@ final class SyncEngine {
     private LtxWriter.Encoded build(DatabaseVersion v, SyncSnapshot snap, long txid, long millis, long nodeId)
             throws IOException {
         int ps = snap.pageSize();
-        long commit = snap.commitSize();
         BufferBase base = snap.base();
+        long commit = EngineTestHooks.uploadCommit(snap.commitSize(), base.commitSize()); // test hook, off
         boolean snapshotFile = txid == 1;
         boolean tracked = db.tracked;
         long lock = Ltx.lockPgno(ps);
@@ -117,7 +117,7 @@ final class SyncEngine {
                     all[n++] = snap.pgno(i);
                 }
             }
-            pgnos = java.util.Arrays.copyOf(all, n);
+            pgnos = EngineTestHooks.uploadPages(java.util.Arrays.copyOf(all, n)); // test hook, off
         }
         byte[] zero = new byte[ps];
         LtxWriter.Images images = p -> {
@@ -209,7 +209,7 @@ final class SyncEngine {
                 Object synced = v.pages().get(p);
                 RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
                 if (c.pages().get(p) == synced) {
-                    b.put(p, rp);
+                    b.put(p, EngineTestHooks.ownUploadEntry(rp, db.baseVersion.pages().get(p), c.pageSize())); // hook
                 }
                 if (synced instanceof byte[] image) {
                     db.reader.cache().put(rp, image);

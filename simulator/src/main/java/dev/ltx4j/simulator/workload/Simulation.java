@@ -28,19 +28,20 @@ public final class Simulation {
 
     private Simulation() {}
 
-    /** The scenarios by name, with bug switches: {@code log-writer}, {@code uploader}. */
+    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}. */
     public static Scenario<?> scenario(String name, Set<Bug> bugs) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "log-writer" -> new LogWriterScenario(bugs);
+            case "engine" -> new EngineScenario(bugs);
+            case "log-writer", "log" -> new LogWriterScenario(bugs);
             case "uploader" -> new UploaderScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: log-writer, uploader");
+                    + "\"; known: engine, log-writer (log), uploader");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("log-writer", "uploader");
+        return List.of("engine", "log-writer", "uploader");
     }
 
     /** The generator of {@code ops}-long action lists. */
