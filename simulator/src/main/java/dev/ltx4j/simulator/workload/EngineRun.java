@@ -99,6 +99,8 @@ final class EngineRun {
     private PageState candidate;
     private ConflictInfo conflictSeen;
     private long writerFilesAtConflict;
+    /** The liveness phase: no more faults. */
+    private boolean faultsStopped;
 
     EngineRun(World world, Set<Bug> bugs) throws IOException {
         this.world = world;
@@ -168,7 +170,11 @@ final class EngineRun {
             world.scheduler().run(Long.MAX_VALUE, Long.MAX_VALUE);
             liveness();
         } catch (IOException | RuntimeException e) {
-            throw new InvariantViolation("unexpected-exception", e.toString() + " at " + e.getStackTrace()[0]);
+            StringBuilder where = new StringBuilder();
+            for (int i = 0; i < Math.min(8, e.getStackTrace().length); i++) {
+                where.append("\n      at ").append(e.getStackTrace()[i]);
+            }
+            throw new InvariantViolation("unexpected-exception", e + where.toString());
         } finally {
             EngineTestHooks.reset();
             deleteTree(tempDir);
@@ -371,6 +377,9 @@ final class EngineRun {
                 break;
             } catch (IOException e) {
                 world.reached("refresh-failed", e.getClass().getSimpleName());
+                if (attempt >= 40) {
+                    throw new InvariantViolation("availability", "refresh fails even without faults: " + e);
+                }
                 faultsOff(attempt >= 10);
             }
         }
@@ -396,15 +405,15 @@ final class EngineRun {
             try {
                 db.close();
             } catch (IOException | RuntimeException e) {
-                world.reached("close-failed", e.getClass().getSimpleName());
+                world.reached("close-failed", e.toString());
             }
             db = null;
         }
     }
 
     private void faultsOff(boolean off) {
-        store.setFaultsEnabled(!off);
-        disk.setFaultsEnabled(!off);
+        store.setFaultsEnabled(!off && !faultsStopped);
+        disk.setFaultsEnabled(!off && !faultsStopped);
     }
 
     private void reopen(String why) throws IOException {
@@ -415,6 +424,10 @@ final class EngineRun {
                 throw new InvariantViolation("unexpected-exception", "open threw " + e);
             } catch (IOException e) {
                 world.reached("reopen-failed", e.getClass().getSimpleName());
+                if (attempt >= 40) {
+                    throw new InvariantViolation("availability", "the writer cannot reopen " + why + " even without"
+                            + " faults: " + e);
+                }
                 faultsOff(attempt >= 10);
             }
         }
@@ -479,7 +492,7 @@ final class EngineRun {
             throw new InvariantViolation("read-availability", who + " could not read with store faults off: "
                     + e.getMessage());
         } finally {
-            store.setFaultsEnabled(true);
+            store.setFaultsEnabled(!faultsStopped);
         }
     }
 
@@ -646,6 +659,7 @@ final class EngineRun {
     // ------------------------------------------------------------------------------------------ liveness
 
     private void liveness() throws IOException {
+        faultsStopped = true;
         faultsOff(true);
         world.reached("faults-stopped", "");
         world.clock().advance(Duration.ofSeconds(1)); // listing-lag windows close
@@ -670,11 +684,14 @@ final class EngineRun {
                     : " and the writer is conflicted: " + db.status().conflict().message()));
         }
         auditor.audit();
-        if (auditor.stateAt(auditor.head()).digest != last().digest) {
-            throw new InvariantViolation("liveness", "nothing pending, but the replica head (TXID " + auditor.head()
-                    + ") holds " + auditor.stateAt(auditor.head()) + ", the writer's last commit is " + last());
+        if (!inReplica(last())) {
+            throw new InvariantViolation("liveness", "nothing pending, but the writer's last commit " + last()
+                    + " is not in the replica (head TXID " + auditor.head() + ")");
         }
         checkVisible("at the end");
+        if (auditor.stateAt(auditor.head()).digest != last().digest) {
+            world.reached("writer-behind-rival", "head " + auditor.head()); // write mode does not poll: by design
+        }
         for (Follower f : followers) {
             for (int k = 0; k < LIVENESS_INTERVALS && f.seenTxid != auditor.head(); k++) {
                 world.clock().advance(pollInterval);
