@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code ltx4j} command. */
 @Command(name = "ltx4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Remote-first SQLite for the JVM: LTX replicas in object storage.",
-        subcommands = {LtxCommand.class, ImportCommand.class, RestoreCommand.class, DemoCommand.class,
+        subcommands = {LtxCommand.class, ImportCommand.class, RestoreCommand.class, DemoCommand.class, SimCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

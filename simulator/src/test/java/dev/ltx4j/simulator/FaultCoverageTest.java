@@ -44,12 +44,12 @@ class FaultCoverageTest {
     }
 
     /**
-     * The engine batch ({@code ltx4j.sim.engineBatchSeconds}, default 8 CPU seconds, at least 4 runs) under the
+     * The engine batch ({@code ltx4j.sim.engineBatchSeconds}, default 5 CPU seconds, at least 4 runs) under the
      * faults the syncer survives today; some seeds run twice and must give one trace hash.
      */
     @Test
     void engineBatchPassesFiresEveryEnabledFaultAndReplays() {
-        double seconds = Double.parseDouble(System.getProperty("ltx4j.sim.engineBatchSeconds", "8"));
+        double seconds = Double.parseDouble(System.getProperty("ltx4j.sim.engineBatchSeconds", "5"));
         String seedProp = System.getProperty("ltx4j.sim.seed", "20250101");
         long base = seedProp.equals("random") ? System.nanoTime() : Long.parseLong(seedProp);
         FaultPlan plan = Plans.engineSafe();
