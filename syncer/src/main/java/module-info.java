@@ -1,4 +1,4 @@
-/** Sync, conflict prevention, recovery and polling (work of the engine issue). */
+/** The remote-first database engine: shared database state, write sessions, sync, conflicts, polling. */
 module dev.ltx4j.syncer {
     requires transitive dev.ltx4j.pagestore;
 

@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * An immutable map from page number to where the page's bytes are: a {@link RemotePage} (a frame in a replica
- * file) or a {@code byte[]} (a committed local image not yet synced; never modified after it is put here).
+ * file) or a {@link LocalPage} (a committed, not yet synced image in a write-buffer file). No page bytes are held:
+ * each page costs one small location object plus an 8-byte LTX page checksum ({@link #checksum(long)}, 0 when not
+ * known), which lets the syncer keep the rolling database checksum by XOR without reading old images.
  *
  * <p>Stored as a persistent chunked array: {@link #edit()} returns a builder that copies a chunk only the first
  * time it changes, so publishing a version after a commit of k pages costs O(k + pages / chunk) and every
@@ -14,19 +16,22 @@ public final class PageMap {
     static final int SHIFT = 10;
     static final int CHUNK = 1 << SHIFT;
     private static final Object[][] NO_CHUNKS = new Object[0][];
+    private static final long[][] NO_SUMS = new long[0][];
 
     /** The empty map. */
-    public static final PageMap EMPTY = new PageMap(NO_CHUNKS, 0);
+    public static final PageMap EMPTY = new PageMap(NO_CHUNKS, NO_SUMS, 0);
 
     private final Object[][] chunks;
+    private final long[][] sums;
     private final int count;
 
-    private PageMap(Object[][] chunks, int count) {
+    private PageMap(Object[][] chunks, long[][] sums, int count) {
         this.chunks = chunks;
+        this.sums = sums;
         this.count = count;
     }
 
-    /** The entry for {@code pgno}: a {@link RemotePage}, a {@code byte[]}, or null. */
+    /** The entry for {@code pgno}: a {@link RemotePage}, a {@link LocalPage}, or null. */
     public Object get(long pgno) {
         if (pgno < 1) {
             return null;
@@ -37,6 +42,19 @@ public final class PageMap {
             return null;
         }
         return chunks[c][(int) (i & (CHUNK - 1))];
+    }
+
+    /** The LTX page checksum recorded for {@code pgno} ({@code Crc64.pageChecksum}), or 0 when not known. */
+    public long checksum(long pgno) {
+        if (pgno < 1) {
+            return 0;
+        }
+        long i = pgno - 1;
+        int c = (int) (i >>> SHIFT);
+        if (c >= sums.length || sums[c] == null) {
+            return 0;
+        }
+        return sums[c][(int) (i & (CHUNK - 1))];
     }
 
     /** Number of pages with an entry. */
@@ -56,13 +74,25 @@ public final class PageMap {
     /** Changes to a copy of a map; not thread-safe, single use. */
     public static final class Builder {
         private Object[][] chunks;
+        private long[][] sums;
         private boolean[] owned;
         private int count;
 
         private Builder(PageMap from) {
             this.chunks = from.chunks.clone();
+            this.sums = from.sums.clone();
             this.owned = new boolean[chunks.length];
             this.count = from.count;
+        }
+
+        /** The recorded checksum of {@code pgno} as edited so far, or 0. */
+        public long checksum(long pgno) {
+            long i = pgno - 1;
+            int c = (int) (i >>> SHIFT);
+            if (pgno < 1 || c >= sums.length || sums[c] == null) {
+                return 0;
+            }
+            return sums[c][(int) (i & (CHUNK - 1))];
         }
 
         public Object get(long pgno) {
@@ -74,13 +104,20 @@ public final class PageMap {
             return chunks[c][(int) (i & (CHUNK - 1))];
         }
 
-        /** Sets (or with null, removes) the entry of {@code pgno}. */
+        /** Sets (or with null, removes) the entry of {@code pgno}, its checksum not known. */
         public Builder put(long pgno, Object entry) {
+            return put(pgno, entry, 0);
+        }
+
+        /**
+         * Sets (or with null, removes) the entry of {@code pgno} with the page's LTX page checksum (0: not known).
+         */
+        public Builder put(long pgno, Object entry, long checksum) {
             if (pgno < 1 || pgno > 0xFFFFFFFFL) {
                 throw new IllegalArgumentException("page number " + pgno + " is outside 1..2^32-1");
             }
-            if (entry != null && !(entry instanceof RemotePage) && !(entry instanceof byte[])) {
-                throw new IllegalArgumentException("page entry must be a RemotePage or byte[]: " + entry.getClass());
+            if (entry != null && !(entry instanceof RemotePage) && !(entry instanceof LocalPage)) {
+                throw new IllegalArgumentException("page entry must be a RemotePage or LocalPage: " + entry.getClass());
             }
             long i = pgno - 1;
             int c = (int) (i >>> SHIFT);
@@ -90,6 +127,7 @@ public final class PageMap {
                 }
                 int n = Math.max(c + 1, chunks.length * 2);
                 chunks = Arrays.copyOf(chunks, n);
+                sums = Arrays.copyOf(sums, n);
                 owned = Arrays.copyOf(owned, n);
             }
             Object[] chunk = chunks[c];
@@ -99,15 +137,18 @@ public final class PageMap {
                 }
                 chunk = new Object[CHUNK];
                 chunks[c] = chunk;
+                sums[c] = new long[CHUNK];
                 owned[c] = true;
             } else if (!owned[c]) {
                 chunk = chunk.clone();
                 chunks[c] = chunk;
+                sums[c] = sums[c].clone();
                 owned[c] = true;
             }
             int j = (int) (i & (CHUNK - 1));
             Object old = chunk[j];
             chunk[j] = entry;
+            sums[c][j] = entry == null ? 0 : checksum;
             if (old == null && entry != null) {
                 count++;
             } else if (old != null && entry == null) {
@@ -135,9 +176,11 @@ public final class PageMap {
                         }
                     }
                     chunks[c] = null;
+                    sums[c] = null;
                 }
             }
             chunks = Arrays.copyOf(chunks, firstWhole);
+            sums = Arrays.copyOf(sums, firstWhole);
             owned = Arrays.copyOf(owned, firstWhole);
             return this;
         }
@@ -145,13 +188,14 @@ public final class PageMap {
         /** Removes every entry. */
         public Builder clear() {
             chunks = NO_CHUNKS;
+            sums = NO_SUMS;
             owned = new boolean[0];
             count = 0;
             return this;
         }
 
         public PageMap build() {
-            PageMap m = new PageMap(chunks.clone(), count);
+            PageMap m = new PageMap(chunks.clone(), sums.clone(), count);
             // Later edits through this builder must not change the published map.
             Arrays.fill(owned, false);
             return m;

@@ -3,14 +3,17 @@ package dev.ltx4j.pagestore;
 import dev.ltx4j.ltx.LtxFrame;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaNotFoundException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.LongFunction;
 
 /**
- * Serves page reads from a pinned {@link DatabaseVersion}: local images directly, remote frames from the
- * {@link PageCache} or with one ranged read through the {@link ReplicaClient}. On sequential access it reads
+ * Serves page reads from a pinned {@link DatabaseVersion}: local images from their write-buffer file generation
+ * ({@link LocalPage}), remote frames from the {@link PageCache} or with one ranged read through the
+ * {@link ReplicaClient}. When a replica file the map points at is gone (retention or compaction deleted it), the
+ * {@link Relocator} is asked for the page's current location and the read is retried once. On sequential access it reads
  * ahead by coalescing the frames of the following pages that sit back to back in the same file into the same
  * request. Every fetched frame is checked to hold the expected page and decoded to exactly one page. Thread-safe.
  */
@@ -19,6 +22,17 @@ public final class PageReader {
     private final PageCache cache;
     private final int readAheadPages;
     private final long readAheadBytes;
+    private volatile Relocator relocator;
+
+    /** Finds where a page lives now when the replica file a version points at has disappeared. */
+    @FunctionalInterface
+    public interface Relocator {
+        /**
+         * @return the page's frame in a file that holds the same image as {@code missing} did for version
+         *     {@code v}, or null when no such file can be found
+         */
+        RemotePage relocate(DatabaseVersion v, long pgno, RemotePage missing) throws IOException;
+    }
 
     /**
      * @param readAheadPages most pages one request may fetch on sequential access (1 disables read-ahead)
@@ -36,6 +50,11 @@ public final class PageReader {
 
     public PageCache cache() {
         return cache;
+    }
+
+    /** Installs the handler for reads that hit a deleted replica file (null: such reads fail). */
+    public void setRelocator(Relocator relocator) {
+        this.relocator = relocator;
     }
 
     /** Where one reader last read, to detect sequential access. Not thread-safe; one per reader. */
@@ -91,15 +110,33 @@ public final class PageReader {
         }
         if (e == null) {
             Arrays.fill(dst, 0, pageSize, (byte) 0);
-        } else if (e instanceof byte[] local) {
-            System.arraycopy(local, 0, dst, 0, pageSize);
+        } else if (e instanceof LocalPage local) {
+            local.generation().read(local.offset(), pgno, dst);
         } else {
             RemotePage rp = (RemotePage) e;
             byte[] cached = cache.get(rp);
             if (cached == null) {
-                cached = fetch(v, pgno, rp, sequential);
+                cached = fetchOrRelocate(v, pgno, rp, sequential);
             }
             System.arraycopy(cached, 0, dst, 0, pageSize);
+        }
+    }
+
+    private byte[] fetchOrRelocate(DatabaseVersion v, long pgno, RemotePage rp, boolean sequential)
+            throws IOException {
+        try {
+            return fetch(v, pgno, rp, sequential);
+        } catch (PageReadException e) {
+            Relocator r = relocator;
+            if (r == null || !(e.getCause() instanceof ReplicaNotFoundException)) {
+                throw e;
+            }
+            RemotePage moved = r.relocate(v, pgno, rp);
+            if (moved == null || moved.equals(rp)) {
+                throw e;
+            }
+            byte[] cached = cache.get(moved);
+            return cached != null ? cached : fetch(v, pgno, moved, false);
         }
     }
 

@@ -111,14 +111,29 @@ public final class ReplicaIndex {
     public record PollResult(DatabaseVersion version, List<LtxFileInfo> applied, boolean gap, long remoteMaxTxid) {}
 
     /**
-     * Lists every level and applies, in chain order, the files that extend {@code current} (including files that
-     * straddle it). Files beyond a gap are left for a later poll (reported in {@link PollResult#gap()}).
+     * Lists every level in full and applies, in chain order, the files that extend {@code current} (including
+     * files that straddle it). Files beyond a gap are left for a later poll (reported in {@link PollResult#gap()}).
      */
     public PollResult poll(DatabaseVersion current) throws IOException {
+        return poll(current, new ListingPositions());
+    }
+
+    /**
+     * Like {@link #poll(DatabaseVersion)}, but lists each level only from its position in {@code positions} (the
+     * min TXID of the last file seen there), so listings stay small as the replica grows. Within a level files do
+     * not overlap and are listed by min TXID, so any file there that could extend the chain later, straddlers
+     * included, starts at or after the last one seen. After a gap the positions are cleared and the next poll
+     * relists every level in full.
+     */
+    public PollResult poll(DatabaseVersion current, ListingPositions positions) throws IOException {
         List<LtxFileInfo> candidates = new ArrayList<>();
         long remoteMax = 0;
+        long[] next = new long[ReplicaClient.MAX_LEVEL + 1];
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
-            for (LtxFileInfo info : client.listFiles(level, 0, false)) {
+            long seek = positions.seek(level);
+            next[level] = seek;
+            for (LtxFileInfo info : client.listFiles(level, seek, false)) {
+                next[level] = info.minTxid();
                 if (Long.compareUnsigned(info.maxTxid(), remoteMax) > 0) {
                     remoteMax = info.maxTxid();
                 }
@@ -139,7 +154,37 @@ public final class ReplicaIndex {
                 gap = true;
             }
         }
+        if (gap) {
+            positions.clear();
+        } else {
+            positions.advance(next);
+        }
         return new PollResult(v, chain, gap, remoteMax);
+    }
+
+    /**
+     * Per-level listing positions of a poller: the min TXID to seek each level from (0: list it all). Only the
+     * polling thread uses one (callers serialise polls).
+     */
+    public static final class ListingPositions {
+        private final long[] seek = new long[ReplicaClient.MAX_LEVEL + 1];
+
+        public long seek(int level) {
+            return seek[level];
+        }
+
+        void advance(long[] next) {
+            for (int i = 0; i < seek.length; i++) {
+                if (Long.compareUnsigned(next[i], seek[i]) > 0) {
+                    seek[i] = next[i];
+                }
+            }
+        }
+
+        /** Forgets every position: the next listing is complete. */
+        public void clear() {
+            java.util.Arrays.fill(seek, 0);
+        }
     }
 
     /** Greedy chain from {@code reached}: each step takes the file reaching furthest (then smaller min, higher level). */

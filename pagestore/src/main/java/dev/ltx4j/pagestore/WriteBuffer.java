@@ -389,7 +389,10 @@ public final class WriteBuffer implements Closeable {
 
     // ------------------------------------------------------------------------------------------------ writing
 
-    /** Starts the write transaction, waiting while another one is open. */
+    /**
+     * Starts the write transaction, waiting while another one is open (so a thread that still holds an open
+     * transaction must not call this again).
+     */
     public WriteTransaction begin() throws IOException {
         checkUsable();
         slot.acquireUninterruptibly();
@@ -616,6 +619,10 @@ public final class WriteBuffer implements Closeable {
                 if (upToSeq < first || upToSeq > appendedSeq) {
                     throw new IllegalArgumentException("markSynced sequence " + upToSeq
                             + " is not a held transaction (held: " + first + ".." + appendedSeq + ")");
+                }
+                if (Long.compareUnsigned(newBaseTxid, header.baseTxid()) <= 0) {
+                    throw new IllegalArgumentException("markSynced TXID " + newBaseTxid
+                            + " does not advance the buffer's base TXID " + header.baseTxid());
                 }
                 newBase = new BufferBase(newBaseTxid, newBaseChecksum, txns.get((int) (upToSeq - first)).commitSize());
             } finally {

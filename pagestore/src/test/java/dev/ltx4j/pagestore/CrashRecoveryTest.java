@@ -107,6 +107,35 @@ class CrashRecoveryTest {
     }
 
     @Test
+    void garbageAfterTheLogIsDroppedAndNeverThrows() throws Exception {
+        Workload w = Workload.random(9, PAGE, 4, 3, 12);
+        MemoryLogStorage original = new MemoryLogStorage();
+        writeLog(original, w);
+        byte[] log = original.contents(NAME);
+        SplittableRandom rnd = new SplittableRandom(90);
+        for (int i = 0; i < ITERATIONS; i++) {
+            byte[] tail = new byte[1 + rnd.nextInt(3 * (PAGE + 16))];
+            for (int j = 0; j < tail.length; j++) {
+                tail[j] = (byte) rnd.nextInt(256);
+            }
+            tail[0] = switch (rnd.nextInt(3)) { // make it look like a record start most of the time
+                case 0 -> (byte) 'P';
+                case 1 -> (byte) 'C';
+                default -> tail[0];
+            };
+            byte[] damaged = Arrays.copyOf(log, log.length + tail.length);
+            System.arraycopy(tail, 0, damaged, log.length, tail.length);
+            MemoryLogStorage storage = new MemoryLogStorage();
+            storage.putDurable(NAME, damaged);
+            try (WriteBuffer buffer = WriteBuffer.open(storage, NAME, options(PAGE, Durability.NONE, 24))) {
+                assertThat(buffer.recovery().transactions()).isEqualTo(4);
+                assertThat(buffer.recovery().truncatedBytes()).isEqualTo(tail.length);
+                w.assertHolds(buffer, 0, 4, 1);
+            }
+        }
+    }
+
+    @Test
     void flippedHeaderIsRejectedWithTheFileNamed() throws Exception {
         MemoryLogStorage original = new MemoryLogStorage();
         writeLog(original, Workload.random(8, PAGE, 2, 1, 3));

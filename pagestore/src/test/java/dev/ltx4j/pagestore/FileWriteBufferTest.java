@@ -142,6 +142,7 @@ class FileWriteBufferTest {
             assertThatThrownBy(() -> WriteBuffer.open(path, options(512, Durability.NONE, 67)))
                     .isInstanceOf(BufferLockedException.class)
                     .hasMessageContaining(path.toString());
+            assertThat(buffer.location()).isEqualTo(path.toAbsolutePath().toString());
         }
         WriteBuffer.open(path, options(512, Durability.NONE, 67)).close(); // released on close
     }

@@ -236,6 +236,7 @@ class WriteBufferTest {
                 assertThat(tx.commit(1)).isEqualTo(1);
             }
             assertThatThrownBy(() -> buffer.markSynced(5, 1, 0)).hasMessageContaining("markSynced sequence 5");
+            assertThatThrownBy(() -> buffer.markSynced(1, 0, 0)).hasMessageContaining("does not advance");
             assertThatThrownBy(() -> buffer.snapshot(9)).hasMessageContaining("snapshot sequence 9");
         }
         assertThatThrownBy(() -> WriteBuffer.open(storage, NAME, options(4096, Durability.NONE, 1)))
@@ -263,6 +264,7 @@ class WriteBufferTest {
         try (WriteBuffer buffer = WriteBuffer.open(storage, NAME, options(512, Durability.NONE, 13))) {
             assertThatThrownBy(() -> WriteBuffer.open(storage, NAME, options(512, Durability.NONE, 13)))
                     .isInstanceOf(BufferLockedException.class).hasMessageContaining("in use");
+            assertThat(buffer.location()).isEqualTo("memory:" + NAME);
         }
         WriteBuffer.open(storage, NAME, options(512, Durability.NONE, 13)).close();
     }

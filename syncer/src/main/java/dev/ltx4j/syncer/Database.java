@@ -4,14 +4,20 @@ import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.BufferPaths;
 import dev.ltx4j.pagestore.BufferProbe;
+import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.DatabaseVersion;
 import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.LocalGeneration;
+import dev.ltx4j.pagestore.LocalPage;
+import dev.ltx4j.pagestore.LocalPages;
 import dev.ltx4j.pagestore.PageCache;
+import dev.ltx4j.pagestore.PageLocation;
 import dev.ltx4j.pagestore.PageMap;
 import dev.ltx4j.pagestore.PageReader;
+import dev.ltx4j.pagestore.RemotePage;
 import dev.ltx4j.pagestore.ReplicaIndex;
-import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.WriteBufferOptions;
 import dev.ltx4j.pagestore.storage.FileLogStorage;
 import dev.ltx4j.pagestore.storage.LogStorage;
@@ -22,6 +28,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.concurrent.Semaphore;
@@ -33,7 +42,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Reading.</b> {@link #beginRead()} pins the current {@link DatabaseVersion}; the pin sees exactly that
  * state (pages and size) until closed, whatever commits, syncs and polls publish meanwhile. Publishing is a
- * copy-on-write of the changed map chunks, so pins are free.
+ * copy-on-write of the changed map chunks, so pins are cheap. Committed, unsynced pages are referenced by their
+ * record in the write buffer file ({@link LocalPage}), never held on the heap. A pin also counts a reference on the
+ * buffer file generation its version points into, so a buffer rewrite after a sync never takes away what a pinned
+ * reader may still read (the engine keeps its own read handle on each generation until the last pin is gone).
  *
  * <p><b>Writing</b> (write mode). {@link #beginWrite()} hands out the single {@link WriteSession}; its commit
  * goes to the crash-safe buffer and becomes visible to new readers at once. {@link #syncOnce} uploads committed
@@ -54,6 +66,14 @@ public final class Database implements AutoCloseable {
     private final Semaphore writer = new Semaphore(1, true);
     private final SyncEngine sync = new SyncEngine(this);
     private volatile DatabaseVersion current;
+    /** The buffer file generation {@link #current} points into (null without a buffer); guarded by stateLock. */
+    private LocalGeneration currentGen;
+    /** Generation a write transaction that begins now writes to; null while a buffer rewrite runs. */
+    private volatile LocalGeneration writerGen;
+    private long generationCount;
+    final ReplicaIndex.ListingPositions pollPositions = new ReplicaIndex.ListingPositions();
+    private final Object relocateLock = new Object();
+    private DatabaseVersion relocated;
 
     // Write mode.
     private final LogStorage bufferStorage;
@@ -97,6 +117,15 @@ public final class Database implements AutoCloseable {
                     : Path.of(System.getProperty("java.io.tmpdir"), "ltx4j-conflicts");
         }
         this.conflictDirectory = conflicts;
+        this.reader.setRelocator(this::relocate);
+    }
+
+    /** Where syncs spool large LTX files before upload. */
+    Path spoolDirectory() {
+        if (options.spoolDirectory != null) {
+            return options.spoolDirectory;
+        }
+        return bufferPath != null ? bufferPath.getParent() : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     /**
@@ -187,13 +216,15 @@ public final class Database implements AutoCloseable {
             syncedSeq = buf.lastCommittedSeq() - held;
             if (base.txid() == remote.txid()) {
                 baseVersion = remote;
-                publish(overlay(remote, buf));
+                LocalGeneration gen = installFirstGeneration();
+                publish(overlay(remote, buf, gen));
                 return;
             }
             if (held == 0) {
                 buf.reset(new BufferBase(remote.txid(), remote.checksum(), remote.commit()));
                 syncedSeq = buf.lastCommittedSeq();
                 baseVersion = remote;
+                installFirstGeneration();
                 publish(withSeq(remote, buf.lastCommittedSeq()));
                 return;
             }
@@ -201,26 +232,63 @@ public final class Database implements AutoCloseable {
                 continue;
             }
             baseVersion = remote;
+            installFirstGeneration();
             publish(withSeq(remote, buf.lastCommittedSeq()));
             sync.enterConflict(base, remote.txid(), options.clock.instant());
             return;
         }
     }
 
-    /** The remote state with the buffer's recovered transactions on top. */
-    private static DatabaseVersion overlay(DatabaseVersion remote, WriteBuffer buf) throws IOException {
-        SyncSnapshot snap = buf.snapshot();
-        if (snap.isEmpty()) {
+    /** The remote state with the buffer's recovered transactions on top (as locations in generation {@code gen}). */
+    private static DatabaseVersion overlay(DatabaseVersion remote, WriteBuffer buf, LocalGeneration gen) {
+        List<CommittedTransaction> txns = buf.transactions();
+        if (txns.isEmpty()) {
             return withSeq(remote, buf.lastCommittedSeq());
         }
+        CommittedTransaction last = txns.get(txns.size() - 1);
         PageMap.Builder b = remote.pages().edit();
-        for (int i = 0; i < snap.pageCount(); i++) {
-            byte[] data = new byte[snap.pageSize()];
-            snap.readPage(i, data);
-            b.put(snap.pgno(i), data);
+        Latest latest = Latest.of(txns, last.seq());
+        for (int i = 0; i < latest.size(); i++) {
+            b.put(latest.pgno(i), new LocalPage(gen, latest.offset(i)), 0);
         }
-        b.truncate(snap.commitSize());
-        return new DatabaseVersion(snap.pageSize(), snap.commitSize(), remote.txid(), snap.upToSeq(), 0, b.build());
+        b.truncate(last.commitSize());
+        return new DatabaseVersion(buf.pageSize(), last.commitSize(), remote.txid(), last.seq(), 0, b.build());
+    }
+
+    /** The record of each page's latest image among transactions up to a sequence number, honouring shrinks. */
+    record Latest(long[] pgnos, long[] offsets) {
+        static Latest of(List<CommittedTransaction> txns, long upToSeq) {
+            java.util.TreeMap<Long, Long> at = new java.util.TreeMap<>();
+            for (CommittedTransaction t : txns) {
+                if (t.seq() > upToSeq) {
+                    break;
+                }
+                for (PageLocation loc : t.pages()) {
+                    at.put(loc.pgno(), loc.offset());
+                }
+                at.tailMap(t.commitSize(), false).clear();
+            }
+            long[] p = new long[at.size()];
+            long[] o = new long[at.size()];
+            int i = 0;
+            for (Map.Entry<Long, Long> e : at.entrySet()) {
+                p[i] = e.getKey();
+                o[i++] = e.getValue();
+            }
+            return new Latest(p, o);
+        }
+
+        int size() {
+            return pgnos.length;
+        }
+
+        long pgno(int i) {
+            return pgnos[i];
+        }
+
+        long offset(int i) {
+            return offsets[i];
+        }
     }
 
     private static DatabaseVersion withSeq(DatabaseVersion v, long seq) {
@@ -238,6 +306,192 @@ public final class Database implements AutoCloseable {
         synchronized (stateLock) {
             current = v;
         }
+    }
+
+    // ------------------------------------------------------------------------------------------ generations
+
+    /** A pinned version and the buffer generation reference that keeps its local pages readable. */
+    static final class Pin {
+        final DatabaseVersion version;
+        private LocalGeneration gen;
+
+        Pin(DatabaseVersion version, LocalGeneration gen) {
+            this.version = version;
+            this.gen = gen;
+        }
+
+        void release() {
+            LocalGeneration g = gen;
+            gen = null;
+            if (g != null) {
+                g.release();
+            }
+        }
+    }
+
+    Pin pin() {
+        synchronized (stateLock) {
+            LocalGeneration g = currentGen;
+            if (g != null && !g.retain()) {
+                throw new IllegalStateException("buffer generation " + g + " of the current version is closed");
+            }
+            return new Pin(current, g);
+        }
+    }
+
+    /** Generation a write transaction that has just begun writes to, or null when a rewrite may be running. */
+    LocalGeneration writerGeneration() {
+        return writerGen;
+    }
+
+    private LocalGeneration openGeneration() throws IOException {
+        return LocalGeneration.open(storage(), bufferName, buffer.pageSize(), ++generationCount);
+    }
+
+    /** Opens the first generation after the buffer was opened (no reader or writer runs yet). */
+    private LocalGeneration installFirstGeneration() throws IOException {
+        LocalGeneration g = openGeneration();
+        synchronized (stateLock) {
+            LocalGeneration old = currentGen;
+            currentGen = g;
+            writerGen = g;
+            if (old != null) {
+                old.release();
+            }
+        }
+        return g;
+    }
+
+    /** A buffer operation that may rewrite the buffer file. */
+    @FunctionalInterface
+    interface Rewrite {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a buffer rewrite (markSynced, reset) and moves the published version onto the new file generation:
+     * {@code replacement} when given, else the current version with its local pages re-pointed at their records
+     * in the new file. Pins of older versions keep their generation open. Callers hold {@code syncLock} (or run
+     * before the database is shared).
+     */
+    void rewriteBuffer(Rewrite rewrite, DatabaseVersion replacement) throws IOException {
+        WriteBuffer buf = buffer;
+        writerGen = null;
+        try {
+            rewrite.run();
+        } catch (IOException | RuntimeException e) {
+            try {
+                moveToNewGeneration(buf, null); // the rewrite may or may not have replaced the file
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        moveToNewGeneration(buf, replacement);
+    }
+
+    private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {
+        LocalGeneration fresh = openGeneration();
+        LocalGeneration old;
+        synchronized (stateLock) {
+            old = currentGen;
+            if (replacement != null) {
+                current = replacement;
+            } else {
+                current = repoint(current, buf.transactions(), old, fresh);
+            }
+            currentGen = fresh;
+            writerGen = fresh;
+        }
+        if (old != null) {
+            old.release();
+        }
+    }
+
+    /** {@code v} with every local page of generation {@code from} pointed at its record in {@code to}. */
+    private static DatabaseVersion repoint(DatabaseVersion v, List<CommittedTransaction> txns, LocalGeneration from,
+            LocalGeneration to) {
+        Latest latest = Latest.of(txns, v.localSeq());
+        PageMap.Builder b = v.pages().edit();
+        for (int i = 0; i < latest.size(); i++) {
+            long p = latest.pgno(i);
+            if (p <= v.commit() && v.pages().get(p) instanceof LocalPage lp && lp.generation() == from) {
+                b.put(p, new LocalPage(to, latest.offset(i)), v.pages().checksum(p));
+            }
+        }
+        return new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), v.localSeq(), v.checksum(), b.build());
+    }
+
+    /** The generation the current version points into (tests). */
+    LocalGeneration currentGeneration() {
+        synchronized (stateLock) {
+            return currentGen;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ relocation
+
+    /**
+     * A replica file the page map points at is gone: rebuilds the page map at the pinned version's TXID from the
+     * current restore plan and answers the page's location there. Versions at that TXID (the current one, the
+     * sync base) are patched so later reads go straight to the new file.
+     */
+    private RemotePage relocate(DatabaseVersion v, long pgno, RemotePage missing) throws IOException {
+        if (v.txid() == 0) {
+            return null;
+        }
+        DatabaseVersion rebuilt;
+        synchronized (relocateLock) {
+            rebuilt = relocated;
+            if (rebuilt == null || rebuilt.txid() != v.txid() || containsFile(rebuilt, missing, v.commit())) {
+                try {
+                    rebuilt = index.open(dev.ltx4j.replica.RestoreTarget.txid(v.txid()));
+                } catch (dev.ltx4j.replica.RestorePlanException e) {
+                    lastError = "page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica file "
+                            + missing.file() + " and no restore plan reaches that TXID: " + e.getMessage();
+                    return null;
+                }
+                if (rebuilt.txid() != v.txid()) {
+                    return null;
+                }
+                relocated = rebuilt;
+            }
+        }
+        synchronized (stateLock) {
+            DatabaseVersion c = current;
+            if (c.txid() == rebuilt.txid()) {
+                current = patch(c, rebuilt, missing);
+            }
+            DatabaseVersion base = baseVersion;
+            if (base != null && base.txid() == rebuilt.txid()) {
+                baseVersion = patch(base, rebuilt, missing);
+            }
+        }
+        return rebuilt.pages().get(pgno) instanceof RemotePage rp ? rp : null;
+    }
+
+    private static boolean containsFile(DatabaseVersion v, RemotePage missing, long commit) {
+        for (long p = 1; p <= Math.min(commit, v.commit()); p++) {
+            if (v.pages().get(p) instanceof RemotePage rp && rp.file().equals(missing.file())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code v} with its entries in the missing file replaced by the rebuilt map's entries. */
+    private static DatabaseVersion patch(DatabaseVersion v, DatabaseVersion rebuilt, RemotePage missing) {
+        PageMap.Builder b = v.pages().edit();
+        boolean changed = false;
+        for (long p = 1; p <= v.commit(); p++) {
+            if (v.pages().get(p) instanceof RemotePage rp && rp.file().equals(missing.file())) {
+                Object now = rebuilt.pages().get(p);
+                b.put(p, now instanceof RemotePage ? now : null, v.pages().checksum(p));
+                changed = true;
+            }
+        }
+        return changed ? new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), v.localSeq(), v.checksum(),
+                b.build()) : v;
     }
 
     WriteBuffer bufferOrNull() {
@@ -270,7 +524,7 @@ public final class Database implements AutoCloseable {
     /** Pins the current version for one read transaction. */
     public ReadTransaction beginRead() {
         checkOpen();
-        return new ReadTransaction(this, current);
+        return new ReadTransaction(this, pin());
     }
 
     // ------------------------------------------------------------------------------------------ writing
@@ -303,7 +557,7 @@ public final class Database implements AutoCloseable {
             writer.release();
             throw e;
         }
-        return new WriteSession(this, current);
+        return new WriteSession(this, pin());
     }
 
     void releaseWriter() {
@@ -337,6 +591,8 @@ public final class Database implements AutoCloseable {
                 DatabaseVersion v = new DatabaseVersion(pageSize, 0, 0, buffer.lastCommittedSeq(), 0, PageMap.EMPTY);
                 baseVersion = v;
                 current = v;
+                currentGen = openGeneration();
+                writerGen = currentGen;
             } else if (buffer.pageSize() != pageSize) {
                 throw new PageSizeException("write with page size " + pageSize + " but database \"" + name
                         + "\" uses " + buffer.pageSize());
@@ -344,15 +600,74 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    void publishCommit(int pageSize, long commit, long floor, java.util.Map<Long, byte[]> pages, long seq) {
+    /**
+     * Publishes a committed transaction: its pages become {@link LocalPage}s in the generation it wrote to.
+     *
+     * @param gen   the generation observed right after the transaction began (null: a rewrite was running)
+     * @param pages page number to LTX page checksum of every page the transaction wrote
+     */
+    void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, Map<Long, Long> pages, long seq,
+            LocalGeneration gen) throws IOException {
         synchronized (stateLock) {
-            DatabaseVersion c = current;
-            PageMap.Builder b = c.pages().edit();
-            b.truncate(floor);
-            pages.forEach(b::put);
-            b.truncate(commit);
-            current = new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build());
+            if (gen != null && gen == currentGen) {
+                // No rewrite moved the current version off the generation the transaction wrote to.
+                publishLocked(pageSize, commit, floor, pages, seq, gen, p -> LocalPages.recordOffset(tx, p));
+                return;
+            }
         }
+        // A rewrite ran while the transaction was open or before it was published: its records were copied into
+        // the newest generation; read their offsets there. No rewrite can start while syncLock is held.
+        syncLock.lock();
+        try {
+            if (writerGen == null) {
+                // The last rewrite could not open its new generation: do it now (no rewrite runs under syncLock).
+                moveToNewGeneration(buffer, null);
+            }
+            CommittedTransaction mine = null;
+            for (CommittedTransaction t : buffer.transactions()) {
+                if (t.seq() == seq) {
+                    mine = t;
+                }
+            }
+            if (mine == null) {
+                throw new IllegalStateException("committed transaction " + seq + " is not held by write buffer "
+                        + buffer.location());
+            }
+            Map<Long, Long> offsets = new java.util.HashMap<>();
+            for (PageLocation loc : mine.pages()) {
+                offsets.put(loc.pgno(), loc.offset());
+            }
+            synchronized (stateLock) {
+                publishLocked(pageSize, commit, floor, pages, seq, currentGen, offsets::get);
+            }
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    private void publishLocked(int pageSize, long commit, long floor, Map<Long, Long> pages, long seq,
+            LocalGeneration gen, java.util.function.LongFunction<Long> offsetOf) {
+        DatabaseVersion c = current;
+        PageMap.Builder b = c.pages().edit();
+        b.truncate(floor);
+        long[] pgnos = new long[pages.size()];
+        int n = 0;
+        for (long p : pages.keySet()) {
+            pgnos[n++] = p;
+        }
+        Arrays.sort(pgnos);
+        for (long p : pgnos) {
+            if (p > commit) {
+                continue;
+            }
+            Long offset = offsetOf.apply(p);
+            if (offset == null || offset < 0) {
+                throw new IllegalStateException("write buffer holds no record of page " + p + " of transaction " + seq);
+            }
+            b.put(p, new LocalPage(gen, offset), pages.get(p));
+        }
+        b.truncate(commit);
+        current = new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build());
     }
 
     void awaitRemoteIfRequired(long seq) throws IOException {
@@ -411,7 +726,7 @@ public final class Database implements AutoCloseable {
         }
         syncLock.lock();
         try {
-            ReplicaIndex.PollResult r = index.poll(current);
+            ReplicaIndex.PollResult r = index.poll(current, pollPositions);
             publish(r.version());
             lastPollMillis = now.toEpochMilli();
             lastError = r.gap() ? "replica has files beyond a gap after TXID " + Txid.format(r.version().txid())
@@ -442,13 +757,17 @@ public final class Database implements AutoCloseable {
                     throw new PageSizeException("write buffer " + buf.location() + " has page size "
                             + buf.pageSize() + " but the replica now has " + remote.pageSize());
                 }
-                buf.reset(new BufferBase(remote.txid(), remote.checksum(), remote.commit()));
-                syncedSeq = buf.lastCommittedSeq();
+                BufferBase fresh = new BufferBase(remote.txid(), remote.checksum(), remote.commit());
+                // No session is open (we hold the writer slot), so the sequence number does not move.
                 remote = withSeq(remote, buf.lastCommittedSeq());
+                rewriteBuffer(() -> buf.reset(fresh), remote);
+                syncedSeq = buf.lastCommittedSeq();
             }
             tracked = remote.txid() == 0 || remote.checksum() != 0;
             baseVersion = remote;
             publish(remote);
+            sync.relistEverything();
+            pollPositions.clear();
             conflict = null;
             lastError = null;
         } finally {
@@ -524,6 +843,13 @@ public final class Database implements AutoCloseable {
             }
         } finally {
             closed = true;
+            synchronized (stateLock) {
+                // Pins taken before close keep their generation readable until they are closed.
+                if (currentGen != null) {
+                    currentGen.release();
+                    currentGen = null;
+                }
+            }
             WriteBuffer b = buffer;
             if (b != null) {
                 writer.acquireUninterruptibly();

@@ -26,6 +26,7 @@ public final class EngineOptions {
     final Path conflictDirectory;
     final long cacheBytes;
     final int readAheadPages;
+    final Path spoolDirectory;
     final Clock clock;
     final long seed;
     final Duration closeTimeout;
@@ -43,6 +44,7 @@ public final class EngineOptions {
         this.conflictDirectory = b.conflictDirectory;
         this.cacheBytes = b.cacheBytes;
         this.readAheadPages = b.readAheadPages;
+        this.spoolDirectory = b.spoolDirectory;
         this.clock = b.clock;
         this.seed = b.seed;
         this.closeTimeout = b.closeTimeout;
@@ -110,6 +112,7 @@ public final class EngineOptions {
         private Path conflictDirectory;
         private long cacheBytes = 10L << 20;
         private int readAheadPages = 16;
+        private Path spoolDirectory;
         private Clock clock = Clock.systemUTC();
         private long seed = System.nanoTime();
         private Duration closeTimeout = Duration.ofSeconds(10);
@@ -170,6 +173,15 @@ public final class EngineOptions {
                 throw new IllegalArgumentException("readAheadPages must be at least 1: " + v);
             }
             this.readAheadPages = v;
+            return this;
+        }
+
+        /**
+         * Where a sync spools an LTX file larger than a few MiB before uploading it; default: the buffer's directory
+         * (the temp directory for a custom buffer storage).
+         */
+        public Builder spoolDirectory(Path v) {
+            this.spoolDirectory = v;
             return this;
         }
 

@@ -30,10 +30,8 @@ public final class EngineTestHooks {
         return ignoreShrink ? Math.max(commit, previousCommit) : commit;
     }
 
-    static Object ownUploadEntry(Object indexed, Object stale, int pageSize) {
-        if (!forgetOwnUpload) {
-            return indexed;
-        }
-        return stale != null ? stale : new byte[pageSize];
+    /** The stale entry (null reads as zeros) instead of the uploaded page when {@link #forgetOwnUpload} is on. */
+    static Object ownUploadEntry(Object indexed, Object stale) {
+        return forgetOwnUpload ? stale : indexed;
     }
 }

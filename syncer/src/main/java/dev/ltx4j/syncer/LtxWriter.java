@@ -4,20 +4,21 @@ import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncodeResult;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 
-/** Encodes one LTX file from page images into memory. */
+/** Encodes one LTX file from page images into a stream, pages in ascending order. */
 final class LtxWriter {
     private LtxWriter() {}
 
-    /** Supplies the image of a page (never null; zeros for a page with no content). */
+    /**
+     * Supplies the image of a page (never null; zeros for a page with no content). Called once per page in
+     * ascending order; the array may be reused by the next call.
+     */
     @FunctionalInterface
     interface Images {
         byte[] image(long pgno) throws IOException;
     }
-
-    record Encoded(byte[] bytes, LtxEncodeResult result) {}
 
     /** Pages of the file: {@code pgnos} ascending (snapshots: every page 1..commit but the lock page). */
     static long[] snapshotPages(int pageSize, long commit) {
@@ -33,13 +34,12 @@ final class LtxWriter {
         return out;
     }
 
-    static Encoded encode(LtxHeader header, long[] pgnos, Images images, long postApplyChecksum) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + pgnos.length * (header.pageSize() / 2 + 16));
+    static LtxEncodeResult encode(OutputStream out, LtxHeader header, long[] pgnos, Images images,
+            long postApplyChecksum) throws IOException {
         LtxEncoder enc = new LtxEncoder(out, header, header.range().filename());
         for (long p : pgnos) {
             enc.writePage(p, images.image(p), 0);
         }
-        LtxEncodeResult r = enc.finish(postApplyChecksum);
-        return new Encoded(out.toByteArray(), r);
+        return enc.finish(postApplyChecksum);
     }
 }

@@ -6,17 +6,20 @@ import java.io.IOException;
 
 /**
  * A pinned read view: sees exactly the database version current when it began, however the database moves on
- * (syncs, polls, commits), until closed. Size and pages never change under it. Use from one thread at a time.
+ * (syncs, polls, commits), until closed. Size and pages never change under it. Use from one thread at a time;
+ * always close it: the pin keeps the write-buffer file generation it reads from open.
  */
 public final class ReadTransaction implements AutoCloseable {
     private final Database db;
+    private final Database.Pin pin;
     private final DatabaseVersion version;
     private final PageReader.Cursor cursor = new PageReader.Cursor();
     private boolean closed;
 
-    ReadTransaction(Database db, DatabaseVersion version) {
+    ReadTransaction(Database db, Database.Pin pin) {
         this.db = db;
-        this.version = version;
+        this.pin = pin;
+        this.version = pin.version;
     }
 
     /** The pinned version. */
@@ -52,6 +55,9 @@ public final class ReadTransaction implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
+        if (!closed) {
+            closed = true;
+            pin.release();
+        }
     }
 }

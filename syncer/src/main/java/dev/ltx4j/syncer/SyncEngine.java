@@ -1,7 +1,10 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.ltx.Crc64;
 import dev.ltx4j.ltx.DatabaseChecksum;
 import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxEncodeResult;
+import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.pagestore.BufferBase;
@@ -22,6 +25,7 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -30,15 +34,26 @@ import java.time.Instant;
 /**
  * The write-mode sync step: takes the committed, unsynced transactions up to a commit boundary, builds one LTX
  * file on the replica's TXID + 1, uploads it create-if-absent, and installs it into the page map before trimming
- * the buffer. Conflicts are prevented (listing every level first, exclusive create), resolved when ambiguous
+ * the buffer. The file is encoded streaming (page images read one at a time from the buffer file, spooled to a
+ * temporary file when large) and its post-apply checksum comes from the page checksums kept in the page map, so
+ * a sync reads neither old images nor holds the file in memory. Conflicts are prevented (listing every level first, exclusive create), resolved when ambiguous
  * (NodeID + file checksum read back) and, when real, made sticky and saved under {@code conflicts/}.
  * Callers hold {@code db.syncLock}.
  */
 final class SyncEngine {
     private final Database db;
+    /** Per level (1..9), the min TXID of the last file the conflict check saw there: where its next listing seeks. */
+    private final long[] conflictSeek = new long[ReplicaClient.MAX_LEVEL + 1];
 
     SyncEngine(Database db) {
         this.db = db;
+    }
+
+    /** One LTX file built for upload: where its bytes are and what the encoder wrote. */
+    record Encoded(Spool spool, LtxEncodeResult result, long[] pgnos, long[] checksums, byte[][] warm) {
+        long size() {
+            return result.size();
+        }
     }
 
     SyncOutcome syncLocked(Instant now) {
@@ -61,24 +76,26 @@ final class SyncEngine {
                 return conflict(base, remote, now);
             }
             long txid = base.txid() + 1;
-            LtxWriter.Encoded built = build(v, snap, txid, now.toEpochMilli(), buf.writerId());
-            try {
-                db.client.createFile(0, txid, txid, LtxBody.of(built.bytes()));
-            } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
-                Resolution r = resolve(txid, built, buf.writerId());
-                if (r == Resolution.ABSENT) {
-                    throw e;
-                }
-                if (r == Resolution.THEIRS) {
+            try (Spool spool = new Spool(db.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT)) {
+                Encoded built = build(v, snap, txid, now.toEpochMilli(), buf.writerId(), spool);
+                try {
+                    db.client.createFile(0, txid, txid, spool.body());
+                } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
+                    Resolution r = resolve(txid, built, buf.writerId());
+                    if (r == Resolution.ABSENT) {
+                        throw e;
+                    }
+                    if (r == Resolution.THEIRS) {
+                        return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
+                    }
+                } catch (ReplicaConflictException e) {
                     return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                 }
-            } catch (ReplicaConflictException e) {
-                return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
+                install(v, snap, built, txid, buf);
             }
-            install(v, snap, built, txid, buf);
             db.lastSyncMillis = now.toEpochMilli();
             db.lastError = null;
-            return new SyncOutcome(SyncOutcome.Status.SYNCED, txid, snap.upToSeq(), built.result().pageCount(), null);
+            return new SyncOutcome(SyncOutcome.Status.SYNCED, txid, snap.upToSeq(), snap.pageCount(), null);
         } catch (IOException | RuntimeException e) {
             db.lastError = "sync failed: " + e.getMessage();
             return new SyncOutcome(SyncOutcome.Status.FAILED, baseTxid, 0, 0, e);
@@ -89,7 +106,13 @@ final class SyncEngine {
     long highestRemoteTxid(long base) throws ReplicaException {
         long max = base;
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
-            for (LtxFileInfo f : db.client.listFiles(level, level == 0 ? base + 1 : 0, false)) {
+            // Level 0 from base + 1; higher levels from the last file seen there (files within a level do not
+            // overlap, so any file there that reaches past base starts at or after it), which keeps listings short.
+            long seek = level == 0 ? base + 1 : conflictSeek[level];
+            for (LtxFileInfo f : db.client.listFiles(level, seek, false)) {
+                if (level > 0 && Long.compareUnsigned(f.minTxid(), conflictSeek[level]) > 0) {
+                    conflictSeek[level] = f.minTxid();
+                }
                 if (Long.compareUnsigned(f.maxTxid(), max) > 0) {
                     max = f.maxTxid();
                 }
@@ -98,7 +121,12 @@ final class SyncEngine {
         return max;
     }
 
-    private LtxWriter.Encoded build(DatabaseVersion v, SyncSnapshot snap, long txid, long millis, long nodeId)
+    /** Forgets the conflict check's listing positions (after the replica was reloaded). */
+    void relistEverything() {
+        java.util.Arrays.fill(conflictSeek, 0);
+    }
+
+    private Encoded build(DatabaseVersion v, SyncSnapshot snap, long txid, long millis, long nodeId, OutputStream out)
             throws IOException {
         int ps = snap.pageSize();
         BufferBase base = snap.base();
@@ -119,46 +147,83 @@ final class SyncEngine {
             }
             pgnos = EngineTestHooks.uploadPages(java.util.Arrays.copyOf(all, n)); // test hook, off
         }
+        long[] checksums = new long[pgnos.length];
+        // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
+        // reading recent writes right after a sync does not go to the replica. Bounded by the cache size.
+        long warmBudget = db.reader.cache().capacityBytes() / 4;
+        byte[][] warm = new byte[(int) Math.min(pgnos.length, warmBudget / ps)][];
         byte[] zero = new byte[ps];
+        byte[] page = new byte[ps];
+        // Pages are asked for in ascending order, as the snapshot lists them: walk both together.
+        int[] at = {0};
+        int[] k = {0};
         LtxWriter.Images images = p -> {
-            Object e = v.pages().get(p);
-            if (e instanceof byte[] local) {
-                return local;
+            while (at[0] < snap.pageCount() && snap.pgno(at[0]) < p) {
+                at[0]++;
             }
-            if (e == null) {
-                return zero;
+            byte[] image;
+            if (at[0] < snap.pageCount() && snap.pgno(at[0]) == p) {
+                snap.readPage(at[0], page);
+                image = page;
+            } else {
+                image = zero;
             }
-            byte[] out = new byte[ps];
-            db.reader.readPage(v, p, out, null);
-            return out;
+            long sum = v.pages().get(p) != null ? v.pages().checksum(p) : 0;
+            if (k[0] < warm.length) {
+                warm[k[0]] = image.clone();
+            }
+            checksums[k[0]++] = tracked && sum == 0 ? Crc64.pageChecksum(p, image, 0, ps) : sum;
+            return image;
         };
+        LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
+                tracked && !snapshotFile ? base.postApplyChecksum() : 0).withNodeId(nodeId);
+        // The trailer comes last, so the post-apply checksum can be folded from the checksums gathered while
+        // encoding: the encoder takes it only at finish.
+        LtxEncoder enc = new LtxEncoder(out, header, header.range().filename());
+        for (long p : pgnos) {
+            enc.writePage(p, images.image(p), 0);
+        }
         long post = 0;
         if (tracked) {
             DatabaseChecksum sum = new DatabaseChecksum(ps).reset(snapshotFile ? 0 : base.postApplyChecksum());
             DatabaseVersion old = db.baseVersion;
-            byte[] oldPage = new byte[ps];
-            for (long p : pgnos) {
+            byte[] oldPage = null;
+            for (int i = 0; i < pgnos.length; i++) {
+                long p = pgnos[i];
                 if (!snapshotFile && p <= base.commitSize()) {
-                    db.reader.readPage(old, p, oldPage, null);
-                    sum.toggle(p, oldPage, 0);
+                    oldPage = toggleOld(sum, old, p, oldPage, ps);
                 }
-                sum.toggle(p, images.image(p), 0);
+                sum.toggleChecksum(checksums[i]);
             }
             for (long p = commit + 1; !snapshotFile && p <= base.commitSize(); p++) {
-                db.reader.readPage(old, p, oldPage, null);
-                sum.toggle(p, oldPage, 0);
+                oldPage = toggleOld(sum, old, p, oldPage, ps);
             }
             post = sum.value();
         }
-        LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
-                tracked && !snapshotFile ? base.postApplyChecksum() : 0).withNodeId(nodeId);
-        return LtxWriter.encode(header, pgnos, images, post);
+        return new Encoded(out instanceof Spool sp ? sp : null, enc.finish(post), pgnos, checksums, warm);
+    }
+
+    /** XORs the base version's page out of the checksum: by its recorded checksum, else by reading the image. */
+    private byte[] toggleOld(DatabaseChecksum sum, DatabaseVersion old, long p, byte[] scratch, int ps)
+            throws IOException {
+        if (p == Ltx.lockPgno(ps)) {
+            return scratch;
+        }
+        long known = old.pages().checksum(p);
+        if (known != 0) {
+            sum.toggleChecksum(known);
+            return scratch;
+        }
+        byte[] buf = scratch != null ? scratch : new byte[ps];
+        db.reader.readPage(old, p, buf, null);
+        sum.toggle(p, buf, 0);
+        return buf;
     }
 
     private enum Resolution { OURS, THEIRS, ABSENT }
 
     /** After an ambiguous or "already exists" create: is the file there ours (NodeID and file checksum)? */
-    private Resolution resolve(long txid, LtxWriter.Encoded built, long nodeId) throws ReplicaException {
+    private Resolution resolve(long txid, Encoded built, long nodeId) throws ReplicaException {
         byte[] head;
         long size;
         try {
@@ -178,7 +243,7 @@ final class SyncEngine {
         }
         try {
             LtxHeader h = LtxHeader.parse(head, "L0/" + txid);
-            if (h.nodeId() != nodeId || size != built.bytes().length) {
+            if (h.nodeId() != nodeId || size != built.size()) {
                 return Resolution.THEIRS;
             }
             byte[] tail = db.client.readRange(0, txid, txid, size - 8, 8);
@@ -191,16 +256,29 @@ final class SyncEngine {
         }
     }
 
-    /** Publishes the uploaded file into the page map, advances the base, then trims the buffer. */
-    private void install(DatabaseVersion v, SyncSnapshot snap, LtxWriter.Encoded built, long txid, WriteBuffer buf)
+    /**
+     * Publishes the uploaded file into the page map (each synced page becomes a remote entry carrying its page
+     * checksum), advances the base, then trims the buffer and moves the remaining local pages to its new file.
+     */
+    private void install(DatabaseVersion v, SyncSnapshot snap, Encoded built, long txid, WriteBuffer buf)
             throws IOException {
         LtxHeader h = built.result().header();
-        LtxFileInfo info = new LtxFileInfo(0, txid, txid, built.bytes().length, Instant.ofEpochMilli(h.timestamp()));
+        LtxFileInfo info = new LtxFileInfo(0, txid, txid, built.size(), Instant.ofEpochMilli(h.timestamp()));
         long post = built.result().postApplyChecksum();
         LoadedFile lf = new LoadedFile(info, h, built.result().pageIndex(), post);
         RemoteFile rf = lf.remoteFile();
         PageIndex idx = built.result().pageIndex();
-        DatabaseVersion newBase = ReplicaIndex.apply(db.baseVersion, lf);
+        long[] sums = built.checksums();
+        DatabaseVersion applied = ReplicaIndex.apply(db.baseVersion, lf);
+        PageMap.Builder nb = applied.pages().edit();
+        for (int i = 0; i < idx.size(); i++) {
+            long p = idx.pgno(i);
+            if (nb.get(p) != null) {
+                nb.put(p, nb.get(p), sums[i]);
+            }
+        }
+        DatabaseVersion newBase = new DatabaseVersion(applied.pageSize(), applied.commit(), applied.txid(),
+                applied.localSeq(), applied.checksum(), nb.build());
         synchronized (db.stateLock) {
             DatabaseVersion c = db.current();
             PageMap.Builder b = c.pages().edit();
@@ -209,17 +287,18 @@ final class SyncEngine {
                 Object synced = v.pages().get(p);
                 RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
                 if (c.pages().get(p) == synced) {
-                    b.put(p, EngineTestHooks.ownUploadEntry(rp, db.baseVersion.pages().get(p), c.pageSize())); // hook
+                    b.put(p, EngineTestHooks.ownUploadEntry(rp, db.baseVersion.pages().get(p)), // test hook, off
+                            EngineTestHooks.forgetOwnUpload ? 0 : sums[i]);
                 }
-                if (synced instanceof byte[] image) {
-                    db.reader.cache().put(rp, image);
+                if (i < built.warm().length) {
+                    db.reader.cache().put(rp, built.warm()[i]);
                 }
             }
             b.truncate(c.commit());
             db.publish(new DatabaseVersion(c.pageSize(), c.commit(), txid, c.localSeq(), 0, b.build()));
             db.baseVersion = newBase;
         }
-        buf.markSynced(snap.upToSeq(), txid, post);
+        db.rewriteBuffer(() -> buf.markSynced(snap.upToSeq(), txid, post), null);
         db.syncedSeq = snap.upToSeq();
     }
 
@@ -268,23 +347,26 @@ final class SyncEngine {
         for (int i = 0; i < snap.pageCount(); i++) {
             at.put(snap.pgno(i), i);
         }
+        byte[] zero = new byte[ps];
+        byte[] page = new byte[ps];
         LtxWriter.Images images = p -> {
-            byte[] out = new byte[ps];
             Integer i = at.get(p);
-            if (i != null) {
-                snap.readPage(i, out);
+            if (i == null) {
+                return zero;
             }
-            return out;
+            snap.readPage(i, page);
+            return page;
         };
         LtxHeader header = LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, ps, snap.commitSize(), txid, txid,
                 now.toEpochMilli(), 0).withNodeId(buf.writerId());
-        LtxWriter.Encoded e = LtxWriter.encode(header, pgnos, images, 0);
         Path dir = db.conflictDirectory;
         Files.createDirectories(dir);
         String base = db.name.replaceAll("[^A-Za-z0-9._-]", "_");
         Path target = dir.resolve(base + "-" + header.range() + "-" + now.toEpochMilli() + ".ltx");
         Path tmp = dir.resolve(target.getFileName() + ".tmp");
-        Files.write(tmp, e.bytes());
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            LtxWriter.encode(out, header, pgnos, images, 0);
+        }
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return target;
     }
@@ -334,15 +416,18 @@ final class SyncEngine {
                 continue;
             }
             int ps = snap.pageSize();
-            LtxWriter.Encoded e = LtxWriter.encode(lf.header(), pgnos, p -> {
-                byte[] out = new byte[ps];
+            byte[] page = new byte[ps];
+            byte[] zero = new byte[ps];
+            // Only the file checksum matters: encode into nothing.
+            LtxEncodeResult e = LtxWriter.encode(OutputStream.nullOutputStream(), lf.header(), pgnos, p -> {
                 Integer i = at.get(p);
-                if (i != null) {
-                    snap.readPage(i, out);
+                if (i == null) {
+                    return zero;
                 }
-                return out;
+                snap.readPage(i, page);
+                return page;
             }, lf.postApplyChecksum());
-            if (e.result().fileChecksum() == fileChecksum) {
+            if (e.fileChecksum() == fileChecksum) {
                 buf.markSynced(k, txid, lf.header().noChecksum() ? 0 : lf.postApplyChecksum());
                 return true;
             }

@@ -1,7 +1,9 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.ltx.Crc64;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.PageReader;
 import dev.ltx4j.pagestore.WriteTransaction;
 import java.io.IOException;
@@ -15,13 +17,21 @@ import java.util.Map;
  * session's own writes first, then the committed state (including committed but unsynced transactions of this
  * process). Writes go to the crash-safe buffer as they happen; {@link #commit()} makes them visible to new
  * readers atomically. Closing without commit rolls back. Use from one thread at a time.
+ *
+ * <p>Page bytes are not kept on the heap: the session remembers only which pages it wrote (with their LTX page
+ * checksums, computed once here so a sync never has to re-read old images) and reads its own writes back from the
+ * buffer.
  */
 public final class WriteSession implements AutoCloseable {
     private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
     private final Database db;
+    private final Database.Pin pin;
     private final DatabaseVersion base;
-    private final Map<Long, byte[]> pending = new HashMap<>();
+    /** Pages written by this session, to their LTX page checksum. */
+    private final Map<Long, Long> pending = new HashMap<>();
+    private byte[] scratch;
+    private LocalGeneration txGeneration;
     private final PageReader.Cursor cursor = new PageReader.Cursor();
     private int pageSize;
     private long commit;
@@ -29,9 +39,10 @@ public final class WriteSession implements AutoCloseable {
     private WriteTransaction tx;
     private boolean finished;
 
-    WriteSession(Database db, DatabaseVersion base) {
+    WriteSession(Database db, Database.Pin pin) {
         this.db = db;
-        this.base = base;
+        this.pin = pin;
+        this.base = pin.version;
         this.pageSize = base.pageSize();
         this.commit = base.commit();
         this.floor = base.commit();
@@ -55,9 +66,30 @@ public final class WriteSession implements AutoCloseable {
         }
         DatabaseVersion view = new DatabaseVersion(pageSize, commit, base.txid(), base.localSeq(), 0, base.pages());
         byte[] zero = new byte[pageSize];
+        if (scratch == null || scratch.length != pageSize) {
+            scratch = new byte[pageSize];
+        }
+        try {
+            return readThrough(view, zero, offset, dst, dstOff, len);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private int readThrough(DatabaseVersion view, byte[] zero, long offset, byte[] dst, int dstOff, int len)
+            throws IOException {
         return db.reader.read(view, p -> {
-            byte[] own = pending.get(p);
-            return own != null ? own : (p > floor ? zero : null);
+            if (pending.containsKey(p)) {
+                try {
+                    if (tx.readPage(p, scratch)) {
+                        return scratch;
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                throw new IllegalStateException("write buffer lost this session's image of page " + p);
+            }
+            return p > floor ? zero : null;
         }, offset, dst, dstOff, len, cursor);
     }
 
@@ -127,13 +159,15 @@ public final class WriteSession implements AutoCloseable {
             }
         }
         ensureTx().writePage(pgno, page);
-        pending.put(pgno, page);
+        pending.put(pgno, Crc64.pageChecksum(pgno, page, 0, pageSize));
         commit = Math.max(commit, pgno);
     }
 
     private WriteTransaction ensureTx() throws IOException {
         if (tx == null) {
             tx = db.buffer().begin();
+            // Read after begin: see Database.publishCommit for why this identifies the file the records go to.
+            txGeneration = db.writerGeneration();
         }
         return tx;
     }
@@ -178,12 +212,13 @@ public final class WriteSession implements AutoCloseable {
                 if (!pending.containsKey(p) && p != lock) {
                     zero = zero == null ? new byte[pageSize] : zero;
                     tx.writePage(p, zero);
-                    pending.put(p, zero);
+                    pending.put(p, Crc64.pageChecksum(p, zero, 0, pageSize));
                 }
             }
+            WriteTransaction committed = tx;
             long seq = tx.commit(commit);
             tx = null;
-            db.publishCommit(pageSize, commit, floor, pending, seq);
+            db.publishCommit(pageSize, commit, floor, committed, pending, seq, txGeneration);
             finish();
             db.awaitRemoteIfRequired(seq);
             return seq;
@@ -211,6 +246,7 @@ public final class WriteSession implements AutoCloseable {
     private void finish() {
         if (!finished) {
             finished = true;
+            pin.release();
             db.releaseWriter();
         }
     }

@@ -175,7 +175,9 @@ class WriteModeTest {
             assertThat(o.pages()).isEqualTo(2);
             assertThat(db.status().pendingCommits()).isEqualTo(1);
             assertThat(db.current().commit()).isEqualTo(4);
-            assertThat(db.current().pages().get(4)).isInstanceOf(byte[].class);
+            assertThat(db.current().pages().get(4)).isInstanceOf(dev.ltx4j.pagestore.LocalPage.class);
+            assertThat(((dev.ltx4j.pagestore.LocalPage) db.current().pages().get(4)).generation())
+                    .isSameAs(db.currentGeneration());
             assertThat(db.syncOnce(clock.instant()).txid()).isEqualTo(3);
             assertThat(restore(replica, 2, tmp)).hasSize(3 * PS);
             assertThat(restore(replica, 0, tmp)).isEqualTo(readAll(db));

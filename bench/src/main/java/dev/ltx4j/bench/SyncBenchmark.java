@@ -1,0 +1,218 @@
+package dev.ltx4j.bench;
+
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxEncodeResult;
+import dev.ltx4j.ltx.LtxEncoder;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.file.FileReplicaClient;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.EngineOptions;
+import dev.ltx4j.syncer.SyncOutcome;
+import dev.ltx4j.syncer.WriteSession;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Sync throughput, in pages per second, of the write-mode engine moving committed pages from its write buffer to a
+ * file replica ({@code sync}: snapshot the buffer, read each image from the buffer file, LZ4-encode a streaming
+ * LTX file with its checksums into the spool, upload it with the file replica's create-if-absent and fsync,
+ * install it and trim the buffer), against raw LTX encoding of the same pages from memory into nothing
+ * ({@code rawEncode}: {@link LtxEncoder} alone, the ceiling). Goal: {@code sync} at least 0.7x {@code rawEncode}.
+ * A third benchmark, {@code rawEncodeAndUpload}, adds to the raw encoding the same file-replica upload the sync
+ * performs (create-if-absent with fsync of file and directory), separating the engine's own overhead from the
+ * replica's durable write, which no sync can avoid.
+ *
+ * <p>Each invocation syncs {@value #PAGES} pages of {@value #PAGE_SIZE} bytes, committed by an untimed setup that
+ * rewrites every page (so every sync replaces known pages, as a steady write load does). Pages are 40% random
+ * bytes and 60% zeros, roughly a B-tree page. Files go under {@code -Dltx4j.bench.dir} (default: the temp
+ * directory); replica files of earlier syncs are deleted by the setup so long runs do not fill the disk.
+ *
+ * <p>Run: {@code ./mvnw -q -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar
+ * SyncBenchmark -f 1 -wi 2 -i 3 -r 2s}
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+public class SyncBenchmark {
+    static final int PAGE_SIZE = 4096;
+    static final int PAGES = 4096;
+
+    static byte[][] pages(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[][] out = new byte[PAGES][];
+        for (int i = 0; i < PAGES; i++) {
+            byte[] p = new byte[PAGE_SIZE];
+            for (int j = 0; j < PAGE_SIZE * 4 / 10; j++) {
+                p[j] = (byte) random.nextInt();
+            }
+            out[i] = p;
+        }
+        return out;
+    }
+
+    /** A write-mode database over a file replica, with {@value #PAGES} freshly committed pages before each call. */
+    @State(Scope.Benchmark)
+    public static class Engine {
+        Path dir;
+        FileReplicaClient replica;
+        Database db;
+        byte[][] pages;
+        long round;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
+            Files.createDirectories(base);
+            dir = Files.createTempDirectory(base, "ltx4j-sync-bench");
+            replica = new FileReplicaClient(dir.resolve("replica"));
+            db = Database.open(replica, "bench.db", EngineOptions.builder()
+                    .writeEnabled(true)
+                    .durability(Durability.LOCAL)
+                    .bufferPath(dir.resolve("bench.buffer"))
+                    .conflictDirectory(dir.resolve("conflicts"))
+                    .seed(1)
+                    .build());
+            pages = pages(42);
+            commitAll();
+            sync(); // TXID 1, the snapshot, is not what a steady load syncs
+        }
+
+        @Setup(Level.Invocation)
+        public void commitAll() throws IOException {
+            round++;
+            try (WriteSession s = db.beginWrite()) {
+                for (int i = 0; i < PAGES; i++) {
+                    byte[] p = pages[i];
+                    p[PAGE_SIZE - 1] = (byte) round; // every page really changes
+                    s.write((long) i * PAGE_SIZE, p, 0, PAGE_SIZE);
+                }
+                s.commit();
+            }
+            List<LtxFileInfo> old = replica.listFiles(0, 0, false);
+            if (old.size() > 1) {
+                replica.deleteFiles(old.subList(0, old.size() - 1));
+            }
+        }
+
+        SyncOutcome sync() {
+            SyncOutcome o = db.syncOnce(Instant.now());
+            if (o.status() != SyncOutcome.Status.SYNCED) {
+                throw new IllegalStateException("sync did not complete: " + o, o.error());
+            }
+            return o;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws Exception {
+            db.close();
+            replica.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** The same pages in memory. */
+    @State(Scope.Benchmark)
+    public static class Raw {
+        byte[][] pages;
+        LtxHeader header;
+
+        @Setup(Level.Trial)
+        public void prepare() {
+            pages = pages(42);
+            header = LtxHeader.of(0, PAGE_SIZE, PAGES, 2, 2, 1_700_000_000_000L, Ltx.CHECKSUM_FLAG | 1).withNodeId(1);
+        }
+    }
+
+    /** A bare file replica that the raw encoder uploads to. */
+    @State(Scope.Benchmark)
+    public static class RawReplica {
+        Path dir;
+        FileReplicaClient replica;
+        long txid;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
+            Files.createDirectories(base);
+            dir = Files.createTempDirectory(base, "ltx4j-raw-bench");
+            replica = new FileReplicaClient(dir.resolve("replica"));
+        }
+
+        @Setup(Level.Invocation)
+        public void trim() throws IOException {
+            List<LtxFileInfo> old = replica.listFiles(0, 0, false);
+            if (!old.isEmpty()) {
+                replica.deleteFiles(old);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws Exception {
+            replica.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public LtxFileInfo rawEncodeAndUpload(Raw r, RawReplica replica) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(PAGES * PAGE_SIZE / 2);
+        long txid = ++replica.txid + 1;
+        LtxEncoder enc = new LtxEncoder(out, LtxHeader.of(0, PAGE_SIZE, PAGES, txid, txid, 1_700_000_000_000L,
+                Ltx.CHECKSUM_FLAG | 1).withNodeId(1));
+        for (int i = 0; i < PAGES; i++) {
+            enc.writePage(i + 1, r.pages[i], 0);
+        }
+        enc.finish(Ltx.CHECKSUM_FLAG | 2);
+        return replica.replica.createFile(0, txid, txid, dev.ltx4j.replica.LtxBody.of(out.toByteArray()));
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public SyncOutcome sync(Engine e) {
+        return e.sync();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public LtxEncodeResult rawEncode(Raw r) throws IOException {
+        LtxEncoder enc = new LtxEncoder(OutputStream.nullOutputStream(), r.header);
+        for (int i = 0; i < PAGES; i++) {
+            enc.writePage(i + 1, r.pages[i], 0);
+        }
+        return enc.finish(Ltx.CHECKSUM_FLAG | 2);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.ltx4j.pagestore;
+
+import dev.ltx4j.pagestore.internal.LogFormat;
+import dev.ltx4j.pagestore.storage.LogFile;
+import dev.ltx4j.pagestore.storage.LogStorage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A read-only handle on one generation of a write buffer's log file, opened by the engine itself so that page
+ * records stay readable after the buffer rewrites the log ({@link WriteBuffer#markSynced}, {@link WriteBuffer#reset}
+ * replace the file by rename): this handle keeps the replaced file's contents, so a pinned {@link DatabaseVersion}
+ * whose {@link LocalPage}s point into it never reads an offset that a later generation reuses.
+ *
+ * <p>Committed records are never modified, so reads need no coordination with the buffer. The handle is
+ * reference counted: the creator holds one reference, every pin of a version that points into this generation
+ * holds another ({@link #retain()} / {@link #release()}); the file is closed when the count reaches zero. The
+ * close itself runs on a background thread: the handle is usually the last one on a replaced, unlinked file, so
+ * closing it frees the whole old log, which should not lengthen a sync. Thread-safe.
+ */
+public final class LocalGeneration {
+    private static final class Closer {
+        static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ltx4j-generation-closer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Closes handles on the shared background thread. */
+    public static final Executor BACKGROUND = command -> Closer.EXECUTOR.execute(command);
+
+    private final Executor closer;
+    private final LogFile file;
+    private final String location;
+    private final int pageSize;
+    private final long id;
+    private final ThreadLocal<ByteBuffer> scratch;
+    private int references = 1;
+    private boolean closed;
+
+    private LocalGeneration(LogFile file, String location, int pageSize, long id, Executor closer) {
+        this.closer = closer;
+        this.file = file;
+        this.location = location;
+        this.pageSize = pageSize;
+        this.id = id;
+        this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(LogFormat.PAGE_HEADER + pageSize));
+    }
+
+    /**
+     * Opens the file currently named {@code name} in {@code storage}. The caller must make sure the buffer does not
+     * rewrite it meanwhile (the engine opens a generation only between rewrites).
+     *
+     * @param id a number naming this generation in errors and tests (the engine counts its rewrites)
+     */
+    public static LocalGeneration open(LogStorage storage, String name, int pageSize, long id) throws IOException {
+        return open(storage, name, pageSize, id, BACKGROUND);
+    }
+
+    /** Like {@link #open(LogStorage, String, int, long)} with the executor that closes the file (tests: a direct one). */
+    public static LocalGeneration open(LogStorage storage, String name, int pageSize, long id, Executor closer)
+            throws IOException {
+        Objects.requireNonNull(storage, "storage");
+        Objects.requireNonNull(closer, "closer");
+        return new LocalGeneration(storage.open(name), storage.describe(name), pageSize, id, closer);
+    }
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    /** The number given at open. */
+    public long id() {
+        return id;
+    }
+
+    /**
+     * Copies the image held by the page record at {@code offset} into {@code dst}, checking that the record is a
+     * page record for {@code pgno}.
+     *
+     * @throws IOException when the handle is closed (a pin was not counted) or the record is not what was expected
+     */
+    public void read(long offset, long pgno, byte[] dst) throws IOException {
+        ByteBuffer b = scratch.get().clear();
+        int n;
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("generation " + id + " of write buffer " + location
+                        + " is closed: a reader used a version it had not pinned (page " + pgno + ")");
+            }
+            n = file.read(offset, b);
+        }
+        byte[] a = b.array();
+        int recordPgno = ((a[4] & 0xFF) << 24) | ((a[5] & 0xFF) << 16) | ((a[6] & 0xFF) << 8) | (a[7] & 0xFF);
+        if (n != a.length || a[0] != LogFormat.PAGE || Integer.toUnsignedLong(recordPgno) != pgno) {
+            throw new BufferCorruptException(location, "write buffer " + location + " (generation " + id
+                    + ") holds no record of page " + pgno + " at offset " + offset + " (read " + n + " bytes, type "
+                    + a[0] + ", page " + Integer.toUnsignedLong(recordPgno) + ")");
+        }
+        System.arraycopy(a, LogFormat.PAGE_HEADER, dst, 0, pageSize);
+    }
+
+    /** Adds a reference; false when the generation is already closed (the caller must not use it). */
+    public synchronized boolean retain() {
+        if (closed) {
+            return false;
+        }
+        references++;
+        return true;
+    }
+
+    /** Drops a reference; with the last one the generation is closed and its file handle released. */
+    public void release() {
+        boolean close;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            references--;
+            close = references == 0;
+            if (close) {
+                closed = true;
+            }
+        }
+        if (close) {
+            closer.execute(() -> {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    // Read-only handle: nothing was written through it, so nothing is lost by a failed close.
+                }
+            });
+        }
+    }
+
+    /** Whether the last reference was released. */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Current reference count (for tests and status). */
+    public synchronized int references() {
+        return references;
+    }
+
+    @Override
+    public String toString() {
+        return location + "#" + id;
+    }
+}

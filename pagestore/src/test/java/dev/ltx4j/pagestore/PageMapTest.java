@@ -1,0 +1,43 @@
+package dev.ltx4j.pagestore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class PageMapTest {
+    private static final RemoteFile FILE = new RemoteFile(0, 1, 1, 4096);
+
+    private static RemotePage at(long offset) {
+        return new RemotePage(FILE, offset, 100);
+    }
+
+    @Test
+    void checksumsTravelWithEntriesAndEarlierMapsNeverChange() {
+        PageMap.Builder b = PageMap.EMPTY.edit();
+        for (long p = 1; p <= 3000; p++) {
+            b.put(p, at(p * 100), p * 7);
+        }
+        PageMap first = b.build();
+        PageMap second = first.edit().put(5, at(1), 55).put(2500, null).truncate(2000).build();
+
+        assertThat(first.checksum(5)).isEqualTo(35);
+        assertThat(first.checksum(2500)).isEqualTo(2500 * 7);
+        assertThat(first.size()).isEqualTo(3000);
+        assertThat(second.checksum(5)).isEqualTo(55);
+        assertThat(second.get(5)).isEqualTo(at(1));
+        assertThat(second.checksum(2000)).isEqualTo(14000);
+        assertThat(second.checksum(2001)).isZero();
+        assertThat(second.get(2001)).isNull();
+        assertThat(second.size()).isEqualTo(2000);
+        // Re-adding a removed page without a checksum does not resurrect the old one.
+        PageMap third = second.edit().put(2001, at(9)).build();
+        assertThat(third.checksum(2001)).isZero();
+    }
+
+    @Test
+    void onlyLocationsAreAccepted() {
+        assertThatThrownBy(() -> PageMap.EMPTY.edit().put(1, new byte[4096]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RemotePage or LocalPage");
+    }
+}
