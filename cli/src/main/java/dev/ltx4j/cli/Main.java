@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ltx4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Remote-first SQLite for the JVM: LTX replicas in object storage.",
         subcommands = {LtxCommand.class, ImportCommand.class, RestoreCommand.class, DemoCommand.class, BenchCommand.class,
+                SimCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

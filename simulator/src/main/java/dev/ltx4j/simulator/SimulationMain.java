@@ -13,7 +13,7 @@ import java.util.Set;
 /**
  * The entry behind {@code ltx4j sim}:
  * <pre>
- * ltx4j sim [--scenario log-writer|uploader|all] [--seed N] [--ops M] [--faults SPEC] [--bugs LIST]
+ * ltx4j sim [--scenario engine|log-writer|log|uploader|all] [--seed N] [--ops M] [--faults SPEC] [--bugs LIST]
  *           [--duration SECONDS]
  * </pre>
  * With {@code --seed} and no {@code --duration}, runs that seed once per scenario and prints its summary. With

@@ -19,7 +19,7 @@ class SimulationMainTest {
 
     @Test
     void oneSeedPrintsASummaryPerScenarioAndReplaysIdentically() {
-        String spec = Plans.safe().toSpec();
+        String spec = Plans.engineSafe().toSpec();
         String a = run(0, "--seed", "77", "--ops", "120", "--faults", spec)[0];
         String b = run(0, "--seed", "77", "--ops", "120", "--faults", spec)[0];
         assertThat(a).contains("log-writer seed 77 ops 120").contains("uploader seed 77 ops 120").contains("PASS")

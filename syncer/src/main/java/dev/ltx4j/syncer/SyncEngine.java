@@ -129,8 +129,8 @@ final class SyncEngine {
     private Encoded build(DatabaseVersion v, SyncSnapshot snap, long txid, long millis, long nodeId, OutputStream out)
             throws IOException {
         int ps = snap.pageSize();
-        long commit = snap.commitSize();
         BufferBase base = snap.base();
+        long commit = EngineTestHooks.uploadCommit(snap.commitSize(), base.commitSize()); // test hook, off
         boolean snapshotFile = txid == 1;
         boolean tracked = db.tracked;
         long lock = Ltx.lockPgno(ps);
@@ -145,7 +145,7 @@ final class SyncEngine {
                     all[n++] = snap.pgno(i);
                 }
             }
-            pgnos = java.util.Arrays.copyOf(all, n);
+            pgnos = EngineTestHooks.uploadPages(java.util.Arrays.copyOf(all, n)); // test hook, off
         }
         long[] checksums = new long[pgnos.length];
         // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
@@ -287,7 +287,8 @@ final class SyncEngine {
                 Object synced = v.pages().get(p);
                 RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
                 if (c.pages().get(p) == synced) {
-                    b.put(p, rp, sums[i]);
+                    b.put(p, EngineTestHooks.ownUploadEntry(rp, db.baseVersion.pages().get(p)), // test hook, off
+                            EngineTestHooks.forgetOwnUpload ? 0 : sums[i]);
                 }
                 if (i < built.warm().length) {
                     db.reader.cache().put(rp, built.warm()[i]);

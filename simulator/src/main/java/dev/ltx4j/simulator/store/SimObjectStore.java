@@ -76,6 +76,8 @@ public final class SimObjectStore {
     private Rival rival;
     private int corruptibleFrom = Ltx.HEADER_SIZE;
     private long requests;
+    private long mutations;
+    private boolean faultsEnabled = true;
 
     /** A bucket in {@code world}, with the world's fault plan and random stream {@code "store"}. */
     public SimObjectStore(World world) {
@@ -111,6 +113,23 @@ public final class SimObjectStore {
         this.corruptibleFrom = offset;
     }
 
+    /**
+     * Turns every injected fault on or off (latency stays). Off: the fault-free phase of a liveness check, or
+     * an oracle reading through the code under test without disturbing it.
+     */
+    public synchronized void setFaultsEnabled(boolean enabled) {
+        this.faultsEnabled = enabled;
+    }
+
+    /** Objects landed or removed so far: a checker re-reads the bucket only when this moved. */
+    public synchronized long mutations() {
+        return mutations;
+    }
+
+    void mutated() {
+        mutations++;
+    }
+
     /** Requests served so far (every client call counts one). */
     public synchronized long requests() {
         return requests;
@@ -135,7 +154,7 @@ public final class SimObjectStore {
     }
 
     boolean draw(FaultKind kind) {
-        return random.chance(plan.probability(kind));
+        return faultsEnabled && random.chance(plan.probability(kind));
     }
 
     /** Throttling and transient errors that strike before a request does anything. */
@@ -184,6 +203,7 @@ public final class SimObjectStore {
 
     /** Stores an arbitrary object (no faults, listed at once), replacing any under that key. */
     public synchronized void putRaw(String key, byte[] data) {
+        mutations++;
         objects.put(key, new Obj(data.clone(), 0, 0));
         tombstones.remove(key);
     }

@@ -219,6 +219,7 @@ public final class SimReplicaClient implements ReplicaClient {
     }
 
     private void land(String key, byte[] data, long createdAtMillis) {
+        store.mutated();
         SimObjectStore.Obj o = new SimObjectStore.Obj(data.clone(), createdAtMillis, store.lagDeadline());
         store.objects.put(key, o);
         store.tombstones.remove(key);
@@ -238,6 +239,13 @@ public final class SimReplicaClient implements ReplicaClient {
             String what = "put(overwrite) " + key;
             store.latency(what);
             store.failBefore(what);
+            if (!store.objects.containsKey(key) && store.rival() != null && store.draw(FaultKind.CREATE_RACE)) {
+                byte[] rivalBody = store.rival().rivalBody(prefix, level, minTxid, maxTxid);
+                if (rivalBody != null) { // the race a conditional create would have lost, silently overwritten
+                    land(key, rivalBody, store.world().clock().millis());
+                    store.world().fired(FaultKind.CREATE_RACE, what);
+                }
+            }
             land(key, data, store.world().clock().millis());
         }
     }
@@ -275,6 +283,7 @@ public final class SimReplicaClient implements ReplicaClient {
     private void remove(String key) {
         SimObjectStore.Obj o = store.objects.remove(key);
         if (o != null) {
+            store.mutated();
             store.forgetCorruption(key);
             long hiddenAt = store.lagDeadline();
             if (hiddenAt > store.world().clock().nanoTime()) {

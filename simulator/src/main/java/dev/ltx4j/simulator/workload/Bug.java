@@ -9,14 +9,26 @@ import java.util.Set;
  * in a normal run.
  */
 public enum Bug {
-    /** Log writer: fsyncs report success but persist nothing (W5: the buffer is never fsynced). */
+    /** Log writer, engine: fsyncs report success but persist nothing (W5: the buffer is never fsynced). */
     SKIP_FSYNC,
     /** Log writer: runs with durability NONE while the oracle expects LOCAL (acknowledged = durable). */
     NONE_AS_LOCAL,
-    /** Uploader: unconditional PUT instead of create-if-absent (W3: last writer wins, silently). */
+    /**
+     * Uploader, engine: unconditional PUT instead of create-if-absent (W3: last writer wins, silently); the
+     * engine gets a replica-client decorator whose create overwrites.
+     */
     OVERWRITE_UPLOAD,
-    /** Uploader: an ambiguous upload is treated as failed and the transaction redone on top (W3 self-conflict). */
-    AMBIGUOUS_AS_FAILED;
+    /**
+     * Uploader: an ambiguous upload is treated as failed and the transaction redone on top (W3 self-conflict).
+     * Engine: a replica-client decorator turns {@code ReplicaOutcomeUnknownException} into a transient failure.
+     */
+    AMBIGUOUS_AS_FAILED,
+    /** Engine: a sync uploads a transaction without its last page (engine hook). */
+    CUT_SYNC_MID_TRANSACTION,
+    /** Engine: after an upload the page map keeps stale pre-upload entries (W1; engine hook). */
+    FORGET_OWN_UPLOAD,
+    /** Engine: an upload after a shrink keeps the previous, larger commit (engine hook). */
+    IGNORE_SHRINK;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

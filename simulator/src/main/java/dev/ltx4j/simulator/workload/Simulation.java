@@ -28,19 +28,20 @@ public final class Simulation {
 
     private Simulation() {}
 
-    /** The scenarios by name, with bug switches: {@code log-writer}, {@code uploader}. */
+    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}. */
     public static Scenario<?> scenario(String name, Set<Bug> bugs) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "log-writer" -> new LogWriterScenario(bugs);
+            case "engine" -> new EngineScenario(bugs);
+            case "log-writer", "log" -> new LogWriterScenario(bugs);
             case "uploader" -> new UploaderScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: log-writer, uploader");
+                    + "\"; known: engine, log-writer (log), uploader");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("log-writer", "uploader");
+        return List.of("engine", "log-writer", "uploader");
     }
 
     /** The generator of {@code ops}-long action lists. */
@@ -119,13 +120,19 @@ public final class Simulation {
      * CPU nanoseconds spent so far, collecting totals and failures.
      */
     public static BatchResult batch(long baseSeed, int ops, FaultPlan faults, int minRuns, LongPredicate more) {
+        return batch(scenarioNames(), baseSeed, ops, faults, minRuns, more);
+    }
+
+    /** {@link #batch(long, int, FaultPlan, int, LongPredicate)} over the named scenarios only. */
+    public static BatchResult batch(List<String> names, long baseSeed, int ops, FaultPlan faults, int minRuns,
+            LongPredicate more) {
         Stats total = new Stats();
         long cpu = 0;
         int runs = 0;
         List<RunResult> failures = new java.util.ArrayList<>();
         while (runs < minRuns || more.test(cpu)) {
-            long seed = Seeds.child(baseSeed, runs / scenarioNames().size());
-            Scenario<?> s = scenario(scenarioNames().get(runs % scenarioNames().size()), EnumSet.noneOf(Bug.class));
+            long seed = Seeds.child(baseSeed, runs / names.size());
+            Scenario<?> s = scenario(names.get(runs % names.size()), EnumSet.noneOf(Bug.class));
             RunResult r = run(s, seed, ops, faults);
             total.addAll(r.stats());
             cpu += r.cpuNanos();

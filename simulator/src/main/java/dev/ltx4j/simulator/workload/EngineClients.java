@@ -1,0 +1,116 @@
+package dev.ltx4j.simulator.workload;
+
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.simulator.store.SimReplicaClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/** Replica-client decorators that re-introduce bug classes into the engine scenario's writer ({@link Bug}). */
+final class EngineClients {
+    private EngineClients() {}
+
+    /** The writer's client under {@code bugs}. */
+    static ReplicaClient writer(SimReplicaClient client, java.util.Set<Bug> bugs) {
+        ReplicaClient c = client;
+        if (bugs.contains(Bug.OVERWRITE_UPLOAD)) {
+            c = new Overwriting(client);
+        }
+        if (bugs.contains(Bug.AMBIGUOUS_AS_FAILED)) {
+            c = new AmbiguousAsFailed(c);
+        }
+        return c;
+    }
+
+    /** Forwards every call. */
+    private abstract static class Forwarding implements ReplicaClient {
+        final ReplicaClient delegate;
+
+        Forwarding(ReplicaClient delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String type() {
+            return delegate.type();
+        }
+
+        @Override
+        public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
+            return delegate.listFiles(level, seekTxid, useMetadata);
+        }
+
+        @Override
+        public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
+                throws ReplicaException {
+            return delegate.openFile(level, minTxid, maxTxid, offset, length);
+        }
+
+        @Override
+        public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
+            return delegate.createFile(level, minTxid, maxTxid, body);
+        }
+
+        @Override
+        public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+            delegate.deleteFiles(files);
+        }
+
+        @Override
+        public void deleteAll() throws ReplicaException {
+            delegate.deleteAll();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    /** {@link Bug#OVERWRITE_UPLOAD}: creates are unconditional PUTs. */
+    private static final class Overwriting extends Forwarding {
+        private final SimReplicaClient sim;
+
+        Overwriting(SimReplicaClient sim) {
+            super(sim);
+            this.sim = sim;
+        }
+
+        @Override
+        public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
+            byte[] data;
+            try (InputStream in = body.open()) {
+                data = in.readAllBytes();
+            } catch (IOException e) {
+                throw new ReplicaPermanentException("cannot read the body: " + e.getMessage(), e);
+            }
+            sim.putOverwrite(level, minTxid, maxTxid, data);
+            return new LtxFileInfo(level, minTxid, maxTxid, data.length, Instant.EPOCH);
+        }
+    }
+
+    /** {@link Bug#AMBIGUOUS_AS_FAILED}: an ambiguous create is reported as a retryable failure. */
+    private static final class AmbiguousAsFailed extends Forwarding {
+        AmbiguousAsFailed(ReplicaClient delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
+            try {
+                return delegate.createFile(level, minTxid, maxTxid, body);
+            } catch (ReplicaOutcomeUnknownException e) {
+                throw new ReplicaTransientException("create failed (outcome unknown, reported as failed): "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+}
