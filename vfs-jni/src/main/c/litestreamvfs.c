@@ -47,7 +47,7 @@ static JavaVM *g_jvm;
 static jclass g_bridge, g_file, g_string;
 static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginRead, m_endRead, m_beginWrite,
     m_beforeCommit, m_commit, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
-    m_sectorSize, m_deviceCharacteristics;
+    m_sectorSize, m_deviceCharacteristics, m_atomicCommits;
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER; /* init, VFS table */
 static pthread_key_t g_detachKey;
@@ -129,8 +129,97 @@ typedef struct JFile {
     int writeLocked;          /* beginWrite() delivered, endWrite() not yet */
     int dirty;                /* pages written since the last commit()/rollback() */
     int sectorSize, deviceCharacteristics;
+    int atomicCommits;        /* Java's VfsDatabase.atomicCommits(): see "Journals of atomic databases" */
+    const char *zName;        /* SQLite's name of the database; its journal name derives from it */
+    struct JFile *nextAtomic; /* list of open atomic-commit files, under g_atomicMutex */
     LsVfs *vfs;
 } JFile;
+
+/* ---------------------------------------------------------------- journals of atomic databases
+ *
+ * An engine database (VfsDatabase.atomicCommits() == true) commits each transaction atomically and
+ * durably itself at SQLITE_FCNTL_COMMIT_PHASETWO, and its crash recovery drops a transaction that
+ * did not reach it. Its file therefore never holds a half-written transaction after a crash, and
+ * SQLite's rollback journal is needed only inside the process (ROLLBACK, savepoints, a commit the
+ * engine refuses). For such databases:
+ *   - the journal is opened through the parent VFS as a delete-on-close file: it is unlinked right
+ *     after it is created, so no "<db>-journal" name can outlive a crash and be taken for a hot
+ *     journal; the pager's own delete of that name then finds nothing, which is not an error;
+ *   - its xSync does nothing (a copy of the parent's io_methods with a no-op xSync): the fsyncs
+ *     SQLite does to make the journal crash-proof protect nothing here;
+ *   - a "<db>-journal" that exists anyway (left by an older build, or by another program) is hidden
+ *     from xAccess, so SQLite never plays stale pages back into the engine;
+ *   - the database file's xSync is not passed to Java: the engine's commit does its own fsync
+ *     (durability local), so SQLite's sync would add nothing.
+ * os_unix.c reaches a journal only through the pointer in pMethods and never compares it with its
+ * own tables (only memjournal.c does that, for in-memory journals, which these are not). */
+
+static pthread_mutex_t g_atomicMutex = PTHREAD_MUTEX_INITIALIZER;
+static JFile *g_atomicFiles;
+static sqlite3_io_methods g_journalMethods; /* the parent's journal methods with a no-op xSync */
+static const sqlite3_io_methods *g_journalMethodsOf; /* the parent methods g_journalMethods copies */
+
+static void atomic_add(JFile *f) {
+    pthread_mutex_lock(&g_atomicMutex);
+    f->nextAtomic = g_atomicFiles;
+    g_atomicFiles = f;
+    pthread_mutex_unlock(&g_atomicMutex);
+}
+
+static void atomic_remove(JFile *f) {
+    pthread_mutex_lock(&g_atomicMutex);
+    for (JFile **p = &g_atomicFiles; *p != NULL; p = &(*p)->nextAtomic) {
+        if (*p == f) { *p = f->nextAtomic; break; }
+    }
+    f->nextAtomic = NULL;
+    pthread_mutex_unlock(&g_atomicMutex);
+}
+
+/* True when the database named zDb (SQLite's own pointer, from sqlite3_filename_database) is an
+ * open atomic-commit database of this VFS. Unknown names say no: the journal stays an ordinary one. */
+static int atomic_database(sqlite3_vfs *vfs, const char *zDb) {
+    int found = 0;
+    pthread_mutex_lock(&g_atomicMutex);
+    for (JFile *f = g_atomicFiles; f != NULL && !found; f = f->nextAtomic)
+        found = (sqlite3_vfs *)f->vfs == vfs && f->zName == zDb;
+    pthread_mutex_unlock(&g_atomicMutex);
+    return found;
+}
+
+/* True when zPath is "<name>-journal" for an open atomic-commit database of this VFS (by text:
+ * xAccess is also called with paths that are not SQLite filenames). */
+static int atomic_journal_path(sqlite3_vfs *vfs, const char *zPath) {
+    static const char SUFFIX[] = "-journal";
+    size_t n = strlen(zPath), s = sizeof SUFFIX - 1;
+    if (n <= s || strcmp(zPath + n - s, SUFFIX) != 0) return 0;
+    int found = 0;
+    pthread_mutex_lock(&g_atomicMutex);
+    for (JFile *f = g_atomicFiles; f != NULL && !found; f = f->nextAtomic)
+        found = (sqlite3_vfs *)f->vfs == vfs && strlen(f->zName) == n - s && strncmp(f->zName, zPath, n - s) == 0;
+    pthread_mutex_unlock(&g_atomicMutex);
+    return found;
+}
+
+static int journal_sync_noop(sqlite3_file *p, int flags) { (void)p; (void)flags; return SQLITE_OK; }
+
+/* Opens the journal of an atomic-commit database (see above). */
+static int open_atomic_journal(const char *zName, sqlite3_file *file, int flags, int *pOutFlags) {
+    flags = (flags & ~SQLITE_OPEN_MAIN_JOURNAL) | SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_DELETEONCLOSE;
+    int rc = g_parent->xOpen(g_parent, zName, file, flags, pOutFlags);
+    if (rc != SQLITE_OK || file->pMethods == NULL) return rc;
+    pthread_mutex_lock(&g_atomicMutex);
+    if (g_journalMethodsOf == NULL) {
+        /* One parent VFS, so one method table: copied once, before any journal uses the copy. */
+        g_journalMethods = *file->pMethods;
+        g_journalMethods.xSync = journal_sync_noop;
+        g_journalMethodsOf = file->pMethods;
+    }
+    /* Another table (never seen with unix) keeps its own xSync: slower, never unsafe. */
+    int same = g_journalMethodsOf == file->pMethods;
+    pthread_mutex_unlock(&g_atomicMutex);
+    if (same) file->pMethods = &g_journalMethods;
+    return SQLITE_OK;
+}
 
 /* Calls a NativeFile method returning int: a SQLite code. */
 static int call_int(JFile *f, jmethodID m, int errCode, int hasArg, jvalue arg) {
@@ -199,6 +288,7 @@ static int jTruncate(sqlite3_file *p, sqlite3_int64 size) {
 }
 
 static int jSync(sqlite3_file *p, int flags) {
+    if (((JFile *)p)->atomicCommits) return SQLITE_OK; /* the engine's commit makes it durable */
     jvalue v;
     v.i = flags;
     return call_int((JFile *)p, m_sync, SQLITE_IOERR_FSYNC, 1, v);
@@ -288,6 +378,8 @@ static int jClose(sqlite3_file *p) {
     JFile *f = (JFile *)p;
     int rc = SQLITE_OK;
     JNIEnv *env = env_get();
+    if (f->atomicCommits) atomic_remove(f);
+    f->atomicCommits = 0;
     if (f->obj != NULL) {
         rc = end_write(f);
         int rc1 = end_read(f);
@@ -440,6 +532,10 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     }
     if (zName == NULL || !(flags & SQLITE_OPEN_MAIN_DB)) {
         /* Journals, temp files, sub/super-journals, transient DBs: no Java crossing at all. */
+        if ((flags & SQLITE_OPEN_MAIN_JOURNAL) && zName != NULL
+            && atomic_database(vfs, sqlite3_filename_database(zName))) {
+            return open_atomic_journal(zName, file, flags, pOutFlags);
+        }
         if ((flags & SQLITE_OPEN_MAIN_JOURNAL) && zName != NULL) {
             /* The unix VFS gives a new journal the permissions of the database file and fails with
              * IOERR_FSTAT when that file does not exist, which it need not: the engine holds the pages.
@@ -492,14 +588,33 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     f->sectorSize = (*env)->CallIntMethod(env, f->obj, m_sectorSize);
     int threwAgain = java_threw(env, SQLITE_CANTOPEN);
     if (!threwAgain) f->deviceCharacteristics = (*env)->CallIntMethod(env, f->obj, m_deviceCharacteristics);
+    threwAgain = threwAgain || java_threw(env, SQLITE_CANTOPEN);
+    jboolean atomic = threwAgain ? JNI_FALSE : (*env)->CallBooleanMethod(env, f->obj, m_atomicCommits);
     if (threwAgain || java_threw(env, SQLITE_CANTOPEN)) { jClose(file); return SQLITE_CANTOPEN; }
+    f->zName = zName;
     f->base.pMethods = &jfile_methods;
+    if (atomic) {
+        f->atomicCommits = 1;
+        atomic_add(f);
+    }
     if (pOutFlags) *pOutFlags = flags;
     return SQLITE_OK;
 }
 
-static int vDelete(sqlite3_vfs *v, const char *z, int syncDir) { (void)v; return g_parent->xDelete(g_parent, z, syncDir); }
-static int vAccess(sqlite3_vfs *v, const char *z, int flags, int *out) { (void)v; return g_parent->xAccess(g_parent, z, flags, out); }
+static int vDelete(sqlite3_vfs *v, const char *z, int syncDir) {
+    int rc = g_parent->xDelete(g_parent, z, syncDir);
+    /* The journal of an atomic-commit database was unlinked when it was opened. */
+    if (rc == SQLITE_IOERR_DELETE_NOENT && atomic_journal_path(v, z)) rc = SQLITE_OK;
+    return rc;
+}
+
+static int vAccess(sqlite3_vfs *v, const char *z, int flags, int *out) {
+    if (flags == SQLITE_ACCESS_EXISTS && atomic_journal_path(v, z)) {
+        *out = 0; /* never a hot journal: the engine already holds the last committed state */
+        return SQLITE_OK;
+    }
+    return g_parent->xAccess(g_parent, z, flags, out);
+}
 static int vFullPathname(sqlite3_vfs *v, const char *z, int n, char *out) { (void)v; return g_parent->xFullPathname(g_parent, z, n, out); }
 static void *vDlOpen(sqlite3_vfs *v, const char *z) { (void)v; return g_parent->xDlOpen(g_parent, z); }
 static void vDlError(sqlite3_vfs *v, int n, char *z) { (void)v; g_parent->xDlError(g_parent, n, z); }
@@ -673,6 +788,7 @@ static int setup_bridge(JNIEnv *env, char **why) {
     m_setBuffer = (*env)->GetMethodID(env, f, "setBuffer", "(Ljava/nio/ByteBuffer;)V");
     m_sectorSize = (*env)->GetMethodID(env, f, "sectorSize", "()I");
     m_deviceCharacteristics = (*env)->GetMethodID(env, f, "deviceCharacteristics", "()I");
+    m_atomicCommits = (*env)->GetMethodID(env, f, "atomicCommits", "()Z");
     (*env)->DeleteLocalRef(env, b);
     (*env)->DeleteLocalRef(env, f);
     (*env)->DeleteLocalRef(env, s);

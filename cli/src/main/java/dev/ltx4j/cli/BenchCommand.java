@@ -60,6 +60,7 @@ final class BenchCommand implements Callable<Integer> {
         int scanMb = quick ? 10 : 50;
         out.printf("ltx4j bench vfs: %d autocommit inserts, %d MB scan, in %s (JDK %s)%n", inserts, scanMb, work,
                 Runtime.version());
+        out.println("load average at start: " + loadAverage());
 
         out.println("\nAutocommit INSERTs through sqlite-jdbc (commits/s, higher is better)");
         double walFull = plain(work.resolve("plain-full.db"), "FULL", inserts);
@@ -72,15 +73,26 @@ final class BenchCommand implements Callable<Integer> {
         row("ltx4j write mode, durability local", local, walFull);
         row("ltx4j write mode, durability none", none, walFull);
         row("ltx4j durability local, synchronous=OFF", localOff, walFull);
-        out.println("  (synchronous only governs the local rollback journal here; the engine's buffer is fsynced per"
-                + " commit under durability local either way)");
+        out.println("  (the engine's buffer is fsynced once per commit under durability local; the rollback journal of"
+                + " an engine database is never fsynced, so synchronous changes little)");
 
         out.println("\nFull scan of a " + scanMb + " MB database (ms, lower is better)");
         scan(work, scanMb);
 
         out.println("\nPython (Debian /usr/bin/python3) autocommit INSERTs through the extension (commits/s)");
         python(work, quick ? 500 : 2_000);
+        out.println("\nload average at end: " + loadAverage());
         return 0;
+    }
+
+    /** The 1, 5 and 15 minute load averages (as uptime shows them), or "unknown" off Linux. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private void row(String name, double perSecond, double baseline) {

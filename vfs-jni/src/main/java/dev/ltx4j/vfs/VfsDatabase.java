@@ -159,6 +159,20 @@ public interface VfsDatabase extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #commit()} alone makes each transaction atomic (and as durable as this database promises),
+     * so that after a crash at any point the database shows exactly its last committed transaction and never
+     * pages of a later, unfinished one. Asked once at open.
+     *
+     * <p>When true, SQLite's rollback journal is needed only inside the process (ROLLBACK, savepoints, a refused
+     * commit). The VFS then unlinks the journal as soon as it is created, never fsyncs it, never treats a
+     * leftover {@code <db>-journal} as hot, and skips {@link #sync(boolean)}. Returning true for a database
+     * that can be left half-written (like a plain file) would let a crash corrupt it.
+     */
+    default boolean atomicCommits() {
+        return false;
+    }
+
+    /**
      * The host process (sqlite3 CLI, python) is exiting while this handle is still open. There, the JVM is
      * never shut down and Java shutdown hooks do not run, so this is the last chance to flush. Must not block
      * for long and must not call {@code System.exit}. In a JVM host it is called from a shutdown hook.

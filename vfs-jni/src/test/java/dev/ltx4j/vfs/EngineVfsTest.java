@@ -190,6 +190,77 @@ class EngineVfsTest {
         }
     }
 
+    /** Runs a {@link VfsChild} mode until it prints {@code inflight}, checks {@code whileOpen}, then kills it. */
+    private void killInsideATransaction(String errName, Runnable whileOpen, String... args) throws Exception {
+        Process p = Replicas.child(dir.resolve(errName), args);
+        try {
+            BufferedReader out = Replicas.lines(p);
+            List<String> lines = new ArrayList<>();
+            for (String line; (line = out.readLine()) != null && !line.equals("inflight"); ) lines.add(line);
+            assertThat(lines).as(() -> read(dir.resolve(errName))).containsExactly("committed");
+            whileOpen.run();
+        } finally {
+            p.destroyForcibly(); // SIGKILL with pages of the open transaction in the journal and the engine
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void writerKilledBetweenJournalWritesAndCommitReopensAtTheLastCommit() throws Exception {
+        Path db = dir.resolve("inflight.db");
+        Path journal = dir.resolve("inflight.db-journal");
+        Path buffer = dir.resolve("inflight-buffer");
+        killInsideATransaction("inflight.err",
+                // The journal is in use but unlinked: no name a later open could take for a hot journal.
+                () -> assertThat(journal).doesNotExist(),
+                "inflight", replicaUrl(), db.toString(), buffer.toString(), Integer.toString(ROWS));
+        assertThat(journal).doesNotExist();
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(replicaUrl()).writeEnabled(true)
+                .durability(Durability.LOCAL).bufferPath(buffer).register("inflight-reopen");
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            assertThat(number(c, "select count(*) from t")).isEqualTo(ROWS);
+            assertThat(number(c, "select count(*) from t where v like 'committed %'")).isEqualTo(ROWS);
+            exec(c, "insert into t(v) values ('after the crash')");
+            assertThat(number(c, "select count(*) from t")).isEqualTo(ROWS + 1);
+        }
+    }
+
+    @Test
+    void aLeftoverHotJournalIsNeverPlayedBackIntoAnEngineDatabase() throws Exception {
+        // A real hot journal, from a plain SQLite writer killed inside a transaction.
+        Path plain = dir.resolve("plain.db");
+        Path hot = dir.resolve("plain.db-journal");
+        killInsideATransaction("plainhot.err", () -> { }, "plainhot", plain.toString(), Integer.toString(ROWS));
+        assertThat(hot).isNotEmptyFile();
+
+        LitestreamVfs.Registration vfs = writer("stale", "1H");
+        Path db = dir.resolve("stale.db");
+        Path journal = dir.resolve("stale.db-journal");
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            exec(c, "create table t(id integer primary key, v text)",
+                    "insert into t(v) select 'engine ' || value from " + Sql.series(ROWS));
+        }
+        // Its pages belong to another database: played back, they would overwrite the engine's pages.
+        Files.copy(hot, journal);
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            exec(c, "pragma locking_mode=exclusive"); // keeps any played-back page dirty into the next commit
+            assertThat(number(c, "select count(*) from t where v like 'engine %'")).isEqualTo(ROWS);
+            exec(c, "insert into t(v) values ('engine after')");
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            assertThat(number(c, "select count(*) from t where v like 'engine %'")).isEqualTo(ROWS + 1);
+        }
+        assertThat(journal).as("the stale journal is unlinked by the next write transaction").doesNotExist();
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            assertThat(number(c, "select count(*) from t")).isEqualTo(ROWS + 1);
+        }
+        try (Connection c = Sql.plain(plain)) { // the plain file does roll its hot journal back
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            assertThat(number(c, "select count(*) from t where v like 'committed %'")).isEqualTo(ROWS);
+        }
+    }
+
     @Test
     void twoWritersOnOneReplicaTheLoserGetsAConflictAndLosesNothing() throws Exception {
         LitestreamVfs.Registration vfs = writer("winner", "1S");

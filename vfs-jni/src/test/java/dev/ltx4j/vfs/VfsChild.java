@@ -20,6 +20,10 @@ import java.time.Duration;
  *       id once its commit returned (the crash test kills it);</li>
  *   <li>{@code rival <url> <db> <buffer>}: commits a row locally without syncing, prints {@code ready}, waits for a
  *       line on stdin, then syncs and inserts again, printing each error message.</li>
+ *   <li>{@code inflight <url> <db> <buffer> <rows>}: durability local; commits {@code rows} rows, prints
+ *       {@code committed}, then rewrites every row in one open transaction big enough to spill pages to the
+ *       database file (and the journal), prints {@code inflight} and waits to be killed;</li>
+ *   <li>{@code plainhot <db> <rows>}: the same on a plain sqlite-jdbc file, leaving a hot journal when killed.</li>
  * </ul>
  */
 public final class VfsChild {
@@ -31,6 +35,8 @@ public final class VfsChild {
             case "follow": follow(args[1], Path.of(args[2]), Integer.parseInt(args[3])); break;
             case "write": write(args[1], Path.of(args[2]), Path.of(args[3]), args[4]); break;
             case "rival": rival(args[1], Path.of(args[2]), Path.of(args[3])); break;
+            case "inflight": inflight(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4])); break;
+            case "plainhot": plainHot(Path.of(args[1]), Integer.parseInt(args[2])); break;
             default: throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -100,5 +106,36 @@ public final class VfsChild {
         } catch (SQLException e) {
             System.out.println(what + " error " + e.getMessage().replace('\n', ' '));
         }
+    }
+
+    private static void inflight(String url, Path db, Path buffer, int rows) throws Exception {
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).writeEnabled(true)
+                .durability(Durability.LOCAL).syncInterval(Duration.ofHours(1)).bufferPath(buffer).register("inflight");
+        try (Connection c = java.sql.DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            killedInsideATransaction(c, rows);
+        }
+    }
+
+    private static void plainHot(Path db, int rows) throws Exception {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            Sql.exec(c, "pragma journal_mode=delete");
+            killedInsideATransaction(c, rows);
+        }
+    }
+
+    /** Commits {@code rows} rows of ~2 KB, then dies (by SIGKILL from the test) inside a big rewrite of them. */
+    private static void killedInsideATransaction(Connection c, int rows) throws Exception {
+        Sql.exec(c, "create table t(id integer primary key, v text)",
+                "insert into t(v) select 'committed ' || value || ' ' || hex(zeroblob(1000)) from "
+                        + Sql.series(rows));
+        System.out.println("committed");
+        System.out.flush();
+        Sql.exec(c, "pragma cache_size=10"); // forces pages out to the database file before the commit
+        c.setAutoCommit(false);
+        Sql.exec(c, "update t set v = 'uncommitted ' || hex(randomblob(3000))");
+        System.out.println("inflight");
+        System.out.flush();
+        System.in.read(); // the test kills this process here
+        System.exit(3);
     }
 }

@@ -297,6 +297,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
         return db.status().toJson();
     }
 
+    /**
+     * True: {@link WriteSession#commit()} makes a transaction visible and durable in one step (fsynced per commit
+     * under durability local), and recovery of the write buffer drops a transaction that never committed, so
+     * SQLite's journal has nothing to restore after a crash.
+     */
+    @Override
+    public boolean atomicCommits() {
+        return true;
+    }
+
     @Override
     public int deviceCharacteristics() {
         return 0x1000; // SQLITE_IOCAP_POWERSAFE_OVERWRITE: the engine stores whole pages

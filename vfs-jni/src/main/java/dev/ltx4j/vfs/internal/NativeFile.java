@@ -207,6 +207,10 @@ final class NativeFile {
         return db.deviceCharacteristics();
     }
 
+    boolean atomicCommits() {
+        return db.atomicCommits();
+    }
+
     void hostExit() {
         try {
             db.onHostExit();
