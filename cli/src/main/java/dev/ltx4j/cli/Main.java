@@ -4,7 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code ltx4j} command. */
-@Command(name = "ltx4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "ltx4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Remote-first SQLite for the JVM: LTX replicas in object storage.",
         subcommands = {LtxCommand.class, ImportCommand.class, RestoreCommand.class, DemoCommand.class, BenchCommand.class,
                 SimCommand.class,
