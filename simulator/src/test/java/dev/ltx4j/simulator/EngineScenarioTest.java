@@ -47,7 +47,6 @@ class EngineScenarioTest {
     @CsvSource({
         "skip-fsync, durability|availability|conflict-preserved",
         "overwrite-upload, lost-acknowledged-write|no-fork",
-        "ambiguous-as-failed, false-conflict",
         "cut-sync-mid-transaction, atomicity",
         "forget-own-upload, read-your-writes",
         "ignore-shrink, atomicity",

@@ -135,7 +135,12 @@ public final class Database implements AutoCloseable {
      */
     public static Database open(ReplicaClient client, String name, EngineOptions options) throws IOException {
         Database db = new Database(client, name, options);
-        db.load();
+        try {
+            db.load();
+        } catch (IOException | RuntimeException | Error e) {
+            db.releaseResources(e); // a failed open must not keep the buffer (and its lock) held
+            throw e;
+        }
         return db;
     }
 
@@ -219,6 +224,12 @@ public final class Database implements AutoCloseable {
                 publish(overlay(remote, buf, gen));
                 return;
             }
+            if (Long.compareUnsigned(remote.txid(), base.txid()) < 0 && baseIsReadable(base.txid())) {
+                // The buffer recorded that the replica reached its base; a listing that ends earlier lags.
+                throw new dev.ltx4j.replica.ReplicaTransientException("the replica listing of database \"" + name
+                        + "\" ends at TXID " + Txid.format(remote.txid()) + " but the write buffer's base TXID "
+                        + Txid.format(base.txid()) + " is readable: the listing lags behind; open again later");
+            }
             if (held == 0) {
                 buf.reset(new BufferBase(remote.txid(), remote.checksum(), remote.commit()));
                 syncedSeq = buf.lastCommittedSeq();
@@ -235,6 +246,19 @@ public final class Database implements AutoCloseable {
             publish(withSeq(remote, buf.lastCommittedSeq()));
             sync.enterConflict(base, remote.txid(), options.clock.instant());
             return;
+        }
+    }
+
+    /** Whether L0 file {@code txid} can be read directly (a read is consistent where a listing may lag). */
+    private boolean baseIsReadable(long txid) throws IOException {
+        if (txid == 0) {
+            return false;
+        }
+        try {
+            client.readRange(0, txid, txid, 0, 1);
+            return true;
+        } catch (dev.ltx4j.replica.ReplicaNotFoundException e) {
+            return false;
         }
     }
 
@@ -387,6 +411,45 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         moveToNewGeneration(buf, replacement);
+    }
+
+    /**
+     * Records an own upload found on the replica (its outcome was lost or the buffer could not record it): marks
+     * the buffered transactions up to {@code upToSeq} synced on the file's TXID and rebuilds the published
+     * version as the file applied to the sync base with the remaining transactions on top. Callers hold
+     * {@code syncLock}.
+     */
+    void adoptUpload(long upToSeq, dev.ltx4j.pagestore.LoadedFile file) throws IOException {
+        WriteBuffer buf = buffer;
+        long txid = file.header().maxTxid();
+        long post = file.header().noChecksum() ? 0 : file.postApplyChecksum();
+        DatabaseVersion oldBase = baseVersion;
+        // A sync that installed this file but failed to rewrite the buffer already advanced the base.
+        DatabaseVersion newBase = oldBase.txid() == txid ? oldBase : ReplicaIndex.apply(oldBase, file);
+        writerGen = null;
+        try {
+            buf.markSynced(upToSeq, txid, post);
+        } catch (IOException | RuntimeException e) {
+            try {
+                moveToNewGeneration(buf, null);
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        LocalGeneration fresh = openGeneration();
+        LocalGeneration old;
+        synchronized (stateLock) {
+            old = currentGen;
+            baseVersion = newBase;
+            current = overlay(newBase, buf, fresh);
+            currentGen = fresh;
+            writerGen = fresh;
+        }
+        if (old != null) {
+            old.release();
+        }
+        syncedSeq = upToSeq;
     }
 
     private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {
@@ -775,6 +838,44 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Releases the generation and closes the buffer (releasing its lock), whatever state they are in: a close
+     * whose final sync failed, or an open that failed half-way, must leave the buffer reopenable.
+     *
+     * @param into a failure already being reported, which gets release problems as suppressed exceptions
+     * @return the release problem when there is no {@code into}, else null
+     */
+    private IOException releaseResources(Throwable into) {
+        IOException problem = null;
+        LocalGeneration gen;
+        synchronized (stateLock) {
+            gen = currentGen;
+            currentGen = null;
+            writerGen = null;
+        }
+        // Pins taken before close keep their generation readable until they are closed.
+        if (gen != null) {
+            gen.release();
+        }
+        WriteBuffer b = buffer;
+        if (b != null) {
+            writer.acquireUninterruptibly();
+            try {
+                b.close();
+            } catch (IOException | RuntimeException e) {
+                if (into != null) {
+                    into.addSuppressed(e);
+                } else {
+                    problem = e instanceof IOException io ? io
+                            : new IOException("closing the write buffer of database \"" + name + "\" failed", e);
+                }
+            } finally {
+                writer.release();
+            }
+        }
+        return problem;
+    }
+
     /** Status for {@code litestream_status()}. */
     public DatabaseStatus status() {
         long now = options.clock.millis();
@@ -842,21 +943,9 @@ public final class Database implements AutoCloseable {
             }
         } finally {
             closed = true;
-            synchronized (stateLock) {
-                // Pins taken before close keep their generation readable until they are closed.
-                if (currentGen != null) {
-                    currentGen.release();
-                    currentGen = null;
-                }
-            }
-            WriteBuffer b = buffer;
-            if (b != null) {
-                writer.acquireUninterruptibly();
-                try {
-                    b.close();
-                } finally {
-                    writer.release();
-                }
+            IOException released = releaseResources(failure);
+            if (failure == null) {
+                failure = released;
             }
         }
         if (failure != null) {

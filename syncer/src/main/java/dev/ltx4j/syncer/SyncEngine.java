@@ -5,8 +5,10 @@ import dev.ltx4j.ltx.DatabaseChecksum;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncodeResult;
 import dev.ltx4j.ltx.LtxEncoder;
+import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.PageIndex;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.DatabaseVersion;
 import dev.ltx4j.pagestore.LoadedFile;
@@ -24,6 +26,7 @@ import dev.ltx4j.replica.ReplicaConflictException;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -57,6 +60,24 @@ final class SyncEngine {
     }
 
     SyncOutcome syncLocked(Instant now) {
+        // Each round either finishes, or adopts one file this writer uploaded earlier (its outcome was lost, or
+        // the buffer could not record it) and goes on with what is left; the base advances every round.
+        SyncOutcome adopted = null;
+        while (true) {
+            SyncOutcome o = syncRound(now);
+            if (o != ADOPTED) {
+                return o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && adopted != null ? adopted : o;
+            }
+            adopted = new SyncOutcome(SyncOutcome.Status.SYNCED, db.current().txid(), db.syncedSeq, 0, null);
+            db.lastSyncMillis = now.toEpochMilli();
+            db.lastError = null;
+        }
+    }
+
+    /** Marker outcome of a round that adopted an own upload (never returned to callers). */
+    private static final SyncOutcome ADOPTED = new SyncOutcome(SyncOutcome.Status.SYNCED, 0, 0, 0, null);
+
+    private SyncOutcome syncRound(Instant now) {
         ConflictInfo c = db.conflict;
         if (c != null) {
             return new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, new ConflictException(c));
@@ -73,7 +94,7 @@ final class SyncEngine {
             baseTxid = base.txid();
             long remote = highestRemoteTxid(base.txid());
             if (Long.compareUnsigned(remote, base.txid()) > 0) {
-                return conflict(base, remote, now);
+                return adoptInRun(buf) ? ADOPTED : conflict(base, remote, now);
             }
             long txid = base.txid() + 1;
             try (Spool spool = new Spool(db.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT)) {
@@ -83,7 +104,11 @@ final class SyncEngine {
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
                     Resolution r = resolve(txid, built, buf.writerId());
                     if (r == Resolution.ABSENT) {
-                        throw e;
+                        throw e; // nothing landed: the next sync uploads again on the same TXID
+                    }
+                    if (r == Resolution.OWN_EARLIER) {
+                        return adoptInRun(buf) ? ADOPTED
+                                : conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                     if (r == Resolution.THEIRS) {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
@@ -100,6 +125,16 @@ final class SyncEngine {
             db.lastError = "sync failed: " + e.getMessage();
             return new SyncOutcome(SyncOutcome.Status.FAILED, baseTxid, 0, 0, e);
         }
+    }
+
+    /** Adopts an own earlier upload at the buffer's base + 1 into the running database; false if there is none. */
+    private boolean adoptInRun(WriteBuffer buf) throws IOException {
+        OwnUpload own = findOwnUpload(buf);
+        if (own == null) {
+            return false;
+        }
+        db.adoptUpload(own.upToSeq(), own.file());
+        return true;
     }
 
     /** The highest max TXID beyond {@code base} on any level (level 0 listed from base + 1), else {@code base}. */
@@ -220,39 +255,57 @@ final class SyncEngine {
         return buf;
     }
 
-    private enum Resolution { OURS, THEIRS, ABSENT }
+    /**
+     * What an ambiguous create left at its name: this very file (OURS), nothing (ABSENT), a file of this writer
+     * from an earlier attempt or process (OWN_EARLIER: adopt it if it holds a prefix of the buffer), or another
+     * writer's file (THEIRS).
+     */
+    private enum Resolution { OURS, THEIRS, ABSENT, OWN_EARLIER }
 
-    /** After an ambiguous or "already exists" create: is the file there ours (NodeID and file checksum)? */
-    private Resolution resolve(long txid, Encoded built, long nodeId) throws ReplicaException {
-        byte[] head;
-        long size;
+    /**
+     * Resolves an ambiguous or "already exists" create by reading the object itself: a direct read is
+     * read-after-write consistent where a listing may lag. Only a successful read decides; a read that fails
+     * (transient error, short body) throws, leaving the outcome unknown for a later sync to resolve.
+     */
+    private Resolution resolve(long txid, Encoded built, long nodeId) throws IOException {
+        LtxHeader h;
         try {
-            LtxFileInfo info = null;
-            for (LtxFileInfo f : db.client.listFiles(0, txid, false)) {
-                if (f.minTxid() == txid && f.maxTxid() == txid) {
-                    info = f;
-                }
-            }
-            if (info == null) {
-                return Resolution.ABSENT;
-            }
-            size = info.size();
-            head = db.client.readRange(0, txid, txid, 0, Ltx.HEADER_SIZE);
+            h = readOwnHeader(txid);
         } catch (ReplicaNotFoundException e) {
             return Resolution.ABSENT;
         }
-        try {
-            LtxHeader h = LtxHeader.parse(head, "L0/" + txid);
-            if (h.nodeId() != nodeId || size != built.size()) {
-                return Resolution.THEIRS;
-            }
-            byte[] tail = db.client.readRange(0, txid, txid, size - 8, 8);
-            return ReplicaIndex.readLongAt(tail, 0) == built.result().fileChecksum() ? Resolution.OURS
-                    : Resolution.THEIRS;
-        } catch (ReplicaNotFoundException e) {
-            return Resolution.ABSENT;
-        } catch (IOException e) {
+        if (h == null || h.nodeId() != nodeId) {
             return Resolution.THEIRS;
+        }
+        byte[] tail;
+        try {
+            tail = db.client.readRange(0, txid, txid, built.size() - 8, 0); // to the end: exactly 8 if same size
+        } catch (ReplicaNotFoundException e) {
+            throw new ReplicaTransientException("L0/" + Txid.format(txid) + " vanished while being read back", e);
+        }
+        if (tail.length == 8 && ReplicaIndex.readLongAt(tail, 0) == built.result().fileChecksum()) {
+            return Resolution.OURS;
+        }
+        return Resolution.OWN_EARLIER;
+    }
+
+    /**
+     * The header of L0 file {@code txid}, or null when the bytes there are no LTX header (not a file this writer
+     * made).
+     *
+     * @throws ReplicaNotFoundException when there is no such file
+     * @throws ReplicaTransientException when the read returned fewer bytes than a header (a short read)
+     */
+    private LtxHeader readOwnHeader(long txid) throws IOException {
+        byte[] head = db.client.readRange(0, txid, txid, 0, Ltx.HEADER_SIZE);
+        if (head.length < Ltx.HEADER_SIZE) {
+            throw new ReplicaTransientException("short read of the header of L0/" + Txid.format(txid) + ": "
+                    + head.length + " of " + Ltx.HEADER_SIZE + " bytes");
+        }
+        try {
+            return LtxHeader.parse(head, "L0/" + Txid.format(txid));
+        } catch (LtxFormatException e) {
+            return null;
         }
     }
 
@@ -371,16 +424,45 @@ final class SyncEngine {
         return target;
     }
 
+    /** An own upload found at the buffer's base + 1: the file and the last buffered transaction it holds. */
+    record OwnUpload(long upToSeq, LoadedFile file) {}
+
     /**
      * Restart case: the replica is one TXID past the buffer's base and that file carries this writer's NodeID, so
-     * a previous process uploaded it and crashed before trimming. Finds the prefix of held transactions whose
-     * re-encoding is byte-identical (same file checksum) and marks it synced.
+     * a previous process uploaded it and crashed before trimming. Marks the matching prefix synced.
      *
      * @return true when the buffer advanced
      */
     boolean adoptOwnUpload(WriteBuffer buf) throws IOException {
+        OwnUpload own = findOwnUpload(buf);
+        if (own == null) {
+            return false;
+        }
+        LtxHeader h = own.file().header();
+        buf.markSynced(own.upToSeq(), h.maxTxid(), h.noChecksum() ? 0 : own.file().postApplyChecksum());
+        return true;
+    }
+
+    /**
+     * Looks for a file this writer uploaded on the buffer's base TXID + 1 without recording it (lost response,
+     * failed buffer rewrite, crash): its header carries our NodeID and the re-encoding of a prefix of the held
+     * transactions, with that file's own header, is byte-identical (same file checksum). The file is read
+     * directly (a listing may lag); read failures propagate so the caller retries rather than guesses.
+     *
+     * @return the upload, or null when the file there is absent, someone else's or holds other content
+     */
+    OwnUpload findOwnUpload(WriteBuffer buf) throws IOException {
         BufferBase base = buf.base();
         long txid = base.txid() + 1;
+        LtxHeader head;
+        try {
+            head = readOwnHeader(txid);
+        } catch (ReplicaNotFoundException e) {
+            return null;
+        }
+        if (head == null || head.nodeId() != buf.writerId() || buf.transactions().isEmpty()) {
+            return null;
+        }
         LtxFileInfo info = null;
         for (LtxFileInfo f : db.client.listFiles(0, txid, false)) {
             if (f.minTxid() == txid && f.maxTxid() == txid) {
@@ -388,14 +470,16 @@ final class SyncEngine {
             }
         }
         if (info == null) {
-            return false;
+            throw new ReplicaTransientException("own upload L0/" + Txid.format(txid)
+                    + " is readable but not listed yet; adopting it on a later try");
         }
         LoadedFile lf = db.index.load(info);
-        if (lf.header().nodeId() != buf.writerId()) {
-            return false;
+        byte[] tail = db.client.readRange(0, txid, txid, info.size() - 8, 8);
+        if (tail.length < 8) {
+            throw new ReplicaTransientException("short read of the trailer of L0/" + Txid.format(txid));
         }
-        long fileChecksum = ReplicaIndex.readLongAt(
-                db.client.readRange(0, txid, txid, info.size() - 8, 8), 0);
+        long fileChecksum = ReplicaIndex.readLongAt(tail, 0);
+        long lock = Ltx.lockPgno(buf.pageSize());
         long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
         for (long k = buf.lastCommittedSeq(); k >= first; k--) {
             SyncSnapshot snap = buf.snapshot(k);
@@ -404,13 +488,16 @@ final class SyncEngine {
             }
             java.util.Map<Long, Integer> at = new java.util.HashMap<>();
             for (int i = 0; i < snap.pageCount(); i++) {
-                at.put(snap.pgno(i), i);
+                if (snap.pgno(i) != lock) {
+                    at.put(snap.pgno(i), i);
+                }
             }
             long[] pgnos = new long[lf.index().size()];
-            boolean fits = true;
-            for (int i = 0; i < pgnos.length; i++) {
+            // Same page set (a snapshot file holds every page): a prefix that wrote a page the file lacks is not it.
+            boolean fits = txid == 1 || at.size() == pgnos.length;
+            for (int i = 0; i < pgnos.length && fits; i++) {
                 pgnos[i] = lf.index().pgno(i);
-                fits &= txid == 1 || at.containsKey(pgnos[i]);
+                fits = txid == 1 || at.containsKey(pgnos[i]);
             }
             if (!fits) {
                 continue;
@@ -428,10 +515,9 @@ final class SyncEngine {
                 return page;
             }, lf.postApplyChecksum());
             if (e.fileChecksum() == fileChecksum) {
-                buf.markSynced(k, txid, lf.header().noChecksum() ? 0 : lf.postApplyChecksum());
-                return true;
+                return new OwnUpload(k, lf);
             }
         }
-        return false;
+        return null;
     }
 }

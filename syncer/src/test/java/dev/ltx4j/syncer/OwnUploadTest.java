@@ -1,0 +1,234 @@
+package dev.ltx4j.syncer;
+
+import static dev.ltx4j.syncer.Kit.commitPages;
+import static dev.ltx4j.syncer.Kit.readAll;
+import static dev.ltx4j.syncer.Kit.restore;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ltx4j.conformance.InMemoryReplicaClient;
+import dev.ltx4j.pagestore.BufferFailedException;
+import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A writer must recognise its own uploads whatever hid them (a lost create response, a lagging listing, a failed
+ * read-back, a buffer that could not record the sync) and never report them as a rival's; and a failure while
+ * committing or closing must leave the buffer reopenable. Each case replays a simulator finding deterministically.
+ */
+class OwnUploadTest {
+    static final int PS = 4096;
+
+    @TempDir
+    Path tmp;
+
+    final Kit.ManualClock clock = new Kit.ManualClock(1_700_000_000_000L);
+    final MemoryLogStorage storage = new MemoryLogStorage();
+    final InMemoryReplicaClient raw = new InMemoryReplicaClient();
+
+    /** Fault switches, each armed for the next matching call only (or, for the listing, while set). */
+    final class Faulty extends ForwardingClient {
+        long loseResponseOf = -1;
+        long failReadsOf = -1;
+        int readFailures;
+        long hideFromListingFrom = Long.MAX_VALUE;
+
+        Faulty() {
+            super(raw);
+        }
+
+        @Override
+        public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+            LtxFileInfo info = super.createFile(level, min, max, body);
+            if (min == loseResponseOf) {
+                loseResponseOf = -1;
+                throw new ReplicaOutcomeUnknownException("response to the create of L0/" + min + " lost");
+            }
+            return info;
+        }
+
+        @Override
+        public InputStream openFile(int level, long min, long max, long offset, long length)
+                throws ReplicaException {
+            if (min == failReadsOf && readFailures > 0) {
+                readFailures--;
+                throw new ReplicaTransientException("simulated 503 reading L0/" + min);
+            }
+            return super.openFile(level, min, max, offset, length);
+        }
+
+        @Override
+        public List<LtxFileInfo> listFiles(int level, long seek, boolean useMetadata) throws ReplicaException {
+            List<LtxFileInfo> out = new ArrayList<>();
+            for (LtxFileInfo f : super.listFiles(level, seek, useMetadata)) {
+                if (f.minTxid() < hideFromListingFrom) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+    }
+
+    Database open(ReplicaClient client) throws Exception {
+        return Database.open(client, "app.db", Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
+                .pause(d -> clock.advance(d)).build());
+    }
+
+    private void assertReplicaHolds(Database db) throws Exception {
+        assertThat(restore(raw, 0, tmp)).isEqualTo(readAll(db));
+    }
+
+    @Test
+    void lostResponseWithALaggingListingIsResolvedByReadingTheFileItself() throws Exception {
+        Faulty client = new Faulty();
+        try (Database db = open(client)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            commitPages(db, PS, 2, 20);
+            client.loseResponseOf = 2;
+            client.hideFromListingFrom = 2; // the listing does not show the file that just landed
+
+            SyncOutcome o = db.syncOnce(clock.instant());
+
+            assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(2);
+            assertThat(db.status().pendingCommits()).isZero();
+            client.hideFromListingFrom = Long.MAX_VALUE;
+            commitPages(db, PS, 3, 30);
+            assertThat(db.syncOnce(clock.instant()).txid()).isEqualTo(3);
+            assertReplicaHolds(db);
+        }
+    }
+
+    @Test
+    void transientErrorReadingALandedFileBackIsNoConflictAndTheNextSyncAdoptsIt() throws Exception {
+        Faulty client = new Faulty();
+        try (Database db = open(client)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 2, 20);
+            client.loseResponseOf = 2;
+            client.failReadsOf = 2;
+            client.readFailures = 1;
+
+            SyncOutcome failed = db.syncOnce(clock.instant());
+
+            assertThat(failed.status()).as("%s", failed).isEqualTo(SyncOutcome.Status.FAILED);
+            assertThat(db.status().conflict()).isNull();
+            // More commits arrive before the retry; the landed file holds only the first of them.
+            commitPages(db, PS, 3, 30);
+            clock.advance(java.time.Duration.ofSeconds(1)); // a re-encoding now would differ from the landed file
+            SyncOutcome retried = db.syncOnce(clock.instant());
+
+            assertThat(retried.status()).as("%s", retried).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(retried.txid()).isEqualTo(3);
+            assertThat(db.status().conflict()).isNull();
+            assertThat(db.status().pendingCommits()).isZero();
+            assertThat(raw.listFiles(0, 0, false)).extracting(LtxFileInfo::minTxid).containsExactly(1L, 2L, 3L);
+            assertReplicaHolds(db);
+        }
+    }
+
+    @Test
+    void uploadThatTheBufferCouldNotRecordIsAdoptedInTheSameProcess() throws Exception {
+        try (Database db = open(raw)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 2, 20, 3, 30);
+            // markSynced's rewrite cannot write its new generation: the upload landed, the buffer kept its base.
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.WRITE && name.endsWith(".next"));
+            SyncOutcome failed = db.syncOnce(clock.instant());
+            assertThat(failed.status()).as("%s", failed).isEqualTo(SyncOutcome.Status.FAILED);
+            assertThat(raw.listFiles(0, 2, false)).hasSize(1);
+            storage.setFaults((op, name) -> false);
+
+            commitPages(db, PS, 3, 31);
+            SyncOutcome o = db.syncOnce(clock.instant());
+
+            assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(3);
+            assertThat(db.status().conflict()).isNull();
+            assertReplicaHolds(db);
+        }
+    }
+
+    @Test
+    void uploadThatTheBufferCouldNotRecordIsAdoptedOnReopen() throws Exception {
+        byte[] expected;
+        try (Database db = open(raw)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 2, 20, 3, 30);
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.WRITE && name.endsWith(".next"));
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+            storage.setFaults((op, name) -> false);
+            expected = readAll(db);
+            commitPages(db, PS, 4, 40);
+            expected = readAll(db);
+        }
+        try (Database db = open(raw)) {
+            assertThat(db.status().conflict()).isNull();
+            assertThat(readAll(db)).isEqualTo(expected);
+            assertThat(db.status().pendingCommits()).isZero();
+            assertReplicaHolds(db);
+        }
+    }
+
+    @Test
+    void failedCommitAndFailedCloseLeaveTheBufferReopenable() throws Exception {
+        Database db = open(raw);
+        commitPages(db, PS, 1, 1, 2, 2);
+        db.syncOnce(clock.instant());
+        commitPages(db, PS, 2, 20);
+        storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.WRITE);
+        assertThatThrownBy(() -> commitPages(db, PS, 3, 30)).isInstanceOf(BufferFailedException.class);
+        // The final sync cannot run on a failed buffer: close reports it, and still releases the buffer.
+        assertThatThrownBy(db::close).isInstanceOf(SyncFailedException.class);
+        storage.setFaults((op, name) -> false);
+
+        try (Database again = open(raw)) {
+            assertThat(again.status().conflict()).isNull();
+            assertThat(again.syncOnce(clock.instant()).status()).isNotEqualTo(SyncOutcome.Status.CONFLICT);
+            assertThat(again.current().txid()).isEqualTo(2); // the upload the failed close made, adopted
+            assertThat(again.status().pendingCommits()).isZero();
+            assertReplicaHolds(again);
+        }
+    }
+
+    @Test
+    void openThatFailsHalfWayReleasesTheBufferAndALaggingListingIsNotMistakenForAnOlderReplica() throws Exception {
+        Faulty client = new Faulty();
+        byte[] expected;
+        try (Database db = open(client)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 2, 20);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 3, 30);
+            expected = readAll(db);
+        } // the close syncs TXID 3: the buffer's base is now 3
+        client.hideFromListingFrom = 2;
+
+        assertThatThrownBy(() -> open(client)).isInstanceOf(ReplicaTransientException.class)
+                .hasMessageContaining("lags");
+
+        client.hideFromListingFrom = Long.MAX_VALUE;
+        try (Database db = open(client)) {
+            assertThat(db.status().conflict()).isNull();
+            assertThat(readAll(db)).isEqualTo(expected);
+            assertThat(db.current().txid()).isEqualTo(3);
+            assertReplicaHolds(db);
+        }
+    }
+}
