@@ -5,6 +5,7 @@ import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
+import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
 
@@ -33,7 +34,12 @@ final class Replicas {
 
     /** Restores the latest state of the replica at {@code url} into the plain file {@code out}. */
     static LtxRestorer.Result restore(String url, Path out) throws Exception {
-        try (ReplicaClient client = ReplicaClients.open(url)) {
+        return restore(url, ReplicaEnvironment.system(), out);
+    }
+
+    /** As {@link #restore(String, Path)}, with credentials and endpoints taken from {@code env}. */
+    static LtxRestorer.Result restore(String url, ReplicaEnvironment env, Path out) throws Exception {
+        try (ReplicaClient client = ReplicaClients.open(url, env)) {
             List<LtxFileInfo> plan = new RestorePlanner(client).plan(RestoreTarget.latest());
             List<LtxSource> chain = new ArrayList<>();
             for (LtxFileInfo f : plan) {
@@ -65,6 +71,15 @@ final class Replicas {
                 .filter(e -> !e.contains("sqlite-jdbc") && !e.contains("junit") && !e.contains("assertj")
                         && !e.contains("opentest4j") && !e.contains("apiguardian"))
                 .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /**
+     * What {@code dist/lib} will hold (this module's classes plus its runtime dependencies, no test jars), as a
+     * LITESTREAM_CLASSPATH value; the build writes the dependency part before the tests run.
+     */
+    static String hostClassPath() throws IOException {
+        String deps = java.nio.file.Files.readString(Path.of(System.getProperty("ltx4j.vfs.hostClasspath"))).strip();
+        return System.getProperty("ltx4j.vfs.classes") + File.pathSeparator + deps;
     }
 
     /** Starts {@link VfsChild} in a new JVM with this test's class path; stderr goes to {@code err}. */

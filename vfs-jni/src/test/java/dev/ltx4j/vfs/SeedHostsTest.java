@@ -49,14 +49,7 @@ class SeedHostsTest {
     void sqlite3CliSessionFromTheContract() throws Exception {
         HostFixture.create(root, false);
         Files.move(root.resolve("dist-nojars"), root.resolve("dist"));
-        String session = """
-                .load ./dist/litestream-vfs sqlite3_litestreamvfs_init
-                .open 'file:newdb.db?vfs=litestream'
-                CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
-                INSERT INTO users (name) VALUES ('Alice');
-                SELECT name FROM users;
-                PRAGMA integrity_check;
-                """;
+        String session = SeedExamples.CLI_CREATE_SESSION;
         HostFixture.Result r = run(cmd(SQLITE3), env("cli-replica"), session, root);
         assertThat(r.err()).isEmpty();
         assertThat(r.out().lines()).containsExactly("Alice", "ok");
@@ -81,30 +74,7 @@ class SeedHostsTest {
         HostFixture.create(root, false);
         Files.move(root.resolve("dist-nojars"), root.resolve("dist"));
         Path app = root.resolve("app.py");
-        Files.writeString(app, """
-                import sqlite3
-
-                # Load VFS extension
-                loader = sqlite3.connect(":memory:")
-                loader.enable_load_extension(True)
-                try:
-                    loader.load_extension("./dist/litestream-vfs.so", entrypoint="sqlite3_litestreamvfs_init")
-                except TypeError:  # Python < 3.12 (Debian 12): no entrypoint argument; SQLite derives the same name
-                    loader.load_extension("./dist/litestream-vfs.so")
-                loader.close()
-
-                # Connect with write mode enabled (via environment variable)
-                conn = sqlite3.connect("file:app.db?vfs=litestream", uri=True)
-
-                # Writes now sync to S3
-                conn.execute("CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY, msg TEXT)")
-                conn.execute("INSERT INTO logs (msg) VALUES (?)", ("Application started",))
-                conn.commit()
-
-                # Query as normal
-                for row in conn.execute("SELECT * FROM logs"):
-                    print(row)
-                """);
+        Files.writeString(app, SeedExamples.PYTHON_APP);
         HostFixture.Result r = run(cmd(PYTHON3, app), env("py-replica"), "", root);
         assertThat(r.err()).isEmpty();
         assertThat(r.out().strip()).isEqualTo("(1, 'Application started')");

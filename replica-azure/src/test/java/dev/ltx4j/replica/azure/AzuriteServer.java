@@ -104,7 +104,7 @@ public final class AzuriteServer implements ParameterResolver {
 
     /** Runs {@code npm ci} once per lock file content; a stamp file records a completed install. */
     private static Path install() throws Exception {
-        Path sources = Paths.get("src/test/azurite").toAbsolutePath();
+        Path sources = azuriteSources();
         byte[] lock = Files.readAllBytes(sources.resolve("package-lock.json"));
         String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(lock)).substring(0, 12);
         Path dir = Paths.get(System.getProperty("azurite.dir", repoRoot().resolve(".cache").resolve("azurite-" + hash)
@@ -136,6 +136,13 @@ public final class AzuriteServer implements ParameterResolver {
             Files.writeString(stamp, hash);
         }
         return dir;
+    }
+
+    /** The committed npm manifest: this module's, also when the extension runs from another module's tests. */
+    private static Path azuriteSources() {
+        Path here = Paths.get("src/test/azurite").toAbsolutePath();
+        return Files.exists(here.resolve("package-lock.json")) ? here
+                : repoRoot().resolve("replica-azure").resolve("src/test/azurite");
     }
 
     private static Path repoRoot() {
