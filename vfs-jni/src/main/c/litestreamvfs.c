@@ -8,8 +8,8 @@
  *     (sqlite3 CLI, python3) it starts one from libjvm and the jars in lib/ next to this file.
  *
  * Only the main database file crosses into Java. Journals, temp files and the lock state stay
- * in C on SQLite's own default (unix) VFS, so they cost no JNI crossing and lock exactly like a
- * plain database across processes. Java sees page I/O plus the write-transaction boundaries.
+ * in C on SQLite's own default (unix) VFS (the journal of an engine database in C memory), so they
+ * cost no JNI crossing and lock exactly like a plain database across processes. Java sees page I/O plus the write-transaction boundaries.
  *
  * Java methods return SQLite result codes; an exception that still escapes is cleared here and
  * mapped to the operation's own SQLITE_IOERR_* code, never left pending.
@@ -142,22 +142,19 @@ typedef struct JFile {
  * did not reach it. Its file therefore never holds a half-written transaction after a crash, and
  * SQLite's rollback journal is needed only inside the process (ROLLBACK, savepoints, a commit the
  * engine refuses). For such databases:
- *   - the journal is opened through the parent VFS as a delete-on-close file: it is unlinked right
- *     after it is created, so no "<db>-journal" name can outlive a crash and be taken for a hot
+ *   - the journal lives in memory (MemJournal below): no file is created, written, synced or
+ *     unlinked, so a commit costs no journal system call at all; a crash loses it, which is right;
+ *   - no "<db>-journal" name ever exists for it, so none can outlive a crash and be taken for a hot
  *     journal; the pager's own delete of that name then finds nothing, which is not an error;
- *   - its xSync does nothing (a copy of the parent's io_methods with a no-op xSync): the fsyncs
- *     SQLite does to make the journal crash-proof protect nothing here;
  *   - a "<db>-journal" that exists anyway (left by an older build, or by another program) is hidden
  *     from xAccess, so SQLite never plays stale pages back into the engine;
  *   - the database file's xSync is not passed to Java: the engine's commit does its own fsync
  *     (durability local), so SQLite's sync would add nothing.
- * os_unix.c reaches a journal only through the pointer in pMethods and never compares it with its
- * own tables (only memjournal.c does that, for in-memory journals, which these are not). */
+ * The pager treats MemJournal as an ordinary file (it only recognises its own memjournal.c table as
+ * "in memory"), so DELETE, TRUNCATE and PERSIST modes run their usual code paths against it. */
 
 static pthread_mutex_t g_atomicMutex = PTHREAD_MUTEX_INITIALIZER;
 static JFile *g_atomicFiles;
-static sqlite3_io_methods g_journalMethods; /* the parent's journal methods with a no-op xSync */
-static const sqlite3_io_methods *g_journalMethodsOf; /* the parent methods g_journalMethods copies */
 
 static void atomic_add(JFile *f) {
     pthread_mutex_lock(&g_atomicMutex);
@@ -200,24 +197,101 @@ static int atomic_journal_path(sqlite3_vfs *vfs, const char *zPath) {
     return found;
 }
 
-static int journal_sync_noop(sqlite3_file *p, int flags) { (void)p; (void)flags; return SQLITE_OK; }
+/* A journal held in one growable heap buffer. Used by one pager (one connection) at a time, as any
+ * journal file is, so it needs no lock of its own. Bytes between size and a later write are zeros,
+ * and reads past size are short reads padded with zeros, as with a file. */
+typedef struct MemJournal {
+    sqlite3_file base;
+    unsigned char *data;
+    sqlite3_int64 size;       /* logical file size */
+    sqlite3_int64 cap;        /* bytes allocated at data */
+} MemJournal;
 
-/* Opens the journal of an atomic-commit database (see above). */
-static int open_atomic_journal(const char *zName, sqlite3_file *file, int flags, int *pOutFlags) {
-    flags = (flags & ~SQLITE_OPEN_MAIN_JOURNAL) | SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_DELETEONCLOSE;
-    int rc = g_parent->xOpen(g_parent, zName, file, flags, pOutFlags);
-    if (rc != SQLITE_OK || file->pMethods == NULL) return rc;
-    pthread_mutex_lock(&g_atomicMutex);
-    if (g_journalMethodsOf == NULL) {
-        /* One parent VFS, so one method table: copied once, before any journal uses the copy. */
-        g_journalMethods = *file->pMethods;
-        g_journalMethods.xSync = journal_sync_noop;
-        g_journalMethodsOf = file->pMethods;
+#define MEMJOURNAL_MIN_CAP (64 * 1024)
+#define MEMJOURNAL_KEEP_CAP (1024 * 1024) /* truncating to 0 frees a buffer bigger than this */
+
+/* Makes room for `need` bytes, doubling, so a journal that grows page by page costs amortised O(1). */
+static int memjournal_reserve(MemJournal *j, sqlite3_int64 need) {
+    if (need <= j->cap) return SQLITE_OK;
+    sqlite3_int64 cap = j->cap < MEMJOURNAL_MIN_CAP ? MEMJOURNAL_MIN_CAP : j->cap;
+    while (cap < need) {
+        if (cap > ((sqlite3_int64)1 << 61)) return SQLITE_IOERR_NOMEM;
+        cap *= 2;
     }
-    /* Another table (never seen with unix) keeps its own xSync: slower, never unsafe. */
-    int same = g_journalMethodsOf == file->pMethods;
-    pthread_mutex_unlock(&g_atomicMutex);
-    if (same) file->pMethods = &g_journalMethods;
+    unsigned char *d = sqlite3_realloc64(j->data, (sqlite3_uint64)cap);
+    if (d == NULL) return SQLITE_IOERR_NOMEM; /* the old buffer and its contents stay intact */
+    j->data = d;
+    j->cap = cap;
+    return SQLITE_OK;
+}
+
+static int mjClose(sqlite3_file *p) {
+    MemJournal *j = (MemJournal *)p;
+    sqlite3_free(j->data);
+    j->data = NULL;
+    j->size = j->cap = 0;
+    return SQLITE_OK;
+}
+
+static int mjRead(sqlite3_file *p, void *buf, int amt, sqlite3_int64 off) {
+    MemJournal *j = (MemJournal *)p;
+    if (amt < 0 || off < 0) return SQLITE_IOERR_READ;
+    sqlite3_int64 have = off >= j->size ? 0 : j->size - off;
+    if (have >= amt) {
+        memcpy(buf, j->data + off, (size_t)amt);
+        return SQLITE_OK;
+    }
+    if (have > 0) memcpy(buf, j->data + off, (size_t)have);
+    memset((unsigned char *)buf + have, 0, (size_t)(amt - have));
+    return SQLITE_IOERR_SHORT_READ;
+}
+
+static int mjWrite(sqlite3_file *p, const void *buf, int amt, sqlite3_int64 off) {
+    MemJournal *j = (MemJournal *)p;
+    if (amt < 0 || off < 0) return SQLITE_IOERR_WRITE;
+    if (amt == 0) return SQLITE_OK; /* like pwrite: writing nothing extends nothing */
+    sqlite3_int64 end = off + amt;
+    int rc = memjournal_reserve(j, end);
+    if (rc != SQLITE_OK) return rc;
+    if (off > j->size) memset(j->data + j->size, 0, (size_t)(off - j->size)); /* a gap reads as zeros */
+    memcpy(j->data + off, buf, (size_t)amt);
+    if (end > j->size) j->size = end;
+    return SQLITE_OK;
+}
+
+static int mjTruncate(sqlite3_file *p, sqlite3_int64 size) {
+    MemJournal *j = (MemJournal *)p;
+    if (size < 0) return SQLITE_IOERR_TRUNCATE;
+    if (size > j->size) { /* like ftruncate: extending adds zeros */
+        if (memjournal_reserve(j, size) != SQLITE_OK) return SQLITE_IOERR_TRUNCATE;
+        memset(j->data + j->size, 0, (size_t)(size - j->size));
+    } else if (size == 0 && j->cap > MEMJOURNAL_KEEP_CAP) {
+        sqlite3_free(j->data); /* journal_mode=TRUNCATE after a big transaction: give the memory back */
+        j->data = NULL;
+        j->cap = 0;
+    }
+    j->size = size;
+    return SQLITE_OK;
+}
+
+static int mjSync(sqlite3_file *p, int flags) { (void)p; (void)flags; return SQLITE_OK; }
+static int mjFileSize(sqlite3_file *p, sqlite3_int64 *size) { *size = ((MemJournal *)p)->size; return SQLITE_OK; }
+static int mjLock(sqlite3_file *p, int level) { (void)p; (void)level; return SQLITE_OK; }
+static int mjCheckReservedLock(sqlite3_file *p, int *out) { (void)p; *out = 0; return SQLITE_OK; }
+static int mjFileControl(sqlite3_file *p, int op, void *arg) { (void)p; (void)op; (void)arg; return SQLITE_NOTFOUND; }
+static int mjSectorSize(sqlite3_file *p) { (void)p; return 0; }
+static int mjDeviceCharacteristics(sqlite3_file *p) { (void)p; return 0; }
+
+static const sqlite3_io_methods memjournal_methods = {
+    1, mjClose, mjRead, mjWrite, mjTruncate, mjSync, mjFileSize, mjLock, mjLock, mjCheckReservedLock,
+    mjFileControl, mjSectorSize, mjDeviceCharacteristics, 0, 0, 0, 0, 0, 0};
+
+/* Opens the journal of an atomic-commit database in memory (see above); it starts empty. */
+static int open_atomic_journal(sqlite3_file *file, int flags, int *pOutFlags) {
+    MemJournal *j = (MemJournal *)file;
+    memset(j, 0, sizeof *j);
+    j->base.pMethods = &memjournal_methods;
+    if (pOutFlags) *pOutFlags = flags;
     return SQLITE_OK;
 }
 
@@ -534,7 +608,7 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
         /* Journals, temp files, sub/super-journals, transient DBs: no Java crossing at all. */
         if ((flags & SQLITE_OPEN_MAIN_JOURNAL) && zName != NULL
             && atomic_database(vfs, sqlite3_filename_database(zName))) {
-            return open_atomic_journal(zName, file, flags, pOutFlags);
+            return open_atomic_journal(file, flags, pOutFlags);
         }
         if ((flags & SQLITE_OPEN_MAIN_JOURNAL) && zName != NULL) {
             /* The unix VFS gives a new journal the permissions of the database file and fails with
@@ -603,7 +677,7 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
 
 static int vDelete(sqlite3_vfs *v, const char *z, int syncDir) {
     int rc = g_parent->xDelete(g_parent, z, syncDir);
-    /* The journal of an atomic-commit database was unlinked when it was opened. */
+    /* The journal of an atomic-commit database is in memory: it has no name to delete. */
     if (rc == SQLITE_IOERR_DELETE_NOENT && atomic_journal_path(v, z)) rc = SQLITE_OK;
     return rc;
 }
@@ -644,6 +718,7 @@ static int register_vfs(const char *name) {
     sqlite3_vfs *b = &v->base;
     b->iVersion = 2;
     b->szOsFile = (int)sizeof(JFile) > g_parent->szOsFile ? (int)sizeof(JFile) : g_parent->szOsFile;
+    if ((int)sizeof(MemJournal) > b->szOsFile) b->szOsFile = (int)sizeof(MemJournal);
     b->mxPathname = g_parent->mxPathname;
     b->zName = v->name;
     b->xOpen = vOpen; b->xDelete = vDelete; b->xAccess = vAccess; b->xFullPathname = vFullPathname;

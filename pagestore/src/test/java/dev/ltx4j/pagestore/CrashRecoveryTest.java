@@ -67,6 +67,29 @@ class CrashRecoveryTest {
     }
 
     @Test
+    void aZeroTailAfterAnyCutIsATornTailNotCorruption() throws Exception {
+        // What a crash leaves in a preallocated log: records, maybe part of an open transaction, then zeros.
+        Workload w = Workload.random(9, PAGE, 5, 3, 12);
+        MemoryLogStorage original = new MemoryLogStorage();
+        long[] ends = writeLog(original, w);
+        byte[] log = original.contents(NAME);
+        for (int cut = LogHeader.SIZE; cut <= log.length; cut += 37) {
+            MemoryLogStorage storage = new MemoryLogStorage();
+            byte[] crashed = Arrays.copyOf(Arrays.copyOf(log, cut), cut + 3 * PAGE); // zeros after the cut
+            storage.putDurable(NAME, crashed);
+            int k = committedWithin(ends, cut);
+            try (WriteBuffer buffer = WriteBuffer.open(storage, NAME, options(PAGE, Durability.NONE, 23))) {
+                RecoveryReport r = buffer.recovery();
+                assertThat(r.transactions()).as("cut %d", cut).isEqualTo(k);
+                assertThat(r.tail()).as("cut %d", cut).isEqualTo(RecoveryReport.TailStatus.TORN_TAIL);
+                assertThat(r.corruptionDetected()).isFalse();
+                w.assertHolds(buffer, 0, k, 1);
+                assertThat(storage.contents(NAME)).hasSize((int) (k == 0 ? LogHeader.SIZE : ends[k - 1]));
+            }
+        }
+    }
+
+    @Test
     void aCutInsideTheHeaderIsReportedAsCorruptNotSilentlyReplaced() throws Exception {
         MemoryLogStorage original = new MemoryLogStorage();
         writeLog(original, Workload.random(6, PAGE, 1, 1, 3));

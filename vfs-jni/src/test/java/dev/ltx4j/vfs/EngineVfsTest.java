@@ -2,6 +2,8 @@ package dev.ltx4j.vfs;
 
 import dev.ltx4j.pagestore.Durability;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -258,6 +260,58 @@ class EngineVfsTest {
         try (Connection c = Sql.plain(plain)) { // the plain file does roll its hot journal back
             assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
             assertThat(number(c, "select count(*) from t where v like 'committed %'")).isEqualTo(ROWS);
+        }
+    }
+
+    /** Targets of this process's open file descriptors whose name contains {@code name} (Linux /proc). */
+    private static List<String> openFilesNamed(String name) throws Exception {
+        Path fds = Path.of("/proc/self/fd");
+        List<String> found = new ArrayList<>();
+        if (!Files.isDirectory(fds)) return found;
+        try (Stream<Path> s = Files.list(fds)) {
+            for (Path fd : (Iterable<Path>) s::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.contains(name)) found.add(target);
+                } catch (java.io.IOException gone) {
+                    // closed while listing
+                }
+            }
+        }
+        return found;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"delete", "truncate", "persist"})
+    void theInMemoryJournalRollsBackSavepointsAndSpilledTransactionsInEveryMode(String mode) throws Exception {
+        LitestreamVfs.Registration vfs = writer("mem-" + mode, "1H");
+        Path db = dir.resolve("mem-" + mode + ".db");
+        Path journal = dir.resolve("mem-" + mode + ".db-journal");
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            assertThat(text(c, "pragma journal_mode=" + mode)).isEqualTo(mode);
+            // A 5-page cache makes every bigger transaction spill pages to the database file before commit.
+            exec(c, "pragma cache_size=5", "create table t(id integer primary key, v blob)",
+                    "insert into t(v) select zeroblob(300) from " + Sql.series(ROWS));
+            // Bigger than the cache many times over: the journal grows to hundreds of pages in memory.
+            exec(c, "begin", "update t set v = randomblob(1000)", "delete from t where id % 3 = 0");
+            assertThat(journal).as("the journal is never a file").doesNotExist();
+            assertThat(openFilesNamed(journal.getFileName().toString())).as("not even an unlinked one").isEmpty();
+            exec(c, "rollback");
+            assertThat(number(c, "select count(*) from t where v = zeroblob(300)")).isEqualTo(ROWS);
+
+            exec(c, "begin", "insert into t(v) values ('kept')", "savepoint s1",
+                    "update t set v = randomblob(900) where id <= " + ROWS, "rollback to s1", "release s1", "commit");
+            assertThat(number(c, "select count(*) from t where v = zeroblob(300)")).isEqualTo(ROWS);
+
+            exec(c, "begin", "update t set v = randomblob(700) where id % 2 = 0", "commit"); // a spilled commit
+            assertThat(number(c, "select count(*) from t where length(v) = 700")).isEqualTo((ROWS + 1) / 2);
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
+            assertThat(journal).doesNotExist();
+        }
+        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+            assertThat(number(c, "select count(*) from t")).isEqualTo(ROWS + 1);
+            assertThat(number(c, "select count(*) from t where length(v) = 700")).isEqualTo((ROWS + 1) / 2);
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
         }
     }
 

@@ -60,7 +60,8 @@ public final class LogScanner {
                 int stored = pageRec.getInt(8);
                 int crc = chain.pageRecord(pageRec, 0, pageSize);
                 if (crc != stored) {
-                    stop = Stop.CHECKSUM_MISMATCH;
+                    stop = zerosAfter(file, pos + pageRec.capacity(), fileSize)
+                            ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
                 int pgno = pageRec.getInt(4);
@@ -78,7 +79,8 @@ public final class LogScanner {
                 }
                 int stored = commitRec.getInt(36);
                 if (chain.commitRecord(commitRec, 0) != stored) {
-                    stop = Stop.CHECKSUM_MISMATCH;
+                    stop = zerosAfter(file, pos + LogFormat.COMMIT_SIZE, fileSize)
+                            ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
                 int count = commitRec.getInt(4);
@@ -96,7 +98,7 @@ public final class LogScanner {
                 validEnd = pos;
                 validChain = stored;
             } else {
-                stop = pendingRecords == 0 && isZeroTail(file, pos, fileSize) ? Stop.TORN_TAIL : Stop.INVALID_RECORD;
+                stop = isZeroTail(file, pos, fileSize) ? Stop.TORN_TAIL : Stop.INVALID_RECORD;
                 break;
             }
         }
@@ -108,7 +110,18 @@ public final class LogScanner {
         return file.read(pos, dst) == dst.capacity();
     }
 
-    /** A tail of zeros is what a lost (never written) extension looks like, so it counts as torn, not corrupt. */
+    /**
+     * True when a record that failed its checksum is followed by zeros only (at least one byte): the last record
+     * written before a crash, torn inside space that was already zero (a preallocated or lost extension), not damage.
+     */
+    private static boolean zerosAfter(LogFile file, long recordEnd, long fileSize) throws IOException {
+        return recordEnd < fileSize && isZeroTail(file, recordEnd, fileSize);
+    }
+
+    /**
+     * A tail of zeros is what a lost (never written) extension or a preallocated one looks like, so it counts as
+     * torn, not corrupt, also after page records of an unfinished transaction.
+     */
     private static boolean isZeroTail(LogFile file, long pos, long fileSize) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocate(8192);
         for (long at = pos; at < fileSize; at += chunk.capacity()) {

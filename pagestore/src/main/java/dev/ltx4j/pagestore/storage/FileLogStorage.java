@@ -25,11 +25,27 @@ public final class FileLogStorage implements LogStorage {
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
 
-    private final Path directory;
+    /** Default preallocation step for written log files: one size change per 2 MiB of log, not one per commit. */
+    public static final long DEFAULT_PREALLOCATION = 2L * 1024 * 1024;
 
-    /** Uses {@code directory}, which must already exist. */
+    private final Path directory;
+    private final long preallocation;
+
+    /** Uses {@code directory}, which must already exist, with {@link #DEFAULT_PREALLOCATION}. */
     public FileLogStorage(Path directory) {
+        this(directory, DEFAULT_PREALLOCATION);
+    }
+
+    /**
+     * Uses {@code directory}, which must already exist. Files written through this storage are extended with zeros
+     * {@code preallocation} bytes at a time ahead of their end (0 turns that off); callers never see those zeros.
+     */
+    public FileLogStorage(Path directory, long preallocation) {
         this.directory = Objects.requireNonNull(directory, "directory").toAbsolutePath();
+        if (preallocation < 0) {
+            throw new IllegalArgumentException("preallocation must be >= 0 bytes, got " + preallocation);
+        }
+        this.preallocation = preallocation;
     }
 
     public Path directory() {
@@ -49,7 +65,8 @@ public final class FileLogStorage implements LogStorage {
 
     @Override
     public LogFile open(String name) throws IOException {
-        return new ChannelLogFile(FileChannel.open(resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE));
+        return new ChannelLogFile(FileChannel.open(resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE),
+                preallocation);
     }
 
     @Override
@@ -57,7 +74,8 @@ public final class FileLogStorage implements LogStorage {
         Path path = resolve(name);
         Files.deleteIfExists(path);
         return new ChannelLogFile(FileChannel.open(path,
-                Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly()));
+                Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly()),
+                preallocation);
     }
 
     @Override
@@ -120,31 +138,115 @@ public final class FileLogStorage implements LogStorage {
         return resolve(name).toString();
     }
 
+    /**
+     * A log file that keeps zero-filled space ahead of its end once it has been written through this handle, so a
+     * later {@link #force()} (fdatasync) rarely has to commit a file-size change along with the data: most commits
+     * land inside space that already belongs to the file. The preallocation is invisible to callers: {@link #size()}
+     * and {@link #read} stop at the logical end (the furthest byte written), and a clean {@link #close()} cuts the
+     * zeros off. After a crash the zeros stay; the log scanner treats a zero tail as a torn tail (no record type is
+     * zero, and records are checksum-chained from a random salt), and the buffer truncates it on open.
+     *
+     * <p>A handle that never writes (a reader of committed pages) knows no logical end of its own and reports the
+     * physical size, exactly as before.
+     */
     private static final class ChannelLogFile implements LogFile {
-        private final FileChannel channel;
+        private static final int ZERO_BLOCK = 64 * 1024;
+        private static final long MIN_STEP = 64 * 1024;
 
-        ChannelLogFile(FileChannel channel) {
+        private final FileChannel channel;
+        private final long chunk;
+        /** Furthest byte written or truncated through this handle; -1 until it writes or truncates. */
+        private volatile long logicalEnd = -1;
+        /** Physical size this handle has extended the file to (only meaningful once {@link #logicalEnd} >= 0). */
+        private long allocatedEnd;
+        private boolean preallocate;
+
+        ChannelLogFile(FileChannel channel, long chunk) {
             this.channel = channel;
+            this.chunk = chunk;
+            this.preallocate = chunk > 0;
         }
 
         @Override
         public int read(long position, ByteBuffer dst) throws IOException {
-            int total = 0;
-            while (dst.hasRemaining()) {
-                int n = channel.read(dst, position + total);
-                if (n < 0) {
-                    break;
+            long end = logicalEnd;
+            int limit = dst.limit();
+            if (end >= 0) {
+                if (position >= end) {
+                    return 0;
                 }
-                total += n;
+                if (dst.remaining() > end - position) {
+                    dst.limit(dst.position() + (int) (end - position));
+                }
             }
-            return total;
+            try {
+                int total = 0;
+                while (dst.hasRemaining()) {
+                    int n = channel.read(dst, position + total);
+                    if (n < 0) {
+                        break;
+                    }
+                    total += n;
+                }
+                return total;
+            } finally {
+                dst.limit(limit);
+            }
         }
 
         @Override
         public void write(long position, ByteBuffer src) throws IOException {
+            long before = knownEnd();
+            long end = position + src.remaining();
             long at = position;
             while (src.hasRemaining()) {
                 at += channel.write(src, at);
+            }
+            if (end > allocatedEnd) {
+                allocatedEnd = end;
+                if (preallocate) {
+                    extendWithZeros(end);
+                }
+            }
+            logicalEnd = Math.max(before, end);
+        }
+
+        private long knownEnd() throws IOException {
+            long end = logicalEnd;
+            if (end < 0) {
+                end = channel.size();
+                allocatedEnd = end;
+            }
+            return end;
+        }
+
+        /**
+         * Writes real zeros (not a sparse hole, not an unwritten extent) from {@code from} up to the next step
+         * boundary, so later writes there change no file size or extent state. The step grows with the file (64 KiB
+         * up to the chunk), so a new, small log does not cost a chunk of zeros. Only an optimisation: if it fails
+         * (a full disk), the zeros are cut off again and this handle stops preallocating.
+         */
+        private void extendWithZeros(long from) {
+            long step = Math.min(chunk, Math.max(Math.min(MIN_STEP, chunk), from));
+            long target = (from / step + 1) * step;
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZERO_BLOCK, target - from));
+            long at = from;
+            try {
+                while (at < target) {
+                    zeros.clear();
+                    if (zeros.remaining() > target - at) {
+                        zeros.limit((int) (target - at));
+                    }
+                    at += channel.write(zeros, at);
+                }
+                allocatedEnd = target;
+            } catch (IOException e) {
+                preallocate = false;
+                try {
+                    channel.truncate(from);
+                } catch (IOException ignored) {
+                    // the zeros stay; recovery treats a zero tail as torn, and close() tries the cut again
+                }
             }
         }
 
@@ -155,17 +257,31 @@ public final class FileLogStorage implements LogStorage {
 
         @Override
         public void truncate(long size) throws IOException {
-            channel.truncate(size);
+            long end = knownEnd();
+            if (channel.size() > size) {
+                channel.truncate(size);
+            }
+            allocatedEnd = Math.min(allocatedEnd, size);
+            logicalEnd = Math.min(end, size);
         }
 
         @Override
         public long size() throws IOException {
-            return channel.size();
+            long end = logicalEnd;
+            return end >= 0 ? end : channel.size();
         }
 
+        /** Cuts off this handle's preallocated zeros so a cleanly closed log ends exactly after its last record. */
         @Override
         public void close() throws IOException {
-            channel.close();
+            try {
+                long end = logicalEnd;
+                if (end >= 0 && channel.isOpen() && channel.size() > end) {
+                    channel.truncate(end);
+                }
+            } finally {
+                channel.close();
+            }
         }
     }
 }

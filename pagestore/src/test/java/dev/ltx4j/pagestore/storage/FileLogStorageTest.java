@@ -1,0 +1,103 @@
+package dev.ltx4j.pagestore.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Preallocation of {@link FileLogStorage} files: zeros ahead of the end that callers never see. */
+class FileLogStorageTest {
+    private static final int CHUNK = 64 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private static ByteBuffer bytes(int n, int seed) {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        for (int i = 0; i < n; i++) {
+            b.put(i, (byte) (seed + i * 31 + 1));
+        }
+        return b;
+    }
+
+    @Test
+    void writesExtendThePhysicalFileByChunksButSizeAndReadsStopAtTheLogicalEnd() throws Exception {
+        FileLogStorage storage = new FileLogStorage(dir, CHUNK);
+        Path path = dir.resolve("log");
+        try (LogFile f = storage.create("log")) {
+            f.write(0, bytes(1000, 1));
+            f.force();
+            assertThat(f.size()).isEqualTo(1000);
+            assertThat(Files.size(path)).isEqualTo(CHUNK);
+            ByteBuffer dst = ByteBuffer.allocate(3000);
+            assertThat(f.read(500, dst)).isEqualTo(500);
+            assertThat(dst.position()).isEqualTo(500);
+            assertThat(dst.limit()).isEqualTo(3000);
+            assertThat(f.read(1000, ByteBuffer.allocate(10))).isZero();
+
+            f.write(1000, bytes(CHUNK, 2)); // crosses the chunk boundary: one more chunk ahead
+            assertThat(f.size()).isEqualTo(1000 + CHUNK);
+            assertThat(Files.size(path)).isEqualTo(2L * CHUNK);
+
+            f.truncate(700);
+            assertThat(f.size()).isEqualTo(700);
+            assertThat(Files.size(path)).isEqualTo(700);
+            assertThat(f.read(0, ByteBuffer.allocate(1000))).isEqualTo(700);
+            f.write(700, bytes(10, 3));
+            assertThat(f.size()).isEqualTo(710);
+            assertThat(Files.size(path)).isEqualTo(CHUNK);
+        }
+        assertThat(Files.size(path)).as("a clean close cuts the zeros off").isEqualTo(710);
+        byte[] expected = new byte[710];
+        bytes(1000, 1).get(0, expected, 0, 700);
+        bytes(10, 3).get(0, expected, 700, 10);
+        assertThat(Files.readAllBytes(path)).isEqualTo(expected);
+    }
+
+    @Test
+    void aCrashLeavesTheDataFollowedByZerosOnly() throws Exception {
+        FileLogStorage storage = new FileLogStorage(dir, CHUNK);
+        try (LogFile f = storage.create("log")) {
+            f.write(0, bytes(5000, 4));
+            f.force();
+            byte[] image = Files.readAllBytes(dir.resolve("log")); // what a kill -9 now would leave
+            assertThat(image).hasSize(CHUNK);
+            byte[] data = new byte[5000];
+            bytes(5000, 4).get(0, data);
+            assertThat(java.util.Arrays.copyOf(image, 5000)).isEqualTo(data);
+            for (int i = 5000; i < image.length; i++) {
+                assertThat(image[i]).as("byte %d", i).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aReopenedFileReportsItsPhysicalSizeUntilWrittenAndAReaderNeverCutsIt() throws Exception {
+        FileLogStorage storage = new FileLogStorage(dir, CHUNK);
+        try (LogFile writer = storage.create("log")) {
+            writer.write(0, bytes(100, 5));
+            try (LogFile reader = storage.open("log")) {
+                assertThat(reader.size()).isEqualTo(CHUNK); // zeros included: the scanner sorts them out
+                writer.write(100, bytes(CHUNK, 6));
+                assertThat(reader.read(100, ByteBuffer.allocate(CHUNK))).as("sees later writes").isEqualTo(CHUNK);
+            }
+            assertThat(Files.size(dir.resolve("log"))).as("closing a reader cuts nothing").isEqualTo(2L * CHUNK);
+            assertThat(writer.size()).isEqualTo(100 + CHUNK);
+        }
+        assertThat(Files.size(dir.resolve("log"))).isEqualTo(100 + CHUNK);
+    }
+
+    @Test
+    void withoutPreallocationTheFileIsExactlyWhatWasWritten() throws Exception {
+        FileLogStorage storage = new FileLogStorage(dir, 0);
+        try (LogFile f = storage.create("log")) {
+            f.write(0, bytes(1234, 7));
+            assertThat(Files.size(dir.resolve("log"))).isEqualTo(1234);
+        }
+        assertThatThrownBy(() -> new FileLogStorage(dir, -1)).hasMessageContaining("preallocation");
+    }
+}
