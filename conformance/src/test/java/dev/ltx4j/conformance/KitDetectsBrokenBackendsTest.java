@@ -2,6 +2,7 @@ package dev.ltx4j.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ltx4j.replica.ForwardingReplicaClient;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -25,41 +26,17 @@ import org.junit.platform.launcher.core.LauncherFactory;
 class KitDetectsBrokenBackendsTest {
 
     /** Delegates to a correct in-memory client; subclasses break one behaviour. */
-    abstract static class Broken implements ReplicaClient {
+    abstract static class Broken extends ForwardingReplicaClient {
         final InMemoryReplicaClient ok;
 
         Broken(InMemoryReplicaClient ok) {
+            super(ok);
             this.ok = ok;
         }
 
         @Override
         public String type() {
             return "broken";
-        }
-
-        @Override
-        public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
-            return ok.listFiles(level, seek, meta);
-        }
-
-        @Override
-        public InputStream openFile(int level, long min, long max, long offset, long length) throws ReplicaException {
-            return ok.openFile(level, min, max, offset, length);
-        }
-
-        @Override
-        public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
-            return ok.createFile(level, min, max, body);
-        }
-
-        @Override
-        public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
-            ok.deleteFiles(files);
-        }
-
-        @Override
-        public void deleteAll() throws ReplicaException {
-            ok.deleteAll();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.ltx4j.simulator.workload;
 
+import dev.ltx4j.replica.ForwardingReplicaClient;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -30,53 +31,8 @@ final class EngineClients {
         return c;
     }
 
-    /** Forwards every call. */
-    private abstract static class Forwarding implements ReplicaClient {
-        final ReplicaClient delegate;
-
-        Forwarding(ReplicaClient delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String type() {
-            return delegate.type();
-        }
-
-        @Override
-        public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
-            return delegate.listFiles(level, seekTxid, useMetadata);
-        }
-
-        @Override
-        public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
-                throws ReplicaException {
-            return delegate.openFile(level, minTxid, maxTxid, offset, length);
-        }
-
-        @Override
-        public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
-            return delegate.createFile(level, minTxid, maxTxid, body);
-        }
-
-        @Override
-        public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
-            delegate.deleteFiles(files);
-        }
-
-        @Override
-        public void deleteAll() throws ReplicaException {
-            delegate.deleteAll();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
-    }
-
     /** {@link Bug#OVERWRITE_UPLOAD}: creates are unconditional PUTs. */
-    private static final class Overwriting extends Forwarding {
+    private static final class Overwriting extends ForwardingReplicaClient {
         private final SimReplicaClient sim;
 
         Overwriting(SimReplicaClient sim) {
@@ -98,7 +54,7 @@ final class EngineClients {
     }
 
     /** {@link Bug#AMBIGUOUS_AS_FAILED}: an ambiguous create is reported as a retryable failure. */
-    private static final class AmbiguousAsFailed extends Forwarding {
+    private static final class AmbiguousAsFailed extends ForwardingReplicaClient {
         AmbiguousAsFailed(ReplicaClient delegate) {
             super(delegate);
         }
