@@ -241,12 +241,36 @@ public final class Database implements AutoCloseable {
             if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && sync.adoptOwnUpload(buf)) {
                 continue;
             }
+            if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && adoptOwnUploadPastLostTail(buf)) {
+                continue;
+            }
             baseVersion = remote;
             installFirstGeneration();
             publish(withSeq(remote, buf.lastCommittedSeq()));
             sync.enterConflict(base, remote.txid(), options.clock.instant());
             return;
         }
+    }
+
+    /**
+     * With durability NONE a crash may drop the tail of the held commits, including commits an upload at base + 1
+     * already carried: no held prefix re-encodes to it, yet it is this buffer's own file (our NodeID on our base).
+     * Those commits were never acknowledged and the file holds a later state of the same history, so the buffer
+     * restarts on it rather than report a conflict with itself. Runs at open only, where the held commits are
+     * what survived the crash. Other durabilities keep every acknowledged commit, so a mismatch there stays a
+     * conflict (which saves the local state).
+     */
+    private boolean adoptOwnUploadPastLostTail(WriteBuffer buf) throws IOException {
+        if (options.durability != Durability.NONE) {
+            return false;
+        }
+        dev.ltx4j.pagestore.LoadedFile own = sync.ownFileAtNext(buf);
+        if (own == null) {
+            return false;
+        }
+        dev.ltx4j.ltx.LtxHeader h = own.header();
+        buf.reset(new BufferBase(h.maxTxid(), h.noChecksum() ? 0 : own.postApplyChecksum(), h.commitPages()));
+        return true;
     }
 
     /** Whether L0 file {@code txid} can be read directly (a read is consistent where a listing may lag). */

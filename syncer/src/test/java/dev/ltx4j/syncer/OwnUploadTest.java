@@ -231,4 +231,55 @@ class OwnUploadTest {
             assertReplicaHolds(db);
         }
     }
+
+    /** Keeps the first unforced writes of each file, loses the last {@code lose} (a crash mid-way). */
+    static MemoryLogStorage.CrashPolicy loseLastWrites(long lose) {
+        return new MemoryLogStorage.CrashPolicy() {
+            @Override
+            public int keptDirectoryOperations(int pending) {
+                return pending;
+            }
+
+            @Override
+            public boolean keepWrite(String fileName, int index, int pending) {
+                return index < pending - lose;
+            }
+
+            @Override
+            public int tornLength(String fileName, int length) {
+                return length;
+            }
+        };
+    }
+
+    @Test
+    void noneDurabilityCrashThatLostCommitsAnUploadCarriedAdoptsTheOwnUploadInsteadOfAConflict() throws Exception {
+        // Simulator engine seeds 1082 and 1615: the upload at base + 1 held commits A and B, the crash kept only A.
+        Faulty client = new Faulty();
+        EngineOptions none = Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
+                .durability(dev.ltx4j.pagestore.Durability.NONE).pause(d -> clock.advance(d)).build();
+        byte[] uploaded;
+        Database db = Database.open(client, "app.db", none);
+        commitPages(db, PS, 1, 1, 2, 2);
+        long beforeB = storage.mutationCount();
+        commitPages(db, PS, 2, 20, 3, 30);
+        uploaded = readAll(db);
+        long lose = storage.mutationCount() - beforeB;
+        client.loseResponseOf = 1; // A and B land as TXID 1, but the writer cannot tell: the outcome stays unknown
+        client.failReadsOf = 1;
+        client.readFailures = 1_000;
+        assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+        client.readFailures = 0;
+        storage.crash(loseLastWrites(lose));
+
+        try (Database again = Database.open(client, "app.db", none)) {
+            assertThat(again.status().conflict()).isNull();
+            assertThat(again.status().pendingCommits()).isZero();
+            assertThat(again.current().txid()).isEqualTo(1);
+            assertThat(readAll(again)).isEqualTo(uploaded);
+            commitPages(again, PS, 4, 40);
+            assertThat(again.syncOnce(clock.instant()).txid()).isEqualTo(2);
+            assertReplicaHolds(again);
+        }
+    }
 }
