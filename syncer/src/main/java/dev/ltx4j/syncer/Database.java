@@ -829,7 +829,8 @@ public final class Database implements AutoCloseable {
     /**
      * Drops all local pending state (unsynced transactions; after a conflict they remain saved under
      * {@code conflicts/}) and reloads the replica's latest state; clears the conflict. Waits for the open write
-     * session to end.
+     * session to end. A write buffer that stopped after an I/O failure is opened again here, so refresh is also
+     * how a writer recovers from one without closing the database.
      */
     public void refresh() throws IOException {
         checkOpen();
@@ -844,10 +845,16 @@ public final class Database implements AutoCloseable {
                             + buf.pageSize() + " but the replica now has " + remote.pageSize());
                 }
                 BufferBase fresh = new BufferBase(remote.txid(), remote.checksum(), remote.commit());
-                // No session is open (we hold the writer slot), so the sequence number does not move.
-                remote = withSeq(remote, buf.lastCommittedSeq());
-                rewriteBuffer(() -> buf.reset(fresh), remote);
-                syncedSeq = buf.lastCommittedSeq();
+                WriteBuffer reset;
+                try {
+                    reset = resetBuffer(buf, fresh, remote);
+                } catch (dev.ltx4j.pagestore.WriteBufferException e) {
+                    // A buffer stopped by an I/O failure (or closed by a reopen that failed) recovers by opening
+                    // its file again; refresh drops what it holds anyway.
+                    reset = resetBuffer(reopenFailedBuffer(buf, remote, e), fresh, remote);
+                }
+                remote = withSeq(remote, reset.lastCommittedSeq());
+                syncedSeq = reset.lastCommittedSeq();
             }
             tracked = remote.txid() == 0 || remote.checksum() != 0;
             baseVersion = remote;
@@ -860,6 +867,33 @@ public final class Database implements AutoCloseable {
             syncLock.unlock();
             writer.release();
         }
+    }
+
+    /** Starts {@code buf} over on {@code fresh} and publishes {@code remote} on the rewritten file. */
+    private WriteBuffer resetBuffer(WriteBuffer buf, BufferBase fresh, DatabaseVersion remote) throws IOException {
+        // No session is open (the caller holds the writer slot), so the sequence number does not move.
+        rewriteBuffer(() -> buf.reset(fresh), withSeq(remote, buf.lastCommittedSeq()));
+        return buf;
+    }
+
+    /**
+     * Closes a buffer that stopped after an I/O failure and opens its file again (recovery replays what reached
+     * the file). Callers hold the writer slot and {@code syncLock}.
+     */
+    private WriteBuffer reopenFailedBuffer(WriteBuffer failed, DatabaseVersion remote, IOException cause)
+            throws IOException {
+        try {
+            failed.close();
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            openBuffer(failed.pageSize(), remote);
+        } catch (IOException | RuntimeException e) {
+            e.addSuppressed(cause);
+            throw e;
+        }
+        return buffer;
     }
 
     /**

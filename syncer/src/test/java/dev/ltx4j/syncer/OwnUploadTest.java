@@ -282,4 +282,28 @@ class OwnUploadTest {
             assertReplicaHolds(again);
         }
     }
+
+    @Test
+    void refreshReopensABufferThatStoppedAfterAnIoFailure() throws Exception {
+        // Simulator engine seed 1089: refresh() kept throwing BufferFailedException once the buffer had stopped.
+        try (Database db = open(raw)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.FORCE);
+            assertThatThrownBy(() -> commitPages(db, PS, 2, 20)).isInstanceOf(java.io.IOException.class);
+            storage.setFaults((op, name) -> false);
+            assertThatThrownBy(() -> commitPages(db, PS, 2, 21)).isInstanceOf(BufferFailedException.class);
+            Rival.append(raw, 2, PS);
+
+            db.refresh();
+
+            assertThat(db.current().txid()).isEqualTo(2);
+            assertReplicaHolds(db);
+            commitPages(db, PS, 3, 30);
+            SyncOutcome o = db.syncOnce(clock.instant());
+            assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(3);
+            assertReplicaHolds(db);
+        }
+    }
 }
