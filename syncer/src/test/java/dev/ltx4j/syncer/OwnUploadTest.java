@@ -40,6 +40,7 @@ class OwnUploadTest {
     /** Fault switches, each armed for the next matching call only (or, for the listing, while set). */
     final class Faulty extends ForwardingClient {
         long loseResponseOf = -1;
+        long throttleCreateOf = -1;
         long failReadsOf = -1;
         int readFailures;
         long hideFromListingFrom = Long.MAX_VALUE;
@@ -50,6 +51,10 @@ class OwnUploadTest {
 
         @Override
         public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+            if (min == throttleCreateOf) {
+                throttleCreateOf = -1;
+                throw new ReplicaTransientException("throttled create of L0/" + min);
+            }
             LtxFileInfo info = super.createFile(level, min, max, body);
             if (min == loseResponseOf) {
                 loseResponseOf = -1;
@@ -304,6 +309,36 @@ class OwnUploadTest {
             assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.SYNCED);
             assertThat(o.txid()).isEqualTo(3);
             assertReplicaHolds(db);
+        }
+    }
+
+    @Test
+    void anOwnSnapshotAtTxidOneIsFoundBehindLaterHeldCommitsOfTheSameSize() throws Exception {
+        // Simulator engine seed 1348: re-encoding a later held prefix with the uploaded snapshot's header made the
+        // encoder reject the post-apply checksum (LtxFormatException), so every sync and reopen failed.
+        Faulty client = new Faulty();
+        byte[] expected;
+        try (Database db = open(client)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            client.loseResponseOf = 1; // lands, but the writer cannot tell
+            client.failReadsOf = 1;
+            client.readFailures = 1_000;
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+            client.readFailures = 0;
+            commitPages(db, PS, 2, 20); // same commit size, other content
+            expected = readAll(db);
+
+            SyncOutcome o = db.syncOnce(clock.instant());
+
+            assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(2);
+            assertReplicaHolds(db);
+            commitPages(db, PS, 3, 30);
+            expected = readAll(db);
+        }
+        storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
+        try (Database again = open(client)) {
+            assertThat(readAll(again)).isEqualTo(expected);
         }
     }
 }
