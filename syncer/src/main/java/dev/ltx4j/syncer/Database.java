@@ -241,12 +241,36 @@ public final class Database implements AutoCloseable {
             if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && sync.adoptOwnUpload(buf)) {
                 continue;
             }
+            if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && adoptOwnUploadPastLostTail(buf)) {
+                continue;
+            }
             baseVersion = remote;
             installFirstGeneration();
             publish(withSeq(remote, buf.lastCommittedSeq()));
             sync.enterConflict(base, remote.txid(), options.clock.instant());
             return;
         }
+    }
+
+    /**
+     * With durability NONE a crash may drop the tail of the held commits, including commits an upload at base + 1
+     * already carried: no held prefix re-encodes to it, yet it is this buffer's own file (our NodeID on our base).
+     * Those commits were never acknowledged and the file holds a later state of the same history, so the buffer
+     * restarts on it rather than report a conflict with itself. Runs at open only, where the held commits are
+     * what survived the crash. Other durabilities keep every acknowledged commit, so a mismatch there stays a
+     * conflict (which saves the local state).
+     */
+    private boolean adoptOwnUploadPastLostTail(WriteBuffer buf) throws IOException {
+        if (options.durability != Durability.NONE) {
+            return false;
+        }
+        dev.ltx4j.pagestore.LoadedFile own = sync.ownFileAtNext(buf);
+        if (own == null) {
+            return false;
+        }
+        dev.ltx4j.ltx.LtxHeader h = own.header();
+        buf.reset(new BufferBase(h.maxTxid(), h.noChecksum() ? 0 : own.postApplyChecksum(), h.commitPages()));
+        return true;
     }
 
     /** Whether L0 file {@code txid} can be read directly (a read is consistent where a listing may lag). */
@@ -805,7 +829,8 @@ public final class Database implements AutoCloseable {
     /**
      * Drops all local pending state (unsynced transactions; after a conflict they remain saved under
      * {@code conflicts/}) and reloads the replica's latest state; clears the conflict. Waits for the open write
-     * session to end.
+     * session to end. A write buffer that stopped after an I/O failure is opened again here, so refresh is also
+     * how a writer recovers from one without closing the database.
      */
     public void refresh() throws IOException {
         checkOpen();
@@ -820,10 +845,16 @@ public final class Database implements AutoCloseable {
                             + buf.pageSize() + " but the replica now has " + remote.pageSize());
                 }
                 BufferBase fresh = new BufferBase(remote.txid(), remote.checksum(), remote.commit());
-                // No session is open (we hold the writer slot), so the sequence number does not move.
-                remote = withSeq(remote, buf.lastCommittedSeq());
-                rewriteBuffer(() -> buf.reset(fresh), remote);
-                syncedSeq = buf.lastCommittedSeq();
+                WriteBuffer reset;
+                try {
+                    reset = resetBuffer(buf, fresh, remote);
+                } catch (dev.ltx4j.pagestore.WriteBufferException e) {
+                    // A buffer stopped by an I/O failure (or closed by a reopen that failed) recovers by opening
+                    // its file again; refresh drops what it holds anyway.
+                    reset = resetBuffer(reopenFailedBuffer(buf, remote, e), fresh, remote);
+                }
+                remote = withSeq(remote, reset.lastCommittedSeq());
+                syncedSeq = reset.lastCommittedSeq();
             }
             tracked = remote.txid() == 0 || remote.checksum() != 0;
             baseVersion = remote;
@@ -836,6 +867,33 @@ public final class Database implements AutoCloseable {
             syncLock.unlock();
             writer.release();
         }
+    }
+
+    /** Starts {@code buf} over on {@code fresh} and publishes {@code remote} on the rewritten file. */
+    private WriteBuffer resetBuffer(WriteBuffer buf, BufferBase fresh, DatabaseVersion remote) throws IOException {
+        // No session is open (the caller holds the writer slot), so the sequence number does not move.
+        rewriteBuffer(() -> buf.reset(fresh), withSeq(remote, buf.lastCommittedSeq()));
+        return buf;
+    }
+
+    /**
+     * Closes a buffer that stopped after an I/O failure and opens its file again (recovery replays what reached
+     * the file). Callers hold the writer slot and {@code syncLock}.
+     */
+    private WriteBuffer reopenFailedBuffer(WriteBuffer failed, DatabaseVersion remote, IOException cause)
+            throws IOException {
+        try {
+            failed.close();
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            openBuffer(failed.pageSize(), remote);
+        } catch (IOException | RuntimeException e) {
+            e.addSuppressed(cause);
+            throw e;
+        }
+        return buffer;
     }
 
     /**

@@ -444,23 +444,18 @@ final class SyncEngine {
     }
 
     /**
-     * Looks for a file this writer uploaded on the buffer's base TXID + 1 without recording it (lost response,
-     * failed buffer rewrite, crash): its header carries our NodeID and the re-encoding of a prefix of the held
-     * transactions, with that file's own header, is byte-identical (same file checksum). The file is read
-     * directly (a listing may lag); read failures propagate so the caller retries rather than guesses.
-     *
-     * @return the upload, or null when the file there is absent, someone else's or holds other content
+     * The L0 file at the buffer's base TXID + 1 when its header carries this writer's NodeID (an upload of this
+     * buffer, whatever its content), loaded; null when absent or someone else's. Read directly (a listing may lag).
      */
-    OwnUpload findOwnUpload(WriteBuffer buf) throws IOException {
-        BufferBase base = buf.base();
-        long txid = base.txid() + 1;
+    LoadedFile ownFileAtNext(WriteBuffer buf) throws IOException {
+        long txid = buf.base().txid() + 1;
         LtxHeader head;
         try {
             head = readOwnHeader(txid);
         } catch (ReplicaNotFoundException e) {
             return null;
         }
-        if (head == null || head.nodeId() != buf.writerId() || buf.transactions().isEmpty()) {
+        if (head == null || head.nodeId() != buf.writerId()) {
             return null;
         }
         LtxFileInfo info = null;
@@ -473,8 +468,27 @@ final class SyncEngine {
             throw new ReplicaTransientException("own upload L0/" + Txid.format(txid)
                     + " is readable but not listed yet; adopting it on a later try");
         }
-        LoadedFile lf = db.index.load(info);
-        byte[] tail = db.client.readRange(0, txid, txid, info.size() - 8, 8);
+        return db.index.load(info);
+    }
+
+    /**
+     * Looks for a file this writer uploaded on the buffer's base TXID + 1 without recording it (lost response,
+     * failed buffer rewrite, crash): its header carries our NodeID and the re-encoding of a prefix of the held
+     * transactions, with that file's own header, is byte-identical (same file checksum). The file is read
+     * directly (a listing may lag); read failures propagate so the caller retries rather than guesses.
+     *
+     * @return the upload, or null when the file there is absent, someone else's or holds other content
+     */
+    OwnUpload findOwnUpload(WriteBuffer buf) throws IOException {
+        if (buf.transactions().isEmpty()) {
+            return null;
+        }
+        LoadedFile lf = ownFileAtNext(buf);
+        if (lf == null) {
+            return null;
+        }
+        long txid = buf.base().txid() + 1;
+        byte[] tail = db.client.readRange(0, txid, txid, lf.info().size() - 8, 8);
         if (tail.length < 8) {
             throw new ReplicaTransientException("short read of the trailer of L0/" + Txid.format(txid));
         }
@@ -506,14 +520,20 @@ final class SyncEngine {
             byte[] page = new byte[ps];
             byte[] zero = new byte[ps];
             // Only the file checksum matters: encode into nothing.
-            LtxEncodeResult e = LtxWriter.encode(OutputStream.nullOutputStream(), lf.header(), pgnos, p -> {
-                Integer i = at.get(p);
-                if (i == null) {
-                    return zero;
-                }
-                snap.readPage(i, page);
-                return page;
-            }, lf.postApplyChecksum());
+            LtxEncodeResult e;
+            try {
+                e = LtxWriter.encode(OutputStream.nullOutputStream(), lf.header(), pgnos, p -> {
+                    Integer i = at.get(p);
+                    if (i == null) {
+                        return zero;
+                    }
+                    snap.readPage(i, page);
+                    return page;
+                }, lf.postApplyChecksum());
+            } catch (LtxFormatException notThisPrefix) {
+                // A snapshot's encoder checks the file's post-apply checksum against these pages: another prefix.
+                continue;
+            }
             if (e.fileChecksum() == fileChecksum) {
                 return new OwnUpload(k, lf);
             }

@@ -40,6 +40,7 @@ class OwnUploadTest {
     /** Fault switches, each armed for the next matching call only (or, for the listing, while set). */
     final class Faulty extends ForwardingClient {
         long loseResponseOf = -1;
+        long throttleCreateOf = -1;
         long failReadsOf = -1;
         int readFailures;
         long hideFromListingFrom = Long.MAX_VALUE;
@@ -50,6 +51,10 @@ class OwnUploadTest {
 
         @Override
         public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+            if (min == throttleCreateOf) {
+                throttleCreateOf = -1;
+                throw new ReplicaTransientException("throttled create of L0/" + min);
+            }
             LtxFileInfo info = super.createFile(level, min, max, body);
             if (min == loseResponseOf) {
                 loseResponseOf = -1;
@@ -229,6 +234,111 @@ class OwnUploadTest {
             assertThat(readAll(db)).isEqualTo(expected);
             assertThat(db.current().txid()).isEqualTo(3);
             assertReplicaHolds(db);
+        }
+    }
+
+    /** Keeps the first unforced writes of each file, loses the last {@code lose} (a crash mid-way). */
+    static MemoryLogStorage.CrashPolicy loseLastWrites(long lose) {
+        return new MemoryLogStorage.CrashPolicy() {
+            @Override
+            public int keptDirectoryOperations(int pending) {
+                return pending;
+            }
+
+            @Override
+            public boolean keepWrite(String fileName, int index, int pending) {
+                return index < pending - lose;
+            }
+
+            @Override
+            public int tornLength(String fileName, int length) {
+                return length;
+            }
+        };
+    }
+
+    @Test
+    void noneDurabilityCrashThatLostCommitsAnUploadCarriedAdoptsTheOwnUploadInsteadOfAConflict() throws Exception {
+        // Simulator engine seeds 1082 and 1615: the upload at base + 1 held commits A and B, the crash kept only A.
+        Faulty client = new Faulty();
+        EngineOptions none = Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
+                .durability(dev.ltx4j.pagestore.Durability.NONE).pause(d -> clock.advance(d)).build();
+        byte[] uploaded;
+        Database db = Database.open(client, "app.db", none);
+        commitPages(db, PS, 1, 1, 2, 2);
+        long beforeB = storage.mutationCount();
+        commitPages(db, PS, 2, 20, 3, 30);
+        uploaded = readAll(db);
+        long lose = storage.mutationCount() - beforeB;
+        client.loseResponseOf = 1; // A and B land as TXID 1, but the writer cannot tell: the outcome stays unknown
+        client.failReadsOf = 1;
+        client.readFailures = 1_000;
+        assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+        client.readFailures = 0;
+        storage.crash(loseLastWrites(lose));
+
+        try (Database again = Database.open(client, "app.db", none)) {
+            assertThat(again.status().conflict()).isNull();
+            assertThat(again.status().pendingCommits()).isZero();
+            assertThat(again.current().txid()).isEqualTo(1);
+            assertThat(readAll(again)).isEqualTo(uploaded);
+            commitPages(again, PS, 4, 40);
+            assertThat(again.syncOnce(clock.instant()).txid()).isEqualTo(2);
+            assertReplicaHolds(again);
+        }
+    }
+
+    @Test
+    void refreshReopensABufferThatStoppedAfterAnIoFailure() throws Exception {
+        // Simulator engine seed 1089: refresh() kept throwing BufferFailedException once the buffer had stopped.
+        try (Database db = open(raw)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.FORCE);
+            assertThatThrownBy(() -> commitPages(db, PS, 2, 20)).isInstanceOf(java.io.IOException.class);
+            storage.setFaults((op, name) -> false);
+            assertThatThrownBy(() -> commitPages(db, PS, 2, 21)).isInstanceOf(BufferFailedException.class);
+            Rival.append(raw, 2, PS);
+
+            db.refresh();
+
+            assertThat(db.current().txid()).isEqualTo(2);
+            assertReplicaHolds(db);
+            commitPages(db, PS, 3, 30);
+            SyncOutcome o = db.syncOnce(clock.instant());
+            assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(3);
+            assertReplicaHolds(db);
+        }
+    }
+
+    @Test
+    void anOwnSnapshotAtTxidOneIsFoundBehindLaterHeldCommitsOfTheSameSize() throws Exception {
+        // Simulator engine seed 1348: re-encoding a later held prefix with the uploaded snapshot's header made the
+        // encoder reject the post-apply checksum (LtxFormatException), so every sync and reopen failed.
+        Faulty client = new Faulty();
+        byte[] expected;
+        try (Database db = open(client)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            client.loseResponseOf = 1; // lands, but the writer cannot tell
+            client.failReadsOf = 1;
+            client.readFailures = 1_000;
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+            client.readFailures = 0;
+            commitPages(db, PS, 2, 20); // same commit size, other content
+            expected = readAll(db);
+
+            SyncOutcome o = db.syncOnce(clock.instant());
+
+            assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(2);
+            assertReplicaHolds(db);
+            commitPages(db, PS, 3, 30);
+            expected = readAll(db);
+        }
+        storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
+        try (Database again = open(client)) {
+            assertThat(readAll(again)).isEqualTo(expected);
         }
     }
 }

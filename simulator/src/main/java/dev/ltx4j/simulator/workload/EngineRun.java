@@ -450,7 +450,10 @@ final class EngineRun {
             return;
         }
         long txid = db.current().txid();
-        if (txid == auditor.head() && auditor.stateAt(txid).digest == got.digest && inReplica(history.get(acked))) {
+        // A lagging listing may show an older head than the replica's: any replica state at or after the
+        // acknowledged one is durable (the writer's next sync then meets the newer files as a conflict).
+        if (txid <= auditor.head() && auditor.stateAt(txid).digest == got.digest
+                && inReplica(history.get(acked), txid)) {
             world.reached("recovery-adopted-remote", "TXID " + txid);
             newBase(txid);
             return;
@@ -459,8 +462,9 @@ final class EngineRun {
                 + ", but its acknowledged state is " + history.get(acked) + " (latest " + last() + ")");
     }
 
-    private boolean inReplica(PageState s) {
-        for (long t = 0; t <= auditor.head(); t++) {
+    /** Whether the replica holds {@code s} at some TXID up to {@code maxTxid}. */
+    private boolean inReplica(PageState s, long maxTxid) {
+        for (long t = 0; t <= maxTxid; t++) {
             if (auditor.stateAt(t).digest == s.digest) {
                 return true;
             }
@@ -684,7 +688,7 @@ final class EngineRun {
                     : " and the writer is conflicted: " + db.status().conflict().message()));
         }
         auditor.audit();
-        if (!inReplica(last())) {
+        if (!inReplica(last(), auditor.head())) {
             throw new InvariantViolation("liveness", "nothing pending, but the writer's last commit " + last()
                     + " is not in the replica (head TXID " + auditor.head() + ")");
         }
