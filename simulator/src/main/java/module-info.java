@@ -7,6 +7,8 @@ module dev.ltx4j.simulator {
     requires transitive dev.ltx4j.replica;
     requires transitive dev.ltx4j.pagestore;
     requires dev.ltx4j.syncer;
+    requires dev.ltx4j.vfs;
+    requires java.sql;
     requires java.management;
 
     exports dev.ltx4j.simulator;

@@ -28,12 +28,13 @@ public final class Simulation {
 
     private Simulation() {}
 
-    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}. */
+    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}, {@code sql}. */
     public static Scenario<?> scenario(String name, Set<Bug> bugs) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "engine" -> new EngineScenario(bugs);
             case "log-writer", "log" -> new LogWriterScenario(bugs);
             case "uploader" -> new UploaderScenario(bugs);
+            case "sql" -> new SqlScenario();
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
                     + "\"; known: engine, log-writer (log), uploader");
         };
@@ -41,7 +42,7 @@ public final class Simulation {
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("engine", "log-writer", "uploader");
+        return List.of("engine", "log-writer", "uploader", "sql");
     }
 
     /** The generator of {@code ops}-long action lists. */
