@@ -139,6 +139,7 @@ final class SqlRun {
             }
             conn.setAutoCommit(true);
         }
+        world.stats().operations(1); // one SQL transaction: the unit of the sql scenario's throughput
         if (tx.rollback()) {
             rolledBack++;
         } else {
