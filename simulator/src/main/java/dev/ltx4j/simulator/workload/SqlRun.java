@@ -3,6 +3,10 @@ package dev.ltx4j.simulator.workload;
 import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.RetryPolicy;
+import dev.ltx4j.replica.RetryTimer;
+import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
@@ -88,7 +92,20 @@ final class SqlRun {
     void execute(List<SqlScenario.Action> actions) throws Exception {
         try {
             store.setFaultsEnabled(false);
-            db = Database.open(store.client(PREFIX), PREFIX, options);
+            // As the shipped VFS does: transient store errors are retried (waits advance simulated time).
+            ReplicaClient client = new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
+                    new RetryTimer() {
+                        @Override
+                        public long nanoTime() {
+                            return world.clock().nanoTime();
+                        }
+
+                        @Override
+                        public void sleep(Duration d) {
+                            world.clock().advance(d);
+                        }
+                    }, world.random("retry").nextLong());
+            db = Database.open(client, PREFIX, options);
             store.setFaultsEnabled(true);
             Database engine = db;
             register((name, o) -> new SimVfsDatabase(engine, world.clock()));

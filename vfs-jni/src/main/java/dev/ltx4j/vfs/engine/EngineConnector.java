@@ -2,6 +2,7 @@ package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
+import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.syncer.Database;
@@ -73,7 +74,9 @@ public final class EngineConnector {
             c = CLIENTS.get(url);
             if (c == null) {
                 try {
-                    c = ReplicaClients.open(url);
+                    // Transient store errors (throttling, resets, short reads) are retried with backoff before a
+                    // page read or sync fails; an ambiguous create is resolved by reading it back, never re-sent.
+                    c = RetryingReplicaClient.wrap(ReplicaClients.open(url), System.nanoTime());
                 } catch (ReplicaException e) {
                     throw new VfsConfigurationException("replica URL " + redacted(url) + " (replica_url / "
                             + "LITESTREAM_REPLICA_URL): " + e.getMessage());
