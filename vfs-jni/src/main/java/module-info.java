@@ -10,6 +10,7 @@ module dev.ltx4j.vfs {
     requires transitive java.sql;
 
     exports dev.ltx4j.vfs;
+    exports dev.ltx4j.vfs.engine to dev.ltx4j.simulator;
 
     uses dev.ltx4j.vfs.DatabaseOpener;
     provides dev.ltx4j.vfs.DatabaseOpener with dev.ltx4j.vfs.EngineDatabaseOpener;

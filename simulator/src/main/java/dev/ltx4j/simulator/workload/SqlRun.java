@@ -17,6 +17,9 @@ import dev.ltx4j.simulator.disk.SimDisk;
 import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.simulator.store.SimReplicaClient;
 import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.vfs.engine.EngineVfsDatabase;
+import java.util.concurrent.atomic.AtomicLong;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.vfs.DatabaseOpener;
@@ -60,6 +63,8 @@ final class SqlRun {
     private final EngineOptions options;
     private final Path tempDir;
     private final TreeMap<Integer, String> model = new TreeMap<>();
+    private static final AtomicLong RUNS = new AtomicLong();
+    private DatabaseRegistry.Handle handle;
     private Database db;
     private Connection conn;
     private long committed;
@@ -105,10 +110,13 @@ final class SqlRun {
                             world.clock().advance(d);
                         }
                     }, world.random("retry").nextLong());
-            db = Database.open(client, PREFIX, options);
+            // The shipped per-connection VFS database over this run's engine, shared through the registry.
+            String identity = "sim-sql-" + RUNS.incrementAndGet();
+            handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(client, PREFIX, options));
+            db = handle.database();
             store.setFaultsEnabled(true);
-            Database engine = db;
-            register((name, o) -> new SimVfsDatabase(engine, world.clock()));
+            register((name, o) -> new EngineVfsDatabase(
+                    DatabaseRegistry.shared().acquire(identity, PREFIX, () -> db), world.clock()));
             Path file = tempDir.resolve("sql.db");
             conn = DriverManager.getConnection(LitestreamVfs.jdbcUrl(file, VFS, Map.of()));
             try (Statement s = conn.createStatement()) {
@@ -131,7 +139,7 @@ final class SqlRun {
             throw new InvariantViolation("unexpected-exception", e.toString());
         } finally {
             if (conn != null) conn.close();
-            if (db != null) db.close();
+            if (handle != null) handle.close();
             deleteTree(tempDir);
         }
     }

@@ -44,7 +44,11 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private final TreeMap<Long, byte[]> overlay = new TreeMap<>();
     private byte[] scratch = new byte[65536];
 
-    EngineVfsDatabase(DatabaseRegistry.Handle handle, Clock clock) {
+    /**
+     * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
+     * it. Public so embedders (the simulator) can serve a {@link dev.ltx4j.syncer.Database} they built themselves.
+     */
+    public EngineVfsDatabase(DatabaseRegistry.Handle handle, Clock clock) {
         this.handle = handle;
         this.db = handle.database();
         this.clock = clock;
