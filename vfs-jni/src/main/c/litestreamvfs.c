@@ -47,7 +47,7 @@ static JavaVM *g_jvm;
 static jclass g_bridge, g_file, g_string;
 static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginRead, m_endRead, m_beginWrite,
     m_beforeCommit, m_commit, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
-    m_sectorSize, m_deviceCharacteristics, m_atomicCommits;
+    m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER; /* init, VFS table */
 static pthread_key_t g_detachKey;
@@ -98,11 +98,18 @@ static int java_threw(JNIEnv *env, int mappedCode) {
 
 static void count(long long *c) { __atomic_fetch_add(c, 1, __ATOMIC_RELAXED); }
 
+/* A Java byte[] copy of s; NULL for NULL. A failed allocation also gives NULL, with no exception left
+ * pending (callers tell the two apart by s), so the caller may go on calling JNI. */
 static jbyteArray bytes_of(JNIEnv *env, const char *s) {
     if (s == NULL) return NULL;
     jsize n = (jsize)strlen(s);
     jbyteArray a = (*env)->NewByteArray(env, n);
     if (a != NULL) (*env)->SetByteArrayRegion(env, a, 0, n, (const jbyte *)s);
+    if ((*env)->ExceptionCheck(env)) {
+        (*env)->ExceptionClear(env);
+        if (a != NULL) (*env)->DeleteLocalRef(env, a);
+        return NULL;
+    }
     return a;
 }
 
@@ -121,9 +128,10 @@ static char *string_of(JNIEnv *env, jobject s) {
 typedef struct JFile {
     sqlite3_file base;
     jobject obj;              /* global ref to dev.ltx4j.vfs.internal.NativeFile */
-    unsigned char *buf;       /* scratch shared with Java as one direct ByteBuffer */
+    unsigned char *buf;       /* scratch shared with Java as one direct ByteBuffer; Java holds the only
+                               * ByteBuffer over it, so it is freed only after Java let go (setBuffer) */
     int bufCap;
-    sqlite3_file *lock;       /* parent-VFS file "<db>-lock": holds the real fcntl lock state */
+    sqlite3_file *lock;       /* parent-VFS lock file holding the real fcntl lock state; NULL: no locks */
     const char *lockName;     /* from sqlite3_create_filename; must outlive the lock file */
     int readLocked;           /* beginRead() delivered (SHARED lock held), endRead() not yet */
     int writeLocked;          /* beginWrite() delivered, endWrite() not yet */
@@ -306,17 +314,28 @@ static int call_int(JFile *f, jmethodID m, int errCode, int hasArg, jvalue arg) 
     return rc;
 }
 
+/* Grows the shared scratch buffer. The old one stays valid (and Java keeps using it) until Java holds a
+ * ByteBuffer over the new one: only then is the old one freed, so Java never sees freed memory. */
 static int ensure_buffer(JNIEnv *env, JFile *f, int amount) {
     if (amount <= f->bufCap) return SQLITE_OK;
-    unsigned char *nb = realloc(f->buf, (size_t)amount);
+    unsigned char *nb = malloc((size_t)amount);
     if (nb == NULL) return SQLITE_NOMEM;
     jobject bb = (*env)->NewDirectByteBuffer(env, nb, amount);
-    f->buf = nb;
-    if (bb == NULL) { (*env)->ExceptionClear(env); return SQLITE_NOMEM; }
-    f->bufCap = amount;
+    if (bb == NULL) {
+        (*env)->ExceptionClear(env);
+        free(nb);
+        return SQLITE_NOMEM;
+    }
     (*env)->CallVoidMethod(env, f->obj, m_setBuffer, bb);
     (*env)->DeleteLocalRef(env, bb);
-    return java_threw(env, SQLITE_NOMEM) ? SQLITE_NOMEM : SQLITE_OK;
+    if (java_threw(env, SQLITE_NOMEM)) {
+        free(nb); /* setBuffer is one field store: it did not take the new buffer */
+        return SQLITE_NOMEM;
+    }
+    free(f->buf);
+    f->buf = nb;
+    f->bufCap = amount;
+    return SQLITE_OK;
 }
 
 static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
@@ -401,15 +420,19 @@ static int end_write(JFile *f) {
     return rc;
 }
 
+/* The file locks, when the database has any (see open_lock_file). */
+static int lock_to(JFile *f, int level) { return f->lock ? f->lock->pMethods->xLock(f->lock, level) : SQLITE_OK; }
+static int unlock_to(JFile *f, int level) { return f->lock ? f->lock->pMethods->xUnlock(f->lock, level) : SQLITE_OK; }
+
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
-    int rc = f->lock->pMethods->xLock(f->lock, level);
+    int rc = lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
     if (!f->readLocked) {
         /* NONE -> SHARED: a read transaction starts; Java pins one database version for it. */
         rc = notify(f, m_beginRead, SQLITE_IOERR_LOCK);
         if (rc != SQLITE_OK) {
-            f->lock->pMethods->xUnlock(f->lock, SQLITE_LOCK_NONE);
+            unlock_to(f, SQLITE_LOCK_NONE);
             return rc;
         }
         f->readLocked = 1;
@@ -418,7 +441,7 @@ static int jLock(sqlite3_file *p, int level) {
     rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc != SQLITE_OK) {
         /* The engine refused the write (e.g. replica conflict): give the lock back. */
-        f->lock->pMethods->xUnlock(f->lock, SQLITE_LOCK_SHARED);
+        unlock_to(f, SQLITE_LOCK_SHARED);
         return rc;
     }
     f->writeLocked = 1;
@@ -439,12 +462,13 @@ static int jUnlock(sqlite3_file *p, int level) {
         int rc1 = end_read(f);
         if (rc == SQLITE_OK) rc = rc1;
     }
-    int rc2 = f->lock->pMethods->xUnlock(f->lock, level);
+    int rc2 = unlock_to(f, level);
     return rc2 != SQLITE_OK ? rc2 : rc;
 }
 
 static int jCheckReservedLock(sqlite3_file *p, int *pResOut) {
     JFile *f = (JFile *)p;
+    if (f->lock == NULL) { *pResOut = 0; return SQLITE_OK; }
     return f->lock->pMethods->xCheckReservedLock(f->lock, pResOut);
 }
 
@@ -460,7 +484,15 @@ static int jClose(sqlite3_file *p) {
         if (rc == SQLITE_OK) rc = rc1;
         int rc2 = notify(f, m_close, SQLITE_IOERR_CLOSE);
         if (rc == SQLITE_OK) rc = rc2;
-        if (env != NULL) (*env)->DeleteGlobalRef(env, f->obj);
+        int released = 0;
+        if (env != NULL) {
+            /* Java may keep the NativeFile (and so its ByteBuffer) reachable after close: take the buffer
+             * away before freeing what it points to. */
+            (*env)->CallVoidMethod(env, f->obj, m_setBuffer, (jobject)NULL);
+            released = !java_threw(env, SQLITE_IOERR_CLOSE);
+            (*env)->DeleteGlobalRef(env, f->obj);
+        }
+        if (!released) f->buf = NULL; /* leak it rather than leave Java a ByteBuffer over freed memory */
         f->obj = NULL;
     }
     if (f->lock != NULL) {
@@ -502,8 +534,9 @@ static int jPragma(JFile *f, char **azArg) {
     JNIEnv *env = env_get();
     if (env == NULL) return SQLITE_ERROR;
     jbyteArray jn = bytes_of(env, name), jv = bytes_of(env, value);
-    char *reply = call_text(f, m_pragma, jn, jv, 0);
-    (*env)->DeleteLocalRef(env, jn);
+    char *reply = NULL;
+    if (jn != NULL && (value == NULL || jv != NULL)) reply = call_text(f, m_pragma, jn, jv, 0);
+    if (jn != NULL) (*env)->DeleteLocalRef(env, jn);
     if (jv != NULL) (*env)->DeleteLocalRef(env, jv);
     if (reply == NULL) {
         azArg[0] = sqlite3_mprintf("litestream: pragma %s failed in Java", name);
@@ -535,7 +568,7 @@ static int jFileControl(sqlite3_file *p, int op, void *pArg) {
         f->dirty = 0;
         return notify(f, m_commit, SQLITE_IOERR);
     case SQLITE_FCNTL_LOCKSTATE:
-        return f->lock->pMethods->xFileControl(f->lock, op, pArg);
+        return f->lock ? f->lock->pMethods->xFileControl(f->lock, op, pArg) : SQLITE_NOTFOUND;
     case SQLITE_FCNTL_HAS_MOVED:
         *(int *)pArg = 0;
         return SQLITE_OK;
@@ -554,15 +587,28 @@ static const sqlite3_io_methods jfile_methods = {
 
 /* ---------------------------------------------------------------- VFS methods */
 
+/* Once per failed open. SQLite gives a VFS no way to set the open error message, so a host without a JVM
+ * (CLI, python) always gets the reason on stderr; Java hosts read it from LitestreamVfs.lastOpenError()
+ * (LitestreamDataSource and Registration.connect put it into the SQLException). */
 static void report_open_failure(const char *zName, const char *why) {
-    sqlite3_log(SQLITE_CANTOPEN, "litestream: cannot open %s: %s", zName, why);
-    /* SQLite gives a VFS no way to set the open error message; a host without a JVM logger
-     * (CLI, python) would otherwise only show "unable to open database file". */
-    if (g_embedded || getenv("LITESTREAM_VFS_DEBUG")) fprintf(stderr, "litestream: cannot open %s: %s\n", zName, why);
+    sqlite3_log(SQLITE_CANTOPEN, "litestream: cannot open \"%s\": %s", zName, why);
+    if (g_embedded || getenv("LITESTREAM_VFS_DEBUG")) fprintf(stderr, "litestream: cannot open \"%s\": %s\n", zName, why);
 }
 
-static int open_lock_file(JFile *f, const char *zName) {
-    char *path = sqlite3_mprintf("%s-lock", zName);
+/* The Java side's choice of lock file (NativeFile.lockPath): NULL for "<db>-lock" next to the database,
+ * "" for none. Returns a sqlite3_malloc'd copy in *out. */
+static int lock_path_of(JNIEnv *env, JFile *f, char **out) {
+    *out = NULL;
+    jobject r = (*env)->CallObjectMethod(env, f->obj, m_lockPath);
+    if (java_threw(env, SQLITE_CANTOPEN)) return SQLITE_CANTOPEN;
+    if (r == NULL) return SQLITE_OK;
+    *out = string_of(env, r);
+    (*env)->DeleteLocalRef(env, r);
+    return *out == NULL ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+static int open_lock_file(JFile *f, const char *zName, const char *chosen) {
+    char *path = chosen ? sqlite3_mprintf("%s", chosen) : sqlite3_mprintf("%s-lock", zName);
     if (path == NULL) return SQLITE_NOMEM;
     /* A real database-style filename, because the unix VFS may look up URI parameters on it. */
     f->lockName = sqlite3_create_filename(path, "", "", 0, NULL);
@@ -587,13 +633,21 @@ static jobjectArray uri_params(JNIEnv *env, const char *zName) {
     if (byteArray == NULL) return NULL;
     jobjectArray arr = (*env)->NewObjectArray(env, n * 2, byteArray, NULL);
     (*env)->DeleteLocalRef(env, byteArray);
-    for (int i = 0; arr != NULL && i < n; i++) {
-        const char *k = sqlite3_uri_key(zName, i);
-        jbyteArray jk = bytes_of(env, k), jv = bytes_of(env, sqlite3_uri_parameter(zName, k));
-        (*env)->SetObjectArrayElement(env, arr, 2 * i, jk);
-        (*env)->SetObjectArrayElement(env, arr, 2 * i + 1, jv);
-        (*env)->DeleteLocalRef(env, jk);
+    if (arr == NULL) { (*env)->ExceptionClear(env); return NULL; }
+    for (int i = 0; i < n; i++) {
+        const char *k = sqlite3_uri_key(zName, i), *v = sqlite3_uri_parameter(zName, k);
+        jbyteArray jk = bytes_of(env, k), jv = bytes_of(env, v);
+        int ok = jk != NULL && (v == NULL || jv != NULL);
+        if (ok) {
+            (*env)->SetObjectArrayElement(env, arr, 2 * i, jk);
+            (*env)->SetObjectArrayElement(env, arr, 2 * i + 1, jv);
+        }
+        if (jk != NULL) (*env)->DeleteLocalRef(env, jk);
         if (jv != NULL) (*env)->DeleteLocalRef(env, jv);
+        if (!ok) {
+            (*env)->DeleteLocalRef(env, arr);
+            return NULL;
+        }
     }
     return arr;
 }
@@ -628,15 +682,10 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
                                             : "no JVM is attached to the litestream VFS");
         return SQLITE_CANTOPEN;
     }
-    int rc = open_lock_file(f, zName);
-    if (rc != SQLITE_OK) {
-        report_open_failure(zName, "cannot open its lock file <name>-lock next to the database");
-        jClose(file);
-        return SQLITE_CANTOPEN;
-    }
     f->buf = malloc(INITIAL_BUFFER);
-    f->bufCap = INITIAL_BUFFER;
+    f->bufCap = f->buf ? INITIAL_BUFFER : 0;
     jobject bb = f->buf ? (*env)->NewDirectByteBuffer(env, f->buf, f->bufCap) : NULL;
+    if (bb == NULL) (*env)->ExceptionClear(env);
     jbyteArray jvfs = bytes_of(env, f->vfs->name), jname = bytes_of(env, zName);
     jobjectArray params = uri_params(env, zName);
     jobject r = NULL;
@@ -664,7 +713,23 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     if (!threwAgain) f->deviceCharacteristics = (*env)->CallIntMethod(env, f->obj, m_deviceCharacteristics);
     threwAgain = threwAgain || java_threw(env, SQLITE_CANTOPEN);
     jboolean atomic = threwAgain ? JNI_FALSE : (*env)->CallBooleanMethod(env, f->obj, m_atomicCommits);
-    if (threwAgain || java_threw(env, SQLITE_CANTOPEN)) { jClose(file); return SQLITE_CANTOPEN; }
+    if (threwAgain || java_threw(env, SQLITE_CANTOPEN)) {
+        report_open_failure(zName, "the Java side failed after opening the database");
+        jClose(file);
+        return SQLITE_CANTOPEN;
+    }
+    char *lockPath = NULL;
+    int rc = lock_path_of(env, f, &lockPath);
+    if (rc == SQLITE_OK && (lockPath == NULL || lockPath[0] != 0)) rc = open_lock_file(f, zName, lockPath);
+    if (rc != SQLITE_OK) {
+        char *why = sqlite3_mprintf("cannot open its lock file %s", lockPath ? lockPath : "<name>-lock next to the database");
+        report_open_failure(zName, why ? why : "cannot open its lock file");
+        sqlite3_free(why);
+        sqlite3_free(lockPath);
+        jClose(file);
+        return SQLITE_CANTOPEN;
+    }
+    sqlite3_free(lockPath);
     f->zName = zName;
     f->base.pMethods = &jfile_methods;
     if (atomic) {
@@ -783,6 +848,7 @@ static int register_functions(sqlite3 *db, char **pzErr, const sqlite3_api_routi
 
 static void JNICALL n_log(JNIEnv *env, jclass c, jint code, jbyteArray msg) {
     (void)c;
+    if (msg == NULL || sqlite3_api == NULL) return;
     jsize n = (*env)->GetArrayLength(env, msg);
     char *s = sqlite3_malloc(n + 1);
     if (s == NULL || sqlite3_api == NULL) { sqlite3_free(s); return; }
@@ -795,6 +861,7 @@ static void JNICALL n_log(JNIEnv *env, jclass c, jint code, jbyteArray msg) {
 static jint JNICALL n_registerVfs(JNIEnv *env, jclass c, jbyteArray name) {
     (void)c;
     char buf[64];
+    if (name == NULL) return SQLITE_MISUSE;
     jsize n = (*env)->GetArrayLength(env, name);
     if (sqlite3_api == NULL) return SQLITE_MISUSE;
     if (n <= 0 || n >= (jsize)sizeof buf) return SQLITE_RANGE;
@@ -864,6 +931,7 @@ static int setup_bridge(JNIEnv *env, char **why) {
     m_sectorSize = (*env)->GetMethodID(env, f, "sectorSize", "()I");
     m_deviceCharacteristics = (*env)->GetMethodID(env, f, "deviceCharacteristics", "()I");
     m_atomicCommits = (*env)->GetMethodID(env, f, "atomicCommits", "()Z");
+    m_lockPath = (*env)->GetMethodID(env, f, "lockPath", "()Ljava/lang/String;");
     (*env)->DeleteLocalRef(env, b);
     (*env)->DeleteLocalRef(env, f);
     (*env)->DeleteLocalRef(env, s);
@@ -909,6 +977,7 @@ static int find_libjvm(char *out, size_t n) {
     const char *path = getenv("PATH");
     if (path == NULL) return 0;
     char *dirs = strdup(path), *save = NULL;
+    if (dirs == NULL) return 0;
     int found = 0;
     for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
         char java[PATH_MAX], real[PATH_MAX];
@@ -954,6 +1023,10 @@ static char *build_classpath(char **why) {
     const char *env = getenv("LITESTREAM_CLASSPATH");
     if (env && *env) {
         char *copy = strdup(env), *save = NULL;
+        if (copy == NULL) {
+            *why = sqlite3_mprintf("out of memory reading LITESTREAM_CLASSPATH");
+            return NULL;
+        }
         for (char *e = strtok_r(copy, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
             size_t len = strlen(e);
             if (len >= 2 && strcmp(e + len - 2, "/*") == 0) { e[len - 2] = 0; add_jars(&cp, e); }
@@ -992,9 +1065,19 @@ static void *boot_thread(void *arg) {
     JavaVMOption opts[32];
     int n = 0;
     char *cpOpt = sqlite3_mprintf("-Djava.class.path=%s", b->classpath);
+    if (cpOpt == NULL) {
+        b->why = sqlite3_mprintf("out of memory building the JVM options");
+        return NULL;
+    }
     opts[n++].optionString = cpOpt;
     opts[n++].optionString = "-Xrs"; /* leave SIGINT/SIGTERM to the host */
-    char *user = getenv("LITESTREAM_JVM_OPTS") ? strdup(getenv("LITESTREAM_JVM_OPTS")) : NULL, *save = NULL;
+    const char *userOpts = getenv("LITESTREAM_JVM_OPTS");
+    char *user = userOpts ? strdup(userOpts) : NULL, *save = NULL;
+    if (userOpts != NULL && user == NULL) {
+        b->why = sqlite3_mprintf("out of memory reading LITESTREAM_JVM_OPTS");
+        sqlite3_free(cpOpt);
+        return NULL;
+    }
     for (char *o = user ? strtok_r(user, " \t", &save) : NULL; o && n < 32; o = strtok_r(NULL, " \t", &save))
         opts[n++].optionString = o;
     for (int i = 0; i < n; i++) opts[i].extraInfo = NULL;

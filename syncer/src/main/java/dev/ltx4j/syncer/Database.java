@@ -54,6 +54,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * uploads and listings run outside the state lock, which is held only to swap the published version.
  */
 public final class Database implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
     final ReplicaClient client;
     final String name;
     final EngineOptions options;
@@ -84,12 +85,16 @@ public final class Database implements AutoCloseable {
     volatile boolean tracked;
     volatile long syncedSeq;
     volatile ConflictInfo conflict;
+    /** The conflict last logged, so each one is logged once however often it is seen. */
+    private final java.util.concurrent.atomic.AtomicReference<ConflictInfo> loggedConflict =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     volatile long lastSyncMillis = -1;
     volatile long lastPollMillis = -1;
     volatile String lastError;
     private Scheduler scheduler;
     private volatile boolean closed;
+    private volatile boolean spoolSwept;
 
     private Database(ReplicaClient client, String name, EngineOptions options) {
         this.client = client;
@@ -119,12 +124,69 @@ public final class Database implements AutoCloseable {
         this.reader.setRelocator(this::relocate);
     }
 
-    /** Where syncs spool large LTX files before upload. */
+    /**
+     * Where syncs spool large LTX files before upload: {@code <buffer>.spool/} next to a buffer file, a directory of
+     * this buffer's own (buffers may share their directory), so whoever holds the buffer lock owns its contents.
+     */
     Path spoolDirectory() {
         if (options.spoolDirectory != null) {
             return options.spoolDirectory;
         }
-        return bufferPath != null ? bufferPath.getParent() : Path.of(System.getProperty("java.io.tmpdir"));
+        return bufferPath != null ? bufferPath.resolveSibling(bufferPath.getFileName() + ".spool")
+                : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** Spool files of older builds, written straight into the buffer directory, are removed after this age. */
+    static final long LEGACY_SPOOL_AGE_MILLIS = 3_600_000;
+
+    /**
+     * Removes the spool files a killed process left behind (a sync interrupted mid-upload): every one in this
+     * buffer's spool directory, since holding the buffer lock proves no live process owns them, and spool files
+     * of older builds in the buffer directory once they are an hour old (those were named per process, not per
+     * buffer). Once, at the first buffer open; best effort.
+     */
+    private void removeDeadSpoolFiles() {
+        if (spoolSwept || bufferPath == null || options.spoolDirectory != null) {
+            return;
+        }
+        spoolSwept = true;
+        int removed = deleteSpoolFiles(spoolDirectory(), Long.MAX_VALUE)
+                + deleteSpoolFiles(bufferPath.getParent(), options.clock.millis() - LEGACY_SPOOL_AGE_MILLIS);
+        if (removed > 0) {
+            LOG.info("database \"{}\": removed {} spool file(s) left by an interrupted sync", name, removed);
+        }
+    }
+
+    private static int deleteSpoolFiles(Path dir, long modifiedBeforeMillis) {
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, "ltx4j-sync-*.ltx.tmp")) {
+            for (Path f : files) {
+                try {
+                    if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && Files.getLastModifiedTime(f).toMillis() < modifiedBeforeMillis && Files.deleteIfExists(f)) {
+                        removed++;
+                    }
+                } catch (IOException e) {
+                    // Best effort: a file we cannot remove now is tried again at the next open.
+                }
+            }
+        } catch (IOException e) {
+            // No such directory (nothing ever spilled), or unreadable: nothing to do.
+        }
+        return removed;
+    }
+
+    /**
+     * The file SQLite's locks of this database's connections go through (write mode with a write buffer on the
+     * file system): {@code <buffer>.sqlite-lock}, next to the buffer, so it is shared exactly by the connections
+     * sharing the buffer. Not the buffer's own {@code .lock} file: closing any descriptor of a file drops all of
+     * the process's POSIX locks on it.
+     */
+    public java.util.Optional<Path> sqliteLockFile() {
+        if (!writeMode || bufferPath == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(bufferPath.resolveSibling(bufferPath.getFileName() + ".sqlite-lock"));
     }
 
     /**
@@ -137,6 +199,7 @@ public final class Database implements AutoCloseable {
         Database db = new Database(client, name, options);
         try {
             db.load();
+            db.logNewConflict();
         } catch (IOException | RuntimeException | Error e) {
             db.releaseResources(e); // a failed open must not keep the buffer (and its lock) held
             throw e;
@@ -206,6 +269,7 @@ public final class Database implements AutoCloseable {
         } else {
             buffer = WriteBuffer.open(bufferPath, o);
         }
+        removeDeadSpoolFiles();
     }
 
     private void reconcile(DatabaseVersion remote) throws IOException {
@@ -772,6 +836,7 @@ public final class Database implements AutoCloseable {
                 }
                 SyncOutcome o = sync.syncLocked(options.clock.instant());
                 if (o.status() == SyncOutcome.Status.CONFLICT) {
+                    logNewConflict();
                     throw (ConflictException) o.error();
                 }
                 if (o.status() == SyncOutcome.Status.FAILED) {
@@ -799,7 +864,21 @@ public final class Database implements AutoCloseable {
             return sync.syncLocked(now);
         } finally {
             syncLock.unlock();
+            logNewConflict();
         }
+    }
+
+    /**
+     * Logs a conflict at warn the first time it is seen, when the sync (or the open) detects it: the application
+     * may never look at the status, and SQLite only reports "database is locked" at the next commit.
+     */
+    private void logNewConflict() {
+        ConflictInfo c = conflict;
+        ConflictInfo logged = loggedConflict.get();
+        if (c == null || c == logged || !loggedConflict.compareAndSet(logged, c)) {
+            return;
+        }
+        LOG.warn("database \"{}\": {}", name, c.message());
     }
 
     /**

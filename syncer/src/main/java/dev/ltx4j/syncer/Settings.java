@@ -20,13 +20,18 @@ public final class Settings {
 
     /**
      * Parses a Go-style duration such as {@code 100ms}, {@code 1s}, {@code 10s}, {@code 1m} or {@code 1m30s}.
-     * Must be positive.
+     * Must be positive: zero and negative durations are refused, not taken to mean "never".
      *
      * @param variable named in the error
      * @throws IllegalArgumentException naming the variable and value when it does not parse or is not positive
      */
     public static Duration parseDuration(String variable, String value) {
         String v = value == null ? "" : value.trim();
+        if (v.startsWith("-") || v.equals("0") || v.equals("+0")) {
+            // Zero or negative would silently switch the periodic sync (or poll) off.
+            throw new IllegalArgumentException("invalid " + variable + " \"" + value + "\": must be positive (at"
+                    + " least 1ms); to sync rarely, use a long interval such as 1h and call litestream_sync()");
+        }
         Matcher m = PART.matcher(v);
         int at = 0;
         double nanos = 0;

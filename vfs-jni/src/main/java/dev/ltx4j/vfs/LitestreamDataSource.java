@@ -7,7 +7,6 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,6 +22,7 @@ import javax.sql.DataSource;
  * <p>SQLite can only report a replica conflict as {@code SQLITE_BUSY_SNAPSHOT} ("database is locked"); connections
  * from this data source add the VFS's reason to such errors (and to I/O and read-only errors), so the
  * {@link SQLException} message says {@code conflict} and names the TXIDs. The original exception is the cause.
+ * Likewise a refused open says why ({@link LitestreamVfs#lastOpenError()}), not only "unable to open database file".
  */
 public final class LitestreamDataSource implements DataSource {
     private static final int SQLITE_READONLY = 8;
@@ -45,7 +45,7 @@ public final class LitestreamDataSource implements DataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection c = DriverManager.getConnection(url);
+        Connection c = LitestreamVfs.connect(url);
         return (Connection) wrap(c, c, Connection.class);
     }
 

@@ -118,6 +118,20 @@ public final class LitestreamVfs {
             return jdbcUrl(database, Map.of());
         }
 
+        /**
+         * A connection to {@code database} through this VFS. Unlike {@code DriverManager.getConnection(jdbcUrl(..))}
+         * a refused open throws an {@link SQLException} that says why (missing setting, unknown URL scheme,
+         * missing credentials, missing buffer directory, empty replica in read mode, ...).
+         */
+        public Connection connect(Path database) throws SQLException {
+            return connect(database, Map.of());
+        }
+
+        /** {@link #connect(Path)} with URI parameters overriding the VFS settings. */
+        public Connection connect(Path database, Map<String, String> parameters) throws SQLException {
+            return LitestreamVfs.connect(jdbcUrl(database, parameters));
+        }
+
         /** A data source on {@code database} for connection pools; see {@link LitestreamDataSource}. */
         public LitestreamDataSource dataSource(Path database) {
             return new LitestreamDataSource(jdbcUrl(database));
@@ -137,10 +151,27 @@ public final class LitestreamVfs {
     /**
      * Why the calling thread's last open through a litestream VFS failed. SQLite only reports
      * {@code SQLITE_CANTOPEN} ("unable to open database file") for a failed open; the reason is here, in
-     * {@code sqlite3_log}, and on stderr in CLI/python hosts.
+     * {@code sqlite3_log}, and on stderr in CLI/python hosts. Per thread, so concurrent opens never see each
+     * other's reasons. {@link LitestreamDataSource} and {@link Registration#connect} put it into their exception.
      */
     public static Optional<String> lastOpenError() {
         return Optional.ofNullable(NativeBridge.lastOpenError());
+    }
+
+    /**
+     * Opens a sqlite-jdbc connection to {@code url}; when the litestream VFS refused the open, the
+     * {@link SQLException} says why (SQLite itself only says "unable to open database file"). The original
+     * exception is the cause.
+     */
+    static Connection connect(String url) throws SQLException {
+        NativeBridge.clearLastOpenError();
+        try {
+            return DriverManager.getConnection(url);
+        } catch (SQLException e) {
+            String why = NativeBridge.lastOpenError();
+            if (why == null) throw e;
+            throw new SQLException(e.getMessage() + " [litestream: " + why + "]", e.getSQLState(), e.getErrorCode(), e);
+        }
     }
 
     /**

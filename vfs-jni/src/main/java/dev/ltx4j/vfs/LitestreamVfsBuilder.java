@@ -66,15 +66,18 @@ public final class LitestreamVfsBuilder {
         return this;
     }
 
-    /** How often committed transactions are uploaded (write mode); default 1s. Zero or negative: never. */
+    /**
+     * How often committed transactions are uploaded (write mode); default 1s. Must be at least 1ms: to sync
+     * rarely use a long interval and {@code SELECT litestream_sync()} (closing the last connection syncs too).
+     */
     public LitestreamVfsBuilder syncInterval(Duration d) {
-        settings.put("sync_interval", goDuration(d));
+        settings.put("sync_interval", goDuration("syncInterval", d));
         return this;
     }
 
-    /** How often a read-mode database checks the replica; default 1s. Zero or negative: never. */
+    /** How often a read-mode database checks the replica; default 1s. Must be at least 1ms. */
     public LitestreamVfsBuilder pollInterval(Duration d) {
-        settings.put("poll_interval", goDuration(d));
+        settings.put("poll_interval", goDuration("pollInterval", d));
         return this;
     }
 
@@ -115,8 +118,12 @@ public final class LitestreamVfsBuilder {
         return new LitestreamVfs.Registration(vfsName);
     }
 
-    private static String goDuration(Duration d) {
-        Objects.requireNonNull(d, "duration");
+    private static String goDuration(String what, Duration d) {
+        Objects.requireNonNull(d, what);
+        if (d.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException(what + " must be at least 1ms, not " + d
+                    + " (zero or negative does not switch it off)");
+        }
         return d.toNanos() + "ns";
     }
 }

@@ -101,17 +101,23 @@ public final class OpenOptions {
 
     /**
      * {@code sync_interval} / {@code LITESTREAM_SYNC_INTERVAL} as a Go-style duration ({@code 100ms}, {@code 1s},
-     * {@code 1m30s}, {@code 1.5s}); default 1s. A negative duration means no periodic sync.
+     * {@code 1m30s}, {@code 1.5s}); default 1s. Must be positive: zero or negative is refused, not taken as "never".
      */
     public Duration syncInterval() throws VfsConfigurationException {
         Optional<String> v = setting("sync_interval", "LITESTREAM_SYNC_INTERVAL");
         if (v.isEmpty()) return Duration.ofSeconds(1);
+        Duration d;
         try {
-            return parseDuration(v.get());
+            d = parseDuration(v.get());
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new VfsConfigurationException(source("sync_interval", "LITESTREAM_SYNC_INTERVAL")
                     + " is not a duration like 500ms, 1s or 1m30s: '" + v.get() + "'");
         }
+        if (d.isZero() || d.isNegative()) {
+            throw new VfsConfigurationException(source("sync_interval", "LITESTREAM_SYNC_INTERVAL")
+                    + " must be positive, not '" + v.get() + "'");
+        }
+        return d;
     }
 
     /** {@code buffer_path} / {@code LITESTREAM_BUFFER_PATH}. */

@@ -173,6 +173,24 @@ public interface VfsDatabase extends AutoCloseable {
     }
 
     /**
+     * Which file carries SQLite's locks for this database, asked once at open: {@code null} for
+     * {@code <database>-lock} next to the database (every process opening that path shares the locks), an empty
+     * string for no file locks at all (the database keeps its connections consistent itself, e.g. pinned
+     * read-only versions), or the path of the lock file to use.
+     */
+    default String lockPath() {
+        return null;
+    }
+
+    /**
+     * The database's own current problem, if any, for {@code PRAGMA litestream_last_error} when the connection
+     * has no failure of its own to report: e.g. a replica conflict a background sync detected. Null if none.
+     */
+    default String currentProblem() {
+        return null;
+    }
+
+    /**
      * The host process (sqlite3 CLI, python) is exiting while this handle is still open. There, the JVM is
      * never shut down and Java shutdown hooks do not run, so this is the last chance to flush. Must not block
      * for long and must not call {@code System.exit}. In a JVM host it is called from a shutdown hook.

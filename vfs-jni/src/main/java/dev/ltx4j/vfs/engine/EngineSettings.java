@@ -2,6 +2,7 @@ package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.syncer.EngineOptions;
+import dev.ltx4j.syncer.Settings;
 import dev.ltx4j.vfs.OpenOptions;
 import dev.ltx4j.vfs.VfsConfigurationException;
 
@@ -82,11 +83,12 @@ public final class EngineSettings {
         }
     }
 
-    /** Null when periodic syncing is off (a zero or negative interval). */
+    /** The sync interval (write mode); positive: zero or negative is refused, never taken to mean "off". */
     public Duration syncInterval() throws VfsConfigurationException {
         return duration("sync_interval", Duration.ofSeconds(1));
     }
 
+    /** The poll interval (read mode); positive, like {@link #syncInterval()}. */
     public Duration pollInterval() throws VfsConfigurationException {
         return duration("poll_interval", Duration.ofSeconds(1));
     }
@@ -95,11 +97,9 @@ public final class EngineSettings {
         Optional<String> v = value(parameter);
         if (v.isEmpty()) return dflt;
         try {
-            Duration d = OpenOptions.parseGoDuration(v.get());
-            return d.isNegative() || d.isZero() ? null : d;
+            return Settings.parseDuration(source(parameter), v.get());
         } catch (IllegalArgumentException | ArithmeticException e) {
-            throw new VfsConfigurationException(source(parameter) + " is not a duration like 500ms, 1s or 1m30s: '"
-                    + v.get() + "'");
+            throw new VfsConfigurationException(e.getMessage());
         }
     }
 
@@ -112,6 +112,10 @@ public final class EngineSettings {
             p = Path.of(v.get()).toAbsolutePath();
         } catch (InvalidPathException e) {
             throw new VfsConfigurationException(source("buffer_path") + " is not a valid path: '" + v.get() + "'");
+        }
+        if (Files.isDirectory(p)) {
+            throw new VfsConfigurationException(source("buffer_path") + " " + p + " is a directory; it must name the"
+                    + " write buffer file, e.g. " + p.resolve("app.ltx4j-buffer"));
         }
         Path dir = p.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -158,15 +162,13 @@ public final class EngineSettings {
                 .writeEnabled(writeEnabled())
                 .durability(durability())
                 .cacheBytes(cacheBytes());
-        Duration sync = syncInterval();
-        if (sync != null) b.syncInterval(sync);
-        Duration poll = pollInterval();
-        if (poll != null) b.pollInterval(poll);
+        b.syncInterval(syncInterval());
+        b.pollInterval(pollInterval());
         bufferPath().ifPresent(b::bufferPath);
         return b.build();
     }
 
-    /** True when the background sync (write mode) or poll (read mode) should run. */
+    /** True when the background sync (write mode) or poll (read mode) should run: always, intervals are positive. */
     public boolean scheduled() throws VfsConfigurationException {
         return (writeEnabled() ? syncInterval() : pollInterval()) != null;
     }

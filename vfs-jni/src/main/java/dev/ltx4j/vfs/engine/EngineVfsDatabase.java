@@ -14,6 +14,7 @@ import dev.ltx4j.vfs.VfsDatabase;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -309,6 +310,27 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public boolean atomicCommits() {
         return true;
+    }
+
+    /**
+     * Read mode: no file locks. A read-mode connection never reads a local database file (each read transaction
+     * pins an engine version), so a lock would protect nothing and would only let a follower's long read
+     * transaction block a writer that happens to use the same path. Write mode: the lock file sits next to the
+     * write buffer, so the connections sharing one buffer, i.e. one writer's state per replica and database,
+     * share the locks whatever their working directory (another process cannot own the buffer at the same time).
+     * A buffer not on the file system (the simulator) keeps SQLite's default {@code <database>-lock}.
+     */
+    @Override
+    public String lockPath() {
+        if (!db.isWriteMode()) return "";
+        return db.sqliteLockFile().map(Path::toString).orElse(null);
+    }
+
+    /** A conflict the sync detected, else the last sync or poll failure. */
+    @Override
+    public String currentProblem() {
+        DatabaseStatus s = db.status();
+        return s.conflict() != null ? s.conflict().message() : s.lastError();
     }
 
     @Override

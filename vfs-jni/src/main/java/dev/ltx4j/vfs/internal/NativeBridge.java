@@ -49,6 +49,11 @@ public final class NativeBridge {
         return LAST_OPEN_ERROR.get();
     }
 
+    /** Forgets the calling thread's last open failure, before an open whose own failure is to be reported. */
+    public static void clearLastOpenError() {
+        LAST_OPEN_ERROR.remove();
+    }
+
     /** Passes a message to {@code sqlite3_log}. */
     static void log(int code, String message) {
         nativeLog(code, message.getBytes(StandardCharsets.UTF_8));

@@ -152,7 +152,7 @@ final class NativeFile {
                 case "litestream_time": if (value == null) return "R" + db.time(); break;
                 case "litestream_lag": return readOnly(pragma, value, Long.toString(db.lag()));
                 case "litestream_status": return readOnly(pragma, value, db.statusJson());
-                case "litestream_last_error": return readOnly(pragma, value, lastError);
+                case "litestream_last_error": return readOnly(pragma, value, lastError());
                 default: break;
             }
             String result = db.pragma(pragma, value);
@@ -195,8 +195,25 @@ final class NativeFile {
         }
     }
 
+    /** The scratch buffer C shares with us: a larger one, or null when C is about to free it (close). */
     void setBuffer(ByteBuffer larger) {
         buffer = larger;
+    }
+
+    /**
+     * This connection's last failure; without one, the database's current problem (a conflict a background sync
+     * detected, a failed sync or poll), so the pragma tells what {@code litestream_status()} knows before any
+     * statement of this connection fails.
+     */
+    private String lastError() {
+        String own = lastError;
+        if (!own.isEmpty()) return own;
+        try {
+            String problem = db.currentProblem();
+            return problem == null ? "" : problem;
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     int sectorSize() {
@@ -209,6 +226,10 @@ final class NativeFile {
 
     boolean atomicCommits() {
         return db.atomicCommits();
+    }
+
+    String lockPath() {
+        return db.lockPath();
     }
 
     void hostExit() {
