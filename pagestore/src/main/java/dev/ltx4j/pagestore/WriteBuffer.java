@@ -382,6 +382,15 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
+    /**
+     * Why this buffer stopped (an I/O failure, e.g. a full disk, after which it refuses all work until reopened),
+     * naming the buffer; null while it works.
+     */
+    public String failureMessage() {
+        IOException f = failure;
+        return f == null ? null : "write buffer " + location + " stopped after an I/O failure: " + f.getMessage();
+    }
+
     private BufferFailedException fail(String what, IOException e) {
         if (failure == null) {
             failure = e;

@@ -1021,8 +1021,12 @@ public final class Database implements AutoCloseable {
         DatabaseVersion v = current;
         String where = b != null ? b.location() : (writeMode ? (bufferPath != null ? bufferPath.toString()
                 : bufferStorage.describe(bufferName)) : null);
+        // A stopped buffer (disk full, I/O error) fails every write until refresh or reopen: it outranks the last
+        // sync or poll error, which a later successful sync would clear although writes still fail.
+        String bufferFailure = b != null ? b.failureMessage() : null;
         return new DatabaseStatus(writeMode ? "write" : "read", v.txid(), pendingCommits(), lastSyncMillis,
-                last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(), lastError);
+                last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(),
+                bufferFailure != null ? bufferFailure : lastError);
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle

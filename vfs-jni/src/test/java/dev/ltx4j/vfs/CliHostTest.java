@@ -77,8 +77,41 @@ class CliHostTest {
         HostFixture.Result r = run(cmd(SQLITE3, "-batch"), withJavaOnly(),
                 load() + open(db) + "select count(*) from sqlite_schema;\n", root);
         // The CLI reports the failed .open and carries on with an in-memory database.
-        assertThat(r.err()).contains("litestream: cannot open " + db + ": LITESTREAM_REPLICA_URL is not set")
+        assertThat(r.err()).contains("litestream: cannot open \"" + db + "\": LITESTREAM_REPLICA_URL is not set")
                 .contains("unable to open database");
+    }
+
+    @Test
+    void eachRefusedOpenPrintsItsReasonOnceOnStderr() throws Exception {
+        Path db = root.resolve("refused.db");
+        String replica = root.resolve("empty-replica").toUri().toString();
+        Map<String, String> uriCauses = new java.util.LinkedHashMap<>();
+        uriCauses.put("replica_url=gs://bucket/app.db", "unsupported replica URL scheme: \"gs\"");
+        uriCauses.put("replica_url=s4://bucket/app.db", "unsupported replica URL scheme: \"s4\"");
+        uriCauses.put("replica_url=" + replica + "&write_enabled=true&buffer_path=" + root.resolve("nodir/buffer"),
+                "does not exist");
+        uriCauses.put("replica_url=" + replica, "holds no LTX files");
+        uriCauses.put("replica_url=s3://bucket/app.db", "no credentials");
+        StringBuilder script = new StringBuilder(load());
+        for (String params : uriCauses.keySet()) script.append(".open file:").append(db).append("?vfs=litestream&").append(params).append('\n');
+        Map<String, String> env = withJavaOnly();
+        env.keySet().removeIf(k -> k.startsWith("AWS_"));
+        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath()); // the engine and its backends
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, script.toString(), root);
+        String prefix = "litestream: cannot open \"" + db + "\": ";
+        assertThat(r.err().lines().filter(l -> l.startsWith(prefix)).count()).as(r.err()).isEqualTo(uriCauses.size());
+        for (String reason : uriCauses.values()) assertThat(r.err()).contains(reason);
+
+        // Environment variables are named as such.
+        env.put("LITESTREAM_REPLICA_URL", replica);
+        env.put("LITESTREAM_WRITE_ENABLED", "true");
+        env.put("LITESTREAM_SYNC_INTERVAL", "0");
+        env.put("LITESTREAM_BUFFER_PATH", root.toString());
+        HostFixture.Result e = run(cmd(SQLITE3, "-batch"), env, load()
+                + ".open file:" + db + "?vfs=litestream&buffer_path=" + root.resolve("ok-buffer") + "\n"
+                + ".open file:" + db + "?vfs=litestream&sync_interval=1s\n", root);
+        assertThat(e.err()).contains(prefix + "invalid environment variable LITESTREAM_SYNC_INTERVAL \"0\": must be positive")
+                .contains(prefix + "environment variable LITESTREAM_BUFFER_PATH " + root + " is a directory");
     }
 
     @Test

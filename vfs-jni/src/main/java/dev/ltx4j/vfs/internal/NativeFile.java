@@ -16,6 +16,9 @@ import java.util.Locale;
  */
 final class NativeFile {
     private static final boolean DEBUG = System.getenv("LITESTREAM_VFS_DEBUG") != null;
+    /** Test fault for the native memory check: refuse every larger scratch buffer, as an OutOfMemoryError would. */
+    private static final boolean REFUSE_BUFFERS =
+            String.valueOf(System.getenv("LITESTREAM_VFS_TEST_FAULTS")).contains("set-buffer");
 
     private final VfsDatabase db;
     private final String name;
@@ -197,6 +200,7 @@ final class NativeFile {
 
     /** The scratch buffer C shares with us: a larger one, or null when C is about to free it (close). */
     void setBuffer(ByteBuffer larger) {
+        if (larger != null && REFUSE_BUFFERS) throw new IllegalStateException("test fault: set-buffer");
         buffer = larger;
     }
 
