@@ -54,7 +54,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * uploads and listings run outside the state lock, which is held only to swap the published version.
  */
 public final class Database implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+    /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
+    private static final class Log {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+    }
     final ReplicaClient client;
     final String name;
     final EngineOptions options;
@@ -153,7 +156,7 @@ public final class Database implements AutoCloseable {
         int removed = deleteSpoolFiles(spoolDirectory(), Long.MAX_VALUE)
                 + deleteSpoolFiles(bufferPath.getParent(), options.clock.millis() - LEGACY_SPOOL_AGE_MILLIS);
         if (removed > 0) {
-            LOG.info("database \"{}\": removed {} spool file(s) left by an interrupted sync", name, removed);
+            Log.LOG.info("database \"{}\": removed {} spool file(s) left by an interrupted sync", name, removed);
         }
     }
 
@@ -878,7 +881,7 @@ public final class Database implements AutoCloseable {
         if (c == null || c == logged || !loggedConflict.compareAndSet(logged, c)) {
             return;
         }
-        LOG.warn("database \"{}\": {}", name, c.message());
+        Log.LOG.warn("database \"{}\": {}", name, c.message());
     }
 
     /**

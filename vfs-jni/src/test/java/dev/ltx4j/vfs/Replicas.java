@@ -65,11 +65,15 @@ final class Replicas {
         return HexFormat.of().formatHex(md.digest()).substring(0, 16);
     }
 
-    /** The test class path without sqlite-jdbc: what a CLI/python host's JVM needs (LITESTREAM_CLASSPATH). */
+    /**
+     * The test class path without sqlite-jdbc: what a CLI/python host's JVM needs (LITESTREAM_CLASSPATH). Without
+     * logback (S3Proxy's, for the tests): dist/lib has slf4j-nop as its only SLF4J provider, and a second one makes
+     * SLF4J warn on the host's stderr.
+     */
     static String engineClassPath() {
         return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> !e.contains("sqlite-jdbc") && !e.contains("junit") && !e.contains("assertj")
-                        && !e.contains("opentest4j") && !e.contains("apiguardian"))
+                        && !e.contains("opentest4j") && !e.contains("apiguardian") && !e.contains("logback"))
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
