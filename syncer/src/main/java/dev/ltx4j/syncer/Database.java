@@ -183,13 +183,26 @@ public final class Database implements AutoCloseable {
      * The file SQLite's locks of this database's connections go through (write mode with a write buffer on the
      * file system): {@code <buffer>.sqlite-lock}, next to the buffer, so it is shared exactly by the connections
      * sharing the buffer. Not the buffer's own {@code .lock} file: closing any descriptor of a file drops all of
-     * the process's POSIX locks on it.
+     * the process's POSIX locks on it. Created empty and owner-only if absent (SQLite would create it 0644).
      */
-    public java.util.Optional<Path> sqliteLockFile() {
+    public java.util.Optional<Path> sqliteLockFile() throws IOException {
         if (!writeMode || bufferPath == null) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(bufferPath.resolveSibling(bufferPath.getFileName() + ".sqlite-lock"));
+        Path lock = bufferPath.resolveSibling(bufferPath.getFileName() + ".sqlite-lock");
+        if (!Files.exists(lock, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                if (lock.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    Files.createFile(lock, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                } else {
+                    Files.createFile(lock);
+                }
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // Another connection made it first.
+            }
+        }
+        return java.util.Optional.of(lock);
     }
 
     /**

@@ -178,7 +178,7 @@ public interface VfsDatabase extends AutoCloseable {
      * string for no file locks at all (the database keeps its connections consistent itself, e.g. pinned
      * read-only versions), or the path of the lock file to use.
      */
-    default String lockPath() {
+    default String lockPath() throws IOException {
         return null;
     }
 

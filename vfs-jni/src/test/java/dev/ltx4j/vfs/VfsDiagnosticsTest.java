@@ -142,6 +142,11 @@ class VfsDiagnosticsTest {
             }
         }
         assertThat(dir.resolve("app.db-lock")).doesNotExist();
+        // The writer's connections lock through a file next to its buffer, owner-only.
+        Path lock = dir.resolve("writer-buffer.sqlite-lock");
+        assertThat(lock).exists();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(lock)))
+                .isEqualTo("rw-------");
     }
 
     @Test

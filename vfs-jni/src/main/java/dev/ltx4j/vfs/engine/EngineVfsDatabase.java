@@ -321,7 +321,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
      * A buffer not on the file system (the simulator) keeps SQLite's default {@code <database>-lock}.
      */
     @Override
-    public String lockPath() {
+    public String lockPath() throws IOException {
         if (!db.isWriteMode()) return "";
         return db.sqliteLockFile().map(Path::toString).orElse(null);
     }

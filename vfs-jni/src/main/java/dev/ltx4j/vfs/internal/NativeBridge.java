@@ -72,7 +72,17 @@ public final class NativeBridge {
             DatabaseOpener opener = OpenerRegistry.resolve(utf8(vfsName), options, env);
             VfsDatabase db = opener.open(name, options);
             if (db == null) throw new IOException(opener.getClass().getName() + ".open returned null");
-            NativeFile file = new NativeFile(db, buffer, name);
+            NativeFile file;
+            try {
+                file = new NativeFile(db, buffer, name);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    db.close(); // the open failed after all: release what the opener took
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
             OPEN.add(file);
             addShutdownHookOnce();
             LAST_OPEN_ERROR.remove();

@@ -22,13 +22,15 @@ final class NativeFile {
 
     private final VfsDatabase db;
     private final String name;
+    private final String lockPath;
     private ByteBuffer buffer;
     private volatile String lastError = "";
 
-    NativeFile(VfsDatabase db, ByteBuffer buffer, String name) {
+    NativeFile(VfsDatabase db, ByteBuffer buffer, String name) throws IOException {
         this.db = db;
         this.buffer = buffer;
         this.name = name;
+        this.lockPath = db.lockPath();
     }
 
     /** Bytes read into the shared buffer, or minus a SQLite code. */
@@ -232,8 +234,9 @@ final class NativeFile {
         return db.atomicCommits();
     }
 
+    /** See {@link VfsDatabase#lockPath()}; resolved by {@link NativeBridge#open}, so a failure has its reason. */
     String lockPath() {
-        return db.lockPath();
+        return lockPath;
     }
 
     void hostExit() {
