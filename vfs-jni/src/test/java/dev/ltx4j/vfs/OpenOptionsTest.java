@@ -59,6 +59,11 @@ class OpenOptionsTest {
                 .hasMessage("environment variable LITESTREAM_WRITE_ENABLED must be true or false, not 'maybe'");
         OpenOptions uri = new OpenOptions(RW_CREATE, Map.of("write_enabled", "2"), Map.of());
         assertThatThrownBy(uri::writeEnabled).hasMessageStartingWith("URI parameter write_enabled");
+        // Zero or negative used to mean "no periodic sync", silently.
+        for (String off : new String[] {"0", "-1s", "0s"}) {
+            assertThatThrownBy(new OpenOptions(RW_CREATE, Map.of(), Map.of("LITESTREAM_SYNC_INTERVAL", off))::syncInterval)
+                    .hasMessage("environment variable LITESTREAM_SYNC_INTERVAL must be positive, not '" + off + "'");
+        }
     }
 
     @Test
