@@ -74,6 +74,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
                 n = t.read(offset, b, 0, len);
             }
         }
+        PageOneView.present(offset, b, n); // a WAL-format page 1 is shown as rollback-journal format
         dst.put(b, 0, n);
         return n;
     }
@@ -99,11 +100,18 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (session == null) throw new IOException("write outside a write transaction at offset " + offset);
         byte[] b = scratch(len);
         src.get(b, 0, len);
+        if (PageOneView.overlaps(offset, len)) PageOneView.keepStored(offset, b, len, storedFormatBytes());
         try {
             session.write(offset, b, 0, len);
         } catch (ConflictException e) {
             throw conflict(e);
         }
+    }
+
+    /** Bytes 18 and 19 of page 1 as the write session stores them now, or null when there is no page 1 yet. */
+    private byte[] storedFormatBytes() throws IOException {
+        byte[] stored = new byte[PageOneView.LAST - PageOneView.FIRST + 1];
+        return session.read(PageOneView.FIRST, stored, 0, stored.length) == stored.length ? stored : null;
     }
 
     @Override

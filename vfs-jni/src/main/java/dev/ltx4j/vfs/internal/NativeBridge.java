@@ -49,6 +49,11 @@ public final class NativeBridge {
         return LAST_OPEN_ERROR.get();
     }
 
+    /** Whether the extension started the JVM itself (sqlite3 CLI or python host). */
+    static boolean embedded() {
+        return nativeEmbedded();
+    }
+
     /** Passes a message to {@code sqlite3_log}. */
     static void log(int code, String message) {
         nativeLog(code, message.getBytes(StandardCharsets.UTF_8));
