@@ -1,6 +1,7 @@
 package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.DatabaseVersion;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
@@ -64,19 +65,51 @@ public final class EngineVfsDatabase implements VfsDatabase {
         int len = dst.remaining();
         byte[] b = scratch(len);
         int n;
-        if (session != null) {
-            n = session.read(offset, b, 0, len);
-        } else if (pin != null) {
-            n = pin.read(offset, b, 0, len);
-            if (doomed != null) n = applyOverlay(offset, b, len, n);
+        if (session != null || pin != null) {
+            n = readStored(offset, b, len);
+            if (PageOneView.touches(offset, n)) presentPageOne(offset, b, n, pin != null ? pin.version() : db.current());
         } else {
             try (ReadTransaction t = db.beginRead()) {
                 n = t.read(offset, b, 0, len);
+                if (PageOneView.touches(offset, n)) {
+                    byte[] f = PageOneView.holdsFormat(offset, n) ? null : new byte[2];
+                    if (f != null && t.read(PageOneView.FORMAT, f, 0, 2) < 2) f = null;
+                    presentPageOne(offset, b, n, f, t.version());
+                }
             }
         }
-        PageOneView.present(offset, b, n); // a WAL-format page 1 is shown as rollback-journal format
         dst.put(b, 0, n);
         return n;
+    }
+
+    /** The bytes this connection sees as stored: its write session's, or its pinned version's plus doomed writes. */
+    private int readStored(long offset, byte[] b, int len) throws IOException {
+        if (session != null) return session.read(offset, b, 0, len);
+        int n = pin.read(offset, b, 0, len);
+        return doomed != null ? applyOverlay(offset, b, len, n) : n;
+    }
+
+    /** Shows a WAL-format page 1 as rollback-journal format ({@link PageOneView}); stored bytes stay as they are. */
+    private void presentPageOne(long offset, byte[] b, int n, DatabaseVersion version) throws IOException {
+        byte[] f = null;
+        if (!PageOneView.holdsFormat(offset, n)) {
+            f = new byte[2];
+            if (readStored(PageOneView.FORMAT, f, 2) < 2) f = null;
+        }
+        presentPageOne(offset, b, n, f, version);
+    }
+
+    private static void presentPageOne(long offset, byte[] b, int n, byte[] format, DatabaseVersion version) {
+        boolean wal;
+        if (format != null) {
+            wal = PageOneView.isWal(format[0], format[1]);
+        } else if (PageOneView.holdsFormat(offset, n)) {
+            int i = (int) (PageOneView.FORMAT - offset);
+            wal = PageOneView.isWal(b[i], b[i + 1]);
+        } else {
+            return; // no page 1 yet
+        }
+        PageOneView.present(offset, b, n, wal, version);
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
@@ -100,18 +133,11 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (session == null) throw new IOException("write outside a write transaction at offset " + offset);
         byte[] b = scratch(len);
         src.get(b, 0, len);
-        if (PageOneView.overlaps(offset, len)) PageOneView.keepStored(offset, b, len, storedFormatBytes());
         try {
             session.write(offset, b, 0, len);
         } catch (ConflictException e) {
             throw conflict(e);
         }
-    }
-
-    /** Bytes 18 and 19 of page 1 as the write session stores them now, or null when there is no page 1 yet. */
-    private byte[] storedFormatBytes() throws IOException {
-        byte[] stored = new byte[PageOneView.LAST - PageOneView.FIRST + 1];
-        return session.read(PageOneView.FIRST, stored, 0, stored.length) == stored.length ? stored : null;
     }
 
     @Override

@@ -1,60 +1,81 @@
 package dev.ltx4j.vfs.engine;
 
+import dev.ltx4j.pagestore.DatabaseVersion;
+
 /**
- * Page 1 as SQLite sees it through the VFS, versus page 1 as the replica stores it.
+ * Page 1 as SQLite sees it through the VFS when the replica stores it in WAL format.
  *
  * <p>Every database the Litestream daemon replicates is in WAL mode, so page 1 of its replicas (and of
  * {@code ltx4j import} of a checkpointed WAL database) has file-format bytes 18 and 19 equal to 2. A SQLite that
  * reads that header opens the WAL, which needs {@code xShmMap}; the litestream VFS supports rollback-journal modes
- * only, so the open failed with a bare {@code SQLITE_CANTOPEN}. SQLite is therefore shown 1 (legacy, rollback
- * journal) wherever the stored byte is 2, and opens the database in rollback-journal mode.
+ * only, so the pager failed the open with a bare {@code SQLITE_CANTOPEN}. Two things are therefore shown
+ * differently from what is stored, and only while the stored page 1 says WAL:
+ * <ul>
+ *   <li>bytes 18 and 19: 1 (legacy, rollback journal) wherever the stored byte is 2, so SQLite opens the database
+ *       in rollback-journal mode and never looks for {@code -wal} or {@code -shm};</li>
+ *   <li>the file change counter (bytes 24..27): in rollback-journal mode SQLite keeps its page cache across
+ *       transactions while this counter is unchanged, but a WAL-mode writer does not advance it, so a daemon commit
+ *       would leave every connection on stale cached pages. The counter is shown mixed with the version's TXID and
+ *       local sequence, so it changes whenever the version does. It then differs from the version-valid-for number
+ *       (bytes 92..95), so SQLite takes the size from {@code xFileSize}, which the engine knows exactly.</li>
+ * </ul>
  *
- * <p>Writes translate back: where SQLite writes 1 over a stored 2 (it writes page 1 back as it saw it), the stored
- * 2 is kept, so a WAL replica stays a WAL replica. A restore then gives back a database in the journal mode its
- * origin had (the daemon's replicas restore to WAL databases, as with the daemon alone), and the engine only ever
- * sees the stored bytes, so page checksums, the rolling database checksum and every pre-apply checksum are
- * computed over what the replica really holds. Any other value SQLite writes (a database it creates, or 2 itself
- * when the backup API copies a WAL database in) is stored as written.
+ * <p>Writes are stored as SQLite writes them: its first commit writes page 1 in rollback format (1/1, its own
+ * incremented counter), and from then on the replica says truthfully who maintains the counter, and readers keep
+ * their caches across our own commits. The engine only ever sees stored bytes, so page checksums, the rolling
+ * database checksum and every pre-apply checksum are computed over what the replica really holds.
  */
 public final class PageOneView {
     /** SQLite's file format write version (offset 18) and read version (offset 19). */
-    static final int FIRST = 18;
-    static final int LAST = 19;
+    static final int FORMAT = 18;
+    private static final int COUNTER = 24;
+    private static final int COUNTER_END = 28;
     private static final byte LEGACY = 1;
     private static final byte WAL = 2;
 
     /**
-     * Test-only bug switch ({@code wal-page-one} in the simulator): when true, SQLite sees the stored bytes and
-     * writes are stored as SQLite wrote them, as before the fix. Process-wide; never set outside tests.
+     * Test-only bug switch ({@code wal-page-one} in the simulator): when true, SQLite sees the stored page 1, as
+     * before the fix. Process-wide; never set outside tests.
      */
     public static volatile boolean disabledForTest;
 
     private PageOneView() {}
 
-    /** Whether {@code len} bytes at {@code offset} of the database file overlap bytes 18..19. */
-    static boolean overlaps(long offset, int len) {
-        return len > 0 && offset <= LAST && offset + len > FIRST;
+    /** Whether {@code n} bytes at {@code offset} of the database file overlap the bytes this view may change. */
+    static boolean touches(long offset, int n) {
+        return !disabledForTest && n > 0 && offset < COUNTER_END && offset + n > FORMAT;
     }
 
-    /** Stored to SQLite: in {@code b[0, n)}, the file's bytes from {@code offset}, each of 18/19 that is 2 becomes 1. */
-    static void present(long offset, byte[] b, int n) {
-        if (disabledForTest || !overlaps(offset, n)) return;
-        for (int at = FIRST; at <= LAST; at++) {
-            long i = at - offset;
-            if (i >= 0 && i < n && b[(int) i] == WAL) b[(int) i] = LEGACY;
-        }
+    /** Whether {@code n} bytes at {@code offset} hold both format bytes. */
+    static boolean holdsFormat(long offset, int n) {
+        return offset <= FORMAT && offset + n >= FORMAT + 2;
+    }
+
+    /** Whether the stored format bytes (18, 19) say WAL. */
+    static boolean isWal(byte write, byte read) {
+        return write == WAL || read == WAL;
     }
 
     /**
-     * SQLite to stored: in {@code b[0, len)}, the bytes SQLite writes at {@code offset}, each of 18/19 where SQLite
-     * writes 1 and {@code stored} (bytes 18 and 19 as stored now, or null when page 1 does not exist yet) has 2
-     * becomes 2 again.
+     * Stored to SQLite: {@code b[0, n)} holds the file's stored bytes from {@code offset}, of a page 1 in WAL format
+     * ({@code wal}) or not, read from {@code version}.
      */
-    static void keepStored(long offset, byte[] b, int len, byte[] stored) {
-        if (disabledForTest || stored == null || !overlaps(offset, len)) return;
-        for (int at = FIRST; at <= LAST; at++) {
+    static void present(long offset, byte[] b, int n, boolean wal, DatabaseVersion version) {
+        if (!wal) return;
+        for (int at = FORMAT; at <= FORMAT + 1; at++) {
             long i = at - offset;
-            if (i >= 0 && i < len && b[(int) i] == LEGACY && stored[at - FIRST] == WAL) b[(int) i] = WAL;
+            if (i >= 0 && i < n && b[(int) i] == WAL) b[(int) i] = LEGACY;
         }
+        int mix = counterMix(version);
+        for (int at = COUNTER; at < COUNTER_END; at++) {
+            long i = at - offset;
+            if (i >= 0 && i < n) b[(int) i] ^= (byte) (mix >>> (8 * (COUNTER_END - 1 - at)));
+        }
+    }
+
+    /** Distinct for consecutive TXIDs (and local sequences) of one database; never 0 for a replica's version. */
+    static int counterMix(DatabaseVersion v) {
+        int mix = (int) v.txid() * 0x9E3779B1 + (int) v.localSeq() * 0x85EBCA6B;
+        return mix == 0 ? 1 : mix;
     }
 }
