@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Replicas as the Litestream daemon writes them: its databases are in WAL mode, so page 1 of every file it writes
  * says WAL (file format bytes 18/19 = 2). The source database is a real WAL-mode SQLite file (sqlite-jdbc);
  * {@link #importImage} writes what {@code ltx4j import} writes, {@link #append} an incremental LTX file with the
- * changed pages, page 1 always included (the daemon's commit always changes it).
+ * changed pages only. A WAL-mode commit does not advance page 1's change counter, so page 1 is in such a file
+ * only when something else in it changed (the page count, the schema, the freelist).
  */
 final class DaemonReplica {
     private DaemonReplica() {
@@ -45,11 +46,11 @@ final class DaemonReplica {
         write(url, 1, image, pages(image, pageSize), 0, checksum(image, pageSize));
     }
 
-    /** Appends TXID {@code txid} turning {@code prev} into {@code next}: its changed pages and page 1. */
+    /** Appends TXID {@code txid} turning {@code prev} into {@code next}: the pages that differ. */
     static void append(String url, long txid, byte[] prev, byte[] next) throws Exception {
         int pageSize = pageSize(next);
         long[] changed = java.util.stream.LongStream.rangeClosed(1, next.length / pageSize)
-                .filter(p -> p == 1 || p * pageSize > prev.length
+                .filter(p -> p * pageSize > prev.length
                         || !Arrays.equals(prev, (int) ((p - 1) * pageSize), (int) (p * pageSize),
                         next, (int) ((p - 1) * pageSize), (int) (p * pageSize)))
                 .filter(p -> p != Ltx.lockPgno(pageSize)).toArray();
