@@ -63,23 +63,30 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         int len = dst.remaining();
-        byte[] b = scratch(len);
+        boolean header = PageOneView.touches(offset, len);
+        // A header read without the format bytes (SQLite's 16 bytes at 24) is widened to hold them: still one read.
+        long from = header ? Math.min(offset, PageOneView.FORMAT) : offset;
+        int want = header ? (int) (Math.max(offset + len, PageOneView.FORMAT + 2) - from) : len;
+        byte[] b = scratch(want);
         int n;
+        DatabaseVersion version = null;
         if (session != null || pin != null) {
-            n = readStored(offset, b, len);
-            if (PageOneView.touches(offset, n)) presentPageOne(offset, b, n, pin != null ? pin.version() : db.current());
+            n = readStored(from, b, want);
+            if (header) version = pin != null ? pin.version() : db.current();
         } else {
             try (ReadTransaction t = db.beginRead()) {
-                n = t.read(offset, b, 0, len);
-                if (PageOneView.touches(offset, n)) {
-                    byte[] f = PageOneView.holdsFormat(offset, n) ? null : new byte[2];
-                    if (f != null && t.read(PageOneView.FORMAT, f, 0, 2) < 2) f = null;
-                    presentPageOne(offset, b, n, f, t.version());
-                }
+                n = t.read(from, b, 0, want);
+                version = t.version();
             }
         }
-        dst.put(b, 0, n);
-        return n;
+        if (header && PageOneView.holdsFormat(from, n)) {
+            int i = (int) (PageOneView.FORMAT - from);
+            PageOneView.present(from, b, n, PageOneView.isWal(b[i], b[i + 1]), version);
+        }
+        int skip = (int) (offset - from);
+        int got = Math.max(0, Math.min(n - skip, len));
+        dst.put(b, skip, got);
+        return got;
     }
 
     /** The bytes this connection sees as stored: its write session's, or its pinned version's plus doomed writes. */
@@ -87,29 +94,6 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (session != null) return session.read(offset, b, 0, len);
         int n = pin.read(offset, b, 0, len);
         return doomed != null ? applyOverlay(offset, b, len, n) : n;
-    }
-
-    /** Shows a WAL-format page 1 as rollback-journal format ({@link PageOneView}); stored bytes stay as they are. */
-    private void presentPageOne(long offset, byte[] b, int n, DatabaseVersion version) throws IOException {
-        byte[] f = null;
-        if (!PageOneView.holdsFormat(offset, n)) {
-            f = new byte[2];
-            if (readStored(PageOneView.FORMAT, f, 2) < 2) f = null;
-        }
-        presentPageOne(offset, b, n, f, version);
-    }
-
-    private static void presentPageOne(long offset, byte[] b, int n, byte[] format, DatabaseVersion version) {
-        boolean wal;
-        if (format != null) {
-            wal = PageOneView.isWal(format[0], format[1]);
-        } else if (PageOneView.holdsFormat(offset, n)) {
-            int i = (int) (PageOneView.FORMAT - offset);
-            wal = PageOneView.isWal(b[i], b[i + 1]);
-        } else {
-            return; // no page 1 yet
-        }
-        PageOneView.present(offset, b, n, wal, version);
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
