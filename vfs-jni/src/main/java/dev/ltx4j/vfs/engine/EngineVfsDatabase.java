@@ -31,6 +31,10 @@ import java.util.TreeMap;
  * <p>A conflicted database cannot start a write session. Failing the lock would make SQLite's busy handler retry
  * until its timeout, so the connection instead writes into a private overlay that is never committed:
  * {@link #beforeCommit()} refuses it with {@link ReplicaConflictException} and SQLite rolls back at once.
+ *
+ * <p>A page 1 stored in WAL format (every Litestream daemon replica) is shown to SQLite in rollback-journal format
+ * ({@link PageOneView}); only reads change, writes are stored as SQLite writes them, and the engine (checksums
+ * included) only ever sees stored bytes.
  */
 public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
