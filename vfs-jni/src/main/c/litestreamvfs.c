@@ -655,7 +655,7 @@ static jobjectArray uri_params(JNIEnv *env, const char *zName) {
 static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int flags, int *pOutFlags) {
     JFile *f = (JFile *)file;
     if (flags & SQLITE_OPEN_WAL) {
-        sqlite3_log(SQLITE_CANTOPEN, "%s", WAL_REFUSED);
+        report_open_failure(zName ? zName : "the WAL file", WAL_REFUSED);
         return SQLITE_CANTOPEN;
     }
     if (zName == NULL || !(flags & SQLITE_OPEN_MAIN_DB)) {

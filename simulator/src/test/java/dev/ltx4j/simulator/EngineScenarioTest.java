@@ -50,6 +50,7 @@ class EngineScenarioTest {
         "cut-sync-mid-transaction, atomicity",
         "forget-own-upload, read-your-writes",
         "ignore-shrink, atomicity",
+        "wal-page-one, sqlite-view",
     })
     void engineBugSwitchIsFoundShrunkAndReplayed(String bugName, String properties) {
         Set<Bug> bugs = Bug.parseList(bugName);

@@ -28,7 +28,12 @@ public enum Bug {
     /** Engine: after an upload the page map keeps stale pre-upload entries (W1; engine hook). */
     FORGET_OWN_UPLOAD,
     /** Engine: an upload after a shrink keeps the previous, larger commit (engine hook). */
-    IGNORE_SHRINK;
+    IGNORE_SHRINK,
+    /**
+     * Engine, sql: the VFS shows SQLite a WAL-format page 1 as stored (bytes 18/19 = 2, the change counter a WAL
+     * writer never advances) instead of in rollback-journal format ({@code PageOneView} hook).
+     */
+    WAL_PAGE_ONE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -30,6 +30,7 @@ import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.SyncFailedException;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
+import dev.ltx4j.vfs.engine.PageOneView;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,6 +91,7 @@ final class EngineRun {
     private final Clock writerClock;
     private final List<Follower> followers = new ArrayList<>();
     private final Path tempDir;
+    private final SqliteView sqliteView;
 
     private Database db;
     /** The writer's states since its last base: index 0 is the base, the last its latest commit. */
@@ -127,6 +129,7 @@ final class EngineRun {
         this.rivalClient = store.client(PREFIX);
         this.phantomRandom = world.random("engine/phantom");
         this.tempDir = Files.createTempDirectory("ltx4j-sim-");
+        this.sqliteView = new SqliteView(world.clock());
         this.writerClock = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
         this.writerClient = EngineClients.writer(store.client(PREFIX), bugs);
         this.writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
@@ -150,6 +153,7 @@ final class EngineRun {
         EngineTestHooks.cutSyncMidTransaction = bugs.contains(Bug.CUT_SYNC_MID_TRANSACTION);
         EngineTestHooks.forgetOwnUpload = bugs.contains(Bug.FORGET_OWN_UPLOAD);
         EngineTestHooks.ignoreShrink = bugs.contains(Bug.IGNORE_SHRINK);
+        PageOneView.disabledForTest = bugs.contains(Bug.WAL_PAGE_ONE);
         try {
             history.add(auditor.stateAt(0));
             reopen("start");
@@ -177,6 +181,7 @@ final class EngineRun {
             throw new InvariantViolation("unexpected-exception", e + where.toString());
         } finally {
             EngineTestHooks.reset();
+            PageOneView.disabledForTest = false;
             deleteTree(tempDir);
         }
     }
@@ -509,6 +514,17 @@ final class EngineRun {
             throw new InvariantViolation("read-your-writes", "writer " + when + " reads " + got + " but committed "
                     + last() + firstDifference(got, last()));
         }
+        checkSqliteView(db, got, "writer", when);
+    }
+
+    /** Page 1 as SQLite sees it through the shipped VFS ({@link SqliteView}), store faults off. */
+    private void checkSqliteView(Database d, PageState state, String actor, String when) throws IOException {
+        store.setFaultsEnabled(false);
+        try {
+            sqliteView.check(d, state, actor, when);
+        } finally {
+            store.setFaultsEnabled(!faultsStopped);
+        }
     }
 
     private void checkCommitVisible(Set<Long> written) throws IOException {
@@ -575,6 +591,14 @@ final class EngineRun {
         TreeMap<Long, byte[]> writes = new TreeMap<>();
         for (EngineScenario.PageWrite w : ws) {
             writes.put(1 + Math.floorMod((long) w.slot(), (long) maxPages), page(w.fill() ^ RIVAL_NODE, pageSize));
+        }
+        // Half the rival's files come from a WAL-mode writer (as the Litestream daemon's all do): its page 1
+        // says WAL (file format bytes 18/19 = 2), and it always writes page 1 here.
+        if ((ws.get(0).fill() & (1L << 62)) != 0) {
+            byte[] one = writes.computeIfAbsent(1L, p -> page(ws.get(0).fill() ^ RIVAL_NODE ^ 1, pageSize));
+            one[18] = 2;
+            one[19] = 2;
+            world.reached("rival-wal-page-one", "TXID " + txid);
         }
         long size = Math.max(prev.size, writes.lastKey());
         PageState next = prev.apply(writes, size);
@@ -656,6 +680,7 @@ final class EngineRun {
                 throw new InvariantViolation("follower-atomicity", name + " at TXID " + txid + " shows " + got
                         + " but the replica there holds " + want + firstDifference(got, want));
             }
+            checkSqliteView(db, got, name, "at TXID " + txid);
             seenTxid = txid;
         }
     }

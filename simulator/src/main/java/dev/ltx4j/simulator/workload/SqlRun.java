@@ -52,6 +52,7 @@ final class SqlRun {
     static final String PREFIX = "sql";
     private static final String VFS = "ltx4j-sim";
     private static final int LIVENESS_INTERVALS = 12;
+    private static final String CREATE_KV = "CREATE TABLE IF NOT EXISTS kv(k INTEGER PRIMARY KEY, v TEXT NOT NULL)";
     /** The VFS is registered once per process; each run points it at its own engine database. */
     private static volatile DatabaseOpener current;
     private static boolean registered;
@@ -110,6 +111,10 @@ final class SqlRun {
                             world.clock().advance(d);
                         }
                     }, world.random("retry").nextLong());
+            if (world.random("sql/wal").nextInt(2) == 0) { // half the runs start from a WAL database's snapshot
+                WalSnapshot.publish(client, tempDir.resolve("wal-origin.db"), world.clock().millis(), CREATE_KV);
+                world.reached("sql-wal-snapshot", "TXID 1");
+            }
             // The shipped per-connection VFS database over this run's engine, shared through the registry.
             String identity = "sim-sql-" + RUNS.incrementAndGet();
             handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(client, PREFIX, options));
@@ -120,7 +125,7 @@ final class SqlRun {
             Path file = tempDir.resolve("sql.db");
             conn = DriverManager.getConnection(LitestreamVfs.jdbcUrl(file, VFS, Map.of()));
             try (Statement s = conn.createStatement()) {
-                s.executeUpdate("CREATE TABLE kv(k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+                s.executeUpdate(CREATE_KV);
             }
             int[] next = {0};
             world.scheduler().every(Duration.ofMillis(10), "writer", "step", now -> {

@@ -1,6 +1,7 @@
 package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.DatabaseVersion;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
@@ -31,6 +32,10 @@ import java.util.TreeMap;
  * <p>A conflicted database cannot start a write session. Failing the lock would make SQLite's busy handler retry
  * until its timeout, so the connection instead writes into a private overlay that is never committed:
  * {@link #beforeCommit()} refuses it with {@link ReplicaConflictException} and SQLite rolls back at once.
+ *
+ * <p>A page 1 stored in WAL format (every Litestream daemon replica) is shown to SQLite in rollback-journal format
+ * ({@link PageOneView}); only reads change, writes are stored as SQLite writes them, and the engine (checksums
+ * included) only ever sees stored bytes.
  */
 public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
@@ -63,20 +68,37 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         int len = dst.remaining();
-        byte[] b = scratch(len);
+        boolean header = PageOneView.touches(offset, len);
+        // A header read without the format bytes (SQLite's 16 bytes at 24) is widened to hold them: still one read.
+        long from = header ? Math.min(offset, PageOneView.FORMAT) : offset;
+        int want = header ? (int) (Math.max(offset + len, PageOneView.FORMAT + 2) - from) : len;
+        byte[] b = scratch(want);
         int n;
-        if (session != null) {
-            n = session.read(offset, b, 0, len);
-        } else if (pin != null) {
-            n = pin.read(offset, b, 0, len);
-            if (doomed != null) n = applyOverlay(offset, b, len, n);
+        DatabaseVersion version = null;
+        if (session != null || pin != null) {
+            n = readStored(from, b, want);
+            if (header) version = pin != null ? pin.version() : db.current();
         } else {
             try (ReadTransaction t = db.beginRead()) {
-                n = t.read(offset, b, 0, len);
+                n = t.read(from, b, 0, want);
+                version = t.version();
             }
         }
-        dst.put(b, 0, n);
-        return n;
+        if (header && PageOneView.holdsFormat(from, n)) {
+            int i = (int) (PageOneView.FORMAT - from);
+            PageOneView.present(from, b, n, PageOneView.isWal(b[i], b[i + 1]), version);
+        }
+        int skip = (int) (offset - from);
+        int got = Math.max(0, Math.min(n - skip, len));
+        dst.put(b, skip, got);
+        return got;
+    }
+
+    /** The bytes this connection sees as stored: its write session's, or its pinned version's plus doomed writes. */
+    private int readStored(long offset, byte[] b, int len) throws IOException {
+        if (session != null) return session.read(offset, b, 0, len);
+        int n = pin.read(offset, b, 0, len);
+        return doomed != null ? applyOverlay(offset, b, len, n) : n;
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */

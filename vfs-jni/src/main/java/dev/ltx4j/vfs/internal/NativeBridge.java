@@ -54,6 +54,11 @@ public final class NativeBridge {
         LAST_OPEN_ERROR.remove();
     }
 
+    /** Whether the extension started the JVM itself (sqlite3 CLI or python host). */
+    static boolean embedded() {
+        return nativeEmbedded();
+    }
+
     /** Passes a message to {@code sqlite3_log}. */
     static void log(int code, String message) {
         nativeLog(code, message.getBytes(StandardCharsets.UTF_8));

@@ -25,6 +25,7 @@ final class NativeFile {
     private final String lockPath;
     private ByteBuffer buffer;
     private volatile String lastError = "";
+    private boolean walHeaderReported;
 
     NativeFile(VfsDatabase db, ByteBuffer buffer, String name) throws IOException {
         this.db = db;
@@ -41,9 +42,29 @@ final class NativeFile {
             if (n < 0 || n > amount) {
                 throw new IOException("read returned " + n + " for a request of " + amount + " bytes");
             }
+            if (offset <= 19 && offset + n > 18 && !walHeaderReported) checkRollbackFormat(offset, n);
             return n;
         } catch (Exception e) {
             return -fail("read", e, SqliteCodes.IOERR_READ);
+        }
+    }
+
+    /**
+     * SQLite opens a page 1 whose file-format bytes 18/19 say 2 in WAL mode, which needs xShmMap, which this VFS
+     * does not have; the pager then fails the open with a bare SQLITE_CANTOPEN and no VFS call that could say why.
+     * The engine's databases present such a page in rollback format; any other {@link VfsDatabase} that does not
+     * gets the reason named here.
+     */
+    private void checkRollbackFormat(long offset, int n) {
+        for (int at = 18; at <= 19; at++) {
+            long i = at - offset;
+            if (i < 0 || i >= n || buffer.get((int) i) != 2) continue;
+            walHeaderReported = true;
+            lastError = "page 1 says the database is in WAL mode (file format bytes 18/19 = 2), but the litestream VFS"
+                    + " supports rollback-journal modes only; SQLite will refuse to open it";
+            NativeBridge.log(SqliteCodes.CANTOPEN, "litestream: " + name + ": " + lastError);
+            if (DEBUG || NativeBridge.embedded()) System.err.println("litestream: " + name + ": " + lastError);
+            return;
         }
     }
 
