@@ -171,6 +171,13 @@ public final class WriteBuffer implements Closeable {
                             + header.pageSize() + " but page size " + options.pageSize() + " was requested");
                 }
                 scan = LogScanner.scan(file, header);
+                String damagedCopy = null;
+                if (scan.damage() != null && !BufferTestHooks.silentDamageTruncation) {
+                    if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {
+                        throw damaged(location, scan); // before any write: the file stays as it is
+                    }
+                    damagedCopy = copyAside(storage, name, file, options);
+                }
                 if (scan.fileSize() > scan.validEnd()) {
                     file.truncate(scan.validEnd());
                 }
@@ -179,8 +186,9 @@ public final class WriteBuffer implements Closeable {
                 // would otherwise be undone by a power loss after we acknowledge new commits.
                 file.force();
                 storage.syncDirectory();
-                report = new RecoveryReport(publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(),
-                        scan.fileSize(), scan.stopOffset(), scan.uncommittedPages());
+                report = new RecoveryReport(damagedCopy != null ? RecoveryReport.TailStatus.DAMAGE_RECOVERED
+                        : publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(), scan.fileSize(),
+                        scan.stopOffset(), scan.uncommittedPages(), damagedCopy);
             }
             return new WriteBuffer(storage, name, options, random, lock, file, header, scan, report);
         } catch (IOException | RuntimeException | Error e) {
@@ -208,6 +216,52 @@ public final class WriteBuffer implements Closeable {
         storage.replace(next, name);
         storage.syncDirectory();
         return storage.open(name);
+    }
+
+    private static BufferDamagedException damaged(String location, LogScanner.Result scan) {
+        LogScanner.Damage d = scan.damage();
+        String what = switch (scan.stop()) {
+            case CHECKSUM_MISMATCH -> "fails its checksum";
+            case INVALID_RECORD -> "is not a valid record";
+            default -> "is torn";
+        };
+        return new BufferDamagedException(location, "write buffer " + location + " is damaged at offset "
+                + d.offset() + ": the record there (transaction " + d.seq() + ") " + what + ", yet "
+                + d.committedBytesAfter() + " bytes of intact committed records follow it (" + d.laterCommits()
+                + " commit records; the one of transaction " + d.witnessSeq() + " at offset " + d.witnessOffset()
+                + " shows transaction " + d.seq() + " was already on disk), so this is not a torn write from a"
+                + " crash. The file was left unchanged. To keep the " + scan.transactions().size()
+                + " committed transactions before the damage and drop the rest, open it once with"
+                + " LITESTREAM_BUFFER_RECOVERY=truncate-damaged (or run: ltx4j buffer recover " + location
+                + "); the damaged file is then kept as " + location + ".damaged-<time>",
+                d.offset(), d.committedBytesAfter());
+    }
+
+    /** Copies the whole damaged file to an owner-only sibling, durably, before recovery truncates it. */
+    private static String copyAside(LogStorage storage, String name, LogFile file, WriteBufferOptions options)
+            throws IOException {
+        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(java.time.ZoneOffset.UTC).format(options.clock().instant());
+        String aside = name + ".damaged-" + stamp;
+        for (int i = 1; storage.exists(aside); i++) {
+            aside = name + ".damaged-" + stamp + "-" + i;
+        }
+        long size = file.size();
+        try (LogFile copy = storage.create(aside)) {
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+            for (long at = 0; at < size; ) {
+                int n = file.read(at, chunk.clear());
+                if (n <= 0) {
+                    break;
+                }
+                chunk.flip();
+                copy.write(at, chunk);
+                at += n;
+            }
+            copy.force();
+        }
+        storage.syncDirectory();
+        return storage.describe(aside);
     }
 
     private static LogHeader readHeader(LogFile file, String location) throws IOException {
@@ -459,7 +513,8 @@ public final class WriteBuffer implements Closeable {
         long seq = appendedSeq + 1;
         long millis = clock.millis();
         int pos = staging.position();
-        LogFormat.putCommit(staging, pos, tx.records, seq, newCommitSize, millis);
+        // Vouches for what is already forced, so recovery can tell later damage from a torn tail.
+        LogFormat.putCommit(staging, pos, tx.records, seq, newCommitSize, millis, seq - durableSeq);
         staging.putInt(pos + 36, chain.commitRecord(staging, pos));
         staging.position(pos + LogFormat.COMMIT_SIZE);
         appendEnd += LogFormat.COMMIT_SIZE;
@@ -814,7 +869,8 @@ public final class WriteBuffer implements Closeable {
                 drain();
             }
             int pos = out.position();
-            LogFormat.putCommit(out, pos, e.pageCount(), e.seq(), e.commitSize(), e.commitMillis());
+            // Copies vouch for nothing: the new file is forced as a whole before it replaces the old one.
+            LogFormat.putCommit(out, pos, e.pageCount(), e.seq(), e.commitSize(), e.commitMillis(), 0);
             out.putInt(pos + 36, chain.commitRecord(out, pos));
             out.position(pos + LogFormat.COMMIT_SIZE);
             end += LogFormat.COMMIT_SIZE;
