@@ -123,6 +123,9 @@ public final class WriteBuffer implements Closeable {
             return open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
         } catch (java.nio.file.AccessDeniedException | java.nio.file.NoSuchFileException e) {
             throw BufferPaths.pathError(absolute, e);
+        } catch (dev.ltx4j.pagestore.storage.UnsafePathException e) {
+            throw new BufferPathException(absolute.toString(), "Permission errors on buffer path " + absolute + ": "
+                    + e.getMessage(), e);
         }
     }
 

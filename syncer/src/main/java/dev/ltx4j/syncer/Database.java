@@ -20,6 +20,7 @@ import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.WriteBufferOptions;
 import dev.ltx4j.pagestore.storage.FileLogStorage;
 import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
@@ -186,7 +187,7 @@ public final class Database implements AutoCloseable {
         }
         Path dir = bufferPath.getParent();
         if (options.bufferPath == null) {
-            Files.createDirectories(dir);
+            SecureFiles.privateDirectory(dir, true); // shared temp dir: owner-only, and refused if another user's
         }
         return new FileLogStorage(dir);
     }
