@@ -28,7 +28,12 @@ public enum Bug {
     /** Engine: after an upload the page map keeps stale pre-upload entries (W1; engine hook). */
     FORGET_OWN_UPLOAD,
     /** Engine: an upload after a shrink keeps the previous, larger commit (engine hook). */
-    IGNORE_SHRINK;
+    IGNORE_SHRINK,
+    /**
+     * Log writer, engine: a buffer damaged before intact, forced commits is recovered as if the damage were a
+     * torn tail, silently dropping acknowledged commits (pagestore hook; the behaviour before the fix).
+     */
+    SILENT_BUFFER_TRUNCATION;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

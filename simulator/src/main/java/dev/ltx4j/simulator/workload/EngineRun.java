@@ -150,6 +150,7 @@ final class EngineRun {
         EngineTestHooks.cutSyncMidTransaction = bugs.contains(Bug.CUT_SYNC_MID_TRANSACTION);
         EngineTestHooks.forgetOwnUpload = bugs.contains(Bug.FORGET_OWN_UPLOAD);
         EngineTestHooks.ignoreShrink = bugs.contains(Bug.IGNORE_SHRINK);
+        dev.ltx4j.pagestore.BufferTestHooks.silentDamageTruncation = bugs.contains(Bug.SILENT_BUFFER_TRUNCATION);
         try {
             history.add(auditor.stateAt(0));
             reopen("start");
