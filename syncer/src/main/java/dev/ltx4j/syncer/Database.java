@@ -14,6 +14,7 @@ import dev.ltx4j.pagestore.PageLocation;
 import dev.ltx4j.pagestore.PageMap;
 import dev.ltx4j.pagestore.PageReader;
 import dev.ltx4j.pagestore.RemotePage;
+import dev.ltx4j.pagestore.RecoveryReport;
 import dev.ltx4j.pagestore.ReplicaIndex;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.pagestore.WriteTransaction;
@@ -55,6 +56,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * uploads and listings run outside the state lock, which is held only to swap the published version.
  */
 public final class Database implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+
     final ReplicaClient client;
     final String name;
     final EngineOptions options;
@@ -89,6 +92,9 @@ public final class Database implements AutoCloseable {
     volatile long lastSyncMillis = -1;
     volatile long lastPollMillis = -1;
     volatile String lastError;
+    /** What the last buffer open dropped or found (RecoveryReport), or null when it was new or ended cleanly. */
+    volatile String bufferRecovery;
+    private boolean volatileWarned;
     private Scheduler scheduler;
     private volatile boolean closed;
 
@@ -199,6 +205,7 @@ public final class Database implements AutoCloseable {
                 .initialBase(new BufferBase(remote.txid(), remote.checksum(), remote.commit()))
                 .clock(options.clock)
                 .random(() -> new SplittableRandom(options.seed))
+                .recovery(options.bufferRecovery)
                 .build();
         if (bufferStorage != null) {
             buffer = WriteBuffer.open(bufferStorage, bufferName, o);
@@ -206,6 +213,23 @@ public final class Database implements AutoCloseable {
             buffer = WriteBuffer.openDefault(options.replicaIdentity, name, o);
         } else {
             buffer = WriteBuffer.open(bufferPath, o);
+        }
+        reportRecovery(buffer);
+    }
+
+    /** Makes what opening the buffer dropped or found visible: the log at warn, and litestream_status(). */
+    private void reportRecovery(WriteBuffer opened) {
+        RecoveryReport r = opened.recovery();
+        if (r.noteworthy()) {
+            bufferRecovery = r.describe(opened.location());
+            LOG.warn("database \"{}\": {}", name, bufferRecovery);
+        }
+        if (bufferPath != null && options.durability != Durability.NONE && !volatileWarned
+                && BufferPaths.onVolatileStorage(bufferPath.getParent())) {
+            volatileWarned = true;
+            LOG.warn("database \"{}\": write buffer {} is on memory-backed storage (tmpfs): commits survive a"
+                    + " process crash but not a reboot or power loss until synced; set LITESTREAM_BUFFER_PATH to a"
+                    + " persistent directory", name, bufferPath);
         }
     }
 
@@ -944,7 +968,8 @@ public final class Database implements AutoCloseable {
         String where = b != null ? b.location() : (writeMode ? (bufferPath != null ? bufferPath.toString()
                 : bufferStorage.describe(bufferName)) : null);
         return new DatabaseStatus(writeMode ? "write" : "read", v.txid(), pendingCommits(), lastSyncMillis,
-                last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(), lastError);
+                last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(), lastError,
+                bufferRecovery);
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle
