@@ -113,6 +113,11 @@ public final class EngineOptions {
         return clock;
     }
 
+    /** What opening does with a damaged write buffer. */
+    public BufferRecovery bufferRecovery() {
+        return bufferRecovery;
+    }
+
     public static final class Builder {
         private boolean writeEnabled;
         private Durability durability = Durability.LOCAL;
