@@ -113,7 +113,8 @@ public final class WriteBuffer implements Closeable {
      * Opens the buffer at {@code path} (LITESTREAM_BUFFER_PATH semantics): its parent directory must exist and
      * be writable. Creates the file if missing, otherwise recovers it.
      *
-     * @throws BufferPathException   if the directory is missing, not a directory, or not writable
+     * @throws BufferPathException   if the directory is missing, not a directory, or not writable, or the buffer or
+     *                               its lock is a link, another user's, or writable by others
      * @throws BufferLockedException if another process owns the buffer
      */
     public static WriteBuffer open(Path path, WriteBufferOptions options) throws IOException {
@@ -131,7 +132,8 @@ public final class WriteBuffer implements Closeable {
 
     /**
      * Opens the default buffer for a database: a private file under the temp directory, unique per replica URL
-     * and database name (see {@link BufferPaths#defaultPath(String, String)}); creates the directory owner-only.
+     * and database name (see {@link BufferPaths#defaultPath(String, String)}); creates the directory owner-only,
+     * and refuses an existing one that is a link, another user's, or writable by others.
      */
     public static WriteBuffer openDefault(String replicaUrl, String databaseName, WriteBufferOptions options)
             throws IOException {
@@ -140,7 +142,15 @@ public final class WriteBuffer implements Closeable {
         return open(path, options);
     }
 
-    /** Opens (creating or recovering) buffer {@code name} in {@code storage}. */
+    /**
+     * Opens (creating or recovering) buffer {@code name} in {@code storage}. A torn tail is cut off; damage to
+     * records a later intact commit vouches for as forced is refused with the file left unchanged, unless
+     * {@link WriteBufferOptions#recovery()} is {@link BufferRecovery#TRUNCATE_DAMAGED}.
+     *
+     * @throws BufferDamagedException if the buffer is damaged (not torn) and recovery was not asked for
+     * @throws BufferCorruptException if the header is unusable
+     * @throws BufferLockedException  if another owner holds the buffer
+     */
     public static WriteBuffer open(LogStorage storage, String name, WriteBufferOptions options) throws IOException {
         String location = storage.describe(name);
         LogStorage.StorageLock lock;
@@ -177,9 +187,9 @@ public final class WriteBuffer implements Closeable {
                 String damagedCopy = null;
                 if (scan.damage() != null && !BufferTestHooks.silentDamageTruncation) {
                     if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {
-                        throw damaged(location, scan); // before any write: the file stays as it is
+                        throw DamagedBuffers.refusal(location, scan); // before any write: the file stays as it is
                     }
-                    damagedCopy = copyAside(storage, name, file, options);
+                    damagedCopy = DamagedBuffers.copyAside(storage, name, file, options.clock());
                 }
                 if (scan.fileSize() > scan.validEnd()) {
                     file.truncate(scan.validEnd());
@@ -219,52 +229,6 @@ public final class WriteBuffer implements Closeable {
         storage.replace(next, name);
         storage.syncDirectory();
         return storage.open(name);
-    }
-
-    private static BufferDamagedException damaged(String location, LogScanner.Result scan) {
-        LogScanner.Damage d = scan.damage();
-        String what = switch (scan.stop()) {
-            case CHECKSUM_MISMATCH -> "fails its checksum";
-            case INVALID_RECORD -> "is not a valid record";
-            default -> "is torn";
-        };
-        return new BufferDamagedException(location, "write buffer " + location + " is damaged at offset "
-                + d.offset() + ": the record there (transaction " + d.seq() + ") " + what + ", yet "
-                + d.committedBytesAfter() + " bytes of intact committed records follow it (" + d.laterCommits()
-                + " commit records; the one of transaction " + d.witnessSeq() + " at offset " + d.witnessOffset()
-                + " shows transaction " + d.seq() + " was already on disk), so this is not a torn write from a"
-                + " crash. The file was left unchanged. To keep the " + scan.transactions().size()
-                + " committed transactions before the damage and drop the rest, open it once with"
-                + " LITESTREAM_BUFFER_RECOVERY=truncate-damaged (or run: ltx4j buffer recover " + location
-                + "); the damaged file is then kept as " + location + ".damaged-<time>",
-                d.offset(), d.committedBytesAfter());
-    }
-
-    /** Copies the whole damaged file to an owner-only sibling, durably, before recovery truncates it. */
-    private static String copyAside(LogStorage storage, String name, LogFile file, WriteBufferOptions options)
-            throws IOException {
-        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                .withZone(java.time.ZoneOffset.UTC).format(options.clock().instant());
-        String aside = name + ".damaged-" + stamp;
-        for (int i = 1; storage.exists(aside); i++) {
-            aside = name + ".damaged-" + stamp + "-" + i;
-        }
-        long size = file.size();
-        try (LogFile copy = storage.create(aside)) {
-            ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
-            for (long at = 0; at < size; ) {
-                int n = file.read(at, chunk.clear());
-                if (n <= 0) {
-                    break;
-                }
-                chunk.flip();
-                copy.write(at, chunk);
-                at += n;
-            }
-            copy.force();
-        }
-        storage.syncDirectory();
-        return storage.describe(aside);
     }
 
     private static LogHeader readHeader(LogFile file, String location) throws IOException {

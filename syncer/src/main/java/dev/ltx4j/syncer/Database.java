@@ -207,12 +207,17 @@ public final class Database implements AutoCloseable {
                 .random(() -> new SplittableRandom(options.seed))
                 .recovery(options.bufferRecovery)
                 .build();
-        if (bufferStorage != null) {
-            buffer = WriteBuffer.open(bufferStorage, bufferName, o);
-        } else if (options.bufferPath == null) {
-            buffer = WriteBuffer.openDefault(options.replicaIdentity, name, o);
-        } else {
-            buffer = WriteBuffer.open(bufferPath, o);
+        try {
+            if (bufferStorage != null) {
+                buffer = WriteBuffer.open(bufferStorage, bufferName, o);
+            } else if (options.bufferPath == null) {
+                buffer = WriteBuffer.openDefault(options.replicaIdentity, name, o);
+            } else {
+                buffer = WriteBuffer.open(bufferPath, o);
+            }
+        } catch (dev.ltx4j.pagestore.BufferDamagedException e) {
+            LOG.error("database \"{}\": {}", name, e.getMessage()); // hosts like sqlite3 may show only a code
+            throw e;
         }
         reportRecovery(buffer);
     }

@@ -135,9 +135,13 @@ public final class SecureFiles {
 
     /**
      * The user running this process: the owner of {@code /proc/self} where there is one (the effective uid, right
-     * even without a passwd entry), else the principal named by {@code user.name}. Null if neither is known.
+     * even without a passwd entry), else the principal named by {@code user.name}. Null if neither is known, and
+     * on file systems other than the default one (in-memory ones have no notion of the process's user).
      */
     static UserPrincipal currentUser(Path onFileSystemOf) {
+        if (onFileSystemOf.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+            return null;
+        }
         UserPrincipal me = currentUser;
         if (me != null) {
             return me;
