@@ -56,7 +56,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * uploads and listings run outside the state lock, which is held only to swap the published version.
  */
 public final class Database implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+
+    /** Looked up only when there is something to say, so a quiet open never initialises SLF4J. */
+    private static org.slf4j.Logger log() {
+        return org.slf4j.LoggerFactory.getLogger(Database.class);
+    }
 
     final ReplicaClient client;
     final String name;
@@ -216,7 +220,7 @@ public final class Database implements AutoCloseable {
                 buffer = WriteBuffer.open(bufferPath, o);
             }
         } catch (dev.ltx4j.pagestore.BufferDamagedException e) {
-            LOG.error("database \"{}\": {}", name, e.getMessage()); // hosts like sqlite3 may show only a code
+            log().error("database \"{}\": {}", name, e.getMessage()); // hosts like sqlite3 may show only a code
             throw e;
         }
         reportRecovery(buffer);
@@ -227,12 +231,12 @@ public final class Database implements AutoCloseable {
         RecoveryReport r = opened.recovery();
         if (r.noteworthy()) {
             bufferRecovery = r.describe(opened.location());
-            LOG.warn("database \"{}\": {}", name, bufferRecovery);
+            log().warn("database \"{}\": {}", name, bufferRecovery);
         }
         if (bufferPath != null && options.durability != Durability.NONE && !volatileWarned
                 && BufferPaths.onVolatileStorage(bufferPath.getParent())) {
             volatileWarned = true;
-            LOG.warn("database \"{}\": write buffer {} is on memory-backed storage (tmpfs): commits survive a"
+            log().warn("database \"{}\": write buffer {} is on memory-backed storage (tmpfs): commits survive a"
                     + " process crash but not a reboot or power loss until synced; set LITESTREAM_BUFFER_PATH to a"
                     + " persistent directory", name, bufferPath);
         }
