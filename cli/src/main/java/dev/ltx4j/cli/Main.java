@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Remote-first SQLite for the JVM: LTX replicas in object storage.",
         subcommands = {LtxCommand.class, ImportCommand.class, RestoreCommand.class, DemoCommand.class, BenchCommand.class,
-                SimCommand.class,
+                SimCommand.class, BufferCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -1,18 +1,17 @@
 package dev.ltx4j.pagestore;
 
+import dev.ltx4j.pagestore.storage.SecureFiles;
+import dev.ltx4j.pagestore.storage.UnsafePathException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Where write buffers live: LITESTREAM_BUFFER_PATH, or a private default per database. */
 public final class BufferPaths {
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final String ADVICE = "ensure the buffer directory exists and is writable";
 
     private BufferPaths() {}
@@ -48,21 +47,32 @@ public final class BufferPaths {
         return defaultPath(replicaUrl, databaseName);
     }
 
-    /** Creates {@code dir} (and missing parents) with owner-only access where POSIX; keeps an existing one. */
+    /**
+     * Creates {@code dir} (and missing parents) owner-only where POSIX; uses an existing one only if it is this
+     * user's and not writable by others (see {@link SecureFiles#privateDirectory(Path)}).
+     */
     static void createPrivateDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
         try {
-            if (POSIX) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            } else {
-                Files.createDirectories(dir);
-            }
+            SecureFiles.privateDirectory(dir, true);
+        } catch (UnsafePathException e) {
+            throw new BufferPathException(dir.toString(), "Permission errors on buffer path " + dir + ": "
+                    + e.getMessage(), e);
         } catch (IOException e) {
             throw new BufferPathException(dir.toString(), "Permission errors on buffer path " + dir
                     + ": cannot create the buffer directory (" + e + "); " + ADVICE, e);
+        }
+    }
+
+    /**
+     * Whether {@code dir} is on memory-backed storage (tmpfs, ramfs) that a reboot wipes: a buffer there survives
+     * a process crash but not a power loss or reboot. False when unknown.
+     */
+    public static boolean onVolatileStorage(Path dir) {
+        try {
+            String type = Files.getFileStore(dir).type();
+            return type.equals("tmpfs") || type.equals("ramfs");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -9,9 +9,16 @@ package dev.ltx4j.pagestore;
  * @param originalLength   file size before recovery truncated it
  * @param stopOffset       where scanning stopped (start of the first rejected record, or end of file)
  * @param uncommittedPages page records of a transaction without an intact commit record that were dropped
+ * @param damagedCopy      where the damaged file was copied before {@link TailStatus#DAMAGE_RECOVERED}, else null
  */
 public record RecoveryReport(TailStatus tail, int transactions, long validLength, long originalLength,
-        long stopOffset, int uncommittedPages) {
+        long stopOffset, int uncommittedPages, String damagedCopy) {
+
+    /** A report without a damaged copy. */
+    public RecoveryReport(TailStatus tail, int transactions, long validLength, long originalLength, long stopOffset,
+            int uncommittedPages) {
+        this(tail, transactions, validLength, originalLength, stopOffset, uncommittedPages, null);
+    }
 
     /** How the log ended. */
     public enum TailStatus {
@@ -21,10 +28,19 @@ public record RecoveryReport(TailStatus tail, int transactions, long validLength
         CLEAN_END,
         /** The file ended inside a record or inside an uncommitted transaction (a crash mid-write). */
         TORN_TAIL,
-        /** A complete record failed its checksum: damage or stale bytes; everything from it on was dropped. */
+        /**
+         * A complete record failed its checksum and nothing after it proved it durable: stale or torn bytes of
+         * the last writes before a crash; everything from it on was dropped.
+         */
         CHECKSUM_MISMATCH,
-        /** A record with a valid checksum carried impossible values; everything from it on was dropped. */
-        INVALID_RECORD
+        /** A record with a valid checksum carried impossible values, nothing after it proved durable; dropped. */
+        INVALID_RECORD,
+        /**
+         * Damage to records that had been forced (intact commits followed it); with
+         * {@link BufferRecovery#TRUNCATE_DAMAGED} the file was copied to {@link #damagedCopy()} and the committed
+         * prefix before the damage kept.
+         */
+        DAMAGE_RECOVERED
     }
 
     /** Bytes removed from the end of the file. */
@@ -32,8 +48,29 @@ public record RecoveryReport(TailStatus tail, int transactions, long validLength
         return originalLength - validLength;
     }
 
-    /** True when recovery dropped anything that was not a torn tail (worth a loud log line). */
+    /** True when recovery dropped anything that was not a plain torn tail (worth a loud log line). */
     public boolean corruptionDetected() {
-        return tail == TailStatus.CHECKSUM_MISMATCH || tail == TailStatus.INVALID_RECORD;
+        return tail == TailStatus.CHECKSUM_MISMATCH || tail == TailStatus.INVALID_RECORD
+                || tail == TailStatus.DAMAGE_RECOVERED;
+    }
+
+    /** True when opening dropped or found anything worth telling the operator. */
+    public boolean noteworthy() {
+        return tail != TailStatus.NEW_FILE && tail != TailStatus.CLEAN_END;
+    }
+
+    /** One line for logs and status, naming the buffer. */
+    public String describe(String location) {
+        return switch (tail) {
+            case NEW_FILE -> "write buffer " + location + " created";
+            case CLEAN_END -> "write buffer " + location + " recovered " + transactions + " committed transactions";
+            case TORN_TAIL, CHECKSUM_MISMATCH, INVALID_RECORD -> "write buffer " + location + " recovered "
+                    + transactions + " committed transactions and truncated a torn tail of " + truncatedBytes()
+                    + " bytes at offset " + stopOffset + " (" + tail.name().toLowerCase(java.util.Locale.ROOT)
+                    + (uncommittedPages > 0 ? ", " + uncommittedPages + " uncommitted pages" : "") + ")";
+            case DAMAGE_RECOVERED -> "write buffer " + location + " was damaged at offset " + stopOffset
+                    + "; kept the " + transactions + " committed transactions before it, dropped " + truncatedBytes()
+                    + " bytes from it on; the damaged file is kept as " + damagedCopy;
+        };
     }
 }

@@ -113,7 +113,8 @@ public final class WriteBuffer implements Closeable {
      * Opens the buffer at {@code path} (LITESTREAM_BUFFER_PATH semantics): its parent directory must exist and
      * be writable. Creates the file if missing, otherwise recovers it.
      *
-     * @throws BufferPathException   if the directory is missing, not a directory, or not writable
+     * @throws BufferPathException   if the directory is missing, not a directory, or not writable, or the buffer or
+     *                               its lock is a link, another user's, or writable by others
      * @throws BufferLockedException if another process owns the buffer
      */
     public static WriteBuffer open(Path path, WriteBufferOptions options) throws IOException {
@@ -123,12 +124,16 @@ public final class WriteBuffer implements Closeable {
             return open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
         } catch (java.nio.file.AccessDeniedException | java.nio.file.NoSuchFileException e) {
             throw BufferPaths.pathError(absolute, e);
+        } catch (dev.ltx4j.pagestore.storage.UnsafePathException e) {
+            throw new BufferPathException(absolute.toString(), "Permission errors on buffer path " + absolute + ": "
+                    + e.getMessage(), e);
         }
     }
 
     /**
      * Opens the default buffer for a database: a private file under the temp directory, unique per replica URL
-     * and database name (see {@link BufferPaths#defaultPath(String, String)}); creates the directory owner-only.
+     * and database name (see {@link BufferPaths#defaultPath(String, String)}); creates the directory owner-only,
+     * and refuses an existing one that is a link, another user's, or writable by others.
      */
     public static WriteBuffer openDefault(String replicaUrl, String databaseName, WriteBufferOptions options)
             throws IOException {
@@ -137,7 +142,15 @@ public final class WriteBuffer implements Closeable {
         return open(path, options);
     }
 
-    /** Opens (creating or recovering) buffer {@code name} in {@code storage}. */
+    /**
+     * Opens (creating or recovering) buffer {@code name} in {@code storage}. A torn tail is cut off; damage to
+     * records a later intact commit vouches for as forced is refused with the file left unchanged, unless
+     * {@link WriteBufferOptions#recovery()} is {@link BufferRecovery#TRUNCATE_DAMAGED}.
+     *
+     * @throws BufferDamagedException if the buffer is damaged (not torn) and recovery was not asked for
+     * @throws BufferCorruptException if the header is unusable
+     * @throws BufferLockedException  if another owner holds the buffer
+     */
     public static WriteBuffer open(LogStorage storage, String name, WriteBufferOptions options) throws IOException {
         String location = storage.describe(name);
         LogStorage.StorageLock lock;
@@ -171,6 +184,13 @@ public final class WriteBuffer implements Closeable {
                             + header.pageSize() + " but page size " + options.pageSize() + " was requested");
                 }
                 scan = LogScanner.scan(file, header);
+                String damagedCopy = null;
+                if (scan.damage() != null && !BufferTestHooks.silentDamageTruncation) {
+                    if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {
+                        throw DamagedBuffers.refusal(location, scan); // before any write: the file stays as it is
+                    }
+                    damagedCopy = DamagedBuffers.copyAside(storage, name, file, options.clock());
+                }
                 if (scan.fileSize() > scan.validEnd()) {
                     file.truncate(scan.validEnd());
                 }
@@ -179,8 +199,9 @@ public final class WriteBuffer implements Closeable {
                 // would otherwise be undone by a power loss after we acknowledge new commits.
                 file.force();
                 storage.syncDirectory();
-                report = new RecoveryReport(publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(),
-                        scan.fileSize(), scan.stopOffset(), scan.uncommittedPages());
+                report = new RecoveryReport(damagedCopy != null ? RecoveryReport.TailStatus.DAMAGE_RECOVERED
+                        : publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(), scan.fileSize(),
+                        scan.stopOffset(), scan.uncommittedPages(), damagedCopy);
             }
             return new WriteBuffer(storage, name, options, random, lock, file, header, scan, report);
         } catch (IOException | RuntimeException | Error e) {
@@ -468,7 +489,8 @@ public final class WriteBuffer implements Closeable {
         long seq = appendedSeq + 1;
         long millis = clock.millis();
         int pos = staging.position();
-        LogFormat.putCommit(staging, pos, tx.records, seq, newCommitSize, millis);
+        // Vouches for what is already forced, so recovery can tell later damage from a torn tail.
+        LogFormat.putCommit(staging, pos, tx.records, seq, newCommitSize, millis, seq - durableSeq);
         staging.putInt(pos + 36, chain.commitRecord(staging, pos));
         staging.position(pos + LogFormat.COMMIT_SIZE);
         appendEnd += LogFormat.COMMIT_SIZE;
@@ -823,7 +845,8 @@ public final class WriteBuffer implements Closeable {
                 drain();
             }
             int pos = out.position();
-            LogFormat.putCommit(out, pos, e.pageCount(), e.seq(), e.commitSize(), e.commitMillis());
+            // Copies vouch for nothing: the new file is forced as a whole before it replaces the old one.
+            LogFormat.putCommit(out, pos, e.pageCount(), e.seq(), e.commitSize(), e.commitMillis(), 0);
             out.putInt(pos + 36, chain.commitRecord(out, pos));
             out.position(pos + LogFormat.COMMIT_SIZE);
             end += LogFormat.COMMIT_SIZE;

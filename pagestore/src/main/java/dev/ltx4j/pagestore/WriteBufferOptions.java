@@ -20,8 +20,10 @@ public final class WriteBufferOptions {
     private final Clock clock;
     private final Supplier<RandomGenerator> random;
     private final int stagingBytes;
+    private final BufferRecovery recovery;
 
     private WriteBufferOptions(Builder b) {
+        this.recovery = b.recovery;
         this.pageSize = b.pageSize;
         this.durability = b.durability;
         this.initialBase = b.initialBase;
@@ -59,6 +61,11 @@ public final class WriteBufferOptions {
         return stagingBytes;
     }
 
+    /** What opening does with a damaged (not merely torn) buffer. */
+    public BufferRecovery recovery() {
+        return recovery;
+    }
+
     public static final class Builder {
         private int pageSize = 4096;
         private Durability durability = Durability.LOCAL;
@@ -66,6 +73,13 @@ public final class WriteBufferOptions {
         private Clock clock = Clock.systemUTC();
         private Supplier<RandomGenerator> random = SecureRandom::new;
         private int stagingBytes = 1 << 20;
+        private BufferRecovery recovery = BufferRecovery.REFUSE;
+
+        /** What opening does with a damaged buffer. Default {@link BufferRecovery#REFUSE}. */
+        public Builder recovery(BufferRecovery recovery) {
+            this.recovery = Objects.requireNonNull(recovery, "recovery");
+            return this;
+        }
 
         /** SQLite page size for a new buffer: a power of two in 512..65536. Default 4096. */
         public Builder pageSize(int pageSize) {

@@ -37,7 +37,12 @@ public enum FaultKind {
     /** An fsync of the directory (making creates and renames durable) reports failure. */
     DIRECTORY_SYNC_FAILURE(Component.DISK),
     /** A write (or truncate, rename) reports failure. */
-    WRITE_FAILURE(Component.DISK);
+    WRITE_FAILURE(Component.DISK),
+    /**
+     * A bit of the write buffer flips at rest inside records that were forced (media or firmware damage), found
+     * at the next restart; recovery must refuse the buffer, not silently drop the commits after it.
+     */
+    BIT_ROT(Component.DISK);
 
     /** Who injects the fault. */
     public enum Component { STORE, DISK }

@@ -14,12 +14,14 @@ import dev.ltx4j.pagestore.PageLocation;
 import dev.ltx4j.pagestore.PageMap;
 import dev.ltx4j.pagestore.PageReader;
 import dev.ltx4j.pagestore.RemotePage;
+import dev.ltx4j.pagestore.RecoveryReport;
 import dev.ltx4j.pagestore.ReplicaIndex;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.WriteBufferOptions;
 import dev.ltx4j.pagestore.storage.FileLogStorage;
 import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
@@ -58,6 +60,11 @@ public final class Database implements AutoCloseable {
     private static final class Log {
         static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
     }
+
+    /** Looked up only when there is something to say, so a quiet open never initialises SLF4J. */
+    private static org.slf4j.Logger log() {
+        return Log.LOG;
+    }
     final ReplicaClient client;
     final String name;
     final EngineOptions options;
@@ -95,6 +102,9 @@ public final class Database implements AutoCloseable {
     volatile long lastSyncMillis = -1;
     volatile long lastPollMillis = -1;
     volatile String lastError;
+    /** What the last buffer open dropped or found (RecoveryReport), or null when it was new or ended cleanly. */
+    volatile String bufferRecovery;
+    private boolean volatileWarned;
     private Scheduler scheduler;
     private volatile boolean closed;
     private volatile boolean spoolSwept;
@@ -265,7 +275,7 @@ public final class Database implements AutoCloseable {
         }
         Path dir = bufferPath.getParent();
         if (options.bufferPath == null) {
-            Files.createDirectories(dir);
+            SecureFiles.privateDirectory(dir, true); // shared temp dir: owner-only, and refused if another user's
         }
         return new FileLogStorage(dir);
     }
@@ -277,13 +287,36 @@ public final class Database implements AutoCloseable {
                 .initialBase(new BufferBase(remote.txid(), remote.checksum(), remote.commit()))
                 .clock(options.clock)
                 .random(() -> new SplittableRandom(options.seed))
+                .recovery(options.bufferRecovery)
                 .build();
-        if (bufferStorage != null) {
-            buffer = WriteBuffer.open(bufferStorage, bufferName, o);
-        } else if (options.bufferPath == null) {
-            buffer = WriteBuffer.openDefault(options.replicaIdentity, name, o);
-        } else {
-            buffer = WriteBuffer.open(bufferPath, o);
+        try {
+            if (bufferStorage != null) {
+                buffer = WriteBuffer.open(bufferStorage, bufferName, o);
+            } else if (options.bufferPath == null) {
+                buffer = WriteBuffer.openDefault(options.replicaIdentity, name, o);
+            } else {
+                buffer = WriteBuffer.open(bufferPath, o);
+            }
+        } catch (dev.ltx4j.pagestore.BufferDamagedException e) {
+            log().error("database \"{}\": {}", name, e.getMessage()); // hosts like sqlite3 may show only a code
+            throw e;
+        }
+        reportRecovery(buffer);
+    }
+
+    /** Makes what opening the buffer dropped or found visible: the log at warn, and litestream_status(). */
+    private void reportRecovery(WriteBuffer opened) {
+        RecoveryReport r = opened.recovery();
+        if (r.noteworthy()) {
+            bufferRecovery = r.describe(opened.location());
+            log().warn("database \"{}\": {}", name, bufferRecovery);
+        }
+        if (bufferPath != null && options.durability != Durability.NONE && !volatileWarned
+                && BufferPaths.onVolatileStorage(bufferPath.getParent())) {
+            volatileWarned = true;
+            log().warn("database \"{}\": write buffer {} is on memory-backed storage (tmpfs): commits survive a"
+                    + " process crash but not a reboot or power loss until synced; set LITESTREAM_BUFFER_PATH to a"
+                    + " persistent directory", name, bufferPath);
         }
         removeDeadSpoolFiles();
     }
@@ -1042,7 +1075,7 @@ public final class Database implements AutoCloseable {
         String bufferFailure = b != null ? b.failureMessage() : null;
         return new DatabaseStatus(writeMode ? "write" : "read", v.txid(), pendingCommits(), lastSyncMillis,
                 last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(),
-                bufferFailure != null ? bufferFailure : lastError);
+                bufferFailure != null ? bufferFailure : lastError, bufferRecovery);
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle

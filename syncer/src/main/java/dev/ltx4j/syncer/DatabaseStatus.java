@@ -15,9 +15,18 @@ import dev.ltx4j.ltx.Txid;
  * @param pageSize         page size, 0 while unknown
  * @param commit           database size in pages
  * @param lastError        the last sync or poll failure, or null
+ * @param bufferRecovery   what opening the write buffer dropped or found (torn tail, recovered damage), or null
  */
 public record DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
-        ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError) {
+        ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError,
+        String bufferRecovery) {
+
+    /** A status without buffer recovery findings. */
+    public DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
+            ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError) {
+        this(mode, txid, pendingCommits, lastSyncMillis, lagMillis, conflict, bufferPath, pageSize, commit, lastError,
+                null);
+    }
 
     /** A compact JSON object. */
     public String toJson() {
@@ -40,6 +49,7 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
                     .append(",\"message\":").append(str(conflict.message())).append('}');
         }
         b.append(",\"last_error\":").append(str(lastError));
+        b.append(",\"buffer_recovery\":").append(str(bufferRecovery));
         return b.append('}').toString();
     }
 

@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.nio.file.Path;
@@ -32,8 +33,10 @@ public final class EngineOptions {
     final Duration closeTimeout;
     final String replicaIdentity;
     final Pause pause;
+    final BufferRecovery bufferRecovery;
 
     private EngineOptions(Builder b) {
+        this.bufferRecovery = b.bufferRecovery;
         this.writeEnabled = b.writeEnabled;
         this.durability = b.durability;
         this.syncInterval = b.syncInterval;
@@ -58,7 +61,8 @@ public final class EngineOptions {
 
     /**
      * Reads {@code LITESTREAM_WRITE_ENABLED}, {@code LITESTREAM_SYNC_INTERVAL}, {@code LITESTREAM_POLL_INTERVAL},
-     * {@code LITESTREAM_BUFFER_PATH} and {@code LITESTREAM_DURABILITY} from {@code env} into a builder.
+     * {@code LITESTREAM_BUFFER_PATH}, {@code LITESTREAM_DURABILITY} and {@code LITESTREAM_BUFFER_RECOVERY} from
+     * {@code env} into a builder.
      *
      * @throws IllegalArgumentException naming the variable whose value is invalid
      */
@@ -78,6 +82,14 @@ public final class EngineOptions {
             b.bufferPath(Path.of(path));
         }
         b.durability(Settings.parseDurability(env.get(Settings.DURABILITY)));
+        String recovery = env.get(Settings.BUFFER_RECOVERY);
+        if (recovery != null && !recovery.isBlank()) {
+            try {
+                b.bufferRecovery(BufferRecovery.parse(recovery));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid " + Settings.BUFFER_RECOVERY + ": " + e.getMessage(), e);
+            }
+        }
         return b;
     }
 
@@ -101,6 +113,11 @@ public final class EngineOptions {
         return clock;
     }
 
+    /** What opening does with a damaged write buffer. */
+    public BufferRecovery bufferRecovery() {
+        return bufferRecovery;
+    }
+
     public static final class Builder {
         private boolean writeEnabled;
         private Durability durability = Durability.LOCAL;
@@ -118,6 +135,16 @@ public final class EngineOptions {
         private Duration closeTimeout = Duration.ofSeconds(10);
         private String replicaIdentity = "replica";
         private Pause pause = d -> Thread.sleep(d.toMillis());
+        private BufferRecovery bufferRecovery = BufferRecovery.REFUSE;
+
+        /**
+         * What opening does with a damaged (not merely torn) write buffer (LITESTREAM_BUFFER_RECOVERY): refuse, the
+         * default, or keep a copy and recover the committed prefix (see docs/write-buffer-recovery.md).
+         */
+        public Builder bufferRecovery(BufferRecovery v) {
+            this.bufferRecovery = Objects.requireNonNull(v, "bufferRecovery");
+            return this;
+        }
 
         public Builder writeEnabled(boolean v) {
             this.writeEnabled = v;

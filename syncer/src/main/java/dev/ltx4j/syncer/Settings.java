@@ -13,6 +13,8 @@ public final class Settings {
     public static final String BUFFER_PATH = "LITESTREAM_BUFFER_PATH";
     public static final String DURABILITY = "LITESTREAM_DURABILITY";
     public static final String POLL_INTERVAL = "LITESTREAM_POLL_INTERVAL";
+    /** What opening does with a damaged write buffer: {@code refuse} (default) or {@code truncate-damaged}. */
+    public static final String BUFFER_RECOVERY = "LITESTREAM_BUFFER_RECOVERY";
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 

@@ -67,8 +67,8 @@ final class Spool extends OutputStream {
     }
 
     private void spill() throws IOException {
-        Files.createDirectories(directory);
-        file = Files.createTempFile(directory, "ltx4j-sync-", ".ltx.tmp");
+        dev.ltx4j.pagestore.storage.SecureFiles.createMissing(directory);
+        file = dev.ltx4j.pagestore.storage.SecureFiles.createPrivateTempFile(directory, "ltx4j-sync-", ".ltx.tmp");
         fileOut = new BufferedOutputStream(Files.newOutputStream(file), 1 << 18);
         for (int i = 0; i < chunks.size(); i++) {
             fileOut.write(chunks.get(i), 0, i == chunks.size() - 1 ? inLast : CHUNK);

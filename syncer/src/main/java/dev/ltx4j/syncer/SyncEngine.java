@@ -413,11 +413,13 @@ final class SyncEngine {
         LtxHeader header = LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, ps, snap.commitSize(), txid, txid,
                 now.toEpochMilli(), 0).withNodeId(buf.writerId());
         Path dir = db.conflictDirectory;
-        Files.createDirectories(dir);
+        dev.ltx4j.pagestore.storage.SecureFiles.privateDirectory(dir, false); // owner-only; another user's refused
         String base = db.name.replaceAll("[^A-Za-z0-9._-]", "_");
         Path target = dir.resolve(base + "-" + header.range() + "-" + now.toEpochMilli() + ".ltx");
         Path tmp = dir.resolve(target.getFileName() + ".tmp");
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        Files.deleteIfExists(tmp);
+        try (OutputStream out = new java.io.BufferedOutputStream(
+                dev.ltx4j.pagestore.storage.SecureFiles.newPrivateFile(tmp), 1 << 16)) {
             LtxWriter.encode(out, header, pgnos, images, 0);
         }
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -93,6 +93,15 @@ public final class LitestreamVfsBuilder {
         return this;
     }
 
+    /**
+     * What opening does with a damaged write buffer: REFUSE (default; the open fails naming the buffer and the
+     * offset) or TRUNCATE_DAMAGED (keep a copy, recover the committed prefix). See docs/write-buffer-recovery.md.
+     */
+    public LitestreamVfsBuilder bufferRecovery(dev.ltx4j.pagestore.BufferRecovery r) {
+        settings.put("buffer_recovery", r.configName());
+        return this;
+    }
+
     /** Page cache size in bytes per database; default 10 MiB. */
     public LitestreamVfsBuilder cacheSize(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("cacheSize must not be negative: " + bytes);

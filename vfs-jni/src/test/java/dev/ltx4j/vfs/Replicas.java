@@ -73,7 +73,8 @@ final class Replicas {
     static String engineClassPath() {
         return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> !e.contains("sqlite-jdbc") && !e.contains("junit") && !e.contains("assertj")
-                        && !e.contains("opentest4j") && !e.contains("apiguardian") && !e.contains("logback"))
+                        && !e.contains("opentest4j") && !e.contains("apiguardian")
+                        && !e.contains("logback")) // dist/lib has one SLF4J provider (nop); two make SLF4J warn on stderr
                 .collect(Collectors.joining(File.pathSeparator));
     }
 

@@ -16,12 +16,18 @@ import java.util.zip.CRC32;
  * 12  .. page bytes                        16  4  database size in pages after commit
  *                                          20  4  zero
  *                                          24  8  commit time (epoch millis)
- *                                          32  4  zero
+ *                                          32  4  forced distance (see below)
  *                                          36  4  chained CRC
  * </pre>
  *
  * A transaction is committed exactly when its commit record is intact: the CRC chain, the sequence number and
  * the page count all check.
+ *
+ * <p>The forced distance {@code d} of the commit record of transaction {@code s} says that when this record was
+ * written, every transaction up to {@code s - d} was already forced to disk (0: unknown, as in files written
+ * before the field existed and in rewritten files). A crash can only tear bytes written after the last completed
+ * force, so a record that fails inside a transaction an intact later commit vouches for as forced is damage, not
+ * a torn tail (see docs/write-buffer-recovery.md).
  */
 public final class LogFormat {
     private LogFormat() {}
@@ -104,7 +110,8 @@ public final class LogFormat {
         b.putInt(pos + 4, pgno);
     }
 
-    public static void putCommit(ByteBuffer b, int pos, int pageCount, long seq, long commitSize, long millis) {
+    public static void putCommit(ByteBuffer b, int pos, int pageCount, long seq, long commitSize, long millis,
+            long forcedDistance) {
         b.put(pos, COMMIT);
         b.put(pos + 1, (byte) 0);
         b.putShort(pos + 2, (short) 0);
@@ -113,6 +120,15 @@ public final class LogFormat {
         b.putInt(pos + 16, (int) commitSize);
         b.putInt(pos + 20, 0);
         b.putLong(pos + 24, millis);
-        b.putInt(pos + 32, 0);
+        b.putInt(pos + 32, forcedDistance > 0 && forcedDistance <= 0xFFFF_FFFFL ? (int) forcedDistance : 0);
+    }
+
+    /**
+     * The highest sequence number the commit record {@code seq} with raw forced-distance field {@code field}
+     * vouches for as forced, or -1 when it vouches for nothing.
+     */
+    public static long forcedThrough(long seq, int field) {
+        long d = Integer.toUnsignedLong(field);
+        return d == 0 || d > seq ? -1 : seq - d;
     }
 }

@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Reads a buffer log from the header on and keeps the longest prefix that ends with an intact commit record.
  * Whatever follows (a torn record, bytes failing the checksum chain, stale data, an unfinished transaction) is
- * reported, never thrown: the caller truncates it away.
+ * reported, never thrown. When the scan stops early it also looks past the stop for intact commit records that
+ * vouch for the failing transaction as already forced ({@link Damage}): then the stop is damage to durable data,
+ * which the caller must not truncate away; otherwise it is a torn tail (see docs/write-buffer-recovery.md).
  */
 public final class LogScanner {
     private LogScanner() {}
@@ -26,9 +28,26 @@ public final class LogScanner {
         INVALID_RECORD
     }
 
-    /** Outcome of a scan. {@code chain} is the checksum to continue appending from at {@code validEnd}. */
+    /**
+     * Outcome of a scan. {@code chain} is the checksum to continue appending from at {@code validEnd};
+     * {@code damage} is null unless a later intact commit proves the stop is damage.
+     */
     public record Result(List<TxnEntry> transactions, long validEnd, int chain, long fileSize, Stop stop,
-            long stopOffset, int uncommittedPages) {}
+            long stopOffset, int uncommittedPages, Damage damage) {}
+
+    /**
+     * Proof that the records at {@code offset} (in transaction {@code seq}) had been forced before a crash could
+     * tear them: the intact commit record of transaction {@code witnessSeq} at {@code witnessOffset} vouches for
+     * them. {@code laterCommits} intact commit records follow the damage, the last ending at {@code committedEnd}.
+     */
+    public record Damage(long offset, long seq, long witnessOffset, long witnessSeq, int laterCommits,
+            long committedEnd) {
+
+        /** Bytes from the damage to the end of the last intact commit record after it. */
+        public long committedBytesAfter() {
+            return committedEnd - offset;
+        }
+    }
 
     public static Result scan(LogFile file, LogHeader header) throws IOException {
         int pageSize = header.pageSize();
@@ -103,11 +122,64 @@ public final class LogScanner {
             }
         }
         long stopOffset = stop == Stop.CLEAN_END ? fileSize : pos;
-        return new Result(List.copyOf(txns), validEnd, validChain, fileSize, stop, stopOffset, pendingRecords);
+        Damage damage = stop == Stop.CLEAN_END ? null : findDamage(file, header, stopOffset, expectedSeq, fileSize);
+        return new Result(List.copyOf(txns), validEnd, validChain, fileSize, stop, stopOffset, pendingRecords,
+                damage);
+    }
+
+    private static final int WINDOW = 1 << 20;
+
+    /**
+     * Looks after {@code stop} for commit records that check on their own (type, zero fields, and the chained CRC
+     * from the CRC stored in the record before them) and vouch for {@code failingSeq} as forced. Null when none
+     * does: then nothing after the stop was ever durable, and the stop is a torn tail.
+     */
+    private static Damage findDamage(LogFile file, LogHeader header, long stop, long failingSeq, long fileSize)
+            throws IOException {
+        int recordSize = LogFormat.PAGE_HEADER + header.pageSize();
+        ByteBuffer window = ByteBuffer.allocate(WINDOW + LogFormat.COMMIT_SIZE);
+        ByteBuffer before = ByteBuffer.allocate(LogFormat.COMMIT_SIZE);
+        long witnessOffset = -1;
+        long witnessSeq = -1;
+        long committedEnd = -1;
+        int later = 0;
+        for (long base = stop + 1; base + LogFormat.COMMIT_SIZE <= fileSize; base += WINDOW) {
+            int n = file.read(base, window.clear());
+            for (int i = 0; i + LogFormat.COMMIT_SIZE <= n && i < WINDOW; i++) {
+                if (window.get(i) != LogFormat.COMMIT || window.get(i + 1) != 0 || window.getShort(i + 2) != 0
+                        || window.getInt(i + 20) != 0) {
+                    continue;
+                }
+                long at = base + i;
+                int pages = window.getInt(i + 4);
+                long previous = pages == 0 ? at - LogFormat.COMMIT_SIZE : at - recordSize;
+                if (pages < 0 || previous < LogHeader.SIZE) {
+                    continue;
+                }
+                int crcAt = pages == 0 ? LogFormat.COMMIT_SIZE - 4 : 8;
+                if (!readFully(file, previous, before.clear().limit(crcAt + 4))
+                        || before.get(0) != (pages == 0 ? LogFormat.COMMIT : LogFormat.PAGE)) {
+                    continue;
+                }
+                LogFormat.Chain chain = new LogFormat.Chain(header.salt(), before.getInt(crcAt));
+                if (chain.commitRecord(window, i) != window.getInt(i + LogFormat.COMMIT_SIZE - 4)) {
+                    continue;
+                }
+                long seq = window.getLong(i + 8);
+                later++;
+                committedEnd = at + LogFormat.COMMIT_SIZE;
+                if (witnessOffset < 0 && LogFormat.forcedThrough(seq, window.getInt(i + 32)) >= failingSeq) {
+                    witnessOffset = at;
+                    witnessSeq = seq;
+                }
+            }
+        }
+        return witnessOffset < 0 ? null
+                : new Damage(stop, failingSeq, witnessOffset, witnessSeq, later, committedEnd);
     }
 
     private static boolean readFully(LogFile file, long pos, ByteBuffer dst) throws IOException {
-        return file.read(pos, dst) == dst.capacity();
+        return file.read(pos, dst) == dst.limit();
     }
 
     /**

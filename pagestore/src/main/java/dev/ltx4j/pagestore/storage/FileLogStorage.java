@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -63,10 +64,13 @@ public final class FileLogStorage implements LogStorage {
         return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_RW)} : new FileAttribute<?>[0];
     }
 
+    /** Opens an existing file: never through a symbolic link, and only one this user owns and others cannot write. */
     @Override
     public LogFile open(String name) throws IOException {
-        return new ChannelLogFile(FileChannel.open(resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE),
-                preallocation);
+        Path path = resolve(name);
+        SecureFiles.checkExistingFile(path);
+        return new ChannelLogFile(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), preallocation);
     }
 
     @Override
@@ -106,8 +110,9 @@ public final class FileLogStorage implements LogStorage {
     @Override
     public StorageLock lock(String name) throws IOException {
         Path path = resolve(name);
-        FileChannel channel = FileChannel.open(path,
-                Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE), ownerOnly());
+        SecureFiles.checkExistingFile(path);
+        FileChannel channel = FileChannel.open(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS), ownerOnly());
         FileLock lock;
         try {
             lock = channel.tryLock();

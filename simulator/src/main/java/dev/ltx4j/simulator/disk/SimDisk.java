@@ -31,6 +31,7 @@ public final class SimDisk implements LogStorage {
     private final World world;
     private final FaultPlan plan;
     private final SimRandom random;
+    private final SimRandom rotRandom;
     private final long crashSeed;
     private final MemoryLogStorage storage = new MemoryLogStorage();
     private boolean faultsEnabled = true;
@@ -46,6 +47,7 @@ public final class SimDisk implements LogStorage {
         this.world = Objects.requireNonNull(world, "world");
         this.plan = world.faults();
         this.random = world.random(name);
+        this.rotRandom = world.random(name + "/bit-rot");
         this.crashSeed = Seeds.child(world.seed(), name + "/crash");
         storage.setFaults(this::shouldFail);
     }
@@ -125,6 +127,19 @@ public final class SimDisk implements LogStorage {
         if (torn[0]) {
             world.fired(FaultKind.TORN_WRITE, "crash #" + crashes);
         }
+    }
+
+    /**
+     * {@link FaultKind#BIT_ROT}: flips one random bit of {@code name} in {@code [from, to)} of its durable content
+     * (call between a crash and the restart, when nothing is pending). Returns the offset flipped.
+     */
+    public long rot(String name, long from, long to) throws IOException {
+        byte[] content = storage.contents(name);
+        long at = from + rotRandom.nextLong(to - from);
+        content[(int) at] ^= (byte) (1 << rotRandom.nextInt(8));
+        storage.putDurable(name, content);
+        world.fired(FaultKind.BIT_ROT, name + " byte " + at);
+        return at;
     }
 
     // ------------------------------------------------------------------------------------------ LogStorage

@@ -33,7 +33,12 @@ public enum Bug {
      * Engine, sql: the VFS shows SQLite a WAL-format page 1 as stored (bytes 18/19 = 2, the change counter a WAL
      * writer never advances) instead of in rollback-journal format ({@code PageOneView} hook).
      */
-    WAL_PAGE_ONE;
+    WAL_PAGE_ONE,
+    /**
+     * Log writer, engine: a buffer damaged before intact, forced commits is recovered as if the damage were a
+     * torn tail, silently dropping acknowledged commits (pagestore hook; the behaviour before the fix).
+     */
+    SILENT_BUFFER_TRUNCATION;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -154,6 +154,7 @@ final class EngineRun {
         EngineTestHooks.forgetOwnUpload = bugs.contains(Bug.FORGET_OWN_UPLOAD);
         EngineTestHooks.ignoreShrink = bugs.contains(Bug.IGNORE_SHRINK);
         PageOneView.disabledForTest = bugs.contains(Bug.WAL_PAGE_ONE);
+        dev.ltx4j.pagestore.BufferTestHooks.silentDamageTruncation = bugs.contains(Bug.SILENT_BUFFER_TRUNCATION);
         try {
             history.add(auditor.stateAt(0));
             reopen("start");

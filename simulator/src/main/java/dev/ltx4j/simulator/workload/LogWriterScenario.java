@@ -1,6 +1,9 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.pagestore.BufferCorruptException;
+import dev.ltx4j.pagestore.BufferDamagedException;
+import dev.ltx4j.pagestore.BufferRecovery;
+import dev.ltx4j.pagestore.BufferTestHooks;
 import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.SyncSnapshot;
@@ -34,6 +37,12 @@ import java.util.TreeMap;
  * corrupt transaction), and {@code s} is at least the last acknowledged durable transaction: with
  * {@link Durability#LOCAL} every commit that returned, with {@link Durability#NONE} only what a sync or recovery
  * made durable. Violations are {@code durability} and {@code committed-prefix}.
+ *
+ * <p>With {@link FaultKind#BIT_ROT} a crash of a LOCAL run may also flip a bit inside the page records of an
+ * acknowledged transaction that a later acknowledged commit vouches for. Restart must then refuse the buffer
+ * ({@link BufferDamagedException}) and leave it byte for byte, and the explicit
+ * {@link BufferRecovery#TRUNCATE_DAMAGED} must keep a copy and recover the committed prefix before the damage
+ * (the model then drops the transactions after it, by that explicit choice). Violation: {@code damage-reported}.
  */
 public final class LogWriterScenario implements Scenario<LogWriterScenario.Action> {
     /** Page size of the simulated database (small keeps runs fast). */
@@ -91,7 +100,10 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
         this(EnumSet.noneOf(Bug.class));
     }
 
-    /** With bug switches ({@link Bug#SKIP_FSYNC}, {@link Bug#NONE_AS_LOCAL}); others are ignored. */
+    /**
+     * With bug switches ({@link Bug#SKIP_FSYNC}, {@link Bug#NONE_AS_LOCAL}, {@link Bug#SILENT_BUFFER_TRUNCATION});
+     * others are ignored.
+     */
     public LogWriterScenario(Set<Bug> bugs) {
         this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
     }
@@ -153,10 +165,19 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
         private final World world;
         private final SimDisk disk;
         private final WriteBufferOptions options;
+        private final WriteBufferOptions recoverDamaged;
         private final boolean oracleLocal;
+        private final boolean rotAllowed;
+        private final SimRandom rot;
+        /** Set by a bit flip until the next recovery: where, in which acknowledged transaction, and the bytes. */
+        private long rotOffset = -1;
+        private long rotSeq;
+        private byte[] rotBytes;
         private final List<State> states = new ArrayList<>();
         private final TreeMap<Integer, byte[]> replica = new TreeMap<>();
         private long replicaTxid;
+        /** Last transaction the model replica holds (uploaded, even if markSynced then failed). */
+        private long replicaSeq;
         private long acked;
         private WriteBuffer buffer;
 
@@ -177,11 +198,27 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             long bufferSeed = config.nextLong();
             this.options = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
                     .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024).build();
+            this.recoverDamaged = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
+                    .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024)
+                    .recovery(BufferRecovery.TRUNCATE_DAMAGED).build();
+            // Only LOCAL runs promise that acknowledged commits (the vouching ones included) survive a crash.
+            this.rotAllowed = durability == Durability.LOCAL && !bugs.contains(Bug.SKIP_FSYNC)
+                    && world.faults().enabled(FaultKind.BIT_ROT);
+            this.rot = world.random("log-writer/bit-rot");
+            BufferTestHooks.silentDamageTruncation = bugs.contains(Bug.SILENT_BUFFER_TRUNCATION);
             world.record("log-writer", "durability " + durability + (bugs.isEmpty() ? "" : " bugs " + bugs));
             states.add(new State(new TreeMap<>(), 0));
         }
 
         void execute(List<Action> actions) throws Exception {
+            try {
+                executeSteps(actions);
+            } finally {
+                BufferTestHooks.reset();
+            }
+        }
+
+        private void executeSteps(List<Action> actions) throws Exception {
             reopen("start");
             int[] next = {0};
             world.scheduler().every(Duration.ofMillis(1), "writer", "step", now -> {
@@ -282,6 +319,7 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
                     replica.put((int) snap.pgno(i), dst.clone());
                 }
                 replica.tailMap((int) snap.commitSize(), false).clear();
+                replicaSeq = snap.upToSeq();
                 replicaTxid++;
                 buffer.markSynced(snap.upToSeq(), replicaTxid, 0);
                 acked = Math.max(acked, snap.upToSeq());
@@ -294,9 +332,35 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
         }
 
         private void crash() throws Exception {
+            CommittedTransaction target = rotAllowed ? rotTarget() : null;
             disk.crash();
             buffer = null; // its handles died with the machine
+            if (target != null) {
+                int i = rot.nextInt(target.pages().size());
+                long record = target.pages().get(i).offset(); // a page record: 12-byte header, then the page
+                rotSeq = target.seq();
+                rotOffset = disk.rot(BUFFER, record, record + 12 + PAGE_SIZE);
+                rotBytes = disk.storage().contents(BUFFER);
+            }
             reopen("after crash");
+        }
+
+        /**
+         * A held transaction some later acknowledged commit vouches for as forced (with LOCAL every commit returns
+         * after its force, so commit {@code acked} vouches for every earlier one), drawn at the fault's rate.
+         */
+        private CommittedTransaction rotTarget() throws IOException {
+            if (buffer == null || !rot.chance(world.faults().probability(FaultKind.BIT_ROT))) {
+                return null;
+            }
+            List<CommittedTransaction> vouched = new ArrayList<>();
+            for (CommittedTransaction t : buffer.transactions()) {
+                // Not below the model replica: an upload whose markSynced failed is not undone by a truncation.
+                if (t.seq() < acked && t.seq() > replicaSeq && !t.pages().isEmpty()) {
+                    vouched.add(t);
+                }
+            }
+            return vouched.isEmpty() ? null : vouched.get(rot.nextInt(vouched.size()));
         }
 
         private void closeQuietly() {
@@ -314,6 +378,12 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             for (int attempt = 0; buffer == null; attempt++) {
                 try {
                     buffer = WriteBuffer.open(disk, BUFFER, options);
+                } catch (BufferDamagedException e) {
+                    if (rotOffset < 0) {
+                        throw new InvariantViolation("committed-prefix", "recovery " + why + " called an undamaged"
+                                + " buffer damaged: " + e.getMessage());
+                    }
+                    recoverDamaged(why, e);
                 } catch (BufferCorruptException e) {
                     throw new InvariantViolation("committed-prefix", "recovery " + why + " refused the buffer: "
                             + e.getMessage());
@@ -326,7 +396,54 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             }
             disk.setFaultsEnabled(true);
             world.reached("recovery", why + " " + buffer.recovery().tail());
+            if (rotOffset >= 0) {
+                long seq = buffer.lastCommittedSeq();
+                rotOffset = -1;
+                if (seq < acked) {
+                    throw new InvariantViolation("damage-reported", "recovery " + why + " silently dropped"
+                            + " acknowledged commits after a bit flip in forced transaction " + rotSeq
+                            + ": came back at seq " + seq + ", seq " + acked + " was acknowledged");
+                }
+            }
             verify(why);
+        }
+
+        /** The refused buffer must be untouched; the explicit recovery keeps a copy and the prefix before the flip. */
+        private void recoverDamaged(String why, BufferDamagedException e) throws Exception {
+            byte[] now = disk.storage().contents(BUFFER);
+            if (!Arrays.equals(now, rotBytes)) {
+                throw new InvariantViolation("damage-reported", "refusing the damaged buffer " + why
+                        + " still changed it (" + rotBytes.length + " -> " + now.length + " bytes)");
+            }
+            if (e.offset() > rotOffset) {
+                throw new InvariantViolation("damage-reported", "damage reported at offset " + e.offset()
+                        + ", after the flipped byte " + rotOffset);
+            }
+            world.reached("damage-refused", "offset " + e.offset());
+            disk.setFaultsEnabled(false); // the explicit recovery is a deliberate one-off, not under test here
+            WriteBuffer recovered;
+            try {
+                recovered = WriteBuffer.open(disk, BUFFER, recoverDamaged);
+            } finally {
+                disk.setFaultsEnabled(true);
+            }
+            String copy = recovered.recovery().damagedCopy();
+            String copyName = copy == null ? "" : copy.substring(copy.indexOf(':') + 1);
+            if (copy == null || !Arrays.equals(disk.storage().contents(copyName), rotBytes)) {
+                recovered.close();
+                throw new InvariantViolation("damage-reported", "explicit recovery did not keep the damaged file: "
+                        + recovered.recovery());
+            }
+            long seq = recovered.lastCommittedSeq();
+            if (seq >= rotSeq) {
+                recovered.close();
+                throw new InvariantViolation("damage-reported", "explicit recovery kept seq " + seq
+                        + ", at or after the damaged transaction " + rotSeq);
+            }
+            world.reached("damage-recovered", "kept through seq " + seq);
+            acked = seq; // the transactions after the damage are given up by the explicit recovery
+            rotOffset = -1;
+            buffer = recovered;
         }
 
         private void verify(String why) throws IOException {

@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs.engine;
 
+import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.Settings;
@@ -29,7 +30,8 @@ public final class EngineSettings {
             "buffer_path", "LITESTREAM_BUFFER_PATH",
             "durability", "LITESTREAM_DURABILITY",
             "cache_size", "LITESTREAM_CACHE_SIZE",
-            "poll_interval", "LITESTREAM_POLL_INTERVAL");
+            "poll_interval", "LITESTREAM_POLL_INTERVAL",
+            "buffer_recovery", "LITESTREAM_BUFFER_RECOVERY");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?|b)?", Pattern.CASE_INSENSITIVE);
 
@@ -140,6 +142,21 @@ public final class EngineSettings {
         }
     }
 
+    /**
+     * What opening does with a damaged write buffer: {@code refuse} (default) or {@code truncate-damaged} (keep a
+     * copy, recover the committed prefix; see docs/write-buffer-recovery.md).
+     */
+    public BufferRecovery bufferRecovery() throws VfsConfigurationException {
+        Optional<String> v = value("buffer_recovery");
+        if (v.isEmpty()) return BufferRecovery.REFUSE;
+        try {
+            return BufferRecovery.parse(v.get());
+        } catch (IllegalArgumentException e) {
+            throw new VfsConfigurationException(source("buffer_recovery") + " must be refuse or truncate-damaged, not '"
+                    + v.get() + "'");
+        }
+    }
+
     /** Page cache bytes: a number with an optional unit (b, kb, mb, gb; KiB-style accepted). Default 10 MiB. */
     public long cacheBytes() throws VfsConfigurationException {
         Optional<String> v = value("cache_size");
@@ -161,6 +178,7 @@ public final class EngineSettings {
                 .replicaIdentity(replicaIdentity)
                 .writeEnabled(writeEnabled())
                 .durability(durability())
+                .bufferRecovery(bufferRecovery())
                 .cacheBytes(cacheBytes());
         b.syncInterval(syncInterval());
         b.pollInterval(pollInterval());

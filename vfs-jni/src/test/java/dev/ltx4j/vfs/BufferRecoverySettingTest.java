@@ -1,0 +1,29 @@
+package dev.ltx4j.vfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ltx4j.pagestore.BufferRecovery;
+import dev.ltx4j.vfs.engine.EngineSettings;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** buffer_recovery / LITESTREAM_BUFFER_RECOVERY reach the engine; a bad value names its source. */
+class BufferRecoverySettingTest {
+    private static EngineSettings settings(Map<String, String> uri, Map<String, String> env) {
+        return new EngineSettings(new OpenOptions(OpenOptions.SQLITE_OPEN_READWRITE, uri, env), Map.of());
+    }
+
+    @Test
+    void defaultRefusesAndTheUriOrEnvironmentChooses() throws Exception {
+        assertThat(settings(Map.of(), Map.of()).engineOptions("r").bufferRecovery()).isEqualTo(BufferRecovery.REFUSE);
+        assertThat(settings(Map.of(), Map.of("LITESTREAM_BUFFER_RECOVERY", "truncate-damaged")).engineOptions("r")
+                .bufferRecovery()).isEqualTo(BufferRecovery.TRUNCATE_DAMAGED);
+        assertThat(settings(Map.of("buffer_recovery", "refuse"),
+                Map.of("LITESTREAM_BUFFER_RECOVERY", "truncate-damaged")).bufferRecovery())
+                .isEqualTo(BufferRecovery.REFUSE);
+        assertThatThrownBy(() -> settings(Map.of("buffer_recovery", "fix"), Map.of()).engineOptions("r"))
+                .isInstanceOf(VfsConfigurationException.class).hasMessageContaining("URI parameter buffer_recovery")
+                .hasMessageContaining("'fix'");
+    }
+}
