@@ -200,17 +200,10 @@ public final class Database implements AutoCloseable {
             return java.util.Optional.empty();
         }
         Path lock = bufferPath.resolveSibling(bufferPath.getFileName() + ".sqlite-lock");
-        if (!Files.exists(lock, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                if (lock.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                    Files.createFile(lock, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-                } else {
-                    Files.createFile(lock);
-                }
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                // Another connection made it first.
-            }
+        try {
+            Files.createFile(lock, SecureFiles.ownerOnlyFile(lock));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            SecureFiles.checkExistingFile(lock); // another connection made it, or a planted one: never a link
         }
         return java.util.Optional.of(lock);
     }
