@@ -43,6 +43,6 @@ public record AzureReplicaConfig(
 
     public String describe() {
         return "abs://" + account.map(a -> a + "@").orElse("") + container + "/" + path
-                + endpoint.map(e -> " (endpoint " + e + ")").orElse("");
+                + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e) + ")").orElse("");
     }
 }

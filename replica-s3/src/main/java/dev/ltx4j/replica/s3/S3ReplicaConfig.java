@@ -38,6 +38,6 @@ public record S3ReplicaConfig(
 
     /** The replica described for logs and errors: bucket, path and endpoint, never credentials. */
     public String describe() {
-        return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + e + ")").orElse("");
+        return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e.toString()) + ")").orElse("");
     }
 }

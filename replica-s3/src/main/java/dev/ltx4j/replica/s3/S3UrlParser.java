@@ -46,6 +46,12 @@ public final class S3UrlParser {
         if (!url.scheme().equals("s3")) {
             throw new ReplicaPermanentException("not an s3 replica URL: " + url.redacted());
         }
+        if (url.hasUserInfo()) {
+            // Checked first, so no later message quotes the user info (or calls its ':' a port).
+            throw new ReplicaPermanentException("s3: credentials in the replica URL are not supported: "
+                    + url.redacted() + " (remove them from the URL and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,"
+                    + " or LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY)");
+        }
         String host = url.authority();
         if (host.isEmpty()) {
             throw new ReplicaPermanentException("s3: bucket name is required in replica URL " + url.redacted()
@@ -99,10 +105,6 @@ public final class S3UrlParser {
             hostPathStyle = true;
         } else {
             bucket = host;
-        }
-        if (bucket.contains("@")) {
-            throw new ReplicaPermanentException("s3: credentials in the replica URL are not supported: "
-                    + url.redacted() + " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
         }
 
         boolean derivedEndpoint = hostEndpoint != null;
@@ -194,6 +196,11 @@ public final class S3UrlParser {
     }
 
     private static URI endpointUri(String value, ReplicaUrl url) throws ReplicaPermanentException {
+        if (ReplicaUrl.hasUserInfo(value)) {
+            throw new ReplicaPermanentException("s3: credentials in the endpoint are not supported: '"
+                    + ReplicaUrl.redact(value) + "' in replica URL " + url.redacted()
+                    + " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead)");
+        }
         try {
             URI uri = new URI(value);
             if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
@@ -201,7 +208,7 @@ public final class S3UrlParser {
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new ReplicaPermanentException("s3: invalid endpoint '" + value + "' in replica URL " + url.redacted()
+            throw new ReplicaPermanentException("s3: invalid endpoint '" + ReplicaUrl.redact(value) + "' in replica URL " + url.redacted()
                     + ": " + e.getReason(), e);
         }
     }
