@@ -31,6 +31,10 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
         int sep = url.indexOf("://");
         String scheme = url.substring(0, sep).toLowerCase(Locale.ROOT);
         String rest = url.substring(sep + 3);
+        int fragment = rest.indexOf('#');
+        if (fragment >= 0) {
+            rest = rest.substring(0, fragment); // ignored, as Go's url.Parse (and so Litestream) ignores it
+        }
         Map<String, String> query = new LinkedHashMap<>();
         int q = rest.indexOf('?');
         if (q >= 0) {

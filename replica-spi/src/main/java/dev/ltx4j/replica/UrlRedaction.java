@@ -38,10 +38,10 @@ final class UrlRedaction {
 
     /**
      * Index of the {@code @} (or {@code %40}) that ends the user info of {@code url}, or -1 when it has none. Pasted
-     * credentials are often not percent-encoded and AWS secrets contain {@code /}, so the user info is everything
-     * up to the last {@code @} before the query when that stretch has a {@code :} (user:password) or no {@code /}
-     * (a plain RFC authority). Without a {@code ://} the text starts at the beginning, so {@code KEY:SECRET@bucket}
-     * typed without a scheme is caught too.
+     * credentials are often not percent-encoded and AWS secrets contain {@code /}, so, erring on the safe side, the
+     * user info is everything from the authority up to the last {@code @} before the query, unless that stretch is
+     * an absolute path without a {@code :} (an {@code @} in a file name, as in {@code file:///srv/a@b}). Without a
+     * {@code ://} the text starts at the beginning, so {@code KEY:SECRET@bucket} typed without a scheme is caught.
      */
     static int userInfoEnd(String url) {
         int cut = url.length();
@@ -59,8 +59,8 @@ final class UrlRedaction {
             return -1;
         }
         String user = rest.substring(0, at);
-        return user.contains(":") || user.toLowerCase(Locale.ROOT).contains("%3a") || !user.contains("/")
-                ? start + at : -1;
+        boolean pathOnly = user.startsWith("/") && !user.contains(":") && !user.toLowerCase(Locale.ROOT).contains("%3a");
+        return pathOnly ? -1 : start + at;
     }
 
     private static int authorityStart(String base) {
