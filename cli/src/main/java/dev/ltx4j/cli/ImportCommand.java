@@ -50,8 +50,9 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SqliteFile source = SqliteFile.inspect(db);
-        try (ReplicaClient client = ReplicaClients.open(url)) {
-            String where = describe(client);
+        ReplicaClient raw = ReplicaClients.open(url);
+        String where = describe(raw);
+        try (ReplicaClient client = Replicas.retrying(raw)) {
             if (!json) {
                 // Said before any work, so a mistyped URL is visible even if the import then fails.
                 spec.commandLine().getOut().println("replica " + where);

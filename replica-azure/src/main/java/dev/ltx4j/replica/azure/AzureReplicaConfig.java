@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import dev.ltx4j.replica.ReplicaTimeouts;
 import java.util.Optional;
 
 /**
@@ -13,9 +14,11 @@ import java.util.Optional;
  * @param endpoint blob service endpoint, e.g. {@code https://ACCOUNT.blob.core.windows.net} or
  *     {@code http://127.0.0.1:10000/devstoreaccount1} for Azurite; empty when a connection string supplies it
  * @param credential how requests are authorised
+ * @param timeouts connect and per-request timeouts
  */
 public record AzureReplicaConfig(
-        Optional<String> account, String container, String path, Optional<String> endpoint, Credential credential) {
+        Optional<String> account, String container, String path, Optional<String> endpoint, Credential credential,
+        ReplicaTimeouts timeouts) {
 
     /** How requests are authorised; secret values never appear in {@code toString}. */
     public sealed interface Credential {

@@ -3,6 +3,7 @@ package dev.ltx4j.replica.azure;
 import dev.ltx4j.replica.support.GoPath;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTimeouts;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.azure.AzureReplicaConfig.Credential;
 import java.util.Optional;
@@ -79,6 +80,7 @@ public final class AzureUrlParser {
             }
             endpoint = Optional.of("https://" + account.get() + ".blob.core.windows.net");
         }
-        return new AzureReplicaConfig(account, container, GoPath.replicaPath(url.path()), endpoint, credential);
+        return new AzureReplicaConfig(account, container, GoPath.replicaPath(url.path()), endpoint, credential,
+                ReplicaTimeouts.from(url, env));
     }
 }

@@ -3,6 +3,7 @@ package dev.ltx4j.replica.s3;
 import dev.ltx4j.replica.support.GoPath;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTimeouts;
 import dev.ltx4j.replica.ReplicaUrl;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -25,7 +26,8 @@ import java.util.regex.Pattern;
  * </pre>
  * Query: {@code endpoint}, {@code region}, {@code forcePathStyle|force-path-style}, {@code skipVerify|skip-verify},
  * {@code partSize|part-size}, {@code concurrency}, {@code storageClass|storage-class},
- * {@code sseKmsKeyId|sse-kms-key-id}, {@code requireContentMD5|require-content-md5}. Other keys are ignored, as in
+ * {@code sseKmsKeyId|sse-kms-key-id}, {@code requireContentMD5|require-content-md5}, and the
+ * {@link ReplicaTimeouts} parameters {@code connect-timeout} and {@code request-timeout}. Other keys are ignored, as in
  * Litestream, except SSE-C keys, which are rejected rather than silently not applied.
  * An endpoint without a scheme gets {@code http://} for loopback, private and {@code .local} hosts, else
  * {@code https://}; an explicit endpoint (query or {@code LITESTREAM_S3_ENDPOINT}) implies path style unless
@@ -148,7 +150,8 @@ public final class S3UrlParser {
                 concurrency,
                 url.param("storageClass", "storage-class").filter(s -> !s.isEmpty()),
                 url.param("sseKmsKeyId", "sse-kms-key-id").filter(s -> !s.isEmpty()),
-                bool(url, "requireContentMD5", "require-content-md5").orElse(true));
+                bool(url, "requireContentMD5", "require-content-md5").orElse(true),
+                ReplicaTimeouts.from(url, env));
     }
 
     private static String firstSegment(String path) {
