@@ -33,7 +33,7 @@ final class AzureErrors {
                         + unreachable.getMessage() + "); read the blob back to find out", e);
             }
             return ReplicaTransientException.unreachable("abs: " + unreachable.getMessage() + "; " + what + " "
-                    + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "' failed", e);
+                    + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "' failed", unreachable);
         }
         if (e instanceof HttpResponseException http) {
             int status = http.getResponse() == null ? 0 : http.getResponse().getStatusCode();

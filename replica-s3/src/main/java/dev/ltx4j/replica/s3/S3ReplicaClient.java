@@ -89,7 +89,9 @@ public final class S3ReplicaClient implements ReplicaClient {
                 .maxAttempts(10)
                 .circuitBreakerEnabled(false)
                 .build();
-        Duration attemptTimeout = config.timeouts().request();
+        // The socket timeout (= request timeout) notices a silent server; this backstop also covers connecting and the
+        // SDK's own work before it, so a cold start cannot use up a short request timeout before anything is sent.
+        Duration attemptTimeout = config.timeouts().request().plus(config.timeouts().connect());
         this.s3 = clientBuilder(config, credentials, http)
                 .overrideConfiguration(c -> c.retryStrategy(new FailFastOnUnreachable(retries))
                         .apiCallAttemptTimeout(attemptTimeout))
