@@ -48,4 +48,10 @@ public record AzureReplicaConfig(
         return "abs://" + account.map(a -> a + "@").orElse("") + container + "/" + path
                 + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e) + ")").orElse("");
     }
+
+    /** {@link #describe()}: the endpoint redacted (a record's own toString would print it verbatim). */
+    @Override
+    public String toString() {
+        return describe() + " [" + timeouts + "]";
+    }
 }

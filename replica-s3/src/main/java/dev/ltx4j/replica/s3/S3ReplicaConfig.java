@@ -49,4 +49,10 @@ public record S3ReplicaConfig(
     public String describe() {
         return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e.toString()) + ")").orElse("");
     }
+
+    /** {@link #describe()}: the endpoint redacted (a record's own toString would print it verbatim). */
+    @Override
+    public String toString() {
+        return describe() + " [" + timeouts + "]";
+    }
 }
