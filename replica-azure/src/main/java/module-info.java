@@ -2,6 +2,7 @@
 module dev.ltx4j.replica.azure {
     requires dev.ltx4j.replica;
     requires com.azure.core;
+    requires java.net.http;
     requires com.azure.core.http.jdk.httpclient;
     requires com.azure.storage.blob;
     requires com.azure.storage.common;

@@ -11,6 +11,8 @@ import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.file.FileReplicaClient;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -48,14 +50,21 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SqliteFile source = SqliteFile.inspect(db);
-        try (ReplicaClient client = ReplicaClients.open(url)) {
+        ReplicaClient raw = ReplicaClients.open(url);
+        String where = describe(raw);
+        try (ReplicaClient client = Replicas.retrying(raw)) {
+            if (!json) {
+                // Said before any work, so a mistyped URL is visible even if the import then fails.
+                spec.commandLine().getOut().println("replica " + where);
+                spec.commandLine().getOut().flush();
+            }
             requireEmpty(client, url);
             Path tmp = Files.createTempFile("ltx4j-import-", ".ltx");
             try {
                 LtxEncodeResult result = encodeSnapshot(source, tmp, Clock.systemUTC().millis(),
                         Progress.onTerminal(System.err));
                 LtxFileInfo info = client.createFile(0, 1, 1, LtxBody.of(tmp));
-                report(source, result, info);
+                report(source, result, info, where);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -63,10 +72,19 @@ final class ImportCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void report(SqliteFile source, LtxEncodeResult result, LtxFileInfo info) {
+    /** Where the replica lives: the resolved root directory for file://, else the redacted URL. */
+    private String describe(ReplicaClient client) {
+        if (client instanceof FileReplicaClient file) {
+            return "root: " + file.root().toAbsolutePath();
+        }
+        return "URL: " + ReplicaUrl.redact(url);
+    }
+
+    private void report(SqliteFile source, LtxEncodeResult result, LtxFileInfo info, String where) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
+            m.put("replica", where.substring(where.indexOf(": ") + 2));
             m.put("database", source.path().toString());
             m.put("pageSize", source.pageSize());
             m.put("pages", source.pages());
@@ -85,7 +103,7 @@ final class ImportCommand implements Callable<Integer> {
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
             List<LtxFileInfo> files = client.listFiles(level, 0, false);
             if (!files.isEmpty()) {
-                throw new ReplicaPermanentException("replica " + url + " is not empty (it has " + files.get(0)
+                throw new ReplicaPermanentException("replica " + ReplicaUrl.redact(url) + " is not empty (it has " + files.get(0)
                         + "); import writes TXID 1 and needs an empty replica");
             }
         }

@@ -8,7 +8,6 @@ import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
-import dev.ltx4j.replica.ReplicaClients;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -160,7 +159,7 @@ final class LtxCommand {
                 throw new IllegalArgumentException("--level must be between 0 and 9, not " + level);
             }
             List<LtxFileInfo> files = new ArrayList<>();
-            try (ReplicaClient client = ReplicaClients.open(url)) {
+            try (ReplicaClient client = Replicas.open(url)) {
                 for (int l = ReplicaClient.MIN_LEVEL; l <= ReplicaClient.MAX_LEVEL; l++) {
                     if (level == null || level == l) {
                         files.addAll(client.listFiles(l, 0, true));

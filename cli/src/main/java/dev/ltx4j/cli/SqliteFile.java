@@ -39,8 +39,20 @@ record SqliteFile(Path path, int pageSize, long pages) {
             throw new IOException(path + ": file size " + size + " is not a multiple of the page size " + pageSize
                     + " (truncated or still being written?)");
         }
+        long pages = size / pageSize;
+        // The header's page count (offset 28) is what SQLite believes when it is valid, i.e. when the
+        // version-valid-for number (offset 92) equals the change counter (offset 24). A file cut at a page boundary
+        // passes the size check above but holds fewer pages than that.
+        long headerPages = Integer.toUnsignedLong(header.getInt(28));
+        boolean headerCountValid = headerPages != 0 && header.getInt(92) == header.getInt(24);
+        if (headerCountValid && headerPages != pages) {
+            throw new IOException(path + ": the SQLite header says the database has " + headerPages + " pages of "
+                    + pageSize + " bytes but the file holds " + pages + " (" + size + " bytes): "
+                    + (pages < headerPages ? "the file is truncated" : "the file has trailing data")
+                    + "; refusing to publish a malformed database");
+        }
         requireQuiescent(path);
-        return new SqliteFile(path, pageSize, size / pageSize);
+        return new SqliteFile(path, pageSize, pages);
     }
 
     /** A hot journal or an un-checkpointed WAL means the main file alone is not the database. */

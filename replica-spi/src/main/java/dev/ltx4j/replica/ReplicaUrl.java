@@ -25,12 +25,16 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
             throw new ReplicaPermanentException("replica URL required: set LITESTREAM_REPLICA_URL or pass a URL");
         }
         if (!HAS_SCHEME.matcher(url).matches()) {
-            throw new ReplicaPermanentException("replica url scheme required: " + url
+            throw new ReplicaPermanentException("replica url scheme required: " + redact(url)
                     + " (expected e.g. file:///path, s3://bucket/path or abs://container/path)");
         }
         int sep = url.indexOf("://");
         String scheme = url.substring(0, sep).toLowerCase(Locale.ROOT);
         String rest = url.substring(sep + 3);
+        int fragment = rest.indexOf('#');
+        if (fragment >= 0) {
+            rest = rest.substring(0, fragment); // ignored, as Go's url.Parse (and so Litestream) ignores it
+        }
         Map<String, String> query = new LinkedHashMap<>();
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -55,7 +59,8 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
         try {
             return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new ReplicaPermanentException("invalid percent-encoding in replica URL " + redact(url) + ": " + s, e);
+            // The bad part itself is not shown: it may be (part of) a credential.
+            throw new ReplicaPermanentException("invalid percent-encoding in replica URL " + redact(url), e);
         }
     }
 
@@ -69,14 +74,30 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
         return Optional.empty();
     }
 
-    /** The URL with query values that may hold secrets replaced by {@code ***}. */
+    /** The URL as {@link #redact(String)} shows it. */
     public String redacted() {
         return redact(original);
     }
 
-    static String redact(String url) {
-        return url.replaceAll("(?i)((?:key|secret|token|sig|password|sas)[^=&]*=)[^&]*", "$1***")
-                .replaceAll("://([^:/@]+):([^@/]+)@", "://$1:***@");
+    /** Whether the URL carries user info ({@code scheme://USER[:PASSWORD]@host}), plainly or percent-encoded. */
+    public boolean hasUserInfo() {
+        return hasUserInfo(original);
+    }
+
+    /** Whether {@code url} carries user info; see {@link #redact(String)} for what counts as user info. */
+    public static boolean hasUserInfo(String url) {
+        return url != null && UrlRedaction.userInfoEnd(url) >= 0;
+    }
+
+    /**
+     * A URL (or any text that may be one, even malformed) made safe for messages, logs and {@code toString}: user
+     * info is replaced entirely ({@code s3://***@bucket/p}), values of query parameters that look secret ({@code key},
+     * {@code secret}, {@code token}, {@code sig}, {@code password}, {@code sas}, {@code credential},
+     * {@code X-Amz-*}, ...) become {@code ***}, URL-valued parameters ({@code endpoint=}) are redacted the same way,
+     * and a fragment is dropped. Every message of ltx4j that shows a URL goes through this routine.
+     */
+    public static String redact(String url) {
+        return UrlRedaction.redact(url);
     }
 
     @Override

@@ -111,7 +111,7 @@ public final class RetryingReplicaClient implements ReplicaClient {
                 failure = e;
             } catch (ReplicaTransientException e) {
                 earlierFailure = true;
-                if (!budget.awaitNextAttempt()) {
+                if (!budget.awaitNextAttempt(e)) {
                     throw mayHaveLanded ? unknown(name, e) : e;
                 }
                 continue;
@@ -124,7 +124,7 @@ public final class RetryingReplicaClient implements ReplicaClient {
                     throw new ReplicaAlreadyExistsException(name + " already exists with different content", failure);
                 case ABSENT:
                 default:
-                    if (!budget.awaitNextAttempt()) {
+                    if (!budget.awaitNextAttempt(failure)) {
                         throw unknown(name, failure);
                     }
             }
@@ -142,11 +142,11 @@ public final class RetryingReplicaClient implements ReplicaClient {
             } catch (ReplicaNotFoundException e) {
                 return ReadBack.ABSENT;
             } catch (ReplicaException e) {
-                if (!(e.isRetryable() || e instanceof ReplicaOutcomeUnknownException) || !budget.awaitNextAttempt()) {
+                if (!(e.isRetryable() || e instanceof ReplicaOutcomeUnknownException) || !budget.awaitNextAttempt(e)) {
                     throw unknown(name, e);
                 }
             } catch (IOException e) {
-                if (!budget.awaitNextAttempt()) {
+                if (!budget.awaitNextAttempt(e)) {
                     throw unknown(name, e);
                 }
             }
@@ -184,7 +184,7 @@ public final class RetryingReplicaClient implements ReplicaClient {
             try {
                 return call.run();
             } catch (ReplicaTransientException | ReplicaOutcomeUnknownException e) {
-                if (!budget.awaitNextAttempt()) {
+                if (!budget.awaitNextAttempt(e)) {
                     throw e;
                 }
             }
@@ -197,7 +197,7 @@ public final class RetryingReplicaClient implements ReplicaClient {
             try {
                 return delegate.openFile(level, min, max, offset, length);
             } catch (ReplicaTransientException | ReplicaOutcomeUnknownException e) {
-                if (!budget.awaitNextAttempt()) {
+                if (!budget.awaitNextAttempt(e)) {
                     throw e;
                 }
             }
@@ -209,19 +209,32 @@ public final class RetryingReplicaClient implements ReplicaClient {
         delegate.close();
     }
 
+    private static boolean isUnreachable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ReplicaTransientException r && r.endpointUnreachable()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Attempts and elapsed time of one logical operation. */
     private final class Budget {
         private final long startNanos = timer.nanoTime();
         private int attempts = 1;
 
-        /** Waits before the next attempt and returns true, or returns false when the policy allows no more. */
-        boolean awaitNextAttempt() {
+        /**
+         * Waits before the next attempt and returns true, or returns false when the policy allows no more after
+         * {@code failure}.
+         */
+        boolean awaitNextAttempt(Throwable failure) {
             if (attempts >= policy.maxAttempts()) {
                 return false;
             }
             Duration wait = jittered(policy.nominalBackoff(attempts));
             long elapsed = timer.nanoTime() - startNanos;
-            if (elapsed + wait.toNanos() > policy.maxElapsed().toNanos()) {
+            Duration bound = isUnreachable(failure) ? policy.unreachableElapsed() : policy.maxElapsed();
+            if (elapsed + wait.toNanos() > bound.toNanos()) {
                 return false;
             }
             try {
@@ -299,7 +312,7 @@ public final class RetryingReplicaClient implements ReplicaClient {
         private void resumeAfter(IOException failure) throws IOException {
             closeQuietly(current);
             current = null;
-            if (!budget.awaitNextAttempt()) {
+            if (!budget.awaitNextAttempt(failure)) {
                 throw failure;
             }
             long remaining = length == 0 ? 0 : length - consumed;

@@ -162,6 +162,54 @@ class RetryingReplicaClientTest {
         assertThat(backend.lists).isBetween(3, 6);
     }
 
+    /**
+     * Issue 8 item 6: an unreachable endpoint is retried only within the policy's short unreachable bound. The fake
+     * timer counts attempts and simulated time; nothing real is waited for. Old code: the 2-minute budget applied,
+     * so the default policy made all 8 attempts.
+     */
+    @Test
+    void unreachableEndpointIsRetriedOnlyWithinItsShortBound() {
+        RetryingReplicaClient defaults = new RetryingReplicaClient(backend, RetryPolicy.defaults(), timer, 3);
+        for (int i = 0; i < 100; i++) {
+            backend.listFailures.add(ReplicaTransientException.unreachable(
+                    "cannot connect to endpoint http://127.0.0.1:9", null));
+        }
+        // Each attempt costs a simulated 5 s connect timeout, as against a blackholed address.
+        ReplicaClient slow = new ForwardingReplicaClient(backend) {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                timer.now += Duration.ofSeconds(5).toNanos();
+                return backend.listFiles(level, seek, meta);
+            }
+        };
+        assertThatThrownBy(() -> defaults.listFiles(0, 0, false))
+                .isInstanceOf(ReplicaTransientException.class).hasMessageContaining("http://127.0.0.1:9");
+        int refusedAttempts = backend.lists;
+        Duration refusedElapsed = Duration.ofNanos(timer.now);
+        System.out.printf("unreachable (refused): %d attempts in %d ms of simulated time%n", refusedAttempts,
+                refusedElapsed.toMillis());
+        assertThat(refusedElapsed).isLessThanOrEqualTo(RetryPolicy.defaults().unreachableElapsed());
+        assertThat(refusedAttempts).isBetween(2, RetryPolicy.defaults().maxAttempts());
+
+        backend.lists = 0;
+        timer.now = 0;
+        assertThatThrownBy(() -> new RetryingReplicaClient(slow, RetryPolicy.defaults(), timer, 3).listFiles(0, 0, false))
+                .isInstanceOf(ReplicaTransientException.class);
+        System.out.printf("unreachable (blackholed, 5 s connect timeout): %d attempts in %d ms of simulated time%n",
+                backend.lists, Duration.ofNanos(timer.now).toMillis());
+        assertThat(backend.lists).isEqualTo(2);
+    }
+
+    @Test
+    void otherTransientFailuresKeepTheLongBudget() {
+        RetryingReplicaClient defaults = new RetryingReplicaClient(backend, RetryPolicy.defaults(), timer, 3);
+        for (int i = 0; i < 100; i++) {
+            backend.listFailures.add(transientFailure());
+        }
+        assertThatThrownBy(() -> defaults.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(backend.lists).isEqualTo(RetryPolicy.defaults().maxAttempts());
+    }
+
     @Test
     void neverRetriesNonRetryableFailures() {
         for (ReplicaException e : List.of(new ReplicaNotFoundException("x"), new ReplicaPermanentException("403"),

@@ -255,7 +255,7 @@ public final class Database implements AutoCloseable {
                 return DatabaseVersion.EMPTY;
             }
             throw new DatabaseNotFoundException("cannot open database \"" + name + "\" in read mode: "
-                    + (e.replicaEmpty() ? "replica " + options.replicaIdentity + " holds no LTX files (nothing to read;"
+                    + (e.replicaEmpty() ? "replica " + dev.ltx4j.replica.ReplicaUrl.redact(options.replicaIdentity) + " holds no LTX files (nothing to read;"
                             + " enable LITESTREAM_WRITE_ENABLED to create it)" : e.getMessage()), e);
         } catch (RestorePlanException e) {
             throw new DatabaseNotFoundException("cannot open database \"" + name + "\": " + e.getMessage(), e);
@@ -318,7 +318,7 @@ public final class Database implements AutoCloseable {
         WriteBuffer buf = buffer;
         if (remote.pageSize() != 0 && remote.pageSize() != buf.pageSize()) {
             throw new PageSizeException("write buffer " + buf.location() + " has page size " + buf.pageSize()
-                    + " but replica " + options.replicaIdentity + " has " + remote.pageSize());
+                    + " but replica " + dev.ltx4j.replica.ReplicaUrl.redact(options.replicaIdentity) + " has " + remote.pageSize());
         }
         while (true) {
             BufferBase base = buf.base();

@@ -26,6 +26,15 @@ final class AzureErrors {
 
     static ReplicaException map(Op op, String what, String container, String blob, RuntimeException e) {
         String where = "abs: " + what + " " + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "'";
+        UnreachableEndpointPolicy.Unreachable unreachable = unreachable(e);
+        if (unreachable != null) {
+            if (op == Op.WRITE_CONDITIONAL && unreachable.connected) {
+                return new ReplicaOutcomeUnknownException(where + ": the request may or may not have been applied ("
+                        + unreachable.getMessage() + "); read the blob back to find out", e);
+            }
+            return ReplicaTransientException.unreachable("abs: " + unreachable.getMessage() + "; " + what + " "
+                    + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "' failed", unreachable);
+        }
         if (e instanceof HttpResponseException http) {
             int status = http.getResponse() == null ? 0 : http.getResponse().getStatusCode();
             BlobErrorCode code = e instanceof BlobStorageException storage ? storage.getErrorCode() : null;
@@ -62,6 +71,20 @@ final class AzureErrors {
                     + rootCause(e) + "); read the blob back to find out", e);
         }
         return new ReplicaTransientException(where + " failed: " + rootCause(e), e);
+    }
+
+    private static UnreachableEndpointPolicy.Unreachable unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnreachableEndpointPolicy.Unreachable u) {
+                return u;
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (s instanceof UnreachableEndpointPolicy.Unreachable u) {
+                    return u;
+                }
+            }
+        }
+        return null;
     }
 
     private static String rootCause(Throwable e) {

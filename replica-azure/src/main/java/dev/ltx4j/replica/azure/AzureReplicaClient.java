@@ -52,6 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exists") on the request that makes the blob visible, without SDK retries so a replayed create cannot mistake its
  * own blob for a rival's: one Put Blob for bodies up to 4 MiB, otherwise 4 MiB blocks staged (with retries) and
  * committed by one Put Block List (see {@link AzureCreateUpload}); memory use stays at one block. Other calls retry up to 10 times (408, 429, 5xx), as Litestream does.
+ * An unreachable endpoint (no connection, or no response within the request timeout) is not retried by the SDK
+ * and fails naming the endpoint (see {@link UnreachableEndpointPolicy} and {@link dev.ltx4j.replica.ReplicaTimeouts}).
  * Listings filter {@code minTxid >= seek} client-side (Litestream's prefix-based seek returns only exact matches).
  * Uses the JDK HTTP client; thread-safe.
  */
@@ -74,13 +76,21 @@ public final class AzureReplicaClient implements ReplicaClient {
     private AzureReplicaClient(AzureReplicaConfig config, int uploadBlockSize) {
         this.config = config;
         this.layout = new AzureKeyLayout(config.path());
-        HttpClient http = new JdkHttpClientBuilder().connectionTimeout(Duration.ofSeconds(30)).build();
+        Duration request = config.timeouts().request();
+        HttpClient http = new JdkHttpClientBuilder()
+                .connectionTimeout(config.timeouts().connect())
+                .responseTimeout(request)
+                .readTimeout(request)
+                .writeTimeout(request)
+                .build();
+        // A try may spend a connect timeout and then a request timeout; the HTTP client's own timeouts fire first.
+        Duration tryTimeout = request.plus(config.timeouts().connect()).plusSeconds(1);
         this.container = serviceBuilder(config, http)
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 10, Duration.ofMinutes(15),
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 10, tryTimeout,
                         Duration.ofSeconds(1), Duration.ofSeconds(30), null))
                 .buildClient().getBlobContainerClient(config.container());
         this.conditionalContainer = serviceBuilder(config, http)
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, Duration.ofMinutes(15),
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, tryTimeout,
                         Duration.ofMillis(1), Duration.ofMillis(1), null))
                 .buildClient().getBlobContainerClient(config.container());
         this.upload = new AzureCreateUpload(container, conditionalContainer, config.container(), uploadBlockSize,
@@ -110,7 +120,8 @@ public final class AzureReplicaClient implements ReplicaClient {
     }
 
     private static BlobServiceClientBuilder serviceBuilder(AzureReplicaConfig config, HttpClient http) {
-        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http);
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http)
+                .addPolicy(new UnreachableEndpointPolicy(config.timeouts()));
         Credential credential = config.credential();
         if (credential instanceof Credential.ConnectionString cs) {
             builder.connectionString(cs.value());

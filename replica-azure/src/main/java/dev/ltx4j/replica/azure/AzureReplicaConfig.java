@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import dev.ltx4j.replica.ReplicaTimeouts;
 import java.util.Optional;
 
 /**
@@ -13,9 +14,11 @@ import java.util.Optional;
  * @param endpoint blob service endpoint, e.g. {@code https://ACCOUNT.blob.core.windows.net} or
  *     {@code http://127.0.0.1:10000/devstoreaccount1} for Azurite; empty when a connection string supplies it
  * @param credential how requests are authorised
+ * @param timeouts connect and per-request timeouts
  */
 public record AzureReplicaConfig(
-        Optional<String> account, String container, String path, Optional<String> endpoint, Credential credential) {
+        Optional<String> account, String container, String path, Optional<String> endpoint, Credential credential,
+        ReplicaTimeouts timeouts) {
 
     /** How requests are authorised; secret values never appear in {@code toString}. */
     public sealed interface Credential {
@@ -43,6 +46,12 @@ public record AzureReplicaConfig(
 
     public String describe() {
         return "abs://" + account.map(a -> a + "@").orElse("") + container + "/" + path
-                + endpoint.map(e -> " (endpoint " + e + ")").orElse("");
+                + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e) + ")").orElse("");
+    }
+
+    /** {@link #describe()}: the endpoint redacted (a record's own toString would print it verbatim). */
+    @Override
+    public String toString() {
+        return describe() + " [" + timeouts + "]";
     }
 }

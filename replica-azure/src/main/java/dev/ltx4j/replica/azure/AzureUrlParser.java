@@ -3,6 +3,7 @@ package dev.ltx4j.replica.azure;
 import dev.ltx4j.replica.support.GoPath;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTimeouts;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.azure.AzureReplicaConfig.Credential;
 import java.util.Optional;
@@ -33,15 +34,23 @@ public final class AzureUrlParser {
             throw new ReplicaPermanentException("bucket required for abs replica URL " + url.redacted()
                     + " (expected abs://[ACCOUNT@]CONTAINER/PATH)");
         }
-        if (account.isPresent() && account.get().contains(":")) {
+        // abs://ACCOUNT@CONTAINER is the grammar; anything else shaped like user info (ACCOUNT:KEY@, or a key
+        // with a '/' that pushes the '@' into the path) is a pasted credential.
+        boolean plainAccount = at >= 0 && !authority.substring(0, at).contains(":") && !url.path().contains("@");
+        if ((account.isPresent() && account.get().contains(":")) || (url.hasUserInfo() && !plainAccount)) {
             throw new ReplicaPermanentException("abs: credentials in the replica URL are not supported: "
                     + url.redacted() + " (set LITESTREAM_AZURE_ACCOUNT_KEY or LITESTREAM_AZURE_SAS_TOKEN)");
         }
         Optional<String> endpoint = url.param("endpoint").filter(s -> !s.isEmpty())
                 .or(() -> env.get("LITESTREAM_AZURE_ENDPOINT"))
                 .map(e -> e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
+        if (endpoint.isPresent() && ReplicaUrl.hasUserInfo(endpoint.get())) {
+            throw new ReplicaPermanentException("abs: credentials in the endpoint are not supported: '"
+                    + ReplicaUrl.redact(endpoint.get()) + "' for replica " + url.redacted()
+                    + " (set LITESTREAM_AZURE_ACCOUNT_KEY or LITESTREAM_AZURE_SAS_TOKEN instead)");
+        }
         if (endpoint.isPresent() && !endpoint.get().matches("(?i)https?://[^/]+.*")) {
-            throw new ReplicaPermanentException("abs: invalid endpoint '" + endpoint.get() + "' for replica "
+            throw new ReplicaPermanentException("abs: invalid endpoint '" + ReplicaUrl.redact(endpoint.get()) + "' for replica "
                     + url.redacted() + " (expected http(s)://HOST[:PORT][/ACCOUNT])");
         }
 
@@ -71,6 +80,7 @@ public final class AzureUrlParser {
             }
             endpoint = Optional.of("https://" + account.get() + ".blob.core.windows.net");
         }
-        return new AzureReplicaConfig(account, container, GoPath.replicaPath(url.path()), endpoint, credential);
+        return new AzureReplicaConfig(account, container, GoPath.replicaPath(url.path()), endpoint, credential,
+                ReplicaTimeouts.from(url, env));
     }
 }

@@ -63,6 +63,8 @@ class AzureUrlParserTest {
             abs://cont/db                        | LITESTREAM_AZURE_SAS_TOKEN   | account name is required when endpoint is not specified
             abs://acct@cont/db?endpoint=ftp://x  | LITESTREAM_AZURE_ACCOUNT_KEY | invalid endpoint 'ftp://x'
             abs://acct:pw@cont/db                | LITESTREAM_AZURE_ACCOUNT_KEY | credentials in the replica URL are not supported
+            abs://acct:p/w@cont/db               | LITESTREAM_AZURE_ACCOUNT_KEY | credentials in the replica URL are not supported
+            abs://acct@cont/db?endpoint=http://u:pw@127.0.0.1:1/x | LITESTREAM_AZURE_ACCOUNT_KEY | credentials in the endpoint are not supported
             s3://cont/db                         | LITESTREAM_AZURE_ACCOUNT_KEY | not an abs replica URL
             """)
     void rejectsBadConfigurationNamingTheProblem(String url, String variable, String message) {

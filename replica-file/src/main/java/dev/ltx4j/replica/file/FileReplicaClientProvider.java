@@ -11,10 +11,11 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * Serves {@code file://} URLs: {@code file:///abs/path} names the replica root directory. As in Litestream, a
- * host part is read as the first path segment ({@code file://host/x} is {@code /host/x}), the path is normalised
- * and the query is ignored. A URL without a path ({@code file://}) is rejected. The directory is created on the
- * first write; it need not exist yet.
+ * Serves {@code file://} URLs: {@code file:///abs/path} (or {@code file://localhost/abs/path}) names the replica
+ * root directory. Any other host, user info, and a URL without an absolute path are rejected: Litestream reads a
+ * host as the first path segment, which turns a mistyped {@code file://relative/sub} into {@code /relative/sub}
+ * and {@code file://user:pw@/x} into {@code /user:pw@/x}. The path is normalised and the query is ignored. The
+ * directory is created on the first write; it need not exist yet.
  */
 public final class FileReplicaClientProvider implements ReplicaClientProvider {
 
@@ -33,7 +34,17 @@ public final class FileReplicaClientProvider implements ReplicaClientProvider {
         if (!"file".equals(url.scheme())) {
             throw new ReplicaPermanentException("not a file:// URL: " + url.redacted());
         }
-        String raw = url.authority().isEmpty() ? url.path() : "/" + url.authority() + url.path();
+        if (url.hasUserInfo()) {
+            throw new ReplicaPermanentException("file replica URL must not contain user info: " + url.redacted()
+                    + " (expected file:///absolute/path)");
+        }
+        String host = url.authority();
+        if (!host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
+            throw new ReplicaPermanentException("file replica URL host must be empty or localhost: " + url.redacted()
+                    + " (expected file:///absolute/path; for a path relative to the working directory use its"
+                    + " absolute form)");
+        }
+        String raw = url.path();
         if (raw.isEmpty()) {
             throw new ReplicaPermanentException("file replica path required: " + url.redacted()
                     + " (expected file:///absolute/path)");

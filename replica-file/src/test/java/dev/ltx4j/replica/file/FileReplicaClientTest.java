@@ -165,7 +165,9 @@ class FileReplicaClientTest {
     void urlGrammar() throws Exception {
         assertThat(FileReplicaClientProvider.rootOf(ReplicaUrl.parse("file:///var/lib/db"))).isEqualTo(Path.of("/var/lib/db"));
         assertThat(FileReplicaClientProvider.rootOf(ReplicaUrl.parse("file:///var/lib/../db/?x=1"))).isEqualTo(Path.of("/var/db"));
-        assertThat(FileReplicaClientProvider.rootOf(ReplicaUrl.parse("file://host/x"))).isEqualTo(Path.of("/host/x"));
+        assertThat(FileReplicaClientProvider.rootOf(ReplicaUrl.parse("file://localhost/var/lib/db")))
+                .isEqualTo(Path.of("/var/lib/db"));
+        assertThat(FileReplicaClientProvider.rootOf(ReplicaUrl.parse("file://LOCALHOST/x"))).isEqualTo(Path.of("/x"));
         assertThatThrownBy(() -> FileReplicaClientProvider.rootOf(ReplicaUrl.parse("file://")))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("file replica path required")
                 .hasMessageContaining("file://");
@@ -175,6 +177,25 @@ class FileReplicaClientTest {
         Files.write(file, new byte[1]);
         assertThatThrownBy(() -> FileReplicaClientProvider.rootOf(ReplicaUrl.parse("file://" + file)))
                 .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("not a directory");
+    }
+
+    /** Old behaviour: the host became the first path segment, so these wrote under /relative and /user:pw@. */
+    @Test
+    void hostsOtherThanLocalhostAndUserInfoAreRejectedWithoutEchoingThem() {
+        for (String url : new String[] {"file://relative/sub", "file://host/x", "file://relative"}) {
+            assertThatThrownBy(() -> FileReplicaClientProvider.rootOf(ReplicaUrl.parse(url)))
+                    .as(url).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("host must be empty or localhost").hasMessageContaining(url)
+                    .hasMessageContaining("file:///absolute/path");
+        }
+        for (String url : new String[] {"file://alice:s3cr3t@/srv/x", "file://alice:s3cr3t@localhost/srv/x",
+                "file://alice@/srv/x", "file://al%69ce:s3cr3t%40/srv/x"}) {
+            assertThatThrownBy(() -> FileReplicaClientProvider.rootOf(ReplicaUrl.parse(url)))
+                    .as(url).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("must not contain user info").hasMessageContaining("/srv/x")
+                    .hasMessageNotContaining("s3cr3t").hasMessageNotContaining("alice").hasMessageNotContaining("al%69ce");
+        }
+        assertThat(dir.resolve("relative")).doesNotExist();
     }
 
     @Test

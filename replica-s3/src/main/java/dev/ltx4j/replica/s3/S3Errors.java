@@ -41,10 +41,18 @@ final class S3Errors {
         }
     }
 
-    static ReplicaException map(Op op, String what, String bucket, String key, SdkException e) {
+    static ReplicaException map(Op op, String what, S3ReplicaConfig config, String key, SdkException e) {
+        String bucket = config.bucket();
         String where = "s3: " + what + " " + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "'";
         if (e instanceof AwsServiceException service) {
             return mapService(op, where, bucket, service);
+        }
+        // A conditional create that timed out may have landed: that stays "outcome unknown" below.
+        String unreachable = op == Op.WRITE_CONDITIONAL && !failedBeforeSending(e) ? null : unreachableReason(e, config);
+        if (unreachable != null) {
+            return ReplicaTransientException.unreachable("s3: " + unreachable + "; " + what + " "
+                    + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "' failed (" + e.getMessage()
+                    + ")", e);
         }
         BodyReadFailure bodyFailure = causeOf(e, BodyReadFailure.class);
         if (bodyFailure != null) {
@@ -97,8 +105,36 @@ final class S3Errors {
         return m == null ? "no message" : m;
     }
 
+    /**
+     * Why the endpoint counts as unreachable (it could not be connected to, or a request got no response within the
+     * request timeout), naming the endpoint and the setting to change; null for any other failure.
+     */
+    static String unreachableReason(Throwable e, S3ReplicaConfig config) {
+        if (failedBeforeSending(e)) {
+            return "cannot connect to endpoint " + config.endpointLabel() + " (connect timeout "
+                    + config.timeouts().connect().toMillis() + " ms, connect-timeout / LITESTREAM_CONNECT_TIMEOUT)";
+        }
+        if (timedOut(e)) {
+            return "no response from endpoint " + config.endpointLabel() + " within the request timeout of "
+                    + config.timeouts().request().toMillis() + " ms (request-timeout / LITESTREAM_REQUEST_TIMEOUT)";
+        }
+        return null;
+    }
+
+    /** A request attempt that timed out waiting for the server: the SDK's attempt timeout or a socket read timeout. */
+    static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            if (name.equals("ApiCallAttemptTimeoutException") || name.equals("ApiCallTimeoutException")
+                    || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Connection refused, unknown host, no route, connect timeout: the request never left, so it did nothing. */
-    private static boolean failedBeforeSending(Throwable e) {
+    static boolean failedBeforeSending(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
                     || t.getClass().getSimpleName().equals("ConnectTimeoutException")) {

@@ -48,7 +48,7 @@ final class S3MultipartUpload {
         try {
             uploadId = retrying.createMultipartUpload(create.build()).uploadId();
         } catch (SdkException e) {
-            throw S3Errors.map(Op.READ, "start multipart upload of", config.bucket(), key, e);
+            throw S3Errors.map(Op.READ, "start multipart upload of", config, key, e);
         }
         boolean completed = false;
         try {
@@ -59,7 +59,7 @@ final class S3MultipartUpload {
                         .multipartUpload(m -> m.parts(parts)));
                 completed = true;
             } catch (SdkException e) {
-                throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config.bucket(), key, e);
+                throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config, key, e);
             }
         } finally {
             if (!completed) {
@@ -86,7 +86,7 @@ final class S3MultipartUpload {
                             .partNumber(number).contentLength((long) n), S3ReplicaClient.partBody(buffer, n)).eTag();
                     parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
                 } catch (SdkException e) {
-                    throw S3Errors.map(Op.READ, "upload part " + number + " of", config.bucket(), key, e);
+                    throw S3Errors.map(Op.READ, "upload part " + number + " of", config, key, e);
                 }
                 sent += n;
             }

@@ -65,7 +65,9 @@ import software.amazon.awssdk.utils.AttributeMap;
  * <p>Creates are {@code If-None-Match: *} uploads (a single PUT, or multipart above
  * {@link S3ReplicaConfig#partSize()} with the condition on the completion), sent without SDK retries: a replayed
  * conditional PUT whose first attempt landed would see its own object and report a false conflict. Other calls use
- * the SDK's standard retries (10 attempts, no retry quota), as Litestream does. Thread-safe.
+ * the SDK's standard retries (10 attempts, no retry quota), as Litestream does, except for an unreachable endpoint
+ * (no connection, or no response within the request timeout), which fails at once naming the endpoint (see
+ * {@link FailFastOnUnreachable} and {@link dev.ltx4j.replica.ReplicaTimeouts}). Thread-safe.
  */
 public final class S3ReplicaClient implements ReplicaClient {
     private static final int DELETE_BATCH = 1000;
@@ -87,9 +89,16 @@ public final class S3ReplicaClient implements ReplicaClient {
                 .maxAttempts(10)
                 .circuitBreakerEnabled(false)
                 .build();
-        this.s3 = clientBuilder(config, credentials, http).overrideConfiguration(c -> c.retryStrategy(retries)).build();
+        // The socket timeout (= request timeout) notices a silent server; this backstop also covers connecting and the
+        // SDK's own work before it, so a cold start cannot use up a short request timeout before anything is sent.
+        Duration attemptTimeout = config.timeouts().request().plus(config.timeouts().connect());
+        this.s3 = clientBuilder(config, credentials, http)
+                .overrideConfiguration(c -> c.retryStrategy(new FailFastOnUnreachable(retries))
+                        .apiCallAttemptTimeout(attemptTimeout))
+                .build();
         this.conditionalS3 = clientBuilder(config, credentials, http)
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .apiCallAttemptTimeout(attemptTimeout))
                 .build();
         AtomicInteger threads = new AtomicInteger();
         this.headPool = Executors.newFixedThreadPool(config.concurrency(), r -> {
@@ -112,8 +121,8 @@ public final class S3ReplicaClient implements ReplicaClient {
     private static SdkHttpClient httpClient(S3ReplicaConfig config) {
         Apache5HttpClient.Builder builder = Apache5HttpClient.builder()
                 .maxConnections(Math.max(50, config.concurrency() * 2))
-                .connectionTimeout(Duration.ofSeconds(30))
-                .socketTimeout(Duration.ofSeconds(60));
+                .connectionTimeout(config.timeouts().connect())
+                .socketTimeout(config.timeouts().request());
         if (config.skipVerify()) {
             return builder.buildWithDefaults(AttributeMap.builder()
                     .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE)
@@ -180,7 +189,7 @@ public final class S3ReplicaClient implements ReplicaClient {
                 files.add(new LtxFileInfo(level, range.minTxid(), range.maxTxid(), object.size(), object.lastModified()));
             }
         } catch (SdkException e) {
-            throw S3Errors.map(Op.READ, "list", config.bucket(), prefix, e);
+            throw S3Errors.map(Op.READ, "list", config, prefix, e);
         }
         files.sort(Comparator.comparing(LtxFileInfo::range));
         return useMetadata ? withMetadataTimestamps(files) : files;
@@ -201,9 +210,9 @@ public final class S3ReplicaClient implements ReplicaClient {
                     if (e.statusCode() == 404) {
                         return f; // deleted since it was listed
                     }
-                    throw S3Errors.map(Op.READ, "head", config.bucket(), key, e);
+                    throw S3Errors.map(Op.READ, "head", config, key, e);
                 } catch (SdkException e) {
-                    throw S3Errors.map(Op.READ, "head", config.bucket(), key, e);
+                    throw S3Errors.map(Op.READ, "head", config, key, e);
                 }
             }));
         }
@@ -246,9 +255,9 @@ public final class S3ReplicaClient implements ReplicaClient {
             if (e.statusCode() == 416) {
                 return InputStream.nullInputStream(); // offset at or past the end: the contract's empty read
             }
-            throw S3Errors.map(Op.READ, "read", config.bucket(), key, e);
+            throw S3Errors.map(Op.READ, "read", config, key, e);
         } catch (SdkException e) {
-            throw S3Errors.map(Op.READ, "read", config.bucket(), key, e);
+            throw S3Errors.map(Op.READ, "read", config, key, e);
         }
     }
 
@@ -282,7 +291,7 @@ public final class S3ReplicaClient implements ReplicaClient {
             conditionalS3.putObject(request.build(), RequestBody.fromContentProvider(() -> openBody(body),
                     body.length(), "application/octet-stream"));
         } catch (SdkException e) {
-            throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config.bucket(), key, e);
+            throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config, key, e);
         }
     }
 
@@ -314,7 +323,7 @@ public final class S3ReplicaClient implements ReplicaClient {
                 deleteKeys(page.contents().stream().map(S3Object::key).toList());
             }
         } catch (SdkException e) {
-            throw S3Errors.map(Op.DELETE, "delete all under", config.bucket(), prefix, e);
+            throw S3Errors.map(Op.DELETE, "delete all under", config, prefix, e);
         }
     }
 
@@ -328,7 +337,7 @@ public final class S3ReplicaClient implements ReplicaClient {
                 response = s3.deleteObjects(b -> b.bucket(config.bucket())
                         .delete(Delete.builder().objects(batch).quiet(true).build()));
             } catch (SdkException e) {
-                throw S3Errors.map(Op.DELETE, "delete " + batch.size() + " objects", config.bucket(), null, e);
+                throw S3Errors.map(Op.DELETE, "delete " + batch.size() + " objects", config, null, e);
             }
             List<S3Error> errors = response.errors().stream().filter(err -> !"NoSuchKey".equals(err.code())).toList();
             if (!errors.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.replica.ReplicaTimeouts;
 import java.net.URI;
 import java.util.Optional;
 
@@ -18,6 +19,7 @@ import java.util.Optional;
  * @param storageClass storage class for uploads, empty for the bucket default
  * @param sseKmsKeyId KMS key for server-side encryption of uploads, empty for none
  * @param requireContentMd5 send {@code Content-MD5} on DeleteObjects, which several S3-compatible servers demand
+ * @param timeouts connect and per-request timeouts
  */
 public record S3ReplicaConfig(
         String bucket,
@@ -30,14 +32,27 @@ public record S3ReplicaConfig(
         int concurrency,
         Optional<String> storageClass,
         Optional<String> sseKmsKeyId,
-        boolean requireContentMd5) {
+        boolean requireContentMd5,
+        ReplicaTimeouts timeouts) {
 
     /** Smallest part size S3 accepts, also Litestream's default. */
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
     public static final int DEFAULT_CONCURRENCY = 16;
 
+    /** The endpoint requests go to, redacted, for messages; AWS's regional endpoint when none is configured. */
+    public String endpointLabel() {
+        return endpoint.map(e -> dev.ltx4j.replica.ReplicaUrl.redact(e.toString()))
+                .orElse("https://s3." + region + ".amazonaws.com");
+    }
+
     /** The replica described for logs and errors: bucket, path and endpoint, never credentials. */
     public String describe() {
-        return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + e + ")").orElse("");
+        return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e.toString()) + ")").orElse("");
+    }
+
+    /** {@link #describe()}: the endpoint redacted (a record's own toString would print it verbatim). */
+    @Override
+    public String toString() {
+        return describe() + " [" + timeouts + "]";
     }
 }

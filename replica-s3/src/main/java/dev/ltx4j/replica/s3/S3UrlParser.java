@@ -3,6 +3,7 @@ package dev.ltx4j.replica.s3;
 import dev.ltx4j.replica.support.GoPath;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTimeouts;
 import dev.ltx4j.replica.ReplicaUrl;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -25,7 +26,8 @@ import java.util.regex.Pattern;
  * </pre>
  * Query: {@code endpoint}, {@code region}, {@code forcePathStyle|force-path-style}, {@code skipVerify|skip-verify},
  * {@code partSize|part-size}, {@code concurrency}, {@code storageClass|storage-class},
- * {@code sseKmsKeyId|sse-kms-key-id}, {@code requireContentMD5|require-content-md5}. Other keys are ignored, as in
+ * {@code sseKmsKeyId|sse-kms-key-id}, {@code requireContentMD5|require-content-md5}, and the
+ * {@link ReplicaTimeouts} parameters {@code connect-timeout} and {@code request-timeout}. Other keys are ignored, as in
  * Litestream, except SSE-C keys, which are rejected rather than silently not applied.
  * An endpoint without a scheme gets {@code http://} for loopback, private and {@code .local} hosts, else
  * {@code https://}; an explicit endpoint (query or {@code LITESTREAM_S3_ENDPOINT}) implies path style unless
@@ -45,6 +47,12 @@ public final class S3UrlParser {
     public static S3ReplicaConfig parse(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaPermanentException {
         if (!url.scheme().equals("s3")) {
             throw new ReplicaPermanentException("not an s3 replica URL: " + url.redacted());
+        }
+        if (url.hasUserInfo()) {
+            // Checked first, so no later message quotes the user info (or calls its ':' a port).
+            throw new ReplicaPermanentException("s3: credentials in the replica URL are not supported: "
+                    + url.redacted() + " (remove them from the URL and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,"
+                    + " or LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY)");
         }
         String host = url.authority();
         if (host.isEmpty()) {
@@ -100,10 +108,6 @@ public final class S3UrlParser {
         } else {
             bucket = host;
         }
-        if (bucket.contains("@")) {
-            throw new ReplicaPermanentException("s3: credentials in the replica URL are not supported: "
-                    + url.redacted() + " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-        }
 
         boolean derivedEndpoint = hostEndpoint != null;
         String derivedRegion = hostRegion;
@@ -146,7 +150,8 @@ public final class S3UrlParser {
                 concurrency,
                 url.param("storageClass", "storage-class").filter(s -> !s.isEmpty()),
                 url.param("sseKmsKeyId", "sse-kms-key-id").filter(s -> !s.isEmpty()),
-                bool(url, "requireContentMD5", "require-content-md5").orElse(true));
+                bool(url, "requireContentMD5", "require-content-md5").orElse(true),
+                ReplicaTimeouts.from(url, env));
     }
 
     private static String firstSegment(String path) {
@@ -194,6 +199,11 @@ public final class S3UrlParser {
     }
 
     private static URI endpointUri(String value, ReplicaUrl url) throws ReplicaPermanentException {
+        if (ReplicaUrl.hasUserInfo(value)) {
+            throw new ReplicaPermanentException("s3: credentials in the endpoint are not supported: '"
+                    + ReplicaUrl.redact(value) + "' in replica URL " + url.redacted()
+                    + " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead)");
+        }
         try {
             URI uri = new URI(value);
             if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
@@ -201,7 +211,7 @@ public final class S3UrlParser {
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new ReplicaPermanentException("s3: invalid endpoint '" + value + "' in replica URL " + url.redacted()
+            throw new ReplicaPermanentException("s3: invalid endpoint '" + ReplicaUrl.redact(value) + "' in replica URL " + url.redacted()
                     + ": " + e.getReason(), e);
         }
     }

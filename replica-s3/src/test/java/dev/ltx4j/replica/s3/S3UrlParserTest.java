@@ -129,6 +129,39 @@ class S3UrlParserTest {
                 .message().doesNotContain("TOPSECRETVALUE");
     }
 
+    /**
+     * Issue 8 item 6: {@code s3://KEY:SECRET@bucket/p} was answered with "host 'KEY:SECRET@bucket' has a port but no
+     * bucket", echoing the secret and calling the ':' a port; an endpoint with user info was echoed verbatim.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            s3://AKIDEXAMPLE:TOPSECRETVALUE@bucket/db                        | credentials in the replica URL are not supported
+            s3://AKIDEXAMPLE:TOPSECRETVALUE@bucket.127.0.0.1:9000/db          | credentials in the replica URL are not supported
+            s3://AKIDEXAMPLE:TOP/SECRETVALUE@bucket/db                       | credentials in the replica URL are not supported
+            s3://AKIDEXAMPLE%3ATOPSECRETVALUE%40bucket/db                   | credentials in the replica URL are not supported
+            s3://bucket/db?endpoint=http://AKIDEXAMPLE:TOPSECRETVALUE@127.0.0.1:9000 | credentials in the endpoint are not supported
+            s3://bucket/db?endpoint=AKIDEXAMPLE:TOPSECRETVALUE@127.0.0.1:9000 | credentials in the endpoint are not supported
+            """)
+    void credentialsInTheUrlAreRefusedWithoutEchoingThem(String url, String message) {
+        assertThatThrownBy(() -> parse(url))
+                .isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageContaining(message)
+                .hasMessageContaining("AWS_ACCESS_KEY_ID")
+                .hasMessageNotContaining("has a port")
+                .hasMessageNotContaining("TOPSECRETVALUE").hasMessageNotContaining("SECRETVALUE")
+                .hasMessageNotContaining("AKIDEXAMPLE");
+    }
+
+    @Test
+    void timeoutsComeFromTheUrl() throws Exception {
+        S3ReplicaConfig c = parse("s3://bucket/db?connect-timeout=250ms&request-timeout=2s");
+        assertThat(c.timeouts().connect()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(c.timeouts().request()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(parse("s3://bucket/db").timeouts()).isEqualTo(dev.ltx4j.replica.ReplicaTimeouts.defaults());
+        assertThatThrownBy(() -> parse("s3://bucket/db?request-timeout=forever"))
+                .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("request-timeout");
+    }
+
     @Test
     void wrongSchemeIsRejected() {
         assertThatThrownBy(() -> parse("abs://container/db")).hasMessageContaining("not an s3 replica URL");

@@ -88,10 +88,6 @@ public final class EngineConnector {
     }
 
     private static String redacted(String url) {
-        try {
-            return ReplicaUrl.parse(url).redacted();
-        } catch (ReplicaException e) {
-            return "'" + url.replaceAll("[?#].*", "") + "'";
-        }
+        return ReplicaUrl.redact(url); // also for text that does not parse: it may still hold KEY:SECRET@
     }
 }
