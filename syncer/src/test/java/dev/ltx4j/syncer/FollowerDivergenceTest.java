@@ -300,7 +300,7 @@ class FollowerDivergenceTest {
     void noChecksumHistory(long txids, int fill, long node) throws Exception {
         noChecksumFile(0, 1, 1, fill, node, 1, 2, 3);
         for (long t = 2; t <= txids; t++) {
-            noChecksumFile(0, t, t, fill + (int) t, node, 1 + t % 3);
+            noChecksumFile(0, t, t, fill + (int) t, node, 2);
         }
     }
 
