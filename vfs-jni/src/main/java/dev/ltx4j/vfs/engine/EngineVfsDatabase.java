@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -43,6 +44,10 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private String doomed;
     private final TreeMap<Long, byte[]> overlay = new TreeMap<>();
     private byte[] scratch = new byte[65536];
+    /** What this connection's SQLite last saw of page 1, and of which lineage (see noticeReplicaSwitch). */
+    private byte[] seenVersions;
+    private int seenCookie;
+    private long seenLineage = -1;
 
     /**
      * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
@@ -69,13 +74,43 @@ public final class EngineVfsDatabase implements VfsDatabase {
         } else if (pin != null) {
             n = pin.read(offset, b, 0, len);
             if (doomed != null) n = applyOverlay(offset, b, len, n);
+            else noticeReplicaSwitch(offset, b, len, pin.lineage());
         } else {
             try (ReadTransaction t = db.beginRead()) {
                 n = t.read(offset, b, 0, len);
+                noticeReplicaSwitch(offset, b, len, t.lineage());
             }
         }
         dst.put(b, 0, n);
         return n;
+    }
+
+    /**
+     * Makes SQLite drop what it cached of a replica the follower has since replaced by another history (a
+     * reload at a transaction boundary, see {@code docs/read-mode-followers.md}). SQLite keeps its page cache
+     * across read transactions while the 16 bytes at offset 24 of page 1 (change counter, size, freelist) read
+     * the same, and its schema while the schema cookie at offset 40 does; two different databases can agree on
+     * both. So the first change-counter probe of a connection after a switch is made to differ from what its
+     * pager holds, and the first page 1 it reads after a switch gets a schema cookie different from the one it
+     * last saw (a cookie only triggers a schema reload). Nothing changes while the lineage stays the same.
+     */
+    private void noticeReplicaSwitch(long offset, byte[] b, int len, long lineage) {
+        boolean switched = seenVersions != null && lineage != seenLineage;
+        if (offset == 24 && len == 16) {
+            if (switched && Arrays.equals(b, 0, 16, seenVersions, 0, 16)) {
+                for (int i = 0; i < 16; i++) b[i] = (byte) ~b[i];
+            }
+            return;
+        }
+        if (offset != 0 || len < 44) return;
+        int cookie = ByteBuffer.wrap(b, 40, 4).getInt();
+        if (switched && cookie == seenCookie) {
+            cookie ^= 0x8000_0000;
+            ByteBuffer.wrap(b, 40, 4).putInt(cookie);
+        }
+        seenVersions = Arrays.copyOfRange(b, 24, 40);
+        seenCookie = cookie;
+        seenLineage = lineage;
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
