@@ -28,7 +28,12 @@ public enum Bug {
     /** Engine: after an upload the page map keeps stale pre-upload entries (W1; engine hook). */
     FORGET_OWN_UPLOAD,
     /** Engine: an upload after a shrink keeps the previous, larger commit (engine hook). */
-    IGNORE_SHRINK;
+    IGNORE_SHRINK,
+    /**
+     * Follower: read-mode polls apply new replica files without checking that they continue the held state, and
+     * never notice a replaced or rewound replica (issue 16; engine hook).
+     */
+    SKIP_FOLLOWER_CONTINUITY;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
