@@ -594,6 +594,13 @@ public final class Database implements AutoCloseable {
                 if (rebuilt.txid() != v.txid()) {
                     return null;
                 }
+                if (!writeMode && (v.checksum() == 0 || rebuilt.checksum() == 0) && !follower.anchorNotContradicted()) {
+                    // No checksums to compare: rebuild only while the file that proves the held state is there.
+                    lastError = "page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica file "
+                            + missing.file() + " and the replica may hold another history now (no checksums to"
+                            + " tell); the next poll decides";
+                    return null;
+                }
                 if (v.checksum() != 0 && rebuilt.checksum() != 0 && rebuilt.checksum() != v.checksum()) {
                     lastError = "page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica file "
                             + missing.file() + " and the replica's state at that TXID is a different database"

@@ -47,7 +47,7 @@ final class Follower {
     private static final int CHECKSUM_HISTORY = 1024;
 
     private final Database db;
-    private LoadedFile anchor;
+    private volatile LoadedFile anchor;
     private final TreeMap<Long, Long> heldChecksums = new TreeMap<>();
 
     volatile long lastPollMillis = -1;
@@ -284,6 +284,28 @@ final class Follower {
                 + " held by this follower (" + d.reason() + ")" + (d.readsRefused() ? "; reads are refused until the"
                 + " replica's new state loads" : "; switched to the replica's new state at TXID "
                 + Txid.format(d.reloadedTxid()) + " at " + Instant.ofEpochMilli(d.atMillis()));
+    }
+
+    /**
+     * Whether the replica does not contradict the held state (one header read): the anchor is there unchanged, or
+     * gone (compaction and retention delete files; the next poll checks coverage). False when a file with the
+     * anchor's name now holds another header. Without checksums this is the only way to tell that a state
+     * rebuilt from the replica's current files is the held one and not another history's.
+     */
+    boolean anchorNotContradicted() throws IOException {
+        LoadedFile a = anchor;
+        if (a == null) {
+            return true;
+        }
+        LtxFileInfo i = a.info();
+        try {
+            byte[] head = db.client.readRange(i.level(), i.minTxid(), i.maxTxid(), 0, Ltx.HEADER_SIZE);
+            return LtxHeader.parse(head, i.toString()).equals(a.header());
+        } catch (ReplicaNotFoundException e) {
+            return true;
+        } catch (LtxFormatException e) {
+            return false;
+        }
     }
 
     /** For tests: the checksums the follower remembers. */

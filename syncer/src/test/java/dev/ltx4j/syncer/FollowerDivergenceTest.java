@@ -237,6 +237,25 @@ class FollowerDivergenceTest {
     }
 
     @Test
+    void aReadOfAFileGoneWithAReplacementIsNotRelocatedIntoTheOtherHistory() throws Exception {
+        noChecksumHistory(4, 'A', 100);
+        try (Database f = Database.open(replica, "app.db", Kit.reader(clock).cacheBytes(0).build())) {
+            byte[] before = readAll(f);
+            deleteEverything();
+            // Another database at the same TXIDs: a compacted snapshot and an L0 file named like the follower's.
+            noChecksumFile(1, 1, 4, 'B', 200, 1, 2, 3);
+            noChecksumFile(0, 4, 4, 'B', 200, 2);
+            try (ReadTransaction r = f.beginRead()) {
+                byte[] now = new byte[before.length];
+                assertThatThrownBy(() -> r.read(0, now, 0, now.length)).isInstanceOf(java.io.IOException.class);
+            }
+            assertThat(f.status().lastError()).contains("another history");
+            f.pollOnce(clock.instant());
+            assertServesTheReplicaExactly(f);
+        }
+    }
+
+    @Test
     void withTheBugSwitchTheOldMergeComesBack() throws Exception {
         EngineTestHooks.skipFollowerContinuity = true;
         write(4, 'A', 6);
