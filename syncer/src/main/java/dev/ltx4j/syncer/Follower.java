@@ -173,8 +173,7 @@ final class Follower {
         LtxFileInfo a = anchor.info();
         LtxHeader now;
         try {
-            byte[] head = db.client.readRange(a.level(), a.minTxid(), a.maxTxid(), 0, Ltx.HEADER_SIZE);
-            now = LtxHeader.parse(head, a.toString());
+            now = LtxHeader.parse(readHeader(a), a.toString());
         } catch (ReplicaNotFoundException e) {
             if (covered(cur, listing) || covered(cur, list(null))) {
                 return null;
@@ -190,6 +189,16 @@ final class Follower {
                     + " was rewritten (its header changed: " + describe(anchor.header()) + " -> " + describe(now) + ")";
         }
         return null;
+    }
+
+    /** The 100 header bytes of {@code f}; a short read is a transient failure, not a changed file. */
+    private byte[] readHeader(LtxFileInfo f) throws IOException {
+        byte[] head = db.client.readRange(f.level(), f.minTxid(), f.maxTxid(), 0, Ltx.HEADER_SIZE);
+        if (head.length != Ltx.HEADER_SIZE) {
+            throw new dev.ltx4j.replica.ReplicaTransientException("short read of the header of replica file " + f
+                    + ": " + head.length + " of " + Ltx.HEADER_SIZE + " bytes");
+        }
+        return head;
     }
 
     private static String describe(LtxHeader h) {
@@ -299,8 +308,7 @@ final class Follower {
         }
         LtxFileInfo i = a.info();
         try {
-            byte[] head = db.client.readRange(i.level(), i.minTxid(), i.maxTxid(), 0, Ltx.HEADER_SIZE);
-            return LtxHeader.parse(head, i.toString()).equals(a.header());
+            return LtxHeader.parse(readHeader(i), i.toString()).equals(a.header());
         } catch (ReplicaNotFoundException e) {
             return true;
         } catch (LtxFormatException e) {

@@ -297,9 +297,33 @@ class FollowerDivergenceTest {
         }
     }
 
-    /** Fails listings on demand. */
+    @Test
+    void aShortReadOfTheAnchorIsATransientFailureNotADivergence() throws Exception {
+        write(2, 'A', 2);
+        FailingLists client = new FailingLists(replica);
+        try (Database f = Database.open(client, "app.db", Kit.reader(clock).build())) {
+            client.shortHeaders = true;
+            PollOutcome p = f.pollOnce(clock.instant());
+            assertThat(p.ok()).isFalse();
+            assertThat(f.status().follower().divergence()).isNull();
+            assertThat(f.status().follower().lastPollError()).contains("short read");
+            client.shortHeaders = false;
+            assertThat(f.pollOnce(clock.instant()).ok()).isTrue();
+            assertThat(f.status().follower().reloads()).isZero();
+        }
+    }
+
+    /** Fails listings, or cuts header reads short, on demand. */
     static final class FailingLists extends dev.ltx4j.replica.ForwardingReplicaClient {
         volatile boolean failing;
+        volatile boolean shortHeaders;
+
+        @Override
+        public byte[] readRange(int level, long minTxid, long maxTxid, long offset, long length)
+                throws dev.ltx4j.replica.ReplicaException {
+            byte[] b = super.readRange(level, minTxid, maxTxid, offset, length);
+            return shortHeaders && offset == 0 && length == Ltx.HEADER_SIZE ? java.util.Arrays.copyOf(b, 40) : b;
+        }
 
         FailingLists(ReplicaClient delegate) {
             super(delegate);
