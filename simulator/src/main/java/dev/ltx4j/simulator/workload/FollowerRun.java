@@ -215,11 +215,13 @@ final class FollowerRun {
             throw new UncheckedIOException(e);
         }
         store.setFaultsEnabled(false);
+        store.setListingLagOnly(!faultsStopped);
         try {
             publisher.createFile(0, txid, txid, LtxBody.of(out.toByteArray()));
         } catch (ReplicaException e) {
             throw new IllegalStateException("the publisher's fault-free create failed: " + e, e);
         } finally {
+            store.setListingLagOnly(false);
             store.setFaultsEnabled(!faultsStopped);
         }
         current.states.add(next);
@@ -237,11 +239,13 @@ final class FollowerRun {
             }
         }
         store.setFaultsEnabled(false);
+        store.setListingLagOnly(!faultsStopped);
         try {
             publisher.deleteFiles(doomed);
         } catch (ReplicaException e) {
             throw new IllegalStateException("the publisher's fault-free delete failed: " + e, e);
         } finally {
+            store.setListingLagOnly(false);
             store.setFaultsEnabled(!faultsStopped);
         }
     }
