@@ -21,7 +21,7 @@ final class SimCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--scenario", defaultValue = "engine", paramLabel = "NAME",
-            description = "engine, log (log-writer), uploader or all; default ${DEFAULT-VALUE}.")
+            description = "engine, log (log-writer), uploader, sql, follower or all; default ${DEFAULT-VALUE}.")
     String scenario;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Root seed; default ${DEFAULT-VALUE}.")

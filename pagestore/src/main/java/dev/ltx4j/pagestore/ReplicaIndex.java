@@ -66,16 +66,54 @@ public final class ReplicaIndex {
      * @throws RestorePlanException when the replica cannot rebuild the target (empty, gap, not reached)
      */
     public DatabaseVersion open(RestoreTarget target) throws IOException, RestorePlanException {
+        return openState(target).version();
+    }
+
+    /** A state built from a restore plan and the plan's last file (whose max TXID is the state's TXID). */
+    public record OpenedState(DatabaseVersion version, LoadedFile last) {}
+
+    /**
+     * Like {@link #open(RestoreTarget)}, also answering the plan's last file. Every file of the plan must continue
+     * the state before it: where both carry checksums, a file that starts right after the state must have the
+     * state's checksum as its pre-apply checksum (a plan mixing two histories, e.g. a replica being replaced,
+     * would otherwise build a state that never existed).
+     *
+     * @throws ReplicaChainException when two consecutive files of the plan do not continue each other
+     */
+    public OpenedState openState(RestoreTarget target) throws IOException, RestorePlanException {
         List<LtxFileInfo> plan = new RestorePlanner(client).plan(target);
         if (plan.get(0).minTxid() != 1) {
             throw new LtxFormatException(plan.get(0).toString(), "header.minTxid",
                     "the replica's restore plan does not start with a snapshot (TXID 1)");
         }
         DatabaseVersion v = DatabaseVersion.EMPTY;
+        LoadedFile last = null;
         for (LtxFileInfo info : plan) {
-            v = apply(v, load(info));
+            LoadedFile f = load(info);
+            String broken = continuity(v.txid(), v.checksum(), f);
+            if (broken != null) {
+                throw new ReplicaChainException(broken);
+            }
+            v = apply(v, f);
+            last = f;
         }
-        return v;
+        return new OpenedState(v, last);
+    }
+
+    /**
+     * Why {@code f} does not continue a state at {@code txid} with {@code checksum}, or null when it does or
+     * cannot be checked (a snapshot, a file without checksums, an untracked state, a file not starting at
+     * {@code txid + 1}).
+     */
+    public static String continuity(long txid, long checksum, LoadedFile f) {
+        LtxHeader h = f.header();
+        if (h.isSnapshot() || h.noChecksum() || h.preApplyChecksum() == 0 || checksum == 0
+                || h.minTxid() != txid + 1 || h.preApplyChecksum() == checksum) {
+            return null;
+        }
+        return "replica file " + f.info() + " has pre-apply checksum " + String.format("%016x", h.preApplyChecksum())
+                + " but the state at TXID " + dev.ltx4j.ltx.Txid.format(txid) + " has checksum "
+                + String.format("%016x", checksum) + ": it continues a different history";
     }
 
     /** Applies one file to a state by the merge rules on the class. */
@@ -173,7 +211,7 @@ public final class ReplicaIndex {
             return seek[level];
         }
 
-        void advance(long[] next) {
+        public void advance(long[] next) {
             for (int i = 0; i < seek.length; i++) {
                 if (Long.compareUnsigned(next[i], seek[i]) > 0) {
                     seek[i] = next[i];
@@ -188,7 +226,7 @@ public final class ReplicaIndex {
     }
 
     /** Greedy chain from {@code reached}: each step takes the file reaching furthest (then smaller min, higher level). */
-    static List<LtxFileInfo> chain(List<LtxFileInfo> candidates, long reached) {
+    public static List<LtxFileInfo> chain(List<LtxFileInfo> candidates, long reached) {
         List<LtxFileInfo> chain = new ArrayList<>();
         while (true) {
             LtxFileInfo best = null;

@@ -69,7 +69,8 @@ public final class Database implements AutoCloseable {
     final String name;
     final EngineOptions options;
     final ReplicaIndex index;
-    final PageReader reader;
+    /** Reads pages; one per lineage (its own cache), so pages of a replaced replica's files never mix. */
+    volatile PageReader reader;
     final boolean writeMode;
     final Object stateLock = new Object();
     final ReentrantLock syncLock = new ReentrantLock();
@@ -83,6 +84,14 @@ public final class Database implements AutoCloseable {
     private long generationCount;
     final ReplicaIndex.ListingPositions pollPositions = new ReplicaIndex.ListingPositions();
     private final Object relocateLock = new Object();
+    /**
+     * Read mode: which history of the replica the published state belongs to. It changes when the follower finds
+     * that the replica no longer contains its state; read transactions of an earlier lineage then fail.
+     */
+    private volatile long lineage;
+    /** Read mode: why new read transactions are refused (diverged, new state not loaded yet), or null. */
+    private volatile String readsRefused;
+    final Follower follower = new Follower(this);
     private DatabaseVersion relocated;
 
     // Write mode.
@@ -114,8 +123,7 @@ public final class Database implements AutoCloseable {
         this.name = name;
         this.options = options;
         this.index = new ReplicaIndex(client);
-        this.reader = new PageReader(client, new PageCache(options.cacheBytes), options.readAheadPages,
-                (long) options.readAheadPages * 70_000);
+        this.reader = newReader(0);
         this.writeMode = options.writeEnabled;
         if (options.bufferStorage != null) {
             this.bufferStorage = options.bufferStorage;
@@ -134,7 +142,39 @@ public final class Database implements AutoCloseable {
                     : Path.of(System.getProperty("java.io.tmpdir"), "ltx4j-conflicts");
         }
         this.conflictDirectory = conflicts;
-        this.reader.setRelocator(this::relocate);
+    }
+
+    /** A page reader with an empty cache whose relocations serve lineage {@code of} only. */
+    private PageReader newReader(long of) {
+        PageReader r = new PageReader(client, new PageCache(options.cacheBytes), options.readAheadPages,
+                (long) options.readAheadPages * 70_000);
+        r.setRelocator((v, pgno, missing) -> lineage == of ? relocate(v, pgno, missing) : null);
+        return r;
+    }
+
+    long lineage() {
+        return lineage;
+    }
+
+    /** The follower found the replica no longer contains its state: pinned reads fail, new ones are refused. */
+    void enterDivergence(String why) {
+        synchronized (stateLock) {
+            lineage++;
+            readsRefused = why;
+        }
+    }
+
+    /** Publishes the replica's new state as the current lineage, with an empty page cache (callers hold syncLock). */
+    void installReloaded(DatabaseVersion v) {
+        synchronized (relocateLock) {
+            relocated = null;
+        }
+        synchronized (stateLock) {
+            reader = newReader(lineage);
+            current = v;
+            readsRefused = null;
+        }
+        pollPositions.clear();
     }
 
     /**
@@ -227,11 +267,13 @@ public final class Database implements AutoCloseable {
     }
 
     private void load() throws IOException {
-        DatabaseVersion remote = loadRemote();
         if (!writeMode) {
-            publish(remote);
+            ReplicaIndex.OpenedState opened = loadRemoteState();
+            follower.start(opened);
+            publish(opened.version());
             return;
         }
+        DatabaseVersion remote = loadRemote();
         tracked = remote.txid() == 0 || remote.checksum() != 0;
         OptionalInt existing = BufferProbe.pageSize(storage(), bufferName);
         if (existing.isPresent()) {
@@ -248,11 +290,15 @@ public final class Database implements AutoCloseable {
     }
 
     private DatabaseVersion loadRemote() throws IOException {
+        return loadRemoteState().version();
+    }
+
+    private ReplicaIndex.OpenedState loadRemoteState() throws IOException {
         try {
-            return index.open(RestoreTarget.latest());
+            return index.openState(RestoreTarget.latest());
         } catch (RestorePlanException.TransactionNotAvailable e) {
             if (e.replicaEmpty() && writeMode) {
-                return DatabaseVersion.EMPTY;
+                return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
             }
             throw new DatabaseNotFoundException("cannot open database \"" + name + "\" in read mode: "
                     + (e.replicaEmpty() ? "replica " + dev.ltx4j.replica.ReplicaUrl.redact(options.replicaIdentity) + " holds no LTX files (nothing to read;"
@@ -466,11 +512,15 @@ public final class Database implements AutoCloseable {
     /** A pinned version and the buffer generation reference that keeps its local pages readable. */
     static final class Pin {
         final DatabaseVersion version;
+        final PageReader reader;
+        final long lineage;
         private LocalGeneration gen;
 
-        Pin(DatabaseVersion version, LocalGeneration gen) {
+        Pin(DatabaseVersion version, LocalGeneration gen, PageReader reader, long lineage) {
             this.version = version;
             this.gen = gen;
+            this.reader = reader;
+            this.lineage = lineage;
         }
 
         void release() {
@@ -484,11 +534,15 @@ public final class Database implements AutoCloseable {
 
     Pin pin() {
         synchronized (stateLock) {
+            String refused = readsRefused;
+            if (refused != null) {
+                throw new ReplicaDivergedException(refused);
+            }
             LocalGeneration g = currentGen;
             if (g != null && !g.retain()) {
                 throw new IllegalStateException("buffer generation " + g + " of the current version is closed");
             }
-            return new Pin(current, g);
+            return new Pin(current, g, reader, lineage);
         }
     }
 
@@ -644,6 +698,20 @@ public final class Database implements AutoCloseable {
                     return null;
                 }
                 if (rebuilt.txid() != v.txid()) {
+                    return null;
+                }
+                if (!writeMode && (v.checksum() == 0 || rebuilt.checksum() == 0) && !follower.anchorNotContradicted()) {
+                    // No checksums to compare: rebuild only while the file that proves the held state is there.
+                    lastError = "page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica file "
+                            + missing.file() + " and the replica may hold another history now (no checksums to"
+                            + " tell); the next poll decides";
+                    return null;
+                }
+                if (v.checksum() != 0 && rebuilt.checksum() != 0 && rebuilt.checksum() != v.checksum()) {
+                    lastError = "page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica file "
+                            + missing.file() + " and the replica's state at that TXID is a different database"
+                            + " (checksum " + Long.toHexString(rebuilt.checksum()) + ", held "
+                            + Long.toHexString(v.checksum()) + ")";
                     return null;
                 }
                 relocated = rebuilt;
@@ -933,15 +1001,9 @@ public final class Database implements AutoCloseable {
         }
         syncLock.lock();
         try {
-            ReplicaIndex.PollResult r = index.poll(current, pollPositions);
-            publish(r.version());
+            PollOutcome o = follower.poll(now);
             lastPollMillis = now.toEpochMilli();
-            lastError = r.gap() ? "replica has files beyond a gap after TXID " + Txid.format(r.version().txid())
-                    + "; relisting on the next poll" : null;
-            return new PollOutcome(r.applied().size(), r.version().txid(), r.gap(), null);
-        } catch (IOException | RuntimeException e) {
-            lastError = "poll failed: " + e.getMessage();
-            return new PollOutcome(0, current.txid(), false, e);
+            return o;
         } finally {
             syncLock.unlock();
         }
@@ -958,6 +1020,16 @@ public final class Database implements AutoCloseable {
         writer.acquireUninterruptibly();
         syncLock.lock();
         try {
+            if (!writeMode) {
+                // Read mode reloads from scratch as a new lineage: the replica may be another history by now.
+                ReplicaIndex.OpenedState opened = loadRemoteState();
+                enterDivergence("refreshing");
+                follower.start(opened);
+                installReloaded(opened.version());
+                follower.divergence = null;
+                lastError = null;
+                return;
+            }
             DatabaseVersion remote = loadRemote();
             WriteBuffer buf = buffer;
             if (buf != null) {
@@ -1066,9 +1138,15 @@ public final class Database implements AutoCloseable {
         // A stopped buffer (disk full, I/O error) fails every write until refresh or reopen: it outranks the last
         // sync or poll error, which a later successful sync would clear although writes still fail.
         String bufferFailure = b != null ? b.failureMessage() : null;
-        return new DatabaseStatus(writeMode ? "write" : "read", v.txid(), pendingCommits(), lastSyncMillis,
+        if (!writeMode) {
+            FollowerStatus f = follower.status(now);
+            long asOf = f.currentAsOfMillis();
+            return new DatabaseStatus("read", v.txid(), 0, lastSyncMillis, asOf < 0 ? -1 : Math.max(0, now - asOf),
+                    null, null, v.pageSize(), v.commit(), lastError, null, f);
+        }
+        return new DatabaseStatus("write", v.txid(), pendingCommits(), lastSyncMillis,
                 last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(),
-                bufferFailure != null ? bufferFailure : lastError, bufferRecovery);
+                bufferFailure != null ? bufferFailure : lastError, bufferRecovery, null);
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle

@@ -9,23 +9,26 @@ import dev.ltx4j.ltx.Txid;
  * @param txid             replica TXID of the current state
  * @param pendingCommits   committed transactions not yet in the replica
  * @param lastSyncMillis   clock time of the last successful sync, -1 if none
- * @param lagMillis        milliseconds since the last successful poll (read mode) or sync (write mode), -1 if none
+ * @param lagMillis        read mode: milliseconds since the follower was last known to hold everything the replica
+ *                         listed (its last poll that listed the replica, checked continuity and left no gap or
+ *                         error); write mode: since the last sync; -1 if none
  * @param conflict         the current conflict, or null
  * @param bufferPath       where the write buffer lives, or null
  * @param pageSize         page size, 0 while unknown
  * @param commit           database size in pages
- * @param lastError        the last sync or poll failure, or null
+ * @param lastError        the last sync or poll failure (or replica divergence), or null
  * @param bufferRecovery   what opening the write buffer dropped or found (torn tail, recovered damage), or null
+ * @param follower         read mode: poll health, data age and divergence; null in write mode
  */
 public record DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
         ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError,
-        String bufferRecovery) {
+        String bufferRecovery, FollowerStatus follower) {
 
-    /** A status without buffer recovery findings. */
+    /** A status without buffer recovery findings or follower details. */
     public DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
             ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError) {
         this(mode, txid, pendingCommits, lastSyncMillis, lagMillis, conflict, bufferPath, pageSize, commit, lastError,
-                null);
+                null, null);
     }
 
     /** A compact JSON object. */
@@ -50,7 +53,30 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
         }
         b.append(",\"last_error\":").append(str(lastError));
         b.append(",\"buffer_recovery\":").append(str(bufferRecovery));
+        if (follower != null) {
+            appendFollower(b, follower);
+        }
         return b.append('}').toString();
+    }
+
+    private static void appendFollower(StringBuilder b, FollowerStatus f) {
+        b.append(",\"last_poll_ms\":").append(f.lastPollMillis());
+        b.append(",\"last_poll_ok\":").append(f.lastPollMillis() < 0 ? "null" : String.valueOf(f.lastPollOk()));
+        b.append(",\"last_poll_error\":").append(str(f.lastPollError()));
+        b.append(",\"newest_txid_time\":").append(str(f.newestTxidMillis() < 0 ? null
+                : java.time.Instant.ofEpochMilli(f.newestTxidMillis()).toString()));
+        b.append(",\"data_age_ms\":").append(f.dataAgeMillis());
+        FollowerStatus.Divergence d = f.divergence();
+        if (d == null) {
+            b.append(",\"replica_diverged\":null");
+        } else {
+            b.append(",\"replica_diverged\":{\"held_txid\":").append(str(Txid.format(d.heldTxid())))
+                    .append(",\"reason\":").append(str(d.reason()))
+                    .append(",\"at\":").append(str(java.time.Instant.ofEpochMilli(d.atMillis()).toString()))
+                    .append(",\"reloaded_txid\":").append(d.readsRefused() ? "null" : str(Txid.format(d.reloadedTxid())))
+                    .append(",\"reads_refused\":").append(d.readsRefused()).append('}');
+        }
+        b.append(",\"reloads\":").append(f.reloads());
     }
 
     private static String str(String s) {

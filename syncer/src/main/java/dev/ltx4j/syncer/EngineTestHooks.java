@@ -12,6 +12,8 @@ public final class EngineTestHooks {
     public static volatile boolean forgetOwnUpload;
     /** Upload with the previous, larger commit when the database shrank (the commit drop is ignored). */
     public static volatile boolean ignoreShrink;
+    /** Read mode: apply new replica files without checking that they continue the held state (issue 16). */
+    public static volatile boolean skipFollowerContinuity;
 
     private EngineTestHooks() {}
 
@@ -20,6 +22,7 @@ public final class EngineTestHooks {
         cutSyncMidTransaction = false;
         forgetOwnUpload = false;
         ignoreShrink = false;
+        skipFollowerContinuity = false;
     }
 
     static long[] uploadPages(long[] pgnos) {

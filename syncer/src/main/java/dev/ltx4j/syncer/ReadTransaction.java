@@ -27,6 +27,11 @@ public final class ReadTransaction implements AutoCloseable {
         return version;
     }
 
+    /** Which history of the replica the pinned version belongs to (changes when a follower reloads). */
+    public long lineage() {
+        return pin.lineage;
+    }
+
     /** The replica TXID the pinned version reflects. */
     public long txid() {
         return version.txid();
@@ -50,7 +55,25 @@ public final class ReadTransaction implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("read transaction is closed");
         }
-        return db.reader.read(version, null, offset, dst, dstOff, len, cursor);
+        int n;
+        try {
+            n = pin.reader.read(version, null, offset, dst, dstOff, len, cursor);
+        } catch (IOException e) {
+            if (pin.lineage != db.lineage()) {
+                throw replaced();
+            }
+            throw e;
+        }
+        if (pin.lineage != db.lineage()) {
+            // The replica was replaced under this transaction: what was just read may come from the new files.
+            throw replaced();
+        }
+        return n;
+    }
+
+    private ReplicaDivergedException replaced() {
+        return new ReplicaDivergedException("the replica of database \"" + db.name + "\" no longer contains TXID "
+                + dev.ltx4j.ltx.Txid.format(version.txid()) + " read by this transaction; begin a new one");
     }
 
     @Override

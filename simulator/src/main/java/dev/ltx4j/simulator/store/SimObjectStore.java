@@ -117,6 +117,8 @@ public final class SimObjectStore {
      * Turns every injected fault on or off (latency stays). Off: the fault-free phase of a liveness check, or
      * an oracle reading through the code under test without disturbing it.
      */
+    private boolean listingLagOnly;
+
     public synchronized void setFaultsEnabled(boolean enabled) {
         this.faultsEnabled = enabled;
     }
@@ -154,7 +156,16 @@ public final class SimObjectStore {
     }
 
     boolean draw(FaultKind kind) {
-        return faultsEnabled && random.chance(plan.probability(kind));
+        return (faultsEnabled || (listingLagOnly && kind == FaultKind.LISTING_LAG))
+                && random.chance(plan.probability(kind));
+    }
+
+    /**
+     * With faults off, still lets listings lag behind creates and deletes: an actor that must not fail (the
+     * follower scenario's publisher) still leaves the listings other actors see stale for a while.
+     */
+    public synchronized void setListingLagOnly(boolean on) {
+        this.listingLagOnly = on;
     }
 
     /** Throttling and transient errors that strike before a request does anything. */

@@ -38,7 +38,12 @@ public enum Bug {
      * Log writer, engine: a buffer damaged before intact, forced commits is recovered as if the damage were a
      * torn tail, silently dropping acknowledged commits (pagestore hook; the behaviour before the fix).
      */
-    SILENT_BUFFER_TRUNCATION;
+    SILENT_BUFFER_TRUNCATION,
+    /**
+     * Follower: read-mode polls apply new replica files without checking that they continue the held state, and
+     * never notice a replaced or rewound replica (issue 16; engine hook).
+     */
+    SKIP_FOLLOWER_CONTINUITY;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

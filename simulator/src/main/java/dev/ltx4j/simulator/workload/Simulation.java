@@ -35,14 +35,15 @@ public final class Simulation {
             case "log-writer", "log" -> new LogWriterScenario(bugs);
             case "uploader" -> new UploaderScenario(bugs);
             case "sql" -> new SqlScenario();
+            case "follower" -> new FollowerScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader");
+                    + "\"; known: engine, log-writer (log), uploader, sql, follower");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("engine", "log-writer", "uploader", "sql");
+        return List.of("engine", "log-writer", "uploader", "sql", "follower");
     }
 
     /** The generator of {@code ops}-long action lists. */

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -49,6 +50,10 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private String doomed;
     private final TreeMap<Long, byte[]> overlay = new TreeMap<>();
     private byte[] scratch = new byte[65536];
+    /** What this connection's SQLite last saw of page 1, and of which lineage (see noticeReplicaSwitch). */
+    private byte[] seenVersions;
+    private int seenCookie;
+    private long seenLineage = -1;
 
     /**
      * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
@@ -75,13 +80,20 @@ public final class EngineVfsDatabase implements VfsDatabase {
         byte[] b = scratch(want);
         int n;
         DatabaseVersion version = null;
-        if (session != null || pin != null) {
-            n = readStored(from, b, want);
+        long lineage = -1; // set where a replica switch must be made visible to SQLite (read-mode pins)
+        if (session != null) {
+            n = session.read(from, b, 0, want);
             if (header) version = pin != null ? pin.version() : db.current();
+        } else if (pin != null) {
+            n = pin.read(from, b, 0, want);
+            if (doomed != null) n = applyOverlay(from, b, want, n);
+            else lineage = pin.lineage();
+            if (header) version = pin.version();
         } else {
             try (ReadTransaction t = db.beginRead()) {
                 n = t.read(from, b, 0, want);
                 version = t.version();
+                lineage = t.lineage();
             }
         }
         if (header && PageOneView.holdsFormat(from, n)) {
@@ -90,15 +102,37 @@ public final class EngineVfsDatabase implements VfsDatabase {
         }
         int skip = (int) (offset - from);
         int got = Math.max(0, Math.min(n - skip, len));
+        if (lineage >= 0) noticeReplicaSwitch(offset, b, skip, got, lineage); // on the bytes exactly as SQLite sees them
         dst.put(b, skip, got);
         return got;
     }
 
-    /** The bytes this connection sees as stored: its write session's, or its pinned version's plus doomed writes. */
-    private int readStored(long offset, byte[] b, int len) throws IOException {
-        if (session != null) return session.read(offset, b, 0, len);
-        int n = pin.read(offset, b, 0, len);
-        return doomed != null ? applyOverlay(offset, b, len, n) : n;
+    /**
+     * Makes SQLite drop what it cached of a replica the follower has since replaced by another history (a
+     * reload at a transaction boundary, see {@code docs/read-mode-followers.md}). SQLite keeps its page cache
+     * across read transactions while the 16 bytes at offset 24 of page 1 (change counter, size, freelist) read
+     * the same, and its schema while the schema cookie at offset 40 does; two different databases can agree on
+     * both. So the first change-counter probe of a connection after a switch is made to differ from what its
+     * pager holds, and the first page 1 it reads after a switch gets a schema cookie different from the one it
+     * last saw (a cookie only triggers a schema reload). Nothing changes while the lineage stays the same.
+     */
+    private void noticeReplicaSwitch(long offset, byte[] b, int base, int len, long lineage) {
+        boolean switched = seenVersions != null && lineage != seenLineage;
+        if (offset == 24 && len == 16) {
+            if (switched && Arrays.equals(b, base, base + 16, seenVersions, 0, 16)) {
+                for (int i = base; i < base + 16; i++) b[i] = (byte) ~b[i];
+            }
+            return;
+        }
+        if (offset != 0 || len < 44) return;
+        int cookie = ByteBuffer.wrap(b, base + 40, 4).getInt();
+        if (switched && cookie == seenCookie) {
+            cookie ^= 0x8000_0000;
+            ByteBuffer.wrap(b, base + 40, 4).putInt(cookie);
+        }
+        seenVersions = Arrays.copyOfRange(b, base + 24, base + 40);
+        seenCookie = cookie;
+        seenLineage = lineage;
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */

@@ -1,0 +1,323 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxFormatException;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.LoadedFile;
+import dev.ltx4j.pagestore.ReplicaIndex;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestoreTarget;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Read mode's poll step: applies a replica file only when it continues the exact state the follower holds, and
+ * notices when the replica's history no longer contains that state (replaced, restored to an earlier point,
+ * rewritten by another tool).
+ *
+ * <p><b>Continuity.</b> The follower keeps the <em>anchor</em>, the file whose max TXID is the held TXID (the last
+ * file applied, or the restore plan's last file). Every poll reads the anchor's header again (one ranged read of
+ * 100 bytes): a different header (timestamp, node, checksums, size fields) means the file was rewritten; a missing
+ * anchor is fine only when another listed file covers the held TXID (compaction), with the held checksum when it
+ * ends exactly there. Each file applied must have, where both sides carry checksums, a pre-apply checksum equal to
+ * the checksum of the held state it starts from. Node ids are compared only as part of the anchor's identity: a
+ * different writer may legitimately continue the chain.
+ *
+ * <p><b>Divergence.</b> The follower never applies a file that fails these rules. It reloads: the replica's
+ * current state is built from scratch from its restore plan (itself checked for continuity) and published as a
+ * new <em>lineage</em> at a transaction boundary; read transactions pinned before fail instead of reading the new
+ * files, and the page cache starts empty. Until a reload succeeds (an empty replica, a replica changing right now)
+ * new read transactions are refused with {@link ReplicaDivergedException}; every poll retries. Each divergence is
+ * logged, kept in {@link FollowerStatus#divergence()} and in the last error.
+ *
+ * <p>Callers hold the database's sync lock.
+ */
+final class Follower {
+    private static final System.Logger LOG = System.getLogger(Follower.class.getName());
+    /** How many held TXIDs keep their checksum, to check files that straddle the held TXID. */
+    private static final int CHECKSUM_HISTORY = 1024;
+
+    private final Database db;
+    private volatile LoadedFile anchor;
+    private final TreeMap<Long, Long> heldChecksums = new TreeMap<>();
+
+    volatile long lastPollMillis = -1;
+    volatile boolean lastPollOk;
+    volatile String lastPollError;
+    volatile long currentAsOfMillis = -1;
+    volatile long newestTxidMillis = -1;
+    volatile FollowerStatus.Divergence divergence;
+    volatile long reloads;
+
+    Follower(Database db) {
+        this.db = db;
+    }
+
+    /** The state the follower starts from (open, refresh, reload). */
+    void start(ReplicaIndex.OpenedState opened) {
+        anchor = opened.last();
+        heldChecksums.clear();
+        remember(opened.version());
+        newestTxidMillis = anchor == null ? -1 : anchor.header().timestamp();
+    }
+
+    FollowerStatus status(long now) {
+        long t = newestTxidMillis;
+        return new FollowerStatus(lastPollMillis, lastPollOk, lastPollError, currentAsOfMillis, t,
+                t < 0 ? -1 : Math.max(0, now - t), divergence, reloads);
+    }
+
+    /** One poll (see the class comment). */
+    PollOutcome poll(Instant now) {
+        long at = now.toEpochMilli();
+        lastPollMillis = at;
+        try {
+            FollowerStatus.Divergence d = divergence;
+            if (d != null && d.readsRefused()) {
+                return reload(at, d);
+            }
+            DatabaseVersion cur = db.current();
+            Listing listing = list(db.pollPositions);
+            boolean checks = !EngineTestHooks.skipFollowerContinuity;
+            String problem = checks ? checkAnchor(cur, listing) : null;
+            DatabaseVersion v = cur;
+            List<LtxFileInfo> applied = new ArrayList<>();
+            LoadedFile last = null;
+            if (problem == null) {
+                for (LtxFileInfo info : ReplicaIndex.chain(listing.candidates(cur.txid()), cur.txid())) {
+                    LoadedFile f = db.index.load(info);
+                    problem = checks ? continues(v, f) : null;
+                    if (problem != null) {
+                        break;
+                    }
+                    v = ReplicaIndex.apply(v, f);
+                    remember(v);
+                    applied.add(info);
+                    last = f;
+                }
+            }
+            if (problem != null) {
+                return diverged(at, cur, problem);
+            }
+            boolean gap = false;
+            for (LtxFileInfo info : listing.files) {
+                gap |= Long.compareUnsigned(info.maxTxid(), v.txid()) > 0;
+            }
+            if (gap) {
+                db.pollPositions.clear();
+            } else {
+                db.pollPositions.advance(listing.next);
+            }
+            db.publish(v);
+            if (last != null) {
+                anchor = last;
+                newestTxidMillis = last.header().timestamp();
+            }
+            lastPollOk = true;
+            lastPollError = gap ? "replica has files beyond a gap after TXID " + Txid.format(v.txid())
+                    + "; relisting on the next poll" : null;
+            if (!gap) {
+                currentAsOfMillis = at;
+            }
+            db.lastError = gap ? lastPollError : divergenceMessage(divergence);
+            return new PollOutcome(applied.size(), v.txid(), gap, null);
+        } catch (IOException | RuntimeException e) {
+            lastPollOk = false;
+            lastPollError = "poll failed: " + e.getMessage();
+            db.lastError = lastPollError;
+            return new PollOutcome(0, db.current().txid(), false, e);
+        }
+    }
+
+    /** Every level listed from its position: all files seen, and where each level's listing ended. */
+    private record Listing(List<LtxFileInfo> files, long[] next) {
+        List<LtxFileInfo> candidates(long txid) {
+            List<LtxFileInfo> out = new ArrayList<>();
+            for (LtxFileInfo f : files) {
+                if (Long.compareUnsigned(f.maxTxid(), txid) > 0) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+    }
+
+    private Listing list(ReplicaIndex.ListingPositions positions) throws IOException {
+        List<LtxFileInfo> files = new ArrayList<>();
+        long[] next = new long[ReplicaClient.MAX_LEVEL + 1];
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            long seek = positions == null ? 0 : positions.seek(level);
+            next[level] = seek;
+            for (LtxFileInfo info : db.client.listFiles(level, seek, false)) {
+                next[level] = info.minTxid();
+                files.add(info);
+            }
+        }
+        return new Listing(files, next);
+    }
+
+    /** Why the anchor no longer proves the held state, or null when it does. */
+    private String checkAnchor(DatabaseVersion cur, Listing listing) throws IOException {
+        if (anchor == null) {
+            return null;
+        }
+        LtxFileInfo a = anchor.info();
+        LtxHeader now;
+        try {
+            now = LtxHeader.parse(readHeader(a), a.toString());
+        } catch (ReplicaNotFoundException e) {
+            if (covered(cur, listing) || covered(cur, list(null))) {
+                return null;
+            }
+            return "replica file " + a + " that produced TXID " + Txid.format(cur.txid())
+                    + " is gone and no replica file covers that TXID (the replica was replaced or rewound)";
+        } catch (LtxFormatException e) {
+            return "replica file " + a + " that produced TXID " + Txid.format(cur.txid())
+                    + " is no longer a valid LTX file: " + e.getMessage();
+        }
+        if (!now.equals(anchor.header())) {
+            return "replica file " + a + " that produced TXID " + Txid.format(cur.txid())
+                    + " was rewritten (its header changed: " + describe(anchor.header()) + " -> " + describe(now) + ")";
+        }
+        return null;
+    }
+
+    /** The 100 header bytes of {@code f}; a short read is a transient failure, not a changed file. */
+    private byte[] readHeader(LtxFileInfo f) throws IOException {
+        byte[] head = db.client.readRange(f.level(), f.minTxid(), f.maxTxid(), 0, Ltx.HEADER_SIZE);
+        if (head.length != Ltx.HEADER_SIZE) {
+            throw new dev.ltx4j.replica.ReplicaTransientException("short read of the header of replica file " + f
+                    + ": " + head.length + " of " + Ltx.HEADER_SIZE + " bytes");
+        }
+        return head;
+    }
+
+    private static String describe(LtxHeader h) {
+        return "timestamp " + Instant.ofEpochMilli(h.timestamp()) + ", node " + Long.toHexString(h.nodeId())
+                + ", pre-apply " + Long.toHexString(h.preApplyChecksum()) + ", commit " + h.commitPages();
+    }
+
+    /**
+     * Whether a listed file other than the anchor covers the held TXID (the anchor was compacted away). A file
+     * ending exactly there becomes the anchor if its checksum (when both sides have one) is the held one; a file
+     * reaching past it will be applied by this poll's chain and checked there.
+     */
+    private boolean covered(DatabaseVersion cur, Listing listing) throws IOException {
+        long t = cur.txid();
+        LtxFileInfo a = anchor.info();
+        for (LtxFileInfo f : listing.files) {
+            boolean same = f.level() == a.level() && f.minTxid() == a.minTxid() && f.maxTxid() == a.maxTxid();
+            if (same || Long.compareUnsigned(f.minTxid(), t) > 0 || Long.compareUnsigned(f.maxTxid(), t) < 0) {
+                continue;
+            }
+            if (f.maxTxid() != t) {
+                return true;
+            }
+            LoadedFile lf = db.index.load(f);
+            if (lf.header().noChecksum() || cur.checksum() == 0 || lf.postApplyChecksum() == cur.checksum()) {
+                anchor = lf;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Why {@code f} does not continue {@code v} (or an earlier held state it starts from), or null. */
+    private String continues(DatabaseVersion v, LoadedFile f) {
+        long start = f.header().minTxid() - 1;
+        if (start == v.txid()) {
+            return ReplicaIndex.continuity(v.txid(), v.checksum(), f);
+        }
+        Long held = heldChecksums.get(start);
+        return held == null ? null : ReplicaIndex.continuity(start, held, f);
+    }
+
+    private void remember(DatabaseVersion v) {
+        heldChecksums.put(v.txid(), v.checksum());
+        while (heldChecksums.size() > CHECKSUM_HISTORY) {
+            heldChecksums.pollFirstEntry();
+        }
+    }
+
+    /** Stops serving the held state (pinned readers fail from now on) and tries to load the replica's new state. */
+    private PollOutcome diverged(long at, DatabaseVersion held, String reason) {
+        FollowerStatus.Divergence d = new FollowerStatus.Divergence(held.txid(), reason, at, -1);
+        LOG.log(System.Logger.Level.WARNING, "ltx4j follower of database \"" + db.name + "\" at TXID " + Txid.format(held.txid())
+                + ": the replica no longer contains its state: " + reason + "; reloading");
+        divergence = d;
+        db.enterDivergence(divergenceMessage(d));
+        return reload(at, d);
+    }
+
+    private PollOutcome reload(long at, FollowerStatus.Divergence d) {
+        ReplicaIndex.OpenedState opened;
+        try {
+            opened = db.index.openState(RestoreTarget.latest());
+        } catch (IOException | RestorePlanException | RuntimeException e) {
+            lastPollOk = false;
+            lastPollError = "replica diverged and its new state cannot be loaded yet (reads are refused until it"
+                    + " can): " + e.getMessage();
+            db.lastError = divergenceMessage(d) + "; " + lastPollError;
+            return new PollOutcome(0, db.current().txid(), false, e instanceof IOException io ? io
+                    : new IOException(e.getMessage(), e));
+        }
+        start(opened);
+        db.installReloaded(opened.version());
+        FollowerStatus.Divergence done = new FollowerStatus.Divergence(d.heldTxid(), d.reason(), d.atMillis(),
+                opened.version().txid());
+        divergence = done;
+        reloads++;
+        LOG.log(System.Logger.Level.WARNING, "ltx4j follower of database \"" + db.name + "\" switched to the replica's new state"
+                + " at TXID " + Txid.format(opened.version().txid()));
+        lastPollOk = true;
+        lastPollError = null;
+        currentAsOfMillis = at;
+        db.lastError = divergenceMessage(done);
+        return new PollOutcome(0, opened.version().txid(), false, null);
+    }
+
+    static String divergenceMessage(FollowerStatus.Divergence d) {
+        if (d == null) {
+            return null;
+        }
+        return "replica_diverged: the replica no longer contains TXID " + Txid.format(d.heldTxid())
+                + " held by this follower (" + d.reason() + ")" + (d.readsRefused() ? "; reads are refused until the"
+                + " replica's new state loads" : "; switched to the replica's new state at TXID "
+                + Txid.format(d.reloadedTxid()) + " at " + Instant.ofEpochMilli(d.atMillis()));
+    }
+
+    /**
+     * Whether the replica does not contradict the held state (one header read): the anchor is there unchanged, or
+     * gone (compaction and retention delete files; the next poll checks coverage). False when a file with the
+     * anchor's name now holds another header. Without checksums this is the only way to tell that a state
+     * rebuilt from the replica's current files is the held one and not another history's.
+     */
+    boolean anchorNotContradicted() throws IOException {
+        LoadedFile a = anchor;
+        if (a == null) {
+            return true;
+        }
+        LtxFileInfo i = a.info();
+        try {
+            return LtxHeader.parse(readHeader(i), i.toString()).equals(a.header());
+        } catch (ReplicaNotFoundException e) {
+            return true;
+        } catch (LtxFormatException e) {
+            return false;
+        }
+    }
+
+    /** For tests: the checksums the follower remembers. */
+    Map<Long, Long> heldChecksums() {
+        return heldChecksums;
+    }
+}
