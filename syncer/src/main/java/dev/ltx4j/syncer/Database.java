@@ -63,6 +63,12 @@ public final class Database implements AutoCloseable {
     final Object stateLock = new Object();
     final ReentrantLock syncLock = new ReentrantLock();
     private final Semaphore writer = new Semaphore(1, true);
+    /**
+     * Held by a commit from its conflict check until its commit record is durable, and by a conflict while it
+     * snapshots the held transactions and raises the conflict: every commit is either in that snapshot or fails
+     * with the conflict. Never held while waiting for {@code syncLock} (order: syncLock, then commitGate).
+     */
+    final ReentrantLock commitGate = new ReentrantLock();
     private final SyncEngine sync = new SyncEngine(this);
     private volatile DatabaseVersion current;
     /** The buffer file generation {@link #current} points into (null without a buffer); guarded by stateLock. */
@@ -84,6 +90,8 @@ public final class Database implements AutoCloseable {
     volatile boolean tracked;
     volatile long syncedSeq;
     volatile ConflictInfo conflict;
+    /** The last buffer sequence number saved under conflicts/ (refresh may drop what is synced or saved). */
+    volatile long savedThroughSeq;
 
     volatile long lastSyncMillis = -1;
     volatile long lastPollMillis = -1;
@@ -827,8 +835,10 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Drops all local pending state (unsynced transactions; after a conflict they remain saved under
-     * {@code conflicts/}) and reloads the replica's latest state; clears the conflict. Waits for the open write
+     * Drops all local pending state and reloads the replica's latest state; clears the conflict. Nothing
+     * acknowledged is dropped unpreserved: without a conflict the pending transactions are synced first, and
+     * whatever the buffer still holds that is neither synced nor already saved under {@code conflicts/} is saved
+     * there before it is dropped (if that save fails, refresh fails and drops nothing). Waits for the open write
      * session to end. A write buffer that stopped after an I/O failure is opened again here, so refresh is also
      * how a writer recovers from one without closing the database.
      */
@@ -837,6 +847,9 @@ public final class Database implements AutoCloseable {
         writer.acquireUninterruptibly();
         syncLock.lock();
         try {
+            if (conflict == null && pendingCommits() > 0) {
+                sync.syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
+            }
             DatabaseVersion remote = loadRemote();
             WriteBuffer buf = buffer;
             if (buf != null) {
@@ -847,14 +860,18 @@ public final class Database implements AutoCloseable {
                 BufferBase fresh = new BufferBase(remote.txid(), remote.checksum(), remote.commit());
                 WriteBuffer reset;
                 try {
+                    keepUnsaved(buf);
                     reset = resetBuffer(buf, fresh, remote);
                 } catch (dev.ltx4j.pagestore.WriteBufferException e) {
                     // A buffer stopped by an I/O failure (or closed by a reopen that failed) recovers by opening
-                    // its file again; refresh drops what it holds anyway.
-                    reset = resetBuffer(reopenFailedBuffer(buf, remote, e), fresh, remote);
+                    // its file again; what recovery finds there is saved before refresh drops it.
+                    WriteBuffer reopened = reopenFailedBuffer(buf, remote, e);
+                    keepUnsaved(reopened);
+                    reset = resetBuffer(reopened, fresh, remote);
                 }
                 remote = withSeq(remote, reset.lastCommittedSeq());
                 syncedSeq = reset.lastCommittedSeq();
+                savedThroughSeq = syncedSeq;
             }
             tracked = remote.txid() == 0 || remote.checksum() != 0;
             baseVersion = remote;
@@ -866,6 +883,18 @@ public final class Database implements AutoCloseable {
         } finally {
             syncLock.unlock();
             writer.release();
+        }
+    }
+
+    /** Saves the held transactions no sync and no conflict save covers yet, before a refresh drops them. */
+    private void keepUnsaved(WriteBuffer buf) throws IOException {
+        try {
+            sync.saveUnsaved(buf, options.clock.instant());
+        } catch (dev.ltx4j.pagestore.WriteBufferException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("refresh of database \"" + name + "\" keeps its unsynced transactions in the"
+                    + " write buffer: saving them under " + conflictDirectory + " failed: " + e.getMessage(), e);
         }
     }
 

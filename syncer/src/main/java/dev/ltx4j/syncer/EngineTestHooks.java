@@ -12,6 +12,25 @@ public final class EngineTestHooks {
     public static volatile boolean forgetOwnUpload;
     /** Upload with the previous, larger commit when the database shrank (the commit drop is ignored). */
     public static volatile boolean ignoreShrink;
+    /**
+     * Take the conflict snapshot outside the commit gate and raise the conflict only after saving it (issue 8
+     * item 3): commits acknowledged in between end up neither in the replica nor in the conflict file.
+     */
+    public static volatile boolean conflictSnapshotRace;
+
+    /** Places in the engine where a deterministic test may run other steps (a simulated preemption). */
+    public enum Point {
+        /** A sync took its snapshot of the buffer and is about to upload it. */
+        SYNC_SNAPSHOT,
+        /** A conflict took the snapshot it saves (and, unless {@link #conflictSnapshotRace}, raised the conflict). */
+        CONFLICT_SNAPSHOT
+    }
+
+    /**
+     * Called at each {@link Point} with no engine lock held but {@code syncLock} (and never inside the commit gate):
+     * the simulator runs other connections' steps here, as another thread could. Null (the default) does nothing.
+     */
+    public static volatile java.util.function.Consumer<Point> preemption;
 
     private EngineTestHooks() {}
 
@@ -20,6 +39,15 @@ public final class EngineTestHooks {
         cutSyncMidTransaction = false;
         forgetOwnUpload = false;
         ignoreShrink = false;
+        conflictSnapshotRace = false;
+        preemption = null;
+    }
+
+    static void preempt(Point at) {
+        java.util.function.Consumer<Point> p = preemption;
+        if (p != null) {
+            p.accept(at);
+        }
     }
 
     static long[] uploadPages(long[] pgnos) {
