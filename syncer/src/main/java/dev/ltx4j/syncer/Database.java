@@ -92,6 +92,8 @@ public final class Database implements AutoCloseable {
     volatile ConflictInfo conflict;
     /** The last buffer sequence number saved under conflicts/ (refresh may drop what is synced or saved). */
     volatile long savedThroughSeq;
+    /** Completed refreshes: each may replace the content under every connection (see {@link #refreshCount()}). */
+    private volatile long refreshes;
 
     volatile long lastSyncMillis = -1;
     volatile long lastPollMillis = -1;
@@ -880,10 +882,20 @@ public final class Database implements AutoCloseable {
             pollPositions.clear();
             conflict = null;
             lastError = null;
+            refreshes++;
         } finally {
             syncLock.unlock();
             writer.release();
         }
+    }
+
+    /**
+     * How many refreshes completed. A refresh replaces the content without any SQLite lock (the local state is
+     * dropped for the replica's), so a VFS connection whose cache or open read transaction predates a change of
+     * this number must not trust it.
+     */
+    public long refreshCount() {
+        return refreshes;
     }
 
     /** Saves the held transactions no sync and no conflict save covers yet, before a refresh drops them. */

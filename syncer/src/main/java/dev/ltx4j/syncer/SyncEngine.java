@@ -399,7 +399,8 @@ final class SyncEngine {
         if (snap != null) {
             try {
                 saved = save(snap, buf.writerId(), now);
-                db.savedThroughSeq = Math.max(db.savedThroughSeq, snap.upToSeq());
+                // (The race switch also restores the old belief that the saved file holds everything held.)
+                db.savedThroughSeq = race ? Long.MAX_VALUE : Math.max(db.savedThroughSeq, snap.upToSeq());
             } catch (IOException | RuntimeException e) {
                 snapFailure = e;
             }

@@ -121,6 +121,11 @@ public final class SimObjectStore {
         this.faultsEnabled = enabled;
     }
 
+    /** Whether injected faults are on (see {@link #setFaultsEnabled}). */
+    public synchronized boolean faultsEnabled() {
+        return faultsEnabled;
+    }
+
     /** Objects landed or removed so far: a checker re-reads the bucket only when this moved. */
     public synchronized long mutations() {
         return mutations;

@@ -43,6 +43,10 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private String doomed;
     private final TreeMap<Long, byte[]> overlay = new TreeMap<>();
     private byte[] scratch = new byte[65536];
+    /** The engine's refresh count when this connection's read transaction began (see {@link #beginWrite()}). */
+    private long pinRefresh;
+    /** The engine's refresh count when this connection's SQLite last read page 1 (see noticeRefresh). */
+    private long seenRefresh;
 
     /**
      * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
@@ -68,14 +72,42 @@ public final class EngineVfsDatabase implements VfsDatabase {
             n = session.read(offset, b, 0, len);
         } else if (pin != null) {
             n = pin.read(offset, b, 0, len);
+            noticeRefresh(offset, b, n, pinRefresh);
             if (doomed != null) n = applyOverlay(offset, b, len, n);
         } else {
+            long refreshes = db.refreshCount();
             try (ReadTransaction t = db.beginRead()) {
                 n = t.read(offset, b, 0, len);
             }
+            noticeRefresh(offset, b, n, refreshes);
         }
         dst.put(b, 0, n);
         return n;
+    }
+
+    /**
+     * Makes SQLite drop what it cached before a refresh replaced the content (the conflicted local state for the
+     * replica's). SQLite keeps its page cache across read transactions while the 16 bytes at offset 24 of page 1
+     * (change counter, size, freelist) read the same, and its schema while the cookie at offset 40 does; the
+     * dropped state and the replica's can agree on both (and SQLite's idea of them may come from its own last
+     * commit, not from a read). So the first such probe after a refresh is inverted, and the first page 1 read
+     * after it gets its schema cookie's top bit flipped: SQLite then reloads both. Nothing changes while no
+     * refresh happens.
+     */
+    private void noticeRefresh(long offset, byte[] b, int n, long refreshes) {
+        boolean refreshed = refreshes != seenRefresh;
+        if (offset == 24 && n == 16) {
+            if (refreshed) {
+                for (int i = 0; i < 16; i++) b[i] = (byte) ~b[i];
+            }
+            return;
+        }
+        if (offset != 0 || n < 44) return;
+        if (refreshed) {
+            int cookie = ByteBuffer.wrap(b, 40, 4).getInt();
+            ByteBuffer.wrap(b, 40, 4).putInt(cookie ^ 0x8000_0000);
+        }
+        seenRefresh = refreshes;
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
@@ -133,6 +165,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public void beginRead() {
         releasePin();
+        pinRefresh = db.refreshCount();
         pin = db.beginRead();
     }
 
@@ -161,6 +194,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
         } catch (ConflictException e) {
             session = null;
             doomed = e.getMessage();
+            return;
+        }
+        if (pin != null && pinRefresh != db.refreshCount()) {
+            // A refresh replaced the content while SQLite read the old one under its shared lock (refresh takes no
+            // SQLite lock): writing on what it read would mix the two. Refuse like a stale WAL snapshot.
+            WriteSession s = session;
+            session = null;
+            s.rollback();
+            doomed = "the database was refreshed (PRAGMA litestream_refresh) while this transaction read it;"
+                    + " retry the transaction";
         }
     }
 
@@ -219,6 +262,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private void repin() {
         if (pin != null) {
             pin.close();
+            pinRefresh = db.refreshCount();
             pin = db.beginRead();
         }
     }
