@@ -66,7 +66,8 @@ class SqlScenarioTest {
             total.addAll(r.stats());
         }
         for (String state : List.of("rival-landed", "conflict-preserved", "refresh", "recovery", "sql-busy",
-                "preempted-sync_snapshot", "preempted-conflict_snapshot", "race-refused", "restore-verified")) {
+                "preempted-sync_snapshot", "preempted-conflict_snapshot", "race-refused", "restore-verified",
+                "in-flight-create-landed", "in-flight-create-dropped")) {
             assertThat(total.stateCount(state)).as(state).isPositive();
         }
         assertThat(total.faultCount(FaultKind.CRASH)).isPositive();

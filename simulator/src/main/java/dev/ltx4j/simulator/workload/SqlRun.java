@@ -115,6 +115,7 @@ final class SqlRun {
         this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
         this.store = new SimObjectStore(world);
         store.setCorruptibleFrom(Integer.MAX_VALUE); // damage at rest is the uploader scenario's subject
+        store.setInFlightCreates(true); // timed-out creates may land later, after later requests
         this.disk = new SimDisk(world);
         SimRandom config = world.random("sql/config");
         this.syncInterval = Duration.ofMillis(20 + config.nextInt(300));
@@ -712,6 +713,7 @@ final class SqlRun {
     private void finish() throws Exception {
         faultsStopped = true;
         faultsOff(true);
+        store.completeInFlight(true); // every request still travelling arrives
         world.clock().advance(Duration.ofSeconds(1)); // listing-lag windows close
         for (int i = 0; i < 1000 && anyBusy(); i++) {
             stepBusy();
