@@ -477,8 +477,22 @@ final class SyncEngine {
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
             LtxWriter.encode(out, header, pgnos, images, 0);
         }
+        force(tmp, false); // durable before a refresh may drop the buffer that holds the same transactions
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        force(dir, true);
         return target;
+    }
+
+    /** fsyncs a file, or a directory (where the platform allows it: an error there is ignored). */
+    private static void force(Path p, boolean directory) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
+                directory ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!directory) {
+                throw e;
+            }
+        }
     }
 
     /** An own upload found at the buffer's base + 1: the file and the last buffered transaction it holds. */
