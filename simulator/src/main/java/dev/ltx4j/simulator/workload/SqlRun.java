@@ -2,7 +2,6 @@ package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.LtxBody;
-import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.replica.RetryTimer;
@@ -90,16 +89,8 @@ final class SqlRun {
     private Database db;
     private final List<SqlClient> clients = new ArrayList<>();
 
-    /** The writer's states since its last base: index 0 is the base. */
-    private final List<TreeMap<Integer, String>> history = new ArrayList<>();
-    /** Index of the last commit that returned. */
-    private int returned;
-    /** Index of the last commit a crash may not take back. */
-    private int durable;
-    /** A commit that failed with an I/O error: recovery may or may not find it. */
-    private TreeMap<Integer, String> candidate;
+    private final SqlHistory model;
     private final TreeSet<Long> rivalTxids = new TreeSet<>();
-    private final Set<Path> knownConflictFiles = new TreeSet<>();
     private List<SqlScenario.Action> actions;
     private int next;
     private boolean needRefresh;
@@ -127,6 +118,7 @@ final class SqlRun {
         this.replica = new SqlReplica(store, PREFIX, tempDir);
         this.interleave = world.random("sql/interleave");
         this.preempt = world.random("sql/preempt");
+        this.model = new SqlHistory(world, replica, conflictDir);
         this.options = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(world.clock()).seed(config.nextLong())
                 .bufferStorage(disk, "sql.buffer").conflictDirectory(conflictDir)
@@ -150,7 +142,6 @@ final class SqlRun {
         EngineTestHooks.conflictSnapshotRace = bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE);
         EngineTestHooks.preemption = this::preempted;
         try {
-            history.add(new TreeMap<>());
             faultsOff(true);
             reopen("start");
             faultsOff(true);
@@ -230,17 +221,13 @@ final class SqlRun {
     }
 
     private void step(SqlClient c) throws Exception {
-        SqlClient.Outcome o = c.step(history.get(history.size() - 1));
+        SqlClient.Outcome o = c.step(model.last());
         switch (o.kind()) {
             case RUNNING -> { }
             case COMMITTED -> {
                 committed++;
                 world.stats().operations(1); // one SQL transaction: the unit of the sql scenario's throughput
-                history.add(o.state());
-                returned = history.size() - 1;
-                if (durability != Durability.NONE) {
-                    durable = returned;
-                }
+                model.committed(o.state(), durability != Durability.NONE);
                 check(c, "after " + o.tx());
             }
             case ROLLED_BACK -> {
@@ -267,21 +254,17 @@ final class SqlRun {
             needRefresh = true;
         }
         TreeMap<Integer, String> got = readModel(c, "after failed " + o.tx());
-        if (o.state() != null && o.atCommit() && got.equals(o.state()) && !got.equals(last())) {
-            history.add(o.state()); // committed in the buffer (a REMOTE commit whose sync failed): not acknowledged
+        if (o.state() != null && o.atCommit() && got.equals(o.state()) && !got.equals(model.last())) {
+            model.landed(o.state()); // committed in the buffer (a REMOTE commit whose sync failed): not acknowledged
             world.reached("failed-commit-landed", o.tx().toString());
-        } else if (!got.equals(last())) {
+        } else if (!got.equals(model.last())) {
             throw new InvariantViolation("sql-model", "after failed " + o.tx() + " (" + why + ") the table holds "
-                    + describe(got) + ", the model " + describe(last()) + freshView());
+                    + SqlHistory.describe(got) + ", the model " + SqlHistory.describe(model.last()) + freshView());
         }
         if (!conflict && !busy) {
-            candidate = o.atCommit() ? o.state() : null; // an I/O failure at commit: landed or not, reopen tells
+            model.candidate = o.atCommit() ? o.state() : null; // an I/O failure at commit: landed or not, reopen tells
             restart("after " + o.tx() + " failed: " + why); // e.g. a write buffer stopped by an I/O failure
         }
-    }
-
-    private TreeMap<Integer, String> last() {
-        return history.get(history.size() - 1);
     }
 
     /** The engine's preemption points: other connections step here, as pool threads could. */
@@ -337,9 +320,9 @@ final class SqlRun {
 
     private void check(SqlClient c, String when) throws SQLException {
         TreeMap<Integer, String> got = readModel(c, when);
-        if (!got.equals(last())) {
-            throw new InvariantViolation("sql-model", when + ": the table holds " + describe(got) + ", the model "
-                    + describe(last()) + freshView());
+        if (!got.equals(model.last())) {
+            throw new InvariantViolation("sql-model", when + ": the table holds " + SqlHistory.describe(got)
+                    + ", the model " + SqlHistory.describe(model.last()) + freshView());
         }
     }
 
@@ -348,31 +331,17 @@ final class SqlRun {
         try (Connection fresh = DriverManager.getConnection(LitestreamVfs.jdbcUrl(tempDir.resolve("sql.db"), VFS,
                 Map.of()))) {
             TreeMap<Integer, String> got = SqlReplica.kv(fresh);
-            return "; a new connection reads " + (got == null ? "no table" : describe(got));
+            return "; a new connection reads " + (got == null ? "no table" : SqlHistory.describe(got));
         } catch (SQLException e) {
             return "; a new connection fails: " + e.getMessage();
         }
-    }
-
-    static String describe(TreeMap<Integer, String> m) {
-        return "keys " + m.keySet() + " (hash " + Integer.toHexString(m.hashCode()) + ")";
-    }
-
-    /** Index of {@code s} in the history at or after {@code from}, else -1. */
-    private int match(TreeMap<Integer, String> s, int from) {
-        for (int k = history.size() - 1; k >= from; k--) {
-            if (history.get(k).equals(s)) {
-                return k;
-            }
-        }
-        return -1;
     }
 
     private void syncTick() throws Exception {
         if (db == null) {
             return;
         }
-        int before = history.size() - 1;
+        int before = model.size() - 1;
         SyncOutcome o;
         inSync = true;
         try {
@@ -383,7 +352,7 @@ final class SqlRun {
         switch (o.status()) {
             case SYNCED -> {
                 world.reached("synced", "TXID " + o.txid());
-                durable = Math.max(durable, Math.min(before, returned));
+                model.synced(before);
             }
             case CONFLICT -> onConflict(db.status().conflict(), "sync");
             case FAILED -> {
@@ -433,73 +402,9 @@ final class SqlRun {
         faultsOff(false);
         needRefresh = false;
         world.reached("refresh", "to TXID " + db.current().txid());
-        checkPreserved(info == null ? "refresh" : "conflict on base " + info.baseTxid());
-        newBase(db.current().txid());
+        model.checkPreserved(info == null ? "refresh" : "conflict on base " + info.baseTxid());
+        model.newBase(db.current().txid());
         check(clients.get(0), "after refresh");
-    }
-
-    /** Every acknowledged commit of the dropped state is in the replica or in a file saved under conflicts/. */
-    private void checkPreserved(String what) throws Exception {
-        List<Path> fresh = newConflictFiles();
-        List<String> seen = new ArrayList<>();
-        for (Path f : fresh) {
-            TreeMap<Integer, String> saved = replica.savedState(f);
-            if (match(saved, returned) >= 0) {
-                world.reached("conflict-preserved", f.getFileName().toString());
-                return;
-            }
-            seen.add(f.getFileName() + ": " + describe(saved));
-        }
-        // Nothing pending was dropped when the replica itself holds the last returned state.
-        SqlReplica.Restored head = replica.restore(0);
-        if (head != null) {
-            try {
-                for (long t = head.txid(); t >= 1 && t > head.txid() - 64; t--) {
-                    SqlReplica.Restored r = t == head.txid() ? head : replica.restore(t);
-                    TreeMap<Integer, String> kv = SqlReplica.kv(r.file());
-                    if (t != head.txid()) {
-                        r.delete();
-                    }
-                    if (kv != null && match(kv, returned) >= 0) {
-                        world.reached("conflict-nothing-pending", "TXID " + t);
-                        return;
-                    }
-                }
-            } finally {
-                head.delete();
-            }
-        }
-        throw new InvariantViolation("conflict-preserved", what + ": the refresh dropped the writer's state, but"
-                + " neither the replica nor a conflict file saved since holds the last acknowledged commit "
-                + describe(history.get(returned)) + " (files: " + seen + ")");
-    }
-
-    private List<Path> newConflictFiles() throws IOException {
-        List<Path> fresh = new ArrayList<>();
-        if (!Files.isDirectory(conflictDir)) {
-            return fresh;
-        }
-        try (Stream<Path> s = Files.list(conflictDir)) {
-            for (Path p : s.filter(p -> p.toString().endsWith(".ltx")).sorted().toList()) {
-                if (knownConflictFiles.add(p)) {
-                    fresh.add(p);
-                }
-            }
-        }
-        return fresh;
-    }
-
-    private void newBase(long txid) throws Exception {
-        TreeMap<Integer, String> base = new TreeMap<>();
-        SqlReplica.Restored r = replica.restore(txid);
-        if (r != null) {
-            base = SqlReplica.kv(r.file());
-            r.delete();
-        }
-        history.clear();
-        history.add(base == null ? new TreeMap<>() : base);
-        returned = 0;
-        durable = 0;
     }
 
     // ------------------------------------------------------------------------------------------ rival
@@ -553,7 +458,7 @@ final class SqlRun {
         for (int i = 0; i < LIVENESS_INTERVALS && db.status().pendingCommits() > 0; i++) {
             db.syncOnce(world.clock().instant());
         }
-        durable = returned;
+        model.durable = model.returned;
     }
 
     /** Power loss: the disk crashes and the process dies; nothing it held in memory survives. */
@@ -639,75 +544,41 @@ final class SqlRun {
             }
         }
         faultsOff(false);
-        if (history.size() == 1 && history.get(0).isEmpty() && incarnation == 1) {
+        if (model.size() == 1 && model.last().isEmpty() && incarnation == 1) {
             return; // the very first open: the table does not exist yet
         }
         world.reached("recovery", why);
         ConflictInfo info = db.status().conflict();
         if (info != null) {
             // What the buffer kept is saved now; a crash may have taken what was not durable (durability NONE).
-            returned = durable;
-            if (candidate != null) {
-                history.add(candidate); // a commit that failed with an I/O error may be among what was kept
-                candidate = null;
+            model.returned = model.durable;
+            if (model.candidate != null) {
+                model.landed(model.candidate); // a commit that failed with an I/O error may be among what was kept
+                model.candidate = null;
             }
             onConflict(info, "open " + why);
             return;
         }
         TreeMap<Integer, String> got = readModel(clients.get(0), "writer " + why);
-        int k = match(got, durable);
-        if (k < 0 && candidate != null && candidate.equals(got)) {
-            history.add(candidate);
-            k = history.size() - 1;
+        int k = model.match(got, model.durable);
+        if (k < 0 && model.candidate != null && model.candidate.equals(got)) {
+            model.landed(model.candidate);
+            k = model.size() - 1;
             world.reached("failed-commit-recovered", why);
         }
-        candidate = null;
-        if (k < 0 && adoptedReplica(got, db.current().txid())) {
+        model.candidate = null;
+        if (k < 0 && model.adoptedReplica(got, db.current().txid())) {
             world.reached("recovery-adopted-remote", "TXID " + db.current().txid());
-            newBase(db.current().txid());
+            model.newBase(db.current().txid());
             return;
         }
         if (k < 0) {
             throw new InvariantViolation("durability", "writer reopened " + why + " at TXID " + db.current().txid()
-                    + " showing " + describe(got) + ", but its last durable state is "
-                    + describe(history.get(durable)) + " (last returned " + describe(history.get(returned)) + ")");
+                    + " showing " + SqlHistory.describe(got) + ", but its last durable state is "
+                    + SqlHistory.describe(model.at(model.durable)) + " (last returned "
+                    + SqlHistory.describe(model.at(model.returned)) + ")");
         }
-        while (history.size() > k + 1) {
-            history.remove(history.size() - 1);
-        }
-        returned = k;
-        durable = Math.min(durable, k);
-    }
-
-    /**
-     * Whether a reopened writer legitimately shows the replica at {@code txid} instead of its own history: with
-     * nothing pending it takes the replica as it is (a rival may have moved it), which must hold its durable state
-     * at that TXID or an earlier one.
-     */
-    private boolean adoptedReplica(TreeMap<Integer, String> got, long txid) throws Exception {
-        SqlReplica.Restored at = replica.restore(txid);
-        if (at == null) {
-            return false;
-        }
-        try {
-            TreeMap<Integer, String> kv = SqlReplica.kv(at.file());
-            if (kv == null || !kv.equals(got)) {
-                return false;
-            }
-        } finally {
-            at.delete();
-        }
-        for (long t = txid; t >= 1 && t > txid - 64; t--) {
-            SqlReplica.Restored r = replica.restore(t);
-            TreeMap<Integer, String> kv = r == null ? null : SqlReplica.kv(r.file());
-            if (r != null) {
-                r.delete();
-            }
-            if (kv != null && match(kv, durable) >= 0) {
-                return true;
-            }
-        }
-        return false;
+        model.reopenedAt(k);
     }
 
     private void finish() throws Exception {
@@ -736,7 +607,7 @@ final class SqlRun {
         }
         SqlReplica.integrity(clients.get(0).connection(), "the VFS database", "integrity");
         restoreCheck();
-        world.reached("sql-done", committed + " committed, " + rolledBack + " rolled back, " + last().size()
+        world.reached("sql-done", committed + " committed, " + rolledBack + " rolled back, " + model.last().size()
                 + " rows, " + rivalTxids.size() + " rival files");
     }
 
@@ -748,9 +619,10 @@ final class SqlRun {
         }
         try (Connection plain = DriverManager.getConnection("jdbc:sqlite:" + r.file())) {
             TreeMap<Integer, String> got = SqlReplica.kv(plain);
-            if (got == null || !got.equals(last())) {
+            if (got == null || !got.equals(model.last())) {
                 throw new InvariantViolation("restore", "restored TXID " + r.txid() + " holds "
-                        + (got == null ? "no table" : describe(got)) + ", the model " + describe(last()));
+                        + (got == null ? "no table" : SqlHistory.describe(got)) + ", the model "
+                        + SqlHistory.describe(model.last()));
             }
             SqlReplica.integrity(plain, "the restored replica", "restore");
         } finally {
