@@ -1,8 +1,6 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.pagestore.Durability;
-import dev.ltx4j.replica.LtxBody;
-import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.replica.RetryTimer;
 import dev.ltx4j.replica.RetryingReplicaClient;
@@ -35,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -90,7 +87,7 @@ final class SqlRun {
     private final List<SqlClient> clients = new ArrayList<>();
 
     private final SqlHistory model;
-    private final TreeSet<Long> rivalTxids = new TreeSet<>();
+    private final SqlRival rival;
     private List<SqlScenario.Action> actions;
     private int next;
     private boolean needRefresh;
@@ -123,7 +120,7 @@ final class SqlRun {
                 .syncInterval(syncInterval).clock(world.clock()).seed(config.nextLong())
                 .bufferStorage(disk, "sql.buffer").conflictDirectory(conflictDir)
                 .closeTimeout(Duration.ZERO).pause(x -> { }).replicaIdentity("sim://" + PREFIX).build();
-        store.setRival((prefix, level, min, max) -> phantomRival(level, min, max));
+        this.rival = new SqlRival(world, store, replica, PREFIX);
         world.reached("durability-" + durability.name().toLowerCase(java.util.Locale.ROOT), "");
         world.record("sql", durability + ", " + connections + " connections, sync every " + syncInterval.toMillis()
                 + " ms" + (bugs.isEmpty() ? "" : ", bugs " + bugs));
@@ -195,7 +192,7 @@ final class SqlRun {
         if (a instanceof SqlScenario.Idle i) {
             world.clock().advance(Duration.ofMillis(i.millis()));
         } else if (a instanceof SqlScenario.Rival r) {
-            rival(r.stmts());
+            rival.commit(r.stmts());
         } else if (a instanceof SqlScenario.Crash) {
             crash();
         } else {
@@ -373,7 +370,7 @@ final class SqlRun {
         world.reached("conflict", where + " base " + info.baseTxid() + " remote " + info.remoteTxid());
         if (!replica.rivalBeyond(info.baseTxid())) {
             throw new InvariantViolation("false-conflict", where + " reported a conflict on base TXID "
-                    + info.baseTxid() + " but no rival file lies beyond it (rival landings " + rivalTxids + ")");
+                    + info.baseTxid() + " but no rival file lies beyond it (rival landings " + rival.landed + ")");
         }
     }
 
@@ -405,45 +402,6 @@ final class SqlRun {
         model.checkPreserved(info == null ? "refresh" : "conflict on base " + info.baseTxid());
         model.newBase(db.current().txid());
         check(clients.get(0), "after refresh");
-    }
-
-    // ------------------------------------------------------------------------------------------ rival
-
-    private void rival(List<SqlScenario.Stmt> stmts) throws Exception {
-        SqlReplica.Restored head = replica.restore(0);
-        if (head == null) {
-            return;
-        }
-        long txid = head.txid();
-        head.delete();
-        byte[] body = replica.rivalFile(txid, stmts, world.clock().millis());
-        if (body == null) {
-            return;
-        }
-        try {
-            store.client(PREFIX).createFile(0, txid + 1, txid + 1, LtxBody.of(body));
-            rivalTxids.add(txid + 1);
-            world.reached("rival-landed", "TXID " + (txid + 1));
-        } catch (ReplicaException e) {
-            world.reached("rival-failed", e.getClass().getSimpleName());
-        }
-    }
-
-    /** The store's create race: the rival lands a valid transaction on the name first. */
-    private byte[] phantomRival(int level, long min, long max) {
-        if (level != 0 || min != max || min < 2) {
-            return null;
-        }
-        try {
-            byte[] body = replica.rivalFile(min - 1, List.of(new SqlScenario.Upsert((int) (min % SqlScenario.KEYS),
-                    min * 31, 20)), world.clock().millis());
-            if (body != null) {
-                rivalTxids.add(min);
-            }
-            return body;
-        } catch (IOException | SQLException e) {
-            return null;
-        }
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle
@@ -608,7 +566,7 @@ final class SqlRun {
         SqlReplica.integrity(clients.get(0).connection(), "the VFS database", "integrity");
         restoreCheck();
         world.reached("sql-done", committed + " committed, " + rolledBack + " rolled back, " + model.last().size()
-                + " rows, " + rivalTxids.size() + " rival files");
+                + " rows, " + rival.landed.size() + " rival files");
     }
 
     /** The replica restored at the writer's TXID and opened with plain SQLite equals the model. */
