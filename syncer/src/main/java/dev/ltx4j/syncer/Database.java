@@ -75,6 +75,12 @@ public final class Database implements AutoCloseable {
     final Object stateLock = new Object();
     final ReentrantLock syncLock = new ReentrantLock();
     private final Semaphore writer = new Semaphore(1, true);
+    /**
+     * Held by a commit from its conflict check until its commit record is durable, and by a conflict while it
+     * snapshots the held transactions and raises the conflict: every commit is either in that snapshot or fails
+     * with the conflict. Never held while waiting for {@code syncLock} (order: syncLock, then commitGate).
+     */
+    final ReentrantLock commitGate = new ReentrantLock();
     private final SyncEngine sync = new SyncEngine(this);
     private volatile DatabaseVersion current;
     /** The buffer file generation {@link #current} points into (null without a buffer); guarded by stateLock. */
@@ -107,6 +113,10 @@ public final class Database implements AutoCloseable {
     /** The conflict last logged, so each one is logged once however often it is seen. */
     private final java.util.concurrent.atomic.AtomicReference<ConflictInfo> loggedConflict =
             new java.util.concurrent.atomic.AtomicReference<>();
+    /** The last buffer sequence number saved under conflicts/ (refresh may drop what is synced or saved). */
+    volatile long savedThroughSeq;
+    /** Completed refreshes: each may replace the content under every connection (see {@link #refreshCount()}). */
+    private volatile long refreshes;
 
     volatile long lastSyncMillis = -1;
     volatile long lastPollMillis = -1;
@@ -1010,8 +1020,10 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Drops all local pending state (unsynced transactions; after a conflict they remain saved under
-     * {@code conflicts/}) and reloads the replica's latest state; clears the conflict. Waits for the open write
+     * Drops all local pending state and reloads the replica's latest state; clears the conflict. Nothing
+     * acknowledged is dropped unpreserved: without a conflict the pending transactions are synced first, and
+     * whatever the buffer still holds that is neither synced nor already saved under {@code conflicts/} is saved
+     * there before it is dropped (if that save fails, refresh fails and drops nothing). Waits for the open write
      * session to end. A write buffer that stopped after an I/O failure is opened again here, so refresh is also
      * how a writer recovers from one without closing the database.
      */
@@ -1030,6 +1042,9 @@ public final class Database implements AutoCloseable {
                 lastError = null;
                 return;
             }
+            if (conflict == null && pendingCommits() > 0) {
+                sync.syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
+            }
             DatabaseVersion remote = loadRemote();
             WriteBuffer buf = buffer;
             if (buf != null) {
@@ -1040,14 +1055,18 @@ public final class Database implements AutoCloseable {
                 BufferBase fresh = new BufferBase(remote.txid(), remote.checksum(), remote.commit());
                 WriteBuffer reset;
                 try {
+                    keepUnsaved(buf);
                     reset = resetBuffer(buf, fresh, remote);
                 } catch (dev.ltx4j.pagestore.WriteBufferException e) {
                     // A buffer stopped by an I/O failure (or closed by a reopen that failed) recovers by opening
-                    // its file again; refresh drops what it holds anyway.
-                    reset = resetBuffer(reopenFailedBuffer(buf, remote, e), fresh, remote);
+                    // its file again; what recovery finds there is saved before refresh drops it.
+                    WriteBuffer reopened = reopenFailedBuffer(buf, remote, e);
+                    keepUnsaved(reopened);
+                    reset = resetBuffer(reopened, fresh, remote);
                 }
                 remote = withSeq(remote, reset.lastCommittedSeq());
                 syncedSeq = reset.lastCommittedSeq();
+                savedThroughSeq = syncedSeq;
             }
             tracked = remote.txid() == 0 || remote.checksum() != 0;
             baseVersion = remote;
@@ -1056,9 +1075,31 @@ public final class Database implements AutoCloseable {
             pollPositions.clear();
             conflict = null;
             lastError = null;
+            refreshes++;
         } finally {
             syncLock.unlock();
             writer.release();
+        }
+    }
+
+    /**
+     * How many refreshes completed. A refresh replaces the content without any SQLite lock (the local state is
+     * dropped for the replica's), so a VFS connection whose cache or open read transaction predates a change of
+     * this number must not trust it.
+     */
+    public long refreshCount() {
+        return refreshes;
+    }
+
+    /** Saves the held transactions no sync and no conflict save covers yet, before a refresh drops them. */
+    private void keepUnsaved(WriteBuffer buf) throws IOException {
+        try {
+            sync.saveUnsaved(buf, options.clock.instant());
+        } catch (dev.ltx4j.pagestore.WriteBufferException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("refresh of database \"" + name + "\" keeps its unsynced transactions in the"
+                    + " write buffer: saving them under " + conflictDirectory + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -14,6 +14,25 @@ public final class EngineTestHooks {
     public static volatile boolean ignoreShrink;
     /** Read mode: apply new replica files without checking that they continue the held state (issue 16). */
     public static volatile boolean skipFollowerContinuity;
+    /**
+     * Take the conflict snapshot outside the commit gate and raise the conflict only after saving it (issue 8
+     * item 3): commits acknowledged in between end up neither in the replica nor in the conflict file.
+     */
+    public static volatile boolean conflictSnapshotRace;
+
+    /** Places in the engine where a deterministic test may run other steps (a simulated preemption). */
+    public enum Point {
+        /** A sync took its snapshot of the buffer and is about to upload it. */
+        SYNC_SNAPSHOT,
+        /** A conflict took the snapshot it saves (and, unless {@link #conflictSnapshotRace}, raised the conflict). */
+        CONFLICT_SNAPSHOT
+    }
+
+    /**
+     * Called at each {@link Point} with no engine lock held but {@code syncLock} (and never inside the commit gate):
+     * the simulator runs other connections' steps here, as another thread could. Null (the default) does nothing.
+     */
+    public static volatile java.util.function.Consumer<Point> preemption;
 
     private EngineTestHooks() {}
 
@@ -23,6 +42,15 @@ public final class EngineTestHooks {
         forgetOwnUpload = false;
         ignoreShrink = false;
         skipFollowerContinuity = false;
+        conflictSnapshotRace = false;
+        preemption = null;
+    }
+
+    static void preempt(Point at) {
+        java.util.function.Consumer<Point> p = preemption;
+        if (p != null) {
+            p.accept(at);
+        }
     }
 
     static long[] uploadPages(long[] pgnos) {

@@ -90,6 +90,7 @@ final class SyncEngine {
         long baseTxid = v.txid();
         try {
             SyncSnapshot snap = buf.snapshot(v.localSeq());
+            EngineTestHooks.preempt(EngineTestHooks.Point.SYNC_SNAPSHOT); // test hook: other steps may run here
             BufferBase base = snap.base();
             baseTxid = base.txid();
             long remote = highestRemoteTxid(base.txid());
@@ -360,26 +361,78 @@ final class SyncEngine {
         return new SyncOutcome(SyncOutcome.Status.CONFLICT, base.txid(), 0, 0, new ConflictException(info));
     }
 
-    /** Marks the database conflicted and saves every held transaction as one LTX file under conflicts/. */
+    /**
+     * Marks the database conflicted and saves every held transaction as one LTX file under conflicts/. The
+     * snapshot that is saved and the conflict flag are taken together under {@code db.commitGate}, which every
+     * commit holds from its conflict check until its commit record is durable: a commit either made it into
+     * the snapshot or fails with the conflict, so nothing acknowledged is left out of the saved file.
+     */
     ConflictInfo enterConflict(BufferBase base, long remoteTxid, Instant now) {
         WriteBuffer buf = db.bufferOrNull();
-        long pending = buf == null ? 0 : db.pendingCommits();
-        Path saved = null;
-        if (buf != null && pending > 0) {
-            try {
-                saved = save(buf, now);
-            } catch (IOException | RuntimeException e) {
-                db.lastError = "could not save conflicting transactions (they stay in the buffer): " + e.getMessage();
+        boolean race = EngineTestHooks.conflictSnapshotRace; // test hook, off: snapshot outside the gate
+        SyncSnapshot snap = null;
+        Exception snapFailure = null;
+        long pending;
+        if (!race) {
+            db.commitGate.lock();
+        }
+        try {
+            pending = buf == null ? 0 : db.pendingCommits();
+            if (buf != null && pending > 0) {
+                try {
+                    snap = buf.snapshot();
+                    pending = Math.max(0, snap.upToSeq() - db.syncedSeq);
+                } catch (IOException | RuntimeException e) {
+                    snapFailure = e;
+                }
             }
+            if (!race) {
+                db.conflict = new ConflictInfo(base.txid(), remoteTxid, pending, null, now.toEpochMilli());
+            }
+        } finally {
+            if (!race) {
+                db.commitGate.unlock();
+            }
+        }
+        EngineTestHooks.preempt(EngineTestHooks.Point.CONFLICT_SNAPSHOT); // test hook: other steps may run here
+        Path saved = null;
+        if (snap != null) {
+            try {
+                saved = save(snap, buf.writerId(), now);
+                // (The race switch also restores the old belief that the saved file holds everything held.)
+                db.savedThroughSeq = race ? Long.MAX_VALUE : Math.max(db.savedThroughSeq, snap.upToSeq());
+            } catch (IOException | RuntimeException e) {
+                snapFailure = e;
+            }
+        }
+        if (snapFailure != null) {
+            db.lastError = "could not save conflicting transactions (they stay in the write buffer; refresh saves"
+                    + " them before dropping them): " + snapFailure.getMessage();
         }
         ConflictInfo info = new ConflictInfo(base.txid(), remoteTxid, pending, saved, now.toEpochMilli());
         db.conflict = info;
         return info;
     }
 
-    /** Encodes the buffer's held transactions as a NoChecksum LTX file on the base TXID + 1 and writes it. */
-    private Path save(WriteBuffer buf, Instant now) throws IOException {
+    /**
+     * Saves every transaction the buffer holds beyond {@code db.syncedSeq} and what earlier saves covered under
+     * conflicts/ (refresh calls this before it drops them). Callers hold the writer slot and {@code syncLock}.
+     *
+     * @return the saved file, or null when there was nothing unsaved
+     */
+    Path saveUnsaved(WriteBuffer buf, Instant now) throws IOException {
+        long covered = Math.max(db.syncedSeq, db.savedThroughSeq);
+        if (buf.transactions().isEmpty() || buf.lastCommittedSeq() <= covered) {
+            return null;
+        }
         SyncSnapshot snap = buf.snapshot();
+        Path saved = save(snap, buf.writerId(), now);
+        db.savedThroughSeq = snap.upToSeq();
+        return saved;
+    }
+
+    /** Encodes a snapshot of held transactions as a NoChecksum LTX file on its base TXID + 1 and writes it. */
+    private Path save(SyncSnapshot snap, long writerId, Instant now) throws IOException {
         int ps = snap.pageSize();
         long txid = snap.base().txid() + 1;
         long lock = Ltx.lockPgno(ps);
@@ -411,19 +464,37 @@ final class SyncEngine {
             return page;
         };
         LtxHeader header = LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, ps, snap.commitSize(), txid, txid,
-                now.toEpochMilli(), 0).withNodeId(buf.writerId());
+                now.toEpochMilli(), 0).withNodeId(writerId);
         Path dir = db.conflictDirectory;
         dev.ltx4j.pagestore.storage.SecureFiles.privateDirectory(dir, false); // owner-only; another user's refused
         String base = db.name.replaceAll("[^A-Za-z0-9._-]", "_");
-        Path target = dir.resolve(base + "-" + header.range() + "-" + now.toEpochMilli() + ".ltx");
+        String stem = base + "-" + header.range() + "-" + now.toEpochMilli();
+        Path target = dir.resolve(stem + ".ltx");
+        for (int n = 1; Files.exists(target); n++) {
+            target = dir.resolve(stem + "-" + n + ".ltx"); // never replace an earlier save
+        }
         Path tmp = dir.resolve(target.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         try (OutputStream out = new java.io.BufferedOutputStream(
                 dev.ltx4j.pagestore.storage.SecureFiles.newPrivateFile(tmp), 1 << 16)) {
             LtxWriter.encode(out, header, pgnos, images, 0);
         }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        force(tmp, false); // durable before a refresh may drop the buffer that holds the same transactions
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        force(dir, true);
         return target;
+    }
+
+    /** fsyncs a file, or a directory (where the platform allows it: an error there is ignored). */
+    private static void force(Path p, boolean directory) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
+                directory ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!directory) {
+                throw e;
+            }
+        }
     }
 
     /** An own upload found at the buffer's base + 1: the file and the last buffered transaction it holds. */

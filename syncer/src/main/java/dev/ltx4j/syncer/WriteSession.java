@@ -216,7 +216,16 @@ public final class WriteSession implements AutoCloseable {
                 }
             }
             WriteTransaction committed = tx;
-            long seq = tx.commit(commit);
+            long seq;
+            // The conflict check and the durable commit record happen under the commit gate, which a conflict
+            // holds while it snapshots what it saves: this commit is in that snapshot or fails here.
+            db.commitGate.lock();
+            try {
+                db.checkWritable();
+                seq = tx.commit(commit);
+            } finally {
+                db.commitGate.unlock();
+            }
             tx = null;
             db.publishCommit(pageSize, commit, floor, committed, pending, seq, txGeneration);
             finish();

@@ -78,6 +78,19 @@ public final class SimObjectStore {
     private long requests;
     private long mutations;
     private boolean faultsEnabled = true;
+    private boolean inFlightCreates;
+    /** Creates still travelling (see {@link #setInFlightCreates}), by the time they reach the store. */
+    private final java.util.PriorityQueue<InFlight> inFlight = new java.util.PriorityQueue<>();
+    private long inFlightSeq;
+
+    record InFlight(long landAtNanos, long seq, String key, byte[] data, long createdAtMillis)
+            implements Comparable<InFlight> {
+        @Override
+        public int compareTo(InFlight o) {
+            int c = Long.compare(landAtNanos, o.landAtNanos);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
 
     /** A bucket in {@code world}, with the world's fault plan and random stream {@code "store"}. */
     public SimObjectStore(World world) {
@@ -123,6 +136,48 @@ public final class SimObjectStore {
         this.faultsEnabled = enabled;
     }
 
+    /**
+     * Opt-in: a create that times out ({@link FaultKind#UNKNOWN_NOT_LANDED}) may still be travelling, and reaches
+     * the store later, after requests sent after it (out-of-order completion); it lands then if the name is still
+     * free (create-if-absent holds), else it is dropped. Off by default.
+     */
+    public synchronized void setInFlightCreates(boolean enabled) {
+        this.inFlightCreates = enabled;
+    }
+
+    synchronized boolean inFlightCreates() {
+        return inFlightCreates;
+    }
+
+    /** Queues a create that will reach the store up to two seconds of simulated time from now. */
+    synchronized void sendLater(String key, byte[] data, long createdAtMillis) {
+        long at = world.clock().nanoTime() + 1 + random.nextLong(2_000_000_000L);
+        inFlight.add(new InFlight(at, inFlightSeq++, key, data.clone(), createdAtMillis));
+    }
+
+    /** Lands (or drops) every travelling create due by now; {@code all}: every one, whatever its time. */
+    public synchronized void completeInFlight(boolean all) {
+        long now = world.clock().nanoTime();
+        while (!inFlight.isEmpty() && (all || inFlight.peek().landAtNanos() <= now)) {
+            InFlight f = inFlight.poll();
+            if (objects.containsKey(f.key())) {
+                world.reached("in-flight-create-dropped", f.key());
+                continue;
+            }
+            mutations++;
+            Obj o = new Obj(f.data(), f.createdAtMillis(), lagDeadline());
+            objects.put(f.key(), o);
+            tombstones.remove(f.key());
+            forgetCorruption(f.key());
+            world.reached("in-flight-create-landed", f.key());
+        }
+    }
+
+    /** Whether injected faults are on (see {@link #setFaultsEnabled}). */
+    public synchronized boolean faultsEnabled() {
+        return faultsEnabled;
+    }
+
     /** Objects landed or removed so far: a checker re-reads the bucket only when this moved. */
     public synchronized long mutations() {
         return mutations;
@@ -153,6 +208,9 @@ public final class SimObjectStore {
             world.fired(FaultKind.LATENCY_SPIKE, what);
         }
         world.clock().advanceNanos(delay);
+        if (!inFlight.isEmpty()) {
+            completeInFlight(false); // requests sent earlier that reach the store now, after this one was sent
+        }
     }
 
     boolean draw(FaultKind kind) {

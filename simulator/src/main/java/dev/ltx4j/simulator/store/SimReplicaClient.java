@@ -204,6 +204,10 @@ public final class SimReplicaClient implements ReplicaClient {
             }
             if (store.draw(FaultKind.UNKNOWN_NOT_LANDED)) {
                 store.world().fired(FaultKind.UNKNOWN_NOT_LANDED, what);
+                if (store.inFlightCreates() && store.random().nextInt(2) == 0) {
+                    store.sendLater(key, data, createdAt); // completes after later requests
+                    throw new ReplicaOutcomeUnknownException("simulated timeout: " + what + " is still in flight");
+                }
                 throw new ReplicaOutcomeUnknownException("simulated timeout before " + what + " was sent");
             }
             if (store.objects.containsKey(key)) {

@@ -43,7 +43,13 @@ public enum Bug {
      * Follower: read-mode polls apply new replica files without checking that they continue the held state, and
      * never notice a replaced or rewound replica (issue 16; engine hook).
      */
-    SKIP_FOLLOWER_CONTINUITY;
+    SKIP_FOLLOWER_CONTINUITY,
+    /**
+     * Sql: a conflict snapshots the buffer outside the commit gate and raises the conflict only after saving it
+     * (issue 8 item 3), so a commit acknowledged in between is in neither the replica nor the conflict file
+     * (engine hook).
+     */
+    CONFLICT_SNAPSHOT_RACE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

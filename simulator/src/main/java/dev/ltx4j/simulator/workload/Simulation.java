@@ -34,7 +34,7 @@ public final class Simulation {
             case "engine" -> new EngineScenario(bugs);
             case "log-writer", "log" -> new LogWriterScenario(bugs);
             case "uploader" -> new UploaderScenario(bugs);
-            case "sql" -> new SqlScenario();
+            case "sql" -> new SqlScenario(bugs);
             case "follower" -> new FollowerScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
                     + "\"; known: engine, log-writer (log), uploader, sql, follower");

@@ -1,52 +1,60 @@
 package dev.ltx4j.simulator.workload;
 
-import dev.ltx4j.ltx.LtxRestorer;
-import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.pagestore.Durability;
-import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.replica.RetryTimer;
 import dev.ltx4j.replica.RetryingReplicaClient;
-import dev.ltx4j.replica.LtxFileInfo;
-import dev.ltx4j.replica.RestorePlanner;
-import dev.ltx4j.replica.RestoreTarget;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
 import dev.ltx4j.simulator.disk.SimDisk;
 import dev.ltx4j.simulator.store.SimObjectStore;
-import dev.ltx4j.simulator.store.SimReplicaClient;
+import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
-import dev.ltx4j.vfs.engine.EngineVfsDatabase;
-import java.util.concurrent.atomic.AtomicLong;
 import dev.ltx4j.syncer.EngineOptions;
+import dev.ltx4j.syncer.EngineTestHooks;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.vfs.DatabaseOpener;
 import dev.ltx4j.vfs.LitestreamVfs;
+import dev.ltx4j.vfs.engine.EngineVfsDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * One run of the {@link SqlScenario}. Properties (the {@link InvariantViolation#property()} names):
- * {@code sql-model}: after every transaction (committed or rolled back) a SELECT through the VFS shows exactly
- * the model table; {@code false-conflict}: no conflict without a rival; {@code liveness}: once faults stop,
- * every commit reaches the replica; {@code restore}: the replica restored by {@link RestorePlanner} and
- * {@link LtxRestorer}, opened with plain SQLite, equals the model and passes {@code PRAGMA integrity_check}.
+ * <ul>
+ *   <li>{@code sql-model}: after every transaction (committed, rolled back or failed) a SELECT through the VFS
+ *       shows exactly the model table (a failed commit may have landed: then the table shows it);</li>
+ *   <li>{@code conflict-preserved} (issue 8 item 3): when a conflict is refreshed away, a file saved under
+ *       conflicts/ (applied to the replica at its base) holds a state at or after the last commit that returned,
+ *       so every acknowledged commit is in the replica or in a saved conflict file, however connections,
+ *       syncs and the conflict interleave;</li>
+ *   <li>{@code durability}: after a crash or restart the writer shows a state at or after its last durable
+ *       commit (LOCAL and REMOTE: every commit that returned; NONE: every synced one), or is conflicted;</li>
+ *   <li>{@code false-conflict}: no conflict unless a rival file lies beyond the writer's base;</li>
+ *   <li>{@code liveness}: once faults stop, every commit reaches the replica; {@code restore}: the replica
+ *       restored by the planner and the restorer, opened with plain SQLite, equals the model and passes
+ *       {@code PRAGMA integrity_check}.</li>
+ * </ul>
+ * Connections step one statement at a time in a seeded order on the scheduler's single thread (deterministic);
+ * at the engine's preemption points inside a sync they may step too, as pool threads would (not under
+ * durability REMOTE, whose commits run a sync themselves: a thread would wait for the running one there).
  */
 final class SqlRun {
     static final String PREFIX = "sql";
@@ -56,35 +64,67 @@ final class SqlRun {
     /** The VFS is registered once per process; each run points it at its own engine database. */
     private static volatile DatabaseOpener current;
     private static boolean registered;
+    private static final AtomicLong RUNS = new AtomicLong();
 
     private final World world;
+    private final Set<Bug> bugs;
     private final SimObjectStore store;
     private final SimDisk disk;
+    private final SqlReplica replica;
+    private final Durability durability;
     private final Duration syncInterval;
+    private final int connections;
     private final EngineOptions options;
     private final Path tempDir;
-    private final TreeMap<Integer, String> model = new TreeMap<>();
-    private static final AtomicLong RUNS = new AtomicLong();
+    private final Path conflictDir;
+    private final SimRandom interleave;
+    private final SimRandom preempt;
+    private final String runId = "sim-sql-" + RUNS.incrementAndGet();
+
+    private int incarnation;
+    private SeverableReplicaClient client;
     private DatabaseRegistry.Handle handle;
     private Database db;
-    private Connection conn;
+    private final List<SqlClient> clients = new ArrayList<>();
+
+    private final SqlHistory model;
+    private final SqlRival rival;
+    private List<SqlScenario.Action> actions;
+    private int next;
+    private boolean needRefresh;
+    private boolean inSync;
+    private boolean preempting;
+    private boolean faultsStopped;
     private long committed;
     private long rolledBack;
+    private long failures;
 
-    SqlRun(World world) throws IOException {
+    SqlRun(World world, Set<Bug> bugs) throws IOException {
         this.world = world;
+        this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
         this.store = new SimObjectStore(world);
         store.setCorruptibleFrom(Integer.MAX_VALUE); // damage at rest is the uploader scenario's subject
+        store.setInFlightCreates(true); // timed-out creates may land later, after later requests
         this.disk = new SimDisk(world);
-        disk.setFaultsEnabled(false); // no local disk failures or crashes in this scenario yet
         SimRandom config = world.random("sql/config");
         this.syncInterval = Duration.ofMillis(20 + config.nextInt(300));
+        int d = config.nextInt(10);
+        this.durability = d < 5 ? Durability.LOCAL : d < 7 ? Durability.NONE : Durability.REMOTE;
+        this.connections = 2 + config.nextInt(3);
         this.tempDir = Files.createTempDirectory("ltx4j-sqlsim-");
-        this.options = EngineOptions.builder().writeEnabled(true).durability(Durability.LOCAL)
+        this.conflictDir = tempDir.resolve("conflicts");
+        this.replica = new SqlReplica(store, PREFIX, tempDir);
+        this.interleave = world.random("sql/interleave");
+        this.preempt = world.random("sql/preempt");
+        this.model = new SqlHistory(world, replica, conflictDir);
+        this.options = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(world.clock()).seed(config.nextLong())
-                .bufferStorage(disk, "sql.buffer").conflictDirectory(tempDir.resolve("conflicts"))
+                .bufferStorage(disk, "sql.buffer").conflictDirectory(conflictDir)
                 .closeTimeout(Duration.ZERO).pause(x -> { }).replicaIdentity("sim://" + PREFIX).build();
-        world.record("sql", "sync every " + syncInterval.toMillis() + " ms");
+        this.rival = new SqlRival(world, store, replica, PREFIX);
+        world.reached("durability-" + durability.name().toLowerCase(java.util.Locale.ROOT), "");
+        world.record("sql", durability + ", " + connections + " connections, sync every " + syncInterval.toMillis()
+                + " ms" + (bugs.isEmpty() ? "" : ", bugs " + bugs));
     }
 
     private static synchronized void register(DatabaseOpener opener) throws SQLException {
@@ -95,8 +135,12 @@ final class SqlRun {
         }
     }
 
-    void execute(List<SqlScenario.Action> actions) throws Exception {
+    void execute(List<SqlScenario.Action> list) throws Exception {
+        this.actions = list;
+        EngineTestHooks.conflictSnapshotRace = bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE);
+        EngineTestHooks.preemption = this::preempted;
         try {
+<<<<<<< HEAD
             store.setFaultsEnabled(false);
             // As the shipped VFS does: transient store errors are retried (waits advance simulated time).
             ReplicaClient client = new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
@@ -126,92 +170,456 @@ final class SqlRun {
             conn = DriverManager.getConnection(LitestreamVfs.jdbcUrl(file, VFS, Map.of()));
             try (Statement s = conn.createStatement()) {
                 s.executeUpdate(CREATE_KV);
+=======
+            faultsOff(true);
+            reopen("start");
+            faultsOff(true);
+            try (Statement s = clients.get(0).connection().createStatement()) {
+                s.executeUpdate("CREATE TABLE kv(k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+>>>>>>> conflict
             }
-            int[] next = {0};
-            world.scheduler().every(Duration.ofMillis(10), "writer", "step", now -> {
-                if (next[0] >= actions.size()) {
-                    world.scheduler().stop();
-                    return;
-                }
-                SqlScenario.Action a = actions.get(next[0]++);
-                world.record("writer", a.toString());
-                apply(a);
-            });
+            settle(); // the table is in the replica before anything can fail
+            faultsOff(false);
+            world.scheduler().every(Duration.ofMillis(10), "writer", "step", now -> writerStep());
             world.scheduler().every(syncInterval, "syncer", "sync", now -> syncTick());
             world.scheduler().run(Long.MAX_VALUE, Long.MAX_VALUE);
             finish();
         } catch (SQLException | IOException | RuntimeException e) {
-            throw new InvariantViolation("unexpected-exception", e.toString());
+            StringBuilder where = new StringBuilder();
+            Throwable at = e.getCause() != null ? e.getCause() : e;
+            for (int i = 0; i < Math.min(10, at.getStackTrace().length); i++) {
+                where.append("\n      at ").append(at.getStackTrace()[i]);
+            }
+            throw new InvariantViolation("unexpected-exception", e + where.toString());
         } finally {
-            if (conn != null) conn.close();
-            if (handle != null) handle.close();
+            EngineTestHooks.reset();
+            dropIncarnation(false);
             deleteTree(tempDir);
         }
     }
 
-    private void apply(SqlScenario.Action a) throws Exception {
-        if (a instanceof SqlScenario.Idle i) {
-            world.clock().advance(Duration.ofMillis(i.millis()));
+    // ------------------------------------------------------------------------------------------ stepping
+
+    private void writerStep() throws Exception {
+        if (needRefresh) {
+            if (!stepBusy()) {
+                refresh();
+            }
             return;
         }
-        SqlScenario.Tx tx = (SqlScenario.Tx) a;
-        TreeMap<Integer, String> after = new TreeMap<>(model);
-        boolean explicit = tx.stmts().size() > 1 || tx.rollback();
-        conn.setAutoCommit(!explicit);
-        for (SqlScenario.Stmt s : tx.stmts()) {
-            execute(s, after);
+        if (anyBusy() && interleave.nextInt(10) < 6) {
+            stepBusy();
+            return;
         }
-        if (explicit) {
-            if (tx.rollback()) {
-                conn.rollback();
-            } else {
-                conn.commit();
+        if (next >= actions.size()) {
+            if (!stepBusy()) {
+                world.scheduler().stop();
             }
-            conn.setAutoCommit(true);
+            return;
         }
-        world.stats().operations(1); // one SQL transaction: the unit of the sql scenario's throughput
-        if (tx.rollback()) {
-            rolledBack++;
-        } else {
-            committed++;
-            model.clear();
-            model.putAll(after);
-        }
-        check(conn, "after " + tx);
+        dispatch(actions.get(next++));
     }
 
-    private void execute(SqlScenario.Stmt s, TreeMap<Integer, String> m) throws SQLException {
-        if (s instanceof SqlScenario.Upsert u) {
-            String v = value(u.fill(), u.length());
-            try (PreparedStatement p = conn.prepareStatement("INSERT OR REPLACE INTO kv(k, v) VALUES (?, ?)")) {
-                p.setInt(1, u.key());
-                p.setString(2, v);
-                p.executeUpdate();
+    private void dispatch(SqlScenario.Action a) throws Exception {
+        world.record("writer", a.toString());
+        if (a instanceof SqlScenario.Idle i) {
+            world.clock().advance(Duration.ofMillis(i.millis()));
+        } else if (a instanceof SqlScenario.Rival r) {
+            rival.commit(r.stmts());
+        } else if (a instanceof SqlScenario.Crash) {
+            crash();
+        } else {
+            SqlScenario.Tx t = (SqlScenario.Tx) a;
+            SqlClient c = clients.get(Math.floorMod(t.conn(), connections));
+            c.queue(t);
+            step(c);
+        }
+    }
+
+    private boolean anyBusy() {
+        return clients.stream().anyMatch(SqlClient::busy);
+    }
+
+    /** Steps one busy connection, chosen by the seed; false when none is busy. */
+    private boolean stepBusy() throws Exception {
+        List<SqlClient> busy = clients.stream().filter(SqlClient::busy).toList();
+        if (busy.isEmpty()) {
+            return false;
+        }
+        step(busy.get(interleave.nextInt(busy.size())));
+        return true;
+    }
+
+    private void step(SqlClient c) throws Exception {
+        SqlClient.Outcome o = c.step(model.last());
+        switch (o.kind()) {
+            case RUNNING -> { }
+            case COMMITTED -> {
+                committed++;
+                world.stats().operations(1); // one SQL transaction: the unit of the sql scenario's throughput
+                model.committed(o.state(), durability != Durability.NONE);
+                check(c, "after " + o.tx());
             }
-            m.put(u.key(), v);
-        } else if (s instanceof SqlScenario.Update u) {
-            String v = value(u.fill(), u.length());
-            try (PreparedStatement p = conn.prepareStatement("UPDATE kv SET v = ? WHERE k = ?")) {
-                p.setString(1, v);
-                p.setInt(2, u.key());
-                int n = p.executeUpdate();
-                if (n != (m.containsKey(u.key()) ? 1 : 0)) {
-                    throw new InvariantViolation("sql-model", "UPDATE of key " + u.key() + " changed " + n + " rows");
+            case ROLLED_BACK -> {
+                rolledBack++;
+                world.stats().operations(1);
+                check(c, "after " + o.tx());
+            }
+            case BUSY, FAILED -> failed(c, o);
+        }
+    }
+
+    /** A transaction failed: nothing acknowledged, but a failed commit may have landed. */
+    private void failed(SqlClient c, SqlClient.Outcome o) throws Exception {
+        failures++;
+        String why = o.error().getMessage() == null ? "" : o.error().getMessage();
+        boolean busy = o.kind() == SqlClient.Kind.BUSY;
+        // 517 is a conflict while the database is conflicted; otherwise a transaction a refresh made stale
+        boolean conflict = !busy && (why.contains("conflict") || SqlClient.code(o.error()) == 517)
+                && db.status().conflict() != null;
+        busy |= !conflict && SqlClient.code(o.error()) == 517;
+        world.reached(busy ? "sql-busy" : conflict ? "sql-conflict" : "sql-failed", o.tx() + " "
+                + SqlClient.code(o.error()));
+        if (conflict) {
+            needRefresh = true;
+        }
+        TreeMap<Integer, String> got = readModel(c, "after failed " + o.tx());
+        if (o.state() != null && o.atCommit() && got.equals(o.state()) && !got.equals(model.last())) {
+            model.landed(o.state()); // committed in the buffer (a REMOTE commit whose sync failed): not acknowledged
+            world.reached("failed-commit-landed", o.tx().toString());
+        } else if (!got.equals(model.last())) {
+            throw new InvariantViolation("sql-model", "after failed " + o.tx() + " (" + why + ") the table holds "
+                    + SqlHistory.describe(got) + ", the model " + SqlHistory.describe(model.last()) + freshView());
+        }
+        if (!conflict && !busy) {
+            model.candidate = o.atCommit() ? o.state() : null; // an I/O failure at commit: landed or not, reopen tells
+            restart("after " + o.tx() + " failed: " + why); // e.g. a write buffer stopped by an I/O failure
+        }
+    }
+
+    /** The engine's preemption points: other connections step here, as pool threads could. */
+    private void preempted(EngineTestHooks.Point at) {
+        if (!inSync || preempting || durability == Durability.REMOTE || preempt.nextInt(2) == 0) {
+            return;
+        }
+        preempting = true;
+        try {
+            world.reached("preempted-" + at.name().toLowerCase(java.util.Locale.ROOT), "");
+            // After a conflict's snapshot, step until some transaction ends (a commit racing the conflict).
+            boolean untilEnd = at == EngineTestHooks.Point.CONFLICT_SNAPSHOT;
+            long ended = committed + rolledBack + failures;
+            long endedCommits = committed;
+            long endedFailures = failures;
+            int steps = untilEnd ? 12 : 1 + preempt.nextInt(3);
+            for (int i = 0; i < steps && !(untilEnd && committed + rolledBack + failures > ended); i++) {
+                if (!stepBusy()) {
+                    if (needRefresh || next >= actions.size() || !(actions.get(next) instanceof SqlScenario.Tx)) {
+                        break;
+                    }
+                    dispatch(actions.get(next++));
                 }
             }
-            m.computeIfPresent(u.key(), (k, old) -> v);
-        } else {
-            SqlScenario.Delete d = (SqlScenario.Delete) s;
-            try (PreparedStatement p = conn.prepareStatement(d.key() < 0 ? "DELETE FROM kv" : "DELETE FROM kv WHERE k = ?")) {
-                if (d.key() >= 0) p.setInt(1, d.key());
-                p.executeUpdate();
+            if (untilEnd) {
+                world.reached(committed > endedCommits ? "race-committed" : failures > endedFailures ? "race-refused"
+                        : "race-none", "");
             }
-            if (d.key() < 0) {
-                m.clear();
-            } else {
-                m.remove(d.key());
+        } catch (InvariantViolation v) {
+            throw v;
+        } catch (Exception e) {
+            throw new InvariantViolation("unexpected-exception", "a connection step inside a sync threw " + e);
+        } finally {
+            preempting = false;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ oracles
+
+    private TreeMap<Integer, String> readModel(SqlClient c, String when) throws SQLException {
+        boolean was = store.faultsEnabled();
+        store.setFaultsEnabled(false);
+        try {
+            TreeMap<Integer, String> got = SqlReplica.kv(c.connection());
+            if (got == null) {
+                throw new InvariantViolation("sql-model", when + ": table kv is missing");
+            }
+            return got;
+        } finally {
+            store.setFaultsEnabled(was);
+        }
+    }
+
+    private void check(SqlClient c, String when) throws SQLException {
+        TreeMap<Integer, String> got = readModel(c, when);
+        if (!got.equals(model.last())) {
+            throw new InvariantViolation("sql-model", when + ": the table holds " + SqlHistory.describe(got)
+                    + ", the model " + SqlHistory.describe(model.last()) + freshView());
+        }
+    }
+
+    /** What a new connection reads (tells a stale connection cache from a wrong engine state). */
+    private String freshView() {
+        try (Connection fresh = DriverManager.getConnection(LitestreamVfs.jdbcUrl(tempDir.resolve("sql.db"), VFS,
+                Map.of()))) {
+            TreeMap<Integer, String> got = SqlReplica.kv(fresh);
+            return "; a new connection reads " + (got == null ? "no table" : SqlHistory.describe(got));
+        } catch (SQLException e) {
+            return "; a new connection fails: " + e.getMessage();
+        }
+    }
+
+    private void syncTick() throws Exception {
+        if (db == null) {
+            return;
+        }
+        int before = model.size() - 1;
+        SyncOutcome o;
+        inSync = true;
+        try {
+            o = db.syncOnce(world.clock().instant());
+        } finally {
+            inSync = false;
+        }
+        switch (o.status()) {
+            case SYNCED -> {
+                world.reached("synced", "TXID " + o.txid());
+                model.synced(before);
+            }
+            case CONFLICT -> onConflict(db.status().conflict(), "sync");
+            case FAILED -> {
+                world.reached("sync-failed", o.error().getClass().getSimpleName());
+                if (o.error() instanceof dev.ltx4j.pagestore.WriteBufferException) {
+                    restart("after failed sync");
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void onConflict(ConflictInfo info, String where) throws IOException {
+        needRefresh = true;
+        if (info == null) {
+            return;
+        }
+        world.reached("conflict", where + " base " + info.baseTxid() + " remote " + info.remoteTxid());
+        if (!replica.rivalBeyond(info.baseTxid())) {
+            throw new InvariantViolation("false-conflict", where + " reported a conflict on base TXID "
+                    + info.baseTxid() + " but no rival file lies beyond it (rival landings " + rival.landed + ")");
+        }
+    }
+
+    /**
+     * Refreshes through SQL ({@code PRAGMA litestream_refresh}) once no connection is in a transaction, then
+     * checks that what the refresh dropped is saved: a conflict file saved since the last refresh, applied to the
+     * replica at its base, is at or after the last commit that returned.
+     */
+    private void refresh() throws Exception {
+        ConflictInfo info = db.status().conflict();
+        if (info != null) {
+            onConflict(info, "refresh");
+        }
+        for (int attempt = 0; ; attempt++) {
+            try (Statement s = clients.get(0).connection().createStatement()) {
+                s.executeQuery("PRAGMA litestream_refresh").close();
+                break;
+            } catch (SQLException e) {
+                world.reached("refresh-failed", String.valueOf(SqlClient.code(e)));
+                if (attempt >= 40) {
+                    throw new InvariantViolation("availability", "refresh fails even without faults: " + e);
+                }
+                faultsOff(attempt >= 10);
             }
         }
+        faultsOff(false);
+        needRefresh = false;
+        world.reached("refresh", "to TXID " + db.current().txid());
+        model.checkPreserved(info == null ? "refresh" : "conflict on base " + info.baseTxid());
+        model.newBase(db.current().txid());
+        check(clients.get(0), "after refresh");
+    }
+
+    // ------------------------------------------------------------------------------------------ lifecycle
+
+    private void faultsOff(boolean off) {
+        store.setFaultsEnabled(!off && !faultsStopped);
+        disk.setFaultsEnabled(!off && !faultsStopped);
+    }
+
+    /** Uploads everything with faults off (setup only). */
+    private void settle() {
+        for (int i = 0; i < LIVENESS_INTERVALS && db.status().pendingCommits() > 0; i++) {
+            db.syncOnce(world.clock().instant());
+        }
+        model.durable = model.returned;
+    }
+
+    /** Power loss: the disk crashes and the process dies; nothing it held in memory survives. */
+    private void crash() throws Exception {
+        client.sever();
+        disk.crash();
+        dropIncarnation(true);
+        reopen("after crash");
+    }
+
+    /** A clean close and reopen (how the application recovers from a write buffer that stopped). */
+    private void restart(String why) throws Exception {
+        world.reached("restart", why);
+        dropIncarnation(false);
+        reopen(why);
+    }
+
+    /** Closes every connection and the engine (after a crash the engine can no longer reach disk or store). */
+    private void dropIncarnation(boolean crashed) {
+        for (SqlClient c : clients) {
+            c.abandon();
+        }
+        clients.clear();
+        if (handle != null) {
+            try {
+                handle.close();
+            } catch (IOException | RuntimeException e) {
+                world.reached(crashed ? "crashed-close" : "close-failed", e.getClass().getSimpleName());
+            }
+            handle = null;
+        }
+        db = null;
+    }
+
+    private void reopen(String why) throws Exception {
+        for (int attempt = 0; db == null; attempt++) {
+            try {
+                client = new SeverableReplicaClient(new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
+                        new RetryTimer() {
+                            @Override
+                            public long nanoTime() {
+                                return world.clock().nanoTime();
+                            }
+
+                            @Override
+                            public void sleep(Duration d) {
+                                world.clock().advance(d);
+                            }
+                        }, world.random("retry").nextLong()));
+                String identity = runId + "#" + (++incarnation);
+                SeverableReplicaClient c = client;
+                handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(c, PREFIX, options));
+                db = handle.database();
+                Database opened = db;
+                register((name, o) -> new EngineVfsDatabase(
+                        DatabaseRegistry.shared().acquire(identity, PREFIX, () -> opened), world.clock()));
+            } catch (IOException e) {
+                world.reached("reopen-failed", e.getClass().getSimpleName());
+                if (attempt >= 40) {
+                    throw new InvariantViolation("availability", "the writer cannot reopen " + why
+                            + " even without faults: " + e);
+                }
+                faultsOff(attempt >= 10);
+            }
+        }
+        Path file = tempDir.resolve("sql.db");
+        for (int i = 0; i < connections; i++) {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    Connection c = DriverManager.getConnection(LitestreamVfs.jdbcUrl(file, VFS, Map.of()));
+                    try (Statement s = c.createStatement()) {
+                        s.execute("PRAGMA busy_timeout = 0"); // one thread: another connection's lock is BUSY now
+                    }
+                    clients.add(new SqlClient(i, c));
+                    break;
+                } catch (SQLException e) {
+                    world.reached("connect-failed", String.valueOf(SqlClient.code(e)));
+                    if (attempt >= 40) {
+                        throw new InvariantViolation("availability", "cannot connect " + why + " without faults: " + e);
+                    }
+                    faultsOff(attempt >= 10);
+                }
+            }
+        }
+        faultsOff(false);
+        if (model.size() == 1 && model.last().isEmpty() && incarnation == 1) {
+            return; // the very first open: the table does not exist yet
+        }
+        world.reached("recovery", why);
+        ConflictInfo info = db.status().conflict();
+        if (info != null) {
+            // What the buffer kept is saved now; a crash may have taken what was not durable (durability NONE).
+            model.returned = model.durable;
+            if (model.candidate != null) {
+                model.landed(model.candidate); // a commit that failed with an I/O error may be among what was kept
+                model.candidate = null;
+            }
+            onConflict(info, "open " + why);
+            return;
+        }
+        TreeMap<Integer, String> got = readModel(clients.get(0), "writer " + why);
+        int k = model.match(got, model.durable);
+        if (k < 0 && model.candidate != null && model.candidate.equals(got)) {
+            model.landed(model.candidate);
+            k = model.size() - 1;
+            world.reached("failed-commit-recovered", why);
+        }
+        model.candidate = null;
+        if (k < 0 && model.adoptedReplica(got, db.current().txid())) {
+            world.reached("recovery-adopted-remote", "TXID " + db.current().txid());
+            model.newBase(db.current().txid());
+            return;
+        }
+        if (k < 0) {
+            throw new InvariantViolation("durability", "writer reopened " + why + " at TXID " + db.current().txid()
+                    + " showing " + SqlHistory.describe(got) + ", but its last durable state is "
+                    + SqlHistory.describe(model.at(model.durable)) + " (last returned "
+                    + SqlHistory.describe(model.at(model.returned)) + ")");
+        }
+        model.reopenedAt(k);
+    }
+
+    private void finish() throws Exception {
+        faultsStopped = true;
+        faultsOff(true);
+        store.completeInFlight(true); // every request still travelling arrives
+        world.clock().advance(Duration.ofSeconds(1)); // listing-lag windows close
+        for (int i = 0; i < 1000 && anyBusy(); i++) {
+            stepBusy();
+        }
+        int i = 0;
+        for (; i < LIVENESS_INTERVALS; i++) {
+            if (needRefresh || db.status().conflict() != null) {
+                refresh();
+            }
+            world.clock().advance(syncInterval);
+            syncTick();
+            if (db.status().pendingCommits() == 0 && db.status().conflict() == null && !needRefresh) {
+                break;
+            }
+        }
+        if (db.status().pendingCommits() != 0 || db.status().conflict() != null) {
+            throw new InvariantViolation("liveness", db.status().pendingCommits() + " commits still pending after "
+                    + LIVENESS_INTERVALS + " sync intervals without faults" + (db.status().conflict() == null ? ""
+                    : "; conflicted: " + db.status().conflict().message()));
+        }
+        SqlReplica.integrity(clients.get(0).connection(), "the VFS database", "integrity");
+        restoreCheck();
+        world.reached("sql-done", committed + " committed, " + rolledBack + " rolled back, " + model.last().size()
+                + " rows, " + rival.landed.size() + " rival files");
+    }
+
+    /** The replica restored at the writer's TXID and opened with plain SQLite equals the model. */
+    private void restoreCheck() throws Exception {
+        SqlReplica.Restored r = replica.restore(db.current().txid());
+        if (r == null || r.txid() != db.current().txid()) {
+            throw new InvariantViolation("restore", "cannot restore the writer's TXID " + db.current().txid());
+        }
+        try (Connection plain = DriverManager.getConnection("jdbc:sqlite:" + r.file())) {
+            TreeMap<Integer, String> got = SqlReplica.kv(plain);
+            if (got == null || !got.equals(model.last())) {
+                throw new InvariantViolation("restore", "restored TXID " + r.txid() + " holds "
+                        + (got == null ? "no table" : SqlHistory.describe(got)) + ", the model "
+                        + SqlHistory.describe(model.last()));
+            }
+            SqlReplica.integrity(plain, "the restored replica", "restore");
+        } finally {
+            r.delete();
+        }
+        world.reached("restore-verified", "TXID " + r.txid());
     }
 
     static String value(long fill, int length) {
@@ -222,79 +630,6 @@ final class SqlRun {
             b.append(Long.toString(x >>> 1, 36));
         }
         return b.substring(0, length);
-    }
-
-    private void check(Connection c, String when) throws SQLException {
-        TreeMap<Integer, String> got = new TreeMap<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT k, v FROM kv ORDER BY k")) {
-            while (rs.next()) {
-                got.put(rs.getInt(1), rs.getString(2));
-            }
-        }
-        if (!got.equals(model)) {
-            throw new InvariantViolation("sql-model", when + ": the table holds keys " + got.keySet()
-                    + ", the model " + model.keySet() + (got.keySet().equals(model.keySet()) ? " (values differ)" : ""));
-        }
-    }
-
-    private void syncTick() {
-        SyncOutcome o = db.syncOnce(world.clock().instant());
-        switch (o.status()) {
-            case SYNCED -> world.reached("synced", "TXID " + o.txid());
-            case CONFLICT -> throw new InvariantViolation("false-conflict", "sync reported a conflict without a rival: "
-                    + o.error());
-            case FAILED -> world.reached("sync-failed", o.error().getClass().getSimpleName());
-            default -> { }
-        }
-    }
-
-    private void finish() throws Exception {
-        store.setFaultsEnabled(false);
-        world.clock().advance(Duration.ofSeconds(1)); // listing-lag windows close
-        for (int i = 0; i < LIVENESS_INTERVALS && db.status().pendingCommits() > 0; i++) {
-            world.clock().advance(syncInterval);
-            syncTick();
-        }
-        if (db.status().pendingCommits() != 0 || db.status().conflict() != null) {
-            throw new InvariantViolation("liveness", db.status().pendingCommits() + " commits still pending after "
-                    + LIVENESS_INTERVALS + " sync intervals without faults");
-        }
-        integrity(conn, "the VFS database");
-        conn.close();
-        conn = null;
-        restoreCheck();
-        world.reached("sql-done", committed + " committed, " + rolledBack + " rolled back, " + model.size() + " rows");
-    }
-
-    private void integrity(Connection c, String what) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-            String r = rs.next() ? rs.getString(1) : "no result";
-            if (!"ok".equals(r)) throw new InvariantViolation("integrity", what + ": integrity_check says " + r);
-        }
-    }
-
-    /** The replica restored at its head and opened with plain SQLite equals the model. */
-    private void restoreCheck() throws Exception {
-        SimReplicaClient client = store.client(PREFIX);
-        List<LtxFileInfo> plan = new RestorePlanner(client).plan(RestoreTarget.latest());
-        List<LtxSource> sources = new ArrayList<>();
-        for (LtxFileInfo f : plan) {
-            sources.add(LtxSource.of("L" + f.level() + "/" + f.range().filename(),
-                    () -> client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0)));
-        }
-        Path out = tempDir.resolve("restored.db");
-        LtxRestorer.Result r = LtxRestorer.restore(sources, out);
-        if (r.maxTxid() != db.current().txid()) {
-            throw new InvariantViolation("restore", "restored TXID " + r.maxTxid() + ", the writer is at "
-                    + db.current().txid());
-        }
-        try (Connection plain = DriverManager.getConnection("jdbc:sqlite:" + out)) {
-            check(plain, "restored replica");
-            integrity(plain, "the restored replica");
-        } catch (InvariantViolation v) {
-            throw new InvariantViolation("restore", v.getMessage());
-        }
-        world.reached("restore-verified", "TXID " + r.maxTxid());
     }
 
     private static void deleteTree(Path dir) {

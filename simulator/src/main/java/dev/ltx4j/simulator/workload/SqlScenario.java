@@ -1,22 +1,29 @@
 package dev.ltx4j.simulator.workload;
 
+import dev.ltx4j.simulator.FaultKind;
 import dev.ltx4j.simulator.FaultPlan;
 import dev.ltx4j.simulator.World;
 import dev.ltx4j.simulator.property.Gen;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The "sql" workload: real SQLite (sqlite-jdbc) on the litestream VFS, whose database is the engine
  * ({@link dev.ltx4j.syncer.Database}) built on the world's clock, a {@link dev.ltx4j.simulator.disk.SimDisk}
- * buffer and a {@link dev.ltx4j.simulator.store.SimObjectStore} replica; the scheduler steps SQL transactions
- * and the engine's syncs. Object-store faults (latency, lost responses, create races, ...) apply; the disk does
- * not fail and nothing crashes in this version. {@link SqlRun} holds the model and the oracles.
+ * buffer and a {@link dev.ltx4j.simulator.store.SimObjectStore} replica. Several connections (as a pool holds)
+ * run interleaved transactions, one statement per scheduler step, so one connection's transaction can be open
+ * while another commits or a sync runs; the engine's preemption points let connections step inside a sync (after
+ * its snapshot, and after a conflict's snapshot), as other threads would. A rival writer lands valid SQLite
+ * transactions on the replica (also as the store's create races), the machine crashes (the engine is dropped
+ * unclosed and reopened from the simulated disk), the disk fails writes and fsyncs, and lost create responses
+ * may complete late, after later requests. {@link SqlRun} holds the model and the oracles.
  */
 public final class SqlScenario implements Scenario<SqlScenario.Action> {
 
     /** One workload step. */
-    public sealed interface Action permits Tx, Idle {}
+    public sealed interface Action permits Tx, Idle, Rival, Crash {}
 
     /** One statement on table {@code kv(k INTEGER PRIMARY KEY, v TEXT)}. */
     public sealed interface Stmt permits Upsert, Update, Delete {}
@@ -46,13 +53,34 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
     }
 
     /**
-     * One transaction: a single statement without {@code rollback} runs in autocommit, anything else inside
-     * an explicit transaction that ends with COMMIT, or ROLLBACK when {@code rollback}.
+     * One transaction on connection {@code conn} (modulo the run's connection count): a single statement without
+     * {@code rollback} runs in autocommit, anything else inside an explicit transaction that ends with COMMIT, or
+     * ROLLBACK when {@code rollback}.
      */
-    public record Tx(List<Stmt> stmts, boolean rollback) implements Action {
+    public record Tx(int conn, List<Stmt> stmts, boolean rollback) implements Action {
+        public Tx(List<Stmt> stmts, boolean rollback) {
+            this(0, stmts, rollback);
+        }
+
         @Override
         public String toString() {
-            return (rollback ? "rollback" : "tx") + stmts;
+            return "c" + conn + (rollback ? " rollback" : " tx") + stmts;
+        }
+    }
+
+    /** The rival writer commits these statements on a copy of the replica's head and lands it as the next TXID. */
+    public record Rival(List<Stmt> stmts) implements Action {
+        @Override
+        public String toString() {
+            return "rival" + stmts;
+        }
+    }
+
+    /** Power loss: the disk crashes, the engine and its connections are dropped unclosed and reopened. */
+    public record Crash() implements Action {
+        @Override
+        public String toString() {
+            return "crash";
         }
     }
 
@@ -65,6 +93,17 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
     }
 
     static final int KEYS = 64;
+
+    private final Set<Bug> bugs;
+
+    public SqlScenario() {
+        this(EnumSet.noneOf(Bug.class));
+    }
+
+    /** With bug switches: {@link Bug#CONFLICT_SNAPSHOT_RACE}. */
+    public SqlScenario(Set<Bug> bugs) {
+        this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
+    }
 
     @Override
     public String name() {
@@ -81,23 +120,33 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
             if (pick < 16) return new Update(k, r.nextLong(), len);
             return new Delete(pick == 19 && r.nextInt(10) == 0 ? -1 : k);
         };
+        Gen<List<Stmt>> stmts = r -> {
+            int n = 2 + r.nextInt(r.nextInt(6) == 0 ? 30 : 5);
+            List<Stmt> s = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                s.add(stmt.generate(r));
+            }
+            return List.copyOf(s);
+        };
+        int crashWeight = (int) Math.round(faults.probability(FaultKind.CRASH) * 30);
         Gen<Action> g = Gen.frequency(
-                Gen.weighted(50, r -> new Tx(List.of(stmt.generate(r)), false)),
-                Gen.weighted(30, r -> {
-                    int n = 2 + r.nextInt(r.nextInt(6) == 0 ? 30 : 5);
-                    List<Stmt> s = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        s.add(stmt.generate(r));
-                    }
-                    return new Tx(List.copyOf(s), r.nextInt(5) == 0);
-                }),
+                Gen.weighted(50, r -> new Tx(r.nextInt(4), List.of(stmt.generate(r)), false)),
+                Gen.weighted(30, r -> new Tx(r.nextInt(4), stmts.generate(r), r.nextInt(5) == 0)),
+                Gen.weighted(3, r -> new Rival(List.of(stmt.generate(r), stmt.generate(r)))),
+                Gen.weighted(crashWeight, r -> new Crash()),
                 Gen.weighted(8, r -> new Idle(1 + r.nextInt(300))));
         return g.withSimplifier(a -> {
             if (a instanceof Tx t && t.stmts().size() > 1) {
-                return List.of(new Tx(List.of(t.stmts().get(0)), t.rollback()));
+                return List.of(new Tx(t.conn(), List.of(t.stmts().get(0)), t.rollback()));
             }
             if (a instanceof Tx t && t.rollback()) {
-                return List.of(new Tx(t.stmts(), false));
+                return List.of(new Tx(t.conn(), t.stmts(), false));
+            }
+            if (a instanceof Tx t && t.conn() != 0) {
+                return List.of(new Tx(0, t.stmts(), t.rollback()));
+            }
+            if (a instanceof Rival rv && rv.stmts().size() > 1) {
+                return List.of(new Rival(List.of(rv.stmts().get(0))));
             }
             return List.of();
         });
@@ -105,6 +154,6 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
 
     @Override
     public void run(World world, List<Action> actions) throws Exception {
-        new SqlRun(world).execute(actions);
+        new SqlRun(world, bugs).execute(actions);
     }
 }

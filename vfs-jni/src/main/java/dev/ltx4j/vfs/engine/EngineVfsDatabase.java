@@ -18,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -50,10 +49,11 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private String doomed;
     private final TreeMap<Long, byte[]> overlay = new TreeMap<>();
     private byte[] scratch = new byte[65536];
-    /** What this connection's SQLite last saw of page 1, and of which lineage (see noticeReplicaSwitch). */
-    private byte[] seenVersions;
-    private int seenCookie;
+    /** The engine's refresh count when this connection's read transaction began (see {@link #beginWrite()}). */
+    private long pinRefresh;
+    /** The follower lineage and engine refresh count of the content this connection's SQLite last read page 1 of. */
     private long seenLineage = -1;
+    private long seenRefresh;
 
     /**
      * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
@@ -80,7 +80,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
         byte[] b = scratch(want);
         int n;
         DatabaseVersion version = null;
-        long lineage = -1; // set where a replica switch must be made visible to SQLite (read-mode pins)
+        long lineage = -1; // set where replaced content must be made visible to SQLite (pinned reads)
+        long refreshes = 0;
         if (session != null) {
             n = session.read(from, b, 0, want);
             if (header) version = pin != null ? pin.version() : db.current();
@@ -88,8 +89,10 @@ public final class EngineVfsDatabase implements VfsDatabase {
             n = pin.read(from, b, 0, want);
             if (doomed != null) n = applyOverlay(from, b, want, n);
             else lineage = pin.lineage();
+            refreshes = pinRefresh;
             if (header) version = pin.version();
         } else {
+            refreshes = db.refreshCount();
             try (ReadTransaction t = db.beginRead()) {
                 n = t.read(from, b, 0, want);
                 version = t.version();
@@ -102,37 +105,37 @@ public final class EngineVfsDatabase implements VfsDatabase {
         }
         int skip = (int) (offset - from);
         int got = Math.max(0, Math.min(n - skip, len));
-        if (lineage >= 0) noticeReplicaSwitch(offset, b, skip, got, lineage); // on the bytes exactly as SQLite sees them
+        if (lineage >= 0) noticeReplacedContent(offset, b, skip, got, lineage, refreshes); // on the bytes SQLite sees
         dst.put(b, skip, got);
         return got;
     }
 
     /**
-     * Makes SQLite drop what it cached of a replica the follower has since replaced by another history (a
-     * reload at a transaction boundary, see {@code docs/read-mode-followers.md}). SQLite keeps its page cache
-     * across read transactions while the 16 bytes at offset 24 of page 1 (change counter, size, freelist) read
-     * the same, and its schema while the schema cookie at offset 40 does; two different databases can agree on
-     * both. So the first change-counter probe of a connection after a switch is made to differ from what its
-     * pager holds, and the first page 1 it reads after a switch gets a schema cookie different from the one it
-     * last saw (a cookie only triggers a schema reload). Nothing changes while the lineage stays the same.
+     * Makes SQLite drop what it cached of content that has since been replaced under it: by a follower's reload of
+     * a replaced or rewound replica (a new lineage, see {@code docs/read-mode-followers.md}) or by a refresh that
+     * dropped the conflicted local state for the replica's ({@code docs/conflicts-and-refresh.md}). SQLite keeps its
+     * page cache across read transactions while the 16 bytes at offset 24 of page 1 (change counter, size,
+     * freelist) read the same, and its schema while the cookie at offset 40 does; the old and new content can agree
+     * on both (and SQLite's idea of them may come from its own last commit, not from a read). So the first such
+     * probe after a replacement is inverted, and the first page 1 read after it gets its schema cookie's top bit
+     * flipped: SQLite then reloads both. One method for both causes, so the two can never cancel each other out.
+     * Nothing changes while neither happens.
      */
-    private void noticeReplicaSwitch(long offset, byte[] b, int base, int len, long lineage) {
-        boolean switched = seenVersions != null && lineage != seenLineage;
+    private void noticeReplacedContent(long offset, byte[] b, int base, int len, long lineage, long refreshes) {
+        boolean replaced = refreshes != seenRefresh || (seenLineage >= 0 && lineage != seenLineage);
         if (offset == 24 && len == 16) {
-            if (switched && Arrays.equals(b, base, base + 16, seenVersions, 0, 16)) {
+            if (replaced) {
                 for (int i = base; i < base + 16; i++) b[i] = (byte) ~b[i];
             }
             return;
         }
         if (offset != 0 || len < 44) return;
-        int cookie = ByteBuffer.wrap(b, base + 40, 4).getInt();
-        if (switched && cookie == seenCookie) {
-            cookie ^= 0x8000_0000;
-            ByteBuffer.wrap(b, base + 40, 4).putInt(cookie);
+        if (replaced) {
+            int cookie = ByteBuffer.wrap(b, base + 40, 4).getInt();
+            ByteBuffer.wrap(b, base + 40, 4).putInt(cookie ^ 0x8000_0000);
         }
-        seenVersions = Arrays.copyOfRange(b, base + 24, base + 40);
-        seenCookie = cookie;
         seenLineage = lineage;
+        seenRefresh = refreshes;
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
@@ -190,6 +193,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public void beginRead() {
         releasePin();
+        pinRefresh = db.refreshCount();
         pin = db.beginRead();
     }
 
@@ -218,6 +222,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
         } catch (ConflictException e) {
             session = null;
             doomed = e.getMessage();
+            return;
+        }
+        if (pin != null && pinRefresh != db.refreshCount()) {
+            // A refresh replaced the content while SQLite read the old one under its shared lock (refresh takes no
+            // SQLite lock): writing on what it read would mix the two. Refuse like a stale WAL snapshot.
+            WriteSession s = session;
+            session = null;
+            s.rollback();
+            doomed = "the database was refreshed (PRAGMA litestream_refresh) while this transaction read it;"
+                    + " retry the transaction";
         }
     }
 
@@ -276,6 +290,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private void repin() {
         if (pin != null) {
             pin.close();
+            pinRefresh = db.refreshCount();
             pin = db.beginRead();
         }
     }

@@ -1,0 +1,154 @@
+package dev.ltx4j.simulator.workload;
+
+import dev.ltx4j.simulator.InvariantViolation;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.TreeMap;
+
+/**
+ * One connection of the sql scenario's pool and the transactions queued on it, stepped one statement at a time.
+ * A transaction builds on the committed model as it is when its first statement runs: from then on it holds
+ * SQLite's write lock, so no other connection commits before it ends.
+ */
+final class SqlClient {
+    enum Kind { RUNNING, COMMITTED, ROLLED_BACK, BUSY, FAILED }
+
+    /**
+     * What one step did. {@code state}: the table after the transaction (COMMITTED), or what it would have been
+     * when a failed commit may have landed; {@code atCommit}: the failure struck the commit itself.
+     */
+    record Outcome(Kind kind, SqlScenario.Tx tx, TreeMap<Integer, String> state, SQLException error,
+            boolean atCommit) {}
+
+    private final int id;
+    private final Connection connection;
+    private final ArrayDeque<SqlScenario.Tx> queue = new ArrayDeque<>();
+    private SqlScenario.Tx current;
+    private int at;
+    private boolean explicit;
+    private int commitTries;
+    private TreeMap<Integer, String> after;
+
+    SqlClient(int id, Connection connection) {
+        this.id = id;
+        this.connection = connection;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    boolean busy() {
+        return current != null || !queue.isEmpty();
+    }
+
+    void queue(SqlScenario.Tx tx) {
+        queue.add(tx);
+    }
+
+    /** Runs the next statement (or the COMMIT / ROLLBACK) of this connection's current transaction. */
+    Outcome step(TreeMap<Integer, String> committed) {
+        if (current == null) {
+            current = queue.poll();
+            if (current == null) {
+                return new Outcome(Kind.RUNNING, null, null, null, false);
+            }
+            at = 0;
+            after = null;
+            commitTries = 0;
+            explicit = current.stmts().size() > 1 || current.rollback();
+        }
+        SqlScenario.Tx tx = current;
+        try {
+            if (at < tx.stmts().size()) {
+                if (at == 0 && explicit) {
+                    connection.setAutoCommit(false);
+                }
+                if (after == null) {
+                    after = new TreeMap<>(committed);
+                }
+                SqlScenario.Stmt s = tx.stmts().get(at);
+                int n = SqlReplica.run(connection, s, "");
+                if (s instanceof SqlScenario.Update u && n != (after.containsKey(u.key()) ? 1 : 0)) {
+                    throw new InvariantViolation("sql-model", "c" + id + ": UPDATE of key " + u.key() + " changed "
+                            + n + " rows");
+                }
+                SqlReplica.apply(s, after, "");
+                at++;
+                return explicit ? new Outcome(Kind.RUNNING, tx, null, null, false) : done(Kind.COMMITTED);
+            }
+            if (tx.rollback()) {
+                connection.rollback();
+                connection.setAutoCommit(true);
+                return done(Kind.ROLLED_BACK);
+            }
+            connection.commit();
+            connection.setAutoCommit(true);
+            return done(Kind.COMMITTED);
+        } catch (SQLException e) {
+            boolean atCommit = !explicit || at >= tx.stmts().size();
+            int code = code(e);
+            if (code == 5 && explicit && at >= tx.stmts().size() && !tx.rollback() && ++commitTries < 5) {
+                return new Outcome(Kind.RUNNING, tx, null, e, true); // readers hold the lock: retry the COMMIT
+            }
+            TreeMap<Integer, String> maybe = null;
+            if (atCommit && after != null) {
+                maybe = new TreeMap<>(after);
+                if (!explicit) {
+                    SqlReplica.apply(tx.stmts().get(0), maybe, ""); // the autocommit statement's own commit failed
+                }
+            }
+            abort();
+            return new Outcome(code == 5 ? Kind.BUSY : Kind.FAILED, tx, maybe, e, atCommit);
+        }
+    }
+
+    private Outcome done(Kind kind) {
+        Outcome o = new Outcome(kind, current, kind == Kind.COMMITTED ? after : null, null, false);
+        current = null;
+        after = null;
+        return o;
+    }
+
+    /** Ends the current transaction without committing it (whatever state the connection is in). */
+    private void abort() {
+        try {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+            }
+        } catch (SQLException ignored) {
+            // SQLite may have rolled back already
+        }
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // the next transaction sets it again
+        }
+        current = null;
+        after = null;
+    }
+
+    /** Drops queued work and closes the connection (the process stops or restarts). */
+    void abandon() {
+        queue.clear();
+        current = null;
+        try {
+            connection.close();
+        } catch (SQLException | RuntimeException ignored) {
+            // a connection of a crashed process
+        }
+    }
+
+    /** SQLite's result code (extended for a conflict: 517 SQLITE_BUSY_SNAPSHOT). */
+    static int code(SQLException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        if (m.contains("SQLITE_BUSY_SNAPSHOT")) {
+            return 517;
+        }
+        if (m.contains("[SQLITE_BUSY]")) {
+            return 5;
+        }
+        return e.getErrorCode();
+    }
+}
