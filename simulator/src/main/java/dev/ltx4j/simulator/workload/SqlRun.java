@@ -18,6 +18,7 @@ import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.vfs.DatabaseOpener;
 import dev.ltx4j.vfs.LitestreamVfs;
 import dev.ltx4j.vfs.engine.EngineVfsDatabase;
+import dev.ltx4j.vfs.engine.PageOneView;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,44 +140,21 @@ final class SqlRun {
         this.actions = list;
         EngineTestHooks.conflictSnapshotRace = bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE);
         EngineTestHooks.preemption = this::preempted;
+        boolean walBug = bugs.contains(Bug.WAL_PAGE_ONE);
+        if (walBug) {
+            PageOneView.disabledForTest = true; // the VFS shows SQLite the stored WAL header (must be caught)
+        }
         try {
-<<<<<<< HEAD
-            store.setFaultsEnabled(false);
-            // As the shipped VFS does: transient store errors are retried (waits advance simulated time).
-            ReplicaClient client = new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
-                    new RetryTimer() {
-                        @Override
-                        public long nanoTime() {
-                            return world.clock().nanoTime();
-                        }
-
-                        @Override
-                        public void sleep(Duration d) {
-                            world.clock().advance(d);
-                        }
-                    }, world.random("retry").nextLong());
+            faultsOff(true);
             if (world.random("sql/wal").nextInt(2) == 0) { // half the runs start from a WAL database's snapshot
-                WalSnapshot.publish(client, tempDir.resolve("wal-origin.db"), world.clock().millis(), CREATE_KV);
+                WalSnapshot.publish(store.client(PREFIX), tempDir.resolve("wal-origin.db"), world.clock().millis(),
+                        CREATE_KV);
                 world.reached("sql-wal-snapshot", "TXID 1");
             }
-            // The shipped per-connection VFS database over this run's engine, shared through the registry.
-            String identity = "sim-sql-" + RUNS.incrementAndGet();
-            handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(client, PREFIX, options));
-            db = handle.database();
-            store.setFaultsEnabled(true);
-            register((name, o) -> new EngineVfsDatabase(
-                    DatabaseRegistry.shared().acquire(identity, PREFIX, () -> db), world.clock()));
-            Path file = tempDir.resolve("sql.db");
-            conn = DriverManager.getConnection(LitestreamVfs.jdbcUrl(file, VFS, Map.of()));
-            try (Statement s = conn.createStatement()) {
-                s.executeUpdate(CREATE_KV);
-=======
-            faultsOff(true);
             reopen("start");
             faultsOff(true);
             try (Statement s = clients.get(0).connection().createStatement()) {
-                s.executeUpdate("CREATE TABLE kv(k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
->>>>>>> conflict
+                s.executeUpdate(CREATE_KV);
             }
             settle(); // the table is in the replica before anything can fail
             faultsOff(false);
@@ -193,6 +171,9 @@ final class SqlRun {
             throw new InvariantViolation("unexpected-exception", e + where.toString());
         } finally {
             EngineTestHooks.reset();
+            if (walBug) {
+                PageOneView.disabledForTest = false;
+            }
             dropIncarnation(false);
             deleteTree(tempDir);
         }
