@@ -162,7 +162,8 @@ public final class Database implements AutoCloseable {
         return r;
     }
 
-    long lineage() {
+    /** Which history of the replica the published state belongs to; a follower reload starts a new one. */
+    public long lineage() {
         return lineage;
     }
 

@@ -52,7 +52,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** The engine's refresh count when this connection's read transaction began (see {@link #beginWrite()}). */
     private long pinRefresh;
     /** The follower lineage and engine refresh count of the content this connection's SQLite last read page 1 of. */
-    private long seenLineage = -1;
+    private long seenLineage;
     private long seenRefresh;
 
     /**
@@ -63,6 +63,9 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.handle = handle;
         this.db = handle.database();
         this.clock = clock;
+        // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
+        this.seenLineage = db.lineage();
+        this.seenRefresh = db.refreshCount();
     }
 
     private byte[] scratch(int n) {
@@ -122,7 +125,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
      * Nothing changes while neither happens.
      */
     private void noticeReplacedContent(long offset, byte[] b, int base, int len, long lineage, long refreshes) {
-        boolean replaced = refreshes != seenRefresh || (seenLineage >= 0 && lineage != seenLineage);
+        boolean replaced = refreshes != seenRefresh || lineage != seenLineage;
         if (offset == 24 && len == 16) {
             if (replaced) {
                 for (int i = base; i < base + 16; i++) b[i] = (byte) ~b[i];
