@@ -97,7 +97,7 @@ public final class Database implements AutoCloseable {
         this.options = options;
         this.index = new ReplicaIndex(client);
         this.reader = new PageReader(client, new PageCache(options.cacheBytes), options.readAheadPages,
-                (long) options.readAheadPages * 70_000);
+                (long) options.readAheadPages * 70_000, !EngineTestHooks.skipPageVerification);
         this.writeMode = options.writeEnabled;
         if (options.bufferStorage != null) {
             this.bufferStorage = options.bufferStorage;
@@ -861,6 +861,7 @@ public final class Database implements AutoCloseable {
             publish(remote);
             sync.relistEverything();
             pollPositions.clear();
+            reader.verifier().forgetFailures(); // a replaced corrupt file is verified again
             conflict = null;
             lastError = null;
         } finally {
@@ -943,7 +944,8 @@ public final class Database implements AutoCloseable {
         String where = b != null ? b.location() : (writeMode ? (bufferPath != null ? bufferPath.toString()
                 : bufferStorage.describe(bufferName)) : null);
         return new DatabaseStatus(writeMode ? "write" : "read", v.txid(), pendingCommits(), lastSyncMillis,
-                last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(), lastError);
+                last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(), lastError,
+                reader.verifier().stats());
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle

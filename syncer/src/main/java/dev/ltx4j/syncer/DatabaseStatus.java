@@ -1,6 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.FileVerifier;
 
 /**
  * A point-in-time status, what {@code litestream_status()} shows.
@@ -15,9 +16,11 @@ import dev.ltx4j.ltx.Txid;
  * @param pageSize         page size, 0 while unknown
  * @param commit           database size in pages
  * @param lastError        the last sync or poll failure, or null
+ * @param verification     what replica-file verification did: files and bytes verified, failures by file
  */
 public record DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
-        ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError) {
+        ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError,
+        FileVerifier.Stats verification) {
 
     /** A compact JSON object. */
     public String toJson() {
@@ -40,6 +43,21 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
                     .append(",\"message\":").append(str(conflict.message())).append('}');
         }
         b.append(",\"last_error\":").append(str(lastError));
+        if (verification != null) {
+            FileVerifier.Stats v = verification;
+            b.append(",\"verification\":{\"enabled\":").append(v.enabled())
+                    .append(",\"files_verified\":").append(v.filesVerified())
+                    .append(",\"bytes_verified\":").append(v.bytesVerified())
+                    .append(",\"files_by_construction\":").append(v.filesByConstruction())
+                    .append(",\"verifying\":").append(v.verifying())
+                    .append(",\"pages_tracked\":").append(v.pagesHeld())
+                    .append(",\"failure_count\":").append(v.failureCount())
+                    .append(",\"failures\":[");
+            for (int i = 0; i < v.failures().size(); i++) {
+                b.append(i == 0 ? "" : ",").append(str(v.failures().get(i)));
+            }
+            b.append("]}");
+        }
         return b.append('}').toString();
     }
 

@@ -12,6 +12,8 @@ public final class EngineTestHooks {
     public static volatile boolean forgetOwnUpload;
     /** Upload with the previous, larger commit when the database shrank (the commit drop is ignored). */
     public static volatile boolean ignoreShrink;
+    /** Databases opened while set serve replica pages without verifying their files (corrupt pages served). */
+    public static volatile boolean skipPageVerification;
 
     private EngineTestHooks() {}
 
@@ -20,6 +22,7 @@ public final class EngineTestHooks {
         cutSyncMidTransaction = false;
         forgetOwnUpload = false;
         ignoreShrink = false;
+        skipPageVerification = false;
     }
 
     static long[] uploadPages(long[] pgnos) {
