@@ -25,6 +25,7 @@ class BugsAreFoundTest {
         "none-as-local, log-writer, durability",
         "overwrite-upload, uploader, lost-acknowledged-write",
         "ambiguous-as-failed, uploader, duplicate-transaction",
+        "skip-page-verification, corruption, corrupt-page-served",
     })
     void simulatorFindsShrinksAndReplaysTheBug(String bugName, String scenarioName, String property) {
         Set<Bug> bugs = Bug.parseList(bugName);

@@ -137,7 +137,9 @@ public final class LitestreamVfs {
     /**
      * Why the calling thread's last open through a litestream VFS failed. SQLite only reports
      * {@code SQLITE_CANTOPEN} ("unable to open database file") for a failed open; the reason is here, in
-     * {@code sqlite3_log}, and on stderr in CLI/python hosts.
+     * {@code sqlite3_log}, and on stderr in CLI/python hosts. An open that failed with {@code SQLITE_CORRUPT}
+     * because the replica file holding the database header is corrupt also leaves its reason here (naming the
+     * file).
      */
     public static Optional<String> lastOpenError() {
         return Optional.ofNullable(NativeBridge.lastOpenError());

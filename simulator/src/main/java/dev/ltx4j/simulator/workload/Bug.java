@@ -28,7 +28,12 @@ public enum Bug {
     /** Engine: after an upload the page map keeps stale pre-upload entries (W1; engine hook). */
     FORGET_OWN_UPLOAD,
     /** Engine: an upload after a shrink keeps the previous, larger commit (engine hook). */
-    IGNORE_SHRINK;
+    IGNORE_SHRINK,
+    /**
+     * Corruption: replica pages are served without verifying their files (engine hook), so a bit flipped at rest
+     * reaches readers as wrong data.
+     */
+    SKIP_PAGE_VERIFICATION;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -28,21 +28,22 @@ public final class Simulation {
 
     private Simulation() {}
 
-    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}, {@code sql}. */
+    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}, {@code sql}, {@code corruption}. */
     public static Scenario<?> scenario(String name, Set<Bug> bugs) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "engine" -> new EngineScenario(bugs);
             case "log-writer", "log" -> new LogWriterScenario(bugs);
             case "uploader" -> new UploaderScenario(bugs);
             case "sql" -> new SqlScenario();
+            case "corruption" -> new CorruptionScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader");
+                    + "\"; known: engine, log-writer (log), uploader, sql, corruption");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("engine", "log-writer", "uploader", "sql");
+        return List.of("engine", "log-writer", "uploader", "sql", "corruption");
     }
 
     /** The generator of {@code ops}-long action lists. */

@@ -238,6 +238,7 @@ final class NativeFile {
                 : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY
                 : corrupt(e) ? SqliteCodes.CORRUPT : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
+        if (rc == SqliteCodes.CORRUPT) NativeBridge.noteCorruptRead(lastError);
         if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
