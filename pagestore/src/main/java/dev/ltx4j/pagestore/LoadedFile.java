@@ -11,6 +11,6 @@ import dev.ltx4j.replica.LtxFileInfo;
 public record LoadedFile(LtxFileInfo info, LtxHeader header, PageIndex index, long postApplyChecksum) {
 
     public RemoteFile remoteFile() {
-        return new RemoteFile(info.level(), info.minTxid(), info.maxTxid(), header.pageSize());
+        return new RemoteFile(info.level(), info.minTxid(), info.maxTxid(), header.pageSize(), info.size());
     }
 }

@@ -1,5 +1,6 @@
 package dev.ltx4j.pagestore;
 
+import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxFrame;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
@@ -15,13 +16,19 @@ import java.util.function.LongFunction;
  * {@link ReplicaClient}. When a replica file the map points at is gone (retention or compaction deleted it), the
  * {@link Relocator} is asked for the page's current location and the read is retried once. On sequential access it reads
  * ahead by coalescing the frames of the following pages that sit back to back in the same file into the same
- * request. Every fetched frame is checked to hold the expected page and decoded to exactly one page. Thread-safe.
+ * request. Every fetched frame is checked to hold the expected page and decoded to exactly one page.
+ *
+ * <p>No page is served from a replica file whose integrity has not been established: the first read that needs a
+ * file has the {@link FileVerifier} verify it whole (the decoded pages warm the cache), and every page decoded
+ * from a later ranged read is checked against the page checksum verification recorded. A corrupt file fails the
+ * read with {@link ReplicaFileCorruptException}. Thread-safe.
  */
 public final class PageReader {
     private final ReplicaClient client;
     private final PageCache cache;
     private final int readAheadPages;
     private final long readAheadBytes;
+    private final FileVerifier verifier;
     private volatile Relocator relocator;
 
     /** Finds where a page lives now when the replica file a version points at has disappeared. */
@@ -39,6 +46,15 @@ public final class PageReader {
      * @param readAheadBytes most bytes one coalesced request may fetch
      */
     public PageReader(ReplicaClient client, PageCache cache, int readAheadPages, long readAheadBytes) {
+        this(client, cache, readAheadPages, readAheadBytes, true);
+    }
+
+    /**
+     * @param verifyFiles false serves pages without verifying their files (the {@code skip-page-verification}
+     *     bug switch: tests only)
+     */
+    public PageReader(ReplicaClient client, PageCache cache, int readAheadPages, long readAheadBytes,
+            boolean verifyFiles) {
         this.client = Objects.requireNonNull(client, "client");
         this.cache = Objects.requireNonNull(cache, "cache");
         if (readAheadPages < 1) {
@@ -46,10 +62,16 @@ public final class PageReader {
         }
         this.readAheadPages = readAheadPages;
         this.readAheadBytes = readAheadBytes;
+        this.verifier = new FileVerifier(client, cache, verifyFiles);
     }
 
     public PageCache cache() {
         return cache;
+    }
+
+    /** What verified the replica files this reader serves pages from. */
+    public FileVerifier verifier() {
+        return verifier;
     }
 
     /** Installs the handler for reads that hit a deleted replica file (null: such reads fail). */
@@ -142,6 +164,20 @@ public final class PageReader {
 
     private byte[] fetch(DatabaseVersion v, long pgno, RemotePage first, boolean sequential) throws IOException {
         RemoteFile file = first.file();
+        FileVerifier.Verified verified;
+        try {
+            verified = verifier.ensure(file, pgno);
+        } catch (ReplicaFileCorruptException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new PageReadException(pgno, file, e);
+        }
+        if (verified != null) {
+            byte[] warmed = cache.get(first);
+            if (warmed != null) {
+                return warmed; // decoded by the verification just now
+            }
+        }
         int pages = 1;
         long end = first.offset() + first.size();
         if (sequential) {
@@ -171,7 +207,16 @@ public final class PageReader {
         for (int i = 0; i < pages; i++) {
             RemotePage rp = i == 0 ? first : (RemotePage) v.pages().get(pgno + i);
             byte[] page = new byte[file.pageSize()];
-            LtxFrame.decode(bytes, at, rp.size(), pgno + i, file.pageSize(), page, 0, file.name());
+            try {
+                LtxFrame.decode(bytes, at, rp.size(), pgno + i, file.pageSize(), page, 0, file.name());
+            } catch (LtxFormatException e) {
+                if (verified == null) {
+                    throw e;
+                }
+                throw verifier.corrupt(file, "page " + (pgno + i) + " read back from a verified file does not"
+                        + " decode (the stored bytes changed after verification): " + e.getMessage(), e);
+            }
+            verifier.check(file, verified, pgno + i, page);
             at += rp.size();
             cache.put(rp, page);
             if (i == 0) {

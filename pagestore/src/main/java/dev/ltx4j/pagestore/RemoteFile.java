@@ -6,9 +6,11 @@ import dev.ltx4j.ltx.TxidRange;
  * An immutable LTX file in the replica, named by level and TXID range. Replica files never change once created,
  * so anything derived from one (a page at an offset) can be cached forever without invalidation.
  *
- * @param pageSize the file's page size (from its header)
+ * @param pageSize  the file's page size (from its header)
+ * @param sizeBytes the file's size in bytes (from the listing); with level and TXID range it is the file's
+ *                  identity for verification ({@link FileVerifier})
  */
-public record RemoteFile(int level, long minTxid, long maxTxid, int pageSize) {
+public record RemoteFile(int level, long minTxid, long maxTxid, int pageSize, long sizeBytes) {
 
     public String name() {
         return "L" + level + "/" + new TxidRange(minTxid, maxTxid).filename();

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 
 class PageMapTest {
-    private static final RemoteFile FILE = new RemoteFile(0, 1, 1, 4096);
+    private static final RemoteFile FILE = new RemoteFile(0, 1, 1, 4096, 1000);
 
     private static RemotePage at(long offset) {
         return new RemotePage(FILE, offset, 100);

@@ -26,6 +26,7 @@ class BugsAreFoundTest {
         "overwrite-upload, uploader, lost-acknowledged-write",
         "ambiguous-as-failed, uploader, duplicate-transaction",
         "silent-buffer-truncation, log-writer, damage-reported",
+        "skip-page-verification, corruption, corrupt-page-served",
     })
     void simulatorFindsShrinksAndReplaysTheBug(String bugName, String scenarioName, String property) {
         Set<Bug> bugs = Bug.parseList(bugName);

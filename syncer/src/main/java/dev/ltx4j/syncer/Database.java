@@ -157,7 +157,7 @@ public final class Database implements AutoCloseable {
     /** A page reader with an empty cache whose relocations serve lineage {@code of} only. */
     private PageReader newReader(long of) {
         PageReader r = new PageReader(client, new PageCache(options.cacheBytes), options.readAheadPages,
-                (long) options.readAheadPages * 70_000);
+                (long) options.readAheadPages * 70_000, !EngineTestHooks.skipPageVerification);
         r.setRelocator((v, pgno, missing) -> lineage == of ? relocate(v, pgno, missing) : null);
         return r;
     }
@@ -1074,6 +1074,7 @@ public final class Database implements AutoCloseable {
             publish(remote);
             sync.relistEverything();
             pollPositions.clear();
+            reader.verifier().forgetFailures(); // a replaced corrupt file is verified again
             conflict = null;
             lastError = null;
             refreshes++;
@@ -1184,11 +1185,11 @@ public final class Database implements AutoCloseable {
             FollowerStatus f = follower.status(now);
             long asOf = f.currentAsOfMillis();
             return new DatabaseStatus("read", v.txid(), 0, lastSyncMillis, asOf < 0 ? -1 : Math.max(0, now - asOf),
-                    null, null, v.pageSize(), v.commit(), lastError, null, f);
+                    null, null, v.pageSize(), v.commit(), lastError, null, f, reader.verifier().stats());
         }
         return new DatabaseStatus("write", v.txid(), pendingCommits(), lastSyncMillis,
                 last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(),
-                bufferFailure != null ? bufferFailure : lastError, bufferRecovery, null);
+                bufferFailure != null ? bufferFailure : lastError, bufferRecovery, null, reader.verifier().stats());
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle

@@ -1,6 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.FileVerifier;
 
 /**
  * A point-in-time status, what {@code litestream_status()} shows.
@@ -19,16 +20,17 @@ import dev.ltx4j.ltx.Txid;
  * @param lastError        the last sync or poll failure (or replica divergence), or null
  * @param bufferRecovery   what opening the write buffer dropped or found (torn tail, recovered damage), or null
  * @param follower         read mode: poll health, data age and divergence; null in write mode
+ * @param verification     what replica-file verification did: files and bytes verified, failures by file
  */
 public record DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
         ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError,
-        String bufferRecovery, FollowerStatus follower) {
+        String bufferRecovery, FollowerStatus follower, FileVerifier.Stats verification) {
 
     /** A status without buffer recovery findings or follower details. */
     public DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
             ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError) {
         this(mode, txid, pendingCommits, lastSyncMillis, lagMillis, conflict, bufferPath, pageSize, commit, lastError,
-                null, null);
+                null, null, null);
     }
 
     /** A compact JSON object. */
@@ -55,6 +57,21 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
         b.append(",\"buffer_recovery\":").append(str(bufferRecovery));
         if (follower != null) {
             appendFollower(b, follower);
+        }
+        if (verification != null) {
+            FileVerifier.Stats v = verification;
+            b.append(",\"verification\":{\"enabled\":").append(v.enabled())
+                    .append(",\"files_verified\":").append(v.filesVerified())
+                    .append(",\"bytes_verified\":").append(v.bytesVerified())
+                    .append(",\"files_by_construction\":").append(v.filesByConstruction())
+                    .append(",\"verifying\":").append(v.verifying())
+                    .append(",\"pages_tracked\":").append(v.pagesHeld())
+                    .append(",\"failure_count\":").append(v.failureCount())
+                    .append(",\"failures\":[");
+            for (int i = 0; i < v.failures().size(); i++) {
+                b.append(i == 0 ? "" : ",").append(str(v.failures().get(i)));
+            }
+            b.append("]}");
         }
         return b.append('}').toString();
     }

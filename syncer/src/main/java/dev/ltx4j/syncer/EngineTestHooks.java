@@ -33,6 +33,8 @@ public final class EngineTestHooks {
      * the simulator runs other connections' steps here, as another thread could. Null (the default) does nothing.
      */
     public static volatile java.util.function.Consumer<Point> preemption;
+    /** Databases opened while set serve replica pages without verifying their files (corrupt pages served). */
+    public static volatile boolean skipPageVerification;
 
     private EngineTestHooks() {}
 
@@ -51,6 +53,7 @@ public final class EngineTestHooks {
         if (p != null) {
             p.accept(at);
         }
+        skipPageVerification = false;
     }
 
     static long[] uploadPages(long[] pgnos) {

@@ -208,7 +208,8 @@ final class SyncEngine {
             if (k[0] < warm.length) {
                 warm[k[0]] = image.clone();
             }
-            checksums[k[0]++] = tracked && sum == 0 ? Crc64.pageChecksum(p, image, 0, ps) : sum;
+            // Always known (also untracked): the page map and the verifier check later reads against it.
+            checksums[k[0]++] = sum == 0 ? Crc64.pageChecksum(p, image, 0, ps) : sum;
             return image;
         };
         LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
@@ -323,6 +324,8 @@ final class SyncEngine {
         RemoteFile rf = lf.remoteFile();
         PageIndex idx = built.result().pageIndex();
         long[] sums = built.checksums();
+        // Verified by construction: this engine built the bytes, so reads of it are checked against these sums.
+        db.reader.verifier().registerOwn(rf, idx, sums);
         DatabaseVersion applied = ReplicaIndex.apply(db.baseVersion, lf);
         PageMap.Builder nb = applied.pages().edit();
         for (int i = 0; i < idx.size(); i++) {

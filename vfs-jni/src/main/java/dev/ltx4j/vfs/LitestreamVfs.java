@@ -153,6 +153,9 @@ public final class LitestreamVfs {
      * {@code SQLITE_CANTOPEN} ("unable to open database file") for a failed open; the reason is here, in
      * {@code sqlite3_log}, and on stderr in CLI/python hosts. Per thread, so concurrent opens never see each
      * other's reasons. {@link LitestreamDataSource} and {@link Registration#connect} put it into their exception.
+     * An open that failed with {@code SQLITE_CORRUPT}
+     * because the replica file holding the database header is corrupt also leaves its reason here (naming the
+     * file).
      */
     public static Optional<String> lastOpenError() {
         return Optional.ofNullable(NativeBridge.lastOpenError());

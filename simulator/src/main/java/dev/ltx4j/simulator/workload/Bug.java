@@ -49,7 +49,12 @@ public enum Bug {
      * (issue 8 item 3), so a commit acknowledged in between is in neither the replica nor the conflict file
      * (engine hook).
      */
-    CONFLICT_SNAPSHOT_RACE;
+    CONFLICT_SNAPSHOT_RACE,
+    /**
+     * Corruption: replica pages are served without verifying their files (engine hook), so a bit flipped at rest
+     * reaches readers as wrong data.
+     */
+    SKIP_PAGE_VERIFICATION;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -28,7 +28,7 @@ public final class Simulation {
 
     private Simulation() {}
 
-    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}, {@code sql}. */
+    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}, {@code sql}, {@code corruption}. */
     public static Scenario<?> scenario(String name, Set<Bug> bugs) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "engine" -> new EngineScenario(bugs);
@@ -36,14 +36,15 @@ public final class Simulation {
             case "uploader" -> new UploaderScenario(bugs);
             case "sql" -> new SqlScenario(bugs);
             case "follower" -> new FollowerScenario(bugs);
+            case "corruption" -> new CorruptionScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader, sql, follower");
+                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("engine", "log-writer", "uploader", "sql", "follower");
+        return List.of("engine", "log-writer", "uploader", "sql", "follower", "corruption");
     }
 
     /** The generator of {@code ops}-long action lists. */

@@ -59,6 +59,15 @@ public final class NativeBridge {
         return nativeEmbedded();
     }
 
+    /**
+     * A read found a corrupt replica file: recorded as the thread's last open error too, because SQLite reads the
+     * database header while opening, so a corrupt file holding page 1 fails the open itself (SQLITE_CORRUPT) and
+     * the connection whose {@code litestream_last_error} would tell why never exists.
+     */
+    static void noteCorruptRead(String why) {
+        LAST_OPEN_ERROR.set(why);
+    }
+
     /** Passes a message to {@code sqlite3_log}. */
     static void log(int code, String message) {
         nativeLog(code, message.getBytes(StandardCharsets.UTF_8));

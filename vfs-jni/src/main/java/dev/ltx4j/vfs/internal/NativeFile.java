@@ -268,12 +268,26 @@ final class NativeFile {
         }
     }
 
+    /**
+     * A replica file failed verification: SQLITE_CORRUPT ("database disk image is malformed"), not IOERR_READ,
+     * because the stored data is damaged and retrying cannot help; SQLite does not enter its sticky pager error
+     * state for it, so the connection works again once the file is repaired and the database refreshed.
+     */
+    private static boolean corrupt(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof dev.ltx4j.pagestore.ReplicaFileCorruptException) return true;
+        }
+        return false;
+    }
+
     /** Records and logs the failure; the code SQLite should see. */
     private int fail(String operation, Exception e, int code) {
         int rc = e instanceof ReplicaConflictException || e instanceof dev.ltx4j.syncer.ConflictException
                 ? SqliteCodes.BUSY_SNAPSHOT
-                : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY : code;
+                : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY
+                : corrupt(e) ? SqliteCodes.CORRUPT : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
+        if (rc == SqliteCodes.CORRUPT) NativeBridge.noteCorruptRead(lastError);
         if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
