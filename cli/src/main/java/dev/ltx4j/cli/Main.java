@@ -1,5 +1,8 @@
 package dev.ltx4j.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,11 +32,23 @@ public final class Main {
         return cmd.execute(args);
     }
 
+    /** The version the build wrote into {@code version.properties} (Maven resource filtering). */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            Properties p = new Properties();
+            if (in != null) p.load(in);
+            String v = p.getProperty("version", "");
+            // An unfiltered copy (an IDE build that skipped Maven) still says ${project.version}.
+            return v.isBlank() || v.startsWith("${") ? "(development build)" : v;
+        } catch (IOException e) {
+            return "(development build)";
+        }
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"ltx4j " + (v == null ? "(development build)" : v)};
+            return new String[] {"ltx4j " + version()};
         }
     }
 }

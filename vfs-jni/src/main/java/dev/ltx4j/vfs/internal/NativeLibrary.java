@@ -2,48 +2,102 @@ package dev.ltx4j.vfs.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
-/** Finds the native library: a system property override, else the copy packed in this jar. */
+/**
+ * Finds the native library: an installed file named by a system property or environment variable, else the
+ * copy packed in this jar for the running OS and architecture, extracted into a fresh owner-only directory.
+ */
 public final class NativeLibrary {
     /** System property naming an installed {@code liblitestreamvfs.so} to use instead of the packed one. */
     public static final String PATH_PROPERTY = "ltx4j.vfs.library";
+    /** Environment variable with the same meaning as {@link #PATH_PROPERTY} (the property wins). */
+    public static final String PATH_ENV = "LTX4J_VFS_LIBRARY";
+    /** System property naming the directory to extract into (default {@code java.io.tmpdir}). */
+    public static final String EXTRACT_DIR_PROPERTY = "ltx4j.vfs.extractDir";
+    /** Environment variable with the same meaning as {@link #EXTRACT_DIR_PROPERTY} (the property wins). */
+    public static final String EXTRACT_DIR_ENV = "LTX4J_VFS_EXTRACT_DIR";
+    /** The platforms the jar carries a library for, as {@code os-arch}. */
+    public static final List<String> SUPPORTED = List.of("linux-x86_64", "linux-aarch64");
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private NativeLibrary() {
     }
 
     /** The resource path of the library for this platform. */
     public static String resource() throws IOException {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            throw new IOException("the litestream VFS has no native library for " + os + "/" + arch
-                    + " (only linux-x86_64 is built)");
-        }
-        return "/native/linux-x86_64/liblitestreamvfs.so";
+        return resource(System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
     }
 
-    /** A file system path of the library, extracting the packed copy to a private temp directory if needed. */
+    /** The resource path of the library for the given {@code os.name} and {@code os.arch} values. */
+    static String resource(String osName, String osArch) throws IOException {
+        String os = osName.toLowerCase(Locale.ROOT);
+        String arch = osArch.toLowerCase(Locale.ROOT);
+        String platform = null;
+        if (os.contains("linux")) {
+            if (arch.equals("amd64") || arch.equals("x86_64")) platform = "linux-x86_64";
+            else if (arch.equals("aarch64") || arch.equals("arm64")) platform = "linux-aarch64";
+        }
+        if (platform == null) {
+            throw new IOException("the litestream VFS has no native library for " + osName + "/" + osArch
+                    + " (built for " + String.join(", ", SUPPORTED) + "; set " + PATH_PROPERTY + " or "
+                    + PATH_ENV + " to a library built for this platform)");
+        }
+        return "/native/" + platform + "/liblitestreamvfs.so";
+    }
+
+    /** A file system path of the library, extracting the packed copy to a private directory if needed. */
     public static Path locate() throws IOException {
-        String override = System.getProperty(PATH_PROPERTY);
-        if (override != null && !override.isBlank()) {
+        String override = setting(PATH_PROPERTY, PATH_ENV);
+        if (override != null) {
             Path p = Path.of(override).toAbsolutePath();
-            if (!Files.isRegularFile(p)) throw new IOException(PATH_PROPERTY + " names no file: " + p);
+            if (!Files.isRegularFile(p)) throw new IOException(PATH_PROPERTY + "/" + PATH_ENV + " names no file: " + p);
             return p;
         }
-        String resource = resource();
+        String dir = setting(EXTRACT_DIR_PROPERTY, EXTRACT_DIR_ENV);
+        Path parent = Path.of(dir != null ? dir : System.getProperty("java.io.tmpdir")).toAbsolutePath();
+        return extract(resource(), parent);
+    }
+
+    /**
+     * Copies the packed library into a new directory under {@code parent} that only this user can use. A
+     * fresh directory per load: nothing is ever reused, so no other user can have planted the file.
+     */
+    static Path extract(String resource, Path parent) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            throw new IOException("the native library extraction directory is not a directory: " + parent
+                    + " (" + EXTRACT_DIR_PROPERTY + "/" + EXTRACT_DIR_ENV + ")");
+        }
         try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
             if (in == null) throw new IOException("the native library " + resource + " is missing from the vfs-jni jar");
-            Path dir = Files.createTempDirectory("ltx4j-vfs-");
+            Path dir = Files.createTempDirectory(parent, "ltx4j-vfs-");
+            boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+            if (posix && !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
+                throw new IOException("the extraction directory " + dir + " is not owner-only (rwx------)");
+            }
             Path lib = dir.resolve("liblitestreamvfs.so");
             Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
+            if (posix) Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("r-x------"));
             lib.toFile().deleteOnExit();
             dir.toFile().deleteOnExit();
             return lib;
         }
+    }
+
+    private static String setting(String property, String env) {
+        String v = System.getProperty(property);
+        if (v == null || v.isBlank()) v = System.getenv(env);
+        return v == null || v.isBlank() ? null : v;
     }
 
     /** {@code System.load} from this module's class loader, so JNI_OnLoad binds our classes. */

@@ -1,0 +1,71 @@
+package dev.ltx4j.vfs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NativeLibraryTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void selectsTheLibraryByOsAndArchitecture() throws IOException {
+        assertThat(NativeLibrary.resource("Linux", "amd64")).isEqualTo("/native/linux-x86_64/liblitestreamvfs.so");
+        assertThat(NativeLibrary.resource("Linux", "x86_64")).isEqualTo("/native/linux-x86_64/liblitestreamvfs.so");
+        assertThat(NativeLibrary.resource("Linux", "aarch64")).isEqualTo("/native/linux-aarch64/liblitestreamvfs.so");
+    }
+
+    @Test
+    void anUnsupportedPlatformIsNamedWithTheSupportedList() {
+        assertThatThrownBy(() -> NativeLibrary.resource("Mac OS X", "aarch64"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("Mac OS X/aarch64")
+                .hasMessageContaining("linux-x86_64, linux-aarch64")
+                .hasMessageContaining(NativeLibrary.PATH_PROPERTY);
+    }
+
+    @Test
+    void everyPlatformTheBuildProducedIsInTheJar() {
+        // The host architecture is always built; the other one whenever its cross compiler is installed (CI).
+        assertThat(NativeLibrary.class.getResource(hostResource())).isNotNull();
+        if (Boolean.getBoolean("ltx4j.native.crossRequired")) {
+            for (String platform : NativeLibrary.SUPPORTED) {
+                assertThat(NativeLibrary.class.getResource("/native/" + platform + "/liblitestreamvfs.so"))
+                        .as(platform).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void extractsIntoAFreshOwnerOnlyDirectoryUnderTheGivenParent() throws IOException {
+        Path first = NativeLibrary.extract(hostResource(), tmp);
+        Path second = NativeLibrary.extract(hostResource(), tmp);
+        assertThat(first.getParent().getParent()).isEqualTo(tmp);
+        assertThat(first.getParent()).isNotEqualTo(second.getParent());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(first.getParent()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(first))).isEqualTo("r-x------");
+        assertThat(Files.size(first)).isPositive();
+    }
+
+    @Test
+    void aMissingExtractionDirectoryIsNamed() {
+        Path missing = tmp.resolve("nope");
+        assertThatThrownBy(() -> NativeLibrary.extract(hostResource(), missing))
+                .hasMessageContaining(missing.toString())
+                .hasMessageContaining(NativeLibrary.EXTRACT_DIR_PROPERTY);
+    }
+
+    private static String hostResource() {
+        try {
+            return NativeLibrary.resource();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
