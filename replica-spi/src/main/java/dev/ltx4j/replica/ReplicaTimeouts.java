@@ -2,8 +2,6 @@ package dev.ltx4j.replica;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How long a network backend waits, per attempt: {@code connect} bounds opening a TCP (and TLS) connection,
@@ -21,7 +19,6 @@ public record ReplicaTimeouts(Duration connect, Duration request) {
     public static final String REQUEST_TIMEOUT = "LITESTREAM_REQUEST_TIMEOUT";
     public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_REQUEST = Duration.ofSeconds(30);
-    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
     public ReplicaTimeouts {
         if (connect.isNegative() || connect.isZero() || request.isNegative() || request.isZero()) {
@@ -62,22 +59,8 @@ public record ReplicaTimeouts(Duration connect, Duration request) {
 
     /** A Go-style duration ({@code 100ms}, {@code 5s}, {@code 1m30s}) of at least 1 ms, or null. */
     static Duration parse(String value) {
-        String v = value.trim();
-        Matcher m = PART.matcher(v);
-        int at = 0;
-        double nanos = 0;
-        while (at < v.length() && m.find(at) && m.start() == at) {
-            nanos += Double.parseDouble(m.group(1)) * switch (m.group(2)) {
-                case "ns" -> 1d;
-                case "us", "µs" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                default -> 3600e9;
-            };
-            at = m.end();
-        }
-        return v.isEmpty() || at != v.length() || nanos < 1e6 ? null : Duration.ofNanos((long) nanos);
+        Duration d = dev.ltx4j.replica.support.GoDurations.parse(value);
+        return d == null || d.compareTo(Duration.ofMillis(1)) < 0 ? null : d;
     }
 
     @Override

@@ -3,8 +3,6 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.pagestore.Durability;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Parsing of the engine's environment settings, with errors that name the variable and the bad value. */
 public final class Settings {
@@ -16,7 +14,6 @@ public final class Settings {
     /** What opening does with a damaged write buffer: {@code refuse} (default) or {@code truncate-damaged}. */
     public static final String BUFFER_RECOVERY = "LITESTREAM_BUFFER_RECOVERY";
 
-    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
     private Settings() {}
 
@@ -34,30 +31,16 @@ public final class Settings {
             throw new IllegalArgumentException("invalid " + variable + " \"" + value + "\": must be positive (at"
                     + " least 1ms); to sync rarely, use a long interval such as 1h and call litestream_sync()");
         }
-        Matcher m = PART.matcher(v);
-        int at = 0;
-        double nanos = 0;
-        while (at < v.length() && m.find(at) && m.start() == at) {
-            double n = Double.parseDouble(m.group(1));
-            nanos += n * switch (m.group(2)) {
-                case "ns" -> 1d;
-                case "us", "µs" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                default -> 3600e9;
-            };
-            at = m.end();
-        }
-        if (v.isEmpty() || at != v.length()) {
+        Duration parsed = dev.ltx4j.replica.support.GoDurations.parse(v);
+        if (parsed == null) {
             throw new IllegalArgumentException("invalid " + variable + " \"" + value
                     + "\": expected a duration such as 100ms, 1s, 10s or 1m");
         }
-        if (nanos < 1e6) {
+        if (parsed.compareTo(Duration.ofMillis(1)) < 0) {
             throw new IllegalArgumentException("invalid " + variable + " \"" + value
                     + "\": must be at least 1ms");
         }
-        return Duration.ofNanos((long) nanos);
+        return parsed;
     }
 
     /** {@code local} (default), {@code remote} or {@code none}, case-insensitive; null or blank means local. */

@@ -9,8 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How a database is being opened: SQLite's open flags plus the per-database settings.
@@ -35,10 +33,6 @@ public final class OpenOptions {
     /** {@code SQLITE_OPEN_CREATE}. */
     public static final int SQLITE_OPEN_CREATE = 0x4;
 
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
-    private static final Map<String, Long> NANOS_PER_UNIT = Map.of(
-            "ns", 1L, "us", 1_000L, "µs", 1_000L, "ms", 1_000_000L,
-            "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
 
     private final int flags;
     private final Map<String, String> uriParameters;
@@ -147,21 +141,8 @@ public final class OpenOptions {
     }
 
     static Duration parseDuration(String text) {
-        String s = text.trim();
-        boolean negative = s.startsWith("-");
-        if (negative || s.startsWith("+")) s = s.substring(1);
-        if (s.equals("0")) return Duration.ZERO;
-        Matcher m = DURATION_PART.matcher(s);
-        long nanos = 0;
-        int at = 0;
-        while (at < s.length()) {
-            if (!m.find(at) || m.start() != at) throw new IllegalArgumentException(text);
-            nanos = Math.addExact(nanos, new java.math.BigDecimal(m.group(1))
-                    .multiply(java.math.BigDecimal.valueOf(NANOS_PER_UNIT.get(m.group(2))))
-                    .setScale(0, java.math.RoundingMode.DOWN).longValueExact());
-            at = m.end();
-        }
-        if (s.isEmpty()) throw new IllegalArgumentException(text);
-        return Duration.ofNanos(negative ? -nanos : nanos);
+        Duration d = dev.ltx4j.replica.support.GoDurations.parse(text);
+        if (d == null) throw new IllegalArgumentException(text);
+        return d;
     }
 }

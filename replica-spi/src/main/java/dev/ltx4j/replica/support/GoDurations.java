@@ -1,0 +1,61 @@
+package dev.ltx4j.replica.support;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Durations written as Go's {@code time.ParseDuration} and Litestream's settings accept them ({@code 100ms},
+ * {@code 5s}, {@code 1m30s}, {@code 1.5h}): the one parser behind every duration setting (sync and poll intervals,
+ * connect and request timeouts). Callers apply their own bounds and name their own setting in errors.
+ */
+public final class GoDurations {
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
+
+    private GoDurations() {
+    }
+
+    /**
+     * The duration {@code value} denotes (an optional sign, then one or more number-unit parts, or a bare
+     * {@code 0}; surrounding blanks ignored), exact to the nanosecond, or null if it does not parse or overflows.
+     */
+    public static Duration parse(String value) {
+        String s = value == null ? "" : value.trim();
+        boolean negative = s.startsWith("-");
+        if (negative || s.startsWith("+")) {
+            s = s.substring(1);
+        }
+        if (s.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = PART.matcher(s);
+        long nanos = 0;
+        int at = 0;
+        try {
+            while (at < s.length()) {
+                if (!m.find(at) || m.start() != at) {
+                    return null;
+                }
+                nanos = Math.addExact(nanos, new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit(m.group(2))))
+                        .setScale(0, RoundingMode.DOWN).longValueExact());
+                at = m.end();
+            }
+        } catch (ArithmeticException e) {
+            return null;
+        }
+        return s.isEmpty() ? null : Duration.ofNanos(negative ? -nanos : nanos);
+    }
+
+    private static long unit(String u) {
+        return switch (u) {
+            case "ns" -> 1L;
+            case "us", "µs" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            default -> 3_600_000_000_000L;
+        };
+    }
+}

@@ -1,0 +1,29 @@
+package dev.ltx4j.replica.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class GoDurationsTest {
+    @Test
+    void acceptsWhatGoAccepts() {
+        assertThat(GoDurations.parse("100ms")).isEqualTo(Duration.ofMillis(100));
+        assertThat(GoDurations.parse(" 1m30s ")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(GoDurations.parse("1.5h")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(GoDurations.parse(".5s")).isEqualTo(Duration.ofMillis(500));
+        assertThat(GoDurations.parse("1us")).isEqualTo(Duration.ofNanos(1_000));
+        assertThat(GoDurations.parse("2µs3ns")).isEqualTo(Duration.ofNanos(2_003));
+        assertThat(GoDurations.parse("0")).isEqualTo(Duration.ZERO);
+        assertThat(GoDurations.parse("-1s")).isEqualTo(Duration.ofSeconds(-1));
+        assertThat(GoDurations.parse("+2s")).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void refusesEverythingElseWithNull() {
+        for (String bad : new String[] {"", " ", "1", "s", "1 s", "1sec", "1s 2s", "1d", "--1s", "1.2.3s", null,
+                "9999999999999999999h"}) {
+            assertThat(GoDurations.parse(bad)).as("'%s'", bad).isNull();
+        }
+    }
+}
