@@ -12,6 +12,15 @@ public class InvariantViolation extends AssertionError {
         this.property = property;
     }
 
+    /** An exception no actor expected: property {@code unexpected-exception}, with the top of its stack. */
+    public static InvariantViolation unexpected(Throwable e) {
+        StringBuilder where = new StringBuilder();
+        for (int i = 0; i < Math.min(8, e.getStackTrace().length); i++) {
+            where.append("\n      at ").append(e.getStackTrace()[i]);
+        }
+        return new InvariantViolation("unexpected-exception", e + where.toString());
+    }
+
     /** The short name of the broken property, e.g. {@code durability} or {@code no-fork}. */
     public String property() {
         return property;

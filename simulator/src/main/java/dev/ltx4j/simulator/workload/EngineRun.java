@@ -175,11 +175,7 @@ final class EngineRun {
             world.scheduler().run(Long.MAX_VALUE, Long.MAX_VALUE);
             liveness();
         } catch (IOException | RuntimeException e) {
-            StringBuilder where = new StringBuilder();
-            for (int i = 0; i < Math.min(8, e.getStackTrace().length); i++) {
-                where.append("\n      at ").append(e.getStackTrace()[i]);
-            }
-            throw new InvariantViolation("unexpected-exception", e + where.toString());
+            throw InvariantViolation.unexpected(e);
         } finally {
             EngineTestHooks.reset();
             PageOneView.disabledForTest = false;
