@@ -115,6 +115,35 @@ class CliHostTest {
     }
 
     @Test
+    void aCorruptReplicaFileIsNamedOnStderrNotJustMalformed() throws Exception {
+        Path replica = root.resolve("corrupt-replica");
+        Map<String, String> env = withJavaOnly();
+        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath()); // the engine and its backends
+        String url = "&replica_url=" + replica.toUri();
+        HostFixture.Result w = run(cmd(SQLITE3, "-batch"), env, load()
+                + ".open file:" + root.resolve("writer.db") + "?vfs=litestream&write_enabled=true"
+                + "&buffer_path=" + root.resolve("corrupt-buffer") + url + "\n"
+                + "create table t(id integer primary key, v text);\n"
+                + "with recursive c(i) as (select 1 union all select i + 1 from c where i < 2000)"
+                + " insert into t select i, hex(randomblob(40)) from c;\n"
+                + "select litestream_sync();\n", root);
+        assertThat(w.err()).isEmpty();
+        Path file;
+        try (var files = Files.list(replica.resolve("ltx/0"))) {
+            file = files.filter(f -> f.toString().endsWith(".ltx")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x10; // inside a page frame: a ranged read alone would decode another row
+        Files.write(file, bytes);
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, load()
+                + ".open file:" + root.resolve("reader.db") + "?vfs=litestream" + url + "\n"
+                + "select count(*) from t;\n", root);
+        assertThat(r.out()).doesNotContain("2000");
+        assertThat(r.err()).contains("malformed")
+                .contains("litestream: ").contains(file.getFileName().toString()).contains("is corrupt");
+    }
+
+    @Test
     void withoutAJvmTheLoadFailsClearly() throws Exception {
         Map<String, String> env = HostFixture.baseEnvironment();
         env.put("PATH", Files.createDirectories(root.resolve("empty-bin")).toString());

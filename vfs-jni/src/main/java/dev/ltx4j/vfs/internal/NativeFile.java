@@ -26,6 +26,8 @@ final class NativeFile {
     private ByteBuffer buffer;
     private volatile String lastError = "";
     private boolean walHeaderReported;
+    /** The corruption last named on stderr, so a CLI host hears of each once. */
+    private String corruptionReported;
 
     NativeFile(VfsDatabase db, ByteBuffer buffer, String name) throws IOException {
         this.db = db;
@@ -287,7 +289,14 @@ final class NativeFile {
                 : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY
                 : corrupt(e) ? SqliteCodes.CORRUPT : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
-        if (rc == SqliteCodes.CORRUPT) NativeBridge.noteCorruptRead(lastError);
+        if (rc == SqliteCodes.CORRUPT) {
+            NativeBridge.noteCorruptRead(lastError);
+            // SQLite itself only says "database disk image is malformed": name the damaged file once on a CLI host.
+            if ((DEBUG || NativeBridge.embedded()) && !lastError.equals(corruptionReported)) {
+                corruptionReported = lastError;
+                System.err.println("litestream: " + name + ": " + lastError);
+            }
+        }
         if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
