@@ -79,6 +79,7 @@ public final class ReplicaIndex {
      * would otherwise build a state that never existed).
      *
      * @throws ReplicaChainException when two consecutive files of the plan do not continue each other
+     * @throws ReplicaFileCorruptException when they do not because one of them is damaged (both are then verified)
      */
     public OpenedState openState(RestoreTarget target) throws IOException, RestorePlanException {
         List<LtxFileInfo> plan = new RestorePlanner(client).plan(target);
@@ -92,6 +93,12 @@ public final class ReplicaIndex {
             LoadedFile f = load(info);
             String broken = continuity(v.txid(), v.checksum(), f);
             if (broken != null) {
+                // A flipped bit in either file's checksums looks like another history: say which file is damaged.
+                FileVerifier strict = new FileVerifier(client, new PageCache(0), true);
+                if (last != null) {
+                    strict.ensure(last.remoteFile(), 0);
+                }
+                strict.ensure(f.remoteFile(), 0);
                 throw new ReplicaChainException(broken);
             }
             v = apply(v, f);

@@ -46,6 +46,7 @@ public final class EngineTestHooks {
         skipFollowerContinuity = false;
         conflictSnapshotRace = false;
         preemption = null;
+        skipPageVerification = false;
     }
 
     static void preempt(Point at) {
@@ -53,7 +54,6 @@ public final class EngineTestHooks {
         if (p != null) {
             p.accept(at);
         }
-        skipPageVerification = false;
     }
 
     static long[] uploadPages(long[] pgnos) {
