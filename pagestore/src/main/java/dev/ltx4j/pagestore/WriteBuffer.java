@@ -317,6 +317,24 @@ public final class WriteBuffer implements Closeable {
         return appendedSeq;
     }
 
+    /**
+     * Commit time (buffer clock) of the oldest held transaction with a sequence number above {@code seq}, or -1
+     * when there is none: how long the oldest commit not yet in the replica has waited.
+     */
+    public long oldestCommitMillisAfter(long seq) {
+        stateLock.readLock().lock();
+        try {
+            for (TxnEntry e : txns) {
+                if (e.seq() > seq) {
+                    return e.commitMillis();
+                }
+            }
+            return -1;
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
     /** Committed transactions not yet marked synced, oldest first. */
     public List<CommittedTransaction> transactions() {
         stateLock.readLock().lock();

@@ -1173,7 +1173,6 @@ public final class Database implements AutoCloseable {
     /** Status for {@code litestream_status()}. */
     public DatabaseStatus status() {
         long now = options.clock.millis();
-        long last = Math.max(lastPollMillis, lastSyncMillis);
         WriteBuffer b = buffer;
         DatabaseVersion v = current;
         String where = b != null ? b.location() : (writeMode ? (bufferPath != null ? bufferPath.toString()
@@ -1187,8 +1186,11 @@ public final class Database implements AutoCloseable {
             return new DatabaseStatus("read", v.txid(), 0, lastSyncMillis, asOf < 0 ? -1 : Math.max(0, now - asOf),
                     null, null, v.pageSize(), v.commit(), lastError, null, f, reader.verifier().stats());
         }
+        // Write-mode lag: how long the oldest commit not yet in the replica has waited; 0 when all is synced, so
+        // an idle database does not look like it is falling behind.
+        long oldest = b == null ? -1 : b.oldestCommitMillisAfter(syncedSeq);
         return new DatabaseStatus("write", v.txid(), pendingCommits(), lastSyncMillis,
-                last < 0 ? -1 : Math.max(0, now - last), conflict, where, v.pageSize(), v.commit(),
+                oldest < 0 ? 0 : Math.max(0, now - oldest), conflict, where, v.pageSize(), v.commit(),
                 bufferFailure != null ? bufferFailure : lastError, bufferRecovery, null, reader.verifier().stats());
     }
 

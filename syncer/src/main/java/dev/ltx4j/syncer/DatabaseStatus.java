@@ -4,7 +4,9 @@ import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.FileVerifier;
 
 /**
- * A point-in-time status, what {@code litestream_status()} shows.
+ * A point-in-time status, what {@code litestream_status()} shows. JSON names (see docs/metrics-and-logs.md):
+ * {@code last_sync_epoch_ms} is a clock time, {@code lag_ms} a duration, {@code page_count} the database size in
+ * pages.
  *
  * @param mode             {@code write} or {@code read}
  * @param txid             replica TXID of the current state
@@ -12,7 +14,8 @@ import dev.ltx4j.pagestore.FileVerifier;
  * @param lastSyncMillis   clock time of the last successful sync, -1 if none
  * @param lagMillis        read mode: milliseconds since the follower was last known to hold everything the replica
  *                         listed (its last poll that listed the replica, checked continuity and left no gap or
- *                         error); write mode: since the last sync; -1 if none
+ *                         error), -1 if never; write mode: how long the oldest commit not yet in the replica has
+ *                         waited, 0 when nothing is pending (it does not grow while the database is idle)
  * @param conflict         the current conflict, or null
  * @param bufferPath       where the write buffer lives, or null
  * @param pageSize         page size, 0 while unknown
@@ -39,10 +42,10 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
         b.append("\"mode\":").append(str(mode));
         b.append(",\"txid\":").append(str(Txid.format(txid)));
         b.append(",\"pending_commits\":").append(pendingCommits);
-        b.append(",\"last_sync_ms\":").append(lastSyncMillis);
+        b.append(",\"last_sync_epoch_ms\":").append(lastSyncMillis);
         b.append(",\"lag_ms\":").append(lagMillis);
         b.append(",\"page_size\":").append(pageSize);
-        b.append(",\"commit\":").append(commit);
+        b.append(",\"page_count\":").append(commit);
         b.append(",\"buffer_path\":").append(str(bufferPath));
         if (conflict == null) {
             b.append(",\"conflict\":null");
@@ -77,7 +80,7 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
     }
 
     private static void appendFollower(StringBuilder b, FollowerStatus f) {
-        b.append(",\"last_poll_ms\":").append(f.lastPollMillis());
+        b.append(",\"last_poll_epoch_ms\":").append(f.lastPollMillis());
         b.append(",\"last_poll_ok\":").append(f.lastPollMillis() < 0 ? "null" : String.valueOf(f.lastPollOk()));
         b.append(",\"last_poll_error\":").append(str(f.lastPollError()));
         b.append(",\"newest_txid_time\":").append(str(f.newestTxidMillis() < 0 ? null
