@@ -335,6 +335,22 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
+    /** Page records held in transactions with a sequence number above {@code seq} (a page may count twice). */
+    public long pageRecordsAfter(long seq) {
+        stateLock.readLock().lock();
+        try {
+            long n = 0;
+            for (TxnEntry e : txns) {
+                if (e.seq() > seq) {
+                    n += e.pageCount();
+                }
+            }
+            return n;
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
     /** Committed transactions not yet marked synced, oldest first. */
     public List<CommittedTransaction> transactions() {
         stateLock.readLock().lock();

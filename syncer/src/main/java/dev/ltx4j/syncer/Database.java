@@ -62,10 +62,12 @@ public final class Database implements AutoCloseable {
     }
 
     /** Looked up only when there is something to say, so a quiet open never initialises SLF4J. */
-    private static org.slf4j.Logger log() {
+    static org.slf4j.Logger log() {
         return Log.LOG;
     }
     final ReplicaClient client;
+    /** Sync counters and sync logging, read by {@link #metrics()}. */
+    final SyncEvents events = new SyncEvents();
     final String name;
     final EngineOptions options;
     final ReplicaIndex index;
@@ -982,7 +984,10 @@ public final class Database implements AutoCloseable {
         }
         syncLock.lock();
         try {
-            return sync.syncLocked(now);
+            long started = options.clock.millis();
+            SyncOutcome o = sync.syncLocked(now);
+            events.record(name, o, sync.lastUploadBytes, Math.max(0, options.clock.millis() - started));
+            return o;
         } finally {
             syncLock.unlock();
             logNewConflict();
@@ -999,6 +1004,7 @@ public final class Database implements AutoCloseable {
         if (c == null || c == logged || !loggedConflict.compareAndSet(logged, c)) {
             return;
         }
+        events.conflicts.incrementAndGet();
         Log.LOG.warn("database \"{}\": {}", name, c.message());
     }
 
@@ -1168,6 +1174,18 @@ public final class Database implements AutoCloseable {
             }
         }
         return problem;
+    }
+
+    /** Counters and gauges for a metrics registry; see {@link EngineMetrics} and docs/metrics-and-logs.md. */
+    public EngineMetrics metrics() {
+        DatabaseStatus st = status();
+        WriteBuffer b = buffer;
+        long pendingBytes = b == null ? 0 : b.pageRecordsAfter(syncedSeq) * Math.max(0, st.pageSize());
+        dev.ltx4j.pagestore.PageCache cache = reader.cache();
+        SyncEvents e = events;
+        return new EngineMetrics(e.syncs.get(), e.syncMillis.get(), e.syncedBytes.get(), e.syncedPages.get(),
+                e.failures.get(), e.conflicts.get(), st.pendingCommits(), pendingBytes, st.lagMillis(),
+                b == null ? 0 : b.logSize(), cache.hits(), cache.misses());
     }
 
     /** Status for {@code litestream_status()}. */

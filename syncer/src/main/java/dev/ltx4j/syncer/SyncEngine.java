@@ -48,6 +48,9 @@ final class SyncEngine {
     /** Per level (1..9), the min TXID of the last file the conflict check saw there: where its next listing seeks. */
     private final long[] conflictSeek = new long[ReplicaClient.MAX_LEVEL + 1];
 
+    /** LTX bytes the last round uploaded (0 when it adopted, failed or had nothing to do); read after a sync. */
+    long lastUploadBytes;
+
     SyncEngine(Database db) {
         this.db = db;
     }
@@ -63,6 +66,7 @@ final class SyncEngine {
         // Each round either finishes, or adopts one file this writer uploaded earlier (its outcome was lost, or
         // the buffer could not record it) and goes on with what is left; the base advances every round.
         SyncOutcome adopted = null;
+        lastUploadBytes = 0;
         while (true) {
             SyncOutcome o = syncRound(now);
             if (o != ADOPTED) {
@@ -118,6 +122,7 @@ final class SyncEngine {
                     return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                 }
                 install(v, snap, built, txid, buf);
+                lastUploadBytes = built.size();
             }
             db.lastSyncMillis = now.toEpochMilli();
             db.lastError = null;

@@ -1,0 +1,24 @@
+package dev.ltx4j.syncer;
+
+/**
+ * Counters and gauges of one database, read by polling {@link Database#metrics()} (a metrics registry binds them as
+ * function counters and gauges; the engine depends on no metrics library). Counters are cumulative since the open.
+ * Names used in docs/metrics-and-logs.md are given per component.
+ *
+ * @param syncs             uploads that reached the replica ({@code ltx4j.sync.duration} count)
+ * @param syncMillis        total clock time those syncs took ({@code ltx4j.sync.duration} total)
+ * @param syncedBytes       LTX bytes uploaded ({@code ltx4j.sync.bytes})
+ * @param syncedPages       pages uploaded ({@code ltx4j.sync.pages})
+ * @param syncFailures      syncs that failed and will be retried next interval ({@code ltx4j.sync.failures})
+ * @param conflicts         conflicts raised: another writer's file on this writer's base ({@code ltx4j.conflicts})
+ * @param pendingCommits    committed transactions not yet in the replica ({@code ltx4j.pending.commits})
+ * @param pendingBytes      page bytes of those transactions ({@code ltx4j.pending.bytes})
+ * @param lagMillis         {@link DatabaseStatus#lagMillis()} ({@code ltx4j.replica.lag}), -1 while unknown
+ * @param bufferBytes       size of the write buffer's log file ({@code ltx4j.buffer.bytes}), 0 in read mode
+ * @param cacheHits         page reads served by the page cache ({@code ltx4j.cache.hits}); per replica lineage
+ * @param cacheMisses       page reads the cache did not hold ({@code ltx4j.cache.misses}); per replica lineage
+ */
+public record EngineMetrics(long syncs, long syncMillis, long syncedBytes, long syncedPages, long syncFailures,
+        long conflicts, long pendingCommits, long pendingBytes, long lagMillis, long bufferBytes, long cacheHits,
+        long cacheMisses) {
+}
