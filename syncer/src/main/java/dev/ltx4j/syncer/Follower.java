@@ -42,7 +42,6 @@ import java.util.TreeMap;
  * <p>Callers hold the database's sync lock.
  */
 final class Follower {
-    private static final System.Logger LOG = System.getLogger(Follower.class.getName());
     /** How many held TXIDs keep their checksum, to check files that straddle the held TXID. */
     private static final int CHECKSUM_HISTORY = 1024;
 
@@ -57,6 +56,10 @@ final class Follower {
     volatile long newestTxidMillis = -1;
     volatile FollowerStatus.Divergence divergence;
     volatile long reloads;
+    /** Failed polls since the last good one: only the first of a streak is logged at warn. */
+    private long pollFailureStreak;
+    /** The TXID a gap was last logged after, so a gap the replica keeps showing is logged once. */
+    private long loggedGapAfter = -1;
 
     Follower(Database db) {
         this.db = db;
@@ -127,6 +130,14 @@ final class Follower {
                     + "; relisting on the next poll" : null;
             if (!gap) {
                 currentAsOfMillis = at;
+            } else if (loggedGapAfter != v.txid()) {
+                loggedGapAfter = v.txid();
+                Database.log().warn("follower of database \"{}\": {}", db.name, lastPollError);
+            }
+            if (pollFailureStreak > 0) {
+                Database.log().info("follower of database \"{}\": polling works again after {} failed poll(s)",
+                        db.name, pollFailureStreak);
+                pollFailureStreak = 0;
             }
             db.lastError = gap ? lastPollError : divergenceMessage(divergence);
             return new PollOutcome(applied.size(), v.txid(), gap, null);
@@ -134,6 +145,13 @@ final class Follower {
             lastPollOk = false;
             lastPollError = "poll failed: " + e.getMessage();
             db.lastError = lastPollError;
+            if (pollFailureStreak++ == 0) {
+                Database.log().warn("follower of database \"{}\": {}; retrying every poll interval", db.name,
+                        lastPollError);
+            } else {
+                Database.log().debug("follower of database \"{}\": {} (attempt {})", db.name, lastPollError,
+                        pollFailureStreak);
+            }
             return new PollOutcome(0, db.current().txid(), false, e);
         }
     }
@@ -251,8 +269,8 @@ final class Follower {
     /** Stops serving the held state (pinned readers fail from now on) and tries to load the replica's new state. */
     private PollOutcome diverged(long at, DatabaseVersion held, String reason) {
         FollowerStatus.Divergence d = new FollowerStatus.Divergence(held.txid(), reason, at, -1);
-        LOG.log(System.Logger.Level.WARNING, "ltx4j follower of database \"" + db.name + "\" at TXID " + Txid.format(held.txid())
-                + ": the replica no longer contains its state: " + reason + "; reloading");
+        Database.log().warn("follower of database \"{}\" at TXID {}: the replica no longer contains its state: {};"
+                + " reloading", db.name, Txid.format(held.txid()), reason);
         divergence = d;
         db.enterDivergence(divergenceMessage(d));
         return reload(at, d);
@@ -276,8 +294,8 @@ final class Follower {
                 opened.version().txid());
         divergence = done;
         reloads++;
-        LOG.log(System.Logger.Level.WARNING, "ltx4j follower of database \"" + db.name + "\" switched to the replica's new state"
-                + " at TXID " + Txid.format(opened.version().txid()));
+        Database.log().warn("follower of database \"{}\" switched to the replica's new state at TXID {}", db.name,
+                Txid.format(opened.version().txid()));
         lastPollOk = true;
         lastPollError = null;
         currentAsOfMillis = at;
