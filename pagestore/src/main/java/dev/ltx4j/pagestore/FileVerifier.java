@@ -35,6 +35,11 @@ import java.util.concurrent.CountDownLatch;
  * Thread-safe.
  */
 public final class FileVerifier {
+    /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
+    private static final class Log {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileVerifier.class);
+    }
+
     /** Reopenings of the verification stream after it ended before the file's size (a silent short read). */
     private static final int SHORT_STREAM_RESUMES = 3;
     private static final int FAILURES_KEPT = 8;
@@ -273,6 +278,9 @@ public final class FileVerifier {
         }
         state.put(file, e);
         failureCount++;
+        // Once per damaged file: it stays remembered (and reads of it fail) until forgetFailures().
+        Log.LOG.warn("replica file {} is corrupt: {}; reads of its pages fail until the database is refreshed or"
+                + " reopened", file.name(), e.reason());
         failures.addLast(file.name() + ": " + e.reason());
         while (failures.size() > FAILURES_KEPT) {
             failures.removeFirst();

@@ -37,6 +37,12 @@ public final class RetryingReplicaClient implements ReplicaClient {
     private final RetryPolicy policy;
     private final RetryTimer timer;
     private final SplittableRandom random;
+    private final java.util.concurrent.atomic.AtomicLong retries = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
+    private static final class Log {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetryingReplicaClient.class);
+    }
 
     /**
      * @param jitterSeed seeds the jitter; use different seeds in different processes so they do not retry in step
@@ -51,6 +57,11 @@ public final class RetryingReplicaClient implements ReplicaClient {
     /** Wraps with {@link RetryPolicy#defaults()} and real time. */
     public static RetryingReplicaClient wrap(ReplicaClient delegate, long jitterSeed) {
         return new RetryingReplicaClient(delegate, RetryPolicy.defaults(), RetryTimer.system(), jitterSeed);
+    }
+
+    /** Attempts repeated after a retryable failure, since creation ({@code ltx4j.retries}). */
+    public long retries() {
+        return retries.get();
     }
 
     @Override
@@ -237,6 +248,9 @@ public final class RetryingReplicaClient implements ReplicaClient {
             if (elapsed + wait.toNanos() > bound.toNanos()) {
                 return false;
             }
+            retries.incrementAndGet();
+            Log.LOG.info("replica request failed (attempt {} of at most {}), retrying in {} ms: {}", attempts,
+                    policy.maxAttempts(), wait.toMillis(), failure == null ? "unknown" : failure.getMessage());
             try {
                 timer.sleep(wait);
             } catch (InterruptedException e) {

@@ -120,6 +120,7 @@ class RetryingReplicaClientTest {
         assertThat(client.listFiles(0, 0, false)).hasSize(1);
         assertThat(backend.lists).isEqualTo(5);
         assertThat(timer.waits).hasSize(4);
+        assertThat(client.retries()).isEqualTo(4);
         long[] nominal = {100, 200, 400, 800};
         for (int i = 0; i < 4; i++) {
             assertThat(timer.waits.get(i)).isBetween(Duration.ofMillis(nominal[i] / 2), Duration.ofMillis(nominal[i]));

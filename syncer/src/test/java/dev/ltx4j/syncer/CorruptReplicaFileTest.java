@@ -81,6 +81,7 @@ class CorruptReplicaFileTest {
     void readModeFailsNamingTheCorruptFileInsteadOfServingAnotherPage() throws Exception {
         createReplica();
         flipBitInFrameOf(20);
+        CapturedLogs.clear();
         try (Database f = Database.open(replica, "app.db", Kit.reader(clock).build())) {
             ReplicaFileCorruptException e = catchThrowableOfType(ReplicaFileCorruptException.class, () -> {
                 try (ReadTransaction r = f.beginRead()) {
@@ -98,6 +99,9 @@ class CorruptReplicaFileTest {
             assertThat(again.getMessage()).contains(SNAPSHOT);
             String status = f.status().toJson();
             assertThat(status).contains("\"failure_count\":1").contains(SNAPSHOT);
+            // Logged at warn once, naming the file, although both reads failed on it.
+            assertThat(CapturedLogs.lines()).filteredOn(l -> l.startsWith("WARN dev.ltx4j.pagestore.FileVerifier"))
+                    .singleElement().asString().contains(SNAPSHOT, "is corrupt");
         }
     }
 
