@@ -1071,6 +1071,10 @@ static void *boot_thread(void *arg) {
     }
     opts[n++].optionString = cpOpt;
     opts[n++].optionString = "-Xrs"; /* leave SIGINT/SIGTERM to the host */
+    /* SLF4J goes to our provider: silent unless LITESTREAM_LOG_LEVEL/LITESTREAM_LOG_FILE are set. Named
+     * explicitly, so SLF4J neither scans nor warns; LITESTREAM_JVM_OPTS (later) may name another. */
+    opts[n++].optionString = "-Dslf4j.provider=dev.ltx4j.vfs.internal.HostLogProvider";
+    opts[n++].optionString = "-Dslf4j.internal.verbosity=WARN";
     const char *userOpts = getenv("LITESTREAM_JVM_OPTS");
     char *user = userOpts ? strdup(userOpts) : NULL, *save = NULL;
     if (userOpts != NULL && user == NULL) {

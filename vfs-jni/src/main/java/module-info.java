@@ -8,6 +8,7 @@
 module dev.ltx4j.vfs {
     requires transitive dev.ltx4j.syncer;
     requires transitive java.sql;
+    requires org.slf4j; // HostLogProvider: the log of sqlite3/python hosts
 
     exports dev.ltx4j.vfs;
     exports dev.ltx4j.vfs.engine to dev.ltx4j.simulator;

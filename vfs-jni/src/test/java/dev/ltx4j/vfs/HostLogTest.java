@@ -1,0 +1,74 @@
+package dev.ltx4j.vfs;
+
+import static dev.ltx4j.vfs.HostFixture.SQLITE3;
+import static dev.ltx4j.vfs.HostFixture.cmd;
+import static dev.ltx4j.vfs.HostFixture.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LITESTREAM_LOG_LEVEL and LITESTREAM_LOG_FILE route the engine's SLF4J events in a sqlite3 host; unset, silence. */
+class HostLogTest {
+    @TempDir
+    static Path root;
+    static HostFixture dist;
+
+    @BeforeAll
+    static void layout() throws Exception {
+        assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
+        dist = HostFixture.create(root, true);
+    }
+
+    private String writeAndSync(String name) {
+        return ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
+                + ".open file:" + root.resolve(name + ".db") + "?vfs=litestream&write_enabled=true"
+                + "&buffer_path=" + root.resolve(name + "-buffer")
+                + "&replica_url=" + root.resolve(name + "-replica").toUri() + "\n"
+                + "create table t(id integer primary key, v text);\n"
+                + "insert into t(v) values ('a'), ('b');\n"
+                + "select litestream_sync();\n";
+    }
+
+    private static Map<String, String> env() throws Exception {
+        Map<String, String> env = HostFixture.baseEnvironment();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath()); // the engine, its backends, the host provider
+        return env;
+    }
+
+    @Test
+    void unsetTheHostStaysSilent() throws Exception {
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env(), writeAndSync("quiet"), root);
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void debugGoesToStderrWithTheSyncDetails() throws Exception {
+        Map<String, String> env = env();
+        env.put("LITESTREAM_LOG_LEVEL", "debug");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, writeAndSync("stderr"), root);
+        assertThat(r.err()).containsPattern("\\d{4}-\\d\\d-\\d\\dT\\S+ DEBUG dev\\.ltx4j\\.syncer\\.Database database "
+                + "\"\\S*stderr\\.db\": synced TXID 0000000000000001 \\(\\d+ pages, \\d+ bytes\\) in \\d+ ms");
+        assertThat(r.out()).doesNotContain("DEBUG"); // stdout is the host's
+    }
+
+    @Test
+    void aLogFileGetsInfoAndAboveWhenNoLevelIsSet() throws Exception {
+        Path log = root.resolve("host.log");
+        Map<String, String> env = env();
+        env.put("LITESTREAM_LOG_FILE", log.toString());
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, writeAndSync("file"), root);
+        assertThat(r.err()).isEmpty();
+        // The sync itself is debug; a conflict-free run at info logs nothing, and the file is created only on demand.
+        assertThat(Files.exists(log) ? Files.readString(log) : "").doesNotContain("DEBUG");
+        env.put("LITESTREAM_LOG_LEVEL", "DEBUG");
+        run(cmd(SQLITE3, "-batch"), env, writeAndSync("file2"), root);
+        assertThat(Files.readString(log)).contains("DEBUG dev.ltx4j.syncer.Database", "synced TXID 0000000000000001");
+    }
+}
