@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts the requests made through it and the bytes moved, for tests and metrics ("this restore never downloaded
- * a file twice"). Every call is counted, whether it succeeds or fails. Thread-safe.
+ * a file twice"). Every call is counted, whether it succeeds or fails, and also by kind and outcome
+ * ({@link #requestsByKindAndOutcome()}, the {@code ltx4j.requests} metric). Thread-safe.
  */
 public final class CountingReplicaClient implements ReplicaClient {
 
@@ -44,6 +45,7 @@ public final class CountingReplicaClient implements ReplicaClient {
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
     private final Map<String, LongAdder> opensByFile = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> byKindAndOutcome = new ConcurrentHashMap<>();
 
     public CountingReplicaClient(ReplicaClient delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -61,12 +63,36 @@ public final class CountingReplicaClient implements ReplicaClient {
         return n == null ? 0 : n.sum();
     }
 
+    /**
+     * Requests so far keyed {@code kind/outcome}: kind {@code list}, {@code open}, {@code create}, {@code delete},
+     * {@code delete_all}; outcome {@code ok}, {@code not_found}, {@code already_exists}, {@code conflict},
+     * {@code outcome_unknown}, {@code transient}, {@code permanent} or {@code error} (the typed replica errors). An
+     * open counts its call only; reading the stream afterwards is not a request outcome.
+     */
+    public Map<String, Long> requestsByKindAndOutcome() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        byKindAndOutcome.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    private void outcome(String kind, Throwable failure) {
+        String o = failure == null ? "ok"
+                : failure instanceof ReplicaNotFoundException ? "not_found"
+                : failure instanceof ReplicaAlreadyExistsException ? "already_exists"
+                : failure instanceof ReplicaConflictException ? "conflict"
+                : failure instanceof ReplicaOutcomeUnknownException ? "outcome_unknown"
+                : failure instanceof ReplicaTransientException ? "transient"
+                : failure instanceof ReplicaPermanentException ? "permanent" : "error";
+        byKindAndOutcome.computeIfAbsent(kind + "/" + o, k -> new LongAdder()).increment();
+    }
+
     /** Sets every count back to zero. */
     public void reset() {
         for (LongAdder a : List.of(lists, opens, creates, deletes, deleteAlls, bytesRead, bytesWritten)) {
             a.reset();
         }
         opensByFile.clear();
+        byKindAndOutcome.clear();
     }
 
     private static String key(int level, long min, long max) {
@@ -81,14 +107,28 @@ public final class CountingReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         lists.increment();
-        return delegate.listFiles(level, seekTxid, useMetadata);
+        try {
+            List<LtxFileInfo> l = delegate.listFiles(level, seekTxid, useMetadata);
+            outcome("list", null);
+            return l;
+        } catch (RuntimeException | ReplicaException e) {
+            outcome("list", e);
+            throw e;
+        }
     }
 
     @Override
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
         opens.increment();
         opensByFile.computeIfAbsent(key(level, minTxid, maxTxid), k -> new LongAdder()).increment();
-        InputStream in = delegate.openFile(level, minTxid, maxTxid, offset, length);
+        InputStream in;
+        try {
+            in = delegate.openFile(level, minTxid, maxTxid, offset, length);
+            outcome("open", null);
+        } catch (RuntimeException | ReplicaException e) {
+            outcome("open", e);
+            throw e;
+        }
         return new FilterInputStream(in) {
             @Override
             public int read() throws IOException {
@@ -113,23 +153,44 @@ public final class CountingReplicaClient implements ReplicaClient {
     @Override
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
         creates.increment();
-        LtxFileInfo info = delegate.createFile(level, minTxid, maxTxid, body);
+        LtxFileInfo info;
+        try {
+            info = delegate.createFile(level, minTxid, maxTxid, body);
+            outcome("create", null);
+        } catch (RuntimeException | ReplicaException e) {
+            outcome("create", e);
+            throw e;
+        }
         bytesWritten.add(body.length());
         return info;
     }
 
     @Override
     public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
-        if (!files.isEmpty()) {
-            deletes.increment();
+        if (files.isEmpty()) {
+            delegate.deleteFiles(files);
+            return;
         }
-        delegate.deleteFiles(files);
+        deletes.increment();
+        try {
+            delegate.deleteFiles(files);
+            outcome("delete", null);
+        } catch (RuntimeException | ReplicaException e) {
+            outcome("delete", e);
+            throw e;
+        }
     }
 
     @Override
     public void deleteAll() throws ReplicaException {
         deleteAlls.increment();
-        delegate.deleteAll();
+        try {
+            delegate.deleteAll();
+            outcome("delete_all", null);
+        } catch (RuntimeException | ReplicaException e) {
+            outcome("delete_all", e);
+            throw e;
+        }
     }
 
     @Override

@@ -29,7 +29,11 @@ class CountingReplicaClientTest {
         assertThat(client.opensOf(0, 1, 1)).isEqualTo(2);
         assertThat(client.opensOf(0, 2, 2)).isEqualTo(1);
         assertThat(client.opensOf(0, 3, 3)).isZero();
+        assertThat(client.requestsByKindAndOutcome()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                "create/ok", 1L, "list/ok", 2L, "open/ok", 2L, "open/not_found", 1L, "delete/ok", 1L,
+                "delete_all/ok", 1L));
         client.reset();
+        assertThat(client.requestsByKindAndOutcome()).isEmpty();
         assertThat(client.snapshot().requests()).isZero();
         assertThat(client.opensOf(0, 1, 1)).isZero();
     }
