@@ -135,7 +135,10 @@ public interface VfsDatabase extends AutoCloseable {
     /** {@code litestream_time()}: the time of that TXID (RFC 3339), or {@code "latest"} when unknown. */
     String time();
 
-    /** {@code litestream_lag()}: whole seconds since the replica was last checked, or -1 if never. */
+    /**
+     * {@code litestream_lag()} in whole seconds: read mode, since the follower was last known to be current (-1 if
+     * never); write mode, how long the oldest commit not yet in the replica has waited (0 when all is synced).
+     */
     long lag();
 
     /**
