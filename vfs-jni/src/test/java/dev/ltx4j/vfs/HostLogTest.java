@@ -59,6 +59,26 @@ class HostLogTest {
     }
 
     @Test
+    void atTraceAnUnreachableS3ReplicaIsLoggedWithoutItsCredentials() throws Exception {
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            port = closed.getLocalPort(); // nothing listens there once closed: connections are refused
+        }
+        Map<String, String> env = env();
+        env.put("LITESTREAM_LOG_LEVEL", "trace");
+        env.put("AWS_ACCESS_KEY_ID", "AKIDPROBEKEY");
+        env.put("AWS_SECRET_ACCESS_KEY", "probe-secret-value");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env,
+                ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
+                        + ".open file:" + root.resolve("s3.db") + "?vfs=litestream"
+                        + "&replica_url=s3://bkt/db?endpoint=http://127.0.0.1:" + port + "\n"
+                        + "select count(*) from sqlite_schema;\n", root);
+        assertThat(r.err()).contains("127.0.0.1:" + port)
+                .contains("INFO dev.ltx4j.replica.RetryingReplicaClient replica request failed (attempt 1 of");
+        assertThat(r.err()).doesNotContain("probe-secret-value", "AKIDPROBEKEY");
+    }
+
+    @Test
     void aLogFileGetsInfoAndAboveWhenNoLevelIsSet() throws Exception {
         Path log = root.resolve("host.log");
         Map<String, String> env = env();
