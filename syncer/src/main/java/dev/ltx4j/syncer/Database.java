@@ -61,7 +61,10 @@ public final class Database implements AutoCloseable {
         static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
     }
 
-    /** Looked up only when there is something to say, so a quiet open never initialises SLF4J. */
+    /**
+     * Looked up only when there is something to say (at the latest the first sync's debug line), so a quiet open
+     * never initialises SLF4J.
+     */
     static org.slf4j.Logger log() {
         return Log.LOG;
     }
