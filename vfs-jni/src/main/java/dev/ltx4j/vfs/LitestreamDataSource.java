@@ -31,6 +31,9 @@ import javax.sql.DataSource;
  * ({@code durability=local}) or, with {@code durability=remote}, while the transaction is uploaded, store retries
  * included. Set {@code busy_timeout} (milliseconds) in the properties to change it; any other sqlite-jdbc
  * connection property ({@code foreign_keys}, {@code journal_mode}, {@code synchronous}, ...) is passed through.
+ * The wait retries every millisecond (SQLite's own busy handler backs off to 100 ms, and a backed-off waiter can
+ * lose every hand-over of the write lock between writers that commit faster than that): its connections therefore
+ * report {@code PRAGMA busy_timeout} as 0, and setting that pragma on a connection puts SQLite's handler back.
  */
 public final class LitestreamDataSource implements DataSource {
     private static final int SQLITE_READONLY = 8;
@@ -44,6 +47,7 @@ public final class LitestreamDataSource implements DataSource {
 
     private final String url;
     private final Properties properties;
+    private final int busyTimeoutMillis;
     private PrintWriter logWriter;
     private int loginTimeout;
 
@@ -74,7 +78,8 @@ public final class LitestreamDataSource implements DataSource {
         }
         String busy = this.properties.getProperty(BUSY_TIMEOUT);
         try {
-            if (Integer.parseInt(busy.trim()) < 0) throw new NumberFormatException();
+            busyTimeoutMillis = Integer.parseInt(busy.trim());
+            if (busyTimeoutMillis < 0) throw new NumberFormatException();
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("busy_timeout must be a number of milliseconds >= 0, not '" + busy + "'");
         }
@@ -95,6 +100,12 @@ public final class LitestreamDataSource implements DataSource {
     @Override
     public Connection getConnection() throws SQLException {
         Connection c = LitestreamVfs.connect(url, properties);
+        try {
+            PollingBusyHandler.install(c, busyTimeoutMillis);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
         return (Connection) wrap(c, c, Connection.class);
     }
 

@@ -30,24 +30,44 @@ class DataSourceSettingsTest {
     }
 
     @Test
-    void connectionsWaitTenSecondsForALockByDefault() throws Exception {
+    void aWriterWaitsLongerThanSqliteJdbcsThreeSecondsForTheWriteLockByDefault() throws Exception {
         LitestreamVfs.Registration vfs = writer("ds-busy");
         LitestreamDataSource ds = vfs.dataSource(dir.resolve("app.db"));
-        try (Connection c = ds.getConnection()) {
-            assertThat(text(c, "pragma busy_timeout")).isEqualTo("10000");
-        }
         assertThat(ds.properties().getProperty("busy_timeout")).isEqualTo("10000");
+        try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
+            exec(a, "create table t(x)");
+            a.setAutoCommit(false);
+            exec(a, "insert into t values ('a')"); // holds the write lock for 3.5 s
+            Thread committer = new Thread(() -> {
+                try {
+                    Thread.sleep(3500);
+                    a.commit();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            committer.start();
+            exec(b, "insert into t values ('b')");
+            committer.join();
+            assertThat(text(b, "select group_concat(x, ',') from t")).isEqualTo("a,b");
+        }
     }
 
     @Test
-    void sqliteJdbcPropertiesArePassedThroughAndOverrideTheBusyTimeout() throws Exception {
+    void sqliteJdbcPropertiesArePassedThroughAndBusyTimeoutOverridesTheWait() throws Exception {
         LitestreamVfs.Registration vfs = writer("ds-props");
         Properties p = new Properties();
-        p.setProperty("busy_timeout", "2500");
+        p.setProperty("busy_timeout", "0");
         p.setProperty("foreign_keys", "true");
-        try (Connection c = vfs.dataSource(dir.resolve("app.db"), p).getConnection()) {
-            assertThat(text(c, "pragma busy_timeout")).isEqualTo("2500");
-            assertThat(text(c, "pragma foreign_keys")).isEqualTo("1");
+        LitestreamDataSource ds = vfs.dataSource(dir.resolve("app.db"), p);
+        try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
+            assertThat(text(a, "pragma foreign_keys")).isEqualTo("1");
+            exec(a, "create table t(x)");
+            a.setAutoCommit(false);
+            exec(a, "insert into t values ('a')");
+            assertThatThrownBy(() -> exec(b, "insert into t values ('b')")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("SQLITE_BUSY");
+            a.commit();
         }
         p.setProperty("busy_timeout", "soon");
         assertThatThrownBy(() -> vfs.dataSource(dir.resolve("app.db"), p))
