@@ -6,12 +6,12 @@ import java.sql.SQLException;
  * A write was refused because the replica moved under this writer: another writer synced first (the database is
  * then conflicted until refreshed), or a refresh replaced the content this transaction had read.
  *
- * <p>Every later write fails the same way until the application recovers; retrying alone never helps. Recover with
- * {@link LitestreamDatabase#refresh()} (or {@code PRAGMA litestream_refresh} on any connection), then run the
- * transaction again, or let {@link LitestreamDatabase#retryOnConflict} do both. The unsynced transactions that
- * lost are saved under the replica's {@code conflicts/} before the refresh drops them (the message names the
- * file). SQLite itself reports the refusal as {@code SQLITE_BUSY_SNAPSHOT}; the original exception is the cause,
- * its SQL state and error code are kept.
+ * <p>After a rival's sync every later write fails the same way until the application recovers; retrying alone
+ * never helps. Recover with {@link LitestreamDatabase#refresh()} (or {@code PRAGMA litestream_refresh} on any
+ * connection), then run the transaction again, or let {@link LitestreamDatabase#retryOnConflict} do both. The
+ * unsynced transactions that lost are saved under {@code conflicts/} next to the write buffer before the refresh
+ * drops them (the message names the file). SQLite itself reports the refusal as {@code SQLITE_BUSY_SNAPSHOT}; the
+ * original exception is the cause, its SQL state and error code are kept.
  */
 public class LitestreamConflictException extends SQLException {
     private static final long serialVersionUID = 1L;

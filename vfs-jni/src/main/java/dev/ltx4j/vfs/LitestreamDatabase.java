@@ -67,8 +67,8 @@ public final class LitestreamDatabase implements AutoCloseable {
     }
 
     /**
-     * Recovers from a conflict (or a stopped write buffer): saves what was not synced under the replica's
-     * {@code conflicts/}, drops the local state and reloads the replica's. Waits for an open write transaction to
+     * Recovers from a conflict (or a stopped write buffer): saves what was not synced under {@code conflicts/} next
+     * to the write buffer, drops the local state and reloads the replica's. Waits for an open write transaction to
      * end. Read mode: reloads the replica from scratch. The same as {@code PRAGMA litestream_refresh}.
      */
     public void refresh() throws SQLException {
