@@ -9,6 +9,8 @@ module dev.ltx4j.vfs {
     requires transitive dev.ltx4j.syncer;
     requires transitive java.sql;
     requires org.slf4j; // HostLogProvider: the log of sqlite3/python hosts
+    // LitestreamDataSource installs a busy handler; sqlite-jdbc is on the class path of every JDBC user.
+    requires static org.xerial.sqlitejdbc;
 
     exports dev.ltx4j.vfs;
     exports dev.ltx4j.vfs.engine to dev.ltx4j.simulator;

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.util.Properties;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -23,19 +24,72 @@ import javax.sql.DataSource;
  * from this data source add the VFS's reason to such errors (and to I/O and read-only errors), so the
  * {@link SQLException} message says {@code conflict} and names the TXIDs. The original exception is the cause.
  * Likewise a refused open says why ({@link LitestreamVfs#lastOpenError()}), not only "unable to open database file".
+ * A conflict is thrown as {@link LitestreamConflictException}, whose message says how to recover.
+ *
+ * <p>Connections wait up to {@value #DEFAULT_BUSY_TIMEOUT_MS} ms for a lock (sqlite-jdbc's own default is 3000):
+ * a pool's writers take turns on the one write lock, and a commit holds it while the write buffer is fsynced
+ * ({@code durability=local}) or, with {@code durability=remote}, while the transaction is uploaded, store retries
+ * included. Set {@code busy_timeout} (milliseconds) in the properties to change it; any other sqlite-jdbc
+ * connection property ({@code foreign_keys}, {@code journal_mode}, {@code synchronous}, ...) is passed through.
+ * The wait retries every millisecond (SQLite's own busy handler backs off to 100 ms, and a backed-off waiter can
+ * lose every hand-over of the write lock between writers that commit faster than that): its connections therefore
+ * report {@code PRAGMA busy_timeout} as 0, and setting that pragma on a connection puts SQLite's handler back.
  */
 public final class LitestreamDataSource implements DataSource {
     private static final int SQLITE_READONLY = 8;
     private static final int SQLITE_IOERR = 10;
     private static final int SQLITE_BUSY = 5;
 
+    /** The lock wait of this data source's connections unless {@code busy_timeout} is set, in milliseconds. */
+    public static final int DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+    /** The sqlite-jdbc connection property of the lock wait, in milliseconds. */
+    public static final String BUSY_TIMEOUT = "busy_timeout";
+
     private final String url;
+    private final Properties properties;
+    private final int busyTimeoutMillis;
     private PrintWriter logWriter;
     private int loginTimeout;
 
-    /** @param jdbcUrl a {@code jdbc:sqlite:file:...?vfs=...} URL, see {@link LitestreamVfs#jdbcUrl} */
+    /**
+     * @param jdbcUrl a {@code jdbc:sqlite:file:...?vfs=...} URL, see {@link LitestreamVfs#jdbcUrl}
+     * @throws IllegalArgumentException for a URL that names a VFS without {@code file:} (see
+     *                                  {@link LitestreamVfs#checkJdbcUrl})
+     */
     public LitestreamDataSource(String jdbcUrl) {
-        this.url = jdbcUrl;
+        this(jdbcUrl, new Properties());
+    }
+
+    /**
+     * @param jdbcUrl    as {@link #LitestreamDataSource(String)}
+     * @param properties sqlite-jdbc connection properties (copied); {@code busy_timeout} defaults to
+     *                   {@value #DEFAULT_BUSY_TIMEOUT_MS}
+     */
+    public LitestreamDataSource(String jdbcUrl, Properties properties) {
+        try {
+            this.url = LitestreamVfs.checkJdbcUrl(jdbcUrl);
+        } catch (SQLException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        this.properties = new Properties();
+        for (String k : properties.stringPropertyNames()) this.properties.setProperty(k, properties.getProperty(k));
+        if (this.properties.getProperty(BUSY_TIMEOUT) == null) {
+            this.properties.setProperty(BUSY_TIMEOUT, Integer.toString(DEFAULT_BUSY_TIMEOUT_MS));
+        }
+        String busy = this.properties.getProperty(BUSY_TIMEOUT);
+        try {
+            busyTimeoutMillis = Integer.parseInt(busy.trim());
+            if (busyTimeoutMillis < 0) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("busy_timeout must be a number of milliseconds >= 0, not '" + busy + "'");
+        }
+    }
+
+    /** The sqlite-jdbc properties of new connections (a copy), {@code busy_timeout} included. */
+    public Properties properties() {
+        Properties p = new Properties();
+        p.putAll(properties);
+        return p;
     }
 
     /** The JDBC URL this data source connects to. */
@@ -45,7 +99,13 @@ public final class LitestreamDataSource implements DataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection c = LitestreamVfs.connect(url);
+        Connection c = LitestreamVfs.connect(url, properties);
+        try {
+            PollingBusyHandler.install(c, busyTimeoutMillis);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
         return (Connection) wrap(c, c, Connection.class);
     }
 
@@ -92,10 +152,12 @@ public final class LitestreamDataSource implements DataSource {
         private SQLException explain(SQLException e) {
             int code = e.getErrorCode();
             String m = String.valueOf(e.getMessage());
-            boolean hidden = code == SQLITE_IOERR || code == SQLITE_READONLY
-                    || (code == SQLITE_BUSY && m.contains("SNAPSHOT"));
+            boolean conflict = code == SQLITE_BUSY && m.contains("SNAPSHOT");
+            boolean hidden = code == SQLITE_IOERR || code == SQLITE_READONLY || conflict;
             if (!hidden) return e;
             String reason = lastError(connection);
+            if (conflict) return new LitestreamConflictException(m + (reason == null || reason.isEmpty() ? ""
+                    : " [litestream: " + reason + "]"), e);
             if (reason == null || reason.isEmpty()) return e;
             SQLException x = new SQLException(m + " [litestream: " + reason + "]", e.getSQLState(), code, e);
             return x;

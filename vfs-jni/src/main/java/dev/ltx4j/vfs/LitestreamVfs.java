@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs;
 
+import dev.ltx4j.vfs.engine.EngineConnector;
 import dev.ltx4j.vfs.internal.NativeBridge;
 import dev.ltx4j.vfs.internal.NativeLibrary;
 import dev.ltx4j.vfs.internal.OpenerRegistry;
@@ -137,6 +138,37 @@ public final class LitestreamVfs {
             return new LitestreamDataSource(jdbcUrl(database));
         }
 
+        /**
+         * A data source on {@code database} whose connections get the sqlite-jdbc {@code properties} (e.g.
+         * {@code busy_timeout}, {@code foreign_keys}, {@code journal_mode}); see {@link LitestreamDataSource}.
+         */
+        public LitestreamDataSource dataSource(Path database, Properties properties) {
+            return new LitestreamDataSource(jdbcUrl(database), properties);
+        }
+
+        /**
+         * The control handle of {@code database} (status, sync, refresh, health, conflict retries); it opens the
+         * database if no connection has (a refused open throws like {@link #connect(Path)}). Close it when done;
+         * the database stays open while it or any connection is. Health reports DEGRADED when committed
+         * transactions wait more than 1 minute for upload.
+         */
+        public LitestreamDatabase database(Path database) throws SQLException {
+            return database(database, java.time.Duration.ofMinutes(1));
+        }
+
+        /** {@link #database(Path)} with the upload lag beyond which {@link LitestreamDatabase#health()} is DEGRADED. */
+        public LitestreamDatabase database(Path database, java.time.Duration maxLag) throws SQLException {
+            if (maxLag == null || maxLag.isNegative()) throw new IllegalArgumentException("maxLag must be >= 0: " + maxLag);
+            EngineConnector.clearLastOpened();
+            try (Connection c = connect(database)) {
+                // The open just made resolved the name SQLite uses; take our own reference before closing it.
+                return new LitestreamDatabase(EngineConnector.attachLastOpened(), maxLag);
+            } catch (IOException e) {
+                throw new SQLException("cannot attach to database " + database + " of VFS " + vfsName + ": "
+                        + e.getMessage(), e);
+            }
+        }
+
         /** Stops serving this name; later opens fail until it is registered again. */
         public void unregister() {
             LitestreamVfs.unregister(vfsName);
@@ -167,14 +199,49 @@ public final class LitestreamVfs {
      * exception is the cause.
      */
     static Connection connect(String url) throws SQLException {
+        return connect(url, new Properties());
+    }
+
+    /** {@link #connect(String)} with sqlite-jdbc connection properties. */
+    static Connection connect(String url, Properties properties) throws SQLException {
+        checkJdbcUrl(url);
         NativeBridge.clearLastOpenError();
         try {
-            return DriverManager.getConnection(url);
+            return DriverManager.getConnection(url, properties);
         } catch (SQLException e) {
             String why = NativeBridge.lastOpenError();
             if (why == null) throw e;
             throw new SQLException(e.getMessage() + " [litestream: " + why + "]", e.getSQLState(), e.getErrorCode(), e);
         }
+    }
+
+    /**
+     * Refuses a hand-written sqlite-jdbc URL that asks for a VFS without the {@code file:} prefix, such as
+     * {@code jdbc:sqlite:/srv/app.db?vfs=litestream}: sqlite-jdbc only reads URI parameters of a {@code file:} URI,
+     * so that URL silently opens (or creates) a plain local file named {@code app.db?vfs=litestream} through the
+     * default VFS, and nothing is ever replicated. Other URLs pass unchanged.
+     *
+     * @return {@code url}
+     * @throws SQLException naming the URL and the fix ({@link Registration#jdbcUrl} builds correct URLs)
+     */
+    public static String checkJdbcUrl(String url) throws SQLException {
+        if (url == null) throw new SQLException("JDBC URL is null");
+        if (!url.startsWith("jdbc:sqlite:")) return url;
+        String rest = url.substring("jdbc:sqlite:".length());
+        if (rest.startsWith("file:") || rest.startsWith(":memory:") && rest.indexOf('?') < 0) return url;
+        int q = rest.indexOf('?');
+        if (q < 0) return url;
+        java.util.regex.Matcher vfs = Pattern.compile("(?:^|&)vfs=([^&#]*)").matcher(rest.substring(q + 1));
+        if (vfs.find()) {
+            // Only the path and the VFS name are echoed: other parameters (replica_url) may hold credentials.
+            String path = rest.substring(0, q);
+            String shown = path + "?vfs=" + vfs.group(1) + (rest.length() > q + 5 + vfs.group(1).length() ? "&..." : "");
+            throw new SQLException("JDBC URL 'jdbc:sqlite:" + shown + "' names a VFS without the 'file:' prefix:"
+                    + " sqlite-jdbc would open a plain local file named '" + shown.substring(path.lastIndexOf('/') + 1)
+                    + "' with the default VFS and replicate nothing; write 'jdbc:sqlite:file:" + shown
+                    + "' (Registration.jdbcUrl(path) builds it, encoding what needs it)");
+        }
+        return url;
     }
 
     /**

@@ -23,6 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class EngineConnector {
     private static final Map<String, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
+    /** What the calling thread's last successful open resolved to (see {@link #attachLastOpened()}). */
+    private static final ThreadLocal<Opened> LAST_OPENED = new ThreadLocal<>();
+
+    private record Opened(String identity, String name, Clock clock) {}
 
     private final Map<String, String> configured;
     private final ReplicaClient fixedClient;
@@ -64,7 +68,31 @@ public final class EngineConnector {
             throw new VfsConfigurationException("database " + name + " is already open in this process in read mode;"
                     + " close those connections before opening it with write_enabled");
         }
+        LAST_OPENED.set(new Opened(identity, name, clock));
         return new EngineVfsDatabase(h, clock);
+    }
+
+    /** Forgets what this thread opened last, before an open whose result {@link #attachLastOpened()} will take. */
+    public static void clearLastOpened() {
+        LAST_OPENED.remove();
+    }
+
+    /**
+     * Another reference to the engine database this thread's last open (through any engine VFS) resolved to, while
+     * that connection is still open. SQLite hands the VFS its own full path name (absolute, symbolic links
+     * resolved), so going through a real open is the one sure way to address the database the pool's connections
+     * use. The caller owns the result ({@link EngineVfsDatabase#close()} releases the reference).
+     *
+     * @throws IOException when this thread opened no engine database since {@link #clearLastOpened()}
+     */
+    public static EngineVfsDatabase attachLastOpened() throws IOException {
+        Opened o = LAST_OPENED.get();
+        LAST_OPENED.remove();
+        if (o == null) throw new IOException("the connection was not opened by an engine-backed litestream VFS");
+        DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(o.identity(), o.name(), () -> {
+            throw new IOException("database " + o.name() + " was closed while attaching to it");
+        });
+        return new EngineVfsDatabase(h, o.clock());
     }
 
     private static ReplicaClient client(String url) throws VfsConfigurationException {

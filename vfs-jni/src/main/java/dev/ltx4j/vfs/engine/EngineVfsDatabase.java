@@ -68,6 +68,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.seenRefresh = db.refreshCount();
     }
 
+    /** The shared engine database behind this view. */
+    public Database database() {
+        return db;
+    }
+
+    /** The clock of status times. */
+    public Clock clock() {
+        return clock;
+    }
+
     private byte[] scratch(int n) {
         if (scratch.length < n) scratch = new byte[n];
         return scratch;
