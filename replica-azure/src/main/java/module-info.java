@@ -6,6 +6,7 @@ module dev.ltx4j.replica.azure {
     requires com.azure.core.http.jdk.httpclient;
     requires com.azure.storage.blob;
     requires com.azure.storage.common;
+    requires com.azure.identity;
 
     exports dev.ltx4j.replica.azure;
 

@@ -12,6 +12,8 @@ module dev.ltx4j.replica.s3 {
     requires software.amazon.awssdk.retries.api;
     requires software.amazon.awssdk.utils;
     requires software.amazon.awssdk.identity.spi;
+    // Web identity (IRSA) in the default chain is found through STS on the module path.
+    requires software.amazon.awssdk.services.sts;
 
     exports dev.ltx4j.replica.s3;
 

@@ -26,6 +26,12 @@ final class AzureErrors {
 
     static ReplicaException map(Op op, String what, String container, String blob, RuntimeException e) {
         String where = "abs: " + what + " " + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "'";
+        AzureTokenCredentials.Unavailable noToken = causeOf(e, AzureTokenCredentials.Unavailable.class);
+        if (noToken != null) {
+            // The token is fetched before the request is sent: nothing was written.
+            return new ReplicaPermanentException(noToken.getMessage() + "; " + what + " "
+                    + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "' was not sent", e);
+        }
         UnreachableEndpointPolicy.Unreachable unreachable = unreachable(e);
         if (unreachable != null) {
             if (op == Op.WRITE_CONDITIONAL && unreachable.connected) {
@@ -50,7 +56,8 @@ final class AzureErrors {
             if (status == 403 || status == 401 || BlobErrorCode.AUTHENTICATION_FAILED.equals(code)
                     || BlobErrorCode.AUTHORIZATION_FAILURE.equals(code)) {
                 return new ReplicaPermanentException("abs: access denied to container '" + container + "'" + detail
-                        + ": check LITESTREAM_AZURE_ACCOUNT_KEY / LITESTREAM_AZURE_SAS_TOKEN and its permissions; "
+                        + ": check LITESTREAM_AZURE_ACCOUNT_KEY / LITESTREAM_AZURE_SAS_TOKEN / AZURE_STORAGE_CONNECTION_STRING, or"
+                        + " the Azure AD identity's role on the container (e.g. Storage Blob Data Contributor); "
                         + where, e);
             }
             if (op == Op.WRITE_CONDITIONAL && (status == 409 || status == 412)) {
@@ -81,6 +88,20 @@ final class AzureErrors {
             for (Throwable s : t.getSuppressed()) {
                 if (s instanceof UnreachableEndpointPolicy.Unreachable u) {
                     return u;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (type.isInstance(s)) {
+                    return type.cast(s);
                 }
             }
         }

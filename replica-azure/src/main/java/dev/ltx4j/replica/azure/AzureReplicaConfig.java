@@ -36,6 +36,18 @@ public record AzureReplicaConfig(
             }
         }
 
+        /**
+         * An Azure AD token credential: the embedder's {@code TokenCredential} or {@code DefaultAzureCredential}.
+         *
+         * @param source what it is, for messages ("DefaultAzureCredential", "the configured TokenCredential")
+         */
+        record Token(com.azure.core.credential.TokenCredential credential, String source) implements Credential {
+            @Override
+            public String toString() {
+                return "Token[" + source + "]";
+            }
+        }
+
         record ConnectionString(String value) implements Credential {
             @Override
             public String toString() {

@@ -17,7 +17,9 @@ import java.util.Optional;
  *
  * <p>Credentials, first match wins: {@code LITESTREAM_AZURE_SAS_TOKEN} (a leading {@code ?} is dropped),
  * {@code LITESTREAM_AZURE_ACCOUNT_KEY} with the account from the URL, {@code AZURE_STORAGE_CONNECTION_STRING}
- * (which may also supply account and endpoint). Azure AD identities are not supported.
+ * (which may also supply account and endpoint); then a {@code TokenCredential} component of the environment (the
+ * embedder's hook, {@link ReplicaEnvironment#with}); then {@code DefaultAzureCredential} (environment, workload
+ * identity, managed identity, Azure CLI, ...), asked at the first request. Token credentials need an https endpoint.
  */
 public final class AzureUrlParser {
     private AzureUrlParser() {}
@@ -69,9 +71,7 @@ public final class AzureUrlParser {
         } else if (connectionString.isPresent()) {
             credential = new Credential.ConnectionString(connectionString.get());
         } else {
-            throw new ReplicaPermanentException("abs: no credentials for " + url.redacted()
-                    + ": set LITESTREAM_AZURE_ACCOUNT_KEY (with abs://ACCOUNT@CONTAINER/PATH), LITESTREAM_AZURE_SAS_TOKEN"
-                    + " or AZURE_STORAGE_CONNECTION_STRING");
+            credential = AzureTokenCredentials.from(env, url, account, endpoint);
         }
         if (endpoint.isEmpty() && !(credential instanceof Credential.ConnectionString)) {
             if (account.isEmpty()) {

@@ -59,7 +59,7 @@ class AzureUrlParserTest {
     @CsvSource(delimiter = '|', textBlock = """
             abs:///db                            | LITESTREAM_AZURE_ACCOUNT_KEY | bucket required for abs replica URL
             abs://cont/db                        | LITESTREAM_AZURE_ACCOUNT_KEY | names no account
-            abs://acct@cont/db                   | NONE                         | set LITESTREAM_AZURE_ACCOUNT_KEY
+            abs://cont/db                        | NONE                         | set LITESTREAM_AZURE_ACCOUNT_KEY
             abs://cont/db                        | LITESTREAM_AZURE_SAS_TOKEN   | account name is required when endpoint is not specified
             abs://acct@cont/db?endpoint=ftp://x  | LITESTREAM_AZURE_ACCOUNT_KEY | invalid endpoint 'ftp://x'
             abs://acct:pw@cont/db                | LITESTREAM_AZURE_ACCOUNT_KEY | credentials in the replica URL are not supported

@@ -47,6 +47,12 @@ final class S3Errors {
         if (e instanceof AwsServiceException service) {
             return mapService(op, where, bucket, service);
         }
+        S3Credentials.Unavailable noCredentials = causeOf(e, S3Credentials.Unavailable.class);
+        if (noCredentials != null) {
+            // Nothing was sent; the message already names the replica, the source and the provider's reason.
+            return new ReplicaPermanentException(noCredentials.getMessage() + "; " + what + " "
+                    + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "' was not sent", e);
+        }
         // A conditional create that timed out may have landed: that stays "outcome unknown" below.
         String unreachable = op == Op.WRITE_CONDITIONAL && !failedBeforeSending(e) ? null : unreachableReason(e, config);
         if (unreachable != null) {
@@ -75,7 +81,9 @@ final class S3Errors {
         }
         if (status == 403 || AUTH_CODES.contains(code)) {
             return new ReplicaPermanentException("s3: access denied to bucket '" + bucket + "'" + detail
-                    + ": check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and the bucket policy; "
+                    + ": check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the configured provider, or the"
+                    + " AWS SDK default chain's profile, web identity, container or instance role; expired ones show"
+                    + " as ExpiredToken) and the bucket policy; "
                     + where, e);
         }
         if (REGION_CODES.contains(code) || status == 301) {

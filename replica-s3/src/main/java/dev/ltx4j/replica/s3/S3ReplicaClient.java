@@ -26,10 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -78,12 +74,14 @@ public final class S3ReplicaClient implements ReplicaClient {
     private final SdkHttpClient http;
     private final S3Client s3;
     private final S3Client conditionalS3;
+    private final S3Credentials credentials;
     private final ExecutorService headPool;
     private volatile boolean closed;
 
     private S3ReplicaClient(S3ReplicaConfig config, S3Credentials credentials) {
         this.config = config;
         this.layout = new S3KeyLayout(config.path());
+        this.credentials = credentials;
         this.http = httpClient(config);
         RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(10)
@@ -109,10 +107,14 @@ public final class S3ReplicaClient implements ReplicaClient {
     }
 
     /**
-     * Opens a client; no request is made until the first call.
+     * Opens a client; no request is made until the first call. Credentials: static keys from {@code env}
+     * ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}[/{@code AWS_SESSION_TOKEN}], or the {@code LITESTREAM_}
+     * pair), else an {@code AwsCredentialsProvider} component of {@code env}
+     * ({@link ReplicaEnvironment#with}), else the AWS SDK default chain, resolved (and refreshed) per request; when
+     * that finds nothing, the first request fails with a {@link ReplicaPermanentException} saying "no credentials"
+     * and the chain's reason.
      *
-     * @throws ReplicaPermanentException when the credentials are missing or incomplete (the message names the
-     *     variables to set)
+     * @throws ReplicaPermanentException when only one of the access key id and the secret key is set
      */
     public static S3ReplicaClient open(S3ReplicaConfig config, ReplicaEnvironment env) throws ReplicaPermanentException {
         return new S3ReplicaClient(config, S3Credentials.from(env, config.describe()));
@@ -132,14 +134,10 @@ public final class S3ReplicaClient implements ReplicaClient {
     }
 
     private static S3ClientBuilder clientBuilder(S3ReplicaConfig config, S3Credentials credentials, SdkHttpClient http) {
-        AwsCredentials awsCredentials = credentials.sessionToken()
-                .<AwsCredentials>map(t -> AwsSessionCredentials.create(credentials.accessKeyId(),
-                        credentials.secretAccessKey(), t))
-                .orElseGet(() -> AwsBasicCredentials.create(credentials.accessKeyId(), credentials.secretAccessKey()));
         S3ClientBuilder builder = S3Client.builder()
                 .httpClient(http)
                 .region(Region.of(config.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(awsCredentials))
+                .credentialsProvider(credentials.provider())
                 .forcePathStyle(config.forcePathStyle())
                 .useArnRegion(true);
         if (config.endpoint().isPresent()) {
@@ -359,6 +357,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         s3.close();
         conditionalS3.close();
         http.close();
+        credentials.close();
     }
 
     private void checkOpen() {
