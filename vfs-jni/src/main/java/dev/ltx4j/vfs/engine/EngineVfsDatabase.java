@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -87,6 +88,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         long refreshes = 0;
         if (session != null) {
             n = session.read(from, b, 0, want);
+            if (doomed != null) n = applyOverlay(from, b, want, n);
             if (header) version = pin != null ? pin.version() : db.current();
         } else if (pin != null) {
             n = pin.read(from, b, 0, want);
@@ -165,7 +167,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
         try {
             session.write(offset, b, 0, len);
         } catch (ConflictException e) {
-            throw conflict(e);
+            // A conflict arrived inside this transaction. Failing the write (often SQLite's commit writing its
+            // pages) makes SQLite's rollback fail too, leaving its cache holding the refused transaction and
+            // the next commit on this connection acknowledged without reaching the engine. Instead the rest of
+            // the transaction goes to the overlay (on top of the session's reads) and beforeCommit() refuses it.
+            doomed = e.getMessage();
+            overlay.put(offset, Arrays.copyOf(b, len));
         }
     }
 
@@ -177,7 +184,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         try {
             session.truncate(size);
         } catch (ConflictException e) {
-            throw conflict(e);
+            doomed = e.getMessage(); // like a write: refused at beforeCommit(), not here
         }
     }
 
