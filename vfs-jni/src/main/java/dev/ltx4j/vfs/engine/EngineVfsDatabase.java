@@ -40,6 +40,11 @@ import java.util.TreeMap;
  */
 public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
+    /**
+     * Test only (the simulator's {@code conflicted-write-fails} switch): a write the engine refuses with a conflict
+     * fails SQLite's xWrite again, the behaviour before the fix. Never set outside the simulator.
+     */
+    public static volatile boolean failConflictedWritesForTest;
 
     private final DatabaseRegistry.Handle handle;
     private final Database db;
@@ -171,6 +176,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
             // pages) makes SQLite's rollback fail too, leaving its cache holding the refused transaction and
             // the next commit on this connection acknowledged without reaching the engine. Instead the rest of
             // the transaction goes to the overlay (on top of the session's reads) and beforeCommit() refuses it.
+            if (failConflictedWritesForTest) throw conflict(e);
             doomed = e.getMessage();
             overlay.put(offset, Arrays.copyOf(b, len));
         }
