@@ -32,7 +32,9 @@ import java.util.TreeMap;
  *
  * <p>A conflicted database cannot start a write session. Failing the lock would make SQLite's busy handler retry
  * until its timeout, so the connection instead writes into a private overlay that is never committed:
- * {@link #beforeCommit()} refuses it with {@link ReplicaConflictException} and SQLite rolls back at once.
+ * {@link #beforeCommit()} refuses it with {@link ReplicaConflictException} and SQLite rolls back at once. A
+ * transaction whose session a conflict overtakes continues the same way (its session still serves the reads under
+ * the overlay): SQLite cannot roll back cleanly from a failed page write, and kept the refused pages in its cache.
  *
  * <p>A page 1 stored in WAL format (every Litestream daemon replica) is shown to SQLite in rollback-journal format
  * ({@link PageOneView}); only reads change, writes are stored as SQLite writes them, and the engine (checksums
