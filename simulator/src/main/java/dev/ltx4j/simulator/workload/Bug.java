@@ -54,7 +54,13 @@ public enum Bug {
      * Corruption: replica pages are served without verifying their files (engine hook), so a bit flipped at rest
      * reaches readers as wrong data.
      */
-    SKIP_PAGE_VERIFICATION;
+    SKIP_PAGE_VERIFICATION,
+    /**
+     * Sql: a page write of a transaction that a conflict overtook fails SQLite's xWrite (SQLITE_BUSY_SNAPSHOT)
+     * instead of being refused at the commit; SQLite's rollback then fails too and keeps the refused transaction in
+     * its cache, and the connection's next commit is acknowledged without reaching the engine (VFS hook).
+     */
+    CONFLICTED_WRITE_FAILS;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -144,6 +144,8 @@ final class SqlRun {
         if (walBug) {
             PageOneView.disabledForTest = true; // the VFS shows SQLite the stored WAL header (must be caught)
         }
+        boolean writeBug = bugs.contains(Bug.CONFLICTED_WRITE_FAILS);
+        EngineVfsDatabase.failConflictedWritesForTest = writeBug; // the VFS fails a conflicted page write
         try {
             faultsOff(true);
             if (world.random("sql/wal").nextInt(2) == 0) { // half the runs start from a WAL database's snapshot
@@ -174,6 +176,7 @@ final class SqlRun {
             if (walBug) {
                 PageOneView.disabledForTest = false;
             }
+            EngineVfsDatabase.failConflictedWritesForTest = false;
             dropIncarnation(false);
             deleteTree(tempDir);
         }

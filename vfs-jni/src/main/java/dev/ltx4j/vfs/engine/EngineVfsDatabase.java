@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -31,7 +32,9 @@ import java.util.TreeMap;
  *
  * <p>A conflicted database cannot start a write session. Failing the lock would make SQLite's busy handler retry
  * until its timeout, so the connection instead writes into a private overlay that is never committed:
- * {@link #beforeCommit()} refuses it with {@link ReplicaConflictException} and SQLite rolls back at once.
+ * {@link #beforeCommit()} refuses it with {@link ReplicaConflictException} and SQLite rolls back at once. A
+ * transaction whose session a conflict overtakes continues the same way (its session still serves the reads under
+ * the overlay): SQLite cannot roll back cleanly from a failed page write, and kept the refused pages in its cache.
  *
  * <p>A page 1 stored in WAL format (every Litestream daemon replica) is shown to SQLite in rollback-journal format
  * ({@link PageOneView}); only reads change, writes are stored as SQLite writes them, and the engine (checksums
@@ -39,6 +42,11 @@ import java.util.TreeMap;
  */
 public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
+    /**
+     * Test only (the simulator's {@code conflicted-write-fails} switch): a write the engine refuses with a conflict
+     * fails SQLite's xWrite again, the behaviour before the fix. Never set outside the simulator.
+     */
+    public static volatile boolean failConflictedWritesForTest;
 
     private final DatabaseRegistry.Handle handle;
     private final Database db;
@@ -97,6 +105,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         long refreshes = 0;
         if (session != null) {
             n = session.read(from, b, 0, want);
+            if (doomed != null) n = applyOverlay(from, b, want, n);
             if (header) version = pin != null ? pin.version() : db.current();
         } else if (pin != null) {
             n = pin.read(from, b, 0, want);
@@ -175,7 +184,13 @@ public final class EngineVfsDatabase implements VfsDatabase {
         try {
             session.write(offset, b, 0, len);
         } catch (ConflictException e) {
-            throw conflict(e);
+            // A conflict arrived inside this transaction. Failing the write (often SQLite's commit writing its
+            // pages) makes SQLite's rollback fail too, leaving its cache holding the refused transaction and
+            // the next commit on this connection acknowledged without reaching the engine. Instead the rest of
+            // the transaction goes to the overlay (on top of the session's reads) and beforeCommit() refuses it.
+            if (failConflictedWritesForTest) throw conflict(e);
+            doomed = e.getMessage();
+            overlay.put(offset, Arrays.copyOf(b, len));
         }
     }
 
@@ -187,7 +202,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         try {
             session.truncate(size);
         } catch (ConflictException e) {
-            throw conflict(e);
+            doomed = e.getMessage(); // like a write: refused at beforeCommit(), not here
         }
     }
 
