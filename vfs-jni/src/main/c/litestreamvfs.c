@@ -32,7 +32,7 @@ SQLITE_EXTENSION_INIT1
 #define EXPORT __attribute__((visibility("default")))
 #define BRIDGE_CLASS "dev/ltx4j/vfs/internal/NativeBridge"
 #define FILE_CLASS "dev/ltx4j/vfs/internal/NativeFile"
-#define MAX_VFS 64
+#define MAX_VFS 512 /* names registered per process (each test registers its own; SQLite keeps them for good) */
 #define INITIAL_BUFFER (64 * 1024 + 64)
 #define JNI_VER JNI_VERSION_1_8
 
@@ -776,7 +776,8 @@ static int vCurrentTimeInt64(sqlite3_vfs *v, sqlite3_int64 *t) {
 static int register_vfs(const char *name) {
     if (sqlite3_vfs_find(name) != NULL) return SQLITE_OK;
     if (g_parent == NULL) g_parent = sqlite3_vfs_find(NULL);
-    if (g_parent == NULL || g_vfsCount >= MAX_VFS || strlen(name) >= sizeof(g_vfs[0].name)) return SQLITE_ERROR;
+    if (g_vfsCount >= MAX_VFS) return SQLITE_FULL;
+    if (g_parent == NULL || strlen(name) >= sizeof(g_vfs[0].name)) return SQLITE_ERROR;
     LsVfs *v = &g_vfs[g_vfsCount];
     memset(v, 0, sizeof *v);
     strcpy(v->name, name);

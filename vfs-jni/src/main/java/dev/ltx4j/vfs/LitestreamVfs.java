@@ -88,6 +88,10 @@ public final class LitestreamVfs {
         load();
         OpenerRegistry.register(vfsName, opener);
         int rc = NativeBridge.registerVfs(vfsName);
+        if (rc == 13) { // SQLITE_FULL from the shim: its table of VFS names is full
+            throw new SQLException("cannot register the VFS '" + vfsName + "': this process already registered the most"
+                    + " VFS names the litestream extension holds (512); reuse a name (register replaces its opener)");
+        }
         if (rc != 0) throw new SQLException("SQLite refused to register the VFS '" + vfsName + "' (error " + rc + ")");
     }
 
