@@ -32,7 +32,7 @@ SQLITE_EXTENSION_INIT1
 #define EXPORT __attribute__((visibility("default")))
 #define BRIDGE_CLASS "dev/ltx4j/vfs/internal/NativeBridge"
 #define FILE_CLASS "dev/ltx4j/vfs/internal/NativeFile"
-#define MAX_VFS 64
+#define MAX_VFS 256 /* VFS names registered per process (was 64: the vfs-jni test JVM reached it) */
 #define INITIAL_BUFFER (64 * 1024 + 64)
 #define JNI_VER JNI_VERSION_1_8
 
