@@ -20,7 +20,7 @@ t0=$(date +%s)
 
 # 1. Release build into the private repository (offline: every third-party artifact is in ~/.m2 already).
 ./mvnw -B -o -q -Prelease -DskipTests install "${m2[@]}" -Dnative.crossRequired=true
-for m in ltx-format replica-spi replica-file replica-s3 replica-azure conformance pagestore syncer vfs-jni cli; do
+for m in ltx-format replica-spi replica-file replica-s3 replica-azure conformance pagestore syncer vfs-jni ltx4j-micrometer cli; do
   for c in "" -sources -javadoc; do
     f="$work/m2/dev/ltx4j/$m/$version/$m-$version$c.jar"
     [ -s "$f" ] || { echo "dist-check: missing $f" >&2; exit 1; }

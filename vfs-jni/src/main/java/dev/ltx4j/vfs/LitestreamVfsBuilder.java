@@ -2,6 +2,7 @@ package dev.ltx4j.vfs;
 
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.vfs.engine.EngineConnector;
 
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ public final class LitestreamVfsBuilder {
     private ReplicaClient client;
     private String clientIdentity;
     private Clock clock = Clock.systemUTC();
+    private ReplicaEnvironment environment;
 
     LitestreamVfsBuilder() {
     }
@@ -57,6 +59,17 @@ public final class LitestreamVfsBuilder {
         this.client = Objects.requireNonNull(client, "client");
         this.clientIdentity = Objects.requireNonNull(identity, "identity");
         settings.remove("replica_url");
+        return this;
+    }
+
+    /**
+     * What {@link #replica(String) replica URLs} are opened with, e.g. credential providers in code:
+     * {@code ReplicaEnvironment.system().with(AwsCredentialsProvider.class, provider)} (docs/credentials.md).
+     * Default: the process environment. Clients opened with this environment are not shared with other
+     * registrations; a database already open in this process under the same URL keeps the client it was opened with.
+     */
+    public LitestreamVfsBuilder replicaEnvironment(ReplicaEnvironment env) {
+        this.environment = Objects.requireNonNull(env, "env");
         return this;
     }
 
@@ -122,7 +135,7 @@ public final class LitestreamVfsBuilder {
      * @throws SQLException when the name is invalid or the VFS cannot be installed
      */
     public LitestreamVfs.Registration register(String vfsName) throws SQLException {
-        EngineConnector connector = new EngineConnector(settings, client, clientIdentity, clock);
+        EngineConnector connector = new EngineConnector(settings, client, clientIdentity, clock, environment);
         LitestreamVfs.register(vfsName, connector::open);
         return new LitestreamVfs.Registration(vfsName);
     }

@@ -2,6 +2,7 @@ package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
+import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaUrl;
@@ -22,23 +23,36 @@ import java.util.concurrent.ConcurrentHashMap;
  * client, and shares one {@link Database} per (replica, database path) through the {@link DatabaseRegistry}.
  */
 public final class EngineConnector {
-    private static final Map<String, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
+    /** Clients by (environment, URL); a builder's own environment is compared by identity, so never shared. */
+    private static final Map<ClientKey, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
     /** What the calling thread's last successful open resolved to (see {@link #attachLastOpened()}). */
     private static final ThreadLocal<Opened> LAST_OPENED = new ThreadLocal<>();
 
     private record Opened(String identity, String name, Clock clock) {}
 
+    /** {@code environment} null means the process environment. */
+    private record ClientKey(ReplicaEnvironment environment, String url) {}
+
     private final Map<String, String> configured;
     private final ReplicaClient fixedClient;
     private final String fixedIdentity;
     private final Clock clock;
+    private final ReplicaEnvironment environment;
+
+    public EngineConnector(Map<String, String> configured, ReplicaClient fixedClient, String identity, Clock clock) {
+        this(configured, fixedClient, identity, clock, null);
+    }
 
     /**
      * @param configured  settings set in Java, keyed by URI parameter name (URI parameters still win)
      * @param fixedClient a replica client to use instead of {@code replica_url}, or null
      * @param identity    the registry identity of {@code fixedClient}
+     * @param environment what replica URLs are opened with (credential providers, variables), or null for the
+     *                    process environment
      */
-    public EngineConnector(Map<String, String> configured, ReplicaClient fixedClient, String identity, Clock clock) {
+    public EngineConnector(Map<String, String> configured, ReplicaClient fixedClient, String identity, Clock clock,
+            ReplicaEnvironment environment) {
+        this.environment = environment;
         this.configured = Map.copyOf(configured);
         this.fixedClient = fixedClient;
         this.fixedIdentity = identity;
@@ -54,7 +68,7 @@ public final class EngineConnector {
             identity = fixedIdentity;
         } else {
             identity = settings.replicaUrl(name);
-            client = client(identity);
+            client = client(new ClientKey(environment, identity));
         }
         EngineOptions engine = settings.engineOptions(identity);
         boolean scheduled = settings.scheduled();
@@ -95,21 +109,23 @@ public final class EngineConnector {
         return new EngineVfsDatabase(h, o.clock());
     }
 
-    private static ReplicaClient client(String url) throws VfsConfigurationException {
-        ReplicaClient c = CLIENTS.get(url);
+    private static ReplicaClient client(ClientKey key) throws VfsConfigurationException {
+        ReplicaClient c = CLIENTS.get(key);
         if (c != null) return c;
+        String url = key.url();
         synchronized (CLIENTS) {
-            c = CLIENTS.get(url);
+            c = CLIENTS.get(key);
             if (c == null) {
                 try {
                     // Transient store errors (throttling, resets, short reads) are retried with backoff before a
                     // page read or sync fails; an ambiguous create is resolved by reading it back, never re-sent.
-                    c = RetryingReplicaClient.wrap(ReplicaClients.open(url), System.nanoTime());
+                    c = RetryingReplicaClient.wrap(key.environment() == null ? ReplicaClients.open(url)
+                            : ReplicaClients.open(url, key.environment()), System.nanoTime());
                 } catch (ReplicaException e) {
                     throw new VfsConfigurationException("replica URL " + redacted(url) + " (replica_url / "
                             + "LITESTREAM_REPLICA_URL): " + e.getMessage());
                 }
-                CLIENTS.put(url, c);
+                CLIENTS.put(key, c);
             }
             return c;
         }
