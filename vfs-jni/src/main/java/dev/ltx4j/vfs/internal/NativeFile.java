@@ -65,7 +65,7 @@ final class NativeFile {
             lastError = "page 1 says the database is in WAL mode (file format bytes 18/19 = 2), but the litestream VFS"
                     + " supports rollback-journal modes only; SQLite will refuse to open it";
             NativeBridge.log(SqliteCodes.CANTOPEN, "litestream: " + name + ": " + lastError);
-            if (DEBUG || NativeBridge.embedded()) System.err.println("litestream: " + name + ": " + lastError);
+            tellHost(lastError);
             return;
         }
     }
@@ -283,6 +283,11 @@ final class NativeFile {
     }
 
     /** Records and logs the failure; the code SQLite should see. */
+    /** What SQLite cannot say itself goes to stderr on sqlite3/python hosts (and with LITESTREAM_VFS_DEBUG). */
+    private void tellHost(String message) {
+        if (DEBUG || NativeBridge.embedded()) System.err.println("litestream: " + name + ": " + message);
+    }
+
     private int fail(String operation, Exception e, int code) {
         int rc = e instanceof ReplicaConflictException || e instanceof dev.ltx4j.syncer.ConflictException
                 ? SqliteCodes.BUSY_SNAPSHOT
@@ -292,9 +297,9 @@ final class NativeFile {
         if (rc == SqliteCodes.CORRUPT) {
             NativeBridge.noteCorruptRead(lastError);
             // SQLite itself only says "database disk image is malformed": name the damaged file once on a CLI host.
-            if ((DEBUG || NativeBridge.embedded()) && !lastError.equals(corruptionReported)) {
+            if (!lastError.equals(corruptionReported)) {
                 corruptionReported = lastError;
-                System.err.println("litestream: " + name + ": " + lastError);
+                tellHost(lastError);
             }
         }
         if (DEBUG) e.printStackTrace();
