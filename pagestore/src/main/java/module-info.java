@@ -4,5 +4,6 @@ module dev.ltx4j.pagestore {
     requires org.slf4j;
 
     exports dev.ltx4j.pagestore;
+    exports dev.ltx4j.pagestore.replica;
     exports dev.ltx4j.pagestore.storage;
 }

@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 /**
  * A read-only handle on one generation of a write buffer's log file, opened by the engine itself so that page
  * records stay readable after the buffer rewrites the log ({@link WriteBuffer#markSynced}, {@link WriteBuffer#reset}
- * replace the file by rename): this handle keeps the replaced file's contents, so a pinned {@link DatabaseVersion}
- * whose {@link LocalPage}s point into it never reads an offset that a later generation reuses.
+ * replace the file by rename): this handle keeps the replaced file's contents, so a pinned database version whose
+ * local page references point into it never reads an offset that a later generation reuses.
  *
  * <p>Committed records are never modified, so reads need no coordination with the buffer. The handle is
  * reference counted: the creator holds one reference, every pin of a version that points into this generation

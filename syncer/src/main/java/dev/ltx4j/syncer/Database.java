@@ -5,17 +5,17 @@ import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.BufferPaths;
 import dev.ltx4j.pagestore.BufferProbe;
 import dev.ltx4j.pagestore.CommittedTransaction;
-import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.LocalGeneration;
-import dev.ltx4j.pagestore.LocalPage;
-import dev.ltx4j.pagestore.PageCache;
+import dev.ltx4j.pagestore.replica.LocalPage;
+import dev.ltx4j.pagestore.replica.PageCache;
 import dev.ltx4j.pagestore.PageLocation;
-import dev.ltx4j.pagestore.PageMap;
-import dev.ltx4j.pagestore.PageReader;
-import dev.ltx4j.pagestore.RemotePage;
+import dev.ltx4j.pagestore.replica.PageMap;
+import dev.ltx4j.pagestore.replica.PageReader;
+import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.RecoveryReport;
-import dev.ltx4j.pagestore.ReplicaIndex;
+import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.WriteBufferOptions;
@@ -432,7 +432,7 @@ public final class Database implements AutoCloseable {
         if (options.durability != Durability.NONE) {
             return false;
         }
-        dev.ltx4j.pagestore.LoadedFile own = sync.ownFileAtNext(buf);
+        dev.ltx4j.pagestore.replica.LoadedFile own = sync.ownFileAtNext(buf);
         if (own == null) {
             return false;
         }
@@ -619,7 +619,7 @@ public final class Database implements AutoCloseable {
      * version as the file applied to the sync base with the remaining transactions on top. Callers hold
      * {@code syncLock}.
      */
-    void adoptUpload(long upToSeq, dev.ltx4j.pagestore.LoadedFile file) throws IOException {
+    void adoptUpload(long upToSeq, dev.ltx4j.pagestore.replica.LoadedFile file) throws IOException {
         WriteBuffer buf = buffer;
         long txid = file.header().maxTxid();
         long post = file.header().noChecksum() ? 0 : file.postApplyChecksum();
@@ -1184,7 +1184,7 @@ public final class Database implements AutoCloseable {
         DatabaseStatus st = status();
         WriteBuffer b = buffer;
         long pendingBytes = b == null ? 0 : b.pageRecordsAfter(syncedSeq) * Math.max(0, st.pageSize());
-        dev.ltx4j.pagestore.PageCache cache = reader.cache();
+        dev.ltx4j.pagestore.replica.PageCache cache = reader.cache();
         SyncEvents e = events;
         return new EngineMetrics(e.syncs.get(), e.syncMillis.get(), e.syncedBytes.get(), e.syncedPages.get(),
                 e.failures.get(), e.conflicts.get(), st.pendingCommits(), pendingBytes, st.lagMillis(),

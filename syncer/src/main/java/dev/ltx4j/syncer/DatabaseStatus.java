@@ -1,7 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Txid;
-import dev.ltx4j.pagestore.FileVerifier;
+import dev.ltx4j.pagestore.replica.FileVerifier;
 
 /**
  * A point-in-time status, what {@code litestream_status()} shows. JSON names (see docs/metrics-and-logs.md):

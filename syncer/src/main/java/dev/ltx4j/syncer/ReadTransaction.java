@@ -1,7 +1,7 @@
 package dev.ltx4j.syncer;
 
-import dev.ltx4j.pagestore.DatabaseVersion;
-import dev.ltx4j.pagestore.PageReader;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.PageReader;
 import java.io.IOException;
 
 /**

@@ -2,9 +2,9 @@ package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Crc64;
 import dev.ltx4j.ltx.Ltx;
-import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
-import dev.ltx4j.pagestore.PageReader;
+import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.WriteTransaction;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -6,10 +6,10 @@ import static dev.ltx4j.syncer.Kit.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
-import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
-import dev.ltx4j.pagestore.LocalPage;
-import dev.ltx4j.pagestore.RemotePage;
+import dev.ltx4j.pagestore.replica.LocalPage;
+import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.storage.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.ltx.TxidRange;
-import dev.ltx4j.pagestore.ReplicaFileCorruptException;
+import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.pagestore.storage.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxBody;
@@ -100,7 +100,7 @@ class CorruptReplicaFileTest {
             String status = f.status().toJson();
             assertThat(status).contains("\"failure_count\":1").contains(SNAPSHOT);
             // Logged at warn once, naming the file, although both reads failed on it.
-            assertThat(CapturedLogs.lines()).filteredOn(l -> l.startsWith("WARN dev.ltx4j.pagestore.FileVerifier"))
+            assertThat(CapturedLogs.lines()).filteredOn(l -> l.startsWith("WARN dev.ltx4j.pagestore.replica.FileVerifier"))
                     .singleElement().asString().contains(SNAPSHOT, "is corrupt");
         }
     }

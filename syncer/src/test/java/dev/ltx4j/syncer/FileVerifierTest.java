@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
-import dev.ltx4j.pagestore.FileVerifier;
-import dev.ltx4j.pagestore.PageCache;
-import dev.ltx4j.pagestore.RemoteFile;
-import dev.ltx4j.pagestore.ReplicaFileCorruptException;
+import dev.ltx4j.pagestore.replica.FileVerifier;
+import dev.ltx4j.pagestore.replica.PageCache;
+import dev.ltx4j.pagestore.replica.RemoteFile;
+import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.replica.ForwardingReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaTransientException;

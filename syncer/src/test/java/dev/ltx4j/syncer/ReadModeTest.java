@@ -95,14 +95,14 @@ class ReadModeTest {
             assertThat(db).isEqualTo(restore(replica, 0, tmp));
         }
         // Same pages, same max TXID at two levels: the higher level is the one served.
-        dev.ltx4j.pagestore.DatabaseVersion v = dev.ltx4j.pagestore.DatabaseVersion.EMPTY;
-        dev.ltx4j.pagestore.ReplicaIndex idx = new dev.ltx4j.pagestore.ReplicaIndex(replica);
+        dev.ltx4j.pagestore.replica.DatabaseVersion v = dev.ltx4j.pagestore.replica.DatabaseVersion.EMPTY;
+        dev.ltx4j.pagestore.replica.ReplicaIndex idx = new dev.ltx4j.pagestore.replica.ReplicaIndex(replica);
         for (LtxFileInfo info : List.of(replica.listFiles(9, 0, false).get(0), replica.listFiles(0, 3, false).get(0),
                 replica.listFiles(0, 4, false).get(0))) {
-            v = dev.ltx4j.pagestore.ReplicaIndex.apply(v, idx.load(info));
+            v = dev.ltx4j.pagestore.replica.ReplicaIndex.apply(v, idx.load(info));
         }
-        v = dev.ltx4j.pagestore.ReplicaIndex.apply(v, idx.load(replica.listFiles(1, 0, false).get(0)));
-        assertThat(((dev.ltx4j.pagestore.RemotePage) v.pages().get(2)).file().level()).isEqualTo(1);
+        v = dev.ltx4j.pagestore.replica.ReplicaIndex.apply(v, idx.load(replica.listFiles(1, 0, false).get(0)));
+        assertThat(((dev.ltx4j.pagestore.replica.RemotePage) v.pages().get(2)).file().level()).isEqualTo(1);
     }
 
     @Test

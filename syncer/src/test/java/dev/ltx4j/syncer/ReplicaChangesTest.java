@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
-import dev.ltx4j.pagestore.PageReadException;
-import dev.ltx4j.pagestore.RemotePage;
+import dev.ltx4j.pagestore.replica.PageReadException;
+import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaException;
 import java.nio.file.Path;

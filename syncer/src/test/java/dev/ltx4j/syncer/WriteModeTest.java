@@ -13,7 +13,7 @@ import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxDecoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.pagestore.Durability;
-import dev.ltx4j.pagestore.RemotePage;
+import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.storage.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
@@ -175,8 +175,8 @@ class WriteModeTest {
             assertThat(o.pages()).isEqualTo(2);
             assertThat(db.status().pendingCommits()).isEqualTo(1);
             assertThat(db.current().commit()).isEqualTo(4);
-            assertThat(db.current().pages().get(4)).isInstanceOf(dev.ltx4j.pagestore.LocalPage.class);
-            assertThat(((dev.ltx4j.pagestore.LocalPage) db.current().pages().get(4)).generation())
+            assertThat(db.current().pages().get(4)).isInstanceOf(dev.ltx4j.pagestore.replica.LocalPage.class);
+            assertThat(((dev.ltx4j.pagestore.replica.LocalPage) db.current().pages().get(4)).generation())
                     .isSameAs(db.currentGeneration());
             assertThat(db.syncOnce(clock.instant()).txid()).isEqualTo(3);
             assertThat(restore(replica, 2, tmp)).hasSize(3 * PS);

@@ -494,7 +494,7 @@ final class EngineRun {
             }
             world.stats().operations(pages);
             return PageState.empty(pageSize).apply(all, pages);
-        } catch (dev.ltx4j.pagestore.PageReadException e) {
+        } catch (dev.ltx4j.pagestore.replica.PageReadException e) {
             throw new InvariantViolation("read-availability", who + " could not read with store faults off: "
                     + e.getMessage());
         } finally {

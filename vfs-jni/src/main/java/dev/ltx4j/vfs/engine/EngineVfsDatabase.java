@@ -1,7 +1,7 @@
 package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.ltx.Txid;
-import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;

@@ -1,6 +1,6 @@
 package dev.ltx4j.vfs.engine;
 
-import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
 
 /**
  * Page 1 as SQLite sees it through the VFS when the replica stores it in WAL format.

@@ -277,7 +277,7 @@ final class NativeFile {
      */
     private static boolean corrupt(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof dev.ltx4j.pagestore.ReplicaFileCorruptException) return true;
+            if (t instanceof dev.ltx4j.pagestore.replica.ReplicaFileCorruptException) return true;
         }
         return false;
     }

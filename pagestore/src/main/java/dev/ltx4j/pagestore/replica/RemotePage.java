@@ -1,4 +1,4 @@
-package dev.ltx4j.pagestore;
+package dev.ltx4j.pagestore.replica;
 
 /**
  * Where a page's frame lives in the replica: file, absolute frame offset and frame size. Immutable, so it is also

@@ -1,5 +1,6 @@
-package dev.ltx4j.pagestore;
+package dev.ltx4j.pagestore.replica;
 
+import dev.ltx4j.pagestore.LocalGeneration;
 import java.util.Objects;
 
 /**

@@ -1,4 +1,4 @@
-package dev.ltx4j.pagestore;
+package dev.ltx4j.pagestore.replica;
 
 import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxFrame;
