@@ -5,6 +5,9 @@ import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
 /** What opening does with a buffer the scan found damaged (see docs/write-buffer-recovery.md). */
 final class DamagedBuffers {
@@ -30,9 +33,9 @@ final class DamagedBuffers {
     }
 
     /** Copies the whole damaged file to an owner-only sibling, durably, before recovery truncates it. */
-    static String copyAside(LogStorage storage, String name, LogFile file, java.time.Clock clock) throws IOException {
-        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                .withZone(java.time.ZoneOffset.UTC).format(clock.instant());
+    static String copyAside(LogStorage storage, String name, LogFile file, Clock clock) throws IOException {
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(ZoneOffset.UTC).format(clock.instant());
         String aside = name + ".damaged-" + stamp;
         for (int i = 1; storage.exists(aside); i++) {
             aside = name + ".damaged-" + stamp + "-" + i;

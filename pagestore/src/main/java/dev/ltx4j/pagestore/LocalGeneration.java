@@ -96,11 +96,11 @@ public final class LocalGeneration {
             n = file.read(offset, b);
         }
         byte[] a = b.array();
-        int recordPgno = ((a[4] & 0xFF) << 24) | ((a[5] & 0xFF) << 16) | ((a[6] & 0xFF) << 8) | (a[7] & 0xFF);
-        if (n != a.length || a[0] != LogFormat.PAGE || Integer.toUnsignedLong(recordPgno) != pgno) {
+        long recordPgno = Integer.toUnsignedLong(LogFormat.pageNumber(b, 0));
+        if (n != a.length || a[LogFormat.TYPE] != LogFormat.PAGE || recordPgno != pgno) {
             throw new BufferCorruptException(location, "write buffer " + location + " (generation " + id
                     + ") holds no record of page " + pgno + " at offset " + offset + " (read " + n + " bytes, type "
-                    + a[0] + ", page " + Integer.toUnsignedLong(recordPgno) + ")");
+                    + a[LogFormat.TYPE] + ", page " + recordPgno + ")");
         }
         System.arraycopy(a, LogFormat.PAGE_HEADER, dst, 0, pageSize);
     }

@@ -1,5 +1,7 @@
 package dev.ltx4j.pagestore;
 
+import java.util.Locale;
+
 /**
  * What opening a buffer found.
  *
@@ -66,7 +68,7 @@ public record RecoveryReport(TailStatus tail, int transactions, long validLength
             case CLEAN_END -> "write buffer " + location + " recovered " + transactions + " committed transactions";
             case TORN_TAIL, CHECKSUM_MISMATCH, INVALID_RECORD -> "write buffer " + location + " recovered "
                     + transactions + " committed transactions and truncated a torn tail of " + truncatedBytes()
-                    + " bytes at offset " + stopOffset + " (" + tail.name().toLowerCase(java.util.Locale.ROOT)
+                    + " bytes at offset " + stopOffset + " (" + tail.name().toLowerCase(Locale.ROOT)
                     + (uncommittedPages > 0 ? ", " + uncommittedPages + " uncommitted pages" : "") + ")";
             case DAMAGE_RECOVERED -> "write buffer " + location + " was damaged at offset " + stopOffset
                     + "; kept the " + transactions + " committed transactions before it, dropped " + truncatedBytes()

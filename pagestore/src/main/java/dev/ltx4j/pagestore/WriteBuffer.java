@@ -5,10 +5,8 @@ import dev.ltx4j.pagestore.internal.LogFormat;
 import dev.ltx4j.pagestore.internal.LogHeader;
 import dev.ltx4j.pagestore.internal.LogScanner;
 import dev.ltx4j.pagestore.internal.TxnEntry;
-import dev.ltx4j.pagestore.storage.FileLogStorage;
 import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
-import dev.ltx4j.pagestore.storage.StorageLockedException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,6 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.random.RandomGenerator;
 
+// Over 500 lines on purpose: the published log state and the four locks that guard it stay in this one class, so
+// every lock rule is checked in one file; opening, appending, rewriting and the record codec live beside it.
 /**
  * The local write-ahead log of page-level transactions that write mode commits into before the syncer uploads
  * them: append-only, checksummed and chained (see the format in {@code LogFormat}), recovered on open to exactly
@@ -36,26 +36,29 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Failures.</b> If a write, truncate, force or rename fails the buffer stops accepting work
  * ({@link BufferFailedException}); reopening recovers. Closing never deletes the file.
+ *
+ * <p><b>Parts.</b> {@code BufferOpener} creates or recovers the file, {@code LogAppender} stages and appends the
+ * open transaction's records, {@code LogRewriter} (with {@code TailCopier}) rewrites the log after a sync and opens
+ * the engine's read handles ({@link #openGeneration()}); {@code internal.LogFormat} is the one record codec.
  */
 public final class WriteBuffer implements Closeable {
-    private static final String NEXT_SUFFIX = ".next";
-    private static final String LOCK_SUFFIX = ".lock";
+    static final String NEXT_SUFFIX = ".next";
+    static final String LOCK_SUFFIX = ".lock";
 
     private final LogStorage storage;
     private final String name;
     private final String location;
     private final int pageSize;
-    private final int recordSize;
     private final Durability durability;
     private final Clock clock;
-    private final RandomGenerator random;
+    private final LogRewriter rewriter;
     private final LogStorage.StorageLock storageLock;
     private final RecoveryReport recovery;
 
     /** The writer slot: held by the open transaction, by markSynced's final step, by reset and by close. */
-    private final Semaphore slot = new Semaphore(1);
+    final Semaphore slot = new Semaphore(1);
     /** Serialises forces (group commit) against file swaps. */
-    private final ReentrantLock forceLock = new ReentrantLock();
+    final ReentrantLock forceLock = new ReentrantLock();
     /** One rewrite (markSynced / reset) at a time. */
     private final ReentrantLock rewriteLock = new ReentrantLock();
     /** Guards the published state: file, header, transactions, index, commit size. */
@@ -67,30 +70,24 @@ public final class WriteBuffer implements Closeable {
     private IntLongMap index;
     private long commitSize;
 
-    // Writer side, guarded by the slot.
-    private final ByteBuffer staging;
-    private LogFormat.Chain chain;
-    private long appendEnd;
-    private long flushedEnd;
-
-    private ByteBuffer copyBuffer;
+    /** The writer side, guarded by the slot. */
+    private final LogAppender appender;
 
     private volatile long appendedSeq;
     private volatile long durableSeq;
     private volatile IOException failure;
     private volatile boolean closed;
 
-    private WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
+    WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
             LogStorage.StorageLock storageLock, LogFile file, LogHeader header, LogScanner.Result scan,
             RecoveryReport recovery) {
         this.storage = storage;
         this.name = name;
         this.location = storage.describe(name);
         this.pageSize = header.pageSize();
-        this.recordSize = LogFormat.PAGE_HEADER + pageSize;
         this.durability = options.durability();
         this.clock = options.clock();
-        this.random = random;
+        this.rewriter = new LogRewriter(this, storage, name, pageSize, options.clock(), random);
         this.storageLock = storageLock;
         this.recovery = recovery;
         this.file = file;
@@ -98,11 +95,8 @@ public final class WriteBuffer implements Closeable {
         this.txns = new ArrayList<>(scan.transactions());
         this.index = buildIndex(txns);
         this.commitSize = txns.isEmpty() ? header.baseCommit() : txns.get(txns.size() - 1).commitSize();
-        this.staging = ByteBuffer.allocateDirect(
-                Math.max(options.stagingBytes(), recordSize + LogFormat.COMMIT_SIZE));
-        this.chain = new LogFormat.Chain(header.salt(), scan.chain());
-        this.appendEnd = scan.validEnd();
-        this.flushedEnd = scan.validEnd();
+        this.appender = new LogAppender(this, pageSize, options.stagingBytes(), file,
+                new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd());
         this.appendedSeq = header.firstSeq() - 1 + txns.size();
         this.durableSeq = appendedSeq;
     }
@@ -118,16 +112,7 @@ public final class WriteBuffer implements Closeable {
      * @throws BufferLockedException if another process owns the buffer
      */
     public static WriteBuffer open(Path path, WriteBufferOptions options) throws IOException {
-        Path absolute = path.toAbsolutePath();
-        Path dir = BufferPaths.checkParent(absolute);
-        try {
-            return open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
-        } catch (java.nio.file.AccessDeniedException | java.nio.file.NoSuchFileException e) {
-            throw BufferPaths.pathError(absolute, e);
-        } catch (dev.ltx4j.pagestore.storage.UnsafePathException e) {
-            throw new BufferPathException(absolute.toString(), "Permission errors on buffer path " + absolute + ": "
-                    + e.getMessage(), e);
-        }
+        return BufferOpener.open(path, options);
     }
 
     /**
@@ -152,114 +137,11 @@ public final class WriteBuffer implements Closeable {
      * @throws BufferLockedException  if another owner holds the buffer
      */
     public static WriteBuffer open(LogStorage storage, String name, WriteBufferOptions options) throws IOException {
-        String location = storage.describe(name);
-        LogStorage.StorageLock lock;
-        try {
-            lock = storage.lock(name + LOCK_SUFFIX);
-        } catch (StorageLockedException e) {
-            throw new BufferLockedException(location,
-                    "write buffer " + location + " is in use: " + e.getMessage(), e);
-        }
-        RandomGenerator random = options.random().get();
-        LogFile file = null;
-        try {
-            // A leftover .next is an unfinished creation or rewrite; the named file is authoritative.
-            storage.deleteIfExists(name + NEXT_SUFFIX);
-            LogHeader header;
-            LogScanner.Result scan;
-            RecoveryReport report;
-            if (!storage.exists(name)) {
-                header = new LogHeader(options.pageSize(), nonZero(random), random.nextLong(),
-                        options.initialBase().txid(), options.initialBase().postApplyChecksum(),
-                        options.initialBase().commitSize(), 1, options.clock().millis(), 1);
-                file = createDurably(storage, name, header);
-                scan = LogScanner.scan(file, header);
-                report = new RecoveryReport(RecoveryReport.TailStatus.NEW_FILE, 0, LogHeader.SIZE, LogHeader.SIZE,
-                        LogHeader.SIZE, 0);
-            } else {
-                file = storage.open(name);
-                header = readHeader(file, location);
-                if (header.pageSize() != options.pageSize()) {
-                    throw new WriteBufferException(location, "write buffer " + location + " has page size "
-                            + header.pageSize() + " but page size " + options.pageSize() + " was requested");
-                }
-                scan = LogScanner.scan(file, header);
-                String damagedCopy = null;
-                if (scan.damage() != null && !BufferTestHooks.silentDamageTruncation) {
-                    if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {
-                        throw DamagedBuffers.refusal(location, scan); // before any write: the file stays as it is
-                    }
-                    damagedCopy = DamagedBuffers.copyAside(storage, name, file, options.clock());
-                }
-                if (scan.fileSize() > scan.validEnd()) {
-                    file.truncate(scan.validEnd());
-                }
-                // What a killed process left may still be only in the OS cache; make it as durable as new commits.
-                // That includes the directory entry: an earlier rename (markSynced) whose directory sync failed
-                // would otherwise be undone by a power loss after we acknowledge new commits.
-                file.force();
-                storage.syncDirectory();
-                report = new RecoveryReport(damagedCopy != null ? RecoveryReport.TailStatus.DAMAGE_RECOVERED
-                        : publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(), scan.fileSize(),
-                        scan.stopOffset(), scan.uncommittedPages(), damagedCopy);
-            }
-            return new WriteBuffer(storage, name, options, random, lock, file, header, scan, report);
-        } catch (IOException | RuntimeException | Error e) {
-            closeQuietly(file, e);
-            closeQuietly(lock, e);
-            throw e;
-        }
-    }
-
-    private static long nonZero(RandomGenerator random) {
-        long id;
-        do {
-            id = random.nextLong();
-        } while (id == 0);
-        return id;
-    }
-
-    /** Writes a header-only file under the temporary name, forces it, then renames it in. */
-    private static LogFile createDurably(LogStorage storage, String name, LogHeader header) throws IOException {
-        String next = name + NEXT_SUFFIX;
-        try (LogFile fresh = storage.create(next)) {
-            fresh.write(0, header.encode());
-            fresh.force();
-        }
-        storage.replace(next, name);
-        storage.syncDirectory();
-        return storage.open(name);
-    }
-
-    private static LogHeader readHeader(LogFile file, String location) throws IOException {
-        byte[] bytes = new byte[LogHeader.SIZE];
-        int n = file.read(0, ByteBuffer.wrap(bytes));
-        String problem = LogHeader.problem(bytes, n);
-        if (problem != null) {
-            throw new BufferCorruptException(location, "write buffer " + location + " has an unusable header: "
-                    + problem + "; move it aside to start a new buffer (its unsynced writes cannot be trusted)");
-        }
-        return LogHeader.decode(bytes);
-    }
-
-    private static RecoveryReport.TailStatus publicStatus(LogScanner.Stop stop) {
-        return switch (stop) {
-            case CLEAN_END -> RecoveryReport.TailStatus.CLEAN_END;
-            case TORN_TAIL -> RecoveryReport.TailStatus.TORN_TAIL;
-            case CHECKSUM_MISMATCH -> RecoveryReport.TailStatus.CHECKSUM_MISMATCH;
-            case INVALID_RECORD -> RecoveryReport.TailStatus.INVALID_RECORD;
-        };
+        return BufferOpener.open(storage, name, options);
     }
 
     private static IntLongMap buildIndex(List<TxnEntry> entries) {
-        IntLongMap map = new IntLongMap();
-        for (TxnEntry e : entries) {
-            for (int i = 0; i < e.pgnos().length; i++) {
-                map.put(e.pgnos()[i], e.offsets()[i]);
-            }
-            map.removeAbove(e.commitSize());
-        }
-        return map;
+        return TxnEntry.latest(entries, Long.MAX_VALUE);
     }
 
     // ------------------------------------------------------------------------------------------------ queries
@@ -376,7 +258,7 @@ public final class WriteBuffer implements Closeable {
     public long logSize() {
         stateLock.readLock().lock();
         try {
-            return appendEnd;
+            return appender.end();
         } finally {
             stateLock.readLock().unlock();
         }
@@ -404,7 +286,7 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
-    private void readRecordPage(LogFile from, long offset, long pgno, byte[] dst) throws IOException {
+    void readRecordPage(LogFile from, long offset, long pgno, byte[] dst) throws IOException {
         int n = from.read(offset + LogFormat.PAGE_HEADER, ByteBuffer.wrap(dst, 0, pageSize));
         if (n != pageSize) {
             throw new BufferCorruptException(location, "write buffer " + location + " lost the image of page "
@@ -426,7 +308,7 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
-    private void checkUsable() throws IOException {
+    void checkUsable() throws IOException {
         if (closed) {
             throw new WriteBufferException(location, "write buffer " + location + " is closed");
         }
@@ -446,7 +328,7 @@ public final class WriteBuffer implements Closeable {
         return f == null ? null : "write buffer " + location + " stopped after an I/O failure: " + f.getMessage();
     }
 
-    private BufferFailedException fail(String what, IOException e) {
+    BufferFailedException fail(String what, IOException e) {
         if (failure == null) {
             failure = e;
         }
@@ -469,7 +351,7 @@ public final class WriteBuffer implements Closeable {
             slot.release();
             throw e;
         }
-        return new WriteTransaction(this, appendEnd, chain.previous());
+        return new WriteTransaction(this, appender.end(), appender.chainPrevious());
     }
 
     void releaseSlot() {
@@ -483,32 +365,8 @@ public final class WriteBuffer implements Closeable {
                     + " bytes but the buffer's page size is " + pageSize);
         }
         checkUsable();
-        if (staging.remaining() < recordSize) {
-            flushStaging();
-        }
-        int hpos = staging.position();
-        LogFormat.putPageHeader(staging, hpos, key);
-        staging.position(hpos + LogFormat.PAGE_HEADER);
-        staging.put(page.duplicate());
-        int crc = chain.pageRecord(staging, hpos, pageSize);
-        staging.putInt(hpos + 8, crc);
-        tx.pages.put(key, appendEnd);
+        tx.pages.put(key, appender.appendPage(key, page));
         tx.records++;
-        appendEnd += recordSize;
-    }
-
-    private void flushStaging() throws IOException {
-        if (staging.position() == 0) {
-            return;
-        }
-        staging.flip();
-        try {
-            file.write(flushedEnd, staging);
-        } catch (IOException e) {
-            throw fail("log write", e);
-        }
-        flushedEnd = appendEnd;
-        staging.clear();
     }
 
     long appendCommit(WriteTransaction tx, long newCommitSize) throws IOException {
@@ -517,19 +375,12 @@ public final class WriteBuffer implements Closeable {
                     "commit size " + newCommitSize + " is outside 0.." + LogFormat.MAX_PGNO + " pages");
         }
         checkUsable();
-        if (staging.remaining() < LogFormat.COMMIT_SIZE) {
-            flushStaging();
-        }
+        appender.reserveCommit();
         long seq = appendedSeq + 1;
         long millis = clock.millis();
-        int pos = staging.position();
         // Vouches for what is already forced, so recovery can tell later damage from a torn tail.
-        LogFormat.putCommit(staging, pos, tx.records, seq, newCommitSize, millis, seq - durableSeq);
-        staging.putInt(pos + 36, chain.commitRecord(staging, pos));
-        staging.position(pos + LogFormat.COMMIT_SIZE);
-        appendEnd += LogFormat.COMMIT_SIZE;
-        flushStaging();
-        TxnEntry entry = TxnEntry.of(seq, newCommitSize, millis, tx.pages, appendEnd);
+        long end = appender.appendCommit(tx.records, seq, newCommitSize, millis, seq - durableSeq);
+        TxnEntry entry = TxnEntry.of(seq, newCommitSize, millis, tx.pages, end);
         stateLock.writeLock().lock();
         try {
             txns.add(entry);
@@ -571,20 +422,7 @@ public final class WriteBuffer implements Closeable {
     }
 
     void rollback(WriteTransaction tx) throws IOException {
-        staging.clear();
-        if (failure != null || closed) {
-            return;
-        }
-        if (flushedEnd > tx.startOffset) {
-            try {
-                file.truncate(tx.startOffset);
-            } catch (IOException e) {
-                throw fail("rollback truncate", e);
-            }
-        }
-        flushedEnd = tx.startOffset;
-        appendEnd = tx.startOffset;
-        chain.reset(tx.startChain);
+        appender.rollback(tx.startOffset, tx.startChain, failure != null || closed);
     }
 
     boolean readOwn(WriteTransaction tx, long pgno, byte[] dst) throws IOException {
@@ -595,9 +433,7 @@ public final class WriteBuffer implements Closeable {
             return readPage(pgno, dst);
         }
         checkUsable();
-        if (offset >= flushedEnd) {
-            staging.duplicate().position((int) (offset - flushedEnd) + LogFormat.PAGE_HEADER).get(dst, 0, pageSize);
-        } else {
+        if (!appender.readStaged(offset, dst)) {
             readRecordPage(file, offset, pgno, dst);
         }
         return true;
@@ -626,17 +462,13 @@ public final class WriteBuffer implements Closeable {
                 throw new IllegalArgumentException("snapshot sequence " + upToSeq + " is outside the held range "
                         + (first - 1) + ".." + appendedSeq);
             }
-            IntLongMap pages = new IntLongMap();
+            IntLongMap pages = TxnEntry.latest(txns, upToSeq);
             long size = header.baseCommit();
             int count = 0;
             for (TxnEntry e : txns) {
                 if (e.seq() > upToSeq) {
                     break;
                 }
-                for (int i = 0; i < e.pgnos().length; i++) {
-                    pages.put(e.pgnos()[i], e.offsets()[i]);
-                }
-                pages.removeAbove(e.commitSize());
                 size = e.commitSize();
                 count++;
             }
@@ -663,6 +495,21 @@ public final class WriteBuffer implements Closeable {
             readRecordPage(file, offset, pgno, dst);
         } finally {
             stateLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Opens a read handle on the current log file with the buffer's index of what it holds, so that pages read
+     * through it stay readable after later rewrites replace the file (the handle keeps the replaced file). The
+     * engine opens one after each {@link #markSynced} or {@link #reset}, whether it succeeded or not. Waits for a
+     * running rewrite; works on a failed buffer too (its committed records stay readable).
+     */
+    public BufferGeneration openGeneration() throws IOException {
+        rewriteLock.lock(); // no rewrite replaces the file between the open and the index copy
+        try {
+            return rewriter.openGeneration();
+        } finally {
+            rewriteLock.unlock();
         }
     }
 
@@ -696,7 +543,7 @@ public final class WriteBuffer implements Closeable {
             } finally {
                 stateLock.readLock().unlock();
             }
-            rewrite(upToSeq, newBase, false);
+            rewriter.rewrite(upToSeq, newBase, false);
         } finally {
             rewriteLock.unlock();
         }
@@ -709,205 +556,56 @@ public final class WriteBuffer implements Closeable {
     public void reset(BufferBase newBase) throws IOException {
         rewriteLock.lock();
         try {
-            rewrite(-1, newBase, true);
+            rewriter.rewrite(-1, newBase, true);
         } finally {
             rewriteLock.unlock();
         }
     }
 
-    /** Copies transactions after {@code keepAfterSeq} (all dropped when -1) into a new generation. */
-    private void rewrite(long keepAfterSeq, BufferBase newBase, boolean whollyUnderSlot) throws IOException {
-        if (whollyUnderSlot) {
-            slot.acquireUninterruptibly();
-        }
-        boolean slotHeld = whollyUnderSlot;
-        String next = name + NEXT_SUFFIX;
-        LogFile target = null;
-        boolean swapped = false;
+    /** The current file and header with the held transactions after {@code seq} (all after the latest when -1). */
+    record Held(LogFile file, LogHeader header, List<TxnEntry> after, long lastSeq) {}
+
+    Held held(long afterSeq) {
+        stateLock.readLock().lock();
         try {
-            checkUsable();
-            LogFile source;
-            LogHeader old;
-            List<TxnEntry> toCopy = new ArrayList<>();
-            stateLock.readLock().lock();
-            try {
-                source = file;
-                old = header;
-                long keep = whollyUnderSlot ? appendedSeq : keepAfterSeq;
-                for (TxnEntry e : txns) {
-                    if (e.seq() > keep) {
-                        toCopy.add(e);
-                    }
+            long keep = afterSeq < 0 ? appendedSeq : afterSeq;
+            List<TxnEntry> after = new ArrayList<>();
+            for (TxnEntry e : txns) {
+                if (e.seq() > keep) {
+                    after.add(e);
                 }
-            } finally {
-                stateLock.readLock().unlock();
             }
-            long firstSeq = whollyUnderSlot ? appendedSeq + 1 : keepAfterSeq + 1;
-            LogHeader fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
-                    newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(), old.generation() + 1);
-            TailCopier copier = new TailCopier(source, fresh);
-            try {
-                target = storage.create(next);
-                copier.start(target);
-                long copiedUpTo = firstSeq - 1;
-                for (TxnEntry e : toCopy) {
-                    copier.copy(e);
-                    copiedUpTo = e.seq();
-                }
-                if (!slotHeld) {
-                    slot.acquireUninterruptibly(); // from here on no commit can interleave
-                    slotHeld = true;
-                    checkUsable();
-                    stateLock.readLock().lock();
-                    try {
-                        for (TxnEntry e : txns) {
-                            if (e.seq() > copiedUpTo) {
-                                copier.copy(e);
-                            }
-                        }
-                    } finally {
-                        stateLock.readLock().unlock();
-                    }
-                }
-                copier.finish();
-                target.force();
-            } catch (IOException e) {
-                closeQuietly(target, e);
-                target = null;
-                try {
-                    storage.deleteIfExists(next);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e; // the old file is untouched and still current
-            }
-            forceLock.lock();
-            try {
-                try {
-                    storage.replace(next, name);
-                } catch (IOException e) {
-                    closeQuietly(target, e);
-                    target = null;
-                    throw fail("rename of the rewritten log", e);
-                }
-                swapped = true;
-                LogFile previous;
-                stateLock.writeLock().lock();
-                try {
-                    previous = file;
-                    file = target;
-                    header = fresh;
-                    txns = copier.entries();
-                    index = buildIndex(txns);
-                    commitSize = txns.isEmpty() ? fresh.baseCommit() : txns.get(txns.size() - 1).commitSize();
-                    appendEnd = copier.end();
-                    flushedEnd = copier.end();
-                    chain = copier.chain();
-                    durableSeq = appendedSeq;
-                } finally {
-                    stateLock.writeLock().unlock();
-                }
-                closeQuietly(previous, null);
-                try {
-                    storage.syncDirectory();
-                } catch (IOException e) {
-                    throw fail("directory sync after rewriting the log", e);
-                }
-            } finally {
-                forceLock.unlock();
-            }
+            return new Held(file, header, after, appendedSeq);
         } finally {
-            if (slotHeld) {
-                slot.release();
-            }
-            if (!swapped && target != null) {
-                closeQuietly(target, null);
-            }
+            stateLock.readLock().unlock();
         }
     }
 
-    /** The rewrite's output buffer, reused across rewrites (guarded by rewriteLock). */
-    private ByteBuffer copyBuffer() {
-        if (copyBuffer == null) {
-            copyBuffer = ByteBuffer.allocateDirect(Math.max(1 << 20, 2 * recordSize));
+    /** Makes a rewritten file current (callers hold the slot and forceLock); returns the replaced file. */
+    LogFile install(LogFile target, LogHeader fresh, List<TxnEntry> entries, long end, LogFormat.Chain newChain) {
+        stateLock.writeLock().lock();
+        try {
+            LogFile previous = file;
+            file = target;
+            header = fresh;
+            txns = entries;
+            index = buildIndex(txns);
+            commitSize = txns.isEmpty() ? fresh.baseCommit() : txns.get(txns.size() - 1).commitSize();
+            appender.moveTo(target, end, newChain);
+            durableSeq = appendedSeq;
+            return previous;
+        } finally {
+            stateLock.writeLock().unlock();
         }
-        return copyBuffer.clear();
     }
 
-    /** Re-encodes transactions into a new generation file, with a fresh checksum chain. */
-    private final class TailCopier {
-        private final LogFile source;
-        private final LogHeader header;
-        private final ByteBuffer out = copyBuffer();
-        private final byte[] page = new byte[pageSize];
-        private final List<TxnEntry> entries = new ArrayList<>();
-        private LogFile target;
-        private LogFormat.Chain chain;
-        private long end;
-        private long written;
-
-        TailCopier(LogFile source, LogHeader header) {
-            this.source = source;
-            this.header = header;
-        }
-
-        void start(LogFile target) throws IOException {
-            this.target = target;
-            target.write(0, header.encode());
-            end = LogHeader.SIZE;
-            written = LogHeader.SIZE;
-            chain = new LogFormat.Chain(header.salt(), header.headerCrc());
-        }
-
-        void copy(TxnEntry e) throws IOException {
-            IntLongMap pages = new IntLongMap(e.pageCount());
-            for (int i = 0; i < e.pageCount(); i++) {
-                if (out.remaining() < recordSize) {
-                    drain();
-                }
-                long pgno = Integer.toUnsignedLong(e.pgnos()[i]);
-                readRecordPage(source, e.offsets()[i], pgno, page);
-                int hpos = out.position();
-                LogFormat.putPageHeader(out, hpos, e.pgnos()[i]);
-                out.position(hpos + LogFormat.PAGE_HEADER);
-                out.put(page);
-                out.putInt(hpos + 8, chain.pageRecord(out, hpos, pageSize));
-                pages.put(e.pgnos()[i], end);
-                end += recordSize;
-            }
-            if (out.remaining() < LogFormat.COMMIT_SIZE) {
-                drain();
-            }
-            int pos = out.position();
-            // Copies vouch for nothing: the new file is forced as a whole before it replaces the old one.
-            LogFormat.putCommit(out, pos, e.pageCount(), e.seq(), e.commitSize(), e.commitMillis(), 0);
-            out.putInt(pos + 36, chain.commitRecord(out, pos));
-            out.position(pos + LogFormat.COMMIT_SIZE);
-            end += LogFormat.COMMIT_SIZE;
-            entries.add(TxnEntry.of(e.seq(), e.commitSize(), e.commitMillis(), pages, end));
-        }
-
-        private void drain() throws IOException {
-            out.flip();
-            target.write(written, out);
-            written = end;
-            out.clear();
-        }
-
-        void finish() throws IOException {
-            drain();
-        }
-
-        List<TxnEntry> entries() {
-            return new ArrayList<>(entries);
-        }
-
-        long end() {
-            return end;
-        }
-
-        LogFormat.Chain chain() {
-            return chain;
+    /** The generation handle and index copy for {@link #openGeneration()} (callers hold rewriteLock). */
+    BufferGeneration generation(LocalGeneration g) {
+        stateLock.readLock().lock();
+        try {
+            return new BufferGeneration(g, List.copyOf(txns), header.baseCommit(), appendedSeq);
+        } finally {
+            stateLock.readLock().unlock();
         }
     }
 
@@ -977,7 +675,7 @@ public final class WriteBuffer implements Closeable {
         return first;
     }
 
-    private static void closeQuietly(AutoCloseable c, Throwable into) {
+    static void closeQuietly(AutoCloseable c, Throwable into) {
         if (c == null) {
             return;
         }

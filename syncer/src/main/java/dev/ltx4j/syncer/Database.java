@@ -2,16 +2,20 @@ package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.BufferGeneration;
 import dev.ltx4j.pagestore.BufferPaths;
 import dev.ltx4j.pagestore.BufferProbe;
 import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.LocalGeneration;
+import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.LocalPage;
 import dev.ltx4j.pagestore.replica.PageCache;
 import dev.ltx4j.pagestore.PageLocation;
+import dev.ltx4j.pagestore.PageRecords;
 import dev.ltx4j.pagestore.replica.PageMap;
+import dev.ltx4j.pagestore.replica.PageRef;
 import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.RecoveryReport;
@@ -92,7 +96,6 @@ public final class Database implements AutoCloseable {
     private LocalGeneration currentGen;
     /** Generation a write transaction that begins now writes to; null while a buffer rewrite runs. */
     private volatile LocalGeneration writerGen;
-    private long generationCount;
     final ReplicaIndex.ListingPositions pollPositions = new ReplicaIndex.ListingPositions();
     private final Object relocateLock = new Object();
     /**
@@ -388,8 +391,8 @@ public final class Database implements AutoCloseable {
             syncedSeq = buf.lastCommittedSeq() - held;
             if (base.txid() == remote.txid()) {
                 baseVersion = remote;
-                LocalGeneration gen = installFirstGeneration();
-                publish(overlay(remote, buf, gen));
+                BufferGeneration gen = installFirstGeneration();
+                publish(overlay(remote, buf.pageSize(), gen));
                 return;
             }
             if (Long.compareUnsigned(remote.txid(), base.txid()) < 0 && baseIsReadable(base.txid())) {
@@ -454,56 +457,18 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** The remote state with the buffer's recovered transactions on top (as locations in generation {@code gen}). */
-    private static DatabaseVersion overlay(DatabaseVersion remote, WriteBuffer buf, LocalGeneration gen) {
-        List<CommittedTransaction> txns = buf.transactions();
-        if (txns.isEmpty()) {
-            return withSeq(remote, buf.lastCommittedSeq());
+    /** The remote state with the buffer's held transactions on top (as records in generation {@code gen}). */
+    private static DatabaseVersion overlay(DatabaseVersion remote, int pageSize, BufferGeneration gen) {
+        if (gen.isEmpty()) {
+            return withSeq(remote, gen.lastSeq());
         }
-        CommittedTransaction last = txns.get(txns.size() - 1);
         PageMap.Builder b = remote.pages().edit();
-        Latest latest = Latest.of(txns, last.seq());
+        PageRecords latest = gen.latest(gen.lastSeq());
         for (int i = 0; i < latest.size(); i++) {
-            b.put(latest.pgno(i), new LocalPage(gen, latest.offset(i)), 0);
+            b.put(latest.pgno(i), new LocalPage(gen.generation(), latest.offset(i)), 0);
         }
-        b.truncate(last.commitSize());
-        return new DatabaseVersion(buf.pageSize(), last.commitSize(), remote.txid(), last.seq(), 0, b.build());
-    }
-
-    /** The record of each page's latest image among transactions up to a sequence number, honouring shrinks. */
-    record Latest(long[] pgnos, long[] offsets) {
-        static Latest of(List<CommittedTransaction> txns, long upToSeq) {
-            java.util.TreeMap<Long, Long> at = new java.util.TreeMap<>();
-            for (CommittedTransaction t : txns) {
-                if (t.seq() > upToSeq) {
-                    break;
-                }
-                for (PageLocation loc : t.pages()) {
-                    at.put(loc.pgno(), loc.offset());
-                }
-                at.tailMap(t.commitSize(), false).clear();
-            }
-            long[] p = new long[at.size()];
-            long[] o = new long[at.size()];
-            int i = 0;
-            for (Map.Entry<Long, Long> e : at.entrySet()) {
-                p[i] = e.getKey();
-                o[i++] = e.getValue();
-            }
-            return new Latest(p, o);
-        }
-
-        int size() {
-            return pgnos.length;
-        }
-
-        long pgno(int i) {
-            return pgnos[i];
-        }
-
-        long offset(int i) {
-            return offsets[i];
-        }
+        b.truncate(gen.commitSize());
+        return new DatabaseVersion(pageSize, gen.commitSize(), remote.txid(), gen.lastSeq(), 0, b.build());
     }
 
     private static DatabaseVersion withSeq(DatabaseVersion v, long seq) {
@@ -567,28 +532,21 @@ public final class Database implements AutoCloseable {
         return writerGen;
     }
 
-    private LocalGeneration openGeneration() throws IOException {
-        return LocalGeneration.open(storage(), bufferName, buffer.pageSize(), ++generationCount);
-    }
-
     /** Opens the first generation after the buffer was opened (no reader or writer runs yet). */
-    private LocalGeneration installFirstGeneration() throws IOException {
-        LocalGeneration g = openGeneration();
-        synchronized (stateLock) {
-            LocalGeneration old = currentGen;
-            currentGen = g;
-            writerGen = g;
-            if (old != null) {
-                old.release();
-            }
-        }
-        return g;
+    private BufferGeneration installFirstGeneration() throws IOException {
+        return swapGeneration(buffer, (fresh, old) -> null);
     }
 
     /** A buffer operation that may rewrite the buffer file. */
     @FunctionalInterface
     interface Rewrite {
         void run() throws IOException;
+    }
+
+    /** The version to publish on a new generation (null: keep the current one), computed under stateLock. */
+    @FunctionalInterface
+    private interface NextVersion {
+        DatabaseVersion on(BufferGeneration fresh, LocalGeneration old);
     }
 
     /**
@@ -598,6 +556,10 @@ public final class Database implements AutoCloseable {
      * before the database is shared).
      */
     void rewriteBuffer(Rewrite rewrite, DatabaseVersion replacement) throws IOException {
+        rewriteBuffer(rewrite, (fresh, old) -> replacement != null ? replacement : repoint(current, fresh, old));
+    }
+
+    private void rewriteBuffer(Rewrite rewrite, NextVersion next) throws IOException {
         WriteBuffer buf = buffer;
         writerGen = null;
         try {
@@ -610,7 +572,7 @@ public final class Database implements AutoCloseable {
             }
             throw e;
         }
-        moveToNewGeneration(buf, replacement);
+        swapGeneration(buf, next);
     }
 
     /**
@@ -619,66 +581,55 @@ public final class Database implements AutoCloseable {
      * version as the file applied to the sync base with the remaining transactions on top. Callers hold
      * {@code syncLock}.
      */
-    void adoptUpload(long upToSeq, dev.ltx4j.pagestore.replica.LoadedFile file) throws IOException {
+    void adoptUpload(long upToSeq, LoadedFile file) throws IOException {
         WriteBuffer buf = buffer;
         long txid = file.header().maxTxid();
         long post = file.header().noChecksum() ? 0 : file.postApplyChecksum();
         DatabaseVersion oldBase = baseVersion;
         // A sync that installed this file but failed to rewrite the buffer already advanced the base.
         DatabaseVersion newBase = oldBase.txid() == txid ? oldBase : ReplicaIndex.apply(oldBase, file);
-        writerGen = null;
-        try {
-            buf.markSynced(upToSeq, txid, post);
-        } catch (IOException | RuntimeException e) {
-            try {
-                moveToNewGeneration(buf, null);
-            } catch (IOException | RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        LocalGeneration fresh = openGeneration();
-        LocalGeneration old;
-        synchronized (stateLock) {
-            old = currentGen;
+        rewriteBuffer(() -> buf.markSynced(upToSeq, txid, post), (fresh, old) -> {
             baseVersion = newBase;
-            current = overlay(newBase, buf, fresh);
-            currentGen = fresh;
-            writerGen = fresh;
-        }
-        if (old != null) {
-            old.release();
-        }
+            return overlay(newBase, buf.pageSize(), fresh);
+        });
         syncedSeq = upToSeq;
     }
 
     private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {
-        LocalGeneration fresh = openGeneration();
+        swapGeneration(buf, (fresh, old) -> replacement != null ? replacement : repoint(current, fresh, old));
+    }
+
+    /**
+     * The one generation swap: opens the buffer's current file and publishes {@code next}'s version on it, making
+     * it the generation of the current version and of the next write transaction; the engine's reference on the
+     * previous generation is dropped (pins keep it open while they need it).
+     */
+    private BufferGeneration swapGeneration(WriteBuffer buf, NextVersion next) throws IOException {
+        BufferGeneration fresh = buf.openGeneration();
         LocalGeneration old;
         synchronized (stateLock) {
             old = currentGen;
-            if (replacement != null) {
-                current = replacement;
-            } else {
-                current = repoint(current, buf.transactions(), old, fresh);
+            DatabaseVersion v = next.on(fresh, old);
+            if (v != null) {
+                current = v;
             }
-            currentGen = fresh;
-            writerGen = fresh;
+            currentGen = fresh.generation();
+            writerGen = currentGen;
         }
         if (old != null) {
             old.release();
         }
+        return fresh;
     }
 
     /** {@code v} with every local page of generation {@code from} pointed at its record in {@code to}. */
-    private static DatabaseVersion repoint(DatabaseVersion v, List<CommittedTransaction> txns, LocalGeneration from,
-            LocalGeneration to) {
-        Latest latest = Latest.of(txns, v.localSeq());
+    private static DatabaseVersion repoint(DatabaseVersion v, BufferGeneration to, LocalGeneration from) {
+        PageRecords latest = to.latest(v.localSeq());
         PageMap.Builder b = v.pages().edit();
         for (int i = 0; i < latest.size(); i++) {
             long p = latest.pgno(i);
             if (p <= v.commit() && v.pages().get(p) instanceof LocalPage lp && lp.generation() == from) {
-                b.put(p, new LocalPage(to, latest.offset(i)), v.pages().checksum(p));
+                b.put(p, new LocalPage(to.generation(), latest.offset(i)), v.pages().checksum(p));
             }
         }
         return new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), v.localSeq(), v.checksum(), b.build());
@@ -707,8 +658,8 @@ public final class Database implements AutoCloseable {
             rebuilt = relocated;
             if (rebuilt == null || rebuilt.txid() != v.txid() || containsFile(rebuilt, missing, v.commit())) {
                 try {
-                    rebuilt = index.open(dev.ltx4j.replica.RestoreTarget.txid(v.txid()));
-                } catch (dev.ltx4j.replica.RestorePlanException e) {
+                    rebuilt = index.open(RestoreTarget.txid(v.txid()));
+                } catch (RestorePlanException e) {
                     lastError = "page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica file "
                             + missing.file() + " and no restore plan reaches that TXID: " + e.getMessage();
                     return null;
@@ -761,7 +712,7 @@ public final class Database implements AutoCloseable {
         boolean changed = false;
         for (long p = 1; p <= v.commit(); p++) {
             if (v.pages().get(p) instanceof RemotePage rp && rp.file().equals(missing.file())) {
-                Object now = rebuilt.pages().get(p);
+                PageRef now = rebuilt.pages().get(p);
                 b.put(p, now instanceof RemotePage ? now : null, v.pages().checksum(p));
                 changed = true;
             }
@@ -867,8 +818,7 @@ public final class Database implements AutoCloseable {
                 DatabaseVersion v = new DatabaseVersion(pageSize, 0, 0, buffer.lastCommittedSeq(), 0, PageMap.EMPTY);
                 baseVersion = v;
                 current = v;
-                currentGen = openGeneration();
-                writerGen = currentGen;
+                installFirstGeneration();
             } else if (buffer.pageSize() != pageSize) {
                 throw new PageSizeException("write with page size " + pageSize + " but database \"" + name
                         + "\" uses " + buffer.pageSize());

@@ -1,5 +1,7 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.pagestore.replica.PageRef;
+
 /**
  * Test-only bug switches for the simulator's mutation tests: each re-introduces a known bug class into the sync
  * step so the simulator can prove its oracles catch it. Every switch defaults to off and is never set outside
@@ -65,7 +67,7 @@ public final class EngineTestHooks {
     }
 
     /** The stale entry (null reads as zeros) instead of the uploaded page when {@link #forgetOwnUpload} is on. */
-    static Object ownUploadEntry(Object indexed, Object stale) {
+    static PageRef ownUploadEntry(PageRef indexed, PageRef stale) {
         return forgetOwnUpload ? stale : indexed;
     }
 }

@@ -13,6 +13,7 @@ import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.PageMap;
+import dev.ltx4j.pagestore.replica.PageRef;
 import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
@@ -346,7 +347,7 @@ final class SyncEngine {
             PageMap.Builder b = c.pages().edit();
             for (int i = 0; i < idx.size(); i++) {
                 long p = idx.pgno(i);
-                Object synced = v.pages().get(p);
+                PageRef synced = v.pages().get(p);
                 RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
                 if (c.pages().get(p) == synced) {
                     b.put(p, EngineTestHooks.ownUploadEntry(rp, db.baseVersion.pages().get(p)), // test hook, off

@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
 
 /**
- * Record layout of the buffer log. After the {@link LogHeader} come records, each checksummed with CRC-32 (IEEE; hardware-accelerated by the JDK) over
- * (salt, previous record's CRC, record bytes), so every record vouches for the whole chain before it:
+ * Record layout of the buffer log, and its one encoder and decoder. After the {@link LogHeader} come records, each
+ * checksummed with CRC-32 (IEEE; hardware-accelerated by the JDK) over (salt, previous record's CRC, record bytes),
+ * so every record vouches for the whole chain before it:
  *
  * <pre>
  * page record   (12 + pageSize bytes)      commit record (40 bytes)
@@ -88,7 +89,7 @@ public final class LogFormat {
          */
         public int pageRecord(ByteBuffer buf, int hpos, int pageSize) {
             begin();
-            feed(buf, hpos, hpos + 8);
+            feed(buf, hpos, hpos + PAGE_CRC);
             feed(buf, hpos + PAGE_HEADER, hpos + PAGE_HEADER + pageSize);
             previous = (int) crc.getValue();
             return previous;
@@ -97,30 +98,110 @@ public final class LogFormat {
         /** CRC of a commit record whose 36 leading bytes start at {@code rec[pos..]}; advances the chain. */
         public int commitRecord(ByteBuffer rec, int pos) {
             begin();
-            feed(rec, pos, pos + COMMIT_SIZE - 4);
+            feed(rec, pos, pos + COMMIT_CRC);
             previous = (int) crc.getValue();
             return previous;
         }
     }
 
-    public static void putPageHeader(ByteBuffer b, int pos, int pgno) {
-        b.put(pos, PAGE);
-        b.put(pos + 1, (byte) 0);
-        b.putShort(pos + 2, (short) 0);
-        b.putInt(pos + 4, pgno);
+    // Field offsets within a record (see the layout above).
+    public static final int TYPE = 0;
+    public static final int PAGE_PGNO = 4;
+    public static final int PAGE_CRC = 8;
+    public static final int COMMIT_PAGES = 4;
+    public static final int COMMIT_SEQ = 8;
+    public static final int COMMIT_DB_SIZE = 16;
+    public static final int COMMIT_RESERVED = 20;
+    public static final int COMMIT_MILLIS = 24;
+    public static final int COMMIT_FORCED = 32;
+    public static final int COMMIT_CRC = 36;
+
+    /**
+     * Appends a page record at {@code out}'s position: header, the remaining bytes of {@code image} (one page;
+     * consumed), and the chained CRC, which advances {@code chain}. {@code out} must have room for the record.
+     */
+    public static void putPageRecord(ByteBuffer out, int pgno, ByteBuffer image, Chain chain) {
+        int hpos = out.position();
+        int pageSize = image.remaining();
+        putPageHeader(out, hpos, pgno);
+        out.position(hpos + PAGE_HEADER);
+        out.put(image);
+        out.putInt(hpos + PAGE_CRC, chain.pageRecord(out, hpos, pageSize));
     }
 
-    public static void putCommit(ByteBuffer b, int pos, int pageCount, long seq, long commitSize, long millis,
-            long forcedDistance) {
-        b.put(pos, COMMIT);
+    /**
+     * Appends a commit record at {@code out}'s position, its chained CRC advancing {@code chain}.
+     *
+     * @param forcedDistance see the class comment (0: vouches for nothing)
+     */
+    public static void putCommitRecord(ByteBuffer out, int pageCount, long seq, long commitSize, long millis,
+            long forcedDistance, Chain chain) {
+        int pos = out.position();
+        putCommit(out, pos, pageCount, seq, commitSize, millis, forcedDistance);
+        out.putInt(pos + COMMIT_CRC, chain.commitRecord(out, pos));
+        out.position(pos + COMMIT_SIZE);
+    }
+
+    private static void putPageHeader(ByteBuffer b, int pos, int pgno) {
+        b.put(pos + TYPE, PAGE);
         b.put(pos + 1, (byte) 0);
         b.putShort(pos + 2, (short) 0);
-        b.putInt(pos + 4, pageCount);
-        b.putLong(pos + 8, seq);
-        b.putInt(pos + 16, (int) commitSize);
-        b.putInt(pos + 20, 0);
-        b.putLong(pos + 24, millis);
-        b.putInt(pos + 32, forcedDistance > 0 && forcedDistance <= 0xFFFF_FFFFL ? (int) forcedDistance : 0);
+        b.putInt(pos + PAGE_PGNO, pgno);
+    }
+
+    private static void putCommit(ByteBuffer b, int pos, int pageCount, long seq, long commitSize, long millis,
+            long forcedDistance) {
+        b.put(pos + TYPE, COMMIT);
+        b.put(pos + 1, (byte) 0);
+        b.putShort(pos + 2, (short) 0);
+        b.putInt(pos + COMMIT_PAGES, pageCount);
+        b.putLong(pos + COMMIT_SEQ, seq);
+        b.putInt(pos + COMMIT_DB_SIZE, (int) commitSize);
+        b.putInt(pos + COMMIT_RESERVED, 0);
+        b.putLong(pos + COMMIT_MILLIS, millis);
+        b.putInt(pos + COMMIT_FORCED, forcedDistance > 0 && forcedDistance <= 0xFFFF_FFFFL ? (int) forcedDistance : 0);
+    }
+
+    /** Whether the record at {@code rec[pos..]} has a page record's type and zero padding. */
+    public static boolean isPageHeader(ByteBuffer rec, int pos) {
+        return rec.get(pos + TYPE) == PAGE && rec.get(pos + 1) == 0 && rec.getShort(pos + 2) == 0;
+    }
+
+    /** The page number (raw, unsigned) of the page record at {@code rec[pos..]}. */
+    public static int pageNumber(ByteBuffer rec, int pos) {
+        return rec.getInt(pos + PAGE_PGNO);
+    }
+
+    /** The stored chained CRC of the page record at {@code rec[pos..]}. */
+    public static int pageCrc(ByteBuffer rec, int pos) {
+        return rec.getInt(pos + PAGE_CRC);
+    }
+
+    /** The stored chained CRC of the commit record at {@code rec[pos..]}. */
+    public static int commitCrc(ByteBuffer rec, int pos) {
+        return rec.getInt(pos + COMMIT_CRC);
+    }
+
+    public static int commitPageCount(ByteBuffer rec, int pos) {
+        return rec.getInt(pos + COMMIT_PAGES);
+    }
+
+    public static long commitSeq(ByteBuffer rec, int pos) {
+        return rec.getLong(pos + COMMIT_SEQ);
+    }
+
+    /** Database size in pages after the commit record at {@code rec[pos..]}. */
+    public static long commitDbSize(ByteBuffer rec, int pos) {
+        return Integer.toUnsignedLong(rec.getInt(pos + COMMIT_DB_SIZE));
+    }
+
+    public static long commitMillis(ByteBuffer rec, int pos) {
+        return rec.getLong(pos + COMMIT_MILLIS);
+    }
+
+    /** The raw forced-distance field of the commit record at {@code rec[pos..]} (see {@link #forcedThrough}). */
+    public static int commitForced(ByteBuffer rec, int pos) {
+        return rec.getInt(pos + COMMIT_FORCED);
     }
 
     /**

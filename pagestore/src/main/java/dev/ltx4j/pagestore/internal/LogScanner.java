@@ -76,15 +76,15 @@ public final class LogScanner {
                     stop = Stop.TORN_TAIL;
                     break;
                 }
-                int stored = pageRec.getInt(8);
+                int stored = LogFormat.pageCrc(pageRec, 0);
                 int crc = chain.pageRecord(pageRec, 0, pageSize);
                 if (crc != stored) {
                     stop = zerosAfter(file, pos + pageRec.capacity(), fileSize)
                             ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
-                int pgno = pageRec.getInt(4);
-                if (pgno == 0 || pageRec.get(1) != 0 || pageRec.getShort(2) != 0) {
+                int pgno = LogFormat.pageNumber(pageRec, 0);
+                if (pgno == 0 || !LogFormat.isPageHeader(pageRec, 0)) {
                     stop = Stop.INVALID_RECORD;
                     break;
                 }
@@ -96,21 +96,21 @@ public final class LogScanner {
                     stop = Stop.TORN_TAIL;
                     break;
                 }
-                int stored = commitRec.getInt(36);
+                int stored = LogFormat.commitCrc(commitRec, 0);
                 if (chain.commitRecord(commitRec, 0) != stored) {
                     stop = zerosAfter(file, pos + LogFormat.COMMIT_SIZE, fileSize)
                             ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
-                int count = commitRec.getInt(4);
-                long seq = commitRec.getLong(8);
-                long commitSize = Integer.toUnsignedLong(commitRec.getInt(16));
+                int count = LogFormat.commitPageCount(commitRec, 0);
+                long seq = LogFormat.commitSeq(commitRec, 0);
+                long commitSize = LogFormat.commitDbSize(commitRec, 0);
                 if (seq != expectedSeq || count != pendingRecords) {
                     stop = Stop.INVALID_RECORD;
                     break;
                 }
                 pos += LogFormat.COMMIT_SIZE;
-                txns.add(TxnEntry.of(seq, commitSize, commitRec.getLong(24), pending, pos));
+                txns.add(TxnEntry.of(seq, commitSize, LogFormat.commitMillis(commitRec, 0), pending, pos));
                 pending = new IntLongMap();
                 pendingRecords = 0;
                 expectedSeq++;
@@ -147,28 +147,28 @@ public final class LogScanner {
             int n = file.read(base, window.clear());
             for (int i = 0; i + LogFormat.COMMIT_SIZE <= n && i < WINDOW; i++) {
                 if (window.get(i) != LogFormat.COMMIT || window.get(i + 1) != 0 || window.getShort(i + 2) != 0
-                        || window.getInt(i + 20) != 0) {
+                        || window.getInt(i + LogFormat.COMMIT_RESERVED) != 0) {
                     continue;
                 }
                 long at = base + i;
-                int pages = window.getInt(i + 4);
+                int pages = LogFormat.commitPageCount(window, i);
                 long previous = pages == 0 ? at - LogFormat.COMMIT_SIZE : at - recordSize;
                 if (pages < 0 || previous < LogHeader.SIZE) {
                     continue;
                 }
-                int crcAt = pages == 0 ? LogFormat.COMMIT_SIZE - 4 : 8;
+                int crcAt = pages == 0 ? LogFormat.COMMIT_CRC : LogFormat.PAGE_CRC;
                 if (!readFully(file, previous, before.clear().limit(crcAt + 4))
                         || before.get(0) != (pages == 0 ? LogFormat.COMMIT : LogFormat.PAGE)) {
                     continue;
                 }
                 LogFormat.Chain chain = new LogFormat.Chain(header.salt(), before.getInt(crcAt));
-                if (chain.commitRecord(window, i) != window.getInt(i + LogFormat.COMMIT_SIZE - 4)) {
+                if (chain.commitRecord(window, i) != LogFormat.commitCrc(window, i)) {
                     continue;
                 }
-                long seq = window.getLong(i + 8);
+                long seq = LogFormat.commitSeq(window, i);
                 later++;
                 committedEnd = at + LogFormat.COMMIT_SIZE;
-                if (witnessOffset < 0 && LogFormat.forcedThrough(seq, window.getInt(i + 32)) >= failingSeq) {
+                if (witnessOffset < 0 && LogFormat.forcedThrough(seq, LogFormat.commitForced(window, i)) >= failingSeq) {
                     witnessOffset = at;
                     witnessSeq = seq;
                 }

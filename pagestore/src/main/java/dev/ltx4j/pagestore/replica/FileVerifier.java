@@ -1,6 +1,7 @@
 package dev.ltx4j.pagestore.replica;
 
 import dev.ltx4j.ltx.Crc64;
+import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxDecoder;
 import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
@@ -346,7 +347,7 @@ public final class FileVerifier {
             cache.put(new RemotePage(file, idx.offset(wantedOrdinal), idx.frameSize(wantedOrdinal)), wantedImage);
         }
         sums = Arrays.copyOf(sums, n);
-        return h.isSnapshot() ? new Verified(null, sums, dev.ltx4j.ltx.Ltx.lockPgno(ps))
+        return h.isSnapshot() ? new Verified(null, sums, Ltx.lockPgno(ps))
                 : new Verified(Arrays.copyOf(pgnos, n), sums, 0);
     }
 

@@ -7,7 +7,7 @@ import java.util.Objects;
  * Where a committed, not yet synced page image lives: the page record at {@code offset} in one write-buffer
  * file {@link LocalGeneration}. A few dozen bytes on the heap whatever the page size.
  */
-public record LocalPage(LocalGeneration generation, long offset) {
+public record LocalPage(LocalGeneration generation, long offset) implements PageRef {
     public LocalPage {
         Objects.requireNonNull(generation, "generation");
         if (offset < 0) {

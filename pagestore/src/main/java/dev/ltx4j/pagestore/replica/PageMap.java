@@ -15,24 +15,24 @@ import java.util.Arrays;
 public final class PageMap {
     static final int SHIFT = 10;
     static final int CHUNK = 1 << SHIFT;
-    private static final Object[][] NO_CHUNKS = new Object[0][];
+    private static final PageRef[][] NO_CHUNKS = new PageRef[0][];
     private static final long[][] NO_SUMS = new long[0][];
 
     /** The empty map. */
     public static final PageMap EMPTY = new PageMap(NO_CHUNKS, NO_SUMS, 0);
 
-    private final Object[][] chunks;
+    private final PageRef[][] chunks;
     private final long[][] sums;
     private final int count;
 
-    private PageMap(Object[][] chunks, long[][] sums, int count) {
+    private PageMap(PageRef[][] chunks, long[][] sums, int count) {
         this.chunks = chunks;
         this.sums = sums;
         this.count = count;
     }
 
     /** The entry for {@code pgno}: a {@link RemotePage}, a {@link LocalPage}, or null. */
-    public Object get(long pgno) {
+    public PageRef get(long pgno) {
         if (pgno < 1) {
             return null;
         }
@@ -73,7 +73,7 @@ public final class PageMap {
 
     /** Changes to a copy of a map; not thread-safe, single use. */
     public static final class Builder {
-        private Object[][] chunks;
+        private PageRef[][] chunks;
         private long[][] sums;
         private boolean[] owned;
         private int count;
@@ -95,7 +95,7 @@ public final class PageMap {
             return sums[c][(int) (i & (CHUNK - 1))];
         }
 
-        public Object get(long pgno) {
+        public PageRef get(long pgno) {
             long i = pgno - 1;
             int c = (int) (i >>> SHIFT);
             if (pgno < 1 || c >= chunks.length || chunks[c] == null) {
@@ -105,19 +105,16 @@ public final class PageMap {
         }
 
         /** Sets (or with null, removes) the entry of {@code pgno}, its checksum not known. */
-        public Builder put(long pgno, Object entry) {
+        public Builder put(long pgno, PageRef entry) {
             return put(pgno, entry, 0);
         }
 
         /**
          * Sets (or with null, removes) the entry of {@code pgno} with the page's LTX page checksum (0: not known).
          */
-        public Builder put(long pgno, Object entry, long checksum) {
+        public Builder put(long pgno, PageRef entry, long checksum) {
             if (pgno < 1 || pgno > 0xFFFFFFFFL) {
                 throw new IllegalArgumentException("page number " + pgno + " is outside 1..2^32-1");
-            }
-            if (entry != null && !(entry instanceof RemotePage) && !(entry instanceof LocalPage)) {
-                throw new IllegalArgumentException("page entry must be a RemotePage or LocalPage: " + entry.getClass());
             }
             long i = pgno - 1;
             int c = (int) (i >>> SHIFT);
@@ -130,12 +127,12 @@ public final class PageMap {
                 sums = Arrays.copyOf(sums, n);
                 owned = Arrays.copyOf(owned, n);
             }
-            Object[] chunk = chunks[c];
+            PageRef[] chunk = chunks[c];
             if (chunk == null) {
                 if (entry == null) {
                     return this;
                 }
-                chunk = new Object[CHUNK];
+                chunk = new PageRef[CHUNK];
                 chunks[c] = chunk;
                 sums[c] = new long[CHUNK];
                 owned[c] = true;
@@ -146,7 +143,7 @@ public final class PageMap {
                 owned[c] = true;
             }
             int j = (int) (i & (CHUNK - 1));
-            Object old = chunk[j];
+            PageRef old = chunk[j];
             chunk[j] = entry;
             sums[c][j] = entry == null ? 0 : checksum;
             if (old == null && entry != null) {
@@ -168,9 +165,9 @@ public final class PageMap {
                 put(p, null);
             }
             for (int c = firstWhole; c < chunks.length; c++) {
-                Object[] chunk = chunks[c];
+                PageRef[] chunk = chunks[c];
                 if (chunk != null) {
-                    for (Object o : chunk) {
+                    for (PageRef o : chunk) {
                         if (o != null) {
                             count--;
                         }

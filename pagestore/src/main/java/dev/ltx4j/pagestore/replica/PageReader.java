@@ -125,7 +125,7 @@ public final class PageReader {
     /** Copies page {@code pgno} of {@code v} into {@code dst}; a page with no entry within the size reads as zeros. */
     public void readPage(DatabaseVersion v, long pgno, byte[] dst, Cursor cursor) throws IOException {
         int pageSize = v.pageSize();
-        Object e = pgno <= v.commit() ? v.pages().get(pgno) : null;
+        PageRef e = pgno <= v.commit() ? v.pages().get(pgno) : null;
         boolean sequential = cursor != null && cursor.lastPgno + 1 == pgno;
         if (cursor != null) {
             cursor.lastPgno = pgno;
@@ -134,8 +134,7 @@ public final class PageReader {
             Arrays.fill(dst, 0, pageSize, (byte) 0);
         } else if (e instanceof LocalPage local) {
             local.generation().read(local.offset(), pgno, dst);
-        } else {
-            RemotePage rp = (RemotePage) e;
+        } else if (e instanceof RemotePage rp) {
             byte[] cached = cache.get(rp);
             if (cached == null) {
                 cached = fetchOrRelocate(v, pgno, rp, sequential);
@@ -182,7 +181,7 @@ public final class PageReader {
         long end = first.offset() + first.size();
         if (sequential) {
             while (pages < readAheadPages && pgno + pages <= v.commit()) {
-                Object next = v.pages().get(pgno + pages);
+                PageRef next = v.pages().get(pgno + pages);
                 if (!(next instanceof RemotePage rp) || !rp.file().equals(file) || rp.offset() != end
                         || end + rp.size() - first.offset() > readAheadBytes || cache.get(rp) != null) {
                     break;

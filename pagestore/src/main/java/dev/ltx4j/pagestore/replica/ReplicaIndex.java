@@ -4,6 +4,7 @@ import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.PageIndex;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RestorePlanException;
@@ -11,6 +12,7 @@ import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -119,7 +121,7 @@ public final class ReplicaIndex {
             return null;
         }
         return "replica file " + f.info() + " has pre-apply checksum " + String.format("%016x", h.preApplyChecksum())
-                + " but the state at TXID " + dev.ltx4j.ltx.Txid.format(txid) + " has checksum "
+                + " but the state at TXID " + Txid.format(txid) + " has checksum "
                 + String.format("%016x", checksum) + ": it continues a different history";
     }
 
@@ -138,7 +140,7 @@ public final class ReplicaIndex {
         PageIndex idx = f.index();
         for (int i = 0; i < idx.size(); i++) {
             long pgno = idx.pgno(i);
-            Object old = b.get(pgno);
+            PageRef old = b.get(pgno);
             if (old instanceof RemotePage op && !op.file().supersededBy(rf)) {
                 continue;
             }
@@ -228,7 +230,7 @@ public final class ReplicaIndex {
 
         /** Forgets every position: the next listing is complete. */
         public void clear() {
-            java.util.Arrays.fill(seek, 0);
+            Arrays.fill(seek, 0);
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -139,7 +140,7 @@ public final class SecureFiles {
      * on file systems other than the default one (in-memory ones have no notion of the process's user).
      */
     static UserPrincipal currentUser(Path onFileSystemOf) {
-        if (onFileSystemOf.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+        if (onFileSystemOf.getFileSystem() != FileSystems.getDefault()) {
             return null;
         }
         UserPrincipal me = currentUser;

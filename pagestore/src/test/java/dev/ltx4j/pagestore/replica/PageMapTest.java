@@ -36,8 +36,11 @@ class PageMapTest {
     }
 
     @Test
-    void onlyLocationsAreAccepted() {
-        assertThatThrownBy(() -> PageMap.EMPTY.edit().put(1, new byte[4096]))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RemotePage or LocalPage");
+    void pageNumbersOutsideTheLtxRangeAreRefused() {
+        // Only page references can be stored at all: put takes the sealed PageRef.
+        assertThatThrownBy(() -> PageMap.EMPTY.edit().put(0, at(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside 1..2^32-1");
+        assertThatThrownBy(() -> PageMap.EMPTY.edit().put(1L << 32, at(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside 1..2^32-1");
     }
 }

@@ -1,0 +1,133 @@
+package dev.ltx4j.pagestore;
+
+import dev.ltx4j.pagestore.internal.LogHeader;
+import dev.ltx4j.pagestore.internal.LogScanner;
+import dev.ltx4j.pagestore.storage.FileLogStorage;
+import dev.ltx4j.pagestore.storage.LogFile;
+import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.storage.StorageLockedException;
+import dev.ltx4j.pagestore.storage.UnsafePathException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.random.RandomGenerator;
+
+/** Opens a {@link WriteBuffer}: takes its lock, then creates its log file or recovers it. */
+final class BufferOpener {
+    private BufferOpener() {}
+
+    static WriteBuffer open(Path path, WriteBufferOptions options) throws IOException {
+        Path absolute = path.toAbsolutePath();
+        Path dir = BufferPaths.checkParent(absolute);
+        try {
+            return open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
+        } catch (AccessDeniedException | NoSuchFileException e) {
+            throw BufferPaths.pathError(absolute, e);
+        } catch (UnsafePathException e) {
+            throw new BufferPathException(absolute.toString(), "Permission errors on buffer path " + absolute + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    static WriteBuffer open(LogStorage storage, String name, WriteBufferOptions options) throws IOException {
+        String location = storage.describe(name);
+        LogStorage.StorageLock lock;
+        try {
+            lock = storage.lock(name + WriteBuffer.LOCK_SUFFIX);
+        } catch (StorageLockedException e) {
+            throw new BufferLockedException(location,
+                    "write buffer " + location + " is in use: " + e.getMessage(), e);
+        }
+        RandomGenerator random = options.random().get();
+        LogFile file = null;
+        try {
+            // A leftover .next is an unfinished creation or rewrite; the named file is authoritative.
+            storage.deleteIfExists(name + WriteBuffer.NEXT_SUFFIX);
+            LogHeader header;
+            LogScanner.Result scan;
+            RecoveryReport report;
+            if (!storage.exists(name)) {
+                header = new LogHeader(options.pageSize(), nonZero(random), random.nextLong(),
+                        options.initialBase().txid(), options.initialBase().postApplyChecksum(),
+                        options.initialBase().commitSize(), 1, options.clock().millis(), 1);
+                file = createDurably(storage, name, header);
+                scan = LogScanner.scan(file, header);
+                report = new RecoveryReport(RecoveryReport.TailStatus.NEW_FILE, 0, LogHeader.SIZE, LogHeader.SIZE,
+                        LogHeader.SIZE, 0);
+            } else {
+                file = storage.open(name);
+                header = readHeader(file, location);
+                if (header.pageSize() != options.pageSize()) {
+                    throw new WriteBufferException(location, "write buffer " + location + " has page size "
+                            + header.pageSize() + " but page size " + options.pageSize() + " was requested");
+                }
+                scan = LogScanner.scan(file, header);
+                String damagedCopy = null;
+                if (scan.damage() != null && !BufferTestHooks.silentDamageTruncation) {
+                    if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {
+                        throw DamagedBuffers.refusal(location, scan); // before any write: the file stays as it is
+                    }
+                    damagedCopy = DamagedBuffers.copyAside(storage, name, file, options.clock());
+                }
+                if (scan.fileSize() > scan.validEnd()) {
+                    file.truncate(scan.validEnd());
+                }
+                // What a killed process left may still be only in the OS cache; make it as durable as new commits.
+                // That includes the directory entry: an earlier rename (markSynced) whose directory sync failed
+                // would otherwise be undone by a power loss after we acknowledge new commits.
+                file.force();
+                storage.syncDirectory();
+                report = new RecoveryReport(damagedCopy != null ? RecoveryReport.TailStatus.DAMAGE_RECOVERED
+                        : publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(), scan.fileSize(),
+                        scan.stopOffset(), scan.uncommittedPages(), damagedCopy);
+            }
+            return new WriteBuffer(storage, name, options, random, lock, file, header, scan, report);
+        } catch (IOException | RuntimeException | Error e) {
+            WriteBuffer.closeQuietly(file, e);
+            WriteBuffer.closeQuietly(lock, e);
+            throw e;
+        }
+    }
+
+    private static long nonZero(RandomGenerator random) {
+        long id;
+        do {
+            id = random.nextLong();
+        } while (id == 0);
+        return id;
+    }
+
+    /** Writes a header-only file under the temporary name, forces it, then renames it in. */
+    private static LogFile createDurably(LogStorage storage, String name, LogHeader header) throws IOException {
+        String next = name + WriteBuffer.NEXT_SUFFIX;
+        try (LogFile fresh = storage.create(next)) {
+            fresh.write(0, header.encode());
+            fresh.force();
+        }
+        storage.replace(next, name);
+        storage.syncDirectory();
+        return storage.open(name);
+    }
+
+    private static LogHeader readHeader(LogFile file, String location) throws IOException {
+        byte[] bytes = new byte[LogHeader.SIZE];
+        int n = file.read(0, ByteBuffer.wrap(bytes));
+        String problem = LogHeader.problem(bytes, n);
+        if (problem != null) {
+            throw new BufferCorruptException(location, "write buffer " + location + " has an unusable header: "
+                    + problem + "; move it aside to start a new buffer (its unsynced writes cannot be trusted)");
+        }
+        return LogHeader.decode(bytes);
+    }
+
+    private static RecoveryReport.TailStatus publicStatus(LogScanner.Stop stop) {
+        return switch (stop) {
+            case CLEAN_END -> RecoveryReport.TailStatus.CLEAN_END;
+            case TORN_TAIL -> RecoveryReport.TailStatus.TORN_TAIL;
+            case CHECKSUM_MISMATCH -> RecoveryReport.TailStatus.CHECKSUM_MISMATCH;
+            case INVALID_RECORD -> RecoveryReport.TailStatus.INVALID_RECORD;
+        };
+    }
+}
