@@ -4,9 +4,12 @@ import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.file.FileReplicaClient;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineOptions;
+import dev.ltx4j.syncer.SyncFailedException;
 import dev.ltx4j.syncer.WriteSession;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -36,8 +39,8 @@ public final class BacklogHeapMeasurement {
                         .durability(Durability.NONE)
                         .bufferPath(dir.resolve("heap.buffer"))
                         .conflictDirectory(dir.resolve("conflicts"))
-                        .syncInterval(java.time.Duration.ofDays(1))
-                        .closeTimeout(java.time.Duration.ofMillis(1))
+                        .syncInterval(Duration.ofDays(1))
+                        .closeTimeout(Duration.ofMillis(1))
                         .seed(1)
                         .build())) {
             SplittableRandom random = new SplittableRandom(5);
@@ -48,7 +51,7 @@ public final class BacklogHeapMeasurement {
                     for (int i = 0; i < 256 && written < pages; i++, written++) {
                         random.nextBytes(page);
                         if (written == 0) {
-                            System.arraycopy("SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                            System.arraycopy("SQLite format 3\0".getBytes(StandardCharsets.US_ASCII),
                                     0, page, 0, 16);
                             page[16] = 0x10;
                             page[17] = 0;
@@ -64,7 +67,7 @@ public final class BacklogHeapMeasurement {
                     db.status().pendingCommits(), used / 1048576.0, (used - baseline) / 1048576.0,
                     (double) (used - baseline) / pages);
             db.current(); // keep the database reachable until here
-        } catch (dev.ltx4j.syncer.SyncFailedException expected) {
+        } catch (SyncFailedException expected) {
             // close gives up on the huge unsynced backlog within its 1 ms timeout; it stays in the buffer
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

@@ -5,12 +5,14 @@ import dev.ltx4j.ltx.LtxEncodeResult;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.file.FileReplicaClient;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -189,7 +191,7 @@ public class SyncBenchmark {
     @Benchmark
     @OperationsPerInvocation(PAGES)
     public LtxFileInfo rawEncodeAndUpload(Raw r, RawReplica replica) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(PAGES * PAGE_SIZE / 2);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(PAGES * PAGE_SIZE / 2);
         long txid = ++replica.txid + 1;
         LtxEncoder enc = new LtxEncoder(out, LtxHeader.of(0, PAGE_SIZE, PAGES, txid, txid, 1_700_000_000_000L,
                 Ltx.CHECKSUM_FLAG | 1).withNodeId(1));
@@ -197,7 +199,7 @@ public class SyncBenchmark {
             enc.writePage(i + 1, r.pages[i], 0);
         }
         enc.finish(Ltx.CHECKSUM_FLAG | 2);
-        return replica.replica.createFile(0, txid, txid, dev.ltx4j.replica.LtxBody.of(out.toByteArray()));
+        return replica.replica.createFile(0, txid, txid, LtxBody.of(out.toByteArray()));
     }
 
     @Benchmark

@@ -1,5 +1,8 @@
 package dev.ltx4j.conformance;
 
+import static dev.ltx4j.replica.support.ReplicaArguments.checkLevel;
+import static dev.ltx4j.replica.support.ReplicaArguments.checkRead;
+
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.TxidRange;
 import dev.ltx4j.replica.LtxBody;
@@ -75,14 +78,12 @@ public final class InMemoryReplicaClient implements ReplicaClient {
     }
 
     /** The key directory of one level, ending in {@code /}. */
-    public String levelKey(int level) {
-        if (level < MIN_LEVEL || level > MAX_LEVEL) {
-            throw new IllegalArgumentException("level must be " + MIN_LEVEL + ".." + MAX_LEVEL + ": " + level);
-        }
+    public String levelKey(int level) throws ReplicaPermanentException {
+        checkLevel("memory", level);
         return root() + "ltx/" + level + "/";
     }
 
-    private String key(int level, long min, long max) {
+    private String key(int level, long min, long max) throws ReplicaPermanentException {
         return levelKey(level) + new TxidRange(min, max).filename();
     }
 
@@ -92,7 +93,7 @@ public final class InMemoryReplicaClient implements ReplicaClient {
     }
 
     @Override
-    public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) {
+    public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         String dir = levelKey(level);
         List<LtxFileInfo> files = new ArrayList<>();
         for (Map.Entry<String, StoredObject> e : underPrefix(dir).entrySet()) {
@@ -118,9 +119,7 @@ public final class InMemoryReplicaClient implements ReplicaClient {
     @Override
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
             throws ReplicaException {
-        if (offset < 0 || length < 0) {
-            throw new IllegalArgumentException("offset and length must not be negative: " + offset + ", " + length);
-        }
+        checkRead("memory", level, minTxid, maxTxid, offset, length);
         String key = key(level, minTxid, maxTxid);
         StoredObject o = bucket.objects.get(key);
         if (o == null) {
@@ -157,7 +156,10 @@ public final class InMemoryReplicaClient implements ReplicaClient {
     }
 
     @Override
-    public void deleteFiles(Collection<LtxFileInfo> files) {
+    public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+        for (LtxFileInfo f : files) {
+            checkLevel("memory", f.level()); // all checked before the first delete
+        }
         for (LtxFileInfo f : files) {
             bucket.objects.remove(key(f.level(), f.minTxid(), f.maxTxid()));
         }

@@ -13,14 +13,13 @@ import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -301,7 +300,7 @@ public abstract class ReplicaClientConformanceTest {
         raw.get().putInLevel(0, "lock.json", junk);
         raw.get().putInLevel(0, "empty", new byte[0]);
         raw.get().putInLevel(0, "sub/0000000000000006-0000000000000006.ltx", junk);
-        raw.get().putAtRoot("lock.json", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        raw.get().putAtRoot("lock.json", "{}".getBytes(StandardCharsets.UTF_8));
         raw.get().putAtRoot("generations/0000000000000001/snapshots/00000000.snapshot.lz4", junk);
         raw.get().putAtRoot("ltx/0000000000000007-0000000000000007.ltx", junk);
         assertThat(list(0, 0)).containsExactly(r(1, 1));
@@ -471,6 +470,37 @@ public abstract class ReplicaClientConformanceTest {
         assertThatThrownBy(() -> client.openFile(0, 1, 2, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
         assertThatThrownBy(() -> client.openFile(0, 2, 2, 0, 100)).isInstanceOf(ReplicaNotFoundException.class);
         assertThatThrownBy(() -> client.openFile(5, 1, 1, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
+    }
+
+    @Test
+    @DisplayName("[args.bad-level] a level outside 0..9 is ReplicaPermanentException from every method; nothing changes")
+    public void badLevelIsPermanent() throws Exception {
+        LtxFileInfo kept = put(0, 1, 1);
+        for (int level : new int[] {-1, ReplicaClient.MAX_LEVEL + 1, Integer.MIN_VALUE}) {
+            LtxFileInfo bad = new LtxFileInfo(level, 1, 1, kept.size(), kept.createdAt());
+            assertThatThrownBy(() -> client.listFiles(level, 0, false)).as("list L%d", level)
+                    .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining(Integer.toString(level));
+            assertThatThrownBy(() -> client.openFile(level, 1, 1, 0, 0)).as("open L%d", level)
+                    .isInstanceOf(ReplicaPermanentException.class);
+            assertThatThrownBy(() -> client.createFile(level, 2, 2, LtxBody.of(LtxTestFiles.body(2, 2))))
+                    .as("create L%d", level).isInstanceOf(ReplicaPermanentException.class);
+            assertThatThrownBy(() -> client.deleteFiles(List.of(kept, bad))).as("delete L%d", level)
+                    .isInstanceOf(ReplicaPermanentException.class);
+        }
+        assertThat(list(0, 0)).as("the valid file named with a bad one is not deleted").containsExactly(r(1, 1));
+        for (int level = 1; level <= ReplicaClient.MAX_LEVEL; level++) {
+            assertThat(list(level, 0)).as("level %d", level).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("[args.negative-range] a negative offset or length is ReplicaPermanentException")
+    public void negativeRangeIsPermanent() throws Exception {
+        put(0, 1, 1);
+        for (long[] range : new long[][] {{-1, 0}, {0, -1}, {Long.MIN_VALUE, 10}}) {
+            assertThatThrownBy(() -> client.openFile(0, 1, 1, range[0], range[1]))
+                    .as("offset %d length %d", range[0], range[1]).isInstanceOf(ReplicaPermanentException.class);
+        }
     }
 
     @Test
@@ -810,7 +840,6 @@ public abstract class ReplicaClientConformanceTest {
                 done.set(true);
                 return null;
             });
-            Set<Long> seen = new HashSet<>();
             while (!done.get()) {
                 List<LtxFileInfo> files = client.listFiles(0, 0, false);
                 for (int i = 0; i < files.size(); i++) {
@@ -818,7 +847,6 @@ public abstract class ReplicaClientConformanceTest {
                     if (i > 0) {
                         assertThat(Long.compareUnsigned(files.get(i - 1).minTxid(), files.get(i).minTxid())).isNegative();
                     }
-                    seen.add(files.get(i).minTxid());
                 }
                 if (writer.isDone()) {
                     break;

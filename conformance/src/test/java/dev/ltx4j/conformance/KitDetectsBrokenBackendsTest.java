@@ -112,6 +112,24 @@ class KitDetectsBrokenBackendsTest {
         }
     }
 
+    /** A level outside 0..9 escapes as an unchecked exception, as the file backend's once did. */
+    static class UncheckedLevelKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                    if (level < MIN_LEVEL || level > MAX_LEVEL) {
+                        throw new IllegalArgumentException("level must be 0..9: " + level);
+                    }
+                    return ok.listFiles(level, seek, meta);
+                }
+            };
+        }
+    }
+
     private static Map<String, ClauseReport.Outcome> run(Class<?> kit) {
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectClass(kit)).build());
@@ -151,5 +169,13 @@ class KitDetectsBrokenBackendsTest {
         assertThat(r.get("read.offset-beyond-size")).isEqualTo(ClauseReport.Outcome.FAIL);
         assertThat(r.get("read.middle")).isEqualTo(ClauseReport.Outcome.PASS);
         assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(2);
+    }
+
+    @Test
+    void uncheckedExceptionForABadLevelFailsTheArgumentClauseOnly() {
+        Map<String, ClauseReport.Outcome> r = run(UncheckedLevelKit.class);
+        assertThat(r.get("args.bad-level")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("args.negative-range")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(1);
     }
 }

@@ -3,6 +3,8 @@ package dev.ltx4j.ltx;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * CRC-64 with Go's {@code crc64.ISO} table (CRC-64/GO-ISO: reflected polynomial 0xD800000000000000, init and
@@ -56,7 +58,7 @@ public final class Crc64 {
      * @throws IndexOutOfBoundsException if the range is outside the array
      */
     public static long update(long crc, byte[] data, int off, int len) {
-        java.util.Objects.checkFromIndexSize(off, len, data.length);
+        Objects.checkFromIndexSize(off, len, data.length);
         final long[] t = T;
         long c = ~crc;
         int limit = off + (len & ~15);
@@ -94,8 +96,7 @@ public final class Crc64 {
     }
 
     /** Zero-byte shifts for page sizes (powers of two), built on first use and shared. */
-    private static final java.util.concurrent.atomic.AtomicReferenceArray<ZeroShift> SHIFTS =
-            new java.util.concurrent.atomic.AtomicReferenceArray<>(32);
+    private static final AtomicReferenceArray<ZeroShift> SHIFTS = new AtomicReferenceArray<>(32);
 
     /** The shift over {@code len} zero bytes, where {@code len} is a valid page size. */
     static ZeroShift zeroShift(int len) {

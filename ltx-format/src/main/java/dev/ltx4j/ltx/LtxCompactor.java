@@ -39,6 +39,7 @@ public final class LtxCompactor {
             throw new IllegalArgumentException("at least one input required");
         }
         List<Input> open = new ArrayList<>(inputs.size());
+        LtxEncodeResult result;
         try {
             for (LtxSource s : inputs) {
                 InputStream in = s.open();
@@ -48,19 +49,34 @@ public final class LtxCompactor {
                 i.header = i.decoder.header();
             }
             checkChain(open, allowNonContiguousTxids);
-            return merge(open, out, headerFlags);
-        } finally {
-            IOException failure = null;
-            for (Input i : open) {
-                try {
-                    i.decoder.close();
-                } catch (IOException e) {
+            result = merge(open, out, headerFlags);
+        } catch (Throwable t) {
+            // The failure that stopped the merge is the one to report; close failures ride along as suppressed.
+            closeAll(open, t);
+            throw t;
+        }
+        closeAll(open, null);
+        return result;
+    }
+
+    /** Closes every input; without a {@code primary} failure the first close failure is thrown. */
+    private static void closeAll(List<Input> open, Throwable primary) throws IOException {
+        IOException failure = null;
+        for (Input i : open) {
+            try {
+                i.decoder.close();
+            } catch (IOException e) {
+                if (primary != null) {
+                    primary.addSuppressed(e);
+                } else if (failure == null) {
                     failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
             }
-            if (failure != null) {
-                throw failure;
-            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

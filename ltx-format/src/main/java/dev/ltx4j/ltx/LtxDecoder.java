@@ -3,6 +3,7 @@ package dev.ltx4j.ltx;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Objects;
 
 /**
  * Strict streaming reader of one LTX v3 file. Call {@link #header()}, then {@link #readPage} until it returns
@@ -79,7 +80,7 @@ public final class LtxDecoder implements Closeable {
         if (summary != null) {
             return 0;
         }
-        java.util.Objects.checkFromIndexSize(off, pageSize, dst.length);
+        Objects.checkFromIndexSize(off, pageSize, dst.length);
         int ordinal = frames.count();
         long frameStart = src.position();
         int at = src.take(Ltx.PAGE_HEADER_SIZE, "frame[", ordinal, "].header");
@@ -88,7 +89,7 @@ public final class LtxDecoder implements Closeable {
         int flags = ((a[at + 4] & 0xFF) << 8) | (a[at + 5] & 0xFF);
         crc = Crc64.update(crc, a, at, Ltx.PAGE_HEADER_SIZE);
         if (pgno == 0 && flags == 0) {
-            finishFile(frameStart);
+            finishFile();
             return 0;
         }
         checkPageHeader(pgno, flags, ordinal);
@@ -134,7 +135,7 @@ public final class LtxDecoder implements Closeable {
         }
     }
 
-    private void finishFile(long endMarkerAt) throws IOException {
+    private void finishFile() throws IOException {
         if (header.isSnapshot()) {
             long expectLast = commit == lockPgno ? commit - 1 : commit;
             if (lastPgno != expectLast) {

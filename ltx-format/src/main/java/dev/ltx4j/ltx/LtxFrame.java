@@ -1,6 +1,7 @@
 package dev.ltx4j.ltx;
 
 import java.io.IOException;
+import java.util.Objects;
 
 /** Decodes a single page frame fetched by random access (see {@link PageIndex}). Thread-safe. */
 public final class LtxFrame {
@@ -21,8 +22,8 @@ public final class LtxFrame {
         if (!Ltx.isValidPageSize(pageSize)) {
             throw new IllegalArgumentException("invalid page size: " + pageSize);
         }
-        java.util.Objects.checkFromIndexSize(off, len, frame.length);
-        java.util.Objects.checkFromIndexSize(dstOff, pageSize, dst.length);
+        Objects.checkFromIndexSize(off, len, frame.length);
+        Objects.checkFromIndexSize(dstOff, pageSize, dst.length);
         ByteSource.OfArray src = new ByteSource.OfArray(frame, off, len, fileName);
         try {
             int at = src.take(Ltx.PAGE_HEADER_SIZE, "page[", expectedPgno, "].header");

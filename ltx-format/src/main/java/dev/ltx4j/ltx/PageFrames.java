@@ -31,9 +31,8 @@ final class PageFrames {
 
     private static int decodeBlock(ByteSource src, long pgno, int pageSize, byte[] dst, int dstOff)
             throws IOException {
-        byte[] a = src.array();
         int at = src.take(4, "page[", pgno, "].compressedSize");
-        a = src.array();
+        byte[] a = src.array(); // take() may have replaced the buffer
         long size = Integer.toUnsignedLong(readIntBE(a, at));
         int bound = Ltx.compressBound(pageSize);
         if (size == 0 || size > bound) {
@@ -69,9 +68,8 @@ final class PageFrames {
     private static void decodeLegacyFrame(ByteSource src, long pgno, int pageSize, byte[] dst, int dstOff)
             throws IOException {
         String fn = src.fileName;
-        byte[] a = src.array();
         int at = src.take(4, field(pgno, "lz4.magic"));
-        a = src.array();
+        byte[] a = src.array(); // take() may have replaced the buffer
         if (readIntLE(a, at) != LZ4_FRAME_MAGIC) {
             throw new LtxFormatException(fn, field(pgno, "lz4.magic"),
                     String.format("not an LZ4 frame: magic 0x%08x", readIntLE(a, at)));

@@ -5,6 +5,7 @@ import static dev.ltx4j.ltx.TestLtx.pages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -109,5 +110,21 @@ class CompactorTest {
         assertThatThrownBy(() -> LtxCompactor.compact(inputs, new ByteArrayOutputStream(), 0))
                 .isInstanceOf(LtxFormatException.class)
                 .hasMessageContaining("corrupt.ltx").hasMessageContaining("trailer.fileChecksum");
+    }
+
+    @Test
+    void aFailedInputIsReportedEvenWhenClosingTheInputsAlsoFails() throws IOException {
+        var good = file("good", LtxHeader.of(0, 512, 1, 1, 1, 1000, 0), pages(1, fill(512, '1')),
+                TestLtx.hex("eb1a999231044ddd"));
+        LtxSource garbage = LtxSource.of("garbage", () -> new ByteArrayInputStream(new byte[200]) {
+            @Override
+            public void close() throws IOException {
+                throw new IOException("close failed");
+            }
+        });
+        assertThatThrownBy(() -> LtxCompactor.compact(List.of(good, garbage), new ByteArrayOutputStream(), 0))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("garbage")
+                .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage)
+                        .containsExactly("close failed"));
     }
 }

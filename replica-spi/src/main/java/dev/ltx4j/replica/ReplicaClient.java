@@ -10,7 +10,10 @@ import java.util.List;
  * to keys or paths is the backend's business (Litestream's layouts: S3 {@code <path>/<level %04x>/<min>-<max>.ltx},
  * file and Azure {@code <path>/ltx/<level>/<min>-<max>.ltx}).
  *
- * <p>Every method reports failure with a subclass of {@link ReplicaException}; unchecked exceptions are bugs.
+ * <p>Every method reports failure with a subclass of {@link ReplicaException}; unchecked exceptions are bugs. Bad
+ * arguments (a level outside {@link #MIN_LEVEL}..{@link #MAX_LEVEL}, a negative offset or length) are
+ * {@link ReplicaPermanentException}, raised before storage is touched (checks in
+ * {@link dev.ltx4j.replica.support.ReplicaArguments}).
  * Implementations must be safe for use by many threads at once. Files are immutable once created: the engine
  * never changes the bytes behind a name, it only creates new names and deletes old ones.
  */

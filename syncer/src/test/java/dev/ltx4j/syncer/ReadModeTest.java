@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Tests named W1_, W3_, ... guard the reference VFS flaw of that label: see docs/reference-flaws.md. */
 class ReadModeTest {
     static final int PS = 4096;
 

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Tests named W1_, W3_, ... guard the reference VFS flaw of that label: see docs/reference-flaws.md. */
 class WriteModeTest {
     static final int PS = 4096;
 

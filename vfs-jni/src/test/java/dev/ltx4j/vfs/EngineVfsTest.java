@@ -117,7 +117,7 @@ class EngineVfsTest {
                         exec(c, "pragma busy_timeout = 10000");
                         for (int i = 0; i < ROWS / threads; i++) {
                             exec(c, "insert into t(who, v) values (" + who + ", '" + "y".repeat(i % 300) + "')");
-                            // Readers in the same process must see every committed row at once (W2).
+                            // Readers in the same process see every committed row at once (W2, docs/reference-flaws.md).
                             assertThat(number(c, "select count(*) from t where who = " + who)).isEqualTo(i + 1);
                             if (i % 10 == 0) Thread.sleep(5);
                         }

@@ -117,7 +117,8 @@ class ReferenceInteropLiveTest {
 
     /**
      * Each reference write runs in a fresh sqlite3 process: the reference cannot read its own pages back after a
-     * sync within one connection (flaw W1, "database disk image is malformed"), so it writes, syncs on exit, and our
+     * sync within one connection (flaw W1 in docs/reference-flaws.md, "database disk image is malformed"), so it
+     * writes, syncs on exit, and our
      * follower connection, open all along, must catch up with every round.
      */
     @Test

@@ -1,6 +1,8 @@
 package dev.ltx4j.replica.azure;
 
-import dev.ltx4j.replica.support.MetadataTimestamp;
+import static dev.ltx4j.replica.support.ReplicaArguments.checkLevel;
+import static dev.ltx4j.replica.support.ReplicaArguments.checkRead;
+
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.util.Context;
@@ -25,8 +27,10 @@ import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.azure.AzureErrors.Op;
 import dev.ltx4j.replica.azure.AzureReplicaConfig.Credential;
+import dev.ltx4j.replica.support.MetadataTimestamp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -114,7 +118,7 @@ public final class AzureReplicaClient implements ReplicaClient {
     }
 
     /** Parses {@code url} with {@link AzureUrlParser} and opens a client. */
-    public static AzureReplicaClient open(dev.ltx4j.replica.ReplicaUrl url, ReplicaEnvironment env)
+    public static AzureReplicaClient open(ReplicaUrl url, ReplicaEnvironment env)
             throws ReplicaPermanentException {
         return open(AzureUrlParser.parse(url, env));
     }
@@ -148,7 +152,7 @@ public final class AzureReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         checkOpen();
-        checkLevel(level);
+        checkLevel("abs", level);
         String prefix = layout.levelPrefix(level);
         ListBlobsOptions options = new ListBlobsOptions().setPrefix(prefix)
                 .setDetails(new BlobListDetails().setRetrieveMetadata(true));
@@ -180,11 +184,7 @@ public final class AzureReplicaClient implements ReplicaClient {
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
             throws ReplicaException {
         checkOpen();
-        checkLevel(level);
-        if (offset < 0 || length < 0) {
-            throw new ReplicaPermanentException("abs: invalid range offset=" + offset + " length=" + length
-                    + " for L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
-        }
+        checkRead("abs", level, minTxid, maxTxid, offset, length);
         String key = layout.key(level, minTxid, maxTxid);
         try {
             if (length > 0 && length <= SINGLE_REQUEST_READ) {
@@ -208,7 +208,7 @@ public final class AzureReplicaClient implements ReplicaClient {
     @Override
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
         checkOpen();
-        checkLevel(level);
+        checkLevel("abs", level);
         String key = layout.key(level, minTxid, maxTxid);
         LtxHeader header = body.peekHeader("L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
         Instant timestamp = Instant.ofEpochMilli(header.timestamp());
@@ -221,7 +221,7 @@ public final class AzureReplicaClient implements ReplicaClient {
         checkOpen();
         List<String> keys = new ArrayList<>(files.size());
         for (LtxFileInfo f : files) {
-            checkLevel(f.level());
+            checkLevel("abs", f.level());
             keys.add(layout.key(f.level(), f.minTxid(), f.maxTxid()));
         }
         deleteKeys(keys);
@@ -295,11 +295,6 @@ public final class AzureReplicaClient implements ReplicaClient {
         }
     }
 
-    private static void checkLevel(int level) throws ReplicaPermanentException {
-        if (level < MIN_LEVEL || level > MAX_LEVEL) {
-            throw new ReplicaPermanentException("abs: level " + level + " out of range " + MIN_LEVEL + ".." + MAX_LEVEL);
-        }
-    }
 
     @Override
     public String toString() {

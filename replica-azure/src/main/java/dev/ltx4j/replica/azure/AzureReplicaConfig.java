@@ -1,6 +1,8 @@
 package dev.ltx4j.replica.azure;
 
+import com.azure.core.credential.TokenCredential;
 import dev.ltx4j.replica.ReplicaTimeouts;
+import dev.ltx4j.replica.ReplicaUrl;
 import java.util.Optional;
 
 /**
@@ -41,7 +43,7 @@ public record AzureReplicaConfig(
          *
          * @param source what it is, for messages ("DefaultAzureCredential", "the configured TokenCredential")
          */
-        record Token(com.azure.core.credential.TokenCredential credential, String source) implements Credential {
+        record Token(TokenCredential credential, String source) implements Credential {
             @Override
             public String toString() {
                 return "Token[" + source + "]";
@@ -58,7 +60,7 @@ public record AzureReplicaConfig(
 
     public String describe() {
         return "abs://" + account.map(a -> a + "@").orElse("") + container + "/" + path
-                + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e) + ")").orElse("");
+                + endpoint.map(e -> " (endpoint " + ReplicaUrl.redact(e) + ")").orElse("");
     }
 
     /** {@link #describe()}: the endpoint redacted (a record's own toString would print it verbatim). */

@@ -26,8 +26,8 @@ final class FileErrors {
         if (e instanceof NotDirectoryException) {
             return new ReplicaPermanentException(what + "not a directory", e);
         }
-        if (e instanceof FileSystemException) {
-            String reason = String.valueOf(((FileSystemException) e).getReason());
+        if (e instanceof FileSystemException fs) {
+            String reason = String.valueOf(fs.getReason());
             if (reason.contains("Read-only file system") || reason.contains("Permission denied")
                     || reason.contains("Not a directory") || reason.contains("Operation not permitted")) {
                 return new ReplicaPermanentException(what + reason, e);

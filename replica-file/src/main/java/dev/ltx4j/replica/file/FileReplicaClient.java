@@ -1,5 +1,8 @@
 package dev.ltx4j.replica.file;
 
+import static dev.ltx4j.replica.support.ReplicaArguments.checkLevel;
+import static dev.ltx4j.replica.support.ReplicaArguments.checkRead;
+
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.TxidRange;
 import dev.ltx4j.replica.LtxBody;
@@ -10,14 +13,18 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -39,6 +46,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -94,13 +102,13 @@ public final class FileReplicaClient implements ReplicaClient {
     }
 
     /** The directory holding one level's files: {@code <root>/ltx/<level>}. */
-    public Path levelDir(int level) {
-        checkLevel(level);
+    public Path levelDir(int level) throws ReplicaPermanentException {
+        checkLevel("file", level);
         return root.resolve("ltx").resolve(Integer.toString(level));
     }
 
     /** Where a file lives: {@code <root>/ltx/<level>/<min>-<max>.ltx}. */
-    public Path filePath(int level, long minTxid, long maxTxid) {
+    public Path filePath(int level, long minTxid, long maxTxid) throws ReplicaPermanentException {
         return levelDir(level).resolve(new TxidRange(minTxid, maxTxid).filename());
     }
 
@@ -142,9 +150,7 @@ public final class FileReplicaClient implements ReplicaClient {
 
     @Override
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
-        if (offset < 0 || length < 0) {
-            throw new IllegalArgumentException("offset and length must not be negative: " + offset + ", " + length);
-        }
+        checkRead("file", level, minTxid, maxTxid, offset, length);
         Path file = filePath(level, minTxid, maxTxid);
         SeekableByteChannel channel;
         try {
@@ -190,8 +196,8 @@ public final class FileReplicaClient implements ReplicaClient {
             publish(temp, target, name);
         } catch (IOException e) {
             deleteQuietly(temp);
-            if (e instanceof ReplicaException) {
-                throw (ReplicaException) e;
+            if (e instanceof ReplicaException replicaError) {
+                throw replicaError;
             }
             throw FileErrors.map("create", target, e);
         } catch (RuntimeException e) {
@@ -232,8 +238,7 @@ public final class FileReplicaClient implements ReplicaClient {
     }
 
     private static boolean linksUnsupported(IOException e) {
-        String reason = e instanceof java.nio.file.FileSystemException
-                ? ((java.nio.file.FileSystemException) e).getReason() : e.getMessage();
+        String reason = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
         return reason != null && (reason.contains("Operation not permitted") || reason.contains("not supported")
                 || reason.contains("Function not implemented"));
     }
@@ -243,7 +248,7 @@ public final class FileReplicaClient implements ReplicaClient {
         ReentrantLock lock = PUBLISH_LOCKS.computeIfAbsent(dir, d -> new ReentrantLock());
         lock.lock();
         try (FileChannel lockFile = openLockFile(dir)) {
-            java.nio.channels.FileLock fileLock = lockFile == null ? null : lockFile.lock();
+            FileLock fileLock = lockFile == null ? null : lockFile.lock();
             try {
                 if (Files.exists(target)) {
                     throw new ReplicaAlreadyExistsException(name + " already exists: " + target);
@@ -331,6 +336,9 @@ public final class FileReplicaClient implements ReplicaClient {
 
     @Override
     public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+        for (LtxFileInfo info : files) {
+            checkLevel("file", info.level()); // all checked before the first delete, as the other backends do
+        }
         Set<Path> dirs = new HashSet<>();
         for (LtxFileInfo info : files) {
             Path file = filePath(info.level(), info.minTxid(), info.maxTxid());
@@ -354,12 +362,12 @@ public final class FileReplicaClient implements ReplicaClient {
         }
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(root)) {
-            paths = walk.collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+            paths = walk.collect(Collectors.toCollection(ArrayList::new));
         } catch (NoSuchFileException e) {
             return;
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw FileErrors.map("list for delete", root,
-                    e instanceof IOException ? (IOException) e : ((java.io.UncheckedIOException) e).getCause());
+                    e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
         }
         // Deepest first, so directories are empty when their turn comes.
         TreeSet<Path> ordered = new TreeSet<>(Comparator.comparingInt(Path::getNameCount).reversed()
@@ -411,17 +419,11 @@ public final class FileReplicaClient implements ReplicaClient {
         }
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException ignored) {
             // Nothing useful to do; the caller already has the primary error.
-        }
-    }
-
-    private static void checkLevel(int level) {
-        if (level < MIN_LEVEL || level > MAX_LEVEL) {
-            throw new IllegalArgumentException("level must be " + MIN_LEVEL + ".." + MAX_LEVEL + ": " + level);
         }
     }
 

@@ -6,8 +6,10 @@ import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -36,7 +38,7 @@ final class S3Errors {
 
     /** Marks a failure reading our own upload body, so it is not mistaken for a lost request. */
     static final class BodyReadFailure extends RuntimeException {
-        BodyReadFailure(java.io.IOException cause) {
+        BodyReadFailure(IOException cause) {
             super(cause.getMessage(), cause);
         }
     }
@@ -134,7 +136,7 @@ final class S3Errors {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String name = t.getClass().getSimpleName();
             if (name.equals("ApiCallAttemptTimeoutException") || name.equals("ApiCallTimeoutException")
-                    || t instanceof java.net.SocketTimeoutException) {
+                    || t instanceof SocketTimeoutException) {
                 return true;
             }
         }

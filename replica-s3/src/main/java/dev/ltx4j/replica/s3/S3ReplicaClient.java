@@ -1,7 +1,10 @@
 package dev.ltx4j.replica.s3;
 
-import dev.ltx4j.replica.support.MetadataTimestamp;
+import static dev.ltx4j.replica.support.ReplicaArguments.checkLevel;
+import static dev.ltx4j.replica.support.ReplicaArguments.checkRead;
+
 import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.ltx.TxidRange;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
@@ -11,6 +14,7 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.replica.s3.S3Errors.Op;
+import dev.ltx4j.replica.support.MetadataTimestamp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -166,12 +170,12 @@ public final class S3ReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         checkOpen();
-        checkLevel(level);
+        checkLevel("s3", level);
         String prefix = layout.levelPrefix(level);
         ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix);
         if (seekTxid != 0) {
             // Every key with min >= seek sorts after "<prefix><seek hex>"; servers that ignore it are filtered below.
-            request.startAfter(prefix + dev.ltx4j.ltx.Txid.format(seekTxid));
+            request.startAfter(prefix + Txid.format(seekTxid));
         }
         List<LtxFileInfo> files = new ArrayList<>();
         try {
@@ -239,11 +243,7 @@ public final class S3ReplicaClient implements ReplicaClient {
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
             throws ReplicaException {
         checkOpen();
-        checkLevel(level);
-        if (offset < 0 || length < 0) {
-            throw new ReplicaPermanentException("s3: invalid range offset=" + offset + " length=" + length
-                    + " for L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
-        }
+        checkRead("s3", level, minTxid, maxTxid, offset, length);
         String key = layout.key(level, minTxid, maxTxid);
         String range = length > 0 ? "bytes=" + offset + "-" + (offset + length - 1) : "bytes=" + offset + "-";
         try {
@@ -262,7 +262,7 @@ public final class S3ReplicaClient implements ReplicaClient {
     @Override
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
         checkOpen();
-        checkLevel(level);
+        checkLevel("s3", level);
         String key = layout.key(level, minTxid, maxTxid);
         LtxHeader header = body.peekHeader("L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
         Instant timestamp = Instant.ofEpochMilli(header.timestamp());
@@ -306,7 +306,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         checkOpen();
         List<String> keys = new ArrayList<>(files.size());
         for (LtxFileInfo f : files) {
-            checkLevel(f.level());
+            checkLevel("s3", f.level());
             keys.add(layout.key(f.level(), f.minTxid(), f.maxTxid()));
         }
         deleteKeys(keys);
@@ -366,11 +366,6 @@ public final class S3ReplicaClient implements ReplicaClient {
         }
     }
 
-    private static void checkLevel(int level) throws ReplicaPermanentException {
-        if (level < MIN_LEVEL || level > MAX_LEVEL) {
-            throw new ReplicaPermanentException("s3: level " + level + " out of range " + MIN_LEVEL + ".." + MAX_LEVEL);
-        }
-    }
 
     @Override
     public String toString() {

@@ -1,6 +1,7 @@
 package dev.ltx4j.replica.s3;
 
 import dev.ltx4j.replica.ReplicaTimeouts;
+import dev.ltx4j.replica.ReplicaUrl;
 import java.net.URI;
 import java.util.Optional;
 
@@ -41,13 +42,13 @@ public record S3ReplicaConfig(
 
     /** The endpoint requests go to, redacted, for messages; AWS's regional endpoint when none is configured. */
     public String endpointLabel() {
-        return endpoint.map(e -> dev.ltx4j.replica.ReplicaUrl.redact(e.toString()))
+        return endpoint.map(e -> ReplicaUrl.redact(e.toString()))
                 .orElse("https://s3." + region + ".amazonaws.com");
     }
 
     /** The replica described for logs and errors: bucket, path and endpoint, never credentials. */
     public String describe() {
-        return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + dev.ltx4j.replica.ReplicaUrl.redact(e.toString()) + ")").orElse("");
+        return "s3://" + bucket + "/" + path + endpoint.map(e -> " (endpoint " + ReplicaUrl.redact(e.toString()) + ")").orElse("");
     }
 
     /** {@link #describe()}: the endpoint redacted (a record's own toString would print it verbatim). */

@@ -11,6 +11,7 @@ import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.support.ReplicaArguments;
 import dev.ltx4j.simulator.FaultKind;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -64,6 +65,7 @@ public final class SimReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         checkOpen();
+        ReplicaArguments.checkLevel("sim", level);
         String dir = SimObjectStore.levelKey(prefix, level);
         synchronized (store) {
             String what = "list " + dir;
@@ -111,9 +113,7 @@ public final class SimReplicaClient implements ReplicaClient {
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
             throws ReplicaException {
         checkOpen();
-        if (offset < 0 || length < 0) {
-            throw new IllegalArgumentException("offset and length must not be negative: " + offset + ", " + length);
-        }
+        ReplicaArguments.checkRead("sim", level, minTxid, maxTxid, offset, length);
         String key = key(level, minTxid, maxTxid);
         synchronized (store) {
             String what = "get " + key;
@@ -187,6 +187,7 @@ public final class SimReplicaClient implements ReplicaClient {
     @Override
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
         checkOpen();
+        ReplicaArguments.checkLevel("sim", level);
         String key = key(level, minTxid, maxTxid);
         LtxHeader header = body.peekHeader(key);
         byte[] data = readBody(key, body);
@@ -271,6 +272,9 @@ public final class SimReplicaClient implements ReplicaClient {
     @Override
     public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
         checkOpen();
+        for (LtxFileInfo f : files) {
+            ReplicaArguments.checkLevel("sim", f.level());
+        }
         if (files.isEmpty()) {
             return;
         }

@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * Test-only switches that put a known bug class back into a workload, to prove the oracles catch it. Never set
- * in a normal run.
+ * in a normal run. Labels W1, W3, ... name the reference VFS flaw a switch re-creates: docs/reference-flaws.md.
  */
 public enum Bug {
     /** Log writer, engine: fsyncs report success but persist nothing (W5: the buffer is never fsynced). */
