@@ -185,7 +185,7 @@ public final class WriteBuffer implements Closeable {
                 }
                 scan = LogScanner.scan(file, header);
                 String damagedCopy = null;
-                if (scan.damage() != null && !BufferTestHooks.silentDamageTruncation) {
+                if (scan.damage() != null && !options.faults().silentDamageTruncation()) {
                     if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {
                         throw DamagedBuffers.refusal(location, scan); // before any write: the file stays as it is
                     }
