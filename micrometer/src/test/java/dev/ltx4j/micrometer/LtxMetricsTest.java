@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineOptions;
@@ -39,9 +40,8 @@ class LtxMetricsTest {
                 .durability(Durability.LOCAL)
                 .bufferStorage(new MemoryLogStorage(), "db.buffer")
                 .conflictDirectory(tmp.resolve(dir))
-                .clock(clock)
+                .clock(EngineClock.of(clock, System::nanoTime, d -> { }))
                 .seed(seed)
-                .pause(d -> { })
                 .closeTimeout(Duration.ofSeconds(5))
                 .build());
     }

@@ -5,7 +5,7 @@ import dev.ltx4j.pagestore.internal.TxnEntry;
 import java.util.List;
 
 /**
- * A read handle on one generation of a write buffer's log file ({@link WriteBuffer#openGeneration()}) with the
+ * A read handle on one generation of a write buffer's log file ({@link WriteBuffer#openGeneration(java.util.concurrent.Executor)}) with the
  * buffer's index of the transactions it held then: where their pages moved to after a rewrite, without rereading
  * the file or rebuilding the index. Immutable; the handle itself is reference counted ({@link LocalGeneration}).
  */

@@ -65,7 +65,7 @@ final class BufferOpener {
                 }
                 scan = LogScanner.scan(file, header);
                 String damagedCopy = null;
-                if (scan.damage() != null && !BufferTestHooks.silentDamageTruncation) {
+                if (scan.damage() != null && !options.faults().silentDamageTruncation()) {
                     if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {
                         throw DamagedBuffers.refusal(location, scan); // before any write: the file stays as it is
                     }

@@ -4,11 +4,10 @@ import dev.ltx4j.pagestore.internal.LogFormat;
 import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * A read-only handle on one generation of a write buffer's log file, opened by the engine itself so that page
@@ -19,21 +18,11 @@ import java.util.concurrent.Executors;
  * <p>Committed records are never modified, so reads need no coordination with the buffer. The handle is
  * reference counted: the creator holds one reference, every pin of a version that points into this generation
  * holds another ({@link #retain()} / {@link #release()}); the file is closed when the count reaches zero. The
- * close itself runs on a background thread: the handle is usually the last one on a replaced, unlinked file, so
- * closing it frees the whole old log, which should not lengthen a sync. Thread-safe.
+ * close itself runs on the executor given at open (the engine's background thread): the handle is usually the
+ * last one on a replaced, unlinked file, so closing it frees the whole old log, which should not lengthen a sync.
+ * A failed close is thrown to that executor's error handler. Thread-safe.
  */
 public final class LocalGeneration {
-    private static final class Closer {
-        static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "ltx4j-generation-closer");
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    /** Closes handles on the shared background thread. */
-    public static final Executor BACKGROUND = command -> Closer.EXECUTOR.execute(command);
-
     private final Executor closer;
     private final LogFile file;
     private final String location;
@@ -59,10 +48,13 @@ public final class LocalGeneration {
      * @param id a number naming this generation in errors and tests (the engine counts its rewrites)
      */
     public static LocalGeneration open(LogStorage storage, String name, int pageSize, long id) throws IOException {
-        return open(storage, name, pageSize, id, BACKGROUND);
+        return open(storage, name, pageSize, id, Runnable::run);
     }
 
-    /** Like {@link #open(LogStorage, String, int, long)} with the executor that closes the file (tests: a direct one). */
+    /**
+     * Like {@link #open(LogStorage, String, int, long)} (which closes on the releasing thread) with the executor
+     * that closes the file: the engine's background executor.
+     */
     public static LocalGeneration open(LogStorage storage, String name, int pageSize, long id, Executor closer)
             throws IOException {
         Objects.requireNonNull(storage, "storage");
@@ -132,7 +124,8 @@ public final class LocalGeneration {
                 try {
                     file.close();
                 } catch (IOException e) {
-                    // Read-only handle: nothing was written through it, so nothing is lost by a failed close.
+                    // Read-only handle: nothing was lost, but a leaked handle keeps the old log's space: report it.
+                    throw new UncheckedIOException("closing generation " + id + " of write buffer " + location, e);
                 }
             });
         }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
 
 /**
@@ -40,8 +41,8 @@ final class LogRewriter {
     }
 
     /** Opens the file currently named by the buffer and copies its index (no rewrite runs meanwhile). */
-    BufferGeneration openGeneration() throws IOException {
-        return buffer.generation(LocalGeneration.open(storage, name, pageSize, ++generations));
+    BufferGeneration openGeneration(Executor closer) throws IOException {
+        return buffer.generation(LocalGeneration.open(storage, name, pageSize, ++generations, closer));
     }
 
     /** Copies transactions after {@code keepAfterSeq} (all dropped when -1) into a new generation. */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -39,7 +40,7 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Parts.</b> {@code BufferOpener} creates or recovers the file, {@code LogAppender} stages and appends the
  * open transaction's records, {@code LogRewriter} (with {@code TailCopier}) rewrites the log after a sync and opens
- * the engine's read handles ({@link #openGeneration()}); {@code internal.LogFormat} is the one record codec.
+ * the engine's read handles ({@link #openGeneration(Executor)}); {@code internal.LogFormat} is the one record codec.
  */
 public final class WriteBuffer implements Closeable {
     static final String NEXT_SUFFIX = ".next";
@@ -503,11 +504,14 @@ public final class WriteBuffer implements Closeable {
      * through it stay readable after later rewrites replace the file (the handle keeps the replaced file). The
      * engine opens one after each {@link #markSynced} or {@link #reset}, whether it succeeded or not. Waits for a
      * running rewrite; works on a failed buffer too (its committed records stay readable).
+     *
+     * @param closer runs the handle's close once its last reference is released (the engine's background
+     *     executor, see docs/engine-time-threads-faults.md; {@code Runnable::run} closes on the releasing thread)
      */
-    public BufferGeneration openGeneration() throws IOException {
+    public BufferGeneration openGeneration(Executor closer) throws IOException {
         rewriteLock.lock(); // no rewrite replaces the file between the open and the index copy
         try {
-            return rewriter.openGeneration();
+            return rewriter.openGeneration(closer);
         } finally {
             rewriteLock.unlock();
         }
@@ -599,7 +603,7 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
-    /** The generation handle and index copy for {@link #openGeneration()} (callers hold rewriteLock). */
+    /** The generation handle and index copy for {@link #openGeneration(Executor)} (callers hold rewriteLock). */
     BufferGeneration generation(LocalGeneration g) {
         stateLock.readLock().lock();
         try {

@@ -21,8 +21,10 @@ public final class WriteBufferOptions {
     private final Supplier<RandomGenerator> random;
     private final int stagingBytes;
     private final BufferRecovery recovery;
+    private final BufferFaults faults;
 
     private WriteBufferOptions(Builder b) {
+        this.faults = b.faults;
         this.recovery = b.recovery;
         this.pageSize = b.pageSize;
         this.durability = b.durability;
@@ -66,6 +68,11 @@ public final class WriteBufferOptions {
         return recovery;
     }
 
+    /** Fault points (the simulator's bug switches); {@link BufferFaults#NONE} by default. */
+    public BufferFaults faults() {
+        return faults;
+    }
+
     public static final class Builder {
         private int pageSize = 4096;
         private Durability durability = Durability.LOCAL;
@@ -74,6 +81,7 @@ public final class WriteBufferOptions {
         private Supplier<RandomGenerator> random = SecureRandom::new;
         private int stagingBytes = 1 << 20;
         private BufferRecovery recovery = BufferRecovery.REFUSE;
+        private BufferFaults faults = BufferFaults.NONE;
 
         /** What opening does with a damaged buffer. Default {@link BufferRecovery#REFUSE}. */
         public Builder recovery(BufferRecovery recovery) {
@@ -101,6 +109,7 @@ public final class WriteBufferOptions {
             return this;
         }
 
+        /** Wall time of commit records; the engine passes its engine clock's wall time. Default the system clock. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -121,6 +130,12 @@ public final class WriteBufferOptions {
                 throw new IllegalArgumentException("stagingBytes must be positive: " + stagingBytes);
             }
             this.stagingBytes = stagingBytes;
+            return this;
+        }
+
+        /** Fault points for the simulator's mutation tests. Default {@link BufferFaults#NONE}. */
+        public Builder faults(BufferFaults faults) {
+            this.faults = Objects.requireNonNull(faults, "faults");
             return this;
         }
 

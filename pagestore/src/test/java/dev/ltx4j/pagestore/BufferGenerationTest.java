@@ -36,7 +36,7 @@ class BufferGenerationTest {
             commit(buf, 4, 1, 10, 4, 40);
             commit(buf, 4, 1, 11, 2, 20);
             commit(buf, 2, 2, 21); // shrink: page 4 leaves the database
-            BufferGeneration g = buf.openGeneration();
+            BufferGeneration g = buf.openGeneration(Runnable::run);
             try {
                 assertThat(g.lastSeq()).isEqualTo(buf.lastCommittedSeq());
                 assertThat(g.isEmpty()).isFalse();
@@ -63,11 +63,11 @@ class BufferGenerationTest {
                 TestSupport.options(PS, Durability.LOCAL, 5))) {
             commit(buf, 3, 1, 1, 2, 2);
             commit(buf, 3, 3, 3);
-            BufferGeneration before = buf.openGeneration();
+            BufferGeneration before = buf.openGeneration(Runnable::run);
             PageRecords old = before.latest(before.lastSeq());
 
             buf.markSynced(1, 1, 0);
-            BufferGeneration after = buf.openGeneration();
+            BufferGeneration after = buf.openGeneration(Runnable::run);
             try {
                 assertThat(after.generation().id()).isGreaterThan(before.generation().id());
                 PageRecords moved = after.latest(after.lastSeq());

@@ -1,8 +1,12 @@
 package dev.ltx4j.replica;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
-/** The clock and the wait used between retries; injected so tests run without real waiting. */
+/**
+ * The clock and the wait used between retries; injected so tests run without real waiting. The engine passes its
+ * {@link EngineClock} (which is a retry timer), so retries see the same time as the rest of the engine.
+ */
 public interface RetryTimer {
     /** A monotonic reading in nanoseconds, like {@link System#nanoTime()}. */
     long nanoTime();
@@ -20,7 +24,7 @@ public interface RetryTimer {
 
             @Override
             public void sleep(Duration duration) throws InterruptedException {
-                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+                TimeUnit.NANOSECONDS.sleep(duration.toNanos());
             }
         };
     }

@@ -1,5 +1,6 @@
 package dev.ltx4j.simulator;
 
+import dev.ltx4j.replica.EngineClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,10 +9,11 @@ import java.time.ZoneOffset;
 
 /**
  * Simulated time: a {@link Clock} (hence an {@code InstantSource}) and a {@link #nanoTime()} source that move
- * only when the simulation moves them. Code under test takes this as its injected clock; nothing reads the real
- * time. Time never goes backwards: {@link #advanceTo} ignores targets in the past.
+ * only when the simulation moves them. Code under test takes this as its injected clock (it is an
+ * {@link EngineClock}, whose {@link #sleep} moves simulated time); nothing reads the real time. Time never goes
+ * backwards: {@link #advanceTo} ignores targets in the past.
  */
-public final class SimClock extends Clock {
+public final class SimClock extends Clock implements EngineClock {
     /** 2025-01-01T00:00:00Z, the default start: fixed so traces and LTX timestamps replay exactly. */
     public static final long DEFAULT_EPOCH_MILLIS = 1_735_689_600_000L;
 
@@ -30,6 +32,18 @@ public final class SimClock extends Clock {
     /** Simulated nanoseconds since the start of the simulation (the {@code System.nanoTime()} stand-in). */
     public long nanoTime() {
         return nanos;
+    }
+
+    /** A simulated wait: moves time forward by {@code d}. */
+    @Override
+    public void sleep(Duration d) {
+        advance(d);
+    }
+
+    /** This clock itself. */
+    @Override
+    public Clock wallClock() {
+        return this;
     }
 
     /** Moves time forward by {@code delta} (at least zero). */

@@ -2,11 +2,12 @@ package dev.ltx4j.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ltx4j.simulator.workload.Bug;
 import dev.ltx4j.simulator.workload.RunResult;
 import dev.ltx4j.simulator.workload.Simulation;
 import dev.ltx4j.simulator.workload.SqlScenario;
-import dev.ltx4j.vfs.engine.PageOneView;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,13 +31,8 @@ class SqlWalSnapshotTest {
             }
             walRuns++;
             assertThat(fixed.stats().stateCount("restore-verified")).isEqualTo(1);
-            PageOneView.disabledForTest = true;
-            RunResult buggy;
-            try {
-                buggy = Simulation.run(scenario, seed, actions, Plans.engineSafe());
-            } finally {
-                PageOneView.disabledForTest = false;
-            }
+            RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.WAL_PAGE_ONE)), seed, actions,
+                    Plans.engineSafe());
             assertThat(buggy.violation()).as("seed %d with wal-page-one", seed).isNotNull();
             assertThat(buggy.violation().getMessage()).contains("SQLITE_CANTOPEN");
         }

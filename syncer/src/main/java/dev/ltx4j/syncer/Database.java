@@ -132,7 +132,7 @@ public final class Database implements AutoCloseable {
     /** What the last buffer open dropped or found (RecoveryReport), or null when it was new or ended cleanly. */
     volatile String bufferRecovery;
     private boolean volatileWarned;
-    private Scheduler scheduler;
+    private final Scheduler scheduler;
     private volatile boolean closed;
     private volatile boolean spoolSwept;
 
@@ -160,12 +160,14 @@ public final class Database implements AutoCloseable {
                     : Path.of(System.getProperty("java.io.tmpdir"), "ltx4j-conflicts");
         }
         this.conflictDirectory = conflicts;
+        this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,
+                options.background);
     }
 
     /** A page reader with an empty cache whose relocations serve lineage {@code of} only. */
     private PageReader newReader(long of) {
         PageReader r = new PageReader(client, new PageCache(options.cacheBytes), options.readAheadPages,
-                (long) options.readAheadPages * 70_000, !EngineTestHooks.skipPageVerification);
+                (long) options.readAheadPages * 70_000, !options.faults.skipPageVerification);
         r.setRelocator((v, pgno, missing) -> lineage == of ? relocate(v, pgno, missing) : null);
         return r;
     }
@@ -343,9 +345,10 @@ public final class Database implements AutoCloseable {
                 .pageSize(pageSize)
                 .durability(options.durability == Durability.NONE ? Durability.NONE : Durability.LOCAL)
                 .initialBase(new BufferBase(remote.txid(), remote.checksum(), remote.commit()))
-                .clock(options.clock)
+                .clock(options.clock.wallClock())
                 .random(() -> new SplittableRandom(options.seed))
                 .recovery(options.bufferRecovery)
+                .faults(options.faults.buffer())
                 .build();
         try {
             if (bufferStorage != null) {
@@ -605,7 +608,7 @@ public final class Database implements AutoCloseable {
      * previous generation is dropped (pins keep it open while they need it).
      */
     private BufferGeneration swapGeneration(WriteBuffer buf, NextVersion next) throws IOException {
-        BufferGeneration fresh = buf.openGeneration();
+        BufferGeneration fresh = buf.openGeneration(scheduler);
         LocalGeneration old;
         synchronized (stateLock) {
             old = currentGen;
@@ -1169,11 +1172,21 @@ public final class Database implements AutoCloseable {
 
     /** Starts the background scheduler: syncs every sync interval (write mode) or polls every poll interval. */
     public synchronized void start() {
-        if (scheduler == null) {
-            scheduler = writeMode
-                    ? new Scheduler("ltx4j-sync-" + name, options.syncInterval, options.clock, this::syncOnce)
-                    : new Scheduler("ltx4j-poll-" + name, options.pollInterval, options.clock, this::pollOnce);
+        if (writeMode) {
+            scheduler.start(options.syncInterval, this::syncOnce);
+        } else {
+            scheduler.start(options.pollInterval, this::pollOnce);
         }
+    }
+
+    /** The fault points this database was opened with (the VFS reads its own from here). */
+    public EngineFaults faults() {
+        return options.faults;
+    }
+
+    /** Background work that failed unexpectedly since open (each one was logged). */
+    long backgroundFailures() {
+        return scheduler.failures();
     }
 
     /**
@@ -1188,12 +1201,7 @@ public final class Database implements AutoCloseable {
         if (closed) {
             return;
         }
-        synchronized (this) {
-            if (scheduler != null) {
-                scheduler.close();
-                scheduler = null;
-            }
-        }
+        scheduler.close();
         IOException failure = null;
         try {
             if (writeMode && buffer != null && conflict == null) {
@@ -1209,7 +1217,7 @@ public final class Database implements AutoCloseable {
                     }
                     if (o.status() == SyncOutcome.Status.FAILED) {
                         try {
-                            options.pause.pause(java.time.Duration.ofMillis(100));
+                            options.clock.sleep(java.time.Duration.ofMillis(100));
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             break;

@@ -3,20 +3,16 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.replica.EngineClock;
+import dev.ltx4j.replica.RetryTimer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /** Settings of one {@link Database}. Immutable; build with {@link #builder()} or {@link #fromEnvironment}. */
 public final class EngineOptions {
-    /** Waits between close-time sync attempts; the default sleeps, tests pass a no-op. */
-    @FunctionalInterface
-    public interface Pause {
-        void pause(Duration d) throws InterruptedException;
-    }
-
     final boolean writeEnabled;
     final Durability durability;
     final Duration syncInterval;
@@ -28,12 +24,13 @@ public final class EngineOptions {
     final long cacheBytes;
     final int readAheadPages;
     final Path spoolDirectory;
-    final Clock clock;
+    final EngineClock clock;
     final long seed;
     final Duration closeTimeout;
     final String replicaIdentity;
-    final Pause pause;
     final BufferRecovery bufferRecovery;
+    final EngineFaults faults;
+    final Executor background;
 
     private EngineOptions(Builder b) {
         this.bufferRecovery = b.bufferRecovery;
@@ -52,7 +49,8 @@ public final class EngineOptions {
         this.seed = b.seed;
         this.closeTimeout = b.closeTimeout;
         this.replicaIdentity = b.replicaIdentity;
-        this.pause = b.pause;
+        this.faults = b.faults;
+        this.background = b.background;
     }
 
     public static Builder builder() {
@@ -109,8 +107,19 @@ public final class EngineOptions {
         return pollInterval;
     }
 
-    public Clock clock() {
+    /** The engine's one clock: wall time, monotonic time and waiting. */
+    public EngineClock clock() {
         return clock;
+    }
+
+    /** The timer the engine's retry layer waits with: the engine clock. */
+    public RetryTimer retryTimer() {
+        return clock;
+    }
+
+    /** The engine's fault points ({@link EngineFaults#NONE} unless a test set them). */
+    public EngineFaults faults() {
+        return faults;
     }
 
     /** What opening does with a damaged write buffer. */
@@ -130,12 +139,13 @@ public final class EngineOptions {
         private long cacheBytes = 10L << 20;
         private int readAheadPages = 16;
         private Path spoolDirectory;
-        private Clock clock = Clock.systemUTC();
+        private EngineClock clock = EngineClock.system();
         private long seed = System.nanoTime();
         private Duration closeTimeout = Duration.ofSeconds(10);
         private String replicaIdentity = "replica";
-        private Pause pause = d -> Thread.sleep(d.toMillis());
         private BufferRecovery bufferRecovery = BufferRecovery.REFUSE;
+        private EngineFaults faults = EngineFaults.NONE;
+        private Executor background;
 
         /**
          * What opening does with a damaged (not merely torn) write buffer (LITESTREAM_BUFFER_RECOVERY): refuse, the
@@ -212,7 +222,11 @@ public final class EngineOptions {
             return this;
         }
 
-        public Builder clock(Clock v) {
+        /**
+         * The engine's one clock (wall time of commits, LTX files and status; monotonic time and waits of retries
+         * and of close-time sync attempts). Default {@link EngineClock#system()}; tests pass a manual one.
+         */
+        public Builder clock(EngineClock v) {
             this.clock = Objects.requireNonNull(v, "clock");
             return this;
         }
@@ -235,8 +249,19 @@ public final class EngineOptions {
             return this;
         }
 
-        public Builder pause(Pause v) {
-            this.pause = Objects.requireNonNull(v, "pause");
+        /** Fault points for the simulator's mutation tests; default {@link EngineFaults#NONE}. */
+        public Builder faults(EngineFaults v) {
+            this.faults = Objects.requireNonNull(v, "faults");
+            return this;
+        }
+
+        /**
+         * Where the engine runs its one-off background work (closing replaced write-buffer generations); default
+         * the database's own scheduler thread. The simulator passes a direct executor ({@code Runnable::run}) so the
+         * engine starts no thread. Failures are logged and counted by the engine either way.
+         */
+        public Builder background(Executor v) {
+            this.background = Objects.requireNonNull(v, "background");
             return this;
         }
 

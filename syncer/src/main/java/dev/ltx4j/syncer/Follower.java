@@ -90,7 +90,7 @@ final class Follower {
             }
             DatabaseVersion cur = db.current();
             Listing listing = list(db.pollPositions);
-            boolean checks = !EngineTestHooks.skipFollowerContinuity;
+            boolean checks = !db.options.faults.skipFollowerContinuity;
             String problem = checks ? checkAnchor(cur, listing) : null;
             DatabaseVersion v = cur;
             List<LtxFileInfo> applied = new ArrayList<>();

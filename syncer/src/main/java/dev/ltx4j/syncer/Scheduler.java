@@ -1,45 +1,122 @@
 package dev.ltx4j.syncer;
 
-import java.time.Clock;
+import dev.ltx4j.replica.EngineClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The only thread in the engine: calls a step function (sync or poll) with the injected clock's time every
- * interval, one call at a time. Step functions report failures in their result, so the loop never dies.
+ * Owner of one database's threads: a single daemon thread, started on first use, that calls the step function
+ * (sync or poll) with the engine clock's time every interval, one call at a time, and runs the engine's one-off
+ * background work ({@link #execute}: closing replaced write-buffer generations). Nothing else in the engine
+ * starts a thread. Background work may be sent to an executor from the options instead (the simulator runs it
+ * inline, with no thread at all). Every failure of background work is logged through SLF4J and counted
+ * ({@link #failures()}), never swallowed; step functions report their expected failures in their result, so
+ * only bugs reach the handler, and the loop never dies.
  */
-final class Scheduler implements AutoCloseable {
-    private final ScheduledExecutorService executor;
+final class Scheduler implements Executor, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
 
-    Scheduler(String threadName, Duration interval, Clock clock, Function<Instant, ?> step) {
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
-        long nanos = interval.toNanos();
-        executor.scheduleWithFixedDelay(() -> {
-            try {
-                step.apply(clock.instant());
-            } catch (RuntimeException e) {
-                // The step records its own failures; an unexpected one must not stop later ticks.
-            }
-        }, nanos, nanos, TimeUnit.NANOSECONDS);
+    private final String threadName;
+    private final EngineClock clock;
+    private final Executor background;
+    private final AtomicLong failures = new AtomicLong();
+    private ScheduledExecutorService executor;
+    private boolean periodic;
+    private boolean closed;
+
+    /** @param background where one-off work runs; null: on this scheduler's thread */
+    Scheduler(String threadName, EngineClock clock, Executor background) {
+        this.threadName = threadName;
+        this.clock = clock;
+        this.background = background;
     }
 
+    /** Calls {@code step} with the clock's time every {@code interval}; once (later calls do nothing). */
+    synchronized void start(Duration interval, Function<Instant, ?> step) {
+        if (periodic || closed) {
+            return;
+        }
+        periodic = true;
+        long nanos = interval.toNanos();
+        thread().scheduleWithFixedDelay(guarded(() -> step.apply(clock.instant()), "step"), nanos, nanos,
+                TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs {@code task} in the background; after {@link #close()} on the caller's thread. */
+    @Override
+    public void execute(Runnable task) {
+        Runnable r = guarded(task, "background task");
+        if (background != null) {
+            background.execute(r);
+            return;
+        }
+        synchronized (this) {
+            if (!closed) {
+                try {
+                    thread().execute(r);
+                    return;
+                } catch (RejectedExecutionException e) {
+                    // shutting down: run it here
+                }
+            }
+        }
+        r.run();
+    }
+
+    /** How many background runs failed with an unexpected exception since the database opened. */
+    long failures() {
+        return failures.get();
+    }
+
+    private ScheduledExecutorService thread() {
+        if (executor == null) {
+            executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, threadName);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return executor;
+    }
+
+    private Runnable guarded(Runnable task, String what) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                failures.incrementAndGet();
+                LOG.warn("{}: {} failed", threadName, what, e);
+            }
+        };
+    }
+
+    /** Stops the steps and waits for queued work; later background work runs on the caller's thread. */
     @Override
     public void close() {
-        executor.shutdown();
+        ScheduledExecutorService e;
+        synchronized (this) {
+            closed = true;
+            e = executor;
+        }
+        if (e == null) {
+            return;
+        }
+        e.shutdown();
         try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
+            if (!e.awaitTermination(30, TimeUnit.SECONDS)) {
+                e.shutdownNow();
             }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
+        } catch (InterruptedException ie) {
+            e.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

@@ -95,7 +95,7 @@ final class SyncEngine {
         long baseTxid = v.txid();
         try {
             SyncSnapshot snap = buf.snapshot(v.localSeq());
-            EngineTestHooks.preempt(EngineTestHooks.Point.SYNC_SNAPSHOT); // test hook: other steps may run here
+            db.options.faults.preempt(EngineFaults.Point.SYNC_SNAPSHOT); // fault point: other steps may run here
             BufferBase base = snap.base();
             baseTxid = base.txid();
             long remote = highestRemoteTxid(base.txid());
@@ -172,7 +172,7 @@ final class SyncEngine {
             throws IOException {
         int ps = snap.pageSize();
         BufferBase base = snap.base();
-        long commit = EngineTestHooks.uploadCommit(snap.commitSize(), base.commitSize()); // test hook, off
+        long commit = db.options.faults.uploadCommit(snap.commitSize(), base.commitSize()); // fault point, off
         boolean snapshotFile = txid == 1;
         boolean tracked = db.tracked;
         long lock = Ltx.lockPgno(ps);
@@ -187,7 +187,7 @@ final class SyncEngine {
                     all[n++] = snap.pgno(i);
                 }
             }
-            pgnos = EngineTestHooks.uploadPages(java.util.Arrays.copyOf(all, n)); // test hook, off
+            pgnos = db.options.faults.uploadPages(java.util.Arrays.copyOf(all, n)); // fault point, off
         }
         long[] checksums = new long[pgnos.length];
         // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
@@ -350,8 +350,8 @@ final class SyncEngine {
                 PageRef synced = v.pages().get(p);
                 RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
                 if (c.pages().get(p) == synced) {
-                    b.put(p, EngineTestHooks.ownUploadEntry(rp, db.baseVersion.pages().get(p)), // test hook, off
-                            EngineTestHooks.forgetOwnUpload ? 0 : sums[i]);
+                    b.put(p, db.options.faults.ownUploadEntry(rp, db.baseVersion.pages().get(p)), // fault point, off
+                            db.options.faults.forgetOwnUpload ? 0 : sums[i]);
                 }
                 if (i < built.warm().length) {
                     db.reader.cache().put(rp, built.warm()[i]);
@@ -378,7 +378,7 @@ final class SyncEngine {
      */
     ConflictInfo enterConflict(BufferBase base, long remoteTxid, Instant now) {
         WriteBuffer buf = db.bufferOrNull();
-        boolean race = EngineTestHooks.conflictSnapshotRace; // test hook, off: snapshot outside the gate
+        boolean race = db.options.faults.conflictSnapshotRace; // fault point, off: snapshot outside the gate
         SyncSnapshot snap = null;
         Exception snapFailure = null;
         long pending;
@@ -403,7 +403,7 @@ final class SyncEngine {
                 db.commitGate.unlock();
             }
         }
-        EngineTestHooks.preempt(EngineTestHooks.Point.CONFLICT_SNAPSHOT); // test hook: other steps may run here
+        db.options.faults.preempt(EngineFaults.Point.CONFLICT_SNAPSHOT); // fault point: other steps may run here
         Path saved = null;
         if (snap != null) {
             try {

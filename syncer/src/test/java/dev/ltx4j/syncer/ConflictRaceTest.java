@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.file.FileReplicaClient;
 import java.nio.ByteBuffer;
@@ -21,8 +22,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,13 +42,20 @@ class ConflictRaceTest {
     final Kit.ManualClock clock = new Kit.ManualClock(1_700_000_000_000L);
     final MemoryLogStorage storage = new MemoryLogStorage();
 
-    @AfterEach
-    void hooksOff() {
-        EngineTestHooks.reset();
-    }
+    /** Fault points of the databases {@link #open} opens (a test sets them first). */
+    final EngineFaults.Builder faults = EngineFaults.builder();
+    /** Runs at the engine's preemption points while set. */
+    volatile Consumer<EngineFaults.Point> preemption;
 
     Database open(ReplicaClient client) throws Exception {
-        return Database.open(client, "app.db", Kit.writer(storage, tmp.resolve("conflicts"), clock, 7).build());
+        faults.preemption(at -> {
+            Consumer<EngineFaults.Point> p = preemption;
+            if (p != null) {
+                p.accept(at);
+            }
+        });
+        return Database.open(client, "app.db", Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
+                .faults(faults.build()).build());
     }
 
     /** Pages of every file saved under conflicts/. */
@@ -110,8 +118,8 @@ class ConflictRaceTest {
         WriteSession session = open;
         AtomicBoolean acknowledged = new AtomicBoolean();
         AtomicBoolean refused = new AtomicBoolean();
-        EngineTestHooks.preemption = at -> {
-            if (at != EngineTestHooks.Point.CONFLICT_SNAPSHOT) {
+        preemption = at -> {
+            if (at != EngineFaults.Point.CONFLICT_SNAPSHOT) {
                 return;
             }
             try {
@@ -128,7 +136,7 @@ class ConflictRaceTest {
             }
         };
         SyncOutcome o = db.syncOnce(clock.instant());
-        EngineTestHooks.preemption = null;
+        preemption = null;
         if (open != null) {
             open.close();
         }
@@ -141,7 +149,7 @@ class ConflictRaceTest {
     void theRaceSwitchLosesTheCommitTheFixKeeps() throws Exception {
         // The bug switch re-creates the old order (snapshot, save, then raise the conflict): the racing commit is
         // acknowledged but missing from the saved file. This is what the simulator's conflict-snapshot-race catches.
-        EngineTestHooks.conflictSnapshotRace = true;
+        faults.conflictSnapshotRace(true);
         ReplicaClient raw = new FileReplicaClient(tmp.resolve("replica"), clock);
         try (Database db = open(raw)) {
             commitPages(db, PS, 1, 1, 2, 2);
@@ -216,7 +224,7 @@ class ConflictRaceTest {
             Database db = Database.open(new FileReplicaClient(replicaDir, real), "app.db", EngineOptions.builder()
                     .writeEnabled(true).durability(durability).bufferPath(home.resolve("buffer"))
                     .conflictDirectory(home.resolve("conflicts")).syncInterval(Duration.ofMillis(100))
-                    .clock(real).seed(w + 1).closeTimeout(Duration.ofSeconds(10)).build());
+                    .clock(EngineClock.system()).seed(w + 1).closeTimeout(Duration.ofSeconds(10)).build());
             dbs.add(db);
             db.start();
             for (int t = 0; t < 4; t++) {

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,13 +37,11 @@ class FollowerDivergenceTest {
     final InMemoryReplicaClient replica = new InMemoryReplicaClient();
     int seed = 1;
 
-    @AfterEach
-    void hooksOff() {
-        EngineTestHooks.reset();
-    }
+    /** Fault points of the followers {@link #follower} opens. */
+    EngineFaults faults = EngineFaults.NONE;
 
     Database follower() throws Exception {
-        return Database.open(replica, "app.db", Kit.reader(clock).build());
+        return Database.open(replica, "app.db", Kit.reader(clock).faults(faults).build());
     }
 
     /** A fresh writer (own buffer, own node id) that syncs {@code syncs} transactions filling pages with {@code fill}. */
@@ -257,7 +254,7 @@ class FollowerDivergenceTest {
 
     @Test
     void withTheBugSwitchTheOldMergeComesBack() throws Exception {
-        EngineTestHooks.skipFollowerContinuity = true;
+        faults = EngineFaults.builder().skipFollowerContinuity(true).build();
         write(4, 'A', 6);
         try (Database f = follower()) {
             readAll(f);

@@ -4,6 +4,7 @@ import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RestorePlanner;
@@ -57,14 +58,23 @@ final class Kit {
                 .durability(Durability.LOCAL)
                 .bufferStorage(storage, "db.buffer")
                 .conflictDirectory(conflicts)
-                .clock(clock)
+                .clock(engine(clock))
                 .seed(seed)
-                .pause(d -> { })
                 .closeTimeout(Duration.ofSeconds(5));
     }
 
     static EngineOptions.Builder reader(Clock clock) {
-        return EngineOptions.builder().writeEnabled(false).clock(clock).pause(d -> { });
+        return EngineOptions.builder().writeEnabled(false).clock(engine(clock));
+    }
+
+    /** An engine clock on {@code wall} whose waits return at once. */
+    static EngineClock engine(Clock wall) {
+        return EngineClock.of(wall, System::nanoTime, d -> { });
+    }
+
+    /** An engine clock on {@code wall} whose waits advance it. */
+    static EngineClock advancing(ManualClock wall) {
+        return EngineClock.of(wall, System::nanoTime, wall::advance);
     }
 
     /** Page 1 of a SQLite database of {@code pageSize}: magic, page-size field, then a fill byte. */

@@ -81,8 +81,8 @@ class LocalFilePermissionsTest {
         String previous = System.getProperty("java.io.tmpdir");
         System.setProperty("java.io.tmpdir", tmp.toString());
         try {
-            EngineOptions o = EngineOptions.builder().writeEnabled(true).replicaIdentity("mem://perm").clock(clock)
-                    .seed(3).pause(d -> { }).build();
+            EngineOptions o = EngineOptions.builder().writeEnabled(true).replicaIdentity("mem://perm")
+                    .clock(Kit.engine(clock)).seed(3).build();
             Path dir = BufferPaths.defaultPath("mem://perm", "app.db").getParent();
             try (Database db = Database.open(replica, "app.db", o)) {
                 commitPages(db, PS, 1, 1);

@@ -87,7 +87,7 @@ class OwnUploadTest {
 
     Database open(ReplicaClient client) throws Exception {
         return Database.open(client, "app.db", Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
-                .pause(d -> clock.advance(d)).build());
+                .clock(Kit.advancing(clock)).build());
     }
 
     private void assertReplicaHolds(Database db) throws Exception {
@@ -262,7 +262,7 @@ class OwnUploadTest {
         // Simulator engine seeds 1082 and 1615: the upload at base + 1 held commits A and B, the crash kept only A.
         Faulty client = new Faulty();
         EngineOptions none = Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
-                .durability(dev.ltx4j.pagestore.Durability.NONE).pause(d -> clock.advance(d)).build();
+                .durability(dev.ltx4j.pagestore.Durability.NONE).clock(Kit.advancing(clock)).build();
         byte[] uploaded;
         Database db = Database.open(client, "app.db", none);
         commitPages(db, PS, 1, 1, 2, 2);

@@ -23,7 +23,7 @@ class SpoolCleanupTest {
 
     private EngineOptions opts(Path buffer) {
         return EngineOptions.builder().writeEnabled(true).durability(Durability.LOCAL).bufferPath(buffer)
-                .clock(clock).seed(3).pause(d -> { }).closeTimeout(Duration.ofSeconds(5)).build();
+                .clock(Kit.engine(clock)).seed(3).closeTimeout(Duration.ofSeconds(5)).build();
     }
 
     @Test

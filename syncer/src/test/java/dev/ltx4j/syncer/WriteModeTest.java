@@ -381,7 +381,7 @@ class WriteModeTest {
                 throw new dev.ltx4j.replica.ReplicaTransientException("replica unreachable");
             }
         };
-        Database db = Database.open(down, "app.db", opts().pause(d -> clock.advance(d)).build());
+        Database db = Database.open(down, "app.db", opts().clock(Kit.advancing(clock)).build());
         commitPages(db, PS, 1, 1);
         assertThatThrownBy(db::close).isInstanceOf(SyncFailedException.class).hasMessageContaining("timed out");
         try (Database again = open(opts())) {
@@ -430,7 +430,7 @@ class WriteModeTest {
         Path b = dev.ltx4j.pagestore.BufferPaths.defaultPath(tmp, "u", "mem://x", "b.db");
         assertThat(a).isNotEqualTo(b);
         EngineOptions o = EngineOptions.builder().writeEnabled(true).bufferPath(tmp.resolve("buf.db"))
-                .clock(clock).seed(3).build();
+                .clock(Kit.engine(clock)).seed(3).build();
         try (Database db = Database.open(replica, "app.db", o)) {
             commitPages(db, PS, 1, 1);
             assertThat(tmp.resolve("buf.db")).exists();

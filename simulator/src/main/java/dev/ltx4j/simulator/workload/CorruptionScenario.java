@@ -9,7 +9,7 @@ import dev.ltx4j.simulator.property.Gen;
 import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineOptions;
-import dev.ltx4j.syncer.EngineTestHooks;
+import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
@@ -126,11 +126,11 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
         }
 
         void execute(List<Action> actions) throws Exception {
-            EngineTestHooks.skipPageVerification = bugs.contains(Bug.SKIP_PAGE_VERIFICATION);
             try {
                 writer = Database.open(store.client(PREFIX), PREFIX, EngineOptions.builder().writeEnabled(true)
                         .bufferStorage(new MemoryLogStorage(), "db.buffer").clock(world.clock()).seed(world.seed())
-                        .pause(x -> { }).closeTimeout(java.time.Duration.ZERO).replicaIdentity("sim://" + PREFIX)
+                        .faults(faults()).background(Runnable::run).closeTimeout(java.time.Duration.ZERO)
+                        .replicaIdentity("sim://" + PREFIX)
                         .conflictDirectory(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
                                 "ltx4j-sim-corruption-conflicts"))
                         .build());
@@ -147,7 +147,6 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
                 }
                 read();
             } finally {
-                EngineTestHooks.reset();
                 closeQuietly(steady);
                 closeQuietly(writer);
             }
@@ -225,7 +224,12 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
 
         private EngineOptions follower(long cache) {
             return EngineOptions.builder().writeEnabled(false).clock(world.clock()).cacheBytes(cache)
-                    .seed(world.seed()).pause(x -> { }).replicaIdentity("sim://" + PREFIX).build();
+                    .seed(world.seed()).faults(faults()).background(Runnable::run).replicaIdentity("sim://" + PREFIX)
+                    .build();
+        }
+
+        private EngineFaults faults() {
+            return EngineFaults.builder().skipPageVerification(bugs.contains(Bug.SKIP_PAGE_VERIFICATION)).build();
         }
 
         private void check(String who, Database d) {

@@ -7,6 +7,7 @@ import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.WriteBufferException;
+import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaException;
@@ -23,14 +24,13 @@ import dev.ltx4j.simulator.store.SimReplicaClient;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.EngineOptions;
-import dev.ltx4j.syncer.EngineTestHooks;
 import dev.ltx4j.syncer.PollOutcome;
 import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.SyncFailedException;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
-import dev.ltx4j.vfs.engine.PageOneView;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,17 +132,25 @@ final class EngineRun {
         this.sqliteView = new SqliteView(world.clock());
         this.writerClock = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
         this.writerClient = EngineClients.writer(store.client(PREFIX), bugs);
+        EngineFaults faults = EngineFaults.builder()
+                .cutSyncMidTransaction(bugs.contains(Bug.CUT_SYNC_MID_TRANSACTION))
+                .forgetOwnUpload(bugs.contains(Bug.FORGET_OWN_UPLOAD))
+                .ignoreShrink(bugs.contains(Bug.IGNORE_SHRINK))
+                .storedPageOne(bugs.contains(Bug.WAL_PAGE_ONE))
+                .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION)).build();
         this.writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
-                .syncInterval(syncInterval).clock(writerClock).seed(config.nextLong())
+                .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
+                .seed(config.nextLong())
                 .bufferStorage(disk, "db.buffer").conflictDirectory(tempDir.resolve("conflicts"))
-                .cacheBytes(cache).closeTimeout(Duration.ZERO).pause(x -> { }).replicaIdentity("sim://" + PREFIX)
-                .build();
+                .cacheBytes(cache).closeTimeout(Duration.ZERO).replicaIdentity("sim://" + PREFIX)
+                .faults(faults).background(Runnable::run).build();
         int nFollowers = 1 + config.nextInt(2);
         for (int i = 0; i < nFollowers; i++) {
             Clock c = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
             followers.add(new Follower("follower" + i, store.client(PREFIX), EngineOptions.builder()
-                    .writeEnabled(false).pollInterval(pollInterval).clock(c).cacheBytes(cache).seed(i)
-                    .replicaIdentity("sim://" + PREFIX).build()));
+                    .writeEnabled(false).pollInterval(pollInterval)
+                    .clock(EngineClock.of(c, world.clock()::nanoTime, x -> { })).cacheBytes(cache).seed(i)
+                    .replicaIdentity("sim://" + PREFIX).faults(faults).background(Runnable::run).build()));
         }
         store.setRival((prefix, level, min, max) -> phantomRival(level, min, max));
         world.record("engine", "page size " + pageSize + ", " + durability + ", sync every " + syncInterval.toMillis()
@@ -150,11 +158,6 @@ final class EngineRun {
     }
 
     void execute(List<EngineScenario.Action> actions) throws Exception {
-        EngineTestHooks.cutSyncMidTransaction = bugs.contains(Bug.CUT_SYNC_MID_TRANSACTION);
-        EngineTestHooks.forgetOwnUpload = bugs.contains(Bug.FORGET_OWN_UPLOAD);
-        EngineTestHooks.ignoreShrink = bugs.contains(Bug.IGNORE_SHRINK);
-        PageOneView.disabledForTest = bugs.contains(Bug.WAL_PAGE_ONE);
-        dev.ltx4j.pagestore.BufferTestHooks.silentDamageTruncation = bugs.contains(Bug.SILENT_BUFFER_TRUNCATION);
         try {
             history.add(auditor.stateAt(0));
             reopen("start");
@@ -177,8 +180,6 @@ final class EngineRun {
         } catch (IOException | RuntimeException e) {
             throw InvariantViolation.unexpected(e);
         } finally {
-            EngineTestHooks.reset();
-            PageOneView.disabledForTest = false;
             deleteTree(tempDir);
         }
     }

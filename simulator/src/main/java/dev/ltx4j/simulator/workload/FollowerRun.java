@@ -3,6 +3,7 @@ package dev.ltx4j.simulator.workload;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -16,7 +17,7 @@ import dev.ltx4j.simulator.store.SimReplicaClient;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseStatus;
 import dev.ltx4j.syncer.EngineOptions;
-import dev.ltx4j.syncer.EngineTestHooks;
+import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.FollowerStatus;
 import dev.ltx4j.syncer.PollOutcome;
 import dev.ltx4j.syncer.ReadTransaction;
@@ -105,8 +106,10 @@ final class FollowerRun {
         for (int i = 0; i < n; i++) {
             Clock c = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
             followers.add(new Follower("follower" + i, store.client(PREFIX), EngineOptions.builder()
-                    .writeEnabled(false).pollInterval(pollInterval).clock(c).cacheBytes(cache).seed(i)
-                    .replicaIdentity("sim://" + PREFIX).build()));
+                    .writeEnabled(false).pollInterval(pollInterval)
+                    .clock(EngineClock.of(c, world.clock()::nanoTime, x -> { })).cacheBytes(cache).seed(i)
+                    .replicaIdentity("sim://" + PREFIX).background(Runnable::run).faults(EngineFaults.builder()
+                            .skipFollowerContinuity(bugs.contains(Bug.SKIP_FOLLOWER_CONTINUITY)).build()).build()));
         }
         world.record("follower", "page size " + pageSize + (checksums ? ", checksums" : ", no checksums") + ", poll"
                 + " every " + pollInterval.toMillis() + " ms, cache " + cache + ", " + n + " followers"
@@ -114,7 +117,6 @@ final class FollowerRun {
     }
 
     void execute(List<FollowerScenario.Action> actions) throws Exception {
-        EngineTestHooks.skipFollowerContinuity = bugs.contains(Bug.SKIP_FOLLOWER_CONTINUITY);
         try {
             newHistory(List.of(PageState.empty(pageSize)));
             append(1 + world.random("follower/first").nextInt(maxPages), 1);
@@ -136,7 +138,6 @@ final class FollowerRun {
         } catch (IOException | RuntimeException e) {
             throw InvariantViolation.unexpected(e);
         } finally {
-            EngineTestHooks.reset();
             for (Follower f : followers) {
                 if (f.db != null) {
                     try {

@@ -3,7 +3,7 @@ package dev.ltx4j.simulator.workload;
 import dev.ltx4j.pagestore.BufferCorruptException;
 import dev.ltx4j.pagestore.BufferDamagedException;
 import dev.ltx4j.pagestore.BufferRecovery;
-import dev.ltx4j.pagestore.BufferTestHooks;
+import dev.ltx4j.pagestore.BufferFaults;
 import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.SyncSnapshot;
@@ -196,26 +196,23 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             }
             this.oracleLocal = durability != Durability.NONE || bugs.contains(Bug.NONE_AS_LOCAL);
             long bufferSeed = config.nextLong();
+            BufferFaults faults = new BufferFaults(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION));
             this.options = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
-                    .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024).build();
+                    .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024)
+                    .faults(faults).build();
             this.recoverDamaged = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
                     .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024)
-                    .recovery(BufferRecovery.TRUNCATE_DAMAGED).build();
+                    .recovery(BufferRecovery.TRUNCATE_DAMAGED).faults(faults).build();
             // Only LOCAL runs promise that acknowledged commits (the vouching ones included) survive a crash.
             this.rotAllowed = durability == Durability.LOCAL && !bugs.contains(Bug.SKIP_FSYNC)
                     && world.faults().enabled(FaultKind.BIT_ROT);
             this.rot = world.random("log-writer/bit-rot");
-            BufferTestHooks.silentDamageTruncation = bugs.contains(Bug.SILENT_BUFFER_TRUNCATION);
             world.record("log-writer", "durability " + durability + (bugs.isEmpty() ? "" : " bugs " + bugs));
             states.add(new State(new TreeMap<>(), 0));
         }
 
         void execute(List<Action> actions) throws Exception {
-            try {
-                executeSteps(actions);
-            } finally {
-                BufferTestHooks.reset();
-            }
+            executeSteps(actions);
         }
 
         private void executeSteps(List<Action> actions) throws Exception {

@@ -2,7 +2,6 @@ package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.RetryPolicy;
-import dev.ltx4j.replica.RetryTimer;
 import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.SimRandom;
@@ -13,12 +12,11 @@ import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.syncer.EngineOptions;
-import dev.ltx4j.syncer.EngineTestHooks;
+import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.vfs.DatabaseOpener;
 import dev.ltx4j.vfs.LitestreamVfs;
 import dev.ltx4j.vfs.engine.EngineVfsDatabase;
-import dev.ltx4j.vfs.engine.PageOneView;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,7 +119,12 @@ final class SqlRun {
         this.options = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(world.clock()).seed(config.nextLong())
                 .bufferStorage(disk, "sql.buffer").conflictDirectory(conflictDir)
-                .closeTimeout(Duration.ZERO).pause(x -> { }).replicaIdentity("sim://" + PREFIX).build();
+                .closeTimeout(Duration.ZERO).replicaIdentity("sim://" + PREFIX).background(Runnable::run)
+                .faults(EngineFaults.builder().conflictSnapshotRace(this.bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE))
+                        .preemption(this::preempted)
+                        .storedPageOne(this.bugs.contains(Bug.WAL_PAGE_ONE)) // VFS shows the stored WAL header
+                        .failConflictedWrites(this.bugs.contains(Bug.CONFLICTED_WRITE_FAILS)) // VFS fails the write
+                        .build()).build();
         this.rival = new SqlRival(world, store, replica, PREFIX);
         world.reached("durability-" + durability.name().toLowerCase(java.util.Locale.ROOT), "");
         world.record("sql", durability + ", " + connections + " connections, sync every " + syncInterval.toMillis()
@@ -138,14 +141,6 @@ final class SqlRun {
 
     void execute(List<SqlScenario.Action> list) throws Exception {
         this.actions = list;
-        EngineTestHooks.conflictSnapshotRace = bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE);
-        EngineTestHooks.preemption = this::preempted;
-        boolean walBug = bugs.contains(Bug.WAL_PAGE_ONE);
-        if (walBug) {
-            PageOneView.disabledForTest = true; // the VFS shows SQLite the stored WAL header (must be caught)
-        }
-        boolean writeBug = bugs.contains(Bug.CONFLICTED_WRITE_FAILS);
-        EngineVfsDatabase.failConflictedWritesForTest = writeBug; // the VFS fails a conflicted page write
         try {
             faultsOff(true);
             if (world.random("sql/wal").nextInt(2) == 0) { // half the runs start from a WAL database's snapshot
@@ -172,11 +167,6 @@ final class SqlRun {
             }
             throw new InvariantViolation("unexpected-exception", e + where.toString());
         } finally {
-            EngineTestHooks.reset();
-            if (walBug) {
-                PageOneView.disabledForTest = false;
-            }
-            EngineVfsDatabase.failConflictedWritesForTest = false;
             dropIncarnation(false);
             deleteTree(tempDir);
         }
@@ -282,7 +272,7 @@ final class SqlRun {
     }
 
     /** The engine's preemption points: other connections step here, as pool threads could. */
-    private void preempted(EngineTestHooks.Point at) {
+    private void preempted(EngineFaults.Point at) {
         if (!inSync || preempting || durability == Durability.REMOTE || preempt.nextInt(2) == 0) {
             return;
         }
@@ -290,7 +280,7 @@ final class SqlRun {
         try {
             world.reached("preempted-" + at.name().toLowerCase(java.util.Locale.ROOT), "");
             // After a conflict's snapshot, step until some transaction ends (a commit racing the conflict).
-            boolean untilEnd = at == EngineTestHooks.Point.CONFLICT_SNAPSHOT;
+            boolean untilEnd = at == EngineFaults.Point.CONFLICT_SNAPSHOT;
             long ended = committed + rolledBack + failures;
             long endedCommits = committed;
             long endedFailures = failures;
@@ -472,17 +462,7 @@ final class SqlRun {
         for (int attempt = 0; db == null; attempt++) {
             try {
                 client = new SeverableReplicaClient(new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
-                        new RetryTimer() {
-                            @Override
-                            public long nanoTime() {
-                                return world.clock().nanoTime();
-                            }
-
-                            @Override
-                            public void sleep(Duration d) {
-                                world.clock().advance(d);
-                            }
-                        }, world.random("retry").nextLong()));
+                        options.retryTimer(), world.random("retry").nextLong())); // the engine clock: world time
                 String identity = runId + "#" + (++incarnation);
                 SeverableReplicaClient c = client;
                 handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(c, PREFIX, options));

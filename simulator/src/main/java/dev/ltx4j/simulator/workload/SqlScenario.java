@@ -100,7 +100,7 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
         this(EnumSet.noneOf(Bug.class));
     }
 
-    /** With bug switches: {@link Bug#CONFLICT_SNAPSHOT_RACE}. */
+    /** With bug switches ({@link Bug#CONFLICT_SNAPSHOT_RACE}, the VFS switches), injected into this run's engine. */
     public SqlScenario(Set<Bug> bugs) {
         this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
     }

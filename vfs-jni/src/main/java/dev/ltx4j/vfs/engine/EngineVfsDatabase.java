@@ -42,14 +42,13 @@ import java.util.TreeMap;
  */
 public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
-    /**
-     * Test only (the simulator's {@code conflicted-write-fails} switch): a write the engine refuses with a conflict
-     * fails SQLite's xWrite again, the behaviour before the fix. Never set outside the simulator.
-     */
-    public static volatile boolean failConflictedWritesForTest;
 
     private final DatabaseRegistry.Handle handle;
     private final Database db;
+    /** False only under the engine's {@code storedPageOne} fault point (the simulator's {@code wal-page-one}). */
+    private final boolean pageOneView;
+    /** The engine's {@code failConflictedWrites} fault point (the simulator's {@code conflicted-write-fails}). */
+    private final boolean failConflictedWrites;
     private final Clock clock;
     private ReadTransaction pin;
     private WriteSession session;
@@ -70,6 +69,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     public EngineVfsDatabase(DatabaseRegistry.Handle handle, Clock clock) {
         this.handle = handle;
         this.db = handle.database();
+        this.pageOneView = !db.faults().storedPageOne();
+        this.failConflictedWrites = db.faults().failConflictedWrites();
         this.clock = clock;
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
         this.seenLineage = db.lineage();
@@ -94,7 +95,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         int len = dst.remaining();
-        boolean header = PageOneView.touches(offset, len);
+        boolean header = pageOneView && PageOneView.touches(offset, len);
         // A header read without the format bytes (SQLite's 16 bytes at 24) is widened to hold them: still one read.
         long from = header ? Math.min(offset, PageOneView.FORMAT) : offset;
         int want = header ? (int) (Math.max(offset + len, PageOneView.FORMAT + 2) - from) : len;
@@ -188,7 +189,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
             // pages) makes SQLite's rollback fail too, leaving its cache holding the refused transaction and
             // the next commit on this connection acknowledged without reaching the engine. Instead the rest of
             // the transaction goes to the overlay (on top of the session's reads) and beforeCommit() refuses it.
-            if (failConflictedWritesForTest) throw conflict(e);
+            if (failConflictedWrites) throw conflict(e); // fault point, off
             doomed = e.getMessage();
             overlay.put(offset, Arrays.copyOf(b, len));
         }

@@ -33,17 +33,14 @@ public final class PageOneView {
     private static final byte LEGACY = 1;
     private static final byte WAL = 2;
 
-    /**
-     * Test-only bug switch ({@code wal-page-one} in the simulator): when true, SQLite sees the stored page 1, as
-     * before the fix. Process-wide; never set outside tests.
-     */
-    public static volatile boolean disabledForTest;
-
     private PageOneView() {}
 
-    /** Whether {@code n} bytes at {@code offset} of the database file overlap the bytes this view may change. */
+    /**
+     * Whether {@code n} bytes at {@code offset} of the database file overlap the bytes this view may change. (The
+     * engine's {@code storedPageOne} fault point, the simulator's {@code wal-page-one}, turns the view off.)
+     */
     static boolean touches(long offset, int n) {
-        return !disabledForTest && n > 0 && offset < COUNTER_END && offset + n > FORMAT;
+        return n > 0 && offset < COUNTER_END && offset + n > FORMAT;
     }
 
     /** Whether {@code n} bytes at {@code offset} hold both format bytes. */

@@ -1,0 +1,14 @@
+package dev.ltx4j.pagestore;
+
+/**
+ * Fault points of one write buffer, for the simulator's mutation tests: each re-introduces a known bug class so
+ * the simulator can prove its oracles catch it. Passed through {@link WriteBufferOptions.Builder#faults}, so two
+ * buffers in one process never share them; {@link #NONE} (the default) is the correct behaviour.
+ *
+ * @param silentDamageTruncation recover a damaged buffer as if its damage were a torn tail: truncate silently
+ *                               (the behaviour before the fix)
+ */
+public record BufferFaults(boolean silentDamageTruncation) {
+    /** No fault: the buffer behaves as shipped. */
+    public static final BufferFaults NONE = new BufferFaults(false);
+}

@@ -1,0 +1,175 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.pagestore.BufferFaults;
+import dev.ltx4j.pagestore.replica.PageRef;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * Fault points of one engine, for the simulator's mutation tests: each switch re-introduces a known bug class so
+ * the simulator can prove its oracles catch it, and {@link #preemption} lets a deterministic test run other steps
+ * at chosen places. Carried by {@link EngineOptions} (so two engines in one process never share them) and read
+ * from final fields on the hot path; {@link #NONE}, the default, is the engine as shipped. Immutable.
+ */
+public final class EngineFaults {
+    /** No fault and no preemption. */
+    public static final EngineFaults NONE = builder().build();
+
+    /** Places in the engine where a deterministic test may run other steps (a simulated preemption). */
+    public enum Point {
+        /** A sync took its snapshot of the buffer and is about to upload it. */
+        SYNC_SNAPSHOT,
+        /** A conflict took the snapshot it saves (and, unless {@code conflictSnapshotRace}, raised the conflict). */
+        CONFLICT_SNAPSHOT
+    }
+
+    final boolean cutSyncMidTransaction;
+    final boolean forgetOwnUpload;
+    final boolean ignoreShrink;
+    final boolean skipFollowerContinuity;
+    final boolean conflictSnapshotRace;
+    final boolean skipPageVerification;
+    private final boolean storedPageOne;
+    private final boolean failConflictedWrites;
+    final BufferFaults buffer;
+    private final Consumer<Point> preemption;
+
+    private EngineFaults(Builder b) {
+        this.cutSyncMidTransaction = b.cutSyncMidTransaction;
+        this.forgetOwnUpload = b.forgetOwnUpload;
+        this.ignoreShrink = b.ignoreShrink;
+        this.skipFollowerContinuity = b.skipFollowerContinuity;
+        this.conflictSnapshotRace = b.conflictSnapshotRace;
+        this.skipPageVerification = b.skipPageVerification;
+        this.storedPageOne = b.storedPageOne;
+        this.failConflictedWrites = b.failConflictedWrites;
+        this.buffer = new BufferFaults(b.silentDamageTruncation);
+        this.preemption = b.preemption;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The VFS shows SQLite a WAL-format page 1 as stored (the behaviour before {@code PageOneView}). */
+    public boolean storedPageOne() {
+        return storedPageOne;
+    }
+
+    /** The VFS fails a page write that a conflict refuses, instead of refusing the commit (the old behaviour). */
+    public boolean failConflictedWrites() {
+        return failConflictedWrites;
+    }
+
+    /** The write buffer's fault points. */
+    public BufferFaults buffer() {
+        return buffer;
+    }
+
+    /** Runs the preemption at {@code at}, if any; called with no engine lock held but {@code syncLock}. */
+    void preempt(Point at) {
+        Consumer<Point> p = preemption;
+        if (p != null) {
+            p.accept(at);
+        }
+    }
+
+    long[] uploadPages(long[] pgnos) {
+        return cutSyncMidTransaction && pgnos.length > 1 ? Arrays.copyOf(pgnos, pgnos.length - 1) : pgnos;
+    }
+
+    long uploadCommit(long commit, long previousCommit) {
+        return ignoreShrink ? Math.max(commit, previousCommit) : commit;
+    }
+
+    /** The stale entry (null reads as zeros) instead of the uploaded page when {@code forgetOwnUpload} is on. */
+    PageRef ownUploadEntry(PageRef indexed, PageRef stale) {
+        return forgetOwnUpload ? stale : indexed;
+    }
+
+    /** Every switch off unless set; build once per engine. */
+    public static final class Builder {
+        private boolean cutSyncMidTransaction;
+        private boolean forgetOwnUpload;
+        private boolean ignoreShrink;
+        private boolean skipFollowerContinuity;
+        private boolean conflictSnapshotRace;
+        private boolean skipPageVerification;
+        private boolean storedPageOne;
+        private boolean failConflictedWrites;
+        private boolean silentDamageTruncation;
+        private Consumer<Point> preemption;
+
+        private Builder() {}
+
+        /** Upload a transaction with its last page left out (a sync cut in the middle of a transaction). */
+        public Builder cutSyncMidTransaction(boolean v) {
+            this.cutSyncMidTransaction = v;
+            return this;
+        }
+
+        /** After an upload, leave the stale pre-upload entries in the page map (W1: own upload never indexed). */
+        public Builder forgetOwnUpload(boolean v) {
+            this.forgetOwnUpload = v;
+            return this;
+        }
+
+        /** Upload with the previous, larger commit when the database shrank (the commit drop is ignored). */
+        public Builder ignoreShrink(boolean v) {
+            this.ignoreShrink = v;
+            return this;
+        }
+
+        /** Read mode: apply new replica files without checking that they continue the held state (issue 16). */
+        public Builder skipFollowerContinuity(boolean v) {
+            this.skipFollowerContinuity = v;
+            return this;
+        }
+
+        /**
+         * Take the conflict snapshot outside the commit gate and raise the conflict only after saving it (issue 8
+         * item 3): commits acknowledged in between end up neither in the replica nor in the conflict file.
+         */
+        public Builder conflictSnapshotRace(boolean v) {
+            this.conflictSnapshotRace = v;
+            return this;
+        }
+
+        /** Serve replica pages without verifying their files (corrupt pages served). */
+        public Builder skipPageVerification(boolean v) {
+            this.skipPageVerification = v;
+            return this;
+        }
+
+        /** The VFS shows SQLite page 1 as stored, in WAL format ({@code wal-page-one}). */
+        public Builder storedPageOne(boolean v) {
+            this.storedPageOne = v;
+            return this;
+        }
+
+        /** The VFS fails a conflicted page write in xWrite ({@code conflicted-write-fails}). */
+        public Builder failConflictedWrites(boolean v) {
+            this.failConflictedWrites = v;
+            return this;
+        }
+
+        /** Recover a damaged write buffer as if its damage were a torn tail ({@link BufferFaults}). */
+        public Builder silentDamageTruncation(boolean v) {
+            this.silentDamageTruncation = v;
+            return this;
+        }
+
+        /**
+         * Called at each {@link Point} with no engine lock held but {@code syncLock} (and never inside the commit
+         * gate): the simulator runs other connections' steps here, as another thread could. Null: nothing.
+         */
+        public Builder preemption(Consumer<Point> v) {
+            this.preemption = v;
+            return this;
+        }
+
+        public EngineFaults build() {
+            return new EngineFaults(this);
+        }
+    }
+}

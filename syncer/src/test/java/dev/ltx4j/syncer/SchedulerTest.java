@@ -1,0 +1,69 @@
+package dev.ltx4j.syncer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ltx4j.replica.EngineClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler owns the engine's threads and reports failed background work instead of swallowing it. */
+class SchedulerTest {
+    final EngineClock clock = EngineClock.system();
+
+    @Test
+    void failedBackgroundWorkIsCountedAndLaterWorkStillRuns() throws Exception {
+        try (Scheduler s = new Scheduler("ltx4j-test-background", clock, null)) {
+            CountDownLatch ran = new CountDownLatch(1);
+            s.execute(() -> {
+                throw new IllegalStateException("boom");
+            });
+            s.execute(ran::countDown);
+            assertThat(ran.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(s.failures()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aStepThatThrowsIsCountedAndTheLoopGoesOn() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch third = new CountDownLatch(3);
+        try (Scheduler s = new Scheduler("ltx4j-test-steps", clock, null)) {
+            s.start(Duration.ofMillis(1), (Instant now) -> {
+                third.countDown();
+                if (calls.incrementAndGet() == 1) {
+                    throw new IllegalStateException("a bug in a step");
+                }
+                return null;
+            });
+            assertThat(third.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(s.failures()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anInjectedExecutorRunsBackgroundWorkAndNoThreadIsStarted() {
+        AtomicInteger ran = new AtomicInteger();
+        try (Scheduler s = new Scheduler("ltx4j-test-inline", clock, Runnable::run)) {
+            s.execute(ran::incrementAndGet);
+            s.execute(() -> {
+                throw new IllegalStateException("boom");
+            });
+            assertThat(ran.get()).isEqualTo(1);
+            assertThat(s.failures()).isEqualTo(1);
+            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("ltx4j-test-inline"));
+        }
+    }
+
+    @Test
+    void afterCloseBackgroundWorkRunsOnTheCallersThread() {
+        Scheduler s = new Scheduler("ltx4j-test-closed", clock, null);
+        s.close();
+        Thread[] where = new Thread[1];
+        s.execute(() -> where[0] = Thread.currentThread());
+        assertThat(where[0]).isSameAs(Thread.currentThread());
+    }
+}
