@@ -295,7 +295,6 @@ public final class AzureReplicaClient implements ReplicaClient {
         }
     }
 
-
     @Override
     public String toString() {
         return "AzureReplicaClient[" + config.describe() + "]";

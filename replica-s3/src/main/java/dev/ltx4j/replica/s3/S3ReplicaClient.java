@@ -366,7 +366,6 @@ public final class S3ReplicaClient implements ReplicaClient {
         }
     }
 
-
     @Override
     public String toString() {
         return "S3ReplicaClient[" + config.describe() + "]";
