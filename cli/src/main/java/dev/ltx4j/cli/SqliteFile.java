@@ -1,16 +1,15 @@
 package dev.ltx4j.cli;
 
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.SqliteHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Facts read from a SQLite database file's 100-byte header, checked before we copy its pages anywhere. */
 record SqliteFile(Path path, int pageSize, long pages) {
-    private static final byte[] MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
-
     static SqliteFile inspect(Path path) throws IOException {
         if (!Files.isRegularFile(path)) {
             throw new IOException("database file not found: " + path);
@@ -25,15 +24,12 @@ record SqliteFile(Path path, int pageSize, long pages) {
                 // positional reads until the header is full
             }
         }
-        byte[] magic = new byte[MAGIC.length];
-        header.get(0, magic);
-        if (!java.util.Arrays.equals(magic, MAGIC)) {
+        if (!SqliteHeader.hasMagic(header.array(), 0)) {
             throw new IOException(path + " is not a SQLite database: bad header magic");
         }
-        int raw = Short.toUnsignedInt(header.getShort(16));
-        int pageSize = raw == 1 ? 65536 : raw;
-        if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) != 0) {
-            throw new IOException(path + ": invalid page size " + raw + " in the SQLite header");
+        int pageSize = SqliteHeader.declaredPageSize(header.array(), 0);
+        if (!Ltx.isValidPageSize(pageSize)) {
+            throw new IOException(path + ": invalid page size " + pageSize + " in the SQLite header");
         }
         if (size % pageSize != 0) {
             throw new IOException(path + ": file size " + size + " is not a multiple of the page size " + pageSize

@@ -2,12 +2,13 @@ package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.BufferDamagedException;
 import dev.ltx4j.pagestore.BufferGeneration;
-import dev.ltx4j.pagestore.BufferPaths;
 import dev.ltx4j.pagestore.BufferProbe;
 import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.LocalPage;
@@ -17,29 +18,34 @@ import dev.ltx4j.pagestore.PageRecords;
 import dev.ltx4j.pagestore.replica.PageMap;
 import dev.ltx4j.pagestore.replica.PageRef;
 import dev.ltx4j.pagestore.replica.PageReader;
-import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.RecoveryReport;
+import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.pagestore.WriteBuffer;
-import dev.ltx4j.pagestore.WriteTransaction;
+import dev.ltx4j.pagestore.WriteBufferException;
 import dev.ltx4j.pagestore.WriteBufferOptions;
-import dev.ltx4j.pagestore.storage.FileLogStorage;
+import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.storage.LogStorage;
-import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one state object of a database in this process (share it through {@link DatabaseRegistry}): page map
@@ -57,19 +63,24 @@ import java.util.concurrent.locks.ReentrantLock;
  * transactions as one LTX file (normally called by {@link #start()}'s scheduler every sync interval).
  *
  * <p><b>Threads.</b> Readers never block. One writer at a time. One sync or poll at a time ({@code syncLock});
- * uploads and listings run outside the state lock, which is held only to swap the published version.
+ * uploads and listings run outside the state lock, which is held only to swap the published version. This class is
+ * the only writer of the engine's state: the sync and poll steps return results that it applies. Who owns what,
+ * the lock order and the invariants (I1...): docs/engine-invariants.md.
+ *
+ * <p>Over 500 lines: it is the single writer of every engine field, and its buffer-generation block (openGeneration
+ * ... relocate) is restructured separately in issue 9; moving that block out brings it under the limit.
  */
 public final class Database implements AutoCloseable {
     /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
     private static final class Log {
-        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+        static final Logger LOG = LoggerFactory.getLogger(Database.class);
     }
 
     /**
      * Looked up only when there is something to say (at the latest the first sync's debug line), so a quiet open
      * never initialises SLF4J.
      */
-    static org.slf4j.Logger log() {
+    static Logger log() {
         return Log.LOG;
     }
     final ReplicaClient client;
@@ -81,22 +92,25 @@ public final class Database implements AutoCloseable {
     /** Reads pages; one per lineage (its own cache), so pages of a replaced replica's files never mix. */
     volatile PageReader reader;
     final boolean writeMode;
+    /** Innermost engine lock: swaps the published version and generations; no replica I/O under it. */
     final Object stateLock = new Object();
+    /** One sync, poll or refresh at a time; buffer rewrites run only under it (lock order: docs/engine-invariants.md). */
     final ReentrantLock syncLock = new ReentrantLock();
+    /** The writer slot: one {@link WriteSession} at a time; taken before {@code syncLock}. */
     private final Semaphore writer = new Semaphore(1, true);
     /**
      * Held by a commit from its conflict check until its commit record is durable, and by a conflict while it
      * snapshots the held transactions and raises the conflict: every commit is either in that snapshot or fails
-     * with the conflict. Never held while waiting for {@code syncLock} (order: syncLock, then commitGate).
+     * with the conflict. Never held while waiting for {@code syncLock} (order: syncLock, then commitGate). See
+     * docs/engine-invariants.md I6.
      */
     final ReentrantLock commitGate = new ReentrantLock();
-    private final SyncEngine sync = new SyncEngine(this);
+    private final SyncEngine sync;
     private volatile DatabaseVersion current;
     /** The buffer file generation {@link #current} points into (null without a buffer); guarded by stateLock. */
     private LocalGeneration currentGen;
     /** Generation a write transaction that begins now writes to; null while a buffer rewrite runs. */
     private volatile LocalGeneration writerGen;
-    final ReplicaIndex.ListingPositions pollPositions = new ReplicaIndex.ListingPositions();
     private final Object relocateLock = new Object();
     /**
      * Read mode: which history of the replica the published state belongs to. It changes when the follower finds
@@ -109,32 +123,27 @@ public final class Database implements AutoCloseable {
     private DatabaseVersion relocated;
 
     // Write mode.
-    private final LogStorage bufferStorage;
+    /** Where the buffer, SQLite's lock file, the spool and conflict files live. */
+    final LocalFiles files;
+    /** The buffer's name in {@link #storage()}. */
     private final String bufferName;
-    private final Path bufferPath;
-    final Path conflictDirectory;
+    private final OwnUploads ownUploads;
+    private final ConflictSaver conflicts = new ConflictSaver(this);
+    private final OpenReconciler reconciler;
+    /** Written only by this class: at open, by establishPageSize, refresh and reopenFailedBuffer (I3). */
     private volatile WriteBuffer buffer;
-    volatile DatabaseVersion baseVersion;
-    volatile boolean tracked;
-    volatile long syncedSeq;
-    volatile ConflictInfo conflict;
+    /** The replica state the unsynced transactions build on; written only by this class under syncLock (I3). */
+    private volatile DatabaseVersion baseVersion;
+    /** The buffer's last sequence number that is in the replica; written only by this class under syncLock (I3). */
+    private volatile long syncedSeq;
+    /** The engine's bookkeeping, swapped only by {@link #updateState} (I1). */
+    private final AtomicReference<EngineState> state = new AtomicReference<>(EngineState.INITIAL);
     /** The conflict last logged, so each one is logged once however often it is seen. */
-    private final java.util.concurrent.atomic.AtomicReference<ConflictInfo> loggedConflict =
-            new java.util.concurrent.atomic.AtomicReference<>();
-    /** The last buffer sequence number saved under conflicts/ (refresh may drop what is synced or saved). */
-    volatile long savedThroughSeq;
-    /** Completed refreshes: each may replace the content under every connection (see {@link #refreshCount()}). */
-    private volatile long refreshes;
-
-    volatile long lastSyncMillis = -1;
-    volatile long lastPollMillis = -1;
-    volatile String lastError;
-    /** What the last buffer open dropped or found (RecoveryReport), or null when it was new or ended cleanly. */
-    volatile String bufferRecovery;
-    private boolean volatileWarned;
+    private final AtomicReference<ConflictInfo> loggedConflict = new AtomicReference<>();
+    /** For status: the last sync, poll or relocation error, or null; written only by this class (I3). */
+    private volatile String lastError;
     private final Scheduler scheduler;
     private volatile boolean closed;
-    private volatile boolean spoolSwept;
 
     private Database(ReplicaClient client, String name, EngineOptions options) {
         this.client = client;
@@ -143,23 +152,11 @@ public final class Database implements AutoCloseable {
         this.index = new ReplicaIndex(client);
         this.reader = newReader(0);
         this.writeMode = options.writeEnabled;
-        if (options.bufferStorage != null) {
-            this.bufferStorage = options.bufferStorage;
-            this.bufferName = options.bufferName;
-            this.bufferPath = null;
-        } else {
-            Path p = (options.bufferPath != null ? options.bufferPath
-                    : BufferPaths.defaultPath(options.replicaIdentity, name)).toAbsolutePath();
-            this.bufferPath = p;
-            this.bufferStorage = null;
-            this.bufferName = p.getFileName().toString();
-        }
-        Path conflicts = options.conflictDirectory;
-        if (conflicts == null) {
-            conflicts = bufferPath != null ? bufferPath.getParent().resolve("conflicts")
-                    : Path.of(System.getProperty("java.io.tmpdir"), "ltx4j-conflicts");
-        }
-        this.conflictDirectory = conflicts;
+        this.files = new LocalFiles(name, options);
+        this.bufferName = files.bufferName();
+        this.ownUploads = new OwnUploads(client, index);
+        this.reconciler = new OpenReconciler(name, options, client, ownUploads);
+        this.sync = new SyncEngine(this, ownUploads, conflicts);
         this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,
                 options.background);
     }
@@ -195,59 +192,7 @@ public final class Database implements AutoCloseable {
             current = v;
             readsRefused = null;
         }
-        pollPositions.clear();
-    }
-
-    /**
-     * Where syncs spool large LTX files before upload: {@code <buffer>.spool/} next to a buffer file, a directory of
-     * this buffer's own (buffers may share their directory), so whoever holds the buffer lock owns its contents.
-     */
-    Path spoolDirectory() {
-        if (options.spoolDirectory != null) {
-            return options.spoolDirectory;
-        }
-        return bufferPath != null ? bufferPath.resolveSibling(bufferPath.getFileName() + ".spool")
-                : Path.of(System.getProperty("java.io.tmpdir"));
-    }
-
-    /** Spool files of older builds, written straight into the buffer directory, are removed after this age. */
-    static final long LEGACY_SPOOL_AGE_MILLIS = 3_600_000;
-
-    /**
-     * Removes the spool files a killed process left behind (a sync interrupted mid-upload): every one in this
-     * buffer's spool directory, since holding the buffer lock proves no live process owns them, and spool files
-     * of older builds in the buffer directory once they are an hour old (those were named per process, not per
-     * buffer). Once, at the first buffer open; best effort.
-     */
-    private void removeDeadSpoolFiles() {
-        if (spoolSwept || bufferPath == null || options.spoolDirectory != null) {
-            return;
-        }
-        spoolSwept = true;
-        int removed = deleteSpoolFiles(spoolDirectory(), Long.MAX_VALUE)
-                + deleteSpoolFiles(bufferPath.getParent(), options.clock.millis() - LEGACY_SPOOL_AGE_MILLIS);
-        if (removed > 0) {
-            Log.LOG.info("database \"{}\": removed {} spool file(s) left by an interrupted sync", name, removed);
-        }
-    }
-
-    private static int deleteSpoolFiles(Path dir, long modifiedBeforeMillis) {
-        int removed = 0;
-        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, "ltx4j-sync-*.ltx.tmp")) {
-            for (Path f : files) {
-                try {
-                    if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                            && Files.getLastModifiedTime(f).toMillis() < modifiedBeforeMillis && Files.deleteIfExists(f)) {
-                        removed++;
-                    }
-                } catch (IOException e) {
-                    // Best effort: a file we cannot remove now is tried again at the next open.
-                }
-            }
-        } catch (IOException e) {
-            // No such directory (nothing ever spilled), or unreadable: nothing to do.
-        }
-        return removed;
+        follower.relistEverything();
     }
 
     /**
@@ -256,17 +201,8 @@ public final class Database implements AutoCloseable {
      * sharing the buffer. Not the buffer's own {@code .lock} file: closing any descriptor of a file drops all of
      * the process's POSIX locks on it. Created empty and owner-only if absent (SQLite would create it 0644).
      */
-    public java.util.Optional<Path> sqliteLockFile() throws IOException {
-        if (!writeMode || bufferPath == null) {
-            return java.util.Optional.empty();
-        }
-        Path lock = bufferPath.resolveSibling(bufferPath.getFileName() + ".sqlite-lock");
-        try {
-            Files.createFile(lock, SecureFiles.ownerOnlyFile(lock));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            SecureFiles.checkExistingFile(lock); // another connection made it, or a planted one: never a link
-        }
-        return java.util.Optional.of(lock);
+    public Optional<Path> sqliteLockFile() throws IOException {
+        return writeMode ? files.sqliteLockFile() : Optional.empty();
     }
 
     /**
@@ -295,7 +231,8 @@ public final class Database implements AutoCloseable {
             return;
         }
         DatabaseVersion remote = loadRemote();
-        tracked = remote.txid() == 0 || remote.checksum() != 0;
+        boolean tracked = remote.txid() == 0 || remote.checksum() != 0;
+        updateState(s -> s.withTracked(tracked));
         OptionalInt existing = BufferProbe.pageSize(storage(), bufferName);
         if (existing.isPresent()) {
             openBuffer(existing.getAsInt(), remote);
@@ -315,29 +252,11 @@ public final class Database implements AutoCloseable {
     }
 
     private ReplicaIndex.OpenedState loadRemoteState() throws IOException {
-        try {
-            return index.openState(RestoreTarget.latest());
-        } catch (RestorePlanException.TransactionNotAvailable e) {
-            if (e.replicaEmpty() && writeMode) {
-                return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
-            }
-            throw new DatabaseNotFoundException("cannot open database \"" + name + "\" in read mode: "
-                    + (e.replicaEmpty() ? "replica " + dev.ltx4j.replica.ReplicaUrl.redact(options.replicaIdentity) + " holds no LTX files (nothing to read;"
-                            + " enable LITESTREAM_WRITE_ENABLED to create it)" : e.getMessage()), e);
-        } catch (RestorePlanException e) {
-            throw new DatabaseNotFoundException("cannot open database \"" + name + "\": " + e.getMessage(), e);
-        }
+        return reconciler.loadRemoteState(index, writeMode);
     }
 
     private LogStorage storage() throws IOException {
-        if (bufferStorage != null) {
-            return bufferStorage;
-        }
-        Path dir = bufferPath.getParent();
-        if (options.bufferPath == null) {
-            SecureFiles.privateDirectory(dir, true); // shared temp dir: owner-only, and refused if another user's
-        }
-        return new FileLogStorage(dir);
+        return files.storage();
     }
 
     private void openBuffer(int pageSize, DatabaseVersion remote) throws IOException {
@@ -351,14 +270,14 @@ public final class Database implements AutoCloseable {
                 .faults(options.faults.buffer())
                 .build();
         try {
-            if (bufferStorage != null) {
-                buffer = WriteBuffer.open(bufferStorage, bufferName, o);
+            if (files.injectedStorage() != null) {
+                buffer = WriteBuffer.open(files.injectedStorage(), bufferName, o);
             } else if (options.bufferPath == null) {
                 buffer = WriteBuffer.openDefault(options.replicaIdentity, name, o);
             } else {
-                buffer = WriteBuffer.open(bufferPath, o);
+                buffer = WriteBuffer.open(files.bufferPath(), o);
             }
-        } catch (dev.ltx4j.pagestore.BufferDamagedException e) {
+        } catch (BufferDamagedException e) {
             log().error("database \"{}\": {}", name, e.getMessage()); // hosts like sqlite3 may show only a code
             throw e;
         }
@@ -369,94 +288,27 @@ public final class Database implements AutoCloseable {
     private void reportRecovery(WriteBuffer opened) {
         RecoveryReport r = opened.recovery();
         if (r.noteworthy()) {
-            bufferRecovery = r.describe(opened.location());
-            log().warn("database \"{}\": {}", name, bufferRecovery);
+            String what = r.describe(opened.location());
+            updateState(s -> s.withBufferRecovery(what));
+            log().warn("database \"{}\": {}", name, what);
         }
-        if (bufferPath != null && options.durability != Durability.NONE && !volatileWarned
-                && BufferPaths.onVolatileStorage(bufferPath.getParent())) {
-            volatileWarned = true;
-            log().warn("database \"{}\": write buffer {} is on memory-backed storage (tmpfs): commits survive a"
-                    + " process crash but not a reboot or power loss until synced; set LITESTREAM_BUFFER_PATH to a"
-                    + " persistent directory", name, bufferPath);
-        }
-        removeDeadSpoolFiles();
+        files.afterBufferOpen();
     }
 
+    /** Publishes what restart recovery found ({@link OpenReconciler}); at open, before the database is shared. */
     private void reconcile(DatabaseVersion remote) throws IOException {
         WriteBuffer buf = buffer;
-        if (remote.pageSize() != 0 && remote.pageSize() != buf.pageSize()) {
-            throw new PageSizeException("write buffer " + buf.location() + " has page size " + buf.pageSize()
-                    + " but replica " + dev.ltx4j.replica.ReplicaUrl.redact(options.replicaIdentity) + " has " + remote.pageSize());
-        }
-        while (true) {
-            BufferBase base = buf.base();
-            int held = buf.transactions().size();
-            syncedSeq = buf.lastCommittedSeq() - held;
-            if (base.txid() == remote.txid()) {
-                baseVersion = remote;
-                BufferGeneration gen = installFirstGeneration();
-                publish(overlay(remote, buf.pageSize(), gen));
-                return;
+        OpenReconciler.Reconciled r = reconciler.reconcile(buf, remote);
+        syncedSeq = r.syncedSeq();
+        baseVersion = remote;
+        BufferGeneration gen = installFirstGeneration();
+        publish(r.kind() == OpenReconciler.Kind.ON_BASE ? overlay(remote, buf.pageSize(), gen)
+                : withSeq(remote, buf.lastCommittedSeq()));
+        if (r.kind() == OpenReconciler.Kind.CONFLICT) {
+            String error = conflicts.raise(r.conflictBase(), remote.txid(), options.clock.instant()).error();
+            if (error != null) {
+                lastError = error;
             }
-            if (Long.compareUnsigned(remote.txid(), base.txid()) < 0 && baseIsReadable(base.txid())) {
-                // The buffer recorded that the replica reached its base; a listing that ends earlier lags.
-                throw new dev.ltx4j.replica.ReplicaTransientException("the replica listing of database \"" + name
-                        + "\" ends at TXID " + Txid.format(remote.txid()) + " but the write buffer's base TXID "
-                        + Txid.format(base.txid()) + " is readable: the listing lags behind; open again later");
-            }
-            if (held == 0) {
-                buf.reset(new BufferBase(remote.txid(), remote.checksum(), remote.commit()));
-                syncedSeq = buf.lastCommittedSeq();
-                baseVersion = remote;
-                installFirstGeneration();
-                publish(withSeq(remote, buf.lastCommittedSeq()));
-                return;
-            }
-            if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && sync.adoptOwnUpload(buf)) {
-                continue;
-            }
-            if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && adoptOwnUploadPastLostTail(buf)) {
-                continue;
-            }
-            baseVersion = remote;
-            installFirstGeneration();
-            publish(withSeq(remote, buf.lastCommittedSeq()));
-            sync.enterConflict(base, remote.txid(), options.clock.instant());
-            return;
-        }
-    }
-
-    /**
-     * With durability NONE a crash may drop the tail of the held commits, including commits an upload at base + 1
-     * already carried: no held prefix re-encodes to it, yet it is this buffer's own file (our NodeID on our base).
-     * Those commits were never acknowledged and the file holds a later state of the same history, so the buffer
-     * restarts on it rather than report a conflict with itself. Runs at open only, where the held commits are
-     * what survived the crash. Other durabilities keep every acknowledged commit, so a mismatch there stays a
-     * conflict (which saves the local state).
-     */
-    private boolean adoptOwnUploadPastLostTail(WriteBuffer buf) throws IOException {
-        if (options.durability != Durability.NONE) {
-            return false;
-        }
-        dev.ltx4j.pagestore.replica.LoadedFile own = sync.ownFileAtNext(buf);
-        if (own == null) {
-            return false;
-        }
-        dev.ltx4j.ltx.LtxHeader h = own.header();
-        buf.reset(new BufferBase(h.maxTxid(), h.noChecksum() ? 0 : own.postApplyChecksum(), h.commitPages()));
-        return true;
-    }
-
-    /** Whether L0 file {@code txid} can be read directly (a read is consistent where a listing may lag). */
-    private boolean baseIsReadable(long txid) throws IOException {
-        if (txid == 0) {
-            return false;
-        }
-        try {
-            client.readRange(0, txid, txid, 0, 1);
-            return true;
-        } catch (dev.ltx4j.replica.ReplicaNotFoundException e) {
-            return false;
         }
     }
 
@@ -491,30 +343,36 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------------------------------ generations
-
-    /** A pinned version and the buffer generation reference that keeps its local pages readable. */
-    static final class Pin {
-        final DatabaseVersion version;
-        final PageReader reader;
-        final long lineage;
-        private LocalGeneration gen;
-
-        Pin(DatabaseVersion version, LocalGeneration gen, PageReader reader, long lineage) {
-            this.version = version;
-            this.gen = gen;
-            this.reader = reader;
-            this.lineage = lineage;
-        }
-
-        void release() {
-            LocalGeneration g = gen;
-            gen = null;
-            if (g != null) {
-                g.release();
-            }
-        }
+    /** The engine's bookkeeping: one immutable snapshot. */
+    EngineState state() {
+        return state.get();
     }
+
+    /**
+     * The one place the engine state is swapped (docs/engine-invariants.md I1): by this class when it applies an
+     * open, a sync round, a poll or a refresh, and by {@link ConflictSaver} raising a conflict under
+     * {@code commitGate} (I6). {@code change} must be a pure function (it may run more than once).
+     */
+    void updateState(UnaryOperator<EngineState> change) {
+        state.updateAndGet(change);
+    }
+
+    /** The replica state the unsynced transactions build on (write mode). */
+    DatabaseVersion baseVersion() {
+        return baseVersion;
+    }
+
+    /** The buffer's last sequence number already in the replica. */
+    long syncedSeq() {
+        return syncedSeq;
+    }
+
+    /** The last sync, poll or relocation error, or null. */
+    String lastError() {
+        return lastError;
+    }
+
+    // ------------------------------------------------------------------------------------------ generations
 
     Pin pin() {
         synchronized (stateLock) {
@@ -800,7 +658,7 @@ public final class Database implements AutoCloseable {
             throw new ReadOnlyDatabaseException("database \"" + name + "\" is open in read mode (attempt to write"
                     + " a readonly database; set LITESTREAM_WRITE_ENABLED=true to write)");
         }
-        ConflictInfo c = conflict;
+        ConflictInfo c = state.get().conflict();
         if (c != null) {
             throw new ConflictException(c);
         }
@@ -904,7 +762,7 @@ public final class Database implements AutoCloseable {
             return;
         }
         while (syncedSeq < seq) {
-            ConflictInfo c = conflict;
+            ConflictInfo c = state.get().conflict();
             if (c != null) {
                 throw new ConflictException(c);
             }
@@ -913,7 +771,7 @@ public final class Database implements AutoCloseable {
                 if (syncedSeq >= seq) {
                     return;
                 }
-                SyncOutcome o = sync.syncLocked(options.clock.instant());
+                SyncOutcome o = syncLocked(options.clock.instant()).outcome();
                 if (o.status() == SyncOutcome.Status.CONFLICT) {
                     logNewConflict();
                     throw (ConflictException) o.error();
@@ -941,13 +799,79 @@ public final class Database implements AutoCloseable {
         syncLock.lock();
         try {
             long started = options.clock.millis();
-            SyncOutcome o = sync.syncLocked(now);
-            events.record(name, o, sync.lastUploadBytes, Math.max(0, options.clock.millis() - started));
-            return o;
+            Synced done = syncLocked(now);
+            events.record(name, done.outcome(), done.uploadBytes(), Math.max(0, options.clock.millis() - started));
+            return done.outcome();
         } finally {
             syncLock.unlock();
             logNewConflict();
         }
+    }
+
+    /** What a sync step did, and the LTX bytes it uploaded (0 when it adopted, failed or had nothing to do). */
+    private record Synced(SyncOutcome outcome, long uploadBytes) {}
+
+    /**
+     * Runs sync rounds and applies each one's result (docs/engine-invariants.md I4). Each round either finishes,
+     * or adopts one file this writer uploaded earlier (its outcome was lost, or the buffer could not record it) and
+     * goes on with what is left; the base advances every round. Callers hold {@code syncLock}.
+     */
+    private Synced syncLocked(Instant now) {
+        SyncOutcome adopted = null;
+        while (true) {
+            SyncEngine.Round r = sync.round(now);
+            if (r.adopt() != null) {
+                LoadedFile own = r.adopt().file();
+                try {
+                    adoptUpload(r.adopt().upToSeq(), own);
+                } catch (IOException | RuntimeException e) {
+                    lastError = "sync failed: " + e.getMessage();
+                    // The own upload sits on the base TXID + 1.
+                    return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, own.header().minTxid() - 1, 0, 0,
+                            e), 0);
+                }
+                adopted = new SyncOutcome(SyncOutcome.Status.SYNCED, current().txid(), syncedSeq, 0, null);
+                updateState(s -> s.withLastSync(now.toEpochMilli()));
+                lastError = null;
+                continue;
+            }
+            SyncOutcome o = r.outcome();
+            long bytes = r.uploadBytes();
+            boolean setsError = r.setsError();
+            String error = r.error();
+            if (r.install() != null) {
+                try {
+                    install(r.install());
+                } catch (IOException | RuntimeException e) {
+                    // The upload is on the base TXID + 1.
+                    o = new SyncOutcome(SyncOutcome.Status.FAILED, o.txid() - 1, 0, 0, e);
+                    bytes = 0;
+                    setsError = true;
+                    error = "sync failed: " + e.getMessage();
+                }
+            }
+            if (o.status() == SyncOutcome.Status.SYNCED) {
+                updateState(s -> s.withLastSync(now.toEpochMilli()));
+            }
+            if (setsError) {
+                lastError = error;
+            }
+            return o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && adopted != null ? new Synced(adopted, 0)
+                    : new Synced(o, bytes);
+        }
+    }
+
+    /**
+     * Publishes an uploaded file (its synced pages become remote entries), advances the base, then trims the buffer
+     * and moves the remaining local pages to its new file; the synced sequence number moves last (I2).
+     */
+    private void install(SyncEngine.Install in) throws IOException {
+        synchronized (stateLock) {
+            publish(in.merge().apply(current));
+            baseVersion = in.newBase();
+        }
+        rewriteBuffer(in.trim(), (DatabaseVersion) null);
+        syncedSeq = in.upToSeq();
     }
 
     /**
@@ -955,7 +879,7 @@ public final class Database implements AutoCloseable {
      * may never look at the status, and SQLite only reports "database is locked" at the next commit.
      */
     private void logNewConflict() {
-        ConflictInfo c = conflict;
+        ConflictInfo c = state.get().conflict();
         ConflictInfo logged = loggedConflict.get();
         if (c == null || c == logged || !loggedConflict.compareAndSet(logged, c)) {
             return;
@@ -974,9 +898,12 @@ public final class Database implements AutoCloseable {
         }
         syncLock.lock();
         try {
-            PollOutcome o = follower.poll(now);
-            lastPollMillis = now.toEpochMilli();
-            return o;
+            Follower.Step step = follower.poll(now);
+            if (step.publish() != null) {
+                publish(step.publish());
+            }
+            lastError = step.lastError();
+            return step.outcome();
         } finally {
             syncLock.unlock();
         }
@@ -1001,12 +928,12 @@ public final class Database implements AutoCloseable {
                 enterDivergence("refreshing");
                 follower.start(opened);
                 installReloaded(opened.version());
-                follower.divergence = null;
+                follower.forgetDivergence();
                 lastError = null;
                 return;
             }
-            if (conflict == null && pendingCommits() > 0) {
-                sync.syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
+            if (state.get().conflict() == null && pendingCommits() > 0) {
+                syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
             }
             DatabaseVersion remote = loadRemote();
             WriteBuffer buf = buffer;
@@ -1020,7 +947,7 @@ public final class Database implements AutoCloseable {
                 try {
                     keepUnsaved(buf);
                     reset = resetBuffer(buf, fresh, remote);
-                } catch (dev.ltx4j.pagestore.WriteBufferException e) {
+                } catch (WriteBufferException e) {
                     // A buffer stopped by an I/O failure (or closed by a reopen that failed) recovers by opening
                     // its file again; what recovery finds there is saved before refresh drops it.
                     WriteBuffer reopened = reopenFailedBuffer(buf, remote, e);
@@ -1029,17 +956,18 @@ public final class Database implements AutoCloseable {
                 }
                 remote = withSeq(remote, reset.lastCommittedSeq());
                 syncedSeq = reset.lastCommittedSeq();
-                savedThroughSeq = syncedSeq;
+                long synced = syncedSeq;
+                updateState(s -> s.withSavedThrough(synced));
             }
-            tracked = remote.txid() == 0 || remote.checksum() != 0;
+            boolean tracked = remote.txid() == 0 || remote.checksum() != 0;
+            updateState(s -> s.withTracked(tracked));
             baseVersion = remote;
             publish(remote);
             sync.relistEverything();
-            pollPositions.clear();
+            follower.relistEverything();
             reader.verifier().forgetFailures(); // a replaced corrupt file is verified again
-            conflict = null;
+            updateState(EngineState::refreshed);
             lastError = null;
-            refreshes++;
         } finally {
             syncLock.unlock();
             writer.release();
@@ -1052,18 +980,23 @@ public final class Database implements AutoCloseable {
      * this number must not trust it.
      */
     public long refreshCount() {
-        return refreshes;
+        return state.get().refreshes();
     }
 
     /** Saves the held transactions no sync and no conflict save covers yet, before a refresh drops them. */
     private void keepUnsaved(WriteBuffer buf) throws IOException {
+        long saved;
         try {
-            sync.saveUnsaved(buf, options.clock.instant());
-        } catch (dev.ltx4j.pagestore.WriteBufferException e) {
+            saved = conflicts.saveUnsaved(buf, options.clock.instant());
+        } catch (WriteBufferException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new IOException("refresh of database \"" + name + "\" keeps its unsynced transactions in the"
-                    + " write buffer: saving them under " + conflictDirectory + " failed: " + e.getMessage(), e);
+                    + " write buffer: saving them under " + files.conflictDirectory() + " failed: " + e.getMessage(),
+                    e);
+        }
+        if (saved >= 0) {
+            updateState(s -> s.withSavedThrough(saved));
         }
     }
 
@@ -1134,38 +1067,12 @@ public final class Database implements AutoCloseable {
 
     /** Counters and gauges for a metrics registry; see {@link EngineMetrics} and docs/metrics-and-logs.md. */
     public EngineMetrics metrics() {
-        DatabaseStatus st = status();
-        WriteBuffer b = buffer;
-        long pendingBytes = b == null ? 0 : b.pageRecordsAfter(syncedSeq) * Math.max(0, st.pageSize());
-        dev.ltx4j.pagestore.replica.PageCache cache = reader.cache();
-        SyncEvents e = events;
-        return new EngineMetrics(e.syncs.get(), e.syncMillis.get(), e.syncedBytes.get(), e.syncedPages.get(),
-                e.failures.get(), e.conflicts.get(), st.pendingCommits(), pendingBytes, st.lagMillis(),
-                b == null ? 0 : b.logSize(), cache.hits(), cache.misses());
+        return StatusReport.metrics(this);
     }
 
     /** Status for {@code litestream_status()}. */
     public DatabaseStatus status() {
-        long now = options.clock.millis();
-        WriteBuffer b = buffer;
-        DatabaseVersion v = current;
-        String where = b != null ? b.location() : (writeMode ? (bufferPath != null ? bufferPath.toString()
-                : bufferStorage.describe(bufferName)) : null);
-        // A stopped buffer (disk full, I/O error) fails every write until refresh or reopen: it outranks the last
-        // sync or poll error, which a later successful sync would clear although writes still fail.
-        String bufferFailure = b != null ? b.failureMessage() : null;
-        if (!writeMode) {
-            FollowerStatus f = follower.status(now);
-            long asOf = f.currentAsOfMillis();
-            return new DatabaseStatus("read", v.txid(), 0, lastSyncMillis, asOf < 0 ? -1 : Math.max(0, now - asOf),
-                    null, null, v.pageSize(), v.commit(), lastError, null, f, reader.verifier().stats());
-        }
-        // Write-mode lag: how long the oldest commit not yet in the replica has waited; 0 when all is synced, so
-        // an idle database does not look like it is falling behind.
-        long oldest = b == null ? -1 : b.oldestCommitMillisAfter(syncedSeq);
-        return new DatabaseStatus("write", v.txid(), pendingCommits(), lastSyncMillis,
-                oldest < 0 ? 0 : Math.max(0, now - oldest), conflict, where, v.pageSize(), v.commit(),
-                bufferFailure != null ? bufferFailure : lastError, bufferRecovery, null, reader.verifier().stats());
+        return StatusReport.status(this);
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle
@@ -1204,7 +1111,7 @@ public final class Database implements AutoCloseable {
         scheduler.close();
         IOException failure = null;
         try {
-            if (writeMode && buffer != null && conflict == null) {
+            if (writeMode && buffer != null && state.get().conflict() == null) {
                 long deadline = options.clock.millis() + options.closeTimeout.toMillis();
                 SyncOutcome o = syncOnce(options.clock.instant());
                 while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
@@ -1217,7 +1124,7 @@ public final class Database implements AutoCloseable {
                     }
                     if (o.status() == SyncOutcome.Status.FAILED) {
                         try {
-                            options.clock.sleep(java.time.Duration.ofMillis(100));
+                            options.clock.sleep(Duration.ofMillis(100));
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             break;

@@ -2,6 +2,7 @@ package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.FileVerifier;
+import java.time.Instant;
 
 /**
  * A point-in-time status, what {@code litestream_status()} shows. JSON names (see docs/metrics-and-logs.md):
@@ -84,7 +85,7 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
         b.append(",\"last_poll_ok\":").append(f.lastPollMillis() < 0 ? "null" : String.valueOf(f.lastPollOk()));
         b.append(",\"last_poll_error\":").append(str(f.lastPollError()));
         b.append(",\"newest_txid_time\":").append(str(f.newestTxidMillis() < 0 ? null
-                : java.time.Instant.ofEpochMilli(f.newestTxidMillis()).toString()));
+                : Instant.ofEpochMilli(f.newestTxidMillis()).toString()));
         b.append(",\"data_age_ms\":").append(f.dataAgeMillis());
         FollowerStatus.Divergence d = f.divergence();
         if (d == null) {
@@ -92,7 +93,7 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
         } else {
             b.append(",\"replica_diverged\":{\"held_txid\":").append(str(Txid.format(d.heldTxid())))
                     .append(",\"reason\":").append(str(d.reason()))
-                    .append(",\"at\":").append(str(java.time.Instant.ofEpochMilli(d.atMillis()).toString()))
+                    .append(",\"at\":").append(str(Instant.ofEpochMilli(d.atMillis()).toString()))
                     .append(",\"reloaded_txid\":").append(d.readsRefused() ? "null" : str(Txid.format(d.reloadedTxid())))
                     .append(",\"reads_refused\":").append(d.readsRefused()).append('}');
         }

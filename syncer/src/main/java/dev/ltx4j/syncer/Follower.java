@@ -10,6 +10,7 @@ import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
@@ -39,13 +40,16 @@ import java.util.TreeMap;
  * new read transactions are refused with {@link ReplicaDivergedException}; every poll retries. Each divergence is
  * logged, kept in {@link FollowerStatus#divergence()} and in the last error.
  *
- * <p>Callers hold the database's sync lock.
+ * <p>Callers hold the database's sync lock. A poll returns a {@link Step} that the database applies; it writes no
+ * field of {@link Database} (the fields above are this class's own; see docs/engine-invariants.md).
  */
 final class Follower {
     /** How many held TXIDs keep their checksum, to check files that straddle the held TXID. */
     private static final int CHECKSUM_HISTORY = 1024;
 
     private final Database db;
+    /** Where each level's next poll listing starts (cleared to relist everything). */
+    private final ReplicaIndex.ListingPositions positions = new ReplicaIndex.ListingPositions();
     private volatile LoadedFile anchor;
     private final TreeMap<Long, Long> heldChecksums = new TreeMap<>();
 
@@ -79,8 +83,24 @@ final class Follower {
                 t < 0 ? -1 : Math.max(0, now - t), divergence, reloads);
     }
 
+    /**
+     * What one poll did, for {@link Database} to apply (docs/engine-invariants.md I4): the outcome, the version to
+     * publish (null: nothing new) and the database's last error (null clears it).
+     */
+    record Step(PollOutcome outcome, DatabaseVersion publish, String lastError) {}
+
+    /** Forgets the listing positions: the next poll lists every level from the start. */
+    void relistEverything() {
+        positions.clear();
+    }
+
+    /** After a refresh: no divergence to report. */
+    void forgetDivergence() {
+        divergence = null;
+    }
+
     /** One poll (see the class comment). */
-    PollOutcome poll(Instant now) {
+    Step poll(Instant now) {
         long at = now.toEpochMilli();
         lastPollMillis = at;
         try {
@@ -89,7 +109,7 @@ final class Follower {
                 return reload(at, d);
             }
             DatabaseVersion cur = db.current();
-            Listing listing = list(db.pollPositions);
+            Listing listing = list(positions);
             boolean checks = !db.options.faults.skipFollowerContinuity;
             String problem = checks ? checkAnchor(cur, listing) : null;
             DatabaseVersion v = cur;
@@ -116,11 +136,10 @@ final class Follower {
                 gap |= Long.compareUnsigned(info.maxTxid(), v.txid()) > 0;
             }
             if (gap) {
-                db.pollPositions.clear();
+                positions.clear();
             } else {
-                db.pollPositions.advance(listing.next);
+                positions.advance(listing.next);
             }
-            db.publish(v);
             if (last != null) {
                 anchor = last;
                 newestTxidMillis = last.header().timestamp();
@@ -139,12 +158,11 @@ final class Follower {
                         db.name, pollFailureStreak);
                 pollFailureStreak = 0;
             }
-            db.lastError = gap ? lastPollError : divergenceMessage(divergence);
-            return new PollOutcome(applied.size(), v.txid(), gap, null);
+            return new Step(new PollOutcome(applied.size(), v.txid(), gap, null), v,
+                    gap ? lastPollError : divergenceMessage(divergence));
         } catch (IOException | RuntimeException e) {
             lastPollOk = false;
             lastPollError = "poll failed: " + e.getMessage();
-            db.lastError = lastPollError;
             if (pollFailureStreak++ == 0) {
                 Database.log().warn("follower of database \"{}\": {}; retrying every poll interval", db.name,
                         lastPollError);
@@ -152,7 +170,7 @@ final class Follower {
                 Database.log().debug("follower of database \"{}\": {} (attempt {})", db.name, lastPollError,
                         pollFailureStreak);
             }
-            return new PollOutcome(0, db.current().txid(), false, e);
+            return new Step(new PollOutcome(0, db.current().txid(), false, e), null, lastPollError);
         }
     }
 
@@ -213,7 +231,7 @@ final class Follower {
     private byte[] readHeader(LtxFileInfo f) throws IOException {
         byte[] head = db.client.readRange(f.level(), f.minTxid(), f.maxTxid(), 0, Ltx.HEADER_SIZE);
         if (head.length != Ltx.HEADER_SIZE) {
-            throw new dev.ltx4j.replica.ReplicaTransientException("short read of the header of replica file " + f
+            throw new ReplicaTransientException("short read of the header of replica file " + f
                     + ": " + head.length + " of " + Ltx.HEADER_SIZE + " bytes");
         }
         return head;
@@ -267,7 +285,7 @@ final class Follower {
     }
 
     /** Stops serving the held state (pinned readers fail from now on) and tries to load the replica's new state. */
-    private PollOutcome diverged(long at, DatabaseVersion held, String reason) {
+    private Step diverged(long at, DatabaseVersion held, String reason) {
         FollowerStatus.Divergence d = new FollowerStatus.Divergence(held.txid(), reason, at, -1);
         Database.log().warn("follower of database \"{}\" at TXID {}: the replica no longer contains its state: {};"
                 + " reloading", db.name, Txid.format(held.txid()), reason);
@@ -276,7 +294,7 @@ final class Follower {
         return reload(at, d);
     }
 
-    private PollOutcome reload(long at, FollowerStatus.Divergence d) {
+    private Step reload(long at, FollowerStatus.Divergence d) {
         ReplicaIndex.OpenedState opened;
         try {
             opened = db.index.openState(RestoreTarget.latest());
@@ -284,9 +302,8 @@ final class Follower {
             lastPollOk = false;
             lastPollError = "replica diverged and its new state cannot be loaded yet (reads are refused until it"
                     + " can): " + e.getMessage();
-            db.lastError = divergenceMessage(d) + "; " + lastPollError;
-            return new PollOutcome(0, db.current().txid(), false, e instanceof IOException io ? io
-                    : new IOException(e.getMessage(), e));
+            return new Step(new PollOutcome(0, db.current().txid(), false, e instanceof IOException io ? io
+                    : new IOException(e.getMessage(), e)), null, divergenceMessage(d) + "; " + lastPollError);
         }
         start(opened);
         db.installReloaded(opened.version());
@@ -299,8 +316,7 @@ final class Follower {
         lastPollOk = true;
         lastPollError = null;
         currentAsOfMillis = at;
-        db.lastError = divergenceMessage(done);
-        return new PollOutcome(0, opened.version().txid(), false, null);
+        return new Step(new PollOutcome(0, opened.version().txid(), false, null), null, divergenceMessage(done));
     }
 
     static String divergenceMessage(FollowerStatus.Divergence d) {

@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.PageReader;
 import java.io.IOException;
@@ -11,12 +12,12 @@ import java.io.IOException;
  */
 public final class ReadTransaction implements AutoCloseable {
     private final Database db;
-    private final Database.Pin pin;
+    private final Pin pin;
     private final DatabaseVersion version;
     private final PageReader.Cursor cursor = new PageReader.Cursor();
     private boolean closed;
 
-    ReadTransaction(Database db, Database.Pin pin) {
+    ReadTransaction(Database db, Pin pin) {
         this.db = db;
         this.pin = pin;
         this.version = pin.version;
@@ -73,7 +74,7 @@ public final class ReadTransaction implements AutoCloseable {
 
     private ReplicaDivergedException replaced() {
         return new ReplicaDivergedException("the replica of database \"" + db.name + "\" no longer contains TXID "
-                + dev.ltx4j.ltx.Txid.format(version.txid()) + " read by this transaction; begin a new one");
+                + Txid.format(version.txid()) + " read by this transaction; begin a new one");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.LtxBody;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -67,8 +68,8 @@ final class Spool extends OutputStream {
     }
 
     private void spill() throws IOException {
-        dev.ltx4j.pagestore.storage.SecureFiles.createMissing(directory);
-        file = dev.ltx4j.pagestore.storage.SecureFiles.createPrivateTempFile(directory, "ltx4j-sync-", ".ltx.tmp");
+        SecureFiles.createMissing(directory);
+        file = SecureFiles.createPrivateTempFile(directory, "ltx4j-sync-", ".ltx.tmp");
         fileOut = new BufferedOutputStream(Files.newOutputStream(file), 1 << 18);
         for (int i = 0; i < chunks.size(); i++) {
             fileOut.write(chunks.get(i), 0, i == chunks.size() - 1 ? inLast : CHUNK);

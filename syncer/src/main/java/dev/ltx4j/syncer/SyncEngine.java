@@ -5,10 +5,8 @@ import dev.ltx4j.ltx.DatabaseChecksum;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncodeResult;
 import dev.ltx4j.ltx.LtxEncoder;
-import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.PageIndex;
-import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
@@ -19,41 +17,41 @@ import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.WriteBuffer;
-import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaConflictException;
 import dev.ltx4j.replica.ReplicaException;
-import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
-import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 /**
  * The write-mode sync step: takes the committed, unsynced transactions up to a commit boundary, builds one LTX
  * file on the replica's TXID + 1, uploads it create-if-absent, and installs it into the page map before trimming
  * the buffer. The file is encoded streaming (page images read one at a time from the buffer file, spooled to a
  * temporary file when large) and its post-apply checksum comes from the page checksums kept in the page map, so
- * a sync reads neither old images nor holds the file in memory. Conflicts are prevented (listing every level first, exclusive create), resolved when ambiguous
- * (NodeID + file checksum read back) and, when real, made sticky and saved under {@code conflicts/}.
- * Callers hold {@code db.syncLock}.
+ * a sync reads neither old images nor holds the file in memory. Conflicts are prevented (listing every level
+ * first, exclusive create), resolved when ambiguous (NodeID + file checksum read back, {@link OwnUploads}) and,
+ * when real, made sticky and saved under {@code conflicts/} ({@link ConflictSaver}).
+ *
+ * <p>A round writes no field of {@link Database}: it returns a {@link Round} that the database applies (see
+ * docs/engine-invariants.md I4). Callers hold {@code db.syncLock}.
  */
 final class SyncEngine {
     private final Database db;
+    private final OwnUploads ownUploads;
+    private final ConflictSaver conflicts;
     /** Per level (1..9), the min TXID of the last file the conflict check saw there: where its next listing seeks. */
     private final long[] conflictSeek = new long[ReplicaClient.MAX_LEVEL + 1];
 
-    /** LTX bytes the last round uploaded (0 when it adopted, failed or had nothing to do); read after a sync. */
-    long lastUploadBytes;
-
-    SyncEngine(Database db) {
+    SyncEngine(Database db, OwnUploads ownUploads, ConflictSaver conflicts) {
         this.db = db;
+        this.ownUploads = ownUploads;
+        this.conflicts = conflicts;
     }
 
     /** One LTX file built for upload: where its bytes are and what the encoder wrote. */
@@ -63,34 +61,41 @@ final class SyncEngine {
         }
     }
 
-    SyncOutcome syncLocked(Instant now) {
-        // Each round either finishes, or adopts one file this writer uploaded earlier (its outcome was lost, or
-        // the buffer could not record it) and goes on with what is left; the base advances every round.
-        SyncOutcome adopted = null;
-        lastUploadBytes = 0;
-        while (true) {
-            SyncOutcome o = syncRound(now);
-            if (o != ADOPTED) {
-                return o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && adopted != null ? adopted : o;
-            }
-            adopted = new SyncOutcome(SyncOutcome.Status.SYNCED, db.current().txid(), db.syncedSeq, 0, null);
-            db.lastSyncMillis = now.toEpochMilli();
-            db.lastError = null;
+    /**
+     * What one sync round did, for {@link Database} to apply (docs/engine-invariants.md I4): the outcome; an own
+     * upload to adopt and go on with (then {@code outcome} is null); an upload to install; and the last error to
+     * report when {@code setsError} (null clears it).
+     */
+    record Round(SyncOutcome outcome, OwnUploads.OwnUpload adopt, Install install, boolean setsError, String error,
+            long uploadBytes) {
+        static Round of(SyncOutcome o) {
+            return new Round(o, null, null, false, null, 0);
+        }
+
+        static Round failed(long baseTxid, Exception e) {
+            return new Round(new SyncOutcome(SyncOutcome.Status.FAILED, baseTxid, 0, 0, e), null, null, true,
+                    "sync failed: " + e.getMessage(), 0);
         }
     }
 
-    /** Marker outcome of a round that adopted an own upload (never returned to callers). */
-    private static final SyncOutcome ADOPTED = new SyncOutcome(SyncOutcome.Status.SYNCED, 0, 0, 0, null);
+    /**
+     * An uploaded file to publish: {@code merge} turns the current version into the one with the synced pages as
+     * remote entries (run under {@code stateLock}), {@code newBase} is the replica state it makes, {@code trim}
+     * marks the transactions synced in the buffer.
+     */
+    record Install(UnaryOperator<DatabaseVersion> merge, DatabaseVersion newBase, Database.Rewrite trim,
+            long upToSeq) {}
 
-    private SyncOutcome syncRound(Instant now) {
-        ConflictInfo c = db.conflict;
+    /** One round; callers hold {@code db.syncLock} and apply the result before the next round. */
+    Round round(Instant now) {
+        ConflictInfo c = db.state().conflict();
         if (c != null) {
-            return new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, new ConflictException(c));
+            return Round.of(new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, new ConflictException(c)));
         }
         WriteBuffer buf = db.bufferOrNull();
         DatabaseVersion v = db.current();
-        if (buf == null || v.localSeq() <= db.syncedSeq) {
-            return new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, v.txid(), 0, 0, null);
+        if (buf == null || v.localSeq() <= db.syncedSeq()) {
+            return Round.of(new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, v.txid(), 0, 0, null));
         }
         long baseTxid = v.txid();
         try {
@@ -100,48 +105,52 @@ final class SyncEngine {
             baseTxid = base.txid();
             long remote = highestRemoteTxid(base.txid());
             if (Long.compareUnsigned(remote, base.txid()) > 0) {
-                return adoptInRun(buf) ? ADOPTED : conflict(base, remote, now);
+                return adoptOrConflict(buf, base, () -> remote, now);
             }
             long txid = base.txid() + 1;
-            try (Spool spool = new Spool(db.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT)) {
-                Encoded built = build(v, snap, txid, now.toEpochMilli(), buf.writerId(), spool);
+            Encoded built;
+            try (Spool spool = new Spool(db.files.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT)) {
+                built = build(v, snap, txid, now.toEpochMilli(), buf.writerId(), spool);
                 try {
                     db.client.createFile(0, txid, txid, spool.body());
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
-                    Resolution r = resolve(txid, built, buf.writerId());
-                    if (r == Resolution.ABSENT) {
+                    OwnUploads.Resolution r = ownUploads.resolve(txid, built.size(), built.result().fileChecksum(),
+                            buf.writerId());
+                    if (r == OwnUploads.Resolution.ABSENT) {
                         throw e; // nothing landed: the next sync uploads again on the same TXID
                     }
-                    if (r == Resolution.OWN_EARLIER) {
-                        return adoptInRun(buf) ? ADOPTED
-                                : conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
+                    if (r == OwnUploads.Resolution.OWN_EARLIER) {
+                        return adoptOrConflict(buf, base, () -> Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
-                    if (r == Resolution.THEIRS) {
+                    if (r == OwnUploads.Resolution.THEIRS) {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                 } catch (ReplicaConflictException e) {
                     return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                 }
-                install(v, snap, built, txid, buf);
-                lastUploadBytes = built.size();
             }
-            db.lastSyncMillis = now.toEpochMilli();
-            db.lastError = null;
-            return new SyncOutcome(SyncOutcome.Status.SYNCED, txid, snap.upToSeq(), snap.pageCount(), null);
+            Install install = install(v, snap, built, txid, buf);
+            return new Round(new SyncOutcome(SyncOutcome.Status.SYNCED, txid, snap.upToSeq(), snap.pageCount(), null),
+                    null, install, true, null, built.size());
         } catch (IOException | RuntimeException e) {
-            db.lastError = "sync failed: " + e.getMessage();
-            return new SyncOutcome(SyncOutcome.Status.FAILED, baseTxid, 0, 0, e);
+            return Round.failed(baseTxid, e);
         }
     }
 
-    /** Adopts an own earlier upload at the buffer's base + 1 into the running database; false if there is none. */
-    private boolean adoptInRun(WriteBuffer buf) throws IOException {
-        OwnUpload own = findOwnUpload(buf);
-        if (own == null) {
-            return false;
+    /** Adopts an own earlier upload at the buffer's base + 1 if there is one, else raises the conflict. */
+    private Round adoptOrConflict(WriteBuffer buf, BufferBase base, RemoteTxid remote, Instant now)
+            throws IOException {
+        OwnUploads.OwnUpload own = ownUploads.find(buf);
+        if (own != null) {
+            return new Round(null, own, null, false, null, 0);
         }
-        db.adoptUpload(own.upToSeq(), own.file());
-        return true;
+        return conflict(base, remote.get(), now);
+    }
+
+    /** The replica's TXID, looked up only when needed (after the adoption check, as the requests always ran). */
+    @FunctionalInterface
+    private interface RemoteTxid {
+        long get() throws IOException;
     }
 
     /** The highest max TXID beyond {@code base} on any level (level 0 listed from base + 1), else {@code base}. */
@@ -165,7 +174,7 @@ final class SyncEngine {
 
     /** Forgets the conflict check's listing positions (after the replica was reloaded). */
     void relistEverything() {
-        java.util.Arrays.fill(conflictSeek, 0);
+        Arrays.fill(conflictSeek, 0);
     }
 
     private Encoded build(DatabaseVersion v, SyncSnapshot snap, long txid, long millis, long nodeId, OutputStream out)
@@ -174,20 +183,10 @@ final class SyncEngine {
         BufferBase base = snap.base();
         long commit = db.options.faults.uploadCommit(snap.commitSize(), base.commitSize()); // fault point, off
         boolean snapshotFile = txid == 1;
-        boolean tracked = db.tracked;
-        long lock = Ltx.lockPgno(ps);
-        long[] pgnos;
-        if (snapshotFile) {
-            pgnos = LtxWriter.snapshotPages(ps, commit);
-        } else {
-            long[] all = new long[snap.pageCount()];
-            int n = 0;
-            for (int i = 0; i < snap.pageCount(); i++) {
-                if (snap.pgno(i) != lock) {
-                    all[n++] = snap.pgno(i);
-                }
-            }
-            pgnos = db.options.faults.uploadPages(java.util.Arrays.copyOf(all, n)); // fault point, off
+        boolean tracked = db.state().tracked();
+        long[] pgnos = SnapshotPages.of(snap, snapshotFile, commit);
+        if (!snapshotFile) {
+            pgnos = db.options.faults.uploadPages(pgnos); // fault point, off
         }
         long[] checksums = new long[pgnos.length];
         // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
@@ -229,7 +228,7 @@ final class SyncEngine {
         long post = 0;
         if (tracked) {
             DatabaseChecksum sum = new DatabaseChecksum(ps).reset(snapshotFile ? 0 : base.postApplyChecksum());
-            DatabaseVersion old = db.baseVersion;
+            DatabaseVersion old = db.baseVersion();
             byte[] oldPage = null;
             for (int i = 0; i < pgnos.length; i++) {
                 long p = pgnos[i];
@@ -264,64 +263,11 @@ final class SyncEngine {
     }
 
     /**
-     * What an ambiguous create left at its name: this very file (OURS), nothing (ABSENT), a file of this writer
-     * from an earlier attempt or process (OWN_EARLIER: adopt it if it holds a prefix of the buffer), or another
-     * writer's file (THEIRS).
+     * What publishing the uploaded file takes (each synced page becomes a remote entry carrying its page checksum,
+     * the base advances, the buffer is trimmed and its remaining local pages move to its new file): {@link Database}
+     * applies it in that order.
      */
-    private enum Resolution { OURS, THEIRS, ABSENT, OWN_EARLIER }
-
-    /**
-     * Resolves an ambiguous or "already exists" create by reading the object itself: a direct read is
-     * read-after-write consistent where a listing may lag. Only a successful read decides; a read that fails
-     * (transient error, short body) throws, leaving the outcome unknown for a later sync to resolve.
-     */
-    private Resolution resolve(long txid, Encoded built, long nodeId) throws IOException {
-        LtxHeader h;
-        try {
-            h = readOwnHeader(txid);
-        } catch (ReplicaNotFoundException e) {
-            return Resolution.ABSENT;
-        }
-        if (h == null || h.nodeId() != nodeId) {
-            return Resolution.THEIRS;
-        }
-        byte[] tail;
-        try {
-            tail = db.client.readRange(0, txid, txid, built.size() - 8, 0); // to the end: exactly 8 if same size
-        } catch (ReplicaNotFoundException e) {
-            throw new ReplicaTransientException("L0/" + Txid.format(txid) + " vanished while being read back", e);
-        }
-        if (tail.length == 8 && ReplicaIndex.readLongAt(tail, 0) == built.result().fileChecksum()) {
-            return Resolution.OURS;
-        }
-        return Resolution.OWN_EARLIER;
-    }
-
-    /**
-     * The header of L0 file {@code txid}, or null when the bytes there are no LTX header (not a file this writer
-     * made).
-     *
-     * @throws ReplicaNotFoundException when there is no such file
-     * @throws ReplicaTransientException when the read returned fewer bytes than a header (a short read)
-     */
-    private LtxHeader readOwnHeader(long txid) throws IOException {
-        byte[] head = db.client.readRange(0, txid, txid, 0, Ltx.HEADER_SIZE);
-        if (head.length < Ltx.HEADER_SIZE) {
-            throw new ReplicaTransientException("short read of the header of L0/" + Txid.format(txid) + ": "
-                    + head.length + " of " + Ltx.HEADER_SIZE + " bytes");
-        }
-        try {
-            return LtxHeader.parse(head, "L0/" + Txid.format(txid));
-        } catch (LtxFormatException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Publishes the uploaded file into the page map (each synced page becomes a remote entry carrying its page
-     * checksum), advances the base, then trims the buffer and moves the remaining local pages to its new file.
-     */
-    private void install(DatabaseVersion v, SyncSnapshot snap, Encoded built, long txid, WriteBuffer buf)
+    private Install install(DatabaseVersion v, SyncSnapshot snap, Encoded built, long txid, WriteBuffer buf)
             throws IOException {
         LtxHeader h = built.result().header();
         LtxFileInfo info = new LtxFileInfo(0, txid, txid, built.size(), Instant.ofEpochMilli(h.timestamp()));
@@ -332,7 +278,8 @@ final class SyncEngine {
         long[] sums = built.checksums();
         // Verified by construction: this engine built the bytes, so reads of it are checked against these sums.
         db.reader.verifier().registerOwn(rf, idx, sums);
-        DatabaseVersion applied = ReplicaIndex.apply(db.baseVersion, lf);
+        DatabaseVersion oldBase = db.baseVersion();
+        DatabaseVersion applied = ReplicaIndex.apply(oldBase, lf);
         PageMap.Builder nb = applied.pages().edit();
         for (int i = 0; i < idx.size(); i++) {
             long p = idx.pgno(i);
@@ -342,15 +289,14 @@ final class SyncEngine {
         }
         DatabaseVersion newBase = new DatabaseVersion(applied.pageSize(), applied.commit(), applied.txid(),
                 applied.localSeq(), applied.checksum(), nb.build());
-        synchronized (db.stateLock) {
-            DatabaseVersion c = db.current();
+        UnaryOperator<DatabaseVersion> merge = c -> {
             PageMap.Builder b = c.pages().edit();
             for (int i = 0; i < idx.size(); i++) {
                 long p = idx.pgno(i);
                 PageRef synced = v.pages().get(p);
                 RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
                 if (c.pages().get(p) == synced) {
-                    b.put(p, db.options.faults.ownUploadEntry(rp, db.baseVersion.pages().get(p)), // fault point, off
+                    b.put(p, db.options.faults.ownUploadEntry(rp, oldBase.pages().get(p)), // fault point, off
                             db.options.faults.forgetOwnUpload ? 0 : sums[i]);
                 }
                 if (i < built.warm().length) {
@@ -358,268 +304,15 @@ final class SyncEngine {
                 }
             }
             b.truncate(c.commit());
-            db.publish(new DatabaseVersion(c.pageSize(), c.commit(), txid, c.localSeq(), 0, b.build()));
-            db.baseVersion = newBase;
-        }
-        db.rewriteBuffer(() -> buf.markSynced(snap.upToSeq(), txid, post), null);
-        db.syncedSeq = snap.upToSeq();
-    }
-
-    private SyncOutcome conflict(BufferBase base, long remoteTxid, Instant now) {
-        ConflictInfo info = enterConflict(base, remoteTxid, now);
-        return new SyncOutcome(SyncOutcome.Status.CONFLICT, base.txid(), 0, 0, new ConflictException(info));
-    }
-
-    /**
-     * Marks the database conflicted and saves every held transaction as one LTX file under conflicts/. The
-     * snapshot that is saved and the conflict flag are taken together under {@code db.commitGate}, which every
-     * commit holds from its conflict check until its commit record is durable: a commit either made it into
-     * the snapshot or fails with the conflict, so nothing acknowledged is left out of the saved file.
-     */
-    ConflictInfo enterConflict(BufferBase base, long remoteTxid, Instant now) {
-        WriteBuffer buf = db.bufferOrNull();
-        boolean race = db.options.faults.conflictSnapshotRace; // fault point, off: snapshot outside the gate
-        SyncSnapshot snap = null;
-        Exception snapFailure = null;
-        long pending;
-        if (!race) {
-            db.commitGate.lock();
-        }
-        try {
-            pending = buf == null ? 0 : db.pendingCommits();
-            if (buf != null && pending > 0) {
-                try {
-                    snap = buf.snapshot();
-                    pending = Math.max(0, snap.upToSeq() - db.syncedSeq);
-                } catch (IOException | RuntimeException e) {
-                    snapFailure = e;
-                }
-            }
-            if (!race) {
-                db.conflict = new ConflictInfo(base.txid(), remoteTxid, pending, null, now.toEpochMilli());
-            }
-        } finally {
-            if (!race) {
-                db.commitGate.unlock();
-            }
-        }
-        db.options.faults.preempt(EngineFaults.Point.CONFLICT_SNAPSHOT); // fault point: other steps may run here
-        Path saved = null;
-        if (snap != null) {
-            try {
-                saved = save(snap, buf.writerId(), now);
-                // (The race switch also restores the old belief that the saved file holds everything held.)
-                db.savedThroughSeq = race ? Long.MAX_VALUE : Math.max(db.savedThroughSeq, snap.upToSeq());
-            } catch (IOException | RuntimeException e) {
-                snapFailure = e;
-            }
-        }
-        if (snapFailure != null) {
-            db.lastError = "could not save conflicting transactions (they stay in the write buffer; refresh saves"
-                    + " them before dropping them): " + snapFailure.getMessage();
-        }
-        ConflictInfo info = new ConflictInfo(base.txid(), remoteTxid, pending, saved, now.toEpochMilli());
-        db.conflict = info;
-        return info;
-    }
-
-    /**
-     * Saves every transaction the buffer holds beyond {@code db.syncedSeq} and what earlier saves covered under
-     * conflicts/ (refresh calls this before it drops them). Callers hold the writer slot and {@code syncLock}.
-     *
-     * @return the saved file, or null when there was nothing unsaved
-     */
-    Path saveUnsaved(WriteBuffer buf, Instant now) throws IOException {
-        long covered = Math.max(db.syncedSeq, db.savedThroughSeq);
-        if (buf.transactions().isEmpty() || buf.lastCommittedSeq() <= covered) {
-            return null;
-        }
-        SyncSnapshot snap = buf.snapshot();
-        Path saved = save(snap, buf.writerId(), now);
-        db.savedThroughSeq = snap.upToSeq();
-        return saved;
-    }
-
-    /** Encodes a snapshot of held transactions as a NoChecksum LTX file on its base TXID + 1 and writes it. */
-    private Path save(SyncSnapshot snap, long writerId, Instant now) throws IOException {
-        int ps = snap.pageSize();
-        long txid = snap.base().txid() + 1;
-        long lock = Ltx.lockPgno(ps);
-        long[] pgnos;
-        if (txid == 1) {
-            pgnos = LtxWriter.snapshotPages(ps, snap.commitSize());
-        } else {
-            pgnos = new long[snap.pageCount()];
-            int n = 0;
-            for (int i = 0; i < snap.pageCount(); i++) {
-                if (snap.pgno(i) != lock) {
-                    pgnos[n++] = snap.pgno(i);
-                }
-            }
-            pgnos = java.util.Arrays.copyOf(pgnos, n);
-        }
-        java.util.Map<Long, Integer> at = new java.util.HashMap<>();
-        for (int i = 0; i < snap.pageCount(); i++) {
-            at.put(snap.pgno(i), i);
-        }
-        byte[] zero = new byte[ps];
-        byte[] page = new byte[ps];
-        LtxWriter.Images images = p -> {
-            Integer i = at.get(p);
-            if (i == null) {
-                return zero;
-            }
-            snap.readPage(i, page);
-            return page;
+            return new DatabaseVersion(c.pageSize(), c.commit(), txid, c.localSeq(), 0, b.build());
         };
-        LtxHeader header = LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, ps, snap.commitSize(), txid, txid,
-                now.toEpochMilli(), 0).withNodeId(writerId);
-        Path dir = db.conflictDirectory;
-        dev.ltx4j.pagestore.storage.SecureFiles.privateDirectory(dir, false); // owner-only; another user's refused
-        String base = db.name.replaceAll("[^A-Za-z0-9._-]", "_");
-        String stem = base + "-" + header.range() + "-" + now.toEpochMilli();
-        Path target = dir.resolve(stem + ".ltx");
-        for (int n = 1; Files.exists(target); n++) {
-            target = dir.resolve(stem + "-" + n + ".ltx"); // never replace an earlier save
-        }
-        Path tmp = dir.resolve(target.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (OutputStream out = new java.io.BufferedOutputStream(
-                dev.ltx4j.pagestore.storage.SecureFiles.newPrivateFile(tmp), 1 << 16)) {
-            LtxWriter.encode(out, header, pgnos, images, 0);
-        }
-        force(tmp, false); // durable before a refresh may drop the buffer that holds the same transactions
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        force(dir, true);
-        return target;
+        return new Install(merge, newBase, () -> buf.markSynced(snap.upToSeq(), txid, post), snap.upToSeq());
     }
 
-    /** fsyncs a file, or a directory (where the platform allows it: an error there is ignored). */
-    private static void force(Path p, boolean directory) throws IOException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
-                directory ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        } catch (IOException e) {
-            if (!directory) {
-                throw e;
-            }
-        }
-    }
-
-    /** An own upload found at the buffer's base + 1: the file and the last buffered transaction it holds. */
-    record OwnUpload(long upToSeq, LoadedFile file) {}
-
-    /**
-     * Restart case: the replica is one TXID past the buffer's base and that file carries this writer's NodeID, so
-     * a previous process uploaded it and crashed before trimming. Marks the matching prefix synced.
-     *
-     * @return true when the buffer advanced
-     */
-    boolean adoptOwnUpload(WriteBuffer buf) throws IOException {
-        OwnUpload own = findOwnUpload(buf);
-        if (own == null) {
-            return false;
-        }
-        LtxHeader h = own.file().header();
-        buf.markSynced(own.upToSeq(), h.maxTxid(), h.noChecksum() ? 0 : own.file().postApplyChecksum());
-        return true;
-    }
-
-    /**
-     * The L0 file at the buffer's base TXID + 1 when its header carries this writer's NodeID (an upload of this
-     * buffer, whatever its content), loaded; null when absent or someone else's. Read directly (a listing may lag).
-     */
-    LoadedFile ownFileAtNext(WriteBuffer buf) throws IOException {
-        long txid = buf.base().txid() + 1;
-        LtxHeader head;
-        try {
-            head = readOwnHeader(txid);
-        } catch (ReplicaNotFoundException e) {
-            return null;
-        }
-        if (head == null || head.nodeId() != buf.writerId()) {
-            return null;
-        }
-        LtxFileInfo info = null;
-        for (LtxFileInfo f : db.client.listFiles(0, txid, false)) {
-            if (f.minTxid() == txid && f.maxTxid() == txid) {
-                info = f;
-            }
-        }
-        if (info == null) {
-            throw new ReplicaTransientException("own upload L0/" + Txid.format(txid)
-                    + " is readable but not listed yet; adopting it on a later try");
-        }
-        return db.index.load(info);
-    }
-
-    /**
-     * Looks for a file this writer uploaded on the buffer's base TXID + 1 without recording it (lost response,
-     * failed buffer rewrite, crash): its header carries our NodeID and the re-encoding of a prefix of the held
-     * transactions, with that file's own header, is byte-identical (same file checksum). The file is read
-     * directly (a listing may lag); read failures propagate so the caller retries rather than guesses.
-     *
-     * @return the upload, or null when the file there is absent, someone else's or holds other content
-     */
-    OwnUpload findOwnUpload(WriteBuffer buf) throws IOException {
-        if (buf.transactions().isEmpty()) {
-            return null;
-        }
-        LoadedFile lf = ownFileAtNext(buf);
-        if (lf == null) {
-            return null;
-        }
-        long txid = buf.base().txid() + 1;
-        byte[] tail = db.client.readRange(0, txid, txid, lf.info().size() - 8, 8);
-        if (tail.length < 8) {
-            throw new ReplicaTransientException("short read of the trailer of L0/" + Txid.format(txid));
-        }
-        long fileChecksum = ReplicaIndex.readLongAt(tail, 0);
-        long lock = Ltx.lockPgno(buf.pageSize());
-        long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
-        for (long k = buf.lastCommittedSeq(); k >= first; k--) {
-            SyncSnapshot snap = buf.snapshot(k);
-            if (snap.commitSize() != lf.header().commitPages()) {
-                continue;
-            }
-            java.util.Map<Long, Integer> at = new java.util.HashMap<>();
-            for (int i = 0; i < snap.pageCount(); i++) {
-                if (snap.pgno(i) != lock) {
-                    at.put(snap.pgno(i), i);
-                }
-            }
-            long[] pgnos = new long[lf.index().size()];
-            // Same page set (a snapshot file holds every page): a prefix that wrote a page the file lacks is not it.
-            boolean fits = txid == 1 || at.size() == pgnos.length;
-            for (int i = 0; i < pgnos.length && fits; i++) {
-                pgnos[i] = lf.index().pgno(i);
-                fits = txid == 1 || at.containsKey(pgnos[i]);
-            }
-            if (!fits) {
-                continue;
-            }
-            int ps = snap.pageSize();
-            byte[] page = new byte[ps];
-            byte[] zero = new byte[ps];
-            // Only the file checksum matters: encode into nothing.
-            LtxEncodeResult e;
-            try {
-                e = LtxWriter.encode(OutputStream.nullOutputStream(), lf.header(), pgnos, p -> {
-                    Integer i = at.get(p);
-                    if (i == null) {
-                        return zero;
-                    }
-                    snap.readPage(i, page);
-                    return page;
-                }, lf.postApplyChecksum());
-            } catch (LtxFormatException notThisPrefix) {
-                // A snapshot's encoder checks the file's post-apply checksum against these pages: another prefix.
-                continue;
-            }
-            if (e.fileChecksum() == fileChecksum) {
-                return new OwnUpload(k, lf);
-            }
-        }
-        return null;
+    private Round conflict(BufferBase base, long remoteTxid, Instant now) {
+        ConflictSaver.Raised raised = conflicts.raise(base, remoteTxid, now);
+        SyncOutcome o = new SyncOutcome(SyncOutcome.Status.CONFLICT, base.txid(), 0, 0,
+                new ConflictException(raised.info()));
+        return new Round(o, null, null, raised.error() != null, raised.error(), 0);
     }
 }

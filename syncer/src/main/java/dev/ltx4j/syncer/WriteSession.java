@@ -2,12 +2,13 @@ package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Crc64;
 import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.SqliteHeader;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.WriteTransaction;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,10 +24,9 @@ import java.util.Map;
  * buffer.
  */
 public final class WriteSession implements AutoCloseable {
-    private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
     private final Database db;
-    private final Database.Pin pin;
+    private final Pin pin;
     private final DatabaseVersion base;
     /** Pages written by this session, to their LTX page checksum. */
     private final Map<Long, Long> pending = new HashMap<>();
@@ -39,7 +39,7 @@ public final class WriteSession implements AutoCloseable {
     private WriteTransaction tx;
     private boolean finished;
 
-    WriteSession(Database db, Database.Pin pin) {
+    WriteSession(Database db, Pin pin) {
         this.db = db;
         this.pin = pin;
         this.base = pin.version;
@@ -71,7 +71,7 @@ public final class WriteSession implements AutoCloseable {
         }
         try {
             return readThrough(view, zero, offset, dst, dstOff, len);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw e.getCause();
         }
     }
@@ -85,7 +85,7 @@ public final class WriteSession implements AutoCloseable {
                         return scratch;
                     }
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
                 throw new IllegalStateException("write buffer lost this session's image of page " + p);
             }
@@ -131,9 +131,8 @@ public final class WriteSession implements AutoCloseable {
     }
 
     private static int inferPageSize(long offset, byte[] src, int off, int len) throws PageSizeException {
-        if (offset == 0 && len >= 100 && Arrays.equals(src, off, off + 16, SQLITE_MAGIC, 0, 16)) {
-            int field = ((src[off + 16] & 0xFF) << 8) | (src[off + 17] & 0xFF);
-            int size = field == 1 ? 65536 : field;
+        if (offset == 0 && len >= SqliteHeader.SIZE && SqliteHeader.hasMagic(src, off)) {
+            int size = SqliteHeader.declaredPageSize(src, off);
             if (!Ltx.isValidPageSize(size)) {
                 throw new PageSizeException("page 1 declares an invalid page size " + size);
             }
@@ -150,9 +149,8 @@ public final class WriteSession implements AutoCloseable {
         if (pgno == Ltx.lockPgno(pageSize)) {
             throw new PageSizeException("page " + pgno + " is SQLite's lock page and cannot be written");
         }
-        if (pgno == 1 && Arrays.equals(page, 0, 16, SQLITE_MAGIC, 0, 16)) {
-            int field = ((page[16] & 0xFF) << 8) | (page[17] & 0xFF);
-            int declared = field == 1 ? 65536 : field;
+        if (pgno == 1 && SqliteHeader.hasMagic(page, 0)) {
+            int declared = SqliteHeader.declaredPageSize(page, 0);
             if (declared != pageSize) {
                 throw new PageSizeException("page 1 declares page size " + declared + " but the database uses "
                         + pageSize + "; changing the page size is not supported");
@@ -218,7 +216,8 @@ public final class WriteSession implements AutoCloseable {
             WriteTransaction committed = tx;
             long seq;
             // The conflict check and the durable commit record happen under the commit gate, which a conflict
-            // holds while it snapshots what it saves: this commit is in that snapshot or fails here.
+            // holds while it snapshots what it saves: this commit is in that snapshot or fails here (see
+            // docs/engine-invariants.md I6).
             db.commitGate.lock();
             try {
                 db.checkWritable();

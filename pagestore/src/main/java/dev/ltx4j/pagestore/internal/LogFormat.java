@@ -1,5 +1,6 @@
 package dev.ltx4j.pagestore.internal;
 
+import dev.ltx4j.ltx.Ltx;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
 
@@ -40,7 +41,7 @@ public final class LogFormat {
     public static final long MAX_PGNO = 0xFFFF_FFFFL;
 
     public static boolean isValidPageSize(long pageSize) {
-        return pageSize >= 512 && pageSize <= 65536 && (pageSize & (pageSize - 1)) == 0;
+        return Ltx.isValidPageSize(pageSize); // the one rule for SQLite page sizes
     }
 
     /** Running state of the checksum chain. */

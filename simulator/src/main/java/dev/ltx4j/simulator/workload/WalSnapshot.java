@@ -4,6 +4,7 @@ import dev.ltx4j.ltx.DatabaseChecksum;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.SqliteHeader;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.ReplicaClient;
 import java.io.ByteArrayOutputStream;
@@ -37,8 +38,7 @@ final class WalSnapshot {
         if (image[18] != 2 || image[19] != 2) {
             throw new IllegalStateException("not a WAL-format page 1: bytes 18/19 are " + image[18] + "/" + image[19]);
         }
-        int field = ((image[16] & 0xFF) << 8) | (image[17] & 0xFF);
-        int pageSize = field == 1 ? 65536 : field;
+        int pageSize = SqliteHeader.declaredPageSize(image, 0);
         long pages = image.length / pageSize;
         LtxHeader h = LtxHeader.of(0, pageSize, pages, 1, 1, timestampMillis, 0);
         DatabaseChecksum sum = new DatabaseChecksum(pageSize);

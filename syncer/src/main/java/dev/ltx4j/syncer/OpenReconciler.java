@@ -1,0 +1,141 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.replica.LoadedFile;
+import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestoreTarget;
+import java.io.IOException;
+
+/**
+ * Opening: loads the replica's latest state, and restart recovery brings a write buffer opened with recovered transactions and the replica's latest state
+ * together. Recovered transactions on the replica's TXID are kept for the next sync; own uploads a crash left
+ * unrecorded are adopted; if the replica moved past them otherwise, the database opens conflicted with nothing
+ * lost. Moves the buffer (adoption, reset) but no state of {@link Database}: it returns what the database
+ * publishes (docs/engine-invariants.md I5).
+ */
+final class OpenReconciler {
+    private final String name;
+    private final EngineOptions options;
+    private final ReplicaClient client;
+    private final OwnUploads ownUploads;
+
+    OpenReconciler(String name, EngineOptions options, ReplicaClient client, OwnUploads ownUploads) {
+        this.name = name;
+        this.options = options;
+        this.client = client;
+        this.ownUploads = ownUploads;
+    }
+
+    /** How the buffer relates to the replica after reconciling. */
+    enum Kind {
+        /** The buffer's base is the replica's TXID: its transactions are pending on top of the replica. */
+        ON_BASE,
+        /** The buffer held nothing and was reset onto the replica's state. */
+        RESET,
+        /** The replica moved past the buffer's base with someone else's files: the held transactions conflict. */
+        CONFLICT
+    }
+
+    /**
+     * @param syncedSeq    the buffer's last sequence number already in the replica
+     * @param conflictBase the buffer base the conflicting transactions build on (CONFLICT only)
+     */
+    record Reconciled(Kind kind, long syncedSeq, BufferBase conflictBase) {}
+
+    Reconciled reconcile(WriteBuffer buf, DatabaseVersion remote) throws IOException {
+        if (remote.pageSize() != 0 && remote.pageSize() != buf.pageSize()) {
+            throw new PageSizeException("write buffer " + buf.location() + " has page size " + buf.pageSize()
+                    + " but replica " + ReplicaUrl.redact(options.replicaIdentity) + " has " + remote.pageSize());
+        }
+        while (true) {
+            BufferBase base = buf.base();
+            int held = buf.transactions().size();
+            long syncedSeq = buf.lastCommittedSeq() - held;
+            if (base.txid() == remote.txid()) {
+                return new Reconciled(Kind.ON_BASE, syncedSeq, null);
+            }
+            if (Long.compareUnsigned(remote.txid(), base.txid()) < 0 && baseIsReadable(base.txid())) {
+                // The buffer recorded that the replica reached its base; a listing that ends earlier lags.
+                throw new ReplicaTransientException("the replica listing of database \"" + name
+                        + "\" ends at TXID " + Txid.format(remote.txid()) + " but the write buffer's base TXID "
+                        + Txid.format(base.txid()) + " is readable: the listing lags behind; open again later");
+            }
+            if (held == 0) {
+                buf.reset(new BufferBase(remote.txid(), remote.checksum(), remote.commit()));
+                return new Reconciled(Kind.RESET, buf.lastCommittedSeq(), null);
+            }
+            if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && ownUploads.adoptAtOpen(buf)) {
+                continue;
+            }
+            if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && adoptOwnUploadPastLostTail(buf)) {
+                continue;
+            }
+            return new Reconciled(Kind.CONFLICT, syncedSeq, base);
+        }
+    }
+
+    /**
+     * With durability NONE a crash may drop the tail of the held commits, including commits an upload at base + 1
+     * already carried: no held prefix re-encodes to it, yet it is this buffer's own file (our NodeID on our base).
+     * Those commits were never acknowledged and the file holds a later state of the same history, so the buffer
+     * restarts on it rather than report a conflict with itself. Runs at open only, where the held commits are
+     * what survived the crash. Other durabilities keep every acknowledged commit, so a mismatch there stays a
+     * conflict (which saves the local state).
+     */
+    private boolean adoptOwnUploadPastLostTail(WriteBuffer buf) throws IOException {
+        if (options.durability != Durability.NONE) {
+            return false;
+        }
+        LoadedFile own = ownUploads.ownFileAtNext(buf);
+        if (own == null) {
+            return false;
+        }
+        LtxHeader h = own.header();
+        buf.reset(new BufferBase(h.maxTxid(), h.noChecksum() ? 0 : own.postApplyChecksum(), h.commitPages()));
+        return true;
+    }
+
+    /** Whether L0 file {@code txid} can be read directly (a read is consistent where a listing may lag). */
+    private boolean baseIsReadable(long txid) throws IOException {
+        if (txid == 0) {
+            return false;
+        }
+        try {
+            client.readRange(0, txid, txid, 0, 1);
+            return true;
+        } catch (ReplicaNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The replica's latest state; in write mode an empty replica is an empty database.
+     *
+     * @throws DatabaseNotFoundException when there is nothing to open (read mode on an empty replica, no plan)
+     */
+    ReplicaIndex.OpenedState loadRemoteState(ReplicaIndex index, boolean writeMode) throws IOException {
+        try {
+            return index.openState(RestoreTarget.latest());
+        } catch (RestorePlanException.TransactionNotAvailable e) {
+            if (e.replicaEmpty() && writeMode) {
+                return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
+            }
+            throw new DatabaseNotFoundException("cannot open database \"" + name + "\" in read mode: "
+                    + (e.replicaEmpty() ? "replica " + ReplicaUrl.redact(options.replicaIdentity) + " holds no LTX"
+                            + " files (nothing to read; enable LITESTREAM_WRITE_ENABLED to create it)"
+                            : e.getMessage()), e);
+        } catch (RestorePlanException e) {
+            throw new DatabaseNotFoundException("cannot open database \"" + name + "\": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxEncodeResult;
+import dev.ltx4j.ltx.LtxFormatException;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.replica.LoadedFile;
+import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.SyncSnapshot;
+import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * Recognises this writer's own uploads on the replica: an ambiguous create resolved by reading the object back,
+ * and a file uploaded by an earlier attempt or process whose outcome the buffer never recorded (lost response,
+ * failed buffer rewrite, crash before trimming). Reads the replica only; the caller records what it finds (see
+ * docs/engine-invariants.md I5).
+ */
+final class OwnUploads {
+    private final ReplicaClient client;
+    private final ReplicaIndex index;
+
+    OwnUploads(ReplicaClient client, ReplicaIndex index) {
+        this.client = client;
+        this.index = index;
+    }
+
+    /**
+     * What an ambiguous create left at its name: this very file (OURS), nothing (ABSENT), a file of this writer
+     * from an earlier attempt or process (OWN_EARLIER: adopt it if it holds a prefix of the buffer), or another
+     * writer's file (THEIRS).
+     */
+    enum Resolution { OURS, THEIRS, ABSENT, OWN_EARLIER }
+
+    /** An own upload found at the buffer's base + 1: the file and the last buffered transaction it holds. */
+    record OwnUpload(long upToSeq, LoadedFile file) {}
+
+    /**
+     * Resolves an ambiguous or "already exists" create by reading the object itself: a direct read is
+     * read-after-write consistent where a listing may lag. Only a successful read decides; a read that fails
+     * (transient error, short body) throws, leaving the outcome unknown for a later sync to resolve.
+     */
+    Resolution resolve(long txid, long size, long fileChecksum, long nodeId) throws IOException {
+        LtxHeader h;
+        try {
+            h = readOwnHeader(txid);
+        } catch (ReplicaNotFoundException e) {
+            return Resolution.ABSENT;
+        }
+        if (h == null || h.nodeId() != nodeId) {
+            return Resolution.THEIRS;
+        }
+        byte[] tail;
+        try {
+            tail = client.readRange(0, txid, txid, size - 8, 0); // to the end: exactly 8 if same size
+        } catch (ReplicaNotFoundException e) {
+            throw new ReplicaTransientException("L0/" + Txid.format(txid) + " vanished while being read back", e);
+        }
+        if (tail.length == 8 && ReplicaIndex.readLongAt(tail, 0) == fileChecksum) {
+            return Resolution.OURS;
+        }
+        return Resolution.OWN_EARLIER;
+    }
+
+    /**
+     * The header of L0 file {@code txid}, or null when the bytes there are no LTX header (not a file this writer
+     * made).
+     *
+     * @throws ReplicaNotFoundException when there is no such file
+     * @throws ReplicaTransientException when the read returned fewer bytes than a header (a short read)
+     */
+    private LtxHeader readOwnHeader(long txid) throws IOException {
+        byte[] head = client.readRange(0, txid, txid, 0, Ltx.HEADER_SIZE);
+        if (head.length < Ltx.HEADER_SIZE) {
+            throw new ReplicaTransientException("short read of the header of L0/" + Txid.format(txid) + ": "
+                    + head.length + " of " + Ltx.HEADER_SIZE + " bytes");
+        }
+        try {
+            return LtxHeader.parse(head, "L0/" + Txid.format(txid));
+        } catch (LtxFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Restart case: the replica is one TXID past the buffer's base and that file carries this writer's NodeID, so
+     * a previous process uploaded it and crashed before trimming. Marks the matching prefix synced.
+     *
+     * @return true when the buffer advanced
+     */
+    boolean adoptAtOpen(WriteBuffer buf) throws IOException {
+        OwnUpload own = find(buf);
+        if (own == null) {
+            return false;
+        }
+        LtxHeader h = own.file().header();
+        buf.markSynced(own.upToSeq(), h.maxTxid(), h.noChecksum() ? 0 : own.file().postApplyChecksum());
+        return true;
+    }
+
+    /**
+     * The L0 file at the buffer's base TXID + 1 when its header carries this writer's NodeID (an upload of this
+     * buffer, whatever its content), loaded; null when absent or someone else's. Read directly (a listing may lag).
+     */
+    LoadedFile ownFileAtNext(WriteBuffer buf) throws IOException {
+        long txid = buf.base().txid() + 1;
+        LtxHeader head;
+        try {
+            head = readOwnHeader(txid);
+        } catch (ReplicaNotFoundException e) {
+            return null;
+        }
+        if (head == null || head.nodeId() != buf.writerId()) {
+            return null;
+        }
+        LtxFileInfo info = null;
+        for (LtxFileInfo f : client.listFiles(0, txid, false)) {
+            if (f.minTxid() == txid && f.maxTxid() == txid) {
+                info = f;
+            }
+        }
+        if (info == null) {
+            throw new ReplicaTransientException("own upload L0/" + Txid.format(txid)
+                    + " is readable but not listed yet; adopting it on a later try");
+        }
+        return index.load(info);
+    }
+
+    /**
+     * Looks for a file this writer uploaded on the buffer's base TXID + 1 without recording it (lost response,
+     * failed buffer rewrite, crash): its header carries our NodeID and the re-encoding of a prefix of the held
+     * transactions, with that file's own header, is byte-identical (same file checksum). The file is read
+     * directly (a listing may lag); read failures propagate so the caller retries rather than guesses.
+     *
+     * @return the upload, or null when the file there is absent, someone else's or holds other content
+     */
+    OwnUpload find(WriteBuffer buf) throws IOException {
+        if (buf.transactions().isEmpty()) {
+            return null;
+        }
+        LoadedFile lf = ownFileAtNext(buf);
+        if (lf == null) {
+            return null;
+        }
+        long txid = buf.base().txid() + 1;
+        byte[] tail = client.readRange(0, txid, txid, lf.info().size() - 8, 8);
+        if (tail.length < 8) {
+            throw new ReplicaTransientException("short read of the trailer of L0/" + Txid.format(txid));
+        }
+        long fileChecksum = ReplicaIndex.readLongAt(tail, 0);
+        long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
+        for (long k = buf.lastCommittedSeq(); k >= first; k--) {
+            SyncSnapshot snap = buf.snapshot(k);
+            if (snap.commitSize() != lf.header().commitPages()) {
+                continue;
+            }
+            Map<Long, Integer> at = SnapshotPages.positions(snap);
+            long[] pgnos = new long[lf.index().size()];
+            // Same page set (a snapshot file holds every page): a prefix that wrote a page the file lacks is not it.
+            boolean fits = txid == 1 || at.size() == pgnos.length;
+            for (int i = 0; i < pgnos.length && fits; i++) {
+                pgnos[i] = lf.index().pgno(i);
+                fits = txid == 1 || at.containsKey(pgnos[i]);
+            }
+            if (!fits) {
+                continue;
+            }
+            // Only the file checksum matters: encode into nothing.
+            LtxEncodeResult e;
+            try {
+                e = LtxWriter.encode(OutputStream.nullOutputStream(), lf.header(), pgnos,
+                        SnapshotPages.images(snap, at), lf.postApplyChecksum());
+            } catch (LtxFormatException notThisPrefix) {
+                // A snapshot's encoder checks the file's post-apply checksum against these pages: another prefix.
+                continue;
+            }
+            if (e.fileChecksum() == fileChecksum) {
+                return new OwnUpload(k, lf);
+            }
+        }
+        return null;
+    }
+}
