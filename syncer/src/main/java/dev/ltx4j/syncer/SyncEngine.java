@@ -83,7 +83,7 @@ final class SyncEngine {
      * remote entries (run under {@code stateLock}), {@code newBase} is the replica state it makes, {@code trim}
      * marks the transactions synced in the buffer.
      */
-    record Install(UnaryOperator<DatabaseVersion> merge, DatabaseVersion newBase, Database.Rewrite trim,
+    record Install(UnaryOperator<DatabaseVersion> merge, DatabaseVersion newBase, PublishedVersions.Rewrite trim,
             long upToSeq) {}
 
     /** One round; callers hold {@code db.syncLock} and apply the result before the next round. */
@@ -191,7 +191,7 @@ final class SyncEngine {
         long[] checksums = new long[pgnos.length];
         // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
         // reading recent writes right after a sync does not go to the replica. Bounded by the cache size.
-        long warmBudget = db.reader.cache().capacityBytes() / 4;
+        long warmBudget = db.reader().cache().capacityBytes() / 4;
         byte[][] warm = new byte[(int) Math.min(pgnos.length, warmBudget / ps)][];
         byte[] zero = new byte[ps];
         byte[] page = new byte[ps];
@@ -257,7 +257,7 @@ final class SyncEngine {
             return scratch;
         }
         byte[] buf = scratch != null ? scratch : new byte[ps];
-        db.reader.readPage(old, p, buf, null);
+        db.reader().readPage(old, p, buf, null);
         sum.toggle(p, buf, 0);
         return buf;
     }
@@ -277,7 +277,7 @@ final class SyncEngine {
         PageIndex idx = built.result().pageIndex();
         long[] sums = built.checksums();
         // Verified by construction: this engine built the bytes, so reads of it are checked against these sums.
-        db.reader.verifier().registerOwn(rf, idx, sums);
+        db.reader().verifier().registerOwn(rf, idx, sums);
         DatabaseVersion oldBase = db.baseVersion();
         DatabaseVersion applied = ReplicaIndex.apply(oldBase, lf);
         PageMap.Builder nb = applied.pages().edit();
@@ -300,7 +300,7 @@ final class SyncEngine {
                             db.options.faults.forgetOwnUpload ? 0 : sums[i]);
                 }
                 if (i < built.warm().length) {
-                    db.reader.cache().put(rp, built.warm()[i]);
+                    db.reader().cache().put(rp, built.warm()[i]);
                 }
             }
             b.truncate(c.commit());

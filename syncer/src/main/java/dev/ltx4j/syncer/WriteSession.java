@@ -78,7 +78,7 @@ public final class WriteSession implements AutoCloseable {
 
     private int readThrough(DatabaseVersion view, byte[] zero, long offset, byte[] dst, int dstOff, int len)
             throws IOException {
-        return db.reader.read(view, p -> {
+        return db.reader().read(view, p -> {
             if (pending.containsKey(p)) {
                 try {
                     if (tx.readPage(p, scratch)) {

@@ -170,7 +170,7 @@ class CorruptReplicaFileTest {
         try (Database f = Database.open(replica, "app.db", Kit.reader(clock).build())) {
             assertThat(pageOf(readAll(f), 20)).isEqualTo(randomPage(20));
             flipBitInFrameOf(20);
-            f.reader.cache().clear();
+            f.reader().cache().clear();
             ReplicaFileCorruptException e = catchThrowableOfType(ReplicaFileCorruptException.class, () -> readAll(f));
             assertThat(e).isNotNull();
             assertThat(e.getMessage()).contains(SNAPSHOT).contains("changed after verification");

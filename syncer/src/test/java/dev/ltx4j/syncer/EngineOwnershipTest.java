@@ -13,8 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/engine-invariants.md I1 and I3, checked on the source: only {@link Database} writes its fields, and the
- * engine state is swapped only by {@link Database} and {@link ConflictSaver}.
+ * docs/engine-invariants.md I1 and I3, checked on the source: only {@link Database} writes its fields, only
+ * {@link PublishedVersions} and {@link WriteSide} write theirs (and only the former takes the state lock), and the
+ * engine state is swapped only by {@link Database}, {@link WriteSide} and {@link ConflictSaver}.
  */
 class EngineOwnershipTest {
     /** The sources checked; another tree can be given with -Dltx4j.engineSources (to see the checks fail on it). */
@@ -63,13 +64,40 @@ class EngineOwnershipTest {
     }
 
     @Test
-    void theEngineStateIsSwappedOnlyByTheDatabaseAndTheConflictSaver() throws IOException {
+    void noClassWritesAFieldOfThePublishedVersionsOrTheWriteSideFromOutside() throws IOException {
+        Pattern outside = Pattern.compile("\\b(versions|writes)\\.\\w+\\s*(=(?!=)|\\+\\+|--|[-+*/]=)");
+        List<String> writes = new ArrayList<>();
+        for (Path f : sources()) {
+            List<String> lines = Files.readAllLines(f);
+            for (int i = 0; i < lines.size(); i++) {
+                if (outside.matcher(lines.get(i)).find()) {
+                    writes.add(f.getFileName() + ":" + (i + 1) + ": " + lines.get(i).trim());
+                }
+            }
+        }
+        assertThat(writes).as("fields of PublishedVersions or WriteSide written from other classes").isEmpty();
+    }
+
+    @Test
+    void onlyThePublishedVersionsTakeTheStateAndRelocationLocks() throws IOException {
+        Pattern lock = Pattern.compile("synchronized \\((\\w+\\.)?(stateLock|relocateLock)\\)");
+        List<String> takers = new ArrayList<>();
+        for (Path f : sources()) {
+            if (lock.matcher(Files.readString(f)).find()) {
+                takers.add(f.getFileName().toString());
+            }
+        }
+        assertThat(takers).containsExactly("PublishedVersions.java");
+    }
+
+    @Test
+    void theEngineStateIsSwappedOnlyByTheDatabaseTheWriteSideAndTheConflictSaver() throws IOException {
         List<String> swappers = new ArrayList<>();
         for (Path f : sources()) {
             if (Files.readString(f).contains("updateState(")) {
                 swappers.add(f.getFileName().toString());
             }
         }
-        assertThat(swappers).containsExactlyInAnyOrder("Database.java", "ConflictSaver.java");
+        assertThat(swappers).containsExactlyInAnyOrder("Database.java", "WriteSide.java", "ConflictSaver.java");
     }
 }

@@ -85,7 +85,7 @@ class WriteModeTest {
             for (int p = 1; p <= 40; p++) {
                 assertThat(db.current().pages().get(p)).isInstanceOf(RemotePage.class);
             }
-            assertThat(db.reader.cache().entries()).isLessThanOrEqualTo(1);
+            assertThat(db.reader().cache().entries()).isLessThanOrEqualTo(1);
             assertThat(readAll(db)).isEqualTo(before);
             assertThat(db.current().sizeBytes()).isEqualTo(40L * PS);
         }

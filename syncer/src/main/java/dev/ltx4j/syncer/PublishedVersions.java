@@ -1,0 +1,482 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.BufferGeneration;
+import dev.ltx4j.pagestore.CommittedTransaction;
+import dev.ltx4j.pagestore.LocalGeneration;
+import dev.ltx4j.pagestore.PageLocation;
+import dev.ltx4j.pagestore.PageRecords;
+import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.pagestore.WriteTransaction;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.LoadedFile;
+import dev.ltx4j.pagestore.replica.LocalPage;
+import dev.ltx4j.pagestore.replica.PageCache;
+import dev.ltx4j.pagestore.replica.PageMap;
+import dev.ltx4j.pagestore.replica.PageReader;
+import dev.ltx4j.pagestore.replica.PageRef;
+import dev.ltx4j.pagestore.replica.RemotePage;
+import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestoreTarget;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongFunction;
+
+/**
+ * The published version of a {@link Database} and everything that must change together with it: the sync base,
+ * the write-buffer generations the versions point into, the page reader and read mode's lineage. It is their only
+ * writer and owns the two innermost engine locks: {@code relocateLock} (one page-map rebuild after a replica file
+ * vanished) and {@code stateLock} (every swap of the fields below; held briefly, no replica I/O). Pins are taken
+ * here, so a pin always sees a version together with the generation it points into (docs/engine-invariants.md I2,
+ * I9, I10).
+ *
+ * <p>Over 400 lines: the generation swap, commit publication and relocation all patch the same version under the
+ * same lock; splitting them would spread {@code stateLock} over more classes.
+ */
+final class PublishedVersions {
+    /** A buffer operation that may rewrite the buffer file. */
+    @FunctionalInterface
+    interface Rewrite {
+        void run() throws IOException;
+    }
+
+    /** The version to publish on a new generation (null: keep the current one), computed under stateLock. */
+    @FunctionalInterface
+    private interface NextVersion {
+        DatabaseVersion on(BufferGeneration fresh, LocalGeneration old);
+    }
+
+    private final Database db;
+    /** Innermost engine lock: swaps the published version and generations; no replica I/O under it. */
+    private final Object stateLock = new Object();
+    /** One rebuild of a page map at a time; released before {@code stateLock} is taken. */
+    private final Object relocateLock = new Object();
+    private volatile DatabaseVersion current;
+    /**
+     * Write mode: the replica state the unsynced transactions build on. Written only under {@code stateLock},
+     * together with {@link #current} where both change, so a relocation patching it never puts back an older one.
+     */
+    private volatile DatabaseVersion baseVersion;
+    /** The buffer file generation {@link #current} points into (null without a buffer); guarded by stateLock. */
+    private LocalGeneration currentGen;
+    /** Generation a write transaction that begins now writes to; null while a buffer rewrite runs. */
+    private volatile LocalGeneration writerGen;
+    /** The last page map rebuilt by a relocation; guarded by relocateLock. */
+    private DatabaseVersion relocated;
+    /**
+     * Read mode: which history of the replica the published state belongs to. It changes when the follower finds
+     * that the replica no longer contains its state; read transactions of an earlier lineage then fail.
+     */
+    private volatile long lineage;
+    /** Read mode: why new read transactions are refused (diverged, new state not loaded yet), or null. */
+    private volatile String readsRefused;
+    /** Reads pages; one per lineage (its own cache), so pages of a replaced replica's files never mix. */
+    private volatile PageReader reader;
+
+    PublishedVersions(Database db) {
+        this.db = db;
+        this.reader = newReader(0);
+    }
+
+    /** A page reader with an empty cache whose relocations serve lineage {@code of} only. */
+    private PageReader newReader(long of) {
+        EngineOptions options = db.options;
+        PageReader r = new PageReader(db.client, new PageCache(options.cacheBytes), options.readAheadPages,
+                (long) options.readAheadPages * 70_000, !options.faults.skipPageVerification);
+        r.setRelocator((v, pgno, missing) -> lineage == of ? relocate(v, pgno, missing) : null);
+        return r;
+    }
+
+    PageReader reader() {
+        return reader;
+    }
+
+    /** Which history of the replica the published state belongs to; a follower reload starts a new one. */
+    long lineage() {
+        return lineage;
+    }
+
+    /** The follower found the replica no longer contains its state: pinned reads fail, new ones are refused. */
+    void enterDivergence(String why) {
+        synchronized (stateLock) {
+            lineage++;
+            readsRefused = why;
+        }
+    }
+
+    /** Publishes the replica's new state as the current lineage, with an empty page cache (callers hold syncLock). */
+    void installReloaded(DatabaseVersion v) {
+        synchronized (relocateLock) {
+            relocated = null;
+        }
+        synchronized (stateLock) {
+            reader = newReader(lineage);
+            current = v;
+            readsRefused = null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ state access
+
+    /** The latest published version. */
+    DatabaseVersion current() {
+        return current;
+    }
+
+    void publish(DatabaseVersion v) {
+        synchronized (stateLock) {
+            current = v;
+        }
+    }
+
+    /** Publishes {@code v} as the current version and the sync base in one step (open, refresh). */
+    void publishBase(DatabaseVersion v) {
+        synchronized (stateLock) {
+            baseVersion = v;
+            current = v;
+        }
+    }
+
+    /** The replica state the unsynced transactions build on (write mode). */
+    DatabaseVersion baseVersion() {
+        return baseVersion;
+    }
+
+    /** Runs {@code action} under stateLock: the first write creating the buffer, seen by pins as one step. */
+    void locked(Rewrite action) throws IOException {
+        synchronized (stateLock) {
+            action.run();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ generations
+
+    Pin pin() {
+        synchronized (stateLock) {
+            String refused = readsRefused;
+            if (refused != null) {
+                throw new ReplicaDivergedException(refused);
+            }
+            LocalGeneration g = currentGen;
+            if (g != null && !g.retain()) {
+                throw new IllegalStateException("buffer generation " + g + " of the current version is closed");
+            }
+            return new Pin(current, g, reader, lineage);
+        }
+    }
+
+    /** Generation a write transaction that has just begun writes to, or null when a rewrite may be running. */
+    LocalGeneration writerGeneration() {
+        return writerGen;
+    }
+
+    /** Publishes {@code v} as current version and base on the first generation of a new buffer (first write). */
+    void startOn(WriteBuffer buf, DatabaseVersion v) throws IOException {
+        synchronized (stateLock) {
+            baseVersion = v;
+            current = v;
+            installFirstGeneration(buf);
+        }
+    }
+
+    /**
+     * Publishes what restart recovery found on the first generation of the opened buffer: the remote state as the
+     * base, with the held transactions on top when they build on it ({@code onBase}). At open, before sharing.
+     */
+    void startReconciled(WriteBuffer buf, DatabaseVersion remote, boolean onBase) throws IOException {
+        swapGeneration(buf, (fresh, old) -> {
+            baseVersion = remote;
+            return onBase ? overlay(remote, buf.pageSize(), fresh) : withSeq(remote, buf.lastCommittedSeq());
+        });
+    }
+
+    /** Opens the first generation after the buffer was opened (no reader or writer runs yet). */
+    private BufferGeneration installFirstGeneration(WriteBuffer buf) throws IOException {
+        return swapGeneration(buf, (fresh, old) -> null);
+    }
+
+    /** The remote state with the buffer's held transactions on top (as records in generation {@code gen}). */
+    private static DatabaseVersion overlay(DatabaseVersion remote, int pageSize, BufferGeneration gen) {
+        if (gen.isEmpty()) {
+            return withSeq(remote, gen.lastSeq());
+        }
+        PageMap.Builder b = remote.pages().edit();
+        PageRecords latest = gen.latest(gen.lastSeq());
+        for (int i = 0; i < latest.size(); i++) {
+            b.put(latest.pgno(i), new LocalPage(gen.generation(), latest.offset(i)), 0);
+        }
+        b.truncate(gen.commitSize());
+        return new DatabaseVersion(pageSize, gen.commitSize(), remote.txid(), gen.lastSeq(), 0, b.build());
+    }
+
+    static DatabaseVersion withSeq(DatabaseVersion v, long seq) {
+        return new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), seq, v.checksum(), v.pages());
+    }
+
+    /**
+     * Runs a buffer rewrite (markSynced, reset) and moves the published version onto the new file generation:
+     * {@code replacement} when given, else the current version with its local pages re-pointed at their records
+     * in the new file. Pins of older versions keep their generation open. Callers hold {@code syncLock} (or run
+     * before the database is shared).
+     */
+    void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, DatabaseVersion replacement) throws IOException {
+        rewriteBuffer(buf, rewrite, (fresh, old) -> replacement != null ? replacement : repoint(current, fresh, old));
+    }
+
+    private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next) throws IOException {
+        writerGen = null;
+        try {
+            rewrite.run();
+        } catch (IOException | RuntimeException e) {
+            try {
+                moveToNewGeneration(buf, null); // the rewrite may or may not have replaced the file
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        swapGeneration(buf, next);
+    }
+
+    /**
+     * Publishes an uploaded file (its synced pages become remote entries) and advances the base in one step, then
+     * trims the buffer and moves the remaining local pages to its new file (I2). Callers hold {@code syncLock}.
+     */
+    void install(WriteBuffer buf, SyncEngine.Install in) throws IOException {
+        synchronized (stateLock) {
+            current = in.merge().apply(current);
+            baseVersion = in.newBase();
+        }
+        rewriteBuffer(buf, in.trim(), (DatabaseVersion) null);
+    }
+
+    /**
+     * Records an own upload found on the replica (its outcome was lost or the buffer could not record it): marks
+     * the buffered transactions up to {@code upToSeq} synced on the file's TXID and rebuilds the published
+     * version as the file applied to the sync base with the remaining transactions on top. Callers hold
+     * {@code syncLock}.
+     */
+    void adoptUpload(WriteBuffer buf, long upToSeq, LoadedFile file) throws IOException {
+        long txid = file.header().maxTxid();
+        long post = file.header().noChecksum() ? 0 : file.postApplyChecksum();
+        DatabaseVersion oldBase = baseVersion;
+        // A sync that installed this file but failed to rewrite the buffer already advanced the base.
+        DatabaseVersion newBase = oldBase.txid() == txid ? oldBase : ReplicaIndex.apply(oldBase, file);
+        rewriteBuffer(buf, () -> buf.markSynced(upToSeq, txid, post), (fresh, old) -> {
+            baseVersion = newBase;
+            return overlay(newBase, buf.pageSize(), fresh);
+        });
+    }
+
+    private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {
+        swapGeneration(buf, (fresh, old) -> replacement != null ? replacement : repoint(current, fresh, old));
+    }
+
+    /**
+     * The one generation swap: opens the buffer's current file and publishes {@code next}'s version on it, making
+     * it the generation of the current version and of the next write transaction; the engine's reference on the
+     * previous generation is dropped (pins keep it open while they need it).
+     */
+    private BufferGeneration swapGeneration(WriteBuffer buf, NextVersion next) throws IOException {
+        BufferGeneration fresh = buf.openGeneration(db.scheduler());
+        LocalGeneration old;
+        synchronized (stateLock) {
+            old = currentGen;
+            DatabaseVersion v = next.on(fresh, old);
+            if (v != null) {
+                current = v;
+            }
+            currentGen = fresh.generation();
+            writerGen = currentGen;
+        }
+        if (old != null) {
+            old.release();
+        }
+        return fresh;
+    }
+
+    /** {@code v} with every local page of generation {@code from} pointed at its record in {@code to}. */
+    private static DatabaseVersion repoint(DatabaseVersion v, BufferGeneration to, LocalGeneration from) {
+        PageRecords latest = to.latest(v.localSeq());
+        PageMap.Builder b = v.pages().edit();
+        for (int i = 0; i < latest.size(); i++) {
+            long p = latest.pgno(i);
+            if (p <= v.commit() && v.pages().get(p) instanceof LocalPage lp && lp.generation() == from) {
+                b.put(p, new LocalPage(to.generation(), latest.offset(i)), v.pages().checksum(p));
+            }
+        }
+        return new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), v.localSeq(), v.checksum(), b.build());
+    }
+
+    /** The generation the current version points into (tests). */
+    LocalGeneration currentGeneration() {
+        synchronized (stateLock) {
+            return currentGen;
+        }
+    }
+
+    /** Drops the engine's references on its generations (close); returns the one to release, or null. */
+    LocalGeneration dropGenerations() {
+        synchronized (stateLock) {
+            LocalGeneration gen = currentGen;
+            currentGen = null;
+            writerGen = null;
+            return gen;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ commits
+
+    /**
+     * Publishes a committed transaction: its pages become {@link LocalPage}s in the generation it wrote to.
+     *
+     * @param gen   the generation observed right after the transaction began (null: a rewrite was running)
+     * @param pages page number to LTX page checksum of every page the transaction wrote
+     */
+    void publishCommit(WriteBuffer buffer, int pageSize, long commit, long floor, WriteTransaction tx,
+            Map<Long, Long> pages, long seq, LocalGeneration gen) throws IOException {
+        synchronized (stateLock) {
+            if (gen != null && gen == currentGen) {
+                // No rewrite moved the current version off the generation the transaction wrote to.
+                publishLocked(pageSize, commit, floor, pages, seq, gen, tx::recordOffset);
+                return;
+            }
+        }
+        // A rewrite ran while the transaction was open or before it was published: its records were copied into
+        // the newest generation; read their offsets there. No rewrite can start while syncLock is held.
+        db.syncLock.lock();
+        try {
+            if (writerGen == null) {
+                // The last rewrite could not open its new generation: do it now (no rewrite runs under syncLock).
+                moveToNewGeneration(buffer, null);
+            }
+            CommittedTransaction mine = null;
+            for (CommittedTransaction t : buffer.transactions()) {
+                if (t.seq() == seq) {
+                    mine = t;
+                }
+            }
+            if (mine == null) {
+                throw new IllegalStateException("committed transaction " + seq + " is not held by write buffer "
+                        + buffer.location());
+            }
+            Map<Long, Long> offsets = new HashMap<>();
+            for (PageLocation loc : mine.pages()) {
+                offsets.put(loc.pgno(), loc.offset());
+            }
+            synchronized (stateLock) {
+                publishLocked(pageSize, commit, floor, pages, seq, currentGen, offsets::get);
+            }
+        } finally {
+            db.syncLock.unlock();
+        }
+    }
+
+    private void publishLocked(int pageSize, long commit, long floor, Map<Long, Long> pages, long seq,
+            LocalGeneration gen, LongFunction<Long> offsetOf) {
+        DatabaseVersion c = current;
+        PageMap.Builder b = c.pages().edit();
+        b.truncate(floor);
+        long[] pgnos = new long[pages.size()];
+        int n = 0;
+        for (long p : pages.keySet()) {
+            pgnos[n++] = p;
+        }
+        Arrays.sort(pgnos);
+        for (long p : pgnos) {
+            if (p > commit) {
+                continue;
+            }
+            Long offset = offsetOf.apply(p);
+            if (offset == null || offset < 0) {
+                throw new IllegalStateException("write buffer holds no record of page " + p + " of transaction " + seq);
+            }
+            b.put(p, new LocalPage(gen, offset), pages.get(p));
+        }
+        b.truncate(commit);
+        current = new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build());
+    }
+
+    // ------------------------------------------------------------------------------------------ relocation
+
+    /**
+     * A replica file the page map points at is gone: rebuilds the page map at the pinned version's TXID from the
+     * current restore plan and answers the page's location there. Versions at that TXID (the current one, the
+     * sync base) are patched so later reads go straight to the new file.
+     */
+    private RemotePage relocate(DatabaseVersion v, long pgno, RemotePage missing) throws IOException {
+        if (v.txid() == 0) {
+            return null;
+        }
+        DatabaseVersion rebuilt;
+        synchronized (relocateLock) {
+            rebuilt = relocated;
+            if (rebuilt == null || rebuilt.txid() != v.txid() || containsFile(rebuilt, missing, v.commit())) {
+                try {
+                    rebuilt = db.index.open(RestoreTarget.txid(v.txid()));
+                } catch (RestorePlanException e) {
+                    db.reportError("page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica"
+                            + " file " + missing.file() + " and no restore plan reaches that TXID: " + e.getMessage());
+                    return null;
+                }
+                if (rebuilt.txid() != v.txid()) {
+                    return null;
+                }
+                if (!db.writeMode && (v.checksum() == 0 || rebuilt.checksum() == 0)
+                        && !db.follower.anchorNotContradicted()) {
+                    // No checksums to compare: rebuild only while the file that proves the held state is there.
+                    db.reportError("page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica"
+                            + " file " + missing.file() + " and the replica may hold another history now (no"
+                            + " checksums to tell); the next poll decides");
+                    return null;
+                }
+                if (v.checksum() != 0 && rebuilt.checksum() != 0 && rebuilt.checksum() != v.checksum()) {
+                    db.reportError("page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica"
+                            + " file " + missing.file() + " and the replica's state at that TXID is a different"
+                            + " database (checksum " + Long.toHexString(rebuilt.checksum()) + ", held "
+                            + Long.toHexString(v.checksum()) + ")");
+                    return null;
+                }
+                relocated = rebuilt;
+            }
+        }
+        synchronized (stateLock) {
+            DatabaseVersion c = current;
+            if (c.txid() == rebuilt.txid()) {
+                current = patch(c, rebuilt, missing);
+            }
+            DatabaseVersion base = baseVersion;
+            if (base != null && base.txid() == rebuilt.txid()) {
+                baseVersion = patch(base, rebuilt, missing);
+            }
+        }
+        return rebuilt.pages().get(pgno) instanceof RemotePage rp ? rp : null;
+    }
+
+    private static boolean containsFile(DatabaseVersion v, RemotePage missing, long commit) {
+        for (long p = 1; p <= Math.min(commit, v.commit()); p++) {
+            if (v.pages().get(p) instanceof RemotePage rp && rp.file().equals(missing.file())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code v} with its entries in the missing file replaced by the rebuilt map's entries. */
+    private static DatabaseVersion patch(DatabaseVersion v, DatabaseVersion rebuilt, RemotePage missing) {
+        PageMap.Builder b = v.pages().edit();
+        boolean changed = false;
+        for (long p = 1; p <= v.commit(); p++) {
+            if (v.pages().get(p) instanceof RemotePage rp && rp.file().equals(missing.file())) {
+                PageRef now = rebuilt.pages().get(p);
+                b.put(p, now instanceof RemotePage ? now : null, v.pages().checksum(p));
+                changed = true;
+            }
+        }
+        return changed ? new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), v.localSeq(), v.checksum(),
+                b.build()) : v;
+    }
+}

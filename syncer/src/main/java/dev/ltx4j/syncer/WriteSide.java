@@ -1,0 +1,384 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.BufferDamagedException;
+import dev.ltx4j.pagestore.BufferProbe;
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.LocalGeneration;
+import dev.ltx4j.pagestore.RecoveryReport;
+import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.pagestore.WriteBufferException;
+import dev.ltx4j.pagestore.WriteBufferOptions;
+import dev.ltx4j.pagestore.WriteTransaction;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.LoadedFile;
+import dev.ltx4j.pagestore.replica.PageMap;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+
+/**
+ * Write mode's half of a {@link Database}: the write buffer and how much of it is in the replica. It is the only
+ * writer of {@code buffer} and {@code syncedSeq}: it opens and reconciles the buffer (open, first write, refresh's
+ * reopen), applies sync rounds (install an upload, adopt an own upload: I2, I4, I5), waits for remote durability,
+ * resets the buffer for refresh (I7) and closes it. Versions are published through {@link PublishedVersions}.
+ */
+final class WriteSide {
+    private final Database db;
+    /** Written only by this class: at open, by the first write, and by refresh's reopen (I3). */
+    private volatile WriteBuffer buffer;
+    /** The buffer's last sequence number that is in the replica; written under syncLock or before sharing (I2). */
+    private volatile long syncedSeq;
+
+    WriteSide(Database db) {
+        this.db = db;
+    }
+
+    WriteBuffer bufferOrNull() {
+        return buffer;
+    }
+
+    WriteBuffer buffer() throws IOException {
+        WriteBuffer b = buffer;
+        if (b == null) {
+            throw new PageSizeException("database \"" + db.name + "\" has no page size yet: write page 1 first");
+        }
+        return b;
+    }
+
+    /** The buffer's last sequence number already in the replica. */
+    long syncedSeq() {
+        return syncedSeq;
+    }
+
+    long pendingCommits() {
+        WriteBuffer b = buffer;
+        return b == null ? 0 : Math.max(0, b.lastCommittedSeq() - syncedSeq);
+    }
+
+    // ------------------------------------------------------------------------------------------ open
+
+    /** Opens or recovers the buffer (if there is one or the replica has a page size) and reconciles it. */
+    void open(DatabaseVersion remote) throws IOException {
+        OptionalInt existing = BufferProbe.pageSize(db.files.storage(), db.files.bufferName());
+        if (existing.isPresent()) {
+            openBuffer(existing.getAsInt(), remote);
+        } else if (remote.pageSize() != 0) {
+            openBuffer(remote.pageSize(), remote);
+        }
+        if (buffer == null) {
+            db.versions.publishBase(remote);
+            return;
+        }
+        reconcile(remote);
+    }
+
+    private void openBuffer(int pageSize, DatabaseVersion remote) throws IOException {
+        EngineOptions options = db.options;
+        LocalFiles files = db.files;
+        WriteBufferOptions o = WriteBufferOptions.builder()
+                .pageSize(pageSize)
+                .durability(options.durability == Durability.NONE ? Durability.NONE : Durability.LOCAL)
+                .initialBase(new BufferBase(remote.txid(), remote.checksum(), remote.commit()))
+                .clock(options.clock.wallClock())
+                .random(() -> new SplittableRandom(options.seed))
+                .recovery(options.bufferRecovery)
+                .faults(options.faults.buffer())
+                .build();
+        try {
+            if (files.injectedStorage() != null) {
+                buffer = WriteBuffer.open(files.injectedStorage(), files.bufferName(), o);
+            } else if (options.bufferPath == null) {
+                buffer = WriteBuffer.openDefault(options.replicaIdentity, db.name, o);
+            } else {
+                buffer = WriteBuffer.open(files.bufferPath(), o);
+            }
+        } catch (BufferDamagedException e) {
+            Database.log().error("database \"{}\": {}", db.name, e.getMessage()); // hosts like sqlite3 may show only a code
+            throw e;
+        }
+        reportRecovery(buffer);
+    }
+
+    /** Makes what opening the buffer dropped or found visible: the log at warn, and litestream_status(). */
+    private void reportRecovery(WriteBuffer opened) {
+        RecoveryReport r = opened.recovery();
+        if (r.noteworthy()) {
+            String what = r.describe(opened.location());
+            db.updateState(s -> s.withBufferRecovery(what));
+            Database.log().warn("database \"{}\": {}", db.name, what);
+        }
+        db.files.afterBufferOpen();
+    }
+
+    /** Publishes what restart recovery found ({@link OpenReconciler}); at open, before the database is shared. */
+    private void reconcile(DatabaseVersion remote) throws IOException {
+        WriteBuffer buf = buffer;
+        OpenReconciler.Reconciled r = db.reconciler.reconcile(buf, remote);
+        syncedSeq = r.syncedSeq();
+        db.versions.startReconciled(buf, remote, r.kind() == OpenReconciler.Kind.ON_BASE);
+        if (r.kind() == OpenReconciler.Kind.CONFLICT) {
+            String error = db.conflicts.raise(r.conflictBase(), remote.txid(), db.options.clock.instant()).error();
+            if (error != null) {
+                db.reportError(error);
+            }
+        }
+    }
+
+    /** Creates the buffer of a new database once its page size is known (the first write). */
+    void establishPageSize(int pageSize) throws IOException {
+        db.versions.locked(() -> {
+            if (buffer == null) {
+                openBuffer(pageSize, DatabaseVersion.EMPTY);
+                syncedSeq = buffer.lastCommittedSeq();
+                db.versions.startOn(buffer,
+                        new DatabaseVersion(pageSize, 0, 0, buffer.lastCommittedSeq(), 0, PageMap.EMPTY));
+            } else if (buffer.pageSize() != pageSize) {
+                throw new PageSizeException("write with page size " + pageSize + " but database \"" + db.name
+                        + "\" uses " + buffer.pageSize());
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------ commits
+
+    /** See {@link PublishedVersions#publishCommit}; the caller holds the writer slot, so the buffer is fixed. */
+    void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, Map<Long, Long> pages, long seq,
+            LocalGeneration gen) throws IOException {
+        db.versions.publishCommit(buffer, pageSize, commit, floor, tx, pages, seq, gen);
+    }
+
+    void awaitRemoteIfRequired(long seq) throws IOException {
+        if (db.options.durability != Durability.REMOTE) {
+            return;
+        }
+        while (syncedSeq < seq) {
+            ConflictInfo c = db.state().conflict();
+            if (c != null) {
+                throw new ConflictException(c);
+            }
+            db.syncLock.lock();
+            try {
+                if (syncedSeq >= seq) {
+                    return;
+                }
+                SyncOutcome o = syncLocked(db.options.clock.instant()).outcome();
+                if (o.status() == SyncOutcome.Status.CONFLICT) {
+                    db.logNewConflict();
+                    throw (ConflictException) o.error();
+                }
+                if (o.status() == SyncOutcome.Status.FAILED) {
+                    throw new SyncFailedException("transaction " + seq + " is committed locally but its upload"
+                            + " failed (a later sync retries it): " + o.error().getMessage(), o.error());
+                }
+                if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && syncedSeq < seq) {
+                    throw new IllegalStateException("transaction " + seq + " is neither synced nor pending");
+                }
+            } finally {
+                db.syncLock.unlock();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ sync rounds
+
+    /** What a sync step did, and the LTX bytes it uploaded (0 when it adopted, failed or had nothing to do). */
+    record Synced(SyncOutcome outcome, long uploadBytes) {}
+
+    /**
+     * Runs sync rounds and applies each one's result (docs/engine-invariants.md I4). Each round either finishes,
+     * or adopts one file this writer uploaded earlier (its outcome was lost, or the buffer could not record it) and
+     * goes on with what is left; the base advances every round. Callers hold {@code syncLock}.
+     */
+    Synced syncLocked(Instant now) {
+        SyncOutcome adopted = null;
+        while (true) {
+            SyncEngine.Round r = db.sync.round(now);
+            if (r.adopt() != null) {
+                LoadedFile own = r.adopt().file();
+                try {
+                    adoptUpload(r.adopt().upToSeq(), own);
+                } catch (IOException | RuntimeException e) {
+                    db.reportError("sync failed: " + e.getMessage());
+                    // The own upload sits on the base TXID + 1.
+                    return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, own.header().minTxid() - 1, 0, 0,
+                            e), 0);
+                }
+                adopted = new SyncOutcome(SyncOutcome.Status.SYNCED, db.current().txid(), syncedSeq, 0, null);
+                db.updateState(s -> s.withLastSync(now.toEpochMilli()).withLastError(null));
+                continue;
+            }
+            SyncOutcome o = r.outcome();
+            long bytes = r.uploadBytes();
+            boolean setsError = r.setsError();
+            String error = r.error();
+            if (r.install() != null) {
+                try {
+                    install(r.install());
+                } catch (IOException | RuntimeException e) {
+                    // The upload is on the base TXID + 1.
+                    o = new SyncOutcome(SyncOutcome.Status.FAILED, o.txid() - 1, 0, 0, e);
+                    bytes = 0;
+                    setsError = true;
+                    error = "sync failed: " + e.getMessage();
+                }
+            }
+            if (o.status() == SyncOutcome.Status.SYNCED) {
+                db.updateState(s -> s.withLastSync(now.toEpochMilli()));
+            }
+            if (setsError) {
+                db.reportError(error);
+            }
+            return o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && adopted != null ? new Synced(adopted, 0)
+                    : new Synced(o, bytes);
+        }
+    }
+
+    /**
+     * Publishes an uploaded file and advances the base, then trims the buffer and moves the remaining local pages to
+     * its new file; the synced sequence number moves last (I2).
+     */
+    private void install(SyncEngine.Install in) throws IOException {
+        db.versions.install(buffer, in);
+        syncedSeq = in.upToSeq();
+    }
+
+    /** Marks an own upload found on the replica synced (see {@link PublishedVersions#adoptUpload}). */
+    private void adoptUpload(long upToSeq, LoadedFile file) throws IOException {
+        db.versions.adoptUpload(buffer, upToSeq, file);
+        syncedSeq = upToSeq;
+    }
+
+    // ------------------------------------------------------------------------------------------ refresh, close
+
+    /**
+     * Refresh's buffer part: saves what is neither synced nor saved, then starts the buffer over on {@code remote}
+     * (reopening a buffer that stopped after an I/O failure). Returns {@code remote} at the buffer's sequence number.
+     * Callers hold the writer slot and {@code syncLock}.
+     */
+    DatabaseVersion resetForRefresh(DatabaseVersion remote) throws IOException {
+        WriteBuffer buf = buffer;
+        if (buf == null) {
+            return remote;
+        }
+        if (remote.pageSize() != 0 && remote.pageSize() != buf.pageSize()) {
+            throw new PageSizeException("write buffer " + buf.location() + " has page size "
+                    + buf.pageSize() + " but the replica now has " + remote.pageSize());
+        }
+        BufferBase fresh = new BufferBase(remote.txid(), remote.checksum(), remote.commit());
+        WriteBuffer reset;
+        try {
+            keepUnsaved(buf);
+            reset = resetBuffer(buf, fresh, remote);
+        } catch (WriteBufferException e) {
+            // A buffer stopped by an I/O failure (or closed by a reopen that failed) recovers by opening
+            // its file again; what recovery finds there is saved before refresh drops it.
+            WriteBuffer reopened = reopenFailedBuffer(buf, remote, e);
+            keepUnsaved(reopened);
+            reset = resetBuffer(reopened, fresh, remote);
+        }
+        syncedSeq = reset.lastCommittedSeq();
+        long synced = syncedSeq;
+        db.updateState(s -> s.withSavedThrough(synced));
+        return PublishedVersions.withSeq(remote, reset.lastCommittedSeq());
+    }
+
+    /** Saves the held transactions no sync and no conflict save covers yet, before a refresh drops them. */
+    private void keepUnsaved(WriteBuffer buf) throws IOException {
+        long saved;
+        try {
+            saved = db.conflicts.saveUnsaved(buf, db.options.clock.instant());
+        } catch (WriteBufferException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("refresh of database \"" + db.name + "\" keeps its unsynced transactions in the"
+                    + " write buffer: saving them under " + db.files.conflictDirectory() + " failed: "
+                    + e.getMessage(), e);
+        }
+        if (saved >= 0) {
+            db.updateState(s -> s.withSavedThrough(saved));
+        }
+    }
+
+    /** Starts {@code buf} over on {@code fresh} and publishes {@code remote} on the rewritten file. */
+    private WriteBuffer resetBuffer(WriteBuffer buf, BufferBase fresh, DatabaseVersion remote) throws IOException {
+        // No session is open (the caller holds the writer slot), so the sequence number does not move.
+        db.versions.rewriteBuffer(buf, () -> buf.reset(fresh), PublishedVersions.withSeq(remote,
+                buf.lastCommittedSeq()));
+        return buf;
+    }
+
+    /**
+     * Closes a buffer that stopped after an I/O failure and opens its file again (recovery replays what reached
+     * the file). Callers hold the writer slot and {@code syncLock}.
+     */
+    private WriteBuffer reopenFailedBuffer(WriteBuffer failed, DatabaseVersion remote, IOException cause)
+            throws IOException {
+        try {
+            failed.close();
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            openBuffer(failed.pageSize(), remote);
+        } catch (IOException | RuntimeException e) {
+            e.addSuppressed(cause);
+            throw e;
+        }
+        return buffer;
+    }
+
+    /**
+     * Close's last sync (unless conflicted): syncs everything committed, retrying until the close timeout.
+     *
+     * @return the failure to report when committed transactions could not be uploaded in time, else null
+     */
+    SyncFailedException syncBeforeClose() {
+        EngineOptions options = db.options;
+        if (buffer == null || db.state().conflict() != null) {
+            return null;
+        }
+        long deadline = options.clock.millis() + options.closeTimeout.toMillis();
+        SyncOutcome o = db.syncOnce(options.clock.instant());
+        while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
+                && pendingCommits() > 0)) {
+            if (options.clock.millis() >= deadline) {
+                return new SyncFailedException("close of database \"" + db.name + "\" timed out with "
+                        + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
+            }
+            if (o.status() == SyncOutcome.Status.FAILED) {
+                try {
+                    options.clock.sleep(Duration.ofMillis(100));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            o = db.syncOnce(options.clock.instant());
+        }
+        return null;
+    }
+
+    /**
+     * Closes the buffer (releasing its lock) whatever state it is in; the caller holds the writer slot.
+     *
+     * @param into a failure already being reported, which gets a close problem as a suppressed exception
+     * @return the close problem when there is no {@code into}, else null
+     */
+    IOException closeBuffer(Throwable into) {
+        try {
+            buffer.close();
+        } catch (IOException | RuntimeException e) {
+            if (into != null) {
+                into.addSuppressed(e);
+            } else {
+                return e instanceof IOException io ? io
+                        : new IOException("closing the write buffer of database \"" + db.name + "\" failed", e);
+            }
+        }
+        return null;
+    }
+}
