@@ -421,6 +421,7 @@ public final class Database implements AutoCloseable {
                 writes.syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
             }
             DatabaseVersion remote = writes.resetForRefresh(loadRemote());
+            options.faults.preempt(EngineFaults.Point.REFRESH_RESET);
             boolean tracked = remote.txid() == 0 || remote.checksum() != 0;
             updateState(s -> s.withTracked(tracked));
             versions.publishBase(remote); // together, so a relocation cannot put back the old base

@@ -20,7 +20,14 @@ public final class EngineFaults {
         /** A sync took its snapshot of the buffer and is about to upload it. */
         SYNC_SNAPSHOT,
         /** A conflict took the snapshot it saves (and, unless {@code conflictSnapshotRace}, raised the conflict). */
-        CONFLICT_SNAPSHOT
+        CONFLICT_SNAPSHOT,
+        /** A refresh reset the write buffer onto the replica's state and is about to publish it as the base. */
+        REFRESH_RESET,
+        /**
+         * A relocation (on a reader's thread) read the sync base under the state lock and is about to patch it:
+         * the one point called with the state lock held, for unit tests only.
+         */
+        RELOCATION_PATCH
     }
 
     final boolean cutSyncMidTransaction;
@@ -66,7 +73,10 @@ public final class EngineFaults {
         return buffer;
     }
 
-    /** Runs the preemption at {@code at}, if any; called with no engine lock held but {@code syncLock}. */
+    /**
+     * Runs the preemption at {@code at}, if any; called with no engine lock held but {@code syncLock} (and the writer
+     * slot at {@code REFRESH_RESET}), except at {@code RELOCATION_PATCH}.
+     */
     void preempt(Point at) {
         Consumer<Point> p = preemption;
         if (p != null) {

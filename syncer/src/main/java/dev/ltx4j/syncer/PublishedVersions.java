@@ -449,6 +449,7 @@ final class PublishedVersions {
                 current = patch(c, rebuilt, missing);
             }
             DatabaseVersion base = baseVersion;
+            db.options.faults.preempt(EngineFaults.Point.RELOCATION_PATCH);
             if (base != null && base.txid() == rebuilt.txid()) {
                 baseVersion = patch(base, rebuilt, missing);
             }
