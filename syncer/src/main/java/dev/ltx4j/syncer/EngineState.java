@@ -44,6 +44,7 @@ record EngineState(ConflictInfo conflict, long savedThroughSeq, boolean tracked,
 
     /** A refresh completed: the conflict is cleared and the refresh counted. */
     EngineState refreshed() {
-        return new EngineState(null, savedThroughSeq, tracked, lastSyncMillis, refreshes + 1, bufferRecovery, lastError);
+        return new EngineState(null, savedThroughSeq, tracked, lastSyncMillis, refreshes + 1, bufferRecovery,
+                lastError);
     }
 }

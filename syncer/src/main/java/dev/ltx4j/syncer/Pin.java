@@ -6,7 +6,7 @@ import dev.ltx4j.pagestore.replica.PageReader;
 
 /**
  * A pinned version and the buffer generation reference that keeps its local pages readable (see
- * docs/engine-invariants.md I9). Taken by {@link Database#pin()} under its state lock.
+ * docs/engine-invariants.md I9). Taken by {@link PublishedVersions#pin()} under its state lock.
  */
 final class Pin {
     final DatabaseVersion version;

@@ -1,6 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.replica.support.GoDurations;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -31,7 +32,7 @@ public final class Settings {
             throw new IllegalArgumentException("invalid " + variable + " \"" + value + "\": must be positive (at"
                     + " least 1ms); to sync rarely, use a long interval such as 1h and call litestream_sync()");
         }
-        Duration parsed = dev.ltx4j.replica.support.GoDurations.parse(v);
+        Duration parsed = GoDurations.parse(v);
         if (parsed == null) {
             throw new IllegalArgumentException("invalid " + variable + " \"" + value
                     + "\": expected a duration such as 100ms, 1s, 10s or 1m");

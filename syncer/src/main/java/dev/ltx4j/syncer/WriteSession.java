@@ -164,7 +164,7 @@ public final class WriteSession implements AutoCloseable {
     private WriteTransaction ensureTx() throws IOException {
         if (tx == null) {
             tx = db.buffer().begin();
-            // Read after begin: see Database.publishCommit for why this identifies the file the records go to.
+            // Read after begin: see PublishedVersions.publishCommit for why this identifies the file the records go to.
             txGeneration = db.writerGeneration();
         }
         return tx;

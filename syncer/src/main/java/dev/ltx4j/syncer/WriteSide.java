@@ -97,7 +97,8 @@ final class WriteSide {
                 buffer = WriteBuffer.open(files.bufferPath(), o);
             }
         } catch (BufferDamagedException e) {
-            Database.log().error("database \"{}\": {}", db.name, e.getMessage()); // hosts like sqlite3 may show only a code
+            // Hosts like sqlite3 may show only an error code.
+            Database.log().error("database \"{}\": {}", db.name, e.getMessage());
             throw e;
         }
         reportRecovery(buffer);
