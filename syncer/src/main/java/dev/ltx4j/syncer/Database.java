@@ -6,12 +6,10 @@ import dev.ltx4j.pagestore.replica.LocalPage;
 import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.pagestore.WriteBuffer;
-import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.replica.ReplicaClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -199,8 +197,8 @@ public final class Database implements AutoCloseable {
 
     /**
      * The one place the engine state is swapped (docs/engine-invariants.md I1): by this class when it applies an
-     * open, a sync round, a poll or a refresh, and by {@link ConflictSaver} raising a conflict under
-     * {@code commitGate} (I6). {@code change} must be a pure function (it may run more than once).
+     * open, a poll or a refresh, by {@link WriteSide} applying a sync round, and by {@link ConflictSaver} raising a
+     * conflict under {@code commitGate} (I6). {@code change} must be a pure function (it may run more than once).
      */
     void updateState(UnaryOperator<EngineState> change) {
         state.updateAndGet(change);
@@ -226,7 +224,6 @@ public final class Database implements AutoCloseable {
         updateState(s -> Objects.equals(s.lastError(), error) ? s : s.withLastError(error));
     }
 
-
     WriteBuffer bufferOrNull() {
         return writes.bufferOrNull();
     }
@@ -238,11 +235,6 @@ public final class Database implements AutoCloseable {
     /** Pins the current version (see {@link PublishedVersions#pin()}). */
     Pin pin() {
         return versions.pin();
-    }
-
-    /** Generation a write transaction that has just begun writes to, or null when a rewrite may be running. */
-    LocalGeneration writerGeneration() {
-        return versions.writerGeneration();
     }
 
     /** The generation the current version points into (tests). */
@@ -323,21 +315,6 @@ public final class Database implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("database \"" + name + "\" is closed");
         }
-    }
-
-    /** Creates the buffer of a new database once its page size is known (the first write). */
-    void establishPageSize(int pageSize) throws IOException {
-        writes.establishPageSize(pageSize);
-    }
-
-    /** Publishes a committed transaction (see {@link PublishedVersions#publishCommit}). */
-    void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, Map<Long, Long> pages, long seq,
-            LocalGeneration gen) throws IOException {
-        writes.publishCommit(pageSize, commit, floor, tx, pages, seq, gen);
-    }
-
-    void awaitRemoteIfRequired(long seq) throws IOException {
-        writes.awaitRemoteIfRequired(seq);
     }
 
     // ------------------------------------------------------------------------------------------ step functions

@@ -108,7 +108,7 @@ public final class WriteSession implements AutoCloseable {
         }
         if (pageSize == 0) {
             pageSize = inferPageSize(offset, src, srcOff, len);
-            db.establishPageSize(pageSize);
+            db.writes.establishPageSize(pageSize);
         }
         if (offset % pageSize == 0 && len % pageSize == 0) {
             for (int done = 0; done < len; done += pageSize) {
@@ -165,7 +165,7 @@ public final class WriteSession implements AutoCloseable {
         if (tx == null) {
             tx = db.buffer().begin();
             // Read after begin: see PublishedVersions.publishCommit for why this identifies the file the records go to.
-            txGeneration = db.writerGeneration();
+            txGeneration = db.versions.writerGeneration();
         }
         return tx;
     }
@@ -226,9 +226,9 @@ public final class WriteSession implements AutoCloseable {
                 db.commitGate.unlock();
             }
             tx = null;
-            db.publishCommit(pageSize, commit, floor, committed, pending, seq, txGeneration);
+            db.writes.publishCommit(pageSize, commit, floor, committed, pending, seq, txGeneration);
             finish();
-            db.awaitRemoteIfRequired(seq);
+            db.writes.awaitRemoteIfRequired(seq);
             return seq;
         } finally {
             if (!finished) {
