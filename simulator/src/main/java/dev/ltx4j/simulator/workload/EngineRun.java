@@ -1,7 +1,6 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.ltx.LtxRestorer;
-import dev.ltx4j.pagestore.BufferTestHooks;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RestorePlanner;
