@@ -10,7 +10,7 @@ import dev.ltx4j.pagestore.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.LocalPage;
 import dev.ltx4j.pagestore.RemotePage;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.nio.file.Files;

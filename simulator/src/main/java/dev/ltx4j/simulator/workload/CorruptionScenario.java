@@ -1,7 +1,7 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.ltx.Ltx;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.simulator.FaultPlan;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.World;
