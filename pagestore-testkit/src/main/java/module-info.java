@@ -1,4 +1,4 @@
-/** Test fixture: {@code MemoryLogStorage}, the write buffer's storage with a crash model, for tests and the simulator. */
+/** Test fixture: {@code MemoryLogStorage}, write-buffer storage with a crash model, for tests and the simulator. */
 module dev.ltx4j.pagestore.testkit {
     requires transitive dev.ltx4j.pagestore;
 

@@ -407,7 +407,7 @@ final class EngineWriter {
     }
 
     /** Closes the engine at the end of the liveness phase: without faults, close succeeds. */
-    void close() throws IOException {
+    void close() {
         try {
             db.close();
         } catch (IOException e) {

@@ -255,7 +255,8 @@ final class SqlRun {
             world.reached("failed-commit-landed", o.tx().toString());
         } else if (!got.equals(model.last())) {
             throw new InvariantViolation("sql-model", "after failed " + o.tx() + " (" + why + ") the table holds "
-                    + SqlHistory.describe(got) + ", the model " + SqlHistory.describe(model.last()) + oracle.freshView());
+                    + SqlHistory.describe(got) + ", the model " + SqlHistory.describe(model.last())
+                    + oracle.freshView());
         }
         if (!conflict && !busy) {
             model.candidate = o.atCommit() ? o.state() : null; // an I/O failure at commit: landed or not, reopen tells
