@@ -1,5 +1,6 @@
 package dev.ltx4j.simulator.workload;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -78,7 +79,7 @@ public enum Bug {
                 out.add(valueOf(key));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown bug switch \"" + s.trim() + "\"; known: "
-                        + java.util.Arrays.stream(values()).map(Bug::cliName).toList(), e);
+                        + Arrays.stream(values()).map(Bug::cliName).toList(), e);
             }
         }
         return out;

@@ -1,7 +1,7 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.ltx.Ltx;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.simulator.FaultPlan;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.World;
@@ -14,6 +14,8 @@ import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -129,14 +131,14 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
             try {
                 writer = Database.open(store.client(PREFIX), PREFIX, EngineOptions.builder().writeEnabled(true)
                         .bufferStorage(new MemoryLogStorage(), "db.buffer").clock(world.clock()).seed(world.seed())
-                        .faults(faults()).background(Runnable::run).closeTimeout(java.time.Duration.ZERO)
+                        .faults(faults()).background(Runnable::run).closeTimeout(Duration.ZERO)
                         .replicaIdentity("sim://" + PREFIX)
-                        .conflictDirectory(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                        .conflictDirectory(Path.of(System.getProperty("java.io.tmpdir"),
                                 "ltx4j-sim-corruption-conflicts"))
                         .build());
                 for (Action a : actions) {
                     world.record("workload", a.toString());
-                    world.clock().advance(java.time.Duration.ofMillis(10));
+                    world.clock().advance(Duration.ofMillis(10));
                     if (a instanceof Commit c) {
                         commit(c);
                     } else if (a instanceof Damage d) {
