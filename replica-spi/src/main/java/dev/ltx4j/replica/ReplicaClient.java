@@ -60,7 +60,7 @@ public interface ReplicaClient extends AutoCloseable {
      *
      * <p>When the backend cannot tell whether the create landed (lost response, timeout after sending), it throws
      * {@link ReplicaOutcomeUnknownException}; it must never report success or "already exists" it did not observe.
-     * Callers resolve the outcome by reading the file back (see {@link RetryingReplicaClient}).
+     * Callers resolve the outcome by reading the file back; {@link RetryingReplicaClient} passes it on unresolved.
      *
      * @return the created file's info: its level and range, {@code size == body.length()}, and
      *     {@code createdAt} = the header timestamp

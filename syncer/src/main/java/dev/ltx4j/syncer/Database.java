@@ -68,7 +68,8 @@ public final class Database implements AutoCloseable {
     static org.slf4j.Logger log() {
         return Log.LOG;
     }
-    final ReplicaClient client;
+    /** The host's client under the engine's client stack (counted, see {@link EngineClientStack}). */
+    final EngineClientStack client;
     /** Sync counters and sync logging, read by {@link #metrics()}. */
     final SyncEvents events = new SyncEvents();
     final String name;
@@ -134,7 +135,7 @@ public final class Database implements AutoCloseable {
     private volatile boolean spoolSwept;
 
     private Database(ReplicaClient client, String name, EngineOptions options) {
-        this.client = client;
+        this.client = EngineClientStack.of(client);
         this.name = name;
         this.options = options;
         this.index = new ReplicaIndex(client);
@@ -1188,7 +1189,8 @@ public final class Database implements AutoCloseable {
         SyncEvents e = events;
         return new EngineMetrics(e.syncs.get(), e.syncMillis.get(), e.syncedBytes.get(), e.syncedPages.get(),
                 e.failures.get(), e.conflicts.get(), st.pendingCommits(), pendingBytes, st.lagMillis(),
-                b == null ? 0 : b.logSize(), cache.hits(), cache.misses());
+                b == null ? 0 : b.logSize(), cache.hits(), cache.misses(), client.requestsByKindAndOutcome(),
+                client.retries());
     }
 
     /** Status for {@code litestream_status()}. */

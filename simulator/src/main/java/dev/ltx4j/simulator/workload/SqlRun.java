@@ -3,7 +3,6 @@ package dev.ltx4j.simulator.workload;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.replica.RetryTimer;
-import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
@@ -12,6 +11,7 @@ import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.syncer.EngineClientStack;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.EngineTestHooks;
 import dev.ltx4j.syncer.SyncOutcome;
@@ -471,7 +471,7 @@ final class SqlRun {
     private void reopen(String why) throws Exception {
         for (int attempt = 0; db == null; attempt++) {
             try {
-                client = new SeverableReplicaClient(new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
+                client = new SeverableReplicaClient(EngineClientStack.build(store.client(PREFIX), RetryPolicy.defaults(),
                         new RetryTimer() {
                             @Override
                             public long nanoTime() {

@@ -3,11 +3,11 @@ package dev.ltx4j.vfs.engine;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
 import dev.ltx4j.replica.ReplicaEnvironment;
-import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.syncer.EngineClientStack;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.vfs.OpenOptions;
 import dev.ltx4j.vfs.VfsConfigurationException;
@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * client, and shares one {@link Database} per (replica, database path) through the {@link DatabaseRegistry}.
  */
 public final class EngineConnector {
-    /** Clients by (environment, URL); a builder's own environment is compared by identity, so never shared. */
+    /** Backends by (environment, URL); a builder's own environment is compared by identity, so never shared. */
     private static final Map<ClientKey, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
     /** What the calling thread's last successful open resolved to (see {@link #attachLastOpened()}). */
     private static final ThreadLocal<Opened> LAST_OPENED = new ThreadLocal<>();
@@ -64,11 +64,13 @@ public final class EngineConnector {
         ReplicaClient client;
         String identity;
         if (fixedClient != null && !options.uriParameters().containsKey("replica_url")) {
-            client = fixedClient;
+            client = fixedClient; // used as given (Database.open counts its requests)
             identity = fixedIdentity;
         } else {
             identity = settings.replicaUrl(name);
-            client = client(new ClientKey(environment, identity));
+            // Transient store errors (throttling, resets, short reads) are retried with backoff before a page read
+            // or sync fails; an ambiguous create reaches the engine, which resolves it.
+            client = EngineClientStack.build(backend(new ClientKey(environment, identity)), System.nanoTime());
         }
         EngineOptions engine = settings.engineOptions(identity);
         boolean scheduled = settings.scheduled();
@@ -109,7 +111,7 @@ public final class EngineConnector {
         return new EngineVfsDatabase(h, o.clock());
     }
 
-    private static ReplicaClient client(ClientKey key) throws VfsConfigurationException {
+    private static ReplicaClient backend(ClientKey key) throws VfsConfigurationException {
         ReplicaClient c = CLIENTS.get(key);
         if (c != null) return c;
         String url = key.url();
@@ -117,10 +119,8 @@ public final class EngineConnector {
             c = CLIENTS.get(key);
             if (c == null) {
                 try {
-                    // Transient store errors (throttling, resets, short reads) are retried with backoff before a
-                    // page read or sync fails; an ambiguous create is resolved by reading it back, never re-sent.
-                    c = RetryingReplicaClient.wrap(key.environment() == null ? ReplicaClients.open(url)
-                            : ReplicaClients.open(url, key.environment()), System.nanoTime());
+                    c = key.environment() == null ? ReplicaClients.open(url)
+                            : ReplicaClients.open(url, key.environment());
                 } catch (ReplicaException e) {
                     throw new VfsConfigurationException("replica URL " + redacted(url) + " (replica_url / "
                             + "LITESTREAM_REPLICA_URL): " + e.getMessage());
