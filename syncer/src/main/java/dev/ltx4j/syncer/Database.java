@@ -138,7 +138,7 @@ public final class Database implements AutoCloseable {
         this.client = EngineClientStack.of(client);
         this.name = name;
         this.options = options;
-        this.index = new ReplicaIndex(client);
+        this.index = new ReplicaIndex(this.client);
         this.reader = newReader(0);
         this.writeMode = options.writeEnabled;
         if (options.bufferStorage != null) {
