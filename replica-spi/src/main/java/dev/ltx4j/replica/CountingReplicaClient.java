@@ -40,8 +40,8 @@ public final class CountingReplicaClient implements ReplicaClient {
     /** The request kinds of {@link #requestsByKindAndOutcome()}, in a fixed order. */
     public static final List<String> KINDS = List.of("list", "open", "create", "delete", "delete_all");
     /** The outcomes of {@link #requestsByKindAndOutcome()}, in a fixed order. */
-    public static final List<String> OUTCOMES = List.of("ok", "not_found", "already_exists", "conflict",
-            "outcome_unknown", "transient", "permanent", "error");
+    public static final List<String> OUTCOMES = List.of("ok", "not_found", "already_exists", "outcome_unknown",
+            "transient", "permanent", "error");
     private static final int LIST = 0;
     private static final int OPEN = 1;
     private static final int CREATE = 2;
@@ -95,7 +95,7 @@ public final class CountingReplicaClient implements ReplicaClient {
     /**
      * Requests so far keyed {@code kind/outcome} (only those that happened): kind one of {@link #KINDS}
      * ({@code list}, {@code open}, {@code create}, {@code delete}, {@code delete_all}); outcome one of
-     * {@link #OUTCOMES} ({@code ok}, {@code not_found}, {@code already_exists}, {@code conflict},
+     * {@link #OUTCOMES} ({@code ok}, {@code not_found}, {@code already_exists},
      * {@code outcome_unknown}, {@code transient}, {@code permanent} or {@code error}: the typed replica errors). An
      * open counts its call only; reading the stream afterwards is not a request outcome.
      */
@@ -116,10 +116,9 @@ public final class CountingReplicaClient implements ReplicaClient {
         int o = failure == null ? 0
                 : failure instanceof ReplicaNotFoundException ? 1
                 : failure instanceof ReplicaAlreadyExistsException ? 2
-                : failure instanceof ReplicaConflictException ? 3
-                : failure instanceof ReplicaOutcomeUnknownException ? 4
-                : failure instanceof ReplicaTransientException ? 5
-                : failure instanceof ReplicaPermanentException ? 6 : 7;
+                : failure instanceof ReplicaOutcomeUnknownException ? 3
+                : failure instanceof ReplicaTransientException ? 4
+                : failure instanceof ReplicaPermanentException ? 5 : 6;
         byKindAndOutcome[kind][o].increment();
     }
 

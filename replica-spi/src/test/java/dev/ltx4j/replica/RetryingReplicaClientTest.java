@@ -214,7 +214,7 @@ class RetryingReplicaClientTest {
     @Test
     void neverRetriesNonRetryableFailures() {
         for (ReplicaException e : List.of(new ReplicaNotFoundException("x"), new ReplicaPermanentException("403"),
-                new ReplicaConflictException("fenced"), new ReplicaAlreadyExistsException("x"))) {
+                new ReplicaAlreadyExistsException("x"))) {
             Scripted b = new Scripted();
             b.listFailures.add(e);
             assertThatThrownBy(() -> new RetryingReplicaClient(b, policy, timer, 1).listFiles(0, 0, false)).isSameAs(e);

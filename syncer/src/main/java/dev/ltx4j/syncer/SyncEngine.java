@@ -22,7 +22,6 @@ import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
 import dev.ltx4j.replica.ReplicaClient;
-import dev.ltx4j.replica.ReplicaConflictException;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
@@ -118,8 +117,6 @@ final class SyncEngine {
                     if (r == Resolution.THEIRS) {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
-                } catch (ReplicaConflictException e) {
-                    return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                 }
                 install(v, snap, built, txid, buf);
                 lastUploadBytes = built.size();
