@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** Facts read from a SQLite database file's 100-byte header, checked before we copy its pages anywhere. */
 record SqliteFile(Path path, int pageSize, long pages) {
@@ -27,7 +28,7 @@ record SqliteFile(Path path, int pageSize, long pages) {
         }
         byte[] magic = new byte[MAGIC.length];
         header.get(0, magic);
-        if (!java.util.Arrays.equals(magic, MAGIC)) {
+        if (!Arrays.equals(magic, MAGIC)) {
             throw new IOException(path + " is not a SQLite database: bad header magic");
         }
         int raw = Short.toUnsignedInt(header.getShort(16));

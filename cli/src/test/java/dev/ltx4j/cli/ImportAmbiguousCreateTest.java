@@ -85,10 +85,11 @@ class ImportAmbiguousCreateTest {
         DemoCommand.createDatabase(db2, 10);
         ImportCommand.encodeSnapshot(SqliteFile.inspect(db2), other, 1_700_000_000_001L, Progress.silent());
         FileReplicaClient file = new FileReplicaClient(tmp.resolve("replica"));
+        LtxBody otherBody = LtxBody.of(other);
         ReplicaClient rival = new ForwardingReplicaClient(file) {
             @Override
             public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
-                delegate.createFile(level, min, max, LtxBody.of(other)); // a rival lands first
+                delegate.createFile(level, min, max, otherBody); // a rival lands first
                 throw new ReplicaOutcomeUnknownException("response lost");
             }
         };

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica;
 
+import dev.ltx4j.ltx.TxidRange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collection;
@@ -87,7 +88,7 @@ public interface ReplicaClient extends AutoCloseable {
         } catch (ReplicaException e) {
             throw e;
         } catch (IOException e) {
-            throw new ReplicaTransientException("read of L" + level + "/" + new dev.ltx4j.ltx.TxidRange(minTxid, maxTxid)
+            throw new ReplicaTransientException("read of L" + level + "/" + new TxidRange(minTxid, maxTxid)
                     + " failed: " + e.getMessage(), e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.ltx4j.replica;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** The clock and the wait used between retries; injected so tests run without real waiting. */
 public interface RetryTimer {
@@ -20,7 +21,7 @@ public interface RetryTimer {
 
             @Override
             public void sleep(Duration duration) throws InterruptedException {
-                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+                TimeUnit.NANOSECONDS.sleep(duration.toNanos());
             }
         };
     }

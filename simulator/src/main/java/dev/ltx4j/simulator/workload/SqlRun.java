@@ -16,8 +16,8 @@ import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.EngineTestHooks;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.vfs.DatabaseOpener;
+import dev.ltx4j.vfs.EngineDatabaseOpener;
 import dev.ltx4j.vfs.LitestreamVfs;
-import dev.ltx4j.vfs.engine.EngineVfsDatabase;
 import dev.ltx4j.vfs.engine.PageOneView;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -144,8 +144,6 @@ final class SqlRun {
         if (walBug) {
             PageOneView.disabledForTest = true; // the VFS shows SQLite the stored WAL header (must be caught)
         }
-        boolean writeBug = bugs.contains(Bug.CONFLICTED_WRITE_FAILS);
-        EngineVfsDatabase.failConflictedWritesForTest = writeBug; // the VFS fails a conflicted page write
         try {
             faultsOff(true);
             if (world.random("sql/wal").nextInt(2) == 0) { // half the runs start from a WAL database's snapshot
@@ -176,7 +174,6 @@ final class SqlRun {
             if (walBug) {
                 PageOneView.disabledForTest = false;
             }
-            EngineVfsDatabase.failConflictedWritesForTest = false;
             dropIncarnation(false);
             deleteTree(tempDir);
         }
@@ -488,8 +485,12 @@ final class SqlRun {
                 handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(c, PREFIX, options));
                 db = handle.database();
                 Database opened = db;
-                register((name, o) -> new EngineVfsDatabase(
-                        DatabaseRegistry.shared().acquire(identity, PREFIX, () -> opened), world.clock()));
+                boolean writeBug = bugs.contains(Bug.CONFLICTED_WRITE_FAILS); // the VFS fails a conflicted page write
+                register((name, o) -> writeBug
+                        ? EngineDatabaseOpener.connectionFailingConflictedWritesForTest(
+                                DatabaseRegistry.shared().acquire(identity, PREFIX, () -> opened), world.clock())
+                        : EngineDatabaseOpener.connection(
+                                DatabaseRegistry.shared().acquire(identity, PREFIX, () -> opened), world.clock()));
             } catch (IOException e) {
                 world.reached("reopen-failed", e.getClass().getSimpleName());
                 if (attempt >= 40) {

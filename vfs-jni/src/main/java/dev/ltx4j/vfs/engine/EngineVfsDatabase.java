@@ -2,11 +2,13 @@ package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.DatabaseVersion;
+import dev.ltx4j.pagestore.ReplicaFileCorruptException;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.syncer.DatabaseStatus;
 import dev.ltx4j.syncer.PollOutcome;
+import dev.ltx4j.syncer.ReadOnlyDatabaseException;
 import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
@@ -44,9 +46,9 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
     /**
      * Test only (the simulator's {@code conflicted-write-fails} switch): a write the engine refuses with a conflict
-     * fails SQLite's xWrite again, the behaviour before the fix. Never set outside the simulator.
+     * fails SQLite's xWrite again, the behaviour before the fix. False outside the simulator.
      */
-    public static volatile boolean failConflictedWritesForTest;
+    private final boolean failConflictedWritesForTest;
 
     private final DatabaseRegistry.Handle handle;
     private final Database db;
@@ -68,12 +70,39 @@ public final class EngineVfsDatabase implements VfsDatabase {
      * it. Public so embedders (the simulator) can serve a {@link dev.ltx4j.syncer.Database} they built themselves.
      */
     public EngineVfsDatabase(DatabaseRegistry.Handle handle, Clock clock) {
+        this(handle, clock, false);
+    }
+
+    /** The simulator's {@code conflicted-write-fails} bug switch; see {@link #failConflictedWritesForTest}. */
+    public static EngineVfsDatabase failingConflictedWrites(DatabaseRegistry.Handle handle, Clock clock) {
+        return new EngineVfsDatabase(handle, clock, true);
+    }
+
+    private EngineVfsDatabase(DatabaseRegistry.Handle handle, Clock clock, boolean failConflictedWritesForTest) {
+        this.failConflictedWritesForTest = failConflictedWritesForTest;
         this.handle = handle;
         this.db = handle.database();
         this.clock = clock;
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
         this.seenLineage = db.lineage();
         this.seenRefresh = db.refreshCount();
+    }
+
+    /** The engine's exceptions as the bridge understands them; the bridge itself knows no engine type. */
+    @Override
+    public Failure classify(Throwable failure) {
+        if (failure instanceof ConflictException || failure instanceof ReplicaConflictException) {
+            return Failure.CONFLICT;
+        }
+        if (failure instanceof ReadOnlyDatabaseException) {
+            return Failure.READ_ONLY;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ReplicaFileCorruptException) {
+                return Failure.CORRUPT; // a replica file failed verification
+            }
+        }
+        return Failure.IO;
     }
 
     /** The shared engine database behind this view. */
