@@ -321,7 +321,7 @@ class JdbcVfsTest {
         assertThatThrownBy(() -> Sql.open(db, VFS, Map.of("sync_interval", "soon")).close())
                 .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode() & 0xFF).isEqualTo(14));
         assertThat(LitestreamVfs.lastOpenError()).hasValueSatisfying(m ->
-                assertThat(m).contains("URI parameter sync_interval").contains("'soon'"));
+                assertThat(m).contains("URI parameter sync_interval").contains("\"soon\""));
     }
 
     @Test
