@@ -61,21 +61,25 @@ public final class EngineConnector {
 
     public VfsDatabase open(String name, OpenOptions options) throws IOException {
         EngineSettings settings = new EngineSettings(options, configured);
-        ReplicaClient client;
+        ReplicaClient backend;
         String identity;
-        if (fixedClient != null && !options.uriParameters().containsKey("replica_url")) {
-            client = fixedClient; // used as given (Database.open counts its requests)
+        boolean fixed = fixedClient != null && !options.uriParameters().containsKey("replica_url");
+        if (fixed) {
+            backend = fixedClient;
             identity = fixedIdentity;
         } else {
             identity = settings.replicaUrl(name);
-            // Transient store errors (throttling, resets, short reads) are retried with backoff before a page read
-            // or sync fails; an ambiguous create reaches the engine, which resolves it.
-            client = EngineClientStack.build(backend(new ClientKey(environment, identity)), System.nanoTime());
+            backend = backend(new ClientKey(environment, identity));
         }
         EngineOptions engine = settings.engineOptions(identity);
         boolean scheduled = settings.scheduled();
         DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(identity, name, () -> {
-            Database db = Database.open(client, name, engine);
+            // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)
+            // are retried with backoff before a page read or sync fails, an ambiguous create reaches the engine,
+            // which resolves it, and requests are counted for Database.metrics(). A client built in code is used
+            // as given (Database.open still counts its requests).
+            Database db = Database.open(fixed ? backend : EngineClientStack.build(backend, System.nanoTime()), name,
+                    engine);
             if (scheduled) db.start();
             return db;
         });
