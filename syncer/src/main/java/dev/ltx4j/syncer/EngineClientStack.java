@@ -3,6 +3,7 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.ForwardingReplicaClient;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.replica.RetryTimer;
 import dev.ltx4j.replica.RetryingReplicaClient;
@@ -58,6 +59,12 @@ public final class EngineClientStack extends ForwardingReplicaClient {
     /** {@code client} itself when it is a stack, else {@code client} under a counting-only stack. */
     static EngineClientStack of(ReplicaClient client) {
         return client instanceof EngineClientStack s ? s : countingOnly(client);
+    }
+
+    /** The top layer's own {@code readRange}, so a host client that overrides it keeps it under a counting-only stack. */
+    @Override
+    public byte[] readRange(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
+        return delegate.readRange(level, minTxid, maxTxid, offset, length);
     }
 
     /** Requests to the backend keyed {@code kind/outcome}; see {@link CountingReplicaClient#requestsByKindAndOutcome()}. */
