@@ -107,6 +107,9 @@ final class SyncEngine {
                     db.client.createFile(0, txid, txid, spool.body());
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
                     Resolution r = resolve(txid, built, buf.writerId());
+                    if (r == Resolution.ABSENT && e instanceof ReplicaOutcomeUnknownException) {
+                        r = createAgain(txid, built, buf.writerId(), spool); // nothing landed: send it once more
+                    }
                     if (r == Resolution.ABSENT) {
                         throw e; // nothing landed: the next sync uploads again on the same TXID
                     }
@@ -291,6 +294,19 @@ final class SyncEngine {
             return Resolution.OURS;
         }
         return Resolution.OWN_EARLIER;
+    }
+
+    /**
+     * Sends a create that resolved as absent once more (the retry decorator never re-sends an ambiguous create, so
+     * this is the one place that does), and resolves its outcome the same way if that one is ambiguous too.
+     */
+    private Resolution createAgain(long txid, Encoded built, long nodeId, Spool spool) throws IOException {
+        try {
+            db.client.createFile(0, txid, txid, spool.body());
+            return Resolution.OURS;
+        } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
+            return resolve(txid, built, nodeId);
+        }
     }
 
     /**
