@@ -83,7 +83,8 @@ public final class Database implements AutoCloseable {
     static Logger log() {
         return Log.LOG;
     }
-    final ReplicaClient client;
+    /** The host's client under the engine's client stack (counted, see {@link EngineClientStack}). */
+    final EngineClientStack client;
     /** Sync counters and sync logging, read by {@link #metrics()}. */
     final SyncEvents events = new SyncEvents();
     final String name;
@@ -146,10 +147,10 @@ public final class Database implements AutoCloseable {
     private volatile boolean closed;
 
     private Database(ReplicaClient client, String name, EngineOptions options) {
-        this.client = client;
+        this.client = EngineClientStack.of(client);
         this.name = name;
         this.options = options;
-        this.index = new ReplicaIndex(client);
+        this.index = new ReplicaIndex(this.client);
         this.reader = newReader(0);
         this.writeMode = options.writeEnabled;
         this.files = new LocalFiles(name, options);

@@ -3,16 +3,16 @@ package dev.ltx4j.simulator.workload;
 import static dev.ltx4j.simulator.workload.SqlRun.PREFIX;
 
 import dev.ltx4j.replica.RetryPolicy;
-import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.World;
 import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.syncer.EngineClientStack;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.vfs.DatabaseOpener;
+import dev.ltx4j.vfs.EngineDatabaseOpener;
 import dev.ltx4j.vfs.LitestreamVfs;
-import dev.ltx4j.vfs.engine.EngineVfsDatabase;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -93,14 +93,14 @@ final class SqlProcess {
     Database open(String why) throws Exception {
         for (int attempt = 0; db == null; attempt++) {
             try {
-                client = new SeverableReplicaClient(new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
+                client = new SeverableReplicaClient(EngineClientStack.build(store.client(PREFIX), RetryPolicy.defaults(),
                         options.retryTimer(), world.random("retry").nextLong())); // the engine clock: world time
                 String identity = runId + "#" + (++incarnation);
                 SeverableReplicaClient c = client;
                 handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(c, PREFIX, options));
                 db = handle.database();
                 Database opened = db;
-                register((name, o) -> new EngineVfsDatabase(
+                register((name, o) -> EngineDatabaseOpener.connection(
                         DatabaseRegistry.shared().acquire(identity, PREFIX, () -> opened), world.clock()));
             } catch (IOException e) {
                 world.reached("reopen-failed", e.getClass().getSimpleName());
