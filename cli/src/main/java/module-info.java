@@ -2,6 +2,7 @@
 module dev.ltx4j.cli {
     requires dev.ltx4j.replica;
     requires dev.ltx4j.replica.file;
+    requires dev.ltx4j.syncer;
     requires dev.ltx4j.vfs;
     requires dev.ltx4j.simulator;
     requires info.picocli;

@@ -13,7 +13,6 @@ module dev.ltx4j.vfs {
     requires static org.xerial.sqlitejdbc;
 
     exports dev.ltx4j.vfs;
-    exports dev.ltx4j.vfs.engine to dev.ltx4j.simulator;
 
     uses dev.ltx4j.vfs.DatabaseOpener;
     provides dev.ltx4j.vfs.DatabaseOpener with dev.ltx4j.vfs.EngineDatabaseOpener;

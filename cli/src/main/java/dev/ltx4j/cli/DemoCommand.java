@@ -3,6 +3,7 @@ package dev.ltx4j.cli;
 import dev.ltx4j.vfs.LitestreamVfs;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -215,7 +216,7 @@ final class DemoCommand implements Callable<Integer> {
                     int cols = rs.getMetaData().getColumnCount();
                     while (rs.next()) {
                         for (int i = 1; i <= cols; i++) {
-                            md.update(String.valueOf(rs.getString(i)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            md.update(String.valueOf(rs.getString(i)).getBytes(StandardCharsets.UTF_8));
                             md.update((byte) 0);
                         }
                     }

@@ -8,8 +8,11 @@ import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaAlreadyExistsException;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
+import dev.ltx4j.replica.ReplicaNotFoundException;
+import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.file.FileReplicaClient;
@@ -22,6 +25,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,13 +67,42 @@ final class ImportCommand implements Callable<Integer> {
             try {
                 LtxEncodeResult result = encodeSnapshot(source, tmp, Clock.systemUTC().millis(),
                         Progress.onTerminal(System.err));
-                LtxFileInfo info = client.createFile(0, 1, 1, LtxBody.of(tmp));
+                LtxFileInfo info = create(client, tmp, result);
                 report(source, result, info, where);
             } finally {
                 Files.deleteIfExists(tmp);
             }
         }
         return 0;
+    }
+
+    /**
+     * Creates TXID 1. The client stack passes an ambiguous create on unresolved; this is the import's one place
+     * that resolves it: the stored file is ours if its file checksum (the trailer's last 8 bytes) is ours, absent
+     * means create again, anything else is another writer's.
+     */
+    static LtxFileInfo create(ReplicaClient client, Path file, LtxEncodeResult result) throws IOException {
+        LtxFileInfo ours = new LtxFileInfo(0, 1, 1, result.size(), Instant.ofEpochMilli(result.header().timestamp()));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.createFile(0, 1, 1, LtxBody.of(file));
+            } catch (ReplicaOutcomeUnknownException unknown) {
+                byte[] tail;
+                try {
+                    tail = client.readRange(0, 1, 1, result.size() - 8, 0);
+                } catch (ReplicaNotFoundException absent) {
+                    if (attempt < 3) {
+                        continue; // it did not land: create again
+                    }
+                    throw unknown;
+                }
+                if (tail.length == 8 && ByteBuffer.wrap(tail).getLong() == result.fileChecksum()) {
+                    return ours;
+                }
+                throw new ReplicaAlreadyExistsException("another writer created " + ours + " while the import's"
+                        + " create was in doubt (" + unknown.getMessage() + ")", unknown);
+            }
+        }
     }
 
     /** Where the replica lives: the resolved root directory for file://, else the redacted URL. */

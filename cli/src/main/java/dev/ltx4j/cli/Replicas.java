@@ -3,9 +3,13 @@ package dev.ltx4j.cli;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
 import dev.ltx4j.replica.ReplicaException;
-import dev.ltx4j.replica.RetryingReplicaClient;
+import dev.ltx4j.syncer.EngineClientStack;
 
-/** Opens replica clients for commands: with the same bounded retries as the VFS, so a flaky GET does not end a restore. */
+/**
+ * Opens replica clients for commands through the engine's client stack, with the same bounded retries as the VFS, so
+ * a flaky GET does not end a restore. An ambiguous create is passed on, not resolved: the command that creates
+ * (import) resolves it.
+ */
 final class Replicas {
     private Replicas() {}
 
@@ -14,6 +18,6 @@ final class Replicas {
     }
 
     static ReplicaClient retrying(ReplicaClient client) {
-        return RetryingReplicaClient.wrap(client, System.nanoTime());
+        return EngineClientStack.build(client, System.nanoTime());
     }
 }

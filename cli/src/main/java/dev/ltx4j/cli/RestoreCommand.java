@@ -5,6 +5,7 @@ import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.BufferedInputStream;
@@ -61,7 +62,7 @@ final class RestoreCommand implements Callable<Integer> {
         try (ReplicaClient client = Replicas.open(url)) {
             List<LtxFileInfo> plan = new RestorePlanner(client).plan(target);
             if (plan.get(0).minTxid() != 1) {
-                throw new IOException("replica " + dev.ltx4j.replica.ReplicaUrl.redact(url) + " has no snapshot to start from: the plan begins at "
+                throw new IOException("replica " + ReplicaUrl.redact(url) + " has no snapshot to start from: the plan begins at "
                         + plan.get(0) + "; the first file must start at TXID 1");
             }
             List<LtxSource> chain = new ArrayList<>();

@@ -1,6 +1,6 @@
 package dev.ltx4j.micrometer;
 
-import dev.ltx4j.replica.RetryingReplicaClient;
+import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -41,14 +41,6 @@ public final class LtxMetrics implements MeterBinder {
         new LtxMetrics(db, name).bindTo(registry);
     }
 
-    /** {@code ltx4j.retries} of a client the host built with {@link RetryingReplicaClient}. */
-    public static void bindRetries(RetryingReplicaClient client, String name, MeterRegistry registry) {
-        FunctionCounter.builder("ltx4j.retries", client, RetryingReplicaClient::retries)
-                .tags(Tags.of("database", name))
-                .description("replica requests repeated after a retryable failure")
-                .register(registry);
-    }
-
     @Override
     public void bindTo(MeterRegistry registry) {
         FunctionTimer.builder("ltx4j.sync.duration", db, d -> d.metrics().syncs(), d -> d.metrics().syncMillis(),
@@ -69,6 +61,18 @@ public final class LtxMetrics implements MeterBinder {
                 EngineMetrics::pendingBytes);
         gauge(registry, "ltx4j.buffer.bytes", "bytes", "size of the write buffer's log file",
                 EngineMetrics::bufferBytes);
+        counter(registry, "ltx4j.retries", null, "replica requests repeated after a retryable failure",
+                EngineMetrics::replicaRetries);
+        // One counter per kind and outcome, all registered up front: a series that appears only after its first
+        // failure would make rate() queries miss it.
+        for (String kind : CountingReplicaClient.KINDS) {
+            for (String outcome : CountingReplicaClient.OUTCOMES) {
+                FunctionCounter.builder("ltx4j.replica.requests", db, d -> d.metrics().replicaRequests(kind, outcome))
+                        .tags(tags.and("kind", kind, "outcome", outcome))
+                        .description("requests to the replica backend by kind and outcome, each attempt counted")
+                        .register(registry);
+            }
+        }
         TimeGauge.builder("ltx4j.replica.lag", db, TimeUnit.MILLISECONDS, d -> d.metrics().lagMillis())
                 .tags(tags).description("replica lag; -1 while unknown").register(registry);
     }

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.pagestore.Durability;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.EngineClock;
+import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.file.FileReplicaClient;
 import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.EngineClientStack;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
@@ -107,5 +110,36 @@ class LtxMetricsTest {
                 assertThat(value(registry, "ltx4j.pending.commits")).isEqualTo(1);
             }
         }
+    }
+
+    @Test
+    void replicaRequestsAreCountedPerKindAndOutcomeAgainstARealFileReplica() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        FileReplicaClient file = new FileReplicaClient(tmp.resolve("replica"), clock);
+        CountingReplicaClient truth = new CountingReplicaClient(file);
+        // The stack every host builds (the VFS, the CLI, the simulator): retries over counting over the backend.
+        try (Database db = writer(EngineClientStack.build(truth, 1), "c3", 3)) {
+            LtxMetrics.bind(db, "app.db", registry);
+            commit(db, 1);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            commit(db, 2);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+
+            CountingReplicaClient.Counts real = truth.snapshot();
+            assertThat(requests(registry, "create", "ok")).isEqualTo(2).isEqualTo(real.creates());
+            assertThat(requests(registry, "list", "ok")).isPositive().isEqualTo(real.lists());
+            double all = registry.get("ltx4j.replica.requests").tag("database", "app.db").functionCounters().stream()
+                    .mapToDouble(c -> c.count()).sum();
+            assertThat(all).isEqualTo(real.requests());
+            assertThat(requests(registry, "create", "already_exists")).isZero(); // registered before it happens
+            assertThat(registry.get("ltx4j.replica.requests").functionCounters())
+                    .hasSize(CountingReplicaClient.KINDS.size() * CountingReplicaClient.OUTCOMES.size());
+            assertThat(value(registry, "ltx4j.retries")).isZero();
+        }
+    }
+
+    static double requests(MeterRegistry r, String kind, String outcome) {
+        return r.get("ltx4j.replica.requests").tag("database", "app.db").tag("kind", kind).tag("outcome", outcome)
+                .functionCounter().count();
     }
 }

@@ -67,7 +67,7 @@ class FileWriteBufferTest {
         assumeTrue(POSIX, "POSIX permissions");
         Path path = dir.resolve("buffer.db");
         try (WriteBuffer buffer = WriteBuffer.open(path, options(512, Durability.LOCAL, 65))) {
-            WriteBufferTest.commit(buffer, 1, new long[] {1}, 1);
+            TestSupport.commit(buffer, 1, new long[] {1}, 1);
             buffer.markSynced(1, 1, 0); // the rewritten generation is created owner-only too
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("buffer.db.lock"))))

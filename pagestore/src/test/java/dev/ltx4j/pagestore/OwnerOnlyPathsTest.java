@@ -127,7 +127,7 @@ class OwnerOnlyPathsTest {
     void anExistingBufferFileOfAnotherUserIsRefused() throws Exception {
         Path path = dir.resolve("buffer.db");
         try (WriteBuffer buffer = WriteBuffer.open(path, options(512, Durability.LOCAL, 2))) {
-            WriteBufferTest.commit(buffer, 1, new long[] {1}, 1);
+            TestSupport.commit(buffer, 1, new long[] {1}, 1);
         }
         byte[] before = Files.readAllBytes(path);
         nobody(path);
@@ -141,7 +141,7 @@ class OwnerOnlyPathsTest {
     void aBufferFileWritableByOthersOrALinkIsRefused() throws Exception {
         Path path = dir.resolve("buffer.db");
         try (WriteBuffer buffer = WriteBuffer.open(path, options(512, Durability.LOCAL, 4))) {
-            WriteBufferTest.commit(buffer, 1, new long[] {1}, 1);
+            TestSupport.commit(buffer, 1, new long[] {1}, 1);
         }
         chmod(path, "rw-rw-rw-");
         assertThatThrownBy(() -> WriteBuffer.open(path, options(512, Durability.LOCAL, 5)))

@@ -36,4 +36,13 @@ final class TestSupport {
         java.util.Arrays.fill(p, (byte) fill);
         return p;
     }
+
+    static long commit(WriteBuffer buffer, int fillBase, long[] pgnos, int fill) throws Exception {
+        try (WriteTransaction tx = buffer.begin()) {
+            for (long p : pgnos) {
+                tx.writePage(p, page(buffer.pageSize(), fill));
+            }
+            return tx.commit(Math.max(buffer.commitSize(), fillBase));
+        }
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -36,7 +37,19 @@ public final class CountingReplicaClient implements ReplicaClient {
         }
     }
 
+    /** The request kinds of {@link #requestsByKindAndOutcome()}, in a fixed order. */
+    public static final List<String> KINDS = List.of("list", "open", "create", "delete", "delete_all");
+    /** The outcomes of {@link #requestsByKindAndOutcome()}, in a fixed order. */
+    public static final List<String> OUTCOMES = List.of("ok", "not_found", "already_exists", "outcome_unknown",
+            "transient", "permanent", "error");
+    private static final int LIST = 0;
+    private static final int OPEN = 1;
+    private static final int CREATE = 2;
+    private static final int DELETE = 3;
+    private static final int DELETE_ALL = 4;
+
     private final ReplicaClient delegate;
+    private final boolean perFile;
     private final LongAdder lists = new LongAdder();
     private final LongAdder opens = new LongAdder();
     private final LongAdder creates = new LongAdder();
@@ -45,10 +58,26 @@ public final class CountingReplicaClient implements ReplicaClient {
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
     private final Map<String, LongAdder> opensByFile = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> byKindAndOutcome = new ConcurrentHashMap<>();
+    /** Indexed [kind][outcome], allocated up front: counting a request allocates nothing. */
+    private final LongAdder[][] byKindAndOutcome = new LongAdder[KINDS.size()][OUTCOMES.size()];
 
+    /** Counts everything, also opens per file ({@link #opensOf}). */
     public CountingReplicaClient(ReplicaClient delegate) {
+        this(delegate, true);
+    }
+
+    /**
+     * @param perFile whether to keep {@link #opensOf} per file (tests); a long-running host passes false, since that
+     *                map grows by one entry per file ever opened
+     */
+    public CountingReplicaClient(ReplicaClient delegate, boolean perFile) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.perFile = perFile;
+        for (LongAdder[] row : byKindAndOutcome) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = new LongAdder();
+            }
+        }
     }
 
     /** The counts so far. */
@@ -57,33 +86,40 @@ public final class CountingReplicaClient implements ReplicaClient {
                 bytesWritten.sum());
     }
 
-    /** How many times one file was opened (any range). */
+    /** How many times one file was opened (any range); always 0 without per-file counting. */
     public long opensOf(int level, long minTxid, long maxTxid) {
         LongAdder n = opensByFile.get(key(level, minTxid, maxTxid));
         return n == null ? 0 : n.sum();
     }
 
     /**
-     * Requests so far keyed {@code kind/outcome}: kind {@code list}, {@code open}, {@code create}, {@code delete},
-     * {@code delete_all}; outcome {@code ok}, {@code not_found}, {@code already_exists}, {@code conflict},
-     * {@code outcome_unknown}, {@code transient}, {@code permanent} or {@code error} (the typed replica errors). An
+     * Requests so far keyed {@code kind/outcome} (only those that happened): kind one of {@link #KINDS}
+     * ({@code list}, {@code open}, {@code create}, {@code delete}, {@code delete_all}); outcome one of
+     * {@link #OUTCOMES} ({@code ok}, {@code not_found}, {@code already_exists},
+     * {@code outcome_unknown}, {@code transient}, {@code permanent} or {@code error}: the typed replica errors). An
      * open counts its call only; reading the stream afterwards is not a request outcome.
      */
     public Map<String, Long> requestsByKindAndOutcome() {
-        Map<String, Long> out = new java.util.TreeMap<>();
-        byKindAndOutcome.forEach((k, v) -> out.put(k, v.sum()));
+        Map<String, Long> out = new TreeMap<>();
+        for (int k = 0; k < KINDS.size(); k++) {
+            for (int o = 0; o < OUTCOMES.size(); o++) {
+                long n = byKindAndOutcome[k][o].sum();
+                if (n != 0) {
+                    out.put(KINDS.get(k) + "/" + OUTCOMES.get(o), n);
+                }
+            }
+        }
         return out;
     }
 
-    private void outcome(String kind, Throwable failure) {
-        String o = failure == null ? "ok"
-                : failure instanceof ReplicaNotFoundException ? "not_found"
-                : failure instanceof ReplicaAlreadyExistsException ? "already_exists"
-                : failure instanceof ReplicaConflictException ? "conflict"
-                : failure instanceof ReplicaOutcomeUnknownException ? "outcome_unknown"
-                : failure instanceof ReplicaTransientException ? "transient"
-                : failure instanceof ReplicaPermanentException ? "permanent" : "error";
-        byKindAndOutcome.computeIfAbsent(kind + "/" + o, k -> new LongAdder()).increment();
+    private void outcome(int kind, Throwable failure) {
+        int o = failure == null ? 0
+                : failure instanceof ReplicaNotFoundException ? 1
+                : failure instanceof ReplicaAlreadyExistsException ? 2
+                : failure instanceof ReplicaOutcomeUnknownException ? 3
+                : failure instanceof ReplicaTransientException ? 4
+                : failure instanceof ReplicaPermanentException ? 5 : 6;
+        byKindAndOutcome[kind][o].increment();
     }
 
     /** Sets every count back to zero. */
@@ -92,7 +128,11 @@ public final class CountingReplicaClient implements ReplicaClient {
             a.reset();
         }
         opensByFile.clear();
-        byKindAndOutcome.clear();
+        for (LongAdder[] row : byKindAndOutcome) {
+            for (LongAdder a : row) {
+                a.reset();
+            }
+        }
     }
 
     private static String key(int level, long min, long max) {
@@ -109,10 +149,10 @@ public final class CountingReplicaClient implements ReplicaClient {
         lists.increment();
         try {
             List<LtxFileInfo> l = delegate.listFiles(level, seekTxid, useMetadata);
-            outcome("list", null);
+            outcome(LIST, null);
             return l;
         } catch (RuntimeException | ReplicaException e) {
-            outcome("list", e);
+            outcome(LIST, e);
             throw e;
         }
     }
@@ -120,13 +160,15 @@ public final class CountingReplicaClient implements ReplicaClient {
     @Override
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
         opens.increment();
-        opensByFile.computeIfAbsent(key(level, minTxid, maxTxid), k -> new LongAdder()).increment();
+        if (perFile) {
+            opensByFile.computeIfAbsent(key(level, minTxid, maxTxid), k -> new LongAdder()).increment();
+        }
         InputStream in;
         try {
             in = delegate.openFile(level, minTxid, maxTxid, offset, length);
-            outcome("open", null);
+            outcome(OPEN, null);
         } catch (RuntimeException | ReplicaException e) {
-            outcome("open", e);
+            outcome(OPEN, e);
             throw e;
         }
         return new FilterInputStream(in) {
@@ -150,15 +192,37 @@ public final class CountingReplicaClient implements ReplicaClient {
         };
     }
 
+    /**
+     * Counted as an {@code open} of the range; goes to the delegate's own {@code readRange}, so a delegate that
+     * overrides it (a backend's faster path, a test fake) keeps its behaviour under the counting.
+     */
+    @Override
+    public byte[] readRange(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
+        opens.increment();
+        if (perFile) {
+            opensByFile.computeIfAbsent(key(level, minTxid, maxTxid), k -> new LongAdder()).increment();
+        }
+        byte[] b;
+        try {
+            b = delegate.readRange(level, minTxid, maxTxid, offset, length);
+            outcome(OPEN, null);
+        } catch (RuntimeException | ReplicaException e) {
+            outcome(OPEN, e);
+            throw e;
+        }
+        bytesRead.add(b.length);
+        return b;
+    }
+
     @Override
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
         creates.increment();
         LtxFileInfo info;
         try {
             info = delegate.createFile(level, minTxid, maxTxid, body);
-            outcome("create", null);
+            outcome(CREATE, null);
         } catch (RuntimeException | ReplicaException e) {
-            outcome("create", e);
+            outcome(CREATE, e);
             throw e;
         }
         bytesWritten.add(body.length());
@@ -174,9 +238,9 @@ public final class CountingReplicaClient implements ReplicaClient {
         deletes.increment();
         try {
             delegate.deleteFiles(files);
-            outcome("delete", null);
+            outcome(DELETE, null);
         } catch (RuntimeException | ReplicaException e) {
-            outcome("delete", e);
+            outcome(DELETE, e);
             throw e;
         }
     }
@@ -186,9 +250,9 @@ public final class CountingReplicaClient implements ReplicaClient {
         deleteAlls.increment();
         try {
             delegate.deleteAll();
-            outcome("delete_all", null);
+            outcome(DELETE_ALL, null);
         } catch (RuntimeException | ReplicaException e) {
-            outcome("delete_all", e);
+            outcome(DELETE_ALL, e);
             throw e;
         }
     }

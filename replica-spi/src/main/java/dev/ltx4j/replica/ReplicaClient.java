@@ -1,5 +1,6 @@
 package dev.ltx4j.replica;
 
+import dev.ltx4j.ltx.TxidRange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collection;
@@ -63,7 +64,7 @@ public interface ReplicaClient extends AutoCloseable {
      *
      * <p>When the backend cannot tell whether the create landed (lost response, timeout after sending), it throws
      * {@link ReplicaOutcomeUnknownException}; it must never report success or "already exists" it did not observe.
-     * Callers resolve the outcome by reading the file back (see {@link RetryingReplicaClient}).
+     * Callers resolve the outcome by reading the file back; {@link RetryingReplicaClient} passes it on unresolved.
      *
      * @return the created file's info: its level and range, {@code size == body.length()}, and
      *     {@code createdAt} = the header timestamp
@@ -90,7 +91,7 @@ public interface ReplicaClient extends AutoCloseable {
         } catch (ReplicaException e) {
             throw e;
         } catch (IOException e) {
-            throw new ReplicaTransientException("read of L" + level + "/" + new dev.ltx4j.ltx.TxidRange(minTxid, maxTxid)
+            throw new ReplicaTransientException("read of L" + level + "/" + new TxidRange(minTxid, maxTxid)
                     + " failed: " + e.getMessage(), e);
         }
     }

@@ -3,6 +3,7 @@ package dev.ltx4j.replica;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
@@ -71,7 +72,7 @@ public final class ReplicaClients {
     private static Map<String, ReplicaClientProvider> index(Collection<ReplicaClientProvider> providers) {
         Map<String, ReplicaClientProvider> byScheme = new TreeMap<>();
         for (ReplicaClientProvider p : providers) {
-            byScheme.putIfAbsent(p.scheme().toLowerCase(java.util.Locale.ROOT), p);
+            byScheme.putIfAbsent(p.scheme().toLowerCase(Locale.ROOT), p);
         }
         return byScheme;
     }

@@ -4,12 +4,12 @@ import java.io.IOException;
 
 /**
  * A replica operation failed. Every backend error is one of the subclasses, so callers decide by type, never by
- * message: {@link ReplicaNotFoundException}, {@link ReplicaAlreadyExistsException}, {@link ReplicaConflictException},
+ * message: {@link ReplicaNotFoundException}, {@link ReplicaAlreadyExistsException},
  * {@link ReplicaOutcomeUnknownException}, {@link ReplicaTransientException}, {@link ReplicaPermanentException}.
  */
 public abstract sealed class ReplicaException extends IOException
-        permits ReplicaNotFoundException, ReplicaAlreadyExistsException, ReplicaConflictException,
-                ReplicaOutcomeUnknownException, ReplicaTransientException, ReplicaPermanentException {
+        permits ReplicaNotFoundException, ReplicaAlreadyExistsException, ReplicaOutcomeUnknownException,
+                ReplicaTransientException, ReplicaPermanentException {
 
     protected ReplicaException(String message, Throwable cause) {
         super(message, cause);

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica;
 
+import dev.ltx4j.replica.support.GoDurations;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -59,7 +60,7 @@ public record ReplicaTimeouts(Duration connect, Duration request) {
 
     /** A Go-style duration ({@code 100ms}, {@code 5s}, {@code 1m30s}) of at least 1 ms, or null. */
     static Duration parse(String value) {
-        Duration d = dev.ltx4j.replica.support.GoDurations.parse(value);
+        Duration d = GoDurations.parse(value);
         return d == null || d.compareTo(Duration.ofMillis(1)) < 0 ? null : d;
     }
 

@@ -1,5 +1,7 @@
 package dev.ltx4j.replica;
 
+import dev.ltx4j.ltx.Txid;
+
 /**
  * The replica's files cannot rebuild the requested state. Not a storage failure (those are {@link ReplicaException}s):
  * the listing worked, but the files it shows are insufficient.
@@ -46,8 +48,8 @@ public abstract sealed class RestorePlanException extends Exception
         private final long nextMinTxid;
 
         public NonContiguous(long reachedTxid, int level, long nextMinTxid) {
-            super("non-contiguous ltx files: have up to " + dev.ltx4j.ltx.Txid.format(reachedTxid)
-                    + " but next file starts at " + dev.ltx4j.ltx.Txid.format(nextMinTxid) + " (level " + level + ")");
+            super("non-contiguous ltx files: have up to " + Txid.format(reachedTxid)
+                    + " but next file starts at " + Txid.format(nextMinTxid) + " (level " + level + ")");
             this.reachedTxid = reachedTxid;
             this.level = level;
             this.nextMinTxid = nextMinTxid;

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica;
 
+import dev.ltx4j.ltx.Txid;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +106,7 @@ public final class RestorePlanner {
         }
         if (txid != 0 && lt(reached, txid)) {
             throw new RestorePlanException.TransactionNotAvailable("wanted " + target + ", files reach only "
-                    + dev.ltx4j.ltx.Txid.format(reached), reached, false);
+                    + Txid.format(reached), reached, false);
         }
         return List.copyOf(plan);
     }

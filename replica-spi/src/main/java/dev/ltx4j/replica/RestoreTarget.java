@@ -1,5 +1,6 @@
 package dev.ltx4j.replica;
 
+import dev.ltx4j.ltx.Txid;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,7 +52,7 @@ public final class RestoreTarget {
     @Override
     public String toString() {
         if (txid != 0) {
-            return "txid " + dev.ltx4j.ltx.Txid.format(txid);
+            return "txid " + Txid.format(txid);
         }
         return before != null ? "before " + before : "latest";
     }

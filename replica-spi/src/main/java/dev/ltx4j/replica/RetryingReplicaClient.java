@@ -1,16 +1,16 @@
 package dev.ltx4j.replica;
 
-import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.TxidRange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Retries failures that may pass, within a {@link RetryPolicy}, with exponential backoff and seeded jitter.
@@ -18,30 +18,27 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>Reads, listings and deletes are idempotent: {@link ReplicaTransientException} and
  *       {@link ReplicaOutcomeUnknownException} are retried. Every other failure is thrown at once.</li>
- *   <li>{@link #createFile} is never repeated blindly. After a {@link ReplicaOutcomeUnknownException} the file is
- *       read back: if it holds exactly our body the create is our success; if it holds other bytes, another
- *       writer won ({@link ReplicaAlreadyExistsException}); if it is absent the create is retried; if it cannot
- *       be read the outcome stays unknown. An "already exists" that follows an earlier failed attempt is checked
- *       the same way, because that earlier attempt may be the one that landed. When the budget runs out after an
- *       attempt that may have landed, the result is {@link ReplicaOutcomeUnknownException}, never a plain
- *       transient failure.</li>
+ *   <li>{@link #createFile} is repeated only after a {@link ReplicaTransientException} (nothing was sent). A
+ *       {@link ReplicaOutcomeUnknownException} is thrown unchanged: this decorator never resolves an ambiguous
+ *       create. The caller resolves it in one place (the engine compares the stored file's NodeID and checksum
+ *       with its own, see {@code SyncEngine}), so there is exactly one layer that decides "commit state
+ *       unknown". An "already exists" that follows an earlier failed attempt becomes
+ *       {@link ReplicaOutcomeUnknownException} too, because that earlier attempt may be the one that landed.</li>
  *   <li>A stream from {@link #openFile} that fails part way reopens at the byte where it stopped, so callers see
  *       one uninterrupted stream.</li>
  * </ul>
  * Thread-safe; the jitter sequence is shared by all threads and derived from the seed.
  */
 public final class RetryingReplicaClient implements ReplicaClient {
-    private static final int COMPARE_CHUNK = 64 * 1024;
-
     private final ReplicaClient delegate;
     private final RetryPolicy policy;
     private final RetryTimer timer;
     private final SplittableRandom random;
-    private final java.util.concurrent.atomic.AtomicLong retries = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
 
     /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
     private static final class Log {
-        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetryingReplicaClient.class);
+        static final Logger LOG = LoggerFactory.getLogger(RetryingReplicaClient.class);
     }
 
     /**
@@ -102,84 +99,24 @@ public final class RetryingReplicaClient implements ReplicaClient {
 
     @Override
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
-        String name = "L" + level + "/" + new TxidRange(minTxid, maxTxid).filename();
-        LtxHeader header = body.peekHeader(name);
-        LtxFileInfo ours = new LtxFileInfo(level, minTxid, maxTxid, body.length(), Instant.ofEpochMilli(header.timestamp()));
         Budget budget = new Budget();
-        boolean mayHaveLanded = false;
         boolean earlierFailure = false;
         while (true) {
-            ReplicaException failure;
             try {
                 return delegate.createFile(level, minTxid, maxTxid, body);
             } catch (ReplicaAlreadyExistsException e) {
                 if (!earlierFailure) {
                     throw e;
                 }
-                failure = e;
-            } catch (ReplicaOutcomeUnknownException e) {
-                mayHaveLanded = true;
-                failure = e;
+                // The failed attempt may be the one that landed: whose file it is stays for the caller to decide.
+                throw new ReplicaOutcomeUnknownException("create of L" + level + "/"
+                        + new TxidRange(minTxid, maxTxid).filename() + " found the file present after an earlier"
+                        + " attempt failed, so that attempt may have landed: " + e.getMessage(), e);
             } catch (ReplicaTransientException e) {
                 earlierFailure = true;
                 if (!budget.awaitNextAttempt(e)) {
-                    throw mayHaveLanded ? unknown(name, e) : e;
+                    throw e;
                 }
-                continue;
-            }
-            earlierFailure = true;
-            switch (readBack(budget, name, level, minTxid, maxTxid, body, failure)) {
-                case OURS:
-                    return ours;
-                case OTHER:
-                    throw new ReplicaAlreadyExistsException(name + " already exists with different content", failure);
-                case ABSENT:
-                default:
-                    if (!budget.awaitNextAttempt(failure)) {
-                        throw unknown(name, failure);
-                    }
-            }
-        }
-    }
-
-    private enum ReadBack { OURS, OTHER, ABSENT }
-
-    /** Decides whose bytes are stored under the name; retries unreadable reads within the budget. */
-    private ReadBack readBack(Budget budget, String name, int level, long min, long max, LtxBody body,
-            ReplicaException cause) throws ReplicaException {
-        while (true) {
-            try (InputStream stored = delegate.openFile(level, min, max, 0, 0); InputStream mine = body.open()) {
-                return sameBytes(stored, mine) ? ReadBack.OURS : ReadBack.OTHER;
-            } catch (ReplicaNotFoundException e) {
-                return ReadBack.ABSENT;
-            } catch (ReplicaException e) {
-                if (!(e.isRetryable() || e instanceof ReplicaOutcomeUnknownException) || !budget.awaitNextAttempt(e)) {
-                    throw unknown(name, e);
-                }
-            } catch (IOException e) {
-                if (!budget.awaitNextAttempt(e)) {
-                    throw unknown(name, e);
-                }
-            }
-        }
-    }
-
-    private static ReplicaOutcomeUnknownException unknown(String name, Exception cause) {
-        return new ReplicaOutcomeUnknownException("create of " + name
-                + " may or may not have landed, and reading it back did not settle it: " + cause.getMessage(), cause);
-    }
-
-    private static boolean sameBytes(InputStream a, InputStream b) throws IOException {
-        byte[] x = new byte[COMPARE_CHUNK];
-        byte[] y = new byte[COMPARE_CHUNK];
-        while (true) {
-            int n = a.readNBytes(x, 0, x.length);
-            int m = b.readNBytes(y, 0, y.length);
-            if (n != m || !Arrays.equals(x, 0, n, y, 0, m)) {
-                return false;
-            }
-            if (n < x.length) {
-                return true;
             }
         }
     }

@@ -214,7 +214,7 @@ class RetryingReplicaClientTest {
     @Test
     void neverRetriesNonRetryableFailures() {
         for (ReplicaException e : List.of(new ReplicaNotFoundException("x"), new ReplicaPermanentException("403"),
-                new ReplicaConflictException("fenced"), new ReplicaAlreadyExistsException("x"))) {
+                new ReplicaAlreadyExistsException("x"))) {
             Scripted b = new Scripted();
             b.listFailures.add(e);
             assertThatThrownBy(() -> new RetryingReplicaClient(b, policy, timer, 1).listFiles(0, 0, false)).isSameAs(e);
@@ -241,66 +241,54 @@ class RetryingReplicaClientTest {
     }
 
     @Test
-    void unknownOutcomeThatLandedIsResolvedAsOurSuccessByReadBack() throws Exception {
+    void unknownOutcomeThatLandedIsSurfacedUnchangedWithoutReadBack() {
+        // One layer resolves ambiguous creates (the engine, by NodeID and checksum): the decorator neither reads the
+        // file back nor repeats the create.
         backend.unknownCreateLands = true;
-        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
-        byte[] body = MapReplicaClient.body(1, 1, 9, 300);
-        LtxFileInfo info = client.createFile(0, 1, 1, LtxBody.of(body));
-        assertThat(info).isEqualTo(new LtxFileInfo(0, 1, 1, 300, Instant.ofEpochMilli(9)));
-        assertThat(backend.creates).isEqualTo(1);
-        assertThat(backend.opens).isEqualTo(1);
-    }
-
-    @Test
-    void unknownOutcomeWithOtherBytesStoredIsAlreadyExists() throws Exception {
-        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
-        backend.put(0, 1, 1, Instant.EPOCH); // a rival's file
+        ReplicaOutcomeUnknownException lost = new ReplicaOutcomeUnknownException("timeout after send");
+        backend.createFailures.add(lost);
         assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
-                .isInstanceOf(ReplicaAlreadyExistsException.class).hasMessageContaining("different content");
+                .isSameAs(lost);
         assertThat(backend.creates).isEqualTo(1);
+        assertThat(backend.opens).isZero();
+        assertThat(timer.waits).isEmpty();
     }
 
     @Test
-    void unknownOutcomeThatDidNotLandRetriesTheCreate() throws Exception {
-        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
-        byte[] body = MapReplicaClient.body(1, 1, 9, 300);
-        client.createFile(0, 1, 1, LtxBody.of(body));
+    void unknownOutcomeThatDidNotLandIsNotRetriedEither() {
+        ReplicaOutcomeUnknownException lost = new ReplicaOutcomeUnknownException("timeout after send");
+        backend.createFailures.add(lost);
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
+                .isSameAs(lost);
+        assertThat(backend.creates).isEqualTo(1);
+        assertThat(backend.opens).isZero();
+    }
+
+    @Test
+    void unknownOutcomeAfterTransientFailuresIsSurfacedUnchanged() {
+        backend.createFailures.add(transientFailure());
+        ReplicaOutcomeUnknownException lost = new ReplicaOutcomeUnknownException("lost response");
+        backend.createFailures.add(lost);
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
+                .isSameAs(lost);
         assertThat(backend.creates).isEqualTo(2);
-        assertThat(backend.readRange(0, 1, 1, 0, 0)).isEqualTo(body);
+        assertThat(backend.opens).isZero();
     }
 
     @Test
-    void unknownOutcomeThatCannotBeReadStaysUnknown() {
-        backend.unknownCreateLands = true;
-        backend.createFailures.add(new ReplicaOutcomeUnknownException("timeout after send"));
-        backend.openFailures.add(new ReplicaPermanentException("403 on GET"));
-        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
-                .isInstanceOf(ReplicaOutcomeUnknownException.class);
-        assertThat(backend.creates).isEqualTo(1);
-    }
-
-    @Test
-    void transientAfterAnUnknownOutcomeEndsAsUnknownWhenTheBudgetRunsOut() {
-        backend.createFailures.add(new ReplicaOutcomeUnknownException("lost response"));
-        for (int i = 0; i < 10; i++) {
-            backend.createFailures.add(transientFailure());
-        }
-        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(MapReplicaClient.body(1, 1, 9, 300))))
-                .isInstanceOf(ReplicaOutcomeUnknownException.class);
-        assertThat(backend.creates).isLessThanOrEqualTo(5);
-    }
-
-    @Test
-    void alreadyExistsAfterAFailedAttemptIsCheckedByReadBack() throws Exception {
-        // The first attempt reported a transient failure but (contract violation or not) stored our bytes.
+    void alreadyExistsAfterAFailedAttemptIsAnUnknownOutcomeForTheCaller() throws Exception {
+        // The first attempt reported a transient failure but (contract violation or not) stored our bytes: the
+        // decorator cannot tell, so the caller's resolver decides.
         byte[] body = MapReplicaClient.body(1, 1, 9, 300);
         backend.createFile(0, 1, 1, LtxBody.of(body));
         backend.creates = 0;
         backend.createFailures.add(transientFailure());
-        LtxFileInfo info = client.createFile(0, 1, 1, LtxBody.of(body));
-        assertThat(info.size()).isEqualTo(300);
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, LtxBody.of(body)))
+                .isInstanceOf(ReplicaOutcomeUnknownException.class)
+                .hasCauseInstanceOf(ReplicaAlreadyExistsException.class)
+                .hasMessageContaining("L0/0000000000000001-0000000000000001.ltx");
         assertThat(backend.creates).isEqualTo(2);
-        assertThat(backend.opens).isEqualTo(1);
+        assertThat(backend.opens).isZero();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.ltx4j.simulator;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /** Every fault the simulator can inject, by the component that injects it. */
@@ -71,6 +72,6 @@ public enum FaultKind {
             }
         }
         throw new IllegalArgumentException("unknown fault kind \"" + name + "\"; known: "
-                + java.util.Arrays.stream(values()).map(FaultKind::cliName).toList());
+                + Arrays.stream(values()).map(FaultKind::cliName).toList());
     }
 }

@@ -56,7 +56,8 @@ public final class Database implements AutoCloseable {
     static Logger log() {
         return Log.LOG;
     }
-    final ReplicaClient client;
+    /** The host's client under the engine's client stack (counted, see {@link EngineClientStack}). */
+    final EngineClientStack client;
     /** Sync counters and sync logging, read by {@link #metrics()}. */
     final SyncEvents events = new SyncEvents();
     final String name;
@@ -94,14 +95,14 @@ public final class Database implements AutoCloseable {
     private volatile boolean closed;
 
     private Database(ReplicaClient client, String name, EngineOptions options) {
-        this.client = client;
+        this.client = EngineClientStack.of(client);
         this.name = name;
         this.options = options;
-        this.index = new ReplicaIndex(client);
+        this.index = new ReplicaIndex(this.client);
         this.writeMode = options.writeEnabled;
         this.files = new LocalFiles(name, options);
-        OwnUploads ownUploads = new OwnUploads(client, index);
-        this.reconciler = new OpenReconciler(name, options, client, ownUploads);
+        OwnUploads ownUploads = new OwnUploads(this.client, index);
+        this.reconciler = new OpenReconciler(name, options, this.client, ownUploads);
         this.sync = new SyncEngine(this, ownUploads, conflicts);
         this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,
                 options.background);

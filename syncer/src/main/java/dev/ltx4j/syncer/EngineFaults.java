@@ -36,6 +36,7 @@ public final class EngineFaults {
     final boolean skipFollowerContinuity;
     final boolean conflictSnapshotRace;
     final boolean skipPageVerification;
+    final boolean trustUnverifiedChecksums;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     final BufferFaults buffer;
@@ -48,6 +49,7 @@ public final class EngineFaults {
         this.skipFollowerContinuity = b.skipFollowerContinuity;
         this.conflictSnapshotRace = b.conflictSnapshotRace;
         this.skipPageVerification = b.skipPageVerification;
+        this.trustUnverifiedChecksums = b.trustUnverifiedChecksums;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
@@ -105,6 +107,7 @@ public final class EngineFaults {
         private boolean skipFollowerContinuity;
         private boolean conflictSnapshotRace;
         private boolean skipPageVerification;
+        private boolean trustUnverifiedChecksums;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean silentDamageTruncation;
@@ -148,6 +151,15 @@ public final class EngineFaults {
         /** Serve replica pages without verifying their files (corrupt pages served). */
         public Builder skipPageVerification(boolean v) {
             this.skipPageVerification = v;
+            return this;
+        }
+
+        /**
+         * Read mode: take a checksum mismatch between replica files as divergence without verifying the files
+         * (a bit flipped in one file's trailer is blamed on its healthy successor).
+         */
+        public Builder trustUnverifiedChecksums(boolean v) {
+            this.trustUnverifiedChecksums = v;
             return this;
         }
 

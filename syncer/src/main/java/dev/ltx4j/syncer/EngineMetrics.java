@@ -1,5 +1,7 @@
 package dev.ltx4j.syncer;
 
+import java.util.Map;
+
 /**
  * Counters and gauges of one database, read by polling {@link Database#metrics()} (a metrics registry binds them as
  * function counters and gauges; the engine depends on no metrics library). Counters are cumulative since the open.
@@ -17,8 +19,20 @@ package dev.ltx4j.syncer;
  * @param bufferBytes       size of the write buffer's log file ({@code ltx4j.buffer.bytes}), 0 in read mode
  * @param cacheHits         page reads served by the page cache ({@code ltx4j.cache.hits}); per replica lineage
  * @param cacheMisses       page reads the cache did not hold ({@code ltx4j.cache.misses}); per replica lineage
+ * @param replicaRequests   requests to the replica backend keyed {@code kind/outcome}, each attempt counted
+ *                          ({@code ltx4j.replica.requests}; see {@link EngineClientStack#requestsByKindAndOutcome()})
+ * @param replicaRetries    requests repeated after a retryable failure ({@code ltx4j.retries}); 0 without retries
  */
 public record EngineMetrics(long syncs, long syncMillis, long syncedBytes, long syncedPages, long syncFailures,
         long conflicts, long pendingCommits, long pendingBytes, long lagMillis, long bufferBytes, long cacheHits,
-        long cacheMisses) {
+        long cacheMisses, Map<String, Long> replicaRequests, long replicaRetries) {
+
+    public EngineMetrics {
+        replicaRequests = Map.copyOf(replicaRequests);
+    }
+
+    /** Requests of {@code kind} that ended in {@code outcome} (names as in {@link #replicaRequests()}). */
+    public long replicaRequests(String kind, String outcome) {
+        return replicaRequests.getOrDefault(kind + "/" + outcome, 0L);
+    }
 }

@@ -5,7 +5,10 @@ import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.FileVerifier;
 import dev.ltx4j.pagestore.replica.LoadedFile;
+import dev.ltx4j.pagestore.replica.PageCache;
+import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -31,7 +34,11 @@ import java.util.TreeMap;
  * anchor is fine only when another listed file covers the held TXID (compaction), with the held checksum when it
  * ends exactly there. Each file applied must have, where both sides carry checksums, a pre-apply checksum equal to
  * the checksum of the held state it starts from. Node ids are compared only as part of the anchor's identity: a
- * different writer may legitimately continue the chain.
+ * different writer may legitimately continue the chain. Checksums come from headers and trailers read without
+ * the file's pages, so a mismatch is never taken as divergence before both files are verified (the one that
+ * produced the held checksum and the one that does not continue it): a bit flipped at rest in either is reported
+ * as that file's {@link dev.ltx4j.pagestore.replica.ReplicaFileCorruptException} (the poll fails, the held state
+ * is kept), never blamed on a healthy successor.
  *
  * <p><b>Divergence.</b> The follower never applies a file that fails these rules. It reloads: the replica's
  * current state is built from scratch from its restore plan (itself checked for continuity) and published as a
@@ -52,6 +59,8 @@ final class Follower {
     private final ReplicaIndex.ListingPositions positions = new ReplicaIndex.ListingPositions();
     private volatile LoadedFile anchor;
     private final TreeMap<Long, Long> heldChecksums = new TreeMap<>();
+    /** The file each remembered checksum was read from (its post-apply checksum), verified before blaming. */
+    private final TreeMap<Long, RemoteFile> heldFrom = new TreeMap<>();
 
     volatile long lastPollMillis = -1;
     volatile boolean lastPollOk;
@@ -73,7 +82,8 @@ final class Follower {
     void start(ReplicaIndex.OpenedState opened) {
         anchor = opened.last();
         heldChecksums.clear();
-        remember(opened.version());
+        heldFrom.clear();
+        remember(opened.version(), anchor);
         newestTxidMillis = anchor == null ? -1 : anchor.header().timestamp();
     }
 
@@ -120,10 +130,11 @@ final class Follower {
                     LoadedFile f = db.index.load(info);
                     problem = checks ? continues(v, f) : null;
                     if (problem != null) {
+                        verifyBeforeBlaming(f);
                         break;
                     }
                     v = ReplicaIndex.apply(v, f);
-                    remember(v);
+                    remember(v, f);
                     applied.add(info);
                     last = f;
                 }
@@ -261,8 +272,10 @@ final class Follower {
             LoadedFile lf = db.index.load(f);
             if (lf.header().noChecksum() || cur.checksum() == 0 || lf.postApplyChecksum() == cur.checksum()) {
                 anchor = lf;
+                heldFrom.put(t, lf.remoteFile());
                 return true;
             }
+            verify(lf.remoteFile()); // a flipped bit in its trailer is corruption, not another history
         }
         return false;
     }
@@ -277,11 +290,44 @@ final class Follower {
         return held == null ? null : ReplicaIndex.continuity(start, held, f);
     }
 
-    private void remember(DatabaseVersion v) {
+    private void remember(DatabaseVersion v, LoadedFile from) {
         heldChecksums.put(v.txid(), v.checksum());
-        while (heldChecksums.size() > CHECKSUM_HISTORY) {
-            heldChecksums.pollFirstEntry();
+        if (from != null) {
+            heldFrom.put(v.txid(), from.remoteFile());
+        } else {
+            heldFrom.remove(v.txid());
         }
+        while (heldChecksums.size() > CHECKSUM_HISTORY) {
+            heldFrom.remove(heldChecksums.pollFirstEntry().getKey());
+        }
+    }
+
+    /**
+     * {@code f} does not continue the held checksum at its min TXID - 1: verifies the file that checksum was read
+     * from, then {@code f}, so that a damaged one is reported as corrupt (naming it) instead of as divergence.
+     * A producer that is gone (compacted, deleted) cannot be checked; a mismatch between verified files remains.
+     *
+     * @throws dev.ltx4j.pagestore.replica.ReplicaFileCorruptException when either file is corrupt
+     */
+    private void verifyBeforeBlaming(LoadedFile f) throws IOException {
+        if (db.options.faults.trustUnverifiedChecksums) {
+            return;
+        }
+        RemoteFile producer = heldFrom.get(f.header().minTxid() - 1);
+        if (producer != null) {
+            try {
+                verify(producer);
+            } catch (ReplicaNotFoundException gone) {
+                // nothing left to verify: the successor alone decides
+            }
+        }
+        verify(f.remoteFile());
+    }
+
+    /** Verifies a whole file through the reader's verifier (remembered, shared with page reads) or a strict one. */
+    private void verify(RemoteFile file) throws IOException {
+        FileVerifier v = db.reader.verifier();
+        (v.enabled() ? v : new FileVerifier(db.client, new PageCache(0), true)).ensure(file, 0);
     }
 
     /** Stops serving the held state (pinned readers fail from now on) and tries to load the replica's new state. */

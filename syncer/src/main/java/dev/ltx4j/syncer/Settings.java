@@ -26,22 +26,7 @@ public final class Settings {
      * @throws IllegalArgumentException naming the variable and value when it does not parse or is not positive
      */
     public static Duration parseDuration(String variable, String value) {
-        String v = value == null ? "" : value.trim();
-        if (v.startsWith("-") || v.equals("0") || v.equals("+0")) {
-            // Zero or negative would silently switch the periodic sync (or poll) off.
-            throw new IllegalArgumentException("invalid " + variable + " \"" + value + "\": must be positive (at"
-                    + " least 1ms); to sync rarely, use a long interval such as 1h and call litestream_sync()");
-        }
-        Duration parsed = GoDurations.parse(v);
-        if (parsed == null) {
-            throw new IllegalArgumentException("invalid " + variable + " \"" + value
-                    + "\": expected a duration such as 100ms, 1s, 10s or 1m");
-        }
-        if (parsed.compareTo(Duration.ofMillis(1)) < 0) {
-            throw new IllegalArgumentException("invalid " + variable + " \"" + value
-                    + "\": must be at least 1ms");
-        }
-        return parsed;
+        return GoDurations.setting(variable, value); // the one duration rule set (also the VFS's options)
     }
 
     /** {@code local} (default), {@code remote} or {@code none}, case-insensitive; null or blank means local. */

@@ -42,6 +42,7 @@ final class StatusReport {
         SyncEvents e = db.events;
         return new EngineMetrics(e.syncs.get(), e.syncMillis.get(), e.syncedBytes.get(), e.syncedPages.get(),
                 e.failures.get(), e.conflicts.get(), st.pendingCommits(), pendingBytes, st.lagMillis(),
-                b == null ? 0 : b.logSize(), cache.hits(), cache.misses());
+                b == null ? 0 : b.logSize(), cache.hits(), cache.misses(), db.client.requestsByKindAndOutcome(),
+                db.client.retries());
     }
 }

@@ -20,7 +20,6 @@ import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
 import dev.ltx4j.replica.ReplicaClient;
-import dev.ltx4j.replica.ReplicaConflictException;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import java.io.IOException;
@@ -116,6 +115,9 @@ final class SyncEngine {
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
                     OwnUploads.Resolution r = ownUploads.resolve(txid, built.size(), built.result().fileChecksum(),
                             buf.writerId());
+                    if (r == OwnUploads.Resolution.ABSENT && e instanceof ReplicaOutcomeUnknownException) {
+                        r = createAgain(txid, built, buf.writerId(), spool); // nothing landed: send it once more
+                    }
                     if (r == OwnUploads.Resolution.ABSENT) {
                         throw e; // nothing landed: the next sync uploads again on the same TXID
                     }
@@ -125,8 +127,6 @@ final class SyncEngine {
                     if (r == OwnUploads.Resolution.THEIRS) {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
-                } catch (ReplicaConflictException e) {
-                    return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                 }
             }
             Install install = install(v, snap, built, txid, buf);
@@ -267,6 +267,20 @@ final class SyncEngine {
      * the base advances, the buffer is trimmed and its remaining local pages move to its new file): {@link Database}
      * applies it in that order.
      */
+    /**
+     * Sends a create that resolved as absent once more (the retry decorator never re-sends an ambiguous create, so
+     * this is the one place that does; docs/engine-client-stack.md), and resolves its outcome the same way if that
+     * one is ambiguous too.
+     */
+    private OwnUploads.Resolution createAgain(long txid, Encoded built, long nodeId, Spool spool) throws IOException {
+        try {
+            db.client.createFile(0, txid, txid, spool.body());
+            return OwnUploads.Resolution.OURS;
+        } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
+            return ownUploads.resolve(txid, built.size(), built.result().fileChecksum(), nodeId);
+        }
+    }
+
     private Install install(DatabaseVersion v, SyncSnapshot snap, Encoded built, long txid, WriteBuffer buf)
             throws IOException {
         LtxHeader h = built.result().header();

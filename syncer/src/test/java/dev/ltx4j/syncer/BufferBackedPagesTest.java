@@ -10,7 +10,7 @@ import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.LocalPage;
 import dev.ltx4j.pagestore.replica.RemotePage;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.nio.file.Files;

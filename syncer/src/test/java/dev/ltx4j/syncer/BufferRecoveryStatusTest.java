@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.pagestore.BufferDamagedException;
 import dev.ltx4j.pagestore.BufferRecovery;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;

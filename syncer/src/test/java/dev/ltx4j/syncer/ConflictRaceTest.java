@@ -5,7 +5,7 @@ import static dev.ltx4j.syncer.Kit.page;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.pagestore.Durability;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.file.FileReplicaClient;

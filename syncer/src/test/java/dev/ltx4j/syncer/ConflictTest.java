@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.ltx.LtxHeader;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -135,9 +135,8 @@ class ConflictTest {
         };
         try (Database db = open(lossy)) {
             commitPages(db, PS, 1, 1);
-            SyncOutcome first = db.syncOnce(clock.instant());
-            assertThat(first.status()).isEqualTo(SyncOutcome.Status.FAILED);
-            assertThat(db.status().lastError()).contains("sync failed");
+            // Resolved as absent, then sent once more in the same sync (issue 9: the engine is the one layer that
+            // resolves and re-sends an ambiguous create; the retry decorator passes it on).
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             assertThat(restore(raw, 0, tmp)).isEqualTo(readAll(db));
         }

@@ -9,7 +9,7 @@ import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.ltx.TxidRange;
 import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;

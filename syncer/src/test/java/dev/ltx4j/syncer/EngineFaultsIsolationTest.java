@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.pagestore.LocalGeneration;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,7 +10,7 @@ import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;

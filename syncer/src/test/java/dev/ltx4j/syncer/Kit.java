@@ -3,7 +3,7 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.pagestore.Durability;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.pagestore.BufferPaths;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.ltx.LtxHeader;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.file.FileReplicaClient;
 import java.nio.file.FileSystem;

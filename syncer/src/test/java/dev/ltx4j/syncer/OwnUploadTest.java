@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
 import dev.ltx4j.pagestore.BufferFailedException;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;

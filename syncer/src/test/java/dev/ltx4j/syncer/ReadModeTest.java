@@ -6,7 +6,7 @@ import static dev.ltx4j.syncer.Kit.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.nio.file.Path;

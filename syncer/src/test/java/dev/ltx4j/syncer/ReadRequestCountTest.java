@@ -3,7 +3,7 @@ package dev.ltx4j.syncer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import java.nio.file.Path;
 import java.util.SplittableRandom;

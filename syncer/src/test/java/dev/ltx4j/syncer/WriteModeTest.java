@@ -14,7 +14,7 @@ import dev.ltx4j.ltx.LtxDecoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.replica.RemotePage;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.io.InputStream;

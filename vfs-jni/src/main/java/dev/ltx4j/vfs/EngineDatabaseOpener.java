@@ -1,6 +1,9 @@
 package dev.ltx4j.vfs;
 
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.vfs.engine.EngineConnector;
+import dev.ltx4j.vfs.engine.EngineVfsDatabase;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -32,5 +35,13 @@ public final class EngineDatabaseOpener implements DatabaseOpener {
     @Override
     public VfsDatabase open(String name, OpenOptions options) throws IOException {
         return connector.open(name, options);
+    }
+
+    /**
+     * One connection's handle on an engine database the caller built itself (the simulator serves its own
+     * {@link Database}s this way). Takes ownership of {@code handle}: closing the result releases it.
+     */
+    public static VfsDatabase connection(DatabaseRegistry.Handle handle, Clock clock) {
+        return new EngineVfsDatabase(handle, clock);
     }
 }

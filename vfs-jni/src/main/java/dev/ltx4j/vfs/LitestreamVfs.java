@@ -12,9 +12,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -157,11 +159,11 @@ public final class LitestreamVfs {
          * transactions wait more than 1 minute for upload.
          */
         public LitestreamDatabase database(Path database) throws SQLException {
-            return database(database, java.time.Duration.ofMinutes(1));
+            return database(database, Duration.ofMinutes(1));
         }
 
         /** {@link #database(Path)} with the upload lag beyond which {@link LitestreamDatabase#health()} is DEGRADED. */
-        public LitestreamDatabase database(Path database, java.time.Duration maxLag) throws SQLException {
+        public LitestreamDatabase database(Path database, Duration maxLag) throws SQLException {
             if (maxLag == null || maxLag.isNegative()) throw new IllegalArgumentException("maxLag must be >= 0: " + maxLag);
             EngineConnector.clearLastOpened();
             try (Connection c = connect(database)) {
@@ -235,7 +237,7 @@ public final class LitestreamVfs {
         if (rest.startsWith("file:") || rest.startsWith(":memory:") && rest.indexOf('?') < 0) return url;
         int q = rest.indexOf('?');
         if (q < 0) return url;
-        java.util.regex.Matcher vfs = Pattern.compile("(?:^|&)vfs=([^&#]*)").matcher(rest.substring(q + 1));
+        Matcher vfs = Pattern.compile("(?:^|&)vfs=([^&#]*)").matcher(rest.substring(q + 1));
         if (vfs.find()) {
             // Only the path and the VFS name are echoed: other parameters (replica_url) may hold credentials.
             String path = rest.substring(0, q);

@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs;
 
+import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaEnvironment;
@@ -110,7 +111,7 @@ public final class LitestreamVfsBuilder {
      * What opening does with a damaged write buffer: REFUSE (default; the open fails naming the buffer and the
      * offset) or TRUNCATE_DAMAGED (keep a copy, recover the committed prefix). See docs/write-buffer-recovery.md.
      */
-    public LitestreamVfsBuilder bufferRecovery(dev.ltx4j.pagestore.BufferRecovery r) {
+    public LitestreamVfsBuilder bufferRecovery(BufferRecovery r) {
         settings.put("buffer_recovery", r.configName());
         return this;
     }

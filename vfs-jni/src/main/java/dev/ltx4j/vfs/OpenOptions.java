@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs;
 
+import dev.ltx4j.replica.support.GoDurations;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,18 +101,11 @@ public final class OpenOptions {
     public Duration syncInterval() throws VfsConfigurationException {
         Optional<String> v = setting("sync_interval", "LITESTREAM_SYNC_INTERVAL");
         if (v.isEmpty()) return Duration.ofSeconds(1);
-        Duration d;
         try {
-            d = parseDuration(v.get());
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            throw new VfsConfigurationException(source("sync_interval", "LITESTREAM_SYNC_INTERVAL")
-                    + " is not a duration like 500ms, 1s or 1m30s: '" + v.get() + "'");
+            return GoDurations.setting(source("sync_interval", "LITESTREAM_SYNC_INTERVAL"), v.get());
+        } catch (IllegalArgumentException e) {
+            throw new VfsConfigurationException(e.getMessage());
         }
-        if (d.isZero() || d.isNegative()) {
-            throw new VfsConfigurationException(source("sync_interval", "LITESTREAM_SYNC_INTERVAL")
-                    + " must be positive, not '" + v.get() + "'");
-        }
-        return d;
     }
 
     /** {@code buffer_path} / {@code LITESTREAM_BUFFER_PATH}. */
@@ -129,20 +123,5 @@ public final class OpenOptions {
     public String source(String uriParameter, String environmentVariable) {
         String v = uriParameters.get(uriParameter);
         return v != null && !v.isBlank() ? "URI parameter " + uriParameter : "environment variable " + environmentVariable;
-    }
-
-    /**
-     * Parses a Go-style duration ({@code 100ms}, {@code 1m30s}, {@code -1s}); {@code "0"} is zero.
-     *
-     * @throws IllegalArgumentException when {@code text} is not a duration
-     */
-    public static Duration parseGoDuration(String text) {
-        return parseDuration(text);
-    }
-
-    static Duration parseDuration(String text) {
-        Duration d = dev.ltx4j.replica.support.GoDurations.parse(text);
-        if (d == null) throw new IllegalArgumentException(text);
-        return d;
     }
 }

@@ -14,8 +14,9 @@ import java.nio.ByteBuffer;
  *
  * <h2>Errors</h2>
  * Any exception is caught at the JNI boundary and reported to SQLite; no exception ever reaches native code.
- * A {@link ReplicaConflictException} becomes {@code SQLITE_BUSY_SNAPSHOT}; anything else becomes the
- * operation's own code: {@code SQLITE_IOERR_READ}, {@code _WRITE}, {@code _TRUNCATE}, {@code _FSYNC},
+ * A {@link ReplicaConflictException} becomes {@code SQLITE_BUSY_SNAPSHOT}; so does whatever
+ * {@link #classify(Throwable)} calls a {@link Failure#CONFLICT} ({@link Failure#READ_ONLY}: {@code SQLITE_READONLY},
+ * {@link Failure#CORRUPT}: {@code SQLITE_CORRUPT}); anything else becomes the operation's own code: {@code SQLITE_IOERR_READ}, {@code _WRITE}, {@code _TRUNCATE}, {@code _FSYNC},
  * {@code _FSTAT}, {@code _LOCK} ({@link #beginWrite()}), {@code _CLOSE}, or {@code SQLITE_IOERR} for the
  * transaction callbacks. The last error message of the connection is readable with
  * {@code PRAGMA litestream_last_error}.
@@ -199,6 +200,27 @@ public interface VfsDatabase extends AutoCloseable {
      * for long and must not call {@code System.exit}. In a JVM host it is called from a shutdown hook.
      */
     default void onHostExit() {
+    }
+
+    /** What a failure means to SQLite beyond "this operation's I/O failed" (see {@link #classify(Throwable)}). */
+    enum Failure {
+        /** A rival writer changed the replica: {@code SQLITE_BUSY_SNAPSHOT}. */
+        CONFLICT,
+        /** The database cannot be written (e.g. opened in read mode): {@code SQLITE_READONLY}. */
+        READ_ONLY,
+        /** Stored data is damaged, retrying cannot help: {@code SQLITE_CORRUPT}. */
+        CORRUPT,
+        /** The operation's own I/O error code. */
+        IO
+    }
+
+    /**
+     * Classifies an exception this handle threw, so the bridge can give SQLite the right result code without
+     * knowing the storage engine's exception types: the engine adapter maps its own. The default knows only
+     * {@link ReplicaConflictException}.
+     */
+    default Failure classify(Throwable failure) {
+        return failure instanceof ReplicaConflictException ? Failure.CONFLICT : Failure.IO;
     }
 
     /** The connection closed the file. No call follows. */

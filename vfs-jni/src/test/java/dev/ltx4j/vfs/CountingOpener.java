@@ -15,6 +15,8 @@ final class CountingOpener implements DatabaseOpener {
     final AtomicInteger endWrites = new AtomicInteger();
     volatile boolean failReads;
     volatile String conflictReason;
+    /** How the database classifies its injected read failures for the bridge (null: the default). */
+    volatile VfsDatabase.Failure readFailureAs;
 
     @Override
     public VfsDatabase open(String name, OpenOptions options) throws IOException {
@@ -34,6 +36,12 @@ final class CountingOpener implements DatabaseOpener {
         public int read(ByteBuffer dst, long offset) throws IOException {
             if (failReads && offset > 0) throw new IllegalStateException("injected read failure at " + offset);
             return d.read(dst, offset);
+        }
+
+        @Override
+        public Failure classify(Throwable failure) {
+            Failure as = readFailureAs;
+            return as != null && failure instanceof IllegalStateException ? as : VfsDatabase.super.classify(failure);
         }
 
         @Override

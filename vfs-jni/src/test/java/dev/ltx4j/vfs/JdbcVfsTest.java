@@ -46,6 +46,41 @@ class JdbcVfsTest {
         db = dir.resolve("app.db");
         OPENER.failReads = false;
         OPENER.conflictReason = null;
+        OPENER.readFailureAs = null;
+    }
+
+    @Test
+    void theDatabaseClassifiesItsOwnFailuresForTheBridge() throws Exception {
+        // The bridge knows no engine exception type: a database says what its failures mean (issue 9).
+        try (Connection c = open()) {
+            exec(c, "create table t(x)", "insert into t select value from " + Sql.series(3000));
+        }
+        try (Connection c = open()) {
+            OPENER.failReads = true;
+            OPENER.readFailureAs = VfsDatabase.Failure.CORRUPT;
+            assertThatThrownBy(() -> number(c, "select count(*) from t"))
+                    .isInstanceOfSatisfying(SQLiteException.class, e -> assertThat(e.getResultCode().code).isEqualTo(11));
+            OPENER.failReads = false;
+            assertThat(number(c, "select count(*) from t")).isEqualTo(3000);
+        }
+    }
+
+    @Test
+    void theBridgeImportsNoEngineType() throws Exception {
+        // NativeFile once tested for syncer exceptions; the engine adapter (vfs.engine) maps them now.
+        Path sources = Path.of("src/main/java/dev/ltx4j/vfs");
+        List<Path> bridge = new ArrayList<>();
+        try (var files = Files.list(sources.resolve("internal"))) {
+            files.forEach(bridge::add);
+        }
+        for (String f : List.of("VfsDatabase.java", "DatabaseOpener.java", "OpenOptions.java",
+                "ReplicaConflictException.java", "LocalFileDatabase.java")) {
+            bridge.add(sources.resolve(f));
+        }
+        for (Path f : bridge) {
+            assertThat(Files.readString(f)).as(f.toString()).doesNotContain("dev.ltx4j.syncer")
+                    .doesNotContain("dev.ltx4j.pagestore").doesNotContain("dev.ltx4j.vfs.engine");
+        }
     }
 
     private Connection open() throws SQLException {
@@ -286,7 +321,7 @@ class JdbcVfsTest {
         assertThatThrownBy(() -> Sql.open(db, VFS, Map.of("sync_interval", "soon")).close())
                 .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode() & 0xFF).isEqualTo(14));
         assertThat(LitestreamVfs.lastOpenError()).hasValueSatisfying(m ->
-                assertThat(m).contains("URI parameter sync_interval").contains("'soon'"));
+                assertThat(m).contains("URI parameter sync_interval").contains("\"soon\""));
     }
 
     @Test

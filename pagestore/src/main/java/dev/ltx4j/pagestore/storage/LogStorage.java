@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * A flat directory of named files holding write logs: the only way the write buffer touches the disk, so tests
- * and the simulator can substitute {@link MemoryLogStorage} and inject crashes and faults.
+ * and the simulator can substitute {@code MemoryLogStorage} (pagestore-testkit) and inject crashes and faults.
  *
  * <p>Names are plain file names (no separators). Directory changes (create, rename, delete) become durable only
  * after {@link #syncDirectory()}.

@@ -48,6 +48,30 @@ public final class GoDurations {
         return s.isEmpty() ? null : Duration.ofNanos(negative ? -nanos : nanos);
     }
 
+    /**
+     * The value of a duration setting (an interval or timeout): {@link #parse syntax} as above, positive and at least
+     * 1 ms. Zero and negative values are refused rather than taken as "never". The one rule set for the engine's
+     * settings and the VFS's options.
+     *
+     * @param setting names the setting in errors, e.g. {@code environment variable LITESTREAM_SYNC_INTERVAL}
+     * @throws IllegalArgumentException naming {@code setting} and the value when the value is not such a duration
+     */
+    public static Duration setting(String setting, String value) {
+        Duration parsed = parse(value);
+        if (parsed == null) {
+            throw new IllegalArgumentException("invalid " + setting + " \"" + value
+                    + "\": expected a duration such as 100ms, 1s, 10s or 1m");
+        }
+        if (parsed.isZero() || parsed.isNegative()) {
+            throw new IllegalArgumentException("invalid " + setting + " \"" + value + "\": must be positive (at"
+                    + " least 1ms); zero or a negative value does not switch it off");
+        }
+        if (parsed.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("invalid " + setting + " \"" + value + "\": must be at least 1ms");
+        }
+        return parsed;
+    }
+
     private static long unit(String u) {
         return switch (u) {
             case "ns" -> 1L;

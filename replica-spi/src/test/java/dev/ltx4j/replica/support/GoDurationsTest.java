@@ -1,6 +1,7 @@
 package dev.ltx4j.replica.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -25,5 +26,20 @@ class GoDurationsTest {
                 "9999999999999999999h"}) {
             assertThat(GoDurations.parse(bad)).as("'%s'", bad).isNull();
         }
+    }
+
+    @Test
+    void settingsArePositiveAndAtLeastOneMillisecondAndErrorsNameTheSetting() {
+        assertThat(GoDurations.setting("X", "1ms")).isEqualTo(Duration.ofMillis(1));
+        assertThat(GoDurations.setting("X", "1m30s")).isEqualTo(Duration.ofSeconds(90));
+        for (String bad : new String[] {"0", "0s", "-1s", "+0"}) {
+            assertThatThrownBy(() -> GoDurations.setting("URI parameter sync_interval", bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("invalid URI parameter sync_interval \"" + bad + "\": must be positive");
+        }
+        assertThatThrownBy(() -> GoDurations.setting("LITESTREAM_POLL_INTERVAL", "999us"))
+                .hasMessage("invalid LITESTREAM_POLL_INTERVAL \"999us\": must be at least 1ms");
+        assertThatThrownBy(() -> GoDurations.setting("LITESTREAM_POLL_INTERVAL", "fast"))
+                .hasMessageContaining("LITESTREAM_POLL_INTERVAL").hasMessageContaining("expected a duration");
     }
 }

@@ -2,7 +2,7 @@ package dev.ltx4j.simulator.disk;
 
 import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.simulator.FaultKind;
 import dev.ltx4j.simulator.FaultPlan;
 import dev.ltx4j.simulator.Seeds;
@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
- * The simulated local disk: pagestore's {@link MemoryLogStorage} crash model driven by the world's seed.
+ * The simulated local disk: the {@link MemoryLogStorage} crash model (pagestore-testkit) driven by the world's seed.
  *
  * <p>Faults (counted in the world's stats): {@link FaultKind#FSYNC_FAILURE} makes a force throw,
  * {@link FaultKind#DIRECTORY_SYNC_FAILURE} a directory sync; {@link FaultKind#WRITE_FAILURE} makes a write, truncate, create, rename or delete throw. {@link #crash()}

@@ -2,6 +2,7 @@ package dev.ltx4j.simulator.property;
 
 import dev.ltx4j.simulator.SimRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -184,7 +185,7 @@ public interface Gen<T> {
             if (r.nextInt(4) == 0) {
                 r.nextBytes(b);
             } else {
-                java.util.Arrays.fill(b, (byte) r.nextInt(256));
+                Arrays.fill(b, (byte) r.nextInt(256));
                 byte[] head = new byte[Math.min(pageSize, 1 + r.nextInt(64))];
                 r.nextBytes(head);
                 System.arraycopy(head, 0, b, 0, head.length);

@@ -6,6 +6,7 @@ import dev.ltx4j.simulator.SimRandom;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 
 /**
  * A property-based check usable from plain JUnit 5: {@code Property.forAll(gen, (seed, value) -> ...).check()}
@@ -179,7 +180,7 @@ public final class Property<T> {
         if (gen instanceof ListGen<?> listGen) {
             ListGen<Object> lg = (ListGen<Object>) listGen;
             List<Object> list = (List<Object>) input;
-            java.util.function.Predicate<List<Object>> fails =
+            Predicate<List<Object>> fails =
                     candidate -> sameFailure(failure, failureOf(seed, (T) candidate));
             List<Object> smaller = shrinker.ddmin(list, fails);
             smaller = shrinker.simplifyElements(smaller, lg.element(), fails);

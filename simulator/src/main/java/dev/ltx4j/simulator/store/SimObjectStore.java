@@ -3,6 +3,7 @@ package dev.ltx4j.simulator.store;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.TxidRange;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.simulator.FaultKind;
 import dev.ltx4j.simulator.FaultPlan;
 import dev.ltx4j.simulator.SimRandom;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -80,7 +82,7 @@ public final class SimObjectStore {
     private boolean faultsEnabled = true;
     private boolean inFlightCreates;
     /** Creates still travelling (see {@link #setInFlightCreates}), by the time they reach the store. */
-    private final java.util.PriorityQueue<InFlight> inFlight = new java.util.PriorityQueue<>();
+    private final PriorityQueue<InFlight> inFlight = new PriorityQueue<>();
     private long inFlightSeq;
 
     record InFlight(long landAtNanos, long seq, String key, byte[] data, long createdAtMillis)
@@ -227,15 +229,15 @@ public final class SimObjectStore {
     }
 
     /** Throttling and transient errors that strike before a request does anything. */
-    void failBefore(String what) throws dev.ltx4j.replica.ReplicaTransientException {
+    void failBefore(String what) throws ReplicaTransientException {
         if (draw(FaultKind.THROTTLE)) {
             world.fired(FaultKind.THROTTLE, what);
             world.clock().advanceNanos(plan.baseLatency().toNanos() * 4);
-            throw new dev.ltx4j.replica.ReplicaTransientException("simulated 503 SlowDown on " + what);
+            throw new ReplicaTransientException("simulated 503 SlowDown on " + what);
         }
         if (draw(FaultKind.TRANSIENT_ERROR)) {
             world.fired(FaultKind.TRANSIENT_ERROR, what);
-            throw new dev.ltx4j.replica.ReplicaTransientException("simulated connection reset on " + what);
+            throw new ReplicaTransientException("simulated connection reset on " + what);
         }
     }
 

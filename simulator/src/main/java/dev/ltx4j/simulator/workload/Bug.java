@@ -1,5 +1,6 @@
 package dev.ltx4j.simulator.workload;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -56,6 +57,12 @@ public enum Bug {
      */
     SKIP_PAGE_VERIFICATION,
     /**
+     * Corruption: a read-mode follower takes a checksum mismatch between two replica files as divergence without
+     * verifying either (engine hook), so a bit flipped in one file's stored checksum is blamed on its healthy
+     * successor and reads are refused.
+     */
+    TRUST_UNVERIFIED_CHECKSUMS,
+    /**
      * Sql: a page write of a transaction that a conflict overtook fails SQLite's xWrite (SQLITE_BUSY_SNAPSHOT)
      * instead of being refused at the commit; SQLite's rollback then fails too and keeps the refused transaction in
      * its cache, and the connection's next commit is acknowledged without reaching the engine (VFS hook).
@@ -78,7 +85,7 @@ public enum Bug {
                 out.add(valueOf(key));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown bug switch \"" + s.trim() + "\"; known: "
-                        + java.util.Arrays.stream(values()).map(Bug::cliName).toList(), e);
+                        + Arrays.stream(values()).map(Bug::cliName).toList(), e);
             }
         }
         return out;

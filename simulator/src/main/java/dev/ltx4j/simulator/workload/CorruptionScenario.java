@@ -1,7 +1,7 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.ltx.Ltx;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.simulator.FaultPlan;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.World;
@@ -10,10 +10,14 @@ import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.EngineFaults;
+import dev.ltx4j.syncer.FollowerStatus;
 import dev.ltx4j.syncer.ReadTransaction;
+import dev.ltx4j.syncer.ReplicaDivergedException;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -30,9 +34,12 @@ import java.util.TreeMap;
  * long-lived polling follower without a page cache, which re-reads every page) read the whole database.
  * Property {@code corrupt-page-served}: a reader returns exactly the writer's state at the reader's TXID or fails
  * with an error naming a damaged file, never other bytes; {@code false-corruption}: a reader never fails when
- * no file is damaged. Network faults are off here (the engine scenario covers them); the writer only writes
- * whole pages, so the damage never reaches its syncs. Bug switch {@link Bug#SKIP_PAGE_VERIFICATION} serves pages
- * without verifying their files.
+ * no file is damaged; {@code false-divergence}: the one writer's replica is never replaced, so no follower ever
+ * reports a divergence (a damaged checksum must be reported as the corruption of its file, not as another
+ * history); {@code engine-exception}: no other exception escapes a reader. Network faults are off here (the
+ * engine scenario covers them); the writer only writes whole pages, so the damage never reaches its syncs. Bug
+ * switches: {@link Bug#SKIP_PAGE_VERIFICATION} serves pages without verifying their files;
+ * {@link Bug#TRUST_UNVERIFIED_CHECKSUMS} takes a checksum mismatch as divergence without verifying the files.
  */
 public final class CorruptionScenario implements Scenario<CorruptionScenario.Action> {
     static final String PREFIX = "db";
@@ -76,7 +83,7 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
         this(EnumSet.noneOf(Bug.class));
     }
 
-    /** With bug switch {@link Bug#SKIP_PAGE_VERIFICATION}; others are ignored. */
+    /** With bug switches {@link Bug#SKIP_PAGE_VERIFICATION}, {@link Bug#TRUST_UNVERIFIED_CHECKSUMS}; others are ignored. */
     public CorruptionScenario(Set<Bug> bugs) {
         this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
     }
@@ -129,14 +136,14 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
             try {
                 writer = Database.open(store.client(PREFIX), PREFIX, EngineOptions.builder().writeEnabled(true)
                         .bufferStorage(new MemoryLogStorage(), "db.buffer").clock(world.clock()).seed(world.seed())
-                        .faults(faults()).background(Runnable::run).closeTimeout(java.time.Duration.ZERO)
+                        .faults(faults()).background(Runnable::run).closeTimeout(Duration.ZERO)
                         .replicaIdentity("sim://" + PREFIX)
-                        .conflictDirectory(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                        .conflictDirectory(Path.of(System.getProperty("java.io.tmpdir"),
                                 "ltx4j-sim-corruption-conflicts"))
                         .build());
                 for (Action a : actions) {
                     world.record("workload", a.toString());
-                    world.clock().advance(java.time.Duration.ofMillis(10));
+                    world.clock().advance(Duration.ofMillis(10));
                     if (a instanceof Commit c) {
                         commit(c);
                     } else if (a instanceof Damage d) {
@@ -218,6 +225,11 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
             }
             if (steady != null) {
                 steady.pollOnce(world.clock().instant());
+                FollowerStatus.Divergence d = steady.status().follower().divergence();
+                if (d != null) {
+                    throw new InvariantViolation("false-divergence", "steady follower reported a divergence of the"
+                            + " only writer's replica (damaged files: " + store.corruptedKeys() + "): " + d.reason());
+                }
                 check("steady follower", steady);
             }
         }
@@ -229,7 +241,8 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
         }
 
         private EngineFaults faults() {
-            return EngineFaults.builder().skipPageVerification(bugs.contains(Bug.SKIP_PAGE_VERIFICATION)).build();
+            return EngineFaults.builder().skipPageVerification(bugs.contains(Bug.SKIP_PAGE_VERIFICATION))
+                    .trustUnverifiedChecksums(bugs.contains(Bug.TRUST_UNVERIFIED_CHECKSUMS)).build();
         }
 
         private void check(String who, Database d) {
@@ -239,10 +252,17 @@ public final class CorruptionScenario implements Scenario<CorruptionScenario.Act
             try (ReadTransaction rt = d.beginRead()) {
                 got = new byte[(int) rt.sizeBytes()];
                 rt.read(0, got, 0, got.length);
+            } catch (ReplicaDivergedException e) {
+                throw new InvariantViolation("false-divergence", who + " at TXID " + txid + " refused reads as"
+                        + " diverged, but the only writer's replica was never replaced (damaged files: "
+                        + store.corruptedKeys() + "): " + e.getMessage());
             } catch (IOException e) {
                 expectDamaged(who + " read at TXID " + txid, e);
                 world.reached("corruption-refused", who);
                 return;
+            } catch (RuntimeException e) {
+                throw new InvariantViolation("engine-exception", who + " at TXID " + txid + " read failed with an"
+                        + " unexpected exception (damaged files: " + store.corruptedKeys() + "): " + e);
             }
             if (got.length != want.size() * PAGE_SIZE) {
                 throw new InvariantViolation("corrupt-page-served", who + " at TXID " + txid + " reads "

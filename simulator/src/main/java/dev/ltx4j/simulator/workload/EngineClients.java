@@ -9,18 +9,24 @@ import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.simulator.store.SimReplicaClient;
+import dev.ltx4j.syncer.EngineClientStack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /** Replica-client decorators that re-introduce bug classes into the engine scenario's writer ({@link Bug}). */
 final class EngineClients {
     private EngineClients() {}
 
-    /** The writer's client under {@code bugs}. */
-    static ReplicaClient writer(SimReplicaClient client, java.util.Set<Bug> bugs) {
+    /**
+     * The writer's client under {@code bugs}, in the engine's client stack without retries: every store fault
+     * reaches the engine as it happened (the fault plan exercises the engine's own paths, and a bug decorator is
+     * not healed by a retry); requests are counted as for every engine database.
+     */
+    static ReplicaClient writer(SimReplicaClient client, Set<Bug> bugs) {
         ReplicaClient c = client;
         if (bugs.contains(Bug.OVERWRITE_UPLOAD)) {
             c = new Overwriting(client);
@@ -28,7 +34,7 @@ final class EngineClients {
         if (bugs.contains(Bug.AMBIGUOUS_AS_FAILED)) {
             c = new AmbiguousAsFailed(c);
         }
-        return c;
+        return EngineClientStack.countingOnly(c);
     }
 
     /** {@link Bug#OVERWRITE_UPLOAD}: creates are unconditional PUTs. */

@@ -3,7 +3,6 @@ package dev.ltx4j.simulator.workload;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
-import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -14,12 +13,10 @@ import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
 import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.simulator.store.SimReplicaClient;
-import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseStatus;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.FollowerStatus;
-import dev.ltx4j.syncer.PollOutcome;
 import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.ReplicaDivergedException;
 import java.io.ByteArrayOutputStream;
@@ -33,6 +30,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * One run of the {@link FollowerScenario}. The model is every history the replica has had (the states at each
@@ -105,11 +103,9 @@ final class FollowerRun {
         int n = 1 + config.nextInt(2);
         for (int i = 0; i < n; i++) {
             Clock c = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
-            followers.add(new Follower("follower" + i, store.client(PREFIX), EngineOptions.builder()
-                    .writeEnabled(false).pollInterval(pollInterval)
-                    .clock(EngineClock.of(c, world.clock()::nanoTime, x -> { })).cacheBytes(cache).seed(i)
-                    .replicaIdentity("sim://" + PREFIX).background(Runnable::run).faults(EngineFaults.builder()
-                            .skipFollowerContinuity(bugs.contains(Bug.SKIP_FOLLOWER_CONTINUITY)).build()).build()));
+            followers.add(new Follower("follower" + i, store.client(PREFIX),
+                    SimFollower.options(PREFIX, c, world, pollInterval, cache, i, EngineFaults.builder()
+                            .skipFollowerContinuity(bugs.contains(Bug.SKIP_FOLLOWER_CONTINUITY)).build())));
         }
         world.record("follower", "page size " + pageSize + (checksums ? ", checksums" : ", no checksums") + ", poll"
                 + " every " + pollInterval.toMillis() + " ms, cache " + cache + ", " + n + " followers"
@@ -225,7 +221,7 @@ final class FollowerRun {
         world.stats().operations(pages);
     }
 
-    private void deleteWhere(java.util.function.Predicate<LtxFileInfo> which) {
+    private void deleteWhere(Predicate<LtxFileInfo> which) {
         List<LtxFileInfo> doomed = new ArrayList<>();
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
             for (SimObjectStore.StoredObject o : store.inspect(PREFIX, level)) {
@@ -249,40 +245,19 @@ final class FollowerRun {
 
     // ------------------------------------------------------------------------------------------ followers
 
-    private final class Follower {
-        final String name;
-        final SimReplicaClient client;
-        final EngineOptions options;
-        Database db;
-        /** The last state observed: TXID (-1: none yet) and digest. */
-        long seenTxid = -1;
+    private final class Follower extends SimFollower {
+        /** The last state observed: its digest (with {@link #seenTxid}). */
         long seenDigest;
         long seenReloads;
 
         Follower(String name, SimReplicaClient client, EngineOptions options) {
-            this.name = name;
-            this.client = client;
-            this.options = options;
+            super(FollowerRun.this.world, name, client, options);
         }
 
-        void poll() throws IOException {
-            if (db == null) {
-                try {
-                    db = Database.open(client, "db", options);
-                    world.reached("follower-opened", name + " at TXID " + db.current().txid());
-                } catch (IOException e) {
-                    world.reached("follower-open-failed", e.getClass().getSimpleName());
-                    return;
-                }
-            } else {
-                PollOutcome o = db.pollOnce(options.clock().instant());
-                if (!o.ok()) {
-                    world.reached("poll-failed", o.error().getClass().getSimpleName());
-                    checkRefusal();
-                    return;
-                }
-            }
-            check();
+        @Override
+        boolean checkAfterFailedPoll() {
+            checkRefusal();
+            return false;
         }
 
         /** After a failed poll: only reads refused with a reported divergence may fail. */
@@ -293,6 +268,7 @@ final class FollowerRun {
             }
         }
 
+        @Override
         void check() throws IOException {
             long txid;
             PageState got;

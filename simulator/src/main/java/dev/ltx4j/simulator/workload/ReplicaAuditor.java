@@ -1,5 +1,6 @@
 package dev.ltx4j.simulator.workload;
 
+import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxDecoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.LtxSummary;
@@ -162,7 +163,7 @@ final class ReplicaAuditor {
         PageState next;
         if (h.isSnapshot()) {
             for (long p = 1; p <= commit; p++) {
-                if (!pages.containsKey(p) && p != dev.ltx4j.ltx.Ltx.lockPgno(pageSize)) {
+                if (!pages.containsKey(p) && p != Ltx.lockPgno(pageSize)) {
                     throw new InvariantViolation("atomicity", f.key() + " is a snapshot without page " + p);
                 }
             }

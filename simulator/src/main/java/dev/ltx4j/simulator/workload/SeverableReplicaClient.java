@@ -1,8 +1,12 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import java.io.InputStream;
+import java.util.Collection;
 import java.util.List;
 
 /** A replica client a crash cuts off: the dead process must not reach the store while it is torn down. */
@@ -20,7 +24,7 @@ final class SeverableReplicaClient implements ReplicaClient {
 
     private void check() throws ReplicaException {
         if (severed) {
-            throw new dev.ltx4j.replica.ReplicaPermanentException("the process crashed");
+            throw new ReplicaPermanentException("the process crashed");
         }
     }
 
@@ -30,28 +34,28 @@ final class SeverableReplicaClient implements ReplicaClient {
     }
 
     @Override
-    public List<dev.ltx4j.replica.LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata)
+    public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata)
             throws ReplicaException {
         check();
         return delegate.listFiles(level, seekTxid, useMetadata);
     }
 
     @Override
-    public java.io.InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
+    public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
             throws ReplicaException {
         check();
         return delegate.openFile(level, minTxid, maxTxid, offset, length);
     }
 
     @Override
-    public dev.ltx4j.replica.LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body)
+    public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body)
             throws ReplicaException {
         check();
         return delegate.createFile(level, minTxid, maxTxid, body);
     }
 
     @Override
-    public void deleteFiles(java.util.Collection<dev.ltx4j.replica.LtxFileInfo> files) throws ReplicaException {
+    public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
         check();
         delegate.deleteFiles(files);
     }

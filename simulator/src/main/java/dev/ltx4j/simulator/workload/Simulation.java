@@ -12,6 +12,7 @@ import dev.ltx4j.simulator.property.ListGen;
 import dev.ltx4j.simulator.property.Property;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -132,7 +133,7 @@ public final class Simulation {
         Stats total = new Stats();
         long cpu = 0;
         int runs = 0;
-        List<RunResult> failures = new java.util.ArrayList<>();
+        List<RunResult> failures = new ArrayList<>();
         while (runs < minRuns || more.test(cpu)) {
             long seed = Seeds.child(baseSeed, runs / names.size());
             Scenario<?> s = scenario(names.get(runs % names.size()), EnumSet.noneOf(Bug.class));

@@ -7,8 +7,10 @@ import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
+import dev.ltx4j.ltx.TxidRange;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.store.SimObjectStore;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,8 +69,8 @@ final class SqlReplica {
         }
         List<LtxSource> sources = new ArrayList<>();
         for (SimObjectStore.StoredObject o : chain) {
-            sources.add(LtxSource.of("L0/" + new dev.ltx4j.ltx.TxidRange(o.minTxid(), o.maxTxid()).filename(),
-                    () -> new java.io.ByteArrayInputStream(o.data())));
+            sources.add(LtxSource.of("L0/" + new TxidRange(o.minTxid(), o.maxTxid()).filename(),
+                    () -> new ByteArrayInputStream(o.data())));
         }
         Path out = dir.resolve("restore-" + (++files) + ".db");
         LtxRestorer.Result r = LtxRestorer.restore(sources, out);

@@ -1,8 +1,7 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.pagestore.Durability;
-import dev.ltx4j.replica.RetryPolicy;
-import dev.ltx4j.replica.RetryingReplicaClient;
+import dev.ltx4j.pagestore.WriteBufferException;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
@@ -10,29 +9,21 @@ import dev.ltx4j.simulator.disk.SimDisk;
 import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
-import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.SyncOutcome;
-import dev.ltx4j.vfs.DatabaseOpener;
-import dev.ltx4j.vfs.LitestreamVfs;
-import dev.ltx4j.vfs.engine.EngineVfsDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -54,16 +45,13 @@ import java.util.stream.Stream;
  * Connections step one statement at a time in a seeded order on the scheduler's single thread (deterministic);
  * at the engine's preemption points inside a sync they may step too, as pool threads would (not under
  * durability REMOTE, whose commits run a sync themselves: a thread would wait for the running one there).
+ * The application process (engine, VFS, connections) is a {@link SqlProcess}; the oracle's reads are in
+ * {@link SqlOracle}.
  */
 final class SqlRun {
     static final String PREFIX = "sql";
-    private static final String VFS = "ltx4j-sim";
     private static final int LIVENESS_INTERVALS = 12;
     private static final String CREATE_KV = "CREATE TABLE IF NOT EXISTS kv(k INTEGER PRIMARY KEY, v TEXT NOT NULL)";
-    /** The VFS is registered once per process; each run points it at its own engine database. */
-    private static volatile DatabaseOpener current;
-    private static boolean registered;
-    private static final AtomicLong RUNS = new AtomicLong();
 
     private final World world;
     private final Set<Bug> bugs;
@@ -78,13 +66,12 @@ final class SqlRun {
     private final Path conflictDir;
     private final SimRandom interleave;
     private final SimRandom preempt;
-    private final String runId = "sim-sql-" + RUNS.incrementAndGet();
 
-    private int incarnation;
-    private SeverableReplicaClient client;
-    private DatabaseRegistry.Handle handle;
+    private final SqlProcess process;
+    private final SqlOracle oracle;
+    /** The current incarnation's engine database (null between incarnations) and connections. */
     private Database db;
-    private final List<SqlClient> clients = new ArrayList<>();
+    private final List<SqlClient> clients;
 
     private final SqlHistory model;
     private final SqlRival rival;
@@ -126,17 +113,12 @@ final class SqlRun {
                         .failConflictedWrites(this.bugs.contains(Bug.CONFLICTED_WRITE_FAILS)) // VFS fails the write
                         .build()).build();
         this.rival = new SqlRival(world, store, replica, PREFIX);
-        world.reached("durability-" + durability.name().toLowerCase(java.util.Locale.ROOT), "");
+        this.process = new SqlProcess(world, store, options, tempDir, connections, this::faultsOff);
+        this.clients = process.clients();
+        this.oracle = new SqlOracle(world, store, model, replica, tempDir);
+        world.reached("durability-" + durability.name().toLowerCase(Locale.ROOT), "");
         world.record("sql", durability + ", " + connections + " connections, sync every " + syncInterval.toMillis()
                 + " ms" + (bugs.isEmpty() ? "" : ", bugs " + bugs));
-    }
-
-    private static synchronized void register(DatabaseOpener opener) throws SQLException {
-        current = opener;
-        if (!registered) {
-            LitestreamVfs.register(VFS, (name, o) -> current.open(name, o));
-            registered = true;
-        }
     }
 
     void execute(List<SqlScenario.Action> list) throws Exception {
@@ -232,12 +214,12 @@ final class SqlRun {
                 committed++;
                 world.stats().operations(1); // one SQL transaction: the unit of the sql scenario's throughput
                 model.committed(o.state(), durability != Durability.NONE);
-                check(c, "after " + o.tx());
+                oracle.check(c, "after " + o.tx());
             }
             case ROLLED_BACK -> {
                 rolledBack++;
                 world.stats().operations(1);
-                check(c, "after " + o.tx());
+                oracle.check(c, "after " + o.tx());
             }
             case BUSY, FAILED -> failed(c, o);
         }
@@ -257,13 +239,14 @@ final class SqlRun {
         if (conflict) {
             needRefresh = true;
         }
-        TreeMap<Integer, String> got = readModel(c, "after failed " + o.tx());
+        TreeMap<Integer, String> got = oracle.readModel(c, "after failed " + o.tx());
         if (o.state() != null && o.atCommit() && got.equals(o.state()) && !got.equals(model.last())) {
             model.landed(o.state()); // committed in the buffer (a REMOTE commit whose sync failed): not acknowledged
             world.reached("failed-commit-landed", o.tx().toString());
         } else if (!got.equals(model.last())) {
             throw new InvariantViolation("sql-model", "after failed " + o.tx() + " (" + why + ") the table holds "
-                    + SqlHistory.describe(got) + ", the model " + SqlHistory.describe(model.last()) + freshView());
+                    + SqlHistory.describe(got) + ", the model " + SqlHistory.describe(model.last())
+                    + oracle.freshView());
         }
         if (!conflict && !busy) {
             model.candidate = o.atCommit() ? o.state() : null; // an I/O failure at commit: landed or not, reopen tells
@@ -281,7 +264,7 @@ final class SqlRun {
         }
         preempting = true;
         try {
-            world.reached("preempted-" + at.name().toLowerCase(java.util.Locale.ROOT), "");
+            world.reached("preempted-" + at.name().toLowerCase(Locale.ROOT), "");
             // After a conflict's snapshot, step until some transaction ends (a commit racing the conflict).
             boolean untilEnd = at == EngineFaults.Point.CONFLICT_SNAPSHOT;
             long ended = committed + rolledBack + failures;
@@ -309,41 +292,6 @@ final class SqlRun {
         }
     }
 
-    // ------------------------------------------------------------------------------------------ oracles
-
-    private TreeMap<Integer, String> readModel(SqlClient c, String when) throws SQLException {
-        boolean was = store.faultsEnabled();
-        store.setFaultsEnabled(false);
-        try {
-            TreeMap<Integer, String> got = SqlReplica.kv(c.connection());
-            if (got == null) {
-                throw new InvariantViolation("sql-model", when + ": table kv is missing");
-            }
-            return got;
-        } finally {
-            store.setFaultsEnabled(was);
-        }
-    }
-
-    private void check(SqlClient c, String when) throws SQLException {
-        TreeMap<Integer, String> got = readModel(c, when);
-        if (!got.equals(model.last())) {
-            throw new InvariantViolation("sql-model", when + ": the table holds " + SqlHistory.describe(got)
-                    + ", the model " + SqlHistory.describe(model.last()) + freshView());
-        }
-    }
-
-    /** What a new connection reads (tells a stale connection cache from a wrong engine state). */
-    private String freshView() {
-        try (Connection fresh = DriverManager.getConnection(LitestreamVfs.jdbcUrl(tempDir.resolve("sql.db"), VFS,
-                Map.of()))) {
-            TreeMap<Integer, String> got = SqlReplica.kv(fresh);
-            return "; a new connection reads " + (got == null ? "no table" : SqlHistory.describe(got));
-        } catch (SQLException e) {
-            return "; a new connection fails: " + e.getMessage();
-        }
-    }
-
     private void syncTick() throws Exception {
         if (db == null) {
             return;
@@ -364,7 +312,7 @@ final class SqlRun {
             case CONFLICT -> onConflict(db.status().conflict(), "sync");
             case FAILED -> {
                 world.reached("sync-failed", o.error().getClass().getSimpleName());
-                if (o.error() instanceof dev.ltx4j.pagestore.WriteBufferException) {
+                if (o.error() instanceof WriteBufferException) {
                     restart("after failed sync");
                 }
             }
@@ -411,7 +359,7 @@ final class SqlRun {
         world.reached("refresh", "to TXID " + db.current().txid());
         model.checkPreserved(info == null ? "refresh" : "conflict on base " + info.baseTxid());
         model.newBase(db.current().txid());
-        check(clients.get(0), "after refresh");
+        oracle.check(clients.get(0), "after refresh");
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle
@@ -431,7 +379,7 @@ final class SqlRun {
 
     /** Power loss: the disk crashes and the process dies; nothing it held in memory survives. */
     private void crash() throws Exception {
-        client.sever();
+        process.sever();
         disk.crash();
         dropIncarnation(true);
         reopen("after crash");
@@ -446,63 +394,14 @@ final class SqlRun {
 
     /** Closes every connection and the engine (after a crash the engine can no longer reach disk or store). */
     private void dropIncarnation(boolean crashed) {
-        for (SqlClient c : clients) {
-            c.abandon();
-        }
-        clients.clear();
-        if (handle != null) {
-            try {
-                handle.close();
-            } catch (IOException | RuntimeException e) {
-                world.reached(crashed ? "crashed-close" : "close-failed", e.getClass().getSimpleName());
-            }
-            handle = null;
-        }
+        process.drop(crashed);
         db = null;
     }
 
     private void reopen(String why) throws Exception {
-        for (int attempt = 0; db == null; attempt++) {
-            try {
-                client = new SeverableReplicaClient(new RetryingReplicaClient(store.client(PREFIX), RetryPolicy.defaults(),
-                        options.retryTimer(), world.random("retry").nextLong())); // the engine clock: world time
-                String identity = runId + "#" + (++incarnation);
-                SeverableReplicaClient c = client;
-                handle = DatabaseRegistry.shared().acquire(identity, PREFIX, () -> Database.open(c, PREFIX, options));
-                db = handle.database();
-                Database opened = db;
-                register((name, o) -> new EngineVfsDatabase(
-                        DatabaseRegistry.shared().acquire(identity, PREFIX, () -> opened), world.clock()));
-            } catch (IOException e) {
-                world.reached("reopen-failed", e.getClass().getSimpleName());
-                if (attempt >= 40) {
-                    throw new InvariantViolation("availability", "the writer cannot reopen " + why
-                            + " even without faults: " + e);
-                }
-                faultsOff(attempt >= 10);
-            }
-        }
-        Path file = tempDir.resolve("sql.db");
-        for (int i = 0; i < connections; i++) {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    Connection c = DriverManager.getConnection(LitestreamVfs.jdbcUrl(file, VFS, Map.of()));
-                    try (Statement s = c.createStatement()) {
-                        s.execute("PRAGMA busy_timeout = 0"); // one thread: another connection's lock is BUSY now
-                    }
-                    clients.add(new SqlClient(i, c));
-                    break;
-                } catch (SQLException e) {
-                    world.reached("connect-failed", String.valueOf(SqlClient.code(e)));
-                    if (attempt >= 40) {
-                        throw new InvariantViolation("availability", "cannot connect " + why + " without faults: " + e);
-                    }
-                    faultsOff(attempt >= 10);
-                }
-            }
-        }
+        db = process.open(why);
         faultsOff(false);
-        if (model.size() == 1 && model.last().isEmpty() && incarnation == 1) {
+        if (model.size() == 1 && model.last().isEmpty() && process.incarnation() == 1) {
             return; // the very first open: the table does not exist yet
         }
         world.reached("recovery", why);
@@ -517,7 +416,7 @@ final class SqlRun {
             onConflict(info, "open " + why);
             return;
         }
-        TreeMap<Integer, String> got = readModel(clients.get(0), "writer " + why);
+        TreeMap<Integer, String> got = oracle.readModel(clients.get(0), "writer " + why);
         int k = model.match(got, model.durable);
         if (k < 0 && model.candidate != null && model.candidate.equals(got)) {
             model.landed(model.candidate);
@@ -564,29 +463,9 @@ final class SqlRun {
                     : "; conflicted: " + db.status().conflict().message()));
         }
         SqlReplica.integrity(clients.get(0).connection(), "the VFS database", "integrity");
-        restoreCheck();
+        oracle.restoreCheck(db);
         world.reached("sql-done", committed + " committed, " + rolledBack + " rolled back, " + model.last().size()
                 + " rows, " + rival.landed.size() + " rival files");
-    }
-
-    /** The replica restored at the writer's TXID and opened with plain SQLite equals the model. */
-    private void restoreCheck() throws Exception {
-        SqlReplica.Restored r = replica.restore(db.current().txid());
-        if (r == null || r.txid() != db.current().txid()) {
-            throw new InvariantViolation("restore", "cannot restore the writer's TXID " + db.current().txid());
-        }
-        try (Connection plain = DriverManager.getConnection("jdbc:sqlite:" + r.file())) {
-            TreeMap<Integer, String> got = SqlReplica.kv(plain);
-            if (got == null || !got.equals(model.last())) {
-                throw new InvariantViolation("restore", "restored TXID " + r.txid() + " holds "
-                        + (got == null ? "no table" : SqlHistory.describe(got)) + ", the model "
-                        + SqlHistory.describe(model.last()));
-            }
-            SqlReplica.integrity(plain, "the restored replica", "restore");
-        } finally {
-            r.delete();
-        }
-        world.reached("restore-verified", "TXID " + r.txid());
     }
 
     static String value(long fill, int length) {

@@ -3,7 +3,8 @@ package dev.ltx4j.simulator.workload;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
-import dev.ltx4j.vfs.engine.EngineVfsDatabase;
+import dev.ltx4j.vfs.EngineDatabaseOpener;
+import dev.ltx4j.vfs.VfsDatabase;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -12,7 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Oracle for what SQLite sees of page 1 through the shipped VFS ({@link EngineVfsDatabase}), property
+ * Oracle for what SQLite sees of page 1 through the shipped VFS ({@link EngineDatabaseOpener#connection}), property
  * {@code sqlite-view}. The VFS supports rollback-journal modes only, so a page 1 stored in WAL format (file format
  * bytes 18/19 = 2, as every Litestream daemon replica has) must be shown with 1 there, or SQLite refuses to open
  * the database; and since a WAL-mode writer never advances the file change counter (bytes 24..27), the counter
@@ -46,7 +47,7 @@ final class SqliteView {
         byte[] counter = new byte[16];
         DatabaseRegistry registry = new DatabaseRegistry();
         registry.acquire("sqlite-view", "db", () -> d); // held and dropped, never closed: the run owns d
-        try (EngineVfsDatabase v = new EngineVfsDatabase(registry.acquire("sqlite-view", "db", () -> d), clock)) {
+        try (VfsDatabase v = EngineDatabaseOpener.connection(registry.acquire("sqlite-view", "db", () -> d), clock)) {
             v.beginRead();
             v.read(ByteBuffer.wrap(header), 0);
             v.read(ByteBuffer.wrap(counter), COUNTER);

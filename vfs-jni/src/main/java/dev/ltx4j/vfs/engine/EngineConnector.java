@@ -3,11 +3,11 @@ package dev.ltx4j.vfs.engine;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
 import dev.ltx4j.replica.ReplicaEnvironment;
-import dev.ltx4j.replica.RetryingReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.syncer.EngineClientStack;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.vfs.OpenOptions;
 import dev.ltx4j.vfs.VfsConfigurationException;
@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * client, and shares one {@link Database} per (replica, database path) through the {@link DatabaseRegistry}.
  */
 public final class EngineConnector {
-    /** Clients by (environment, URL); a builder's own environment is compared by identity, so never shared. */
+    /** Backends by (environment, URL); a builder's own environment is compared by identity, so never shared. */
     private static final Map<ClientKey, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
     /** What the calling thread's last successful open resolved to (see {@link #attachLastOpened()}). */
     private static final ThreadLocal<Opened> LAST_OPENED = new ThreadLocal<>();
@@ -61,19 +61,25 @@ public final class EngineConnector {
 
     public VfsDatabase open(String name, OpenOptions options) throws IOException {
         EngineSettings settings = new EngineSettings(options, configured);
-        ReplicaClient client;
+        ReplicaClient backend;
         String identity;
-        if (fixedClient != null && !options.uriParameters().containsKey("replica_url")) {
-            client = fixedClient;
+        boolean fixed = fixedClient != null && !options.uriParameters().containsKey("replica_url");
+        if (fixed) {
+            backend = fixedClient;
             identity = fixedIdentity;
         } else {
             identity = settings.replicaUrl(name);
-            client = client(new ClientKey(environment, identity));
+            backend = backend(new ClientKey(environment, identity));
         }
         EngineOptions engine = settings.engineOptions(identity);
         boolean scheduled = settings.scheduled();
         DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(identity, name, () -> {
-            Database db = Database.open(client, name, engine);
+            // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)
+            // are retried with backoff before a page read or sync fails, an ambiguous create reaches the engine,
+            // which resolves it, and requests are counted for Database.metrics(). A client built in code is used
+            // as given (Database.open still counts its requests).
+            Database db = Database.open(fixed ? backend : EngineClientStack.build(backend, System.nanoTime()), name,
+                    engine);
             if (scheduled) db.start();
             return db;
         });
@@ -109,7 +115,7 @@ public final class EngineConnector {
         return new EngineVfsDatabase(h, o.clock());
     }
 
-    private static ReplicaClient client(ClientKey key) throws VfsConfigurationException {
+    private static ReplicaClient backend(ClientKey key) throws VfsConfigurationException {
         ReplicaClient c = CLIENTS.get(key);
         if (c != null) return c;
         String url = key.url();
@@ -117,10 +123,8 @@ public final class EngineConnector {
             c = CLIENTS.get(key);
             if (c == null) {
                 try {
-                    // Transient store errors (throttling, resets, short reads) are retried with backoff before a
-                    // page read or sync fails; an ambiguous create is resolved by reading it back, never re-sent.
-                    c = RetryingReplicaClient.wrap(key.environment() == null ? ReplicaClients.open(url)
-                            : ReplicaClients.open(url, key.environment()), System.nanoTime());
+                    c = key.environment() == null ? ReplicaClients.open(url)
+                            : ReplicaClients.open(url, key.environment());
                 } catch (ReplicaException e) {
                     throw new VfsConfigurationException("replica URL " + redacted(url) + " (replica_url / "
                             + "LITESTREAM_REPLICA_URL): " + e.getMessage());

@@ -2,11 +2,13 @@ package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.syncer.DatabaseStatus;
 import dev.ltx4j.syncer.PollOutcome;
+import dev.ltx4j.syncer.ReadOnlyDatabaseException;
 import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
@@ -75,6 +77,23 @@ public final class EngineVfsDatabase implements VfsDatabase {
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
         this.seenLineage = db.lineage();
         this.seenRefresh = db.refreshCount();
+    }
+
+    /** The engine's exceptions as the bridge understands them; the bridge itself knows no engine type. */
+    @Override
+    public Failure classify(Throwable failure) {
+        if (failure instanceof ConflictException || failure instanceof ReplicaConflictException) {
+            return Failure.CONFLICT;
+        }
+        if (failure instanceof ReadOnlyDatabaseException) {
+            return Failure.READ_ONLY;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ReplicaFileCorruptException) {
+                return Failure.CORRUPT; // a replica file failed verification
+            }
+        }
+        return Failure.IO;
     }
 
     /** The shared engine database behind this view. */

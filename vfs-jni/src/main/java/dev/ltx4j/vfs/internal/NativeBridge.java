@@ -2,6 +2,7 @@ package dev.ltx4j.vfs.internal;
 
 import dev.ltx4j.vfs.DatabaseOpener;
 import dev.ltx4j.vfs.OpenOptions;
+import dev.ltx4j.vfs.ReplicaConflictException;
 import dev.ltx4j.vfs.VfsConfigurationException;
 import dev.ltx4j.vfs.VfsDatabase;
 
@@ -130,7 +131,7 @@ public final class NativeBridge {
     }
 
     static String describe(Throwable e) {
-        if (e instanceof VfsConfigurationException || e instanceof dev.ltx4j.vfs.ReplicaConflictException) {
+        if (e instanceof VfsConfigurationException || e instanceof ReplicaConflictException) {
             return e.getMessage();
         }
         String m = e.getMessage();

@@ -270,18 +270,6 @@ final class NativeFile {
         }
     }
 
-    /**
-     * A replica file failed verification: SQLITE_CORRUPT ("database disk image is malformed"), not IOERR_READ,
-     * because the stored data is damaged and retrying cannot help; SQLite does not enter its sticky pager error
-     * state for it, so the connection works again once the file is repaired and the database refreshed.
-     */
-    private static boolean corrupt(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof dev.ltx4j.pagestore.replica.ReplicaFileCorruptException) return true;
-        }
-        return false;
-    }
-
     /** Records and logs the failure; the code SQLite should see. */
     /** What SQLite cannot say itself goes to stderr on sqlite3/python hosts (and with LITESTREAM_VFS_DEBUG). */
     private void tellHost(String message) {
@@ -289,10 +277,15 @@ final class NativeFile {
     }
 
     private int fail(String operation, Exception e, int code) {
-        int rc = e instanceof ReplicaConflictException || e instanceof dev.ltx4j.syncer.ConflictException
-                ? SqliteCodes.BUSY_SNAPSHOT
-                : e instanceof dev.ltx4j.syncer.ReadOnlyDatabaseException ? SqliteCodes.READONLY
-                : corrupt(e) ? SqliteCodes.CORRUPT : code;
+        // The database classifies its own exceptions (the engine adapter knows the engine's types; the bridge does
+        // not). CORRUPT rather than IOERR_READ for damaged stored data: retrying cannot help, and SQLite does not
+        // enter its sticky pager error state for it, so the connection works again once the file is repaired.
+        int rc = switch (e instanceof ReplicaConflictException ? VfsDatabase.Failure.CONFLICT : db.classify(e)) {
+            case CONFLICT -> SqliteCodes.BUSY_SNAPSHOT;
+            case READ_ONLY -> SqliteCodes.READONLY;
+            case CORRUPT -> SqliteCodes.CORRUPT;
+            case IO -> code;
+        };
         lastError = operation + " failed: " + NativeBridge.describe(e);
         if (rc == SqliteCodes.CORRUPT) {
             NativeBridge.noteCorruptRead(lastError);

@@ -5,9 +5,11 @@ import dev.ltx4j.vfs.LocalFileDatabase;
 import dev.ltx4j.vfs.OpenOptions;
 import dev.ltx4j.vfs.VfsConfigurationException;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -74,17 +76,17 @@ public final class OpenerRegistry {
 
         /** Providers that cannot be instantiated (e.g. engine jars missing from lib/) count as not installed. */
         private static List<DatabaseOpener> load() {
-            List<DatabaseOpener> found = new java.util.ArrayList<>();
+            List<DatabaseOpener> found = new ArrayList<>();
             try {
                 for (ServiceLoader.Provider<DatabaseOpener> p : ServiceLoader
                         .load(DatabaseOpener.class, DatabaseOpener.class.getClassLoader()).stream().toList()) {
                     try {
                         found.add(p.get());
-                    } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                    } catch (ServiceConfigurationError | LinkageError e) {
                         FAILURE = e.getMessage();
                     }
                 }
-            } catch (java.util.ServiceConfigurationError | LinkageError e) {
+            } catch (ServiceConfigurationError | LinkageError e) {
                 FAILURE = e.getMessage();
             }
             return List.copyOf(found);

@@ -1,9 +1,12 @@
-package dev.ltx4j.pagestore.storage;
+package dev.ltx4j.pagestore.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ltx4j.pagestore.storage.MemoryLogStorage.CrashPolicy;
+import dev.ltx4j.pagestore.storage.LogFile;
+import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.storage.StorageLockedException;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage.CrashPolicy;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,13 @@
 package dev.ltx4j.pagestore;
 
 import static dev.ltx4j.pagestore.TestSupport.NAME;
+import static dev.ltx4j.pagestore.TestSupport.commit;
 import static dev.ltx4j.pagestore.TestSupport.options;
 import static dev.ltx4j.pagestore.TestSupport.page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -267,14 +268,5 @@ class WriteBufferTest {
             assertThat(buffer.location()).isEqualTo("memory:" + NAME);
         }
         WriteBuffer.open(storage, NAME, options(512, Durability.NONE, 13)).close();
-    }
-
-    static long commit(WriteBuffer buffer, int fillBase, long[] pgnos, int fill) throws Exception {
-        try (WriteTransaction tx = buffer.begin()) {
-            for (long p : pgnos) {
-                tx.writePage(p, page(buffer.pageSize(), fill));
-            }
-            return tx.commit(Math.max(buffer.commitSize(), fillBase));
-        }
     }
 }

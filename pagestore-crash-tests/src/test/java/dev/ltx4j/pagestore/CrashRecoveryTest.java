@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.pagestore.internal.LogHeader;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage.CrashPolicy;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage.CrashPolicy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,8 @@
-package dev.ltx4j.pagestore.storage;
+package dev.ltx4j.pagestore.testkit;
 
+import dev.ltx4j.pagestore.storage.LogFile;
+import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.storage.StorageLockedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

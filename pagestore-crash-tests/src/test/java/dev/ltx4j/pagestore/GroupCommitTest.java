@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;

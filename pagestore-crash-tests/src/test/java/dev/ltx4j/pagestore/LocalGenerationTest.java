@@ -3,7 +3,7 @@ package dev.ltx4j.pagestore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,157 @@
+package dev.ltx4j.simulator.workload;
+
+import static dev.ltx4j.simulator.workload.EngineRun.PREFIX;
+
+import dev.ltx4j.ltx.LtxRestorer;
+import dev.ltx4j.ltx.LtxSource;
+import dev.ltx4j.pagestore.replica.PageReadException;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestorePlanner;
+import dev.ltx4j.replica.RestoreTarget;
+import dev.ltx4j.simulator.InvariantViolation;
+import dev.ltx4j.simulator.World;
+import dev.ltx4j.simulator.disk.SimDisk;
+import dev.ltx4j.simulator.store.SimObjectStore;
+import dev.ltx4j.simulator.store.SimReplicaClient;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.ReadTransaction;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The {@link EngineRun}'s oracle: whole-database reads through the engine and through SQLite's view of page 1,
+ * the replica model's states and the final restore. It must not disturb the run, so it reads with store faults
+ * off; it also holds the fault switch the actors flip to get through a stubborn retry loop, and turns faults
+ * off for good when the liveness phase starts.
+ */
+final class EngineOracle {
+    private final World world;
+    private final SimObjectStore store;
+    private final SimDisk disk;
+    private final ReplicaAuditor auditor;
+    private final SqliteView sqliteView;
+    private final int pageSize;
+    private final Path tempDir;
+    /** The liveness phase: no more faults. */
+    private boolean faultsStopped;
+
+    EngineOracle(World world, SimObjectStore store, SimDisk disk, ReplicaAuditor auditor, SqliteView sqliteView,
+            int pageSize, Path tempDir) {
+        this.world = world;
+        this.store = store;
+        this.disk = disk;
+        this.auditor = auditor;
+        this.sqliteView = sqliteView;
+        this.pageSize = pageSize;
+        this.tempDir = tempDir;
+    }
+
+    /** The liveness phase starts: faults off for the rest of the run. */
+    void stopFaults() {
+        faultsStopped = true;
+        faultsOff(true);
+    }
+
+    void faultsOff(boolean off) {
+        store.setFaultsEnabled(!off && !faultsStopped);
+        disk.setFaultsEnabled(!off && !faultsStopped);
+    }
+
+    /** Whether the replica holds {@code s} at some TXID up to {@code maxTxid}. */
+    boolean inReplica(PageState s, long maxTxid) {
+        for (long t = 0; t <= maxTxid; t++) {
+            if (auditor.stateAt(t).digest == s.digest) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Reads the whole database through the engine, store faults off (the oracle must not disturb the run). */
+    PageState readState(Database d, String who) throws IOException {
+        store.setFaultsEnabled(false);
+        try (ReadTransaction rt = d.beginRead()) {
+            int ps = rt.pageSize() == 0 ? pageSize : rt.pageSize();
+            long pages = rt.sizeBytes() / ps;
+            TreeMap<Long, byte[]> all = new TreeMap<>();
+            for (long p = 1; p <= pages; p++) {
+                byte[] buf = new byte[ps];
+                int n = rt.read((p - 1) * ps, buf, 0, ps);
+                if (n != ps) {
+                    throw new InvariantViolation("read-your-writes", who + " read " + n + " bytes of page " + p
+                            + " inside a " + pages + "-page database");
+                }
+                all.put(p, buf);
+            }
+            world.stats().operations(pages);
+            return PageState.empty(pageSize).apply(all, pages);
+        } catch (PageReadException e) {
+            throw new InvariantViolation("read-availability", who + " could not read with store faults off: "
+                    + e.getMessage());
+        } finally {
+            store.setFaultsEnabled(!faultsStopped);
+        }
+    }
+
+    /** Page 1 as SQLite sees it through the shipped VFS ({@link SqliteView}), store faults off. */
+    void checkSqliteView(Database d, PageState state, String actor, String when) throws IOException {
+        store.setFaultsEnabled(false);
+        try {
+            sqliteView.check(d, state, actor, when);
+        } finally {
+            store.setFaultsEnabled(!faultsStopped);
+        }
+    }
+
+    static String firstDifference(PageState a, PageState b) {
+        for (long p = 1; p <= Math.max(a.size, b.size); p++) {
+            if (!Arrays.equals(a.page(p), b.page(p))) {
+                return " (first difference at page " + p + ")";
+            }
+        }
+        return "";
+    }
+
+    /** The replica restored by the planner and LtxRestorer equals the model, at the head and one earlier TXID. */
+    void restoreCheck() throws IOException {
+        long head = auditor.head();
+        if (head == 0) {
+            return;
+        }
+        SimReplicaClient client = store.client(PREFIX);
+        long other = 1 + world.random("engine/restore").nextInt((int) head);
+        for (long txid : new long[] {head, other}) {
+            List<LtxFileInfo> plan;
+            try {
+                plan = new RestorePlanner(client).plan(RestoreTarget.txid(txid));
+            } catch (RestorePlanException e) {
+                throw new InvariantViolation("atomicity", "cannot plan a restore of TXID " + txid + ": " + e.getMessage());
+            }
+            List<LtxSource> sources = new ArrayList<>();
+            for (LtxFileInfo f : plan) {
+                sources.add(LtxSource.of("L" + f.level() + "/" + f.range().filename(),
+                        () -> client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0)));
+            }
+            Path out = tempDir.resolve("restore-" + txid + ".db");
+            LtxRestorer.Result r = LtxRestorer.restore(sources, out);
+            byte[] bytes = Files.readAllBytes(out);
+            TreeMap<Long, byte[]> pages = new TreeMap<>();
+            for (long p = 1; p <= r.commit(); p++) {
+                pages.put(p, Arrays.copyOfRange(bytes, (int) ((p - 1) * pageSize), (int) p * pageSize));
+            }
+            PageState got = PageState.empty(pageSize).apply(pages, r.commit());
+            if (got.digest != auditor.stateAt(txid).digest || r.maxTxid() != txid) {
+                throw new InvariantViolation("atomicity", "restore of TXID " + txid + " gives " + got + " at TXID "
+                        + r.maxTxid() + ", the replica model " + auditor.stateAt(txid));
+            }
+            Files.delete(out);
+        }
+        world.reached("restore-verified", "TXIDs " + head + ", " + other);
+    }
+}

@@ -1,0 +1,418 @@
+package dev.ltx4j.simulator.workload;
+
+import static dev.ltx4j.simulator.workload.EngineOracle.firstDifference;
+import static dev.ltx4j.simulator.workload.EngineRun.LIVENESS_INTERVALS;
+import static dev.ltx4j.simulator.workload.EngineRun.page;
+
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.WriteBufferException;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.simulator.InvariantViolation;
+import dev.ltx4j.simulator.World;
+import dev.ltx4j.simulator.disk.SimDisk;
+import dev.ltx4j.syncer.ConflictException;
+import dev.ltx4j.syncer.ConflictInfo;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.EngineOptions;
+import dev.ltx4j.syncer.ReadTransaction;
+import dev.ltx4j.syncer.SyncFailedException;
+import dev.ltx4j.syncer.SyncOutcome;
+import dev.ltx4j.syncer.WriteSession;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The {@link EngineRun}'s writer: the engine in write mode on the simulated disk, with its reference model (the
+ * states since its last base, which of them are acknowledged, a commit that failed part way). It commits,
+ * crashes, restarts and refreshes away conflicts, and runs the engine's sync step on the syncer's turn (the
+ * sync acknowledges the writer's commits, so it lives with the writer's model). Checks durability,
+ * read-your-writes, false-conflict, conflict-preserved and conflict-sticky (see {@link EngineRun}).
+ */
+final class EngineWriter {
+    private final World world;
+    private final SimDisk disk;
+    private final ReplicaAuditor auditor;
+    private final EngineOracle oracle;
+    private final int pageSize;
+    private final int maxPages;
+    private final Durability durability;
+    private final Duration syncInterval;
+    private final EngineOptions writerOptions;
+    private final ReplicaClient writerClient;
+    private final Clock writerClock;
+
+    private Database db;
+    /** The writer's states since its last base: index 0 is the base, the last its latest commit. */
+    private final List<PageState> history = new ArrayList<>();
+    private int acked;
+    /** A commit that failed part way: it may or may not have landed. */
+    private PageState candidate;
+    private ConflictInfo conflictSeen;
+    private long writerFilesAtConflict;
+
+    EngineWriter(World world, SimDisk disk, ReplicaAuditor auditor, EngineOracle oracle, int pageSize, int maxPages,
+            Durability durability, Duration syncInterval, EngineOptions writerOptions, ReplicaClient writerClient,
+            Clock writerClock) {
+        this.world = world;
+        this.disk = disk;
+        this.auditor = auditor;
+        this.oracle = oracle;
+        this.pageSize = pageSize;
+        this.maxPages = maxPages;
+        this.durability = durability;
+        this.syncInterval = syncInterval;
+        this.writerOptions = writerOptions;
+        this.writerClient = writerClient;
+        this.writerClock = writerClock;
+    }
+
+    /** Opens the engine on the empty replica. */
+    void start() throws IOException {
+        history.add(auditor.stateAt(0));
+        reopen("start");
+    }
+
+    /** Power loss: the disk crashes and the engine is reopened from what survived. */
+    void crash() throws IOException {
+        disk.crash();
+        db = null; // dropped without close: its buffer handles died with the machine
+        reopen("after crash");
+    }
+
+    /** A clean close and reopen. */
+    void restart() throws IOException {
+        closeQuietly();
+        reopen("after restart");
+    }
+
+    private PageState last() {
+        return history.get(history.size() - 1);
+    }
+
+    void commit(EngineScenario.Commit c) throws IOException {
+        if (db.status().conflict() != null) {
+            try (WriteSession s = db.beginWrite()) {
+                throw new InvariantViolation("conflict-sticky", "beginWrite succeeded while conflicted: "
+                        + db.status().conflict().message());
+            } catch (ConflictException e) {
+                world.reached("conflict-refused-write", "base " + e.info().baseTxid());
+            }
+            refresh();
+            return;
+        }
+        PageState prev = last();
+        long size = prev.size;
+        if (c.resize() < 0 && size > 1) {
+            size = Math.max(1, size * -c.resize() / 16);
+        }
+        long limit = c.resize() < 0 && size > 0 ? size : maxPages;
+        TreeMap<Long, byte[]> writes = new TreeMap<>();
+        for (EngineScenario.PageWrite w : c.writes()) {
+            writes.put(1 + Math.floorMod((long) w.slot(), limit), page(w.fill(), pageSize));
+        }
+        long newSize = Math.max(size, writes.lastKey());
+        PageState next = prev.apply(writes, newSize);
+        try {
+            WriteSession s = db.beginWrite();
+            try {
+                if (newSize < prev.size) {
+                    s.truncate(newSize * pageSize);
+                }
+                for (var w : writes.entrySet()) {
+                    s.write((w.getKey() - 1) * pageSize, w.getValue(), 0, pageSize);
+                }
+                world.stats().operations(writes.size());
+                auditor.writerCommitted(next);
+                s.commit();
+            } finally {
+                s.close();
+            }
+            committed(next);
+            if (durability == Durability.REMOTE) {
+                auditor.audit();
+                if (auditor.stateAt(auditor.head()).digest != next.digest) {
+                    throw new InvariantViolation("durability", "a REMOTE commit returned but the replica head (TXID "
+                            + auditor.head() + ") holds " + auditor.stateAt(auditor.head()) + ", not " + next);
+                }
+                acked = history.size() - 1;
+            }
+            checkCommitVisible(writes.keySet());
+        } catch (SyncFailedException e) {
+            committed(next); // REMOTE: committed and durable locally, upload pending
+            world.reached("remote-commit-unsynced", e.getClass().getSimpleName());
+        } catch (ConflictException e) {
+            committed(next); // REMOTE: committed locally, then the sync found a rival
+            onConflict(e.info(), "remote commit");
+        } catch (IOException e) {
+            candidate = next;
+            world.reached("commit-failed", e.getClass().getSimpleName());
+            closeQuietly();
+            reopen("after failed commit");
+        }
+    }
+
+    private void committed(PageState next) {
+        history.add(next);
+        if (durability != Durability.NONE) {
+            acked = history.size() - 1;
+        }
+    }
+
+    void syncTick() throws IOException {
+        if (db == null) {
+            return;
+        }
+        SyncOutcome o = db.syncOnce(writerClock.instant());
+        switch (o.status()) {
+            case SYNCED -> {
+                world.reached("synced", "TXID " + o.txid());
+                auditor.audit();
+                if (o.txid() > auditor.head() || auditor.stateAt(o.txid()).digest != last().digest) {
+                    throw new InvariantViolation("atomicity", "sync reported TXID " + o.txid() + " but the replica "
+                            + (o.txid() > auditor.head() ? "ends at " + auditor.head()
+                            : "holds " + auditor.stateAt(o.txid()) + " there, the writer's last commit is " + last()));
+                }
+                acked = history.size() - 1;
+                checkVisible("after sync");
+            }
+            case CONFLICT -> onConflict(((ConflictException) o.error()).info(), "sync");
+            case FAILED -> {
+                world.reached("sync-failed", o.error().getClass().getSimpleName());
+                if (o.error() instanceof WriteBufferException) {
+                    closeQuietly();
+                    reopen("after failed sync");
+                }
+            }
+            case NOTHING_TO_SYNC -> { }
+        }
+    }
+
+    private void onConflict(ConflictInfo info, String where) throws IOException {
+        if (info == conflictSeen) {
+            return;
+        }
+        conflictSeen = info;
+        world.reached("conflict", where + " base " + info.baseTxid() + " remote " + info.remoteTxid());
+        auditor.audit();
+        boolean rivalAhead = false;
+        for (long t = info.baseTxid() + 1; t <= auditor.head(); t++) {
+            rivalAhead |= auditor.isRival(auditor.entry(t));
+        }
+        if (!rivalAhead) {
+            throw new InvariantViolation("false-conflict", where + " reported a conflict on base TXID "
+                    + info.baseTxid() + " but no rival file lies beyond it (replica head " + auditor.head()
+                    + ", all the writer's own)");
+        }
+        writerFilesAtConflict = auditor.writerFiles();
+        if (info.savedTo() == null) {
+            world.reached("conflict-unsaved", where);
+            return;
+        }
+        PageState saved;
+        try (InputStream in = Files.newInputStream(info.savedTo())) {
+            saved = auditor.applyFile(in, info.savedTo().getFileName().toString());
+        }
+        int k = match(saved);
+        if (k < 0) {
+            throw new InvariantViolation("conflict-preserved", "conflict file " + info.savedTo().getFileName()
+                    + " on base " + info.baseTxid() + " gives " + saved + " but the writer's pending state is " + last()
+                    + " (acknowledged: " + history.get(acked) + ")");
+        }
+        world.reached("conflict-preserved", "state #" + k);
+    }
+
+    /** Index of {@code s} in the history at or after the acknowledged one (the candidate appended), else -1. */
+    private int match(PageState s) {
+        for (int k = history.size() - 1; k >= acked; k--) {
+            if (history.get(k).digest == s.digest) {
+                return k;
+            }
+        }
+        if (candidate != null && candidate.digest == s.digest) {
+            history.add(candidate);
+            candidate = null;
+            return history.size() - 1;
+        }
+        return -1;
+    }
+
+    private void refresh() throws IOException {
+        auditor.audit();
+        if (auditor.writerFiles() > writerFilesAtConflict) {
+            throw new InvariantViolation("conflict-sticky", "the writer uploaded while conflicted ("
+                    + writerFilesAtConflict + " writer files at the conflict, " + auditor.writerFiles() + " now)");
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                db.refresh();
+                break;
+            } catch (IOException e) {
+                world.reached("refresh-failed", e.getClass().getSimpleName());
+                if (attempt >= 40) {
+                    throw new InvariantViolation("availability", "refresh fails even without faults: " + e);
+                }
+                oracle.faultsOff(attempt >= 10);
+            }
+        }
+        oracle.faultsOff(false);
+        world.reached("refresh", "to TXID " + db.current().txid());
+        conflictSeen = null;
+        newBase(db.current().txid());
+        checkVisible("after refresh");
+    }
+
+    private void newBase(long txid) {
+        auditor.audit();
+        PageState base = auditor.stateAt(txid);
+        auditor.writerBuildsOn(base);
+        history.clear();
+        history.add(base);
+        acked = 0;
+        candidate = null;
+    }
+
+    private void closeQuietly() {
+        if (db != null) {
+            try {
+                db.close();
+            } catch (IOException | RuntimeException e) {
+                world.reached("close-failed", e.toString());
+            }
+            db = null;
+        }
+    }
+
+    private void reopen(String why) throws IOException {
+        for (int attempt = 0; db == null; attempt++) {
+            try {
+                db = Database.open(writerClient, "db", writerOptions);
+            } catch (ConflictException e) {
+                throw new InvariantViolation("unexpected-exception", "open threw " + e);
+            } catch (IOException e) {
+                world.reached("reopen-failed", e.getClass().getSimpleName());
+                if (attempt >= 40) {
+                    throw new InvariantViolation("availability", "the writer cannot reopen " + why + " even without"
+                            + " faults: " + e);
+                }
+                oracle.faultsOff(attempt >= 10);
+            }
+        }
+        oracle.faultsOff(false);
+        world.reached("recovery", why);
+        auditor.audit();
+        ConflictInfo info = db.status().conflict();
+        if (info != null) {
+            onConflict(info, "open " + why);
+            return;
+        }
+        PageState got = oracle.readState(db, "writer " + why);
+        int k = match(got);
+        if (k >= 0) {
+            while (history.size() > k + 1) {
+                history.remove(history.size() - 1);
+            }
+            candidate = null;
+            auditor.writerBuildsOn(auditor.stateAt(db.current().txid()));
+            return;
+        }
+        long txid = db.current().txid();
+        // A lagging listing may show an older head than the replica's: any replica state at or after the
+        // acknowledged one is durable (the writer's next sync then meets the newer files as a conflict).
+        if (txid <= auditor.head() && auditor.stateAt(txid).digest == got.digest
+                && oracle.inReplica(history.get(acked), txid)) {
+            world.reached("recovery-adopted-remote", "TXID " + txid);
+            newBase(txid);
+            return;
+        }
+        throw new InvariantViolation("durability", "writer reopened " + why + " at TXID " + txid + " showing " + got
+                + ", but its acknowledged state is " + history.get(acked) + " (latest " + last() + ")");
+    }
+
+    void checkVisible(String when) throws IOException {
+        if (db == null || db.status().conflict() != null) {
+            return;
+        }
+        PageState got = oracle.readState(db, "writer " + when);
+        if (got.digest != last().digest) {
+            throw new InvariantViolation("read-your-writes", "writer " + when + " reads " + got + " but committed "
+                    + last() + firstDifference(got, last()));
+        }
+        oracle.checkSqliteView(db, got, "writer", when);
+    }
+
+    private void checkCommitVisible(Set<Long> written) throws IOException {
+        PageState want = last();
+        try (ReadTransaction rt = db.beginRead()) {
+            if (rt.sizeBytes() != want.size * pageSize) {
+                throw new InvariantViolation("read-your-writes", "after commit the writer sees " + rt.sizeBytes()
+                        + " bytes, committed " + want.size + " pages");
+            }
+            byte[] buf = new byte[pageSize];
+            for (long p : written) {
+                if (p > want.size) {
+                    continue;
+                }
+                rt.read((p - 1) * pageSize, buf, 0, pageSize);
+                if (!Arrays.equals(buf, want.page(p))) {
+                    throw new InvariantViolation("read-your-writes", "after commit page " + p + " differs");
+                }
+            }
+            world.stats().operations(written.size());
+        }
+    }
+
+    /**
+     * The liveness phase (faults off): syncs until nothing is pending, refreshing away a conflict, then checks that
+     * the last commit is in the replica. Returns the index of the last sync interval it used.
+     */
+    int drain() throws IOException {
+        if (db == null) {
+            reopen("for liveness");
+        }
+        int i = 0;
+        for (; i < LIVENESS_INTERVALS; i++) {
+            if (db.status().conflict() != null) {
+                onConflict(db.status().conflict(), "liveness");
+                refresh();
+            }
+            world.clock().advance(syncInterval);
+            syncTick();
+            if (db.status().pendingCommits() == 0 && db.status().conflict() == null) {
+                break;
+            }
+        }
+        if (db.status().pendingCommits() != 0 || db.status().conflict() != null) {
+            throw new InvariantViolation("liveness", "after " + LIVENESS_INTERVALS + " fault-free sync intervals "
+                    + db.status().pendingCommits() + " commits are unsynced" + (db.status().conflict() == null ? ""
+                    : " and the writer is conflicted: " + db.status().conflict().message()));
+        }
+        auditor.audit();
+        if (!oracle.inReplica(last(), auditor.head())) {
+            throw new InvariantViolation("liveness", "nothing pending, but the writer's last commit " + last()
+                    + " is not in the replica (head TXID " + auditor.head() + ")");
+        }
+        checkVisible("at the end");
+        if (auditor.stateAt(auditor.head()).digest != last().digest) {
+            world.reached("writer-behind-rival", "head " + auditor.head()); // write mode does not poll: by design
+        }
+        return i;
+    }
+
+    /** Closes the engine at the end of the liveness phase: without faults, close succeeds. */
+    void close() {
+        try {
+            db.close();
+        } catch (IOException e) {
+            throw new InvariantViolation("liveness", "close failed without faults: " + e);
+        }
+        db = null;
+    }
+}

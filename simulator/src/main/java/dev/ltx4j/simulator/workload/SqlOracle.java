@@ -1,0 +1,89 @@
+package dev.ltx4j.simulator.workload;
+
+import static dev.ltx4j.simulator.workload.SqlProcess.VFS;
+
+import dev.ltx4j.simulator.InvariantViolation;
+import dev.ltx4j.simulator.World;
+import dev.ltx4j.simulator.store.SimObjectStore;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.vfs.LitestreamVfs;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@link SqlRun}'s oracle reads: the table through a connection (store faults off, so the oracle does not
+ * disturb the run), compared with the model ({@code sql-model}), and the restored replica opened with plain
+ * SQLite ({@code restore}).
+ */
+final class SqlOracle {
+    private final World world;
+    private final SimObjectStore store;
+    private final SqlHistory model;
+    private final SqlReplica replica;
+    private final Path tempDir;
+
+    SqlOracle(World world, SimObjectStore store, SqlHistory model, SqlReplica replica, Path tempDir) {
+        this.world = world;
+        this.store = store;
+        this.model = model;
+        this.replica = replica;
+        this.tempDir = tempDir;
+    }
+
+    TreeMap<Integer, String> readModel(SqlClient c, String when) throws SQLException {
+        boolean was = store.faultsEnabled();
+        store.setFaultsEnabled(false);
+        try {
+            TreeMap<Integer, String> got = SqlReplica.kv(c.connection());
+            if (got == null) {
+                throw new InvariantViolation("sql-model", when + ": table kv is missing");
+            }
+            return got;
+        } finally {
+            store.setFaultsEnabled(was);
+        }
+    }
+
+    void check(SqlClient c, String when) throws SQLException {
+        TreeMap<Integer, String> got = readModel(c, when);
+        if (!got.equals(model.last())) {
+            throw new InvariantViolation("sql-model", when + ": the table holds " + SqlHistory.describe(got)
+                    + ", the model " + SqlHistory.describe(model.last()) + freshView());
+        }
+    }
+
+    /** What a new connection reads (tells a stale connection cache from a wrong engine state). */
+    String freshView() {
+        try (Connection fresh = DriverManager.getConnection(LitestreamVfs.jdbcUrl(tempDir.resolve("sql.db"), VFS,
+                Map.of()))) {
+            TreeMap<Integer, String> got = SqlReplica.kv(fresh);
+            return "; a new connection reads " + (got == null ? "no table" : SqlHistory.describe(got));
+        } catch (SQLException e) {
+            return "; a new connection fails: " + e.getMessage();
+        }
+    }
+
+    /** The replica restored at the writer's TXID and opened with plain SQLite equals the model. */
+    void restoreCheck(Database db) throws Exception {
+        SqlReplica.Restored r = replica.restore(db.current().txid());
+        if (r == null || r.txid() != db.current().txid()) {
+            throw new InvariantViolation("restore", "cannot restore the writer's TXID " + db.current().txid());
+        }
+        try (Connection plain = DriverManager.getConnection("jdbc:sqlite:" + r.file())) {
+            TreeMap<Integer, String> got = SqlReplica.kv(plain);
+            if (got == null || !got.equals(model.last())) {
+                throw new InvariantViolation("restore", "restored TXID " + r.txid() + " holds "
+                        + (got == null ? "no table" : SqlHistory.describe(got)) + ", the model "
+                        + SqlHistory.describe(model.last()));
+            }
+            SqlReplica.integrity(plain, "the restored replica", "restore");
+        } finally {
+            r.delete();
+        }
+        world.reached("restore-verified", "TXID " + r.txid());
+    }
+}
