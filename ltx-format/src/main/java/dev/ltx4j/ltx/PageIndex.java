@@ -69,11 +69,19 @@ public final class PageIndex {
         if (pgno <= 0 || pgno > 0xFFFFFFFFL) {
             return -1;
         }
+        return unsignedSearch(pgnos, (int) pgno);
+    }
+
+    /**
+     * Binary search of {@code key} in {@code a}, sorted as unsigned 32-bit page numbers (how LTX stores them);
+     * the index, or -1 when absent.
+     */
+    public static int unsignedSearch(int[] a, int key) {
         int lo = 0;
-        int hi = pgnos.length - 1;
+        int hi = a.length - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int c = Integer.compareUnsigned(pgnos[mid], (int) pgno);
+            int c = Integer.compareUnsigned(a[mid], key);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {

@@ -90,30 +90,13 @@ public final class FileVerifier {
                 long ordinal = pgno < lockPgno ? pgno - 1 : pgno - 2;
                 i = pgno == lockPgno || ordinal < 0 || ordinal >= sums.length ? -1 : (int) ordinal;
             } else {
-                i = pgno < 1 || pgno > 0xFFFFFFFFL ? -1 : unsignedSearch(pgnos, (int) pgno);
+                i = pgno < 1 || pgno > 0xFFFFFFFFL ? -1 : PageIndex.unsignedSearch(pgnos, (int) pgno);
             }
             return i < 0 ? 0 : sums[i];
         }
 
         int pages() {
             return sums.length;
-        }
-
-        private static int unsignedSearch(int[] a, int key) {
-            int lo = 0;
-            int hi = a.length - 1;
-            while (lo <= hi) {
-                int mid = (lo + hi) >>> 1;
-                int c = Integer.compareUnsigned(a[mid], key);
-                if (c < 0) {
-                    lo = mid + 1;
-                } else if (c > 0) {
-                    hi = mid - 1;
-                } else {
-                    return mid;
-                }
-            }
-            return -1;
         }
     }
 
