@@ -326,7 +326,7 @@ final class Follower {
 
     /** Verifies a whole file through the reader's verifier (remembered, shared with page reads) or a strict one. */
     private void verify(RemoteFile file) throws IOException {
-        FileVerifier v = db.reader.verifier();
+        FileVerifier v = db.reader().verifier();
         (v.enabled() ? v : new FileVerifier(db.client, new PageCache(0), true)).ensure(file, 0);
     }
 

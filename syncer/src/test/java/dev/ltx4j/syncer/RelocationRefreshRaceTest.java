@@ -4,7 +4,7 @@ import static dev.ltx4j.syncer.Kit.commitPages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
-import dev.ltx4j.pagestore.storage.MemoryLogStorage;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.nio.file.Path;
 import java.util.List;
