@@ -9,7 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +41,13 @@ final class Scheduler implements Executor, AutoCloseable {
     }
 
     /** Calls {@code step} with the clock's time every {@code interval}; once (later calls do nothing). */
-    synchronized void start(Duration interval, Function<Instant, ?> step) {
+    synchronized void start(Duration interval, Consumer<Instant> step) {
         if (periodic || closed) {
             return;
         }
         periodic = true;
         long nanos = interval.toNanos();
-        thread().scheduleWithFixedDelay(guarded(() -> step.apply(clock.instant()), "step"), nanos, nanos,
+        thread().scheduleWithFixedDelay(guarded(() -> step.accept(clock.instant()), "step"), nanos, nanos,
                 TimeUnit.NANOSECONDS);
     }
 

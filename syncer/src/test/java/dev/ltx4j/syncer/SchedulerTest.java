@@ -37,7 +37,6 @@ class SchedulerTest {
                 if (calls.incrementAndGet() == 1) {
                     throw new IllegalStateException("a bug in a step");
                 }
-                return null;
             });
             assertThat(third.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(s.failures()).isEqualTo(1);
