@@ -5,10 +5,14 @@ import dev.ltx4j.pagestore.storage.LogStorage;
 import dev.ltx4j.pagestore.storage.StorageLockedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -180,7 +184,7 @@ public final class MemoryLogStorage implements LogStorage {
                 default -> throw new IllegalStateException("not a directory operation: " + op.kind);
             }
         }
-        Set<Inode> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Inode> all = Collections.newSetFromMap(new IdentityHashMap<>());
         all.addAll(table.values());
         all.addAll(names.values());
         for (DirOp op : pendingDirOps) {
@@ -285,7 +289,7 @@ public final class MemoryLogStorage implements LogStorage {
     private Inode lookup(String name) throws IOException {
         Inode inode = names.get(name);
         if (inode == null) {
-            throw new java.nio.file.NoSuchFileException(describe(name));
+            throw new NoSuchFileException(describe(name));
         }
         return inode;
     }
@@ -370,7 +374,7 @@ public final class MemoryLogStorage implements LogStorage {
 
         private void check() throws IOException {
             if (closed) {
-                throw new java.nio.channels.ClosedChannelException();
+                throw new ClosedChannelException();
             }
             if (fileEpoch != epoch) {
                 throw new IOException("handle to " + name + " did not survive the simulated crash");
