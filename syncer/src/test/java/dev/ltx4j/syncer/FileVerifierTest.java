@@ -101,6 +101,36 @@ class FileVerifierTest {
         }
     }
 
+    /**
+     * Damage that stops the decoder early (here the first frame's page number, in a file larger than any read-ahead
+     * buffer) is corruption even though the stream was not read to its end. CI caught this as a flaky
+     * CorruptReplicaVfsTest: a random flip mid-file was sometimes reported as a transient short read (IOERR_READ).
+     */
+    @Test
+    void damageThatStopsTheDecoderEarlyIsCorruptionNotAShortRead() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        int pages = 64;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        dev.ltx4j.ltx.LtxEncoder enc = new dev.ltx4j.ltx.LtxEncoder(out, dev.ltx4j.ltx.LtxHeader.of(
+                dev.ltx4j.ltx.Ltx.HEADER_FLAG_NO_CHECKSUM, PS, pages, 1, 1, 1_600_000_000_000L, 0));
+        for (int p = 1; p <= pages; p++) {
+            byte[] page = new byte[PS];
+            for (int i = 0; i < PS; i++) {
+                page[i] = (byte) random.nextInt(); // incompressible: the file is far larger than a read buffer
+            }
+            enc.writePage(p, page, 0);
+        }
+        enc.finish(0);
+        byte[] bytes = out.toByteArray();
+        java.util.Arrays.fill(bytes, dev.ltx4j.ltx.Ltx.HEADER_SIZE, dev.ltx4j.ltx.Ltx.HEADER_SIZE + 4, (byte) 0);
+        replica.createFile(0, 1, 1, dev.ltx4j.replica.LtxBody.of(bytes));
+        RemoteFile f = new RemoteFile(0, 1, 1, PS, bytes.length);
+        FileVerifier v = new FileVerifier(replica, new PageCache(1 << 20), true);
+        Throwable t = catchThrowable(() -> v.ensure(f, 1));
+        assertThat(t).isInstanceOf(ReplicaFileCorruptException.class).hasMessageContaining(f.name());
+        assertThat(v.stats().failureCount()).isEqualTo(1);
+    }
+
     @Test
     void aShortStreamIsResumedAndNeverTakenForCorruption() throws Exception {
         RemoteFile f = file();

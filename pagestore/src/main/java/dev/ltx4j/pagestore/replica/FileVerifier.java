@@ -353,8 +353,12 @@ public final class FileVerifier {
             return consumed;
         }
 
+        /**
+         * Whether the stream itself ended (after its resumes) before the listed size. A decoder that stops early on
+         * damaged bytes leaves the stream unfinished: that is corruption, not a short read.
+         */
         boolean endedShort() {
-            return consumed < file.sizeBytes();
+            return ended && consumed < file.sizeBytes();
         }
 
         @Override
