@@ -424,6 +424,7 @@ class WriteModeTest {
         }
     }
 
+    /** W13: default buffer paths are unique per replica and database (the reference's cold-enable paths were not). */
     @Test
     void defaultBufferPathIsPrivateAndUniquePerDatabase() throws Exception {
         Path a = dev.ltx4j.pagestore.BufferPaths.defaultPath(tmp, "u", "mem://x", "a.db");

@@ -62,6 +62,79 @@ class CliHostTest {
         assertThat(again.out().strip()).isEqualTo("abcd");
     }
 
+    /**
+     * W11: the reference's auto-extension could break later {@code sqlite3_open} calls in the process and registered
+     * its SQL functions for the main database only. Here, after the load, plain files open, write and read as
+     * usual, and the functions answer for a litestream database ATTACHed to a plain connection.
+     */
+    @Test
+    void W11_laterOpensOfPlainFilesWorkAndFunctionsServeAttachedDatabases() throws Exception {
+        Path ls = root.resolve("w11-litestream.db");
+        Path before = root.resolve("w11-plain-before.db");
+        Path after = root.resolve("w11-plain-after.db");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), HostFixture.testEnvironment(), load()
+                + ".open " + before + "\n"
+                + "create table p(x); insert into p values (1);\n"
+                + open(ls)
+                + "create table t(v text); insert into t values ('ls');\n"
+                + ".open " + after + "\n"
+                + "create table p(x); insert into p values (2), (3);\n"
+                + "select sum(x) from p;\n"
+                + "attach 'file:" + ls + "?vfs=litestream' as aux;\n"
+                + "select v from aux.t;\n"
+                + "select litestream_txid('aux');\n"
+                + "select json_extract(litestream_status('aux'), '$.mode');\n"
+                + "select litestream_txid();\n", root);
+        // The last call addresses the plain main database: a clear error, not a crash or a wrong answer.
+        assertThat(r.err()).contains("database 'main' is not opened with the litestream VFS");
+        assertThat(r.out().lines()).containsExactly("5", "ls", "0000000000000000", "local-test");
+        for (Path plain : List.of(before, after)) {
+            try (Connection c = Sql.plain(plain)) {
+                assertThat(Sql.text(c, "pragma integrity_check")).isEqualTo("ok");
+                assertThat(Sql.number(c, "select count(*) from p")).isPositive();
+            }
+        }
+    }
+
+    /** W11: the reference lost the message of a failed PRAGMA; the sqlite3 CLI shows ours verbatim. */
+    @Test
+    void W11_pragmaErrorsKeepTheirMessage() throws Exception {
+        Path db = root.resolve("w11-pragma.db");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), HostFixture.testEnvironment(), load() + open(db)
+                + "create table t(x);\n"
+                + "pragma litestream_nope;\n"
+                + "pragma litestream_txid = 5;\n"
+                + "pragma litestream_txid;\n", root);
+        assertThat(r.err()).contains("unknown pragma litestream_nope").contains("read-only");
+        assertThat(r.out().strip()).isEqualTo("0000000000000000");
+    }
+
+    /**
+     * W13: the reference's extension could not set the poll interval or the cache size (until its #1157). Both are
+     * URI parameters of the extension here: good values open and read, a bad value fails the open naming it.
+     */
+    @Test
+    void W13_pollIntervalAndCacheSizeAreUriParametersOfTheExtension() throws Exception {
+        Path replica = root.resolve("w13-replica");
+        Map<String, String> env = withJavaOnly();
+        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath()); // the engine and its backends
+        String url = "&replica_url=" + replica.toUri();
+        HostFixture.Result w = run(cmd(SQLITE3, "-batch"), env, load()
+                + ".open file:" + root.resolve("w13-writer.db") + "?vfs=litestream&write_enabled=true"
+                + "&buffer_path=" + root.resolve("w13-buffer") + url + "\n"
+                + "create table t(x); insert into t values (1), (2), (3);\n"
+                + "select litestream_sync();\n", root);
+        assertThat(w.err()).isEmpty();
+        Path reader = root.resolve("w13-reader.db");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, load()
+                + ".open file:" + reader + "?vfs=litestream&poll_interval=250ms&cache_size=64kb" + url + "\n"
+                + "select sum(x) from t;\n"
+                + ".open file:" + reader + "?vfs=litestream&poll_interval=soon" + url + "\n"
+                + ".open file:" + reader + "?vfs=litestream&cache_size=lots" + url + "\n", root);
+        assertThat(r.out().strip()).isEqualTo("6");
+        assertThat(r.err()).contains("URI parameter poll_interval").contains("URI parameter cache_size is not a size");
+    }
+
     @Test
     void walIsRefusedClearly() throws Exception {
         Path db = root.resolve("wal.db");
@@ -81,6 +154,10 @@ class CliHostTest {
                 .contains("unable to open database");
     }
 
+    /**
+     * Also W13 in the extension: a read-only open of an empty replica fails at once ("holds no LTX files") instead
+     * of blocking, and a sync interval of 0 is refused by name instead of meaning one second.
+     */
     @Test
     void eachRefusedOpenPrintsItsReasonOnceOnStderr() throws Exception {
         Path db = root.resolve("refused.db");

@@ -14,6 +14,8 @@ final class CountingOpener implements DatabaseOpener {
     final AtomicInteger rollbacks = new AtomicInteger();
     final AtomicInteger endWrites = new AtomicInteger();
     volatile boolean failReads;
+    /** Reads past the first page return half the bytes asked for, without an error (W11). */
+    volatile boolean shortReads;
     volatile String conflictReason;
     /** How the database classifies its injected read failures for the bridge (null: the default). */
     volatile VfsDatabase.Failure readFailureAs;
@@ -35,6 +37,12 @@ final class CountingOpener implements DatabaseOpener {
         @Override
         public int read(ByteBuffer dst, long offset) throws IOException {
             if (failReads && offset > 0) throw new IllegalStateException("injected read failure at " + offset);
+            if (shortReads && offset > 0) {
+                int half = dst.remaining() / 2;
+                dst.limit(dst.position() + half);
+                int n = d.read(dst, offset);
+                return Math.min(n, half);
+            }
             return d.read(dst, offset);
         }
 

@@ -357,6 +357,77 @@ class EngineVfsTest {
         }
     }
 
+    /**
+     * W13: the reference's extension could not set the poll interval or the cache size, and took a sync interval
+     * of 0 to mean one second. Through sqlite-jdbc the poll interval is a URI parameter (a bad value is named) and
+     * the cache size a builder setting (sqlite-jdbc itself claims a {@code cache_size} URL parameter as its PRAGMA;
+     * the extension's URI form is in {@code CliHostTest}); a sync interval of 0 is refused.
+     */
+    @Test
+    void W13_pollIntervalAndCacheSizeAreSettableAndAZeroSyncIntervalIsRefused() throws Exception {
+        LitestreamVfs.Registration w = writer("w13writer", "1H");
+        try (Connection c = DriverManager.getConnection(w.jdbcUrl(dir.resolve("w13.db")))) {
+            exec(c, "create table t(x)", "insert into t select value from " + Sql.series(500));
+            text(c, "select litestream_sync()");
+        }
+        LitestreamVfs.Registration reader = LitestreamVfs.builder().replica(replicaUrl()).cacheSize(64 * 1024)
+                .register("w13reader");
+        Path db = dir.resolve("w13-reader.db");
+        try (Connection c = DriverManager.getConnection(reader.jdbcUrl(db, Map.of("poll_interval", "250ms")))) {
+            assertThat(number(c, "select count(*) from t")).isEqualTo(500);
+            assertThat(text(c, "select json_extract(litestream_status(), '$.mode')")).isEqualTo("read");
+        }
+        assertOpenFails(reader.jdbcUrl(db, Map.of("poll_interval", "soon")), "URI parameter poll_interval");
+        assertThatThrownBy(() -> LitestreamVfs.builder().cacheSize(-1)).hasMessageContaining("cacheSize");
+        LitestreamVfs.Registration plain = LitestreamVfs.builder().register("w13plain");
+        assertOpenFails(plain.jdbcUrl(dir.resolve("w13-zero.db"), Map.of("replica_url", replicaUrl(),
+                "write_enabled", "true", "buffer_path", dir.resolve("zero-buffer").toString(), "sync_interval", "0")),
+                "must be positive");
+    }
+
+    /**
+     * W13: the reference's cold-enable buffer paths were not unique. Two databases with the same file name on two
+     * replicas, neither given a buffer path, each get their own default buffer and keep their own rows.
+     */
+    @Test
+    void W13_defaultBufferPathsAreUniquePerDatabase() throws Exception {
+        List<Path> buffers = new ArrayList<>();
+        try {
+            for (String side : new String[] {"left", "right"}) {
+                String url = dir.resolve("replica-" + side).toUri().toString();
+                LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).writeEnabled(true)
+                        .syncInterval(Duration.ofHours(1)).register("w13" + side);
+                Path db = Files.createDirectories(dir.resolve(side)).resolve("app.db");
+                try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(db))) {
+                    exec(c, "create table t(v text)", "insert into t values ('" + side + "')");
+                    buffers.add(Path.of(text(c, "select json_extract(litestream_status(), '$.buffer_path')")));
+                    text(c, "select litestream_sync()");
+                }
+            }
+            assertThat(buffers.get(0)).isNotEqualTo(buffers.get(1));
+            for (String side : new String[] {"left", "right"}) {
+                Path out = dir.resolve("restored-" + side + ".db");
+                Replicas.restore(dir.resolve("replica-" + side).toUri().toString(), out);
+                try (Connection c = Sql.plain(out)) {
+                    assertThat(text(c, "select group_concat(v) from t")).isEqualTo(side);
+                }
+            }
+        } finally {
+            for (Path b : buffers) { // the default lives in the shared temp dir: remove the buffer and its lock files
+                try (Stream<Path> siblings = Files.list(b.getParent())) {
+                    for (Path f : siblings.filter(f -> f.getFileName().toString()
+                            .startsWith(b.getFileName().toString())).toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * W13 also: a read-only open of an empty replica fails at once ("holds no LTX files") where the reference
+     * blocked forever.
+     */
     @Test
     void badSettingsFailTheOpenWithAMessageNamingThem() throws Exception {
         LitestreamVfs.Registration plain = LitestreamVfs.builder().register("unset");

@@ -45,6 +45,7 @@ class JdbcVfsTest {
     void reset() {
         db = dir.resolve("app.db");
         OPENER.failReads = false;
+        OPENER.shortReads = false;
         OPENER.conflictReason = null;
         OPENER.readFailureAs = null;
     }
@@ -257,6 +258,7 @@ class JdbcVfsTest {
         }
     }
 
+    /** W11: a failed read is SQLITE_IOERR_READ (266), not the reference's SQLITE_BUSY or a generic SQLITE_ERROR. */
     @Test
     void aJavaExceptionInReadIsSqliteIoerrRead() throws Exception {
         try (Connection c = open()) {
@@ -268,6 +270,33 @@ class JdbcVfsTest {
                     .isInstanceOfSatisfying(SQLiteException.class, e -> assertThat(e.getResultCode().code).isEqualTo(266));
             OPENER.failReads = false;
             assertThat(text(c, "pragma litestream_last_error")).contains("injected read failure");
+            assertThat(number(c, "select count(*) from t")).isEqualTo(5000);
+        }
+    }
+
+    /**
+     * W11: the reference's cgo layer panicked (taking the host process down) when a read returned fewer bytes
+     * with no error. Here the bridge zero-fills the tail and reports SQLITE_IOERR_SHORT_READ; SQLite then sees
+     * damaged pages at worst, says so with an error, and the process and later connections carry on.
+     */
+    @Test
+    void W11_aShortReadWithoutAnErrorNeverCrashesTheProcess() throws Exception {
+        try (Connection c = open()) {
+            exec(c, "create table t(x)", "insert into t select value from " + Sql.series(5000));
+        }
+        try (Connection c = open()) {
+            OPENER.shortReads = true;
+            try {
+                long n = number(c, "select count(*) from t");
+                assertThat(n).isLessThan(5000); // zeroed tails cannot hold every row
+            } catch (SQLiteException e) {
+                assertThat(e.getResultCode().code & 0xFF).isIn(10, 11); // IOERR or CORRUPT, never BUSY or ERROR
+            }
+        } finally {
+            OPENER.shortReads = false;
+        }
+        try (Connection c = open()) {
+            assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
             assertThat(number(c, "select count(*) from t")).isEqualTo(5000);
         }
     }
@@ -292,6 +321,10 @@ class JdbcVfsTest {
         }
     }
 
+    /**
+     * W11: PRAGMA errors keep their message (the reference lost it), and the SQL functions answer for an ATTACHed
+     * litestream database, not only for main.
+     */
     @Test
     void sqlFunctionsAndPragmasAnswerFromJava() throws Exception {
         try (Connection c = open()) {

@@ -52,6 +52,7 @@ class OpenOptionsTest {
                 .hasMessageContaining("URI parameter sync_interval");
     }
 
+    /** W13 (zero sync interval refused, not taken as one second or "off"). */
     @Test
     void badValuesNameTheirSource() {
         OpenOptions env = new OpenOptions(RW_CREATE, Map.of(),

@@ -107,6 +107,7 @@ class VfsDiagnosticsTest {
         }
     }
 
+    /** W13: a zero sync interval is refused by name (the reference silently took 0 to mean one second). */
     @Test
     void theBuilderRefusesIntervalsThatWouldSwitchSyncingOff() {
         assertThatThrownBy(() -> LitestreamVfs.builder().syncInterval(Duration.ZERO))

@@ -85,11 +85,12 @@ public final class NativeLibrary {
             if (posix && !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
                 throw new IOException("the extraction directory " + dir + " is not owner-only (rwx------)");
             }
+            // deleteOnExit runs in reverse order of registration: the directory first would fail while non-empty.
+            dir.toFile().deleteOnExit();
             Path lib = dir.resolve("liblitestreamvfs.so");
+            lib.toFile().deleteOnExit();
             Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
             if (posix) Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("r-x------"));
-            lib.toFile().deleteOnExit();
-            dir.toFile().deleteOnExit();
             return lib;
         }
     }

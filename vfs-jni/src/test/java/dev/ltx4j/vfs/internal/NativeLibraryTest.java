@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +63,30 @@ class NativeLibraryTest {
         assertThatThrownBy(() -> NativeLibrary.extract(hostResource(), missing))
                 .hasMessageContaining(missing.toString())
                 .hasMessageContaining(NativeLibrary.EXTRACT_DIR_PROPERTY);
+    }
+
+    /**
+     * W13: the reference never removed its temp dir. The library is extracted into a fresh directory per JVM,
+     * and both are gone once that JVM exits.
+     */
+    @Test
+    void W13_theExtractionDirectoryIsRemovedWhenTheJvmExits() throws Exception {
+        Path parent = Files.createDirectories(tmp.resolve("extract"));
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "--enable-native-access=ALL-UNNAMED",
+                "-D" + NativeLibrary.EXTRACT_DIR_PROPERTY + "=" + parent, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                ExtractAndExit.class.getName(), parent.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove(NativeLibrary.PATH_ENV);
+        pb.environment().remove(NativeLibrary.EXTRACT_DIR_ENV);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("extracted 1"); // it did extract, into its own directory
+        try (Stream<Path> left = Files.list(parent)) {
+            assertThat(left).isEmpty();
+        }
     }
 
     private static String hostResource() {
