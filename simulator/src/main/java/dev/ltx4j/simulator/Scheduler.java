@@ -1,6 +1,7 @@
 package dev.ltx4j.simulator;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
 
@@ -79,6 +80,29 @@ public final class Scheduler {
         };
         at(clock.nanoTime() + step, actor, label, self[0]);
         return () -> cancelled[0] = true;
+    }
+
+    /** One scripted action of a workload. */
+    @FunctionalInterface
+    public interface Step<A> {
+        void apply(A action) throws Exception;
+    }
+
+    /**
+     * Plays {@code actions} as {@code actor}, one every {@code interval} (each recorded in the trace), and stops the
+     * run after the last one: every scenario's workload driver.
+     */
+    public <A> Handle play(Duration interval, String actor, List<A> actions, Step<A> step) {
+        int[] next = {0};
+        return every(interval, actor, "step", now -> {
+            if (next[0] >= actions.size()) {
+                stop();
+                return;
+            }
+            A a = actions.get(next[0]++);
+            trace.record(clock.nanoTime(), actor, a.toString());
+            step.apply(a);
+        });
     }
 
     /** Makes {@link #run} return after the current event. */

@@ -237,6 +237,7 @@ public final class FileReplicaClient implements ReplicaClient {
         publishByLockedMove(temp, target, name);
     }
 
+    /** EPERM, EOPNOTSUPP or ENOSYS from link(2): this file system has no hard links (e.g. some FUSE and SMB mounts). */
     private static boolean linksUnsupported(IOException e) {
         String reason = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
         return reason != null && (reason.contains("Operation not permitted") || reason.contains("not supported")

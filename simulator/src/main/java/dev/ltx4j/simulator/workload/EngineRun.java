@@ -134,16 +134,7 @@ final class EngineRun {
     void execute(List<EngineScenario.Action> actions) throws Exception {
         try {
             writer.start();
-            int[] next = {0};
-            world.scheduler().every(Duration.ofMillis(10), "writer", "step", now -> {
-                if (next[0] >= actions.size()) {
-                    world.scheduler().stop();
-                    return;
-                }
-                EngineScenario.Action a = actions.get(next[0]++);
-                world.record("writer", a.toString());
-                apply(a);
-            });
+            world.scheduler().play(Duration.ofMillis(10), "writer", actions, this::apply);
             world.scheduler().every(syncInterval, "syncer", "sync", now -> writer.syncTick());
             for (EngineFollower f : followers) {
                 world.scheduler().every(pollInterval, f.name, "poll", now -> f.poll());

@@ -116,16 +116,7 @@ final class FollowerRun {
         try {
             newHistory(List.of(PageState.empty(pageSize)));
             append(1 + world.random("follower/first").nextInt(maxPages), 1);
-            int[] next = {0};
-            world.scheduler().every(Duration.ofMillis(10), "publisher", "step", now -> {
-                if (next[0] >= actions.size()) {
-                    world.scheduler().stop();
-                    return;
-                }
-                FollowerScenario.Action a = actions.get(next[0]++);
-                world.record("publisher", a.toString());
-                apply(a);
-            });
+            world.scheduler().play(Duration.ofMillis(10), "publisher", actions, this::apply);
             for (Follower f : followers) {
                 world.scheduler().every(pollInterval, f.name, "poll", now -> f.poll());
             }
