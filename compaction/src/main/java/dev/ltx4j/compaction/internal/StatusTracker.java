@@ -56,6 +56,9 @@ public final class StatusTracker {
         l.lastError = null;
         if (result.outcome() == CompactionResult.Outcome.CREATED) {
             l.created++;
+            if (filesPerLevel[level] >= 0) {
+                filesPerLevel[level]++;
+            }
             l.lastFile = result.output();
         } else if (result.outcome() == CompactionResult.Outcome.ALREADY_COMPACTED) {
             l.already++;
@@ -73,6 +76,11 @@ public final class StatusTracker {
 
     public synchronized void retained(Instant now, RetentionResult result) {
         retentionRun = now;
+        for (var f : result.deleted()) {
+            if (filesPerLevel[f.level()] > 0) {
+                filesPerLevel[f.level()]--;
+            }
+        }
         retentionError = result.plan().refusal();
         recordDeleted(result.filesDeleted(), result.bytesDeleted());
     }
