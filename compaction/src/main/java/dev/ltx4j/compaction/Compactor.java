@@ -4,6 +4,7 @@ import dev.ltx4j.compaction.internal.Chain;
 import dev.ltx4j.compaction.internal.FaultCrash;
 import dev.ltx4j.compaction.internal.Merger;
 import dev.ltx4j.compaction.internal.ObservedClient;
+import dev.ltx4j.compaction.internal.Spool;
 import dev.ltx4j.compaction.internal.StatusTracker;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -61,6 +62,8 @@ public final class Compactor {
     private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
     private int deleteBatch = DEFAULT_DELETE_BATCH;
     private Path spoolDirectory;
+    /** Bytes of inputs and output held in memory per operation; beyond it they go to temporary files. */
+    long spoolMemoryBudget = Spool.MEMORY_BUDGET;
     /** Not before this time is the newest snapshot old enough to need a successor (null: look now). */
     private Instant nextSnapshotCheck;
 
@@ -333,7 +336,7 @@ public final class Compactor {
     }
 
     private Merger merger() {
-        return new Merger(client, faults, spoolDirectory);
+        return new Merger(client, faults, spoolDirectory, spoolMemoryBudget);
     }
 
     /** Runs one level's work, recording the outcome; a crash point's exception leaves unchanged. */

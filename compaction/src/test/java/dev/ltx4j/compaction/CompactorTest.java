@@ -37,7 +37,7 @@ class CompactorTest {
     @TempDir
     Path dir;
 
-    static Instant syncTime(long txid) {
+    static java.time.Instant syncTime(long txid) {
         return T0.plusSeconds(10 * txid);
     }
 
