@@ -195,6 +195,32 @@ class CompactorTest {
         assertThat(healthy.step(syncTime(16)).level(1).filesCreated()).isEqualTo(1);
     }
 
+    @Test
+    void aFailedSnapshotIsRetriedAfterAMinuteNotAfterItsInterval() throws IOException {
+        ReplicaClient memory = new dev.ltx4j.conformance.InMemoryReplicaClient();
+        Model m = new Model(39, false);
+        for (int i = 1; i <= 10; i++) {
+            m.commit(memory, syncTime(i));
+        }
+        int[] failures = {1};
+        ReplicaClient flaky = new ForwardingReplicaClient(memory) {
+            @Override
+            public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+                if (level == 9 && failures[0]-- > 0) {
+                    throw new ReplicaTransientException("503 slow down", null);
+                }
+                return delegate.createFile(level, min, max, body);
+            }
+        };
+        Compactor c = new Compactor(flaky, SCALED, CompactionFaults.NONE);
+        Instant t = syncTime(10);
+        assertThat(c.step(t).level(9).lastError()).contains("503 slow down");
+        assertThat(c.step(t.plusSeconds(59)).level(9).filesCreated()).isZero();
+        CompactionStatus s = c.step(t.plusSeconds(60));
+        assertThat(s.level(9).filesCreated()).isEqualTo(1);
+        assertThat(s.level(9).lastError()).isNull();
+    }
+
     @ParameterizedTest
     @EnumSource(Clients.class)
     void aCrashBetweenDeleteBatchesLeavesAValidReplicaAndTheNextRunFinishes(Clients kind) throws IOException {

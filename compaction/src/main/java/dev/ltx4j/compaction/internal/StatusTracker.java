@@ -46,6 +46,17 @@ public final class StatusTracker {
         return retentionRun;
     }
 
+    /** Whether {@code level}'s last run failed. */
+    public synchronized boolean failed(int level) {
+        Level l = levels.get(level);
+        return l != null && l.lastError != null;
+    }
+
+    /** Whether the last retention run failed or refused. */
+    public synchronized boolean retentionFailed() {
+        return retentionError != null;
+    }
+
     public synchronized void listed(int level, int count) {
         filesPerLevel[level] = count;
     }
