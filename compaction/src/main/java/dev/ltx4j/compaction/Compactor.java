@@ -354,8 +354,9 @@ public final class Compactor {
     private CompactionResult run(int level, Instant now, Work work) throws IOException {
         try {
             CompactionResult result = work.run();
-            if (result.created()) {
-                createdHere.put(key(result.output()), now);
+            if (result.output() != null) {
+                // Created here, or by a racing compactor moments ago: either way it exists since about now.
+                createdHere.putIfAbsent(key(result.output()), now);
             }
             tracker.compacted(level, now, result);
             return result;
