@@ -328,6 +328,10 @@ public final class Compactor {
                 }
             }
             RetentionResult result = new RetentionResult(true, plan, deleted, bytes);
+            if (files > 0) {
+                LOG.info("retention deleted {} files ({} bytes); {} kept for {} restore points", files, bytes,
+                        plan.keep().size(), plan.restorePoints().size());
+            }
             tracker.retained(now, result);
             return result;
         } catch (FaultCrash crash) {
@@ -354,6 +358,10 @@ public final class Compactor {
     private CompactionResult run(int level, Instant now, Work work) throws IOException {
         try {
             CompactionResult result = work.run();
+            if (result.output() != null) {
+                LOG.debug("L{}: {} {} from {} inputs", level, result.outcome(), result.output(),
+                        result.inputs().size());
+            }
             if (result.output() != null) {
                 // Created here, or by a racing compactor moments ago: either way it exists since about now.
                 createdHere.putIfAbsent(key(result.output()), now);
