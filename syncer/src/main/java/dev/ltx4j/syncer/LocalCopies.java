@@ -89,6 +89,7 @@ final class LocalCopies implements AutoCloseable {
 
     void start() {
         if (lane != null) {
+            lane.execute(() -> hydrateOnce(db.options.clock.instant())); // start now, not one interval later
             lane.start(db.isWriteMode() ? db.options.syncInterval : db.options.pollInterval, this::hydrateOnce);
         }
     }

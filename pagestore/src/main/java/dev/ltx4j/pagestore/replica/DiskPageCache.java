@@ -169,7 +169,7 @@ public final class DiskPageCache implements LocalPageSource, Closeable {
     }
 
     private int slotsFor(int ps) {
-        return (int) Math.min(Integer.MAX_VALUE - 8, capacityBytes / (ps + RECORD));
+        return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(0, capacityBytes - HEADER) / (ps + RECORD));
     }
 
     private void allocate(int ps, int n) {
