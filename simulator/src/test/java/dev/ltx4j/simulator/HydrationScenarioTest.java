@@ -22,10 +22,11 @@ import org.junit.jupiter.api.Test;
  */
 class HydrationScenarioTest {
     private static final int OPS = 150;
+    private static final int BUG_OPS = 80;
 
     @Test
     void aHydratedCopyEqualsARestoreAtItsTxidUnderFaultsAndRestarts() {
-        int seeds = 12 * Integer.getInteger("ltx4j.sim.scale", 1);
+        int seeds = 24 * Integer.getInteger("ltx4j.sim.scale", 1);
         HydrationScenario scenario = new HydrationScenario();
         Stats total = new Stats();
         for (long seed = 1; seed <= seeds; seed++) {
@@ -54,15 +55,15 @@ class HydrationScenarioTest {
         Set<Bug> bugs = Bug.parseList(bugName);
         Scenario<?> scenario = Simulation.scenario("hydration", bugs);
         PropertyFailure failure = catchThrowableOfType(PropertyFailure.class,
-                () -> Simulation.property(scenario, OPS, Plans.engineSafe(), bugs).tries(30).seed(1).check());
+                () -> Simulation.property(scenario, BUG_OPS, Plans.engineSafe(), bugs).tries(30).seed(1).check());
         assertThat(failure).as("the simulator missed %s within 30 seeds", bugName).isNotNull();
         assertThat(failure.getCause()).isInstanceOf(InvariantViolation.class);
         assertThat(((InvariantViolation) failure.getCause()).property()).isEqualTo(property);
         assertThat((List<?>) failure.minimal()).hasSizeLessThan(((List<?>) failure.original()).size());
         assertThat(failure.getMessage()).contains("--bugs " + bugName);
-        RunResult replay = Simulation.run(scenario, failure.seed(), OPS, Plans.engineSafe());
+        RunResult replay = Simulation.run(scenario, failure.seed(), BUG_OPS, Plans.engineSafe());
         assertThat(replay.violation()).isNotNull();
-        RunResult fixed = Simulation.run(Simulation.scenario("hydration", Set.of()), failure.seed(), OPS,
+        RunResult fixed = Simulation.run(Simulation.scenario("hydration", Set.of()), failure.seed(), BUG_OPS,
                 Plans.engineSafe());
         assertThat(fixed.passed()).as("seed %d without %s: %s", failure.seed(), bugName, fixed.violation()).isTrue();
     }

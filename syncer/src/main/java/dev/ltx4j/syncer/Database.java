@@ -94,6 +94,8 @@ public final class Database implements AutoCloseable {
     private final Scheduler scheduler;
     /** Hydrated copy or disk page cache (docs/hydration.md), or null. */
     final LocalCopies localCopies;
+    /** Parallel ranged reads of large replica files (docs/hydration.md). */
+    final Fetches fetches;
     private volatile boolean closed;
 
     private Database(ReplicaClient client, String name, EngineOptions options) {
@@ -108,6 +110,7 @@ public final class Database implements AutoCloseable {
         this.sync = new SyncEngine(this, ownUploads, conflicts);
         this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,
                 options.background);
+        this.fetches = new Fetches(this);
         this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
         this.writes = new WriteSide(this);
@@ -163,6 +166,7 @@ public final class Database implements AutoCloseable {
             if (db.localCopies != null) {
                 db.localCopies.close();
             }
+            db.fetches.close();
             db.releaseResources(e); // a failed open must not keep the buffer (and its lock) held
             throw e;
         }
@@ -517,6 +521,7 @@ public final class Database implements AutoCloseable {
         if (localCopies != null) {
             localCopies.close();
         }
+        fetches.close();
         scheduler.close();
         IOException failure = null;
         try {

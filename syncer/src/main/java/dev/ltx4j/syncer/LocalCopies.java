@@ -47,7 +47,9 @@ final class LocalCopies implements AutoCloseable {
                     p = buffer.resolveSibling(buffer.getFileName() + ".hydrated");
                 }
                 HydrationFaults faults = db.options.hydrationFaults;
-                return new LocalCopies(db, new Hydrator(db.client, p, faults), null);
+                Hydrator h = new Hydrator(db.client, p, faults);
+                h.setFetcher(db.fetches.fetcher());
+                return new LocalCopies(db, h, null);
             }
             Path dir = o.diskCachePath();
             if (dir == null) {

@@ -68,6 +68,7 @@ public final class Hydrator implements Closeable {
     private final Path path;
     private final HydrationFaults faults;
     private final LongAdder served = new LongAdder();
+    private volatile ParallelFetcher fetcher;
 
     private FileChannel lockChannel;
     private FileLock lock;
@@ -107,6 +108,11 @@ public final class Hydrator implements Closeable {
 
     public Path path() {
         return path;
+    }
+
+    /** Downloads files through {@code f}'s parallel ranged reads (null: one stream per file). */
+    public void setFetcher(ParallelFetcher f) {
+        this.fetcher = f;
     }
 
     /** A page source for readers of {@code lineage}: pages of any other lineage are never served. */
@@ -503,7 +509,9 @@ public final class Hydrator implements Closeable {
         long[] want = pages.stream().mapToLong(Long::longValue).sorted().toArray();
         boolean[] got = new boolean[want.length];
         long before = bytesDone;
-        try (InputStream raw = client.openFile(file.level(), file.minTxid(), file.maxTxid(), 0, file.sizeBytes());
+        ParallelFetcher f = fetcher;
+        try (InputStream raw = f != null ? f.open(file, 0, file.sizeBytes())
+                : client.openFile(file.level(), file.minTxid(), file.maxTxid(), 0, file.sizeBytes());
                 LtxDecoder d = new LtxDecoder(new BufferedInputStream(new Progress(raw), 1 << 16), file.name())) {
             LtxHeader h = d.header();
             if (h.pageSize() != pageSize || h.minTxid() != file.minTxid() || h.maxTxid() != file.maxTxid()) {
