@@ -43,7 +43,8 @@ public final class ParallelFetcher {
         this(client, executor, nanos, CHUNK);
     }
 
-    ParallelFetcher(ReplicaClient client, Executor executor, LongSupplier nanos, int chunk) {
+    /** With chunks of {@code chunk} bytes (tests use small ones). */
+    public ParallelFetcher(ReplicaClient client, Executor executor, LongSupplier nanos, int chunk) {
         this.client = Objects.requireNonNull(client, "client");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.nanos = Objects.requireNonNull(nanos, "nanos");
