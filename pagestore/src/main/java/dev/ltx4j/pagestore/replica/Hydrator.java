@@ -1,7 +1,6 @@
 package dev.ltx4j.pagestore.replica;
 
 import dev.ltx4j.ltx.Crc64;
-import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxDecoder;
 import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
@@ -26,7 +25,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,9 +79,8 @@ public final class Hydrator implements Closeable {
     private volatile boolean closed;
 
     // Owned by the stepping thread.
-    /** Per page: the LTX page checksum of what the file holds; {@link #written}: pages that are not zeros. */
-    private long[] sums = new long[0];
-    private final BitSet written = new BitSet();
+    /** Per page: the LTX page checksum of what the file holds, and which pages are not zeros. */
+    private final HydratedPages held = new HydratedPages();
     private long commit;
     private boolean sidecarPresent;
     private long failedFreshTxid = -1;
@@ -244,7 +241,7 @@ public final class Hydrator implements Closeable {
             return;
         }
         sidecarPresent = true;
-        String why = reusable(sc, target);
+        String why = new HydrationReuse(client, index, path, channel, held, faults.trustSidecar()).why(sc, target);
         if (why != null) {
             reset(why);
             return;
@@ -257,7 +254,7 @@ public final class Hydrator implements Closeable {
         for (long p = 1; p <= upTo; p++) {
             if (target.pages().get(p) instanceof RemotePage rp
                     && Long.compareUnsigned(rp.file().maxTxid(), sc.txid()) <= 0) {
-                b.put(p, rp, sums[(int) p]);
+                b.put(p, rp, held.sum(p));
             }
         }
         sources = b.build();
@@ -268,91 +265,6 @@ public final class Hydrator implements Closeable {
                 Txid.format(sc.txid()));
     }
 
-    /** Why the file described by {@code sc} cannot be reused, or null when it can. Computes {@link #sums}. */
-    private String reusable(HydrationSidecar sc, DatabaseVersion target) throws IOException {
-        if (target.pageSize() != sc.pageSize()) {
-            return "its page size " + sc.pageSize() + " is not the replica's " + target.pageSize();
-        }
-        long size = channel.size();
-        if (size != sc.commit() * sc.pageSize()) {
-            return "it is " + size + " bytes but its sidecar says " + sc.commit() + " pages of " + sc.pageSize();
-        }
-        long sum = readChecksums(sc.pageSize(), sc.commit());
-        if (!faults.trustSidecar() && sum != sc.checksum()) {
-            return String.format("its contents have checksum %016x but its sidecar says %016x (changed since)", sum,
-                    sc.checksum());
-        }
-        int c = Long.compareUnsigned(target.txid(), sc.txid());
-        if (c < 0) {
-            return "the replica is at TXID " + Txid.format(target.txid()) + ", before the file's "
-                    + Txid.format(sc.txid()) + " (replaced or restored to an earlier point)";
-        }
-        if (c == 0) {
-            return target.checksum() == 0 || target.checksum() == sc.checksum() ? null
-                    : "the replica's state at TXID " + Txid.format(sc.txid()) + " has another checksum";
-        }
-        return anchorCheck(sc);
-    }
-
-    /** Whether the replica still has a file ending at the sidecar's TXID, with the sidecar's checksum. */
-    private String anchorCheck(HydrationSidecar sc) throws IOException {
-        String[] a = sc.anchor().split("/");
-        if (a.length == 3) {
-            int level = Integer.parseInt(a[0]);
-            long min = Long.parseLong(a[1]);
-            long max = Long.parseLong(a[2]);
-            for (var info : client.listFiles(level, min, false)) {
-                if (info.minTxid() == min && info.maxTxid() == max) {
-                    LoadedFile f = index.load(info);
-                    if (!f.header().noChecksum() && f.postApplyChecksum() != sc.checksum()) {
-                        return "replica file " + info + " ends TXID " + Txid.format(max) + " with another checksum"
-                                + " (the replica was replaced)";
-                    }
-                    return null;
-                }
-                if (Long.compareUnsigned(info.minTxid(), min) > 0) {
-                    break;
-                }
-            }
-        }
-        return "TXID " + Txid.format(sc.txid()) + " is no longer a file boundary in the replica (compacted or"
-                + " replaced)";
-    }
-
-    /** Reads the whole file once: each page's checksum into {@link #sums}; returns the database checksum. */
-    private long readChecksums(int ps, long pages) throws IOException {
-        sums = new long[(int) pages + 1];
-        written.clear();
-        long lockPgno = Ltx.lockPgno(ps);
-        long acc = 0;
-        ByteBuffer bb = ByteBuffer.allocate(1 << 20);
-        byte[] page = new byte[ps];
-        long pos = 0;
-        long pgno = 1;
-        while (pgno <= pages) {
-            bb.clear();
-            bb.limit((int) Math.min(bb.capacity(), (pages - pgno + 1) * ps));
-            while (bb.hasRemaining()) {
-                if (channel.read(bb, pos + bb.position()) < 0) {
-                    throw new IOException("hydrated file " + path + " ended early");
-                }
-            }
-            bb.flip();
-            while (bb.remaining() >= ps) {
-                bb.get(page);
-                long s = Crc64.pageChecksum(pgno, page, 0, ps);
-                sums[(int) pgno] = s;
-                written.set((int) pgno);
-                if (pgno != lockPgno) {
-                    acc ^= s;
-                }
-                pgno++;
-                pos += ps;
-            }
-        }
-        return Ltx.CHECKSUM_FLAG | acc;
-    }
-
     /** Forgets everything the file held: it is rebuilt from the replica. */
     private void reset(String why) throws IOException {
         LOG.info("hydrated file {} is rebuilt: {}", path, why);
@@ -361,8 +273,7 @@ public final class Hydrator implements Closeable {
         HydrationSidecar.remove(path);
         sidecarPresent = false;
         channel.truncate(0);
-        sums = new long[0];
-        written.clear();
+        held.clear();
         commit = 0;
         txid = 0;
         resumed = false;
@@ -384,7 +295,7 @@ public final class Hydrator implements Closeable {
                     need.computeIfAbsent(rp.file(), f -> new ArrayList<>()).add(p);
                 }
             } else if (r == null) {
-                if (written.get((int) p)) {
+                if (held.written(p)) {
                     zero.add(p);
                 }
             } else {
@@ -429,7 +340,7 @@ public final class Hydrator implements Closeable {
         if (commit > target.commit()) {
             unpublish(pagesAbove(target.commit()));
             channel.truncate(target.commit() * pageSize);
-            written.clear((int) target.commit() + 1, Math.max((int) commit + 1, written.length()));
+            held.truncate(target.commit());
             commit = target.commit();
         }
         if (!zero.isEmpty()) {
@@ -437,7 +348,7 @@ public final class Hydrator implements Closeable {
             byte[] zeros = new byte[pageSize];
             for (long p : zero) {
                 writePage(p, zeros);
-                written.clear((int) p);
+                held.zeroed(p);
             }
         }
         List<Map.Entry<RemoteFile, List<Long>>> files = new ArrayList<>(need.entrySet());
@@ -496,11 +407,7 @@ public final class Hydrator implements Closeable {
         while (bb.hasRemaining()) {
             channel.write(bb, pos + bb.position());
         }
-        if (pgno >= sums.length) {
-            sums = Arrays.copyOf(sums, (int) Math.max(pgno + 1, sums.length * 2L));
-        }
-        sums[(int) pgno] = Crc64.pageChecksum(pgno, page, 0, pageSize);
-        written.set((int) pgno);
+        held.wrote(pgno, Crc64.pageChecksum(pgno, page, 0, pageSize));
     }
 
     /** Downloads {@code file} whole through the strict decoder and writes {@code pages} of it. */
@@ -549,7 +456,7 @@ public final class Hydrator implements Closeable {
                 throw new ReplicaFileCorruptException(file, "it does not hold page " + want[i]
                         + " that its page index listed", null);
             }
-            b.put(want[i], target.pages().get(want[i]), sums[(int) want[i]]);
+            b.put(want[i], target.pages().get(want[i]), held.sum(want[i]));
         }
         sources = b.build();
         filesApplied++;
@@ -565,21 +472,7 @@ public final class Hydrator implements Closeable {
             channel.write(ByteBuffer.wrap(new byte[1]), size - 1); // the last page is all zeros: extend sparse
         }
         commit = target.commit();
-        long lockPgno = Ltx.lockPgno(pageSize);
-        long acc = 0;
-        byte[] zeros = null;
-        for (long p = 1; p <= commit; p++) {
-            if (p == lockPgno) {
-                continue;
-            }
-            if (written.get((int) p)) {
-                acc ^= sums[(int) p];
-            } else {
-                zeros = zeros == null ? new byte[pageSize] : zeros;
-                acc ^= Crc64.pageChecksum(p, zeros, 0, pageSize);
-            }
-        }
-        long sum = Ltx.CHECKSUM_FLAG | acc;
+        long sum = held.checksum(pageSize, commit);
         if (target.checksum() != 0 && sum != target.checksum()) {
             String msg = String.format("hydrated file at TXID %s has checksum %016x but the replica's state has"
                     + " %016x", Txid.format(target.txid()), sum, target.checksum());
