@@ -239,6 +239,26 @@ class HydrationTest {
         }
     }
 
+    @Test
+    void aWriterHydratesWhatItSynced() throws Exception {
+        Path own = tmp.resolve("w").resolve("own.hydrated");
+        InMemoryReplicaClient replica = new InMemoryReplicaClient();
+        try (Database w = Database.open(replica, "other.db", Kit.writer(new MemoryLogStorage(), tmp.resolve("c2"),
+                clock, 9).hydration(HydrationOptions.hydrated(own)).build())) {
+            Kit.commitPages(w, PS, 1, 1, 2, 2, 3, 3);
+            assertThat(w.hydrateOnce(clock.instant()).txid()).as("nothing synced yet").isZero();
+            w.syncOnce(clock.instant());
+            Kit.commitPages(w, PS, 2, 9);
+            HydrationStatus s = w.hydrateOnce(clock.instant());
+            assertThat(s.state()).as(String.valueOf(s.lastError())).isEqualTo("ready");
+            assertThat(s.txid()).isEqualTo(1);
+            assertThat(Files.readAllBytes(own)).isEqualTo(Kit.restore(replica, 0, tmp));
+            w.syncOnce(clock.instant());
+            assertThat(w.hydrateOnce(clock.instant()).txid()).isEqualTo(2);
+            assertThat(Files.readAllBytes(own)).isEqualTo(Kit.restore(replica, 0, tmp)).isEqualTo(Kit.readAll(w));
+        }
+    }
+
     private void snapshotOf(byte[] db, long txid) throws Exception {
         long pages = db.length / PS;
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
