@@ -176,6 +176,7 @@ public final class Hydrator implements Closeable {
             if (ofLineage != lineage) {
                 sources = PageMap.EMPTY; // another history: nothing in the file is known to match it
                 lineage = ofLineage;
+                txid = 0; // and the file's TXID means nothing in it: catch up whatever the new TXID is
                 failedFreshTxid = -1;
             }
             if (target.pageSize() != 0 && target.txid() != 0 && target.txid() != failedFreshTxid) {
