@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class HydrationScenarioTest {
     private static final int OPS = 150;
-    private static final int BUG_OPS = 80;
 
     @Test
     void aHydratedCopyEqualsARestoreAtItsTxidUnderFaultsAndRestarts() {
@@ -48,22 +47,22 @@ class HydrationScenarioTest {
 
     @ParameterizedTest(name = "{0} breaks {1}")
     @CsvSource({
-        "hydrate-ignore-pin, hydrated-pinned-read",
-        "hydrate-trust-sidecar, hydrated-equals-restore",
+        "hydrate-ignore-pin, hydrated-pinned-read, 80",
+        "hydrate-trust-sidecar, hydrated-equals-restore, 120",
     })
-    void theBugSwitchesAreFoundShrunkAndReplayed(String bugName, String property) {
+    void theBugSwitchesAreFoundShrunkAndReplayed(String bugName, String property, int ops) {
         Set<Bug> bugs = Bug.parseList(bugName);
         Scenario<?> scenario = Simulation.scenario("hydration", bugs);
         PropertyFailure failure = catchThrowableOfType(PropertyFailure.class,
-                () -> Simulation.property(scenario, BUG_OPS, Plans.engineSafe(), bugs).tries(30).seed(1).check());
+                () -> Simulation.property(scenario, ops, Plans.engineSafe(), bugs).tries(30).seed(1).check());
         assertThat(failure).as("the simulator missed %s within 30 seeds", bugName).isNotNull();
         assertThat(failure.getCause()).isInstanceOf(InvariantViolation.class);
         assertThat(((InvariantViolation) failure.getCause()).property()).isEqualTo(property);
         assertThat((List<?>) failure.minimal()).hasSizeLessThan(((List<?>) failure.original()).size());
         assertThat(failure.getMessage()).contains("--bugs " + bugName);
-        RunResult replay = Simulation.run(scenario, failure.seed(), BUG_OPS, Plans.engineSafe());
+        RunResult replay = Simulation.run(scenario, failure.seed(), ops, Plans.engineSafe());
         assertThat(replay.violation()).isNotNull();
-        RunResult fixed = Simulation.run(Simulation.scenario("hydration", Set.of()), failure.seed(), BUG_OPS,
+        RunResult fixed = Simulation.run(Simulation.scenario("hydration", Set.of()), failure.seed(), ops,
                 Plans.engineSafe());
         assertThat(fixed.passed()).as("seed %d without %s: %s", failure.seed(), bugName, fixed.violation()).isTrue();
     }

@@ -101,7 +101,7 @@ public final class HydrationScenario implements Scenario<HydrationScenario.Actio
                 Gen.weighted(6, r -> new Crash(r.nextInt(3))),
                 Gen.weighted(6, r -> new Restart(r.nextInt(3), r.nextLong())),
                 Gen.weighted(3, r -> new DamageSidecar(r.nextInt(1 << 16))),
-                Gen.weighted(3, r -> new DamageFile(r.nextInt(1 << 20))));
+                Gen.weighted(6, r -> new DamageFile(r.nextInt(1 << 20))));
         return g.withSimplifier(a -> {
             if (a instanceof Append p && p.pages() > 1) {
                 return List.of(new Append(1, p.fill()));
