@@ -259,6 +259,30 @@ class HydrationTest {
         }
     }
 
+    @Test
+    void aReplicaReplacedByAShorterHistoryIsHydratedAgainNotWaitedFor() throws Exception {
+        try (Database r = reader(HydrationFaults.NONE)) {
+            assertThat(r.hydrateOnce(clock.instant()).txid()).isEqualTo(3);
+            writer.close();
+            for (int level = 0; level <= 9; level++) {
+                replica.deleteFiles(replica.listFiles(level, 0, false));
+            }
+            // Another database at TXID 1 only: the follower reloads it as a new lineage.
+            writer = Database.open(replica, "app.db", Kit.writer(new MemoryLogStorage(), tmp.resolve("c3"), clock, 11)
+                    .build());
+            Kit.commitPages(writer, PS, 1, 21, 2, 22);
+            writer.syncOnce(clock.instant());
+            r.pollOnce(clock.instant());
+            r.pollOnce(clock.instant());
+            assertThat(r.current().txid()).isEqualTo(1);
+            HydrationStatus s = r.hydrateOnce(clock.instant());
+            assertThat(s.state()).as(String.valueOf(s.lastError())).isEqualTo("ready");
+            assertThat(s.txid()).isEqualTo(1);
+            assertThat(Files.readAllBytes(hydrated)).isEqualTo(Kit.restore(replica, 0, tmp));
+            assertThat(Kit.readAll(r)).isEqualTo(Kit.restore(replica, 0, tmp));
+        }
+    }
+
     private void snapshotOf(byte[] db, long txid) throws Exception {
         long pages = db.length / PS;
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
