@@ -57,6 +57,9 @@ import org.slf4j.LoggerFactory;
  * replica still has the sidecar's TXID with that checksum; anything else rebuilds it.
  *
  * <p>Threads: one caller of {@link #step} at a time (the hydration lane); {@link #read} from any thread.
+ *
+ * <p>About 550 lines: serving, planning and the write protocol share the sources map and its publication order
+ * (unpublish, write, verify, publish); splitting them would spread that order over several classes.
  */
 public final class Hydrator implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Hydrator.class);
