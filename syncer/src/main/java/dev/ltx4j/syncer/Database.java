@@ -92,6 +92,10 @@ public final class Database implements AutoCloseable {
     /** The conflict last logged, so each one is logged once however often it is seen. */
     private final AtomicReference<ConflictInfo> loggedConflict = new AtomicReference<>();
     private final Scheduler scheduler;
+    /** Hydrated copy or disk page cache (docs/hydration.md), or null. */
+    final LocalCopies localCopies;
+    /** Parallel ranged reads of large replica files (docs/hydration.md). */
+    final Fetches fetches;
     private volatile boolean closed;
 
     private Database(ReplicaClient client, String name, EngineOptions options) {
@@ -106,6 +110,8 @@ public final class Database implements AutoCloseable {
         this.sync = new SyncEngine(this, ownUploads, conflicts);
         this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,
                 options.background);
+        this.fetches = new Fetches(this);
+        this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
         this.writes = new WriteSide(this);
     }
@@ -157,6 +163,10 @@ public final class Database implements AutoCloseable {
             db.load();
             db.logNewConflict();
         } catch (IOException | RuntimeException | Error e) {
+            if (db.localCopies != null) {
+                db.localCopies.close();
+            }
+            db.fetches.close();
             db.releaseResources(e); // a failed open must not keep the buffer (and its lock) held
             throw e;
         }
@@ -457,6 +467,21 @@ public final class Database implements AutoCloseable {
         return StatusReport.status(this);
     }
 
+    /** Hydration progress and state (docs/hydration.md), or null when hydration is off. */
+    public dev.ltx4j.pagestore.replica.HydrationStatus hydrationStatus() {
+        return localCopies == null ? null : localCopies.hydrationStatus();
+    }
+
+    /** The on-disk page cache's counters, or null when there is none. */
+    public dev.ltx4j.pagestore.replica.DiskPageCache.Stats diskCacheStats() {
+        return localCopies == null ? null : localCopies.diskCacheStats();
+    }
+
+    /** One hydration step (normally run by the hydration lane; the simulator drives it); null when off. */
+    public dev.ltx4j.pagestore.replica.HydrationStatus hydrateOnce(Instant now) {
+        return localCopies == null ? null : localCopies.hydrateOnce(now);
+    }
+
     // ------------------------------------------------------------------------------------------ lifecycle
 
     /** Starts the background scheduler: syncs every sync interval (write mode) or polls every poll interval. */
@@ -465,6 +490,9 @@ public final class Database implements AutoCloseable {
             scheduler.start(options.syncInterval, this::syncOnce);
         } else {
             scheduler.start(options.pollInterval, this::pollOnce);
+        }
+        if (localCopies != null) {
+            localCopies.start();
         }
     }
 
@@ -490,6 +518,10 @@ public final class Database implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (localCopies != null) {
+            localCopies.close();
+        }
+        fetches.close();
         scheduler.close();
         IOException failure = null;
         try {

@@ -31,6 +31,8 @@ public final class EngineOptions {
     final BufferRecovery bufferRecovery;
     final EngineFaults faults;
     final Executor background;
+    final HydrationOptions hydration;
+    final dev.ltx4j.pagestore.replica.HydrationFaults hydrationFaults;
 
     private EngineOptions(Builder b) {
         this.bufferRecovery = b.bufferRecovery;
@@ -51,6 +53,8 @@ public final class EngineOptions {
         this.replicaIdentity = b.replicaIdentity;
         this.faults = b.faults;
         this.background = b.background;
+        this.hydration = b.hydration;
+        this.hydrationFaults = b.hydrationFaults;
     }
 
     public static Builder builder() {
@@ -122,6 +126,11 @@ public final class EngineOptions {
         return faults;
     }
 
+    /** Hydration and disk cache settings. */
+    public HydrationOptions hydration() {
+        return hydration;
+    }
+
     /** What opening does with a damaged write buffer. */
     public BufferRecovery bufferRecovery() {
         return bufferRecovery;
@@ -146,6 +155,21 @@ public final class EngineOptions {
         private BufferRecovery bufferRecovery = BufferRecovery.REFUSE;
         private EngineFaults faults = EngineFaults.NONE;
         private Executor background;
+        private HydrationOptions hydration = HydrationOptions.OFF;
+        private dev.ltx4j.pagestore.replica.HydrationFaults hydrationFaults =
+                dev.ltx4j.pagestore.replica.HydrationFaults.NONE;
+
+        /** Hydration or an on-disk page cache (docs/hydration.md); default neither. */
+        public Builder hydration(HydrationOptions v) {
+            this.hydration = Objects.requireNonNull(v, "hydration");
+            return this;
+        }
+
+        /** Fault points of the hydrator (the simulator's crash points and bug switches). */
+        public Builder hydrationFaults(dev.ltx4j.pagestore.replica.HydrationFaults v) {
+            this.hydrationFaults = Objects.requireNonNull(v, "hydrationFaults");
+            return this;
+        }
 
         /**
          * What opening does with a damaged (not merely torn) write buffer (LITESTREAM_BUFFER_RECOVERY): refuse, the

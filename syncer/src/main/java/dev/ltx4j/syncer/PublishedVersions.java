@@ -87,6 +87,10 @@ final class PublishedVersions {
         PageReader r = new PageReader(db.client, new PageCache(options.cacheBytes), options.readAheadPages,
                 (long) options.readAheadPages * 70_000, !options.faults.skipPageVerification);
         r.setRelocator((v, pgno, missing) -> lineage == of ? relocate(v, pgno, missing) : null);
+        r.verifier().setFetcher(db.fetches.fetcher()); // parallel ranged reads of large files
+        if (db.localCopies != null) {
+            r.setLocalSource(db.localCopies.sourceFor(of)); // hydrated file or disk cache (docs/hydration.md)
+        }
         return r;
     }
 

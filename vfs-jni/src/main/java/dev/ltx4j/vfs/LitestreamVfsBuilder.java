@@ -123,6 +123,32 @@ public final class LitestreamVfsBuilder {
         return this;
     }
 
+    /**
+     * Hydration (docs/hydration.md): keep a full local copy of each database, verified against the replica, and
+     * serve reads from it once complete. Off by default.
+     */
+    public LitestreamVfsBuilder hydration(boolean on) {
+        settings.put("hydration", on ? "on" : "off");
+        return this;
+    }
+
+    /** Where the hydrated file lives (hydration_path); default {@code <buffer>.hydrated} next to the buffer. */
+    public LitestreamVfsBuilder hydrationPath(Path p) {
+        settings.put("hydration_path", p.toAbsolutePath().toString());
+        return this;
+    }
+
+    /**
+     * Without hydration: an on-disk page cache of at most {@code bytes}, kept across restarts, in {@code dir} (null:
+     * next to the buffer). See docs/hydration.md.
+     */
+    public LitestreamVfsBuilder diskCache(long bytes, Path dir) {
+        if (bytes < 0) throw new IllegalArgumentException("diskCache bytes must not be negative: " + bytes);
+        settings.put("disk_cache_size", Long.toString(bytes));
+        if (dir != null) settings.put("disk_cache_path", dir.toAbsolutePath().toString());
+        return this;
+    }
+
     /** The clock for status times and sync timestamps (tests inject one). */
     public LitestreamVfsBuilder clock(Clock c) {
         this.clock = Objects.requireNonNull(c, "clock");

@@ -48,6 +48,8 @@ public final class FileVerifier {
     private final ReplicaClient client;
     private final PageCache cache;
     private final boolean enabled;
+    /** Parallel ranged reads for large files (docs/hydration.md), or null: one stream per file. */
+    private volatile ParallelFetcher fetcher;
     /** Per file: {@link Verified}, {@link ReplicaFileCorruptException} (remembered failure) or {@link Flight}. */
     private final Map<RemoteFile, Object> state = new HashMap<>();
     private final Deque<String> failures = new ArrayDeque<>();
@@ -66,6 +68,11 @@ public final class FileVerifier {
 
     public boolean enabled() {
         return enabled;
+    }
+
+    /** Downloads verified files through {@code f}'s parallel ranged reads (null: one stream per file). */
+    public void setFetcher(ParallelFetcher f) {
+        this.fetcher = f;
     }
 
     /**
@@ -379,8 +386,10 @@ public final class FileVerifier {
                     break;
                 }
                 if (current == null) {
-                    current = client.openFile(file.level(), file.minTxid(), file.maxTxid(), consumed,
-                            file.sizeBytes() - consumed);
+                    ParallelFetcher f = fetcher;
+                    current = f != null ? f.open(file, consumed, file.sizeBytes() - consumed)
+                            : client.openFile(file.level(), file.minTxid(), file.maxTxid(), consumed,
+                                    file.sizeBytes() - consumed);
                 }
                 int n = current.read(b, off, (int) Math.min(len, file.sizeBytes() - consumed));
                 if (n > 0) {

@@ -30,6 +30,8 @@ public final class PageReader {
     private final long readAheadBytes;
     private final FileVerifier verifier;
     private volatile Relocator relocator;
+    /** Hydrated copy or on-disk cache, asked after the memory cache (null: none). */
+    private volatile LocalPageSource local;
 
     /** Finds where a page lives now when the replica file a version points at has disappeared. */
     @FunctionalInterface
@@ -77,6 +79,11 @@ public final class PageReader {
     /** Installs the handler for reads that hit a deleted replica file (null: such reads fail). */
     public void setRelocator(Relocator relocator) {
         this.relocator = relocator;
+    }
+
+    /** Installs the local page store asked after the memory cache and before the replica (null: none). */
+    public void setLocalSource(LocalPageSource local) {
+        this.local = local;
     }
 
     /** Where one reader last read, to detect sequential access. Not thread-safe; one per reader. */
@@ -136,8 +143,15 @@ public final class PageReader {
             local.generation().read(local.offset(), pgno, dst);
         } else if (e instanceof RemotePage rp) {
             byte[] cached = cache.get(rp);
+            LocalPageSource ls = local;
             if (cached == null) {
+                if (ls != null && ls.read(v, pgno, rp, dst)) {
+                    return;
+                }
                 cached = fetchOrRelocate(v, pgno, rp, sequential);
+            }
+            if (ls != null) {
+                ls.offer(pgno, rp, cached);
             }
             System.arraycopy(cached, 0, dst, 0, pageSize);
         }

@@ -67,7 +67,17 @@ public enum Bug {
      * instead of being refused at the commit; SQLite's rollback then fails too and keeps the refused transaction in
      * its cache, and the connection's next commit is acknowledged without reaching the engine (VFS hook).
      */
-    CONFLICTED_WRITE_FAILS;
+    CONFLICTED_WRITE_FAILS,
+    /**
+     * Hydration: the hydrated file serves a page whenever it holds one, whatever version the reader pinned, so a
+     * read transaction pinned before the file moved on sees newer pages (hydrator hook).
+     */
+    HYDRATE_IGNORE_PIN,
+    /**
+     * Hydration: after a restart the hydrated file is reused on its sidecar's word without checking its contents,
+     * so a file damaged while the process was down is served (hydrator hook).
+     */
+    HYDRATE_TRUST_SIDECAR;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -38,8 +38,9 @@ public final class Simulation {
             case "sql" -> new SqlScenario(bugs);
             case "follower" -> new FollowerScenario(bugs);
             case "corruption" -> new CorruptionScenario(bugs);
+            case "hydration" -> new HydrationScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption");
+                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption, hydration");
         };
     }
 

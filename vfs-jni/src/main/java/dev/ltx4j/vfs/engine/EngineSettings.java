@@ -52,7 +52,14 @@ public final class EngineSettings {
         if (v != null && !v.isBlank()) return Optional.of(v.trim());
         v = configured.get(parameter);
         if (v != null && !v.isBlank()) return Optional.of(v.trim());
-        return options.setting(parameter, VARIABLES.get(parameter));
+        return options.setting(parameter, variable(parameter));
+    }
+
+    /** The environment variable of a URI parameter (the engine's, or hydration's: {@link LocalCopySettings}). */
+    private static String variable(String parameter) {
+        String v = VARIABLES.get(parameter);
+        return v != null ? v : parameter.equals("hydration_enabled") ? "LITESTREAM_HYDRATION_ENABLED"
+                : LocalCopySettings.VARIABLES.get(parameter);
     }
 
     private String source(String parameter) {
@@ -60,7 +67,7 @@ public final class EngineSettings {
         if (v != null && !v.isBlank()) return "URI parameter " + parameter;
         v = configured.get(parameter);
         if (v != null && !v.isBlank()) return "VFS setting " + parameter;
-        return "environment variable " + VARIABLES.get(parameter);
+        return "environment variable " + variable(parameter);
     }
 
     /** The replica URL; required. */
@@ -159,11 +166,30 @@ public final class EngineSettings {
 
     /** Page cache bytes: a number with an optional unit (b, kb, mb, gb; KiB-style accepted). Default 10 MiB. */
     public long cacheBytes() throws VfsConfigurationException {
-        Optional<String> v = value("cache_size");
-        if (v.isEmpty()) return 10L << 20;
+        return size("cache_size", 10L << 20);
+    }
+
+    /** Hydration and on-disk page cache settings (docs/hydration.md). */
+    public dev.ltx4j.syncer.HydrationOptions hydration() throws VfsConfigurationException {
+        return LocalCopySettings.read(new LocalCopySettings.Values() {
+            @Override
+            public Optional<String> value(String parameter) {
+                return EngineSettings.this.value(parameter);
+            }
+
+            @Override
+            public String source(String parameter) {
+                return EngineSettings.this.source(parameter);
+            }
+        }, p -> size(p, 0));
+    }
+
+    private long size(String parameter, long dflt) throws VfsConfigurationException {
+        Optional<String> v = value(parameter);
+        if (v.isEmpty()) return dflt;
         Matcher m = SIZE.matcher(v.get());
         if (!m.matches()) {
-            throw new VfsConfigurationException(source("cache_size") + " is not a size like 10485760, 64kb or 10mb: '"
+            throw new VfsConfigurationException(source(parameter) + " is not a size like 10485760, 64kb or 10mb: '"
                     + v.get() + "'");
         }
         long n = Long.parseLong(m.group(1));
@@ -183,6 +209,7 @@ public final class EngineSettings {
         b.syncInterval(syncInterval());
         b.pollInterval(pollInterval());
         bufferPath().ifPresent(b::bufferPath);
+        b.hydration(hydration());
         return b.build();
     }
 

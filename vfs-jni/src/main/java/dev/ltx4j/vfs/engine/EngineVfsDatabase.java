@@ -418,7 +418,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public String statusJson() {
-        return db.status().toJson();
+        return LocalCopyStatus.withLocalCopies(db.status().toJson(), db);
     }
 
     /**
