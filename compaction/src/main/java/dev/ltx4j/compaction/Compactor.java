@@ -225,8 +225,9 @@ public final class Compactor {
             boolean acrossGap = faults.compactAcrossGap();
             long seek = Chain.seek(client.listFiles(level, 0, false));
             List<LtxFileInfo> src = client.listFiles(level - 1, seek, false);
-            if (seek != 0 && !acrossGap && (src.isEmpty() || src.get(0).minTxid() != seek)) {
-                // Nothing starts at the seek position: only a file overlapping it (racing compactors) may continue.
+            if (seek != 0 && !acrossGap && !src.isEmpty() && src.get(0).minTxid() != seek) {
+                // Files wait beyond a hole at the seek position: only a file overlapping it (racing compactors) may
+                // continue. Nothing new at all (an idle database) costs no full listing of the lower level.
                 src = client.listFiles(level - 1, 0, false);
             }
             Chain chain = Chain.select(src, seek, acrossGap, MAX_INPUTS);

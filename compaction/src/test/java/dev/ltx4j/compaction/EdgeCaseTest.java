@@ -159,6 +159,25 @@ class EdgeCaseTest {
     }
 
     @Test
+    void anIdleDatabaseCostsNoFullListingOfTheLowerLevel() throws IOException {
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        write(memory, 13, 50);
+        List<String> listings = new java.util.ArrayList<>();
+        ReplicaClient counting = new ForwardingReplicaClient(memory) {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                listings.add(level + "@" + seek);
+                return delegate.listFiles(level, seek, meta);
+            }
+        };
+        Compactor c = new Compactor(counting, CompactionSettings.defaults(), CompactionFaults.NONE);
+        c.compactLevel(1, T0);
+        listings.clear();
+        assertThat(c.compactLevel(1, T0.plusSeconds(30)).outcome()).isEqualTo(Outcome.NOTHING_TO_DO);
+        assertThat(listings).containsExactly("1@0", "0@51");
+    }
+
+    @Test
     void theCheckerReportsWhatTheRestorePlannerCannotReach() {
         Map<Integer, List<LtxFileInfo>> files = new HashMap<>();
         files.put(0, List.of(f(0, 1, 1), f(0, 2, 2), f(0, 4, 4)));
