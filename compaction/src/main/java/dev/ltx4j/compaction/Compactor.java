@@ -18,9 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -316,6 +318,9 @@ public final class Compactor {
             if (!apply) {
                 return new RetentionResult(false, plan, List.of(), 0);
             }
+            if (!plan.delete().isEmpty()) {
+                checkKeptFilesStillThere(plan);
+            }
             List<LtxFileInfo> deleted = new ArrayList<>();
             List<LtxFileInfo> all = plan.delete();
             for (int at = 0; at < all.size(); at += deleteBatch) {
@@ -343,6 +348,31 @@ public final class Compactor {
                 tracker.retentionFailed(now, e, files, bytes);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Another process deleting from the replica (a second retention run) can remove files this plan keeps as the only
+     * path to a point while this run deletes the others. A fresh listing right before deleting narrows that window to
+     * the deletes themselves: if a kept file vanished, nothing is deleted and the run is retried later.
+     */
+    private void checkKeptFilesStillThere(RetentionPlan plan) throws IOException {
+        Set<String> present = new HashSet<>();
+        for (List<LtxFileInfo> files : RetentionPlan.listAll(client).values()) {
+            for (LtxFileInfo f : files) {
+                present.add(key(f));
+            }
+        }
+        List<LtxFileInfo> vanished = new ArrayList<>();
+        for (LtxFileInfo f : plan.keep()) {
+            if (!present.contains(key(f))) {
+                vanished.add(f);
+            }
+        }
+        if (!vanished.isEmpty()) {
+            throw new CompactionException("retention deleted nothing: " + vanished.size() + " file(s) it keeps vanished"
+                    + " while it planned (first " + vanished.get(0) + "); another process is deleting from this"
+                    + " replica");
         }
     }
 

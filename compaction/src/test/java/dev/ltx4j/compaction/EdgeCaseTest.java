@@ -178,6 +178,40 @@ class EdgeCaseTest {
     }
 
     @Test
+    void aKeptFileVanishingWhileRetentionPlansStopsItsDeletes() throws IOException {
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        Model m = new Model(17, false);
+        CompactionSettings s = CompactorTest.SCALED;
+        Compactor writer = new Compactor(memory, s.withRetention(Duration.ZERO), CompactionFaults.NONE);
+        for (int i = 1; i <= 300; i++) {
+            m.commit(memory, CompactorTest.syncTime(i));
+            writer.step(CompactorTest.syncTime(i));
+        }
+        java.time.Instant now = CompactorTest.syncTime(300);
+        // Another process deletes the newest snapshot between this run's listing and its deletes.
+        int[] fullListingsOfL9 = {0};
+        ReplicaClient racing = new ForwardingReplicaClient(memory) {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                List<LtxFileInfo> files = delegate.listFiles(level, seek, meta);
+                if (level == 9 && seek == 0 && ++fullListingsOfL9 [0] == 1) {
+                    delegate.deleteFiles(List.of(files.get(files.size() - 1)));
+                }
+                return files;
+            }
+        };
+        Compactor c = new Compactor(racing, s, CompactionFaults.NONE);
+        int before = RetentionPlan.listAll(memory).values().stream().mapToInt(List::size).sum();
+        assertThatThrownBy(() -> c.retain(now, true)).isInstanceOf(CompactionException.class)
+                .hasMessageContaining("vanished").hasMessageContaining("L9/");
+        assertThat(RetentionPlan.listAll(memory).values().stream().mapToInt(List::size).sum()).isEqualTo(before - 1);
+        // The next run plans from what is there and goes on.
+        assertThat(c.retain(now, true).filesDeleted()).isPositive();
+        assertThat(RestorabilityCheck.problems(RetentionPlan.listAll(memory),
+                CompactorTest.promised(m, now, s.retention()))).isEmpty();
+    }
+
+    @Test
     void theCheckerReportsWhatTheRestorePlannerCannotReach() {
         Map<Integer, List<LtxFileInfo>> files = new HashMap<>();
         files.put(0, List.of(f(0, 1, 1), f(0, 2, 2), f(0, 4, 4)));
