@@ -62,8 +62,13 @@ public final class Compactor {
     private final CompactionSettings settings;
     private final CompactionFaults faults;
     private final StatusTracker tracker;
-    /** Files this compactor created, with when: the grace cut treats them as existing only since then. */
+    /**
+     * Files this compactor created, or first saw in a retention listing after its first one, with when: the grace cut
+     * treats them as existing only since then (a compacted file's createdAt is its newest input's, older than it).
+     */
     private final Map<String, Instant> createdHere = new HashMap<>();
+    /** Keys of the files in the previous retention listing; null before the first. */
+    private Set<String> lastListing;
     private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
     private int deleteBatch = DEFAULT_DELETE_BATCH;
     private Path spoolDirectory;
@@ -310,6 +315,7 @@ public final class Compactor {
         try {
             Map<Integer, List<LtxFileInfo>> listing = RetentionPlan.listAll(client);
             forgetOldCreations(now);
+            noteNewFiles(listing, now);
             RetentionPlan plan = RetentionPlan.compute(listing, now, settings.retention(), settings.retentionGrace(),
                     this::existsSince, faults.deleteTooEarly());
             if (plan.refusal() != null) {
@@ -412,6 +418,24 @@ public final class Compactor {
         Instant created = f.createdAt() == null ? Instant.EPOCH : f.createdAt();
         Instant here = createdHere.get(key(f));
         return here != null && here.isAfter(created) ? here : created;
+    }
+
+    /**
+     * Files that appeared since the previous retention listing (created by another process: a rival compactor, a
+     * Litestream daemon) exist at most since now. The first listing of a process has no such knowledge.
+     */
+    private void noteNewFiles(Map<Integer, List<LtxFileInfo>> listing, Instant now) {
+        Set<String> keys = new HashSet<>();
+        for (List<LtxFileInfo> files : listing.values()) {
+            for (LtxFileInfo f : files) {
+                String k = key(f);
+                keys.add(k);
+                if (lastListing != null && f.level() > 0 && !lastListing.contains(k)) {
+                    createdHere.putIfAbsent(k, now);
+                }
+            }
+        }
+        lastListing = keys;
     }
 
     /** Creations older than the grace period no longer matter to the grace cut. */

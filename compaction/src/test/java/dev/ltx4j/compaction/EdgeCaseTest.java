@@ -212,6 +212,29 @@ class EdgeCaseTest {
     }
 
     @Test
+    void filesAnotherProcessCompactedAreProtectedFromWhenThisOneFirstSawThem() throws IOException {
+        // An old replica: L0 1..50, three days old. Retention runs in a long-lived process; another process then
+        // compacts (its files carry the old timestamps); the L0 files they cover stay for the grace period.
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        Model m = new Model(19, false);
+        for (int i = 1; i <= 50; i++) {
+            m.commit(memory, CompactorTest.syncTime(i));
+        }
+        CompactionSettings s = CompactorTest.SCALED;
+        java.time.Instant now = CompactorTest.syncTime(50).plus(Duration.ofDays(3));
+        Compactor retention = new Compactor(memory, s, CompactionFaults.NONE);
+        assertThat(retention.retain(now, true).filesDeleted()).isZero(); // L0 is the only path
+        Compactor other = new Compactor(memory, s, CompactionFaults.NONE);
+        other.compactLevel(1, now.plusSeconds(10));
+        other.snapshot(now.plusSeconds(10));
+        assertThat(retention.retain(now.plusSeconds(60), true).filesDeleted()).isZero();
+        assertThat(retention.retain(now.plusSeconds(60).plus(s.retentionGrace()).minusSeconds(1), true)
+                .filesDeleted()).isZero();
+        assertThat(retention.retain(now.plusSeconds(60).plus(s.retentionGrace()), true).filesDeleted()).isEqualTo(49);
+        assertThat(RestorabilityCheck.contentProblems(memory, List.of(50L), m::databaseAt, dir)).isEmpty();
+    }
+
+    @Test
     void theCheckerReportsWhatTheRestorePlannerCannotReach() {
         Map<Integer, List<LtxFileInfo>> files = new HashMap<>();
         files.put(0, List.of(f(0, 1, 1), f(0, 2, 2), f(0, 4, 4)));
