@@ -324,14 +324,15 @@ public final class Compactor {
             if (!apply) {
                 return new RetentionResult(false, plan, List.of(), 0);
             }
-            if (!plan.delete().isEmpty()) {
-                checkKeptFilesStillThere(plan);
-            }
             List<LtxFileInfo> deleted = new ArrayList<>();
             List<LtxFileInfo> all = plan.delete();
-            for (int at = 0; at < all.size(); at += deleteBatch) {
+            for (int at = 0, k = 0; at < all.size(); at += deleteBatch, k++) {
                 List<LtxFileInfo> batch = List.copyOf(all.subList(at, Math.min(all.size(), at + deleteBatch)));
                 FaultCrash.run(() -> faults.beforeDelete(batch));
+                if (k < 3 || k % 10 == 0) {
+                    // Before the first batches (and every tenth after): a listing costs little next to the deletes.
+                    checkKeptFilesStillThere(plan);
+                }
                 client.deleteFiles(batch);
                 deleted.addAll(batch);
                 files += batch.size();
@@ -360,7 +361,7 @@ public final class Compactor {
     /**
      * Another process deleting from the replica (a second retention run) can remove files this plan keeps as the only
      * path to a point while this run deletes the others. A fresh listing right before deleting narrows that window to
-     * the deletes themselves: if a kept file vanished, nothing is deleted and the run is retried later.
+     * the deletes themselves: if a kept file vanished, nothing more is deleted and the run is retried later.
      */
     private void checkKeptFilesStillThere(RetentionPlan plan) throws IOException {
         Set<String> present = new HashSet<>();
@@ -376,7 +377,7 @@ public final class Compactor {
             }
         }
         if (!vanished.isEmpty()) {
-            throw new CompactionException("retention deleted nothing: " + vanished.size() + " file(s) it keeps vanished"
+            throw new CompactionException("retention stopped deleting: " + vanished.size() + " file(s) it keeps vanished"
                     + " while it planned (first " + vanished.get(0) + "); another process is deleting from this"
                     + " replica");
         }

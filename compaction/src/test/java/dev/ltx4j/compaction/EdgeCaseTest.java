@@ -212,6 +212,34 @@ class EdgeCaseTest {
     }
 
     @Test
+    void aRivalDeletingDuringABatchHookIsNoticedBeforeTheDeletes() throws IOException {
+        // The simulator's race hook runs a rival inside beforeDelete; the rival removes a file this run keeps.
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        Model m = new Model(23, false);
+        CompactionSettings s = CompactorTest.SCALED;
+        Compactor writer = new Compactor(memory, s.withRetention(Duration.ZERO), CompactionFaults.NONE);
+        for (int i = 1; i <= 300; i++) {
+            m.commit(memory, CompactorTest.syncTime(i));
+            writer.step(CompactorTest.syncTime(i));
+        }
+        java.time.Instant now = CompactorTest.syncTime(300);
+        int[] hooks = {0};
+        Compactor c = new Compactor(memory, s, new CompactionFaults() {
+            @Override
+            public void beforeDelete(List<LtxFileInfo> batch) throws Exception {
+                if (hooks[0]++ == 1) {
+                    List<LtxFileInfo> l0 = memory.listFiles(0, 0, false);
+                    memory.deleteFiles(List.of(l0.get(l0.size() - 1))); // the newest L0: always kept
+                }
+            }
+        });
+        c.setDeleteBatchSize(3);
+        assertThatThrownBy(() -> c.retain(now, true)).isInstanceOf(CompactionException.class)
+                .hasMessageContaining("stopped deleting").hasMessageContaining("L0/");
+        assertThat(c.status().retention().lastRunFilesDeleted()).isEqualTo(3);
+    }
+
+    @Test
     void filesAnotherProcessCompactedAreProtectedFromWhenThisOneFirstSawThem() throws IOException {
         // An old replica: L0 1..50, three days old. Retention runs in a long-lived process; another process then
         // compacts (its files carry the old timestamps); the L0 files they cover stay for the grace period.
