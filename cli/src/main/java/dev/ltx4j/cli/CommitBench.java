@@ -60,21 +60,25 @@ final class CommitBench {
             Map<Variant, double[]> rates = new LinkedHashMap<>();
             Map<Variant, long[]> fsyncs = new LinkedHashMap<>();
             Map<Variant, long[]> crossings = new LinkedHashMap<>();
+            Map<Variant, long[]> cpu = new LinkedHashMap<>();
             for (Variant v : variants) {
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
                 crossings.put(v, new long[rounds]);
+                cpu.put(v, new long[rounds]);
             }
             for (int r = 0; r < rounds; r++) {
                 for (Variant v : variants) {
                     long f0 = FileLogStorage.fsyncCount();
                     long c0 = nativeCrossings();
+                    long cpu0 = processCpuNanos();
                     rates.get(v)[r] = round(v, perRound);
+                    cpu.get(v)[r] = processCpuNanos() - cpu0;
                     fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
                     crossings.get(v)[r] = nativeCrossings() - c0;
                 }
             }
-            report(variants, rates, fsyncs, crossings);
+            report(variants, rates, fsyncs, crossings, cpu);
         } finally {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
@@ -83,7 +87,7 @@ final class CommitBench {
     }
 
     private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
-            Map<Variant, long[]> crossings) {
+            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu) {
         out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
                 + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
                 + " variants to 4 threads)%n", rounds, perRound);
@@ -96,17 +100,20 @@ final class CommitBench {
             for (int r = 0; r < rounds; r++) {
                 ratio[r] = base[r] / rate[r];
             }
-            String counts = "";
+            double[] cpuPerCommit = Arrays.stream(cpu.get(v)).mapToDouble(n -> n / 1e3 / perRound).toArray();
+            String counts = String.format("   CPU %.0f us/commit (%.0f-%.0f)", median(cpuPerCommit), min(cpuPerCommit),
+                    max(cpuPerCommit));
             if (v.ours()) {
                 double commits = (double) perRound * rounds;
-                counts = String.format("   fsyncs/commit %.3f, crossings/commit %.2f",
+                counts += String.format(", fsyncs/commit %.3f, crossings/commit %.2f",
                         Arrays.stream(fsyncs.get(v)).sum() / commits, Arrays.stream(crossings.get(v)).sum() / commits);
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
                     max(rate), median(ratio), min(ratio), max(ratio), counts);
         }
-        out.println("  (fsyncs: every fsync of the write buffer's files and directories, also the sync rounds' rewrites;"
-                + " crossings: C-to-Java calls of the VFS, all connections)");
+        out.println("  (CPU: of the whole process, all threads, including the background sync; fsyncs: every fsync of the"
+                + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
+                + " the VFS, all connections)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
@@ -195,6 +202,11 @@ final class CommitBench {
         } catch (ReflectiveOperationException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /** CPU time of the whole process (all threads), or 0 where the JVM does not report it. */
+    private static long processCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
     private static double median(double[] xs) {
