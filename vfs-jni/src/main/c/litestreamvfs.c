@@ -141,6 +141,7 @@ typedef struct JFile {
     const char *zName;        /* SQLite's name of the database; its journal name derives from it */
     struct JFile *nextAtomic; /* list of open atomic-commit files, under g_atomicMutex */
     LsVfs *vfs;
+    int journalSwept;         /* the pager's first journal delete reached the disk; later ones skip it (vDelete) */
 } JFile;
 
 /* ---------------------------------------------------------------- journals of atomic databases
@@ -740,7 +741,29 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     return SQLITE_OK;
 }
 
+/* The pager deletes "<db>-journal" at every commit in DELETE mode. For an atomic-commit database the
+ * journal is in memory, so only the first delete after open goes to the disk (it removes a journal left
+ * by an older build or another program); the later ones would each cost an unlink system call that
+ * finds nothing. Returns 1 when this delete may skip the disk, and marks the first one as done. */
+static int journal_delete_skippable(sqlite3_vfs *vfs, const char *zPath) {
+    static const char SUFFIX[] = "-journal";
+    size_t n = strlen(zPath), s = sizeof SUFFIX - 1;
+    if (n <= s || strcmp(zPath + n - s, SUFFIX) != 0) return 0;
+    int skip = 0, found = 0;
+    pthread_mutex_lock(&g_atomicMutex);
+    for (JFile *f = g_atomicFiles; f != NULL; f = f->nextAtomic) {
+        if ((sqlite3_vfs *)f->vfs == vfs && strlen(f->zName) == n - s && strncmp(f->zName, zPath, n - s) == 0) {
+            found = 1;
+            if (f->journalSwept) skip = 1;
+            f->journalSwept = 1;
+        }
+    }
+    pthread_mutex_unlock(&g_atomicMutex);
+    return found && skip;
+}
+
 static int vDelete(sqlite3_vfs *v, const char *z, int syncDir) {
+    if (journal_delete_skippable(v, z)) return SQLITE_OK;
     int rc = g_parent->xDelete(g_parent, z, syncDir);
     /* The journal of an atomic-commit database is in memory: it has no name to delete. */
     if (rc == SQLITE_IOERR_DELETE_NOENT && atomic_journal_path(v, z)) rc = SQLITE_OK;

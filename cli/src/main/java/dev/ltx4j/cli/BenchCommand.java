@@ -1,6 +1,5 @@
 package dev.ltx4j.cli;
 
-import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.vfs.LitestreamVfs;
 import java.io.File;
 import java.io.IOException;
@@ -10,11 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -39,8 +38,16 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "WHAT", description = "What to measure: vfs")
     String what;
 
-    @Option(names = "--quick", description = "Small sizes (2000 inserts, 10 MB scan) for a fast check.")
+    @Option(names = "--quick", description = "Small sizes (400 inserts a round, 10 MB scan) for a fast check.")
     boolean quick;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Alternating rounds of the JDBC commit variants"
+            + " (default 5).")
+    int rounds = 5;
+
+    @Option(names = "--part", paramLabel = "LIST", split = ",", description = "Parts to run: jdbc, scan, python"
+            + " (default all).")
+    List<String> parts = List.of("jdbc", "scan", "python");
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a new temp directory).")
     Path dir;
@@ -56,31 +63,26 @@ final class BenchCommand implements Callable<Integer> {
         if (!"vfs".equals(what)) throw new IllegalArgumentException("unknown benchmark '" + what + "'; use: bench vfs");
         out = spec.commandLine().getOut();
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("ltx4j-bench-");
-        int inserts = quick ? 2_000 : 10_000;
         int scanMb = quick ? 10 : 50;
-        out.printf("ltx4j bench vfs: %d autocommit inserts, %d MB scan, in %s (JDK %s)%n", inserts, scanMb, work,
+        out.printf("ltx4j bench vfs: %d rounds of %d autocommit inserts, %d MB scan, in %s (JDK %s)%n", rounds,
+                quick ? 400 : 2_000, scanMb, work,
                 Runtime.version());
         out.println("load average at start: " + loadAverage());
 
-        out.println("\nAutocommit INSERTs through sqlite-jdbc (commits/s, higher is better)");
-        double walFull = plain(work.resolve("plain-full.db"), "FULL", inserts);
-        double walOff = plain(work.resolve("plain-off.db"), "OFF", inserts);
-        double local = viaVfs(work, "local", Durability.LOCAL, "FULL", inserts);
-        double none = viaVfs(work, "none", Durability.NONE, "FULL", inserts);
-        double localOff = viaVfs(work, "localoff", Durability.LOCAL, "OFF", inserts);
-        row("plain file, WAL, synchronous=FULL", walFull, walFull);
-        row("plain file, WAL, synchronous=OFF", walOff, walFull);
-        row("ltx4j write mode, durability local", local, walFull);
-        row("ltx4j write mode, durability none", none, walFull);
-        row("ltx4j durability local, synchronous=OFF", localOff, walFull);
-        out.println("  (the engine's buffer is fsynced once per commit under durability local; the rollback journal of"
-                + " an engine database is never fsynced, so synchronous changes little)");
-
-        out.println("\nFull scan of a " + scanMb + " MB database (ms, lower is better)");
-        scan(work, scanMb);
-
-        out.println("\nPython (Debian /usr/bin/python3) autocommit INSERTs through the extension (commits/s)");
-        python(work, quick ? 500 : 2_000);
+        if (parts.contains("jdbc")) {
+            out.println("\nAutocommit INSERTs through sqlite-jdbc (commits/s, higher is better)");
+            new CommitBench(out, work, quick ? 400 : 2_000, rounds).run();
+            out.println("  (the engine's buffer is fsynced once per commit under durability local; the rollback journal"
+                    + " of an engine database lives in memory and is never fsynced, so synchronous changes little)");
+        }
+        if (parts.contains("scan")) {
+            out.println("\nFull scan of a " + scanMb + " MB database (ms, lower is better)");
+            scan(work, scanMb);
+        }
+        if (parts.contains("python")) {
+            out.println("\nPython (Debian /usr/bin/python3) autocommit INSERTs through the extension (commits/s)");
+            python(work, quick ? 500 : 2_000);
+        }
         out.println("\nload average at end: " + loadAverage());
         return 0;
     }
@@ -92,50 +94,6 @@ final class BenchCommand implements Callable<Integer> {
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException | RuntimeException e) {
             return "unknown";
-        }
-    }
-
-    private void row(String name, double perSecond, double baseline) {
-        out.printf("  %-40s %9.0f /s   %5.2fx of plain WAL/FULL time%n", name, perSecond, baseline / perSecond);
-    }
-
-    private static double plain(Path db, String synchronous, int n) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-            s.execute("PRAGMA synchronous=" + synchronous);
-            return inserts(c, n);
-        }
-    }
-
-    private static double viaVfs(Path work, String name, Durability durability, String synchronous, int n)
-            throws Exception {
-        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(work.resolve("replica-" + name).toUri().toString())
-                .writeEnabled(true).durability(durability).syncInterval(Duration.ofSeconds(1))
-                .bufferPath(work.resolve("buffer-" + name)).register("bench-" + name);
-        try (Connection c = DriverManager.getConnection(vfs.jdbcUrl(work.resolve("vfs-" + name + ".db")))) {
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA synchronous=" + synchronous);
-            }
-            return inserts(c, n);
-        }
-    }
-
-    /** Commits per second of {@code n} autocommit single-row inserts (after a 10% warm-up). */
-    private static double inserts(Connection c, int n) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
-        }
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
-            for (int i = 0; i < n / 10; i++) {
-                p.setString(1, "warm-up row " + i);
-                p.executeUpdate();
-            }
-            long t0 = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                p.setString(1, "row " + i + " of the benchmark");
-                p.executeUpdate();
-            }
-            return n / ((System.nanoTime() - t0) / 1e9);
         }
     }
 
@@ -193,6 +151,8 @@ final class BenchCommand implements Callable<Integer> {
                 "conn = sqlite3.connect('file:bench.db?vfs=litestream', uri=True, isolation_level=None)",
                 "conn.execute('CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)')",
                 "n = int(sys.argv[2])",
+                "for i in range(n // 10):",
+                "    conn.execute('INSERT INTO t(v) VALUES (?)', ('warm-up row %d' % i,))",
                 "t0 = time.perf_counter()",
                 "for i in range(n):",
                 "    conn.execute('INSERT INTO t(v) VALUES (?)', ('row %d of the benchmark' % i,))",
@@ -202,16 +162,39 @@ final class BenchCommand implements Callable<Integer> {
         Path ours = Files.createDirectories(work.resolve("dist")).resolve("litestream-vfs.so");
         Files.copy(LitestreamVfs.load(), ours);
         String classPath = engineClassPath();
-        measurePython("ltx4j (JVM embedded in python)", python, script, ours, n, work.resolve("py-ltx4j"),
-                Map.of("LITESTREAM_CLASSPATH", classPath, "JAVA_HOME", System.getProperty("java.home")));
         Path ref = reference != null ? reference
                 : Path.of(".cache/reference-vfs-0.5.17/node_modules/litestream-vfs-linux-amd64/litestream-vfs.so");
-        if (Files.isRegularFile(ref)) {
-            measurePython("reference 0.5.17 (Go)", python, script, ref.toAbsolutePath(), n, work.resolve("py-ref"),
-                    Map.of("LITESTREAM_LOG_FILE", work.resolve("ref.log").toString()));
-        } else {
-            out.println("  reference: skipped (no " + ref + "; pass --reference)");
+        boolean hasRef = Files.isRegularFile(ref);
+        double[] ourRates = new double[rounds];
+        double[] refRates = new double[rounds];
+        for (int r = 0; r < rounds; r++) { // alternating, each a fresh process and database
+            ourRates[r] = measurePython(python, script, ours, n, work.resolve("py-ltx4j-" + r),
+                    Map.of("LITESTREAM_CLASSPATH", classPath, "JAVA_HOME", System.getProperty("java.home")));
+            refRates[r] = !hasRef ? Double.NaN : measurePython(python, script, ref.toAbsolutePath(), n,
+                    work.resolve("py-ref-" + r), Map.of("LITESTREAM_LOG_FILE", work.resolve("ref.log").toString()));
         }
+        out.printf("  %d alternating runs of %d inserts (after %d untimed), median (range)%n", rounds, n, n / 10);
+        out.printf("  %-40s %s%n", "ltx4j (JVM embedded in python)", summary(ourRates));
+        if (!hasRef) {
+            out.println("  reference: skipped (no " + ref + "; pass --reference)");
+            return;
+        }
+        out.printf("  %-40s %s%n", "reference 0.5.17 (Go, no fsync)", summary(refRates));
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            ratio[r] = ourRates[r] / refRates[r];
+        }
+        out.printf("  %-40s %s%n", "ltx4j rate / reference rate", summary(ratio).replace(" /s", "x"));
+    }
+
+    /** Median and range, ignoring failed runs (NaN). */
+    private static String summary(double[] xs) {
+        double[] ok = Arrays.stream(xs).filter(x -> !Double.isNaN(x)).sorted().toArray();
+        if (ok.length == 0) return "failed";
+        double median = ok.length % 2 == 1 ? ok[ok.length / 2] : (ok[ok.length / 2 - 1] + ok[ok.length / 2]) / 2;
+        String fmt = median < 10 ? "%.2f" : "%.0f";
+        return String.format(fmt + " /s (" + fmt + "-" + fmt + ")%s", median, ok[0], ok[ok.length - 1],
+                ok.length < xs.length ? ", " + (xs.length - ok.length) + " failed" : "");
     }
 
     /** The jars of this CLI for the JVM that the extension starts inside python. */
@@ -221,7 +204,8 @@ final class BenchCommand implements Callable<Integer> {
         return System.getProperty("java.class.path");
     }
 
-    private void measurePython(String name, Path python, Path script, Path so, int n, Path cwd, Map<String, String> extra)
+    /** Commits/s of one python run, or NaN when it failed (its stderr is kept in {@code cwd}). */
+    private double measurePython(Path python, Path script, Path so, int n, Path cwd, Map<String, String> extra)
             throws Exception {
         Files.createDirectories(cwd);
         ProcessBuilder pb = new ProcessBuilder(List.of(python.toString(), script.toString(), so.toString(),
@@ -234,9 +218,9 @@ final class BenchCommand implements Callable<Integer> {
         Process p = pb.start();
         String result = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0 || result.isEmpty()) {
-            out.printf("  %-40s failed (see %s)%n", name, cwd.resolve("stderr.txt"));
-            return;
+            out.printf("  python run in %s failed (see stderr.txt there)%n", cwd);
+            return Double.NaN;
         }
-        out.printf("  %-40s %9s /s%n", name, result);
+        return Double.parseDouble(result);
     }
 }

@@ -47,6 +47,27 @@ class Crc64Test {
     }
 
     @Test
+    void longInputsTakingTheTwoChainPathMatchTheReference() {
+        Random rnd = new Random(7);
+        byte[] data = new byte[300_000];
+        rnd.nextBytes(data);
+        int[] lengths = {1023, 1024, 1025, 1040, 1551, 2048, 4096, 4099, 8191, 65536, 131072, 131085, 262144, 299_990};
+        for (int len : lengths) {
+            for (int off : new int[] {0, 1, 5, 9}) {
+                if (off + len > data.length) {
+                    continue;
+                }
+                long expected = slowCrc(data, off, len);
+                assertThat(Crc64.checksum(data, off, len)).as("off %d len %d", off, len).isEqualTo(expected);
+                // From a running value: the head chain starts from it, the tail chain from zero.
+                int cut = 1 + rnd.nextInt(100);
+                long c = Crc64.update(Crc64.update(0, data, off, cut), data, off + cut, len - cut);
+                assertThat(c).as("off %d len %d cut %d", off, len, cut).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
     void pageChecksumsPinnedByReference() {
         assertThat(hex(Crc64.pageChecksum(1, new byte[512], 0, 512))).isEqualTo("efb1f44fecd99000");
         assertThat(hex(Crc64.pageChecksum(1, new byte[4096], 0, 4096))).isEqualTo("d9328f592d9e733d");

@@ -1,7 +1,9 @@
 package dev.ltx4j.pagestore;
 
+import dev.ltx4j.pagestore.internal.LogFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
@@ -80,6 +82,61 @@ public final class SyncSnapshot implements Iterable<PageImage> {
     /** Copies the {@code i}-th page image into {@code dst}. */
     public void readPage(int i, byte[] dst) throws IOException {
         buffer.readSnapshotPage(generation, offsets[i], pgno(i), dst);
+    }
+
+    /**
+     * A sequential reader of this snapshot's pages for one thread: reads runs of page records that lie close
+     * together in the buffer file (one transaction's pages usually do) with one read of up to 256 KiB instead of
+     * one read per page. Same results as {@link #readPage}.
+     */
+    public Cursor cursor() {
+        return new Cursor();
+    }
+
+    /** See {@link #cursor()}; not thread-safe. */
+    public final class Cursor {
+        private static final int WINDOW = 256 * 1024;
+        private final ByteBuffer window;
+        private final int recordSize;
+        private long windowStart = -1;
+        private int windowLength;
+
+        private Cursor() {
+            int ps = buffer.pageSize();
+            this.recordSize = LogFormat.PAGE_HEADER + ps;
+            this.window = ByteBuffer.allocateDirect(Math.max(WINDOW, ps));
+        }
+
+        /** Copies the {@code i}-th page image into {@code dst}, like {@link SyncSnapshot#readPage}. */
+        public void read(int i, byte[] dst) throws IOException {
+            int ps = buffer.pageSize();
+            if (dst.length < ps) {
+                throw new IllegalArgumentException(
+                        "destination of " + dst.length + " bytes is smaller than the page size " + ps);
+            }
+            long at = offsets[i] + LogFormat.PAGE_HEADER;
+            if (windowStart < 0 || at < windowStart || at + ps > windowStart + windowLength) {
+                fill(i, at, ps);
+            }
+            window.get((int) (at - windowStart), dst, 0, ps);
+        }
+
+        /** Reads from {@code at} through the last of the next records that follow closely (gaps under a record). */
+        private void fill(int i, long at, int ps) throws IOException {
+            long end = at + ps;
+            for (int j = i + 1; j < offsets.length; j++) {
+                long next = offsets[j] + LogFormat.PAGE_HEADER;
+                if (next < end || next - end > recordSize || next + ps - at > window.capacity()) {
+                    break;
+                }
+                end = next + ps;
+            }
+            window.clear().limit((int) (end - at));
+            windowStart = -1;
+            buffer.readSnapshotRange(generation, at, window);
+            windowStart = at;
+            windowLength = (int) (end - at);
+        }
     }
 
     /** Pages in ascending order, each in a new array; I/O failures surface as {@link UncheckedIOException}. */

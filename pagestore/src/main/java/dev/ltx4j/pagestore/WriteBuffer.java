@@ -500,6 +500,32 @@ public final class WriteBuffer implements Closeable {
     }
 
     /**
+     * Reads the buffer file's bytes from {@code offset} into {@code dst} (its remaining bytes) for a snapshot's
+     * batched page reads; same checks as {@link #readSnapshotPage}. A short file is corruption.
+     */
+    void readSnapshotRange(long generation, long offset, ByteBuffer dst) throws IOException {
+        stateLock.readLock().lock();
+        try {
+            checkUsable();
+            if (header.generation() != generation) {
+                throw new IllegalStateException("snapshot of write buffer " + location
+                        + " is no longer valid: markSynced or reset rewrote the buffer since it was taken");
+            }
+            long at = offset;
+            while (dst.hasRemaining()) {
+                int n = file.read(at, dst);
+                if (n <= 0) {
+                    throw new BufferCorruptException(location, "write buffer " + location + " ends at " + at
+                            + " inside the page records of a snapshot (reading from offset " + offset + ")");
+                }
+                at += n;
+            }
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
+    /**
      * Opens a read handle on the current log file with the buffer's index of what it holds, so that pages read
      * through it stay readable after later rewrites replace the file (the handle keeps the replaced file). The
      * engine opens one after each {@link #markSynced} or {@link #reset}, whether it succeeded or not. Waits for a

@@ -462,6 +462,11 @@ public final class Database implements AutoCloseable {
         return StatusReport.metrics(this);
     }
 
+    /** The sticky replica conflict, or null: a cheap check for every commit (no status report assembled). */
+    public ConflictInfo conflict() {
+        return state.get().conflict();
+    }
+
     /** Status for {@code litestream_status()}. */
     public DatabaseStatus status() {
         return StatusReport.status(this);

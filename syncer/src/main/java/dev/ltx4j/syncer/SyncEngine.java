@@ -198,20 +198,22 @@ final class SyncEngine {
         // Pages are asked for in ascending order, as the snapshot lists them: walk both together.
         int[] at = {0};
         int[] k = {0};
+        SyncSnapshot.Cursor cursor = snap.cursor(); // batched reads of neighbouring records, not one per page
         LtxWriter.Images images = p -> {
             while (at[0] < snap.pageCount() && snap.pgno(at[0]) < p) {
                 at[0]++;
             }
+            boolean keep = k[0] < warm.length;
             byte[] image;
             if (at[0] < snap.pageCount() && snap.pgno(at[0]) == p) {
-                snap.readPage(at[0], page);
-                image = page;
+                image = keep ? new byte[ps] : page; // a page kept for the cache is read into its own array
+                cursor.read(at[0], image);
             } else {
-                image = zero;
+                image = keep ? zero.clone() : zero;
             }
             long sum = v.pages().get(p) != null ? v.pages().checksum(p) : 0;
-            if (k[0] < warm.length) {
-                warm[k[0]] = image.clone();
+            if (keep) {
+                warm[k[0]] = image;
             }
             // Always known (also untracked): the page map and the verifier check later reads against it.
             checksums[k[0]++] = sum == 0 ? Crc64.pageChecksum(p, image, 0, ps) : sum;

@@ -161,8 +161,8 @@ public final class PageMap {
                 return this;
             }
             int firstWhole = (int) ((commit + CHUNK - 1) >>> SHIFT);
-            for (long p = commit + 1; p <= Math.min(cap, (long) firstWhole << SHIFT); p++) {
-                put(p, null);
+            if (commit % CHUNK != 0) {
+                clearTail(firstWhole - 1, (int) (commit % CHUNK));
             }
             for (int c = firstWhole; c < chunks.length; c++) {
                 PageRef[] chunk = chunks[c];
@@ -180,6 +180,36 @@ public final class PageMap {
             sums = Arrays.copyOf(sums, firstWhole);
             owned = Arrays.copyOf(owned, firstWhole);
             return this;
+        }
+
+        /**
+         * Clears entries {@code from..CHUNK-1} of chunk {@code c} (the partial chunk of a shrink), copying a shared
+         * chunk once and only when it holds an entry there: a shrink by a few pages is a loop over one chunk,
+         * not a {@link #put} per page slot.
+         */
+        private void clearTail(int c, int from) {
+            PageRef[] chunk = chunks[c];
+            if (chunk == null) {
+                return;
+            }
+            int present = 0;
+            for (int j = from; j < CHUNK; j++) {
+                if (chunk[j] != null) {
+                    present++;
+                }
+            }
+            if (present == 0) {
+                return;
+            }
+            if (!owned[c]) {
+                chunk = chunk.clone();
+                chunks[c] = chunk;
+                sums[c] = sums[c].clone();
+                owned[c] = true;
+            }
+            Arrays.fill(chunk, from, CHUNK, null);
+            Arrays.fill(sums[c], from, CHUNK, 0L);
+            count -= present;
         }
 
         /** Removes every entry. */

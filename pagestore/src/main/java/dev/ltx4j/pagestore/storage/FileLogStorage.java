@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@link LogStorage} over a real directory with {@link FileChannel}s. Files are created owner-only
@@ -25,6 +26,14 @@ import java.util.Set;
 public final class FileLogStorage implements LogStorage {
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
+
+    /** Every fsync this class issued in the process (files and directories), for benchmarks. */
+    private static final LongAdder FSYNCS = new LongAdder();
+
+    /** Number of fsyncs (file forces and directory syncs) issued through this class since the process started. */
+    public static long fsyncCount() {
+        return FSYNCS.sum();
+    }
 
     /** Default preallocation step for written log files: one size change per 2 MiB of log, not one per commit. */
     public static final long DEFAULT_PREALLOCATION = 2L * 1024 * 1024;
@@ -103,6 +112,7 @@ public final class FileLogStorage implements LogStorage {
             return; // directories cannot be opened for fsync on Windows; NTFS journals renames itself
         }
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            FSYNCS.increment();
             dir.force(true);
         }
     }
@@ -257,6 +267,7 @@ public final class FileLogStorage implements LogStorage {
 
         @Override
         public void force() throws IOException {
+            FSYNCS.increment();
             channel.force(false);
         }
 

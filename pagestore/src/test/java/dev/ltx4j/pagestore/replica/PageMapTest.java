@@ -43,4 +43,28 @@ class PageMapTest {
         assertThatThrownBy(() -> PageMap.EMPTY.edit().put(1L << 32, at(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside 1..2^32-1");
     }
+
+    @Test
+    void shrinkInsideAChunkClearsOnlyTheTailAndLeavesTheSharedMapAlone() {
+        PageMap.Builder b = PageMap.EMPTY.edit();
+        for (long p = 1; p <= 1500; p += 2) {
+            b.put(p, at(p), p);
+        }
+        PageMap full = b.build();
+        PageMap shrunk = full.edit().truncate(1030).build();
+        PageMap unchanged = full.edit().truncate(1500).build();
+        PageMap none = PageMap.EMPTY.edit().put(3, at(3)).truncate(1).build();
+
+        assertThat(full.size()).isEqualTo(750);
+        assertThat(full.get(1031)).isEqualTo(at(1031));
+        assertThat(shrunk.size()).isEqualTo(515);
+        assertThat(shrunk.get(1029)).isEqualTo(at(1029));
+        assertThat(shrunk.checksum(1029)).isEqualTo(1029);
+        assertThat(shrunk.get(1031)).isNull();
+        assertThat(shrunk.checksum(1031)).isZero();
+        assertThat(shrunk.edit().put(1031, at(5)).build().size()).isEqualTo(516);
+        assertThat(unchanged.size()).isEqualTo(750);
+        assertThat(none.size()).isZero();
+        assertThat(none.get(3)).isNull();
+    }
 }

@@ -15,6 +15,9 @@ import dev.ltx4j.simulator.store.SimReplicaClient;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.EngineFaults;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -166,14 +169,15 @@ final class EngineRun {
         }
     }
 
+    private static final VarHandle LE_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     static byte[] page(long fill, int pageSize) {
         byte[] p = new byte[pageSize];
         long x = fill;
         for (int i = 0; i < pageSize; i += 8) {
             x = Seeds.mix(x + i);
-            for (int k = 0; k < 8; k++) {
-                p[i + k] = (byte) (x >>> (8 * k));
-            }
+            LE_LONG.set(p, i, x); // bytes x >>> 0, 8, ..., 56: one store instead of eight (a profiled hot spot)
         }
         return p;
     }

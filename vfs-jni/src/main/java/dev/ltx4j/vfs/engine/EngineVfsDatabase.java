@@ -4,6 +4,7 @@ import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.syncer.ConflictException;
+import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.syncer.DatabaseStatus;
@@ -286,8 +287,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public void beforeCommit() throws IOException {
         if (doomed != null) throw new ReplicaConflictException(doomed);
-        DatabaseStatus s = db.status();
-        if (session != null && s.conflict() != null) throw new ReplicaConflictException(s.conflict().message());
+        ConflictInfo c = session != null ? db.conflict() : null; // per commit: no status report
+        if (c != null) throw new ReplicaConflictException(c.message());
     }
 
     @Override

@@ -1,0 +1,225 @@
+package dev.ltx4j.cli;
+
+import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.pagestore.storage.FileLogStorage;
+import dev.ltx4j.vfs.LitestreamVfs;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The JDBC commit part of {@code ltx4j bench vfs}: autocommit single-row INSERTs, every variant on its own open
+ * database, measured in alternating rounds (variant A, B, C, ... then again) after an untimed warm-up of each, so
+ * JIT warm-up and load swings hit every variant alike. Reports per variant the median and range of commits/s and
+ * of the per-round ratio to plain WAL/FULL, and for ltx4j the fsyncs and Java crossings per commit.
+ */
+final class CommitBench {
+    /** One database the rounds insert into: one connection, or several threads with one connection each. */
+    private record Variant(String name, List<Connection> connections, boolean ours) {}
+
+    private final PrintWriter out;
+    private final Path work;
+    private final int perRound;
+    private final int rounds;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    CommitBench(PrintWriter out, Path work, int perRound, int rounds) {
+        this.out = out;
+        this.work = work;
+        this.perRound = perRound;
+        this.rounds = rounds;
+    }
+
+    void run() throws Exception {
+        List<Variant> variants = new ArrayList<>();
+        try {
+            variants.add(plain("plain file, WAL, synchronous=FULL", "FULL", 1));
+            variants.add(plain("plain file, WAL, synchronous=OFF", "OFF", 1));
+            variants.add(ours("ltx4j write mode, durability local", "local", Durability.LOCAL, "FULL", 1));
+            variants.add(ours("ltx4j write mode, durability none", "none", Durability.NONE, "FULL", 1));
+            variants.add(ours("ltx4j durability local, synchronous=OFF", "localoff", Durability.LOCAL, "OFF", 1));
+            variants.add(plain("4 threads: plain WAL, synchronous=FULL", "FULL", 4));
+            variants.add(ours("4 threads: ltx4j durability local", "local4", Durability.LOCAL, "FULL", 4));
+            for (Variant v : variants) {
+                round(v, Math.max(perRound / 2, 50)); // warm-up, untimed: JIT, page cache, first sync
+            }
+            Map<Variant, double[]> rates = new LinkedHashMap<>();
+            Map<Variant, long[]> fsyncs = new LinkedHashMap<>();
+            Map<Variant, long[]> crossings = new LinkedHashMap<>();
+            Map<Variant, long[]> cpu = new LinkedHashMap<>();
+            for (Variant v : variants) {
+                rates.put(v, new double[rounds]);
+                fsyncs.put(v, new long[rounds]);
+                crossings.put(v, new long[rounds]);
+                cpu.put(v, new long[rounds]);
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (Variant v : variants) {
+                    long f0 = FileLogStorage.fsyncCount();
+                    long c0 = nativeCrossings();
+                    long cpu0 = processCpuNanos();
+                    rates.get(v)[r] = round(v, perRound);
+                    cpu.get(v)[r] = processCpuNanos() - cpu0;
+                    fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
+                    crossings.get(v)[r] = nativeCrossings() - c0;
+                }
+            }
+            report(variants, rates, fsyncs, crossings, cpu);
+        } finally {
+            for (int i = toClose.size() - 1; i >= 0; i--) {
+                toClose.get(i).close();
+            }
+        }
+    }
+
+    private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
+            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu) {
+        out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
+                + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
+                + " variants to 4 threads)%n", rounds, perRound);
+        double[] base1 = rates.get(variants.get(0));
+        double[] base4 = rates.get(variants.get(5));
+        for (Variant v : variants) {
+            double[] rate = rates.get(v);
+            double[] base = v.connections().size() > 1 ? base4 : base1;
+            double[] ratio = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratio[r] = base[r] / rate[r];
+            }
+            double[] cpuPerCommit = Arrays.stream(cpu.get(v)).mapToDouble(n -> n / 1e3 / perRound).toArray();
+            String counts = String.format("   CPU %.0f us/commit (%.0f-%.0f)", median(cpuPerCommit), min(cpuPerCommit),
+                    max(cpuPerCommit));
+            if (v.ours()) {
+                double commits = (double) perRound * rounds;
+                counts += String.format(", fsyncs/commit %.3f, crossings/commit %.2f",
+                        Arrays.stream(fsyncs.get(v)).sum() / commits, Arrays.stream(crossings.get(v)).sum() / commits);
+            }
+            out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
+                    max(rate), median(ratio), min(ratio), max(ratio), counts);
+        }
+        out.println("  (CPU: of the whole process, all threads, including the background sync; fsyncs: every fsync of the"
+                + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
+                + " the VFS, all connections)");
+    }
+
+    private Variant plain(String name, String synchronous, int threads) throws SQLException {
+        Path db = work.resolve("plain-" + synchronous.toLowerCase() + "-" + threads + ".db");
+        List<Connection> cs = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+            toClose.add(c);
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout=10000");
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=" + synchronous);
+                if (i == 0) s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+            }
+            cs.add(c);
+        }
+        return new Variant(name, cs, false);
+    }
+
+    private Variant ours(String name, String tag, Durability durability, String synchronous, int threads)
+            throws Exception {
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(work.resolve("replica-" + tag).toUri().toString())
+                .writeEnabled(true).durability(durability).syncInterval(Duration.ofSeconds(1))
+                .bufferPath(work.resolve("buffer-" + tag)).register("bench-" + tag);
+        List<Connection> cs = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Connection c = DriverManager.getConnection(vfs.jdbcUrl(work.resolve("vfs-" + tag + ".db")));
+            toClose.add(c);
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout=10000");
+                s.execute("PRAGMA synchronous=" + synchronous);
+                if (i == 0) s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+            }
+            cs.add(c);
+        }
+        return new Variant(name, cs, true);
+    }
+
+    /** Commits per second of {@code n} autocommit inserts, spread over the variant's connections (one thread each). */
+    private static double round(Variant v, int n) throws Exception {
+        List<Connection> cs = v.connections();
+        if (cs.size() == 1) {
+            long t0 = System.nanoTime();
+            insert(cs.get(0), n, 0);
+            return n / ((System.nanoTime() - t0) / 1e9);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(cs.size());
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> fs = new ArrayList<>();
+            int each = n / cs.size();
+            for (int i = 0; i < cs.size(); i++) {
+                Connection c = cs.get(i);
+                int thread = i;
+                fs.add(pool.submit(() -> {
+                    start.await();
+                    insert(c, each, thread);
+                    return null;
+                }));
+            }
+            long t0 = System.nanoTime();
+            start.countDown();
+            for (Future<?> f : fs) {
+                f.get();
+            }
+            return each * cs.size() / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void insert(Connection c, int n, int thread) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
+            for (int i = 0; i < n; i++) {
+                p.setString(1, "row " + i + " of thread " + thread + " of the benchmark");
+                p.executeUpdate();
+            }
+        }
+    }
+
+    /** The VFS's C-to-Java crossings so far (internal counters, read reflectively: the CLI runs on the class path). */
+    private static long nativeCrossings() {
+        try {
+            Object c = Class.forName("dev.ltx4j.vfs.internal.NativeBridge").getMethod("counters").invoke(null);
+            return ((long[]) c)[2];
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** CPU time of the whole process (all threads), or 0 where the JVM does not report it. */
+    private static long processCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static double min(double[] xs) {
+        return Arrays.stream(xs).min().orElse(Double.NaN);
+    }
+
+    private static double max(double[] xs) {
+        return Arrays.stream(xs).max().orElse(Double.NaN);
+    }
+}
