@@ -1,0 +1,212 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestoreTarget;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reading a database as of a past time (one per {@link Database}, shared by its connections; thread-safe). A time
+ * resolves to the newest restorable TXID whose commit time (the LTX header timestamp) is at or before it
+ * ({@link RestorablePoints}: one listing of every level, then at most about {@code log2(points) + 2} reads of
+ * 100-byte headers, usually two); a {@link PointInTime} is then read through pinned versions built from the
+ * restore plan of its TXID, shared by every connection looking at the same point.
+ *
+ * <p>Only what the replica holds has a time: in write mode, commits not yet synced are part of the latest state
+ * only. Compaction and retention leave fewer points (a compacted file carries its newest input's timestamp, so a
+ * time inside its window resolves to the last boundary before it); a time before the oldest point is a
+ * {@link TimeTravelException} naming the oldest available time. A resolved point stays valid while the files that
+ * reach it exist: a page whose file retention removed is relocated through the current restore plan, and fails
+ * when no plan reaches the TXID any more.
+ */
+public final class TimeTravel {
+    private static final int HEADER_TIMES = 8192;
+    private static final int VERSIONS = 8;
+
+    private final Database db;
+    /** Header timestamps by listed file (level, range, size and listing time: a rewritten file is another key). */
+    private final Map<LtxFileInfo, Long> headerMillis = lru(HEADER_TIMES);
+    /** Commit times by TXID of lineage {@link #lineage}. */
+    private final Map<Long, Long> txidMillis = lru(HEADER_TIMES);
+    /** Built historical versions by TXID of lineage {@link #lineage}. */
+    private final Map<Long, DatabaseVersion> versions = lru(VERSIONS);
+    private long lineage;
+
+    TimeTravel(Database db) {
+        this.db = db;
+    }
+
+    private static <K, V> Map<K, V> lru(int max) {
+        return new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+
+    /**
+     * The newest state at or before {@code target}.
+     *
+     * @param now the caller's clock: a target after it is refused (the replica cannot know the future)
+     * @throws TimeTravelException for a future target, one before the oldest restorable state, or a replica
+     *     without a restorable state
+     */
+    public PointInTime resolve(Instant target, Instant now) throws IOException {
+        if (target.isAfter(now)) {
+            throw new TimeTravelException(target + " is in the future (now is " + now + ")", null);
+        }
+        long at = db.lineage();
+        List<LtxFileInfo> files = new ArrayList<>();
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            files.addAll(db.client.listFiles(level, 0, false));
+        }
+        List<RestorablePoints.Point> points = RestorablePoints.of(files);
+        if (points.isEmpty()) {
+            throw new TimeTravelException("the replica of database \"" + db.name + "\" "
+                    + (files.isEmpty() ? "holds no files" : "holds no state restorable from TXID 1"), null);
+        }
+        int i = RestorablePoints.search(points, target, this::millis);
+        if (i < 0) {
+            RestorablePoints.Point oldest = points.get(0);
+            Instant t = Instant.ofEpochMilli(millis(oldest));
+            throw new TimeTravelException(target + " is before the oldest state the replica of database \"" + db.name
+                    + "\" can restore: the oldest available time is " + t + " (TXID " + Txid.format(oldest.txid())
+                    + (oldest.txid() == 1 ? ", the first transaction)" : "; earlier states were compacted away or"
+                    + " removed by retention)"), t);
+        }
+        RestorablePoints.Point p = points.get(i);
+        long ms = millis(p);
+        remember(at, p.txid(), ms);
+        return new PointInTime(target, p.txid(), Instant.ofEpochMilli(ms), at);
+    }
+
+    /**
+     * Pins the state at {@code point} for one read transaction.
+     *
+     * @throws ReplicaDivergedException when the replica was replaced since {@code point} was resolved (resolve the
+     *     time again)
+     * @throws TimeTravelException when the replica no longer reaches the point's TXID
+     */
+    public ReadTransaction beginRead(PointInTime point) throws IOException {
+        if (point.lineage() != db.lineage()) {
+            throw new ReplicaDivergedException("the replica of database \"" + db.name + "\" was replaced since "
+                    + point + " was resolved; resolve the time again");
+        }
+        DatabaseVersion v = version(point);
+        return new ReadTransaction(db, new Pin(v, null, db.reader(), point.lineage()));
+    }
+
+    private DatabaseVersion version(PointInTime point) throws IOException {
+        synchronized (this) {
+            DatabaseVersion v = lineage == point.lineage() ? versions.get(point.txid()) : null;
+            if (v != null) {
+                return v;
+            }
+        }
+        DatabaseVersion v;
+        try {
+            v = db.index.open(RestoreTarget.txid(point.txid()));
+        } catch (RestorePlanException e) {
+            v = null;
+        }
+        if (v == null || v.txid() != point.txid()) {
+            throw new TimeTravelException("the replica of database \"" + db.name + "\" no longer reaches " + point
+                    + " (compaction or retention removed its files); set the time again", null);
+        }
+        synchronized (this) {
+            if (adopt(point.lineage())) {
+                versions.put(point.txid(), v);
+            }
+        }
+        return v;
+    }
+
+    /** Switches the per-lineage caches to {@code at} if it is the newest; false if {@code at} is an older one. */
+    private boolean adopt(long at) {
+        if (at == lineage) {
+            return true;
+        }
+        if (at < lineage) {
+            return false;
+        }
+        lineage = at;
+        versions.clear();
+        txidMillis.clear();
+        return true;
+    }
+
+    private synchronized void remember(long at, long txid, long millis) {
+        if (adopt(at)) {
+            txidMillis.put(txid, millis);
+        }
+    }
+
+    /**
+     * The commit time of {@code txid} in the replica (its LTX header timestamp), empty for TXID 0 (nothing synced)
+     * or when no file ends at it any more. Cached; else one listing of level 0 from the TXID and one header read,
+     * and a full listing only when no level-0 file starts at it.
+     */
+    public Optional<Instant> commitTime(long txid) throws IOException {
+        if (txid == 0) {
+            return Optional.empty();
+        }
+        long at = db.lineage();
+        synchronized (this) {
+            Long ms = lineage == at ? txidMillis.get(txid) : null;
+            if (ms != null) {
+                return Optional.of(Instant.ofEpochMilli(ms));
+            }
+        }
+        LtxFileInfo file = endingAt(db.client.listFiles(ReplicaClient.MIN_LEVEL, txid, false), txid);
+        for (int level = ReplicaClient.MIN_LEVEL; file == null && level <= ReplicaClient.MAX_LEVEL; level++) {
+            file = endingAt(db.client.listFiles(level, 0, false), txid);
+        }
+        if (file == null) {
+            return Optional.empty();
+        }
+        long ms = millis(file);
+        remember(at, txid, ms);
+        return Optional.of(Instant.ofEpochMilli(ms));
+    }
+
+    private static LtxFileInfo endingAt(List<LtxFileInfo> files, long txid) {
+        for (LtxFileInfo f : files) {
+            if (f.maxTxid() == txid) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private long millis(RestorablePoints.Point p) throws IOException {
+        return millis(p.file());
+    }
+
+    /** The header timestamp of one file: a 100-byte ranged read, cached. */
+    private long millis(LtxFileInfo f) throws IOException {
+        synchronized (this) {
+            Long ms = headerMillis.get(f);
+            if (ms != null) {
+                return ms;
+            }
+        }
+        byte[] head = db.client.readRange(f.level(), f.minTxid(), f.maxTxid(), 0, Ltx.HEADER_SIZE);
+        long ms = LtxHeader.parse(head, f.toString()).timestamp();
+        synchronized (this) {
+            headerMillis.put(f, ms);
+        }
+        return ms;
+    }
+}
