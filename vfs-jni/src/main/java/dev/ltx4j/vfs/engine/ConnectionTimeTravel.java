@@ -132,6 +132,12 @@ final class ConnectionTimeTravel {
         return t.map(ConnectionTimeTravel::format).orElse("latest");
     }
 
+    /** The TXID the next read transaction reads: the point set, else {@code latest}. */
+    long nextTxid(long latest) {
+        PointInTime p = pending ? pendingPoint : effective;
+        return p == null ? latest : p.txid();
+    }
+
     /** The target set, as given resolved to an instant, or {@code latest}. */
     String target() {
         PointInTime p = pending ? pendingPoint : effective;

@@ -379,7 +379,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public String txid() {
-        return Txid.format(pin != null ? pin.txid() : db.current().txid());
+        return Txid.format(pin != null ? pin.txid() : timeTravel.nextTxid(db.current().txid()));
     }
 
     /**
