@@ -77,7 +77,8 @@ public final class TimeTravel {
             throw new TimeTravelException("the replica of database \"" + db.name + "\" "
                     + (files.isEmpty() ? "holds no files" : "holds no state restorable from TXID 1"), null);
         }
-        int i = RestorablePoints.search(points, target, this::millis);
+        Instant wanted = db.options.faults.timeTravelStrictlyBefore ? target.minusMillis(1) : target; // fault point
+        int i = RestorablePoints.search(points, wanted, this::millis);
         if (i < 0) {
             RestorablePoints.Point oldest = points.get(0);
             Instant t = Instant.ofEpochMilli(millis(oldest));

@@ -67,7 +67,12 @@ public enum Bug {
      * instead of being refused at the commit; SQLite's rollback then fails too and keeps the refused transaction in
      * its cache, and the connection's next commit is acknowledged without reaching the engine (VFS hook).
      */
-    CONFLICTED_WRITE_FAILS;
+    CONFLICTED_WRITE_FAILS,
+    /**
+     * Time travel: a time resolves to the newest state committed strictly before it (the reference's rule) instead
+     * of at or before it (engine hook); the {@code timetravel} scenario's exact-time targets catch it.
+     */
+    TIME_TRAVEL_STRICTLY_BEFORE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -38,14 +38,15 @@ public final class Simulation {
             case "sql" -> new SqlScenario(bugs);
             case "follower" -> new FollowerScenario(bugs);
             case "corruption" -> new CorruptionScenario(bugs);
+            case "timetravel" -> new TimeTravelScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption");
+                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption, timetravel");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("engine", "log-writer", "uploader", "sql", "follower", "corruption");
+        return List.of("engine", "log-writer", "uploader", "sql", "follower", "corruption", "timetravel");
     }
 
     /** The generator of {@code ops}-long action lists. */
