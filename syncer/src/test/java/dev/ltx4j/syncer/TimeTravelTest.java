@@ -165,7 +165,7 @@ class TimeTravelTest {
      * point is an error naming it.
      */
     @Test
-    void compactedAndDeletedFilesLeaveTheirBoundariesAndTimesBeforeTheOldestAreErrors() throws Exception {
+    void W8_compactedAndDeletedFilesLeaveTheirBoundariesAndTimesBeforeTheOldestAreErrors() throws Exception {
         build(1500);
         compact(1, 500);
         compact(501, 1000);

@@ -94,7 +94,7 @@ class TimeTravelVfsTest {
     }
 
     @Test
-    void aConnectionInThePastReadsThatStateWhileAnotherAtLatestSeesNewCommits() throws Exception {
+    void W8_aConnectionInThePastReadsThatStateWhileAnotherAtLatestSeesNewCommits() throws Exception {
         try (Connection past = connect(); Connection latest = connect(); Connection w = connect()) {
             // TXID 3 (two rows) was committed at T0+2m; its successor at T0+3m.
             assertThat(text(past, "pragma litestream_time = '2026-11-27T10:02:30Z'")).isEqualTo("2026-11-27T10:02:00Z");
@@ -139,6 +139,10 @@ class TimeTravelVfsTest {
             }
             assertThat(number(latest, "select count(*) from t")).isEqualTo(33);
             assertThat(number(past, "select count(*) from t")).isEqualTo(2);
+            // The reference's litestream_time() kept the time of the plan it opened with; ours follows the syncs.
+            assertThat(text(latest, "select litestream_time()")).isEqualTo("2026-11-27T10:10:00Z");
+            assertThat(text(latest, "select litestream_txid()")).isEqualTo("0000000000000007");
+            assertThat(text(past, "select litestream_time()")).isEqualTo("2026-11-27T10:02:00Z");
             // Back to now: the same connection reads the latest state and writes again.
             assertThat(text(past, "select litestream_set_time('latest')")).isEqualTo("latest");
             assertThat(number(past, "select count(*) from t")).isEqualTo(33);
@@ -148,7 +152,7 @@ class TimeTravelVfsTest {
     }
 
     @Test
-    void writesAreRefusedWithSqliteReadonlyNamingTheSetting() throws Exception {
+    void W8_writesAreRefusedWithSqliteReadonlyNamingTheSetting() throws Exception {
         try (Connection c = connect()) {
             text(c, "select litestream_set_time('2026-11-27T10:01:00Z')");
             SQLException e = catchThrowableOfType(() -> exec(c, "insert into t(v) values ('no')"), SQLException.class);
@@ -179,7 +183,7 @@ class TimeTravelVfsTest {
     }
 
     @Test
-    void aTimeSetInsideAReadTransactionTakesEffectAtTheNextOne() throws Exception {
+    void W8_aTimeSetInsideAReadTransactionTakesEffectAtTheNextOne() throws Exception {
         try (Connection c = connect()) {
             c.setAutoCommit(false);
             assertThat(number(c, "select count(*) from t")).isEqualTo(3);
