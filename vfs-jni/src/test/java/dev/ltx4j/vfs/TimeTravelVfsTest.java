@@ -232,6 +232,10 @@ class TimeTravelVfsTest {
             assertThat(text(r, "select litestream_time()")).isEqualTo("2026-11-27T10:01:00Z");
             SQLException e = catchThrowableOfType(() -> exec(r, "insert into t(v) values ('no')"), SQLException.class);
             assertThat(e.getErrorCode()).isEqualTo(SQLITE_READONLY);
+            // A reload of the replica (a new lineage, as after a replacement) resolves the time again in it.
+            text(r, "pragma litestream_refresh");
+            assertThat(number(r, "select count(*) from t")).isEqualTo(1);
+            assertThat(text(r, "select litestream_txid()")).isEqualTo("0000000000000002");
             text(r, "pragma litestream_time = ''");
             assertThat(number(r, "select count(*) from t")).isEqualTo(3);
         }
