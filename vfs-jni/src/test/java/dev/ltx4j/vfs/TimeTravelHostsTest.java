@@ -123,6 +123,33 @@ class TimeTravelHostsTest {
     }
 
     @Test
+    void python3WriteMode() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON3), "no /usr/bin/python3");
+        Path script = root.resolve("tt-write.py");
+        Files.writeString(script, "import sqlite3, sys\n"
+                + "loader = sqlite3.connect(':memory:')\n"
+                + "loader.enable_load_extension(True)\n"
+                + "loader.load_extension(sys.argv[1])\n"
+                + "loader.close()\n"
+                + "url = f'file:{sys.argv[2]}?vfs=litestream&write_enabled=true&buffer_path={sys.argv[3]}'\n"
+                + "w = sqlite3.connect(url, uri=True, isolation_level=None)\n"
+                + "past = sqlite3.connect(url, uri=True, isolation_level=None)\n"
+                + "w.execute(\"insert into t(v) values ('new')\")\n"
+                + "print(past.execute(\"select litestream_set_time('2026-11-27T10:00:30Z')\").fetchone()[0])\n"
+                + "print(past.execute('select count(*) from t').fetchone()[0], w.execute('select count(*) from t').fetchone()[0])\n"
+                + "try:\n"
+                + "    past.execute('delete from t')\n"
+                + "except sqlite3.OperationalError as e:\n"
+                + "    print('refused:', e)\n"
+                + "past.execute(\"pragma litestream_time = 'latest'\")\n"
+                + "print(past.execute('select count(*) from t').fetchone()[0])\n");
+        HostFixture.Result r = run(cmd(PYTHON3, script, dist.so, root.resolve("py-write.db"),
+                root.resolve("py-buffer")), env(copyOfReplica("replica-py-write")), "", root);
+        assertThat(r.out().lines()).containsExactly("2026-11-27T10:00:00Z", "0 4",
+                "refused: attempt to write a readonly database", "4");
+    }
+
+    @Test
     void python3ReadMode() throws Exception {
         assumeTrue(Files.isExecutable(PYTHON3), "no /usr/bin/python3");
         Path script = root.resolve("tt.py");
