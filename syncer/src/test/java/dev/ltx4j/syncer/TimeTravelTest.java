@@ -197,6 +197,41 @@ class TimeTravelTest {
         }
     }
 
+    /**
+     * Level-0 files that no chain from TXID 1 reaches are not restorable points: here a snapshot (L9) covers 1..20
+     * and retention deleted L0 1..10, so L0 11..19 remain but TXIDs 11..19 cannot be rebuilt.
+     */
+    @Test
+    void filesNoChainFromTheFirstTxidReachesAreNotPoints() throws Exception {
+        build(30);
+        List<LtxSource> inputs = new ArrayList<>();
+        for (long t = 1; t <= 20; t++) {
+            inputs.add(LtxSource.ofBytes("L0/" + t, replica.readRange(0, t, t, 0, 0)));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LtxCompactor.compact(inputs, out, Ltx.HEADER_FLAG_NO_CHECKSUM);
+        replica.createFile(9, 1, 20, LtxBody.of(out.toByteArray()));
+        List<LtxFileInfo> early = new ArrayList<>();
+        for (LtxFileInfo f : replica.listFiles(0, 0, false)) {
+            if (f.maxTxid() <= 10) {
+                early.add(f);
+            }
+        }
+        replica.deleteFiles(early);
+        try (Database db = reader(replica)) {
+            Instant now = clock.instant();
+            TimeTravelException e = (TimeTravelException) org.assertj.core.api.Assertions.catchThrowable(
+                    () -> db.timeTravel().resolve(Instant.ofEpochMilli(time(15)), now));
+            assertThat(e).isNotNull();
+            assertThat(e.oldestAvailable()).isEqualTo(Instant.ofEpochMilli(time(20)));
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(25)), now);
+            assertThat(p.txid()).isEqualTo(25);
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                assertThat(page2(rt)).isEqualTo(25);
+            }
+        }
+    }
+
     /** A version built before compaction deleted its files still reads, relocated through the current plan. */
     @Test
     void aPinnedPastStateSurvivesItsFilesBeingCompactedAway() throws Exception {
