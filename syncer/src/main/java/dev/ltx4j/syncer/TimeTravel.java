@@ -4,6 +4,9 @@ import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.PageReader;
+import dev.ltx4j.pagestore.replica.RemotePage;
+import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RestorePlanException;
@@ -27,8 +30,10 @@ import java.util.Optional;
  * only. Compaction and retention leave fewer points (a compacted file carries its newest input's timestamp, so a
  * time inside its window resolves to the last boundary before it); a time before the oldest point is a
  * {@link TimeTravelException} naming the oldest available time. A resolved point stays valid while the files that
- * reach it exist: a page whose file retention removed is relocated through the current restore plan, and fails
- * when no plan reaches the TXID any more.
+ * reach it exist: a page whose file compaction or retention removed is found again through the current restore
+ * plan of its TXID (and the rebuilt map replaces the cached one), and fails when no plan reaches the TXID any more.
+ * A rebuilt state must end with a file carrying the point's commit time, so a replica replaced by another history
+ * is never mixed into a pinned past state (the follower's reload then starts a new lineage).
  */
 public final class TimeTravel {
     private static final int HEADER_TIMES = 8192;
@@ -42,6 +47,8 @@ public final class TimeTravel {
     /** Built historical versions by TXID of lineage {@link #lineage}. */
     private final Map<Long, DatabaseVersion> versions = lru(VERSIONS);
     private long lineage;
+    /** Reads past states of lineage {@link #lineage} (the database's page cache; relocation of its own). */
+    private PageReader reader;
 
     TimeTravel(Database db) {
         this.db = db;
@@ -106,7 +113,72 @@ public final class TimeTravel {
                     + point + " was resolved; resolve the time again");
         }
         DatabaseVersion v = version(point);
-        return new ReadTransaction(db, new Pin(v, null, db.reader(), point.lineage()));
+        return new ReadTransaction(db, new Pin(v, null, reader(point.lineage()), point.lineage()));
+    }
+
+    /**
+     * The reader of past states: the database's page cache and settings, and a relocator that rebuilds a past
+     * state from the current restore plan when a file it points at is gone (the database's own relocation serves
+     * its current lineage's latest states, and in read mode only while the follower's anchor file is there).
+     */
+    private synchronized PageReader reader(long of) {
+        if (!adopt(of)) {
+            return db.reader(); // an older lineage: its reads fail as replaced (ReadTransaction checks the lineage)
+        }
+        if (reader == null || reader.cache() != db.reader().cache()) {
+            EngineOptions o = db.options;
+            PageReader r = new PageReader(db.client, db.reader().cache(), o.readAheadPages,
+                    (long) o.readAheadPages * 70_000, !o.faults.skipPageVerification);
+            r.setRelocator((v, pgno, missing) -> relocate(v, pgno, missing, of));
+            reader = r;
+        }
+        return reader;
+    }
+
+    private RemotePage relocate(DatabaseVersion v, long pgno, RemotePage missing, long of) throws IOException {
+        Long millis;
+        DatabaseVersion rebuilt;
+        synchronized (this) {
+            if (of != lineage || of != db.lineage()) {
+                return null;
+            }
+            millis = txidMillis.get(v.txid());
+            rebuilt = versions.get(v.txid());
+        }
+        if (millis == null) {
+            return null;
+        }
+        boolean stale = rebuilt == null || (rebuilt.pages().get(pgno) instanceof RemotePage rp
+                && rp.file().equals(missing.file()));
+        if (stale) {
+            rebuilt = build(v.txid(), millis);
+            if (rebuilt == null || (v.checksum() != 0 && rebuilt.checksum() != 0 && v.checksum() != rebuilt.checksum())) {
+                return null;
+            }
+            synchronized (this) {
+                if (lineage == of) {
+                    versions.put(v.txid(), rebuilt); // later transactions read the rebuilt map directly
+                }
+            }
+        }
+        return rebuilt.pages().get(pgno) instanceof RemotePage rp ? rp : null;
+    }
+
+    /**
+     * The state at {@code txid} from the current restore plan, or null when no plan reaches it or the file that ends
+     * the plan does not carry {@code millis} (another history).
+     */
+    private DatabaseVersion build(long txid, long millis) throws IOException {
+        ReplicaIndex.OpenedState s;
+        try {
+            s = db.index.openState(RestoreTarget.txid(txid));
+        } catch (RestorePlanException e) {
+            return null;
+        }
+        if (s.version().txid() != txid || s.last() == null || s.last().header().timestamp() != millis) {
+            return null;
+        }
+        return s.version();
     }
 
     private DatabaseVersion version(PointInTime point) throws IOException {
@@ -116,19 +188,16 @@ public final class TimeTravel {
                 return v;
             }
         }
-        DatabaseVersion v;
-        try {
-            v = db.index.open(RestoreTarget.txid(point.txid()));
-        } catch (RestorePlanException e) {
-            v = null;
-        }
-        if (v == null || v.txid() != point.txid()) {
+        DatabaseVersion v = build(point.txid(), point.commitTime().toEpochMilli());
+        if (v == null) {
             throw new TimeTravelException("the replica of database \"" + db.name + "\" no longer reaches " + point
-                    + " (compaction or retention removed its files); set the time again", null);
+                    + " (compaction or retention removed its files, or the replica was replaced); set the time"
+                    + " again", null);
         }
         synchronized (this) {
             if (adopt(point.lineage())) {
                 versions.put(point.txid(), v);
+                txidMillis.put(point.txid(), point.commitTime().toEpochMilli());
             }
         }
         return v;
@@ -145,6 +214,7 @@ public final class TimeTravel {
         lineage = at;
         versions.clear();
         txidMillis.clear();
+        reader = null;
         return true;
     }
 
