@@ -848,6 +848,35 @@ static void fn_call(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_free(reply);
 }
 
+/* litestream_set_time(time [, schema]): PRAGMA litestream_time = time on that database (time travel,
+ * docs/time-travel.md), through the same Java handler, so both ways in accept and refuse the same values. Returns
+ * the commit time of the state the connection will read, or 'latest'. */
+static void fn_set_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *value = (const char *)sqlite3_value_text(argv[0]);
+    const char *schema = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : "main";
+    sqlite3_file *fp = NULL;
+    sqlite3 *db = sqlite3_context_db_handle(ctx);
+    if (schema == NULL || sqlite3_file_control(db, schema, SQLITE_FCNTL_FILE_POINTER, &fp) != SQLITE_OK
+        || fp == NULL || fp->pMethods != &jfile_methods) {
+        char *m = sqlite3_mprintf("litestream_set_time(): database '%s' is not opened with the litestream VFS",
+                                  schema ? schema : "");
+        sqlite3_result_error(ctx, m, -1);
+        sqlite3_free(m);
+        return;
+    }
+    if (value == NULL) {
+        sqlite3_result_error(ctx, "litestream_set_time(): a time is required, e.g. '2026-11-27T10:00:00Z', "
+                                  "'5 minutes ago' or 'latest'", -1);
+        return;
+    }
+    char *arg[3] = {NULL, "litestream_time", (char *)value};
+    int rc = jPragma((JFile *)fp, arg);
+    if (rc == SQLITE_OK && arg[0] != NULL) sqlite3_result_text(ctx, arg[0], -1, SQLITE_TRANSIENT);
+    else if (rc == SQLITE_OK) sqlite3_result_null(ctx);
+    else sqlite3_result_error(ctx, arg[0] ? arg[0] : "litestream_set_time() failed", -1);
+    sqlite3_free(arg[0]);
+}
+
 /* Auto-extension: every new connection gets the functions; they check the schema's VFS when
  * called, so they also work for ATTACHed litestream databases. */
 static int register_functions(sqlite3 *db, char **pzErr, const sqlite3_api_routines *api) {
@@ -858,6 +887,11 @@ static int register_functions(sqlite3 *db, char **pzErr, const sqlite3_api_routi
             int rc = sqlite3_create_function(db, FUNCTIONS[i], nArg, flags, (void *)(intptr_t)i, fn_call, 0, 0);
             if (rc != SQLITE_OK) return rc;
         }
+    }
+    for (int nArg = 1; nArg <= 2; nArg++) {
+        int rc = sqlite3_create_function(db, "litestream_set_time", nArg, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+                                         fn_set_time, 0, 0);
+        if (rc != SQLITE_OK) return rc;
     }
     /* Connections whose main database is ours report extended result codes, so that a replica
      * conflict (SQLITE_BUSY_SNAPSHOT) and the IOERR kinds are distinguishable in every driver. */

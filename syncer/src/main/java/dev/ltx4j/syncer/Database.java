@@ -79,6 +79,8 @@ public final class Database implements AutoCloseable {
     /** The published version, the sync base, buffer generations, the page reader, the lineage; their one writer. */
     final PublishedVersions versions;
     final Follower follower = new Follower(this);
+    /** Reading the database as of a past time (docs/time-travel.md). */
+    private final TimeTravel timeTravel = new TimeTravel(this);
 
     // Write mode.
     /** Where the buffer, SQLite's lock file, the spool and conflict files live. */
@@ -271,6 +273,11 @@ public final class Database implements AutoCloseable {
     public ReadTransaction beginRead() {
         checkOpen();
         return new ReadTransaction(this, pin());
+    }
+
+    /** Time travel: resolving a past time to a TXID and pinning the state there (docs/time-travel.md). */
+    public TimeTravel timeTravel() {
+        return timeTravel;
     }
 
     // ------------------------------------------------------------------------------------------ writing

@@ -37,6 +37,7 @@ public final class EngineFaults {
     final boolean conflictSnapshotRace;
     final boolean skipPageVerification;
     final boolean trustUnverifiedChecksums;
+    final boolean timeTravelStrictlyBefore;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     final BufferFaults buffer;
@@ -50,6 +51,7 @@ public final class EngineFaults {
         this.conflictSnapshotRace = b.conflictSnapshotRace;
         this.skipPageVerification = b.skipPageVerification;
         this.trustUnverifiedChecksums = b.trustUnverifiedChecksums;
+        this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
@@ -108,6 +110,7 @@ public final class EngineFaults {
         private boolean conflictSnapshotRace;
         private boolean skipPageVerification;
         private boolean trustUnverifiedChecksums;
+        private boolean timeTravelStrictlyBefore;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean silentDamageTruncation;
@@ -160,6 +163,15 @@ public final class EngineFaults {
          */
         public Builder trustUnverifiedChecksums(boolean v) {
             this.trustUnverifiedChecksums = v;
+            return this;
+        }
+
+        /**
+         * Time travel resolves a time to the newest state committed strictly before it, as the reference does,
+         * instead of at or before it ({@code time-travel-strictly-before}).
+         */
+        public Builder timeTravelStrictlyBefore(boolean v) {
+            this.timeTravelStrictlyBefore = v;
             return this;
         }
 

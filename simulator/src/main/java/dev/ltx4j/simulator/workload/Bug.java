@@ -77,7 +77,12 @@ public enum Bug {
      * Hydration: after a restart the hydrated file is reused on its sidecar's word without checking its contents,
      * so a file damaged while the process was down is served (hydrator hook).
      */
-    HYDRATE_TRUST_SIDECAR;
+    HYDRATE_TRUST_SIDECAR,
+    /**
+     * Time travel: a time resolves to the newest state committed strictly before it (the reference's rule) instead
+     * of at or before it (engine hook); the {@code timetravel} scenario's exact-time targets catch it.
+     */
+    TIME_TRAVEL_STRICTLY_BEFORE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

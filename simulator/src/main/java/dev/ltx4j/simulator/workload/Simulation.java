@@ -39,14 +39,15 @@ public final class Simulation {
             case "follower" -> new FollowerScenario(bugs);
             case "corruption" -> new CorruptionScenario(bugs);
             case "hydration" -> new HydrationScenario(bugs);
+            case "timetravel" -> new TimeTravelScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption, hydration");
+                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption, hydration, timetravel");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("engine", "log-writer", "uploader", "sql", "follower", "corruption");
+        return List.of("engine", "log-writer", "uploader", "sql", "follower", "corruption", "timetravel");
     }
 
     /** The generator of {@code ops}-long action lists. */

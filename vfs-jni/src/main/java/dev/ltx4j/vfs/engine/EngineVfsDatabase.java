@@ -17,10 +17,10 @@ import dev.ltx4j.vfs.ReplicaConflictException;
 import dev.ltx4j.vfs.VfsDatabase;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,6 +53,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** The engine's {@code failConflictedWrites} fault point (the simulator's {@code conflicted-write-fails}). */
     private final boolean failConflictedWrites;
     private final Clock clock;
+    /** PRAGMA litestream_time: this connection's view of the past (docs/time-travel.md). */
+    private final ConnectionTimeTravel timeTravel;
     private ReadTransaction pin;
     private WriteSession session;
     private boolean writeLocked;
@@ -75,6 +77,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.pageOneView = !db.faults().storedPageOne();
         this.failConflictedWrites = db.faults().failConflictedWrites();
         this.clock = clock;
+        this.timeTravel = new ConnectionTimeTravel(db, clock);
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
         this.seenLineage = db.lineage();
         this.seenRefresh = db.refreshCount();
@@ -240,14 +243,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
     }
 
     @Override
-    public void beginRead() {
+    public void beginRead() throws IOException {
         releasePin();
         pinRefresh = db.refreshCount();
-        pin = db.beginRead();
+        ReadTransaction past = timeTravel.beginRead(); // null: the latest state
+        pin = past != null ? past : db.beginRead();
     }
 
     @Override
     public void endRead() {
+        timeTravel.endRead();
         releasePin();
     }
 
@@ -260,6 +265,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public void beginWrite() throws IOException {
+        timeTravel.checkWritable(pin != null); // SQLITE_READONLY while litestream_time is set
         writeLocked = true;
         startSession();
     }
@@ -358,6 +364,11 @@ public final class EngineVfsDatabase implements VfsDatabase {
                 if (session != null) throw new IllegalArgumentException("PRAGMA litestream_refresh inside a write transaction");
                 db.refresh();
                 return Txid.format(db.current().txid());
+            case ConnectionTimeTravel.PRAGMA:
+                return timeTravel.set(value, pin != null, session != null || writeLocked);
+            case "litestream_time_target":
+                if (value != null) throw new IllegalArgumentException("PRAGMA litestream_time_target is read-only");
+                return timeTravel.target();
             case "litestream_write_enabled":
                 if (value != null) throw new IllegalArgumentException("litestream_write_enabled is fixed at open"
                         + " (write_enabled URI parameter or LITESTREAM_WRITE_ENABLED)");
@@ -369,14 +380,21 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public String txid() {
-        return Txid.format(pin != null ? pin.txid() : db.current().txid());
+        return Txid.format(pin != null ? pin.txid() : timeTravel.nextTxid(db.current().txid()));
     }
 
-    /** The time of the last successful sync (write mode) as RFC 3339, else {@code latest}. */
+    /**
+     * The commit time (LTX header timestamp, RFC 3339) of the TXID this connection reads (its read transaction's,
+     * else the one its next read transaction reads: the time set with litestream_time, or the latest); {@code latest}
+     * when nothing is in the replica yet.
+     */
     @Override
     public String time() {
-        long t = db.status().lastSyncMillis();
-        return t < 0 ? "latest" : Instant.ofEpochMilli(t).toString();
+        try {
+            return timeTravel.report(pin);
+        } catch (IOException e) {
+            throw new UncheckedIOException("litestream_time: " + e.getMessage(), e);
+        }
     }
 
     @Override

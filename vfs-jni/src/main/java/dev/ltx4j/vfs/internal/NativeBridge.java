@@ -131,7 +131,9 @@ public final class NativeBridge {
     }
 
     static String describe(Throwable e) {
-        if (e instanceof VfsConfigurationException || e instanceof ReplicaConflictException) {
+        // A bad PRAGMA value's IllegalArgumentException is written for the user (VfsDatabase.pragma): verbatim too.
+        if (e instanceof VfsConfigurationException || e instanceof ReplicaConflictException
+                || e instanceof IllegalArgumentException) {
             return e.getMessage();
         }
         String m = e.getMessage();

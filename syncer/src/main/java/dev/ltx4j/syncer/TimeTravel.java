@@ -1,0 +1,283 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.PageReader;
+import dev.ltx4j.pagestore.replica.RemotePage;
+import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestoreTarget;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reading a database as of a past time (one per {@link Database}, shared by its connections; thread-safe). A time
+ * resolves to the newest restorable TXID whose commit time (the LTX header timestamp) is at or before it
+ * ({@link RestorablePoints}: one listing of every level, then at most about {@code log2(points) + 2} reads of
+ * 100-byte headers, usually two); a {@link PointInTime} is then read through pinned versions built from the
+ * restore plan of its TXID, shared by every connection looking at the same point.
+ *
+ * <p>Only what the replica holds has a time: in write mode, commits not yet synced are part of the latest state
+ * only. Compaction and retention leave fewer points (a compacted file carries its newest input's timestamp, so a
+ * time inside its window resolves to the last boundary before it); a time before the oldest point is a
+ * {@link TimeTravelException} naming the oldest available time. A resolved point stays valid while the files that
+ * reach it exist: a page whose file compaction or retention removed is found again through the current restore
+ * plan of its TXID (and the rebuilt map replaces the cached one), and fails when no plan reaches the TXID any more.
+ * A rebuilt state must end with a file carrying the point's commit time, so a replica replaced by another history
+ * is never mixed into a pinned past state (the follower's reload then starts a new lineage).
+ */
+public final class TimeTravel {
+    private static final int HEADER_TIMES = 8192;
+    private static final int VERSIONS = 8;
+
+    private final Database db;
+    /** Header timestamps by listed file (level, range, size and listing time: a rewritten file is another key). */
+    private final Map<LtxFileInfo, Long> headerMillis = lru(HEADER_TIMES);
+    /** Commit times by TXID of lineage {@link #lineage}. */
+    private final Map<Long, Long> txidMillis = lru(HEADER_TIMES);
+    /** Built historical versions by TXID of lineage {@link #lineage}. */
+    private final Map<Long, DatabaseVersion> versions = lru(VERSIONS);
+    private long lineage;
+    /** Reads past states of lineage {@link #lineage} (the database's page cache; relocation of its own). */
+    private PageReader reader;
+
+    TimeTravel(Database db) {
+        this.db = db;
+    }
+
+    private static <K, V> Map<K, V> lru(int max) {
+        return new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+
+    /**
+     * The newest state at or before {@code target}.
+     *
+     * @param now the caller's clock: a target after it is refused (the replica cannot know the future)
+     * @throws TimeTravelException for a future target, one before the oldest restorable state, or a replica
+     *     without a restorable state
+     */
+    public PointInTime resolve(Instant target, Instant now) throws IOException {
+        if (target.isAfter(now)) {
+            throw new TimeTravelException(target + " is in the future (now is " + now + ")", null);
+        }
+        long at = db.lineage();
+        List<LtxFileInfo> files = new ArrayList<>();
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            files.addAll(db.client.listFiles(level, 0, false));
+        }
+        List<RestorablePoints.Point> points = RestorablePoints.of(files);
+        if (points.isEmpty()) {
+            throw new TimeTravelException("the replica of database \"" + db.name + "\" "
+                    + (files.isEmpty() ? "holds no files" : "holds no state restorable from TXID 1"), null);
+        }
+        Instant wanted = db.options.faults.timeTravelStrictlyBefore ? target.minusMillis(1) : target; // fault point
+        int i = RestorablePoints.search(points, wanted, this::millis);
+        if (i < 0) {
+            RestorablePoints.Point oldest = points.get(0);
+            Instant t = Instant.ofEpochMilli(millis(oldest));
+            throw new TimeTravelException(target + " is before the oldest state the replica of database \"" + db.name
+                    + "\" can restore: the oldest available time is " + t + " (TXID " + Txid.format(oldest.txid())
+                    + (oldest.txid() == 1 ? ", the first transaction)" : "; earlier states were compacted away or"
+                    + " removed by retention)"), t);
+        }
+        RestorablePoints.Point p = points.get(i);
+        long ms = millis(p);
+        remember(at, p.txid(), ms);
+        return new PointInTime(target, p.txid(), Instant.ofEpochMilli(ms), at);
+    }
+
+    /**
+     * Pins the state at {@code point} for one read transaction.
+     *
+     * @throws ReplicaDivergedException when the replica was replaced since {@code point} was resolved (resolve the
+     *     time again)
+     * @throws TimeTravelException when the replica no longer reaches the point's TXID
+     */
+    public ReadTransaction beginRead(PointInTime point) throws IOException {
+        if (point.lineage() != db.lineage()) {
+            throw new ReplicaDivergedException("the replica of database \"" + db.name + "\" was replaced since "
+                    + point + " was resolved; resolve the time again");
+        }
+        DatabaseVersion v = version(point);
+        return new ReadTransaction(db, new Pin(v, null, reader(point.lineage()), point.lineage()));
+    }
+
+    /**
+     * The reader of past states: the database's page cache and settings, and a relocator that rebuilds a past
+     * state from the current restore plan when a file it points at is gone (the database's own relocation serves
+     * its current lineage's latest states, and in read mode only while the follower's anchor file is there).
+     */
+    private synchronized PageReader reader(long of) {
+        if (!adopt(of)) {
+            return db.reader(); // an older lineage: its reads fail as replaced (ReadTransaction checks the lineage)
+        }
+        if (reader == null || reader.cache() != db.reader().cache()) {
+            EngineOptions o = db.options;
+            PageReader r = new PageReader(db.client, db.reader().cache(), o.readAheadPages,
+                    (long) o.readAheadPages * 70_000, !o.faults.skipPageVerification);
+            r.setRelocator((v, pgno, missing) -> relocate(v, pgno, missing, of));
+            reader = r;
+        }
+        return reader;
+    }
+
+    private RemotePage relocate(DatabaseVersion v, long pgno, RemotePage missing, long of) throws IOException {
+        Long millis;
+        DatabaseVersion rebuilt;
+        synchronized (this) {
+            if (of != lineage || of != db.lineage()) {
+                return null;
+            }
+            millis = txidMillis.get(v.txid());
+            rebuilt = versions.get(v.txid());
+        }
+        if (millis == null) {
+            return null;
+        }
+        boolean stale = rebuilt == null || (rebuilt.pages().get(pgno) instanceof RemotePage rp
+                && rp.file().equals(missing.file()));
+        if (stale) {
+            rebuilt = build(v.txid(), millis);
+            if (rebuilt == null || (v.checksum() != 0 && rebuilt.checksum() != 0 && v.checksum() != rebuilt.checksum())) {
+                return null;
+            }
+            synchronized (this) {
+                if (lineage == of) {
+                    versions.put(v.txid(), rebuilt); // later transactions read the rebuilt map directly
+                }
+            }
+        }
+        return rebuilt.pages().get(pgno) instanceof RemotePage rp ? rp : null;
+    }
+
+    /**
+     * The state at {@code txid} from the current restore plan, or null when no plan reaches it or the file that ends
+     * the plan does not carry {@code millis} (another history).
+     */
+    private DatabaseVersion build(long txid, long millis) throws IOException {
+        ReplicaIndex.OpenedState s;
+        try {
+            s = db.index.openState(RestoreTarget.txid(txid));
+        } catch (RestorePlanException e) {
+            return null;
+        }
+        if (s.version().txid() != txid || s.last() == null || s.last().header().timestamp() != millis) {
+            return null;
+        }
+        return s.version();
+    }
+
+    private DatabaseVersion version(PointInTime point) throws IOException {
+        synchronized (this) {
+            DatabaseVersion v = lineage == point.lineage() ? versions.get(point.txid()) : null;
+            if (v != null) {
+                return v;
+            }
+        }
+        DatabaseVersion v = build(point.txid(), point.commitTime().toEpochMilli());
+        if (v == null) {
+            throw new TimeTravelException("the replica of database \"" + db.name + "\" no longer reaches " + point
+                    + " (compaction or retention removed its files, or the replica was replaced); set the time"
+                    + " again", null);
+        }
+        synchronized (this) {
+            if (adopt(point.lineage())) {
+                versions.put(point.txid(), v);
+                txidMillis.put(point.txid(), point.commitTime().toEpochMilli());
+            }
+        }
+        return v;
+    }
+
+    /** Switches the per-lineage caches to {@code at} if it is the newest; false if {@code at} is an older one. */
+    private boolean adopt(long at) {
+        if (at == lineage) {
+            return true;
+        }
+        if (at < lineage) {
+            return false;
+        }
+        lineage = at;
+        versions.clear();
+        txidMillis.clear();
+        reader = null;
+        return true;
+    }
+
+    private synchronized void remember(long at, long txid, long millis) {
+        if (adopt(at)) {
+            txidMillis.put(txid, millis);
+        }
+    }
+
+    /**
+     * The commit time of {@code txid} in the replica (its LTX header timestamp), empty for TXID 0 (nothing synced)
+     * or when no file ends at it any more. Cached; else one listing of level 0 from the TXID and one header read,
+     * and a full listing only when no level-0 file starts at it.
+     */
+    public Optional<Instant> commitTime(long txid) throws IOException {
+        if (txid == 0) {
+            return Optional.empty();
+        }
+        long at = db.lineage();
+        synchronized (this) {
+            Long ms = lineage == at ? txidMillis.get(txid) : null;
+            if (ms != null) {
+                return Optional.of(Instant.ofEpochMilli(ms));
+            }
+        }
+        LtxFileInfo file = endingAt(db.client.listFiles(ReplicaClient.MIN_LEVEL, txid, false), txid);
+        for (int level = ReplicaClient.MIN_LEVEL; file == null && level <= ReplicaClient.MAX_LEVEL; level++) {
+            file = endingAt(db.client.listFiles(level, 0, false), txid);
+        }
+        if (file == null) {
+            return Optional.empty();
+        }
+        long ms = millis(file);
+        remember(at, txid, ms);
+        return Optional.of(Instant.ofEpochMilli(ms));
+    }
+
+    private static LtxFileInfo endingAt(List<LtxFileInfo> files, long txid) {
+        for (LtxFileInfo f : files) {
+            if (f.maxTxid() == txid) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private long millis(RestorablePoints.Point p) throws IOException {
+        return millis(p.file());
+    }
+
+    /** The header timestamp of one file: a 100-byte ranged read, cached. */
+    private long millis(LtxFileInfo f) throws IOException {
+        synchronized (this) {
+            Long ms = headerMillis.get(f);
+            if (ms != null) {
+                return ms;
+            }
+        }
+        byte[] head = db.client.readRange(f.level(), f.minTxid(), f.maxTxid(), 0, Ltx.HEADER_SIZE);
+        long ms = LtxHeader.parse(head, f.toString()).timestamp();
+        synchronized (this) {
+            headerMillis.put(f, ms);
+        }
+        return ms;
+    }
+}
