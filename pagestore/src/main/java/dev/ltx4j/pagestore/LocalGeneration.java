@@ -30,7 +30,7 @@ public final class LocalGeneration {
     private final long id;
     private final ThreadLocal<ByteBuffer> scratch;
     private int references = 1;
-    private boolean closed;
+    private volatile boolean closed; // written under the monitor, read without it by read()
 
     private LocalGeneration(LogFile file, String location, int pageSize, long id, Executor closer) {
         this.closer = closer;
@@ -80,12 +80,19 @@ public final class LocalGeneration {
     public void read(long offset, long pgno, byte[] dst) throws IOException {
         ByteBuffer b = scratch.get().clear();
         int n;
-        synchronized (this) {
-            if (closed) {
-                throw new IOException("generation " + id + " of write buffer " + location
-                        + " is closed: a reader used a version it had not pinned (page " + pgno + ")");
-            }
+        // No lock around the read: positional reads of the handle are thread-safe, and readers of many connections
+        // read unsynced pages at once (a monitor here serialized them around a system call). A pin keeps the
+        // generation open; a read after the last release fails on the closed handle, reported as below.
+        if (closed) {
+            throw notPinned(pgno);
+        }
+        try {
             n = file.read(offset, b);
+        } catch (IOException e) {
+            if (closed) {
+                throw notPinned(pgno);
+            }
+            throw e;
         }
         byte[] a = b.array();
         long recordPgno = Integer.toUnsignedLong(LogFormat.pageNumber(b, 0));
@@ -95,6 +102,11 @@ public final class LocalGeneration {
                     + a[LogFormat.TYPE] + ", page " + recordPgno + ")");
         }
         System.arraycopy(a, LogFormat.PAGE_HEADER, dst, 0, pageSize);
+    }
+
+    private IOException notPinned(long pgno) {
+        return new IOException("generation " + id + " of write buffer " + location
+                + " is closed: a reader used a version it had not pinned (page " + pgno + ")");
     }
 
     /** Adds a reference; false when the generation is already closed (the caller must not use it). */

@@ -51,6 +51,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private final boolean pageOneView;
     /** The engine's {@code failConflictedWrites} fault point (the simulator's {@code conflicted-write-fails}). */
     private final boolean failConflictedWrites;
+    /** False only under the engine's {@code writeOnStaleSnapshot} fault point (the simulator's {@code stale-snapshot-write}). */
+    private final boolean staleSnapshotCheck;
     private final Clock clock;
     private ReadTransaction pin;
     private WriteSession session;
@@ -73,6 +75,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.db = handle.database();
         this.pageOneView = !db.faults().storedPageOne();
         this.failConflictedWrites = db.faults().failConflictedWrites();
+        this.staleSnapshotCheck = !db.faults().writeOnStaleSnapshot();
         this.clock = clock;
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
         this.seenLineage = db.lineage();
@@ -150,6 +153,17 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (lineage >= 0) noticeReplacedContent(offset, b, skip, got, lineage, refreshes); // on the bytes SQLite sees
         dst.put(b, skip, got);
         return got;
+    }
+
+    /**
+     * A whole page of this connection's pinned read transaction without copying it here (the VFS copies the array
+     * straight into SQLite's buffer). Page 1 and everything inside a write transaction go through {@link #read}:
+     * the WAL-format view and the replaced-content notice change page 1's bytes, and a session sees its own writes.
+     */
+    @Override
+    public byte[] readPage(long offset, int length) throws IOException {
+        if (offset == 0 || session != null || pin == null || doomed != null) return null;
+        return pin.readPage(offset, length);
     }
 
     /**
@@ -261,6 +275,18 @@ public final class EngineVfsDatabase implements VfsDatabase {
     public void beginWrite() throws IOException {
         writeLocked = true;
         startSession();
+        if (session != null && pin != null && staleSnapshotCheck && pin.version().localSeq() != db.current().localSeq()) {
+            // Readers hold no SHARED lock on the lock file (snapshotReads), so another connection may have committed
+            // since this read transaction pinned its version: writing on top of what SQLite read here would lose
+            // that commit. Refused like a stale WAL snapshot (SQLITE_BUSY_SNAPSHOT); an autocommit statement or
+            // BEGIN IMMEDIATE is retried by SQLite on a fresh snapshot, an explicit transaction must retry itself.
+            WriteSession s = session;
+            session = null;
+            writeLocked = false;
+            s.rollback();
+            throw new ReplicaConflictException("another connection committed after this transaction began reading;"
+                    + " roll back and retry the transaction (the same as SQLITE_BUSY_SNAPSHOT in WAL mode)");
+        }
     }
 
     private void startSession() throws IOException {
@@ -428,6 +454,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
      */
     @Override
     public boolean atomicCommits() {
+        return true;
+    }
+
+    /**
+     * True: every read transaction pins a version ({@link #beginRead()}) and {@link #beginWrite()} refuses a
+     * transaction whose pin is no longer the latest, so readers need no SHARED lock on the lock file and never block
+     * a writer's commit (docs/concurrent-readers.md).
+     */
+    @Override
+    public boolean snapshotReads() {
         return true;
     }
 
