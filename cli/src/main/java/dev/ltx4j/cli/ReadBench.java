@@ -149,15 +149,20 @@ final class ReadBench {
         double reads = (after[0] - before[0]) / 3.0;
         double crossings = (after[2] - before[2]) / 3.0;
         double engineNs = engineOnly(url);
+        double preadNs = preadOnly(work.resolve("reads.db"));
         double plainNs = plain.cpuMs * 1e6 / pages;
         double oursNs = ours.cpuMs * 1e6 / pages;
+        double sqliteNs = plainNs - preadNs;
         out.printf("  breakdown per page (CPU time of the scanning thread, %d pages):%n", pages);
-        out.printf("    %-58s %7.0f ns%n", "SQLite + unix VFS pread (plain file)", plainNs);
-        out.printf("    %-58s %7.0f ns%n", "ltx4j total", oursNs);
-        out.printf("    %-58s %7.0f ns%n", "  engine: pinned page lookup + cache + copy (no SQLite, no JNI)", engineNs);
-        out.printf("    %-58s %7.0f ns%n", "  JNI crossing, bridge, copy into SQLite (remainder)",
-                oursNs - plainNs - engineNs);
-        out.printf("    %-58s %7.2f xRead, %.2f crossings per page%n", "  calls", reads / pages, crossings / pages);
+        out.printf("    %-62s %7.0f ns%n", "plain file: SQLite + unix VFS", plainNs);
+        out.printf("    %-62s %7.0f ns%n", "  pread of one page (Java FileChannel, OS cache warm)", preadNs);
+        out.printf("    %-62s %7.0f ns%n", "  SQLite itself (the difference)", sqliteNs);
+        out.printf("    %-62s %7.0f ns%n", "ltx4j read mode: SQLite + litestream VFS", oursNs);
+        out.printf("    %-62s %7.0f ns%n", "  SQLite itself (as above)", sqliteNs);
+        out.printf("    %-62s %7.0f ns%n", "  engine: pinned lookup + page cache + copy to a Java array", engineNs);
+        out.printf("    %-62s %7.0f ns%n", "  JNI crossing + bridge + copy into SQLite (the rest)",
+                oursNs - sqliteNs - engineNs);
+        out.printf("    %-62s %7.2f xRead, %.2f crossings per page%n", "  calls", reads / pages, crossings / pages);
     }
 
     /** CPU ns per page of reading every page of the replica through a pinned read transaction, warm. */
@@ -179,6 +184,24 @@ final class ReadBench {
                     for (long p = 0; p < n; p++) t.read(p * t.pageSize(), page, 0, t.pageSize());
                 }
                 best = Math.min(best, THREADS.getCurrentThreadCpuTime() - c0);
+            }
+            return (double) best / n;
+        }
+    }
+
+    /** CPU ns per page of reading every 4 KiB page of {@code db} with positional reads, warm, best of five passes. */
+    private static double preadOnly(Path db) throws Exception {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(db)) {
+            java.nio.ByteBuffer page = java.nio.ByteBuffer.allocateDirect(4096);
+            long n = ch.size() / 4096;
+            long best = Long.MAX_VALUE;
+            for (int round = 0; round < 8; round++) {
+                long c0 = THREADS.getCurrentThreadCpuTime();
+                for (long p = 0; p < n; p++) {
+                    page.clear();
+                    ch.read(page, p * 4096);
+                }
+                if (round >= 3) best = Math.min(best, THREADS.getCurrentThreadCpuTime() - c0);
             }
             return (double) best / n;
         }
