@@ -72,6 +72,10 @@ final class ReadBench {
     }
 
     void run() throws Exception {
+        if ("concurrent".equals(System.getProperty("ltx4j.bench.part"))) { // only the readers-beside-a-writer part
+            new ConcurrentReads(out, work, concurrentFor).run();
+            return;
+        }
         out.printf("ltx4j bench reads: %d MB database, %d point reads, %d s concurrent (JDK %s)%n", mb, points,
                 concurrentFor.toSeconds(), Runtime.version());
         Path source = work.resolve("reads.db");

@@ -67,7 +67,13 @@ public enum Bug {
      * instead of being refused at the commit; SQLite's rollback then fails too and keeps the refused transaction in
      * its cache, and the connection's next commit is acknowledged without reaching the engine (VFS hook).
      */
-    CONFLICTED_WRITE_FAILS;
+    CONFLICTED_WRITE_FAILS,
+    /**
+     * Sql-readers: a read transaction whose pinned version another connection's commit overtook may still start
+     * writing (readers hold no SHARED lock, docs/concurrent-readers.md); SQLite then commits its stale cached pages
+     * over the newer state, a lost update (VFS hook).
+     */
+    STALE_SNAPSHOT_WRITE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
