@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A read-only handle on one generation of a write buffer's log file, opened by the engine itself so that page
@@ -29,8 +30,9 @@ public final class LocalGeneration {
     private final int pageSize;
     private final long id;
     private final ThreadLocal<ByteBuffer> scratch;
-    private int references = 1;
-    private volatile boolean closed; // written under the monitor, read without it by read()
+    /** References; 0 once the last one was released (then it never rises again). Lock-free: every read transaction of every connection retains and releases it. */
+    private final AtomicInteger references = new AtomicInteger(1);
+    private volatile boolean closed;
 
     private LocalGeneration(LogFile file, String location, int pageSize, long id, Executor closer) {
         this.closer = closer;
@@ -110,28 +112,26 @@ public final class LocalGeneration {
     }
 
     /** Adds a reference; false when the generation is already closed (the caller must not use it). */
-    public synchronized boolean retain() {
-        if (closed) {
-            return false;
+    public boolean retain() {
+        for (int r = references.get(); r > 0; r = references.get()) {
+            if (references.compareAndSet(r, r + 1)) {
+                return true;
+            }
         }
-        references++;
-        return true;
+        return false;
     }
 
     /** Drops a reference; with the last one the generation is closed and its file handle released. */
     public void release() {
-        boolean close;
-        synchronized (this) {
-            if (closed) {
-                return;
+        int r;
+        do {
+            r = references.get();
+            if (r <= 0) {
+                return; // already closed (a release too many is ignored, as before)
             }
-            references--;
-            close = references == 0;
-            if (close) {
-                closed = true;
-            }
-        }
-        if (close) {
+        } while (!references.compareAndSet(r, r - 1));
+        if (r == 1) {
+            closed = true;
             closer.execute(() -> {
                 try {
                     file.close();
@@ -144,13 +144,13 @@ public final class LocalGeneration {
     }
 
     /** Whether the last reference was released. */
-    public synchronized boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
     /** Current reference count (for tests and status). */
-    public synchronized int references() {
-        return references;
+    public int references() {
+        return Math.max(0, references.get());
     }
 
     @Override
