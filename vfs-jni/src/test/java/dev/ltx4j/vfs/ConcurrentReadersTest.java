@@ -165,6 +165,25 @@ class ConcurrentReadersTest {
         }
     }
 
+    /**
+     * A connection in {@code locking_mode=EXCLUSIVE} keeps its locks and trusts its cache for good, expecting others
+     * kept out: its read lock goes to the lock file as in plain SQLite, so another connection cannot commit.
+     */
+    @Test
+    void exclusiveLockingModeKeepsWritersOutAsInPlainSqlite() throws Exception {
+        LitestreamVfs.Registration vfs = vfs("conc-exclusive");
+        Path db = dir.resolve("exclusive.db");
+        try (Connection a = vfs.connect(db); Connection b = vfs.connect(db)) {
+            Sql.exec(a, "create table t(k integer primary key, v integer)", "insert into t values (1, 10)");
+            Sql.exec(a, "pragma locking_mode = exclusive");
+            assertThat(Sql.number(a, "select v from t where k = 1")).isEqualTo(10); // SHARED taken and kept
+            Sql.exec(b, "pragma busy_timeout = 50");
+            assertThatThrownBy(() -> Sql.exec(b, "update t set v = 11 where k = 1"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("SQLITE_BUSY");
+            assertThat(Sql.number(a, "select v from t where k = 1")).isEqualTo(10);
+        }
+    }
+
     @Test
     void aReadTransactionOvertakenByACommitCannotWriteOnItsStaleSnapshot() throws Exception {
         LitestreamVfs.Registration vfs = vfs("conc-stale");
