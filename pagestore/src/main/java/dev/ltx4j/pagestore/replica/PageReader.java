@@ -81,15 +81,16 @@ public final class PageReader {
 
     /** Where one reader last read, to detect sequential access. Not thread-safe; one per reader. */
     public static final class Cursor {
+        /** Where pages that are not cached arrays (local and zero pages) are read to, inside one read call only. */
+        private static final ThreadLocal<byte[]> SCRATCH = new ThreadLocal<>();
         long lastPgno = -1;
-        /** Where pages that are not cached arrays (local and zero pages) are read to; reused, never shared. */
-        private byte[] scratch;
 
+        /** The calling thread's page buffer (a cursor lives for one read transaction: per-cursor would allocate each). */
         byte[] scratch(int pageSize) {
-            byte[] s = scratch;
+            byte[] s = SCRATCH.get();
             if (s == null || s.length != pageSize) {
                 s = new byte[pageSize];
-                scratch = s;
+                SCRATCH.set(s);
             }
             return s;
         }

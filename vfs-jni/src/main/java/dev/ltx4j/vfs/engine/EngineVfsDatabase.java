@@ -130,9 +130,15 @@ public final class EngineVfsDatabase implements VfsDatabase {
             n = session.read(from, b, 0, want);
             if (doomed != null) n = applyOverlay(from, b, want, n);
             if (header) version = pin != null ? pin.version() : db.current();
+        } else if (pin != null && doomed == null && from + want <= HEADER && pin.version() == headerVersion) {
+            n = headerBytes(from, b, want); // SQLite's per-transaction probe of an unchanged version: no engine read
+            lineage = pin.lineage();
+            refreshes = pinRefresh;
+            if (header) version = pin.version();
         } else if (pin != null) {
             n = pin.read(from, b, 0, want);
             if (doomed != null) n = applyOverlay(from, b, want, n);
+            else if (from == 0 && n >= HEADER) keepHeader(b);
             else lineage = pin.lineage();
             refreshes = pinRefresh;
             if (header) version = pin.version();
@@ -153,6 +159,28 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (lineage >= 0) noticeReplacedContent(offset, b, skip, got, lineage, refreshes); // on the bytes SQLite sees
         dst.put(b, skip, got);
         return got;
+    }
+
+    /**
+     * The stored first {@value #HEADER} bytes of page 1 of {@link #headerVersion}, the version this connection last
+     * read page 1 of. Versions are immutable, so while SQLite's read transactions pin that same version (nothing was
+     * committed since), its header probes (16 bytes at 24 at the start of every transaction) are answered from here.
+     */
+    private static final int HEADER = 100;
+    private final byte[] header = new byte[HEADER];
+    private DatabaseVersion headerVersion;
+
+    private void keepHeader(byte[] b) {
+        System.arraycopy(b, 0, header, 0, HEADER);
+        headerVersion = pin.version();
+    }
+
+    private int headerBytes(long from, byte[] b, int want) {
+        long size = pin.sizeBytes();
+        int n = (int) Math.max(0, Math.min(want, size - from));
+        System.arraycopy(header, (int) from, b, 0, n);
+        java.util.Arrays.fill(b, n, want, (byte) 0);
+        return n;
     }
 
     /**
