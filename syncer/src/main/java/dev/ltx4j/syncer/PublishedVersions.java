@@ -36,6 +36,7 @@ import java.util.function.LongFunction;
  * <p>Over 400 lines: the generation swap, commit publication and relocation all patch the same version under the
  * same lock; splitting them would spread {@code stateLock} over more classes.
  */
+// Over 500 lines: every field readers see, with its one writer, stays in one class (docs/engine-invariants.md).
 final class PublishedVersions {
     /** A buffer operation that may rewrite the buffer file. */
     @FunctionalInterface

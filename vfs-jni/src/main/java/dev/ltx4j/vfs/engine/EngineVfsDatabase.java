@@ -42,6 +42,7 @@ import java.util.TreeMap;
  * ({@link PageOneView}); only reads change, writes are stored as SQLite writes them, and the engine (checksums
  * included) only ever sees stored bytes.
  */
+// Over 500 lines: one SQLite connection's whole VFS contract (reads, locks, sessions, pragmas) in one place.
 public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
 
@@ -130,16 +131,17 @@ public final class EngineVfsDatabase implements VfsDatabase {
             n = session.read(from, b, 0, want);
             if (doomed != null) n = applyOverlay(from, b, want, n);
             if (header) version = pin != null ? pin.version() : db.current();
-        } else if (pin != null && doomed == null && from + want <= HEADER && pin.version() == headerVersion) {
-            n = headerBytes(from, b, want); // SQLite's per-transaction probe of an unchanged version: no engine read
+        } else if (pin != null && doomed == null && headerCopy.holds(pin.version(), from, want)
+                && pin.lineage() == db.lineage()) { // (a replaced replica fails the read through pin.read below)
+            n = headerCopy.copy(from, b, want, pin.sizeBytes()); // SQLite's probe of an unchanged version: no engine read
             lineage = pin.lineage();
             refreshes = pinRefresh;
             if (header) version = pin.version();
         } else if (pin != null) {
             n = pin.read(from, b, 0, want);
             if (doomed != null) n = applyOverlay(from, b, want, n);
-            else if (from == 0 && n >= HEADER) keepHeader(b);
             else lineage = pin.lineage();
+            if (doomed == null && from == 0) headerCopy.keep(pin.version(), b, n); // stored bytes, before the view
             refreshes = pinRefresh;
             if (header) version = pin.version();
         } else {
@@ -161,27 +163,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
         return got;
     }
 
-    /**
-     * The stored first {@value #HEADER} bytes of page 1 of {@link #headerVersion}, the version this connection last
-     * read page 1 of. Versions are immutable, so while SQLite's read transactions pin that same version (nothing was
-     * committed since), its header probes (16 bytes at 24 at the start of every transaction) are answered from here.
-     */
-    private static final int HEADER = 100;
-    private final byte[] header = new byte[HEADER];
-    private DatabaseVersion headerVersion;
-
-    private void keepHeader(byte[] b) {
-        System.arraycopy(b, 0, header, 0, HEADER);
-        headerVersion = pin.version();
-    }
-
-    private int headerBytes(long from, byte[] b, int want) {
-        long size = pin.sizeBytes();
-        int n = (int) Math.max(0, Math.min(want, size - from));
-        System.arraycopy(header, (int) from, b, 0, n);
-        java.util.Arrays.fill(b, n, want, (byte) 0);
-        return n;
-    }
+    /** This connection's copy of page 1's header, for SQLite's per-transaction probes of an unchanged version. */
+    private final PageOneHeader headerCopy = new PageOneHeader();
 
     /**
      * A whole page of this connection's pinned read transaction without copying it here (the VFS copies the array
