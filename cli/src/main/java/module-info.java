@@ -7,5 +7,6 @@ module dev.ltx4j.cli {
     requires dev.ltx4j.simulator;
     requires info.picocli;
     requires java.sql;
+    requires jdk.management; // bench reads: thread and process CPU time
     opens dev.ltx4j.cli to info.picocli;
 }

@@ -48,6 +48,8 @@ static jclass g_bridge, g_file, g_string;
 static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginRead, m_endRead, m_beginWrite,
     m_beforeCommit, m_commit, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
     m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
+static jmethodID m_readDirect, m_snapshotReads; /* the read path (docs/concurrent-readers.md) */
+static jfieldID f_readResult;
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER; /* init, VFS table */
 static pthread_key_t g_detachKey;
@@ -138,6 +140,9 @@ typedef struct JFile {
     int dirty;                /* pages written since the last commit()/rollback() */
     int sectorSize, deviceCharacteristics;
     int atomicCommits;        /* Java's VfsDatabase.atomicCommits(): see "Journals of atomic databases" */
+    int snapshotReads;        /* VfsDatabase.snapshotReads(): SHARED stays in the process (see "Snapshot readers") */
+    int exclusiveLocking;     /* PRAGMA locking_mode=EXCLUSIVE seen: every level goes to the lock file again */
+    int fileLevel;            /* the level held on the lock file */
     const char *zName;        /* SQLite's name of the database; its journal name derives from it */
     struct JFile *nextAtomic; /* list of open atomic-commit files, under g_atomicMutex */
     LsVfs *vfs;
@@ -346,8 +351,18 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
     if (ensure_buffer(env, f, amount) != SQLITE_OK) return SQLITE_IOERR_NOMEM;
     count(&g_reads);
     count(&g_crossings);
-    jint n = (*env)->CallIntMethod(env, f->obj, m_read, (jlong)offset, (jint)amount);
+    /* One crossing. Java hands back either the page itself (usually the engine's cached, immutable array),
+     * copied here once straight into SQLite's buffer, or null with the bytes in the shared buffer and the
+     * count (or minus a SQLite code) in NativeFile.readResult. */
+    jobject page = (*env)->CallObjectMethod(env, f->obj, m_readDirect, (jlong)offset, (jint)amount);
     if (java_threw(env, SQLITE_IOERR_READ)) return SQLITE_IOERR_READ;
+    if (page != NULL) {
+        (*env)->GetByteArrayRegion(env, (jbyteArray)page, 0, amount, (jbyte *)out);
+        (*env)->DeleteLocalRef(env, page);
+        if (java_threw(env, SQLITE_IOERR_READ)) return SQLITE_IOERR_READ;
+        return SQLITE_OK;
+    }
+    jint n = (*env)->GetIntField(env, f->obj, f_readResult);
     if (n < 0) return -n;
     if (n > amount) return SQLITE_IOERR_READ;
     memcpy(out, f->buf, (size_t)n);
@@ -421,9 +436,55 @@ static int end_write(JFile *f) {
     return rc;
 }
 
+/* ---------------------------------------------------------------- snapshot readers
+ *
+ * A database whose every read transaction pins one engine version (VfsDatabase.snapshotReads(), with atomic
+ * commits) needs no SHARED lock in the lock file: a writer's pages go to its own write session and become
+ * visible only as a new version, so nothing a reader reads can change under it. Such a connection's SHARED
+ * level is kept here in the process; RESERVED and above still go to the lock file (one writer at a time,
+ * taking SHARED there first, as the unix VFS expects). A writer's EXCLUSIVE therefore never waits for readers,
+ * and readers never see PENDING. What keeps this sound (docs/concurrent-readers.md):
+ *   - SQLite's page cache: each read transaction pins the latest version and reads the change counter at 24
+ *     from it, so a connection drops its cache whenever another one committed (PageOneView for WAL-format
+ *     page 1s);
+ *   - a read transaction that wants to write after another connection committed is refused at RESERVED
+ *     (Java's beginWrite: SQLITE_BUSY_SNAPSHOT), as in WAL mode, so no commit is built on a stale snapshot;
+ *   - no hot journal: journals of atomic databases live in memory and are hidden from xAccess;
+ *   - PRAGMA locking_mode=EXCLUSIVE puts the connection back on plain file locks (it expects others kept out).
+ */
+static int file_level(JFile *f, int level) {
+    if (!f->snapshotReads || f->exclusiveLocking) return level;
+    return level >= SQLITE_LOCK_RESERVED ? level : SQLITE_LOCK_NONE;
+}
+
 /* The file locks, when the database has any (see open_lock_file). */
-static int lock_to(JFile *f, int level) { return f->lock ? f->lock->pMethods->xLock(f->lock, level) : SQLITE_OK; }
-static int unlock_to(JFile *f, int level) { return f->lock ? f->lock->pMethods->xUnlock(f->lock, level) : SQLITE_OK; }
+static int lock_to(JFile *f, int level) {
+    if (f->lock == NULL) return SQLITE_OK;
+    int want = file_level(f, level), took = 0;
+    if (want <= f->fileLevel) return SQLITE_OK;
+    if (f->fileLevel == SQLITE_LOCK_NONE && want > SQLITE_LOCK_SHARED) {
+        int rc = f->lock->pMethods->xLock(f->lock, SQLITE_LOCK_SHARED);
+        if (rc != SQLITE_OK) return rc;
+        f->fileLevel = SQLITE_LOCK_SHARED;
+        took = 1;
+    }
+    int rc = f->lock->pMethods->xLock(f->lock, want);
+    if (rc == SQLITE_OK) {
+        f->fileLevel = want;
+    } else if (took && f->lock->pMethods->xUnlock(f->lock, SQLITE_LOCK_NONE) == SQLITE_OK) {
+        f->fileLevel = SQLITE_LOCK_NONE; /* a refused writer must not keep a SHARED that blocks the commit it waits for */
+    }
+    return rc;
+}
+
+static int unlock_to(JFile *f, int level) {
+    if (f->lock == NULL) return SQLITE_OK;
+    int want = file_level(f, level);
+    if (want >= f->fileLevel) return SQLITE_OK;
+    int rc = f->lock->pMethods->xUnlock(f->lock, want);
+    if (rc == SQLITE_OK) f->fileLevel = want;
+    return rc;
+}
 
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
@@ -527,6 +588,12 @@ static const char *WAL_REFUSED =
 
 static int jPragma(JFile *f, char **azArg) {
     const char *name = azArg[1], *value = azArg[2];
+    if (sqlite3_stricmp(name, "locking_mode") == 0 && value != NULL) {
+        /* EXCLUSIVE keeps others out for good: snapshot readers use the lock file like plain ones then. */
+        if (sqlite3_stricmp(value, "exclusive") == 0) f->exclusiveLocking = 1;
+        else if (sqlite3_stricmp(value, "normal") == 0) f->exclusiveLocking = 0;
+        return SQLITE_NOTFOUND; /* SQLite goes on to apply it */
+    }
     if (sqlite3_stricmp(name, "journal_mode") == 0 && value != NULL && sqlite3_stricmp(value, "wal") == 0) {
         azArg[0] = sqlite3_mprintf("%s", WAL_REFUSED);
         return SQLITE_ERROR;
@@ -714,6 +781,8 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     if (!threwAgain) f->deviceCharacteristics = (*env)->CallIntMethod(env, f->obj, m_deviceCharacteristics);
     threwAgain = threwAgain || java_threw(env, SQLITE_CANTOPEN);
     jboolean atomic = threwAgain ? JNI_FALSE : (*env)->CallBooleanMethod(env, f->obj, m_atomicCommits);
+    threwAgain = threwAgain || java_threw(env, SQLITE_CANTOPEN);
+    jboolean snapshot = threwAgain ? JNI_FALSE : (*env)->CallBooleanMethod(env, f->obj, m_snapshotReads);
     if (threwAgain || java_threw(env, SQLITE_CANTOPEN)) {
         report_open_failure(zName, "the Java side failed after opening the database");
         jClose(file);
@@ -735,6 +804,7 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     f->base.pMethods = &jfile_methods;
     if (atomic) {
         f->atomicCommits = 1;
+        f->snapshotReads = snapshot == JNI_TRUE; /* only with atomic commits: never a hot journal to see */
         atomic_add(f);
     }
     if (pOutFlags) *pOutFlags = flags;
@@ -971,6 +1041,9 @@ static int setup_bridge(JNIEnv *env, char **why) {
     m_open = (*env)->GetStaticMethodID(env, b, "open", "([B[BI[[BLjava/nio/ByteBuffer;)Ljava/lang/Object;");
     m_hostExit = (*env)->GetStaticMethodID(env, b, "hostExit", "()V");
     m_read = (*env)->GetMethodID(env, f, "read", "(JI)I");
+    m_readDirect = (*env)->GetMethodID(env, f, "readDirect", "(JI)[B");
+    f_readResult = (*env)->GetFieldID(env, f, "readResult", "I");
+    m_snapshotReads = (*env)->GetMethodID(env, f, "snapshotReads", "()Z");
     m_write = (*env)->GetMethodID(env, f, "write", "(JI)I");
     m_truncate = (*env)->GetMethodID(env, f, "truncate", "(J)I");
     m_size = (*env)->GetMethodID(env, f, "size", "()J");

@@ -30,12 +30,13 @@ import picocli.CommandLine.Spec;
  * durability local and none, beside plain WAL with synchronous FULL and OFF), a full scan through read mode (cold
  * and warm cache) beside the plain file, and the same Python script against ltx4j and the reference extension.
  */
-@Command(name = "bench", description = "Measure the litestream VFS beside plain SQLite (bench vfs [--quick]).")
+@Command(name = "bench", description = "Measure the litestream VFS beside plain SQLite (bench vfs|reads [--quick]).")
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "WHAT", description = "What to measure: vfs")
+    @Parameters(index = "0", paramLabel = "WHAT", description = "What to measure: vfs (writes, scan, python) or"
+            + " reads (the read path: scan, point reads, own unsynced pages, readers beside a writer)")
     String what;
 
     @Option(names = "--quick", description = "Small sizes (400 inserts a round, 10 MB scan) for a fast check.")
@@ -60,9 +61,17 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!"vfs".equals(what)) throw new IllegalArgumentException("unknown benchmark '" + what + "'; use: bench vfs");
+        if (!"vfs".equals(what) && !"reads".equals(what)) {
+            throw new IllegalArgumentException("unknown benchmark '" + what + "'; use: bench vfs, bench reads");
+        }
         out = spec.commandLine().getOut();
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("ltx4j-bench-");
+        if ("reads".equals(what)) {
+            new ReadBench(out, work, quick).run();
+            out.println("\nload average at end: " + loadAverage());
+            out.flush();
+            return 0;
+        }
         int scanMb = quick ? 10 : 50;
         out.printf("ltx4j bench vfs: %d rounds of %d autocommit inserts, %d MB scan, in %s (JDK %s)%n", rounds,
                 quick ? 400 : 2_000, scanMb, work,

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A read-only handle on one generation of a write buffer's log file, opened by the engine itself so that page
@@ -28,9 +29,10 @@ public final class LocalGeneration {
     private final String location;
     private final int pageSize;
     private final long id;
-    private final ThreadLocal<ByteBuffer> scratch;
-    private int references = 1;
-    private boolean closed;
+    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
+    /** References; 0 once the last one was released (then it never rises again). Lock-free: every read transaction of every connection retains and releases it. */
+    private final AtomicInteger references = new AtomicInteger(1);
+    private volatile boolean closed;
 
     private LocalGeneration(LogFile file, String location, int pageSize, long id, Executor closer) {
         this.closer = closer;
@@ -38,7 +40,6 @@ public final class LocalGeneration {
         this.location = location;
         this.pageSize = pageSize;
         this.id = id;
-        this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(LogFormat.PAGE_HEADER + pageSize));
     }
 
     /**
@@ -78,48 +79,73 @@ public final class LocalGeneration {
      * @throws IOException when the handle is closed (a pin was not counted) or the record is not what was expected
      */
     public void read(long offset, long pgno, byte[] dst) throws IOException {
-        ByteBuffer b = scratch.get().clear();
+        ByteBuffer b = scratch();
         int n;
-        synchronized (this) {
-            if (closed) {
-                throw new IOException("generation " + id + " of write buffer " + location
-                        + " is closed: a reader used a version it had not pinned (page " + pgno + ")");
-            }
-            n = file.read(offset, b);
+        // No lock around the read: positional reads of the handle are thread-safe, and readers of many connections
+        // read unsynced pages at once (a monitor here serialized them around a system call). A pin keeps the
+        // generation open; a read after the last release fails on the closed handle, reported as below.
+        if (closed) {
+            throw notPinned(pgno);
         }
-        byte[] a = b.array();
+        try {
+            n = file.read(offset, b);
+        } catch (IOException e) {
+            if (closed) {
+                throw notPinned(pgno);
+            }
+            throw e;
+        }
         long recordPgno = Integer.toUnsignedLong(LogFormat.pageNumber(b, 0));
-        if (n != a.length || a[LogFormat.TYPE] != LogFormat.PAGE || recordPgno != pgno) {
+        byte type = b.get(LogFormat.TYPE);
+        if (n != LogFormat.PAGE_HEADER + pageSize || type != LogFormat.PAGE || recordPgno != pgno) {
             throw new BufferCorruptException(location, "write buffer " + location + " (generation " + id
                     + ") holds no record of page " + pgno + " at offset " + offset + " (read " + n + " bytes, type "
-                    + a[LogFormat.TYPE] + ", page " + recordPgno + ")");
+                    + type + ", page " + recordPgno + ")");
         }
-        System.arraycopy(a, LogFormat.PAGE_HEADER, dst, 0, pageSize);
+        b.get(LogFormat.PAGE_HEADER, dst, 0, pageSize);
+    }
+
+    /**
+     * The calling thread's record buffer, direct so a file read lands in it without the JDK's intermediate copy
+     * (a heap buffer costs one more page copy per read); one per thread, shared by every generation.
+     */
+    private ByteBuffer scratch() {
+        int need = LogFormat.PAGE_HEADER + pageSize;
+        ByteBuffer b = SCRATCH.get();
+        if (b == null || b.capacity() < need) {
+            b = ByteBuffer.allocateDirect(Math.max(need, b == null ? 0 : b.capacity()));
+            SCRATCH.set(b);
+        }
+        b.clear().limit(need);
+        return b;
+    }
+
+    private IOException notPinned(long pgno) {
+        return new IOException("generation " + id + " of write buffer " + location
+                + " is closed: a reader used a version it had not pinned (page " + pgno + ")");
     }
 
     /** Adds a reference; false when the generation is already closed (the caller must not use it). */
-    public synchronized boolean retain() {
-        if (closed) {
-            return false;
+    public boolean retain() {
+        for (int r = references.get(); r > 0; r = references.get()) {
+            if (references.compareAndSet(r, r + 1)) {
+                return true;
+            }
         }
-        references++;
-        return true;
+        return false;
     }
 
     /** Drops a reference; with the last one the generation is closed and its file handle released. */
     public void release() {
-        boolean close;
-        synchronized (this) {
-            if (closed) {
-                return;
+        int r;
+        do {
+            r = references.get();
+            if (r <= 0) {
+                return; // already closed (a release too many is ignored, as before)
             }
-            references--;
-            close = references == 0;
-            if (close) {
-                closed = true;
-            }
-        }
-        if (close) {
+        } while (!references.compareAndSet(r, r - 1));
+        if (r == 1) {
+            closed = true;
             closer.execute(() -> {
                 try {
                     file.close();
@@ -132,13 +158,13 @@ public final class LocalGeneration {
     }
 
     /** Whether the last reference was released. */
-    public synchronized boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
     /** Current reference count (for tests and status). */
-    public synchronized int references() {
-        return references;
+    public int references() {
+        return Math.max(0, references.get());
     }
 
     @Override

@@ -40,6 +40,7 @@ public final class EngineFaults {
     final boolean timeTravelStrictlyBefore;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
+    private final boolean writeOnStaleSnapshot;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
 
@@ -54,6 +55,7 @@ public final class EngineFaults {
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
+        this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
         this.preemption = b.preemption;
     }
@@ -70,6 +72,14 @@ public final class EngineFaults {
     /** The VFS fails a page write that a conflict refuses, instead of refusing the commit (the old behaviour). */
     public boolean failConflictedWrites() {
         return failConflictedWrites;
+    }
+
+    /**
+     * The VFS lets a write transaction start on a read transaction's pinned version that another connection's commit
+     * has overtaken (readers hold no SHARED lock, docs/concurrent-readers.md), instead of refusing it.
+     */
+    public boolean writeOnStaleSnapshot() {
+        return writeOnStaleSnapshot;
     }
 
     /** The write buffer's fault points. */
@@ -113,6 +123,7 @@ public final class EngineFaults {
         private boolean timeTravelStrictlyBefore;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
+        private boolean writeOnStaleSnapshot;
         private boolean silentDamageTruncation;
         private Consumer<Point> preemption;
 
@@ -184,6 +195,12 @@ public final class EngineFaults {
         /** The VFS fails a conflicted page write in xWrite ({@code conflicted-write-fails}). */
         public Builder failConflictedWrites(boolean v) {
             this.failConflictedWrites = v;
+            return this;
+        }
+
+        /** The VFS writes on an overtaken read snapshot ({@code stale-snapshot-write}). */
+        public Builder writeOnStaleSnapshot(boolean v) {
+            this.writeOnStaleSnapshot = v;
             return this;
         }
 

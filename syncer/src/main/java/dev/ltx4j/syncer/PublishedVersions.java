@@ -36,6 +36,7 @@ import java.util.function.LongFunction;
  * <p>Over 400 lines: the generation swap, commit publication and relocation all patch the same version under the
  * same lock; splitting them would spread {@code stateLock} over more classes.
  */
+// Over 500 lines: every field readers see, with its one writer, stays in one class (docs/engine-invariants.md).
 final class PublishedVersions {
     /** A buffer operation that may rewrite the buffer file. */
     @FunctionalInterface
@@ -60,8 +61,16 @@ final class PublishedVersions {
      * together with {@link #current} where both change, so a relocation patching it never puts back an older one.
      */
     private volatile DatabaseVersion baseVersion;
-    /** The buffer file generation {@link #current} points into (null without a buffer); guarded by stateLock. */
-    private LocalGeneration currentGen;
+    /** The buffer file generation {@link #current} points into (null without a buffer); written under stateLock. */
+    private volatile LocalGeneration currentGen;
+    /**
+     * A seqlock over what {@link #pin()} reads, so read transactions pin without taking stateLock (readers of many
+     * connections pin once per transaction each, and a writer publishing under stateLock, descheduled on a loaded
+     * machine, stalled them all). Odd while a block that changes two of current, currentGen, reader, lineage and
+     * readsRefused together runs ({@link #changing()} .. {@link #changed()}); a block that changes current alone
+     * needs none (the new version points into the same generation). Written under stateLock only.
+     */
+    private volatile long pinStamp;
     /** Generation a write transaction that begins now writes to; null while a buffer rewrite runs. */
     private volatile LocalGeneration writerGen;
     /** The last page map rebuilt by a relocation; guarded by relocateLock. */
@@ -106,8 +115,10 @@ final class PublishedVersions {
     /** The follower found the replica no longer contains its state: pinned reads fail, new ones are refused. */
     void enterDivergence(String why) {
         synchronized (stateLock) {
+            changing();
             lineage++;
             readsRefused = why;
+            changed();
         }
     }
 
@@ -117,9 +128,11 @@ final class PublishedVersions {
             relocated = null;
         }
         synchronized (stateLock) {
+            changing();
             reader = newReader(lineage);
             current = v;
             readsRefused = null;
+            changed();
         }
     }
 
@@ -158,7 +171,32 @@ final class PublishedVersions {
 
     // ------------------------------------------------------------------------------------------ generations
 
+    /** Marks the start of a change {@link #pin()}'s lock-free path must not see half done (under stateLock). */
+    private void changing() {
+        pinStamp = (pinStamp + 2) | 1;
+    }
+
+    /** Marks its end (a block that threw leaves the stamp odd until the next one ends: pins take the lock meanwhile). */
+    private void changed() {
+        pinStamp = pinStamp + 1;
+    }
+
     Pin pin() {
+        long stamp = pinStamp;
+        if ((stamp & 1) == 0 && readsRefused == null) {
+            DatabaseVersion v = current;
+            LocalGeneration g = currentGen;
+            PageReader r = reader;
+            long l = lineage;
+            if (g == null || g.retain()) {
+                if (pinStamp == stamp && readsRefused == null) {
+                    return new Pin(v, g, r, l);
+                }
+                if (g != null) {
+                    g.release();
+                }
+            }
+        }
         synchronized (stateLock) {
             String refused = readsRefused;
             if (refused != null) {
@@ -288,6 +326,7 @@ final class PublishedVersions {
         BufferGeneration fresh = buf.openGeneration(db.scheduler());
         LocalGeneration old;
         synchronized (stateLock) {
+            changing();
             old = currentGen;
             DatabaseVersion v = next.on(fresh, old);
             if (v != null) {
@@ -295,6 +334,7 @@ final class PublishedVersions {
             }
             currentGen = fresh.generation();
             writerGen = currentGen;
+            changed();
         }
         if (old != null) {
             old.release();
@@ -325,9 +365,11 @@ final class PublishedVersions {
     /** Drops the engine's references on its generations (close); returns the one to release, or null. */
     LocalGeneration dropGenerations() {
         synchronized (stateLock) {
+            changing();
             LocalGeneration gen = currentGen;
             currentGen = null;
             writerGen = null;
+            changed();
             return gen;
         }
     }

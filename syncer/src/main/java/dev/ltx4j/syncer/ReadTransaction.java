@@ -16,6 +16,8 @@ public final class ReadTransaction implements AutoCloseable {
     private final DatabaseVersion version;
     private final PageReader.Cursor cursor = new PageReader.Cursor();
     private boolean closed;
+    /** Where {@link #readPage} reads pages that are not cached arrays (local pages). */
+    private byte[] scratch;
 
     ReadTransaction(Database db, Pin pin) {
         this.db = db;
@@ -70,6 +72,41 @@ public final class ReadTransaction implements AutoCloseable {
             throw replaced();
         }
         return n;
+    }
+
+    /**
+     * One whole page without copying it where possible: the bytes of the page at {@code offset} (page aligned,
+     * {@code len} = page size, inside the database) as an array holding exactly them from index 0. The array may be
+     * the page cache's own: never write into it, and use it only until the next call on this transaction.
+     *
+     * @return the page, or null when {@code offset}/{@code len} is not one whole page inside the database (use
+     *     {@link #read})
+     */
+    public byte[] readPage(long offset, int len) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("read transaction is closed");
+        }
+        int pageSize = version.pageSize();
+        if (pageSize == 0 || len != pageSize || offset % pageSize != 0 || offset < 0
+                || offset + len > version.sizeBytes()) {
+            return null;
+        }
+        if (scratch == null) {
+            scratch = new byte[pageSize];
+        }
+        byte[] image;
+        try {
+            image = pin.reader.pageImage(version, offset / pageSize + 1, scratch, cursor);
+        } catch (IOException e) {
+            if (pin.lineage != db.lineage()) {
+                throw replaced();
+            }
+            throw e;
+        }
+        if (pin.lineage != db.lineage()) {
+            throw replaced(); // as in read(): the page may come from the new files
+        }
+        return image;
     }
 
     private ReplicaDivergedException replaced() {

@@ -187,6 +187,14 @@ public final class LitestreamVfs {
     }
 
     /**
+     * Counters of the native library since it was loaded, for benchmarks: {@code [xRead calls, xWrite calls,
+     * crossings into Java]} over every litestream database of the process.
+     */
+    public static long[] nativeCounters() {
+        return NativeBridge.counters();
+    }
+
+    /**
      * Why the calling thread's last open through a litestream VFS failed. SQLite only reports
      * {@code SQLITE_CANTOPEN} ("unable to open database file") for a failed open; the reason is here, in
      * {@code sqlite3_log}, and on stderr in CLI/python hosts. Per thread, so concurrent opens never see each

@@ -51,6 +51,28 @@ public interface VfsDatabase extends AutoCloseable {
     int read(ByteBuffer dst, long offset) throws IOException;
 
     /**
+     * Optional fast path of {@link #read}: the {@code length} bytes at {@code offset} as an array holding exactly
+     * them from index 0, which the VFS copies straight into SQLite's buffer (one copy, no scratch buffer). The array
+     * may be shared (e.g. a cache's page): the VFS never writes into it and is done with it when the call after
+     * this one begins. Return null to have the bytes read through {@link #read} instead (the default).
+     */
+    default byte[] readPage(long offset, int length) throws IOException {
+        return null;
+    }
+
+    /**
+     * Whether SQLite's reader locks (SHARED) are unnecessary for this database: every read transaction
+     * ({@link #beginRead()} .. {@link #endRead()}) already sees one fixed version however other connections
+     * commit, and a write transaction refuses to start ({@link #beginWrite()} throwing
+     * {@link ReplicaConflictException}) when its read transaction's version is no longer the latest. The VFS then
+     * keeps a connection's SHARED lock inside the process instead of the lock file, so readers never block a
+     * writer's commit and a commit never makes a reader wait. Asked once at open. See docs/concurrent-readers.md.
+     */
+    default boolean snapshotReads() {
+        return false;
+    }
+
+    /**
      * Writes all bytes of {@code src} (position to limit) at {@code offset}, extending the database as needed.
      * {@code src} is valid only during the call. A partial write must throw.
      */

@@ -1,19 +1,41 @@
 package dev.ltx4j.pagestore.replica;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Decoded remote pages, bounded in bytes, least recently used evicted first. Keyed by the immutable
- * {@link RemotePage} location, so an entry never goes stale and nothing is ever invalidated. Thread-safe.
+ * Decoded remote pages, bounded in bytes. Keyed by the immutable {@link RemotePage} location, so an entry never goes
+ * stale and nothing is ever invalidated. Thread-safe.
+ *
+ * <p>A hit is one lock-free {@link ConcurrentHashMap} lookup plus setting the entry's reference bit: many reader
+ * threads look pages up at once (every warm page read of every connection comes here), and the old
+ * access-ordered {@code LinkedHashMap} made each of them take one lock and relink a list node. Eviction is CLOCK
+ * (second chance), an approximation of least-recently-used: entries sit in insertion order in a queue; the
+ * evictor takes the oldest, and one whose bit is set is cleared and put back at the end instead of being dropped.
+ * Only inserts evict, one evictor at a time.
  */
 public final class PageCache {
     private final long capacityBytes;
-    private final LinkedHashMap<RemotePage, byte[]> map = new LinkedHashMap<>(256, 0.75f, true);
-    private long bytes;
-    private long hits;
-    private long misses;
+    private final ConcurrentHashMap<RemotePage, Entry> map = new ConcurrentHashMap<>(1024);
+    private final ConcurrentLinkedQueue<Entry> clock = new ConcurrentLinkedQueue<>();
+    private final AtomicLong bytes = new AtomicLong();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final Object evictLock = new Object();
+
+    private static final class Entry {
+        final RemotePage key;
+        final byte[] page;
+        /** Set on every hit, cleared when the clock hand passes: a second chance. Races are harmless. */
+        volatile boolean referenced;
+
+        Entry(RemotePage key, byte[] page) {
+            this.key = key;
+            this.page = page;
+        }
+    }
 
     /** @param capacityBytes maximum bytes of page data held; 0 disables caching */
     public PageCache(long capacityBytes) {
@@ -24,39 +46,62 @@ public final class PageCache {
     }
 
     /** The cached page, or null. The array is shared: callers copy out of it and never write into it. */
-    public synchronized byte[] get(RemotePage key) {
-        byte[] v = map.get(key);
-        if (v == null) {
-            misses++;
-        } else {
-            hits++;
+    public byte[] get(RemotePage key) {
+        Entry e = map.get(key);
+        if (e == null) {
+            misses.increment();
+            return null;
         }
-        return v;
+        if (!e.referenced) {
+            e.referenced = true; // written only when it changes: a hot page's line stays shared between cores
+        }
+        hits.increment();
+        return e.page;
     }
 
     /** Caches {@code page}, which must not be modified afterwards. */
-    public synchronized void put(RemotePage key, byte[] page) {
+    public void put(RemotePage key, byte[] page) {
         if (page.length > capacityBytes) {
             return;
         }
-        byte[] old = map.put(key, page);
-        if (old != null) {
-            bytes -= old.length;
-        }
-        bytes += page.length;
-        Iterator<Map.Entry<RemotePage, byte[]>> it = map.entrySet().iterator();
-        while (bytes > capacityBytes && it.hasNext()) {
-            Map.Entry<RemotePage, byte[]> e = it.next();
-            bytes -= e.getValue().length;
-            it.remove();
+        Entry e = new Entry(key, page);
+        Entry old = map.put(key, e);
+        clock.add(e);
+        bytes.addAndGet(page.length - (old == null ? 0 : old.page.length));
+        if (bytes.get() > capacityBytes) {
+            evict();
         }
     }
 
-    public synchronized long sizeBytes() {
-        return bytes;
+    private void evict() {
+        synchronized (evictLock) {
+            // Each entry gets at most one second chance per pass: at most two rounds over the queue.
+            long budget = 2L * clock.size() + 2;
+            while (bytes.get() > capacityBytes && budget-- > 0) {
+                Entry e = clock.poll();
+                if (e == null) {
+                    return;
+                }
+                if (map.get(e.key) != e) {
+                    continue; // replaced by a later put, or cleared: its bytes were already accounted
+                }
+                if (e.referenced) {
+                    e.referenced = false;
+                    clock.add(e);
+                    continue;
+                }
+                if (map.remove(e.key, e)) {
+                    bytes.addAndGet(-e.page.length);
+                }
+            }
+        }
     }
 
-    public synchronized int entries() {
+    public long sizeBytes() {
+        return bytes.get();
+    }
+
+    public int entries() {
         return map.size();
     }
 
@@ -64,16 +109,22 @@ public final class PageCache {
         return capacityBytes;
     }
 
-    public synchronized long hits() {
-        return hits;
+    public long hits() {
+        return hits.sum();
     }
 
-    public synchronized long misses() {
-        return misses;
+    public long misses() {
+        return misses.sum();
     }
 
-    public synchronized void clear() {
-        map.clear();
-        bytes = 0;
+    public void clear() {
+        synchronized (evictLock) {
+            // Through the queue, so a put racing with the clear leaves its entry in both or in neither.
+            for (Entry e = clock.poll(); e != null; e = clock.poll()) {
+                if (map.remove(e.key, e)) {
+                    bytes.addAndGet(-e.page.length);
+                }
+            }
+        }
     }
 }

@@ -88,7 +88,19 @@ public final class PageReader {
 
     /** Where one reader last read, to detect sequential access. Not thread-safe; one per reader. */
     public static final class Cursor {
+        /** Where pages that are not cached arrays (local and zero pages) are read to, inside one read call only. */
+        private static final ThreadLocal<byte[]> SCRATCH = new ThreadLocal<>();
         long lastPgno = -1;
+
+        /** The calling thread's page buffer (a cursor lives for one read transaction: per-cursor would allocate each). */
+        byte[] scratch(int pageSize) {
+            byte[] s = SCRATCH.get();
+            if (s == null || s.length != pageSize) {
+                s = new byte[pageSize];
+                SCRATCH.set(s);
+            }
+            return s;
+        }
     }
 
     /**
@@ -118,10 +130,9 @@ public final class PageReader {
             byte[] image = overlay == null ? null : overlay.apply(pgno);
             if (image == null) {
                 if (page == null) {
-                    page = new byte[pageSize];
+                    page = cursor != null ? cursor.scratch(pageSize) : new byte[pageSize];
                 }
-                readPage(v, pgno, page, cursor);
-                image = page;
+                image = pageImage(v, pgno, page, cursor); // a cached page is copied once, straight to dst
             }
             System.arraycopy(image, inPage, dst, dstOff + done, n);
             done += n;
@@ -131,30 +142,44 @@ public final class PageReader {
 
     /** Copies page {@code pgno} of {@code v} into {@code dst}; a page with no entry within the size reads as zeros. */
     public void readPage(DatabaseVersion v, long pgno, byte[] dst, Cursor cursor) throws IOException {
-        int pageSize = v.pageSize();
+        byte[] image = pageImage(v, pgno, dst, cursor);
+        if (image != dst) {
+            System.arraycopy(image, 0, dst, 0, v.pageSize());
+        }
+    }
+
+    /**
+     * Page {@code pgno} of {@code v} without a copy where possible: a remote page comes back as the cache's own
+     * array (shared and immutable: the caller must never write into it); a local page, or a page with no entry
+     * (zeros), is read into {@code scratch} (at least a page long), which is returned.
+     */
+    public byte[] pageImage(DatabaseVersion v, long pgno, byte[] scratch, Cursor cursor) throws IOException {
         PageRef e = pgno <= v.commit() ? v.pages().get(pgno) : null;
         boolean sequential = cursor != null && cursor.lastPgno + 1 == pgno;
         if (cursor != null) {
             cursor.lastPgno = pgno;
         }
-        if (e == null) {
-            Arrays.fill(dst, 0, pageSize, (byte) 0);
-        } else if (e instanceof LocalPage local) {
-            local.generation().read(local.offset(), pgno, dst);
-        } else if (e instanceof RemotePage rp) {
+        if (e instanceof RemotePage rp) {
             byte[] cached = cache.get(rp);
             LocalPageSource ls = local;
+            if (ls == null) {
+                return cached != null ? cached : fetchOrRelocate(v, pgno, rp, sequential);
+            }
             if (cached == null) {
-                if (ls != null && ls.read(v, pgno, rp, dst)) {
-                    return;
+                if (ls.read(v, pgno, rp, scratch)) {
+                    return scratch;
                 }
                 cached = fetchOrRelocate(v, pgno, rp, sequential);
             }
-            if (ls != null) {
-                ls.offer(pgno, rp, cached);
-            }
-            System.arraycopy(cached, 0, dst, 0, pageSize);
+            ls.offer(pgno, rp, cached);
+            return cached;
         }
+        if (e instanceof LocalPage local) {
+            local.generation().read(local.offset(), pgno, scratch);
+        } else {
+            Arrays.fill(scratch, 0, v.pageSize(), (byte) 0);
+        }
+        return scratch;
     }
 
     private byte[] fetchOrRelocate(DatabaseVersion v, long pgno, RemotePage rp, boolean sequential)

@@ -82,7 +82,13 @@ public enum Bug {
      * Time travel: a time resolves to the newest state committed strictly before it (the reference's rule) instead
      * of at or before it (engine hook); the {@code timetravel} scenario's exact-time targets catch it.
      */
-    TIME_TRAVEL_STRICTLY_BEFORE;
+    TIME_TRAVEL_STRICTLY_BEFORE,
+    /**
+     * Sql-readers: a read transaction whose pinned version another connection's commit overtook may still start
+     * writing (readers hold no SHARED lock, docs/concurrent-readers.md); SQLite then commits its stale cached pages
+     * over the newer state, a lost update (VFS hook).
+     */
+    STALE_SNAPSHOT_WRITE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -36,12 +36,14 @@ public final class Simulation {
             case "log-writer", "log" -> new LogWriterScenario(bugs);
             case "uploader" -> new UploaderScenario(bugs);
             case "sql" -> new SqlScenario(bugs);
+            case "sql-readers" -> new SqlScenario(bugs, true); // not in scenarioNames(): "all" batches stay as they were
             case "follower" -> new FollowerScenario(bugs);
             case "corruption" -> new CorruptionScenario(bugs);
             case "hydration" -> new HydrationScenario(bugs);
             case "timetravel" -> new TimeTravelScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader, sql, follower, corruption, hydration, timetravel");
+                    + "\"; known: engine, log-writer (log), uploader, sql, sql-readers, follower, corruption, hydration,"
+                    + " timetravel");
         };
     }
 

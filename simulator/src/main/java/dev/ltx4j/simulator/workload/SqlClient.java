@@ -4,6 +4,7 @@ import dev.ltx4j.simulator.InvariantViolation;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
@@ -12,7 +13,8 @@ import java.util.TreeMap;
  * SQLite's write lock, so no other connection commits before it ends.
  */
 final class SqlClient {
-    enum Kind { RUNNING, COMMITTED, ROLLED_BACK, BUSY, FAILED }
+    /** READ: one SELECT of a read transaction ran ({@link #observed}); READ_DONE: a read transaction ended. */
+    enum Kind { RUNNING, COMMITTED, ROLLED_BACK, BUSY, FAILED, READ, READ_DONE }
 
     /**
      * What one step did. {@code state}: the table after the transaction (COMMITTED), or what it would have been
@@ -23,8 +25,20 @@ final class SqlClient {
 
     private final int id;
     private final Connection connection;
-    private final ArrayDeque<SqlScenario.Tx> queue = new ArrayDeque<>();
+    private final ArrayDeque<SqlScenario.Action> queue = new ArrayDeque<>();
     private SqlScenario.Tx current;
+    /** The read transaction running on this connection (sql-readers), and what its SELECTs returned. */
+    private SqlScenario.Read reading;
+    final java.util.LinkedHashMap<Integer, String> observed = new java.util.LinkedHashMap<>();
+    /** Set by SqlRun: the lowest model state the running read transaction may show, and the run's epoch then. */
+    int readFloor;
+    int readEpoch;
+    /** The lowest model state this connection's last read transaction could have shown (monotonic reads). */
+    int lastLow = -1;
+    /** The last failure of a read transaction struck one of its SELECTs. */
+    boolean failedSelect;
+    /** The last transaction that ended on this connection was a read transaction (sql-readers). */
+    boolean lastWasRead;
     private int at;
     private boolean explicit;
     private int commitTries;
@@ -40,17 +54,35 @@ final class SqlClient {
     }
 
     boolean busy() {
-        return current != null || !queue.isEmpty();
+        return current != null || reading != null || !queue.isEmpty();
     }
 
-    void queue(SqlScenario.Tx tx) {
+    void queue(SqlScenario.Action tx) {
         queue.add(tx);
+    }
+
+    /** Whether the next step starts a read transaction (its first SELECT takes the snapshot). */
+    boolean startsRead() {
+        return current == null && reading == null && queue.peek() instanceof SqlScenario.Read;
     }
 
     /** Runs the next statement (or the COMMIT / ROLLBACK) of this connection's current transaction. */
     Outcome step(TreeMap<Integer, String> committed) {
+        if (reading != null) {
+            return stepRead(committed);
+        }
         if (current == null) {
-            current = queue.poll();
+            SqlScenario.Action next = queue.poll();
+            if (next instanceof SqlScenario.Read r) {
+                reading = r;
+                at = 0;
+                after = null;
+                commitTries = 0;
+                observed.clear();
+                return stepRead(committed);
+            }
+            current = (SqlScenario.Tx) next;
+            lastWasRead = false;
             if (current == null) {
                 return new Outcome(Kind.RUNNING, null, null, null, false);
             }
@@ -104,6 +136,58 @@ final class SqlClient {
         }
     }
 
+    /**
+     * One step of a read transaction: BEGIN and the first SELECT, each further SELECT, then the optional write (on
+     * the latest committed state, like any write), then COMMIT.
+     */
+    private Outcome stepRead(TreeMap<Integer, String> committed) {
+        SqlScenario.Read r = reading;
+        lastWasRead = true;
+        SqlScenario.Tx asTx = new SqlScenario.Tx(r.conn(), r.write() == null ? List.of() : List.of(r.write()), false);
+        try {
+            if (at < r.keys().size()) {
+                if (at == 0) {
+                    connection.setAutoCommit(false);
+                }
+                int k = r.keys().get(at);
+                failedSelect = true;
+                try (java.sql.PreparedStatement p = connection.prepareStatement("SELECT v FROM kv WHERE k = ?")) {
+                    p.setInt(1, k);
+                    try (java.sql.ResultSet rs = p.executeQuery()) {
+                        observed.put(k, rs.next() ? rs.getString(1) : null);
+                    }
+                }
+                failedSelect = false;
+                at++;
+                return new Outcome(Kind.READ, asTx, null, null, false);
+            }
+            if (r.write() != null && after == null) {
+                TreeMap<Integer, String> next = new TreeMap<>(committed); // once it runs it holds the write lock
+                SqlReplica.run(connection, r.write(), "");
+                SqlReplica.apply(r.write(), next, "");
+                after = next;
+                return new Outcome(Kind.RUNNING, asTx, null, null, false);
+            }
+            connection.commit();
+            connection.setAutoCommit(true);
+            TreeMap<Integer, String> state = after;
+            reading = null;
+            after = null;
+            return state == null ? new Outcome(Kind.READ_DONE, asTx, null, null, false)
+                    : new Outcome(Kind.COMMITTED, asTx, state, null, false);
+        } catch (SQLException e) {
+            boolean atCommit = r.write() != null && after != null && at >= r.keys().size();
+            int code = code(e);
+            if (code == 5 && atCommit && ++commitTries < 5) {
+                return new Outcome(Kind.RUNNING, asTx, null, e, true);
+            }
+            TreeMap<Integer, String> maybe = atCommit ? new TreeMap<>(after) : null;
+            reading = null;
+            abort();
+            return new Outcome(code == 5 ? Kind.BUSY : Kind.FAILED, asTx, maybe, e, atCommit);
+        }
+    }
+
     private Outcome done(Kind kind) {
         Outcome o = new Outcome(kind, current, kind == Kind.COMMITTED ? after : null, null, false);
         current = null;
@@ -133,6 +217,7 @@ final class SqlClient {
     void abandon() {
         queue.clear();
         current = null;
+        reading = null;
         try {
             connection.close();
         } catch (SQLException | RuntimeException ignored) {

@@ -84,6 +84,8 @@ final class SqlRun {
     private long committed;
     private long rolledBack;
     private long failures;
+    /** Advances whenever the model starts over (a reopen, a refresh): read transactions across it are not checked. */
+    private int epoch;
 
     SqlRun(World world, Set<Bug> bugs) throws IOException {
         this.world = world;
@@ -111,6 +113,7 @@ final class SqlRun {
                         .preemption(this::preempted)
                         .storedPageOne(this.bugs.contains(Bug.WAL_PAGE_ONE)) // VFS shows the stored WAL header
                         .failConflictedWrites(this.bugs.contains(Bug.CONFLICTED_WRITE_FAILS)) // VFS fails the write
+                        .writeOnStaleSnapshot(this.bugs.contains(Bug.STALE_SNAPSHOT_WRITE)) // VFS writes on it
                         .build()).build();
         this.rival = new SqlRival(world, store, replica, PREFIX);
         this.process = new SqlProcess(world, store, options, tempDir, connections, this::faultsOff);
@@ -184,6 +187,10 @@ final class SqlRun {
             rival.commit(r.stmts());
         } else if (a instanceof SqlScenario.Crash) {
             crash();
+        } else if (a instanceof SqlScenario.Read rd) {
+            SqlClient c = clients.get(Math.floorMod(rd.conn(), connections));
+            c.queue(rd);
+            step(c);
         } else {
             SqlScenario.Tx t = (SqlScenario.Tx) a;
             SqlClient c = clients.get(Math.floorMod(t.conn(), connections));
@@ -207,9 +214,18 @@ final class SqlRun {
     }
 
     private void step(SqlClient c) throws Exception {
+        if (c.startsRead()) {
+            c.readFloor = Math.max(model.returned, c.readEpoch == epoch ? c.lastLow : -1); // acknowledged before it
+            c.readEpoch = epoch;
+        }
         SqlClient.Outcome o = c.step(model.last());
         switch (o.kind()) {
             case RUNNING -> { }
+            case READ -> checkSnapshot(c, o);
+            case READ_DONE -> {
+                world.stats().operations(1);
+                world.reached("sql-read", o.tx().toString());
+            }
             case COMMITTED -> {
                 committed++;
                 world.stats().operations(1); // one SQL transaction: the unit of the sql scenario's throughput
@@ -225,10 +241,48 @@ final class SqlRun {
         }
     }
 
+    /**
+     * sql-readers: the SELECTs of one read transaction so far all show one committed model state, at or after the
+     * last commit acknowledged before its first SELECT and the state the connection's previous read transaction
+     * showed (property {@code sql-snapshot}). Skipped across a reset of the model (reopen, refresh).
+     */
+    private void checkSnapshot(SqlClient c, SqlClient.Outcome o) {
+        if (c.readEpoch != epoch) {
+            world.reached("sql-read-across-reset", "");
+            c.lastLow = -1;
+            return;
+        }
+        for (int i = Math.max(0, c.readFloor); i < model.size(); i++) {
+            if (shows(c, model.at(i))) {
+                if (!shows(c, model.last())) {
+                    world.reached("sql-read-older-snapshot", ""); // commits landed since it pinned its version
+                }
+                c.lastLow = i;
+                return;
+            }
+        }
+        StringBuilder seen = new StringBuilder();
+        c.observed.forEach((k, v) -> seen.append(' ').append(k).append('=').append(v == null ? "absent"
+                : Integer.toHexString(v.hashCode())));
+        throw new InvariantViolation("sql-snapshot", o.tx() + ": a read transaction saw" + seen + ", which no"
+                + " committed state from #" + c.readFloor + " to #" + (model.size() - 1) + " holds");
+    }
+
+    private static boolean shows(SqlClient c, TreeMap<Integer, String> state) {
+        return c.observed.entrySet().stream().allMatch(e -> java.util.Objects.equals(state.get(e.getKey()), e.getValue()));
+    }
+
     /** A transaction failed: nothing acknowledged, but a failed commit may have landed. */
     private void failed(SqlClient c, SqlClient.Outcome o) throws Exception {
+        if (c.failedSelect && SqlClient.code(o.error()) == 5) {
+            throw new InvariantViolation("reader-busy", o.tx() + ": a read transaction's SELECT got SQLITE_BUSY: "
+                    + o.error().getMessage());
+        }
         failures++;
         String why = o.error().getMessage() == null ? "" : o.error().getMessage();
+        if (c.lastWasRead && SqlClient.code(o.error()) == 517 && db.status().conflict() == null) {
+            world.reached("sql-stale-snapshot-refused", o.tx().toString()); // its read was overtaken by a commit
+        }
         boolean busy = o.kind() == SqlClient.Kind.BUSY;
         // 517 is a conflict while the database is conflicted; otherwise a transaction a refresh made stale
         boolean conflict = !busy && (why.contains("conflict") || SqlClient.code(o.error()) == 517)
@@ -358,6 +412,7 @@ final class SqlRun {
         needRefresh = false;
         world.reached("refresh", "to TXID " + db.current().txid());
         model.checkPreserved(info == null ? "refresh" : "conflict on base " + info.baseTxid());
+        epoch++;
         model.newBase(db.current().txid());
         oracle.check(clients.get(0), "after refresh");
     }
@@ -426,7 +481,8 @@ final class SqlRun {
         model.candidate = null;
         if (k < 0 && model.adoptedReplica(got, db.current().txid())) {
             world.reached("recovery-adopted-remote", "TXID " + db.current().txid());
-            model.newBase(db.current().txid());
+            epoch++;
+        model.newBase(db.current().txid());
             return;
         }
         if (k < 0) {
@@ -435,6 +491,7 @@ final class SqlRun {
                     + SqlHistory.describe(model.at(model.durable)) + " (last returned "
                     + SqlHistory.describe(model.at(model.returned)) + ")");
         }
+        epoch++;
         model.reopenedAt(k);
     }
 

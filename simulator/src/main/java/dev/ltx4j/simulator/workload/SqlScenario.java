@@ -23,7 +23,7 @@ import java.util.Set;
 public final class SqlScenario implements Scenario<SqlScenario.Action> {
 
     /** One workload step. */
-    public sealed interface Action permits Tx, Idle, Rival, Crash {}
+    public sealed interface Action permits Tx, Read, Idle, Rival, Crash {}
 
     /** One statement on table {@code kv(k INTEGER PRIMARY KEY, v TEXT)}. */
     public sealed interface Stmt permits Upsert, Update, Delete {}
@@ -68,6 +68,19 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
         }
     }
 
+    /**
+     * A read transaction on connection {@code conn} (sql-readers): BEGIN, one SELECT per key, one scheduler step
+     * each (other connections commit in between), then, when {@code write} is not null, that statement (a
+     * read-then-write transaction), then COMMIT. Every SELECT must show the same committed state, no older than
+     * the last commit acknowledged before the first SELECT nor than what the connection read before.
+     */
+    public record Read(int conn, List<Integer> keys, Stmt write) implements Action {
+        @Override
+        public String toString() {
+            return "c" + conn + " read" + keys + (write == null ? "" : " then " + write);
+        }
+    }
+
     /** The rival writer commits these statements on a copy of the replica's head and lands it as the next TXID. */
     public record Rival(List<Stmt> stmts) implements Action {
         @Override
@@ -95,6 +108,7 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
     static final int KEYS = 64;
 
     private final Set<Bug> bugs;
+    private final boolean readers;
 
     public SqlScenario() {
         this(EnumSet.noneOf(Bug.class));
@@ -102,12 +116,22 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
 
     /** With bug switches ({@link Bug#CONFLICT_SNAPSHOT_RACE}, the VFS switches), injected into this run's engine. */
     public SqlScenario(Set<Bug> bugs) {
+        this(bugs, false);
+    }
+
+    /**
+     * With {@code readers} ("sql-readers"), read transactions ({@link Read}) that stay open across steps run beside
+     * the writes (docs/concurrent-readers.md). Without, the action lists (and trace hashes) are the sql scenario's
+     * as before.
+     */
+    public SqlScenario(Set<Bug> bugs, boolean readers) {
         this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
+        this.readers = readers;
     }
 
     @Override
     public String name() {
-        return "sql";
+        return readers ? "sql-readers" : "sql";
     }
 
     @Override
@@ -129,9 +153,16 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
             return List.copyOf(s);
         };
         int crashWeight = (int) Math.round(faults.probability(FaultKind.CRASH) * 30);
-        Gen<Action> g = Gen.frequency(
+        Gen<Action> g = !readers ? Gen.frequency(
                 Gen.weighted(50, r -> new Tx(r.nextInt(4), List.of(stmt.generate(r)), false)),
                 Gen.weighted(30, r -> new Tx(r.nextInt(4), stmts.generate(r), r.nextInt(5) == 0)),
+                Gen.weighted(3, r -> new Rival(List.of(stmt.generate(r), stmt.generate(r)))),
+                Gen.weighted(crashWeight, r -> new Crash()),
+                Gen.weighted(8, r -> new Idle(1 + r.nextInt(300))))
+                : Gen.frequency(
+                Gen.weighted(40, r -> new Tx(r.nextInt(4), List.of(stmt.generate(r)), false)),
+                Gen.weighted(20, r -> new Tx(r.nextInt(4), stmts.generate(r), r.nextInt(5) == 0)),
+                Gen.weighted(40, SqlScenario::read),
                 Gen.weighted(3, r -> new Rival(List.of(stmt.generate(r), stmt.generate(r)))),
                 Gen.weighted(crashWeight, r -> new Crash()),
                 Gen.weighted(8, r -> new Idle(1 + r.nextInt(300))));
@@ -145,11 +176,36 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
             if (a instanceof Tx t && t.conn() != 0) {
                 return List.of(new Tx(0, t.stmts(), t.rollback()));
             }
+            if (a instanceof Read rd && rd.write() != null) {
+                return List.of(new Read(rd.conn(), rd.keys(), null));
+            }
+            if (a instanceof Read rd && rd.keys().size() > 1) {
+                return List.of(new Read(rd.conn(), List.of(rd.keys().get(0)), rd.write()));
+            }
+            if (a instanceof Read rd && rd.conn() != 0) {
+                return List.of(new Read(0, rd.keys(), rd.write()));
+            }
             if (a instanceof Rival rv && rv.stmts().size() > 1) {
                 return List.of(new Rival(List.of(rv.stmts().get(0))));
             }
             return List.of();
         });
+    }
+
+    /** 1-4 keys to read, and in a third of them a write of the last key read (read-modify-write). */
+    private static Read read(dev.ltx4j.simulator.SimRandom r) {
+        int n = 1 + r.nextInt(4);
+        List<Integer> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(r.nextInt(KEYS));
+        }
+        Stmt write = null;
+        if (r.nextInt(3) == 0) {
+            int k = keys.get(n - 1);
+            write = r.nextBoolean() ? new Update(k, r.nextLong(), 1 + r.nextInt(120))
+                    : new Upsert(k, r.nextLong(), 1 + r.nextInt(120));
+        }
+        return new Read(r.nextInt(4), List.copyOf(keys), write);
     }
 
     @Override

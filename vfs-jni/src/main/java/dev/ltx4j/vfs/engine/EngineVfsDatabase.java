@@ -43,6 +43,7 @@ import java.util.TreeMap;
  * ({@link PageOneView}); only reads change, writes are stored as SQLite writes them, and the engine (checksums
  * included) only ever sees stored bytes.
  */
+// Over 500 lines: one SQLite connection's whole VFS contract (reads, locks, sessions, pragmas) in one place.
 public final class EngineVfsDatabase implements VfsDatabase {
     private static final int MAX_FLUSH_ATTEMPTS = 3;
 
@@ -52,6 +53,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private final boolean pageOneView;
     /** The engine's {@code failConflictedWrites} fault point (the simulator's {@code conflicted-write-fails}). */
     private final boolean failConflictedWrites;
+    /** False only under the engine's {@code writeOnStaleSnapshot} fault point (the simulator's {@code stale-snapshot-write}). */
+    private final boolean staleSnapshotCheck;
     private final Clock clock;
     /** PRAGMA litestream_time: this connection's view of the past (docs/time-travel.md). */
     private final ConnectionTimeTravel timeTravel;
@@ -76,6 +79,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.db = handle.database();
         this.pageOneView = !db.faults().storedPageOne();
         this.failConflictedWrites = db.faults().failConflictedWrites();
+        this.staleSnapshotCheck = !db.faults().writeOnStaleSnapshot();
         this.clock = clock;
         this.timeTravel = new ConnectionTimeTravel(db, clock);
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
@@ -131,10 +135,17 @@ public final class EngineVfsDatabase implements VfsDatabase {
             n = session.read(from, b, 0, want);
             if (doomed != null) n = applyOverlay(from, b, want, n);
             if (header) version = pin != null ? pin.version() : db.current();
+        } else if (pin != null && doomed == null && headerCopy.holds(pin.version(), from, want)
+                && pin.lineage() == db.lineage()) { // (a replaced replica fails the read through pin.read below)
+            n = headerCopy.copy(from, b, want, pin.sizeBytes()); // SQLite's probe of an unchanged version: no engine read
+            lineage = pin.lineage();
+            refreshes = pinRefresh;
+            if (header) version = pin.version();
         } else if (pin != null) {
             n = pin.read(from, b, 0, want);
             if (doomed != null) n = applyOverlay(from, b, want, n);
             else lineage = pin.lineage();
+            if (doomed == null && from == 0) headerCopy.keep(pin.version(), b, n); // stored bytes, before the view
             refreshes = pinRefresh;
             if (header) version = pin.version();
         } else {
@@ -154,6 +165,20 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (lineage >= 0) noticeReplacedContent(offset, b, skip, got, lineage, refreshes); // on the bytes SQLite sees
         dst.put(b, skip, got);
         return got;
+    }
+
+    /** This connection's copy of page 1's header, for SQLite's per-transaction probes of an unchanged version. */
+    private final PageOneHeader headerCopy = new PageOneHeader();
+
+    /**
+     * A whole page of this connection's pinned read transaction without copying it here (the VFS copies the array
+     * straight into SQLite's buffer). Page 1 and everything inside a write transaction go through {@link #read}:
+     * the WAL-format view and the replaced-content notice change page 1's bytes, and a session sees its own writes.
+     */
+    @Override
+    public byte[] readPage(long offset, int length) throws IOException {
+        if (offset == 0 || session != null || pin == null || doomed != null) return null;
+        return pin.readPage(offset, length);
     }
 
     /**
@@ -268,6 +293,18 @@ public final class EngineVfsDatabase implements VfsDatabase {
         timeTravel.checkWritable(pin != null); // SQLITE_READONLY while litestream_time is set
         writeLocked = true;
         startSession();
+        if (session != null && pin != null && staleSnapshotCheck && pin.version().localSeq() != db.current().localSeq()) {
+            // Readers hold no SHARED lock on the lock file (snapshotReads), so another connection may have committed
+            // since this read transaction pinned its version: writing on top of what SQLite read here would lose
+            // that commit. Refused like a stale WAL snapshot (SQLITE_BUSY_SNAPSHOT); an autocommit statement or
+            // BEGIN IMMEDIATE is retried by SQLite on a fresh snapshot, an explicit transaction must retry itself.
+            WriteSession s = session;
+            session = null;
+            writeLocked = false;
+            s.rollback();
+            throw new ReplicaConflictException("another connection committed after this transaction began reading;"
+                    + " roll back and retry the transaction (the same as SQLITE_BUSY_SNAPSHOT in WAL mode)");
+        }
     }
 
     private void startSession() throws IOException {
@@ -447,6 +484,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
      */
     @Override
     public boolean atomicCommits() {
+        return true;
+    }
+
+    /**
+     * True: every read transaction pins a version ({@link #beginRead()}) and {@link #beginWrite()} refuses a
+     * transaction whose pin is no longer the latest, so readers need no SHARED lock on the lock file and never block
+     * a writer's commit (docs/concurrent-readers.md).
+     */
+    @Override
+    public boolean snapshotReads() {
         return true;
     }
 

@@ -36,6 +36,30 @@ final class NativeFile {
         this.lockPath = db.lockPath();
     }
 
+    /** What the last {@link #readDirect} that returned null did: bytes read into the buffer, or minus a SQLite code. */
+    private int readResult;
+
+    /**
+     * xRead: the bytes as an array C copies straight into SQLite's buffer ({@link VfsDatabase#readPage}), or null
+     * with the read done into the shared buffer and its outcome in {@link #readResult} (one crossing either way).
+     */
+    byte[] readDirect(long offset, int amount) {
+        try {
+            byte[] page = db.readPage(offset, amount);
+            if (page != null) {
+                if (page.length < amount) {
+                    throw new IOException("readPage returned " + page.length + " bytes for a request of " + amount);
+                }
+                return page;
+            }
+        } catch (Exception e) {
+            readResult = -fail("read", e, SqliteCodes.IOERR_READ);
+            return null;
+        }
+        readResult = read(offset, amount);
+        return null;
+    }
+
     /** Bytes read into the shared buffer, or minus a SQLite code. */
     int read(long offset, int amount) {
         try {
@@ -255,6 +279,10 @@ final class NativeFile {
 
     boolean atomicCommits() {
         return db.atomicCommits();
+    }
+
+    boolean snapshotReads() {
+        return db.snapshotReads();
     }
 
     /** See {@link VfsDatabase#lockPath()}; resolved by {@link NativeBridge#open}, so a failure has its reason. */
