@@ -49,9 +49,11 @@ public final class RestorePlanner {
 
     /**
      * Like {@link #plan}, also answering the listing positions. Levels are listed top-down: level 9 in full, then
-     * each lower level only from the min TXID of the last file the plan over the higher levels ends with (files
-     * there that start earlier are covered by that file), so a replica with a long tail of level-0 files behind
-     * compacted levels is planned from a handful of short listings. The greedy choice over the listed files is the
+     * each compacted level only from the min TXID of the last file the plan over the higher levels ends with (files
+     * there that start earlier are covered by that file; a file straddling the TXID reached starts at or after it
+     * when level boundaries line up, as compaction makes them), and level 0, whose files hold one transaction
+     * each, from the TXID reached + 1. So a replica with a long tail of level-0 files behind compacted levels or a
+     * snapshot is planned from a handful of short listings. The greedy choice over the listed files is the
      * one of the class comment; when the listed files cannot reach the target (a file starting before a level's
      * seek would be needed: levels whose boundaries do not line up, e.g. written by another tool), every level is
      * listed in full and planned again, so the answer never depends on the shortcut.
@@ -64,8 +66,11 @@ public final class RestorePlanner {
         List<List<LtxFileInfo>> levels = new ArrayList<>();
         boolean partial = false;
         for (int level = ReplicaClient.SNAPSHOT_LEVEL - 1; level >= ReplicaClient.MIN_LEVEL; level--) {
-            long seek = lastMin(greedy(target, snapshots, levels, false));
-            partial |= seek != 0;
+            List<LtxFileInfo> above = greedy(target, snapshots, levels, false);
+            // Level 0 holds one transaction per file (every writer of the format makes them so): nothing there
+            // straddles the TXID the levels above reach. A compacted level may: seek from the last file's start.
+            long seek = level == 0 ? lastMax(above) + 1 : lastMin(above);
+            partial |= seek > 1;
             levels.add(list(level, seek, useMetadata, positions));
         }
         try {
@@ -87,6 +92,11 @@ public final class RestorePlanner {
         List<LtxFileInfo> files = client.listFiles(level, seek, useMetadata);
         positions[level] = files.isEmpty() ? seek : files.get(files.size() - 1).minTxid();
         return files;
+    }
+
+    /** The max TXID of the plan's last file (0: no plan yet). */
+    private static long lastMax(List<LtxFileInfo> plan) {
+        return plan.isEmpty() ? 0 : plan.get(plan.size() - 1).maxTxid();
     }
 
     /** The min TXID of the plan's last file (0: no plan yet, list the next level in full). */

@@ -53,6 +53,11 @@ class ReadersSurviveCompactionTest {
 
     /** Merges the files of {@code level} in [{@code min}, {@code max}] into one file at {@code into}, as a compactor. */
     static LtxFileInfo compact(ReplicaClient client, int level, long min, long max, int into) throws Exception {
+        return compact(client, level, min, max, into, false);
+    }
+
+    static LtxFileInfo compact(ReplicaClient client, int level, long min, long max, int into, boolean noChecksum)
+            throws Exception {
         List<LtxSource> inputs = new ArrayList<>();
         for (LtxFileInfo f : client.listFiles(level, min, false)) {
             if (f.maxTxid() <= max) {
@@ -60,7 +65,7 @@ class ReadersSurviveCompactionTest {
             }
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        LtxCompactor.compact(inputs, out, 0); // the writer tracks checksums: so does its compaction
+        LtxCompactor.compact(inputs, out, noChecksum ? dev.ltx4j.ltx.Ltx.HEADER_FLAG_NO_CHECKSUM : 0);
         return client.createFile(into, min, max, LtxBody.of(out.toByteArray()));
     }
 
@@ -197,6 +202,36 @@ class ReadersSurviveCompactionTest {
         try (Database f = Database.open(racing, "app.db", Kit.reader(clock).cacheBytes(0).build())) {
             assertThat(f.current().txid()).isEqualTo(6);
             assertThat(readAll(f)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void anOpenAndItsFirstPollListAndReadOnlyWhatThePlanNeeds() throws Exception {
+        int n = 3_000;
+        for (long t = 1; t <= n; t++) {
+            Rival.file(replica, 0, t, t, PS, 3, t == 1 ? new long[] {1, 2, 3} : new long[] {1 + t % 3},
+                    (int) (t % 200));
+        }
+        compact(replica, 0, 1, 2_990, 9, true); // a snapshot, then a tail of ten L0 files
+        long[] entries = new long[1];
+        dev.ltx4j.replica.CountingReplicaClient counting = new dev.ltx4j.replica.CountingReplicaClient(
+                new ForwardingClient(replica) {
+                    @Override
+                    public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                        List<LtxFileInfo> l = super.listFiles(level, seek, meta);
+                        entries[0] += l.size();
+                        return l;
+                    }
+                });
+        try (Database f = Database.open(counting, "app.db", Kit.reader(clock).build())) {
+            assertThat(f.current().txid()).isEqualTo(n);
+            Rival.file(replica, 0, n + 1, n + 1, PS, 3, new long[] {2}, 9);
+            assertThat(f.pollOnce(clock.instant()).filesApplied()).isEqualTo(1);
+            assertThat(readAll(f)).isEqualTo(restore(replica, 0, tmp));
+            assertThat(counting.snapshot().lists()).isEqualTo(20); // ten levels at open, ten at the poll
+            assertThat(entries[0]).isLessThan(40); // not the 3,000 L0 files
+            assertThat(counting.opensOf(0, 5, 5)).isZero(); // the snapshot covers the old L0 files
+            assertThat(counting.opensOf(9, 1, 2_990)).isPositive();
         }
     }
 }
