@@ -1,9 +1,11 @@
 package dev.ltx4j.vfs;
 
+import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaEnvironment;
+import dev.ltx4j.syncer.CompactionOptions;
 import dev.ltx4j.vfs.engine.EngineConnector;
 
 import java.nio.file.Path;
@@ -120,6 +122,17 @@ public final class LitestreamVfsBuilder {
     public LitestreamVfsBuilder cacheSize(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("cacheSize must not be negative: " + bytes);
         settings.put("cache_size", Long.toString(bytes));
+        return this;
+    }
+
+    /**
+     * Compaction, level-9 snapshots and retention run by a writer; default {@link CompactionSettings#defaults()}
+     * (L1 every 30s, L2 5m, L3 1h, a snapshot a day, retention 24h with a 15m grace), {@link CompactionSettings#off()}
+     * to switch all three off. URI parameters ({@code compaction}, {@code compaction_intervals},
+     * {@code snapshot_interval}, {@code retention}, {@code retention_grace}) override it per database.
+     */
+    public LitestreamVfsBuilder compaction(CompactionSettings s) {
+        settings.putAll(CompactionOptions.toParameters(Objects.requireNonNull(s, "compaction")));
         return this;
     }
 

@@ -2,6 +2,8 @@ package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.compaction.CompactionSettings;
+import dev.ltx4j.syncer.CompactionOptions;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.Settings;
 import dev.ltx4j.vfs.OpenOptions;
@@ -52,7 +54,7 @@ public final class EngineSettings {
         if (v != null && !v.isBlank()) return Optional.of(v.trim());
         v = configured.get(parameter);
         if (v != null && !v.isBlank()) return Optional.of(v.trim());
-        return options.setting(parameter, VARIABLES.get(parameter));
+        return options.setting(parameter, variable(parameter));
     }
 
     private String source(String parameter) {
@@ -60,7 +62,26 @@ public final class EngineSettings {
         if (v != null && !v.isBlank()) return "URI parameter " + parameter;
         v = configured.get(parameter);
         if (v != null && !v.isBlank()) return "VFS setting " + parameter;
-        return "environment variable " + VARIABLES.get(parameter);
+        return "environment variable " + variable(parameter);
+    }
+
+    /** The environment variable of a URI parameter (the compaction settings' are {@link CompactionOptions#VARIABLES}). */
+    private static String variable(String parameter) {
+        String v = VARIABLES.get(parameter);
+        return v != null ? v : CompactionOptions.VARIABLES.get(parameter);
+    }
+
+    /**
+     * Compaction, snapshots and retention of a writer: {@code compaction} (on/off), {@code compaction_intervals}
+     * ({@code 30s,5m,1h}), {@code snapshot_interval} (24h, 0 = none), {@code retention} (24h, 0 = keep
+     * everything), {@code retention_grace} (15m). Read mode never runs them.
+     */
+    public CompactionSettings compaction() throws VfsConfigurationException {
+        try {
+            return CompactionOptions.parse(this::value, this::source);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new VfsConfigurationException(e.getMessage());
+        }
     }
 
     /** The replica URL; required. */
@@ -183,6 +204,7 @@ public final class EngineSettings {
         b.syncInterval(syncInterval());
         b.pollInterval(pollInterval());
         bufferPath().ifPresent(b::bufferPath);
+        b.compaction(compaction());
         return b.build();
     }
 
