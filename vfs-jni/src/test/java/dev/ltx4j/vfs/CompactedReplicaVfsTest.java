@@ -171,14 +171,16 @@ class CompactedReplicaVfsTest {
                 .writeEnabled(true).bufferPath(Files.createDirectories(dir.resolve("w")).resolve("buffer"))
                 .register("compactbad");
         try {
-            for (String[] bad : List.of(new String[] {"retention", "forever"},
-                    new String[] {"compaction_intervals", "30s,banana"}, new String[] {"compaction", "maybe"},
-                    new String[] {"snapshot_interval", "-1h"}, new String[] {"retention_grace", "soon"})) {
+            // parameter, value, the part of it the error quotes
+            for (String[] bad : List.of(new String[] {"retention", "forever", "forever"},
+                    new String[] {"compaction_intervals", "30s,banana", "banana"},
+                    new String[] {"compaction", "maybe", "maybe"}, new String[] {"snapshot_interval", "-1h", "-1h"},
+                    new String[] {"retention_grace", "soon", "soon"})) {
                 assertThatThrownBy(() -> DriverManager.getConnection(LitestreamVfs.jdbcUrl(dir.resolve("bad.db"),
                         "compactbad", Map.of(bad[0], bad[1]))).close())
                         .as(bad[0]).isInstanceOf(java.sql.SQLException.class);
                 assertThat(LitestreamVfs.lastOpenError().orElse("")).as(bad[0]).contains("URI parameter " + bad[0])
-                        .contains(bad[1]);
+                        .contains(bad[2]);
             }
         } finally {
             vfs.unregister();
