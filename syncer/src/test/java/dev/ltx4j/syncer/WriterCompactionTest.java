@@ -105,10 +105,16 @@ class WriterCompactionTest {
 
             // The writer's own pages pointed at L0 files retention deleted: it still reads its latest state.
             assertThat(readAll(w)).isEqualTo(committed.get(40L));
+
+            // Its conflict check still sees a rival although the files below its listing positions are gone.
+            Rival.append(replica, 41, PS);
+            commitPages(w, PS, 1, 99);
+            assertThat(w.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.CONFLICT);
         }
         CountingReplicaClient counting = new CountingReplicaClient(replica);
         try (Database f = Database.open(counting, "app.db", Kit.reader(clock).build())) {
-            assertThat(readAll(f)).isEqualTo(committed.get(40L));
+            assertThat(f.current().txid()).isEqualTo(41); // the rival's file, on top of the compacted levels
+            assertThat(readAll(f)).isEqualTo(restore(replica, 0, tmp));
             assertThat(f.status().compaction().enabled()).isFalse(); // a follower never compacts
             assertThat(f.compactOnce(clock.instant()).enabled()).isFalse();
             assertThat(counting.snapshot().lists()).isEqualTo(10);
