@@ -77,13 +77,18 @@ final class CompactionLane {
         return compactor == null ? idle : compactor.status();
     }
 
+    /** {@code 24h}, {@code 15m}, {@code 1m30s}: durations as the settings write them. */
+    private static String go(Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
+
     private void report(CompactionStatus before, CompactionStatus after) {
         for (LevelStatus l : after.levels()) {
             LevelStatus b = before.level(l.level());
             long created = l.filesCreated() - (b == null ? 0 : b.filesCreated());
             if (created > 0) {
-                Database.log().info("database \"{}\": compacted into L{}: {} ({} file(s) created at this level"
-                        + " since open)", db.name, l.level(), l.lastFile(), l.filesCreated());
+                Database.log().info("database \"{}\": {} {} ({} file(s) created at this level since open)", db.name,
+                        l.level() == 9 ? "wrote snapshot" : "compacted into", l.lastFile(), l.filesCreated());
             }
             String was = b == null ? null : b.lastError();
             if (l.lastError() != null && !l.lastError().equals(was)) {
@@ -100,7 +105,7 @@ final class CompactionLane {
                 && r.lastRunFilesDeleted() > 0) {
             Database.log().info("database \"{}\": retention deleted {} file(s), {} bytes (window {}, grace {}; {}"
                     + " file(s) deleted since open)", db.name, r.lastRunFilesDeleted(), r.lastRunBytesDeleted(),
-                    r.window(), r.grace(), r.filesDeleted());
+                    go(r.window()), go(r.grace()), r.filesDeleted());
         }
         if (r.lastError() != null && !r.lastError().equals(rb.lastError())) {
             Database.log().warn("database \"{}\": retention failed: {}; retrying when due", db.name, r.lastError());
