@@ -4,6 +4,7 @@
  */
 module dev.ltx4j.syncer {
     requires transitive dev.ltx4j.pagestore;
+    requires transitive dev.ltx4j.compaction;
     requires org.slf4j;
 
     exports dev.ltx4j.syncer;

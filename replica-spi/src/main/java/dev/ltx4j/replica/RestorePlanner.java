@@ -22,7 +22,8 @@ import java.util.Objects;
  *   <li>An empty plan, or a TXID target not reached: {@link RestorePlanException.TransactionNotAvailable}.</li>
  * </ol>
  * The plan's first file starts at TXID 1 only when the replica holds a full chain; callers decoding it as a
- * snapshot must check. Listings use {@code useMetadata} only for timestamp targets.
+ * snapshot must check. Listings use {@code useMetadata} only for timestamp targets. Listings are top-down and
+ * seeked ({@link #planWithPositions}); the plan restores the same state as one over complete listings.
  */
 public final class RestorePlanner {
     private final ReplicaClient client;
@@ -32,21 +33,88 @@ public final class RestorePlanner {
     }
 
     /**
+     * A plan and where its listings ended: per level, the min TXID of the last file listed there (or the seek the
+     * level was listed from when nothing was there), so a poller can continue each level from there.
+     */
+    public record Plan(List<LtxFileInfo> files, long[] positions) {}
+
+    /**
      * @return the files to apply in order, never empty
      * @throws RestorePlanException when the replica's files cannot reach the target
      * @throws ReplicaException when a listing fails
      */
     public List<LtxFileInfo> plan(RestoreTarget target) throws ReplicaException, RestorePlanException {
+        return planWithPositions(target).files();
+    }
+
+    /**
+     * Like {@link #plan}, also answering the listing positions. Levels are listed top-down: level 9 in full, then
+     * each compacted level only from the min TXID of the last file the plan over the higher levels ends with (files
+     * there that start earlier are covered by that file; a file straddling the TXID reached starts at or after it
+     * when level boundaries line up, as compaction makes them), and level 0, whose files hold one transaction
+     * each, from the TXID reached + 1. So a replica with a long tail of level-0 files behind compacted levels or a
+     * snapshot is planned from a handful of short listings. The greedy choice over the listed files is the
+     * one of the class comment; when the listed files cannot reach the target (a file starting before a level's
+     * seek would be needed: levels whose boundaries do not line up, e.g. written by another tool), every level is
+     * listed in full and planned again, so the answer never depends on the shortcut.
+     */
+    public Plan planWithPositions(RestoreTarget target) throws ReplicaException, RestorePlanException {
         Objects.requireNonNull(target, "target");
+        boolean useMetadata = target.timestamp().isPresent();
+        long[] positions = new long[ReplicaClient.MAX_LEVEL + 1];
+        List<LtxFileInfo> snapshots = list(ReplicaClient.SNAPSHOT_LEVEL, 0, useMetadata, positions);
+        List<List<LtxFileInfo>> levels = new ArrayList<>();
+        boolean partial = false;
+        for (int level = ReplicaClient.SNAPSHOT_LEVEL - 1; level >= ReplicaClient.MIN_LEVEL; level--) {
+            List<LtxFileInfo> above = greedy(target, snapshots, levels, false);
+            // Level 0 holds one transaction per file (every writer of the format makes them so): nothing there
+            // straddles the TXID the levels above reach. A compacted level may: seek from the last file's start.
+            long seek = level == 0 ? lastMax(above) + 1 : lastMin(above);
+            partial |= seek > 1;
+            levels.add(list(level, seek, useMetadata, positions));
+        }
+        try {
+            return new Plan(greedy(target, snapshots, levels, true), positions);
+        } catch (RestorePlanException e) {
+            if (!partial) {
+                throw e;
+            }
+        }
+        levels.clear();
+        for (int level = ReplicaClient.SNAPSHOT_LEVEL - 1; level >= ReplicaClient.MIN_LEVEL; level--) {
+            levels.add(list(level, 0, useMetadata, positions));
+        }
+        return new Plan(greedy(target, snapshots, levels, true), positions);
+    }
+
+    private List<LtxFileInfo> list(int level, long seek, boolean useMetadata, long[] positions)
+            throws ReplicaException {
+        List<LtxFileInfo> files = client.listFiles(level, seek, useMetadata);
+        positions[level] = files.isEmpty() ? seek : files.get(files.size() - 1).minTxid();
+        return files;
+    }
+
+    /** The max TXID of the plan's last file (0: no plan yet). */
+    private static long lastMax(List<LtxFileInfo> plan) {
+        return plan.isEmpty() ? 0 : plan.get(plan.size() - 1).maxTxid();
+    }
+
+    /** The min TXID of the plan's last file (0: no plan yet, list the next level in full). */
+    private static long lastMin(List<LtxFileInfo> plan) {
+        return plan.isEmpty() ? 0 : plan.get(plan.size() - 1).minTxid();
+    }
+
+    /**
+     * The greedy plan over {@code levels} (level 8 first, as many as listed). With {@code strict} the class
+     * comment's errors are raised; without, whatever chain the files make is returned (possibly empty).
+     */
+    private static List<LtxFileInfo> greedy(RestoreTarget target, List<LtxFileInfo> snapshots,
+            List<List<LtxFileInfo>> levels, boolean strict) throws RestorePlanException {
         long txid = target.txid();
         Instant before = target.timestamp().orElse(null);
-        boolean useMetadata = before != null;
-        boolean anyFile = false;
-
+        boolean anyFile = !snapshots.isEmpty();
         List<LtxFileInfo> plan = new ArrayList<>();
         LtxFileInfo snapshot = null;
-        List<LtxFileInfo> snapshots = client.listFiles(ReplicaClient.SNAPSHOT_LEVEL, 0, useMetadata);
-        anyFile |= !snapshots.isEmpty();
         for (LtxFileInfo info : snapshots) {
             if (txid != 0 && gt(info.maxTxid(), txid)) {
                 continue;
@@ -66,8 +134,7 @@ public final class RestorePlanner {
         }
 
         List<LevelCursor> cursors = new ArrayList<>();
-        for (int level = ReplicaClient.SNAPSHOT_LEVEL - 1; level >= ReplicaClient.MIN_LEVEL; level--) {
-            List<LtxFileInfo> files = client.listFiles(level, 0, useMetadata);
+        for (List<LtxFileInfo> files : levels) {
             anyFile |= !files.isEmpty();
             cursors.add(new LevelCursor(files));
         }
@@ -89,6 +156,9 @@ public final class RestorePlanner {
             if (txid != 0 && !lt(reached, txid)) {
                 break;
             }
+        }
+        if (!strict) {
+            return plan;
         }
 
         if (!plan.isEmpty() && target.isLatest()) {

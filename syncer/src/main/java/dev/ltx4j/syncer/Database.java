@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.LocalPage;
@@ -81,6 +82,8 @@ public final class Database implements AutoCloseable {
     final Follower follower = new Follower(this);
     /** Reading the database as of a past time (docs/time-travel.md). */
     private final TimeTravel timeTravel = new TimeTravel(this);
+    /** A writer's compaction, snapshots and retention, stepped on their own scheduler lane. */
+    final CompactionLane compaction;
 
     // Write mode.
     /** Where the buffer, SQLite's lock file, the spool and conflict files live. */
@@ -116,6 +119,7 @@ public final class Database implements AutoCloseable {
         this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
         this.writes = new WriteSide(this);
+        this.compaction = new CompactionLane(this, this.client);
     }
 
     /** Reads pages of the current lineage. */
@@ -500,12 +504,25 @@ public final class Database implements AutoCloseable {
     public synchronized void start() {
         if (writeMode) {
             scheduler.start(options.syncInterval, this::syncOnce);
+            if (compaction.enabled()) {
+                scheduler.startLane("ltx4j-compact-" + name, compaction.tick(), this::compactOnce);
+            }
         } else {
             scheduler.start(options.pollInterval, this::pollOnce);
         }
         if (localCopies != null) {
             localCopies.start();
         }
+    }
+
+    /**
+     * One compaction step (write mode with compaction on; else nothing): whatever level compaction, snapshot or
+     * retention is due at {@code now} (normally called by {@link #start()}'s compaction lane; the simulator calls
+     * it directly). Failures are in the returned status, never thrown.
+     */
+    public CompactionStatus compactOnce(Instant now) {
+        checkOpen();
+        return compaction.step(now);
     }
 
     /** The fault points this database was opened with (the VFS reads its own from here). */

@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.FileVerifier;
 import java.time.Instant;
@@ -25,10 +26,20 @@ import java.time.Instant;
  * @param bufferRecovery   what opening the write buffer dropped or found (torn tail, recovered damage), or null
  * @param follower         read mode: poll health, data age and divergence; null in write mode
  * @param verification     what replica-file verification did: files and bytes verified, failures by file
+ * @param compaction       compaction, snapshots and retention (write mode; read mode shows them off), or null
  */
 public record DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
         ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError,
-        String bufferRecovery, FollowerStatus follower, FileVerifier.Stats verification) {
+        String bufferRecovery, FollowerStatus follower, FileVerifier.Stats verification,
+        CompactionStatus compaction) {
+
+    /** A status without compaction details. */
+    public DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
+            ConflictInfo conflict, String bufferPath, int pageSize, long commit, String lastError,
+            String bufferRecovery, FollowerStatus follower, FileVerifier.Stats verification) {
+        this(mode, txid, pendingCommits, lastSyncMillis, lagMillis, conflict, bufferPath, pageSize, commit, lastError,
+                bufferRecovery, follower, verification, null);
+    }
 
     /** A status without buffer recovery findings or follower details. */
     public DatabaseStatus(String mode, long txid, long pendingCommits, long lastSyncMillis, long lagMillis,
@@ -76,6 +87,9 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
                 b.append(i == 0 ? "" : ",").append(str(v.failures().get(i)));
             }
             b.append("]}");
+        }
+        if (compaction != null) {
+            b.append(",\"compaction\":").append(compaction.toJson());
         }
         return b.append('}').toString();
     }

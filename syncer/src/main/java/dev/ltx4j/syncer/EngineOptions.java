@@ -1,5 +1,7 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.compaction.CompactionFaults;
+import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.storage.LogStorage;
@@ -33,6 +35,9 @@ public final class EngineOptions {
     final Executor background;
     final HydrationOptions hydration;
     final dev.ltx4j.pagestore.replica.HydrationFaults hydrationFaults;
+    /** Compaction, snapshots and retention of a writer; null: the defaults (write mode only). */
+    final CompactionSettings compaction;
+    final CompactionFaults compactionFaults;
 
     private EngineOptions(Builder b) {
         this.bufferRecovery = b.bufferRecovery;
@@ -55,6 +60,8 @@ public final class EngineOptions {
         this.background = b.background;
         this.hydration = b.hydration;
         this.hydrationFaults = b.hydrationFaults;
+        this.compaction = b.compaction;
+        this.compactionFaults = b.compactionFaults;
     }
 
     public static Builder builder() {
@@ -63,8 +70,8 @@ public final class EngineOptions {
 
     /**
      * Reads {@code LITESTREAM_WRITE_ENABLED}, {@code LITESTREAM_SYNC_INTERVAL}, {@code LITESTREAM_POLL_INTERVAL},
-     * {@code LITESTREAM_BUFFER_PATH}, {@code LITESTREAM_DURABILITY} and {@code LITESTREAM_BUFFER_RECOVERY} from
-     * {@code env} into a builder.
+     * {@code LITESTREAM_BUFFER_PATH}, {@code LITESTREAM_DURABILITY}, {@code LITESTREAM_BUFFER_RECOVERY} and the
+     * compaction settings ({@link CompactionOptions#VARIABLES}) from {@code env} into a builder.
      *
      * @throws IllegalArgumentException naming the variable whose value is invalid
      */
@@ -92,6 +99,7 @@ public final class EngineOptions {
                 throw new IllegalArgumentException("invalid " + Settings.BUFFER_RECOVERY + ": " + e.getMessage(), e);
             }
         }
+        b.compaction(CompactionOptions.fromEnvironment(env));
         return b;
     }
 
@@ -129,6 +137,17 @@ public final class EngineOptions {
     /** Hydration and disk cache settings. */
     public HydrationOptions hydration() {
         return hydration;
+    }
+
+    /**
+     * What the writer's compaction lane runs: the configured settings, {@link CompactionSettings#defaults()} when
+     * none were set, and {@link CompactionSettings#off()} in read mode (a follower never compacts or deletes).
+     */
+    public CompactionSettings compaction() {
+        if (!writeEnabled) {
+            return CompactionSettings.off();
+        }
+        return compaction != null ? compaction : CompactionSettings.defaults();
     }
 
     /** What opening does with a damaged write buffer. */
@@ -170,6 +189,8 @@ public final class EngineOptions {
             this.hydrationFaults = Objects.requireNonNull(v, "hydrationFaults");
             return this;
         }
+        private CompactionSettings compaction;
+        private CompactionFaults compactionFaults = CompactionFaults.NONE;
 
         /**
          * What opening does with a damaged (not merely torn) write buffer (LITESTREAM_BUFFER_RECOVERY): refuse, the
@@ -286,6 +307,21 @@ public final class EngineOptions {
          */
         public Builder background(Executor v) {
             this.background = Objects.requireNonNull(v, "background");
+            return this;
+        }
+
+        /**
+         * Compaction, level-9 snapshots and retention run by a writer (LITESTREAM_COMPACTION and related settings,
+         * {@link CompactionOptions}); default {@link CompactionSettings#defaults()}. Ignored in read mode.
+         */
+        public Builder compaction(CompactionSettings v) {
+            this.compaction = Objects.requireNonNull(v, "compaction");
+            return this;
+        }
+
+        /** Bug switches and crash points of the compactor (the simulator's); default {@link CompactionFaults#NONE}. */
+        public Builder compactionFaults(CompactionFaults v) {
+            this.compactionFaults = Objects.requireNonNull(v, "compactionFaults");
             return this;
         }
 

@@ -80,6 +80,12 @@ final class Follower {
 
     /** The state the follower starts from (open, refresh, reload). */
     void start(ReplicaIndex.OpenedState opened) {
+        // Continue each level where the open's listings ended (a full listing when unknown): a poll right after
+        // an open lists only what is new, not a long tail the restore plan skipped.
+        positions.clear();
+        if (opened.positions() != null) {
+            positions.advance(opened.positions());
+        }
         anchor = opened.last();
         heldChecksums.clear();
         heldFrom.clear();
@@ -118,59 +124,17 @@ final class Follower {
             if (d != null && d.readsRefused()) {
                 return reload(at, d);
             }
-            DatabaseVersion cur = db.current();
-            Listing listing = list(positions);
-            boolean checks = !db.options.faults.skipFollowerContinuity;
-            String problem = checks ? checkAnchor(cur, listing) : null;
-            DatabaseVersion v = cur;
-            List<LtxFileInfo> applied = new ArrayList<>();
-            LoadedFile last = null;
-            if (problem == null) {
-                for (LtxFileInfo info : ReplicaIndex.chain(listing.candidates(cur.txid()), cur.txid())) {
-                    LoadedFile f = db.index.load(info);
-                    problem = checks ? continues(v, f) : null;
-                    if (problem != null) {
-                        verifyBeforeBlaming(f);
-                        break;
-                    }
-                    v = ReplicaIndex.apply(v, f);
-                    remember(v, f);
-                    applied.add(info);
-                    last = f;
+            try {
+                return advance(at);
+            } catch (IOException e) {
+                if (!ReplicaIndex.isNotFound(e)) {
+                    throw e;
                 }
+                // A file listed by this poll was deleted before it was read (compaction and retention replace
+                // files by covering ones): list again and retry once.
+                Database.log().debug("follower of database \"{}\": {}; relisting", db.name, e.getMessage());
+                return advance(at);
             }
-            if (problem != null) {
-                return diverged(at, cur, problem);
-            }
-            boolean gap = false;
-            for (LtxFileInfo info : listing.files) {
-                gap |= Long.compareUnsigned(info.maxTxid(), v.txid()) > 0;
-            }
-            if (gap) {
-                positions.clear();
-            } else {
-                positions.advance(listing.next);
-            }
-            if (last != null) {
-                anchor = last;
-                newestTxidMillis = last.header().timestamp();
-            }
-            lastPollOk = true;
-            lastPollError = gap ? "replica has files beyond a gap after TXID " + Txid.format(v.txid())
-                    + "; relisting on the next poll" : null;
-            if (!gap) {
-                currentAsOfMillis = at;
-            } else if (loggedGapAfter != v.txid()) {
-                loggedGapAfter = v.txid();
-                Database.log().warn("follower of database \"{}\": {}", db.name, lastPollError);
-            }
-            if (pollFailureStreak > 0) {
-                Database.log().info("follower of database \"{}\": polling works again after {} failed poll(s)",
-                        db.name, pollFailureStreak);
-                pollFailureStreak = 0;
-            }
-            return new Step(new PollOutcome(applied.size(), v.txid(), gap, null), v,
-                    gap ? lastPollError : divergenceMessage(divergence));
         } catch (IOException | RuntimeException e) {
             lastPollOk = false;
             lastPollError = "poll failed: " + e.getMessage();
@@ -183,6 +147,63 @@ final class Follower {
             }
             return new Step(new PollOutcome(0, db.current().txid(), false, e), null, lastPollError);
         }
+    }
+
+    /** Lists from the positions and applies what continues the held state (one attempt of a poll). */
+    private Step advance(long at) throws IOException {
+        DatabaseVersion cur = db.current();
+        Listing listing = list(positions);
+        boolean checks = !db.options.faults.skipFollowerContinuity;
+        String problem = checks ? checkAnchor(cur, listing) : null;
+        DatabaseVersion v = cur;
+        List<LtxFileInfo> applied = new ArrayList<>();
+        LoadedFile last = null;
+        if (problem == null) {
+            for (LtxFileInfo info : ReplicaIndex.chain(listing.candidates(cur.txid()), cur.txid())) {
+                LoadedFile f = db.index.load(info);
+                problem = checks ? continues(v, f) : null;
+                if (problem != null) {
+                    verifyBeforeBlaming(f);
+                    break;
+                }
+                v = ReplicaIndex.apply(v, f);
+                remember(v, f);
+                applied.add(info);
+                last = f;
+            }
+        }
+        if (problem != null) {
+            return diverged(at, cur, problem);
+        }
+        boolean gap = false;
+        for (LtxFileInfo info : listing.files) {
+            gap |= Long.compareUnsigned(info.maxTxid(), v.txid()) > 0;
+        }
+        if (gap) {
+            positions.clear();
+        } else {
+            positions.advance(listing.next);
+        }
+        if (last != null) {
+            anchor = last;
+            newestTxidMillis = last.header().timestamp();
+        }
+        lastPollOk = true;
+        lastPollError = gap ? "replica has files beyond a gap after TXID " + Txid.format(v.txid())
+                + "; relisting on the next poll" : null;
+        if (!gap) {
+            currentAsOfMillis = at;
+        } else if (loggedGapAfter != v.txid()) {
+            loggedGapAfter = v.txid();
+            Database.log().warn("follower of database \"{}\": {}", db.name, lastPollError);
+        }
+        if (pollFailureStreak > 0) {
+            Database.log().info("follower of database \"{}\": polling works again after {} failed poll(s)",
+                    db.name, pollFailureStreak);
+            pollFailureStreak = 0;
+        }
+        return new Step(new PollOutcome(applied.size(), v.txid(), gap, null), v,
+                gap ? lastPollError : divergenceMessage(divergence));
     }
 
     /** Every level listed from its position: all files seen, and where each level's listing ended. */

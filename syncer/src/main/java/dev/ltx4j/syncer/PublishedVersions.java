@@ -17,6 +17,7 @@ import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.replica.PageRef;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.replica.TxidUnavailableException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
@@ -464,9 +465,11 @@ final class PublishedVersions {
                 try {
                     rebuilt = db.index.open(RestoreTarget.txid(v.txid()));
                 } catch (RestorePlanException e) {
-                    db.reportError("page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica"
-                            + " file " + missing.file() + " and no restore plan reaches that TXID: " + e.getMessage());
-                    return null;
+                    TxidUnavailableException gone = new TxidUnavailableException(v.txid(), "page " + pgno
+                            + " was in replica file " + missing.file() + ", which is gone, and no restore plan over"
+                            + " the remaining files reaches that TXID (" + e.getMessage() + ")", e);
+                    db.reportError(gone.getMessage());
+                    throw gone;
                 }
                 if (rebuilt.txid() != v.txid()) {
                     return null;

@@ -30,6 +30,8 @@ final class Scheduler implements Executor, AutoCloseable {
     private final Executor background;
     private final AtomicLong failures = new AtomicLong();
     private ScheduledExecutorService executor;
+    /** A second thread for slow periodic work (compaction), so it never delays the step; null until started. */
+    private ScheduledExecutorService lane;
     private boolean periodic;
     private boolean closed;
 
@@ -48,6 +50,24 @@ final class Scheduler implements Executor, AutoCloseable {
         periodic = true;
         long nanos = interval.toNanos();
         thread().scheduleWithFixedDelay(guarded(() -> step.accept(clock.instant()), "step"), nanos, nanos,
+                TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Calls {@code step} with the clock's time every {@code interval} on a thread of its own named {@code laneName}
+     * (slow work such as compaction: a long run never delays the main step); once.
+     */
+    synchronized void startLane(String laneName, Duration interval, Consumer<Instant> step) {
+        if (lane != null || closed) {
+            return;
+        }
+        lane = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, laneName);
+            t.setDaemon(true);
+            return t;
+        });
+        long nanos = interval.toNanos();
+        lane.scheduleWithFixedDelay(guarded(() -> step.accept(clock.instant()), laneName + " step"), nanos, nanos,
                 TimeUnit.NANOSECONDS);
     }
 
@@ -103,13 +123,24 @@ final class Scheduler implements Executor, AutoCloseable {
     @Override
     public void close() {
         ScheduledExecutorService e;
+        ScheduledExecutorService l;
         synchronized (this) {
             closed = true;
             e = executor;
+            l = lane;
         }
-        if (e == null) {
-            return;
+        if (l != null) {
+            l.shutdown(); // a running compaction step finishes; awaited below with the main thread
         }
+        if (e != null) {
+            awaitStopped(e);
+        }
+        if (l != null) {
+            awaitStopped(l);
+        }
+    }
+
+    private static void awaitStopped(ScheduledExecutorService e) {
         e.shutdown();
         try {
             if (!e.awaitTermination(30, TimeUnit.SECONDS)) {

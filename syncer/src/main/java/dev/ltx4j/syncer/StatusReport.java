@@ -22,7 +22,8 @@ final class StatusReport {
             FollowerStatus f = db.follower.status(now);
             long asOf = f.currentAsOfMillis();
             return new DatabaseStatus("read", v.txid(), 0, s.lastSyncMillis(), asOf < 0 ? -1 : Math.max(0, now - asOf),
-                    null, null, v.pageSize(), v.commit(), db.lastError(), null, f, db.reader().verifier().stats());
+                    null, null, v.pageSize(), v.commit(), db.lastError(), null, f, db.reader().verifier().stats(),
+                    db.compaction.status());
         }
         // Write-mode lag: how long the oldest commit not yet in the replica has waited; 0 when all is synced, so
         // an idle database does not look like it is falling behind.
@@ -30,7 +31,7 @@ final class StatusReport {
         return new DatabaseStatus("write", v.txid(), db.pendingCommits(), s.lastSyncMillis(),
                 oldest < 0 ? 0 : Math.max(0, now - oldest), s.conflict(), where, v.pageSize(), v.commit(),
                 bufferFailure != null ? bufferFailure : db.lastError(), s.bufferRecovery(), null,
-                db.reader().verifier().stats());
+                db.reader().verifier().stats(), db.compaction.status());
     }
 
     /** Counters and gauges for a metrics registry; see {@link EngineMetrics} and docs/metrics-and-logs.md. */

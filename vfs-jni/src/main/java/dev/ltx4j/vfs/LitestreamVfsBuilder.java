@@ -1,9 +1,11 @@
 package dev.ltx4j.vfs;
 
+import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaEnvironment;
+import dev.ltx4j.syncer.CompactionOptions;
 import dev.ltx4j.vfs.engine.EngineConnector;
 
 import java.nio.file.Path;
@@ -146,6 +148,17 @@ public final class LitestreamVfsBuilder {
         if (bytes < 0) throw new IllegalArgumentException("diskCache bytes must not be negative: " + bytes);
         settings.put("disk_cache_size", Long.toString(bytes));
         if (dir != null) settings.put("disk_cache_path", dir.toAbsolutePath().toString());
+        return this;
+    }
+
+    /**
+     * Compaction, level-9 snapshots and retention run by a writer; default {@link CompactionSettings#defaults()}
+     * (L1 every 30s, L2 5m, L3 1h, a snapshot a day, retention 24h with a 15m grace), {@link CompactionSettings#off()}
+     * to switch all three off. URI parameters ({@code compaction}, {@code compaction_intervals},
+     * {@code snapshot_interval}, {@code retention}, {@code retention_grace}) override it per database.
+     */
+    public LitestreamVfsBuilder compaction(CompactionSettings s) {
+        settings.putAll(CompactionOptions.toParameters(Objects.requireNonNull(s, "compaction")));
         return this;
     }
 

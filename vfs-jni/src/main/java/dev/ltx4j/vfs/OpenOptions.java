@@ -23,6 +23,11 @@ import java.util.Optional;
  *   <tr><td>write_enabled</td><td>LITESTREAM_WRITE_ENABLED</td><td>false</td></tr>
  *   <tr><td>sync_interval</td><td>LITESTREAM_SYNC_INTERVAL</td><td>1s</td></tr>
  *   <tr><td>buffer_path</td><td>LITESTREAM_BUFFER_PATH</td><td>none (engine's choice)</td></tr>
+ *   <tr><td>compaction</td><td>LITESTREAM_COMPACTION</td><td>on (write mode only)</td></tr>
+ *   <tr><td>compaction_intervals</td><td>LITESTREAM_COMPACTION_INTERVALS</td><td>30s,5m,1h</td></tr>
+ *   <tr><td>snapshot_interval</td><td>LITESTREAM_SNAPSHOT_INTERVAL</td><td>24h (0: none)</td></tr>
+ *   <tr><td>retention</td><td>LITESTREAM_RETENTION</td><td>24h (0: keep everything)</td></tr>
+ *   <tr><td>retention_grace</td><td>LITESTREAM_RETENTION_GRACE</td><td>15m</td></tr>
  * </table>
  * Getters validate lazily and throw {@link VfsConfigurationException} naming the parameter or variable.
  */

@@ -39,6 +39,7 @@ public final class PageReader {
         /**
          * @return the page's frame in a file that holds the same image as {@code missing} did for version
          *     {@code v}, or null when no such file can be found
+         * @throws TxidUnavailableException when no file holds that version any more (retention removed it)
          */
         RemotePage relocate(DatabaseVersion v, long pgno, RemotePage missing) throws IOException;
     }

@@ -7,6 +7,7 @@ import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
@@ -71,8 +72,15 @@ public final class ReplicaIndex {
         return openState(target).version();
     }
 
-    /** A state built from a restore plan and the plan's last file (whose max TXID is the state's TXID). */
-    public record OpenedState(DatabaseVersion version, LoadedFile last) {}
+    /**
+     * A state built from a restore plan and the plan's last file (whose max TXID is the state's TXID), with where
+     * the plan's listings ended per level ({@link RestorePlanner.Plan#positions()}; null: unknown, list in full).
+     */
+    public record OpenedState(DatabaseVersion version, LoadedFile last, long[] positions) {
+        public OpenedState(DatabaseVersion version, LoadedFile last) {
+            this(version, last, null);
+        }
+    }
 
     /**
      * Like {@link #open(RestoreTarget)}, also answering the plan's last file. Every file of the plan must continue
@@ -84,7 +92,31 @@ public final class ReplicaIndex {
      * @throws ReplicaFileCorruptException when they do not because one of them is damaged (both are then verified)
      */
     public OpenedState openState(RestoreTarget target) throws IOException, RestorePlanException {
-        List<LtxFileInfo> plan = new RestorePlanner(client).plan(target);
+        try {
+            return openOnce(target);
+        } catch (IOException e) {
+            if (!isNotFound(e)) {
+                throw e;
+            }
+            // A planned file was deleted between the listing and its read (compaction and retention replace files
+            // by covering ones): plan again from the current listing, once.
+            return openOnce(target);
+        }
+    }
+
+    /** Whether {@code e} (or a cause) says a replica file does not exist. */
+    public static boolean isNotFound(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ReplicaNotFoundException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private OpenedState openOnce(RestoreTarget target) throws IOException, RestorePlanException {
+        RestorePlanner.Plan planned = new RestorePlanner(client).planWithPositions(target);
+        List<LtxFileInfo> plan = planned.files();
         if (plan.get(0).minTxid() != 1) {
             throw new LtxFormatException(plan.get(0).toString(), "header.minTxid",
                     "the replica's restore plan does not start with a snapshot (TXID 1)");
@@ -106,7 +138,7 @@ public final class ReplicaIndex {
             v = apply(v, f);
             last = f;
         }
-        return new OpenedState(v, last);
+        return new OpenedState(v, last, planned.positions());
     }
 
     /**

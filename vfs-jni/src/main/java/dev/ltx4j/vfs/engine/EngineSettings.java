@@ -2,6 +2,8 @@ package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
+import dev.ltx4j.compaction.CompactionSettings;
+import dev.ltx4j.syncer.CompactionOptions;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.Settings;
 import dev.ltx4j.vfs.OpenOptions;
@@ -55,11 +57,13 @@ public final class EngineSettings {
         return options.setting(parameter, variable(parameter));
     }
 
-    /** The environment variable of a URI parameter (the engine's, or hydration's: {@link LocalCopySettings}). */
+    /** The environment variable of a URI parameter (the engine's, hydration's, or compaction's). */
     private static String variable(String parameter) {
         String v = VARIABLES.get(parameter);
-        return v != null ? v : parameter.equals("hydration_enabled") ? "LITESTREAM_HYDRATION_ENABLED"
-                : LocalCopySettings.VARIABLES.get(parameter);
+        if (v != null) return v;
+        if (parameter.equals("hydration_enabled")) return "LITESTREAM_HYDRATION_ENABLED";
+        v = LocalCopySettings.VARIABLES.get(parameter);
+        return v != null ? v : CompactionOptions.VARIABLES.get(parameter);
     }
 
     private String source(String parameter) {
@@ -68,6 +72,19 @@ public final class EngineSettings {
         v = configured.get(parameter);
         if (v != null && !v.isBlank()) return "VFS setting " + parameter;
         return "environment variable " + variable(parameter);
+    }
+
+    /**
+     * Compaction, snapshots and retention of a writer: {@code compaction} (on/off), {@code compaction_intervals}
+     * ({@code 30s,5m,1h}), {@code snapshot_interval} (24h, 0 = none), {@code retention} (24h, 0 = keep
+     * everything), {@code retention_grace} (15m). Read mode never runs them.
+     */
+    public CompactionSettings compaction() throws VfsConfigurationException {
+        try {
+            return CompactionOptions.parse(this::value, this::source);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new VfsConfigurationException(e.getMessage());
+        }
     }
 
     /** The replica URL; required. */
@@ -210,6 +227,7 @@ public final class EngineSettings {
         b.pollInterval(pollInterval());
         bufferPath().ifPresent(b::bufferPath);
         b.hydration(hydration());
+        b.compaction(compaction());
         return b.build();
     }
 

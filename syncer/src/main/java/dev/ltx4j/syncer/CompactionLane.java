@@ -1,0 +1,114 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.compaction.CompactionSettings;
+import dev.ltx4j.compaction.CompactionStatus;
+import dev.ltx4j.compaction.Compactor;
+import dev.ltx4j.compaction.LevelStatus;
+import dev.ltx4j.compaction.RetentionStatus;
+import dev.ltx4j.replica.ReplicaClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A writer's compaction, snapshots and retention (issue 10): one {@link Compactor} over the engine's replica client,
+ * stepped by the scheduler on a lane of its own (a long snapshot never delays a sync or blocks a commit) or
+ * directly by a simulator or test ({@link Database#compactOnce}). Compaction only reads and creates replica files
+ * and deletes files retention no longer needs: it writes no engine state. Readers whose files it deletes re-plan
+ * (relocation, docs/engine-invariants.md). Read mode has no compactor. Logs what each step did at info and
+ * failures at warn (once per distinct error).
+ */
+final class CompactionLane {
+    /** The most often the lane looks for due work; a step with nothing due makes no request. */
+    private static final Duration MAX_TICK = Duration.ofSeconds(1);
+
+    private final Database db;
+    private final CompactionSettings settings;
+    /** Null when nothing runs (read mode, or compaction off): status then shows the settings only. */
+    private final Compactor compactor;
+    private final CompactionStatus idle;
+    private volatile CompactionStatus last;
+
+    CompactionLane(Database db, ReplicaClient client) {
+        this.db = db;
+        this.settings = db.options.compaction();
+        Compactor c = new Compactor(client, settings, db.options.compactionFaults);
+        this.idle = c.status();
+        this.compactor = db.writeMode && settings.enabled() ? c : null;
+        this.last = idle;
+    }
+
+    /** Whether this database compacts (write mode with compaction on). */
+    boolean enabled() {
+        return compactor != null;
+    }
+
+    /** How often the scheduler steps the lane: the shortest interval configured, at most one second. */
+    Duration tick() {
+        Duration t = MAX_TICK;
+        for (Duration d : settings.levelIntervals()) {
+            t = min(t, d);
+        }
+        if (settings.snapshotsEnabled()) {
+            t = min(t, settings.snapshotInterval());
+        }
+        return t;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return b.compareTo(a) < 0 && !b.isZero() ? b : a;
+    }
+
+    /** Runs whatever compaction, snapshot or retention is due at {@code now}; one step at a time. */
+    synchronized CompactionStatus step(Instant now) {
+        Objects.requireNonNull(now, "now");
+        if (compactor == null) {
+            return idle;
+        }
+        CompactionStatus before = last;
+        CompactionStatus after = compactor.step(now);
+        last = after;
+        report(before, after);
+        return after;
+    }
+
+    /** The status as of the last step (never null). */
+    CompactionStatus status() {
+        return compactor == null ? idle : compactor.status();
+    }
+
+    /** {@code 24h}, {@code 15m}, {@code 1m30s}: durations as the settings write them. */
+    private static String go(Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private void report(CompactionStatus before, CompactionStatus after) {
+        for (LevelStatus l : after.levels()) {
+            LevelStatus b = before.level(l.level());
+            long created = l.filesCreated() - (b == null ? 0 : b.filesCreated());
+            if (created > 0) {
+                Database.log().info("database \"{}\": {} {} ({} file(s) created at this level since open)", db.name,
+                        l.level() == 9 ? "wrote snapshot" : "compacted into", l.lastFile(), l.filesCreated());
+            }
+            String was = b == null ? null : b.lastError();
+            if (l.lastError() != null && !l.lastError().equals(was)) {
+                Database.log().warn("database \"{}\": {} into L{} failed: {}; retrying when due", db.name,
+                        l.level() == 9 ? "snapshot" : "compaction", l.level(), l.lastError());
+            } else if (l.lastError() == null && was != null) {
+                Database.log().info("database \"{}\": {} into L{} works again", db.name,
+                        l.level() == 9 ? "snapshot" : "compaction", l.level());
+            }
+        }
+        RetentionStatus r = after.retention();
+        RetentionStatus rb = before.retention();
+        if (r.lastRun() != null && !r.lastRun().equals(rb.lastRun()) && r.lastError() == null
+                && r.lastRunFilesDeleted() > 0) {
+            Database.log().info("database \"{}\": retention deleted {} file(s), {} bytes (window {}, grace {}; {}"
+                    + " file(s) deleted since open)", db.name, r.lastRunFilesDeleted(), r.lastRunBytesDeleted(),
+                    go(r.window()), go(r.grace()), r.filesDeleted());
+        }
+        if (r.lastError() != null && !r.lastError().equals(rb.lastError())) {
+            Database.log().warn("database \"{}\": retention failed: {}; retrying when due", db.name, r.lastError());
+        }
+    }
+}
