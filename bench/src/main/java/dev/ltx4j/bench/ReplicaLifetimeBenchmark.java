@@ -53,17 +53,20 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * Issue 10's benchmark: what a long-lived replica costs to open, follow and restore, before and after compaction and
- * retention. An in-process S3Proxy (in-memory store) holds three copies of a replica after {@code --syncs} syncs at
- * one per second (a snapshot at TXID 1, then one small level-0 file per sync, Litestream-style NoChecksum files,
- * timestamps one second apart ending now): {@code raw} as written, {@code compacted} after what {@code ltx4j compact}
- * does (levels 1-3, then a level-9 snapshot), {@code retained} after that and {@code ltx4j retain --keep 24h --apply}
- * (grace 15m). Each run then measures, with a fresh client and {@link CountingReplicaClient}, for each state in
- * rotating order: a cold read-mode engine open ({@link Database#open}, which builds the page map through
- * {@code ReplicaIndex}), a follower start plus its first poll, and a full restore to a file. Printed: requests by
- * kind, distinct files read, bytes read, and wall time as median [min-max] over the runs.
+ * retention. An in-process S3Proxy (in-memory store) holds a replica after {@code --syncs} syncs at one per second:
+ * a snapshot at TXID 1 of a real SQLite database of 512-byte pages, then one small level-0 file per sync (one page
+ * each, Litestream-style NoChecksum files, timestamps one second apart ending now), put straight into the store.
+ * States: {@code raw} as written (its own copy, measured {@code --raw-runs} times since each run reads every file),
+ * {@code compacted} after what {@code ltx4j compact} does (levels 1-3, then a level-9 snapshot), {@code retained}
+ * after that and retention with the defaults (24h, grace 15m) run as of a day later. Each run measures, with a fresh
+ * client under {@link CountingReplicaClient}: a cold read-mode engine open ({@link Database#open}, which plans and
+ * builds the page map through {@code ReplicaIndex}; what a follower does at start), its first poll, and a full
+ * restore to a file (checked against the expected database). Printed: requests by kind (and the S3 LIST requests
+ * they take, 1000 keys each), distinct files read, bytes read, and wall time as median [min-max]; per compaction
+ * step: inputs, outputs, requests and time.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl bench -am && java -cp bench/target/benchmarks.jar
- * dev.ltx4j.bench.ReplicaLifetimeBenchmark --syncs 100000 --runs 5}
+ * dev.ltx4j.bench.ReplicaLifetimeBenchmark --syncs 100000 --runs 5 --raw-runs 1}
  */
 public final class ReplicaLifetimeBenchmark {
     private static final String BUCKET = "bench";
@@ -95,8 +98,9 @@ public final class ReplicaLifetimeBenchmark {
                 case "--threads" -> b.threads = Integer.parseInt(args[++i]);
                 case "--page-size" -> b.pageSize = Integer.parseInt(args[++i]);
                 case "--only-raw" -> b.states = List.of("raw");
+                case "--no-raw" -> b.slowRuns = 0;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --syncs N --runs N [--raw-runs N] [--threads N] [--page-size N] [--only-raw]");
+                        + "; use --syncs N --runs N [--raw-runs N] [--threads N] [--page-size N] [--only-raw | --no-raw]");
             }
         }
         if (b.slowRuns < 0) {
@@ -110,39 +114,56 @@ public final class ReplicaLifetimeBenchmark {
         work = Files.createTempDirectory("ltx4j-lifetime-");
         AutoCloseable proxy = startProxy();
         try {
-            System.out.printf("ReplicaLifetimeBenchmark: %d syncs, %d runs (%d of raw), page size %d, S3Proxy %s, JDK %s%n",
-                    syncs, runs, slowRuns, pageSize, endpoint, Runtime.version());
+            System.out.printf("ReplicaLifetimeBenchmark: %d syncs, %d runs (%d of raw), page size %d, S3Proxy %s, JDK %s, "
+                    + "load average %s%n", syncs, runs, slowRuns, pageSize, endpoint, Runtime.version(), loadAverage());
             pages = basePages();
-            Instant now = Instant.now();
-            for (String state : states) {
-                long t0 = System.nanoTime();
-                generate(state, now);
-                System.out.printf("generated %s: %d files in %.1f s%n", state, syncs, (System.nanoTime() - t0) / 1e9);
-            }
             byte[] expected = expectedDatabase();
-            if (states.contains("retained")) {
-                compact(url("compacted"));
-                compact(url("retained"));
-                retain(url("retained"), now);
-            }
+            Instant now = Instant.now();
             Map<String, List<Sample>> samples = new LinkedHashMap<>();
-            for (int run = 0; run < runs; run++) {
-                for (int k = 0; k < states.size(); k++) {
-                    String state = states.get((run + k) % states.size());
-                    if (state.equals("raw") && run >= slowRuns) {
-                        continue;
-                    }
-                    Sample[] openAndPoll = measureOpenAndPoll(url(state));
-                    samples.computeIfAbsent(state + "|" + OPS.get(0), x -> new ArrayList<>()).add(openAndPoll[0]);
-                    samples.computeIfAbsent(state + "|" + OPS.get(1), x -> new ArrayList<>()).add(openAndPoll[1]);
-                    samples.computeIfAbsent(state + "|" + OPS.get(2), x -> new ArrayList<>())
-                            .add(measureRestore(url(state), expected));
-                }
-                System.out.printf("run %d of %d done%n", run + 1, runs);
+            if (slowRuns > 0) {
+                generate("raw", now);
+                measureRuns("raw", slowRuns, expected, samples);
+                deleteAll("raw");
             }
+            if (!states.contains("compacted")) {
+                printTable(samples);
+                return;
+            }
+            generate("lifetime", now);
+            compact(url("lifetime"));
+            measureRuns("compacted", runs, expected, samples);
+            // S3 listings without metadata date files by upload (LastModified), and these were uploaded in a burst just
+            // now: retention runs as of a day and a grace period later, when the whole history is outside the window.
+            retain(url("lifetime"), Instant.now().plus(Duration.ofHours(24)).plus(Duration.ofMinutes(16)));
+            measureRuns("retained", runs, expected, samples);
             printTable(samples);
         } finally {
             proxy.close();
+        }
+    }
+
+    private void measureRuns(String state, int n, byte[] expected, Map<String, List<Sample>> samples) throws Exception {
+        String url = url(state.equals("raw") ? "raw" : "lifetime");
+        for (int run = 0; run < n; run++) {
+            Sample[] openAndPoll = measureOpenAndPoll(url);
+            samples.computeIfAbsent(state + "|" + OPS.get(0), x -> new ArrayList<>()).add(openAndPoll[0]);
+            samples.computeIfAbsent(state + "|" + OPS.get(1), x -> new ArrayList<>()).add(openAndPoll[1]);
+            samples.computeIfAbsent(state + "|" + OPS.get(2), x -> new ArrayList<>()).add(measureRestore(url, expected));
+            System.out.printf("%s: run %d of %d done%n", state, run + 1, n);
+        }
+    }
+
+    private void deleteAll(String state) throws Exception {
+        try (ReplicaClient client = ReplicaClients.open(url(state), env)) {
+            client.deleteAll();
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 
@@ -234,6 +255,7 @@ public final class ReplicaLifetimeBenchmark {
      * as createdAt: see {@link #retain}.
      */
     private void generate(String state, Instant now) throws Exception {
+        long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<?>> uploads = new ArrayList<>();
@@ -255,6 +277,7 @@ public final class ReplicaLifetimeBenchmark {
         } finally {
             pool.shutdownNow();
         }
+        System.out.printf("generated %s: %d files in %.1f s%n", state, syncs, (System.nanoTime() - t0) / 1e9);
     }
 
     private void compact(String url) throws Exception {
@@ -279,11 +302,11 @@ public final class ReplicaLifetimeBenchmark {
         }
     }
 
-    private void retain(String url, Instant now) throws Exception {
+    private void retain(String url, Instant at) throws Exception {
         try (ReplicaClient backend = ReplicaClients.open(url, env); CountingReplicaClient client = new CountingReplicaClient(backend)) {
             Compactor compactor = new Compactor(client, CompactionSettings.defaults(), CompactionFaults.NONE);
             long t0 = System.nanoTime();
-            RetentionResult r = compactor.retain(Instant.now(), true);
+            RetentionResult r = compactor.retain(at, true);
             System.out.printf("  retain --keep 24h --apply: deleted %d files, kept %d  %8.0f ms  %s%n", r.filesDeleted(),
                     r.plan().keep().size(), (System.nanoTime() - t0) / 1e6, describe(client.snapshot()));
         }
