@@ -200,7 +200,9 @@ public final class ReplicaLifetimeBenchmark {
     }
 
     private String url(String state) {
-        return "s3://" + BUCKET + "/" + state + "?endpoint=" + endpoint + "&region=us-east-1&forcePathStyle=true";
+        // A long request timeout: an in-memory S3Proxy listing 100,000 keys on a loaded machine can exceed 30 s a page.
+        return "s3://" + BUCKET + "/" + state + "?endpoint=" + endpoint + "&region=us-east-1&forcePathStyle=true"
+                + "&request-timeout=600s";
     }
 
     /** A real SQLite database of small pages: the snapshot at TXID 1 and the pages later files rewrite. */

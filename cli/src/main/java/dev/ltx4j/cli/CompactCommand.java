@@ -4,7 +4,6 @@ import dev.ltx4j.compaction.CompactionFaults;
 import dev.ltx4j.compaction.CompactionResult;
 import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.compaction.Compactor;
-import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -155,7 +154,7 @@ final class CompactCommand implements Callable<Integer> {
         if (outputs.isEmpty()) {
             return String.format("%-12s nothing to do", name);
         }
-        StringBuilder sb = new StringBuilder(String.format("%-12s read %d files (%d bytes), wrote %d file(s)", name,
+        StringBuilder sb = new StringBuilder(String.format("%-12s read %d file(s) (%d bytes), wrote %d file(s)", name,
                 (Long) s.get("files_read"), (Long) s.get("bytes_read"), (Long) s.get("files_written")));
         if ((Long) s.get("already_compacted") > 0) {
             sb.append(", ").append(s.get("already_compacted")).append(" already compacted");
@@ -163,9 +162,5 @@ final class CompactCommand implements Callable<Integer> {
         Map<String, Object> last = outputs.get(outputs.size() - 1);
         sb.append("; newest ").append(last.get("minTxid")).append('-').append(last.get("maxTxid"));
         return sb.toString();
-    }
-
-    static String txid(long t) {
-        return Txid.format(t);
     }
 }

@@ -181,8 +181,21 @@ final class RetainCommand implements Callable<Integer> {
         if (r.get("oldest_restorable_txid") != null) {
             out.printf("restorable: %d points from TXID %s (%s) to %s; window %s from %s%n", plan.restorePoints().size(),
                     r.get("oldest_restorable_txid"), r.get("oldest_restorable_time"), r.get("latest_txid"),
-                    plan.retention(), plan.retention().isZero() ? "the start" : plan.windowStart());
+                    goDuration(plan.retention()), plan.retention().isZero() ? "the start" : plan.windowStart());
         }
+    }
+
+    /** A duration as the options take it: 24h, 90m, 15s, 1ms. */
+    static String goDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        } else if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        } else if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
     }
 
     /** Counts deleted files for the progress line (and the error message of a failed batch). */
