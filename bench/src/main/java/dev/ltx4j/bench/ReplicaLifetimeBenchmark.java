@@ -1,4 +1,3 @@
-// Over 500 lines would be a smell; this one is a single-purpose driver kept in one file so the README command is one class.
 package dev.ltx4j.bench;
 
 import dev.ltx4j.compaction.CompactionFaults;

@@ -178,6 +178,9 @@ final class RetainCommand implements Callable<Integer> {
             out.printf("%-15s %12d %14d %12d %14d%n", LevelSummary.describe((Integer) l.get("level")), l.get("delete_files"),
                     l.get("delete_bytes"), l.get("keep_files"), l.get("keep_bytes"));
         }
+        if (plan.delete().isEmpty() && plan.keep().stream().allMatch(f -> f.level() == 0)) {
+            out.println("nothing is covered by a snapshot or a higher level yet: run 'ltx4j compact " + where + "' first");
+        }
         if (r.get("oldest_restorable_txid") != null) {
             out.printf("restorable: %d points from TXID %s (%s) to %s; window %s from %s%n", plan.restorePoints().size(),
                     r.get("oldest_restorable_txid"), r.get("oldest_restorable_time"), r.get("latest_txid"),

@@ -209,6 +209,9 @@ class CompactRetainCommandTest {
     void lsShowsLevelsAndASummary() throws Exception {
         String url = tmp.resolve("replica").toUri().toString();
         writeWithEngine(url, Files.createDirectories(tmp.resolve("writer")), 5);
+        CliRun early = CliRun.of("retain", url, "--keep", "1ms", "--grace", "0s");
+        assertThat(early.exitCode()).as(early.err()).isZero();
+        assertThat(early.out()).contains("would delete 0 files").contains("run 'ltx4j compact ").contains("' first");
         assertThat(CliRun.of("compact", url, "--no-snapshot", "--intervals", "30s").exitCode()).isZero();
         assertThat(list(url, 9)).isEmpty();
         assertThat(list(url, 2)).isEmpty();
