@@ -305,7 +305,7 @@ class KitDetectsBrokenBackendsTest {
     void deleteThatKeepsFilesFailsTheDeleteClauses() {
         Map<String, ClauseReport.Outcome> r = run(KeepsFilesKit.class);
         for (String clause : List.of("delete.named-only", "delete.gone", "delete.multi-level", "delete.batch-over-limit",
-                "delete.neighbours", "delete.recreate", "consistency.read-list-after-write-delete")) {
+                "delete.neighbours", "delete.recreate", "delete.concurrent", "consistency.read-list-after-write-delete")) {
             assertThat(r.get(clause)).as(clause).isEqualTo(ClauseReport.Outcome.FAIL);
         }
         assertThat(r.get("delete.empty")).isEqualTo(ClauseReport.Outcome.PASS);
