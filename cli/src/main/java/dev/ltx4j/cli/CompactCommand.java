@@ -102,8 +102,10 @@ final class CompactCommand implements Callable<Integer> {
                 r = compactor.compactLevel(level, Instant.now());
                 results.add(r);
                 read += r.inputs().size();
-                progress.update("compacting L" + (level - 1) + " into L" + level + ": files read", Math.min(read, waiting),
-                        Math.max(waiting, read));
+                if (r.more()) {
+                    progress.update("compacting L" + (level - 1) + " into L" + level + ": files read",
+                            Math.min(read, waiting - 1), Math.max(waiting, read + 1));
+                }
             } while (r.more() && r.outcome() != CompactionResult.Outcome.NOTHING_TO_DO);
             progress.update("compacting L" + (level - 1) + " into L" + level + ": files read", read, read);
             return results;
