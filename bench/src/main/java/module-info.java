@@ -8,6 +8,8 @@ open module dev.ltx4j.bench {
     requires dev.ltx4j.syncer;
     requires dev.ltx4j.replica.file;
     requires jmh.core;
+    requires dev.ltx4j.compaction;
+    requires software.amazon.awssdk.services.s3;
     requires org.lz4.java;
     requires java.management;
     requires java.sql;

@@ -1,6 +1,7 @@
 /** The ltx4j command-line tool. */
 module dev.ltx4j.cli {
     requires dev.ltx4j.replica;
+    requires dev.ltx4j.compaction;
     requires dev.ltx4j.replica.file;
     requires dev.ltx4j.syncer;
     requires dev.ltx4j.vfs;

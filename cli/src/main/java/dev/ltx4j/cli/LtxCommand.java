@@ -139,7 +139,8 @@ final class LtxCommand {
         return m;
     }
 
-    @Command(name = "ls", description = "List the LTX files of a replica.")
+    @Command(name = "ls", description = "List the LTX files of a replica with their level, and a summary per level "
+            + "(0 = synced transactions, 1-8 = compacted, 9 = snapshots).")
     static final class Ls implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -150,7 +151,10 @@ final class LtxCommand {
         @Option(names = "--level", paramLabel = "N", description = "Only this level (0-9); default all levels.")
         Integer level;
 
-        @Option(names = "--json", description = "Print JSON.")
+        @Option(names = "--summary", description = "Only the per-level summary, not every file.")
+        boolean summaryOnly;
+
+        @Option(names = "--json", description = "Print JSON: {\"files\": [...], \"levels\": [...]}.")
         boolean json;
 
         @Override
@@ -166,27 +170,41 @@ final class LtxCommand {
                     }
                 }
             }
+            List<LevelSummary> levels = LevelSummary.of(files);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                for (LtxFileInfo f : files) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("level", f.level());
-                    m.put("minTxid", Txid.format(f.minTxid()));
-                    m.put("maxTxid", Txid.format(f.maxTxid()));
-                    m.put("size", f.size());
-                    m.put("createdAt", String.valueOf(f.createdAt()));
-                    rows.add(m);
+                Map<String, Object> all = new LinkedHashMap<>();
+                if (!summaryOnly) {
+                    List<Map<String, Object>> rows = new ArrayList<>();
+                    for (LtxFileInfo f : files) {
+                        rows.add(fileJson(f));
+                    }
+                    all.put("files", rows);
                 }
-                out.println(Json.write(rows));
+                all.put("levels", levels.stream().map(LevelSummary::toJson).toList());
+                out.println(Json.write(all));
                 return 0;
             }
-            out.printf("%-5s %-16s %-16s %10s  %s%n", "level", "min_txid", "max_txid", "size", "created");
-            for (LtxFileInfo f : files) {
-                out.printf("%-5d %-16s %-16s %10d  %s%n", f.level(), Txid.format(f.minTxid()), Txid.format(f.maxTxid()),
-                        f.size(), f.createdAt());
+            if (!summaryOnly) {
+                out.printf("%-5s %-16s %-16s %10s  %s%n", "level", "min_txid", "max_txid", "size", "created");
+                for (LtxFileInfo f : files) {
+                    out.printf("%-5d %-16s %-16s %10d  %s%n", f.level(), Txid.format(f.minTxid()),
+                            Txid.format(f.maxTxid()), f.size(), f.createdAt());
+                }
+                out.println();
             }
+            LevelSummary.print(out, levels);
             return 0;
         }
+    }
+
+    static Map<String, Object> fileJson(LtxFileInfo f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("level", f.level());
+        m.put("minTxid", Txid.format(f.minTxid()));
+        m.put("maxTxid", Txid.format(f.maxTxid()));
+        m.put("size", f.size());
+        m.put("createdAt", String.valueOf(f.createdAt()));
+        return m;
     }
 }

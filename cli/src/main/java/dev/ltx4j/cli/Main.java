@@ -2,6 +2,7 @@ package dev.ltx4j.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "ltx4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Remote-first SQLite for the JVM: LTX replicas in object storage.",
-        subcommands = {LtxCommand.class, ImportCommand.class, RestoreCommand.class, DemoCommand.class, BenchCommand.class,
+        subcommands = {LtxCommand.class, ImportCommand.class, RestoreCommand.class, CompactCommand.class, RetainCommand.class,
+                DemoCommand.class, BenchCommand.class,
                 SimCommand.class, BufferCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
@@ -21,7 +23,18 @@ public final class Main {
 
     /** Runs a command line and returns its exit code (used by tests in-process). */
     public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /** Runs a command line printing to {@code out} and {@code err} (null: the standard streams). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cmd = new CommandLine(new Main());
+        if (out != null) {
+            cmd.setOut(out);
+        }
+        if (err != null) {
+            cmd.setErr(err);
+        }
         cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
             line.getErr().println("ltx4j: " + Errors.describe(ex));
             if (System.getenv("LTX4J_DEBUG") != null) {

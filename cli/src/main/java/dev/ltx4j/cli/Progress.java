@@ -24,6 +24,11 @@ final class Progress {
         return new Progress(System.err, false);
     }
 
+    /** Whether anything is shown (a terminal): commands skip work done only for the progress line. */
+    boolean enabled() {
+        return enabled;
+    }
+
     void update(String what, long done, long total) {
         if (!enabled) {
             return;

@@ -12,6 +12,7 @@ import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,22 @@ public final class InMemoryReplicaClient implements ReplicaClient {
     /** A flat key space shared by clients, like an object-store bucket. Thread-safe. */
     public static final class Bucket {
         private final ConcurrentSkipListMap<String, StoredObject> objects = new ConcurrentSkipListMap<>();
+        private volatile boolean reachable = true;
+
+        /**
+         * Takes the bucket off line ({@code false}) or back: while off line every request of its clients fails with
+         * {@link ReplicaTransientException}, as an unreachable endpoint does.
+         */
+        public void setReachable(boolean reachable) {
+            this.reachable = reachable;
+        }
+
+        /** Fails when the bucket is off line: each client calls it where a real backend would send a request. */
+        void request(String what) throws ReplicaTransientException {
+            if (!reachable) {
+                throw new ReplicaTransientException("memory: bucket unreachable (" + what + ")");
+            }
+        }
 
         /** A client whose files live under {@code prefix} ({@code ""} for the bucket root). */
         public InMemoryReplicaClient client(String prefix) {
@@ -95,6 +112,7 @@ public final class InMemoryReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         String dir = levelKey(level);
+        bucket.request("list " + dir);
         List<LtxFileInfo> files = new ArrayList<>();
         for (Map.Entry<String, StoredObject> e : underPrefix(dir).entrySet()) {
             String rest = e.getKey().substring(dir.length());
@@ -121,6 +139,7 @@ public final class InMemoryReplicaClient implements ReplicaClient {
             throws ReplicaException {
         checkRead("memory", level, minTxid, maxTxid, offset, length);
         String key = key(level, minTxid, maxTxid);
+        bucket.request("read " + key);
         StoredObject o = bucket.objects.get(key);
         if (o == null) {
             throw new ReplicaNotFoundException("no such LTX file: " + key);
@@ -135,6 +154,7 @@ public final class InMemoryReplicaClient implements ReplicaClient {
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
         String key = key(level, minTxid, maxTxid);
         LtxHeader header = body.peekHeader(key);
+        bucket.request("create " + key);
         if (bucket.objects.containsKey(key)) {
             throw new ReplicaAlreadyExistsException(key + " already exists");
         }
@@ -160,13 +180,18 @@ public final class InMemoryReplicaClient implements ReplicaClient {
         for (LtxFileInfo f : files) {
             checkLevel("memory", f.level()); // all checked before the first delete
         }
+        if (files.isEmpty()) {
+            return; // no request
+        }
+        bucket.request("delete " + files.size() + " files");
         for (LtxFileInfo f : files) {
             bucket.objects.remove(key(f.level(), f.minTxid(), f.maxTxid()));
         }
     }
 
     @Override
-    public void deleteAll() {
+    public void deleteAll() throws ReplicaException {
+        bucket.request("delete all under " + root());
         underPrefix(root()).clear();
     }
 

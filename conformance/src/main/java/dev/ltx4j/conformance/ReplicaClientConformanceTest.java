@@ -19,8 +19,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -76,6 +79,28 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>{@code createFile} is create-if-absent: an existing name is {@link ReplicaAlreadyExistsException} and keeps
  *       its content.</li>
  * </ul>
+ *
+ * <h2>Deletion: the contract of {@link ReplicaClient#deleteFiles} and {@link ReplicaClient#deleteAll}, clause by
+ * clause</h2>
+ * Deletion is the one destructive operation (compaction's retention is its user), so each sentence of the contract
+ * has its own clause:
+ * <ul>
+ *   <li>"Deletes the named files (only level and range of each info are used)": {@code delete.named-only};
+ *       nothing else goes: {@code delete.neighbours} (same level, same range at other levels, names sharing a
+ *       prefix); files at several levels in one call: {@code delete.multi-level}; any number of files in one call
+ *       (the backend batches, e.g. S3's 1000-key DeleteObjects): {@code delete.batch-over-limit}.</li>
+ *   <li>A deleted file is gone at once, for listings with and without metadata and for every read
+ *       ({@link ReplicaNotFoundException}): {@code delete.gone}, {@code consistency.read-list-after-write-delete};
+ *       its name is free for a new create: {@code delete.recreate}.</li>
+ *   <li>"Idempotent: files already gone are not an error": {@code delete.idempotent} (twice, never existed),
+ *       {@code delete.duplicates} (one name twice in a call), {@code delete.concurrent} (racing deleters).</li>
+ *   <li>"An empty collection makes no request": {@code delete.empty}, and {@code delete.empty.no-request} where the
+ *       backend offers {@link #openUnreachableClient}.</li>
+ *   <li>A bad level fails before anything is deleted: {@code args.bad-level}.</li>
+ *   <li>{@code deleteAll}: every level, more than a listing page ({@code delete-all.everything},
+ *       {@code delete-all.many}), an empty replica ({@code delete-all.empty}), never a sibling prefix
+ *       ({@code delete-all.prefix-isolation}).</li>
+ * </ul>
  */
 @ExtendWith(ClauseReport.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -86,6 +111,7 @@ public abstract class ReplicaClientConformanceTest {
     protected ReplicaClient client;
     private String prefix;
     private final List<ReplicaClient> opened = new ArrayList<>();
+    private final List<ReplicaClient> unreachable = new ArrayList<>();
     private long seed;
 
     /**
@@ -97,6 +123,15 @@ public abstract class ReplicaClientConformanceTest {
     /** What the backend supports; defaults to {@link Capabilities#defaults()}. */
     protected Capabilities capabilities() {
         return Capabilities.defaults();
+    }
+
+    /**
+     * A client configured as {@link #openClient} would be for {@code prefix}, but whose storage cannot be reached (an
+     * endpoint on a closed port, a root below a regular file): every request it sends fails with a
+     * {@link ReplicaException}. Enables {@code [delete.empty.no-request]}; empty skips it.
+     */
+    protected Optional<ReplicaClient> openUnreachableClient(String prefix) throws Exception {
+        return Optional.empty();
     }
 
     /** Raw access to the store under {@code prefix}, for the junk cases; empty skips them. */
@@ -126,6 +161,8 @@ public abstract class ReplicaClientConformanceTest {
                 c.close();
             }
             opened.clear();
+            unreachable.forEach(ReplicaClient::close);
+            unreachable.clear();
         }
     }
 
@@ -783,7 +820,177 @@ public abstract class ReplicaClientConformanceTest {
     public void deleteEmpty() throws Exception {
         put(0, 1, 1);
         client.deleteFiles(List.of());
+        client.deleteFiles(new HashSet<>());
         assertThat(list(0, 0)).containsExactly(r(1, 1));
+    }
+
+    @Test
+    @DisplayName("[delete.empty.no-request] an empty delete makes no request: it succeeds where storage is unreachable")
+    public void deleteEmptyMakesNoRequest() throws Exception {
+        Optional<ReplicaClient> offline = openUnreachableClient(prefix + "/db");
+        assumeThat(offline).as("backend offers an unreachable client").isPresent();
+        unreachable.add(offline.get());
+        ReplicaClient off = offline.get();
+        assertThatThrownBy(() -> off.deleteFiles(List.of(new LtxFileInfo(0, 1, 1, 0, Instant.EPOCH))))
+                .as("the unreachable client really cannot reach its storage").isInstanceOf(ReplicaException.class);
+        off.deleteFiles(List.of());
+        off.deleteFiles(new ArrayList<>());
+    }
+
+    @Test
+    @DisplayName("[delete.gone] after a delete the file is in no listing (with or without metadata, any seek) and every read is ReplicaNotFoundException")
+    public void deletedFileIsGone() throws Exception {
+        put(0, 1, 4);
+        put(0, 5, 5);
+        put(9, 1, 4);
+        client.deleteFiles(List.of(new LtxFileInfo(0, 1, 4, 0, Instant.EPOCH), new LtxFileInfo(9, 1, 4, 0, Instant.EPOCH)));
+        for (boolean meta : new boolean[] {false, true}) {
+            assertThat(ranges(client.listFiles(0, 0, meta))).as("L0 metadata=%s", meta).containsExactly(r(5, 5));
+            assertThat(ranges(client.listFiles(0, 1, meta))).as("L0 seek 1 metadata=%s", meta).containsExactly(r(5, 5));
+            assertThat(client.listFiles(9, 0, meta)).as("L9 metadata=%s", meta).isEmpty();
+            assertThat(client.listFiles(9, 1, meta)).as("L9 seek 1 metadata=%s", meta).isEmpty();
+        }
+        for (int level : new int[] {0, 9}) {
+            assertThatThrownBy(() -> client.openFile(level, 1, 4, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
+            assertThatThrownBy(() -> client.openFile(level, 1, 4, 0, 100)).isInstanceOf(ReplicaNotFoundException.class);
+            assertThatThrownBy(() -> client.openFile(level, 1, 4, 150, 0)).isInstanceOf(ReplicaNotFoundException.class);
+            assertThatThrownBy(() -> client.readRange(level, 1, 4, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
+        }
+        assertThat(read(client, 0, 5, 5, 0, 0)).isEqualTo(LtxTestFiles.body(5, 5));
+    }
+
+    @Test
+    @DisplayName("[delete.multi-level] one call deletes files at several levels, in any order")
+    public void deleteAcrossLevels() throws Exception {
+        List<LtxFileInfo> doomed = new ArrayList<>();
+        for (int level : new int[] {9, 0, 3, 1, 8, 2}) {
+            doomed.add(put(level, 1, 10));
+            doomed.add(put(level, 11, 20));
+        }
+        put(0, 21, 21);
+        put(9, 1, 20);
+        Collections.shuffle(doomed, new Random(seed));
+        client.deleteFiles(doomed);
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            List<long[]> expected = level == 0 ? List.of(r(21, 21)) : level == 9 ? List.of(r(1, 20)) : List.of();
+            assertThat(list(level, 0)).as("level %d", level).containsExactlyElementsOf(expected);
+        }
+        for (LtxFileInfo f : doomed) {
+            assertThatThrownBy(() -> client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0)).as("%s", f)
+                    .isInstanceOf(ReplicaNotFoundException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("[delete.batch-over-limit] one call with more files than S3's 1000-key DeleteObjects limit deletes them all")
+    public void deleteLargeBatch() throws Exception {
+        int n = capabilities().deleteBatchFileCount();
+        List<LtxFileInfo> doomed = createMany(n, level -> level % 3 == 0 ? 1 : 0);
+        LtxFileInfo kept = put(2, 1, n);
+        Collections.shuffle(doomed, new Random(seed));
+        client.deleteFiles(doomed);
+        assertThat(client.listFiles(0, 0, false)).as("level 0 after deleting %d files", n).isEmpty();
+        assertThat(client.listFiles(1, 0, false)).as("level 1 after deleting %d files", n).isEmpty();
+        assertThat(ranges(client.listFiles(2, 0, false))).containsExactly(r(kept.minTxid(), kept.maxTxid()));
+        LtxFileInfo last = doomed.get(doomed.size() - 1);
+        assertThatThrownBy(() -> client.openFile(last.level(), last.minTxid(), last.maxTxid(), 0, 0))
+                .isInstanceOf(ReplicaNotFoundException.class);
+    }
+
+    @Test
+    @DisplayName("[delete.neighbours] deleting a file leaves its neighbours (same level, same range at other levels, similar names) intact")
+    public void deleteLeavesNeighbours() throws Exception {
+        long[][] sameLevel = {{0x1, 0xf}, {0x20, 0x2f}, {0x10, 0x10}, {0x10, 0x1f0}, {0x1, 0x1f}, {0x100, 0x1ff}};
+        List<LtxFileInfo> neighbours = new ArrayList<>();
+        for (long[] range : sameLevel) {
+            neighbours.add(client.createFile(0, range[0], range[1], LtxBody.of(LtxTestFiles.body(range[0], range[1], TS, 400, seed))));
+        }
+        for (int level : new int[] {1, 9}) {
+            neighbours.add(client.createFile(level, 0x10, 0x1f, LtxBody.of(LtxTestFiles.body(0x10, 0x1f, TS, 400, seed + level))));
+        }
+        put(0, 0x10, 0x1f);
+        client.deleteFiles(List.of(new LtxFileInfo(0, 0x10, 0x1f, 0, Instant.EPOCH)));
+        assertThatThrownBy(() -> client.openFile(0, 0x10, 0x1f, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
+        assertThat(list(0, 0)).containsExactly(r(0x1, 0xf), r(0x1, 0x1f), r(0x10, 0x10), r(0x10, 0x1f0), r(0x20, 0x2f),
+                r(0x100, 0x1ff));
+        for (LtxFileInfo f : neighbours) {
+            long fileSeed = f.level() == 0 ? seed : seed + f.level();
+            assertThat(read(client, f.level(), f.minTxid(), f.maxTxid(), 0, 0)).as("%s", f)
+                    .isEqualTo(LtxTestFiles.body(f.minTxid(), f.maxTxid(), TS, 400, fileSeed));
+            assertThat(list(f.level(), f.minTxid())).as("%s listed", f).isNotEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("[delete.concurrent] concurrent deletes of the same files (two retention runs racing) all succeed")
+    public void deleteConcurrently() throws Exception {
+        List<LtxFileInfo> doomed = createMany(40, level -> 0);
+        LtxFileInfo kept = put(1, 1, 40);
+        int threads = 6;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Void>> deletes = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                List<LtxFileInfo> mine = new ArrayList<>(doomed);
+                Collections.shuffle(mine, new Random(seed + i));
+                deletes.add(pool.submit(() -> {
+                    start.await();
+                    client.deleteFiles(mine);
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<Void> f : deletes) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(list(0, 0)).isEmpty();
+        assertThat(ranges(client.listFiles(1, 0, false))).containsExactly(r(kept.minTxid(), kept.maxTxid()));
+    }
+
+    @Test
+    @DisplayName("[delete.duplicates] a file named twice in one call is deleted without error")
+    public void deleteDuplicates() throws Exception {
+        LtxFileInfo f = put(0, 1, 1);
+        put(0, 2, 2);
+        client.deleteFiles(List.of(f, new LtxFileInfo(0, 1, 1, 0, Instant.EPOCH), f));
+        assertThat(list(0, 0)).containsExactly(r(2, 2));
+    }
+
+    @Test
+    @DisplayName("[delete.recreate] a deleted name is free again: create-if-absent succeeds and reads the new bytes")
+    public void recreateAfterDelete() throws Exception {
+        byte[] first = LtxTestFiles.body(1, 8, TS, 500, 1);
+        byte[] second = LtxTestFiles.body(1, 8, TS + 1, 700, 2);
+        client.createFile(1, 1, 8, LtxBody.of(first));
+        client.deleteFiles(List.of(new LtxFileInfo(1, 1, 8, 0, Instant.EPOCH)));
+        client.createFile(1, 1, 8, LtxBody.of(second));
+        assertThat(read(client, 1, 1, 8, 0, 0)).isEqualTo(second);
+        assertThat(client.listFiles(1, 0, true)).singleElement().satisfies(f -> assertThat(f.size()).isEqualTo(700));
+        assertThatThrownBy(() -> client.createFile(1, 1, 8, LtxBody.of(first))).isInstanceOf(ReplicaAlreadyExistsException.class);
+    }
+
+    /** Creates {@code n} one-TXID files 1..n in parallel, file t at level {@code levelOf(t)}. */
+    private List<LtxFileInfo> createMany(int n, java.util.function.IntUnaryOperator levelOf) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<LtxFileInfo>> writes = new ArrayList<>();
+            for (int i = 1; i <= n; i++) {
+                long t = i;
+                int level = levelOf.applyAsInt(i);
+                writes.add(pool.submit(() -> client.createFile(level, t, t, LtxBody.of(LtxTestFiles.body(t, t, TS, 120, t)))));
+            }
+            List<LtxFileInfo> created = new ArrayList<>();
+            for (Future<LtxFileInfo> f : writes) {
+                created.add(f.get());
+            }
+            return created;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -799,6 +1006,18 @@ public abstract class ReplicaClientConformanceTest {
         client.deleteAll();
         put(0, 1, 1);
         assertThat(list(0, 0)).containsExactly(r(1, 1));
+    }
+
+    @Test
+    @DisplayName("[delete-all.many] deleteAll removes more files than one listing page holds, at every level")
+    public void deleteAllMany() throws Exception {
+        int n = capabilities().deleteBatchFileCount();
+        createMany(n, t -> t % 10 == 0 ? 5 : 0); // most at level 0: more than a 1000-key page in one level
+        put(9, 1, n);
+        client.deleteAll();
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            assertThat(client.listFiles(level, 0, false)).as("level %d", level).isEmpty();
+        }
     }
 
     @Test

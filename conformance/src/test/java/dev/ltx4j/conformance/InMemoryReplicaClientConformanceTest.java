@@ -13,6 +13,13 @@ class InMemoryReplicaClientConformanceTest extends ReplicaClientConformanceTest 
     }
 
     @Override
+    protected Optional<ReplicaClient> openUnreachableClient(String prefix) {
+        InMemoryReplicaClient.Bucket offline = new InMemoryReplicaClient.Bucket();
+        offline.setReachable(false);
+        return Optional.of(offline.client(prefix));
+    }
+
+    @Override
     protected Optional<RawStore> rawStore(String prefix) {
         return Optional.of(new RawStore() {
             @Override

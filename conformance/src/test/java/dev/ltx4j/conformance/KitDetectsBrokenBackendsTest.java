@@ -7,6 +7,7 @@ import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
@@ -130,6 +132,126 @@ class KitDetectsBrokenBackendsTest {
         }
     }
 
+    /** A delete that reports success but keeps the files. */
+    static class KeepsFilesKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public void deleteFiles(Collection<LtxFileInfo> files) {}
+            };
+        }
+    }
+
+    /** A delete that fails on a file that is not there (not idempotent). */
+    static class FailsOnMissingKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+                    for (LtxFileInfo f : files) {
+                        if (f.level() >= MIN_LEVEL && f.level() <= MAX_LEVEL
+                                && ok.listFiles(f.level(), f.minTxid(), false).stream().noneMatch(g -> g.range().equals(f.range()))) {
+                            throw new ReplicaNotFoundException("no such file " + f);
+                        }
+                        ok.deleteFiles(List.of(f));
+                    }
+                }
+            };
+        }
+    }
+
+    /** S3's 1000-key limit handled by sending one DeleteObjects request and dropping the rest. */
+    static class FirstThousandKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+                    List<LtxFileInfo> all = new ArrayList<>(files);
+                    ok.deleteFiles(all.subList(0, Math.min(1000, all.size())));
+                }
+            };
+        }
+    }
+
+    /** A delete that lists the level first, even for an empty collection. */
+    static class RequestOnEmptyKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+        final InMemoryReplicaClient.Bucket offline = new InMemoryReplicaClient.Bucket();
+
+        RequestOnEmptyKit() {
+            offline.setReachable(false);
+        }
+
+        private static ReplicaClient listsFirst(InMemoryReplicaClient c) {
+            return new Broken(c) {
+                @Override
+                public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+                    ok.listFiles(0, 0, false);
+                    ok.deleteFiles(files);
+                }
+            };
+        }
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return listsFirst(bucket.client(prefix));
+        }
+
+        @Override
+        protected Optional<ReplicaClient> openUnreachableClient(String prefix) {
+            return Optional.of(listsFirst(offline.client(prefix)));
+        }
+    }
+
+    /** A delete by key prefix "<min>-": it also removes files with the same min TXID and another max. */
+    static class PrefixDeleteKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
+                    List<LtxFileInfo> doomed = new ArrayList<>(files);
+                    for (LtxFileInfo f : files) {
+                        if (f.level() >= MIN_LEVEL && f.level() <= MAX_LEVEL) {
+                            ok.listFiles(f.level(), f.minTxid(), false).stream()
+                                    .filter(g -> g.minTxid() == f.minTxid()).forEach(doomed::add);
+                        }
+                    }
+                    ok.deleteFiles(doomed);
+                }
+            };
+        }
+    }
+
+    /** deleteAll that deletes one listing page (1000 keys) per level. */
+    static class DeleteAllFirstPageKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return new Broken(bucket.client(prefix)) {
+                @Override
+                public void deleteAll() throws ReplicaException {
+                    for (int level = MIN_LEVEL; level <= MAX_LEVEL; level++) {
+                        List<LtxFileInfo> files = ok.listFiles(level, 0, false);
+                        ok.deleteFiles(files.subList(0, Math.min(1000, files.size())));
+                    }
+                }
+            };
+        }
+    }
+
     private static Map<String, ClauseReport.Outcome> run(Class<?> kit) {
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectClass(kit)).build());
@@ -177,5 +299,58 @@ class KitDetectsBrokenBackendsTest {
         assertThat(r.get("args.bad-level")).isEqualTo(ClauseReport.Outcome.FAIL);
         assertThat(r.get("args.negative-range")).isEqualTo(ClauseReport.Outcome.PASS);
         assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(1);
+    }
+
+    @Test
+    void deleteThatKeepsFilesFailsTheDeleteClauses() {
+        Map<String, ClauseReport.Outcome> r = run(KeepsFilesKit.class);
+        for (String clause : List.of("delete.named-only", "delete.gone", "delete.multi-level", "delete.batch-over-limit",
+                "delete.neighbours", "delete.recreate", "delete.concurrent", "consistency.read-list-after-write-delete")) {
+            assertThat(r.get(clause)).as(clause).isEqualTo(ClauseReport.Outcome.FAIL);
+        }
+        assertThat(r.get("delete.empty")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.get("delete-all.everything")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.get("read.full")).isEqualTo(ClauseReport.Outcome.PASS);
+    }
+
+    @Test
+    void deleteThatFailsOnMissingFilesFailsTheIdempotenceClauses() {
+        Map<String, ClauseReport.Outcome> r = run(FailsOnMissingKit.class);
+        assertThat(r.get("delete.idempotent")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("delete.duplicates")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("delete.named-only")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.get("delete.batch-over-limit")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.get("delete.gone")).isEqualTo(ClauseReport.Outcome.PASS);
+    }
+
+    @Test
+    void deleteThatDropsAllButTheFirstThousandFailsTheBatchClauseOnly() {
+        Map<String, ClauseReport.Outcome> r = run(FirstThousandKit.class);
+        assertThat(r.get("delete.batch-over-limit")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(1);
+    }
+
+    @Test
+    void requestForAnEmptyDeleteFailsTheNoRequestClauseOnly() {
+        Map<String, ClauseReport.Outcome> r = run(RequestOnEmptyKit.class);
+        assertThat(r.get("delete.empty.no-request")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("delete.empty")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(1);
+    }
+
+    @Test
+    void deleteByKeyPrefixFailsTheNeighboursClause() {
+        Map<String, ClauseReport.Outcome> r = run(PrefixDeleteKit.class);
+        assertThat(r.get("delete.neighbours")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("delete.multi-level")).as("keeps L9 1-20 beside the deleted L9 1-10").isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("delete.named-only")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(2);
+    }
+
+    @Test
+    void deleteAllOfOnePageFailsTheManyClause() {
+        Map<String, ClauseReport.Outcome> r = run(DeleteAllFirstPageKit.class);
+        assertThat(r.get("delete-all.many")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("delete-all.everything")).isEqualTo(ClauseReport.Outcome.PASS);
     }
 }

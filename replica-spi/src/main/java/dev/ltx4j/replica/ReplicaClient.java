@@ -72,9 +72,12 @@ public interface ReplicaClient extends AutoCloseable {
     LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException;
 
     /**
-     * Deletes the named files (only level and range of each info are used). Idempotent: files already gone are
-     * not an error. An empty collection makes no request. When some deletes fail, the files named in the error
-     * may or may not be gone; the others are.
+     * Deletes the named files (only level and range of each info are used). One call may name any number of files
+     * at any levels (the backend batches as its store requires, e.g. S3's 1000 keys per request). Idempotent: files
+     * already gone, named twice, or deleted concurrently by another caller are not an error. An empty collection
+     * makes no request. When it returns, no listing shows the files, every read of them is
+     * {@link ReplicaNotFoundException}, and their names are free for {@link #createFile}. When some deletes fail,
+     * the files named in the error may or may not be gone; the others are. The conformance kit checks each sentence.
      */
     void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException;
 

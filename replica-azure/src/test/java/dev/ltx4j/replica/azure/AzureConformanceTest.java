@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import dev.ltx4j.conformance.SilentServer;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import dev.ltx4j.conformance.RawStore;
@@ -31,6 +32,13 @@ class AzureConformanceTest extends ReplicaClientConformanceTest {
         return AzureReplicaClient.open(ReplicaUrl.parse("abs://" + AzuriteServer.ACCOUNT + "@"
                 + AzureReplicaClientTest.CONTAINER + "/" + prefix + "?endpoint=" + server.blobEndpoint()),
                 ReplicaEnvironment.of(Map.of("LITESTREAM_AZURE_ACCOUNT_KEY", AzuriteServer.KEY)));
+    }
+
+    @Override
+    protected Optional<ReplicaClient> openUnreachableClient(String prefix) throws Exception {
+        return Optional.of(AzureReplicaClient.open(ReplicaUrl.parse("abs://" + AzuriteServer.ACCOUNT + "@"
+                + AzureReplicaClientTest.CONTAINER + "/" + prefix + "?endpoint=http://127.0.0.1:" + SilentServer.closedPort()
+                + "/" + AzuriteServer.ACCOUNT), ReplicaEnvironment.of(Map.of("LITESTREAM_AZURE_ACCOUNT_KEY", AzuriteServer.KEY))));
     }
 
     @Override

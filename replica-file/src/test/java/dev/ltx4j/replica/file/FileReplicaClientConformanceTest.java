@@ -19,6 +19,20 @@ class FileReplicaClientConformanceTest extends ReplicaClientConformanceTest {
     }
 
     @Override
+    protected Optional<ReplicaClient> openUnreachableClient(String prefix) throws Exception {
+        return Optional.of(new FileReplicaClient(unreachableRoot(base).resolve(prefix)));
+    }
+
+    /** A root below a regular file: every operation on it fails (ENOTDIR), as requests to a dead endpoint do. */
+    static Path unreachableRoot(Path base) throws java.io.IOException {
+        Path notADirectory = base.resolve("not-a-directory");
+        if (!Files.exists(notADirectory)) {
+            Files.write(notADirectory, new byte[] {1});
+        }
+        return notADirectory;
+    }
+
+    @Override
     protected Optional<RawStore> rawStore(String prefix) {
         return Optional.of(rawStoreAt(base.resolve(prefix)));
     }

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.s3;
 
+import dev.ltx4j.conformance.SilentServer;
 import dev.ltx4j.conformance.Capabilities;
 import dev.ltx4j.conformance.RawStore;
 import dev.ltx4j.conformance.ReplicaClientConformanceTest;
@@ -36,6 +37,14 @@ class S3ConformanceTest extends ReplicaClientConformanceTest {
                 "AWS_SECRET_ACCESS_KEY", server.secretKey()));
         return S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://" + S3ProxyServer.BUCKET + "/" + prefix
                 + "?endpoint=" + server.uri()), env), env);
+    }
+
+    @Override
+    protected Optional<ReplicaClient> openUnreachableClient(String prefix) throws Exception {
+        ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", server.accessKey(),
+                "AWS_SECRET_ACCESS_KEY", server.secretKey()));
+        return Optional.of(S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://" + S3ProxyServer.BUCKET + "/"
+                + prefix + "?endpoint=http://127.0.0.1:" + SilentServer.closedPort()), env), env));
     }
 
     @Override
