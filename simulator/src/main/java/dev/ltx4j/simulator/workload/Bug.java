@@ -67,7 +67,17 @@ public enum Bug {
      * instead of being refused at the commit; SQLite's rollback then fails too and keeps the refused transaction in
      * its cache, and the connection's next commit is acknowledged without reaching the engine (VFS hook).
      */
-    CONFLICTED_WRITE_FAILS;
+    CONFLICTED_WRITE_FAILS,
+    /**
+     * Compaction: retention ignores the grace period and the retention window ({@code CompactionFaults.deleteTooEarly}),
+     * deleting files that TXIDs inside the window need.
+     */
+    DELETE_TOO_EARLY,
+    /**
+     * Compaction: a compaction merges inputs that are not contiguous ({@code CompactionFaults.compactAcrossGap}), so
+     * its output claims TXIDs whose pages it lacks.
+     */
+    COMPACT_ACROSS_GAP;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
