@@ -11,7 +11,8 @@ import java.util.List;
  * wins, pages above the last input's Commit are dropped, and the output header takes PageSize, MinTXID and
  * PreApplyChecksum from the first input, Commit, MaxTXID, Timestamp and the trailer's PostApplyChecksum from
  * the last, with the WAL fields and NodeID zero and the flags the caller chooses. Output pages are always
- * block frames, whatever the inputs' encoding.
+ * block frames, whatever the inputs' encoding. With {@link Ltx#HEADER_FLAG_NO_CHECKSUM} the output's pre- and
+ * post-apply checksums are zero whatever the inputs carry.
  *
  * <p>Inputs are decoded strictly and fully verified (file checksums included); a bad input fails the
  * compaction with an {@link LtxFormatException} naming that input. Memory is one page buffer per input.
@@ -105,8 +106,11 @@ public final class LtxCompactor {
     private static LtxEncodeResult merge(List<Input> inputs, OutputStream out, int flags) throws IOException {
         LtxHeader first = inputs.get(0).header;
         LtxHeader last = inputs.get(inputs.size() - 1).header;
+        // A NoChecksum output cannot carry database checksums: inputs that track them (ltx4j's own files) are
+        // merged without, rather than failing as Go's compactor would on such inputs.
+        boolean untracked = (flags & Ltx.HEADER_FLAG_NO_CHECKSUM) != 0;
         LtxHeader header = new LtxHeader(flags, first.pageSize(), last.commit(), first.minTxid(), last.maxTxid(),
-                last.timestamp(), first.preApplyChecksum(), 0, 0, 0, 0, 0);
+                last.timestamp(), untracked ? 0 : first.preApplyChecksum(), 0, 0, 0, 0, 0);
         LtxEncoder enc = new LtxEncoder(out, header, "compaction of " + inputs.get(0).decoder.fileName() + " .. "
                 + inputs.get(inputs.size() - 1).decoder.fileName());
         int pageSize = first.pageSize();
@@ -141,7 +145,7 @@ public final class LtxCompactor {
                 }
             }
         }
-        long post = inputs.get(inputs.size() - 1).decoder.summary().postApplyChecksum();
+        long post = untracked ? 0 : inputs.get(inputs.size() - 1).decoder.summary().postApplyChecksum();
         return enc.finish(post);
     }
 

@@ -1,0 +1,135 @@
+package dev.ltx4j.compaction;
+
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import java.util.TreeMap;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Which files retention keeps and deletes: a pure function of a listing and the time, used by {@link Compactor},
+ * the CLI's dry run and the simulator's checker.
+ *
+ * <p><b>Restore points</b> (every TXID that must stay restorable): the max TXID of every file whose
+ * {@code createdAt >= now - retention}; the latest TXID; and the newest file boundary at or before
+ * {@code now - retention} (the state at the window's start). Points the listing cannot reach (already lost) are
+ * left out; when the latest TXID itself is unreachable (a gap) the plan refuses: it deletes nothing and says why
+ * in {@link #refusal()}.
+ *
+ * <p><b>Keep</b>: a set of files in which every restore point is reachable by a chain starting at TXID 1, so
+ * {@link dev.ltx4j.replica.RestorePlanner} over the kept files alone (or any superset) reaches exactly every point;
+ * plus the newest file of every level (compaction seeks from it, readers poll from it), plus lower-level files not
+ * yet compacted into the next level up (their {@code maxTxid} beyond that level's newest).
+ *
+ * <p><b>Grace</b>: a file is in {@link #delete()} only if it is also deletable in the plan computed as of
+ * {@code now - grace}, from the files that existed then (by default {@code createdAt <= now - grace}; see
+ * {@link #of(Map, Instant, Duration, Duration, Function)}), so a reader whose plan is younger than the grace period
+ * never loses a file.
+ *
+ * <p>Runs in O(n log n) for n files.
+ */
+public final class RetentionPlan {
+    private final Instant now;
+    private final Duration retention;
+    private final Duration grace;
+    private final List<Long> restorePoints;
+    private final List<LtxFileInfo> keep;
+    private final List<LtxFileInfo> delete;
+    private final String refusal;
+
+    RetentionPlan(Instant now, Duration retention, Duration grace, List<Long> restorePoints, List<LtxFileInfo> keep,
+            List<LtxFileInfo> delete, String refusal) {
+        this.now = now;
+        this.retention = retention;
+        this.grace = grace;
+        this.restorePoints = List.copyOf(restorePoints);
+        this.keep = List.copyOf(keep);
+        this.delete = List.copyOf(delete);
+        this.refusal = refusal;
+    }
+
+    /**
+     * The plan for {@code filesByLevel} (level to its listing; missing levels are empty) at {@code now}.
+     * {@link Duration#ZERO} retention deletes nothing.
+     */
+    public static RetentionPlan of(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Duration retention,
+            Duration grace) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    /**
+     * As {@link #of(Map, Instant, Duration, Duration)}, with {@code existsSince} telling when each file became
+     * visible, for the grace cut only (default: its {@code createdAt}). A compacted file's {@code createdAt} is its
+     * newest input's timestamp, older than the file; a {@link Compactor} passes the time it created its own files so
+     * the grace period protects readers from those too.
+     */
+    public static RetentionPlan of(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Duration retention,
+            Duration grace, Function<LtxFileInfo, Instant> existsSince) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    /** Lists every level (0..9) of {@code client}, without metadata: the input {@link #of} expects. */
+    public static Map<Integer, List<LtxFileInfo>> listAll(ReplicaClient client) throws ReplicaException {
+        Map<Integer, List<LtxFileInfo>> out = new TreeMap<>();
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            out.put(level, client.listFiles(level, 0, false));
+        }
+        return out;
+    }
+
+    /** Files to keep, by level then range. */
+    public List<LtxFileInfo> keep() {
+        return keep;
+    }
+
+    /** Files to delete, by level then range (empty when retention is off or the plan refused). */
+    public List<LtxFileInfo> delete() {
+        return delete;
+    }
+
+    /** Every TXID that stays restorable, ascending. */
+    public List<Long> restorePoints() {
+        return restorePoints;
+    }
+
+    /** Why nothing may be deleted (e.g. the latest TXID is unreachable), or null. */
+    public String refusal() {
+        return refusal;
+    }
+
+    public Instant now() {
+        return now;
+    }
+
+    /** {@code now - retention}: the oldest moment whose state stays restorable. */
+    public Instant windowStart() {
+        return now.minus(retention);
+    }
+
+    public Duration retention() {
+        return retention;
+    }
+
+    public Duration grace() {
+        return grace;
+    }
+
+    /** Sum of the listed sizes of {@link #delete()}. */
+    public long bytesToDelete() {
+        long sum = 0;
+        for (LtxFileInfo f : delete) {
+            sum += f.size();
+        }
+        return sum;
+    }
+
+    @Override
+    public String toString() {
+        return "RetentionPlan[keep " + keep.size() + ", delete " + delete.size() + ", restore points "
+                + restorePoints.size() + (refusal != null ? ", refused: " + refusal : "") + "]";
+    }
+}
