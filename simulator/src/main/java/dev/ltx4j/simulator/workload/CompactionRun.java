@@ -4,12 +4,15 @@ import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.RetryPolicy;
+import dev.ltx4j.replica.RetryTimer;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
 import dev.ltx4j.simulator.disk.SimDisk;
 import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.simulator.store.StoreJournal;
+import dev.ltx4j.syncer.EngineClientStack;
 import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.EngineOptions;
 import java.io.IOException;
@@ -43,6 +46,10 @@ final class CompactionRun {
     /** Files older than the bound's window that may legitimately remain (a snapshot and chain per level, lag). */
     static final int OLD_FILE_SLACK = 12;
 
+    /** Bounded retries of the writer's (and the in-writer compactor's) client stack. */
+    static final RetryPolicy RETRIES = new RetryPolicy(4, Duration.ofMillis(20), Duration.ofMillis(200),
+            Duration.ofSeconds(2));
+
     private final World world;
     private final SimObjectStore store;
     private final StoreJournal journal = new StoreJournal();
@@ -63,6 +70,8 @@ final class CompactionRun {
     private final Path tempDir;
     private final SimRandom random;
     private final long boundWindowNanos;
+    private int maxOld;
+    private int maxLive;
 
     CompactionRun(World world, Set<Bug> bugs) throws IOException {
         this.world = world;
@@ -87,7 +96,10 @@ final class CompactionRun {
         SqliteView sqliteView = new SqliteView(world.clock());
         long writerOffset = config.nextInt(4001) - 2000;
         Clock writerClock = Clock.offset(world.clock(), Duration.ofMillis(writerOffset));
-        ReplicaClient writerClient = EngineClients.writer(store.client(PREFIX), b);
+        // The production client stack with bounded retries timed by the simulated clock: the subject here is
+        // compaction, and a writer whose every sync fails on the first transient error makes few files to compact.
+        ReplicaClient writerClient = EngineClientStack.build(store.client(PREFIX), RETRIES, simTimer(world),
+                config.nextLong());
         EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
                 .seed(config.nextLong()).bufferStorage(disk, "db.buffer")
@@ -139,6 +151,21 @@ final class CompactionRun {
                 + syncInterval.toMillis() + " ms, " + settings + ", compactors " + compactors.stream()
                 .map(c -> c.name).toList() + " stepping every " + stepPeriods + ", " + nFollowers + " followers"
                 + (b.isEmpty() ? "" : ", bugs " + b));
+    }
+
+    /** Retry waits that pass simulated time. */
+    static RetryTimer simTimer(World world) {
+        return new RetryTimer() {
+            @Override
+            public long nanoTime() {
+                return world.clock().nanoTime();
+            }
+
+            @Override
+            public void sleep(Duration d) {
+                world.clock().advance(d);
+            }
+        };
     }
 
     /** Short intervals (seconds), so one run sees many compactions, snapshots and deletions. */
@@ -204,8 +231,15 @@ final class CompactionRun {
         world.stats().operations(1);
         checker.check(windowStartMillis(), c.name + " step");
         if (c.lastStepClean && !settings.retention().isZero()) {
-            checker.checkBound(world.clock().nanoTime() - boundWindowNanos, OLD_FILE_SLACK, c.name + " step");
+            // Under faults a snapshot can fail for a long stretch, and then the chain from the last one legitimately
+            // keeps older files: counted here, enforced once faults stop (liveness).
+            int old = checker.oldFiles(world.clock().nanoTime() - boundWindowNanos);
+            maxOld = Math.max(maxOld, old);
+            if (old > OLD_FILE_SLACK) {
+                world.reached("file-count-over-bound", c.name + " " + old + " old files");
+            }
         }
+        maxLive = Math.max(maxLive, store.keys().size());
     }
 
     private void apply(CompactionScenario.Action a) throws IOException {
@@ -273,7 +307,8 @@ final class CompactionRun {
         for (CompactionFollower f : followers) {
             f.close();
         }
-        world.reached("liveness", "head TXID " + auditor.head() + ", " + live + " files, " + checker.checks()
+        world.reached("liveness", "head TXID " + auditor.head() + ", " + live + " files at the end, at most " + maxLive
+                + " live and " + maxOld + " older than the bound's window after a clean step, " + checker.checks()
                 + " checks, " + checker.restores() + " restores, " + journal.deletions().size() + " deletions");
     }
 

@@ -4,6 +4,7 @@ import dev.ltx4j.compaction.CompactionFaults;
 import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.compaction.Compactor;
+import dev.ltx4j.compaction.LevelStatus;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.simulator.FaultKind;
@@ -91,8 +92,9 @@ final class CompactorActor {
         busy = true;
         lastStepClean = false;
         try {
+            CompactionStatus before = compactor.status();
             CompactionStatus s = compactor.step(clock.instant());
-            lastStepClean = s.retention().lastError() == null;
+            record(before, s);
             return false;
         } catch (ProcessCrash c) {
             world.reached("compactor-crashed", name + " " + c.getMessage());
@@ -102,6 +104,37 @@ final class CompactorActor {
         } finally {
             busy = false;
         }
+    }
+
+    /** Counts what the step did (the run's "sometimes" evidence) and whether every part succeeded. */
+    private void record(CompactionStatus before, CompactionStatus after) {
+        boolean clean = true;
+        for (LevelStatus l : after.levels()) {
+            LevelStatus b = before.level(l.level());
+            long created = l.filesCreated() - (b == null ? 0 : b.filesCreated());
+            long already = l.alreadyCompacted() - (b == null ? 0 : b.alreadyCompacted());
+            if (created > 0) {
+                world.reached(l.level() == 9 ? "snapshot-created" : "compacted-L" + l.level(), name + " "
+                        + (l.lastFile() == null ? "" : l.lastFile().range().filename()));
+            }
+            if (already > 0) {
+                world.reached("already-compacted", name + " L" + l.level());
+            }
+            if (l.lastError() != null && (b == null || !l.lastError().equals(b.lastError())
+                    || !java.util.Objects.equals(l.lastRun(), b.lastRun()))) {
+                world.reached("compaction-failed", name + " L" + l.level());
+                clean = false;
+            }
+        }
+        var r = after.retention();
+        if (r.lastError() != null) {
+            world.reached("retention-failed", name);
+            clean = false;
+        } else if (r.lastRun() != null && !r.lastRun().equals(before.retention().lastRun())
+                && r.lastRunFilesDeleted() > 0) {
+            world.reached("files-deleted", name + " " + r.lastRunFilesDeleted());
+        }
+        lastStepClean = clean;
     }
 
     private void start() {

@@ -116,6 +116,7 @@ final class RetentionChecker {
         for (long t : points) {
             restore(view, t, windowStartMillis, when);
         }
+        world.reached("restores-verified", when + ": " + points.size() + " TXIDs from " + points.get(0));
     }
 
     private void checkCreateIfAbsent() {
@@ -199,10 +200,25 @@ final class RetentionChecker {
      * @return the number of live files
      */
     int checkBound(long oldNanos, int slack, String when) {
+        StringBuilder oldFiles = new StringBuilder();
+        int[] counts = count(oldNanos, oldFiles);
+        if (counts[1] > slack) {
+            throw new InvariantViolation("file-count-bound", when + ": " + counts[1] + " of " + counts[0] + " files"
+                    + " landed more than a window ago (bound " + slack + "):" + oldFiles);
+        }
+        return counts[0];
+    }
+
+    /** Live files that landed before {@code oldNanos}. */
+    int oldFiles(long oldNanos) {
+        return count(oldNanos, new StringBuilder())[1];
+    }
+
+    /** {live files, live files landed before oldNanos}; names the first old ones in {@code oldFiles}. */
+    private int[] count(long oldNanos, StringBuilder oldFiles) {
         Map<String, StoreJournal.Landing> landing = new HashMap<>();
         int live = 0;
         int old = 0;
-        StringBuilder oldFiles = new StringBuilder();
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
             for (StoreJournal.Landing l : journal.everLanded(prefix, level)) {
                 landing.put(l.key(), l);
@@ -218,11 +234,7 @@ final class RetentionChecker {
                 }
             }
         }
-        if (old > slack) {
-            throw new InvariantViolation("file-count-bound", when + ": " + old + " of " + live + " files landed more"
-                    + " than a window ago (bound " + slack + "):" + oldFiles);
-        }
-        return live;
+        return new int[] {live, old};
     }
 
     private static String id(String key, byte[] data) {
