@@ -1,9 +1,27 @@
 package dev.ltx4j.compaction;
 
+import dev.ltx4j.compaction.internal.Chain;
+import dev.ltx4j.compaction.internal.FaultCrash;
+import dev.ltx4j.compaction.internal.Merger;
+import dev.ltx4j.compaction.internal.ObservedClient;
+import dev.ltx4j.compaction.internal.StatusTracker;
+import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestorePlanner;
+import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Compaction, snapshots and retention for one replica, as step functions: the owner (the engine's scheduler thread,
@@ -29,14 +47,29 @@ public final class Compactor {
     /** Retention deletes in batches of this many files by default (S3's DeleteObjects limit). */
     public static final int DEFAULT_DELETE_BATCH = 1000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
+
+    /** How often retention runs when there are no compaction levels. */
+    static final Duration RETENTION_INTERVAL_WITHOUT_LEVELS = Duration.ofMinutes(1);
+
     private final ReplicaClient client;
     private final CompactionSettings settings;
     private final CompactionFaults faults;
+    private final StatusTracker tracker;
+    /** Files this compactor created, with when: the grace cut treats them as existing only since then. */
+    private final Map<String, Instant> createdHere = new HashMap<>();
+    private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
+    private int deleteBatch = DEFAULT_DELETE_BATCH;
+    private Path spoolDirectory;
+    /** Not before this time is the newest snapshot old enough to need a successor (null: look now). */
+    private Instant nextSnapshotCheck;
 
     public Compactor(ReplicaClient client, CompactionSettings settings, CompactionFaults faults) {
-        this.client = Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(client, "client");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.faults = Objects.requireNonNull(faults, "faults");
+        this.tracker = new StatusTracker(settings);
+        this.client = new ObservedClient(client, tracker);
     }
 
     /**
@@ -44,15 +77,18 @@ public final class Compactor {
      * {@link #DEFAULT_DELETE_BATCH}); each batch is preceded by {@link CompactionFaults#beforeDelete}.
      */
     public void setDeleteBatchSize(int files) {
-        throw new UnsupportedOperationException("not yet");
+        if (files < 1) {
+            throw new IllegalArgumentException("delete batch size must be at least 1: " + files);
+        }
+        this.deleteBatch = files;
     }
 
     /**
      * Where inputs and outputs larger than the in-memory budget are spooled (default: the system temporary
      * directory). Files are deleted when the operation ends.
      */
-    public void setSpoolDirectory(java.nio.file.Path directory) {
-        throw new UnsupportedOperationException("not yet");
+    public void setSpoolDirectory(Path directory) {
+        this.spoolDirectory = directory;
     }
 
     public CompactionSettings settings() {
@@ -65,13 +101,88 @@ public final class Compactor {
      * ones. Does nothing when the settings are disabled. Errors are not thrown (they are in the status), except
      * what a {@link CompactionFaults} crash point throws, which propagates at once (a crash).
      *
-     * <p>Due: a level when {@code now >= its last run + its interval} (first step: at once); the snapshot when
-     * snapshots are on, {@code now >= last run + interval}, the newest level-9 file is at least the interval old
-     * (or there is none) and it does not already hold the latest TXID; retention when it is on and
-     * {@code now >= last run + the level-1 interval} (1 minute without levels).
+     * <p>Due: a level when {@code now >= its last run + its interval} (first step: at once; at once again after a
+     * run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, {@code now >= last run + interval}, the
+     * newest level-9 file is at least the interval old (or there is none) and it does not already hold the latest
+     * TXID; retention when it is on and {@code now >= last run + the highest level's interval} (1 hour by default;
+     * 1 minute without levels).
      */
     public CompactionStatus step(Instant now) {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(now, "now");
+        if (!settings.enabled()) {
+            return status();
+        }
+        try {
+            return stepOrCrash(now);
+        } catch (FaultCrash crash) {
+            throw crash.rethrow();
+        }
+    }
+
+    private CompactionStatus stepOrCrash(Instant now) {
+        for (int level = 1; level <= settings.levels(); level++) {
+            if (more[level] || due(tracker.lastRun(level), settings.interval(level), now)) {
+                try {
+                    compactLevelOrCrash(level, now);
+                } catch (FaultCrash crash) {
+                    throw crash;
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("compaction into L{} failed: {}", level, e.toString());
+                }
+            }
+        }
+        if (snapshotDue(now)) {
+            try {
+                snapshotOrCrash(now);
+            } catch (FaultCrash crash) {
+                throw crash;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("snapshot failed: {}", e.toString());
+            }
+        }
+        if (settings.retentionEnabled() && due(tracker.lastRetention(), retentionInterval(), now)) {
+            try {
+                retainOrCrash(now, true);
+            } catch (FaultCrash crash) {
+                throw crash;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("retention failed: {}", e.toString());
+            }
+        }
+        return status();
+    }
+
+    private Duration retentionInterval() {
+        int n = settings.levels();
+        return n == 0 ? RETENTION_INTERVAL_WITHOUT_LEVELS : settings.interval(n);
+    }
+
+    private static boolean due(Instant lastRun, Duration interval, Instant now) {
+        return lastRun == null || !now.isBefore(lastRun.plus(interval));
+    }
+
+    private boolean snapshotDue(Instant now) {
+        if (!settings.snapshotsEnabled()
+                || !due(tracker.lastRun(ReplicaClient.SNAPSHOT_LEVEL), settings.snapshotInterval(), now)) {
+            return false;
+        }
+        if (nextSnapshotCheck != null && now.isBefore(nextSnapshotCheck)) {
+            return false;
+        }
+        try {
+            LtxFileInfo newest = newest(client.listFiles(ReplicaClient.SNAPSHOT_LEVEL, 0, false));
+            if (newest != null && newest.createdAt() != null) {
+                Instant next = newest.createdAt().plus(settings.snapshotInterval());
+                if (now.isBefore(next)) {
+                    nextSnapshotCheck = next;
+                    return false;
+                }
+            }
+            return true;
+        } catch (ReplicaException e) {
+            tracker.failed(ReplicaClient.SNAPSHOT_LEVEL, now, e);
+            return false;
+        }
     }
 
     /**
@@ -83,36 +194,194 @@ public final class Compactor {
      *     conflicting file already there
      */
     public CompactionResult compactLevel(int level, Instant now) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        try {
+            return compactLevelOrCrash(level, now);
+        } catch (FaultCrash crash) {
+            throw crash.rethrow();
+        }
+    }
+
+    private CompactionResult compactLevelOrCrash(int level, Instant now) throws IOException {
+        Objects.requireNonNull(now, "now");
+        if (level < 1 || level > CompactionSettings.MAX_COMPACTION_LEVEL) {
+            throw new IllegalArgumentException("cannot compact into level " + level + ": levels 1.."
+                    + CompactionSettings.MAX_COMPACTION_LEVEL + " are compacted, level 9 holds snapshots");
+        }
+        return run(level, now, () -> {
+            boolean acrossGap = faults.compactAcrossGap();
+            long seek = Chain.seek(client.listFiles(level, 0, false));
+            List<LtxFileInfo> src = client.listFiles(level - 1, seek, false);
+            if (seek != 0 && !acrossGap && (src.isEmpty() || src.get(0).minTxid() != seek)) {
+                // Nothing starts at the seek position: only a file overlapping it (racing compactors) may continue.
+                src = client.listFiles(level - 1, 0, false);
+            }
+            Chain chain = Chain.select(src, seek, acrossGap, MAX_INPUTS);
+            more[level] = chain.more();
+            if (chain.inputs().isEmpty()) {
+                return CompactionResult.nothing(level);
+            }
+            return merger().merge(level, chain.inputs(), acrossGap, chain.more());
+        });
     }
 
     /**
      * Writes a level-9 snapshot {@code [1, latest]} now, whatever the schedule: plans a restore of the latest TXID
-     * with {@link dev.ltx4j.replica.RestorePlanner} and merges the plan, streaming (inputs are spooled one by one to
-     * memory or a temporary file, never the whole database in memory). {@code NOTHING_TO_DO} when the replica is
-     * empty or the newest snapshot already holds the latest TXID.
+     * with {@link RestorePlanner} and merges the plan, streaming (inputs are spooled one by one to memory or a
+     * temporary file, never the whole database in memory). {@code NOTHING_TO_DO} when the replica is empty or the
+     * newest snapshot already holds the latest TXID.
      *
      * @throws IOException as {@link #compactLevel}; a plan that cannot reach the latest TXID is a
      *     {@link CompactionException}
      */
     public CompactionResult snapshot(Instant now) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        try {
+            return snapshotOrCrash(now);
+        } catch (FaultCrash crash) {
+            throw crash.rethrow();
+        }
+    }
+
+    private CompactionResult snapshotOrCrash(Instant now) throws IOException {
+        Objects.requireNonNull(now, "now");
+        int level = ReplicaClient.SNAPSHOT_LEVEL;
+        CompactionResult result = run(level, now, () -> {
+            LtxFileInfo newest = newest(client.listFiles(level, 0, false));
+            List<LtxFileInfo> plan;
+            try {
+                plan = new RestorePlanner(client).plan(RestoreTarget.latest());
+            } catch (RestorePlanException e) {
+                if (e instanceof RestorePlanException.TransactionNotAvailable t && t.replicaEmpty()) {
+                    return CompactionResult.nothing(level);
+                }
+                throw new CompactionException("cannot snapshot: " + e.getMessage(), e);
+            }
+            LtxFileInfo last = plan.get(plan.size() - 1);
+            if (newest != null && newest.maxTxid() >= last.maxTxid()) {
+                return CompactionResult.nothing(level);
+            }
+            if (plan.get(0).minTxid() != 1) {
+                throw new CompactionException("cannot snapshot: the restore plan of the latest TXID starts at "
+                        + plan.get(0) + ", not at TXID 1");
+            }
+            return merger().merge(level, plan, false, false);
+        });
+        nextSnapshotCheck = null;
+        return result;
     }
 
     /**
      * Plans retention at {@code now} from a fresh listing of every level and, when {@code apply}, deletes
      * {@link RetentionPlan#delete()} in batches through {@link ReplicaClient#deleteFiles}. With retention
-     * {@link java.time.Duration#ZERO} in the settings the plan deletes nothing. A dry run touches nothing.
+     * {@link Duration#ZERO} in the settings the plan deletes nothing. A dry run touches nothing and leaves the status
+     * alone.
      *
      * @throws IOException a listing or delete failed ({@link dev.ltx4j.replica.ReplicaException}); files deleted by
      *     earlier batches stay deleted, and the replica still satisfies every restore point
      */
     public RetentionResult retain(Instant now, boolean apply) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        try {
+            return retainOrCrash(now, apply);
+        } catch (FaultCrash crash) {
+            throw crash.rethrow();
+        }
+    }
+
+    private RetentionResult retainOrCrash(Instant now, boolean apply) throws IOException {
+        Objects.requireNonNull(now, "now");
+        long files = 0;
+        long bytes = 0;
+        try {
+            Map<Integer, List<LtxFileInfo>> listing = RetentionPlan.listAll(client);
+            forgetOldCreations(now);
+            RetentionPlan plan = RetentionPlan.compute(listing, now, settings.retention(), settings.retentionGrace(),
+                    this::existsSince, faults.deleteTooEarly());
+            if (plan.refusal() != null) {
+                LOG.warn("retention: {}", plan.refusal());
+            }
+            if (!apply) {
+                return new RetentionResult(false, plan, List.of(), 0);
+            }
+            List<LtxFileInfo> deleted = new ArrayList<>();
+            List<LtxFileInfo> all = plan.delete();
+            for (int at = 0; at < all.size(); at += deleteBatch) {
+                List<LtxFileInfo> batch = List.copyOf(all.subList(at, Math.min(all.size(), at + deleteBatch)));
+                FaultCrash.run(() -> faults.beforeDelete(batch));
+                client.deleteFiles(batch);
+                deleted.addAll(batch);
+                files += batch.size();
+                for (LtxFileInfo f : batch) {
+                    bytes += f.size();
+                }
+            }
+            RetentionResult result = new RetentionResult(true, plan, deleted, bytes);
+            tracker.retained(now, result);
+            return result;
+        } catch (FaultCrash crash) {
+            tracker.retentionFailed(now, crash.getCause(), files, bytes);
+            throw crash;
+        } catch (IOException | RuntimeException e) {
+            if (apply) {
+                tracker.retentionFailed(now, e, files, bytes);
+            }
+            throw e;
+        }
     }
 
     /** The state as of the last call; never null. */
     public CompactionStatus status() {
-        throw new UnsupportedOperationException("not yet");
+        return tracker.snapshot();
+    }
+
+    private Merger merger() {
+        return new Merger(client, faults, spoolDirectory);
+    }
+
+    /** Runs one level's work, recording the outcome; a crash point's exception leaves unchanged. */
+    private CompactionResult run(int level, Instant now, Work work) throws IOException {
+        try {
+            CompactionResult result = work.run();
+            if (result.created()) {
+                createdHere.put(key(result.output()), now);
+            }
+            tracker.compacted(level, now, result);
+            return result;
+        } catch (FaultCrash crash) {
+            tracker.failed(level, now, crash.getCause());
+            throw crash;
+        } catch (IOException | RuntimeException e) {
+            tracker.failed(level, now, e);
+            throw e;
+        }
+    }
+
+    private Instant existsSince(LtxFileInfo f) {
+        Instant created = f.createdAt() == null ? Instant.EPOCH : f.createdAt();
+        Instant here = createdHere.get(key(f));
+        return here != null && here.isAfter(created) ? here : created;
+    }
+
+    /** Creations older than the grace period no longer matter to the grace cut. */
+    private void forgetOldCreations(Instant now) {
+        Instant cut = now.minus(settings.retentionGrace());
+        createdHere.values().removeIf(t -> t.isBefore(cut));
+    }
+
+    private static String key(LtxFileInfo f) {
+        return f.level() + "/" + f.minTxid() + "/" + f.maxTxid();
+    }
+
+    private static LtxFileInfo newest(List<LtxFileInfo> files) {
+        LtxFileInfo newest = null;
+        for (LtxFileInfo f : files) {
+            if (newest == null || f.maxTxid() > newest.maxTxid()) {
+                newest = f;
+            }
+        }
+        return newest;
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        CompactionResult run() throws IOException;
     }
 }

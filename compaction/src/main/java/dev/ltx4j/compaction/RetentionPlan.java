@@ -1,12 +1,18 @@
 package dev.ltx4j.compaction;
 
+import dev.ltx4j.compaction.internal.RetentionSolver;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import java.util.TreeMap;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -58,7 +64,7 @@ public final class RetentionPlan {
      */
     public static RetentionPlan of(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Duration retention,
             Duration grace) {
-        throw new UnsupportedOperationException("not yet");
+        return of(filesByLevel, now, retention, grace, RetentionPlan::createdAt);
     }
 
     /**
@@ -69,8 +75,88 @@ public final class RetentionPlan {
      */
     public static RetentionPlan of(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Duration retention,
             Duration grace, Function<LtxFileInfo, Instant> existsSince) {
-        throw new UnsupportedOperationException("not yet");
+        return compute(filesByLevel, now, retention, grace, existsSince, false);
     }
+
+    /** The plan, or with {@code deleteTooEarly} the bug's plan: correct restore points, deletions ignoring them. */
+    static RetentionPlan compute(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Duration retention,
+            Duration grace, Function<LtxFileInfo, Instant> existsSince, boolean deleteTooEarly) {
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(existsSince, "existsSince");
+        if (retention.isNegative() || grace.isNegative()) {
+            throw new IllegalArgumentException("retention and grace must not be negative: " + retention + ", " + grace);
+        }
+        List<LtxFileInfo> all = flatten(filesByLevel);
+        boolean off = retention.isZero();
+        RetentionSolver current = RetentionSolver.solve(all, off ? null : now.minus(retention), false);
+        if (off || current.refusal() != null) {
+            return new RetentionPlan(now, retention, grace, current.points(), all, List.of(), current.refusal());
+        }
+        if (deleteTooEarly) {
+            RetentionSolver bug = RetentionSolver.solve(all, now, true);
+            return new RetentionPlan(now, retention, grace, current.points(),
+                    sorted(bug.keep()), RetentionSolver.without(all, bug.keep()), null);
+        }
+        Instant then = now.minus(grace);
+        List<LtxFileInfo> old = new ArrayList<>();
+        for (LtxFileInfo f : all) {
+            Instant since = existsSince.apply(f);
+            if (since == null || !since.isAfter(then)) {
+                old.add(f);
+            }
+        }
+        RetentionSolver past = RetentionSolver.solve(old, then.minus(retention), false);
+        Set<LtxFileInfo> keep = new HashSet<>(current.keep());
+        if (past.refusal() != null) {
+            keep.addAll(all);
+        } else {
+            Set<LtxFileInfo> deletableThen = new HashSet<>(RetentionSolver.without(old, past.keep()));
+            for (LtxFileInfo f : all) {
+                if (!deletableThen.contains(f)) {
+                    keep.add(f);
+                }
+            }
+        }
+        return new RetentionPlan(now, retention, grace, current.points(), sorted(keep),
+                RetentionSolver.without(all, keep), null);
+    }
+
+    private static List<LtxFileInfo> flatten(Map<Integer, List<LtxFileInfo>> filesByLevel) {
+        Objects.requireNonNull(filesByLevel, "filesByLevel");
+        List<LtxFileInfo> all = new ArrayList<>();
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            List<LtxFileInfo> files = filesByLevel.getOrDefault(level, List.of());
+            for (LtxFileInfo f : files) {
+                if (f.level() != level) {
+                    throw new IllegalArgumentException("file " + f + " is listed under level " + level);
+                }
+            }
+            List<LtxFileInfo> copy = new ArrayList<>(files);
+            copy.sort(BY_RANGE);
+            all.addAll(copy);
+        }
+        for (Integer level : filesByLevel.keySet()) {
+            if (level == null || level < ReplicaClient.MIN_LEVEL || level > ReplicaClient.MAX_LEVEL) {
+                throw new IllegalArgumentException("no such level: " + level);
+            }
+        }
+        return all;
+    }
+
+    private static List<LtxFileInfo> sorted(Set<LtxFileInfo> files) {
+        List<LtxFileInfo> out = new ArrayList<>(files);
+        out.sort(Comparator.comparingInt(LtxFileInfo::level).thenComparing(BY_RANGE));
+        return out;
+    }
+
+    private static Instant createdAt(LtxFileInfo f) {
+        return f.createdAt() == null ? Instant.EPOCH : f.createdAt();
+    }
+
+    private static final Comparator<LtxFileInfo> BY_RANGE = Comparator.comparingLong(LtxFileInfo::minTxid)
+            .thenComparingLong(LtxFileInfo::maxTxid);
 
     /** Lists every level (0..9) of {@code client}, without metadata: the input {@link #of} expects. */
     public static Map<Integer, List<LtxFileInfo>> listAll(ReplicaClient client) throws ReplicaException {
