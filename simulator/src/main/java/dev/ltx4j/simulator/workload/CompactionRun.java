@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -125,7 +126,13 @@ final class CompactionRun {
         }
         for (int i = 0; i < nSeparate; i++) {
             long offset = config.nextInt(4001) - 2000;
-            CompactorActor c = new CompactorActor(world, "compactor" + i, false, () -> store.client(PREFIX), settings,
+            // Half the separate processes retry as the CLI's client stack does; the others meet every fault.
+            boolean retries = config.nextBoolean();
+            long jitter = config.nextLong();
+            Supplier<ReplicaClient> clients = retries
+                    ? () -> EngineClientStack.build(store.client(PREFIX), RETRIES, simTimer(world), jitter)
+                    : () -> store.client(PREFIX);
+            CompactorActor c = new CompactorActor(world, "compactor" + i, false, clients, settings,
                     Clock.offset(world.clock(), Duration.ofMillis(offset)), deleteTooEarly, acrossGap);
             separate.add(c);
             add(c, offset, config);

@@ -122,13 +122,13 @@ final class CompactorActor {
             }
             if (l.lastError() != null && (b == null || !l.lastError().equals(b.lastError())
                     || !java.util.Objects.equals(l.lastRun(), b.lastRun()))) {
-                world.reached("compaction-failed", name + " L" + l.level());
+                world.reached("compaction-failed", name + " L" + l.level() + ": " + l.lastError());
                 clean = false;
             }
         }
         var r = after.retention();
         if (r.lastError() != null) {
-            world.reached("retention-failed", name);
+            world.reached("retention-failed", name + ": " + r.lastError());
             clean = false;
         } else if (r.lastRun() != null && !r.lastRun().equals(before.retention().lastRun())
                 && r.lastRunFilesDeleted() > 0) {
