@@ -2,7 +2,6 @@ package dev.ltx4j.simulator.workload;
 
 import static dev.ltx4j.simulator.workload.EngineOracle.firstDifference;
 
-import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.World;
 import dev.ltx4j.simulator.store.SimReplicaClient;
@@ -110,12 +109,7 @@ final class CompactionFollower extends SimFollower {
     }
 
     private static boolean deleted(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ReplicaNotFoundException) {
-                return true;
-            }
-        }
-        return false;
+        return CompactionRun.lostFile(e);
     }
 
     /** Drops the database and opens it afresh on the next poll (its TXID may then be lower, so monotonic resets). */

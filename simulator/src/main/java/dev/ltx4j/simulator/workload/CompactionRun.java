@@ -4,6 +4,7 @@ import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.replica.RetryTimer;
 import dev.ltx4j.simulator.InvariantViolation;
@@ -46,6 +47,14 @@ final class CompactionRun {
     static final String PREFIX = "db";
     /** Files older than the bound's window that may legitimately remain (a snapshot and chain per level, lag). */
     static final int OLD_FILE_SLACK = 12;
+
+    /**
+     * Whether a reader (the writer's own reads, a follower) failing on a file that retention deleted breaks
+     * {@code read-availability}/{@code follower-availability} when its TXID is inside the retention window. Off
+     * ({@code -Dltx4j.sim.strictReaders=true} turns it on): such failures are counted ({@code writer-lost-file},
+     * {@code follower-lost-file-in-window}) and answered by a reopen; wrong data always breaks a property.
+     */
+    static final boolean STRICT_READERS = Boolean.getBoolean("ltx4j.sim.strictReaders");
 
     /** Bounded retries of the writer's (and the in-writer compactor's) client stack. */
     static final RetryPolicy RETRIES = new RetryPolicy(4, Duration.ofMillis(20), Duration.ofMillis(200),
@@ -107,6 +116,9 @@ final class CompactionRun {
                 .conflictDirectory(tempDir.resolve("conflicts")).cacheBytes(cache).closeTimeout(Duration.ZERO)
                 .replicaIdentity("sim://" + PREFIX).faults(EngineFaults.NONE).background(Runnable::run).build();
         this.oracle = new EngineOracle(world, store, disk, auditor, sqliteView, pageSize, tempDir);
+        if (!STRICT_READERS) {
+            oracle.tolerateLostFiles(CompactionRun::lostFile);
+        }
         this.writer = new EngineWriter(world, disk, auditor, oracle, pageSize, maxPages, durability, syncInterval,
                 writerOptions, writerClient, writerClock);
         this.rival = new EngineRival(world, auditor, store.client(PREFIX), world.random("engine/phantom"), pageSize,
@@ -147,7 +159,7 @@ final class CompactionRun {
             Clock c = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
             followers.add(new CompactionFollower(world, "follower" + i, store.client(PREFIX),
                     SimFollower.options(PREFIX, c, world, pollInterval, cache, i, EngineFaults.NONE), auditor, oracle,
-                    this::insideWindow, false, pageSize));
+                    this::insideWindow, STRICT_READERS, pageSize));
         }
         store.setRival((prefix, level, min, max) -> rival.phantomRival(level, min, max));
         long maxInterval = settings.levelIntervals().stream().mapToLong(Duration::toNanos).max().orElse(0);
@@ -158,6 +170,20 @@ final class CompactionRun {
                 + syncInterval.toMillis() + " ms, " + settings + ", compactors " + compactors.stream()
                 .map(c -> c.name).toList() + " stepping every " + stepPeriods + ", " + nFollowers + " followers"
                 + (b.isEmpty() ? "" : ", bugs " + b));
+    }
+
+    /**
+     * Whether {@code e} says a replica file a reader planned with is gone: a not-found from the store, or the
+     * engine's clear error for a TXID that retention removed ({@code TxidUnavailableException}, by name: it comes
+     * with the readers' re-planning).
+     */
+    static boolean lostFile(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ReplicaNotFoundException || t.getClass().getSimpleName().equals("TxidUnavailableException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Retry waits that pass simulated time. */
