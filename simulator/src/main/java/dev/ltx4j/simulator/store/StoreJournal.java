@@ -76,6 +76,11 @@ public final class StoreJournal {
         return List.copyOf(replacements);
     }
 
+    /** The last landing of {@code key}, or null when it never landed. */
+    public synchronized Landing landing(String key) {
+        return latest.get(key);
+    }
+
     /** Every deletion so far, oldest first. */
     public synchronized List<Deletion> deletions() {
         return List.copyOf(deletions);

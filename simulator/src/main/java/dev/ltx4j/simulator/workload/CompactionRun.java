@@ -7,6 +7,7 @@ import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.replica.RetryTimer;
+import dev.ltx4j.simulator.FaultKind;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
@@ -56,6 +57,9 @@ final class CompactionRun {
      */
     static final boolean STRICT_READERS = Boolean.getBoolean("ltx4j.sim.strictReaders");
 
+    /** Longest extra listing lag the compactors see ({@link StaleListingClient}). */
+    static final Duration COMPACTOR_LISTING_LAG = Duration.ofSeconds(8);
+
     /** Bounded retries of the writer's (and the in-writer compactor's) client stack. */
     static final RetryPolicy RETRIES = new RetryPolicy(4, Duration.ofMillis(20), Duration.ofMillis(200),
             Duration.ofSeconds(2));
@@ -81,6 +85,7 @@ final class CompactionRun {
     private final SimRandom random;
     private final long boundWindowNanos;
     private int maxOld;
+    private boolean faultsStopped;
     private int maxLive;
 
     CompactionRun(World world, Set<Bug> bugs) throws IOException {
@@ -130,7 +135,9 @@ final class CompactionRun {
         boolean hasInWriter = config.nextInt(4) != 0;
         int nSeparate = hasInWriter ? config.nextInt(3) : 1 + config.nextInt(2);
         if (hasInWriter) {
-            inWriter = new CompactorActor(world, "compactor-w", true, () -> writerClient, settings, writerClock,
+            long salt = config.nextLong();
+            inWriter = new CompactorActor(world, "compactor-w", true, () -> stale(writerClient, salt), settings,
+                    writerClock,
                     deleteTooEarly, acrossGap);
             inWriter.onCrash(() -> world.scheduler().at(world.clock().nanoTime(), "writer", "crash with compactor",
                     n -> writer.crash()));
@@ -141,9 +148,10 @@ final class CompactionRun {
             // Half the separate processes retry as the CLI's client stack does; the others meet every fault.
             boolean retries = config.nextBoolean();
             long jitter = config.nextLong();
+            long salt = config.nextLong();
             Supplier<ReplicaClient> clients = retries
-                    ? () -> EngineClientStack.build(store.client(PREFIX), RETRIES, simTimer(world), jitter)
-                    : () -> store.client(PREFIX);
+                    ? () -> stale(EngineClientStack.build(store.client(PREFIX), RETRIES, simTimer(world), jitter), salt)
+                    : () -> stale(store.client(PREFIX), salt);
             CompactorActor c = new CompactorActor(world, "compactor" + i, false, clients, settings,
                     Clock.offset(world.clock(), Duration.ofMillis(offset)), deleteTooEarly, acrossGap);
             separate.add(c);
@@ -199,6 +207,11 @@ final class CompactionRun {
                 world.clock().advance(d);
             }
         };
+    }
+
+    /** A compactor's client: {@code c} with the compactors' longer listing lag, until faults stop. */
+    private ReplicaClient stale(ReplicaClient c, long salt) {
+        return new StaleListingClient(c, world, journal, PREFIX, salt, COMPACTOR_LISTING_LAG, () -> !faultsStopped);
     }
 
     /** Short intervals (seconds), so one run sees many compactions, snapshots and deletions. */
@@ -310,6 +323,7 @@ final class CompactionRun {
 
     private void liveness() throws IOException {
         oracle.stopFaults();
+        faultsStopped = true;
         compactors.forEach(c -> c.crashPoints(false));
         world.reached("faults-stopped", "");
         world.clock().advance(Duration.ofSeconds(1)); // listing-lag windows close
