@@ -69,6 +69,8 @@ class CompactionScenarioTest {
 
         assertThat(failure).as("the simulator missed %s within %d seeds", bugName, BUG_BATCH).isNotNull();
         String property = ((InvariantViolation) failure.getCause()).property();
+        System.out.printf("%s caught at seed %d (try %s): %s%n", bugName, failure.seed(), failure.getMessage().lines()
+                .findFirst().orElse(""), failure.getCause().getMessage());
         assertThat(List.of(properties.split("\\|"))).contains(property);
         assertThat(failure.replayCommand()).contains("--scenario compaction --seed " + failure.seed())
                 .contains("--bugs " + bugName);
