@@ -4,6 +4,7 @@ import dev.ltx4j.compaction.internal.Chain;
 import dev.ltx4j.compaction.internal.FaultCrash;
 import dev.ltx4j.compaction.internal.Merger;
 import dev.ltx4j.compaction.internal.ObservedClient;
+import dev.ltx4j.compaction.internal.Spool;
 import dev.ltx4j.compaction.internal.StatusTracker;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -52,6 +53,9 @@ public final class Compactor {
     /** How often retention runs when there are no compaction levels. */
     static final Duration RETENTION_INTERVAL_WITHOUT_LEVELS = Duration.ofMinutes(1);
 
+    /** A part whose last run failed is retried after at most this long, not a whole (maybe daily) interval. */
+    public static final Duration FAILURE_RETRY = Duration.ofMinutes(1);
+
     private final ReplicaClient client;
     private final CompactionSettings settings;
     private final CompactionFaults faults;
@@ -61,6 +65,8 @@ public final class Compactor {
     private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
     private int deleteBatch = DEFAULT_DELETE_BATCH;
     private Path spoolDirectory;
+    /** Bytes of inputs and output held in memory per operation; beyond it they go to temporary files. */
+    long spoolMemoryBudget = Spool.MEMORY_BUDGET;
     /** Not before this time is the newest snapshot old enough to need a successor (null: look now). */
     private Instant nextSnapshotCheck;
 
@@ -105,7 +111,8 @@ public final class Compactor {
      * run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, {@code now >= last run + interval}, the
      * newest level-9 file is at least the interval old (or there is none) and it does not already hold the latest
      * TXID; retention when it is on and {@code now >= last run + the highest level's interval} (1 hour by default;
-     * 1 minute without levels).
+     * 1 minute without levels). A part whose last run failed is due again after {@link #FAILURE_RETRY} when that is
+     * shorter than its interval.
      */
     public CompactionStatus step(Instant now) {
         Objects.requireNonNull(now, "now");
@@ -121,7 +128,8 @@ public final class Compactor {
 
     private CompactionStatus stepOrCrash(Instant now) {
         for (int level = 1; level <= settings.levels(); level++) {
-            if (more[level] || due(tracker.lastRun(level), settings.interval(level), now)) {
+            Duration interval = retry(settings.interval(level), tracker.failed(level));
+            if (more[level] || due(tracker.lastRun(level), interval, now)) {
                 try {
                     compactLevelOrCrash(level, now);
                 } catch (FaultCrash crash) {
@@ -140,7 +148,8 @@ public final class Compactor {
                 LOG.warn("snapshot failed: {}", e.toString());
             }
         }
-        if (settings.retentionEnabled() && due(tracker.lastRetention(), retentionInterval(), now)) {
+        if (settings.retentionEnabled()
+                && due(tracker.lastRetention(), retry(retentionInterval(), tracker.retentionFailed()), now)) {
             try {
                 retainOrCrash(now, true);
             } catch (FaultCrash crash) {
@@ -157,13 +166,18 @@ public final class Compactor {
         return n == 0 ? RETENTION_INTERVAL_WITHOUT_LEVELS : settings.interval(n);
     }
 
+    private static Duration retry(Duration interval, boolean failed) {
+        return failed && FAILURE_RETRY.compareTo(interval) < 0 ? FAILURE_RETRY : interval;
+    }
+
     private static boolean due(Instant lastRun, Duration interval, Instant now) {
         return lastRun == null || !now.isBefore(lastRun.plus(interval));
     }
 
     private boolean snapshotDue(Instant now) {
+        int level = ReplicaClient.SNAPSHOT_LEVEL;
         if (!settings.snapshotsEnabled()
-                || !due(tracker.lastRun(ReplicaClient.SNAPSHOT_LEVEL), settings.snapshotInterval(), now)) {
+                || !due(tracker.lastRun(level), retry(settings.snapshotInterval(), tracker.failed(level)), now)) {
             return false;
         }
         if (nextSnapshotCheck != null && now.isBefore(nextSnapshotCheck)) {
@@ -333,15 +347,16 @@ public final class Compactor {
     }
 
     private Merger merger() {
-        return new Merger(client, faults, spoolDirectory);
+        return new Merger(client, faults, spoolDirectory, spoolMemoryBudget);
     }
 
     /** Runs one level's work, recording the outcome; a crash point's exception leaves unchanged. */
     private CompactionResult run(int level, Instant now, Work work) throws IOException {
         try {
             CompactionResult result = work.run();
-            if (result.created()) {
-                createdHere.put(key(result.output()), now);
+            if (result.output() != null) {
+                // Created here, or by a racing compactor moments ago: either way it exists since about now.
+                createdHere.putIfAbsent(key(result.output()), now);
             }
             tracker.compacted(level, now, result);
             return result;

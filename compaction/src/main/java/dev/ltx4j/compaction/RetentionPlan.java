@@ -8,11 +8,10 @@ import java.util.TreeMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -91,36 +90,48 @@ public final class RetentionPlan {
         List<LtxFileInfo> all = flatten(filesByLevel);
         boolean off = retention.isZero();
         RetentionSolver current = RetentionSolver.solve(all, off ? null : now.minus(retention), false);
+        List<Long> points = boxed(current.points());
         if (off || current.refusal() != null) {
-            return new RetentionPlan(now, retention, grace, current.points(), all, List.of(), current.refusal());
+            return new RetentionPlan(now, retention, grace, points, all, List.of(), current.refusal());
         }
+        boolean[] keep;
         if (deleteTooEarly) {
-            RetentionSolver bug = RetentionSolver.solve(all, now, true);
-            return new RetentionPlan(now, retention, grace, current.points(),
-                    sorted(bug.keep()), RetentionSolver.without(all, bug.keep()), null);
-        }
-        Instant then = now.minus(grace);
-        List<LtxFileInfo> old = new ArrayList<>();
-        for (LtxFileInfo f : all) {
-            Instant since = existsSince.apply(f);
-            if (since == null || !since.isAfter(then)) {
-                old.add(f);
-            }
-        }
-        RetentionSolver past = RetentionSolver.solve(old, then.minus(retention), false);
-        Set<LtxFileInfo> keep = new HashSet<>(current.keep());
-        if (past.refusal() != null) {
-            keep.addAll(all);
+            keep = RetentionSolver.solve(all, now, true).keep();
         } else {
-            Set<LtxFileInfo> deletableThen = new HashSet<>(RetentionSolver.without(old, past.keep()));
-            for (LtxFileInfo f : all) {
-                if (!deletableThen.contains(f)) {
-                    keep.add(f);
+            keep = current.keep().clone();
+            Instant then = now.minus(grace);
+            List<LtxFileInfo> old = new ArrayList<>();
+            int[] oldIndex = new int[all.size()];
+            for (int i = 0; i < all.size(); i++) {
+                Instant since = existsSince.apply(all.get(i));
+                if (since == null || !since.isAfter(then)) {
+                    oldIndex[old.size()] = i;
+                    old.add(all.get(i));
+                } else {
+                    keep[i] = true; // did not exist grace ago
+                }
+            }
+            RetentionSolver past = RetentionSolver.solve(old, then.minus(retention), false);
+            for (int k = 0; k < old.size(); k++) {
+                if (past.refusal() != null || past.keep()[k]) {
+                    keep[oldIndex[k]] = true;
                 }
             }
         }
-        return new RetentionPlan(now, retention, grace, current.points(), sorted(keep),
-                RetentionSolver.without(all, keep), null);
+        List<LtxFileInfo> kept = new ArrayList<>();
+        List<LtxFileInfo> deleted = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            (keep[i] ? kept : deleted).add(all.get(i));
+        }
+        return new RetentionPlan(now, retention, grace, points, kept, deleted, null);
+    }
+
+    private static List<Long> boxed(long[] values) {
+        Long[] out = new Long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return Arrays.asList(out);
     }
 
     private static List<LtxFileInfo> flatten(Map<Integer, List<LtxFileInfo>> filesByLevel) {
@@ -143,12 +154,6 @@ public final class RetentionPlan {
             }
         }
         return all;
-    }
-
-    private static List<LtxFileInfo> sorted(Set<LtxFileInfo> files) {
-        List<LtxFileInfo> out = new ArrayList<>(files);
-        out.sort(Comparator.comparingInt(LtxFileInfo::level).thenComparing(BY_RANGE));
-        return out;
     }
 
     private static Instant createdAt(LtxFileInfo f) {

@@ -74,6 +74,22 @@ class CompactorTest {
     }
 
     @Test
+    void noChecksumOutputOfInputsThatTrackChecksumsDropsThem() throws IOException {
+        // ltx4j's own files carry database checksums; merged Litestream style (NoChecksum) they must not fail.
+        int nc = Ltx.HEADER_FLAG_NO_CHECKSUM;
+        var a = file("a", LtxHeader.of(0, 1024, 3, 2, 3, 1000, F | 2), pages(3, fill(1024, 0x83)), F | 3);
+        var b = file("b", LtxHeader.of(nc, 1024, 3, 4, 5, 2000, 0), pages(1, fill(1024, 0x91)), 0);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LtxEncodeResult r = LtxCompactor.compact(List.of(a, b), out, nc);
+        assertThat(r.header().preApplyChecksum()).isZero();
+        assertThat(r.postApplyChecksum()).isZero();
+        var d = TestLtx.decode(out.toByteArray(), "out");
+        assertThat(d.header().noChecksum()).isTrue();
+        assertThat(d.header().range()).isEqualTo(new TxidRange(2, 5));
+        VectorTest.assertPages(d.pages(), pages(1, fill(1024, 0x91), 3, fill(1024, 0x83)));
+    }
+
+    @Test
     void legacyInputsBecomeBlockFrames() throws IOException {
         // L2 (legacy, TXID 5-7) followed by a block-frame file at TXID 8.
         var b = file("b", LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, 512, 3, 8, 8, 5, 0), pages(3, fill(512, 3)), 0);

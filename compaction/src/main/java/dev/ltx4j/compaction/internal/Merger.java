@@ -37,11 +37,13 @@ public final class Merger {
     private final ReplicaClient client;
     private final CompactionFaults faults;
     private final Path spoolDirectory;
+    private final long memoryBudget;
 
-    public Merger(ReplicaClient client, CompactionFaults faults, Path spoolDirectory) {
+    public Merger(ReplicaClient client, CompactionFaults faults, Path spoolDirectory, long memoryBudget) {
         this.client = client;
         this.faults = faults;
         this.spoolDirectory = spoolDirectory;
+        this.memoryBudget = memoryBudget;
     }
 
     /**
@@ -53,7 +55,7 @@ public final class Merger {
             throws IOException {
         long min = inputs.get(0).minTxid();
         long max = inputs.get(inputs.size() - 1).maxTxid();
-        try (Spool spool = new Spool(spoolDirectory)) {
+        try (Spool spool = new Spool(spoolDirectory, memoryBudget)) {
             List<LtxSource> sources = new ArrayList<>(inputs.size());
             boolean tracked = true;
             for (LtxFileInfo f : inputs) {

@@ -2,7 +2,6 @@ package dev.ltx4j.compaction.internal;
 
 import dev.ltx4j.replica.LtxFileInfo;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -22,43 +21,70 @@ public final class Reachability {
     private final long[] nodes;
     /** Per node: fewest files to reach it, INF when unreachable. */
     private final long[] dist;
-    /** Per node: the file ending its chain, and the node that file starts from. */
-    private final LtxFileInfo[] lastFile;
+    /** Per node: the file (index into the input list) ending its chain, and the node that file starts from. */
+    private final int[] lastFile;
     private final int[] from;
+    private final List<LtxFileInfo> files;
 
-    private Reachability(long[] nodes) {
+    private Reachability(long[] nodes, List<LtxFileInfo> files) {
         this.nodes = nodes;
+        this.files = files;
         this.dist = new long[nodes.length];
-        this.lastFile = new LtxFileInfo[nodes.length];
+        this.lastFile = new int[nodes.length];
         this.from = new int[nodes.length];
         Arrays.fill(dist, INF);
         Arrays.fill(from, -1);
+        Arrays.fill(lastFile, -1);
     }
 
     public static Reachability of(List<LtxFileInfo> files) {
-        LtxFileInfo[] byMax = files.toArray(new LtxFileInfo[0]);
-        Arrays.sort(byMax, Comparator.comparingLong(LtxFileInfo::maxTxid));
-        long[] all = new long[byMax.length + 1];
+        int count = files.size();
+        long[] maxes = new long[count];
+        for (int i = 0; i < count; i++) {
+            maxes[i] = files.get(i).maxTxid();
+        }
+        int[] byMax = sortByKey(maxes);
+        long[] all = new long[count + 1];
         int n = 1;
-        for (LtxFileInfo f : byMax) {
-            if (f.maxTxid() != all[n - 1]) {
-                all[n++] = f.maxTxid();
+        for (int i : byMax) {
+            if (maxes[i] != all[n - 1]) {
+                all[n++] = maxes[i];
             }
         }
-        Reachability r = new Reachability(Arrays.copyOf(all, n));
-        r.sweep(byMax);
+        Reachability r = new Reachability(Arrays.copyOf(all, n), files);
+        r.sweep(byMax, maxes);
         return r;
     }
 
-    private void sweep(LtxFileInfo[] byMax) {
+    /** Indices 0..n-1 ordered by {@code keys} ascending (stable), without boxing. */
+    static int[] sortByKey(long[] keys) {
+        int n = keys.length;
+        long[] sorted = keys.clone();
+        Arrays.sort(sorted);
+        // Rank each key by binary search; equal keys take consecutive slots in index order.
+        int[] next = new int[n];
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int at = Arrays.binarySearch(sorted, keys[i]);
+            while (at > 0 && sorted[at - 1] == keys[i]) {
+                at--;
+            }
+            out[at + next[at]] = i;
+            next[at]++;
+        }
+        return out;
+    }
+
+    private void sweep(int[] byMax, long[] maxes) {
         MinTree tree = new MinTree(nodes.length);
         dist[0] = 0;
         tree.set(0, key(0, 0));
         int k = 0;
         for (int j = 1; j < nodes.length; j++) {
             long best = INF;
-            for (; k < byMax.length && byMax[k].maxTxid() == nodes[j]; k++) {
-                LtxFileInfo f = byMax[k];
+            for (; k < byMax.length && maxes[byMax[k]] == nodes[j]; k++) {
+                int fi = byMax[k];
+                LtxFileInfo f = files.get(fi);
                 if (f.minTxid() < 1 || f.minTxid() > f.maxTxid()) {
                     continue;
                 }
@@ -72,9 +98,9 @@ public final class Reachability {
                 }
                 int at = nodeOf(q);
                 long d = dist[at] + 1;
-                if (d < best || d == best && preferred(f, lastFile[j])) {
+                if (d < best || d == best && preferred(f, files.get(lastFile[j]))) {
                     best = d;
-                    lastFile[j] = f;
+                    lastFile[j] = fi;
                     from[j] = at;
                 }
             }
@@ -142,14 +168,14 @@ public final class Reachability {
     }
 
     /**
-     * Adds the files of one chain reaching {@code txid} to {@code keep} (by identity), walking back until a node
-     * whose chain is already kept ({@code visited}).
+     * Marks the files (indices into the input list) of one chain reaching {@code txid} in {@code keep}, walking back
+     * until a node whose chain is already kept ({@code visited}).
      */
-    public void keepChain(long txid, java.util.Set<LtxFileInfo> keep, boolean[] visited) {
+    public void keepChain(long txid, boolean[] keep, boolean[] visited) {
         int i = lowerBound(txid);
         while (i > 0 && !visited[i]) {
             visited[i] = true;
-            keep.add(lastFile[i]);
+            keep[lastFile[i]] = true;
             i = from[i];
         }
     }

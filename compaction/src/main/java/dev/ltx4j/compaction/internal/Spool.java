@@ -25,17 +25,19 @@ public final class Spool implements AutoCloseable {
     public static final long MEMORY_BUDGET = 32L << 20;
 
     private final Path directory;
+    private final long budget;
     private final List<Path> temporary = new ArrayList<>();
     private long inMemory;
 
-    public Spool(Path directory) {
+    public Spool(Path directory, long budget) {
         this.directory = directory;
+        this.budget = budget;
     }
 
     /** Downloads {@code file} whole and returns a replayable local source named after it. */
     public LtxSource fetch(ReplicaClient client, LtxFileInfo file) throws IOException {
         String name = file.toString();
-        if (file.size() >= 0 && inMemory + file.size() <= MEMORY_BUDGET) {
+        if (file.size() >= 0 && inMemory + file.size() <= budget) {
             byte[] data = client.readRange(file.level(), file.minTxid(), file.maxTxid(), 0, 0);
             inMemory += data.length;
             return LtxSource.ofBytes(name, data);
@@ -90,7 +92,7 @@ public final class Spool implements AutoCloseable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (file == null && inMemory + length + len > MEMORY_BUDGET) {
+            if (file == null && inMemory + length + len > budget) {
                 path = newTemp("out");
                 file = Files.newOutputStream(path);
                 memory.writeTo(file);

@@ -46,6 +46,17 @@ public final class StatusTracker {
         return retentionRun;
     }
 
+    /** Whether {@code level}'s last run failed. */
+    public synchronized boolean failed(int level) {
+        Level l = levels.get(level);
+        return l != null && l.lastError != null;
+    }
+
+    /** Whether the last retention run failed or refused. */
+    public synchronized boolean retentionFailed() {
+        return retentionError != null;
+    }
+
     public synchronized void listed(int level, int count) {
         filesPerLevel[level] = count;
     }
@@ -56,6 +67,9 @@ public final class StatusTracker {
         l.lastError = null;
         if (result.outcome() == CompactionResult.Outcome.CREATED) {
             l.created++;
+            if (filesPerLevel[level] >= 0) {
+                filesPerLevel[level]++;
+            }
             l.lastFile = result.output();
         } else if (result.outcome() == CompactionResult.Outcome.ALREADY_COMPACTED) {
             l.already++;
@@ -73,6 +87,11 @@ public final class StatusTracker {
 
     public synchronized void retained(Instant now, RetentionResult result) {
         retentionRun = now;
+        for (var f : result.deleted()) {
+            if (filesPerLevel[f.level()] > 0) {
+                filesPerLevel[f.level()]--;
+            }
+        }
         retentionError = result.plan().refusal();
         recordDeleted(result.filesDeleted(), result.bytesDeleted());
     }
