@@ -166,7 +166,7 @@ final class RetentionChecker {
         } catch (RestorePlanException | ReplicaException e) {
             throw new InvariantViolation("retention", when + ": TXID " + t + " (head " + auditor.head()
                     + ", window from " + windowStartMillis + " ms) cannot be restored: " + e.getMessage()
-                    + "; the bucket holds " + view.summary());
+                    + "; the bucket holds " + view.summary() + level0History(t));
         }
         PageState s = PageState.empty(pageSize);
         for (LtxFileInfo f : plan) {
@@ -235,6 +235,19 @@ final class RetentionChecker {
             }
         }
         return new int[] {live, old};
+    }
+
+    /** When TXID {@code t}'s level-0 file was created and deleted (simulated ms), for a failure message. */
+    private String level0History(long t) {
+        for (StoreJournal.Landing l : journal.everLanded(prefix, 0)) {
+            if (l.maxTxid() == t) {
+                String deleted = journal.deletions().stream().filter(d -> d.key().equals(l.key()))
+                        .map(d -> String.valueOf(d.deletedAtNanos() / 1_000_000)).reduce((a, b) -> b).orElse("never");
+                return "; its level-0 file was created at " + l.createdAtMillis() + " ms (landed at "
+                        + l.landedAtNanos() / 1_000_000 + " ms simulated), deleted at " + deleted + " ms simulated";
+            }
+        }
+        return "";
     }
 
     private static String id(String key, byte[] data) {
