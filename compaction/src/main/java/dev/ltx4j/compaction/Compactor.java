@@ -18,9 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +62,13 @@ public final class Compactor {
     private final CompactionSettings settings;
     private final CompactionFaults faults;
     private final StatusTracker tracker;
-    /** Files this compactor created, with when: the grace cut treats them as existing only since then. */
+    /**
+     * Files this compactor created, or first saw in a retention listing after its first one, with when: the grace cut
+     * treats them as existing only since then (a compacted file's createdAt is its newest input's, older than it).
+     */
     private final Map<String, Instant> createdHere = new HashMap<>();
+    /** Keys of the files in the previous retention listing; null before the first. */
+    private Set<String> lastListing;
     private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
     private int deleteBatch = DEFAULT_DELETE_BATCH;
     private Path spoolDirectory;
@@ -225,8 +232,9 @@ public final class Compactor {
             boolean acrossGap = faults.compactAcrossGap();
             long seek = Chain.seek(client.listFiles(level, 0, false));
             List<LtxFileInfo> src = client.listFiles(level - 1, seek, false);
-            if (seek != 0 && !acrossGap && (src.isEmpty() || src.get(0).minTxid() != seek)) {
-                // Nothing starts at the seek position: only a file overlapping it (racing compactors) may continue.
+            if (seek != 0 && !acrossGap && !src.isEmpty() && src.get(0).minTxid() != seek) {
+                // Files wait beyond a hole at the seek position: only a file overlapping it (racing compactors) may
+                // continue. Nothing new at all (an idle database) costs no full listing of the lower level.
                 src = client.listFiles(level - 1, 0, false);
             }
             Chain chain = Chain.select(src, seek, acrossGap, MAX_INPUTS);
@@ -307,6 +315,7 @@ public final class Compactor {
         try {
             Map<Integer, List<LtxFileInfo>> listing = RetentionPlan.listAll(client);
             forgetOldCreations(now);
+            noteNewFiles(listing, now);
             RetentionPlan plan = RetentionPlan.compute(listing, now, settings.retention(), settings.retentionGrace(),
                     this::existsSince, faults.deleteTooEarly());
             if (plan.refusal() != null) {
@@ -317,9 +326,13 @@ public final class Compactor {
             }
             List<LtxFileInfo> deleted = new ArrayList<>();
             List<LtxFileInfo> all = plan.delete();
-            for (int at = 0; at < all.size(); at += deleteBatch) {
+            for (int at = 0, k = 0; at < all.size(); at += deleteBatch, k++) {
                 List<LtxFileInfo> batch = List.copyOf(all.subList(at, Math.min(all.size(), at + deleteBatch)));
                 FaultCrash.run(() -> faults.beforeDelete(batch));
+                if (k < 3 || k % 10 == 0) {
+                    // Before the first batches (and every tenth after): a listing costs little next to the deletes.
+                    checkKeptFilesStillThere(plan);
+                }
                 client.deleteFiles(batch);
                 deleted.addAll(batch);
                 files += batch.size();
@@ -328,6 +341,10 @@ public final class Compactor {
                 }
             }
             RetentionResult result = new RetentionResult(true, plan, deleted, bytes);
+            if (files > 0) {
+                LOG.info("retention deleted {} files ({} bytes); {} kept for {} restore points", files, bytes,
+                        plan.keep().size(), plan.restorePoints().size());
+            }
             tracker.retained(now, result);
             return result;
         } catch (FaultCrash crash) {
@@ -338,6 +355,31 @@ public final class Compactor {
                 tracker.retentionFailed(now, e, files, bytes);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Another process deleting from the replica (a second retention run) can remove files this plan keeps as the only
+     * path to a point while this run deletes the others. A fresh listing right before deleting narrows that window to
+     * the deletes themselves: if a kept file vanished, nothing more is deleted and the run is retried later.
+     */
+    private void checkKeptFilesStillThere(RetentionPlan plan) throws IOException {
+        Set<String> present = new HashSet<>();
+        for (List<LtxFileInfo> files : RetentionPlan.listAll(client).values()) {
+            for (LtxFileInfo f : files) {
+                present.add(key(f));
+            }
+        }
+        List<LtxFileInfo> vanished = new ArrayList<>();
+        for (LtxFileInfo f : plan.keep()) {
+            if (!present.contains(key(f))) {
+                vanished.add(f);
+            }
+        }
+        if (!vanished.isEmpty()) {
+            throw new CompactionException("retention stopped deleting: " + vanished.size() + " file(s) it keeps vanished"
+                    + " while it planned (first " + vanished.get(0) + "); another process is deleting from this"
+                    + " replica");
         }
     }
 
@@ -354,6 +396,10 @@ public final class Compactor {
     private CompactionResult run(int level, Instant now, Work work) throws IOException {
         try {
             CompactionResult result = work.run();
+            if (result.output() != null) {
+                LOG.debug("L{}: {} {} from {} inputs", level, result.outcome(), result.output(),
+                        result.inputs().size());
+            }
             if (result.output() != null) {
                 // Created here, or by a racing compactor moments ago: either way it exists since about now.
                 createdHere.putIfAbsent(key(result.output()), now);
@@ -373,6 +419,24 @@ public final class Compactor {
         Instant created = f.createdAt() == null ? Instant.EPOCH : f.createdAt();
         Instant here = createdHere.get(key(f));
         return here != null && here.isAfter(created) ? here : created;
+    }
+
+    /**
+     * Files that appeared since the previous retention listing (created by another process: a rival compactor, a
+     * Litestream daemon) exist at most since now. The first listing of a process has no such knowledge.
+     */
+    private void noteNewFiles(Map<Integer, List<LtxFileInfo>> listing, Instant now) {
+        Set<String> keys = new HashSet<>();
+        for (List<LtxFileInfo> files : listing.values()) {
+            for (LtxFileInfo f : files) {
+                String k = key(f);
+                keys.add(k);
+                if (lastListing != null && f.level() > 0 && !lastListing.contains(k)) {
+                    createdHere.putIfAbsent(k, now);
+                }
+            }
+        }
+        lastListing = keys;
     }
 
     /** Creations older than the grace period no longer matter to the grace cut. */

@@ -69,8 +69,8 @@ public final class RetentionPlan {
     /**
      * As {@link #of(Map, Instant, Duration, Duration)}, with {@code existsSince} telling when each file became
      * visible, for the grace cut only (default: its {@code createdAt}). A compacted file's {@code createdAt} is its
-     * newest input's timestamp, older than the file; a {@link Compactor} passes the time it created its own files so
-     * the grace period protects readers from those too.
+     * newest input's timestamp, older than the file; a {@link Compactor} passes the time it created its own files (and
+     * first listed compacted files of other processes) so the grace period protects readers from those too.
      */
     public static RetentionPlan of(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Duration retention,
             Duration grace, Function<LtxFileInfo, Instant> existsSince) {

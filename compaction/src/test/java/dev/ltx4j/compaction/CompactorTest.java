@@ -92,7 +92,29 @@ class CompactorTest {
             }
             sample.add(points.get(points.size() - 1));
             assertThat(RestorabilityCheck.contentProblems(client, sample, m::databaseAt, dir)).isEmpty();
+            // Point-in-time restores by timestamp inside the window (what time travel asks) still work.
+            for (long t = 1080 - 170; t <= 1080; t += 17) {
+                Instant before = syncTime(t).plusSeconds(5); // strictly after TXID t's files, before t + 1's
+                assertThat(restoreBefore(client, before)).as("before %s", before).isEqualTo(m.databaseAt(t));
+            }
         }
+    }
+
+    private byte[] restoreBefore(ReplicaClient client, Instant before) throws IOException {
+        List<LtxFileInfo> plan;
+        try {
+            plan = new dev.ltx4j.replica.RestorePlanner(client).plan(dev.ltx4j.replica.RestoreTarget.before(before));
+        } catch (dev.ltx4j.replica.RestorePlanException e) {
+            throw new IOException(e);
+        }
+        List<dev.ltx4j.ltx.LtxSource> chain = new ArrayList<>();
+        for (LtxFileInfo f : plan) {
+            chain.add(dev.ltx4j.ltx.LtxSource.of(f.toString(),
+                    () -> client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0)));
+        }
+        Path db = dir.resolve("before.db");
+        dev.ltx4j.ltx.LtxRestorer.restore(chain, db);
+        return java.nio.file.Files.readAllBytes(db);
     }
 
     @ParameterizedTest

@@ -159,6 +159,110 @@ class EdgeCaseTest {
     }
 
     @Test
+    void anIdleDatabaseCostsNoFullListingOfTheLowerLevel() throws IOException {
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        write(memory, 13, 50);
+        List<String> listings = new java.util.ArrayList<>();
+        ReplicaClient counting = new ForwardingReplicaClient(memory) {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                listings.add(level + "@" + seek);
+                return delegate.listFiles(level, seek, meta);
+            }
+        };
+        Compactor c = new Compactor(counting, CompactionSettings.defaults(), CompactionFaults.NONE);
+        c.compactLevel(1, T0);
+        listings.clear();
+        assertThat(c.compactLevel(1, T0.plusSeconds(30)).outcome()).isEqualTo(Outcome.NOTHING_TO_DO);
+        assertThat(listings).containsExactly("1@0", "0@51");
+    }
+
+    @Test
+    void aKeptFileVanishingWhileRetentionPlansStopsItsDeletes() throws IOException {
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        Model m = new Model(17, false);
+        CompactionSettings s = CompactorTest.SCALED;
+        Compactor writer = new Compactor(memory, s.withRetention(Duration.ZERO), CompactionFaults.NONE);
+        for (int i = 1; i <= 300; i++) {
+            m.commit(memory, CompactorTest.syncTime(i));
+            writer.step(CompactorTest.syncTime(i));
+        }
+        java.time.Instant now = CompactorTest.syncTime(300);
+        // Another process deletes the newest snapshot between this run's listing and its deletes.
+        int[] fullListingsOfL9 = {0};
+        ReplicaClient racing = new ForwardingReplicaClient(memory) {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                List<LtxFileInfo> files = delegate.listFiles(level, seek, meta);
+                if (level == 9 && seek == 0 && ++fullListingsOfL9 [0] == 1) {
+                    delegate.deleteFiles(List.of(files.get(files.size() - 1)));
+                }
+                return files;
+            }
+        };
+        Compactor c = new Compactor(racing, s, CompactionFaults.NONE);
+        int before = RetentionPlan.listAll(memory).values().stream().mapToInt(List::size).sum();
+        assertThatThrownBy(() -> c.retain(now, true)).isInstanceOf(CompactionException.class)
+                .hasMessageContaining("vanished").hasMessageContaining("L9/");
+        assertThat(RetentionPlan.listAll(memory).values().stream().mapToInt(List::size).sum()).isEqualTo(before - 1);
+        // The next run plans from what is there and goes on.
+        assertThat(c.retain(now, true).filesDeleted()).isPositive();
+        assertThat(RestorabilityCheck.problems(RetentionPlan.listAll(memory),
+                CompactorTest.promised(m, now, s.retention()))).isEmpty();
+    }
+
+    @Test
+    void aRivalDeletingDuringABatchHookIsNoticedBeforeTheDeletes() throws IOException {
+        // The simulator's race hook runs a rival inside beforeDelete; the rival removes a file this run keeps.
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        Model m = new Model(23, false);
+        CompactionSettings s = CompactorTest.SCALED;
+        Compactor writer = new Compactor(memory, s.withRetention(Duration.ZERO), CompactionFaults.NONE);
+        for (int i = 1; i <= 300; i++) {
+            m.commit(memory, CompactorTest.syncTime(i));
+            writer.step(CompactorTest.syncTime(i));
+        }
+        java.time.Instant now = CompactorTest.syncTime(300);
+        int[] hooks = {0};
+        Compactor c = new Compactor(memory, s, new CompactionFaults() {
+            @Override
+            public void beforeDelete(List<LtxFileInfo> batch) throws Exception {
+                if (hooks[0]++ == 1) {
+                    List<LtxFileInfo> l0 = memory.listFiles(0, 0, false);
+                    memory.deleteFiles(List.of(l0.get(l0.size() - 1))); // the newest L0: always kept
+                }
+            }
+        });
+        c.setDeleteBatchSize(3);
+        assertThatThrownBy(() -> c.retain(now, true)).isInstanceOf(CompactionException.class)
+                .hasMessageContaining("stopped deleting").hasMessageContaining("L0/");
+        assertThat(c.status().retention().lastRunFilesDeleted()).isEqualTo(3);
+    }
+
+    @Test
+    void filesAnotherProcessCompactedAreProtectedFromWhenThisOneFirstSawThem() throws IOException {
+        // An old replica: L0 1..50, three days old. Retention runs in a long-lived process; another process then
+        // compacts (its files carry the old timestamps); the L0 files they cover stay for the grace period.
+        InMemoryReplicaClient memory = new InMemoryReplicaClient();
+        Model m = new Model(19, false);
+        for (int i = 1; i <= 50; i++) {
+            m.commit(memory, CompactorTest.syncTime(i));
+        }
+        CompactionSettings s = CompactorTest.SCALED;
+        java.time.Instant now = CompactorTest.syncTime(50).plus(Duration.ofDays(3));
+        Compactor retention = new Compactor(memory, s, CompactionFaults.NONE);
+        assertThat(retention.retain(now, true).filesDeleted()).isZero(); // L0 is the only path
+        Compactor other = new Compactor(memory, s, CompactionFaults.NONE);
+        other.compactLevel(1, now.plusSeconds(10));
+        other.snapshot(now.plusSeconds(10));
+        assertThat(retention.retain(now.plusSeconds(60), true).filesDeleted()).isZero();
+        assertThat(retention.retain(now.plusSeconds(60).plus(s.retentionGrace()).minusSeconds(1), true)
+                .filesDeleted()).isZero();
+        assertThat(retention.retain(now.plusSeconds(60).plus(s.retentionGrace()), true).filesDeleted()).isEqualTo(49);
+        assertThat(RestorabilityCheck.contentProblems(memory, List.of(50L), m::databaseAt, dir)).isEmpty();
+    }
+
+    @Test
     void theCheckerReportsWhatTheRestorePlannerCannotReach() {
         Map<Integer, List<LtxFileInfo>> files = new HashMap<>();
         files.put(0, List.of(f(0, 1, 1), f(0, 2, 2), f(0, 4, 4)));
