@@ -1,6 +1,7 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.compaction.CompactionSettings;
+import dev.ltx4j.compaction.RetentionPlan;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.ReplicaClient;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -129,6 +131,11 @@ final class CompactionRun {
         this.rival = new EngineRival(world, auditor, store.client(PREFIX), world.random("engine/phantom"), pageSize,
                 maxPages);
         this.checker = new RetentionChecker(world, store, journal, auditor, PREFIX, pageSize);
+        checker.planner(files -> {
+            RetentionPlan p = RetentionPlan.of(files, Instant.ofEpochMilli(world.clock().millis()), settings.retention(),
+                    settings.retentionGrace());
+            return "; RetentionPlan over these files now keeps " + p.keep().size() + " and deletes " + p.delete().size();
+        });
 
         boolean deleteTooEarly = b.contains(Bug.DELETE_TOO_EARLY);
         boolean acrossGap = b.contains(Bug.COMPACT_ACROSS_GAP);

@@ -204,9 +204,29 @@ final class RetentionChecker {
         int[] counts = count(oldNanos, oldFiles);
         if (counts[1] > slack) {
             throw new InvariantViolation("file-count-bound", when + ": " + counts[1] + " of " + counts[0] + " files"
-                    + " landed more than a window ago (bound " + slack + "):" + oldFiles);
+                    + " landed more than a window ago (bound " + slack + "):" + oldFiles + planSays());
         }
         return counts[0];
+    }
+
+    private java.util.function.Function<Map<Integer, List<LtxFileInfo>>, String> planner = m -> "";
+
+    /** What the retention plan over the bucket's true contents says now, for a {@code file-count-bound} message. */
+    void planner(java.util.function.Function<Map<Integer, List<LtxFileInfo>>, String> planner) {
+        this.planner = planner;
+    }
+
+    private String planSays() {
+        TreeMap<Integer, List<SimObjectStore.StoredObject>> byLevel = new TreeMap<>();
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            byLevel.put(level, store.inspect(prefix, level));
+        }
+        View v = new View(byLevel);
+        Map<Integer, List<LtxFileInfo>> files = new TreeMap<>();
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            files.put(level, v.listFiles(level, 0, false));
+        }
+        return planner.apply(files) + "; the bucket holds" + v.summary();
     }
 
     /** Live files that landed before {@code oldNanos}. */
