@@ -41,8 +41,9 @@ import java.util.stream.Stream;
  * engine scenario's writer properties ({@code durability}, {@code read-your-writes}, {@code atomicity},
  * {@code no-fork}, {@code checksum-chain}, {@code lost-acknowledged-write}, conflicts); after every compactor step
  * and at the end the {@link RetentionChecker}'s {@code compaction-correct}, {@code retention},
- * {@code restore-equals-model} and {@code create-if-absent}; {@code file-count-bound} after every clean retention
- * run and at the end; {@code follower-wrong-data} (a follower may lose a deleted file and reopen, never show a
+ * {@code restore-equals-model} and {@code create-if-absent}; {@code file-count-bound} at the end (after a fault-free
+ * window of steps; during the run it is counted after every clean step, {@code file-count-over-bound});
+ * {@code follower-wrong-data} (a follower may lose a deleted file and reopen, never show a
  * wrong state); {@code liveness} (faults off: everything reaches the replica, compaction and retention settle,
  * every follower reaches the head).
  */
