@@ -8,6 +8,7 @@ module dev.ltx4j.simulator {
     requires transitive dev.ltx4j.pagestore;
     requires transitive dev.ltx4j.pagestore.testkit;
     requires dev.ltx4j.syncer;
+    requires dev.ltx4j.compaction;
     requires dev.ltx4j.vfs;
     requires java.sql;
     requires java.management;

@@ -76,6 +76,7 @@ public final class SimObjectStore {
     final TreeMap<String, Tombstone> tombstones = new TreeMap<>();
     private final TreeSet<String> corruptedKeys = new TreeSet<>();
     private Rival rival;
+    private StoreJournal journal;
     private int corruptibleFrom = Ltx.HEADER_SIZE;
     private long requests;
     private long mutations;
@@ -109,6 +110,28 @@ public final class SimObjectStore {
     /** A client whose files live under {@code prefix} ({@code ""} for the bucket root). */
     public SimReplicaClient client(String prefix) {
         return new SimReplicaClient(this, prefix);
+    }
+
+    /** Records every landing and deletion from now on in {@code journal} (null: stop recording). */
+    public synchronized void setJournal(StoreJournal journal) {
+        this.journal = journal;
+    }
+
+    /** The journal set by {@link #setJournal}, or null. */
+    public synchronized StoreJournal journal() {
+        return journal;
+    }
+
+    void journalLanded(String key, byte[] data, long createdAtMillis, boolean replacedLive) {
+        if (journal != null) {
+            journal.landed(key, data, createdAtMillis, world.clock().nanoTime(), replacedLive);
+        }
+    }
+
+    void journalDeleted(String key) {
+        if (journal != null) {
+            journal.deleted(key, world.clock().nanoTime());
+        }
     }
 
     /** Sets who wins create races (null: {@link FaultKind#CREATE_RACE} never fires). */
@@ -169,6 +192,7 @@ public final class SimObjectStore {
             mutations++;
             Obj o = new Obj(f.data(), f.createdAtMillis(), lagDeadline());
             objects.put(f.key(), o);
+            journalLanded(f.key(), f.data(), f.createdAtMillis(), false);
             tombstones.remove(f.key());
             forgetCorruption(f.key());
             world.reached("in-flight-create-landed", f.key());
@@ -275,6 +299,7 @@ public final class SimObjectStore {
     /** Stores an arbitrary object (no faults, listed at once), replacing any under that key. */
     public synchronized void putRaw(String key, byte[] data) {
         mutations++;
+        journalLanded(key, data, 0, objects.containsKey(key));
         objects.put(key, new Obj(data.clone(), 0, 0));
         tombstones.remove(key);
     }
@@ -310,6 +335,12 @@ public final class SimObjectStore {
         }
         out.sort((a, b) -> new TxidRange(a.minTxid, a.maxTxid).compareTo(new TxidRange(b.minTxid, b.maxTxid)));
         return out;
+    }
+
+    /** When {@code key}'s object was created (its LTX header timestamp), or null when there is none. */
+    public synchronized java.time.Instant createdAt(String key) {
+        Obj o = objects.get(key);
+        return o == null ? null : java.time.Instant.ofEpochMilli(o.createdAtMillis);
     }
 
     /** Every key in the bucket, sorted. */

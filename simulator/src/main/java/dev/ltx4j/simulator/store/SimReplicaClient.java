@@ -225,6 +225,7 @@ public final class SimReplicaClient implements ReplicaClient {
 
     private void land(String key, byte[] data, long createdAtMillis) {
         store.mutated();
+        store.journalLanded(key, data, createdAtMillis, store.objects.containsKey(key));
         SimObjectStore.Obj o = new SimObjectStore.Obj(data.clone(), createdAtMillis, store.lagDeadline());
         store.objects.put(key, o);
         store.tombstones.remove(key);
@@ -292,6 +293,7 @@ public final class SimReplicaClient implements ReplicaClient {
         SimObjectStore.Obj o = store.objects.remove(key);
         if (o != null) {
             store.mutated();
+            store.journalDeleted(key);
             store.forgetCorruption(key);
             long hiddenAt = store.lagDeadline();
             if (hiddenAt > store.world().clock().nanoTime()) {

@@ -88,7 +88,17 @@ public enum Bug {
      * writing (readers hold no SHARED lock, docs/concurrent-readers.md); SQLite then commits its stale cached pages
      * over the newer state, a lost update (VFS hook).
      */
-    STALE_SNAPSHOT_WRITE;
+    STALE_SNAPSHOT_WRITE,
+    /**
+     * Compaction: retention ignores the grace period and the retention window ({@code CompactionFaults.deleteTooEarly}),
+     * deleting files that TXIDs inside the window need.
+     */
+    DELETE_TOO_EARLY,
+    /**
+     * Compaction: a compaction merges inputs that are not contiguous ({@code CompactionFaults.compactAcrossGap}), so
+     * its output claims TXIDs whose pages it lacks.
+     */
+    COMPACT_ACROSS_GAP;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

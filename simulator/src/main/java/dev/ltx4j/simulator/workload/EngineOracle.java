@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The {@link EngineRun}'s oracle: whole-database reads through the engine and through SQLite's view of page 1,
@@ -40,6 +41,15 @@ final class EngineOracle {
     private final Path tempDir;
     /** The liveness phase: no more faults. */
     private boolean faultsStopped;
+    /** Read errors that say a replica file is gone (runs with retention), thrown as {@link LostFile}; null: none. */
+    private Predicate<Throwable> lostFiles;
+
+    /** A read failed because a file it planned with was deleted (a clear error, in runs that tolerate it). */
+    static final class LostFile extends IOException {
+        LostFile(String who, IOException cause) {
+            super(who + " lost a replica file: " + cause.getMessage(), cause);
+        }
+    }
 
     EngineOracle(World world, SimObjectStore store, SimDisk disk, ReplicaAuditor auditor, SqliteView sqliteView,
             int pageSize, Path tempDir) {
@@ -50,6 +60,16 @@ final class EngineOracle {
         this.sqliteView = sqliteView;
         this.pageSize = pageSize;
         this.tempDir = tempDir;
+    }
+
+    /** Reads failing with an error {@code lostFiles} accepts throw {@link LostFile} instead of breaking a property. */
+    void tolerateLostFiles(Predicate<Throwable> lostFiles) {
+        this.lostFiles = lostFiles;
+    }
+
+    /** Whether {@code e} is a tolerated lost file. */
+    boolean isLostFile(Throwable e) {
+        return lostFiles != null && e != null && lostFiles.test(e);
     }
 
     /** The liveness phase starts: faults off for the rest of the run. */
@@ -92,8 +112,16 @@ final class EngineOracle {
             world.stats().operations(pages);
             return PageState.empty(pageSize).apply(all, pages);
         } catch (PageReadException e) {
+            if (isLostFile(e)) {
+                throw new LostFile(who, e);
+            }
             throw new InvariantViolation("read-availability", who + " could not read with store faults off: "
                     + e.getMessage());
+        } catch (IOException e) {
+            if (isLostFile(e)) {
+                throw new LostFile(who, e);
+            }
+            throw e;
         } finally {
             store.setFaultsEnabled(!faultsStopped);
         }

@@ -186,6 +186,10 @@ final class EngineWriter {
             case CONFLICT -> onConflict(((ConflictException) o.error()).info(), "sync");
             case FAILED -> {
                 world.reached("sync-failed", o.error().getClass().getSimpleName());
+                if (oracle.isLostFile(o.error())) {
+                    lostFile("sync", o.error());
+                    return;
+                }
                 if (o.error() instanceof WriteBufferException) {
                     closeQuietly();
                     reopen("after failed sync");
@@ -290,7 +294,32 @@ final class EngineWriter {
         }
     }
 
+    /**
+     * A read failed because retention deleted a file the engine planned with (runs that tolerate it, see
+     * {@link EngineOracle#tolerateLostFiles}): the writer restarts, which plans afresh.
+     */
+    private void lostFile(String when, Throwable e) throws IOException {
+        world.reached("writer-lost-file", when + ": " + e.getMessage());
+        closeQuietly();
+        reopen("after a lost file");
+    }
+
     private void reopen(String why) throws IOException {
+        for (int lost = 0; ; lost++) {
+            try {
+                reopenOnce(why);
+                return;
+            } catch (EngineOracle.LostFile e) {
+                world.reached("writer-lost-file", why + ": " + e.getMessage());
+                closeQuietly();
+                if (lost >= 10) {
+                    throw new InvariantViolation("read-availability", "the writer keeps losing files " + why + ": " + e);
+                }
+            }
+        }
+    }
+
+    private void reopenOnce(String why) throws IOException {
         for (int attempt = 0; db == null; attempt++) {
             try {
                 db = Database.open(writerClient, "db", writerOptions);
@@ -340,7 +369,13 @@ final class EngineWriter {
         if (db == null || db.status().conflict() != null) {
             return;
         }
-        PageState got = oracle.readState(db, "writer " + when);
+        PageState got;
+        try {
+            got = oracle.readState(db, "writer " + when);
+        } catch (EngineOracle.LostFile e) {
+            lostFile(when, e);
+            return;
+        }
         if (got.digest != last().digest) {
             throw new InvariantViolation("read-your-writes", "writer " + when + " reads " + got + " but committed "
                     + last() + firstDifference(got, last()));

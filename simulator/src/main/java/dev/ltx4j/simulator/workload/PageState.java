@@ -32,6 +32,20 @@ final class PageState {
 
     /** The state after writing {@code writes} (pages above {@code newSize} ignored) and resizing to {@code newSize}. */
     PageState apply(Map<Long, byte[]> writes, long newSize) {
+        TreeMap<Long, Page> ps = new TreeMap<>();
+        for (Map.Entry<Long, byte[]> w : writes.entrySet()) {
+            ps.put(w.getKey(), page(w.getKey(), w.getValue()));
+        }
+        return applyPages(ps, newSize);
+    }
+
+    /** The image {@code data} of page {@code pgno} with its checksum, for {@link #applyPages}. */
+    static Page pageOf(int pageSize, long pgno, byte[] data) {
+        return new Page(data, pgno == Ltx.lockPgno(pageSize) ? 0 : Crc64.pageChecksum(pgno, data, 0, pageSize));
+    }
+
+    /** {@link #apply} with the pages' checksums already computed (a checker applying one file many times). */
+    PageState applyPages(Map<Long, Page> writes, long newSize) {
         TreeMap<Long, Page> next = new TreeMap<>(pages);
         long acc = digest & ~Ltx.CHECKSUM_FLAG;
         for (Map.Entry<Long, Page> e : pages.tailMap(newSize, false).entrySet()) {
@@ -47,7 +61,7 @@ final class PageState {
                 acc ^= z.sum();
             }
         }
-        for (Map.Entry<Long, byte[]> w : writes.entrySet()) {
+        for (Map.Entry<Long, Page> w : writes.entrySet()) {
             long p = w.getKey();
             if (p > newSize) {
                 continue;
@@ -56,7 +70,7 @@ final class PageState {
             if (old != null) {
                 acc ^= old.sum();
             }
-            Page n = page(p, w.getValue());
+            Page n = w.getValue();
             next.put(p, n);
             acc ^= n.sum();
         }

@@ -6,6 +6,7 @@ import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.LtxSummary;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.store.SimObjectStore;
+import dev.ltx4j.simulator.store.StoreJournal;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,8 +49,20 @@ final class ReplicaAuditor {
     private long lastMutations = -1;
     private long lastWriterOrdinal = -1;
     private long writerOrdinals;
+    /** Non-null when files may be deleted (compaction, retention): level 0's history comes from here. */
+    private final StoreJournal journal;
 
     ReplicaAuditor(SimObjectStore store, String prefix, int pageSize, long rivalNodeId) {
+        this(store, prefix, pageSize, rivalNodeId, null);
+    }
+
+    /**
+     * With {@code journal} non-null the auditor models a replica whose files may be deleted: it reads every level-0
+     * file that ever landed (deleted ones included) from the journal, so the state at every TXID stays known after
+     * retention removed its file; whether the replica still restores it is the compaction scenario's check.
+     */
+    ReplicaAuditor(SimObjectStore store, String prefix, int pageSize, long rivalNodeId, StoreJournal journal) {
+        this.journal = journal;
         this.store = store;
         this.prefix = prefix;
         this.pageSize = pageSize;
@@ -107,7 +120,9 @@ final class ReplicaAuditor {
             return;
         }
         lastMutations = store.mutations();
-        List<SimObjectStore.StoredObject> files = store.inspect(prefix, 0);
+        List<SimObjectStore.StoredObject> files = journal == null ? store.inspect(prefix, 0)
+                : journal.everLanded(prefix, 0).stream().map(l -> new SimObjectStore.StoredObject(l.key(), 0,
+                        l.minTxid(), l.maxTxid(), l.data(), false)).toList();
         if (files.size() < chain.size()) {
             throw new InvariantViolation("durability", "level 0 shrank from " + chain.size() + " to " + files.size()
                     + " files");

@@ -29,7 +29,7 @@ public final class Simulation {
 
     private Simulation() {}
 
-    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}, {@code sql}, {@code corruption}. */
+    /** The scenarios by name, with bug switches: {@code engine}, {@code log-writer} (or {@code log}), {@code uploader}, {@code sql}, {@code corruption}, {@code compaction}. */
     public static Scenario<?> scenario(String name, Set<Bug> bugs) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "engine" -> new EngineScenario(bugs);
@@ -41,15 +41,16 @@ public final class Simulation {
             case "corruption" -> new CorruptionScenario(bugs);
             case "hydration" -> new HydrationScenario(bugs);
             case "timetravel" -> new TimeTravelScenario(bugs);
+            case "compaction" -> new CompactionScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
                     + "\"; known: engine, log-writer (log), uploader, sql, sql-readers, follower, corruption, hydration,"
-                    + " timetravel");
+                    + " timetravel, compaction");
         };
     }
 
     /** Names of every scenario. */
     public static List<String> scenarioNames() {
-        return List.of("engine", "log-writer", "uploader", "sql", "follower", "corruption", "timetravel");
+        return List.of("engine", "log-writer", "uploader", "sql", "follower", "corruption", "timetravel", "compaction");
     }
 
     /** The generator of {@code ops}-long action lists. */
