@@ -50,12 +50,13 @@ class HydrationVfsTest {
         }
     }
 
-    private void more(String sql) throws Exception {
+    /** Runs {@code sql} on a writer and syncs it; returns the TXID it synced. */
+    private String more(String sql) throws Exception {
         LitestreamVfs.Registration w = LitestreamVfs.builder().replica(replicaUrl()).writeEnabled(true)
                 .syncInterval(Duration.ofHours(1)).bufferPath(dir.resolve("w-buffer")).register("hyd-writer");
         try (Connection c = DriverManager.getConnection(w.jdbcUrl(dir.resolve("w.db")))) {
             exec(c, sql);
-            text(c, "select litestream_sync()");
+            return text(c, "select litestream_sync()");
         }
     }
 
@@ -64,9 +65,14 @@ class HydrationVfsTest {
     }
 
     private static void awaitReady(Connection c) throws Exception {
+        awaitReady(c, null);
+    }
+
+    /** Waits until the connection reads {@code txid} (null: whatever it reads now) and the file is hydrated at it. */
+    private static void awaitReady(Connection c, String txid) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!"ready".equals(hydration(c, "state")) || !hydration(c, "txid").equals(text(c,
-                "select litestream_txid()"))) {
+                "select litestream_txid()")) || txid != null && !txid.equals(text(c, "select litestream_txid()"))) {
             assertThat(System.nanoTime()).as("hydration did not complete: " + text(c, "select litestream_status()"))
                     .isLessThan(deadline);
             Thread.sleep(20);
@@ -98,8 +104,8 @@ class HydrationVfsTest {
             }
             assertThat(Long.parseLong(hydration(c, "pages_served"))).isGreaterThan(served);
             assertThat(hydration(c, "path")).isEqualTo(file.toString());
-            more("insert into t(v) values ('after hydration')");
-            awaitReady(c);
+            String synced = more("insert into t(v) values ('after hydration')");
+            awaitReady(c, synced); // not just ready: the follower must have polled the new file first
             assertThat(number(c, "select count(*) from t")).isEqualTo(3001);
         }
         try (Connection plain = Sql.plain(file)) { // the hydrated file is a plain SQLite database
