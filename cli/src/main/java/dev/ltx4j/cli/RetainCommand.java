@@ -175,8 +175,9 @@ final class RetainCommand implements Callable<Integer> {
         }
         out.printf("%-15s %12s %14s %12s %14s%n", "level", "delete", "bytes", "keep", "bytes");
         for (Map<String, Object> l : (List<Map<String, Object>>) r.get("levels")) {
-            out.printf("%-15s %12d %14d %12d %14d%n", LevelSummary.describe((Integer) l.get("level")), l.get("delete_files"),
-                    l.get("delete_bytes"), l.get("keep_files"), l.get("keep_bytes"));
+            out.printf("%-15s %12d %14d %12d %14d%n", LevelSummary.describe((Integer) l.get("level")),
+                    (Long) l.get("delete_files"), (Long) l.get("delete_bytes"), (Long) l.get("keep_files"),
+                    (Long) l.get("keep_bytes"));
         }
         if (plan.delete().isEmpty() && plan.keep().stream().allMatch(f -> f.level() == 0)) {
             out.println("nothing is covered by a snapshot or a higher level yet: run 'ltx4j compact " + where + "' first");
