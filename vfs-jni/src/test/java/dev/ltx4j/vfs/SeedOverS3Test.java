@@ -55,4 +55,9 @@ class SeedOverS3Test extends SeedOverObjectStorage {
     Pattern levelZeroKey(String path) {
         return Pattern.compile(Pattern.quote(path) + "/0000/([0-9a-f]{16})-([0-9a-f]{16})\\.ltx");
     }
+
+    @Override
+    Pattern anyLevelKey(String path) {
+        return Pattern.compile(Pattern.quote(path) + "/000[0-9]/([0-9a-f]{16})-([0-9a-f]{16})\\.ltx");
+    }
 }
