@@ -238,12 +238,29 @@ public final class Compactor {
                 src = client.listFiles(level - 1, 0, false);
             }
             Chain chain = Chain.select(src, seek, acrossGap, MAX_INPUTS);
+            if (chain.inputs().isEmpty() && seek != 0 && !src.isEmpty()) {
+                // A hole at the seek that levels N..8 and the snapshots already cover (retention removed files a
+                // newer snapshot holds) is no gap: continue from the first file past the covered TXID.
+                long covered = coveredFrom(level);
+                if (covered >= seek) {
+                    chain = Chain.select(src, covered + 1, acrossGap, MAX_INPUTS);
+                }
+            }
             more[level] = chain.more();
             if (chain.inputs().isEmpty()) {
                 return CompactionResult.nothing(level);
             }
             return merger().merge(level, chain.inputs(), acrossGap, chain.more());
         });
+    }
+
+    /** How far levels {@code level}..8 and the snapshots reach contiguously from TXID 1. */
+    private long coveredFrom(int level) throws IOException {
+        List<LtxFileInfo> upper = new ArrayList<>(client.listFiles(ReplicaClient.SNAPSHOT_LEVEL, 0, false));
+        for (int l = level; l < ReplicaClient.SNAPSHOT_LEVEL; l++) {
+            upper.addAll(client.listFiles(l, 0, false));
+        }
+        return Chain.covered(upper);
     }
 
     /**

@@ -21,8 +21,9 @@ import java.util.function.Function;
  *
  * <p><b>Restore points</b> (every TXID that must stay restorable): the max TXID of every file whose
  * {@code createdAt >= now - retention}; the latest TXID; and the newest file boundary at or before
- * {@code now - retention} (the state at the window's start). Points the listing cannot reach (already lost) are
- * left out; when the latest TXID itself is unreachable (a gap) the plan refuses: it deletes nothing and says why
+ * {@code now - retention} (the state at the window's start). A point the listing cannot reach may be lost or only
+ * hidden by a lagging listing: it is left out, the reachable TXID below it becomes a point, and every file ending
+ * between the two is kept; when the latest TXID itself is unreachable (a gap) the plan refuses: it deletes nothing and says why
  * in {@link #refusal()}.
  *
  * <p><b>Keep</b>: a set of files in which every restore point is reachable by a chain starting at TXID 1, so

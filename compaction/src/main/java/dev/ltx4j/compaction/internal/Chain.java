@@ -30,6 +30,24 @@ public record Chain(List<LtxFileInfo> inputs, boolean more) {
     }
 
     /**
+     * How far the files make one contiguous chain from TXID 1 (0: none starts at 1). Compaction into level N uses it
+     * over levels N..8 and the snapshots: a hole in level N-1 at N's seek that this chain already covers is no real
+     * gap (a reader crosses it through those files), so N may continue from the first file past the covered TXID.
+     */
+    public static long covered(List<LtxFileInfo> files) {
+        List<LtxFileInfo> sorted = new ArrayList<>(files);
+        sorted.sort(BY_RANGE);
+        long reached = 0;
+        for (LtxFileInfo f : sorted) {
+            if (f.minTxid() > reached + 1) {
+                break;
+            }
+            reached = Math.max(reached, f.maxTxid());
+        }
+        return reached;
+    }
+
+    /**
      * The chain from {@code src} (any order) for a destination whose seek is {@code seek} (0: empty destination, the
      * chain starts at the lowest file). The first input covers {@code seek} ({@code min <= seek <= max}; normally it
      * starts exactly there); each next one extends the previous without a gap ({@code min <= reached + 1}), the largest

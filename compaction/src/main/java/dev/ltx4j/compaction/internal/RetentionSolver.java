@@ -35,15 +35,28 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
             return new RetentionSolver(new long[0], keep, "the latest TXID " + Txid.format(latest) + " is not"
                     + " restorable from the listed files (a gap); retention deletes nothing until it is");
         }
-        long[] points = new long[n + 2];
+        long[] points = new long[2 * n + 2];
         int count = 0;
         points[count++] = latest;
         long boundary = 0;
+        // An in-window TXID the listing cannot reach may still be restorable from the bucket: a listing can lag and
+        // miss a file (eventual consistency), which looks like a gap. Such a TXID keeps every file ending between the
+        // last reachable TXID below it and itself, and that reachable TXID becomes a point (its chain stays).
+        long[] unreachableFrom = new long[n];
+        long[] unreachableTo = new long[n];
+        int unreachable = 0;
         for (LtxFileInfo f : files) {
             Instant created = createdAt(f);
             if (windowStart == null || !created.isBefore(windowStart)) {
                 if (reach.reachable(f.maxTxid())) {
                     points[count++] = f.maxTxid();
+                } else {
+                    long below = reach.reachableAtOrBelow(f.maxTxid());
+                    if (below > 0) {
+                        points[count++] = below;
+                    }
+                    unreachableFrom[unreachable] = below;
+                    unreachableTo[unreachable++] = f.maxTxid();
                 }
             }
             if (windowStart != null && !created.isAfter(windowStart)) {
@@ -66,7 +79,42 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
             }
         }
         keepStructural(files, keep);
+        keepUnreachableSpans(files, keep, unreachableFrom, unreachableTo, unreachable);
         return new RetentionSolver(distinct, keep, null);
+    }
+
+    /** Keeps every file whose max TXID lies in one of the spans {@code (from[i], to[i]]}. O(n log n). */
+    static void keepUnreachableSpans(List<LtxFileInfo> files, boolean[] keep, long[] from, long[] to, int count) {
+        if (count == 0) {
+            return;
+        }
+        // Per span end, the lowest start among spans ending there or later: a file ending at m is in some span iff
+        // for the first span end >= m, that suffix minimum is < m.
+        Integer[] order = new Integer[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(to[a], to[b]));
+        long[] ends = new long[count];
+        long[] minStart = new long[count];
+        for (int k = count - 1; k >= 0; k--) {
+            ends[k] = to[order[k]];
+            minStart[k] = k == count - 1 ? from[order[k]] : Math.min(from[order[k]], minStart[k + 1]);
+        }
+        for (int i = 0; i < files.size(); i++) {
+            long m = files.get(i).maxTxid();
+            int k = Arrays.binarySearch(ends, m);
+            if (k < 0) {
+                k = -k - 1;
+            } else {
+                while (k > 0 && ends[k - 1] == m) {
+                    k--;
+                }
+            }
+            if (k < count && minStart[k] < m) {
+                keep[i] = true;
+            }
+        }
     }
 
     private static long[] distinct(long[] values, int count) {
