@@ -1,5 +1,6 @@
 package dev.ltx4j.compaction;
 
+import dev.ltx4j.compaction.internal.CarriedListings;
 import dev.ltx4j.compaction.internal.Chain;
 import dev.ltx4j.compaction.internal.FaultCrash;
 import dev.ltx4j.compaction.internal.Merger;
@@ -70,6 +71,8 @@ public final class Compactor {
     /** Keys of the files in the previous retention listing; null before the first. */
     private Set<String> lastListing;
     private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
+    /** The source listing a capped compaction leaves for the call that continues it (linear backlogs). */
+    private final CarriedListings carried = new CarriedListings();
     private int deleteBatch = DEFAULT_DELETE_BATCH;
     private Path spoolDirectory;
     /** Bytes of inputs and output held in memory per operation; beyond it they go to temporary files. */
@@ -231,11 +234,15 @@ public final class Compactor {
         return run(level, now, () -> {
             boolean acrossGap = faults.compactAcrossGap();
             long seek = Chain.seek(client.listFiles(level, 0, false));
-            List<LtxFileInfo> src = client.listFiles(level - 1, seek, false);
-            if (seek != 0 && !acrossGap && !src.isEmpty() && src.get(0).minTxid() != seek) {
-                // Files wait beyond a hole at the seek position: only a file overlapping it (racing compactors) may
-                // continue. Nothing new at all (an idle database) costs no full listing of the lower level.
-                src = client.listFiles(level - 1, 0, false);
+            // Continuing a capped chain: the previous call's listing (it holds the files overlapping the seek too).
+            List<LtxFileInfo> src = carried.take(level, seek);
+            if (src == null || acrossGap) {
+                src = client.listFiles(level - 1, seek, false);
+                if (seek != 0 && !acrossGap && !src.isEmpty() && src.get(0).minTxid() != seek) {
+                    // Files wait beyond a hole at the seek position: only a file overlapping it (racing compactors)
+                    // may continue. Nothing new at all (an idle database) costs no full listing of the lower level.
+                    src = client.listFiles(level - 1, 0, false);
+                }
             }
             Chain chain = Chain.select(src, seek, acrossGap, MAX_INPUTS);
             if (chain.inputs().isEmpty() && seek != 0 && !src.isEmpty()) {
@@ -250,7 +257,9 @@ public final class Compactor {
             if (chain.inputs().isEmpty()) {
                 return CompactionResult.nothing(level);
             }
-            return merger().merge(level, chain.inputs(), acrossGap, chain.more());
+            CompactionResult result = merger().merge(level, chain.inputs(), acrossGap, chain.more());
+            carried.keep(level, src, chain);
+            return result;
         });
     }
 
@@ -318,6 +327,9 @@ public final class Compactor {
      *     earlier batches stay deleted, and the replica still satisfies every restore point
      */
     public RetentionResult retain(Instant now, boolean apply) throws IOException {
+        if (apply) {
+            carried.clear();
+        }
         try {
             return retainOrCrash(now, apply);
         } catch (FaultCrash crash) {
