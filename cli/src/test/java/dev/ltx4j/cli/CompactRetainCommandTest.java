@@ -2,6 +2,7 @@ package dev.ltx4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -36,9 +37,13 @@ class CompactRetainCommandTest {
     @TempDir
     Path tmp;
 
-    /** Writes {@code transactions} transactions through our engine in write mode, one sync (one L0 file) each. */
+    /**
+     * Writes {@code transactions} transactions through our engine in write mode, one sync (one L0 file) each, with
+     * the writer's own compaction off: the replica an older ltx4j left, which the CLI must compact.
+     */
     static void writeWithEngine(String url, Path dir, int transactions) throws Exception {
         LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).writeEnabled(true)
+                .compaction(CompactionSettings.off())
                 .syncInterval(Duration.ofHours(1)).bufferPath(dir.resolve("buffer"))
                 .register("compact-test-" + VFS_NAMES.incrementAndGet());
         try {
