@@ -16,6 +16,12 @@ rm -rf "$work" && mkdir -p "$work"
 m2=(-Dmaven.repo.local="$work/m2" -Dmaven.repo.local.tail="$HOME/.m2/repository")
 version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
 step() { echo "dist-check: $*"; }
+# has PATTERN: does the piped-in text contain PATTERN? It reads the whole input before matching. Never pipe into
+# `grep -q` here: grep -q exits at its first match, the writer (unzip, the example app, java) is often still
+# printing and dies of SIGPIPE (exit 141), and pipefail turns that into a failed check at random ("vfs-jni javadoc
+# has no LitestreamVfs page" on an intact jar: 11 of 200 tries of the old line failed, 0 of 200 with has).
+has() { local text; text=$(cat); grep -q -- "$1" <<<"$text"; }
+! grep -nE '[|][[:space:]]*grep[[:space:]]+-q' "$0" || { echo "dist-check: a pipe into grep -q above; use has" >&2; exit 1; }
 t0=$(date +%s)
 
 # 1. Release build into the private repository (offline: every third-party artifact is in ~/.m2 already).
@@ -26,7 +32,7 @@ for m in ltx-format replica-spi replica-file replica-s3 replica-azure conformanc
     [ -s "$f" ] || { echo "dist-check: missing $f" >&2; exit 1; }
   done
 done
-unzip -l "$work/m2/dev/ltx4j/vfs-jni/$version/vfs-jni-$version-javadoc.jar" | grep -q 'dev/ltx4j/vfs/LitestreamVfs.html' \
+unzip -l "$work/m2/dev/ltx4j/vfs-jni/$version/vfs-jni-$version-javadoc.jar" | has 'dev/ltx4j/vfs/LitestreamVfs.html' \
   || { echo "dist-check: vfs-jni javadoc has no LitestreamVfs page" >&2; exit 1; }
 for tag in '<licenses>' '<scm' '<developers>' '<url>'; do
   grep -q "$tag" "$work/m2/dev/ltx4j/ltx4j-bom/$version/ltx4j-bom-$version.pom" || { echo "dist-check: BOM pom lacks $tag" >&2; exit 1; }
@@ -41,8 +47,8 @@ mkdir -p "$natives" && (cd "$natives" && unzip -q "$work/m2/dev/ltx4j/vfs-jni/$v
 sh vfs-jni/src/test/c/check-native.sh "$natives/native"
 newest=$(objdump -T dist/litestream-vfs.so | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)
 [ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -1)" = 2.17 ] || { echo "dist-check: dist/litestream-vfs.so needs GLIBC_$newest" >&2; exit 1; }
-file -L dist/linux-aarch64/litestream-vfs.so | grep -q 'ARM aarch64' || { echo "dist-check: dist/linux-aarch64 is not aarch64" >&2; exit 1; }
-file -L dist/linux-x86_64/litestream-vfs.so | grep -q 'x86-64' || { echo "dist-check: dist/linux-x86_64 is not x86-64" >&2; exit 1; }
+file -L dist/linux-aarch64/litestream-vfs.so | has 'ARM aarch64' || { echo "dist-check: dist/linux-aarch64 is not aarch64" >&2; exit 1; }
+file -L dist/linux-x86_64/litestream-vfs.so | has 'x86-64' || { echo "dist-check: dist/linux-x86_64 is not x86-64" >&2; exit 1; }
 step "native libraries ok; dist/litestream-vfs.so newest GLIBC_$newest ($(( $(date +%s) - t ))s)"
 
 # 3. A fresh project outside the repository, through the BOM.
@@ -66,34 +72,34 @@ assert s2 != s, "no replica-s3 dependency to remove"
 open(p, 'w').write(s2)
 PY
 for v in s3 azure file; do build_app "$outside/app-$v"; done
-ls "$outside/app-s3/target/lib" | grep -q '^s3-.*\.jar$' || { echo "dist-check: the S3 block brings no AWS S3 SDK" >&2; exit 1; }
-ls "$outside/app-azure/target/lib" | grep -q '^azure-storage-blob-.*\.jar$' || { echo "dist-check: the Azure block brings no Azure SDK" >&2; exit 1; }
-ls "$outside/app-file/target/lib" | grep -q '^replica-file-.*\.jar$' || { echo "dist-check: the file block lacks replica-file" >&2; exit 1; }
+ls "$outside/app-s3/target/lib" | has '^s3-.*\.jar$' || { echo "dist-check: the S3 block brings no AWS S3 SDK" >&2; exit 1; }
+ls "$outside/app-azure/target/lib" | has '^azure-storage-blob-.*\.jar$' || { echo "dist-check: the Azure block brings no Azure SDK" >&2; exit 1; }
+ls "$outside/app-file/target/lib" | has '^replica-file-.*\.jar$' || { echo "dist-check: the file block lacks replica-file" >&2; exit 1; }
 run_app() { # $1 = app dir, $2 = replica dir, $3 = buffer dir
   (cd "$1" && LITESTREAM_WRITE_ENABLED=true LITESTREAM_REPLICA_URL="file://$2" LITESTREAM_SYNC_INTERVAL=1s \
      LITESTREAM_BUFFER_PATH="$3/buffer.db" java -cp 'target/app.jar:target/lib/*' example.App 2>/dev/null)
 }
 mkdir -m 700 "$outside/buf-file" "$outside/buf-s3" "$outside/buf-azure"
-run_app "$outside/app-file" "$outside/replica" "$outside/buf-file" | grep -q '^Event 1: ' || { echo "dist-check: example app (file block) failed" >&2; exit 1; }
+run_app "$outside/app-file" "$outside/replica" "$outside/buf-file" | has '^Event 1: ' || { echo "dist-check: example app (file block) failed" >&2; exit 1; }
 out=$(run_app "$outside/app-file" "$outside/replica" "$outside/buf-file")
-echo "$out" | grep -q '^Event 2: ' || { echo "dist-check: example app second run: $out" >&2; exit 1; }
-run_app "$outside/app-s3" "$outside/replica-s3" "$outside/buf-s3" | grep -q '^Event 1: ' || { echo "dist-check: example app (S3 block) failed" >&2; exit 1; }
-run_app "$outside/app-azure" "$outside/replica-azure" "$outside/buf-azure" | grep -q '^Event 1: ' || { echo "dist-check: example app (Azure block) failed" >&2; exit 1; }
+echo "$out" | has '^Event 2: ' || { echo "dist-check: example app second run: $out" >&2; exit 1; }
+run_app "$outside/app-s3" "$outside/replica-s3" "$outside/buf-s3" | has '^Event 1: ' || { echo "dist-check: example app (S3 block) failed" >&2; exit 1; }
+run_app "$outside/app-azure" "$outside/replica-azure" "$outside/buf-azure" | has '^Event 1: ' || { echo "dist-check: example app (Azure block) failed" >&2; exit 1; }
 step "fresh project through the BOM: S3, Azure and file blocks build, the example runs ($(( $(date +%s) - t ))s)"
 
 # 4. The CLI jar alone.
 t=$(date +%s)
 solo="$outside/solo"
 mkdir "$solo" && cp cli/target/ltx4j-cli.jar "$solo/"
-(cd "$solo" && env -u CLASSPATH java -jar ltx4j-cli.jar --version) | grep -qx "ltx4j $version" || { echo "dist-check: --version is not ltx4j $version" >&2; exit 1; }
+(cd "$solo" && env -u CLASSPATH java -jar ltx4j-cli.jar --version) | has "^ltx4j $version\$" || { echo "dist-check: --version is not ltx4j $version" >&2; exit 1; }
 (cd "$solo" && java -jar ltx4j-cli.jar restore "file://$outside/replica" -o restored.db)
 n=$(sqlite3 "$solo/restored.db" 'SELECT count(*) FROM events')
 [ "$n" = 2 ] || { echo "dist-check: restored $n events, want 2" >&2; exit 1; }
 err=$( (cd "$solo" && env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u LITESTREAM_ACCESS_KEY_ID -u LITESTREAM_SECRET_ACCESS_KEY \
        java -jar ltx4j-cli.jar ltx ls 's3://bucket/p?endpoint=http://127.0.0.1:9&region=us-east-1' 2>&1) || true)
-echo "$err" | grep -q 'no credentials for s3://' || { echo "dist-check: s3 backend not found in the CLI jar: $err" >&2; exit 1; }
+echo "$err" | has 'no credentials for s3://' || { echo "dist-check: s3 backend not found in the CLI jar: $err" >&2; exit 1; }
 err=$( (cd "$solo" && env -u AZURE_STORAGE_CONNECTION_STRING -u LITESTREAM_AZURE_ACCOUNT_KEY -u LITESTREAM_AZURE_SAS_TOKEN java -jar ltx4j-cli.jar ltx ls 'abs://a@c/p' 2>&1) || true)
-echo "$err" | grep -q 'no credentials for abs://' || { echo "dist-check: abs backend not found in the CLI jar: $err" >&2; exit 1; }
+echo "$err" | has 'no credentials for abs://' || { echo "dist-check: abs backend not found in the CLI jar: $err" >&2; exit 1; }
 step "CLI jar alone: version $version, restored the example's replica, s3/abs backends present ($(( $(date +%s) - t ))s)"
 
 # 5. Containers (no engine here): compose.yaml mirrors the seed; the Dockerfile's entry command runs directly.
@@ -124,6 +130,6 @@ PY
 mkdir -m 700 "$outside/data"
 out=$(cd "$outside/data" && LITESTREAM_WRITE_ENABLED=true LITESTREAM_REPLICA_URL="file://$outside/replica-image" \
       LITESTREAM_SYNC_INTERVAL=1s LITESTREAM_BUFFER_PATH="$outside/data/buffer.db" eval "$entry" 2>/dev/null)
-echo "$out" | grep -q '^Event 1: ' || { echo "dist-check: the image's entry command failed: $out" >&2; exit 1; }
+echo "$out" | has '^Event 1: ' || { echo "dist-check: the image's entry command failed: $out" >&2; exit 1; }
 step "containers: compose.yaml valid, entry command ran ($(( $(date +%s) - t ))s)"
 step "all distribution checks passed in $(( $(date +%s) - t0 ))s"
