@@ -162,7 +162,11 @@ public final class LitestreamVfsBuilder {
         return this;
     }
 
-    /** The clock for status times and sync timestamps (tests inject one). */
+    /**
+     * The engine's wall time: commit times, LTX file timestamps, status times, time travel and conflict files (tests
+     * inject one; default UTC system time). A database already open in this process through another registration
+     * keeps the clock it was opened with.
+     */
     public LitestreamVfsBuilder clock(Clock c) {
         this.clock = Objects.requireNonNull(c, "clock");
         return this;

@@ -66,6 +66,8 @@ class HikariPoolTest {
             Thread.sleep(seconds * 1000);
             stop.set(true);
             for (Thread t : threads) t.join();
+            System.out.printf("HikariPoolTest: %d s, %d writers, %d readers: %d inserts acknowledged, %d reads, %d errors%n",
+                    seconds, WRITERS, READERS, acked.get(), reads.get(), errors.size());
 
             assertThat(errors).isEmpty();
             assertThat(acked.get()).isPositive();

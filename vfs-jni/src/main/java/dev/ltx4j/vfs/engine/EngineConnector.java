@@ -71,7 +71,7 @@ public final class EngineConnector {
             identity = settings.replicaUrl(name);
             backend = backend(new ClientKey(environment, identity));
         }
-        EngineOptions engine = settings.engineOptions(identity);
+        EngineOptions engine = settings.engineOptions(identity, clock);
         boolean scheduled = settings.scheduled();
         DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(identity, name, () -> {
             // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)

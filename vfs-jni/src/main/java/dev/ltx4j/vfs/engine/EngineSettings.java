@@ -3,6 +3,7 @@ package dev.ltx4j.vfs.engine;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.compaction.CompactionSettings;
+import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.syncer.CompactionOptions;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.Settings;
@@ -12,10 +13,12 @@ import dev.ltx4j.vfs.VfsConfigurationException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -217,7 +220,17 @@ public final class EngineSettings {
 
     /** Engine options for a database of {@code replicaIdentity}. */
     public EngineOptions engineOptions(String replicaIdentity) throws VfsConfigurationException {
+        return engineOptions(replicaIdentity, Clock.systemUTC());
+    }
+
+    /**
+     * The engine's options with {@code wall} as the engine's wall time (commit records, LTX timestamps, status
+     * times, conflict files); monotonic time and waits stay the system's, which a {@link Clock} cannot give.
+     */
+    public EngineOptions engineOptions(String replicaIdentity, Clock wall) throws VfsConfigurationException {
         EngineOptions.Builder b = EngineOptions.builder()
+                .clock(Clock.systemUTC().equals(wall) ? EngineClock.system()
+                        : EngineClock.of(wall, System::nanoTime, d -> TimeUnit.NANOSECONDS.sleep(d.toNanos())))
                 .replicaIdentity(replicaIdentity)
                 .writeEnabled(writeEnabled())
                 .durability(durability())
