@@ -4,5 +4,7 @@ module dev.ltx4j.replica {
     requires org.slf4j;
     exports dev.ltx4j.replica;
     exports dev.ltx4j.replica.support;
+    // Shared helpers of the modules above, not API.
+    exports dev.ltx4j.replica.internal to dev.ltx4j.compaction, dev.ltx4j.syncer, dev.ltx4j.cli;
     uses dev.ltx4j.replica.ReplicaClientProvider;
 }

@@ -3,6 +3,7 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.FileVerifier;
+import dev.ltx4j.replica.internal.JsonText;
 import java.time.Instant;
 
 /**
@@ -115,26 +116,6 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
     }
 
     private static String str(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return JsonText.quote(s);
     }
 }

@@ -3,6 +3,7 @@ package dev.ltx4j.compaction.internal;
 import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.compaction.LevelStatus;
 import dev.ltx4j.compaction.RetentionStatus;
+import dev.ltx4j.replica.internal.JsonText;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 
@@ -53,28 +54,6 @@ public final class StatusJson {
     }
 
     static void string(StringBuilder b, String s) {
-        if (s == null) {
-            b.append("null");
-            return;
-        }
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        JsonText.quote(b, s);
     }
 }
