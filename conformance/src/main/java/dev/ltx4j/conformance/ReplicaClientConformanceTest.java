@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -974,7 +975,7 @@ public abstract class ReplicaClientConformanceTest {
     }
 
     /** Creates {@code n} one-TXID files 1..n in parallel, file t at level {@code levelOf(t)}. */
-    private List<LtxFileInfo> createMany(int n, java.util.function.IntUnaryOperator levelOf) throws Exception {
+    private List<LtxFileInfo> createMany(int n, IntUnaryOperator levelOf) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<LtxFileInfo>> writes = new ArrayList<>();

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * number by {@link WriteSide}, the engine's bookkeeping by {@link #updateState}. Who owns what, the lock order and
  * the invariants (I1...): docs/engine-invariants.md.
  *
- * <p>About 500 lines: the public API every host calls, each method a few lines over the classes above.
+ * <p>Over 500 lines: the public API every host calls, each method a few lines over the classes above.
  */
 public final class Database implements AutoCloseable {
     /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */

@@ -10,6 +10,7 @@ import dev.ltx4j.replica.ReplicaClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -28,7 +29,7 @@ public final class StatusTracker {
 
     public StatusTracker(CompactionSettings settings) {
         this.settings = settings;
-        java.util.Arrays.fill(filesPerLevel, -1);
+        Arrays.fill(filesPerLevel, -1);
         for (int level = 1; level <= settings.levels(); level++) {
             levels.put(level, new Level(settings.interval(level)));
         }

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The small file next to a hydrated database ({@code <file>.hydration}) that says which state the file holds: its
@@ -45,7 +46,7 @@ public record HydrationSidecar(long txid, long checksum, int pageSize, long comm
         String body = body();
         String text = body + "crc=" + Long.toUnsignedString(Crc64.checksum(body.getBytes(StandardCharsets.UTF_8)))
                 + "\n";
-        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), SecureFiles.ownerOnlyFile(tmp))) {
             ByteBuffer bb = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (bb.hasRemaining()) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -105,7 +106,7 @@ public final class ParallelFetcher {
             if (t2 > t1 && at > 0) {
                 rate = average(rate, (double) at / (t2 - t1));
             }
-            return at == len ? out : java.util.Arrays.copyOf(out, at); // short: the consumer sees the end early
+            return at == len ? out : Arrays.copyOf(out, at); // short: the consumer sees the end early
         } catch (IOException e) {
             throw new CompletionException(e);
         }

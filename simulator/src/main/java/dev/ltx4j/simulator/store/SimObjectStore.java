@@ -8,6 +8,7 @@ import dev.ltx4j.simulator.FaultKind;
 import dev.ltx4j.simulator.FaultPlan;
 import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -338,9 +339,9 @@ public final class SimObjectStore {
     }
 
     /** When {@code key}'s object was created (its LTX header timestamp), or null when there is none. */
-    public synchronized java.time.Instant createdAt(String key) {
+    public synchronized Instant createdAt(String key) {
         Obj o = objects.get(key);
-        return o == null ? null : java.time.Instant.ofEpochMilli(o.createdAtMillis);
+        return o == null ? null : Instant.ofEpochMilli(o.createdAtMillis);
     }
 
     /** Every key in the bucket, sorted. */

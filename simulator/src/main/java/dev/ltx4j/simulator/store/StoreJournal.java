@@ -2,6 +2,7 @@ package dev.ltx4j.simulator.store;
 
 import dev.ltx4j.ltx.TxidRange;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -42,7 +43,7 @@ public final class StoreJournal {
         Landing l = new Landing(key, level, r.minTxid(), r.maxTxid(), data.clone(), createdAtMillis, nowNanos,
                 replacedLive);
         Landing before = latest.put(key, l);
-        if (replacedLive || before != null && !java.util.Arrays.equals(before.data(), l.data())) {
+        if (replacedLive || before != null && !Arrays.equals(before.data(), l.data())) {
             replacements.add(l);
         }
         landings++;

@@ -2,8 +2,11 @@ package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.simulator.InvariantViolation;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -29,7 +32,7 @@ final class SqlClient {
     private SqlScenario.Tx current;
     /** The read transaction running on this connection (sql-readers), and what its SELECTs returned. */
     private SqlScenario.Read reading;
-    final java.util.LinkedHashMap<Integer, String> observed = new java.util.LinkedHashMap<>();
+    final LinkedHashMap<Integer, String> observed = new LinkedHashMap<>();
     /** Set by SqlRun: the lowest model state the running read transaction may show, and the run's epoch then. */
     int readFloor;
     int readEpoch;
@@ -151,9 +154,9 @@ final class SqlClient {
                 }
                 int k = r.keys().get(at);
                 failedSelect = true;
-                try (java.sql.PreparedStatement p = connection.prepareStatement("SELECT v FROM kv WHERE k = ?")) {
+                try (PreparedStatement p = connection.prepareStatement("SELECT v FROM kv WHERE k = ?")) {
                     p.setInt(1, k);
-                    try (java.sql.ResultSet rs = p.executeQuery()) {
+                    try (ResultSet rs = p.executeQuery()) {
                         observed.put(k, rs.next() ? rs.getString(1) : null);
                     }
                 }

@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -48,6 +49,8 @@ import java.util.stream.Stream;
  * The application process (engine, VFS, connections) is a {@link SqlProcess}; the oracle's reads are in
  * {@link SqlOracle}.
  */
+// Over 500 lines: the interleaving (connections, preemption points, syncs) and the recovery paths (crash, restart,
+// refresh, conflict) share the model and the current incarnation; the process and the oracle are apart already.
 final class SqlRun {
     static final String PREFIX = "sql";
     private static final int LIVENESS_INTERVALS = 12;
@@ -269,7 +272,7 @@ final class SqlRun {
     }
 
     private static boolean shows(SqlClient c, TreeMap<Integer, String> state) {
-        return c.observed.entrySet().stream().allMatch(e -> java.util.Objects.equals(state.get(e.getKey()), e.getValue()));
+        return c.observed.entrySet().stream().allMatch(e -> Objects.equals(state.get(e.getKey()), e.getValue()));
     }
 
     /** A transaction failed: nothing acknowledged, but a failed commit may have landed. */
