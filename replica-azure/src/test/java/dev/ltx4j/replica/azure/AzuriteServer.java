@@ -34,7 +34,7 @@ public final class AzuriteServer implements ParameterResolver {
     public static final String ACCOUNT = "devstoreaccount1";
     public static final String KEY =
             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private static final Pattern LISTENING = Pattern.compile("listens on (http://127\\.0\\.0\\.1:\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("listens on (https?://127\\.0\\.0\\.1:\\d+)");
 
     /** A running Azurite: the blob endpoint including the account, e.g. {@code http://127.0.0.1:4711/devstoreaccount1}. */
     public record Endpoint(String blobEndpoint) {
@@ -44,7 +44,8 @@ public final class AzuriteServer implements ParameterResolver {
         }
     }
 
-    private record Running(Process process, Endpoint endpoint) implements AutoCloseable {
+    /** A started Azurite; closing stops it. */
+    public record Running(Process process, Endpoint endpoint) implements AutoCloseable {
         @Override
         public void close() throws InterruptedException {
             process.destroy();
@@ -66,11 +67,21 @@ public final class AzuriteServer implements ParameterResolver {
     }
 
     private static Running start() {
+        return start(List.of());
+    }
+
+    /**
+     * Starts a separate Azurite with extra options (e.g. {@code --oauth basic --cert ... --key ...}: https and bearer
+     * tokens); the caller closes it.
+     */
+    public static Running start(List<String> extraOptions) {
         try {
             Path installed = install();
             Path main = installed.resolve("node_modules/azurite/dist/src/blob/main.js");
-            Process process = new ProcessBuilder(tool("node"), main.toString(), "--blobHost", "127.0.0.1",
-                    "--blobPort", "0", "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose")
+            List<String> command = new ArrayList<>(List.of(tool("node"), main.toString(), "--blobHost", "127.0.0.1",
+                    "--blobPort", "0", "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose"));
+            command.addAll(extraOptions);
+            Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .start();
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
