@@ -9,6 +9,8 @@ import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobListDetails;
 import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.sas.BlobContainerSasPermission;
+import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
@@ -23,6 +25,7 @@ import dev.ltx4j.replica.azure.AzuriteServer.Endpoint;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -295,6 +298,29 @@ class AzureReplicaClientTest {
                 Map.of("AZURE_STORAGE_CONNECTION_STRING", server.connectionString())));
         put(viaCs, 0, 1, 1);
         assertThat(client.listFiles(0, 0, false)).hasSize(1);
+    }
+
+    @Test
+    void sasTokenFromTheEnvironmentWorksAndNeverAppears() throws Exception {
+        String sas = raw.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(1),
+                BlobContainerSasPermission.parse("racwdl")));
+        assertThat(sas).contains("sig=");
+        AzureReplicaClient viaSas = open(url(CONTAINER, path), ReplicaEnvironment.of(
+                Map.of("LITESTREAM_AZURE_SAS_TOKEN", sas)));
+        put(viaSas, 0, 1, 1);
+        assertThat(viaSas.listFiles(0, 0, false)).hasSize(1);
+        assertThat(client.listFiles(0, 0, false)).hasSize(1);
+        String sig = sas.replaceAll(".*sig=([^&]*).*", "$1");
+        assertThat(viaSas.toString()).doesNotContain(sig);
+        assertThat(viaSas.config().toString()).doesNotContain(sig);
+        // A read-only SAS cannot create: a permanent error that does not show the token.
+        String readOnly = raw.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(1),
+                BlobContainerSasPermission.parse("rl")));
+        AzureReplicaClient reader = open(url(CONTAINER, path), ReplicaEnvironment.of(
+                Map.of("LITESTREAM_AZURE_SAS_TOKEN", readOnly)));
+        assertThat(reader.listFiles(0, 0, false)).hasSize(1);
+        assertThatThrownBy(() -> put(reader, 0, 2, 2)).isInstanceOf(ReplicaPermanentException.class)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(readOnly.replaceAll(".*sig=([^&]*).*", "$1")));
     }
 
     @Test
