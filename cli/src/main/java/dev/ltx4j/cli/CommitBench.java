@@ -61,24 +61,28 @@ final class CommitBench {
             Map<Variant, long[]> fsyncs = new LinkedHashMap<>();
             Map<Variant, long[]> crossings = new LinkedHashMap<>();
             Map<Variant, long[]> cpu = new LinkedHashMap<>();
+            Map<Variant, long[]> waits = new LinkedHashMap<>();
             for (Variant v : variants) {
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
                 crossings.put(v, new long[rounds]);
                 cpu.put(v, new long[rounds]);
+                waits.put(v, new long[rounds]);
             }
             for (int r = 0; r < rounds; r++) {
                 for (Variant v : variants) {
                     long f0 = FileLogStorage.fsyncCount();
-                    long c0 = nativeCrossings();
+                    long c0 = nativeCounter(2);
+                    long w0 = nativeCounter(3);
                     long cpu0 = processCpuNanos();
                     rates.get(v)[r] = round(v, perRound);
                     cpu.get(v)[r] = processCpuNanos() - cpu0;
                     fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
-                    crossings.get(v)[r] = nativeCrossings() - c0;
+                    crossings.get(v)[r] = nativeCounter(2) - c0;
+                    waits.get(v)[r] = nativeCounter(3) - w0;
                 }
             }
-            report(variants, rates, fsyncs, crossings, cpu);
+            report(variants, rates, fsyncs, crossings, cpu, waits);
         } finally {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
@@ -87,7 +91,7 @@ final class CommitBench {
     }
 
     private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
-            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu) {
+            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu, Map<Variant, long[]> waits) {
         out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
                 + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
                 + " variants to 4 threads)%n", rounds, perRound);
@@ -107,13 +111,17 @@ final class CommitBench {
                 double commits = (double) perRound * rounds;
                 counts += String.format(", fsyncs/commit %.3f, crossings/commit %.2f",
                         Arrays.stream(fsyncs.get(v)).sum() / commits, Arrays.stream(crossings.get(v)).sum() / commits);
+                if (v.connections().size() > 1) {
+                    counts += String.format(", hand-over waits/commit %.2f", Arrays.stream(waits.get(v)).sum() / commits);
+                }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
                     max(rate), median(ratio), min(ratio), max(ratio), counts);
         }
         out.println("  (CPU: of the whole process, all threads, including the background sync; fsyncs: every fsync of the"
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
-                + " the VFS, all connections)");
+                + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
+                + " let go of the write lock instead of SQLite's sleeping busy handler)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
@@ -194,11 +202,15 @@ final class CommitBench {
         }
     }
 
-    /** The VFS's C-to-Java crossings so far (internal counters, read reflectively: the CLI runs on the class path). */
-    private static long nativeCrossings() {
+    /**
+     * One of the VFS's native counters so far (2: C-to-Java crossings, 3: write-lock hand-over waits; internal
+     * counters, read reflectively: the CLI runs on the class path).
+     */
+    private static long nativeCounter(int which) {
         try {
             Object c = Class.forName("dev.ltx4j.vfs.internal.NativeBridge").getMethod("counters").invoke(null);
-            return ((long[]) c)[2];
+            long[] counters = (long[]) c;
+            return which < counters.length ? counters[which] : 0;
         } catch (ReflectiveOperationException | RuntimeException e) {
             return 0;
         }
