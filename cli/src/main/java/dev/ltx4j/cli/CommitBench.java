@@ -37,7 +37,11 @@ final class CommitBench {
     private final int rounds;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
-    CommitBench(PrintWriter out, Path work, int perRound, int rounds) {
+    /** Base URL of the ltx4j variants' replicas, or null for file replicas in the work directory. */
+    private final String replica;
+
+    CommitBench(PrintWriter out, Path work, int perRound, int rounds, String replica) {
+        this.replica = replica;
         this.out = out;
         this.work = work;
         this.perRound = perRound;
@@ -143,7 +147,8 @@ final class CommitBench {
 
     private Variant ours(String name, String tag, Durability durability, String synchronous, int threads)
             throws Exception {
-        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(work.resolve("replica-" + tag).toUri().toString())
+        String url = replica == null ? work.resolve("replica-" + tag).toUri().toString() : withPath(replica, tag);
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url)
                 .writeEnabled(true).durability(durability).syncInterval(Duration.ofSeconds(1))
                 .bufferPath(work.resolve("buffer-" + tag)).register("bench-" + tag);
         List<Connection> cs = new ArrayList<>();
@@ -158,6 +163,14 @@ final class CommitBench {
             cs.add(c);
         }
         return new Variant(name, cs, true);
+    }
+
+    /** {@code base} with {@code /tag} appended to its path (before any query). */
+    static String withPath(String base, String tag) {
+        int q = base.indexOf('?');
+        String path = q < 0 ? base : base.substring(0, q);
+        String query = q < 0 ? "" : base.substring(q);
+        return (path.endsWith("/") ? path : path + "/") + tag + query;
     }
 
     /** Commits per second of {@code n} autocommit inserts, spread over the variant's connections (one thread each). */
