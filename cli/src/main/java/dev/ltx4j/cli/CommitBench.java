@@ -20,6 +20,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 
 /**
  * The JDBC commit part of {@code ltx4j bench vfs}: autocommit single-row INSERTs, every variant on its own open
@@ -36,6 +39,9 @@ final class CommitBench {
     private final int perRound;
     private final int rounds;
     private final List<AutoCloseable> toClose = new ArrayList<>();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** CPU time of the inserting threads themselves (the commits), apart from the background sync and the JVM's. */
+    private static final AtomicLong COMMIT_THREAD_CPU = new AtomicLong();
 
     /** Base URL of the ltx4j variants' replicas, or null for file replicas in the work directory. */
     private final String replica;
@@ -66,12 +72,14 @@ final class CommitBench {
             Map<Variant, long[]> crossings = new LinkedHashMap<>();
             Map<Variant, long[]> cpu = new LinkedHashMap<>();
             Map<Variant, long[]> waits = new LinkedHashMap<>();
+            Map<Variant, long[]> threadCpu = new LinkedHashMap<>();
             for (Variant v : variants) {
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
                 crossings.put(v, new long[rounds]);
                 cpu.put(v, new long[rounds]);
                 waits.put(v, new long[rounds]);
+                threadCpu.put(v, new long[rounds]);
             }
             for (int r = 0; r < rounds; r++) {
                 for (Variant v : variants) {
@@ -79,14 +87,16 @@ final class CommitBench {
                     long c0 = nativeCounter(2);
                     long w0 = nativeCounter(3);
                     long cpu0 = processCpuNanos();
+                    long tc0 = COMMIT_THREAD_CPU.get();
                     rates.get(v)[r] = round(v, perRound);
                     cpu.get(v)[r] = processCpuNanos() - cpu0;
+                    threadCpu.get(v)[r] = COMMIT_THREAD_CPU.get() - tc0;
                     fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
                     crossings.get(v)[r] = nativeCounter(2) - c0;
                     waits.get(v)[r] = nativeCounter(3) - w0;
                 }
             }
-            report(variants, rates, fsyncs, crossings, cpu, waits);
+            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu);
         } finally {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
@@ -95,7 +105,8 @@ final class CommitBench {
     }
 
     private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
-            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu, Map<Variant, long[]> waits) {
+            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu, Map<Variant, long[]> waits,
+            Map<Variant, long[]> threadCpu) {
         out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
                 + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
                 + " variants to 4 threads)%n", rounds, perRound);
@@ -109,8 +120,10 @@ final class CommitBench {
                 ratio[r] = base[r] / rate[r];
             }
             double[] cpuPerCommit = Arrays.stream(cpu.get(v)).mapToDouble(n -> n / 1e3 / perRound).toArray();
-            String counts = String.format("   CPU %.0f us/commit (%.0f-%.0f)", median(cpuPerCommit), min(cpuPerCommit),
-                    max(cpuPerCommit));
+            double[] threadPerCommit = Arrays.stream(threadCpu.get(v)).mapToDouble(n -> n / 1e3 / perRound).toArray();
+            String counts = String.format("   CPU %.0f us/commit (%.0f-%.0f), of it committing threads %.0f (%.0f-%.0f)",
+                    median(cpuPerCommit), min(cpuPerCommit), max(cpuPerCommit), median(threadPerCommit),
+                    min(threadPerCommit), max(threadPerCommit));
             if (v.ours()) {
                 double commits = (double) perRound * rounds;
                 counts += String.format(", fsyncs/commit %.3f, crossings/commit %.2f",
@@ -122,7 +135,8 @@ final class CommitBench {
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
                     max(rate), median(ratio), min(ratio), max(ratio), counts);
         }
-        out.println("  (CPU: of the whole process, all threads, including the background sync; fsyncs: every fsync of the"
+        out.println("  (CPU: of the whole process, all threads, including the background sync and the JVM's own threads;"
+                + " committing threads: the inserting threads alone; fsyncs: every fsync of the"
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
                 + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
                 + " let go of the write lock instead of SQLite's sleeping busy handler)");
@@ -207,11 +221,14 @@ final class CommitBench {
     }
 
     private static void insert(Connection c, int n, int thread) throws SQLException {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
         try (PreparedStatement p = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
             for (int i = 0; i < n; i++) {
                 p.setString(1, "row " + i + " of thread " + thread + " of the benchmark");
                 p.executeUpdate();
             }
+        } finally {
+            COMMIT_THREAD_CPU.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu0);
         }
     }
 
