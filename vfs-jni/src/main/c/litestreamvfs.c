@@ -755,11 +755,17 @@ static int jFileControl(sqlite3_file *p, int op, void *pArg) {
          * unlock follows; a commit that wrote nothing is not reported. */
         if (!f->dirty) return SQLITE_OK;
         f->dirty = 0;
-        if (f->exclusiveLocking || !f->writeLocked) return notify(f, m_commit, SQLITE_IOERR);
-        /* The pager unlocks below RESERVED right after this: end the write transaction in the same crossing
-         * (NativeFile.commitEndingWrite), so the unlock needs none. */
-        int rc = notify(f, m_commitEndingWrite, SQLITE_IOERR);
-        if (rc == SQLITE_OK) f->writeLocked = 0;
+        int rc;
+        if (f->exclusiveLocking || !f->writeLocked) {
+            rc = notify(f, m_commit, SQLITE_IOERR);
+        } else {
+            /* The pager unlocks below RESERVED right after this: end the write transaction in the same crossing
+             * (NativeFile.commitEndingWrite), so the unlock needs none. */
+            rc = notify(f, m_commitEndingWrite, SQLITE_IOERR);
+            if (rc == SQLITE_OK) f->writeLocked = 0;
+        }
+        /* Committed (or failed): no longer a commit to wait for (locking_mode=EXCLUSIVE keeps the lock for good). */
+        writer_set(f, WRITER_HOLDING);
         return rc;
     case SQLITE_FCNTL_LOCKSTATE:
         return f->lock ? f->lock->pMethods->xFileControl(f->lock, op, pArg) : SQLITE_NOTFOUND;
