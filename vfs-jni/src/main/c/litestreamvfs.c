@@ -28,6 +28,7 @@ SQLITE_EXTENSION_INIT1
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 
 #define EXPORT __attribute__((visibility("default")))
 #define BRIDGE_CLASS "dev/ltx4j/vfs/internal/NativeBridge"
@@ -46,7 +47,7 @@ typedef struct LsVfs {
 static JavaVM *g_jvm;
 static jclass g_bridge, g_file, g_string;
 static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginRead, m_endRead, m_beginWrite,
-    m_beforeCommit, m_commit, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
+    m_beforeCommit, m_commit, m_commitEndingWrite, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
     m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
 static jmethodID m_readDirect, m_snapshotReads; /* the read path (docs/concurrent-readers.md) */
 static jfieldID f_readResult;
@@ -147,6 +148,8 @@ typedef struct JFile {
     struct JFile *nextAtomic; /* list of open atomic-commit files, under g_atomicMutex */
     LsVfs *vfs;
     int journalSwept;         /* the pager's first journal delete reached the disk; later ones skip it (vDelete) */
+    int writerState;          /* WRITER_* below: this connection's place in the in-process writer hand-over */
+    struct JFile *nextWriter; /* list of writing files, under g_writerMutex */
 } JFile;
 
 /* ---------------------------------------------------------------- journals of atomic databases
@@ -374,10 +377,22 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
     return SQLITE_OK;
 }
 
+static int notify(JFile *f, jmethodID m, int errCode);
+
+/* A write under a write lock whose transaction a commit already ended (commitEndingWrite), which only a
+ * locking_mode=EXCLUSIVE set without this file seeing the pragma can bring: start the next one first. */
+static int rebegin_write(JFile *f) {
+    if (f->writeLocked || f->lock == NULL || f->fileLevel < SQLITE_LOCK_RESERVED) return SQLITE_OK;
+    int rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
+    if (rc == SQLITE_OK) f->writeLocked = 1;
+    return rc;
+}
+
 static int jWrite(sqlite3_file *p, const void *in, int amount, sqlite3_int64 offset) {
     JFile *f = (JFile *)p;
     JNIEnv *env = env_get();
     if (env == NULL) return SQLITE_IOERR_WRITE;
+    if (rebegin_write(f) != SQLITE_OK) return SQLITE_IOERR_WRITE;
     if (ensure_buffer(env, f, amount) != SQLITE_OK) return SQLITE_IOERR_NOMEM;
     memcpy(f->buf, in, (size_t)amount);
     f->dirty = 1;
@@ -392,6 +407,7 @@ static int jTruncate(sqlite3_file *p, sqlite3_int64 size) {
     JFile *f = (JFile *)p;
     jvalue v;
     v.j = size;
+    if (rebegin_write(f) != SQLITE_OK) return SQLITE_IOERR_TRUNCATE;
     f->dirty = 1;
     return call_int(f, m_truncate, SQLITE_IOERR_TRUNCATE, 1, v);
 }
@@ -486,9 +502,110 @@ static int unlock_to(JFile *f, int level) {
     return rc;
 }
 
+/* ---------------------------------------------------------------- hand-over between writers of one process
+ *
+ * SQLite answers a refused write lock with its busy handler, which sleeps (1, 2, 5, 10 ... 100 ms between tries
+ * with busy_timeout). Writers of one database in one process would then hand the write lock to each other
+ * through those sleeps: a commit takes about one fsync, a waiter sleeps up to 100 ms, and a sleeping waiter
+ * misses hand-overs. Instead, a connection refused while another connection of this process holds the write
+ * lock of the same lock file waits here to be woken when that one lets go:
+ *   - while the holder is committing (commit phase one reached: at most the engine's fsync is left), until it
+ *     unlocks (bounded by WRITER_COMMIT_WAIT_MS for safety);
+ *   - while the holder is still inside its transaction, at most WRITER_TXN_WAIT_MS per try, then SQLITE_BUSY as
+ *     before: a long explicit transaction still gets SQLite's busy handling and timeout.
+ * A holder in another process is not seen here: SQLITE_BUSY at once, as before. The waiter holds nothing on the
+ * lock file while it waits (lock_to gave its SHARED back), so the holder's EXCLUSIVE and unlock never wait for it.
+ * Durability is untouched: the engine still fsyncs in commit phase two, under the lock. */
+#define WRITER_NONE 0
+#define WRITER_HOLDING 1
+#define WRITER_COMMITTING 2
+#define WRITER_TXN_WAIT_MS 10
+#define WRITER_COMMIT_WAIT_MS 2000
+
+static pthread_mutex_t g_writerMutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_writerReleased;
+static pthread_once_t g_writerOnce = PTHREAD_ONCE_INIT;
+static JFile *g_writers;
+static long long g_handoffWaits; /* for measurements: waits that ended in a hand-over or a timeout */
+
+static void writer_init(void) {
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&g_writerReleased, &a);
+    pthread_condattr_destroy(&a);
+}
+
+/* Sets f's place in the hand-over; WRITER_NONE wakes the waiters (the write lock was let go). */
+static void writer_set(JFile *f, int state) {
+    if (f->lock == NULL || f->writerState == state) return;
+    pthread_once(&g_writerOnce, writer_init);
+    pthread_mutex_lock(&g_writerMutex);
+    if (f->writerState == WRITER_NONE) {
+        f->nextWriter = g_writers;
+        g_writers = f;
+    } else if (state == WRITER_NONE) {
+        for (JFile **q = &g_writers; *q != NULL; q = &(*q)->nextWriter) {
+            if (*q == f) { *q = f->nextWriter; break; }
+        }
+        f->nextWriter = NULL;
+        pthread_cond_broadcast(&g_writerReleased);
+    }
+    f->writerState = state;
+    pthread_mutex_unlock(&g_writerMutex);
+}
+
+/* The state of the other connection of this process holding f's lock file for writing; under g_writerMutex. */
+static int writer_holder(JFile *f) {
+    for (JFile *g = g_writers; g != NULL; g = g->nextWriter) {
+        if (g != f && strcmp(g->lockName, f->lockName) == 0) return g->writerState;
+    }
+    return WRITER_NONE;
+}
+
+static void deadline_after(struct timespec *t, long ms) {
+    clock_gettime(CLOCK_MONOTONIC, t);
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) { t->tv_sec++; t->tv_nsec -= 1000000000L; }
+}
+
+/* lock_to for RESERVED and above, waiting for an in-process holder as described above. */
+static int lock_for_write(JFile *f, int level) {
+    int rc = lock_to(f, level);
+    if (rc != SQLITE_BUSY || f->lock == NULL || f->fileLevel != SQLITE_LOCK_NONE) {
+        if (rc == SQLITE_OK) writer_set(f, f->writerState == WRITER_NONE ? WRITER_HOLDING : f->writerState);
+        return rc;
+    }
+    pthread_once(&g_writerOnce, writer_init);
+    struct timespec txnDeadline, commitDeadline;
+    deadline_after(&txnDeadline, WRITER_TXN_WAIT_MS);
+    deadline_after(&commitDeadline, WRITER_COMMIT_WAIT_MS);
+    for (;;) {
+        pthread_mutex_lock(&g_writerMutex);
+        int holder = writer_holder(f), timedOut = 0;
+        if (holder == WRITER_NONE) { /* gone since our try, or in another process: try again once */
+            pthread_mutex_unlock(&g_writerMutex);
+            rc = lock_to(f, level);
+            if (rc == SQLITE_OK) writer_set(f, WRITER_HOLDING);
+            if (rc != SQLITE_BUSY) return rc;
+            pthread_mutex_lock(&g_writerMutex);
+            holder = writer_holder(f);
+            if (holder == WRITER_NONE) { pthread_mutex_unlock(&g_writerMutex); return SQLITE_BUSY; }
+        }
+        count(&g_handoffWaits);
+        timedOut = pthread_cond_timedwait(&g_writerReleased, &g_writerMutex,
+                                          holder == WRITER_COMMITTING ? &commitDeadline : &txnDeadline) != 0;
+        pthread_mutex_unlock(&g_writerMutex);
+        rc = lock_to(f, level);
+        if (rc == SQLITE_OK) writer_set(f, WRITER_HOLDING);
+        if (rc != SQLITE_BUSY || timedOut) return rc;
+    }
+}
+
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
-    int rc = lock_to(f, level);
+    int rc = level >= SQLITE_LOCK_RESERVED ? lock_for_write(f, level) : lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
     if (!f->readLocked) {
         /* NONE -> SHARED: a read transaction starts; Java pins one database version for it. */
@@ -525,6 +642,7 @@ static int jUnlock(sqlite3_file *p, int level) {
         if (rc == SQLITE_OK) rc = rc1;
     }
     int rc2 = unlock_to(f, level);
+    if (level < SQLITE_LOCK_RESERVED && f->fileLevel < SQLITE_LOCK_RESERVED) writer_set(f, WRITER_NONE);
     return rc2 != SQLITE_OK ? rc2 : rc;
 }
 
@@ -540,6 +658,7 @@ static int jClose(sqlite3_file *p) {
     JNIEnv *env = env_get();
     if (f->atomicCommits) atomic_remove(f);
     f->atomicCommits = 0;
+    writer_set(f, WRITER_NONE);
     if (f->obj != NULL) {
         rc = end_write(f);
         int rc1 = end_read(f);
@@ -628,13 +747,26 @@ static int jFileControl(sqlite3_file *p, int op, void *pArg) {
     case SQLITE_FCNTL_SYNC:
         /* Sent at commit phase one even with synchronous=OFF: the last point where the engine
          * can still refuse the transaction and have SQLite roll it back. */
-        return f->dirty ? notify(f, m_beforeCommit, SQLITE_IOERR_FSYNC) : SQLITE_OK;
+        if (!f->dirty) return SQLITE_OK;
+        writer_set(f, WRITER_COMMITTING); /* waiting writers now wait for the unlock (hand-over above) */
+        return notify(f, m_beforeCommit, SQLITE_IOERR_FSYNC);
     case SQLITE_FCNTL_COMMIT_PHASETWO:
         /* Sent by the pager after every commit, also under locking_mode=EXCLUSIVE where no
          * unlock follows; a commit that wrote nothing is not reported. */
         if (!f->dirty) return SQLITE_OK;
         f->dirty = 0;
-        return notify(f, m_commit, SQLITE_IOERR);
+        int rc;
+        if (f->exclusiveLocking || !f->writeLocked) {
+            rc = notify(f, m_commit, SQLITE_IOERR);
+        } else {
+            /* The pager unlocks below RESERVED right after this: end the write transaction in the same crossing
+             * (NativeFile.commitEndingWrite), so the unlock needs none. */
+            rc = notify(f, m_commitEndingWrite, SQLITE_IOERR);
+            if (rc == SQLITE_OK) f->writeLocked = 0;
+        }
+        /* Committed (or failed): no longer a commit to wait for (locking_mode=EXCLUSIVE keeps the lock for good). */
+        writer_set(f, WRITER_HOLDING);
+        return rc;
     case SQLITE_FCNTL_LOCKSTATE:
         return f->lock ? f->lock->pMethods->xFileControl(f->lock, op, pArg) : SQLITE_NOTFOUND;
     case SQLITE_FCNTL_HAS_MOVED:
@@ -1003,10 +1135,10 @@ static jint JNICALL n_registerVfs(JNIEnv *env, jclass c, jbyteArray name) {
 
 static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
     (void)c;
-    jlong v[3] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_crossings, __ATOMIC_RELAXED)};
-    jlongArray a = (*env)->NewLongArray(env, 3);
-    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 3, v);
+    jlong v[4] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
+                  __atomic_load_n(&g_crossings, __ATOMIC_RELAXED), __atomic_load_n(&g_handoffWaits, __ATOMIC_RELAXED)};
+    jlongArray a = (*env)->NewLongArray(env, 4);
+    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 4, v);
     return a;
 }
 
@@ -1053,6 +1185,7 @@ static int setup_bridge(JNIEnv *env, char **why) {
     m_beginWrite = (*env)->GetMethodID(env, f, "beginWrite", "()I");
     m_beforeCommit = (*env)->GetMethodID(env, f, "beforeCommit", "()I");
     m_commit = (*env)->GetMethodID(env, f, "commit", "()I");
+    m_commitEndingWrite = (*env)->GetMethodID(env, f, "commitEndingWrite", "()I");
     m_rollback = (*env)->GetMethodID(env, f, "rollback", "()I");
     m_endWrite = (*env)->GetMethodID(env, f, "endWrite", "()I");
     m_pragma = (*env)->GetMethodID(env, f, "pragma", "([B[B)Ljava/lang/String;");

@@ -50,6 +50,15 @@ final class BenchCommand implements Callable<Integer> {
             + " (default all).")
     List<String> parts = List.of("jdbc", "scan", "python");
 
+    @Option(names = "--replica", paramLabel = "URL", description = "Replica base URL of the JDBC commit part's ltx4j"
+            + " variants (each uses URL/<variant>; e.g. an s3:// URL with endpoint=...); default: file replicas in the"
+            + " work directory.")
+    String replica;
+
+    @Option(names = "--commits", paramLabel = "N", description = "Autocommit inserts per round of the JDBC commit part"
+            + " (default 2000, 400 with --quick).")
+    Integer commits;
+
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a new temp directory).")
     Path dir;
 
@@ -73,14 +82,17 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         int scanMb = quick ? 10 : 50;
+        int perRound = commits != null ? commits : quick ? 400 : 2_000;
         out.printf("ltx4j bench vfs: %d rounds of %d autocommit inserts, %d MB scan, in %s (JDK %s)%n", rounds,
-                quick ? 400 : 2_000, scanMb, work,
+                perRound, scanMb, work,
                 Runtime.version());
         out.println("load average at start: " + loadAverage());
 
         if (parts.contains("jdbc")) {
             out.println("\nAutocommit INSERTs through sqlite-jdbc (commits/s, higher is better)");
-            new CommitBench(out, work, quick ? 400 : 2_000, rounds).run();
+            out.println("  replicas of the ltx4j variants: " + (replica == null ? "files in the work directory"
+                    : java.net.URI.create(replica.replace(" ", "%20")).getScheme() + " (--replica)"));
+            new CommitBench(out, work, perRound, rounds, replica).run();
             out.println("  (the engine's buffer is fsynced once per commit under durability local; the rollback journal"
                     + " of an engine database lives in memory and is never fsynced, so synchronous changes little)");
         }
@@ -175,15 +187,21 @@ final class BenchCommand implements Callable<Integer> {
                 : Path.of(".cache/reference-vfs-0.5.17/node_modules/litestream-vfs-linux-amd64/litestream-vfs.so");
         boolean hasRef = Files.isRegularFile(ref);
         double[] ourRates = new double[rounds];
+        double[] noneRates = new double[rounds];
         double[] refRates = new double[rounds];
         for (int r = 0; r < rounds; r++) { // alternating, each a fresh process and database
             ourRates[r] = measurePython(python, script, ours, n, work.resolve("py-ltx4j-" + r),
                     Map.of("LITESTREAM_CLASSPATH", classPath, "JAVA_HOME", System.getProperty("java.home")));
+            // The reference's own guarantee: no fsync of anything at commit (LITESTREAM_DURABILITY=none).
+            noneRates[r] = measurePython(python, script, ours, n, work.resolve("py-ltx4j-none-" + r),
+                    Map.of("LITESTREAM_CLASSPATH", classPath, "JAVA_HOME", System.getProperty("java.home"),
+                            "LITESTREAM_DURABILITY", "none"));
             refRates[r] = !hasRef ? Double.NaN : measurePython(python, script, ref.toAbsolutePath(), n,
                     work.resolve("py-ref-" + r), Map.of("LITESTREAM_LOG_FILE", work.resolve("ref.log").toString()));
         }
         out.printf("  %d alternating runs of %d inserts (after %d untimed), median (range)%n", rounds, n, n / 10);
         out.printf("  %-40s %s%n", "ltx4j (JVM embedded in python)", summary(ourRates));
+        out.printf("  %-40s %s%n", "ltx4j, durability none (no fsync)", summary(noneRates));
         if (!hasRef) {
             out.println("  reference: skipped (no " + ref + "; pass --reference)");
             return;
@@ -194,6 +212,10 @@ final class BenchCommand implements Callable<Integer> {
             ratio[r] = ourRates[r] / refRates[r];
         }
         out.printf("  %-40s %s%n", "ltx4j rate / reference rate", summary(ratio).replace(" /s", "x"));
+        for (int r = 0; r < rounds; r++) {
+            ratio[r] = noneRates[r] / refRates[r];
+        }
+        out.printf("  %-40s %s%n", "same, both without fsync (none / ref.)", summary(ratio).replace(" /s", "x"));
     }
 
     /** Median and range, ignoring failed runs (NaN). */

@@ -20,6 +20,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 
 /**
  * The JDBC commit part of {@code ltx4j bench vfs}: autocommit single-row INSERTs, every variant on its own open
@@ -36,8 +39,15 @@ final class CommitBench {
     private final int perRound;
     private final int rounds;
     private final List<AutoCloseable> toClose = new ArrayList<>();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** CPU time of the inserting threads themselves (the commits), apart from the background sync and the JVM's. */
+    private static final AtomicLong COMMIT_THREAD_CPU = new AtomicLong();
 
-    CommitBench(PrintWriter out, Path work, int perRound, int rounds) {
+    /** Base URL of the ltx4j variants' replicas, or null for file replicas in the work directory. */
+    private final String replica;
+
+    CommitBench(PrintWriter out, Path work, int perRound, int rounds, String replica) {
+        this.replica = replica;
         this.out = out;
         this.work = work;
         this.perRound = perRound;
@@ -61,24 +71,32 @@ final class CommitBench {
             Map<Variant, long[]> fsyncs = new LinkedHashMap<>();
             Map<Variant, long[]> crossings = new LinkedHashMap<>();
             Map<Variant, long[]> cpu = new LinkedHashMap<>();
+            Map<Variant, long[]> waits = new LinkedHashMap<>();
+            Map<Variant, long[]> threadCpu = new LinkedHashMap<>();
             for (Variant v : variants) {
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
                 crossings.put(v, new long[rounds]);
                 cpu.put(v, new long[rounds]);
+                waits.put(v, new long[rounds]);
+                threadCpu.put(v, new long[rounds]);
             }
             for (int r = 0; r < rounds; r++) {
                 for (Variant v : variants) {
                     long f0 = FileLogStorage.fsyncCount();
-                    long c0 = nativeCrossings();
+                    long c0 = nativeCounter(2);
+                    long w0 = nativeCounter(3);
                     long cpu0 = processCpuNanos();
+                    long tc0 = COMMIT_THREAD_CPU.get();
                     rates.get(v)[r] = round(v, perRound);
                     cpu.get(v)[r] = processCpuNanos() - cpu0;
+                    threadCpu.get(v)[r] = COMMIT_THREAD_CPU.get() - tc0;
                     fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
-                    crossings.get(v)[r] = nativeCrossings() - c0;
+                    crossings.get(v)[r] = nativeCounter(2) - c0;
+                    waits.get(v)[r] = nativeCounter(3) - w0;
                 }
             }
-            report(variants, rates, fsyncs, crossings, cpu);
+            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu);
         } finally {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
@@ -87,7 +105,8 @@ final class CommitBench {
     }
 
     private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
-            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu) {
+            Map<Variant, long[]> crossings, Map<Variant, long[]> cpu, Map<Variant, long[]> waits,
+            Map<Variant, long[]> threadCpu) {
         out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
                 + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
                 + " variants to 4 threads)%n", rounds, perRound);
@@ -101,19 +120,26 @@ final class CommitBench {
                 ratio[r] = base[r] / rate[r];
             }
             double[] cpuPerCommit = Arrays.stream(cpu.get(v)).mapToDouble(n -> n / 1e3 / perRound).toArray();
-            String counts = String.format("   CPU %.0f us/commit (%.0f-%.0f)", median(cpuPerCommit), min(cpuPerCommit),
-                    max(cpuPerCommit));
+            double[] threadPerCommit = Arrays.stream(threadCpu.get(v)).mapToDouble(n -> n / 1e3 / perRound).toArray();
+            String counts = String.format("   CPU %.0f us/commit (%.0f-%.0f), of it committing threads %.0f (%.0f-%.0f)",
+                    median(cpuPerCommit), min(cpuPerCommit), max(cpuPerCommit), median(threadPerCommit),
+                    min(threadPerCommit), max(threadPerCommit));
             if (v.ours()) {
                 double commits = (double) perRound * rounds;
                 counts += String.format(", fsyncs/commit %.3f, crossings/commit %.2f",
                         Arrays.stream(fsyncs.get(v)).sum() / commits, Arrays.stream(crossings.get(v)).sum() / commits);
+                if (v.connections().size() > 1) {
+                    counts += String.format(", hand-over waits/commit %.2f", Arrays.stream(waits.get(v)).sum() / commits);
+                }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
                     max(rate), median(ratio), min(ratio), max(ratio), counts);
         }
-        out.println("  (CPU: of the whole process, all threads, including the background sync; fsyncs: every fsync of the"
+        out.println("  (CPU: of the whole process, all threads, including the background sync and the JVM's own threads;"
+                + " committing threads: the inserting threads alone; fsyncs: every fsync of the"
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
-                + " the VFS, all connections)");
+                + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
+                + " let go of the write lock instead of SQLite's sleeping busy handler)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
@@ -135,7 +161,8 @@ final class CommitBench {
 
     private Variant ours(String name, String tag, Durability durability, String synchronous, int threads)
             throws Exception {
-        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(work.resolve("replica-" + tag).toUri().toString())
+        String url = replica == null ? work.resolve("replica-" + tag).toUri().toString() : withPath(replica, tag);
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url)
                 .writeEnabled(true).durability(durability).syncInterval(Duration.ofSeconds(1))
                 .bufferPath(work.resolve("buffer-" + tag)).register("bench-" + tag);
         List<Connection> cs = new ArrayList<>();
@@ -150,6 +177,14 @@ final class CommitBench {
             cs.add(c);
         }
         return new Variant(name, cs, true);
+    }
+
+    /** {@code base} with {@code /tag} appended to its path (before any query). */
+    static String withPath(String base, String tag) {
+        int q = base.indexOf('?');
+        String path = q < 0 ? base : base.substring(0, q);
+        String query = q < 0 ? "" : base.substring(q);
+        return (path.endsWith("/") ? path : path + "/") + tag + query;
     }
 
     /** Commits per second of {@code n} autocommit inserts, spread over the variant's connections (one thread each). */
@@ -186,19 +221,26 @@ final class CommitBench {
     }
 
     private static void insert(Connection c, int n, int thread) throws SQLException {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
         try (PreparedStatement p = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
             for (int i = 0; i < n; i++) {
                 p.setString(1, "row " + i + " of thread " + thread + " of the benchmark");
                 p.executeUpdate();
             }
+        } finally {
+            COMMIT_THREAD_CPU.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu0);
         }
     }
 
-    /** The VFS's C-to-Java crossings so far (internal counters, read reflectively: the CLI runs on the class path). */
-    private static long nativeCrossings() {
+    /**
+     * One of the VFS's native counters so far (2: C-to-Java crossings, 3: write-lock hand-over waits; internal
+     * counters, read reflectively: the CLI runs on the class path).
+     */
+    private static long nativeCounter(int which) {
         try {
             Object c = Class.forName("dev.ltx4j.vfs.internal.NativeBridge").getMethod("counters").invoke(null);
-            return ((long[]) c)[2];
+            long[] counters = (long[]) c;
+            return which < counters.length ? counters[which] : 0;
         } catch (ReflectiveOperationException | RuntimeException e) {
             return 0;
         }

@@ -40,7 +40,10 @@ public final class NativeBridge {
         return nativeRegisterVfs(name.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Native counters since load: {@code [xRead calls, xWrite calls, Java crossings]}. */
+    /**
+     * Native counters since load: {@code [xRead calls, xWrite calls, Java crossings, write-lock hand-over waits]}
+     * (the last: waits of a writer for another connection of this process to let go of the write lock).
+     */
     public static long[] counters() {
         return nativeCounters();
     }

@@ -177,6 +177,17 @@ final class NativeFile {
         }
     }
 
+    /**
+     * {@link #commit()} and, when it succeeded, {@link #endWrite()}, in one crossing: the pager lets go of the write
+     * lock right after a commit (except under locking_mode=EXCLUSIVE, where C calls {@link #commit()} alone), so the
+     * unlock then needs no crossing of its own. A failed endWrite is logged and leaves the commit standing.
+     */
+    int commitEndingWrite() {
+        int rc = commit();
+        if (rc == SqliteCodes.OK) endWrite();
+        return rc;
+    }
+
     int rollback() {
         try {
             db.rollback();
