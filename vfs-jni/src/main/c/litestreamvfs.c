@@ -190,11 +190,13 @@ typedef struct JFile {
 
 static pthread_mutex_t g_atomicMutex = PTHREAD_MUTEX_INITIALIZER;
 static JFile *g_atomicFiles;
+static unsigned long g_atomicEpoch = 1; /* advanced (under g_atomicMutex) whenever g_atomicFiles changes */
 
 static void atomic_add(JFile *f) {
     pthread_mutex_lock(&g_atomicMutex);
     f->nextAtomic = g_atomicFiles;
     g_atomicFiles = f;
+    __atomic_add_fetch(&g_atomicEpoch, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_atomicMutex);
 }
 
@@ -204,8 +206,20 @@ static void atomic_remove(JFile *f) {
         if (*p == f) { *p = f->nextAtomic; break; }
     }
     f->nextAtomic = NULL;
+    __atomic_add_fetch(&g_atomicEpoch, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_atomicMutex);
 }
+
+/* The pager asks xAccess for "<db>-journal" and "<db>-wal" at every read transaction. Each thread remembers its last
+ * answer per suffix for the same VFS and path while the list of atomic databases is unchanged (same epoch), so
+ * readers of many threads do not meet on g_atomicMutex once per transaction. */
+typedef struct AccessMemo {
+    unsigned long epoch;      /* 0: empty */
+    sqlite3_vfs *vfs;
+    int answer;
+    char path[512];
+} AccessMemo;
+static __thread AccessMemo t_accessMemo[2];
 
 /* True when the database named zDb (SQLite's own pointer, from sqlite3_filename_database) is an
  * open atomic-commit database of this VFS. Unknown names say no: the journal stays an ordinary one. */
@@ -223,10 +237,21 @@ static int atomic_database(sqlite3_vfs *vfs, const char *zDb) {
 static int atomic_sibling_path(sqlite3_vfs *vfs, const char *zPath, const char *suffix) {
     size_t n = strlen(zPath), s = strlen(suffix);
     if (n <= s || strcmp(zPath + n - s, suffix) != 0) return 0;
+    AccessMemo *m = &t_accessMemo[strcmp(suffix, "-wal") == 0];
+    int memo = n < sizeof m->path;
+    if (memo && m->epoch == __atomic_load_n(&g_atomicEpoch, __ATOMIC_ACQUIRE) && m->vfs == vfs
+        && memcmp(m->path, zPath, n + 1) == 0)
+        return m->answer;
     int found = 0;
     pthread_mutex_lock(&g_atomicMutex);
     for (JFile *f = g_atomicFiles; f != NULL && !found; f = f->nextAtomic)
         found = (sqlite3_vfs *)f->vfs == vfs && strlen(f->zName) == n - s && strncmp(f->zName, zPath, n - s) == 0;
+    if (memo) {
+        m->epoch = g_atomicEpoch;
+        m->vfs = vfs;
+        m->answer = found;
+        memcpy(m->path, zPath, n + 1);
+    }
     pthread_mutex_unlock(&g_atomicMutex);
     return found;
 }
