@@ -617,8 +617,8 @@ static int jLock(sqlite3_file *p, int level) {
 static int end_read(JFile *f) {
     if (!f->readLocked) return SQLITE_OK;
     f->readLocked = 0;
-    if (f->kept && !f->exclusiveLocking) {
-        f->parked = 1; /* kept for the next read transaction (see "Kept snapshots") */
+    if (f->kept && !f->exclusiveLocking && stamp_now(f) == f->pinStamp) {
+        f->parked = 1; /* kept for the next read transaction (see "Kept snapshots"); a superseded pin is not */
         return SQLITE_OK;
     }
     f->kept = f->probeCached = 0;
