@@ -50,7 +50,7 @@ static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync
     m_beforeCommit, m_commit, m_commitEndingWrite, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
     m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
 static jmethodID m_readDirect, m_snapshotReads; /* the read path (docs/concurrent-readers.md) */
-static jfieldID f_readResult;
+static jfieldID f_readResult, f_stamp, f_reusable, f_pinnedSize, f_probeRepeatable;
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER; /* init, VFS table */
 static pthread_key_t g_detachKey;
@@ -65,6 +65,18 @@ static sqlite3_vfs *g_parent;
 static long long g_reads, g_writes, g_crossings; /* for measurements; relaxed atomics */
 
 static const sqlite3_io_methods jfile_methods;
+
+/* One per engine database (VfsDatabase.versionKey): advanced by Java after every change of what a new read
+ * transaction would see, before the change is acknowledged (see "Snapshot readers"). Never freed: Java may bump it
+ * from any thread until its database is gone, and it is a few bytes per database opened; kept on a list so that
+ * leak checkers see it reachable. */
+typedef struct LsStamp {
+    long long changes;
+    struct LsStamp *next;
+} LsStamp;
+
+static pthread_mutex_t g_stampMutex = PTHREAD_MUTEX_INITIALIZER;
+static LsStamp *g_stamps;
 
 /* ---------------------------------------------------------------- JNI helpers */
 
@@ -150,6 +162,15 @@ typedef struct JFile {
     int journalSwept;         /* the pager's first journal delete reached the disk; later ones skip it (vDelete) */
     int writerState;          /* WRITER_* below: this connection's place in the in-process writer hand-over */
     struct JFile *nextWriter; /* list of writing files, under g_writerMutex */
+    /* A kept snapshot (see "Snapshot readers"): Java's pin of this connection's last read transaction, reused while
+     * the database's stamp has not moved since just before it was pinned. */
+    LsStamp *stamp;           /* the database's version stamp; NULL: every read transaction asks Java */
+    long long pinStamp;       /* stamp->changes read just before Java pinned the kept snapshot */
+    int kept;                 /* Java's pin may be reused by the next read transaction (and answers size/probe) */
+    int parked;               /* a kept pin outlives its read transaction: Java has not been told endRead */
+    int probeCached;          /* probe holds the snapshot's bytes 24..39 as SQLite last got them from Java */
+    long long pinSize;        /* the kept snapshot's size in bytes */
+    unsigned char probe[16];
 } JFile;
 
 /* ---------------------------------------------------------------- journals of atomic databases
@@ -172,11 +193,13 @@ typedef struct JFile {
 
 static pthread_mutex_t g_atomicMutex = PTHREAD_MUTEX_INITIALIZER;
 static JFile *g_atomicFiles;
+static unsigned long g_atomicEpoch = 1; /* advanced (under g_atomicMutex) whenever g_atomicFiles changes */
 
 static void atomic_add(JFile *f) {
     pthread_mutex_lock(&g_atomicMutex);
     f->nextAtomic = g_atomicFiles;
     g_atomicFiles = f;
+    __atomic_add_fetch(&g_atomicEpoch, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_atomicMutex);
 }
 
@@ -186,8 +209,20 @@ static void atomic_remove(JFile *f) {
         if (*p == f) { *p = f->nextAtomic; break; }
     }
     f->nextAtomic = NULL;
+    __atomic_add_fetch(&g_atomicEpoch, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_atomicMutex);
 }
+
+/* The pager asks xAccess for "<db>-journal" and "<db>-wal" at every read transaction. Each thread remembers its last
+ * answer per suffix for the same VFS and path while the list of atomic databases is unchanged (same epoch), so
+ * readers of many threads do not meet on g_atomicMutex once per transaction. */
+typedef struct AccessMemo {
+    unsigned long epoch;      /* 0: empty */
+    sqlite3_vfs *vfs;
+    int answer;
+    char path[512];
+} AccessMemo;
+static __thread AccessMemo t_accessMemo[2];
 
 /* True when the database named zDb (SQLite's own pointer, from sqlite3_filename_database) is an
  * open atomic-commit database of this VFS. Unknown names say no: the journal stays an ordinary one. */
@@ -202,17 +237,29 @@ static int atomic_database(sqlite3_vfs *vfs, const char *zDb) {
 
 /* True when zPath is "<name>-journal" for an open atomic-commit database of this VFS (by text:
  * xAccess is also called with paths that are not SQLite filenames). */
-static int atomic_journal_path(sqlite3_vfs *vfs, const char *zPath) {
-    static const char SUFFIX[] = "-journal";
-    size_t n = strlen(zPath), s = sizeof SUFFIX - 1;
-    if (n <= s || strcmp(zPath + n - s, SUFFIX) != 0) return 0;
+static int atomic_sibling_path(sqlite3_vfs *vfs, const char *zPath, const char *suffix) {
+    size_t n = strlen(zPath), s = strlen(suffix);
+    if (n <= s || strcmp(zPath + n - s, suffix) != 0) return 0;
+    AccessMemo *m = &t_accessMemo[strcmp(suffix, "-wal") == 0];
+    int memo = n < sizeof m->path;
+    if (memo && m->epoch == __atomic_load_n(&g_atomicEpoch, __ATOMIC_ACQUIRE) && m->vfs == vfs
+        && memcmp(m->path, zPath, n + 1) == 0)
+        return m->answer;
     int found = 0;
     pthread_mutex_lock(&g_atomicMutex);
     for (JFile *f = g_atomicFiles; f != NULL && !found; f = f->nextAtomic)
         found = (sqlite3_vfs *)f->vfs == vfs && strlen(f->zName) == n - s && strncmp(f->zName, zPath, n - s) == 0;
+    if (memo) {
+        m->epoch = g_atomicEpoch;
+        m->vfs = vfs;
+        m->answer = found;
+        memcpy(m->path, zPath, n + 1);
+    }
     pthread_mutex_unlock(&g_atomicMutex);
     return found;
 }
+
+static int atomic_journal_path(sqlite3_vfs *vfs, const char *zPath) { return atomic_sibling_path(vfs, zPath, "-journal"); }
 
 /* A journal held in one growable heap buffer. Used by one pager (one connection) at a time, as any
  * journal file is, so it needs no lock of its own. Bytes between size and a later write are zeros,
@@ -347,8 +394,21 @@ static int ensure_buffer(JNIEnv *env, JFile *f, int amount) {
     return SQLITE_OK;
 }
 
+static int release_parked(JFile *f);
+
+/* SQLite's per-transaction probe of page 1 (file change counter and friends) in a kept snapshot. */
+static int is_probe(JFile *f, int amount, sqlite3_int64 offset) {
+    return offset == 24 && amount == 16 && f->readLocked && f->kept && !f->writeLocked;
+}
+
 static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
     JFile *f = (JFile *)p;
+    int probe = is_probe(f, amount, offset);
+    if (probe && f->probeCached) {
+        memcpy(out, f->probe, 16); /* the same snapshot as when Java answered it: no crossing */
+        return SQLITE_OK;
+    }
+    if (!f->readLocked) release_parked(f);
     JNIEnv *env = env_get();
     if (env == NULL) return SQLITE_IOERR_READ;
     if (ensure_buffer(env, f, amount) != SQLITE_OK) return SQLITE_IOERR_NOMEM;
@@ -373,6 +433,10 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
         /* SQLite relies on the unread tail being zero, e.g. when it reads past EOF. */
         memset((char *)out + n, 0, (size_t)(amount - n));
         return SQLITE_IOERR_SHORT_READ;
+    }
+    if (probe && (*env)->GetBooleanField(env, f->obj, f_probeRepeatable)) {
+        memcpy(f->probe, out, 16);
+        f->probeCached = 1;
     }
     return SQLITE_OK;
 }
@@ -421,6 +485,11 @@ static int jSync(sqlite3_file *p, int flags) {
 
 static int jFileSize(sqlite3_file *p, sqlite3_int64 *pSize) {
     JFile *f = (JFile *)p;
+    if (f->readLocked && f->kept && !f->writeLocked) {
+        *pSize = f->pinSize; /* the kept snapshot's size, as Java gave it when it pinned */
+        return SQLITE_OK;
+    }
+    if (!f->readLocked) release_parked(f);
     JNIEnv *env = env_get();
     if (env == NULL) return SQLITE_IOERR_FSTAT;
     count(&g_crossings);
@@ -467,6 +536,14 @@ static int end_write(JFile *f) {
  *     (Java's beginWrite: SQLITE_BUSY_SNAPSHOT), as in WAL mode, so no commit is built on a stale snapshot;
  *   - no hot journal: journals of atomic databases live in memory and are hidden from xAccess;
  *   - PRAGMA locking_mode=EXCLUSIVE puts the connection back on plain file locks (it expects others kept out).
+ *
+ * Kept snapshots: most read transactions find nothing changed since the connection's last one. Java advances the
+ * database's stamp (LsStamp) after every change a new pin would see, before acknowledging it; a connection reads the
+ * stamp just before Java pins and, when Java says the pin reads the latest state (no time travel), keeps the pin at
+ * unlock instead of ending it. The next read transaction that finds the stamp unmoved reuses it without crossing
+ * into Java: SQLite's file-size call and its change-counter probe (bytes 24..39 of page 1) get the answers Java gave
+ * for that same pin, and page reads go to the same pin. A moved stamp, a write transaction, a litestream_ pragma, or
+ * any Java call outside a read transaction first ends the kept pin the usual way (release_parked).
  */
 static int file_level(JFile *f, int level) {
     if (!f->snapshotReads || f->exclusiveLocking) return level;
@@ -603,20 +680,47 @@ static int lock_for_write(JFile *f, int level) {
     }
 }
 
+static long long stamp_now(JFile *f) { return __atomic_load_n(&f->stamp->changes, __ATOMIC_ACQUIRE); }
+
+/* Java's pin of the read transaction that just began may be kept (see "Kept snapshots"): with its size. */
+static void keep_snapshot(JFile *f, long long seen) {
+    JNIEnv *env = env_get();
+    if (env == NULL || !(*env)->GetBooleanField(env, f->obj, f_reusable)) return;
+    f->pinSize = (*env)->GetLongField(env, f->obj, f_pinnedSize);
+    f->pinStamp = seen;
+    f->kept = f->pinSize >= 0;
+}
+
+/* Forgets the kept snapshot; when it outlived its read transaction, Java ends it now (the usual endRead). */
+static int release_parked(JFile *f) {
+    int parked = f->parked && !f->readLocked;
+    f->kept = f->probeCached = 0;
+    if (!parked) return SQLITE_OK;
+    f->parked = 0;
+    return notify(f, m_endRead, SQLITE_IOERR_UNLOCK);
+}
+
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
     int rc = level >= SQLITE_LOCK_RESERVED ? lock_for_write(f, level) : lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
-    if (!f->readLocked) {
-        /* NONE -> SHARED: a read transaction starts; Java pins one database version for it. */
+    if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && stamp_now(f) == f->pinStamp) {
+        f->readLocked = 1; /* nothing changed since the kept snapshot was pinned: read it again, no crossing */
+        f->parked = 0;
+    } else if (!f->readLocked) {
+        /* NONE -> SHARED: a read transaction starts; Java pins one database version for it (ending a kept one). */
+        long long seen = f->stamp != NULL ? stamp_now(f) : 0; /* before the pin: a change after it moves the stamp */
+        f->parked = f->kept = f->probeCached = 0;
         rc = notify(f, m_beginRead, SQLITE_IOERR_LOCK);
         if (rc != SQLITE_OK) {
             unlock_to(f, SQLITE_LOCK_NONE);
             return rc;
         }
         f->readLocked = 1;
+        if (f->stamp != NULL && !f->exclusiveLocking) keep_snapshot(f, seen);
     }
     if (level < SQLITE_LOCK_RESERVED || f->writeLocked) return SQLITE_OK;
+    f->kept = f->probeCached = 0; /* a write transaction: Java re-pins at its commit or rollback */
     rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc != SQLITE_OK) {
         /* The engine refused the write (e.g. replica conflict): give the lock back. */
@@ -630,6 +734,11 @@ static int jLock(sqlite3_file *p, int level) {
 static int end_read(JFile *f) {
     if (!f->readLocked) return SQLITE_OK;
     f->readLocked = 0;
+    if (f->kept && !f->exclusiveLocking && stamp_now(f) == f->pinStamp) {
+        f->parked = 1; /* kept for the next read transaction (see "Kept snapshots"); a superseded pin is not */
+        return SQLITE_OK;
+    }
+    f->kept = f->probeCached = 0;
     return notify(f, m_endRead, SQLITE_IOERR_UNLOCK);
 }
 
@@ -662,6 +771,8 @@ static int jClose(sqlite3_file *p) {
     if (f->obj != NULL) {
         rc = end_write(f);
         int rc1 = end_read(f);
+        if (rc == SQLITE_OK) rc = rc1;
+        rc1 = release_parked(f);
         if (rc == SQLITE_OK) rc = rc1;
         int rc2 = notify(f, m_close, SQLITE_IOERR_CLOSE);
         if (rc == SQLITE_OK) rc = rc2;
@@ -718,6 +829,7 @@ static int jPragma(JFile *f, char **azArg) {
         return SQLITE_ERROR;
     }
     if (sqlite3_strnicmp(name, "litestream_", 11) != 0) return SQLITE_NOTFOUND;
+    release_parked(f); /* e.g. litestream_time switches at the next read transaction: Java must see it begin */
     JNIEnv *env = env_get();
     if (env == NULL) return SQLITE_ERROR;
     jbyteArray jn = bytes_of(env, name), jv = bytes_of(env, value);
@@ -937,6 +1049,7 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     if (atomic) {
         f->atomicCommits = 1;
         f->snapshotReads = snapshot == JNI_TRUE; /* only with atomic commits: never a hot journal to see */
+        if (f->snapshotReads) f->stamp = (LsStamp *)(intptr_t)(*env)->GetLongField(env, f->obj, f_stamp);
         atomic_add(f);
     }
     if (pOutFlags) *pOutFlags = flags;
@@ -973,8 +1086,10 @@ static int vDelete(sqlite3_vfs *v, const char *z, int syncDir) {
 }
 
 static int vAccess(sqlite3_vfs *v, const char *z, int flags, int *out) {
-    if (flags == SQLITE_ACCESS_EXISTS && atomic_journal_path(v, z)) {
-        *out = 0; /* never a hot journal: the engine already holds the last committed state */
+    /* Never a hot journal: the engine already holds the last committed state. Never a WAL either (WAL is refused;
+     * the engine is the database): the pager asks for "<db>-wal" at every read transaction, a stat saved. */
+    if (flags == SQLITE_ACCESS_EXISTS && (atomic_journal_path(v, z) || atomic_sibling_path(v, z, "-wal"))) {
+        *out = 0;
         return SQLITE_OK;
     }
     return g_parent->xAccess(g_parent, z, flags, out);
@@ -1039,6 +1154,7 @@ static void fn_call(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_free(m);
         return;
     }
+    if (!((JFile *)fp)->readLocked) release_parked((JFile *)fp); /* litestream_txid() outside one: the latest */
     char *reply = call_text((JFile *)fp, m_function, NULL, NULL, which);
     if (reply == NULL) { sqlite3_result_error(ctx, "litestream: the Java side failed", -1); return; }
     switch (reply[0]) {
@@ -1144,6 +1260,23 @@ static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
 
 static jboolean JNICALL n_embedded(JNIEnv *env, jclass c) { (void)env; (void)c; return g_embedded ? JNI_TRUE : JNI_FALSE; }
 
+static jlong JNICALL n_newStamp(JNIEnv *env, jclass c) {
+    (void)env; (void)c;
+    LsStamp *s = calloc(1, sizeof *s);
+    if (s == NULL) return 0;
+    pthread_mutex_lock(&g_stampMutex);
+    s->next = g_stamps;
+    g_stamps = s;
+    pthread_mutex_unlock(&g_stampMutex);
+    return (jlong)(intptr_t)s;
+}
+
+static void JNICALL n_bumpStamp(JNIEnv *env, jclass c, jlong stamp) {
+    (void)env; (void)c;
+    LsStamp *s = (LsStamp *)(intptr_t)stamp;
+    if (s != NULL) __atomic_add_fetch(&s->changes, 1, __ATOMIC_SEQ_CST);
+}
+
 static void fork_child(void) { g_forked = 1; }
 
 /* Binds natives and caches classes and method IDs. Needs a thread whose class loader sees ours. */
@@ -1153,6 +1286,8 @@ static int setup_bridge(JNIEnv *env, char **why) {
         {"nativeRegisterVfs", "([B)I", (void *)n_registerVfs},
         {"nativeCounters", "()[J", (void *)n_counters},
         {"nativeEmbedded", "()Z", (void *)n_embedded},
+        {"nativeNewStamp", "()J", (void *)n_newStamp},
+        {"nativeBumpStamp", "(J)V", (void *)n_bumpStamp},
     };
     jclass b = (*env)->FindClass(env, BRIDGE_CLASS);
     jclass f = b ? (*env)->FindClass(env, FILE_CLASS) : NULL;
@@ -1175,6 +1310,10 @@ static int setup_bridge(JNIEnv *env, char **why) {
     m_read = (*env)->GetMethodID(env, f, "read", "(JI)I");
     m_readDirect = (*env)->GetMethodID(env, f, "readDirect", "(JI)[B");
     f_readResult = (*env)->GetFieldID(env, f, "readResult", "I");
+    f_stamp = (*env)->GetFieldID(env, f, "stamp", "J");
+    f_reusable = (*env)->GetFieldID(env, f, "reusable", "Z");
+    f_pinnedSize = (*env)->GetFieldID(env, f, "pinnedSize", "J");
+    f_probeRepeatable = (*env)->GetFieldID(env, f, "probeRepeatable", "Z");
     m_snapshotReads = (*env)->GetMethodID(env, f, "snapshotReads", "()Z");
     m_write = (*env)->GetMethodID(env, f, "write", "(JI)I");
     m_truncate = (*env)->GetMethodID(env, f, "truncate", "(J)I");

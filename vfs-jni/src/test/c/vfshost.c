@@ -135,6 +135,16 @@ int main(int argc, char **argv) {
         char *m = text(db2, "select count(*) from t");
         CHECK(m && strcmp(m, "20") == 0, "second count %s", m ? m : "(null)");
         free(m);
+        /* Kept snapshots: db2's next read transactions reuse its pin (size and probe answered in C) until db
+         * commits; then the next one must see the commit. */
+        const char *want[] = {"20", "20", "21", "21", "20"};
+        for (int i = 0; i < 5; i++) {
+            if (i == 2) exec(db, "insert into t(v) values ('kept')");
+            if (i == 4) exec(db, "delete from t where v = 'kept'");
+            m = text(db2, "select count(*) from t");
+            CHECK(m && strcmp(m, want[i]) == 0, "kept snapshot read %d: %s", i, m ? m : "(null)");
+            free(m);
+        }
         CHECK(sqlite3_close(db2) == SQLITE_OK, "close 2");
     }
     CHECK(sqlite3_close(db) == SQLITE_OK, "close");

@@ -40,4 +40,16 @@ class SqlReadersTest {
         assertThat(overtaken).as("reads that kept an older snapshot while others committed").isPositive();
         assertThat(refused).as("read-then-write transactions refused on an overtaken snapshot").isPositive();
     }
+
+    /** A connection that reuses a stale kept snapshot (its version stamp never moves) reads an outdated state. */
+    @Test
+    void aStaleVersionStampIsCaught() {
+        SqlScenario scenario = new SqlScenario(Set.of(), true);
+        for (long seed = 1; seed <= 4; seed++) {
+            List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
+            RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_VERSION_STAMP), true), seed, actions,
+                    Plans.engineSafe());
+            assertThat(buggy.violation()).as("seed %d with stale-version-stamp", seed).isNotNull();
+        }
+    }
 }

@@ -273,6 +273,16 @@ public final class Database implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ reading
 
+    /**
+     * Runs {@code listener} after every change of what {@link #beginRead()} pins (a commit, sync, poll, refresh,
+     * reload, close), in the changing thread and before the change is acknowledged (a commit returns after it), so a
+     * host may keep a read snapshot across transactions while it hears of no change (the VFS's version stamp,
+     * docs/concurrent-readers.md). The listener must be quick and must not call back into this database.
+     */
+    public void onVersionChange(Runnable listener) {
+        versions.onChange(listener);
+    }
+
     /** Pins the current version for one read transaction. */
     public ReadTransaction beginRead() {
         checkOpen();
@@ -428,6 +438,7 @@ public final class Database implements AutoCloseable {
             follower.relistEverything();
             reader().verifier().forgetFailures(); // a replaced corrupt file is verified again
             updateState(s -> s.refreshed().withLastError(null));
+            versions.announce(); // the refresh count changed too (read by the VFS, see refreshCount())
         } finally {
             syncLock.unlock();
             writer.release();

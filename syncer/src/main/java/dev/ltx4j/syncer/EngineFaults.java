@@ -41,6 +41,7 @@ public final class EngineFaults {
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
+    private final boolean staleVersionStamp;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
 
@@ -56,6 +57,7 @@ public final class EngineFaults {
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
+        this.staleVersionStamp = b.staleVersionStamp;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
         this.preemption = b.preemption;
     }
@@ -80,6 +82,11 @@ public final class EngineFaults {
      */
     public boolean writeOnStaleSnapshot() {
         return writeOnStaleSnapshot;
+    }
+
+    /** The VFS does not hear of version changes, so connections keep reusing stale snapshots ({@code stale-version-stamp}). */
+    public boolean staleVersionStamp() {
+        return staleVersionStamp;
     }
 
     /** The write buffer's fault points. */
@@ -124,6 +131,7 @@ public final class EngineFaults {
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
+        private boolean staleVersionStamp;
         private boolean silentDamageTruncation;
         private Consumer<Point> preemption;
 
@@ -201,6 +209,12 @@ public final class EngineFaults {
         /** The VFS writes on an overtaken read snapshot ({@code stale-snapshot-write}). */
         public Builder writeOnStaleSnapshot(boolean v) {
             this.writeOnStaleSnapshot = v;
+            return this;
+        }
+
+        /** The VFS's version stamp is never advanced ({@code stale-version-stamp}). */
+        public Builder staleVersionStamp(boolean v) {
+            this.staleVersionStamp = v;
             return this;
         }
 

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongFunction;
 
 /**
@@ -85,6 +86,8 @@ final class PublishedVersions {
     private volatile String readsRefused;
     /** Reads pages; one per lineage (its own cache), so pages of a replaced replica's files never mix. */
     private volatile PageReader reader;
+    /** Told of every change a new pin would see (the VFS's version stamp, docs/concurrent-readers.md). */
+    private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     PublishedVersions(Database db) {
         this.db = db;
@@ -108,6 +111,21 @@ final class PublishedVersions {
         return reader;
     }
 
+    /** Adds a listener {@link #announce()} runs; see {@link Database#onVersionChange}. */
+    void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Tells the listeners that what a new pin sees may have changed. Runs in the changing thread, under stateLock
+     * where the change is, so before the change is acknowledged to anyone (a commit returns after it).
+     */
+    void announce() {
+        for (Runnable r : listeners) {
+            r.run();
+        }
+    }
+
     /** Which history of the replica the published state belongs to; a follower reload starts a new one. */
     long lineage() {
         return lineage;
@@ -120,6 +138,7 @@ final class PublishedVersions {
             lineage++;
             readsRefused = why;
             changed();
+            announce();
         }
     }
 
@@ -134,6 +153,7 @@ final class PublishedVersions {
             current = v;
             readsRefused = null;
             changed();
+            announce();
         }
     }
 
@@ -147,6 +167,7 @@ final class PublishedVersions {
     void publish(DatabaseVersion v) {
         synchronized (stateLock) {
             current = v;
+            announce();
         }
     }
 
@@ -155,6 +176,7 @@ final class PublishedVersions {
         synchronized (stateLock) {
             baseVersion = v;
             current = v;
+            announce();
         }
     }
 
@@ -167,6 +189,7 @@ final class PublishedVersions {
     void locked(Rewrite action) throws IOException {
         synchronized (stateLock) {
             action.run();
+            announce();
         }
     }
 
@@ -222,6 +245,7 @@ final class PublishedVersions {
             baseVersion = v;
             current = v;
             installFirstGeneration(buf);
+            announce();
         }
     }
 
@@ -292,6 +316,7 @@ final class PublishedVersions {
         synchronized (stateLock) {
             current = in.merge().apply(current);
             baseVersion = in.newBase();
+            announce();
         }
         rewriteBuffer(buf, in.trim(), (DatabaseVersion) null);
     }
@@ -336,6 +361,7 @@ final class PublishedVersions {
             currentGen = fresh.generation();
             writerGen = currentGen;
             changed();
+            announce();
         }
         if (old != null) {
             old.release();
@@ -371,6 +397,7 @@ final class PublishedVersions {
             currentGen = null;
             writerGen = null;
             changed();
+            announce();
             return gen;
         }
     }
@@ -445,6 +472,7 @@ final class PublishedVersions {
         }
         b.truncate(commit);
         current = new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build());
+        announce();
     }
 
     // ------------------------------------------------------------------------------------------ relocation

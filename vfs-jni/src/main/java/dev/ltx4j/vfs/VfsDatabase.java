@@ -73,6 +73,42 @@ public interface VfsDatabase extends AutoCloseable {
     }
 
     /**
+     * For {@link #snapshotReads()} databases: an object shared by every connection of the same underlying database
+     * (the VFS keeps one version stamp per key), or null (the default) when the database cannot announce changes.
+     * With a key, a read transaction that found nothing changed since this connection's last one
+     * ({@link #onVersionChange}) keeps that transaction's snapshot: no {@link #endRead()} / {@link #beginRead()} pair,
+     * and SQLite's size and change-counter probe are answered from what they were (docs/concurrent-readers.md).
+     */
+    default Object versionKey() {
+        return null;
+    }
+
+    /**
+     * Registers {@code changed}, run synchronously after every change of what a new {@link #beginRead()} would see
+     * (a commit of any connection, a sync, a poll, a refresh, a reload), before the change is acknowledged. Called
+     * once per {@link #versionKey()}.
+     */
+    default void onVersionChange(Runnable changed) {
+    }
+
+    /**
+     * Whether the read transaction {@link #beginRead()} just began may be kept across SQLite's transactions while
+     * nothing changes (false e.g. while the connection reads the past). Asked after each {@link #beginRead()}.
+     */
+    default boolean snapshotReusable() {
+        return false;
+    }
+
+    /**
+     * Whether the bytes the last {@link #read} returned are what this snapshot always returns there (false when they
+     * were altered once, e.g. to make SQLite drop a cache of replaced content). Asked after SQLite's change-counter
+     * probe, before the VFS keeps its answer for the snapshot's later transactions.
+     */
+    default boolean lastReadRepeatable() {
+        return false;
+    }
+
+    /**
      * Writes all bytes of {@code src} (position to limit) at {@code offset}, extending the database as needed.
      * {@code src} is valid only during the call. A partial write must throw.
      */

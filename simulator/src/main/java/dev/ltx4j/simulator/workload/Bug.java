@@ -90,6 +90,12 @@ public enum Bug {
      */
     STALE_SNAPSHOT_WRITE,
     /**
+     * Sql-readers: the VFS's version stamp never moves (engine hook: no version-change announcements), so a connection
+     * keeps reusing the snapshot of its first read transaction and answers SQLite's size and change-counter probe from
+     * it (docs/concurrent-readers.md, "Kept snapshots"); its reads miss every later commit.
+     */
+    STALE_VERSION_STAMP,
+    /**
      * Compaction: retention ignores the grace period and the retention window ({@code CompactionFaults.deleteTooEarly}),
      * deleting files that TXIDs inside the window need.
      */

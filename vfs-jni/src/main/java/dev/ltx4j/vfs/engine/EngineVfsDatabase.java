@@ -69,6 +69,10 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** The follower lineage and engine refresh count of the content this connection's SQLite last read page 1 of. */
     private long seenLineage;
     private long seenRefresh;
+    /** The read transaction reads the latest state, so the VFS may keep it while nothing changes (see versionKey()). */
+    private boolean reusable;
+    /** The last read's bytes were altered for once (noticeReplacedContent): the VFS must not repeat them. */
+    private boolean lastReadAltered;
 
     /**
      * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
@@ -122,6 +126,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         int len = dst.remaining();
+        lastReadAltered = false;
         boolean header = pageOneView && PageOneView.touches(offset, len);
         // A header read without the format bytes (SQLite's 16 bytes at 24) is widened to hold them: still one read.
         long from = header ? Math.min(offset, PageOneView.FORMAT) : offset;
@@ -197,6 +202,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (offset == 24 && len == 16) {
             if (replaced) {
                 for (int i = base; i < base + 16; i++) b[i] = (byte) ~b[i];
+                lastReadAltered = true;
             }
             return;
         }
@@ -273,6 +279,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         pinRefresh = db.refreshCount();
         ReadTransaction past = timeTravel.beginRead(); // null: the latest state
         pin = past != null ? past : db.beginRead();
+        reusable = past == null;
     }
 
     @Override
@@ -495,6 +502,32 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public boolean snapshotReads() {
         return true;
+    }
+
+    /**
+     * The shared engine database: the VFS keeps one version stamp per database, bumped by
+     * {@link Database#onVersionChange} listeners, and lets a connection keep its pinned version across SQLite's read
+     * transactions while the stamp has not moved (docs/concurrent-readers.md).
+     */
+    @Override
+    public Object versionKey() {
+        return db;
+    }
+
+    @Override
+    public void onVersionChange(Runnable changed) {
+        if (!db.faults().staleVersionStamp()) db.onVersionChange(changed); // fault point: the stamp never moves
+    }
+
+    /** True unless this read transaction reads the past (time travel re-resolves at every transaction). */
+    @Override
+    public boolean snapshotReusable() {
+        return reusable && pin != null && session == null && doomed == null;
+    }
+
+    @Override
+    public boolean lastReadRepeatable() {
+        return !lastReadAltered;
     }
 
     /**

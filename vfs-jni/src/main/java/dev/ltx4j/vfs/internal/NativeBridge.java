@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -34,6 +35,34 @@ public final class NativeBridge {
     static native long[] nativeCounters();
 
     static native boolean nativeEmbedded();
+
+    /** A new version stamp in native memory (never freed: a few bytes per database opened). */
+    static native long nativeNewStamp();
+
+    /** Advances a stamp: every connection's next read transaction asks its database again. */
+    static native void nativeBumpStamp(long stamp);
+
+    /** One stamp per {@link VfsDatabase#versionKey()}; weak keys, so a closed database's entry goes with it. */
+    private static final Map<Object, Long> STAMPS = new WeakHashMap<>();
+
+    /**
+     * The version stamp of {@code db}'s underlying database (0: it has none), created and hooked to its changes on
+     * first use (docs/concurrent-readers.md).
+     */
+    static long stampFor(VfsDatabase db) {
+        if (!db.snapshotReads()) return 0;
+        Object key = db.versionKey();
+        if (key == null) return 0;
+        synchronized (STAMPS) {
+            Long known = STAMPS.get(key);
+            if (known != null) return known;
+            long stamp = nativeNewStamp();
+            if (stamp == 0) return 0;
+            db.onVersionChange(() -> nativeBumpStamp(stamp));
+            STAMPS.put(key, stamp);
+            return stamp;
+        }
+    }
 
     /** Registers one more VFS name in the SQLite that loaded the extension; a SQLite result code. */
     public static int registerVfs(String name) {

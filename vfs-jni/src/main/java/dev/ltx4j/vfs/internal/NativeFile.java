@@ -34,7 +34,18 @@ final class NativeFile {
         this.buffer = buffer;
         this.name = name;
         this.lockPath = db.lockPath();
+        this.stamp = NativeBridge.stampFor(db);
     }
+
+    /**
+     * Read by C (GetField, no call): the database's version stamp in native memory (0: none), whether the read
+     * transaction {@link #beginRead()} began may be kept while the stamp does not move, its size, and whether the
+     * last change-counter probe's bytes may be repeated (docs/concurrent-readers.md).
+     */
+    private final long stamp;
+    private boolean reusable;
+    private long pinnedSize;
+    private boolean probeRepeatable;
 
     /** What the last {@link #readDirect} that returned null did: bytes read into the buffer, or minus a SQLite code. */
     private int readResult;
@@ -57,6 +68,7 @@ final class NativeFile {
             return null;
         }
         readResult = read(offset, amount);
+        if (stamp != 0 && offset == 24 && amount == 16) probeRepeatable = db.lastReadRepeatable();
         return null;
     }
 
@@ -135,6 +147,11 @@ final class NativeFile {
     int beginRead() {
         try {
             db.beginRead();
+            if (stamp != 0) {
+                boolean keep = db.snapshotReusable();
+                pinnedSize = keep ? db.size() : -1;
+                reusable = keep;
+            }
             return SqliteCodes.OK;
         } catch (Exception e) {
             return fail("beginRead", e, SqliteCodes.IOERR_LOCK);
