@@ -34,7 +34,7 @@ public final class LtxEncoder {
     private final byte[] frame;
     private final PageIndex.Builder index = new PageIndex.Builder();
     private final DatabaseChecksum snapshotSum;
-    /** Set with {@code snapshotSum}: lets one CRC pass over a page serve both checksums. */
+    /** Moves a page's own CRC onto the file CRC: one CRC pass over a page serves both checksums. */
     private final Crc64.ZeroShift pageShift;
     private long crc;
     private long position;
@@ -55,7 +55,7 @@ public final class LtxEncoder {
         this.lockPgno = Ltx.lockPgno(pageSize);
         this.frame = new byte[Ltx.PAGE_HEADER_SIZE + 4 + Ltx.compressBound(pageSize)];
         this.snapshotSum = header.isSnapshot() && !header.noChecksum() ? new DatabaseChecksum(pageSize) : null;
-        this.pageShift = snapshotSum != null ? Crc64.zeroShift(pageSize) : null;
+        this.pageShift = Crc64.zeroShift(pageSize);
         byte[] h = header.toBytes();
         crc = Crc64.update(0, h, 0, h.length);
         write(h, h.length);
@@ -75,6 +75,19 @@ public final class LtxEncoder {
      * @throws LtxFormatException if the page breaks a rule listed on the class
      */
     public void writePage(long pgno, byte[] data, int off) throws IOException {
+        writePage(pgno, data, off, 0);
+    }
+
+    /**
+     * Like {@link #writePage(long, byte[], int)} for a page whose LTX page checksum ({@link Crc64#pageChecksum}) is
+     * already known, e.g. computed when the page was committed: the file checksum is then derived from it
+     * ({@link Crc64#pageCrc}, one AND/XOR pass) instead of hashing the page a second time. The value must be the
+     * checksum of exactly these bytes (verify the bytes first when they were stored in between): a wrong one
+     * makes a file that fails its file checksum. 0 means not known: the page is hashed.
+     *
+     * @throws LtxFormatException if the page breaks a rule listed on the class
+     */
+    public void writePage(long pgno, byte[] data, int off, long pageChecksum) throws IOException {
         if (finished) {
             throw error("page", "encoder already finished");
         }
@@ -89,6 +102,10 @@ public final class LtxEncoder {
         if (pgno == lockPgno) {
             throw error(PageFrames.field(pgno, "pgno"), "cannot encode lock page: pgno=" + pgno);
         }
+        if (pageChecksum != 0 && (pageChecksum & Ltx.CHECKSUM_FLAG) == 0) {
+            throw new IllegalArgumentException("page checksum " + Long.toHexString(pageChecksum) + " of page " + pgno
+                    + " lacks the checksum flag");
+        }
         checkOrder(pgno);
         int c = Lz4.COMPRESSOR.compress(data, off, pageSize, frame, 10, frame.length - 10);
         PageFrames.writeIntBE(frame, 0, (int) pgno);
@@ -96,13 +113,17 @@ public final class LtxEncoder {
         frame[5] = (byte) Ltx.PAGE_FLAG_SIZE;
         PageFrames.writeIntBE(frame, 6, c);
         crc = Crc64.update(crc, frame, 0, 10);
-        if (snapshotSum != null) {
+        if (snapshotSum != null || pageChecksum != 0) {
             // The page checksum hashes BE32(pgno) || page; the file checksum hashes the page after the frame
-            // header. Hash the page once from the page-number seed and move that result onto the file CRC.
+            // header. Hash the page once from the page-number seed (or take that hash from the known checksum) and
+            // move the result onto the file CRC.
             long seed = Crc64.updateInt(0, (int) pgno);
-            long pageCrc = Crc64.update(seed, data, off, pageSize);
+            long pageCrc = pageChecksum != 0 ? Crc64.pageCrc(pgno, pageChecksum, data, off, pageSize)
+                    : Crc64.update(seed, data, off, pageSize);
             crc = Crc64.rebase(pageCrc, seed, crc, pageShift);
-            snapshotSum.toggleChecksum(Ltx.CHECKSUM_FLAG | pageCrc);
+            if (snapshotSum != null) {
+                snapshotSum.toggleChecksum(Ltx.CHECKSUM_FLAG | pageCrc);
+            }
         } else {
             crc = Crc64.update(crc, data, off, pageSize);
         }

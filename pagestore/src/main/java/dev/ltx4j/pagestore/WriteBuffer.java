@@ -478,7 +478,8 @@ public final class WriteBuffer implements Closeable {
             for (int i = 0; i < pgnos.length; i++) {
                 offsets[i] = pages.get(pgnos[i]);
             }
-            return new SyncSnapshot(this, base(), first, upToSeq, count, size, header.generation(), pgnos, offsets);
+            return new SyncSnapshot(this, base(), first, upToSeq, count, size, header.generation(), pgnos, offsets,
+                    SyncSnapshot.RecordChain.of(header, txns, count, offsets));
         } finally {
             stateLock.readLock().unlock();
         }
