@@ -2,6 +2,7 @@ package dev.ltx4j.ltx;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -19,6 +20,8 @@ public final class Crc64 {
 
     private static final long POLY = 0xD800000000000000L;
     private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE_LONG_BUFFER =
+            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     /**
      * 16 tables of 256 entries in one array; table k (entries {@code k*256 ..}) advances the CRC over k further
      * zero bytes. One array keeps a single base register in the hot loop, and constant offsets fold into the
@@ -211,9 +214,19 @@ public final class Crc64 {
      */
     static long pageCrc(long pgno, long pageChecksum, byte[] page, int off, int len) {
         Objects.checkFromIndexSize(off, len, page.length);
+        return withTopBit(pgno, pageChecksum, len, PageParity.of(len).rawTopBit(page, off));
+    }
+
+    /** {@link #pageCrc(long, long, byte[], int, int)} of the page at {@code page[index, index + len)}. */
+    static long pageCrc(long pgno, long pageChecksum, ByteBuffer page, int index, int len) {
+        Objects.checkFromIndexSize(index, len, page.limit());
+        return withTopBit(pgno, pageChecksum, len, PageParity.of(len).rawTopBit(page, index));
+    }
+
+    private static long withTopBit(long pgno, long pageChecksum, int len, long rawTop) {
         long seed = updateInt(0, (int) pgno);
         // update(seed, P) = ~(shift_len(~seed) ^ raw(0, P)); raw(0, P) is linear in P.
-        long top = ~zeroShift(len).apply(~seed) ^ PageParity.of(len).rawTopBit(page, off);
+        long top = ~zeroShift(len).apply(~seed) ^ rawTop;
         return (pageChecksum & ~Ltx.CHECKSUM_FLAG) | (top & Ltx.CHECKSUM_FLAG);
     }
 
@@ -263,6 +276,16 @@ public final class Crc64 {
             long acc = 0;
             for (int i = 0; i < m.length; i++) {
                 acc ^= (long) LE_LONG.get(data, off + 8 * i) & m[i];
+            }
+            return (long) Long.bitCount(acc) << 63;
+        }
+
+        /** {@link #rawTopBit(byte[], int)} of {@code data[index, index + len)}, whatever the buffer's byte order. */
+        long rawTopBit(ByteBuffer data, int index) {
+            final long[] m = mask;
+            long acc = 0;
+            for (int i = 0; i < m.length; i++) {
+                acc ^= (long) LE_LONG_BUFFER.get(data, index + 8 * i) & m[i];
             }
             return (long) Long.bitCount(acc) << 63;
         }

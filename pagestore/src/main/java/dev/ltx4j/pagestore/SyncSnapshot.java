@@ -141,6 +141,7 @@ public final class SyncSnapshot implements Iterable<PageImage> {
     public final class Cursor {
         private static final int WINDOW = 256 * 1024;
         private final ByteBuffer window;
+        private final ByteBuffer view;
         private final int recordSize;
         private final LogFormat.Chain check;
         private long windowStart = -1;
@@ -150,6 +151,7 @@ public final class SyncSnapshot implements Iterable<PageImage> {
             int ps = buffer.pageSize();
             this.recordSize = LogFormat.PAGE_HEADER + ps;
             this.window = ByteBuffer.allocateDirect(Math.max(WINDOW, 2 * recordSize));
+            this.view = window.asReadOnlyBuffer();
             this.check = new LogFormat.Chain(chain.salt(), chain.headerCrc());
         }
 
@@ -165,6 +167,17 @@ public final class SyncSnapshot implements Iterable<PageImage> {
                 throw new IllegalArgumentException(
                         "destination of " + dst.length + " bytes is smaller than the page size " + ps);
             }
+            window.get(locate(i), dst, 0, ps);
+        }
+
+        /**
+         * Checks the {@code i}-th page's record like {@link #read} and returns where its image starts in
+         * {@link #view()}, without copying it; valid until the next call on this cursor.
+         *
+         * @throws BufferCorruptException if the record fails its checksum or names another page
+         */
+        public int locate(int i) throws IOException {
+            int ps = buffer.pageSize();
             long at = offsets[i];
             if (windowStart < 0 || from(i) < windowStart || at + recordSize > windowStart + windowLength) {
                 fill(i);
@@ -179,7 +192,12 @@ public final class SyncSnapshot implements Iterable<PageImage> {
                         + " holds a damaged record of page " + pgno(i) + " at offset " + at
                         + ": it fails its checksum; nothing was uploaded");
             }
-            window.get(h + LogFormat.PAGE_HEADER, dst, 0, ps);
+            return h + LogFormat.PAGE_HEADER;
+        }
+
+        /** The cursor's read window (read-only; indices from {@link #locate}). */
+        public ByteBuffer view() {
+            return view;
         }
 
         /** The first byte page {@code i}'s check needs: its previous record's CRC, else its own record. */

@@ -59,6 +59,17 @@ final class UploadEncoder {
             }
             boolean keep = k < warm.length;
             boolean buffered = at < snap.pageCount() && snap.pgno(at) == p;
+            PageRef entry = v.pages().get(p);
+            long recorded = entry != null ? v.pages().checksum(p) : 0;
+            // Always known (also untracked): the page map and the verifier check later reads against it.
+            checksums[k] = recorded;
+            // The recorded checksum is this image's when the page map entry is the very record being read.
+            boolean own = buffered && recorded != 0 && entry instanceof LocalPage lp
+                    && lp.offset() == snap.recordOffset(at);
+            if (own && !keep) {
+                enc.writePage(p, cursor.view(), cursor.locate(at), recorded); // compressed where it was read
+                continue;
+            }
             byte[] image;
             if (buffered) {
                 image = keep ? new byte[ps] : page; // a page kept for the cache is read into its own array
@@ -66,15 +77,13 @@ final class UploadEncoder {
             } else {
                 image = keep ? zero.clone() : zero;
             }
-            PageRef entry = v.pages().get(p);
-            long recorded = entry != null ? v.pages().checksum(p) : 0;
-            long imageSum = buffered && recorded != 0 && entry instanceof LocalPage lp
-                    && lp.offset() == snap.recordOffset(at) ? recorded : Crc64.pageChecksum(p, image, 0, ps);
+            long imageSum = own ? recorded : Crc64.pageChecksum(p, image, 0, ps);
             if (keep) {
                 warm[k] = image;
             }
-            // Always known (also untracked): the page map and the verifier check later reads against it.
-            checksums[k] = recorded != 0 ? recorded : imageSum;
+            if (recorded == 0) {
+                checksums[k] = imageSum;
+            }
             enc.writePage(p, image, 0, imageSum);
         }
         long post = 0;
