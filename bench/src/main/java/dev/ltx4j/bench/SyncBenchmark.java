@@ -42,8 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Sync throughput, in pages per second, of the write-mode engine moving committed pages from its write buffer to a
- * file replica ({@code sync}: snapshot the buffer, read each image from the buffer file, LZ4-encode a streaming
- * LTX file with its checksums into the spool, upload it with the file replica's create-if-absent and fsync,
+ * file replica ({@code sync}: snapshot the buffer, read each record from the buffer file and check it against the
+ * buffer's CRC-32 chain, LZ4-encode a streaming LTX file into the spool (its file checksum from the page checksums
+ * computed at commit), upload it with the file replica's create-if-absent and fsync,
  * install it and trim the buffer), against raw LTX encoding of the same pages from memory into nothing
  * ({@code rawEncode}: {@link LtxEncoder} alone, the ceiling). Goal: {@code sync} at least 0.7x {@code rawEncode}.
  * A third benchmark, {@code rawEncodeAndUpload}, adds to the raw encoding the same file-replica upload the sync
@@ -56,7 +57,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * directory); replica files of earlier syncs are deleted by the setup so long runs do not fill the disk.
  *
  * <p>Run: {@code ./mvnw -q -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar
- * SyncBenchmark -f 1 -wi 2 -i 3 -r 2s}
+ * 'SyncBenchmark.(sync|rawEncode|rawEncodeAndUpload)$' -f 1 -wi 2 -i 4 -r 2s -w 2s}; the ratio is pages per
+ * CPU-second ({@code pages / cpuMicros}) of {@code sync} over {@code rawEncode} (bench/README.md).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

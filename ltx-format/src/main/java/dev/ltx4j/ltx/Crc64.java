@@ -2,6 +2,7 @@ package dev.ltx4j.ltx;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -19,6 +20,8 @@ public final class Crc64 {
 
     private static final long POLY = 0xD800000000000000L;
     private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE_LONG_BUFFER =
+            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     /**
      * 16 tables of 256 entries in one array; table k (entries {@code k*256 ..}) advances the CRC over k further
      * zero bytes. One array keeps a single base register in the hot loop, and constant offsets fold into the
@@ -196,6 +199,95 @@ public final class Crc64 {
                     ^ t[0x300 + ((int) (x >>> 24) & 0xFF)] ^ t[0x400 + ((int) (x >>> 32) & 0xFF)]
                     ^ t[0x500 + ((int) (x >>> 40) & 0xFF)] ^ t[0x600 + ((int) (x >>> 48) & 0xFF)]
                     ^ t[0x700 + (int) (x >>> 56)];
+        }
+    }
+
+    /**
+     * The full CRC {@code update(updateInt(0, pgno), page)} of a page whose LTX page checksum ({@link #pageChecksum},
+     * which replaces bit 63 of that CRC with the checksum flag) is already known, without hashing the page again:
+     * bit 63 is a fixed linear function of the page bytes (a parity under a per-length mask, {@link PageParity}) plus
+     * a term of the seed. A page hashed at commit can then feed a file checksum ({@link #rebase}) at the cost of one
+     * AND/XOR pass. {@code pageChecksum} must be the checksum of exactly these bytes; any other value gives a
+     * wrong CRC.
+     *
+     * @param len a valid page size
+     */
+    static long pageCrc(long pgno, long pageChecksum, byte[] page, int off, int len) {
+        Objects.checkFromIndexSize(off, len, page.length);
+        return withTopBit(pgno, pageChecksum, len, PageParity.of(len).rawTopBit(page, off));
+    }
+
+    /** {@link #pageCrc(long, long, byte[], int, int)} of the page at {@code page[index, index + len)}. */
+    static long pageCrc(long pgno, long pageChecksum, ByteBuffer page, int index, int len) {
+        Objects.checkFromIndexSize(index, len, page.limit());
+        return withTopBit(pgno, pageChecksum, len, PageParity.of(len).rawTopBit(page, index));
+    }
+
+    private static long withTopBit(long pgno, long pageChecksum, int len, long rawTop) {
+        long seed = updateInt(0, (int) pgno);
+        // update(seed, P) = ~(shift_len(~seed) ^ raw(0, P)); raw(0, P) is linear in P.
+        long top = ~zeroShift(len).apply(~seed) ^ rawTop;
+        return (pageChecksum & ~Ltx.CHECKSUM_FLAG) | (top & Ltx.CHECKSUM_FLAG);
+    }
+
+    /**
+     * Bit 63 of the raw register {@code raw(0, P)} over a {@code len}-byte input P, as the parity of P under a mask:
+     * mask bit (byte j, bit b) is bit 63 of {@code raw(0, e)} for the input e holding only that bit. Built per page
+     * size on first use (one pass over the length) and shared.
+     */
+    static final class PageParity {
+        private static final AtomicReferenceArray<PageParity> BY_SIZE = new AtomicReferenceArray<>(32);
+        /** The mask as little-endian longs, matching {@code LE_LONG} reads of the input. */
+        private final long[] mask;
+
+        private PageParity(int len) {
+            mask = new long[len / 8];
+            // v[b]: the raw register after a byte 1 << b followed by (len - 1 - j) zero bytes, for j from the end.
+            long[] v = new long[8];
+            for (int b = 0; b < 8; b++) {
+                v[b] = T[1 << b];
+            }
+            for (int j = len - 1; j >= 0; j--) {
+                long bits = 0;
+                for (int b = 0; b < 8; b++) {
+                    bits |= (v[b] >>> 63) << b;
+                    v[b] = T[(int) (v[b] & 0xFF)] ^ (v[b] >>> 8);
+                }
+                mask[j >>> 3] |= bits << (8 * (j & 7));
+            }
+        }
+
+        static PageParity of(int len) {
+            if (!Ltx.isValidPageSize(len)) {
+                throw new IllegalArgumentException("page parity is only kept for page sizes: " + len);
+            }
+            int slot = Integer.numberOfTrailingZeros(len);
+            PageParity p = BY_SIZE.get(slot);
+            if (p == null) {
+                p = new PageParity(len);
+                BY_SIZE.compareAndSet(slot, null, p); // a racing builder computes the same mask
+            }
+            return p;
+        }
+
+        /** Bit 63 of {@code raw(0, data[off, off + len))}, in bit 63 of the result (other bits undefined). */
+        long rawTopBit(byte[] data, int off) {
+            final long[] m = mask;
+            long acc = 0;
+            for (int i = 0; i < m.length; i++) {
+                acc ^= (long) LE_LONG.get(data, off + 8 * i) & m[i];
+            }
+            return (long) Long.bitCount(acc) << 63;
+        }
+
+        /** {@link #rawTopBit(byte[], int)} of {@code data[index, index + len)}, whatever the buffer's byte order. */
+        long rawTopBit(ByteBuffer data, int index) {
+            final long[] m = mask;
+            long acc = 0;
+            for (int i = 0; i < m.length; i++) {
+                acc ^= (long) LE_LONG_BUFFER.get(data, index + 8 * i) & m[i];
+            }
+            return (long) Long.bitCount(acc) << 63;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.ltx4j.ltx;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 
 /**
  * Writes one LTX v3 file (block frames, as Litestream v0.5.16+ writes) to an OutputStream as pages arrive:
@@ -32,9 +33,11 @@ public final class LtxEncoder {
     private final long commit;
     private final long lockPgno;
     private final byte[] frame;
+    /** {@code frame} as the destination of compressing from a buffer. */
+    private final ByteBuffer frameBuffer;
     private final PageIndex.Builder index = new PageIndex.Builder();
     private final DatabaseChecksum snapshotSum;
-    /** Set with {@code snapshotSum}: lets one CRC pass over a page serve both checksums. */
+    /** Moves a page's own CRC onto the file CRC: one CRC pass over a page serves both checksums. */
     private final Crc64.ZeroShift pageShift;
     private long crc;
     private long position;
@@ -54,8 +57,9 @@ public final class LtxEncoder {
         this.commit = header.commitPages();
         this.lockPgno = Ltx.lockPgno(pageSize);
         this.frame = new byte[Ltx.PAGE_HEADER_SIZE + 4 + Ltx.compressBound(pageSize)];
+        this.frameBuffer = ByteBuffer.wrap(frame);
         this.snapshotSum = header.isSnapshot() && !header.noChecksum() ? new DatabaseChecksum(pageSize) : null;
-        this.pageShift = snapshotSum != null ? Crc64.zeroShift(pageSize) : null;
+        this.pageShift = Crc64.zeroShift(pageSize);
         byte[] h = header.toBytes();
         crc = Crc64.update(0, h, 0, h.length);
         write(h, h.length);
@@ -75,6 +79,78 @@ public final class LtxEncoder {
      * @throws LtxFormatException if the page breaks a rule listed on the class
      */
     public void writePage(long pgno, byte[] data, int off) throws IOException {
+        writePage(pgno, data, off, 0);
+    }
+
+    /**
+     * Like {@link #writePage(long, byte[], int)} for a page whose LTX page checksum ({@link Crc64#pageChecksum}) is
+     * already known, e.g. computed when the page was committed: the file checksum is then derived from it
+     * ({@link Crc64#pageCrc}, one AND/XOR pass) instead of hashing the page a second time. The value must be the
+     * checksum of exactly these bytes (verify the bytes first when they were stored in between): a wrong one
+     * makes a file that fails its file checksum. 0 means not known: the page is hashed.
+     *
+     * @throws LtxFormatException if the page breaks a rule listed on the class
+     */
+    public void writePage(long pgno, byte[] data, int off, long pageChecksum) throws IOException {
+        checkPage(pgno, pageChecksum, off, data.length - off);
+        int c = Lz4.COMPRESSOR.compress(data, off, pageSize, frame, 10, frame.length - 10);
+        long frameCrc = Crc64.update(crc, frameHeader(pgno, c), 0, 10);
+        if (snapshotSum != null || pageChecksum != 0) {
+            // The page checksum hashes BE32(pgno) || page; the file checksum hashes the page after the frame
+            // header. Hash the page once from the page-number seed (or take that hash from the known checksum) and
+            // move the result onto the file CRC.
+            long pageCrc = pageChecksum != 0 ? Crc64.pageCrc(pgno, pageChecksum, data, off, pageSize)
+                    : Crc64.update(Crc64.updateInt(0, (int) pgno), data, off, pageSize);
+            crc = onto(pgno, pageCrc, frameCrc);
+        } else {
+            crc = Crc64.update(frameCrc, data, off, pageSize);
+        }
+        emit(pgno, c);
+    }
+
+    /**
+     * Like {@link #writePage(long, byte[], int, long)} with the page at {@code data[index, index + pageSize)} of a
+     * buffer (heap or direct, e.g. straight from a read of the file holding it), not copied first; the page
+     * checksum must be known (not 0).
+     *
+     * @throws LtxFormatException if the page breaks a rule listed on the class
+     */
+    public void writePage(long pgno, ByteBuffer data, int index, long pageChecksum) throws IOException {
+        if (pageChecksum == 0) {
+            throw new IllegalArgumentException("page " + pgno + " from a buffer needs its page checksum");
+        }
+        checkPage(pgno, pageChecksum, index, data.limit() - index);
+        int c = Lz4.COMPRESSOR.compress(data, index, pageSize, frameBuffer, 10, frame.length - 10);
+        long pageCrc = Crc64.pageCrc(pgno, pageChecksum, data, index, pageSize);
+        crc = onto(pgno, pageCrc, Crc64.update(crc, frameHeader(pgno, c), 0, 10));
+        emit(pgno, c);
+    }
+
+    /** The frame header of a page compressed to {@code c} bytes, in {@code frame[0, 10)}. */
+    private byte[] frameHeader(long pgno, int c) {
+        PageFrames.writeIntBE(frame, 0, (int) pgno);
+        frame[4] = 0;
+        frame[5] = (byte) Ltx.PAGE_FLAG_SIZE;
+        PageFrames.writeIntBE(frame, 6, c);
+        return frame;
+    }
+
+    /** The file CRC {@code fileCrc} continued over a page whose own CRC (from its page-number seed) is known. */
+    private long onto(long pgno, long pageCrc, long fileCrc) {
+        if (snapshotSum != null) {
+            snapshotSum.toggleChecksum(Ltx.CHECKSUM_FLAG | pageCrc);
+        }
+        return Crc64.rebase(pageCrc, Crc64.updateInt(0, (int) pgno), fileCrc, pageShift);
+    }
+
+    private void emit(long pgno, int c) throws IOException {
+        index.add(pgno, position, 10 + c);
+        write(frame, 10 + c);
+        lastPgno = pgno;
+    }
+
+    /** The rules every page meets, checked before anything is written; {@code available}: bytes from {@code off}. */
+    private void checkPage(long pgno, long pageChecksum, int off, int available) throws LtxFormatException {
         if (finished) {
             throw error("page", "encoder already finished");
         }
@@ -82,33 +158,18 @@ public final class LtxEncoder {
             throw error(PageFrames.field(pgno, "pgno"), "page number " + pgno + " out-of-bounds for commit size "
                     + commit);
         }
-        if (off < 0 || data.length - off < pageSize) {
-            throw error(PageFrames.field(pgno, "data"), "invalid page buffer size: " + Math.max(0, data.length - off)
+        if (off < 0 || available < pageSize) {
+            throw error(PageFrames.field(pgno, "data"), "invalid page buffer size: " + Math.max(0, available)
                     + ", expecting " + pageSize);
         }
         if (pgno == lockPgno) {
             throw error(PageFrames.field(pgno, "pgno"), "cannot encode lock page: pgno=" + pgno);
         }
-        checkOrder(pgno);
-        int c = Lz4.COMPRESSOR.compress(data, off, pageSize, frame, 10, frame.length - 10);
-        PageFrames.writeIntBE(frame, 0, (int) pgno);
-        frame[4] = 0;
-        frame[5] = (byte) Ltx.PAGE_FLAG_SIZE;
-        PageFrames.writeIntBE(frame, 6, c);
-        crc = Crc64.update(crc, frame, 0, 10);
-        if (snapshotSum != null) {
-            // The page checksum hashes BE32(pgno) || page; the file checksum hashes the page after the frame
-            // header. Hash the page once from the page-number seed and move that result onto the file CRC.
-            long seed = Crc64.updateInt(0, (int) pgno);
-            long pageCrc = Crc64.update(seed, data, off, pageSize);
-            crc = Crc64.rebase(pageCrc, seed, crc, pageShift);
-            snapshotSum.toggleChecksum(Ltx.CHECKSUM_FLAG | pageCrc);
-        } else {
-            crc = Crc64.update(crc, data, off, pageSize);
+        if (pageChecksum != 0 && (pageChecksum & Ltx.CHECKSUM_FLAG) == 0) {
+            throw new IllegalArgumentException("page checksum " + Long.toHexString(pageChecksum) + " of page " + pgno
+                    + " lacks the checksum flag");
         }
-        index.add(pgno, position, 10 + c);
-        write(frame, 10 + c);
-        lastPgno = pgno;
+        checkOrder(pgno);
     }
 
     private void checkOrder(long pgno) throws LtxFormatException {

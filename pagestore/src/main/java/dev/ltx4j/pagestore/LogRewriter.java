@@ -103,7 +103,9 @@ final class LogRewriter {
                 }
                 swapped = true;
                 LogFile previous = buffer.install(target, fresh, copier.entries(), copier.end(), copier.chain());
-                WriteBuffer.closeQuietly(previous, null);
+                if (previous != null) {
+                    WriteBuffer.closeQuietly(previous::closeReplaced, null); // renamed over: no tidying
+                }
                 try {
                     storage.syncDirectory();
                 } catch (IOException e) {

@@ -1,10 +1,14 @@
 package dev.ltx4j.pagestore;
 
 import dev.ltx4j.pagestore.internal.LogFormat;
+import dev.ltx4j.pagestore.internal.LogHeader;
+import dev.ltx4j.pagestore.internal.TxnEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
@@ -23,9 +27,10 @@ public final class SyncSnapshot implements Iterable<PageImage> {
     private final long generation;
     private final int[] pgnos;
     private final long[] offsets;
+    private final RecordChain chain;
 
     SyncSnapshot(WriteBuffer buffer, BufferBase base, long firstSeq, long upToSeq, int transactionCount,
-            long commitSize, long generation, int[] pgnos, long[] offsets) {
+            long commitSize, long generation, int[] pgnos, long[] offsets, RecordChain chain) {
         this.buffer = buffer;
         this.base = base;
         this.firstSeq = firstSeq;
@@ -35,6 +40,35 @@ public final class SyncSnapshot implements Iterable<PageImage> {
         this.generation = generation;
         this.pgnos = pgnos;
         this.offsets = offsets;
+        this.chain = chain;
+    }
+
+    /**
+     * Where each page record's checksum chain comes from, so a record can be checked on its own: the record CRC
+     * covers (salt, previous record's CRC, the record), and the previous record's CRC sits at a known place: the
+     * header's CRC for the file's first record, the end of the previous commit record for a transaction's first
+     * record, else the CRC field of the page record just before (a transaction's records are contiguous).
+     *
+     * @param previousCrcAt per page, the file offset of the previous record's CRC, or -1 for the header's
+     */
+    record RecordChain(long salt, int headerCrc, long[] previousCrcAt) {
+        static RecordChain of(LogHeader header, List<TxnEntry> txns, int count, long[] offsets) {
+            long[] starts = new long[count];
+            long start = LogHeader.SIZE;
+            for (int t = 0; t < count; t++) {
+                starts[t] = start;
+                start = txns.get(t).endOffset();
+            }
+            int recordSize = LogFormat.PAGE_HEADER + header.pageSize();
+            long[] at = new long[offsets.length];
+            for (int i = 0; i < offsets.length; i++) {
+                long o = offsets[i];
+                at[i] = o == LogHeader.SIZE ? -1
+                        : Arrays.binarySearch(starts, o) >= 0 ? o - LogFormat.COMMIT_SIZE + LogFormat.COMMIT_CRC
+                        : o - recordSize + LogFormat.PAGE_CRC;
+            }
+            return new RecordChain(header.salt(), header.headerCrc(), at);
+        }
     }
 
     /** The replica state these transactions build on (pre-apply TXID and checksum). */
@@ -79,6 +113,14 @@ public final class SyncSnapshot implements Iterable<PageImage> {
         return Integer.toUnsignedLong(pgnos[i]);
     }
 
+    /**
+     * Offset of the {@code i}-th page's record in the buffer file: a page map's {@code LocalPage} entry with this
+     * offset (in the buffer's current file) names the same record.
+     */
+    public long recordOffset(int i) {
+        return offsets[i];
+    }
+
     /** Copies the {@code i}-th page image into {@code dst}. */
     public void readPage(int i, byte[] dst) throws IOException {
         buffer.readSnapshotPage(generation, offsets[i], pgno(i), dst);
@@ -87,7 +129,9 @@ public final class SyncSnapshot implements Iterable<PageImage> {
     /**
      * A sequential reader of this snapshot's pages for one thread: reads runs of page records that lie close
      * together in the buffer file (one transaction's pages usually do) with one read of up to 256 KiB instead of
-     * one read per page. Same results as {@link #readPage}.
+     * one read per page, and checks each record against its checksum chain (CRC-32, hardware-accelerated) before
+     * handing out its image: what a sync uploads is exactly what was committed, so the syncer may encode it with
+     * the page checksums computed at commit instead of hashing it again. Same images as {@link #readPage}.
      */
     public Cursor cursor() {
         return new Cursor();
@@ -97,45 +141,87 @@ public final class SyncSnapshot implements Iterable<PageImage> {
     public final class Cursor {
         private static final int WINDOW = 256 * 1024;
         private final ByteBuffer window;
+        private final ByteBuffer view;
         private final int recordSize;
+        private final LogFormat.Chain check;
         private long windowStart = -1;
         private int windowLength;
 
         private Cursor() {
             int ps = buffer.pageSize();
             this.recordSize = LogFormat.PAGE_HEADER + ps;
-            this.window = ByteBuffer.allocateDirect(Math.max(WINDOW, ps));
+            this.window = ByteBuffer.allocateDirect(Math.max(WINDOW, 2 * recordSize));
+            this.view = window.asReadOnlyBuffer();
+            this.check = new LogFormat.Chain(chain.salt(), chain.headerCrc());
         }
 
-        /** Copies the {@code i}-th page image into {@code dst}, like {@link SyncSnapshot#readPage}. */
+        /**
+         * Copies the {@code i}-th page image into {@code dst}, like {@link SyncSnapshot#readPage}, after checking
+         * its record.
+         *
+         * @throws BufferCorruptException if the record fails its checksum or names another page
+         */
         public void read(int i, byte[] dst) throws IOException {
             int ps = buffer.pageSize();
             if (dst.length < ps) {
                 throw new IllegalArgumentException(
                         "destination of " + dst.length + " bytes is smaller than the page size " + ps);
             }
-            long at = offsets[i] + LogFormat.PAGE_HEADER;
-            if (windowStart < 0 || at < windowStart || at + ps > windowStart + windowLength) {
-                fill(i, at, ps);
-            }
-            window.get((int) (at - windowStart), dst, 0, ps);
+            window.get(locate(i), dst, 0, ps);
         }
 
-        /** Reads from {@code at} through the last of the next records that follow closely (gaps under a record). */
-        private void fill(int i, long at, int ps) throws IOException {
-            long end = at + ps;
+        /**
+         * Checks the {@code i}-th page's record like {@link #read} and returns where its image starts in
+         * {@link #view()}, without copying it; valid until the next call on this cursor.
+         *
+         * @throws BufferCorruptException if the record fails its checksum or names another page
+         */
+        public int locate(int i) throws IOException {
+            int ps = buffer.pageSize();
+            long at = offsets[i];
+            if (windowStart < 0 || from(i) < windowStart || at + recordSize > windowStart + windowLength) {
+                fill(i);
+            }
+            int h = (int) (at - windowStart);
+            long prev = chain.previousCrcAt()[i];
+            check.reset(prev < 0 ? chain.headerCrc() : window.getInt((int) (prev - windowStart)));
+            int crc = check.pageRecord(window, h, ps);
+            if (crc != LogFormat.pageCrc(window, h) || !LogFormat.isPageHeader(window, h)
+                    || Integer.toUnsignedLong(LogFormat.pageNumber(window, h)) != pgno(i)) {
+                throw new BufferCorruptException(buffer.location(), "write buffer " + buffer.location()
+                        + " holds a damaged record of page " + pgno(i) + " at offset " + at
+                        + ": it fails its checksum; nothing was uploaded");
+            }
+            return h + LogFormat.PAGE_HEADER;
+        }
+
+        /** The cursor's read window (read-only; indices from {@link #locate}). */
+        public ByteBuffer view() {
+            return view;
+        }
+
+        /** The first byte page {@code i}'s check needs: its previous record's CRC, else its own record. */
+        private long from(int i) {
+            long prev = chain.previousCrcAt()[i];
+            return prev < 0 ? offsets[i] : prev;
+        }
+
+        /** Reads from page {@code i}'s first needed byte through the last of the records that follow closely. */
+        private void fill(int i) throws IOException {
+            long start = from(i);
+            long end = offsets[i] + recordSize;
             for (int j = i + 1; j < offsets.length; j++) {
-                long next = offsets[j] + LogFormat.PAGE_HEADER;
-                if (next < end || next - end > recordSize || next + ps - at > window.capacity()) {
+                long next = offsets[j];
+                if (next < end || next - end > recordSize || next + recordSize - start > window.capacity()) {
                     break;
                 }
-                end = next + ps;
+                end = next + recordSize;
             }
-            window.clear().limit((int) (end - at));
+            window.clear().limit((int) (end - start));
             windowStart = -1;
-            buffer.readSnapshotRange(generation, at, window);
-            windowStart = at;
-            windowLength = (int) (end - at);
+            buffer.readSnapshotRange(generation, start, window);
+            windowStart = start;
+            windowLength = (int) (end - start);
         }
     }
 

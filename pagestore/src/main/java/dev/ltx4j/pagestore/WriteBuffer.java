@@ -463,7 +463,6 @@ public final class WriteBuffer implements Closeable {
                 throw new IllegalArgumentException("snapshot sequence " + upToSeq + " is outside the held range "
                         + (first - 1) + ".." + appendedSeq);
             }
-            IntLongMap pages = TxnEntry.latest(txns, upToSeq);
             long size = header.baseCommit();
             int count = 0;
             for (TxnEntry e : txns) {
@@ -473,12 +472,22 @@ public final class WriteBuffer implements Closeable {
                 size = e.commitSize();
                 count++;
             }
-            int[] pgnos = pages.sortedKeys();
-            long[] offsets = new long[pgnos.length];
-            for (int i = 0; i < pgnos.length; i++) {
-                offsets[i] = pages.get(pgnos[i]);
+            int[] pgnos;
+            long[] offsets;
+            if (count == 1) {
+                // One transaction: its index already is the answer (ascending, none above its size; never changed).
+                pgnos = txns.get(0).pgnos();
+                offsets = txns.get(0).offsets();
+            } else {
+                IntLongMap pages = TxnEntry.latest(txns, upToSeq);
+                pgnos = pages.sortedKeys();
+                offsets = new long[pgnos.length];
+                for (int i = 0; i < pgnos.length; i++) {
+                    offsets[i] = pages.get(pgnos[i]);
+                }
             }
-            return new SyncSnapshot(this, base(), first, upToSeq, count, size, header.generation(), pgnos, offsets);
+            return new SyncSnapshot(this, base(), first, upToSeq, count, size, header.generation(), pgnos, offsets,
+                    SyncSnapshot.RecordChain.of(header, txns, count, offsets));
         } finally {
             stateLock.readLock().unlock();
         }

@@ -1,10 +1,6 @@
 package dev.ltx4j.syncer;
 
-import dev.ltx4j.ltx.Crc64;
-import dev.ltx4j.ltx.DatabaseChecksum;
-import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncodeResult;
-import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.pagestore.BufferBase;
@@ -23,7 +19,6 @@ import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
@@ -109,7 +104,7 @@ final class SyncEngine {
             long txid = base.txid() + 1;
             Encoded built;
             try (Spool spool = new Spool(db.files.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT)) {
-                built = build(v, snap, txid, now.toEpochMilli(), buf.writerId(), spool);
+                built = UploadEncoder.encode(db, v, snap, txid, now.toEpochMilli(), buf.writerId(), spool);
                 try {
                     db.client.createFile(0, txid, txid, spool.body());
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
@@ -175,93 +170,6 @@ final class SyncEngine {
     /** Forgets the conflict check's listing positions (after the replica was reloaded). */
     void relistEverything() {
         Arrays.fill(conflictSeek, 0);
-    }
-
-    private Encoded build(DatabaseVersion v, SyncSnapshot snap, long txid, long millis, long nodeId, OutputStream out)
-            throws IOException {
-        int ps = snap.pageSize();
-        BufferBase base = snap.base();
-        long commit = db.options.faults.uploadCommit(snap.commitSize(), base.commitSize()); // fault point, off
-        boolean snapshotFile = txid == 1;
-        boolean tracked = db.state().tracked();
-        long[] pgnos = SnapshotPages.of(snap, snapshotFile, commit);
-        if (!snapshotFile) {
-            pgnos = db.options.faults.uploadPages(pgnos); // fault point, off
-        }
-        long[] checksums = new long[pgnos.length];
-        // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
-        // reading recent writes right after a sync does not go to the replica. Bounded by the cache size.
-        long warmBudget = db.reader().cache().capacityBytes() / 4;
-        byte[][] warm = new byte[(int) Math.min(pgnos.length, warmBudget / ps)][];
-        byte[] zero = new byte[ps];
-        byte[] page = new byte[ps];
-        // Pages are asked for in ascending order, as the snapshot lists them: walk both together.
-        int[] at = {0};
-        int[] k = {0};
-        SyncSnapshot.Cursor cursor = snap.cursor(); // batched reads of neighbouring records, not one per page
-        LtxWriter.Images images = p -> {
-            while (at[0] < snap.pageCount() && snap.pgno(at[0]) < p) {
-                at[0]++;
-            }
-            boolean keep = k[0] < warm.length;
-            byte[] image;
-            if (at[0] < snap.pageCount() && snap.pgno(at[0]) == p) {
-                image = keep ? new byte[ps] : page; // a page kept for the cache is read into its own array
-                cursor.read(at[0], image);
-            } else {
-                image = keep ? zero.clone() : zero;
-            }
-            long sum = v.pages().get(p) != null ? v.pages().checksum(p) : 0;
-            if (keep) {
-                warm[k[0]] = image;
-            }
-            // Always known (also untracked): the page map and the verifier check later reads against it.
-            checksums[k[0]++] = sum == 0 ? Crc64.pageChecksum(p, image, 0, ps) : sum;
-            return image;
-        };
-        LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
-                tracked && !snapshotFile ? base.postApplyChecksum() : 0).withNodeId(nodeId);
-        // The trailer comes last, so the post-apply checksum can be folded from the checksums gathered while
-        // encoding: the encoder takes it only at finish.
-        LtxEncoder enc = new LtxEncoder(out, header, header.range().filename());
-        for (long p : pgnos) {
-            enc.writePage(p, images.image(p), 0);
-        }
-        long post = 0;
-        if (tracked) {
-            DatabaseChecksum sum = new DatabaseChecksum(ps).reset(snapshotFile ? 0 : base.postApplyChecksum());
-            DatabaseVersion old = db.baseVersion();
-            byte[] oldPage = null;
-            for (int i = 0; i < pgnos.length; i++) {
-                long p = pgnos[i];
-                if (!snapshotFile && p <= base.commitSize()) {
-                    oldPage = toggleOld(sum, old, p, oldPage, ps);
-                }
-                sum.toggleChecksum(checksums[i]);
-            }
-            for (long p = commit + 1; !snapshotFile && p <= base.commitSize(); p++) {
-                oldPage = toggleOld(sum, old, p, oldPage, ps);
-            }
-            post = sum.value();
-        }
-        return new Encoded(out instanceof Spool sp ? sp : null, enc.finish(post), pgnos, checksums, warm);
-    }
-
-    /** XORs the base version's page out of the checksum: by its recorded checksum, else by reading the image. */
-    private byte[] toggleOld(DatabaseChecksum sum, DatabaseVersion old, long p, byte[] scratch, int ps)
-            throws IOException {
-        if (p == Ltx.lockPgno(ps)) {
-            return scratch;
-        }
-        long known = old.pages().checksum(p);
-        if (known != 0) {
-            sum.toggleChecksum(known);
-            return scratch;
-        }
-        byte[] buf = scratch != null ? scratch : new byte[ps];
-        db.reader().readPage(old, p, buf, null);
-        sum.toggle(p, buf, 0);
-        return buf;
     }
 
     /**

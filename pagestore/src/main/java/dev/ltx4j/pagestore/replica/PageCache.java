@@ -2,6 +2,7 @@ package dev.ltx4j.pagestore.replica;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -14,12 +15,16 @@ import java.util.concurrent.atomic.LongAdder;
  * access-ordered {@code LinkedHashMap} made each of them take one lock and relink a list node. Eviction is CLOCK
  * (second chance), an approximation of least-recently-used: entries sit in insertion order in a queue; the
  * evictor takes the oldest, and one whose bit is set is cleared and put back at the end instead of being dropped.
- * Only inserts evict, one evictor at a time.
+ * Only inserts evict, one evictor at a time. The queue's length is counted beside it: {@code
+ * ConcurrentLinkedQueue.size()} walks the whole queue, which made every insert into a full cache cost a pass over
+ * all entries (a sync warming hundreds of pages into a full cache spent a sixth of its time there).
  */
 public final class PageCache {
     private final long capacityBytes;
     private final ConcurrentHashMap<RemotePage, Entry> map = new ConcurrentHashMap<>(1024);
     private final ConcurrentLinkedQueue<Entry> clock = new ConcurrentLinkedQueue<>();
+    /** Entries in {@code clock} (replaced ones included until the hand drops them). */
+    private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -67,6 +72,7 @@ public final class PageCache {
         Entry e = new Entry(key, page);
         Entry old = map.put(key, e);
         clock.add(e);
+        queued.incrementAndGet();
         bytes.addAndGet(page.length - (old == null ? 0 : old.page.length));
         if (bytes.get() > capacityBytes) {
             evict();
@@ -76,18 +82,20 @@ public final class PageCache {
     private void evict() {
         synchronized (evictLock) {
             // Each entry gets at most one second chance per pass: at most two rounds over the queue.
-            long budget = 2L * clock.size() + 2;
+            long budget = 2L * queued.get() + 2;
             while (bytes.get() > capacityBytes && budget-- > 0) {
                 Entry e = clock.poll();
                 if (e == null) {
                     return;
                 }
+                queued.decrementAndGet();
                 if (map.get(e.key) != e) {
                     continue; // replaced by a later put, or cleared: its bytes were already accounted
                 }
                 if (e.referenced) {
                     e.referenced = false;
                     clock.add(e);
+                    queued.incrementAndGet();
                     continue;
                 }
                 if (map.remove(e.key, e)) {
@@ -121,6 +129,7 @@ public final class PageCache {
         synchronized (evictLock) {
             // Through the queue, so a put racing with the clear leaves its entry in both or in neither.
             for (Entry e = clock.poll(); e != null; e = clock.poll()) {
+                queued.decrementAndGet();
                 if (map.remove(e.key, e)) {
                     bytes.addAndGet(-e.page.length);
                 }

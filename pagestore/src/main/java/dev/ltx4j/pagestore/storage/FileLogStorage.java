@@ -287,6 +287,12 @@ public final class FileLogStorage implements LogStorage {
             return end >= 0 ? end : channel.size();
         }
 
+        /** The file is unlinked: cutting its zeros would be a truncate (and a journal update) for nothing. */
+        @Override
+        public void closeReplaced() throws IOException {
+            channel.close();
+        }
+
         /** Cuts off this handle's preallocated zeros so a cleanly closed log ends exactly after its last record. */
         @Override
         public void close() throws IOException {

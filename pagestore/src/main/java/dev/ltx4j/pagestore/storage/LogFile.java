@@ -29,4 +29,13 @@ public interface LogFile extends Closeable {
 
     /** Current size in bytes, including writes not yet forced. */
     long size() throws IOException;
+
+    /**
+     * Closes a file whose name a rename has already given to another file: nobody appends to it again, so an
+     * implementation may skip tidying it for a later reader (a file log does not cut off its preallocated zeros,
+     * which go with the file once its last handle closes).
+     */
+    default void closeReplaced() throws IOException {
+        close();
+    }
 }

@@ -92,6 +92,20 @@ class FileLogStorageTest {
     }
 
     @Test
+    void aFileClosedAsReplacedKeepsItsZerosForItsLastHandle() throws Exception {
+        FileLogStorage storage = new FileLogStorage(dir, CHUNK);
+        LogFile old = storage.create("log");
+        old.write(0, bytes(100, 8));
+        try (LogFile reader = storage.open("log"); LogFile fresh = storage.create("log.next")) {
+            fresh.write(0, bytes(10, 9));
+            storage.replace("log.next", "log"); // what a buffer rewrite does before it closes the old writer
+            old.closeReplaced();
+            assertThat(reader.size()).as("no truncate of an unlinked file").isEqualTo(CHUNK);
+            assertThat(reader.read(0, ByteBuffer.allocate(100))).isEqualTo(100);
+        }
+    }
+
+    @Test
     void withoutPreallocationTheFileIsExactlyWhatWasWritten() throws Exception {
         FileLogStorage storage = new FileLogStorage(dir, 0);
         try (LogFile f = storage.create("log")) {

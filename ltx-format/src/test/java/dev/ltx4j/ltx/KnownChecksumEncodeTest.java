@@ -1,0 +1,87 @@
+package dev.ltx4j.ltx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Encoding with page checksums known in advance writes the same bytes as hashing every page. */
+class KnownChecksumEncodeTest {
+    enum Source { HASHED, KNOWN, DIRECT_BUFFER, HEAP_BUFFER }
+
+    private static byte[] encode(LtxHeader h, long[] pgnos, byte[][] pages, Source source, long post)
+            throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LtxEncoder e = new LtxEncoder(out, h, "test");
+        int ps = h.pageSize();
+        ByteBuffer buf = source == Source.DIRECT_BUFFER ? ByteBuffer.allocateDirect(ps + 21)
+                : ByteBuffer.allocate(ps + 21);
+        for (int i = 0; i < pgnos.length; i++) {
+            long sum = Crc64.pageChecksum(pgnos[i], pages[i], 0, ps);
+            switch (source) {
+                case HASHED -> e.writePage(pgnos[i], pages[i], 0, 0);
+                case KNOWN -> e.writePage(pgnos[i], pages[i], 0, sum);
+                default -> {
+                    buf.clear().position(13 + i % 8); // unaligned, after other bytes, as in a read window
+                    buf.put(pages[i]);
+                    e.writePage(pgnos[i], buf.asReadOnlyBuffer(), 13 + i % 8, sum);
+                }
+            }
+        }
+        e.finish(post);
+        return out.toByteArray();
+    }
+
+    @Test
+    void sameBytesAsHashingEachPage() throws IOException {
+        Random rnd = new Random(5);
+        for (int ps : new int[] {512, 4096, 65536}) {
+            long[] pgnos = {1, 2, 5, 9, 300, 301, 70_000};
+            byte[][] pages = new byte[pgnos.length][ps];
+            for (byte[] p : pages) {
+                for (int i = 0; i < ps / 3; i++) {
+                    p[i] = (byte) rnd.nextInt();
+                }
+            }
+            LtxHeader h = LtxHeader.of(0, ps, 70_000, 7, 7, 1_700_000_000_000L, Ltx.CHECKSUM_FLAG | 3);
+            byte[] hashed = encode(h, pgnos, pages, Source.HASHED, Ltx.CHECKSUM_FLAG | 4);
+            LtxDecoder.verify(new ByteArrayInputStream(hashed), "hashed");
+            for (Source s : Source.values()) {
+                assertThat(encode(h, pgnos, pages, s, Ltx.CHECKSUM_FLAG | 4)).as("page size %d, %s", ps, s)
+                        .isEqualTo(hashed);
+            }
+        }
+    }
+
+    @Test
+    void snapshotsTooAndTheirPostApplyCheck() throws IOException {
+        int ps = 4096;
+        long[] pgnos = {1, 2, 3};
+        byte[][] pages = {TestLtx.fill(ps, 1), TestLtx.fill(ps, 2), new byte[ps]};
+        DatabaseChecksum sum = new DatabaseChecksum(ps);
+        for (int i = 0; i < 3; i++) {
+            sum.toggle(pgnos[i], pages[i], 0);
+        }
+        LtxHeader h = LtxHeader.of(0, ps, 3, 1, 1, 1_700_000_000_000L, 0);
+        byte[] hashed = encode(h, pgnos, pages, Source.HASHED, sum.value());
+        for (Source s : Source.values()) {
+            assertThat(encode(h, pgnos, pages, s, sum.value())).as("%s", s).isEqualTo(hashed);
+        }
+    }
+
+    @Test
+    void aChecksumWithoutTheFlagIsRefused() throws IOException {
+        LtxEncoder e = new LtxEncoder(OutputStream.nullOutputStream(),
+                LtxHeader.of(0, 512, 1, 2, 2, 0, Ltx.CHECKSUM_FLAG));
+        assertThatThrownBy(() -> e.writePage(1, new byte[512], 0, 42)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("page 1");
+        assertThatThrownBy(() -> e.writePage(1, ByteBuffer.allocate(512), 0, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs its page checksum");
+    }
+}

@@ -1,0 +1,125 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.ltx.Crc64;
+import dev.ltx4j.ltx.DatabaseChecksum;
+import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxEncoder;
+import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.SyncSnapshot;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.LocalPage;
+import dev.ltx4j.pagestore.replica.PageRef;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Encodes the LTX file of one sync round from a buffer snapshot, streaming: each page image is read from the
+ * buffer file (checked against the buffer's record checksum by {@link SyncSnapshot.Cursor}), compressed and written
+ * out, and the post-apply checksum is folded from the page checksums the page map keeps, so neither old images nor
+ * the whole file are held.
+ *
+ * <p>Each page is hashed with CRC-64 at most once, at commit: the encoder takes the page checksum recorded then
+ * for the file checksum ({@link LtxEncoder#writePage(long, byte[], int, long)}) when the image is the very record
+ * that checksum was computed for (the page map entry points at it, and its record checksum holds); any other image
+ * is hashed once here.
+ */
+final class UploadEncoder {
+    private UploadEncoder() {}
+
+    static SyncEngine.Encoded encode(Database db, DatabaseVersion v, SyncSnapshot snap, long txid, long millis,
+            long nodeId, OutputStream out) throws IOException {
+        int ps = snap.pageSize();
+        BufferBase base = snap.base();
+        long commit = db.options.faults.uploadCommit(snap.commitSize(), base.commitSize()); // fault point, off
+        boolean snapshotFile = txid == 1;
+        boolean tracked = db.state().tracked();
+        long[] pgnos = SnapshotPages.of(snap, snapshotFile, commit);
+        if (!snapshotFile) {
+            pgnos = db.options.faults.uploadPages(pgnos); // fault point, off
+        }
+        long[] checksums = new long[pgnos.length];
+        // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
+        // reading recent writes right after a sync does not go to the replica. Bounded by the cache size.
+        long warmBudget = db.reader().cache().capacityBytes() / 4;
+        byte[][] warm = new byte[(int) Math.min(pgnos.length, warmBudget / ps)][];
+        byte[] zero = new byte[ps];
+        byte[] page = new byte[ps];
+        LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
+                tracked && !snapshotFile ? base.postApplyChecksum() : 0).withNodeId(nodeId);
+        // The trailer comes last, so the post-apply checksum can be folded from the checksums gathered while
+        // encoding: the encoder takes it only at finish.
+        LtxEncoder enc = new LtxEncoder(out, header, header.range().filename());
+        SyncSnapshot.Cursor cursor = snap.cursor(); // batched, checked reads of neighbouring records
+        int at = 0; // pages are asked for in ascending order, as the snapshot lists them: walk both together
+        for (int k = 0; k < pgnos.length; k++) {
+            long p = pgnos[k];
+            while (at < snap.pageCount() && snap.pgno(at) < p) {
+                at++;
+            }
+            boolean keep = k < warm.length;
+            boolean buffered = at < snap.pageCount() && snap.pgno(at) == p;
+            PageRef entry = v.pages().get(p);
+            long recorded = entry != null ? v.pages().checksum(p) : 0;
+            // Always known (also untracked): the page map and the verifier check later reads against it.
+            checksums[k] = recorded;
+            // The recorded checksum is this image's when the page map entry is the very record being read.
+            boolean own = buffered && recorded != 0 && entry instanceof LocalPage lp
+                    && lp.offset() == snap.recordOffset(at);
+            if (own && !keep) {
+                enc.writePage(p, cursor.view(), cursor.locate(at), recorded); // compressed where it was read
+                continue;
+            }
+            byte[] image;
+            if (buffered) {
+                image = keep ? new byte[ps] : page; // a page kept for the cache is read into its own array
+                cursor.read(at, image);
+            } else {
+                image = keep ? zero.clone() : zero;
+            }
+            long imageSum = own ? recorded : Crc64.pageChecksum(p, image, 0, ps);
+            if (keep) {
+                warm[k] = image;
+            }
+            if (recorded == 0) {
+                checksums[k] = imageSum;
+            }
+            enc.writePage(p, image, 0, imageSum);
+        }
+        long post = 0;
+        if (tracked) {
+            DatabaseChecksum sum = new DatabaseChecksum(ps).reset(snapshotFile ? 0 : base.postApplyChecksum());
+            DatabaseVersion old = db.baseVersion();
+            byte[] oldPage = null;
+            for (int i = 0; i < pgnos.length; i++) {
+                long p = pgnos[i];
+                if (!snapshotFile && p <= base.commitSize()) {
+                    oldPage = toggleOld(db, sum, old, p, oldPage, ps);
+                }
+                sum.toggleChecksum(checksums[i]);
+            }
+            for (long p = commit + 1; !snapshotFile && p <= base.commitSize(); p++) {
+                oldPage = toggleOld(db, sum, old, p, oldPage, ps);
+            }
+            post = sum.value();
+        }
+        return new SyncEngine.Encoded(out instanceof Spool sp ? sp : null, enc.finish(post), pgnos, checksums, warm);
+    }
+
+    /** XORs the base version's page out of the checksum: by its recorded checksum, else by reading the image. */
+    private static byte[] toggleOld(Database db, DatabaseChecksum sum, DatabaseVersion old, long p, byte[] scratch,
+            int ps) throws IOException {
+        if (p == Ltx.lockPgno(ps)) {
+            return scratch;
+        }
+        long known = old.pages().checksum(p);
+        if (known != 0) {
+            sum.toggleChecksum(known);
+            return scratch;
+        }
+        byte[] buf = scratch != null ? scratch : new byte[ps];
+        db.reader().readPage(old, p, buf, null);
+        sum.toggle(p, buf, 0);
+        return buf;
+    }
+}
