@@ -16,6 +16,7 @@ import static dev.ltx4j.vfs.Sql.exec;
 import static dev.ltx4j.vfs.Sql.number;
 import static dev.ltx4j.vfs.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Issue 15: an idle read-mode follower makes at most one request per poll interval per database per process,
@@ -30,7 +31,25 @@ class IdleFollowerRequestsTest {
     Path dir;
 
     @Test
-    void idleFollowerWithManyConnectionsMakesAtMostOneRequestPerPollInterval() throws Exception {
+    void theAdaptivePollIsConfiguredByBuilderOrUriParameterAndReportedInStatus() throws Exception {
+        String url = writeReplica();
+        LitestreamVfs.Registration r = LitestreamVfs.builder().replica(url).pollInterval(POLL).pollBackoff(4)
+                .register("backoff-follower");
+        try (Connection c = r.connect(dir.resolve("b.db"))) {
+            assertThat(number(c, "select json_extract(litestream_status(), '$.poll_backoff_max')")).isEqualTo(4);
+            assertThat(number(c, "select json_extract(litestream_status(), '$.effective_poll_interval_ms')"))
+                    .isBetween(POLL.toMillis(), 4 * POLL.toMillis());
+            assertThat(number(c, "select count(*) from t")).isEqualTo(505);
+        }
+        try (Connection c = r.connect(dir.resolve("c.db"), java.util.Map.of("poll_backoff", "off"))) {
+            assertThat(number(c, "select json_extract(litestream_status(), '$.poll_backoff_max')")).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> r.connect(dir.resolve("d.db"), java.util.Map.of("poll_backoff", "fast")).close())
+                .hasMessageContaining("poll_backoff");
+        r.unregister();
+    }
+
+    private String writeReplica() throws Exception {
         String url = dir.resolve("replica").toUri().toString();
         LitestreamVfs.Registration w = LitestreamVfs.builder().replica(url).writeEnabled(true)
                 .syncInterval(Duration.ofHours(1)).bufferPath(dir.resolve("w-buffer"))
@@ -46,7 +65,12 @@ class IdleFollowerRequestsTest {
         } finally {
             w.unregister();
         }
+        return url;
+    }
 
+    @Test
+    void idleFollowerWithManyConnectionsMakesAtMostOneRequestPerPollInterval() throws Exception {
+        String url = writeReplica();
         CountingReplicaClient counting = new CountingReplicaClient(ReplicaClients.open(url));
         LitestreamVfs.Registration r = LitestreamVfs.builder().replica(counting, url + "#idle-counted")
                 .pollInterval(POLL).register("idle-follower");

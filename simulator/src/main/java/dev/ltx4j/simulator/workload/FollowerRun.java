@@ -5,6 +5,7 @@ import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.replica.TxidUnavailableException;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -286,9 +287,10 @@ final class FollowerRun {
                 world.reached("follower-reads-refused", name);
                 return;
             } catch (IOException e) {
-                if (lastPollQuick && (e instanceof ReplicaFileCorruptException || ReplicaIndex.isNotFound(e))) {
+                if (lastPollQuick && (e instanceof ReplicaFileCorruptException || e instanceof TxidUnavailableException
+                        || ReplicaIndex.isNotFound(e))) {
                     // A quick poll did not re-check the held files (docs/request-economy-follower.md): one replaced
-                    // under its name fails to read (typed, never mixed) until the next complete check.
+                    // or deleted under the follower fails to read (typed, never mixed) until the next complete check.
                     world.reached("follower-stale-read-after-quick-poll", name + ": " + e.getClass().getSimpleName());
                     return;
                 }
