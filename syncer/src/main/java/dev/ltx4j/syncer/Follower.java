@@ -1,3 +1,4 @@
+// Over 500 lines: the complete poll and its one-request variants share the held anchor, positions and checksums.
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Ltx;
