@@ -236,8 +236,9 @@ abstract class EconomyStores implements AutoCloseable {
         @Override
         boolean isLevelZeroCreate(CountingHttpProxy.Exchange e) {
             // a single-request create (Put Blob) or the Put Block List that commits a staged one
-            return e.method().equals("PUT") && e.status() / 100 == 2 && e.target().contains("/ltx/0/")
-                    && !e.target().contains("comp=block&") && !e.target().endsWith("comp=block");
+            String target = java.net.URLDecoder.decode(e.target(), StandardCharsets.UTF_8);
+            return e.method().equals("PUT") && e.status() / 100 == 2 && target.contains("/ltx/0/")
+                    && !target.contains("comp=block&") && !target.endsWith("comp=block");
         }
 
         @Override

@@ -71,6 +71,12 @@ final class ReferenceRun {
     }
 
     void run() throws Exception {
+        if (!store.type().equals("s3")) {
+            // Measured on S3 only: with an abs:// URL naming Azurite's endpoint the 0.5.17 extension fails to open
+            // ("SQL logic error") in read mode and hangs in write mode.
+            System.err.println("reference: measured on s3 only, skipped on " + store.type());
+            return;
+        }
         if (!Files.isRegularFile(so) || !Files.isExecutable(Path.of("/usr/bin/python3"))) {
             System.err.println("reference: skipped (needs " + so + " and /usr/bin/python3)");
             return;
@@ -100,6 +106,18 @@ final class ReferenceRun {
         store.proxy.drain();
         long t0 = System.nanoTime();
         Process p = pb.start();
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!p.waitFor(4L * seconds + 60, TimeUnit.SECONDS)) {
+                    System.err.println("reference " + mode + " did not finish in time; stopped it");
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }, "reference-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 double elapsed = (System.nanoTime() - t0) / 1e9;
