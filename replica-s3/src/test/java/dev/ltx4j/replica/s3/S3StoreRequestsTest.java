@@ -12,8 +12,17 @@ import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.StoreRequests;
 import dev.ltx4j.replica.s3.S3ProxyServer.Endpoint;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -75,6 +84,55 @@ class S3StoreRequestsTest {
             // start, three parts, completion
             assertThat(requests.count("put", "ok")).isEqualTo(3);
             assertThat(requests.count("other", "ok")).isEqualTo(2);
+        }
+    }
+
+    /**
+     * The SDK's own retries are requests too: a listing answered twice with 503 and then served is three LIST
+     * requests on the bill (two throttled), while the SPI call, and so {@code CountingReplicaClient}, sees one.
+     */
+    @Test
+    void theSdksOwnRetriesAreCountedAsTheStoreSeesThem() throws Exception {
+        AtomicInteger served = new AtomicInteger();
+        try (ServerSocket fake = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> answer(fake, served), "fake-s3");
+            t.setDaemon(true);
+            t.start();
+            ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s"));
+            String url = "s3://bucket/db?endpoint=http://127.0.0.1:" + fake.getLocalPort() + "&forcePathStyle=true";
+            try (S3ReplicaClient client = S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse(url), env), env)) {
+                assertThat(client.listFiles(0, 0, false)).isEmpty();
+                StoreRequests requests = client.storeRequests().orElseThrow();
+                assertThat(requests.byKindAndOutcome()).isEqualTo(Map.of("list/throttled", 2L, "list/ok", 1L));
+            }
+        }
+        assertThat(served).hasValue(3);
+    }
+
+    /** Answers 503 SlowDown twice, then an empty listing; one request per connection. */
+    private static void answer(ServerSocket server, AtomicInteger served) {
+        String empty = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/"
+                + "2006-03-01/\"><Name>bucket</Name><Prefix>db/0000/</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys>"
+                + "<IsTruncated>false</IsTruncated></ListBucketResult>";
+        String slowDown = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce"
+                + " your request rate.</Message></Error>";
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                    // the request head; a listing has no body
+                }
+                boolean ok = served.incrementAndGet() > 2;
+                byte[] body = (ok ? empty : slowDown).getBytes(StandardCharsets.UTF_8);
+                String head = (ok ? "HTTP/1.1 200 OK" : "HTTP/1.1 503 Slow Down") + "\r\nContent-Type: application/xml\r\n"
+                        + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+                OutputStream out = s.getOutputStream();
+                out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                out.write(body);
+                out.flush();
+            } catch (IOException e) {
+                // closed at the end of the test
+            }
         }
     }
 }
