@@ -20,6 +20,11 @@ final class SyncCheck {
      * this (ltx4j's retention grace defaults to 15 minutes, Litestream's L0 retention to 5 minutes).
      */
     static final Duration MAX_HORIZON = Duration.ofMinutes(1);
+    /**
+     * A grace period shorter than this leaves no margin for the clock skew between this process and a deleting one
+     * (a retention process whose clock runs ahead deletes earlier): every check is then a full one.
+     */
+    static final Duration MIN_GRACE = Duration.ofMinutes(1);
 
     private final ReplicaClient client;
     private final LongSupplier nanoTime;
@@ -39,13 +44,13 @@ final class SyncCheck {
 
     /**
      * @param grace the retention grace this writer's deployment uses: the horizon is a quarter of it, at most
-     *     {@link #MAX_HORIZON} (zero: every check lists every level)
+     *     {@link #MAX_HORIZON}; below {@link #MIN_GRACE} every check lists every level
      * @param skip the simulator's {@code skip-sync-check}: no check at all (the bug the check prevents)
      */
     SyncCheck(ReplicaClient client, LongSupplier nanoTime, Duration grace, boolean skip) {
         this.client = client;
         this.nanoTime = nanoTime;
-        Duration quarter = grace.dividedBy(4);
+        Duration quarter = grace.compareTo(MIN_GRACE) < 0 ? Duration.ZERO : grace.dividedBy(4);
         this.horizonNanos = (quarter.compareTo(MAX_HORIZON) < 0 ? quarter : MAX_HORIZON).toNanos();
         this.skip = skip;
     }
