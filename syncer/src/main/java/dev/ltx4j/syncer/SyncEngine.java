@@ -19,7 +19,6 @@ import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
-import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import java.io.IOException;
@@ -33,8 +32,9 @@ import java.util.function.UnaryOperator;
  * the buffer. The file is encoded streaming (page images read one at a time from the buffer file, spooled to a
  * temporary file when large) and its post-apply checksum comes from the page checksums kept in the page map, so
  * a sync reads neither old images nor holds the file in memory. Conflicts are prevented (a listing of level 0,
- * of every level when that is inconclusive, {@link SyncCheck}; exclusive create), resolved when ambiguous (NodeID + file checksum read back, {@link OwnUploads}) and,
- * when real, made sticky and saved under {@code conflicts/} ({@link ConflictSaver}).
+ * of every level when that is inconclusive, {@link SyncCheck}; exclusive create), resolved when ambiguous (NodeID
+ * + file checksum read back, {@link OwnUploads}) and, when real, made sticky and saved under {@code conflicts/}
+ * ({@link ConflictSaver}).
  *
  * <p>A round writes no field of {@link Database}: it returns a {@link Round} that the database applies (see
  * docs/engine-invariants.md I4). Callers hold {@code db.syncLock}.
