@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -38,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>writing: a writer doing {@code --rate} autocommit inserts a second for {@code --seconds}, until the last is
  *       synced; billed per sync (level-0 creates seen by the store);</li>
  *   <li>writer idle: the same writer, {@code --writer-idle-seconds} (default {@code --seconds}) with no writes;</li>
- *   <li>follower idle: a read-mode database with 1 and with 4 connections open, {@code --seconds} with no changes;</li>
+ *   <li>follower idle: a read-mode database with 1 and with 4 connections open, {@code --seconds} with no changes
+ *       (with {@code --poll-backoff N} also 1 connection with the adaptive poll, 60 s);</li>
  *   <li>cold open: read mode, connect, then the first query, of an uncompacted replica ({@code --syncs} level-0 files
  *       written with compaction off) and of its twin after compaction to a level-9 snapshot;</li>
  *   <li>restore: plan and download to a file (as {@code ltx4j restore}) of both;</li>
@@ -59,6 +61,7 @@ public final class RequestEconomyBenchmark {
     private List<String> stores = List.of("s3", "azure");
     private int seconds = 10;
     private int idleSeconds = -1;
+    private int pollBackoff;
     private int rate = 20;
     private int syncs = 60;
     private boolean json;
@@ -73,12 +76,13 @@ public final class RequestEconomyBenchmark {
                 case "--stores" -> b.stores = List.of(args[++i].split(","));
                 case "--seconds" -> b.seconds = Integer.parseInt(args[++i]);
                 case "--writer-idle-seconds" -> b.idleSeconds = Integer.parseInt(args[++i]);
+                case "--poll-backoff" -> b.pollBackoff = Integer.parseInt(args[++i]);
                 case "--rate" -> b.rate = Integer.parseInt(args[++i]);
                 case "--syncs" -> b.syncs = Integer.parseInt(args[++i]);
                 case "--json" -> b.json = true;
                 case "--reference" -> b.reference = Path.of(args[++i]).toAbsolutePath();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; use [--stores s3,azure]"
-                        + " [--seconds N] [--writer-idle-seconds N] [--rate N] [--syncs N] [--json] [--reference PATH-TO-litestream-vfs.so]");
+                        + " [--seconds N] [--writer-idle-seconds N] [--poll-backoff N] [--rate N] [--syncs N] [--json] [--reference PATH-TO-litestream-vfs.so]");
             }
         }
         if (b.idleSeconds < 0) {
@@ -119,7 +123,11 @@ public final class RequestEconomyBenchmark {
             restore(store, replica);
         }
         for (int connections : List.of(1, 4)) {
-            followerIdle(store, "writer", connections);
+            followerIdle(store, "writer", connections, Map.of(), seconds);
+        }
+        if (pollBackoff > 1) {
+            // the adaptive poll (URI parameter poll_backoff) needs a longer quiet spell to reach its ceiling
+            followerIdle(store, "writer", 1, Map.of("poll_backoff", Integer.toString(pollBackoff)), Math.max(60, seconds));
         }
         System.err.printf("%s: done%n", s);
     }
@@ -229,23 +237,25 @@ public final class RequestEconomyBenchmark {
         }
     }
 
-    private void followerIdle(EconomyStores store, String path, int connections) throws Exception {
+    private void followerIdle(EconomyStores store, String path, int connections, Map<String, String> parameters,
+            int window) throws Exception {
         LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(store.url(path))
                 .replicaEnvironment(store.environment()).writeEnabled(false).register(vfsName());
         Path db = work.resolve(store.type() + "-" + path + "-idle-" + connections + ".db");
         List<Connection> open = new ArrayList<>();
         try {
             for (int i = 0; i < connections; i++) {
-                Connection c = vfs.connect(db);
+                Connection c = vfs.connect(db, parameters);
                 open.add(c);
                 count(c);
             }
             Thread.sleep(1500);
             store.proxy.drain();
             long t0 = System.nanoTime();
-            Thread.sleep(seconds * 1000L);
-            tally.add(store, "follower idle, read mode, " + connections + " connection" + (connections > 1 ? "s" : ""),
-                    (System.nanoTime() - t0) / 1e9, seconds, "s", store.proxy.drain());
+            Thread.sleep(window * 1000L);
+            tally.add(store, "follower idle, read mode, " + connections + " connection" + (connections > 1 ? "s" : "")
+                    + (parameters.isEmpty() ? "" : ", " + parameters), (System.nanoTime() - t0) / 1e9, window, "s",
+                    store.proxy.drain());
         } finally {
             for (Connection c : open) c.close();
             vfs.unregister();
