@@ -79,7 +79,7 @@ public final class Database implements AutoCloseable {
     final SyncEngine sync;
     /** The published version, the sync base, buffer generations, the page reader, the lineage; their one writer. */
     final PublishedVersions versions;
-    final Follower follower = new Follower(this);
+    final Follower follower;
     /** Reading the database as of a past time (docs/time-travel.md). */
     private final TimeTravel timeTravel = new TimeTravel(this);
     /** A writer's compaction, snapshots and retention, stepped on their own scheduler lane. */
@@ -109,6 +109,7 @@ public final class Database implements AutoCloseable {
         this.options = options;
         this.index = new ReplicaIndex(this.client);
         this.writeMode = options.writeEnabled;
+        this.follower = new Follower(this); // reads the options
         this.files = new LocalFiles(name, options);
         OwnUploads ownUploads = new OwnUploads(this.client, index);
         this.reconciler = new OpenReconciler(name, options, this.client, ownUploads);
@@ -276,6 +277,9 @@ public final class Database implements AutoCloseable {
     /** Pins the current version for one read transaction. */
     public ReadTransaction beginRead() {
         checkOpen();
+        if (!writeMode) {
+            follower.readStarted(); // a reader is here: an adaptive poll returns to the base interval
+        }
         return new ReadTransaction(this, pin());
     }
 
@@ -373,16 +377,34 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * One poll (read mode): lists every level and merges new files into a new published version. Write mode
-     * does not poll (a rival writer is detected by the sync's conflict check) and returns at once.
+     * One complete poll (read mode): lists every level, re-reads the anchor and merges new files into a new
+     * published version; what an explicit poll ({@code litestream_sync()} in read mode) runs, and it ends a
+     * back-off. Write mode does not poll (a rival writer is detected by the sync's conflict check) and returns at
+     * once.
      */
     public PollOutcome pollOnce(Instant now) {
+        return poll(now, false);
+    }
+
+    /**
+     * The scheduled poll (read mode; what {@link #start()} runs every poll interval): one request while the replica
+     * is idle, the complete checks spread over later polls and run at once on any change, and nothing at all while
+     * an adaptive poll backs off (docs/request-economy-follower.md). Null when it asked nothing.
+     */
+    public PollOutcome pollTick(Instant now) {
+        return poll(now, true);
+    }
+
+    private PollOutcome poll(Instant now, boolean scheduled) {
         if (writeMode) {
             return new PollOutcome(0, current().txid(), false, null);
         }
         syncLock.lock();
         try {
-            Follower.Step step = follower.poll(now);
+            Follower.Step step = scheduled ? follower.tick(now) : follower.poll(now);
+            if (step == null) {
+                return null;
+            }
             if (step.publish() != null) {
                 versions.publish(step.publish());
             }
@@ -508,7 +530,7 @@ public final class Database implements AutoCloseable {
                 scheduler.startLane("ltx4j-compact-" + name, compaction.tick(), this::compactOnce);
             }
         } else {
-            scheduler.start(options.pollInterval, this::pollOnce);
+            scheduler.start(options.pollInterval, this::pollTick);
         }
         if (localCopies != null) {
             localCopies.start();

@@ -112,6 +112,9 @@ public record DatabaseStatus(String mode, long txid, long pendingCommits, long l
                     .append(",\"reads_refused\":").append(d.readsRefused()).append('}');
         }
         b.append(",\"reloads\":").append(f.reloads());
+        b.append(",\"effective_poll_interval_ms\":").append(f.effectivePollIntervalMillis());
+        b.append(",\"poll_backoff_max\":").append(f.pollBackoffMax());
+        b.append(",\"polls\":").append(f.polls());
     }
 
     private static String str(String s) {

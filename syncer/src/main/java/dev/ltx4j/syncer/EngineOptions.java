@@ -19,6 +19,8 @@ public final class EngineOptions {
     final Durability durability;
     final Duration syncInterval;
     final Duration pollInterval;
+    /** The most an idle follower's poll interval grows to, as a factor (1: no back-off). */
+    final int pollBackoff;
     final Path bufferPath;
     final LogStorage bufferStorage;
     final String bufferName;
@@ -45,6 +47,7 @@ public final class EngineOptions {
         this.durability = b.durability;
         this.syncInterval = b.syncInterval;
         this.pollInterval = b.pollInterval;
+        this.pollBackoff = b.pollBackoff;
         this.bufferPath = b.bufferPath;
         this.bufferStorage = b.bufferStorage;
         this.bufferName = b.bufferName;
@@ -86,6 +89,7 @@ public final class EngineOptions {
         if (poll != null && !poll.isBlank()) {
             b.pollInterval(Settings.parseDuration(Settings.POLL_INTERVAL, poll));
         }
+        b.pollBackoff(Settings.parsePollBackoff(Settings.POLL_BACKOFF, env.get(Settings.POLL_BACKOFF)));
         String path = env.get(Settings.BUFFER_PATH);
         if (path != null && !path.isBlank()) {
             b.bufferPath(Path.of(path));
@@ -117,6 +121,11 @@ public final class EngineOptions {
 
     public Duration pollInterval() {
         return pollInterval;
+    }
+
+    /** The most an idle follower multiplies its poll interval by (1: the adaptive poll is off). */
+    public int pollBackoff() {
+        return pollBackoff;
     }
 
     /** The engine's one clock: wall time, monotonic time and waiting. */
@@ -160,6 +169,7 @@ public final class EngineOptions {
         private Durability durability = Durability.LOCAL;
         private Duration syncInterval = Duration.ofSeconds(1);
         private Duration pollInterval = Duration.ofSeconds(1);
+        private int pollBackoff = 1;
         private Path bufferPath;
         private LogStorage bufferStorage;
         private String bufferName;
@@ -218,6 +228,20 @@ public final class EngineOptions {
 
         public Builder pollInterval(Duration v) {
             this.pollInterval = positive(v, "pollInterval");
+            return this;
+        }
+
+        /**
+         * Adaptive poll (LITESTREAM_POLL_BACKOFF): while the replica stays idle, a read-mode follower doubles its
+         * poll interval every few quiet polls up to {@code maxFactor} times it, and returns to it on any change or
+         * read transaction. 1 (the default) turns it off; at most {@value Settings#MAX_POLL_BACKOFF}.
+         */
+        public Builder pollBackoff(int maxFactor) {
+            if (maxFactor < 1 || maxFactor > Settings.MAX_POLL_BACKOFF) {
+                throw new IllegalArgumentException("pollBackoff must be from 1 (off) to " + Settings.MAX_POLL_BACKOFF
+                        + ", not " + maxFactor);
+            }
+            this.pollBackoff = maxFactor;
             return this;
         }
 

@@ -1,3 +1,4 @@
+// Over 500 lines: the complete poll and its one-request variants share the held anchor, positions and checksums.
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Ltx;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Read mode's poll step: applies a replica file only when it continues the exact state the follower holds, and
@@ -47,6 +49,11 @@ import java.util.TreeMap;
  * new read transactions are refused with {@link ReplicaDivergedException}; every poll retries. Each divergence is
  * logged, kept in {@link FollowerStatus#divergence()} and in the last error.
  *
+ * <p><b>Economy.</b> {@link #poll} is the complete poll (every level listed, the anchor re-read). The scheduler calls
+ * {@link #tick}, which asks the replica one question per poll while nothing changes (a listing of level 0 compared
+ * with the last one) and spreads the other checks over later polls ({@link PollPlan};
+ * docs/request-economy-follower.md); any change it sees runs the complete checks at once.
+ *
  * <p>Callers hold the database's sync lock. A poll returns a {@link Step} that the database applies; it writes no
  * field of {@link Database} (the fields above are this class's own; see docs/engine-invariants.md).
  */
@@ -68,7 +75,11 @@ final class Follower {
     volatile long currentAsOfMillis = -1;
     volatile long newestTxidMillis = -1;
     volatile FollowerStatus.Divergence divergence;
-    volatile long reloads;
+    private final AtomicLong reloads = new AtomicLong();
+    /** Polls that asked the replica anything (complete, quick or audit). */
+    private final AtomicLong polls = new AtomicLong();
+    /** What the next scheduled poll asks (request economy, back-off). */
+    final PollPlan plan;
     /** Failed polls since the last good one: only the first of a streak is logged at warn. */
     private long pollFailureStreak;
     /** The TXID a gap was last logged after, so a gap the replica keeps showing is logged once. */
@@ -76,6 +87,7 @@ final class Follower {
 
     Follower(Database db) {
         this.db = db;
+        this.plan = new PollPlan(db.options.pollInterval.toMillis(), db.options.pollBackoff);
     }
 
     /** The state the follower starts from (open, refresh, reload). */
@@ -91,12 +103,15 @@ final class Follower {
         heldFrom.clear();
         remember(opened.version(), anchor);
         newestTxidMillis = anchor == null ? -1 : anchor.header().timestamp();
+        plan.forgetLevel0(); // the open listed from positions it did not record per file: the next poll is complete
+        plan.changed();
     }
 
     FollowerStatus status(long now) {
         long t = newestTxidMillis;
         return new FollowerStatus(lastPollMillis, lastPollOk, lastPollError, currentAsOfMillis, t,
-                t < 0 ? -1 : Math.max(0, now - t), divergence, reloads);
+                t < 0 ? -1 : Math.max(0, now - t), divergence, reloads.get(), plan.effectiveIntervalMillis(),
+                plan.maxFactor(), polls.get());
     }
 
     /**
@@ -108,6 +123,7 @@ final class Follower {
     /** Forgets the listing positions: the next poll lists every level from the start. */
     void relistEverything() {
         positions.clear();
+        plan.forgetLevel0();
     }
 
     /** After a refresh: no divergence to report. */
@@ -115,17 +131,38 @@ final class Follower {
         divergence = null;
     }
 
-    /** One poll (see the class comment). */
+    /** One complete poll (see the class comment), asked for explicitly: also ends a back-off. */
     Step poll(Instant now) {
+        plan.changed();
+        return attempt(now, PollPlan.Kind.FULL);
+    }
+
+    /** The scheduled poll: what {@link PollPlan} says is due at {@code now}; null when nothing is (back-off). */
+    Step tick(Instant now) {
+        PollPlan.Kind kind = plan.next(now.toEpochMilli());
+        FollowerStatus.Divergence d = divergence;
+        if (kind == PollPlan.Kind.SKIP && (d == null || !d.readsRefused())) {
+            return null;
+        }
+        return attempt(now, kind);
+    }
+
+    /** A read transaction started (any thread): a backed-off poll returns to the base interval. */
+    void readStarted() {
+        plan.readStarted();
+    }
+
+    private Step attempt(Instant now, PollPlan.Kind kind) {
         long at = now.toEpochMilli();
         lastPollMillis = at;
+        polls.incrementAndGet();
         try {
             FollowerStatus.Divergence d = divergence;
             if (d != null && d.readsRefused()) {
                 return reload(at, d);
             }
             try {
-                return advance(at);
+                return step(at, kind);
             } catch (IOException e) {
                 if (!ReplicaIndex.isNotFound(e)) {
                     throw e;
@@ -133,9 +170,10 @@ final class Follower {
                 // A file listed by this poll was deleted before it was read (compaction and retention replace
                 // files by covering ones): list again and retry once.
                 Database.log().debug("follower of database \"{}\": {}; relisting", db.name, e.getMessage());
-                return advance(at);
+                return advance(at, null);
             }
         } catch (IOException | RuntimeException e) {
+            plan.forgetLevel0(); // whatever happened meanwhile, the next poll looks at everything
             lastPollOk = false;
             lastPollError = "poll failed: " + e.getMessage();
             if (pollFailureStreak++ == 0) {
@@ -149,10 +187,76 @@ final class Follower {
         }
     }
 
-    /** Lists from the positions and applies what continues the held state (one attempt of a poll). */
-    private Step advance(long at) throws IOException {
-        DatabaseVersion cur = db.current();
-        Listing listing = list(positions);
+    /** One poll of the given kind: a quiet answer, or the complete checks when anything may have changed. */
+    private Step step(long at, PollPlan.Kind kind) throws IOException {
+        switch (kind) {
+            case QUICK: {
+                long seek = positions.seek(0);
+                List<LtxFileInfo> level0 = db.client.listFiles(0, seek, false);
+                if (plan.level0Unchanged(level0)) {
+                    return quiet(at);
+                }
+                long[] next = new long[ReplicaClient.MAX_LEVEL + 1];
+                for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+                    next[level] = positions.seek(level);
+                }
+                for (LtxFileInfo info : level0) {
+                    next[0] = info.minTxid();
+                }
+                return advance(at, new Listing(level0, next, false));
+            }
+            case AUDIT_ANCHOR:
+                return anchorUnchanged() ? quiet(at) : advance(at, null);
+            case AUDIT_LEVEL: {
+                int level = plan.auditLevel();
+                long held = db.current().txid();
+                for (LtxFileInfo info : db.client.listFiles(level, positions.seek(level), false)) {
+                    if (Long.compareUnsigned(info.maxTxid(), held) > 0) {
+                        return advance(at, null);
+                    }
+                }
+                return quiet(at);
+            }
+            default:
+                return advance(at, null);
+        }
+    }
+
+    /** The poll's one request found nothing to do: the follower is current as far as the replica shows. */
+    private Step quiet(long at) {
+        plan.quiet();
+        lastPollOk = true;
+        lastPollError = null;
+        currentAsOfMillis = at;
+        recovered();
+        return new Step(new PollOutcome(0, db.current().txid(), false, null, true), null,
+                divergenceMessage(divergence));
+    }
+
+    private void recovered() {
+        if (pollFailureStreak > 0) {
+            Database.log().info("follower of database \"{}\": polling works again after {} failed poll(s)",
+                    db.name, pollFailureStreak);
+            pollFailureStreak = 0;
+        }
+    }
+
+    /**
+     * Applies what continues the held state: from {@code partial} (level 0 only) when that listing settles it,
+     * else from every level listed from its position (a gap, a file that does not continue, or no partial listing).
+     */
+    private Step advance(long at, Listing partial) throws IOException {
+        if (partial != null) {
+            Step s = advance(at, db.current(), partial);
+            if (s != null) {
+                return s;
+            }
+        }
+        return advance(at, db.current(), list(positions));
+    }
+
+    /** One attempt of a poll on {@code listing}; null when a partial listing does not settle it. */
+    private Step advance(long at, DatabaseVersion cur, Listing listing) throws IOException {
         boolean checks = !db.options.faults.skipFollowerContinuity;
         String problem = checks ? checkAnchor(cur, listing) : null;
         DatabaseVersion v = cur;
@@ -163,6 +267,9 @@ final class Follower {
                 LoadedFile f = db.index.load(info);
                 problem = checks ? continues(v, f) : null;
                 if (problem != null) {
+                    if (!listing.complete()) {
+                        return null; // decide it on every level (the chain there may differ)
+                    }
                     verifyBeforeBlaming(f);
                     break;
                 }
@@ -179,10 +286,19 @@ final class Follower {
         for (LtxFileInfo info : listing.files) {
             gap |= Long.compareUnsigned(info.maxTxid(), v.txid()) > 0;
         }
+        if (gap && !listing.complete()) {
+            return null; // the files before the gap may be on higher levels: list them
+        }
         if (gap) {
             positions.clear();
         } else {
             positions.advance(listing.next);
+        }
+        plan.listed(listing.files, gap ? -1 : positions.seek(0));
+        if (applied.isEmpty()) {
+            plan.quiet();
+        } else {
+            plan.changed();
         }
         if (last != null) {
             anchor = last;
@@ -197,17 +313,13 @@ final class Follower {
             loggedGapAfter = v.txid();
             Database.log().warn("follower of database \"{}\": {}", db.name, lastPollError);
         }
-        if (pollFailureStreak > 0) {
-            Database.log().info("follower of database \"{}\": polling works again after {} failed poll(s)",
-                    db.name, pollFailureStreak);
-            pollFailureStreak = 0;
-        }
+        recovered();
         return new Step(new PollOutcome(applied.size(), v.txid(), gap, null), v,
                 gap ? lastPollError : divergenceMessage(divergence));
     }
 
     /** Every level listed from its position: all files seen, and where each level's listing ended. */
-    private record Listing(List<LtxFileInfo> files, long[] next) {
+    private record Listing(List<LtxFileInfo> files, long[] next, boolean complete) {
         List<LtxFileInfo> candidates(long txid) {
             List<LtxFileInfo> out = new ArrayList<>();
             for (LtxFileInfo f : files) {
@@ -230,7 +342,7 @@ final class Follower {
                 files.add(info);
             }
         }
-        return new Listing(files, next);
+        return new Listing(files, next, true);
     }
 
     /** Why the anchor no longer proves the held state, or null when it does. */
@@ -377,7 +489,7 @@ final class Follower {
         FollowerStatus.Divergence done = new FollowerStatus.Divergence(d.heldTxid(), d.reason(), d.atMillis(),
                 opened.version().txid());
         divergence = done;
-        reloads++;
+        reloads.incrementAndGet();
         Database.log().warn("follower of database \"{}\" switched to the replica's new state at TXID {}", db.name,
                 Txid.format(opened.version().txid()));
         lastPollOk = true;
@@ -394,6 +506,20 @@ final class Follower {
                 + " held by this follower (" + d.reason() + ")" + (d.readsRefused() ? "; reads are refused until the"
                 + " replica's new state loads" : "; switched to the replica's new state at TXID "
                 + Txid.format(d.reloadedTxid()) + " at " + Instant.ofEpochMilli(d.atMillis()));
+    }
+
+    /** Whether the anchor is still there with the header it had (one header read); false: gone or rewritten. */
+    private boolean anchorUnchanged() throws IOException {
+        LoadedFile a = anchor;
+        if (a == null) {
+            return true;
+        }
+        LtxFileInfo i = a.info();
+        try {
+            return LtxHeader.parse(readHeader(i), i.toString()).equals(a.header());
+        } catch (ReplicaNotFoundException | LtxFormatException e) {
+            return false;
+        }
     }
 
     /**

@@ -13,9 +13,15 @@ package dev.ltx4j.syncer;
  * @param dataAgeMillis      clock time minus {@code newestTxidMillis}: how old the newest data served is, -1 if unknown
  * @param divergence         the last time the replica stopped containing the follower's state, or null
  * @param reloads            how many times the follower switched to a replaced replica's state
+ * @param effectivePollIntervalMillis the interval the scheduled polls run at now: the poll interval, or a multiple
+ *                           of it while the adaptive poll backs off (docs/request-economy-follower.md)
+ * @param pollBackoffMax     the most the adaptive poll multiplies the interval by (1: back-off off)
+ * @param polls              polls that asked the replica anything since open (each makes one request while the
+ *                           replica is idle)
  */
 public record FollowerStatus(long lastPollMillis, boolean lastPollOk, String lastPollError, long currentAsOfMillis,
-        long newestTxidMillis, long dataAgeMillis, Divergence divergence, long reloads) {
+        long newestTxidMillis, long dataAgeMillis, Divergence divergence, long reloads,
+        long effectivePollIntervalMillis, int pollBackoffMax, long polls) {
 
     /**
      * One divergence.

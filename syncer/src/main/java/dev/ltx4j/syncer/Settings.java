@@ -14,6 +14,12 @@ public final class Settings {
     public static final String POLL_INTERVAL = "LITESTREAM_POLL_INTERVAL";
     /** What opening does with a damaged write buffer: {@code refuse} (default) or {@code truncate-damaged}. */
     public static final String BUFFER_RECOVERY = "LITESTREAM_BUFFER_RECOVERY";
+    /** Adaptive poll of a read-mode follower: {@code off} (default), {@code on} (up to 8x) or a factor 2..64. */
+    public static final String POLL_BACKOFF = "LITESTREAM_POLL_BACKOFF";
+    /** The factor {@code on} means. */
+    public static final int DEFAULT_POLL_BACKOFF = 8;
+    /** The largest factor accepted. */
+    public static final int MAX_POLL_BACKOFF = 64;
 
 
     private Settings() {}
@@ -41,6 +47,39 @@ public final class Settings {
             default -> throw new IllegalArgumentException("invalid " + DURABILITY + " \"" + value
                     + "\": expected local, remote or none");
         };
+    }
+
+    /**
+     * The most an idle follower's poll interval is multiplied by: {@code off}/{@code false}/{@code 1} (default,
+     * null or blank) = 1, {@code on}/{@code true} = {@value #DEFAULT_POLL_BACKOFF}, or a factor {@code 2..64}
+     * (also written {@code 8x}).
+     *
+     * @param source named in the error (a variable or URI parameter)
+     * @throws IllegalArgumentException naming the source and value when it is none of these
+     */
+    public static int parsePollBackoff(String source, String value) {
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        switch (v) {
+            case "off", "false", "no", "0":
+                return 1;
+            case "on", "true", "yes":
+                return DEFAULT_POLL_BACKOFF;
+            default:
+                break;
+        }
+        String digits = v.endsWith("x") ? v.substring(0, v.length() - 1) : v;
+        int f = -1;
+        if (digits.matches("\\d{1,3}")) {
+            f = Integer.parseInt(digits);
+        }
+        if (f < 1 || f > MAX_POLL_BACKOFF) {
+            throw new IllegalArgumentException("invalid " + source + " \"" + value + "\": expected off, on, or a"
+                    + " factor from 1 to " + MAX_POLL_BACKOFF + " (e.g. 8 or 8x)");
+        }
+        return f;
     }
 
     /** {@code true}/{@code false} (also 1/0, yes/no), case-insensitive; null or blank means false. */

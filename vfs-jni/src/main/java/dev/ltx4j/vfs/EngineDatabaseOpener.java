@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <p>Settings, each a URI parameter with an environment fallback: {@code replica_url}
  * ({@code LITESTREAM_REPLICA_URL}, required), {@code write_enabled}, {@code sync_interval}, {@code poll_interval},
- * {@code buffer_path}, {@code durability} ({@code local}, {@code remote}, {@code none}), {@code cache_size}.
+ * {@code poll_backoff}, {@code buffer_path}, {@code durability} ({@code local}, {@code remote}, {@code none}), {@code cache_size}.
  * The open fails with a message naming the setting when one is missing or invalid, when the URL's scheme has no
  * backend, or when the buffer path is not writable.
  */

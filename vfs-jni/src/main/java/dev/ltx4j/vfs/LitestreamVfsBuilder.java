@@ -97,6 +97,19 @@ public final class LitestreamVfsBuilder {
         return this;
     }
 
+    /**
+     * Adaptive poll of a read-mode database (URI parameter {@code poll_backoff}, LITESTREAM_POLL_BACKOFF): while the
+     * replica stays idle the poll interval doubles every few quiet polls up to {@code maxFactor} times it, and
+     * returns to it on any change or read transaction; 1 (the default) is off, at most 64.
+     */
+    public LitestreamVfsBuilder pollBackoff(int maxFactor) {
+        if (maxFactor < 1 || maxFactor > 64) {
+            throw new IllegalArgumentException("pollBackoff must be from 1 (off) to 64, not " + maxFactor);
+        }
+        settings.put("poll_backoff", Integer.toString(maxFactor));
+        return this;
+    }
+
     /** The write buffer file; its directory must exist. Default: a private file under the temp directory. */
     public LitestreamVfsBuilder bufferPath(Path p) {
         settings.put("buffer_path", p.toAbsolutePath().toString());

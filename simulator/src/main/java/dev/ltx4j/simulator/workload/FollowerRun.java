@@ -3,6 +3,9 @@ package dev.ltx4j.simulator.workload;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
+import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.replica.TxidUnavailableException;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -284,6 +287,13 @@ final class FollowerRun {
                 world.reached("follower-reads-refused", name);
                 return;
             } catch (IOException e) {
+                if (lastPollQuick && (e instanceof ReplicaFileCorruptException || e instanceof TxidUnavailableException
+                        || ReplicaIndex.isNotFound(e))) {
+                    // A quick poll did not re-check the held files (docs/request-economy-follower.md): one replaced
+                    // or deleted under the follower fails to read (typed, never mixed) until the next complete check.
+                    world.reached("follower-stale-read-after-quick-poll", name + ": " + e.getClass().getSimpleName());
+                    return;
+                }
                 // Store faults are off: after a successful poll the follower's own pages must read back.
                 throw new InvariantViolation("follower-no-mix", name + " cannot read its own state after a"
                         + " successful poll: " + e);

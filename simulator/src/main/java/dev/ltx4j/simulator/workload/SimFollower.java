@@ -24,6 +24,11 @@ abstract class SimFollower {
     Database db;
     /** The TXID last observed (-1: none yet). */
     long seenTxid = -1;
+    /**
+     * Whether the last poll was a quick one (one request, nothing new, the held state not re-checked): until the next
+     * complete check, a file of the held state replaced under the same name may fail to read (never read mixed).
+     */
+    boolean lastPollQuick;
 
     SimFollower(World world, String name, SimReplicaClient client, EngineOptions options) {
         this.world = world;
@@ -54,8 +59,9 @@ abstract class SimFollower {
                 return;
             }
         } else {
-            PollOutcome o = db.pollOnce(options.clock().instant());
-            if (!o.ok()) {
+            PollOutcome o = db.pollTick(options.clock().instant()); // the scheduled poll, as in production
+            lastPollQuick = o == null ? lastPollQuick : o.quick();
+            if (o != null && !o.ok()) {
                 world.reached("poll-failed", o.error().getClass().getSimpleName());
                 if (!checkAfterFailedPoll()) {
                     return;

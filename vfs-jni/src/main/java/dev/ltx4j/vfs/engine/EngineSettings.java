@@ -33,6 +33,7 @@ public final class EngineSettings {
             "durability", "LITESTREAM_DURABILITY",
             "cache_size", "LITESTREAM_CACHE_SIZE",
             "poll_interval", "LITESTREAM_POLL_INTERVAL",
+            "poll_backoff", "LITESTREAM_POLL_BACKOFF",
             "buffer_recovery", "LITESTREAM_BUFFER_RECOVERY");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?|b)?", Pattern.CASE_INSENSITIVE);
@@ -117,6 +118,20 @@ public final class EngineSettings {
     /** The poll interval (read mode); positive, like {@link #syncInterval()}. */
     public Duration pollInterval() throws VfsConfigurationException {
         return duration("poll_interval", Duration.ofSeconds(1));
+    }
+
+    /**
+     * The adaptive poll's largest factor (read mode): {@code off} (default) = 1, {@code on} = 8, or {@code 2..64}
+     * (docs/request-economy-follower.md).
+     */
+    public int pollBackoff() throws VfsConfigurationException {
+        Optional<String> v = value("poll_backoff");
+        if (v.isEmpty()) return 1;
+        try {
+            return Settings.parsePollBackoff(source("poll_backoff"), v.get());
+        } catch (IllegalArgumentException e) {
+            throw new VfsConfigurationException(e.getMessage());
+        }
     }
 
     private Duration duration(String parameter, Duration dflt) throws VfsConfigurationException {
@@ -225,6 +240,7 @@ public final class EngineSettings {
                 .cacheBytes(cacheBytes());
         b.syncInterval(syncInterval());
         b.pollInterval(pollInterval());
+        b.pollBackoff(pollBackoff());
         bufferPath().ifPresent(b::bufferPath);
         b.hydration(hydration());
         b.compaction(compaction());
