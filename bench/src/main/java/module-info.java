@@ -13,6 +13,8 @@ open module dev.ltx4j.bench {
     requires org.lz4.java;
     requires java.management;
     requires java.sql;
+    requires dev.ltx4j.vfs;
+    requires com.azure.storage.blob;
 
     exports dev.ltx4j.bench;
     exports dev.ltx4j.bench.jmh_generated;

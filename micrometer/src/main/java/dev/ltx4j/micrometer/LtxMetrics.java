@@ -1,6 +1,7 @@
 package dev.ltx4j.micrometer;
 
 import dev.ltx4j.replica.CountingReplicaClient;
+import dev.ltx4j.replica.StoreRequests;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -70,6 +71,16 @@ public final class LtxMetrics implements MeterBinder {
                 FunctionCounter.builder("ltx4j.replica.requests", db, d -> d.metrics().replicaRequests(kind, outcome))
                         .tags(tags.and("kind", kind, "outcome", outcome))
                         .description("requests to the replica backend by kind and outcome, each attempt counted")
+                        .register(registry);
+            }
+        }
+        // The same requests as the store counts and bills them (HTTP attempts: SDK retries, listing pages, upload
+        // parts, HEADs), all registered up front; zero for a backend that makes no HTTP requests (file://).
+        for (String kind : StoreRequests.KINDS) {
+            for (String outcome : StoreRequests.OUTCOMES) {
+                FunctionCounter.builder("ltx4j.store.requests", db, d -> d.metrics().storeRequests(kind, outcome))
+                        .tags(tags.and("kind", kind, "outcome", outcome))
+                        .description("HTTP requests to the object store by kind and outcome, as the store bills them")
                         .register(registry);
             }
         }

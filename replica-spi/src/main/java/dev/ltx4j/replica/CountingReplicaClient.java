@@ -258,6 +258,11 @@ public final class CountingReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public java.util.Optional<StoreRequests> storeRequests() {
+        return delegate.storeRequests();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -48,6 +48,11 @@ public abstract class ForwardingReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public java.util.Optional<StoreRequests> storeRequests() {
+        return delegate.storeRequests();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -99,6 +99,15 @@ public interface ReplicaClient extends AutoCloseable {
         }
     }
 
+    /**
+     * The HTTP requests this client sent to its store, as the store counts them (SDK retries, listing pages, upload
+     * parts and the HEADs of a listing with metadata each count), or empty for a backend that makes no billed
+     * requests (a directory) or does not count them. Decorators return their delegate's.
+     */
+    default java.util.Optional<StoreRequests> storeRequests() {
+        return java.util.Optional.empty();
+    }
+
     /** Releases connections and threads. Further calls fail. */
     @Override
     void close();

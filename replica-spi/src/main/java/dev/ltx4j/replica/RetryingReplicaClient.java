@@ -153,6 +153,11 @@ public final class RetryingReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public java.util.Optional<StoreRequests> storeRequests() {
+        return delegate.storeRequests();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -16,7 +16,7 @@ import java.util.Objects;
  * directly by a simulator or test ({@link Database#compactOnce}). Compaction only reads and creates replica files
  * and deletes files retention no longer needs: it writes no engine state. Readers whose files it deletes re-plan
  * (relocation, docs/engine-invariants.md). Read mode has no compactor. Logs what each step did at info and
- * failures at warn (once per distinct error).
+ * failures at warn (once per distinct error). Steps only while there is work ({@link LaneIdleness}).
  */
 final class CompactionLane {
     /** The most often the lane looks for due work; a step with nothing due makes no request. */
@@ -28,6 +28,8 @@ final class CompactionLane {
     private final Compactor compactor;
     private final CompactionStatus idle;
     private volatile CompactionStatus last;
+    /** What the levels hold of the writer's syncs, and when time alone makes work due: when to step at all. */
+    private final LaneIdleness idleness;
 
     CompactionLane(Database db, ReplicaClient client) {
         this.db = db;
@@ -36,6 +38,7 @@ final class CompactionLane {
         this.idle = c.status();
         this.compactor = db.writeMode && settings.enabled() ? c : null;
         this.last = idle;
+        this.idleness = new LaneIdleness(settings);
     }
 
     /** Whether this database compacts (write mode with compaction on). */
@@ -59,15 +62,25 @@ final class CompactionLane {
         return b.compareTo(a) < 0 && !b.isZero() ? b : a;
     }
 
-    /** Runs whatever compaction, snapshot or retention is due at {@code now}; one step at a time. */
+    /**
+     * Runs whatever compaction, snapshot or retention is due at {@code now}, one step at a time, but only when the
+     * writer synced something the levels do not hold yet, or at one of the two wake-ups after the last sync (the
+     * snapshot and retention that time makes due): an idle writer makes no request (docs/request-economy-writer.md).
+     */
     synchronized CompactionStatus step(Instant now) {
         Objects.requireNonNull(now, "now");
         if (compactor == null) {
             return idle;
         }
+        long synced = db.baseVersion().txid();
+        boolean wake = idleness.wakeDue(now);
+        if (!idleness.needsStep(synced, now, last) && !wake) {
+            return last;
+        }
         CompactionStatus before = last;
         CompactionStatus after = compactor.step(now);
         last = after;
+        idleness.stepped(synced, now, before, after, wake);
         report(before, after);
         return after;
     }

@@ -38,6 +38,7 @@ public final class EngineFaults {
     final boolean skipPageVerification;
     final boolean trustUnverifiedChecksums;
     final boolean timeTravelStrictlyBefore;
+    final boolean skipSyncCheck;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -54,6 +55,7 @@ public final class EngineFaults {
         this.skipPageVerification = b.skipPageVerification;
         this.trustUnverifiedChecksums = b.trustUnverifiedChecksums;
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
+        this.skipSyncCheck = b.skipSyncCheck;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -128,6 +130,7 @@ public final class EngineFaults {
         private boolean skipPageVerification;
         private boolean trustUnverifiedChecksums;
         private boolean timeTravelStrictlyBefore;
+        private boolean skipSyncCheck;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
@@ -191,6 +194,15 @@ public final class EngineFaults {
          */
         public Builder timeTravelStrictlyBefore(boolean v) {
             this.timeTravelStrictlyBefore = v;
+            return this;
+        }
+
+        /**
+         * A sync uploads without its pre-upload conflict check ({@code skip-sync-check}): only create-if-absent guards
+         * it, which misses another writer whose level-0 files were compacted and deleted.
+         */
+        public Builder skipSyncCheck(boolean v) {
+            this.skipSyncCheck = v;
             return this;
         }
 

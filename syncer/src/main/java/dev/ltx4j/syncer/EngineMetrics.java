@@ -22,13 +22,23 @@ import java.util.Map;
  * @param replicaRequests   requests to the replica backend keyed {@code kind/outcome}, each attempt counted
  *                          ({@code ltx4j.replica.requests}; see {@link EngineClientStack#requestsByKindAndOutcome()})
  * @param replicaRetries    requests repeated after a retryable failure ({@code ltx4j.retries}); 0 without retries
+ * @param storeRequests     HTTP requests the backend sent, as the store bills them, keyed {@code kind/outcome}
+ *                          ({@code ltx4j.store.requests}; {@link dev.ltx4j.replica.StoreRequests}): SDK retries,
+ *                          listing pages, upload parts and the HEADs of a listing with metadata each count; per
+ *                          backend client (the VFS shares one per replica URL); empty for {@code file://}
  */
 public record EngineMetrics(long syncs, long syncMillis, long syncedBytes, long syncedPages, long syncFailures,
         long conflicts, long pendingCommits, long pendingBytes, long lagMillis, long bufferBytes, long cacheHits,
-        long cacheMisses, Map<String, Long> replicaRequests, long replicaRetries) {
+        long cacheMisses, Map<String, Long> replicaRequests, long replicaRetries, Map<String, Long> storeRequests) {
 
     public EngineMetrics {
         replicaRequests = Map.copyOf(replicaRequests);
+        storeRequests = Map.copyOf(storeRequests);
+    }
+
+    /** HTTP requests of {@code kind} that ended in {@code outcome} (names as in {@link #storeRequests()}). */
+    public long storeRequests(String kind, String outcome) {
+        return storeRequests.getOrDefault(kind + "/" + outcome, 0L);
     }
 
     /** Requests of {@code kind} that ended in {@code outcome} (names as in {@link #replicaRequests()}). */

@@ -3,6 +3,8 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.PageCache;
 import dev.ltx4j.pagestore.WriteBuffer;
+import dev.ltx4j.replica.StoreRequests;
+import java.util.Map;
 
 /** Assembles {@link DatabaseStatus} and {@link EngineMetrics} from one look at a database's state; writes nothing. */
 final class StatusReport {
@@ -44,6 +46,6 @@ final class StatusReport {
         return new EngineMetrics(e.syncs.get(), e.syncMillis.get(), e.syncedBytes.get(), e.syncedPages.get(),
                 e.failures.get(), e.conflicts.get(), st.pendingCommits(), pendingBytes, st.lagMillis(),
                 b == null ? 0 : b.logSize(), cache.hits(), cache.misses(), db.client.requestsByKindAndOutcome(),
-                db.client.retries());
+                db.client.retries(), db.client.storeRequests().map(StoreRequests::byKindAndOutcome).orElse(Map.of()));
     }
 }

@@ -15,12 +15,10 @@ import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
-import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 /**
@@ -28,9 +26,10 @@ import java.util.function.UnaryOperator;
  * file on the replica's TXID + 1, uploads it create-if-absent, and installs it into the page map before trimming
  * the buffer. The file is encoded streaming (page images read one at a time from the buffer file, spooled to a
  * temporary file when large) and its post-apply checksum comes from the page checksums kept in the page map, so
- * a sync reads neither old images nor holds the file in memory. Conflicts are prevented (listing every level
- * first, exclusive create), resolved when ambiguous (NodeID + file checksum read back, {@link OwnUploads}) and,
- * when real, made sticky and saved under {@code conflicts/} ({@link ConflictSaver}).
+ * a sync reads neither old images nor holds the file in memory. Conflicts are prevented (a listing of level 0,
+ * of every level when that is inconclusive, {@link SyncCheck}; exclusive create), resolved when ambiguous (NodeID
+ * + file checksum read back, {@link OwnUploads}) and, when real, made sticky and saved under {@code conflicts/}
+ * ({@link ConflictSaver}).
  *
  * <p>A round writes no field of {@link Database}: it returns a {@link Round} that the database applies (see
  * docs/engine-invariants.md I4). Callers hold {@code db.syncLock}.
@@ -39,13 +38,15 @@ final class SyncEngine {
     private final Database db;
     private final OwnUploads ownUploads;
     private final ConflictSaver conflicts;
-    /** Per level (1..9), the min TXID of the last file the conflict check saw there: where its next listing seeks. */
-    private final long[] conflictSeek = new long[ReplicaClient.MAX_LEVEL + 1];
+    /** The pre-upload conflict check: one level-0 listing in the common case (docs/request-economy-writer.md). */
+    private final SyncCheck check;
 
     SyncEngine(Database db, OwnUploads ownUploads, ConflictSaver conflicts) {
         this.db = db;
         this.ownUploads = ownUploads;
         this.conflicts = conflicts;
+        this.check = new SyncCheck(db.client, db.options.clock::nanoTime, db.options.compaction().retentionGrace(),
+                db.options.faults.skipSyncCheck);
     }
 
     /** One LTX file built for upload: where its bytes are and what the encoder wrote. */
@@ -97,7 +98,7 @@ final class SyncEngine {
             db.options.faults.preempt(EngineFaults.Point.SYNC_SNAPSHOT); // fault point: other steps may run here
             BufferBase base = snap.base();
             baseTxid = base.txid();
-            long remote = highestRemoteTxid(base.txid());
+            long remote = check.remoteBeyond(base.txid());
             if (Long.compareUnsigned(remote, base.txid()) > 0) {
                 return adoptOrConflict(buf, base, () -> remote, now);
             }
@@ -124,6 +125,7 @@ final class SyncEngine {
                     }
                 }
             }
+            check.uploaded(txid, built.size()); // the file the next check expects at its base
             Install install = install(v, snap, built, txid, buf);
             return new Round(new SyncOutcome(SyncOutcome.Status.SYNCED, txid, snap.upToSeq(), snap.pageCount(), null),
                     null, install, true, null, built.size());
@@ -148,28 +150,19 @@ final class SyncEngine {
         long get() throws IOException;
     }
 
-    /** The highest max TXID beyond {@code base} on any level (level 0 listed from base + 1), else {@code base}. */
+    /** The full conflict check: the highest max TXID beyond {@code base} on any level, else {@code base}. */
     long highestRemoteTxid(long base) throws ReplicaException {
-        long max = base;
-        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
-            // Level 0 from base + 1; higher levels from the last file seen there (files within a level do not
-            // overlap, so any file there that reaches past base starts at or after it), which keeps listings short.
-            long seek = level == 0 ? base + 1 : conflictSeek[level];
-            for (LtxFileInfo f : db.client.listFiles(level, seek, false)) {
-                if (level > 0 && Long.compareUnsigned(f.minTxid(), conflictSeek[level]) > 0) {
-                    conflictSeek[level] = f.minTxid();
-                }
-                if (Long.compareUnsigned(f.maxTxid(), max) > 0) {
-                    max = f.maxTxid();
-                }
-            }
-        }
-        return max;
+        return check.highestRemoteTxid(base);
     }
 
     /** Forgets the conflict check's listing positions (after the replica was reloaded). */
     void relistEverything() {
-        Arrays.fill(conflictSeek, 0);
+        check.relistEverything();
+    }
+
+    /** The conflict check, for its counters (tests). */
+    SyncCheck check() {
+        return check;
     }
 
     /**

@@ -28,6 +28,7 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.StoreRequests;
 import dev.ltx4j.replica.azure.AzureErrors.Op;
 import dev.ltx4j.replica.azure.AzureReplicaConfig.Credential;
 import dev.ltx4j.replica.support.MetadataTimestamp;
@@ -41,6 +42,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -75,6 +77,7 @@ public final class AzureReplicaClient implements ReplicaClient {
     private final BlobContainerClient conditionalContainer;
     private final AzureCreateUpload upload;
     private final ExecutorService deletePool;
+    private final StoreRequests storeRequests = new StoreRequests();
     private volatile boolean closed;
 
     private AzureReplicaClient(AzureReplicaConfig config, int uploadBlockSize) {
@@ -89,11 +92,11 @@ public final class AzureReplicaClient implements ReplicaClient {
                 .build();
         // A try may spend a connect timeout and then a request timeout; the HTTP client's own timeouts fire first.
         Duration tryTimeout = request.plus(config.timeouts().connect()).plusSeconds(1);
-        this.container = serviceBuilder(config, http)
+        this.container = serviceBuilder(config, http, storeRequests)
                 .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 10, tryTimeout,
                         Duration.ofSeconds(1), Duration.ofSeconds(30), null))
                 .buildClient().getBlobContainerClient(config.container());
-        this.conditionalContainer = serviceBuilder(config, http)
+        this.conditionalContainer = serviceBuilder(config, http, storeRequests)
                 .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, tryTimeout,
                         Duration.ofMillis(1), Duration.ofMillis(1), null))
                 .buildClient().getBlobContainerClient(config.container());
@@ -123,9 +126,11 @@ public final class AzureReplicaClient implements ReplicaClient {
         return open(AzureUrlParser.parse(url, env));
     }
 
-    private static BlobServiceClientBuilder serviceBuilder(AzureReplicaConfig config, HttpClient http) {
+    private static BlobServiceClientBuilder serviceBuilder(AzureReplicaConfig config, HttpClient http,
+            StoreRequests storeRequests) {
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http)
-                .addPolicy(new UnreachableEndpointPolicy(config.timeouts()));
+                .addPolicy(new UnreachableEndpointPolicy(config.timeouts()))
+                .addPolicy(new StoreRequestPolicy(storeRequests));
         Credential credential = config.credential();
         if (credential instanceof Credential.ConnectionString cs) {
             builder.connectionString(cs.value());
@@ -147,6 +152,12 @@ public final class AzureReplicaClient implements ReplicaClient {
     @Override
     public String type() {
         return "abs";
+    }
+
+    /** Every HTTP attempt of both container clients, counted by {@link StoreRequestPolicy}. */
+    @Override
+    public Optional<StoreRequests> storeRequests() {
+        return Optional.of(storeRequests);
     }
 
     @Override

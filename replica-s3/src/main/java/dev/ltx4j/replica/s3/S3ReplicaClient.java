@@ -13,6 +13,7 @@ import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.StoreRequests;
 import dev.ltx4j.replica.s3.S3Errors.Op;
 import dev.ltx4j.replica.support.MetadataTimestamp;
 import java.io.ByteArrayInputStream;
@@ -25,6 +26,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,6 +82,7 @@ public final class S3ReplicaClient implements ReplicaClient {
     private final S3Client conditionalS3;
     private final S3Credentials credentials;
     private final ExecutorService headPool;
+    private final StoreRequests storeRequests = new StoreRequests();
     private volatile boolean closed;
 
     private S3ReplicaClient(S3ReplicaConfig config, S3Credentials credentials) {
@@ -96,11 +99,13 @@ public final class S3ReplicaClient implements ReplicaClient {
         Duration attemptTimeout = config.timeouts().request().plus(config.timeouts().connect());
         this.s3 = clientBuilder(config, credentials, http)
                 .overrideConfiguration(c -> c.retryStrategy(new FailFastOnUnreachable(retries))
-                        .apiCallAttemptTimeout(attemptTimeout))
+                        .apiCallAttemptTimeout(attemptTimeout)
+                        .addExecutionInterceptor(new S3RequestCounting(storeRequests)))
                 .build();
         this.conditionalS3 = clientBuilder(config, credentials, http)
                 .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallAttemptTimeout(attemptTimeout))
+                        .apiCallAttemptTimeout(attemptTimeout)
+                        .addExecutionInterceptor(new S3RequestCounting(storeRequests)))
                 .build();
         AtomicInteger threads = new AtomicInteger();
         this.headPool = Executors.newFixedThreadPool(config.concurrency(), r -> {
@@ -165,6 +170,12 @@ public final class S3ReplicaClient implements ReplicaClient {
     @Override
     public String type() {
         return "s3";
+    }
+
+    /** Every HTTP attempt of both SDK clients, counted by {@link S3RequestCounting}. */
+    @Override
+    public Optional<StoreRequests> storeRequests() {
+        return Optional.of(storeRequests);
     }
 
     @Override

@@ -104,7 +104,13 @@ public enum Bug {
      * Compaction: a compaction merges inputs that are not contiguous ({@code CompactionFaults.compactAcrossGap}), so
      * its output claims TXIDs whose pages it lacks.
      */
-    COMPACT_ACROSS_GAP;
+    COMPACT_ACROSS_GAP,
+    /**
+     * Engine, sql, compaction: a sync uploads without its pre-upload conflict check (engine hook
+     * {@code EngineFaults.skipSyncCheck}), so only create-if-absent guards it, which misses another writer whose
+     * level-0 file at the base + 1 was compacted into a higher level and deleted by retention.
+     */
+    SKIP_SYNC_CHECK;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -122,7 +122,10 @@ final class CompactionRun {
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
                 .seed(config.nextLong()).bufferStorage(disk, "db.buffer")
                 .conflictDirectory(tempDir.resolve("conflicts")).cacheBytes(cache).closeTimeout(Duration.ZERO)
-                .replicaIdentity("sim://" + PREFIX).faults(EngineFaults.NONE).background(Runnable::run).build();
+                .replicaIdentity("sim://" + PREFIX).background(Runnable::run)
+                .faults(EngineFaults.builder().skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK)).build())
+                .compaction(settings) // the deployment's grace bounds the sync check's horizon; the lane is not stepped
+                .build();
         this.oracle = new EngineOracle(world, store, disk, auditor, sqliteView, pageSize, tempDir);
         if (!STRICT_READERS) {
             oracle.tolerateLostFiles(CompactionRun::lostFile);

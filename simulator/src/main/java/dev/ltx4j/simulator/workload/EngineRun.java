@@ -111,6 +111,7 @@ final class EngineRun {
                 .cutSyncMidTransaction(bugs.contains(Bug.CUT_SYNC_MID_TRANSACTION))
                 .forgetOwnUpload(bugs.contains(Bug.FORGET_OWN_UPLOAD))
                 .ignoreShrink(bugs.contains(Bug.IGNORE_SHRINK))
+                .skipSyncCheck(bugs.contains(Bug.SKIP_SYNC_CHECK))
                 .storedPageOne(bugs.contains(Bug.WAL_PAGE_ONE))
                 .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION)).build();
         this.writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)

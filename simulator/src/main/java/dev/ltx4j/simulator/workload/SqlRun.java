@@ -114,6 +114,7 @@ final class SqlRun {
                 .closeTimeout(Duration.ZERO).replicaIdentity("sim://" + PREFIX).background(Runnable::run)
                 .faults(EngineFaults.builder().conflictSnapshotRace(this.bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE))
                         .preemption(this::preempted)
+                        .skipSyncCheck(this.bugs.contains(Bug.SKIP_SYNC_CHECK)) // no pre-upload check
                         .storedPageOne(this.bugs.contains(Bug.WAL_PAGE_ONE)) // VFS shows the stored WAL header
                         .failConflictedWrites(this.bugs.contains(Bug.CONFLICTED_WRITE_FAILS)) // VFS fails the write
                         .writeOnStaleSnapshot(this.bugs.contains(Bug.STALE_SNAPSHOT_WRITE)) // VFS writes on it

@@ -1,0 +1,144 @@
+package dev.ltx4j.syncer;
+
+import dev.ltx4j.compaction.CompactionSettings;
+import dev.ltx4j.compaction.CompactionStatus;
+import dev.ltx4j.compaction.Compactor;
+import dev.ltx4j.compaction.LevelStatus;
+import dev.ltx4j.replica.ReplicaClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+
+/**
+ * When the writer's compaction lane has work (issue 15; docs/request-economy-writer.md): a compactor step lists the
+ * levels that are due even when nothing new arrived, so the lane calls it only when
+ * <ul>
+ *   <li>it never ran in this process (the first step: levels, snapshot and retention as the compactor decides);</li>
+ *   <li>a level is due and holds less of the writer's syncs than the level below it (level 0 holds every synced
+ *   TXID), or its last run failed or was capped;</li>
+ *   <li>a wake-up is due: after the last sync time alone makes work due, the snapshot that takes in the last TXID
+ *   (at most one snapshot interval later) and retention of what left the window (one retention window later),
+ *   then retention once more after the grace period or its interval, so an idle replica ends compact;</li>
+ * </ul>
+ * and otherwise makes no request. Only the lane's thread calls it (under the lane's monitor).
+ */
+final class LaneIdleness {
+    private final CompactionSettings settings;
+    private final int levels;
+    /** Per level 1..n, the highest synced TXID the level is known to hold (through its chain); [0] is unused. */
+    private final long[] covered;
+    /** Per level 1..n, its last run created a file short of what the level below holds (capped or at a gap). */
+    private final boolean[] fellShort;
+    private boolean steppedOnce;
+    private long seen = -1;
+    private Instant nextWake;
+    private int wakesLeft;
+    /** A part failed in the last step: step again when the compactor retries it. */
+    private Instant retryAt;
+
+    LaneIdleness(CompactionSettings settings) {
+        this.settings = settings;
+        this.levels = settings.levels();
+        this.covered = new long[levels + 1];
+        this.fellShort = new boolean[levels + 1];
+    }
+
+    /** Whether one of the wake-ups after the last sync (or a retry after a failure) is due at {@code now}. */
+    boolean wakeDue(Instant now) {
+        return (nextWake != null && !now.isBefore(nextWake)) || (retryAt != null && !now.isBefore(retryAt));
+    }
+
+    /** Whether the compactor has work at {@code now} with {@code synced} the writer's latest synced TXID. */
+    boolean needsStep(long synced, Instant now, CompactionStatus status) {
+        if (!steppedOnce) {
+            return true;
+        }
+        noteSynced(synced, now);
+        long below = synced;
+        for (int level = 1; level <= levels; level++) {
+            LevelStatus s = status.level(level);
+            if (fellShort[level] || covered[level] < below && due(s, now)) { // capped: the compactor goes on at once
+                return true;
+            }
+            below = covered[level];
+        }
+        return false;
+    }
+
+    /** Records what a compactor step did: which levels now hold which synced TXIDs, and the next wake-up. */
+    void stepped(long synced, Instant now, CompactionStatus before, CompactionStatus after, boolean wake) {
+        steppedOnce = true;
+        noteSynced(synced, now);
+        boolean failed = after.retention().lastError() != null;
+        long below = synced;
+        for (int level = 1; level <= levels; level++) {
+            LevelStatus b = before.level(level);
+            LevelStatus a = after.level(level);
+            if (a != null && !a.equals(b)) { // it ran in this step
+                if (a.lastError() != null) {
+                    failed = true;
+                } else {
+                    boolean made = b == null || a.filesCreated() != b.filesCreated()
+                            || a.alreadyCompacted() != b.alreadyCompacted();
+                    fellShort[level] = made && a.lastFile() != null && a.lastFile().maxTxid() < below;
+                    if (!fellShort[level]) {
+                        covered[level] = Math.max(covered[level], below);
+                    }
+                }
+            }
+            below = covered[level];
+        }
+        LevelStatus snap = after.level(ReplicaClient.SNAPSHOT_LEVEL);
+        failed |= snap != null && snap.lastError() != null;
+        retryAt = failed ? now.plus(Compactor.FAILURE_RETRY) : null;
+        if (wake && nextWake != null && !now.isBefore(nextWake) && !failed) {
+            wakesLeft--;
+            nextWake = wakesLeft > 0 ? now.plus(max(settings.retentionGrace(), retentionInterval())) : null;
+        }
+    }
+
+    /** A TXID not seen before starts a new active period and plans the wake-ups after it. */
+    private void noteSynced(long synced, Instant now) {
+        if (synced == seen) {
+            return;
+        }
+        if (synced < seen) {
+            Arrays.fill(covered, 0); // another replica history (refresh after a rewind): start over
+        }
+        seen = synced;
+        Duration first = Duration.ZERO;
+        if (settings.snapshotsEnabled()) {
+            first = max(first, settings.snapshotInterval());
+        }
+        if (settings.retentionEnabled()) {
+            first = max(first, settings.retention());
+        }
+        wakesLeft = first.isZero() ? 0 : settings.retentionEnabled() ? 2 : 1;
+        nextWake = wakesLeft > 0 ? now.plus(first) : null;
+    }
+
+    private boolean due(LevelStatus s, Instant now) {
+        if (s == null || s.lastRun() == null) {
+            return true;
+        }
+        Duration interval = s.interval();
+        if (s.lastError() != null && Compactor.FAILURE_RETRY.compareTo(interval) < 0) {
+            interval = Compactor.FAILURE_RETRY;
+        }
+        return !now.isBefore(s.lastRun().plus(interval));
+    }
+
+    /** The compactor's retention interval: its highest level's, or a minute without levels. */
+    private Duration retentionInterval() {
+        return levels == 0 ? Duration.ofMinutes(1) : settings.interval(levels);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** When the next wake-up is planned, or null (tests and status). */
+    Instant nextWake() {
+        return nextWake;
+    }
+}
