@@ -43,6 +43,25 @@ class SqlReadersTest {
         assertThat(refused).as("read-then-write transactions refused on an overtaken snapshot").isPositive();
     }
 
+    /**
+     * Seeds 642 and 748: a read transaction overtaken by a commit that a conflict followed, then an UPDATE of a row
+     * only that commit holds. Refused now (SQLITE_BUSY_SNAPSHOT); with the check skipped while conflicted (bug
+     * {@code stale-write-while-conflicted}) the UPDATE changes nothing on the stale snapshot and commits.
+     */
+    @Test
+    void aStaleWriteWhileConflictedIsRefusedAndItsSwitchIsCaught() {
+        SqlScenario scenario = new SqlScenario(Set.of(), true);
+        for (long seed : new long[] {642, 748}) {
+            List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, FaultPlan.all());
+            RunResult fixed = Simulation.run(scenario, seed, actions, FaultPlan.all());
+            assertThat(fixed.violation()).as("seed %d", seed).isNull();
+            RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_WRITE_WHILE_CONFLICTED), true), seed,
+                    actions, FaultPlan.all());
+            assertThat(buggy.violation()).as("seed %d with stale-write-while-conflicted", seed).isNotNull();
+            assertThat(buggy.violation().property()).isEqualTo("sql-model");
+        }
+    }
+
     /** A connection that reuses a stale kept snapshot (its version stamp never moves) reads an outdated state. */
     @Test
     void aStaleVersionStampIsCaught() {

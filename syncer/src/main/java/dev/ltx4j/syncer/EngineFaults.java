@@ -43,6 +43,7 @@ public final class EngineFaults {
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
     private final boolean staleVersionStamp;
+    private final boolean staleWriteWhileConflicted;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
 
@@ -60,6 +61,7 @@ public final class EngineFaults {
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
         this.staleVersionStamp = b.staleVersionStamp;
+        this.staleWriteWhileConflicted = b.staleWriteWhileConflicted;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
         this.preemption = b.preemption;
     }
@@ -89,6 +91,14 @@ public final class EngineFaults {
     /** The VFS does not hear of version changes, so connections keep reusing stale snapshots ({@code stale-version-stamp}). */
     public boolean staleVersionStamp() {
         return staleVersionStamp;
+    }
+
+    /**
+     * The VFS skips its stale-snapshot check when a conflict refused the write session, so a write transaction that
+     * writes nothing commits on an overtaken snapshot ({@code stale-write-while-conflicted}).
+     */
+    public boolean staleWriteWhileConflicted() {
+        return staleWriteWhileConflicted;
     }
 
     /** The write buffer's fault points. */
@@ -135,6 +145,7 @@ public final class EngineFaults {
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
         private boolean staleVersionStamp;
+        private boolean staleWriteWhileConflicted;
         private boolean silentDamageTruncation;
         private Consumer<Point> preemption;
 
@@ -227,6 +238,12 @@ public final class EngineFaults {
         /** The VFS's version stamp is never advanced ({@code stale-version-stamp}). */
         public Builder staleVersionStamp(boolean v) {
             this.staleVersionStamp = v;
+            return this;
+        }
+
+        /** The VFS skips the stale-snapshot check while conflicted ({@code stale-write-while-conflicted}). */
+        public Builder staleWriteWhileConflicted(boolean v) {
+            this.staleWriteWhileConflicted = v;
             return this;
         }
 

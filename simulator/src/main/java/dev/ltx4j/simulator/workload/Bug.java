@@ -96,6 +96,12 @@ public enum Bug {
      */
     STALE_VERSION_STAMP,
     /**
+     * Sql-readers: the VFS skips its stale-snapshot check when a conflict refused the write session (engine hook), so
+     * a read transaction overtaken by a commit before the conflict may still write; one that changes nothing (an
+     * UPDATE that finds no row in its stale snapshot) is acknowledged (seeds 642, 748).
+     */
+    STALE_WRITE_WHILE_CONFLICTED,
+    /**
      * Compaction: retention ignores the grace period and the retention window ({@code CompactionFaults.deleteTooEarly}),
      * deleting files that TXIDs inside the window need.
      */

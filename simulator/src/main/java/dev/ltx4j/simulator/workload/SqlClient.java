@@ -166,7 +166,11 @@ final class SqlClient {
             }
             if (r.write() != null && after == null) {
                 TreeMap<Integer, String> next = new TreeMap<>(committed); // once it runs it holds the write lock
-                SqlReplica.run(connection, r.write(), "");
+                int n = SqlReplica.run(connection, r.write(), "");
+                if (r.write() instanceof SqlScenario.Update u && n != (next.containsKey(u.key()) ? 1 : 0)) {
+                    throw new InvariantViolation("sql-model", "c" + id + ": UPDATE of key " + u.key() + " after a read"
+                            + " changed " + n + " rows (written on a stale snapshot?)");
+                }
                 SqlReplica.apply(r.write(), next, "");
                 after = next;
                 return new Outcome(Kind.RUNNING, asTx, null, null, false);

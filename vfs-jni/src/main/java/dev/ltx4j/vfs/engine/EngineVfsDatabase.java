@@ -55,6 +55,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private final boolean failConflictedWrites;
     /** False only under the engine's {@code writeOnStaleSnapshot} fault point (the simulator's {@code stale-snapshot-write}). */
     private final boolean staleSnapshotCheck;
+    /** False only under the engine's {@code staleWriteWhileConflicted} fault point (the simulator's switch of that name). */
+    private final boolean staleCheckWhileConflicted;
     private final Clock clock;
     /** PRAGMA litestream_time: this connection's view of the past (docs/time-travel.md). */
     private final ConnectionTimeTravel timeTravel;
@@ -84,6 +86,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.pageOneView = !db.faults().storedPageOne();
         this.failConflictedWrites = db.faults().failConflictedWrites();
         this.staleSnapshotCheck = !db.faults().writeOnStaleSnapshot();
+        this.staleCheckWhileConflicted = !db.faults().staleWriteWhileConflicted();
         this.clock = clock;
         this.timeTravel = new ConnectionTimeTravel(db, clock);
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
@@ -300,7 +303,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
         timeTravel.checkWritable(pin != null); // SQLITE_READONLY while litestream_time is set
         writeLocked = true;
         startSession();
-        if (session != null && pin != null && staleSnapshotCheck && pin.version().localSeq() != db.current().localSeq()) {
+        // Also when a conflict refused the session (doomed): a transaction that writes nothing would otherwise commit
+        // on the stale snapshot, e.g. an UPDATE that found no row another connection has committed since (simulator
+        // sql-readers seeds 642, 748). A refresh since the pin is refused at commit instead (startSession).
+        boolean conflicted = doomed != null && pinRefresh == db.refreshCount() && staleCheckWhileConflicted;
+        if ((session != null || conflicted) && pin != null && staleSnapshotCheck
+                && pin.version().localSeq() != db.current().localSeq()) {
             // Readers hold no SHARED lock on the lock file (snapshotReads), so another connection may have committed
             // since this read transaction pinned its version: writing on top of what SQLite read here would lose
             // that commit. Refused like a stale WAL snapshot (SQLITE_BUSY_SNAPSHOT); an autocommit statement or
@@ -308,7 +316,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
             WriteSession s = session;
             session = null;
             writeLocked = false;
-            s.rollback();
+            clearDoomed();
+            if (s != null) s.rollback();
             throw new ReplicaConflictException("another connection committed after this transaction began reading;"
                     + " roll back and retry the transaction (the same as SQLITE_BUSY_SNAPSHOT in WAL mode)");
         }
