@@ -38,6 +38,7 @@ public final class EngineFaults {
     final boolean skipPageVerification;
     final boolean trustUnverifiedChecksums;
     final boolean timeTravelStrictlyBefore;
+    final boolean relocateFromListingOnly;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -53,6 +54,7 @@ public final class EngineFaults {
         this.skipPageVerification = b.skipPageVerification;
         this.trustUnverifiedChecksums = b.trustUnverifiedChecksums;
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
+        this.relocateFromListingOnly = b.relocateFromListingOnly;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -121,6 +123,7 @@ public final class EngineFaults {
         private boolean skipPageVerification;
         private boolean trustUnverifiedChecksums;
         private boolean timeTravelStrictlyBefore;
+        private boolean relocateFromListingOnly;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
@@ -144,6 +147,15 @@ public final class EngineFaults {
         /** Upload with the previous, larger commit when the database shrank (the commit drop is ignored). */
         public Builder ignoreShrink(boolean v) {
             this.ignoreShrink = v;
+            return this;
+        }
+
+        /**
+         * Relocations re-plan from the listing alone, not with the files the engine knows exist (the behaviour
+         * before the fix for listing lag, docs/compaction-engine.md).
+         */
+        public Builder relocateFromListingOnly(boolean v) {
+            this.relocateFromListingOnly = v;
             return this;
         }
 

@@ -520,6 +520,9 @@ final class PublishedVersions {
      * engine itself published or loaded reachable (docs/compaction-engine.md).
      */
     private List<LtxFileInfo> knownFiles(DatabaseVersion v, RemotePage missing) {
+        if (db.options.faults.relocateFromListingOnly) {
+            return List.of(); // bug switch (simulator): the listing alone
+        }
         Set<RemoteFile> files = new LinkedHashSet<>();
         for (DatabaseVersion d : new DatabaseVersion[] {v, current}) {
             for (long p = 1; p <= d.commit(); p++) {

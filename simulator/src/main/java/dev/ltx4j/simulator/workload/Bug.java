@@ -98,7 +98,13 @@ public enum Bug {
      * Compaction: a compaction merges inputs that are not contiguous ({@code CompactionFaults.compactAcrossGap}), so
      * its output claims TXIDs whose pages it lacks.
      */
-    COMPACT_ACROSS_GAP;
+    COMPACT_ACROSS_GAP,
+    /**
+     * Compaction: a reader relocating a page whose file was deleted re-plans from the listing alone, without the files
+     * the engine knows (its own uploads, the files its state was built from), so a lagging listing makes the writer's
+     * own published TXID unreachable (engine hook; seed 44).
+     */
+    RELOCATE_FROM_LISTING_ONLY;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -118,11 +118,13 @@ final class CompactionRun {
         // compaction, and a writer whose every sync fails on the first transient error makes few files to compact.
         ReplicaClient writerClient = EngineClientStack.build(store.client(PREFIX), RETRIES, simTimer(world),
                 config.nextLong());
+        EngineFaults engineFaults = EngineFaults.builder()
+                .relocateFromListingOnly(b.contains(Bug.RELOCATE_FROM_LISTING_ONLY)).build();
         EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
                 .seed(config.nextLong()).bufferStorage(disk, "db.buffer")
                 .conflictDirectory(tempDir.resolve("conflicts")).cacheBytes(cache).closeTimeout(Duration.ZERO)
-                .replicaIdentity("sim://" + PREFIX).faults(EngineFaults.NONE).background(Runnable::run).build();
+                .replicaIdentity("sim://" + PREFIX).faults(engineFaults).background(Runnable::run).build();
         this.oracle = new EngineOracle(world, store, disk, auditor, sqliteView, pageSize, tempDir);
         if (!STRICT_READERS) {
             oracle.tolerateLostFiles(CompactionRun::lostFile);
@@ -174,7 +176,7 @@ final class CompactionRun {
         for (int i = 0; i < nFollowers; i++) {
             Clock c = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
             followers.add(new CompactionFollower(world, "follower" + i, store.client(PREFIX),
-                    SimFollower.options(PREFIX, c, world, pollInterval, cache, i, EngineFaults.NONE), auditor, oracle,
+                    SimFollower.options(PREFIX, c, world, pollInterval, cache, i, engineFaults), auditor, oracle,
                     this::insideWindow, STRICT_READERS, pageSize));
         }
         store.setRival((prefix, level, min, max) -> rival.phantomRival(level, min, max));
