@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Relocation (a page's replica file was compacted and deleted) on a store whose listings lag behind its writes
  * (issue 10; simulator {@code --scenario compaction --seed 44}): the re-plan must not fall short of the TXID the
  * engine holds because the listing does not show the newest files yet. The writer plans with its own uploads and
- * the files its state was built from; a follower with the files its state was built from.
+ * the files its state was built from; a follower with the files its state was built from. And a relocation whose
+ * answer is gone as well (simulator seed 1221 with {@code -Dltx4j.sim.strictReaders=true}) relocates again.
  */
 class RelocationUnderListingLagTest {
     static final int PS = 4096;
@@ -131,6 +132,34 @@ class RelocationUnderListingLagTest {
 
             assertThat(readAll(f)).isEqualTo(expected);
             assertThat(f.current().txid()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void aRelocationWhoseAnsweredFileIsGoneTooRelocatesAgain() throws Exception {
+        try (Database w = Database.open(replica, "app.db", Kit.writer(new MemoryLogStorage(), tmp.resolve("c"),
+                clock, 7).compaction(CompactionSettings.off()).cacheBytes(0).build())) {
+            commitPages(w, PS, 1, 1, 2, 1, 3, 1, 4, 1);
+            w.syncOnce(clock.instant());
+            for (int i = 2; i <= 5; i++) {
+                commitPages(w, PS, 1, i, i % 2 == 0 ? 2 : 3, 10 + i);
+                w.syncOnce(clock.instant());
+            }
+            byte[] expected = restore(replica, 5, tmp);
+            try (ReadTransaction pinned = w.beginRead()) {
+                ReadersSurviveCompactionTest.compact(replica, 0, 1, 5, 1);
+                deleteL0(1, 5);
+                byte[] page = new byte[PS];
+                // Page 3 relocates into L1/1-5; the engine remembers that rebuilt page map.
+                pinned.read(2L * PS, page, 0, PS);
+                // L1/1-5 goes the same way; page 2 of the pinned version still points at its deleted L0 file, and the
+                // remembered map answers L1/1-5, which is gone too.
+                ReadersSurviveCompactionTest.compact(replica, 1, 1, 5, 2);
+                replica.deleteFiles(replica.listFiles(1, 0, false));
+                byte[] got = new byte[expected.length];
+                assertThat(pinned.read(0, got, 0, got.length)).isEqualTo(got.length);
+                assertThat(got).isEqualTo(expected);
+            }
         }
     }
 }
