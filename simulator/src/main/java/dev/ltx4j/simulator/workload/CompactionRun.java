@@ -54,11 +54,12 @@ final class CompactionRun {
 
     /**
      * Whether a reader (the writer's own reads, a follower) failing on a file that retention deleted breaks
-     * {@code read-availability}/{@code follower-availability} when its TXID is inside the retention window. Off
-     * ({@code -Dltx4j.sim.strictReaders=true} turns it on): such failures are counted ({@code writer-lost-file},
-     * {@code follower-lost-file-in-window}) and answered by a reopen; wrong data always breaks a property.
+     * {@code read-availability}/{@code follower-availability} when its TXID is inside the retention window. On by
+     * default since relocations plan with the files the engine knows (listing lag); {@code
+     * -Dltx4j.sim.strictReaders=false} tolerates such failures: they are counted ({@code writer-lost-file},
+     * {@code follower-lost-file-in-window}) and answered by a reopen. Wrong data always breaks a property.
      */
-    static final boolean STRICT_READERS = Boolean.getBoolean("ltx4j.sim.strictReaders");
+    static final boolean STRICT_READERS = Boolean.parseBoolean(System.getProperty("ltx4j.sim.strictReaders", "true"));
 
     /** Longest extra listing lag the compactors see ({@link StaleListingClient}). */
     static final Duration COMPACTOR_LISTING_LAG = Duration.ofSeconds(8);
