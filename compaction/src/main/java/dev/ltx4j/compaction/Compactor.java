@@ -390,13 +390,25 @@ public final class Compactor {
     /**
      * Another process deleting from the replica (a second retention run) can remove files this plan keeps as the only
      * path to a point while this run deletes the others. A fresh listing right before deleting narrows that window to
-     * the deletes themselves: if a kept file vanished, nothing more is deleted and the run is retried later.
+     * the deletes themselves: if a kept file vanished, nothing more is deleted and the run is retried later. Only the
+     * part of each level that holds kept files is listed (from its lowest kept file on): the files to delete, a
+     * backlog of maybe 100,000 below the window, are not listed again, so a run lists each level's backlog once.
      */
     private void checkKeptFilesStillThere(RetentionPlan plan) throws IOException {
+        long[] from = new long[ReplicaClient.MAX_LEVEL + 1];
+        boolean[] holdsKept = new boolean[ReplicaClient.MAX_LEVEL + 1];
+        for (LtxFileInfo f : plan.keep()) {
+            if (!holdsKept[f.level()] || Long.compareUnsigned(f.minTxid(), from[f.level()]) < 0) {
+                from[f.level()] = f.minTxid();
+            }
+            holdsKept[f.level()] = true;
+        }
         Set<String> present = new HashSet<>();
-        for (List<LtxFileInfo> files : RetentionPlan.listAll(client).values()) {
-            for (LtxFileInfo f : files) {
-                present.add(key(f));
+        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
+            if (holdsKept[level]) {
+                for (LtxFileInfo f : client.listFiles(level, from[level], false)) {
+                    present.add(key(f));
+                }
             }
         }
         List<LtxFileInfo> vanished = new ArrayList<>();

@@ -3,7 +3,10 @@ package dev.ltx4j.replica;
 import dev.ltx4j.ltx.Txid;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 
 /**
@@ -59,10 +62,23 @@ public final class RestorePlanner {
      * listed in full and planned again, so the answer never depends on the shortcut.
      */
     public Plan planWithPositions(RestoreTarget target) throws ReplicaException, RestorePlanException {
+        return planWithPositions(target, List.of());
+    }
+
+    /**
+     * Like {@link #planWithPositions(RestoreTarget)}, over the listings plus {@code known}: files the caller knows
+     * exist although a listing may not show them yet (a store whose listings lag behind its writes), e.g. a
+     * writer's own uploads and the files its current state was built from. Each is merged into its level's
+     * listing unless listed there already. A known file may have been deleted since; the caller loading the
+     * plan then meets a not-found and plans again without it. The positions answer the listings only.
+     */
+    public Plan planWithPositions(RestoreTarget target, Collection<LtxFileInfo> known)
+            throws ReplicaException, RestorePlanException {
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(known, "known");
         boolean useMetadata = target.timestamp().isPresent();
         long[] positions = new long[ReplicaClient.MAX_LEVEL + 1];
-        List<LtxFileInfo> snapshots = list(ReplicaClient.SNAPSHOT_LEVEL, 0, useMetadata, positions);
+        List<LtxFileInfo> snapshots = list(ReplicaClient.SNAPSHOT_LEVEL, 0, useMetadata, positions, known);
         List<List<LtxFileInfo>> levels = new ArrayList<>();
         boolean partial = false;
         for (int level = ReplicaClient.SNAPSHOT_LEVEL - 1; level >= ReplicaClient.MIN_LEVEL; level--) {
@@ -71,7 +87,7 @@ public final class RestorePlanner {
             // straddles the TXID the levels above reach. A compacted level may: seek from the last file's start.
             long seek = level == 0 ? lastMax(above) + 1 : lastMin(above);
             partial |= seek > 1;
-            levels.add(list(level, seek, useMetadata, positions));
+            levels.add(list(level, seek, useMetadata, positions, known));
         }
         try {
             return new Plan(greedy(target, snapshots, levels, true), positions);
@@ -82,16 +98,44 @@ public final class RestorePlanner {
         }
         levels.clear();
         for (int level = ReplicaClient.SNAPSHOT_LEVEL - 1; level >= ReplicaClient.MIN_LEVEL; level--) {
-            levels.add(list(level, 0, useMetadata, positions));
+            levels.add(list(level, 0, useMetadata, positions, known));
         }
         return new Plan(greedy(target, snapshots, levels, true), positions);
     }
 
-    private List<LtxFileInfo> list(int level, long seek, boolean useMetadata, long[] positions)
-            throws ReplicaException {
+    private List<LtxFileInfo> list(int level, long seek, boolean useMetadata, long[] positions,
+            Collection<LtxFileInfo> known) throws ReplicaException {
         List<LtxFileInfo> files = client.listFiles(level, seek, useMetadata);
         positions[level] = files.isEmpty() ? seek : files.get(files.size() - 1).minTxid();
-        return files;
+        return withKnown(level, files, known);
+    }
+
+    /** {@code listed} with the known files of {@code level} it lacks, in listing order (min, then max TXID). */
+    private static List<LtxFileInfo> withKnown(int level, List<LtxFileInfo> listed, Collection<LtxFileInfo> known) {
+        List<LtxFileInfo> extra = new ArrayList<>();
+        Set<String> names = null;
+        for (LtxFileInfo k : known) {
+            if (k.level() != level) {
+                continue;
+            }
+            if (names == null) {
+                names = new HashSet<>();
+                for (LtxFileInfo f : listed) {
+                    names.add(f.filename());
+                }
+            }
+            if (names.add(k.filename())) {
+                extra.add(k);
+            }
+        }
+        if (extra.isEmpty()) {
+            return listed;
+        }
+        List<LtxFileInfo> merged = new ArrayList<>(listed);
+        merged.addAll(extra);
+        merged.sort((a, b) -> a.minTxid() != b.minTxid() ? Long.compareUnsigned(a.minTxid(), b.minTxid())
+                : Long.compareUnsigned(a.maxTxid(), b.maxTxid()));
+        return merged;
     }
 
     /** The max TXID of the plan's last file (0: no plan yet). */

@@ -18,7 +18,9 @@ public class InvariantViolation extends AssertionError {
         for (int i = 0; i < Math.min(8, e.getStackTrace().length); i++) {
             where.append("\n      at ").append(e.getStackTrace()[i]);
         }
-        return new InvariantViolation("unexpected-exception", e + where.toString());
+        InvariantViolation v = new InvariantViolation("unexpected-exception", e + where.toString());
+        v.initCause(e);
+        return v;
     }
 
     /** The short name of the broken property, e.g. {@code durability} or {@code no-fork}. */

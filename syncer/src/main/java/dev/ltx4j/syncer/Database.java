@@ -76,6 +76,8 @@ public final class Database implements AutoCloseable {
      * docs/engine-invariants.md I6.
      */
     final ReentrantLock commitGate = new ReentrantLock();
+    /** Write mode: recognises and remembers this writer's uploads (relocations plan with them). */
+    final OwnUploads ownUploads;
     final SyncEngine sync;
     /** The published version, the sync base, buffer generations, the page reader, the lineage; their one writer. */
     final PublishedVersions versions;
@@ -111,7 +113,7 @@ public final class Database implements AutoCloseable {
         this.writeMode = options.writeEnabled;
         this.follower = new Follower(this); // reads the options
         this.files = new LocalFiles(name, options);
-        OwnUploads ownUploads = new OwnUploads(this.client, index);
+        this.ownUploads = new OwnUploads(this.client, index);
         this.reconciler = new OpenReconciler(name, options, this.client, ownUploads);
         this.sync = new SyncEngine(this, ownUploads, conflicts);
         this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,

@@ -39,6 +39,7 @@ public final class EngineFaults {
     final boolean trustUnverifiedChecksums;
     final boolean timeTravelStrictlyBefore;
     final boolean skipSyncCheck;
+    final boolean relocateFromListingOnly;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -57,6 +58,7 @@ public final class EngineFaults {
         this.trustUnverifiedChecksums = b.trustUnverifiedChecksums;
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
         this.skipSyncCheck = b.skipSyncCheck;
+        this.relocateFromListingOnly = b.relocateFromListingOnly;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -141,6 +143,7 @@ public final class EngineFaults {
         private boolean trustUnverifiedChecksums;
         private boolean timeTravelStrictlyBefore;
         private boolean skipSyncCheck;
+        private boolean relocateFromListingOnly;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
@@ -166,6 +169,15 @@ public final class EngineFaults {
         /** Upload with the previous, larger commit when the database shrank (the commit drop is ignored). */
         public Builder ignoreShrink(boolean v) {
             this.ignoreShrink = v;
+            return this;
+        }
+
+        /**
+         * Relocations re-plan from the listing alone, not with the files the engine knows exist (the behaviour
+         * before the fix for listing lag, docs/compaction-engine.md).
+         */
+        public Builder relocateFromListingOnly(boolean v) {
+            this.relocateFromListingOnly = v;
             return this;
         }
 

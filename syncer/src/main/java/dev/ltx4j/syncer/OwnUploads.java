@@ -15,6 +15,8 @@ import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,12 +26,40 @@ import java.util.Map;
  * docs/engine-invariants.md I5).
  */
 final class OwnUploads {
+    /**
+     * How many of this writer's newest uploads it remembers, so a relocation can plan with them while a lagging
+     * listing does not show them yet (a few minutes of syncs at the default interval; a record is ~50 bytes).
+     */
+    static final int REMEMBERED = 256;
+
     private final ReplicaClient client;
     private final ReplicaIndex index;
+    /** This writer's newest uploads (created or adopted), oldest first; guarded by itself. */
+    private final ArrayDeque<LtxFileInfo> recent = new ArrayDeque<>();
 
     OwnUploads(ReplicaClient client, ReplicaIndex index) {
         this.client = client;
         this.index = index;
+    }
+
+    /** Records an upload of this writer that is on the replica (created, or found and adopted). */
+    void uploaded(LtxFileInfo info) {
+        synchronized (recent) {
+            recent.addLast(info);
+            while (recent.size() > REMEMBERED) {
+                recent.removeFirst();
+            }
+        }
+    }
+
+    /**
+     * This writer's newest uploads, oldest first: files it knows it created even where a listing lags. Retention
+     * may have deleted some since (they were compacted): a planner meeting one plans again without it.
+     */
+    List<LtxFileInfo> recent() {
+        synchronized (recent) {
+            return List.copyOf(recent);
+        }
     }
 
     /**

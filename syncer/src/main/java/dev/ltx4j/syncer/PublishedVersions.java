@@ -15,16 +15,22 @@ import dev.ltx4j.pagestore.replica.PageCache;
 import dev.ltx4j.pagestore.replica.PageMap;
 import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.replica.PageRef;
+import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.pagestore.replica.TxidUnavailableException;
+import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
 import java.util.function.LongFunction;
 
 /**
@@ -330,6 +336,7 @@ final class PublishedVersions {
     void adoptUpload(WriteBuffer buf, long upToSeq, LoadedFile file) throws IOException {
         long txid = file.header().maxTxid();
         long post = file.header().noChecksum() ? 0 : file.postApplyChecksum();
+        db.ownUploads.uploaded(file.info());
         DatabaseVersion oldBase = baseVersion;
         // A sync that installed this file but failed to rewrite the buffer already advanced the base.
         DatabaseVersion newBase = oldBase.txid() == txid ? oldBase : ReplicaIndex.apply(oldBase, file);
@@ -491,7 +498,7 @@ final class PublishedVersions {
             rebuilt = relocated;
             if (rebuilt == null || rebuilt.txid() != v.txid() || containsFile(rebuilt, missing, v.commit())) {
                 try {
-                    rebuilt = db.index.open(RestoreTarget.txid(v.txid()));
+                    rebuilt = db.index.openState(RestoreTarget.txid(v.txid()), knownFiles(v, missing)).version();
                 } catch (RestorePlanException e) {
                     TxidUnavailableException gone = new TxidUnavailableException(v.txid(), "page " + pgno
                             + " was in replica file " + missing.file() + ", which is gone, and no restore plan over"
@@ -532,6 +539,36 @@ final class PublishedVersions {
             }
         }
         return rebuilt.pages().get(pgno) instanceof RemotePage rp ? rp : null;
+    }
+
+    /**
+     * Files known to exist (or to have existed) besides what a listing shows: those {@code v} and the current
+     * version were built from (but the missing one), and in write mode this writer's newest uploads. A store whose
+     * listings lag behind its writes may not list the newest of them yet; planning with them keeps every TXID this
+     * engine itself published or loaded reachable (docs/compaction-engine.md).
+     */
+    private List<LtxFileInfo> knownFiles(DatabaseVersion v, RemotePage missing) {
+        if (db.options.faults.relocateFromListingOnly) {
+            return List.of(); // bug switch (simulator): the listing alone
+        }
+        Set<RemoteFile> files = new LinkedHashSet<>();
+        for (DatabaseVersion d : new DatabaseVersion[] {v, current}) {
+            for (long p = 1; p <= d.commit(); p++) {
+                if (d.pages().get(p) instanceof RemotePage rp) {
+                    files.add(rp.file());
+                }
+            }
+        }
+        List<LtxFileInfo> known = new ArrayList<>();
+        for (RemoteFile f : files) {
+            known.add(new LtxFileInfo(f.level(), f.minTxid(), f.maxTxid(), f.sizeBytes(), null));
+        }
+        if (db.writeMode) {
+            known.addAll(db.ownUploads.recent());
+        }
+        RemoteFile gone = missing.file();
+        known.removeIf(k -> k.level() == gone.level() && k.minTxid() == gone.minTxid() && k.maxTxid() == gone.maxTxid());
+        return known;
     }
 
     private static boolean containsFile(DatabaseVersion v, RemotePage missing, long commit) {

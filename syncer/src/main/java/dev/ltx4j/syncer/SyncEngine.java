@@ -188,6 +188,7 @@ final class SyncEngine {
             throws IOException {
         LtxHeader h = built.result().header();
         LtxFileInfo info = new LtxFileInfo(0, txid, txid, built.size(), Instant.ofEpochMilli(h.timestamp()));
+        ownUploads.uploaded(info); // on the replica now; relocations plan with it while listings lag
         long post = built.result().postApplyChecksum();
         LoadedFile lf = new LoadedFile(info, h, built.result().pageIndex(), post);
         RemoteFile rf = lf.remoteFile();

@@ -192,14 +192,35 @@ public final class PageReader {
             if (r == null || !(e.getCause() instanceof ReplicaNotFoundException)) {
                 throw e;
             }
-            RemotePage moved = r.relocate(v, pgno, rp);
-            if (moved == null || moved.equals(rp)) {
-                throw e;
+            // The file a relocation answers may be gone too by the time it is read (a stale listing, a remembered
+            // plan, another retention run): relocate again from it, a few times.
+            RemotePage missing = rp;
+            PageReadException last = e;
+            for (int attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
+                RemotePage moved = r.relocate(v, pgno, missing);
+                if (moved == null || moved.equals(missing)) {
+                    throw last;
+                }
+                byte[] cached = cache.get(moved);
+                if (cached != null) {
+                    return cached;
+                }
+                try {
+                    return fetch(v, pgno, moved, false);
+                } catch (PageReadException again) {
+                    if (!(again.getCause() instanceof ReplicaNotFoundException)) {
+                        throw again;
+                    }
+                    missing = moved;
+                    last = again;
+                }
             }
-            byte[] cached = cache.get(moved);
-            return cached != null ? cached : fetch(v, pgno, moved, false);
+            throw last;
         }
     }
+
+    /** Most relocations of one page read (each after the file the previous one answered vanished as well). */
+    static final int MAX_RELOCATIONS = 3;
 
     private byte[] fetch(DatabaseVersion v, long pgno, RemotePage first, boolean sequential) throws IOException {
         RemoteFile file = first.file();

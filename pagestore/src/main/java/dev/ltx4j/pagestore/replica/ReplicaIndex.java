@@ -14,6 +14,7 @@ import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -92,15 +93,32 @@ public final class ReplicaIndex {
      * @throws ReplicaFileCorruptException when they do not because one of them is damaged (both are then verified)
      */
     public OpenedState openState(RestoreTarget target) throws IOException, RestorePlanException {
-        try {
-            return openOnce(target);
-        } catch (IOException e) {
-            if (!isNotFound(e)) {
-                throw e;
+        return openState(target, List.of());
+    }
+
+    /** Most plans one {@link #openState(RestoreTarget, Collection)} makes (each after a planned file vanished). */
+    static final int MAX_PLANS = 4;
+
+    /**
+     * Like {@link #openState(RestoreTarget)}, planning over the listings plus {@code known}: files the caller knows
+     * exist(ed) although a listing may lag behind (a writer's own uploads, the files a state it holds was built
+     * from), so a lagging listing cannot make a TXID the caller itself saw unreachable
+     * ({@link RestorePlanner#planWithPositions(RestoreTarget, Collection)}). A planned file that turns out to be
+     * gone is left out and the plan made again from a fresh listing, at most {@link #MAX_PLANS} plans in all.
+     */
+    public OpenedState openState(RestoreTarget target, Collection<LtxFileInfo> known)
+            throws IOException, RestorePlanException {
+        List<LtxFileInfo> stillKnown = new ArrayList<>(known);
+        for (int plan = 1; ; plan++) {
+            try {
+                return openOnce(target, stillKnown);
+            } catch (IOException e) {
+                if (!isNotFound(e) || plan >= (known.isEmpty() ? 2 : MAX_PLANS)) {
+                    throw e;
+                }
+                // A planned file was deleted between the listing and its read (compaction and retention replace
+                // files by covering ones), or a known file is gone: plan again from the current listing.
             }
-            // A planned file was deleted between the listing and its read (compaction and retention replace files
-            // by covering ones): plan again from the current listing, once.
-            return openOnce(target);
         }
     }
 
@@ -114,8 +132,9 @@ public final class ReplicaIndex {
         return false;
     }
 
-    private OpenedState openOnce(RestoreTarget target) throws IOException, RestorePlanException {
-        RestorePlanner.Plan planned = new RestorePlanner(client).planWithPositions(target);
+    private OpenedState openOnce(RestoreTarget target, List<LtxFileInfo> known)
+            throws IOException, RestorePlanException {
+        RestorePlanner.Plan planned = new RestorePlanner(client).planWithPositions(target, known);
         List<LtxFileInfo> plan = planned.files();
         if (plan.get(0).minTxid() != 1) {
             throw new LtxFormatException(plan.get(0).toString(), "header.minTxid",
@@ -124,7 +143,15 @@ public final class ReplicaIndex {
         DatabaseVersion v = DatabaseVersion.EMPTY;
         LoadedFile last = null;
         for (LtxFileInfo info : plan) {
-            LoadedFile f = load(info);
+            LoadedFile f;
+            try {
+                f = load(info);
+            } catch (IOException e) {
+                if (isNotFound(e)) {
+                    known.removeIf(k -> k.level() == info.level() && k.filename().equals(info.filename()));
+                }
+                throw e;
+            }
             String broken = continuity(v.txid(), v.checksum(), f);
             if (broken != null) {
                 // A flipped bit in either file's checksums looks like another history: say which file is damaged.

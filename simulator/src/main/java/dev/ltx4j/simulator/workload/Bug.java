@@ -116,7 +116,13 @@ public enum Bug {
      * {@code EngineFaults.skipSyncCheck}), so only create-if-absent guards it, which misses another writer whose
      * level-0 file at the base + 1 was compacted into a higher level and deleted by retention.
      */
-    SKIP_SYNC_CHECK;
+    SKIP_SYNC_CHECK,
+    /**
+     * Compaction: a reader relocating a page whose file was deleted re-plans from the listing alone, without the files
+     * the engine knows (its own uploads, the files its state was built from), so a lagging listing makes the writer's
+     * own published TXID unreachable (engine hook; seed 44).
+     */
+    RELOCATE_FROM_LISTING_ONLY;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
