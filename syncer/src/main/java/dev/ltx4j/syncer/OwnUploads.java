@@ -36,6 +36,8 @@ final class OwnUploads {
     private final ReplicaIndex index;
     /** This writer's newest uploads (created or adopted), oldest first; guarded by itself. */
     private final ArrayDeque<LtxFileInfo> recent = new ArrayDeque<>();
+    /** The last create whose outcome stayed unknown, until the base moves past it (callers hold syncLock). */
+    private volatile Unknown unknown;
 
     OwnUploads(ReplicaClient client, ReplicaIndex index) {
         this.client = client;
@@ -68,6 +70,18 @@ final class OwnUploads {
      * writer's file (THEIRS).
      */
     enum Resolution { OURS, THEIRS, ABSENT, OWN_EARLIER }
+
+    /**
+     * A create of L0 {@code txid} on base {@code baseTxid} whose outcome stayed unknown: it held the buffered
+     * transactions up to {@code upToSeq} and makes a database of {@code commitPages} pages with checksum
+     * {@code postApplyChecksum}.
+     */
+    record Unknown(long baseTxid, long txid, long upToSeq, long commitPages, long postApplyChecksum) {}
+
+    /** Remembers a create whose outcome is unknown, for {@link #findCompacted}. */
+    void outcomeUnknown(Unknown u) {
+        unknown = u;
+    }
 
     /** An own upload found at the buffer's base + 1: the file and the last buffered transaction it holds. */
     record OwnUpload(long upToSeq, LoadedFile file) {}
@@ -213,6 +227,42 @@ final class OwnUploads {
             }
             if (e.fileChecksum() == fileChecksum) {
                 return new OwnUpload(k, lf);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The proof that the replica holds exactly the transactions of this writer's create of unknown outcome when its
+     * level-0 file is gone (compacted into a higher level and deleted before this writer looked): a file on level 1
+     * or above whose range starts at or below that TXID and ends on it, whose post-apply checksum (a compaction of
+     * checksummed inputs carries the last one's) and page count equal the database that create makes. Nothing weaker
+     * adopts: a file without checksums, or with another database at that TXID (a rival's), proves nothing.
+     *
+     * @return the upload to adopt (the higher-level file), or null when there is no such proof
+     */
+    OwnUpload findCompacted(WriteBuffer buf) throws IOException {
+        Unknown u = unknown;
+        long base = buf.base().txid();
+        if (u == null || u.baseTxid() != base || u.txid() != base + 1 || u.postApplyChecksum() == 0) {
+            return null;
+        }
+        long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
+        if (buf.transactions().isEmpty() || u.upToSeq() < first || u.upToSeq() > buf.lastCommittedSeq()) {
+            return null;
+        }
+        for (int level = 1; level <= ReplicaClient.MAX_LEVEL; level++) {
+            // From 0: a file straddling the TXID starts below it (this path is rare: a lost response and a compaction).
+            for (LtxFileInfo f : client.listFiles(level, 0, false)) {
+                if (f.maxTxid() != u.txid() || Long.compareUnsigned(f.minTxid(), u.txid()) > 0) {
+                    continue;
+                }
+                LoadedFile lf = index.load(f);
+                LtxHeader h = lf.header();
+                if (!h.noChecksum() && h.maxTxid() == u.txid() && h.commitPages() == u.commitPages()
+                        && lf.postApplyChecksum() == u.postApplyChecksum()) {
+                    return new OwnUpload(u.upToSeq(), lf);
+                }
             }
         }
         return null;

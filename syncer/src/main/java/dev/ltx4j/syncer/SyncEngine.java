@@ -109,6 +109,10 @@ final class SyncEngine {
                 try {
                     db.client.createFile(0, txid, txid, spool.body());
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
+                    if (e instanceof ReplicaOutcomeUnknownException) { // provable later even if compacted away
+                        ownUploads.outcomeUnknown(new OwnUploads.Unknown(base.txid(), txid, snap.upToSeq(),
+                                snap.commitSize(), built.result().postApplyChecksum()));
+                    }
                     OwnUploads.Resolution r = ownUploads.resolve(txid, built.size(), built.result().fileChecksum(),
                             buf.writerId());
                     if (r == OwnUploads.Resolution.ABSENT && e instanceof ReplicaOutcomeUnknownException) {
@@ -138,6 +142,9 @@ final class SyncEngine {
     private Round adoptOrConflict(WriteBuffer buf, BufferBase base, RemoteTxid remote, Instant now)
             throws IOException {
         OwnUploads.OwnUpload own = ownUploads.find(buf);
+        if (own == null) {
+            own = ownUploads.findCompacted(buf); // its level-0 file compacted and deleted before we could look
+        }
         if (own != null) {
             return new Round(null, own, null, false, null, 0);
         }
