@@ -204,8 +204,8 @@ final class WriteSide {
                     adoptUpload(r.adopt().upToSeq(), own);
                 } catch (IOException | RuntimeException e) {
                     db.reportError("sync failed: " + e.getMessage());
-                    // The own upload sits on the base TXID + 1.
-                    return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, own.header().minTxid() - 1, 0, 0,
+                    // The own upload ends on the base TXID + 1 (a compacted one starts lower).
+                    return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, own.header().maxTxid() - 1, 0, 0,
                             e), 0);
                 }
                 adopted = new SyncOutcome(SyncOutcome.Status.SYNCED, db.current().txid(), syncedSeq, 0, null);
