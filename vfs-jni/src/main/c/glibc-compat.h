@@ -35,6 +35,12 @@ LTX4J_PIN(pthread_setspecific)
 LTX4J_PIN(pthread_getspecific)
 LTX4J_PIN(pthread_attr_setstacksize)
 LTX4J_PIN(__xstat)
+/* Its first version is newer than the baseline on x86_64 (2.3.3, in libpthread until glibc 2.34). */
+#if defined(__x86_64__)
+__asm__(".symver pthread_condattr_setclock,pthread_condattr_setclock@GLIBC_2.3.3");
+#else
+LTX4J_PIN(pthread_condattr_setclock)
+#endif
 
 /* The shim defines _GNU_SOURCE too (identically); it must be set before the first system header. */
 #ifndef _GNU_SOURCE
