@@ -8,7 +8,6 @@ import dev.ltx4j.simulator.store.SimReplicaClient;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.ReadTransaction;
 import java.io.IOException;
-import java.util.TreeMap;
 import java.util.function.LongPredicate;
 
 /**
@@ -90,19 +89,7 @@ final class CompactionFollower extends SimFollower {
     private PageState read() throws IOException {
         oracle.faultsOff(true);
         try (ReadTransaction rt = db.beginRead()) {
-            int ps = rt.pageSize() == 0 ? pageSize : rt.pageSize();
-            long pages = rt.sizeBytes() / ps;
-            TreeMap<Long, byte[]> all = new TreeMap<>();
-            for (long p = 1; p <= pages; p++) {
-                byte[] buf = new byte[ps];
-                int n = rt.read((p - 1) * ps, buf, 0, ps);
-                if (n != ps) {
-                    throw new InvariantViolation("follower-wrong-data", name + " read " + n + " bytes of page " + p
-                            + " inside a " + pages + "-page database");
-                }
-                all.put(p, buf);
-            }
-            return PageState.empty(pageSize).apply(all, pages);
+            return EngineOracle.readAll(rt, pageSize, "follower-wrong-data", name);
         } finally {
             oracle.faultsOff(false);
         }

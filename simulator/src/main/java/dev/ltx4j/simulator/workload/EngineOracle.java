@@ -93,24 +93,33 @@ final class EngineOracle {
         return false;
     }
 
+    /**
+     * Every page of {@code rt}'s database; a short page read breaks {@code property} (shared by the oracle and the
+     * compaction scenario's followers).
+     */
+    static PageState readAll(ReadTransaction rt, int pageSize, String property, String who) throws IOException {
+        int ps = rt.pageSize() == 0 ? pageSize : rt.pageSize();
+        long pages = rt.sizeBytes() / ps;
+        TreeMap<Long, byte[]> all = new TreeMap<>();
+        for (long p = 1; p <= pages; p++) {
+            byte[] buf = new byte[ps];
+            int n = rt.read((p - 1) * ps, buf, 0, ps);
+            if (n != ps) {
+                throw new InvariantViolation(property, who + " read " + n + " bytes of page " + p + " inside a "
+                        + pages + "-page database");
+            }
+            all.put(p, buf);
+        }
+        return PageState.empty(pageSize).apply(all, pages);
+    }
+
     /** Reads the whole database through the engine, store faults off (the oracle must not disturb the run). */
     PageState readState(Database d, String who) throws IOException {
         store.setFaultsEnabled(false);
         try (ReadTransaction rt = d.beginRead()) {
-            int ps = rt.pageSize() == 0 ? pageSize : rt.pageSize();
-            long pages = rt.sizeBytes() / ps;
-            TreeMap<Long, byte[]> all = new TreeMap<>();
-            for (long p = 1; p <= pages; p++) {
-                byte[] buf = new byte[ps];
-                int n = rt.read((p - 1) * ps, buf, 0, ps);
-                if (n != ps) {
-                    throw new InvariantViolation("read-your-writes", who + " read " + n + " bytes of page " + p
-                            + " inside a " + pages + "-page database");
-                }
-                all.put(p, buf);
-            }
-            world.stats().operations(pages);
-            return PageState.empty(pageSize).apply(all, pages);
+            PageState state = readAll(rt, pageSize, "read-your-writes", who);
+            world.stats().operations(state.size);
+            return state;
         } catch (PageReadException e) {
             if (isLostFile(e)) {
                 throw new LostFile(who, e);
