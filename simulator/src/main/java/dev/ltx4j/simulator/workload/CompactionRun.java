@@ -53,14 +53,15 @@ final class CompactionRun {
     static final int OLD_FILE_SLACK = 12;
 
     /**
-     * Whether a reader (the writer's own reads, a follower) failing on a file that retention deleted breaks
-     * {@code read-availability}/{@code follower-availability} when its TXID is inside the retention window. Off
-     * ({@code -Dltx4j.sim.strictReaders=true} turns it on): such failures are counted ({@code writer-lost-file},
-     * {@code follower-lost-file-in-window}) and answered by a reopen; wrong data always breaks a property. Not yet
-     * the default: the writer's side is not limited to the window (a writer left behind a rival's commit may lose
-     * its TXID to retention legitimately, seed 1053).
+     * Whether a reader failing on a file that retention deleted breaks {@code read-availability} (the writer) or
+     * {@code follower-availability} when retention promised the state it reads: a follower's TXID inside the
+     * retention window, the writer's replica TXID inside the window or the replica's head. On by default;
+     * {@code -Dltx4j.sim.strictReaders=false} only counts such failures ({@code writer-lost-file},
+     * {@code follower-lost-file-in-window}) and answers them by a reopen. Failures retention did not promise against
+     * are counted and answered so always: a writer left behind a rival's commits may lose its TXID to retention once
+     * its file is older than the window (seed 1053). Wrong data always breaks a property.
      */
-    static final boolean STRICT_READERS = Boolean.getBoolean("ltx4j.sim.strictReaders");
+    static final boolean STRICT_READERS = !"false".equals(System.getProperty("ltx4j.sim.strictReaders"));
 
     /** Longest extra listing lag the compactors see ({@link StaleListingClient}). */
     static final Duration COMPACTOR_LISTING_LAG = Duration.ofSeconds(8);
@@ -133,9 +134,7 @@ final class CompactionRun {
         this.oracle = new EngineOracle(world, store, disk, auditor, sqliteView, pageSize, tempDir);
         // The relocate-from-listing-only switch's failures are lost files to a tolerant reader: runs with it are strict.
         boolean strict = STRICT_READERS || b.contains(Bug.RELOCATE_FROM_LISTING_ONLY);
-        if (!strict) {
-            oracle.tolerateLostFiles(CompactionRun::lostFile);
-        }
+        oracle.tolerateLostFiles(e -> lostFile(e) && (!strict || writerStateUnpromised()));
         this.writer = new EngineWriter(world, disk, auditor, oracle, pageSize, maxPages, durability, syncInterval,
                 writerOptions, writerClient, writerClock);
         this.rival = new EngineRival(world, auditor, store.client(PREFIX), world.random("engine/phantom"), pageSize,
@@ -256,6 +255,17 @@ final class CompactionRun {
         }
         long maxOffset = offsetsMillis.stream().mapToLong(Long::longValue).max().orElse(0);
         return world.clock().millis() + maxOffset - settings.retention().toMillis();
+    }
+
+    /**
+     * Whether retention may have removed the state the writer reads: its replica TXID is behind the head (a rival
+     * moved on) and that TXID's level-0 file was created before the oldest retention window. A writer whose state is
+     * promised (inside the window, or the head) must never lose a file.
+     */
+    private boolean writerStateUnpromised() {
+        long txid = writer.replicaTxid();
+        auditor.audit();
+        return txid >= 0 && txid < auditor.head() && !insideWindow(txid);
     }
 
     private boolean insideWindow(long txid) {

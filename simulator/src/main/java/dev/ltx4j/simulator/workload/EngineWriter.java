@@ -273,6 +273,11 @@ final class EngineWriter {
         checkVisible("after refresh");
     }
 
+    /** The replica TXID the writer's state reflects (its base or its last sync); -1 while it is not open. */
+    long replicaTxid() {
+        return db == null ? -1 : db.current().txid();
+    }
+
     private void newBase(long txid) {
         auditor.audit();
         PageState base = auditor.stateAt(txid);

@@ -60,6 +60,11 @@ final class SqlClient {
         return current != null || reading != null || !queue.isEmpty();
     }
 
+    /** Whether the current write transaction ran every statement and its next step is the COMMIT. */
+    boolean atCommit() {
+        return current != null && reading == null && explicit && after != null && at >= current.stmts().size();
+    }
+
     void queue(SqlScenario.Action tx) {
         queue.add(tx);
     }

@@ -87,6 +87,8 @@ final class SqlRun {
     private long committed;
     private long rolledBack;
     private long failures;
+    /** What the last connection step did (for the deliberate cases' coverage states). */
+    private SqlClient.Outcome lastOutcome;
     /** Advances whenever the model starts over (a reopen, a refresh): read transactions across it are not checked. */
     private int epoch;
 
@@ -193,6 +195,8 @@ final class SqlRun {
             rival.commit(r.stmts());
         } else if (a instanceof SqlScenario.Crash) {
             crash();
+        } else if (a instanceof SqlScenario.RivalInTx rt) {
+            rivalInTx(rt);
         } else if (a instanceof SqlScenario.Read rd) {
             SqlClient c = clients.get(Math.floorMod(rd.conn(), connections));
             c.queue(rd);
@@ -203,6 +207,55 @@ final class SqlRun {
             c.queue(t);
             step(c);
         }
+    }
+
+    /**
+     * {@link SqlScenario.RivalInTx}: a conflict found while a write transaction is open, so its COMMIT writes into
+     * a conflicted engine. Each stage runs only when the one before left what it needs (no busy connection, a
+     * pending commit, an open transaction at its COMMIT); otherwise the action ends early.
+     */
+    private void rivalInTx(SqlScenario.RivalInTx a) throws Exception {
+        for (int i = 0; i < 200 && !needRefresh && stepBusy(); i++) {
+            // finish the transactions in progress: only the deliberate one may hold the write lock
+        }
+        if (needRefresh || anyBusy() || db == null) {
+            return;
+        }
+        int n = Math.floorMod(a.conn(), connections);
+        int o = (n + 1) % connections;
+        Database incarnation = db;
+        clients.get(o).queue(new SqlScenario.Tx(o, List.of(a.pending()), false));
+        step(clients.get(o)); // committed to the buffer, not synced yet (LOCAL, NONE)
+        SqlClient c = clients.get(n);
+        c.queue(new SqlScenario.Tx(n, a.stmts(), false));
+        for (int i = 0; i < a.stmts().size() && db == incarnation && !needRefresh && c.busy(); i++) {
+            step(c);
+        }
+        if (db != incarnation || needRefresh || !c.atCommit()) {
+            return;
+        }
+        world.reached("rival-in-tx", a.toString());
+        rival.commit(a.rivalStmts());
+        preempting = true; // nothing steps inside this sync: the COMMIT comes after the conflict
+        try {
+            syncTick();
+        } finally {
+            preempting = false;
+        }
+        if (db != incarnation || !c.atCommit()) {
+            return;
+        }
+        if (db.status().conflict() != null) {
+            world.reached("conflict-in-tx", "");
+        }
+        step(c); // the COMMIT: its pages go into a conflicted engine
+        world.reached("rival-in-tx-commit-" + lastOutcome.kind(), "");
+        if (db != incarnation) {
+            return;
+        }
+        c.queue(new SqlScenario.Tx(n, List.of(a.after()), false));
+        step(c); // the connection's next transaction, before any refresh: refused or kept
+        world.reached("rival-in-tx-after-" + lastOutcome.kind(), "");
     }
 
     private boolean anyBusy() {
@@ -225,6 +278,7 @@ final class SqlRun {
             c.readEpoch = epoch;
         }
         SqlClient.Outcome o = c.step(model.last());
+        lastOutcome = o;
         switch (o.kind()) {
             case RUNNING -> { }
             case READ -> checkSnapshot(c, o);

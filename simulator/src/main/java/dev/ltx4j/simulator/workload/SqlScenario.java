@@ -23,7 +23,7 @@ import java.util.Set;
 public final class SqlScenario implements Scenario<SqlScenario.Action> {
 
     /** One workload step. */
-    public sealed interface Action permits Tx, Read, Idle, Rival, Crash {}
+    public sealed interface Action permits Tx, Read, Idle, Rival, Crash, RivalInTx {}
 
     /** One statement on table {@code kv(k INTEGER PRIMARY KEY, v TEXT)}. */
     public sealed interface Stmt permits Upsert, Update, Delete {}
@@ -86,6 +86,23 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
         @Override
         public String toString() {
             return "rival" + stmts;
+        }
+    }
+
+    /**
+     * The deliberate conflict inside a write transaction (bug switch {@code conflicted-write-fails}): another
+     * connection commits {@code pending} (held in the buffer, not yet synced), connection {@code conn} runs
+     * {@code stmts} in an explicit transaction up to its COMMIT (its write session is open), the rival lands the next
+     * TXID with {@code rivalStmts}, a sync finds the conflict, then the COMMIT writes its pages into the conflicted
+     * engine and {@code after} runs on the same connection before the refresh. Every commit of it must be refused
+     * or kept (conflict-preserved); the case once depended on a seed's luck (docs/simulator-bug-coverage.md).
+     */
+    public record RivalInTx(int conn, Stmt pending, List<Stmt> stmts, List<Stmt> rivalStmts, Stmt after)
+            implements Action {
+        @Override
+        public String toString() {
+            return "c" + conn + " tx" + stmts + " with " + pending + " pending, rival" + rivalStmts
+                    + " and a sync inside, then " + after;
         }
     }
 
@@ -157,6 +174,8 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
                 Gen.weighted(50, r -> new Tx(r.nextInt(4), List.of(stmt.generate(r)), false)),
                 Gen.weighted(30, r -> new Tx(r.nextInt(4), stmts.generate(r), r.nextInt(5) == 0)),
                 Gen.weighted(3, r -> new Rival(List.of(stmt.generate(r), stmt.generate(r)))),
+                Gen.weighted(3, r -> new RivalInTx(r.nextInt(4), stmt.generate(r), manyPages(stmt, r),
+                        List.of(stmt.generate(r)), stmt.generate(r))),
                 Gen.weighted(crashWeight, r -> new Crash()),
                 Gen.weighted(8, r -> new Idle(1 + r.nextInt(300))))
                 : Gen.frequency(
@@ -190,6 +209,29 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
             }
             return List.of();
         });
+    }
+
+    /**
+     * The deliberate transaction of {@link RivalInTx}: one that dirties many pages (SQLite's failed rollback of such a
+     * transaction is what {@code conflicted-write-fails} needs), a delete of every row (3 in 4) or 2-4 values of
+     * 1-3 KB (overflow pages), then 0-2 ordinary statements.
+     */
+    private static List<Stmt> manyPages(Gen<Stmt> stmt, dev.ltx4j.simulator.SimRandom r) {
+        List<Stmt> s = new ArrayList<>();
+        if (r.nextInt(4) != 0) {
+            s.add(new Delete(-1));
+        } else {
+            for (int i = 2 + r.nextInt(3); i > 0; i--) {
+                s.add(new Upsert(r.nextInt(KEYS), r.nextLong(), 1000 + r.nextInt(2000)));
+            }
+        }
+        for (int i = r.nextInt(3); i > 0; i--) {
+            s.add(stmt.generate(r));
+        }
+        if (s.size() < 2) {
+            s.add(stmt.generate(r)); // two statements at least: an explicit transaction
+        }
+        return List.copyOf(s);
     }
 
     /** 1-4 keys to read, and in a third of them a write of the last key read (read-modify-write). */
