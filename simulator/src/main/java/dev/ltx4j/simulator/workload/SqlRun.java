@@ -226,6 +226,9 @@ final class SqlRun {
         Database incarnation = db;
         clients.get(o).queue(new SqlScenario.Tx(o, List.of(a.pending()), false));
         step(clients.get(o)); // committed to the buffer, not synced yet (LOCAL, NONE)
+        if (db != incarnation || needRefresh) {
+            return; // it failed and the process restarted, or a conflict waits for its refresh: no new transaction
+        }
         SqlClient c = clients.get(n);
         c.queue(new SqlScenario.Tx(n, a.stmts(), false));
         for (int i = 0; i < a.stmts().size() && db == incarnation && !needRefresh && c.busy(); i++) {
