@@ -1,0 +1,90 @@
+package dev.ltx4j.vfs.engine;
+
+import dev.ltx4j.pagestore.BufferPaths;
+import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.vfs.VfsConfigurationException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Which engine an open reaches. The process keeps one engine per replica, keyed by the backend's canonical identity
+ * ({@code ReplicaClientProvider.canonicalIdentity}), so two spellings of one replica URL or two local paths never
+ * give two writers racing on one replica or two followers polling it. An open that finds the replica's engine
+ * already running joins it when that is sound:
+ * <ul>
+ *   <li>read mode: always (one follower, one poller; the local name is a logical name, the replica is the data);</li>
+ *   <li>write mode on a read-mode engine: refused, as before (close the followers first);</li>
+ *   <li>write mode on a writer: only when this open names the same write buffer, i.e. the same explicit
+ *       {@code buffer_path}, or none and the same local name (the default buffer is per replica and name). A
+ *       different buffer would be a second writer with its own crash-recovery file: sharing would silently ignore the
+ *       buffer it asked for and strand commits in whichever buffer the next restart does not open, so it is refused
+ *       with both paths, both buffers and the replica named.</li>
+ * </ul>
+ */
+final class EngineKeys {
+    private EngineKeys() {
+    }
+
+    /**
+     * The identity the engine derives its default buffer file (and disk cache) name from: the canonical one, so
+     * every spelling finds the same buffer after a restart; but a buffer an earlier version left under the URL as
+     * spelled (unsynced commits) is still found when no canonical one exists yet.
+     */
+    static String bufferIdentity(String url, String canonical, String name, EngineSettings settings)
+            throws VfsConfigurationException {
+        if (url.equals(canonical) || !settings.writeEnabled() || settings.bufferPath().isPresent()) return canonical;
+        if (Files.exists(BufferPaths.defaultPath(canonical, name))) return canonical;
+        return Files.exists(BufferPaths.defaultPath(url, name)) ? url : canonical;
+    }
+
+    /** Checks that an open of {@code name} may join {@code running}, the engine of its replica; throws if not. */
+    static void checkJoin(Database running, String identity, String name, EngineSettings settings)
+            throws IOException {
+        boolean write = settings.writeEnabled();
+        String replica = ReplicaUrl.redact(identity);
+        String openedAs = running.name();
+        if (write && !running.isWriteMode()) {
+            throw new VfsConfigurationException("database " + name + ": replica " + replica + " is already open in"
+                    + " this process in read mode" + (openedAs.equals(name) ? "" : " (as database " + openedAs + ")")
+                    + "; close those connections before opening it with write_enabled");
+        }
+        if (!write || !running.isWriteMode()) return;
+        Optional<Path> asked = settings.bufferPath();
+        String buffer = running.status().bufferPath();
+        boolean same = asked.isPresent() ? buffer != null && samePath(asked.get(), Path.of(buffer))
+                : openedAs.equals(name);
+        if (same) return;
+        String mine = asked.map(p -> "write buffer " + p).orElse("its own default write buffer");
+        if (openedAs.equals(name)) {
+            throw new VfsConfigurationException("database " + name + ": replica " + replica + " is already open for"
+                    + " writing in this process with write buffer " + buffer + "; this open asks for " + mine
+                    + ". One replica has one writer per process: give every open of it the same buffer_path"
+                    + " (LITESTREAM_BUFFER_PATH), or none");
+        }
+        throw new VfsConfigurationException("database " + name + ": replica " + replica + " is already open for"
+                + " writing in this process as database " + openedAs + " (write buffer " + buffer + "); opening it as "
+                + name + " with " + mine + " would start a second writer on the same replica, whose syncs would"
+                + " conflict with the first. Open it under one path (" + openedAs + "), or give both the same"
+                + " buffer_path (LITESTREAM_BUFFER_PATH) to share one writer; two different databases need two replica"
+                + " URLs");
+    }
+
+    /** Same file: equal once the directories' symbolic links are resolved (the file itself may not exist yet). */
+    private static boolean samePath(Path a, Path b) {
+        return real(a).equals(real(b));
+    }
+
+    private static Path real(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path dir = abs.getParent();
+        try {
+            return dir == null ? abs : dir.toRealPath().resolve(abs.getFileName());
+        } catch (IOException e) {
+            return abs;
+        }
+    }
+}
