@@ -41,7 +41,7 @@ class OneEnginePerReplicaTest {
         Path replica = replicaDir();
         Path link = Files.createSymbolicLink(dir.toRealPath().resolve("link"), replica);
         LitestreamVfs.Registration a = vfs("oe-w-a", "file://" + replica, true, null);
-        LitestreamVfs.Registration b = vfs("oe-w-b", "file:" + link + "/", true, null);
+        LitestreamVfs.Registration b = vfs("oe-w-b", "file://" + link + "/", true, null);
         Path db = dir.resolve("app.db");
         String third = a.jdbcUrl(db, Map.of("replica_url", "file://localhost" + replica.getParent() + "/./replica/"));
         int before = DatabaseRegistry.shared().size();
