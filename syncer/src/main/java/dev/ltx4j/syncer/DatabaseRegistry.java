@@ -10,10 +10,11 @@ import java.util.Objects;
  * first {@link #acquire} opens it, the last {@link Handle#close()} closes it (W2: no per-connection copies of the
  * page map, cache, buffer or syncer). Thread-safe.
  *
- * <p>The key is the replica alone, not the local name: one replica is one database, so two local names of it (or
- * two spellings of its URL, once the host reduced them to the backend's canonical identity) must never get two
- * engines: two writers racing on one replica, or two followers polling it. Whether a second name may share the
- * engine is the host's decision ({@link Handle#openedAs()} tells it which name the engine was opened under).
+ * <p>The key is the replica (the host may add a role, e.g. writer or follower), not the local name: one replica is one
+ * database, so two local names of it (or two spellings of its URL, once the host reduced them to the backend's
+ * canonical identity) must never get two engines: two writers racing on one replica, or two followers polling it.
+ * Whether a second name may share the engine is the host's decision ({@link Handle#openedAs()} tells it which name
+ * the engine was opened under).
  */
 public final class DatabaseRegistry {
     private static final DatabaseRegistry SHARED = new DatabaseRegistry();
@@ -106,6 +107,17 @@ public final class DatabaseRegistry {
         }
         e.refs++;
         return new Handle(key, e.db, opened);
+    }
+
+    /** A new reference to the database of {@code key} if one is open, else null; never opens one. */
+    public synchronized Handle acquireIfOpen(String key) {
+        Key k = new Key(Objects.requireNonNull(key, "key"));
+        Entry e = open.get(k);
+        if (e == null) {
+            return null;
+        }
+        e.refs++;
+        return new Handle(k, e.db, false);
     }
 
     /** Number of databases currently open through this registry. */

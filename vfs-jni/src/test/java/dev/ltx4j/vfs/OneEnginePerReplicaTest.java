@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * One replica in one process is one engine, whatever the spelling of its URL or the local path it is opened under:
  * writers through two spellings share one writer (no conflict between them), a second writer with its own buffer is
- * refused with both paths and the replica named, and followers share one poller.
+ * refused with both paths and the replica named, and followers share one poller (a writer beside them stays a
+ * separate engine, and they stay read-only).
  */
 class OneEnginePerReplicaTest {
     @TempDir
@@ -130,14 +131,22 @@ class OneEnginePerReplicaTest {
             assertThat(Sql.number(c1, "select count(*) from t")).isEqualTo(1);
             assertThat(Sql.number(c2, "select count(*) from t")).isEqualTo(1);
             assertThat(DatabaseRegistry.shared().size() - before).as("followers (pollers) of one replica").isEqualTo(1);
-            // A writer cannot start beside the follower under yet another path.
+            // A writer beside the follower (another path) is a separate engine; under the follower's own path it is
+            // refused, as before.
             LitestreamVfs.Registration w2 = vfs("oe-f-w2", "file://" + replica, true, null);
             try {
+                try (Connection cw = w2.connect(dir.resolve("three.db"))) {
+                    Sql.exec(cw, "insert into t values (2)");
+                    Sql.text(cw, "select litestream_sync()");
+                }
                 assertThatThrownBy(() -> {
-                    try (Connection cw = w2.connect(dir.resolve("three.db"))) {
-                        Sql.exec(cw, "insert into t values (2)");
+                    try (Connection cw = w2.connect(dir.toRealPath().resolve("one.db"))) {
+                        Sql.exec(cw, "insert into t values (3)");
                     }
                 }).isInstanceOf(SQLException.class).hasMessageContaining("read mode").hasMessageContaining("one.db");
+                Sql.text(c2, "select litestream_sync()"); // read mode: one poll, through the other connection
+                assertThat(Sql.number(c1, "select count(*) from t")).isEqualTo(2);
+                assertThatThrownBy(() -> Sql.exec(c1, "insert into t values (4)")).hasMessageContaining("readonly");
             } finally {
                 w2.unregister();
             }

@@ -77,8 +77,9 @@ public final class EngineConnector {
         }
         EngineOptions engine = settings.engineOptions(engineIdentity, clock);
         boolean scheduled = settings.scheduled();
-        // One engine per replica in the process, whatever local name or URL spelling reached it (EngineKeys).
-        DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(identity, name, () -> {
+        // One writer and one follower per replica in the process, whatever local name or URL spelling reached it.
+        String key = EngineKeys.roleKey(identity, name, settings.writeEnabled());
+        DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(key, name, () -> {
             // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)
             // are retried with backoff before a page read or sync fails, an ambiguous create reaches the engine,
             // which resolves it, and requests are counted for Database.metrics(). A client built in code is used
@@ -97,7 +98,7 @@ public final class EngineConnector {
                 throw e;
             }
         }
-        LAST_OPENED.set(new Opened(identity, name, clock));
+        LAST_OPENED.set(new Opened(key, name, clock));
         return new EngineVfsDatabase(h, clock);
     }
 

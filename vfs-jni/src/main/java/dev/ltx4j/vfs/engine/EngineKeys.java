@@ -3,6 +3,7 @@ package dev.ltx4j.vfs.engine;
 import dev.ltx4j.pagestore.BufferPaths;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.vfs.VfsConfigurationException;
 
 import java.io.IOException;
@@ -11,19 +12,24 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Which engine an open reaches. The process keeps one engine per replica, keyed by the backend's canonical identity
- * ({@code ReplicaClientProvider.canonicalIdentity}), so two spellings of one replica URL or two local paths never
- * give two writers racing on one replica or two followers polling it. An open that finds the replica's engine
- * already running joins it when that is sound:
+ * Which engine an open reaches. The process keeps at most one writer and one follower per replica, keyed by the
+ * backend's canonical identity ({@code ReplicaClientProvider.canonicalIdentity}), so two spellings of one replica URL
+ * or two local paths never give two writers racing on one replica or two followers polling it:
  * <ul>
- *   <li>read mode: always (one follower, one poller; the local name is a logical name, the replica is the data);</li>
- *   <li>write mode on a read-mode engine: refused, as before (close the followers first);</li>
- *   <li>write mode on a writer: only when this open names the same write buffer, i.e. the same explicit
- *       {@code buffer_path}, or none and the same local name (the default buffer is per replica and name). A
- *       different buffer would be a second writer with its own crash-recovery file: sharing would silently ignore the
- *       buffer it asked for and strand commits in whichever buffer the next restart does not open, so it is refused
- *       with both paths, both buffers and the replica named.</li>
+ *   <li>read mode joins the replica's follower (one poller; the local name is a logical name, the replica is the
+ *       data), or the replica's writer when that was opened under the same local name (as before: the connections of
+ *       one database share one state);</li>
+ *   <li>write mode joins the replica's writer only when this open names the same write buffer: the same explicit
+ *       {@code buffer_path}, or none and the same local name (the default buffer is per replica and name). Another
+ *       buffer would be a second writer with its own crash-recovery file: sharing would silently ignore the buffer it
+ *       asked for and strand commits in whichever buffer the next restart does not open, so it is refused with both
+ *       paths, both buffers and the replica named;</li>
+ *   <li>a follower beside the writer (another local name, read mode) stays a separate, read-only engine: it follows
+ *       the writer's syncs as a follower in another process would, and never writes. A write open under the very
+ *       name a follower of the replica is open under is refused, as before (close those connections first).</li>
  * </ul>
+ * An embedder that builds its own client declares its identity ({@code LitestreamVfsBuilder.replica(client,
+ * identity)}); it is used as given, which is how tests stage a rival writer inside one process.
  */
 final class EngineKeys {
     private EngineKeys() {
@@ -39,6 +45,34 @@ final class EngineKeys {
         if (url.equals(canonical) || !settings.writeEnabled() || settings.bufferPath().isPresent()) return canonical;
         if (Files.exists(BufferPaths.defaultPath(canonical, name))) return canonical;
         return Files.exists(BufferPaths.defaultPath(url, name)) ? url : canonical;
+    }
+
+    private static final String FOLLOWER = "\n(follower)";
+
+    /**
+     * The registry key of the engine an open of {@code name} reaches: the replica's writer ({@code identity}) or its
+     * follower; see the class comment. Refuses a write open under the name a follower of the replica uses.
+     */
+    static String roleKey(String identity, String name, boolean write) throws VfsConfigurationException {
+        DatabaseRegistry registry = DatabaseRegistry.shared();
+        String other = write ? identity + FOLLOWER : identity;
+        DatabaseRegistry.Handle h = registry.acquireIfOpen(other);
+        boolean sameName = false;
+        if (h != null) {
+            sameName = h.openedAs().equals(name);
+            try {
+                h.close();
+            } catch (IOException e) {
+                // only a peek: the reference is released; closing the engine is its last user's business
+            }
+        }
+        if (!write) return sameName ? identity : identity + FOLLOWER;
+        if (sameName) {
+            throw new VfsConfigurationException("database " + name + " is already open in this process in read mode"
+                    + " (replica " + ReplicaUrl.redact(identity) + "); close those connections before opening it with"
+                    + " write_enabled");
+        }
+        return identity;
     }
 
     /** Checks that an open of {@code name} may join {@code running}, the engine of its replica; throws if not. */
