@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class EngineConnector {
     /** Backends by (environment, URL); a builder's own environment is compared by identity, so never shared. */
     private static final Map<ClientKey, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
+    /** Canonical replica identities by (environment, URL as spelled). */
+    private static final Map<ClientKey, String> IDENTITIES = new ConcurrentHashMap<>();
     /** What the calling thread's last successful open resolved to (see {@link #attachLastOpened()}). */
     private static final ThreadLocal<Opened> LAST_OPENED = new ThreadLocal<>();
 
@@ -102,9 +104,19 @@ public final class EngineConnector {
         return new EngineVfsDatabase(h, clock);
     }
 
+    /**
+     * The backend's canonical identity of {@code url}, computed once per (environment, URL): every connection open
+     * asks, and a provider lookup plus a real-path resolution per open would be waste.
+     */
     private String canonicalIdentity(String url) throws VfsConfigurationException {
+        ClientKey key = new ClientKey(environment, url);
+        String known = IDENTITIES.get(key);
+        if (known != null) return known;
         try {
-            return ReplicaClients.canonicalIdentity(url, environment == null ? ReplicaEnvironment.system() : environment);
+            String id = ReplicaClients.canonicalIdentity(url, environment == null ? ReplicaEnvironment.system()
+                    : environment);
+            IDENTITIES.put(key, id);
+            return id;
         } catch (ReplicaException e) {
             throw new VfsConfigurationException("replica URL " + redacted(url) + " (replica_url / "
                     + "LITESTREAM_REPLICA_URL): " + e.getMessage());
