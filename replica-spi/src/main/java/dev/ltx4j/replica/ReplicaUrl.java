@@ -19,8 +19,12 @@ import java.util.regex.Pattern;
  */
 public record ReplicaUrl(String original, String scheme, String authority, String path, Map<String, String> query) {
     private static final Pattern HAS_SCHEME = Pattern.compile("^\\w+://.*", Pattern.DOTALL);
-    /** {@code scheme:/path} without an authority, as Go's url.Parse (so Litestream) accepts {@code file:/tmp/r}. */
-    private static final Pattern NO_AUTHORITY = Pattern.compile("^\\w+:/(?!/).*", Pattern.DOTALL);
+    /**
+     * {@code file:/path} without an authority, as Go's url.Parse (so Litestream) accepts it. Only for {@code file}:
+     * for other schemes the first segment would be read as a path, where a pasted {@code s3:/KEY:SECRET@bucket} would
+     * escape the user-info redaction.
+     */
+    private static final Pattern NO_AUTHORITY = Pattern.compile("^(?i)file:/(?!/).*", Pattern.DOTALL);
 
     public static ReplicaUrl parse(String url) throws ReplicaPermanentException {
         if (url == null || url.isBlank()) {
@@ -31,7 +35,7 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
             url = url.replaceFirst(":/", ":///");
         }
         if (!HAS_SCHEME.matcher(url).matches()) {
-            throw new ReplicaPermanentException("replica url scheme required: " + redact(url)
+            throw new ReplicaPermanentException("replica url scheme required: " + redact(given)
                     + " (expected e.g. file:///path, s3://bucket/path or abs://container/path)");
         }
         int sep = url.indexOf("://");
@@ -49,8 +53,8 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
                     continue;
                 }
                 int eq = pair.indexOf('=');
-                String key = decode(eq < 0 ? pair : pair.substring(0, eq), url);
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), url);
+                String key = decode(eq < 0 ? pair : pair.substring(0, eq), given);
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), given);
                 query.putIfAbsent(key, value);
             }
             rest = rest.substring(0, q);
@@ -58,7 +62,8 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
         int slash = rest.indexOf('/');
         String authority = slash < 0 ? rest : rest.substring(0, slash);
         String path = slash < 0 ? "" : rest.substring(slash);
-        return new ReplicaUrl(given, scheme, decode(authority, url), decode(path, url), Collections.unmodifiableMap(query));
+        return new ReplicaUrl(given, scheme, decode(authority, given), decode(path, given),
+                Collections.unmodifiableMap(query));
     }
 
     private static String decode(String s, String url) throws ReplicaPermanentException {

@@ -23,4 +23,15 @@ class GenericIdentityTest {
         assertThat(u.path()).isEqualTo("/tmp/r/");
         assertThat(u.original()).isEqualTo("file:/tmp/r/");
     }
+
+    @Test
+    void theAuthorityLessFormNeverLetsPastedCredentialsThrough() {
+        for (String url : new String[] {"s3:/AKIA:s3cr3t/x@bucket/p?endpoint=%", "file:/AKIA:s3cr3t/x@host/p%",
+                "abs:/acct:s3cr3t@c/p"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                ReplicaUrl parsed = ReplicaUrl.parse(url);
+                throw new AssertionError(parsed.redacted()); // parsed: the redacted form must hide it too
+            }).satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t"));
+        }
+    }
 }
