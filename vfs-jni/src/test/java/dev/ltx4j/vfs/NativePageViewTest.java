@@ -102,6 +102,33 @@ class NativePageViewTest {
         }
     }
 
+    /** {@code ltx4j.vfs.nativeCacheSize=0} (or LITESTREAM_NATIVE_CACHE_SIZE=0): no view, every page from Java. */
+    @Test
+    void aZeroSizeTurnsTheViewOff() throws Exception {
+        String before = System.setProperty("ltx4j.vfs.nativeCacheSize", "0");
+        try {
+            LitestreamVfs.Registration vfs = writer("page-view-off");
+            Path db = dir.resolve("off.db");
+            TreeMap<Integer, String> model = new TreeMap<>();
+            try (Connection w = vfs.connect(db); Connection r = vfs.connect(db);
+                 Statement ws = w.createStatement(); Statement rs = r.createStatement()) {
+                ws.execute("create table t(id integer primary key, v text not null)");
+                long[] n0 = LitestreamVfs.nativeCounters();
+                for (int i = 1; i <= 50; i++) {
+                    ws.execute("insert into t values (" + i + ", printf('%.500c', 'o'))");
+                    model.put(i, "o".repeat(500));
+                    assertThat(differences(rowsOf(rs), model)).isEmpty();
+                }
+                long[] n1 = LitestreamVfs.nativeCounters();
+                assertThat(n1[4] - n0[4]).as("view hits").isZero();
+                assertThat(n1[6] - n0[6]).as("view fills").isZero();
+            }
+        } finally {
+            if (before == null) System.clearProperty("ltx4j.vfs.nativeCacheSize");
+            else System.setProperty("ltx4j.vfs.nativeCacheSize", before);
+        }
+    }
+
     /** The rows that differ from the model, short enough to read in a failure. */
     private static List<String> differences(TreeMap<Integer, String> rows, TreeMap<Integer, String> model) {
         List<String> out = new ArrayList<>();

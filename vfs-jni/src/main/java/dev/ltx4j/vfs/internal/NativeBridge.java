@@ -119,7 +119,8 @@ public final class NativeBridge {
             case "g" -> 30;
             default -> 0;
         };
-        return Long.parseLong(m.group(1)) << shift;
+        long n = Long.parseLong(m.group(1));
+        return n > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : n << shift; // the arena is capped in C anyway
     }
 
     /** Registers one more VFS name in the SQLite that loaded the extension; a SQLite result code. */
