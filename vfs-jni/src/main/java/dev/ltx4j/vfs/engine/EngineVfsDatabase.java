@@ -525,6 +525,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public void onPagesChanging(PageChanges listener) {
+        if (db.faults().staleVersionStamp()) return; // fault point: the VFS hears of no change at all
         db.onPagesChanging(new Database.PageChangeListener() {
             @Override
             public void changing(long[] pages) {
