@@ -76,4 +76,21 @@ class SqlReadersTest {
             assertThat(buggy.violation()).as("seed %d with stale-version-stamp", seed).isNotNull();
         }
     }
+
+    /**
+     * A commit that does not tell the native page view which pages it changed leaves readers copying the pages they
+     * read before it from native memory (docs/concurrent-readers.md, "Native page view"): an outdated state.
+     */
+    @Test
+    void aStalePageViewIsCaught() {
+        SqlScenario scenario = new SqlScenario(Set.of(), true);
+        for (long seed = 1; seed <= 4; seed++) {
+            List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
+            RunResult clean = Simulation.run(scenario, seed, actions, Plans.engineSafe());
+            assertThat(clean.violation()).as("seed %d without the bug", seed).isNull();
+            RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_PAGE_VIEW), true), seed, actions,
+                    Plans.engineSafe());
+            assertThat(buggy.violation()).as("seed %d with stale-page-view", seed).isNotNull();
+        }
+    }
 }

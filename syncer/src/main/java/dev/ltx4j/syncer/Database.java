@@ -286,6 +286,23 @@ public final class Database implements AutoCloseable {
         versions.onChange(listener);
     }
 
+    /** Hears of each change before it is published (the VFS's native page view, docs/concurrent-readers.md). */
+    public interface PageChangeListener {
+        /**
+         * A change is about to be published, in the changing thread under the engine's state lock: the contents of
+         * {@code pages} change (null: any page may). The listener must be quick and must not call back.
+         */
+        void changing(long[] pages);
+
+        /** The database closed: no change follows. */
+        void closed();
+    }
+
+    /** Registers {@code listener}; every change it hears of is then also announced to {@link #onVersionChange}. */
+    public void onPagesChanging(PageChangeListener listener) {
+        versions.onPagesChanging(listener);
+    }
+
     /** Pins the current version for one read transaction. */
     public ReadTransaction beginRead() {
         checkOpen();
@@ -462,7 +479,7 @@ public final class Database implements AutoCloseable {
             follower.relistEverything();
             reader().verifier().forgetFailures(); // a replaced corrupt file is verified again
             updateState(s -> s.refreshed().withLastError(null));
-            versions.announce(); // the refresh count changed too (read by the VFS, see refreshCount())
+            versions.announceUnknownChange(); // the refresh count changed too (read by the VFS, see refreshCount())
         } finally {
             syncLock.unlock();
             writer.release();

@@ -44,6 +44,7 @@ public final class EngineFaults {
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
     private final boolean staleVersionStamp;
+    private final boolean stalePageView;
     private final boolean staleWriteWhileConflicted;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
@@ -63,6 +64,7 @@ public final class EngineFaults {
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
         this.staleVersionStamp = b.staleVersionStamp;
+        this.stalePageView = b.stalePageView;
         this.staleWriteWhileConflicted = b.staleWriteWhileConflicted;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
         this.preemption = b.preemption;
@@ -93,6 +95,11 @@ public final class EngineFaults {
     /** The VFS does not hear of version changes, so connections keep reusing stale snapshots ({@code stale-version-stamp}). */
     public boolean staleVersionStamp() {
         return staleVersionStamp;
+    }
+
+    /** A commit does not tell the VFS's native page view which pages it changed ({@code stale-page-view}). */
+    public boolean stalePageView() {
+        return stalePageView;
     }
 
     /**
@@ -148,6 +155,7 @@ public final class EngineFaults {
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
         private boolean staleVersionStamp;
+        private boolean stalePageView;
         private boolean staleWriteWhileConflicted;
         private boolean silentDamageTruncation;
         private Consumer<Point> preemption;
@@ -250,6 +258,12 @@ public final class EngineFaults {
         /** The VFS's version stamp is never advanced ({@code stale-version-stamp}). */
         public Builder staleVersionStamp(boolean v) {
             this.staleVersionStamp = v;
+            return this;
+        }
+
+        /** Commits do not name their pages to the VFS's native page view ({@code stale-page-view}). */
+        public Builder stalePageView(boolean v) {
+            this.stalePageView = v;
             return this;
         }
 

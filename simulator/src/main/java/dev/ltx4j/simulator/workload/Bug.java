@@ -96,6 +96,11 @@ public enum Bug {
      */
     STALE_VERSION_STAMP,
     /**
+     * Sql-readers: a commit does not tell the VFS's native page view which pages it changed (engine hook), so readers
+     * keep copying the pages they read before it from native memory (docs/concurrent-readers.md, "Native page view").
+     */
+    STALE_PAGE_VIEW,
+    /**
      * Sql-readers: the VFS skips its stale-snapshot check when a conflict refused the write session (engine hook), so
      * a read transaction overtaken by a commit before the conflict may still write; one that changes nothing (an
      * UPDATE that finds no row in its stale snapshot) is acknowledged (seeds 642, 748).
