@@ -54,7 +54,7 @@ final class CommitBench {
      */
     private static final class Floor implements AutoCloseable {
         static final int BYTES = 2 * (12 + 4096) + 40;
-        private static final long SPAN = 64L * 1024 * 1024;
+        private static final long SPAN = 8L * 1024 * 1024; // written once; the rounds cycle through it
         private final FileChannel channel;
         private final ByteBuffer record = ByteBuffer.allocateDirect(BYTES);
         private long position;
