@@ -135,7 +135,9 @@ final class CommitBench {
             Map<Variant, long[]> waits = new LinkedHashMap<>();
             Map<Variant, long[]> threadCpu = new LinkedHashMap<>();
             Map<Variant, long[]> readWrites = new LinkedHashMap<>(); // [xRead crossings, xWrite crossings]
+            Map<Variant, long[]> retries = new LinkedHashMap<>();
             for (Variant v : variants) {
+                retries.put(v, new long[rounds]);
                 readWrites.put(v, new long[2]);
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
@@ -149,6 +151,7 @@ final class CommitBench {
                     long f0 = FileLogStorage.fsyncCount();
                     long c0 = nativeCounter(2);
                     long w0 = nativeCounter(3);
+                    long i0 = nativeCounter(4);
                     long r0 = nativeCounter(0);
                     long x0 = nativeCounter(1);
                     long cpu0 = processCpuNanos();
@@ -159,11 +162,12 @@ final class CommitBench {
                     fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
                     crossings.get(v)[r] = nativeCounter(2) - c0;
                     waits.get(v)[r] = nativeCounter(3) - w0;
+                    retries.get(v)[r] = nativeCounter(4) - i0;
                     readWrites.get(v)[0] += nativeCounter(0) - r0;
                     readWrites.get(v)[1] += nativeCounter(1) - x0;
                 }
             }
-            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu, readWrites);
+            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu, readWrites, retries);
         } finally {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
@@ -173,7 +177,7 @@ final class CommitBench {
 
     private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
             Map<Variant, long[]> crossings, Map<Variant, long[]> cpu, Map<Variant, long[]> waits,
-            Map<Variant, long[]> threadCpu, Map<Variant, long[]> readWrites) {
+            Map<Variant, long[]> threadCpu, Map<Variant, long[]> readWrites, Map<Variant, long[]> retries) {
         out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
                 + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
                 + " variants to 4 threads)%n", rounds, perRound);
@@ -200,7 +204,8 @@ final class CommitBench {
                         + " locks/sync/commit/size %.2f)", Arrays.stream(fsyncs.get(v)).sum() / commits, all, reads,
                         writes, all - reads - writes);
                 if (v.connections().size() > 1) {
-                    counts += String.format(", hand-over waits/commit %.2f", Arrays.stream(waits.get(v)).sum() / commits);
+                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f",
+                            Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits);
                 }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
@@ -210,7 +215,8 @@ final class CommitBench {
                 + " committing threads: the inserting threads alone; fsyncs: every fsync of the"
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
                 + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
-                + " let go of the write lock instead of SQLite's sleeping busy handler)");
+                + " let go of the write lock instead of SQLite's sleeping busy handler; immediate retries: busy-handler sleeps"
+                + " skipped after a stale-snapshot refusal, the lock being free)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
