@@ -121,6 +121,7 @@ public final class Database implements AutoCloseable {
         this.fetches = new Fetches(this);
         this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
+        index.onWholeFile((f, bytes) -> reader().verifier().offer(f.remoteFile(), bytes)); // no second download
         this.writes = new WriteSide(this);
         this.compaction = new CompactionLane(this, this.client);
     }
@@ -459,6 +460,7 @@ public final class Database implements AutoCloseable {
             updateState(s -> s.withTracked(tracked));
             versions.publishBase(remote); // together, so a relocation cannot put back the old base
             sync.relistEverything();
+            compaction.forgetUploads();
             follower.relistEverything();
             reader().verifier().forgetFailures(); // a replaced corrupt file is verified again
             updateState(s -> s.refreshed().withLastError(null));
