@@ -1,6 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.compaction.CompactionStatus;
+import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.LocalPage;
@@ -550,6 +551,15 @@ public final class Database implements AutoCloseable {
         if (localCopies != null) {
             localCopies.start();
         }
+    }
+
+    /**
+     * The bytes of this writer's recent uploads its compaction reuses (docs/compaction-upload-reuse.md); null in read
+     * mode, with compaction off or {@code compaction_upload_cache=0}. For a host that runs its own compactor in this
+     * process (the simulator).
+     */
+    public RecentUploads recentUploads() {
+        return compaction.uploads();
     }
 
     /**

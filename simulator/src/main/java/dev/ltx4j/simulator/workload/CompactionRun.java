@@ -159,6 +159,7 @@ final class CompactionRun {
                     deleteTooEarly, acrossGap);
             inWriter.onCrash(() -> world.scheduler().at(world.clock().nanoTime(), "writer", "crash with compactor",
                     n -> writer.crash()));
+            inWriter.reuseUploads(writer::recentUploads, b.contains(Bug.REUSE_UNVERIFIED_UPLOAD));
             add(inWriter, writerOffset, config);
         }
         for (int i = 0; i < nSeparate; i++) {
