@@ -1,3 +1,4 @@
+// Over 500 lines: compaction, snapshot and retention share the step, status and crash-point plumbing of one owner.
 package dev.ltx4j.compaction;
 
 import dev.ltx4j.compaction.internal.CarriedListings;
