@@ -148,6 +148,18 @@ class CompactionUploadReuseTest {
         }
     }
 
+    @Test
+    void theBoundIsASettingOfItsOwn() {
+        assertThat(CompactionOptions.fromEnvironment(Map.of("LITESTREAM_COMPACTION_UPLOAD_CACHE", "1MiB"))
+                .uploadCacheBytes()).isEqualTo(1 << 20);
+        assertThat(CompactionOptions.fromEnvironment(Map.of()).uploadCacheBytes()).isEqualTo(16 << 20);
+        assertThat(CompactionOptions.toParameters(L1_ONLY.withUploadCacheBytes(0))).containsEntry(
+                "compaction_upload_cache", "0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompactionOptions.fromEnvironment(
+                Map.of("LITESTREAM_COMPACTION_UPLOAD_CACHE", "-1"))).hasMessageContaining(
+                        "environment variable LITESTREAM_COMPACTION_UPLOAD_CACHE");
+    }
+
     /** Deletes L0 {@code txid} and writes a valid file of the same name and size with other page contents. */
     private static void replaceWithRival(InMemoryReplicaClient client, long txid) throws Exception {
         LtxFileInfo ours = client.listFiles(0, txid, false).get(0);

@@ -273,8 +273,12 @@ public final class FileVerifier {
             return;
         }
         synchronized (this) {
-            if (state.containsKey(file) || offered.containsKey(file)) {
+            if (state.containsKey(file)) {
                 return;
+            }
+            byte[] older = offered.remove(file); // the newest download is what the store holds now
+            if (older != null) {
+                offeredBytes -= older.length;
             }
             offered.put(file, bytes);
             offeredBytes += bytes.length;
