@@ -1,6 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.compaction.CompactionStatus;
+import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.LocalPage;
@@ -121,6 +122,7 @@ public final class Database implements AutoCloseable {
         this.fetches = new Fetches(this);
         this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
+        index.onWholeFile((f, bytes) -> reader().verifier().offer(f.remoteFile(), bytes)); // no second download
         this.writes = new WriteSide(this);
         this.compaction = new CompactionLane(this, this.client);
     }
@@ -476,6 +478,7 @@ public final class Database implements AutoCloseable {
             updateState(s -> s.withTracked(tracked));
             versions.publishBase(remote); // together, so a relocation cannot put back the old base
             sync.relistEverything();
+            compaction.forgetUploads();
             follower.relistEverything();
             reader().verifier().forgetFailures(); // a replaced corrupt file is verified again
             updateState(s -> s.refreshed().withLastError(null));
@@ -565,6 +568,15 @@ public final class Database implements AutoCloseable {
         if (localCopies != null) {
             localCopies.start();
         }
+    }
+
+    /**
+     * The bytes of this writer's recent uploads its compaction reuses (docs/compaction-upload-reuse.md); null in read
+     * mode, with compaction off or {@code compaction_upload_cache=0}. For a host that runs its own compactor in this
+     * process (the simulator).
+     */
+    public RecentUploads recentUploads() {
+        return compaction.uploads();
     }
 
     /**

@@ -40,6 +40,7 @@ public final class EngineFaults {
     final boolean timeTravelStrictlyBefore;
     final boolean skipSyncCheck;
     final boolean relocateFromListingOnly;
+    final boolean reuseUnverifiedUpload;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -60,6 +61,7 @@ public final class EngineFaults {
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
         this.skipSyncCheck = b.skipSyncCheck;
         this.relocateFromListingOnly = b.relocateFromListingOnly;
+        this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -151,6 +153,7 @@ public final class EngineFaults {
         private boolean timeTravelStrictlyBefore;
         private boolean skipSyncCheck;
         private boolean relocateFromListingOnly;
+        private boolean reuseUnverifiedUpload;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
@@ -234,6 +237,16 @@ public final class EngineFaults {
          */
         public Builder skipSyncCheck(boolean v) {
             this.skipSyncCheck = v;
+            return this;
+        }
+
+        /**
+         * The writer keeps an upload's bytes for its compaction before the store confirmed the create, and its
+         * compactor serves kept bytes on name and size alone, without the store anchors ({@code
+         * reuse-unverified-upload}): a rival's file that won the name is merged with this writer's bytes.
+         */
+        public Builder reuseUnverifiedUpload(boolean v) {
+            this.reuseUnverifiedUpload = v;
             return this;
         }
 

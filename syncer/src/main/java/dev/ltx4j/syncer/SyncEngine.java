@@ -113,6 +113,9 @@ final class SyncEngine {
             Encoded built;
             try (Spool spool = new Spool(db.files.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT, spoolChunks)) {
                 built = UploadEncoder.encode(db, v, snap, txid, now.toEpochMilli(), buf.writerId(), spool, reuse);
+                if (db.options.faults.reuseUnverifiedUpload) {
+                    db.compaction.uploaded(txid, spool.body()); // fault point, off: kept before the store confirmed it
+                }
                 try {
                     db.client.createFile(0, txid, txid, spool.body());
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
@@ -135,6 +138,7 @@ final class SyncEngine {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                 }
+                db.compaction.uploaded(txid, spool.body()); // stored as these bytes: its compaction need not GET them
             }
             check.uploaded(txid, built.size()); // the file the next check expects at its base
             Install install = install(v, snap, built, txid, buf);

@@ -127,7 +127,14 @@ public enum Bug {
      * the engine knows (its own uploads, the files its state was built from), so a lagging listing makes the writer's
      * own published TXID unreachable (engine hook; seed 44).
      */
-    RELOCATE_FROM_LISTING_ONLY;
+    RELOCATE_FROM_LISTING_ONLY,
+    /**
+     * Compaction: the writer keeps an upload's bytes for its compaction before the store confirmed the create, and its
+     * compactor serves kept bytes on name and size alone, without reading the stored trailers (engine hook
+     * {@code EngineFaults.reuseUnverifiedUpload}), so a rival's file that won the name in a create race is merged with
+     * this writer's bytes (docs/compaction-upload-reuse.md).
+     */
+    REUSE_UNVERIFIED_UPLOAD;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -123,7 +123,8 @@ final class CompactionRun {
                 config.nextLong());
         EngineFaults engineFaults = EngineFaults.builder()
                 .relocateFromListingOnly(b.contains(Bug.RELOCATE_FROM_LISTING_ONLY))
-                .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK)).build();
+                .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK))
+                .reuseUnverifiedUpload(b.contains(Bug.REUSE_UNVERIFIED_UPLOAD)).build();
         EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
                 .seed(config.nextLong()).bufferStorage(disk, "db.buffer")
@@ -157,6 +158,7 @@ final class CompactionRun {
                     deleteTooEarly, acrossGap);
             inWriter.onCrash(() -> world.scheduler().at(world.clock().nanoTime(), "writer", "crash with compactor",
                     n -> writer.crash()));
+            inWriter.reuseUploads(writer::recentUploads, b.contains(Bug.REUSE_UNVERIFIED_UPLOAD));
             add(inWriter, writerOffset, config);
         }
         for (int i = 0; i < nSeparate; i++) {
