@@ -272,6 +272,11 @@ public final class Database implements AutoCloseable {
         return name;
     }
 
+    /** The options this database was opened with (a later open that joins it is checked against them). */
+    public EngineOptions options() {
+        return options;
+    }
+
     long pendingCommits() {
         return writes.pendingCommits();
     }

@@ -123,6 +123,11 @@ public final class EngineOptions {
         return pollInterval;
     }
 
+    /** Bytes of the in-memory page cache. */
+    public long cacheBytes() {
+        return cacheBytes;
+    }
+
     /** The most an idle follower multiplies its poll interval by (1: the adaptive poll is off). */
     public int pollBackoff() {
         return pollBackoff;

@@ -92,16 +92,21 @@ public final class EngineConnector {
             if (scheduled) db.start();
             return db;
         });
+        String readOnly = null;
         if (!h.opened()) {
             try {
                 EngineKeys.checkJoin(h.database(), identity, name, settings);
+                JoinedSettings.check(h.database(), identity, name, settings, engine);
+                readOnly = JoinedSettings.readOnlyReason(h.database(), name, settings);
             } catch (IOException | RuntimeException e) {
                 h.close();
                 throw e;
             }
         }
         LAST_OPENED.set(new Opened(key, name, clock));
-        return new EngineVfsDatabase(h, clock);
+        EngineVfsDatabase opened = new EngineVfsDatabase(h, clock);
+        if (readOnly != null) opened.readOnly(readOnly);
+        return opened;
     }
 
     /**

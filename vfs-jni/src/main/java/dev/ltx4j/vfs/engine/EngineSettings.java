@@ -70,6 +70,11 @@ public final class EngineSettings {
         return v != null ? v : CompactionOptions.VARIABLES.get(parameter);
     }
 
+    /** Where the value of {@code parameter} came from, for messages: URI parameter, VFS setting or variable. */
+    String sourceOf(String parameter) {
+        return source(parameter);
+    }
+
     private String source(String parameter) {
         String v = options.uriParameters().get(parameter);
         if (v != null && !v.isBlank()) return "URI parameter " + parameter;

@@ -8,6 +8,7 @@ import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.syncer.DatabaseStatus;
+import dev.ltx4j.syncer.PageSizeException;
 import dev.ltx4j.syncer.PollOutcome;
 import dev.ltx4j.syncer.ReadOnlyDatabaseException;
 import dev.ltx4j.syncer.ReadTransaction;
@@ -60,6 +61,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private final Clock clock;
     /** PRAGMA litestream_time: this connection's view of the past (docs/time-travel.md). */
     private final ConnectionTimeTravel timeTravel;
+    /** Set when this connection must not write (see {@link JoinedSettings#readOnlyReason}); null: it may. */
+    private volatile String readOnlyReason;
     private ReadTransaction pin;
     private WriteSession session;
     private boolean writeLocked;
@@ -101,6 +104,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
             return Failure.CONFLICT;
         }
         if (failure instanceof ReadOnlyDatabaseException) {
+            return Failure.READ_ONLY;
+        }
+        if (failure instanceof PageSizeException) {
+            // A page-size change (PRAGMA page_size=N; VACUUM) is refused, nothing is damaged: SQLITE_READONLY, which
+            // SQLite treats as the statement's own error (no sticky pager error, the connection works on), not an
+            // IOERR that tells users and tools to suspect the disk. The reason is in litestream_last_error.
             return Failure.READ_ONLY;
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -298,8 +307,14 @@ public final class EngineVfsDatabase implements VfsDatabase {
         }
     }
 
+    /** Makes this connection read-only (a read-mode open that joined the writer), {@code reason} its error text. */
+    void readOnly(String reason) {
+        readOnlyReason = reason;
+    }
+
     @Override
     public void beginWrite() throws IOException {
+        if (readOnlyReason != null) throw new ReadOnlyDatabaseException(readOnlyReason);
         timeTravel.checkWritable(pin != null); // SQLITE_READONLY while litestream_time is set
         writeLocked = true;
         startSession();
