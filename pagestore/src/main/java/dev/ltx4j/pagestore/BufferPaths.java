@@ -33,6 +33,16 @@ public final class BufferPaths {
         return tempDir.resolve("ltx4j-" + user).resolve(hash + ".ltx4j-buffer");
     }
 
+    /**
+     * The default buffer file of a replica, whatever local path its database is opened under:
+     * {@code <tempDir>/ltx4j-<user>/<hash>.ltx4j-buffer}, the hash of the replica's canonical identity alone. The
+     * local path is a logical name; keying on it stranded unsynced commits when a restart used another path.
+     */
+    public static Path replicaDefaultPath(String replicaIdentity) {
+        return defaultPath(Path.of(System.getProperty("java.io.tmpdir")), System.getProperty("user.name"),
+                "replica\n" + replicaIdentity, "");
+    }
+
     /** {@link #defaultPath(Path, String, String, String)} with {@code java.io.tmpdir} and {@code user.name}. */
     public static Path defaultPath(String replicaUrl, String databaseName) {
         return defaultPath(Path.of(System.getProperty("java.io.tmpdir")), System.getProperty("user.name"),

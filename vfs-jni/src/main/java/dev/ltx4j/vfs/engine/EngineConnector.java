@@ -14,8 +14,10 @@ import dev.ltx4j.vfs.VfsConfigurationException;
 import dev.ltx4j.vfs.VfsDatabase;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -65,19 +67,18 @@ public final class EngineConnector {
     public VfsDatabase open(String name, OpenOptions options) throws IOException {
         EngineSettings settings = new EngineSettings(options, configured);
         String identity;
-        String engineIdentity;
         String url;
+        Optional<Path> defaultBuffer = Optional.empty();
         boolean fixed = fixedClient != null && !options.uriParameters().containsKey("replica_url");
         if (fixed) {
             url = null;
             identity = fixedIdentity; // declared by the embedder with its client: used as given
-            engineIdentity = identity;
         } else {
             url = settings.replicaUrl(name);
             identity = canonicalIdentity(url);
-            engineIdentity = EngineKeys.bufferIdentity(url, identity, name, settings);
+            defaultBuffer = EngineKeys.defaultBuffer(url, identity, name, settings);
         }
-        EngineOptions engine = settings.engineOptions(engineIdentity, clock);
+        EngineOptions engine = settings.engineOptions(identity, clock, defaultBuffer);
         boolean scheduled = settings.scheduled();
         // One writer and one follower per replica in the process, whatever local name or URL spelling reached it.
         String key = EngineKeys.roleKey(identity, name, settings.writeEnabled());

@@ -1,15 +1,21 @@
 package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.pagestore.BufferPaths;
+import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.vfs.VfsConfigurationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Which engine an open reaches. The process keeps at most one writer and one follower per replica, keyed by the
@@ -20,7 +26,7 @@ import java.util.Optional;
  *       data), or the replica's writer when that was opened under the same local name (as before: the connections of
  *       one database share one state);</li>
  *   <li>write mode joins the replica's writer only when this open names the same write buffer: the same explicit
- *       {@code buffer_path}, or none and the same local name (the default buffer is per replica and name). Another
+ *       {@code buffer_path}, or none and the same local name (the default buffer is the replica's, {@link #defaultBuffer}). Another
  *       buffer would be a second writer with its own crash-recovery file: sharing would silently ignore the buffer it
  *       asked for and strand commits in whichever buffer the next restart does not open, so it is refused with both
  *       paths, both buffers and the replica named;</li>
@@ -32,19 +38,54 @@ import java.util.Optional;
  * identity)}); it is used as given, which is how tests stage a rival writer inside one process.
  */
 final class EngineKeys {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineConnector.class);
+
     private EngineKeys() {
     }
 
+    /** A buffer file holding only its 96-byte header holds no unsynced commit (a clean close leaves that). */
+    private static final long EMPTY_BUFFER_BYTES = 96;
+
     /**
-     * The identity the engine derives its default buffer file (and disk cache) name from: the canonical one, so
-     * every spelling finds the same buffer after a restart; but a buffer an earlier version left under the URL as
-     * spelled (unsynced commits) is still found when no canonical one exists yet.
+     * The write buffer of a write open that names none ({@code buffer_path} / {@code LITESTREAM_BUFFER_PATH} unset),
+     * or empty when it names one or opens in read mode. The default buffer is one per replica (its canonical identity)
+     * and user, whatever local path the database is opened under: the local path is a logical name, and a restart
+     * under another path (a moved deployment, another working directory) must find the unsynced commits the last run
+     * left. Buffers of earlier versions were named from the identity (or the URL as spelled) and the local path; such
+     * a buffer that still holds unsynced commits is used instead, so an upgrade strands nothing; a second one that
+     * holds commits too is named in a warning.
      */
-    static String bufferIdentity(String url, String canonical, String name, EngineSettings settings)
+    static Optional<Path> defaultBuffer(String url, String canonical, String name, EngineSettings settings)
             throws VfsConfigurationException {
-        if (url.equals(canonical) || !settings.writeEnabled() || settings.bufferPath().isPresent()) return canonical;
-        if (Files.exists(BufferPaths.defaultPath(canonical, name))) return canonical;
-        return Files.exists(BufferPaths.defaultPath(url, name)) ? url : canonical;
+        if (!settings.writeEnabled() || settings.bufferPath().isPresent()) return Optional.empty();
+        Path replica = BufferPaths.replicaDefaultPath(canonical);
+        Set<Path> holding = new LinkedHashSet<>();
+        for (Path p : List.of(replica, BufferPaths.defaultPath(canonical, name), BufferPaths.defaultPath(url, name))) {
+            if (holdsCommits(p)) holding.add(p);
+        }
+        Path chosen = holding.isEmpty() ? replica : holding.iterator().next();
+        holding.remove(chosen);
+        for (Path other : holding) {
+            LOG.warn("database {}: write buffer {} (left by an earlier version for this replica and path) holds unsynced"
+                    + " commits that this open does not replay, because {} holds some too; to sync them, open the"
+                    + " database once with LITESTREAM_BUFFER_PATH={} (they may come back as a conflict)", name, other,
+                    chosen, other);
+        }
+        try {
+            SecureFiles.privateDirectory(chosen.getParent(), true); // the shared temp dir: owner-only
+        } catch (IOException e) {
+            throw new VfsConfigurationException("Permission errors on buffer path " + chosen + ": " + e.getMessage()
+                    + "; ensure the buffer directory exists and is writable (or set LITESTREAM_BUFFER_PATH)");
+        }
+        return Optional.of(chosen);
+    }
+
+    private static boolean holdsCommits(Path buffer) {
+        try {
+            return Files.size(buffer) > EMPTY_BUFFER_BYTES;
+        } catch (IOException e) {
+            return false; // absent (or unreadable, which the open itself then reports)
+        }
     }
 
     private static final String FOLLOWER = "\n(follower)";

@@ -248,6 +248,12 @@ public final class EngineSettings {
      * times, conflict files); monotonic time and waits stay the system's, which a {@link Clock} cannot give.
      */
     public EngineOptions engineOptions(String replicaIdentity, Clock wall) throws VfsConfigurationException {
+        return engineOptions(replicaIdentity, wall, Optional.empty());
+    }
+
+    /** {@link #engineOptions(String, Clock)} with {@code defaultBuffer} as the buffer when none is configured. */
+    public EngineOptions engineOptions(String replicaIdentity, Clock wall, Optional<Path> defaultBuffer)
+            throws VfsConfigurationException {
         EngineOptions.Builder b = EngineOptions.builder()
                 .clock(Clock.systemUTC().equals(wall) ? EngineClock.system()
                         : EngineClock.of(wall, System::nanoTime, d -> TimeUnit.NANOSECONDS.sleep(d.toNanos())))
@@ -259,7 +265,7 @@ public final class EngineSettings {
         b.syncInterval(syncInterval());
         b.pollInterval(pollInterval());
         b.pollBackoff(pollBackoff());
-        bufferPath().ifPresent(b::bufferPath);
+        bufferPath().or(() -> defaultBuffer).ifPresent(b::bufferPath);
         b.hydration(hydration());
         b.compaction(compaction());
         return b.build();
