@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * connect and request timeouts). Callers apply their own bounds and name their own setting in errors.
  */
 public final class GoDurations {
-    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)");
 
     private GoDurations() {
     }
@@ -75,7 +75,7 @@ public final class GoDurations {
     private static long unit(String u) {
         return switch (u) {
             case "ns" -> 1L;
-            case "us", "µs" -> 1_000L;
+            case "us", "\u00b5s", "\u03bcs" -> 1_000L; // micro sign and Greek mu: Go takes both
             case "ms" -> 1_000_000L;
             case "s" -> 1_000_000_000L;
             case "m" -> 60_000_000_000L;

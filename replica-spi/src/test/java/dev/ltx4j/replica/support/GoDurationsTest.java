@@ -15,6 +15,10 @@ class GoDurationsTest {
         assertThat(GoDurations.parse(".5s")).isEqualTo(Duration.ofMillis(500));
         assertThat(GoDurations.parse("1us")).isEqualTo(Duration.ofNanos(1_000));
         assertThat(GoDurations.parse("2µs3ns")).isEqualTo(Duration.ofNanos(2_003));
+        // Go's unit table has both the micro sign (U+00B5) and the Greek small mu (U+03BC), which keyboards and
+        // copy-paste produce interchangeably (field probe: "1500\u03bcs" was refused as "expected a duration").
+        assertThat(GoDurations.parse("1500\u03bcs")).isEqualTo(Duration.ofNanos(1_500_000));
+        assertThat(GoDurations.parse("1500\u00b5s")).isEqualTo(Duration.ofNanos(1_500_000));
         assertThat(GoDurations.parse("0")).isEqualTo(Duration.ZERO);
         assertThat(GoDurations.parse("-1s")).isEqualTo(Duration.ofSeconds(-1));
         assertThat(GoDurations.parse("+2s")).isEqualTo(Duration.ofSeconds(2));

@@ -133,7 +133,7 @@ final class EngineKeys {
         boolean same = asked.isPresent() ? buffer != null && samePath(asked.get(), Path.of(buffer))
                 : openedAs.equals(name);
         if (same) return;
-        String mine = asked.map(p -> "write buffer " + p).orElse("its own default write buffer");
+        String mine = asked.map(p -> "write buffer " + p).orElse("no buffer_path");
         if (openedAs.equals(name)) {
             throw new VfsConfigurationException("database " + name + ": replica " + replica + " is already open for"
                     + " writing in this process with write buffer " + buffer + "; this open asks for " + mine
@@ -145,7 +145,8 @@ final class EngineKeys {
                 + name + " with " + mine + " would start a second writer on the same replica, whose syncs would"
                 + " conflict with the first. Open it under one path (" + openedAs + "), or give both the same"
                 + " buffer_path (LITESTREAM_BUFFER_PATH) to share one writer; two different databases need two replica"
-                + " URLs");
+                + " URLs. (An ATTACH or VACUUM INTO of a plain local file on a litestream connection needs"
+                + " 'file:PATH?vfs=unix': without vfs= SQLite opens it through the connection's VFS.)");
     }
 
     /** Same file: equal once the directories' symbolic links are resolved (the file itself may not exist yet). */
