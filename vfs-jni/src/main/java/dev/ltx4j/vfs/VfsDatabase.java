@@ -286,6 +286,8 @@ public interface VfsDatabase extends AutoCloseable {
         READ_ONLY,
         /** Stored data is damaged, retrying cannot help: {@code SQLITE_CORRUPT}. */
         CORRUPT,
+        /** The local disk is full (or over quota), as SQLite's own VFS reports it: {@code SQLITE_FULL}. */
+        FULL,
         /** The operation's own I/O error code. */
         IO
     }

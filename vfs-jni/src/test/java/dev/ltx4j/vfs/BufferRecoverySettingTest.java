@@ -26,4 +26,17 @@ class BufferRecoverySettingTest {
                 .isInstanceOf(VfsConfigurationException.class).hasMessageContaining("URI parameter buffer_recovery")
                 .hasMessageContaining("'fix'");
     }
+
+    @Test
+    void aBufferPathStartingWithTildeIsUnderTheHomeDirectory() throws Exception {
+        // Field probe: LITESTREAM_BUFFER_PATH=~/app.buffer from an env file was taken as <cwd>/~/app.buffer and refused
+        // ("directory <cwd>/~ does not exist"); Litestream's configuration expands ~ to the home directory.
+        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty("user.home"));
+        assertThat(settings(Map.of(), Map.of("LITESTREAM_BUFFER_PATH", "~/app.buffer")).bufferPath())
+                .contains(home.resolve("app.buffer").toAbsolutePath());
+        assertThat(settings(Map.of("buffer_path", " ~/x.buffer "), Map.of()).bufferPath())
+                .contains(home.resolve("x.buffer").toAbsolutePath());
+        assertThat(settings(Map.of("buffer_path", "/tmp/~x"), Map.of()).bufferPath())
+                .contains(java.nio.file.Path.of("/tmp/~x")); // only a leading ~ is the home directory
+    }
 }

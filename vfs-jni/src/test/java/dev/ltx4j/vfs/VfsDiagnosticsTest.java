@@ -190,7 +190,9 @@ class VfsDiagnosticsTest {
                 text(c, "select litestream_sync()"); // nothing left to sync at close
                 assertThatThrownBy(() -> {
                     for (int i = 0; i < 100; i++) exec(c, "insert into t values (randomblob(100000))");
-                }).isInstanceOf(SQLException.class).hasMessageContaining("disk I/O error");
+                }).isInstanceOfSatisfying(org.sqlite.SQLiteException.class, e -> assertThat(e.getResultCode().code)
+                        .as("SQLITE_FULL as SQLite's own VFS reports ENOSPC, not an I/O error: %s", e.getMessage())
+                        .isEqualTo(13));
                 String status = text(other, "select json_extract(litestream_status(), '$.last_error')");
                 assertThat(status).contains(buffer.toString()).contains("No space left on device");
                 assertThat(text(other, "pragma litestream_last_error")).contains("No space left on device");

@@ -158,7 +158,7 @@ public final class EngineSettings {
         if (v.isEmpty()) return Optional.empty();
         Path p;
         try {
-            p = Path.of(v.get()).toAbsolutePath();
+            p = Path.of(homeExpanded(v.get())).toAbsolutePath();
         } catch (InvalidPathException e) {
             throw new VfsConfigurationException(source("buffer_path") + " is not a valid path: '" + v.get() + "'");
         }
@@ -175,6 +175,16 @@ public final class EngineSettings {
             throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable");
         }
         return Optional.of(p);
+    }
+
+    /**
+     * A leading {@code ~} or {@code ~/} as the user's home directory, as Litestream's configuration expands it: an
+     * environment file or a container's {@code environment:} list passes it unexpanded, and a directory named
+     * {@code ~} under the working directory is never what was meant.
+     */
+    static String homeExpanded(String path) {
+        if (path.equals("~") || path.startsWith("~/")) return System.getProperty("user.home") + path.substring(1);
+        return path;
     }
 
     public Durability durability() throws VfsConfigurationException {

@@ -117,6 +117,14 @@ public final class EngineVfsDatabase implements VfsDatabase {
                 return Failure.CORRUPT; // a replica file failed verification
             }
         }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            // ENOSPC / EDQUOT (the JDK gives no type for them, only strerror's text): SQLITE_FULL, as SQLite's unix VFS
+            // says, so applications and tools see "database or disk is full" rather than a suspected disk fault.
+            String m = t.getMessage();
+            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+                return Failure.FULL;
+            }
+        }
         return Failure.IO;
     }
 

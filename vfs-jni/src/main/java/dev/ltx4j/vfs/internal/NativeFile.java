@@ -340,6 +340,7 @@ final class NativeFile {
             case CONFLICT -> SqliteCodes.BUSY_SNAPSHOT;
             case READ_ONLY -> SqliteCodes.READONLY;
             case CORRUPT -> SqliteCodes.CORRUPT;
+            case FULL -> SqliteCodes.FULL;
             case IO -> code;
         };
         lastError = operation + " failed: " + NativeBridge.describe(e);

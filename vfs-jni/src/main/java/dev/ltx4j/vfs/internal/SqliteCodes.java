@@ -6,6 +6,7 @@ final class SqliteCodes {
     static final int ERROR = 1;
     static final int IOERR = 10;
     static final int CORRUPT = 11;
+    static final int FULL = 13;
     static final int CANTOPEN = 14;
     static final int WARNING = 28;
     static final int IOERR_READ = IOERR | (1 << 8);
