@@ -130,10 +130,12 @@ final class OpenReconciler {
             if (e.replicaEmpty() && writeMode) {
                 return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
             }
-            throw new DatabaseNotFoundException("cannot open database \"" + name + "\" in read mode: "
-                    + (e.replicaEmpty() ? "replica " + ReplicaUrl.redact(options.replicaIdentity) + " holds no LTX"
-                            + " files (nothing to read; enable LITESTREAM_WRITE_ENABLED to create it)"
-                            : e.getMessage()), e);
+            String replica = "replica " + ReplicaUrl.redact(options.replicaIdentity);
+            throw new DatabaseNotFoundException("cannot open database \"" + name + "\"" + (writeMode ? "" : " in read"
+                    + " mode") + ": " + (e.replicaEmpty() ? replica + " holds no LTX files (nothing to read; enable"
+                            + " LITESTREAM_WRITE_ENABLED to create it)"
+                            : replica + " has no restorable state (" + e.getMessage() + "): its files do not build"
+                            + " the database from the start, e.g. after files were deleted"), e);
         } catch (RestorePlanException e) {
             throw new DatabaseNotFoundException("cannot open database \"" + name + "\": " + e.getMessage(), e);
         }
