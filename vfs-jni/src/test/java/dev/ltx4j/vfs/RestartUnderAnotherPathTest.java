@@ -129,4 +129,35 @@ class RestartUnderAnotherPathTest {
             again.unregister();
         }
     }
+
+    @Test
+    void aReadOnlyOpenBesideAWritingProcessReadsAsAFollowerInsteadOfTakingTheBuffer() throws Exception {
+        // Field probe: with LITESTREAM_WRITE_ENABLED=true in the environment, `sqlite3 -readonly` (or mode=ro) opened a
+        // writer, which took (or was refused) the write buffer the writing process owns.
+        Path replicaDir = Files.createDirectories(root.toRealPath().resolve("replica-ro"));
+        String replica = replicaDir.toUri().toString();
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(replica).writeEnabled(true)
+                .syncInterval(Duration.ofHours(1)).register("readonly-beside-writer");
+        try (Connection c = vfs.connect(root.toRealPath().resolve("writer.db"))) {
+            Sql.exec(c, "create table t(v)", "insert into t values (1), (2)");
+            Sql.text(c, "select litestream_sync()");
+            Sql.exec(c, "insert into t values (3)"); // unsynced: only the writer sees it
+            Map<String, String> env = HostFixture.baseEnvironment();
+            env.put("JAVA_HOME", System.getProperty("java.home"));
+            env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath());
+            env.put("LITESTREAM_WRITE_ENABLED", "true");
+            env.put("LITESTREAM_REPLICA_URL", replica);
+            String load = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n";
+            for (String open : new String[] {".open --readonly file:" + root.resolve("writer.db") + "?vfs=litestream",
+                    ".open file:" + root.resolve("inspect.db") + "?vfs=litestream&mode=ro"}) {
+                HostFixture.Result r = HostFixture.run(HostFixture.cmd(SQLITE3, "-batch"), env, load + open + "\n"
+                        + "select count(*) || ' ' || json_extract(litestream_status(), '$.mode') from t;\n", root);
+                assertThat(r.out().strip()).as(r.err()).isEqualTo("2 read");
+            }
+            Sql.exec(c, "insert into t values (4)"); // the writer was never disturbed
+            assertThat(Sql.number(c, "select count(*) from t")).isEqualTo(4);
+        } finally {
+            vfs.unregister();
+        }
+    }
 }

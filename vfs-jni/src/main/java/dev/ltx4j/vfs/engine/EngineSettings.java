@@ -111,11 +111,18 @@ public final class EngineSettings {
         Optional<String> v = value("write_enabled");
         if (v.isEmpty()) return false;
         switch (v.get().toLowerCase(Locale.ROOT)) {
-            case "true": case "1": case "on": case "yes": return true;
+            // A read-only open (sqlite3 -readonly, mode=ro, SQLiteConfig.setReadOnly) never starts a writer: it reads
+            // as a follower, so it neither takes the write buffer a writing process owns nor syncs or compacts.
+            case "true": case "1": case "on": case "yes": return !readOnlyOpen();
             case "false": case "0": case "off": case "no": return false;
             default: throw new VfsConfigurationException(source("write_enabled") + " must be true or false, not '"
                     + v.get() + "'");
         }
+    }
+
+    /** Whether SQLite opens the database read-only ({@code SQLITE_OPEN_READONLY}): never a writer. */
+    boolean readOnlyOpen() {
+        return options.readOnly();
     }
 
     /** The sync interval (write mode); positive: zero or negative is refused, never taken to mean "off". */

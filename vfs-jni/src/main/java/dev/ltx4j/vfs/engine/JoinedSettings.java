@@ -92,7 +92,8 @@ final class JoinedSettings {
             throws VfsConfigurationException {
         if (!running.isWriteMode() || settings.writeEnabled()) return null;
         return "attempt to write a readonly database: database " + name + " was opened in read mode ("
-                + settings.sourceOf("write_enabled") + " is not true) beside its writer in this process; this"
+                + (settings.readOnlyOpen() ? "a read-only open" : settings.sourceOf("write_enabled") + " is not true")
+                + ") beside its writer in this process; this"
                 + " connection reads the writer's commits but cannot write. Open it with write_enabled=true"
                 + " (LITESTREAM_WRITE_ENABLED) to write";
     }
