@@ -160,4 +160,31 @@ class RestartUnderAnotherPathTest {
             vfs.unregister();
         }
     }
+
+    @Test
+    void aSecondWritingProcessIsRefusedNamingTheReplicaAndHowToReadIt() throws Exception {
+        // The default buffer is the replica's, so a second process writing it meets the buffer lock; the refusal says
+        // that the replica has another writer (field probe: it named only the buffer's lock file).
+        Path replicaDir = Files.createDirectories(root.toRealPath().resolve("replica-two"));
+        String replica = replicaDir.toUri().toString();
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(replica).writeEnabled(true)
+                .syncInterval(Duration.ofHours(1)).register("two-writing-processes");
+        try (Connection c = vfs.connect(root.toRealPath().resolve("first.db"))) {
+            Sql.exec(c, "create table t(v)", "insert into t values (1)");
+            Sql.text(c, "select litestream_sync()");
+            Map<String, String> env = HostFixture.baseEnvironment();
+            env.put("JAVA_HOME", System.getProperty("java.home"));
+            env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath());
+            env.put("LITESTREAM_WRITE_ENABLED", "true");
+            env.put("LITESTREAM_REPLICA_URL", replica);
+            HostFixture.Result r = HostFixture.run(HostFixture.cmd(SQLITE3, "-batch"), env, ".load "
+                    + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n.open file:"
+                    + root.resolve("second.db") + "?vfs=litestream\nselect count(*) from t;\n", root);
+            assertThat(r.err()).contains("replica file://" + replicaDir + " is being written by another writer")
+                    .contains("read-only");
+            Sql.exec(c, "insert into t values (2)");
+        } finally {
+            vfs.unregister();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs.engine;
 
+import dev.ltx4j.pagestore.BufferLockedException;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
 import dev.ltx4j.replica.ReplicaEnvironment;
@@ -82,17 +83,16 @@ public final class EngineConnector {
         boolean scheduled = settings.scheduled();
         // One writer and one follower per replica in the process, whatever local name or URL spelling reached it.
         String key = EngineKeys.roleKey(identity, name, settings.writeEnabled());
-        DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(key, name, () -> {
-            // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)
-            // are retried with backoff before a page read or sync fails, an ambiguous create reaches the engine,
-            // which resolves it, and requests are counted for Database.metrics(). A client built in code is used
-            // as given (Database.open still counts its requests).
-            ReplicaClient backend = fixed ? fixedClient : backend(new ClientKey(environment, url));
-            Database db = Database.open(fixed ? backend : EngineClientStack.build(backend, System.nanoTime()), name,
-                    engine);
-            if (scheduled) db.start();
-            return db;
-        });
+        DatabaseRegistry.Handle h;
+        try {
+            h = acquire(key, name, fixed, url, engine, scheduled);
+        } catch (BufferLockedException e) {
+            // Typically a second process writing the same replica (the default buffer is the replica's): say so.
+            throw new VfsConfigurationException("database " + name + ": replica " + redacted(identity) + " is being"
+                    + " written by another writer (" + e.getMessage() + "). One replica has one writer: stop the other"
+                    + " one, or open this one read-only (?mode=ro, sqlite3 -readonly) or without write_enabled to"
+                    + " read it as a follower");
+        }
         String readOnly = null;
         if (!h.opened()) {
             try {
@@ -108,6 +108,21 @@ public final class EngineConnector {
         EngineVfsDatabase opened = new EngineVfsDatabase(h, clock);
         if (readOnly != null) opened.readOnly(readOnly);
         return opened;
+    }
+
+    private DatabaseRegistry.Handle acquire(String key, String name, boolean fixed, String url, EngineOptions engine,
+            boolean scheduled) throws IOException {
+        return DatabaseRegistry.shared().acquire(key, name, () -> {
+            // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)
+            // are retried with backoff before a page read or sync fails, an ambiguous create reaches the engine,
+            // which resolves it, and requests are counted for Database.metrics(). A client built in code is used
+            // as given (Database.open still counts its requests).
+            ReplicaClient backend = fixed ? fixedClient : backend(new ClientKey(environment, url));
+            Database db = Database.open(fixed ? backend : EngineClientStack.build(backend, System.nanoTime()), name,
+                    engine);
+            if (scheduled) db.start();
+            return db;
+        });
     }
 
     /**
