@@ -19,16 +19,19 @@ public final class PageMap {
     private static final long[][] NO_SUMS = new long[0][];
 
     /** The empty map. */
-    public static final PageMap EMPTY = new PageMap(NO_CHUNKS, NO_SUMS, 0);
+    public static final PageMap EMPTY = new PageMap(NO_CHUNKS, NO_SUMS, 0, 0);
 
     private final PageRef[][] chunks;
     private final long[][] sums;
     private final int count;
+    /** No entry lies above this page number (an upper bound, not always the highest entry). */
+    private final long bound;
 
-    private PageMap(PageRef[][] chunks, long[][] sums, int count) {
+    private PageMap(PageRef[][] chunks, long[][] sums, int count, long bound) {
         this.chunks = chunks;
         this.sums = sums;
         this.count = count;
+        this.bound = bound;
     }
 
     /** The entry for {@code pgno}: a {@link RemotePage}, a {@link LocalPage}, or null. */
@@ -77,12 +80,14 @@ public final class PageMap {
         private long[][] sums;
         private boolean[] owned;
         private int count;
+        private long bound;
 
         private Builder(PageMap from) {
             this.chunks = from.chunks.clone();
             this.sums = from.sums.clone();
             this.owned = new boolean[chunks.length];
             this.count = from.count;
+            this.bound = from.bound;
         }
 
         /** The recorded checksum of {@code pgno} as edited so far, or 0. */
@@ -146,6 +151,9 @@ public final class PageMap {
             PageRef old = chunk[j];
             chunk[j] = entry;
             sums[c][j] = entry == null ? 0 : checksum;
+            if (entry != null) {
+                bound = Math.max(bound, pgno);
+            }
             if (old == null && entry != null) {
                 count++;
             } else if (old != null && entry == null) {
@@ -157,9 +165,10 @@ public final class PageMap {
         /** Removes every entry above {@code commit} (a shrink): pages past the end are not part of the database. */
         public Builder truncate(long commit) {
             long cap = (long) chunks.length << SHIFT;
-            if (commit >= cap) {
-                return this;
+            if (commit >= cap || commit >= bound) {
+                return this; // nothing above commit: a commit that did not shrink scans no chunk
             }
+            bound = commit;
             int firstWhole = (int) ((commit + CHUNK - 1) >>> SHIFT);
             if (commit % CHUNK != 0) {
                 clearTail(firstWhole - 1, (int) (commit % CHUNK));
@@ -218,11 +227,12 @@ public final class PageMap {
             sums = NO_SUMS;
             owned = new boolean[0];
             count = 0;
+            bound = 0;
             return this;
         }
 
         public PageMap build() {
-            PageMap m = new PageMap(chunks.clone(), sums.clone(), count);
+            PageMap m = new PageMap(chunks.clone(), sums.clone(), count, bound);
             // Later edits through this builder must not change the published map.
             Arrays.fill(owned, false);
             return m;
