@@ -35,6 +35,26 @@ class PageMapTest {
         assertThat(third.checksum(2001)).isZero();
     }
 
+    /**
+     * A truncate that finds nothing above its commit size returns without scanning (every commit truncates twice);
+     * the bound it relies on must travel from a map to its edits, follow puts and shrinks, and reset on clear.
+     */
+    @Test
+    void truncateStillDropsPagesAboveTheCommitAcrossEditsShrinksAndClears() {
+        PageMap grown = PageMap.EMPTY.edit().put(3, at(3)).build().edit().put(1500, at(1500)).build();
+        assertThat(grown.edit().truncate(1499).build().get(1500)).isNull();
+        assertThat(grown.edit().truncate(1500).build().get(1500)).isEqualTo(at(1500));
+
+        PageMap shrunk = grown.edit().truncate(1000).build();
+        PageMap regrown = shrunk.edit().put(1200, at(1200)).build();
+        assertThat(regrown.edit().truncate(1100).build().get(1200)).isNull();
+        assertThat(regrown.edit().truncate(1100).build().size()).isEqualTo(1);
+
+        PageMap cleared = grown.edit().clear().put(20, at(20)).build();
+        assertThat(cleared.edit().truncate(10).build().size()).isZero();
+        assertThat(cleared.edit().truncate(2).build().get(3)).isNull();
+    }
+
     @Test
     void pageNumbersOutsideTheLtxRangeAreRefused() {
         // Only page references can be stored at all: put takes the sealed PageRef.
