@@ -55,6 +55,26 @@ class PageMapTest {
         assertThat(cleared.edit().truncate(2).build().get(3)).isNull();
     }
 
+    /** Checksum arrays are copied only when a value changes, and made only for a non-zero one. */
+    @Test
+    void checksumsChangeOnlyInTheMapThatChangedThem() {
+        PageMap zeros = PageMap.EMPTY.edit().put(1, at(1)).put(2, at(2)).build();
+        PageMap summed = zeros.edit().put(2, at(2), 22).put(1030, at(1030), 1030).build();
+        PageMap rewritten = summed.edit().put(2, at(3)).put(1, at(4)).build();
+        PageMap shrunk = summed.edit().truncate(1).build();
+        PageMap regrown = shrunk.edit().put(2, at(5)).build();
+
+        assertThat(zeros.checksum(2)).isZero();
+        assertThat(summed.checksum(2)).isEqualTo(22);
+        assertThat(summed.checksum(1030)).isEqualTo(1030);
+        assertThat(rewritten.checksum(2)).isZero();
+        assertThat(rewritten.checksum(1030)).isEqualTo(1030);
+        assertThat(rewritten.get(2)).isEqualTo(at(3));
+        assertThat(summed.checksum(2)).isEqualTo(22);
+        assertThat(regrown.checksum(2)).isZero();
+        assertThat(summed.get(1030)).isEqualTo(at(1030));
+    }
+
     @Test
     void pageNumbersOutsideTheLtxRangeAreRefused() {
         // Only page references can be stored at all: put takes the sealed PageRef.
