@@ -47,6 +47,7 @@ public final class EngineFaults {
     private final boolean staleVersionStamp;
     private final boolean stalePageView;
     private final boolean staleWriteWhileConflicted;
+    private final boolean stalePageChecksum;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
 
@@ -68,6 +69,7 @@ public final class EngineFaults {
         this.staleVersionStamp = b.staleVersionStamp;
         this.stalePageView = b.stalePageView;
         this.staleWriteWhileConflicted = b.staleWriteWhileConflicted;
+        this.stalePageChecksum = b.stalePageChecksum;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
         this.preemption = b.preemption;
     }
@@ -102,6 +104,14 @@ public final class EngineFaults {
     /** A commit does not tell the VFS's native page view which pages it changed ({@code stale-page-view}). */
     public boolean stalePageView() {
         return stalePageView;
+    }
+
+    /**
+     * A commit keeps each page's previously recorded checksum instead of leaving it unknown for the sync to compute
+     * ({@code stale-page-checksum}), so the sync encodes the new image under the old image's checksum.
+     */
+    public boolean stalePageChecksum() {
+        return stalePageChecksum;
     }
 
     /**
@@ -160,6 +170,7 @@ public final class EngineFaults {
         private boolean staleVersionStamp;
         private boolean stalePageView;
         private boolean staleWriteWhileConflicted;
+        private boolean stalePageChecksum;
         private boolean silentDamageTruncation;
         private Consumer<Point> preemption;
 
@@ -277,6 +288,12 @@ public final class EngineFaults {
         /** Commits do not name their pages to the VFS's native page view ({@code stale-page-view}). */
         public Builder stalePageView(boolean v) {
             this.stalePageView = v;
+            return this;
+        }
+
+        /** Commits keep pages' previous checksums ({@code stale-page-checksum}). */
+        public Builder stalePageChecksum(boolean v) {
+            this.stalePageChecksum = v;
             return this;
         }
 

@@ -29,8 +29,8 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongFunction;
 
 /**
@@ -452,10 +452,11 @@ final class PublishedVersions {
      * Publishes a committed transaction: its pages become {@link LocalPage}s in the generation it wrote to.
      *
      * @param gen   the generation observed right after the transaction began (null: a rewrite was running)
-     * @param pages page number to LTX page checksum of every page the transaction wrote
+     * @param pages every page the transaction wrote (their checksums are left unknown: the sync hashes each page
+     *              once, from its checked record, when it encodes it)
      */
     void publishCommit(WriteBuffer buffer, int pageSize, long commit, long floor, WriteTransaction tx,
-            Map<Long, Long> pages, long seq, LocalGeneration gen) throws IOException {
+            Set<Long> pages, long seq, LocalGeneration gen) throws IOException {
         synchronized (stateLock) {
             if (gen != null && gen == currentGen) {
                 // No rewrite moved the current version off the generation the transaction wrote to.
@@ -493,16 +494,17 @@ final class PublishedVersions {
         }
     }
 
-    private void publishLocked(int pageSize, long commit, long floor, Map<Long, Long> pages, long seq,
+    private void publishLocked(int pageSize, long commit, long floor, Set<Long> pages, long seq,
             LocalGeneration gen, LongFunction<Long> offsetOf) {
         DatabaseVersion c = current;
         PageMap.Builder b = c.pages().edit();
         b.truncate(floor);
         long[] pgnos = new long[pages.size()];
         int n = 0;
-        for (long p : pages.keySet()) {
+        for (long p : pages) {
             pgnos[n++] = p;
         }
+        boolean staleChecksums = db.options.faults.stalePageChecksum(); // bug switch (simulator), off
         Arrays.sort(pgnos);
         // A shrink (pages above the floor vanish unless rewritten) or a new page size: any page may change.
         boolean unknown = floor < c.commit() || pageSize != c.pageSize();
@@ -515,7 +517,9 @@ final class PublishedVersions {
             if (offset == null || offset < 0) {
                 throw new IllegalStateException("write buffer holds no record of page " + p + " of transaction " + seq);
             }
-            b.put(p, new LocalPage(gen, offset), pages.get(p));
+            // Checksum unknown (0): this image is hashed when a sync encodes it. A page's previous checksum
+            // belongs to its previous image; keeping it would make the sync encode a wrong checksum.
+            b.put(p, new LocalPage(gen, offset), staleChecksums ? b.checksum(p) : 0);
         }
         b.truncate(commit);
         current = new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build());

@@ -1,6 +1,5 @@
 package dev.ltx4j.syncer;
 
-import dev.ltx4j.ltx.Crc64;
 import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.SqliteHeader;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
@@ -9,9 +8,10 @@ import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.WriteTransaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The single write transaction of a {@link Database} (SQLite's RESERVED..EXCLUSIVE span). Reads see this
@@ -19,17 +19,17 @@ import java.util.Map;
  * process). Writes go to the crash-safe buffer as they happen; {@link #commit()} makes them visible to new
  * readers atomically. Closing without commit rolls back. Use from one thread at a time.
  *
- * <p>Page bytes are not kept on the heap: the session remembers only which pages it wrote (with their LTX page
- * checksums, computed once here so a sync never has to re-read old images) and reads its own writes back from the
- * buffer.
+ * <p>Page bytes are not kept on the heap: the session remembers only which pages it wrote and reads its own writes
+ * back from the buffer. No page checksum is computed here, on the committing thread: the sync hashes each page once,
+ * from its checked buffer record, when it encodes it (see {@link UploadEncoder}; docs/durable-commit-cost.md).
  */
 public final class WriteSession implements AutoCloseable {
 
     private final Database db;
     private final Pin pin;
     private final DatabaseVersion base;
-    /** Pages written by this session, to their LTX page checksum. */
-    private final Map<Long, Long> pending = new HashMap<>();
+    /** Pages written by this session. */
+    private final Set<Long> pending = new HashSet<>();
     private byte[] scratch;
     private LocalGeneration txGeneration;
     private final PageReader.Cursor cursor = new PageReader.Cursor();
@@ -79,7 +79,7 @@ public final class WriteSession implements AutoCloseable {
     private int readThrough(DatabaseVersion view, byte[] zero, long offset, byte[] dst, int dstOff, int len)
             throws IOException {
         return db.reader().read(view, p -> {
-            if (pending.containsKey(p)) {
+            if (pending.contains(p)) {
                 try {
                     if (tx.readPage(p, scratch)) {
                         return scratch;
@@ -112,8 +112,8 @@ public final class WriteSession implements AutoCloseable {
         }
         if (offset % pageSize == 0 && len % pageSize == 0) {
             for (int done = 0; done < len; done += pageSize) {
-                byte[] page = Arrays.copyOfRange(src, srcOff + done, srcOff + done + pageSize);
-                putPage((offset + done) / pageSize + 1, page);
+                // Straight from the caller's array: the buffer copies the bytes into its log record and keeps none.
+                putPage((offset + done) / pageSize + 1, src, srcOff + done);
             }
         } else if (offset / pageSize == (offset + len - 1) / pageSize) {
             long pgno = offset / pageSize + 1;
@@ -122,7 +122,7 @@ public final class WriteSession implements AutoCloseable {
                 read((pgno - 1) * pageSize, page, 0, pageSize);
             }
             System.arraycopy(src, srcOff, page, (int) (offset % pageSize), len);
-            putPage(pgno, page);
+            putPage(pgno, page, 0);
         } else {
             throw new PageSizeException("write of " + len + " bytes at offset " + offset
                     + " does not fit the database page size " + pageSize
@@ -145,19 +145,20 @@ public final class WriteSession implements AutoCloseable {
                 + " bytes at offset " + offset);
     }
 
-    private void putPage(long pgno, byte[] page) throws IOException {
+    /** Appends the page {@code page[off, off + pageSize)} as the image of {@code pgno}. */
+    private void putPage(long pgno, byte[] page, int off) throws IOException {
         if (pgno == Ltx.lockPgno(pageSize)) {
             throw new PageSizeException("page " + pgno + " is SQLite's lock page and cannot be written");
         }
-        if (pgno == 1 && SqliteHeader.hasMagic(page, 0)) {
-            int declared = SqliteHeader.declaredPageSize(page, 0);
+        if (pgno == 1 && SqliteHeader.hasMagic(page, off)) {
+            int declared = SqliteHeader.declaredPageSize(page, off);
             if (declared != pageSize) {
                 throw new PageSizeException("page 1 declares page size " + declared + " but the database uses "
                         + pageSize + "; changing the page size is not supported");
             }
         }
-        ensureTx().writePage(pgno, page);
-        pending.put(pgno, Crc64.pageChecksum(pgno, page, 0, pageSize));
+        ensureTx().writePage(pgno, ByteBuffer.wrap(page, off, pageSize));
+        pending.add(pgno);
         commit = Math.max(commit, pgno);
     }
 
@@ -185,7 +186,7 @@ public final class WriteSession implements AutoCloseable {
                     + pageSize);
         }
         long pages = sizeBytes / pageSize;
-        pending.keySet().removeIf(p -> p > pages);
+        pending.removeIf(p -> p > pages);
         commit = pages;
         floor = Math.min(floor, pages);
         ensureTx();
@@ -207,10 +208,10 @@ public final class WriteSession implements AutoCloseable {
             byte[] zero = null;
             long lock = Ltx.lockPgno(pageSize);
             for (long p = floor + 1; p <= commit; p++) {
-                if (!pending.containsKey(p) && p != lock) {
+                if (!pending.contains(p) && p != lock) {
                     zero = zero == null ? new byte[pageSize] : zero;
                     tx.writePage(p, zero);
-                    pending.put(p, Crc64.pageChecksum(p, zero, 0, pageSize));
+                    pending.add(p);
                 }
             }
             WriteTransaction committed = tx;

@@ -16,8 +16,8 @@ import dev.ltx4j.pagestore.replica.PageMap;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -147,7 +147,7 @@ final class WriteSide {
     // ------------------------------------------------------------------------------------------ commits
 
     /** See {@link PublishedVersions#publishCommit}; the caller holds the writer slot, so the buffer is fixed. */
-    void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, Map<Long, Long> pages, long seq,
+    void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, Set<Long> pages, long seq,
             LocalGeneration gen) throws IOException {
         db.versions.publishCommit(buffer, pageSize, commit, floor, tx, pages, seq, gen);
     }

@@ -10,7 +10,10 @@ import java.util.Arrays;
  *
  * <p>Stored as a persistent chunked array: {@link #edit()} returns a builder that copies a chunk only the first
  * time it changes, so publishing a version after a commit of k pages costs O(k + pages / chunk) and every
- * earlier version stays valid and unchanged for the readers that pinned it.
+ * earlier version stays valid and unchanged for the readers that pinned it. A chunk's checksums are copied only when
+ * one of them changes, and a chunk whose checksums are all 0 has none: a commit records its pages with checksum 0
+ * (the sync computes them), so rewriting unsynced pages copies no checksum array (one commit's allocation was 12 KiB,
+ * 8 of them the checksum copy; docs/durable-commit-cost.md).
  */
 public final class PageMap {
     static final int SHIFT = 10;
@@ -19,16 +22,19 @@ public final class PageMap {
     private static final long[][] NO_SUMS = new long[0][];
 
     /** The empty map. */
-    public static final PageMap EMPTY = new PageMap(NO_CHUNKS, NO_SUMS, 0);
+    public static final PageMap EMPTY = new PageMap(NO_CHUNKS, NO_SUMS, 0, 0);
 
     private final PageRef[][] chunks;
     private final long[][] sums;
     private final int count;
+    /** No entry lies above this page number (an upper bound, not always the highest entry). */
+    private final long bound;
 
-    private PageMap(PageRef[][] chunks, long[][] sums, int count) {
+    private PageMap(PageRef[][] chunks, long[][] sums, int count, long bound) {
         this.chunks = chunks;
         this.sums = sums;
         this.count = count;
+        this.bound = bound;
     }
 
     /** The entry for {@code pgno}: a {@link RemotePage}, a {@link LocalPage}, or null. */
@@ -76,13 +82,18 @@ public final class PageMap {
         private PageRef[][] chunks;
         private long[][] sums;
         private boolean[] owned;
+        /** Which checksum arrays this builder copied (or made) and may change in place. */
+        private boolean[] ownedSums;
         private int count;
+        private long bound;
 
         private Builder(PageMap from) {
             this.chunks = from.chunks.clone();
             this.sums = from.sums.clone();
             this.owned = new boolean[chunks.length];
+            this.ownedSums = new boolean[chunks.length];
             this.count = from.count;
+            this.bound = from.bound;
         }
 
         /** The recorded checksum of {@code pgno} as edited so far, or 0. */
@@ -126,6 +137,7 @@ public final class PageMap {
                 chunks = Arrays.copyOf(chunks, n);
                 sums = Arrays.copyOf(sums, n);
                 owned = Arrays.copyOf(owned, n);
+                ownedSums = Arrays.copyOf(ownedSums, n);
             }
             PageRef[] chunk = chunks[c];
             if (chunk == null) {
@@ -134,18 +146,20 @@ public final class PageMap {
                 }
                 chunk = new PageRef[CHUNK];
                 chunks[c] = chunk;
-                sums[c] = new long[CHUNK];
+                sums[c] = null; // all 0 until a checksum is set
                 owned[c] = true;
             } else if (!owned[c]) {
                 chunk = chunk.clone();
                 chunks[c] = chunk;
-                sums[c] = sums[c].clone();
                 owned[c] = true;
             }
             int j = (int) (i & (CHUNK - 1));
             PageRef old = chunk[j];
             chunk[j] = entry;
-            sums[c][j] = entry == null ? 0 : checksum;
+            setChecksum(c, j, entry == null ? 0 : checksum);
+            if (entry != null) {
+                bound = Math.max(bound, pgno);
+            }
             if (old == null && entry != null) {
                 count++;
             } else if (old != null && entry == null) {
@@ -154,12 +168,31 @@ public final class PageMap {
             return this;
         }
 
+        /** Sets one checksum, copying (or making) the chunk's checksum array only when the value changes. */
+        private void setChecksum(int c, int j, long checksum) {
+            long[] s = sums[c];
+            if (s == null ? checksum == 0 : s[j] == checksum) {
+                return;
+            }
+            if (s == null) {
+                s = new long[CHUNK];
+                sums[c] = s;
+                ownedSums[c] = true;
+            } else if (!ownedSums[c]) {
+                s = s.clone();
+                sums[c] = s;
+                ownedSums[c] = true;
+            }
+            s[j] = checksum;
+        }
+
         /** Removes every entry above {@code commit} (a shrink): pages past the end are not part of the database. */
         public Builder truncate(long commit) {
             long cap = (long) chunks.length << SHIFT;
-            if (commit >= cap) {
-                return this;
+            if (commit >= cap || commit >= bound) {
+                return this; // nothing above commit: a commit that did not shrink scans no chunk
             }
+            bound = commit;
             int firstWhole = (int) ((commit + CHUNK - 1) >>> SHIFT);
             if (commit % CHUNK != 0) {
                 clearTail(firstWhole - 1, (int) (commit % CHUNK));
@@ -179,6 +212,7 @@ public final class PageMap {
             chunks = Arrays.copyOf(chunks, firstWhole);
             sums = Arrays.copyOf(sums, firstWhole);
             owned = Arrays.copyOf(owned, firstWhole);
+            ownedSums = Arrays.copyOf(ownedSums, firstWhole);
             return this;
         }
 
@@ -204,11 +238,16 @@ public final class PageMap {
             if (!owned[c]) {
                 chunk = chunk.clone();
                 chunks[c] = chunk;
-                sums[c] = sums[c].clone();
                 owned[c] = true;
             }
             Arrays.fill(chunk, from, CHUNK, null);
-            Arrays.fill(sums[c], from, CHUNK, 0L);
+            if (sums[c] != null) {
+                if (!ownedSums[c]) {
+                    sums[c] = sums[c].clone();
+                    ownedSums[c] = true;
+                }
+                Arrays.fill(sums[c], from, CHUNK, 0L);
+            }
             count -= present;
         }
 
@@ -217,14 +256,17 @@ public final class PageMap {
             chunks = NO_CHUNKS;
             sums = NO_SUMS;
             owned = new boolean[0];
+            ownedSums = new boolean[0];
             count = 0;
+            bound = 0;
             return this;
         }
 
         public PageMap build() {
-            PageMap m = new PageMap(chunks.clone(), sums.clone(), count);
+            PageMap m = new PageMap(chunks.clone(), sums.clone(), count, bound);
             // Later edits through this builder must not change the published map.
             Arrays.fill(owned, false);
+            Arrays.fill(ownedSums, false);
             return m;
         }
     }

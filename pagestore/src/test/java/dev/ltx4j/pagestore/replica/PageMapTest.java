@@ -35,6 +35,46 @@ class PageMapTest {
         assertThat(third.checksum(2001)).isZero();
     }
 
+    /**
+     * A truncate that finds nothing above its commit size returns without scanning (every commit truncates twice);
+     * the bound it relies on must travel from a map to its edits, follow puts and shrinks, and reset on clear.
+     */
+    @Test
+    void truncateStillDropsPagesAboveTheCommitAcrossEditsShrinksAndClears() {
+        PageMap grown = PageMap.EMPTY.edit().put(3, at(3)).build().edit().put(1500, at(1500)).build();
+        assertThat(grown.edit().truncate(1499).build().get(1500)).isNull();
+        assertThat(grown.edit().truncate(1500).build().get(1500)).isEqualTo(at(1500));
+
+        PageMap shrunk = grown.edit().truncate(1000).build();
+        PageMap regrown = shrunk.edit().put(1200, at(1200)).build();
+        assertThat(regrown.edit().truncate(1100).build().get(1200)).isNull();
+        assertThat(regrown.edit().truncate(1100).build().size()).isEqualTo(1);
+
+        PageMap cleared = grown.edit().clear().put(20, at(20)).build();
+        assertThat(cleared.edit().truncate(10).build().size()).isZero();
+        assertThat(cleared.edit().truncate(2).build().get(3)).isNull();
+    }
+
+    /** Checksum arrays are copied only when a value changes, and made only for a non-zero one. */
+    @Test
+    void checksumsChangeOnlyInTheMapThatChangedThem() {
+        PageMap zeros = PageMap.EMPTY.edit().put(1, at(1)).put(2, at(2)).build();
+        PageMap summed = zeros.edit().put(2, at(2), 22).put(1030, at(1030), 1030).build();
+        PageMap rewritten = summed.edit().put(2, at(3)).put(1, at(4)).build();
+        PageMap shrunk = summed.edit().truncate(1).build();
+        PageMap regrown = shrunk.edit().put(2, at(5)).build();
+
+        assertThat(zeros.checksum(2)).isZero();
+        assertThat(summed.checksum(2)).isEqualTo(22);
+        assertThat(summed.checksum(1030)).isEqualTo(1030);
+        assertThat(rewritten.checksum(2)).isZero();
+        assertThat(rewritten.checksum(1030)).isEqualTo(1030);
+        assertThat(rewritten.get(2)).isEqualTo(at(3));
+        assertThat(summed.checksum(2)).isEqualTo(22);
+        assertThat(regrown.checksum(2)).isZero();
+        assertThat(summed.get(1030)).isEqualTo(at(1030));
+    }
+
     @Test
     void pageNumbersOutsideTheLtxRangeAreRefused() {
         // Only page references can be stored at all: put takes the sealed PageRef.

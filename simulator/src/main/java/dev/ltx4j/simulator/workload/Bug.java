@@ -134,7 +134,14 @@ public enum Bug {
      * {@code EngineFaults.reuseUnverifiedUpload}), so a rival's file that won the name in a create race is merged with
      * this writer's bytes (docs/compaction-upload-reuse.md).
      */
-    REUSE_UNVERIFIED_UPLOAD;
+    REUSE_UNVERIFIED_UPLOAD,
+    /**
+     * Engine, sql: a commit keeps each page's previously recorded LTX page checksum in the page map instead of leaving
+     * it unknown (engine hook {@code EngineFaults.stalePageChecksum}); page checksums are no longer computed on the
+     * committing thread but by the sync from the buffer record it encodes (docs/durable-commit-cost.md), and a stale
+     * one makes the sync upload a file whose checksums do not match its pages.
+     */
+    STALE_PAGE_CHECKSUM;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

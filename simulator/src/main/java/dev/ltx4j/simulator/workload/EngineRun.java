@@ -113,6 +113,7 @@ final class EngineRun {
                 .ignoreShrink(bugs.contains(Bug.IGNORE_SHRINK))
                 .skipSyncCheck(bugs.contains(Bug.SKIP_SYNC_CHECK))
                 .storedPageOne(bugs.contains(Bug.WAL_PAGE_ONE))
+                .stalePageChecksum(bugs.contains(Bug.STALE_PAGE_CHECKSUM))
                 .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION)).build();
         this.writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
