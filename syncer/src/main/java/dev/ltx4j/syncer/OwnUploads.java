@@ -7,6 +7,7 @@ import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.LtxFileInfo;
@@ -16,6 +17,7 @@ import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -227,6 +229,66 @@ final class OwnUploads {
             }
             if (e.fileChecksum() == fileChecksum) {
                 return new OwnUpload(k, lf);
+            }
+        }
+        return null;
+    }
+
+    /** The post-apply checksum a buffer snapshot makes on its base, 0 when unknown ({@link PendingState}). */
+    @FunctionalInterface
+    interface StateOf {
+        long postApply(SyncSnapshot snap) throws IOException;
+    }
+
+    /**
+     * The proof, kept by no record, that the replica at the buffer's base TXID + 1 is the database a prefix of the
+     * held transactions makes: a file on any level that ends on that TXID (a level-0 file is exactly it; a compacted
+     * one starts at or below it), carries checksums, and whose page count and post-apply checksum equal that
+     * prefix's on the base. This covers an upload of a process that crashed before learning the create's outcome
+     * when the bytes differ (the transactions were committed again after the restart) or its level-0 file was
+     * compacted away. The prefix may hold several commits (one sync makes one TXID of many): the longest matching
+     * one is adopted and the rest stays pending on the new base, where it applies the same as on the prefix's state.
+     * Another database at that TXID (a rival's) has another checksum and stays a conflict.
+     *
+     * @return the upload to adopt, or null when no file proves it
+     */
+    OwnUpload findSameState(WriteBuffer buf, StateOf state) throws IOException {
+        BufferBase base = buf.base();
+        if (buf.transactions().isEmpty() || base.txid() == 0 || base.postApplyChecksum() == 0) {
+            return null;
+        }
+        long txid = base.txid() + 1;
+        List<LoadedFile> candidates = new ArrayList<>();
+        for (int level = 0; level <= ReplicaClient.MAX_LEVEL; level++) {
+            for (LtxFileInfo f : client.listFiles(level, level == 0 ? txid : 0, false)) {
+                if (f.maxTxid() == txid && Long.compareUnsigned(f.minTxid(), txid) <= 0) {
+                    LoadedFile lf = index.load(f);
+                    if (!lf.header().noChecksum() && lf.header().maxTxid() == txid) {
+                        candidates.add(lf);
+                    }
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
+        for (long k = buf.lastCommittedSeq(); k >= first; k--) {
+            SyncSnapshot snap = buf.snapshot(k);
+            long post = 0;
+            for (LoadedFile lf : candidates) {
+                if (lf.header().commitPages() != snap.commitSize() || lf.header().pageSize() != snap.pageSize()) {
+                    continue;
+                }
+                if (post == 0) {
+                    post = state.postApply(snap);
+                    if (post == 0) {
+                        return null; // the prefix's state cannot be known: prove nothing
+                    }
+                }
+                if (lf.postApplyChecksum() == post) {
+                    return new OwnUpload(k, lf);
+                }
             }
         }
         return null;

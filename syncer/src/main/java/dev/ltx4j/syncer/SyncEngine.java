@@ -145,6 +145,10 @@ final class SyncEngine {
         if (own == null) {
             own = ownUploads.findCompacted(buf); // its level-0 file compacted and deleted before we could look
         }
+        if (own == null && !db.options.faults.forgetOwnStateAfterRestart) {
+            // No record of the create (a restart) or other bytes: the replica may still hold exactly our state.
+            own = ownUploads.findSameState(buf, snap -> PendingState.postApply(db, snap));
+        }
         if (own != null) {
             return new Round(null, own, null, false, null, 0);
         }

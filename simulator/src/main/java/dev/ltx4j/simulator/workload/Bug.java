@@ -122,7 +122,14 @@ public enum Bug {
      * the engine knows (its own uploads, the files its state was built from), so a lagging listing makes the writer's
      * own published TXID unreachable (engine hook; seed 44).
      */
-    RELOCATE_FROM_LISTING_ONLY;
+    RELOCATE_FROM_LISTING_ONLY,
+    /**
+     * Compaction, engine: a sync meeting a file at its base + 1 adopts it only by byte identity or by the in-memory
+     * record of a create of unknown outcome, never by proving the replica holds its state (engine hook
+     * {@code EngineFaults.forgetOwnStateAfterRestart}), so a writer that crashed after a create whose outcome was
+     * unknown and committed the same changes again raises a false conflict on its own file (seed 5048).
+     */
+    FORGET_OWN_STATE_AFTER_RESTART;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

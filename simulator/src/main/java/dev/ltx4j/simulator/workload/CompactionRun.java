@@ -123,6 +123,7 @@ final class CompactionRun {
                 config.nextLong());
         EngineFaults engineFaults = EngineFaults.builder()
                 .relocateFromListingOnly(b.contains(Bug.RELOCATE_FROM_LISTING_ONLY))
+                .forgetOwnStateAfterRestart(b.contains(Bug.FORGET_OWN_STATE_AFTER_RESTART))
                 .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK)).build();
         EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
