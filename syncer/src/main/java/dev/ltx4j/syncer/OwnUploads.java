@@ -248,11 +248,13 @@ final class OwnUploads {
      * when the bytes differ (the transactions were committed again after the restart) or its level-0 file was
      * compacted away. The prefix may hold several commits (one sync makes one TXID of many): the longest matching
      * one is adopted and the rest stays pending on the new base, where it applies the same as on the prefix's state.
-     * Another database at that TXID (a rival's) has another checksum and stays a conflict.
+     * Another database at that TXID (a rival's) has another checksum and stays a conflict. Only published commits
+     * (up to {@code published}, the round's snapshot) are candidates: a commit durable in the buffer but not yet
+     * published must not be marked synced under its committer.
      *
      * @return the upload to adopt, or null when no file proves it
      */
-    OwnUpload findSameState(WriteBuffer buf, StateOf state) throws IOException {
+    OwnUpload findSameState(WriteBuffer buf, long published, StateOf state) throws IOException {
         BufferBase base = buf.base();
         if (buf.transactions().isEmpty() || base.txid() == 0 || base.postApplyChecksum() == 0) {
             return null;
@@ -273,7 +275,7 @@ final class OwnUploads {
             return null;
         }
         long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
-        for (long k = buf.lastCommittedSeq(); k >= first; k--) {
+        for (long k = Math.min(buf.lastCommittedSeq(), published); k >= first; k--) {
             SyncSnapshot snap = buf.snapshot(k);
             long post = 0;
             for (LoadedFile lf : candidates) {

@@ -100,7 +100,7 @@ final class SyncEngine {
             baseTxid = base.txid();
             long remote = check.remoteBeyond(base.txid());
             if (Long.compareUnsigned(remote, base.txid()) > 0) {
-                return adoptOrConflict(buf, base, () -> remote, now);
+                return adoptOrConflict(buf, base, snap.upToSeq(), () -> remote, now);
             }
             long txid = base.txid() + 1;
             Encoded built;
@@ -122,7 +122,8 @@ final class SyncEngine {
                         throw e; // nothing landed: the next sync uploads again on the same TXID
                     }
                     if (r == OwnUploads.Resolution.OWN_EARLIER) {
-                        return adoptOrConflict(buf, base, () -> Math.max(txid, highestRemoteTxid(base.txid())), now);
+                        return adoptOrConflict(buf, base, snap.upToSeq(),
+                                () -> Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                     if (r == OwnUploads.Resolution.THEIRS) {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
@@ -139,7 +140,7 @@ final class SyncEngine {
     }
 
     /** Adopts an own earlier upload at the buffer's base + 1 if there is one, else raises the conflict. */
-    private Round adoptOrConflict(WriteBuffer buf, BufferBase base, RemoteTxid remote, Instant now)
+    private Round adoptOrConflict(WriteBuffer buf, BufferBase base, long published, RemoteTxid remote, Instant now)
             throws IOException {
         OwnUploads.OwnUpload own = ownUploads.find(buf);
         if (own == null) {
@@ -147,7 +148,7 @@ final class SyncEngine {
         }
         if (own == null && !db.options.faults.forgetOwnStateAfterRestart) {
             // No record of the create (a restart) or other bytes: the replica may still hold exactly our state.
-            own = ownUploads.findSameState(buf, snap -> PendingState.postApply(db, snap));
+            own = ownUploads.findSameState(buf, published, snap -> PendingState.postApply(db, snap));
         }
         if (own != null) {
             return new Round(null, own, null, false, null, 0);
