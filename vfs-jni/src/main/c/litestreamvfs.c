@@ -70,9 +70,11 @@ static const sqlite3_io_methods jfile_methods;
  * transaction would see, before the change is acknowledged (see "Snapshot readers"). Never freed: Java may bump it
  * from any thread until its database is gone, and it is a few bytes per database opened; kept on a list so that
  * leak checkers see it reachable. */
+typedef struct LsView LsView;
 typedef struct LsStamp {
-    long long changes;
+    long long changes;        /* even: stable; odd: a change is being published (see "Native page view") */
     struct LsStamp *next;
+    LsView *view;             /* the database's native page view; NULL: none (budget 0 or no memory) */
 } LsStamp;
 
 static pthread_mutex_t g_stampMutex = PTHREAD_MUTEX_INITIALIZER;
@@ -166,11 +168,13 @@ typedef struct JFile {
      * the database's stamp has not moved since just before it was pinned. */
     LsStamp *stamp;           /* the database's version stamp; NULL: every read transaction asks Java */
     long long pinStamp;       /* stamp->changes read just before Java pinned the kept snapshot */
+    long long readStamp;      /* stamp->changes read just before the current read transaction's pin */
     int kept;                 /* Java's pin may be reused by the next read transaction (and answers size/probe) */
     int parked;               /* a kept pin outlives its read transaction: Java has not been told endRead */
     int probeCached;          /* probe holds the snapshot's bytes 24..39 as SQLite last got them from Java */
     long long pinSize;        /* the kept snapshot's size in bytes */
     unsigned char probe[16];
+    long long viewStamp;      /* the stamp whose state the kept pin is exactly (see "Native page view"), or -1 */
 } JFile;
 
 /* ---------------------------------------------------------------- journals of atomic databases
@@ -394,6 +398,210 @@ static int ensure_buffer(JNIEnv *env, JFile *f, int amount) {
     return SQLITE_OK;
 }
 
+/* ---------------------------------------------------------------- native page view
+ *
+ * After another connection's commit moves the stamp, SQLite drops a reader's page cache (the change counter moved)
+ * and reads its pages again; without this view each of those reads crosses into Java. The view keeps immutable
+ * copies of recently read pages in C, each valid for a range of stamps [from, to). A reader whose pin is exactly the
+ * state of stamp t (t even, and the stamp read unchanged just before and just after Java pinned) copies a page from
+ * an entry with from <= t < to. The engine, under its state lock and *before* it publishes a change, tells the view
+ * which pages change (n_pagesChanging: their entries end at the new, odd stamp; a change of unknown pages ends every
+ * entry), then publishes, then advances the stamp to the next even value (n_bumpStamp). So a reader never pairs a
+ * stamp with a state it does not describe: a pin that saw the new state saw the odd stamp after it. A reader that
+ * missed fills the entry from what Java returned for its pin, unless a change of that page (or of all pages) began
+ * after t.
+ *
+ * Concurrency: lookups take no lock (a seqlock per slot; the arena is freed only once the database closed and no
+ * connection is attached); fills and changes take the view's mutex. Memory: one arena of at most `budget` bytes of
+ * pages, set-associative (VIEW_WAYS per set, CLOCK within a set), allocated at the first fill. Page 1 is never kept
+ * (its bytes are per connection: PageOneView, noticeReplacedContent). docs/concurrent-readers.md.
+ */
+#define VIEW_WAYS 8
+#define VIEW_RING 1024 /* the last page changes, for the fill check */
+#define VIEW_OPEN LLONG_MAX
+
+typedef struct LsSlot {
+    unsigned seq;             /* odd while the slot is rewritten (under the view's mutex) */
+    unsigned char ref;        /* CLOCK reference bit */
+    long long pgno;           /* 0: empty */
+    long long from, to;       /* valid for stamps from <= t < to */
+    unsigned char *data;
+} LsSlot;
+
+struct LsView {
+    pthread_mutex_t mutex;
+    long long budget;         /* bytes of pages at most */
+    int pageSize;             /* of the arena, set with it */
+    unsigned sets;            /* a power of two */
+    LsSlot *slots;            /* sets * VIEW_WAYS; NULL without an arena */
+    unsigned char *arena;
+    long long *ringPg, *ringAt; /* page and stamp of the last VIEW_RING page changes, oldest overwritten first */
+    unsigned long long ringNext;
+    long long ringFloor;      /* fills at stamps below it are refused (changes not in the ring may follow them) */
+    long long resetAt;        /* the stamp of the last change of unknown pages */
+    unsigned hand;            /* CLOCK start */
+    int attached, closed;     /* connections of this database; the database closed */
+    int noArena;              /* the budget holds no set of pages of this size: never try again */
+};
+
+static long long g_viewHits, g_viewMisses, g_viewFills; /* for measurements; relaxed atomics */
+
+static LsView *view_new(long long budget) {
+    if (budget <= 0) return NULL;
+    LsView *v = calloc(1, sizeof *v);
+    if (v == NULL) return NULL;
+    pthread_mutex_t init = PTHREAD_MUTEX_INITIALIZER;
+    v->mutex = init;
+    v->budget = budget;
+    return v;
+}
+
+static unsigned view_set_of(LsView *v, long long pgno) {
+    return (unsigned)(((unsigned long long)pgno * 0x9E3779B97F4A7C15ULL) >> 32) & (v->sets - 1);
+}
+
+/* Under the mutex. */
+static void view_free_arena(LsView *v) {
+    LsSlot *slots = v->slots;
+    __atomic_store_n(&v->slots, NULL, __ATOMIC_RELEASE);
+    free(slots);
+    free(v->arena);
+    free(v->ringPg);
+    free(v->ringAt);
+    v->arena = NULL;
+    v->ringPg = v->ringAt = NULL;
+    v->pageSize = 0;
+}
+
+/* Under the mutex: the arena for pages of pageSize bytes; changes before `now` are unknown to it. */
+static int view_alloc(LsView *v, int pageSize, long long now) {
+    if (v->noArena || pageSize <= 0) return 0;
+    long long n = v->budget / pageSize / VIEW_WAYS;
+    unsigned sets = 1;
+    while ((long long)sets * 2 <= n && sets < (1u << 24)) sets *= 2;
+    if (n < 1) { v->noArena = 1; return 0; }
+    LsSlot *slots = calloc((size_t)sets * VIEW_WAYS, sizeof *slots);
+    unsigned char *arena = malloc((size_t)sets * VIEW_WAYS * (size_t)pageSize);
+    long long *pg = calloc(VIEW_RING, sizeof *pg), *at = calloc(VIEW_RING, sizeof *at);
+    if (slots == NULL || arena == NULL || pg == NULL || at == NULL) {
+        free(slots); free(arena); free(pg); free(at);
+        v->noArena = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < (size_t)sets * VIEW_WAYS; i++) slots[i].data = arena + i * (size_t)pageSize;
+    v->arena = arena;
+    v->ringPg = pg;
+    v->ringAt = at;
+    v->ringNext = 0;
+    v->ringFloor = now;
+    v->sets = sets;
+    v->pageSize = pageSize;
+    __atomic_store_n(&v->slots, slots, __ATOMIC_RELEASE);
+    return 1;
+}
+
+static void view_attach(LsView *v) {
+    if (v == NULL) return;
+    pthread_mutex_lock(&v->mutex);
+    v->attached++;
+    pthread_mutex_unlock(&v->mutex);
+}
+
+static void view_detach(LsView *v) {
+    if (v == NULL) return;
+    pthread_mutex_lock(&v->mutex);
+    if (--v->attached == 0 && v->closed) view_free_arena(v);
+    pthread_mutex_unlock(&v->mutex);
+}
+
+/* Copies page pgno as of stamp t into out; 1 on a hit. No lock: a slot rewritten meanwhile is a miss. */
+static int view_lookup(LsView *v, long long pgno, long long t, void *out, int amount) {
+    LsSlot *slots = __atomic_load_n(&v->slots, __ATOMIC_ACQUIRE);
+    if (slots == NULL || amount != v->pageSize) return 0;
+    LsSlot *set = slots + (size_t)view_set_of(v, pgno) * VIEW_WAYS;
+    for (int w = 0; w < VIEW_WAYS; w++) {
+        LsSlot *s = &set[w];
+        unsigned q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+        if ((q & 1) || __atomic_load_n(&s->pgno, __ATOMIC_RELAXED) != pgno) continue;
+        if (__atomic_load_n(&s->from, __ATOMIC_RELAXED) > t || t >= __atomic_load_n(&s->to, __ATOMIC_RELAXED)) continue;
+        memcpy(out, s->data, (size_t)amount);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != q) return 0;
+        if (!__atomic_load_n(&s->ref, __ATOMIC_RELAXED)) __atomic_store_n(&s->ref, 1, __ATOMIC_RELAXED);
+        return 1;
+    }
+    return 0;
+}
+
+/* Keeps page pgno as Java returned it for a pin of exactly stamp t, unless it (or everything) changed since t. */
+static void view_fill(LsStamp *st, long long pgno, long long t, const void *page, int amount) {
+    LsView *v = st->view;
+    pthread_mutex_lock(&v->mutex);
+    if (v->closed || (v->slots == NULL && !view_alloc(v, amount, __atomic_load_n(&st->changes, __ATOMIC_ACQUIRE)))
+        || amount != v->pageSize || v->resetAt > t || v->ringFloor > t) {
+        pthread_mutex_unlock(&v->mutex);
+        return;
+    }
+    for (unsigned long long i = v->ringNext; i > 0 && i + VIEW_RING > v->ringNext; i--) {
+        size_t r = (size_t)((i - 1) % VIEW_RING);
+        if (v->ringAt[r] <= t) break;
+        if (v->ringPg[r] == pgno) { pthread_mutex_unlock(&v->mutex); return; } /* changed after t */
+    }
+    LsSlot *set = v->slots + (size_t)view_set_of(v, pgno) * VIEW_WAYS, *victim = NULL;
+    for (int w = 0; w < VIEW_WAYS && victim == NULL; w++) {
+        if (set[w].pgno == pgno || set[w].pgno == 0) victim = &set[w];
+    }
+    for (int k = 0; victim == NULL && k < 2 * VIEW_WAYS; k++) {
+        LsSlot *s = &set[(v->hand++) % VIEW_WAYS];
+        if (__atomic_load_n(&s->ref, __ATOMIC_RELAXED)) __atomic_store_n(&s->ref, 0, __ATOMIC_RELAXED);
+        else victim = s;
+    }
+    if (victim == NULL) victim = &set[v->hand % VIEW_WAYS];
+    unsigned q = victim->seq;
+    __atomic_store_n(&victim->seq, q + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&victim->pgno, pgno, __ATOMIC_RELAXED);
+    __atomic_store_n(&victim->from, t, __ATOMIC_RELAXED);
+    __atomic_store_n(&victim->to, VIEW_OPEN, __ATOMIC_RELAXED);
+    memcpy(victim->data, page, (size_t)amount);
+    __atomic_store_n(&victim->ref, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&victim->seq, q + 2, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&v->mutex);
+    __atomic_fetch_add(&g_viewFills, 1, __ATOMIC_RELAXED);
+}
+
+/* Under the mutex: entries of pgno end at stamp `at`. */
+static void view_end_page(LsView *v, long long pgno, long long at) {
+    LsSlot *set = v->slots + (size_t)view_set_of(v, pgno) * VIEW_WAYS;
+    for (int w = 0; w < VIEW_WAYS; w++) {
+        if (set[w].pgno == pgno && set[w].to > at) __atomic_store_n(&set[w].to, at, __ATOMIC_RELAXED);
+    }
+    if (v->ringNext >= VIEW_RING) {
+        long long dropped = v->ringAt[v->ringNext % VIEW_RING];
+        if (dropped > v->ringFloor) v->ringFloor = dropped;
+    }
+    v->ringPg[v->ringNext % VIEW_RING] = pgno;
+    v->ringAt[v->ringNext % VIEW_RING] = at;
+    v->ringNext++;
+}
+
+/* A change is about to be published (see above): pages (n of them; n < 0: unknown) end now; the stamp turns odd. */
+static void stamp_changing(LsStamp *st, const long long *pages, int n) {
+    LsView *v = st->view;
+    if (v != NULL) pthread_mutex_lock(&v->mutex);
+    long long s = __atomic_load_n(&st->changes, __ATOMIC_ACQUIRE), at = (s & 1) ? s + 2 : s + 1;
+    if (v != NULL && n < 0) {
+        v->resetAt = at;
+        for (size_t i = 0; v->slots != NULL && i < (size_t)v->sets * VIEW_WAYS; i++) {
+            if (v->slots[i].to > at) __atomic_store_n(&v->slots[i].to, at, __ATOMIC_RELAXED);
+        }
+    } else if (v != NULL && v->slots != NULL) {
+        for (int i = 0; i < n; i++) view_end_page(v, pages[i], at);
+    }
+    __atomic_store_n(&st->changes, at, __ATOMIC_SEQ_CST);
+    if (v != NULL) pthread_mutex_unlock(&v->mutex);
+}
+
 static int release_parked(JFile *f);
 
 /* SQLite's per-transaction probe of page 1 (file change counter and friends) in a kept snapshot. */
@@ -409,6 +617,17 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
         return SQLITE_OK;
     }
     if (!f->readLocked) release_parked(f);
+    /* A whole page (not page 1) of a kept pin that is exactly the state of viewStamp: the native page view first. */
+    long long pgno = 0;
+    if (f->viewStamp >= 0 && f->kept && f->readLocked && !f->writeLocked && offset > 0 && amount > 0
+        && offset % amount == 0) {
+        pgno = offset / amount + 1;
+        if (view_lookup(f->stamp->view, pgno, f->viewStamp, out, amount)) {
+            __atomic_fetch_add(&g_viewHits, 1, __ATOMIC_RELAXED);
+            return SQLITE_OK;
+        }
+        __atomic_fetch_add(&g_viewMisses, 1, __ATOMIC_RELAXED);
+    }
     JNIEnv *env = env_get();
     if (env == NULL) return SQLITE_IOERR_READ;
     if (ensure_buffer(env, f, amount) != SQLITE_OK) return SQLITE_IOERR_NOMEM;
@@ -423,6 +642,7 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
         (*env)->GetByteArrayRegion(env, (jbyteArray)page, 0, amount, (jbyte *)out);
         (*env)->DeleteLocalRef(env, page);
         if (java_threw(env, SQLITE_IOERR_READ)) return SQLITE_IOERR_READ;
+        if (pgno > 0) view_fill(f->stamp, pgno, f->viewStamp, out, amount); /* the pin's page, read whole */
         return SQLITE_OK;
     }
     jint n = (*env)->GetIntField(env, f->obj, f_readResult);
@@ -605,6 +825,16 @@ static pthread_once_t g_writerOnce = PTHREAD_ONCE_INIT;
 static JFile *g_writers;
 static long long g_handoffWaits; /* for measurements: waits that ended in a hand-over or a timeout */
 
+/* Set when this thread's write lock was just refused because another connection committed after its read
+ * transaction pinned (SQLITE_BUSY_SNAPSHOT from beginWrite, typically right after a hand-over above: the waiter
+ * waited with its old pin). SQLite answers that with its busy handler, which sleeps 1, 2, 5 ms ... before it
+ * retries on a fresh snapshot, so every hand-over would cost a sleep while the lock is free. vSleep skips the
+ * sleep once per such refusal, and only the short ones (RETRY_NOW_MAX_US: the first three of a busy episode), so
+ * a connection that keeps losing still sleeps and its busy_timeout budget is spent at most 8 ms faster than time. */
+static __thread int t_retryNow;
+#define RETRY_NOW_MAX_US 5000
+static long long g_immediateRetries; /* for measurements: sleeps skipped that way */
+
 static void writer_init(void) {
     pthread_condattr_t a;
     pthread_condattr_init(&a);
@@ -689,6 +919,9 @@ static void keep_snapshot(JFile *f, long long seen) {
     f->pinSize = (*env)->GetLongField(env, f->obj, f_pinnedSize);
     f->pinStamp = seen;
     f->kept = f->pinSize >= 0;
+    /* The pin is exactly the state of `seen` when no change began before or while Java pinned (see "Native page
+     * view"): a change begins by making the stamp odd before it publishes anything. */
+    if (f->kept && f->stamp->view != NULL && !(seen & 1) && stamp_now(f) == seen) f->viewStamp = seen;
 }
 
 /* Forgets the kept snapshot; when it outlived its read transaction, Java ends it now (the usual endRead). */
@@ -702,15 +935,19 @@ static int release_parked(JFile *f) {
 
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
+    t_retryNow = 0; /* a refusal's immediate retry is for SQLite's busy handler, not for a later sleep */
     int rc = level >= SQLITE_LOCK_RESERVED ? lock_for_write(f, level) : lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
     if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && stamp_now(f) == f->pinStamp) {
         f->readLocked = 1; /* nothing changed since the kept snapshot was pinned: read it again, no crossing */
         f->parked = 0;
+        f->readStamp = f->pinStamp;
     } else if (!f->readLocked) {
         /* NONE -> SHARED: a read transaction starts; Java pins one database version for it (ending a kept one). */
         long long seen = f->stamp != NULL ? stamp_now(f) : 0; /* before the pin: a change after it moves the stamp */
         f->parked = f->kept = f->probeCached = 0;
+        f->viewStamp = -1;
+        f->readStamp = seen;
         rc = notify(f, m_beginRead, SQLITE_IOERR_LOCK);
         if (rc != SQLITE_OK) {
             unlock_to(f, SQLITE_LOCK_NONE);
@@ -723,6 +960,9 @@ static int jLock(sqlite3_file *p, int level) {
     f->kept = f->probeCached = 0; /* a write transaction: Java re-pins at its commit or rollback */
     rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc != SQLITE_OK) {
+        /* A stale snapshot (another connection committed since this read transaction pinned): SQLite retries on a
+         * fresh one, at once (vSleep). A replica conflict moves no stamp and keeps the busy handler's sleeps. */
+        if (rc == SQLITE_BUSY_SNAPSHOT && f->stamp != NULL && stamp_now(f) != f->readStamp) t_retryNow = 1;
         /* The engine refused the write (e.g. replica conflict): give the lock back. */
         unlock_to(f, SQLITE_LOCK_SHARED);
         return rc;
@@ -796,6 +1036,8 @@ static int jClose(sqlite3_file *p) {
     f->lockName = NULL;
     free(f->buf);
     f->buf = NULL;
+    if (f->stamp != NULL) view_detach(f->stamp->view); /* after Java's close: the database may have closed */
+    f->stamp = NULL;
     return rc;
 }
 
@@ -987,6 +1229,7 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
         return g_parent->xOpen(g_parent, zName, file, flags, pOutFlags);
     }
     memset(f, 0, sizeof(JFile));
+    f->viewStamp = -1;
     f->vfs = (LsVfs *)vfs;
     JNIEnv *env = env_get();
     if (env == NULL) {
@@ -1050,6 +1293,7 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
         f->atomicCommits = 1;
         f->snapshotReads = snapshot == JNI_TRUE; /* only with atomic commits: never a hot journal to see */
         if (f->snapshotReads) f->stamp = (LsStamp *)(intptr_t)(*env)->GetLongField(env, f->obj, f_stamp);
+        if (f->stamp != NULL) view_attach(f->stamp->view); /* its arena lives while this file is open */
         atomic_add(f);
     }
     if (pOutFlags) *pOutFlags = flags;
@@ -1100,7 +1344,16 @@ static void vDlError(sqlite3_vfs *v, int n, char *z) { (void)v; g_parent->xDlErr
 static void (*vDlSym(sqlite3_vfs *v, void *h, const char *z))(void) { (void)v; return g_parent->xDlSym(g_parent, h, z); }
 static void vDlClose(sqlite3_vfs *v, void *h) { (void)v; g_parent->xDlClose(g_parent, h); }
 static int vRandomness(sqlite3_vfs *v, int n, char *z) { (void)v; return g_parent->xRandomness(g_parent, n, z); }
-static int vSleep(sqlite3_vfs *v, int us) { (void)v; return g_parent->xSleep(g_parent, us); }
+static int vSleep(sqlite3_vfs *v, int us) {
+    (void)v;
+    int retryNow = t_retryNow && us <= RETRY_NOW_MAX_US; /* see "hand-over between writers" */
+    t_retryNow = 0;
+    if (retryNow) {
+        count(&g_immediateRetries);
+        return us;
+    }
+    return g_parent->xSleep(g_parent, us);
+}
 static int vCurrentTime(sqlite3_vfs *v, double *t) { (void)v; return g_parent->xCurrentTime(g_parent, t); }
 static int vGetLastError(sqlite3_vfs *v, int n, char *z) { (void)v; return g_parent->xGetLastError ? g_parent->xGetLastError(g_parent, n, z) : 0; }
 static int vCurrentTimeInt64(sqlite3_vfs *v, sqlite3_int64 *t) {
@@ -1251,19 +1504,22 @@ static jint JNICALL n_registerVfs(JNIEnv *env, jclass c, jbyteArray name) {
 
 static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
     (void)c;
-    jlong v[4] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_crossings, __ATOMIC_RELAXED), __atomic_load_n(&g_handoffWaits, __ATOMIC_RELAXED)};
-    jlongArray a = (*env)->NewLongArray(env, 4);
-    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 4, v);
+    jlong v[8] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
+                  __atomic_load_n(&g_crossings, __ATOMIC_RELAXED), __atomic_load_n(&g_handoffWaits, __ATOMIC_RELAXED),
+                  __atomic_load_n(&g_viewHits, __ATOMIC_RELAXED), __atomic_load_n(&g_viewMisses, __ATOMIC_RELAXED),
+                  __atomic_load_n(&g_viewFills, __ATOMIC_RELAXED), __atomic_load_n(&g_immediateRetries, __ATOMIC_RELAXED)};
+    jlongArray a = (*env)->NewLongArray(env, 8);
+    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 8, v);
     return a;
 }
 
 static jboolean JNICALL n_embedded(JNIEnv *env, jclass c) { (void)env; (void)c; return g_embedded ? JNI_TRUE : JNI_FALSE; }
 
-static jlong JNICALL n_newStamp(JNIEnv *env, jclass c) {
+static jlong JNICALL n_newStamp(JNIEnv *env, jclass c, jlong viewBytes) {
     (void)env; (void)c;
     LsStamp *s = calloc(1, sizeof *s);
     if (s == NULL) return 0;
+    s->view = view_new(viewBytes);
     pthread_mutex_lock(&g_stampMutex);
     s->next = g_stamps;
     g_stamps = s;
@@ -1274,7 +1530,38 @@ static jlong JNICALL n_newStamp(JNIEnv *env, jclass c) {
 static void JNICALL n_bumpStamp(JNIEnv *env, jclass c, jlong stamp) {
     (void)env; (void)c;
     LsStamp *s = (LsStamp *)(intptr_t)stamp;
-    if (s != NULL) __atomic_add_fetch(&s->changes, 1, __ATOMIC_SEQ_CST);
+    if (s == NULL) return;
+    /* The next even value: ends a change stamp_changing began (odd), or announces one of no pages (even). */
+    long long v = __atomic_load_n(&s->changes, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&s->changes, &v, (v | 1) + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+    }
+}
+
+/* The engine is about to publish a change of these pages (null: of unknown pages); see "Native page view". */
+static void JNICALL n_pagesChanging(JNIEnv *env, jclass c, jlong stamp, jlongArray pages) {
+    (void)c;
+    LsStamp *s = (LsStamp *)(intptr_t)stamp;
+    if (s == NULL) return;
+    jsize n = pages == NULL ? -1 : (*env)->GetArrayLength(env, pages);
+    long long small[64], *buf = n > 64 ? malloc((size_t)n * sizeof *buf) : small;
+    if (n > 0 && buf != NULL) (*env)->GetLongArrayRegion(env, pages, 0, n, (jlong *)buf);
+    if (n > 0 && (buf == NULL || (*env)->ExceptionCheck(env))) {
+        (*env)->ExceptionClear(env);
+        n = -1; /* could not read the list: every entry ends */
+    }
+    stamp_changing(s, buf, n);
+    if (buf != small) free(buf);
+}
+
+/* The database closed: its view's memory goes once no connection is attached. */
+static void JNICALL n_closeView(JNIEnv *env, jclass c, jlong stamp) {
+    (void)env; (void)c;
+    LsStamp *s = (LsStamp *)(intptr_t)stamp;
+    if (s == NULL || s->view == NULL) return;
+    pthread_mutex_lock(&s->view->mutex);
+    s->view->closed = 1;
+    if (s->view->attached == 0) view_free_arena(s->view);
+    pthread_mutex_unlock(&s->view->mutex);
 }
 
 static void fork_child(void) { g_forked = 1; }
@@ -1286,8 +1573,10 @@ static int setup_bridge(JNIEnv *env, char **why) {
         {"nativeRegisterVfs", "([B)I", (void *)n_registerVfs},
         {"nativeCounters", "()[J", (void *)n_counters},
         {"nativeEmbedded", "()Z", (void *)n_embedded},
-        {"nativeNewStamp", "()J", (void *)n_newStamp},
+        {"nativeNewStamp", "(J)J", (void *)n_newStamp},
         {"nativeBumpStamp", "(J)V", (void *)n_bumpStamp},
+        {"nativePagesChanging", "(J[J)V", (void *)n_pagesChanging},
+        {"nativeCloseView", "(J)V", (void *)n_closeView},
     };
     jclass b = (*env)->FindClass(env, BRIDGE_CLASS);
     jclass f = b ? (*env)->FindClass(env, FILE_CLASS) : NULL;

@@ -45,7 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       written with compaction off) and of its twin after compaction to a level-9 snapshot;</li>
  *   <li>restore: plan and download to a file (as {@code ltx4j restore}) of both;</li>
  *   <li>one compaction step: {@link Compactor#compactLevel} of level 1 over the uncompacted twin, then the rest of
- *       the way to the snapshot.</li>
+ *       the way to the snapshot;</li>
+ *   <li>the writer's own compaction step: a writer syncs {@code --syncs} times in quick succession, then its
+ *       compaction lane compacts them into level 1 (it keeps the bytes of its recent uploads).</li>
  * </ul>
  * With {@code --reference SO} the reference extension (Go, loaded by Debian's python3) is measured too, through the
  * same proxy: an idle follower with 1 and 4 connections and (if it works) a writer.
@@ -114,6 +116,7 @@ public final class RequestEconomyBenchmark {
         String s = store.type();
         store.proxy.drain();
         writerPhases(store);
+        writerCompaction(store);
         buildReplica(store, "uncompacted");
         buildReplica(store, "compacted");
         store.proxy.drain();
@@ -166,6 +169,46 @@ public final class RequestEconomyBenchmark {
             long t1 = System.nanoTime();
             Thread.sleep(idleSeconds * 1000L);
             tally.add(store, "writer idle", (System.nanoTime() - t1) / 1e9, idleSeconds, "s", store.proxy.drain());
+        } finally {
+            vfs.unregister();
+        }
+    }
+
+    /**
+     * The writer's own level-1 compaction at the default settings: {@code syncs} syncs of 20 rows each in quick
+     * succession, then the requests from the last sync until its compaction lane has compacted them (L1 every 30 s).
+     */
+    private void writerCompaction(EconomyStores store) throws Exception {
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(store.url("writer-compaction"))
+                .replicaEnvironment(store.environment()).writeEnabled(true).syncInterval(Duration.ofHours(1))
+                .bufferPath(work.resolve(store.type() + "-writer-compaction-buffer")).register(vfsName());
+        Path db = work.resolve(store.type() + "-writer-compaction.db");
+        try (Connection c = vfs.connect(db); LitestreamDatabase control = vfs.database(db);
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+            control.syncNow();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (control.status().compaction().level(1).lastRun() == null && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the lane's first step (at start) has run: the next L1 run is 30 s away
+            }
+            for (int s = 1; s < syncs; s++) {
+                st.execute("INSERT INTO t(v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20)"
+                        + " SELECT printf('sync %d row %d of the request economy benchmark', " + s + ", i) FROM n");
+                control.syncNow();
+            }
+            store.proxy.drain();
+            long created = control.status().compaction().level(1).filesCreated();
+            long t0 = System.nanoTime();
+            deadline = t0 + 90_000_000_000L;
+            while (control.status().compaction().level(1).filesCreated() == created) {
+                if (System.nanoTime() > deadline) throw new IOException("no L1 compaction within 90 s: " + control.status());
+                Thread.sleep(20);
+            }
+            LtxFileInfo out = control.status().compaction().level(1).lastFile();
+            Thread.sleep(200); // let the step finish (status is updated after the create)
+            long inputs = out.maxTxid() - out.minTxid() + 1;
+            tally.add(store, "writer's own compaction step (L1 of " + inputs + " of its uploads)",
+                    (System.nanoTime() - t0) / 1e9, 1, "step", store.proxy.drain());
         } finally {
             vfs.unregister();
         }

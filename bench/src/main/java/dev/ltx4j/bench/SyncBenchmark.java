@@ -156,21 +156,28 @@ public class SyncBenchmark {
     public static class CallCpu {
         private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
         public long cpuMicros;
+        /** The part of {@code cpuMicros} spent in the kernel (system calls: buffer reads, upload writes, fsyncs). */
+        public long sysMicros;
         public long pages;
         private long start;
+        private long startUser;
 
         @Setup(Level.Iteration)
         public void clear() {
             cpuMicros = 0;
+            sysMicros = 0;
             pages = 0;
         }
 
         void begin() {
+            startUser = THREADS.getCurrentThreadUserTime();
             start = THREADS.getCurrentThreadCpuTime();
         }
 
         void end() {
-            cpuMicros += (THREADS.getCurrentThreadCpuTime() - start) / 1000;
+            long cpu = THREADS.getCurrentThreadCpuTime() - start;
+            cpuMicros += cpu / 1000;
+            sysMicros += (cpu - (THREADS.getCurrentThreadUserTime() - startUser)) / 1000;
             pages += PAGES;
         }
     }

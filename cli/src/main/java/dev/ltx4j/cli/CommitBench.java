@@ -3,7 +3,11 @@ package dev.ltx4j.cli;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.storage.FileLogStorage;
 import dev.ltx4j.vfs.LitestreamVfs;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,8 +35,62 @@ import java.lang.management.ThreadMXBean;
  * of the per-round ratio to plain WAL/FULL, and for ltx4j the fsyncs and Java crossings per commit.
  */
 final class CommitBench {
-    /** One database the rounds insert into: one connection, or several threads with one connection each. */
-    private record Variant(String name, List<Connection> connections, boolean ours) {}
+    /**
+     * One database the rounds insert into: one connection, or several threads with one connection each; or, with
+     * {@code floor} set, no database at all: the bare write+fdatasync floor (see {@link Floor}).
+     */
+    private record Variant(String name, List<Connection> connections, boolean ours, Floor floor) {
+        Variant(String name, List<Connection> connections, boolean ours) {
+            this(name, connections, ours, null);
+        }
+    }
+
+    /**
+     * The physical floor of a durable commit on this disk, measured in the same rounds: one positional write of
+     * {@link #BYTES} (what a one-row autocommit INSERT appends to the write buffer's log: two page records and a
+     * commit record) and one {@code fdatasync}, into a file preallocated with written zeros as the log is. Neither
+     * SQLite nor the engine can commit durably for less; the gap between a variant and this row is what its own
+     * code and extra I/O cost.
+     */
+    private static final class Floor implements AutoCloseable {
+        static final int BYTES = 2 * (12 + 4096) + 40;
+        private static final long SPAN = 8L * 1024 * 1024; // written once; the rounds cycle through it
+        private final FileChannel channel;
+        private final ByteBuffer record = ByteBuffer.allocateDirect(BYTES);
+        private long position;
+
+        Floor(Path file) throws IOException {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+            for (long at = 0; at < SPAN; at += zeros.capacity()) {
+                zeros.clear();
+                while (zeros.hasRemaining()) {
+                    channel.write(zeros, at + zeros.position());
+                }
+            }
+            channel.force(false);
+            while (record.hasRemaining()) {
+                record.put((byte) 'x');
+            }
+        }
+
+        void commit() throws IOException {
+            if (position + BYTES > SPAN) {
+                position = 0; // stays inside the preallocated zeros, as most of the log's commits do
+            }
+            record.clear();
+            while (record.hasRemaining()) {
+                position += channel.write(record, position);
+            }
+            channel.force(false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
 
     private final PrintWriter out;
     private final Path work;
@@ -64,6 +122,9 @@ final class CommitBench {
             variants.add(ours("ltx4j durability local, synchronous=OFF", "localoff", Durability.LOCAL, "OFF", 1));
             variants.add(plain("4 threads: plain WAL, synchronous=FULL", "FULL", 4));
             variants.add(ours("4 threads: ltx4j durability local", "local4", Durability.LOCAL, "FULL", 4));
+            Floor floor = new Floor(work.resolve("floor.bin"));
+            toClose.add(floor);
+            variants.add(new Variant("floor: " + Floor.BYTES + " B pwrite + fdatasync", List.of(), false, floor));
             for (Variant v : variants) {
                 round(v, Math.max(perRound / 2, 50)); // warm-up, untimed: JIT, page cache, first sync
             }
@@ -73,7 +134,11 @@ final class CommitBench {
             Map<Variant, long[]> cpu = new LinkedHashMap<>();
             Map<Variant, long[]> waits = new LinkedHashMap<>();
             Map<Variant, long[]> threadCpu = new LinkedHashMap<>();
+            Map<Variant, long[]> readWrites = new LinkedHashMap<>(); // [xRead crossings, xWrite crossings]
+            Map<Variant, long[]> retries = new LinkedHashMap<>();
             for (Variant v : variants) {
+                retries.put(v, new long[rounds]);
+                readWrites.put(v, new long[2]);
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
                 crossings.put(v, new long[rounds]);
@@ -86,6 +151,9 @@ final class CommitBench {
                     long f0 = FileLogStorage.fsyncCount();
                     long c0 = nativeCounter(2);
                     long w0 = nativeCounter(3);
+                    long i0 = nativeCounter(7);
+                    long r0 = nativeCounter(0);
+                    long x0 = nativeCounter(1);
                     long cpu0 = processCpuNanos();
                     long tc0 = COMMIT_THREAD_CPU.get();
                     rates.get(v)[r] = round(v, perRound);
@@ -94,9 +162,12 @@ final class CommitBench {
                     fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
                     crossings.get(v)[r] = nativeCounter(2) - c0;
                     waits.get(v)[r] = nativeCounter(3) - w0;
+                    retries.get(v)[r] = nativeCounter(7) - i0;
+                    readWrites.get(v)[0] += nativeCounter(0) - r0;
+                    readWrites.get(v)[1] += nativeCounter(1) - x0;
                 }
             }
-            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu);
+            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu, readWrites, retries);
         } finally {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
@@ -106,7 +177,7 @@ final class CommitBench {
 
     private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
             Map<Variant, long[]> crossings, Map<Variant, long[]> cpu, Map<Variant, long[]> waits,
-            Map<Variant, long[]> threadCpu) {
+            Map<Variant, long[]> threadCpu, Map<Variant, long[]> readWrites, Map<Variant, long[]> retries) {
         out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
                 + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
                 + " variants to 4 threads)%n", rounds, perRound);
@@ -114,7 +185,7 @@ final class CommitBench {
         double[] base4 = rates.get(variants.get(5));
         for (Variant v : variants) {
             double[] rate = rates.get(v);
-            double[] base = v.connections().size() > 1 ? base4 : base1;
+            double[] base = v.connections().size() > 1 ? base4 : base1; // the floor compares with 1 thread
             double[] ratio = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 ratio[r] = base[r] / rate[r];
@@ -126,10 +197,15 @@ final class CommitBench {
                     min(threadPerCommit), max(threadPerCommit));
             if (v.ours()) {
                 double commits = (double) perRound * rounds;
-                counts += String.format(", fsyncs/commit %.3f, crossings/commit %.2f",
-                        Arrays.stream(fsyncs.get(v)).sum() / commits, Arrays.stream(crossings.get(v)).sum() / commits);
+                double all = Arrays.stream(crossings.get(v)).sum() / commits;
+                double reads = readWrites.get(v)[0] / commits;
+                double writes = readWrites.get(v)[1] / commits;
+                counts += String.format(", fsyncs/commit %.3f, crossings/commit %.2f (xRead %.2f, xWrite %.2f,"
+                        + " locks/sync/commit/size %.2f)", Arrays.stream(fsyncs.get(v)).sum() / commits, all, reads,
+                        writes, all - reads - writes);
                 if (v.connections().size() > 1) {
-                    counts += String.format(", hand-over waits/commit %.2f", Arrays.stream(waits.get(v)).sum() / commits);
+                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f",
+                            Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits);
                 }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
@@ -139,7 +215,8 @@ final class CommitBench {
                 + " committing threads: the inserting threads alone; fsyncs: every fsync of the"
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
                 + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
-                + " let go of the write lock instead of SQLite's sleeping busy handler)");
+                + " let go of the write lock instead of SQLite's sleeping busy handler; immediate retries: busy-handler sleeps"
+                + " skipped after a stale-snapshot refusal, the lock being free)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
@@ -190,6 +267,16 @@ final class CommitBench {
     /** Commits per second of {@code n} autocommit inserts, spread over the variant's connections (one thread each). */
     private static double round(Variant v, int n) throws Exception {
         List<Connection> cs = v.connections();
+        if (v.floor() != null) {
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                v.floor().commit();
+            }
+            double rate = n / ((System.nanoTime() - t0) / 1e9);
+            COMMIT_THREAD_CPU.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu0);
+            return rate;
+        }
         if (cs.size() == 1) {
             long t0 = System.nanoTime();
             insert(cs.get(0), n, 0);

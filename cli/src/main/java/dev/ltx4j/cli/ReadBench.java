@@ -370,17 +370,25 @@ final class ReadBench {
             long t0 = System.nanoTime();
             long r0 = reads.get();
             long c0 = commits.get();
+            long[] n0 = journal == null ? LitestreamVfs.nativeCounters() : null;
             Thread.sleep(duration.toMillis());
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long r = reads.get() - r0;
             long c = commits.get() - c0;
+            long[] n1 = journal == null ? LitestreamVfs.nativeCounters() : null;
             stop.set(true);
             for (Thread t : threads) t.join();
             if (!failures.isEmpty()) throw new IllegalStateException(name + ": " + failures.get(0), failures.get(0));
             out.printf("  %-40s %9.0f reads/s %7.0f commits/s  errors: %d reads, %d writes  (process cpu %.1f s;"
                     + " %.0f reads per cpu-s)%n", name, r / secs, c / secs, readErrors.get(), writeErrors.get(), cpu,
                     r / cpu);
+            if (n0 != null && n1.length >= 7) { // where the pages SQLite read again after a commit came from
+                out.printf("    per commit: %.1f Java crossings, %.1f page reads from Java, %.1f from the native page"
+                        + " view (%d fills)%n", (n1[2] - n0[2]) / (double) Math.max(1, c),
+                        (n1[0] - n0[0]) / (double) Math.max(1, c), (n1[4] - n0[4]) / (double) Math.max(1, c),
+                        n1[6] - n0[6]);
+            }
         }
     }
 }

@@ -4,7 +4,10 @@ import dev.ltx4j.replica.support.GoDurations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * When a {@link Compactor} compacts, snapshots and deletes.
@@ -17,9 +20,11 @@ import java.util.Objects;
  * @param snapshotInterval how often a level-9 snapshot is written; {@link Duration#ZERO} means never
  * @param retention        how far back every TXID stays restorable; {@link Duration#ZERO} means never delete
  * @param retentionGrace   how long a file that became deletable is still kept, for readers holding older plans
+ * @param uploadCacheBytes how many bytes of the writer's own recent uploads it keeps in memory so its compaction
+ *                         does not download them again ({@link RecentUploads}); 0 keeps none
  */
 public record CompactionSettings(boolean enabled, List<Duration> levelIntervals, Duration snapshotInterval,
-        Duration retention, Duration retentionGrace) {
+        Duration retention, Duration retentionGrace, long uploadCacheBytes) {
 
     /** Highest level that can be compacted into: 8 (level 9 holds snapshots). */
     public static final int MAX_COMPACTION_LEVEL = 8;
@@ -42,6 +47,15 @@ public record CompactionSettings(boolean enabled, List<Duration> levelIntervals,
         requireNotNegative("snapshot_interval", snapshotInterval);
         requireNotNegative("retention", retention);
         requireNotNegative("retention_grace", retentionGrace);
+        if (uploadCacheBytes < 0) {
+            throw new IllegalArgumentException("invalid compaction_upload_cache: " + uploadCacheBytes + " is negative");
+        }
+    }
+
+    /** The settings with the default upload cache ({@link RecentUploads#DEFAULT_MAX_BYTES}). */
+    public CompactionSettings(boolean enabled, List<Duration> levelIntervals, Duration snapshotInterval,
+            Duration retention, Duration retentionGrace) {
+        this(enabled, levelIntervals, snapshotInterval, retention, retentionGrace, RecentUploads.DEFAULT_MAX_BYTES);
     }
 
     /** Litestream's defaults: enabled, levels every 30s, 5m, 1h, a snapshot every 24h, retention 24h, grace 15m. */
@@ -56,23 +70,58 @@ public record CompactionSettings(boolean enabled, List<Duration> levelIntervals,
     }
 
     public CompactionSettings withEnabled(boolean value) {
-        return new CompactionSettings(value, levelIntervals, snapshotInterval, retention, retentionGrace);
+        return new CompactionSettings(value, levelIntervals, snapshotInterval, retention, retentionGrace, uploadCacheBytes);
     }
 
     public CompactionSettings withLevelIntervals(List<Duration> value) {
-        return new CompactionSettings(enabled, value, snapshotInterval, retention, retentionGrace);
+        return new CompactionSettings(enabled, value, snapshotInterval, retention, retentionGrace, uploadCacheBytes);
     }
 
     public CompactionSettings withSnapshotInterval(Duration value) {
-        return new CompactionSettings(enabled, levelIntervals, value, retention, retentionGrace);
+        return new CompactionSettings(enabled, levelIntervals, value, retention, retentionGrace, uploadCacheBytes);
     }
 
     public CompactionSettings withRetention(Duration value) {
-        return new CompactionSettings(enabled, levelIntervals, snapshotInterval, value, retentionGrace);
+        return new CompactionSettings(enabled, levelIntervals, snapshotInterval, value, retentionGrace, uploadCacheBytes);
     }
 
     public CompactionSettings withRetentionGrace(Duration value) {
-        return new CompactionSettings(enabled, levelIntervals, snapshotInterval, retention, value);
+        return new CompactionSettings(enabled, levelIntervals, snapshotInterval, retention, value, uploadCacheBytes);
+    }
+
+    public CompactionSettings withUploadCacheBytes(long value) {
+        return new CompactionSettings(enabled, levelIntervals, snapshotInterval, retention, retentionGrace, value);
+    }
+
+    /**
+     * Parses {@code compaction_upload_cache}: bytes, with an optional unit ({@code 16MiB}, {@code 512k}, {@code 1g};
+     * k/m/g are powers of 1024), {@code 0} or {@code off} keeps nothing.
+     */
+    public static long parseBytes(String setting, String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("off")) {
+            return 0;
+        }
+        Matcher m = Pattern.compile("(\\d+)\\s*(b|[kmg](i?b)?)?").matcher(v);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("invalid " + setting + " \"" + value
+                    + "\": expected a size such as 16MiB, 512k or 0");
+        }
+        int shift = m.group(2) == null ? 0 : switch (m.group(2).charAt(0)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            if (n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid " + setting + " \"" + value + "\": too large", e);
+        }
     }
 
     /** Number of compaction levels (1..n are compacted). */

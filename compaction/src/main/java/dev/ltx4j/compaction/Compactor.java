@@ -1,3 +1,4 @@
+// Over 500 lines: compaction, snapshot and retention share the step, status and crash-point plumbing of one owner.
 package dev.ltx4j.compaction;
 
 import dev.ltx4j.compaction.internal.CarriedListings;
@@ -79,6 +80,12 @@ public final class Compactor {
     long spoolMemoryBudget = Spool.MEMORY_BUDGET;
     /** Not before this time is the newest snapshot old enough to need a successor (null: look now). */
     private Instant nextSnapshotCheck;
+    /** The writer's own recent uploads, served instead of downloads when proven to be the stored files; or null. */
+    private RecentUploads uploads;
+    /** Bug switch (simulator only): serve held uploads on name and size alone, without anchoring them. */
+    private boolean trustNames;
+    /** Where the last level compaction's verified held run ended (the next one may start from it without a read). */
+    private ReusedInputs.Anchor anchor;
 
     public Compactor(ReplicaClient client, CompactionSettings settings, CompactionFaults faults) {
         Objects.requireNonNull(client, "client");
@@ -109,6 +116,18 @@ public final class Compactor {
 
     public CompactionSettings settings() {
         return settings;
+    }
+
+    /**
+     * Serves compaction inputs from {@code store} (the bytes of this writer's own recent uploads) where they are
+     * proven to be the stored files, instead of downloading them ({@link ReusedInputs}); null stops it.
+     *
+     * @param trustNames bug switch for the simulator: skip the proof (name and size alone decide); false in production
+     */
+    public void reuseUploads(RecentUploads store, boolean trustNames) {
+        this.uploads = store;
+        this.trustNames = trustNames;
+        this.anchor = null;
     }
 
     /**
@@ -257,7 +276,7 @@ public final class Compactor {
             if (chain.inputs().isEmpty()) {
                 return CompactionResult.nothing(level);
             }
-            CompactionResult result = merger().merge(level, chain.inputs(), acrossGap, chain.more());
+            CompactionResult result = mergeReusing(level, chain.inputs(), acrossGap, chain.more(), true);
             carried.keep(level, src, chain);
             return result;
         });
@@ -311,7 +330,7 @@ public final class Compactor {
                 throw new CompactionException("cannot snapshot: the restore plan of the latest TXID starts at "
                         + plan.get(0) + ", not at TXID 1");
             }
-            return merger().merge(level, plan, false, false);
+            return mergeReusing(level, plan, false, false, false);
         });
         nextSnapshotCheck = null;
         return result;
@@ -363,6 +382,9 @@ public final class Compactor {
                     checkKeptFilesStillThere(plan);
                 }
                 client.deleteFiles(batch);
+                if (uploads != null) {
+                    batch.forEach(uploads::forget); // a file of that name later is not this upload
+                }
                 deleted.addAll(batch);
                 files += batch.size();
                 for (LtxFileInfo f : batch) {
@@ -431,6 +453,28 @@ public final class Compactor {
 
     private Merger merger() {
         return new Merger(client, faults, spoolDirectory, spoolMemoryBudget);
+    }
+
+    /**
+     * Merges {@code inputs}, taking held uploads from {@link #uploads} where they are proven to be the stored files;
+     * afterwards the inputs are forgotten there (the next level reads the output, not them).
+     */
+    private CompactionResult mergeReusing(int level, List<LtxFileInfo> inputs, boolean acrossGap, boolean more,
+            boolean levelCompaction) throws IOException {
+        RecentUploads store = uploads;
+        if (store == null) {
+            return merger().merge(level, inputs, acrossGap, more);
+        }
+        ReusedInputs.Plan plan = ReusedInputs.plan(inputs, store, client, levelCompaction ? anchor : null, trustNames);
+        store.counted(plan.served(), plan.refused());
+        CompactionResult result = merger().merge(level, inputs, plan.bytes(), acrossGap, more);
+        if (levelCompaction) {
+            anchor = plan.end();
+            for (LtxFileInfo f : inputs) {
+                store.forget(f);
+            }
+        }
+        return result;
     }
 
     /** Runs one level's work, recording the outcome; a crash point's exception leaves unchanged. */

@@ -79,6 +79,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>Listings are sorted by unsigned (min, max) whatever the store returns.</li>
  *   <li>{@code createFile} is create-if-absent: an existing name is {@link ReplicaAlreadyExistsException} and keeps
  *       its content.</li>
+ *   <li>One replica, one identity ({@code identity.canonical}, where the backend offers {@link #identitySpellings}):
+ *       every spelling of a replica's URL has the same secret-free
+ *       {@link dev.ltx4j.replica.ReplicaClientProvider#canonicalIdentity} and reaches the same objects; look-alike
+ *       URLs of other replicas have other identities. Hosts key their engines by it (one writer per replica).</li>
  * </ul>
  *
  * <h2>Deletion: the contract of {@link ReplicaClient#deleteFiles} and {@link ReplicaClient#deleteAll}, clause by
@@ -140,6 +144,15 @@ public abstract class ReplicaClientConformanceTest {
         return Optional.empty();
     }
 
+    /**
+     * Spellings of the replica at {@code prefix} as URLs of this backend, for {@code [identity.canonical]}: hosts key
+     * their engines by {@link dev.ltx4j.replica.ReplicaClientProvider#canonicalIdentity}, so one replica must have
+     * one identity. Empty (the default) skips the clause.
+     */
+    protected Optional<IdentitySpellings> identitySpellings(String prefix) throws Exception {
+        return Optional.empty();
+    }
+
     @BeforeEach
     final void openFreshClient(TestInfo info) throws Exception {
         long base = Long.getLong("ltx4j.conformance.seed", System.nanoTime());
@@ -169,6 +182,41 @@ public abstract class ReplicaClientConformanceTest {
 
     private ReplicaClient open(String p) throws Exception {
         ReplicaClient c = openClient(p);
+        opened.add(c);
+        return c;
+    }
+
+    @Test
+    @DisplayName("[identity.canonical] every spelling of one replica has one secret-free identity, and reaches its objects")
+    public void identityCanonical() throws Exception {
+        Optional<IdentitySpellings> spellings = identitySpellings(prefix + "/same");
+        assumeThat(spellings).as("the backend gives no URL spellings (identitySpellings)").isPresent();
+        IdentitySpellings s = spellings.get();
+        String first = identity(s, s.sameReplica().get(0));
+        assertThat(identity(s, s.sameReplica().get(0))).as("deterministic").isEqualTo(first);
+        assertThat(dev.ltx4j.replica.ReplicaUrl.redact(first)).as("no secret, no user info").isEqualTo(first);
+        List<ReplicaClient> clients = new ArrayList<>();
+        for (String url : s.sameReplica()) {
+            assertThat(identity(s, url)).as("identity of %s", dev.ltx4j.replica.ReplicaUrl.redact(url)).isEqualTo(first);
+            clients.add(track(s.provider().open(dev.ltx4j.replica.ReplicaUrl.parse(url), s.env())));
+        }
+        clients.get(0).createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1)));
+        for (ReplicaClient c : clients) {
+            assertThat(ranges(c.listFiles(0, 0, false))).as("one replica: one set of objects").containsExactly(r(1, 1));
+        }
+        for (String url : s.otherReplica()) {
+            assertThat(identity(s, url)).as("identity of other replica %s", dev.ltx4j.replica.ReplicaUrl.redact(url))
+                    .isNotEqualTo(first);
+            ReplicaClient other = track(s.provider().open(dev.ltx4j.replica.ReplicaUrl.parse(url), s.env()));
+            assertThat(other.listFiles(0, 0, false)).as("another replica sees none of its objects").isEmpty();
+        }
+    }
+
+    private static String identity(IdentitySpellings s, String url) throws ReplicaException {
+        return s.provider().canonicalIdentity(dev.ltx4j.replica.ReplicaUrl.parse(url), s.env());
+    }
+
+    private ReplicaClient track(ReplicaClient c) {
         opened.add(c);
         return c;
     }

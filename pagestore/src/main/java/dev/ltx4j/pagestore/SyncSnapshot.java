@@ -6,6 +6,7 @@ import dev.ltx4j.pagestore.internal.TxnEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -134,7 +135,17 @@ public final class SyncSnapshot implements Iterable<PageImage> {
      * the page checksums computed at commit instead of hashing it again. Same images as {@link #readPage}.
      */
     public Cursor cursor() {
-        return new Cursor();
+        return new Cursor(null);
+    }
+
+    /**
+     * Like {@link #cursor()}, reading through {@code window} (a direct buffer an earlier cursor of this page size
+     * used, see {@link Cursor#window()}) when it is large enough, so a syncer can keep one read window for all its
+     * rounds instead of allocating native memory each time; null or too small: a new one. The buffer must not be
+     * used by anything else while the cursor is.
+     */
+    public Cursor cursor(ByteBuffer window) {
+        return new Cursor(window);
     }
 
     /** See {@link #cursor()}; not thread-safe. */
@@ -147,10 +158,12 @@ public final class SyncSnapshot implements Iterable<PageImage> {
         private long windowStart = -1;
         private int windowLength;
 
-        private Cursor() {
+        private Cursor(ByteBuffer reuse) {
             int ps = buffer.pageSize();
             this.recordSize = LogFormat.PAGE_HEADER + ps;
-            this.window = ByteBuffer.allocateDirect(Math.max(WINDOW, 2 * recordSize));
+            int size = Math.max(WINDOW, 2 * recordSize);
+            this.window = reuse != null && reuse.isDirect() && !reuse.isReadOnly() && reuse.capacity() >= size
+                    ? reuse.clear().order(ByteOrder.BIG_ENDIAN) : ByteBuffer.allocateDirect(size);
             this.view = window.asReadOnlyBuffer();
             this.check = new LogFormat.Chain(chain.salt(), chain.headerCrc());
         }
@@ -193,6 +206,11 @@ public final class SyncSnapshot implements Iterable<PageImage> {
                         + ": it fails its checksum; nothing was uploaded");
             }
             return h + LogFormat.PAGE_HEADER;
+        }
+
+        /** The buffer this cursor reads into, for a later {@link SyncSnapshot#cursor(ByteBuffer)} to reuse. */
+        public ByteBuffer window() {
+            return window;
         }
 
         /** The cursor's read window (read-only; indices from {@link #locate}). */

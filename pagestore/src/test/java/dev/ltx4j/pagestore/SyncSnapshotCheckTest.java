@@ -50,6 +50,34 @@ class SyncSnapshotCheckTest {
     }
 
     @Test
+    void aCursorReusingAnEarlierWindowReadsTheSameCheckedImages() throws Exception {
+        Workload w = Workload.random(11, 512, 60, 9, 80);
+        try (WriteBuffer buffer = WriteBuffer.open(dir.resolve("b.db"), options(512, Durability.LOCAL, 11))) {
+            w.apply(buffer, 0, 30);
+            SyncSnapshot first = buffer.snapshot();
+            SyncSnapshot.Cursor c1 = first.cursor();
+            byte[] page = new byte[512];
+            c1.read(first.pageCount() - 1, page); // the window now holds this snapshot's records
+            ByteBuffer kept = c1.window();
+            kept.order(java.nio.ByteOrder.LITTLE_ENDIAN); // whatever a previous user left behind
+            buffer.markSynced(first.upToSeq(), 3, 0); // a new file: other records at the same offsets
+            w.apply(buffer, 30, 60);
+            SyncSnapshot second = buffer.snapshot();
+            SyncSnapshot.Cursor c2 = second.cursor(kept);
+            assertThat(c2.window()).isSameAs(kept);
+            byte[] expected = new byte[512];
+            for (int i = 0; i < second.pageCount(); i++) {
+                second.readPage(i, expected);
+                c2.read(i, page);
+                assertThat(page).as("page %d", second.pgno(i)).isEqualTo(expected);
+            }
+            // Not reusable (on the heap, or too small): the cursor reads through a window of its own.
+            assertThat(second.cursor(ByteBuffer.allocate(1 << 20)).window().isDirect()).isTrue();
+            assertThat(second.cursor(ByteBuffer.allocateDirect(1024)).window().capacity()).isGreaterThan(1024);
+        }
+    }
+
+    @Test
     void aRecordDamagedOnDiskIsRefusedNamingItsPage() throws Exception {
         Path path = dir.resolve("b.db");
         Workload w = Workload.random(10, 512, 12, 6, 30);

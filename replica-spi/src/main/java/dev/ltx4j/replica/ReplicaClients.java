@@ -41,6 +41,17 @@ public final class ReplicaClients {
         return open(url, env, loadProviders());
     }
 
+    /**
+     * The canonical identity of the replica {@code url} names (see
+     * {@link ReplicaClientProvider#canonicalIdentity}): equal for every spelling of one replica, secret-free.
+     *
+     * @throws ReplicaPermanentException as {@link #open(String, ReplicaEnvironment)} for a bad URL or scheme
+     */
+    public static String canonicalIdentity(String url, ReplicaEnvironment env) throws ReplicaException {
+        ReplicaUrl parsed = ReplicaUrl.parse(url);
+        return provider(parsed, loadProviders()).canonicalIdentity(parsed, env);
+    }
+
     /** The schemes for which a provider is installed, sorted. */
     public static List<String> availableSchemes() {
         return List.copyOf(index(loadProviders()).keySet());
@@ -49,12 +60,17 @@ public final class ReplicaClients {
     static ReplicaClient open(String url, ReplicaEnvironment env, Collection<ReplicaClientProvider> providers)
             throws ReplicaException {
         ReplicaUrl parsed = ReplicaUrl.parse(url);
+        return provider(parsed, providers).open(parsed, env);
+    }
+
+    private static ReplicaClientProvider provider(ReplicaUrl parsed, Collection<ReplicaClientProvider> providers)
+            throws ReplicaPermanentException {
         Map<String, ReplicaClientProvider> byScheme = index(providers);
         ReplicaClientProvider provider = byScheme.get(parsed.scheme());
         if (provider == null) {
             throw new ReplicaPermanentException(unsupportedMessage(parsed, byScheme.keySet()));
         }
-        return provider.open(parsed, env);
+        return provider;
     }
 
     private static String unsupportedMessage(ReplicaUrl url, Collection<String> available) {

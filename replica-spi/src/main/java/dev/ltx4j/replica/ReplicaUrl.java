@@ -19,13 +19,23 @@ import java.util.regex.Pattern;
  */
 public record ReplicaUrl(String original, String scheme, String authority, String path, Map<String, String> query) {
     private static final Pattern HAS_SCHEME = Pattern.compile("^\\w+://.*", Pattern.DOTALL);
+    /**
+     * {@code file:/path} without an authority, as Go's url.Parse (so Litestream) accepts it. Only for {@code file}:
+     * for other schemes the first segment would be read as a path, where a pasted {@code s3:/KEY:SECRET@bucket} would
+     * escape the user-info redaction.
+     */
+    private static final Pattern NO_AUTHORITY = Pattern.compile("^(?i)file:/(?!/).*", Pattern.DOTALL);
 
     public static ReplicaUrl parse(String url) throws ReplicaPermanentException {
         if (url == null || url.isBlank()) {
             throw new ReplicaPermanentException("replica URL required: set LITESTREAM_REPLICA_URL or pass a URL");
         }
+        String given = url;
+        if (NO_AUTHORITY.matcher(url).matches()) {
+            url = url.replaceFirst(":/", ":///");
+        }
         if (!HAS_SCHEME.matcher(url).matches()) {
-            throw new ReplicaPermanentException("replica url scheme required: " + redact(url)
+            throw new ReplicaPermanentException("replica url scheme required: " + redact(given)
                     + " (expected e.g. file:///path, s3://bucket/path or abs://container/path)");
         }
         int sep = url.indexOf("://");
@@ -43,8 +53,8 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
                     continue;
                 }
                 int eq = pair.indexOf('=');
-                String key = decode(eq < 0 ? pair : pair.substring(0, eq), url);
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), url);
+                String key = decode(eq < 0 ? pair : pair.substring(0, eq), given);
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), given);
                 query.putIfAbsent(key, value);
             }
             rest = rest.substring(0, q);
@@ -52,7 +62,8 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
         int slash = rest.indexOf('/');
         String authority = slash < 0 ? rest : rest.substring(0, slash);
         String path = slash < 0 ? "" : rest.substring(slash);
-        return new ReplicaUrl(url, scheme, decode(authority, url), decode(path, url), Collections.unmodifiableMap(query));
+        return new ReplicaUrl(given, scheme, decode(authority, given), decode(path, given),
+                Collections.unmodifiableMap(query));
     }
 
     private static String decode(String s, String url) throws ReplicaPermanentException {
@@ -72,6 +83,23 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A lexical normal form, the default {@link ReplicaClientProvider#canonicalIdentity}: the scheme, the authority
+     * (user info masked: credentials do not select objects), the path cleaned as Go's {@code path.Clean} does
+     * ({@code ./} and {@code ..} segments, doubled and trailing slashes), and the query sorted by name with
+     * secret-looking values masked, as {@link #redact(String)} does.
+     */
+    public String genericIdentity() {
+        String cleaned = path.isEmpty() ? "" : dev.ltx4j.replica.support.GoPath.clean(path);
+        StringBuilder b = new StringBuilder(scheme).append("://").append(authority).append(cleaned);
+        String sep = "?";
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(query).entrySet()) {
+            b.append(sep).append(e.getKey()).append('=').append(e.getValue());
+            sep = "&";
+        }
+        return redact(b.toString());
     }
 
     /** The URL as {@link #redact(String)} shows it. */

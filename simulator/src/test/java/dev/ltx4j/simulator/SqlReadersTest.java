@@ -25,9 +25,9 @@ class SqlReadersTest {
         SqlScenario scenario = new SqlScenario(Set.of(), true);
         long overtaken = 0;
         long refused = 0;
-        // Seeds 1, 2, 5, 6 (was 1-4): since a sync lists level 0 only (issue 15) seed 3's run no longer reaches
-        // the stale write; seeds 5-8 do.
-        for (long seed : new long[] {1, 2, 5, 6}) {
+        // Seeds 1, 2, 5, 3 (was 1-4, then 1, 2, 5, 6): since a sync lists level 0 only (issue 15) seed 3's run no
+        // longer reached the stale write; since an open reads small files whole seed 6's does not, 3's does again.
+        for (long seed : new long[] {1, 2, 5, 3}) {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
             RunResult fixed = Simulation.run(scenario, seed, actions, Plans.engineSafe());
             assertThat(fixed.violation()).as("seed %d", seed).isNull();
@@ -44,18 +44,18 @@ class SqlReadersTest {
     }
 
     /**
-     * Seeds 642 and 748 (found the bug; must pass), 89 and 124 (reach it today): a read transaction overtaken by a commit that a conflict followed, then an UPDATE of a row
+     * Seeds 642 and 748 (found the bug; must pass), 748 and 40 (reach it today, since an open reads small files whole): a read transaction overtaken by a commit that a conflict followed, then an UPDATE of a row
      * only that commit holds. Refused now (SQLITE_BUSY_SNAPSHOT); with the check skipped while conflicted (bug
      * {@code stale-write-while-conflicted}) the UPDATE changes nothing on the stale snapshot and commits.
      */
     @Test
     void aStaleWriteWhileConflictedIsRefusedAndItsSwitchIsCaught() {
         SqlScenario scenario = new SqlScenario(Set.of(), true);
-        for (long seed : new long[] {642, 748, 89, 124}) {
+        for (long seed : new long[] {642, 748, 40}) {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, FaultPlan.all());
             RunResult fixed = Simulation.run(scenario, seed, actions, FaultPlan.all());
             assertThat(fixed.violation()).as("seed %d", seed).isNull();
-            if (seed == 642 || seed == 748) {
+            if (seed == 642) {
                 continue; // found the bug before the sync listed level 0 only; they no longer reach its case
             }
             RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_WRITE_WHILE_CONFLICTED), true), seed,
@@ -74,6 +74,23 @@ class SqlReadersTest {
             RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_VERSION_STAMP), true), seed, actions,
                     Plans.engineSafe());
             assertThat(buggy.violation()).as("seed %d with stale-version-stamp", seed).isNotNull();
+        }
+    }
+
+    /**
+     * A commit that does not tell the native page view which pages it changed leaves readers copying the pages they
+     * read before it from native memory (docs/concurrent-readers.md, "Native page view"): an outdated state.
+     */
+    @Test
+    void aStalePageViewIsCaught() {
+        SqlScenario scenario = new SqlScenario(Set.of(), true);
+        for (long seed = 1; seed <= 4; seed++) {
+            List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
+            RunResult clean = Simulation.run(scenario, seed, actions, Plans.engineSafe());
+            assertThat(clean.violation()).as("seed %d without the bug", seed).isNull();
+            RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_PAGE_VIEW), true), seed, actions,
+                    Plans.engineSafe());
+            assertThat(buggy.violation()).as("seed %d with stale-page-view", seed).isNotNull();
         }
     }
 }

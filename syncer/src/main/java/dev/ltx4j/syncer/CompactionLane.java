@@ -4,8 +4,12 @@ import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.compaction.Compactor;
 import dev.ltx4j.compaction.LevelStatus;
+import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.compaction.RetentionStatus;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -30,6 +34,8 @@ final class CompactionLane {
     private volatile CompactionStatus last;
     /** What the levels hold of the writer's syncs, and when time alone makes work due: when to step at all. */
     private final LaneIdleness idleness;
+    /** The bytes of the writer's recent uploads, which its compaction reuses instead of downloading; or null. */
+    private final RecentUploads uploads;
 
     CompactionLane(Database db, ReplicaClient client) {
         this.db = db;
@@ -39,6 +45,39 @@ final class CompactionLane {
         this.compactor = db.writeMode && settings.enabled() ? c : null;
         this.last = idle;
         this.idleness = new LaneIdleness(settings);
+        this.uploads = compactor != null && settings.uploadCacheBytes() > 0
+                ? new RecentUploads(settings.uploadCacheBytes()) : null;
+        if (uploads != null) {
+            c.reuseUploads(uploads, db.options.faults.reuseUnverifiedUpload);
+        }
+    }
+
+    /**
+     * Keeps the bytes of level-0 file {@code txid}, which the store holds exactly as {@code body} (a create that
+     * succeeded, or one whose read-back found this writer's file), for the compaction that merges it
+     * (docs/compaction-upload-reuse.md). Best effort: bytes that cannot be read are simply not kept.
+     */
+    void uploaded(long txid, LtxBody body) {
+        if (uploads == null) {
+            return;
+        }
+        try {
+            uploads.uploaded(new LtxFileInfo(0, txid, txid, body.length(), null), body);
+        } catch (IOException | RuntimeException e) {
+            Database.log().debug("database \"{}\": not keeping the bytes of L0 {}: {}", db.name, txid, e.toString());
+        }
+    }
+
+    /** Drops the kept uploads (the replica was reloaded: refresh). */
+    void forgetUploads() {
+        if (uploads != null) {
+            uploads.clear();
+        }
+    }
+
+    /** The kept uploads (tests, status); null when none are kept. */
+    RecentUploads uploads() {
+        return uploads;
     }
 
     /** Whether this database compacts (write mode with compaction on). */

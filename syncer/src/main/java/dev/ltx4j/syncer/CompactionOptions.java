@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The five compaction settings (issue 10) by their URI parameter and environment variable names, and their parsing
+ * The six compaction settings (issue 10) by their URI parameter and environment variable names, and their parsing
  * into {@link CompactionSettings}; every error names where the bad value came from.
  */
 public final class CompactionOptions {
@@ -19,7 +19,8 @@ public final class CompactionOptions {
             "compaction_intervals", "LITESTREAM_COMPACTION_INTERVALS",
             "snapshot_interval", "LITESTREAM_SNAPSHOT_INTERVAL",
             "retention", "LITESTREAM_RETENTION",
-            "retention_grace", "LITESTREAM_RETENTION_GRACE");
+            "retention_grace", "LITESTREAM_RETENTION_GRACE",
+            "compaction_upload_cache", "LITESTREAM_COMPACTION_UPLOAD_CACHE");
 
     private CompactionOptions() {}
 
@@ -58,6 +59,11 @@ public final class CompactionOptions {
         if (grace.isPresent()) {
             s = s.withRetentionGrace(zeroOrMore("retention_grace", grace.get(), source));
         }
+        Optional<String> cache = value.apply("compaction_upload_cache");
+        if (cache.isPresent()) {
+            s = s.withUploadCacheBytes(CompactionSettings.parseBytes(source.apply("compaction_upload_cache"),
+                    cache.get()));
+        }
         return s;
     }
 
@@ -82,7 +88,8 @@ public final class CompactionOptions {
                 "compaction_intervals", levels.length() == 0 ? "none" : levels.toString(),
                 "snapshot_interval", go(s.snapshotInterval()),
                 "retention", go(s.retention()),
-                "retention_grace", go(s.retentionGrace()));
+                "retention_grace", go(s.retentionGrace()),
+                "compaction_upload_cache", Long.toString(s.uploadCacheBytes()));
     }
 
     private static String go(Duration d) {

@@ -1,6 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.compaction.CompactionStatus;
+import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.LocalPage;
@@ -121,6 +122,7 @@ public final class Database implements AutoCloseable {
         this.fetches = new Fetches(this);
         this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
+        index.onWholeFile((f, bytes) -> reader().verifier().offer(f.remoteFile(), bytes)); // no second download
         this.writes = new WriteSide(this);
         this.compaction = new CompactionLane(this, this.client);
     }
@@ -284,6 +286,23 @@ public final class Database implements AutoCloseable {
      */
     public void onVersionChange(Runnable listener) {
         versions.onChange(listener);
+    }
+
+    /** Hears of each change before it is published (the VFS's native page view, docs/concurrent-readers.md). */
+    public interface PageChangeListener {
+        /**
+         * A change is about to be published, in the changing thread under the engine's state lock: the contents of
+         * {@code pages} change (null: any page may). The listener must be quick and must not call back.
+         */
+        void changing(long[] pages);
+
+        /** The database closed: no change follows. */
+        void closed();
+    }
+
+    /** Registers {@code listener}; every change it hears of is then also announced to {@link #onVersionChange}. */
+    public void onPagesChanging(PageChangeListener listener) {
+        versions.onPagesChanging(listener);
     }
 
     /** Pins the current version for one read transaction. */
@@ -459,10 +478,11 @@ public final class Database implements AutoCloseable {
             updateState(s -> s.withTracked(tracked));
             versions.publishBase(remote); // together, so a relocation cannot put back the old base
             sync.relistEverything();
+            compaction.forgetUploads();
             follower.relistEverything();
             reader().verifier().forgetFailures(); // a replaced corrupt file is verified again
             updateState(s -> s.refreshed().withLastError(null));
-            versions.announce(); // the refresh count changed too (read by the VFS, see refreshCount())
+            versions.announceUnknownChange(); // the refresh count changed too (read by the VFS, see refreshCount())
         } finally {
             syncLock.unlock();
             writer.release();
@@ -548,6 +568,15 @@ public final class Database implements AutoCloseable {
         if (localCopies != null) {
             localCopies.start();
         }
+    }
+
+    /**
+     * The bytes of this writer's recent uploads its compaction reuses (docs/compaction-upload-reuse.md); null in read
+     * mode, with compaction off or {@code compaction_upload_cache=0}. For a host that runs its own compactor in this
+     * process (the simulator).
+     */
+    public RecentUploads recentUploads() {
+        return compaction.uploads();
     }
 
     /**

@@ -41,10 +41,12 @@ public final class EngineFaults {
     final boolean skipSyncCheck;
     final boolean relocateFromListingOnly;
     final boolean forgetOwnStateAfterRestart;
+    final boolean reuseUnverifiedUpload;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
     private final boolean staleVersionStamp;
+    private final boolean stalePageView;
     private final boolean staleWriteWhileConflicted;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
@@ -61,10 +63,12 @@ public final class EngineFaults {
         this.skipSyncCheck = b.skipSyncCheck;
         this.relocateFromListingOnly = b.relocateFromListingOnly;
         this.forgetOwnStateAfterRestart = b.forgetOwnStateAfterRestart;
+        this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
         this.staleVersionStamp = b.staleVersionStamp;
+        this.stalePageView = b.stalePageView;
         this.staleWriteWhileConflicted = b.staleWriteWhileConflicted;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
         this.preemption = b.preemption;
@@ -95,6 +99,11 @@ public final class EngineFaults {
     /** The VFS does not hear of version changes, so connections keep reusing stale snapshots ({@code stale-version-stamp}). */
     public boolean staleVersionStamp() {
         return staleVersionStamp;
+    }
+
+    /** A commit does not tell the VFS's native page view which pages it changed ({@code stale-page-view}). */
+    public boolean stalePageView() {
+        return stalePageView;
     }
 
     /**
@@ -147,10 +156,12 @@ public final class EngineFaults {
         private boolean skipSyncCheck;
         private boolean relocateFromListingOnly;
         private boolean forgetOwnStateAfterRestart;
+        private boolean reuseUnverifiedUpload;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
         private boolean staleVersionStamp;
+        private boolean stalePageView;
         private boolean staleWriteWhileConflicted;
         private boolean silentDamageTruncation;
         private Consumer<Point> preemption;
@@ -242,6 +253,16 @@ public final class EngineFaults {
             return this;
         }
 
+        /**
+         * The writer keeps an upload's bytes for its compaction before the store confirmed the create, and its
+         * compactor serves kept bytes on name and size alone, without the store anchors ({@code
+         * reuse-unverified-upload}): a rival's file that won the name is merged with this writer's bytes.
+         */
+        public Builder reuseUnverifiedUpload(boolean v) {
+            this.reuseUnverifiedUpload = v;
+            return this;
+        }
+
         /** The VFS shows SQLite page 1 as stored, in WAL format ({@code wal-page-one}). */
         public Builder storedPageOne(boolean v) {
             this.storedPageOne = v;
@@ -263,6 +284,12 @@ public final class EngineFaults {
         /** The VFS's version stamp is never advanced ({@code stale-version-stamp}). */
         public Builder staleVersionStamp(boolean v) {
             this.staleVersionStamp = v;
+            return this;
+        }
+
+        /** Commits do not name their pages to the VFS's native page view ({@code stale-page-view}). */
+        public Builder stalePageView(boolean v) {
+            this.stalePageView = v;
             return this;
         }
 

@@ -117,6 +117,31 @@ final class PublishedVersions {
         return reader;
     }
 
+    /** Told before each change is published, with the pages it changes; see {@link Database#onPagesChanging}. */
+    private final CopyOnWriteArrayList<Database.PageChangeListener> pageListeners = new CopyOnWriteArrayList<>();
+
+    void onPagesChanging(Database.PageChangeListener listener) {
+        pageListeners.add(listener);
+    }
+
+    /**
+     * Tells the page listeners that a change is about to be published: {@code pages} change (null: any page may).
+     * Under stateLock, before any field a pin reads is swapped (docs/concurrent-readers.md, "Native page view").
+     */
+    private void pagesChanging(long[] pages) {
+        for (Database.PageChangeListener l : pageListeners) {
+            l.changing(pages);
+        }
+    }
+
+    /** A change that only {@link Database#refresh} knows of (its refresh count), announced like any other. */
+    void announceUnknownChange() {
+        synchronized (stateLock) {
+            pagesChanging(null);
+            announce();
+        }
+    }
+
     /** Adds a listener {@link #announce()} runs; see {@link Database#onVersionChange}. */
     void onChange(Runnable listener) {
         listeners.add(listener);
@@ -140,6 +165,7 @@ final class PublishedVersions {
     /** The follower found the replica no longer contains its state: pinned reads fail, new ones are refused. */
     void enterDivergence(String why) {
         synchronized (stateLock) {
+            pagesChanging(null);
             changing();
             lineage++;
             readsRefused = why;
@@ -154,6 +180,7 @@ final class PublishedVersions {
             relocated = null;
         }
         synchronized (stateLock) {
+            pagesChanging(null);
             changing();
             reader = newReader(lineage);
             current = v;
@@ -172,6 +199,7 @@ final class PublishedVersions {
 
     void publish(DatabaseVersion v) {
         synchronized (stateLock) {
+            pagesChanging(null);
             current = v;
             announce();
         }
@@ -180,6 +208,7 @@ final class PublishedVersions {
     /** Publishes {@code v} as the current version and the sync base in one step (open, refresh). */
     void publishBase(DatabaseVersion v) {
         synchronized (stateLock) {
+            pagesChanging(null);
             baseVersion = v;
             current = v;
             announce();
@@ -194,6 +223,7 @@ final class PublishedVersions {
     /** Runs {@code action} under stateLock: the first write creating the buffer, seen by pins as one step. */
     void locked(Rewrite action) throws IOException {
         synchronized (stateLock) {
+            pagesChanging(null);
             action.run();
             announce();
         }
@@ -248,6 +278,7 @@ final class PublishedVersions {
     /** Publishes {@code v} as current version and base on the first generation of a new buffer (first write). */
     void startOn(WriteBuffer buf, DatabaseVersion v) throws IOException {
         synchronized (stateLock) {
+            pagesChanging(null);
             baseVersion = v;
             current = v;
             installFirstGeneration(buf);
@@ -320,6 +351,7 @@ final class PublishedVersions {
      */
     void install(WriteBuffer buf, SyncEngine.Install in) throws IOException {
         synchronized (stateLock) {
+            pagesChanging(null);
             current = in.merge().apply(current);
             baseVersion = in.newBase();
             announce();
@@ -359,6 +391,7 @@ final class PublishedVersions {
         BufferGeneration fresh = buf.openGeneration(db.scheduler());
         LocalGeneration old;
         synchronized (stateLock) {
+            pagesChanging(null);
             changing();
             old = currentGen;
             DatabaseVersion v = next.on(fresh, old);
@@ -399,12 +432,16 @@ final class PublishedVersions {
     /** Drops the engine's references on its generations (close); returns the one to release, or null. */
     LocalGeneration dropGenerations() {
         synchronized (stateLock) {
+            pagesChanging(null);
             changing();
             LocalGeneration gen = currentGen;
             currentGen = null;
             writerGen = null;
             changed();
             announce();
+            for (Database.PageChangeListener l : pageListeners) {
+                l.closed();
+            }
             return gen;
         }
     }
@@ -467,6 +504,9 @@ final class PublishedVersions {
             pgnos[n++] = p;
         }
         Arrays.sort(pgnos);
+        // A shrink (pages above the floor vanish unless rewritten) or a new page size: any page may change.
+        boolean unknown = floor < c.commit() || pageSize != c.pageSize();
+        pagesChanging(db.options.faults.stalePageView() ? new long[0] : unknown ? null : pgnos); // fault: view not told
         for (long p : pgnos) {
             if (p > commit) {
                 continue;

@@ -18,6 +18,10 @@ import java.util.Objects;
  * whatever the size of the upload. Memory first because a temporary file costs real disk writes on journaling
  * file systems (the next fsync of the replica or buffer flushes it too). {@link #body()} replays the bytes for the
  * upload (and any retry); {@link #close()} deletes the temporary file. Not thread-safe.
+ *
+ * <p>The in-memory chunks come from a {@link Chunks} pool that outlives the spool (one per sync engine) and go back
+ * to it on {@link #close()}: a steady write load then encodes every sync into the same few megabytes instead of
+ * allocating (and zeroing, and collecting) a new set each time. A body opened after its spool closed fails.
  */
 final class Spool extends OutputStream {
     /** Default in-memory bound: 16 MiB, about 4000 changed 4 KiB pages after compression. */
@@ -26,15 +30,52 @@ final class Spool extends OutputStream {
 
     private final Path directory;
     private final long memoryLimit;
+    private final Chunks pool;
     private final List<byte[]> chunks = new ArrayList<>();
+    private boolean closed;
     private int inLast = CHUNK;
     private Path file;
     private OutputStream fileOut;
     private long size;
 
     Spool(Path directory, long memoryLimit) {
+        this(directory, memoryLimit, new Chunks(0));
+    }
+
+    /** A spool that takes its chunks from {@code pool} and returns them on {@link #close()}. */
+    Spool(Path directory, long memoryLimit, Chunks pool) {
         this.directory = directory;
         this.memoryLimit = memoryLimit;
+        this.pool = pool;
+    }
+
+    /**
+     * Spool chunks kept between syncs, at most {@code maxRetained} of them ({@value #CHUNK} bytes each); more are
+     * allocated when a sync needs more and dropped when returned beyond the bound. Not thread-safe (one sync at a
+     * time uses it).
+     */
+    static final class Chunks {
+        private final int maxRetained;
+        private final ArrayList<byte[]> free = new ArrayList<>();
+
+        Chunks(int maxRetained) {
+            this.maxRetained = maxRetained;
+        }
+
+        byte[] take() {
+            return free.isEmpty() ? new byte[CHUNK] : free.remove(free.size() - 1);
+        }
+
+        void giveBack(List<byte[]> used) {
+            for (int i = 0; i < used.size() && free.size() < maxRetained; i++) {
+                free.add(used.get(i));
+            }
+        }
+
+        /** Chunks held for the next sync. */
+        int retained() {
+            return free.size();
+        }
     }
 
     @Override
@@ -53,7 +94,7 @@ final class Spool extends OutputStream {
             int done = 0;
             while (done < len) {
                 if (inLast == CHUNK) {
-                    chunks.add(new byte[CHUNK]);
+                    chunks.add(pool.take());
                     inLast = 0;
                 }
                 int n = Math.min(len - done, CHUNK - inLast);
@@ -72,6 +113,7 @@ final class Spool extends OutputStream {
         for (int i = 0; i < chunks.size(); i++) {
             fileOut.write(chunks.get(i), 0, i == chunks.size() - 1 ? inLast : CHUNK);
         }
+        pool.giveBack(chunks);
         chunks.clear();
     }
 
@@ -109,6 +151,9 @@ final class Spool extends OutputStream {
 
             @Override
             public InputStream open() {
+                if (closed) { // its chunks may hold the next sync's bytes by now
+                    throw new IllegalStateException("the spooled upload body was opened after its spool closed");
+                }
                 return new ChunkStream(parts, last);
             }
         };
@@ -184,6 +229,8 @@ final class Spool extends OutputStream {
     /** Drops the bytes and deletes the temporary file, if any. */
     @Override
     public void close() throws IOException {
+        closed = true;
+        pool.giveBack(chunks);
         chunks.clear();
         IOException failure = null;
         if (fileOut != null) {

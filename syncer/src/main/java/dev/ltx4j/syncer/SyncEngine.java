@@ -40,6 +40,13 @@ final class SyncEngine {
     private final ConflictSaver conflicts;
     /** The pre-upload conflict check: one level-0 listing in the common case (docs/request-economy-writer.md). */
     private final SyncCheck check;
+    /**
+     * Kept from round to round (rounds run one at a time under {@code syncLock}): the spool's in-memory chunks, up
+     * to 8 MiB, and the direct buffer the encoder reads buffer records through, so a steady load's syncs allocate
+     * neither (their allocation, zeroing and collection cost more than the encoding as the machine gets busy).
+     */
+    private final Spool.Chunks spoolChunks = new Spool.Chunks(32);
+    private final UploadEncoder.Reuse reuse = new UploadEncoder.Reuse();
 
     SyncEngine(Database db, OwnUploads ownUploads, ConflictSaver conflicts) {
         this.db = db;
@@ -104,8 +111,11 @@ final class SyncEngine {
             }
             long txid = base.txid() + 1;
             Encoded built;
-            try (Spool spool = new Spool(db.files.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT)) {
-                built = UploadEncoder.encode(db, v, snap, txid, now.toEpochMilli(), buf.writerId(), spool);
+            try (Spool spool = new Spool(db.files.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT, spoolChunks)) {
+                built = UploadEncoder.encode(db, v, snap, txid, now.toEpochMilli(), buf.writerId(), spool, reuse);
+                if (db.options.faults.reuseUnverifiedUpload) {
+                    db.compaction.uploaded(txid, spool.body()); // fault point, off: kept before the store confirmed it
+                }
                 try {
                     db.client.createFile(0, txid, txid, spool.body());
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
@@ -129,6 +139,7 @@ final class SyncEngine {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                 }
+                db.compaction.uploaded(txid, spool.body()); // stored as these bytes: its compaction need not GET them
             }
             check.uploaded(txid, built.size()); // the file the next check expects at its base
             Install install = install(v, snap, built, txid, buf);

@@ -12,6 +12,7 @@ import dev.ltx4j.pagestore.replica.LocalPage;
 import dev.ltx4j.pagestore.replica.PageRef;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 
 /**
  * Encodes the LTX file of one sync round from a buffer snapshot, streaming: each page image is read from the
@@ -27,8 +28,13 @@ import java.io.OutputStream;
 final class UploadEncoder {
     private UploadEncoder() {}
 
+    /** Scratch kept across rounds by one sync engine (one round at a time): the buffer-read window. */
+    static final class Reuse {
+        private ByteBuffer window;
+    }
+
     static SyncEngine.Encoded encode(Database db, DatabaseVersion v, SyncSnapshot snap, long txid, long millis,
-            long nodeId, OutputStream out) throws IOException {
+            long nodeId, OutputStream out, Reuse reuse) throws IOException {
         int ps = snap.pageSize();
         BufferBase base = snap.base();
         long commit = db.options.faults.uploadCommit(snap.commitSize(), base.commitSize()); // fault point, off
@@ -50,7 +56,8 @@ final class UploadEncoder {
         // The trailer comes last, so the post-apply checksum can be folded from the checksums gathered while
         // encoding: the encoder takes it only at finish.
         LtxEncoder enc = new LtxEncoder(out, header, header.range().filename());
-        SyncSnapshot.Cursor cursor = snap.cursor(); // batched, checked reads of neighbouring records
+        SyncSnapshot.Cursor cursor = snap.cursor(reuse.window); // batched, checked reads of neighbouring records
+        reuse.window = cursor.window();
         int at = 0; // pages are asked for in ascending order, as the snapshot lists them: walk both together
         for (int k = 0; k < pgnos.length; k++) {
             long p = pgnos[k];

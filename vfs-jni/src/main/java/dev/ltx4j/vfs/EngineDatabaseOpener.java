@@ -11,8 +11,10 @@ import java.util.Map;
 
 /**
  * The storage engine behind the VFS {@code litestream}: each connection gets a view of one process-wide engine
- * database per (replica URL, database path). This is the {@link DatabaseOpener} service found by the sqlite3 CLI
- * and python hosts; in a JVM use {@link LitestreamVfs#builder()}.
+ * database per replica (the backend's canonical identity: every spelling of the URL and every local path of one
+ * replica reach the same engine; a second writer with another buffer is refused). This is the
+ * {@link DatabaseOpener} service found by the sqlite3 CLI and python hosts; in a JVM use
+ * {@link LitestreamVfs#builder()}.
  *
  * <p>Settings, each a URI parameter with an environment fallback: {@code replica_url}
  * ({@code LITESTREAM_REPLICA_URL}, required), {@code write_enabled}, {@code sync_interval}, {@code poll_interval},

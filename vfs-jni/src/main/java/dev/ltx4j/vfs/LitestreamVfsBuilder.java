@@ -55,8 +55,10 @@ public final class LitestreamVfsBuilder {
     /**
      * A replica client built in code. The caller keeps ownership (closes it after the VFS is done).
      *
-     * @param identity a stable name of this replica, e.g. its URL: databases are shared per (identity, path), and
-     *                 the default buffer location derives from it
+     * @param identity a stable name of this replica, e.g. its canonical identity
+     *                 ({@code ReplicaClients.canonicalIdentity(url, env)}): one engine is shared per identity in the
+     *                 process (whatever the database path), and the default buffer location derives from it. It is
+     *                 used as given: two identities for one store are two engines (two writers would conflict)
      */
     public LitestreamVfsBuilder replica(ReplicaClient client, String identity) {
         this.client = Objects.requireNonNull(client, "client");

@@ -91,6 +91,24 @@ public interface VfsDatabase extends AutoCloseable {
     default void onVersionChange(Runnable changed) {
     }
 
+    /** Hears of each change before it is published, with the pages it changes (see {@link #onPagesChanging}). */
+    interface PageChanges {
+        /** A change of {@code pages} (null: of any page) is about to be published; quick, no call back. */
+        void changing(long[] pages);
+
+        /** The underlying database closed. */
+        void closed();
+    }
+
+    /**
+     * Registers {@code listener}, run synchronously before every change {@link #onVersionChange} hears of is
+     * published, naming the pages whose contents change (null when unknown), so the VFS may serve whole pages of an
+     * unchanged snapshot from native memory (docs/concurrent-readers.md, "Native page view"). Called once per
+     * {@link #versionKey()}, before {@link #onVersionChange}. The default never calls it: no page view.
+     */
+    default void onPagesChanging(PageChanges listener) {
+    }
+
     /**
      * Whether the read transaction {@link #beginRead()} just began may be kept across SQLite's transactions while
      * nothing changes (false e.g. while the connection reads the past). Asked after each {@link #beginRead()}.

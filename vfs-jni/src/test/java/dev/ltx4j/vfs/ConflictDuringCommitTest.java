@@ -33,7 +33,8 @@ class ConflictDuringCommitTest {
         String replica = dir.resolve("replica").toUri().toString();
         List<LitestreamVfs.Registration> writers = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
-            writers.add(LitestreamVfs.builder().replica(replica).writeEnabled(true).syncInterval(Duration.ofHours(1))
+            writers.add((w == 0 ? LitestreamVfs.builder().replica(replica) : Replicas.rival(replica, "cdc" + w))
+                    .writeEnabled(true).syncInterval(Duration.ofHours(1))
                     .bufferPath(Files.createDirectories(dir.resolve("w" + w)).resolve("buffer")).register("cdc" + w));
         }
         String url0 = writers.get(0).jdbcUrl(dir.resolve("w0.db"));

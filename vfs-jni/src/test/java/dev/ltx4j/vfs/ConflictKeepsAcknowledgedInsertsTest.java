@@ -53,8 +53,8 @@ class ConflictKeepsAcknowledgedInsertsTest {
     void everyInsertThatReturnedIsInTheReplicaOrAConflictFile() throws Exception {
         List<LitestreamVfs.Registration> writers = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
-            writers.add(LitestreamVfs.builder().replica(replicaUrl()).writeEnabled(true)
-                    .syncInterval(Duration.ofMillis(100))
+            writers.add((w == 0 ? LitestreamVfs.builder().replica(replicaUrl()) : Replicas.rival(replicaUrl(), "race" + w))
+                    .writeEnabled(true).syncInterval(Duration.ofMillis(100))
                     .bufferPath(Files.createDirectories(dir.resolve("w" + w)).resolve("buffer")).register("race" + w));
         }
         try (Connection c = DriverManager.getConnection(writers.get(0).jdbcUrl(dir.resolve("w0.db")))) {

@@ -34,7 +34,9 @@ class ControlApiTest {
     }
 
     private LitestreamVfs.Registration writer(String name, Clock clock) throws Exception {
-        return LitestreamVfs.builder().replica(dir.resolve("replica").toUri().toString()).writeEnabled(true)
+        String replica = dir.resolve("replica").toUri().toString();
+        return (name.endsWith("-rival") ? Replicas.rival(replica, name) : LitestreamVfs.builder().replica(replica))
+                .writeEnabled(true)
                 .syncInterval(Duration.ofHours(1)).clock(clock)
                 .bufferPath(Files.createDirectories(dir.resolve(name)).resolve("buffer")).register(name);
     }

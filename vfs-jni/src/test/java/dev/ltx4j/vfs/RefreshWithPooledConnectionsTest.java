@@ -23,8 +23,10 @@ class RefreshWithPooledConnectionsTest {
     @TempDir
     Path dir;
 
-    private LitestreamVfs.Registration writer(String name) throws SQLException {
-        return LitestreamVfs.builder().replica(dir.resolve("replica").toUri().toString()).writeEnabled(true)
+    private LitestreamVfs.Registration writer(String name) throws Exception {
+        String replica = dir.resolve("replica").toUri().toString();
+        return (name.equals("pool-winner") ? Replicas.rival(replica, name) : LitestreamVfs.builder().replica(replica))
+                .writeEnabled(true)
                 .syncInterval(Duration.ofHours(1)).bufferPath(dir.resolve(name + "-buffer")).register(name);
     }
 

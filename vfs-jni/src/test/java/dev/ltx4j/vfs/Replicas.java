@@ -70,6 +70,15 @@ final class Replicas {
      * logback (S3Proxy's, for the tests): dist/lib has slf4j-nop as its only SLF4J provider, and a second one makes
      * SLF4J warn on the host's stderr.
      */
+    /**
+     * A builder for a rival writer inside this process, standing for another process: its own client under its own
+     * declared identity. One replica opens one writer per process (a second writer with another buffer is refused),
+     * so a test that stages a rival in-process declares it this way.
+     */
+    static LitestreamVfsBuilder rival(String url, String who) throws Exception {
+        return LitestreamVfs.builder().replica(ReplicaClients.open(url), "rival " + who + " of " + url);
+    }
+
     static String engineClassPath() {
         return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> !e.contains("sqlite-jdbc") && !e.contains("junit") && !e.contains("assertj")

@@ -31,7 +31,7 @@ class StaleSnapshotWhileConflictedTest {
         LitestreamVfs.Registration mine = LitestreamVfs.builder().replica(replica).writeEnabled(true)
                 .syncInterval(Duration.ofHours(1))
                 .bufferPath(Files.createDirectories(dir.resolve("w0")).resolve("buffer")).register("sswc0");
-        LitestreamVfs.Registration rivals = LitestreamVfs.builder().replica(replica).writeEnabled(true)
+        LitestreamVfs.Registration rivals = Replicas.rival(replica, "sswc1").writeEnabled(true)
                 .syncInterval(Duration.ofHours(1))
                 .bufferPath(Files.createDirectories(dir.resolve("w1")).resolve("buffer")).register("sswc1");
         String url = mine.jdbcUrl(dir.resolve("w0.db"));

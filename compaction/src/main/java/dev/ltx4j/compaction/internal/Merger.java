@@ -53,13 +53,23 @@ public final class Merger {
      */
     public CompactionResult merge(int level, List<LtxFileInfo> inputs, boolean allowGaps, boolean more)
             throws IOException {
+        return merge(level, inputs, new byte[inputs.size()][], allowGaps, more);
+    }
+
+    /**
+     * Like {@link #merge(int, List, boolean, boolean)}, with the bytes of some inputs already at hand ({@code held[i]}
+     * non-null: the writer's own upload, proven to be the stored file; the rest are downloaded).
+     */
+    public CompactionResult merge(int level, List<LtxFileInfo> inputs, byte[][] held, boolean allowGaps, boolean more)
+            throws IOException {
         long min = inputs.get(0).minTxid();
         long max = inputs.get(inputs.size() - 1).maxTxid();
         try (Spool spool = new Spool(spoolDirectory, memoryBudget)) {
             List<LtxSource> sources = new ArrayList<>(inputs.size());
             boolean tracked = true;
-            for (LtxFileInfo f : inputs) {
-                LtxSource s = spool.fetch(client, f);
+            for (int i = 0; i < inputs.size(); i++) {
+                LtxFileInfo f = inputs.get(i);
+                LtxSource s = held[i] != null ? LtxSource.ofBytes(f.toString(), held[i]) : spool.fetch(client, f);
                 sources.add(s);
                 tracked &= !header(s).noChecksum();
             }

@@ -9,6 +9,7 @@ import dev.ltx4j.ltx.LtxSummary;
 import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaTransientException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +47,11 @@ public final class FileVerifier {
     /** Reopenings of the verification stream after it ended before the file's size (a silent short read). */
     private static final int SHORT_STREAM_RESUMES = 3;
     private static final int FAILURES_KEPT = 8;
+    /**
+     * Bytes of whole small files an open or poll already downloaded ({@link #offer}), kept until their verification
+     * uses them instead of a download; the oldest go first beyond this bound.
+     */
+    static final long OFFERED_BUDGET = 16L << 20;
 
     private final ReplicaClient client;
     private final PageCache cache;
@@ -53,6 +61,9 @@ public final class FileVerifier {
     /** Per file: {@link Verified}, {@link ReplicaFileCorruptException} (remembered failure) or {@link Flight}. */
     private final Map<RemoteFile, Object> state = new HashMap<>();
     private final Deque<String> failures = new ArrayDeque<>();
+    /** Whole files already downloaded, oldest first; guarded by {@code this}. */
+    private final LinkedHashMap<RemoteFile, byte[]> offered = new LinkedHashMap<>();
+    private long offeredBytes;
     private long filesVerified;
     private long bytesVerified;
     private long filesByConstruction;
@@ -251,6 +262,43 @@ public final class FileVerifier {
         }
     }
 
+    /**
+     * Keeps the whole bytes of {@code file}, already downloaded by the open or poll that loaded it (one GET of a small
+     * file, {@link ReplicaIndex#load}), so its verification reads them instead of downloading the file again. They
+     * are verified like a download (a mismatch is corruption); bytes shorter than the file are completed from the
+     * store. Ignored when the file is verified already or verification is off; bounded by {@link #OFFERED_BUDGET}.
+     */
+    public void offer(RemoteFile file, byte[] bytes) {
+        if (!enabled || bytes.length != file.sizeBytes() || bytes.length > OFFERED_BUDGET / 4) {
+            return;
+        }
+        synchronized (this) {
+            if (state.containsKey(file)) {
+                return;
+            }
+            byte[] older = offered.remove(file); // the newest download is what the store holds now
+            if (older != null) {
+                offeredBytes -= older.length;
+            }
+            offered.put(file, bytes);
+            offeredBytes += bytes.length;
+            Iterator<byte[]> it = offered.values().iterator();
+            while (offeredBytes > OFFERED_BUDGET && it.hasNext()) {
+                offeredBytes -= it.next().length;
+                it.remove();
+            }
+        }
+    }
+
+    /** The offered bytes of {@code file}, taken out (used once); null when none. */
+    private synchronized byte[] takeOffered(RemoteFile file) {
+        byte[] b = offered.remove(file);
+        if (b != null) {
+            offeredBytes -= b.length;
+        }
+        return b;
+    }
+
     /** Forgets remembered failures (refresh/reopen after a damaged file was replaced): they are verified again. */
     public synchronized void forgetFailures() {
         state.values().removeIf(s -> s instanceof ReplicaFileCorruptException);
@@ -281,7 +329,7 @@ public final class FileVerifier {
     // ------------------------------------------------------------------------------------------ verification
 
     private Verified verify(RemoteFile file, long wanted) throws IOException {
-        ResumingStream in = new ResumingStream(file);
+        ResumingStream in = new ResumingStream(file, takeOffered(file));
         int ps = file.pageSize();
         long budget = cache.capacityBytes() / 2;
         List<byte[]> warm = new ArrayList<>();
@@ -352,8 +400,10 @@ public final class FileVerifier {
         private int resumes;
         private boolean ended;
 
-        ResumingStream(RemoteFile file) {
+        /** @param fetched the file's bytes already downloaded (read first, without a request), or null */
+        ResumingStream(RemoteFile file, byte[] fetched) {
             this.file = file;
+            this.current = fetched == null ? null : new ByteArrayInputStream(fetched);
         }
 
         long consumed() {

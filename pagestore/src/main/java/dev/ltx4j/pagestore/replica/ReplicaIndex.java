@@ -32,8 +32,60 @@ public final class ReplicaIndex {
         this.client = Objects.requireNonNull(client, "client");
     }
 
-    /** Reads header, page index and post-apply checksum of one file (two ranged reads). */
+    /**
+     * Files up to this size are read whole in one GET instead of a header read and a tail read: the tail read
+     * ({@link PageIndex#TAIL_READ}) of such a file already downloads all of it, so one request fewer costs no extra
+     * byte, and the bytes also serve the file's verification read ({@link #onWholeFile}). Larger files keep the two
+     * ranged reads: a whole GET would download (size - 32 KiB) more for one request saved, which pays only if the
+     * file's pages are read later (docs/compaction-upload-reuse.md, "Small files at open").
+     */
+    public static final int WHOLE_FILE_READ = PageIndex.TAIL_READ;
+
+    /** Told of the whole bytes of each small file {@link #load} read (the verifier keeps them); or null. */
+    private volatile WholeFileSink sink;
+
+    /** Receives the whole bytes of a small file {@link #load} read, so nothing downloads it again. */
+    @FunctionalInterface
+    public interface WholeFileSink {
+        void fetched(LoadedFile file, byte[] bytes);
+    }
+
+    /** Where the whole bytes of small loaded files go (the page reader's verifier); null: dropped. */
+    public void onWholeFile(WholeFileSink s) {
+        this.sink = s;
+    }
+
+    /**
+     * Reads header, page index and post-apply checksum of one file: one GET of the whole file up to
+     * {@link #WHOLE_FILE_READ} bytes (handed to {@link #onWholeFile}), else two ranged reads.
+     */
     public LoadedFile load(LtxFileInfo info) throws IOException {
+        if (info.size() > 0 && info.size() <= WHOLE_FILE_READ) {
+            byte[] whole = client.readRange(info.level(), info.minTxid(), info.maxTxid(), 0, 0);
+            if (whole.length == info.size()) {
+                LoadedFile f = fromBytes(info, whole);
+                WholeFileSink s = sink;
+                if (s != null) {
+                    s.fetched(f, whole);
+                }
+                return f;
+            }
+            // A short read, or an object of another size than listed: the ranged reads below decide.
+        }
+        return loadRanged(info);
+    }
+
+    /** Header, page index and post-apply checksum from a file's whole bytes. */
+    private static LoadedFile fromBytes(LtxFileInfo info, byte[] whole) throws IOException {
+        String name = info.toString();
+        LtxHeader header = LtxHeader.parse(whole, 0, Ltx.HEADER_SIZE, name).validate(name);
+        PageIndex index = PageIndex.read((offset, length) -> Arrays.copyOfRange(whole, (int) offset,
+                (int) (offset + length)), whole.length, name);
+        long post = readLongAt(whole, whole.length - Ltx.TRAILER_SIZE);
+        return new LoadedFile(info, header, index, post);
+    }
+
+    private LoadedFile loadRanged(LtxFileInfo info) throws IOException {
         String name = info.toString();
         byte[] head = client.readRange(info.level(), info.minTxid(), info.maxTxid(), 0, Ltx.HEADER_SIZE);
         LtxHeader header = LtxHeader.parse(head, name).validate(name);

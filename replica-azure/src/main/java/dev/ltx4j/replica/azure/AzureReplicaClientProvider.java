@@ -18,4 +18,10 @@ public final class AzureReplicaClientProvider implements ReplicaClientProvider {
     public ReplicaClient open(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaException {
         return AzureReplicaClient.open(url, env);
     }
+
+    /** See {@link AzureUrlParser#canonicalIdentity}: no credential is built. */
+    @Override
+    public String canonicalIdentity(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaException {
+        return AzureUrlParser.canonicalIdentity(url, env);
+    }
 }

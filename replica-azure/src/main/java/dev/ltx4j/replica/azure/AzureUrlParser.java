@@ -24,7 +24,77 @@ import java.util.Optional;
 public final class AzureUrlParser {
     private AzureUrlParser() {}
 
-    public static AzureReplicaConfig parse(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaPermanentException {
+    /** What the URL and environment say about where the replica is, before any credential is built. */
+    private record Location(Optional<String> account, String container, String path, Optional<String> endpoint) {}
+
+    private static final java.util.regex.Pattern AZURE_HOST =
+            java.util.regex.Pattern.compile("^https://([a-z0-9]+)\\.blob\\.core\\.windows\\.net$");
+
+    /**
+     * The canonical identity ({@link dev.ltx4j.replica.ReplicaClientProvider#canonicalIdentity}), built without any
+     * credential: {@code abs://ACCOUNT@CONTAINER/PATH} when the blob endpoint is Azure's own
+     * {@code https://ACCOUNT.blob.core.windows.net} (from the URL's account, the {@code endpoint} parameter,
+     * {@code LITESTREAM_AZURE_ENDPOINT} or the connection string), else {@code abs://CONTAINER/PATH?endpoint=E} with
+     * the endpoint lower-cased in scheme and host, without default port, trailing slash, user info or query (Azurite's
+     * {@code http://127.0.0.1:10000/devstoreaccount1} keeps its account path). Account and container names are
+     * case-insensitive in Azure and lower-cased; the path is the key prefix as the client uses it.
+     */
+    public static String canonicalIdentity(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaPermanentException {
+        Location loc = location(url, env);
+        Optional<String> endpoint = loc.endpoint();
+        boolean sasOrKey = env.get("LITESTREAM_AZURE_SAS_TOKEN").isPresent()
+                || env.get("LITESTREAM_AZURE_ACCOUNT_KEY").isPresent();
+        if (endpoint.isEmpty() && !sasOrKey) {
+            endpoint = env.get("AZURE_STORAGE_CONNECTION_STRING").flatMap(AzureUrlParser::connectionStringEndpoint);
+        }
+        if (endpoint.isEmpty() && loc.account().isPresent()) {
+            endpoint = Optional.of("https://" + loc.account().get() + ".blob.core.windows.net");
+        }
+        String container = loc.container().toLowerCase(java.util.Locale.ROOT);
+        if (endpoint.isEmpty()) {
+            if (sasOrKey || env.get("AZURE_STORAGE_CONNECTION_STRING").isEmpty()) {
+                throw new ReplicaPermanentException("abs: account name is required when endpoint is not specified: "
+                        + url.redacted() + " (use abs://ACCOUNT@CONTAINER/PATH or ?endpoint=)");
+            }
+            return "abs://" + container + "/" + loc.path(); // a connection string this parser cannot read
+        }
+        String e = canonicalEndpoint(endpoint.get());
+        java.util.regex.Matcher m = AZURE_HOST.matcher(e);
+        return m.matches() ? "abs://" + m.group(1) + "@" + container + "/" + loc.path()
+                : "abs://" + container + "/" + loc.path() + "?endpoint=" + e;
+    }
+
+    /** The blob endpoint a connection string names (never its key or signature), if it names one. */
+    private static Optional<String> connectionStringEndpoint(String cs) {
+        java.util.Map<String, String> parts = new java.util.HashMap<>();
+        for (String part : cs.split(";")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) parts.put(part.substring(0, eq).trim().toLowerCase(java.util.Locale.ROOT), part.substring(eq + 1).trim());
+        }
+        if (parts.containsKey("blobendpoint")) return Optional.of(parts.get("blobendpoint"));
+        if ("true".equalsIgnoreCase(parts.get("usedevelopmentstorage"))) {
+            return Optional.of("http://127.0.0.1:10000/devstoreaccount1");
+        }
+        String account = parts.get("accountname");
+        if (account == null || account.isEmpty()) return Optional.empty();
+        return Optional.of(parts.getOrDefault("defaultendpointsprotocol", "https") + "://" + account + ".blob."
+                + parts.getOrDefault("endpointsuffix", "core.windows.net"));
+    }
+
+    private static String canonicalEndpoint(String endpoint) throws ReplicaPermanentException {
+        try {
+            java.net.URI u = new java.net.URI(endpoint);
+            String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            int port = u.getPort();
+            boolean dflt = port < 0 || (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
+            String path = u.getRawPath() == null ? "" : u.getRawPath().replaceAll("/+$", "");
+            return scheme + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT) + (dflt ? "" : ":" + port) + path;
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            throw new ReplicaPermanentException("abs: invalid endpoint '" + ReplicaUrl.redact(endpoint) + "'", e);
+        }
+    }
+
+    private static Location location(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaPermanentException {
         if (!url.scheme().equals("abs")) {
             throw new ReplicaPermanentException("not an abs replica URL: " + url.redacted());
         }
@@ -55,7 +125,14 @@ public final class AzureUrlParser {
             throw new ReplicaPermanentException("abs: invalid endpoint '" + ReplicaUrl.redact(endpoint.get()) + "' for replica "
                     + url.redacted() + " (expected http(s)://HOST[:PORT][/ACCOUNT])");
         }
+        return new Location(account, container, GoPath.replicaPath(url.path()), endpoint);
+    }
 
+    public static AzureReplicaConfig parse(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaPermanentException {
+        Location loc = location(url, env);
+        Optional<String> account = loc.account();
+        String container = loc.container();
+        Optional<String> endpoint = loc.endpoint();
         Credential credential;
         Optional<String> sas = env.get("LITESTREAM_AZURE_SAS_TOKEN").map(t -> t.startsWith("?") ? t.substring(1) : t);
         Optional<String> key = env.get("LITESTREAM_AZURE_ACCOUNT_KEY");
@@ -80,7 +157,7 @@ public final class AzureUrlParser {
             }
             endpoint = Optional.of("https://" + account.get() + ".blob.core.windows.net");
         }
-        return new AzureReplicaConfig(account, container, GoPath.replicaPath(url.path()), endpoint, credential,
+        return new AzureReplicaConfig(account, container, loc.path(), endpoint, credential,
                 ReplicaTimeouts.from(url, env));
     }
 }

@@ -3,6 +3,7 @@ package dev.ltx4j.replica.azure;
 import dev.ltx4j.conformance.SilentServer;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import dev.ltx4j.conformance.IdentitySpellings;
 import dev.ltx4j.conformance.RawStore;
 import dev.ltx4j.conformance.ReplicaClientConformanceTest;
 import dev.ltx4j.replica.ReplicaClient;
@@ -10,6 +11,7 @@ import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.azure.AzuriteServer.Endpoint;
 import java.io.ByteArrayInputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -32,6 +34,19 @@ class AzureConformanceTest extends ReplicaClientConformanceTest {
         return AzureReplicaClient.open(ReplicaUrl.parse("abs://" + AzuriteServer.ACCOUNT + "@"
                 + AzureReplicaClientTest.CONTAINER + "/" + prefix + "?endpoint=" + server.blobEndpoint()),
                 ReplicaEnvironment.of(Map.of("LITESTREAM_AZURE_ACCOUNT_KEY", AzuriteServer.KEY)));
+    }
+
+    @Override
+    protected Optional<IdentitySpellings> identitySpellings(String prefix) {
+        String a = AzuriteServer.ACCOUNT;
+        String c = AzureReplicaClientTest.CONTAINER;
+        String e = server.blobEndpoint();
+        return Optional.of(new IdentitySpellings(new AzureReplicaClientProvider(),
+                ReplicaEnvironment.of(Map.of("LITESTREAM_AZURE_ACCOUNT_KEY", AzuriteServer.KEY)), List.of(
+                "abs://" + a + "@" + c + "/" + prefix + "?endpoint=" + e,
+                "abs://" + a + "@" + c + "//" + prefix + "/./?request-timeout=30s&endpoint=" + e + "/",
+                "abs://" + a + "@" + c + "/x/../" + prefix + "/?endpoint=" + e.replaceFirst("^http:", "HTTP:")),
+                List.of("abs://" + a + "@" + c + "/" + prefix + "2?endpoint=" + e)));
     }
 
     @Override

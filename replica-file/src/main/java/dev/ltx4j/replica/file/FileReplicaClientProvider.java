@@ -29,6 +29,33 @@ public final class FileReplicaClientProvider implements ReplicaClientProvider {
         return new FileReplicaClient(rootOf(url));
     }
 
+    /**
+     * {@code file://} followed by the replica root with every symbolic link resolved ({@code file:///tmp/r},
+     * {@code file:/tmp/r/}, {@code file://localhost/tmp/./r} and a link to {@code /tmp/r} are one replica). A root
+     * that does not exist yet is resolved through its nearest existing ancestor, so a reader that opens before the
+     * writer created the directory still shares its engine.
+     */
+    @Override
+    public String canonicalIdentity(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaException {
+        return "file://" + realPath(rootOf(url));
+    }
+
+    /** {@code p} (absolute) with symbolic links resolved as far as it exists; the rest appended as named. */
+    static Path realPath(Path p) throws ReplicaPermanentException {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return p;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(p)).normalize();
+        } catch (java.io.IOException e) {
+            throw new ReplicaPermanentException("cannot resolve file replica path " + p + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The replica root a {@code file://} URL names, on the default file system. */
     public static Path rootOf(ReplicaUrl url) throws ReplicaPermanentException {
         if (!"file".equals(url.scheme())) {

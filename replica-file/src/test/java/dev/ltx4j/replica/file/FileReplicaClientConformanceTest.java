@@ -1,10 +1,13 @@
 package dev.ltx4j.replica.file;
 
+import dev.ltx4j.conformance.IdentitySpellings;
 import dev.ltx4j.conformance.RawStore;
 import dev.ltx4j.conformance.ReplicaClientConformanceTest;
 import dev.ltx4j.replica.ReplicaClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +19,19 @@ class FileReplicaClientConformanceTest extends ReplicaClientConformanceTest {
     @Override
     protected ReplicaClient openClient(String prefix) {
         return new FileReplicaClient(base.resolve(prefix));
+    }
+
+    @Override
+    protected Optional<IdentitySpellings> identitySpellings(String prefix) throws Exception {
+        Path real = base.toRealPath();
+        Path root = Files.createDirectories(real.resolve(prefix));
+        Path link = real.resolve(prefix + "-link");
+        Files.createSymbolicLink(link, root);
+        return Optional.of(new IdentitySpellings(new FileReplicaClientProvider(),
+                dev.ltx4j.replica.ReplicaEnvironment.of(Map.of()), List.of(
+                "file://" + root, "file:" + root + "/", "file://localhost" + real + "/./" + prefix,
+                "file://" + link + "/", root.toUri().toString()),
+                List.of("file://" + root + "2", "file://" + root + "/sub")));
     }
 
     @Override

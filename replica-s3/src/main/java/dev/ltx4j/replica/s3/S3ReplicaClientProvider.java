@@ -18,4 +18,10 @@ public final class S3ReplicaClientProvider implements ReplicaClientProvider {
     public ReplicaClient open(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaException {
         return S3ReplicaClient.open(S3UrlParser.parse(url, env), env);
     }
+
+    /** See {@link S3ReplicaConfig#canonicalIdentity()}. */
+    @Override
+    public String canonicalIdentity(ReplicaUrl url, ReplicaEnvironment env) throws ReplicaException {
+        return S3UrlParser.parse(url, env).canonicalIdentity();
+    }
 }

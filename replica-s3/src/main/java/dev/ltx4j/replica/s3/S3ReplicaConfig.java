@@ -40,6 +40,27 @@ public record S3ReplicaConfig(
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
     public static final int DEFAULT_CONCURRENCY = 16;
 
+    /**
+     * The replica's canonical identity ({@link dev.ltx4j.replica.ReplicaClientProvider#canonicalIdentity}):
+     * {@code s3://BUCKET/PATH}, plus {@code ?endpoint=SCHEME://HOST[:PORT][/PATH]} for a custom endpoint (scheme and
+     * host lower case, default port and trailing slash dropped, no user info or query). The path is the key prefix
+     * exactly as the client uses it ({@code "."} and {@code ""} are different prefixes). The region is left out:
+     * on AWS a bucket name is global (any region's spelling reaches the same bucket), and a custom endpoint names its
+     * store itself. Addressing style, timeouts, part size, storage class and encryption do not select objects.
+     */
+    public String canonicalIdentity() {
+        return "s3://" + bucket + "/" + path + endpoint.map(e -> "?endpoint=" + canonicalEndpoint(e)).orElse("");
+    }
+
+    /** {@code scheme://host[:port][/path]}: lower-case scheme and host, no default port, no trailing slash. */
+    static String canonicalEndpoint(URI e) {
+        String scheme = e.getScheme().toLowerCase(java.util.Locale.ROOT);
+        int port = e.getPort();
+        boolean defaultPort = port < 0 || (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
+        String path = e.getRawPath() == null ? "" : e.getRawPath().replaceAll("/+$", "");
+        return scheme + "://" + e.getHost().toLowerCase(java.util.Locale.ROOT) + (defaultPort ? "" : ":" + port) + path;
+    }
+
     /** The endpoint requests go to, redacted, for messages; AWS's regional endpoint when none is configured. */
     public String endpointLabel() {
         return endpoint.map(e -> ReplicaUrl.redact(e.toString()))

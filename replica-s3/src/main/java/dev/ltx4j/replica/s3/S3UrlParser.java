@@ -204,6 +204,10 @@ public final class S3UrlParser {
                     + ReplicaUrl.redact(value) + "' in replica URL " + url.redacted()
                     + " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead)");
         }
+        int sep = value.indexOf("://");
+        if (sep > 0) {
+            value = value.substring(0, sep).toLowerCase(Locale.ROOT) + value.substring(sep); // HTTP:// is http://
+        }
         try {
             URI uri = new URI(value);
             if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {

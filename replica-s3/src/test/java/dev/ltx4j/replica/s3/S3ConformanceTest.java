@@ -2,12 +2,14 @@ package dev.ltx4j.replica.s3;
 
 import dev.ltx4j.conformance.SilentServer;
 import dev.ltx4j.conformance.Capabilities;
+import dev.ltx4j.conformance.IdentitySpellings;
 import dev.ltx4j.conformance.RawStore;
 import dev.ltx4j.conformance.ReplicaClientConformanceTest;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.s3.S3ProxyServer.Endpoint;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +47,21 @@ class S3ConformanceTest extends ReplicaClientConformanceTest {
                 "AWS_SECRET_ACCESS_KEY", server.secretKey()));
         return Optional.of(S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://" + S3ProxyServer.BUCKET + "/"
                 + prefix + "?endpoint=http://127.0.0.1:" + SilentServer.closedPort()), env), env));
+    }
+
+    @Override
+    protected Optional<IdentitySpellings> identitySpellings(String prefix) {
+        ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", server.accessKey(),
+                "AWS_SECRET_ACCESS_KEY", server.secretKey()));
+        String b = S3ProxyServer.BUCKET;
+        String hostPort = server.uri().getHost() + ":" + server.uri().getPort();
+        return Optional.of(new IdentitySpellings(new S3ReplicaClientProvider(), env, List.of(
+                "s3://" + b + "/" + prefix + "?endpoint=" + server.uri(),
+                "s3://" + b + "//" + prefix + "/./?region=eu-west-1&endpoint=" + server.uri() + "/",
+                "s3://" + b + "/" + prefix + "/?forcePathStyle=true&endpoint=" + hostPort + "&partSize=6000000",
+                "s3://" + b + "." + hostPort + "/x/../" + prefix),
+                List.of("s3://" + b + "/" + prefix + "2?endpoint=" + server.uri(),
+                        "s3://" + b + "/" + prefix + "/sub?endpoint=" + server.uri())));
     }
 
     @Override

@@ -96,6 +96,11 @@ public enum Bug {
      */
     STALE_VERSION_STAMP,
     /**
+     * Sql-readers: a commit does not tell the VFS's native page view which pages it changed (engine hook), so readers
+     * keep copying the pages they read before it from native memory (docs/concurrent-readers.md, "Native page view").
+     */
+    STALE_PAGE_VIEW,
+    /**
      * Sql-readers: the VFS skips its stale-snapshot check when a conflict refused the write session (engine hook), so
      * a read transaction overtaken by a commit before the conflict may still write; one that changes nothing (an
      * UPDATE that finds no row in its stale snapshot) is acknowledged (seeds 642, 748).
@@ -129,7 +134,14 @@ public enum Bug {
      * {@code EngineFaults.forgetOwnStateAfterRestart}), so a writer that crashed after a create whose outcome was
      * unknown and committed the same changes again raises a false conflict on its own file (seed 5048).
      */
-    FORGET_OWN_STATE_AFTER_RESTART;
+    FORGET_OWN_STATE_AFTER_RESTART,
+    /**
+     * Compaction: the writer keeps an upload's bytes for its compaction before the store confirmed the create, and its
+     * compactor serves kept bytes on name and size alone, without reading the stored trailers (engine hook
+     * {@code EngineFaults.reuseUnverifiedUpload}), so a rival's file that won the name in a create race is merged with
+     * this writer's bytes (docs/compaction-upload-reuse.md).
+     */
+    REUSE_UNVERIFIED_UPLOAD;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

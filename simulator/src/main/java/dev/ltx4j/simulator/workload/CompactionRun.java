@@ -124,7 +124,8 @@ final class CompactionRun {
         EngineFaults engineFaults = EngineFaults.builder()
                 .relocateFromListingOnly(b.contains(Bug.RELOCATE_FROM_LISTING_ONLY))
                 .forgetOwnStateAfterRestart(b.contains(Bug.FORGET_OWN_STATE_AFTER_RESTART))
-                .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK)).build();
+                .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK))
+                .reuseUnverifiedUpload(b.contains(Bug.REUSE_UNVERIFIED_UPLOAD)).build();
         EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
                 .seed(config.nextLong()).bufferStorage(disk, "db.buffer")
@@ -158,6 +159,7 @@ final class CompactionRun {
                     deleteTooEarly, acrossGap);
             inWriter.onCrash(() -> world.scheduler().at(world.clock().nanoTime(), "writer", "crash with compactor",
                     n -> writer.crash()));
+            inWriter.reuseUploads(writer::recentUploads, b.contains(Bug.REUSE_UNVERIFIED_UPLOAD));
             add(inWriter, writerOffset, config);
         }
         for (int i = 0; i < nSeparate; i++) {

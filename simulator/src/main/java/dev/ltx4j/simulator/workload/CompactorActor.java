@@ -5,6 +5,7 @@ import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.compaction.Compactor;
 import dev.ltx4j.compaction.LevelStatus;
+import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.simulator.FaultKind;
@@ -41,6 +42,10 @@ final class CompactorActor {
     private final double crashPerPoint;
     private SeverableReplicaClient client;
     private Compactor compactor;
+    /** The writer's kept uploads (in-writer compactor only), and the store the compactor was last given. */
+    private Supplier<RecentUploads> uploads;
+    private boolean trustNames;
+    private RecentUploads given;
     private CompactorActor rival;
     private boolean busy;
     private boolean crashed;
@@ -75,6 +80,15 @@ final class CompactorActor {
         this.onCrash = action;
     }
 
+    /**
+     * An in-writer compactor reuses the writer's kept uploads as the engine's own lane does ({@code trustNames}: the
+     * {@code reuse-unverified-upload} switch).
+     */
+    void reuseUploads(Supplier<RecentUploads> store, boolean trustNames) {
+        this.uploads = store;
+        this.trustNames = trustNames;
+    }
+
     /** The compactor that may step inside this one's step (a race), or null. */
     void rival(CompactorActor other) {
         this.rival = other;
@@ -91,6 +105,11 @@ final class CompactorActor {
         }
         busy = true;
         lastStepClean = false;
+        RecentUploads kept = uploads == null ? null : uploads.get();
+        if (kept != given) { // the writer reopened (a new, empty store), or the compactor restarted
+            compactor.reuseUploads(kept, trustNames);
+            given = kept;
+        }
         try {
             CompactionStatus before = compactor.status();
             CompactionStatus s = compactor.step(clock.instant());
@@ -140,6 +159,7 @@ final class CompactorActor {
     private void start() {
         client = new SeverableReplicaClient(clients.get());
         compactor = new Compactor(client, settings, new Faults());
+        given = null;
         crashed = false;
         incarnation++;
         world.reached("compactor-started", name + " #" + incarnation);

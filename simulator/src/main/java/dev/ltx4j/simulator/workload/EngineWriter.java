@@ -4,6 +4,7 @@ import static dev.ltx4j.simulator.workload.EngineOracle.firstDifference;
 import static dev.ltx4j.simulator.workload.EngineRun.LIVENESS_INTERVALS;
 import static dev.ltx4j.simulator.workload.EngineRun.page;
 
+import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.WriteBufferException;
 import dev.ltx4j.replica.ReplicaClient;
@@ -454,5 +455,11 @@ final class EngineWriter {
             throw new InvariantViolation("liveness", "close failed without faults: " + e);
         }
         db = null;
+    }
+
+    /** The open engine's kept uploads (its in-process compactor reuses them), or null while it is down. */
+    RecentUploads recentUploads() {
+        Database d = db;
+        return d == null ? null : d.recentUploads();
     }
 }

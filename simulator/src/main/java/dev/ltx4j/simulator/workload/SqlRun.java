@@ -121,6 +121,7 @@ final class SqlRun {
                         .failConflictedWrites(this.bugs.contains(Bug.CONFLICTED_WRITE_FAILS)) // VFS fails the write
                         .writeOnStaleSnapshot(this.bugs.contains(Bug.STALE_SNAPSHOT_WRITE)) // VFS writes on it
                         .staleVersionStamp(this.bugs.contains(Bug.STALE_VERSION_STAMP)) // VFS keeps stale snapshots
+                        .stalePageView(this.bugs.contains(Bug.STALE_PAGE_VIEW)) // native page view not told
                         .staleWriteWhileConflicted(this.bugs.contains(Bug.STALE_WRITE_WHILE_CONFLICTED))
                         .build()).build();
         this.rival = new SqlRival(world, store, replica, PREFIX);

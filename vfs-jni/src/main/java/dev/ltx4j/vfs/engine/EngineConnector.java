@@ -20,11 +20,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens connection handles on engine databases: resolves settings, opens (and caches, one per URL) the replica
- * client, and shares one {@link Database} per (replica, database path) through the {@link DatabaseRegistry}.
+ * client, and shares one {@link Database} per replica (its backend's canonical identity, whatever the URL's spelling
+ * or the local path) through the {@link DatabaseRegistry}; {@link EngineKeys} decides whether an open may join.
  */
 public final class EngineConnector {
     /** Backends by (environment, URL); a builder's own environment is compared by identity, so never shared. */
     private static final Map<ClientKey, ReplicaClient> CLIENTS = new ConcurrentHashMap<>();
+    /** Canonical replica identities by (environment, URL as spelled). */
+    private static final Map<ClientKey, String> IDENTITIES = new ConcurrentHashMap<>();
     /** What the calling thread's last successful open resolved to (see {@link #attachLastOpened()}). */
     private static final ThreadLocal<Opened> LAST_OPENED = new ThreadLocal<>();
 
@@ -61,35 +64,63 @@ public final class EngineConnector {
 
     public VfsDatabase open(String name, OpenOptions options) throws IOException {
         EngineSettings settings = new EngineSettings(options, configured);
-        ReplicaClient backend;
         String identity;
+        String engineIdentity;
+        String url;
         boolean fixed = fixedClient != null && !options.uriParameters().containsKey("replica_url");
         if (fixed) {
-            backend = fixedClient;
-            identity = fixedIdentity;
+            url = null;
+            identity = fixedIdentity; // declared by the embedder with its client: used as given
+            engineIdentity = identity;
         } else {
-            identity = settings.replicaUrl(name);
-            backend = backend(new ClientKey(environment, identity));
+            url = settings.replicaUrl(name);
+            identity = canonicalIdentity(url);
+            engineIdentity = EngineKeys.bufferIdentity(url, identity, name, settings);
         }
-        EngineOptions engine = settings.engineOptions(identity, clock);
+        EngineOptions engine = settings.engineOptions(engineIdentity, clock);
         boolean scheduled = settings.scheduled();
-        DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(identity, name, () -> {
+        // One writer and one follower per replica in the process, whatever local name or URL spelling reached it.
+        String key = EngineKeys.roleKey(identity, name, settings.writeEnabled());
+        DatabaseRegistry.Handle h = DatabaseRegistry.shared().acquire(key, name, () -> {
             // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)
             // are retried with backoff before a page read or sync fails, an ambiguous create reaches the engine,
             // which resolves it, and requests are counted for Database.metrics(). A client built in code is used
             // as given (Database.open still counts its requests).
+            ReplicaClient backend = fixed ? fixedClient : backend(new ClientKey(environment, url));
             Database db = Database.open(fixed ? backend : EngineClientStack.build(backend, System.nanoTime()), name,
                     engine);
             if (scheduled) db.start();
             return db;
         });
-        if (settings.writeEnabled() && !h.database().isWriteMode()) {
-            h.close();
-            throw new VfsConfigurationException("database " + name + " is already open in this process in read mode;"
-                    + " close those connections before opening it with write_enabled");
+        if (!h.opened()) {
+            try {
+                EngineKeys.checkJoin(h.database(), identity, name, settings);
+            } catch (IOException | RuntimeException e) {
+                h.close();
+                throw e;
+            }
         }
-        LAST_OPENED.set(new Opened(identity, name, clock));
+        LAST_OPENED.set(new Opened(key, name, clock));
         return new EngineVfsDatabase(h, clock);
+    }
+
+    /**
+     * The backend's canonical identity of {@code url}, computed once per (environment, URL): every connection open
+     * asks, and a provider lookup plus a real-path resolution per open would be waste.
+     */
+    private String canonicalIdentity(String url) throws VfsConfigurationException {
+        ClientKey key = new ClientKey(environment, url);
+        String known = IDENTITIES.get(key);
+        if (known != null) return known;
+        try {
+            String id = ReplicaClients.canonicalIdentity(url, environment == null ? ReplicaEnvironment.system()
+                    : environment);
+            IDENTITIES.put(key, id);
+            return id;
+        } catch (ReplicaException e) {
+            throw new VfsConfigurationException("replica URL " + redacted(url) + " (replica_url / "
+                    + "LITESTREAM_REPLICA_URL): " + e.getMessage());
+        }
     }
 
     /** Forgets what this thread opened last, before an open whose result {@link #attachLastOpened()} will take. */

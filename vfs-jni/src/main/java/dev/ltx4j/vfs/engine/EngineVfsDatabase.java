@@ -524,6 +524,22 @@ public final class EngineVfsDatabase implements VfsDatabase {
     }
 
     @Override
+    public void onPagesChanging(PageChanges listener) {
+        if (db.faults().staleVersionStamp()) return; // fault point: the VFS hears of no change at all
+        db.onPagesChanging(new Database.PageChangeListener() {
+            @Override
+            public void changing(long[] pages) {
+                listener.changing(pages);
+            }
+
+            @Override
+            public void closed() {
+                listener.closed();
+            }
+        });
+    }
+
+    @Override
     public void onVersionChange(Runnable changed) {
         if (!db.faults().staleVersionStamp()) db.onVersionChange(changed); // fault point: the stamp never moves
     }

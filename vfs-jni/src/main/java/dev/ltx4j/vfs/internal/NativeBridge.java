@@ -10,11 +10,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Entry points called from {@code litestreamvfs.c}, and the natives it binds with RegisterNatives. Strings cross
@@ -36,11 +39,26 @@ public final class NativeBridge {
 
     static native boolean nativeEmbedded();
 
-    /** A new version stamp in native memory (never freed: a few bytes per database opened). */
-    static native long nativeNewStamp();
+    /**
+     * A new version stamp in native memory (never freed: a few bytes per database opened), with a native page view of
+     * at most {@code viewBytes} bytes of pages (0: none).
+     */
+    static native long nativeNewStamp(long viewBytes);
 
     /** Advances a stamp: every connection's next read transaction asks its database again. */
     static native void nativeBumpStamp(long stamp);
+
+    /** A change of {@code pages} (null: of any page) is about to be published (the native page view). */
+    static native void nativePagesChanging(long stamp, long[] pages);
+
+    /** The database closed: its page view's memory goes once its last connection closed. */
+    static native void nativeCloseView(long stamp);
+
+    /** Environment variable and system property: bytes of the native page view per database (0: off). */
+    static final String PAGE_VIEW_VARIABLE = "LITESTREAM_NATIVE_CACHE_SIZE";
+    static final String PAGE_VIEW_PROPERTY = "ltx4j.vfs.nativeCacheSize";
+    /** Default: 8 MiB per database (2,048 pages of 4 KiB), allocated at its first page read. */
+    static final long DEFAULT_PAGE_VIEW_BYTES = 8L << 20;
 
     /** One stamp per {@link VfsDatabase#versionKey()}; weak keys, so a closed database's entry goes with it. */
     private static final Map<Object, Long> STAMPS = new WeakHashMap<>();
@@ -56,12 +74,53 @@ public final class NativeBridge {
         synchronized (STAMPS) {
             Long known = STAMPS.get(key);
             if (known != null) return known;
-            long stamp = nativeNewStamp();
+            long stamp = nativeNewStamp(pageViewBytes());
             if (stamp == 0) return 0;
+            db.onPagesChanging(new VfsDatabase.PageChanges() {
+                @Override
+                public void changing(long[] pages) {
+                    nativePagesChanging(stamp, pages);
+                }
+
+                @Override
+                public void closed() {
+                    nativeCloseView(stamp);
+                }
+            });
             db.onVersionChange(() -> nativeBumpStamp(stamp));
             STAMPS.put(key, stamp);
             return stamp;
         }
+    }
+
+    /**
+     * The native page view's size per database: {@value #PAGE_VIEW_PROPERTY} or {@value #PAGE_VIEW_VARIABLE} (bytes, or
+     * a number with k, m or g), else {@link #DEFAULT_PAGE_VIEW_BYTES}. A value that is not a size is named in the log
+     * and the default is used.
+     */
+    static long pageViewBytes() {
+        String v = System.getProperty(PAGE_VIEW_PROPERTY);
+        String source = PAGE_VIEW_PROPERTY;
+        if (v == null || v.isBlank()) {
+            v = System.getenv(PAGE_VIEW_VARIABLE);
+            source = PAGE_VIEW_VARIABLE;
+        }
+        if (v == null || v.isBlank()) return DEFAULT_PAGE_VIEW_BYTES;
+        Matcher m = Pattern.compile("(\\d{1,15})\\s*([kmg]?)i?b?",
+                Pattern.CASE_INSENSITIVE).matcher(v.trim());
+        if (!m.matches()) {
+            log(SqliteCodes.WARNING, "litestream: " + source + " must be a size in bytes (e.g. 8388608 or 8m), not '"
+                    + v.trim() + "'; using " + DEFAULT_PAGE_VIEW_BYTES);
+            return DEFAULT_PAGE_VIEW_BYTES;
+        }
+        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        long n = Long.parseLong(m.group(1));
+        return n > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : n << shift; // the arena is capped in C anyway
     }
 
     /** Registers one more VFS name in the SQLite that loaded the extension; a SQLite result code. */
@@ -70,8 +129,10 @@ public final class NativeBridge {
     }
 
     /**
-     * Native counters since load: {@code [xRead calls, xWrite calls, Java crossings, write-lock hand-over waits]}
-     * (the last: waits of a writer for another connection of this process to let go of the write lock).
+     * Native counters since load: {@code [xRead calls, xWrite calls, Java crossings, write-lock hand-over waits,
+     * native page view hits, misses, fills, immediate retries]} (hand-over waits: a writer waiting for another
+     * connection of this process to let go of the write lock; immediate retries: busy-handler sleeps skipped after a
+     * stale-snapshot refusal, see litestreamvfs.c).
      */
     public static long[] counters() {
         return nativeCounters();

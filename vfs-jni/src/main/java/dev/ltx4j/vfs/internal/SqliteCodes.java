@@ -7,6 +7,7 @@ final class SqliteCodes {
     static final int IOERR = 10;
     static final int CORRUPT = 11;
     static final int CANTOPEN = 14;
+    static final int WARNING = 28;
     static final int IOERR_READ = IOERR | (1 << 8);
     static final int IOERR_WRITE = IOERR | (3 << 8);
     static final int IOERR_FSYNC = IOERR | (4 << 8);
