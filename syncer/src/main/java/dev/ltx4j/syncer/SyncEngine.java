@@ -153,13 +153,14 @@ final class SyncEngine {
     /** Adopts an own earlier upload at the buffer's base + 1 if there is one, else raises the conflict. */
     private Round adoptOrConflict(WriteBuffer buf, BufferBase base, long published, RemoteTxid remote, Instant now)
             throws IOException {
-        OwnUploads.OwnUpload own = ownUploads.find(buf);
+        OwnUploads.StateOf state = b -> PendingState.onBase(db, b, buf.pageSize());
+        OwnUploads.OwnUpload own = ownUploads.find(buf, state);
         if (own == null) {
             own = ownUploads.findCompacted(buf); // its level-0 file compacted and deleted before we could look
         }
         if (own == null && !db.options.faults.forgetOwnStateAfterRestart) {
             // No record of the create (a restart) or other bytes: the replica may still hold exactly our state.
-            own = ownUploads.findSameState(buf, published, snap -> PendingState.postApply(db, snap));
+            own = ownUploads.findSameState(buf, published, state);
         }
         if (own != null) {
             return new Round(null, own, null, false, null, 0);

@@ -175,4 +175,37 @@ class RestartOwnStateTest {
             assertThat(again.status().conflict()).isNotNull();
         }
     }
+
+    /**
+     * A rival's level-0 file at base + 1 that happens to make the same database is still the rival's commit: the
+     * NodeID (the buffer's writer id, which a restart keeps) says so before any prefix is computed, so a real conflict
+     * costs no pass over the buffer.
+     */
+    @Test
+    void aRivalsFileWithTheSameDatabaseStaysAConflictWithoutAPrefixSearch() throws Exception {
+        Faulty client = new Faulty();
+        Database db = Database.open(client, "app.db", options(7, "conflicts", storage));
+        commitPages(db, PS, 1, 1, 2, 2);
+        assertThat(db.syncOnce(clock.instant()).txid()).isEqualTo(1);
+        InMemoryReplicaClient rivalReplica = new InMemoryReplicaClient();
+        rivalReplica.createFile(0, 1, 1, LtxBody.of(raw.openFile(0, 1, 1, 0, 0).readAllBytes()));
+        try (Database rival = Database.open(rivalReplica, "app.db",
+                options(8, "rival-conflicts", new MemoryLogStorage()))) {
+            commitPages(rival, PS, 2, 20, 3, 30);
+            assertThat(rival.syncOnce(clock.instant()).txid()).isEqualTo(2);
+        }
+        raw.createFile(0, 2, 2, LtxBody.of(rivalReplica.openFile(0, 2, 2, 0, 0).readAllBytes()));
+        client.hideFromListingFrom = 2;
+        storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
+        try (Database again = Database.open(client, "app.db", options(7, "conflicts", storage))) {
+            assertThat(again.current().txid()).isEqualTo(1);
+            commitPages(again, PS, 1, 1, 2, 20, 3, 30); // the rival's database, another page set
+            client.hideFromListingFrom = Long.MAX_VALUE;
+
+            SyncOutcome o = again.syncOnce(clock.instant());
+
+            assertThat(o.status()).as("%s", o).isEqualTo(SyncOutcome.Status.CONFLICT);
+            assertThat(again.status().conflict()).isNotNull();
+        }
+    }
 }
