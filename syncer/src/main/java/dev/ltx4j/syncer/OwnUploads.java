@@ -157,13 +157,24 @@ final class OwnUploads {
      * buffer, whatever its content), loaded; null when absent or someone else's. Read directly (a listing may lag).
      */
     LoadedFile ownFileAtNext(WriteBuffer buf) throws IOException {
-        long txid = buf.base().txid() + 1;
-        LtxHeader head;
+        return ownFileAtNext(buf, headerAtNext(buf));
+    }
+
+    /**
+     * The header of the L0 file at the buffer's base TXID + 1, read directly (a listing may lag); null when there is
+     * no such file or its bytes are no LTX header.
+     */
+    LtxHeader headerAtNext(WriteBuffer buf) throws IOException {
         try {
-            head = readOwnHeader(txid);
+            return readOwnHeader(buf.base().txid() + 1);
         } catch (ReplicaNotFoundException e) {
             return null;
         }
+    }
+
+    /** {@link #ownFileAtNext(WriteBuffer)} with that file's header already read ({@link #headerAtNext}). */
+    private LoadedFile ownFileAtNext(WriteBuffer buf, LtxHeader head) throws IOException {
+        long txid = buf.base().txid() + 1;
         if (head == null || head.nodeId() != buf.writerId()) {
             return null;
         }
@@ -191,10 +202,15 @@ final class OwnUploads {
      * @return the upload, or null when the file there is absent, someone else's or holds other content
      */
     OwnUpload find(WriteBuffer buf, StateOf state) throws IOException {
+        return buf.transactions().isEmpty() ? null : find(buf, headerAtNext(buf), state);
+    }
+
+    /** {@link #find(WriteBuffer, StateOf)} with the header of the file at base + 1 already read (null: none). */
+    OwnUpload find(WriteBuffer buf, LtxHeader next, StateOf state) throws IOException {
         if (buf.transactions().isEmpty()) {
             return null;
         }
-        LoadedFile lf = ownFileAtNext(buf);
+        LoadedFile lf = ownFileAtNext(buf, next);
         if (lf == null) {
             return null;
         }

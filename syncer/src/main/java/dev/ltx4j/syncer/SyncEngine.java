@@ -154,11 +154,13 @@ final class SyncEngine {
     private Round adoptOrConflict(WriteBuffer buf, BufferBase base, long published, RemoteTxid remote, Instant now)
             throws IOException {
         OwnUploads.StateOf state = b -> PendingState.onBase(db, b, buf.pageSize());
-        OwnUploads.OwnUpload own = ownUploads.find(buf, state);
+        LtxHeader next = ownUploads.headerAtNext(buf);
+        OwnUploads.OwnUpload own = ownUploads.find(buf, next, state);
         if (own == null) {
             own = ownUploads.findCompacted(buf); // its level-0 file compacted and deleted before we could look
         }
-        if (own == null && !db.options.faults.forgetOwnStateAfterRestart) {
+        boolean rivalAtNext = next != null && next.nodeId() != buf.writerId(); // a real conflict: no prefix search
+        if (own == null && !rivalAtNext && !db.options.faults.forgetOwnStateAfterRestart) {
             // No record of the create (a restart) or other bytes: the replica may still hold exactly our state.
             own = ownUploads.findSameState(buf, published, state);
         }
