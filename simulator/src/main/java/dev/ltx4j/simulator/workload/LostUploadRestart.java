@@ -45,21 +45,25 @@ final class LostUploadRestart {
         if (inWriter != null) {
             inWriter.kill(0);
         }
-        if (writer.pendingIfWritable() != 0 || writer.last().digest == lost.digest) {
-            client.reset();
+        if (writer.pendingIfWritable() < 0) {
+            client.reset(); // the reopen found a conflict (the oracle checked it): no case
             return;
         }
-        TreeMap<Long, byte[]> writes = new TreeMap<>();
-        for (long p = 1; p <= lost.size; p++) {
-            byte[] image = lost.page(p);
-            writes.put(p, image == null ? new byte[pageSize] : image);
-        }
         // Without faults from here to the sync: a failed commit or a further crash would leave the writer without the
-        // state its own L0/N holds, another case (a lost commit on the replica, a real fork) than this step's.
+        // state its own L0/N holds, another case (a lost commit on the replica, a real fork) than this step's. An
+        // earlier crash's reopen may have kept older commits pending (forced by a rewrite): the recommit goes on top,
+        // and the whole buffer then makes L0/N's state.
         oracle.faultsOff(true);
         try {
-            writer.commitWrites(writes, lost.size);
-            world.reached("lost-upload-recommitted", "on base " + writer.replicaTxid() + ", L0/" + n);
+            if (writer.last().digest != lost.digest) {
+                TreeMap<Long, byte[]> writes = new TreeMap<>();
+                for (long p = 1; p <= lost.size; p++) {
+                    byte[] image = lost.page(p);
+                    writes.put(p, image == null ? new byte[pageSize] : image);
+                }
+                writer.commitWrites(writes, lost.size);
+                world.reached("lost-upload-recommitted", "on base " + writer.replicaTxid() + ", L0/" + n);
+            }
             client.reset(); // the listing catches up
             for (int i = 0; i < 20 && writer.pendingIfWritable() > 0; i++) {
                 world.clock().advance(syncInterval);
