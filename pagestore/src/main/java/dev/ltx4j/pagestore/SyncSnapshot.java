@@ -70,6 +70,19 @@ public final class SyncSnapshot implements Iterable<PageImage> {
             }
             return new RecordChain(header.salt(), header.headerCrc(), at);
         }
+
+        /** The chain of one transaction's records, the transaction starting at file offset {@code start}. */
+        static RecordChain ofTransaction(LogHeader header, long start, long[] offsets) {
+            int recordSize = LogFormat.PAGE_HEADER + header.pageSize();
+            long[] at = new long[offsets.length];
+            for (int i = 0; i < offsets.length; i++) {
+                long o = offsets[i];
+                at[i] = o == LogHeader.SIZE ? -1
+                        : o == start ? o - LogFormat.COMMIT_SIZE + LogFormat.COMMIT_CRC
+                        : o - recordSize + LogFormat.PAGE_CRC;
+            }
+            return new RecordChain(header.salt(), header.headerCrc(), at);
+        }
     }
 
     /** The replica state these transactions build on (pre-apply TXID and checksum). */

@@ -493,6 +493,33 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
+    /**
+     * Each held transaction up to {@code upToSeq} on its own, oldest first, as a snapshot of that transaction's
+     * pages alone (its last image of each, ascending, none above its commit size) with its commit size: for one pass
+     * over the transactions in commit order where {@link #snapshot(long)} per prefix would cost the square (the
+     * syncer's proof that the replica holds a prefix's state). Valid like a snapshot; durability as there.
+     */
+    public List<SyncSnapshot> transactionSnapshots(long upToSeq) throws IOException {
+        awaitDurable(upToSeq);
+        stateLock.readLock().lock();
+        try {
+            checkUsable();
+            List<SyncSnapshot> out = new ArrayList<>();
+            long start = LogHeader.SIZE;
+            for (TxnEntry e : txns) {
+                if (e.seq() > upToSeq) {
+                    break;
+                }
+                out.add(new SyncSnapshot(this, base(), e.seq(), e.seq(), 1, e.commitSize(), header.generation(),
+                        e.pgnos(), e.offsets(), SyncSnapshot.RecordChain.ofTransaction(header, start, e.offsets())));
+                start = e.endOffset();
+            }
+            return out;
+        } finally {
+            stateLock.readLock().unlock();
+        }
+    }
+
     void readSnapshotPage(long generation, long offset, long pgno, byte[] dst) throws IOException {
         checkDst(dst);
         stateLock.readLock().lock();

@@ -25,7 +25,7 @@ public final class Trace {
 
     /** A trace keeping the last 64 events as text. */
     public Trace() {
-        this(64);
+        this(Integer.getInteger("ltx4j.sim.tail", 64));
     }
 
     public Trace(int tailSize) {

@@ -40,6 +40,7 @@ public final class EngineFaults {
     final boolean timeTravelStrictlyBefore;
     final boolean skipSyncCheck;
     final boolean relocateFromListingOnly;
+    final boolean forgetOwnStateAfterRestart;
     final boolean reuseUnverifiedUpload;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
@@ -62,6 +63,7 @@ public final class EngineFaults {
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
         this.skipSyncCheck = b.skipSyncCheck;
         this.relocateFromListingOnly = b.relocateFromListingOnly;
+        this.forgetOwnStateAfterRestart = b.forgetOwnStateAfterRestart;
         this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
@@ -163,6 +165,7 @@ public final class EngineFaults {
         private boolean timeTravelStrictlyBefore;
         private boolean skipSyncCheck;
         private boolean relocateFromListingOnly;
+        private boolean forgetOwnStateAfterRestart;
         private boolean reuseUnverifiedUpload;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
@@ -200,6 +203,16 @@ public final class EngineFaults {
          */
         public Builder relocateFromListingOnly(boolean v) {
             this.relocateFromListingOnly = v;
+            return this;
+        }
+
+        /**
+         * A sync meeting a file at its base + 1 adopts it only by byte identity or by the in-memory record of a create
+         * of unknown outcome, never by proving the replica holds its state ({@code forget-own-state-after-restart}:
+         * the behaviour before the fix, a false conflict after a crash; seed 5048).
+         */
+        public Builder forgetOwnStateAfterRestart(boolean v) {
+            this.forgetOwnStateAfterRestart = v;
             return this;
         }
 

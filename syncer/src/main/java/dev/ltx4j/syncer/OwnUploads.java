@@ -7,6 +7,8 @@ import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.LtxFileInfo;
@@ -16,6 +18,7 @@ import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -140,7 +143,7 @@ final class OwnUploads {
      * @return true when the buffer advanced
      */
     boolean adoptAtOpen(WriteBuffer buf) throws IOException {
-        OwnUpload own = find(buf);
+        OwnUpload own = find(buf, b -> null); // at open no sync base is published: prefixes by page count alone
         if (own == null) {
             return false;
         }
@@ -154,13 +157,24 @@ final class OwnUploads {
      * buffer, whatever its content), loaded; null when absent or someone else's. Read directly (a listing may lag).
      */
     LoadedFile ownFileAtNext(WriteBuffer buf) throws IOException {
-        long txid = buf.base().txid() + 1;
-        LtxHeader head;
+        return ownFileAtNext(buf, headerAtNext(buf));
+    }
+
+    /**
+     * The header of the L0 file at the buffer's base TXID + 1, read directly (a listing may lag); null when there is
+     * no such file or its bytes are no LTX header.
+     */
+    LtxHeader headerAtNext(WriteBuffer buf) throws IOException {
         try {
-            head = readOwnHeader(txid);
+            return readOwnHeader(buf.base().txid() + 1);
         } catch (ReplicaNotFoundException e) {
             return null;
         }
+    }
+
+    /** {@link #ownFileAtNext(WriteBuffer)} with that file's header already read ({@link #headerAtNext}). */
+    private LoadedFile ownFileAtNext(WriteBuffer buf, LtxHeader head) throws IOException {
+        long txid = buf.base().txid() + 1;
         if (head == null || head.nodeId() != buf.writerId()) {
             return null;
         }
@@ -181,15 +195,22 @@ final class OwnUploads {
      * Looks for a file this writer uploaded on the buffer's base TXID + 1 without recording it (lost response,
      * failed buffer rewrite, crash): its header carries our NodeID and the re-encoding of a prefix of the held
      * transactions, with that file's own header, is byte-identical (same file checksum). The file is read
-     * directly (a listing may lag); read failures propagate so the caller retries rather than guesses.
+     * directly (a listing may lag); read failures propagate so the caller retries rather than guesses. One pass over
+     * the transactions picks the prefixes with the file's page count and, when the base's state is known, its
+     * post-apply checksum; only those are encoded (one, as a rule), newest first.
      *
      * @return the upload, or null when the file there is absent, someone else's or holds other content
      */
-    OwnUpload find(WriteBuffer buf) throws IOException {
+    OwnUpload find(WriteBuffer buf, StateOf state) throws IOException {
+        return buf.transactions().isEmpty() ? null : find(buf, headerAtNext(buf), state);
+    }
+
+    /** {@link #find(WriteBuffer, StateOf)} with the header of the file at base + 1 already read (null: none). */
+    OwnUpload find(WriteBuffer buf, LtxHeader next, StateOf state) throws IOException {
         if (buf.transactions().isEmpty()) {
             return null;
         }
-        LoadedFile lf = ownFileAtNext(buf);
+        LoadedFile lf = ownFileAtNext(buf, next);
         if (lf == null) {
             return null;
         }
@@ -199,12 +220,26 @@ final class OwnUploads {
             throw new ReplicaTransientException("short read of the trailer of L0/" + Txid.format(txid));
         }
         long fileChecksum = ReplicaIndex.readLongAt(tail, 0);
-        long first = buf.lastCommittedSeq() - buf.transactions().size() + 1;
-        for (long k = buf.lastCommittedSeq(); k >= first; k--) {
-            SyncSnapshot snap = buf.snapshot(k);
-            if (snap.commitSize() != lf.header().commitPages()) {
-                continue;
+        LtxHeader h = lf.header();
+        PendingState run = h.noChecksum() || h.pageSize() != buf.pageSize() ? null : state.start(buf.base());
+        List<Long> prefixes = new ArrayList<>();
+        if (run == null) {
+            for (CommittedTransaction t : buf.transactions()) {
+                if (t.commitSize() == h.commitPages()) {
+                    prefixes.add(t.seq());
+                }
             }
+        } else {
+            for (SyncSnapshot t : buf.transactionSnapshots(buf.lastCommittedSeq())) {
+                run.apply(t);
+                if (run.commitSize() == h.commitPages() && run.postApply() == lf.postApplyChecksum()) {
+                    prefixes.add(t.upToSeq());
+                }
+            }
+        }
+        for (int j = prefixes.size() - 1; j >= 0; j--) {
+            long k = prefixes.get(j);
+            SyncSnapshot snap = buf.snapshot(k);
             Map<Long, Integer> at = SnapshotPages.positions(snap);
             long[] pgnos = new long[lf.index().size()];
             // Same page set (a snapshot file holds every page): a prefix that wrote a page the file lacks is not it.
@@ -219,7 +254,7 @@ final class OwnUploads {
             // Only the file checksum matters: encode into nothing.
             LtxEncodeResult e;
             try {
-                e = LtxWriter.encode(OutputStream.nullOutputStream(), lf.header(), pgnos,
+                e = LtxWriter.encode(OutputStream.nullOutputStream(), h, pgnos,
                         SnapshotPages.images(snap, at), lf.postApplyChecksum());
             } catch (LtxFormatException notThisPrefix) {
                 // A snapshot's encoder checks the file's post-apply checksum against these pages: another prefix.
@@ -230,6 +265,68 @@ final class OwnUploads {
             }
         }
         return null;
+    }
+
+    /** The database state on a buffer base, ready for transactions in commit order; null when it cannot be known. */
+    @FunctionalInterface
+    interface StateOf {
+        PendingState start(BufferBase base) throws IOException;
+    }
+
+    /**
+     * The proof, kept by no record, that the replica at the buffer's base TXID + 1 is the database a prefix of the
+     * held transactions makes: a file on any level that ends on that TXID (a level-0 file is exactly it; a compacted
+     * one starts at or below it), carries checksums, and whose page count and post-apply checksum equal that
+     * prefix's on the base. This covers an upload of a process that crashed before learning the create's outcome
+     * when the bytes differ (the transactions were committed again after the restart) or its level-0 file was
+     * compacted away. The prefix may hold several commits (one sync makes one TXID of many): the longest matching
+     * one is adopted and the rest stays pending on the new base, where it applies the same as on the prefix's state.
+     * Another database at that TXID (a rival's) has another checksum and stays a conflict; a level-0 file there
+     * carrying another NodeID is a rival's without looking further (the NodeID is the buffer's writer id, which a
+     * restart reads back from the buffer, so this writer's uploads keep carrying it). Only published commits (up to
+     * {@code published}, the round's snapshot) are candidates: a commit durable in the buffer but not yet published
+     * must not be marked synced under its committer. One pass over the transactions in commit order (PendingState).
+     *
+     * @return the upload to adopt, or null when no file proves it
+     */
+    OwnUpload findSameState(WriteBuffer buf, long published, StateOf state) throws IOException {
+        BufferBase base = buf.base();
+        if (buf.transactions().isEmpty() || base.txid() == 0 || base.postApplyChecksum() == 0) {
+            return null;
+        }
+        long txid = base.txid() + 1;
+        List<LoadedFile> candidates = new ArrayList<>();
+        for (int level = 0; level <= ReplicaClient.MAX_LEVEL; level++) {
+            for (LtxFileInfo f : client.listFiles(level, level == 0 ? txid : 0, false)) {
+                if (f.maxTxid() == txid && Long.compareUnsigned(f.minTxid(), txid) <= 0) {
+                    LoadedFile lf = index.load(f);
+                    if (level == 0 && lf.header().nodeId() != buf.writerId()) {
+                        return null; // another writer's file at base + 1: a real conflict, no need to look further
+                    }
+                    if (!lf.header().noChecksum() && lf.header().maxTxid() == txid
+                            && lf.header().pageSize() == buf.pageSize()) {
+                        candidates.add(lf);
+                    }
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        PendingState run = state.start(base);
+        if (run == null) {
+            return null; // the prefixes' states cannot be known: prove nothing
+        }
+        OwnUpload longest = null;
+        for (SyncSnapshot t : buf.transactionSnapshots(Math.min(buf.lastCommittedSeq(), published))) {
+            run.apply(t);
+            for (LoadedFile lf : candidates) {
+                if (lf.header().commitPages() == run.commitSize() && lf.postApplyChecksum() == run.postApply()) {
+                    longest = new OwnUpload(t.upToSeq(), lf);
+                }
+            }
+        }
+        return longest;
     }
 
     /**

@@ -107,7 +107,7 @@ final class SyncEngine {
             baseTxid = base.txid();
             long remote = check.remoteBeyond(base.txid());
             if (Long.compareUnsigned(remote, base.txid()) > 0) {
-                return adoptOrConflict(buf, base, () -> remote, now);
+                return adoptOrConflict(buf, base, snap.upToSeq(), () -> remote, now);
             }
             long txid = base.txid() + 1;
             Encoded built;
@@ -132,7 +132,8 @@ final class SyncEngine {
                         throw e; // nothing landed: the next sync uploads again on the same TXID
                     }
                     if (r == OwnUploads.Resolution.OWN_EARLIER) {
-                        return adoptOrConflict(buf, base, () -> Math.max(txid, highestRemoteTxid(base.txid())), now);
+                        return adoptOrConflict(buf, base, snap.upToSeq(),
+                                () -> Math.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                     if (r == OwnUploads.Resolution.THEIRS) {
                         return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
@@ -150,11 +151,18 @@ final class SyncEngine {
     }
 
     /** Adopts an own earlier upload at the buffer's base + 1 if there is one, else raises the conflict. */
-    private Round adoptOrConflict(WriteBuffer buf, BufferBase base, RemoteTxid remote, Instant now)
+    private Round adoptOrConflict(WriteBuffer buf, BufferBase base, long published, RemoteTxid remote, Instant now)
             throws IOException {
-        OwnUploads.OwnUpload own = ownUploads.find(buf);
+        OwnUploads.StateOf state = b -> PendingState.onBase(db, b, buf.pageSize());
+        LtxHeader next = ownUploads.headerAtNext(buf);
+        OwnUploads.OwnUpload own = ownUploads.find(buf, next, state);
         if (own == null) {
             own = ownUploads.findCompacted(buf); // its level-0 file compacted and deleted before we could look
+        }
+        boolean rivalAtNext = next != null && next.nodeId() != buf.writerId(); // a real conflict: no prefix search
+        if (own == null && !rivalAtNext && !db.options.faults.forgetOwnStateAfterRestart) {
+            // No record of the create (a restart) or other bytes: the replica may still hold exactly our state.
+            own = ownUploads.findSameState(buf, published, state);
         }
         if (own != null) {
             return new Round(null, own, null, false, null, 0);

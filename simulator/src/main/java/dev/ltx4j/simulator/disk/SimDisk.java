@@ -129,6 +129,14 @@ public final class SimDisk implements LogStorage {
         }
     }
 
+    /** A crash that keeps no write not yet forced and tears nothing (a deliberate step's worst case). */
+    public void crashLosingUnforced() {
+        crashes++;
+        storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
+        world.fired(FaultKind.CRASH, "#" + crashes + " keep=0");
+        world.fired(FaultKind.LOST_UNSYNCED_WRITE, "crash #" + crashes);
+    }
+
     /**
      * {@link FaultKind#BIT_ROT}: flips one random bit of {@code name} in {@code [from, to)} of its durable content
      * (call between a crash and the restart, when nothing is pending). Returns the offset flipped.

@@ -129,6 +129,14 @@ public enum Bug {
      */
     RELOCATE_FROM_LISTING_ONLY,
     /**
+     * Compaction, engine: a sync meeting a file at its base + 1 adopts it only by byte identity or by the in-memory
+     * record of a create of unknown outcome, never by proving the replica holds its state (engine hook
+     * {@code EngineFaults.forgetOwnStateAfterRestart}), so a writer that crashed after a create whose outcome was
+     * unknown and committed the same changes again raises a false conflict on its own file (the compaction scenario's
+     * deliberate step {@code lost-upload-restart}; first found as seed 5048).
+     */
+    FORGET_OWN_STATE_AFTER_RESTART,
+    /**
      * Compaction: the writer keeps an upload's bytes for its compaction before the store confirmed the create, and its
      * compactor serves kept bytes on name and size alone, without reading the stored trailers (engine hook
      * {@code EngineFaults.reuseUnverifiedUpload}), so a rival's file that won the name in a create race is merged with

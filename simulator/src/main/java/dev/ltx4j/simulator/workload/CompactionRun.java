@@ -76,6 +76,9 @@ final class CompactionRun {
     private final ReplicaAuditor auditor;
     private final EngineOracle oracle;
     private final EngineWriter writer;
+    /** The writer's client, with the faults of the deliberate {@link LostUploadRestart} step. */
+    private final LostCreateClient lostCreates;
+    private final int pageSize;
     private final EngineRival rival;
     private final RetentionChecker checker;
     private final List<CompactorActor> compactors = new ArrayList<>();
@@ -123,6 +126,7 @@ final class CompactionRun {
                 config.nextLong());
         EngineFaults engineFaults = EngineFaults.builder()
                 .relocateFromListingOnly(b.contains(Bug.RELOCATE_FROM_LISTING_ONLY))
+                .forgetOwnStateAfterRestart(b.contains(Bug.FORGET_OWN_STATE_AFTER_RESTART))
                 .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK))
                 .reuseUnverifiedUpload(b.contains(Bug.REUSE_UNVERIFIED_UPLOAD)).build();
         EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
@@ -136,8 +140,10 @@ final class CompactionRun {
         // The relocate-from-listing-only switch's failures are lost files to a tolerant reader: runs with it are strict.
         boolean strict = STRICT_READERS || b.contains(Bug.RELOCATE_FROM_LISTING_ONLY);
         oracle.tolerateLostFiles(e -> lostFile(e) && (!strict || writerStateUnpromised()));
+        this.lostCreates = new LostCreateClient(writerClient);
+        this.pageSize = pageSize;
         this.writer = new EngineWriter(world, disk, auditor, oracle, pageSize, maxPages, durability, syncInterval,
-                writerOptions, writerClient, writerClock);
+                writerOptions, lostCreates, writerClock);
         this.rival = new EngineRival(world, auditor, store.client(PREFIX), world.random("engine/phantom"), pageSize,
                 maxPages);
         this.checker = new RetentionChecker(world, store, journal, auditor, PREFIX, pageSize);
@@ -324,6 +330,11 @@ final class CompactionRun {
                 c.kill(random.nextLong(2_000_000_000L));
                 world.reached("compactor-killed", c.name);
             }
+            return;
+        }
+        if (a instanceof CompactionScenario.LostUploadRestartStep l) {
+            LostUploadRestart.run(world, writer, lostCreates, auditor, oracle, inWriter, l.commit(), syncInterval,
+                    pageSize);
             return;
         }
         EngineScenario.Action e = ((CompactionScenario.Engine) a).action();

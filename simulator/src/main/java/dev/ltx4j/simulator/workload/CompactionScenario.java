@@ -20,7 +20,7 @@ import java.util.Set;
 public final class CompactionScenario implements Scenario<CompactionScenario.Action> {
 
     /** One workload step. */
-    public sealed interface Action permits Engine, CrashCompactor {}
+    public sealed interface Action permits Engine, CrashCompactor, LostUploadRestartStep {}
 
     /** A step of the engine workload (commit, rival commit, read, writer crash, restart, idle). */
     public record Engine(EngineScenario.Action action) implements Action {
@@ -35,6 +35,17 @@ public final class CompactionScenario implements Scenario<CompactionScenario.Act
         @Override
         public String toString() {
             return "crash-compactor " + which;
+        }
+    }
+
+    /**
+     * The writer commits, its upload's response is lost, it crashes and reopens behind a lagging listing, commits
+     * the lost changes again and syncs ({@link LostUploadRestart}; durability NONE, else just the commit).
+     */
+    public record LostUploadRestartStep(EngineScenario.Commit commit) implements Action {
+        @Override
+        public String toString() {
+            return "lost-upload-restart " + commit;
         }
     }
 
@@ -76,6 +87,8 @@ public final class CompactionScenario implements Scenario<CompactionScenario.Act
                 Gen.weighted(4, r -> new Engine(new EngineScenario.Read())),
                 Gen.weighted(crashWeight, r -> new Engine(new EngineScenario.Crash())),
                 Gen.weighted(crashWeight, r -> new CrashCompactor(r.nextInt(2))),
+                Gen.weighted(crashWeight, r -> new LostUploadRestartStep(new EngineScenario.Commit(writes.generate(r),
+                        0))),
                 Gen.weighted(1, r -> new Engine(new EngineScenario.Restart())),
                 Gen.weighted(20, r -> new Engine(new EngineScenario.Idle(1 + r.nextInt(800)))));
         return g.withSimplifier(a -> {
@@ -89,6 +102,9 @@ public final class CompactionScenario implements Scenario<CompactionScenario.Act
                     out.add(new Engine(new EngineScenario.Commit(List.of(c.writes().get(0)), c.resize())));
                 }
                 return out;
+            }
+            if (a instanceof LostUploadRestartStep l) {
+                return List.of(new Engine(l.commit()));
             }
             if (a instanceof Engine e && e.action() instanceof EngineScenario.Idle i && i.millis() > 1) {
                 return List.of(new Engine(new EngineScenario.Idle(i.millis() / 2)));

@@ -112,6 +112,7 @@ final class EngineRun {
                 .forgetOwnUpload(bugs.contains(Bug.FORGET_OWN_UPLOAD))
                 .ignoreShrink(bugs.contains(Bug.IGNORE_SHRINK))
                 .skipSyncCheck(bugs.contains(Bug.SKIP_SYNC_CHECK))
+                .forgetOwnStateAfterRestart(bugs.contains(Bug.FORGET_OWN_STATE_AFTER_RESTART))
                 .storedPageOne(bugs.contains(Bug.WAL_PAGE_ONE))
                 .stalePageChecksum(bugs.contains(Bug.STALE_PAGE_CHECKSUM))
                 .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION)).build();

@@ -88,13 +88,23 @@ final class EngineWriter {
         reopen("after crash");
     }
 
+    /**
+     * Power loss that keeps none of the writes not yet forced (with durability NONE: every commit since the last
+     * sync), then a reopen: the deliberate step {@link LostUploadRestart} needs the commits its lost upload holds gone.
+     */
+    void crashLosingUnforced() throws IOException {
+        disk.crashLosingUnforced();
+        db = null;
+        reopen("after crash");
+    }
+
     /** A clean close and reopen. */
     void restart() throws IOException {
         closeQuietly();
         reopen("after restart");
     }
 
-    private PageState last() {
+    PageState last() {
         return history.get(history.size() - 1);
     }
 
@@ -119,7 +129,12 @@ final class EngineWriter {
         for (EngineScenario.PageWrite w : c.writes()) {
             writes.put(1 + Math.floorMod((long) w.slot(), limit), page(w.fill(), pageSize));
         }
-        long newSize = Math.max(size, writes.lastKey());
+        commitWrites(writes, Math.max(size, writes.lastKey()));
+    }
+
+    /** One transaction writing {@code writes} and resizing to {@code newSize}, checked like every commit. */
+    void commitWrites(TreeMap<Long, byte[]> writes, long newSize) throws IOException {
+        PageState prev = last();
         PageState next = prev.apply(writes, newSize);
         try {
             WriteSession s = db.beginWrite();
@@ -272,6 +287,15 @@ final class EngineWriter {
         conflictSeen = null;
         newBase(db.current().txid());
         checkVisible("after refresh");
+    }
+
+    /** The commits not yet synced, or -1 while the writer is down or conflicted. */
+    long pendingIfWritable() {
+        return db == null || db.status().conflict() != null ? -1 : db.status().pendingCommits();
+    }
+
+    Durability durability() {
+        return durability;
     }
 
     /** The replica TXID the writer's state reflects (its base or its last sync); -1 while it is not open. */
