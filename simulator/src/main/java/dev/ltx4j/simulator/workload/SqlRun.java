@@ -123,6 +123,7 @@ final class SqlRun {
                         .staleVersionStamp(this.bugs.contains(Bug.STALE_VERSION_STAMP)) // VFS keeps stale snapshots
                         .stalePageView(this.bugs.contains(Bug.STALE_PAGE_VIEW)) // native page view not told
                         .staleWriteWhileConflicted(this.bugs.contains(Bug.STALE_WRITE_WHILE_CONFLICTED))
+                        .keepOwnCommitBlindly(this.bugs.contains(Bug.STALE_OWN_COMMIT_SNAPSHOT)) // VFS skips the stamp check
                         .build()).build();
         this.rival = new SqlRival(world, store, replica, PREFIX);
         this.process = new SqlProcess(world, store, options, tempDir, connections, this::faultsOff);
