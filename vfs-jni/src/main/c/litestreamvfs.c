@@ -85,7 +85,6 @@ typedef struct LsLocks {
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
 #define FAULT_KEEP_OWN_COMMIT_BLINDLY 1 /* the snapshot kept after a commit is reused even after other changes */
-#define FAULT_SECOND_RESERVED 2         /* the lock table grants RESERVED beside another holder */
 
 typedef struct LsStamp {
     long long changes;        /* even: stable; odd: a change is being published (see "Native page view") */
@@ -827,7 +826,7 @@ static int mem_lock(JFile *f, int level) {
         if (t->pending != NULL && t->pending != f) rc = SQLITE_BUSY;
         else t->shared++;
     } else if (level == SQLITE_LOCK_RESERVED) {
-        if (t->reserved != NULL && t->reserved != f && !(f->stamp->faults & FAULT_SECOND_RESERVED)) rc = SQLITE_BUSY;
+        if (t->reserved != NULL && t->reserved != f) rc = SQLITE_BUSY;
         else t->reserved = f;
     } else if (t->pending != NULL && t->pending != f) {
         rc = SQLITE_BUSY; /* EXCLUSIVE (through PENDING) while another connection is on its way there */

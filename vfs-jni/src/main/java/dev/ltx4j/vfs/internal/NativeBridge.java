@@ -47,8 +47,6 @@ public final class NativeBridge {
 
     /** {@link VfsDatabase#nativeFaults()}: the snapshot kept after a commit is reused even after other changes. */
     public static final int FAULT_KEEP_OWN_COMMIT_BLINDLY = 1;
-    /** {@link VfsDatabase#nativeFaults()}: the in-process lock table grants RESERVED beside another holder. */
-    public static final int FAULT_SECOND_RESERVED = 2;
 
     /** Advances a stamp: every connection's next read transaction asks its database again. */
     static native void nativeBumpStamp(long stamp);
