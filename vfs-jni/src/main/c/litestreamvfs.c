@@ -80,7 +80,6 @@ typedef struct LsLocks {
     int shared;               /* connections at SHARED or above in this table */
     struct JFile *reserved;   /* the connection at RESERVED or above; NULL: none */
     struct JFile *pending;    /* the connection at PENDING or EXCLUSIVE (new SHARED locks are refused); NULL: none */
-    int committing;           /* connections in WRITER_COMMITTING (hand-over), under g_writerMutex; read atomically */
 } LsLocks;
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
@@ -195,8 +194,6 @@ typedef struct JFile {
     int memLocks;             /* lock levels in stamp->locks, not on a lock file (see "Lock table in the process") */
     int ownKept;              /* the kept pin is the re-pin after this connection's own commit (keep_after_commit) */
     int headerWritten;        /* this write transaction wrote page 1 whole: header holds its bytes 24..39 */
-    int wantsWrite;           /* this read transaction asked for RESERVED */
-    int lastWanted;           /* the previous one did: a writer's next read waits out a commit (wait_for_commit) */
     unsigned char header[16];
 } JFile;
 
@@ -943,10 +940,6 @@ static void writer_set(JFile *f, int state) {
     if (!has_locks(f) || f->writerState == state) return;
     pthread_once(&g_writerOnce, writer_init);
     pthread_mutex_lock(&g_writerMutex);
-    if (f->memLocks && f->stamp != NULL && (state == WRITER_COMMITTING) != (f->writerState == WRITER_COMMITTING)) {
-        __atomic_add_fetch(&f->stamp->locks.committing, state == WRITER_COMMITTING ? 1 : -1, __ATOMIC_RELEASE);
-        if (state != WRITER_COMMITTING) pthread_cond_broadcast(&g_writerReleased); /* published: wait_for_commit */
-    }
     if (f->writerState == WRITER_NONE) {
         f->nextWriter = g_writers;
         g_writers = f;
@@ -978,37 +971,8 @@ static void deadline_after(struct timespec *t, long ms) {
     if (t->tv_nsec >= 1000000000L) { t->tv_sec++; t->tv_nsec -= 1000000000L; }
 }
 
-/* A writer's next read transaction waits out a commit in flight.
- *
- * Four writer threads of one process: while one commits (its fsync), the others begin their next statements, pin
- * the state before that commit, read page 1 and their B-tree pages, ask for RESERVED, wait in the hand-over, get the
- * lock, and are refused as stale (beginWrite: SQLITE_BUSY_SNAPSHOT), so SQLite retries each of them on a fresh
- * snapshot: a wasted pin, probe, page reads and a refused write session per commit they overlapped. So a connection
- * whose previous read transaction asked for the write lock, about to begin a read transaction while another
- * connection of this process is committing (commit phase one reached: at most the engine's fsync and the publish are
- * left), waits until that commit is published (at most WRITER_READ_WAIT_MS), then pins the state after it. Beginning
- * a read transaction later changes no result (it reads a newer committed state, as if it had started then); the
- * waiter holds no lock (not in locking_mode=EXCLUSIVE, whose SHARED is in the table); a plain reader never waits. */
-#define WRITER_READ_WAIT_MS 100
-static long long g_commitWaits; /* for measurements: read transactions that waited for another connection's commit */
-
-static void wait_for_commit(JFile *f) {
-    if (!f->memLocks || !f->lastWanted || f->exclusiveLocking || f->stamp == NULL) return;
-    if (__atomic_load_n(&f->stamp->locks.committing, __ATOMIC_ACQUIRE) == 0) return; /* the usual case: no mutex */
-    pthread_once(&g_writerOnce, writer_init);
-    struct timespec deadline;
-    deadline_after(&deadline, WRITER_READ_WAIT_MS);
-    pthread_mutex_lock(&g_writerMutex);
-    if (f->stamp->locks.committing > 0) count(&g_commitWaits);
-    while (f->stamp->locks.committing > 0) {
-        if (pthread_cond_timedwait(&g_writerReleased, &g_writerMutex, &deadline) != 0) break;
-    }
-    pthread_mutex_unlock(&g_writerMutex);
-}
-
 /* lock_to for RESERVED and above, waiting for an in-process holder as described above. */
 static int lock_for_write(JFile *f, int level) {
-    f->wantsWrite = 1;
     int rc = lock_to(f, level);
     if (rc != SQLITE_BUSY || !has_locks(f) || f->fileLevel != SQLITE_LOCK_NONE) {
         if (rc == SQLITE_OK) writer_set(f, f->writerState == WRITER_NONE ? WRITER_HOLDING : f->writerState);
@@ -1102,7 +1066,6 @@ static int release_parked(JFile *f) {
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
     t_retryNow = 0; /* a refusal's immediate retry is for SQLite's busy handler, not for a later sleep */
-    if (!f->readLocked) wait_for_commit(f);
     int rc = level >= SQLITE_LOCK_RESERVED ? lock_for_write(f, level) : lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
     if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && kept_current(f)) {
@@ -1142,8 +1105,6 @@ static int jLock(sqlite3_file *p, int level) {
 static int end_read(JFile *f) {
     if (!f->readLocked) return SQLITE_OK;
     f->readLocked = 0;
-    f->lastWanted = f->wantsWrite;
-    f->wantsWrite = 0;
     if (f->kept && !f->exclusiveLocking && kept_current(f)) {
         f->parked = 1; /* kept for the next read transaction (see "Kept snapshots"); a superseded pin is not */
         return SQLITE_OK;
@@ -1699,13 +1660,12 @@ static jint JNICALL n_registerVfs(JNIEnv *env, jclass c, jbyteArray name) {
 
 static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
     (void)c;
-    jlong v[9] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
+    jlong v[8] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
                   __atomic_load_n(&g_crossings, __ATOMIC_RELAXED), __atomic_load_n(&g_handoffWaits, __ATOMIC_RELAXED),
                   __atomic_load_n(&g_viewHits, __ATOMIC_RELAXED), __atomic_load_n(&g_viewMisses, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_viewFills, __ATOMIC_RELAXED), __atomic_load_n(&g_immediateRetries, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_commitWaits, __ATOMIC_RELAXED)};
-    jlongArray a = (*env)->NewLongArray(env, 9);
-    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 9, v);
+                  __atomic_load_n(&g_viewFills, __ATOMIC_RELAXED), __atomic_load_n(&g_immediateRetries, __ATOMIC_RELAXED)};
+    jlongArray a = (*env)->NewLongArray(env, 8);
+    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 8, v);
     return a;
 }
 
