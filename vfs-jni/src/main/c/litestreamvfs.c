@@ -71,10 +71,26 @@ static const sqlite3_io_methods jfile_methods;
  * from any thread until its database is gone, and it is a few bytes per database opened; kept on a list so that
  * leak checkers see it reachable. */
 typedef struct LsView LsView;
+struct JFile;
+
+/* SQLite's lock levels of the connections of one write-mode engine database, kept in the process (see "Lock table in
+ * the process"): what the unix VFS would keep on the lock file, with its rules, and no system call. */
+typedef struct LsLocks {
+    pthread_mutex_t mutex;
+    int shared;               /* connections at SHARED or above in this table */
+    struct JFile *reserved;   /* the connection at RESERVED or above; NULL: none */
+    struct JFile *pending;    /* the connection at PENDING or EXCLUSIVE (new SHARED locks are refused); NULL: none */
+} LsLocks;
+
+/* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
+#define FAULT_KEEP_OWN_COMMIT_BLINDLY 1 /* the snapshot kept after a commit is reused even after other changes */
+
 typedef struct LsStamp {
     long long changes;        /* even: stable; odd: a change is being published (see "Native page view") */
     struct LsStamp *next;
     LsView *view;             /* the database's native page view; NULL: none (budget 0 or no memory) */
+    LsLocks locks;            /* used by the connections of a write-mode database (JFile.memLocks) */
+    int faults;               /* FAULT_* above; 0 outside tests */
 } LsStamp;
 
 static pthread_mutex_t g_stampMutex = PTHREAD_MUTEX_INITIALIZER;
@@ -175,6 +191,10 @@ typedef struct JFile {
     long long pinSize;        /* the kept snapshot's size in bytes */
     unsigned char probe[16];
     long long viewStamp;      /* the stamp whose state the kept pin is exactly (see "Native page view"), or -1 */
+    int memLocks;             /* lock levels in stamp->locks, not on a lock file (see "Lock table in the process") */
+    int ownKept;              /* the kept pin is the re-pin after this connection's own commit (keep_after_commit) */
+    int headerWritten;        /* this write transaction wrote page 1 whole: header holds its bytes 24..39 */
+    unsigned char header[16];
 } JFile;
 
 /* ---------------------------------------------------------------- journals of atomic databases
@@ -663,10 +683,13 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
 
 static int notify(JFile *f, jmethodID m, int errCode);
 
+/* The connection takes SQLite's locks: on a lock file, or in the process (see "Lock table in the process"). */
+static int has_locks(JFile *f) { return f->lock != NULL || f->memLocks; }
+
 /* A write under a write lock whose transaction a commit already ended (commitEndingWrite), which only a
  * locking_mode=EXCLUSIVE set without this file seeing the pragma can bring: start the next one first. */
 static int rebegin_write(JFile *f) {
-    if (f->writeLocked || f->lock == NULL || f->fileLevel < SQLITE_LOCK_RESERVED) return SQLITE_OK;
+    if (f->writeLocked || !has_locks(f) || f->fileLevel < SQLITE_LOCK_RESERVED) return SQLITE_OK;
     int rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc == SQLITE_OK) f->writeLocked = 1;
     return rc;
@@ -680,6 +703,14 @@ static int jWrite(sqlite3_file *p, const void *in, int amount, sqlite3_int64 off
     if (ensure_buffer(env, f, amount) != SQLITE_OK) return SQLITE_IOERR_NOMEM;
     memcpy(f->buf, in, (size_t)amount);
     f->dirty = 1;
+    if (offset == 0 && amount >= 40) {
+        /* Page 1: its bytes 24..39 are the change-counter probe of the state this commit makes, as stored (the engine
+         * stores what SQLite writes), and as shown unless stored in WAL format (PageOneView), which SQLite never writes
+         * here (WAL is refused). */
+        const unsigned char *h = (const unsigned char *)in;
+        memcpy(f->header, h + 24, 16);
+        f->headerWritten = h[18] != 2 && h[19] != 2;
+    }
     count(&g_writes);
     count(&g_crossings);
     jint rc = (*env)->CallIntMethod(env, f->obj, m_write, (jlong)offset, (jint)amount);
@@ -770,33 +801,94 @@ static int file_level(JFile *f, int level) {
     return level >= SQLITE_LOCK_RESERVED ? level : SQLITE_LOCK_NONE;
 }
 
-/* The file locks, when the database has any (see open_lock_file). */
+/* ---------------------------------------------------------------- lock table in the process
+ *
+ * A write-mode engine database has one owner process: its write buffer is locked (StorageLockedException refuses a
+ * second process, and a second owner in the same process), one engine Database serves every connection of the
+ * process (EngineConnector), and read-mode connections take no locks at all (NativeFile.lockPath ""). So every
+ * contender for its SQLite locks is a connection of this process to this one engine database, and the levels the
+ * unix VFS would keep with fcntl on "<buffer>.sqlite-lock" are kept here instead, per database, in its version stamp
+ * (shared by all its connections whichever copy of this library they entered through), under a mutex, with the unix
+ * VFS's rules (unixLock/posixUnlock): SHARED is refused while another connection holds PENDING; RESERVED while another
+ * holds RESERVED; EXCLUSIVE takes PENDING first (which stays when EXCLUSIVE is refused, blocking new SHARED locks)
+ * and needs no other SHARED holder. Which levels reach the table is unchanged (file_level: snapshot readers' SHARED
+ * stays out, locking_mode=EXCLUSIVE puts every level in). A commit then makes no lock system call; SQLITE_BUSY comes
+ * exactly where the lock file gave it, and the hand-over below works as before. Databases without a stamp (a plain
+ * file, or a stamp that could not be allocated) keep the lock file. docs/group-commit.md, "Locks in the process". */
+static int mem_lock(JFile *f, int level) {
+    LsLocks *t = &f->stamp->locks;
+    int rc = SQLITE_OK;
+    pthread_mutex_lock(&t->mutex);
+    if (level == SQLITE_LOCK_SHARED) {
+        if (t->pending != NULL && t->pending != f) rc = SQLITE_BUSY;
+        else t->shared++;
+    } else if (level == SQLITE_LOCK_RESERVED) {
+        if (t->reserved != NULL && t->reserved != f) rc = SQLITE_BUSY;
+        else t->reserved = f;
+    } else if (t->pending != NULL && t->pending != f) {
+        rc = SQLITE_BUSY; /* EXCLUSIVE (through PENDING) while another connection is on its way there */
+    } else {
+        t->pending = f;
+        if (t->shared > 1) {
+            rc = SQLITE_BUSY; /* other SHARED holders: keep PENDING, so no new one comes, and let SQLite retry */
+            level = SQLITE_LOCK_PENDING;
+        }
+    }
+    if (rc == SQLITE_OK || level == SQLITE_LOCK_PENDING) f->fileLevel = level;
+    pthread_mutex_unlock(&t->mutex);
+    return rc;
+}
+
+static void mem_unlock(JFile *f, int level) {
+    LsLocks *t = &f->stamp->locks;
+    pthread_mutex_lock(&t->mutex);
+    if (t->reserved == f) t->reserved = NULL;
+    if (t->pending == f) t->pending = NULL;
+    if (level == SQLITE_LOCK_NONE && f->fileLevel >= SQLITE_LOCK_SHARED) t->shared--;
+    f->fileLevel = level;
+    pthread_mutex_unlock(&t->mutex);
+}
+
+/* One level up on the lock file or in the table; fileLevel follows what was granted. */
+static int raw_lock(JFile *f, int level) {
+    if (f->memLocks) return mem_lock(f, level);
+    int rc = f->lock->pMethods->xLock(f->lock, level);
+    if (rc == SQLITE_OK) f->fileLevel = level;
+    return rc;
+}
+
+static int raw_unlock(JFile *f, int level) {
+    if (f->memLocks) {
+        mem_unlock(f, level);
+        return SQLITE_OK;
+    }
+    int rc = f->lock->pMethods->xUnlock(f->lock, level);
+    if (rc == SQLITE_OK) f->fileLevel = level;
+    return rc;
+}
+
+/* The file locks, when the database has any (see open_lock_file and the lock table above). */
 static int lock_to(JFile *f, int level) {
-    if (f->lock == NULL) return SQLITE_OK;
+    if (!has_locks(f)) return SQLITE_OK;
     int want = file_level(f, level), took = 0;
     if (want <= f->fileLevel) return SQLITE_OK;
     if (f->fileLevel == SQLITE_LOCK_NONE && want > SQLITE_LOCK_SHARED) {
-        int rc = f->lock->pMethods->xLock(f->lock, SQLITE_LOCK_SHARED);
+        int rc = raw_lock(f, SQLITE_LOCK_SHARED);
         if (rc != SQLITE_OK) return rc;
-        f->fileLevel = SQLITE_LOCK_SHARED;
         took = 1;
     }
-    int rc = f->lock->pMethods->xLock(f->lock, want);
-    if (rc == SQLITE_OK) {
-        f->fileLevel = want;
-    } else if (took && f->lock->pMethods->xUnlock(f->lock, SQLITE_LOCK_NONE) == SQLITE_OK) {
-        f->fileLevel = SQLITE_LOCK_NONE; /* a refused writer must not keep a SHARED that blocks the commit it waits for */
+    int rc = raw_lock(f, want);
+    if (rc != SQLITE_OK && took) {
+        raw_unlock(f, SQLITE_LOCK_NONE); /* a refused writer must not keep a SHARED that blocks the commit it waits for */
     }
     return rc;
 }
 
 static int unlock_to(JFile *f, int level) {
-    if (f->lock == NULL) return SQLITE_OK;
+    if (!has_locks(f)) return SQLITE_OK;
     int want = file_level(f, level);
     if (want >= f->fileLevel) return SQLITE_OK;
-    int rc = f->lock->pMethods->xUnlock(f->lock, want);
-    if (rc == SQLITE_OK) f->fileLevel = want;
-    return rc;
+    return raw_unlock(f, want);
 }
 
 /* ---------------------------------------------------------------- hand-over between writers of one process
@@ -845,7 +937,7 @@ static void writer_init(void) {
 
 /* Sets f's place in the hand-over; WRITER_NONE wakes the waiters (the write lock was let go). */
 static void writer_set(JFile *f, int state) {
-    if (f->lock == NULL || f->writerState == state) return;
+    if (!has_locks(f) || f->writerState == state) return;
     pthread_once(&g_writerOnce, writer_init);
     pthread_mutex_lock(&g_writerMutex);
     if (f->writerState == WRITER_NONE) {
@@ -865,7 +957,9 @@ static void writer_set(JFile *f, int state) {
 /* The state of the other connection of this process holding f's lock file for writing; under g_writerMutex. */
 static int writer_holder(JFile *f) {
     for (JFile *g = g_writers; g != NULL; g = g->nextWriter) {
-        if (g != f && strcmp(g->lockName, f->lockName) == 0) return g->writerState;
+        int same = f->memLocks ? g->stamp == f->stamp
+                               : g->lockName != NULL && f->lockName != NULL && strcmp(g->lockName, f->lockName) == 0;
+        if (g != f && same) return g->writerState;
     }
     return WRITER_NONE;
 }
@@ -880,7 +974,7 @@ static void deadline_after(struct timespec *t, long ms) {
 /* lock_to for RESERVED and above, waiting for an in-process holder as described above. */
 static int lock_for_write(JFile *f, int level) {
     int rc = lock_to(f, level);
-    if (rc != SQLITE_BUSY || f->lock == NULL || f->fileLevel != SQLITE_LOCK_NONE) {
+    if (rc != SQLITE_BUSY || !has_locks(f) || f->fileLevel != SQLITE_LOCK_NONE) {
         if (rc == SQLITE_OK) writer_set(f, f->writerState == WRITER_NONE ? WRITER_HOLDING : f->writerState);
         return rc;
     }
@@ -924,10 +1018,46 @@ static void keep_snapshot(JFile *f, long long seen) {
     if (f->kept && f->stamp->view != NULL && !(seen & 1) && stamp_now(f) == seen) f->viewStamp = seen;
 }
 
+/* Kept after this connection's own commit: the commit crossing (commitEndingWrite) published the commit, which
+ * announced itself from this same thread (n_bumpStamp sets these), and then re-pinned the latest state. When the
+ * stamp still reads the value this thread's announcement set, no change was published after the commit, before or
+ * while Java re-pinned: the re-pin is exactly the state of that value, as if a read transaction had read the stamp
+ * right after the commit and pinned. It is then kept like keep_snapshot's, so the statement's end (NONE) and the
+ * next statement's begin (SHARED) cost no crossing while no other change comes; any other change moves the stamp
+ * and the next read transaction asks Java as before. The change-counter probe of that state is answered from the
+ * page 1 this transaction wrote, when Java says it shows stored bytes unaltered (NativeFile.headerRepeatable).
+ * docs/group-commit.md, "Crossings of a commit". */
+static __thread LsStamp *t_bumpStamp;
+static __thread long long t_bumpValue;
+
+static void keep_after_commit(JFile *f) {
+    LsStamp *s = t_bumpStamp;
+    long long v = t_bumpValue;
+    t_bumpStamp = NULL;
+    f->ownKept = 0;
+    if (f->stamp == NULL || s != f->stamp || (v & 1) || f->exclusiveLocking || !f->readLocked || f->writeLocked) return;
+    if (stamp_now(f) != v) return;
+    f->readStamp = v;
+    f->viewStamp = -1;
+    keep_snapshot(f, v);
+    if (!f->kept) return;
+    f->ownKept = 1;
+    JNIEnv *env = env_get();
+    if (f->headerWritten && env != NULL && (*env)->GetBooleanField(env, f->obj, f_probeRepeatable)) {
+        memcpy(f->probe, f->header, 16);
+        f->probeCached = 1;
+    }
+}
+
+/* A kept snapshot is still the latest state (the test fault reuses one kept after an own commit blindly). */
+static int kept_current(JFile *f) {
+    return stamp_now(f) == f->pinStamp || (f->ownKept && (f->stamp->faults & FAULT_KEEP_OWN_COMMIT_BLINDLY));
+}
+
 /* Forgets the kept snapshot; when it outlived its read transaction, Java ends it now (the usual endRead). */
 static int release_parked(JFile *f) {
     int parked = f->parked && !f->readLocked;
-    f->kept = f->probeCached = 0;
+    f->kept = f->probeCached = f->ownKept = 0;
     if (!parked) return SQLITE_OK;
     f->parked = 0;
     return notify(f, m_endRead, SQLITE_IOERR_UNLOCK);
@@ -938,14 +1068,14 @@ static int jLock(sqlite3_file *p, int level) {
     t_retryNow = 0; /* a refusal's immediate retry is for SQLite's busy handler, not for a later sleep */
     int rc = level >= SQLITE_LOCK_RESERVED ? lock_for_write(f, level) : lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
-    if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && stamp_now(f) == f->pinStamp) {
+    if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && kept_current(f)) {
         f->readLocked = 1; /* nothing changed since the kept snapshot was pinned: read it again, no crossing */
         f->parked = 0;
         f->readStamp = f->pinStamp;
     } else if (!f->readLocked) {
         /* NONE -> SHARED: a read transaction starts; Java pins one database version for it (ending a kept one). */
         long long seen = f->stamp != NULL ? stamp_now(f) : 0; /* before the pin: a change after it moves the stamp */
-        f->parked = f->kept = f->probeCached = 0;
+        f->parked = f->kept = f->probeCached = f->ownKept = 0;
         f->viewStamp = -1;
         f->readStamp = seen;
         rc = notify(f, m_beginRead, SQLITE_IOERR_LOCK);
@@ -957,7 +1087,8 @@ static int jLock(sqlite3_file *p, int level) {
         if (f->stamp != NULL && !f->exclusiveLocking) keep_snapshot(f, seen);
     }
     if (level < SQLITE_LOCK_RESERVED || f->writeLocked) return SQLITE_OK;
-    f->kept = f->probeCached = 0; /* a write transaction: Java re-pins at its commit or rollback */
+    f->kept = f->probeCached = f->ownKept = 0; /* a write transaction: Java re-pins at its commit or rollback */
+    f->headerWritten = 0;
     rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc != SQLITE_OK) {
         /* A stale snapshot (another connection committed since this read transaction pinned): SQLite retries on a
@@ -974,11 +1105,11 @@ static int jLock(sqlite3_file *p, int level) {
 static int end_read(JFile *f) {
     if (!f->readLocked) return SQLITE_OK;
     f->readLocked = 0;
-    if (f->kept && !f->exclusiveLocking && stamp_now(f) == f->pinStamp) {
+    if (f->kept && !f->exclusiveLocking && kept_current(f)) {
         f->parked = 1; /* kept for the next read transaction (see "Kept snapshots"); a superseded pin is not */
         return SQLITE_OK;
     }
-    f->kept = f->probeCached = 0;
+    f->kept = f->probeCached = f->ownKept = 0;
     return notify(f, m_endRead, SQLITE_IOERR_UNLOCK);
 }
 
@@ -997,6 +1128,13 @@ static int jUnlock(sqlite3_file *p, int level) {
 
 static int jCheckReservedLock(sqlite3_file *p, int *pResOut) {
     JFile *f = (JFile *)p;
+    if (f->memLocks) { /* like the unix VFS: any connection at RESERVED or above, this one included */
+        LsLocks *t = &f->stamp->locks;
+        pthread_mutex_lock(&t->mutex);
+        *pResOut = t->reserved != NULL || t->pending != NULL;
+        pthread_mutex_unlock(&t->mutex);
+        return SQLITE_OK;
+    }
     if (f->lock == NULL) { *pResOut = 0; return SQLITE_OK; }
     return f->lock->pMethods->xCheckReservedLock(f->lock, pResOut);
 }
@@ -1027,6 +1165,8 @@ static int jClose(sqlite3_file *p) {
         if (!released) f->buf = NULL; /* leak it rather than leave Java a ByteBuffer over freed memory */
         f->obj = NULL;
     }
+    if (f->memLocks && f->fileLevel > SQLITE_LOCK_NONE) mem_unlock(f, SQLITE_LOCK_NONE); /* as closing a lock file would */
+    f->memLocks = 0;
     if (f->lock != NULL) {
         if (f->lock->pMethods != NULL) f->lock->pMethods->xClose(f->lock);
         sqlite3_free(f->lock);
@@ -1115,13 +1255,21 @@ static int jFileControl(sqlite3_file *p, int op, void *pArg) {
         } else {
             /* The pager unlocks below RESERVED right after this: end the write transaction in the same crossing
              * (NativeFile.commitEndingWrite), so the unlock needs none. */
+            t_bumpStamp = NULL;
             rc = notify(f, m_commitEndingWrite, SQLITE_IOERR);
-            if (rc == SQLITE_OK) f->writeLocked = 0;
+            if (rc == SQLITE_OK) {
+                f->writeLocked = 0;
+                keep_after_commit(f);
+            }
         }
         /* Committed (or failed): no longer a commit to wait for (locking_mode=EXCLUSIVE keeps the lock for good). */
         writer_set(f, WRITER_HOLDING);
         return rc;
     case SQLITE_FCNTL_LOCKSTATE:
+        if (f->memLocks) {
+            *(int *)pArg = f->fileLevel;
+            return SQLITE_OK;
+        }
         return f->lock ? f->lock->pMethods->xFileControl(f->lock, op, pArg) : SQLITE_NOTFOUND;
     case SQLITE_FCNTL_HAS_MOVED:
         *(int *)pArg = 0;
@@ -1277,7 +1425,15 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     }
     char *lockPath = NULL;
     int rc = lock_path_of(env, f, &lockPath);
-    if (rc == SQLITE_OK && (lockPath == NULL || lockPath[0] != 0)) rc = open_lock_file(f, zName, lockPath);
+    LsStamp *stamp = NULL;
+    if (rc == SQLITE_OK && atomic && snapshot == JNI_TRUE) {
+        stamp = (LsStamp *)(intptr_t)(*env)->GetLongField(env, f->obj, f_stamp);
+    }
+    if (rc == SQLITE_OK && (lockPath == NULL || lockPath[0] != 0)) {
+        /* A write-mode engine database (it has a stamp): its locks in the process ("Lock table in the process"). */
+        if (stamp != NULL) f->memLocks = 1;
+        else rc = open_lock_file(f, zName, lockPath);
+    }
     if (rc != SQLITE_OK) {
         char *why = sqlite3_mprintf("cannot open its lock file %s", lockPath ? lockPath : "<name>-lock next to the database");
         report_open_failure(zName, why ? why : "cannot open its lock file");
@@ -1292,7 +1448,7 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
     if (atomic) {
         f->atomicCommits = 1;
         f->snapshotReads = snapshot == JNI_TRUE; /* only with atomic commits: never a hot journal to see */
-        if (f->snapshotReads) f->stamp = (LsStamp *)(intptr_t)(*env)->GetLongField(env, f->obj, f_stamp);
+        f->stamp = stamp;
         if (f->stamp != NULL) view_attach(f->stamp->view); /* its arena lives while this file is open */
         atomic_add(f);
     }
@@ -1515,10 +1671,12 @@ static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
 
 static jboolean JNICALL n_embedded(JNIEnv *env, jclass c) { (void)env; (void)c; return g_embedded ? JNI_TRUE : JNI_FALSE; }
 
-static jlong JNICALL n_newStamp(JNIEnv *env, jclass c, jlong viewBytes) {
+static jlong JNICALL n_newStamp(JNIEnv *env, jclass c, jlong viewBytes, jint faults) {
     (void)env; (void)c;
     LsStamp *s = calloc(1, sizeof *s);
     if (s == NULL) return 0;
+    if (pthread_mutex_init(&s->locks.mutex, NULL) != 0) { free(s); return 0; }
+    s->faults = faults;
     s->view = view_new(viewBytes);
     pthread_mutex_lock(&g_stampMutex);
     s->next = g_stamps;
@@ -1535,6 +1693,8 @@ static void JNICALL n_bumpStamp(JNIEnv *env, jclass c, jlong stamp) {
     long long v = __atomic_load_n(&s->changes, __ATOMIC_RELAXED);
     while (!__atomic_compare_exchange_n(&s->changes, &v, (v | 1) + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
     }
+    t_bumpStamp = s; /* the announcing thread's own last value (keep_after_commit) */
+    t_bumpValue = (v | 1) + 1;
 }
 
 /* The engine is about to publish a change of these pages (null: of unknown pages); see "Native page view". */
@@ -1573,7 +1733,7 @@ static int setup_bridge(JNIEnv *env, char **why) {
         {"nativeRegisterVfs", "([B)I", (void *)n_registerVfs},
         {"nativeCounters", "()[J", (void *)n_counters},
         {"nativeEmbedded", "()Z", (void *)n_embedded},
-        {"nativeNewStamp", "(J)J", (void *)n_newStamp},
+        {"nativeNewStamp", "(JI)J", (void *)n_newStamp},
         {"nativeBumpStamp", "(J)V", (void *)n_bumpStamp},
         {"nativePagesChanging", "(J[J)V", (void *)n_pagesChanging},
         {"nativeCloseView", "(J)V", (void *)n_closeView},

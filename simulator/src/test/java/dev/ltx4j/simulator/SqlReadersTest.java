@@ -78,6 +78,24 @@ class SqlReadersTest {
     }
 
     /**
+     * The snapshot a connection's own commit re-pinned is kept in C for its next statements while the version stamp
+     * stays where the commit's announcement put it (docs/group-commit.md, "Crossings of a commit"). Reused without that
+     * check (bug {@code stale-own-commit-snapshot}) the connection misses the later commits of other connections.
+     */
+    @Test
+    void aSnapshotKeptAfterAnOwnCommitFollowsOtherCommitsAndItsSwitchIsCaught() {
+        SqlScenario scenario = new SqlScenario(Set.of(), true);
+        for (long seed = 1; seed <= 3; seed++) {
+            List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
+            RunResult clean = Simulation.run(scenario, seed, actions, Plans.engineSafe());
+            assertThat(clean.violation()).as("seed %d without the bug", seed).isNull();
+            RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_OWN_COMMIT_SNAPSHOT), true), seed,
+                    actions, Plans.engineSafe());
+            assertThat(buggy.violation()).as("seed %d with stale-own-commit-snapshot", seed).isNotNull();
+        }
+    }
+
+    /**
      * A commit that does not tell the native page view which pages it changed leaves readers copying the pages they
      * read before it from native memory (docs/concurrent-readers.md, "Native page view"): an outdated state.
      */

@@ -49,6 +49,7 @@ public final class EngineFaults {
     private final boolean stalePageView;
     private final boolean staleWriteWhileConflicted;
     private final boolean stalePageChecksum;
+    private final boolean keepOwnCommitBlindly;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
 
@@ -72,6 +73,7 @@ public final class EngineFaults {
         this.stalePageView = b.stalePageView;
         this.staleWriteWhileConflicted = b.staleWriteWhileConflicted;
         this.stalePageChecksum = b.stalePageChecksum;
+        this.keepOwnCommitBlindly = b.keepOwnCommitBlindly;
         this.buffer = new BufferFaults(b.silentDamageTruncation);
         this.preemption = b.preemption;
     }
@@ -96,6 +98,14 @@ public final class EngineFaults {
      */
     public boolean writeOnStaleSnapshot() {
         return writeOnStaleSnapshot;
+    }
+
+    /**
+     * The VFS reuses the snapshot it kept after a connection's own commit without checking that nothing changed since
+     * ({@code stale-own-commit-snapshot}): the connection misses later commits of other connections.
+     */
+    public boolean keepOwnCommitBlindly() {
+        return keepOwnCommitBlindly;
     }
 
     /** The VFS does not hear of version changes, so connections keep reusing stale snapshots ({@code stale-version-stamp}). */
@@ -174,6 +184,7 @@ public final class EngineFaults {
         private boolean stalePageView;
         private boolean staleWriteWhileConflicted;
         private boolean stalePageChecksum;
+        private boolean keepOwnCommitBlindly;
         private boolean silentDamageTruncation;
         private Consumer<Point> preemption;
 
@@ -313,6 +324,12 @@ public final class EngineFaults {
         /** The VFS skips the stale-snapshot check while conflicted ({@code stale-write-while-conflicted}). */
         public Builder staleWriteWhileConflicted(boolean v) {
             this.staleWriteWhileConflicted = v;
+            return this;
+        }
+
+        /** The VFS reuses the snapshot kept after an own commit blindly ({@code stale-own-commit-snapshot}). */
+        public Builder keepOwnCommitBlindly(boolean v) {
+            this.keepOwnCommitBlindly = v;
             return this;
         }
 

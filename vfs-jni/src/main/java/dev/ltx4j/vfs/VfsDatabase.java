@@ -127,6 +127,23 @@ public interface VfsDatabase extends AutoCloseable {
     }
 
     /**
+     * Asked right after this connection's own commit (with {@link #snapshotReusable()}): whether a read of page 1's
+     * bytes 24..39 in the read transaction the commit re-pinned would return the bytes the committed transaction
+     * wrote there, unaltered. The VFS then answers SQLite's next change-counter probe of that state itself.
+     */
+    default boolean committedHeaderShown() {
+        return false;
+    }
+
+    /**
+     * Test faults the native VFS re-introduces for the simulator's bug switches (bits of {@code NativeBridge}); 0,
+     * the default, in every real use. Read once per database, when its version stamp is created.
+     */
+    default int nativeFaults() {
+        return 0;
+    }
+
+    /**
      * Writes all bytes of {@code src} (position to limit) at {@code offset}, extending the database as needed.
      * {@code src} is valid only during the call. A partial write must throw.
      */

@@ -107,6 +107,13 @@ public enum Bug {
      */
     STALE_WRITE_WHILE_CONFLICTED,
     /**
+     * Sql, sql-readers: the VFS keeps the read snapshot a connection's own commit re-pinned and reuses it at the
+     * connection's next statements without checking the version stamp (engine hook, native side), so the connection
+     * misses every later commit of other connections until it writes again (docs/group-commit.md, "Crossings of a
+     * commit").
+     */
+    STALE_OWN_COMMIT_SNAPSHOT,
+    /**
      * Compaction: retention ignores the grace period and the retention window ({@code CompactionFaults.deleteTooEarly}),
      * deleting files that TXIDs inside the window need.
      */

@@ -124,6 +124,7 @@ final class SqlRun {
                         .stalePageView(this.bugs.contains(Bug.STALE_PAGE_VIEW)) // native page view not told
                         .staleWriteWhileConflicted(this.bugs.contains(Bug.STALE_WRITE_WHILE_CONFLICTED))
                         .stalePageChecksum(this.bugs.contains(Bug.STALE_PAGE_CHECKSUM)) // sync trusts old checksums
+                        .keepOwnCommitBlindly(this.bugs.contains(Bug.STALE_OWN_COMMIT_SNAPSHOT)) // VFS skips the stamp check
                         .build()).build();
         this.rival = new SqlRival(world, store, replica, PREFIX);
         this.process = new SqlProcess(world, store, options, tempDir, connections, this::faultsOff);

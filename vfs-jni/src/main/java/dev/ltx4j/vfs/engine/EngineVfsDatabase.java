@@ -16,6 +16,7 @@ import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
 import dev.ltx4j.vfs.ReplicaConflictException;
 import dev.ltx4j.vfs.VfsDatabase;
+import dev.ltx4j.vfs.internal.NativeBridge;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -576,6 +577,17 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public boolean lastReadRepeatable() {
         return !lastReadAltered;
+    }
+
+    /** A probe of the re-pinned state shows stored bytes unless it is the first since replaced content (noticeReplacedContent). */
+    @Override
+    public boolean committedHeaderShown() {
+        return pin != null && session == null && doomed == null && pinRefresh == seenRefresh && pin.lineage() == seenLineage;
+    }
+
+    @Override
+    public int nativeFaults() {
+        return db.faults().keepOwnCommitBlindly() ? NativeBridge.FAULT_KEEP_OWN_COMMIT_BLINDLY : 0;
     }
 
     /**

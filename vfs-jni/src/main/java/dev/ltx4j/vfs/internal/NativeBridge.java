@@ -43,7 +43,10 @@ public final class NativeBridge {
      * A new version stamp in native memory (never freed: a few bytes per database opened), with a native page view of
      * at most {@code viewBytes} bytes of pages (0: none).
      */
-    static native long nativeNewStamp(long viewBytes);
+    static native long nativeNewStamp(long viewBytes, int faults);
+
+    /** {@link VfsDatabase#nativeFaults()}: the snapshot kept after a commit is reused even after other changes. */
+    public static final int FAULT_KEEP_OWN_COMMIT_BLINDLY = 1;
 
     /** Advances a stamp: every connection's next read transaction asks its database again. */
     static native void nativeBumpStamp(long stamp);
@@ -74,7 +77,7 @@ public final class NativeBridge {
         synchronized (STAMPS) {
             Long known = STAMPS.get(key);
             if (known != null) return known;
-            long stamp = nativeNewStamp(pageViewBytes());
+            long stamp = nativeNewStamp(pageViewBytes(), db.nativeFaults());
             if (stamp == 0) return 0;
             db.onPagesChanging(new VfsDatabase.PageChanges() {
                 @Override

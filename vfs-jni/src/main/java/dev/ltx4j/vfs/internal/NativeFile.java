@@ -201,7 +201,21 @@ final class NativeFile {
      */
     int commitEndingWrite() {
         int rc = commit();
-        if (rc == SqliteCodes.OK) endWrite();
+        if (rc != SqliteCodes.OK) return rc;
+        endWrite();
+        if (stamp != 0) {
+            // The commit re-pinned the latest state: C may keep it for the next statement (litestreamvfs.c,
+            // keep_after_commit), with its size, and answer its change-counter probe from the page 1 it wrote.
+            reusable = false;
+            try {
+                boolean keep = db.snapshotReusable();
+                pinnedSize = keep ? db.size() : -1;
+                probeRepeatable = keep && db.committedHeaderShown();
+                reusable = keep;
+            } catch (Exception e) {
+                fail("commit (keeping the snapshot)", e, SqliteCodes.IOERR); // logged; the commit stands, not kept
+            }
+        }
         return rc;
     }
 
