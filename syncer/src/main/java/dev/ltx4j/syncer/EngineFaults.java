@@ -39,6 +39,7 @@ public final class EngineFaults {
     final boolean trustUnverifiedChecksums;
     final boolean timeTravelStrictlyBefore;
     final boolean skipSyncCheck;
+    final boolean ignoreLostReplica;
     final boolean relocateFromListingOnly;
     final boolean reuseUnverifiedUpload;
     private final boolean storedPageOne;
@@ -60,6 +61,7 @@ public final class EngineFaults {
         this.trustUnverifiedChecksums = b.trustUnverifiedChecksums;
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
         this.skipSyncCheck = b.skipSyncCheck;
+        this.ignoreLostReplica = b.ignoreLostReplica;
         this.relocateFromListingOnly = b.relocateFromListingOnly;
         this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
         this.storedPageOne = b.storedPageOne;
@@ -152,6 +154,7 @@ public final class EngineFaults {
         private boolean trustUnverifiedChecksums;
         private boolean timeTravelStrictlyBefore;
         private boolean skipSyncCheck;
+        private boolean ignoreLostReplica;
         private boolean relocateFromListingOnly;
         private boolean reuseUnverifiedUpload;
         private boolean storedPageOne;
@@ -237,6 +240,15 @@ public final class EngineFaults {
          */
         public Builder skipSyncCheck(boolean v) {
             this.skipSyncCheck = v;
+            return this;
+        }
+
+        /**
+         * A sync uploads onto a base the replica lost (its files deleted under the running writer) without noticing
+         * ({@code ignore-lost-replica}): the replica then holds a file nothing can restore.
+         */
+        public Builder ignoreLostReplica(boolean v) {
+            this.ignoreLostReplica = v;
             return this;
         }
 
