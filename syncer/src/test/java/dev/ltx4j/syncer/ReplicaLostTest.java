@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
+import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
@@ -116,6 +117,26 @@ class ReplicaLostTest {
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             assertThat(everyFile(client)).extracting(LtxFileInfo::minTxid).containsExactly(2L);
             assertThatThrownBy(() -> restore(client, 0, tmp)).hasMessageContaining("qualify");
+        }
+    }
+
+    /** The base's L0 file compacted into level 1 and deleted: the replica still holds the base. */
+    @Test
+    void aBaseCompactedAwayFromLevelZeroIsHeld() throws Exception {
+        Path dir = tmp.resolve("replica");
+        ReplicaClient client = new FileReplicaClient(dir, clock);
+        try (Database db = open(client, EngineFaults.NONE)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 2, 20);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            LtxFileInfo l0 = client.listFiles(0, 2, false).get(0);
+            client.createFile(1, 2, 2, LtxBody.of(client.readRange(0, 2, 2, 0, 0)));
+            client.deleteFiles(List.of(l0));
+            commitPages(db, PS, 1, 30);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            byte[] restored = restore(client, 0, tmp);
+            assertThat(restored).hasSize(2 * PS);
         }
     }
 
