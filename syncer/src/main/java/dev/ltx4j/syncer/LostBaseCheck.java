@@ -7,6 +7,8 @@ import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.ReplicaTransientException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -21,11 +23,22 @@ import java.util.Arrays;
  * {@code db.syncLock}; not thread-safe otherwise.
  */
 final class LostBaseCheck {
+    /**
+     * How long a loss must persist before the sync refuses for good: until then each sync fails transiently with
+     * the upload withheld. Longer than any listing lag seen in practice (S3 lists strongly consistently today; the
+     * simulator's lag windows are under a second), so a freshly compacted file a listing does not show yet (its
+     * level-0 input already deleted) is never taken for a lost base.
+     */
+    static final Duration CONFIRM_AFTER = Duration.ofSeconds(10);
+
     private final Database db;
     private final ConflictSaver conflicts;
     private final ReplicaClient client;
     /** The simulator's {@code ignore-lost-replica}: no check (the bug it prevents). */
     private final boolean skip;
+    /** The base a look found lost, and when (wall clock) it first did; -1 when the last look found it held. */
+    private long suspectedBase = -1;
+    private Instant suspectedAt;
     /** Per level, the min TXID of the newest file the last look saw there: where the next listing starts. */
     private final long[] seek = new long[ReplicaClient.MAX_LEVEL + 1];
 
@@ -39,12 +52,24 @@ final class LostBaseCheck {
     /**
      * The sync's refusal when the replica lost {@code base}: the database is conflicted with its held transactions
      * saved (as a conflict), nothing is uploaded, and the error names the replica and what its listing showed;
-     * null when the base is held. Logged once at warn here (the conflict line follows).
+     * null when the base is held. Until the loss has lasted {@link #CONFIRM_AFTER} it throws a transient failure
+     * instead (nothing uploaded either way). Logged once at warn here (the conflict line follows).
      */
     SyncEngine.Round refuseIfLost(BufferBase base, Instant now) throws ReplicaException {
         Lost lost = check(base.txid());
         if (lost == null) {
+            suspectedBase = -1;
             return null;
+        }
+        if (suspectedBase != base.txid()) {
+            suspectedBase = base.txid();
+            suspectedAt = now;
+        }
+        if (Duration.between(suspectedAt, now).compareTo(CONFIRM_AFTER) < 0) {
+            throw new ReplicaTransientException("replica " + ReplicaUrl.redact(db.options.replicaIdentity)
+                    + " holds no file reaching TXID " + Txid.format(base.txid()) + " that this writer builds on ("
+                    + lost.found() + "): upload withheld; refused as a lost replica unless a file reaching it is"
+                    + " listed within " + CONFIRM_AFTER.toSeconds() + " s (a lagging listing)");
         }
         ConflictSaver.Raised raised = conflicts.raise(base, lost.newest(), now);
         ConflictInfo info = raised.info();

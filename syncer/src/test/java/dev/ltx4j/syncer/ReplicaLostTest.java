@@ -66,6 +66,11 @@ class ReplicaLostTest {
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             deleteTree(dir); // rm -rf under the running writer
             commitPages(db, PS, 2, 20);
+            SyncOutcome first = db.syncOnce(clock.instant());
+            assertThat(first.status()).isEqualTo(SyncOutcome.Status.FAILED);
+            assertThat(first.error()).hasMessageContaining("upload withheld");
+            assertThat(everyFile(client)).as("nothing unrestorable uploaded while unconfirmed").isEmpty();
+            clock.advance(LostBaseCheck.CONFIRM_AFTER);
             SyncOutcome o = db.syncOnce(clock.instant());
 
             assertThat(o.status()).isEqualTo(SyncOutcome.Status.CONFLICT);
@@ -97,6 +102,8 @@ class ReplicaLostTest {
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             client.deleteFiles(List.of(everyFile(client).stream().filter(f -> f.maxTxid() == 2).findFirst().get()));
             commitPages(db, PS, 1, 30);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+            clock.advance(LostBaseCheck.CONFIRM_AFTER);
             SyncOutcome o = db.syncOnce(clock.instant());
             assertThat(o.error()).isInstanceOf(ReplicaLostException.class)
                     .hasMessageContaining("newest file ends at TXID 0000000000000001");
@@ -137,6 +144,39 @@ class ReplicaLostTest {
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             byte[] restored = restore(client, 0, tmp);
             assertThat(restored).hasSize(2 * PS);
+        }
+    }
+
+    /**
+     * The base's L0 file compacted into a level-1 file the listing does not show yet, and deleted: the upload is
+     * withheld (a transient failure), not refused, and goes ahead once the listing catches up.
+     */
+    @Test
+    void aCompactedBaseALaggingListingHidesIsWaitedFor() throws Exception {
+        Path dir = tmp.resolve("replica");
+        ReplicaClient raw = new FileReplicaClient(dir, clock);
+        boolean[] lag = {false};
+        ReplicaClient lagging = new ForwardingClient(raw) {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                return lag[0] && level == 1 ? List.of() : super.listFiles(level, seek, meta);
+            }
+        };
+        try (Database db = open(lagging, EngineFaults.NONE)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            db.syncOnce(clock.instant());
+            commitPages(db, PS, 2, 20);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            lag[0] = true;
+            raw.createFile(1, 2, 2, LtxBody.of(raw.readRange(0, 2, 2, 0, 0)));
+            raw.deleteFiles(List.of(raw.listFiles(0, 2, false).get(0)));
+            commitPages(db, PS, 1, 30);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+            clock.advance(LostBaseCheck.CONFIRM_AFTER.dividedBy(2));
+            lag[0] = false; // the listing caught up
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(db.status().conflict()).isNull();
+            assertThat(restore(raw, 0, tmp)).hasSize(2 * PS);
         }
     }
 
