@@ -39,6 +39,8 @@ final class LostBaseCheck {
     /** The base a look found lost, and when (wall clock) it first did; -1 when the last look found it held. */
     private long suspectedBase = -1;
     private Instant suspectedAt;
+    /** The last refusal, so later syncs of the same sticky conflict report it as a lost replica too. */
+    private volatile ReplicaLostException lastRefusal;
     /** Per level, the min TXID of the newest file the last look saw there: where the next listing starts. */
     private final long[] seek = new long[ReplicaClient.MAX_LEVEL + 1];
 
@@ -81,9 +83,16 @@ final class LostBaseCheck {
                 + "; writes are refused until refresh(), which reloads the replica as it is then (put its files back"
                 + " first to keep the synced data)" + (raised.error() == null ? "" : "; " + raised.error());
         Database.log().warn(message);
-        SyncOutcome o = new SyncOutcome(SyncOutcome.Status.CONFLICT, base.txid(), 0, 0,
-                new ReplicaLostException(message, info));
+        ReplicaLostException refused = new ReplicaLostException(message, info);
+        lastRefusal = refused;
+        SyncOutcome o = new SyncOutcome(SyncOutcome.Status.CONFLICT, base.txid(), 0, 0, refused);
         return new SyncEngine.Round(o, null, null, true, message, 0);
+    }
+
+    /** The error of a sync while conflicted: the lost-replica refusal when that raised {@code c}, else a conflict. */
+    ConflictException conflicted(ConflictInfo c) {
+        ReplicaLostException r = lastRefusal;
+        return r != null && r.info() == c ? r : new ConflictException(c);
     }
 
     /**

@@ -95,7 +95,7 @@ final class SyncEngine {
     Round round(Instant now) {
         ConflictInfo c = db.state().conflict();
         if (c != null) {
-            return Round.of(new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, new ConflictException(c)));
+            return Round.of(new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, lostBase.conflicted(c)));
         }
         WriteBuffer buf = db.bufferOrNull();
         DatabaseVersion v = db.current();

@@ -85,8 +85,10 @@ class ReplicaLostTest {
             assertThat(st.conflict().pendingCommits()).isEqualTo(1);
             assertThat(st.conflict().savedTo()).exists();
             assertThatThrownBy(db::beginWrite).isInstanceOf(ConflictException.class);
-            // Sticky: a later sync uploads nothing either.
-            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.CONFLICT);
+            // Sticky: a later sync uploads nothing either, and still says why.
+            SyncOutcome later = db.syncOnce(clock.instant());
+            assertThat(later.status()).isEqualTo(SyncOutcome.Status.CONFLICT);
+            assertThat(later.error()).isInstanceOf(ReplicaLostException.class).hasMessageContaining("lost TXID");
             assertThat(everyFile(client)).isEmpty();
         }
     }
