@@ -80,8 +80,9 @@ final class LostBaseCheck {
                 + "; deleted or emptied under the running writer?): sync refused, nothing uploaded (a file on a lost"
                 + " base restores nothing); " + info.pendingCommits() + " unsynced transaction(s) "
                 + (info.savedTo() == null ? "kept in the write buffer" : "saved to " + info.savedTo())
-                + "; writes are refused until refresh(), which reloads the replica as it is then (put its files back"
-                + " first to keep the synced data)" + (raised.error() == null ? "" : "; " + raised.error());
+                + "; writes are refused until a refresh (PRAGMA litestream_refresh, refresh()), which reloads the"
+                + " replica as it is then (put its files back first to keep the synced data)"
+                + (raised.error() == null ? "" : "; " + raised.error());
         Database.log().warn(message);
         ReplicaLostException refused = new ReplicaLostException(message, info);
         lastRefusal = refused;
