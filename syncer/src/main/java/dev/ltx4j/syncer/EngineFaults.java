@@ -245,7 +245,8 @@ public final class EngineFaults {
 
         /**
          * A sync uploads onto a base the replica lost (its files deleted under the running writer) without noticing
-         * ({@code ignore-lost-replica}): the replica then holds a file nothing can restore.
+         * (the behaviour before {@code LostBaseCheck}; {@code ReplicaLostTest}): the replica then holds a file nothing
+         * can restore.
          */
         public Builder ignoreLostReplica(boolean v) {
             this.ignoreLostReplica = v;

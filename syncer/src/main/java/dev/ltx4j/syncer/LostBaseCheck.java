@@ -34,7 +34,7 @@ final class LostBaseCheck {
     private final Database db;
     private final ConflictSaver conflicts;
     private final ReplicaClient client;
-    /** The simulator's {@code ignore-lost-replica}: no check (the bug it prevents). */
+    /** The fault switch {@code EngineFaults.ignoreLostReplica} (tests): no check, the behaviour before the fix. */
     private final boolean skip;
     /** The base a look found lost, and when (wall clock) it first did; -1 when the last look found it held. */
     private long suspectedBase = -1;
@@ -121,7 +121,9 @@ final class LostBaseCheck {
         }
         long newest = 0;
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
-            for (LtxFileInfo f : client.listFiles(level, seek[level], false)) {
+            // A file reaching the base starts at or before it (a base lowered by a refresh lists from the start).
+            long from = Long.compareUnsigned(seek[level], base) <= 0 ? seek[level] : 0;
+            for (LtxFileInfo f : client.listFiles(level, from, false)) {
                 seek[level] = f.minTxid(); // ascending: ends at the newest file of the level
                 if (Long.compareUnsigned(f.maxTxid(), newest) > 0) {
                     newest = f.maxTxid();
@@ -131,7 +133,7 @@ final class LostBaseCheck {
                 return null;
             }
         }
-        Arrays.fill(seek, 0); // nothing left where we looked: look from the start next time
+        Arrays.fill(seek, 0); // nothing where we looked: the next look lists from the start (self-heals a bad seek)
         return new Lost(base, newest);
     }
 }

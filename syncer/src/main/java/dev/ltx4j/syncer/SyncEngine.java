@@ -113,7 +113,7 @@ final class SyncEngine {
             if (Long.compareUnsigned(remote, base.txid()) > 0) {
                 return adoptOrConflict(buf, base, () -> remote, now);
             }
-            Round lost = check.fullChecks() == fullChecks ? null : lostBase.refuseIfLost(base, now);
+            Round lost = check.fullChecks() == fullChecks || check.sawBase() ? null : lostBase.refuseIfLost(base, now);
             if (lost != null) {
                 return lost; // the replica no longer holds the base: refused, never an unrestorable upload
             }
