@@ -39,6 +39,7 @@ public final class EngineFaults {
     final boolean trustUnverifiedChecksums;
     final boolean timeTravelStrictlyBefore;
     final boolean skipSyncCheck;
+    final boolean ignoreLostReplica;
     final boolean relocateFromListingOnly;
     final boolean forgetOwnStateAfterRestart;
     final boolean reuseUnverifiedUpload;
@@ -63,6 +64,7 @@ public final class EngineFaults {
         this.trustUnverifiedChecksums = b.trustUnverifiedChecksums;
         this.timeTravelStrictlyBefore = b.timeTravelStrictlyBefore;
         this.skipSyncCheck = b.skipSyncCheck;
+        this.ignoreLostReplica = b.ignoreLostReplica;
         this.relocateFromListingOnly = b.relocateFromListingOnly;
         this.forgetOwnStateAfterRestart = b.forgetOwnStateAfterRestart;
         this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
@@ -174,6 +176,7 @@ public final class EngineFaults {
         private boolean trustUnverifiedChecksums;
         private boolean timeTravelStrictlyBefore;
         private boolean skipSyncCheck;
+        private boolean ignoreLostReplica;
         private boolean relocateFromListingOnly;
         private boolean forgetOwnStateAfterRestart;
         private boolean reuseUnverifiedUpload;
@@ -272,6 +275,16 @@ public final class EngineFaults {
          */
         public Builder skipSyncCheck(boolean v) {
             this.skipSyncCheck = v;
+            return this;
+        }
+
+        /**
+         * A sync uploads onto a base the replica lost (its files deleted under the running writer) without noticing
+         * (the behaviour before {@code LostBaseCheck}; {@code ReplicaLostTest}): the replica then holds a file nothing
+         * can restore.
+         */
+        public Builder ignoreLostReplica(boolean v) {
+            this.ignoreLostReplica = v;
             return this;
         }
 

@@ -41,6 +41,8 @@ final class SyncCheck {
     /** Listings of level 0 alone that were conclusive, and full checks (tests and the request-economy docs). */
     private long cheap;
     private long full;
+    /** Whether the last full check listed a file reaching its base (the replica still holds it). */
+    private boolean sawBase;
 
     /**
      * @param grace the retention grace this writer's deployment uses: the horizon is a quarter of it, at most
@@ -102,11 +104,14 @@ final class SyncCheck {
      */
     long highestRemoteTxid(long base) throws ReplicaException {
         long max = base;
+        sawBase = false;
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
             // Higher levels from the last file seen there (files within a level do not overlap, so any file there
-            // that reaches past base starts at or after it), which keeps listings short.
-            long from = level == 0 ? base + 1 : seek[level];
+            // that reaches past base starts at or after it), which keeps listings short. Level 0 from the base
+            // itself (the same one request): its file shows the replica still holds the base (LostBaseCheck).
+            long from = level == 0 ? base : seek[level];
             for (LtxFileInfo f : client.listFiles(level, from, false)) {
+                sawBase |= Long.compareUnsigned(f.maxTxid(), base) >= 0;
                 if (level > 0 && Long.compareUnsigned(f.minTxid(), seek[level]) > 0) {
                     seek[level] = f.minTxid();
                 }
@@ -137,6 +142,11 @@ final class SyncCheck {
     void relistEverything() {
         Arrays.fill(seek, 0);
         forgetOwnUpload();
+    }
+
+    /** Whether the last full check listed a file reaching its base (else {@link LostBaseCheck} looks closer). */
+    boolean sawBase() {
+        return sawBase;
     }
 
     /** Level-0 looks that were conclusive. */

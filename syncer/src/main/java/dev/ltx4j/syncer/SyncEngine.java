@@ -40,6 +40,8 @@ final class SyncEngine {
     private final ConflictSaver conflicts;
     /** The pre-upload conflict check: one level-0 listing in the common case (docs/request-economy-writer.md). */
     private final SyncCheck check;
+    /** After a full check found nothing beyond the base: is the base itself still there (a deleted replica)? */
+    private final LostBaseCheck lostBase;
     /**
      * Kept from round to round (rounds run one at a time under {@code syncLock}): the spool's in-memory chunks, up
      * to 8 MiB, and the direct buffer the encoder reads buffer records through, so a steady load's syncs allocate
@@ -54,6 +56,7 @@ final class SyncEngine {
         this.conflicts = conflicts;
         this.check = new SyncCheck(db.client, db.options.clock::nanoTime, db.options.compaction().retentionGrace(),
                 db.options.faults.skipSyncCheck);
+        this.lostBase = new LostBaseCheck(db, conflicts);
     }
 
     /** One LTX file built for upload: where its bytes are and what the encoder wrote. */
@@ -92,7 +95,7 @@ final class SyncEngine {
     Round round(Instant now) {
         ConflictInfo c = db.state().conflict();
         if (c != null) {
-            return Round.of(new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, new ConflictException(c)));
+            return Round.of(new SyncOutcome(SyncOutcome.Status.CONFLICT, c.baseTxid(), 0, 0, lostBase.conflicted(c)));
         }
         WriteBuffer buf = db.bufferOrNull();
         DatabaseVersion v = db.current();
@@ -105,9 +108,14 @@ final class SyncEngine {
             db.options.faults.preempt(EngineFaults.Point.SYNC_SNAPSHOT); // fault point: other steps may run here
             BufferBase base = snap.base();
             baseTxid = base.txid();
+            long fullChecks = check.fullChecks();
             long remote = check.remoteBeyond(base.txid());
             if (Long.compareUnsigned(remote, base.txid()) > 0) {
                 return adoptOrConflict(buf, base, snap.upToSeq(), () -> remote, now);
+            }
+            Round lost = check.fullChecks() == fullChecks || check.sawBase() ? null : lostBase.refuseIfLost(base, now);
+            if (lost != null) {
+                return lost; // the replica no longer holds the base: refused, never an unrestorable upload
             }
             long txid = base.txid() + 1;
             Encoded built;
