@@ -2,31 +2,28 @@ package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ForwardingReplicaClient;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaTransientException;
-import dev.ltx4j.replica.StoreRequests;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The writer's view of the store with the faults of the {@link LostUploadRestart} step, each on only while the step
  * asks for it: the next level-0 create lands and its response is lost; reads of that file fail (the read-back cannot
  * tell the outcome); listings leave out files that reach that TXID (a listing lagging behind the create).
  */
-final class LostCreateClient implements ReplicaClient {
-    private final ReplicaClient delegate;
+final class LostCreateClient extends ForwardingReplicaClient {
     private boolean armed;
     private long landed = -1;
     private long unreadable = -1;
     private long hiddenFrom = -1;
 
     LostCreateClient(ReplicaClient delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** The next level-0 create lands, then answers "outcome unknown"; its file is unreadable until {@link #reset}. */
@@ -52,10 +49,6 @@ final class LostCreateClient implements ReplicaClient {
         hideFromListings(-1);
     }
 
-    @Override
-    public String type() {
-        return delegate.type();
-    }
 
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
@@ -102,23 +95,7 @@ final class LostCreateClient implements ReplicaClient {
                 + " landed (lost-upload step)");
     }
 
-    @Override
-    public void deleteFiles(Collection<LtxFileInfo> files) throws ReplicaException {
-        delegate.deleteFiles(files);
-    }
 
-    @Override
-    public void deleteAll() throws ReplicaException {
-        delegate.deleteAll();
-    }
 
-    @Override
-    public Optional<StoreRequests> storeRequests() {
-        return delegate.storeRequests();
-    }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }
