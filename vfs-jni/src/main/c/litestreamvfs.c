@@ -587,7 +587,7 @@ static void view_fill(LsStamp *st, long long pgno, long long t, const void *page
     __atomic_store_n(&victim->ref, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&victim->seq, q + 2, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&v->mutex);
-    __atomic_fetch_add(&g_viewFills, 1, __ATOMIC_RELAXED);
+    count(&g_viewFills);
 }
 
 /* Under the mutex: entries of pgno end at stamp `at`. */
@@ -643,10 +643,10 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
         && offset % amount == 0) {
         pgno = offset / amount + 1;
         if (view_lookup(f->stamp->view, pgno, f->viewStamp, out, amount)) {
-            __atomic_fetch_add(&g_viewHits, 1, __ATOMIC_RELAXED);
+            count(&g_viewHits);
             return SQLITE_OK;
         }
-        __atomic_fetch_add(&g_viewMisses, 1, __ATOMIC_RELAXED);
+        count(&g_viewMisses);
     }
     JNIEnv *env = env_get();
     if (env == NULL) return SQLITE_IOERR_READ;

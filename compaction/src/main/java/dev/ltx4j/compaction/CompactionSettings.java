@@ -93,6 +93,8 @@ public record CompactionSettings(boolean enabled, List<Duration> levelIntervals,
         return new CompactionSettings(enabled, levelIntervals, snapshotInterval, retention, retentionGrace, value);
     }
 
+    private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(b|[kmg](i?b)?)?");
+
     /**
      * Parses {@code compaction_upload_cache}: bytes, with an optional unit ({@code 16MiB}, {@code 512k}, {@code 1g};
      * k/m/g are powers of 1024), {@code 0} or {@code off} keeps nothing.
@@ -102,7 +104,7 @@ public record CompactionSettings(boolean enabled, List<Duration> levelIntervals,
         if (v.equals("off")) {
             return 0;
         }
-        Matcher m = Pattern.compile("(\\d+)\\s*(b|[kmg](i?b)?)?").matcher(v);
+        Matcher m = BYTES.matcher(v);
         if (!m.matches()) {
             throw new IllegalArgumentException("invalid " + setting + " \"" + value
                     + "\": expected a size such as 16MiB, 512k or 0");

@@ -62,8 +62,7 @@ final class PendingState {
             if (known != 0) {
                 return known;
             }
-            db.reader().readPage(old, p, scratch, null);
-            return Crc64.pageChecksum(p, scratch, 0, pageSize);
+            return UploadEncoder.hashBasePage(db, old, p, scratch, pageSize);
         });
     }
 

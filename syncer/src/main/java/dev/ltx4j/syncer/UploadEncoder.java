@@ -126,8 +126,13 @@ final class UploadEncoder {
             return scratch;
         }
         byte[] buf = scratch != null ? scratch : new byte[ps];
-        db.reader().readPage(old, p, buf, null);
-        sum.toggle(p, buf, 0);
+        sum.toggleChecksum(hashBasePage(db, old, p, buf, ps));
         return buf;
+    }
+
+    /** The LTX page checksum of page {@code p} of the base version {@code old}, read into {@code scratch}. */
+    static long hashBasePage(Database db, DatabaseVersion old, long p, byte[] scratch, int ps) throws IOException {
+        db.reader().readPage(old, p, scratch, null);
+        return Crc64.pageChecksum(p, scratch, 0, ps);
     }
 }

@@ -78,6 +78,8 @@ public interface VfsDatabase extends AutoCloseable {
      * With a key, a read transaction that found nothing changed since this connection's last one
      * ({@link #onVersionChange}) keeps that transaction's snapshot: no {@link #endRead()} / {@link #beginRead()} pair,
      * and SQLite's size and change-counter probe are answered from what they were (docs/concurrent-readers.md).
+     * With a key, SQLite's locks are kept in this process (per key), not in a lock file: a database with a key must
+     * have a single owner process ({@link #lockPath()} is then not used; docs/group-commit.md, "Locks in the process").
      */
     default Object versionKey() {
         return null;

@@ -101,6 +101,9 @@ public final class NativeBridge {
      * a number with k, m or g), else {@link #DEFAULT_PAGE_VIEW_BYTES}. A value that is not a size is named in the log
      * and the default is used.
      */
+    private static final Pattern PAGE_VIEW_SIZE = Pattern.compile("(\\d{1,15})\\s*([kmg]?)i?b?",
+            Pattern.CASE_INSENSITIVE);
+
     static long pageViewBytes() {
         String v = System.getProperty(PAGE_VIEW_PROPERTY);
         String source = PAGE_VIEW_PROPERTY;
@@ -109,8 +112,7 @@ public final class NativeBridge {
             source = PAGE_VIEW_VARIABLE;
         }
         if (v == null || v.isBlank()) return DEFAULT_PAGE_VIEW_BYTES;
-        Matcher m = Pattern.compile("(\\d{1,15})\\s*([kmg]?)i?b?",
-                Pattern.CASE_INSENSITIVE).matcher(v.trim());
+        Matcher m = PAGE_VIEW_SIZE.matcher(v.trim());
         if (!m.matches()) {
             log(SqliteCodes.WARNING, "litestream: " + source + " must be a size in bytes (e.g. 8388608 or 8m), not '"
                     + v.trim() + "'; using " + DEFAULT_PAGE_VIEW_BYTES);
