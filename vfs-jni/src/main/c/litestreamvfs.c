@@ -1726,6 +1726,8 @@ static void JNICALL n_closeView(JNIEnv *env, jclass c, jlong stamp) {
 
 static void fork_child(void) { g_forked = 1; }
 
+void ltx4j_crc64_bind(JNIEnv *env); /* crc64clmul.c: the CRC-64 accelerator's natives */
+
 /* Binds natives and caches classes and method IDs. Needs a thread whose class loader sees ours. */
 static int setup_bridge(JNIEnv *env, char **why) {
     static JNINativeMethod natives[] = {
@@ -1793,6 +1795,7 @@ static int setup_bridge(JNIEnv *env, char **why) {
         return 0;
     }
     if (!g_forkHandler) { pthread_atfork(NULL, NULL, fork_child); g_forkHandler = 1; }
+    ltx4j_crc64_bind(env);
     g_bridgeReady = 1;
     return 1;
 }

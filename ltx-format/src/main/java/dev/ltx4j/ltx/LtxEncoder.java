@@ -109,6 +109,24 @@ public final class LtxEncoder {
     }
 
     /**
+     * Like {@link #writePage(long, byte[], int)}, and returns the page's LTX page checksum ({@link Crc64#pageChecksum}):
+     * the page is hashed once, from its page-number seed, and that one CRC pass serves both the returned checksum and
+     * the file checksum (moved onto it with {@link Crc64#rebase}). For an encoder that needs the page checksums of the
+     * pages it writes (the post-apply checksum, a page map) and has not computed them yet.
+     *
+     * @throws LtxFormatException if the page breaks a rule listed on the class
+     */
+    public long writePageChecksummed(long pgno, byte[] data, int off) throws IOException {
+        checkPage(pgno, 0, off, data.length - off);
+        int c = Lz4.COMPRESSOR.compress(data, off, pageSize, frame, 10, frame.length - 10);
+        long frameCrc = Crc64.update(crc, frameHeader(pgno, c), 0, 10);
+        long pageCrc = Crc64.update(Crc64.updateInt(0, (int) pgno), data, off, pageSize);
+        crc = onto(pgno, pageCrc, frameCrc);
+        emit(pgno, c);
+        return Ltx.CHECKSUM_FLAG | pageCrc;
+    }
+
+    /**
      * Like {@link #writePage(long, byte[], int, long)} with the page at {@code data[index, index + pageSize)} of a
      * buffer (heap or direct, e.g. straight from a read of the file holding it), not copied first; the page
      * checksum must be known (not 0).

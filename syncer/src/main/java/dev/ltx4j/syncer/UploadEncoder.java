@@ -85,14 +85,18 @@ final class UploadEncoder {
             } else {
                 image = keep ? zero.clone() : zero;
             }
-            long imageSum = own ? recorded : Crc64.pageChecksum(p, image, 0, ps);
             if (keep) {
                 warm[k] = image;
             }
+            if (own) {
+                enc.writePage(p, image, 0, recorded);
+                continue;
+            }
+            // One CRC pass gives the page checksum and feeds the file checksum (LtxEncoder.writePageChecksummed).
+            long imageSum = enc.writePageChecksummed(p, image, 0);
             if (recorded == 0) {
                 checksums[k] = imageSum;
             }
-            enc.writePage(p, image, 0, imageSum);
         }
         long post = 0;
         if (tracked) {

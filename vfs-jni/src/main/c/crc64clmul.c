@@ -1,0 +1,218 @@
+/*
+ * crc64clmul.c - CRC-64/GO-ISO (Go's crc64.ISO: reflected polynomial 0xD800000000000000, complemented at the start
+ * and end of every call) by carry-less multiplication (PCLMULQDQ), for dev.ltx4j.ltx.Crc64 through the Java class
+ * dev.ltx4j.vfs.internal.NativeCrc64. Design and the derivation of every constant: docs/crc64-native.md.
+ *
+ * Conventions (reflected domain). A 64-bit register value v stands for V(x) = sum v_i x^(63-i); 16 bytes loaded
+ * little-endian into an XMM register stand for sum b_k x^(127-k), so the low quadword holds the higher powers (the
+ * earlier bytes). clmul(a, b) of two 64-bit reflected values is A*B*x in that 128-bit convention (the product of
+ * two degree-63 polynomials has degree 126, one less than the register's top), so every constant is taken one power
+ * of x lower than the plain algebra says.
+ *
+ * The constants are derived at load (crc64_derive) from the polynomial alone: x^e mod P by repeated multiplication
+ * by x (the CRC bit step), mu = floor(x^128 / P) by long division. Nothing here runs unless the CPU reports PCLMULQDQ
+ * and SSE4.1 (cpuid); without them, or on aarch64, the natives say "unsupported" and Java keeps its table code.
+ */
+#include <jni.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CRC64_CLASS "dev/ltx4j/vfs/internal/NativeCrc64"
+#define CRC64_POLY 0xD800000000000000ULL /* reflected x^64 + x^4 + x^3 + x + 1 */
+
+/* Byte-at-a-time table, for the < 16-byte tail and short inputs. */
+static uint64_t g_table[256];
+
+/* Folding constants: {x^(D+63), x^(D-1)} mod P reflected, for fold distances D = 512 (four lanes), 128 (one lane),
+ * 384 and 256 (merging lanes); x^127 mod P for the final 128 -> 64 step; mu - x^64 reflected; P - x^64 reflected. */
+static uint64_t k512[2], k384[2], k256[2], k128[2], k_final, mu_low, poly_low;
+static int g_supported;
+
+static uint64_t mul_x(uint64_t r) { return (r >> 1) ^ ((r & 1) ? CRC64_POLY : 0); }
+
+/* x^e mod P, reflected (x^0 is bit 63). */
+static uint64_t x_pow_mod(unsigned e) {
+    uint64_t r = 1ULL << 63;
+    while (e--) r = mul_x(r);
+    return r;
+}
+
+static uint64_t reverse64(uint64_t v) {
+    uint64_t r = 0;
+    for (int i = 0; i < 64; i++) r |= ((v >> i) & 1) << (63 - i);
+    return r;
+}
+
+/* floor(x^128 / P) without its x^64 term, reflected: long division in the plain (bit i = x^i) representation. */
+static uint64_t barrett_mu_low(void) {
+    uint64_t p = reverse64(CRC64_POLY); /* P - x^64, plain: 0x1B for ISO */
+    /* Dividend x^128: the first quotient bit is x^64 (always), leaving remainder (P - x^64) * x^64 = p * x^64. */
+    unsigned __int128 rem = (unsigned __int128)p << 64;
+    uint64_t q = 0; /* quotient bits x^63 .. x^0 */
+    for (int d = 127; d >= 64; d--) {
+        if ((rem >> d) & 1) {
+            q |= 1ULL << (d - 64);
+            rem ^= ((unsigned __int128)1 << d) ^ ((unsigned __int128)p << (d - 64));
+        }
+    }
+    return reverse64(q);
+}
+
+static void crc64_derive(void) {
+    for (int i = 0; i < 256; i++) {
+        uint64_t c = (uint64_t)i;
+        for (int k = 0; k < 8; k++) c = mul_x(c);
+        g_table[i] = c;
+    }
+    unsigned dist[4] = {512, 384, 256, 128};
+    uint64_t *dst[4] = {k512, k384, k256, k128};
+    for (int i = 0; i < 4; i++) {
+        dst[i][0] = x_pow_mod(dist[i] + 63); /* multiplies the low quadword (higher powers) */
+        dst[i][1] = x_pow_mod(dist[i] - 1);
+    }
+    k_final = x_pow_mod(127);
+    mu_low = barrett_mu_low();
+    poly_low = CRC64_POLY;
+}
+
+/* The raw (uncomplemented) register c advanced over n bytes, one byte at a time. */
+static uint64_t crc64_bytes(uint64_t c, const uint8_t *p, size_t n) {
+    while (n--) c = g_table[(c ^ *p++) & 0xFF] ^ (c >> 8);
+    return c;
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define TARGET __attribute__((target("pclmul,sse4.1")))
+
+static int cpu_has_clmul(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    return (c & bit_PCLMUL) && (c & bit_SSE4_1);
+}
+
+TARGET static inline __m128i fold(__m128i x, __m128i k, __m128i next) {
+    return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), next);
+}
+
+TARGET static inline __m128i load(const uint8_t *p) { return _mm_loadu_si128((const __m128i *)p); }
+
+TARGET static inline __m128i consts(const uint64_t k[2]) { return _mm_set_epi64x((long long)k[1], (long long)k[0]); }
+
+/* clmul of two 64-bit values, as {low, high} quadwords of the 128-bit product. */
+TARGET static inline void clmul64(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi) {
+    __m128i r = _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)a), _mm_cvtsi64_si128((long long)b), 0x00);
+    *lo = (uint64_t)_mm_cvtsi128_si64(r);
+    *hi = (uint64_t)_mm_extract_epi64(r, 1);
+}
+
+/*
+ * The raw register after the 128-bit block X that ends the input: R = X * x^64 mod P.
+ * X = H x^64 + L (H: low quadword). X x^64 = H x^128 + L x^64 == H (x^128 mod P) + L x^64 =: Y (degree < 128).
+ * Y = Yh x^64 + Yl; R = (Yh x^64 mod P) + Yl, and Yh x^64 mod P by Barrett: Q = floor(Yh mu / x^64)
+ * = Yh + floor(Yh (mu - x^64) / x^64), then Yh x^64 mod P = (Q (P - x^64)) mod x^64.
+ */
+TARGET static uint64_t reduce(__m128i x) {
+    uint64_t h = (uint64_t)_mm_cvtsi128_si64(x), l = (uint64_t)_mm_extract_epi64(x, 1);
+    uint64_t ylo, yhi;
+    clmul64(h, k_final, &ylo, &yhi);
+    uint64_t yh = ylo ^ l, yl = yhi;
+    uint64_t tlo, thi;
+    clmul64(yh, mu_low, &tlo, &thi);
+    /* Product bit k is x^(126-k) of Yh (mu - x^64): powers >= 64 sit in bits 0..62; shifted up one they read as
+     * the reflected quotient part (power 64 + d at bit 63 - d). */
+    uint64_t q = yh ^ (tlo << 1);
+    uint64_t zlo, zhi;
+    clmul64(q, poly_low, &zlo, &zhi);
+    /* Powers 63..0 of Q (P - x^64) are product bits 63..126: the reflected 64-bit remainder. */
+    uint64_t r = (zhi << 1) | (zlo >> 63);
+    return r ^ yl;
+}
+
+/* The raw register c advanced over n >= 64 bytes. */
+TARGET static uint64_t crc64_clmul(uint64_t c, const uint8_t *p, size_t n) {
+    __m128i x0 = _mm_xor_si128(load(p), _mm_cvtsi64_si128((long long)c)); /* the register joins the first bytes */
+    __m128i x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
+    p += 64;
+    n -= 64;
+    const __m128i k4 = consts(k512);
+    while (n >= 64) {
+        x0 = fold(x0, k4, load(p));
+        x1 = fold(x1, k4, load(p + 16));
+        x2 = fold(x2, k4, load(p + 32));
+        x3 = fold(x3, k4, load(p + 48));
+        p += 64;
+        n -= 64;
+    }
+    /* Four lanes into one: each lane moves forward by its distance to the last. */
+    __m128i x = fold(x0, consts(k384), x3);
+    x = fold(x1, consts(k256), x);
+    x = fold(x2, consts(k128), x);
+    const __m128i k1 = consts(k128);
+    while (n >= 16) {
+        x = fold(x, k1, load(p));
+        p += 16;
+        n -= 16;
+    }
+    return crc64_bytes(reduce(x), p, n);
+}
+#else
+static int cpu_has_clmul(void) { return 0; }
+static uint64_t crc64_clmul(uint64_t c, const uint8_t *p, size_t n) { return crc64_bytes(c, p, n); }
+#endif
+
+static uint64_t crc64_update(uint64_t crc, const uint8_t *p, size_t n) {
+    uint64_t c = ~crc;
+    c = n >= 64 && g_supported ? crc64_clmul(c, p, n) : crc64_bytes(c, p, n);
+    return ~c;
+}
+
+static jboolean JNICALL n_supported(JNIEnv *env, jclass cls) {
+    (void)env; (void)cls;
+    return g_supported ? JNI_TRUE : JNI_FALSE;
+}
+
+/* Java checked the range; the array is pinned only for the length of the computation. */
+static jlong JNICALL n_updateArray(JNIEnv *env, jclass cls, jlong crc, jbyteArray a, jint off, jint len) {
+    (void)cls;
+    uint8_t *base = (*env)->GetPrimitiveArrayCritical(env, a, NULL);
+    if (base == NULL) return crc; /* OutOfMemoryError pending: Java sees it */
+    uint64_t r = crc64_update((uint64_t)crc, base + off, (size_t)len);
+    (*env)->ReleasePrimitiveArrayCritical(env, a, base, JNI_ABORT);
+    return (jlong)r;
+}
+
+static jlong JNICALL n_updateDirect(JNIEnv *env, jclass cls, jlong crc, jobject buf, jint index, jint len) {
+    (void)cls;
+    uint8_t *base = (*env)->GetDirectBufferAddress(env, buf);
+    if (base == NULL) return crc; /* Java passes direct buffers only */
+    return (jlong)crc64_update((uint64_t)crc, base + index, (size_t)len);
+}
+
+/*
+ * Binds the natives of dev.ltx4j.vfs.internal.NativeCrc64 and lets it install the accelerator. Called where the
+ * library's other natives are bound (every way the library meets a JVM). Never fails the caller: without the class
+ * (an older jar) or on any error, Java simply keeps its table-driven CRC.
+ */
+void ltx4j_crc64_bind(JNIEnv *env) {
+    static JNINativeMethod natives[] = {
+        {"nativeSupported", "()Z", (void *)n_supported},
+        {"nativeUpdate", "(J[BII)J", (void *)n_updateArray},
+        {"nativeUpdateDirect", "(JLjava/nio/ByteBuffer;II)J", (void *)n_updateDirect},
+    };
+    crc64_derive();
+    g_supported = cpu_has_clmul();
+    jclass c = (*env)->FindClass(env, CRC64_CLASS);
+    if (c == NULL) {
+        (*env)->ExceptionClear(env);
+        return;
+    }
+    if ((*env)->RegisterNatives(env, c, natives, sizeof natives / sizeof natives[0]) == 0) {
+        jmethodID bound = (*env)->GetStaticMethodID(env, c, "bound", "()V");
+        if (bound != NULL) (*env)->CallStaticVoidMethod(env, c, bound);
+    }
+    if ((*env)->ExceptionCheck(env)) (*env)->ExceptionClear(env);
+    (*env)->DeleteLocalRef(env, c);
+}

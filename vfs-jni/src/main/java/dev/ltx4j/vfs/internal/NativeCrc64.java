@@ -1,0 +1,70 @@
+package dev.ltx4j.vfs.internal;
+
+import dev.ltx4j.ltx.accel.Crc64Accelerator;
+import dev.ltx4j.ltx.accel.Crc64Acceleration;
+import java.nio.ByteBuffer;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The native library's CRC-64 (carry-less multiply folding, {@code crc64clmul.c}; docs/crc64-native.md), installed
+ * into {@link dev.ltx4j.ltx.Crc64} as soon as the library's natives are bound: the C side calls {@link #bound()}
+ * wherever the library meets a JVM (System.load from sqlite-jdbc's path, a JVM the extension started for sqlite3 or
+ * Python, or an existing JVM it adopted). Installed only where the CPU has PCLMULQDQ and SSE4.1 (checked in C with
+ * cpuid) and unless {@code -Dltx4j.crc64.native=false}; otherwise the pure-Java table code stays in use.
+ */
+public final class NativeCrc64 implements Crc64Accelerator {
+    /** The one instance; its natives are usable only after the library bound them. */
+    static final NativeCrc64 INSTANCE = new NativeCrc64();
+
+    private static volatile boolean bound;
+
+    private NativeCrc64() {}
+
+    /** Whether the CPU runs the carry-less multiply code (false: the natives compute byte-wise tables). */
+    static native boolean nativeSupported();
+
+    static native long nativeUpdate(long crc, byte[] data, int off, int len);
+
+    static native long nativeUpdateDirect(long crc, ByteBuffer data, int index, int len);
+
+    /** Called from C once the natives are bound: installs the accelerator where it runs and is not disabled. */
+    static void bound() {
+        bound = true;
+        boolean on = install();
+        // At debug: which CRC-64 this process runs (LITESTREAM_LOG_LEVEL=debug in sqlite3/python hosts).
+        LoggerFactory.getLogger(NativeCrc64.class).debug("CRC-64: {}", on ? INSTANCE.name()
+                + " (carry-less multiply) for inputs of 128 bytes and more"
+                : !nativeSupported() ? "java (this CPU has no PCLMULQDQ/SSE4.1)"
+                : "java (" + Crc64Acceleration.PROPERTY + "=false)");
+    }
+
+    /**
+     * Installs the accelerator if the natives are bound, the CPU supports it and {@code ltx4j.crc64.native} is not
+     * {@code false}.
+     *
+     * @return whether it is installed now
+     */
+    public static boolean install() {
+        return available() && Crc64Acceleration.install(INSTANCE);
+    }
+
+    /** Whether the natives are bound and the CPU has the instructions (whatever the property says). */
+    public static boolean available() {
+        return bound && nativeSupported();
+    }
+
+    @Override
+    public String name() {
+        return "native-pclmul";
+    }
+
+    @Override
+    public long update(long crc, byte[] data, int off, int len) {
+        return nativeUpdate(crc, data, off, len);
+    }
+
+    @Override
+    public long updateDirect(long crc, ByteBuffer data, int index, int len) {
+        return nativeUpdateDirect(crc, data, index, len);
+    }
+}
