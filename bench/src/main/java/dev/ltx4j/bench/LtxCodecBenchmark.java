@@ -77,6 +77,7 @@ public class LtxCodecBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws IOException {
+        NativeCrc.use(); // the native CRC-64 where the library loads (-Dltx4j.crc64.native=false: Java)
         corpus = SqliteCorpus.pages(pageSize, (long) corpusMiB << 20);
         pages = corpus.length / pageSize;
         page = new byte[pageSize];

@@ -59,7 +59,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code ./mvnw -q -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar
  * 'SyncBenchmark.(sync|rawEncode|rawEncodeAndUpload)$' -f 1 -wi 2 -i 4 -r 2s -w 2s}; the ratio is pages per
- * CPU-second ({@code pages / cpuMicros}) of {@code sync} over {@code rawEncode} (bench/README.md).
+ * CPU-second ({@code pages / cpuMicros}) of {@code sync} over {@code rawEncode} (bench/README.md). The VFS native
+ * library is loaded, so CRC-64 runs natively where the CPU allows, as in every process that loads the library
+ * ({@code -jvmArgsAppend -Dltx4j.crc64.native=false}: the pure-Java CRC).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -94,6 +96,7 @@ public class SyncBenchmark {
 
         @Setup(Level.Trial)
         public void open() throws IOException {
+            NativeCrc.use();
             Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
             Files.createDirectories(base);
             dir = Files.createTempDirectory(base, "ltx4j-sync-bench");
@@ -191,6 +194,7 @@ public class SyncBenchmark {
 
         @Setup(Level.Trial)
         public void prepare() {
+            NativeCrc.use();
             pages = pages(42);
             header = LtxHeader.of(0, PAGE_SIZE, PAGES, 2, 2, 1_700_000_000_000L, Ltx.CHECKSUM_FLAG | 1).withNodeId(1);
         }

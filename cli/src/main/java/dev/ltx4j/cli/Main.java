@@ -1,5 +1,6 @@
 package dev.ltx4j.cli;
 
+import dev.ltx4j.vfs.LitestreamVfs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -28,6 +29,7 @@ public final class Main {
 
     /** Runs a command line printing to {@code out} and {@code err} (null: the standard streams). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        useNativeCrc64();
         CommandLine cmd = new CommandLine(new Main());
         if (out != null) {
             cmd.setOut(out);
@@ -43,6 +45,22 @@ public final class Main {
             return 1;
         });
         return cmd.execute(args);
+    }
+
+    /**
+     * Loads the VFS native library for its CRC-64 accelerator (verify, restore, compaction and the simulator hash
+     * every page; docs/crc64-native.md). Best effort: without a library for this platform the Java code serves;
+     * {@code -Dltx4j.crc64.native=false} skips the load (and its extraction into the temporary directory).
+     */
+    private static void useNativeCrc64() {
+        if ("false".equalsIgnoreCase(System.getProperty("ltx4j.crc64.native", "").trim())) {
+            return;
+        }
+        try {
+            LitestreamVfs.loadNative();
+        } catch (IOException | LinkageError | RuntimeException e) {
+            // The pure-Java CRC-64 serves; nothing else of the CLI needs the library before a VFS command loads it.
+        }
     }
 
     /** The version the build wrote into {@code version.properties} (Maven resource filtering). */

@@ -43,6 +43,7 @@ public final class LitestreamVfs {
 
     private static final Pattern VFS_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
     private static Path loaded;
+    private static Path nativeLoaded;
 
     private LitestreamVfs() {
     }
@@ -59,11 +60,10 @@ public final class LitestreamVfs {
         if (loaded != null) return loaded;
         Path lib;
         try {
-            lib = NativeLibrary.locate();
+            lib = loadNative();
         } catch (IOException e) {
             throw new SQLException("cannot load the litestream VFS: " + e.getMessage(), e);
         }
-        NativeLibrary.load(lib);
         Properties p = new Properties();
         p.setProperty("enable_load_extension", "true");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:", p);
@@ -74,6 +74,23 @@ public final class LitestreamVfs {
         }
         loaded = lib;
         return lib;
+    }
+
+    /**
+     * Loads the native library into this JVM without registering anything in SQLite (idempotent; {@link #load()}
+     * reuses it). Its CRC-64 accelerator then serves every {@code dev.ltx4j.ltx.Crc64} checksum of the process
+     * (docs/crc64-native.md); the CLI calls this for that alone.
+     *
+     * @return the path of the loaded library
+     * @throws IOException when there is no library for this platform or it cannot be extracted
+     */
+    public static synchronized Path loadNative() throws IOException {
+        if (nativeLoaded == null) {
+            Path lib = NativeLibrary.locate();
+            NativeLibrary.load(lib);
+            nativeLoaded = lib;
+        }
+        return nativeLoaded;
     }
 
     /**

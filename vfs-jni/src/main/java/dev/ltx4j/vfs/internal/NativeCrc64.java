@@ -33,7 +33,7 @@ public final class NativeCrc64 implements Crc64Accelerator {
         boolean on = install();
         // At debug: which CRC-64 this process runs (LITESTREAM_LOG_LEVEL=debug in sqlite3/python hosts).
         LoggerFactory.getLogger(NativeCrc64.class).debug("CRC-64: {}", on ? INSTANCE.name()
-                + " (carry-less multiply) for inputs of 128 bytes and more"
+                + " (carry-less multiply) for inputs of 96 bytes and more"
                 : !nativeSupported() ? "java (this CPU has no PCLMULQDQ/SSE4.1)"
                 : "java (" + Crc64Acceleration.PROPERTY + "=false)");
     }

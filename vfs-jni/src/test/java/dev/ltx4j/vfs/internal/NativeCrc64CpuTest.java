@@ -1,0 +1,77 @@
+package dev.ltx4j.vfs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * crc64clmul.c on CPUs this machine is not: compiled into a small probe ({@code src/test/c/crc64-cpu-probe.c}) and
+ * run under qemu as an x86-64 CPU without PCLMULQDQ (the table path, never SIGILL), as one with it, and as aarch64
+ * (the byte-wise stub the cross build links), each checked against the bit-at-a-time definition.
+ */
+class NativeCrc64CpuTest {
+    private static final Path PROBE = Path.of("src/test/c/crc64-cpu-probe.c").toAbsolutePath();
+    private static final Path QEMU_X86 = Path.of("/usr/bin/qemu-x86_64-static");
+    private static final Path QEMU_ARM = Path.of("/usr/bin/qemu-aarch64-static");
+
+    @TempDir
+    Path dir;
+
+    private static String run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.exitValue()).as("%s: %s", command, out).isZero();
+        return out;
+    }
+
+    private Path compile(String cc, String name, String... extra) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home"));
+        assumeTrue(Files.isRegularFile(jdk.resolve("include/jni.h")), "no jni.h in " + jdk);
+        Path out = dir.resolve(name);
+        List<String> cmd = new ArrayList<>(List.of(cc, "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror",
+                "-Wno-unused-parameter", "-I" + jdk.resolve("include"), "-I" + jdk.resolve("include/linux"), "-o",
+                out.toString(), PROBE.toString()));
+        cmd.addAll(List.of(extra));
+        run(cmd);
+        return out;
+    }
+
+    private static boolean onPath(String tool) throws IOException {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void x86WithoutPclmulUsesTheTableAndWithItTheFolding() throws Exception {
+        String arch = System.getProperty("os.arch");
+        assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "an x86-64 build host");
+        Path probe = compile("gcc", "probe-x86");
+        assertThat(run(List.of(probe.toString()))).endsWith("mismatches=0");
+        assumeTrue(Files.isExecutable(QEMU_X86), "no qemu-x86_64-static");
+        assertThat(run(List.of(QEMU_X86.toString(), "-cpu", "qemu64", probe.toString())))
+                .isEqualTo("clmul=0 mismatches=0");
+        assertThat(run(List.of(QEMU_X86.toString(), "-cpu", "Westmere", probe.toString())))
+                .isEqualTo("clmul=1 mismatches=0");
+    }
+
+    @Test
+    void aarch64BuildComputesByteWise() throws Exception {
+        assumeTrue(onPath("aarch64-linux-gnu-gcc") && Files.isExecutable(QEMU_ARM), "no aarch64 cross tools");
+        Path probe = compile("aarch64-linux-gnu-gcc", "probe-aarch64", "-static");
+        assertThat(run(List.of(QEMU_ARM.toString(), probe.toString()))).isEqualTo("clmul=0 mismatches=0");
+    }
+}
