@@ -3,7 +3,9 @@ package dev.ltx4j.ltx;
 import static dev.ltx4j.ltx.TestLtx.fill;
 import static dev.ltx4j.ltx.TestLtx.hex;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -65,6 +67,44 @@ class Crc64Test {
                 assertThat(c).as("off %d len %d cut %d", off, len, cut).isEqualTo(expected);
             }
         }
+    }
+
+    @Test
+    void buffersMatchTheReferenceDirectHeapAndReadOnly() {
+        Random rnd = new Random(13);
+        byte[] data = new byte[9000];
+        rnd.nextBytes(data);
+        ByteBuffer direct = ByteBuffer.allocateDirect(data.length + 40);
+        direct.position(19);
+        direct.put(data);
+        ByteBuffer heap = ByteBuffer.wrap(new byte[data.length + 50], 7, data.length + 20).slice(); // arrayOffset 7
+        heap.put(3, data);
+        ByteBuffer readOnly = heap.asReadOnlyBuffer();
+        for (int round = 0; round < 300; round++) {
+            int off = rnd.nextInt(40);
+            int len = round < 100 ? round : rnd.nextInt(data.length - 40);
+            long start = round % 2 == 0 ? 0 : rnd.nextLong();
+            long expected = slowFrom(start, data, off, len);
+            assertThat(Crc64.update(start, direct, 19 + off, len)).as("direct %d+%d", off, len).isEqualTo(expected);
+            assertThat(Crc64.update(start, heap, 3 + off, len)).as("heap %d+%d", off, len).isEqualTo(expected);
+            assertThat(Crc64.update(start, readOnly, 3 + off, len)).as("read-only %d+%d", off, len)
+                    .isEqualTo(expected);
+        }
+        assertThat(direct.position()).isEqualTo(19 + data.length);
+        assertThatThrownBy(() -> Crc64.update(0, heap, heap.limit() - 3, 4))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThat(Crc64.implementation()).isEqualTo("java"); // no native library in this module's tests
+    }
+
+    private static long slowFrom(long crc, byte[] data, int off, int len) {
+        long c = ~crc;
+        for (int i = off; i < off + len; i++) {
+            c ^= data[i] & 0xFF;
+            for (int k = 0; k < 8; k++) {
+                c = (c & 1) != 0 ? (c >>> 1) ^ 0xD800000000000000L : c >>> 1;
+            }
+        }
+        return ~c;
     }
 
     @Test

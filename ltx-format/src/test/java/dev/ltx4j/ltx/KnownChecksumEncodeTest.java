@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Encoding with page checksums known in advance writes the same bytes as hashing every page. */
 class KnownChecksumEncodeTest {
-    enum Source { HASHED, KNOWN, DIRECT_BUFFER, HEAP_BUFFER }
+    enum Source { HASHED, KNOWN, CHECKSUMMED, DIRECT_BUFFER, HEAP_BUFFER }
 
     private static byte[] encode(LtxHeader h, long[] pgnos, byte[][] pages, Source source, long post)
             throws IOException {
@@ -27,6 +27,7 @@ class KnownChecksumEncodeTest {
             switch (source) {
                 case HASHED -> e.writePage(pgnos[i], pages[i], 0, 0);
                 case KNOWN -> e.writePage(pgnos[i], pages[i], 0, sum);
+                case CHECKSUMMED -> assertThat(e.writePageChecksummed(pgnos[i], pages[i], 0)).isEqualTo(sum);
                 default -> {
                     buf.clear().position(13 + i % 8); // unaligned, after other bytes, as in a read window
                     buf.put(pages[i]);
