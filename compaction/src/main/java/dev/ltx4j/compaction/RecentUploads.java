@@ -20,10 +20,8 @@ import java.util.Objects;
  *
  * <p>Only an upload that is known to be on the replica with exactly these bytes may be recorded: a create that
  * succeeded, or one of unknown outcome whose read-back found this writer's NodeID and file checksum. A candidate is
- * offered for a listed file only when level, TXID range and size match and the held bytes still match the file
- * checksum their encoder wrote into their trailer (a damaged or mixed-up entry is dropped). Recording hashes nothing
- * (the sync thread already paid for that checksum while encoding); the check runs on the compaction lane, when the
- * bytes are about to be used. That alone does not prove the listed object is
+ * offered for a listed file only when level, TXID range and size match and the held bytes still have the CRC-64
+ * they had when recorded (a damaged or mixed-up entry is dropped). That alone does not prove the listed object is
  * this upload (a replaced replica or a rival may have written a file of the same name and size since), so the
  * compactor anchors every run of held inputs to the store before merging (docs/compaction-upload-reuse.md). Files
  * compacted or deleted are forgotten. Thread-safe: the sync records, the compaction lane takes.
@@ -39,8 +37,8 @@ public final class RecentUploads {
     private long served;
     private long refused;
 
-    /** One upload: its listing identity, its bytes and the file checksum of its trailer when recorded. */
-    record Held(LtxFileInfo info, byte[] data, long fileChecksum) {
+    /** One upload: its listing identity, its bytes and their CRC-64 when recorded. */
+    record Held(LtxFileInfo info, byte[] data, long crc) {
         LtxHeader header() throws LtxFormatException {
             return LtxHeader.parse(data, info.toString());
         }
@@ -80,7 +78,9 @@ public final class RecentUploads {
         if (data.length != length) {
             return;
         }
-        Held h = new Held(info, data, readLong(data, data.length - 8));
+        // The CRC of the bytes as held. The file checksum the encoder wrote cannot stand in for it: it covers the
+        // uncompressed pages, so checking these bytes against it means decoding them (docs/crc64-native.md).
+        Held h = new Held(info, data, Crc64.checksum(data));
         synchronized (this) {
             Held old = held.remove(key(info));
             if (old != null) {
@@ -105,22 +105,12 @@ public final class RecentUploads {
         if (h == null || h.info().size() != listed.size() || h.data().length != listed.size()) {
             return null;
         }
-        if (!intact(h)) {
-            held.remove(key(listed)); // not the bytes the encoder wrote, or changed since recorded: never serve it
+        if (Crc64.checksum(h.data()) != h.crc()) {
+            held.remove(key(listed)); // changed in memory since recorded: never serve it
             bytes -= h.data().length;
             return null;
         }
         return h;
-    }
-
-    /**
-     * Whether the held bytes are a whole LTX file as its encoder wrote it: the CRC-64 of everything before the file
-     * checksum field equals that field (as the decoder checks it), and the field is still the one recorded.
-     */
-    private static boolean intact(Held h) {
-        byte[] d = h.data();
-        long field = readLong(d, d.length - 8);
-        return field == h.fileChecksum() && (Ltx.CHECKSUM_FLAG | Crc64.checksum(d, 0, d.length - 8)) == field;
     }
 
     /** Forgets a file (compacted into the next level, deleted by retention, or found not to be this upload). */
