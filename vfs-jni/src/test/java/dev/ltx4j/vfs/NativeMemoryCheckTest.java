@@ -48,7 +48,8 @@ class NativeMemoryCheckTest {
         shim = root.resolve("litestream-vfs.so");
         List<String> so = new ArrayList<>(flags);
         so.addAll(List.of("-fPIC", "-shared", "-fvisibility=hidden", "-I/usr/include", "-I" + jdk.resolve("include"),
-                "-I" + jdk.resolve("include/linux"), "-o", shim.toString(), MODULE.resolve("src/main/c/litestreamvfs.c").toString(), "-ldl", "-lpthread"));
+                "-I" + jdk.resolve("include/linux"), "-o", shim.toString(), MODULE.resolve("src/main/c/litestreamvfs.c").toString(),
+                MODULE.resolve("src/main/c/crc64clmul.c").toString(), "-ldl", "-lpthread"));
         List<String> exe = new ArrayList<>(flags);
         exe.addAll(List.of("-o", host.toString(), MODULE.resolve("src/test/c/vfshost.c").toString(), "-lsqlite3"));
         HostFixture.Result a = run(so, HostFixture.baseEnvironment(), "", root);
