@@ -122,6 +122,22 @@ class NativeCrc64Test {
     }
 
     @Test
+    void inputsLongerThanOneCriticalSectionMatchTheJavaTable() {
+        assumeTrue(NativeCrc64.available(), "no accelerator on this CPU");
+        byte[] data = new byte[3 * NativeCrc64.CRITICAL_CHUNK + 12_345];
+        new Random(31).nextBytes(data);
+        long[] got = new long[3];
+        int[][] ranges = {{0, data.length}, {7, data.length - 7}, {3, 2 * NativeCrc64.CRITICAL_CHUNK}};
+        for (int i = 0; i < ranges.length; i++) {
+            got[i] = Crc64.update(42, data, ranges[i][0], ranges[i][1]);
+        }
+        Crc64Acceleration.uninstall();
+        for (int i = 0; i < ranges.length; i++) {
+            assertThat(got[i]).as("range %d", i).isEqualTo(Crc64.update(42, data, ranges[i][0], ranges[i][1]));
+        }
+    }
+
+    @Test
     void streamsFedInPiecesEqualTheWhole() {
         assumeTrue(NativeCrc64.available(), "no accelerator on this CPU");
         Random rnd = new Random(5);
