@@ -31,7 +31,12 @@ public final class NativeCrc64 implements Crc64Accelerator {
     static void bound() {
         bound = true;
         boolean on = install();
-        // At debug: which CRC-64 this process runs (LITESTREAM_LOG_LEVEL=debug in sqlite3/python hosts).
+        // Called inside JNI_OnLoad under the library's lock: an application's own SLF4J backend is not started from
+        // here (Crc64.implementation() tells it). In sqlite3/python hosts logging is ours (HostLogProvider), and
+        // LITESTREAM_LOG_LEVEL=debug shows which CRC-64 the process runs.
+        if (!HostLogProvider.class.getName().equals(System.getProperty("slf4j.provider"))) {
+            return;
+        }
         LoggerFactory.getLogger(NativeCrc64.class).debug("CRC-64: {}", on ? INSTANCE.name()
                 + " (carry-less multiply) for inputs of 96 bytes and more"
                 : !nativeSupported() ? "java (this CPU has no PCLMULQDQ/SSE4.1)"
