@@ -33,8 +33,10 @@ import java.util.random.RandomGenerator;
  * <p><b>Memory.</b> Page bytes stay in the file. The heap holds a page-number-to-offset index of committed
  * pages, one small entry per page per unsynced transaction, and a bounded staging area for the open one.
  *
- * <p><b>Failures.</b> If a write, truncate, force or rename fails the buffer stops accepting work
- * ({@link BufferFailedException}); reopening recovers. Closing never deletes the file.
+ * <p><b>Failures.</b> A write that finds the disk full fails only its transaction ({@link BufferFullException}: the
+ * partial records are cut off durably and the buffer works on). If any other write, or a truncate, force or rename
+ * fails, the buffer stops accepting work ({@link BufferFailedException}); reopening recovers. Closing never deletes
+ * the file.
  *
  * <p><b>Parts.</b> {@code BufferOpener} creates or recovers the file, {@code LogAppender} stages and appends the
  * open transaction's records, {@code HeldReads} reads committed pages and serves the syncer's snapshots of them,
@@ -80,6 +82,8 @@ public final class WriteBuffer implements Closeable {
     volatile long appendedSeq;
     volatile long durableSeq;
     volatile IOException failure;
+    /** The last full-disk failure of a write, until a commit succeeds again. */
+    volatile String fullDisk;
     volatile boolean closed;
 
     WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
@@ -100,7 +104,8 @@ public final class WriteBuffer implements Closeable {
         this.index = buildIndex(txns);
         this.commitSize = txns.isEmpty() ? header.baseCommit() : txns.get(txns.size() - 1).commitSize();
         this.appender = new LogAppender(this, pageSize, options.stagingBytes(), file,
-                new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd());
+                new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd(),
+                options.faults().keepTornTailAfterFullDisk());
         this.appendedSeq = header.firstSeq() - 1 + txns.size();
         this.durableSeq = appendedSeq;
     }
@@ -277,6 +282,14 @@ public final class WriteBuffer implements Closeable {
         return f == null ? null : "write buffer " + location + " stopped after an I/O failure: " + f.getMessage();
     }
 
+    /**
+     * Why the latest transaction failed when the disk was full (the buffer works on), naming the buffer; null once a
+     * commit succeeded again, and while the disk never filled.
+     */
+    public String fullDiskMessage() {
+        return fullDisk;
+    }
+
     BufferFailedException fail(String what, IOException e) {
         if (failure == null) {
             failure = e;
@@ -300,7 +313,7 @@ public final class WriteBuffer implements Closeable {
             slot.release();
             throw e;
         }
-        return new WriteTransaction(this, appender.end(), appender.chainPrevious());
+        return new WriteTransaction(this, appender.end(), appender.chainPrevious(), appender.cuts());
     }
 
     void releaseSlot() {
@@ -314,6 +327,7 @@ public final class WriteBuffer implements Closeable {
                     + " bytes but the buffer's page size is " + pageSize);
         }
         checkUsable();
+        checkNotCut(tx);
         tx.pages.put(key, appender.appendPage(key, page));
         tx.records++;
     }
@@ -324,6 +338,7 @@ public final class WriteBuffer implements Closeable {
                     "commit size " + newCommitSize + " is outside 0.." + LogFormat.MAX_PGNO + " pages");
         }
         checkUsable();
+        checkNotCut(tx);
         appender.reserveCommit();
         long seq = appendedSeq + 1;
         long millis = clock.millis();
@@ -341,6 +356,7 @@ public final class WriteBuffer implements Closeable {
             }
             commitSize = newCommitSize;
             appendedSeq = seq;
+            fullDisk = null;
         } finally {
             stateLock.writeLock().unlock();
         }
@@ -362,7 +378,11 @@ public final class WriteBuffer implements Closeable {
             try {
                 file.force();
             } catch (IOException e) {
-                throw fail("log force", e);
+                // Unlike a full disk on a write: after a failed fsync the kernel may have dropped the dirty pages
+                // and a retry can report success for data that never reached the disk, so nothing is retried.
+                throw fail("log force", new IOException("fsync failed; what reached the disk is unknown after a"
+                        + " failed fsync, so the buffer stays stopped until it is reopened (recovery keeps what is on"
+                        + " disk): " + e.getMessage(), e));
             }
             durableSeq = target;
         } finally {
@@ -371,7 +391,16 @@ public final class WriteBuffer implements Closeable {
     }
 
     void rollback(WriteTransaction tx) throws IOException {
-        appender.rollback(tx.startOffset, tx.startChain, failure != null || closed);
+        // A transaction a full disk cut off has no records left: the cut already rolled it back.
+        appender.rollback(tx.startOffset, tx.startChain, failure != null || closed || tx.cuts != appender.cuts());
+    }
+
+    /** A transaction a full disk cut off can only be rolled back. */
+    private void checkNotCut(WriteTransaction tx) throws BufferFullException {
+        if (tx.cuts != appender.cuts()) {
+            throw new BufferFullException(location, "this transaction on write buffer " + location
+                    + " failed on a full disk and was cut off; roll it back and retry", null);
+        }
     }
 
     boolean readOwn(WriteTransaction tx, long pgno, byte[] dst) throws IOException {
@@ -382,6 +411,7 @@ public final class WriteBuffer implements Closeable {
             return readPage(pgno, dst);
         }
         checkUsable();
+        checkNotCut(tx);
         if (!appender.readStaged(offset, dst)) {
             reads.readRecordPage(file, offset, pgno, dst);
         }
