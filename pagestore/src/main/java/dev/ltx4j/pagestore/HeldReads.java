@@ -22,6 +22,46 @@ final class HeldReads {
         this.buffer = buffer;
     }
 
+    /** See {@link WriteBuffer#writerId()}. */
+    long writerId() {
+        buffer.stateLock.readLock().lock();
+        try {
+            return buffer.header.writerId();
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+    }
+
+    /** See {@link WriteBuffer#base()}. */
+    BufferBase base() {
+        buffer.stateLock.readLock().lock();
+        try {
+            return new BufferBase(buffer.header.baseTxid(), buffer.header.baseChecksum(), buffer.header.baseCommit());
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+    }
+
+    /** See {@link WriteBuffer#commitSize()}. */
+    long commitSize() {
+        buffer.stateLock.readLock().lock();
+        try {
+            return buffer.commitSize;
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+    }
+
+    /** See {@link WriteBuffer#logSize()}. */
+    long logSize() {
+        buffer.stateLock.readLock().lock();
+        try {
+            return buffer.appender.end();
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+    }
+
     /** See {@link WriteBuffer#readPage(long, byte[])}; {@code key} is the checked page number. */
     boolean readPage(int key, byte[] dst) throws IOException {
         buffer.checkDst(dst);

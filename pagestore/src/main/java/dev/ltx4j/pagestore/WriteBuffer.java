@@ -101,7 +101,7 @@ public final class WriteBuffer implements Closeable {
         this.file = file;
         this.header = header;
         this.txns = new ArrayList<>(scan.transactions());
-        this.index = buildIndex(txns);
+        this.index = TxnEntry.latest(txns, Long.MAX_VALUE);
         this.commitSize = txns.isEmpty() ? header.baseCommit() : txns.get(txns.size() - 1).commitSize();
         this.appender = new LogAppender(this, pageSize, options.stagingBytes(), file,
                 new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd(),
@@ -149,10 +149,6 @@ public final class WriteBuffer implements Closeable {
         return BufferOpener.open(storage, name, options);
     }
 
-    private static IntLongMap buildIndex(List<TxnEntry> entries) {
-        return TxnEntry.latest(entries, Long.MAX_VALUE);
-    }
-
     // ------------------------------------------------------------------------------------------------ queries
 
     public int pageSize() {
@@ -170,12 +166,7 @@ public final class WriteBuffer implements Closeable {
 
     /** Random id of this buffer's writer lineage, kept across rewrites; suitable as an LTX node id. */
     public long writerId() {
-        stateLock.readLock().lock();
-        try {
-            return header.writerId();
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.writerId();
     }
 
     /** What opening found. */
@@ -185,22 +176,12 @@ public final class WriteBuffer implements Closeable {
 
     /** The replica state the held transactions build on. */
     public BufferBase base() {
-        stateLock.readLock().lock();
-        try {
-            return new BufferBase(header.baseTxid(), header.baseChecksum(), header.baseCommit());
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.base();
     }
 
     /** Database size in pages after the latest committed transaction (the base's size when there is none). */
     public long commitSize() {
-        stateLock.readLock().lock();
-        try {
-            return commitSize;
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.commitSize();
     }
 
     /** Sequence number of the latest committed transaction, or {@code firstSeq - 1} when none is held. */
@@ -231,12 +212,7 @@ public final class WriteBuffer implements Closeable {
      * the writer thread between transactions, approximate otherwise.
      */
     public long logSize() {
-        stateLock.readLock().lock();
-        try {
-            return appender.end();
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.logSize();
     }
 
     /**
