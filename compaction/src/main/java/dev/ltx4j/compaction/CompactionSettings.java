@@ -1,13 +1,11 @@
 package dev.ltx4j.compaction;
 
+import dev.ltx4j.replica.support.ByteSizes;
 import dev.ltx4j.replica.support.GoDurations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * When a {@link Compactor} compacts, snapshots and deletes.
@@ -93,37 +91,15 @@ public record CompactionSettings(boolean enabled, List<Duration> levelIntervals,
         return new CompactionSettings(enabled, levelIntervals, snapshotInterval, retention, retentionGrace, value);
     }
 
-    private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(b|[kmg](i?b)?)?");
-
     /**
-     * Parses {@code compaction_upload_cache}: bytes, with an optional unit ({@code 16MiB}, {@code 512k}, {@code 1g};
-     * k/m/g are powers of 1024), {@code 0} or {@code off} keeps nothing.
+     * Parses {@code compaction_upload_cache}: a size as {@link ByteSizes} reads it ({@code 16MiB}, {@code 512k},
+     * {@code 1g}), {@code 0} or {@code off} keeps nothing.
      */
     public static long parseBytes(String setting, String value) {
-        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-        if (v.equals("off")) {
+        if (value != null && value.trim().equalsIgnoreCase("off")) {
             return 0;
         }
-        Matcher m = BYTES.matcher(v);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("invalid " + setting + " \"" + value
-                    + "\": expected a size such as 16MiB, 512k or 0");
-        }
-        int shift = m.group(2) == null ? 0 : switch (m.group(2).charAt(0)) {
-            case 'k' -> 10;
-            case 'm' -> 20;
-            case 'g' -> 30;
-            default -> 0;
-        };
-        try {
-            long n = Long.parseLong(m.group(1));
-            if (n > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException();
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid " + setting + " \"" + value + "\": too large", e);
-        }
+        return ByteSizes.parse(setting, value);
     }
 
     /** Number of compaction levels (1..n are compacted). */

@@ -7,8 +7,15 @@ package dev.ltx4j.pagestore;
  *
  * @param silentDamageTruncation recover a damaged buffer as if its damage were a torn tail: truncate silently
  *                               (the behaviour before the fix)
+ * @param keepTornTailAfterFullDisk after a write finds the disk full, go on appending after whatever the failed
+ *                               write left instead of cutting it off, so recovery stops at the torn records and
+ *                               drops the commits after them
  */
-public record BufferFaults(boolean silentDamageTruncation) {
+public record BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk) {
     /** No fault: the buffer behaves as shipped. */
-    public static final BufferFaults NONE = new BufferFaults(false);
+    public static final BufferFaults NONE = new BufferFaults(false, false);
+
+    public BufferFaults(boolean silentDamageTruncation) {
+        this(silentDamageTruncation, false);
+    }
 }

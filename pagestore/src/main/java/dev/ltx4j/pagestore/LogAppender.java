@@ -2,6 +2,7 @@ package dev.ltx4j.pagestore;
 
 import dev.ltx4j.pagestore.internal.LogFormat;
 import dev.ltx4j.pagestore.storage.LogFile;
+import dev.ltx4j.pagestore.storage.StorageFullException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -9,6 +10,11 @@ import java.nio.ByteBuffer;
  * The writer side of a {@link WriteBuffer}'s log: stages the open transaction's records (encoded by
  * {@link LogFormat}) and appends them to the current file, keeping the checksum chain. Guarded by the buffer's
  * writer slot; a rewrite repositions it ({@link #moveTo}) while holding the slot.
+ *
+ * <p>A write that finds the disk full ({@link StorageFullException}) does not stop the buffer: the open transaction's
+ * records (the torn tail after the last complete commit) are cut off and the cut is forced before anything else is
+ * appended, the transaction is dead ({@link #cuts()} moved on) and the error is a {@link BufferFullException}. A
+ * failed cut or force stops the buffer as any other I/O failure.
  */
 final class LogAppender {
     private final WriteBuffer buffer;
@@ -19,9 +25,17 @@ final class LogAppender {
     private LogFormat.Chain chain;
     private long appendEnd;
     private long flushedEnd;
+    /** End and chain of the last complete commit (where the open transaction started). */
+    private long committedEnd;
+    private int committedChain;
+    /** Cuts after a full disk so far: a transaction that began before the latest one is dead. */
+    private long cuts;
+    private final boolean keepTornTail;
 
-    LogAppender(WriteBuffer buffer, int pageSize, int stagingBytes, LogFile file, LogFormat.Chain chain, long end) {
+    LogAppender(WriteBuffer buffer, int pageSize, int stagingBytes, LogFile file, LogFormat.Chain chain, long end,
+            boolean keepTornTail) {
         this.buffer = buffer;
+        this.keepTornTail = keepTornTail;
         this.pageSize = pageSize;
         this.recordSize = LogFormat.PAGE_HEADER + pageSize;
         this.staging = ByteBuffer.allocateDirect(Math.max(stagingBytes, recordSize + LogFormat.COMMIT_SIZE));
@@ -34,6 +48,13 @@ final class LogAppender {
         this.appendEnd = end;
         this.flushedEnd = end;
         this.chain = newChain;
+        this.committedEnd = end;
+        this.committedChain = newChain.previous();
+    }
+
+    /** Cuts after a full disk so far; a transaction records it at begin and is dead once it moves on. */
+    long cuts() {
+        return cuts;
     }
 
     /** End of the log including staged records. */
@@ -69,6 +90,8 @@ final class LogAppender {
         LogFormat.putCommitRecord(staging, records, seq, commitSize, millis, forcedDistance, chain);
         appendEnd += LogFormat.COMMIT_SIZE;
         flush();
+        committedEnd = appendEnd;
+        committedChain = chain.previous();
         return appendEnd;
     }
 
@@ -79,11 +102,43 @@ final class LogAppender {
         staging.flip();
         try {
             file.write(flushedEnd, staging);
+        } catch (StorageFullException e) {
+            throw cutTornTail(e);
         } catch (IOException e) {
             throw buffer.fail("log write", e);
         }
         flushedEnd = appendEnd;
         staging.clear();
+    }
+
+    /**
+     * After a full disk: drops the open transaction's records, cuts the file back to the last complete commit and
+     * forces the cut, so no later record follows a torn one (recovery would stop at the torn record and drop every
+     * commit after it). Returns the error to throw.
+     */
+    private IOException cutTornTail(StorageFullException full) {
+        staging.clear();
+        try {
+            if (keepTornTail) { // bug switch: resume after whatever the failed write left
+                committedEnd = file.size();
+            } else {
+                file.truncate(committedEnd);
+                file.force();
+            }
+        } catch (IOException e) {
+            e.addSuppressed(full);
+            return buffer.fail("cutting the partial records off after a full disk", e);
+        }
+        appendEnd = committedEnd;
+        flushedEnd = committedEnd;
+        chain.reset(committedChain);
+        cuts++;
+        String where = buffer.location();
+        String message = "no space left on the disk of write buffer " + where + ": the transaction failed and was"
+                + " rolled back (its partial records cut off); the commits before it are kept and the buffer works on"
+                + " once space is freed: " + full.getMessage();
+        buffer.fullDisk = message;
+        return new BufferFullException(where, message, full);
     }
 
     /** Drops what is staged (and, unless {@code discardOnly}, what was written) after {@code startOffset}. */
@@ -102,6 +157,8 @@ final class LogAppender {
         flushedEnd = startOffset;
         appendEnd = startOffset;
         chain.reset(startChain);
+        committedEnd = startOffset;
+        committedChain = startChain;
     }
 
     /** Copies the image of the page record at {@code offset} if it is still staged; false when it was written. */

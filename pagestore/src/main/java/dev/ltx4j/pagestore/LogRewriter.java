@@ -8,6 +8,7 @@ import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
@@ -15,7 +16,8 @@ import java.util.random.RandomGenerator;
 /**
  * Rewrites of a {@link WriteBuffer}'s log ({@link WriteBuffer#markSynced}, {@link WriteBuffer#reset}) into a new
  * file generation that replaces the old one by rename, and the read handles the engine opens on each generation.
- * Used under the buffer's rewrite lock only, so one rewrite runs at a time.
+ * Used under the buffer's rewrite lock only, so one rewrite runs at a time. Swaps the buffer's published state
+ * ({@link #install}) under its state lock.
  */
 final class LogRewriter {
     private final WriteBuffer buffer;
@@ -42,7 +44,38 @@ final class LogRewriter {
 
     /** Opens the file currently named by the buffer and copies its index (no rewrite runs meanwhile). */
     BufferGeneration openGeneration(Executor closer) throws IOException {
-        return buffer.generation(LocalGeneration.open(storage, name, pageSize, ++generations, closer));
+        LocalGeneration g = LocalGeneration.open(storage, name, pageSize, ++generations, closer);
+        buffer.stateLock.readLock().lock();
+        try {
+            return new BufferGeneration(g, List.copyOf(buffer.txns), buffer.header.baseCommit(), buffer.appendedSeq);
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+    }
+
+    /** See {@link WriteBuffer#markSynced}: checks the arguments, then rewrites keeping what follows {@code upToSeq}. */
+    void markSynced(long upToSeq, long newBaseTxid, long newBaseChecksum) throws IOException {
+        BufferBase newBase;
+        buffer.stateLock.readLock().lock();
+        try {
+            buffer.checkUsable();
+            LogHeader header = buffer.header;
+            long first = header.firstSeq();
+            long appendedSeq = buffer.appendedSeq;
+            if (upToSeq < first || upToSeq > appendedSeq) {
+                throw new IllegalArgumentException("markSynced sequence " + upToSeq
+                        + " is not a held transaction (held: " + first + ".." + appendedSeq + ")");
+            }
+            if (Long.compareUnsigned(newBaseTxid, header.baseTxid()) <= 0) {
+                throw new IllegalArgumentException("markSynced TXID " + newBaseTxid
+                        + " does not advance the buffer's base TXID " + header.baseTxid());
+            }
+            newBase = new BufferBase(newBaseTxid, newBaseChecksum,
+                    buffer.txns.get((int) (upToSeq - first)).commitSize());
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+        rewrite(upToSeq, newBase, false);
     }
 
     /** Copies transactions after {@code keepAfterSeq} (all dropped when -1) into a new generation. */
@@ -56,7 +89,7 @@ final class LogRewriter {
         boolean swapped = false;
         try {
             buffer.checkUsable();
-            WriteBuffer.Held held = buffer.held(whollyUnderSlot ? -1 : keepAfterSeq);
+            Held held = held(whollyUnderSlot ? -1 : keepAfterSeq);
             LogFile source = held.file();
             LogHeader old = held.header();
             List<TxnEntry> toCopy = held.after();
@@ -76,7 +109,7 @@ final class LogRewriter {
                     buffer.slot.acquireUninterruptibly(); // from here on no commit can interleave
                     slotHeld = true;
                     buffer.checkUsable();
-                    for (TxnEntry e : buffer.held(copiedUpTo).after()) {
+                    for (TxnEntry e : held(copiedUpTo).after()) {
                         copier.copy(e);
                     }
                 }
@@ -102,7 +135,7 @@ final class LogRewriter {
                     throw buffer.fail("rename of the rewritten log", e);
                 }
                 swapped = true;
-                LogFile previous = buffer.install(target, fresh, copier.entries(), copier.end(), copier.chain());
+                LogFile previous = install(target, fresh, copier.entries(), copier.end(), copier.chain());
                 if (previous != null) {
                     WriteBuffer.closeQuietly(previous::closeReplaced, null); // renamed over: no tidying
                 }
@@ -121,6 +154,44 @@ final class LogRewriter {
             if (!swapped && target != null) {
                 WriteBuffer.closeQuietly(target, null);
             }
+        }
+    }
+
+    /** The current file and header with the held transactions after {@code seq} (all after the latest when -1). */
+    private record Held(LogFile file, LogHeader header, List<TxnEntry> after, long lastSeq) {}
+
+    private Held held(long afterSeq) {
+        buffer.stateLock.readLock().lock();
+        try {
+            long keep = afterSeq < 0 ? buffer.appendedSeq : afterSeq;
+            List<TxnEntry> after = new ArrayList<>();
+            for (TxnEntry e : buffer.txns) {
+                if (e.seq() > keep) {
+                    after.add(e);
+                }
+            }
+            return new Held(buffer.file, buffer.header, after, buffer.appendedSeq);
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+    }
+
+    /** Makes a rewritten file current (callers hold the slot and forceLock); returns the replaced file. */
+    private LogFile install(LogFile target, LogHeader fresh, List<TxnEntry> entries, long end,
+            LogFormat.Chain newChain) {
+        buffer.stateLock.writeLock().lock();
+        try {
+            LogFile previous = buffer.file;
+            buffer.file = target;
+            buffer.header = fresh;
+            buffer.txns = entries;
+            buffer.index = TxnEntry.latest(entries, Long.MAX_VALUE);
+            buffer.commitSize = entries.isEmpty() ? fresh.baseCommit() : entries.get(entries.size() - 1).commitSize();
+            buffer.appender.moveTo(target, end, newChain);
+            buffer.durableSeq = buffer.appendedSeq;
+            return previous;
+        } finally {
+            buffer.stateLock.writeLock().unlock();
         }
     }
 

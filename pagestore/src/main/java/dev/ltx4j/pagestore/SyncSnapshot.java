@@ -137,7 +137,7 @@ public final class SyncSnapshot implements Iterable<PageImage> {
 
     /** Copies the {@code i}-th page image into {@code dst}. */
     public void readPage(int i, byte[] dst) throws IOException {
-        buffer.readSnapshotPage(generation, offsets[i], pgno(i), dst);
+        buffer.reads().readSnapshotPage(generation, offsets[i], pgno(i), dst);
     }
 
     /**
@@ -250,7 +250,7 @@ public final class SyncSnapshot implements Iterable<PageImage> {
             }
             window.clear().limit((int) (end - start));
             windowStart = -1;
-            buffer.readSnapshotRange(generation, start, window);
+            buffer.reads().readSnapshotRange(generation, start, window);
             windowStart = start;
             windowLength = (int) (end - start);
         }

@@ -51,7 +51,7 @@ final class TailCopier {
                 drain();
             }
             long pgno = Integer.toUnsignedLong(e.pgnos()[i]);
-            buffer.readRecordPage(source, e.offsets()[i], pgno, page);
+            buffer.reads().readRecordPage(source, e.offsets()[i], pgno, page);
             LogFormat.putPageRecord(out, e.pgnos()[i], pageView.clear(), chain);
             pages.put(e.pgnos()[i], end);
             end += recordSize;

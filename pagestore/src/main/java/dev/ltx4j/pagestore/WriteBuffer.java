@@ -20,8 +20,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.random.RandomGenerator;
 
-// Over 500 lines on purpose: the published log state and the four locks that guard it stay in this one class, so
-// every lock rule is checked in one file; opening, appending, rewriting and the record codec live beside it.
 /**
  * The local write-ahead log of page-level transactions that write mode commits into before the syncer uploads
  * them: append-only, checksummed and chained (see the format in {@code LogFormat}), recovered on open to exactly
@@ -35,12 +33,17 @@ import java.util.random.RandomGenerator;
  * <p><b>Memory.</b> Page bytes stay in the file. The heap holds a page-number-to-offset index of committed
  * pages, one small entry per page per unsynced transaction, and a bounded staging area for the open one.
  *
- * <p><b>Failures.</b> If a write, truncate, force or rename fails the buffer stops accepting work
- * ({@link BufferFailedException}); reopening recovers. Closing never deletes the file.
+ * <p><b>Failures.</b> A write that finds the disk full fails only its transaction ({@link BufferFullException}: the
+ * partial records are cut off durably and the buffer works on). If any other write, or a truncate, force or rename
+ * fails, the buffer stops accepting work ({@link BufferFailedException}); reopening recovers. Closing never deletes
+ * the file.
  *
  * <p><b>Parts.</b> {@code BufferOpener} creates or recovers the file, {@code LogAppender} stages and appends the
- * open transaction's records, {@code LogRewriter} (with {@code TailCopier}) rewrites the log after a sync and opens
- * the engine's read handles ({@link #openGeneration(Executor)}); {@code internal.LogFormat} is the one record codec.
+ * open transaction's records, {@code HeldReads} reads committed pages and serves the syncer's snapshots of them,
+ * {@code LogRewriter} (with {@code TailCopier}) rewrites the log after a sync and opens the engine's read handles
+ * ({@link #openGeneration(Executor)}); {@code internal.LogFormat} is the one record codec. The published state
+ * (file, header, transactions, index, commit size) lives here under {@code stateLock}; those parts read and swap it;
+ * {@code BufferCloser} closes.
  */
 public final class WriteBuffer implements Closeable {
     static final String NEXT_SUFFIX = ".next";
@@ -53,7 +56,7 @@ public final class WriteBuffer implements Closeable {
     private final Durability durability;
     private final Clock clock;
     private final LogRewriter rewriter;
-    private final LogStorage.StorageLock storageLock;
+    final LogStorage.StorageLock storageLock;
     private final RecoveryReport recovery;
 
     /** The writer slot: held by the open transaction, by markSynced's final step, by reset and by close. */
@@ -61,23 +64,27 @@ public final class WriteBuffer implements Closeable {
     /** Serialises forces (group commit) against file swaps. */
     final ReentrantLock forceLock = new ReentrantLock();
     /** One rewrite (markSynced / reset) at a time. */
-    private final ReentrantLock rewriteLock = new ReentrantLock();
+    final ReentrantLock rewriteLock = new ReentrantLock();
     /** Guards the published state: file, header, transactions, index, commit size. */
-    private final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
+    final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
 
-    private LogFile file;
-    private LogHeader header;
-    private List<TxnEntry> txns;
-    private IntLongMap index;
-    private long commitSize;
+    LogFile file;
+    LogHeader header;
+    List<TxnEntry> txns;
+    IntLongMap index;
+    long commitSize;
 
     /** The writer side, guarded by the slot. */
-    private final LogAppender appender;
+    final LogAppender appender;
+    /** The syncer's reads of the held transactions. */
+    private final HeldReads reads = new HeldReads(this);
 
-    private volatile long appendedSeq;
-    private volatile long durableSeq;
-    private volatile IOException failure;
-    private volatile boolean closed;
+    volatile long appendedSeq;
+    volatile long durableSeq;
+    volatile IOException failure;
+    /** The last full-disk failure of a write, until a commit succeeds again. */
+    volatile String fullDisk;
+    volatile boolean closed;
 
     WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
             LogStorage.StorageLock storageLock, LogFile file, LogHeader header, LogScanner.Result scan,
@@ -94,10 +101,11 @@ public final class WriteBuffer implements Closeable {
         this.file = file;
         this.header = header;
         this.txns = new ArrayList<>(scan.transactions());
-        this.index = buildIndex(txns);
+        this.index = TxnEntry.latest(txns, Long.MAX_VALUE);
         this.commitSize = txns.isEmpty() ? header.baseCommit() : txns.get(txns.size() - 1).commitSize();
         this.appender = new LogAppender(this, pageSize, options.stagingBytes(), file,
-                new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd());
+                new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd(),
+                options.faults().keepTornTailAfterFullDisk());
         this.appendedSeq = header.firstSeq() - 1 + txns.size();
         this.durableSeq = appendedSeq;
     }
@@ -141,10 +149,6 @@ public final class WriteBuffer implements Closeable {
         return BufferOpener.open(storage, name, options);
     }
 
-    private static IntLongMap buildIndex(List<TxnEntry> entries) {
-        return TxnEntry.latest(entries, Long.MAX_VALUE);
-    }
-
     // ------------------------------------------------------------------------------------------------ queries
 
     public int pageSize() {
@@ -162,12 +166,7 @@ public final class WriteBuffer implements Closeable {
 
     /** Random id of this buffer's writer lineage, kept across rewrites; suitable as an LTX node id. */
     public long writerId() {
-        stateLock.readLock().lock();
-        try {
-            return header.writerId();
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.writerId();
     }
 
     /** What opening found. */
@@ -177,22 +176,12 @@ public final class WriteBuffer implements Closeable {
 
     /** The replica state the held transactions build on. */
     public BufferBase base() {
-        stateLock.readLock().lock();
-        try {
-            return new BufferBase(header.baseTxid(), header.baseChecksum(), header.baseCommit());
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.base();
     }
 
     /** Database size in pages after the latest committed transaction (the base's size when there is none). */
     public long commitSize() {
-        stateLock.readLock().lock();
-        try {
-            return commitSize;
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.commitSize();
     }
 
     /** Sequence number of the latest committed transaction, or {@code firstSeq - 1} when none is held. */
@@ -205,51 +194,17 @@ public final class WriteBuffer implements Closeable {
      * when there is none: how long the oldest commit not yet in the replica has waited.
      */
     public long oldestCommitMillisAfter(long seq) {
-        stateLock.readLock().lock();
-        try {
-            for (TxnEntry e : txns) {
-                if (e.seq() > seq) {
-                    return e.commitMillis();
-                }
-            }
-            return -1;
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.oldestCommitMillisAfter(seq);
     }
 
     /** Page records held in transactions with a sequence number above {@code seq} (a page may count twice). */
     public long pageRecordsAfter(long seq) {
-        stateLock.readLock().lock();
-        try {
-            long n = 0;
-            for (TxnEntry e : txns) {
-                if (e.seq() > seq) {
-                    n += e.pageCount();
-                }
-            }
-            return n;
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.pageRecordsAfter(seq);
     }
 
     /** Committed transactions not yet marked synced, oldest first. */
     public List<CommittedTransaction> transactions() {
-        stateLock.readLock().lock();
-        try {
-            List<CommittedTransaction> out = new ArrayList<>(txns.size());
-            for (TxnEntry e : txns) {
-                List<PageLocation> pages = new ArrayList<>(e.pageCount());
-                for (int i = 0; i < e.pageCount(); i++) {
-                    pages.add(new PageLocation(Integer.toUnsignedLong(e.pgnos()[i]), e.offsets()[i]));
-                }
-                out.add(new CommittedTransaction(e.seq(), e.commitSize(), e.commitMillis(), pages));
-            }
-            return out;
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.transactions();
     }
 
     /**
@@ -257,12 +212,7 @@ public final class WriteBuffer implements Closeable {
      * the writer thread between transactions, approximate otherwise.
      */
     public long logSize() {
-        stateLock.readLock().lock();
-        try {
-            return appender.end();
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.logSize();
     }
 
     /**
@@ -271,38 +221,17 @@ public final class WriteBuffer implements Closeable {
      * @return false if the buffer holds no committed image of that page within the current database size
      */
     public boolean readPage(long pgno, byte[] dst) throws IOException {
-        int key = checkPgno(pgno);
-        checkDst(dst);
-        stateLock.readLock().lock();
-        try {
-            checkUsable();
-            long offset = index.get(key);
-            if (offset < 0) {
-                return false;
-            }
-            readRecordPage(file, offset, pgno, dst);
-            return true;
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.readPage(checkPgno(pgno), dst);
     }
 
-    void readRecordPage(LogFile from, long offset, long pgno, byte[] dst) throws IOException {
-        int n = from.read(offset + LogFormat.PAGE_HEADER, ByteBuffer.wrap(dst, 0, pageSize));
-        if (n != pageSize) {
-            throw new BufferCorruptException(location, "write buffer " + location + " lost the image of page "
-                    + pgno + " at offset " + offset + " (read " + n + " of " + pageSize + " bytes)");
-        }
-    }
-
-    private static int checkPgno(long pgno) {
+    static int checkPgno(long pgno) {
         if (pgno < 1 || pgno > LogFormat.MAX_PGNO) {
             throw new IllegalArgumentException("page number " + pgno + " is outside 1.." + LogFormat.MAX_PGNO);
         }
         return (int) pgno;
     }
 
-    private void checkDst(byte[] dst) {
+    void checkDst(byte[] dst) {
         if (dst.length < pageSize) {
             throw new IllegalArgumentException(
                     "destination of " + dst.length + " bytes is smaller than the page size " + pageSize);
@@ -329,6 +258,14 @@ public final class WriteBuffer implements Closeable {
         return f == null ? null : "write buffer " + location + " stopped after an I/O failure: " + f.getMessage();
     }
 
+    /**
+     * Why the latest transaction failed when the disk was full (the buffer works on), naming the buffer; null once a
+     * commit succeeded again, and while the disk never filled.
+     */
+    public String fullDiskMessage() {
+        return fullDisk;
+    }
+
     BufferFailedException fail(String what, IOException e) {
         if (failure == null) {
             failure = e;
@@ -352,7 +289,7 @@ public final class WriteBuffer implements Closeable {
             slot.release();
             throw e;
         }
-        return new WriteTransaction(this, appender.end(), appender.chainPrevious());
+        return new WriteTransaction(this, appender.end(), appender.chainPrevious(), appender.cuts());
     }
 
     void releaseSlot() {
@@ -366,6 +303,7 @@ public final class WriteBuffer implements Closeable {
                     + " bytes but the buffer's page size is " + pageSize);
         }
         checkUsable();
+        checkNotCut(tx);
         tx.pages.put(key, appender.appendPage(key, page));
         tx.records++;
     }
@@ -376,6 +314,7 @@ public final class WriteBuffer implements Closeable {
                     "commit size " + newCommitSize + " is outside 0.." + LogFormat.MAX_PGNO + " pages");
         }
         checkUsable();
+        checkNotCut(tx);
         appender.reserveCommit();
         long seq = appendedSeq + 1;
         long millis = clock.millis();
@@ -393,6 +332,7 @@ public final class WriteBuffer implements Closeable {
             }
             commitSize = newCommitSize;
             appendedSeq = seq;
+            fullDisk = null;
         } finally {
             stateLock.writeLock().unlock();
         }
@@ -414,7 +354,11 @@ public final class WriteBuffer implements Closeable {
             try {
                 file.force();
             } catch (IOException e) {
-                throw fail("log force", e);
+                // Unlike a full disk on a write: after a failed fsync the kernel may have dropped the dirty pages
+                // and a retry can report success for data that never reached the disk, so nothing is retried.
+                throw fail("log force", new IOException("fsync failed; what reached the disk is unknown after a"
+                        + " failed fsync, so the buffer stays stopped until it is reopened (recovery keeps what is on"
+                        + " disk): " + e.getMessage(), e));
             }
             durableSeq = target;
         } finally {
@@ -423,7 +367,16 @@ public final class WriteBuffer implements Closeable {
     }
 
     void rollback(WriteTransaction tx) throws IOException {
-        appender.rollback(tx.startOffset, tx.startChain, failure != null || closed);
+        // A transaction a full disk cut off has no records left: the cut already rolled it back.
+        appender.rollback(tx.startOffset, tx.startChain, failure != null || closed || tx.cuts != appender.cuts());
+    }
+
+    /** A transaction a full disk cut off can only be rolled back. */
+    private void checkNotCut(WriteTransaction tx) throws BufferFullException {
+        if (tx.cuts != appender.cuts()) {
+            throw new BufferFullException(location, "this transaction on write buffer " + location
+                    + " failed on a full disk and was cut off; roll it back and retry", null);
+        }
     }
 
     boolean readOwn(WriteTransaction tx, long pgno, byte[] dst) throws IOException {
@@ -434,8 +387,9 @@ public final class WriteBuffer implements Closeable {
             return readPage(pgno, dst);
         }
         checkUsable();
+        checkNotCut(tx);
         if (!appender.readStaged(offset, dst)) {
-            readRecordPage(file, offset, pgno, dst);
+            reads.readRecordPage(file, offset, pgno, dst);
         }
         return true;
     }
@@ -454,43 +408,7 @@ public final class WriteBuffer implements Closeable {
      * that a crash could still take back. Valid until the next {@link #markSynced} or {@link #reset}.
      */
     public SyncSnapshot snapshot(long upToSeq) throws IOException {
-        awaitDurable(upToSeq);
-        stateLock.readLock().lock();
-        try {
-            checkUsable();
-            long first = header.firstSeq();
-            if (upToSeq < first - 1 || upToSeq > appendedSeq) {
-                throw new IllegalArgumentException("snapshot sequence " + upToSeq + " is outside the held range "
-                        + (first - 1) + ".." + appendedSeq);
-            }
-            long size = header.baseCommit();
-            int count = 0;
-            for (TxnEntry e : txns) {
-                if (e.seq() > upToSeq) {
-                    break;
-                }
-                size = e.commitSize();
-                count++;
-            }
-            int[] pgnos;
-            long[] offsets;
-            if (count == 1) {
-                // One transaction: its index already is the answer (ascending, none above its size; never changed).
-                pgnos = txns.get(0).pgnos();
-                offsets = txns.get(0).offsets();
-            } else {
-                IntLongMap pages = TxnEntry.latest(txns, upToSeq);
-                pgnos = pages.sortedKeys();
-                offsets = new long[pgnos.length];
-                for (int i = 0; i < pgnos.length; i++) {
-                    offsets[i] = pages.get(pgnos[i]);
-                }
-            }
-            return new SyncSnapshot(this, base(), first, upToSeq, count, size, header.generation(), pgnos, offsets,
-                    SyncSnapshot.RecordChain.of(header, txns, count, offsets));
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.snapshot(upToSeq);
     }
 
     /**
@@ -500,65 +418,11 @@ public final class WriteBuffer implements Closeable {
      * syncer's proof that the replica holds a prefix's state). Valid like a snapshot; durability as there.
      */
     public List<SyncSnapshot> transactionSnapshots(long upToSeq) throws IOException {
-        awaitDurable(upToSeq);
-        stateLock.readLock().lock();
-        try {
-            checkUsable();
-            List<SyncSnapshot> out = new ArrayList<>();
-            long start = LogHeader.SIZE;
-            for (TxnEntry e : txns) {
-                if (e.seq() > upToSeq) {
-                    break;
-                }
-                out.add(new SyncSnapshot(this, base(), e.seq(), e.seq(), 1, e.commitSize(), header.generation(),
-                        e.pgnos(), e.offsets(), SyncSnapshot.RecordChain.ofTransaction(header, start, e.offsets())));
-                start = e.endOffset();
-            }
-            return out;
-        } finally {
-            stateLock.readLock().unlock();
-        }
+        return reads.transactionSnapshots(upToSeq);
     }
 
-    void readSnapshotPage(long generation, long offset, long pgno, byte[] dst) throws IOException {
-        checkDst(dst);
-        stateLock.readLock().lock();
-        try {
-            checkUsable();
-            if (header.generation() != generation) {
-                throw new IllegalStateException("snapshot of write buffer " + location
-                        + " is no longer valid: markSynced or reset rewrote the buffer since it was taken");
-            }
-            readRecordPage(file, offset, pgno, dst);
-        } finally {
-            stateLock.readLock().unlock();
-        }
-    }
-
-    /**
-     * Reads the buffer file's bytes from {@code offset} into {@code dst} (its remaining bytes) for a snapshot's
-     * batched page reads; same checks as {@link #readSnapshotPage}. A short file is corruption.
-     */
-    void readSnapshotRange(long generation, long offset, ByteBuffer dst) throws IOException {
-        stateLock.readLock().lock();
-        try {
-            checkUsable();
-            if (header.generation() != generation) {
-                throw new IllegalStateException("snapshot of write buffer " + location
-                        + " is no longer valid: markSynced or reset rewrote the buffer since it was taken");
-            }
-            long at = offset;
-            while (dst.hasRemaining()) {
-                int n = file.read(at, dst);
-                if (n <= 0) {
-                    throw new BufferCorruptException(location, "write buffer " + location + " ends at " + at
-                            + " inside the page records of a snapshot (reading from offset " + offset + ")");
-                }
-                at += n;
-            }
-        } finally {
-            stateLock.readLock().unlock();
-        }
+    HeldReads reads() {
+        return reads;
     }
 
     /**
@@ -592,24 +456,7 @@ public final class WriteBuffer implements Closeable {
     public void markSynced(long upToSeq, long newBaseTxid, long newBaseChecksum) throws IOException {
         rewriteLock.lock();
         try {
-            BufferBase newBase;
-            stateLock.readLock().lock();
-            try {
-                checkUsable();
-                long first = header.firstSeq();
-                if (upToSeq < first || upToSeq > appendedSeq) {
-                    throw new IllegalArgumentException("markSynced sequence " + upToSeq
-                            + " is not a held transaction (held: " + first + ".." + appendedSeq + ")");
-                }
-                if (Long.compareUnsigned(newBaseTxid, header.baseTxid()) <= 0) {
-                    throw new IllegalArgumentException("markSynced TXID " + newBaseTxid
-                            + " does not advance the buffer's base TXID " + header.baseTxid());
-                }
-                newBase = new BufferBase(newBaseTxid, newBaseChecksum, txns.get((int) (upToSeq - first)).commitSize());
-            } finally {
-                stateLock.readLock().unlock();
-            }
-            rewriter.rewrite(upToSeq, newBase, false);
+            rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum);
         } finally {
             rewriteLock.unlock();
         }
@@ -628,53 +475,6 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
-    /** The current file and header with the held transactions after {@code seq} (all after the latest when -1). */
-    record Held(LogFile file, LogHeader header, List<TxnEntry> after, long lastSeq) {}
-
-    Held held(long afterSeq) {
-        stateLock.readLock().lock();
-        try {
-            long keep = afterSeq < 0 ? appendedSeq : afterSeq;
-            List<TxnEntry> after = new ArrayList<>();
-            for (TxnEntry e : txns) {
-                if (e.seq() > keep) {
-                    after.add(e);
-                }
-            }
-            return new Held(file, header, after, appendedSeq);
-        } finally {
-            stateLock.readLock().unlock();
-        }
-    }
-
-    /** Makes a rewritten file current (callers hold the slot and forceLock); returns the replaced file. */
-    LogFile install(LogFile target, LogHeader fresh, List<TxnEntry> entries, long end, LogFormat.Chain newChain) {
-        stateLock.writeLock().lock();
-        try {
-            LogFile previous = file;
-            file = target;
-            header = fresh;
-            txns = entries;
-            index = buildIndex(txns);
-            commitSize = txns.isEmpty() ? fresh.baseCommit() : txns.get(txns.size() - 1).commitSize();
-            appender.moveTo(target, end, newChain);
-            durableSeq = appendedSeq;
-            return previous;
-        } finally {
-            stateLock.writeLock().unlock();
-        }
-    }
-
-    /** The generation handle and index copy for {@link #openGeneration(Executor)} (callers hold rewriteLock). */
-    BufferGeneration generation(LocalGeneration g) {
-        stateLock.readLock().lock();
-        try {
-            return new BufferGeneration(g, List.copyOf(txns), header.baseCommit(), appendedSeq);
-        } finally {
-            stateLock.readLock().unlock();
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ closing
 
     /**
@@ -685,60 +485,9 @@ public final class WriteBuffer implements Closeable {
      */
     @Override
     public void close() throws IOException {
-        if (closed) {
-            return;
+        if (!closed) {
+            BufferCloser.close(this);
         }
-        rewriteLock.lock(); // before the slot: a running markSynced takes the slot while holding this
-        if (!slot.tryAcquire()) {
-            rewriteLock.unlock();
-            throw new IllegalStateException("a write transaction is still open on write buffer " + location
-                    + "; commit or roll it back before closing");
-        }
-        try {
-            if (closed) {
-                return;
-            }
-            IOException first = null;
-            forceLock.lock();
-            stateLock.writeLock().lock();
-            try {
-                closed = true;
-                try {
-                    if (failure == null) {
-                        file.force(); // even with Durability.NONE: a clean shutdown must not depend on luck
-                    }
-                } catch (IOException e) {
-                    first = e;
-                }
-                try {
-                    file.close();
-                } catch (IOException e) {
-                    first = addTo(first, e);
-                }
-            } finally {
-                stateLock.writeLock().unlock();
-                forceLock.unlock();
-            }
-            try {
-                storageLock.close();
-            } catch (IOException e) {
-                first = addTo(first, e);
-            }
-            if (first != null) {
-                throw new WriteBufferException(location, "closing write buffer " + location + " failed", first);
-            }
-        } finally {
-            rewriteLock.unlock();
-            slot.release();
-        }
-    }
-
-    private static IOException addTo(IOException first, IOException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 
     static void closeQuietly(AutoCloseable c, Throwable into) {

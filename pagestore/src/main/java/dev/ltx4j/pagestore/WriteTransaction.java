@@ -14,11 +14,14 @@ public final class WriteTransaction implements AutoCloseable {
     final IntLongMap pages = new IntLongMap();
     final long startOffset;
     final int startChain;
+    /** The buffer's count of full-disk cuts at begin: a later cut killed this transaction. */
+    final long cuts;
     int records;
     private boolean finished;
 
-    WriteTransaction(WriteBuffer buffer, long startOffset, int startChain) {
+    WriteTransaction(WriteBuffer buffer, long startOffset, int startChain, long cuts) {
         this.buffer = buffer;
+        this.cuts = cuts;
         this.startOffset = startOffset;
         this.startChain = startChain;
     }
@@ -57,6 +60,7 @@ public final class WriteTransaction implements AutoCloseable {
      * durability is {@link Durability#NONE}, forced to disk.
      *
      * @return the transaction's sequence number
+     * @throws BufferFullException   if the disk is full: the transaction did not commit, the buffer works on
      * @throws BufferFailedException if the write or force failed: the outcome is then unknown until reopen
      */
     public long commit(long commitSize) throws IOException {

@@ -40,6 +40,11 @@ public enum FaultKind {
     /** A write (or truncate, rename) reports failure. */
     WRITE_FAILURE(Component.DISK),
     /**
+     * A write finds the disk full after a random prefix of its bytes landed (log-writer scenario only): the buffer
+     * must fail that transaction alone, cut the partial records off and work on.
+     */
+    DISK_FULL(Component.DISK),
+    /**
      * A bit of the write buffer flips at rest inside records that were forced (media or firmware damage), found
      * at the next restart; recovery must refuse the buffer, not silently drop the commits after it.
      */

@@ -52,6 +52,7 @@ public final class FaultPlan {
             case LOST_UNSYNCED_WRITE, TORN_WRITE -> 1.0; // consequences of a crash, not separately drawn
             case FSYNC_FAILURE, DIRECTORY_SYNC_FAILURE -> 0.01;
             case WRITE_FAILURE -> 0.005;
+            case DISK_FULL -> 0.01;
             case BIT_ROT -> 0.2; // per crash of a log-writer run that holds forced, vouched-for records
         };
     }

@@ -26,6 +26,7 @@ class BugsAreFoundTest {
         "overwrite-upload, uploader, lost-acknowledged-write",
         "ambiguous-as-failed, uploader, duplicate-transaction",
         "silent-buffer-truncation, log-writer, damage-reported",
+        "keep-torn-tail-after-full-disk, log-writer, committed-prefix",
         "skip-page-verification, corruption, corrupt-page-served",
     })
     void simulatorFindsShrinksAndReplaysTheBug(String bugName, String scenarioName, String property) {

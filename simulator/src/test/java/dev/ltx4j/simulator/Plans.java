@@ -18,6 +18,7 @@ final class Plans {
      * batch once found are fixed and their seeds are in the regression corpus.
      */
     static FaultPlan engineSafe() {
-        return FaultPlan.all().with(FaultKind.CORRUPT_AT_REST, 0).with(FaultKind.BIT_ROT, 0);
+        return FaultPlan.all().with(FaultKind.CORRUPT_AT_REST, 0).with(FaultKind.BIT_ROT, 0)
+                .with(FaultKind.DISK_FULL, 0); // drawn by the log-writer scenario only
     }
 }

@@ -43,6 +43,7 @@ public final class EngineFaults {
     final boolean relocateFromListingOnly;
     final boolean forgetOwnStateAfterRestart;
     final boolean reuseUnverifiedUpload;
+    final boolean blindRemoteRetry;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -68,6 +69,7 @@ public final class EngineFaults {
         this.relocateFromListingOnly = b.relocateFromListingOnly;
         this.forgetOwnStateAfterRestart = b.forgetOwnStateAfterRestart;
         this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
+        this.blindRemoteRetry = b.blindRemoteRetry;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -180,6 +182,7 @@ public final class EngineFaults {
         private boolean relocateFromListingOnly;
         private boolean forgetOwnStateAfterRestart;
         private boolean reuseUnverifiedUpload;
+        private boolean blindRemoteRetry;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
@@ -295,6 +298,16 @@ public final class EngineFaults {
          */
         public Builder reuseUnverifiedUpload(boolean v) {
             this.reuseUnverifiedUpload = v;
+            return this;
+        }
+
+        /**
+         * A {@code remote}-durability commit whose upload's outcome is unknown fails at once as an upload failure,
+         * without asking the replica what it holds (the behaviour before the fix): an application that runs the
+         * transaction again stores it twice.
+         */
+        public Builder blindRemoteRetry(boolean v) {
+            this.blindRemoteRetry = v;
             return this;
         }
 

@@ -41,6 +41,8 @@ final class OwnUploads {
     private final ArrayDeque<LtxFileInfo> recent = new ArrayDeque<>();
     /** The last create whose outcome stayed unknown, until the base moves past it (callers hold syncLock). */
     private volatile Unknown unknown;
+    /** The base of {@link #unknown} until a read-back settled it (any answer of {@link #resolve}), else -1. */
+    private volatile long unsettledBase = -1;
 
     OwnUploads(ReplicaClient client, ReplicaIndex index) {
         this.client = client;
@@ -84,6 +86,16 @@ final class OwnUploads {
     /** Remembers a create whose outcome is unknown, for {@link #findCompacted}. */
     void outcomeUnknown(Unknown u) {
         unknown = u;
+        unsettledBase = u.baseTxid();
+    }
+
+    /**
+     * The one place that knows a commit's state is unknown: a create on base {@code baseTxid} (of L0
+     * {@code baseTxid + 1}) whose outcome no read-back settled, and which no later round resolved (the base has not
+     * moved past it). Callers hold syncLock.
+     */
+    boolean outcomeUnknownOn(long baseTxid) {
+        return unsettledBase == baseTxid;
     }
 
     /** An own upload found at the buffer's base + 1: the file and the last buffered transaction it holds. */
@@ -95,6 +107,15 @@ final class OwnUploads {
      * (transient error, short body) throws, leaving the outcome unknown for a later sync to resolve.
      */
     Resolution resolve(long txid, long size, long fileChecksum, long nodeId) throws IOException {
+        Resolution r = readBack(txid, size, fileChecksum, nodeId);
+        Unknown u = unknown;
+        if (u != null && u.txid() == txid) {
+            unsettledBase = -1; // a read answered: the outcome is known
+        }
+        return r;
+    }
+
+    private Resolution readBack(long txid, long size, long fileChecksum, long nodeId) throws IOException {
         LtxHeader h;
         try {
             h = readOwnHeader(txid);

@@ -20,6 +20,9 @@ final class StatusReport {
         // A stopped buffer (disk full, I/O error) fails every write until refresh or reopen: it outranks the last
         // sync or poll error, which a later successful sync would clear although writes still fail.
         String bufferFailure = b != null ? b.failureMessage() : null;
+        if (bufferFailure == null && b != null) {
+            bufferFailure = b.fullDiskMessage(); // the last commit found the disk full; the next may succeed
+        }
         if (!db.isWriteMode()) {
             FollowerStatus f = db.follower.status(now);
             long asOf = f.currentAsOfMillis();

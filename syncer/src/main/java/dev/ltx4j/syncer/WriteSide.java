@@ -152,10 +152,26 @@ final class WriteSide {
         db.versions.publishCommit(buffer, pageSize, commit, floor, tx, pages, seq, gen);
     }
 
+    /**
+     * Rounds a remote-durability commit spends asking the replica again after a create whose outcome stayed unknown
+     * (each round first looks at what the replica holds at the base + 1, then creates only where nothing is).
+     */
+    static final int UNKNOWN_OUTCOME_ROUNDS = 3;
+
+    /**
+     * With {@code remote} durability, waits until a sync holding {@code seq} is acknowledged. A failed sync is
+     * reported only once the replica has been asked what it holds: after a create of unknown outcome (a lost
+     * response, a timeout after sending) the transaction may be there already, and an application told "failed"
+     * would run it again and store it twice. So such a failure is followed by up to {@link #UNKNOWN_OUTCOME_ROUNDS}
+     * rounds, each of which adopts the file if it landed or sends it again on the same TXID (create-if-absent) if it
+     * did not; if the replica still cannot tell, the commit fails with {@link CommitOutcomeUnknownException}, which
+     * says not to run the transaction again (docs/remote-durability-unknown-outcome.md).
+     */
     void awaitRemoteIfRequired(long seq) throws IOException {
         if (db.options.durability != Durability.REMOTE) {
             return;
         }
+        int unknownRounds = 0;
         while (syncedSeq < seq) {
             ConflictInfo c = db.state().conflict();
             if (c != null) {
@@ -172,6 +188,17 @@ final class WriteSide {
                     throw (ConflictException) o.error();
                 }
                 if (o.status() == SyncOutcome.Status.FAILED) {
+                    boolean unknown = !db.options.faults.blindRemoteRetry && commitStateUnknown();
+                    if (unknown && unknownRounds++ < UNKNOWN_OUTCOME_ROUNDS) {
+                        continue; // ask the replica what it holds before telling the application anything
+                    }
+                    if (unknown) {
+                        throw new CommitOutcomeUnknownException("transaction " + seq + " is committed locally, but"
+                                + " whether the replica holds it is unknown (an upload's response was lost and the"
+                                + " replica could not be read back: " + o.error().getMessage() + "). Do not run the"
+                                + " transaction again: a later sync finds it on the replica or uploads it, exactly"
+                                + " once", o.error());
+                    }
                     throw new SyncFailedException("transaction " + seq + " is committed locally but its upload"
                             + " failed (a later sync retries it): " + o.error().getMessage(), o.error());
                 }
@@ -182,6 +209,12 @@ final class WriteSide {
                 db.syncLock.unlock();
             }
         }
+    }
+
+    /** Whether a create on the buffer's current base left an outcome no read-back has settled yet. */
+    private boolean commitStateUnknown() {
+        WriteBuffer b = buffer;
+        return b != null && db.ownUploads.outcomeUnknownOn(b.base().txid());
     }
 
     // ------------------------------------------------------------------------------------------ sync rounds

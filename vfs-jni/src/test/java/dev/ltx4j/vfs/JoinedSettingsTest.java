@@ -70,6 +70,35 @@ class JoinedSettingsTest {
     }
 
     @Test
+    void aJoiningOpenDoesNotWorkOutTheDefaultBufferAgain() throws Exception {
+        String replica = replica();
+        LitestreamVfs.Registration w = vfs("js-default-buffer", replica, true, null); // no buffer_path: the default
+        Path db = dir.toRealPath().resolve("pooled.db");
+        String tmp = System.getProperty("java.io.tmpdir");
+        Path elsewhere = dir.resolve("other-tmp");
+        try (Connection first = w.connect(db)) {
+            Sql.exec(first, "create table t(v)", "insert into t values (1)");
+            // The default buffer lives under java.io.tmpdir; had a joining open worked it out again (file-size probes
+            // of three candidate buffers, the owner-only directory check that creates the directory) it would now
+            // create a buffer directory under the new temp dir.
+            Files.createDirectories(elsewhere);
+            System.setProperty("java.io.tmpdir", elsewhere.toString());
+            try (Connection second = w.connect(db)) {
+                Sql.exec(second, "insert into t values (2)");
+                assertThat(Sql.number(second, "select count(*) from t")).isEqualTo(2);
+            } finally {
+                System.setProperty("java.io.tmpdir", tmp);
+            }
+            try (var listing = Files.list(elsewhere)) {
+                assertThat(listing.toList()).as("nothing worked out under the new temp dir").isEmpty();
+            }
+        } finally {
+            System.setProperty("java.io.tmpdir", tmp);
+            w.unregister();
+        }
+    }
+
+    @Test
     void theDefaultDurabilityIsNotSilentlyWeakenedByAWriterOpenedWithNone() throws Exception {
         String replica = replica();
         LitestreamVfs.Registration none = vfs("js-n-none", replica, true, Durability.NONE);

@@ -3,6 +3,7 @@ package dev.ltx4j.pagestore.testkit;
 import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
 import dev.ltx4j.pagestore.storage.StorageLockedException;
+import dev.ltx4j.pagestore.storage.StorageFullException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -140,6 +141,23 @@ public final class MemoryLogStorage implements LogStorage {
     private long budget = Long.MAX_VALUE;
     private long epoch;
     private long mutations;
+
+    /** How much of a write lands before the disk is full. */
+    @FunctionalInterface
+    public interface FullDisk {
+        /** Bytes of a {@code length}-byte write to {@code fileName} that land before the disk is full; -1: all. */
+        int bytesBeforeFull(String fileName, int length);
+    }
+
+    private FullDisk fullDisk = (file, length) -> -1;
+
+    /**
+     * Makes writes find the disk full: the bytes {@code fullDisk} allows land (as an unforced write), then the write
+     * throws {@link StorageFullException}.
+     */
+    public synchronized void setFullDisk(FullDisk fullDisk) {
+        this.fullDisk = Objects.requireNonNull(fullDisk, "fullDisk");
+    }
 
     public synchronized void setFaults(FaultPolicy faults) {
         this.faults = Objects.requireNonNull(faults, "faults");
@@ -399,7 +417,10 @@ public final class MemoryLogStorage implements LogStorage {
             synchronized (MemoryLogStorage.this) {
                 check();
                 mutate(Operation.WRITE, name);
-                byte[] data = new byte[src.remaining()];
+                int wanted = src.remaining();
+                int room = fullDisk.bytesBeforeFull(name, wanted);
+                boolean full = room >= 0 && room < wanted;
+                byte[] data = new byte[full ? room : wanted];
                 src.get(data);
                 int end = Math.toIntExact(position + data.length);
                 if (end > inode.current.length) {
@@ -411,6 +432,10 @@ public final class MemoryLogStorage implements LogStorage {
                 System.arraycopy(data, 0, inode.current, (int) position, data.length);
                 inode.currentSize = Math.max(inode.currentSize, end);
                 inode.pending.add(new PendingWrite(position, data));
+                if (full) {
+                    throw new StorageFullException(describe(name), "simulated full disk: " + room + " of " + wanted
+                            + " bytes written at offset " + position + " of " + name, null);
+                }
             }
         }
 

@@ -78,7 +78,7 @@ public final class FileLogStorage implements LogStorage {
     public LogFile open(String name) throws IOException {
         Path path = resolve(name);
         SecureFiles.checkExistingFile(path);
-        return new ChannelLogFile(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+        return new ChannelLogFile(path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS), preallocation);
     }
 
@@ -86,7 +86,7 @@ public final class FileLogStorage implements LogStorage {
     public LogFile create(String name) throws IOException {
         Path path = resolve(name);
         Files.deleteIfExists(path);
-        return new ChannelLogFile(FileChannel.open(path,
+        return new ChannelLogFile(path, FileChannel.open(path,
                 Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly()),
                 preallocation);
     }
@@ -163,11 +163,15 @@ public final class FileLogStorage implements LogStorage {
      *
      * <p>A handle that never writes (a reader of committed pages) knows no logical end of its own and reports the
      * physical size, exactly as before.
+     *
+     * <p>A write that fails for want of space throws {@link StorageFullException} ({@link DiskSpace} decides, whatever
+     * the locale's error text).
      */
     private static final class ChannelLogFile implements LogFile {
         private static final int ZERO_BLOCK = 64 * 1024;
         private static final long MIN_STEP = 64 * 1024;
 
+        private final Path path;
         private final FileChannel channel;
         private final long chunk;
         /** Furthest byte written or truncated through this handle; -1 until it writes or truncates. */
@@ -176,7 +180,8 @@ public final class FileLogStorage implements LogStorage {
         private long allocatedEnd;
         private boolean preallocate;
 
-        ChannelLogFile(FileChannel channel, long chunk) {
+        ChannelLogFile(Path path, FileChannel channel, long chunk) {
+            this.path = path;
             this.channel = channel;
             this.chunk = chunk;
             this.preallocate = chunk > 0;
@@ -214,8 +219,16 @@ public final class FileLogStorage implements LogStorage {
             long before = knownEnd();
             long end = position + src.remaining();
             long at = position;
-            while (src.hasRemaining()) {
-                at += channel.write(src, at);
+            try {
+                while (src.hasRemaining()) {
+                    at += channel.write(src, at);
+                }
+            } catch (IOException e) {
+                if (DiskSpace.isOutOfSpace(e, path.getParent(), src.remaining())) {
+                    throw new StorageFullException(path.toString(), "no space left for " + src.remaining()
+                            + " bytes at offset " + at + " of " + path + ": " + e.getMessage(), e);
+                }
+                throw e;
             }
             if (end > allocatedEnd) {
                 allocatedEnd = end;

@@ -16,7 +16,8 @@ import java.util.Objects;
  * The simulated local disk: the {@link MemoryLogStorage} crash model (pagestore-testkit) driven by the world's seed.
  *
  * <p>Faults (counted in the world's stats): {@link FaultKind#FSYNC_FAILURE} makes a force throw,
- * {@link FaultKind#DIRECTORY_SYNC_FAILURE} a directory sync; {@link FaultKind#WRITE_FAILURE} makes a write, truncate, create, rename or delete throw. {@link #crash()}
+ * {@link FaultKind#DIRECTORY_SYNC_FAILURE} a directory sync; {@link FaultKind#WRITE_FAILURE} makes a write, truncate, create, rename or delete throw,
+ * {@link FaultKind#DISK_FULL} (once {@link #enableFullDisk()}) a write land in part and find the disk full. {@link #crash()}
  * stops the machine: every handle dies, a random prefix of unsynced directory changes survives, and of each
  * file's unsynced writes a random subset survives (each with a per-crash keep probability), the last survivor
  * possibly torn at any byte ({@link FaultKind#LOST_UNSYNCED_WRITE}, {@link FaultKind#TORN_WRITE}).
@@ -34,8 +35,11 @@ public final class SimDisk implements LogStorage {
     private final SimRandom rotRandom;
     private final long crashSeed;
     private final MemoryLogStorage storage = new MemoryLogStorage();
+    private final String name;
     private boolean faultsEnabled = true;
     private boolean skipFsync;
+    /** Draws {@link FaultKind#DISK_FULL}; null until a scenario that handles full disks turns it on. */
+    private SimRandom fullRandom;
     private int crashes;
 
     /** A disk in {@code world}, with the world's fault plan and random stream {@code "disk"}. */
@@ -49,7 +53,29 @@ public final class SimDisk implements LogStorage {
         this.random = world.random(name);
         this.rotRandom = world.random(name + "/bit-rot");
         this.crashSeed = Seeds.child(world.seed(), name + "/crash");
+        this.name = name;
         storage.setFaults(this::shouldFail);
+    }
+
+    /**
+     * Lets writes find the disk full ({@link FaultKind#DISK_FULL} at the plan's rate, from a stream of its own so
+     * other scenarios' runs do not change): a random prefix of the write lands, then it throws
+     * {@code StorageFullException}.
+     */
+    public void enableFullDisk() {
+        if (fullRandom == null && plan.enabled(FaultKind.DISK_FULL)) {
+            fullRandom = world.random(name + "/full");
+            storage.setFullDisk(this::bytesBeforeFull);
+        }
+    }
+
+    private int bytesBeforeFull(String file, int length) {
+        if (!faultsEnabled || length == 0 || !fullRandom.chance(plan.probability(FaultKind.DISK_FULL))) {
+            return -1;
+        }
+        int landed = fullRandom.nextInt(length);
+        world.fired(FaultKind.DISK_FULL, "WRITE " + file + " after " + landed + " of " + length + " bytes");
+        return landed;
     }
 
     private boolean shouldFail(MemoryLogStorage.Operation op, String file) {

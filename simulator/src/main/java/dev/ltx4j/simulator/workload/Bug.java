@@ -156,7 +156,13 @@ public enum Bug {
      * committing thread but by the sync from the buffer record it encodes (docs/durable-commit-cost.md), and a stale
      * one makes the sync upload a file whose checksums do not match its pages.
      */
-    STALE_PAGE_CHECKSUM;
+    STALE_PAGE_CHECKSUM,
+    /**
+     * Log writer: after a write finds the disk full the buffer goes on appending after whatever the failed write left
+     * instead of cutting it off (pagestore hook {@code BufferFaults.keepTornTailAfterFullDisk}), so recovery stops at
+     * the torn records and drops the acknowledged commits after them.
+     */
+    KEEP_TORN_TAIL_AFTER_FULL_DISK;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

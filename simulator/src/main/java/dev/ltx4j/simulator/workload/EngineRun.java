@@ -43,7 +43,9 @@ import java.util.stream.Stream;
  *       TXID, never anything else; {@code follower-monotonic}: its TXID never goes back; the final restore
  *       through {@link RestorePlanner} and {@link LtxRestorer} equals the model at the head and at a random
  *       TXID;</li>
- *   <li>{@code false-conflict}: a conflict is only reported when a rival's file lies beyond the writer's base;
+ *   <li>{@code false-conflict}: a conflict is only reported when a rival's file lies beyond the writer's base, or a
+ *       file of the writer's own holding a state its history no longer has (uploaded before a crash took those
+ *       commits from the buffer; the writer then committed something else on the old base: a real fork);
  *       {@code conflict-preserved}: the file saved under conflicts/ holds exactly the writer's pending state;
  *       {@code conflict-sticky}: writes are refused while conflicted and nothing of the writer lands;</li>
  *   <li>{@code read-your-writes}: after every commit and sync the writer reads exactly its last commit (size

@@ -223,10 +223,19 @@ final class EngineWriter {
         world.reached("conflict", where + " base " + info.baseTxid() + " remote " + info.remoteTxid());
         auditor.audit();
         boolean rivalAhead = false;
+        boolean lostLifeAhead = false;
         for (long t = info.baseTxid() + 1; t <= auditor.head(); t++) {
-            rivalAhead |= auditor.isRival(auditor.entry(t));
+            ReplicaAuditor.Entry e = auditor.entry(t);
+            rivalAhead |= auditor.isRival(e);
+            // The writer's own file holding a state its history no longer has: uploaded before a crash took those
+            // commits from the buffer (durability none, or an upload whose outcome was lost), after which the writer
+            // committed something else on the old base. A real fork, like a rival's file (README Limitations).
+            lostLifeAhead |= !auditor.isRival(e) && !inHistory(e.state());
         }
-        if (!rivalAhead) {
+        if (lostLifeAhead && !rivalAhead) {
+            world.reached("conflict-own-lost-commits", where + " base " + info.baseTxid());
+        }
+        if (!rivalAhead && !lostLifeAhead) {
             throw new InvariantViolation("false-conflict", where + " reported a conflict on base TXID "
                     + info.baseTxid() + " but no rival file lies beyond it (replica head " + auditor.head()
                     + ", all the writer's own)");
@@ -250,6 +259,16 @@ final class EngineWriter {
     }
 
     /** Index of {@code s} in the history at or after the acknowledged one (the candidate appended), else -1. */
+    /** Whether {@code s} is a state the writer's current history holds (committed since its last reopen or before). */
+    private boolean inHistory(PageState s) {
+        for (PageState h : history) {
+            if (h.digest == s.digest) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private int match(PageState s) {
         for (int k = history.size() - 1; k >= acked; k--) {
             if (history.get(k).digest == s.digest) {

@@ -4,6 +4,7 @@ import dev.ltx4j.pagestore.BufferCorruptException;
 import dev.ltx4j.pagestore.BufferDamagedException;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.BufferFaults;
+import dev.ltx4j.pagestore.BufferFullException;
 import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.SyncSnapshot;
@@ -37,6 +38,10 @@ import java.util.TreeMap;
  * corrupt transaction), and {@code s} is at least the last acknowledged durable transaction: with
  * {@link Durability#LOCAL} every commit that returned, with {@link Durability#NONE} only what a sync or recovery
  * made durable. Violations are {@code durability} and {@code committed-prefix}.
+ *
+ * <p>With {@link FaultKind#DISK_FULL} a write of a commit may land in part and find the disk full: that commit
+ * fails ({@link BufferFullException}), the buffer stays at the commit before and takes the next commit without a
+ * reopen; the recovery oracle then shows whether the partial records were really cut off.
  *
  * <p>With {@link FaultKind#BIT_ROT} a crash of a LOCAL run may also flip a bit inside the page records of an
  * acknowledged transaction that a later acknowledged commit vouches for. Restart must then refuse the buffer
@@ -101,7 +106,8 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
     }
 
     /**
-     * With bug switches ({@link Bug#SKIP_FSYNC}, {@link Bug#NONE_AS_LOCAL}, {@link Bug#SILENT_BUFFER_TRUNCATION});
+     * With bug switches ({@link Bug#SKIP_FSYNC}, {@link Bug#NONE_AS_LOCAL}, {@link Bug#SILENT_BUFFER_TRUNCATION},
+     * {@link Bug#KEEP_TORN_TAIL_AFTER_FULL_DISK});
      * others are ignored.
      */
     public LogWriterScenario(Set<Bug> bugs) {
@@ -185,6 +191,7 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             this.world = world;
             this.disk = new SimDisk(world);
             disk.setSkipFsync(bugs.contains(Bug.SKIP_FSYNC));
+            disk.enableFullDisk();
             SimRandom config = world.random("log-writer/config");
             Durability durability;
             if (bugs.contains(Bug.NONE_AS_LOCAL)) {
@@ -196,7 +203,8 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             }
             this.oracleLocal = durability != Durability.NONE || bugs.contains(Bug.NONE_AS_LOCAL);
             long bufferSeed = config.nextLong();
-            BufferFaults faults = new BufferFaults(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION));
+            BufferFaults faults = new BufferFaults(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION),
+                    bugs.contains(Bug.KEEP_TORN_TAIL_AFTER_FULL_DISK));
             this.options = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
                     .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024)
                     .faults(faults).build();
@@ -288,6 +296,16 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
                 }
                 if (oracleLocal) {
                     acked = seq;
+                }
+            } catch (BufferFullException e) {
+                // The disk filled: this commit did not land, the buffer cut it off and works on without a reopen.
+                world.reached("commit-disk-full", e.getClass().getSimpleName());
+                if (tx != null) {
+                    tx.rollback();
+                }
+                if (buffer.lastCommittedSeq() != expectedSeq - 1) {
+                    throw new InvariantViolation("committed-prefix", "after a full disk the buffer is at seq "
+                            + buffer.lastCommittedSeq() + ", the model at " + (expectedSeq - 1));
                 }
             } catch (IOException e) {
                 states.add(next); // the commit may or may not have landed

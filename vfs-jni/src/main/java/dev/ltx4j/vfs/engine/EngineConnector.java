@@ -69,7 +69,6 @@ public final class EngineConnector {
         EngineSettings settings = new EngineSettings(options, configured);
         String identity;
         String url;
-        Optional<Path> defaultBuffer = Optional.empty();
         boolean fixed = fixedClient != null && !options.uriParameters().containsKey("replica_url");
         if (fixed) {
             url = null;
@@ -77,15 +76,16 @@ public final class EngineConnector {
         } else {
             url = settings.replicaUrl(name);
             identity = canonicalIdentity(url);
-            defaultBuffer = EngineKeys.defaultBuffer(url, identity, name, settings);
         }
-        EngineOptions engine = settings.engineOptions(identity, clock, defaultBuffer);
+        // The settings of this open, as a joining open is checked against the running engine's; the default buffer
+        // (file-size probes, a private-directory check) is only worked out when this open starts the engine.
+        EngineOptions engine = settings.engineOptions(identity, clock);
         boolean scheduled = settings.scheduled();
         // One writer and one follower per replica in the process, whatever local name or URL spelling reached it.
         String key = EngineKeys.roleKey(identity, name, settings.writeEnabled());
         DatabaseRegistry.Handle h;
         try {
-            h = acquire(key, name, fixed, url, engine, scheduled);
+            h = acquire(key, name, fixed, url, identity, settings, engine, scheduled);
         } catch (BufferLockedException e) {
             // Typically a second process writing the same replica (the default buffer is the replica's): say so.
             throw new VfsConfigurationException("database " + name + ": replica " + redacted(identity) + " is being"
@@ -110,16 +110,20 @@ public final class EngineConnector {
         return opened;
     }
 
-    private DatabaseRegistry.Handle acquire(String key, String name, boolean fixed, String url, EngineOptions engine,
-            boolean scheduled) throws IOException {
+    private DatabaseRegistry.Handle acquire(String key, String name, boolean fixed, String url, String identity,
+            EngineSettings settings, EngineOptions engine, boolean scheduled) throws IOException {
         return DatabaseRegistry.shared().acquire(key, name, () -> {
+            EngineOptions first = engine;
+            Optional<Path> defaultBuffer = fixed ? Optional.empty()
+                    : EngineKeys.defaultBuffer(url, identity, name, settings);
+            if (defaultBuffer.isPresent()) first = settings.engineOptions(identity, clock, defaultBuffer);
             // The engine's client stack, one per database: transient store errors (throttling, resets, short reads)
             // are retried with backoff before a page read or sync fails, an ambiguous create reaches the engine,
             // which resolves it, and requests are counted for Database.metrics(). A client built in code is used
             // as given (Database.open still counts its requests).
             ReplicaClient backend = fixed ? fixedClient : backend(new ClientKey(environment, url));
             Database db = Database.open(fixed ? backend : EngineClientStack.build(backend, System.nanoTime()), name,
-                    engine);
+                    first);
             if (scheduled) db.start();
             return db;
         });

@@ -4,6 +4,7 @@ import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.replica.EngineClock;
+import dev.ltx4j.replica.support.ByteSizes;
 import dev.ltx4j.syncer.CompactionOptions;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.syncer.Settings;
@@ -19,8 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The settings of one database open, resolved in this order: URI parameter, the value configured on the VFS
@@ -38,8 +37,6 @@ public final class EngineSettings {
             "poll_interval", "LITESTREAM_POLL_INTERVAL",
             "poll_backoff", "LITESTREAM_POLL_BACKOFF",
             "buffer_recovery", "LITESTREAM_BUFFER_RECOVERY");
-
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?|b)?", Pattern.CASE_INSENSITIVE);
 
     private final OpenOptions options;
     private final Map<String, String> configured;
@@ -221,7 +218,7 @@ public final class EngineSettings {
         }
     }
 
-    /** Page cache bytes: a number with an optional unit (b, kb, mb, gb; KiB-style accepted). Default 10 MiB. */
+    /** Page cache bytes: a size as {@link ByteSizes} reads it ({@code 10485760}, {@code 64k}, {@code 16MiB}). Default 10 MiB. */
     public long cacheBytes() throws VfsConfigurationException {
         return size("cache_size", 10L << 20);
     }
@@ -244,15 +241,11 @@ public final class EngineSettings {
     private long size(String parameter, long dflt) throws VfsConfigurationException {
         Optional<String> v = value(parameter);
         if (v.isEmpty()) return dflt;
-        Matcher m = SIZE.matcher(v.get());
-        if (!m.matches()) {
-            throw new VfsConfigurationException(source(parameter) + " is not a size like 10485760, 64kb or 10mb: '"
-                    + v.get() + "'");
+        try {
+            return ByteSizes.parse(source(parameter), v.get());
+        } catch (IllegalArgumentException e) {
+            throw new VfsConfigurationException(e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        int shift = unit.startsWith("k") ? 10 : unit.startsWith("m") ? 20 : unit.startsWith("g") ? 30 : 0;
-        return n << shift;
     }
 
     /** Engine options for a database of {@code replicaIdentity}. */

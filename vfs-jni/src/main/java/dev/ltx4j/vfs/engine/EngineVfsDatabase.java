@@ -1,8 +1,11 @@
 package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.BufferFullException;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
+import dev.ltx4j.pagestore.storage.DiskSpace;
+import dev.ltx4j.pagestore.storage.StorageFullException;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
@@ -119,12 +122,14 @@ public final class EngineVfsDatabase implements VfsDatabase {
             }
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            // ENOSPC / EDQUOT (the JDK gives no type for them, only strerror's text): SQLITE_FULL, as SQLite's unix VFS
+            // ENOSPC / EDQUOT, typed by the buffer's storage whatever the locale: SQLITE_FULL, as SQLite's unix VFS
             // says, so applications and tools see "database or disk is full" rather than a suspected disk fault.
-            String m = t.getMessage();
-            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+            if (t instanceof BufferFullException || t instanceof StorageFullException) {
                 return Failure.FULL;
             }
+        }
+        if (DiskSpace.hasFullDiskText(failure)) {
+            return Failure.FULL; // a full disk met outside the buffer's log writes (e.g. a rewrite's new file)
         }
         return Failure.IO;
     }

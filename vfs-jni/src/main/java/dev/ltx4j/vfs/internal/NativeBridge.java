@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs.internal;
 
+import dev.ltx4j.replica.support.ByteSizes;
 import dev.ltx4j.vfs.DatabaseOpener;
 import dev.ltx4j.vfs.OpenOptions;
 import dev.ltx4j.vfs.ReplicaConflictException;
@@ -10,14 +11,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Entry points called from {@code litestreamvfs.c}, and the natives it binds with RegisterNatives. Strings cross
@@ -101,31 +99,20 @@ public final class NativeBridge {
      * a number with k, m or g), else {@link #DEFAULT_PAGE_VIEW_BYTES}. A value that is not a size is named in the log
      * and the default is used.
      */
-    private static final Pattern PAGE_VIEW_SIZE = Pattern.compile("(\\d{1,15})\\s*([kmg]?)i?b?",
-            Pattern.CASE_INSENSITIVE);
-
     static long pageViewBytes() {
         String v = System.getProperty(PAGE_VIEW_PROPERTY);
-        String source = PAGE_VIEW_PROPERTY;
+        String source = "system property " + PAGE_VIEW_PROPERTY;
         if (v == null || v.isBlank()) {
             v = System.getenv(PAGE_VIEW_VARIABLE);
-            source = PAGE_VIEW_VARIABLE;
+            source = "environment variable " + PAGE_VIEW_VARIABLE;
         }
         if (v == null || v.isBlank()) return DEFAULT_PAGE_VIEW_BYTES;
-        Matcher m = PAGE_VIEW_SIZE.matcher(v.trim());
-        if (!m.matches()) {
-            log(SqliteCodes.WARNING, "litestream: " + source + " must be a size in bytes (e.g. 8388608 or 8m), not '"
-                    + v.trim() + "'; using " + DEFAULT_PAGE_VIEW_BYTES);
+        try {
+            return ByteSizes.parse(source, v);
+        } catch (IllegalArgumentException e) {
+            log(SqliteCodes.WARNING, "litestream: " + e.getMessage() + "; using " + DEFAULT_PAGE_VIEW_BYTES);
             return DEFAULT_PAGE_VIEW_BYTES;
         }
-        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            default -> 0;
-        };
-        long n = Long.parseLong(m.group(1));
-        return n > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : n << shift; // the arena is capped in C anyway
     }
 
     /** Registers one more VFS name in the SQLite that loaded the extension; a SQLite result code. */
