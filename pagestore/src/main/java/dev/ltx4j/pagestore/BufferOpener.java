@@ -22,10 +22,7 @@ final class BufferOpener {
         Path absolute = path.toAbsolutePath();
         Path dir = BufferPaths.checkParent(absolute);
         try {
-            // Preallocation spares a durable commit's fdatasync the size change; without one per commit (durability
-            // none) it would only write every byte twice (docs/durable-commit-cost.md, session 8).
-            long preallocation = options.durability() == Durability.NONE ? 0 : FileLogStorage.DEFAULT_PREALLOCATION;
-            return open(new FileLogStorage(dir, preallocation), absolute.getFileName().toString(), options);
+            return open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
         } catch (AccessDeniedException | NoSuchFileException e) {
             throw BufferPaths.pathError(absolute, e);
         } catch (UnsafePathException e) {

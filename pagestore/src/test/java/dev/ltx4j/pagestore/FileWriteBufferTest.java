@@ -69,21 +69,6 @@ class FileWriteBufferTest {
     }
 
     @Test
-    void withoutDurabilityTheLogIsNotPreallocated() throws Exception {
-        Path path = dir.resolve("buffer.db");
-        Workload w = Workload.random(65, 4096, 60, 5, 100);
-        try (WriteBuffer buffer = WriteBuffer.open(path, options(4096, Durability.NONE, 65))) {
-            w.apply(buffer, 0, 30);
-            // No fdatasync per commit to spare a size change: zeros ahead would only be written, then overwritten.
-            assertThat(Files.size(path)).isEqualTo(buffer.logSize());
-            buffer.markSynced(buffer.snapshot().upToSeq() - 5, 100, 0);
-            w.apply(buffer, 30, 60);
-            assertThat(Files.size(path)).isEqualTo(buffer.logSize());
-            w.assertHolds(buffer, 25, 60, 26);
-        }
-    }
-
-    @Test
     void snapshotCursorReadsWhatReadPageReadsAcrossScatteredAndRunsOfRecords() throws Exception {
         Path path = dir.resolve("buffer.db");
         // Pages rewritten by later transactions leave their latest images scattered (offsets not ascending with
