@@ -106,6 +106,7 @@ final class LogRewriter {
                     copiedUpTo = e.seq();
                 }
                 if (!slotHeld) {
+                    reserveRoom(copier, target);
                     buffer.slot.acquireUninterruptibly(); // from here on no commit can interleave
                     slotHeld = true;
                     buffer.checkUsable();
@@ -156,6 +157,24 @@ final class LogRewriter {
             }
         }
     }
+
+    /**
+     * Leaves room in the new file for the commits of the next sync interval: as much as the current file holds
+     * (about what one interval appends, plus the tail copied), a quarter more, at most {@link #MAX_ROOM}. The zeros
+     * and the tail copied so far are forced here, before the writer slot is taken: commits neither write nor flush
+     * the room's zeros, and the forced copy under the slot is only what was committed meanwhile. Storage that does
+     * not preallocate (a simulated disk) reserves nothing and gets no extra force.
+     */
+    private void reserveRoom(TailCopier copier, LogFile target) throws IOException {
+        long room = Math.min(buffer.logSize() + buffer.logSize() / 4, MAX_ROOM);
+        if (target.reserve(Math.max(copier.end(), room))) {
+            copier.finish(); // the copy's staged records go out with the zeros' force (they overwrite zeros)
+            target.force();
+        }
+    }
+
+    /** The most room a rewrite zero-fills ahead (a bulk load's huge log falls back to the appender's steps). */
+    static final long MAX_ROOM = 64L * 1024 * 1024;
 
     /** The current file and header with the held transactions after {@code seq} (all after the latest when -1). */
     private record Held(LogFile file, LogHeader header, List<TxnEntry> after, long lastSeq) {}

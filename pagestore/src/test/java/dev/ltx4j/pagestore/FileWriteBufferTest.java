@@ -45,6 +45,37 @@ class FileWriteBufferTest {
     }
 
     @Test
+    void aRewriteLeavesRoomForTheNextIntervalSoCommitsDoNotExtendTheNewFile() throws Exception {
+        Path path = dir.resolve("buffer.db");
+        Workload w = Workload.random(63, 4096, 200, 5, 200);
+        try (WriteBuffer buffer = WriteBuffer.open(path, options(4096, Durability.LOCAL, 63))) {
+            w.apply(buffer, 0, 100);
+            long grown = buffer.logSize();
+            SyncSnapshot snap = buffer.snapshot();
+            buffer.markSynced(snap.upToSeq(), 100, 0);
+            long room = Files.size(path);
+            // The syncing thread zero-filled (and forced) room for as much as the last interval appended, a quarter
+            // more: the commits of the next interval land inside it, and their fdatasyncs flush their own bytes.
+            assertThat(room).isGreaterThanOrEqualTo(grown + grown / 4);
+            w.apply(buffer, 100, 200);
+            assertThat(buffer.logSize()).isLessThan(room);
+            assertThat(Files.size(path)).as("no commit extended the file").isEqualTo(room);
+            w.assertHolds(buffer, 100, 200, 101);
+            // What a kill -9 now leaves (the page cache survives it): records, then the rest of the room as zeros.
+            Files.copy(path, dir.resolve("crashed.db"));
+        }
+        try (WriteBuffer crashed = WriteBuffer.open(dir.resolve("crashed.db"), options(4096, Durability.LOCAL, 65))) {
+            assertThat(crashed.recovery().tail()).isEqualTo(RecoveryReport.TailStatus.TORN_TAIL);
+            assertThat(crashed.recovery().corruptionDetected()).isFalse();
+            w.assertHolds(crashed, 100, 200, 101);
+        }
+        try (WriteBuffer reopened = WriteBuffer.open(path, options(4096, Durability.LOCAL, 64))) {
+            assertThat(reopened.recovery().tail()).isEqualTo(RecoveryReport.TailStatus.CLEAN_END);
+            w.assertHolds(reopened, 100, 200, 101);
+        }
+    }
+
+    @Test
     void snapshotCursorReadsWhatReadPageReadsAcrossScatteredAndRunsOfRecords() throws Exception {
         Path path = dir.resolve("buffer.db");
         // Pages rewritten by later transactions leave their latest images scattered (offsets not ascending with

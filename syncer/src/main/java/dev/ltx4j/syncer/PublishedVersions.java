@@ -449,18 +449,51 @@ final class PublishedVersions {
     // ------------------------------------------------------------------------------------------ commits
 
     /**
-     * Publishes a committed transaction: its pages become {@link LocalPage}s in the generation it wrote to.
+     * A commit's next version, built from {@code from} while its record is written but not yet durable (on the
+     * committing thread's warm caches, before the fsync sleeps); {@link #publishCommit} swaps it in after the fsync
+     * if {@code from} is still current, and builds it again otherwise. Building publishes nothing.
      *
-     * @param gen   the generation observed right after the transaction began (null: a rewrite was running)
-     * @param pages every page the transaction wrote (their checksums are left unknown: the sync hashes each page
-     *              once, from its checked record, when it encodes it)
+     * @param changed the pages the commit changes, null when any page may change (a shrink, a new page size)
+     */
+    record PreparedCommit(DatabaseVersion from, LocalGeneration gen, DatabaseVersion next, long[] changed) {}
+
+    /**
+     * Builds what {@link #publishCommit} will publish for a transaction whose commit record is written; null when
+     * the fast path cannot apply (a rewrite moved the generation) or the build fails (publishCommit then does it
+     * again, and reports the failure, after the fsync, as before).
+     */
+    PreparedCommit prepareCommit(int pageSize, long commit, long floor, WriteTransaction tx, Set<Long> pages,
+            long seq, LocalGeneration gen) {
+        DatabaseVersion c = current;
+        if (gen == null || gen != currentGen) {
+            return null;
+        }
+        try {
+            return build(c, pageSize, commit, floor, pages, seq, gen, tx::recordOffset);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Publishes a committed transaction (after its record is durable): its pages become {@link LocalPage}s in the
+     * generation it wrote to.
+     *
+     * @param gen      the generation observed right after the transaction began (null: a rewrite was running)
+     * @param pages    every page the transaction wrote (their checksums are left unknown: the sync hashes each page
+     *                 once, from its checked record, when it encodes it)
+     * @param prepared what {@link #prepareCommit} built before the fsync, or null
      */
     void publishCommit(WriteBuffer buffer, int pageSize, long commit, long floor, WriteTransaction tx,
-            Set<Long> pages, long seq, LocalGeneration gen) throws IOException {
+            Set<Long> pages, long seq, LocalGeneration gen, PreparedCommit prepared) throws IOException {
         synchronized (stateLock) {
             if (gen != null && gen == currentGen) {
                 // No rewrite moved the current version off the generation the transaction wrote to.
-                publishLocked(pageSize, commit, floor, pages, seq, gen, tx::recordOffset);
+                if (prepared != null && prepared.from() == current && prepared.gen() == gen) {
+                    swapIn(prepared); // nothing was published since it was built: it is exactly what would be
+                } else {
+                    swapIn(build(current, pageSize, commit, floor, pages, seq, gen, tx::recordOffset));
+                }
                 return;
             }
         }
@@ -487,16 +520,16 @@ final class PublishedVersions {
                 offsets.put(loc.pgno(), loc.offset());
             }
             synchronized (stateLock) {
-                publishLocked(pageSize, commit, floor, pages, seq, currentGen, offsets::get);
+                swapIn(build(current, pageSize, commit, floor, pages, seq, currentGen, offsets::get));
             }
         } finally {
             db.syncLock.unlock();
         }
     }
 
-    private void publishLocked(int pageSize, long commit, long floor, Set<Long> pages, long seq,
+    /** The version after a commit on top of {@code c}; builds only (the page map is copy-on-write). */
+    private PreparedCommit build(DatabaseVersion c, int pageSize, long commit, long floor, Set<Long> pages, long seq,
             LocalGeneration gen, LongFunction<Long> offsetOf) {
-        DatabaseVersion c = current;
         PageMap.Builder b = c.pages().edit();
         b.truncate(floor);
         long[] pgnos = new long[pages.size()];
@@ -508,7 +541,6 @@ final class PublishedVersions {
         Arrays.sort(pgnos);
         // A shrink (pages above the floor vanish unless rewritten) or a new page size: any page may change.
         boolean unknown = floor < c.commit() || pageSize != c.pageSize();
-        pagesChanging(db.options.faults.stalePageView() ? new long[0] : unknown ? null : pgnos); // fault: view not told
         for (long p : pgnos) {
             if (p > commit) {
                 continue;
@@ -522,7 +554,14 @@ final class PublishedVersions {
             b.put(p, new LocalPage(gen, offset), staleChecksums ? b.checksum(p) : 0);
         }
         b.truncate(commit);
-        current = new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build());
+        return new PreparedCommit(c, gen, new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build()),
+                unknown ? null : pgnos);
+    }
+
+    /** Under stateLock: tells the page listeners, then makes the built version current and announces it. */
+    private void swapIn(PreparedCommit p) {
+        pagesChanging(db.options.faults.stalePageView() ? new long[0] : p.changed()); // fault: view not told
+        current = p.next();
         announce();
     }
 

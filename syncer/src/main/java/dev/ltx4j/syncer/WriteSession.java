@@ -216,18 +216,23 @@ public final class WriteSession implements AutoCloseable {
             }
             WriteTransaction committed = tx;
             long seq;
+            PublishedVersions.PreparedCommit prepared;
             // The conflict check and the durable commit record happen under the commit gate, which a conflict
             // holds while it snapshots what it saves: this commit is in that snapshot or fails here (see
             // docs/engine-invariants.md I6).
             db.commitGate.lock();
             try {
                 db.checkWritable();
-                seq = tx.commit(commit);
+                seq = tx.commitWritten(commit);
+                // The next version is built between the write and the fsync, published only after the fsync
+                // (docs/durable-commit-cost.md, session 8): no reader sees a commit a crash could take back.
+                prepared = db.versions.prepareCommit(pageSize, commit, floor, committed, pending, seq, txGeneration);
+                committed.awaitDurable();
             } finally {
                 db.commitGate.unlock();
             }
             tx = null;
-            db.writes.publishCommit(pageSize, commit, floor, committed, pending, seq, txGeneration);
+            db.writes.publishCommit(pageSize, commit, floor, committed, pending, seq, txGeneration, prepared);
             finish();
             db.writes.awaitRemoteIfRequired(seq);
             return seq;

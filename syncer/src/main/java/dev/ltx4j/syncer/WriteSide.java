@@ -148,8 +148,8 @@ final class WriteSide {
 
     /** See {@link PublishedVersions#publishCommit}; the caller holds the writer slot, so the buffer is fixed. */
     void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, Set<Long> pages, long seq,
-            LocalGeneration gen) throws IOException {
-        db.versions.publishCommit(buffer, pageSize, commit, floor, tx, pages, seq, gen);
+            LocalGeneration gen, PublishedVersions.PreparedCommit prepared) throws IOException {
+        db.versions.publishCommit(buffer, pageSize, commit, floor, tx, pages, seq, gen, prepared);
     }
 
     /**

@@ -252,11 +252,33 @@ public final class FileLogStorage implements LogStorage {
          * Writes real zeros (not a sparse hole, not an unwritten extent) from {@code from} up to the next step
          * boundary, so later writes there change no file size or extent state. The step grows with the file (64 KiB
          * up to the chunk), so a new, small log does not cost a chunk of zeros. Only an optimisation: if it fails
-         * (a full disk), the zeros are cut off again and this handle stops preallocating.
+         * (a full disk), the zeros are cut off again and this handle stops preallocating. Runs on the committing
+         * thread only when the commits outgrow what the rewrite that made this file reserved ({@link #reserve}).
          */
         private void extendWithZeros(long from) {
             long step = Math.min(chunk, Math.max(Math.min(MIN_STEP, chunk), from));
-            long target = (from / step + 1) * step;
+            fillZeros(from, (from / step + 1) * step);
+        }
+
+        /**
+         * The room a rewrite of the log leaves in its new file for the commits to come, zero-filled on the syncing
+         * thread (which then forces it) rather than in steps on the committing thread, whose {@code fdatasync} would
+         * otherwise write each step's zeros and block allocation (docs/durable-commit-cost.md, session 8).
+         */
+        @Override
+        public boolean reserve(long end) {
+            if (!preallocate || logicalEnd < 0) {
+                return false;
+            }
+            long step = Math.min(MIN_STEP, chunk);
+            long target = (end + step - 1) / step * step;
+            if (target <= allocatedEnd) {
+                return false;
+            }
+            return fillZeros(allocatedEnd, target);
+        }
+
+        private boolean fillZeros(long from, long target) {
             ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZERO_BLOCK, target - from));
             long at = from;
             try {
@@ -268,6 +290,7 @@ public final class FileLogStorage implements LogStorage {
                     at += channel.write(zeros, at);
                 }
                 allocatedEnd = target;
+                return true;
             } catch (IOException e) {
                 preallocate = false;
                 try {
@@ -275,6 +298,7 @@ public final class FileLogStorage implements LogStorage {
                 } catch (IOException ignored) {
                     // the zeros stay; recovery treats a zero tail as torn, and close() tries the cut again
                 }
+                return false;
             }
         }
 

@@ -21,6 +21,17 @@ public interface LogFile extends Closeable {
     /** Writes all remaining bytes of {@code src} at {@code position}, extending the file if needed. */
     void write(long position, ByteBuffer src) throws IOException;
 
+    /**
+     * Makes room for writes up to byte {@code end} ahead of time, so that writes below it change neither the file's
+     * size nor its block allocation (an optimisation: a later {@link #force()} of a write there then flushes the
+     * written bytes alone). Invisible to {@link #size()} and {@link #read}; a file that cannot do it ignores it.
+     *
+     * @return true when this call extended the file (a {@link #force()} then also flushes the room)
+     */
+    default boolean reserve(long end) throws IOException {
+        return false;
+    }
+
     /** Makes every completed write and truncation durable (the data, not necessarily metadata). */
     void force() throws IOException;
 

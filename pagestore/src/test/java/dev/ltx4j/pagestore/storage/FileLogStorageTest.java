@@ -106,6 +106,35 @@ class FileLogStorageTest {
     }
 
     @Test
+    void reservedRoomIsZerosCallersNeverSeeAndWritesInsideItDoNotGrowTheFile() throws Exception {
+        FileLogStorage storage = new FileLogStorage(dir, 2 * 1024 * 1024);
+        Path path = dir.resolve("log");
+        try (LogFile f = storage.create("log")) {
+            assertThat(f.reserve(10 * CHUNK)).as("nothing written yet: no logical end to reserve after").isFalse();
+            f.write(0, bytes(1000, 1));
+            assertThat(Files.size(path)).isEqualTo(CHUNK);
+            assertThat(f.reserve(5 * CHUNK + 1)).isTrue();
+            assertThat(Files.size(path)).as("rounded up to the 64 KiB step").isEqualTo(6L * CHUNK);
+            assertThat(f.size()).isEqualTo(1000);
+            assertThat(f.read(1000, ByteBuffer.allocate(10))).isZero();
+            assertThat(f.reserve(3 * CHUNK)).as("already there").isFalse();
+            f.write(1000, bytes(4 * CHUNK, 2));
+            assertThat(Files.size(path)).as("a write inside the room extends nothing").isEqualTo(6L * CHUNK);
+            assertThat(f.size()).isEqualTo(1000 + 4L * CHUNK);
+            byte[] image = Files.readAllBytes(path); // what a kill -9 now would leave: data, then zeros only
+            for (int i = 1000 + 4 * CHUNK; i < image.length; i++) {
+                assertThat(image[i]).as("byte %d", i).isZero();
+            }
+        }
+        assertThat(Files.size(path)).as("a clean close cuts the room off").isEqualTo(1000 + 4L * CHUNK);
+        try (LogFile f = new FileLogStorage(dir, 0).create("plain")) {
+            f.write(0, bytes(10, 3));
+            assertThat(f.reserve(CHUNK)).as("preallocation off: no room either").isFalse();
+            assertThat(Files.size(dir.resolve("plain"))).isEqualTo(10);
+        }
+    }
+
+    @Test
     void withoutPreallocationTheFileIsExactlyWhatWasWritten() throws Exception {
         FileLogStorage storage = new FileLogStorage(dir, 0);
         try (LogFile f = storage.create("log")) {
