@@ -138,7 +138,7 @@ final class CommitBench {
             Map<Variant, long[]> retries = new LinkedHashMap<>();
             for (Variant v : variants) {
                 retries.put(v, new long[rounds]);
-                readWrites.put(v, new long[2]);
+                readWrites.put(v, new long[3]);
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
                 crossings.put(v, new long[rounds]);
@@ -154,6 +154,7 @@ final class CommitBench {
                     long i0 = nativeCounter(7);
                     long r0 = nativeCounter(0);
                     long x0 = nativeCounter(1);
+                    long l0 = nativeCounter(8);
                     long cpu0 = processCpuNanos();
                     long tc0 = COMMIT_THREAD_CPU.get();
                     rates.get(v)[r] = round(v, perRound);
@@ -165,6 +166,7 @@ final class CommitBench {
                     retries.get(v)[r] = nativeCounter(7) - i0;
                     readWrites.get(v)[0] += nativeCounter(0) - r0;
                     readWrites.get(v)[1] += nativeCounter(1) - x0;
+                    readWrites.get(v)[2] += nativeCounter(8) - l0;
                 }
             }
             report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu, readWrites, retries);
@@ -204,8 +206,9 @@ final class CommitBench {
                         + " locks/sync/commit/size %.2f)", Arrays.stream(fsyncs.get(v)).sum() / commits, all, reads,
                         writes, all - reads - writes);
                 if (v.connections().size() > 1) {
-                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f",
-                            Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits);
+                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f,"
+                            + " waits in line/commit %.2f", Arrays.stream(waits.get(v)).sum() / commits,
+                            Arrays.stream(retries.get(v)).sum() / commits, readWrites.get(v)[2] / commits);
                 }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
