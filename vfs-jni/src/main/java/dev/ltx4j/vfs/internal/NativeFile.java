@@ -46,6 +46,8 @@ final class NativeFile {
     private boolean reusable;
     private long pinnedSize;
     private boolean probeRepeatable;
+    /** A read of page 1 in the pin just offered shows its stored bytes unaltered (litestreamvfs.c, "Pages of the last commit"). */
+    private boolean pinShowsStored;
 
     /** What the last {@link #readDirect} that returned null did: bytes read into the buffer, or minus a SQLite code. */
     private int readResult;
@@ -155,13 +157,15 @@ final class NativeFile {
     }
 
     /**
-     * Tells C (fields {@link #reusable}, {@link #pinnedSize}) whether the read transaction just pinned may be kept
-     * while the stamp does not move, and its size; true when it may.
+     * Tells C (fields {@link #reusable}, {@link #pinnedSize}, {@link #pinShowsStored}) whether the read transaction
+     * just pinned may be kept while the stamp does not move, its size, and whether page 1 reads in it show stored
+     * bytes; true when it may be kept.
      */
     private boolean offerPin() throws IOException {
         reusable = false; // until the answer is complete
         boolean keep = db.snapshotReusable();
         pinnedSize = keep ? db.size() : -1;
+        pinShowsStored = keep && db.committedHeaderShown();
         reusable = keep;
         return keep;
     }
@@ -215,7 +219,7 @@ final class NativeFile {
             // The commit re-pinned the latest state: C may keep it for the next statement (litestreamvfs.c,
             // keep_after_commit), with its size, and answer its change-counter probe from the page 1 it wrote.
             try {
-                probeRepeatable = offerPin() && db.committedHeaderShown();
+                probeRepeatable = offerPin() && pinShowsStored;
             } catch (Exception e) {
                 reusable = false;
                 probeRepeatable = false;
