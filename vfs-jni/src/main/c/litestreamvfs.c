@@ -83,6 +83,9 @@ typedef struct LsLocks {
     /* Writers waiting to pin until the write lock is let go, first in line first (see "Pinning after the commit in
      * flight"), and the one let through, which pins now and is expected at RESERVED next; NULL: none. */
     struct JFile *lineHead, *lineTail, *admitted;
+    struct timespec admittedAt; /* when `admitted` was let through (CLOCK_MONOTONIC) */
+    struct JFile *releaser;   /* the connection that last let the write lock go while others stood in line */
+    int streak;               /* how many times in a row it did */
 } LsLocks;
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
@@ -202,6 +205,7 @@ typedef struct JFile {
     int lineReady;            /* line is initialized */
     pthread_cond_t line;      /* signaled when this connection is let through (LsLocks.admitted) */
     struct JFile *nextInLine; /* under stamp->locks.mutex */
+    struct timespec heldSince; /* when it took RESERVED in the lock table (CLOCK_MONOTONIC), under its mutex */
     /* "Pages of the last commit": this write transaction's whole pages as written, for the view (wn of them). */
     int pinShowsStored;       /* Java: a read of page 1 in the kept pin shows its stored bytes unaltered */
     int viewWrite;            /* this write transaction began on a kept pin of exactly viewStamp: until it writes, its
@@ -918,6 +922,7 @@ static int mem_lock(JFile *f, int level) {
         if (t->reserved != NULL && t->reserved != f) rc = SQLITE_BUSY;
         else t->reserved = f;
         if (rc == SQLITE_OK && t->admitted == f) t->admitted = NULL; /* through: its turn came */
+        if (rc == SQLITE_OK) clock_gettime(CLOCK_MONOTONIC, &f->heldSince); /* the line's bound (wait_in_line) */
     } else if (t->pending != NULL && t->pending != f) {
         rc = SQLITE_BUSY; /* EXCLUSIVE (through PENDING) while another connection is on its way there */
     } else {
@@ -932,16 +937,17 @@ static int mem_lock(JFile *f, int level) {
     return rc;
 }
 
-static void line_pass(LsLocks *t);
+static void line_released(LsLocks *t, JFile *f);
 
 static void mem_unlock(JFile *f, int level) {
     LsLocks *t = &f->stamp->locks;
     pthread_mutex_lock(&t->mutex);
+    int released = t->reserved == f;
     if (t->reserved == f) t->reserved = NULL;
     if (t->pending == f) t->pending = NULL;
     if (level == SQLITE_LOCK_NONE && f->fileLevel >= SQLITE_LOCK_SHARED) t->shared--;
     f->fileLevel = level;
-    line_pass(t); /* the write lock may be free now: the next writer in line pins */
+    if (released) line_released(t, f); /* the next writer in line may pin (see "Pinning after the commit in flight") */
     pthread_mutex_unlock(&t->mutex);
 }
 
@@ -1108,17 +1114,21 @@ static int lock_for_write(JFile *f, int level) {
  * hand-overs went that way, and the pages read before the refusal were read for nothing. So a connection whose last
  * read transaction asked for the write lock (a writer, most likely again) waits, before it pins, while another
  * connection of the same database holds the write lock or was let through before it; the writers waiting so stand in
- * line (first come, first served), and each time the write lock is let go the first one in line is let through
- * (LsLocks.admitted, its own condition variable signaled: no other waiter wakes). It pins the state after the
- * commit it waited for, and its write is not refused. The next one waits until that one took the write lock and
- * let it go, or ended its read transaction without it.
+ * line (first come, first served), each on its own condition variable. An unlock wakes the first in line only
+ * (line_released); it is let through if the lock is still free (LsLocks.admitted: the others now wait for it), pins
+ * the state after the commit it waited for, and its write is not refused. The connection that let the lock go may
+ * take it again without standing in line while no one was let through (its kept snapshot and SQLite cache stay
+ * valid, and no other thread has to be scheduled, which under load costs milliseconds), at most LINE_STREAK times
+ * in a row; then the first in line is let through directly. A connection let through that ends its read transaction
+ * without the write lock passes its turn on.
  *
  * Bounds, so a reader is not held up for long: only connections whose last read transaction asked for the write lock
  * wait (a reader whose transactions do not write never does); while the connection ahead is committing (commit phase
- * one reached: at most its fsync is left) the wait lasts until it lets go (at most LINE_COMMIT_WAIT_MS for safety);
- * while it is still inside its transaction, or was let through and has not reached the write lock, at most
- * LINE_TXN_WAIT_MS per connection ahead, after which the waiter leaves the line and pins at once, as before (a long
- * explicit transaction elsewhere costs such a connection's next read transaction at most that). What the waiter
+ * one reached: at most its fsync is left) the wait lasts until it lets go (at most LINE_COMMIT_WAIT_MS in all, for
+ * safety); while it is inside its transaction, until LINE_TXN_WAIT_MS after it took the write lock, after which the
+ * waiter leaves the line and pins at once, as before (a long explicit transaction elsewhere costs such a
+ * connection's next read transaction at most that); a connection let through that has not reached the write lock
+ * LINE_TXN_WAIT_MS later loses its turn. What the waiter
  * sees: the state after the commit it waited for, as if its statement had begun a moment later; the commit is
  * published only after its fsync, so it is durable. Nothing else changes: it holds no lock while it waits, SHARED
  * is never refused here, busy_timeout=0 and SQLITE_BUSY behave as before (a wait ends in a pin, not in BUSY), and
@@ -1127,8 +1137,6 @@ static int lock_for_write(JFile *f, int level) {
 #define LINE_TXN_WAIT_MS 2
 #define LINE_COMMIT_WAIT_MS 2000
 static long long g_lineWaits; /* for measurements: read transactions that waited in line before pinning */
-static int g_lineOn = -1; /* EXPERIMENT */
-static int line_on(void) { if (g_lineOn < 0) g_lineOn = getenv("LTX4J_NO_LINE") == NULL; return g_lineOn; }
 
 static int committing(JFile *g) {
     return g != NULL && __atomic_load_n(&g->writerState, __ATOMIC_RELAXED) == WRITER_COMMITTING;
@@ -1136,6 +1144,13 @@ static int committing(JFile *g) {
 
 static int before(const struct timespec *a, const struct timespec *b) {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static struct timespec plus_ms(struct timespec t, long ms) {
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) { t.tv_sec++; t.tv_nsec -= 1000000000L; }
+    return t;
 }
 
 /* Under t->mutex: the write lock is free and no one is let through: the first in line is, and only it wakes. */
@@ -1146,7 +1161,24 @@ static void line_pass(LsLocks *t) {
     if (t->lineHead == NULL) t->lineTail = NULL;
     g->nextInLine = NULL;
     t->admitted = g;
+    clock_gettime(CLOCK_MONOTONIC, &t->admittedAt);
     pthread_cond_signal(&g->line);
+}
+
+#define LINE_STREAK 8
+
+/* Under t->mutex: f let the write lock go. */
+static void line_released(LsLocks *t, JFile *f) {
+    if (t->lineHead == NULL) { t->releaser = NULL; t->streak = 0; return; }
+    if (t->releaser == f) t->streak++;
+    else { t->releaser = f; t->streak = 1; }
+    if (t->streak >= LINE_STREAK) { /* its turn is over: the first in line goes, f waits in line next time */
+        t->releaser = NULL;
+        t->streak = 0;
+        line_pass(t);
+        return;
+    }
+    pthread_cond_signal(&t->lineHead->line); /* it looks: the lock is still free (f is not back), or f has it again */
 }
 
 /* Under t->mutex: f leaves the line (its wait ended without being let through). */
@@ -1167,6 +1199,7 @@ static void line_done(JFile *f) {
     if (!f->memLocks) return;
     LsLocks *t = &f->stamp->locks;
     pthread_mutex_lock(&t->mutex);
+    if (t->releaser == f) t->releaser = NULL;
     if (t->admitted == f) {
         t->admitted = NULL;
         line_pass(t);
@@ -1180,7 +1213,7 @@ static void wait_in_line(JFile *f) {
     LsLocks *t = &f->stamp->locks;
     pthread_mutex_lock(&t->mutex);
     int ahead = (t->reserved != NULL && t->reserved != f) || (t->admitted != NULL && t->admitted != f);
-    if (t->admitted == f || (!ahead && t->lineHead == NULL)) {
+    if (t->admitted == f || (!ahead && (t->lineHead == NULL || t->releaser == f))) { /* free, or f's streak goes on */
         pthread_mutex_unlock(&t->mutex);
         return;
     }
@@ -1197,35 +1230,37 @@ static void wait_in_line(JFile *f) {
     else t->lineHead = f;
     t->lineTail = f;
     count(&g_lineWaits);
-    struct timespec commitDeadline, txnDeadline;
+    struct timespec commitDeadline;
     deadline_after(&commitDeadline, LINE_COMMIT_WAIT_MS);
-    JFile *seen = NULL;
     while (t->admitted != f) {
-        line_pass(t); /* in case the lock went while no one passed it on */
+        line_pass(t); /* the lock is free and no one was let through: the first in line goes */
         if (t->admitted == f) break;
+        /* Until the one ahead lets go while it commits; LINE_TXN_WAIT_MS after it took the lock (or was let through)
+         * otherwise; all within LINE_COMMIT_WAIT_MS. */
         JFile *h = t->reserved != NULL ? t->reserved : t->admitted;
-        if (h != seen) { /* a new connection ahead: LINE_TXN_WAIT_MS for it, all within LINE_COMMIT_WAIT_MS */
-            seen = h;
-            deadline_after(&txnDeadline, LINE_TXN_WAIT_MS);
-            if (before(&commitDeadline, &txnDeadline)) txnDeadline = commitDeadline;
+        struct timespec until = commitDeadline;
+        if (h != NULL && !committing(h)) {
+            until = plus_ms(h == t->reserved ? h->heldSince : t->admittedAt, LINE_TXN_WAIT_MS);
+            if (before(&commitDeadline, &until)) until = commitDeadline;
         }
-        if (pthread_cond_timedwait(&f->line, &t->mutex, committing(h) ? &commitDeadline : &txnDeadline) == 0
-            || t->admitted == f) continue;
-        h = t->reserved != NULL ? t->reserved : t->admitted;
+        if (pthread_cond_timedwait(&f->line, &t->mutex, &until) == 0 || t->admitted == f) continue;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (before(&commitDeadline, &now)) { /* the safety bound */
             line_leave(t, f);
             break;
         }
-        if (h == NULL || h != seen || committing(h)) continue; /* the line moved, or the one ahead now commits */
+        h = t->reserved != NULL ? t->reserved : t->admitted;
+        if (h == NULL || committing(h)) continue;
+        struct timespec since = plus_ms(h == t->reserved ? h->heldSince : t->admittedAt, LINE_TXN_WAIT_MS);
+        if (before(&now, &since)) continue; /* a new transaction, or a new connection let through, since */
         if (h == t->admitted) {
             /* Let through but not at the write lock since: a reader after all, or slow. It loses its turn, so no one
              * else waits for it; the line moves on (it may be this connection's turn now). */
             t->admitted = NULL;
             continue;
         }
-        line_leave(t, f); /* the one ahead is inside a transaction: pin now, as before */
+        line_leave(t, f); /* the one ahead is inside a long transaction: pin now, as before */
         break;
     }
     pthread_mutex_unlock(&t->mutex);
@@ -1296,7 +1331,7 @@ static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
     t_retryNow = 0; /* a refusal's immediate retry is for SQLite's busy handler, not for a later sleep */
     if (level >= SQLITE_LOCK_RESERVED) f->askedWrite = 1;
-    else if (!f->readLocked && line_on()) wait_in_line(f); /* before the pin (see "Pinning after the commit in flight") */
+    else if (!f->readLocked) wait_in_line(f); /* before the pin (see "Pinning after the commit in flight") */
     int rc = level >= SQLITE_LOCK_RESERVED ? lock_for_write(f, level) : lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
     if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && kept_current(f)) {
