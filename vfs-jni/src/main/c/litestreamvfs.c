@@ -1214,6 +1214,10 @@ static void wait_in_line(JFile *f) {
     pthread_mutex_lock(&t->mutex);
     int ahead = (t->reserved != NULL && t->reserved != f) || (t->admitted != NULL && t->admitted != f);
     if (t->admitted == f || (!ahead && (t->lineHead == NULL || t->releaser == f))) { /* free, or f's streak goes on */
+        if (!ahead && t->lineHead != NULL) { /* let through, so the first in line, woken at f's unlock, waits for it */
+            t->admitted = f;
+            clock_gettime(CLOCK_MONOTONIC, &t->admittedAt);
+        }
         pthread_mutex_unlock(&t->mutex);
         return;
     }

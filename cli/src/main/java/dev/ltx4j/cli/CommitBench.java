@@ -219,7 +219,8 @@ final class CommitBench {
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
                 + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
                 + " let go of the write lock instead of SQLite's sleeping busy handler; immediate retries: busy-handler sleeps"
-                + " skipped after a stale-snapshot refusal, the lock being free)");
+                + " skipped after a stale-snapshot refusal, the lock being free; waits in line: a writer's read transaction"
+                + " waiting, before it pins, for another connection's commit, so its write is not refused as stale)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
