@@ -90,6 +90,7 @@ typedef struct LsLocks {
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
 #define FAULT_KEEP_OWN_COMMIT_BLINDLY 1 /* the snapshot kept after a commit is reused even after other changes */
+#define FAULT_NO_COMMIT_PAGES 2 /* with stale-page-view: a commit's own pages would replace the stale entries it leaves */
 
 typedef struct LsStamp {
     long long changes;        /* even: stable; odd: a change is being published (see "Native page view") */
@@ -689,7 +690,7 @@ static void keep_written(JFile *f, const void *in, int amount, sqlite3_int64 off
 
 /* The commit is kept as the state of stamp value v: its pages are that state's (see above). */
 static void share_written(JFile *f, long long v) {
-    if (!f->wOff && f->stamp->view != NULL) {
+    if (!f->wOff && f->stamp->view != NULL && !(f->stamp->faults & FAULT_NO_COMMIT_PAGES)) {
         for (int i = 0; i < f->wn; i++) {
             const unsigned char *pg = f->wBuf + (size_t)i * (size_t)f->wAmount;
             if (f->wPg[i] == 1 && (pg[18] == 2 || pg[19] == 2)) continue;
