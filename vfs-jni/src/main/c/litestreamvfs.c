@@ -80,12 +80,6 @@ typedef struct LsLocks {
     int shared;               /* connections at SHARED or above in this table */
     struct JFile *reserved;   /* the connection at RESERVED or above; NULL: none */
     struct JFile *pending;    /* the connection at PENDING or EXCLUSIVE (new SHARED locks are refused); NULL: none */
-    /* Writers waiting to pin until the write lock is let go, first in line first (see "Pinning after the commit in
-     * flight"), and the one let through, which pins now and is expected at RESERVED next; NULL: none. */
-    struct JFile *lineHead, *lineTail, *admitted;
-    struct timespec admittedAt; /* when `admitted` was let through (CLOCK_MONOTONIC) */
-    struct JFile *releaser;   /* the connection that last let the write lock go while others stood in line */
-    int streak;               /* how many times in a row it did */
 } LsLocks;
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
@@ -201,12 +195,7 @@ typedef struct JFile {
     int memLocks;             /* lock levels in stamp->locks, not on a lock file (see "Lock table in the process") */
     int ownKept;              /* the kept pin is the re-pin after this connection's own commit (keep_after_commit) */
     int headerWritten;        /* this write transaction wrote page 1 whole: header holds its bytes 24..39 */
-    /* "Pinning after the commit in flight": this read transaction asked for the write lock; the last one did. */
-    int askedWrite, askedWriteBefore;
-    int lineReady;            /* line is initialized */
-    pthread_cond_t line;      /* signaled when this connection is let through (LsLocks.admitted) */
-    struct JFile *nextInLine; /* under stamp->locks.mutex */
-    struct timespec heldSince; /* when it took RESERVED in the lock table (CLOCK_MONOTONIC), under its mutex */
+    unsigned char header[16];
     /* "Pages of the last commit": this write transaction's whole pages as written, for the view (wn of them). */
     int pinShowsStored;       /* Java: a read of page 1 in the kept pin shows its stored bytes unaltered */
     int viewWrite;            /* this write transaction began on a kept pin of exactly viewStamp: until it writes, its
@@ -214,7 +203,6 @@ typedef struct JFile {
     int wn, wAmount, wOff;    /* pages kept; their size; wOff: not kept (too many, truncated, or no one to share with) */
     long long wPg[8];
     unsigned char *wBuf;      /* 8 pages of wAmount bytes */
-    unsigned char header[16];
 } JFile;
 
 /* ---------------------------------------------------------------- journals of atomic databases
@@ -652,7 +640,7 @@ static int release_parked(JFile *f);
 
 /* ---------------------------------------------------------------- pages of the last commit
  *
- * After a hand-over (see "Pinning after the commit in flight") the next writer pins the state the last commit made,
+ * After a hand-over between writers the next writer pins the state the last commit made,
  * and its SQLite, seeing page 1's change counter moved, reads page 1 and the pages it needs again: the change-counter
  * probe, page 1 and the B-tree leaf the last commit changed all missed the native page view (that commit ended their
  * entries) and crossed into Java. The committing connection has just written exactly those pages (the engine stores
@@ -922,8 +910,6 @@ static int mem_lock(JFile *f, int level) {
     } else if (level == SQLITE_LOCK_RESERVED) {
         if (t->reserved != NULL && t->reserved != f) rc = SQLITE_BUSY;
         else t->reserved = f;
-        if (rc == SQLITE_OK && t->admitted == f) t->admitted = NULL; /* through: its turn came */
-        if (rc == SQLITE_OK) clock_gettime(CLOCK_MONOTONIC, &f->heldSince); /* the line's bound (wait_in_line) */
     } else if (t->pending != NULL && t->pending != f) {
         rc = SQLITE_BUSY; /* EXCLUSIVE (through PENDING) while another connection is on its way there */
     } else {
@@ -938,17 +924,13 @@ static int mem_lock(JFile *f, int level) {
     return rc;
 }
 
-static void line_released(LsLocks *t, JFile *f);
-
 static void mem_unlock(JFile *f, int level) {
     LsLocks *t = &f->stamp->locks;
     pthread_mutex_lock(&t->mutex);
-    int released = t->reserved == f;
     if (t->reserved == f) t->reserved = NULL;
     if (t->pending == f) t->pending = NULL;
     if (level == SQLITE_LOCK_NONE && f->fileLevel >= SQLITE_LOCK_SHARED) t->shared--;
     f->fileLevel = level;
-    if (released) line_released(t, f); /* the next writer in line may pin (see "Pinning after the commit in flight") */
     pthread_mutex_unlock(&t->mutex);
 }
 
@@ -1053,7 +1035,7 @@ static void writer_set(JFile *f, int state) {
         f->nextWriter = NULL;
         pthread_cond_broadcast(&g_writerReleased);
     }
-    __atomic_store_n(&f->writerState, state, __ATOMIC_RELAXED); /* read without the mutex by wait_in_line */
+    f->writerState = state;
     pthread_mutex_unlock(&g_writerMutex);
 }
 
@@ -1105,170 +1087,6 @@ static int lock_for_write(JFile *f, int level) {
         if (rc == SQLITE_OK) writer_set(f, WRITER_HOLDING);
         if (rc != SQLITE_BUSY || timedOut) return rc;
     }
-}
-
-/* ---------------------------------------------------------------- pinning after the commit in flight
- *
- * A connection that pins while another connection of the process holds the write lock pins the state before that
- * connection's commit; when it then asks for the write lock, the engine refuses it as a stale snapshot (beginWrite,
- * SQLITE_BUSY_SNAPSHOT), SQLite unlocks, re-pins and reads its pages again. With several writers in a row most
- * hand-overs went that way, and the pages read before the refusal were read for nothing. So a connection whose last
- * read transaction asked for the write lock (a writer, most likely again) waits, before it pins, while another
- * connection of the same database holds the write lock or was let through before it; the writers waiting so stand in
- * line (first come, first served), each on its own condition variable. An unlock wakes the first in line only
- * (line_released); it is let through if the lock is still free (LsLocks.admitted: the others now wait for it), pins
- * the state after the commit it waited for, and its write is not refused. The connection that let the lock go may
- * take it again without standing in line while no one was let through (its kept snapshot and SQLite cache stay
- * valid, and no other thread has to be scheduled, which under load costs milliseconds), at most LINE_STREAK times
- * in a row; then the first in line is let through directly. A connection let through that ends its read transaction
- * without the write lock passes its turn on.
- *
- * Bounds, so a reader is not held up for long: only connections whose last read transaction asked for the write lock
- * wait (a reader whose transactions do not write never does); while the connection ahead is committing (commit phase
- * one reached: at most its fsync is left) the wait lasts until it lets go (at most LINE_COMMIT_WAIT_MS in all, for
- * safety); while it is inside its transaction, until LINE_TXN_WAIT_MS after it took the write lock, after which the
- * waiter leaves the line and pins at once, as before (a long explicit transaction elsewhere costs such a
- * connection's next read transaction at most that); a connection let through that has not reached the write lock
- * LINE_TXN_WAIT_MS later loses its turn. What the waiter
- * sees: the state after the commit it waited for, as if its statement had begun a moment later; the commit is
- * published only after its fsync, so it is durable. Nothing else changes: it holds no lock while it waits, SHARED
- * is never refused here, busy_timeout=0 and SQLITE_BUSY behave as before (a wait ends in a pin, not in BUSY), and
- * durability ordering (fsync, publish, unlock) is the committer's. docs/group-commit.md, "Pinning after the commit
- * in flight". */
-#define LINE_TXN_WAIT_MS 2
-#define LINE_COMMIT_WAIT_MS 2000
-static long long g_lineWaits; /* for measurements: read transactions that waited in line before pinning */
-
-static int committing(JFile *g) {
-    return g != NULL && __atomic_load_n(&g->writerState, __ATOMIC_RELAXED) == WRITER_COMMITTING;
-}
-
-static int before(const struct timespec *a, const struct timespec *b) {
-    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
-static struct timespec plus_ms(struct timespec t, long ms) {
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) { t.tv_sec++; t.tv_nsec -= 1000000000L; }
-    return t;
-}
-
-/* Under t->mutex: the write lock is free and no one is let through: the first in line is, and only it wakes. */
-static void line_pass(LsLocks *t) {
-    if (t->reserved != NULL || t->admitted != NULL || t->lineHead == NULL) return;
-    JFile *g = t->lineHead;
-    t->lineHead = g->nextInLine;
-    if (t->lineHead == NULL) t->lineTail = NULL;
-    g->nextInLine = NULL;
-    t->admitted = g;
-    clock_gettime(CLOCK_MONOTONIC, &t->admittedAt);
-    pthread_cond_signal(&g->line);
-}
-
-#define LINE_STREAK 8
-
-/* Under t->mutex: f let the write lock go. */
-static void line_released(LsLocks *t, JFile *f) {
-    if (t->lineHead == NULL) { t->releaser = NULL; t->streak = 0; return; }
-    if (t->releaser == f) t->streak++;
-    else { t->releaser = f; t->streak = 1; }
-    if (t->streak >= LINE_STREAK) { /* its turn is over: the first in line goes, f waits in line next time */
-        t->releaser = NULL;
-        t->streak = 0;
-        line_pass(t);
-        return;
-    }
-    pthread_cond_signal(&t->lineHead->line); /* it looks: the lock is still free (f is not back), or f has it again */
-}
-
-/* Under t->mutex: f leaves the line (its wait ended without being let through). */
-static void line_leave(LsLocks *t, JFile *f) {
-    JFile *prev = NULL;
-    for (JFile *g = t->lineHead; g != NULL; prev = g, g = g->nextInLine) {
-        if (g != f) continue;
-        if (prev == NULL) t->lineHead = f->nextInLine;
-        else prev->nextInLine = f->nextInLine;
-        if (t->lineTail == f) t->lineTail = prev;
-        f->nextInLine = NULL;
-        return;
-    }
-}
-
-/* f's read transaction ended (or f closes): if it was let through, the next in line is. */
-static void line_done(JFile *f) {
-    if (!f->memLocks) return;
-    LsLocks *t = &f->stamp->locks;
-    pthread_mutex_lock(&t->mutex);
-    if (t->releaser == f) t->releaser = NULL;
-    if (t->admitted == f) {
-        t->admitted = NULL;
-        line_pass(t);
-    }
-    pthread_mutex_unlock(&t->mutex);
-}
-
-/* Before a read transaction pins: a writer waits in line while another connection holds the write lock (above). */
-static void wait_in_line(JFile *f) {
-    if (!f->memLocks || !f->askedWriteBefore || f->exclusiveLocking || f->fileLevel != SQLITE_LOCK_NONE) return;
-    LsLocks *t = &f->stamp->locks;
-    pthread_mutex_lock(&t->mutex);
-    int ahead = (t->reserved != NULL && t->reserved != f) || (t->admitted != NULL && t->admitted != f);
-    if (t->admitted == f || (!ahead && (t->lineHead == NULL || t->releaser == f))) { /* free, or f's streak goes on */
-        if (!ahead && t->lineHead != NULL) { /* let through, so the first in line, woken at f's unlock, waits for it */
-            t->admitted = f;
-            clock_gettime(CLOCK_MONOTONIC, &t->admittedAt);
-        }
-        pthread_mutex_unlock(&t->mutex);
-        return;
-    }
-    if (!f->lineReady) {
-        pthread_condattr_t a;
-        pthread_condattr_init(&a);
-        pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-        f->lineReady = pthread_cond_init(&f->line, &a) == 0;
-        pthread_condattr_destroy(&a);
-        if (!f->lineReady) { pthread_mutex_unlock(&t->mutex); return; }
-    }
-    f->nextInLine = NULL;
-    if (t->lineTail != NULL) t->lineTail->nextInLine = f;
-    else t->lineHead = f;
-    t->lineTail = f;
-    count(&g_lineWaits);
-    struct timespec commitDeadline;
-    deadline_after(&commitDeadline, LINE_COMMIT_WAIT_MS);
-    while (t->admitted != f) {
-        line_pass(t); /* the lock is free and no one was let through: the first in line goes */
-        if (t->admitted == f) break;
-        /* Until the one ahead lets go while it commits; LINE_TXN_WAIT_MS after it took the lock (or was let through)
-         * otherwise; all within LINE_COMMIT_WAIT_MS. */
-        JFile *h = t->reserved != NULL ? t->reserved : t->admitted;
-        struct timespec until = commitDeadline;
-        if (h != NULL && !committing(h)) {
-            until = plus_ms(h == t->reserved ? h->heldSince : t->admittedAt, LINE_TXN_WAIT_MS);
-            if (before(&commitDeadline, &until)) until = commitDeadline;
-        }
-        if (pthread_cond_timedwait(&f->line, &t->mutex, &until) == 0 || t->admitted == f) continue;
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (before(&commitDeadline, &now)) { /* the safety bound */
-            line_leave(t, f);
-            break;
-        }
-        h = t->reserved != NULL ? t->reserved : t->admitted;
-        if (h == NULL || committing(h)) continue;
-        struct timespec since = plus_ms(h == t->reserved ? h->heldSince : t->admittedAt, LINE_TXN_WAIT_MS);
-        if (before(&now, &since)) continue; /* a new transaction, or a new connection let through, since */
-        if (h == t->admitted) {
-            /* Let through but not at the write lock since: a reader after all, or slow. It loses its turn, so no one
-             * else waits for it; the line moves on (it may be this connection's turn now). */
-            t->admitted = NULL;
-            continue;
-        }
-        line_leave(t, f); /* the one ahead is inside a long transaction: pin now, as before */
-        break;
-    }
-    pthread_mutex_unlock(&t->mutex);
 }
 
 static long long stamp_now(JFile *f) { return __atomic_load_n(&f->stamp->changes, __ATOMIC_ACQUIRE); }
@@ -1335,8 +1153,6 @@ static int release_parked(JFile *f) {
 static int jLock(sqlite3_file *p, int level) {
     JFile *f = (JFile *)p;
     t_retryNow = 0; /* a refusal's immediate retry is for SQLite's busy handler, not for a later sleep */
-    if (level >= SQLITE_LOCK_RESERVED) f->askedWrite = 1;
-    else if (!f->readLocked) wait_in_line(f); /* before the pin (see "Pinning after the commit in flight") */
     int rc = level >= SQLITE_LOCK_RESERVED ? lock_for_write(f, level) : lock_to(f, level);
     if (rc != SQLITE_OK) return rc;
     if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && kept_current(f)) {
@@ -1396,11 +1212,6 @@ static int jUnlock(sqlite3_file *p, int level) {
     }
     int rc2 = unlock_to(f, level);
     if (level < SQLITE_LOCK_RESERVED && f->fileLevel < SQLITE_LOCK_RESERVED) writer_set(f, WRITER_NONE);
-    if (level == SQLITE_LOCK_NONE) {
-        f->askedWriteBefore = f->askedWrite;
-        f->askedWrite = 0;
-        if (f->memLocks && __atomic_load_n(&f->stamp->locks.admitted, __ATOMIC_RELAXED) == f) line_done(f);
-    }
     return rc2 != SQLITE_OK ? rc2 : rc;
 }
 
@@ -1444,10 +1255,7 @@ static int jClose(sqlite3_file *p) {
         f->obj = NULL;
     }
     if (f->memLocks && f->fileLevel > SQLITE_LOCK_NONE) mem_unlock(f, SQLITE_LOCK_NONE); /* as closing a lock file would */
-    line_done(f);
     f->memLocks = 0;
-    if (f->lineReady) pthread_cond_destroy(&f->line);
-    f->lineReady = 0;
     if (f->lock != NULL) {
         if (f->lock->pMethods != NULL) f->lock->pMethods->xClose(f->lock);
         sqlite3_free(f->lock);
@@ -1943,13 +1751,12 @@ static jint JNICALL n_registerVfs(JNIEnv *env, jclass c, jbyteArray name) {
 
 static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
     (void)c;
-    jlong v[9] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
+    jlong v[8] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
                   __atomic_load_n(&g_crossings, __ATOMIC_RELAXED), __atomic_load_n(&g_handoffWaits, __ATOMIC_RELAXED),
                   __atomic_load_n(&g_viewHits, __ATOMIC_RELAXED), __atomic_load_n(&g_viewMisses, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_viewFills, __ATOMIC_RELAXED), __atomic_load_n(&g_immediateRetries, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_lineWaits, __ATOMIC_RELAXED)};
-    jlongArray a = (*env)->NewLongArray(env, 9);
-    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 9, v);
+                  __atomic_load_n(&g_viewFills, __ATOMIC_RELAXED), __atomic_load_n(&g_immediateRetries, __ATOMIC_RELAXED)};
+    jlongArray a = (*env)->NewLongArray(env, 8);
+    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 8, v);
     return a;
 }
 

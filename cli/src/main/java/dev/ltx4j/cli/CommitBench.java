@@ -138,7 +138,7 @@ final class CommitBench {
             Map<Variant, long[]> retries = new LinkedHashMap<>();
             for (Variant v : variants) {
                 retries.put(v, new long[rounds]);
-                readWrites.put(v, new long[3]);
+                readWrites.put(v, new long[2]);
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
                 crossings.put(v, new long[rounds]);
@@ -154,7 +154,6 @@ final class CommitBench {
                     long i0 = nativeCounter(7);
                     long r0 = nativeCounter(0);
                     long x0 = nativeCounter(1);
-                    long l0 = nativeCounter(8);
                     long cpu0 = processCpuNanos();
                     long tc0 = COMMIT_THREAD_CPU.get();
                     rates.get(v)[r] = round(v, perRound);
@@ -166,7 +165,6 @@ final class CommitBench {
                     retries.get(v)[r] = nativeCounter(7) - i0;
                     readWrites.get(v)[0] += nativeCounter(0) - r0;
                     readWrites.get(v)[1] += nativeCounter(1) - x0;
-                    readWrites.get(v)[2] += nativeCounter(8) - l0;
                 }
             }
             report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu, readWrites, retries);
@@ -206,9 +204,8 @@ final class CommitBench {
                         + " locks/sync/commit/size %.2f)", Arrays.stream(fsyncs.get(v)).sum() / commits, all, reads,
                         writes, all - reads - writes);
                 if (v.connections().size() > 1) {
-                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f,"
-                            + " waits in line/commit %.2f", Arrays.stream(waits.get(v)).sum() / commits,
-                            Arrays.stream(retries.get(v)).sum() / commits, readWrites.get(v)[2] / commits);
+                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f",
+                            Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits);
                 }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
@@ -219,8 +216,7 @@ final class CommitBench {
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
                 + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
                 + " let go of the write lock instead of SQLite's sleeping busy handler; immediate retries: busy-handler sleeps"
-                + " skipped after a stale-snapshot refusal, the lock being free; waits in line: a writer's read transaction"
-                + " waiting, before it pins, for another connection's commit, so its write is not refused as stale)");
+                + " skipped after a stale-snapshot refusal, the lock being free)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {

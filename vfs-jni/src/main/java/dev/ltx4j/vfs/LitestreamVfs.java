@@ -189,8 +189,7 @@ public final class LitestreamVfs {
     /**
      * Counters of the native library since it was loaded, for benchmarks: {@code [xRead calls that went to Java,
      * xWrite calls, crossings into Java, write-lock hand-over waits, native page view hits, misses, fills, immediate
-     * retries after a stale-snapshot refusal, read transactions that waited in line for a commit in flight before
-     * pinning]} over every litestream database of the process.
+     * retries after a stale-snapshot refusal]} over every litestream database of the process.
      */
     public static long[] nativeCounters() {
         return NativeBridge.counters();

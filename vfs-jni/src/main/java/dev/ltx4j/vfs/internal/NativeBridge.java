@@ -140,10 +140,9 @@ public final class NativeBridge {
 
     /**
      * Native counters since load: {@code [xRead calls, xWrite calls, Java crossings, write-lock hand-over waits,
-     * native page view hits, misses, fills, immediate retries, waits in line]} (hand-over waits: a writer waiting for
-     * another connection of this process to let go of the write lock; immediate retries: busy-handler sleeps skipped
-     * after a stale-snapshot refusal; waits in line: a writer's read transaction waiting, before it pins, for another
-     * connection's commit; see litestreamvfs.c).
+     * native page view hits, misses, fills, immediate retries]} (hand-over waits: a writer waiting for another
+     * connection of this process to let go of the write lock; immediate retries: busy-handler sleeps skipped after a
+     * stale-snapshot refusal, see litestreamvfs.c).
      */
     public static long[] counters() {
         return nativeCounters();
