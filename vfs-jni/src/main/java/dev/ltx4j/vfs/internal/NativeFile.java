@@ -46,7 +46,7 @@ final class NativeFile {
     private boolean reusable;
     private long pinnedSize;
     private boolean probeRepeatable;
-    /** A read of page 1 in the pin just offered shows its stored bytes unaltered (litestreamvfs.c, "Pages of the last commit"). */
+    /** Page 1 reads in the pin just offered show its stored bytes (litestreamvfs.c, "Pages of the last commit"). */
     private boolean pinShowsStored;
 
     /** What the last {@link #readDirect} that returned null did: bytes read into the buffer, or minus a SQLite code. */
