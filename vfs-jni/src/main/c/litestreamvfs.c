@@ -50,7 +50,7 @@ static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync
     m_beforeCommit, m_commit, m_commitEndingWrite, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
     m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
 static jmethodID m_readDirect, m_snapshotReads; /* the read path (docs/concurrent-readers.md) */
-static jfieldID f_readResult, f_stamp, f_reusable, f_pinnedSize, f_probeRepeatable;
+static jfieldID f_readResult, f_stamp, f_reusable, f_pinnedSize, f_probeRepeatable, f_pinShowsStored;
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER; /* init, VFS table */
 static pthread_key_t g_detachKey;
@@ -84,6 +84,7 @@ typedef struct LsLocks {
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
 #define FAULT_KEEP_OWN_COMMIT_BLINDLY 1 /* the snapshot kept after a commit is reused even after other changes */
+#define FAULT_NO_COMMIT_PAGES 2 /* with stale-page-view: a commit's own pages would replace the stale entries it leaves */
 
 typedef struct LsStamp {
     long long changes;        /* even: stable; odd: a change is being published (see "Native page view") */
@@ -195,6 +196,13 @@ typedef struct JFile {
     int ownKept;              /* the kept pin is the re-pin after this connection's own commit (keep_after_commit) */
     int headerWritten;        /* this write transaction wrote page 1 whole: header holds its bytes 24..39 */
     unsigned char header[16];
+    /* "Pages of the last commit": this write transaction's whole pages as written, for the view (wn of them). */
+    int pinShowsStored;       /* Java: a read of page 1 in the kept pin shows its stored bytes unaltered */
+    int viewWrite;            /* this write transaction began on a kept pin of exactly viewStamp: until it writes, its
+                               * reads are that state's (the engine refused it otherwise), so the view serves them */
+    int wn, wAmount, wOff;    /* pages kept; their size; wOff: not kept (too many, truncated, or no one to share with) */
+    long long wPg[8];
+    unsigned char *wBuf;      /* 8 pages of wAmount bytes */
 } JFile;
 
 /* ---------------------------------------------------------------- journals of atomic databases
@@ -534,23 +542,29 @@ static void view_detach(LsView *v) {
     pthread_mutex_unlock(&v->mutex);
 }
 
-/* Copies page pgno as of stamp t into out; 1 on a hit. No lock: a slot rewritten meanwhile is a miss. */
-static int view_lookup(LsView *v, long long pgno, long long t, void *out, int amount) {
+/* Copies bytes [at, at + amount) of page pgno as of stamp t into out; 1 on a hit. No lock: a slot rewritten meanwhile
+ * is a miss. */
+static int view_lookup_part(LsView *v, long long pgno, long long t, void *out, int at, int amount) {
     LsSlot *slots = __atomic_load_n(&v->slots, __ATOMIC_ACQUIRE);
-    if (slots == NULL || amount != v->pageSize) return 0;
+    if (slots == NULL || at < 0 || amount <= 0 || at + amount > v->pageSize) return 0;
     LsSlot *set = slots + (size_t)view_set_of(v, pgno) * VIEW_WAYS;
     for (int w = 0; w < VIEW_WAYS; w++) {
         LsSlot *s = &set[w];
         unsigned q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
         if ((q & 1) || __atomic_load_n(&s->pgno, __ATOMIC_RELAXED) != pgno) continue;
         if (__atomic_load_n(&s->from, __ATOMIC_RELAXED) > t || t >= __atomic_load_n(&s->to, __ATOMIC_RELAXED)) continue;
-        memcpy(out, s->data, (size_t)amount);
+        memcpy(out, s->data + at, (size_t)amount);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != q) return 0;
         if (!__atomic_load_n(&s->ref, __ATOMIC_RELAXED)) __atomic_store_n(&s->ref, 1, __ATOMIC_RELAXED);
         return 1;
     }
     return 0;
+}
+
+/* A whole page: the view's page size is the database's (fills are whole pages only). */
+static int view_lookup(LsView *v, long long pgno, long long t, void *out, int amount) {
+    return amount == v->pageSize && view_lookup_part(v, pgno, t, out, 0, amount);
 }
 
 /* Keeps page pgno as Java returned it for a pin of exactly stamp t, unless it (or everything) changed since t. */
@@ -624,6 +638,63 @@ static void stamp_changing(LsStamp *st, const long long *pages, int n) {
 
 static int release_parked(JFile *f);
 
+/* ---------------------------------------------------------------- pages of the last commit
+ *
+ * After a hand-over between writers the next writer pins the state the last commit made,
+ * and its SQLite, seeing page 1's change counter moved, reads page 1 and the pages it needs again: the change-counter
+ * probe, page 1 and the B-tree leaf the last commit changed all missed the native page view (that commit ended their
+ * entries) and crossed into Java. The committing connection has just written exactly those pages (the engine stores
+ * what SQLite writes), so when its commit is kept (keep_after_commit: the stamp still reads the value the commit's
+ * own announcement set, so the state of that value is the commit's), it fills the view with them for that stamp
+ * value, as a reader that read them from Java would. Page 1 goes in too, for readers whose Java side says a read of
+ * page 1 shows its stored bytes unaltered (NativeFile.pinShowsStored: no replaced content to make visible) and only
+ * when it is not in WAL format (never written so here; PageOneView would alter it). Only while another connection
+ * of the database is open, and for at most 8 whole pages per transaction (an autocommit INSERT writes 2); a
+ * transaction that truncated keeps nothing. docs/group-commit.md, "Pages of the last commit". */
+#define KEPT_WRITES 8
+
+static void keep_written(JFile *f, const void *in, int amount, sqlite3_int64 offset) {
+    if (f->wOff) return;
+    LsView *v = f->stamp != NULL ? f->stamp->view : NULL;
+    if (v == NULL || amount < 512 || (amount & (amount - 1)) != 0 || offset % amount != 0
+        || (f->wAmount != 0 && f->wAmount != amount) || __atomic_load_n(&v->attached, __ATOMIC_RELAXED) < 2) {
+        f->wOff = 1;
+        return;
+    }
+    if (f->wBuf == NULL) {
+        f->wBuf = malloc((size_t)KEPT_WRITES * (size_t)amount);
+        if (f->wBuf == NULL) { f->wOff = 1; return; }
+        f->wAmount = amount;
+    }
+    long long pgno = offset / amount + 1;
+    int i = 0;
+    while (i < f->wn && f->wPg[i] != pgno) i++;
+    if (i == f->wn) {
+        if (f->wn == KEPT_WRITES) { f->wOff = 1; return; }
+        f->wPg[f->wn++] = pgno;
+    }
+    memcpy(f->wBuf + (size_t)i * (size_t)amount, in, (size_t)amount); /* the last write of a page wins */
+}
+
+/* The commit is kept as the state of stamp value v: its pages are that state's (see above). */
+static void share_written(JFile *f, long long v) {
+    if (!f->wOff && f->stamp->view != NULL && !(f->stamp->faults & FAULT_NO_COMMIT_PAGES)) {
+        for (int i = 0; i < f->wn; i++) {
+            const unsigned char *pg = f->wBuf + (size_t)i * (size_t)f->wAmount;
+            if (f->wPg[i] == 1 && (pg[18] == 2 || pg[19] == 2)) continue;
+            view_fill(f->stamp, f->wPg[i], v, pg, f->wAmount);
+        }
+    }
+    f->wn = 0;
+}
+
+/* Page 1 bytes [offset, offset + amount) of a kept pin that is exactly the state of viewStamp, from the view. */
+static int page_one_from_view(JFile *f, void *out, int amount, sqlite3_int64 offset) {
+    if (f->viewStamp < 0 || !f->kept || !f->pinShowsStored || !f->readLocked || f->writeLocked || offset < 0
+        || offset >= 65536) return 0;
+    return view_lookup_part(f->stamp->view, 1, f->viewStamp, out, (int)offset, amount);
+}
+
 /* SQLite's per-transaction probe of page 1 (file change counter and friends) in a kept snapshot. */
 static int is_probe(JFile *f, int amount, sqlite3_int64 offset) {
     return offset == 24 && amount == 16 && f->readLocked && f->kept && !f->writeLocked;
@@ -637,10 +708,19 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
         return SQLITE_OK;
     }
     if (!f->readLocked) release_parked(f);
-    /* A whole page (not page 1) of a kept pin that is exactly the state of viewStamp: the native page view first. */
+    if (page_one_from_view(f, out, amount, offset)) { /* a commit's own page 1 (see "Pages of the last commit") */
+        count(&g_viewHits);
+        if (probe) {
+            memcpy(f->probe, out, 16);
+            f->probeCached = 1;
+        }
+        return SQLITE_OK;
+    }
+    /* A whole page (not page 1) of a kept pin that is exactly the state of viewStamp: the native page view first; also
+     * in a write transaction begun on such a pin until it writes (see "Pages of the last commit"). */
     long long pgno = 0;
-    if (f->viewStamp >= 0 && f->kept && f->readLocked && !f->writeLocked && offset > 0 && amount > 0
-        && offset % amount == 0) {
+    if (f->viewStamp >= 0 && f->readLocked && (f->writeLocked ? f->viewWrite && !f->dirty : f->kept) && offset > 0
+        && amount > 0 && offset % amount == 0) {
         pgno = offset / amount + 1;
         if (view_lookup(f->stamp->view, pgno, f->viewStamp, out, amount)) {
             count(&g_viewHits);
@@ -669,6 +749,7 @@ static int jRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
     if (n < 0) return -n;
     if (n > amount) return SQLITE_IOERR_READ;
     memcpy(out, f->buf, (size_t)n);
+    if (pgno > 0 && n == amount) view_fill(f->stamp, pgno, f->viewStamp, out, amount); /* the pin's page, whole */
     if (n < amount) {
         /* SQLite relies on the unread tail being zero, e.g. when it reads past EOF. */
         memset((char *)out + n, 0, (size_t)(amount - n));
@@ -690,6 +771,7 @@ static int has_locks(JFile *f) { return f->lock != NULL || f->memLocks; }
  * locking_mode=EXCLUSIVE set without this file seeing the pragma can bring: start the next one first. */
 static int rebegin_write(JFile *f) {
     if (f->writeLocked || !has_locks(f) || f->fileLevel < SQLITE_LOCK_RESERVED) return SQLITE_OK;
+    f->wOff = 1; /* pages kept may be an earlier transaction's: share none (see "Pages of the last commit") */
     int rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc == SQLITE_OK) f->writeLocked = 1;
     return rc;
@@ -711,6 +793,7 @@ static int jWrite(sqlite3_file *p, const void *in, int amount, sqlite3_int64 off
         memcpy(f->header, h + 24, 16);
         f->headerWritten = h[18] != 2 && h[19] != 2;
     }
+    keep_written(f, in, amount, offset); /* see "Pages of the last commit" */
     count(&g_writes);
     count(&g_crossings);
     jint rc = (*env)->CallIntMethod(env, f->obj, m_write, (jlong)offset, (jint)amount);
@@ -724,6 +807,7 @@ static int jTruncate(sqlite3_file *p, sqlite3_int64 size) {
     v.j = size;
     if (rebegin_write(f) != SQLITE_OK) return SQLITE_IOERR_TRUNCATE;
     f->dirty = 1;
+    f->wOff = 1; /* pages above the new size are gone: share none (see "Pages of the last commit") */
     return call_int(f, m_truncate, SQLITE_IOERR_TRUNCATE, 1, v);
 }
 
@@ -762,6 +846,7 @@ static int end_write(JFile *f) {
     int rc = SQLITE_OK;
     if (f->dirty) {
         f->dirty = 0;
+        f->wOff = 1; /* rolled back: nothing to share (see "Pages of the last commit") */
         rc = notify(f, m_rollback, SQLITE_IOERR);
     }
     if (f->writeLocked) {
@@ -1011,6 +1096,7 @@ static void keep_snapshot(JFile *f, long long seen) {
     JNIEnv *env = env_get();
     if (env == NULL || !(*env)->GetBooleanField(env, f->obj, f_reusable)) return;
     f->pinSize = (*env)->GetLongField(env, f->obj, f_pinnedSize);
+    f->pinShowsStored = (*env)->GetBooleanField(env, f->obj, f_pinShowsStored);
     f->pinStamp = seen;
     f->kept = f->pinSize >= 0;
     /* The pin is exactly the state of `seen` when no change began before or while Java pinned (see "Native page
@@ -1042,6 +1128,7 @@ static void keep_after_commit(JFile *f) {
     keep_snapshot(f, v);
     if (!f->kept) return;
     f->ownKept = 1;
+    share_written(f, v);
     JNIEnv *env = env_get();
     if (f->headerWritten && env != NULL && (*env)->GetBooleanField(env, f->obj, f_probeRepeatable)) {
         memcpy(f->probe, f->header, 16);
@@ -1087,8 +1174,10 @@ static int jLock(sqlite3_file *p, int level) {
         if (f->stamp != NULL && !f->exclusiveLocking) keep_snapshot(f, seen);
     }
     if (level < SQLITE_LOCK_RESERVED || f->writeLocked) return SQLITE_OK;
+    f->viewWrite = f->kept && f->viewStamp >= 0; /* before it writes, it reads its pin's state (see jRead) */
     f->kept = f->probeCached = f->ownKept = 0; /* a write transaction: Java re-pins at its commit or rollback */
     f->headerWritten = 0;
+    f->wn = f->wOff = 0;
     rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc != SQLITE_OK) {
         /* A stale snapshot (another connection committed since this read transaction pinned): SQLite retries on a
@@ -1176,6 +1265,8 @@ static int jClose(sqlite3_file *p) {
     f->lockName = NULL;
     free(f->buf);
     f->buf = NULL;
+    free(f->wBuf);
+    f->wBuf = NULL;
     if (f->stamp != NULL) view_detach(f->stamp->view); /* after Java's close: the database may have closed */
     f->stamp = NULL;
     return rc;
@@ -1765,6 +1856,7 @@ static int setup_bridge(JNIEnv *env, char **why) {
     f_reusable = (*env)->GetFieldID(env, f, "reusable", "Z");
     f_pinnedSize = (*env)->GetFieldID(env, f, "pinnedSize", "J");
     f_probeRepeatable = (*env)->GetFieldID(env, f, "probeRepeatable", "Z");
+    f_pinShowsStored = (*env)->GetFieldID(env, f, "pinShowsStored", "Z");
     m_snapshotReads = (*env)->GetMethodID(env, f, "snapshotReads", "()Z");
     m_write = (*env)->GetMethodID(env, f, "write", "(JI)I");
     m_truncate = (*env)->GetMethodID(env, f, "truncate", "(J)I");

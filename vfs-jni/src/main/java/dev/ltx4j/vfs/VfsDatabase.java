@@ -129,9 +129,10 @@ public interface VfsDatabase extends AutoCloseable {
     }
 
     /**
-     * Asked right after this connection's own commit (with {@link #snapshotReusable()}): whether a read of page 1's
-     * bytes 24..39 in the read transaction the commit re-pinned would return the bytes the committed transaction
-     * wrote there, unaltered. The VFS then answers SQLite's next change-counter probe of that state itself.
+     * Asked right after a pin (the start of a read transaction, or the re-pin after this connection's own commit; with
+     * {@link #snapshotReusable()}): whether a read of page 1 in that read transaction would return its stored bytes
+     * (after a commit: the bytes the committed transaction wrote there), unaltered. The VFS then answers SQLite's
+     * change-counter probe of a state a commit made, and its read of page 1, from the committed bytes itself.
      */
     default boolean committedHeaderShown() {
         return false;

@@ -592,7 +592,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public int nativeFaults() {
-        return db.faults().keepOwnCommitBlindly() ? NativeBridge.FAULT_KEEP_OWN_COMMIT_BLINDLY : 0;
+        return (db.faults().keepOwnCommitBlindly() ? NativeBridge.FAULT_KEEP_OWN_COMMIT_BLINDLY : 0)
+                | (db.faults().stalePageView() ? NativeBridge.FAULT_NO_COMMIT_PAGES : 0);
     }
 
     /**

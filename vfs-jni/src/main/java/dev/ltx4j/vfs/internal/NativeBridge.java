@@ -45,6 +45,11 @@ public final class NativeBridge {
 
     /** {@link VfsDatabase#nativeFaults()}: the snapshot kept after a commit is reused even after other changes. */
     public static final int FAULT_KEEP_OWN_COMMIT_BLINDLY = 1;
+    /**
+     * Test fault bit (with the simulator's {@code stale-page-view}): a commit does not fill the native page view with
+     * its own pages, which would otherwise replace the stale entries that switch leaves and hide it.
+     */
+    public static final int FAULT_NO_COMMIT_PAGES = 2;
 
     /** Advances a stamp: every connection's next read transaction asks its database again. */
     static native void nativeBumpStamp(long stamp);

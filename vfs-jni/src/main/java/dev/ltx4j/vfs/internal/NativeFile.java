@@ -46,6 +46,8 @@ final class NativeFile {
     private boolean reusable;
     private long pinnedSize;
     private boolean probeRepeatable;
+    /** Page 1 reads in the pin just offered show its stored bytes (litestreamvfs.c, "Pages of the last commit"). */
+    private boolean pinShowsStored;
 
     /** What the last {@link #readDirect} that returned null did: bytes read into the buffer, or minus a SQLite code. */
     private int readResult;
@@ -147,15 +149,25 @@ final class NativeFile {
     int beginRead() {
         try {
             db.beginRead();
-            if (stamp != 0) {
-                boolean keep = db.snapshotReusable();
-                pinnedSize = keep ? db.size() : -1;
-                reusable = keep;
-            }
+            if (stamp != 0) offerPin();
             return SqliteCodes.OK;
         } catch (Exception e) {
             return fail("beginRead", e, SqliteCodes.IOERR_LOCK);
         }
+    }
+
+    /**
+     * Tells C (fields {@link #reusable}, {@link #pinnedSize}, {@link #pinShowsStored}) whether the read transaction
+     * just pinned may be kept while the stamp does not move, its size, and whether page 1 reads in it show stored
+     * bytes; true when it may be kept.
+     */
+    private boolean offerPin() throws IOException {
+        reusable = false; // until the answer is complete
+        boolean keep = db.snapshotReusable();
+        pinnedSize = keep ? db.size() : -1;
+        pinShowsStored = keep && db.committedHeaderShown();
+        reusable = keep;
+        return keep;
     }
 
     int endRead() {
@@ -206,13 +218,11 @@ final class NativeFile {
         if (stamp != 0) {
             // The commit re-pinned the latest state: C may keep it for the next statement (litestreamvfs.c,
             // keep_after_commit), with its size, and answer its change-counter probe from the page 1 it wrote.
-            reusable = false;
             try {
-                boolean keep = db.snapshotReusable();
-                pinnedSize = keep ? db.size() : -1;
-                probeRepeatable = keep && db.committedHeaderShown();
-                reusable = keep;
+                probeRepeatable = offerPin() && pinShowsStored;
             } catch (Exception e) {
+                reusable = false;
+                probeRepeatable = false;
                 fail("commit (keeping the snapshot)", e, SqliteCodes.IOERR); // logged; the commit stands, not kept
             }
         }
