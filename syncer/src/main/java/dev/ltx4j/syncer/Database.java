@@ -122,7 +122,12 @@ public final class Database implements AutoCloseable {
         this.fetches = new Fetches(this);
         this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
-        index.onWholeFile((f, bytes) -> reader().verifier().offer(f.remoteFile(), bytes)); // no second download
+        index.onWholeFile((f, bytes) -> { // no second download, by the verifier or the hydrator
+            reader().verifier().offer(f.remoteFile(), bytes);
+            if (localCopies != null) {
+                localCopies.offer(f.remoteFile(), bytes);
+            }
+        });
         this.writes = new WriteSide(this);
         this.compaction = new CompactionLane(this, this.client);
     }
