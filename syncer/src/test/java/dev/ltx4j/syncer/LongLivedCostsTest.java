@@ -71,6 +71,34 @@ class LongLivedCostsTest {
         costs(store, old);
     }
 
+    /** A replica written with compaction off (or by an old tool): open it, then {@code ltx4j compact} it. */
+    @Test
+    @Tag("slow")
+    void costsOfAnUncompactedReplica() throws Exception {
+        ReplicaClient store = new FileReplicaClient(Files.createDirectories(tmp.resolve("flat")));
+        OldReplica old = new OldReplica(1_700_000_000_000L);
+        int commits = Integer.getInteger("costs.flat", 3000);
+        old.live(store, tmp.resolve("w"), commits, Duration.ofSeconds(10), 5, CompactionSettings.off());
+        OldReplica.Pages pages = new OldReplica.Pages(store);
+        CountingReplicaClient c = new CountingReplicaClient(pages);
+        Kit.ManualClock clock = old.clock;
+        System.out.println("COST uncompacted: " + OldReplica.shape(store));
+        measure("open read mode (cold), uncompacted", pages, c, () -> Database.open(c, "app.db",
+                Kit.reader(clock).build()).close());
+        measure("ltx4j compact, uncompacted", pages, c, () -> {
+            Compactor cli = new Compactor(c, CompactionSettings.defaults(), CompactionFaults.NONE);
+            cli.reuseUploads(new dev.ltx4j.compaction.RecentUploads(64L << 20), false); // as CompactCommand
+            for (int level = 1; level <= 3; level++) {
+                CompactionResult r;
+                do {
+                    r = cli.compactLevel(level, clock.instant());
+                } while (r.more() && r.outcome() != CompactionResult.Outcome.NOTHING_TO_DO);
+            }
+            cli.snapshot(clock.instant());
+        });
+        System.out.println("COST GETs by level " + pages.getsByLevel());
+    }
+
     void costs(ReplicaClient store, OldReplica old) throws Exception {
         OldReplica.Pages pages = new OldReplica.Pages(store);
         CountingReplicaClient c = new CountingReplicaClient(pages);
@@ -118,6 +146,7 @@ class LongLivedCostsTest {
         measure("retention pass", pages, c, () -> compactor.retain(clock.instant(), true));
         measure("ltx4j compact (all levels + L9)", pages, c, () -> {
             Compactor cli = new Compactor(c, CompactionSettings.defaults(), CompactionFaults.NONE);
+            cli.reuseUploads(new dev.ltx4j.compaction.RecentUploads(64L << 20), false); // as CompactCommand
             for (int level = 1; level <= 3; level++) {
                 CompactionResult r;
                 do {
