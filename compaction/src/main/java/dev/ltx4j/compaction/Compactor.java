@@ -473,7 +473,8 @@ public final class Compactor {
         ReusedInputs.Plan plan = ReusedInputs.plan(inputs, store, client, levelCompaction ? anchors[level] : null,
                 trustNames);
         store.counted(plan.served(), plan.refused());
-        Merger merger = levelCompaction
+        // Held only where a next level will read it (the top level's outputs wait a day for the snapshot).
+        Merger merger = levelCompaction && level < settings.levels()
                 ? new Merger(client, faults, spoolDirectory, spoolMemoryBudget, store::uploaded) : merger();
         CompactionResult result = merger.merge(level, inputs, plan.bytes(), acrossGap, more);
         if (levelCompaction) {
