@@ -4,6 +4,7 @@ import dev.ltx4j.compaction.CompactionFaults;
 import dev.ltx4j.compaction.CompactionResult;
 import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.compaction.Compactor;
+import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -31,6 +32,9 @@ import picocli.CommandLine.Spec;
         + "default intervals 30s,5m,1h or --intervals), then a level-9 snapshot of the latest TXID unless --no-snapshot. "
         + "Writes only new files (create-if-absent, safe beside a running writer or another compactor); deletes nothing.")
 final class CompactCommand implements Callable<Integer> {
+    /** Bytes of this run's own outputs held for the next level (files up to a quarter of it). */
+    static final long HELD_OUTPUT_BYTES = 64L << 20;
+
     @Spec
     CommandSpec spec;
 
@@ -60,6 +64,9 @@ final class CompactCommand implements Callable<Integer> {
         Progress progress = Progress.onTerminal(System.err);
         try (ReplicaClient opened = Replicas.open(url); CountingReplicaClient client = new CountingReplicaClient(opened)) {
             Compactor compactor = new Compactor(client, settings, CompactionFaults.NONE);
+            // Each level's outputs are the next level's inputs: held here, they are proven by a 16-byte trailer read
+            // instead of downloaded again (docs/request-costs.md).
+            compactor.reuseUploads(new RecentUploads(HELD_OUTPUT_BYTES), false);
             for (int level = 1; level <= settings.levels(); level++) {
                 steps.add(compactLevel(compactor, client, level, progress, where));
             }

@@ -84,8 +84,11 @@ public final class Compactor {
     private RecentUploads uploads;
     /** Bug switch (simulator only): serve held uploads on name and size alone, without anchoring them. */
     private boolean trustNames;
-    /** Where the last level compaction's verified held run ended (the next one may start from it without a read). */
-    private ReusedInputs.Anchor anchor;
+    /**
+     * Per destination level: where its last compaction's verified held run ended (the next one into that level may
+     * start from it without a read).
+     */
+    private final ReusedInputs.Anchor[] anchors = new ReusedInputs.Anchor[ReplicaClient.MAX_LEVEL + 1];
 
     public Compactor(ReplicaClient client, CompactionSettings settings, CompactionFaults faults) {
         Objects.requireNonNull(client, "client");
@@ -127,7 +130,7 @@ public final class Compactor {
     public void reuseUploads(RecentUploads store, boolean trustNames) {
         this.uploads = store;
         this.trustNames = trustNames;
-        this.anchor = null;
+        java.util.Arrays.fill(anchors, null);
     }
 
     /**
@@ -457,7 +460,9 @@ public final class Compactor {
 
     /**
      * Merges {@code inputs}, taking held uploads from {@link #uploads} where they are proven to be the stored files;
-     * afterwards the inputs are forgotten there (the next level reads the output, not them).
+     * afterwards the inputs are forgotten there (the next level reads the output, not them). A level compaction's
+     * own output is held there in turn (it is the next level's input: without it, compaction into L2 downloads again
+     * the ten L1 files this compactor wrote in the last five minutes, into L3 the twelve L2 files of the hour).
      */
     private CompactionResult mergeReusing(int level, List<LtxFileInfo> inputs, boolean acrossGap, boolean more,
             boolean levelCompaction) throws IOException {
@@ -465,11 +470,15 @@ public final class Compactor {
         if (store == null) {
             return merger().merge(level, inputs, acrossGap, more);
         }
-        ReusedInputs.Plan plan = ReusedInputs.plan(inputs, store, client, levelCompaction ? anchor : null, trustNames);
+        ReusedInputs.Plan plan = ReusedInputs.plan(inputs, store, client, levelCompaction ? anchors[level] : null,
+                trustNames);
         store.counted(plan.served(), plan.refused());
-        CompactionResult result = merger().merge(level, inputs, plan.bytes(), acrossGap, more);
+        // Held only where a next level will read it (the top level's outputs wait a day for the snapshot).
+        Merger merger = levelCompaction && level < settings.levels()
+                ? new Merger(client, faults, spoolDirectory, spoolMemoryBudget, store::uploaded) : merger();
+        CompactionResult result = merger.merge(level, inputs, plan.bytes(), acrossGap, more);
         if (levelCompaction) {
-            anchor = plan.end();
+            anchors[level] = plan.end();
             for (LtxFileInfo f : inputs) {
                 store.forget(f);
             }

@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <ul>
  *   <li>a run is a stretch of consecutive inputs held here whose database checksums chain (each post-apply equals the
- *       next pre-apply; only files with checksums qualify);</li>
+ *       next pre-apply); a file without database checksums is a run of its own (one trailer read proves it);</li>
  *   <li>its end: the stored last file's trailer (16 bytes: post-apply and file checksum) must equal the held one, so
  *       that file is byte for byte this upload and the replica's state at the run's last TXID is ours;</li>
  *   <li>its start: the same for the first file (so the replica's state before the run is ours), unless the previous
@@ -61,7 +61,7 @@ final class ReusedInputs {
             }
             try {
                 LtxHeader hd = h.header();
-                if (hd.noChecksum() || hd.minTxid() != inputs.get(i).minTxid() || hd.maxTxid() != inputs.get(i).maxTxid()) {
+                if (hd.minTxid() != inputs.get(i).minTxid() || hd.maxTxid() != inputs.get(i).maxTxid()) {
                     continue;
                 }
                 held[i] = h;
@@ -81,14 +81,18 @@ final class ReusedInputs {
                 continue;
             }
             int b = a;
-            while (b + 1 < n && held[b + 1] != null && inputs.get(b + 1).minTxid() == inputs.get(b).maxTxid() + 1
+            // A file without database checksums (Litestream's) chains nothing: it is a run of its own, proven by its
+            // own trailer (the file checksum) alone.
+            boolean untracked = headers[a].noChecksum();
+            while (!untracked && b + 1 < n && held[b + 1] != null && !headers[b + 1].noChecksum()
+                    && inputs.get(b + 1).minTxid() == inputs.get(b).maxTxid() + 1
                     && headers[b + 1].preApplyChecksum() == held[b].postApply()) {
                 b++;
             }
             boolean ok = true;
             if (!trustNames) {
                 LtxFileInfo first = inputs.get(a);
-                boolean startKnown = known != null && known.level() == first.level()
+                boolean startKnown = !untracked && known != null && known.level() == first.level()
                         && known.txid() == first.minTxid() - 1 && known.checksum() == headers[a].preApplyChecksum();
                 if (!startKnown) {
                     ok = sameTrailer(client, first, held[a]);
@@ -104,7 +108,7 @@ final class ReusedInputs {
                     bytes[i] = held[i].data();
                     served++;
                 }
-                end = b == n - 1 ? new Anchor(inputs.get(b).level(), inputs.get(b).maxTxid(), held[b].postApply()) : null;
+                end = b == n - 1 && !untracked ? new Anchor(inputs.get(b).level(), inputs.get(b).maxTxid(), held[b].postApply()) : null;
             } else {
                 for (int i = a; i <= b; i++) {
                     store.forget(inputs.get(i)); // not this writer's bytes under that name any more

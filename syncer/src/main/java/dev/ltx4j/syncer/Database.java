@@ -120,9 +120,15 @@ public final class Database implements AutoCloseable {
         this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,
                 options.background);
         this.fetches = new Fetches(this);
+        index.loadInParallel(fetches.executor(), Fetches.PLAN_READS_AHEAD); // a cold open of many files
         this.localCopies = LocalCopies.of(this, files);
         this.versions = new PublishedVersions(this);
-        index.onWholeFile((f, bytes) -> reader().verifier().offer(f.remoteFile(), bytes)); // no second download
+        index.onWholeFile((f, bytes) -> { // no second download, by the verifier or the hydrator
+            reader().verifier().offer(f.remoteFile(), bytes);
+            if (localCopies != null) {
+                localCopies.offer(f.remoteFile(), bytes);
+            }
+        });
         this.writes = new WriteSide(this);
         this.compaction = new CompactionLane(this, this.client);
     }

@@ -13,8 +13,12 @@ import java.util.concurrent.TimeUnit;
  * simulator's direct one) no thread is ever started and chunks are fetched inline, in order.
  */
 final class Fetches implements AutoCloseable {
+    /** Reads of a restore plan's files (header and page index) an open keeps in flight. */
+    static final int PLAN_READS_AHEAD = 16;
+
     private final ParallelFetcher fetcher;
     private final ThreadPoolExecutor pool;
+    private final Executor executor;
 
     Fetches(Database db) {
         Executor e = db.options.background;
@@ -29,7 +33,13 @@ final class Fetches implements AutoCloseable {
         } else {
             pool = null;
         }
+        this.executor = e;
         this.fetcher = new ParallelFetcher(db.client, e, db.options.clock::nanoTime);
+    }
+
+    /** The fetch threads (or the options' executor): also where an open reads its plan's files ahead. */
+    Executor executor() {
+        return executor;
     }
 
     ParallelFetcher fetcher() {

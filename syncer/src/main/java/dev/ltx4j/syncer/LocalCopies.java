@@ -31,6 +31,13 @@ final class LocalCopies implements AutoCloseable {
         this.lane = hydrator == null ? null : new Scheduler("ltx4j-hydrate-" + db.name, db.options.clock, null);
     }
 
+    /** Whole bytes of a small replica file the engine downloaded anyway: hydration uses them, not a download. */
+    void offer(dev.ltx4j.pagestore.replica.RemoteFile file, byte[] bytes) {
+        if (hydrator != null) {
+            hydrator.offer(file, bytes);
+        }
+    }
+
     /** The local copies {@code db}'s options ask for, or null when none. */
     static LocalCopies of(Database db, LocalFiles files) {
         HydrationOptions o = db.options.hydration;

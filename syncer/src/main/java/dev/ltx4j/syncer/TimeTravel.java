@@ -49,6 +49,9 @@ public final class TimeTravel {
     private long lineage;
     /** Reads past states of lineage {@link #lineage} (the database's page cache; relocation of its own). */
     private PageReader reader;
+    /** The last resolution's listing of every level (lineage {@link #lineage}), for the plan of its point; or null. */
+    private List<LtxFileInfo> listing;
+    private long listedTxid;
 
     TimeTravel(Database db) {
         this.db = db;
@@ -97,6 +100,12 @@ public final class TimeTravel {
         RestorablePoints.Point p = points.get(i);
         long ms = millis(p);
         remember(at, p.txid(), ms);
+        synchronized (this) {
+            if (lineage == at) {
+                listing = files;
+                listedTxid = p.txid();
+            }
+        }
         return new PointInTime(target, p.txid(), Instant.ofEpochMilli(ms), at);
     }
 
@@ -169,9 +178,26 @@ public final class TimeTravel {
      * the plan does not carry {@code millis} (another history).
      */
     private DatabaseVersion build(long txid, long millis) throws IOException {
-        ReplicaIndex.OpenedState s;
+        return build(txid, millis, null);
+    }
+
+    /** Like {@link #build(long, long)}, planning over {@code listed} (a listing made moments ago) when not null. */
+    private DatabaseVersion build(long txid, long millis, List<LtxFileInfo> listed) throws IOException {
+        ReplicaIndex.OpenedState s = null;
+        if (listed != null) {
+            try {
+                s = new ReplicaIndex(new HeldListing(db.client, listed)).openState(RestoreTarget.txid(txid));
+            } catch (RestorePlanException e) {
+                s = null; // the listing no longer plans it: list afresh below
+            } catch (IOException e) {
+                if (!ReplicaIndex.isNotFound(e)) {
+                    throw e;
+                }
+                // A file listed then is gone (compaction, retention): list afresh below.
+            }
+        }
         try {
-            s = db.index.openState(RestoreTarget.txid(txid));
+            s = s != null ? s : db.index.openState(RestoreTarget.txid(txid));
         } catch (RestorePlanException e) {
             return null;
         }
@@ -188,7 +214,12 @@ public final class TimeTravel {
                 return v;
             }
         }
-        DatabaseVersion v = build(point.txid(), point.commitTime().toEpochMilli());
+        List<LtxFileInfo> listed;
+        synchronized (this) {
+            listed = lineage == point.lineage() && listedTxid == point.txid() ? listing : null;
+            listing = null; // used once: a later build lists afresh
+        }
+        DatabaseVersion v = build(point.txid(), point.commitTime().toEpochMilli(), listed);
         if (v == null) {
             throw new TimeTravelException("the replica of database \"" + db.name + "\" no longer reaches " + point
                     + " (compaction or retention removed its files, or the replica was replaced); set the time"

@@ -246,6 +246,38 @@ class TimeTravelTest {
         }
     }
 
+    /**
+     * Resolving a time and reading at it lists every level once: the first read transaction plans from the
+     * resolution's listing (before: ten more LIST requests, docs/request-costs.md).
+     */
+    @Test
+    void aResolutionAndItsFirstReadListEveryLevelOnce() throws Exception {
+        build(300);
+        compact(2, 100);
+        try (Database db = reader(counted)) {
+            CountingReplicaClient.Counts before = counted.snapshot();
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(150)), clock.instant());
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                assertThat(page2(rt)).isEqualTo(150);
+            }
+            assertThat(delta(before, counted.snapshot()).lists()).isEqualTo(ReplicaClient.MAX_LEVEL + 1);
+        }
+    }
+
+    /** A file the resolution listed but compaction deleted before the first read: the plan is made from fresh lists. */
+    @Test
+    void aFileGoneBetweenResolutionAndFirstReadIsPlannedAroundFromFreshListings() throws Exception {
+        build(300);
+        try (Database db = reader(counted)) {
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(200)), clock.instant());
+            compact(101, 200);
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                assertThat(rt.txid()).isEqualTo(200);
+                assertThat(page2(rt)).isEqualTo(200);
+            }
+        }
+    }
+
     @Test
     void writeModeTravelsThroughSyncedStatesOnlyAndUnsyncedCommitsAreLatest() throws Exception {
         Kit.ManualClock wall = new Kit.ManualClock(T0);

@@ -38,12 +38,26 @@ public final class Merger {
     private final CompactionFaults faults;
     private final Path spoolDirectory;
     private final long memoryBudget;
+    private final CreatedSink createdSink;
+
+    /** Told the bytes of an output this merger created itself (its create succeeded), while they are still at hand. */
+    @FunctionalInterface
+    public interface CreatedSink {
+        void created(LtxFileInfo info, LtxBody body) throws IOException;
+    }
 
     public Merger(ReplicaClient client, CompactionFaults faults, Path spoolDirectory, long memoryBudget) {
+        this(client, faults, spoolDirectory, memoryBudget, null);
+    }
+
+    /** @param createdSink told each output this merger created (not one found already there); null for none */
+    public Merger(ReplicaClient client, CompactionFaults faults, Path spoolDirectory, long memoryBudget,
+            CreatedSink createdSink) {
         this.client = client;
         this.faults = faults;
         this.spoolDirectory = spoolDirectory;
         this.memoryBudget = memoryBudget;
+        this.createdSink = createdSink;
     }
 
     /**
@@ -121,6 +135,11 @@ public final class Merger {
         try {
             info = client.createFile(level, min, max, body);
             outcome = Outcome.CREATED;
+            if (createdSink != null) {
+                // Exactly these bytes are stored under that name (a create of unknown outcome is not told: its
+                // read-back checks the header only).
+                createdSink.created(info, body);
+            }
         } catch (ReplicaAlreadyExistsException e) {
             info = existing(planned, header, e);
             outcome = Outcome.ALREADY_COMPACTED;

@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one caller of {@link #step} at a time (the hydration lane); {@link #read} from any thread.
  *
- * <p>About 550 lines: serving, planning and the write protocol share the sources map and its publication order
+ * <p>About 560 lines: serving, planning and the write protocol share the sources map and its publication order
  * (unpublish, write, verify, publish); splitting them would spread that order over several classes.
  */
 public final class Hydrator implements Closeable {
@@ -70,6 +70,8 @@ public final class Hydrator implements Closeable {
     private final HydrationFaults faults;
     private final LongAdder served = new LongAdder();
     private volatile ParallelFetcher fetcher;
+    /** Whole small files the engine already downloaded (its open, its polls). */
+    private final OfferedFiles offered = new OfferedFiles(OFFERED_BUDGET);
 
     private FileChannel lockChannel;
     private FileLock lock;
@@ -113,6 +115,14 @@ public final class Hydrator implements Closeable {
     /** Downloads files through {@code f}'s parallel ranged reads (null: one stream per file). */
     public void setFetcher(ParallelFetcher f) {
         this.fetcher = f;
+    }
+
+    /** Bytes of whole small files kept for {@link #offer} (the oldest go first beyond it). */
+    static final long OFFERED_BUDGET = 16L << 20;
+
+    /** Whole bytes of a small file the engine downloaded anyway: applied from them (decoded as strictly), not fetched. */
+    public void offer(RemoteFile file, byte[] bytes) {
+        offered.offer(file, bytes);
     }
 
     /** A page source for readers of {@code lineage}: pages of any other lineage are never served. */
@@ -421,7 +431,9 @@ public final class Hydrator implements Closeable {
         boolean[] got = new boolean[want.length];
         long before = bytesDone;
         ParallelFetcher f = fetcher;
-        try (InputStream raw = f != null ? f.open(file, 0, file.sizeBytes())
+        byte[] whole = offered.take(file);
+        try (InputStream raw = whole != null ? new java.io.ByteArrayInputStream(whole)
+                : f != null ? f.open(file, 0, file.sizeBytes())
                 : client.openFile(file.level(), file.minTxid(), file.maxTxid(), 0, file.sizeBytes());
                 LtxDecoder d = new LtxDecoder(new BufferedInputStream(new Progress(raw), 1 << 16), file.name())) {
             LtxHeader h = d.header();
@@ -469,6 +481,7 @@ public final class Hydrator implements Closeable {
 
     /** The file holds {@code target}: check its checksum, sync it, record it in the sidecar. */
     private void finish(DatabaseVersion target) throws IOException {
+        offered.clear(); // what the file holds now needs none of them; later offers are of newer files
         long size = target.commit() * pageSize;
         if (channel.size() > size) {
             channel.truncate(size);

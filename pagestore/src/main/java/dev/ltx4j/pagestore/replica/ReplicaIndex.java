@@ -41,6 +41,20 @@ public final class ReplicaIndex {
      */
     public static final int WHOLE_FILE_READ = PageIndex.TAIL_READ;
 
+    /** Where the reads of a restore plan's files run, up to {@link #loadWindow} ahead; null: one after another. */
+    private volatile java.util.concurrent.Executor loadExecutor;
+    private volatile int loadWindow = 1;
+
+    /**
+     * Reads the headers and page indexes of a restore plan's files on {@code executor}, up to {@code window} at a time
+     * ahead of the one being applied (a cold open of thousands of small files is otherwise one round trip after
+     * another); null runs them one by one on the caller.
+     */
+    public void loadInParallel(java.util.concurrent.Executor executor, int window) {
+        this.loadExecutor = executor;
+        this.loadWindow = Math.max(1, window);
+    }
+
     /** Told of the whole bytes of each small file {@link #load} read (the verifier keeps them); or null. */
     private volatile WholeFileSink sink;
 
@@ -194,28 +208,32 @@ public final class ReplicaIndex {
         }
         DatabaseVersion v = DatabaseVersion.EMPTY;
         LoadedFile last = null;
-        for (LtxFileInfo info : plan) {
-            LoadedFile f;
-            try {
-                f = load(info);
-            } catch (IOException e) {
-                if (isNotFound(e)) {
-                    known.removeIf(k -> k.level() == info.level() && k.filename().equals(info.filename()));
+        java.util.concurrent.Executor executor = loadExecutor;
+        try (PlanLoads loads = new PlanLoads(plan, this::load, executor != null ? executor : Runnable::run,
+                executor != null ? loadWindow : 1)) {
+            for (LtxFileInfo info : plan) {
+                LoadedFile f;
+                try {
+                    f = loads.next();
+                } catch (IOException e) {
+                    if (isNotFound(e)) {
+                        known.removeIf(k -> k.level() == info.level() && k.filename().equals(info.filename()));
+                    }
+                    throw e;
                 }
-                throw e;
-            }
-            String broken = continuity(v.txid(), v.checksum(), f);
-            if (broken != null) {
-                // A flipped bit in either file's checksums looks like another history: say which file is damaged.
-                FileVerifier strict = new FileVerifier(client, new PageCache(0), true);
-                if (last != null) {
-                    strict.ensure(last.remoteFile(), 0);
+                String broken = continuity(v.txid(), v.checksum(), f);
+                if (broken != null) {
+                    // A flipped bit in either file's checksums looks like another history: name the damaged file.
+                    FileVerifier strict = new FileVerifier(client, new PageCache(0), true);
+                    if (last != null) {
+                        strict.ensure(last.remoteFile(), 0);
+                    }
+                    strict.ensure(f.remoteFile(), 0);
+                    throw new ReplicaChainException(broken);
                 }
-                strict.ensure(f.remoteFile(), 0);
-                throw new ReplicaChainException(broken);
+                v = apply(v, f);
+                last = f;
             }
-            v = apply(v, f);
-            last = f;
         }
         return new OpenedState(v, last, planned.positions());
     }

@@ -83,12 +83,8 @@ public final class AzureUrlParser {
 
     private static String canonicalEndpoint(String endpoint) throws ReplicaPermanentException {
         try {
-            java.net.URI u = new java.net.URI(endpoint);
-            String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
-            int port = u.getPort();
-            boolean dflt = port < 0 || (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
-            String path = u.getRawPath() == null ? "" : u.getRawPath().replaceAll("/+$", "");
-            return scheme + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT) + (dflt ? "" : ":" + port) + path;
+            // Loopback spellings (Azurite at localhost or 127.0.0.1) are one host: dev.ltx4j.replica.support.EndpointIdentity.
+            return dev.ltx4j.replica.support.EndpointIdentity.canonical(new java.net.URI(endpoint));
         } catch (java.net.URISyntaxException | RuntimeException e) {
             throw new ReplicaPermanentException("abs: invalid endpoint '" + ReplicaUrl.redact(endpoint) + "'", e);
         }

@@ -39,6 +39,15 @@ class AzureCanonicalIdentityTest {
     }
 
     @Test
+    void loopbackSpellingsOfAzuriteAreOneIdentity() throws Exception {
+        String azurite = "abs://cont/db?endpoint=http://127.0.0.1:10000/devstoreaccount1";
+        assertThat(id("abs://cont/db?endpoint=http://localhost:10000/devstoreaccount1")).isEqualTo(azurite)
+                .isEqualTo(id("abs://cont/db?endpoint=http://LOCALHOST:10000/devstoreaccount1/"))
+                .isEqualTo(id("abs://cont/db?endpoint=http://[::1]:10000/devstoreaccount1"));
+        assertThat(id("abs://cont/db?endpoint=http://localhost:10001/devstoreaccount1")).isNotEqualTo(azurite);
+    }
+
+    @Test
     void differentReplicasAreDifferentIdentities() throws Exception {
         assertThat(id("abs://acct@cont/db")).isNotEqualTo(id("abs://acct@cont/db2"))
                 .isNotEqualTo(id("abs://other@cont/db"))

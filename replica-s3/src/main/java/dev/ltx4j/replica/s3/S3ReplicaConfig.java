@@ -2,8 +2,14 @@ package dev.ltx4j.replica.s3;
 
 import dev.ltx4j.replica.ReplicaTimeouts;
 import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.support.EndpointIdentity;
 import java.net.URI;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.regions.PartitionMetadata;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Where and how an S3 replica is reached; built from a replica URL by {@link S3UrlParser}. Holds no secrets.
@@ -40,25 +46,48 @@ public record S3ReplicaConfig(
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
     public static final int DEFAULT_CONCURRENCY = 16;
 
+    /** The host of an endpoint that is AWS S3 itself (global, regional, dual-stack or FIPS), its region if it names one. */
+    private static final Pattern AWS_ENDPOINT =
+            Pattern.compile("^s3(?:[.-]fips)?(?:\\.dualstack)?(?:[.-]([a-z0-9-]+))?\\.amazonaws\\.com(?:\\.cn)?$");
+
     /**
      * The replica's canonical identity ({@link dev.ltx4j.replica.ReplicaClientProvider#canonicalIdentity}):
-     * {@code s3://BUCKET/PATH}, plus {@code ?endpoint=SCHEME://HOST[:PORT][/PATH]} for a custom endpoint (scheme and
-     * host lower case, default port and trailing slash dropped, no user info or query). The path is the key prefix
-     * exactly as the client uses it ({@code "."} and {@code ""} are different prefixes). The region is left out:
-     * on AWS a bucket name is global (any region's spelling reaches the same bucket), and a custom endpoint names its
-     * store itself. Addressing style, timeouts, part size, storage class and encryption do not select objects.
+     * {@code s3://BUCKET/PATH}, plus {@code ?endpoint=SCHEME://HOST[:PORT][/PATH]} for a custom endpoint
+     * ({@link EndpointIdentity}: loopback spellings are one host), or {@code ?partition=P} on AWS outside its commercial
+     * partition. The path is the key prefix exactly as the client uses it ({@code "."} and {@code ""} are different
+     * prefixes). On AWS a bucket name is unique within its partition, so the region selects no objects there except
+     * through its partition: {@code region=eu-west-1} and {@code us-east-1} are one replica, {@code us-gov-west-1}
+     * ({@code aws-us-gov}) and {@code cn-north-1} ({@code aws-cn}) are other stores. An endpoint that is AWS S3 itself
+     * ({@code https://s3.REGION.amazonaws.com}, dual-stack, FIPS) is AWS, not a custom store. A custom endpoint names
+     * its store itself; the region only signs there. Addressing style, timeouts, part size, storage class and
+     * encryption do not select objects.
      */
     public String canonicalIdentity() {
-        return "s3://" + bucket + "/" + path + endpoint.map(e -> "?endpoint=" + canonicalEndpoint(e)).orElse("");
+        String base = "s3://" + bucket + "/" + path;
+        if (endpoint.isPresent()) {
+            URI e = endpoint.get();
+            Matcher aws = AWS_ENDPOINT.matcher(e.getHost().toLowerCase(Locale.ROOT));
+            boolean awsItself = aws.matches() && "https".equalsIgnoreCase(e.getScheme())
+                    && (e.getPort() < 0 || e.getPort() == 443)
+                    && (e.getRawPath() == null || e.getRawPath().replaceAll("/+$", "").isEmpty());
+            if (!awsItself) {
+                return base + "?endpoint=" + EndpointIdentity.canonical(e);
+            }
+            String hostRegion = aws.group(1);
+            return base + partitionSuffix(hostRegion != null && !hostRegion.equals("external-1") ? hostRegion : region);
+        }
+        return base + partitionSuffix(region);
     }
 
-    /** {@code scheme://host[:port][/path]}: lower-case scheme and host, no default port, no trailing slash. */
-    static String canonicalEndpoint(URI e) {
-        String scheme = e.getScheme().toLowerCase(java.util.Locale.ROOT);
-        int port = e.getPort();
-        boolean defaultPort = port < 0 || (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
-        String path = e.getRawPath() == null ? "" : e.getRawPath().replaceAll("/+$", "");
-        return scheme + "://" + e.getHost().toLowerCase(java.util.Locale.ROOT) + (defaultPort ? "" : ":" + port) + path;
+    /** {@code ?partition=P} for a region outside AWS's commercial partition, else nothing. */
+    private static String partitionSuffix(String region) {
+        String partition;
+        try {
+            partition = PartitionMetadata.of(Region.of(region)).id();
+        } catch (RuntimeException e) {
+            partition = "aws";
+        }
+        return partition == null || partition.equals("aws") ? "" : "?partition=" + partition;
     }
 
     /** The endpoint requests go to, redacted, for messages; AWS's regional endpoint when none is configured. */

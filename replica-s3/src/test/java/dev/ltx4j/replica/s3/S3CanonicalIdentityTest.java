@@ -46,6 +46,43 @@ class S3CanonicalIdentityTest {
     }
 
     @Test
+    void loopbackSpellingsOfOneServerAreOneIdentity() throws Exception {
+        String canonical = "s3://bucket/db?endpoint=http://127.0.0.1:9000";
+        assertThat(id("s3://bucket/db?endpoint=http://localhost:9000")).isEqualTo(canonical)
+                .isEqualTo(id("s3://bucket/db?endpoint=localhost:9000"))
+                .isEqualTo(id("s3://bucket/db?endpoint=http://LocalHost.:9000/"))
+                .isEqualTo(id("s3://bucket.localhost:9000/db"))
+                .isEqualTo(id("s3://bucket/db?endpoint=http://[::1]:9000"))
+                .isEqualTo(id("s3://bucket/db", ReplicaEnvironment.of(Map.of("LITESTREAM_S3_ENDPOINT", "localhost:9000"))));
+        assertThat(id("s3://bucket/db?endpoint=http://localhost:9001")).isNotEqualTo(canonical);
+        assertThat(id("s3://bucket/db?endpoint=https://localhost:9000")).isNotEqualTo(canonical);
+        assertThat(id("s3://bucket/db?endpoint=http://127.0.0.2:9000")).as("another loopback address, maybe another"
+                + " server").isNotEqualTo(canonical);
+    }
+
+    @Test
+    void onAwsTheRegionCountsOnlyThroughItsPartition() throws Exception {
+        assertThat(id("s3://bucket/db?region=us-west-2")).isEqualTo(id("s3://bucket/db?region=eu-central-1"))
+                .isEqualTo(id("s3://bucket/db?endpoint=https://s3.eu-west-1.amazonaws.com"))
+                .isEqualTo(id("s3://bucket/db?endpoint=s3.amazonaws.com&region=eu-west-1"))
+                .isEqualTo(id("s3://bucket/db?endpoint=https://s3.dualstack.us-east-1.amazonaws.com/"))
+                .isEqualTo("s3://bucket/db");
+        // GovCloud and China are other partitions: the same bucket name there is another bucket.
+        assertThat(id("s3://bucket/db?region=us-gov-west-1")).isEqualTo("s3://bucket/db?partition=aws-us-gov")
+                .isEqualTo(id("s3://bucket.s3.us-gov-east-1.amazonaws.com/db"))
+                .isEqualTo(id("s3://bucket/db?endpoint=https://s3-fips.us-gov-west-1.amazonaws.com"))
+                .isNotEqualTo(id("s3://bucket/db"));
+        assertThat(id("s3://bucket/db", ReplicaEnvironment.of(Map.of("AWS_REGION", "cn-north-1"))))
+                .isEqualTo("s3://bucket/db?partition=aws-cn")
+                .isEqualTo(id("s3://bucket/db?endpoint=https://s3.cn-north-1.amazonaws.com.cn"));
+        // A custom endpoint names its store; its region only signs.
+        assertThat(id("s3://bucket/db?endpoint=http://127.0.0.1:9000&region=us-gov-west-1"))
+                .isEqualTo(id("s3://bucket/db?endpoint=http://127.0.0.1:9000&region=eu-west-1"));
+        assertThat(id("s3://bucket/db?endpoint=http://s3.eu-west-1.amazonaws.com"))
+                .as("plain HTTP to an AWS name is spelled as given").isNotEqualTo(id("s3://bucket/db"));
+    }
+
+    @Test
     void differentReplicasAreDifferentIdentities() throws Exception {
         assertThat(id("s3://bucket/db")).isNotEqualTo(id("s3://bucket/db2"))
                 .isNotEqualTo(id("s3://other/db"))
