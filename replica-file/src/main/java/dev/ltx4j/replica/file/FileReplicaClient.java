@@ -168,7 +168,7 @@ public final class FileReplicaClient implements ReplicaClient {
             closeQuietly(channel);
             throw FileErrors.map("seek", file, e);
         }
-        InputStream in = Channels.newInputStream(channel);
+        InputStream in = new UninterruptedInputStream(Channels.newInputStream(channel), file);
         return length == 0 ? in : new BoundedInputStream(in, length);
     }
 
