@@ -99,6 +99,43 @@ class InterruptedConnectionsTest {
     }
 
     @Test
+    void refreshAndCloseOnAnInterruptedThreadFinishTheirWork() throws Exception {
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(dir.resolve("replica").toUri().toString())
+                .writeEnabled(true).bufferPath(dir.resolve("buffer")).syncInterval(Duration.ofMillis(10))
+                .register("interrupt-close");
+        Path db = dir.resolve("app.db");
+        Connection c = vfs.connect(db);
+        exec(c, "create table t(x)");
+        for (int i = 0; i < 50; i++) {
+            exec(c, "insert into t values (randomblob(3000))"); // keeps the sync thread busy
+        }
+        LitestreamDatabase handle = vfs.database(db);
+        List<String> seen = new ArrayList<>();
+        Thread t = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            try {
+                handle.refresh(); // failed: "seek .../0000000000000001-0000000000000001.ltx: null"
+                seen.add("refreshed");
+                exec(c, "insert into t values (1)");
+                handle.close();
+                c.close(); // the last reference: the engine closes
+                vfs.unregister();
+                seen.add("closed");
+            } catch (Exception e) {
+                seen.add(e.toString());
+            }
+            seen.add("interrupted " + Thread.currentThread().isInterrupted());
+        });
+        t.start();
+        t.join();
+        assertThat(seen).containsExactly("refreshed", "closed", "interrupted true");
+        assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
+                .as("the engine's threads ended before close returned")
+                .noneMatch(name -> name.startsWith("ltx4j-") && name.contains(db.toString()));
+        assertRestoredRows(51);
+    }
+
+    @Test
     void cancellingBusyWritersLosesNoAcknowledgedCommitAndLeavesTheBufferWorking() throws Exception {
         LitestreamVfs.Registration vfs = writer("interrupt-storm");
         Path db = dir.resolve("app.db");

@@ -162,7 +162,7 @@ public final class FileReplicaClient implements ReplicaClient {
         }
         try {
             if (offset > 0) {
-                channel.position(offset);
+                UninterruptedInputStream.seek(channel, offset);
             }
         } catch (IOException e) {
             closeQuietly(channel);

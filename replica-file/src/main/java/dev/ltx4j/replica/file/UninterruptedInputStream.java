@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 
 /**
@@ -19,6 +20,18 @@ final class UninterruptedInputStream extends FilterInputStream {
     UninterruptedInputStream(InputStream in, Path file) {
         super(in);
         this.file = file;
+    }
+
+    /** Positions {@code channel} (a channel call, so interruptible) for a caller whose interrupt flag may be set. */
+    static void seek(SeekableByteChannel channel, long offset) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            channel.position(offset);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
