@@ -77,10 +77,10 @@ class LongUptimeLeakTest {
                     assertThat(number(c, "select count(*) from t")).isPositive();
                 }
                 if (i == cycles / 5) {
-                    warm = census();
+                    warm = census(db);
                 }
             }
-            long[] end = census();
+            long[] end = census(db);
             assertThat(end[0]).as("open descriptors after %d more cycles (warm: %d)", cycles * 4 / 5, warm[0])
                     .isLessThanOrEqualTo(warm[0] + 4);
             assertThat(end[1]).as("live ltx4j threads with no engine open").isZero();
@@ -96,13 +96,13 @@ class LongUptimeLeakTest {
                     }
                     pool.getHikariPoolMXBean().softEvictConnections();
                     if (i == cycles / 5) {
-                        warm = census();
+                        warm = census(db);
                     }
                 }
-                assertThat(census()[0]).as("descriptors under pool churn (warm: %d)", warm[0])
+                assertThat(census(db)[0]).as("descriptors under pool churn (warm: %d)", warm[0])
                         .isLessThanOrEqualTo(warm[0] + 4);
             }
-            assertThat(census()[1]).as("live ltx4j threads after the pool closed").isZero();
+            assertThat(census(db)[1]).as("live ltx4j threads after the pool closed").isZero();
             try (Connection c = writer.connect(db)) {
                 assertThat(number(c, "select count(*) from t")).isEqualTo(2L * cycles);
                 text(c, "select litestream_sync()");
@@ -113,12 +113,15 @@ class LongUptimeLeakTest {
         }
     }
 
-    /** Open descriptors and live engine threads, after letting closed pools and finished threads go. */
-    private static long[] census() throws IOException, InterruptedException {
+    /**
+     * Open descriptors and live engine threads of {@code db} (named after its path: other tests of this JVM may keep
+     * engines of their own), after letting closed pools and finished threads go.
+     */
+    private static long[] census(Path db) throws IOException, InterruptedException {
         long threads = 0;
         for (int tries = 0; tries < 50; tries++) { // a finished executor's worker may still be on its way out
             threads = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-                    .filter(t -> t.getName().startsWith("ltx4j-")).count();
+                    .filter(t -> t.getName().startsWith("ltx4j-") && t.getName().contains(db.toString())).count();
             if (threads == 0) {
                 break;
             }

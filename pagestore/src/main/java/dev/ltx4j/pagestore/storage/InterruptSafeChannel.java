@@ -101,6 +101,9 @@ final class InterruptSafeChannel {
     }
 
     private synchronized void reopen(FileChannel broken, ClosedChannelException cause) throws IOException {
+        if (closed) {
+            throw cause; // closed for good meanwhile: a fresh channel would never be closed
+        }
         if (channel != broken) {
             return; // another thread already reopened it
         }
@@ -177,7 +180,7 @@ final class InterruptSafeChannel {
         return !closed;
     }
 
-    void close() throws IOException {
+    synchronized void close() throws IOException { // with reopen(): no fresh channel may outlive the close
         closed = true;
         channel.close();
     }
