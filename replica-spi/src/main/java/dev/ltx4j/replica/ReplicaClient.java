@@ -95,7 +95,7 @@ public interface ReplicaClient extends AutoCloseable {
             throw e;
         } catch (IOException e) {
             throw new ReplicaTransientException("read of L" + level + "/" + new TxidRange(minTxid, maxTxid)
-                    + " failed: " + e.getMessage(), e);
+                    + " failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
     }
 

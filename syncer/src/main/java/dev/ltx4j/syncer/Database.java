@@ -481,7 +481,15 @@ public final class Database implements AutoCloseable {
                 return;
             }
             if (state.get().conflict() == null && pendingCommits() > 0) {
-                writes.syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
+                // An interrupted caller's upload failed at once and its commits went to conflicts/ unsynced.
+                boolean interrupted = Thread.interrupted();
+                try {
+                    writes.syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
             DatabaseVersion remote = writes.resetForRefresh(loadRemote());
             options.faults.preempt(EngineFaults.Point.REFRESH_RESET);

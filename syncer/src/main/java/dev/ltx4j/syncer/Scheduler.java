@@ -140,15 +140,28 @@ final class Scheduler implements Executor, AutoCloseable {
         }
     }
 
+    /**
+     * Waits even when the closing thread is interrupted (kept for its caller): returning early left a sync step
+     * running while the engine closed its buffer and let the next open take the buffer under it.
+     */
     private static void awaitStopped(ScheduledExecutorService e) {
         e.shutdown();
+        boolean interrupted = false;
         try {
-            if (!e.awaitTermination(30, TimeUnit.SECONDS)) {
-                e.shutdownNow();
+            while (true) {
+                try {
+                    if (!e.awaitTermination(30, TimeUnit.SECONDS)) {
+                        e.shutdownNow();
+                    }
+                    return;
+                } catch (InterruptedException ie) {
+                    interrupted = true;
+                }
             }
-        } catch (InterruptedException ie) {
-            e.shutdownNow();
-            Thread.currentThread().interrupt();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

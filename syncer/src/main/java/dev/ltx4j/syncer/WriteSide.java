@@ -375,25 +375,35 @@ final class WriteSide {
         if (buffer == null || db.state().conflict() != null) {
             return null;
         }
-        long deadline = options.clock.millis() + options.closeTimeout.toMillis();
-        SyncOutcome o = db.syncOnce(options.clock.instant());
-        while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
-                && pendingCommits() > 0)) {
-            if (options.clock.millis() >= deadline) {
-                return new SyncFailedException("close of database \"" + db.name + "\" timed out with "
-                        + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
-            }
-            if (o.status() == SyncOutcome.Status.FAILED) {
-                try {
-                    options.clock.sleep(Duration.ofMillis(100));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
+        // A closing thread whose interrupt flag is set (a cancelled task, shutdownNow) still makes its final sync:
+        // the flag made the upload fail and the retry sleep end at once, so the close returned with commits unsynced.
+        boolean interrupted = Thread.interrupted();
+        try {
+            long deadline = options.clock.millis() + options.closeTimeout.toMillis();
+            SyncOutcome o = db.syncOnce(options.clock.instant());
+            while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
+                    && pendingCommits() > 0)) {
+                if (options.clock.millis() >= deadline) {
+                    return new SyncFailedException("close of database \"" + db.name + "\" timed out with "
+                            + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
                 }
+                if (o.status() == SyncOutcome.Status.FAILED) {
+                    try {
+                        options.clock.sleep(Duration.ofMillis(100));
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        return new SyncFailedException("close of database \"" + db.name + "\" interrupted with "
+                                + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
+                    }
+                }
+                o = db.syncOnce(options.clock.instant());
             }
-            o = db.syncOnce(options.clock.instant());
+            return null;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return null;
     }
 
     /**

@@ -78,16 +78,16 @@ public final class FileLogStorage implements LogStorage {
     public LogFile open(String name) throws IOException {
         Path path = resolve(name);
         SecureFiles.checkExistingFile(path);
-        return new ChannelLogFile(path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), preallocation);
+        return new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)), preallocation);
     }
 
     @Override
     public LogFile create(String name) throws IOException {
         Path path = resolve(name);
         Files.deleteIfExists(path);
-        return new ChannelLogFile(path, FileChannel.open(path,
-                Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly()),
+        return new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path,
+                Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly())),
                 preallocation);
     }
 
@@ -111,10 +111,13 @@ public final class FileLogStorage implements LogStorage {
         if (!POSIX) {
             return; // directories cannot be opened for fsync on Windows; NTFS journals renames itself
         }
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            FSYNCS.increment();
-            dir.force(true);
-        }
+        InterruptSafeChannel.uninterrupted(() -> { // an interrupted committer must not fail the buffer
+            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                FSYNCS.increment();
+                dir.force(true);
+            }
+            return null;
+        });
     }
 
     @Override
@@ -125,7 +128,7 @@ public final class FileLogStorage implements LogStorage {
                 StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS), ownerOnly());
         FileLock lock;
         try {
-            lock = channel.tryLock();
+            lock = InterruptSafeChannel.uninterrupted(channel::tryLock);
         } catch (OverlappingFileLockException e) {
             channel.close();
             throw new StorageLockedException(path.toString(),
@@ -172,7 +175,7 @@ public final class FileLogStorage implements LogStorage {
         private static final long MIN_STEP = 64 * 1024;
 
         private final Path path;
-        private final FileChannel channel;
+        private final InterruptSafeChannel channel; // a thread interrupt must not close the log for everyone
         private final long chunk;
         /** Furthest byte written or truncated through this handle; -1 until it writes or truncates. */
         private volatile long logicalEnd = -1;
@@ -180,7 +183,7 @@ public final class FileLogStorage implements LogStorage {
         private long allocatedEnd;
         private boolean preallocate;
 
-        ChannelLogFile(Path path, FileChannel channel, long chunk) {
+        ChannelLogFile(Path path, InterruptSafeChannel channel, long chunk) {
             this.path = path;
             this.channel = channel;
             this.chunk = chunk;

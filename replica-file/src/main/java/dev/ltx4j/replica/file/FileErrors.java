@@ -33,6 +33,9 @@ final class FileErrors {
                 return new ReplicaPermanentException(what + reason, e);
             }
         }
-        return new ReplicaTransientException(what + e.getMessage(), e);
+        if (e instanceof java.nio.channels.ClosedByInterruptException) {
+            return new ReplicaTransientException(what + "interrupted (Thread.interrupt() of the calling thread)", e);
+        }
+        return new ReplicaTransientException(what + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
 }

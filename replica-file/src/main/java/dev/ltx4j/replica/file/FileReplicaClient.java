@@ -162,13 +162,13 @@ public final class FileReplicaClient implements ReplicaClient {
         }
         try {
             if (offset > 0) {
-                channel.position(offset);
+                UninterruptedInputStream.seek(channel, offset);
             }
         } catch (IOException e) {
             closeQuietly(channel);
             throw FileErrors.map("seek", file, e);
         }
-        InputStream in = Channels.newInputStream(channel);
+        InputStream in = new UninterruptedInputStream(Channels.newInputStream(channel), file);
         return length == 0 ? in : new BoundedInputStream(in, length);
     }
 

@@ -76,19 +76,23 @@ final class S3Errors {
 
     private static ReplicaException mapService(Op op, String where, String bucket, AwsServiceException e) {
         int status = e.statusCode();
-        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        String found = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        // A response without an S3 error body (a proxy, a load balancer, any HEAD) has no code; Set.of(..) sets
+        // throw on contains(null), which turned such errors into a bare NullPointerException.
+        String code = found == null || found.isBlank() ? null : found;
+        String known = code == null ? "" : code;
         String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")";
         if ("NoSuchBucket".equals(code)) {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' does not exist" + detail + "; " + where, e);
         }
-        if (status == 403 || AUTH_CODES.contains(code)) {
+        if (status == 403 || AUTH_CODES.contains(known)) {
             return new ReplicaPermanentException("s3: access denied to bucket '" + bucket + "'" + detail
                     + ": check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the configured provider, or the"
                     + " AWS SDK default chain's profile, web identity, container or instance role; expired ones show"
                     + " as ExpiredToken) and the bucket policy; "
                     + where, e);
         }
-        if (REGION_CODES.contains(code) || status == 301) {
+        if (REGION_CODES.contains(known) || status == 301) {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' is not reachable with the configured"
                     + " region or endpoint" + detail + ": set ?region= in the replica URL; " + where, e);
         }
@@ -104,7 +108,7 @@ final class S3Errors {
             return new ReplicaOutcomeUnknownException(where + ": server error" + detail
                     + "; the write may or may not have been applied, read the object back to find out", e);
         }
-        if (throttled || status >= 500 || status == 408 || TRANSIENT_CODES.contains(code)) {
+        if (throttled || status >= 500 || status == 408 || TRANSIENT_CODES.contains(known)) {
             return new ReplicaTransientException(where + " failed" + detail + ": " + message(e), e);
         }
         return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e), e);
