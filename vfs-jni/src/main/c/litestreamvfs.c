@@ -1115,6 +1115,11 @@ static void keep_snapshot(JFile *f, long long seen) {
  * docs/group-commit.md, "Crossings of a commit". */
 static __thread LsStamp *t_bumpStamp;
 static __thread long long t_bumpValue;
+/* Announcements made on this thread since t_bumpStamp was cleared: the commit's pages are labelled with the last
+ * value, which is the commit's own only when the commit crossing announced exactly once (durability remote also
+ * announces the upload's install and generation swap; their pages are unchanged, but the label must not depend on
+ * that). */
+static __thread int t_bumpCount;
 
 static void keep_after_commit(JFile *f) {
     LsStamp *s = t_bumpStamp;
@@ -1128,7 +1133,8 @@ static void keep_after_commit(JFile *f) {
     keep_snapshot(f, v);
     if (!f->kept) return;
     f->ownKept = 1;
-    share_written(f, v);
+    if (t_bumpCount == 1) share_written(f, v);
+    else f->wn = 0;
     JNIEnv *env = env_get();
     if (f->headerWritten && env != NULL && (*env)->GetBooleanField(env, f->obj, f_probeRepeatable)) {
         memcpy(f->probe, f->header, 16);
@@ -1347,6 +1353,7 @@ static int jFileControl(sqlite3_file *p, int op, void *pArg) {
             /* The pager unlocks below RESERVED right after this: end the write transaction in the same crossing
              * (NativeFile.commitEndingWrite), so the unlock needs none. */
             t_bumpStamp = NULL;
+            t_bumpCount = 0;
             rc = notify(f, m_commitEndingWrite, SQLITE_IOERR);
             if (rc == SQLITE_OK) {
                 f->writeLocked = 0;
@@ -1785,6 +1792,7 @@ static void JNICALL n_bumpStamp(JNIEnv *env, jclass c, jlong stamp) {
     while (!__atomic_compare_exchange_n(&s->changes, &v, (v | 1) + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
     }
     t_bumpStamp = s; /* the announcing thread's own last value (keep_after_commit) */
+    t_bumpCount++;
     t_bumpValue = (v | 1) + 1;
 }
 

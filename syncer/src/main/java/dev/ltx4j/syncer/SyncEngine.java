@@ -127,14 +127,15 @@ final class SyncEngine {
                 try {
                     db.client.createFile(0, txid, txid, spool.body());
                 } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
+                    OwnUploads.Unknown unknown = new OwnUploads.Unknown(base.txid(), txid, snap.upToSeq(),
+                            snap.commitSize(), built.result().postApplyChecksum());
                     if (e instanceof ReplicaOutcomeUnknownException) { // provable later even if compacted away
-                        ownUploads.outcomeUnknown(new OwnUploads.Unknown(base.txid(), txid, snap.upToSeq(),
-                                snap.commitSize(), built.result().postApplyChecksum()));
+                        ownUploads.outcomeUnknown(unknown);
                     }
                     OwnUploads.Resolution r = ownUploads.resolve(txid, built.size(), built.result().fileChecksum(),
                             buf.writerId());
                     if (r == OwnUploads.Resolution.ABSENT && e instanceof ReplicaOutcomeUnknownException) {
-                        r = createAgain(txid, built, buf.writerId(), spool); // nothing landed: send it once more
+                        r = createAgain(txid, built, buf.writerId(), spool, unknown); // nothing landed: send it once more
                     }
                     if (r == OwnUploads.Resolution.ABSENT) {
                         throw e; // nothing landed: the next sync uploads again on the same TXID
@@ -207,13 +208,17 @@ final class SyncEngine {
     /**
      * Sends a create that resolved as absent once more (the retry decorator never re-sends an ambiguous create, so
      * this is the one place that does; docs/engine-client-stack.md), and resolves its outcome the same way if that
-     * one is ambiguous too.
+     * one is ambiguous too (the commit's state is then unknown again until a read answers).
      */
-    private OwnUploads.Resolution createAgain(long txid, Encoded built, long nodeId, Spool spool) throws IOException {
+    private OwnUploads.Resolution createAgain(long txid, Encoded built, long nodeId, Spool spool,
+            OwnUploads.Unknown unknown) throws IOException {
         try {
             db.client.createFile(0, txid, txid, spool.body());
             return OwnUploads.Resolution.OURS;
         } catch (ReplicaAlreadyExistsException | ReplicaOutcomeUnknownException e) {
+            if (e instanceof ReplicaOutcomeUnknownException) {
+                ownUploads.outcomeUnknown(unknown);
+            }
             return ownUploads.resolve(txid, built.size(), built.result().fileChecksum(), nodeId);
         }
     }

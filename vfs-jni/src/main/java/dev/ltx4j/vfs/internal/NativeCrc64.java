@@ -3,6 +3,7 @@ package dev.ltx4j.vfs.internal;
 import dev.ltx4j.ltx.accel.Crc64Accelerator;
 import dev.ltx4j.ltx.accel.Crc64Acceleration;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -71,6 +72,7 @@ public final class NativeCrc64 implements Crc64Accelerator {
 
     @Override
     public long update(long crc, byte[] data, int off, int len) {
+        Objects.checkFromIndexSize(off, len, data.length); // native code must never read outside the array
         long c = crc;
         while (len > CRITICAL_CHUNK) {
             c = nativeUpdate(c, data, off, CRITICAL_CHUNK);
@@ -82,6 +84,10 @@ public final class NativeCrc64 implements Crc64Accelerator {
 
     @Override
     public long updateDirect(long crc, ByteBuffer data, int index, int len) {
+        if (!data.isDirect()) {
+            throw new IllegalArgumentException("not a direct buffer");
+        }
+        Objects.checkFromIndexSize(index, len, data.capacity());
         return nativeUpdateDirect(crc, data, index, len);
     }
 }
