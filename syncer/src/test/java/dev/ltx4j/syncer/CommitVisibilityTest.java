@@ -6,13 +6,9 @@ import static dev.ltx4j.syncer.Kit.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
-import dev.ltx4j.pagestore.storage.LogFile;
-import dev.ltx4j.pagestore.storage.LogStorage;
+import dev.ltx4j.pagestore.testkit.ForceGatedStorage;
 import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,7 +31,7 @@ class CommitVisibilityTest {
 
     @Test
     void aCommitIsInvisibleToReadersWhileItsForceRunsAndVisibleAfter() throws Exception {
-        GatedStorage storage = new GatedStorage(new MemoryLogStorage());
+        ForceGatedStorage storage = new ForceGatedStorage(new MemoryLogStorage());
         ExecutorService committer = Executors.newSingleThreadExecutor();
         try (Database db = Database.open(replica, "app.db",
                 Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts"), clock, 42).bufferStorage(storage, "db.buffer").build())) {
@@ -68,106 +64,6 @@ class CommitVisibilityTest {
         } finally {
             storage.release.countDown();
             committer.shutdownNow();
-        }
-    }
-
-    /** A storage whose next force, once armed, waits until released. */
-    static final class GatedStorage implements LogStorage {
-        private final LogStorage inner;
-        private volatile boolean armed;
-        final CountDownLatch inForce = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        GatedStorage(LogStorage inner) {
-            this.inner = inner;
-        }
-
-        void arm() {
-            armed = true;
-        }
-
-        @Override
-        public LogFile open(String name) throws IOException {
-            return gate(inner.open(name));
-        }
-
-        @Override
-        public LogFile create(String name) throws IOException {
-            return gate(inner.create(name));
-        }
-
-        @Override
-        public boolean exists(String name) throws IOException {
-            return inner.exists(name);
-        }
-
-        @Override
-        public void deleteIfExists(String name) throws IOException {
-            inner.deleteIfExists(name);
-        }
-
-        @Override
-        public void replace(String from, String to) throws IOException {
-            inner.replace(from, to);
-        }
-
-        @Override
-        public void syncDirectory() throws IOException {
-            inner.syncDirectory();
-        }
-
-        @Override
-        public StorageLock lock(String name) throws IOException {
-            return inner.lock(name);
-        }
-
-        @Override
-        public String describe(String name) {
-            return inner.describe(name);
-        }
-
-        private LogFile gate(LogFile f) {
-            return new LogFile() {
-                @Override
-                public int read(long position, ByteBuffer dst) throws IOException {
-                    return f.read(position, dst);
-                }
-
-                @Override
-                public void write(long position, ByteBuffer src) throws IOException {
-                    f.write(position, src);
-                }
-
-                @Override
-                public void force() throws IOException {
-                    if (armed) {
-                        armed = false;
-                        inForce.countDown();
-                        try {
-                            release.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IOException(e);
-                        }
-                    }
-                    f.force();
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    f.truncate(size);
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return f.size();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    f.close();
-                }
-            };
         }
     }
 }
