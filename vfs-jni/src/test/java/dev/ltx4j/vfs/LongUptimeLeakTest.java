@@ -76,12 +76,12 @@ class LongUptimeLeakTest {
                 try (Connection c = reader.connect(dir.resolve("follower.db"))) {
                     assertThat(number(c, "select count(*) from t")).isPositive();
                 }
-                if (i == cycles / 5) {
+                if (i == cycles * 3 / 5) { // warm: classes loaded lazily open their jars, the S3 pools fill (S3 plateaus by ~30)
                     warm = census(db);
                 }
             }
             long[] end = census(db);
-            assertThat(end[0]).as("open descriptors after %d more cycles (warm: %d)", cycles * 4 / 5, warm[0])
+            assertThat(end[0]).as("open descriptors after %d more cycles (warm: %d)", cycles * 2 / 5, warm[0])
                     .isLessThanOrEqualTo(warm[0] + 4);
             assertThat(end[1]).as("live ltx4j threads with no engine open").isZero();
             // A pool churning its connections (HikariCP's maxLifetime retiring them; softEvict does it at once).
@@ -95,7 +95,7 @@ class LongUptimeLeakTest {
                         exec(c, "insert into t values (1)");
                     }
                     pool.getHikariPoolMXBean().softEvictConnections();
-                    if (i == cycles / 5) {
+                    if (i == cycles * 3 / 5) { // warm: classes loaded lazily open their jars, the S3 pools fill (S3 plateaus by ~30)
                         warm = census(db);
                     }
                 }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -54,11 +53,10 @@ final class PlanLoads implements AutoCloseable {
             throw new IllegalStateException("no plan file left");
         }
         try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reading the restore plan's files", e);
-        } catch (ExecutionException | CompletionException | CancellationException e) {
+            // join, not get: an open or refresh on an interrupted thread completes (the thread keeps its flag), as
+            // every call of the VFS does (docs/field-probes.md, interrupts); the reads themselves have timeouts.
+            return f.join();
+        } catch (CompletionException | CancellationException e) {
             Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
             if (cause instanceof IOException io) {
                 throw io;
