@@ -41,6 +41,24 @@ abstract class ByteSource {
 
     abstract byte[] array();
 
+    /**
+     * Keeps the bytes from the next one on in {@link #array()} until {@link #unmark()}, contiguous, so a caller can
+     * hash a run of consumed fields in one call ({@link #marked()} gives where they start now). Callers keep the
+     * marked span plus any one request within {@link OfStream#CAPACITY}.
+     */
+    abstract void mark();
+
+    /** The current offset in {@link #array()} of the marked byte (the buffer may have moved since {@link #mark()}). */
+    abstract int marked();
+
+    abstract void unmark();
+
+    /** The offset in {@link #array()} of the next byte to consume. */
+    abstract int next();
+
+    /** Bytes from {@link #next()} on already in {@link #array()} (a {@link #take} of that many reads nothing). */
+    abstract int buffered();
+
     /** Bytes consumed so far (the file offset of the next byte). */
     abstract long position();
 
@@ -73,6 +91,7 @@ abstract class ByteSource {
         private final int start;
         private final int end;
         private int pos;
+        private int mark;
 
         OfArray(byte[] data, int off, int len, String fileName) {
             super(fileName);
@@ -98,6 +117,31 @@ abstract class ByteSource {
         }
 
         @Override
+        void mark() {
+            mark = pos;
+        }
+
+        @Override
+        int marked() {
+            return mark;
+        }
+
+        @Override
+        void unmark() {
+            // nothing moves in an array
+        }
+
+        @Override
+        int next() {
+            return pos;
+        }
+
+        @Override
+        int buffered() {
+            return end - pos;
+        }
+
+        @Override
         long position() {
             return pos - start;
         }
@@ -109,15 +153,22 @@ abstract class ByteSource {
     }
 
     static final class OfStream extends ByteSource {
-        /** Large enough for the biggest bounded run: one LZ4 block of a 64 KiB page. */
+        /** Large enough for the biggest bounded run: one LZ4 block of a 64 KiB page (plus a marked frame header). */
         static final int CAPACITY = 1 << 17;
+        /**
+         * The buffer a file longer than the first one grows to: it is refilled with fewer reads, and moving the
+         * unread tail to the front before a refill (at most one frame) happens four times less often.
+         */
+        static final int STEADY = 1 << 16;
         private final InputStream in;
-        /** Starts small (most LTX files are a few KiB) and grows once to CAPACITY when a long run is needed. */
+        /** Starts small (most LTX files are a few KiB), grows to STEADY for a longer file, to CAPACITY for a long run. */
         private byte[] buf = new byte[16 * 1024];
         private int pos;
         private int lim;
         private long base;
         private boolean eof;
+        /** Offset of the first byte to keep, or -1. */
+        private int mark = -1;
 
         OfStream(InputStream in, String fileName) {
             super(fileName);
@@ -136,22 +187,28 @@ abstract class ByteSource {
 
         /** Makes {@code n} bytes available from {@code pos}; false if the stream ends first. */
         private boolean fill(int n) throws IOException {
-            if (n > CAPACITY) {
-                throw new IllegalStateException("look-ahead request too large: " + n);
+            int keep = mark >= 0 ? mark : pos;
+            int need = pos - keep + n;
+            if (need > CAPACITY) {
+                throw new IllegalStateException("look-ahead request too large: " + need);
             }
-            int have = lim - pos;
-            if (n > buf.length) {
-                byte[] bigger = new byte[CAPACITY];
-                System.arraycopy(buf, pos, bigger, 0, have);
-                buf = bigger;
-                base += pos;
-                pos = 0;
-                lim = have;
-            } else if (pos + n > buf.length) {
-                System.arraycopy(buf, pos, buf, 0, have);
-                base += pos;
-                pos = 0;
-                lim = have;
+            if (keep + need > buf.length) {
+                // Move the kept bytes to the front; a longer file than the first buffer gets a bigger one.
+                int size = buf.length;
+                if (need > size) {
+                    size = need > STEADY ? CAPACITY : STEADY;
+                } else if (size < STEADY && !eof) {
+                    size = STEADY;
+                }
+                byte[] to = size == buf.length ? buf : new byte[size];
+                System.arraycopy(buf, keep, to, 0, lim - keep);
+                buf = to;
+                base += keep;
+                pos -= keep;
+                lim -= keep;
+                if (mark >= 0) {
+                    mark = 0;
+                }
             }
             while (lim - pos < n) {
                 int r = eof ? -1 : in.read(buf, lim, buf.length - lim);
@@ -167,6 +224,31 @@ abstract class ByteSource {
         @Override
         byte[] array() {
             return buf;
+        }
+
+        @Override
+        void mark() {
+            mark = pos;
+        }
+
+        @Override
+        int marked() {
+            return mark;
+        }
+
+        @Override
+        void unmark() {
+            mark = -1;
+        }
+
+        @Override
+        int next() {
+            return pos;
+        }
+
+        @Override
+        int buffered() {
+            return lim - pos;
         }
 
         @Override

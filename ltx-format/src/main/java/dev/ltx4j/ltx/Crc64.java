@@ -188,7 +188,16 @@ public final class Crc64 {
                     ^ t[0xB00 + ((int) (a >>> 32) & 0xFF)] ^ t[0xA00 + ((int) (a >>> 40) & 0xFF)]
                     ^ t[0x900 + ((int) (a >>> 48) & 0xFF)] ^ t[0x800 + (int) (a >>> 56)] ^ b;
         }
-        for (int i = limit; i < to; i++) {
+        int i = limit;
+        if (to - i >= 8) { // one slicing-by-8 step: eight independent lookups instead of eight dependent ones
+            long a = c ^ (long) LE_LONG.get(data, i);
+            c = t[0x700 + ((int) a & 0xFF)] ^ t[0x600 + ((int) (a >>> 8) & 0xFF)]
+                    ^ t[0x500 + ((int) (a >>> 16) & 0xFF)] ^ t[0x400 + ((int) (a >>> 24) & 0xFF)]
+                    ^ t[0x300 + ((int) (a >>> 32) & 0xFF)] ^ t[0x200 + ((int) (a >>> 40) & 0xFF)]
+                    ^ t[0x100 + ((int) (a >>> 48) & 0xFF)] ^ t[(int) (a >>> 56)];
+            i += 8;
+        }
+        for (; i < to; i++) {
             c = t[(int) ((c ^ data[i]) & 0xFF)] ^ (c >>> 8);
         }
         return c;

@@ -83,19 +83,30 @@ public final class LtxDecoder implements Closeable {
         Objects.checkFromIndexSize(off, pageSize, dst.length);
         int ordinal = frames.count();
         long frameStart = src.position();
+        src.mark();
         int at = src.take(Ltx.PAGE_HEADER_SIZE, "frame[", ordinal, "].header");
         byte[] a = src.array();
         long pgno = Integer.toUnsignedLong(PageFrames.readIntBE(a, at));
         int flags = ((a[at + 4] & 0xFF) << 8) | (a[at + 5] & 0xFF);
-        crc = Crc64.update(crc, a, at, Ltx.PAGE_HEADER_SIZE);
         if (pgno == 0 && flags == 0) {
+            src.unmark();
+            crc = Crc64.update(crc, a, at, Ltx.PAGE_HEADER_SIZE);
             finishFile();
             return 0;
         }
         checkPageHeader(pgno, flags, ordinal);
-        int compressed = PageFrames.decodeBody(src, pgno, flags, pageSize, dst, off);
-        if (compressed >= 0) {
-            crc = Crc64.updateInt(crc, compressed);
+        if (flags == Ltx.PAGE_FLAG_SIZE) {
+            // The page header and the block's size field are hashed in one call once the block is read: the mark
+            // keeps them in front of the block (one frame at most) whatever the read-ahead does meanwhile.
+            int compressed = PageFrames.decodeBody(src, pgno, flags, pageSize, dst, off);
+            crc = Crc64.update(crc, src.array(), src.marked(), Ltx.PAGE_HEADER_SIZE + 4);
+            assert compressed == PageFrames.readIntBE(src.array(), src.marked() + Ltx.PAGE_HEADER_SIZE);
+            src.unmark();
+        } else {
+            // A legacy LZ4 frame can be longer than the read-ahead: nothing of it but the page header is hashed.
+            src.unmark();
+            crc = Crc64.update(crc, a, at, Ltx.PAGE_HEADER_SIZE);
+            PageFrames.decodeBody(src, pgno, flags, pageSize, dst, off);
         }
         if (snapshotSum != null) {
             // One pass over the page for its page checksum, moved onto the file CRC (see Crc64.rebase).
@@ -145,8 +156,14 @@ public final class LtxDecoder implements Closeable {
         long indexStart = src.position();
         int n = frames.count();
         byte[] a;
+        // The index's bytes are hashed a group of entries at a time (one CRC call instead of one per byte); a group
+        // of at most 30-byte entries stays well inside the read-ahead.
+        src.mark();
         for (int i = 0; i <= n; i++) {
-            long pgno = hashedUvarint(i, "].pgno");
+            if (i % INDEX_HASH_GROUP == INDEX_HASH_GROUP - 1) {
+                hashMarked();
+            }
+            long pgno = uvarint(i, "].pgno");
             if (i == n) {
                 if (pgno != 0) {
                     throw error("pageIndex[" + i + "].pgno", "index lists more entries than the " + n + " frames in the file");
@@ -159,17 +176,19 @@ public final class LtxDecoder implements Closeable {
                         : "index entry for page " + Long.toUnsignedString(pgno) + " but frame " + i + " holds page "
                         + frames.pgno(i));
             }
-            long offset = hashedUvarint(i, "].offset");
+            long offset = uvarint(i, "].offset");
             if (offset != frames.offset(i)) {
                 throw error("pageIndex[" + i + "].offset", "index offset " + Long.toUnsignedString(offset) + " but the frame is at "
                         + frames.offset(i));
             }
-            long size = hashedUvarint(i, "].size");
+            long size = uvarint(i, "].size");
             if (size != frames.size(i)) {
                 throw error("pageIndex[" + i + "].size", "index size " + Long.toUnsignedString(size) + " but the frame has "
                         + frames.size(i) + " bytes");
             }
         }
+        hashMarked();
+        src.unmark();
         long indexBytes = src.position() - indexStart;
         int at = src.take(Ltx.INDEX_SIZE_FIELD, "pageIndex.size");
         a = src.array();
@@ -216,14 +235,40 @@ public final class LtxDecoder implements Closeable {
         }
     }
 
+    /** Index entries hashed per CRC call; 256 entries of at most 30 bytes stay well inside the read-ahead. */
+    private static final int INDEX_HASH_GROUP = 256;
+
+    /** Hashes the bytes consumed since the mark into the file CRC and marks the next byte. */
+    private void hashMarked() {
+        int from = src.marked();
+        crc = Crc64.update(crc, src.array(), from, src.next() - from);
+        src.mark();
+    }
+
     /** Reads entry {@code entry}'s next varint; {@code part} completes the field name, built only for errors. */
-    private long hashedUvarint(int entry, String part) throws IOException {
+    private long uvarint(int entry, String part) throws IOException {
+        if (src.buffered() >= 10) { // the common case: parsed in place, consumed with one take
+            byte[] a = src.array();
+            int p = src.next();
+            long value = 0;
+            for (int i = 0; i < 10; i++) {
+                int b = a[p + i] & 0xFF;
+                if (i == 9 && b > 1) {
+                    break;
+                }
+                value |= (long) (b & 0x7F) << (7 * i);
+                if (b < 0x80) {
+                    src.take(i + 1, "pageIndex[", entry, part);
+                    return value;
+                }
+            }
+            src.take(10, "pageIndex[", entry, part);
+            throw error("pageIndex[" + entry + part, "varint overflows a 64-bit integer");
+        }
         long value = 0;
         for (int i = 0; i < 10; i++) {
             int at = src.take(1, "pageIndex[", entry, part);
-            byte[] a = src.array();
-            crc = Crc64.update(crc, a, at, 1);
-            int b = a[at] & 0xFF;
+            int b = src.array()[at] & 0xFF;
             if (i == 9 && b > 1) {
                 break;
             }
