@@ -1,5 +1,6 @@
 #!/bin/sh
-# Compiles litestreamvfs.c and crc64clmul.c (the CRC-64 accelerator, x86-64 only; a byte-wise stub elsewhere) into shared libraries for Linux x86_64 and aarch64. Called by the Maven build.
+# Compiles litestreamvfs.c, crc64clmul.c and crc64pmull.c (the CRC-64 accelerator: PCLMULQDQ on x86-64, PMULL on
+# aarch64, each used only where the CPU has it) into shared libraries for Linux x86_64 and aarch64. Called by Maven.
 #   $1 = JDK home of the building JVM (for jni.h), $2 = output directory (gets linux-<arch>/liblitestreamvfs.so),
 #   $3 = cross build mode: "auto" (build the other architecture when its cross compiler is installed, else warn)
 #        or "required" (fail without it; CI and the release profile use this).
@@ -33,7 +34,7 @@ build() {
   "$cc" -std=gnu11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
     -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0 -include "$here/glibc-compat.h" \
     -I"$inc" -I"$jdk/include" -I"$jdk/include/linux" \
-    -o "$out" "$here/litestreamvfs.c" "$here/crc64clmul.c" -Wl,--no-as-needed "$libdl" "$libpthread" -Wl,--as-needed
+    -o "$out" "$here/litestreamvfs.c" "$here/crc64clmul.c" "$here/crc64pmull.c" -Wl,--no-as-needed "$libdl" "$libpthread" -Wl,--as-needed
 }
 
 case "$(uname -m)" in

@@ -11,7 +11,8 @@
  *
  * The constants are derived at load (crc64_derive) from the polynomial alone: x^e mod P by repeated multiplication
  * by x (the CRC bit step), mu = floor(x^128 / P) by long division. Nothing here runs unless the CPU reports PCLMULQDQ
- * and SSE4.1 (cpuid); without them, or on aarch64, the natives say "unsupported" and Java keeps its table code.
+ * and SSE4.1 (cpuid), or on aarch64 PMULL (AT_HWCAP; the folding is in crc64pmull.c); without them the natives say
+ * "unsupported" and Java keeps its table code.
  */
 #include <jni.h>
 #include <stdint.h>
@@ -157,6 +158,33 @@ TARGET static uint64_t crc64_clmul(uint64_t c, const uint8_t *p, size_t n) {
         n -= 16;
     }
     return crc64_bytes(reduce(x), p, n);
+}
+#elif defined(__aarch64__)
+/* PMULL (ARMv8 crypto extension) folding: crc64pmull.c, with the constants derived above. */
+#include "crc64pmull.h"
+#include <sys/auxv.h>
+
+static struct crc64_fold_consts g_pmull;
+
+/* Called after crc64_derive (bind time); LTX4J_CRC64_HWCAP lets the CPU probe mask the PMULL bit. */
+static int cpu_has_clmul(void) {
+    memcpy(g_pmull.k512, k512, sizeof k512);
+    memcpy(g_pmull.k384, k384, sizeof k384);
+    memcpy(g_pmull.k256, k256, sizeof k256);
+    memcpy(g_pmull.k128, k128, sizeof k128);
+    g_pmull.k_final = k_final;
+    g_pmull.mu_low = mu_low;
+    g_pmull.poly_low = poly_low;
+    unsigned long hwcap = getauxval(AT_HWCAP);
+#ifdef LTX4J_CRC64_HWCAP
+    hwcap &= LTX4J_CRC64_HWCAP;
+#endif
+    return ltx4j_crc64_pmull_usable(hwcap);
+}
+
+static uint64_t crc64_clmul(uint64_t c, const uint8_t *p, size_t n) {
+    size_t whole = n & ~(size_t)15;
+    return crc64_bytes(ltx4j_crc64_pmull(&g_pmull, c, p, whole), p + whole, n - whole);
 }
 #else
 static int cpu_has_clmul(void) { return 0; }

@@ -1,9 +1,11 @@
 /*
- * Checks crc64clmul.c outside a JVM, on whatever CPU runs it (NativeCrc64CpuTest runs it natively and under qemu with
- * CPU models without PCLMULQDQ, and for aarch64): prints "clmul=<0|1> mismatches=<n>", comparing the library's
+ * Checks crc64clmul.c (and on aarch64 crc64pmull.c) outside a JVM, on whatever CPU runs it (NativeCrc64CpuTest runs
+ * it natively and under qemu with CPU models without PCLMULQDQ, and for aarch64 with PMULL and, compiled with
+ * -DLTX4J_CRC64_HWCAP=0, as if the CPU lacked it): prints "clmul=<0|1> mismatches=<n>", comparing the library's
  * CRC-64 over random lengths 0..20000 and offsets with the bit-at-a-time definition. Must never die of SIGILL.
  */
 #include "../../main/c/crc64clmul.c"
+#include "../../main/c/crc64pmull.c"
 #include <stdio.h>
 #include <stdlib.h>
 

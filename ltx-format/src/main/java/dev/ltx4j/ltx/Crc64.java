@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * at once, and the checksum of nothing is 0. Check value: {@code "123456789"} gives {@code 0xb90956c775a41001}.
  *
  * <p>Implemented as slicing-by-16 over little-endian longs. Where the VFS native library is loaded and the CPU has a
- * carry-less multiply (x86-64 PCLMULQDQ), inputs of 96 bytes and more go to a native folding
+ * carry-less multiply (x86-64 PCLMULQDQ, aarch64 PMULL), inputs of 96 bytes and more go to a native folding
  * implementation instead (about 4x faster; same values); the system property {@code ltx4j.crc64.native=false}
  * keeps everything in Java ({@code docs/crc64-native.md}). All methods are thread-safe.
  */

@@ -11,7 +11,6 @@ import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -435,7 +434,7 @@ public final class Hydrator implements Closeable {
         try (InputStream raw = whole != null ? new java.io.ByteArrayInputStream(whole)
                 : f != null ? f.open(file, 0, file.sizeBytes())
                 : client.openFile(file.level(), file.minTxid(), file.maxTxid(), 0, file.sizeBytes());
-                LtxDecoder d = new LtxDecoder(new BufferedInputStream(new Progress(raw), 1 << 16), file.name())) {
+                LtxDecoder d = new LtxDecoder(new Progress(raw), file.name())) { // it reads ahead 64 KiB itself
             LtxHeader h = d.header();
             if (h.pageSize() != pageSize || h.minTxid() != file.minTxid() || h.maxTxid() != file.maxTxid()) {
                 throw new ReplicaFileCorruptException(file, "its header says page size " + h.pageSize() + ", TXIDs "

@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
  * The native library's CRC-64 (carry-less multiply folding, {@code crc64clmul.c}; docs/crc64-native.md), installed
  * into {@link dev.ltx4j.ltx.Crc64} as soon as the library's natives are bound: the C side calls {@link #bound()}
  * wherever the library meets a JVM (System.load from sqlite-jdbc's path, a JVM the extension started for sqlite3 or
- * Python, or an existing JVM it adopted). Installed only where the CPU has PCLMULQDQ and SSE4.1 (checked in C with
- * cpuid) and unless {@code -Dltx4j.crc64.native=false}; otherwise the pure-Java table code stays in use.
+ * Python, or an existing JVM it adopted). Installed only where the CPU has PCLMULQDQ and SSE4.1 (x86-64, checked in C
+ * with cpuid) or PMULL (aarch64, AT_HWCAP; {@code crc64pmull.c}) and unless {@code -Dltx4j.crc64.native=false};
+ * otherwise the pure-Java table code stays in use.
  */
 public final class NativeCrc64 implements Crc64Accelerator {
     /** The one instance; its natives are usable only after the library bound them. */
@@ -40,7 +41,7 @@ public final class NativeCrc64 implements Crc64Accelerator {
         }
         LoggerFactory.getLogger(NativeCrc64.class).debug("CRC-64: {}", on ? INSTANCE.name()
                 + " (carry-less multiply) for inputs of 96 bytes and more"
-                : !nativeSupported() ? "java (this CPU has no PCLMULQDQ/SSE4.1)"
+                : !nativeSupported() ? "java (this CPU has no " + (AARCH64 ? "PMULL" : "PCLMULQDQ/SSE4.1") + ")"
                 : "java (" + Crc64Acceleration.PROPERTY + "=false)");
     }
 
@@ -59,9 +60,11 @@ public final class NativeCrc64 implements Crc64Accelerator {
         return bound && nativeSupported();
     }
 
+    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+
     @Override
     public String name() {
-        return "native-pclmul";
+        return AARCH64 ? "native-pmull" : "native-pclmul";
     }
 
     /**
