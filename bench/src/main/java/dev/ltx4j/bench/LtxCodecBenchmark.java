@@ -39,7 +39,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code encode}: an incremental file (MinTXID &gt; 1) of all pages into a reused in-memory sink;</li>
  *   <li>{@code encodeSnapshot}: a snapshot with tracked checksums, which also maintains the database checksum;</li>
  *   <li>{@code decodeStream} / {@code decodeStreamSnapshot}: {@link LtxDecoder} over those files, verifying
- *       everything;</li>
+ *       everything; {@code decodeArray}: the same over the file in memory, read in place;</li>
  *   <li>{@code decodeFrames}: {@link LtxFrame#decode} of every frame by its page-index entry (random access);</li>
  *   <li>{@code lz4Compress} / {@code lz4Decompress}: the bare lz4-java calls on the same pages and blocks,
  *       with the same factory and compressor/decompressor kinds the codec uses.</li>
@@ -145,6 +145,18 @@ public class LtxCodecBenchmark {
     @Benchmark
     public long decodeStreamSnapshot() throws IOException {
         return decodeAll(snapshot);
+    }
+
+    /** The same verified decode of a file held in memory, read in place (no read-ahead copy). */
+    @Benchmark
+    public long decodeArray() throws IOException {
+        LtxDecoder d = new LtxDecoder(delta, 0, delta.length, "bench.ltx");
+        long last = 0;
+        long pgno;
+        while ((pgno = d.readPage(page, 0)) != 0) {
+            last = pgno;
+        }
+        return last + d.summary().fileChecksum();
     }
 
     @Benchmark

@@ -45,6 +45,19 @@ public final class LtxDecoder implements Closeable {
         this.src = new ByteSource.OfStream(in, fileName);
     }
 
+    /**
+     * Decodes a file held whole in memory, {@code file[off, off + len)}, in place: no read-ahead copy (a stream
+     * costs one copy of every compressed byte). The array must not change while decoding.
+     *
+     * @param fileName named in every error; may be null
+     */
+    public LtxDecoder(byte[] file, int off, int len, String fileName) {
+        Objects.checkFromIndexSize(off, len, file.length);
+        this.in = InputStream.nullInputStream();
+        this.fileName = fileName;
+        this.src = new ByteSource.OfArray(file, off, len, fileName);
+    }
+
     public String fileName() {
         return fileName;
     }
