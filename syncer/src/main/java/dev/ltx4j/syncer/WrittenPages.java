@@ -94,6 +94,6 @@ final class WrittenPages {
 
     private static int slot(long pgno, int length) {
         long h = pgno * 0x9E3779B97F4A7C15L;
-        return (int) (h >>> 40) & (length - 1);
+        return (int) (h >>> 32) & (length - 1);
     }
 }

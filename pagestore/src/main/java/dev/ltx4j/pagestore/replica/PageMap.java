@@ -12,10 +12,10 @@ import java.util.Arrays;
  * and the chunk's leaf index (32 references) only the first time they change, so publishing a version after a commit
  * of k pages costs O(k + pages / chunk) and every earlier version stays valid and unchanged for the readers that
  * pinned it. (A commit used to copy the whole 1,024-entry chunk of each page it wrote: 4 KiB of fresh heap per
- * commit, the largest allocation of a durable commit; docs/durable-commit-cost.md, session 9.) A chunk's checksums are copied only when
- * one of them changes, and a chunk whose checksums are all 0 has none: a commit records its pages with checksum 0
- * (the sync computes them), so rewriting unsynced pages copies no checksum array (one commit's allocation was 12 KiB,
- * 8 of them the checksum copy; docs/durable-commit-cost.md).
+ * commit, the largest allocation of a durable commit; docs/durable-commit-cost.md, session 9.) A chunk's checksums
+ * are copied only when one of them changes, and a chunk whose checksums are all 0 has none: a commit records its
+ * pages with checksum 0 (the sync computes them), so rewriting unsynced pages copies no checksum array (one commit's
+ * allocation was 12 KiB, 8 of them the checksum copy; docs/durable-commit-cost.md).
  */
 public final class PageMap {
     static final int SHIFT = 10;
