@@ -100,6 +100,10 @@ final class CommitBench {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** CPU time of the inserting threads themselves (the commits), apart from the background sync and the JVM's. */
     private static final AtomicLong COMMIT_THREAD_CPU = new AtomicLong();
+    /** Heap bytes the inserting threads allocated (the engine's per-commit garbage beside sqlite-jdbc's own). */
+    private static final AtomicLong COMMIT_THREAD_ALLOC = new AtomicLong();
+    /** Per variant and round: the inserting threads' heap bytes allocated. */
+    private final Map<Variant, long[]> threadAlloc = new LinkedHashMap<>();
 
     /** Base URL of the ltx4j variants' replicas, or null for file replicas in the work directory. */
     private final String replica;
@@ -145,6 +149,7 @@ final class CommitBench {
                 cpu.put(v, new long[rounds]);
                 waits.put(v, new long[rounds]);
                 threadCpu.put(v, new long[rounds]);
+                threadAlloc.put(v, new long[rounds]);
             }
             for (int r = 0; r < rounds; r++) {
                 for (Variant v : variants) {
@@ -156,9 +161,11 @@ final class CommitBench {
                     long x0 = nativeCounter(1);
                     long cpu0 = processCpuNanos();
                     long tc0 = COMMIT_THREAD_CPU.get();
+                    long ta0 = COMMIT_THREAD_ALLOC.get();
                     rates.get(v)[r] = round(v, perRound);
                     cpu.get(v)[r] = processCpuNanos() - cpu0;
                     threadCpu.get(v)[r] = COMMIT_THREAD_CPU.get() - tc0;
+                    threadAlloc.get(v)[r] = COMMIT_THREAD_ALLOC.get() - ta0;
                     fsyncs.get(v)[r] = FileLogStorage.fsyncCount() - f0;
                     crossings.get(v)[r] = nativeCounter(2) - c0;
                     waits.get(v)[r] = nativeCounter(3) - w0;
@@ -195,6 +202,10 @@ final class CommitBench {
             String counts = String.format("   CPU %.0f us/commit (%.0f-%.0f), of it committing threads %.0f (%.0f-%.0f)",
                     median(cpuPerCommit), min(cpuPerCommit), max(cpuPerCommit), median(threadPerCommit),
                     min(threadPerCommit), max(threadPerCommit));
+            if (!v.connections().isEmpty()) {
+                counts += String.format(", heap %.1f kB/commit",
+                        Arrays.stream(threadAlloc.get(v)).sum() / 1e3 / ((double) perRound * rounds));
+            }
             if (v.ours()) {
                 double commits = (double) perRound * rounds;
                 double all = Arrays.stream(crossings.get(v)).sum() / commits;
@@ -308,6 +319,7 @@ final class CommitBench {
     }
 
     private static void insert(Connection c, int n, int thread) throws SQLException {
+        long alloc0 = allocatedBytes();
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         try (PreparedStatement p = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
             for (int i = 0; i < n; i++) {
@@ -316,7 +328,13 @@ final class CommitBench {
             }
         } finally {
             COMMIT_THREAD_CPU.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu0);
+            COMMIT_THREAD_ALLOC.addAndGet(allocatedBytes() - alloc0);
         }
+    }
+
+    /** Heap bytes the current thread allocated so far (0 where the JVM does not count them). */
+    private static long allocatedBytes() {
+        return THREADS instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : 0;
     }
 
     /**

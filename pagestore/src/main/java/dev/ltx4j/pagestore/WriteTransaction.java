@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  */
 public final class WriteTransaction implements AutoCloseable {
     private final WriteBuffer buffer;
-    final IntLongMap pages = new IntLongMap();
+    final IntLongMap pages = new IntLongMap(4); // grows; most transactions write a few pages
     final long startOffset;
     final int startChain;
     /** The buffer's count of full-disk cuts at begin: a later cut killed this transaction. */

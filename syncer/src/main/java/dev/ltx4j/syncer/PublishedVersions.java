@@ -1,50 +1,28 @@
 package dev.ltx4j.syncer;
 
-import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferGeneration;
-import dev.ltx4j.pagestore.CommittedTransaction;
 import dev.ltx4j.pagestore.LocalGeneration;
-import dev.ltx4j.pagestore.PageLocation;
-import dev.ltx4j.pagestore.PageRecords;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.LocalPage;
 import dev.ltx4j.pagestore.replica.PageCache;
-import dev.ltx4j.pagestore.replica.PageMap;
 import dev.ltx4j.pagestore.replica.PageReader;
-import dev.ltx4j.pagestore.replica.PageRef;
-import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
-import dev.ltx4j.pagestore.replica.TxidUnavailableException;
-import dev.ltx4j.replica.LtxFileInfo;
-import dev.ltx4j.replica.RestorePlanException;
-import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.LongFunction;
 
 /**
  * The published version of a {@link Database} and everything that must change together with it: the sync base,
  * the write-buffer generations the versions point into, the page reader and read mode's lineage. It is their only
- * writer and owns the two innermost engine locks: {@code relocateLock} (one page-map rebuild after a replica file
- * vanished) and {@code stateLock} (every swap of the fields below; held briefly, no replica I/O). Pins are taken
- * here, so a pin always sees a version together with the generation it points into (docs/engine-invariants.md I2,
- * I9, I10).
- *
- * <p>Over 400 lines: the generation swap, commit publication and relocation all patch the same version under the
- * same lock; splitting them would spread {@code stateLock} over more classes.
+ * writer and owns the innermost engine lock, {@code stateLock} (every swap of the fields below; held briefly, no
+ * replica I/O). Pins are taken here, so a pin always sees a version together with the generation it points into
+ * (docs/engine-invariants.md I2, I9, I10). What is built without the lock lives beside it: the version a commit
+ * publishes ({@link NextVersions}) and the page map rebuilt after a replica file vanished ({@link Relocations},
+ * which owns {@code relocateLock} and patches the versions through {@link #patchRelocated}).
  */
-// Over 500 lines: every field readers see, with its one writer, stays in one class (docs/engine-invariants.md).
 final class PublishedVersions {
     /** A buffer operation that may rewrite the buffer file. */
     @FunctionalInterface
@@ -61,8 +39,6 @@ final class PublishedVersions {
     private final Database db;
     /** Innermost engine lock: swaps the published version and generations; no replica I/O under it. */
     private final Object stateLock = new Object();
-    /** One rebuild of a page map at a time; released before {@code stateLock} is taken. */
-    private final Object relocateLock = new Object();
     private volatile DatabaseVersion current;
     /**
      * Write mode: the replica state the unsynced transactions build on. Written only under {@code stateLock},
@@ -81,8 +57,8 @@ final class PublishedVersions {
     private volatile long pinStamp;
     /** Generation a write transaction that begins now writes to; null while a buffer rewrite runs. */
     private volatile LocalGeneration writerGen;
-    /** The last page map rebuilt by a relocation; guarded by relocateLock. */
-    private DatabaseVersion relocated;
+    /** Rebuilds the page map after a replica file vanished; patches versions through {@link #patchRelocated}. */
+    private final Relocations relocations;
     /**
      * Read mode: which history of the replica the published state belongs to. It changes when the follower finds
      * that the replica no longer contains its state; read transactions of an earlier lineage then fail.
@@ -97,6 +73,7 @@ final class PublishedVersions {
 
     PublishedVersions(Database db) {
         this.db = db;
+        this.relocations = new Relocations(db, this);
         this.reader = newReader(0);
     }
 
@@ -105,7 +82,7 @@ final class PublishedVersions {
         EngineOptions options = db.options;
         PageReader r = new PageReader(db.client, new PageCache(options.cacheBytes), options.readAheadPages,
                 (long) options.readAheadPages * 70_000, !options.faults.skipPageVerification);
-        r.setRelocator((v, pgno, missing) -> lineage == of ? relocate(v, pgno, missing) : null);
+        r.setRelocator((v, pgno, missing) -> lineage == of ? relocations.relocate(v, pgno, missing) : null);
         r.verifier().setFetcher(db.fetches.fetcher()); // parallel ranged reads of large files
         if (db.localCopies != null) {
             r.setLocalSource(db.localCopies.sourceFor(of)); // hydrated file or disk cache (docs/hydration.md)
@@ -176,9 +153,7 @@ final class PublishedVersions {
 
     /** Publishes the replica's new state as the current lineage, with an empty page cache (callers hold syncLock). */
     void installReloaded(DatabaseVersion v) {
-        synchronized (relocateLock) {
-            relocated = null;
-        }
+        relocations.forget();
         synchronized (stateLock) {
             pagesChanging(null);
             changing();
@@ -293,27 +268,13 @@ final class PublishedVersions {
     void startReconciled(WriteBuffer buf, DatabaseVersion remote, boolean onBase) throws IOException {
         swapGeneration(buf, (fresh, old) -> {
             baseVersion = remote;
-            return onBase ? overlay(remote, buf.pageSize(), fresh) : withSeq(remote, buf.lastCommittedSeq());
+            return onBase ? NextVersions.overlay(remote, buf.pageSize(), fresh) : withSeq(remote, buf.lastCommittedSeq());
         });
     }
 
     /** Opens the first generation after the buffer was opened (no reader or writer runs yet). */
     private BufferGeneration installFirstGeneration(WriteBuffer buf) throws IOException {
         return swapGeneration(buf, (fresh, old) -> null);
-    }
-
-    /** The remote state with the buffer's held transactions on top (as records in generation {@code gen}). */
-    private static DatabaseVersion overlay(DatabaseVersion remote, int pageSize, BufferGeneration gen) {
-        if (gen.isEmpty()) {
-            return withSeq(remote, gen.lastSeq());
-        }
-        PageMap.Builder b = remote.pages().edit();
-        PageRecords latest = gen.latest(gen.lastSeq());
-        for (int i = 0; i < latest.size(); i++) {
-            b.put(latest.pgno(i), new LocalPage(gen.generation(), latest.offset(i)), 0);
-        }
-        b.truncate(gen.commitSize());
-        return new DatabaseVersion(pageSize, gen.commitSize(), remote.txid(), gen.lastSeq(), 0, b.build());
     }
 
     static DatabaseVersion withSeq(DatabaseVersion v, long seq) {
@@ -327,7 +288,7 @@ final class PublishedVersions {
      * before the database is shared).
      */
     void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, DatabaseVersion replacement) throws IOException {
-        rewriteBuffer(buf, rewrite, (fresh, old) -> replacement != null ? replacement : repoint(current, fresh, old));
+        rewriteBuffer(buf, rewrite, (fresh, old) -> replacement != null ? replacement : NextVersions.repoint(current, fresh, old));
     }
 
     private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next) throws IOException {
@@ -374,12 +335,12 @@ final class PublishedVersions {
         DatabaseVersion newBase = oldBase.txid() == txid ? oldBase : ReplicaIndex.apply(oldBase, file);
         rewriteBuffer(buf, () -> buf.markSynced(upToSeq, txid, post), (fresh, old) -> {
             baseVersion = newBase;
-            return overlay(newBase, buf.pageSize(), fresh);
+            return NextVersions.overlay(newBase, buf.pageSize(), fresh);
         });
     }
 
     private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {
-        swapGeneration(buf, (fresh, old) -> replacement != null ? replacement : repoint(current, fresh, old));
+        swapGeneration(buf, (fresh, old) -> replacement != null ? replacement : NextVersions.repoint(current, fresh, old));
     }
 
     /**
@@ -409,19 +370,6 @@ final class PublishedVersions {
         return fresh;
     }
 
-    /** {@code v} with every local page of generation {@code from} pointed at its record in {@code to}. */
-    private static DatabaseVersion repoint(DatabaseVersion v, BufferGeneration to, LocalGeneration from) {
-        PageRecords latest = to.latest(v.localSeq());
-        PageMap.Builder b = v.pages().edit();
-        for (int i = 0; i < latest.size(); i++) {
-            long p = latest.pgno(i);
-            if (p <= v.commit() && v.pages().get(p) instanceof LocalPage lp && lp.generation() == from) {
-                b.put(p, new LocalPage(to.generation(), latest.offset(i)), v.pages().checksum(p));
-            }
-        }
-        return new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), v.localSeq(), v.checksum(), b.build());
-    }
-
     /** The generation the current version points into (tests). */
     LocalGeneration currentGeneration() {
         synchronized (stateLock) {
@@ -449,27 +397,20 @@ final class PublishedVersions {
     // ------------------------------------------------------------------------------------------ commits
 
     /**
-     * A commit's next version, built from {@code from} while its record is written but not yet durable (on the
-     * committing thread's warm caches, before the fsync sleeps); {@link #publishCommit} swaps it in after the fsync
-     * if {@code from} is still current, and builds it again otherwise. Building publishes nothing.
-     *
-     * @param changed the pages the commit changes, null when any page may change (a shrink, a new page size)
-     */
-    record PreparedCommit(DatabaseVersion from, LocalGeneration gen, DatabaseVersion next, long[] changed) {}
-
-    /**
-     * Builds what {@link #publishCommit} will publish for a transaction whose commit record is written; null when
+     * Builds what {@link #publishCommit} will publish for a transaction whose commit record is written but not yet
+     * durable (on the committing thread's warm caches, before the fsync sleeps; see {@link NextVersions}); null when
      * the fast path cannot apply (a rewrite moved the generation) or the build fails (publishCommit then does it
-     * again, and reports the failure, after the fsync, as before).
+     * again, and reports the failure, after the fsync, as before). Building publishes nothing.
      */
-    PreparedCommit prepareCommit(int pageSize, long commit, long floor, WriteTransaction tx, Set<Long> pages,
+    NextVersions.Prepared prepareCommit(int pageSize, long commit, long floor, WriteTransaction tx, long[] pages,
             long seq, LocalGeneration gen) {
         DatabaseVersion c = current;
         if (gen == null || gen != currentGen) {
             return null;
         }
         try {
-            return build(c, pageSize, commit, floor, pages, seq, gen, tx::recordOffset);
+            return NextVersions.build(c, pageSize, commit, floor, pages, seq, gen, tx::recordOffset,
+                    db.options.faults.stalePageChecksum());
         } catch (RuntimeException e) {
             return null;
         }
@@ -480,19 +421,20 @@ final class PublishedVersions {
      * generation it wrote to.
      *
      * @param gen      the generation observed right after the transaction began (null: a rewrite was running)
-     * @param pages    every page the transaction wrote (their checksums are left unknown: the sync hashes each page
-     *                 once, from its checked record, when it encodes it)
+     * @param pages    every page the transaction wrote, ascending
      * @param prepared what {@link #prepareCommit} built before the fsync, or null
      */
     void publishCommit(WriteBuffer buffer, int pageSize, long commit, long floor, WriteTransaction tx,
-            Set<Long> pages, long seq, LocalGeneration gen, PreparedCommit prepared) throws IOException {
+            long[] pages, long seq, LocalGeneration gen, NextVersions.Prepared prepared) throws IOException {
+        boolean stale = db.options.faults.stalePageChecksum(); // bug switch (simulator), off
         synchronized (stateLock) {
             if (gen != null && gen == currentGen) {
                 // No rewrite moved the current version off the generation the transaction wrote to.
                 if (prepared != null && prepared.from() == current && prepared.gen() == gen) {
                     swapIn(prepared); // nothing was published since it was built: it is exactly what would be
                 } else {
-                    swapIn(build(current, pageSize, commit, floor, pages, seq, gen, tx::recordOffset));
+                    swapIn(NextVersions.build(current, pageSize, commit, floor, pages, seq, gen, tx::recordOffset,
+                            stale));
                 }
                 return;
             }
@@ -505,61 +447,17 @@ final class PublishedVersions {
                 // The last rewrite could not open its new generation: do it now (no rewrite runs under syncLock).
                 moveToNewGeneration(buffer, null);
             }
-            CommittedTransaction mine = null;
-            for (CommittedTransaction t : buffer.transactions()) {
-                if (t.seq() == seq) {
-                    mine = t;
-                }
-            }
-            if (mine == null) {
-                throw new IllegalStateException("committed transaction " + seq + " is not held by write buffer "
-                        + buffer.location());
-            }
-            Map<Long, Long> offsets = new HashMap<>();
-            for (PageLocation loc : mine.pages()) {
-                offsets.put(loc.pgno(), loc.offset());
-            }
+            NextVersions.Offsets offsets = NextVersions.afterRewrite(buffer, seq);
             synchronized (stateLock) {
-                swapIn(build(current, pageSize, commit, floor, pages, seq, currentGen, offsets::get));
+                swapIn(NextVersions.build(current, pageSize, commit, floor, pages, seq, currentGen, offsets, stale));
             }
         } finally {
             db.syncLock.unlock();
         }
     }
 
-    /** The version after a commit on top of {@code c}; builds only (the page map is copy-on-write). */
-    private PreparedCommit build(DatabaseVersion c, int pageSize, long commit, long floor, Set<Long> pages, long seq,
-            LocalGeneration gen, LongFunction<Long> offsetOf) {
-        PageMap.Builder b = c.pages().edit();
-        b.truncate(floor);
-        long[] pgnos = new long[pages.size()];
-        int n = 0;
-        for (long p : pages) {
-            pgnos[n++] = p;
-        }
-        boolean staleChecksums = db.options.faults.stalePageChecksum(); // bug switch (simulator), off
-        Arrays.sort(pgnos);
-        // A shrink (pages above the floor vanish unless rewritten) or a new page size: any page may change.
-        boolean unknown = floor < c.commit() || pageSize != c.pageSize();
-        for (long p : pgnos) {
-            if (p > commit) {
-                continue;
-            }
-            Long offset = offsetOf.apply(p);
-            if (offset == null || offset < 0) {
-                throw new IllegalStateException("write buffer holds no record of page " + p + " of transaction " + seq);
-            }
-            // Checksum unknown (0): this image is hashed when a sync encodes it. A page's previous checksum
-            // belongs to its previous image; keeping it would make the sync encode a wrong checksum.
-            b.put(p, new LocalPage(gen, offset), staleChecksums ? b.checksum(p) : 0);
-        }
-        b.truncate(commit);
-        return new PreparedCommit(c, gen, new DatabaseVersion(pageSize, commit, c.txid(), seq, 0, b.build()),
-                unknown ? null : pgnos);
-    }
-
     /** Under stateLock: tells the page listeners, then makes the built version current and announces it. */
-    private void swapIn(PreparedCommit p) {
+    private void swapIn(NextVersions.Prepared p) {
         pagesChanging(db.options.faults.stalePageView() ? new long[0] : p.changed()); // fault: view not told
         current = p.next();
         announce();
@@ -567,114 +465,18 @@ final class PublishedVersions {
 
     // ------------------------------------------------------------------------------------------ relocation
 
-    /**
-     * A replica file the page map points at is gone: rebuilds the page map at the pinned version's TXID from the
-     * current restore plan and answers the page's location there. Versions at that TXID (the current one, the
-     * sync base) are patched so later reads go straight to the new file.
-     */
-    private RemotePage relocate(DatabaseVersion v, long pgno, RemotePage missing) throws IOException {
-        if (v.txid() == 0) {
-            return null;
-        }
-        DatabaseVersion rebuilt;
-        synchronized (relocateLock) {
-            rebuilt = relocated;
-            if (rebuilt == null || rebuilt.txid() != v.txid() || containsFile(rebuilt, missing, v.commit())) {
-                try {
-                    rebuilt = db.index.openState(RestoreTarget.txid(v.txid()), knownFiles(v, missing)).version();
-                } catch (RestorePlanException e) {
-                    TxidUnavailableException gone = new TxidUnavailableException(v.txid(), "page " + pgno
-                            + " was in replica file " + missing.file() + ", which is gone, and no restore plan over"
-                            + " the remaining files reaches that TXID (" + e.getMessage() + ")", e);
-                    db.reportError(gone.getMessage());
-                    throw gone;
-                }
-                if (rebuilt.txid() != v.txid()) {
-                    return null;
-                }
-                if (!db.writeMode && (v.checksum() == 0 || rebuilt.checksum() == 0)
-                        && !db.follower.anchorNotContradicted()) {
-                    // No checksums to compare: rebuild only while the file that proves the held state is there.
-                    db.reportError("page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica"
-                            + " file " + missing.file() + " and the replica may hold another history now (no"
-                            + " checksums to tell); the next poll decides");
-                    return null;
-                }
-                if (v.checksum() != 0 && rebuilt.checksum() != 0 && rebuilt.checksum() != v.checksum()) {
-                    db.reportError("page " + pgno + " of TXID " + Txid.format(v.txid()) + " is gone with replica"
-                            + " file " + missing.file() + " and the replica's state at that TXID is a different"
-                            + " database (checksum " + Long.toHexString(rebuilt.checksum()) + ", held "
-                            + Long.toHexString(v.checksum()) + ")");
-                    return null;
-                }
-                relocated = rebuilt;
-            }
-        }
+    /** Patches the versions at {@code rebuilt}'s TXID (current, sync base) with its entries for a vanished file. */
+    void patchRelocated(DatabaseVersion rebuilt, RemotePage missing) {
         synchronized (stateLock) {
             DatabaseVersion c = current;
             if (c.txid() == rebuilt.txid()) {
-                current = patch(c, rebuilt, missing);
+                current = Relocations.patch(c, rebuilt, missing);
             }
             DatabaseVersion base = baseVersion;
             db.options.faults.preempt(EngineFaults.Point.RELOCATION_PATCH);
             if (base != null && base.txid() == rebuilt.txid()) {
-                baseVersion = patch(base, rebuilt, missing);
+                baseVersion = Relocations.patch(base, rebuilt, missing);
             }
         }
-        return rebuilt.pages().get(pgno) instanceof RemotePage rp ? rp : null;
-    }
-
-    /**
-     * Files known to exist (or to have existed) besides what a listing shows: those {@code v} and the current
-     * version were built from (but the missing one), and in write mode this writer's newest uploads. A store whose
-     * listings lag behind its writes may not list the newest of them yet; planning with them keeps every TXID this
-     * engine itself published or loaded reachable (docs/compaction-engine.md).
-     */
-    private List<LtxFileInfo> knownFiles(DatabaseVersion v, RemotePage missing) {
-        if (db.options.faults.relocateFromListingOnly) {
-            return List.of(); // bug switch (simulator): the listing alone
-        }
-        Set<RemoteFile> files = new LinkedHashSet<>();
-        for (DatabaseVersion d : new DatabaseVersion[] {v, current}) {
-            for (long p = 1; p <= d.commit(); p++) {
-                if (d.pages().get(p) instanceof RemotePage rp) {
-                    files.add(rp.file());
-                }
-            }
-        }
-        List<LtxFileInfo> known = new ArrayList<>();
-        for (RemoteFile f : files) {
-            known.add(new LtxFileInfo(f.level(), f.minTxid(), f.maxTxid(), f.sizeBytes(), null));
-        }
-        if (db.writeMode) {
-            known.addAll(db.ownUploads.recent());
-        }
-        RemoteFile gone = missing.file();
-        known.removeIf(k -> k.level() == gone.level() && k.minTxid() == gone.minTxid() && k.maxTxid() == gone.maxTxid());
-        return known;
-    }
-
-    private static boolean containsFile(DatabaseVersion v, RemotePage missing, long commit) {
-        for (long p = 1; p <= Math.min(commit, v.commit()); p++) {
-            if (v.pages().get(p) instanceof RemotePage rp && rp.file().equals(missing.file())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** {@code v} with its entries in the missing file replaced by the rebuilt map's entries. */
-    private static DatabaseVersion patch(DatabaseVersion v, DatabaseVersion rebuilt, RemotePage missing) {
-        PageMap.Builder b = v.pages().edit();
-        boolean changed = false;
-        for (long p = 1; p <= v.commit(); p++) {
-            if (v.pages().get(p) instanceof RemotePage rp && rp.file().equals(missing.file())) {
-                PageRef now = rebuilt.pages().get(p);
-                b.put(p, now instanceof RemotePage ? now : null, v.pages().checksum(p));
-                changed = true;
-            }
-        }
-        return changed ? new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), v.localSeq(), v.checksum(),
-                b.build()) : v;
     }
 }

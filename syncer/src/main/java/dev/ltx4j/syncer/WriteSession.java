@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * The single write transaction of a {@link Database} (SQLite's RESERVED..EXCLUSIVE span). Reads see this
@@ -29,7 +27,7 @@ public final class WriteSession implements AutoCloseable {
     private final Pin pin;
     private final DatabaseVersion base;
     /** Pages written by this session. */
-    private final Set<Long> pending = new HashSet<>();
+    private final WrittenPages pending = new WrittenPages();
     private byte[] scratch;
     private LocalGeneration txGeneration;
     private final PageReader.Cursor cursor = new PageReader.Cursor();
@@ -186,7 +184,7 @@ public final class WriteSession implements AutoCloseable {
                     + pageSize);
         }
         long pages = sizeBytes / pageSize;
-        pending.removeIf(p -> p > pages);
+        pending.removeAbove(pages);
         commit = pages;
         floor = Math.min(floor, pages);
         ensureTx();
@@ -215,8 +213,9 @@ public final class WriteSession implements AutoCloseable {
                 }
             }
             WriteTransaction committed = tx;
+            long[] pages = pending.sorted();
             long seq;
-            PublishedVersions.PreparedCommit prepared;
+            NextVersions.Prepared prepared;
             // The conflict check and the durable commit record happen under the commit gate, which a conflict
             // holds while it snapshots what it saves: this commit is in that snapshot or fails here (see
             // docs/engine-invariants.md I6).
@@ -226,13 +225,13 @@ public final class WriteSession implements AutoCloseable {
                 seq = tx.commitWritten(commit);
                 // The next version is built between the write and the fsync, published only after the fsync
                 // (docs/durable-commit-cost.md, session 8): no reader sees a commit a crash could take back.
-                prepared = db.versions.prepareCommit(pageSize, commit, floor, committed, pending, seq, txGeneration);
+                prepared = db.versions.prepareCommit(pageSize, commit, floor, committed, pages, seq, txGeneration);
                 committed.awaitDurable();
             } finally {
                 db.commitGate.unlock();
             }
             tx = null;
-            db.writes.publishCommit(pageSize, commit, floor, committed, pending, seq, txGeneration, prepared);
+            db.writes.publishCommit(pageSize, commit, floor, committed, pages, seq, txGeneration, prepared);
             finish();
             db.writes.awaitRemoteIfRequired(seq);
             return seq;

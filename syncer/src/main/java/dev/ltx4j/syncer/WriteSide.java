@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -147,8 +146,8 @@ final class WriteSide {
     // ------------------------------------------------------------------------------------------ commits
 
     /** See {@link PublishedVersions#publishCommit}; the caller holds the writer slot, so the buffer is fixed. */
-    void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, Set<Long> pages, long seq,
-            LocalGeneration gen, PublishedVersions.PreparedCommit prepared) throws IOException {
+    void publishCommit(int pageSize, long commit, long floor, WriteTransaction tx, long[] pages, long seq,
+            LocalGeneration gen, NextVersions.Prepared prepared) throws IOException {
         db.versions.publishCommit(buffer, pageSize, commit, floor, tx, pages, seq, gen, prepared);
     }
 

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/engine-invariants.md I1 and I3, checked on the source: only {@link Database} writes its fields, only
- * {@link PublishedVersions} and {@link WriteSide} write theirs (and only the former takes the state lock), and the
+ * {@link PublishedVersions} and {@link WriteSide} write theirs (and only the former takes the state lock; only
+ * {@link Relocations} the relocation lock), and the
  * engine state is swapped only by {@link Database}, {@link WriteSide} and {@link ConflictSaver}.
  */
 class EngineOwnershipTest {
@@ -79,15 +80,22 @@ class EngineOwnershipTest {
     }
 
     @Test
-    void onlyThePublishedVersionsTakeTheStateAndRelocationLocks() throws IOException {
-        Pattern lock = Pattern.compile("synchronized \\((\\w+\\.)?(stateLock|relocateLock)\\)");
-        List<String> takers = new ArrayList<>();
+    void onlyThePublishedVersionsTakeTheStateLockAndOnlyTheRelocationsTheRelocationLock() throws IOException {
+        Pattern state = Pattern.compile("synchronized \\((\\w+\\.)?stateLock\\)");
+        Pattern relocate = Pattern.compile("synchronized \\((\\w+\\.)?relocateLock\\)");
+        List<String> stateTakers = new ArrayList<>();
+        List<String> relocateTakers = new ArrayList<>();
         for (Path f : sources()) {
-            if (lock.matcher(Files.readString(f)).find()) {
-                takers.add(f.getFileName().toString());
+            String text = Files.readString(f);
+            if (state.matcher(text).find()) {
+                stateTakers.add(f.getFileName().toString());
+            }
+            if (relocate.matcher(text).find()) {
+                relocateTakers.add(f.getFileName().toString());
             }
         }
-        assertThat(takers).containsExactly("PublishedVersions.java");
+        assertThat(stateTakers).containsExactly("PublishedVersions.java");
+        assertThat(relocateTakers).containsExactly("Relocations.java");
     }
 
     @Test

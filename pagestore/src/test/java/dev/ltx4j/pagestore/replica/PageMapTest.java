@@ -3,6 +3,10 @@ package dev.ltx4j.pagestore.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class PageMapTest {
@@ -106,5 +110,72 @@ class PageMapTest {
         assertThat(unchanged.size()).isEqualTo(750);
         assertThat(none.size()).isZero();
         assertThat(none.get(3)).isNull();
+    }
+
+    /**
+     * Random puts, removals and shrinks across leaves and chunks, several builds per builder: every map equals its
+     * model (entries, checksums, size), also after later edits of the builders and maps derived from it (the
+     * copy-on-write of leaves and leaf indexes never changes a published map).
+     */
+    @Test
+    void randomEditsMatchAModelAndNeverChangePublishedMaps() {
+        Random random = new Random(14);
+        List<PageMap> maps = new ArrayList<>();
+        List<TreeMap<Long, long[]>> models = new ArrayList<>();
+        PageMap current = PageMap.EMPTY;
+        TreeMap<Long, long[]> model = new TreeMap<>();
+        for (int round = 0; round < 300; round++) {
+            PageMap.Builder b = current.edit();
+            TreeMap<Long, long[]> m = new TreeMap<>();
+            model.forEach((k, v) -> m.put(k, v.clone()));
+            int builds = 1 + random.nextInt(2);
+            for (int build = 0; build < builds; build++) {
+                for (int op = random.nextInt(12); op >= 0; op--) {
+                    long span = random.nextBoolean() ? 70 : 3000;
+                    long p = 1 + random.nextInt((int) span);
+                    int kind = random.nextInt(10);
+                    if (kind < 6) {
+                        long sum = random.nextBoolean() ? 0 : random.nextLong();
+                        b.put(p, at(p * 1000 + round), sum);
+                        m.put(p, new long[] {p * 1000 + round, sum});
+                    } else if (kind < 9) {
+                        b.put(p, null);
+                        m.remove(p);
+                    } else {
+                        b.truncate(p);
+                        m.tailMap(p, false).clear();
+                    }
+                }
+                PageMap built = b.build();
+                maps.add(built);
+                TreeMap<Long, long[]> snapshot = new TreeMap<>();
+                m.forEach((k, v) -> snapshot.put(k, v.clone()));
+                models.add(snapshot);
+                current = built;
+                model = snapshot;
+            }
+            if (round % 20 == 19) {
+                for (int i = 0; i < maps.size(); i++) {
+                    assertMatches(maps.get(i), models.get(i));
+                }
+            }
+        }
+        for (int i = 0; i < maps.size(); i++) {
+            assertMatches(maps.get(i), models.get(i));
+        }
+    }
+
+    private static void assertMatches(PageMap map, TreeMap<Long, long[]> model) {
+        assertThat(map.size()).isEqualTo(model.size());
+        for (long p = 1; p <= 3100; p++) {
+            long[] want = model.get(p);
+            if (want == null) {
+                assertThat(map.get(p)).as("page %d", p).isNull();
+                assertThat(map.checksum(p)).as("checksum of absent page %d", p).isZero();
+            } else {
+                assertThat(map.get(p)).as("page %d", p).isEqualTo(at(want[0]));
+                assertThat(map.checksum(p)).as("checksum of page %d", p).isEqualTo(want[1]);
+            }
+        }
     }
 }
