@@ -171,7 +171,9 @@ public final class FileLogStorage implements LogStorage {
      * the locale's error text).
      */
     private static final class ChannelLogFile implements LogFile {
-        private static final int ZERO_BLOCK = 64 * 1024;
+        private static final int ZERO_BLOCK = 1024 * 1024;
+        /** Shared and never written (each use takes its own duplicate): zeros for {@link #fillZeros}. */
+        private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_BLOCK).asReadOnlyBuffer();
         private static final long MIN_STEP = 64 * 1024;
 
         private final Path path;
@@ -282,7 +284,8 @@ public final class FileLogStorage implements LogStorage {
         }
 
         private boolean fillZeros(long from, long target) {
-            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZERO_BLOCK, target - from));
+            // Direct: a heap buffer would be copied into a temporary direct one on every write (docs/sync-cost.md).
+            ByteBuffer zeros = ZEROS.duplicate();
             long at = from;
             try {
                 while (at < target) {
