@@ -53,7 +53,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code rawEncode}: {@link LtxEncoder} alone, the ceiling). Goal: {@code sync} at least 0.7x {@code rawEncode}.
  * A third benchmark, {@code rawEncodeAndUpload}, adds to the raw encoding the same file-replica upload the sync
  * performs (create-if-absent with fsync of file and directory), separating the engine's own overhead from the
- * replica's durable write, which no sync can avoid.
+ * replica's durable write, which no sync can avoid. A fourth, {@code ioFloor}, does only the I/O of a sync with no
+ * encoding and no bookkeeping (read the buffer records' bytes, write and fsync the upload's bytes), so
+ * {@code rawEncode / (rawEncode + ioFloor)} bounds the ratio any sync can reach (docs/sync-cost.md).
  *
  * <p>Each invocation syncs {@value #PAGES} pages of {@value #PAGE_SIZE} bytes, committed by an untimed setup that
  * rewrites every page (so every sync replaces known pages, as a steady write load does). Pages are 40% random
