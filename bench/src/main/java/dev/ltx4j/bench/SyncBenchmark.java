@@ -18,6 +18,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -50,7 +53,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code rawEncode}: {@link LtxEncoder} alone, the ceiling). Goal: {@code sync} at least 0.7x {@code rawEncode}.
  * A third benchmark, {@code rawEncodeAndUpload}, adds to the raw encoding the same file-replica upload the sync
  * performs (create-if-absent with fsync of file and directory), separating the engine's own overhead from the
- * replica's durable write, which no sync can avoid.
+ * replica's durable write, which no sync can avoid. A fourth, {@code ioFloor}, does only the I/O of a sync with no
+ * encoding and no bookkeeping (read the buffer records' bytes, write and fsync the upload's bytes), so
+ * {@code rawEncode / (rawEncode + ioFloor)} bounds the ratio any sync can reach (docs/sync-cost.md).
  *
  * <p>Each invocation syncs {@value #PAGES} pages of {@value #PAGE_SIZE} bytes, committed by an untimed setup that
  * rewrites every page (so every sync replaces known pages, as a steady write load does). Pages are 40% random
@@ -232,6 +237,95 @@ public class SyncBenchmark {
                 }
             }
         }
+    }
+
+    /**
+     * The I/O no sync of these pages can avoid, with no encoding and no bookkeeping: a file as large as the buffer
+     * records of {@value #PAGES} pages (12-byte record header + page) read in 256 KiB windows into a direct buffer
+     * (as the sync's cursor reads), and a file as large as their LTX encoding written with one write from a direct
+     * buffer and fsynced. {@code rawEncode + ioFloor} per page is the least CPU a sync of these pages can cost;
+     * see docs/sync-cost.md.
+     */
+    @State(Scope.Benchmark)
+    public static class Floor {
+        static final int RECORD = 12 + PAGE_SIZE;
+        Path dir;
+        FileChannel records;
+        ByteBuffer window;
+        ByteBuffer upload;
+        long round;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            NativeCrc.use();
+            Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
+            Files.createDirectories(base);
+            dir = Files.createTempDirectory(base, "ltx4j-floor-bench");
+            byte[][] pages = pages(42);
+            ByteArrayOutputStream ltx = new ByteArrayOutputStream();
+            LtxEncoder enc = new LtxEncoder(ltx, LtxHeader.of(0, PAGE_SIZE, PAGES, 2, 2, 1_700_000_000_000L,
+                    Ltx.CHECKSUM_FLAG | 1).withNodeId(1));
+            for (int i = 0; i < PAGES; i++) {
+                enc.writePage(i + 1, pages[i], 0);
+            }
+            enc.finish(Ltx.CHECKSUM_FLAG | 2);
+            byte[] encoded = ltx.toByteArray();
+            upload = ByteBuffer.allocateDirect(encoded.length).put(encoded).flip();
+            records = FileChannel.open(dir.resolve("records"), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ByteBuffer rec = ByteBuffer.allocate(RECORD);
+            for (int i = 0; i < PAGES; i++) {
+                rec.clear().putInt(1).putInt(i + 1).putInt(0).put(pages[i]).flip();
+                while (rec.hasRemaining()) {
+                    records.write(rec);
+                }
+            }
+            records.force(true);
+            window = ByteBuffer.allocateDirect(256 * 1024);
+        }
+
+        @Setup(Level.Invocation)
+        public void trim() throws IOException {
+            Files.deleteIfExists(dir.resolve("upload-" + round));
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws Exception {
+            records.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public long ioFloor(Floor f, CallCpu cpu) throws IOException {
+        cpu.begin();
+        long size = (long) PAGES * Floor.RECORD;
+        long sum = 0;
+        int perWindow = f.window.capacity() / Floor.RECORD * Floor.RECORD;
+        for (long at = 0; at < size; at += perWindow) {
+            f.window.clear().limit((int) Math.min(perWindow, size - at));
+            while (f.window.hasRemaining()) {
+                if (f.records.read(f.window, at + f.window.position()) < 0) {
+                    throw new IOException("records file ended at " + at);
+                }
+            }
+            sum += f.window.get(0);
+        }
+        try (FileChannel out = FileChannel.open(f.dir.resolve("upload-" + ++f.round), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = f.upload.duplicate();
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+            out.force(true);
+        }
+        cpu.end();
+        return sum;
     }
 
     @Benchmark

@@ -127,6 +127,23 @@ public final class LtxEncoder {
     }
 
     /**
+     * Like {@link #writePageChecksummed(long, byte[], int)} with the page at {@code data[index, index + pageSize)} of
+     * a buffer (heap or direct, e.g. the window a sync read buffer records into), not copied first: compressed and
+     * hashed where it is. Returns the page's LTX page checksum.
+     *
+     * @throws LtxFormatException if the page breaks a rule listed on the class
+     */
+    public long writePageChecksummed(long pgno, ByteBuffer data, int index) throws IOException {
+        checkPage(pgno, 0, index, data.limit() - index);
+        int c = Lz4.COMPRESSOR.compress(data, index, pageSize, frameBuffer, 10, frame.length - 10);
+        long frameCrc = Crc64.update(crc, frameHeader(pgno, c), 0, 10);
+        long pageCrc = Crc64.update(Crc64.updateInt(0, (int) pgno), data, index, pageSize);
+        crc = onto(pgno, pageCrc, frameCrc);
+        emit(pgno, c);
+        return Ltx.CHECKSUM_FLAG | pageCrc;
+    }
+
+    /**
      * Like {@link #writePage(long, byte[], int, long)} with the page at {@code data[index, index + pageSize)} of a
      * buffer (heap or direct, e.g. straight from a read of the file holding it), not copied first; the page
      * checksum must be known (not 0).

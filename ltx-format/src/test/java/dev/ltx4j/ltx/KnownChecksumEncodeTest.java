@@ -13,14 +13,15 @@ import org.junit.jupiter.api.Test;
 
 /** Encoding with page checksums known in advance writes the same bytes as hashing every page. */
 class KnownChecksumEncodeTest {
-    enum Source { HASHED, KNOWN, CHECKSUMMED, DIRECT_BUFFER, HEAP_BUFFER }
+    enum Source { HASHED, KNOWN, CHECKSUMMED, DIRECT_BUFFER, HEAP_BUFFER, CHECKSUMMED_DIRECT, CHECKSUMMED_HEAP }
 
     private static byte[] encode(LtxHeader h, long[] pgnos, byte[][] pages, Source source, long post)
             throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         LtxEncoder e = new LtxEncoder(out, h, "test");
         int ps = h.pageSize();
-        ByteBuffer buf = source == Source.DIRECT_BUFFER ? ByteBuffer.allocateDirect(ps + 21)
+        boolean direct = source == Source.DIRECT_BUFFER || source == Source.CHECKSUMMED_DIRECT;
+        ByteBuffer buf = direct ? ByteBuffer.allocateDirect(ps + 21)
                 : ByteBuffer.allocate(ps + 21);
         for (int i = 0; i < pgnos.length; i++) {
             long sum = Crc64.pageChecksum(pgnos[i], pages[i], 0, ps);
@@ -31,7 +32,13 @@ class KnownChecksumEncodeTest {
                 default -> {
                     buf.clear().position(13 + i % 8); // unaligned, after other bytes, as in a read window
                     buf.put(pages[i]);
-                    e.writePage(pgnos[i], buf.asReadOnlyBuffer(), 13 + i % 8, sum);
+                    if (source == Source.CHECKSUMMED_DIRECT || source == Source.CHECKSUMMED_HEAP) {
+                        // hashed and compressed where the page is (a sync's read window), checksum returned
+                        assertThat(e.writePageChecksummed(pgnos[i], buf.asReadOnlyBuffer(), 13 + i % 8))
+                                .isEqualTo(sum);
+                    } else {
+                        e.writePage(pgnos[i], buf.asReadOnlyBuffer(), 13 + i % 8, sum);
+                    }
                 }
             }
         }
@@ -84,5 +91,7 @@ class KnownChecksumEncodeTest {
                 .hasMessageContaining("page 1");
         assertThatThrownBy(() -> e.writePage(1, ByteBuffer.allocate(512), 0, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs its page checksum");
+        assertThatThrownBy(() -> e.writePageChecksummed(1, ByteBuffer.allocateDirect(600), 100))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("invalid page buffer size: 500");
     }
 }

@@ -51,7 +51,6 @@ final class UploadEncoder {
         long warmBudget = db.reader().cache().capacityBytes() / 4;
         byte[][] warm = new byte[(int) Math.min(pgnos.length, warmBudget / ps)][];
         byte[] zero = new byte[ps];
-        byte[] page = new byte[ps];
         LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
                 tracked && !snapshotFile ? base.postApplyChecksum() : 0).withNodeId(nodeId);
         // The trailer comes last, so the post-apply checksum can be folded from the checksums gathered while
@@ -74,25 +73,30 @@ final class UploadEncoder {
             // The recorded checksum is this image's when the page map entry is the very record being read.
             boolean own = buffered && recorded != 0 && entry instanceof LocalPage lp
                     && lp.offset() == snap.recordOffset(at);
-            if (own && !keep) {
-                enc.writePage(p, cursor.view(), cursor.locate(at), recorded); // compressed where it was read
+            if (buffered) {
+                // Checked against its record's CRC-32 chain by locate, then compressed and hashed where it was read
+                // (the cursor's direct window): no copy to the heap, no pinning of a heap array for native code.
+                int at0 = cursor.locate(at);
+                ByteBuffer view = cursor.view();
+                if (keep) { // a page kept for the cache gets its own array
+                    warm[k] = new byte[ps];
+                    view.get(at0, warm[k], 0, ps);
+                }
+                if (own) {
+                    enc.writePage(p, view, at0, recorded);
+                    continue;
+                }
+                // One CRC pass gives the page checksum and feeds the file checksum (writePageChecksummed).
+                long imageSum = enc.writePageChecksummed(p, view, at0);
+                if (recorded == 0) {
+                    checksums[k] = imageSum;
+                }
                 continue;
             }
-            byte[] image;
-            if (buffered) {
-                image = keep ? new byte[ps] : page; // a page kept for the cache is read into its own array
-                cursor.read(at, image);
-            } else {
-                image = keep ? zero.clone() : zero;
-            }
+            byte[] image = keep ? zero.clone() : zero; // a page the buffer does not hold: zeros (a grown file)
             if (keep) {
                 warm[k] = image;
             }
-            if (own) {
-                enc.writePage(p, image, 0, recorded);
-                continue;
-            }
-            // One CRC pass gives the page checksum and feeds the file checksum (LtxEncoder.writePageChecksummed).
             long imageSum = enc.writePageChecksummed(p, image, 0);
             if (recorded == 0) {
                 checksums[k] = imageSum;

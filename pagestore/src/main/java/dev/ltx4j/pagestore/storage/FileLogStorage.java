@@ -91,6 +91,37 @@ public final class FileLogStorage implements LogStorage {
                 preallocation);
     }
 
+    /** A hard link; not kept (false) when this storage does not preallocate or the file system has no links. */
+    @Override
+    public boolean keepAs(String name, String spare) throws IOException {
+        if (preallocation == 0) {
+            return false;
+        }
+        Path kept = resolve(spare);
+        Files.deleteIfExists(kept);
+        try {
+            Files.createLink(kept, resolve(name));
+            return true;
+        } catch (UnsupportedOperationException | IOException e) {
+            return false; // only an optimisation: the next rewrite creates and zero-fills a new file, as before
+        }
+    }
+
+    @Override
+    public LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
+        Path from = resolve(spare);
+        if (preallocation == 0 || !Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        SecureFiles.checkExistingFile(from);
+        Path path = resolve(name);
+        Files.move(from, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        ChannelLogFile file = new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path,
+                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)), preallocation);
+        file.startOver(keepAtMost);
+        return file;
+    }
+
     @Override
     public boolean exists(String name) {
         return Files.exists(resolve(name));
@@ -171,7 +202,9 @@ public final class FileLogStorage implements LogStorage {
      * the locale's error text).
      */
     private static final class ChannelLogFile implements LogFile {
-        private static final int ZERO_BLOCK = 64 * 1024;
+        private static final int ZERO_BLOCK = 1024 * 1024;
+        /** Shared and never written (each use takes its own duplicate): zeros for {@link #fillZeros}. */
+        private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_BLOCK).asReadOnlyBuffer();
         private static final long MIN_STEP = 64 * 1024;
 
         private final Path path;
@@ -242,6 +275,20 @@ public final class FileLogStorage implements LogStorage {
             logicalEnd = Math.max(before, end);
         }
 
+        /** For {@link #reuse}: nothing written yet, and all of the file's space already allocated and written. */
+        void startOver(long keepAtMost) throws IOException {
+            try {
+                if (channel.size() > keepAtMost) {
+                    channel.truncate(keepAtMost);
+                }
+                allocatedEnd = channel.size();
+                logicalEnd = 0;
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
         private long knownEnd() throws IOException {
             long end = logicalEnd;
             if (end < 0) {
@@ -282,7 +329,8 @@ public final class FileLogStorage implements LogStorage {
         }
 
         private boolean fillZeros(long from, long target) {
-            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZERO_BLOCK, target - from));
+            // Direct: a heap buffer would be copied into a temporary direct one on every write (docs/sync-cost.md).
+            ByteBuffer zeros = ZEROS.duplicate();
             long at = from;
             try {
                 while (at < target) {

@@ -187,12 +187,7 @@ public final class FileReplicaClient implements ReplicaClient {
         Path temp = dir.resolve("." + target.getFileName() + "." + clock.millis() + "-"
                 + Long.toHexString(instanceTag) + "-" + tempCounter.incrementAndGet() + TEMP_SUFFIX);
         try {
-            long written = writeDurably(temp, body);
-            if (written != body.length()) {
-                throw new ReplicaPermanentException("body of " + name + " yielded " + written
-                        + " bytes but declared " + body.length());
-            }
-            Files.setLastModifiedTime(temp, FileTime.fromMillis(header.timestamp()));
+            writeDurably(temp, body, name, FileTime.fromMillis(header.timestamp()));
             publish(temp, target, name);
         } catch (IOException e) {
             deleteQuietly(temp);
@@ -209,14 +204,22 @@ public final class FileReplicaClient implements ReplicaClient {
         return new LtxFileInfo(level, minTxid, maxTxid, body.length(), Instant.ofEpochMilli(header.timestamp()));
     }
 
-    private static long writeDurably(Path temp, LtxBody body) throws IOException {
+    /**
+     * Writes the body to {@code temp}, dates it, and forces both with one fsync: the mtime (Litestream's createdAt)
+     * is set before the force, so it is as durable as the bytes (set after, a crash could lose it).
+     */
+    private static void writeDurably(Path temp, LtxBody body, String name, FileTime mtime) throws IOException {
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 InputStream in = body.open()) {
             OutputStream os = Channels.newOutputStream(out);
-            long n = in.transferTo(os);
+            long written = in.transferTo(os);
             os.flush();
+            if (written != body.length()) {
+                throw new ReplicaPermanentException("body of " + name + " yielded " + written
+                        + " bytes but declared " + body.length());
+            }
+            Files.setLastModifiedTime(temp, mtime);
             out.force(true);
-            return n;
         }
     }
 
