@@ -14,12 +14,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one state object of a database in this process (share it through {@link DatabaseRegistry}): page map
@@ -43,21 +41,13 @@ import org.slf4j.LoggerFactory;
  * number by {@link WriteSide}, the engine's bookkeeping by {@link #updateState}. Who owns what, the lock order and
  * the invariants (I1...): docs/engine-invariants.md.
  *
- * <p>Over 500 lines: the public API every host calls, each method a few lines over the classes above.
  */
 public final class Database implements AutoCloseable {
-    /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
-    private static final class Log {
-        static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    /** The engine's logger, looked up only when there is something to say (see {@link EngineLog}). */
+    static Logger log() {
+        return EngineLog.LOG;
     }
 
-    /**
-     * Looked up only when there is something to say (at the latest the first sync's debug line), so a quiet open
-     * never initialises SLF4J.
-     */
-    static Logger log() {
-        return Log.LOG;
-    }
     /** The host's client under the engine's client stack (counted, see {@link EngineClientStack}). */
     final EngineClientStack client;
     /** Sync counters and sync logging, read by {@link #metrics()}. */
@@ -69,7 +59,7 @@ public final class Database implements AutoCloseable {
     /** One sync, poll or refresh at a time; buffer rewrites run only under it (lock order: docs/engine-invariants.md). */
     final ReentrantLock syncLock = new ReentrantLock();
     /** The writer slot: one {@link WriteSession} at a time; taken before {@code syncLock}. */
-    private final Semaphore writer = new Semaphore(1, true);
+    final WriterSlot writer = new WriterSlot(this);
     /**
      * Held by a commit from its conflict check until its commit record is durable, and by a conflict while it
      * snapshots the held transactions and raises the conflict: every commit is either in that snapshot or fails
@@ -97,8 +87,6 @@ public final class Database implements AutoCloseable {
     final WriteSide writes;
     /** The engine's bookkeeping, swapped only by {@link #updateState} (I1). */
     private final AtomicReference<EngineState> state = new AtomicReference<>(EngineState.INITIAL);
-    /** The conflict last logged, so each one is logged once however often it is seen. */
-    private final AtomicReference<ConflictInfo> loggedConflict = new AtomicReference<>();
     private final Scheduler scheduler;
     /** Hydrated copy or disk page cache (docs/hydration.md), or null. */
     final LocalCopies localCopies;
@@ -177,38 +165,13 @@ public final class Database implements AutoCloseable {
     public static Database open(ReplicaClient client, String name, EngineOptions options) throws IOException {
         Database db = new Database(client, name, options);
         try {
-            db.load();
+            Lifecycle.load(db);
             db.logNewConflict();
         } catch (IOException | RuntimeException | Error e) {
-            if (db.localCopies != null) {
-                db.localCopies.close();
-            }
-            db.fetches.close();
-            db.releaseResources(e); // a failed open must not keep the buffer (and its lock) held
+            Lifecycle.afterFailedOpen(db, e); // a failed open must not keep the buffer (and its lock) held
             throw e;
         }
         return db;
-    }
-
-    private void load() throws IOException {
-        if (!writeMode) {
-            ReplicaIndex.OpenedState opened = loadRemoteState();
-            follower.start(opened);
-            versions.publish(opened.version());
-            return;
-        }
-        DatabaseVersion remote = loadRemote();
-        boolean tracked = remote.txid() == 0 || remote.checksum() != 0;
-        updateState(s -> s.withTracked(tracked));
-        writes.open(remote);
-    }
-
-    DatabaseVersion loadRemote() throws IOException {
-        return loadRemoteState().version();
-    }
-
-    private ReplicaIndex.OpenedState loadRemoteState() throws IOException {
-        return reconciler.loadRemoteState(index, writeMode);
     }
 
     // ------------------------------------------------------------------------------------------ state access
@@ -339,28 +302,12 @@ public final class Database implements AutoCloseable {
      * @throws ConflictException when conflicted (until {@link #refresh()})
      */
     public WriteSession beginWrite() throws IOException {
-        checkWritable();
-        writer.acquireUninterruptibly();
-        return startSession();
+        return writer.begin();
     }
 
     /** Like {@link #beginWrite()} but returns null at once when another session is open (SQLITE_BUSY). */
     public WriteSession tryBeginWrite() throws IOException {
-        checkWritable();
-        if (!writer.tryAcquire()) {
-            return null;
-        }
-        return startSession();
-    }
-
-    private WriteSession startSession() throws IOException {
-        try {
-            checkWritable();
-        } catch (IOException | RuntimeException e) {
-            writer.release();
-            throw e;
-        }
-        return new WriteSession(this, pin());
+        return writer.tryBegin();
     }
 
     void releaseWriter() {
@@ -389,33 +336,12 @@ public final class Database implements AutoCloseable {
 
     /** One sync: uploads every committed, unsynced transaction as one LTX file (see {@link SyncEngine}). */
     public SyncOutcome syncOnce(Instant now) {
-        if (!writeMode) {
-            return new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, current().txid(), 0, 0, null);
-        }
-        syncLock.lock();
-        try {
-            long started = options.clock.millis();
-            WriteSide.Synced done = writes.syncLocked(now);
-            events.record(name, done.outcome(), done.uploadBytes(), Math.max(0, options.clock.millis() - started));
-            return done.outcome();
-        } finally {
-            syncLock.unlock();
-            logNewConflict();
-        }
+        return Steps.sync(this, now);
     }
 
-    /**
-     * Logs a conflict at warn the first time it is seen, when the sync (or the open) detects it: the application
-     * may never look at the status, and SQLite only reports "database is locked" at the next commit.
-     */
+    /** Logs a conflict at warn the first time it is seen (see {@link SyncEvents#conflictSeen}). */
     void logNewConflict() {
-        ConflictInfo c = state.get().conflict();
-        ConflictInfo logged = loggedConflict.get();
-        if (c == null || c == logged || !loggedConflict.compareAndSet(logged, c)) {
-            return;
-        }
-        events.conflicts.incrementAndGet();
-        Log.LOG.warn("database \"{}\": {}", name, c.message());
+        events.conflictSeen(name, state.get().conflict());
     }
 
     /**
@@ -425,7 +351,7 @@ public final class Database implements AutoCloseable {
      * once.
      */
     public PollOutcome pollOnce(Instant now) {
-        return poll(now, false);
+        return Steps.poll(this, now, false);
     }
 
     /**
@@ -434,27 +360,7 @@ public final class Database implements AutoCloseable {
      * an adaptive poll backs off (docs/request-economy-follower.md). Null when it asked nothing.
      */
     public PollOutcome pollTick(Instant now) {
-        return poll(now, true);
-    }
-
-    private PollOutcome poll(Instant now, boolean scheduled) {
-        if (writeMode) {
-            return new PollOutcome(0, current().txid(), false, null);
-        }
-        syncLock.lock();
-        try {
-            Follower.Step step = scheduled ? follower.tick(now) : follower.poll(now);
-            if (step == null) {
-                return null;
-            }
-            if (step.publish() != null) {
-                versions.publish(step.publish());
-            }
-            reportError(step.lastError());
-            return step.outcome();
-        } finally {
-            syncLock.unlock();
-        }
+        return Steps.poll(this, now, true);
     }
 
     /**
@@ -470,38 +376,7 @@ public final class Database implements AutoCloseable {
         writer.acquireUninterruptibly();
         syncLock.lock();
         try {
-            if (!writeMode) {
-                // Read mode reloads from scratch as a new lineage: the replica may be another history by now.
-                ReplicaIndex.OpenedState opened = loadRemoteState();
-                enterDivergence("refreshing");
-                follower.start(opened);
-                installReloaded(opened.version());
-                follower.forgetDivergence();
-                reportError(null);
-                return;
-            }
-            if (state.get().conflict() == null && pendingCommits() > 0) {
-                // An interrupted caller's upload failed at once and its commits went to conflicts/ unsynced.
-                boolean interrupted = Thread.interrupted();
-                try {
-                    writes.syncLocked(options.clock.instant()); // upload what can be; a conflict saves the rest
-                } finally {
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-            DatabaseVersion remote = writes.resetForRefresh(loadRemote());
-            options.faults.preempt(EngineFaults.Point.REFRESH_RESET);
-            boolean tracked = remote.txid() == 0 || remote.checksum() != 0;
-            updateState(s -> s.withTracked(tracked));
-            versions.publishBase(remote); // together, so a relocation cannot put back the old base
-            sync.relistEverything();
-            compaction.forgetUploads();
-            follower.relistEverything();
-            reader().verifier().forgetFailures(); // a replaced corrupt file is verified again
-            updateState(s -> s.refreshed().withLastError(null));
-            versions.announceUnknownChange(); // the refresh count changed too (read by the VFS, see refreshCount())
+            Refresh.run(this);
         } finally {
             syncLock.unlock();
             writer.release();
@@ -515,31 +390,6 @@ public final class Database implements AutoCloseable {
      */
     public long refreshCount() {
         return state.get().refreshes();
-    }
-
-    /**
-     * Releases the generation and closes the buffer (releasing its lock), whatever state they are in: a close
-     * whose final sync failed, or an open that failed half-way, must leave the buffer reopenable.
-     *
-     * @param into a failure already being reported, which gets release problems as suppressed exceptions
-     * @return the release problem when there is no {@code into}, else null
-     */
-    private IOException releaseResources(Throwable into) {
-        IOException problem = null;
-        LocalGeneration gen = versions.dropGenerations();
-        // Pins taken before close keep their generation readable until they are closed.
-        if (gen != null) {
-            gen.release();
-        }
-        if (writes.bufferOrNull() != null) {
-            writer.acquireUninterruptibly(); // no session may be writing to the buffer it closes
-            try {
-                problem = writes.closeBuffer(into);
-            } finally {
-                writer.release();
-            }
-        }
-        return problem;
     }
 
     /** Counters and gauges for a metrics registry; see {@link EngineMetrics} and docs/metrics-and-logs.md. */
@@ -630,22 +480,13 @@ public final class Database implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (localCopies != null) {
-            localCopies.close();
-        }
-        fetches.close();
-        scheduler.close();
+        Lifecycle.stop(this);
         IOException failure = null;
         try {
-            if (writeMode) {
-                failure = writes.syncBeforeClose();
-            }
+            failure = writeMode ? writes.syncBeforeClose() : null;
         } finally {
             closed = true;
-            IOException released = releaseResources(failure);
-            if (failure == null) {
-                failure = released;
-            }
+            failure = Lifecycle.release(this, failure);
         }
         if (failure != null) {
             throw failure;

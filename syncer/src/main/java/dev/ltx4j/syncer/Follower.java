@@ -1,20 +1,11 @@
-// Over 500 lines: the complete poll and its one-request variants share the held anchor, positions and checksums.
 package dev.ltx4j.syncer;
 
-import dev.ltx4j.ltx.Ltx;
-import dev.ltx4j.ltx.LtxFormatException;
-import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
-import dev.ltx4j.pagestore.replica.FileVerifier;
 import dev.ltx4j.pagestore.replica.LoadedFile;
-import dev.ltx4j.pagestore.replica.PageCache;
-import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
-import dev.ltx4j.replica.ReplicaNotFoundException;
-import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
@@ -22,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -58,16 +48,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * field of {@link Database} (the fields above are this class's own; see docs/engine-invariants.md).
  */
 final class Follower {
-    /** How many held TXIDs keep their checksum, to check files that straddle the held TXID. */
-    private static final int CHECKSUM_HISTORY = 1024;
-
     private final Database db;
     /** Where each level's next poll listing starts (cleared to relist everything). */
     private final ReplicaIndex.ListingPositions positions = new ReplicaIndex.ListingPositions();
-    private volatile LoadedFile anchor;
-    private final TreeMap<Long, Long> heldChecksums = new TreeMap<>();
-    /** The file each remembered checksum was read from (its post-apply checksum), verified before blaming. */
-    private final TreeMap<Long, RemoteFile> heldFrom = new TreeMap<>();
+    /** The anchor and the checksums held lately: the proof that the replica still contains the held state. */
+    private final HeldAnchor held;
 
     volatile long lastPollMillis = -1;
     volatile boolean lastPollOk;
@@ -87,6 +72,7 @@ final class Follower {
 
     Follower(Database db) {
         this.db = db;
+        this.held = new HeldAnchor(db);
         this.plan = new PollPlan(db.options.pollInterval.toMillis(), db.options.pollBackoff);
     }
 
@@ -98,10 +84,8 @@ final class Follower {
         if (opened.positions() != null) {
             positions.advance(opened.positions());
         }
-        anchor = opened.last();
-        heldChecksums.clear();
-        heldFrom.clear();
-        remember(opened.version(), anchor);
+        LoadedFile anchor = opened.last();
+        held.reset(opened.version(), anchor);
         newestTxidMillis = anchor == null ? -1 : anchor.header().timestamp();
         plan.forgetLevel0(); // the open listed from positions it did not record per file: the next poll is complete
         plan.changed();
@@ -203,10 +187,10 @@ final class Follower {
                 for (LtxFileInfo info : level0) {
                     next[0] = info.minTxid();
                 }
-                return advance(at, new Listing(level0, next, false));
+                return advance(at, new PollListing(level0, next, false));
             }
             case AUDIT_ANCHOR:
-                return anchorUnchanged() ? quiet(at) : advance(at, null);
+                return held.anchorUnchanged() ? quiet(at) : advance(at, null);
             case AUDIT_LEVEL: {
                 int level = plan.auditLevel();
                 long held = db.current().txid();
@@ -245,36 +229,36 @@ final class Follower {
      * Applies what continues the held state: from {@code partial} (level 0 only) when that listing settles it,
      * else from every level listed from its position (a gap, a file that does not continue, or no partial listing).
      */
-    private Step advance(long at, Listing partial) throws IOException {
+    private Step advance(long at, PollListing partial) throws IOException {
         if (partial != null) {
             Step s = advance(at, db.current(), partial);
             if (s != null) {
                 return s;
             }
         }
-        return advance(at, db.current(), list(positions));
+        return advance(at, db.current(), PollListing.list(db.client, positions));
     }
 
     /** One attempt of a poll on {@code listing}; null when a partial listing does not settle it. */
-    private Step advance(long at, DatabaseVersion cur, Listing listing) throws IOException {
+    private Step advance(long at, DatabaseVersion cur, PollListing listing) throws IOException {
         boolean checks = !db.options.faults.skipFollowerContinuity;
-        String problem = checks ? checkAnchor(cur, listing) : null;
+        String problem = checks ? held.checkAnchor(cur, listing) : null;
         DatabaseVersion v = cur;
         List<LtxFileInfo> applied = new ArrayList<>();
         LoadedFile last = null;
         if (problem == null) {
             for (LtxFileInfo info : ReplicaIndex.chain(listing.candidates(cur.txid()), cur.txid())) {
                 LoadedFile f = db.index.load(info);
-                problem = checks ? continues(v, f) : null;
+                problem = checks ? held.continues(v, f) : null;
                 if (problem != null) {
                     if (!listing.complete()) {
                         return null; // decide it on every level (the chain there may differ)
                     }
-                    verifyBeforeBlaming(f);
+                    held.verifyBeforeBlaming(f);
                     break;
                 }
                 v = ReplicaIndex.apply(v, f);
-                remember(v, f);
+                held.remember(v, f);
                 applied.add(info);
                 last = f;
             }
@@ -283,7 +267,7 @@ final class Follower {
             return diverged(at, cur, problem);
         }
         boolean gap = false;
-        for (LtxFileInfo info : listing.files) {
+        for (LtxFileInfo info : listing.files()) {
             gap |= Long.compareUnsigned(info.maxTxid(), v.txid()) > 0;
         }
         if (gap && !listing.complete()) {
@@ -292,16 +276,16 @@ final class Follower {
         if (gap) {
             positions.clear();
         } else {
-            positions.advance(listing.next);
+            positions.advance(listing.next());
         }
-        plan.listed(listing.files, gap ? -1 : positions.seek(0));
+        plan.listed(listing.files(), gap ? -1 : positions.seek(0));
         if (applied.isEmpty()) {
             plan.quiet();
         } else {
             plan.changed();
         }
         if (last != null) {
-            anchor = last;
+            held.applied(last);
             newestTxidMillis = last.header().timestamp();
         }
         lastPollOk = true;
@@ -318,149 +302,14 @@ final class Follower {
                 gap ? lastPollError : divergenceMessage(divergence));
     }
 
-    /** Every level listed from its position: all files seen, and where each level's listing ended. */
-    private record Listing(List<LtxFileInfo> files, long[] next, boolean complete) {
-        List<LtxFileInfo> candidates(long txid) {
-            List<LtxFileInfo> out = new ArrayList<>();
-            for (LtxFileInfo f : files) {
-                if (Long.compareUnsigned(f.maxTxid(), txid) > 0) {
-                    out.add(f);
-                }
-            }
-            return out;
-        }
+    /** See {@link HeldAnchor#anchorNotContradicted()}. */
+    boolean anchorNotContradicted() throws IOException {
+        return held.anchorNotContradicted();
     }
 
-    private Listing list(ReplicaIndex.ListingPositions positions) throws IOException {
-        List<LtxFileInfo> files = new ArrayList<>();
-        long[] next = new long[ReplicaClient.MAX_LEVEL + 1];
-        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
-            long seek = positions == null ? 0 : positions.seek(level);
-            next[level] = seek;
-            for (LtxFileInfo info : db.client.listFiles(level, seek, false)) {
-                next[level] = info.minTxid();
-                files.add(info);
-            }
-        }
-        return new Listing(files, next, true);
-    }
-
-    /** Why the anchor no longer proves the held state, or null when it does. */
-    private String checkAnchor(DatabaseVersion cur, Listing listing) throws IOException {
-        if (anchor == null) {
-            return null;
-        }
-        LtxFileInfo a = anchor.info();
-        LtxHeader now;
-        try {
-            now = LtxHeader.parse(readHeader(a), a.toString());
-        } catch (ReplicaNotFoundException e) {
-            if (covered(cur, listing) || covered(cur, list(null))) {
-                return null;
-            }
-            return "replica file " + a + " that produced TXID " + Txid.format(cur.txid())
-                    + " is gone and no replica file covers that TXID (the replica was replaced or rewound)";
-        } catch (LtxFormatException e) {
-            return "replica file " + a + " that produced TXID " + Txid.format(cur.txid())
-                    + " is no longer a valid LTX file: " + e.getMessage();
-        }
-        if (!now.equals(anchor.header())) {
-            return "replica file " + a + " that produced TXID " + Txid.format(cur.txid())
-                    + " was rewritten (its header changed: " + describe(anchor.header()) + " -> " + describe(now) + ")";
-        }
-        return null;
-    }
-
-    /** The 100 header bytes of {@code f}; a short read is a transient failure, not a changed file. */
-    private byte[] readHeader(LtxFileInfo f) throws IOException {
-        byte[] head = db.client.readRange(f.level(), f.minTxid(), f.maxTxid(), 0, Ltx.HEADER_SIZE);
-        if (head.length != Ltx.HEADER_SIZE) {
-            throw new ReplicaTransientException("short read of the header of replica file " + f
-                    + ": " + head.length + " of " + Ltx.HEADER_SIZE + " bytes");
-        }
-        return head;
-    }
-
-    private static String describe(LtxHeader h) {
-        return "timestamp " + Instant.ofEpochMilli(h.timestamp()) + ", node " + Long.toHexString(h.nodeId())
-                + ", pre-apply " + Long.toHexString(h.preApplyChecksum()) + ", commit " + h.commitPages();
-    }
-
-    /**
-     * Whether a listed file other than the anchor covers the held TXID (the anchor was compacted away). A file
-     * ending exactly there becomes the anchor if its checksum (when both sides have one) is the held one; a file
-     * reaching past it will be applied by this poll's chain and checked there.
-     */
-    private boolean covered(DatabaseVersion cur, Listing listing) throws IOException {
-        long t = cur.txid();
-        LtxFileInfo a = anchor.info();
-        for (LtxFileInfo f : listing.files) {
-            boolean same = f.level() == a.level() && f.minTxid() == a.minTxid() && f.maxTxid() == a.maxTxid();
-            if (same || Long.compareUnsigned(f.minTxid(), t) > 0 || Long.compareUnsigned(f.maxTxid(), t) < 0) {
-                continue;
-            }
-            if (f.maxTxid() != t) {
-                return true;
-            }
-            LoadedFile lf = db.index.load(f);
-            if (lf.header().noChecksum() || cur.checksum() == 0 || lf.postApplyChecksum() == cur.checksum()) {
-                anchor = lf;
-                heldFrom.put(t, lf.remoteFile());
-                return true;
-            }
-            verify(lf.remoteFile()); // a flipped bit in its trailer is corruption, not another history
-        }
-        return false;
-    }
-
-    /** Why {@code f} does not continue {@code v} (or an earlier held state it starts from), or null. */
-    private String continues(DatabaseVersion v, LoadedFile f) {
-        long start = f.header().minTxid() - 1;
-        if (start == v.txid()) {
-            return ReplicaIndex.continuity(v.txid(), v.checksum(), f);
-        }
-        Long held = heldChecksums.get(start);
-        return held == null ? null : ReplicaIndex.continuity(start, held, f);
-    }
-
-    private void remember(DatabaseVersion v, LoadedFile from) {
-        heldChecksums.put(v.txid(), v.checksum());
-        if (from != null) {
-            heldFrom.put(v.txid(), from.remoteFile());
-        } else {
-            heldFrom.remove(v.txid());
-        }
-        while (heldChecksums.size() > CHECKSUM_HISTORY) {
-            heldFrom.remove(heldChecksums.pollFirstEntry().getKey());
-        }
-    }
-
-    /**
-     * {@code f} does not continue the held checksum at its min TXID - 1: verifies the file that checksum was read
-     * from, then {@code f}, so that a damaged one is reported as corrupt (naming it) instead of as divergence.
-     * A producer that is gone (compacted, deleted) cannot be checked; a mismatch between verified files remains.
-     *
-     * @throws dev.ltx4j.pagestore.replica.ReplicaFileCorruptException when either file is corrupt
-     */
-    private void verifyBeforeBlaming(LoadedFile f) throws IOException {
-        if (db.options.faults.trustUnverifiedChecksums) {
-            return;
-        }
-        RemoteFile producer = heldFrom.get(f.header().minTxid() - 1);
-        if (producer != null) {
-            try {
-                verify(producer);
-            } catch (ReplicaNotFoundException gone) {
-                // nothing left to verify: the successor alone decides
-            }
-        }
-        verify(f.remoteFile());
-    }
-
-    /** Verifies a whole file through the reader's verifier (remembered, shared with page reads) or a strict one. */
-    private void verify(RemoteFile file) throws IOException {
-        FileVerifier v = db.reader().verifier();
-        (v.enabled() ? v : new FileVerifier(db.client, new PageCache(0), true)).ensure(file, 0);
+    /** For tests: the checksums the follower remembers. */
+    Map<Long, Long> heldChecksums() {
+        return held.heldChecksums();
     }
 
     /** Stops serving the held state (pinned readers fail from now on) and tries to load the replica's new state. */
@@ -508,43 +357,5 @@ final class Follower {
                 + Txid.format(d.reloadedTxid()) + " at " + Instant.ofEpochMilli(d.atMillis()));
     }
 
-    /** Whether the anchor is still there with the header it had (one header read); false: gone or rewritten. */
-    private boolean anchorUnchanged() throws IOException {
-        LoadedFile a = anchor;
-        if (a == null) {
-            return true;
-        }
-        LtxFileInfo i = a.info();
-        try {
-            return LtxHeader.parse(readHeader(i), i.toString()).equals(a.header());
-        } catch (ReplicaNotFoundException | LtxFormatException e) {
-            return false;
-        }
-    }
 
-    /**
-     * Whether the replica does not contradict the held state (one header read): the anchor is there unchanged, or
-     * gone (compaction and retention delete files; the next poll checks coverage). False when a file with the
-     * anchor's name now holds another header. Without checksums this is the only way to tell that a state
-     * rebuilt from the replica's current files is the held one and not another history's.
-     */
-    boolean anchorNotContradicted() throws IOException {
-        LoadedFile a = anchor;
-        if (a == null) {
-            return true;
-        }
-        LtxFileInfo i = a.info();
-        try {
-            return LtxHeader.parse(readHeader(i), i.toString()).equals(a.header());
-        } catch (ReplicaNotFoundException e) {
-            return true;
-        } catch (LtxFormatException e) {
-            return false;
-        }
-    }
-
-    /** For tests: the checksums the follower remembers. */
-    Map<Long, Long> heldChecksums() {
-        return heldChecksums;
-    }
 }

@@ -2,6 +2,7 @@ package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Txid;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Counts and logs what each sync did: done at debug (TXID, pages, bytes, ms); a failure at warn the first time in a
@@ -15,6 +16,8 @@ final class SyncEvents {
     final AtomicLong syncedPages = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     final AtomicLong conflicts = new AtomicLong();
+    /** The conflict last logged, so each one is logged once however often it is seen. */
+    private final AtomicReference<ConflictInfo> loggedConflict = new AtomicReference<>();
     /** Failures since the last successful sync. */
     private long failureStreak;
 
@@ -47,5 +50,18 @@ final class SyncEvents {
             }
             default -> { }
         }
+    }
+
+    /**
+     * Logs a conflict at warn the first time it is seen (null: none), when the sync (or the open) detects it: the
+     * application may never look at the status, and SQLite only reports "database is locked" at the next commit.
+     */
+    void conflictSeen(String database, ConflictInfo c) {
+        ConflictInfo logged = loggedConflict.get();
+        if (c == null || c == logged || !loggedConflict.compareAndSet(logged, c)) {
+            return;
+        }
+        conflicts.incrementAndGet();
+        Database.log().warn("database \"{}\": {}", database, c.message());
     }
 }

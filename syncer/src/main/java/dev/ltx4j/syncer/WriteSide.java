@@ -156,15 +156,22 @@ final class WriteSide {
      * (each round first looks at what the replica holds at the base + 1, then creates only where nothing is).
      */
     static final int UNKNOWN_OUTCOME_ROUNDS = 3;
+    /**
+     * The pause before the first of those rounds, doubled before each next one (100, 200, 400 ms): a replica that
+     * just lost a response (a reset connection, a timeout) is given time to recover instead of being asked again at
+     * once, three times within milliseconds. Waited on the engine clock, outside {@code syncLock}.
+     */
+    static final Duration UNKNOWN_OUTCOME_PAUSE = Duration.ofMillis(100);
 
     /**
      * With {@code remote} durability, waits until a sync holding {@code seq} is acknowledged. A failed sync is
      * reported only once the replica has been asked what it holds: after a create of unknown outcome (a lost
      * response, a timeout after sending) the transaction may be there already, and an application told "failed"
      * would run it again and store it twice. So such a failure is followed by up to {@link #UNKNOWN_OUTCOME_ROUNDS}
-     * rounds, each of which adopts the file if it landed or sends it again on the same TXID (create-if-absent) if it
-     * did not; if the replica still cannot tell, the commit fails with {@link CommitOutcomeUnknownException}, which
-     * says not to run the transaction again (docs/remote-durability-unknown-outcome.md).
+     * rounds, paced by {@link #UNKNOWN_OUTCOME_PAUSE}, each of which adopts the file if it landed or sends it again on
+     * the same TXID (create-if-absent) if it did not; if the replica still cannot tell, the commit fails with
+     * {@link CommitOutcomeUnknownException}, which says not to run the transaction again
+     * (docs/remote-durability-unknown-outcome.md).
      */
     void awaitRemoteIfRequired(long seq) throws IOException {
         if (db.options.durability != Durability.REMOTE) {
@@ -176,6 +183,7 @@ final class WriteSide {
             if (c != null) {
                 throw new ConflictException(c);
             }
+            SyncOutcome unknownOutcome = null;
             db.syncLock.lock();
             try {
                 if (syncedSeq >= seq) {
@@ -189,17 +197,14 @@ final class WriteSide {
                 if (o.status() == SyncOutcome.Status.FAILED) {
                     boolean unknown = !db.options.faults.blindRemoteRetry && commitStateUnknown();
                     if (unknown && unknownRounds++ < UNKNOWN_OUTCOME_ROUNDS) {
-                        continue; // ask the replica what it holds before telling the application anything
+                        unknownOutcome = o; // ask the replica what it holds before telling the application anything
+                    } else if (unknown) {
+                        throw outcomeUnknown(seq, o, "");
+                    } else {
+                        throw new SyncFailedException("upload failed: transaction " + seq + " is committed locally but"
+                                + " its upload failed (a later sync retries it; do not run the transaction again): "
+                                + o.error().getMessage(), o.error());
                     }
-                    if (unknown) {
-                        throw new CommitOutcomeUnknownException("transaction " + seq + " is committed locally, but"
-                                + " whether the replica holds it is unknown (an upload's response was lost and the"
-                                + " replica could not be read back: " + o.error().getMessage() + "). Do not run the"
-                                + " transaction again: a later sync finds it on the replica or uploads it, exactly"
-                                + " once", o.error());
-                    }
-                    throw new SyncFailedException("transaction " + seq + " is committed locally but its upload"
-                            + " failed (a later sync retries it): " + o.error().getMessage(), o.error());
                 }
                 if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && syncedSeq < seq) {
                     throw new IllegalStateException("transaction " + seq + " is neither synced nor pending");
@@ -207,7 +212,22 @@ final class WriteSide {
             } finally {
                 db.syncLock.unlock();
             }
+            if (unknownOutcome != null) {
+                try {
+                    db.options.clock.sleep(UNKNOWN_OUTCOME_PAUSE.multipliedBy(1L << (unknownRounds - 1)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw outcomeUnknown(seq, unknownOutcome, " (interrupted while waiting to ask the replica again)");
+                }
+            }
         }
+    }
+
+    private static CommitOutcomeUnknownException outcomeUnknown(long seq, SyncOutcome o, String why) {
+        return new CommitOutcomeUnknownException("outcome unknown: transaction " + seq + " is committed locally, but"
+                + " whether the replica holds it is unknown" + why + " (an upload's response was lost and the replica"
+                + " could not be read back: " + o.error().getMessage() + "). Do not run the transaction again: a later"
+                + " sync finds it on the replica or uploads it, exactly once", o.error());
     }
 
     /** Whether a create on the buffer's current base left an outcome no read-back has settled yet. */

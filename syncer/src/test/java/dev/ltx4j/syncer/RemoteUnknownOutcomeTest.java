@@ -125,7 +125,8 @@ class RemoteUnknownOutcomeTest {
             client.loseResponseOf = 2;
             client.readFailures = 1000; // the replica cannot be read for now
             assertThatThrownBy(() -> commitPages(db, PS, 2, 2)).isInstanceOf(CommitOutcomeUnknownException.class)
-                    .hasMessageContaining("committed locally").hasMessageContaining("Do not run the transaction again");
+                    .hasMessageContaining("outcome unknown").hasMessageContaining("committed locally")
+                    .hasMessageContaining("Do not run the transaction again");
             client.readFailures = 0;
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             assertThat(l0Files()).as("the landed file adopted, not uploaded again").isEqualTo(2);
@@ -148,6 +149,36 @@ class RemoteUnknownOutcomeTest {
             client.readFailures = 0;
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             assertThat(l0Files()).as("the landed file adopted, not uploaded again").isEqualTo(2);
+        }
+    }
+
+    /**
+     * The rounds that ask the replica again are paced (100, 200, 400 ms on the engine clock), not back to back, and the
+     * pauses are taken without {@code syncLock} (the retry layer's own backoff sleeps inside a round, under it).
+     */
+    @Test
+    void theRoundsThatAskTheReplicaAgainArePacedOnTheEngineClock() throws Exception {
+        Faulty client = new Faulty();
+        java.util.concurrent.atomic.AtomicReference<Database> opened = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.List<java.time.Duration> unlockedSleeps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.ltx4j.replica.EngineClock recording = dev.ltx4j.replica.EngineClock.of(clock, System::nanoTime, d -> {
+            Database db = opened.get();
+            if (db != null && !db.syncLock.isHeldByCurrentThread()) {
+                unlockedSleeps.add(d);
+            }
+            clock.advance(d);
+        });
+        try (Database db = Database.open(client, "app.db", Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
+                .durability(Durability.REMOTE).clock(recording).compaction(CompactionSettings.off()).build())) {
+            opened.set(db);
+            commitPages(db, PS, 1, 1);
+            client.loseResponseOf = 2;
+            client.readFailures = 1000;
+            assertThatThrownBy(() -> commitPages(db, PS, 2, 2)).isInstanceOf(CommitOutcomeUnknownException.class)
+                    .hasMessageContaining("outcome unknown");
+            assertThat(unlockedSleeps).containsExactly(java.time.Duration.ofMillis(100), java.time.Duration.ofMillis(200),
+                    java.time.Duration.ofMillis(400));
+            client.readFailures = 0; // the close's final sync adopts the landed file
         }
     }
 

@@ -24,7 +24,9 @@ import javax.sql.DataSource;
  * from this data source add the VFS's reason to such errors (and to I/O and read-only errors), so the
  * {@link SQLException} message says {@code conflict} and names the TXIDs. The original exception is the cause.
  * Likewise a refused open says why ({@link LitestreamVfs#lastOpenError()}), not only "unable to open database file".
- * A conflict is thrown as {@link LitestreamConflictException}, whose message says how to recover.
+ * A conflict is thrown as {@link LitestreamConflictException}, whose message says how to recover; a {@code
+ * durability=remote} commit that stands but lacks the replica's confirmation as {@link
+ * LitestreamUnconfirmedCommitException} (never run it again).
  *
  * <p>Connections wait up to {@value #DEFAULT_BUSY_TIMEOUT_MS} ms for a lock (sqlite-jdbc's own default is 3000):
  * a pool's writers take turns on the one write lock, and a commit holds it while the write buffer is fsynced
@@ -152,6 +154,12 @@ public final class LitestreamDataSource implements DataSource {
         private SQLException explain(SQLException e) {
             int code = e.getErrorCode();
             String m = String.valueOf(e.getMessage());
+            int unconfirmed = LitestreamUnconfirmedCommitException.codeOf(e);
+            if (unconfirmed != 0 && !(e instanceof LitestreamUnconfirmedCommitException)) {
+                String reason = lastError(connection);
+                return new LitestreamUnconfirmedCommitException(m + (reason == null || reason.isEmpty() ? ""
+                        : " [litestream: " + reason + "]"), unconfirmed, e);
+            }
             boolean conflict = code == SQLITE_BUSY && m.contains("SNAPSHOT");
             boolean hidden = code == SQLITE_IOERR || code == SQLITE_READONLY || conflict;
             if (!hidden) return e;

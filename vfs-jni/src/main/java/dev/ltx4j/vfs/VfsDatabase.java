@@ -308,6 +308,16 @@ public interface VfsDatabase extends AutoCloseable {
         CORRUPT,
         /** The local disk is full (or over quota), as SQLite's own VFS reports it: {@code SQLITE_FULL}. */
         FULL,
+        /**
+         * Committed locally, but its upload failed and the replica does not hold it yet (durability {@code remote}):
+         * {@link dev.ltx4j.vfs.LitestreamUnconfirmedCommitException#SQLITE_IOERR_NOT_UPLOADED}.
+         */
+        NOT_UPLOADED,
+        /**
+         * Committed locally, and whether the replica holds it is unknown (durability {@code remote}):
+         * {@link dev.ltx4j.vfs.LitestreamUnconfirmedCommitException#SQLITE_IOERR_OUTCOME_UNKNOWN}.
+         */
+        OUTCOME_UNKNOWN,
         /** The operation's own I/O error code. */
         IO
     }

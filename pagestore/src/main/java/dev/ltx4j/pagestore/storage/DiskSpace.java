@@ -11,13 +11,22 @@ import java.util.Locale;
  * either, only the C library's error text, which is translated under a non-English locale: so the file system's own
  * free-space figure decides ({@link java.nio.file.FileStore#getUsableSpace()} right after the failure), and the
  * English text is only a fallback (a quota is invisible to the free-space figure).
+ *
+ * <p><b>The rule.</b> A failed write counts as "disk full" only when the usable space is below what the write still
+ * needed: its unwritten bytes rounded up to whole blocks, one more block for an unaligned start, and
+ * {@link #METADATA_BLOCKS} for the metadata a file system may allocate on the way (ext4 extent-tree blocks, XFS
+ * block-map btree splits). The usable figure is already net of the blocks reserved for root and of ext4's
+ * reserved clusters, and includes space promised to delayed allocation, so a file system with that much usable
+ * space does not refuse that write for space: whatever else failed (EIO, a stale handle) is reported as an I/O
+ * error, not hidden as a full disk that a retry would "fix". A generous margin (the rule of session 8 took any
+ * failure with less than the write + 1 MiB free for a full disk) would turn a real I/O error met on a nearly full
+ * disk into a retried commit.
  */
 public final class DiskSpace {
-    /**
-     * Free space below the failed write's size plus this much counts as full: a file system refuses a write while it
-     * still reports some free blocks (metadata, reserved blocks, allocation granularity).
-     */
-    static final long SLACK = 1L << 20;
+    /** Blocks of metadata a single write may need beyond its data blocks (extent or block-map tree growth). */
+    static final int METADATA_BLOCKS = 16;
+    /** The block size assumed when the file system does not say. */
+    static final long DEFAULT_BLOCK = 4096;
 
     /** The usable space of a file system, in bytes. */
     @FunctionalInterface
@@ -28,25 +37,44 @@ public final class DiskSpace {
     private DiskSpace() {}
 
     /**
-     * Whether {@code failure}, thrown by a write of {@code wanted} bytes to a file in {@code directory}, means the
-     * disk (or the user's quota) is full.
+     * Whether {@code failure}, thrown by a write of {@code wanted} bytes (those it had not written yet) to a file in
+     * {@code directory}, means the disk (or the user's quota) is full.
      */
     public static boolean isOutOfSpace(IOException failure, Path directory, long wanted) {
-        return isOutOfSpace(failure, wanted, () -> Files.getFileStore(directory).getUsableSpace());
+        long block = DEFAULT_BLOCK;
+        try {
+            long b = Files.getFileStore(directory).getBlockSize();
+            if (b > 0) {
+                block = b;
+            }
+        } catch (IOException | RuntimeException e) {
+            // keep the default block size
+        }
+        return isOutOfSpace(failure, wanted, block, () -> Files.getFileStore(directory).getUsableSpace());
     }
 
     static boolean isOutOfSpace(IOException failure, long wanted, UsableSpace usable) {
+        return isOutOfSpace(failure, wanted, DEFAULT_BLOCK, usable);
+    }
+
+    static boolean isOutOfSpace(IOException failure, long wanted, long blockSize, UsableSpace usable) {
         if (failure instanceof ClosedChannelException) {
             return false; // the handle was closed (or interrupted): not a property of the disk
         }
         try {
-            if (usable.bytes() < wanted + SLACK) {
+            if (usable.bytes() < needed(wanted, blockSize)) {
                 return true;
             }
         } catch (IOException | RuntimeException e) {
             // no free-space figure: fall back on the text
         }
         return hasFullDiskText(failure);
+    }
+
+    /** What a write of {@code wanted} bytes may allocate: its blocks, one for an unaligned start, and metadata. */
+    static long needed(long wanted, long blockSize) {
+        long blocks = (Math.max(0, wanted) + blockSize - 1) / blockSize + 1 + METADATA_BLOCKS;
+        return blocks * blockSize;
     }
 
     /** The English (C locale) strerror texts of ENOSPC and EDQUOT, anywhere in the cause chain. */

@@ -31,6 +31,30 @@ class DiskSpaceTest {
         assertThat(DiskSpace.isOutOfSpace(new ClosedChannelException(), 8192, () -> 0)).isFalse();
     }
 
+    /** EIO under LANG=de_DE. */
+    private static final IOException GERMAN_EIO = new IOException("Eingabe-/Ausgabefehler");
+
+    @Test
+    void anErrorOnANearlyFullDiskWithRoomForTheWriteIsNotAFullDisk() {
+        // 512 KiB left, the write needed 8 KiB: the file system would not refuse it for space, so the I/O error is
+        // reported as one (session 8's rule took anything under the write + 1 MiB for a full disk).
+        assertThat(DiskSpace.isOutOfSpace(GERMAN_EIO, 8192, () -> 512 * 1024)).isFalse();
+        // exactly what the write may need: 2 data blocks, 1 for an unaligned start, 16 of metadata
+        assertThat(DiskSpace.isOutOfSpace(GERMAN_EIO, 8192, () -> 19 * 4096)).isFalse();
+    }
+
+    @Test
+    void lessUsableSpaceThanTheWriteNeededIsAFullDiskWhateverTheText() {
+        long needed = DiskSpace.needed(8192, 4096);
+        // the data blocks, one for an unaligned start and the metadata margin
+        assertThat(needed).isEqualTo((2 + 1 + DiskSpace.METADATA_BLOCKS) * 4096L);
+        assertThat(DiskSpace.isOutOfSpace(GERMAN_ENOSPC, 8192, () -> needed - 1)).isTrue();
+        assertThat(DiskSpace.isOutOfSpace(GERMAN_EIO, 8192, () -> needed - 1)).isTrue();
+        // a larger block size needs more room: 64 KiB blocks
+        assertThat(DiskSpace.isOutOfSpace(GERMAN_ENOSPC, 8192, 65536, () -> 512 * 1024)).isTrue();
+        assertThat(DiskSpace.isOutOfSpace(GERMAN_ENOSPC, 8192, 65536, () -> 2L << 20)).isFalse();
+    }
+
     @Test
     void theEnglishTextStillCountsWhereFreeSpaceCannotTell() {
         // A quota is invisible to the file system's free space: the C-locale text is the fallback.

@@ -7,11 +7,19 @@ import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
-/** Maps I/O failures to the replica error types, always naming the path. */
+/**
+ * Maps I/O failures to the replica error types, always naming the path. The JDK types only some errors (permission,
+ * missing file, not a directory); the rest arrive as a plain {@link FileSystemException} whose reason is the C
+ * library's error text, translated under a non-English locale. So a plain one is classified by looking at the file
+ * system (read-only, a path component that is not a directory, a directory the process cannot write), never by its
+ * text; what none of those explains is transient (the retry layer tries again, and reports it with the reason).
+ */
 final class FileErrors {
     private FileErrors() {}
 
@@ -27,15 +35,50 @@ final class FileErrors {
             return new ReplicaPermanentException(what + "not a directory", e);
         }
         if (e instanceof FileSystemException fs) {
-            String reason = String.valueOf(fs.getReason());
-            if (reason.contains("Read-only file system") || reason.contains("Permission denied")
-                    || reason.contains("Not a directory") || reason.contains("Operation not permitted")) {
-                return new ReplicaPermanentException(what + reason, e);
+            String state = permanentState(op, path);
+            if (state != null) {
+                return new ReplicaPermanentException(what + state + " (" + fs.getReason() + ")", e);
             }
         }
         if (e instanceof java.nio.channels.ClosedByInterruptException) {
             return new ReplicaTransientException(what + "interrupted (Thread.interrupt() of the calling thread)", e);
         }
         return new ReplicaTransientException(what + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+    }
+
+    /**
+     * What about {@code path} makes the operation fail whatever a retry does, or null: a path component that exists
+     * and is not a directory, or (for an operation that changes the replica) a read-only file system or a directory
+     * this process may not write.
+     */
+    static String permanentState(String op, Path path) {
+        Path existing = null;
+        for (Path p = path.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    return "not a directory: " + p;
+                }
+                existing = p;
+                break;
+            }
+        }
+        if (existing == null || !changes(op)) {
+            return null;
+        }
+        try {
+            if (Files.getFileStore(existing).isReadOnly()) {
+                return "read-only file system";
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // no answer: the other checks decide
+        }
+        if (!Files.isWritable(existing)) {
+            return "permission denied: " + existing + " is not writable";
+        }
+        return null;
+    }
+
+    private static boolean changes(String op) {
+        return op.startsWith("create") || op.startsWith("delete") || op.contains("for delete");
     }
 }

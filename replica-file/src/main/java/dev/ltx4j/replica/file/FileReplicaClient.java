@@ -22,6 +22,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -76,6 +77,9 @@ public final class FileReplicaClient implements ReplicaClient {
     private static final String TEMP_SUFFIX = ".tmp";
     private static final String LOCK_FILE = ".ltx4j-create.lock";
     private static final Map<Path, ReentrantLock> PUBLISH_LOCKS = new ConcurrentHashMap<>();
+    /** Directories whose file system has no hard links (probed once each): creates publish by the locked move. */
+    private static final Set<Path> LINKLESS_DIRS = ConcurrentHashMap.newKeySet();
+    private static final String LINK_PROBE = "ltx4j-link-probe";
 
     private final Path root;
     private final Clock clock;
@@ -225,26 +229,67 @@ public final class FileReplicaClient implements ReplicaClient {
 
     /** Makes {@code temp} visible as {@code target} only if {@code target} does not exist. */
     private void publish(Path temp, Path target, String name) throws IOException {
-        try {
-            Files.createLink(target, temp);
-            return;
-        } catch (FileAlreadyExistsException e) {
-            throw new ReplicaAlreadyExistsException(name + " already exists: " + target, e);
-        } catch (UnsupportedOperationException e) {
-            // No hard links on this file system: fall through to the locked move.
-        } catch (IOException e) {
-            if (!linksUnsupported(e)) {
-                throw e;
+        Path dir = target.getParent();
+        if (!LINKLESS_DIRS.contains(dir)) {
+            try {
+                Files.createLink(target, temp);
+                return;
+            } catch (FileAlreadyExistsException e) {
+                throw new ReplicaAlreadyExistsException(name + " already exists: " + target, e);
+            } catch (UnsupportedOperationException e) {
+                LINKLESS_DIRS.add(dir); // no hard links on this file system (the provider says so by type)
+            } catch (FileSystemException e) {
+                if (!linksUnsupported(dir, e)) {
+                    throw e;
+                }
             }
         }
         publishByLockedMove(temp, target, name);
     }
 
-    /** EPERM, EOPNOTSUPP or ENOSYS from link(2): this file system has no hard links (e.g. some FUSE and SMB mounts). */
-    private static boolean linksUnsupported(IOException e) {
-        String reason = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
-        return reason != null && (reason.contains("Operation not permitted") || reason.contains("not supported")
-                || reason.contains("Function not implemented"));
+    /**
+     * Whether link(2) failed in {@code dir} because its file system has no hard links (EPERM, EOPNOTSUPP or ENOSYS
+     * on FAT, some FUSE and SMB mounts), rather than for a reason a move would meet too. The JDK reports those only
+     * as a plain {@link FileSystemException} whose reason is the C library's error text, translated under a
+     * non-English locale, so the text decides nothing: a throw-away file is linked in the same directory, and the
+     * answer is remembered per directory. Permission and missing-file failures have their own exception types and
+     * are never taken for missing links.
+     */
+    private boolean linksUnsupported(Path dir, FileSystemException failure) {
+        if (failure instanceof AccessDeniedException || failure instanceof NoSuchFileException) {
+            return false;
+        }
+        String stem = "." + LINK_PROBE + ".ltx." + clock.millis() + "-" + Long.toHexString(instanceTag) + "-"
+                + tempCounter.incrementAndGet();
+        Path probe = dir.resolve(stem + TEMP_SUFFIX);
+        Path probeLink = dir.resolve(stem + "-link" + TEMP_SUFFIX);
+        try {
+            Files.createFile(probe);
+        } catch (IOException | RuntimeException e) {
+            return false; // the directory takes no new file at all: the move would fail too, report the first error
+        }
+        try {
+            Files.createLink(probeLink, probe);
+            return false; // links work here: the failure was something else
+        } catch (UnsupportedOperationException e) {
+            LINKLESS_DIRS.add(dir);
+            return true;
+        } catch (AccessDeniedException | NoSuchFileException | FileAlreadyExistsException e) {
+            return false;
+        } catch (FileSystemException e) {
+            // A new file can be made here but not linked, failing with the same error (same errno, so the same text
+            // in whatever language): this file system has no hard links.
+            if (Objects.equals(e.getReason(), failure.getReason())) {
+                LINKLESS_DIRS.add(dir);
+                return true;
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            deleteQuietly(probeLink);
+            deleteQuietly(probe);
+        }
     }
 
     private void publishByLockedMove(Path temp, Path target, String name) throws IOException {

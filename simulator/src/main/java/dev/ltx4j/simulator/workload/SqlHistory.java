@@ -157,6 +157,52 @@ final class SqlHistory {
         return replicaHolds(txid, durable);
     }
 
+    /**
+     * {@code false-conflict}: a conflict on {@code base} is real only when a rival's file lies beyond it, or a file of
+     * the writer's own there holds a state its history no longer has: uploaded before a crash took those commits from
+     * the buffer (durability none, or an upload whose outcome was lost), after which the writer committed something
+     * else on the old base. That is a real fork like a rival's file (README Limitations), classified as the engine
+     * and the engine scenario's oracle do ({@code EngineWriter.onConflict}): reached as
+     * {@code conflict-own-lost-commits}.
+     */
+    void checkConflictIsReal(long base, String where, String rivalNote) throws IOException, SQLException {
+        if (replica.rivalBeyond(base)) {
+            return;
+        }
+        long lost = lostOwnStateBeyond(base);
+        if (lost > 0) {
+            world.reached("conflict-own-lost-commits", where + " base " + base + " own TXID " + lost);
+            return;
+        }
+        throw new InvariantViolation("false-conflict", where + " reported a conflict on base TXID " + base
+                + " but no rival file lies beyond it, and every file of the writer's own there holds a state its"
+                + " history still has (" + rivalNote + ")");
+    }
+
+    /**
+     * The first TXID beyond {@code base} at which the replica (the writer's own files: the caller has found no rival's
+     * there) holds a table state that none of the writer's states since its base has, or 0: a state the writer
+     * uploaded and then lost (a crash took those commits from the buffer before they were durable).
+     */
+    long lostOwnStateBeyond(long base) throws IOException, SQLException {
+        SqlReplica.Restored head = replica.restore(0);
+        long headTxid = head == null ? 0 : head.txid();
+        if (head != null) {
+            head.delete();
+        }
+        for (long t = base + 1; t <= headTxid; t++) {
+            SqlReplica.Restored r = replica.restore(t);
+            TreeMap<Integer, String> kv = r == null ? null : SqlReplica.kv(r.file());
+            if (r != null) {
+                r.delete();
+            }
+            if (kv != null && match(kv, 0) < 0) {
+                return t;
+            }
+        }
+        return 0;
+    }
+
     /** Whether the replica at {@code maxTxid} or one of the 64 TXIDs before holds a state at or after {@code from}. */
     private boolean replicaHolds(long maxTxid, int from) throws IOException, SQLException {
         for (long t = maxTxid; t >= 1 && t > maxTxid - 64; t--) {

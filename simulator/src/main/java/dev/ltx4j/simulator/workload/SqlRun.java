@@ -1,3 +1,5 @@
+// Over 500 lines: one interleaving driver (connections, syncs, crashes, the rival, refreshes) over one model;
+// the oracles' own work is in SqlHistory and SqlReplica.
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.pagestore.Durability;
@@ -38,7 +40,9 @@ import java.util.stream.Stream;
  *       syncs and the conflict interleave;</li>
  *   <li>{@code durability}: after a crash or restart the writer shows a state at or after its last durable
  *       commit (LOCAL and REMOTE: every commit that returned; NONE: every synced one), or is conflicted;</li>
- *   <li>{@code false-conflict}: no conflict unless a rival file lies beyond the writer's base;</li>
+ *   <li>{@code false-conflict}: no conflict unless a rival file lies beyond the writer's base, or a file of the
+ *       writer's own there holds a state its history no longer has (a fork with its own lost commits, reached as
+ *       {@code conflict-own-lost-commits});</li>
  *   <li>{@code liveness}: once faults stop, every commit reaches the replica; {@code restore}: the replica
  *       restored by the planner and the restorer, opened with plain SQLite, equals the model and passes
  *       {@code PRAGMA integrity_check}.</li>
@@ -446,9 +450,10 @@ final class SqlRun {
             return;
         }
         world.reached("conflict", where + " base " + info.baseTxid() + " remote " + info.remoteTxid());
-        if (!replica.rivalBeyond(info.baseTxid())) {
-            throw new InvariantViolation("false-conflict", where + " reported a conflict on base TXID "
-                    + info.baseTxid() + " but no rival file lies beyond it (rival landings " + rival.landed + ")");
+        try {
+            model.checkConflictIsReal(info.baseTxid(), where, "rival landings " + rival.landed);
+        } catch (SQLException e) {
+            throw new IOException(e);
         }
     }
 

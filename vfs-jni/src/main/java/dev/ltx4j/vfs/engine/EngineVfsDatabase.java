@@ -6,6 +6,7 @@ import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.pagestore.storage.DiskSpace;
 import dev.ltx4j.pagestore.storage.StorageFullException;
+import dev.ltx4j.syncer.CommitOutcomeUnknownException;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
@@ -15,6 +16,7 @@ import dev.ltx4j.syncer.PageSizeException;
 import dev.ltx4j.syncer.PollOutcome;
 import dev.ltx4j.syncer.ReadOnlyDatabaseException;
 import dev.ltx4j.syncer.ReadTransaction;
+import dev.ltx4j.syncer.SyncFailedException;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
 import dev.ltx4j.vfs.ReplicaConflictException;
@@ -115,6 +117,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
             // SQLite treats as the statement's own error (no sticky pager error, the connection works on), not an
             // IOERR that tells users and tools to suspect the disk. The reason is in litestream_last_error.
             return Failure.READ_ONLY;
+        }
+        if (failure instanceof CommitOutcomeUnknownException) {
+            return Failure.OUTCOME_UNKNOWN; // durability remote: committed locally, the replica may or may not hold it
+        }
+        if (failure instanceof SyncFailedException) {
+            return Failure.NOT_UPLOADED; // durability remote: committed locally, the upload is retried by the sync
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ReplicaFileCorruptException) {

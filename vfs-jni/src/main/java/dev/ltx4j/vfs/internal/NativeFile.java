@@ -365,6 +365,8 @@ final class NativeFile {
             case READ_ONLY -> SqliteCodes.READONLY;
             case CORRUPT -> SqliteCodes.CORRUPT;
             case FULL -> SqliteCodes.FULL;
+            case NOT_UPLOADED -> SqliteCodes.IOERR_NOT_UPLOADED;
+            case OUTCOME_UNKNOWN -> SqliteCodes.IOERR_OUTCOME_UNKNOWN;
             case IO -> code;
         };
         lastError = operation + " failed: " + NativeBridge.describe(e);
@@ -375,6 +377,11 @@ final class NativeFile {
                 corruptionReported = lastError;
                 tellHost(lastError);
             }
+        }
+        if (rc == SqliteCodes.IOERR_NOT_UPLOADED || rc == SqliteCodes.IOERR_OUTCOME_UNKNOWN) {
+            // SQLite only says "disk I/O error": say that the commit stands, with the extended code (CLI, python)
+            tellHost(lastError + " [" + (rc == SqliteCodes.IOERR_NOT_UPLOADED ? "SQLITE_IOERR_NOT_UPLOADED"
+                    : "SQLITE_IOERR_OUTCOME_UNKNOWN") + ", extended result code " + rc + "]");
         }
         if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);

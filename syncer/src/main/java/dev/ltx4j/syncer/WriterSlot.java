@@ -1,0 +1,54 @@
+package dev.ltx4j.syncer;
+
+import java.io.IOException;
+import java.util.concurrent.Semaphore;
+
+/**
+ * A database's writer slot: one {@link WriteSession} at a time, handed out in arrival order; taken before {@code
+ * syncLock} (docs/engine-invariants.md). A refresh and the buffer's close take it too, so no session writes into
+ * a buffer they replace or close.
+ */
+final class WriterSlot {
+    private final Database db;
+    private final Semaphore permit = new Semaphore(1, true);
+
+    WriterSlot(Database db) {
+        this.db = db;
+    }
+
+    /** See {@link Database#beginWrite()}. */
+    WriteSession begin() throws IOException {
+        db.checkWritable();
+        permit.acquireUninterruptibly();
+        return start();
+    }
+
+    /** See {@link Database#tryBeginWrite()}: null when another session is open. */
+    WriteSession tryBegin() throws IOException {
+        db.checkWritable();
+        if (!permit.tryAcquire()) {
+            return null;
+        }
+        return start();
+    }
+
+    /** Takes the slot without a session (refresh, closing the buffer). */
+    void acquireUninterruptibly() {
+        permit.acquireUninterruptibly();
+    }
+
+    void release() {
+        permit.release();
+    }
+
+    /** The slot is held: checks again (a conflict may have come while waiting) and starts the session. */
+    private WriteSession start() throws IOException {
+        try {
+            db.checkWritable();
+        } catch (IOException | RuntimeException e) {
+            permit.release();
+            throw e;
+        }
+        return new WriteSession(db, db.pin());
+    }
+}

@@ -1,0 +1,124 @@
+package dev.ltx4j.vfs;
+
+import static dev.ltx4j.vfs.HostFixture.SQLITE3;
+import static dev.ltx4j.vfs.HostFixture.cmd;
+import static dev.ltx4j.vfs.HostFixture.run;
+import static dev.ltx4j.vfs.Sql.exec;
+import static dev.ltx4j.vfs.Sql.number;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ltx4j.pagestore.Durability;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Durability {@code remote}: a commit that stands locally but lacks the replica's confirmation gets its own extended
+ * result code, apart from a plain I/O error (which means "not committed"): {@code SQLITE_IOERR_NOT_UPLOADED} (61450)
+ * when the upload failed, {@code SQLITE_IOERR_OUTCOME_UNKNOWN} (61706) when the replica may or may not hold it; the
+ * reason, naming "outcome unknown" or "upload failed", is in {@code litestream_last_error}. Through sqlite-jdbc (a
+ * {@link LitestreamDataSource} connection and a plain one) and the sqlite3 CLI.
+ */
+class UnconfirmedCommitTest {
+    @TempDir
+    Path dir;
+
+    private LitestreamVfs.Registration register(String fault, String name) throws SQLException {
+        Path root = dir.resolve(name + "-replica");
+        return LitestreamVfs.builder().replica(new UnconfirmedCommitReplica(root, fault, 2), "unconfirmed:" + root)
+                .writeEnabled(true).durability(Durability.REMOTE).syncInterval(Duration.ofHours(1))
+                .bufferPath(dir.resolve(name + "-buffer")).register(name);
+    }
+
+    private void heal() throws Exception {
+        Files.createFile(dir.resolve("heal"));
+    }
+
+    @Test
+    void anUnknownOutcomeHasItsOwnCodeAndTheTransactionStands() throws Exception {
+        LitestreamVfs.Registration vfs = register("unknown", "unconfirmed-unknown");
+        Path db = dir.resolve("unknown.db");
+        try (Connection c = vfs.dataSource(db).getConnection()) {
+            exec(c, "create table t(x)");
+            assertThatThrownBy(() -> exec(c, "insert into t values (1)"))
+                    .isInstanceOfSatisfying(LitestreamUnconfirmedCommitException.class, e -> {
+                        assertThat(e.getErrorCode()).isEqualTo(61706).isEqualTo(
+                                LitestreamUnconfirmedCommitException.SQLITE_IOERR_OUTCOME_UNKNOWN);
+                        assertThat(e.outcomeUnknown()).isTrue();
+                        assertThat(e.getMessage()).contains("outcome unknown", "Do not run the transaction again");
+                    });
+            try (Connection plain = vfs.connect(db)) {
+                assertThat(number(plain, "select count(*) from t")).as("committed locally").isEqualTo(1);
+                // A plain sqlite-jdbc connection: the code is in sqlite-jdbc's message, codeOf finds it.
+                assertThatThrownBy(() -> exec(plain, "insert into t values (2)")).satisfies(e -> assertThat(
+                        LitestreamUnconfirmedCommitException.codeOf(e)).isEqualTo(61706));
+            }
+            heal();
+            exec(c, "select litestream_sync()");
+            assertThat(number(c, "select count(*) from t")).isEqualTo(2);
+        }
+        assertThat(Files.list(dir.resolve("unconfirmed-unknown-replica/ltx/0")).filter(p -> p.toString().endsWith(".ltx")))
+                .as("each transaction uploaded exactly once").hasSize(3);
+    }
+
+    @Test
+    void aFailedUploadHasAnotherCodeAndAPlainLocalFailureKeepsIOERR() throws Exception {
+        LitestreamVfs.Registration vfs = register("failed", "unconfirmed-failed");
+        Path db = dir.resolve("failed.db");
+        try (Connection c = vfs.dataSource(db).getConnection()) {
+            exec(c, "create table t(x)");
+            assertThatThrownBy(() -> exec(c, "insert into t values (1)"))
+                    .isInstanceOfSatisfying(LitestreamUnconfirmedCommitException.class, e -> {
+                        assertThat(e.getErrorCode()).isEqualTo(61450);
+                        assertThat(e.outcomeUnknown()).isFalse();
+                        assertThat(e.getMessage()).contains("upload failed", "committed locally");
+                    });
+            heal();
+            exec(c, "select litestream_sync()");
+            assertThat(number(c, "select count(*) from t")).isEqualTo(1);
+        }
+        SQLException plainIo = new SQLException("[SQLITE_IOERR] disk I/O error", null, 10);
+        assertThat(LitestreamUnconfirmedCommitException.codeOf(plainIo)).as("not committed: may run again").isZero();
+    }
+
+    @Test
+    void theSqlite3CliSeesTheExtendedCodeAndTheReason() throws Exception {
+        assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
+        HostFixture dist = HostFixture.create(dir.resolve("host"), true);
+        Path providerDir = Files.createDirectories(dir.resolve("provider/META-INF/services"));
+        Files.writeString(providerDir.resolve("dev.ltx4j.replica.ReplicaClientProvider"),
+                UnconfirmedCommitReplica.Provider.class.getName() + "\n");
+        Path testClasses = Path.of(UnconfirmedCommitReplica.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI());
+        Map<String, String> env = HostFixture.baseEnvironment();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath() + File.pathSeparator + testClasses
+                + File.pathSeparator + dir.resolve("provider"));
+        Path replica = dir.resolve("cli-replica");
+        String script = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
+                + ".open file:" + dir.resolve("cli.db") + "?vfs=litestream&write_enabled=true&durability=remote"
+                + "&sync_interval=1h&buffer_path=" + dir.resolve("cli-buffer")
+                + "&replica_url=unconfirmed://" + replica + "%3Ffault%3Dunknown%26from%3D2\n"
+                + "create table t(x);\n"
+                + "insert into t values (1);\n"
+                + "pragma litestream_last_error;\n"
+                + ".shell touch " + dir.resolve("heal") + "\n"
+                + "select litestream_sync();\n"
+                + "select 'rows: ' || count(*) from t;\n";
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, script, dir);
+        String all = r.out() + "\n" + r.err();
+        assertThat(all).as(all).contains("rows: 1");
+        assertThat(r.err()).as(all).contains("disk I/O error", "SQLITE_IOERR_OUTCOME_UNKNOWN, extended result code 61706",
+                "outcome unknown", "Do not run the transaction again");
+        assertThat(r.err()).as(all).contains("disk I/O error (61706)");
+        assertThat(r.out()).as(all).contains("commit failed: CommitOutcomeUnknownException: outcome unknown");
+    }
+}
