@@ -206,7 +206,7 @@ public final class Compactor {
      * A last run after {@code now} means the wall clock stepped back (an NTP step, a corrected RTC): the part is due
      * at once rather than after the clock catches up, which would stop compaction for as long as the step.
      */
-    static boolean due(Instant lastRun, Duration interval, Instant now) {
+    private static boolean due(Instant lastRun, Duration interval, Instant now) {
         return lastRun == null || now.isBefore(lastRun) || !now.isBefore(lastRun.plus(interval));
     }
 

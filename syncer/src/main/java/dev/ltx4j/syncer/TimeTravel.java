@@ -192,7 +192,10 @@ public final class TimeTravel {
         return same ? s.version() : null;
     }
 
-    /** Like {@link #build(long, long)}, planning over {@code listed} (a listing made moments ago) when not null. */
+    /**
+     * The state at {@code txid} from the restore plan, planning over {@code listed} (a listing made moments ago) when
+     * not null; null when no plan reaches it or the file that ends the plan does not carry {@code millis}.
+     */
     private DatabaseVersion build(long txid, long millis, List<LtxFileInfo> listed) throws IOException {
         ReplicaIndex.OpenedState s = null;
         if (listed != null) {
