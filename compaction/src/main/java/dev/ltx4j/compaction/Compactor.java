@@ -202,8 +202,12 @@ public final class Compactor {
         return failed && FAILURE_RETRY.compareTo(interval) < 0 ? FAILURE_RETRY : interval;
     }
 
+    /**
+     * A last run after {@code now} means the wall clock stepped back (an NTP step, a corrected RTC): the part is due
+     * at once rather than after the clock catches up, which would stop compaction for as long as the step.
+     */
     private static boolean due(Instant lastRun, Duration interval, Instant now) {
-        return lastRun == null || !now.isBefore(lastRun.plus(interval));
+        return lastRun == null || now.isBefore(lastRun) || !now.isBefore(lastRun.plus(interval));
     }
 
     private boolean snapshotDue(Instant now) {
@@ -212,14 +216,14 @@ public final class Compactor {
                 || !due(tracker.lastRun(level), retry(settings.snapshotInterval(), tracker.failed(level)), now)) {
             return false;
         }
-        if (nextSnapshotCheck != null && now.isBefore(nextSnapshotCheck)) {
+        if (nextSnapshotCheck != null && now.isBefore(nextSnapshotCheck) && !steppedBack(nextSnapshotCheck, now)) {
             return false;
         }
         try {
             LtxFileInfo newest = newest(client.listFiles(ReplicaClient.SNAPSHOT_LEVEL, 0, false));
             if (newest != null && newest.createdAt() != null) {
                 Instant next = newest.createdAt().plus(settings.snapshotInterval());
-                if (now.isBefore(next)) {
+                if (now.isBefore(next) && !steppedBack(next, now)) {
                     nextSnapshotCheck = next;
                     return false;
                 }
@@ -229,6 +233,15 @@ public final class Compactor {
             tracker.failed(ReplicaClient.SNAPSHOT_LEVEL, now, e);
             return false;
         }
+    }
+
+    /**
+     * Whether the newest snapshot, due again at {@code next}, was made more than one interval after {@code now}: the
+     * wall clock stepped back since (a store's clock a little ahead of ours is not a step). Waiting would delay
+     * snapshots by the size of the step.
+     */
+    private boolean steppedBack(Instant next, Instant now) {
+        return next.isAfter(now.plus(settings.snapshotInterval().multipliedBy(2)));
     }
 
     /**

@@ -116,8 +116,7 @@ final class BufferOpener {
         int n = file.read(0, ByteBuffer.wrap(bytes));
         String problem = LogHeader.problem(bytes, n);
         if (problem != null) {
-            throw new BufferCorruptException(location, "write buffer " + location + " has an unusable header: "
-                    + problem + "; move it aside to start a new buffer (its unsynced writes cannot be trusted)");
+            throw BufferProbe.unusableHeader(location, problem);
         }
         return LogHeader.decode(bytes);
     }

@@ -26,9 +26,29 @@ public final class BufferProbe {
         }
         String problem = LogHeader.problem(bytes, n);
         if (problem != null) {
-            String where = storage.describe(name);
-            throw new BufferCorruptException(where, "write buffer " + where + " has an unusable header: " + problem);
+            throw unusableHeader(storage.describe(name), problem);
         }
         return OptionalInt.of(LogHeader.decode(bytes).pageSize());
+    }
+
+    /**
+     * The refusal of a buffer whose header is unusable. A file that is no write buffer at all (another file, say the
+     * application's database, named as the buffer path) must not be moved aside on our advice.
+     */
+    static BufferCorruptException unusableHeader(String where, String problem) {
+        String advice;
+        if (problem.startsWith("bad magic")) {
+            advice = "check the buffer path (LITESTREAM_BUFFER_PATH, buffer_path): it must name a file of its own";
+        } else if (problem.startsWith("file is 0 bytes")) {
+            // Refused, not replaced: a buffer is created whole under another name and renamed in, so an empty one
+            // lost what it held; but mktemp and touch make empty files too.
+            advice = "ltx4j creates the buffer itself: if you made this empty file (mktemp, touch, a mounted file),"
+                    + " delete it or name a path that does not exist yet; if it was a buffer, its contents are lost"
+                    + " and deleting it starts a new buffer from the replica";
+        } else {
+            advice = "move it aside to start a new buffer (its unsynced writes cannot be trusted)";
+        }
+        return new BufferCorruptException(where, "write buffer " + where + " has an unusable header: " + problem
+                + "; " + advice);
     }
 }

@@ -35,6 +35,8 @@ final class LaneIdleness {
     private int wakesLeft;
     /** A part failed in the last step: step again when the compactor retries it. */
     private Instant retryAt;
+    /** The latest time a call saw: a call before it means the wall clock stepped back. */
+    private Instant lastSeen;
 
     LaneIdleness(CompactionSettings settings) {
         this.settings = settings;
@@ -45,11 +47,13 @@ final class LaneIdleness {
 
     /** Whether one of the wake-ups after the last sync (or a retry after a failure) is due at {@code now}. */
     boolean wakeDue(Instant now) {
+        observe(now);
         return (nextWake != null && !now.isBefore(nextWake)) || (retryAt != null && !now.isBefore(retryAt));
     }
 
     /** Whether the compactor has work at {@code now} with {@code synced} the writer's latest synced TXID. */
     boolean needsStep(long synced, Instant now, CompactionStatus status) {
+        observe(now);
         if (!steppedOnce) {
             return true;
         }
@@ -67,6 +71,7 @@ final class LaneIdleness {
 
     /** Records what a compactor step did: which levels now hold which synced TXIDs, and the next wake-up. */
     void stepped(long synced, Instant now, CompactionStatus before, CompactionStatus after, boolean wake) {
+        observe(now);
         steppedOnce = true;
         noteSynced(synced, now);
         boolean failed = after.retention().lastError() != null;
@@ -97,6 +102,19 @@ final class LaneIdleness {
         }
     }
 
+    /**
+     * When the wall clock stepped back (an NTP step), moves the planned wake-ups back by as much: they keep their
+     * distance instead of coming the size of the step late (a day's step would hold snapshots and retention a day).
+     */
+    private void observe(Instant now) {
+        if (lastSeen != null && now.isBefore(lastSeen)) {
+            Duration back = Duration.between(now, lastSeen);
+            nextWake = nextWake == null ? null : nextWake.minus(back);
+            retryAt = retryAt == null ? null : retryAt.minus(back);
+        }
+        lastSeen = now;
+    }
+
     /** A TXID not seen before starts a new active period and plans the wake-ups after it. */
     private void noteSynced(long synced, Instant now) {
         if (synced == seen) {
@@ -125,7 +143,7 @@ final class LaneIdleness {
         if (s.lastError() != null && Compactor.FAILURE_RETRY.compareTo(interval) < 0) {
             interval = Compactor.FAILURE_RETRY;
         }
-        return !now.isBefore(s.lastRun().plus(interval));
+        return now.isBefore(s.lastRun()) || !now.isBefore(s.lastRun().plus(interval)); // before: clock stepped back
     }
 
     /** The compactor's retention interval: its highest level's, or a minute without levels. */

@@ -7,6 +7,7 @@ import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.replica.TxidUnavailableException;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.RestorePlanException;
@@ -160,7 +161,7 @@ public final class TimeTravel {
         boolean stale = rebuilt == null || (rebuilt.pages().get(pgno) instanceof RemotePage rp
                 && rp.file().equals(missing.file()));
         if (stale) {
-            rebuilt = build(v.txid(), millis);
+            rebuilt = rebuild(v.txid(), millis, pgno, missing);
             if (rebuilt == null || (v.checksum() != 0 && rebuilt.checksum() != 0 && v.checksum() != rebuilt.checksum())) {
                 return null;
             }
@@ -174,14 +175,27 @@ public final class TimeTravel {
     }
 
     /**
-     * The state at {@code txid} from the current restore plan, or null when no plan reaches it or the file that ends
-     * the plan does not carry {@code millis} (another history).
+     * The state at {@code txid} from the current restore plan, or null when the file that ends the plan does not carry
+     * {@code millis} (another history). When no plan reaches it any more (retention deleted its files), the read
+     * fails saying so, as a read of a pinned latest state does, rather than as the missing file's "no such LTX file".
      */
-    private DatabaseVersion build(long txid, long millis) throws IOException {
-        return build(txid, millis, null);
+    private DatabaseVersion rebuild(long txid, long millis, long pgno, RemotePage missing) throws IOException {
+        ReplicaIndex.OpenedState s;
+        try {
+            s = db.index.openState(RestoreTarget.txid(txid));
+        } catch (RestorePlanException e) {
+            throw new TxidUnavailableException(txid, "page " + pgno + " of this past state (litestream_time) was in"
+                    + " replica file " + missing.file() + ", which is gone, and no restore plan over the remaining"
+                    + " files reaches that TXID (" + e.getMessage() + ")", e);
+        }
+        boolean same = s.version().txid() == txid && s.last() != null && s.last().header().timestamp() == millis;
+        return same ? s.version() : null;
     }
 
-    /** Like {@link #build(long, long)}, planning over {@code listed} (a listing made moments ago) when not null. */
+    /**
+     * The state at {@code txid} from the restore plan, planning over {@code listed} (a listing made moments ago) when
+     * not null; null when no plan reaches it or the file that ends the plan does not carry {@code millis}.
+     */
     private DatabaseVersion build(long txid, long millis, List<LtxFileInfo> listed) throws IOException {
         ReplicaIndex.OpenedState s = null;
         if (listed != null) {

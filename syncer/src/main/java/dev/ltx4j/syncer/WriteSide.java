@@ -399,10 +399,12 @@ final class WriteSide {
         boolean interrupted = Thread.interrupted();
         try {
             long deadline = options.clock.millis() + options.closeTimeout.toMillis();
+            long started = options.clock.nanoTime(); // the wall clock may step back (NTP): bound the wait on both
             SyncOutcome o = db.syncOnce(options.clock.instant());
             while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
                     && pendingCommits() > 0)) {
-                if (options.clock.millis() >= deadline) {
+                if (options.clock.millis() >= deadline
+                        || options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
                     return new SyncFailedException("close of database \"" + db.name + "\" timed out with "
                             + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
                 }

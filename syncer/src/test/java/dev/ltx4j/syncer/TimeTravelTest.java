@@ -9,6 +9,7 @@ import dev.ltx4j.ltx.LtxCompactor;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.LtxSource;
+import dev.ltx4j.pagestore.replica.TxidUnavailableException;
 import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.LtxBody;
@@ -242,6 +243,26 @@ class TimeTravelTest {
             compact(101, 200);
             try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
                 assertThat(page2(rt)).isEqualTo(200);
+            }
+        }
+    }
+
+    /**
+     * A past state whose files retention deleted, no plan reaching its TXID any more (field probe, probe2): the read
+     * fails saying the TXID is gone and why, as a pinned latest state's read does (it said "no such LTX file" naming
+     * the deleted file, which reads like a damaged replica). Never another state's page.
+     */
+    @Test
+    void aPastStateWhoseFilesRetentionDeletedFailsNamingItsTxid() throws Exception {
+        build(300);
+        try (Database db = reader(replica)) {
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(200)), clock.instant());
+            db.timeTravel().beginRead(p).close(); // builds and caches the version on the L0 files
+            compact(101, 250); // TXID 200 is inside the merged file now: no plan ends at it
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                assertThatThrownBy(() -> page2(rt)).isInstanceOf(TxidUnavailableException.class)
+                        .hasMessageContaining("TXID 00000000000000c8 is no longer on the replica")
+                        .hasMessageContaining("litestream_time").hasMessageContaining("retention");
             }
         }
     }
