@@ -63,10 +63,12 @@ static LsVfs g_vfs[MAX_VFS];
 static int g_vfsCount;
 static sqlite3_vfs *g_parent;
 static long long g_reads, g_writes, g_crossings; /* for measurements; relaxed atomics */
-/* For measurements (bench vfs): RESERVED grants in the lock table, grants to the connection that held it last, ns it
- * was held and ns it stood free between a release and the next grant; busy-handler sleeps taken and their us;
- * stale-snapshot refusals of beginWrite and the ns of their crossings (the lock held meanwhile). */
-static long long g_grants, g_regrants, g_heldNs, g_freeNs, g_sleeps, g_sleptUs, g_refusals, g_refusedNs, g_repins;
+/* For measurements (bench vfs, docs/group-commit.md "Where four writers' time goes"): RESERVED grants in the lock
+ * table, grants to the connection that held it last, ns it was held, ns it stood free from a release with a writer
+ * waiting to the next grant; busy-handler sleeps taken and the us asked; stale-snapshot refusals of beginWrite and
+ * the ns of their crossings (the write lock held meanwhile). */
+static long long g_grants, g_regrants, g_heldNs, g_freeNs, g_sleeps, g_sleptUs, g_refusals, g_refusedNs;
+static int g_waitingWriters; /* writers waiting in the hand-over (lock_for_write), under g_writerMutex */
 
 static const sqlite3_io_methods jfile_methods;
 
@@ -84,13 +86,8 @@ typedef struct LsLocks {
     int shared;               /* connections at SHARED or above in this table */
     struct JFile *reserved;   /* the connection at RESERVED or above; NULL: none */
     struct JFile *pending;    /* the connection at PENDING or EXCLUSIVE (new SHARED locks are refused); NULL: none */
-    pthread_cond_t freed;     /* signalled when RESERVED is let go (see "Hand-over in the lock table") */
-    struct JFile *waiters;    /* connections waiting for RESERVED, under mutex */
-    struct JFile *handoff;    /* RESERVED is kept for this waiter until handoffUntil (ns); NULL: for anyone */
-    long long handoffUntil;
-    int committing;           /* the RESERVED holder reached commit phase one (atomic) */
     struct JFile *lastHolder; /* for measurements: the connection that last held RESERVED */
-    long long heldSince, freedAt; /* for measurements: monotonic ns of the last RESERVED grant and release */
+    long long heldSince, freedAt; /* for measurements: ns of the last RESERVED grant, and of its release (0: none waited) */
 } LsLocks;
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
@@ -198,10 +195,6 @@ typedef struct JFile {
     int journalSwept;         /* the pager's first journal delete reached the disk; later ones skip it (vDelete) */
     int writerState;          /* WRITER_* below: this connection's place in the in-process writer hand-over */
     struct JFile *nextWriter; /* list of writing files, under g_writerMutex */
-    struct JFile *nextWaiter; /* LsLocks.waiters, under its mutex */
-    long long waitingSince;   /* ns of this connection's first refused write lock since its last write transaction began */
-    int handedOver;           /* RESERVED was kept for this connection (it had waited too long) */
-    int repinAsked;           /* this read transaction was sent back once for a fresh snapshot (lock_for_write_mem) */
     /* A kept snapshot (see "Snapshot readers"): Java's pin of this connection's last read transaction, reused while
      * the database's stamp has not moved since just before it was pinned. */
     LsStamp *stamp;           /* the database's version stamp; NULL: every read transaction asks Java */
@@ -921,61 +914,6 @@ static int file_level(JFile *f, int level) {
  * stays out, locking_mode=EXCLUSIVE puts every level in). A commit then makes no lock system call; SQLITE_BUSY comes
  * exactly where the lock file gave it, and the hand-over below works as before. Databases without a stamp (a plain
  * file, or a stamp that could not be allocated) keep the lock file. docs/group-commit.md, "Locks in the process". */
-/* ---------------------------------------------------------------- hand-over in the lock table
- *
- * Writers of a database whose locks are in the process (memLocks) wait for RESERVED on the table's condition variable
- * (lock_for_write_mem), and a release wakes one of them, not all: the others would only find the lock taken again and
- * go back to sleep, two context switches each per commit. The writer that just committed may take the lock again
- * before the woken one runs ("barging"): it is running, its kept snapshot is current, and a hand-over costs a wake-up.
- * A waiter that has waited STARVE_NS is handed the lock instead: the release keeps RESERVED for it (handoff) for up
- * to HOLD_NS, and for its retry on a fresh snapshot when the engine refuses its old one (jLock), so no writer waits
- * much longer than that behind others. A woken waiter that finds the lock free but its read transaction older than
- * the last change does not take the lock to be refused under it: once per read transaction it answers SQLITE_BUSY and
- * lets SQLite retry at once on a fresh snapshot (vSleep), as a WAL writer that met the write lock gets SQLITE_BUSY;
- * a second try of the same read transaction (an explicit transaction retrying a statement) takes the lock and gets
- * the engine's answer (SQLITE_BUSY_SNAPSHOT when another connection committed). docs/group-commit.md, "Hand-over in
- * the lock table". */
-#define STARVE_NS 1000000LL /* 1 ms */
-#define HOLD_NS 2000000LL   /* 2 ms */
-
-/* Under t->mutex: RESERVED is kept for another waiter (see reserved_freed); an expired reservation is dropped. */
-static int kept_for_another(LsLocks *t, JFile *f, long long now) {
-    if (t->handoff == NULL || t->handoff == f) return 0;
-    if (now < t->handoffUntil) return 1;
-    t->handoff = NULL;
-    return 0;
-}
-
-/* Under t->mutex: RESERVED was just let go. */
-static void reserved_freed(LsLocks *t, long long now) {
-    if (t->handoff != NULL && now < t->handoffUntil) return; /* kept for a refused waiter's retry (jLock) */
-    t->handoff = NULL;
-    if (t->waiters == NULL) return;
-    JFile *oldest = t->waiters;
-    for (JFile *w = t->waiters; w != NULL; w = w->nextWaiter) {
-        if (w->waitingSince < oldest->waitingSince) oldest = w;
-    }
-    if (now - oldest->waitingSince >= STARVE_NS) {
-        t->handoff = oldest;
-        t->handoffUntil = now + HOLD_NS;
-        pthread_cond_broadcast(&t->freed); /* the one it is kept for must wake; the others see it kept and sleep on */
-    } else {
-        pthread_cond_signal(&t->freed);
-    }
-}
-
-static void waiter_add(LsLocks *t, JFile *f) {
-    f->nextWaiter = t->waiters;
-    t->waiters = f;
-}
-
-static void waiter_remove(LsLocks *t, JFile *f) {
-    for (JFile **q = &t->waiters; *q != NULL; q = &(*q)->nextWaiter) {
-        if (*q == f) { *q = f->nextWaiter; break; }
-    }
-    f->nextWaiter = NULL;
-}
-
 static int mem_lock(JFile *f, int level) {
     LsLocks *t = &f->stamp->locks;
     int rc = SQLITE_OK;
@@ -984,16 +922,14 @@ static int mem_lock(JFile *f, int level) {
         if (t->pending != NULL && t->pending != f) rc = SQLITE_BUSY;
         else t->shared++;
     } else if (level == SQLITE_LOCK_RESERVED) {
-        long long now = mono_ns();
         if (t->reserved != NULL && t->reserved != f) rc = SQLITE_BUSY;
-        else if (t->reserved == NULL && kept_for_another(t, f, now)) rc = SQLITE_BUSY;
         else if (t->reserved == NULL) {
+            long long now = mono_ns();
             t->reserved = f;
-            f->handedOver = t->handoff == f;
-            t->handoff = NULL;
             count(&g_grants);
             if (t->lastHolder == f) count(&g_regrants);
             if (t->freedAt != 0) count_by(&g_freeNs, now - t->freedAt);
+            t->freedAt = 0;
             t->lastHolder = f;
             t->heldSince = now;
         }
@@ -1015,11 +951,9 @@ static void mem_unlock(JFile *f, int level) {
     LsLocks *t = &f->stamp->locks;
     pthread_mutex_lock(&t->mutex);
     if (t->reserved == f && level < SQLITE_LOCK_RESERVED) {
-        t->freedAt = mono_ns();
-        count_by(&g_heldNs, t->freedAt - t->heldSince);
-        t->reserved = NULL;
-        __atomic_store_n(&t->committing, 0, __ATOMIC_RELAXED);
-        reserved_freed(t, t->freedAt);
+        long long now = mono_ns();
+        count_by(&g_heldNs, now - t->heldSince);
+        t->freedAt = __atomic_load_n(&g_waitingWriters, __ATOMIC_RELAXED) > 0 ? now : 0; /* free while wanted */
     }
     if (t->reserved == f) t->reserved = NULL;
     if (t->pending == f) t->pending = NULL;
@@ -1117,13 +1051,6 @@ static void writer_init(void) {
 /* Sets f's place in the hand-over; WRITER_NONE wakes the waiters (the write lock was let go). */
 static void writer_set(JFile *f, int state) {
     if (!has_locks(f) || f->writerState == state) return;
-    if (f->memLocks) { /* the lock table wakes waiters itself (reserved_freed) */
-        LsLocks *t = &f->stamp->locks;
-        if (state == WRITER_COMMITTING) __atomic_store_n(&t->committing, 1, __ATOMIC_RELAXED);
-        else if (f->writerState == WRITER_COMMITTING) __atomic_store_n(&t->committing, 0, __ATOMIC_RELAXED);
-        f->writerState = state;
-        return;
-    }
     pthread_once(&g_writerOnce, writer_init);
     pthread_mutex_lock(&g_writerMutex);
     if (f->writerState == WRITER_NONE) {
@@ -1157,11 +1084,8 @@ static void deadline_after(struct timespec *t, long ms) {
     if (t->tv_nsec >= 1000000000L) { t->tv_sec++; t->tv_nsec -= 1000000000L; }
 }
 
-static int lock_for_write_mem(JFile *f, int level);
-
 /* lock_to for RESERVED and above, waiting for an in-process holder as described above. */
 static int lock_for_write(JFile *f, int level) {
-    if (f->memLocks) return lock_for_write_mem(f, level);
     int rc = lock_to(f, level);
     if (rc != SQLITE_BUSY || !has_locks(f) || f->fileLevel != SQLITE_LOCK_NONE) {
         if (rc == SQLITE_OK) writer_set(f, f->writerState == WRITER_NONE ? WRITER_HOLDING : f->writerState);
@@ -1184,8 +1108,10 @@ static int lock_for_write(JFile *f, int level) {
             if (holder == WRITER_NONE) { pthread_mutex_unlock(&g_writerMutex); return SQLITE_BUSY; }
         }
         count(&g_handoffWaits);
+        g_waitingWriters++;
         timedOut = pthread_cond_timedwait(&g_writerReleased, &g_writerMutex,
                                           holder == WRITER_COMMITTING ? &commitDeadline : &txnDeadline) != 0;
+        g_waitingWriters--;
         pthread_mutex_unlock(&g_writerMutex);
         rc = lock_to(f, level);
         if (rc == SQLITE_OK) writer_set(f, WRITER_HOLDING);
@@ -1194,62 +1120,6 @@ static int lock_for_write(JFile *f, int level) {
 }
 
 static long long stamp_now(JFile *f) { return __atomic_load_n(&f->stamp->changes, __ATOMIC_ACQUIRE); }
-
-static struct timespec at_ns(long long ns) {
-    struct timespec t;
-    t.tv_sec = ns / 1000000000LL;
-    t.tv_nsec = ns % 1000000000LL;
-    return t;
-}
-
-/* lock_for_write of a database whose locks are in the process: waits on the table's condition variable. */
-static int lock_for_write_mem(JFile *f, int level) {
-    LsLocks *t = &f->stamp->locks;
-    int rc = lock_to(f, level);
-    if (rc != SQLITE_BUSY || f->fileLevel != SQLITE_LOCK_NONE) {
-        if (rc == SQLITE_OK) writer_set(f, f->writerState == WRITER_NONE ? WRITER_HOLDING : f->writerState);
-        return rc;
-    }
-    long long start = mono_ns();
-    long long txnDeadline = start + WRITER_TXN_WAIT_MS * 1000000LL, commitDeadline = start + WRITER_COMMIT_WAIT_MS * 1000000LL;
-    pthread_mutex_lock(&t->mutex);
-    if (f->waitingSince == 0) f->waitingSince = start;
-    for (;;) {
-        waiter_add(t, f);
-        for (;;) {
-            long long now = mono_ns();
-            int other = kept_for_another(t, f, now);
-            if (t->reserved == NULL && !other) {
-                if (!f->repinAsked && t->handoff != f && stamp_now(f) != f->readStamp) {
-                    /* Free, but this read transaction began before the last change: SQLite retries on a fresh one. */
-                    f->repinAsked = 1;
-                    waiter_remove(t, f);
-                    pthread_mutex_unlock(&t->mutex);
-                    t_retryNow = 1;
-                    count(&g_repins);
-                    return SQLITE_BUSY;
-                }
-                break;
-            }
-            long long deadline = __atomic_load_n(&t->committing, __ATOMIC_RELAXED) ? commitDeadline : txnDeadline;
-            if (now >= deadline) {
-                waiter_remove(t, f);
-                pthread_mutex_unlock(&t->mutex);
-                return SQLITE_BUSY;
-            }
-            if (other && t->handoffUntil < deadline) deadline = t->handoffUntil;
-            struct timespec d = at_ns(deadline);
-            count(&g_handoffWaits);
-            pthread_cond_timedwait(&t->freed, &t->mutex, &d);
-        }
-        waiter_remove(t, f);
-        pthread_mutex_unlock(&t->mutex);
-        rc = lock_to(f, level);
-        if (rc == SQLITE_OK) writer_set(f, WRITER_HOLDING);
-        if (rc != SQLITE_BUSY || f->fileLevel != SQLITE_LOCK_NONE) return rc;
-        pthread_mutex_lock(&t->mutex);
-    }
-}
 
 /* Java's pin of the read transaction that just began may be kept (see "Kept snapshots"): with its size. */
 static void keep_snapshot(JFile *f, long long seen) {
@@ -1323,7 +1193,6 @@ static int jLock(sqlite3_file *p, int level) {
     if (rc != SQLITE_OK) return rc;
     if (!f->readLocked && f->parked && f->kept && !f->exclusiveLocking && kept_current(f)) {
         f->readLocked = 1; /* nothing changed since the kept snapshot was pinned: read it again, no crossing */
-        f->repinAsked = 0;
         f->parked = 0;
         f->readStamp = f->pinStamp;
     } else if (!f->readLocked) {
@@ -1338,7 +1207,6 @@ static int jLock(sqlite3_file *p, int level) {
             return rc;
         }
         f->readLocked = 1;
-        f->repinAsked = 0;
         if (f->stamp != NULL && !f->exclusiveLocking) keep_snapshot(f, seen);
     }
     if (level < SQLITE_LOCK_RESERVED || f->writeLocked) return SQLITE_OK;
@@ -1356,21 +1224,11 @@ static int jLock(sqlite3_file *p, int level) {
         /* A stale snapshot (another connection committed since this read transaction pinned): SQLite retries on a
          * fresh one, at once (vSleep). A replica conflict moves no stamp and keeps the busy handler's sleeps. */
         if (rc == SQLITE_BUSY_SNAPSHOT && f->stamp != NULL && stamp_now(f) != f->readStamp) t_retryNow = 1;
-        if (rc == SQLITE_BUSY_SNAPSHOT && f->memLocks && f->handedOver) {
-            /* Handed the lock after a long wait, with an old snapshot: keep it for the retry on a fresh one. */
-            LsLocks *t = &f->stamp->locks;
-            pthread_mutex_lock(&t->mutex);
-            t->handoff = f;
-            t->handoffUntil = mono_ns() + HOLD_NS;
-            pthread_mutex_unlock(&t->mutex);
-        }
         /* The engine refused the write (e.g. replica conflict): give the lock back. */
         unlock_to(f, SQLITE_LOCK_SHARED);
         return rc;
     }
     f->writeLocked = 1;
-    f->waitingSince = 0;
-    f->handedOver = 0;
     return SQLITE_OK;
 }
 
@@ -1438,15 +1296,6 @@ static int jClose(sqlite3_file *p) {
         f->obj = NULL;
     }
     if (f->memLocks && f->fileLevel > SQLITE_LOCK_NONE) mem_unlock(f, SQLITE_LOCK_NONE); /* as closing a lock file would */
-    if (f->memLocks) { /* a lock kept for this connection goes to the others */
-        LsLocks *t = &f->stamp->locks;
-        pthread_mutex_lock(&t->mutex);
-        if (t->handoff == f) {
-            t->handoff = NULL;
-            if (t->reserved == NULL) reserved_freed(t, mono_ns());
-        }
-        pthread_mutex_unlock(&t->mutex);
-    }
     f->memLocks = 0;
     if (f->lock != NULL) {
         if (f->lock->pMethods != NULL) f->lock->pMethods->xClose(f->lock);
@@ -1948,7 +1797,7 @@ static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
     (void)c;
     long long *k[] = {&g_reads, &g_writes, &g_crossings, &g_handoffWaits, &g_viewHits, &g_viewMisses, &g_viewFills,
                       &g_immediateRetries, &g_grants, &g_regrants, &g_heldNs, &g_freeNs, &g_sleeps, &g_sleptUs,
-                      &g_refusals, &g_refusedNs, &g_repins};
+                      &g_refusals, &g_refusedNs};
     enum { N = sizeof k / sizeof k[0] };
     jlong v[N];
     for (int i = 0; i < N; i++) v[i] = __atomic_load_n(k[i], __ATOMIC_RELAXED);
@@ -1964,12 +1813,6 @@ static jlong JNICALL n_newStamp(JNIEnv *env, jclass c, jlong viewBytes, jint fau
     LsStamp *s = calloc(1, sizeof *s);
     if (s == NULL) return 0;
     if (pthread_mutex_init(&s->locks.mutex, NULL) != 0) { free(s); return 0; }
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    int failed = pthread_cond_init(&s->locks.freed, &a) != 0;
-    pthread_condattr_destroy(&a);
-    if (failed) { pthread_mutex_destroy(&s->locks.mutex); free(s); return 0; }
     s->faults = faults;
     s->view = view_new(viewBytes);
     pthread_mutex_lock(&g_stampMutex);

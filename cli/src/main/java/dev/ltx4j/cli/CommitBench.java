@@ -136,7 +136,7 @@ final class CommitBench {
             Map<Variant, long[]> threadCpu = new LinkedHashMap<>();
             Map<Variant, long[]> readWrites = new LinkedHashMap<>(); // [xRead crossings, xWrite crossings]
             Map<Variant, long[]> retries = new LinkedHashMap<>();
-            Map<Variant, long[]> lockStats = new LinkedHashMap<>(); // native counters 8-16, summed over the rounds
+            Map<Variant, long[]> lockStats = new LinkedHashMap<>(); // native counters 8-15, summed over the rounds
             for (Variant v : variants) {
                 retries.put(v, new long[rounds]);
                 lockStats.put(v, new long[LOCK_STATS]);
@@ -214,10 +214,11 @@ final class CommitBench {
                 if (v.connections().size() > 1) {
                     long[] l = lockStats.get(v);
                     counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f"
-                            + " (re-pins before the lock %.2f, stale refusals %.2f), write lock held %.0f us and free %.0f us"
-                            + " per commit, taken by the previous holder %.0f%%, busy-handler sleeps/commit %.3f (%.0f us)",
+                            + " (stale refusals %.2f, %.1f us each under the lock), write lock held %.0f us and free while"
+                            + " wanted %.0f us per commit, taken again by its last holder %.0f%% of the times, busy-handler"
+                            + " sleeps/commit %.3f (%.0f us)",
                             Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits,
-                            l[8] / commits, l[6] / commits, l[2] / 1e3 / commits, l[3] / 1e3 / commits,
+                            l[6] / commits, l[6] == 0 ? 0 : l[7] / 1e3 / l[6], l[2] / 1e3 / commits, l[3] / 1e3 / commits,
                             l[0] == 0 ? 0 : 100.0 * l[1] / l[0], l[4] / commits, l[5] / commits);
                 }
             }
@@ -229,9 +230,8 @@ final class CommitBench {
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
                 + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
                 + " let go of the write lock instead of SQLite's sleeping busy handler; immediate retries: busy-handler sleeps"
-                + " skipped after a stale-snapshot refusal or a re-pin, the lock being free; re-pins before the lock: a woken"
-                + " writer whose snapshot a commit overtook retries on a fresh one before taking the lock; write lock: RESERVED"
-                + " in the lock table, held from grant to release, free from a release to the next grant)");
+                + " skipped after a stale-snapshot refusal, the lock being free; write lock: RESERVED in the lock table, held"
+                + " from grant to release, free from a release while a writer waited to the next grant)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
@@ -334,9 +334,9 @@ final class CommitBench {
         }
     }
 
-    /** Native counters 8-16: lock grants, grants to the previous holder, ns held, ns free, sleeps, us slept,
-     * stale refusals, ns of their crossings, re-pins before the lock (litestreamvfs.c, n_counters). */
-    private static final int LOCK_STATS = 9;
+    /** Native counters 8-15: lock grants, grants to the previous holder, ns held, ns free while wanted, busy-handler
+     * sleeps, us asked, stale refusals, ns of their crossings (litestreamvfs.c, n_counters). */
+    private static final int LOCK_STATS = 8;
 
     private static long[] lockCounters() {
         long[] l = new long[LOCK_STATS];
