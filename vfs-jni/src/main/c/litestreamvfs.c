@@ -68,7 +68,7 @@ static long long g_reads, g_writes, g_crossings; /* for measurements; relaxed at
  * waiting to the next grant; busy-handler sleeps taken and the us asked; stale-snapshot refusals of beginWrite and
  * the ns of their crossings (the write lock held meanwhile). */
 static long long g_grants, g_regrants, g_heldNs, g_freeNs, g_sleeps, g_sleptUs, g_refusals, g_refusedNs;
-static int g_waitingWriters; /* writers waiting in the hand-over (lock_for_write), under g_writerMutex */
+static int g_waitingWriters; /* writers waiting in the hand-over (lock_for_write); relaxed atomics */
 
 static const sqlite3_io_methods jfile_methods;
 
@@ -1108,10 +1108,10 @@ static int lock_for_write(JFile *f, int level) {
             if (holder == WRITER_NONE) { pthread_mutex_unlock(&g_writerMutex); return SQLITE_BUSY; }
         }
         count(&g_handoffWaits);
-        g_waitingWriters++;
+        __atomic_fetch_add(&g_waitingWriters, 1, __ATOMIC_RELAXED);
         timedOut = pthread_cond_timedwait(&g_writerReleased, &g_writerMutex,
                                           holder == WRITER_COMMITTING ? &commitDeadline : &txnDeadline) != 0;
-        g_waitingWriters--;
+        __atomic_fetch_sub(&g_waitingWriters, 1, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&g_writerMutex);
         rc = lock_to(f, level);
         if (rc == SQLITE_OK) writer_set(f, WRITER_HOLDING);
