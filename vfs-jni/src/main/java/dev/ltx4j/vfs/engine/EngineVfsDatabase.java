@@ -277,8 +277,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
             writeLocked = false;
             clearDoomed();
             if (s != null) s.rollback();
-            throw new ReplicaConflictException("another connection committed after this transaction began reading;"
-                    + " roll back and retry the transaction (the same as SQLITE_BUSY_SNAPSHOT in WAL mode)");
+            throw new StaleSnapshotException();
         }
     }
 
