@@ -63,6 +63,12 @@ static LsVfs g_vfs[MAX_VFS];
 static int g_vfsCount;
 static sqlite3_vfs *g_parent;
 static long long g_reads, g_writes, g_crossings; /* for measurements; relaxed atomics */
+/* For measurements (bench vfs, docs/group-commit.md "Where four writers' time goes"): RESERVED grants in the lock
+ * table, grants to the connection that held it last, ns it was held, ns it stood free from a release with a writer
+ * waiting to the next grant; busy-handler sleeps taken and the us asked; stale-snapshot refusals of beginWrite and
+ * the ns of their crossings (the write lock held meanwhile). */
+static long long g_grants, g_regrants, g_heldNs, g_freeNs, g_sleeps, g_sleptUs, g_refusals, g_refusedNs;
+static int g_waitingWriters; /* writers waiting in the hand-over (lock_for_write); relaxed atomics */
 
 static const sqlite3_io_methods jfile_methods;
 
@@ -80,6 +86,8 @@ typedef struct LsLocks {
     int shared;               /* connections at SHARED or above in this table */
     struct JFile *reserved;   /* the connection at RESERVED or above; NULL: none */
     struct JFile *pending;    /* the connection at PENDING or EXCLUSIVE (new SHARED locks are refused); NULL: none */
+    struct JFile *lastHolder; /* for measurements: the connection that last held RESERVED */
+    long long heldSince, freedAt; /* for measurements: ns of the last RESERVED grant, and of its release (0: none waited) */
 } LsLocks;
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
@@ -131,6 +139,12 @@ static int java_threw(JNIEnv *env, int mappedCode) {
 }
 
 static void count(long long *c) { __atomic_fetch_add(c, 1, __ATOMIC_RELAXED); }
+static void count_by(long long *c, long long n) { __atomic_fetch_add(c, n, __ATOMIC_RELAXED); }
+static long long mono_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 /* A Java byte[] copy of s; NULL for NULL. A failed allocation also gives NULL, with no exception left
  * pending (callers tell the two apart by s), so the caller may go on calling JNI. */
@@ -909,7 +923,16 @@ static int mem_lock(JFile *f, int level) {
         else t->shared++;
     } else if (level == SQLITE_LOCK_RESERVED) {
         if (t->reserved != NULL && t->reserved != f) rc = SQLITE_BUSY;
-        else t->reserved = f;
+        else if (t->reserved == NULL) {
+            long long now = mono_ns();
+            t->reserved = f;
+            count(&g_grants);
+            if (t->lastHolder == f) count(&g_regrants);
+            if (t->freedAt != 0) count_by(&g_freeNs, now - t->freedAt);
+            t->freedAt = 0;
+            t->lastHolder = f;
+            t->heldSince = now;
+        }
     } else if (t->pending != NULL && t->pending != f) {
         rc = SQLITE_BUSY; /* EXCLUSIVE (through PENDING) while another connection is on its way there */
     } else {
@@ -927,6 +950,11 @@ static int mem_lock(JFile *f, int level) {
 static void mem_unlock(JFile *f, int level) {
     LsLocks *t = &f->stamp->locks;
     pthread_mutex_lock(&t->mutex);
+    if (t->reserved == f && level < SQLITE_LOCK_RESERVED) {
+        long long now = mono_ns();
+        count_by(&g_heldNs, now - t->heldSince);
+        t->freedAt = __atomic_load_n(&g_waitingWriters, __ATOMIC_RELAXED) > 0 ? now : 0; /* free while wanted */
+    }
     if (t->reserved == f) t->reserved = NULL;
     if (t->pending == f) t->pending = NULL;
     if (level == SQLITE_LOCK_NONE && f->fileLevel >= SQLITE_LOCK_SHARED) t->shared--;
@@ -1080,8 +1108,10 @@ static int lock_for_write(JFile *f, int level) {
             if (holder == WRITER_NONE) { pthread_mutex_unlock(&g_writerMutex); return SQLITE_BUSY; }
         }
         count(&g_handoffWaits);
+        __atomic_fetch_add(&g_waitingWriters, 1, __ATOMIC_RELAXED);
         timedOut = pthread_cond_timedwait(&g_writerReleased, &g_writerMutex,
                                           holder == WRITER_COMMITTING ? &commitDeadline : &txnDeadline) != 0;
+        __atomic_fetch_sub(&g_waitingWriters, 1, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&g_writerMutex);
         rc = lock_to(f, level);
         if (rc == SQLITE_OK) writer_set(f, WRITER_HOLDING);
@@ -1184,8 +1214,13 @@ static int jLock(sqlite3_file *p, int level) {
     f->kept = f->probeCached = f->ownKept = 0; /* a write transaction: Java re-pins at its commit or rollback */
     f->headerWritten = 0;
     f->wn = f->wOff = 0;
+    long long asked = mono_ns();
     rc = notify(f, m_beginWrite, SQLITE_IOERR_LOCK);
     if (rc != SQLITE_OK) {
+        if (rc == SQLITE_BUSY_SNAPSHOT) {
+            count(&g_refusals);
+            count_by(&g_refusedNs, mono_ns() - asked);
+        }
         /* A stale snapshot (another connection committed since this read transaction pinned): SQLite retries on a
          * fresh one, at once (vSleep). A replica conflict moves no stamp and keeps the busy handler's sleeps. */
         if (rc == SQLITE_BUSY_SNAPSHOT && f->stamp != NULL && stamp_now(f) != f->readStamp) t_retryNow = 1;
@@ -1606,6 +1641,8 @@ static int vSleep(sqlite3_vfs *v, int us) {
         count(&g_immediateRetries);
         return us;
     }
+    count(&g_sleeps);
+    count_by(&g_sleptUs, us);
     return g_parent->xSleep(g_parent, us);
 }
 static int vCurrentTime(sqlite3_vfs *v, double *t) { (void)v; return g_parent->xCurrentTime(g_parent, t); }
@@ -1758,12 +1795,14 @@ static jint JNICALL n_registerVfs(JNIEnv *env, jclass c, jbyteArray name) {
 
 static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
     (void)c;
-    jlong v[8] = {__atomic_load_n(&g_reads, __ATOMIC_RELAXED), __atomic_load_n(&g_writes, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_crossings, __ATOMIC_RELAXED), __atomic_load_n(&g_handoffWaits, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_viewHits, __ATOMIC_RELAXED), __atomic_load_n(&g_viewMisses, __ATOMIC_RELAXED),
-                  __atomic_load_n(&g_viewFills, __ATOMIC_RELAXED), __atomic_load_n(&g_immediateRetries, __ATOMIC_RELAXED)};
-    jlongArray a = (*env)->NewLongArray(env, 8);
-    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 8, v);
+    long long *k[] = {&g_reads, &g_writes, &g_crossings, &g_handoffWaits, &g_viewHits, &g_viewMisses, &g_viewFills,
+                      &g_immediateRetries, &g_grants, &g_regrants, &g_heldNs, &g_freeNs, &g_sleeps, &g_sleptUs,
+                      &g_refusals, &g_refusedNs};
+    enum { N = sizeof k / sizeof k[0] };
+    jlong v[N];
+    for (int i = 0; i < N; i++) v[i] = __atomic_load_n(k[i], __ATOMIC_RELAXED);
+    jlongArray a = (*env)->NewLongArray(env, N);
+    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, N, v);
     return a;
 }
 

@@ -140,8 +140,10 @@ final class CommitBench {
             Map<Variant, long[]> threadCpu = new LinkedHashMap<>();
             Map<Variant, long[]> readWrites = new LinkedHashMap<>(); // [xRead crossings, xWrite crossings]
             Map<Variant, long[]> retries = new LinkedHashMap<>();
+            Map<Variant, long[]> lockStats = new LinkedHashMap<>(); // native counters 8-15, summed over the rounds
             for (Variant v : variants) {
                 retries.put(v, new long[rounds]);
+                lockStats.put(v, new long[LOCK_STATS]);
                 readWrites.put(v, new long[2]);
                 rates.put(v, new double[rounds]);
                 fsyncs.put(v, new long[rounds]);
@@ -157,6 +159,7 @@ final class CommitBench {
                     long c0 = nativeCounter(2);
                     long w0 = nativeCounter(3);
                     long i0 = nativeCounter(7);
+                    long[] l0 = lockCounters();
                     long r0 = nativeCounter(0);
                     long x0 = nativeCounter(1);
                     long cpu0 = processCpuNanos();
@@ -170,11 +173,15 @@ final class CommitBench {
                     crossings.get(v)[r] = nativeCounter(2) - c0;
                     waits.get(v)[r] = nativeCounter(3) - w0;
                     retries.get(v)[r] = nativeCounter(7) - i0;
+                    long[] l1 = lockCounters();
+                    for (int k = 0; k < LOCK_STATS; k++) {
+                        lockStats.get(v)[k] += l1[k] - l0[k];
+                    }
                     readWrites.get(v)[0] += nativeCounter(0) - r0;
                     readWrites.get(v)[1] += nativeCounter(1) - x0;
                 }
             }
-            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu, readWrites, retries);
+            report(variants, rates, fsyncs, crossings, cpu, waits, threadCpu, readWrites, retries, lockStats);
         } finally {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
@@ -184,7 +191,8 @@ final class CommitBench {
 
     private void report(List<Variant> variants, Map<Variant, double[]> rates, Map<Variant, long[]> fsyncs,
             Map<Variant, long[]> crossings, Map<Variant, long[]> cpu, Map<Variant, long[]> waits,
-            Map<Variant, long[]> threadCpu, Map<Variant, long[]> readWrites, Map<Variant, long[]> retries) {
+            Map<Variant, long[]> threadCpu, Map<Variant, long[]> readWrites, Map<Variant, long[]> retries,
+            Map<Variant, long[]> lockStats) {
         out.printf("  %d alternating rounds of %d commits per variant; median (range) of commits/s and of the ratio of"
                 + " time per commit to plain WAL/FULL in the same round (single-thread variants to 1 thread, 4-thread"
                 + " variants to 4 threads)%n", rounds, perRound);
@@ -215,8 +223,14 @@ final class CommitBench {
                         + " locks/sync/commit/size %.2f)", Arrays.stream(fsyncs.get(v)).sum() / commits, all, reads,
                         writes, all - reads - writes);
                 if (v.connections().size() > 1) {
-                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f",
-                            Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits);
+                    long[] l = lockStats.get(v);
+                    counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f"
+                            + " (stale refusals %.2f, %.1f us each under the lock), write lock held %.0f us and free while"
+                            + " wanted %.0f us per commit, taken again by its last holder %.0f%% of the times, busy-handler"
+                            + " sleeps/commit %.3f (%.0f us)",
+                            Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits,
+                            l[6] / commits, l[6] == 0 ? 0 : l[7] / 1e3 / l[6], l[2] / 1e3 / commits, l[3] / 1e3 / commits,
+                            l[0] == 0 ? 0 : 100.0 * l[1] / l[0], l[4] / commits, l[5] / commits);
                 }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
@@ -227,7 +241,8 @@ final class CommitBench {
                 + " write buffer's files and directories, also the sync rounds' rewrites; crossings: C-to-Java calls of"
                 + " the VFS, all connections; hand-over waits: a writer waiting for another connection of the process to"
                 + " let go of the write lock instead of SQLite's sleeping busy handler; immediate retries: busy-handler sleeps"
-                + " skipped after a stale-snapshot refusal, the lock being free)");
+                + " skipped after a stale-snapshot refusal, the lock being free; write lock: RESERVED in the lock table, held"
+                + " from grant to release, free from a release while a writer waited to the next grant)");
     }
 
     private Variant plain(String name, String synchronous, int threads) throws SQLException {
@@ -335,6 +350,18 @@ final class CommitBench {
     /** Heap bytes the current thread allocated so far (0 where the JVM does not count them). */
     private static long allocatedBytes() {
         return THREADS instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : 0;
+    }
+
+    /** Native counters 8-15: lock grants, grants to the previous holder, ns held, ns free while wanted, busy-handler
+     * sleeps, us asked, stale refusals, ns of their crossings (litestreamvfs.c, n_counters). */
+    private static final int LOCK_STATS = 8;
+
+    private static long[] lockCounters() {
+        long[] l = new long[LOCK_STATS];
+        for (int k = 0; k < LOCK_STATS; k++) {
+            l[k] = nativeCounter(8 + k);
+        }
+        return l;
     }
 
     /**

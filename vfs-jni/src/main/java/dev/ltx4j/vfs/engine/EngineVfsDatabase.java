@@ -1,30 +1,18 @@
 package dev.ltx4j.vfs.engine;
 
-import dev.ltx4j.ltx.Txid;
-import dev.ltx4j.pagestore.BufferFullException;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
-import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
-import dev.ltx4j.pagestore.storage.DiskSpace;
-import dev.ltx4j.pagestore.storage.StorageFullException;
-import dev.ltx4j.syncer.CommitOutcomeUnknownException;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
-import dev.ltx4j.syncer.DatabaseStatus;
-import dev.ltx4j.syncer.PageSizeException;
-import dev.ltx4j.syncer.PollOutcome;
 import dev.ltx4j.syncer.ReadOnlyDatabaseException;
 import dev.ltx4j.syncer.ReadTransaction;
-import dev.ltx4j.syncer.SyncFailedException;
-import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
 import dev.ltx4j.vfs.ReplicaConflictException;
 import dev.ltx4j.vfs.VfsDatabase;
 import dev.ltx4j.vfs.internal.NativeBridge;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -50,10 +38,7 @@ import java.util.TreeMap;
  * ({@link PageOneView}); only reads change, writes are stored as SQLite writes them, and the engine (checksums
  * included) only ever sees stored bytes.
  */
-// Over 500 lines: one SQLite connection's whole VFS contract (reads, locks, sessions, pragmas) in one place.
 public final class EngineVfsDatabase implements VfsDatabase {
-    private static final int MAX_FLUSH_ATTEMPTS = 3;
-
     private final DatabaseRegistry.Handle handle;
     private final Database db;
     /** False only under the engine's {@code storedPageOne} fault point (the simulator's {@code wal-page-one}). */
@@ -67,6 +52,8 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private final Clock clock;
     /** PRAGMA litestream_time: this connection's view of the past (docs/time-travel.md). */
     private final ConnectionTimeTravel timeTravel;
+    /** The pragmas, SQL functions and status this connection asks of the engine. */
+    private final EngineCommands commands;
     /** Set when this connection must not write (see {@link JoinedSettings#readOnlyReason}); null: it may. */
     private volatile String readOnlyReason;
     private ReadTransaction pin;
@@ -77,13 +64,10 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private byte[] scratch = new byte[65536];
     /** The engine's refresh count when this connection's read transaction began (see {@link #beginWrite()}). */
     private long pinRefresh;
-    /** The follower lineage and engine refresh count of the content this connection's SQLite last read page 1 of. */
-    private long seenLineage;
-    private long seenRefresh;
+    /** Makes SQLite drop its cache of replaced content (a new lineage or a refresh). */
+    private final ReplacedContentNotice notice;
     /** The read transaction reads the latest state, so the VFS may keep it while nothing changes (see versionKey()). */
     private boolean reusable;
-    /** The last read's bytes were altered for once (noticeReplacedContent): the VFS must not repeat them. */
-    private boolean lastReadAltered;
 
     /**
      * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
@@ -98,48 +82,15 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.staleCheckWhileConflicted = !db.faults().staleWriteWhileConflicted();
         this.clock = clock;
         this.timeTravel = new ConnectionTimeTravel(db, clock);
+        this.commands = new EngineCommands(db, clock, timeTravel);
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
-        this.seenLineage = db.lineage();
-        this.seenRefresh = db.refreshCount();
+        this.notice = new ReplacedContentNotice(db.lineage(), db.refreshCount());
     }
 
     /** The engine's exceptions as the bridge understands them; the bridge itself knows no engine type. */
     @Override
     public Failure classify(Throwable failure) {
-        if (failure instanceof ConflictException || failure instanceof ReplicaConflictException) {
-            return Failure.CONFLICT;
-        }
-        if (failure instanceof ReadOnlyDatabaseException) {
-            return Failure.READ_ONLY;
-        }
-        if (failure instanceof PageSizeException) {
-            // A page-size change (PRAGMA page_size=N; VACUUM) is refused, nothing is damaged: SQLITE_READONLY, which
-            // SQLite treats as the statement's own error (no sticky pager error, the connection works on), not an
-            // IOERR that tells users and tools to suspect the disk. The reason is in litestream_last_error.
-            return Failure.READ_ONLY;
-        }
-        if (failure instanceof CommitOutcomeUnknownException) {
-            return Failure.OUTCOME_UNKNOWN; // durability remote: committed locally, the replica may or may not hold it
-        }
-        if (failure instanceof SyncFailedException) {
-            return Failure.NOT_UPLOADED; // durability remote: committed locally, the upload is retried by the sync
-        }
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ReplicaFileCorruptException) {
-                return Failure.CORRUPT; // a replica file failed verification
-            }
-        }
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            // ENOSPC / EDQUOT, typed by the buffer's storage whatever the locale: SQLITE_FULL, as SQLite's unix VFS
-            // says, so applications and tools see "database or disk is full" rather than a suspected disk fault.
-            if (t instanceof BufferFullException || t instanceof StorageFullException) {
-                return Failure.FULL;
-            }
-        }
-        if (DiskSpace.hasFullDiskText(failure)) {
-            return Failure.FULL; // a full disk met outside the buffer's log writes (e.g. a rewrite's new file)
-        }
-        return Failure.IO;
+        return EngineCommands.classify(failure);
     }
 
     /** The shared engine database behind this view. */
@@ -160,7 +111,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         int len = dst.remaining();
-        lastReadAltered = false;
+        notice.reading();
         boolean header = pageOneView && PageOneView.touches(offset, len);
         // A header read without the format bytes (SQLite's 16 bytes at 24) is widened to hold them: still one read.
         long from = header ? Math.min(offset, PageOneView.FORMAT) : offset;
@@ -201,7 +152,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         }
         int skip = (int) (offset - from);
         int got = Math.max(0, Math.min(n - skip, len));
-        if (lineage >= 0) noticeReplacedContent(offset, b, skip, got, lineage, refreshes); // on the bytes SQLite sees
+        if (lineage >= 0) notice.apply(offset, b, skip, got, lineage, refreshes); // on the bytes SQLite sees
         dst.put(b, skip, got);
         return got;
     }
@@ -218,35 +169,6 @@ public final class EngineVfsDatabase implements VfsDatabase {
     public byte[] readPage(long offset, int length) throws IOException {
         if (offset == 0 || session != null || pin == null || doomed != null) return null;
         return pin.readPage(offset, length);
-    }
-
-    /**
-     * Makes SQLite drop what it cached of content that has since been replaced under it: by a follower's reload of
-     * a replaced or rewound replica (a new lineage, see {@code docs/read-mode-followers.md}) or by a refresh that
-     * dropped the conflicted local state for the replica's ({@code docs/conflicts-and-refresh.md}). SQLite keeps its
-     * page cache across read transactions while the 16 bytes at offset 24 of page 1 (change counter, size,
-     * freelist) read the same, and its schema while the cookie at offset 40 does; the old and new content can agree
-     * on both (and SQLite's idea of them may come from its own last commit, not from a read). So the first such
-     * probe after a replacement is inverted, and the first page 1 read after it gets its schema cookie's top bit
-     * flipped: SQLite then reloads both. One method for both causes, so the two can never cancel each other out.
-     * Nothing changes while neither happens.
-     */
-    private void noticeReplacedContent(long offset, byte[] b, int base, int len, long lineage, long refreshes) {
-        boolean replaced = refreshes != seenRefresh || lineage != seenLineage;
-        if (offset == 24 && len == 16) {
-            if (replaced) {
-                for (int i = base; i < base + 16; i++) b[i] = (byte) ~b[i];
-                lastReadAltered = true;
-            }
-            return;
-        }
-        if (offset != 0 || len < 44) return;
-        if (replaced) {
-            int cookie = ByteBuffer.wrap(b, base + 40, 4).getInt();
-            ByteBuffer.wrap(b, base + 40, 4).putInt(cookie ^ 0x8000_0000);
-        }
-        seenLineage = lineage;
-        seenRefresh = refreshes;
     }
 
     /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
@@ -355,8 +277,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
             writeLocked = false;
             clearDoomed();
             if (s != null) s.rollback();
-            throw new ReplicaConflictException("another connection committed after this transaction began reading;"
-                    + " roll back and retry the transaction (the same as SQLITE_BUSY_SNAPSHOT in WAL mode)");
+            throw new StaleSnapshotException();
         }
     }
 
@@ -448,86 +369,32 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public String pragma(String name, String value) throws IOException {
-        switch (name) {
-            case "litestream_refresh":
-                if (value != null) throw new IllegalArgumentException("PRAGMA litestream_refresh takes no value");
-                if (session != null) throw new IllegalArgumentException("PRAGMA litestream_refresh inside a write transaction");
-                db.refresh();
-                return Txid.format(db.current().txid());
-            case ConnectionTimeTravel.PRAGMA:
-                return timeTravel.set(value, pin != null, session != null || writeLocked);
-            case "litestream_time_target":
-                if (value != null) throw new IllegalArgumentException("PRAGMA litestream_time_target is read-only");
-                return timeTravel.target();
-            case "litestream_write_enabled":
-                if (value != null) throw new IllegalArgumentException("litestream_write_enabled is fixed at open"
-                        + " (write_enabled URI parameter or LITESTREAM_WRITE_ENABLED)");
-                return db.isWriteMode() ? "1" : "0";
-            default:
-                throw new IllegalArgumentException("unknown pragma " + name);
-        }
+        return commands.pragma(name, value, pin != null, session != null, session != null || writeLocked);
     }
 
     @Override
     public String txid() {
-        return Txid.format(pin != null ? pin.txid() : timeTravel.nextTxid(db.current().txid()));
+        return commands.txid(pin);
     }
 
-    /**
-     * The commit time (LTX header timestamp, RFC 3339) of the TXID this connection reads (its read transaction's,
-     * else the one its next read transaction reads: the time set with litestream_time, or the latest); {@code latest}
-     * when nothing is in the replica yet.
-     */
     @Override
     public String time() {
-        try {
-            return timeTravel.report(pin);
-        } catch (IOException e) {
-            throw new UncheckedIOException("litestream_time: " + e.getMessage(), e);
-        }
+        return commands.time(pin);
     }
 
     @Override
     public long lag() {
-        long ms = db.status().lagMillis();
-        return ms < 0 ? -1 : ms / 1000;
+        return commands.lag();
     }
 
-    /**
-     * Write mode: uploads everything committed and returns the replica TXID. Read mode: polls the replica once.
-     *
-     * @throws ReplicaConflictException when the database is conflicted
-     */
     @Override
     public String syncNow() throws IOException {
-        if (!db.isWriteMode()) {
-            PollOutcome p = db.pollOnce(clock.instant());
-            if (p.error() != null) throw new IOException("poll failed: " + p.error().getMessage(), p.error());
-            return Txid.format(p.txid());
-        }
-        for (int attempt = 0; ; attempt++) {
-            SyncOutcome o = db.syncOnce(clock.instant());
-            switch (o.status()) {
-                case CONFLICT:
-                    throw new ReplicaConflictException(o.error().getMessage());
-                case FAILED:
-                    if (attempt + 1 >= MAX_FLUSH_ATTEMPTS) {
-                        throw new IOException("sync failed: " + o.error().getMessage(), o.error());
-                    }
-                    break;
-                case NOTHING_TO_SYNC:
-                    DatabaseStatus st = db.status();
-                    if (st.conflict() != null) throw new ReplicaConflictException(st.conflict().message());
-                    return Txid.format(db.current().txid());
-                default:
-                    if (db.status().pendingCommits() == 0) return Txid.format(db.current().txid());
-            }
-        }
+        return commands.syncNow();
     }
 
     @Override
     public String statusJson() {
-        return LocalCopyStatus.withLocalCopies(db.status().toJson(), db);
+        return commands.statusJson();
     }
 
     /**
@@ -589,13 +456,13 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public boolean lastReadRepeatable() {
-        return !lastReadAltered;
+        return notice.lastReadRepeatable();
     }
 
-    /** A probe of the re-pinned state shows stored bytes unless it is the first since replaced content (noticeReplacedContent). */
+    /** A probe of the re-pinned state shows stored bytes unless it is the first since replaced content (ReplacedContentNotice). */
     @Override
     public boolean committedHeaderShown() {
-        return pin != null && session == null && doomed == null && pinRefresh == seenRefresh && pin.lineage() == seenLineage;
+        return pin != null && session == null && doomed == null && notice.current(pin.lineage(), pinRefresh);
     }
 
     @Override
@@ -618,11 +485,9 @@ public final class EngineVfsDatabase implements VfsDatabase {
         return db.sqliteLockFile().map(Path::toString).orElse(null);
     }
 
-    /** A conflict the sync detected, else the last sync or poll failure. */
     @Override
     public String currentProblem() {
-        DatabaseStatus s = db.status();
-        return s.conflict() != null ? s.conflict().message() : s.lastError();
+        return commands.currentProblem();
     }
 
     @Override
@@ -633,12 +498,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** Process exit without a close: push what is committed, briefly. */
     @Override
     public void onHostExit() {
-        if (!db.isWriteMode()) return;
-        for (int i = 0; i < MAX_FLUSH_ATTEMPTS; i++) {
-            SyncOutcome o = db.syncOnce(clock.instant());
-            if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC || o.status() == SyncOutcome.Status.CONFLICT) return;
-            if (o.status() == SyncOutcome.Status.SYNCED && db.status().pendingCommits() == 0) return;
-        }
+        commands.onHostExit();
     }
 
     @Override

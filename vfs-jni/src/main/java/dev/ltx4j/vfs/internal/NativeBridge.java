@@ -127,9 +127,10 @@ public final class NativeBridge {
 
     /**
      * Native counters since load: {@code [xRead calls, xWrite calls, Java crossings, write-lock hand-over waits,
-     * native page view hits, misses, fills, immediate retries]} (hand-over waits: a writer waiting for another
-     * connection of this process to let go of the write lock; immediate retries: busy-handler sleeps skipped after a
-     * stale-snapshot refusal, see litestreamvfs.c).
+     * native page view hits, misses, fills, immediate retries, write-lock grants, grants to its last holder, ns held,
+     * ns free while a writer waited, busy-handler sleeps, us they asked, stale-snapshot refusals, ns of those
+     * crossings]} (hand-over waits: a writer waiting for another connection of this process to let go of the write
+     * lock; immediate retries: busy-handler sleeps skipped after a stale-snapshot refusal; see litestreamvfs.c).
      */
     public static long[] counters() {
         return nativeCounters();
