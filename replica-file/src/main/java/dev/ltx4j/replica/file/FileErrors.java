@@ -56,6 +56,9 @@ final class FileErrors {
         for (Path p = path.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
             if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p)) {
                 if (!Files.isDirectory(p)) {
+                    if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+                        return null; // a dangling link: its target (a volume not mounted yet) may appear, so retry
+                    }
                     return "not a directory: " + p;
                 }
                 existing = p;

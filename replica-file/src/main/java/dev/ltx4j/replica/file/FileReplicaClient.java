@@ -251,8 +251,8 @@ public final class FileReplicaClient implements ReplicaClient {
      * Whether link(2) failed in {@code dir} because its file system has no hard links (EPERM, EOPNOTSUPP or ENOSYS
      * on FAT, some FUSE and SMB mounts), rather than for a reason a move would meet too. The JDK reports those only
      * as a plain {@link FileSystemException} whose reason is the C library's error text, translated under a
-     * non-English locale, so the text decides nothing: a throw-away file is linked in the same directory, and the
-     * answer is remembered per directory. Permission and missing-file failures have their own exception types and
+     * non-English locale, so the text decides nothing: a throw-away file is linked in the same directory (only a
+     * provider's {@link UnsupportedOperationException}, a typed answer, is remembered per directory). Permission and missing-file failures have their own exception types and
      * are never taken for missing links.
      */
     private boolean linksUnsupported(Path dir, FileSystemException failure) {
@@ -278,12 +278,10 @@ public final class FileReplicaClient implements ReplicaClient {
             return false;
         } catch (FileSystemException e) {
             // A new file can be made here but not linked, failing with the same error (same errno, so the same text
-            // in whatever language): this file system has no hard links.
-            if (Objects.equals(e.getReason(), failure.getReason())) {
-                LINKLESS_DIRS.add(dir);
-                return true;
-            }
-            return false;
+            // in whatever language): this file system has no hard links. Not remembered: a transient error (EIO,
+            // ESTALE on a network mount) fails the same way, and remembering it would keep this directory on the
+            // weaker locked move for the process's life; probing again costs two small files per publish.
+            return Objects.equals(e.getReason(), failure.getReason());
         } catch (IOException e) {
             return false;
         } finally {

@@ -124,6 +124,20 @@ class FileReplicaClientTest {
     }
 
     @Test
+    void aRootBehindADanglingLinkIsTransientAndWorksOnceTheTargetAppears() throws Exception {
+        Path mount = dir.resolve("nas"); // a volume not mounted yet: the link's target is missing
+        Path link = Files.createSymbolicLink(dir.resolve("replicas"), mount);
+        FileReplicaClient client = new FileReplicaClient(link.resolve("app"));
+        assertThatThrownBy(() -> client.createFile(0, 1, 1, body(1, 1)))
+                .isInstanceOf(dev.ltx4j.replica.ReplicaTransientException.class);
+        Files.createDirectories(mount); // mounted: the next attempt succeeds
+        client.createFile(0, 1, 1, body(1, 1));
+        try (Stream<Path> s = Files.list(client.levelDir(0))) {
+            assertThat(s).hasSize(1);
+        }
+    }
+
+    @Test
     void permissionDeniedIsPermanentAndNamesThePath() throws Exception {
         Path root = dir.resolve("locked");
         Path level = root.resolve("ltx/0");
