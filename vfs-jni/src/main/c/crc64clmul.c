@@ -12,7 +12,9 @@
  * The constants are derived at load (crc64_derive) from the polynomial alone: x^e mod P by repeated multiplication
  * by x (the CRC bit step), mu = floor(x^128 / P) by long division. Nothing here runs unless the CPU reports PCLMULQDQ
  * and SSE4.1 (cpuid), or on aarch64 PMULL (AT_HWCAP; the folding is in crc64pmull.c); without them the natives say
- * "unsupported" and Java keeps its table code.
+ * "unsupported" and Java keeps its table code. With VPCLMULQDQ (and AVX2, or AVX-512F/VL, saved by the OS per XCR0)
+ * the same folding runs on ymm/zmm registers for long inputs (crc64_ymm, crc64_zmm); each function carries its own
+ * target attribute, so the rest of the file stays baseline x86-64.
  */
 #include <jni.h>
 #include <stdint.h>
