@@ -104,10 +104,31 @@ class NativeCrc64CpuTest {
         }
     }
 
+    /**
+     * The shipped x86-64 library: VEX/EVEX instructions (AVX, AVX2, AVX-512, VPCLMULQDQ; mnemonics starting with "v")
+     * occur only in the two wide folding functions, which run only where CPUID and XCR0 allow them; the rest of the
+     * library stays baseline x86-64 (the 128-bit folding uses legacy-encoded SSE4.1/PCLMULQDQ).
+     */
+    @Test
+    void x86WideInstructionsOnlyInTheWideFoldingFunctions() throws Exception {
+        String arch = System.getProperty("os.arch");
+        assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "an x86-64 build host");
+        assumeTrue(onPath("objdump"), "no objdump");
+        Path shipped = Path.of("target/classes/native/linux-x86_64/liblitestreamvfs.so");
+        assumeTrue(Files.isRegularFile(shipped), "native library not built");
+        assertThat(functionsWith("objdump", shipped, ".*\\tv[a-z0-9]+\\s.*"))
+                .containsExactly("crc64_ymm", "crc64_zmm");
+    }
+
     /** The functions of an aarch64 binary that contain a PMULL/PMULL2 instruction. */
     private java.util.Set<String> functionsWithPmull(Path binary) throws Exception {
+        return functionsWith("aarch64-linux-gnu-objdump", binary, ".*\\tpmull2?\\s.*");
+    }
+
+    /** The functions of a binary with an instruction line matching the pattern, per the given objdump. */
+    private java.util.Set<String> functionsWith(String objdump, Path binary, String instruction) throws Exception {
         Path listing = dir.resolve(binary.getFileName() + ".s");
-        Process p = new ProcessBuilder("aarch64-linux-gnu-objdump", "-d", binary.toString())
+        Process p = new ProcessBuilder(objdump, "-d", "--no-show-raw-insn", binary.toString())
                 .redirectOutput(listing.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0).as("objdump %s", binary).isTrue();
         java.util.Set<String> found = new java.util.TreeSet<>();
@@ -116,7 +137,7 @@ class NativeCrc64CpuTest {
             var header = java.util.regex.Pattern.compile("^[0-9a-f]+ <([^>]+)>:$").matcher(line);
             if (header.matches()) {
                 function = header.group(1);
-            } else if (line.matches(".*\\tpmull2?\\s.*")) {
+            } else if (line.matches(instruction)) {
                 found.add(function);
             }
         }
