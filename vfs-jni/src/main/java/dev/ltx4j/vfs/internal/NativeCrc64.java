@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * wherever the library meets a JVM (System.load from sqlite-jdbc's path, a JVM the extension started for sqlite3 or
  * Python, or an existing JVM it adopted). Installed only where the CPU has PCLMULQDQ and SSE4.1 (x86-64, checked in C
  * with cpuid) or PMULL (aarch64, AT_HWCAP; {@code crc64pmull.c}) and unless {@code -Dltx4j.crc64.native=false};
- * otherwise the pure-Java table code stays in use.
+ * otherwise the pure-Java table code stays in use. On x86-64 with VPCLMULQDQ the C code folds long inputs on 256- or
+ * 512-bit registers; {@code -Dltx4j.crc64.width=128|256} (or the environment variable {@code LTX4J_CRC64_WIDTH})
+ * caps the register width.
  */
 public final class NativeCrc64 implements Crc64Accelerator {
     /** The one instance; its natives are usable only after the library bound them. */
@@ -25,6 +27,15 @@ public final class NativeCrc64 implements Crc64Accelerator {
     /** Whether the CPU runs the carry-less multiply code (false: the natives compute byte-wise tables). */
     static native boolean nativeSupported();
 
+    /**
+     * Sets the widest register the folding may use (128, 256 or 512 bits; capped at what the CPU and OS run; 0 leaves
+     * it) and returns the width in use (0 where there is no x86 folding, e.g. aarch64).
+     */
+    static native int nativeWidth(int want);
+
+    /** System property capping the folding's register width (x86-64): 128, 256 or 512. */
+    static final String WIDTH_PROPERTY = "ltx4j.crc64.width";
+
     static native long nativeUpdate(long crc, byte[] data, int off, int len);
 
     static native long nativeUpdateDirect(long crc, ByteBuffer data, int index, int len);
@@ -32,6 +43,10 @@ public final class NativeCrc64 implements Crc64Accelerator {
     /** Called from C once the natives are bound: installs the accelerator where it runs and is not disabled. */
     static void bound() {
         bound = true;
+        String width = System.getProperty(WIDTH_PROPERTY);
+        if (width != null && width.strip().matches("128|256|512")) {
+            nativeWidth(Integer.parseInt(width.strip()));
+        }
         boolean on = install();
         // Called inside JNI_OnLoad under the library's lock: an application's own SLF4J backend is not started from
         // here (Crc64.implementation() tells it). In sqlite3/python hosts logging is ours (HostLogProvider), and
@@ -40,7 +55,8 @@ public final class NativeCrc64 implements Crc64Accelerator {
             return;
         }
         LoggerFactory.getLogger(NativeCrc64.class).debug("CRC-64: {}", on ? INSTANCE.name()
-                + " (carry-less multiply) for inputs of 96 bytes and more"
+                + " (carry-less multiply" + (nativeWidth(0) > 128 ? ", up to " + nativeWidth(0) + "-bit registers" : "")
+                + ") for inputs of 96 bytes and more"
                 : !nativeSupported() ? "java (this CPU has no " + (AARCH64 ? "PMULL" : "PCLMULQDQ/SSE4.1") + ")"
                 : "java (" + Crc64Acceleration.PROPERTY + "=false)");
     }

@@ -38,6 +38,9 @@ class NativeCrc64Test {
     void restore() {
         System.clearProperty(Crc64Acceleration.PROPERTY);
         NativeCrc64.install();
+        if (NativeCrc64.available()) {
+            NativeCrc64.nativeWidth(512); // the widest the CPU runs
+        }
     }
 
     /** Bit-at-a-time CRC-64/GO-ISO, from the definition (Go crc64.Update semantics). */
@@ -68,6 +71,66 @@ class NativeCrc64Test {
         assertThat(NativeCrc64.available()).isEqualTo(cpuHasClmul());
         assumeTrue(cpuHasClmul(), "this CPU has no PCLMULQDQ");
         assertThat(Crc64.implementation()).isEqualTo("native-pclmul");
+    }
+
+    /** The widest folding /proc/cpuinfo promises: 512 (AVX-512 + VPCLMULQDQ), 256 (AVX2 + VPCLMULQDQ), else 128. */
+    private static int cpuWidth() throws Exception {
+        String flags = Files.readString(Path.of("/proc/cpuinfo")).lines().filter(l -> l.startsWith("flags"))
+                .findFirst().orElse("") + " ";
+        if (!flags.contains(" vpclmulqdq ") || !flags.contains(" avx2 ")) {
+            return 128;
+        }
+        return flags.contains(" avx512f ") && flags.contains(" avx512vl ") ? 512 : 256;
+    }
+
+    @Test
+    void theWidestFoldingTheCpuRunsIsChosen() throws Exception {
+        String arch = System.getProperty("os.arch");
+        assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "register widths are x86-64 only");
+        assumeTrue(NativeCrc64.available(), "no accelerator on this CPU");
+        assertThat(NativeCrc64.nativeWidth(512)).isEqualTo(cpuWidth());
+        assertThat(NativeCrc64.nativeWidth(0)).isEqualTo(cpuWidth());
+        assertThat(NativeCrc64.nativeWidth(128)).isEqualTo(128);
+    }
+
+    /**
+     * Each folding width the CPU runs (x86-64: 128-bit PCLMULQDQ; 256 and 512 with VPCLMULQDQ, which take inputs from
+     * 256 and 768 bytes) gives the Java table's values: every length up to 2100 (each path's block boundaries and
+     * thresholds) and random lengths up to 70000, at random offsets from random start values; some against the
+     * bit-at-a-time definition too.
+     */
+    @Test
+    void everyFoldingWidthMatchesTheJavaTable() {
+        assumeTrue(NativeCrc64.available(), "no accelerator on this CPU");
+        Random rnd = new Random(4242);
+        byte[] data = new byte[70_000 + 64];
+        rnd.nextBytes(data);
+        int rounds = 3000;
+        int[] offs = new int[rounds];
+        int[] lens = new int[rounds];
+        long[] starts = new long[rounds];
+        long[] java = new long[rounds];
+        Crc64Acceleration.uninstall();
+        for (int i = 0; i < rounds; i++) {
+            offs[i] = rnd.nextInt(64);
+            lens[i] = i < 2100 ? i : rnd.nextInt(70_001);
+            starts[i] = i % 3 == 0 ? 0 : rnd.nextLong();
+            java[i] = Crc64.update(starts[i], data, offs[i], lens[i]);
+            if (i % 50 == 0) {
+                assertThat(java[i]).isEqualTo(bitwise(starts[i], data, offs[i], lens[i]));
+            }
+        }
+        int widest = NativeCrc64.nativeWidth(512);
+        int checked = 0;
+        for (int width = 128; width <= Math.max(widest, 128); width *= 2) {
+            assertThat(NativeCrc64.nativeWidth(width)).isEqualTo(widest == 0 ? 0 : width);
+            for (int i = 0; i < rounds; i++) {
+                assertThat(NativeCrc64.INSTANCE.update(starts[i], data, offs[i], lens[i]))
+                        .as("width %d off %d len %d", width, offs[i], lens[i]).isEqualTo(java[i]);
+            }
+            checked++;
+        }
+        assertThat(checked).isEqualTo(widest <= 128 ? 1 : widest == 256 ? 2 : 3);
     }
 
     @Test
