@@ -180,7 +180,7 @@ public final class LitestreamVfs {
         /**
          * The control handle of {@code database} (status, sync, refresh, health, conflict retries); it opens the
          * database if no connection has (a refused open throws like {@link #connect(Path)}). Close it when done;
-         * the database stays open while it or any connection is. Health reports DEGRADED when committed
+         * the database stays open while it or any connection is ({@link #unregister()} closes it at the latest). Health reports DEGRADED when committed
          * transactions wait more than 1 minute for upload.
          */
         public LitestreamDatabase database(Path database) throws SQLException {
