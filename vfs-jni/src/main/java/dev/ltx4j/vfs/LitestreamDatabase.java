@@ -29,12 +29,15 @@ public final class LitestreamDatabase implements AutoCloseable {
     private final EngineVfsDatabase view;
     private final Database db;
     private final Duration maxLag;
+    private final java.util.function.Consumer<LitestreamDatabase> onClose;
     private volatile boolean closed;
 
-    LitestreamDatabase(EngineVfsDatabase view, Duration maxLag) {
+    /** @param onClose told once when this handle closes (the registration's list of open handles) */
+    LitestreamDatabase(EngineVfsDatabase view, Duration maxLag, java.util.function.Consumer<LitestreamDatabase> onClose) {
         this.view = view;
         this.db = view.database();
         this.maxLag = maxLag;
+        this.onClose = onClose;
     }
 
     /** The database name the VFS received (SQLite's full path name). */
@@ -155,8 +158,11 @@ public final class LitestreamDatabase implements AutoCloseable {
     /** Releases this handle's reference; the last reference (connection or handle) closes the database. */
     @Override
     public void close() throws SQLException {
-        if (closed) return;
-        closed = true;
+        synchronized (this) { // an application close racing unregister's: the reference is released once
+            if (closed) return;
+            closed = true;
+        }
+        onClose.accept(this);
         try {
             view.close();
         } catch (IOException e) {

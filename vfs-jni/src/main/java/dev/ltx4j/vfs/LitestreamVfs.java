@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,6 +45,12 @@ public final class LitestreamVfs {
 
     private static final Pattern VFS_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
     private static Path loaded;
+    /**
+     * The control handles {@link Registration#database} gave out and not yet closed, by VFS name: {@link
+     * #unregister} closes them, so a forgotten handle never keeps an engine (its sync and compaction threads writing
+     * into the replica and the buffer) running after the application let go of the VFS.
+     */
+    private static final Map<String, Set<LitestreamDatabase>> HANDLES = new ConcurrentHashMap<>();
     private static Path nativeLoaded;
 
     private LitestreamVfs() {
@@ -172,7 +180,7 @@ public final class LitestreamVfs {
         /**
          * The control handle of {@code database} (status, sync, refresh, health, conflict retries); it opens the
          * database if no connection has (a refused open throws like {@link #connect(Path)}). Close it when done;
-         * the database stays open while it or any connection is. Health reports DEGRADED when committed
+         * the database stays open while it or any connection is ({@link #unregister()} closes it at the latest). Health reports DEGRADED when committed
          * transactions wait more than 1 minute for upload.
          */
         public LitestreamDatabase database(Path database) throws SQLException {
@@ -185,22 +193,44 @@ public final class LitestreamVfs {
             EngineConnector.clearLastOpened();
             try (Connection c = connect(database)) {
                 // The open just made resolved the name SQLite uses; take our own reference before closing it.
-                return new LitestreamDatabase(EngineConnector.attachLastOpened(), maxLag);
+                Set<LitestreamDatabase> open = HANDLES.computeIfAbsent(vfsName, n -> ConcurrentHashMap.newKeySet());
+                LitestreamDatabase handle = new LitestreamDatabase(EngineConnector.attachLastOpened(), maxLag,
+                        open::remove);
+                open.add(handle);
+                return handle;
             } catch (IOException e) {
                 throw new SQLException("cannot attach to database " + database + " of VFS " + vfsName + ": "
                         + e.getMessage(), e);
             }
         }
 
-        /** Stops serving this name; later opens fail until it is registered again. */
+        /**
+         * Stops serving this name; later opens fail until it is registered again. Closes the control handles
+         * {@link #database} gave out that are still open; once the last connection is closed too, the database is
+         * closed when this returns (its background work ended: the replica and the buffer may be deleted or moved).
+         */
         public void unregister() {
             LitestreamVfs.unregister(vfsName);
         }
     }
 
-    /** Removes the opener of {@code vfsName}; later opens through that name fail until one is registered again. */
+    /**
+     * Removes the opener of {@code vfsName}; later opens through that name fail until one is registered again. Closes
+     * the control handles {@link Registration#database} gave out for that name and still open (a close that fails,
+     * e.g. a final sync that timed out, is logged: what was not uploaded stays buffered for the next open).
+     */
     public static void unregister(String vfsName) {
         OpenerRegistry.unregister(vfsName);
+        Set<LitestreamDatabase> open = HANDLES.remove(vfsName);
+        if (open == null) return;
+        for (LitestreamDatabase h : open) {
+            try {
+                h.close();
+            } catch (SQLException | RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(LitestreamVfs.class).warn("unregistering VFS {}: {}", vfsName,
+                        e.getMessage(), e);
+            }
+        }
     }
 
     /**
