@@ -84,15 +84,7 @@ class StreamingDecodeTest {
     }
 
     private static TestLtx.Decoded decode(InputStream in, String name) throws IOException {
-        LtxDecoder d = new LtxDecoder(in, name);
-        LtxHeader h = d.header();
-        Map<Long, byte[]> pages = new LinkedHashMap<>();
-        byte[] buf = new byte[h.pageSize()];
-        long pgno;
-        while ((pgno = d.readPage(buf, 0)) != 0) {
-            pages.put(pgno, buf.clone());
-        }
-        return new TestLtx.Decoded(h, pages, d.summary());
+        return TestLtx.decode(in, name);
     }
 
     @Test

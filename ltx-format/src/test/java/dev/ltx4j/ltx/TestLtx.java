@@ -1,6 +1,7 @@
 package dev.ltx4j.ltx;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +39,11 @@ final class TestLtx {
     record Decoded(LtxHeader header, Map<Long, byte[]> pages, LtxSummary summary) {}
 
     static Decoded decode(byte[] file, String name) throws IOException {
-        LtxDecoder d = new LtxDecoder(new ByteArrayInputStream(file), name);
+        return decode(new ByteArrayInputStream(file), name);
+    }
+
+    static Decoded decode(InputStream in, String name) throws IOException {
+        LtxDecoder d = new LtxDecoder(in, name);
         LtxHeader h = d.header();
         Map<Long, byte[]> pages = new LinkedHashMap<>();
         byte[] buf = new byte[h.pageSize()];

@@ -175,16 +175,7 @@ final class HeldAnchor {
 
     /** Whether the anchor is still there with the header it had (one header read); false: gone or rewritten. */
     boolean anchorUnchanged() throws IOException {
-        LoadedFile a = anchor;
-        if (a == null) {
-            return true;
-        }
-        LtxFileInfo i = a.info();
-        try {
-            return LtxHeader.parse(readHeader(i), i.toString()).equals(a.header());
-        } catch (ReplicaNotFoundException | LtxFormatException e) {
-            return false;
-        }
+        return anchorHeaderHolds(false);
     }
 
     /**
@@ -194,6 +185,11 @@ final class HeldAnchor {
      * rebuilt from the replica's current files is the held one and not another history's.
      */
     boolean anchorNotContradicted() throws IOException {
+        return anchorHeaderHolds(true);
+    }
+
+    /** The anchor's header read again equals the held one; {@code whenGone} answers for a deleted anchor. */
+    private boolean anchorHeaderHolds(boolean whenGone) throws IOException {
         LoadedFile a = anchor;
         if (a == null) {
             return true;
@@ -202,7 +198,7 @@ final class HeldAnchor {
         try {
             return LtxHeader.parse(readHeader(i), i.toString()).equals(a.header());
         } catch (ReplicaNotFoundException e) {
-            return true;
+            return whenGone;
         } catch (LtxFormatException e) {
             return false;
         }
