@@ -3,6 +3,10 @@ module dev.ltx4j.replica.s3 {
     requires dev.ltx4j.replica;
     requires software.amazon.awssdk.services.s3;
     requires software.amazon.awssdk.http.apache5;
+    // Apache HttpClient 5 (an automatic module, so it cannot say so itself) needs jdk.net.Sockets; an application
+    // launched with -m resolves only required modules, and without this its first S3 client failed with
+    // NoClassDefFoundError (S3ModulePathTest).
+    requires jdk.net;
     requires software.amazon.awssdk.auth;
     requires software.amazon.awssdk.awscore;
     requires software.amazon.awssdk.core;
