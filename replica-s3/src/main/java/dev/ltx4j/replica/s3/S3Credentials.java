@@ -87,8 +87,7 @@ record S3Credentials(AwsCredentialsProvider provider, String source) {
         }
 
         private static String reason(RuntimeException e) {
-            String m = String.valueOf(e.getMessage());
-            return m.length() > 1500 ? m.substring(0, 1500) + "..." : m;
+            return S3ChainReason.of(e.getMessage());
         }
 
         @Override

@@ -243,6 +243,58 @@ class S3CredentialSourcesTest {
         }
     }
 
+    /**
+     * A profile whose credential_process fails, in a config file with several profiles: the chain's message began with
+     * a dump of every profile and gave the failing one no reason, so the error was cut off before anything useful.
+     */
+    @Test
+    void aFailingCredentialProcessIsNamedAndTheProfileFileIsNotDumped() throws Exception {
+        assumeTrue(!processHasAwsKeys());
+        Path script = dir.resolve("vault-creds.sh");
+        Files.writeString(script, "#!/bin/sh\necho 'vault said: token " + SECRET_B + " denied' >&2\n"
+                + "echo '{\"Version\":1,\"AccessKeyId\":\"" + ID_A + "\",\"SecretAccessKey\":\"" + SECRET_A + "\"}'\nexit 3\n");
+        assertThat(script.toFile().setExecutable(true)).isTrue();
+        Path config = dir.resolve("config");
+        StringBuilder profiles = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            profiles.append("[profile team-").append(i).append("-with-a-long-name]\nregion = eu-west-1\n");
+        }
+        profiles.append("[profile app]\ncredential_process = ").append(script).append('\n');
+        Files.writeString(config, profiles.toString());
+        System.setProperty("aws.configFile", config.toString());
+        System.setProperty("aws.profile", "app");
+        try (S3ReplicaClient client = open(ReplicaEnvironment.of(Map.of()))) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false))
+                    .isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageStartingWith("s3: no credentials for s3://" + BUCKET)
+                    .hasMessageContaining("the AWS SDK default chain: profile 'app': ")
+                    .hasMessageContaining("its credential_process exited non-zero")
+                    .hasMessageContaining("not configured: system properties, environment, web identity")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("ProfileFile(").doesNotContain("team-3")
+                            .doesNotContain(SECRET_A).doesNotContain(SECRET_B).doesNotContain("..."));
+        }
+
+        // A profile that is not in the file says so, without listing the file's profiles.
+        System.setProperty("aws.profile", "nope");
+        try (S3ReplicaClient client = open(ReplicaEnvironment.of(Map.of()))) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false))
+                    .hasMessageContaining("profile 'nope': Profile file contained no credentials for profile 'nope'")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("ProfileFile(").doesNotContain("team-3"));
+        }
+    }
+
+    @Test
+    void anUnreachableContainerEndpointIsTheReason() throws Exception {
+        assumeTrue(!processHasAwsKeys());
+        System.setProperty("aws.containerCredentialsFullUri", "http://127.0.0.1:9/role");
+        try (S3ReplicaClient client = open(ReplicaEnvironment.of(Map.of()))) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false))
+                    .isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("container credentials endpoint: Failed to load credentials")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("AwsCredentialsProviderChain("));
+        }
+    }
+
     @Test
     void aFailingHookProviderIsAClearErrorWithoutItsSecrets() throws Exception {
         AwsCredentialsProvider broken = () -> {
