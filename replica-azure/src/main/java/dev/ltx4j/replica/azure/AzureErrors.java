@@ -26,6 +26,10 @@ final class AzureErrors {
 
     static ReplicaException map(Op op, String what, String container, String blob, RuntimeException e) {
         String where = "abs: " + what + " " + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "'";
+        SasExpiryPolicy.Expired expired = causeOf(e, SasExpiryPolicy.Expired.class);
+        if (expired != null) {
+            return new ReplicaPermanentException(expired.getMessage() + "; " + where, e);
+        }
         AzureTokenCredentials.Unavailable noToken = causeOf(e, AzureTokenCredentials.Unavailable.class);
         if (noToken != null) {
             // The token is fetched before the request is sent: nothing was written.

@@ -36,6 +36,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -131,6 +132,7 @@ public final class AzureReplicaClient implements ReplicaClient {
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http)
                 .addPolicy(new UnreachableEndpointPolicy(config.timeouts()))
                 .addPolicy(new StoreRequestPolicy(storeRequests));
+        SasExpiryPolicy.of(config.credential(), Clock.systemUTC()).ifPresent(builder::addPolicy);
         Credential credential = config.credential();
         if (credential instanceof Credential.ConnectionString cs) {
             builder.connectionString(cs.value());

@@ -323,6 +323,37 @@ class AzureReplicaClientTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(readOnly.replaceAll(".*sig=([^&]*).*", "$1")));
     }
 
+    /**
+     * A SAS that expires while the client runs, and one already expired in a connection string: Azure refuses both with
+     * a bare AuthorizationFailure, which read like a wrong key; the error now says the SAS expired and when.
+     */
+    @Test
+    void anExpiredSasIsNamedAsExpiredWithoutItsSignature() throws Exception {
+        String sas = raw.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusSeconds(2),
+                BlobContainerSasPermission.parse("racwdl")));
+        String sig = sas.replaceAll(".*sig=([^&]*).*", "$1");
+        AzureReplicaClient viaSas = open(url(CONTAINER, path), ReplicaEnvironment.of(
+                Map.of("LITESTREAM_AZURE_SAS_TOKEN", sas)));
+        put(viaSas, 0, 1, 1);
+        Thread.sleep(3_000); // past the SAS's expiry (whole seconds) on this machine, which Azurite shares
+        assertThatThrownBy(() -> put(viaSas, 0, 2, 2)).isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageStartingWith("abs: the SAS token (LITESTREAM_AZURE_SAS_TOKEN) expired at ")
+                .hasMessageContaining("restart with a new one")
+                .hasMessageContaining("in container '" + CONTAINER + "'")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(sig));
+        assertThatThrownBy(() -> viaSas.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageContaining("expired at ");
+
+        String old = raw.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().minusMinutes(5),
+                BlobContainerSasPermission.parse("racwdl")));
+        AzureReplicaClient viaCs = open("abs://" + CONTAINER + "/" + path, ReplicaEnvironment.of(Map.of(
+                "AZURE_STORAGE_CONNECTION_STRING", "BlobEndpoint=" + server.blobEndpoint() + ";SharedAccessSignature=" + old)));
+        assertThatThrownBy(() -> viaCs.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageStartingWith("abs: the SAS token (the SharedAccessSignature of AZURE_STORAGE_CONNECTION_STRING)"
+                        + " expired at ")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(old.replaceAll(".*sig=([^&]*).*", "$1")));
+    }
+
     @Test
     void providerIsRegisteredAndOpensClients() throws Exception {
         assertThat(AzureReplicaClientProvider.class.getModule().getDescriptor().provides()).anySatisfy(p -> {
