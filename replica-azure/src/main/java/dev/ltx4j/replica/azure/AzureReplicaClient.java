@@ -140,6 +140,8 @@ public final class AzureReplicaClient implements ReplicaClient {
             builder.credential(new StorageSharedKeyCredential(key.account(), key.key()));
         } else if (credential instanceof Credential.SasToken sas) {
             builder.sasToken(sas.token());
+        } else if (credential instanceof Credential.SasHook hook) {
+            builder.credential(hook.credential());
         } else if (credential instanceof Credential.Token token) {
             builder.credential(token.credential());
         }

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import com.azure.core.credential.AzureSasCredential;
 import com.azure.core.credential.TokenCredential;
 import dev.ltx4j.replica.ReplicaTimeouts;
 import dev.ltx4j.replica.ReplicaUrl;
@@ -28,6 +29,17 @@ public record AzureReplicaConfig(
             @Override
             public String toString() {
                 return "SasToken[***]";
+            }
+        }
+
+        /**
+         * The embedder's {@link AzureSasCredential}, read at every request: {@code update(newSas)} renews it in a
+         * running process, which {@code LITESTREAM_AZURE_SAS_TOKEN} cannot.
+         */
+        record SasHook(AzureSasCredential credential) implements Credential {
+            @Override
+            public String toString() {
+                return "SasHook[***]";
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.azure;
 
+import com.azure.core.credential.AzureSasCredential;
 import dev.ltx4j.replica.support.GoPath;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaPermanentException;
@@ -143,6 +144,8 @@ public final class AzureUrlParser {
             credential = new Credential.SharedKey(account.get(), key.get());
         } else if (connectionString.isPresent()) {
             credential = new Credential.ConnectionString(connectionString.get());
+        } else if (env.component(AzureSasCredential.class).isPresent()) {
+            credential = new Credential.SasHook(env.component(AzureSasCredential.class).get());
         } else {
             credential = AzureTokenCredentials.from(env, url, account, endpoint);
         }

@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,54 +25,55 @@ import reactor.core.publisher.Mono;
  * {@code AuthorizationFailure}, which read like a wrong key. The check runs on the refusal only (the service's clock
  * decides; a local clock that is off never refuses a valid SAS). Only the SAS's {@code st}/{@code se} times are read
  * and shown; they are not secret. A SAS from an environment variable cannot change in a running process, so the
- * message says to restart with a new one.
+ * message says to restart with a new one; the embedder's {@code AzureSasCredential} is read as it is now, and the
+ * message says to {@code update()} it.
  */
 final class SasExpiryPolicy implements HttpPipelinePolicy {
-    private final Instant start;
-    private final Instant expiry;
+    private final Supplier<String> sas;
     private final String source;
+    private final String renew;
     private final Clock clock;
 
-    private SasExpiryPolicy(Instant start, Instant expiry, String source, Clock clock) {
-        this.start = start;
-        this.expiry = expiry;
+    private SasExpiryPolicy(Supplier<String> sas, String source, String renew, Clock clock) {
+        this.sas = sas;
         this.source = source;
+        this.renew = renew;
         this.clock = clock;
     }
 
-    /** A policy for a SAS credential (alone or in a connection string) that states its window, else none. */
+    /** A policy for a SAS credential (alone, in a connection string, or the embedder's), else none. */
     static Optional<SasExpiryPolicy> of(Credential credential, Clock clock) {
-        String sas;
-        String source;
+        String fromEnvironment = "a SAS from the environment is read at open: restart with a new one, or use an"
+                + " account key, a connection string or an Azure AD identity, which do not expire this way";
         if (credential instanceof Credential.SasToken t) {
-            sas = t.token();
-            source = "LITESTREAM_AZURE_SAS_TOKEN";
+            return Optional.of(new SasExpiryPolicy(t::token, "LITESTREAM_AZURE_SAS_TOKEN", fromEnvironment, clock));
         } else if (credential instanceof Credential.ConnectionString cs) {
-            sas = part(cs.value(), "SharedAccessSignature");
-            source = "the SharedAccessSignature of AZURE_STORAGE_CONNECTION_STRING";
-        } else {
-            return Optional.empty();
+            String sas = part(cs.value(), "SharedAccessSignature");
+            return sas == null ? Optional.empty() : Optional.of(new SasExpiryPolicy(() -> sas,
+                    "the SharedAccessSignature of AZURE_STORAGE_CONNECTION_STRING", fromEnvironment, clock));
+        } else if (credential instanceof Credential.SasHook hook) {
+            return Optional.of(new SasExpiryPolicy(hook.credential()::getSignature, "the configured AzureSasCredential",
+                    "renew it with AzureSasCredential.update(newSas); the next request uses it", clock));
         }
-        if (sas == null) {
-            return Optional.empty();
-        }
-        Instant start = time(param(sas, "st"));
-        Instant expiry = time(param(sas, "se"));
-        return start == null && expiry == null ? Optional.empty()
-                : Optional.of(new SasExpiryPolicy(start, expiry, source, clock));
+        return Optional.empty();
     }
 
     /** Why a refused request's SAS is not valid now, or null when its window holds the current time. */
     String outsideWindow() {
+        String current = sas.get();
+        if (current == null) {
+            return null;
+        }
+        Instant start = time(param(current, "st"));
+        Instant expiry = time(param(current, "se"));
         Instant now = clock.instant();
         if (expiry != null && now.isAfter(expiry)) {
-            return "abs: the SAS token (" + source + ") expired at " + expiry + " (it is " + now.truncatedTo(ChronoUnit.SECONDS)
-                    + "); a SAS from the environment is read at open: restart with a new one, or use an account key,"
-                    + " a connection string or an Azure AD identity, which do not expire this way";
+            return "abs: the SAS token (" + source + ") expired at " + expiry + " (it is "
+                    + now.truncatedTo(ChronoUnit.SECONDS) + "); " + renew;
         }
         if (start != null && now.isBefore(start)) {
-            return "abs: the SAS token (" + source + ") is not valid before " + start + " (it is " + now.truncatedTo(ChronoUnit.SECONDS)
-                    + "); check its start time (st) and this machine's clock";
+            return "abs: the SAS token (" + source + ") is not valid before " + start + " (it is "
+                    + now.truncatedTo(ChronoUnit.SECONDS) + "); check its start time (st) and this machine's clock";
         }
         return null;
     }

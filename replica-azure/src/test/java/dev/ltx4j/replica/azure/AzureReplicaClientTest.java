@@ -9,6 +9,7 @@ import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobListDetails;
 import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.core.credential.AzureSasCredential;
 import com.azure.storage.blob.sas.BlobContainerSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import dev.ltx4j.replica.LtxBody;
@@ -352,6 +353,27 @@ class AzureReplicaClientTest {
                 .hasMessageStartingWith("abs: the SAS token (the SharedAccessSignature of AZURE_STORAGE_CONNECTION_STRING)"
                         + " expired at ")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(old.replaceAll(".*sig=([^&]*).*", "$1")));
+    }
+
+    /** The embedder's AzureSasCredential: renewed with update() in a running client, which an environment SAS cannot be. */
+    @Test
+    void anAzureSasCredentialHookIsRenewedInARunningClient() throws Exception {
+        String first = raw.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusSeconds(2),
+                BlobContainerSasPermission.parse("racwdl")));
+        AzureSasCredential sas = new AzureSasCredential(first);
+        AzureReplicaClient viaHook = open(url(CONTAINER, path), ReplicaEnvironment.of(Map.of())
+                .with(AzureSasCredential.class, sas));
+        assertThat(viaHook.config().credential()).hasToString("SasHook[***]");
+        put(viaHook, 0, 1, 1);
+        Thread.sleep(3_000); // past the SAS's expiry (whole seconds) on this machine, which Azurite shares
+        assertThatThrownBy(() -> put(viaHook, 0, 2, 2)).isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageStartingWith("abs: the SAS token (the configured AzureSasCredential) expired at ")
+                .hasMessageContaining("AzureSasCredential.update")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(first.replaceAll(".*sig=([^&]*).*", "$1")));
+        sas.update(raw.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(1),
+                BlobContainerSasPermission.parse("racwdl"))));
+        put(viaHook, 0, 2, 2);
+        assertThat(viaHook.listFiles(0, 0, false)).hasSize(2);
     }
 
     @Test
