@@ -52,7 +52,15 @@ class S3ContainerCredentialsVfsTest {
     Path dir;
     private final Properties saved = new Properties();
     private ServerSocket endpoint;
-    private final AtomicReference<String> served = new AtomicReference<>();
+    /** The role's keys and how long each answer is valid; the Expiration is computed per answer, as a real endpoint. */
+    private final AtomicReference<Role> served = new AtomicReference<>();
+
+    private record Role(String id, String secret, Duration valid) {
+        String json() {
+            return "{\"AccessKeyId\":\"" + id + "\",\"SecretAccessKey\":\"" + secret + "\",\"Expiration\":\""
+                    + Instant.now().plus(valid).truncatedTo(ChronoUnit.SECONDS) + "\"}";
+        }
+    }
     private final AtomicInteger fetches = new AtomicInteger();
 
     @BeforeEach
@@ -98,7 +106,7 @@ class S3ContainerCredentialsVfsTest {
                     c = d;
                 }
                 fetches.incrementAndGet();
-                byte[] body = served.get().getBytes(StandardCharsets.UTF_8);
+                byte[] body = served.get().json().getBytes(StandardCharsets.UTF_8);
                 OutputStream out = s.getOutputStream();
                 out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
                         + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -110,10 +118,9 @@ class S3ContainerCredentialsVfsTest {
         }
     }
 
-    /** The role's current keys, valid for {@code valid} (the SDK refreshes them a minute before they expire). */
+    /** The role's current keys, each answer valid for {@code valid} (the SDK refreshes a minute before expiry). */
     private void serve(String id, String secret, Duration valid) {
-        served.set("{\"AccessKeyId\":\"" + id + "\",\"SecretAccessKey\":\"" + secret + "\",\"Expiration\":\""
-                + Instant.now().plus(valid).truncatedTo(ChronoUnit.SECONDS) + "\"}");
+        served.set(new Role(id, secret, valid));
     }
 
     @Test
@@ -125,7 +132,7 @@ class S3ContainerCredentialsVfsTest {
         try (S3Client raw = raw(port, "role-key-a", "role-secret-a-s3cr3t")) {
             raw.createBucket(b -> b.bucket(BUCKET));
         }
-        // Keys that are about to expire: stale a few seconds from now, so the SDK fetches again then.
+        // Keys that are about to expire: stale a few seconds after each fetch, so the SDK keeps fetching again.
         serve("role-key-a", "role-secret-a-s3cr3t", Duration.ofSeconds(64));
         String url = "s3://" + BUCKET + "/app.db?endpoint=http://127.0.0.1:" + port;
         LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).writeEnabled(true)
