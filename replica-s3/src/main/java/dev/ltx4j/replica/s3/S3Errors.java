@@ -85,6 +85,14 @@ final class S3Errors {
         if ("NoSuchBucket".equals(code)) {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' does not exist" + detail + "; " + where, e);
         }
+        if ("ExpiredToken".equals(code) || "TokenRefreshRequired".equals(code)) {
+            // S3's body for this echoes the token (Token-0); only the code is used here.
+            return new ReplicaPermanentException("s3: the session token used for bucket '" + bucket + "' has expired"
+                    + detail + ": temporary keys from the environment (AWS_SESSION_TOKEN with the key pair) are read at"
+                    + " open and not renewed while the process runs, so restart it with new ones; a profile, web"
+                    + " identity, container or instance role, or an AwsCredentialsProvider hook, is refreshed before it"
+                    + " expires; " + where, e);
+        }
         if (status == 403 || AUTH_CODES.contains(known)) {
             return new ReplicaPermanentException("s3: access denied to bucket '" + bucket + "'" + detail
                     + ": check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the configured provider, or the"

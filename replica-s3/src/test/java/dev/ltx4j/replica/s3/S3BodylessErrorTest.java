@@ -1,5 +1,6 @@
 package dev.ltx4j.replica.s3;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.replica.ReplicaEnvironment;
@@ -37,8 +38,29 @@ class S3BodylessErrorTest {
                 .hasMessageContaining("HTTP 405");
     }
 
-    /** Lists level 0 against a server that answers every request with {@code status} and an empty body. */
+    /**
+     * Environment keys whose session token expired (field probe round 4): S3 answers 403 ExpiredToken with the token
+     * echoed in the body; the error says what expired and that environment keys are not renewed, without the token.
+     */
+    @Test
+    void anExpiredSessionTokenFromTheEnvironmentSaysSoWithoutTheToken() throws Exception {
+        String token = "FQoGZXIvYXdzEXPIREDs3ss10nT0k3n";
+        ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", "ASIAPROBE",
+                "AWS_SECRET_ACCESS_KEY", "probe-secret", "AWS_SESSION_TOKEN", token));
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ExpiredToken</Code><Message>The provided"
+                + " token has expired.</Message><Token-0>" + token + "</Token-0><RequestId>R</RequestId></Error>";
+        assertThatThrownBy(() -> listAgainst(403, body, env)).isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageStartingWith("s3: the session token used for bucket 'bkt' has expired (HTTP 403, ExpiredToken)")
+                .hasMessageContaining("not renewed while the process runs")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(token).doesNotContain("probe-secret"));
+    }
+
     private static void listAgainst(int status) throws Exception {
+        listAgainst(status, "", ENV);
+    }
+
+    /** Lists level 0 against a server that answers every request with {@code status} and {@code body}. */
+    private static void listAgainst(int status, String body, ReplicaEnvironment env) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread answering = new Thread(() -> {
                 while (!server.isClosed()) {
@@ -49,8 +71,11 @@ class S3BodylessErrorTest {
                             // the request's head; a listing has no body
                         }
                         OutputStream out = s.getOutputStream();
-                        out.write(("HTTP/1.1 " + status + " Whatever\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                                .getBytes(StandardCharsets.US_ASCII));
+                        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                        out.write(("HTTP/1.1 " + status + " Whatever\r\nContent-Length: " + bytes.length
+                                + (bytes.length > 0 ? "\r\nContent-Type: application/xml" : "")
+                                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(bytes);
                         out.flush();
                     } catch (Exception e) {
                         // closed
@@ -60,7 +85,7 @@ class S3BodylessErrorTest {
             answering.setDaemon(true);
             answering.start();
             try (S3ReplicaClient c = S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse(
-                    "s3://bkt/db?endpoint=http://127.0.0.1:" + server.getLocalPort() + "&forcePathStyle=true"), ENV), ENV)) {
+                    "s3://bkt/db?endpoint=http://127.0.0.1:" + server.getLocalPort() + "&forcePathStyle=true"), env), env)) {
                 c.listFiles(0, 0, false);
             }
         }
