@@ -29,8 +29,15 @@ public final class Main {
 
     /** Runs a command line printing to {@code out} and {@code err} (null: the standard streams). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        useNativeCrc64();
         CommandLine cmd = new CommandLine(new Main());
+        // The native library only once a command runs: help, version and usage errors never hash a page, and the
+        // load (extraction into the temporary directory, dlopen, CPU probe) cost them ~50 ms.
+        cmd.setExecutionStrategy(parsed -> {
+            if (!helpOnly(parsed)) {
+                useNativeCrc64();
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         if (out != null) {
             cmd.setOut(out);
         }
@@ -45,6 +52,17 @@ public final class Main {
             return 1;
         });
         return cmd.execute(args);
+    }
+
+    /** Whether the command line only asks for help or the version (picocli answers those without running a command). */
+    static boolean helpOnly(CommandLine.ParseResult parsed) {
+        for (CommandLine line : parsed.asCommandLineList()) {
+            if (line.isUsageHelpRequested() || line.isVersionHelpRequested()
+                    || line.getCommand() instanceof CommandLine.HelpCommand) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
@@ -671,6 +672,18 @@ public abstract class ReplicaClientConformanceTest {
     }
 
     @Test
+    @DisplayName("[create.body-channel] a body that writes itself to a channel in direct buffers (LtxBody.writeTo) is stored byte for byte")
+    public void createBodyWritingItsBuffers() throws Exception {
+        byte[] body = bytes(300_001); // buffers of 64 KiB: several full ones and a partial last
+        LtxFileInfo info = client.createFile(0, 1, 2, ChannelBodies.direct(body, 64 * 1024));
+        assertThat(info.size()).isEqualTo(body.length);
+        assertThat(read(client, 0, 1, 2, 0, 0)).isEqualTo(body);
+        byte[] header = bytes(Ltx.HEADER_SIZE); // a single buffer, header only
+        client.createFile(0, 3, 3, ChannelBodies.direct(header, 1 << 20));
+        assertThat(read(client, 0, 3, 3, 0, 0)).isEqualTo(header);
+    }
+
+    @Test
     @DisplayName("[create.exists] creating an existing name is ReplicaAlreadyExistsException and keeps the content")
     public void createExisting() throws Exception {
         byte[] first = LtxTestFiles.body(1, 1, TS, 300, 1);
@@ -816,20 +829,10 @@ public abstract class ReplicaClientConformanceTest {
     }
 
     @Test
-    @DisplayName("[create.failed-body] a body that fails mid-stream fails the create and leaves no object behind")
+    @DisplayName("[create.failed-body] a body that fails midway (its stream or its writeTo) fails the create and leaves no object behind")
     public void createFailedBody() throws Exception {
         byte[] body = bytes(50_000);
-        LtxBody broken = new LtxBody() {
-            @Override
-            public long length() {
-                return body.length;
-            }
-
-            @Override
-            public InputStream open() {
-                return new FailingStream(body, 20_000);
-            }
-        };
+        LtxBody broken = ChannelBodies.failing(body, 20_000, () -> new FailingStream(body, 20_000));
         assertThatThrownBy(() -> client.createFile(0, 1, 2, broken)).isInstanceOf(ReplicaException.class);
         assertThat(list(0, 0)).isEmpty();
         assertThatThrownBy(() -> client.openFile(0, 1, 2, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);

@@ -6,8 +6,14 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +28,11 @@ import java.util.Objects;
  * <p>The in-memory chunks come from a {@link Chunks} pool that outlives the spool (one per sync engine) and go back
  * to it on {@link #close()}: a steady write load then encodes every sync into the same few megabytes instead of
  * allocating (and zeroing, and collecting) a new set each time. A body opened after its spool closed fails.
+ *
+ * <p>Chunks are direct buffers (heap arrays only when direct memory is exhausted): a file replica writes them to
+ * its channel as they are ({@link LtxBody#writeTo}, one gathering write), where heap chunks were copied by the JDK
+ * into a temporary direct buffer on every write (~0.15 us per page of a sync, docs/sync-cost.md). Filling a direct
+ * chunk costs the same copy a heap chunk did.
  */
 final class Spool extends OutputStream {
     /** Default in-memory bound: 16 MiB, about 4000 changed 4 KiB pages after compression. */
@@ -31,7 +42,7 @@ final class Spool extends OutputStream {
     private final Path directory;
     private final long memoryLimit;
     private final Chunks pool;
-    private final List<byte[]> chunks = new ArrayList<>();
+    private final List<ByteBuffer> chunks = new ArrayList<>();
     private boolean closed;
     private int inLast = CHUNK;
     private Path file;
@@ -51,22 +62,33 @@ final class Spool extends OutputStream {
 
     /**
      * Spool chunks kept between syncs, at most {@code maxRetained} of them ({@value #CHUNK} bytes each); more are
-     * allocated when a sync needs more and dropped when returned beyond the bound. Not thread-safe (one sync at a
-     * time uses it).
+     * allocated when a sync needs more and dropped when returned beyond the bound (a dropped direct chunk's memory
+     * is freed when it is collected). Not thread-safe (one sync at a time uses it).
      */
     static final class Chunks {
         private final int maxRetained;
-        private final ArrayList<byte[]> free = new ArrayList<>();
+        private final ArrayList<ByteBuffer> free = new ArrayList<>();
 
         Chunks(int maxRetained) {
             this.maxRetained = maxRetained;
         }
 
-        byte[] take() {
-            return free.isEmpty() ? new byte[CHUNK] : free.remove(free.size() - 1);
+        /** An empty chunk (position 0, limit {@value #CHUNK}). */
+        ByteBuffer take() {
+            return free.isEmpty() ? allocate() : free.remove(free.size() - 1).clear();
         }
 
-        void giveBack(List<byte[]> used) {
+        private static ByteBuffer allocate() {
+            try {
+                return ByteBuffer.allocateDirect(CHUNK);
+            } catch (OutOfMemoryError e) {
+                // -XX:MaxDirectMemorySize reached (the JDK already tried a collection): the heap still works; the
+                // file replica's write then copies this chunk, as it did before chunks were direct.
+                return ByteBuffer.allocate(CHUNK);
+            }
+        }
+
+        void giveBack(List<ByteBuffer> used) {
             for (int i = 0; i < used.size() && free.size() < maxRetained; i++) {
                 free.add(used.get(i));
             }
@@ -98,7 +120,7 @@ final class Spool extends OutputStream {
                     inLast = 0;
                 }
                 int n = Math.min(len - done, CHUNK - inLast);
-                System.arraycopy(b, off + done, chunks.get(chunks.size() - 1), inLast, n);
+                chunks.get(chunks.size() - 1).put(inLast, b, off + done, n);
                 inLast += n;
                 done += n;
             }
@@ -109,12 +131,35 @@ final class Spool extends OutputStream {
     private void spill() throws IOException {
         SecureFiles.createMissing(directory);
         file = SecureFiles.createPrivateTempFile(directory, "ltx4j-sync-", ".ltx.tmp");
-        fileOut = new BufferedOutputStream(Files.newOutputStream(file), 1 << 18);
-        for (int i = 0; i < chunks.size(); i++) {
-            fileOut.write(chunks.get(i), 0, i == chunks.size() - 1 ? inLast : CHUNK);
-        }
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        fileOut = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 18); // closes the channel
+        writeChunks(chunks, inLast, channel);
         pool.giveBack(chunks);
         chunks.clear();
+    }
+
+    /** Writes the chunks' bytes (the last one's first {@code last}) to {@code out}; returns how many. */
+    private static long writeChunks(List<ByteBuffer> parts, int last, WritableByteChannel out) throws IOException {
+        ByteBuffer[] views = new ByteBuffer[parts.size()];
+        long total = 0;
+        for (int i = 0; i < views.length; i++) {
+            // A view per write: the chunk's own position is the spool's, and bodies replay concurrently.
+            views[i] = parts.get(i).duplicate().position(0).limit(i == views.length - 1 ? last : CHUNK);
+            total += views[i].remaining();
+        }
+        long done = 0;
+        if (out instanceof GatheringByteChannel gathering) {
+            while (done < total) {
+                done += gathering.write(views);
+            }
+        } else {
+            for (ByteBuffer v : views) {
+                while (v.hasRemaining()) {
+                    done += out.write(v);
+                }
+            }
+        }
+        return done;
     }
 
     @Override
@@ -140,7 +185,7 @@ final class Spool extends OutputStream {
             fileOut.flush();
             return LtxBody.of(file);
         }
-        List<byte[]> parts = List.copyOf(chunks);
+        List<ByteBuffer> parts = List.copyOf(chunks);
         int last = inLast;
         long length = size;
         return new LtxBody() {
@@ -151,26 +196,37 @@ final class Spool extends OutputStream {
 
             @Override
             public InputStream open() {
-                if (closed) { // its chunks may hold the next sync's bytes by now
-                    throw new IllegalStateException("the spooled upload body was opened after its spool closed");
-                }
+                checkOpen();
                 return new ChunkStream(parts, last);
+            }
+
+            @Override
+            public long writeTo(WritableByteChannel out) throws IOException {
+                checkOpen();
+                return writeChunks(parts, last, out);
             }
         };
     }
 
+    private void checkOpen() {
+        if (closed) { // its chunks may hold the next sync's bytes by now
+            throw new IllegalStateException("the spooled upload body was opened after its spool closed");
+        }
+    }
+
     /**
-     * Replays the in-memory chunks. {@link #transferTo} hands each chunk to the target whole: the inherited
-     * version (and {@code SequenceInputStream}'s) copies through an 8 KiB array, one target write per 8 KiB, which
-     * for a file replica was one {@code write} system call per 8 KiB of the upload.
+     * Replays the in-memory chunks. {@link #transferTo} hands the target 64 KiB at a time (a heap chunk whole): the
+     * inherited version (and {@code SequenceInputStream}'s) copies through an 8 KiB array, one target write per
+     * 8 KiB, which for a file replica was one {@code write} system call per 8 KiB of the upload. (The file replica
+     * uses {@link LtxBody#writeTo} instead.)
      */
     private static final class ChunkStream extends InputStream {
-        private final List<byte[]> parts;
+        private final List<ByteBuffer> parts;
         private final int last;
         private int part;
         private int pos;
 
-        ChunkStream(List<byte[]> parts, int last) {
+        ChunkStream(List<ByteBuffer> parts, int last) {
             this.parts = parts;
             this.last = last;
         }
@@ -190,7 +246,7 @@ final class Spool extends OutputStream {
 
         @Override
         public int read() {
-            return ready() ? parts.get(part)[pos++] & 0xff : -1;
+            return ready() ? parts.get(part).get(pos++) & 0xff : -1;
         }
 
         @Override
@@ -203,7 +259,7 @@ final class Spool extends OutputStream {
                 return -1;
             }
             int n = Math.min(len, limit(part) - pos);
-            System.arraycopy(parts.get(part), pos, b, off, n);
+            parts.get(part).get(pos, b, off, n); // absolute: the chunk's position is not this stream's
             pos += n;
             return n;
         }
@@ -216,9 +272,18 @@ final class Spool extends OutputStream {
         @Override
         public long transferTo(OutputStream out) throws IOException {
             long n = 0;
+            byte[] copy = null;
             while (ready()) {
+                ByteBuffer chunk = parts.get(part);
                 int len = limit(part) - pos;
-                out.write(parts.get(part), pos, len);
+                if (chunk.hasArray()) {
+                    out.write(chunk.array(), chunk.arrayOffset() + pos, len);
+                } else {
+                    copy = copy != null ? copy : new byte[Math.min(CHUNK, 64 * 1024)];
+                    len = Math.min(len, copy.length);
+                    chunk.get(pos, copy, 0, len);
+                    out.write(copy, 0, len);
+                }
                 pos += len;
                 n += len;
             }

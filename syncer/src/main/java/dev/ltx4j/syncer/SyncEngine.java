@@ -7,7 +7,6 @@ import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.PageMap;
-import dev.ltx4j.pagestore.replica.PageRef;
 import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
@@ -236,25 +235,21 @@ final class SyncEngine {
         // Verified by construction: this engine built the bytes, so reads of it are checked against these sums.
         db.reader().verifier().registerOwn(rf, idx, sums);
         DatabaseVersion oldBase = db.baseVersion();
-        DatabaseVersion applied = ReplicaIndex.apply(oldBase, lf);
-        PageMap.Builder nb = applied.pages().edit();
-        for (int i = 0; i < idx.size(); i++) {
-            long p = idx.pgno(i);
-            if (nb.get(p) != null) {
-                nb.put(p, nb.get(p), sums[i]);
-            }
-        }
-        DatabaseVersion newBase = new DatabaseVersion(applied.pageSize(), applied.commit(), applied.txid(),
-                applied.localSeq(), applied.checksum(), nb.build());
+        DatabaseVersion newBase = ReplicaIndex.apply(oldBase, lf, sums); // each page with its checksum, one pass
+        boolean forget = db.options.faults.forgetOwnUpload;
         UnaryOperator<DatabaseVersion> merge = c -> {
             PageMap.Builder b = c.pages().edit();
+            // Without commits during the upload the current map is the synced one: every page is still as synced.
+            boolean unchanged = c.pages() == v.pages();
             for (int i = 0; i < idx.size(); i++) {
                 long p = idx.pgno(i);
-                PageRef synced = v.pages().get(p);
                 RemotePage rp = new RemotePage(rf, idx.offset(i), idx.frameSize(i));
-                if (c.pages().get(p) == synced) {
-                    b.put(p, db.options.faults.ownUploadEntry(rp, oldBase.pages().get(p)), // fault point, off
-                            db.options.faults.forgetOwnUpload ? 0 : sums[i]);
+                if (unchanged || c.pages().get(p) == v.pages().get(p)) {
+                    if (forget) { // fault point, off
+                        b.put(p, db.options.faults.ownUploadEntry(rp, oldBase.pages().get(p)), 0);
+                    } else {
+                        b.put(p, rp, sums[i]);
+                    }
                 }
                 if (i < built.warm().length) {
                     db.reader().cache().put(rp, built.warm()[i]);

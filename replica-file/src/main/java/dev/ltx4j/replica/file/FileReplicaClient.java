@@ -16,7 +16,6 @@ import dev.ltx4j.replica.ReplicaPermanentException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -210,14 +209,14 @@ public final class FileReplicaClient implements ReplicaClient {
 
     /**
      * Writes the body to {@code temp}, dates it, and forces both with one fsync: the mtime (Litestream's createdAt)
-     * is set before the force, so it is as durable as the bytes (set after, a crash could lose it).
+     * is set before the force, so it is as durable as the bytes (set after, a crash could lose it). The body writes
+     * itself to the channel ({@link LtxBody#writeTo}): a sync's spool hands over its direct buffers in one gathering
+     * write, with no copy of the upload into a temporary direct buffer.
      */
     private static void writeDurably(Path temp, LtxBody body, String name, FileTime mtime) throws IOException {
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                InputStream in = body.open()) {
-            OutputStream os = Channels.newOutputStream(out);
-            long written = in.transferTo(os);
-            os.flush();
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            body.writeTo(out);
+            long written = out.position(); // what reached the file, whatever the body reports
             if (written != body.length()) {
                 throw new ReplicaPermanentException("body of " + name + " yielded " + written
                         + " bytes but declared " + body.length());
