@@ -104,6 +104,35 @@ class HighTxidTest {
     }
 
     @Test
+    void aFollowerPollsAcrossTheSignedBoundaryAndTimeTravelsBack() throws Exception {
+        long base = 0x7FFF_FFFF_FFFF_FFFEL;
+        snapshotAt(base);
+        Map<Long, byte[]> committed = new HashMap<>();
+        try (Database w = writer("c", 7); Database r = Database.open(replica, "app.db", Kit.reader(clock).build())) {
+            assertThat(r.current().txid()).isEqualTo(base);
+            for (int i = 1; i <= 5; i++) {
+                clock.advance(Duration.ofSeconds(1));
+                commitPages(w, PS, 1, i, 2, i);
+                assertThat(w.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+                committed.put(w.current().txid(), readAll(w));
+                r.pollOnce(clock.instant());
+                assertThat(r.current().txid()).as("poll %d", i).isEqualTo(w.current().txid());
+                assertThat(readAll(r)).isEqualTo(committed.get(w.current().txid()));
+            }
+            // Time travel to the state just below 2^63 and to the one above it.
+            for (long txid : new long[] {base + 1, base + 3}) {
+                java.time.Instant at = r.timeTravel().commitTime(txid).orElseThrow();
+                PointInTime p = r.timeTravel().resolve(at, clock.instant());
+                try (ReadTransaction t = r.timeTravel().beginRead(p)) {
+                    byte[] out = new byte[(int) t.sizeBytes()];
+                    t.read(0, out, 0, out.length);
+                    assertThat(out).as("state at %s", Long.toHexString(txid)).isEqualTo(committed.get(txid));
+                }
+            }
+        }
+    }
+
+    @Test
     void theLastTxidRefusesFurtherSyncsNamingIt() throws Exception {
         snapshotAt(0xFFFF_FFFF_FFFF_FFFEL);
         Database w = Database.open(replica, "app.db", Kit.writer(new MemoryLogStorage(), tmp.resolve("c"), clock, 7)
