@@ -285,7 +285,7 @@ public final class Compactor {
                 // A hole at the seek that levels N..8 and the snapshots already cover (retention removed files a
                 // newer snapshot holds) is no gap: continue from the first file past the covered TXID.
                 long covered = coveredFrom(level);
-                if (covered >= seek) {
+                if (Txid.compare(covered, seek) >= 0) {
                     chain = Chain.select(src, covered + 1, acrossGap, MAX_INPUTS);
                 }
             }

@@ -47,7 +47,7 @@ public final class RestorabilityCheck {
     }
 
     private static String check(RestorePlanner planner, long point) {
-        if (point <= 0) {
+        if (point == 0) {
             return "not a TXID";
         }
         List<LtxFileInfo> plan;

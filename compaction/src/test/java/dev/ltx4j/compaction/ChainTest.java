@@ -39,6 +39,13 @@ class ChainTest {
                 h(0, top + 2, top + 2)), null, false);
         assertThat(r.refusal()).isNull();
         assertThat(r.points()).containsExactly(top + 1, top + 2); // top alone is unreachable (no chain to top - 1)
+        // A file a lagging listing cannot reach keeps the reachable TXID below it as a point, past 2^63 too.
+        Instant later = Instant.EPOCH.plusSeconds(20);
+        RetentionSolver lag = RetentionSolver.solve(List.of(h(9, 1, top + 1),
+                new LtxFileInfo(0, top + 3, top + 3, 100, later), new LtxFileInfo(9, 1, top + 4, 100, later)),
+                Instant.EPOCH.plusSeconds(10), false);
+        assertThat(lag.points()).contains(top + 1, top + 4);
+        assertThat(lag.keep()).containsExactly(true, true, true);
     }
 
     private static LtxFileInfo h(int level, long min, long max) {

@@ -52,7 +52,7 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
                     points[count++] = f.maxTxid();
                 } else {
                     long below = reach.reachableAtOrBelow(f.maxTxid());
-                    if (below > 0) {
+                    if (below != 0) {
                         points[count++] = below;
                     }
                     unreachableFrom[unreachable] = below;
@@ -63,9 +63,9 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
                 boundary = Txid.max(boundary, f.maxTxid());
             }
         }
-        if (boundary > 0) {
+        if (boundary != 0) {
             long b = reach.reachableAtOrBelow(boundary);
-            if (b > 0) {
+            if (b != 0) {
                 points[count++] = b;
             }
         }
