@@ -8,6 +8,7 @@ import dev.ltx4j.compaction.internal.Merger;
 import dev.ltx4j.compaction.internal.ObservedClient;
 import dev.ltx4j.compaction.internal.Spool;
 import dev.ltx4j.compaction.internal.StatusTracker;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
@@ -284,7 +285,7 @@ public final class Compactor {
                 // A hole at the seek that levels N..8 and the snapshots already cover (retention removed files a
                 // newer snapshot holds) is no gap: continue from the first file past the covered TXID.
                 long covered = coveredFrom(level);
-                if (covered >= seek) {
+                if (Txid.compare(covered, seek) >= 0) {
                     chain = Chain.select(src, covered + 1, acrossGap, MAX_INPUTS);
                 }
             }
@@ -339,7 +340,7 @@ public final class Compactor {
                 throw new CompactionException("cannot snapshot: " + e.getMessage(), e);
             }
             LtxFileInfo last = plan.get(plan.size() - 1);
-            if (newest != null && newest.maxTxid() >= last.maxTxid()) {
+            if (newest != null && Txid.compare(newest.maxTxid(), last.maxTxid()) >= 0) {
                 return CompactionResult.nothing(level);
             }
             if (plan.get(0).minTxid() != 1) {
@@ -559,7 +560,7 @@ public final class Compactor {
     private static LtxFileInfo newest(List<LtxFileInfo> files) {
         LtxFileInfo newest = null;
         for (LtxFileInfo f : files) {
-            if (newest == null || f.maxTxid() > newest.maxTxid()) {
+            if (newest == null || Txid.compare(f.maxTxid(), newest.maxTxid()) > 0) {
                 newest = f;
             }
         }

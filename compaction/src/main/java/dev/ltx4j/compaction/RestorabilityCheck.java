@@ -47,7 +47,7 @@ public final class RestorabilityCheck {
     }
 
     private static String check(RestorePlanner planner, long point) {
-        if (point <= 0) {
+        if (point == 0) {
             return "not a TXID";
         }
         List<LtxFileInfo> plan;
@@ -64,7 +64,7 @@ public final class RestorabilityCheck {
         for (int i = 1; i < plan.size(); i++) {
             LtxFileInfo prev = plan.get(i - 1);
             LtxFileInfo cur = plan.get(i);
-            if (cur.minTxid() > prev.maxTxid() + 1 || cur.maxTxid() <= prev.maxTxid()) {
+            if (Txid.compare(cur.minTxid(), prev.maxTxid() + 1) > 0 || Txid.compare(cur.maxTxid(), prev.maxTxid()) <= 0) {
                 return "the plan is not contiguous at " + prev + " -> " + cur + ": " + plan;
             }
         }

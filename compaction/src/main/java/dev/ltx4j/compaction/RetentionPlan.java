@@ -1,6 +1,7 @@
 package dev.ltx4j.compaction;
 
 import dev.ltx4j.compaction.internal.RetentionSolver;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
@@ -161,8 +162,8 @@ public final class RetentionPlan {
         return f.createdAt() == null ? Instant.EPOCH : f.createdAt();
     }
 
-    private static final Comparator<LtxFileInfo> BY_RANGE = Comparator.comparingLong(LtxFileInfo::minTxid)
-            .thenComparingLong(LtxFileInfo::maxTxid);
+    private static final Comparator<LtxFileInfo> BY_RANGE = (a, b) -> a.minTxid() != b.minTxid()
+            ? Txid.compare(a.minTxid(), b.minTxid()) : Txid.compare(a.maxTxid(), b.maxTxid());
 
     /** Lists every level (0..9) of {@code client}, without metadata: the input {@link #of} expects. */
     public static Map<Integer, List<LtxFileInfo>> listAll(ReplicaClient client) throws ReplicaException {

@@ -3,6 +3,7 @@ package dev.ltx4j.compaction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.compaction.internal.Chain;
+import dev.ltx4j.compaction.internal.RetentionSolver;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +22,34 @@ class ChainTest {
     void seekIsOnePastTheNewestMax() {
         assertThat(Chain.seek(List.of())).isZero();
         assertThat(Chain.seek(List.of(f(1, 1, 10), f(1, 11, 20), f(1, 5, 15)))).isEqualTo(21);
+    }
+
+    @Test
+    void txidsPastTheSignedRangeOrderUnsigned() {
+        long top = Long.MAX_VALUE; // 7fffffffffffffff; top + 1 is 8000000000000000, a negative long
+        List<LtxFileInfo> l0 = List.of(h(0, top + 2, top + 2), h(0, top - 1, top - 1), h(0, top, top),
+                h(0, top + 1, top + 1));
+        assertThat(Chain.seek(List.of(h(1, 1, top - 2), h(1, top - 1, top + 1)))).isEqualTo(top + 2);
+        assertThat(names(Chain.select(l0, top - 1, false, 100))).hasSize(4).startsWith((top - 1) + "-" + (top - 1));
+        assertThat(names(Chain.select(l0, 0, false, 100))).hasSize(4);
+        assertThat(Chain.covered(List.of(h(9, 1, top), h(0, top + 1, top + 1), h(0, top + 2, top + 2))))
+                .isEqualTo(top + 2);
+        // Retention over a snapshot ending past 2^63 and the files after it: the latest TXID is restorable.
+        RetentionSolver r = RetentionSolver.solve(List.of(h(9, 1, top + 1), h(0, top, top), h(0, top + 1, top + 1),
+                h(0, top + 2, top + 2)), null, false);
+        assertThat(r.refusal()).isNull();
+        assertThat(r.points()).containsExactly(top + 1, top + 2); // top alone is unreachable (no chain to top - 1)
+        // A file a lagging listing cannot reach keeps the reachable TXID below it as a point, past 2^63 too.
+        Instant later = Instant.EPOCH.plusSeconds(20);
+        RetentionSolver lag = RetentionSolver.solve(List.of(h(9, 1, top + 1),
+                new LtxFileInfo(0, top + 3, top + 3, 100, later), new LtxFileInfo(9, 1, top + 4, 100, later)),
+                Instant.EPOCH.plusSeconds(10), false);
+        assertThat(lag.points()).contains(top + 1, top + 4);
+        assertThat(lag.keep()).containsExactly(true, true, true);
+    }
+
+    private static LtxFileInfo h(int level, long min, long max) {
+        return new LtxFileInfo(level, min, max, 100, Instant.EPOCH);
     }
 
     @Test

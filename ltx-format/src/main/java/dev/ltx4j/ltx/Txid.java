@@ -24,4 +24,26 @@ public final class Txid {
     public static int compare(long a, long b) {
         return Long.compareUnsigned(a, b);
     }
+
+    /** The larger of two TXIDs in unsigned order (a TXID above 2^63-1 is a negative long). */
+    public static long max(long a, long b) {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
+    }
+
+    /** The smaller of two TXIDs in unsigned order. */
+    public static long min(long a, long b) {
+        return Long.compareUnsigned(a, b) <= 0 ? a : b;
+    }
+
+    /**
+     * A key whose signed order is the TXIDs' unsigned order (for sorted arrays, binary searches and range minimums
+     * over TXIDs); {@link #fromOrderKey} maps it back.
+     */
+    public static long orderKey(long txid) {
+        return txid ^ Long.MIN_VALUE;
+    }
+
+    public static long fromOrderKey(long key) {
+        return key ^ Long.MIN_VALUE;
+    }
 }

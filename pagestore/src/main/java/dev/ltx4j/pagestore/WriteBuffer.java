@@ -84,6 +84,8 @@ public final class WriteBuffer implements Closeable {
     volatile IOException failure;
     /** The last full-disk failure of a write, until a commit succeeds again. */
     volatile String fullDisk;
+    /** Holds new transactions back while the last rewrite failed for lack of disk space. */
+    private final RewriteSpaceHold spaceHold = new RewriteSpaceHold();
     volatile boolean closed;
 
     WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
@@ -282,6 +284,7 @@ public final class WriteBuffer implements Closeable {
      */
     public WriteTransaction begin() throws IOException {
         checkUsable();
+        spaceHold.check(location);
         slot.acquireUninterruptibly();
         try {
             checkUsable();
@@ -456,7 +459,7 @@ public final class WriteBuffer implements Closeable {
     public void markSynced(long upToSeq, long newBaseTxid, long newBaseChecksum) throws IOException {
         rewriteLock.lock();
         try {
-            rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum);
+            spaceHold.run(() -> rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum));
         } finally {
             rewriteLock.unlock();
         }
@@ -469,7 +472,7 @@ public final class WriteBuffer implements Closeable {
     public void reset(BufferBase newBase) throws IOException {
         rewriteLock.lock();
         try {
-            rewriter.rewrite(-1, newBase, true);
+            spaceHold.run(() -> rewriter.rewrite(-1, newBase, true));
         } finally {
             rewriteLock.unlock();
         }

@@ -4,6 +4,7 @@ import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.compaction.CompactionStatus;
 import dev.ltx4j.compaction.Compactor;
 import dev.ltx4j.compaction.LevelStatus;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.ReplicaClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +62,7 @@ final class LaneIdleness {
         long below = synced;
         for (int level = 1; level <= levels; level++) {
             LevelStatus s = status.level(level);
-            if (fellShort[level] || covered[level] < below && due(s, now)) { // capped: the compactor goes on at once
+            if (fellShort[level] || Txid.compare(covered[level], below) < 0 && due(s, now)) { // capped: the compactor goes on at once
                 return true;
             }
             below = covered[level];
@@ -85,9 +86,9 @@ final class LaneIdleness {
                 } else {
                     boolean made = b == null || a.filesCreated() != b.filesCreated()
                             || a.alreadyCompacted() != b.alreadyCompacted();
-                    fellShort[level] = made && a.lastFile() != null && a.lastFile().maxTxid() < below;
+                    fellShort[level] = made && a.lastFile() != null && Txid.compare(a.lastFile().maxTxid(), below) < 0;
                     if (!fellShort[level]) {
-                        covered[level] = Math.max(covered[level], below);
+                        covered[level] = Txid.max(covered[level], below);
                     }
                 }
             }
@@ -120,7 +121,7 @@ final class LaneIdleness {
         if (synced == seen) {
             return;
         }
-        if (synced < seen) {
+        if (Txid.compare(synced, seen) < 0) {
             Arrays.fill(covered, 0); // another replica history (refresh after a rewind): start over
         }
         seen = synced;

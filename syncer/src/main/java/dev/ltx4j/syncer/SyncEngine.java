@@ -3,19 +3,21 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.ltx.LtxEncodeResult;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.PageIndex;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.SyncSnapshot;
+import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.PageMap;
 import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
-import dev.ltx4j.pagestore.SyncSnapshot;
-import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaAlreadyExistsException;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
+import dev.ltx4j.replica.ReplicaUrl;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.function.UnaryOperator;
@@ -34,6 +36,9 @@ import java.util.function.UnaryOperator;
  * docs/engine-invariants.md I4). Callers hold {@code db.syncLock}.
  */
 final class SyncEngine {
+    /** The largest TXID LTX can name (16 hex digits, unsigned); a sync on it has no TXID to upload under. */
+    static final long LAST_TXID = -1L;
+
     private final Database db;
     private final OwnUploads ownUploads;
     private final ConflictSaver conflicts;
@@ -116,6 +121,13 @@ final class SyncEngine {
             if (lost != null) {
                 return lost; // the replica no longer holds the base: refused, never an unrestorable upload
             }
+            if (base.txid() == LAST_TXID) {
+                throw new IOException("replica " + ReplicaUrl.redact(db.options.replicaIdentity) + " of database \"" + db.name
+                        + "\" holds TXID " + Txid.format(LAST_TXID)
+                        + ", the last 16-hex-digit TXID: LTX has no TXID after it, so no further transaction can be"
+                        + " synced (nothing uploaded; the commits stay in the buffer). Restore the database"
+                        + " (ltx4j restore) and write it to a new replica");
+            }
             long txid = base.txid() + 1;
             Encoded built;
             try (Spool spool = new Spool(db.files.spoolDirectory(), Spool.DEFAULT_MEMORY_LIMIT, spoolChunks)) {
@@ -141,10 +153,10 @@ final class SyncEngine {
                     }
                     if (r == OwnUploads.Resolution.OWN_EARLIER) {
                         return adoptOrConflict(buf, base, snap.upToSeq(),
-                                () -> Math.max(txid, highestRemoteTxid(base.txid())), now);
+                                () -> Txid.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                     if (r == OwnUploads.Resolution.THEIRS) {
-                        return conflict(base, Math.max(txid, highestRemoteTxid(base.txid())), now);
+                        return conflict(base, Txid.max(txid, highestRemoteTxid(base.txid())), now);
                     }
                 }
                 db.compaction.uploaded(txid, spool.body()); // stored as these bytes: its compaction need not GET them

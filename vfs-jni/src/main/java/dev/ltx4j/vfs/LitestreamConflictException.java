@@ -19,9 +19,22 @@ public class LitestreamConflictException extends SQLException {
     public static final String RECOVERY = "recover with LitestreamDatabase.refresh() (or PRAGMA litestream_refresh)"
             + " and run the transaction again, e.g. with LitestreamDatabase.retryOnConflict";
 
+    /**
+     * How to recover when another connection of this process committed after the transaction began reading (not a
+     * replica conflict): a refresh would sync, drop the cache and reload the replica for nothing.
+     */
+    public static final String RETRY = "run the transaction again (no refresh needed: the replica did not move);"
+            + " BEGIN IMMEDIATE (sqlite-jdbc: transaction_mode=IMMEDIATE) takes the write lock when the transaction"
+            + " starts and avoids this; LitestreamDatabase.retryOnConflict retries it";
+
     /** @param reason what conflicted (the engine's message: TXIDs, where the lost transactions were saved) */
     public LitestreamConflictException(String reason, SQLException cause) {
-        super(reason + "; " + RECOVERY, cause == null ? null : cause.getSQLState(),
+        this(reason, cause, RECOVERY);
+    }
+
+    /** @param recovery {@link #RECOVERY} or {@link #RETRY}, appended to the reason */
+    LitestreamConflictException(String reason, SQLException cause, String recovery) {
+        super(reason + "; " + recovery, cause == null ? null : cause.getSQLState(),
                 cause == null ? 5 : cause.getErrorCode(), cause);
     }
 

@@ -165,10 +165,16 @@ public final class LitestreamDataSource implements DataSource {
             if (!hidden) return e;
             String reason = lastError(connection);
             if (conflict) return new LitestreamConflictException(m + (reason == null || reason.isEmpty() ? ""
-                    : " [litestream: " + reason + "]"), e);
+                    : " [litestream: " + reason + "]"), e, staleRead(reason) ? LitestreamConflictException.RETRY
+                    : LitestreamConflictException.RECOVERY);
             if (reason == null || reason.isEmpty()) return e;
             SQLException x = new SQLException(m + " [litestream: " + reason + "]", e.getSQLState(), code, e);
             return x;
+        }
+
+        /** The engine's refusal of a read-then-write overtaken by another connection (StaleSnapshotException). */
+        private static boolean staleRead(String reason) {
+            return reason != null && reason.contains("another connection committed after this transaction began reading");
         }
 
         private static String lastError(Connection c) {

@@ -1,5 +1,6 @@
 package dev.ltx4j.compaction.internal;
 
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ public final class CarriedListings {
         long seek = chain.inputs().get(chain.inputs().size() - 1).maxTxid() + 1;
         List<LtxFileInfo> rest = new ArrayList<>();
         for (LtxFileInfo f : source) {
-            if (f.maxTxid() >= seek) {
+            if (Txid.compare(f.maxTxid(), seek) >= 0) {
                 rest.add(f);
             }
         }

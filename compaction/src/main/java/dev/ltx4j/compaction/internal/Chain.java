@@ -1,5 +1,6 @@
 package dev.ltx4j.compaction.internal;
 
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -7,14 +8,14 @@ import java.util.List;
 
 /**
  * Chooses the inputs of one level compaction: a contiguous chain of lower-level files starting at the destination's
- * seek position. Pure, so the rules are tested apart from storage.
+ * seek position. Pure, so the rules are tested apart from storage. TXIDs compare unsigned (docs/compaction.md).
  *
  * @param inputs the chain, in order (empty: nothing to compact)
  * @param more   the chain was cut at the input cap while it could have gone on
  */
 public record Chain(List<LtxFileInfo> inputs, boolean more) {
-    static final Comparator<LtxFileInfo> BY_RANGE = Comparator.comparingLong(LtxFileInfo::minTxid)
-            .thenComparingLong(LtxFileInfo::maxTxid);
+    static final Comparator<LtxFileInfo> BY_RANGE = (a, b) -> a.minTxid() != b.minTxid()
+            ? Txid.compare(a.minTxid(), b.minTxid()) : Txid.compare(a.maxTxid(), b.maxTxid());
 
     public Chain {
         inputs = List.copyOf(inputs);
@@ -24,7 +25,7 @@ public record Chain(List<LtxFileInfo> inputs, boolean more) {
     public static long seek(List<LtxFileInfo> dst) {
         long max = 0;
         for (LtxFileInfo f : dst) {
-            max = Math.max(max, f.maxTxid());
+            max = Txid.max(max, f.maxTxid());
         }
         return max == 0 ? 0 : max + 1;
     }
@@ -39,10 +40,10 @@ public record Chain(List<LtxFileInfo> inputs, boolean more) {
         sorted.sort(BY_RANGE);
         long reached = 0;
         for (LtxFileInfo f : sorted) {
-            if (f.minTxid() > reached + 1) {
+            if (Txid.compare(f.minTxid(), reached + 1) > 0) {
                 break;
             }
-            reached = Math.max(reached, f.maxTxid());
+            reached = Txid.max(reached, f.maxTxid());
         }
         return reached;
     }
@@ -66,9 +67,9 @@ public record Chain(List<LtxFileInfo> inputs, boolean more) {
                 }
             }
         } else {
-            for (; i < files.size() && files.get(i).minTxid() <= seek; i++) {
+            for (; i < files.size() && Txid.compare(files.get(i).minTxid(), seek) <= 0; i++) {
                 LtxFileInfo f = files.get(i);
-                if (f.maxTxid() >= seek) {
+                if (Txid.compare(f.maxTxid(), seek) >= 0) {
                     first = better(first, f);
                 }
             }
@@ -87,15 +88,15 @@ public record Chain(List<LtxFileInfo> inputs, boolean more) {
         long reached = first.maxTxid();
         while (true) {
             LtxFileInfo next = null;
-            for (; i < files.size() && files.get(i).minTxid() <= reached + 1; i++) {
+            for (; i < files.size() && Txid.compare(files.get(i).minTxid(), reached + 1) <= 0; i++) {
                 LtxFileInfo f = files.get(i);
-                if (f.maxTxid() > reached) {
+                if (Txid.compare(f.maxTxid(), reached) > 0) {
                     next = better(next, f);
                 }
             }
             if (next == null && acrossGap) {
                 for (; i < files.size() && next == null; i++) {
-                    if (files.get(i).maxTxid() > reached) {
+                    if (Txid.compare(files.get(i).maxTxid(), reached) > 0) {
                         next = files.get(i);
                     }
                 }
@@ -113,6 +114,6 @@ public record Chain(List<LtxFileInfo> inputs, boolean more) {
 
     /** The larger max wins; at equal max the one seen first (the smaller min). */
     private static LtxFileInfo better(LtxFileInfo current, LtxFileInfo candidate) {
-        return current == null || candidate.maxTxid() > current.maxTxid() ? candidate : current;
+        return current == null || Txid.compare(candidate.maxTxid(), current.maxTxid()) > 0 ? candidate : current;
     }
 }

@@ -1,5 +1,6 @@
 package dev.ltx4j.compaction.internal;
 
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -8,7 +9,6 @@ import dev.ltx4j.replica.ReplicaPermanentException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +19,8 @@ public final class ListingClient implements ReplicaClient {
     public ListingClient(Map<Integer, List<LtxFileInfo>> filesByLevel) {
         for (int level = MIN_LEVEL; level <= MAX_LEVEL; level++) {
             List<LtxFileInfo> files = new ArrayList<>(filesByLevel.getOrDefault(level, List.of()));
-            files.sort(Comparator.comparingLong(LtxFileInfo::minTxid).thenComparingLong(LtxFileInfo::maxTxid));
+            files.sort((a, b) -> a.minTxid() != b.minTxid()
+                    ? Txid.compare(a.minTxid(), b.minTxid()) : Txid.compare(a.maxTxid(), b.maxTxid()));
             levels.add(List.copyOf(files));
         }
     }

@@ -1,5 +1,6 @@
 package dev.ltx4j.compaction.internal;
 
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.util.Arrays;
 import java.util.List;
@@ -14,10 +15,14 @@ import java.util.List;
  * node, the fewest files that reach it and the file that ends that chain. The restore planner's greedy choice
  * reaches exactly every node reachable here, over these files or any superset (see docs/compaction.md), so keeping
  * one chain per restore point is enough.
+ *
+ * <p>TXIDs are unsigned: nodes hold {@link Txid#orderKey} values, so the sorted arrays and binary searches follow the
+ * unsigned order past 2^63 - 1; every TXID in or out of this class is a plain TXID.
  */
 public final class Reachability {
     private static final long INF = Long.MAX_VALUE;
 
+    /** Order keys of the node TXIDs, ascending; nodes[0] is TXID 0. */
     private final long[] nodes;
     /** Per node: fewest files to reach it, INF when unreachable. */
     private final long[] dist;
@@ -41,10 +46,11 @@ public final class Reachability {
         int count = files.size();
         long[] maxes = new long[count];
         for (int i = 0; i < count; i++) {
-            maxes[i] = files.get(i).maxTxid();
+            maxes[i] = Txid.orderKey(files.get(i).maxTxid());
         }
         int[] byMax = sortByKey(maxes);
         long[] all = new long[count + 1];
+        all[0] = Txid.orderKey(0);
         int n = 1;
         for (int i : byMax) {
             if (maxes[i] != all[n - 1]) {
@@ -85,7 +91,7 @@ public final class Reachability {
             for (; k < byMax.length && maxes[byMax[k]] == nodes[j]; k++) {
                 int fi = byMax[k];
                 LtxFileInfo f = files.get(fi);
-                if (f.minTxid() < 1 || f.minTxid() > f.maxTxid()) {
+                if (f.minTxid() == 0 || Txid.compare(f.minTxid(), f.maxTxid()) > 0) {
                     continue;
                 }
                 int lo = lowerBound(f.minTxid() - 1);
@@ -116,7 +122,7 @@ public final class Reachability {
         if (f.level() != current.level()) {
             return f.level() > current.level();
         }
-        return f.minTxid() < current.minTxid();
+        return Txid.compare(f.minTxid(), current.minTxid()) < 0;
     }
 
     /** Tree key: smaller distance first, then the later node (chains share the most recent prefix). */
@@ -130,11 +136,12 @@ public final class Reachability {
 
     /** Index of the first node >= txid. */
     private int lowerBound(long txid) {
+        long key = Txid.orderKey(txid);
         int lo = 0;
         int hi = nodes.length;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (nodes[mid] < txid) {
+            if (nodes[mid] < key) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -145,23 +152,23 @@ public final class Reachability {
 
     /** The highest TXID any file holds, 0 for none. */
     public long latest() {
-        return nodes[nodes.length - 1];
+        return Txid.fromOrderKey(nodes[nodes.length - 1]);
     }
 
     public boolean reachable(long txid) {
         int i = lowerBound(txid);
-        return i < nodes.length && nodes[i] == txid && dist[i] != INF && txid != 0;
+        return i < nodes.length && nodes[i] == Txid.orderKey(txid) && dist[i] != INF && txid != 0;
     }
 
     /** The highest reachable TXID at or below {@code txid}, 0 if none. */
     public long reachableAtOrBelow(long txid) {
         int i = lowerBound(txid);
-        if (i == nodes.length || nodes[i] > txid) {
+        if (i == nodes.length || nodes[i] > Txid.orderKey(txid)) {
             i--;
         }
         for (; i > 0; i--) {
             if (dist[i] != INF) {
-                return nodes[i];
+                return Txid.fromOrderKey(nodes[i]);
             }
         }
         return 0;

@@ -52,7 +52,7 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
                     points[count++] = f.maxTxid();
                 } else {
                     long below = reach.reachableAtOrBelow(f.maxTxid());
-                    if (below > 0) {
+                    if (below != 0) {
                         points[count++] = below;
                     }
                     unreachableFrom[unreachable] = below;
@@ -60,12 +60,12 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
                 }
             }
             if (windowStart != null && !created.isAfter(windowStart)) {
-                boundary = Math.max(boundary, f.maxTxid());
+                boundary = Txid.max(boundary, f.maxTxid());
             }
         }
-        if (boundary > 0) {
+        if (boundary != 0) {
             long b = reach.reachableAtOrBelow(boundary);
-            if (b > 0) {
+            if (b != 0) {
                 points[count++] = b;
             }
         }
@@ -94,31 +94,34 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
         for (int i = 0; i < count; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, (a, b) -> Long.compare(to[a], to[b]));
+        Arrays.sort(order, (a, b) -> Txid.compare(to[a], to[b]));
         long[] ends = new long[count];
         long[] minStart = new long[count];
         for (int k = count - 1; k >= 0; k--) {
-            ends[k] = to[order[k]];
-            minStart[k] = k == count - 1 ? from[order[k]] : Math.min(from[order[k]], minStart[k + 1]);
+            ends[k] = Txid.orderKey(to[order[k]]);
+            minStart[k] = k == count - 1 ? from[order[k]] : Txid.min(from[order[k]], minStart[k + 1]);
         }
         for (int i = 0; i < files.size(); i++) {
             long m = files.get(i).maxTxid();
-            int k = Arrays.binarySearch(ends, m);
+            int k = Arrays.binarySearch(ends, Txid.orderKey(m));
             if (k < 0) {
                 k = -k - 1;
             } else {
-                while (k > 0 && ends[k - 1] == m) {
+                while (k > 0 && ends[k - 1] == Txid.orderKey(m)) {
                     k--;
                 }
             }
-            if (k < count && minStart[k] < m) {
+            if (k < count && Txid.compare(minStart[k], m) < 0) {
                 keep[i] = true;
             }
         }
     }
 
     private static long[] distinct(long[] values, int count) {
-        long[] sorted = Arrays.copyOf(values, count);
+        long[] sorted = new long[count];
+        for (int i = 0; i < count; i++) {
+            sorted[i] = Txid.orderKey(values[i]);
+        }
         Arrays.sort(sorted);
         int k = 0;
         for (int i = 0; i < sorted.length; i++) {
@@ -126,7 +129,11 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
                 sorted[k++] = sorted[i];
             }
         }
-        return Arrays.copyOf(sorted, k);
+        long[] out = new long[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = Txid.fromOrderKey(sorted[i]);
+        }
+        return out;
     }
 
     /**
@@ -136,7 +143,7 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
     static void keepStructural(List<LtxFileInfo> files, boolean[] keep) {
         long[] levelMax = new long[ReplicaClient.MAX_LEVEL + 1];
         for (LtxFileInfo f : files) {
-            levelMax[f.level()] = Math.max(levelMax[f.level()], f.maxTxid());
+            levelMax[f.level()] = Txid.max(levelMax[f.level()], f.maxTxid());
         }
         for (int i = 0; i < keep.length; i++) {
             LtxFileInfo f = files.get(i);
@@ -144,7 +151,7 @@ public record RetentionSolver(long[] points, boolean[] keep, String refusal) {
             if (f.maxTxid() == levelMax[level]) {
                 keep[i] = true;
             } else if (level < ReplicaClient.SNAPSHOT_LEVEL - 1 && levelMax[level + 1] != 0
-                    && f.maxTxid() > levelMax[level + 1]) {
+                    && Txid.compare(f.maxTxid(), levelMax[level + 1]) > 0) {
                 keep[i] = true;
             }
         }
