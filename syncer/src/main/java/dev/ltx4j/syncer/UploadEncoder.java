@@ -73,6 +73,18 @@ final class UploadEncoder {
             // The recorded checksum is this image's when the page map entry is the very record being read.
             boolean own = buffered && recorded != 0 && entry instanceof LocalPage lp
                     && lp.offset() == snap.recordOffset(at);
+            if (buffered && cursor.compressed()) {
+                // A version 2 record holds the page as the LTX frame does, with its page CRC-64 (from commit): checked
+                // against its record's CRC-32 chain and its length bound by locateBlock, then copied as the frame.
+                int b = cursor.locateBlock(at);
+                ByteBuffer view = cursor.view();
+                if (keep) { // a page kept for the cache is decompressed into its own array
+                    warm[k] = new byte[ps];
+                    cursor.decompressBlock(at, warm[k]);
+                }
+                checksums[k] = enc.writeCompressedPage(p, view, b, cursor.blockLength(), cursor.pageCrc());
+                continue;
+            }
             if (buffered) {
                 // Checked against its record's CRC-32 chain by locate, then compressed and hashed where it was read
                 // (the cursor's direct window): no copy to the heap, no pinning of a heap array for native code.
