@@ -82,7 +82,10 @@ final class UploadEncoder {
                     warm[k] = new byte[ps];
                     cursor.decompressBlock(at, warm[k]);
                 }
-                checksums[k] = enc.writeCompressedPage(p, view, b, cursor.blockLength(), cursor.pageCrc());
+                long imageSum = enc.writeCompressedPage(p, view, b, cursor.blockLength(), cursor.pageCrc());
+                if (recorded == 0) { // as below: a recorded checksum is the page map's word (the simulator's
+                    checksums[k] = imageSum; // stale-page-checksum switch makes it wrong, and must be caught)
+                }
                 continue;
             }
             if (buffered) {
