@@ -20,11 +20,13 @@ import java.nio.ByteBuffer;
  * out, and the post-apply checksum is folded from the page checksums the page map keeps, so neither old images nor
  * the whole file are held.
  *
- * <p>Each page is hashed with CRC-64 once, here: commits record no page checksum (hashing on the committing thread
- * cost a durable commit about 4 us per page, and a page rewritten by k commits between two syncs was hashed k times),
- * so a buffered page is read from its record, checked against the record's CRC-32 chain, and hashed from those
- * bytes. A page map entry that does carry a checksum (none does today) is taken without hashing when it is the very
- * record being read ({@link LtxEncoder#writePage(long, byte[], int, long)}).
+ * <p>A buffer in format version 2 (docs/write-buffer-recovery.md) holds each page as its LTX LZ4 block with its page
+ * CRC-64, made when the page was written: the record is checked (CRC-32 chain, length bound) and its frame copied
+ * ({@link LtxEncoder#writeCompressedPage}), nothing compressed or hashed here; only pages kept to warm the cache are
+ * decompressed (docs/sync-cost.md, "Session 10"). A version 1 buffer (plain pages, written by an older build, until
+ * its first rewrite) is encoded as before: each page is read from its record, checked against the record's CRC-32
+ * chain, and compressed and hashed from those bytes. A page map entry that carries a checksum is taken without
+ * hashing when it is the very record being read ({@link LtxEncoder#writePage(long, byte[], int, long)}).
  */
 final class UploadEncoder {
     private UploadEncoder() {}
