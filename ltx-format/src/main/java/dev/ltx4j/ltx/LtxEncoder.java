@@ -161,6 +161,29 @@ public final class LtxEncoder {
         emit(pgno, c);
     }
 
+    /**
+     * Writes page {@code pgno} from a block prepared by {@link PageBlock} ({@code block[index, index + length)}, the
+     * page's LZ4 block) and its raw page CRC ({@link PageBlock#pageCrc}): the frame is copied, nothing is compressed
+     * or hashed. Same rules as {@link #writePage(long, byte[], int)}; the block and the CRC must be those of exactly
+     * one page (verify them first when they were stored in between: a wrong block makes a file whose page decodes
+     * wrong or not at all, a wrong CRC one that fails its file checksum). Returns the page's LTX page checksum.
+     *
+     * @throws LtxFormatException if the page breaks a rule listed on the class
+     * @throws IllegalArgumentException if {@code length} is outside 1..{@link PageBlock#maxBlockSize}
+     */
+    public long writeCompressedPage(long pgno, ByteBuffer block, int index, int length, long pageCrc)
+            throws IOException {
+        checkPage(pgno, 0, 0, pageSize);
+        if (length < 1 || length > Ltx.compressBound(pageSize)) {
+            throw new IllegalArgumentException("compressed page " + pgno + " of " + length
+                    + " bytes is outside 1.." + Ltx.compressBound(pageSize) + " for page size " + pageSize);
+        }
+        block.get(index, frame, 10, length);
+        crc = onto(pgno, pageCrc, Crc64.update(crc, frameHeader(pgno, length), 0, 10));
+        emit(pgno, length);
+        return Ltx.CHECKSUM_FLAG | pageCrc;
+    }
+
     /** The frame header of a page compressed to {@code c} bytes, in {@code frame[0, 10)}. */
     private byte[] frameHeader(long pgno, int c) {
         PageFrames.writeIntBE(frame, 0, (int) pgno);

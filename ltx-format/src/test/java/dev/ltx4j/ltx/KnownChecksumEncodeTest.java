@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /** Encoding with page checksums known in advance writes the same bytes as hashing every page. */
 class KnownChecksumEncodeTest {
-    enum Source { HASHED, KNOWN, CHECKSUMMED, DIRECT_BUFFER, HEAP_BUFFER, CHECKSUMMED_DIRECT, CHECKSUMMED_HEAP }
+    enum Source { HASHED, KNOWN, CHECKSUMMED, DIRECT_BUFFER, HEAP_BUFFER, CHECKSUMMED_DIRECT, CHECKSUMMED_HEAP,
+        /** Compressed and hashed ahead ({@link PageBlock}, as the write buffer stores pages), the frame copied. */
+        PREPARED_DIRECT, PREPARED_HEAP }
 
     private static byte[] encode(LtxHeader h, long[] pgnos, byte[][] pages, Source source, long post)
             throws IOException {
@@ -29,6 +31,19 @@ class KnownChecksumEncodeTest {
                 case HASHED -> e.writePage(pgnos[i], pages[i], 0, 0);
                 case KNOWN -> e.writePage(pgnos[i], pages[i], 0, sum);
                 case CHECKSUMMED -> assertThat(e.writePageChecksummed(pgnos[i], pages[i], 0)).isEqualTo(sum);
+                case PREPARED_DIRECT, PREPARED_HEAP -> {
+                    ByteBuffer block = source == Source.PREPARED_DIRECT
+                            ? ByteBuffer.allocateDirect(PageBlock.maxBlockSize(ps) + 40)
+                            : ByteBuffer.allocate(PageBlock.maxBlockSize(ps) + 40);
+                    int at = 7 + i % 8; // unaligned, after other bytes, as in a sync's read window
+                    int n = PageBlock.compress(ByteBuffer.wrap(pages[i]), 0, ps, block, at);
+                    long crc = PageBlock.pageCrc(pgnos[i], ByteBuffer.wrap(pages[i]), 0, ps);
+                    assertThat(crc).isEqualTo(PageBlock.pageCrc(pgnos[i], pages[i], 0, ps));
+                    byte[] back = new byte[ps];
+                    assertThat(PageBlock.decompress(block, at, n, back, ps)).isEqualTo(ps);
+                    assertThat(back).isEqualTo(pages[i]);
+                    assertThat(e.writeCompressedPage(pgnos[i], block.asReadOnlyBuffer(), at, n, crc)).isEqualTo(sum);
+                }
                 default -> {
                     buf.clear().position(13 + i % 8); // unaligned, after other bytes, as in a read window
                     buf.put(pages[i]);
@@ -93,5 +108,27 @@ class KnownChecksumEncodeTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs its page checksum");
         assertThatThrownBy(() -> e.writePageChecksummed(1, ByteBuffer.allocateDirect(600), 100))
                 .isInstanceOf(LtxFormatException.class).hasMessageContaining("invalid page buffer size: 500");
+    }
+
+    @Test
+    void aPreparedFrameMeetsTheSameRulesAndItsLengthIsBounded() throws IOException {
+        int ps = 512;
+        LtxEncoder e = new LtxEncoder(OutputStream.nullOutputStream(), LtxHeader.of(0, ps, 4, 2, 2, 0,
+                Ltx.CHECKSUM_FLAG));
+        ByteBuffer block = ByteBuffer.allocate(PageBlock.maxBlockSize(ps) + 1);
+        int n = PageBlock.compress(ByteBuffer.wrap(new byte[ps]), 0, ps, block, 0);
+        assertThatThrownBy(() -> e.writeCompressedPage(5, block, 0, n, 1)).isInstanceOf(LtxFormatException.class)
+                .hasMessageContaining("out-of-bounds");
+        assertThatThrownBy(() -> e.writeCompressedPage(2, block, 0, PageBlock.maxBlockSize(ps) + 1, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("compressed page 2");
+        assertThatThrownBy(() -> e.writeCompressedPage(2, block, 0, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside 1..");
+        e.writeCompressedPage(3, block, 0, n, PageBlock.pageCrc(3, new byte[ps], 0, ps));
+        assertThatThrownBy(() -> e.writeCompressedPage(2, block, 0, n, 1)).isInstanceOf(LtxFormatException.class)
+                .hasMessageContaining("out-of-order");
+        // A damaged block is no page: the decoder's safe decompressor says so instead of overrunning.
+        byte[] dst = new byte[ps];
+        assertThat(PageBlock.decompress(ByteBuffer.wrap(new byte[] {(byte) 0xF0, 1, 2}), 0, 3, dst, ps))
+                .isNotEqualTo(ps);
     }
 }

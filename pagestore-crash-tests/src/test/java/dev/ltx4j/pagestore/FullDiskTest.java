@@ -92,8 +92,13 @@ class FullDiskTest {
             fullOnce(storage, 10);
             WriteTransaction tx = b.begin();
             tx.writePage(2, page(PS, 2));
-            tx.writePage(3, page(PS, 3)); // the staging area (two records) is full: written out at the next page
-            assertThatThrownBy(() -> tx.writePage(4, page(PS, 4))).isInstanceOf(BufferFullException.class);
+            // The staging area (two uncompressed records' worth) fills after some compressed records: the page that
+            // spills it finds the disk full.
+            assertThatThrownBy(() -> {
+                for (int p = 3; p < 10_000; p++) {
+                    tx.writePage(p, page(PS, p));
+                }
+            }).isInstanceOf(BufferFullException.class);
             // The transaction is dead: its records are gone, so it can only be rolled back.
             assertThatThrownBy(() -> tx.writePage(5, page(PS, 5))).isInstanceOf(BufferFullException.class);
             assertThatThrownBy(() -> tx.readPage(2, new byte[PS])).isInstanceOf(BufferFullException.class);

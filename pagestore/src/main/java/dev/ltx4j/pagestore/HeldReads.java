@@ -1,7 +1,6 @@
 package dev.ltx4j.pagestore;
 
 import dev.ltx4j.pagestore.internal.IntLongMap;
-import dev.ltx4j.pagestore.internal.LogFormat;
 import dev.ltx4j.pagestore.internal.LogHeader;
 import dev.ltx4j.pagestore.internal.TxnEntry;
 import dev.ltx4j.pagestore.storage.LogFile;
@@ -79,15 +78,12 @@ final class HeldReads {
         }
     }
 
-    /** Copies the page image of the record at {@code offset} in {@code from}; a short read is corruption. */
+    /**
+     * Copies (or decompresses) the page image of the record at {@code offset} in {@code from}; a short read, another
+     * record or a damaged block is corruption.
+     */
     void readRecordPage(LogFile from, long offset, long pgno, byte[] dst) throws IOException {
-        int pageSize = buffer.pageSize();
-        int n = from.read(offset + LogFormat.PAGE_HEADER, ByteBuffer.wrap(dst, 0, pageSize));
-        if (n != pageSize) {
-            throw new BufferCorruptException(buffer.location(), "write buffer " + buffer.location()
-                    + " lost the image of page " + pgno + " at offset " + offset + " (read " + n + " of "
-                    + pageSize + " bytes)");
-        }
+        PageRecordReads.readImage(from, offset, pgno, buffer.pageSize(), dst, buffer.location(), buffer.location());
     }
 
     /** See {@link WriteBuffer#oldestCommitMillisAfter(long)}. */
@@ -233,6 +229,27 @@ final class HeldReads {
                     throw new BufferCorruptException(buffer.location(), "write buffer " + buffer.location()
                             + " ends at " + at + " inside the page records of a snapshot (reading from offset "
                             + offset + ")");
+                }
+                at += n;
+            }
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Like {@link #readSnapshotRange} for reads sized by the largest record a range can end with: stops at the end
+     * of the file, leaving {@code dst}'s position after what was read (the caller checks each record fits).
+     */
+    void readSnapshotRangeUpTo(long generation, long offset, ByteBuffer dst) throws IOException {
+        buffer.stateLock.readLock().lock();
+        try {
+            checkGeneration(generation);
+            long at = offset;
+            while (dst.hasRemaining()) {
+                int n = buffer.file.read(at, dst);
+                if (n <= 0) {
+                    break;
                 }
                 at += n;
             }

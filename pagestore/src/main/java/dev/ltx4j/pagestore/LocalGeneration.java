@@ -1,6 +1,5 @@
 package dev.ltx4j.pagestore;
 
-import dev.ltx4j.pagestore.internal.LogFormat;
 import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
@@ -29,7 +28,6 @@ public final class LocalGeneration {
     private final String location;
     private final int pageSize;
     private final long id;
-    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
     /** References; 0 once the last one was released (then it never rises again). Lock-free: every read transaction of every connection retains and releases it. */
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean closed;
@@ -79,45 +77,23 @@ public final class LocalGeneration {
      * @throws IOException when the handle is closed (a pin was not counted) or the record is not what was expected
      */
     public void read(long offset, long pgno, byte[] dst) throws IOException {
-        ByteBuffer b = scratch();
-        int n;
         // No lock around the read: positional reads of the handle are thread-safe, and readers of many connections
         // read unsynced pages at once (a monitor here serialized them around a system call). A pin keeps the
         // generation open; a read after the last release fails on the closed handle, reported as below.
         if (closed) {
             throw notPinned(pgno);
         }
+        ByteBuffer b = PageRecordReads.scratch(pageSize);
+        String where = location + " (generation " + id + ")";
         try {
-            n = file.read(offset, b);
+            PageRecordReads.read(file, offset, pgno, pageSize, b, location, where);
         } catch (IOException e) {
             if (closed) {
                 throw notPinned(pgno);
             }
             throw e;
         }
-        long recordPgno = Integer.toUnsignedLong(LogFormat.pageNumber(b, 0));
-        byte type = b.get(LogFormat.TYPE);
-        if (n != LogFormat.PAGE_HEADER + pageSize || type != LogFormat.PAGE || recordPgno != pgno) {
-            throw new BufferCorruptException(location, "write buffer " + location + " (generation " + id
-                    + ") holds no record of page " + pgno + " at offset " + offset + " (read " + n + " bytes, type "
-                    + type + ", page " + recordPgno + ")");
-        }
-        b.get(LogFormat.PAGE_HEADER, dst, 0, pageSize);
-    }
-
-    /**
-     * The calling thread's record buffer, direct so a file read lands in it without the JDK's intermediate copy
-     * (a heap buffer costs one more page copy per read); one per thread, shared by every generation.
-     */
-    private ByteBuffer scratch() {
-        int need = LogFormat.PAGE_HEADER + pageSize;
-        ByteBuffer b = SCRATCH.get();
-        if (b == null || b.capacity() < need) {
-            b = ByteBuffer.allocateDirect(Math.max(need, b == null ? 0 : b.capacity()));
-            SCRATCH.set(b);
-        }
-        b.clear().limit(need);
-        return b;
+        PageRecordReads.image(b, 0, offset, pgno, pageSize, dst, location, where);
     }
 
     private IOException notPinned(long pgno) {

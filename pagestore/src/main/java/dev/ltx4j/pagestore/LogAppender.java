@@ -19,8 +19,11 @@ import java.nio.ByteBuffer;
 final class LogAppender {
     private final WriteBuffer buffer;
     private final int pageSize;
-    private final int recordSize;
+    /** The most one page record takes (either format). */
+    private final int maxRecord;
     private final ByteBuffer staging;
+    /** Whether the current file takes 'Z' records (version 2) or 'P' records (a version 1 file until its rewrite). */
+    private boolean compressed;
     private LogFile file;
     private LogFormat.Chain chain;
     private long appendEnd;
@@ -33,17 +36,25 @@ final class LogAppender {
     private final boolean keepTornTail;
 
     LogAppender(WriteBuffer buffer, int pageSize, int stagingBytes, LogFile file, LogFormat.Chain chain, long end,
-            boolean keepTornTail) {
+            boolean compressed, boolean keepTornTail) {
         this.buffer = buffer;
         this.keepTornTail = keepTornTail;
         this.pageSize = pageSize;
-        this.recordSize = LogFormat.PAGE_HEADER + pageSize;
-        this.staging = ByteBuffer.allocateDirect(Math.max(stagingBytes, recordSize + LogFormat.COMMIT_SIZE));
-        moveTo(file, end, chain);
+        this.maxRecord = LogFormat.maxRecord(pageSize);
+        this.staging = ByteBuffer.allocateDirect(Math.max(stagingBytes, maxRecord + LogFormat.COMMIT_SIZE));
+        moveTo(file, end, chain, compressed);
     }
 
-    /** Continues on a rewritten file that ends at {@code end} with checksum chain {@code newChain}. */
+    /**
+     * Continues on a rewritten file that ends at {@code end} with checksum chain {@code newChain}; rewritten files
+     * are always version 2 ({@code compressed}).
+     */
     void moveTo(LogFile target, long end, LogFormat.Chain newChain) {
+        moveTo(target, end, newChain, true);
+    }
+
+    private void moveTo(LogFile target, long end, LogFormat.Chain newChain, boolean compressedRecords) {
+        this.compressed = compressedRecords;
         this.file = target;
         this.appendEnd = end;
         this.flushedEnd = end;
@@ -67,14 +78,21 @@ final class LogAppender {
         return chain.previous();
     }
 
-    /** Stages the page record of {@code page}'s remaining bytes (one page); returns the record's offset. */
+    /**
+     * Stages the page record of {@code page}'s remaining bytes (one page); returns the record's offset. In a version 2
+     * file the page is compressed and hashed here, straight into the staging buffer (docs/durable-commit-cost.md).
+     */
     long appendPage(int pgno, ByteBuffer page) throws IOException {
-        if (staging.remaining() < recordSize) {
+        if (staging.remaining() < maxRecord) {
             flush();
         }
         long offset = appendEnd;
-        LogFormat.putPageRecord(staging, pgno, page.duplicate(), chain);
-        appendEnd += recordSize;
+        if (compressed) {
+            appendEnd += LogFormat.putZRecord(staging, pgno, page, chain);
+        } else {
+            LogFormat.putPageRecord(staging, pgno, page.duplicate(), chain);
+            appendEnd += LogFormat.PAGE_HEADER + pageSize;
+        }
         return offset;
     }
 
@@ -162,11 +180,14 @@ final class LogAppender {
     }
 
     /** Copies the image of the page record at {@code offset} if it is still staged; false when it was written. */
-    boolean readStaged(long offset, byte[] dst) {
+    boolean readStaged(long offset, long pgno, byte[] dst) throws BufferCorruptException {
         if (offset < flushedEnd) {
             return false;
         }
-        staging.duplicate().position((int) (offset - flushedEnd) + LogFormat.PAGE_HEADER).get(dst, 0, pageSize);
+        int pos = (int) (offset - flushedEnd);
+        String where = buffer.location();
+        PageRecordReads.check(staging, pos, staging.position() - pos, offset, pgno, pageSize, where, where);
+        PageRecordReads.image(staging, pos, offset, pgno, pageSize, dst, where, where);
         return true;
     }
 }

@@ -50,10 +50,16 @@ public final class SyncSnapshot implements Iterable<PageImage> {
      * header's CRC for the file's first record, the end of the previous commit record for a transaction's first
      * record, else the CRC field of the page record just before (a transaction's records are contiguous).
      *
+     * In a version 2 file ({@code compressed}) every record ends with its CRC, so the previous record's CRC is the
+     * 4 bytes before a record, whatever the previous record's length.
+     *
      * @param previousCrcAt per page, the file offset of the previous record's CRC, or -1 for the header's
      */
-    record RecordChain(long salt, int headerCrc, long[] previousCrcAt) {
+    record RecordChain(long salt, int headerCrc, long[] previousCrcAt, boolean compressed) {
         static RecordChain of(LogHeader header, List<TxnEntry> txns, int count, long[] offsets) {
+            if (header.compressed()) {
+                return trailing(header, offsets);
+            }
             long[] starts = new long[count];
             long start = LogHeader.SIZE;
             for (int t = 0; t < count; t++) {
@@ -68,11 +74,22 @@ public final class SyncSnapshot implements Iterable<PageImage> {
                         : Arrays.binarySearch(starts, o) >= 0 ? o - LogFormat.COMMIT_SIZE + LogFormat.COMMIT_CRC
                         : o - recordSize + LogFormat.PAGE_CRC;
             }
-            return new RecordChain(header.salt(), header.headerCrc(), at);
+            return new RecordChain(header.salt(), header.headerCrc(), at, false);
+        }
+
+        private static RecordChain trailing(LogHeader header, long[] offsets) {
+            long[] at = new long[offsets.length];
+            for (int i = 0; i < offsets.length; i++) {
+                at[i] = offsets[i] == LogHeader.SIZE ? -1 : offsets[i] - 4;
+            }
+            return new RecordChain(header.salt(), header.headerCrc(), at, true);
         }
 
         /** The chain of one transaction's records, the transaction starting at file offset {@code start}. */
         static RecordChain ofTransaction(LogHeader header, long start, long[] offsets) {
+            if (header.compressed()) {
+                return trailing(header, offsets);
+            }
             int recordSize = LogFormat.PAGE_HEADER + header.pageSize();
             long[] at = new long[offsets.length];
             for (int i = 0; i < offsets.length; i++) {
@@ -81,7 +98,7 @@ public final class SyncSnapshot implements Iterable<PageImage> {
                         : o == start ? o - LogFormat.COMMIT_SIZE + LogFormat.COMMIT_CRC
                         : o - recordSize + LogFormat.PAGE_CRC;
             }
-            return new RecordChain(header.salt(), header.headerCrc(), at);
+            return new RecordChain(header.salt(), header.headerCrc(), at, false);
         }
     }
 
@@ -161,31 +178,49 @@ public final class SyncSnapshot implements Iterable<PageImage> {
         return new Cursor(window);
     }
 
-    /** See {@link #cursor()}; not thread-safe. */
+    /**
+     * See {@link #cursor()}; not thread-safe. In a version 2 buffer ({@link #compressed()}) the records hold the pages
+     * LZ4-compressed as LTX frames hold them: {@link #locateBlock} hands out a checked block and its page CRC-64 for
+     * the encoder to copy, {@link #read} decompresses.
+     */
     public final class Cursor {
         private static final int WINDOW = 256 * 1024;
         private final ByteBuffer window;
         private final ByteBuffer view;
+        /** A 'P' record's size, or the largest a 'Z' record can be. */
         private final int recordSize;
+        private final boolean compressed;
         private final LogFormat.Chain check;
         private long windowStart = -1;
+        /** Bytes asked for by the last fill, and the bytes it got (fewer only at the end of the file). */
         private int windowLength;
+        private int windowRead;
+        private int blockLength;
+        private int blockAt;
+        private long pageCrc;
 
         private Cursor(ByteBuffer reuse) {
             int ps = buffer.pageSize();
-            this.recordSize = LogFormat.PAGE_HEADER + ps;
-            int size = Math.max(WINDOW, 2 * recordSize);
+            this.compressed = chain.compressed();
+            this.recordSize = compressed ? LogFormat.maxRecord(ps) : LogFormat.PAGE_HEADER + ps;
+            int size = Math.max(WINDOW, 2 * recordSize + 4);
             this.window = reuse != null && reuse.isDirect() && !reuse.isReadOnly() && reuse.capacity() >= size
                     ? reuse.clear().order(ByteOrder.BIG_ENDIAN) : ByteBuffer.allocateDirect(size);
             this.view = window.asReadOnlyBuffer();
             this.check = new LogFormat.Chain(chain.salt(), chain.headerCrc());
         }
 
+        /** Whether the records hold compressed pages (use {@link #locateBlock}, not {@link #locate}). */
+        public boolean compressed() {
+            return compressed;
+        }
+
         /**
          * Copies the {@code i}-th page image into {@code dst}, like {@link SyncSnapshot#readPage}, after checking
          * its record.
          *
-         * @throws BufferCorruptException if the record fails its checksum or names another page
+         * @throws BufferCorruptException if the record fails its checksum, names another page, or its block does
+         *                                not decompress to one page
          */
         public void read(int i, byte[] dst) throws IOException {
             int ps = buffer.pageSize();
@@ -193,32 +228,106 @@ public final class SyncSnapshot implements Iterable<PageImage> {
                 throw new IllegalArgumentException(
                         "destination of " + dst.length + " bytes is smaller than the page size " + ps);
             }
-            window.get(locate(i), dst, 0, ps);
+            if (compressed) {
+                int b = locateBlock(i);
+                PageRecordReads.image(window, b - LogFormat.Z_HEADER, offsets[i], pgno(i), ps, dst,
+                        buffer.location(), buffer.location());
+            } else {
+                window.get(locate(i), dst, 0, ps);
+            }
         }
 
         /**
          * Checks the {@code i}-th page's record like {@link #read} and returns where its image starts in
-         * {@link #view()}, without copying it; valid until the next call on this cursor.
+         * {@link #view()}, without copying it; valid until the next call on this cursor. Version 1 buffers only.
          *
          * @throws BufferCorruptException if the record fails its checksum or names another page
          */
         public int locate(int i) throws IOException {
-            int ps = buffer.pageSize();
-            long at = offsets[i];
-            if (windowStart < 0 || from(i) < windowStart || at + recordSize > windowStart + windowLength) {
-                fill(i);
+            if (compressed) {
+                throw new IllegalStateException("the records of write buffer " + buffer.location()
+                        + " are compressed: use locateBlock");
             }
-            int h = (int) (at - windowStart);
+            int ps = buffer.pageSize();
+            int h = position(i);
             long prev = chain.previousCrcAt()[i];
             check.reset(prev < 0 ? chain.headerCrc() : window.getInt((int) (prev - windowStart)));
             int crc = check.pageRecord(window, h, ps);
             if (crc != LogFormat.pageCrc(window, h) || !LogFormat.isPageHeader(window, h)
                     || Integer.toUnsignedLong(LogFormat.pageNumber(window, h)) != pgno(i)) {
-                throw new BufferCorruptException(buffer.location(), "write buffer " + buffer.location()
-                        + " holds a damaged record of page " + pgno(i) + " at offset " + at
-                        + ": it fails its checksum; nothing was uploaded");
+                throw damaged(i, "it fails its checksum");
             }
             return h + LogFormat.PAGE_HEADER;
+        }
+
+        /**
+         * Checks the {@code i}-th page's 'Z' record (its length against the LZ4 bound, its CRC-32 chain, its page
+         * number) and returns where its LZ4 block starts in {@link #view()}; {@link #blockLength()} and
+         * {@link #pageCrc()} describe it. Valid until the next call on this cursor. Version 2 buffers only.
+         *
+         * @throws BufferCorruptException if the record fails a check; nothing of it may be uploaded
+         */
+        public int locateBlock(int i) throws IOException {
+            if (!compressed) {
+                throw new IllegalStateException("the records of write buffer " + buffer.location()
+                        + " are not compressed (format version 1): use locate");
+            }
+            int h = position(i);
+            if (h + LogFormat.Z_HEADER > windowRead || !LogFormat.isZHeader(window, h)) {
+                throw damaged(i, "it is not a compressed page record");
+            }
+            int n = LogFormat.zLength(window, h);
+            if (n < 1 || n > LogFormat.maxBlock(buffer.pageSize())) {
+                throw damaged(i, "its block length " + n + " is outside 1.." + LogFormat.maxBlock(buffer.pageSize()));
+            }
+            if (h + LogFormat.zRecordSize(n) > windowRead) {
+                throw damaged(i, "the file ends inside it");
+            }
+            long prev = chain.previousCrcAt()[i];
+            check.reset(prev < 0 ? chain.headerCrc() : window.getInt((int) (prev - windowStart)));
+            if (check.zRecord(window, h, n) != LogFormat.zCrc(window, h, n)
+                    || Integer.toUnsignedLong(LogFormat.pageNumber(window, h)) != pgno(i)) {
+                throw damaged(i, "it fails its checksum");
+            }
+            blockLength = n;
+            blockAt = h + LogFormat.Z_HEADER;
+            pageCrc = LogFormat.zPageCrc(window, h);
+            return h + LogFormat.Z_HEADER;
+        }
+
+        /**
+         * Decompresses the block {@link #locateBlock} found last (for page {@code i}) into {@code dst}.
+         *
+         * @throws BufferCorruptException if it does not decompress to exactly one page
+         */
+        public void decompressBlock(int i, byte[] dst) throws BufferCorruptException {
+            PageRecordReads.image(window, blockAt - LogFormat.Z_HEADER, offsets[i], pgno(i), buffer.pageSize(), dst,
+                    buffer.location(), buffer.location());
+        }
+
+        /** The length of the block {@link #locateBlock} found last. */
+        public int blockLength() {
+            return blockLength;
+        }
+
+        /** The raw page CRC-64 ({@code dev.ltx4j.ltx.PageBlock#pageCrc}) stored with the block found last. */
+        public long pageCrc() {
+            return pageCrc;
+        }
+
+        private BufferCorruptException damaged(int i, String why) {
+            return new BufferCorruptException(buffer.location(), "write buffer " + buffer.location()
+                    + " holds a damaged record of page " + pgno(i) + " at offset " + offsets[i] + ": " + why
+                    + "; nothing was uploaded");
+        }
+
+        /** Page {@code i}'s record start in the window, filling it first when needed. */
+        private int position(int i) throws IOException {
+            long at = offsets[i];
+            if (windowStart < 0 || from(i) < windowStart || at + recordSize > windowStart + windowLength) {
+                fill(i);
+            }
+            return (int) (at - windowStart);
         }
 
         /** The buffer this cursor reads into, for a later {@link SyncSnapshot#cursor(ByteBuffer)} to reuse. */
@@ -237,20 +346,31 @@ public final class SyncSnapshot implements Iterable<PageImage> {
             return prev < 0 ? offsets[i] : prev;
         }
 
-        /** Reads from page {@code i}'s first needed byte through the last of the records that follow closely. */
+        /**
+         * Reads from page {@code i}'s first needed byte through the last of the records that follow closely (for
+         * 'Z' records, through the largest size the last one can have, or the end of the file).
+         */
         private void fill(int i) throws IOException {
             long start = from(i);
             long end = offsets[i] + recordSize;
             for (int j = i + 1; j < offsets.length; j++) {
                 long next = offsets[j];
-                if (next < end || next - end > recordSize || next + recordSize - start > window.capacity()) {
+                long previous = offsets[j - 1];
+                if (next <= previous || (!compressed && next < end) || next - previous > 2L * recordSize
+                        || next + recordSize - start > window.capacity()) {
                     break;
                 }
                 end = next + recordSize;
             }
             window.clear().limit((int) (end - start));
             windowStart = -1;
-            buffer.reads().readSnapshotRange(generation, start, window);
+            if (compressed) {
+                buffer.reads().readSnapshotRangeUpTo(generation, start, window);
+                windowRead = window.position();
+            } else {
+                buffer.reads().readSnapshotRange(generation, start, window);
+                windowRead = (int) (end - start);
+            }
             windowStart = start;
             windowLength = (int) (end - start);
         }

@@ -10,15 +10,18 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Re-encodes transactions of a {@link WriteBuffer} into a new generation file, with a fresh checksum chain. */
+/**
+ * Re-encodes transactions of a {@link WriteBuffer} into a new generation file (always format version 2), with a
+ * fresh checksum chain. A 'Z' record's block and page CRC-64 are copied as they are; a version 1 file's 'P' records
+ * are compressed on the way (the upgrade of a buffer an older build wrote).
+ */
 final class TailCopier {
     private final WriteBuffer buffer;
     private final LogFile source;
     private final LogHeader header;
     private final ByteBuffer out;
-    private final int recordSize;
-    private final byte[] page;
-    private final ByteBuffer pageView;
+    private final int pageSize;
+    private final int maxRecord;
     private final List<TxnEntry> entries = new ArrayList<>();
     private LogFile target;
     private LogFormat.Chain chain;
@@ -31,9 +34,8 @@ final class TailCopier {
         this.source = source;
         this.header = header;
         this.out = out;
-        this.recordSize = LogFormat.PAGE_HEADER + header.pageSize();
-        this.page = new byte[header.pageSize()];
-        this.pageView = ByteBuffer.wrap(page);
+        this.pageSize = header.pageSize();
+        this.maxRecord = LogFormat.maxRecord(pageSize);
     }
 
     void start(LogFile target) throws IOException {
@@ -47,14 +49,24 @@ final class TailCopier {
     void copy(TxnEntry e) throws IOException {
         IntLongMap pages = new IntLongMap(e.pageCount());
         for (int i = 0; i < e.pageCount(); i++) {
-            if (out.remaining() < recordSize) {
+            if (out.remaining() < maxRecord) {
                 drain();
             }
             long pgno = Integer.toUnsignedLong(e.pgnos()[i]);
-            buffer.reads().readRecordPage(source, e.offsets()[i], pgno, page);
-            LogFormat.putPageRecord(out, e.pgnos()[i], pageView.clear(), chain);
+            ByteBuffer rec = PageRecordReads.scratch(pageSize);
+            PageRecordReads.read(source, e.offsets()[i], pgno, pageSize, rec, buffer.location(), buffer.location());
+            int size;
+            if (rec.get(LogFormat.TYPE) == LogFormat.ZPAGE) {
+                int n = LogFormat.zLength(rec, 0);
+                int hpos = out.position();
+                out.put(hpos + LogFormat.Z_HEADER, rec, LogFormat.Z_HEADER, n);
+                size = LogFormat.putZ(out, hpos, e.pgnos()[i], n, LogFormat.zPageCrc(rec, 0), chain);
+            } else {
+                size = LogFormat.putZRecord(out, e.pgnos()[i],
+                        rec.limit(LogFormat.PAGE_HEADER + pageSize).position(LogFormat.PAGE_HEADER), chain);
+            }
             pages.put(e.pgnos()[i], end);
-            end += recordSize;
+            end += size;
         }
         if (out.remaining() < LogFormat.COMMIT_SIZE) {
             drain();

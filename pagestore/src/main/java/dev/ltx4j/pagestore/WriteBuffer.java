@@ -106,7 +106,7 @@ public final class WriteBuffer implements Closeable {
         this.index = TxnEntry.latest(txns, Long.MAX_VALUE);
         this.commitSize = txns.isEmpty() ? header.baseCommit() : txns.get(txns.size() - 1).commitSize();
         this.appender = new LogAppender(this, pageSize, options.stagingBytes(), file,
-                new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd(),
+                new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd(), header.compressed(),
                 options.faults().keepTornTailAfterFullDisk());
         this.appendedSeq = header.firstSeq() - 1 + txns.size();
         this.durableSeq = appendedSeq;
@@ -391,7 +391,7 @@ public final class WriteBuffer implements Closeable {
         }
         checkUsable();
         checkNotCut(tx);
-        if (!appender.readStaged(offset, dst)) {
+        if (!appender.readStaged(offset, pgno, dst)) {
             reads.readRecordPage(file, offset, pgno, dst);
         }
         return true;

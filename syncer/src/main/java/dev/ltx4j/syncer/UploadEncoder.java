@@ -20,11 +20,13 @@ import java.nio.ByteBuffer;
  * out, and the post-apply checksum is folded from the page checksums the page map keeps, so neither old images nor
  * the whole file are held.
  *
- * <p>Each page is hashed with CRC-64 once, here: commits record no page checksum (hashing on the committing thread
- * cost a durable commit about 4 us per page, and a page rewritten by k commits between two syncs was hashed k times),
- * so a buffered page is read from its record, checked against the record's CRC-32 chain, and hashed from those
- * bytes. A page map entry that does carry a checksum (none does today) is taken without hashing when it is the very
- * record being read ({@link LtxEncoder#writePage(long, byte[], int, long)}).
+ * <p>A buffer in format version 2 (docs/write-buffer-recovery.md) holds each page as its LTX LZ4 block with its page
+ * CRC-64, made when the page was written: the record is checked (CRC-32 chain, length bound) and its frame copied
+ * ({@link LtxEncoder#writeCompressedPage}), nothing compressed or hashed here; only pages kept to warm the cache are
+ * decompressed (docs/sync-cost.md, "Session 10"). A version 1 buffer (plain pages, written by an older build, until
+ * its first rewrite) is encoded as before: each page is read from its record, checked against the record's CRC-32
+ * chain, and compressed and hashed from those bytes. A page map entry that carries a checksum is taken without
+ * hashing when it is the very record being read ({@link LtxEncoder#writePage(long, byte[], int, long)}).
  */
 final class UploadEncoder {
     private UploadEncoder() {}
@@ -73,6 +75,21 @@ final class UploadEncoder {
             // The recorded checksum is this image's when the page map entry is the very record being read.
             boolean own = buffered && recorded != 0 && entry instanceof LocalPage lp
                     && lp.offset() == snap.recordOffset(at);
+            if (buffered && cursor.compressed()) {
+                // A version 2 record holds the page as the LTX frame does, with its page CRC-64 (from commit): checked
+                // against its record's CRC-32 chain and its length bound by locateBlock, then copied as the frame.
+                int b = cursor.locateBlock(at);
+                ByteBuffer view = cursor.view();
+                if (keep) { // a page kept for the cache is decompressed into its own array
+                    warm[k] = new byte[ps];
+                    cursor.decompressBlock(at, warm[k]);
+                }
+                long imageSum = enc.writeCompressedPage(p, view, b, cursor.blockLength(), cursor.pageCrc());
+                if (recorded == 0) { // as below: a recorded checksum is the page map's word (the simulator's
+                    checksums[k] = imageSum; // stale-page-checksum switch makes it wrong, and must be caught)
+                }
+                continue;
+            }
             if (buffered) {
                 // Checked against its record's CRC-32 chain by locate, then compressed and hashed where it was read
                 // (the cursor's direct window): no copy to the heap, no pinning of a heap array for native code.

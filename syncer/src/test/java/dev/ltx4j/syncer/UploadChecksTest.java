@@ -10,10 +10,12 @@ import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.LtxFileInfo;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import org.junit.jupiter.api.Test;
+import dev.ltx4j.pagestore.CommittedTransaction;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,21 +40,21 @@ class UploadChecksTest {
         }
     }
 
-    /** Offset of the first run of 64 bytes {@code fill} in {@code file}. */
-    private static long find(Path file, int fill) throws Exception {
-        byte[] bytes = Files.readAllBytes(file);
-        int run = 0;
-        for (int i = 0; i < bytes.length; i++) {
-            run = bytes[i] == (byte) fill ? run + 1 : 0;
-            if (run == 64) {
-                return i - 63;
-            }
-        }
-        throw new AssertionError("no run of " + fill + " in " + file);
+    /** Offset of the record of page {@code pgno} in the buffer's last transaction. */
+    private static long recordOf(Database db, long pgno) throws Exception {
+        List<CommittedTransaction> txns = db.buffer().transactions();
+        return txns.get(txns.size() - 1).pages().stream().filter(l -> l.pgno() == pgno).findFirst().orElseThrow()
+                .offset();
     }
 
-    @Test
-    void aBufferRecordDamagedBeforeItsSyncIsNeverUploaded() throws Exception {
+    /**
+     * Where in a format version 2 ('Z') record the damage lands: a byte of the LZ4 block, the block length field (to
+     * beyond the LZ4 bound: never trusted as a length), the stored page CRC-64 (the encoder would fold a wrong one
+     * into the file checksum).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {20 + 3, 8, 12 + 5}) // LogFormat: block from 20, length at 8, page CRC-64 at 12
+    void aBufferRecordDamagedBeforeItsSyncIsNeverUploaded(int within) throws Exception {
         Path buffer = tmp.resolve("app.buffer");
         EngineOptions options = EngineOptions.builder()
                 .writeEnabled(true)
@@ -66,7 +68,7 @@ class UploadChecksTest {
             commitPages(db, PS, 1, 1, 2, 2, 3, 3);
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             commitPages(db, PS, 2, 0x5A, 3, 0x6B);
-            long damaged = find(buffer, 0x5A) + 1000;
+            long damaged = recordOf(db, 2) + within;
             flip(buffer, damaged);
 
             SyncOutcome failed = db.syncOnce(clock.instant());

@@ -1,6 +1,7 @@
 package dev.ltx4j.pagestore.internal;
 
 import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.PageBlock;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
 
@@ -10,17 +11,31 @@ import java.util.zip.CRC32;
  * so every record vouches for the whole chain before it:
  *
  * <pre>
- * page record   (12 + pageSize bytes)      commit record (40 bytes)
- *  0  1  type 'P'                           0  1  type 'C'
+ * compressed page record (version 2)      commit record (40 bytes)
+ * (24 + n bytes)
+ *  0  1  type 'Z'                           0  1  type 'C'
  *  1  3  zero                               1  3  zero
  *  4  4  page number                        4  4  page records in the transaction
- *  8  4  chained CRC                        8  8  transaction sequence number
- * 12  .. page bytes                        16  4  database size in pages after commit
- *                                          20  4  zero
- *                                          24  8  commit time (epoch millis)
+ *  8  4  n: LZ4 block length                8  8  transaction sequence number
+ * 12  8  raw page CRC-64 (PageBlock)       16  4  database size in pages after commit
+ * 20  n  the page's LZ4 block              20  4  zero
+ * 20+n 4 chained CRC                       24  8  commit time (epoch millis)
  *                                          32  4  forced distance (see below)
- *                                          36  4  chained CRC
+ * page record (version 1 files only,       36  4  chained CRC
+ * 12 + pageSize bytes)
+ *  0  1  type 'P'
+ *  1  3  zero
+ *  4  4  page number
+ *  8  4  chained CRC
+ * 12  .. page bytes
  * </pre>
+ *
+ * Version 2 files ({@link LogHeader#VERSION}) hold 'Z' records, version 1 files 'P' records (a buffer written by an
+ * older build; it is appended to in its own format until the next rewrite makes a version 2 file). A 'Z' record holds
+ * the page already in the form an LTX frame stores it ({@code dev.ltx4j.ltx.PageBlock}), so a sync copies it instead
+ * of encoding it. Its chained CRC is its last field, as in a commit record and the file header, so the CRC a record
+ * chains from always sits in the 4 bytes just before it. {@code n} is at most the LZ4 bound of the page size
+ * ({@link #maxBlock}); a larger one is damage, never trusted as a length.
  *
  * A transaction is committed exactly when its commit record is intact: the CRC chain, the sequence number and
  * the page count all check.
@@ -36,6 +51,11 @@ public final class LogFormat {
 
     public static final byte PAGE = 'P';
     public static final byte COMMIT = 'C';
+    public static final byte ZPAGE = 'Z';
+    /** Bytes of a 'Z' record before its block; the record is {@code Z_HEADER + n + 4} bytes. */
+    public static final int Z_HEADER = 20;
+    public static final int Z_LENGTH = 8;
+    public static final int Z_PAGE_CRC = 12;
     public static final int PAGE_HEADER = 12;
     public static final int COMMIT_SIZE = 40;
     public static final long MAX_PGNO = 0xFFFF_FFFFL;
@@ -96,6 +116,17 @@ public final class LogFormat {
             return previous;
         }
 
+        /**
+         * CRC of the 'Z' record at {@code buf[hpos..]} holding an {@code n}-byte block (its trailing CRC ignored);
+         * advances the chain.
+         */
+        public int zRecord(ByteBuffer buf, int hpos, int n) {
+            begin();
+            feed(buf, hpos, hpos + Z_HEADER + n);
+            previous = (int) crc.getValue();
+            return previous;
+        }
+
         /** CRC of a commit record whose 36 leading bytes start at {@code rec[pos..]}; advances the chain. */
         public int commitRecord(ByteBuffer rec, int pos) {
             begin();
@@ -128,6 +159,70 @@ public final class LogFormat {
         out.position(hpos + PAGE_HEADER);
         out.put(image);
         out.putInt(hpos + PAGE_CRC, chain.pageRecord(out, hpos, pageSize));
+    }
+
+    /** The largest LZ4 block of a page of {@code pageSize} bytes: the bound of a 'Z' record's length field. */
+    public static int maxBlock(int pageSize) {
+        return Ltx.compressBound(pageSize);
+    }
+
+    /** Size of a 'Z' record holding an {@code n}-byte block. */
+    public static int zRecordSize(int n) {
+        return Z_HEADER + n + 4;
+    }
+
+    /** The largest record of a page (either format). */
+    public static int maxRecord(int pageSize) {
+        return Math.max(PAGE_HEADER + pageSize, zRecordSize(maxBlock(pageSize)));
+    }
+
+    /**
+     * Appends a 'Z' record at {@code out}'s position: {@code image}'s {@code pageSize} remaining bytes (not consumed)
+     * compressed into it, with the page's raw CRC-64, and the chained CRC, which advances {@code chain}. {@code out}
+     * must have room for {@link #maxRecord} bytes; its position moves past the record. Returns the record's size.
+     */
+    public static int putZRecord(ByteBuffer out, int pgno, ByteBuffer image, Chain chain) {
+        int hpos = out.position();
+        int pageSize = image.remaining();
+        int n = PageBlock.compress(image, image.position(), pageSize, out, hpos + Z_HEADER);
+        long pageCrc = PageBlock.pageCrc(Integer.toUnsignedLong(pgno), image, image.position(), pageSize);
+        return putZ(out, hpos, pgno, n, pageCrc, chain);
+    }
+
+    /**
+     * Appends a 'Z' record at {@code out}'s position whose block ({@code n} bytes) is already at
+     * {@code out[position + Z_HEADER..]}; see {@link #putZRecord}.
+     */
+    public static int putZ(ByteBuffer out, int hpos, int pgno, int n, long pageCrc, Chain chain) {
+        out.put(hpos + TYPE, ZPAGE);
+        out.put(hpos + 1, (byte) 0);
+        out.putShort(hpos + 2, (short) 0);
+        out.putInt(hpos + PAGE_PGNO, pgno);
+        out.putInt(hpos + Z_LENGTH, n);
+        out.putLong(hpos + Z_PAGE_CRC, pageCrc);
+        out.putInt(hpos + Z_HEADER + n, chain.zRecord(out, hpos, n));
+        out.position(hpos + zRecordSize(n));
+        return zRecordSize(n);
+    }
+
+    /** Whether the record at {@code rec[pos..]} has a 'Z' record's type and zero padding. */
+    public static boolean isZHeader(ByteBuffer rec, int pos) {
+        return rec.get(pos + TYPE) == ZPAGE && rec.get(pos + 1) == 0 && rec.getShort(pos + 2) == 0;
+    }
+
+    /** The raw block length field of the 'Z' record at {@code rec[pos..]} (check it against {@link #maxBlock}). */
+    public static int zLength(ByteBuffer rec, int pos) {
+        return rec.getInt(pos + Z_LENGTH);
+    }
+
+    /** The raw page CRC-64 stored in the 'Z' record at {@code rec[pos..]}. */
+    public static long zPageCrc(ByteBuffer rec, int pos) {
+        return rec.getLong(pos + Z_PAGE_CRC);
+    }
+
+    /** The stored chained CRC of the 'Z' record at {@code rec[pos..]} holding an {@code n}-byte block. */
+    public static int zCrc(ByteBuffer rec, int pos, int n) {
+        return rec.getInt(pos + Z_HEADER + n);
     }
 
     /**

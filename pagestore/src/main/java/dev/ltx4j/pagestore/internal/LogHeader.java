@@ -10,7 +10,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *  0  8  magic "LTX4JBUF"        40  8  base TXID
- *  8  4  format version (1)      48  8  base post-apply checksum
+ *  8  4  format version (2, or 1) 48  8  base post-apply checksum
  * 12  4  page size               56  4  base commit (pages)
  * 16  4  flags (0)               60  4  reserved
  * 20  4  reserved                64  8  sequence number of the first transaction in this file
@@ -32,16 +32,31 @@ public record LogHeader(
         long baseCommit,
         long firstSeq,
         long createdMillis,
-        long generation) {
+        long generation,
+        int version) {
 
     public static final int SIZE = 96;
-    public static final int VERSION = 1;
+    /** The version new files are written in ('Z' records); version 1 files ('P' records) are still read. */
+    public static final int VERSION = 2;
+    public static final int VERSION_PLAIN = 1;
+
+    /** A header of a new file, in the current {@link #VERSION}. */
+    public LogHeader(int pageSize, long writerId, long salt, long baseTxid, long baseChecksum, long baseCommit,
+            long firstSeq, long createdMillis, long generation) {
+        this(pageSize, writerId, salt, baseTxid, baseChecksum, baseCommit, firstSeq, createdMillis, generation,
+                VERSION);
+    }
+
+    /** Whether records are 'Z' (compressed) records; false for a version 1 file's 'P' records. */
+    public boolean compressed() {
+        return version >= 2;
+    }
     private static final byte[] MAGIC = "LTX4JBUF".getBytes(StandardCharsets.US_ASCII);
 
     public ByteBuffer encode() {
         ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.BIG_ENDIAN);
         b.put(MAGIC);
-        b.putInt(VERSION);
+        b.putInt(version);
         b.putInt(pageSize);
         b.putInt(0);
         b.putInt(0);
@@ -85,8 +100,9 @@ public record LogHeader(
             return "header checksum mismatch";
         }
         int version = b.getInt(8);
-        if (version != VERSION) {
-            return "unsupported format version " + version + " (this build reads " + VERSION + ")";
+        if (version != VERSION && version != VERSION_PLAIN) {
+            return "unsupported format version " + version + " (this build reads " + VERSION_PLAIN + " and "
+                    + VERSION + ")";
         }
         int pageSize = b.getInt(12);
         if (!LogFormat.isValidPageSize(pageSize)) {
@@ -107,6 +123,7 @@ public record LogHeader(
                 Integer.toUnsignedLong(b.getInt(56)),
                 b.getLong(64),
                 b.getLong(72),
-                b.getLong(80));
+                b.getLong(80),
+                b.getInt(8));
     }
 }

@@ -54,6 +54,8 @@ public final class LogScanner {
         long fileSize = file.size();
         LogFormat.Chain chain = new LogFormat.Chain(header.salt(), header.headerCrc());
         ByteBuffer pageRec = ByteBuffer.allocate(LogFormat.PAGE_HEADER + pageSize);
+        ByteBuffer zRec = ByteBuffer.allocate(LogFormat.maxRecord(pageSize));
+        boolean compressed = header.compressed();
         ByteBuffer commitRec = ByteBuffer.allocate(LogFormat.COMMIT_SIZE);
         List<TxnEntry> txns = new ArrayList<>();
         IntLongMap pending = new IntLongMap();
@@ -71,7 +73,38 @@ public final class LogScanner {
             ByteBuffer typeBuf = ByteBuffer.allocate(1);
             file.read(pos, typeBuf);
             byte type = typeBuf.get(0);
-            if (type == LogFormat.PAGE) {
+            if (type == LogFormat.ZPAGE && compressed) {
+                // The length field is bounded before it is trusted: a damaged one must not make the scan skip (or
+                // read) past records it never checked.
+                if (!readFully(file, pos, zRec.clear().limit(LogFormat.Z_HEADER))) {
+                    stop = Stop.TORN_TAIL;
+                    break;
+                }
+                int n = LogFormat.zLength(zRec, 0);
+                if (n < 1 || n > LogFormat.maxBlock(pageSize)) {
+                    stop = isZeroTail(file, pos + LogFormat.Z_HEADER, fileSize)
+                            ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
+                    break;
+                }
+                int size = LogFormat.zRecordSize(n);
+                if (!readFully(file, pos, zRec.clear().limit(size))) {
+                    stop = Stop.TORN_TAIL;
+                    break;
+                }
+                int crc = chain.zRecord(zRec, 0, n);
+                if (crc != LogFormat.zCrc(zRec, 0, n)) {
+                    stop = zerosAfter(file, pos + size, fileSize) ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
+                    break;
+                }
+                int pgno = LogFormat.pageNumber(zRec, 0);
+                if (pgno == 0 || !LogFormat.isZHeader(zRec, 0)) {
+                    stop = Stop.INVALID_RECORD;
+                    break;
+                }
+                pending.put(pgno, pos);
+                pendingRecords++;
+                pos += size;
+            } else if (type == LogFormat.PAGE && !compressed) {
                 if (!readFully(file, pos, pageRec.clear())) {
                     stop = Stop.TORN_TAIL;
                     break;
@@ -152,16 +185,25 @@ public final class LogScanner {
                 }
                 long at = base + i;
                 int pages = LogFormat.commitPageCount(window, i);
-                long previous = pages == 0 ? at - LogFormat.COMMIT_SIZE : at - recordSize;
-                if (pages < 0 || previous < LogHeader.SIZE) {
+                int previousCrc;
+                if (pages < 0) {
                     continue;
+                } else if (header.compressed()) {
+                    // Every record (and the header) ends with its CRC: the one this record chains from is just before.
+                    if (at - 4 < LogHeader.SIZE - 4 || !readFully(file, at - 4, before.clear().limit(4))) {
+                        continue;
+                    }
+                    previousCrc = before.getInt(0);
+                } else {
+                    long previous = pages == 0 ? at - LogFormat.COMMIT_SIZE : at - recordSize;
+                    int crcAt = pages == 0 ? LogFormat.COMMIT_CRC : LogFormat.PAGE_CRC;
+                    if (previous < LogHeader.SIZE || !readFully(file, previous, before.clear().limit(crcAt + 4))
+                            || before.get(0) != (pages == 0 ? LogFormat.COMMIT : LogFormat.PAGE)) {
+                        continue;
+                    }
+                    previousCrc = before.getInt(crcAt);
                 }
-                int crcAt = pages == 0 ? LogFormat.COMMIT_CRC : LogFormat.PAGE_CRC;
-                if (!readFully(file, previous, before.clear().limit(crcAt + 4))
-                        || before.get(0) != (pages == 0 ? LogFormat.COMMIT : LogFormat.PAGE)) {
-                    continue;
-                }
-                LogFormat.Chain chain = new LogFormat.Chain(header.salt(), before.getInt(crcAt));
+                LogFormat.Chain chain = new LogFormat.Chain(header.salt(), previousCrc);
                 if (chain.commitRecord(window, i) != LogFormat.commitCrc(window, i)) {
                     continue;
                 }
