@@ -27,6 +27,8 @@ final class Kit {
 
     static final class ManualClock extends Clock {
         private long millis;
+        /** Monotonic time: moves with {@link #advance}, not with {@link #stepWall}. */
+        private long nanos = 1_000_000_000L;
 
         ManualClock(long millis) {
             this.millis = millis;
@@ -34,6 +36,17 @@ final class Kit {
 
         void advance(Duration d) {
             millis += d.toMillis();
+            nanos += d.toNanos();
+        }
+
+        /** The wall clock steps (an NTP step, a corrected RTC): monotonic time stays where it is. */
+        void stepWall(Duration d) {
+            millis += d.toMillis();
+        }
+
+        /** Monotonic time in nanoseconds, for {@link #monotonic}. */
+        long nanoTime() {
+            return nanos;
         }
 
         @Override
@@ -70,6 +83,11 @@ final class Kit {
     /** An engine clock on {@code wall} whose waits return at once. */
     static EngineClock engine(Clock wall) {
         return EngineClock.of(wall, System::nanoTime, d -> { });
+    }
+
+    /** An engine clock whose wall and monotonic time are {@code clock}'s, and whose waits advance both. */
+    static EngineClock monotonic(ManualClock clock) {
+        return EngineClock.of(clock, clock::nanoTime, clock::advance);
     }
 
     /** An engine clock on {@code wall} whose waits advance it. */
