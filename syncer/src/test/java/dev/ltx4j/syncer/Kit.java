@@ -34,9 +34,12 @@ final class Kit {
             this.millis = millis;
         }
 
+        /** Time passes; a negative {@code d} is a step of the wall clock back (monotonic time never goes back). */
         void advance(Duration d) {
             millis += d.toMillis();
-            nanos += d.toNanos();
+            if (!d.isNegative()) {
+                nanos += d.toNanos();
+            }
         }
 
         /** The wall clock steps (an NTP step, a corrected RTC): monotonic time stays where it is. */
@@ -80,8 +83,15 @@ final class Kit {
         return EngineOptions.builder().writeEnabled(false).clock(engine(clock));
     }
 
-    /** An engine clock on {@code wall} whose waits return at once. */
+    /**
+     * An engine clock on {@code wall} whose waits return at once. Its monotonic time is the system's, plus what a
+     * {@link ManualClock} was advanced by (so intervals measured on it, such as the snapshot interval, pass with the
+     * manual clock, and retry budgets still run out in real time).
+     */
     static EngineClock engine(Clock wall) {
+        if (wall instanceof ManualClock m) {
+            return EngineClock.of(wall, () -> System.nanoTime() + m.nanoTime(), d -> { });
+        }
         return EngineClock.of(wall, System::nanoTime, d -> { });
     }
 
