@@ -148,9 +148,9 @@ public final class Compactor {
      * what a {@link CompactionFaults} crash point throws, which propagates at once (a crash).
      *
      * <p>Due: a level when {@code now >= its last run + its interval} (first step: at once; at once again after a
-     * run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, {@code now >= last run + interval}, the
-     * newest level-9 file is at least the interval old (or there is none) and it does not already hold the latest
-     * TXID; retention when it is on and {@code now >= last run + the highest level's interval} (1 hour by default;
+     * run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, an interval has passed since its last run,
+     * the newest level-9 file is at least the interval old (or there is none; the age of one this compactor wrote is
+     * monotonic time, see {@link #step(Instant, long)}) and it does not already hold the latest TXID; retention when it is on and {@code now >= last run + the highest level's interval} (1 hour by default;
      * 1 minute without levels). A part whose last run failed is due again after {@link #FAILURE_RETRY} when that is
      * shorter than its interval.
      */
