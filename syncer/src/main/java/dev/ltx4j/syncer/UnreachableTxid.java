@@ -84,7 +84,7 @@ record UnreachableTxid(Kind kind, String detail) {
             return new UnreachableTxid(Kind.RETENTION, t + " is deleted by retention: " + upTo + ", and TXIDs "
                     + Txid.format(hole) + ".." + Txid.format(txid) + " are only inside " + covering + ", which ends"
                     + " after it (at TXID " + Txid.format(covering.maxTxid()) + "); the files ending at " + t
-                    + " were deleted once it held them (setting `retention`)");
+                    + " were deleted once it held them");
         }
         return new UnreachableTxid(Kind.GAP, t + " is behind a gap in the replica: " + upTo + ", and no file on any"
                 + " level holds TXID " + Txid.format(hole) + (next == null ? "" : "; the next file, " + next
