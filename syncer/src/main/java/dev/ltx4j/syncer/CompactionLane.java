@@ -119,13 +119,15 @@ final class CompactionLane {
             return idle;
         }
         long synced = db.baseVersion().txid();
+        long nanos = db.options.clock().nanoTime();
+        idleness.observe(now, nanos); // wall-clock steps move the planned wake-ups with them
         boolean wake = idleness.wakeDue(now);
         if (!idleness.needsStep(synced, now, last) && !wake) {
             return last;
         }
         CompactionStatus before = last;
         // The engine clock's monotonic time: a wall-clock step neither delays snapshots nor shortens the grace.
-        CompactionStatus after = compactor.step(now, db.options.clock().nanoTime());
+        CompactionStatus after = compactor.step(now, nanos);
         last = after;
         idleness.stepped(synced, now, before, after, wake);
         report(before, after);
