@@ -118,14 +118,28 @@ static int cpu_clmul_width(void) {
     return 256;
 }
 
+static int is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* LTX4J_CRC64_WIDTH's value: exactly 128, 256 or 512, spaces around allowed; 0 for anything else (ignored here,
+ * reported at warn by NativeCrc64, which accepts the same). */
+static int width_setting(const char *s) {
+    if (s == NULL) return 0;
+    while (is_space(*s)) s++;
+    int w = !strncmp(s, "128", 3) ? 128 : !strncmp(s, "256", 3) ? 256 : !strncmp(s, "512", 3) ? 512 : 0;
+    if (w == 0) return 0;
+    for (s += 3; *s != 0; s++) {
+        if (!is_space(*s)) return 0;
+    }
+    return w;
+}
+
 /* Sets the width in use: the CPU's widest, lowered by LTX4J_CRC64_WIDTH (128, 256 or 512) if set. */
 static int cpu_has_clmul(void) {
     g_width_max = g_width = cpu_clmul_width();
-    const char *cap = getenv("LTX4J_CRC64_WIDTH");
-    if (cap != NULL && *cap != 0) {
-        int w = atoi(cap);
-        if (w >= 128 && w < g_width) g_width = w >= 512 ? 512 : w >= 256 ? 256 : 128;
-    }
+    int w = width_setting(getenv("LTX4J_CRC64_WIDTH"));
+    if (w != 0 && w < g_width) g_width = w;
     return g_width_max != 0;
 }
 

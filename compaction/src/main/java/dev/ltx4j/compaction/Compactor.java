@@ -9,6 +9,8 @@ import dev.ltx4j.compaction.internal.ObservedClient;
 import dev.ltx4j.compaction.internal.Spool;
 import dev.ltx4j.compaction.internal.StatusTracker;
 import dev.ltx4j.ltx.Txid;
+
+import dev.ltx4j.compaction.internal.Timeline;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
@@ -79,8 +81,15 @@ public final class Compactor {
     private Path spoolDirectory;
     /** Bytes of inputs and output held in memory per operation; beyond it they go to temporary files. */
     long spoolMemoryBudget = Spool.MEMORY_BUDGET;
-    /** Not before this time is the newest snapshot old enough to need a successor (null: look now). */
-    private Instant nextSnapshotCheck;
+    /** The wall clock against monotonic time, across clock steps: the snapshot interval and the retention grace. */
+    private final Timeline timeline = new Timeline();
+    /** Not before this monotonic time is the newest snapshot old enough to need a successor (null: look now). */
+    private Long nextSnapshotCheck;
+    /** Monotonic time the snapshot part last ran (null: never): the interval between its runs. */
+    private Long snapshotRun;
+    /** Key and monotonic time of the newest snapshot this compactor wrote: its interval runs from then. */
+    private String ownSnapshot;
+    private long ownSnapshotAt;
     /** The writer's own recent uploads, served instead of downloads when proven to be the stored files; or null. */
     private RecentUploads uploads;
     /** Bug switch (simulator only): serve held uploads on name and size alone, without anchoring them. */
@@ -141,14 +150,26 @@ public final class Compactor {
      * what a {@link CompactionFaults} crash point throws, which propagates at once (a crash).
      *
      * <p>Due: a level when {@code now >= its last run + its interval} (first step: at once; at once again after a
-     * run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, {@code now >= last run + interval}, the
-     * newest level-9 file is at least the interval old (or there is none) and it does not already hold the latest
-     * TXID; retention when it is on and {@code now >= last run + the highest level's interval} (1 hour by default;
+     * run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, an interval has passed since its last run,
+     * the newest level-9 file is at least the interval old (or there is none; the age of one this compactor wrote is
+     * monotonic time, see {@link #step(Instant, long)}) and it does not already hold the latest TXID; retention when it is on and {@code now >= last run + the highest level's interval} (1 hour by default;
      * 1 minute without levels). A part whose last run failed is due again after {@link #FAILURE_RETRY} when that is
      * shorter than its interval.
      */
     public CompactionStatus step(Instant now) {
         Objects.requireNonNull(now, "now");
+        return step(now, timeline.synthesize(now));
+    }
+
+    /**
+     * As {@link #step(Instant)}, with the caller's monotonic time ({@code System.nanoTime()}, an engine clock's): the
+     * snapshot interval and the retention grace are then measured on it, so a step of the wall clock (NTP, a corrected
+     * RTC) neither delays a snapshot nor shortens the grace (docs/compaction.md, "Clock steps"). Without it only a
+     * backward step is seen.
+     */
+    public CompactionStatus step(Instant now, long monotonicNanos) {
+        Objects.requireNonNull(now, "now");
+        timeline.observe(now, monotonicNanos);
         if (!settings.enabled()) {
             return status();
         }
@@ -213,25 +234,32 @@ public final class Compactor {
 
     private boolean snapshotDue(Instant now) {
         int level = ReplicaClient.SNAPSHOT_LEVEL;
-        if (!settings.snapshotsEnabled()
-                || !due(tracker.lastRun(level), retry(settings.snapshotInterval(), tracker.failed(level)), now)) {
-            return false;
-        }
-        if (nextSnapshotCheck != null && now.isBefore(nextSnapshotCheck) && !steppedBack(nextSnapshotCheck, now)) {
+        long mono = timeline.now();
+        Duration gap = retry(settings.snapshotInterval(), tracker.failed(level));
+        if (!settings.snapshotsEnabled() || (snapshotRun != null && mono - snapshotRun < gap.toNanos())
+                || (nextSnapshotCheck != null && mono - nextSnapshotCheck < 0)) {
             return false;
         }
         try {
             LtxFileInfo newest = newest(client.listFiles(ReplicaClient.SNAPSHOT_LEVEL, 0, false));
-            if (newest != null && newest.createdAt() != null) {
+            if (newest != null && key(newest).equals(ownSnapshot)) {
+                // Ours: its age is monotonic time, whatever the wall clock did since.
+                long left = ownSnapshotAt + settings.snapshotInterval().toNanos() - mono;
+                if (left > 0) {
+                    nextSnapshotCheck = mono + left;
+                    return false;
+                }
+            } else if (newest != null && newest.createdAt() != null) {
                 Instant next = newest.createdAt().plus(settings.snapshotInterval());
                 if (now.isBefore(next) && !steppedBack(next, now)) {
-                    nextSnapshotCheck = next;
+                    nextSnapshotCheck = mono + Duration.between(now, next).toNanos();
                     return false;
                 }
             }
             return true;
         } catch (ReplicaException e) {
             tracker.failed(ReplicaClient.SNAPSHOT_LEVEL, now, e);
+            snapshotRun = mono;
             return false;
         }
     }
@@ -318,6 +346,8 @@ public final class Compactor {
      *     {@link CompactionException}
      */
     public CompactionResult snapshot(Instant now) throws IOException {
+        Objects.requireNonNull(now, "now");
+        timeline.observe(now, timeline.synthesize(now));
         try {
             return snapshotOrCrash(now);
         } catch (FaultCrash crash) {
@@ -328,6 +358,7 @@ public final class Compactor {
     private CompactionResult snapshotOrCrash(Instant now) throws IOException {
         Objects.requireNonNull(now, "now");
         int level = ReplicaClient.SNAPSHOT_LEVEL;
+        snapshotRun = timeline.now();
         CompactionResult result = run(level, now, () -> {
             LtxFileInfo newest = newest(client.listFiles(level, 0, false));
             List<LtxFileInfo> plan;
@@ -350,6 +381,10 @@ public final class Compactor {
             return mergeReusing(level, plan, false, false, false);
         });
         nextSnapshotCheck = null;
+        if (result.output() != null) {
+            ownSnapshot = key(result.output());
+            ownSnapshotAt = timeline.now();
+        }
         return result;
     }
 
@@ -363,9 +398,11 @@ public final class Compactor {
      *     earlier batches stay deleted, and the replica still satisfies every restore point
      */
     public RetentionResult retain(Instant now, boolean apply) throws IOException {
+        Objects.requireNonNull(now, "now");
         if (apply) {
             carried.clear();
         }
+        timeline.observe(now, timeline.synthesize(now));
         try {
             return retainOrCrash(now, apply);
         } catch (FaultCrash crash) {
@@ -379,10 +416,11 @@ public final class Compactor {
         long bytes = 0;
         try {
             Map<Integer, List<LtxFileInfo>> listing = RetentionPlan.listAll(client);
-            forgetOldCreations(now);
+            Instant graceAgo = graceAgo(now);
+            forgetOldCreations(graceAgo);
             noteNewFiles(listing, now);
-            RetentionPlan plan = RetentionPlan.compute(listing, now, settings.retention(), settings.retentionGrace(),
-                    this::existsSince, faults.deleteTooEarly());
+            RetentionPlan plan = RetentionPlan.compute(listing, now, graceAgo, settings.retention(),
+                    settings.retentionGrace(), this::existsSince, faults.deleteTooEarly());
             if (plan.refusal() != null) {
                 LOG.warn("retention: {}", plan.refusal());
             }
@@ -461,6 +499,15 @@ public final class Compactor {
                     + " while it planned (first " + vanished.get(0) + "); another process is deleting from this"
                     + " replica");
         }
+    }
+
+    /**
+     * Counts a file another part of this process created (the writer's level-0 uploads) in the status's files per
+     * level, which otherwise moves only with this compactor's own listings, creates and deletes. May be called from any
+     * thread.
+     */
+    public void noteCreated(LtxFileInfo file) {
+        tracker.created(file.level());
     }
 
     /** The state as of the last call; never null. */
@@ -547,9 +594,20 @@ public final class Compactor {
         lastListing = keys;
     }
 
-    /** Creations older than the grace period no longer matter to the grace cut. */
-    private void forgetOldCreations(Instant now) {
-        Instant cut = now.minus(settings.retentionGrace());
+    /**
+     * The grace cut: the wall clock's reading the grace period ago on the monotonic clock, or {@code now - grace} if
+     * that is earlier. A forward step within the grace would otherwise make every file "old enough" at once (the
+     * grace collapsed: field probe, probe2); after a backward step {@code now - grace} is the earlier, and files stamped
+     * before the step stay "in the future" until the clock passes them (safe: kept).
+     */
+    private Instant graceAgo(Instant now) {
+        Instant plain = now.minus(settings.retentionGrace());
+        Instant seen = timeline.wallAgo(settings.retentionGrace());
+        return seen.isBefore(plain) ? seen : plain;
+    }
+
+    /** Creations older than the grace cut no longer matter to it. */
+    private void forgetOldCreations(Instant cut) {
         createdHere.values().removeIf(t -> t.isBefore(cut));
     }
 

@@ -83,6 +83,18 @@ public final class RetentionPlan {
     static RetentionPlan compute(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Duration retention,
             Duration grace, Function<LtxFileInfo, Instant> existsSince, boolean deleteTooEarly) {
         Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(grace, "grace");
+        return compute(filesByLevel, now, now.minus(grace), retention, grace, existsSince, deleteTooEarly);
+    }
+
+    /**
+     * As above with the grace plan computed as of {@code graceAgo}: what the wall clock read {@code grace} ago, which a
+     * {@link Compactor} knows across clock steps (a forward step must not shorten the grace; docs/compaction.md).
+     */
+    static RetentionPlan compute(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Instant graceAgo,
+            Duration retention, Duration grace, Function<LtxFileInfo, Instant> existsSince, boolean deleteTooEarly) {
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(graceAgo, "graceAgo");
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(existsSince, "existsSince");
@@ -101,7 +113,7 @@ public final class RetentionPlan {
             keep = RetentionSolver.solve(all, now, true).keep();
         } else {
             keep = current.keep().clone();
-            Instant then = now.minus(grace);
+            Instant then = graceAgo;
             List<LtxFileInfo> old = new ArrayList<>();
             int[] oldIndex = new int[all.size()];
             for (int i = 0; i < all.size(); i++) {

@@ -63,4 +63,94 @@ class ClockStepTest {
         }
         assertThat(c.status().level(9).filesCreated()).isBetween(2L, 4L);
     }
+
+    /**
+     * A step back of less than two snapshot intervals (here 45 min, the interval 1 h) used to delay the next snapshot
+     * by the step: the newest snapshot then looked made "in the future" by less than the step rule's bound, so the
+     * compactor waited for the wall clock to reach its time plus the interval. Now the interval runs from when this
+     * compactor made it, on monotonic time (given, or derived from the wall clock when not).
+     */
+    @Test
+    void aStepBackOfLessThanTwoSnapshotIntervalsDoesNotDelayTheNextSnapshot() throws Exception {
+        for (boolean monotonic : new boolean[] {true, false}) {
+            ReplicaClient client = new InMemoryReplicaClient();
+            Model m = new Model(7, false);
+            Compactor c = new Compactor(client, S, CompactionFaults.NONE);
+            long mono = 0;
+            Instant now = T0;
+            long lastSnapshotAt = -1;
+            long snapshots = 0;
+            for (int i = 1; i <= 400; i++) { // 4,000 s: a snapshot at the first step and one an interval later
+                now = T0.plusSeconds(10L * i);
+                mono += 10_000_000_000L;
+                m.commit(client, now);
+                step(c, now, mono, monotonic);
+                if (c.status().level(9).filesCreated() != snapshots) {
+                    snapshots = c.status().level(9).filesCreated();
+                    lastSnapshotAt = mono;
+                }
+            }
+            Instant back = now.minus(Duration.ofMinutes(45));
+            long due = lastSnapshotAt + Duration.ofHours(1).toNanos();
+            for (int i = 1; mono < due + 20_000_000_000L; i++) { // until 20 s after the interval has passed
+                Instant t = back.plusSeconds(10L * i);
+                mono += 10_000_000_000L;
+                m.commit(client, t);
+                step(c, t, mono, monotonic);
+            }
+            assertThat(c.status().level(9).filesCreated()).as("a snapshot one interval after the last one (%s)",
+                    monotonic ? "monotonic time given" : "wall clock only").isEqualTo(snapshots + 1);
+        }
+    }
+
+    private static void step(Compactor c, Instant now, long mono, boolean monotonic) {
+        if (monotonic) {
+            c.step(now, mono);
+        } else {
+            c.step(now);
+        }
+    }
+
+    /**
+     * A forward step must not shorten the retention grace (field probe, probe2: a 1 h step deleted 46 files at the
+     * next run): "deletable now and in the plan as of the grace period ago" read the grace on the wall clock, so right
+     * after a step beyond the window every file the window held was deleted at once. Every file retention kept just
+     * before the step stays for the grace period of real (monotonic) time.
+     */
+    @Test
+    void aForwardStepDoesNotShortenTheRetentionGrace() throws Exception {
+        ReplicaClient client = new InMemoryReplicaClient();
+        Model m = new Model(8, false);
+        Compactor c = new Compactor(client, S, CompactionFaults.NONE);
+        long mono = 0;
+        Instant now = T0;
+        for (int i = 1; i <= 725; i++) { // 2 h and 50 s
+            now = T0.plusSeconds(10L * i);
+            mono += 10_000_000_000L;
+            m.commit(client, now);
+            c.step(now, mono);
+        }
+        List<dev.ltx4j.replica.LtxFileInfo> kept = c.retain(now, false).plan().keep();
+        Instant ahead = now.plus(Duration.ofHours(5)); // beyond the 2 h window: the old states leave it
+        for (int i = 1; i <= 18; i++) { // 3 minutes of real time, inside the 5 min grace
+            Instant t = ahead.plusSeconds(10L * i);
+            mono += 10_000_000_000L;
+            m.commit(client, t);
+            c.step(t, mono);
+        }
+        assertThat(c.status().retention().lastRun()).as("retention ran after the step").isAfter(ahead);
+        List<String> present = Clients.all(client).stream().map(Object::toString).toList();
+        for (dev.ltx4j.replica.LtxFileInfo f : kept) {
+            assertThat(present).as("file %s kept 3 min ago (grace 5 min)", f).contains(f.toString());
+        }
+        // Once the grace has passed in real time, the step's window applies.
+        for (int i = 19; i <= 60; i++) {
+            Instant t = ahead.plusSeconds(10L * i);
+            mono += 10_000_000_000L;
+            m.commit(client, t);
+            c.step(t, mono);
+        }
+        List<String> later = Clients.all(client).stream().map(Object::toString).toList();
+        assertThat(kept).as("deleted after the grace").anyMatch(f -> !later.contains(f.toString()));
+    }
 }

@@ -36,6 +36,8 @@ final class CompactionLane {
     private final LaneIdleness idleness;
     /** The bytes of the writer's recent uploads, which its compaction reuses instead of downloading; or null. */
     private final RecentUploads uploads;
+    /** The highest TXID of the writer's uploads counted in the status's files per level. */
+    private volatile long counted;
 
     CompactionLane(Database db, ReplicaClient client) {
         this.db = db;
@@ -58,6 +60,10 @@ final class CompactionLane {
      * (docs/compaction-upload-reuse.md). Best effort: bytes that cannot be read are simply not kept.
      */
     void uploaded(long txid, LtxBody body) {
+        if (compactor != null && txid > counted) {
+            counted = txid; // once per TXID (a fault switch keeps some bytes before the store confirmed them, too)
+            compactor.noteCreated(new LtxFileInfo(0, txid, txid, 0, null)); // files_per_level stays current
+        }
         if (uploads == null) {
             return;
         }
@@ -70,6 +76,7 @@ final class CompactionLane {
 
     /** Drops the kept uploads (the replica was reloaded: refresh). */
     void forgetUploads() {
+        counted = 0; // another history may reuse the TXIDs
         if (uploads != null) {
             uploads.clear();
         }
@@ -112,12 +119,15 @@ final class CompactionLane {
             return idle;
         }
         long synced = db.baseVersion().txid();
+        long nanos = db.options.clock().nanoTime();
+        idleness.observe(now, nanos); // wall-clock steps move the planned wake-ups with them
         boolean wake = idleness.wakeDue(now);
         if (!idleness.needsStep(synced, now, last) && !wake) {
             return last;
         }
         CompactionStatus before = last;
-        CompactionStatus after = compactor.step(now);
+        // The engine clock's monotonic time: a wall-clock step neither delays snapshots nor shortens the grace.
+        CompactionStatus after = compactor.step(now, nanos);
         last = after;
         idleness.stepped(synced, now, before, after, wake);
         report(before, after);

@@ -38,6 +38,8 @@ final class LaneIdleness {
     private Instant retryAt;
     /** The latest time a call saw: a call before it means the wall clock stepped back. */
     private Instant lastSeen;
+    /** The monotonic time of the last {@link #observe(Instant, long)}; null before the first. */
+    private Long lastNanos;
 
     LaneIdleness(CompactionSettings settings) {
         this.settings = settings;
@@ -114,6 +116,24 @@ final class LaneIdleness {
             retryAt = retryAt == null ? null : retryAt.minus(back);
         }
         lastSeen = now;
+    }
+
+    /**
+     * With the engine clock's monotonic time: a step of the wall clock either way (more than a second beyond what
+     * elapsed) moves the planned wake-ups with it, so they come when the compactor's snapshot interval (monotonic
+     * time) has passed: after a forward step they came early, found nothing due and were spent, and an idle writer's
+     * last TXIDs waited for the next sync to be snapshotted.
+     */
+    void observe(Instant now, long nanos) {
+        if (lastSeen != null && lastNanos != null) {
+            Duration step = Duration.between(lastSeen, now).minusNanos(nanos - lastNanos);
+            if (step.abs().compareTo(Duration.ofSeconds(1)) > 0) {
+                nextWake = nextWake == null ? null : nextWake.plus(step);
+                retryAt = retryAt == null ? null : retryAt.plus(step);
+            }
+        }
+        lastSeen = now;
+        lastNanos = nanos;
     }
 
     /** A TXID not seen before starts a new active period and plans the wake-ups after it. */

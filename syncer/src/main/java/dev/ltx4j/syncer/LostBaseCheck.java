@@ -36,9 +36,13 @@ final class LostBaseCheck {
     private final ReplicaClient client;
     /** The fault switch {@code EngineFaults.ignoreLostReplica} (tests): no check, the behaviour before the fix. */
     private final boolean skip;
-    /** The base a look found lost, and when (wall clock) it first did; -1 when the last look found it held. */
+    /**
+     * The base a look found lost, and when it first did on the engine's monotonic clock
+     * ({@link dev.ltx4j.replica.EngineClock#nanoTime()}): a forward step of the wall clock must not cut the window
+     * short and refuse over a listing that merely lags; -1 when the last look found it held.
+     */
     private long suspectedBase = -1;
-    private Instant suspectedAt;
+    private long suspectedAtNanos;
     /** The last refusal, so later syncs of the same sticky conflict report it as a lost replica too. */
     private volatile ReplicaLostException lastRefusal;
     /** Per level, the min TXID of the newest file the last look saw there: where the next listing starts. */
@@ -54,7 +58,7 @@ final class LostBaseCheck {
     /**
      * The sync's refusal when the replica lost {@code base}: the database is conflicted with its held transactions
      * saved (as a conflict), nothing is uploaded, and the error names the replica and what its listing showed;
-     * null when the base is held. Until the loss has lasted {@link #CONFIRM_AFTER} it throws a transient failure
+     * null when the base is held. Until the loss has lasted {@link #CONFIRM_AFTER} (monotonic time) it throws a transient failure
      * instead (nothing uploaded either way). Logged once at warn here (the conflict line follows).
      */
     SyncEngine.Round refuseIfLost(BufferBase base, Instant now) throws ReplicaException {
@@ -63,11 +67,12 @@ final class LostBaseCheck {
             suspectedBase = -1;
             return null;
         }
+        long nanos = db.options.clock().nanoTime();
         if (suspectedBase != base.txid()) {
             suspectedBase = base.txid();
-            suspectedAt = now;
+            suspectedAtNanos = nanos;
         }
-        if (Duration.between(suspectedAt, now).compareTo(CONFIRM_AFTER) < 0) {
+        if (nanos - suspectedAtNanos < CONFIRM_AFTER.toNanos()) {
             throw new ReplicaTransientException("replica " + ReplicaUrl.redact(db.options.replicaIdentity)
                     + " holds no file reaching TXID " + Txid.format(base.txid()) + " that this writer builds on ("
                     + lost.found() + "): upload withheld; refused as a lost replica unless a file reaching it is"

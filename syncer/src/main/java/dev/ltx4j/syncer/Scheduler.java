@@ -3,6 +3,10 @@ package dev.ltx4j.syncer;
 import dev.ltx4j.replica.EngineClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,10 +29,17 @@ import org.slf4j.LoggerFactory;
 final class Scheduler implements Executor, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
 
+    /** How long {@link #close()} waits for a running step to end before it abandons it (with a warning). */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
     private final String threadName;
     private final EngineClock clock;
     private final Executor background;
+    private final Duration closeWait;
     private final AtomicLong failures = new AtomicLong();
+    /** What each of this scheduler's threads is running now, for the warning of a close that gives up. */
+    private final Map<Thread, String> running = new ConcurrentHashMap<>();
+    private String laneName;
     private ScheduledExecutorService executor;
     /** A second thread for slow periodic work (compaction), so it never delays the step; null until started. */
     private ScheduledExecutorService lane;
@@ -37,9 +48,15 @@ final class Scheduler implements Executor, AutoCloseable {
 
     /** @param background where one-off work runs; null: on this scheduler's thread */
     Scheduler(String threadName, EngineClock clock, Executor background) {
+        this(threadName, clock, background, CLOSE_WAIT);
+    }
+
+    /** @param closeWait how long {@link #close()} waits for each thread's running work (tests: shorter) */
+    Scheduler(String threadName, EngineClock clock, Executor background, Duration closeWait) {
         this.threadName = threadName;
         this.clock = clock;
         this.background = background;
+        this.closeWait = closeWait;
     }
 
     /** Calls {@code step} with the clock's time every {@code interval}; once (later calls do nothing). */
@@ -61,6 +78,7 @@ final class Scheduler implements Executor, AutoCloseable {
         if (lane != null || closed) {
             return;
         }
+        this.laneName = laneName;
         lane = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, laneName);
             t.setDaemon(true);
@@ -110,16 +128,28 @@ final class Scheduler implements Executor, AutoCloseable {
 
     private Runnable guarded(Runnable task, String what) {
         return () -> {
+            Thread self = Thread.currentThread();
+            String outer = running.put(self, what);
             try {
                 task.run();
             } catch (RuntimeException e) {
                 failures.incrementAndGet();
                 LOG.warn("{}: {} failed", threadName, what, e);
+            } finally {
+                if (outer == null) {
+                    running.remove(self);
+                } else {
+                    running.put(self, outer); // inline background work inside a step
+                }
             }
         };
     }
 
-    /** Stops the steps and waits for queued work; later background work runs on the caller's thread. */
+    /**
+     * Stops the steps and waits for running and queued work, at most {@link #CLOSE_WAIT} per thread; work still
+     * running then is interrupted and abandoned, and a warning names it and the queued work dropped. Later background
+     * work runs on the caller's thread.
+     */
     @Override
     public void close() {
         ScheduledExecutorService e;
@@ -133,35 +163,35 @@ final class Scheduler implements Executor, AutoCloseable {
             l.shutdown(); // a running compaction step finishes; awaited below with the main thread
         }
         if (e != null) {
-            awaitStopped(e);
+            awaitStopped(e, threadName);
         }
         if (l != null) {
-            awaitStopped(l);
+            awaitStopped(l, laneName);
         }
     }
 
     /**
      * Waits even when the closing thread is interrupted (kept for its caller): returning early left a sync step
-     * running while the engine closed its buffer and let the next open take the buffer under it.
+     * running while the engine closed its buffer and let the next open take the buffer under it. Bounded, so a step
+     * stuck in a request without a timeout cannot hold the close (and a process exit) forever; what it gives up on
+     * is logged at warn.
      */
-    private static void awaitStopped(ScheduledExecutorService e) {
+    private void awaitStopped(ScheduledExecutorService e, String name) {
         e.shutdown();
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    if (!e.awaitTermination(30, TimeUnit.SECONDS)) {
-                        e.shutdownNow();
-                    }
-                    return;
-                } catch (InterruptedException ie) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        if (ThreadStops.await(e, closeWait)) {
+            return;
         }
+        List<Thread> threads = new ArrayList<>();
+        StringBuilder what = new StringBuilder();
+        running.forEach((t, w) -> {
+            if (t.getName().equals(name)) {
+                threads.add(t);
+                what.append(what.length() == 0 ? "" : ", ").append(w);
+            }
+        });
+        List<Runnable> dropped = e.shutdownNow(); // interrupts the running work
+        LOG.warn("{}: close waited {} and abandoned {} (interrupted; it ends with its current call): {}; {} queued"
+                + " background task(s) dropped", name, ThreadStops.go(closeWait),
+                what.length() == 0 ? "the thread's work" : what, ThreadStops.describe(threads), dropped.size());
     }
 }

@@ -1,6 +1,7 @@
 package dev.ltx4j.syncer;
 
 import dev.ltx4j.ltx.Ltx;
+import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
@@ -181,12 +182,25 @@ public final class TimeTravel {
      */
     private DatabaseVersion rebuild(long txid, long millis, long pgno, RemotePage missing) throws IOException {
         ReplicaIndex.OpenedState s;
+        String lost = "page " + pgno + " of this past state (litestream_time) was in replica file " + missing.file()
+                + ", which is gone";
         try {
             s = db.index.openState(RestoreTarget.txid(txid));
         } catch (RestorePlanException e) {
-            throw new TxidUnavailableException(txid, "page " + pgno + " of this past state (litestream_time) was in"
-                    + " replica file " + missing.file() + ", which is gone, and no restore plan over the remaining"
-                    + " files reaches that TXID (" + e.getMessage() + ")", e);
+            // Retention is one cause; a replica that ends before the TXID or a hole in its chain are others.
+            UnreachableTxid why = UnreachableTxid.of(db.client, txid);
+            String detail = lost + ", and no restore plan over the remaining files reaches that TXID: " + why.detail();
+            throw switch (why.kind()) {
+                case RETENTION -> new TxidUnavailableException(txid, detail, e);
+                case BEYOND_HEAD -> new TxidUnavailableException(txid, detail, "the replica no longer holds this"
+                        + " history; set the time again (PRAGMA litestream_time) to read a state it holds", e);
+                default -> new TxidUnavailableException(txid, detail, "put the missing file back (from a copy) to"
+                        + " read this state again; later states restore only up to the gap", e);
+            };
+        } catch (LtxFormatException e) {
+            throw new TxidUnavailableException(txid, lost + ", and the restore plan of that TXID over the remaining"
+                    + " files meets a corrupt file: " + e.getMessage(), "put an intact copy of that file back to read"
+                    + " this state again", e);
         }
         boolean same = s.version().txid() == txid && s.last() != null && s.last().header().timestamp() == millis;
         return same ? s.version() : null;
@@ -235,9 +249,12 @@ public final class TimeTravel {
         }
         DatabaseVersion v = build(point.txid(), point.commitTime().toEpochMilli(), listed);
         if (v == null) {
+            UnreachableTxid why = UnreachableTxid.of(db.client, point.txid());
+            String detail = why.kind() == UnreachableTxid.Kind.REACHABLE
+                    ? "the file ending at TXID " + Txid.format(point.txid()) + " now carries another commit time (the"
+                            + " replica was replaced)" : why.detail();
             throw new TimeTravelException("the replica of database \"" + db.name + "\" no longer reaches " + point
-                    + " (compaction or retention removed its files, or the replica was replaced); set the time"
-                    + " again", null);
+                    + ": " + detail + "; set the time again", null);
         }
         synchronized (this) {
             if (adopt(point.lineage())) {

@@ -95,4 +95,31 @@ class ClockStepCompactionTest {
             assertThat(st.level(9).lastFile().maxTxid()).isEqualTo(w.current().txid());
         }
     }
+
+    /**
+     * Forward: the idle wake-ups are wall times, the snapshot interval monotonic time. A wake-up a forward step brought
+     * early found no snapshot due and was spent, so an idle writer's last TXIDs waited for the next sync. The wake-ups
+     * move with the step.
+     */
+    @Test
+    void theIdleWakeUpsAfterTheLastSyncKeepTheirDistanceAcrossAStepForward() throws Exception {
+        CompactionSettings slowSnapshots = new CompactionSettings(true,
+                List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                Duration.ofSeconds(2));
+        try (Database w = Database.open(replica, "app.db", Kit.writer(new MemoryLogStorage(), tmp.resolve("c"),
+                clock, 7).cacheBytes(0).compaction(slowSnapshots).build())) {
+            for (int i = 1; i <= 4; i++) {
+                commitSyncCompact(w, i);
+            }
+            long snapshots = w.status().compaction().level(9).filesCreated();
+            clock.stepWall(Duration.ofHours(1)); // both wake-ups (30 s and 2 s later) would come at once
+            for (int i = 0; i < 70; i++) { // 35 s: past the snapshot interval after the last sync
+                clock.advance(Duration.ofMillis(500));
+                w.compactOnce(clock.instant());
+            }
+            CompactionStatus st = w.status().compaction();
+            assertThat(st.level(9).filesCreated()).as("snapshot by the idle wake-up").isGreaterThan(snapshots);
+            assertThat(st.level(9).lastFile().maxTxid()).isEqualTo(w.current().txid());
+        }
+    }
 }

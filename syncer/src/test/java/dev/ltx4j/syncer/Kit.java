@@ -27,13 +27,29 @@ final class Kit {
 
     static final class ManualClock extends Clock {
         private long millis;
+        /** Monotonic time: moves with {@link #advance}, not with {@link #stepWall}. */
+        private long nanos = 1_000_000_000L;
 
         ManualClock(long millis) {
             this.millis = millis;
         }
 
+        /** Time passes; a negative {@code d} is a step of the wall clock back (monotonic time never goes back). */
         void advance(Duration d) {
             millis += d.toMillis();
+            if (!d.isNegative()) {
+                nanos += d.toNanos();
+            }
+        }
+
+        /** The wall clock steps (an NTP step, a corrected RTC): monotonic time stays where it is. */
+        void stepWall(Duration d) {
+            millis += d.toMillis();
+        }
+
+        /** Monotonic time in nanoseconds, for {@link #monotonic}. */
+        long nanoTime() {
+            return nanos;
         }
 
         @Override
@@ -67,9 +83,21 @@ final class Kit {
         return EngineOptions.builder().writeEnabled(false).clock(engine(clock));
     }
 
-    /** An engine clock on {@code wall} whose waits return at once. */
+    /**
+     * An engine clock on {@code wall} whose waits return at once. Its monotonic time is the system's, plus what a
+     * {@link ManualClock} was advanced by (so intervals measured on it, such as the snapshot interval, pass with the
+     * manual clock, and retry budgets still run out in real time).
+     */
     static EngineClock engine(Clock wall) {
+        if (wall instanceof ManualClock m) {
+            return EngineClock.of(wall, () -> System.nanoTime() + m.nanoTime(), d -> { });
+        }
         return EngineClock.of(wall, System::nanoTime, d -> { });
+    }
+
+    /** An engine clock whose wall and monotonic time are {@code clock}'s, and whose waits advance both. */
+    static EngineClock monotonic(ManualClock clock) {
+        return EngineClock.of(clock, clock::nanoTime, clock::advance);
     }
 
     /** An engine clock on {@code wall} whose waits advance it. */

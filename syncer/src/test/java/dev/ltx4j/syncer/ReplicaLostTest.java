@@ -38,7 +38,7 @@ class ReplicaLostTest {
 
     Database open(ReplicaClient client, EngineFaults faults) throws Exception {
         return Database.open(client, "app.db", Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
-                .compaction(CompactionSettings.off()).faults(faults).build());
+                .clock(Kit.monotonic(clock)).compaction(CompactionSettings.off()).faults(faults).build());
     }
 
     static List<LtxFileInfo> everyFile(ReplicaClient c) throws ReplicaException {
@@ -89,6 +89,34 @@ class ReplicaLostTest {
             SyncOutcome later = db.syncOnce(clock.instant());
             assertThat(later.status()).isEqualTo(SyncOutcome.Status.CONFLICT);
             assertThat(later.error()).isInstanceOf(ReplicaLostException.class).hasMessageContaining("lost TXID");
+            assertThat(everyFile(client)).isEmpty();
+        }
+    }
+
+    /**
+     * The confirm window is monotonic time: a forward step of the wall clock (an NTP step) inside it must not make a
+     * lagging listing a lost replica at once (it was measured on the wall clock).
+     */
+    @Test
+    void aForwardWallClockStepDoesNotShortenTheConfirmWindow() throws Exception {
+        Path dir = tmp.resolve("replica");
+        ReplicaClient client = new FileReplicaClient(dir, clock);
+        try (Database db = open(client, EngineFaults.NONE)) {
+            commitPages(db, PS, 1, 1, 2, 2);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            deleteTree(dir);
+            commitPages(db, PS, 2, 20);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.FAILED);
+            clock.stepWall(java.time.Duration.ofHours(1));
+            SyncOutcome stepped = db.syncOnce(clock.instant());
+            assertThat(stepped.status()).as("still inside the window: withheld, not refused")
+                    .isEqualTo(SyncOutcome.Status.FAILED);
+            assertThat(stepped.error()).hasMessageContaining("upload withheld");
+            assertThat(db.status().conflict()).isNull();
+            clock.advance(LostBaseCheck.CONFIRM_AFTER);
+            SyncOutcome o = db.syncOnce(clock.instant());
+            assertThat(o.status()).isEqualTo(SyncOutcome.Status.CONFLICT);
+            assertThat(o.error()).isInstanceOf(ReplicaLostException.class);
             assertThat(everyFile(client)).isEmpty();
         }
     }

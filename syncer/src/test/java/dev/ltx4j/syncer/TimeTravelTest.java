@@ -192,7 +192,9 @@ class TimeTravelTest {
             PointInTime p1200 = db.timeTravel().resolve(Instant.ofEpochMilli(time(1200)), now);
             compact(1001, 1400);
             assertThatThrownBy(() -> db.timeTravel().beginRead(p1200).close())
-                    .isInstanceOf(TimeTravelException.class).hasMessageContaining("no longer reaches");
+                    .isInstanceOf(TimeTravelException.class).hasMessageContaining("no longer reaches")
+                    .hasMessageContaining("TXID 00000000000004b0 is deleted by retention")
+                    .hasMessageContaining("only inside L1/00000000000003e9-0000000000000578.ltx");
             PointInTime p1400 = db.timeTravel().resolve(Instant.ofEpochMilli(time(1200)), now);
             assertThat(p1400.txid()).isEqualTo(1000); // the boundary before the new window
         }
@@ -262,7 +264,79 @@ class TimeTravelTest {
             try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
                 assertThatThrownBy(() -> page2(rt)).isInstanceOf(TxidUnavailableException.class)
                         .hasMessageContaining("TXID 00000000000000c8 is no longer on the replica")
-                        .hasMessageContaining("litestream_time").hasMessageContaining("retention");
+                        .hasMessageContaining("litestream_time").hasMessageContaining("retention")
+                        .hasMessageContaining("TXID 00000000000000c8 is deleted by retention: the chain from TXID 1"
+                                + " ends at TXID 0000000000000064 (L0/0000000000000064-0000000000000064.ltx), and TXIDs"
+                                + " 0000000000000065..00000000000000c8 are only inside"
+                                + " L1/0000000000000065-00000000000000fa.ltx");
+            }
+        }
+    }
+
+    /**
+     * A past state that cannot be rebuilt for another reason than retention says so (it blamed retention for every
+     * TXID it could not plan): a file missing from the middle of the chain is a gap naming the TXID and the next file.
+     */
+    @Test
+    void aPastStateBehindAGapSaysWhichTxidIsMissing() throws Exception {
+        build(300);
+        try (Database db = reader(replica)) {
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(200)), clock.instant());
+            db.timeTravel().beginRead(p).close();
+            replica.deleteFiles(List.of(new LtxFileInfo(0, 200, 200, 0, null))); // page 2's file, by hand
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                assertThatThrownBy(() -> page2(rt)).isInstanceOf(TxidUnavailableException.class)
+                        .hasMessageContaining("TXID 00000000000000c8 is behind a gap in the replica: the chain from"
+                                + " TXID 1 ends at TXID 00000000000000c7 (L0/00000000000000c7-00000000000000c7.ltx),"
+                                + " and no file on any level holds TXID 00000000000000c8; the next file,"
+                                + " L0/00000000000000c9-00000000000000c9.ltx, starts at TXID 00000000000000c9")
+                        .hasMessageContaining("put the missing file back")
+                        .hasMessageNotContaining("retention");
+            }
+        }
+    }
+
+    /** A replica that now ends before the state's TXID (replaced by a shorter history): beyond its head. */
+    @Test
+    void aPastStateBeyondTheReplicasHeadSaysWhereTheReplicaEnds() throws Exception {
+        build(300);
+        try (Database db = reader(replica)) {
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(200)), clock.instant());
+            db.timeTravel().beginRead(p).close();
+            List<LtxFileInfo> tail = new ArrayList<>();
+            for (LtxFileInfo f : replica.listFiles(0, 151, false)) {
+                tail.add(f);
+            }
+            replica.deleteFiles(tail);
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                assertThatThrownBy(() -> page2(rt)).isInstanceOf(TxidUnavailableException.class)
+                        .hasMessageContaining("TXID 00000000000000c8 is beyond the replica's head: its newest file is"
+                                + " L0/0000000000000096-0000000000000096.ltx, ending at TXID 0000000000000096")
+                        .hasMessageNotContaining("retention");
+            }
+        }
+    }
+
+    /** A corrupt file in the chain that would rebuild the state is named as such. */
+    @Test
+    void aPastStateWhoseChainMeetsACorruptFileNamesIt() throws Exception {
+        build(300);
+        try (Database db = reader(replica)) {
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(200)), clock.instant());
+            db.timeTravel().beginRead(p).close();
+            compact(101, 200);
+            LtxFileInfo l1 = new LtxFileInfo(1, 101, 200, 0, null);
+            byte[] bytes = replica.readRange(1, 101, 200, 0, 0);
+            for (int i = Ltx.HEADER_SIZE; i < bytes.length; i++) {
+                bytes[i] = (byte) 0xA5; // the header stands, the rest is garbage
+            }
+            replica.deleteFiles(List.of(l1));
+            replica.createFile(1, 101, 200, LtxBody.of(bytes));
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                assertThatThrownBy(() -> page2(rt)).isInstanceOf(TxidUnavailableException.class)
+                        .hasMessageContaining("meets a corrupt file")
+                        .hasMessageContaining("L1/0000000000000065-00000000000000c8.ltx")
+                        .hasMessageNotContaining("retention");
             }
         }
     }

@@ -97,6 +97,7 @@ public final class LitestreamVfs {
             Path lib = NativeLibrary.locate();
             NativeLibrary.load(lib);
             nativeLoaded = lib;
+            dev.ltx4j.vfs.internal.NativeCrc64.reportSettings(); // a bad width setting, now that logging may start
         }
         return nativeLoaded;
     }

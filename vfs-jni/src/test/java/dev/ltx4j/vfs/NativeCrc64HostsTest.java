@@ -76,4 +76,34 @@ class NativeCrc64HostsTest {
         assertThat(r.out().strip()).isEqualTo("42");
         assertThat(r.err()).contains(NATIVE);
     }
+
+    /**
+     * A malformed width (environment or system property) is read while the library loads, before logging: it was
+     * ignored without a word ({@code 256x} was even taken as 256 by the C side). Now ignored and reported at warn,
+     * naming the value and the accepted ones; the load goes on.
+     */
+    @Test
+    void aMalformedWidthIsReportedAndTheLoadGoesOn() throws Exception {
+        Map<String, String> env = env();
+        env.put("LTX4J_CRC64_WIDTH", "256x");
+        env.put("LITESTREAM_JVM_OPTS", "-Dltx4j.crc64.width=wide");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, sqlite3Script(), root);
+        assertThat(r.out().strip()).isEqualTo("42");
+        assertThat(r.err()).contains("WARN dev.ltx4j.vfs.internal.NativeCrc64 CRC-64: ignoring -Dltx4j.crc64.width="
+                + "\"wide\"; ignoring LTX4J_CRC64_WIDTH=\"256x\": the accepted values are 128, 256 and 512")
+                .contains(NATIVE);
+        if (Files.readString(Path.of("/proc/cpuinfo")).contains(" vpclmulqdq")) {
+            assertThat(r.err()).as("256x is not a width: the CPU's widest stays").contains("up to ")
+                    .doesNotContain("up to 256-bit");
+        }
+    }
+
+    @Test
+    void aGoodWidthIsNotReported() throws Exception {
+        Map<String, String> env = env();
+        env.put("LTX4J_CRC64_WIDTH", " 128 ");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, sqlite3Script(), root);
+        assertThat(r.out().strip()).isEqualTo("42");
+        assertThat(r.err()).contains(NATIVE).doesNotContain("WARN").doesNotContain("up to ");
+    }
 }

@@ -62,6 +62,14 @@ public final class StatusTracker {
         filesPerLevel[level] = count;
     }
 
+    /** A file created outside this compactor's runs (the writer's own upload): one more at its level, once listed. */
+    public synchronized void created(int level) {
+        if (filesPerLevel[level] >= 0) {
+            filesPerLevel[level]++;
+            publish();
+        }
+    }
+
     public synchronized void compacted(int level, Instant now, CompactionResult result) {
         Level l = level(level);
         l.lastRun = now;

@@ -12,10 +12,17 @@ public final class TxidUnavailableException extends IOException {
     private final long txid;
 
     public TxidUnavailableException(long txid, String detail, Throwable cause) {
-        super("TXID " + Txid.format(txid) + " is no longer on the replica: " + detail + "; retention (setting"
-                + " `retention`) deleted the files that rebuilt it. End this read transaction and start a new read"
-                + " transaction (it reads the latest state); if this persists, run PRAGMA litestream_refresh or"
-                + " reopen the database", cause);
+        this(txid, detail, "retention (setting `retention`) deleted the files that rebuilt it", cause);
+    }
+
+    /**
+     * With {@code why} the cause where it is known not to be retention (time travel tells a TXID beyond the replica's
+     * head and a gap in its chain apart: docs/time-travel.md).
+     */
+    public TxidUnavailableException(long txid, String detail, String why, Throwable cause) {
+        super("TXID " + Txid.format(txid) + " is no longer on the replica: " + detail + "; " + why + ". End this read"
+                + " transaction and start a new read transaction (it reads the latest state); if this persists, run"
+                + " PRAGMA litestream_refresh or reopen the database", cause);
         this.txid = txid;
     }
 

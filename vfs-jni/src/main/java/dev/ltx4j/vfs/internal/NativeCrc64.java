@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * with cpuid) or PMULL (aarch64, AT_HWCAP; {@code crc64pmull.c}) and unless {@code -Dltx4j.crc64.native=false};
  * otherwise the pure-Java table code stays in use. On x86-64 with VPCLMULQDQ the C code folds long inputs on 256- or
  * 512-bit registers; {@code -Dltx4j.crc64.width=128|256} (or the environment variable {@code LTX4J_CRC64_WIDTH})
- * caps the register width.
+ * caps the register width; another value is ignored and reported at warn ({@link #reportSettings()}).
  */
 public final class NativeCrc64 implements Crc64Accelerator {
     /** The one instance; its natives are usable only after the library bound them. */
@@ -40,6 +40,12 @@ public final class NativeCrc64 implements Crc64Accelerator {
 
     static native long nativeUpdateDirect(long crc, ByteBuffer data, int index, int len);
 
+    /** Environment variable capping the width, read by the C side when the library loads; same values. */
+    static final String WIDTH_ENV = "LTX4J_CRC64_WIDTH";
+
+    /** A malformed width setting seen at bind, reported at warn once logging is possible; null when none. */
+    private static volatile String widthProblem;
+
     /** Called from C once the natives are bound: installs the accelerator where it runs and is not disabled. */
     static void bound() {
         bound = true;
@@ -47,18 +53,54 @@ public final class NativeCrc64 implements Crc64Accelerator {
         if (width != null && width.strip().matches("128|256|512")) {
             nativeWidth(Integer.parseInt(width.strip()));
         }
+        String problem = widthProblem(width, System.getenv(WIDTH_ENV));
+        if (problem != null) {
+            int w = nativeSupported() ? nativeWidth(0) : 0;
+            widthProblem = problem + "; using " + (w > 0 ? w + "-bit registers" : "no x86-64 register folding here");
+        }
         boolean on = install();
         // Called inside JNI_OnLoad under the library's lock: an application's own SLF4J backend is not started from
-        // here (Crc64.implementation() tells it). In sqlite3/python hosts logging is ours (HostLogProvider), and
-        // LITESTREAM_LOG_LEVEL=debug shows which CRC-64 the process runs.
+        // here (Crc64.implementation() tells it); LitestreamVfs.loadNative reports a bad width once the load
+        // returned. In sqlite3/python hosts logging is ours (HostLogProvider), and LITESTREAM_LOG_LEVEL=debug shows
+        // which CRC-64 the process runs.
         if (!HostLogProvider.class.getName().equals(System.getProperty("slf4j.provider"))) {
             return;
         }
+        reportSettings();
         LoggerFactory.getLogger(NativeCrc64.class).debug("CRC-64: {}", on ? INSTANCE.name()
                 + " (carry-less multiply" + (nativeWidth(0) > 128 ? ", up to " + nativeWidth(0) + "-bit registers" : "")
                 + ") for inputs of 96 bytes and more"
                 : !nativeSupported() ? "java (this CPU has no " + (AARCH64 ? "PMULL" : "PCLMULQDQ/SSE4.1") + ")"
                 : "java (" + Crc64Acceleration.PROPERTY + "=false)");
+    }
+
+    /**
+     * Why the width settings are ignored ({@code -Dltx4j.crc64.width} first, then {@code LTX4J_CRC64_WIDTH}), naming
+     * the bad value and the accepted ones; null when each is unset, blank or one of 128, 256, 512 (spaces around
+     * allowed, as the C side reads the environment variable).
+     */
+    static String widthProblem(String property, String env) {
+        StringBuilder out = new StringBuilder();
+        for (String[] s : new String[][] {{"-D" + WIDTH_PROPERTY, property}, {WIDTH_ENV, env}}) {
+            if (s[1] != null && !s[1].isBlank() && !s[1].strip().matches("128|256|512")) {
+                out.append(out.length() == 0 ? "" : "; ").append("ignoring ").append(s[0]).append("=\"")
+                        .append(s[1]).append('"');
+            }
+        }
+        return out.length() == 0 ? null : "CRC-64: " + out + ": the accepted values are 128, 256 and 512 (the widest"
+                + " register width in bits the folding may use, capped at what the CPU runs)";
+    }
+
+    /**
+     * Logs at warn, once, a malformed width setting the load met ({@link #bound()} runs inside the library's load,
+     * before an application's logging may start): called when the load has returned.
+     */
+    public static void reportSettings() {
+        String problem = widthProblem;
+        if (problem != null) {
+            widthProblem = null;
+            LoggerFactory.getLogger(NativeCrc64.class).warn(problem);
+        }
     }
 
     /**

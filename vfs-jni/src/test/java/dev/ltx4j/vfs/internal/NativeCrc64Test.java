@@ -302,4 +302,17 @@ class NativeCrc64Test {
         assertThat(NativeCrc64.install()).isTrue();
         assertThat(Crc64.implementation()).isEqualTo("native-pclmul");
     }
+
+    @Test
+    void aMalformedWidthSettingIsNamedWithTheAcceptedValues() {
+        assertThat(NativeCrc64.widthProblem(null, null)).isNull();
+        assertThat(NativeCrc64.widthProblem(" 256 ", "")).isNull();
+        assertThat(NativeCrc64.widthProblem("512", "128")).isNull();
+        assertThat(NativeCrc64.widthProblem("wide", null)).isEqualTo("CRC-64: ignoring -Dltx4j.crc64.width=\"wide\":"
+                + " the accepted values are 128, 256 and 512 (the widest register width in bits the folding may use,"
+                + " capped at what the CPU runs)");
+        assertThat(NativeCrc64.widthProblem(null, "1024")).startsWith("CRC-64: ignoring LTX4J_CRC64_WIDTH=\"1024\":");
+        assertThat(NativeCrc64.widthProblem("64", "256x"))
+                .startsWith("CRC-64: ignoring -Dltx4j.crc64.width=\"64\"; ignoring LTX4J_CRC64_WIDTH=\"256x\":");
+    }
 }

@@ -1,0 +1,130 @@
+package dev.ltx4j.compaction.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+
+/**
+ * The wall clock as the compactor saw it, against the caller's monotonic time (docs/compaction.md, "Clock steps"): an
+ * NTP step or a corrected RTC moves the wall clock, never elapsed time. Answers "how long since" on the monotonic
+ * clock and "what did the wall clock read that long ago" across steps, so neither the snapshot interval nor the
+ * retention grace stretches or shrinks by the size of a step. Kept as segments of constant wall-minus-monotonic offset:
+ * a change beyond {@link #TOLERANCE} (slewing moves it by at most 0.5 ms per second) starts a new segment; segments
+ * older than the longest question asked are dropped, so it stays small in a process that lives for years.
+ * Not thread-safe (its compactor's one owner calls it).
+ */
+public final class Timeline {
+    /** Offset changes up to this (or a thousandth of the time between two looks) are drift, not a step. */
+    static final Duration TOLERANCE = Duration.ofSeconds(1);
+    /** At most this many segments are kept (a flapping clock): the oldest are merged away. */
+    static final int MAX_SEGMENTS = 64;
+
+    /** A stretch of monotonic time [from, to] over which wall = monotonic + offset (nanoseconds). */
+    private static final class Segment {
+        final long from;
+        long to;
+        long offset;
+
+        Segment(long from, long offset) {
+            this.from = from;
+            this.to = from;
+            this.offset = offset;
+        }
+    }
+
+    private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+    private long lastMono;
+    private Instant lastWall;
+    private boolean any;
+
+    /**
+     * A monotonic time for callers that have none (the wall clock alone): it follows the wall clock forward and stands
+     * still when it steps back, so a backward step neither replays nor skips elapsed time (a forward step is not seen).
+     */
+    public long synthesize(Instant wall) {
+        if (!any) {
+            return 0;
+        }
+        long elapsed = nanosBetween(lastWall, wall);
+        return lastMono + Math.max(0, elapsed);
+    }
+
+    /** Records that the wall clock reads {@code wall} at monotonic time {@code mono}. */
+    public void observe(Instant wall, long mono) {
+        if (any && mono - lastMono < 0) {
+            mono = lastMono; // a caller mixing clocks: never let monotonic time run backwards
+        }
+        long offset = epochNanos(wall) - mono;
+        Segment last = segments.peekLast();
+        if (last != null && mono - last.to >= 0) {
+            long drift = Math.max(TOLERANCE.toNanos(), (mono - last.to) / 1000);
+            if (Math.abs(offset - last.offset) <= drift) {
+                last.to = mono;
+                last.offset = offset; // follow slow drift
+                record(wall, mono);
+                return;
+            }
+        }
+        segments.addLast(new Segment(mono, offset));
+        while (segments.size() > MAX_SEGMENTS) {
+            segments.removeFirst();
+        }
+        record(wall, mono);
+    }
+
+    private void record(Instant wall, long mono) {
+        lastWall = wall;
+        lastMono = mono;
+        any = true;
+    }
+
+    /** The monotonic time of the last observation. */
+    public long now() {
+        return lastMono;
+    }
+
+    /**
+     * What the wall clock read {@code ago} before the last observation. Where a step fell between two looks its
+     * moment is unknown: the earlier of the two readings is answered (the conservative one for a grace cut: keeps
+     * more). Before the first look: extrapolated from it. Drops what no question of at most {@code ago} needs.
+     */
+    public Instant wallAgo(Duration ago) {
+        if (!any) {
+            throw new IllegalStateException("no observation yet");
+        }
+        long at = lastMono - ago.toNanos();
+        Segment before = null;
+        Segment after = null;
+        for (Segment s : segments) {
+            if (s.from - at <= 0) {
+                before = s;
+            } else if (after == null) {
+                after = s;
+            }
+        }
+        long offset;
+        if (before == null) {
+            offset = after.offset;
+        } else if (at - before.to <= 0 || after == null) {
+            offset = before.offset;
+        } else {
+            offset = Math.min(before.offset, after.offset);
+        }
+        while (before != null && segments.peekFirst() != before) {
+            segments.removeFirst(); // wholly before the one in use: no question this far back or nearer needs it
+        }
+        return ofEpochNanos(at + offset);
+    }
+
+    private static long epochNanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    private static Instant ofEpochNanos(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    private static long nanosBetween(Instant a, Instant b) {
+        return epochNanos(b) - epochNanos(a);
+    }
+}
