@@ -8,9 +8,8 @@ import dev.ltx4j.compaction.internal.Merger;
 import dev.ltx4j.compaction.internal.ObservedClient;
 import dev.ltx4j.compaction.internal.Spool;
 import dev.ltx4j.compaction.internal.StatusTracker;
-import dev.ltx4j.ltx.Txid;
-
 import dev.ltx4j.compaction.internal.Timeline;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
