@@ -45,6 +45,7 @@ final class BufferOpener {
         try {
             // A leftover .next is an unfinished creation or rewrite; the named file is authoritative.
             storage.deleteIfExists(name + WriteBuffer.NEXT_SUFFIX);
+            storage.deleteIfExists(name + WriteBuffer.SPARE_SUFFIX); // may even be the named file (a crash mid-rewrite)
             LogHeader header;
             LogScanner.Result scan;
             RecoveryReport report;

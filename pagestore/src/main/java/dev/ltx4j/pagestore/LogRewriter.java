@@ -30,6 +30,13 @@ final class LogRewriter {
     private ByteBuffer copyBuffer;
     /** Read handles opened so far; numbers them. */
     private long generations;
+    /** The read handles opened on the current file (guarded by rewriteLock, as every method here). */
+    private List<LocalGeneration> onCurrent = new ArrayList<>();
+    /**
+     * The read handles of the file kept as the spare (the one the last rewrite replaced), or null when no spare is
+     * kept: the spare is written again only once they are all closed (no pinned version still reads it).
+     */
+    private List<LocalGeneration> onSpare;
 
     LogRewriter(WriteBuffer buffer, LogStorage storage, String name, int pageSize, Clock clock,
             RandomGenerator random) {
@@ -45,6 +52,7 @@ final class LogRewriter {
     /** Opens the file currently named by the buffer and copies its index (no rewrite runs meanwhile). */
     BufferGeneration openGeneration(Executor closer) throws IOException {
         LocalGeneration g = LocalGeneration.open(storage, name, pageSize, ++generations, closer);
+        onCurrent.add(g);
         buffer.stateLock.readLock().lock();
         try {
             return new BufferGeneration(g, List.copyOf(buffer.txns), buffer.header.baseCommit(), buffer.appendedSeq);
@@ -97,8 +105,15 @@ final class LogRewriter {
             LogHeader fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
                     newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(), old.generation() + 1);
             TailCopier copier = new TailCopier(buffer, source, fresh, copyBuffer());
+            boolean kept;
             try {
-                target = storage.create(next);
+                target = reusedSpare(next);
+                if (target == null) {
+                    target = storage.create(next);
+                }
+                // The file this rewrite replaces stays as the spare the next one writes into: its space is allocated
+                // and written, so the commits after that rewrite need no zero-filled room (docs/sync-cost.md).
+                kept = keepSpare();
                 copier.start(target);
                 long copiedUpTo = firstSeq - 1;
                 for (TxnEntry e : toCopy) {
@@ -136,6 +151,8 @@ final class LogRewriter {
                     throw buffer.fail("rename of the rewritten log", e);
                 }
                 swapped = true;
+                onSpare = kept ? onCurrent : null;
+                onCurrent = new ArrayList<>();
                 LogFile previous = install(target, fresh, copier.entries(), copier.end(), copier.chain());
                 if (previous != null) {
                     WriteBuffer.closeQuietly(previous::closeReplaced, null); // renamed over: no tidying
@@ -155,6 +172,30 @@ final class LogRewriter {
             if (!swapped && target != null) {
                 WriteBuffer.closeQuietly(target, null);
             }
+        }
+    }
+
+    /** The spare opened as {@code next}, or null when there is none or a pinned version may still read it. */
+    private LogFile reusedSpare(String next) throws IOException {
+        List<LocalGeneration> readers = onSpare;
+        if (readers == null || !readers.stream().allMatch(LocalGeneration::isClosed)) {
+            return null;
+        }
+        onSpare = null;
+        try {
+            return storage.reuse(name + WriteBuffer.SPARE_SUFFIX, next);
+        } catch (IOException e) {
+            return null; // an optimisation only: create a new file (which replaces a half-made next)
+        }
+    }
+
+    /** Keeps the current file as the spare (replacing the older one); false when the storage cannot. */
+    private boolean keepSpare() {
+        onSpare = null; // the older spare goes, whatever happens next
+        try {
+            return storage.keepAs(name, name + WriteBuffer.SPARE_SUFFIX);
+        } catch (IOException e) {
+            return false; // an optimisation only: the next rewrite allocates a new file
         }
     }
 

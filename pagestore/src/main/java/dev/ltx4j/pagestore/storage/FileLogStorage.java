@@ -91,6 +91,37 @@ public final class FileLogStorage implements LogStorage {
                 preallocation);
     }
 
+    /** A hard link; not kept (false) when this storage does not preallocate or the file system has no links. */
+    @Override
+    public boolean keepAs(String name, String spare) throws IOException {
+        if (preallocation == 0) {
+            return false;
+        }
+        Path kept = resolve(spare);
+        Files.deleteIfExists(kept);
+        try {
+            Files.createLink(kept, resolve(name));
+            return true;
+        } catch (UnsupportedOperationException | IOException e) {
+            return false; // only an optimisation: the next rewrite creates and zero-fills a new file, as before
+        }
+    }
+
+    @Override
+    public LogFile reuse(String spare, String name) throws IOException {
+        Path from = resolve(spare);
+        if (preallocation == 0 || !Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        SecureFiles.checkExistingFile(from);
+        Path path = resolve(name);
+        Files.move(from, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        ChannelLogFile file = new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path,
+                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)), preallocation);
+        file.startOver();
+        return file;
+    }
+
     @Override
     public boolean exists(String name) {
         return Files.exists(resolve(name));
@@ -242,6 +273,12 @@ public final class FileLogStorage implements LogStorage {
                 }
             }
             logicalEnd = Math.max(before, end);
+        }
+
+        /** For {@link #reuse}: nothing written yet, and all of the file's space already allocated and written. */
+        void startOver() throws IOException {
+            allocatedEnd = channel.size();
+            logicalEnd = 0;
         }
 
         private long knownEnd() throws IOException {
