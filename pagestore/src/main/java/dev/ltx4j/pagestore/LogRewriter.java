@@ -189,6 +189,17 @@ final class LogRewriter {
         }
     }
 
+    /** Deletes the spare (a closing buffer); returns the failure, if any. Callers hold rewriteLock. */
+    IOException dropSpare() {
+        onSpare = null;
+        try {
+            storage.deleteIfExists(name + WriteBuffer.SPARE_SUFFIX);
+            return null;
+        } catch (IOException e) {
+            return e;
+        }
+    }
+
     /** Keeps the current file as the spare (replacing the older one); false when the storage cannot. */
     private boolean keepSpare() {
         onSpare = null; // the older spare goes, whatever happens next

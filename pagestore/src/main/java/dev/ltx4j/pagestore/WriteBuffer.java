@@ -57,7 +57,7 @@ public final class WriteBuffer implements Closeable {
     private final int pageSize;
     private final Durability durability;
     private final Clock clock;
-    private final LogRewriter rewriter;
+    final LogRewriter rewriter;
     final LogStorage.StorageLock storageLock;
     private final RecoveryReport recovery;
 

@@ -88,14 +88,35 @@ class SpareLogReuseTest {
             assertPage(buf, 7, 60);
             assertThat(buf.transactions()).hasSize(2);
         }
+        assertThat(Files.exists(dir.resolve(name + WriteBuffer.SPARE_SUFFIX))).as("a closing buffer drops its spare")
+                .isFalse();
         // A clean close cuts the stale bytes: the reopened log ends exactly after its last commit.
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
                 TestSupport.options(PS, Durability.LOCAL, 3))) {
             assertThat(buf.recovery().tail()).isEqualTo(RecoveryReport.TailStatus.CLEAN_END);
             assertThat(buf.transactions()).hasSize(2);
             assertPage(buf, 6, 60);
-            assertThat(Files.exists(dir.resolve(name + WriteBuffer.SPARE_SUFFIX))).as("leftover spare deleted")
-                    .isFalse();
+            assertThat(Files.size(dir.resolve(name))).isEqualTo(buf.logSize());
+        }
+    }
+
+    @Test
+    void openDeletesALeftoverSpare() throws Exception {
+        String name = TestSupport.NAME;
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 5))) {
+            commit(buf, 64, 10, 1, 2);
+        }
+        // What a crash between keeping the spare and the rename leaves: the spare is the named log itself.
+        Files.createLink(dir.resolve(name + WriteBuffer.SPARE_SUFFIX), dir.resolve(name));
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 5))) {
+            assertThat(Files.exists(dir.resolve(name + WriteBuffer.SPARE_SUFFIX))).isFalse();
+            buf.openGeneration(Runnable::run).generation().release();
+            buf.markSynced(1, 1, 0); // never writes into the named file
+            commit(buf, 64, 20, 3);
+            assertPage(buf, 3, 20);
+            assertThat(buf.recovery().tail()).isEqualTo(RecoveryReport.TailStatus.CLEAN_END);
         }
     }
 
