@@ -106,8 +106,10 @@ final class LogRewriter {
                     newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(), old.generation() + 1);
             TailCopier copier = new TailCopier(buffer, source, fresh, copyBuffer());
             boolean kept;
+            boolean reused;
             try {
                 target = reusedSpare(next);
+                reused = target != null;
                 if (target == null) {
                     target = storage.create(next);
                 }
@@ -121,7 +123,7 @@ final class LogRewriter {
                     copiedUpTo = e.seq();
                 }
                 if (!slotHeld) {
-                    reserveRoom(copier, target);
+                    reserveRoom(copier, target, reused);
                     buffer.slot.acquireUninterruptibly(); // from here on no commit can interleave
                     slotHeld = true;
                     buffer.checkUsable();
@@ -217,9 +219,12 @@ final class LogRewriter {
      * the room's zeros, and the forced copy under the slot is only what was committed meanwhile. Storage that does
      * not preallocate (a simulated disk) reserves nothing and gets no extra force.
      */
-    private void reserveRoom(TailCopier copier, LogFile target) throws IOException {
+    private void reserveRoom(TailCopier copier, LogFile target, boolean reused) throws IOException {
         long room = Math.min(buffer.logSize() + buffer.logSize() / 4, MAX_ROOM);
-        if (target.reserve(Math.max(copier.end(), room))) {
+        boolean filled = target.reserve(Math.max(copier.end(), room));
+        // A reused spare needs no zeros, but the tail copied so far is still forced before the slot is taken, so
+        // the force under the slot (which blocks commits) covers only what was committed meanwhile.
+        if (filled || reused && copier.end() > LogHeader.SIZE) {
             copier.finish(); // the copy's staged records go out with the zeros' force (they overwrite zeros)
             target.force();
         }

@@ -101,6 +101,37 @@ class SpareLogReuseTest {
     }
 
     @Test
+    void unsyncedTransactionsCopiedIntoTheSpareStayReadableAndSurviveAReopen() throws Exception {
+        String name = TestSupport.NAME;
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 6))) {
+            buf.openGeneration(Runnable::run).generation().release();
+            fillAndSync(buf, 10, 1);
+            buf.openGeneration(Runnable::run).generation().release();
+            Object spare = inode(name + WriteBuffer.SPARE_SUFFIX);
+            commit(buf, 64, 30, pages(1, 16));
+            long synced = buf.lastCommittedSeq();
+            commit(buf, 64, 40, pages(10, 20)); // not synced: copied into the reused spare
+            commit(buf, 64, 50, 20, 21);
+            buf.markSynced(synced, 2, 0);
+            assertThat(inode(name)).isEqualTo(spare);
+            assertThat(buf.transactions()).hasSize(2);
+            for (int p = 10; p <= 19; p++) {
+                assertPage(buf, p, 40);
+            }
+            assertPage(buf, 20, 50);
+            assertPage(buf, 21, 50);
+        }
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 6))) {
+            assertThat(buf.recovery().tail()).isEqualTo(RecoveryReport.TailStatus.CLEAN_END);
+            assertThat(buf.transactions()).hasSize(2);
+            assertPage(buf, 15, 40);
+            assertPage(buf, 21, 50);
+        }
+    }
+
+    @Test
     void openDeletesALeftoverSpare() throws Exception {
         String name = TestSupport.NAME;
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
