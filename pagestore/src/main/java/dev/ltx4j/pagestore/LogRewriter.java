@@ -185,7 +185,8 @@ final class LogRewriter {
         }
         onSpare = null;
         try {
-            return storage.reuse(name + WriteBuffer.SPARE_SUFFIX, next);
+            // Keeps what the room for the next interval needs, so a spare left large by a bulk load shrinks back.
+            return storage.reuse(name + WriteBuffer.SPARE_SUFFIX, next, Math.max(room(), MIN_SPARE));
         } catch (IOException e) {
             return null; // an optimisation only: create a new file (which replaces a half-made next)
         }
@@ -220,7 +221,7 @@ final class LogRewriter {
      * not preallocate (a simulated disk) reserves nothing and gets no extra force.
      */
     private void reserveRoom(TailCopier copier, LogFile target, boolean reused) throws IOException {
-        long room = Math.min(buffer.logSize() + buffer.logSize() / 4, MAX_ROOM);
+        long room = room();
         boolean filled = target.reserve(Math.max(copier.end(), room));
         // A reused spare needs no zeros, but the tail copied so far is still forced before the slot is taken, so
         // the force under the slot (which blocks commits) covers only what was committed meanwhile.
@@ -230,8 +231,15 @@ final class LogRewriter {
         }
     }
 
+    /** Room for the next interval: what the current file holds plus a quarter, at most {@link #MAX_ROOM}. */
+    private long room() {
+        return Math.min(buffer.logSize() + buffer.logSize() / 4, MAX_ROOM);
+    }
+
     /** The most room a rewrite zero-fills ahead (a bulk load's huge log falls back to the appender's steps). */
     static final long MAX_ROOM = 64L * 1024 * 1024;
+    /** A reused spare keeps at least this much of its space (a quiet interval does not shrink it to nothing). */
+    static final long MIN_SPARE = 1024 * 1024;
 
     /** The current file and header with the held transactions after {@code seq} (all after the latest when -1). */
     private record Held(LogFile file, LogHeader header, List<TxnEntry> after, long lastSeq) {}

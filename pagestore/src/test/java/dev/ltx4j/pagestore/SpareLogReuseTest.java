@@ -132,6 +132,29 @@ class SpareLogReuseTest {
     }
 
     @Test
+    void aSpareLeftLargeByABulkLoadGivesBackWhatTheNextIntervalDoesNotNeed() throws Exception {
+        String name = TestSupport.NAME;
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 8))) {
+            buf.openGeneration(Runnable::run).generation().release();
+            Object bulkFile = inode(name);
+            for (int t = 0; t < 4; t++) {
+                commit(buf, 2400, t, pages(1 + t * 600, 600 + t * 600)); // ~2.5 MB of records
+            }
+            buf.markSynced(buf.lastCommittedSeq(), 1, 0);
+            buf.openGeneration(Runnable::run).generation().release();
+            assertThat(Files.size(dir.resolve(name + WriteBuffer.SPARE_SUFFIX))).isGreaterThan(2L << 20);
+            commit(buf, 2400, 90, 1, 2);
+            buf.markSynced(buf.lastCommittedSeq(), 2, 0);
+            assertThat(inode(name)).isEqualTo(bulkFile);
+            assertThat(Files.size(dir.resolve(name))).as("shrunk to the spare's floor")
+                    .isEqualTo(LogRewriter.MIN_SPARE);
+            commit(buf, 2400, 95, 3);
+            assertPage(buf, 3, 95);
+        }
+    }
+
+    @Test
     void openDeletesALeftoverSpare() throws Exception {
         String name = TestSupport.NAME;
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,

@@ -108,7 +108,7 @@ public final class FileLogStorage implements LogStorage {
     }
 
     @Override
-    public LogFile reuse(String spare, String name) throws IOException {
+    public LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
         Path from = resolve(spare);
         if (preallocation == 0 || !Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
             return null;
@@ -118,7 +118,7 @@ public final class FileLogStorage implements LogStorage {
         Files.move(from, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ChannelLogFile file = new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path,
                 StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)), preallocation);
-        file.startOver();
+        file.startOver(keepAtMost);
         return file;
     }
 
@@ -276,9 +276,17 @@ public final class FileLogStorage implements LogStorage {
         }
 
         /** For {@link #reuse}: nothing written yet, and all of the file's space already allocated and written. */
-        void startOver() throws IOException {
-            allocatedEnd = channel.size();
-            logicalEnd = 0;
+        void startOver(long keepAtMost) throws IOException {
+            try {
+                if (channel.size() > keepAtMost) {
+                    channel.truncate(keepAtMost);
+                }
+                allocatedEnd = channel.size();
+                logicalEnd = 0;
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
         }
 
         private long knownEnd() throws IOException {
