@@ -64,7 +64,8 @@ final class BufferOpener {
                     throw new WriteBufferException(location, "write buffer " + location + " has page size "
                             + header.pageSize() + " but page size " + options.pageSize() + " was requested");
                 }
-                scan = LogScanner.scan(file, header);
+                scan = LogScanner.scan(file, header,
+                        options.faults().zeroTailOnReusedFile() ? 0 : header.staleEnd());
                 String damagedCopy = null;
                 if (scan.damage() != null && !options.faults().silentDamageTruncation()) {
                     if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {

@@ -37,6 +37,12 @@ final class LogRewriter {
      * kept: the spare is written again only once they are all closed (no pinned version still reads it).
      */
     private List<LocalGeneration> onSpare;
+    /**
+     * Whether a rewrite of this instance made the current file. The file the buffer opened with may be read by
+     * generations that an earlier instance on the same file opened (after the engine reopened a failed buffer), which
+     * this instance cannot see, so it is never kept as the spare: only files this instance wrote are written again.
+     */
+    private boolean ownsCurrent;
 
     LogRewriter(WriteBuffer buffer, LogStorage storage, String name, int pageSize, Clock clock,
             RandomGenerator random) {
@@ -102,9 +108,8 @@ final class LogRewriter {
             LogHeader old = held.header();
             List<TxnEntry> toCopy = held.after();
             long firstSeq = whollyUnderSlot ? held.lastSeq() + 1 : keepAfterSeq + 1;
-            LogHeader fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
-                    newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(), old.generation() + 1);
-            TailCopier copier = new TailCopier(buffer, source, fresh, copyBuffer());
+            LogHeader fresh;
+            TailCopier copier;
             boolean kept;
             boolean reused;
             try {
@@ -113,6 +118,11 @@ final class LogRewriter {
                 if (target == null) {
                     target = storage.create(next);
                 }
+                // A reused file names how far its old bytes reach, for the torn-tail decision after a crash.
+                fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
+                        newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(),
+                        old.generation() + 1, target.staleEnd());
+                copier = new TailCopier(buffer, source, fresh, copyBuffer());
                 // The file this rewrite replaces stays as the spare the next one writes into: its space is allocated
                 // and written, so the commits after that rewrite need no zero-filled room (docs/sync-cost.md).
                 kept = keepSpare();
@@ -155,6 +165,7 @@ final class LogRewriter {
                 swapped = true;
                 onSpare = kept ? onCurrent : null;
                 onCurrent = new ArrayList<>();
+                ownsCurrent = true;
                 LogFile previous = install(target, fresh, copier.entries(), copier.end(), copier.chain());
                 if (previous != null) {
                     WriteBuffer.closeQuietly(previous::closeReplaced, null); // renamed over: no tidying
@@ -203,9 +214,15 @@ final class LogRewriter {
         }
     }
 
-    /** Keeps the current file as the spare (replacing the older one); false when the storage cannot. */
+    /**
+     * Keeps the current file as the spare (replacing the older one); false when the storage cannot, or when this
+     * instance did not write the file (see {@link #ownsCurrent}).
+     */
     private boolean keepSpare() {
         onSpare = null; // the older spare goes, whatever happens next
+        if (!ownsCurrent) {
+            return false;
+        }
         try {
             return storage.keepAs(name, name + WriteBuffer.SPARE_SUFFIX);
         } catch (IOException e) {

@@ -61,19 +61,26 @@ class SpareLogReuseTest {
     }
 
     @Test
-    void theSecondRewriteWritesIntoTheFileTheFirstReplaced() throws Exception {
+    void aRewriteWritesIntoTheFileThePreviousRewriteReplaced() throws Exception {
         String name = TestSupport.NAME;
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
                 TestSupport.options(PS, Durability.LOCAL, 3))) {
             buf.openGeneration(Runnable::run).generation().release(); // as the engine does: a handle per file
+            Object opened = inode(name);
+            fillAndSync(buf, 5, 1);
+            assertThat(Files.exists(dir.resolve(name + WriteBuffer.SPARE_SUFFIX)))
+                    .as("the file the buffer opened with is never kept (an earlier instance's reader may read it)")
+                    .isFalse();
+            buf.openGeneration(Runnable::run).generation().release();
             Object first = inode(name);
-            fillAndSync(buf, 10, 1);
+            assertThat(first).isNotEqualTo(opened);
+            fillAndSync(buf, 10, 2);
             buf.openGeneration(Runnable::run).generation().release();
             assertThat(inode(name + WriteBuffer.SPARE_SUFFIX)).as("the replaced file is kept").isEqualTo(first);
             Object second = inode(name);
 
             commit(buf, 64, 40, 1, 2, 3);
-            fillAndSync(buf, 20, 2);
+            fillAndSync(buf, 20, 3);
             assertThat(inode(name)).as("written into the kept file").isEqualTo(first);
             assertThat(inode(name + WriteBuffer.SPARE_SUFFIX)).isEqualTo(second);
 
@@ -106,14 +113,16 @@ class SpareLogReuseTest {
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
                 TestSupport.options(PS, Durability.LOCAL, 6))) {
             buf.openGeneration(Runnable::run).generation().release();
-            fillAndSync(buf, 10, 1);
+            fillAndSync(buf, 5, 1);
+            buf.openGeneration(Runnable::run).generation().release();
+            fillAndSync(buf, 10, 2);
             buf.openGeneration(Runnable::run).generation().release();
             Object spare = inode(name + WriteBuffer.SPARE_SUFFIX);
             commit(buf, 64, 30, pages(1, 16));
             long synced = buf.lastCommittedSeq();
             commit(buf, 64, 40, pages(10, 20)); // not synced: copied into the reused spare
             commit(buf, 64, 50, 20, 21);
-            buf.markSynced(synced, 2, 0);
+            buf.markSynced(synced, 3, 0);
             assertThat(inode(name)).isEqualTo(spare);
             assertThat(buf.transactions()).hasSize(2);
             for (int p = 10; p <= 19; p++) {
@@ -137,15 +146,18 @@ class SpareLogReuseTest {
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
                 TestSupport.options(PS, Durability.LOCAL, 8))) {
             buf.openGeneration(Runnable::run).generation().release();
+            commit(buf, 64, 1, 1);
+            buf.markSynced(buf.lastCommittedSeq(), 1, 0); // a file this instance wrote (only such are kept)
+            buf.openGeneration(Runnable::run).generation().release();
             Object bulkFile = inode(name);
             for (int t = 0; t < 4; t++) {
                 commit(buf, 2400, t, pages(1 + t * 600, 600 + t * 600)); // ~2.5 MB of records
             }
-            buf.markSynced(buf.lastCommittedSeq(), 1, 0);
+            buf.markSynced(buf.lastCommittedSeq(), 2, 0);
             buf.openGeneration(Runnable::run).generation().release();
             assertThat(Files.size(dir.resolve(name + WriteBuffer.SPARE_SUFFIX))).isGreaterThan(2L << 20);
             commit(buf, 2400, 90, 1, 2);
-            buf.markSynced(buf.lastCommittedSeq(), 2, 0);
+            buf.markSynced(buf.lastCommittedSeq(), 3, 0);
             assertThat(inode(name)).isEqualTo(bulkFile);
             assertThat(Files.size(dir.resolve(name))).as("shrunk to the spare's floor")
                     .isEqualTo(LogRewriter.MIN_SPARE);
@@ -184,9 +196,11 @@ class SpareLogReuseTest {
             try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(live), name,
                     TestSupport.options(PS, Durability.LOCAL, round))) {
                 buf.openGeneration(Runnable::run).generation().release();
-                fillAndSync(buf, 10, 1);
+                fillAndSync(buf, 5, 1);
                 buf.openGeneration(Runnable::run).generation().release();
-                fillAndSync(buf, 20, 2); // into the spare: its old records lie beyond the new end
+                fillAndSync(buf, 10, 2);
+                buf.openGeneration(Runnable::run).generation().release();
+                fillAndSync(buf, 20, 3); // into the spare: its old records lie beyond the new end
                 int commits = 1 + random.nextInt(5);
                 for (int c = 0; c < commits; c++) {
                     commit(buf, 64, 70 + c, pages(1 + c, 1 + c + random.nextInt(4)));
@@ -209,8 +223,9 @@ class SpareLogReuseTest {
                     RecoveryReport r = reopened.recovery();
                     assertThat(r.transactions()).as("round %d", round).isEqualTo(commits);
                     assertThat(r.validLength()).isEqualTo(end);
-                    assertThat(r.tail()).as("stale bytes are never taken for damage")
-                            .isNotEqualTo(RecoveryReport.TailStatus.DAMAGE_RECOVERED);
+                    assertThat(r.tail()).as("round %d: stale bytes are a torn tail, not corruption: %s", round, r)
+                            .isEqualTo(RecoveryReport.TailStatus.TORN_TAIL);
+                    assertThat(r.corruptionDetected()).isFalse();
                     assertThat(reopened.transactions()).hasSize(commits);
                     byte[] expected = new byte[PS];
                     byte[] got = new byte[PS];
@@ -233,15 +248,17 @@ class SpareLogReuseTest {
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
                 TestSupport.options(PS, Durability.LOCAL, 4))) {
             buf.openGeneration(Runnable::run).generation().release();
+            fillAndSync(buf, 5, 1);
+            buf.openGeneration(Runnable::run).generation().release();
             commit(buf, 64, 10, 1, 2, 3);
             BufferGeneration pinned = buf.openGeneration(Runnable::run); // a reader's version points into it
             PageRecords held = pinned.latest(pinned.lastSeq());
             Object first = inode(name);
-            fillAndSync(buf, 20, 1);
+            fillAndSync(buf, 20, 2);
             Object second = inode(name);
             buf.openGeneration(Runnable::run).generation().release();
             commit(buf, 64, 30, 1, 2, 3);
-            fillAndSync(buf, 40, 2); // the spare (the pinned file) must not be written
+            fillAndSync(buf, 40, 3); // the spare (the pinned file) must not be written
             assertThat(inode(name)).isNotEqualTo(first).isNotEqualTo(second);
             byte[] page = new byte[PS];
             for (int i = 0; i < held.size(); i++) {
@@ -251,11 +268,75 @@ class SpareLogReuseTest {
             pinned.generation().release();
             buf.openGeneration(Runnable::run).generation().release();
             commit(buf, 64, 50, 1);
-            fillAndSync(buf, 60, 3); // the spare is the second file now, which no one reads: written again
+            fillAndSync(buf, 60, 4); // the spare is the second file now, which no one reads: written again
             assertThat(inode(name)).isEqualTo(second);
             commit(buf, 64, 70, 1, 9);
             assertPage(buf, 1, 70);
             assertPage(buf, 9, 70);
         }
+    }
+
+    /**
+     * What {@code WriteSide.reopenFailedBuffer} does: a buffer stops, the engine closes it and opens the file again
+     * while a reader still holds a version pinned through the first instance. The second instance never sees that
+     * reader, so it must never write into the file it opened with, however many rewrites follow.
+     */
+    @Test
+    void aReaderPinnedThroughAnEarlierInstanceKeepsItsPagesAcrossTheReopenedBuffersRewrites() throws Exception {
+        String name = TestSupport.NAME;
+        WriteBuffer first = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 11));
+        first.openGeneration(Runnable::run).generation().release();
+        commit(first, 64, 10, 1, 2, 3);
+        commit(first, 64, 11, 4, 5);
+        BufferGeneration pinned = first.openGeneration(Runnable::run); // the reader's version points into it
+        PageRecords held = pinned.latest(pinned.lastSeq());
+        first.close();
+        try (WriteBuffer reopened = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 12))) {
+            for (int s = 1; s <= 4; s++) {
+                reopened.openGeneration(Runnable::run).generation().release(); // the engine's handle per file
+                commit(reopened, 64, 20 * s, 1, 2, 3); // the same pages at the same offsets, in a file written again
+                commit(reopened, 64, 20 * s + 1, 4, 5);
+                reopened.markSynced(reopened.lastCommittedSeq(), s, 0);
+                commit(reopened, 64, 20 * s + 2, 1, 2, 3, 4, 5);
+            }
+            byte[] page = new byte[PS];
+            for (int i = 0; i < held.size(); i++) {
+                pinned.generation().read(held.offset(i), held.pgno(i), page);
+                int fill = held.pgno(i) <= 3 ? 10 : 11;
+                assertThat(page).as("page %d of the pinned version", held.pgno(i))
+                        .isEqualTo(TestSupport.page(PS, fill + (int) held.pgno(i)));
+            }
+        } finally {
+            pinned.generation().release();
+        }
+    }
+
+    /** Damage to forced records of a reused file is still refused, whatever stale bytes follow the log. */
+    @Test
+    void damageToForcedRecordsOfAReusedFileIsStillRefused() throws Exception {
+        String name = TestSupport.NAME;
+        Path crashed = Files.createDirectory(dir.resolve("crashed"));
+        Path live = Files.createDirectory(dir.resolve("live"));
+        long damagedAt;
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(live), name,
+                TestSupport.options(PS, Durability.LOCAL, 13))) {
+            for (int s = 1; s <= 3; s++) {
+                buf.openGeneration(Runnable::run).generation().release();
+                fillAndSync(buf, 10 * s, s);
+            }
+            commit(buf, 64, 70, 1, 2);
+            damagedAt = buf.transactions().get(0).pages().get(1).offset() + 20; // a byte of page 2's image
+            commit(buf, 64, 71, 3);
+            commit(buf, 64, 72, 4); // vouches for the first as forced
+            Files.copy(live.resolve(name), crashed.resolve(name)); // a kill: the stale bytes stay
+        }
+        try (var ch = java.nio.channels.FileChannel.open(crashed.resolve(name),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0x5a}), damagedAt);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WriteBuffer.open(new FileLogStorage(crashed), name,
+                TestSupport.options(PS, Durability.LOCAL, 13))).isInstanceOf(BufferDamagedException.class);
     }
 }

@@ -40,6 +40,8 @@ public final class FileLogStorage implements LogStorage {
 
     private final Path directory;
     private final long preallocation;
+    /** The largest file {@link #reuse} writes into again. */
+    private static final long MAX_REUSED = 1L << 40;
 
     /** Uses {@code directory}, which must already exist, with {@link #DEFAULT_PREALLOCATION}. */
     public FileLogStorage(Path directory) {
@@ -114,6 +116,9 @@ public final class FileLogStorage implements LogStorage {
             return null;
         }
         SecureFiles.checkExistingFile(from);
+        if (Files.size(from) > MAX_REUSED) {
+            return null; // beyond what a log header can name as stale (LogHeader.staleEnd): a new file instead
+        }
         Path path = resolve(name);
         Files.move(from, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ChannelLogFile file = new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path,
@@ -215,6 +220,8 @@ public final class FileLogStorage implements LogStorage {
         /** Physical size this handle has extended the file to (only meaningful once {@link #logicalEnd} >= 0). */
         private long allocatedEnd;
         private boolean preallocate;
+        /** See {@link LogFile#staleEnd()}; set once by {@link #startOver}. */
+        private long stale;
 
         ChannelLogFile(Path path, InterruptSafeChannel channel, long chunk) {
             this.path = path;
@@ -278,6 +285,7 @@ public final class FileLogStorage implements LogStorage {
         /** For {@link #reuse}: nothing written yet, and all of the file's space already allocated and written. */
         void startOver(long keepAtMost) throws IOException {
             try {
+                stale = channel.size(); // the cut below may not survive a crash: the old bytes may reach this far
                 if (channel.size() > keepAtMost) {
                     channel.truncate(keepAtMost);
                 }
@@ -287,6 +295,11 @@ public final class FileLogStorage implements LogStorage {
                 channel.close();
                 throw e;
             }
+        }
+
+        @Override
+        public long staleEnd() {
+            return stale;
         }
 
         private long knownEnd() throws IOException {

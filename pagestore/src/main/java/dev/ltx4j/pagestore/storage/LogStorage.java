@@ -42,7 +42,8 @@ public interface LogStorage {
      * this handle ({@link LogFile#size()} starts at 0 and reads stop at what was written), so appends within it
      * need neither allocation nor zero-filling. A reader opening the file later sees the old bytes after the new
      * ones, as after a crash; a clean close cuts them off. Space beyond {@code keepAtMost} bytes is given back (a
-     * log that once grew large does not keep a large spare forever). Null when there is no spare or this storage
+     * log that once grew large does not keep a large spare forever). {@link LogFile#staleEnd()} says how far the old
+     * bytes may reach (the size before that cut, which a crash may undo). Null when there is no spare or this storage
      * does not reuse files (then nothing changed; the default).
      */
     default LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
