@@ -34,7 +34,7 @@ public final class SimDisk implements LogStorage {
     private final SimRandom random;
     private final SimRandom rotRandom;
     private final long crashSeed;
-    private final MemoryLogStorage storage = new MemoryLogStorage();
+    private final MemoryLogStorage storage;
     private final String name;
     private boolean faultsEnabled = true;
     private boolean skipFsync;
@@ -50,6 +50,15 @@ public final class SimDisk implements LogStorage {
     }
 
     public SimDisk(World world, String name) {
+        this(world, name, true);
+    }
+
+    /**
+     * @param reuseFiles whether log rewrites may write into the previous log file ({@link MemoryLogStorage#keepAs},
+     *     {@code reuse}), as the file storage does; every scenario's disk does, except where noted
+     */
+    public SimDisk(World world, String name, boolean reuseFiles) {
+        this.storage = new MemoryLogStorage(reuseFiles);
         this.world = Objects.requireNonNull(world, "world");
         this.plan = world.faults();
         this.random = world.random(name);
