@@ -41,6 +41,8 @@ public record LogHeader(
         long staleEnd) {
 
     public static final int SIZE = 96;
+    public static final int VERSION = 1;
+    private static final byte[] MAGIC = "LTX4JBUF".getBytes(StandardCharsets.US_ASCII);
     /** The unit of {@link #staleEnd()} in the header. */
     public static final long STALE_UNIT = 4096;
 
@@ -56,8 +58,6 @@ public record LogHeader(
             long firstSeq, long createdMillis, long generation) {
         this(pageSize, writerId, salt, baseTxid, baseChecksum, baseCommit, firstSeq, createdMillis, generation, 0);
     }
-    public static final int VERSION = 1;
-    private static final byte[] MAGIC = "LTX4JBUF".getBytes(StandardCharsets.US_ASCII);
 
     public ByteBuffer encode() {
         ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.BIG_ENDIAN);
