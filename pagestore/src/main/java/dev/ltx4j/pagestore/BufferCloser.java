@@ -42,6 +42,7 @@ final class BufferCloser {
                 b.stateLock.writeLock().unlock();
                 b.forceLock.unlock();
             }
+            first = addTo(first, b.rewriter.dropSpare()); // the previous log, kept for the next rewrite
             try {
                 b.storageLock.close();
             } catch (IOException e) {
@@ -58,6 +59,9 @@ final class BufferCloser {
     }
 
     private static IOException addTo(IOException first, IOException next) {
+        if (next == null) {
+            return first;
+        }
         if (first == null) {
             return next;
         }

@@ -10,12 +10,20 @@ package dev.ltx4j.pagestore;
  * @param keepTornTailAfterFullDisk after a write finds the disk full, go on appending after whatever the failed
  *                               write left instead of cutting it off, so recovery stops at the torn records and
  *                               drops the commits after them
+ * @param zeroTailOnReusedFile  recovery ignores that a rewrite reused the file (its header's stale end), so the
+ *                               older generation's bytes after the last record written before a crash are reported
+ *                               as corruption instead of a torn tail (the behaviour before the fix)
  */
-public record BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk) {
+public record BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk,
+        boolean zeroTailOnReusedFile) {
     /** No fault: the buffer behaves as shipped. */
-    public static final BufferFaults NONE = new BufferFaults(false, false);
+    public static final BufferFaults NONE = new BufferFaults(false, false, false);
+
+    public BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk) {
+        this(silentDamageTruncation, keepTornTailAfterFullDisk, false);
+    }
 
     public BufferFaults(boolean silentDamageTruncation) {
-        this(silentDamageTruncation, false);
+        this(silentDamageTruncation, false, false);
     }
 }

@@ -45,6 +45,7 @@ final class BufferOpener {
         try {
             // A leftover .next is an unfinished creation or rewrite; the named file is authoritative.
             storage.deleteIfExists(name + WriteBuffer.NEXT_SUFFIX);
+            storage.deleteIfExists(name + WriteBuffer.SPARE_SUFFIX); // may even be the named file (a crash mid-rewrite)
             LogHeader header;
             LogScanner.Result scan;
             RecoveryReport report;
@@ -63,7 +64,8 @@ final class BufferOpener {
                     throw new WriteBufferException(location, "write buffer " + location + " has page size "
                             + header.pageSize() + " but page size " + options.pageSize() + " was requested");
                 }
-                scan = LogScanner.scan(file, header);
+                scan = LogScanner.scan(file, header,
+                        options.faults().zeroTailOnReusedFile() ? 0 : header.staleEnd());
                 String damagedCopy = null;
                 if (scan.damage() != null && !options.faults().silentDamageTruncation()) {
                     if (options.recovery() != BufferRecovery.TRUNCATE_DAMAGED) {

@@ -30,6 +30,19 @@ final class LogRewriter {
     private ByteBuffer copyBuffer;
     /** Read handles opened so far; numbers them. */
     private long generations;
+    /** The read handles opened on the current file (guarded by rewriteLock, as every method here). */
+    private List<LocalGeneration> onCurrent = new ArrayList<>();
+    /**
+     * The read handles of the file kept as the spare (the one the last rewrite replaced), or null when no spare is
+     * kept: the spare is written again only once they are all closed (no pinned version still reads it).
+     */
+    private List<LocalGeneration> onSpare;
+    /**
+     * Whether a rewrite of this instance made the current file. The file the buffer opened with may be read by
+     * generations that an earlier instance on the same file opened (after the engine reopened a failed buffer), which
+     * this instance cannot see, so it is never kept as the spare: only files this instance wrote are written again.
+     */
+    private boolean ownsCurrent;
 
     LogRewriter(WriteBuffer buffer, LogStorage storage, String name, int pageSize, Clock clock,
             RandomGenerator random) {
@@ -45,6 +58,7 @@ final class LogRewriter {
     /** Opens the file currently named by the buffer and copies its index (no rewrite runs meanwhile). */
     BufferGeneration openGeneration(Executor closer) throws IOException {
         LocalGeneration g = LocalGeneration.open(storage, name, pageSize, ++generations, closer);
+        onCurrent.add(g);
         buffer.stateLock.readLock().lock();
         try {
             return new BufferGeneration(g, List.copyOf(buffer.txns), buffer.header.baseCommit(), buffer.appendedSeq);
@@ -94,11 +108,24 @@ final class LogRewriter {
             LogHeader old = held.header();
             List<TxnEntry> toCopy = held.after();
             long firstSeq = whollyUnderSlot ? held.lastSeq() + 1 : keepAfterSeq + 1;
-            LogHeader fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
-                    newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(), old.generation() + 1);
-            TailCopier copier = new TailCopier(buffer, source, fresh, copyBuffer());
+            LogHeader fresh;
+            TailCopier copier;
+            boolean kept;
+            boolean reused;
             try {
-                target = storage.create(next);
+                target = reusedSpare(next);
+                reused = target != null;
+                if (target == null) {
+                    target = storage.create(next);
+                }
+                // A reused file names how far its old bytes reach, for the torn-tail decision after a crash.
+                fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
+                        newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(),
+                        old.generation() + 1, target.staleEnd());
+                copier = new TailCopier(buffer, source, fresh, copyBuffer());
+                // The file this rewrite replaces stays as the spare the next one writes into: its space is allocated
+                // and written, so the commits after that rewrite need no zero-filled room (docs/sync-cost.md).
+                kept = keepSpare();
                 copier.start(target);
                 long copiedUpTo = firstSeq - 1;
                 for (TxnEntry e : toCopy) {
@@ -106,7 +133,7 @@ final class LogRewriter {
                     copiedUpTo = e.seq();
                 }
                 if (!slotHeld) {
-                    reserveRoom(copier, target);
+                    reserveRoom(copier, target, reused);
                     buffer.slot.acquireUninterruptibly(); // from here on no commit can interleave
                     slotHeld = true;
                     buffer.checkUsable();
@@ -136,6 +163,9 @@ final class LogRewriter {
                     throw buffer.fail("rename of the rewritten log", e);
                 }
                 swapped = true;
+                onSpare = kept ? onCurrent : null;
+                onCurrent = new ArrayList<>();
+                ownsCurrent = true;
                 LogFile previous = install(target, fresh, copier.entries(), copier.end(), copier.chain());
                 if (previous != null) {
                     WriteBuffer.closeQuietly(previous::closeReplaced, null); // renamed over: no tidying
@@ -158,6 +188,48 @@ final class LogRewriter {
         }
     }
 
+    /** The spare opened as {@code next}, or null when there is none or a pinned version may still read it. */
+    private LogFile reusedSpare(String next) throws IOException {
+        List<LocalGeneration> readers = onSpare;
+        if (readers == null || !readers.stream().allMatch(LocalGeneration::isClosed)) {
+            return null;
+        }
+        onSpare = null;
+        try {
+            // Keeps what the room for the next interval needs, so a spare left large by a bulk load shrinks back.
+            return storage.reuse(name + WriteBuffer.SPARE_SUFFIX, next, Math.max(room(), MIN_SPARE));
+        } catch (IOException e) {
+            return null; // an optimisation only: create a new file (which replaces a half-made next)
+        }
+    }
+
+    /** Deletes the spare (a closing buffer); returns the failure, if any. Callers hold rewriteLock. */
+    IOException dropSpare() {
+        onSpare = null;
+        try {
+            storage.deleteIfExists(name + WriteBuffer.SPARE_SUFFIX);
+            return null;
+        } catch (IOException e) {
+            return e;
+        }
+    }
+
+    /**
+     * Keeps the current file as the spare (replacing the older one); false when the storage cannot, or when this
+     * instance did not write the file (see {@link #ownsCurrent}).
+     */
+    private boolean keepSpare() {
+        onSpare = null; // the older spare goes, whatever happens next
+        if (!ownsCurrent) {
+            return false;
+        }
+        try {
+            return storage.keepAs(name, name + WriteBuffer.SPARE_SUFFIX);
+        } catch (IOException e) {
+            return false; // an optimisation only: the next rewrite allocates a new file
+        }
+    }
+
     /**
      * Leaves room in the new file for the commits of the next sync interval: as much as the current file holds
      * (about what one interval appends, plus the tail copied), a quarter more, at most {@link #MAX_ROOM}. The zeros
@@ -165,16 +237,26 @@ final class LogRewriter {
      * the room's zeros, and the forced copy under the slot is only what was committed meanwhile. Storage that does
      * not preallocate (a simulated disk) reserves nothing and gets no extra force.
      */
-    private void reserveRoom(TailCopier copier, LogFile target) throws IOException {
-        long room = Math.min(buffer.logSize() + buffer.logSize() / 4, MAX_ROOM);
-        if (target.reserve(Math.max(copier.end(), room))) {
+    private void reserveRoom(TailCopier copier, LogFile target, boolean reused) throws IOException {
+        long room = room();
+        boolean filled = target.reserve(Math.max(copier.end(), room));
+        // A reused spare needs no zeros, but the tail copied so far is still forced before the slot is taken, so
+        // the force under the slot (which blocks commits) covers only what was committed meanwhile.
+        if (filled || reused && copier.end() > LogHeader.SIZE) {
             copier.finish(); // the copy's staged records go out with the zeros' force (they overwrite zeros)
             target.force();
         }
     }
 
+    /** Room for the next interval: what the current file holds plus a quarter, at most {@link #MAX_ROOM}. */
+    private long room() {
+        return Math.min(buffer.logSize() + buffer.logSize() / 4, MAX_ROOM);
+    }
+
     /** The most room a rewrite zero-fills ahead (a bulk load's huge log falls back to the appender's steps). */
     static final long MAX_ROOM = 64L * 1024 * 1024;
+    /** A reused spare keeps at least this much of its space (a quiet interval does not shrink it to nothing). */
+    static final long MIN_SPARE = 1024 * 1024;
 
     /** The current file and header with the held transactions after {@code seq} (all after the latest when -1). */
     private record Held(LogFile file, LogHeader header, List<TxnEntry> after, long lastSeq) {}

@@ -47,6 +47,8 @@ import java.util.random.RandomGenerator;
  */
 public final class WriteBuffer implements Closeable {
     static final String NEXT_SUFFIX = ".next";
+    /** The file the last rewrite replaced, kept to be written again by the next one (LogRewriter). */
+    static final String SPARE_SUFFIX = ".spare";
     static final String LOCK_SUFFIX = ".lock";
 
     private final LogStorage storage;
@@ -55,7 +57,7 @@ public final class WriteBuffer implements Closeable {
     private final int pageSize;
     private final Durability durability;
     private final Clock clock;
-    private final LogRewriter rewriter;
+    final LogRewriter rewriter;
     final LogStorage.StorageLock storageLock;
     private final RecoveryReport recovery;
 

@@ -27,6 +27,7 @@ class BugsAreFoundTest {
         "ambiguous-as-failed, uploader, duplicate-transaction",
         "silent-buffer-truncation, log-writer, damage-reported",
         "keep-torn-tail-after-full-disk, log-writer, committed-prefix",
+        "zero-tail-on-reused-file, log-writer, torn-tail-reported",
         "skip-page-verification, corruption, corrupt-page-served",
     })
     void simulatorFindsShrinksAndReplaysTheBug(String bugName, String scenarioName, String property) {

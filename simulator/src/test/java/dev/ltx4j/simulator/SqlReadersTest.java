@@ -25,9 +25,10 @@ class SqlReadersTest {
         SqlScenario scenario = new SqlScenario(Set.of(), true);
         long overtaken = 0;
         long refused = 0;
-        // Seeds 1, 2, 5, 3 (was 1-4, then 1, 2, 5, 6): since a sync lists level 0 only (issue 15) seed 3's run no
-        // longer reached the stale write; since an open reads small files whole seed 6's does not, 3's does again.
-        for (long seed : new long[] {1, 2, 5, 3}) {
+        // Seeds 2, 5, 3, 4 (was 1-4, then 1, 2, 5, 6, then 1, 2, 5, 3): since a sync lists level 0 only (issue 15) seed
+        // 3's run no longer reached the stale write; since an open reads small files whole seed 6's does not, 3's does
+        // again; since the simulated disk reuses log files (spare-reuse) seed 1's does not, 4's does.
+        for (long seed : new long[] {2, 5, 3, 4}) {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
             RunResult fixed = Simulation.run(scenario, seed, actions, Plans.engineSafe());
             assertThat(fixed.violation()).as("seed %d", seed).isNull();

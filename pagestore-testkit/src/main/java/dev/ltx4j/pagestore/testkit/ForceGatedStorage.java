@@ -39,6 +39,17 @@ public final class ForceGatedStorage implements LogStorage {
     }
 
     @Override
+    public boolean keepAs(String name, String spare) throws IOException {
+        return inner.keepAs(name, spare);
+    }
+
+    @Override
+    public LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
+        LogFile f = inner.reuse(spare, name, keepAtMost);
+        return f == null ? null : gate(f);
+    }
+
+    @Override
     public boolean exists(String name) throws IOException {
         return inner.exists(name);
     }
@@ -121,6 +132,11 @@ public final class ForceGatedStorage implements LogStorage {
             @Override
             public void closeReplaced() throws IOException {
                 f.closeReplaced();
+            }
+
+            @Override
+            public long staleEnd() {
+                return f.staleEnd();
             }
         };
     }

@@ -33,6 +33,12 @@ import java.util.random.RandomGenerator;
  * <p>Faults: {@link #setFaults(FaultPolicy)} makes chosen operations throw, and
  * {@link #setOperationBudget(long)} freezes the storage after a number of mutating operations (every later one
  * throws), which lets a test stop a multi-step protocol at every step. Thread-safe (one monitor).
+ *
+ * <p>File reuse ({@link #keepAs}, {@link #reuse}; on unless constructed with {@code false}) is modelled as on a real
+ * disk: the spare is a second name of the same file, and a reused file is written from offset 0 over its old bytes,
+ * which stay beyond the handle's end (its reads and size stop at what it wrote) until a clean close cuts them; after
+ * a crash they follow the new records, and a lost or torn write shows them instead of zeros. A handle opened on the
+ * file before its reuse sees the new bytes, as a reader of a rewritten file would.
  */
 public final class MemoryLogStorage implements LogStorage {
 
@@ -133,6 +139,7 @@ public final class MemoryLogStorage implements LogStorage {
 
     private record DirOp(Operation kind, String from, String to, Inode inode) {}
 
+    private final boolean reuseFiles;
     private final Map<String, Inode> names = new HashMap<>();
     private final Map<String, Inode> durableNames = new HashMap<>();
     private final List<DirOp> pendingDirOps = new ArrayList<>();
@@ -150,6 +157,16 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     private FullDisk fullDisk = (file, length) -> -1;
+
+    /** A storage that reuses files ({@link #keepAs}, {@link #reuse}), as a file storage that preallocates does. */
+    public MemoryLogStorage() {
+        this(true);
+    }
+
+    /** @param reuseFiles false: {@link #keepAs} and {@link #reuse} decline, as a storage without hard links does */
+    public MemoryLogStorage(boolean reuseFiles) {
+        this.reuseFiles = reuseFiles;
+    }
 
     /**
      * Makes writes find the disk full: the bytes {@code fullDisk} allows land (as an unforced write), then the write
@@ -182,6 +199,15 @@ public final class MemoryLogStorage implements LogStorage {
         if (faults.shouldFail(op, name)) {
             throw new IOException("injected fault: " + op + " of " + name);
         }
+    }
+
+    /** A mutation that counts toward the budget (a stopped storage refuses it) but consults no fault policy. */
+    private void mutateWithoutFault(String name) throws IOException {
+        mutations++;
+        if (budget <= 0) {
+            throw new IOException("simulated crash: storage stopped before the link " + name);
+        }
+        budget--;
     }
 
     /** Simulates a crash and restart; see the class comment. */
@@ -350,6 +376,46 @@ public final class MemoryLogStorage implements LogStorage {
         pendingDirOps.add(new DirOp(Operation.RENAME, from, to, inode));
     }
 
+    /** A second name of the same file (a hard link), made durable like a create. */
+    @Override
+    public synchronized boolean keepAs(String name, String spare) throws IOException {
+        if (!reuseFiles) {
+            return false;
+        }
+        Inode inode = lookup(name);
+        // Counted, but no fault point: a failed link only means a new file next time, and a fault draw here would
+        // shift every seeded fault stream (simulator corpora) for no path worth testing.
+        mutateWithoutFault(spare);
+        names.put(spare, inode);
+        pendingDirOps.add(new DirOp(Operation.CREATE, null, spare, inode));
+        return true;
+    }
+
+    @Override
+    public synchronized LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
+        Inode inode = names.get(spare);
+        if (!reuseFiles || inode == null) {
+            return null;
+        }
+        // The fault point of the create this replaces (same name), so seeded fault streams keep their draws.
+        mutate(Operation.CREATE, name);
+        names.remove(spare);
+        names.put(name, inode);
+        pendingDirOps.add(new DirOp(Operation.RENAME, spare, name, inode));
+        long stale = inode.currentSize; // a crash may undo the cut below: the old bytes may reach this far
+        if (inode.currentSize > keepAtMost) {
+            cut(inode, keepAtMost);
+        }
+        return new MemoryFile(name, inode, epoch, 0, stale);
+    }
+
+    /** Cuts {@code inode} to {@code size} bytes as an unforced truncation. */
+    private static void cut(Inode inode, long size) {
+        Arrays.fill(inode.current, (int) size, inode.currentSize, (byte) 0);
+        inode.currentSize = (int) size;
+        inode.pending.add(size);
+    }
+
     @Override
     public synchronized void syncDirectory() throws IOException {
         mutate(Operation.SYNC_DIRECTORY, "");
@@ -382,12 +448,31 @@ public final class MemoryLogStorage implements LogStorage {
         private final String name;
         private final Inode inode;
         private final long fileEpoch;
+        /** A reused file's end as this handle wrote it (its old bytes lie beyond); -1: the file's own size. */
+        private long logicalEnd;
+        private final long staleEnd;
         private boolean closed;
 
         MemoryFile(String name, Inode inode, long fileEpoch) {
+            this(name, inode, fileEpoch, -1, 0);
+        }
+
+        MemoryFile(String name, Inode inode, long fileEpoch, long logicalEnd, long staleEnd) {
             this.name = name;
             this.inode = inode;
             this.fileEpoch = fileEpoch;
+            this.logicalEnd = logicalEnd;
+            this.staleEnd = staleEnd;
+        }
+
+        /** Where reads and the size stop: what this handle wrote of a reused file, else the file's size. */
+        private long end() {
+            return logicalEnd >= 0 ? Math.min(logicalEnd, inode.currentSize) : inode.currentSize;
+        }
+
+        @Override
+        public long staleEnd() {
+            return staleEnd;
         }
 
         private void check() throws IOException {
@@ -403,10 +488,11 @@ public final class MemoryLogStorage implements LogStorage {
         public int read(long position, ByteBuffer dst) throws IOException {
             synchronized (MemoryLogStorage.this) {
                 check();
-                if (position >= inode.currentSize) {
+                long end = end();
+                if (position >= end) {
                     return 0;
                 }
-                int n = (int) Math.min(dst.remaining(), inode.currentSize - position);
+                int n = (int) Math.min(dst.remaining(), end - position);
                 dst.put(inode.current, (int) position, n);
                 return n;
             }
@@ -431,6 +517,9 @@ public final class MemoryLogStorage implements LogStorage {
                 }
                 System.arraycopy(data, 0, inode.current, (int) position, data.length);
                 inode.currentSize = Math.max(inode.currentSize, end);
+                if (logicalEnd >= 0) {
+                    logicalEnd = Math.max(logicalEnd, end);
+                }
                 inode.pending.add(new PendingWrite(position, data));
                 if (full) {
                     throw new StorageFullException(describe(name), "simulated full disk: " + room + " of " + wanted
@@ -453,13 +542,17 @@ public final class MemoryLogStorage implements LogStorage {
         public void truncate(long size) throws IOException {
             synchronized (MemoryLogStorage.this) {
                 check();
-                if (size >= inode.currentSize) {
+                if (size >= end()) {
+                    if (size < inode.currentSize) {
+                        cut(inode, size); // only a reused file's older bytes: no fault point, as in a new file
+                    }
                     return;
                 }
                 mutate(Operation.TRUNCATE, name);
-                Arrays.fill(inode.current, (int) size, inode.currentSize, (byte) 0);
-                inode.currentSize = (int) size;
-                inode.pending.add(size);
+                if (logicalEnd > size) {
+                    logicalEnd = size;
+                }
+                cut(inode, size);
             }
         }
 
@@ -467,13 +560,29 @@ public final class MemoryLogStorage implements LogStorage {
         public long size() throws IOException {
             synchronized (MemoryLogStorage.this) {
                 check();
-                return inode.currentSize;
+                return end();
             }
         }
 
+        /** The file's name went to another file: its old bytes go with it, uncut (as on a real disk). */
+        @Override
+        public void closeReplaced() {
+            closed = true;
+        }
+
+        /**
+         * A clean close of a reused file cuts the old bytes beyond what this handle wrote (unforced, not counted as a
+         * mutation; skipped once the storage stopped or crashed).
+         */
         @Override
         public void close() {
-            closed = true;
+            synchronized (MemoryLogStorage.this) {
+                if (!closed && logicalEnd >= 0 && fileEpoch == epoch && budget > 0
+                        && inode.currentSize > logicalEnd) {
+                    cut(inode, logicalEnd);
+                }
+                closed = true;
+            }
         }
     }
 }

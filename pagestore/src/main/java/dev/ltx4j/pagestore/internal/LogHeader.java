@@ -16,12 +16,17 @@ import java.util.zip.CRC32C;
  * 20  4  reserved                64  8  sequence number of the first transaction in this file
  * 24  8  writer id               72  8  creation time (epoch millis)
  * 32  8  salt (random per file)  80  8  generation (increments on every rewrite)
- *                                88  4  reserved
+ *                                88  4  stale end, in 4 KiB units (0: a new file)
  *                                92  4  CRC-32C of bytes 0..91
  * </pre>
  *
  * The salt and the header CRC seed the record checksum chain, so records of an older file generation can never
  * validate in a newer one.
+ *
+ * <p>{@code staleEnd}: a rewrite that writes into a reused file (the previous log, docs/sync-cost.md) records how
+ * far that file held bytes before (rounded up to 4 KiB): below it, bytes this generation did not write are an older
+ * generation's, not zeros, which the recovery scan's torn-tail decision needs ({@code UnwrittenTail},
+ * docs/write-buffer-recovery.md). Files written before the field existed have 0 there.
  */
 public record LogHeader(
         int pageSize,
@@ -33,6 +38,7 @@ public record LogHeader(
         long firstSeq,
         long createdMillis,
         long generation,
+        long staleEnd,
         int version) {
 
     public static final int SIZE = 96;
@@ -40,18 +46,34 @@ public record LogHeader(
     public static final int VERSION = 2;
     public static final int VERSION_PLAIN = 1;
 
-    /** A header of a new file, in the current {@link #VERSION}. */
-    public LogHeader(int pageSize, long writerId, long salt, long baseTxid, long baseChecksum, long baseCommit,
-            long firstSeq, long createdMillis, long generation) {
-        this(pageSize, writerId, salt, baseTxid, baseChecksum, baseCommit, firstSeq, createdMillis, generation,
-                VERSION);
-    }
-
     /** Whether records are 'Z' (compressed) records; false for a version 1 file's 'P' records. */
     public boolean compressed() {
         return version >= 2;
     }
+
     private static final byte[] MAGIC = "LTX4JBUF".getBytes(StandardCharsets.US_ASCII);
+    /** The unit of {@link #staleEnd()} in the header. */
+    public static final long STALE_UNIT = 4096;
+
+    public LogHeader {
+        if (staleEnd < 0 || staleEnd > 0xFFFF_FFFFL * STALE_UNIT) {
+            throw new IllegalArgumentException("stale end " + staleEnd + " is outside 0.." + 0xFFFF_FFFFL * STALE_UNIT);
+        }
+        staleEnd = (staleEnd + STALE_UNIT - 1) / STALE_UNIT * STALE_UNIT; // as encoded: rounding up keeps it a bound
+    }
+
+    /** A header of a new file (nothing stale in it), in the current {@link #VERSION}. */
+    public LogHeader(int pageSize, long writerId, long salt, long baseTxid, long baseChecksum, long baseCommit,
+            long firstSeq, long createdMillis, long generation) {
+        this(pageSize, writerId, salt, baseTxid, baseChecksum, baseCommit, firstSeq, createdMillis, generation, 0);
+    }
+
+    /** A header in the current {@link #VERSION} of a file whose old bytes reach {@code staleEnd} (a reused file). */
+    public LogHeader(int pageSize, long writerId, long salt, long baseTxid, long baseChecksum, long baseCommit,
+            long firstSeq, long createdMillis, long generation, long staleEnd) {
+        this(pageSize, writerId, salt, baseTxid, baseChecksum, baseCommit, firstSeq, createdMillis, generation,
+                staleEnd, VERSION);
+    }
 
     public ByteBuffer encode() {
         ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.BIG_ENDIAN);
@@ -69,7 +91,7 @@ public record LogHeader(
         b.putLong(firstSeq);
         b.putLong(createdMillis);
         b.putLong(generation);
-        b.putInt(0);
+        b.putInt((int) (staleEnd / STALE_UNIT));
         b.putInt(crcOf(b.array()));
         return b.flip();
     }
@@ -124,6 +146,7 @@ public record LogHeader(
                 b.getLong(64),
                 b.getLong(72),
                 b.getLong(80),
+                Integer.toUnsignedLong(b.getInt(88)) * STALE_UNIT,
                 b.getInt(8));
     }
 }

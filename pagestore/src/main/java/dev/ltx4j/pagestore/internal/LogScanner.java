@@ -50,8 +50,17 @@ public final class LogScanner {
     }
 
     public static Result scan(LogFile file, LogHeader header) throws IOException {
+        return scan(file, header, header.staleEnd());
+    }
+
+    /**
+     * As {@link #scan(LogFile, LogHeader)} with the stale end the torn-tail decision uses ({@link UnwrittenTail});
+     * 0 applies the zero-tail rule alone (a simulator bug switch, {@code BufferFaults}).
+     */
+    public static Result scan(LogFile file, LogHeader header, long staleEnd) throws IOException {
         int pageSize = header.pageSize();
         long fileSize = file.size();
+        UnwrittenTail unwritten = new UnwrittenTail(file, fileSize, staleEnd);
         LogFormat.Chain chain = new LogFormat.Chain(header.salt(), header.headerCrc());
         ByteBuffer pageRec = ByteBuffer.allocate(LogFormat.PAGE_HEADER + pageSize);
         ByteBuffer zRec = ByteBuffer.allocate(LogFormat.maxRecord(pageSize));
@@ -82,8 +91,7 @@ public final class LogScanner {
                 }
                 int n = LogFormat.zLength(zRec, 0);
                 if (n < 1 || n > LogFormat.maxBlock(pageSize)) {
-                    stop = isZeroTail(file, pos + LogFormat.Z_HEADER, fileSize)
-                            ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
+                    stop = unwritten.from(pos + LogFormat.Z_HEADER) ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
                 int size = LogFormat.zRecordSize(n);
@@ -93,7 +101,7 @@ public final class LogScanner {
                 }
                 int crc = chain.zRecord(zRec, 0, n);
                 if (crc != LogFormat.zCrc(zRec, 0, n)) {
-                    stop = zerosAfter(file, pos + size, fileSize) ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
+                    stop = unwritten.afterFailedRecord(pos, pos + size) ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
                 int pgno = LogFormat.pageNumber(zRec, 0);
@@ -112,7 +120,7 @@ public final class LogScanner {
                 int stored = LogFormat.pageCrc(pageRec, 0);
                 int crc = chain.pageRecord(pageRec, 0, pageSize);
                 if (crc != stored) {
-                    stop = zerosAfter(file, pos + pageRec.capacity(), fileSize)
+                    stop = unwritten.afterFailedRecord(pos, pos + pageRec.capacity())
                             ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
@@ -131,7 +139,7 @@ public final class LogScanner {
                 }
                 int stored = LogFormat.commitCrc(commitRec, 0);
                 if (chain.commitRecord(commitRec, 0) != stored) {
-                    stop = zerosAfter(file, pos + LogFormat.COMMIT_SIZE, fileSize)
+                    stop = unwritten.afterFailedRecord(pos, pos + LogFormat.COMMIT_SIZE)
                             ? Stop.TORN_TAIL : Stop.CHECKSUM_MISMATCH;
                     break;
                 }
@@ -150,7 +158,7 @@ public final class LogScanner {
                 validEnd = pos;
                 validChain = stored;
             } else {
-                stop = isZeroTail(file, pos, fileSize) ? Stop.TORN_TAIL : Stop.INVALID_RECORD;
+                stop = unwritten.from(pos) ? Stop.TORN_TAIL : Stop.INVALID_RECORD;
                 break;
             }
         }
@@ -222,31 +230,5 @@ public final class LogScanner {
 
     private static boolean readFully(LogFile file, long pos, ByteBuffer dst) throws IOException {
         return file.read(pos, dst) == dst.limit();
-    }
-
-    /**
-     * True when a record that failed its checksum is followed by zeros only (at least one byte): the last record
-     * written before a crash, torn inside space that was already zero (a preallocated or lost extension), not damage.
-     */
-    private static boolean zerosAfter(LogFile file, long recordEnd, long fileSize) throws IOException {
-        return recordEnd < fileSize && isZeroTail(file, recordEnd, fileSize);
-    }
-
-    /**
-     * A tail of zeros is what a lost (never written) extension or a preallocated one looks like, so it counts as
-     * torn, not corrupt, also after page records of an unfinished transaction.
-     */
-    private static boolean isZeroTail(LogFile file, long pos, long fileSize) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate(8192);
-        for (long at = pos; at < fileSize; at += chunk.capacity()) {
-            chunk.clear();
-            int n = file.read(at, chunk);
-            for (int i = 0; i < n; i++) {
-                if (chunk.get(i) != 0) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 }

@@ -40,6 +40,8 @@ public final class FileLogStorage implements LogStorage {
 
     private final Path directory;
     private final long preallocation;
+    /** The largest file {@link #reuse} writes into again. */
+    private static final long MAX_REUSED = 1L << 40;
 
     /** Uses {@code directory}, which must already exist, with {@link #DEFAULT_PREALLOCATION}. */
     public FileLogStorage(Path directory) {
@@ -89,6 +91,40 @@ public final class FileLogStorage implements LogStorage {
         return new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path,
                 Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly())),
                 preallocation);
+    }
+
+    /** A hard link; not kept (false) when this storage does not preallocate or the file system has no links. */
+    @Override
+    public boolean keepAs(String name, String spare) throws IOException {
+        if (preallocation == 0) {
+            return false;
+        }
+        Path kept = resolve(spare);
+        Files.deleteIfExists(kept);
+        try {
+            Files.createLink(kept, resolve(name));
+            return true;
+        } catch (UnsupportedOperationException | IOException e) {
+            return false; // only an optimisation: the next rewrite creates and zero-fills a new file, as before
+        }
+    }
+
+    @Override
+    public LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
+        Path from = resolve(spare);
+        if (preallocation == 0 || !Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        SecureFiles.checkExistingFile(from);
+        if (Files.size(from) > MAX_REUSED) {
+            return null; // beyond what a log header can name as stale (LogHeader.staleEnd): a new file instead
+        }
+        Path path = resolve(name);
+        Files.move(from, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        ChannelLogFile file = new ChannelLogFile(path, new InterruptSafeChannel(path, FileChannel.open(path,
+                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)), preallocation);
+        file.startOver(keepAtMost);
+        return file;
     }
 
     @Override
@@ -184,6 +220,8 @@ public final class FileLogStorage implements LogStorage {
         /** Physical size this handle has extended the file to (only meaningful once {@link #logicalEnd} >= 0). */
         private long allocatedEnd;
         private boolean preallocate;
+        /** See {@link LogFile#staleEnd()}; set once by {@link #startOver}. */
+        private long stale;
 
         ChannelLogFile(Path path, InterruptSafeChannel channel, long chunk) {
             this.path = path;
@@ -242,6 +280,26 @@ public final class FileLogStorage implements LogStorage {
                 }
             }
             logicalEnd = Math.max(before, end);
+        }
+
+        /** For {@link #reuse}: nothing written yet, and all of the file's space already allocated and written. */
+        void startOver(long keepAtMost) throws IOException {
+            try {
+                stale = channel.size(); // the cut below may not survive a crash: the old bytes may reach this far
+                if (channel.size() > keepAtMost) {
+                    channel.truncate(keepAtMost);
+                }
+                allocatedEnd = channel.size();
+                logicalEnd = 0;
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public long staleEnd() {
+            return stale;
         }
 
         private long knownEnd() throws IOException {

@@ -32,6 +32,14 @@ public interface LogFile extends Closeable {
         return false;
     }
 
+    /**
+     * For a file opened by {@link LogStorage#reuse}: how far it held bytes before (its size then), so that below this
+     * offset, bytes this handle has not written are an older use's, not zeros. 0 for every other file.
+     */
+    default long staleEnd() {
+        return 0;
+    }
+
     /** Makes every completed write and truncation durable (the data, not necessarily metadata). */
     void force() throws IOException;
 

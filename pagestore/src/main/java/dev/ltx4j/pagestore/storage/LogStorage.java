@@ -27,6 +27,29 @@ public interface LogStorage {
     /** Atomically renames {@code from} to {@code to}, replacing {@code to} if it exists. */
     void replace(String from, String to) throws IOException;
 
+    /**
+     * Keeps the file {@code name} under the second name {@code spare} too (replacing any file there), so that once
+     * a rename replaces {@code name}, its space can be written again by {@link #reuse} instead of a new file being
+     * allocated and zero-filled. False when this storage does not reuse files (then nothing changed; the default).
+     */
+    default boolean keepAs(String name, String spare) throws IOException {
+        return false;
+    }
+
+    /**
+     * Renames {@code spare} (kept by {@link #keepAs}) to {@code name}, replacing it, and opens it to be written from
+     * offset 0 as if new, but keeping its space: its old bytes stay on disk beyond what is written, invisible to
+     * this handle ({@link LogFile#size()} starts at 0 and reads stop at what was written), so appends within it
+     * need neither allocation nor zero-filling. A reader opening the file later sees the old bytes after the new
+     * ones, as after a crash; a clean close cuts them off. Space beyond {@code keepAtMost} bytes is given back (a
+     * log that once grew large does not keep a large spare forever). {@link LogFile#staleEnd()} says how far the old
+     * bytes may reach (the size before that cut, which a crash may undo). Null when there is no spare or this storage
+     * does not reuse files (then nothing changed; the default).
+     */
+    default LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
+        return null;
+    }
+
     /** Makes earlier creates, renames and deletes durable. */
     void syncDirectory() throws IOException;
 

@@ -34,13 +34,15 @@ public final class SimDisk implements LogStorage {
     private final SimRandom random;
     private final SimRandom rotRandom;
     private final long crashSeed;
-    private final MemoryLogStorage storage = new MemoryLogStorage();
+    private final MemoryLogStorage storage;
     private final String name;
     private boolean faultsEnabled = true;
     private boolean skipFsync;
     /** Draws {@link FaultKind#DISK_FULL}; null until a scenario that handles full disks turns it on. */
     private SimRandom fullRandom;
     private int crashes;
+    /** Whether the last crash kept every write and tore none (what a process kill leaves). */
+    private boolean lastCrashKeptAll;
 
     /** A disk in {@code world}, with the world's fault plan and random stream {@code "disk"}. */
     public SimDisk(World world) {
@@ -48,6 +50,15 @@ public final class SimDisk implements LogStorage {
     }
 
     public SimDisk(World world, String name) {
+        this(world, name, true);
+    }
+
+    /**
+     * @param reuseFiles whether log rewrites may write into the previous log file ({@link MemoryLogStorage#keepAs},
+     *     {@code reuse}), as the file storage does; every scenario's disk does, except where noted
+     */
+    public SimDisk(World world, String name, boolean reuseFiles) {
+        this.storage = new MemoryLogStorage(reuseFiles);
         this.world = Objects.requireNonNull(world, "world");
         this.plan = world.faults();
         this.random = world.random(name);
@@ -109,6 +120,14 @@ public final class SimDisk implements LogStorage {
         return storage;
     }
 
+    /**
+     * Whether the last crash lost and tore nothing: the files hold exactly what was written, so recovery finds at
+     * most a torn tail (an unfinished transaction, or a reused file's older bytes), never corruption.
+     */
+    public boolean lastCrashKeptAll() {
+        return lastCrashKeptAll;
+    }
+
     /** Crashes survived so far. */
     public int crashes() {
         return crashes;
@@ -146,6 +165,7 @@ public final class SimDisk implements LogStorage {
                 return cut;
             }
         });
+        lastCrashKeptAll = !lost[0] && !torn[0];
         world.fired(FaultKind.CRASH, "#" + crashes + " keep=" + String.format("%.2f", keep));
         if (lost[0]) {
             world.fired(FaultKind.LOST_UNSYNCED_WRITE, "crash #" + crashes);
@@ -159,6 +179,7 @@ public final class SimDisk implements LogStorage {
     public void crashLosingUnforced() {
         crashes++;
         storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
+        lastCrashKeptAll = false; // unknown: nothing may have been pending
         world.fired(FaultKind.CRASH, "#" + crashes + " keep=0");
         world.fired(FaultKind.LOST_UNSYNCED_WRITE, "crash #" + crashes);
     }
@@ -201,6 +222,17 @@ public final class SimDisk implements LogStorage {
     @Override
     public void replace(String from, String to) throws IOException {
         storage.replace(from, to);
+    }
+
+    @Override
+    public boolean keepAs(String name, String spare) throws IOException {
+        return storage.keepAs(name, spare);
+    }
+
+    @Override
+    public LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
+        LogFile file = storage.reuse(spare, name, keepAtMost);
+        return file == null ? null : wrap(file);
     }
 
     @Override
@@ -247,6 +279,16 @@ public final class SimDisk implements LogStorage {
             @Override
             public long size() throws IOException {
                 return file.size();
+            }
+
+            @Override
+            public long staleEnd() {
+                return file.staleEnd();
+            }
+
+            @Override
+            public void closeReplaced() throws IOException {
+                file.closeReplaced();
             }
 
             @Override

@@ -162,7 +162,14 @@ public enum Bug {
      * instead of cutting it off (pagestore hook {@code BufferFaults.keepTornTailAfterFullDisk}), so recovery stops at
      * the torn records and drops the acknowledged commits after them.
      */
-    KEEP_TORN_TAIL_AFTER_FULL_DISK;
+    KEEP_TORN_TAIL_AFTER_FULL_DISK,
+    /**
+     * Log writer: recovery ignores that a log rewrite wrote into a reused file (pagestore hook
+     * {@code BufferFaults.zeroTailOnReusedFile}: the header's stale end is not used), so after an ordinary crash the
+     * older generation's bytes beyond the last record count as non-zero garbage and the torn tail is reported as
+     * corruption (docs/sync-cost.md, F2).
+     */
+    ZERO_TAIL_ON_REUSED_FILE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -107,7 +107,7 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
 
     /**
      * With bug switches ({@link Bug#SKIP_FSYNC}, {@link Bug#NONE_AS_LOCAL}, {@link Bug#SILENT_BUFFER_TRUNCATION},
-     * {@link Bug#KEEP_TORN_TAIL_AFTER_FULL_DISK});
+     * {@link Bug#KEEP_TORN_TAIL_AFTER_FULL_DISK}, {@link Bug#ZERO_TAIL_ON_REUSED_FILE});
      * others are ignored.
      */
     public LogWriterScenario(Set<Bug> bugs) {
@@ -186,6 +186,8 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
         private long replicaSeq;
         private long acked;
         private WriteBuffer buffer;
+        /** Set from a crash that lost, tore and flipped nothing until its recovery. */
+        private boolean keptAll;
 
         Run(World world) {
             this.world = world;
@@ -204,7 +206,7 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             this.oracleLocal = durability != Durability.NONE || bugs.contains(Bug.NONE_AS_LOCAL);
             long bufferSeed = config.nextLong();
             BufferFaults faults = new BufferFaults(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION),
-                    bugs.contains(Bug.KEEP_TORN_TAIL_AFTER_FULL_DISK));
+                    bugs.contains(Bug.KEEP_TORN_TAIL_AFTER_FULL_DISK), bugs.contains(Bug.ZERO_TAIL_ON_REUSED_FILE));
             this.options = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
                     .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024)
                     .faults(faults).build();
@@ -350,6 +352,7 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             CommittedTransaction target = rotAllowed ? rotTarget() : null;
             disk.crash();
             buffer = null; // its handles died with the machine
+            keptAll = disk.lastCrashKeptAll() && target == null;
             if (target != null) {
                 int i = rot.nextInt(target.pages().size());
                 long record = target.pages().get(i).offset(); // a page record: 12-byte header, then the page
@@ -358,6 +361,7 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
                 rotBytes = disk.storage().contents(BUFFER);
             }
             reopen("after crash");
+            keptAll = false;
         }
 
         /**
@@ -411,6 +415,12 @@ public final class LogWriterScenario implements Scenario<LogWriterScenario.Actio
             }
             disk.setFaultsEnabled(true);
             world.reached("recovery", why + " " + buffer.recovery().tail());
+            if (keptAll && buffer.recovery().corruptionDetected()) {
+                // The file holds exactly what was written (a process kill): a torn tail at most, never corruption,
+                // also when a rewrite reused the file and an older generation's bytes follow the log.
+                throw new InvariantViolation("torn-tail-reported", "recovery " + why + " reported corruption after"
+                        + " a crash that lost and tore nothing: " + buffer.recovery().describe(BUFFER));
+            }
             if (rotOffset >= 0) {
                 long seq = buffer.lastCommittedSeq();
                 rotOffset = -1;
