@@ -32,6 +32,19 @@ class SpareLogReuseTest {
         }
     }
 
+    /** Pages of random bytes: they do not compress, so the log grows by a whole page per record (format 2). */
+    private static void commitIncompressible(WriteBuffer buf, long commitSize, int seed, int... pgnos) throws Exception {
+        java.util.Random random = new java.util.Random(seed);
+        try (WriteTransaction tx = buf.begin()) {
+            for (int p : pgnos) {
+                byte[] page = new byte[PS];
+                random.nextBytes(page);
+                tx.writePage(p, page);
+            }
+            tx.commit(commitSize);
+        }
+    }
+
     private static int[] pages(int from, int to) {
         int[] out = new int[to - from + 1];
         for (int i = 0; i < out.length; i++) {
@@ -151,7 +164,7 @@ class SpareLogReuseTest {
             buf.openGeneration(Runnable::run).generation().release();
             Object bulkFile = inode(name);
             for (int t = 0; t < 4; t++) {
-                commit(buf, 2400, t, pages(1 + t * 600, 600 + t * 600)); // ~2.5 MB of records
+                commitIncompressible(buf, 2400, t, pages(1 + t * 600, 600 + t * 600)); // ~2.5 MB of records
             }
             buf.markSynced(buf.lastCommittedSeq(), 2, 0);
             buf.openGeneration(Runnable::run).generation().release();
