@@ -189,6 +189,9 @@ final class WriteSide {
                 if (syncedSeq >= seq) {
                     return;
                 }
+                if (db.isClosed() && !db.options.faults.roundAfterClose) {
+                    throw closedWhileWaiting(seq); // closed during the pause: no round on a released buffer (I13)
+                }
                 SyncOutcome o = syncLocked(db.options.clock.instant()).outcome();
                 if (o.status() == SyncOutcome.Status.CONFLICT) {
                     db.logNewConflict();
@@ -230,6 +233,19 @@ final class WriteSide {
                 + " sync finds it on the replica or uploads it, exactly once", o.error());
     }
 
+    /** The commit's wait ends because the database was closed (by another thread) before the replica confirmed it. */
+    private SyncFailedException closedWhileWaiting(long seq) {
+        String kept = "database \"" + db.name + "\" was closed while transaction " + seq + " waited for the replica;"
+                + " it is committed locally and kept in the write buffer " + buffer.location();
+        if (commitStateUnknown()) {
+            return new CommitOutcomeUnknownException("outcome unknown: " + kept + ", but whether the replica holds it"
+                    + " is unknown (an upload's response was lost). Do not run the transaction again: the next open"
+                    + " finds it on the replica or uploads it, exactly once", null);
+        }
+        return new SyncFailedException("upload failed: " + kept + " and is uploaded at the next open (do not run the"
+                + " transaction again)", null);
+    }
+
     /** Whether a create on the buffer's current base left an outcome no read-back has settled yet. */
     private boolean commitStateUnknown() {
         WriteBuffer b = buffer;
@@ -247,6 +263,11 @@ final class WriteSide {
      * goes on with what is left; the base advances every round. Callers hold {@code syncLock}.
      */
     Synced syncLocked(Instant now) {
+        if (db.isClosed() && !db.options.faults.roundAfterClose) {
+            // Close marked it under syncLock and is releasing the buffer (I13): nothing more is read or uploaded.
+            return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, db.current().txid(), 0, 0,
+                    new IllegalStateException("database \"" + db.name + "\" is closed")), 0);
+        }
         SyncOutcome adopted = null;
         while (true) {
             SyncEngine.Round r = db.sync.round(now);
