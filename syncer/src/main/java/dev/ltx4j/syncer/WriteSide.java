@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.BufferDamagedException;
 import dev.ltx4j.pagestore.BufferProbe;
@@ -426,16 +427,16 @@ final class WriteSide {
                     && pendingCommits() > 0)) {
                 if (options.clock.millis() >= deadline
                         || options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
-                    return new SyncFailedException("close of database \"" + db.name + "\" timed out with "
-                            + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
+                    return keptAtClose("timed out", "the replica could not be reached within the close timeout of "
+                            + options.closeTimeout.toMillis() + " ms", o.error());
                 }
                 if (o.status() == SyncOutcome.Status.FAILED) {
                     try {
                         options.clock.sleep(Duration.ofMillis(100));
                     } catch (InterruptedException e) {
                         interrupted = true;
-                        return new SyncFailedException("close of database \"" + db.name + "\" interrupted with "
-                                + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
+                        return keptAtClose("interrupted", "the close was interrupted while the replica could not"
+                                + " be reached", o.error());
                     }
                 }
                 o = db.syncOnce(options.clock.instant());
@@ -446,6 +447,22 @@ final class WriteSide {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Close's failure when committed transactions stay unsynced; also one WARN naming the database, how many, the
+     * replica TXID they build on and the buffer, so a process that exits (where nobody sees close's exception) does
+     * not keep them silently. The cause's text stays out of the log: it is in close's exception.
+     */
+    private SyncFailedException keptAtClose(String how, String why, Throwable cause) {
+        long pending = pendingCommits();
+        long base = db.baseVersion().txid();
+        Database.log().warn("database \"{}\": closed with {} committed transaction(s) not on the replica ({}; the"
+                + " replica ends at TXID {}, they become TXID {}): they stay in the write buffer {} and are uploaded at"
+                + " the next open of this database", db.name, pending, why, Txid.format(base), Txid.format(base + 1),
+                buffer.location());
+        return new SyncFailedException("close of database \"" + db.name + "\" " + how + " with " + pending
+                + " unsynced transaction(s) kept in " + buffer.location() + " (uploaded at the next open)", cause);
     }
 
     /**
