@@ -56,6 +56,7 @@ class BugCoverageTest {
         t(Bug.DELETE_TOO_EARLY, "CompactionScenarioTest#compactionBugSwitchIsCaughtWithinTheBatchShrunkAndReplayed");
         t(Bug.COMPACT_ACROSS_GAP, "CompactionScenarioTest#compactionBugSwitchIsCaughtWithinTheBatchShrunkAndReplayed");
         t(Bug.SKIP_SYNC_CHECK, "SkipSyncCheckIsFoundTest#theCompactionScenarioCatchesAWriterThatSkipsTheCheck");
+        t(Bug.ROUND_AFTER_CLOSE, "RoundAfterCloseIsFoundTest#theEngineScenarioCatchesASyncRoundOnAClosedDatabase");
         t(Bug.FORGET_OWN_STATE_AFTER_RESTART,
                 "ForgetOwnStateAfterRestartIsFoundTest#theCompactionScenarioCatchesAFalseConflictOnTheWritersOwnFileAfterARestart");
     }

@@ -504,7 +504,6 @@ public final class Database implements AutoCloseable {
             failure = writeMode ? writes.syncBeforeClose() : null;
         } finally {
             markClosed();
-            options.faults.preempt(EngineFaults.Point.CLOSE_RELEASE); // fault point: a racing round may run here
             failure = Lifecycle.release(this, failure);
         }
         if (failure != null) {

@@ -29,9 +29,9 @@ public final class EngineFaults {
          */
         RELOCATION_PATCH,
         /**
-         * A close made its final sync and marked the database closed, and is about to release the buffer: a sync
-         * round that starts here (a {@code remote} commit's next round after its pause, a direct caller's sync) must
-         * not touch the buffer or the replica.
+         * A close made its final sync, marked the database closed and dropped its buffer generations, and is about
+         * to close the buffer (also a failed open's clean-up): a sync round that starts here (a {@code remote}
+         * commit's next round after its pause, a direct caller's sync) must not touch the buffer or the replica.
          */
         CLOSE_RELEASE
     }

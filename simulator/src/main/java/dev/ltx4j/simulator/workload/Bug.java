@@ -162,7 +162,15 @@ public enum Bug {
      * instead of cutting it off (pagestore hook {@code BufferFaults.keepTornTailAfterFullDisk}), so recovery stops at
      * the torn records and drops the acknowledged commits after them.
      */
-    KEEP_TORN_TAIL_AFTER_FULL_DISK;
+    KEEP_TORN_TAIL_AFTER_FULL_DISK,
+    /**
+     * Engine: a sync round runs on a database that close already marked closed (engine hook
+     * {@code EngineFaults.roundAfterClose}), as a durability-REMOTE commit paused between its unknown-outcome rounds
+     * did while another thread closed the database; at close's release point the round adopts the landed upload into
+     * generations close already dropped and the buffer handle it opens is never closed (the engine scenario's REMOTE
+     * restart, {@code CloseDuringRemoteWait}: {@code resource-leak}).
+     */
+    ROUND_AFTER_CLOSE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
