@@ -87,6 +87,10 @@ class CloseDuringRemoteWaitTest {
 
     /** Opens a remote-durability writer whose clock runs {@code inPause} at the first pause of a commit's wait. */
     Database open(Faulty client, Consumer<Database> inPause) throws Exception {
+        return open(client, inPause, EngineFaults.NONE);
+    }
+
+    Database open(Faulty client, Consumer<Database> inPause, EngineFaults faults) throws Exception {
         AtomicReference<Database> opened = new AtomicReference<>();
         boolean[] done = {false};
         EngineClock clockWithHook = EngineClock.of(clock, System::nanoTime, d -> {
@@ -99,7 +103,7 @@ class CloseDuringRemoteWaitTest {
         });
         Database db = Database.open(client, "app.db", Kit.writer(storage, tmp.resolve("conflicts"), clock, 7)
                 .durability(Durability.REMOTE).clock(clockWithHook).closeTimeout(Duration.ZERO)
-                .compaction(CompactionSettings.off()).build());
+                .compaction(CompactionSettings.off()).faults(faults).build());
         commitPages(db, PS, 1, 1);
         opened.set(db);
         return db;
@@ -144,7 +148,34 @@ class CloseDuringRemoteWaitTest {
      */
     @Test
     void aRoundRacingTheCloseReleaseTouchesNeitherTheBufferNorTheReplica() throws Exception {
+        Throwable t = raceTheCloseRelease(EngineFaults.NONE);
+        assertThat(t).isInstanceOf(CommitOutcomeUnknownException.class)
+                .hasMessageContaining("was closed while transaction 2 waited for the replica");
+    }
+
+    /** The simulator's switch puts the race back: the round adopts into dropped generations (a leaked handle). */
+    @Test
+    void theRoundAfterCloseSwitchLeaksTheGeneration() throws Exception {
         Faulty client = new Faulty();
+        AtomicReference<Database> db = new AtomicReference<>();
+        Throwable t = raceTheCloseRelease(client, db, EngineFaults.builder().roundAfterClose(true).build());
+        assertThat(t).as("the commit returned: its round adopted the landed file after close").isNull();
+        assertThat(client.watched.get()).isPositive();
+        assertThat(db.get().currentGeneration()).isNotNull();
+        db.get().currentGeneration().release();
+    }
+
+    private Throwable raceTheCloseRelease(EngineFaults faults) throws Exception {
+        Faulty client = new Faulty();
+        AtomicReference<Database> db = new AtomicReference<>();
+        Throwable t = raceTheCloseRelease(client, db, faults);
+        assertThat(client.watched.get()).as("replica requests once close released").isZero();
+        assertThat(db.get().currentGeneration()).as("a buffer generation opened after close dropped them").isNull();
+        return t;
+    }
+
+    private Throwable raceTheCloseRelease(Faulty client, AtomicReference<Database> dbOut, EngineFaults faults)
+            throws Exception {
         AtomicReference<WriteSession> holder = new AtomicReference<>();
         AtomicReference<Thread> closer = new AtomicReference<>();
         Database db = open(client, d -> {
@@ -167,15 +198,13 @@ class CloseDuringRemoteWaitTest {
             }
             client.unreadable = false; // the replica answers again
             client.watching = true;
-        });
+        }, faults);
         client.loseResponseOf = 2;
         client.unreadable = true;
+        dbOut.set(db);
         Throwable t = catchThrowable(() -> commitPages(db, PS, 2, 2));
         holder.get().close();
         closer.get().join(10_000);
-        assertThat(t).isInstanceOf(CommitOutcomeUnknownException.class)
-                .hasMessageContaining("was closed while transaction 2 waited for the replica");
-        assertThat(client.watched.get()).as("replica requests once close released").isZero();
-        assertThat(db.currentGeneration()).as("a buffer generation opened after close dropped them").isNull();
+        return t;
     }
 }
