@@ -102,7 +102,9 @@ class SqlReadersTest {
     @Test
     void aStalePageViewIsCaught() {
         SqlScenario scenario = new SqlScenario(Set.of(), true);
-        for (long seed = 1; seed <= 4; seed++) {
+        // Seed 4 stopped reaching it when a conflict found after a remote commit became SQLITE_IOERR_NOT_UPLOADED
+        // (SQLite rolls its transaction back, where SQLITE_BUSY_SNAPSHOT kept it open): seed 5 does.
+        for (long seed : new long[] {1, 2, 3, 5}) {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
             RunResult clean = Simulation.run(scenario, seed, actions, Plans.engineSafe());
             assertThat(clean.violation()).as("seed %d without the bug", seed).isNull();
