@@ -103,7 +103,7 @@ class SqlReadersTest {
     void aStalePageViewIsCaught() {
         SqlScenario scenario = new SqlScenario(Set.of(), true);
         // Seed 4 stopped reaching it when a conflict found after a remote commit became SQLITE_IOERR_NOT_UPLOADED
-        // (SQLite rolls its transaction back, where SQLITE_BUSY_SNAPSHOT kept it open): seed 5 does.
+        // instead of SQLITE_BUSY_SNAPSHOT (the trace moved): seed 5 does.
         for (long seed : new long[] {1, 2, 3, 5}) {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
             RunResult clean = Simulation.run(scenario, seed, actions, Plans.engineSafe());
