@@ -53,10 +53,11 @@ class BugCoverageTest {
         t(Bug.STALE_SNAPSHOT_WRITE,
                 "SqlReadersTest#readTransactionsBesideCommitsKeepEveryPropertyAndTheStaleWriteSwitchIsCaught");
         t(Bug.STALE_VERSION_STAMP, "SqlReadersTest#aStaleVersionStampIsCaught");
-        t(Bug.STALE_WRITE_WHILE_CONFLICTED, "SqlReadersTest#aStaleWriteWhileConflictedIsRefusedAndItsSwitchIsCaught");
+        t(Bug.STALE_WRITE_WHILE_CONFLICTED, "SqlReadersTest#aStaleWriteWhileConflictedIsCaughtInLongerRuns");
         t(Bug.DELETE_TOO_EARLY, "CompactionScenarioTest#compactionBugSwitchIsCaughtWithinTheBatchShrunkAndReplayed");
         t(Bug.COMPACT_ACROSS_GAP, "CompactionScenarioTest#compactionBugSwitchIsCaughtWithinTheBatchShrunkAndReplayed");
         t(Bug.SKIP_SYNC_CHECK, "SkipSyncCheckIsFoundTest#theCompactionScenarioCatchesAWriterThatSkipsTheCheck");
+        t(Bug.ROUND_AFTER_CLOSE, "RoundAfterCloseIsFoundTest#theEngineScenarioCatchesASyncRoundOnAClosedDatabase");
         t(Bug.FORGET_OWN_STATE_AFTER_RESTART,
                 "ForgetOwnStateAfterRestartIsFoundTest#theCompactionScenarioCatchesAFalseConflictOnTheWritersOwnFileAfterARestart");
     }

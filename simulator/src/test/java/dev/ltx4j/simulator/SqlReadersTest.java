@@ -56,9 +56,28 @@ class SqlReadersTest {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, FaultPlan.all());
             RunResult fixed = Simulation.run(scenario, seed, actions, FaultPlan.all());
             assertThat(fixed.violation()).as("seed %d", seed).isNull();
-            if (seed == 642 || seed == 40) {
-                continue; // found the bug before the sync listed level 0 only; they no longer reach its case
+            if (seed == 642 || seed == 40 || seed == 748) {
+                continue; // found the bug once; they no longer reach its case (aStaleWriteWhileConflictedIsCaughtInLongerRuns)
             }
+            RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_WRITE_WHILE_CONFLICTED), true), seed,
+                    actions, FaultPlan.all());
+            assertThat(buggy.violation()).as("seed %d with stale-write-while-conflicted", seed).isNotNull();
+            assertThat(buggy.violation().property()).isEqualTo("sql-model");
+        }
+    }
+
+    /**
+     * Since a conflict found after a remote commit is SQLITE_IOERR_NOT_UPLOADED (session 10; it was
+     * SQLITE_BUSY_SNAPSHOT) seed 748 no longer reaches the case; seeds 61 and 86 of a 400-step run do (a search of
+     * seeds 1-290), each passing without the switch.
+     */
+    @Test
+    void aStaleWriteWhileConflictedIsCaughtInLongerRuns() {
+        SqlScenario scenario = new SqlScenario(Set.of(), true);
+        for (long seed : new long[] {61, 86}) {
+            List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, 400, FaultPlan.all());
+            RunResult fixed = Simulation.run(scenario, seed, actions, FaultPlan.all());
+            assertThat(fixed.violation()).as("seed %d", seed).isNull();
             RunResult buggy = Simulation.run(new SqlScenario(Set.of(Bug.STALE_WRITE_WHILE_CONFLICTED), true), seed,
                     actions, FaultPlan.all());
             assertThat(buggy.violation()).as("seed %d with stale-write-while-conflicted", seed).isNotNull();
@@ -103,7 +122,9 @@ class SqlReadersTest {
     @Test
     void aStalePageViewIsCaught() {
         SqlScenario scenario = new SqlScenario(Set.of(), true);
-        for (long seed = 1; seed <= 4; seed++) {
+        // Seed 4 stopped reaching it when a conflict found after a remote commit became SQLITE_IOERR_NOT_UPLOADED
+        // instead of SQLITE_BUSY_SNAPSHOT (the trace moved): seed 5 does.
+        for (long seed : new long[] {1, 2, 3, 5}) {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, OPS, Plans.engineSafe());
             RunResult clean = Simulation.run(scenario, seed, actions, Plans.engineSafe());
             assertThat(clean.violation()).as("seed %d without the bug", seed).isNull();

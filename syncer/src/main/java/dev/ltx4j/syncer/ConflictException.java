@@ -4,7 +4,8 @@ package dev.ltx4j.syncer;
  * Another writer moved the replica past the TXID this writer built on. Sticky until {@link Database#refresh()}.
  * The message contains {@code conflict} and both TXIDs.
  */
-public sealed class ConflictException extends EngineException permits ReplicaLostException {
+public sealed class ConflictException extends EngineException permits ReplicaLostException,
+        ConflictAfterCommitException {
     private final ConflictInfo info;
 
     public ConflictException(ConflictInfo info) {
@@ -12,7 +13,11 @@ public sealed class ConflictException extends EngineException permits ReplicaLos
     }
 
     ConflictException(String message, ConflictInfo info) {
-        super(message, null);
+        this(message, info, null);
+    }
+
+    ConflictException(String message, ConflictInfo info, Throwable cause) {
+        super(message, cause);
         this.info = info;
     }
 

@@ -326,6 +326,24 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Marked under {@code syncLock}: a sync round running now (a {@code remote} commit's, which waits outside the
+     * writer slot) ends before close releases the buffer, and every later one sees the close (WriteSide.syncLocked;
+     * docs/engine-invariants.md I13).
+     */
+    private void markClosed() {
+        syncLock.lock();
+        try {
+            closed = true;
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("database \"" + name + "\" is closed");
@@ -485,7 +503,7 @@ public final class Database implements AutoCloseable {
         try {
             failure = writeMode ? writes.syncBeforeClose() : null;
         } finally {
-            closed = true;
+            markClosed();
             failure = Lifecycle.release(this, failure);
         }
         if (failure != null) {

@@ -27,7 +27,13 @@ public final class EngineFaults {
          * A relocation (on a reader's thread) read the sync base under the state lock and is about to patch it:
          * the one point called with the state lock held, for unit tests only.
          */
-        RELOCATION_PATCH
+        RELOCATION_PATCH,
+        /**
+         * A close made its final sync, marked the database closed and dropped its buffer generations, and is about
+         * to close the buffer (also a failed open's clean-up): a sync round that starts here (a {@code remote}
+         * commit's next round after its pause, a direct caller's sync) must not touch the buffer or the replica.
+         */
+        CLOSE_RELEASE
     }
 
     final boolean cutSyncMidTransaction;
@@ -44,6 +50,7 @@ public final class EngineFaults {
     final boolean forgetOwnStateAfterRestart;
     final boolean reuseUnverifiedUpload;
     final boolean blindRemoteRetry;
+    final boolean roundAfterClose;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -70,6 +77,7 @@ public final class EngineFaults {
         this.forgetOwnStateAfterRestart = b.forgetOwnStateAfterRestart;
         this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
         this.blindRemoteRetry = b.blindRemoteRetry;
+        this.roundAfterClose = b.roundAfterClose;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -145,7 +153,7 @@ public final class EngineFaults {
 
     /**
      * Runs the preemption at {@code at}, if any; called with no engine lock held but {@code syncLock} (and the writer
-     * slot at {@code REFRESH_RESET}), except at {@code RELOCATION_PATCH}.
+     * slot at {@code REFRESH_RESET}), except at {@code RELOCATION_PATCH}, and with none at {@code CLOSE_RELEASE}.
      */
     void preempt(Point at) {
         Consumer<Point> p = preemption;
@@ -183,6 +191,7 @@ public final class EngineFaults {
         private boolean forgetOwnStateAfterRestart;
         private boolean reuseUnverifiedUpload;
         private boolean blindRemoteRetry;
+        private boolean roundAfterClose;
         private boolean storedPageOne;
         private boolean failConflictedWrites;
         private boolean writeOnStaleSnapshot;
@@ -308,6 +317,16 @@ public final class EngineFaults {
          */
         public Builder blindRemoteRetry(boolean v) {
             this.blindRemoteRetry = v;
+            return this;
+        }
+
+        /**
+         * A sync round runs on a database that close already marked closed (the behaviour before the fix): a
+         * {@code remote} commit paused between its unknown-outcome rounds, or a direct sync caller, works on the
+         * buffer and the replica while close releases them ({@code round-after-close}).
+         */
+        public Builder roundAfterClose(boolean v) {
+            this.roundAfterClose = v;
             return this;
         }
 

@@ -71,6 +71,7 @@ final class Lifecycle {
         if (gen != null) {
             gen.release();
         }
+        db.options.faults.preempt(EngineFaults.Point.CLOSE_RELEASE); // fault point: a racing round may run here (I13)
         if (db.writes.bufferOrNull() != null) {
             db.writer.acquireUninterruptibly(); // no session may be writing to the buffer it closes
             try {

@@ -231,9 +231,19 @@ public final class WriteSession implements AutoCloseable {
                 db.commitGate.unlock();
             }
             tx = null;
-            db.writes.publishCommit(pageSize, commit, floor, committed, pages, seq, txGeneration, prepared);
+            try {
+                db.writes.publishCommit(pageSize, commit, floor, committed, pages, seq, txGeneration, prepared);
+            } catch (IOException | RuntimeException e) {
+                // The commit record is durable: a plain failure would make the application run it again.
+                throw new SyncFailedException("commit of transaction " + seq + " of database \"" + db.name()
+                        + "\" is durable in the write buffer, but publishing it failed (" + e.getMessage() + "): this"
+                        + " process does not show it until the database is opened again; do not run the transaction"
+                        + " again", e);
+            }
+            // Registered while this session holds the writer slot: a refresh dropping it cannot run unseen.
+            RemoteWait.Waiter waiter = db.writes.registerRemoteWait(seq);
             finish();
-            db.writes.awaitRemoteIfRequired(seq);
+            db.writes.awaitRemote(waiter);
             return seq;
         } finally {
             if (!finished) {

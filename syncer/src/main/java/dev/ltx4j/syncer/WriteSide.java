@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.BufferDamagedException;
 import dev.ltx4j.pagestore.BufferProbe;
@@ -31,9 +32,12 @@ final class WriteSide {
     private volatile WriteBuffer buffer;
     /** The buffer's last sequence number that is in the replica; written under syncLock or before sharing (I2). */
     private volatile long syncedSeq;
+    /** Remote-durability commits waiting for the replica; a refresh tells them when it drops theirs. */
+    private final RemoteWait remoteWait;
 
     WriteSide(Database db) {
         this.db = db;
+        this.remoteWait = new RemoteWait(db, this);
     }
 
     WriteBuffer bufferOrNull() {
@@ -151,89 +155,14 @@ final class WriteSide {
         db.versions.publishCommit(buffer, pageSize, commit, floor, tx, pages, seq, gen, prepared);
     }
 
-    /**
-     * Rounds a remote-durability commit spends asking the replica again after a create whose outcome stayed unknown
-     * (each round first looks at what the replica holds at the base + 1, then creates only where nothing is).
-     */
-    static final int UNKNOWN_OUTCOME_ROUNDS = 3;
-    /**
-     * The pause before the first of those rounds, doubled before each next one (100, 200, 400 ms): a replica that
-     * just lost a response (a reset connection, a timeout) is given time to recover instead of being asked again at
-     * once, three times within milliseconds. Waited on the engine clock, outside {@code syncLock}.
-     */
-    static final Duration UNKNOWN_OUTCOME_PAUSE = Duration.ofMillis(100);
-
-    /**
-     * With {@code remote} durability, waits until a sync holding {@code seq} is acknowledged. A failed sync is
-     * reported only once the replica has been asked what it holds: after a create of unknown outcome (a lost
-     * response, a timeout after sending) the transaction may be there already, and an application told "failed"
-     * would run it again and store it twice. So such a failure is followed by up to {@link #UNKNOWN_OUTCOME_ROUNDS}
-     * rounds, paced by {@link #UNKNOWN_OUTCOME_PAUSE}, each of which adopts the file if it landed or sends it again on
-     * the same TXID (create-if-absent) if it did not; if the replica still cannot tell, the commit fails with
-     * {@link CommitOutcomeUnknownException}, which says not to run the transaction again
-     * (docs/remote-durability-unknown-outcome.md).
-     */
-    void awaitRemoteIfRequired(long seq) throws IOException {
-        if (db.options.durability != Durability.REMOTE) {
-            return;
-        }
-        int unknownRounds = 0;
-        while (syncedSeq < seq) {
-            ConflictInfo c = db.state().conflict();
-            if (c != null) {
-                throw new ConflictException(c);
-            }
-            SyncOutcome unknownOutcome = null;
-            db.syncLock.lock();
-            try {
-                if (syncedSeq >= seq) {
-                    return;
-                }
-                SyncOutcome o = syncLocked(db.options.clock.instant()).outcome();
-                if (o.status() == SyncOutcome.Status.CONFLICT) {
-                    db.logNewConflict();
-                    throw (ConflictException) o.error();
-                }
-                if (o.status() == SyncOutcome.Status.FAILED) {
-                    boolean unknown = !db.options.faults.blindRemoteRetry && commitStateUnknown();
-                    if (unknown && unknownRounds++ < UNKNOWN_OUTCOME_ROUNDS) {
-                        unknownOutcome = o; // ask the replica what it holds before telling the application anything
-                    } else if (unknown) {
-                        throw outcomeUnknown(seq, o, "");
-                    } else {
-                        throw new SyncFailedException("upload failed: transaction " + seq + " is committed locally but"
-                                + " its upload failed (a later sync retries it; do not run the transaction again): "
-                                + o.error().getMessage(), o.error());
-                    }
-                }
-                if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && syncedSeq < seq) {
-                    throw new IllegalStateException("transaction " + seq + " is neither synced nor pending");
-                }
-            } finally {
-                db.syncLock.unlock();
-            }
-            if (unknownOutcome != null) {
-                try {
-                    db.options.clock.sleep(UNKNOWN_OUTCOME_PAUSE.multipliedBy(1L << (unknownRounds - 1)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw outcomeUnknown(seq, unknownOutcome, " (interrupted while waiting to ask the replica again)");
-                }
-            }
-        }
+    /** Registers a commit's wait for the replica (null unless durability is {@code remote}; see {@link RemoteWait}). */
+    RemoteWait.Waiter registerRemoteWait(long seq) {
+        return remoteWait.register(seq);
     }
 
-    private static CommitOutcomeUnknownException outcomeUnknown(long seq, SyncOutcome o, String why) {
-        return new CommitOutcomeUnknownException("outcome unknown: transaction " + seq + " is committed locally, but"
-                + " whether the replica holds it is unknown" + why + " (an upload's response was lost and the replica"
-                + " could not be read back: " + o.error().getMessage() + "). Do not run the transaction again: a later"
-                + " sync finds it on the replica or uploads it, exactly once", o.error());
-    }
-
-    /** Whether a create on the buffer's current base left an outcome no read-back has settled yet. */
-    private boolean commitStateUnknown() {
-        WriteBuffer b = buffer;
-        return b != null && db.ownUploads.outcomeUnknownOn(b.base().txid());
+    /** With {@code remote} durability, waits until a sync holding the commit is acknowledged (see {@link RemoteWait}). */
+    void awaitRemote(RemoteWait.Waiter waiter) throws IOException {
+        remoteWait.await(waiter);
     }
 
     // ------------------------------------------------------------------------------------------ sync rounds
@@ -247,6 +176,11 @@ final class WriteSide {
      * goes on with what is left; the base advances every round. Callers hold {@code syncLock}.
      */
     Synced syncLocked(Instant now) {
+        if (db.isClosed() && !db.options.faults.roundAfterClose) {
+            // Close marked it under syncLock and is releasing the buffer (I13): nothing more is read or uploaded.
+            return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, db.current().txid(), 0, 0,
+                    new IllegalStateException("database \"" + db.name + "\" is closed")), 0);
+        }
         SyncOutcome adopted = null;
         while (true) {
             SyncEngine.Round r = db.sync.round(now);
@@ -322,6 +256,7 @@ final class WriteSide {
                     + buf.pageSize() + " but the replica now has " + remote.pageSize());
         }
         BufferBase fresh = new BufferBase(remote.txid(), remote.checksum(), remote.commit());
+        long unsyncedAfter = syncedSeq;
         WriteBuffer reset;
         try {
             keepUnsaved(buf);
@@ -333,6 +268,8 @@ final class WriteSide {
             keepUnsaved(reopened);
             reset = resetBuffer(reopened, fresh, remote);
         }
+        remoteWait.droppingUnsynced(unsyncedAfter, "saved under " + db.files.conflictDirectory() + ", then the"
+                + " refresh reset the write buffer to the replica's TXID " + Txid.format(remote.txid()));
         syncedSeq = reset.lastCommittedSeq();
         long synced = syncedSeq;
         db.updateState(s -> s.withSavedThrough(synced));
@@ -405,16 +342,16 @@ final class WriteSide {
                     && pendingCommits() > 0)) {
                 if (options.clock.millis() >= deadline
                         || options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
-                    return new SyncFailedException("close of database \"" + db.name + "\" timed out with "
-                            + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
+                    return keptAtClose("timed out", "the replica could not be reached within the close timeout of "
+                            + options.closeTimeout.toMillis() + " ms", o.error());
                 }
                 if (o.status() == SyncOutcome.Status.FAILED) {
                     try {
                         options.clock.sleep(Duration.ofMillis(100));
                     } catch (InterruptedException e) {
                         interrupted = true;
-                        return new SyncFailedException("close of database \"" + db.name + "\" interrupted with "
-                                + pendingCommits() + " unsynced transaction(s) kept in " + buffer.location(), o.error());
+                        return keptAtClose("interrupted", "the close was interrupted while the replica could not"
+                                + " be reached", o.error());
                     }
                 }
                 o = db.syncOnce(options.clock.instant());
@@ -425,6 +362,22 @@ final class WriteSide {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Close's failure when committed transactions stay unsynced; also one WARN naming the database, how many, the
+     * replica TXID they build on and the buffer, so a process that exits (where nobody sees close's exception) does
+     * not keep them silently. The cause's text stays out of the log: it is in close's exception.
+     */
+    private SyncFailedException keptAtClose(String how, String why, Throwable cause) {
+        long pending = pendingCommits();
+        long base = db.baseVersion().txid();
+        Database.log().warn("database \"{}\": closed with {} committed transaction(s) not on the replica ({}; the"
+                + " replica ends at TXID {}, they become TXID {}): they stay in the write buffer {} and are uploaded at"
+                + " the next open of this database", db.name, pending, why, Txid.format(base), Txid.format(base + 1),
+                buffer.location());
+        return new SyncFailedException("close of database \"" + db.name + "\" " + how + " with " + pending
+                + " unsynced transaction(s) kept in " + buffer.location() + " (uploaded at the next open)", cause);
     }
 
     /**

@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  * <p>Two cases, told apart by {@link #getErrorCode()} (an extended result code in SQLite's {@code SQLITE_IOERR}
  * family, which SQLite itself does not use):
  * <ul>
- *   <li>{@link #SQLITE_IOERR_NOT_UPLOADED}: the upload failed before the replica could have stored it (a refused or
- *       unreachable store); the sync retries it;</li>
+ *   <li>{@link #SQLITE_IOERR_NOT_UPLOADED}: the replica does not hold it: the upload failed before the replica could
+ *       have stored it (a refused or unreachable store) and the sync retries it; or the commit's sync found another
+ *       writer's file first ("conflict after commit"): it is saved under {@code conflicts/}, stays visible until a
+ *       refresh and is never uploaded; or the database was closed (next open uploads it) or refreshed (dropped,
+ *       saved under {@code conflicts/}) while the commit waited. The message says which;</li>
  *   <li>{@link #SQLITE_IOERR_OUTCOME_UNKNOWN}: an upload was sent but its answer was lost and the replica could not
  *       be read back (after three paced attempts): it may or may not hold the transaction; the next sync finds out
  *       and adopts or uploads it (docs/remote-durability-unknown-outcome.md).</li>
@@ -29,7 +32,7 @@ import java.util.regex.Pattern;
  */
 public class LitestreamUnconfirmedCommitException extends SQLException {
     private static final long serialVersionUID = 1L;
-    /** Committed locally; its upload failed and is retried by the sync ({@code SQLITE_IOERR | (240 << 8)}). */
+    /** Committed locally; the replica does not hold it (the message says why) ({@code SQLITE_IOERR | (240 << 8)}). */
     public static final int SQLITE_IOERR_NOT_UPLOADED = 10 | (240 << 8);
     /** Committed locally; whether the replica holds it is unknown ({@code SQLITE_IOERR | (241 << 8)}). */
     public static final int SQLITE_IOERR_OUTCOME_UNKNOWN = 10 | (241 << 8);

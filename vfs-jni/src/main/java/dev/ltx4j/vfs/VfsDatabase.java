@@ -309,7 +309,7 @@ public interface VfsDatabase extends AutoCloseable {
         /** The local disk is full (or over quota), as SQLite's own VFS reports it: {@code SQLITE_FULL}. */
         FULL,
         /**
-         * Committed locally, but its upload failed and the replica does not hold it yet (durability {@code remote}):
+         * Committed locally, and the replica does not hold it (its upload failed, or a conflict after the commit):
          * {@link dev.ltx4j.vfs.LitestreamUnconfirmedCommitException#SQLITE_IOERR_NOT_UPLOADED}.
          */
         NOT_UPLOADED,

@@ -3,6 +3,7 @@ package dev.ltx4j.vfs;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaAlreadyExistsException;
 import dev.ltx4j.replica.ReplicaClientProvider;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaException;
@@ -19,7 +20,8 @@ import java.util.List;
 /**
  * A file replica whose creates of L0 files from TXID {@code from} on fail, for the VFS's unconfirmed-commit codes:
  * {@code failed} refuses them before anything is stored; {@code unknown} stores them, then loses the answer, and
- * refuses reads of them, so the engine cannot tell whether they landed. Everything works again once a file named
+ * refuses reads of them, so the engine cannot tell whether they landed; {@code rival} lets another writer's file land
+ * there just before the create. Everything works again once a file named
  * {@code heal} exists next to the replica directory (a sqlite3 script makes it with {@code .shell touch}). As a
  * provider (scheme {@code unconfirmed}, {@code unconfirmed:///dir?fault=unknown&from=2}) it serves host processes
  * whose class path has it.
@@ -64,6 +66,19 @@ public final class UnconfirmedCommitReplica implements ReplicaClient {
     public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
         if (fault.equals("failed") && faulty(level, minTxid)) {
             throw new ReplicaPermanentException("simulated: the store refuses the create of L0/" + minTxid);
+        }
+        if (fault.equals("rival") && faulty(level, minTxid)) {
+            // Another writer's file lands between the engine's listing and its create: the same bytes under another
+            // NodeID (header bytes 72-79), then the create-if-absent finds it there.
+            byte[] theirs;
+            try (InputStream in = body.open()) {
+                theirs = in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new ReplicaPermanentException("reading the body failed", e);
+            }
+            theirs[79] ^= 1;
+            files.createFile(level, minTxid, maxTxid, LtxBody.of(theirs));
+            throw new ReplicaAlreadyExistsException("L0/" + minTxid + " exists (a rival's)");
         }
         LtxFileInfo info = files.createFile(level, minTxid, maxTxid, body);
         if (fault.equals("unknown") && faulty(level, minTxid)) {

@@ -121,4 +121,60 @@ class UnconfirmedCommitTest {
         assertThat(r.err()).as(all).contains("disk I/O error (61706)");
         assertThat(r.out()).as(all).contains("commit failed: CommitOutcomeUnknownException: outcome unknown");
     }
+
+    /**
+     * The commit's own sync finds another writer's file at the base + 1 after the transaction committed locally: it
+     * stands (visible, saved under conflicts/) but is not uploaded. It was reported as SQLITE_BUSY_SNAPSHOT, the code
+     * of a transaction that did not commit, so applications ran it again.
+     */
+    @Test
+    void aConflictFoundAfterTheLocalCommitIsNotUploadedNotBusySnapshot() throws Exception {
+        LitestreamVfs.Registration vfs = register("rival", "unconfirmed-rival");
+        Path db = dir.resolve("rival.db");
+        try (Connection c = vfs.dataSource(db).getConnection()) {
+            exec(c, "create table t(x)");
+            assertThatThrownBy(() -> exec(c, "insert into t values (1)"))
+                    .isInstanceOfSatisfying(LitestreamUnconfirmedCommitException.class, e -> {
+                        assertThat(e.getErrorCode()).isEqualTo(61450);
+                        assertThat(e.outcomeUnknown()).isFalse();
+                        assertThat(e.getMessage()).contains("conflict after commit", "is committed locally",
+                                "will not be uploaded", "saved to", "of database \"");
+                    });
+            try (Connection plain = vfs.connect(db)) {
+                assertThat(number(plain, "select count(*) from t")).as("committed locally").isEqualTo(1);
+                // The conflict is sticky: the next transaction is refused before it commits (not committed).
+                assertThatThrownBy(() -> exec(plain, "insert into t values (2)")).satisfies(e -> assertThat(
+                        LitestreamUnconfirmedCommitException.codeOf(e)).isZero());
+            }
+        }
+    }
+
+    @Test
+    void theSqlite3CliSeesAConflictAfterTheLocalCommitAsNotUploaded() throws Exception {
+        assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
+        HostFixture dist = HostFixture.create(dir.resolve("host"), true);
+        Path providerDir = Files.createDirectories(dir.resolve("provider/META-INF/services"));
+        Files.writeString(providerDir.resolve("dev.ltx4j.replica.ReplicaClientProvider"),
+                UnconfirmedCommitReplica.Provider.class.getName() + "\n");
+        Path testClasses = Path.of(UnconfirmedCommitReplica.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI());
+        Map<String, String> env = HostFixture.baseEnvironment();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath() + File.pathSeparator + testClasses
+                + File.pathSeparator + dir.resolve("provider"));
+        Path replica = dir.resolve("cli-rival-replica");
+        String script = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
+                + ".open file:" + dir.resolve("cli-rival.db") + "?vfs=litestream&write_enabled=true&durability=remote"
+                + "&sync_interval=1h&buffer_path=" + dir.resolve("cli-rival-buffer")
+                + "&replica_url=unconfirmed://" + replica + "%3Ffault%3Drival%26from%3D2\n"
+                + "create table t(x);\n"
+                + "insert into t values (1);\n"
+                + "select 'rows: ' || count(*) from t;\n";
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, script, dir);
+        String all = r.out() + "\n" + r.err();
+        assertThat(all).as(all).contains("rows: 1");
+        assertThat(r.err()).as(all).contains("disk I/O error (61450)",
+                "SQLITE_IOERR_NOT_UPLOADED, extended result code 61450", "conflict after commit",
+                "is committed locally").doesNotContain("database is locked");
+    }
 }

@@ -10,7 +10,10 @@ import dev.ltx4j.simulator.SimRandom;
 import dev.ltx4j.simulator.World;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The simulated local disk: the {@link MemoryLogStorage} crash model (pagestore-testkit) driven by the world's seed.
@@ -43,6 +46,8 @@ public final class SimDisk implements LogStorage {
     private int crashes;
     /** Whether the last crash kept every write and tore none (what a process kill leaves). */
     private boolean lastCrashKeptAll;
+    /** For {@link #openHandles()}: a leaked handle (e.g. a buffer generation nobody releases) stays here. */
+    private final Set<LogFile> openHandles = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** A disk in {@code world}, with the world's fault plan and random stream {@code "disk"}. */
     public SimDisk(World world) {
@@ -135,6 +140,7 @@ public final class SimDisk implements LogStorage {
 
     /** Crashes the machine; see the class comment. Every open handle and lock becomes unusable. */
     public void crash() {
+        openHandles.clear();
         crashes++;
         long seed = Seeds.child(crashSeed, crashes);
         double keep = new SimRandom(seed).nextDouble();
@@ -177,6 +183,7 @@ public final class SimDisk implements LogStorage {
 
     /** A crash that keeps no write not yet forced and tears nothing (a deliberate step's worst case). */
     public void crashLosingUnforced() {
+        openHandles.clear();
         crashes++;
         storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
         lastCrashKeptAll = false; // unknown: nothing may have been pending
@@ -252,8 +259,13 @@ public final class SimDisk implements LogStorage {
         return "simdisk:" + name;
     }
 
+    /** Handles opened on this disk and not closed since (a crash ends them all). */
+    public int openHandles() {
+        return openHandles.size();
+    }
+
     private LogFile wrap(LogFile file) {
-        return new LogFile() {
+        LogFile handle = new LogFile() {
             @Override
             public int read(long position, ByteBuffer dst) throws IOException {
                 return file.read(position, dst);
@@ -293,8 +305,11 @@ public final class SimDisk implements LogStorage {
 
             @Override
             public void close() throws IOException {
+                openHandles.remove(this);
                 file.close();
             }
         };
+        openHandles.add(handle);
+        return handle;
     }
 }

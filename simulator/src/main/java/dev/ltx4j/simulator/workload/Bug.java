@@ -169,7 +169,15 @@ public enum Bug {
      * older generation's bytes beyond the last record count as non-zero garbage and the torn tail is reported as
      * corruption (docs/sync-cost.md, F2).
      */
-    ZERO_TAIL_ON_REUSED_FILE;
+    ZERO_TAIL_ON_REUSED_FILE,
+    /**
+     * Engine: a sync round runs on a database that close already marked closed (engine hook
+     * {@code EngineFaults.roundAfterClose}), as a durability-REMOTE commit paused between its unknown-outcome rounds
+     * did while another thread closed the database; at close's release point the round adopts the landed upload into
+     * generations close already dropped and the buffer handle it opens is never closed (the engine scenario's REMOTE
+     * restart, {@code CloseDuringRemoteWait}: {@code resource-leak}).
+     */
+    ROUND_AFTER_CLOSE;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

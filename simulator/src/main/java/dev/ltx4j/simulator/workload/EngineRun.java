@@ -108,7 +108,9 @@ final class EngineRun {
         this.tempDir = Files.createTempDirectory("ltx4j-sim-");
         this.sqliteView = new SqliteView(world.clock());
         this.writerClock = Clock.offset(world.clock(), Duration.ofMillis(config.nextInt(4001) - 2000));
-        this.writerClient = EngineClients.writer(store.client(PREFIX), bugs);
+        LostCreateClient lostCreates = new LostCreateClient(EngineClients.writer(store.client(PREFIX), bugs));
+        this.writerClient = lostCreates;
+        CloseDuringRemoteWait[] step = {null}; // the engine's hooks lead to it once it exists
         EngineFaults faults = EngineFaults.builder()
                 .cutSyncMidTransaction(bugs.contains(Bug.CUT_SYNC_MID_TRANSACTION))
                 .forgetOwnUpload(bugs.contains(Bug.FORGET_OWN_UPLOAD))
@@ -117,9 +119,19 @@ final class EngineRun {
                 .forgetOwnStateAfterRestart(bugs.contains(Bug.FORGET_OWN_STATE_AFTER_RESTART))
                 .storedPageOne(bugs.contains(Bug.WAL_PAGE_ONE))
                 .stalePageChecksum(bugs.contains(Bug.STALE_PAGE_CHECKSUM))
-                .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION)).build();
+                .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION))
+                .roundAfterClose(bugs.contains(Bug.ROUND_AFTER_CLOSE))
+                .preemption(at -> {
+                    if (step[0] != null) {
+                        step[0].preempted(at);
+                    }
+                }).build();
         this.writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
-                .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
+                .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, pause -> {
+                    if (step[0] != null) {
+                        step[0].paused(pause);
+                    }
+                }))
                 .seed(config.nextLong())
                 .bufferStorage(disk, "db.buffer").conflictDirectory(tempDir.resolve("conflicts"))
                 .cacheBytes(cache).closeTimeout(Duration.ZERO).replicaIdentity("sim://" + PREFIX)
@@ -127,6 +139,8 @@ final class EngineRun {
         this.oracle = new EngineOracle(world, store, disk, auditor, sqliteView, pageSize, tempDir);
         this.writer = new EngineWriter(world, disk, auditor, oracle, pageSize, maxPages, durability, syncInterval,
                 writerOptions, writerClient, writerClock);
+        step[0] = new CloseDuringRemoteWait(world, disk, lostCreates, writerClock, oracle);
+        writer.closeDuringWait(step[0]);
         this.rival = new EngineRival(world, auditor, rivalClient, phantomRandom, pageSize, maxPages);
         int nFollowers = 1 + config.nextInt(2);
         for (int i = 0; i < nFollowers; i++) {

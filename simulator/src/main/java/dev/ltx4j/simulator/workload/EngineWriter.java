@@ -58,6 +58,8 @@ final class EngineWriter {
     private PageState candidate;
     private ConflictInfo conflictSeen;
     private long writerFilesAtConflict;
+    /** The REMOTE restart's step, or null. */
+    private CloseDuringRemoteWait closeDuringWait;
 
     EngineWriter(World world, SimDisk disk, ReplicaAuditor auditor, EngineOracle oracle, int pageSize, int maxPages,
             Durability durability, Duration syncInterval, EngineOptions writerOptions, ReplicaClient writerClient,
@@ -98,10 +100,56 @@ final class EngineWriter {
         reopen("after crash");
     }
 
-    /** A clean close and reopen. */
+    /** A clean close and reopen; under durability REMOTE, a close while a commit waits ({@link CloseDuringRemoteWait}). */
     void restart() throws IOException {
-        closeQuietly();
+        if (closeDuringWait != null && durability == Durability.REMOTE && db != null
+                && db.status().conflict() == null) {
+            TreeMap<Long, byte[]> writes = new TreeMap<>();
+            writes.put(1L, page(0x5EED_0000L + history.size(), pageSize)); // no random draw: other actions unchanged
+            closeDuringWait.run(this, writes, Math.max(last().size, 1));
+        } else {
+            closeQuietly();
+        }
         reopen("after restart");
+    }
+
+    /** Wires the REMOTE restart's step (the engine run's clock and preemption hooks lead to it). */
+    void closeDuringWait(CloseDuringRemoteWait step) {
+        this.closeDuringWait = step;
+    }
+
+    Database database() {
+        return db;
+    }
+
+    void closeQuietlyForStep() {
+        closeQuietly();
+    }
+
+    /**
+     * {@link CloseDuringRemoteWait}'s commit: the database is closed while it waits, so it is only modelled (committed
+     * locally whatever the wait reports), not read back; the reopen checks it.
+     */
+    void commitClosedMeanwhile(TreeMap<Long, byte[]> writes, long newSize) throws IOException {
+        PageState next = last().apply(writes, newSize);
+        try (WriteSession s = db.beginWrite()) {
+            for (var w : writes.entrySet()) {
+                s.write((w.getKey() - 1) * pageSize, w.getValue(), 0, pageSize);
+            }
+            auditor.writerCommitted(next);
+            s.commit();
+            committed(next);
+            world.reached("remote-commit-confirmed-across-close", "");
+        } catch (SyncFailedException e) {
+            committed(next); // committed locally: the close kept it, the reopen uploads it
+            world.reached("remote-commit-unsynced", e.getClass().getSimpleName());
+        } catch (ConflictException e) {
+            committed(next);
+            onConflict(e.info(), "remote commit");
+        } catch (IOException e) {
+            candidate = next;
+            world.reached("commit-failed", e.getClass().getSimpleName());
+        }
     }
 
     PageState last() {

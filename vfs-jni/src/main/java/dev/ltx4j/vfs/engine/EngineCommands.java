@@ -6,6 +6,7 @@ import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.pagestore.storage.DiskSpace;
 import dev.ltx4j.pagestore.storage.StorageFullException;
 import dev.ltx4j.syncer.CommitOutcomeUnknownException;
+import dev.ltx4j.syncer.ConflictAfterCommitException;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseStatus;
@@ -43,6 +44,9 @@ final class EngineCommands {
 
     /** The engine's exceptions as the bridge understands them; the bridge itself knows no engine type. */
     static Failure classify(Throwable failure) {
+        if (failure instanceof ConflictAfterCommitException) {
+            return Failure.NOT_UPLOADED; // durability remote: committed locally, then a rival won; saved, not uploaded
+        }
         if (failure instanceof ConflictException || failure instanceof ReplicaConflictException) {
             return Failure.CONFLICT;
         }

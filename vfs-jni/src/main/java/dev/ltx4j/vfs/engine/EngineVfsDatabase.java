@@ -1,6 +1,7 @@
 package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.syncer.ConflictAfterCommitException;
 import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
@@ -319,10 +320,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
         if (s == null) return;
         try {
             s.commit();
+        } catch (ConflictAfterCommitException e) {
+            throw e; // committed locally: its own code (EngineCommands.classify), never "not committed"
         } catch (ConflictException e) {
             throw conflict(e);
         } finally {
-            repin();
+            repinAfterEnd();
         }
     }
 
@@ -334,7 +337,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         try {
             if (s != null) s.rollback();
         } finally {
-            repin();
+            repinAfterEnd();
         }
     }
 
@@ -350,6 +353,20 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private void clearDoomed() {
         doomed = null;
         overlay.clear();
+    }
+
+    /**
+     * {@link #repin()} in a commit's or rollback's {@code finally}: a failure there (e.g. the database closed by
+     * another thread while a remote commit waited) must not replace the commit's outcome, neither its success nor its
+     * typed committed-locally failure, with a plain I/O error that tells the application to run the transaction again.
+     * Without a pin the connection's next read pins afresh.
+     */
+    private void repinAfterEnd() {
+        try {
+            repin();
+        } catch (RuntimeException e) {
+            pin = null;
+        }
     }
 
     /** After this connection's own commit or rollback, the rest of its read transaction sees the latest version. */
