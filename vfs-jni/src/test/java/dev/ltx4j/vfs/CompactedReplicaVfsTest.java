@@ -25,8 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * into L1/L2/L9 and retention deletes old L0 files after the grace period; a read-mode connection opened afterwards
  * reads the latest data from the plan's few files; a restore at every TXID the replica still holds equals what was
  * committed at it; and the reference extension reads the compacted replica. Compaction steps run at chosen times
- * ({@link Database#compactOnce}) instead of the test sleeping; the background lane runs beside them.
+ * ({@link Database#compactOnce}) on the writer's own (stepped) wall clock; the background lane runs beside them; the
+ * test sleeps once, for the grace, which is elapsed time (docs/compaction.md, "Clock steps").
  */
 class CompactedReplicaVfsTest {
     private static final String SUMMARY = "select count(*) || '|' || coalesce(sum(length(v)), 0) || '|' || coalesce(max(id), 0)"
@@ -57,11 +61,12 @@ class CompactedReplicaVfsTest {
     void aJdbcWriterCompactsAndEveryReaderReadsTheCompactedReplica() throws Exception {
         Path root = dir.resolve("replica");
         String url = root.toUri().toString();
-        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).writeEnabled(true)
+        Instant t = Instant.now().plusSeconds(10);
+        SteppedClock clock = new SteppedClock(t);
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).writeEnabled(true).clock(clock)
                 .syncInterval(Duration.ofHours(1)).compaction(SHORT)
                 .bufferPath(Files.createDirectories(dir.resolve("w")).resolve("buffer")).register("compactw");
         Map<Long, String> committed = new HashMap<>();
-        Instant t = Instant.now().plusSeconds(10);
         long latest;
         try (Connection c = open(vfs, dir.resolve("app.db")); EngineVfsDatabase engine = EngineConnector.attachLastOpened()) {
             Database db = engine.database();
@@ -75,6 +80,7 @@ class CompactedReplicaVfsTest {
                 committed.put(latest, text(c, SUMMARY));
             }
             for (int step = 0; step < 4; step++, t = t.plusSeconds(3)) {
+                clock.now = t; // the lane beside these steps sees the same wall clock
                 db.compactOnce(t); // levels and a snapshot, then (once the grace has passed) retention
             }
             for (int i = 31; i <= 40; i++) { // more writes after retention: the writer's own L0 files went
@@ -82,7 +88,11 @@ class CompactedReplicaVfsTest {
                 latest = Long.parseLong(text(c, "select litestream_sync()"), 16);
                 committed.put(latest, text(c, SUMMARY));
             }
+            // The retention grace is elapsed time (the engine clock's monotonic time, docs/compaction.md "Clock
+            // steps"): the wall times given here jump ahead, so let the grace really pass before retention runs again.
+            Thread.sleep(SHORT.retentionGrace().toMillis() + 100);
             for (int step = 0; step < 4; step++, t = t.plusSeconds(3)) {
+                clock.now = t;
                 db.compactOnce(t);
             }
             latest = db.current().txid();
@@ -199,5 +209,29 @@ class CompactedReplicaVfsTest {
             chain.add(LtxSource.of(f.toString(), () -> client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0)));
         }
         LtxRestorer.restore(chain, out);
+    }
+
+    /** The writer's wall clock, moved by the test: its compaction lane and the chosen steps see the same times. */
+    private static final class SteppedClock extends Clock {
+        volatile Instant now;
+
+        SteppedClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 }

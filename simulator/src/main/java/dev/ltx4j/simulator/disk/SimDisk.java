@@ -300,6 +300,7 @@ public final class SimDisk implements LogStorage {
 
             @Override
             public void closeReplaced() throws IOException {
+                openHandles.remove(this); // closed too (a file renamed over is closed without tidying)
                 file.closeReplaced();
             }
 
