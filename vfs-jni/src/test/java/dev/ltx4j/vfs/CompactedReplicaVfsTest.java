@@ -88,9 +88,10 @@ class CompactedReplicaVfsTest {
                 latest = Long.parseLong(text(c, "select litestream_sync()"), 16);
                 committed.put(latest, text(c, SUMMARY));
             }
-            // The retention grace is elapsed time (the engine clock's monotonic time, docs/compaction.md "Clock
-            // steps"): the wall times given here jump ahead, so let the grace really pass before retention runs again.
-            Thread.sleep(SHORT.retentionGrace().toMillis() + 100);
+            // The snapshot interval, the retention grace and an idle writer's wake-ups are elapsed time (the engine
+            // clock's monotonic time, docs/compaction.md "Clock steps"): the wall times given here jump ahead, so let
+            // them really pass before the next steps (a second snapshot, then retention past the grace).
+            Thread.sleep(SHORT.retention().toMillis() + 100);
             for (int step = 0; step < 4; step++, t = t.plusSeconds(3)) {
                 clock.now = t;
                 db.compactOnce(t);
