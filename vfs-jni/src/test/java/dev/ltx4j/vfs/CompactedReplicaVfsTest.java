@@ -44,8 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * into L1/L2/L9 and retention deletes old L0 files after the grace period; a read-mode connection opened afterwards
  * reads the latest data from the plan's few files; a restore at every TXID the replica still holds equals what was
  * committed at it; and the reference extension reads the compacted replica. Compaction steps run at chosen times
- * ({@link Database#compactOnce}) on the writer's own (stepped) wall clock; the background lane runs beside them; the
- * test sleeps once, for the grace, which is elapsed time (docs/compaction.md, "Clock steps").
+ * ({@link Database#compactOnce}) on the writer's own wall clock, which runs like a real one and steps 3 s forward after
+ * each of them; the background lane runs beside them. The snapshot interval, the grace and an idle writer's wake-ups
+ * are elapsed time (docs/compaction.md, "Clock steps"): the test waits for the idle writer's retention once.
  */
 class CompactedReplicaVfsTest {
     private static final String SUMMARY = "select count(*) || '|' || coalesce(sum(length(v)), 0) || '|' || coalesce(max(id), 0)"
@@ -61,8 +62,8 @@ class CompactedReplicaVfsTest {
     void aJdbcWriterCompactsAndEveryReaderReadsTheCompactedReplica() throws Exception {
         Path root = dir.resolve("replica");
         String url = root.toUri().toString();
-        Instant t = Instant.now().plusSeconds(10);
-        SteppedClock clock = new SteppedClock(t);
+        SteppedClock clock = new SteppedClock(Instant.now().plusSeconds(10));
+        Instant t;
         LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(url).writeEnabled(true).clock(clock)
                 .syncInterval(Duration.ofHours(1)).compaction(SHORT)
                 .bufferPath(Files.createDirectories(dir.resolve("w")).resolve("buffer")).register("compactw");
@@ -79,23 +80,26 @@ class CompactedReplicaVfsTest {
                 latest = Long.parseLong(text(c, "select litestream_sync()"), 16);
                 committed.put(latest, text(c, SUMMARY));
             }
-            for (int step = 0; step < 4; step++, t = t.plusSeconds(3)) {
-                clock.now = t; // the lane beside these steps sees the same wall clock
-                db.compactOnce(t); // levels and a snapshot, then (once the grace has passed) retention
+            for (int step = 0; step < 4; step++) {
+                db.compactOnce(clock.instant()); // levels and a snapshot; the lane beside them sees the same clock
+                clock.step(Duration.ofSeconds(3));
             }
             for (int i = 31; i <= 40; i++) { // more writes after retention: the writer's own L0 files went
                 exec(c, "insert into t(v) values ('" + "y".repeat(i) + "')");
                 latest = Long.parseLong(text(c, "select litestream_sync()"), 16);
                 committed.put(latest, text(c, SUMMARY));
             }
-            // The snapshot interval, the retention grace and an idle writer's wake-ups are elapsed time (the engine
-            // clock's monotonic time, docs/compaction.md "Clock steps"): the wall times given here jump ahead, so let
-            // them really pass before the next steps (a second snapshot, then retention past the grace).
-            Thread.sleep(SHORT.retention().toMillis() + 100);
-            for (int step = 0; step < 4; step++, t = t.plusSeconds(3)) {
-                clock.now = t;
-                db.compactOnce(t);
+            // The writer is idle now: one retention window of elapsed time after its last sync its lane wakes up and
+            // retention deletes what left the window (the forward steps above shorten neither that nor the grace).
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (db.status().compaction().retention().filesDeleted() == 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(100);
             }
+            for (int step = 0; step < 4; step++) {
+                db.compactOnce(clock.instant());
+                clock.step(Duration.ofSeconds(3));
+            }
+            t = clock.instant();
             latest = db.current().txid();
             assertThat(text(c, SUMMARY)).isEqualTo(committed.get(latest));
             assertThat(text(c, "pragma integrity_check")).isEqualTo("ok");
@@ -212,12 +216,21 @@ class CompactedReplicaVfsTest {
         LtxRestorer.restore(chain, out);
     }
 
-    /** The writer's wall clock, moved by the test: its compaction lane and the chosen steps see the same times. */
+    /**
+     * The writer's wall clock: runs with elapsed time from {@code start} and steps forward when the test says (an NTP
+     * step); its compaction lane and the chosen steps see the same times.
+     */
     private static final class SteppedClock extends Clock {
-        volatile Instant now;
+        private final Instant start;
+        private final long startNanos = System.nanoTime();
+        private volatile long stepped;
 
-        SteppedClock(Instant now) {
-            this.now = now;
+        SteppedClock(Instant start) {
+            this.start = start;
+        }
+
+        synchronized void step(Duration forward) {
+            stepped += forward.toNanos();
         }
 
         @Override
@@ -232,7 +245,7 @@ class CompactedReplicaVfsTest {
 
         @Override
         public Instant instant() {
-            return now;
+            return start.plusNanos(System.nanoTime() - startNanos + stepped);
         }
     }
 }
