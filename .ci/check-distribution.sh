@@ -97,7 +97,20 @@ out=$(cd "$modular" && LITESTREAM_WRITE_ENABLED=true LITESTREAM_REPLICA_URL="fil
       LITESTREAM_SYNC_INTERVAL=1s LITESTREAM_BUFFER_PATH="$outside/buf-modular/buffer.db" \
       java -p "$outside/app-s3/target/lib:$modular/out" -m example/example.App 2>&1) || true
 echo "$out" | has '^Event 1: ' || { echo "dist-check: example app on the module path failed: $out" >&2; exit 1; }
-step "fresh project through the BOM: S3, Azure and file blocks build, the example runs (class path and module path) ($(( $(date +%s) - t ))s)"
+# A file:// replica never builds an S3 client, so the run above does not load the AWS SDK or Apache HttpClient 5
+# (which needs jdk.net: replica-s3's `requires jdk.net`). An s3:// URL to a dead endpoint with dummy keys does, and
+# must fail on the refused connection, not on a class missing from the module graph.
+mkdir -m 700 "$outside/buf-modular-s3"
+out=$(cd "$modular" && env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_EC2_METADATA_DISABLED=true \
+      AWS_ACCESS_KEY_ID=dist-check AWS_SECRET_ACCESS_KEY=dist-check-secret LITESTREAM_WRITE_ENABLED=true \
+      LITESTREAM_REPLICA_URL='s3://bucket/modular?endpoint=http://127.0.0.1:9&region=us-east-1&forcePathStyle=true' \
+      LITESTREAM_BUFFER_PATH="$outside/buf-modular-s3/buffer.db" \
+      java -p "$outside/app-s3/target/lib:$modular/out" -m example/example.App 2>&1) || true
+if echo "$out" | has 'NoClassDefFoundError\|ClassNotFoundException\|ServiceConfigurationError' \
+    || ! echo "$out" | has 'cannot connect to endpoint http://127.0.0.1:9'; then
+  echo "dist-check: the example with an s3:// replica on the module path did not fail on the dead endpoint: $out" >&2; exit 1
+fi
+step "fresh project through the BOM: S3, Azure and file blocks build, the example runs (class path and module path, file:// and s3://) ($(( $(date +%s) - t ))s)"
 
 # 4. The CLI jar alone.
 t=$(date +%s)
@@ -107,8 +120,9 @@ mkdir "$solo" && cp cli/target/ltx4j-cli.jar "$solo/"
 (cd "$solo" && java -jar ltx4j-cli.jar restore "file://$outside/replica" -o restored.db)
 n=$(sqlite3 "$solo/restored.db" 'SELECT count(*) FROM events')
 [ "$n" = 2 ] || { echo "dist-check: restored $n events, want 2" >&2; exit 1; }
+# No instance metadata: run alone on a host without credentials, the default chain would ask 169.254.169.254.
 err=$( (cd "$solo" && env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u LITESTREAM_ACCESS_KEY_ID -u LITESTREAM_SECRET_ACCESS_KEY \
-       java -jar ltx4j-cli.jar ltx ls 's3://bucket/p?endpoint=http://127.0.0.1:9&region=us-east-1' 2>&1) || true)
+       AWS_EC2_METADATA_DISABLED=true java -jar ltx4j-cli.jar ltx ls 's3://bucket/p?endpoint=http://127.0.0.1:9&region=us-east-1' 2>&1) || true)
 echo "$err" | has 'no credentials for s3://' || { echo "dist-check: s3 backend not found in the CLI jar: $err" >&2; exit 1; }
 # An http endpoint: refused at open for want of a key, so DefaultAzureCredential never asks instance metadata.
 err=$( (cd "$solo" && env -u AZURE_STORAGE_CONNECTION_STRING -u LITESTREAM_AZURE_ACCOUNT_KEY -u LITESTREAM_AZURE_SAS_TOKEN java -jar ltx4j-cli.jar ltx ls 'abs://a@c/p?endpoint=http://127.0.0.1:9/a' 2>&1) || true)

@@ -82,6 +82,12 @@ public final class Compactor {
     long spoolMemoryBudget = Spool.MEMORY_BUDGET;
     /** The wall clock against monotonic time, across clock steps: the snapshot interval and the retention grace. */
     private final Timeline timeline = new Timeline();
+    /**
+     * Whether a caller ever gave monotonic time ({@link #step(Instant, long)}, {@link #observe}): the calls without it
+     * then use the last observation rather than synthesize one from the wall clock, which would import a forward
+     * step as elapsed time (the grace lost; later real times clamped, snapshots stopped).
+     */
+    private boolean monotonic;
     /** Not before this monotonic time is the newest snapshot old enough to need a successor (null: look now). */
     private Long nextSnapshotCheck;
     /** Monotonic time the snapshot part last ran (null: never): the interval between its runs. */
@@ -157,7 +163,8 @@ public final class Compactor {
      */
     public CompactionStatus step(Instant now) {
         Objects.requireNonNull(now, "now");
-        return step(now, timeline.synthesize(now));
+        look(now);
+        return stepObserved(now);
     }
 
     /**
@@ -168,7 +175,29 @@ public final class Compactor {
      */
     public CompactionStatus step(Instant now, long monotonicNanos) {
         Objects.requireNonNull(now, "now");
+        observe(now, monotonicNanos);
+        return stepObserved(now);
+    }
+
+    /**
+     * Records the wall clock against the caller's monotonic time without stepping. The engine calls it on every tick
+     * of its lane, also when there is nothing to step: fed only when a step ran, an idle hour let a later wall-clock
+     * step of up to a thousandth of the gap (3.6 s) pass as slow drift (docs/compaction.md, "Clock steps").
+     */
+    public void observe(Instant now, long monotonicNanos) {
+        Objects.requireNonNull(now, "now");
         timeline.observe(now, monotonicNanos);
+        monotonic = true;
+    }
+
+    /** Feeds the timeline for a call without monotonic time: synthesized only if no caller ever gave it. */
+    private void look(Instant now) {
+        if (!monotonic) {
+            timeline.observe(now, timeline.synthesize(now));
+        }
+    }
+
+    private CompactionStatus stepObserved(Instant now) {
         if (!settings.enabled()) {
             return status();
         }
@@ -346,7 +375,17 @@ public final class Compactor {
      */
     public CompactionResult snapshot(Instant now) throws IOException {
         Objects.requireNonNull(now, "now");
-        timeline.observe(now, timeline.synthesize(now));
+        look(now);
+        return snapshotObserved(now);
+    }
+
+    /** As {@link #snapshot(Instant)}, with the caller's monotonic time (see {@link #step(Instant, long)}). */
+    public CompactionResult snapshot(Instant now, long monotonicNanos) throws IOException {
+        observe(now, monotonicNanos);
+        return snapshotObserved(now);
+    }
+
+    private CompactionResult snapshotObserved(Instant now) throws IOException {
         try {
             return snapshotOrCrash(now);
         } catch (FaultCrash crash) {
@@ -398,10 +437,20 @@ public final class Compactor {
      */
     public RetentionResult retain(Instant now, boolean apply) throws IOException {
         Objects.requireNonNull(now, "now");
+        look(now);
+        return retainObserved(now, apply);
+    }
+
+    /** As {@link #retain(Instant, boolean)}, with the caller's monotonic time (see {@link #step(Instant, long)}). */
+    public RetentionResult retain(Instant now, boolean apply, long monotonicNanos) throws IOException {
+        observe(now, monotonicNanos);
+        return retainObserved(now, apply);
+    }
+
+    private RetentionResult retainObserved(Instant now, boolean apply) throws IOException {
         if (apply) {
             carried.clear();
         }
-        timeline.observe(now, timeline.synthesize(now));
         try {
             return retainOrCrash(now, apply);
         } catch (FaultCrash crash) {

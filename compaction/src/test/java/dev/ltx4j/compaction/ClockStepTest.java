@@ -153,4 +153,40 @@ class ClockStepTest {
         List<String> later = Clients.all(client).stream().map(Object::toString).toList();
         assertThat(kept).as("deleted after the grace").anyMatch(f -> !later.contains(f.toString()));
     }
+
+    /**
+     * A retention (or snapshot) call without monotonic time on a compactor stepped with it: it synthesized a
+     * monotonic time from the wall clock, importing a forward step as elapsed time, so the grace was lost (every file
+     * the window held deleted at once) and the later real times were clamped. It now uses the last observation.
+     */
+    @Test
+    void aRetentionCallWithoutMonotonicTimeDoesNotImportAForwardStep() throws Exception {
+        ReplicaClient client = new InMemoryReplicaClient();
+        Model m = new Model(8, false);
+        Compactor c = new Compactor(client, S, CompactionFaults.NONE);
+        long mono = 0;
+        Instant now = T0;
+        for (int i = 1; i <= 725; i++) { // 2 h and 50 s
+            now = T0.plusSeconds(10L * i);
+            mono += 10_000_000_000L;
+            m.commit(client, now);
+            c.step(now, mono);
+        }
+        List<dev.ltx4j.replica.LtxFileInfo> kept = c.retain(now, false).plan().keep();
+        Instant ahead = now.plus(Duration.ofHours(5)); // beyond the 2 h window
+        c.retain(ahead.plusSeconds(10), true); // no monotonic time given: 10 s after the step, inside the grace
+        List<String> present = Clients.all(client).stream().map(Object::toString).toList();
+        for (dev.ltx4j.replica.LtxFileInfo f : kept) {
+            assertThat(present).as("file %s kept just before the step (grace 5 min)", f).contains(f.toString());
+        }
+        // The real times after it are not clamped: the grace passes in real time and the step's window applies.
+        for (int i = 1; i <= 60; i++) {
+            Instant t = ahead.plusSeconds(10L * i);
+            mono += 10_000_000_000L;
+            m.commit(client, t);
+            c.step(t, mono);
+        }
+        List<String> later = Clients.all(client).stream().map(Object::toString).toList();
+        assertThat(kept).as("deleted after the grace").anyMatch(f -> !later.contains(f.toString()));
+    }
 }

@@ -62,4 +62,20 @@ class TimelineTest {
         // One segment following the drift: 10 s ago read within a millisecond of T0 + 9,990.999 s.
         assertThat(t.wallAgo(Duration.ofSeconds(10))).isEqualTo(T0.plusSeconds(9991));
     }
+
+    /**
+     * Segments evicted beyond {@code MAX_SEGMENTS} (a flapping clock) inside the window a question reaches: the answer
+     * there is the smallest offset evicted (the conservative, earlier reading), not extrapolated from the oldest kept
+     * segment's later offset after forward steps (which moved the grace cut forward).
+     */
+    @Test
+    void aTimeInsideEvictedSegmentsIsAnsweredConservatively() {
+        Timeline t = new Timeline();
+        for (int i = 0; i <= 70; i++) { // a 10 s forward step every second: 71 segments, the first 7 evicted
+            t.observe(T0.plusSeconds(11L * i), i * S);
+        }
+        assertThat(t.wallAgo(Duration.ofSeconds(70))).as("monotonic 0, inside the evicted segments")
+                .isEqualTo(T0);
+        assertThat(t.wallAgo(Duration.ofSeconds(10))).isEqualTo(T0.plusSeconds(11L * 60));
+    }
 }

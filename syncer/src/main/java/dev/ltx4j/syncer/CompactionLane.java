@@ -121,6 +121,7 @@ final class CompactionLane {
         long synced = db.baseVersion().txid();
         long nanos = db.options.clock().nanoTime();
         idleness.observe(now, nanos); // wall-clock steps move the planned wake-ups with them
+        compactor.observe(now, nanos); // every tick: an idle gap must not let a step pass as drift (Timeline)
         boolean wake = idleness.wakeDue(now);
         if (!idleness.needsStep(synced, now, last) && !wake) {
             return last;

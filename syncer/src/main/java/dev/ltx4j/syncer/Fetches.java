@@ -81,6 +81,17 @@ final class Fetches implements AutoCloseable {
         if (pool == null) {
             return;
         }
+        if (threads.contains(Thread.currentThread())) {
+            // Closed from a fetch thread: interrupt the others but not the closing thread, and do not wait for it.
+            pool.shutdown();
+            pool.getQueue().clear();
+            threads.forEach(t -> {
+                if (t != Thread.currentThread()) {
+                    t.interrupt();
+                }
+            });
+            return;
+        }
         List<Runnable> dropped = pool.shutdownNow();
         if (!ThreadStops.await(pool, closeWait)) {
             Database.log().warn("database \"{}\": close waited {} for its replica fetches and abandoned {} still"

@@ -43,6 +43,9 @@ final class Scheduler implements Executor, AutoCloseable {
     private ScheduledExecutorService executor;
     /** A second thread for slow periodic work (compaction), so it never delays the step; null until started. */
     private ScheduledExecutorService lane;
+    /** The threads of {@link #executor} and {@link #lane}, so a close called on one of them does not wait for itself. */
+    private volatile Thread stepThread;
+    private volatile Thread laneThread;
     private boolean periodic;
     private boolean closed;
 
@@ -82,6 +85,7 @@ final class Scheduler implements Executor, AutoCloseable {
         lane = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, laneName);
             t.setDaemon(true);
+            laneThread = t;
             return t;
         });
         long nanos = interval.toNanos();
@@ -120,6 +124,7 @@ final class Scheduler implements Executor, AutoCloseable {
             executor = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, threadName);
                 t.setDaemon(true);
+                stepThread = t;
                 return t;
             });
         }
@@ -148,7 +153,7 @@ final class Scheduler implements Executor, AutoCloseable {
     /**
      * Stops the steps and waits for running and queued work, at most {@link #CLOSE_WAIT} per thread; work still
      * running then is interrupted and abandoned, and a warning names it and the queued work dropped. Later background
-     * work runs on the caller's thread.
+     * work runs on the caller's thread. Called on one of this scheduler's threads, it does not wait for that one.
      */
     @Override
     public void close() {
@@ -163,10 +168,10 @@ final class Scheduler implements Executor, AutoCloseable {
             l.shutdown(); // a running compaction step finishes; awaited below with the main thread
         }
         if (e != null) {
-            awaitStopped(e, threadName);
+            awaitStopped(e, threadName, stepThread);
         }
         if (l != null) {
-            awaitStopped(l, laneName);
+            awaitStopped(l, laneName, laneThread);
         }
     }
 
@@ -176,8 +181,14 @@ final class Scheduler implements Executor, AutoCloseable {
      * stuck in a request without a timeout cannot hold the close (and a process exit) forever; what it gives up on
      * is logged at warn.
      */
-    private void awaitStopped(ScheduledExecutorService e, String name) {
+    private void awaitStopped(ScheduledExecutorService e, String name, Thread own) {
         e.shutdown();
+        if (own == Thread.currentThread()) {
+            // A close called from this executor's own thread (a step or background task closing the database):
+            // waiting would wait the full bound for itself and then interrupt the closing thread. Its queued work runs
+            // when the close returns, as the wait would have let it.
+            return;
+        }
         if (ThreadStops.await(e, closeWait)) {
             return;
         }

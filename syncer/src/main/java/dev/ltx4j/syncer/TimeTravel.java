@@ -188,15 +188,21 @@ public final class TimeTravel {
             s = db.index.openState(RestoreTarget.txid(txid));
         } catch (RestorePlanException e) {
             // Retention is one cause; a replica that ends before the TXID or a hole in its chain are others.
-            UnreachableTxid why = UnreachableTxid.of(db.client, txid);
+            UnreachableTxid why = UnreachableTxid.orUnknown(db.client, txid);
             String detail = lost + ", and no restore plan over the remaining files reaches that TXID: " + why.detail();
-            throw switch (why.kind()) {
+            TxidUnavailableException failure = switch (why.kind()) {
                 case RETENTION -> new TxidUnavailableException(txid, detail, e);
                 case BEYOND_HEAD -> new TxidUnavailableException(txid, detail, "the replica no longer holds this"
                         + " history; set the time again (PRAGMA litestream_time) to read a state it holds", e);
+                case UNKNOWN -> new TxidUnavailableException(txid, detail, "why is unknown (" + e.getMessage()
+                        + "); retrying the read may say why", e);
                 default -> new TxidUnavailableException(txid, detail, "put the missing file back (from a copy) to"
                         + " read this state again; later states restore only up to the gap", e);
             };
+            if (why.listingFailure() != null) {
+                failure.addSuppressed(why.listingFailure());
+            }
+            throw failure;
         } catch (LtxFormatException e) {
             throw new TxidUnavailableException(txid, lost + ", and the restore plan of that TXID over the remaining"
                     + " files meets a corrupt file: " + e.getMessage(), "put an intact copy of that file back to read"
@@ -249,12 +255,16 @@ public final class TimeTravel {
         }
         DatabaseVersion v = build(point.txid(), point.commitTime().toEpochMilli(), listed);
         if (v == null) {
-            UnreachableTxid why = UnreachableTxid.of(db.client, point.txid());
+            UnreachableTxid why = UnreachableTxid.orUnknown(db.client, point.txid());
             String detail = why.kind() == UnreachableTxid.Kind.REACHABLE
                     ? "the file ending at TXID " + Txid.format(point.txid()) + " now carries another commit time (the"
                             + " replica was replaced)" : why.detail();
-            throw new TimeTravelException("the replica of database \"" + db.name + "\" no longer reaches " + point
-                    + ": " + detail + "; set the time again", null);
+            TimeTravelException failure = new TimeTravelException("the replica of database \"" + db.name
+                    + "\" no longer reaches " + point + ": " + detail + "; set the time again", null);
+            if (why.listingFailure() != null) {
+                failure.addSuppressed(why.listingFailure());
+            }
+            throw failure;
         }
         synchronized (this) {
             if (adopt(point.lineage())) {

@@ -14,8 +14,26 @@ import java.util.List;
  * inside a compacted file or snapshot that ends after it, the files ending at it deleted (retention). Only on the
  * failure path: ten LIST requests.
  */
-record UnreachableTxid(Kind kind, String detail) {
-    enum Kind { BEYOND_HEAD, GAP, RETENTION, REACHABLE }
+record UnreachableTxid(Kind kind, String detail, ReplicaException listingFailure) {
+    enum Kind { BEYOND_HEAD, GAP, RETENTION, REACHABLE, UNKNOWN }
+
+    UnreachableTxid(Kind kind, String detail) {
+        this(kind, detail, null);
+    }
+
+    /**
+     * Like {@link #of(ReplicaClient, long)}, but a listing that fails (a transient S3 error, an unreachable replica)
+     * is {@link Kind#UNKNOWN} carrying the failure: the caller still throws its own error, with its own cause, and
+     * suppresses this one, rather than losing that error to the listing's.
+     */
+    static UnreachableTxid orUnknown(ReplicaClient client, long txid) {
+        try {
+            return of(client, txid);
+        } catch (ReplicaException e) {
+            return new UnreachableTxid(Kind.UNKNOWN, "TXID " + Txid.format(txid) + " could not be classified: listing"
+                    + " the replica failed (" + e.getMessage() + ")", e);
+        }
+    }
 
     /** Classifies {@code txid} over the replica's files as they are listed now. */
     static UnreachableTxid of(ReplicaClient client, long txid) throws ReplicaException {

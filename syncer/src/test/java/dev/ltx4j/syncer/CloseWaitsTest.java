@@ -137,4 +137,54 @@ class CloseWaitsTest {
         assertThat(ended).isTrue();
         assertThat(CapturedLogs.lines()).noneMatch(l -> l.contains("ltx4j-test-slow: close waited"));
     }
+
+    /**
+     * A close called on one of the scheduler's own threads (a step or lane step closing the database) does not wait
+     * for itself: it waited the whole bound and then interrupted the closing thread, warning that it abandoned itself.
+     */
+    @Test
+    void aSchedulerClosedFromItsOwnStepOrLaneDoesNotWaitForItselfNorInterruptIt() throws Exception {
+        for (boolean onLane : new boolean[] {false, true}) {
+            Scheduler s = new Scheduler("ltx4j-test-self", EngineClock.system(), null, Duration.ofSeconds(2));
+            CountDownLatch closed = new CountDownLatch(1);
+            AtomicBoolean interrupted = new AtomicBoolean(true);
+            AtomicBoolean once = new AtomicBoolean();
+            java.util.function.Consumer<Instant> step = now -> {
+                if (once.compareAndSet(false, true)) {
+                    s.close();
+                    interrupted.set(Thread.currentThread().isInterrupted());
+                    closed.countDown();
+                }
+            };
+            CapturedLogs.clear();
+            if (onLane) {
+                s.start(Duration.ofHours(1), now -> { }); // the main thread exists, idle
+                s.startLane("ltx4j-test-self-lane", Duration.ofMillis(1), step);
+            } else {
+                s.start(Duration.ofMillis(1), step);
+            }
+            assertThat(closed.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(interrupted).as("the closing thread was interrupted (lane: %s)", onLane).isFalse();
+            assertThat(CapturedLogs.lines()).noneMatch(l -> l.contains("close waited"));
+        }
+    }
+
+    /** The same for a fetch thread closing the fetch pool. */
+    @Test
+    void aFetchPoolClosedFromOneOfItsThreadsDoesNotWaitForItselfNorInterruptIt() throws Exception {
+        try (Database db = open()) {
+            Fetches f = new Fetches(db, Duration.ofSeconds(2));
+            CountDownLatch closed = new CountDownLatch(1);
+            AtomicBoolean interrupted = new AtomicBoolean(true);
+            CapturedLogs.clear();
+            f.executor().execute(() -> {
+                f.close();
+                interrupted.set(Thread.currentThread().isInterrupted());
+                closed.countDown();
+            });
+            assertThat(closed.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(interrupted).isFalse();
+            assertThat(CapturedLogs.lines()).noneMatch(l -> l.contains("close waited"));
+        }
+    }
 }

@@ -16,6 +16,8 @@ import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.RestorePlanException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -315,6 +317,60 @@ class TimeTravelTest {
                         .hasMessageNotContaining("retention");
             }
         }
+    }
+
+    /**
+     * The listing that says why a past state is unreachable failing (a transient S3 error) keeps the read's own error,
+     * its cause and a generic detail, the listing failure suppressed: it escaped as the listing's ReplicaException,
+     * losing the restore plan's error.
+     */
+    @Test
+    void aFailingListingWhileSayingWhyAStateIsUnreachableKeepsTheReadsOwnError() throws Exception {
+        build(300);
+        ReplicaClient flaky = failingWhyListings(replica);
+        try (Database db = reader(flaky)) {
+            PointInTime p = db.timeTravel().resolve(Instant.ofEpochMilli(time(200)), clock.instant());
+            db.timeTravel().beginRead(p).close();
+            compact(101, 250);
+            try (ReadTransaction rt = db.timeTravel().beginRead(p)) {
+                Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> page2(rt));
+                assertThat(e).isInstanceOf(TxidUnavailableException.class)
+                        .hasMessageContaining("TXID 00000000000000c8 is no longer on the replica")
+                        .hasMessageContaining("listing the replica failed (S3 said 503 SlowDown)")
+                        .hasCauseInstanceOf(RestorePlanException.class);
+                assertThat(e.getSuppressed()).singleElement().isInstanceOf(ReplicaTransientException.class);
+            }
+        }
+    }
+
+    /** The same for a point whose plan no longer ends at its TXID when first read (the resolve-then-compact case). */
+    @Test
+    void aFailingListingWhileSayingWhyAPointIsUnreachableKeepsTheTimeTravelError() throws Exception {
+        build(1500);
+        ReplicaClient flaky = failingWhyListings(replica);
+        try (Database db = reader(flaky)) {
+            PointInTime p1200 = db.timeTravel().resolve(Instant.ofEpochMilli(time(1200)), clock.instant());
+            compact(1001, 1400);
+            Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> db.timeTravel().beginRead(p1200).close());
+            assertThat(e).isInstanceOf(TimeTravelException.class).hasMessageContaining("no longer reaches")
+                    .hasMessageContaining("listing the replica failed (S3 said 503 SlowDown)");
+            assertThat(e.getSuppressed()).singleElement().isInstanceOf(ReplicaTransientException.class);
+        }
+    }
+
+    /** Fails the listings made to classify an unreachable TXID (UnreachableTxid), not the restore plan's. */
+    static ReplicaClient failingWhyListings(ReplicaClient inner) {
+        return new ForwardingClient(inner) {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                boolean classifying = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                        .walk(s -> s.anyMatch(f -> f.getDeclaringClass() == UnreachableTxid.class));
+                if (classifying) {
+                    throw new ReplicaTransientException("S3 said 503 SlowDown");
+                }
+                return super.listFiles(level, seek, meta);
+            }
+        };
     }
 
     /** A corrupt file in the chain that would rebuild the state is named as such. */

@@ -33,6 +33,12 @@ public final class Timeline {
     }
 
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+    /**
+     * The smallest offset of the segments {@link #MAX_SEGMENTS} evicted (null: none, or no question reaches them any
+     * more): a time before the oldest kept segment is answered with it, never extrapolated from a later (forward)
+     * offset, which would move the grace cut forward.
+     */
+    private Long evictedFloor;
     private long lastMono;
     private Instant lastWall;
     private boolean any;
@@ -67,7 +73,8 @@ public final class Timeline {
         }
         segments.addLast(new Segment(mono, offset));
         while (segments.size() > MAX_SEGMENTS) {
-            segments.removeFirst();
+            long gone = segments.removeFirst().offset;
+            evictedFloor = evictedFloor == null ? gone : Math.min(evictedFloor, gone);
         }
         record(wall, mono);
     }
@@ -86,7 +93,8 @@ public final class Timeline {
     /**
      * What the wall clock read {@code ago} before the last observation. Where a step fell between two looks its
      * moment is unknown: the earlier of the two readings is answered (the conservative one for a grace cut: keeps
-     * more). Before the first look: extrapolated from it. Drops what no question of at most {@code ago} needs.
+     * more). Before the first look: extrapolated from it; before the oldest kept segment after an eviction: the
+     * smallest offset evicted or kept there. Drops what no question of at most {@code ago} needs.
      */
     public Instant wallAgo(Duration ago) {
         if (!any) {
@@ -104,11 +112,15 @@ public final class Timeline {
         }
         long offset;
         if (before == null) {
-            offset = after.offset;
+            // Before the oldest kept segment: the earliest reading any evicted segment could give (conservative).
+            offset = evictedFloor == null ? after.offset : Math.min(evictedFloor, after.offset);
         } else if (at - before.to <= 0 || after == null) {
             offset = before.offset;
         } else {
             offset = Math.min(before.offset, after.offset);
+        }
+        if (before != null) {
+            evictedFloor = null; // this question and nearer ones start inside the kept segments
         }
         while (before != null && segments.peekFirst() != before) {
             segments.removeFirst(); // wholly before the one in use: no question this far back or nearer needs it

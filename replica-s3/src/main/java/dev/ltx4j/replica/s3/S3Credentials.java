@@ -59,6 +59,29 @@ record S3Credentials(AwsCredentialsProvider provider, String source) {
         }
     }
 
+    /**
+     * What an expired session token means for these credentials and what to do (S3's ExpiredToken): keys set in the
+     * environment are read at open and never renewed; the default chain and a hook refresh what they can, so an
+     * expired token from them points at a source they cannot renew or at the hook.
+     */
+    String whenExpired() {
+        if (provider instanceof StaticCredentialsProvider) {
+            return "the credentials are temporary keys from " + source + " with AWS_SESSION_TOKEN, read at open and"
+                    + " not renewed while the process runs, so restart it with new ones (or leave the keys unset so the"
+                    + " AWS SDK default chain's profile, web identity, container or instance role, which it refreshes,"
+                    + " applies)";
+        }
+        if (provider instanceof Reporting r && r.ownsDelegate()) {
+            return "the credentials came from " + source + ", which refreshes a web identity, container or instance"
+                    + " role, or SSO profile before it expires, so this token came from fixed session keys it cannot renew"
+                    + " (AWS_SESSION_TOKEN in the process environment, the aws.sessionToken system property or a"
+                    + " profile's aws_session_token): renew them there and restart, or check that this host's clock is right";
+        }
+        return "the credentials came from " + source + " (the AwsCredentialsProvider the application set), which"
+                + " returned an expired token: it must renew its credentials before they expire (or check that this"
+                + " host's clock is right)";
+    }
+
     @Override
     public String toString() {
         return "S3Credentials[" + source + "]";

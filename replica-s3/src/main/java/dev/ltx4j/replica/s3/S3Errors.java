@@ -43,11 +43,12 @@ final class S3Errors {
         }
     }
 
-    static ReplicaException map(Op op, String what, S3ReplicaConfig config, String key, SdkException e) {
+    static ReplicaException map(Op op, String what, S3ReplicaConfig config, S3Credentials credentials, String key,
+            SdkException e) {
         String bucket = config.bucket();
         String where = "s3: " + what + " " + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "'";
         if (e instanceof AwsServiceException service) {
-            return mapService(op, where, bucket, service);
+            return mapService(op, where, bucket, credentials, service);
         }
         S3Credentials.Unavailable noCredentials = causeOf(e, S3Credentials.Unavailable.class);
         if (noCredentials != null) {
@@ -74,7 +75,8 @@ final class S3Errors {
         return new ReplicaTransientException(where + " failed: " + e.getMessage(), e);
     }
 
-    private static ReplicaException mapService(Op op, String where, String bucket, AwsServiceException e) {
+    private static ReplicaException mapService(Op op, String where, String bucket, S3Credentials credentials,
+            AwsServiceException e) {
         int status = e.statusCode();
         String found = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
         // A response without an S3 error body (a proxy, a load balancer, any HEAD) has no code; Set.of(..) sets
@@ -88,10 +90,7 @@ final class S3Errors {
         if ("ExpiredToken".equals(code) || "TokenRefreshRequired".equals(code)) {
             // S3's body for this echoes the token (Token-0); only the code is used here.
             return new ReplicaPermanentException("s3: the session token used for bucket '" + bucket + "' has expired"
-                    + detail + ": temporary keys from the environment (AWS_SESSION_TOKEN with the key pair) are read at"
-                    + " open and not renewed while the process runs, so restart it with new ones; a profile, web"
-                    + " identity, container or instance role, or an AwsCredentialsProvider hook, is refreshed before it"
-                    + " expires; " + where, e);
+                    + detail + ": " + credentials.whenExpired() + "; " + where, e);
         }
         if (status == 403 || AUTH_CODES.contains(known)) {
             return new ReplicaPermanentException("s3: access denied to bucket '" + bucket + "'" + detail

@@ -24,14 +24,16 @@ final class S3MultipartUpload {
     private final S3Client conditional;
     private final S3Client retrying;
     private final S3ReplicaConfig config;
+    private final S3Credentials credentials;
     private final String key;
     private final Map<String, String> metadata;
 
-    S3MultipartUpload(S3Client conditional, S3Client retrying, S3ReplicaConfig config, String key,
-            Map<String, String> metadata) {
+    S3MultipartUpload(S3Client conditional, S3Client retrying, S3ReplicaConfig config, S3Credentials credentials,
+            String key, Map<String, String> metadata) {
         this.conditional = conditional;
         this.retrying = retrying;
         this.config = config;
+        this.credentials = credentials;
         this.key = key;
         this.metadata = metadata;
     }
@@ -48,7 +50,7 @@ final class S3MultipartUpload {
         try {
             uploadId = retrying.createMultipartUpload(create.build()).uploadId();
         } catch (SdkException e) {
-            throw S3Errors.map(Op.READ, "start multipart upload of", config, key, e);
+            throw S3Errors.map(Op.READ, "start multipart upload of", config, credentials, key, e);
         }
         boolean completed = false;
         try {
@@ -59,7 +61,7 @@ final class S3MultipartUpload {
                         .multipartUpload(m -> m.parts(parts)));
                 completed = true;
             } catch (SdkException e) {
-                throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config, key, e);
+                throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config, credentials, key, e);
             }
         } finally {
             if (!completed) {
@@ -86,7 +88,7 @@ final class S3MultipartUpload {
                             .partNumber(number).contentLength((long) n), S3ReplicaClient.partBody(buffer, n)).eTag();
                     parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
                 } catch (SdkException e) {
-                    throw S3Errors.map(Op.READ, "upload part " + number + " of", config, key, e);
+                    throw S3Errors.map(Op.READ, "upload part " + number + " of", config, credentials, key, e);
                 }
                 sent += n;
             }

@@ -202,7 +202,7 @@ public final class S3ReplicaClient implements ReplicaClient {
                 files.add(new LtxFileInfo(level, range.minTxid(), range.maxTxid(), object.size(), object.lastModified()));
             }
         } catch (SdkException e) {
-            throw S3Errors.map(Op.READ, "list", config, prefix, e);
+            throw S3Errors.map(Op.READ, "list", config, credentials, prefix, e);
         }
         files.sort(Comparator.comparing(LtxFileInfo::range));
         return useMetadata ? withMetadataTimestamps(files) : files;
@@ -223,9 +223,9 @@ public final class S3ReplicaClient implements ReplicaClient {
                     if (e.statusCode() == 404) {
                         return f; // deleted since it was listed
                     }
-                    throw S3Errors.map(Op.READ, "head", config, key, e);
+                    throw S3Errors.map(Op.READ, "head", config, credentials, key, e);
                 } catch (SdkException e) {
-                    throw S3Errors.map(Op.READ, "head", config, key, e);
+                    throw S3Errors.map(Op.READ, "head", config, credentials, key, e);
                 }
             }));
         }
@@ -264,9 +264,9 @@ public final class S3ReplicaClient implements ReplicaClient {
             if (e.statusCode() == 416) {
                 return InputStream.nullInputStream(); // offset at or past the end: the contract's empty read
             }
-            throw S3Errors.map(Op.READ, "read", config, key, e);
+            throw S3Errors.map(Op.READ, "read", config, credentials, key, e);
         } catch (SdkException e) {
-            throw S3Errors.map(Op.READ, "read", config, key, e);
+            throw S3Errors.map(Op.READ, "read", config, credentials, key, e);
         }
     }
 
@@ -281,7 +281,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         if (body.length() < config.partSize()) {
             putObject(key, body, metadata);
         } else {
-            new S3MultipartUpload(conditionalS3, s3, config, key, metadata).upload(body);
+            new S3MultipartUpload(conditionalS3, s3, config, credentials, key, metadata).upload(body);
         }
         return new LtxFileInfo(level, minTxid, maxTxid, body.length(), timestamp);
     }
@@ -300,7 +300,7 @@ public final class S3ReplicaClient implements ReplicaClient {
             conditionalS3.putObject(request.build(), RequestBody.fromContentProvider(() -> openBody(body),
                     body.length(), "application/octet-stream"));
         } catch (SdkException e) {
-            throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config, key, e);
+            throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config, credentials, key, e);
         }
     }
 
@@ -332,7 +332,7 @@ public final class S3ReplicaClient implements ReplicaClient {
                 deleteKeys(page.contents().stream().map(S3Object::key).toList());
             }
         } catch (SdkException e) {
-            throw S3Errors.map(Op.DELETE, "delete all under", config, prefix, e);
+            throw S3Errors.map(Op.DELETE, "delete all under", config, credentials, prefix, e);
         }
     }
 
@@ -346,7 +346,7 @@ public final class S3ReplicaClient implements ReplicaClient {
                 response = s3.deleteObjects(b -> b.bucket(config.bucket())
                         .delete(Delete.builder().objects(batch).quiet(true).build()));
             } catch (SdkException e) {
-                throw S3Errors.map(Op.DELETE, "delete " + batch.size() + " objects", config, null, e);
+                throw S3Errors.map(Op.DELETE, "delete " + batch.size() + " objects", config, credentials, null, e);
             }
             List<S3Error> errors = response.errors().stream().filter(err -> !"NoSuchKey".equals(err.code())).toList();
             if (!errors.isEmpty()) {

@@ -17,6 +17,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
  * Error responses without an S3 error body (a proxy or load balancer in front of the store, HEAD responses) carry no
@@ -51,8 +53,29 @@ class S3BodylessErrorTest {
                 + " token has expired.</Message><Token-0>" + token + "</Token-0><RequestId>R</RequestId></Error>";
         assertThatThrownBy(() -> listAgainst(403, body, env)).isInstanceOf(ReplicaPermanentException.class)
                 .hasMessageStartingWith("s3: the session token used for bucket 'bkt' has expired (HTTP 403, ExpiredToken)")
+                .hasMessageContaining("temporary keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY with AWS_SESSION_TOKEN")
                 .hasMessageContaining("not renewed while the process runs")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(token).doesNotContain("probe-secret"));
+    }
+
+    /**
+     * Credentials from an embedder's AwsCredentialsProvider that hand out an expired token: the error names the
+     * provider and says it must renew them, not "temporary keys from the environment ... restart" (it blamed the
+     * environment whatever the source was).
+     */
+    @Test
+    void anExpiredSessionTokenFromAProviderHookNamesTheHook() throws Exception {
+        String token = "FQoGZXIvYXdzEXPIREDh00k";
+        AwsCredentialsProvider hook = () -> AwsSessionCredentials.create("ASIAHOOK", "hook-secret", token);
+        ReplicaEnvironment env = ReplicaEnvironment.of(Map.of()).with(AwsCredentialsProvider.class, hook);
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ExpiredToken</Code><Message>The provided"
+                + " token has expired.</Message><Token-0>" + token + "</Token-0><RequestId>R</RequestId></Error>";
+        assertThatThrownBy(() -> listAgainst(403, body, env)).isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageStartingWith("s3: the session token used for bucket 'bkt' has expired (HTTP 403, ExpiredToken)")
+                .hasMessageContaining("the credentials came from the configured credentials provider")
+                .hasMessageContaining("must renew its credentials")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("environment").doesNotContain("restart")
+                        .doesNotContain(token).doesNotContain("hook-secret"));
     }
 
     private static void listAgainst(int status) throws Exception {

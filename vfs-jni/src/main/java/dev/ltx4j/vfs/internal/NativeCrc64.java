@@ -50,8 +50,8 @@ public final class NativeCrc64 implements Crc64Accelerator {
     static void bound() {
         bound = true;
         String width = System.getProperty(WIDTH_PROPERTY);
-        if (width != null && width.strip().matches("128|256|512")) {
-            nativeWidth(Integer.parseInt(width.strip()));
+        if (width != null && asciiTrim(width).matches("128|256|512")) {
+            nativeWidth(Integer.parseInt(asciiTrim(width)));
         }
         String problem = widthProblem(width, System.getenv(WIDTH_ENV));
         if (problem != null) {
@@ -76,19 +76,40 @@ public final class NativeCrc64 implements Crc64Accelerator {
 
     /**
      * Why the width settings are ignored ({@code -Dltx4j.crc64.width} first, then {@code LTX4J_CRC64_WIDTH}), naming
-     * the bad value and the accepted ones; null when each is unset, blank or one of 128, 256, 512 (spaces around
-     * allowed, as the C side reads the environment variable).
+     * the bad value and the accepted ones; null when each is unset, blank or one of 128, 256, 512 (ASCII white space
+     * around allowed, exactly as the C side reads the environment variable: {@link #asciiTrim}).
      */
     static String widthProblem(String property, String env) {
         StringBuilder out = new StringBuilder();
         for (String[] s : new String[][] {{"-D" + WIDTH_PROPERTY, property}, {WIDTH_ENV, env}}) {
-            if (s[1] != null && !s[1].isBlank() && !s[1].strip().matches("128|256|512")) {
+            if (s[1] != null && !asciiTrim(s[1]).isEmpty() && !asciiTrim(s[1]).matches("128|256|512")) {
                 out.append(out.length() == 0 ? "" : "; ").append("ignoring ").append(s[0]).append("=\"")
                         .append(s[1]).append('"');
             }
         }
         return out.length() == 0 ? null : "CRC-64: " + out + ": the accepted values are 128, 256 and 512 (the widest"
                 + " register width in bits the folding may use, capped at what the CPU runs)";
+    }
+
+    /**
+     * {@code s} without the ASCII white space around it (space, tab, LF, CR, FF, VT), which is what the C side's
+     * {@code width_setting} skips: {@link String#strip()} also trims Unicode spaces such as U+2003, which C rejects,
+     * so the two sides would disagree on a value like "\u2003256".
+     */
+    static String asciiTrim(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && isAsciiSpace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && isAsciiSpace(s.charAt(to - 1))) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean isAsciiSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B;
     }
 
     /**

@@ -315,4 +315,17 @@ class NativeCrc64Test {
         assertThat(NativeCrc64.widthProblem("64", "256x"))
                 .startsWith("CRC-64: ignoring -Dltx4j.crc64.width=\"64\"; ignoring LTX4J_CRC64_WIDTH=\"256x\":");
     }
+
+    /**
+     * The Java side trims exactly the ASCII white space the C side's width_setting skips (it used String.strip, which
+     * also trims Unicode spaces: "\u2003256" was accepted here and silently ignored by C).
+     */
+    @Test
+    void aWidthSettingIsTrimmedOfAsciiWhiteSpaceOnlyAsTheCSideDoes() {
+        assertThat(NativeCrc64.widthProblem("\t256" + (char) 0x0B + "\f\r\n ", null)).isNull();
+        assertThat(NativeCrc64.widthProblem(null, "\u2003256")).startsWith("CRC-64: ignoring LTX4J_CRC64_WIDTH=");
+        assertThat(NativeCrc64.widthProblem("128\u00a0", null)).startsWith("CRC-64: ignoring -Dltx4j.crc64.width=");
+        assertThat(NativeCrc64.widthProblem("\u2003", null)).startsWith("CRC-64: ignoring -Dltx4j.crc64.width=");
+        assertThat(NativeCrc64.asciiTrim(" \t")).isEmpty();
+    }
 }
