@@ -6,6 +6,7 @@ import dev.ltx4j.compaction.Compactor;
 import dev.ltx4j.compaction.LevelStatus;
 import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.compaction.RetentionStatus;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -60,8 +61,7 @@ final class CompactionLane {
      * (docs/compaction-upload-reuse.md). Best effort: bytes that cannot be read are simply not kept.
      */
     void uploaded(long txid, LtxBody body) {
-        if (compactor != null && txid > counted) {
-            counted = txid; // once per TXID (a fault switch keeps some bytes before the store confirmed them, too)
+        if (compactor != null && countOnce(txid)) { // TXIDs are unsigned: 2^63 and above are negative longs
             compactor.noteCreated(new LtxFileInfo(0, txid, txid, 0, null)); // files_per_level stays current
         }
         if (uploads == null) {
@@ -74,9 +74,23 @@ final class CompactionLane {
         }
     }
 
+    /**
+     * Whether {@code txid} is above the highest counted one, making it the highest (once per TXID: a fault switch
+     * keeps some bytes before the store confirmed them, too). Atomic, as the sync lane and a caller may both upload.
+     */
+    private synchronized boolean countOnce(long txid) {
+        if (Txid.compare(txid, counted) <= 0) {
+            return false;
+        }
+        counted = txid;
+        return true;
+    }
+
     /** Drops the kept uploads (the replica was reloaded: refresh). */
     void forgetUploads() {
-        counted = 0; // another history may reuse the TXIDs
+        synchronized (this) {
+            counted = 0; // another history may reuse the TXIDs
+        }
         if (uploads != null) {
             uploads.clear();
         }
