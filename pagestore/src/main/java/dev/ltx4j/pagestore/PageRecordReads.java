@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
 /**
  * Reads one page record of a buffer file by its offset, in either format (the record's type byte says which: 'P' in
  * version 1 files, 'Z' in version 2 files; see {@link LogFormat}), and hands out the page image. A record that is not
- * a page record of the expected page, or whose block does not decompress to exactly one page, is a damaged buffer
+ * a page record of the expected page, or whose block does not decompress to exactly one page with the stored CRC-64, is
+ * a damaged buffer
  * ({@link BufferCorruptException} naming the page, the offset and the file), never a wrong page.
  */
 final class PageRecordReads {
@@ -83,6 +84,14 @@ final class PageRecordReads {
             throw new BufferCorruptException(location, "write buffer " + where + " holds a damaged record of page "
                     + pgno + " at offset " + offset + ": its " + len + "-byte block "
                     + (n < 0 ? "does not decompress" : "decompresses to " + n + " bytes, not " + pageSize));
+        }
+        // A flipped bit in the block can still decompress to a full page: the stored CRC-64 tells the wrong page.
+        long stored = LogFormat.zPageCrc(rec, pos);
+        long actual = PageBlock.pageCrc(pgno, dst, 0, pageSize);
+        if (actual != stored) {
+            throw new BufferCorruptException(location, "write buffer " + where + " holds a damaged record of page "
+                    + pgno + " at offset " + offset + ": its page CRC-64 is " + Long.toHexString(actual)
+                    + ", the record stores " + Long.toHexString(stored));
         }
     }
 
