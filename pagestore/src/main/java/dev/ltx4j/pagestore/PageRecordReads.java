@@ -23,7 +23,12 @@ final class PageRecordReads {
     private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
 
     static ByteBuffer scratch(int pageSize) {
-        int need = LogFormat.maxRecord(pageSize);
+        return scratch(pageSize, 0);
+    }
+
+    /** The scratch buffer with room for {@code extra} bytes before the largest record (limit set to that size). */
+    static ByteBuffer scratch(int pageSize, int extra) {
+        int need = extra + LogFormat.maxRecord(pageSize);
         ByteBuffer b = SCRATCH.get();
         if (b == null || b.capacity() < need) {
             b = ByteBuffer.allocateDirect(Math.max(need, b == null ? 0 : b.capacity()));

@@ -48,4 +48,26 @@ class RottenRecordTest {
                     .hasMessageContaining("CRC-64").hasMessageContaining(path.toString());
         }
     }
+
+    @Test
+    void aLogRewriteRefusesToReChainARottenRecord() throws Exception {
+        Path path = dir.resolve("app.buffer");
+        try (WriteBuffer b = WriteBuffer.open(path, options(512, Durability.LOCAL, 4))) {
+            long synced;
+            try (WriteTransaction tx = b.begin()) {
+                tx.writePage(1, CompressedRecordsTest.page(1, 1));
+                synced = tx.commit(1);
+            }
+            try (WriteTransaction tx = b.begin()) {
+                tx.writePage(2, CompressedRecordsTest.page(2, 1));
+                tx.commit(2);
+            }
+            long record = rot(path, b, 1);
+            // Before: the rewrite copied the block under the new salt's chain, a "valid" record from then on.
+            assertThatThrownBy(() -> b.markSynced(synced, 1, 0)).isInstanceOf(BufferCorruptException.class)
+                    .hasMessageContaining("page 2").hasMessageContaining("offset " + record)
+                    .hasMessageContaining("chained CRC").hasMessageContaining(path.toString());
+            assertThat(b.transactions()).hasSize(2); // the old file is untouched and still current
+        }
+    }
 }
