@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A writer's compaction, snapshots and retention (issue 10): one {@link Compactor} over the engine's replica client,
@@ -38,7 +39,7 @@ final class CompactionLane {
     /** The bytes of the writer's recent uploads, which its compaction reuses instead of downloading; or null. */
     private final RecentUploads uploads;
     /** The highest TXID of the writer's uploads counted in the status's files per level. */
-    private volatile long counted;
+    private final AtomicLong counted = new AtomicLong();
 
     CompactionLane(Database db, ReplicaClient client) {
         this.db = db;
@@ -76,21 +77,24 @@ final class CompactionLane {
 
     /**
      * Whether {@code txid} is above the highest counted one, making it the highest (once per TXID: a fault switch
-     * keeps some bytes before the store confirmed them, too). Atomic, as the sync lane and a caller may both upload.
+     * keeps some bytes before the store confirmed them, too). Atomic, as the sync lane and a caller may both upload;
+     * not under the lane's monitor, which a (slow) step holds.
      */
-    private synchronized boolean countOnce(long txid) {
-        if (Txid.compare(txid, counted) <= 0) {
-            return false;
+    private boolean countOnce(long txid) {
+        while (true) {
+            long c = counted.get();
+            if (Txid.compare(txid, c) <= 0) {
+                return false;
+            }
+            if (counted.compareAndSet(c, txid)) {
+                return true;
+            }
         }
-        counted = txid;
-        return true;
     }
 
     /** Drops the kept uploads (the replica was reloaded: refresh). */
     void forgetUploads() {
-        synchronized (this) {
-            counted = 0; // another history may reuse the TXIDs
-        }
+        counted.set(0); // another history may reuse the TXIDs
         if (uploads != null) {
             uploads.clear();
         }
