@@ -240,13 +240,24 @@ final class WriteSide {
         try {
             db.versions.install(buf, in);
         } catch (IOException | RuntimeException e) {
-            if (db.versions.baseVersion() == in.newBase()) { // published: only the local trim is left
+            if (db.versions.baseVersion() == in.newBase() && isFullDisk(e)) { // published, held: only the trim is left
                 pendingTrim = in;
                 pendingTrimBuffer = buf;
             }
             throw e;
         }
         syncedSeq = in.upToSeq();
+    }
+
+    /** Whether {@code e} is the full disk that sets the buffer's rewrite hold (other failures adopt as before). */
+    private static boolean isFullDisk(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof dev.ltx4j.pagestore.BufferFullException
+                    || t instanceof dev.ltx4j.pagestore.storage.StorageFullException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
