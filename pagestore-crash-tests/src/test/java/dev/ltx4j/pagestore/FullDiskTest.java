@@ -166,4 +166,40 @@ class FullDiskTest {
             assertThat(b.failureMessage()).contains("fsync failed");
         }
     }
+
+    /**
+     * A transaction that passed the full-disk hold's check and then waited for the slot while a rewrite ran short of
+     * space is refused once it gets the slot (docs/write-buffer-full-disk.md): it would take space the retry needs.
+     */
+    @Test
+    void aTransactionWaitingForTheSlotWhenTheHoldIsSetIsRefused() throws Exception {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        try (WriteBuffer b = WriteBuffer.open(storage, NAME, options(Durability.LOCAL, BufferFaults.NONE))) {
+            long synced = commit(b, 1, 1);
+            commit(b, 2, 2);
+            WriteTransaction open = b.begin(); // holds the slot
+            java.util.concurrent.CompletableFuture<Object> waiter = new java.util.concurrent.CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    WriteTransaction tx = b.begin();
+                    tx.rollback();
+                    waiter.complete(tx);
+                } catch (Throwable e) {
+                    waiter.complete(e);
+                }
+            });
+            t.start();
+            while (t.getState() != Thread.State.WAITING) { // parked on the slot, past the first check
+                Thread.onSpinWait();
+            }
+            storage.setFullDisk((file, length) -> file.endsWith(".next") ? 0 : -1);
+            assertThatThrownBy(() -> b.markSynced(synced, 1, 0)).hasMessageContaining("full disk");
+            storage.setFullDisk((file, length) -> -1);
+            open.rollback();
+            t.join();
+            // Before: the waiting transaction began, past the hold.
+            assertThat(waiter.get()).isInstanceOf(BufferFullException.class);
+            assertThat(((Throwable) waiter.get()).getMessage()).contains("holds new transactions back");
+        }
+    }
 }

@@ -122,7 +122,7 @@ final class LogRewriter {
                 fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
                         newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(),
                         old.generation() + 1, target.staleEnd());
-                copier = new TailCopier(buffer, source, fresh, copyBuffer());
+                copier = new TailCopier(buffer, source, old, fresh, copyBuffer());
                 // The file this rewrite replaces stays as the spare the next one writes into: its space is allocated
                 // and written, so the commits after that rewrite need no zero-filled room (docs/sync-cost.md).
                 kept = keepSpare();

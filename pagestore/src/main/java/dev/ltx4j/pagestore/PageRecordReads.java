@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
 /**
  * Reads one page record of a buffer file by its offset, in either format (the record's type byte says which: 'P' in
  * version 1 files, 'Z' in version 2 files; see {@link LogFormat}), and hands out the page image. A record that is not
- * a page record of the expected page, or whose block does not decompress to exactly one page, is a damaged buffer
+ * a page record of the expected page, or whose block does not decompress to exactly one page with the stored CRC-64, is
+ * a damaged buffer
  * ({@link BufferCorruptException} naming the page, the offset and the file), never a wrong page.
  */
 final class PageRecordReads {
@@ -22,7 +23,12 @@ final class PageRecordReads {
     private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
 
     static ByteBuffer scratch(int pageSize) {
-        int need = LogFormat.maxRecord(pageSize);
+        return scratch(pageSize, 0);
+    }
+
+    /** The scratch buffer with room for {@code extra} bytes before the largest record (limit set to that size). */
+    static ByteBuffer scratch(int pageSize, int extra) {
+        int need = extra + LogFormat.maxRecord(pageSize);
         ByteBuffer b = SCRATCH.get();
         if (b == null || b.capacity() < need) {
             b = ByteBuffer.allocateDirect(Math.max(need, b == null ? 0 : b.capacity()));
@@ -83,6 +89,14 @@ final class PageRecordReads {
             throw new BufferCorruptException(location, "write buffer " + where + " holds a damaged record of page "
                     + pgno + " at offset " + offset + ": its " + len + "-byte block "
                     + (n < 0 ? "does not decompress" : "decompresses to " + n + " bytes, not " + pageSize));
+        }
+        // A flipped bit in the block can still decompress to a full page: the stored CRC-64 tells the wrong page.
+        long stored = LogFormat.zPageCrc(rec, pos);
+        long actual = PageBlock.pageCrc(pgno, dst, 0, pageSize);
+        if (actual != stored) {
+            throw new BufferCorruptException(location, "write buffer " + where + " holds a damaged record of page "
+                    + pgno + " at offset " + offset + ": its page CRC-64 is " + Long.toHexString(actual)
+                    + ", the record stores " + Long.toHexString(stored));
         }
     }
 

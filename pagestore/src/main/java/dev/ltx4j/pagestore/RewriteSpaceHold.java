@@ -20,7 +20,8 @@ final class RewriteSpaceHold {
         if (w != null) {
             throw new BufferFullException(location, "write buffer " + location + " holds new transactions back: the"
                     + " rewrite after the last sync ran out of disk space (" + w + "); free space on that disk, and"
-                    + " commits go on after the next sync", null);
+                    + " commits go on after the next sync (which retries the rewrite first, also while the replica is"
+                    + " unreachable)", null);
         }
     }
 

@@ -19,6 +19,8 @@ final class TailCopier {
     private final WriteBuffer buffer;
     private final LogFile source;
     private final LogHeader header;
+    /** Checks each copied 'Z' record's chained CRC under the source's salt (docs/write-buffer-recovery.md). */
+    private final LogFormat.Chain sourceChain;
     private final ByteBuffer out;
     private final int pageSize;
     private final int maxRecord;
@@ -29,14 +31,17 @@ final class TailCopier {
     private long written;
 
     /** @param out the output buffer, cleared, with room for at least one page record */
-    TailCopier(WriteBuffer buffer, LogFile source, LogHeader header, ByteBuffer out) {
+    TailCopier(WriteBuffer buffer, LogFile source, LogHeader sourceHeader, LogHeader header, ByteBuffer out) {
         this.buffer = buffer;
         this.source = source;
         this.header = header;
         this.out = out;
         this.pageSize = header.pageSize();
         this.maxRecord = LogFormat.maxRecord(pageSize);
+        this.sourceChain = new LogFormat.Chain(sourceHeader.salt(), 0);
     }
+
+    private static final int PREVIOUS = 4;
 
     void start(LogFile target) throws IOException {
         this.target = target;
@@ -53,17 +58,25 @@ final class TailCopier {
                 drain();
             }
             long pgno = Integer.toUnsignedLong(e.pgnos()[i]);
-            ByteBuffer rec = PageRecordReads.scratch(pageSize);
-            PageRecordReads.read(source, e.offsets()[i], pgno, pageSize, rec, buffer.location(), buffer.location());
+            long offset = e.offsets()[i];
+            int r = PREVIOUS;
             int size;
-            if (rec.get(LogFormat.TYPE) == LogFormat.ZPAGE) {
-                int n = LogFormat.zLength(rec, 0);
+            ByteBuffer rec = readFrom(offset - PREVIOUS, pgno, offset);
+            if (rec.get(r + LogFormat.TYPE) == LogFormat.ZPAGE) {
+                int n = LogFormat.zLength(rec, r);
+                // Re-chaining under the new salt would make rot since the open a valid record: check it first.
+                sourceChain.reset(rec.getInt(0));
+                if (sourceChain.zRecord(rec, r, n) != LogFormat.zCrc(rec, r, n)) {
+                    throw new BufferCorruptException(buffer.location(), "write buffer " + buffer.location()
+                            + " holds a damaged record of page " + pgno + " at offset " + offset + ": its chained"
+                            + " CRC does not check; the log rewrite copying it was refused");
+                }
                 int hpos = out.position();
-                out.put(hpos + LogFormat.Z_HEADER, rec, LogFormat.Z_HEADER, n);
-                size = LogFormat.putZ(out, hpos, e.pgnos()[i], n, LogFormat.zPageCrc(rec, 0), chain);
-            } else {
+                out.put(hpos + LogFormat.Z_HEADER, rec, r + LogFormat.Z_HEADER, n);
+                size = LogFormat.putZ(out, hpos, e.pgnos()[i], n, LogFormat.zPageCrc(rec, r), chain);
+            } else { // a version 1 'P' record: its chain runs from a record that need not be adjacent (not checked)
                 size = LogFormat.putZRecord(out, e.pgnos()[i],
-                        rec.limit(LogFormat.PAGE_HEADER + pageSize).position(LogFormat.PAGE_HEADER), chain);
+                        rec.limit(r + LogFormat.PAGE_HEADER + pageSize).position(r + LogFormat.PAGE_HEADER), chain);
             }
             pages.put(e.pgnos()[i], end);
             end += size;
@@ -75,6 +88,25 @@ final class TailCopier {
         LogFormat.putCommitRecord(out, e.pageCount(), e.seq(), e.commitSize(), e.commitMillis(), 0, chain);
         end += LogFormat.COMMIT_SIZE;
         entries.add(TxnEntry.of(e.seq(), e.commitSize(), e.commitMillis(), pages, end));
+    }
+
+    /**
+     * Reads the record at {@code offset}, after the 4 bytes before it (the CRC it chains from, in format 2), into the
+     * thread's scratch buffer and checks it.
+     */
+    private ByteBuffer readFrom(long from, long pgno, long offset) throws IOException {
+        ByteBuffer rec = PageRecordReads.scratch(pageSize, PREVIOUS);
+        int n = 0;
+        while (rec.hasRemaining()) {
+            int r = source.read(from + n, rec);
+            if (r <= 0) {
+                break;
+            }
+            n += r;
+        }
+        PageRecordReads.check(rec, PREVIOUS, n - PREVIOUS, offset, pgno, pageSize, buffer.location(),
+                buffer.location());
+        return rec;
     }
 
     private void drain() throws IOException {

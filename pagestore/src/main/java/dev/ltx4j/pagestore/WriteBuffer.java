@@ -290,6 +290,7 @@ public final class WriteBuffer implements Closeable {
         slot.acquireUninterruptibly();
         try {
             checkUsable();
+            spaceHold.check(location); // a rewrite may have failed while this thread waited for the slot
         } catch (IOException e) {
             slot.release();
             throw e;

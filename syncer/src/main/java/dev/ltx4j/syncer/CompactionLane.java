@@ -6,6 +6,7 @@ import dev.ltx4j.compaction.Compactor;
 import dev.ltx4j.compaction.LevelStatus;
 import dev.ltx4j.compaction.RecentUploads;
 import dev.ltx4j.compaction.RetentionStatus;
+import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A writer's compaction, snapshots and retention (issue 10): one {@link Compactor} over the engine's replica client,
@@ -37,7 +39,7 @@ final class CompactionLane {
     /** The bytes of the writer's recent uploads, which its compaction reuses instead of downloading; or null. */
     private final RecentUploads uploads;
     /** The highest TXID of the writer's uploads counted in the status's files per level. */
-    private volatile long counted;
+    private final AtomicLong counted = new AtomicLong();
 
     CompactionLane(Database db, ReplicaClient client) {
         this.db = db;
@@ -60,8 +62,7 @@ final class CompactionLane {
      * (docs/compaction-upload-reuse.md). Best effort: bytes that cannot be read are simply not kept.
      */
     void uploaded(long txid, LtxBody body) {
-        if (compactor != null && txid > counted) {
-            counted = txid; // once per TXID (a fault switch keeps some bytes before the store confirmed them, too)
+        if (compactor != null && countOnce(txid)) { // TXIDs are unsigned: 2^63 and above are negative longs
             compactor.noteCreated(new LtxFileInfo(0, txid, txid, 0, null)); // files_per_level stays current
         }
         if (uploads == null) {
@@ -74,9 +75,26 @@ final class CompactionLane {
         }
     }
 
+    /**
+     * Whether {@code txid} is above the highest counted one, making it the highest (once per TXID: a fault switch
+     * keeps some bytes before the store confirmed them, too). Atomic, as the sync lane and a caller may both upload;
+     * not under the lane's monitor, which a (slow) step holds.
+     */
+    private boolean countOnce(long txid) {
+        while (true) {
+            long c = counted.get();
+            if (Txid.compare(txid, c) <= 0) {
+                return false;
+            }
+            if (counted.compareAndSet(c, txid)) {
+                return true;
+            }
+        }
+    }
+
     /** Drops the kept uploads (the replica was reloaded: refresh). */
     void forgetUploads() {
-        counted = 0; // another history may reuse the TXIDs
+        counted.set(0); // another history may reuse the TXIDs
         if (uploads != null) {
             uploads.clear();
         }

@@ -335,6 +335,9 @@ public final class Database implements AutoCloseable {
         syncLock.lock();
         try {
             closed = true;
+            if (sync != null) {
+                sync.releaseMemory(); // no round runs after this (I13)
+            }
         } finally {
             syncLock.unlock();
         }

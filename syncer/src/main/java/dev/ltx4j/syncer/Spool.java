@@ -61,42 +61,76 @@ final class Spool extends OutputStream {
     }
 
     /**
-     * Spool chunks kept between syncs, at most {@code maxRetained} of them ({@value #CHUNK} bytes each); more are
-     * allocated when a sync needs more and dropped when returned beyond the bound (a dropped direct chunk's memory
-     * is freed when it is collected). Not thread-safe (one sync at a time uses it).
+     * Spool chunks kept between syncs, at most {@code maxRetained} of them ({@value #CHUNK} bytes each). At most that
+     * many are direct buffers at a time (retained or in use); a sync that needs more gets heap chunks, which are
+     * dropped when returned beyond the bound, so direct memory never waits for a collection to be freed (near
+     * {@code -XX:MaxDirectMemorySize} the JDK stalls in {@code System.gc} and other direct users fail). Size the
+     * bound to the spool's memory limit ({@link #forMemoryLimit}) and steady syncs allocate nothing.
+     * {@link #release} (the engine's close) drops the retained chunks. Not thread-safe (one sync at a time uses it).
      */
     static final class Chunks {
         private final int maxRetained;
         private final ArrayList<ByteBuffer> free = new ArrayList<>();
+        /** Direct chunks of this pool, retained or in use. */
+        private int direct;
+        private long allocations;
+        private boolean released;
 
         Chunks(int maxRetained) {
             this.maxRetained = maxRetained;
         }
 
-        /** An empty chunk (position 0, limit {@value #CHUNK}). */
-        ByteBuffer take() {
-            return free.isEmpty() ? allocate() : free.remove(free.size() - 1).clear();
+        /** A pool that keeps every chunk a spool of {@code memoryLimit} bytes holds in memory. */
+        static Chunks forMemoryLimit(long memoryLimit) {
+            return new Chunks((int) Math.min(Integer.MAX_VALUE, (memoryLimit + CHUNK - 1) / CHUNK));
         }
 
-        private static ByteBuffer allocate() {
-            try {
-                return ByteBuffer.allocateDirect(CHUNK);
-            } catch (OutOfMemoryError e) {
-                // -XX:MaxDirectMemorySize reached (the JDK already tried a collection): the heap still works; the
-                // file replica's write then copies this chunk, as it did before chunks were direct.
-                return ByteBuffer.allocate(CHUNK);
+        /** An empty chunk (position 0, limit {@value #CHUNK}). */
+        ByteBuffer take() {
+            if (!free.isEmpty()) {
+                return free.remove(free.size() - 1).clear();
             }
+            allocations++;
+            if (!released && direct < maxRetained) {
+                try {
+                    ByteBuffer b = ByteBuffer.allocateDirect(CHUNK);
+                    direct++;
+                    return b;
+                } catch (OutOfMemoryError e) {
+                    // -XX:MaxDirectMemorySize reached (the JDK already tried a collection): the heap still works;
+                    // the file replica's write then copies this chunk, as it did before chunks were direct.
+                }
+            }
+            return ByteBuffer.allocate(CHUNK);
         }
 
         void giveBack(List<ByteBuffer> used) {
-            for (int i = 0; i < used.size() && free.size() < maxRetained; i++) {
-                free.add(used.get(i));
+            for (ByteBuffer b : used) {
+                if (!released && free.size() < maxRetained) {
+                    free.add(b);
+                } else if (b.isDirect()) {
+                    direct--;
+                }
             }
+        }
+
+        /** Drops the retained chunks; chunks given back later are dropped too (the engine closed). */
+        void release() {
+            released = true;
+            for (ByteBuffer b : free) {
+                direct -= b.isDirect() ? 1 : 0;
+            }
+            free.clear();
         }
 
         /** Chunks held for the next sync. */
         int retained() {
             return free.size();
+        }
+
+        /** Chunks allocated so far (tests: a steady load allocates none). */
+        long allocations() {
+            return allocations;
         }
     }
 

@@ -48,10 +48,10 @@ final class SyncEngine {
     private final LostBaseCheck lostBase;
     /**
      * Kept from round to round (rounds run one at a time under {@code syncLock}): the spool's in-memory chunks, up
-     * to 8 MiB, and the direct buffer the encoder reads buffer records through, so a steady load's syncs allocate
+     * to its memory limit (so a steady load's syncs drop none; released at close), and the direct buffer the encoder reads buffer records through, so a steady load's syncs allocate
      * neither (their allocation, zeroing and collection cost more than the encoding as the machine gets busy).
      */
-    private final Spool.Chunks spoolChunks = new Spool.Chunks(32);
+    private final Spool.Chunks spoolChunks = Spool.Chunks.forMemoryLimit(Spool.DEFAULT_MEMORY_LIMIT);
     private final UploadEncoder.Reuse reuse = new UploadEncoder.Reuse();
 
     SyncEngine(Database db, OwnUploads ownUploads, ConflictSaver conflicts) {
@@ -94,6 +94,16 @@ final class SyncEngine {
      */
     record Install(UnaryOperator<DatabaseVersion> merge, DatabaseVersion newBase, PublishedVersions.Rewrite trim,
             long upToSeq) {}
+
+    /** The spool's chunk pool (tests). */
+    Spool.Chunks spoolChunks() {
+        return spoolChunks;
+    }
+
+    /** Drops the kept spool chunks (the database closed; callers hold {@code db.syncLock}). */
+    void releaseMemory() {
+        spoolChunks.release();
+    }
 
     /** One round; callers hold {@code db.syncLock} and apply the result before the next round. */
     Round round(Instant now) {

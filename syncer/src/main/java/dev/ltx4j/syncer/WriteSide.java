@@ -32,6 +32,9 @@ final class WriteSide {
     private volatile WriteBuffer buffer;
     /** The buffer's last sequence number that is in the replica; written under syncLock or before sharing (I2). */
     private volatile long syncedSeq;
+    /** An installed upload whose buffer trim failed, and the buffer it was for (see {@link #retryTrim}). */
+    private SyncEngine.Install pendingTrim;
+    private WriteBuffer pendingTrimBuffer;
     /** Remote-durability commits waiting for the replica; a refresh tells them when it drops theirs. */
     private final RemoteWait remoteWait;
 
@@ -181,6 +184,10 @@ final class WriteSide {
             return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, db.current().txid(), 0, 0,
                     new IllegalStateException("database \"" + db.name + "\" is closed")), 0);
         }
+        SyncOutcome retried = retryTrim();
+        if (retried != null) {
+            return new Synced(retried, 0);
+        }
         SyncOutcome adopted = null;
         while (true) {
             SyncEngine.Round r = db.sync.round(now);
@@ -229,8 +236,53 @@ final class WriteSide {
      * its new file; the synced sequence number moves last (I2).
      */
     private void install(SyncEngine.Install in) throws IOException {
-        db.versions.install(buffer, in);
+        WriteBuffer buf = buffer;
+        try {
+            db.versions.install(buf, in);
+        } catch (IOException | RuntimeException e) {
+            if (db.versions.baseVersion() == in.newBase() && isFullDisk(e)) { // published, held: only the trim is left
+                pendingTrim = in;
+                pendingTrimBuffer = buf;
+            }
+            throw e;
+        }
         syncedSeq = in.upToSeq();
+    }
+
+    /** Whether {@code e} is the full disk that sets the buffer's rewrite hold (other failures adopt as before). */
+    private static boolean isFullDisk(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof dev.ltx4j.pagestore.BufferFullException
+                    || t instanceof dev.ltx4j.pagestore.storage.StorageFullException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Retries the trim of an upload already installed (a local rewrite: its file is on the replica) before the round,
+     * which lists the replica first: a full-disk hold the trim set must not outlive freed space while the replica is
+     * unreachable (docs/write-buffer-full-disk.md). Returns the failed outcome, or null to go on with the round.
+     */
+    private SyncOutcome retryTrim() {
+        SyncEngine.Install in = pendingTrim;
+        if (in == null) {
+            return null;
+        }
+        pendingTrim = null;
+        if (pendingTrimBuffer != buffer || db.versions.baseVersion() != in.newBase()) {
+            return null; // a refresh or an adoption moved the buffer on: the round sorts it out
+        }
+        try {
+            db.versions.rewriteBuffer(buffer, in.trim(), (DatabaseVersion) null);
+        } catch (IOException | RuntimeException e) {
+            pendingTrim = in;
+            db.reportError("sync failed: " + e.getMessage());
+            return new SyncOutcome(SyncOutcome.Status.FAILED, in.newBase().txid() - 1, 0, 0, e);
+        }
+        syncedSeq = in.upToSeq();
+        return null;
     }
 
     /** Marks an own upload found on the replica synced (see {@link PublishedVersions#adoptUpload}). */

@@ -88,4 +88,51 @@ class SpoolChunkReuseTest {
                     .hasMessageContaining("after its spool closed");
         }
     }
+
+    @Test
+    void chunksBeyondTheDirectBoundAreHeapChunks() throws Exception {
+        Spool.Chunks pool = new Spool.Chunks(2);
+        byte[] data = bytes(700_000, 7); // three chunks
+        try (Spool spool = new Spool(dir, 16 << 20, pool)) {
+            spool.write(data, 0, data.length);
+            assertThat(replay(spool.body())).isEqualTo(data);
+        }
+        assertThat(pool.retained()).isEqualTo(2);
+        java.util.List<java.nio.ByteBuffer> taken = java.util.List.of(pool.take(), pool.take(), pool.take());
+        // Before: every chunk was direct; the one dropped each sync waited for a collection to free its memory.
+        assertThat(taken).extracting(java.nio.ByteBuffer::isDirect).containsExactly(true, true, false);
+    }
+
+    /** An engine keeps the chunks of a full in-memory spool (no allocation per sync) and drops them at close. */
+    @Test
+    void steadySyncsAllocateNoChunksAndCloseReleasesThem() throws Exception {
+        int ps = 4096;
+        Kit.ManualClock clock = new Kit.ManualClock(1_700_000_000_000L);
+        dev.ltx4j.conformance.InMemoryReplicaClient replica = new dev.ltx4j.conformance.InMemoryReplicaClient();
+        Database w = Database.open(replica, "app.db", Kit.writer(new dev.ltx4j.pagestore.testkit.MemoryLogStorage(),
+                dir.resolve("c"), clock, 9).cacheBytes(0).build());
+        Spool.Chunks pool = w.sync.spoolChunks();
+        long[] allocated = new long[3];
+        Random random = new Random(8);
+        for (int round = 0; round < 3; round++) {
+            try (WriteSession s = w.beginWrite()) { // about 12 MiB of incompressible pages: 47 chunks
+                byte[] page = new byte[ps];
+                for (int p = 1; p <= 3000; p++) {
+                    random.nextBytes(page);
+                    if (p == 1) {
+                        System.arraycopy(Kit.page1(ps, 3000), 0, page, 0, 100);
+                    }
+                    s.write((long) (p - 1) * ps, page, 0, ps);
+                }
+                s.commit();
+            }
+            assertThat(w.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            allocated[round] = pool.allocations();
+        }
+        // Before: the pool kept 32 chunks (8 MiB), so every sync of this size allocated (and dropped) 15 more.
+        assertThat(allocated[2]).as("chunks allocated by the 2nd and 3rd sync").isEqualTo(allocated[0]);
+        assertThat(pool.retained()).isPositive();
+        w.close();
+        assertThat(pool.retained()).as("chunks kept after close").isZero();
+    }
 }
