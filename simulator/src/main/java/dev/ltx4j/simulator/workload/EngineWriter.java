@@ -60,6 +60,8 @@ final class EngineWriter {
     private long writerFilesAtConflict;
     /** The REMOTE restart's step, or null. */
     private CloseDuringRemoteWait closeDuringWait;
+    /** How many {@link CloseDuringRemoteWait} commits this run made: each writes page 1 contents no commit wrote. */
+    private long closeDuringWaitCommits;
 
     EngineWriter(World world, SimDisk disk, ReplicaAuditor auditor, EngineOracle oracle, int pageSize, int maxPages,
             Durability durability, Duration syncInterval, EngineOptions writerOptions, ReplicaClient writerClient,
@@ -105,7 +107,10 @@ final class EngineWriter {
         if (closeDuringWait != null && durability == Durability.REMOTE && db != null
                 && db.status().conflict() == null) {
             TreeMap<Long, byte[]> writes = new TreeMap<>();
-            writes.put(1L, page(0x5EED_0000L + history.size(), pageSize)); // no random draw: other actions unchanged
+            // No random draw (other actions unchanged), and contents unique in the run: the history's size recurs
+            // after a refresh or reopen, and page 1 may still hold an earlier step's contents; rewriting them is a
+            // commit that changes nothing, and its upload would look like the previous commit applied twice.
+            writes.put(1L, page(0x5EED_0000_0000L + ++closeDuringWaitCommits, pageSize));
             closeDuringWait.run(this, writes, Math.max(last().size, 1));
         } else {
             closeQuietly();
