@@ -129,8 +129,15 @@ class LongUptimeLeakTest {
             }
             Thread.sleep(20);
         }
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return new long[] {fds.count(), threads};
+        // The fewest of ten looks 20 ms apart: a pool's connection that is still closing (HikariCP retires them on its
+        // own thread) holds its engine's descriptors for a moment; a leaked descriptor is there in every look.
+        long fewest = Long.MAX_VALUE;
+        for (int look = 0; look < 10; look++) {
+            try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+                fewest = Math.min(fewest, fds.count());
+            }
+            Thread.sleep(20);
         }
+        return new long[] {fewest, threads};
     }
 }
