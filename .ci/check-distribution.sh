@@ -24,8 +24,8 @@ has() { local text; text=$(cat); grep -q -- "$1" <<<"$text"; }
 ! grep -nE '[|][[:space:]]*grep[[:space:]]+-q' "$0" || { echo "dist-check: a pipe into grep -q above; use has" >&2; exit 1; }
 t0=$(date +%s)
 
-# 1. Release build into the private repository (offline: every third-party artifact is in ~/.m2 already).
-./mvnw -B -o -q -Prelease -DskipTests install "${m2[@]}" -Dnative.crossRequired=true
+# 1. Release build into the private repository (online: a fresh machine may lack the release profile's plugins).
+./mvnw -B -q -Prelease -DskipTests install "${m2[@]}" -Dnative.crossRequired=true
 for m in ltx-format replica-spi replica-file replica-s3 replica-azure conformance pagestore syncer vfs-jni ltx4j-micrometer cli; do
   for c in "" -sources -javadoc; do
     f="$work/m2/dev/ltx4j/$m/$version/$m-$version$c.jar"
