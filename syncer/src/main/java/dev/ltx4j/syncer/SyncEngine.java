@@ -64,7 +64,8 @@ final class SyncEngine {
     }
 
     /** One LTX file built for upload: where its bytes are and what the encoder wrote. */
-    record Encoded(Spool spool, LtxEncodeResult result, long[] pgnos, long[] checksums, byte[][] warm) {
+    record Encoded(Spool spool, LtxEncodeResult result, long[] pgnos, long[] checksums,
+            UploadEncoder.Warm warm) {
         long size() {
             return result.size();
         }
@@ -273,8 +274,8 @@ final class SyncEngine {
                         b.put(p, rp, sums[i]);
                     }
                 }
-                if (i < built.warm().length) {
-                    db.reader().cache().put(rp, built.warm()[i]);
+                if (i < built.warm().length()) { // a block the cache decompresses at its first read, if any
+                    built.warm().putInto(db.reader().cache(), i, rp, p, c.pageSize());
                 }
             }
             b.truncate(c.commit());

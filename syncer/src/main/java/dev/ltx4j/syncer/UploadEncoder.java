@@ -9,7 +9,9 @@ import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LocalPage;
+import dev.ltx4j.pagestore.replica.PageCache;
 import dev.ltx4j.pagestore.replica.PageRef;
+import dev.ltx4j.pagestore.replica.RemotePage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -22,14 +24,40 @@ import java.nio.ByteBuffer;
  *
  * <p>A buffer in format version 2 (docs/write-buffer-recovery.md) holds each page as its LTX LZ4 block with its page
  * CRC-64, made when the page was written: the record is checked (CRC-32 chain, length bound) and its frame copied
- * ({@link LtxEncoder#writeCompressedPage}), nothing compressed or hashed here; only pages kept to warm the cache are
- * decompressed (docs/sync-cost.md, "Session 10"). A version 1 buffer (plain pages, written by an older build, until
+ * ({@link LtxEncoder#writeCompressedPage}), nothing compressed or hashed here; pages kept to warm the cache keep a
+ * copy of their block and CRC-64, which the cache decompresses and checks at their first read, if any
+ * (docs/sync-cost.md, "Session 11"). A version 1 buffer (plain pages, written by an older build, until
  * its first rewrite) is encoded as before: each page is read from its record, checked against the record's CRC-32
  * chain, and compressed and hashed from those bytes. A page map entry that carries a checksum is taken without
  * hashing when it is the very record being read ({@link LtxEncoder#writePage(long, byte[], int, long)}).
  */
 final class UploadEncoder {
     private UploadEncoder() {}
+
+    /**
+     * Pages kept to warm the cache, the first {@code length()} of the file's pages: plain images, or ({@code
+     * block[k]}) the LZ4 block of the page's frame with its raw CRC-64, for {@link PageCache#putBlock}.
+     */
+    record Warm(byte[][] data, boolean[] block, long[] pageCrc) {
+        static final Warm NONE = new Warm(new byte[0][], new boolean[0], new long[0]);
+
+        Warm(int n) {
+            this(new byte[n][], new boolean[n], new long[n]);
+        }
+
+        int length() {
+            return data.length;
+        }
+
+        /** Caches the {@code k}-th kept page, page {@code pgno}, under its frame {@code rp}. */
+        void putInto(PageCache cache, int k, RemotePage rp, long pgno, int pageSize) {
+            if (block[k]) {
+                cache.putBlock(rp, data[k], pgno, pageSize, pageCrc[k]);
+            } else {
+                cache.put(rp, data[k]);
+            }
+        }
+    }
 
     /** Scratch kept across rounds by one sync engine (one round at a time): the buffer-read window. */
     static final class Reuse {
@@ -51,7 +79,9 @@ final class UploadEncoder {
         // Copies of the first pages, up to a quarter of the cache, to seed the cache once their frames are known, so
         // reading recent writes right after a sync does not go to the replica. Bounded by the cache size.
         long warmBudget = db.reader().cache().capacityBytes() / 4;
-        byte[][] warm = new byte[(int) Math.min(pgnos.length, warmBudget / ps)][];
+        // Counted in plain pages although most are held compressed until read: a quarter of the cache once all are.
+        int kept = (int) Math.min(pgnos.length, warmBudget / ps);
+        Warm warm = kept == 0 ? Warm.NONE : new Warm(kept);
         byte[] zero = new byte[ps];
         LtxHeader header = LtxHeader.of(tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM, ps, commit, txid, txid, millis,
                 tracked && !snapshotFile ? base.postApplyChecksum() : 0).withNodeId(nodeId);
@@ -66,7 +96,7 @@ final class UploadEncoder {
             while (at < snap.pageCount() && snap.pgno(at) < p) {
                 at++;
             }
-            boolean keep = k < warm.length;
+            boolean keep = k < kept;
             boolean buffered = at < snap.pageCount() && snap.pgno(at) == p;
             PageRef entry = v.pages().get(p);
             long recorded = entry != null ? v.pages().checksum(p) : 0;
@@ -80,9 +110,13 @@ final class UploadEncoder {
                 // against its record's CRC-32 chain and its length bound by locateBlock, then copied as the frame.
                 int b = cursor.locateBlock(at);
                 ByteBuffer view = cursor.view();
-                if (keep) { // a page kept for the cache is decompressed into its own array
-                    warm[k] = new byte[ps];
-                    cursor.decompressBlock(at, warm[k]);
+                if (keep) { // a copy of the checked block (~1.7 KB here), decompressed by the cache at its first read
+                    int n = cursor.blockLength();
+                    byte[] copy = new byte[n];
+                    view.get(b, copy, 0, n);
+                    warm.data[k] = copy;
+                    warm.block[k] = true;
+                    warm.pageCrc[k] = cursor.pageCrc();
                 }
                 long imageSum = enc.writeCompressedPage(p, view, b, cursor.blockLength(), cursor.pageCrc());
                 if (recorded == 0) { // as below: a recorded checksum is the page map's word (the simulator's
@@ -96,8 +130,8 @@ final class UploadEncoder {
                 int at0 = cursor.locate(at);
                 ByteBuffer view = cursor.view();
                 if (keep) { // a page kept for the cache gets its own array
-                    warm[k] = new byte[ps];
-                    view.get(at0, warm[k], 0, ps);
+                    warm.data[k] = new byte[ps];
+                    view.get(at0, warm.data[k], 0, ps);
                 }
                 if (own) {
                     enc.writePage(p, view, at0, recorded);
@@ -112,7 +146,7 @@ final class UploadEncoder {
             }
             byte[] image = keep ? zero.clone() : zero; // a page the buffer does not hold: zeros (a grown file)
             if (keep) {
-                warm[k] = image;
+                warm.data[k] = image;
             }
             long imageSum = enc.writePageChecksummed(p, image, 0);
             if (recorded == 0) {

@@ -1,5 +1,7 @@
 package dev.ltx4j.pagestore.replica;
 
+import dev.ltx4j.ltx.PageBlock;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +20,14 @@ import java.util.concurrent.atomic.LongAdder;
  * Only inserts evict, one evictor at a time. The queue's length is counted beside it: {@code
  * ConcurrentLinkedQueue.size()} walks the whole queue, which made every insert into a full cache cost a pass over
  * all entries (a sync warming hundreds of pages into a full cache spent a sixth of its time there).
+ *
+ * <p>An entry may also hold a page still compressed ({@link #putBlock}): the LZ4 block of the page's LTX frame and the
+ * page's raw CRC-64, as a sync finds them in the write buffer's records. The first {@link #get} decompresses it,
+ * checks the image against the CRC-64 and replaces the entry with the plain image; an entry that fails (damaged in
+ * memory) is dropped and reported as a miss, so the reader reads the page from the replica instead. A sync thus warms
+ * the cache with a copy of ~1.7 KB instead of a 4 KiB decompression, and only pages that are read pay for it
+ * (docs/sync-cost.md, "Session 11"). The byte count is what entries hold: the block's length while compressed, the
+ * page's once decompressed.
  */
 public final class PageCache {
     private final long capacityBytes;
@@ -28,10 +38,13 @@ public final class PageCache {
     private final AtomicLong bytes = new AtomicLong();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
+    private final LongAdder inflated = new LongAdder();
+    private final LongAdder refused = new LongAdder();
     private final Object evictLock = new Object();
 
-    private static final class Entry {
+    private static class Entry {
         final RemotePage key;
+        /** The page image, or (a {@link Block}) its LZ4 block; its length is what the entry counts. */
         final byte[] page;
         /** Set on every hit, cleared when the clock hand passes: a second chance. Races are harmless. */
         volatile boolean referenced;
@@ -39,6 +52,21 @@ public final class PageCache {
         Entry(RemotePage key, byte[] page) {
             this.key = key;
             this.page = page;
+        }
+    }
+
+    /** A page held as the LZ4 block of its frame, with what its first read checks the image against. */
+    private static final class Block extends Entry {
+        final long pgno;
+        final int pageSize;
+        /** The raw page CRC-64 ({@link PageBlock#pageCrc}). */
+        final long pageCrc;
+
+        Block(RemotePage key, byte[] block, long pgno, int pageSize, long pageCrc) {
+            super(key, block);
+            this.pgno = pgno;
+            this.pageSize = pageSize;
+            this.pageCrc = pageCrc;
         }
     }
 
@@ -50,7 +78,11 @@ public final class PageCache {
         this.capacityBytes = capacityBytes;
     }
 
-    /** The cached page, or null. The array is shared: callers copy out of it and never write into it. */
+    /**
+     * The cached page, or null. The array is shared: callers copy out of it and never write into it. A page held
+     * compressed is decompressed and checked here (once: the entry then holds the image); one that fails its CRC-64
+     * is dropped and answered as a miss.
+     */
     public byte[] get(RemotePage key) {
         Entry e = map.get(key);
         if (e == null) {
@@ -60,16 +92,64 @@ public final class PageCache {
         if (!e.referenced) {
             e.referenced = true; // written only when it changes: a hot page's line stays shared between cores
         }
+        byte[] page = e instanceof Block b ? inflate(b) : e.page;
+        if (page == null) {
+            misses.increment();
+            return null;
+        }
         hits.increment();
-        return e.page;
+        return page;
+    }
+
+    /** Decompresses and checks a block entry and puts the image in its place; null (entry dropped) if damaged. */
+    private byte[] inflate(Block b) {
+        byte[] image = new byte[b.pageSize];
+        int n = PageBlock.decompress(ByteBuffer.wrap(b.page), 0, b.page.length, image, b.pageSize);
+        if (n != b.pageSize || PageBlock.pageCrc(b.pgno, image, 0, b.pageSize) != b.pageCrc) {
+            refused.increment();
+            if (map.remove(b.key, b)) {
+                bytes.addAndGet(-b.page.length);
+            }
+            return null;
+        }
+        inflated.increment();
+        Entry plain = new Entry(b.key, image);
+        plain.referenced = true;
+        // As a put of the same key: the block entry stays in the queue until the hand drops it (it is no longer
+        // the map's). Only one of racing readers (or an evictor's remove) wins; a loser serves its own image.
+        if (map.replace(b.key, b, plain)) {
+            clock.add(plain);
+            queued.incrementAndGet();
+            if (bytes.addAndGet(image.length - b.page.length) > capacityBytes) {
+                evict();
+            }
+        }
+        return image;
     }
 
     /** Caches {@code page}, which must not be modified afterwards. */
     public void put(RemotePage key, byte[] page) {
+        add(new Entry(key, page));
+    }
+
+    /**
+     * Caches page {@code pgno} as {@code block}, the LZ4 block of its LTX frame (not modified afterwards), to be
+     * decompressed by the first {@link #get} and checked against {@code pageCrc}, the page's raw CRC-64
+     * ({@link PageBlock#pageCrc}). Counts the block's length until then.
+     */
+    public void putBlock(RemotePage key, byte[] block, long pgno, int pageSize, long pageCrc) {
+        if (pageSize > capacityBytes) {
+            return; // it could never be held decompressed
+        }
+        add(new Block(key, block, pgno, pageSize, pageCrc));
+    }
+
+    private void add(Entry e) {
+        byte[] page = e.page;
         if (page.length > capacityBytes) {
             return;
         }
-        Entry e = new Entry(key, page);
+        RemotePage key = e.key;
         Entry old = map.put(key, e);
         clock.add(e);
         queued.incrementAndGet();
@@ -123,6 +203,16 @@ public final class PageCache {
 
     public long misses() {
         return misses.sum();
+    }
+
+    /** Entries held compressed that a read decompressed (and found intact). */
+    public long inflated() {
+        return inflated.sum();
+    }
+
+    /** Entries held compressed that failed their CRC-64 or did not decompress, dropped at their first read. */
+    public long refused() {
+        return refused.sum();
     }
 
     public void clear() {
