@@ -5,6 +5,7 @@ import dev.ltx4j.ltx.Ltx;
 import dev.ltx4j.ltx.LtxEncodeResult;
 import dev.ltx4j.ltx.LtxEncoder;
 import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.PageBlock;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
@@ -47,9 +48,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Sync throughput, in pages per second, of the write-mode engine moving committed pages from its write buffer to a
  * file replica ({@code sync}: snapshot the buffer, read each record from the buffer file and check it against the
- * buffer's CRC-32 chain, LZ4-encode a streaming LTX file into the spool (its file checksum from the page checksums
- * computed at commit), upload it with the file replica's create-if-absent and fsync,
- * install it and trim the buffer), against raw LTX encoding of the same pages from memory into nothing
+ * buffer's CRC-32 chain, copy each record's LZ4 block (made at commit, format version 2) as its frame into a
+ * streaming LTX file in the spool (its file checksum from the page CRC-64s computed at commit), upload it with the
+ * file replica's create-if-absent and fsync, install it (warming the cache with a quarter of its capacity of the
+ * pages, held compressed until read) and trim the buffer), against raw LTX encoding of the same pages from memory into nothing
  * ({@code rawEncode}: {@link LtxEncoder} alone, the ceiling). Goal: {@code sync} at least 0.7x {@code rawEncode}.
  * A third benchmark, {@code rawEncodeAndUpload}, adds to the raw encoding the same file-replica upload the sync
  * performs (create-if-absent with fsync of file and directory), separating the engine's own overhead from the
@@ -241,16 +243,21 @@ public class SyncBenchmark {
 
     /**
      * The I/O no sync of these pages can avoid, with no encoding and no bookkeeping: a file as large as the buffer
-     * records of {@value #PAGES} pages (12-byte record header + page) read in 256 KiB windows into a direct buffer
-     * (as the sync's cursor reads), and a file as large as their LTX encoding written with one write from a direct
-     * buffer and fsynced. {@code rawEncode + ioFloor} per page is the least CPU a sync of these pages can cost;
-     * see docs/sync-cost.md.
+     * records of {@value #PAGES} pages, read in 256 KiB windows into a direct buffer (as the sync's cursor reads),
+     * and a file as large as their LTX encoding written with one write from a direct buffer and fsynced. The records
+     * are the write buffer's format version 2 'Z' records (20-byte header, the page's LZ4 block, 4-byte chained
+     * CRC; docs/write-buffer-recovery.md), which is what a sync reads since session 10 (before session 11 this modelled
+     * the plain 'P' records, 12-byte header + page, 2.4x the bytes). {@code rawEncode + ioFloor} per page is the
+     * least CPU a sync that encoded the pages itself could cost; see docs/sync-cost.md.
      */
     @State(Scope.Benchmark)
     public static class Floor {
-        static final int RECORD = 12 + PAGE_SIZE;
+        /** A 'Z' record: header, block, chained CRC (pagestore's {@code LogFormat.zRecordSize}). */
+        static final int Z_HEADER = 20;
+        static final int Z_TRAILER = 4;
         Path dir;
         FileChannel records;
+        long recordBytes;
         ByteBuffer window;
         ByteBuffer upload;
         long round;
@@ -273,9 +280,13 @@ public class SyncBenchmark {
             upload = ByteBuffer.allocateDirect(encoded.length).put(encoded).flip();
             records = FileChannel.open(dir.resolve("records"), StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
-            ByteBuffer rec = ByteBuffer.allocate(RECORD);
+            ByteBuffer rec = ByteBuffer.allocate(Z_HEADER + PageBlock.maxBlockSize(PAGE_SIZE) + Z_TRAILER);
             for (int i = 0; i < PAGES; i++) {
-                rec.clear().putInt(1).putInt(i + 1).putInt(0).put(pages[i]).flip();
+                rec.clear().put((byte) 'Z').put((byte) 0).putShort((short) 0).putInt(i + 1);
+                int n = PageBlock.compress(ByteBuffer.wrap(pages[i]), 0, PAGE_SIZE, rec, Z_HEADER);
+                rec.putInt(8, n).putLong(12, PageBlock.pageCrc(i + 1, pages[i], 0, PAGE_SIZE));
+                rec.position(Z_HEADER + n).putInt(0).flip();
+                recordBytes += rec.remaining();
                 while (rec.hasRemaining()) {
                     records.write(rec);
                 }
@@ -304,9 +315,9 @@ public class SyncBenchmark {
     @OperationsPerInvocation(PAGES)
     public long ioFloor(Floor f, CallCpu cpu) throws IOException {
         cpu.begin();
-        long size = (long) PAGES * Floor.RECORD;
+        long size = f.recordBytes;
         long sum = 0;
-        int perWindow = f.window.capacity() / Floor.RECORD * Floor.RECORD;
+        int perWindow = f.window.capacity();
         for (long at = 0; at < size; at += perWindow) {
             f.window.clear().limit((int) Math.min(perWindow, size - at));
             while (f.window.hasRemaining()) {
