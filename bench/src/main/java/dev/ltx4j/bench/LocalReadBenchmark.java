@@ -50,12 +50,14 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code enginePages}: the engine's page read API directly: one read transaction reads the {@value #HOT} hot
  *       pages (40% random bytes, as in {@link SyncBenchmark}) in a shuffled order. {@code state=unsynced}: committed,
  *       sync interval of an hour; {@code synced}: the same pages after a sync (served by the page cache).
+ *   <li>{@code enginePagesAfterSync}: the same read transaction right after a commit of one page and a sync (not
+ *       counted): the first reads after a sync, which a sync interval of a second makes common.
  *   <li>{@code jdbcReadModifyWrite}: what a user of sqlite-jdbc meets: two connections of one write-mode database
  *       (sync interval one hour, durability local) take turns running {@code BEGIN IMMEDIATE}, then {@value
  *       #RMW_ROWS} times {@code SELECT v FROM kv WHERE k = ?; UPDATE kv SET v = ? WHERE k = ?} on a random row among
  *       the 5,000 last inserted, then {@code COMMIT}. Each transaction follows the other connection's commit, so
  *       SQLite drops its page cache and reads page 1 and the B-tree paths again; the native page view serves them
- *       until the transaction's first write, after it they reach the engine. The read counters cover the
+ *       (SQLite writes its dirty pages only at COMMIT), without it they reach the engine. The read counters cover the
  *       transaction up to (not including) its {@code COMMIT}. {@code state=synced} syncs after each commit
  *       ({@code litestream_sync()}, not counted); {@code plain} is a plain SQLite file (rollback journal).
  * </ul>
@@ -130,6 +132,7 @@ public class LocalReadBenchmark {
         FileReplicaClient replica;
         Database db;
         long[] order;
+        long round;
 
         @Setup(Level.Trial)
         public void open() throws IOException {
@@ -177,6 +180,35 @@ public class LocalReadBenchmark {
     @OperationsPerInvocation(HOT)
     public long enginePages(Engine e, ReadCpu cpu) throws IOException {
         byte[] page = new byte[PAGE_SIZE];
+        long sum = 0;
+        cpu.begin();
+        try (ReadTransaction t = e.db.beginRead()) {
+            for (long p : e.order) {
+                t.read(p * PAGE_SIZE, page, 0, PAGE_SIZE);
+                sum += page[100];
+            }
+        }
+        cpu.end(HOT);
+        return sum;
+    }
+
+    /**
+     * The reads right after a sync: one page of the hot set is committed again and synced (not counted), then the
+     * {@value #HOT} pages are read as in {@link #enginePages} (use with {@code state=synced}).
+     */
+    @Benchmark
+    @OperationsPerInvocation(HOT)
+    public long enginePagesAfterSync(Engine e, ReadCpu cpu) throws IOException {
+        byte[] page = new byte[PAGE_SIZE];
+        try (WriteSession s = e.db.beginWrite()) {
+            page[0] = (byte) e.round++;
+            s.write(0, page, 0, PAGE_SIZE);
+            s.commit();
+        }
+        SyncOutcome o = e.db.syncOnce(Instant.now());
+        if (o.status() != SyncOutcome.Status.SYNCED) {
+            throw new IllegalStateException("sync did not complete: " + o, o.error());
+        }
         long sum = 0;
         cpu.begin();
         try (ReadTransaction t = e.db.beginRead()) {
