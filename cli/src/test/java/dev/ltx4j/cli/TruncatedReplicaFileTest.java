@@ -1,0 +1,76 @@
+package dev.ltx4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ltx4j.vfs.LitestreamVfs;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Field probe (docs/field-probes.md, round 5): an LTX file in the middle of a replica's chain cut short (a partial
+ * copy, an interrupted upload). A write-mode open, a read-mode open and {@code ltx4j restore} all refuse it; each
+ * names the file, its real size, that it was cut short, and the way forward with the TXID before it. Before, the
+ * opens said "pageIndex.size: index size 13551181516696724114 outside 1..1370" and restore "page[5].data:
+ * truncated: file ends before the 3038-byte field at offset 299".
+ */
+class TruncatedReplicaFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFileCutShortInTheMiddleOfTheChainIsNamedWithItsSizeAndWhatToDo() throws Exception {
+        Path replicaDir = dir.resolve("replica");
+        String replica = replicaDir.toUri().toString();
+        LitestreamVfs.Registration writer = LitestreamVfs.builder().replica(replica).writeEnabled(true)
+                .syncInterval(Duration.ofHours(1)).register("truncated-writer");
+        Path db = dir.resolve("app.db");
+        try (Connection c = writer.connect(db); Statement s = c.createStatement()) {
+            s.execute("create table t(v)");
+            s.executeQuery("select litestream_sync()").close();
+            for (int i = 0; i < 3; i++) {
+                s.execute("insert into t values (randomblob(3000))");
+                s.executeQuery("select litestream_sync()").close();
+            }
+        } finally {
+            writer.unregister();
+        }
+        String name = "0000000000000003-0000000000000003.ltx";
+        Path middle = replicaDir.resolve("ltx/0/" + name);
+        assertThat(replicaDir.resolve("ltx/0/0000000000000004-0000000000000004.ltx")).isRegularFile();
+        long cut = Files.size(middle) / 2;
+        try (FileChannel ch = FileChannel.open(middle, StandardOpenOption.WRITE)) {
+            ch.truncate(cut);
+        }
+        String[] expected = {"L0/" + name, "the file is " + cut + " bytes", "cut short",
+                "ltx4j restore --txid 0000000000000002"};
+        for (boolean write : new boolean[] {true, false}) {
+            LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(replica).writeEnabled(write)
+                    .syncInterval(Duration.ofHours(1)).register("truncated-" + write);
+            try {
+                assertThatThrownBy(() -> vfs.connect(db).close()).isInstanceOf(SQLException.class)
+                        .satisfies(e -> System.out.println("open (write=" + write + "): " + e.getMessage()))
+                        .message().contains(expected);
+            } finally {
+                vfs.unregister();
+            }
+        }
+        CliRun restore = CliRun.of("restore", replica, "-o", dir.resolve("out.db").toString());
+        System.out.println("restore: " + restore.err());
+        assertThat(restore.exitCode()).isEqualTo(1);
+        assertThat(restore.err()).contains("L0/" + name, "the file ends at byte " + cut, "cut short",
+                "ltx4j restore --txid 0000000000000002 -o <new.db> " + replica.replaceAll("/$", ""));
+        assertThat(dir.resolve("out.db")).doesNotExist();
+        CliRun before = CliRun.of("restore", replica, "-o", dir.resolve("before.db").toString(), "--txid",
+                "0000000000000002");
+        assertThat(before.exitCode()).as(before.err()).isZero();
+    }
+}
