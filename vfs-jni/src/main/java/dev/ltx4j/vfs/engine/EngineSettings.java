@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs.engine;
 
+import dev.ltx4j.pagestore.BufferPathException;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.compaction.CompactionSettings;
@@ -176,7 +177,8 @@ public final class EngineSettings {
                     + " does not exist");
         }
         if (!Files.isWritable(dir) || (Files.exists(p) && !Files.isWritable(p))) {
-            throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable");
+            throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable"
+                    + (Files.exists(p) ? "; " + BufferPathException.keptTransactionsAdvice(p) : ""));
         }
         return Optional.of(p);
     }
