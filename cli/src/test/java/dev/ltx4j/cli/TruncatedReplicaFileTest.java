@@ -3,6 +3,7 @@ package dev.ltx4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.vfs.LitestreamVfs;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -26,14 +27,15 @@ class TruncatedReplicaFileTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aFileCutShortInTheMiddleOfTheChainIsNamedWithItsSizeAndWhatToDo() throws Exception {
+    private static final String NAME = "0000000000000003-0000000000000003.ltx";
+
+    /** Writes TXIDs 1..4 as four L0 files (no compaction) and returns the replica directory. */
+    private Path fourFiles(String tag) throws Exception {
         Path replicaDir = dir.resolve("replica");
-        String replica = replicaDir.toUri().toString();
-        LitestreamVfs.Registration writer = LitestreamVfs.builder().replica(replica).writeEnabled(true)
-                .syncInterval(Duration.ofHours(1)).register("truncated-writer");
-        Path db = dir.resolve("app.db");
-        try (Connection c = writer.connect(db); Statement s = c.createStatement()) {
+        LitestreamVfs.Registration writer = LitestreamVfs.builder().replica(replicaDir.toUri().toString())
+                .writeEnabled(true).syncInterval(Duration.ofHours(1)).compaction(CompactionSettings.off())
+                .register("damaged-writer-" + tag);
+        try (Connection c = writer.connect(dir.resolve("app.db")); Statement s = c.createStatement()) {
             s.execute("create table t(v)");
             s.executeQuery("select litestream_sync()").close();
             for (int i = 0; i < 3; i++) {
@@ -43,9 +45,40 @@ class TruncatedReplicaFileTest {
         } finally {
             writer.unregister();
         }
-        String name = "0000000000000003-0000000000000003.ltx";
-        Path middle = replicaDir.resolve("ltx/0/" + name);
         assertThat(replicaDir.resolve("ltx/0/0000000000000004-0000000000000004.ltx")).isRegularFile();
+        return replicaDir;
+    }
+
+    @Test
+    void aBitFlipInAFileAtRestIsNamedWithWhatToDoWhenAReaderMeetsIt() throws Exception {
+        Path replicaDir = fourFiles("flip");
+        Path middle = replicaDir.resolve("ltx/0/" + NAME);
+        byte[] b = Files.readAllBytes(middle);
+        b[400] ^= 0x04; // inside the page data
+        Files.write(middle, b);
+        LitestreamVfs.Registration reader = LitestreamVfs.builder().replica(replicaDir.toUri().toString())
+                .register("damaged-reader");
+        try (Connection c = reader.connect(dir.resolve("reader.db")); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeQuery("select sum(length(v)) from t").close())
+                    .isInstanceOf(SQLException.class);
+            String last;
+            try (var rs = s.executeQuery("pragma litestream_last_error")) {
+                last = rs.getString(1);
+            }
+            System.out.println("read: " + last);
+            assertThat(last).contains("L0/" + NAME, "corrupt", "ltx4j restore --txid 0000000000000002");
+        } finally {
+            reader.unregister();
+        }
+    }
+
+    @Test
+    void aFileCutShortInTheMiddleOfTheChainIsNamedWithItsSizeAndWhatToDo() throws Exception {
+        Path replicaDir = fourFiles("cut");
+        String replica = replicaDir.toUri().toString();
+        Path db = dir.resolve("app.db");
+        String name = NAME;
+        Path middle = replicaDir.resolve("ltx/0/" + name);
         long cut = Files.size(middle) / 2;
         try (FileChannel ch = FileChannel.open(middle, StandardOpenOption.WRITE)) {
             ch.truncate(cut);
