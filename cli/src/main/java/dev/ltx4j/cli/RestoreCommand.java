@@ -1,5 +1,6 @@
 package dev.ltx4j.cli;
 
+import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.ltx.Txid;
@@ -8,6 +9,7 @@ import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
+import dev.ltx4j.replica.internal.DamagedFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -74,7 +76,12 @@ final class RestoreCommand implements Callable<Integer> {
             }
             Progress progress = Progress.onTerminal(System.err);
             progress.update("restoring " + plan.size() + " files, " + bytes + " bytes:", 0, plan.size());
-            LtxRestorer.Result result = LtxRestorer.restore(chain, output);
+            LtxRestorer.Result result;
+            try {
+                result = LtxRestorer.restore(chain, output);
+            } catch (LtxFormatException e) {
+                throw explain(e, plan, ReplicaUrl.redact(url));
+            }
             progress.update("restoring " + plan.size() + " files, " + bytes + " bytes:", plan.size(), plan.size());
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -93,6 +100,16 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A damaged file of the plan named with its listed size and what to do (DamagedFiles); others as they are. */
+    private static LtxFormatException explain(LtxFormatException e, List<LtxFileInfo> plan, String url) {
+        for (LtxFileInfo f : plan) {
+            if (f.toString().equals(e.fileName())) {
+                return DamagedFiles.explain(e, f, url);
+            }
+        }
+        return e;
     }
 
     private RestoreTarget target() {

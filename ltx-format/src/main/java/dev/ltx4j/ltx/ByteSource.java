@@ -66,8 +66,11 @@ abstract class ByteSource {
     abstract boolean atEnd() throws IOException;
 
     protected LtxFormatException truncated(String field, int n) {
-        return new LtxFormatException(fileName, field, "truncated: file ends before the " + n
-                + "-byte field at offset " + position());
+        // Here the input ended: what is left after the position is all there is, so their sum is its real size.
+        long size = position() + buffered();
+        return new LtxFormatException(fileName, field, "truncated: the file ends at byte " + size
+                + ", inside the " + n + "-byte field at offset " + position() + ": it was cut short"
+                + " (a partial copy or upload?) or its header or page index is damaged");
     }
 
     /** Reads an unsigned LEB128 varint of at most 10 bytes (Go {@code binary.Uvarint}). */

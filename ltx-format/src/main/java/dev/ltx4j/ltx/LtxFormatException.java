@@ -9,6 +9,7 @@ import java.io.IOException;
 public class LtxFormatException extends IOException {
     private final String fileName;
     private final String field;
+    private final String detail;
 
     public LtxFormatException(String fileName, String field, String detail) {
         this(fileName, field, detail, null);
@@ -18,6 +19,7 @@ public class LtxFormatException extends IOException {
         super(describe(fileName, field, detail), cause);
         this.fileName = fileName;
         this.field = field;
+        this.detail = detail;
     }
 
     private static String describe(String fileName, String field, String detail) {
@@ -28,6 +30,11 @@ public class LtxFormatException extends IOException {
     /** The file the error was found in, or null when the data had no name. */
     public String fileName() {
         return fileName;
+    }
+
+    /** What is wrong with {@link #field()}, without the file and field names. */
+    public String detail() {
+        return detail;
     }
 
     /** The field or structure that is wrong, e.g. {@code header.pageSize} or {@code trailer.fileChecksum}. */

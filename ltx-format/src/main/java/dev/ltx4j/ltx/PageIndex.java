@@ -151,15 +151,30 @@ public final class PageIndex {
         long indexSize = PageFrames.readLongBE(tail, tailLen - Ltx.TRAILER_SIZE - Ltx.INDEX_SIZE_FIELD);
         long maxIndex = Math.min(fileSize - MIN_FILE_SIZE + 1, Integer.MAX_VALUE - 64);
         if (indexSize < 1 || indexSize > maxIndex) {
-            throw new LtxFormatException(fileName, "pageIndex.size",
-                    "index size " + Long.toUnsignedString(indexSize) + " outside 1.." + maxIndex);
+            throw endDamaged(fileName, fileSize, "pageIndex.size", "its index size field reads "
+                    + Long.toUnsignedString(indexSize) + ", outside 1.." + maxIndex, null);
         }
         int needed = (int) indexSize + Ltx.INDEX_SIZE_FIELD + Ltx.TRAILER_SIZE;
-        if (needed <= tailLen) {
-            return parse(tail, tailLen - needed, (int) indexSize, fileSize, fileName);
+        try {
+            if (needed <= tailLen) {
+                return parse(tail, tailLen - needed, (int) indexSize, fileSize, fileName);
+            }
+            byte[] region = readExactly(reader, fileSize - needed, needed, fileName);
+            return parse(region, 0, (int) indexSize, fileSize, fileName);
+        } catch (LtxFormatException e) {
+            throw endDamaged(fileName, fileSize, e.field(), e.detail(), e);
         }
-        byte[] region = readExactly(reader, fileSize - needed, needed, fileName);
-        return parse(region, 0, (int) indexSize, fileSize, fileName);
+    }
+
+    /**
+     * The page index sits at the end of the file, so a file cut short (a partial copy, an interrupted upload, a
+     * truncated disk file) fails here first: say so in user words, with the file's real size (field-probes.md).
+     */
+    private static LtxFormatException endDamaged(String fileName, long fileSize, String field, String detail,
+            Throwable cause) {
+        return new LtxFormatException(fileName, field, "the file is " + fileSize + " bytes and does not end in a"
+                + " valid page index (" + detail + "): it was cut short (truncated: a partial copy or upload?) or its"
+                + " end is damaged", cause);
     }
 
     private static byte[] readExactly(RangeReader reader, long offset, int length, String fileName)

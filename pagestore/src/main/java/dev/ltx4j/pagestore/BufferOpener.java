@@ -10,6 +10,8 @@ import dev.ltx4j.pagestore.storage.UnsafePathException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.random.RandomGenerator;
@@ -28,6 +30,14 @@ final class BufferOpener {
         } catch (UnsafePathException e) {
             throw new BufferPathException(absolute.toString(), "Permission errors on buffer path " + absolute + ": "
                     + e.getMessage(), e);
+        } catch (FileSystemException e) {
+            // EROFS (a disk remounted read-only after an I/O error), EPERM (immutable): no typed exception of its own.
+            if (!Files.exists(absolute)) {
+                throw e;
+            }
+            throw new BufferPathException(absolute.toString(), "write buffer " + absolute + " exists but cannot be"
+                    + " opened for writing (" + e.getFile() + ": " + e.getReason() + "); "
+                    + BufferPathException.keptTransactionsAdvice(absolute), e);
         }
     }
 

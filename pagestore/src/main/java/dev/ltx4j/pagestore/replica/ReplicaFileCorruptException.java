@@ -1,5 +1,7 @@
 package dev.ltx4j.pagestore.replica;
 
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.internal.DamagedFiles;
 import java.io.IOException;
 
 /**
@@ -14,7 +16,8 @@ public final class ReplicaFileCorruptException extends IOException {
 
     public ReplicaFileCorruptException(RemoteFile file, String reason, Throwable cause) {
         super("replica file " + file.name() + " (" + file.sizeBytes() + " bytes) is corrupt: " + reason
-                + "; no page of it is served", cause);
+                + "; no page of it is served; " + DamagedFiles.advice(new LtxFileInfo(file.level(), file.minTxid(),
+                        file.maxTxid(), file.sizeBytes(), null), null), cause);
         this.file = file;
         this.reason = reason;
     }

@@ -11,6 +11,7 @@ import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
+import dev.ltx4j.replica.internal.DamagedFiles;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,6 +75,14 @@ public final class ReplicaIndex {
      * {@link #WHOLE_FILE_READ} bytes (handed to {@link #onWholeFile}), else two ranged reads.
      */
     public LoadedFile load(LtxFileInfo info) throws IOException {
+        try {
+            return loadChecked(info);
+        } catch (LtxFormatException e) {
+            throw DamagedFiles.explain(e, info, null);
+        }
+    }
+
+    private LoadedFile loadChecked(LtxFileInfo info) throws IOException {
         if (info.size() > 0 && info.size() <= WHOLE_FILE_READ) {
             byte[] whole = client.readRange(info.level(), info.minTxid(), info.maxTxid(), 0, 0);
             if (whole.length == info.size()) {

@@ -214,7 +214,8 @@ public final class FileReplicaClient implements ReplicaClient {
      * write, with no copy of the upload into a temporary direct buffer.
      */
     private static void writeDurably(Path temp, LtxBody body, String name, FileTime mtime) throws IOException {
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel out = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                ReplicaModes.file(temp))) {
             body.writeTo(out);
             long written = out.position(); // what reached the file, whatever the body reports
             if (written != body.length()) {
@@ -263,7 +264,7 @@ public final class FileReplicaClient implements ReplicaClient {
         Path probe = dir.resolve(stem + TEMP_SUFFIX);
         Path probeLink = dir.resolve(stem + "-link" + TEMP_SUFFIX);
         try {
-            Files.createFile(probe);
+            Files.createFile(probe, ReplicaModes.file(probe));
         } catch (IOException | RuntimeException e) {
             return false; // the directory takes no new file at all: the move would fail too, report the first error
         }
@@ -317,7 +318,8 @@ public final class FileReplicaClient implements ReplicaClient {
     /** The cross-process lock file, or null where the file system cannot lock files (in-process lock only). */
     private static FileChannel openLockFile(Path dir) throws IOException {
         try {
-            return FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            return FileChannel.open(dir.resolve(LOCK_FILE), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    ReplicaModes.file(dir));
         } catch (UnsupportedOperationException e) {
             return null;
         }
@@ -328,7 +330,7 @@ public final class FileReplicaClient implements ReplicaClient {
             return;
         }
         try {
-            Files.createDirectories(dir);
+            Files.createDirectories(dir, ReplicaModes.directory(dir));
         } catch (IOException e) {
             throw FileErrors.map("create directory", dir, e);
         }

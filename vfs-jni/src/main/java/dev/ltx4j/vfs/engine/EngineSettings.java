@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs.engine;
 
+import dev.ltx4j.pagestore.BufferPathException;
 import dev.ltx4j.pagestore.BufferRecovery;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.compaction.CompactionSettings;
@@ -11,6 +12,7 @@ import dev.ltx4j.syncer.Settings;
 import dev.ltx4j.vfs.OpenOptions;
 import dev.ltx4j.vfs.VfsConfigurationException;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -176,9 +178,24 @@ public final class EngineSettings {
                     + " does not exist");
         }
         if (!Files.isWritable(dir) || (Files.exists(p) && !Files.isWritable(p))) {
-            throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable");
+            throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable"
+                    + (Files.exists(p) ? "; " + notWritableReason(p) : ""));
         }
         return Optional.of(p);
+    }
+
+    /** Another user's buffer is theirs to run; one of this user's on a read-only disk still holds its transactions. */
+    private static String notWritableReason(Path p) {
+        try {
+            String owner = Files.getOwner(p).getName();
+            String user = System.getProperty("user.name");
+            if (!owner.equals(user)) {
+                return "it belongs to " + owner + ", not to " + user + " who runs this process";
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // no owner to tell: give the read-only disk advice
+        }
+        return BufferPathException.keptTransactionsAdvice(p);
     }
 
     /**
