@@ -88,7 +88,7 @@ public final class LtxMetrics implements MeterBinder {
         counter(registry, slot, "ltx4j.cache.misses", null, "page reads the cache did not hold",
                 EngineMetrics::cacheMisses);
         gauge(registry, slot, "ltx4j.pending.commits", null,
-                "committed transactions not yet in the replica (the replica's lag in TXIDs)",
+                "committed transactions not yet in the replica (a sync uploads them as one TXID)",
                 m -> m.pendingCommits());
         gauge(registry, slot, "ltx4j.pending.bytes", "bytes", "page bytes of transactions not yet in the replica",
                 m -> m.pendingBytes());
