@@ -22,7 +22,7 @@ class MetricsSlotTest {
 
         @Override
         public EngineMetrics metrics() {
-            return new EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, hits, 0, Map.of(), 0, Map.of());
+            return new EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, -1, 0, hits, 0, Map.of(), 0, Map.of()); // lag unknown
         }
 
         @Override
