@@ -8,6 +8,7 @@ import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.RestorePlanner;
+import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import dev.ltx4j.replica.internal.DamagedFiles;
 import java.io.BufferedInputStream;
@@ -62,7 +63,12 @@ final class RestoreCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (ReplicaClient client = Replicas.open(url)) {
-            List<LtxFileInfo> plan = new RestorePlanner(client).plan(target);
+            List<LtxFileInfo> plan;
+            try {
+                plan = new RestorePlanner(client).plan(target);
+            } catch (RestorePlanException e) { // "the replica holds no files": say which one
+                throw new IOException("cannot restore from " + ReplicaUrl.redact(url) + ": " + e.getMessage(), e);
+            }
             if (plan.get(0).minTxid() != 1) {
                 throw new IOException("replica " + ReplicaUrl.redact(url) + " has no snapshot to start from: the plan begins at "
                         + plan.get(0) + "; the first file must start at TXID 1");
@@ -122,6 +128,10 @@ final class RestoreCommand implements Callable<Integer> {
                 t = Txid.parse(txid);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--txid takes 16 hex digits, e.g. 0000000000000003; got \"" + txid + "\"");
+            }
+            if (t == 0) { // RestoreTarget's own refusal speaks Java ("use latest()")
+                throw new IllegalArgumentException("--txid " + txid + " is before the first transaction (TXIDs start"
+                        + " at 0000000000000001); leave out --txid to restore the latest state");
             }
             return RestoreTarget.txid(t);
         }

@@ -128,6 +128,31 @@ class CliCommandsTest {
         assertThat(tmp.resolve("o.db")).doesNotExist();
     }
 
+    /** What an operator typing a restore by hand gets wrong: each message names the thing and the way out. */
+    @Test
+    void restoreMistakesAreNamed() throws Exception {
+        String empty = tmp.resolve("empty").toUri().toString();
+        CliRun noFiles = CliRun.of("restore", empty, "-o", tmp.resolve("o.db").toString());
+        assertThat(noFiles.exitCode()).isEqualTo(1);
+        assertThat(noFiles.err()).contains("cannot restore from " + empty, "holds no files"); // before: no replica
+
+        CliRun zero = CliRun.of("restore", empty, "-o", tmp.resolve("o.db").toString(), "--txid", "0000000000000000");
+        assertThat(zero.exitCode()).isEqualTo(1);
+        assertThat(zero.err()).contains("TXIDs start at 0000000000000001", "leave out --txid")
+                .doesNotContain("latest()"); // before: the Java API's advice
+
+        Path replica = Files.createDirectories(tmp.resolve("rep"));
+        Path source = tmp.resolve("src.db");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + source); var st = c.createStatement()) {
+            st.execute("create table t(x)");
+        }
+        assertThat(CliRun.of("import", source.toString(), replica.toUri().toString()).exitCode()).isZero();
+        Path out = tmp.resolve("no-such-dir").resolve("o.db");
+        CliRun noDir = CliRun.of("restore", replica.toUri().toString(), "-o", out.toString());
+        assertThat(noDir.exitCode()).isEqualTo(1);
+        assertThat(noDir.err()).contains("no such file or directory: " + out.getParent()); // before: a bare temp path
+    }
+
     @Test
     void demoRunsEndToEnd() throws Exception {
         CliRun demo = CliRun.of("demo", "--dir", tmp.resolve("demo").toString(), "--rows", "500");

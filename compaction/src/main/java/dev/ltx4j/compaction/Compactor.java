@@ -217,7 +217,7 @@ public final class Compactor {
                 } catch (FaultCrash crash) {
                     throw crash;
                 } catch (IOException | RuntimeException e) {
-                    LOG.warn("compaction into L{} failed: {}", level, e.toString());
+                    LOG.debug("compaction into L{} failed: {}", level, e.toString()); // the caller reports the streak
                 }
             }
         }
@@ -227,7 +227,7 @@ public final class Compactor {
             } catch (FaultCrash crash) {
                 throw crash;
             } catch (IOException | RuntimeException e) {
-                LOG.warn("snapshot failed: {}", e.toString());
+                LOG.debug("snapshot failed: {}", e.toString()); // the caller reports the streak
             }
         }
         if (settings.retentionEnabled()
@@ -237,7 +237,7 @@ public final class Compactor {
             } catch (FaultCrash crash) {
                 throw crash;
             } catch (IOException | RuntimeException e) {
-                LOG.warn("retention failed: {}", e.toString());
+                LOG.debug("retention failed: {}", e.toString()); // the caller reports the streak
             }
         }
         return status();
@@ -496,7 +496,7 @@ public final class Compactor {
             }
             RetentionResult result = new RetentionResult(true, plan, deleted, bytes);
             if (files > 0) {
-                LOG.info("retention deleted {} files ({} bytes); {} kept for {} restore points", files, bytes,
+                LOG.debug("retention deleted {} files ({} bytes); {} kept for {} restore points", files, bytes, // caller logs
                         plan.keep().size(), plan.restorePoints().size());
             }
             tracker.retained(now, result);

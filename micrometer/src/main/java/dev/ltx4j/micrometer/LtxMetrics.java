@@ -2,8 +2,9 @@ package dev.ltx4j.micrometer;
 
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.StoreRequests;
-import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.DatabaseStatus;
 import dev.ltx4j.syncer.EngineMetrics;
+import dev.ltx4j.syncer.MetricsSource;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -12,63 +13,95 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Registers the meters of docs/metrics-and-logs.md for one database, each tagged {@code database=<name>} and read
- * by polling {@link Database#metrics()} (nothing is pushed; the engine depends on no metrics library):
+ * by polling {@link MetricsSource#metrics()} (nothing is pushed; the engine depends on no metrics library):
  *
  * <pre>{@code
- * LtxMetrics.bind(db, "app.db", registry);
+ * LtxMetrics.bind(db, "app.db", registry);            // an engine Database
+ * LtxMetrics.bind(vfs.database(path), "app.db", registry); // a JDBC application's LitestreamDatabase handle
  * }</pre>
  *
- * Meters hold the database weakly, as Micrometer's function meters do: after the database is closed and collected
- * they report NaN; remove them from the registry when the database is closed for good.
+ * Binding the same name again in the same registry (the database was closed and opened again) moves the meters to
+ * the new database: Micrometer keeps the first meter of a name and tags and ignores a second registration, so
+ * without this the meters would follow the closed database for good. Counters stay monotonic across such a move and
+ * across a counter that restarts inside the engine (the page cache's after a refresh or reload): what the previous
+ * database (or cache) had counted is carried. The source is held weakly: a closed database that the application
+ * dropped is collected, its gauges then report NaN and its counters their last value.
  */
 public final class LtxMetrics implements MeterBinder {
-    private final Database db;
+    /** One binding per registry and database name, so a second bind finds the meters of the first. */
+    private static final Map<MeterRegistry, Map<String, MetricsSlot>> SLOTS = new WeakHashMap<>();
+
+    private final MetricsSource source;
+    private final String name;
     private final Tags tags;
 
     /** @param name the {@code database} tag, e.g. the database's file name */
-    public LtxMetrics(Database db, String name) {
-        this.db = Objects.requireNonNull(db, "db");
-        this.tags = Tags.of("database", Objects.requireNonNull(name, "name"));
+    public LtxMetrics(MetricsSource source, String name) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.name = Objects.requireNonNull(name, "name");
+        this.tags = Tags.of("database", name);
     }
 
-    /** Binds {@code db}'s meters to {@code registry}, tagged {@code database=name}. */
-    public static void bind(Database db, String name, MeterRegistry registry) {
-        new LtxMetrics(db, name).bindTo(registry);
+    /** Binds {@code source}'s meters to {@code registry}, tagged {@code database=name}. */
+    public static void bind(MetricsSource source, String name, MeterRegistry registry) {
+        new LtxMetrics(source, name).bindTo(registry);
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        FunctionTimer.builder("ltx4j.sync.duration", db, d -> d.metrics().syncs(), d -> d.metrics().syncMillis(),
-                        TimeUnit.MILLISECONDS)
+        MetricsSlot slot;
+        synchronized (SLOTS) {
+            Map<String, MetricsSlot> byName = SLOTS.computeIfAbsent(registry, r -> new java.util.HashMap<>());
+            slot = byName.get(name);
+            if (slot != null && registry.find("ltx4j.sync.duration").tags(tags).functionTimer() != null) {
+                slot.switchTo(source); // the meters exist and read the slot: point it at the new database
+                return;
+            }
+            slot = new MetricsSlot(source);
+            byName.put(name, slot); // the map holds the slot (Micrometer holds it weakly) while the registry lives
+        }
+        register(registry, slot);
+    }
+
+    private void register(MeterRegistry registry, MetricsSlot slot) {
+        ToDoubleFunction<MetricsSlot> syncs = slot.track("syncs", EngineMetrics::syncs);
+        FunctionTimer.builder("ltx4j.sync.duration", slot, s -> (long) syncs.applyAsDouble(s),
+                        slot.track("syncMillis", EngineMetrics::syncMillis), TimeUnit.MILLISECONDS)
                 .tags(tags).description("syncs that reached the replica and the clock time they took")
                 .register(registry);
-        counter(registry, "ltx4j.sync.bytes", "bytes", "LTX bytes uploaded", EngineMetrics::syncedBytes);
-        counter(registry, "ltx4j.sync.pages", "pages", "pages uploaded", EngineMetrics::syncedPages);
-        counter(registry, "ltx4j.sync.failures", null, "syncs that failed (retried next interval)",
+        counter(registry, slot, "ltx4j.sync.bytes", "bytes", "LTX bytes uploaded", EngineMetrics::syncedBytes);
+        counter(registry, slot, "ltx4j.sync.pages", "pages", "pages uploaded", EngineMetrics::syncedPages);
+        counter(registry, slot, "ltx4j.sync.failures", null, "syncs that failed (retried next interval)",
                 EngineMetrics::syncFailures);
-        counter(registry, "ltx4j.conflicts", null, "conflicts raised", EngineMetrics::conflicts);
-        counter(registry, "ltx4j.cache.hits", null, "page reads served by the page cache", EngineMetrics::cacheHits);
-        counter(registry, "ltx4j.cache.misses", null, "page reads the cache did not hold",
+        counter(registry, slot, "ltx4j.conflicts", null, "conflicts raised", EngineMetrics::conflicts);
+        counter(registry, slot, "ltx4j.cache.hits", null, "page reads served by the page cache",
+                EngineMetrics::cacheHits);
+        counter(registry, slot, "ltx4j.cache.misses", null, "page reads the cache did not hold",
                 EngineMetrics::cacheMisses);
-        gauge(registry, "ltx4j.pending.commits", null, "committed transactions not yet in the replica",
-                EngineMetrics::pendingCommits);
-        gauge(registry, "ltx4j.pending.bytes", "bytes", "page bytes of transactions not yet in the replica",
-                EngineMetrics::pendingBytes);
-        gauge(registry, "ltx4j.buffer.bytes", "bytes", "size of the write buffer's log file",
-                EngineMetrics::bufferBytes);
-        counter(registry, "ltx4j.retries", null, "replica requests repeated after a retryable failure",
+        gauge(registry, slot, "ltx4j.pending.commits", null,
+                "committed transactions not yet in the replica (a sync uploads them as one TXID)",
+                m -> m.pendingCommits());
+        gauge(registry, slot, "ltx4j.pending.bytes", "bytes", "page bytes of transactions not yet in the replica",
+                m -> m.pendingBytes());
+        gauge(registry, slot, "ltx4j.buffer.bytes", "bytes", "size of the write buffer's log file",
+                m -> m.bufferBytes());
+        counter(registry, slot, "ltx4j.retries", null, "replica requests repeated after a retryable failure",
                 EngineMetrics::replicaRetries);
         // One counter per kind and outcome, all registered up front: a series that appears only after its first
         // failure would make rate() queries miss it.
         for (String kind : CountingReplicaClient.KINDS) {
             for (String outcome : CountingReplicaClient.OUTCOMES) {
-                FunctionCounter.builder("ltx4j.replica.requests", db, d -> d.metrics().replicaRequests(kind, outcome))
+                FunctionCounter.builder("ltx4j.replica.requests", slot,
+                                slot.track("replica/" + kind + "/" + outcome, m -> m.replicaRequests(kind, outcome)))
                         .tags(tags.and("kind", kind, "outcome", outcome))
                         .description("requests to the replica backend by kind and outcome, each attempt counted")
                         .register(registry);
@@ -78,25 +111,47 @@ public final class LtxMetrics implements MeterBinder {
         // parts, HEADs), all registered up front; zero for a backend that makes no HTTP requests (file://).
         for (String kind : StoreRequests.KINDS) {
             for (String outcome : StoreRequests.OUTCOMES) {
-                FunctionCounter.builder("ltx4j.store.requests", db, d -> d.metrics().storeRequests(kind, outcome))
+                FunctionCounter.builder("ltx4j.store.requests", slot,
+                                slot.track("store/" + kind + "/" + outcome, m -> m.storeRequests(kind, outcome)))
                         .tags(tags.and("kind", kind, "outcome", outcome))
                         .description("HTTP requests to the object store by kind and outcome, as the store bills them")
                         .register(registry);
             }
         }
-        TimeGauge.builder("ltx4j.replica.lag", db, TimeUnit.MILLISECONDS, d -> d.metrics().lagMillis())
-                .tags(tags).description("replica lag; -1 while unknown").register(registry);
+        // -1 ("unknown": a follower before its first complete poll) would export as a negative duration: NaN.
+        TimeGauge.builder("ltx4j.replica.lag", slot, TimeUnit.MILLISECONDS,
+                        s -> s.gauge(m -> m.lagMillis() < 0 ? Double.NaN : m.lagMillis()))
+                .tags(tags).description("replica lag: write mode, how long the oldest unsynced commit has waited "
+                        + "(0 when none); read mode, time since the follower was last known current; NaN while unknown")
+                .register(registry);
+        // States an alert needs, which counters only show as an increase in some window.
+        status(registry, slot, "ltx4j.conflicted", "1 while the database is conflicted (commits refused until a "
+                + "refresh), else 0", st -> st.conflict() != null ? 1 : 0);
+        status(registry, slot, "ltx4j.failing", "1 while the last sync (write mode) or poll (read mode) failed, else 0"
+                + " (the reason is litestream_status()'s last_error)", st -> st.lastError() != null ? 1 : 0);
+        status(registry, slot, "ltx4j.txid", "replica TXID the database has synced (write mode; its commits not yet "
+                + "synced are ltx4j.pending.commits) or holds (read mode)", st -> unsigned(st.txid()));
     }
 
-    private void counter(MeterRegistry registry, String name, String unit, String description,
-            ToDoubleFunction<EngineMetrics> field) {
-        FunctionCounter.builder(name, db, d -> field.applyAsDouble(d.metrics()))
+    private void counter(MeterRegistry registry, MetricsSlot slot, String meter, String unit, String description,
+            ToLongFunction<EngineMetrics> field) {
+        FunctionCounter.builder(meter, slot, slot.track(meter, field))
                 .tags(tags).baseUnit(unit).description(description).register(registry);
     }
 
-    private void gauge(MeterRegistry registry, String name, String unit, String description,
+    private void gauge(MeterRegistry registry, MetricsSlot slot, String meter, String unit, String description,
             ToDoubleFunction<EngineMetrics> field) {
-        Gauge.builder(name, db, d -> field.applyAsDouble(d.metrics()))
+        Gauge.builder(meter, slot, s -> s.gauge(field))
                 .tags(tags).baseUnit(unit).description(description).register(registry);
+    }
+
+    private void status(MeterRegistry registry, MetricsSlot slot, String meter, String description,
+            ToDoubleFunction<DatabaseStatus> field) {
+        Gauge.builder(meter, slot, s -> s.status(field)).tags(tags).description(description).register(registry);
+    }
+
+    /** LTX TXIDs are unsigned 64-bit; past 2^53 the double is approximate. */
+    static double unsigned(long txid) {
+        return txid >= 0 ? txid : (double) (txid >>> 1) * 2 + (txid & 1);
     }
 }

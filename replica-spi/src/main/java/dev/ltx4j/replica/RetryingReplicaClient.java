@@ -35,6 +35,14 @@ public final class RetryingReplicaClient implements ReplicaClient {
     private final RetryTimer timer;
     private final SplittableRandom random;
     private final AtomicLong retries = new AtomicLong();
+    /**
+     * {@link RetryTimer#nanoTime()} of the last retry logged at info, {@link #NEVER} before the first: an outage of
+     * hours would otherwise log a line per attempt of every sync, poll and compaction (the engine's lanes report
+     * the outage itself once, with the database's name).
+     */
+    private final AtomicLong lastInfoRetry = new AtomicLong(NEVER);
+    private static final long NEVER = Long.MIN_VALUE;
+    private static final long INFO_RETRY_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
     /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
     private static final class Log {
@@ -191,8 +199,17 @@ public final class RetryingReplicaClient implements ReplicaClient {
                 return false;
             }
             retries.incrementAndGet();
-            Log.LOG.info("replica request failed (attempt {} of at most {}), retrying in {} ms: {}", attempts,
-                    policy.maxAttempts(), wait.toMillis(), failure == null ? "unknown" : failure.getMessage());
+            String reason = failure == null ? "unknown" : failure.getMessage();
+            long now = timer.nanoTime();
+            long last = lastInfoRetry.get();
+            if ((last == NEVER || now - last >= INFO_RETRY_EVERY_NANOS) && lastInfoRetry.compareAndSet(last, now)) {
+                Log.LOG.info("replica request failed (attempt {} of at most {}), retrying in {} ms: {} (retries of"
+                        + " this replica are logged at info at most once a minute, the others at debug)", attempts,
+                        policy.maxAttempts(), wait.toMillis(), reason);
+            } else {
+                Log.LOG.debug("replica request failed (attempt {} of at most {}), retrying in {} ms: {}", attempts,
+                        policy.maxAttempts(), wait.toMillis(), reason);
+            }
             try {
                 timer.sleep(wait);
             } catch (InterruptedException e) {

@@ -190,6 +190,8 @@ final class CompactionLane {
         }
         if (r.lastError() != null && !r.lastError().equals(rb.lastError())) {
             Database.log().warn("database \"{}\": retention failed: {}; retrying when due", db.name, r.lastError());
+        } else if (r.lastError() == null && rb.lastError() != null) {
+            Database.log().info("database \"{}\": retention works again", db.name);
         }
     }
 }

@@ -18,6 +18,7 @@ public record ConflictInfo(long baseTxid, long remoteTxid, long pendingCommits, 
         return "conflict detected: replica is at TXID " + Txid.format(remoteTxid) + " but this writer built on "
                 + Txid.format(baseTxid) + "; " + pendingCommits + " unsynced transaction(s) "
                 + (savedTo == null ? "are kept in the write buffer" : "saved to " + savedTo)
-                + "; call refresh() to drop them and reload the replica";
+                + "; refresh (PRAGMA litestream_refresh, LitestreamDatabase.refresh()) to drop them and reload the"
+                + " replica";
     }
 }

@@ -42,7 +42,7 @@ import org.slf4j.Logger;
  * the invariants (I1...): docs/engine-invariants.md.
  *
  */
-public final class Database implements AutoCloseable {
+public final class Database implements AutoCloseable, MetricsSource {
     /** The engine's logger, looked up only when there is something to say (see {@link EngineLog}). */
     static Logger log() {
         return EngineLog.LOG;

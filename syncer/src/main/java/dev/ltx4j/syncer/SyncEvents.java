@@ -32,8 +32,9 @@ final class SyncEvents {
                 Database.log().debug("database \"{}\": synced TXID {} ({} pages, {} bytes) in {} ms", database,
                         Txid.format(o.txid()), o.pages(), bytes, millis);
                 if (failureStreak > 0) {
-                    Database.log().info("database \"{}\": sync succeeded again after {} failed attempt(s)", database,
-                            failureStreak);
+                    // The synced line above is debug: an operator at info learns here where the replica stands.
+                    Database.log().info("database \"{}\": sync succeeded again after {} failed attempt(s): the replica"
+                            + " is at TXID {}", database, failureStreak, Txid.format(o.txid()));
                     failureStreak = 0;
                 }
             }

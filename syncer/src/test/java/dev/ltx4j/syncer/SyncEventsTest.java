@@ -92,7 +92,7 @@ class SyncEventsTest {
                     .contains("sync on TXID 0000000000000000 failed", "bucket unreachable");
             assertThat(lines).filteredOn(l -> l.startsWith("DEBUG ") && l.contains("failed again")).hasSize(2);
             assertThat(lines).filteredOn(l -> l.startsWith("INFO ")).singleElement().asString()
-                    .contains("sync succeeded again after 3 failed attempt(s)");
+                    .contains("sync succeeded again after 3 failed attempt(s): the replica is at TXID 0000000000000001");
         }
     }
 

@@ -2,6 +2,8 @@ package dev.ltx4j.vfs;
 
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseStatus;
+import dev.ltx4j.syncer.EngineMetrics;
+import dev.ltx4j.syncer.MetricsSource;
 import dev.ltx4j.syncer.FollowerStatus;
 import dev.ltx4j.vfs.engine.EngineVfsDatabase;
 
@@ -25,7 +27,7 @@ import java.util.Objects;
  * }
  * }</pre>
  */
-public final class LitestreamDatabase implements AutoCloseable {
+public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
     private final EngineVfsDatabase view;
     private final Database db;
     private final Duration maxLag;
@@ -41,11 +43,23 @@ public final class LitestreamDatabase implements AutoCloseable {
     }
 
     /** The database name the VFS received (SQLite's full path name). */
+    @Override
     public String name() {
         return db.name();
     }
 
+    /**
+     * The engine's counters and gauges (docs/metrics-and-logs.md); bind them to a Micrometer registry with
+     * {@code LtxMetrics.bind(handle, "app.db", registry)} (module {@code ltx4j-micrometer}) while the handle is open.
+     */
+    @Override
+    public EngineMetrics metrics() {
+        checkOpen();
+        return db.metrics();
+    }
+
     /** A typed snapshot of what {@code litestream_status()} shows as JSON. */
+    @Override
     public DatabaseStatus status() {
         checkOpen();
         return db.status();

@@ -53,6 +53,26 @@ class ControlApiTest {
         rival.unregister();
     }
 
+    /** A JDBC application's handle is what a metrics binder polls (it never sees the engine's Database). */
+    @Test
+    void theHandleGivesTheEnginesMetrics() throws Exception {
+        LitestreamVfs.Registration vfs = writer("ctl-metrics");
+        dev.ltx4j.syncer.MetricsSource source;
+        try (LitestreamDatabase db = vfs.database(dir.resolve("app.db"));
+                Connection c = vfs.dataSource(dir.resolve("app.db")).getConnection()) {
+            source = db;
+            exec(c, "create table t(x)", "insert into t values (1)");
+            assertThat(source.metrics().pendingCommits()).isEqualTo(2);
+            db.syncNow();
+            assertThat(source.metrics().pendingCommits()).isZero();
+            assertThat(source.metrics().syncs()).isEqualTo(1);
+            assertThat(source.metrics().syncedBytes()).isPositive();
+            assertThat(source.name()).isEqualTo(db.name());
+        }
+        assertThatThrownBy(source::metrics).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        vfs.unregister();
+    }
+
     @Test
     void statusIsTypedAndSyncNowUploads() throws Exception {
         LitestreamVfs.Registration vfs = writer("ctl-status");
