@@ -9,9 +9,7 @@ import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -38,8 +36,9 @@ import java.util.random.RandomGenerator;
  * fails, the buffer stops accepting work ({@link BufferFailedException}); reopening recovers. Closing never deletes
  * the file.
  *
- * <p><b>Parts.</b> {@code BufferOpener} creates or recovers the file, {@code LogAppender} stages and appends the
- * open transaction's records, {@code HeldReads} reads committed pages and serves the syncer's snapshots of them,
+ * <p><b>Parts.</b> {@code BufferOpener} creates or recovers the file, {@code TransactionWrites} (with
+ * {@code LogAppender}, which stages and appends the records, and {@code RewriteReserve}) runs the open transaction,
+ * {@code HeldReads} reads committed pages and serves the syncer's snapshots of them,
  * {@code LogRewriter} (with {@code TailCopier}) rewrites the log after a sync and opens the engine's read handles
  * ({@link #openGeneration(Executor)}); {@code internal.LogFormat} is the one record codec. The published state
  * (file, header, transactions, index, commit size) lives here under {@code stateLock}; those parts read and swap it;
@@ -56,7 +55,6 @@ public final class WriteBuffer implements Closeable {
     private final String location;
     private final int pageSize;
     private final Durability durability;
-    private final Clock clock;
     final LogRewriter rewriter;
     final LogStorage.StorageLock storageLock;
     private final RecoveryReport recovery;
@@ -88,6 +86,8 @@ public final class WriteBuffer implements Closeable {
     volatile String fullDisk;
     /** Holds new transactions back while the last rewrite failed for lack of disk space. */
     private final RewriteSpaceHold spaceHold = new RewriteSpaceHold();
+    /** The open transaction's appends, commit and rollback. */
+    final TransactionWrites writes;
     volatile boolean closed;
 
     WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
@@ -98,7 +98,6 @@ public final class WriteBuffer implements Closeable {
         this.location = storage.describe(name);
         this.pageSize = header.pageSize();
         this.durability = options.durability();
-        this.clock = options.clock();
         this.rewriter = new LogRewriter(this, storage, name, pageSize, options.clock(), random);
         this.storageLock = storageLock;
         this.recovery = recovery;
@@ -110,6 +109,7 @@ public final class WriteBuffer implements Closeable {
         this.appender = new LogAppender(this, pageSize, options.stagingBytes(), file,
                 new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd(), header.compressed(),
                 options.faults().keepTornTailAfterFullDisk());
+        this.writes = new TransactionWrites(this, options.clock(), new RewriteReserve(storage));
         this.appendedSeq = header.firstSeq() - 1 + txns.size();
         this.durableSeq = appendedSeq;
     }
@@ -302,49 +302,6 @@ public final class WriteBuffer implements Closeable {
         slot.release();
     }
 
-    void appendPage(WriteTransaction tx, long pgno, ByteBuffer page) throws IOException {
-        int key = checkPgno(pgno);
-        if (page.remaining() != pageSize) {
-            throw new IllegalArgumentException("page " + pgno + " has " + page.remaining()
-                    + " bytes but the buffer's page size is " + pageSize);
-        }
-        checkUsable();
-        checkNotCut(tx);
-        tx.pages.put(key, appender.appendPage(key, page));
-        tx.records++;
-    }
-
-    long appendCommit(WriteTransaction tx, long newCommitSize) throws IOException {
-        if (newCommitSize < 0 || newCommitSize > LogFormat.MAX_PGNO) {
-            throw new IllegalArgumentException(
-                    "commit size " + newCommitSize + " is outside 0.." + LogFormat.MAX_PGNO + " pages");
-        }
-        checkUsable();
-        checkNotCut(tx);
-        appender.reserveCommit();
-        long seq = appendedSeq + 1;
-        long millis = clock.millis();
-        // Vouches for what is already forced, so recovery can tell later damage from a torn tail.
-        long end = appender.appendCommit(tx.records, seq, newCommitSize, millis, seq - durableSeq);
-        TxnEntry entry = TxnEntry.of(seq, newCommitSize, millis, tx.pages, end);
-        stateLock.writeLock().lock();
-        try {
-            txns.add(entry);
-            for (int i = 0; i < entry.pgnos().length; i++) {
-                index.put(entry.pgnos()[i], entry.offsets()[i]);
-            }
-            if (newCommitSize < commitSize) {
-                index.removeAbove(newCommitSize);
-            }
-            commitSize = newCommitSize;
-            appendedSeq = seq;
-            fullDisk = null;
-        } finally {
-            stateLock.writeLock().unlock();
-        }
-        return seq;
-    }
-
     /** Waits until {@code seq} is on disk (no-op for {@link Durability#NONE}); concurrent callers share a force. */
     void awaitDurable(long seq) throws IOException {
         if (durability == Durability.NONE || durableSeq >= seq) {
@@ -370,34 +327,6 @@ public final class WriteBuffer implements Closeable {
         } finally {
             forceLock.unlock();
         }
-    }
-
-    void rollback(WriteTransaction tx) throws IOException {
-        // A transaction a full disk cut off has no records left: the cut already rolled it back.
-        appender.rollback(tx.startOffset, tx.startChain, failure != null || closed || tx.cuts != appender.cuts());
-    }
-
-    /** A transaction a full disk cut off can only be rolled back. */
-    private void checkNotCut(WriteTransaction tx) throws BufferFullException {
-        if (tx.cuts != appender.cuts()) {
-            throw new BufferFullException(location, "this transaction on write buffer " + location
-                    + " failed on a full disk and was cut off; roll it back and retry", null);
-        }
-    }
-
-    boolean readOwn(WriteTransaction tx, long pgno, byte[] dst) throws IOException {
-        int key = checkPgno(pgno);
-        checkDst(dst);
-        long offset = tx.pages.get(key);
-        if (offset < 0) {
-            return readPage(pgno, dst);
-        }
-        checkUsable();
-        checkNotCut(tx);
-        if (!appender.readStaged(offset, pgno, dst)) {
-            reads.readRecordPage(file, offset, pgno, dst);
-        }
-        return true;
     }
 
     // ------------------------------------------------------------------------------------------------ syncing

@@ -42,7 +42,7 @@ public final class WriteTransaction implements AutoCloseable {
     /** Appends the {@code pageSize} remaining bytes of {@code page} (its position is not changed). */
     public void writePage(long pgno, ByteBuffer page) throws IOException {
         checkOpen();
-        buffer.appendPage(this, pgno, page);
+        buffer.writes.appendPage(this, pgno, page);
     }
 
     /**
@@ -53,7 +53,7 @@ public final class WriteTransaction implements AutoCloseable {
      */
     public boolean readPage(long pgno, byte[] dst) throws IOException {
         checkOpen();
-        return buffer.readOwn(this, pgno, dst);
+        return buffer.writes.readOwn(this, pgno, dst);
     }
 
     /**
@@ -83,7 +83,7 @@ public final class WriteTransaction implements AutoCloseable {
         checkOpen();
         finished = true;
         try {
-            committedSeq = buffer.appendCommit(this, commitSize);
+            committedSeq = buffer.writes.appendCommit(this, commitSize);
         } catch (IllegalArgumentException e) {
             finished = false;
             throw e;
@@ -129,7 +129,7 @@ public final class WriteTransaction implements AutoCloseable {
         }
         finished = true;
         try {
-            buffer.rollback(this);
+            buffer.writes.rollback(this);
         } finally {
             buffer.releaseSlot();
         }

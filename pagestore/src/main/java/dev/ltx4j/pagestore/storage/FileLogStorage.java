@@ -64,6 +64,18 @@ public final class FileLogStorage implements LogStorage {
         return directory;
     }
 
+    /** Looked up once: finding a path's file store reads the mount table, its usable space is one statvfs. */
+    private volatile java.nio.file.FileStore store;
+
+    @Override
+    public long usableSpace() throws IOException {
+        java.nio.file.FileStore s = store;
+        if (s == null) {
+            store = s = Files.getFileStore(directory);
+        }
+        return s.getUsableSpace();
+    }
+
     private Path resolve(String name) {
         if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("not a plain file name: \"" + name + "\"");

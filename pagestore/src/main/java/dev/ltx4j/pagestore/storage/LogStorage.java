@@ -50,6 +50,14 @@ public interface LogStorage {
         return null;
     }
 
+    /**
+     * Bytes a new file could still take on this storage's disk ({@link java.nio.file.FileStore#getUsableSpace()}),
+     * for the write buffer's reserve; {@link Long#MAX_VALUE} when unknown (the default: never refused for space).
+     */
+    default long usableSpace() throws IOException {
+        return Long.MAX_VALUE;
+    }
+
     /** Makes earlier creates, renames and deletes durable. */
     void syncDirectory() throws IOException;
 

@@ -25,7 +25,7 @@ import java.time.Clock;
 
 /**
  * What a connection asks of its engine database besides pages, locks and transactions: the {@code litestream_*}
- * pragmas and SQL functions (txid, time, lag, sync now, status), the last problem, the flush at host exit, and how
+ * pragmas and SQL functions (txid, time, lag, sync now, status), the last problem, and how
  * the engine's exceptions map to SQLite's codes. Split from {@link EngineVfsDatabase}, which keeps the transaction
  * state these read ({@code pin}, session) and passes it in.
  */
@@ -167,15 +167,5 @@ final class EngineCommands {
     String currentProblem() {
         DatabaseStatus s = db.status();
         return s.conflict() != null ? s.conflict().message() : s.lastError();
-    }
-
-    /** Process exit without a close: push what is committed, briefly. */
-    void onHostExit() {
-        if (!db.isWriteMode()) return;
-        for (int i = 0; i < MAX_FLUSH_ATTEMPTS; i++) {
-            SyncOutcome o = db.syncOnce(clock.instant());
-            if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC || o.status() == SyncOutcome.Status.CONFLICT) return;
-            if (o.status() == SyncOutcome.Status.SYNCED && db.status().pendingCommits() == 0) return;
-        }
     }
 }

@@ -18,8 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * One SQLite connection's view of a shared engine {@link Database}.
@@ -57,18 +55,15 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private final EngineCommands commands;
     /** Set when this connection must not write (see {@link JoinedSettings#readOnlyReason}); null: it may. */
     private volatile String readOnlyReason;
-    private ReadTransaction pin;
+    /** This connection's read transaction (SQLite's SHARED lock). */
+    private final PinnedRead reads;
     private WriteSession session;
     private boolean writeLocked;
-    private String doomed;
-    private final TreeMap<Long, byte[]> overlay = new TreeMap<>();
+    /** The transaction a replica conflict refused, and its writes (see the class comment). */
+    private final DoomedWrites doomed = new DoomedWrites();
     private byte[] scratch = new byte[65536];
-    /** The engine's refresh count when this connection's read transaction began (see {@link #beginWrite()}). */
-    private long pinRefresh;
     /** Makes SQLite drop its cache of replaced content (a new lineage or a refresh). */
     private final ReplacedContentNotice notice;
-    /** The read transaction reads the latest state, so the VFS may keep it while nothing changes (see versionKey()). */
-    private boolean reusable;
 
     /**
      * One connection's view of an engine database. Takes ownership of {@code handle}: {@link #close()} releases
@@ -83,6 +78,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.staleCheckWhileConflicted = !db.faults().staleWriteWhileConflicted();
         this.clock = clock;
         this.timeTravel = new ConnectionTimeTravel(db, clock);
+        this.reads = new PinnedRead(db, timeTravel);
         this.commands = new EngineCommands(db, clock, timeTravel);
         // What this connection's SQLite will cache (by reading or by its own writes) is of the content current now.
         this.notice = new ReplacedContentNotice(db.lineage(), db.refreshCount());
@@ -111,6 +107,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
+        ReadTransaction pin = reads.tx();
         int len = dst.remaining();
         notice.reading();
         boolean header = pageOneView && PageOneView.touches(offset, len);
@@ -124,20 +121,20 @@ public final class EngineVfsDatabase implements VfsDatabase {
         long refreshes = 0;
         if (session != null) {
             n = session.read(from, b, 0, want);
-            if (doomed != null) n = applyOverlay(from, b, want, n);
+            if (doomed.active()) n = doomed.apply(from, b, want, n);
             if (header) version = pin != null ? pin.version() : db.current();
-        } else if (pin != null && doomed == null && headerCopy.holds(pin.version(), from, want)
+        } else if (pin != null && !doomed.active() && headerCopy.holds(pin.version(), from, want)
                 && pin.lineage() == db.lineage()) { // (a replaced replica fails the read through pin.read below)
             n = headerCopy.copy(from, b, want, pin.sizeBytes()); // SQLite's probe of an unchanged version: no engine read
             lineage = pin.lineage();
-            refreshes = pinRefresh;
+            refreshes = reads.refreshes();
             if (header) version = pin.version();
         } else if (pin != null) {
             n = pin.read(from, b, 0, want);
-            if (doomed != null) n = applyOverlay(from, b, want, n);
+            if (doomed.active()) n = doomed.apply(from, b, want, n);
             else lineage = pin.lineage();
-            if (doomed == null && from == 0) headerCopy.keep(pin.version(), b, n); // stored bytes, before the view
-            refreshes = pinRefresh;
+            if (!doomed.active() && from == 0) headerCopy.keep(pin.version(), b, n); // stored bytes, before the view
+            refreshes = reads.refreshes();
             if (header) version = pin.version();
         } else {
             refreshes = db.refreshCount();
@@ -168,26 +165,19 @@ public final class EngineVfsDatabase implements VfsDatabase {
      */
     @Override
     public byte[] readPage(long offset, int length) throws IOException {
-        if (offset == 0 || session != null || pin == null || doomed != null) return null;
+        ReadTransaction pin = reads.tx();
+        if (offset == 0 || session != null || pin == null || doomed.active()) return null;
         return pin.readPage(offset, length);
-    }
-
-    /** Doomed writes stay visible to this connection so SQLite's own view of the transaction is consistent. */
-    private int applyOverlay(long offset, byte[] b, int len, int n) {
-        Map.Entry<Long, byte[]> e = overlay.floorEntry(offset);
-        if (e == null || e.getKey() + e.getValue().length < offset + len) return n;
-        System.arraycopy(e.getValue(), (int) (offset - e.getKey()), b, 0, len);
-        return len;
     }
 
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
         int len = src.remaining();
-        if (writeLocked && session == null && doomed == null) startSession();
-        if (doomed != null) {
+        if (writeLocked && session == null && !doomed.active()) startSession();
+        if (doomed.active()) {
             byte[] copy = new byte[len];
             src.get(copy);
-            overlay.put(offset, copy);
+            doomed.put(offset, copy);
             return;
         }
         if (session == null) throw new IOException("write outside a write transaction at offset " + offset);
@@ -201,27 +191,27 @@ public final class EngineVfsDatabase implements VfsDatabase {
             // the next commit on this connection acknowledged without reaching the engine. Instead the rest of
             // the transaction goes to the overlay (on top of the session's reads) and beforeCommit() refuses it.
             if (failConflictedWrites) throw conflict(e); // fault point, off
-            doomed = e.getMessage();
-            overlay.put(offset, Arrays.copyOf(b, len));
+            doomed.doom(e.getMessage());
+            doomed.put(offset, Arrays.copyOf(b, len));
         }
     }
 
     @Override
     public void truncate(long size) throws IOException {
-        if (writeLocked && session == null && doomed == null) startSession();
-        if (doomed != null) return;
+        if (writeLocked && session == null && !doomed.active()) startSession();
+        if (doomed.active()) return;
         if (session == null) throw new IOException("truncate outside a write transaction to " + size + " bytes");
         try {
             session.truncate(size);
         } catch (ConflictException e) {
-            doomed = e.getMessage(); // like a write: refused at beforeCommit(), not here
+            doomed.doom(e.getMessage()); // like a write: refused at beforeCommit(), not here
         }
     }
 
     @Override
     public long size() {
         if (session != null) return session.sizeBytes();
-        if (pin != null) return pin.sizeBytes();
+        if (reads.tx() != null) return reads.tx().sizeBytes();
         return db.current().sizeBytes();
     }
 
@@ -232,24 +222,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public void beginRead() throws IOException {
-        releasePin();
-        pinRefresh = db.refreshCount();
-        ReadTransaction past = timeTravel.beginRead(); // null: the latest state
-        pin = past != null ? past : db.beginRead();
-        reusable = past == null;
+        reads.begin();
     }
 
     @Override
     public void endRead() {
-        timeTravel.endRead();
-        releasePin();
-    }
-
-    private void releasePin() {
-        if (pin != null) {
-            pin.close();
-            pin = null;
-        }
+        reads.end();
     }
 
     /** Makes this connection read-only (a read-mode open that joined the writer), {@code reason} its error text. */
@@ -260,15 +238,15 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public void beginWrite() throws IOException {
         if (readOnlyReason != null) throw new ReadOnlyDatabaseException(readOnlyReason);
-        timeTravel.checkWritable(pin != null); // SQLITE_READONLY while litestream_time is set
+        timeTravel.checkWritable(reads.tx() != null); // SQLITE_READONLY while litestream_time is set
         writeLocked = true;
         startSession();
         // Also when a conflict refused the session (doomed): a transaction that writes nothing would otherwise commit
         // on the stale snapshot, e.g. an UPDATE that found no row another connection has committed since (simulator
         // sql-readers seeds 642, 748). A refresh since the pin is refused at commit instead (startSession).
-        boolean conflicted = doomed != null && pinRefresh == db.refreshCount() && staleCheckWhileConflicted;
-        if ((session != null || conflicted) && pin != null && staleSnapshotCheck
-                && pin.version().localSeq() != db.current().localSeq()) {
+        boolean conflicted = doomed.active() && reads.refreshes() == db.refreshCount() && staleCheckWhileConflicted;
+        if ((session != null || conflicted) && reads.tx() != null && staleSnapshotCheck
+                && reads.tx().version().localSeq() != db.current().localSeq()) {
             // Readers hold no SHARED lock on the lock file (snapshotReads), so another connection may have committed
             // since this read transaction pinned its version: writing on top of what SQLite read here would lose
             // that commit. Refused like a stale WAL snapshot (SQLITE_BUSY_SNAPSHOT); an autocommit statement or
@@ -276,7 +254,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
             WriteSession s = session;
             session = null;
             writeLocked = false;
-            clearDoomed();
+            doomed.clear();
             if (s != null) s.rollback();
             throw new StaleSnapshotException();
         }
@@ -285,35 +263,35 @@ public final class EngineVfsDatabase implements VfsDatabase {
     private void startSession() throws IOException {
         try {
             session = db.beginWrite();
-            doomed = null;
+            doomed.lift();
         } catch (ConflictException e) {
             session = null;
-            doomed = e.getMessage();
+            doomed.doom(e.getMessage());
             return;
         }
-        if (pin != null && pinRefresh != db.refreshCount()) {
+        if (reads.tx() != null && reads.refreshes() != db.refreshCount()) {
             // A refresh replaced the content while SQLite read the old one under its shared lock (refresh takes no
             // SQLite lock): writing on what it read would mix the two. Refuse like a stale WAL snapshot.
             WriteSession s = session;
             session = null;
             s.rollback();
-            doomed = "the database was refreshed (PRAGMA litestream_refresh) while this transaction read it;"
-                    + " retry the transaction";
+            doomed.doom("the database was refreshed (PRAGMA litestream_refresh) while this transaction read it;"
+                    + " retry the transaction");
         }
     }
 
     @Override
     public void beforeCommit() throws IOException {
-        if (doomed != null) throw new ReplicaConflictException(doomed);
+        if (doomed.active()) throw new ReplicaConflictException(doomed.reason());
         ConflictInfo c = session != null ? db.conflict() : null; // per commit: no status report
         if (c != null) throw new ReplicaConflictException(c.message());
     }
 
     @Override
     public void commit() throws IOException {
-        if (doomed != null) {
-            clearDoomed();
-            throw new ReplicaConflictException("transaction not committed: " + doomed);
+        if (doomed.active()) {
+            doomed.clear();
+            throw new ReplicaConflictException("transaction not committed: " + doomed.reason());
         }
         WriteSession s = session;
         session = null;
@@ -325,57 +303,29 @@ public final class EngineVfsDatabase implements VfsDatabase {
         } catch (ConflictException e) {
             throw conflict(e);
         } finally {
-            repinAfterEnd();
+            reads.repinAfterEnd();
         }
     }
 
     @Override
     public void rollback() throws IOException {
-        clearDoomed();
+        doomed.clear();
         WriteSession s = session;
         session = null;
         try {
             if (s != null) s.rollback();
         } finally {
-            repinAfterEnd();
+            reads.repinAfterEnd();
         }
     }
 
     @Override
     public void endWrite() throws IOException {
         writeLocked = false;
-        clearDoomed();
+        doomed.clear();
         WriteSession s = session;
         session = null;
         if (s != null) s.rollback();
-    }
-
-    private void clearDoomed() {
-        doomed = null;
-        overlay.clear();
-    }
-
-    /**
-     * {@link #repin()} in a commit's or rollback's {@code finally}: a failure there (e.g. the database closed by
-     * another thread while a remote commit waited) must not replace the commit's outcome, neither its success nor its
-     * typed committed-locally failure, with a plain I/O error that tells the application to run the transaction again.
-     * Without a pin the connection's next read pins afresh.
-     */
-    private void repinAfterEnd() {
-        try {
-            repin();
-        } catch (RuntimeException e) {
-            pin = null;
-        }
-    }
-
-    /** After this connection's own commit or rollback, the rest of its read transaction sees the latest version. */
-    private void repin() {
-        if (pin != null) {
-            pin.close();
-            pinRefresh = db.refreshCount();
-            pin = db.beginRead();
-        }
     }
 
     private static ReplicaConflictException conflict(ConflictException e) {
@@ -386,17 +336,17 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public String pragma(String name, String value) throws IOException {
-        return commands.pragma(name, value, pin != null, session != null, session != null || writeLocked);
+        return commands.pragma(name, value, reads.tx() != null, session != null, session != null || writeLocked);
     }
 
     @Override
     public String txid() {
-        return commands.txid(pin);
+        return commands.txid(reads.tx());
     }
 
     @Override
     public String time() {
-        return commands.time(pin);
+        return commands.time(reads.tx());
     }
 
     @Override
@@ -468,7 +418,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** True unless this read transaction reads the past (time travel re-resolves at every transaction). */
     @Override
     public boolean snapshotReusable() {
-        return reusable && pin != null && session == null && doomed == null;
+        return reads.latest() && reads.tx() != null && session == null && !doomed.active();
     }
 
     @Override
@@ -476,10 +426,11 @@ public final class EngineVfsDatabase implements VfsDatabase {
         return notice.lastReadRepeatable();
     }
 
-    /** A probe of the re-pinned state shows stored bytes unless it is the first since replaced content (ReplacedContentNotice). */
+    /** A probe of the re-pinned state shows stored bytes unless it is the first since replaced content (notice). */
     @Override
     public boolean committedHeaderShown() {
-        return pin != null && session == null && doomed == null && notice.current(pin.lineage(), pinRefresh);
+        ReadTransaction pin = reads.tx();
+        return pin != null && session == null && !doomed.active() && notice.current(pin.lineage(), reads.refreshes());
     }
 
     @Override
@@ -512,22 +463,24 @@ public final class EngineVfsDatabase implements VfsDatabase {
         return 0x1000; // SQLITE_IOCAP_POWERSAFE_OVERWRITE: the engine stores whole pages
     }
 
-    /** Process exit without a close: push what is committed, briefly. */
+    /** Process exit without a close: push what is committed, within the exit's bound, and name what stays. */
     @Override
     public void onHostExit() {
-        commands.onHostExit();
+        ExitWait.flush(db, clock, NativeBridge.scriptHost());
     }
 
     @Override
     public void close() throws IOException {
-        releasePin();
-        clearDoomed();
+        reads.release();
+        doomed.clear();
         WriteSession s = session;
         session = null;
         try {
             if (s != null) s.rollback();
         } finally {
-            handle.close();
+            // A script host closes its connections as it exits: its wait for the final sync is bounded (ExitWait)
+            if (NativeBridge.scriptHost() && db.isWriteMode()) ExitWait.close(handle, db);
+            else handle.close();
         }
     }
 }

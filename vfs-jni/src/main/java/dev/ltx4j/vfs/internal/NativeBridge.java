@@ -151,6 +151,17 @@ public final class NativeBridge {
         return nativeEmbedded();
     }
 
+    /** Set once a native open found the JVM inside a sqlite3/python host (never true without the native library). */
+    private static volatile boolean scriptHost;
+
+    /**
+     * True in a sqlite3/python host: no logging there, so what the user must know goes to stderr, and the exit's
+     * wait for the final sync is bounded (engine ExitWait). False in a JVM host and before any native open.
+     */
+    public static boolean scriptHost() {
+        return scriptHost;
+    }
+
     /**
      * A read found a corrupt replica file: recorded as the thread's last open error too, because SQLite reads the
      * database header while opening, so a corrupt file holding page 1 fails the open itself (SQLITE_CORRUPT) and
@@ -215,7 +226,8 @@ public final class NativeBridge {
         synchronized (NativeBridge.class) {
             if (shutdownHookAdded) return;
             shutdownHookAdded = true;
-            if (!nativeEmbedded()) {
+            scriptHost = nativeEmbedded();
+            if (!scriptHost) {
                 Runtime.getRuntime().addShutdownHook(new Thread(NativeBridge::hostExit, "litestream-vfs-exit"));
             }
         }

@@ -1,0 +1,60 @@
+package dev.ltx4j.pagestore;
+
+import dev.ltx4j.pagestore.storage.LogStorage;
+import java.io.IOException;
+
+/**
+ * Keeps disk space for the rewrite after the next sync: a commit is refused ({@link BufferFullException},
+ * {@code SQLITE_FULL}) when the usable space left after it would be less than the log's bytes, which is the most a
+ * rewrite copies (docs/write-buffer-full-disk.md, "The reserve").
+ *
+ * <p>Why: the rewrite copies the transactions committed after the synced ones into a new file. Without the reserve,
+ * commits made during a sync's upload could take the space that copy needs, the rewrite failed, and the replica
+ * stayed behind for good while the disk stayed full ({@link RewriteSpaceHold} only helps once freed space covers
+ * the copy). With it the buffer grows to about half the usable space, and the rewrite always fits, unless another
+ * writer on that disk takes the space.
+ *
+ * <p>Cost: the usable space is asked of the file system ({@code statvfs}) only when the log may have eaten a quarter
+ * of the headroom measured last beyond {@link #MARGIN} (each appended byte takes one byte of space and adds one to
+ * what a rewrite needs; the margin covers the log's preallocation steps and other writers), so on a roomy disk
+ * almost never; within the margin of the limit, at every commit. Called under the writer slot.
+ */
+final class RewriteReserve {
+    /** Headroom below which every commit asks: a few preallocation steps (2 MiB) and what others write meanwhile. */
+    static final long MARGIN = 32L << 20;
+
+    private final LogStorage storage;
+    /** Usable bytes minus log bytes at the last measurement; -1 before the first. */
+    private long headroom = -1;
+    /** The log's bytes at the last measurement. */
+    private long measuredAt;
+
+    RewriteReserve(LogStorage storage) {
+        this.storage = storage;
+    }
+
+    /**
+     * Throws when the usable space after a commit that ends the log at {@code logBytes} would be less than
+     * {@code logBytes}.
+     */
+    void check(String location, long logBytes) throws IOException {
+        long grown = Math.max(0, logBytes - measuredAt);
+        if (headroom >= 0 && grown < (headroom - MARGIN) / 4) return; // half the headroom past the margin is left
+        long usable = storage.usableSpace();
+        if (usable == Long.MAX_VALUE) { // a storage that does not know (memory): never refuse, never ask again
+            headroom = Long.MAX_VALUE;
+            measuredAt = logBytes;
+            return;
+        }
+        headroom = usable - logBytes;
+        measuredAt = logBytes;
+        if (headroom < 0) {
+            headroom = -1; // ask again next time: space may be freed
+            throw new BufferFullException(location, "write buffer " + location + " refused this transaction to keep"
+                    + " space for the rewrite after the next sync: " + usable + " bytes are usable on that disk and"
+                    + " the buffer holds " + logBytes + " bytes not yet trimmed by a sync, which that rewrite may"
+                    + " have to copy; free space on that disk or let a sync complete (each one trims the buffer)",
+                    null);
+        }
+    }
+}

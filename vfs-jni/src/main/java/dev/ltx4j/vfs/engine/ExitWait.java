@@ -1,0 +1,151 @@
+package dev.ltx4j.vfs.engine;
+
+import dev.ltx4j.replica.support.GoDurations;
+import dev.ltx4j.syncer.Database;
+import dev.ltx4j.syncer.DatabaseRegistry;
+import dev.ltx4j.syncer.DatabaseStatus;
+import dev.ltx4j.syncer.SyncFailedException;
+import dev.ltx4j.syncer.SyncOutcome;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * How long a process exit waits for the final sync (docs/host-exit.md). A script host (sqlite3, python) closes its
+ * connections as it exits; an unreachable replica used to hold that exit for the engine's close timeout plus a
+ * request in flight (11 s with the replica directory immutable, 36 s with an S3 endpoint that stopped answering),
+ * silently. Here the wait ends after {@link #bound()} (5 s, {@code LITESTREAM_EXIT_TIMEOUT}) on the monotonic clock;
+ * the sync goes on in a daemon thread that the exit ends like a crash, which the write buffer survives by design:
+ * the commits stay in it and the next open uploads them. The kept commits are named once, on stderr in a script host
+ * (it has no logging; the close's WARN goes nowhere there) and as a WARN in a JVM host.
+ */
+final class ExitWait {
+    static final String VARIABLE = "LITESTREAM_EXIT_TIMEOUT";
+    static final Duration DEFAULT = Duration.ofSeconds(5);
+    /** Databases whose exit flush ran: several connections of one database flush (and report) once. */
+    private static final Set<Database> FLUSHED = ConcurrentHashMap.newKeySet();
+    /** The exit's shared deadline (System.nanoTime), set by the first flush: two databases do not wait twice. */
+    private static volatile Long exitDeadline;
+
+    private ExitWait() {
+    }
+
+    /** The bound: {@value #VARIABLE} (a Go duration such as {@code 10s}) when set and valid, else 5 s. */
+    static Duration bound() {
+        String v = System.getenv(VARIABLE);
+        Duration d = v == null || v.isBlank() ? null : GoDurations.parse(v.strip());
+        return d == null || d.isNegative() || d.isZero() ? DEFAULT : d;
+    }
+
+    /**
+     * The last close of a connection in a script host: the engine's close (final sync, buffer release) runs in a
+     * daemon thread and this waits for it at most {@link #bound()}. Past that the close fails naming the kept commits
+     * and the thread goes on (it releases the buffer when its sync attempt ends, or the exit ends it).
+     */
+    static void close(DatabaseRegistry.Handle handle, Database db) throws IOException {
+        FutureTask<Void> close = new FutureTask<>(() -> {
+            handle.close();
+            return null;
+        });
+        Thread t = new Thread(close, "ltx4j-final-sync");
+        t.setDaemon(true);
+        t.start();
+        Duration bound = bound();
+        try {
+            close.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new SyncFailedException(kept(db, "close", "the final sync did not finish within " + seconds(bound)
+                    + ", the bound " + VARIABLE + " sets"), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyncFailedException(kept(db, "close", "the close was interrupted during the final sync"), null);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new IOException(c);
+        }
+    }
+
+    /**
+     * The host exits with this connection still open: pushes what is committed until the exit's deadline (shared by
+     * every database of the process), then names what stays unsynced.
+     */
+    static void flush(Database db, Clock clock, boolean scriptHost) {
+        if (!db.isWriteMode() || !FLUSHED.add(db)) return;
+        long deadline = deadline();
+        FutureTask<Void> flush = new FutureTask<>(() -> {
+            while (System.nanoTime() - deadline < 0) {
+                SyncOutcome o = db.syncOnce(clock.instant());
+                SyncOutcome.Status st = o.status();
+                if (st == SyncOutcome.Status.NOTHING_TO_SYNC || st == SyncOutcome.Status.CONFLICT) break;
+                if (o.status() == SyncOutcome.Status.SYNCED && db.status().pendingCommits() == 0) break;
+                if (o.status() == SyncOutcome.Status.FAILED) Thread.sleep(100);
+            }
+            return null;
+        });
+        Thread t = new Thread(flush, "ltx4j-exit-sync");
+        t.setDaemon(true);
+        t.start();
+        boolean late = false;
+        try {
+            flush.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            late = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // reported below by what stays pending
+        }
+        DatabaseStatus s = db.status();
+        if (s.pendingCommits() == 0 || s.conflict() != null) return; // a conflict saved them and said so
+        String line = kept(db, "exit", late ? "the final sync did not finish within " + seconds(bound()) + ", the bound "
+                + VARIABLE + " sets" : "the final sync failed" + (s.lastError() == null ? "" : ": " + s.lastError()));
+        if (scriptHost) {
+            System.err.println("litestream: " + db.name() + ": " + line);
+        } else {
+            LoggerFactory.getLogger(ExitWait.class).warn(line);
+        }
+    }
+
+    private static long deadline() {
+        Long d = exitDeadline;
+        if (d == null) {
+            synchronized (ExitWait.class) {
+                if (exitDeadline == null) exitDeadline = System.nanoTime() + bound().toNanos();
+                d = exitDeadline;
+            }
+        }
+        return d;
+    }
+
+    /** What stays where, for the user: the database, how many transactions, the buffer, and that nothing is lost. */
+    static String kept(Database db, String when, String why) {
+        String count = "the";
+        String buffer = "";
+        try {
+            DatabaseStatus s = db.status();
+            count = String.valueOf(s.pendingCommits());
+            buffer = s.bufferPath() == null ? "" : " " + s.bufferPath();
+        } catch (RuntimeException e) {
+            // closed meanwhile: the sentence stands without the figures
+        }
+        return "database \"" + db.name() + "\": " + count + " committed transaction(s) not on the replica"
+                + " at " + when + " (" + why + "): they stay in the write buffer" + buffer
+                + " and the next open of this database uploads them";
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+}
