@@ -102,11 +102,11 @@ final class LaneIdleness {
         LevelStatus snap = after.level(ReplicaClient.SNAPSHOT_LEVEL);
         failed |= snap != null && snap.lastError() != null;
         retryPlanned = failed;
-        retryAt = nanos + Compactor.FAILURE_RETRY.toNanos();
+        retryAt = after(nanos, Compactor.FAILURE_RETRY);
         if (wake && wakePlanned && nanos - nextWake >= 0 && !failed) {
             wakesLeft--;
             wakePlanned = wakesLeft > 0;
-            nextWake = nanos + max(settings.retentionGrace(), retentionInterval()).toNanos();
+            nextWake = after(nanos, max(settings.retentionGrace(), retentionInterval()));
         }
     }
 
@@ -128,7 +128,7 @@ final class LaneIdleness {
         }
         wakesLeft = first.isZero() ? 0 : settings.retentionEnabled() ? 2 : 1;
         wakePlanned = wakesLeft > 0;
-        nextWake = nanos + first.toNanos();
+        nextWake = after(nanos, first);
     }
 
     private boolean due(LevelStatus s, Instant now) {
@@ -145,6 +145,15 @@ final class LaneIdleness {
     /** The compactor's retention interval: its highest level's, or a minute without levels. */
     private Duration retentionInterval() {
         return levels == 0 ? Duration.ofMinutes(1) : settings.interval(levels);
+    }
+
+    /**
+     * {@code d} after monotonic {@code nanos}, at most about 146 years (a retention of centuries would overflow the
+     * nanoseconds; deadlines compare by difference, valid below 2^63 ns).
+     */
+    private static long after(long nanos, Duration d) {
+        long limit = Long.MAX_VALUE / 2;
+        return nanos + (d.compareTo(Duration.ofNanos(limit)) >= 0 ? limit : d.toNanos());
     }
 
     private static Duration max(Duration a, Duration b) {
