@@ -84,7 +84,7 @@ class FollowerRequestEconomyTest {
      * paused VM) skipped every scheduled poll after the first, and a step back skipped them for the step's size.
      */
     @Test
-    void scheduledPollsGoOnWhileTheWallClockIsFrozenOrStepsBack() throws Exception {
+    void scheduledPollsGoOnWhileTheWallClockIsFrozen() throws Exception {
         history(4, 'A', 1);
         try (Database f = follower(1)) {
             tick(f);
@@ -93,11 +93,18 @@ class FollowerRequestEconomyTest {
             clock.stepWall(POLL.negated()); // time passed, the wall clock did not move
             f.pollTick(clock.instant());
             assertThat(f.current().txid()).as("applied with the wall clock frozen").isEqualTo(5);
+        }
+    }
 
-            file(0, 6, 6, 'A' + 6, 1, 2);
+    @Test
+    void scheduledPollsGoOnAfterTheWallClockStepsBack() throws Exception {
+        history(4, 'A', 1);
+        try (Database f = follower(1)) {
+            tick(f);
+            file(0, 5, 5, 'A' + 5, 1, 2);
             clock.stepWall(Duration.ofHours(-1)); // NTP steps the clock back
             tick(f);
-            assertThat(f.current().txid()).as("applied after a step back").isEqualTo(6);
+            assertThat(f.current().txid()).as("applied after a step back").isEqualTo(5);
         }
     }
 
