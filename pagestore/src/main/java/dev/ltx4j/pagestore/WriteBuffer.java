@@ -404,7 +404,7 @@ public final class WriteBuffer implements Closeable {
     public void reset(BufferBase newBase) throws IOException {
         rewriteLock.lock();
         try {
-            spaceHold.run(() -> rewriter.rewrite(-1, newBase, true));
+            spaceHold.runCopyingNothing(() -> rewriter.rewrite(-1, newBase, true));
         } finally {
             rewriteLock.unlock();
         }

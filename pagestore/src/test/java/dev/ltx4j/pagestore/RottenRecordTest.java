@@ -70,4 +70,35 @@ class RottenRecordTest {
             assertThat(b.transactions()).hasSize(2); // the old file is untouched and still current
         }
     }
+
+    /**
+     * Version 1 ('P' records, a buffer an older build wrote): the rewrite that upgrades it compresses each record
+     * under the new salt's chain, so its chained CRC is checked first, as a 'Z' record's is. The record's CRC sits
+     * inside it, so the one it chains from is found apart (the previous page record's, or the commit record's before a
+     * transaction's first).
+     */
+    @Test
+    void aLogRewriteRefusesToReChainARottenVersion1Record() throws Exception { // intact ones: CompressedRecordsTest
+        Path path = dir.resolve("app.buffer");
+        try (java.io.InputStream in = CompressedRecordsTest.class.getResourceAsStream("format-v1-512.buffer")) {
+            java.nio.file.Files.write(path, in.readAllBytes()); // three commits: pages {1,2,3}, {2,5}, {1,3,4}
+        }
+        try (WriteBuffer b = WriteBuffer.open(path, options(512, Durability.LOCAL, 5))) {
+            assertThat(b.recovery().corruptionDetected()).isFalse();
+            long record = b.transactions().get(2).pages().stream().filter(p -> p.pgno() == 4).findFirst()
+                    .orElseThrow().offset();
+            try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+                long at = record + LogFormat.PAGE_HEADER + 40; // a byte of the page image
+                f.seek(at);
+                int v = f.read();
+                f.seek(at);
+                f.write(v ^ 0x10);
+            }
+            // Before: the rewrite compressed the rotten image into a 'Z' record chained under the new salt.
+            assertThatThrownBy(() -> b.markSynced(1, 1, 0)).isInstanceOf(BufferCorruptException.class)
+                    .hasMessageContaining("page 4").hasMessageContaining("offset " + record)
+                    .hasMessageContaining("chained CRC").hasMessageContaining(path.toString());
+            assertThat(b.transactions()).hasSize(3); // the old file is untouched and still current
+        }
+    }
 }

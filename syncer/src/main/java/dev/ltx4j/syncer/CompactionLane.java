@@ -138,17 +138,16 @@ final class CompactionLane {
         }
         long synced = db.baseVersion().txid();
         long nanos = db.options.clock().nanoTime();
-        idleness.observe(now, nanos); // wall-clock steps move the planned wake-ups with them
         compactor.observe(now, nanos); // every tick: an idle gap must not let a step pass as drift (Timeline)
-        boolean wake = idleness.wakeDue(now);
-        if (!idleness.needsStep(synced, now, last) && !wake) {
+        boolean wake = idleness.wakeDue(nanos); // monotonic deadlines: no wall-clock step or freeze moves them
+        if (!idleness.needsStep(synced, now, nanos, last) && !wake) {
             return last;
         }
         CompactionStatus before = last;
         // The engine clock's monotonic time: a wall-clock step neither delays snapshots nor shortens the grace.
         CompactionStatus after = compactor.step(now, nanos);
         last = after;
-        idleness.stepped(synced, now, before, after, wake);
+        idleness.stepped(synced, nanos, before, after, wake);
         report(before, after);
         return after;
     }

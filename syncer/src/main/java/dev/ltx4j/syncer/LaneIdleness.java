@@ -32,14 +32,17 @@ final class LaneIdleness {
     private final boolean[] fellShort;
     private boolean steppedOnce;
     private long seen = -1;
-    private Instant nextWake;
+    /**
+     * The planned wake-up and retry as deadlines on the engine clock's monotonic time (docs/compaction.md, "Clock
+     * steps"): as wall times, a wall clock frozen while time passed (a test clock, a paused or stepped VM) never
+     * reached them and a step back delayed them by its size.
+     */
+    private long nextWake;
+    private boolean wakePlanned;
     private int wakesLeft;
     /** A part failed in the last step: step again when the compactor retries it. */
-    private Instant retryAt;
-    /** The latest time a call saw: a call before it means the wall clock stepped back. */
-    private Instant lastSeen;
-    /** The monotonic time of the last {@link #observe(Instant, long)}; null before the first. */
-    private Long lastNanos;
+    private long retryAt;
+    private boolean retryPlanned;
 
     LaneIdleness(CompactionSettings settings) {
         this.settings = settings;
@@ -48,19 +51,20 @@ final class LaneIdleness {
         this.fellShort = new boolean[levels + 1];
     }
 
-    /** Whether one of the wake-ups after the last sync (or a retry after a failure) is due at {@code now}. */
-    boolean wakeDue(Instant now) {
-        observe(now);
-        return (nextWake != null && !now.isBefore(nextWake)) || (retryAt != null && !now.isBefore(retryAt));
+    /** Whether one of the wake-ups after the last sync (or a retry after a failure) is due at monotonic {@code nanos}. */
+    boolean wakeDue(long nanos) {
+        return wakePlanned && nanos - nextWake >= 0 || retryPlanned && nanos - retryAt >= 0;
     }
 
-    /** Whether the compactor has work at {@code now} with {@code synced} the writer's latest synced TXID. */
-    boolean needsStep(long synced, Instant now, CompactionStatus status) {
-        observe(now);
+    /**
+     * Whether the compactor has work at {@code now} (monotonic {@code nanos}) with {@code synced} the writer's latest
+     * synced TXID.
+     */
+    boolean needsStep(long synced, Instant now, long nanos, CompactionStatus status) {
         if (!steppedOnce) {
             return true;
         }
-        noteSynced(synced, now);
+        noteSynced(synced, nanos);
         long below = synced;
         for (int level = 1; level <= levels; level++) {
             LevelStatus s = status.level(level);
@@ -73,10 +77,9 @@ final class LaneIdleness {
     }
 
     /** Records what a compactor step did: which levels now hold which synced TXIDs, and the next wake-up. */
-    void stepped(long synced, Instant now, CompactionStatus before, CompactionStatus after, boolean wake) {
-        observe(now);
+    void stepped(long synced, long nanos, CompactionStatus before, CompactionStatus after, boolean wake) {
         steppedOnce = true;
-        noteSynced(synced, now);
+        noteSynced(synced, nanos);
         boolean failed = after.retention().lastError() != null;
         long below = synced;
         for (int level = 1; level <= levels; level++) {
@@ -98,46 +101,17 @@ final class LaneIdleness {
         }
         LevelStatus snap = after.level(ReplicaClient.SNAPSHOT_LEVEL);
         failed |= snap != null && snap.lastError() != null;
-        retryAt = failed ? now.plus(Compactor.FAILURE_RETRY) : null;
-        if (wake && nextWake != null && !now.isBefore(nextWake) && !failed) {
+        retryPlanned = failed;
+        retryAt = after(nanos, Compactor.FAILURE_RETRY);
+        if (wake && wakePlanned && nanos - nextWake >= 0 && !failed) {
             wakesLeft--;
-            nextWake = wakesLeft > 0 ? now.plus(max(settings.retentionGrace(), retentionInterval())) : null;
+            wakePlanned = wakesLeft > 0;
+            nextWake = after(nanos, max(settings.retentionGrace(), retentionInterval()));
         }
-    }
-
-    /**
-     * When the wall clock stepped back (an NTP step), moves the planned wake-ups back by as much: they keep their
-     * distance instead of coming the size of the step late (a day's step would hold snapshots and retention a day).
-     */
-    private void observe(Instant now) {
-        if (lastSeen != null && now.isBefore(lastSeen)) {
-            Duration back = Duration.between(now, lastSeen);
-            nextWake = nextWake == null ? null : nextWake.minus(back);
-            retryAt = retryAt == null ? null : retryAt.minus(back);
-        }
-        lastSeen = now;
-    }
-
-    /**
-     * With the engine clock's monotonic time: a step of the wall clock either way (more than a second beyond what
-     * elapsed) moves the planned wake-ups with it, so they come when the compactor's snapshot interval (monotonic
-     * time) has passed: after a forward step they came early, found nothing due and were spent, and an idle writer's
-     * last TXIDs waited for the next sync to be snapshotted.
-     */
-    void observe(Instant now, long nanos) {
-        if (lastSeen != null && lastNanos != null) {
-            Duration step = Duration.between(lastSeen, now).minusNanos(nanos - lastNanos);
-            if (step.abs().compareTo(Duration.ofSeconds(1)) > 0) {
-                nextWake = nextWake == null ? null : nextWake.plus(step);
-                retryAt = retryAt == null ? null : retryAt.plus(step);
-            }
-        }
-        lastSeen = now;
-        lastNanos = nanos;
     }
 
     /** A TXID not seen before starts a new active period and plans the wake-ups after it. */
-    private void noteSynced(long synced, Instant now) {
+    private void noteSynced(long synced, long nanos) {
         if (synced == seen) {
             return;
         }
@@ -153,7 +127,8 @@ final class LaneIdleness {
             first = max(first, settings.retention());
         }
         wakesLeft = first.isZero() ? 0 : settings.retentionEnabled() ? 2 : 1;
-        nextWake = wakesLeft > 0 ? now.plus(first) : null;
+        wakePlanned = wakesLeft > 0;
+        nextWake = after(nanos, first);
     }
 
     private boolean due(LevelStatus s, Instant now) {
@@ -172,12 +147,21 @@ final class LaneIdleness {
         return levels == 0 ? Duration.ofMinutes(1) : settings.interval(levels);
     }
 
+    /**
+     * {@code d} after monotonic {@code nanos}, at most about 146 years (a retention of centuries would overflow the
+     * nanoseconds; deadlines compare by difference, valid below 2^63 ns).
+     */
+    private static long after(long nanos, Duration d) {
+        long limit = Long.MAX_VALUE / 2;
+        return nanos + (d.compareTo(Duration.ofNanos(limit)) >= 0 ? limit : d.toNanos());
+    }
+
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
-    /** When the next wake-up is planned, or null (tests and status). */
-    Instant nextWake() {
-        return nextWake;
+    /** The monotonic time the next wake-up is planned for, or null (tests). */
+    Long nextWake() {
+        return wakePlanned ? nextWake : null;
     }
 }

@@ -38,7 +38,13 @@ final class PollPlan {
     private final long baseMillis;
     private final int maxFactor;
     private volatile int factor = 1;
-    private long lastPollMillis = -1;
+    /**
+     * The last poll's time in milliseconds of the engine clock's monotonic time (docs/request-economy-follower.md): on
+     * the wall clock, a clock frozen while time passed (a test clock, a paused or stepped VM) skipped every poll, and
+     * a step back skipped them for the size of the step.
+     */
+    private long lastPollMillis;
+    private boolean polled;
     private int quietAtFactor;
     private long quietPolls;
     private long audits;
@@ -58,7 +64,7 @@ final class PollPlan {
         this.maxFactor = Math.max(1, maxFactor);
     }
 
-    /** What the poll at {@code now} does. */
+    /** What the poll at {@code now} (monotonic time in milliseconds, any origin) does. */
     Kind next(long now) {
         long expected = (long) factor * baseMillis; // the gap the last poll planned, before a reader resets it
         if (readStarted) {
@@ -66,11 +72,12 @@ final class PollPlan {
             factor = 1;
             quietAtFactor = 0;
         }
-        if (lastPollMillis >= 0 && now - lastPollMillis < (long) factor * baseMillis - baseMillis / 2) {
+        if (polled && now - lastPollMillis < (long) factor * baseMillis - baseMillis / 2) {
             return Kind.SKIP; // half an interval of slack: the scheduler's fixed delay drifts late, never early
         }
-        boolean longPause = lastPollMillis >= 0 && now - lastPollMillis > 4 * expected + LONG_PAUSE_MILLIS;
+        boolean longPause = polled && now - lastPollMillis > 4 * expected + LONG_PAUSE_MILLIS;
         lastPollMillis = now;
+        polled = true;
         if (level0 == null || longPause) {
             // Nothing to compare with, or the follower did not poll for a long time (suspended process, a stuck
             // thread): files may have been compacted and deleted meanwhile, so level 0 alone proves nothing.

@@ -35,6 +35,8 @@ final class WriteSide {
     /** An installed upload whose buffer trim failed, and the buffer it was for (see {@link #retryTrim}). */
     private SyncEngine.Install pendingTrim;
     private WriteBuffer pendingTrimBuffer;
+    /** An own upload whose adoption's rewrite ran short of space (see {@link #retryTrim}). */
+    private PendingAdoption pendingAdoption;
     /** Remote-durability commits waiting for the replica; a refresh tells them when it drops theirs. */
     private final RemoteWait remoteWait;
 
@@ -196,6 +198,8 @@ final class WriteSide {
                 try {
                     adoptUpload(r.adopt().upToSeq(), own);
                 } catch (IOException | RuntimeException e) {
+                    pendingAdoption = isFullDisk(e) ? new PendingAdoption(buffer, db.versions.baseVersion(),
+                            r.adopt().upToSeq(), own) : null;
                     db.reportError("sync failed: " + e.getMessage());
                     // The own upload ends on the base TXID + 1 (a compacted one starts lower).
                     return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, own.header().maxTxid() - 1, 0, 0,
@@ -261,11 +265,22 @@ final class WriteSide {
     }
 
     /**
-     * Retries the trim of an upload already installed (a local rewrite: its file is on the replica) before the round,
-     * which lists the replica first: a full-disk hold the trim set must not outlive freed space while the replica is
-     * unreachable (docs/write-buffer-full-disk.md). Returns the failed outcome, or null to go on with the round.
+     * Retries the trim of an upload already installed, or an adoption (local rewrites: their file is on the replica),
+     * before the round, which lists the replica first: a full-disk hold they set must not outlive freed space while the
+     * replica is unreachable (docs/write-buffer-full-disk.md). Returns the failed outcome, or null to go on.
      */
     private SyncOutcome retryTrim() {
+        PendingAdoption a = pendingAdoption;
+        pendingAdoption = null;
+        if (a != null && a.buffer() == buffer && a.base() == db.versions.baseVersion()) { // else the round sorts it out
+            try {
+                adoptUpload(a.upToSeq(), a.file()); // seen on the replica as this writer's: no need to list again
+            } catch (IOException | RuntimeException e) {
+                pendingAdoption = isFullDisk(e) ? a : null;
+                db.reportError("sync failed: " + e.getMessage());
+                return new SyncOutcome(SyncOutcome.Status.FAILED, a.file().header().maxTxid() - 1, 0, 0, e);
+            }
+        }
         SyncEngine.Install in = pendingTrim;
         if (in == null) {
             return null;
@@ -284,6 +299,9 @@ final class WriteSide {
         syncedSeq = in.upToSeq();
         return null;
     }
+
+    /** An adoption whose rewrite ran short of space, on the buffer and the base it was for. */
+    private record PendingAdoption(WriteBuffer buffer, DatabaseVersion base, long upToSeq, LoadedFile file) {}
 
     /** Marks an own upload found on the replica synced (see {@link PublishedVersions#adoptUpload}). */
     private void adoptUpload(long upToSeq, LoadedFile file) throws IOException {

@@ -122,4 +122,27 @@ class ClockStepCompactionTest {
             assertThat(st.level(9).lastFile().maxTxid()).isEqualTo(w.current().txid());
         }
     }
+
+    /**
+     * Frozen: the idle wake-ups and the retry after a failed step are deadlines on monotonic time. As wall times, a
+     * wall clock that stood still while time passed (a test clock, a paused or single-stepped VM) never reached them,
+     * so an idle writer's last TXIDs were never snapshotted.
+     */
+    @Test
+    void theIdleWakeUpsComeWhileTheWallClockIsFrozen() throws Exception {
+        try (Database w = writer()) {
+            for (int i = 1; i <= 4; i++) {
+                commitSyncCompact(w, i);
+            }
+            long snapshots = w.status().compaction().level(9).filesCreated();
+            for (int i = 0; i < 16; i++) { // 8 s of monotonic time: past the snapshot interval after the last sync
+                clock.advance(Duration.ofMillis(500));
+                clock.stepWall(Duration.ofMillis(-500)); // the wall clock stands still
+                w.compactOnce(clock.instant());
+            }
+            CompactionStatus st = w.status().compaction();
+            assertThat(st.level(9).filesCreated()).as("snapshot by the idle wake-up").isGreaterThan(snapshots);
+            assertThat(st.level(9).lastFile().maxTxid()).isEqualTo(w.current().txid());
+        }
+    }
 }

@@ -47,7 +47,9 @@ class FollowerRequestEconomyTest {
     final CountingReplicaClient counting = new CountingReplicaClient(replica);
 
     Database follower(int backoff) throws Exception {
-        return Database.open(counting, "app.db", Kit.reader(clock).pollInterval(POLL).pollBackoff(backoff).build());
+        // Monotonic time is the manual clock's alone: the poll schedule runs on it, and real time must not add a pause.
+        return Database.open(counting, "app.db", Kit.reader(clock).clock(Kit.monotonic(clock)).pollInterval(POLL)
+                .pollBackoff(backoff).build());
     }
 
     /** One scheduled poll one interval after the last; the requests it made. */
@@ -74,6 +76,35 @@ class FollowerRequestEconomyTest {
                     .contains("\"poll_backoff_max\":1");
             assertThat(f.status().follower().lastPollOk()).isTrue();
             assertThat(f.status().lagMillis()).isLessThanOrEqualTo(1000);
+        }
+    }
+
+    /**
+     * The poll schedule runs on monotonic time: on the wall clock, a clock frozen while time passed (a test clock, a
+     * paused VM) skipped every scheduled poll after the first, and a step back skipped them for the step's size.
+     */
+    @Test
+    void scheduledPollsGoOnWhileTheWallClockIsFrozen() throws Exception {
+        history(4, 'A', 1);
+        try (Database f = follower(1)) {
+            tick(f);
+            file(0, 5, 5, 'A' + 5, 1, 2);
+            clock.advance(POLL);
+            clock.stepWall(POLL.negated()); // time passed, the wall clock did not move
+            f.pollTick(clock.instant());
+            assertThat(f.current().txid()).as("applied with the wall clock frozen").isEqualTo(5);
+        }
+    }
+
+    @Test
+    void scheduledPollsGoOnAfterTheWallClockStepsBack() throws Exception {
+        history(4, 'A', 1);
+        try (Database f = follower(1)) {
+            tick(f);
+            file(0, 5, 5, 'A' + 5, 1, 2);
+            clock.stepWall(Duration.ofHours(-1)); // NTP steps the clock back
+            tick(f);
+            assertThat(f.current().txid()).as("applied after a step back").isEqualTo(5);
         }
     }
 
