@@ -2056,7 +2056,7 @@ typedef struct Boot {
 /* Runs on its own thread with a big stack, as the java launcher does for main. */
 static void *boot_thread(void *arg) {
     Boot *b = (Boot *)arg;
-    JavaVMOption opts[32];
+    JavaVMOption opts[64];
     int n = 0;
     char *cpOpt = sqlite3_mprintf("-Djava.class.path=%s", b->classpath);
     if (cpOpt == NULL) {
@@ -2069,6 +2069,15 @@ static void *boot_thread(void *arg) {
      * explicitly, so SLF4J neither scans nor warns; LITESTREAM_JVM_OPTS (later) may name another. */
     opts[n++].optionString = "-Dslf4j.provider=dev.ltx4j.vfs.internal.HostLogProvider";
     opts[n++].optionString = "-Dslf4j.internal.verbosity=WARN";
+    /* A host's JVM lives as long as a script, often a few hundred commits: compile the commit path (our code, LZ4,
+     * NIO) after a tenth of the usual invocations, not the whole JVM (a global scaling tripled the boot). See
+     * docs/durable-commit-cost.md, "Session 11". "quiet" keeps the compiler's echo of each command off the host's
+     * stdout; a later -XX:CompileCommand in LITESTREAM_JVM_OPTS overrides these. */
+    opts[n++].optionString = "-XX:CompileCommand=quiet";
+    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,dev.ltx4j.*::*,0.1";
+    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,net.jpountz.*::*,0.1";
+    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,java.nio.*::*,0.1";
+    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,sun.nio.ch.*::*,0.1";
     const char *userOpts = getenv("LITESTREAM_JVM_OPTS");
     char *user = userOpts ? strdup(userOpts) : NULL, *save = NULL;
     if (userOpts != NULL && user == NULL) {
@@ -2076,7 +2085,7 @@ static void *boot_thread(void *arg) {
         sqlite3_free(cpOpt);
         return NULL;
     }
-    for (char *o = user ? strtok_r(user, " \t", &save) : NULL; o && n < 32; o = strtok_r(NULL, " \t", &save))
+    for (char *o = user ? strtok_r(user, " \t", &save) : NULL; o && n < 64; o = strtok_r(NULL, " \t", &save))
         opts[n++].optionString = o;
     for (int i = 0; i < n; i++) opts[i].extraInfo = NULL;
     JavaVMInitArgs args = {JNI_VER, n, opts, JNI_FALSE};
