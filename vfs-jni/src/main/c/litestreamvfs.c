@@ -2069,15 +2069,14 @@ static void *boot_thread(void *arg) {
      * explicitly, so SLF4J neither scans nor warns; LITESTREAM_JVM_OPTS (later) may name another. */
     opts[n++].optionString = "-Dslf4j.provider=dev.ltx4j.vfs.internal.HostLogProvider";
     opts[n++].optionString = "-Dslf4j.internal.verbosity=WARN";
-    /* A host's JVM lives as long as a script, often a few hundred commits: compile the commit path (our code, LZ4,
-     * NIO) after a tenth of the usual invocations, not the whole JVM (a global scaling tripled the boot). See
-     * docs/durable-commit-cost.md, "Session 11". "quiet" keeps the compiler's echo of each command off the host's
-     * stdout; a later -XX:CompileCommand in LITESTREAM_JVM_OPTS overrides these. */
-    opts[n++].optionString = "-XX:CompileCommand=quiet";
-    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,dev.ltx4j.*::*,0.1";
-    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,net.jpountz.*::*,0.1";
-    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,java.nio.*::*,0.1";
-    opts[n++].optionString = "-XX:CompileCommand=CompileThresholdScaling,sun.nio.ch.*::*,0.1";
+    /* A host's JVM often lives for a script of a few hundred commits, which HotSpot's default thresholds leave in
+     * the interpreter: C1 compiles after a tenth of the usual invocations (cheap compiles); C2 keeps its own
+     * thresholds (its earlier compiles cost more than they saved: docs/durable-commit-cost.md, "Session 11").
+     * LITESTREAM_JVM_OPTS comes later and overrides these. */
+    opts[n++].optionString = "-XX:Tier3InvocationThreshold=20";
+    opts[n++].optionString = "-XX:Tier3MinInvocationThreshold=10";
+    opts[n++].optionString = "-XX:Tier3CompileThreshold=200";
+    opts[n++].optionString = "-XX:Tier3BackEdgeThreshold=6000";
     const char *userOpts = getenv("LITESTREAM_JVM_OPTS");
     char *user = userOpts ? strdup(userOpts) : NULL, *save = NULL;
     if (userOpts != NULL && user == NULL) {

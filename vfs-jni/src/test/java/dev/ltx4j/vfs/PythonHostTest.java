@@ -85,7 +85,7 @@ class PythonHostTest {
      * Each Python thread that touches the VFS is attached to the embedded JVM once and detached when it exits
      * (litestreamvfs.c, env_get and its thread-exit destructor): 200 short-lived threads committing once each leave
      * no Java threads behind. Read from the JVM's own counters (jstat reads its perf data file, no attach), which
-     * also show the embedded JVM's compile settings for short scripts (docs/durable-commit-cost.md, "Session 11").
+     * also show the embedded JVM's options (docs/durable-commit-cost.md, "Session 11").
      */
     @Test
     void shortLivedPythonThreadsAreDetachedWhenTheyExit() throws Exception {
@@ -118,8 +118,9 @@ class PythonHostTest {
         String live = out.stream().filter(l -> l.startsWith("java.threads.live=")).findFirst().orElseThrow();
         // The JVM's own threads, the engine's, and python's main thread; 200 more if the exited ones stayed attached.
         assertThat(Integer.parseInt(live.substring(live.indexOf('=') + 1))).isBetween(1, 40);
+        // A host's JVM compiles with C1 early, for short scripts (litestreamvfs.c, boot_thread).
         assertThat(out).anySatisfy(l -> assertThat(l).startsWith("java.rt.vmArgs=")
-                .contains("-XX:CompileCommand=CompileThresholdScaling,dev.ltx4j.*::*,0.1"));
+                .contains("-XX:Tier3InvocationThreshold=20"));
     }
 
     @Test
