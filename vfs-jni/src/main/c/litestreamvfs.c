@@ -2056,7 +2056,7 @@ typedef struct Boot {
 /* Runs on its own thread with a big stack, as the java launcher does for main. */
 static void *boot_thread(void *arg) {
     Boot *b = (Boot *)arg;
-    JavaVMOption opts[32];
+    JavaVMOption opts[64];
     int n = 0;
     char *cpOpt = sqlite3_mprintf("-Djava.class.path=%s", b->classpath);
     if (cpOpt == NULL) {
@@ -2069,6 +2069,14 @@ static void *boot_thread(void *arg) {
      * explicitly, so SLF4J neither scans nor warns; LITESTREAM_JVM_OPTS (later) may name another. */
     opts[n++].optionString = "-Dslf4j.provider=dev.ltx4j.vfs.internal.HostLogProvider";
     opts[n++].optionString = "-Dslf4j.internal.verbosity=WARN";
+    /* A host's JVM often lives for a script of a few hundred commits, which HotSpot's default thresholds leave in
+     * the interpreter: C1 compiles after a tenth of the usual invocations (cheap compiles); C2 keeps its own
+     * thresholds (its earlier compiles cost more than they saved: docs/durable-commit-cost.md, "Session 11").
+     * LITESTREAM_JVM_OPTS comes later and overrides these. */
+    opts[n++].optionString = "-XX:Tier3InvocationThreshold=20";
+    opts[n++].optionString = "-XX:Tier3MinInvocationThreshold=10";
+    opts[n++].optionString = "-XX:Tier3CompileThreshold=200";
+    opts[n++].optionString = "-XX:Tier3BackEdgeThreshold=6000";
     const char *userOpts = getenv("LITESTREAM_JVM_OPTS");
     char *user = userOpts ? strdup(userOpts) : NULL, *save = NULL;
     if (userOpts != NULL && user == NULL) {
@@ -2076,7 +2084,7 @@ static void *boot_thread(void *arg) {
         sqlite3_free(cpOpt);
         return NULL;
     }
-    for (char *o = user ? strtok_r(user, " \t", &save) : NULL; o && n < 32; o = strtok_r(NULL, " \t", &save))
+    for (char *o = user ? strtok_r(user, " \t", &save) : NULL; o && n < 64; o = strtok_r(NULL, " \t", &save))
         opts[n++].optionString = o;
     for (int i = 0; i < n; i++) opts[i].extraInfo = NULL;
     JavaVMInitArgs args = {JNI_VER, n, opts, JNI_FALSE};

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static dev.ltx4j.vfs.HostFixture.PYTHON3;
@@ -78,6 +79,48 @@ class PythonHostTest {
         try (Connection plain = Sql.plain(db)) {
             assertThat(Sql.number(plain, "select count(*) from logs")).isEqualTo(101);
         }
+    }
+
+    /**
+     * Each Python thread that touches the VFS is attached to the embedded JVM once and detached when it exits
+     * (litestreamvfs.c, env_get and its thread-exit destructor): 200 short-lived threads committing once each leave
+     * no Java threads behind. Read from the JVM's own counters (jstat reads its perf data file, no attach), which
+     * also show the embedded JVM's options (docs/durable-commit-cost.md, "Session 11").
+     */
+    @Test
+    void shortLivedPythonThreadsAreDetachedWhenTheyExit() throws Exception {
+        Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+        assumeTrue(Files.isExecutable(jstat), "no jstat in " + jstat.getParent());
+        Path db = root.resolve("threads.db");
+        Path script = root.resolve("threads.py");
+        Files.writeString(script, prelude()
+                + "import os, subprocess\n"
+                + "conn = sqlite3.connect(f'file:{db}?vfs=litestream', uri=True, isolation_level=None)\n"
+                + "conn.execute('create table t(n int)')\n"
+                + "def once(n):\n"
+                + "    c = sqlite3.connect(f'file:{db}?vfs=litestream', uri=True, isolation_level=None, timeout=30)\n"
+                + "    c.execute('insert into t values (?)', (n,))\n"
+                + "    c.close()\n"
+                + "for b in range(10):\n"
+                + "    ts = [threading.Thread(target=once, args=(b * 20 + i,)) for i in range(20)]\n"
+                + "    [t.start() for t in ts]\n"
+                + "    [t.join() for t in ts]\n"
+                + "print(conn.execute('select count(*) from t').fetchone()[0])\n"
+                + "snap = subprocess.run([sys.argv[3], '-J-Djstat.showUnsupported=true', '-snap', str(os.getpid())],\n"
+                + "                      capture_output=True, text=True)\n"
+                + "print(snap.stderr, file=sys.stderr)\n"
+                + "for line in snap.stdout.splitlines():\n"
+                + "    if line.startswith(('java.threads.live=', 'java.rt.vmArgs=')): print(line)\n");
+        HostFixture.Result r = run(cmd(PYTHON3, script, dist.so, db, jstat), HostFixture.testEnvironment(), "", root);
+        assertThat(r.err().strip()).isEmpty();
+        List<String> out = r.out().lines().toList();
+        assertThat(out).hasSize(3).first().isEqualTo("200");
+        String live = out.stream().filter(l -> l.startsWith("java.threads.live=")).findFirst().orElseThrow();
+        // The JVM's own threads, the engine's, and python's main thread; 200 more if the exited ones stayed attached.
+        assertThat(Integer.parseInt(live.substring(live.indexOf('=') + 1))).isBetween(1, 40);
+        // A host's JVM compiles with C1 early, for short scripts (litestreamvfs.c, boot_thread).
+        assertThat(out).anySatisfy(l -> assertThat(l).startsWith("java.rt.vmArgs=")
+                .contains("-XX:Tier3InvocationThreshold=20"));
     }
 
     @Test
