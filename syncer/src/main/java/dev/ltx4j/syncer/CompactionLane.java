@@ -171,8 +171,13 @@ final class CompactionLane {
                         l.level() == 9 ? "wrote snapshot" : "compacted into", l.lastFile(), l.filesCreated());
             }
             String was = b == null ? null : b.lastError();
-            if (l.lastError() != null && !l.lastError().equals(was)) {
+            // Warn when a streak starts; a changed reason within it (its message names the file, which moves as
+            // level 0 grows) goes to debug, or an outage of compaction alone would warn at every attempt.
+            if (l.lastError() != null && was == null) {
                 Database.log().warn("database \"{}\": {} into L{} failed: {}; retrying when due", db.name,
+                        l.level() == 9 ? "snapshot" : "compaction", l.level(), l.lastError());
+            } else if (l.lastError() != null && !l.lastError().equals(was)) {
+                Database.log().debug("database \"{}\": {} into L{} failed again: {}", db.name,
                         l.level() == 9 ? "snapshot" : "compaction", l.level(), l.lastError());
             } else if (l.lastError() == null && was != null) {
                 Database.log().info("database \"{}\": {} into L{} works again", db.name,
@@ -187,8 +192,10 @@ final class CompactionLane {
                     + " file(s) deleted since open)", db.name, r.lastRunFilesDeleted(), r.lastRunBytesDeleted(),
                     go(r.window()), go(r.grace()), r.filesDeleted());
         }
-        if (r.lastError() != null && !r.lastError().equals(rb.lastError())) {
+        if (r.lastError() != null && rb.lastError() == null) {
             Database.log().warn("database \"{}\": retention failed: {}; retrying when due", db.name, r.lastError());
+        } else if (r.lastError() != null && !r.lastError().equals(rb.lastError())) {
+            Database.log().debug("database \"{}\": retention failed again: {}", db.name, r.lastError());
         } else if (r.lastError() == null && rb.lastError() != null) {
             Database.log().info("database \"{}\": retention works again", db.name);
         }
