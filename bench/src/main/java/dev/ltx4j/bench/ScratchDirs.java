@@ -1,14 +1,18 @@
 package dev.ltx4j.bench;
 
+import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.replica.ReplicaClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * The benchmarks' scratch directories: under {@code -Dltx4j.bench.dir} (default: the temp directory), so a run can be
- * pointed at the disk it should measure, and deleted with everything in them when the trial ends.
+ * pointed at the disk it should measure, and deleted with everything in them when the trial ends. The replicas in
+ * them are emptied of level 0 between invocations.
  */
 final class ScratchDirs {
     private ScratchDirs() {}
@@ -26,6 +30,14 @@ final class ScratchDirs {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
+        }
+    }
+
+    /** Deletes the replica's level-0 files: each invocation uploads into an empty level, as the first one did. */
+    static void deleteLevelZero(ReplicaClient replica) throws IOException {
+        List<LtxFileInfo> old = replica.listFiles(0, 0, false);
+        if (!old.isEmpty()) {
+            replica.deleteFiles(old);
         }
     }
 }

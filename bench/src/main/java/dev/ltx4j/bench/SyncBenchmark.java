@@ -212,10 +212,7 @@ public class SyncBenchmark {
 
         @Setup(Level.Invocation)
         public void trim() throws IOException {
-            List<LtxFileInfo> old = replica.listFiles(0, 0, false);
-            if (!old.isEmpty()) {
-                replica.deleteFiles(old);
-            }
+            ScratchDirs.deleteLevelZero(replica);
         }
 
         @TearDown(Level.Trial)

@@ -126,10 +126,7 @@ public class UploadWriteBenchmark {
 
         @Setup(Level.Invocation)
         public void trim() throws IOException {
-            List<LtxFileInfo> old = replica.listFiles(0, 0, false);
-            if (!old.isEmpty()) {
-                replica.deleteFiles(old);
-            }
+            ScratchDirs.deleteLevelZero(replica);
         }
 
         @TearDown(Level.Trial)
