@@ -25,11 +25,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -104,9 +102,7 @@ public class SyncBenchmark {
         @Setup(Level.Trial)
         public void open() throws IOException {
             NativeCrc.use();
-            Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
-            Files.createDirectories(base);
-            dir = Files.createTempDirectory(base, "ltx4j-sync-bench");
+            dir = ScratchDirs.create("ltx4j-sync-bench");
             replica = new FileReplicaClient(dir.resolve("replica"));
             db = Database.open(replica, "bench.db", EngineOptions.builder()
                     .writeEnabled(true)
@@ -149,11 +145,7 @@ public class SyncBenchmark {
         public void close() throws Exception {
             db.close();
             replica.close();
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            ScratchDirs.delete(dir);
         }
     }
 
@@ -216,28 +208,19 @@ public class SyncBenchmark {
 
         @Setup(Level.Trial)
         public void open() throws IOException {
-            Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
-            Files.createDirectories(base);
-            dir = Files.createTempDirectory(base, "ltx4j-raw-bench");
+            dir = ScratchDirs.create("ltx4j-raw-bench");
             replica = new FileReplicaClient(dir.resolve("replica"));
         }
 
         @Setup(Level.Invocation)
         public void trim() throws IOException {
-            List<LtxFileInfo> old = replica.listFiles(0, 0, false);
-            if (!old.isEmpty()) {
-                replica.deleteFiles(old);
-            }
+            ScratchDirs.deleteLevelZero(replica);
         }
 
         @TearDown(Level.Trial)
         public void close() throws Exception {
             replica.close();
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            ScratchDirs.delete(dir);
         }
     }
 
@@ -265,9 +248,7 @@ public class SyncBenchmark {
         @Setup(Level.Trial)
         public void open() throws IOException {
             NativeCrc.use();
-            Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
-            Files.createDirectories(base);
-            dir = Files.createTempDirectory(base, "ltx4j-floor-bench");
+            dir = ScratchDirs.create("ltx4j-floor-bench");
             byte[][] pages = pages(42);
             ByteArrayOutputStream ltx = new ByteArrayOutputStream();
             LtxEncoder enc = new LtxEncoder(ltx, LtxHeader.of(0, PAGE_SIZE, PAGES, 2, 2, 1_700_000_000_000L,
@@ -303,11 +284,7 @@ public class SyncBenchmark {
         @TearDown(Level.Trial)
         public void close() throws Exception {
             records.close();
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            ScratchDirs.delete(dir);
         }
     }
 

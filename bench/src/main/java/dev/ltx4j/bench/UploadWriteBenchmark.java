@@ -15,15 +15,12 @@ import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -123,28 +120,19 @@ public class UploadWriteBenchmark {
                     return done;
                 }
             };
-            Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
-            Files.createDirectories(base);
-            dir = Files.createTempDirectory(base, "ltx4j-upload-bench");
+            dir = ScratchDirs.create("ltx4j-upload-bench");
             replica = new FileReplicaClient(dir.resolve("replica"));
         }
 
         @Setup(Level.Invocation)
         public void trim() throws IOException {
-            List<LtxFileInfo> old = replica.listFiles(0, 0, false);
-            if (!old.isEmpty()) {
-                replica.deleteFiles(old);
-            }
+            ScratchDirs.deleteLevelZero(replica);
         }
 
         @TearDown(Level.Trial)
         public void close() throws Exception {
             replica.close();
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            ScratchDirs.delete(dir);
         }
     }
 

@@ -1,4 +1,3 @@
-// Over 500 lines: compaction, snapshot and retention share the step, status and crash-point plumbing of one owner.
 package dev.ltx4j.compaction;
 
 import dev.ltx4j.compaction.internal.CarriedListings;
@@ -21,12 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,13 +61,6 @@ public final class Compactor {
     private final CompactionSettings settings;
     private final CompactionFaults faults;
     private final StatusTracker tracker;
-    /**
-     * Files this compactor created, or first saw in a retention listing after its first one, with when: the grace cut
-     * treats them as existing only since then (a compacted file's createdAt is its newest input's, older than it).
-     */
-    private final Map<String, Instant> createdHere = new HashMap<>();
-    /** Keys of the files in the previous retention listing; null before the first. */
-    private Set<String> lastListing;
     private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
     /** The source listing a capped compaction leaves for the call that continues it (linear backlogs). */
     private final CarriedListings carried = new CarriedListings();
@@ -82,19 +70,14 @@ public final class Compactor {
     long spoolMemoryBudget = Spool.MEMORY_BUDGET;
     /** The wall clock against monotonic time, across clock steps: the snapshot interval and the retention grace. */
     private final Timeline timeline = new Timeline();
+    private final SnapshotSchedule snapshots;
+    private final Retention retention;
     /**
      * Whether a caller ever gave monotonic time ({@link #step(Instant, long)}, {@link #observe}): the calls without it
      * then use the last observation rather than synthesize one from the wall clock, which would import a forward
      * step as elapsed time (the grace lost; later real times clamped, snapshots stopped).
      */
     private boolean monotonic;
-    /** Not before this monotonic time is the newest snapshot old enough to need a successor (null: look now). */
-    private Long nextSnapshotCheck;
-    /** Monotonic time the snapshot part last ran (null: never): the interval between its runs. */
-    private Long snapshotRun;
-    /** Key and monotonic time of the newest snapshot this compactor wrote: its interval runs from then. */
-    private String ownSnapshot;
-    private long ownSnapshotAt;
     /** The writer's own recent uploads, served instead of downloads when proven to be the stored files; or null. */
     private RecentUploads uploads;
     /** Bug switch (simulator only): serve held uploads on name and size alone, without anchoring them. */
@@ -111,6 +94,8 @@ public final class Compactor {
         this.faults = Objects.requireNonNull(faults, "faults");
         this.tracker = new StatusTracker(settings);
         this.client = new ObservedClient(client, tracker);
+        this.snapshots = new SnapshotSchedule(this.client, settings, tracker, timeline);
+        this.retention = new Retention(this.client, settings, faults, tracker, timeline);
     }
 
     /**
@@ -121,7 +106,7 @@ public final class Compactor {
         if (files < 1) {
             throw new IllegalArgumentException("delete batch size must be at least 1: " + files);
         }
-        this.deleteBatch = files;
+        retention.setDeleteBatch(files);
     }
 
     /**
@@ -221,7 +206,7 @@ public final class Compactor {
                 }
             }
         }
-        if (snapshotDue(now)) {
+        if (snapshots.due(now)) {
             try {
                 snapshotOrCrash(now);
             } catch (FaultCrash crash) {
@@ -248,7 +233,8 @@ public final class Compactor {
         return n == 0 ? RETENTION_INTERVAL_WITHOUT_LEVELS : settings.interval(n);
     }
 
-    private static Duration retry(Duration interval, boolean failed) {
+    /** The interval until a part runs again: {@link #FAILURE_RETRY} after a failure, if that is sooner. */
+    static Duration retry(Duration interval, boolean failed) {
         return failed && FAILURE_RETRY.compareTo(interval) < 0 ? FAILURE_RETRY : interval;
     }
 
@@ -258,47 +244,6 @@ public final class Compactor {
      */
     private static boolean due(Instant lastRun, Duration interval, Instant now) {
         return lastRun == null || now.isBefore(lastRun) || !now.isBefore(lastRun.plus(interval));
-    }
-
-    private boolean snapshotDue(Instant now) {
-        int level = ReplicaClient.SNAPSHOT_LEVEL;
-        long mono = timeline.now();
-        Duration gap = retry(settings.snapshotInterval(), tracker.failed(level));
-        if (!settings.snapshotsEnabled() || (snapshotRun != null && mono - snapshotRun < gap.toNanos())
-                || (nextSnapshotCheck != null && mono - nextSnapshotCheck < 0)) {
-            return false;
-        }
-        try {
-            LtxFileInfo newest = newest(client.listFiles(ReplicaClient.SNAPSHOT_LEVEL, 0, false));
-            if (newest != null && key(newest).equals(ownSnapshot)) {
-                // Ours: its age is monotonic time, whatever the wall clock did since.
-                long left = ownSnapshotAt + settings.snapshotInterval().toNanos() - mono;
-                if (left > 0) {
-                    nextSnapshotCheck = mono + left;
-                    return false;
-                }
-            } else if (newest != null && newest.createdAt() != null) {
-                Instant next = newest.createdAt().plus(settings.snapshotInterval());
-                if (now.isBefore(next) && !steppedBack(next, now)) {
-                    nextSnapshotCheck = mono + Duration.between(now, next).toNanos();
-                    return false;
-                }
-            }
-            return true;
-        } catch (ReplicaException e) {
-            tracker.failed(ReplicaClient.SNAPSHOT_LEVEL, now, e);
-            snapshotRun = mono;
-            return false;
-        }
-    }
-
-    /**
-     * Whether the newest snapshot, due again at {@code next}, was made more than one interval after {@code now}: the
-     * wall clock stepped back since (a store's clock a little ahead of ours is not a step). Waiting would delay
-     * snapshots by the size of the step.
-     */
-    private boolean steppedBack(Instant next, Instant now) {
-        return next.isAfter(now.plus(settings.snapshotInterval().multipliedBy(2)));
     }
 
     /**
@@ -396,9 +341,9 @@ public final class Compactor {
     private CompactionResult snapshotOrCrash(Instant now) throws IOException {
         Objects.requireNonNull(now, "now");
         int level = ReplicaClient.SNAPSHOT_LEVEL;
-        snapshotRun = timeline.now();
+        snapshots.started();
         CompactionResult result = run(level, now, () -> {
-            LtxFileInfo newest = newest(client.listFiles(level, 0, false));
+            LtxFileInfo newest = LtxFiles.newest(client.listFiles(level, 0, false));
             List<LtxFileInfo> plan;
             try {
                 plan = new RestorePlanner(client).plan(RestoreTarget.latest());
@@ -418,11 +363,7 @@ public final class Compactor {
             }
             return mergeReusing(level, plan, false, false, false);
         });
-        nextSnapshotCheck = null;
-        if (result.output() != null) {
-            ownSnapshot = key(result.output());
-            ownSnapshotAt = timeline.now();
-        }
+        snapshots.finished(result.output());
         return result;
     }
 
@@ -460,93 +401,7 @@ public final class Compactor {
 
     private RetentionResult retainOrCrash(Instant now, boolean apply) throws IOException {
         Objects.requireNonNull(now, "now");
-        long files = 0;
-        long bytes = 0;
-        try {
-            Map<Integer, List<LtxFileInfo>> listing = RetentionPlan.listAll(client);
-            Instant graceAgo = graceAgo(now);
-            forgetOldCreations(graceAgo);
-            noteNewFiles(listing, now);
-            RetentionPlan plan = RetentionPlan.compute(listing, now, graceAgo, settings.retention(),
-                    settings.retentionGrace(), this::existsSince, faults.deleteTooEarly());
-            if (plan.refusal() != null) {
-                LOG.warn("retention: {}", plan.refusal());
-            }
-            if (!apply) {
-                return new RetentionResult(false, plan, List.of(), 0);
-            }
-            List<LtxFileInfo> deleted = new ArrayList<>();
-            List<LtxFileInfo> all = plan.delete();
-            for (int at = 0, k = 0; at < all.size(); at += deleteBatch, k++) {
-                List<LtxFileInfo> batch = List.copyOf(all.subList(at, Math.min(all.size(), at + deleteBatch)));
-                FaultCrash.run(() -> faults.beforeDelete(batch));
-                if (k < 3 || k % 10 == 0) {
-                    // Before the first batches (and every tenth after): a listing costs little next to the deletes.
-                    checkKeptFilesStillThere(plan);
-                }
-                client.deleteFiles(batch);
-                if (uploads != null) {
-                    batch.forEach(uploads::forget); // a file of that name later is not this upload
-                }
-                deleted.addAll(batch);
-                files += batch.size();
-                for (LtxFileInfo f : batch) {
-                    bytes += f.size();
-                }
-            }
-            RetentionResult result = new RetentionResult(true, plan, deleted, bytes);
-            if (files > 0) {
-                LOG.debug("retention deleted {} files ({} bytes); {} kept for {} restore points", files, bytes, // caller logs
-                        plan.keep().size(), plan.restorePoints().size());
-            }
-            tracker.retained(now, result);
-            return result;
-        } catch (FaultCrash crash) {
-            tracker.retentionFailed(now, crash.getCause(), files, bytes);
-            throw crash;
-        } catch (IOException | RuntimeException e) {
-            if (apply) {
-                tracker.retentionFailed(now, e, files, bytes);
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Another process deleting from the replica (a second retention run) can remove files this plan keeps as the only
-     * path to a point while this run deletes the others. A fresh listing right before deleting narrows that window to
-     * the deletes themselves: if a kept file vanished, nothing more is deleted and the run is retried later. Only the
-     * part of each level that holds kept files is listed (from its lowest kept file on): the files to delete, a
-     * backlog of maybe 100,000 below the window, are not listed again, so a run lists each level's backlog once.
-     */
-    private void checkKeptFilesStillThere(RetentionPlan plan) throws IOException {
-        long[] from = new long[ReplicaClient.MAX_LEVEL + 1];
-        boolean[] holdsKept = new boolean[ReplicaClient.MAX_LEVEL + 1];
-        for (LtxFileInfo f : plan.keep()) {
-            if (!holdsKept[f.level()] || Long.compareUnsigned(f.minTxid(), from[f.level()]) < 0) {
-                from[f.level()] = f.minTxid();
-            }
-            holdsKept[f.level()] = true;
-        }
-        Set<String> present = new HashSet<>();
-        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
-            if (holdsKept[level]) {
-                for (LtxFileInfo f : client.listFiles(level, from[level], false)) {
-                    present.add(key(f));
-                }
-            }
-        }
-        List<LtxFileInfo> vanished = new ArrayList<>();
-        for (LtxFileInfo f : plan.keep()) {
-            if (!present.contains(key(f))) {
-                vanished.add(f);
-            }
-        }
-        if (!vanished.isEmpty()) {
-            throw new CompactionException("retention stopped deleting: " + vanished.size() + " file(s) it keeps vanished"
-                    + " while it planned (first " + vanished.get(0) + "); another process is deleting from this"
-                    + " replica");
-        }
+        return retention.run(now, apply, uploads);
     }
 
     /**
@@ -605,7 +460,7 @@ public final class Compactor {
             }
             if (result.output() != null) {
                 // Created here, or by a racing compactor moments ago: either way it exists since about now.
-                createdHere.putIfAbsent(key(result.output()), now);
+                retention.created(result.output(), now);
             }
             tracker.compacted(level, now, result);
             return result;
@@ -616,61 +471,6 @@ public final class Compactor {
             tracker.failed(level, now, e);
             throw e;
         }
-    }
-
-    private Instant existsSince(LtxFileInfo f) {
-        Instant created = f.createdAt() == null ? Instant.EPOCH : f.createdAt();
-        Instant here = createdHere.get(key(f));
-        return here != null && here.isAfter(created) ? here : created;
-    }
-
-    /**
-     * Files that appeared since the previous retention listing (created by another process: a rival compactor, a
-     * Litestream daemon) exist at most since now. The first listing of a process has no such knowledge.
-     */
-    private void noteNewFiles(Map<Integer, List<LtxFileInfo>> listing, Instant now) {
-        Set<String> keys = new HashSet<>();
-        for (List<LtxFileInfo> files : listing.values()) {
-            for (LtxFileInfo f : files) {
-                String k = key(f);
-                keys.add(k);
-                if (lastListing != null && f.level() > 0 && !lastListing.contains(k)) {
-                    createdHere.putIfAbsent(k, now);
-                }
-            }
-        }
-        lastListing = keys;
-    }
-
-    /**
-     * The grace cut: the wall clock's reading the grace period ago on the monotonic clock, or {@code now - grace} if
-     * that is earlier. A forward step within the grace would otherwise make every file "old enough" at once (the
-     * grace collapsed: field probe, probe2); after a backward step {@code now - grace} is the earlier, and files stamped
-     * before the step stay "in the future" until the clock passes them (safe: kept).
-     */
-    private Instant graceAgo(Instant now) {
-        Instant plain = now.minus(settings.retentionGrace());
-        Instant seen = timeline.wallAgo(settings.retentionGrace());
-        return seen.isBefore(plain) ? seen : plain;
-    }
-
-    /** Creations older than the grace cut no longer matter to it. */
-    private void forgetOldCreations(Instant cut) {
-        createdHere.values().removeIf(t -> t.isBefore(cut));
-    }
-
-    private static String key(LtxFileInfo f) {
-        return f.level() + "/" + f.minTxid() + "/" + f.maxTxid();
-    }
-
-    private static LtxFileInfo newest(List<LtxFileInfo> files) {
-        LtxFileInfo newest = null;
-        for (LtxFileInfo f : files) {
-            if (newest == null || Txid.compare(f.maxTxid(), newest.maxTxid()) > 0) {
-                newest = f;
-            }
-        }
-        return newest;
     }
 
     @FunctionalInterface

@@ -5,6 +5,7 @@ import static dev.ltx4j.compaction.Clients.level;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.conformance.InMemoryReplicaClient;
+import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -119,39 +120,16 @@ class ClockStepTest {
      */
     @Test
     void aForwardStepDoesNotShortenTheRetentionGrace() throws Exception {
-        ReplicaClient client = new InMemoryReplicaClient();
-        Model m = new Model(8, false);
-        Compactor c = new Compactor(client, S, CompactionFaults.NONE);
-        long mono = 0;
-        Instant now = T0;
-        for (int i = 1; i <= 725; i++) { // 2 h and 50 s
-            now = T0.plusSeconds(10L * i);
-            mono += 10_000_000_000L;
-            m.commit(client, now);
-            c.step(now, mono);
-        }
-        List<dev.ltx4j.replica.LtxFileInfo> kept = c.retain(now, false).plan().keep();
+        Stepped s = new Stepped();
+        Instant now = s.run(T0, 1, 725); // 2 h and 50 s
+        List<LtxFileInfo> kept = s.compactor.retain(now, false).plan().keep();
         Instant ahead = now.plus(Duration.ofHours(5)); // beyond the 2 h window: the old states leave it
-        for (int i = 1; i <= 18; i++) { // 3 minutes of real time, inside the 5 min grace
-            Instant t = ahead.plusSeconds(10L * i);
-            mono += 10_000_000_000L;
-            m.commit(client, t);
-            c.step(t, mono);
-        }
-        assertThat(c.status().retention().lastRun()).as("retention ran after the step").isAfter(ahead);
-        List<String> present = Clients.all(client).stream().map(Object::toString).toList();
-        for (dev.ltx4j.replica.LtxFileInfo f : kept) {
-            assertThat(present).as("file %s kept 3 min ago (grace 5 min)", f).contains(f.toString());
-        }
+        s.run(ahead, 1, 18); // 3 minutes of real time, inside the 5 min grace
+        assertThat(s.compactor.status().retention().lastRun()).as("retention ran after the step").isAfter(ahead);
+        s.assertPresent(kept, "kept 3 min ago (grace 5 min)");
         // Once the grace has passed in real time, the step's window applies.
-        for (int i = 19; i <= 60; i++) {
-            Instant t = ahead.plusSeconds(10L * i);
-            mono += 10_000_000_000L;
-            m.commit(client, t);
-            c.step(t, mono);
-        }
-        List<String> later = Clients.all(client).stream().map(Object::toString).toList();
-        assertThat(kept).as("deleted after the grace").anyMatch(f -> !later.contains(f.toString()));
+        s.run(ahead, 19, 60);
+        s.assertSomeDeleted(kept);
     }
 
     /**
@@ -161,32 +139,46 @@ class ClockStepTest {
      */
     @Test
     void aRetentionCallWithoutMonotonicTimeDoesNotImportAForwardStep() throws Exception {
-        ReplicaClient client = new InMemoryReplicaClient();
-        Model m = new Model(8, false);
-        Compactor c = new Compactor(client, S, CompactionFaults.NONE);
-        long mono = 0;
-        Instant now = T0;
-        for (int i = 1; i <= 725; i++) { // 2 h and 50 s
-            now = T0.plusSeconds(10L * i);
-            mono += 10_000_000_000L;
-            m.commit(client, now);
-            c.step(now, mono);
-        }
-        List<dev.ltx4j.replica.LtxFileInfo> kept = c.retain(now, false).plan().keep();
+        Stepped s = new Stepped();
+        Instant now = s.run(T0, 1, 725); // 2 h and 50 s
+        List<LtxFileInfo> kept = s.compactor.retain(now, false).plan().keep();
         Instant ahead = now.plus(Duration.ofHours(5)); // beyond the 2 h window
-        c.retain(ahead.plusSeconds(10), true); // no monotonic time given: 10 s after the step, inside the grace
-        List<String> present = Clients.all(client).stream().map(Object::toString).toList();
-        for (dev.ltx4j.replica.LtxFileInfo f : kept) {
-            assertThat(present).as("file %s kept just before the step (grace 5 min)", f).contains(f.toString());
-        }
+        s.compactor.retain(ahead.plusSeconds(10), true); // no monotonic time given: 10 s after the step, in the grace
+        s.assertPresent(kept, "kept just before the step (grace 5 min)");
         // The real times after it are not clamped: the grace passes in real time and the step's window applies.
-        for (int i = 1; i <= 60; i++) {
-            Instant t = ahead.plusSeconds(10L * i);
-            mono += 10_000_000_000L;
-            m.commit(client, t);
-            c.step(t, mono);
+        s.run(ahead, 1, 60);
+        s.assertSomeDeleted(kept);
+    }
+
+    /** A compactor stepped with monotonic time, a commit at every step (the retention-grace scenarios). */
+    private static final class Stepped {
+        final ReplicaClient client = new InMemoryReplicaClient();
+        final Model model = new Model(8, false);
+        final Compactor compactor = new Compactor(client, S, CompactionFaults.NONE);
+        long mono;
+
+        /** Commits and steps at {@code from} + 10 s * i for i in [first, last], 10 s of monotonic time apart. */
+        Instant run(Instant from, int first, int last) throws Exception {
+            Instant t = from;
+            for (int i = first; i <= last; i++) {
+                t = from.plusSeconds(10L * i);
+                mono += 10_000_000_000L;
+                model.commit(client, t);
+                compactor.step(t, mono);
+            }
+            return t;
         }
-        List<String> later = Clients.all(client).stream().map(Object::toString).toList();
-        assertThat(kept).as("deleted after the grace").anyMatch(f -> !later.contains(f.toString()));
+
+        void assertPresent(List<LtxFileInfo> files, String why) throws Exception {
+            List<String> present = Clients.all(client).stream().map(Object::toString).toList();
+            for (LtxFileInfo f : files) {
+                assertThat(present).as("file %s %s", f, why).contains(f.toString());
+            }
+        }
+
+        void assertSomeDeleted(List<LtxFileInfo> kept) throws Exception {
+            List<String> later = Clients.all(client).stream().map(Object::toString).toList();
+            assertThat(kept).as("deleted after the grace").anyMatch(f -> !later.contains(f.toString()));
+        }
     }
 }

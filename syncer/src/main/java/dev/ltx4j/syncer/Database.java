@@ -40,7 +40,6 @@ import org.slf4j.Logger;
  * generations by {@link PublishedVersions} (which owns the state lock), the write buffer and its synced sequence
  * number by {@link WriteSide}, the engine's bookkeeping by {@link #updateState}. Who owns what, the lock order and
  * the invariants (I1...): docs/engine-invariants.md.
- *
  */
 public final class Database implements AutoCloseable, MetricsSource {
     /** The engine's logger, looked up only when there is something to say (see {@link EngineLog}). */
@@ -310,22 +309,6 @@ public final class Database implements AutoCloseable, MetricsSource {
         return writer.tryBegin();
     }
 
-    void releaseWriter() {
-        writer.release();
-    }
-
-    void checkWritable() throws EngineException {
-        checkOpen();
-        if (!writeMode) {
-            throw new ReadOnlyDatabaseException("database \"" + name + "\" is open in read mode (attempt to write"
-                    + " a readonly database; set LITESTREAM_WRITE_ENABLED=true to write)");
-        }
-        ConflictInfo c = state.get().conflict();
-        if (c != null) {
-            throw new ConflictException(c);
-        }
-    }
-
     /**
      * Marked under {@code syncLock}: a sync round running now (a {@code remote} commit's, which waits outside the
      * writer slot) ends before close releases the buffer, and every later one sees the close (WriteSide.syncLocked;
@@ -347,7 +330,7 @@ public final class Database implements AutoCloseable, MetricsSource {
         return closed;
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("database \"" + name + "\" is closed");
         }

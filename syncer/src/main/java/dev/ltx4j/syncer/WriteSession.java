@@ -100,7 +100,7 @@ public final class WriteSession implements AutoCloseable {
      */
     public void write(long offset, byte[] src, int srcOff, int len) throws IOException {
         checkOpen();
-        db.checkWritable();
+        db.writer.checkWritable();
         if (len <= 0 || offset < 0) {
             throw new IllegalArgumentException("bad write: " + len + " bytes at offset " + offset);
         }
@@ -172,7 +172,7 @@ public final class WriteSession implements AutoCloseable {
     /** Sets the database size; must be a whole number of pages. Pages above it are dropped. */
     public void truncate(long sizeBytes) throws IOException {
         checkOpen();
-        db.checkWritable();
+        db.writer.checkWritable();
         if (pageSize == 0) {
             if (sizeBytes == 0) {
                 return;
@@ -199,7 +199,7 @@ public final class WriteSession implements AutoCloseable {
     public long commit() throws IOException {
         checkOpen();
         try {
-            db.checkWritable();
+            db.writer.checkWritable();
             if (tx == null) {
                 return db.current().localSeq();
             }
@@ -221,7 +221,7 @@ public final class WriteSession implements AutoCloseable {
             // docs/engine-invariants.md I6).
             db.commitGate.lock();
             try {
-                db.checkWritable();
+                db.writer.checkWritable();
                 seq = tx.commitWritten(commit);
                 // The next version is built between the write and the fsync, published only after the fsync
                 // (docs/durable-commit-cost.md, session 8): no reader sees a commit a crash could take back.
@@ -270,7 +270,7 @@ public final class WriteSession implements AutoCloseable {
         if (!finished) {
             finished = true;
             pin.release();
-            db.releaseWriter();
+            db.writer.release();
         }
     }
 

@@ -18,18 +18,31 @@ final class WriterSlot {
 
     /** See {@link Database#beginWrite()}. */
     WriteSession begin() throws IOException {
-        db.checkWritable();
+        checkWritable();
         permit.acquireUninterruptibly();
         return start();
     }
 
     /** See {@link Database#tryBeginWrite()}: null when another session is open. */
     WriteSession tryBegin() throws IOException {
-        db.checkWritable();
+        checkWritable();
         if (!permit.tryAcquire()) {
             return null;
         }
         return start();
+    }
+
+    /** Whether a session may write now: the database is open, in write mode and not conflicted. */
+    void checkWritable() throws EngineException {
+        db.checkOpen();
+        if (!db.writeMode) {
+            throw new ReadOnlyDatabaseException("database \"" + db.name + "\" is open in read mode (attempt to write"
+                    + " a readonly database; set LITESTREAM_WRITE_ENABLED=true to write)");
+        }
+        ConflictInfo c = db.conflict();
+        if (c != null) {
+            throw new ConflictException(c);
+        }
     }
 
     /** Takes the slot without a session (refresh, closing the buffer). */
@@ -44,7 +57,7 @@ final class WriterSlot {
     /** The slot is held: checks again (a conflict may have come while waiting) and starts the session. */
     private WriteSession start() throws IOException {
         try {
-            db.checkWritable();
+            checkWritable();
         } catch (IOException | RuntimeException e) {
             permit.release();
             throw e;

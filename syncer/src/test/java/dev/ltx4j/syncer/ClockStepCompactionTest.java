@@ -24,9 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClockStepCompactionTest {
     static final int PS = 4096;
-    static final CompactionSettings SHORT = new CompactionSettings(true,
-            List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), Duration.ofSeconds(3), Duration.ofSeconds(5),
-            Duration.ofSeconds(2));
+    static final CompactionSettings SHORT = Kit.SHORT_COMPACTION;
 
     @TempDir
     Path tmp;
@@ -35,8 +33,7 @@ class ClockStepCompactionTest {
     final InMemoryReplicaClient replica = new InMemoryReplicaClient();
 
     private Database writer() throws Exception {
-        return Database.open(replica, "app.db", Kit.writer(new MemoryLogStorage(), tmp.resolve("c"), clock, 7)
-                .cacheBytes(0).compaction(SHORT).build());
+        return Kit.compactingWriter(replica, tmp.resolve("c"), clock, 7, SHORT);
     }
 
     private void commitSyncCompact(Database w, int i) throws Exception {

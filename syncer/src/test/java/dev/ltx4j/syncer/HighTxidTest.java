@@ -19,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,9 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HighTxidTest {
     static final int PS = 4096;
-    static final CompactionSettings SHORT = new CompactionSettings(true,
-            List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), Duration.ofSeconds(3), Duration.ofSeconds(5),
-            Duration.ofSeconds(2));
+    static final CompactionSettings SHORT = Kit.SHORT_COMPACTION;
 
     @TempDir
     Path tmp;
@@ -56,8 +53,7 @@ class HighTxidTest {
     }
 
     private Database writer(String conflicts, long seed) throws Exception {
-        return Database.open(replica, "app.db", Kit.writer(new MemoryLogStorage(), tmp.resolve(conflicts), clock, seed)
-                .cacheBytes(0).compaction(SHORT).build());
+        return Kit.compactingWriter(replica, tmp.resolve(conflicts), clock, seed, SHORT);
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.pagestore.Durability;
@@ -77,6 +78,21 @@ final class Kit {
                 .clock(engine(clock))
                 .seed(seed)
                 .closeTimeout(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Compaction in seconds (L1 every 1 s, L2 2 s, snapshots 3 s, retention 5 s with a 2 s grace): a test's few clock
+     * advances see every part run.
+     */
+    static final CompactionSettings SHORT_COMPACTION = new CompactionSettings(true,
+            List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), Duration.ofSeconds(3), Duration.ofSeconds(5),
+            Duration.ofSeconds(2));
+
+    /** A writer of app.db on {@code replica} that compacts with {@code settings}; no page cache. */
+    static Database compactingWriter(ReplicaClient replica, Path conflicts, Clock clock, long seed,
+            CompactionSettings settings) throws IOException {
+        return Database.open(replica, "app.db", writer(new MemoryLogStorage(), conflicts, clock, seed).cacheBytes(0)
+                .compaction(settings).build());
     }
 
     static EngineOptions.Builder reader(Clock clock) {

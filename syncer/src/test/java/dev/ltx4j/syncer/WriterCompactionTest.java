@@ -20,7 +20,6 @@ import dev.ltx4j.replica.RestoreTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WriterCompactionTest {
     static final int PS = 4096;
-    static final CompactionSettings SHORT = new CompactionSettings(true,
-            List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), Duration.ofSeconds(3), Duration.ofSeconds(5),
-            Duration.ofSeconds(2));
+    static final CompactionSettings SHORT = Kit.SHORT_COMPACTION;
 
     @TempDir
     Path tmp;
@@ -48,8 +45,7 @@ class WriterCompactionTest {
     final InMemoryReplicaClient replica = new InMemoryReplicaClient();
 
     private Database writer(CompactionSettings settings) throws Exception {
-        return Database.open(replica, "app.db", Kit.writer(new MemoryLogStorage(), tmp.resolve("c"), clock, 7)
-                .cacheBytes(0).compaction(settings).build());
+        return Kit.compactingWriter(replica, tmp.resolve("c"), clock, 7, settings);
     }
 
     private int count(int level) throws ReplicaException {

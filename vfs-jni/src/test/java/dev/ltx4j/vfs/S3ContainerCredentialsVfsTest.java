@@ -1,5 +1,8 @@
 package dev.ltx4j.vfs;
 
+import static dev.ltx4j.vfs.S3ProxyFixture.newStore;
+import static dev.ltx4j.vfs.S3ProxyFixture.raw;
+import static dev.ltx4j.vfs.S3ProxyFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,7 +12,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,18 +23,12 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.blobstore.Constants;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -170,31 +166,5 @@ class S3ContainerCredentialsVfsTest {
             reader.unregister();
             proxy.stop();
         }
-    }
-
-    private static BlobStore newStore() {
-        Properties properties = new Properties();
-        properties.setProperty(Constants.PROPERTY_IDENTITY, "");
-        properties.setProperty(Constants.PROPERTY_CREDENTIAL, "");
-        return BlobStores.create("transient", properties);
-    }
-
-    private static S3Proxy start(BlobStore store, int port, String id, String secret) throws Exception {
-        S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:" + port))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, id, secret).build();
-        proxy.start();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!proxy.getState().equals("STARTED")) {
-            if (System.nanoTime() > deadline) throw new IllegalStateException("S3Proxy did not start");
-            Thread.onSpinWait();
-        }
-        return proxy;
-    }
-
-    private static S3Client raw(int port, String id, String secret) {
-        return S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + port)).region(Region.US_EAST_1)
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret)))
-                .httpClient(software.amazon.awssdk.http.apache5.Apache5HttpClient.create()).build();
     }
 }

@@ -1,30 +1,26 @@
 package dev.ltx4j.vfs;
 
+import static dev.ltx4j.vfs.S3ProxyFixture.newStore;
+import static dev.ltx4j.vfs.S3ProxyFixture.raw;
+import static dev.ltx4j.vfs.S3ProxyFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
 import dev.ltx4j.replica.ReplicaEnvironment;
-import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
-import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.blobstore.Constants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -85,31 +81,5 @@ class S3CredentialRotationVfsTest {
             client.close();
             proxy.stop();
         }
-    }
-
-    private static BlobStore newStore() {
-        Properties properties = new Properties();
-        properties.setProperty(Constants.PROPERTY_IDENTITY, "");
-        properties.setProperty(Constants.PROPERTY_CREDENTIAL, "");
-        return BlobStores.create("transient", properties);
-    }
-
-    private static S3Proxy start(BlobStore store, int port, String id, String secret) throws Exception {
-        S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:" + port))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, id, secret).build();
-        proxy.start();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!proxy.getState().equals("STARTED")) {
-            if (System.nanoTime() > deadline) throw new IllegalStateException("S3Proxy did not start");
-            Thread.onSpinWait();
-        }
-        return proxy;
-    }
-
-    private static S3Client raw(int port, String id, String secret) {
-        return S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + port)).region(Region.US_EAST_1)
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret)))
-                .httpClient(software.amazon.awssdk.http.apache5.Apache5HttpClient.create()).build();
     }
 }

@@ -42,25 +42,66 @@ class UnconfirmedCommitTest {
         Files.createFile(dir.resolve("heal"));
     }
 
+    /**
+     * Creates table t and inserts a row: the insert's commit stands locally but is reported unconfirmed with
+     * {@code code}, a message holding {@code message}.
+     */
+    private static void insertUnconfirmed(Connection c, int code, boolean outcomeUnknown, String... message)
+            throws SQLException {
+        exec(c, "create table t(x)");
+        assertThatThrownBy(() -> exec(c, "insert into t values (1)"))
+                .isInstanceOfSatisfying(LitestreamUnconfirmedCommitException.class, e -> {
+                    assertThat(e.getErrorCode()).isEqualTo(code);
+                    assertThat(e.outcomeUnknown()).isEqualTo(outcomeUnknown);
+                    assertThat(e.getMessage()).contains(message);
+                });
+    }
+
+    /**
+     * A plain sqlite-jdbc connection sees the row committed locally, and its next insert fails with {@code code} in
+     * sqlite-jdbc's message (0: a failure that did not commit).
+     */
+    private static void assertPlainConnectionSees(LitestreamVfs.Registration vfs, Path db, int code)
+            throws SQLException {
+        try (Connection plain = vfs.connect(db)) {
+            assertThat(number(plain, "select count(*) from t")).as("committed locally").isEqualTo(1);
+            assertThatThrownBy(() -> exec(plain, "insert into t values (2)")).satisfies(e -> assertThat(
+                    LitestreamUnconfirmedCommitException.codeOf(e)).isEqualTo(code));
+        }
+    }
+
+    /**
+     * Runs {@code statements} in the sqlite3 CLI (the extension loaded from a host distribution) on database
+     * {@code name}.db, durability remote, whose replica fails from its second upload on with {@code fault}.
+     */
+    private HostFixture.Result sqlite3(String name, String fault, String statements) throws Exception {
+        assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
+        HostFixture dist = HostFixture.create(dir.resolve("host"), true);
+        Path providerDir = Files.createDirectories(dir.resolve("provider/META-INF/services"));
+        Files.writeString(providerDir.resolve("dev.ltx4j.replica.ReplicaClientProvider"),
+                UnconfirmedCommitReplica.Provider.class.getName() + "\n");
+        Path testClasses = Path.of(UnconfirmedCommitReplica.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI());
+        Map<String, String> env = HostFixture.baseEnvironment();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath() + File.pathSeparator + testClasses
+                + File.pathSeparator + dir.resolve("provider"));
+        String script = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
+                + ".open file:" + dir.resolve(name + ".db") + "?vfs=litestream&write_enabled=true&durability=remote"
+                + "&sync_interval=1h&buffer_path=" + dir.resolve(name + "-buffer")
+                + "&replica_url=unconfirmed://" + dir.resolve(name + "-replica") + "%3Ffault%3D" + fault
+                + "%26from%3D2\n" + statements;
+        return run(cmd(SQLITE3, "-batch"), env, script, dir);
+    }
+
     @Test
     void anUnknownOutcomeHasItsOwnCodeAndTheTransactionStands() throws Exception {
         LitestreamVfs.Registration vfs = register("unknown", "unconfirmed-unknown");
         Path db = dir.resolve("unknown.db");
+        assertThat(LitestreamUnconfirmedCommitException.SQLITE_IOERR_OUTCOME_UNKNOWN).isEqualTo(61706);
         try (Connection c = vfs.dataSource(db).getConnection()) {
-            exec(c, "create table t(x)");
-            assertThatThrownBy(() -> exec(c, "insert into t values (1)"))
-                    .isInstanceOfSatisfying(LitestreamUnconfirmedCommitException.class, e -> {
-                        assertThat(e.getErrorCode()).isEqualTo(61706).isEqualTo(
-                                LitestreamUnconfirmedCommitException.SQLITE_IOERR_OUTCOME_UNKNOWN);
-                        assertThat(e.outcomeUnknown()).isTrue();
-                        assertThat(e.getMessage()).contains("outcome unknown", "Do not run the transaction again");
-                    });
-            try (Connection plain = vfs.connect(db)) {
-                assertThat(number(plain, "select count(*) from t")).as("committed locally").isEqualTo(1);
-                // A plain sqlite-jdbc connection: the code is in sqlite-jdbc's message, codeOf finds it.
-                assertThatThrownBy(() -> exec(plain, "insert into t values (2)")).satisfies(e -> assertThat(
-                        LitestreamUnconfirmedCommitException.codeOf(e)).isEqualTo(61706));
-            }
+            insertUnconfirmed(c, 61706, true, "outcome unknown", "Do not run the transaction again");
+            assertPlainConnectionSees(vfs, db, 61706); // the code is in sqlite-jdbc's message: codeOf finds it
             heal();
             exec(c, "select litestream_sync()");
             assertThat(number(c, "select count(*) from t")).isEqualTo(2);
@@ -74,13 +115,7 @@ class UnconfirmedCommitTest {
         LitestreamVfs.Registration vfs = register("failed", "unconfirmed-failed");
         Path db = dir.resolve("failed.db");
         try (Connection c = vfs.dataSource(db).getConnection()) {
-            exec(c, "create table t(x)");
-            assertThatThrownBy(() -> exec(c, "insert into t values (1)"))
-                    .isInstanceOfSatisfying(LitestreamUnconfirmedCommitException.class, e -> {
-                        assertThat(e.getErrorCode()).isEqualTo(61450);
-                        assertThat(e.outcomeUnknown()).isFalse();
-                        assertThat(e.getMessage()).contains("upload failed", "committed locally");
-                    });
+            insertUnconfirmed(c, 61450, false, "upload failed", "committed locally");
             heal();
             exec(c, "select litestream_sync()");
             assertThat(number(c, "select count(*) from t")).isEqualTo(1);
@@ -91,29 +126,12 @@ class UnconfirmedCommitTest {
 
     @Test
     void theSqlite3CliSeesTheExtendedCodeAndTheReason() throws Exception {
-        assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
-        HostFixture dist = HostFixture.create(dir.resolve("host"), true);
-        Path providerDir = Files.createDirectories(dir.resolve("provider/META-INF/services"));
-        Files.writeString(providerDir.resolve("dev.ltx4j.replica.ReplicaClientProvider"),
-                UnconfirmedCommitReplica.Provider.class.getName() + "\n");
-        Path testClasses = Path.of(UnconfirmedCommitReplica.class.getProtectionDomain().getCodeSource().getLocation()
-                .toURI());
-        Map<String, String> env = HostFixture.baseEnvironment();
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath() + File.pathSeparator + testClasses
-                + File.pathSeparator + dir.resolve("provider"));
-        Path replica = dir.resolve("cli-replica");
-        String script = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
-                + ".open file:" + dir.resolve("cli.db") + "?vfs=litestream&write_enabled=true&durability=remote"
-                + "&sync_interval=1h&buffer_path=" + dir.resolve("cli-buffer")
-                + "&replica_url=unconfirmed://" + replica + "%3Ffault%3Dunknown%26from%3D2\n"
-                + "create table t(x);\n"
+        HostFixture.Result r = sqlite3("cli", "unknown", "create table t(x);\n"
                 + "insert into t values (1);\n"
                 + "pragma litestream_last_error;\n"
                 + ".shell touch " + dir.resolve("heal") + "\n"
                 + "select litestream_sync();\n"
-                + "select 'rows: ' || count(*) from t;\n";
-        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, script, dir);
+                + "select 'rows: ' || count(*) from t;\n");
         String all = r.out() + "\n" + r.err();
         assertThat(all).as(all).contains("rows: 1");
         assertThat(r.err()).as(all).contains("disk I/O error", "SQLITE_IOERR_OUTCOME_UNKNOWN, extended result code 61706",
@@ -132,45 +150,18 @@ class UnconfirmedCommitTest {
         LitestreamVfs.Registration vfs = register("rival", "unconfirmed-rival");
         Path db = dir.resolve("rival.db");
         try (Connection c = vfs.dataSource(db).getConnection()) {
-            exec(c, "create table t(x)");
-            assertThatThrownBy(() -> exec(c, "insert into t values (1)"))
-                    .isInstanceOfSatisfying(LitestreamUnconfirmedCommitException.class, e -> {
-                        assertThat(e.getErrorCode()).isEqualTo(61450);
-                        assertThat(e.outcomeUnknown()).isFalse();
-                        assertThat(e.getMessage()).contains("conflict after commit", "is committed locally",
-                                "will not be uploaded", "saved to", "of database \"");
-                    });
-            try (Connection plain = vfs.connect(db)) {
-                assertThat(number(plain, "select count(*) from t")).as("committed locally").isEqualTo(1);
-                // The conflict is sticky: the next transaction is refused before it commits (not committed).
-                assertThatThrownBy(() -> exec(plain, "insert into t values (2)")).satisfies(e -> assertThat(
-                        LitestreamUnconfirmedCommitException.codeOf(e)).isZero());
-            }
+            insertUnconfirmed(c, 61450, false, "conflict after commit", "is committed locally",
+                    "will not be uploaded", "saved to", "of database \"");
+            // The conflict is sticky: the next transaction is refused before it commits (not committed).
+            assertPlainConnectionSees(vfs, db, 0);
         }
     }
 
     @Test
     void theSqlite3CliSeesAConflictAfterTheLocalCommitAsNotUploaded() throws Exception {
-        assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
-        HostFixture dist = HostFixture.create(dir.resolve("host"), true);
-        Path providerDir = Files.createDirectories(dir.resolve("provider/META-INF/services"));
-        Files.writeString(providerDir.resolve("dev.ltx4j.replica.ReplicaClientProvider"),
-                UnconfirmedCommitReplica.Provider.class.getName() + "\n");
-        Path testClasses = Path.of(UnconfirmedCommitReplica.class.getProtectionDomain().getCodeSource().getLocation()
-                .toURI());
-        Map<String, String> env = HostFixture.baseEnvironment();
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath() + File.pathSeparator + testClasses
-                + File.pathSeparator + dir.resolve("provider"));
-        Path replica = dir.resolve("cli-rival-replica");
-        String script = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
-                + ".open file:" + dir.resolve("cli-rival.db") + "?vfs=litestream&write_enabled=true&durability=remote"
-                + "&sync_interval=1h&buffer_path=" + dir.resolve("cli-rival-buffer")
-                + "&replica_url=unconfirmed://" + replica + "%3Ffault%3Drival%26from%3D2\n"
-                + "create table t(x);\n"
+        HostFixture.Result r = sqlite3("cli-rival", "rival", "create table t(x);\n"
                 + "insert into t values (1);\n"
-                + "select 'rows: ' || count(*) from t;\n";
-        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, script, dir);
+                + "select 'rows: ' || count(*) from t;\n");
         String all = r.out() + "\n" + r.err();
         assertThat(all).as(all).contains("rows: 1");
         assertThat(r.err()).as(all).contains("disk I/O error (61450)",

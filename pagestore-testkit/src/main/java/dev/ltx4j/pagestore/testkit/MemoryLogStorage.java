@@ -5,8 +5,6 @@ import dev.ltx4j.pagestore.storage.LogStorage;
 import dev.ltx4j.pagestore.storage.StorageLockedException;
 import dev.ltx4j.pagestore.storage.StorageFullException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +37,8 @@ import java.util.random.RandomGenerator;
  * which stay beyond the handle's end (its reads and size stop at what it wrote) until a clean close cuts them; after
  * a crash they follow the new records, and a lost or torn write shows them instead of zeros. A handle opened on the
  * file before its reuse sees the new bytes, as a reader of a rewritten file would.
+ *
+ * <p>A file's contents and what a crash keeps of them are {@link MemoryInode}; open handles are {@link MemoryLogFile}.
  */
 public final class MemoryLogStorage implements LogStorage {
 
@@ -128,20 +128,11 @@ public final class MemoryLogStorage implements LogStorage {
         }
     }
 
-    private static final class Inode {
-        byte[] durable = new byte[0];
-        byte[] current = new byte[0];
-        int currentSize;
-        final List<Object> pending = new ArrayList<>(); // PendingWrite or Long (truncate size)
-    }
-
-    private record PendingWrite(long position, byte[] data) {}
-
-    private record DirOp(Operation kind, String from, String to, Inode inode) {}
+    private record DirOp(Operation kind, String from, String to, MemoryInode inode) {}
 
     private final boolean reuseFiles;
-    private final Map<String, Inode> names = new HashMap<>();
-    private final Map<String, Inode> durableNames = new HashMap<>();
+    private final Map<String, MemoryInode> names = new HashMap<>();
+    private final Map<String, MemoryInode> durableNames = new HashMap<>();
     private final List<DirOp> pendingDirOps = new ArrayList<>();
     private final Set<String> heldLocks = new HashSet<>();
     private FaultPolicy faults = (op, name) -> false;
@@ -190,7 +181,8 @@ public final class MemoryLogStorage implements LogStorage {
         return mutations;
     }
 
-    private void mutate(Operation op, String name) throws IOException {
+    /** Counts a mutating operation; throws when the budget ran out or the fault policy says so. */
+    void mutate(Operation op, String name) throws IOException {
         mutations++;
         if (budget <= 0) {
             throw new IOException("simulated crash: storage stopped before " + op + " of " + name);
@@ -199,6 +191,20 @@ public final class MemoryLogStorage implements LogStorage {
         if (faults.shouldFail(op, name)) {
             throw new IOException("injected fault: " + op + " of " + name);
         }
+    }
+
+    /** Crashes so far: a handle from an earlier epoch is dead. */
+    long epoch() {
+        return epoch;
+    }
+
+    /** Whether the operation budget ran out (the storage stopped as if the machine did). */
+    boolean stopped() {
+        return budget <= 0;
+    }
+
+    FullDisk fullDisk() {
+        return fullDisk;
     }
 
     /** A mutation that counts toward the budget (a stopped storage refuses it) but consults no fault policy. */
@@ -212,7 +218,7 @@ public final class MemoryLogStorage implements LogStorage {
 
     /** Simulates a crash and restart; see the class comment. */
     public synchronized void crash(CrashPolicy policy) {
-        Map<String, Inode> table = new HashMap<>(durableNames);
+        Map<String, MemoryInode> table = new HashMap<>(durableNames);
         int keepDir = policy.keptDirectoryOperations(pendingDirOps.size());
         for (int i = 0; i < keepDir; i++) {
             DirOp op = pendingDirOps.get(i);
@@ -220,7 +226,7 @@ public final class MemoryLogStorage implements LogStorage {
                 case CREATE -> table.put(op.to, op.inode);
                 case DELETE -> table.remove(op.from);
                 case RENAME -> {
-                    Inode moved = table.remove(op.from);
+                    MemoryInode moved = table.remove(op.from);
                     if (moved != null) {
                         table.put(op.to, moved);
                     }
@@ -228,7 +234,7 @@ public final class MemoryLogStorage implements LogStorage {
                 default -> throw new IllegalStateException("not a directory operation: " + op.kind);
             }
         }
-        Set<Inode> all = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<MemoryInode> all = Collections.newSetFromMap(new IdentityHashMap<>());
         all.addAll(table.values());
         all.addAll(names.values());
         for (DirOp op : pendingDirOps) {
@@ -236,9 +242,9 @@ public final class MemoryLogStorage implements LogStorage {
                 all.add(op.inode);
             }
         }
-        for (Inode inode : all) {
+        for (MemoryInode inode : all) {
             String label = nameOf(inode, table);
-            recoverContent(inode, label, policy);
+            inode.recover(label, policy);
         }
         names.clear();
         names.putAll(table);
@@ -250,13 +256,13 @@ public final class MemoryLogStorage implements LogStorage {
         epoch++;
     }
 
-    private String nameOf(Inode inode, Map<String, Inode> table) {
-        for (Map.Entry<String, Inode> e : table.entrySet()) {
+    private String nameOf(MemoryInode inode, Map<String, MemoryInode> table) {
+        for (Map.Entry<String, MemoryInode> e : table.entrySet()) {
             if (e.getValue() == inode) {
                 return e.getKey();
             }
         }
-        for (Map.Entry<String, Inode> e : names.entrySet()) {
+        for (Map.Entry<String, MemoryInode> e : names.entrySet()) {
             if (e.getValue() == inode) {
                 return e.getKey();
             }
@@ -264,60 +270,15 @@ public final class MemoryLogStorage implements LogStorage {
         return "(unlinked)";
     }
 
-    private static void recoverContent(Inode inode, String name, CrashPolicy policy) {
-        byte[] image = inode.durable.clone();
-        int size = image.length;
-        int n = inode.pending.size();
-        int lastKeptWrite = -1;
-        boolean[] keep = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            keep[i] = policy.keepWrite(name, i, n);
-            if (keep[i] && inode.pending.get(i) instanceof PendingWrite) {
-                lastKeptWrite = i;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            if (!keep[i]) {
-                continue;
-            }
-            Object op = inode.pending.get(i);
-            if (op instanceof PendingWrite w) {
-                int len = w.data.length;
-                if (i == lastKeptWrite) {
-                    len = Math.max(0, Math.min(len, policy.tornLength(name, len)));
-                }
-                int end = (int) w.position + len;
-                if (end > image.length) {
-                    image = Arrays.copyOf(image, Math.max(end, image.length * 2));
-                }
-                System.arraycopy(w.data, 0, image, (int) w.position, len);
-                if (len > 0) {
-                    size = Math.max(size, end);
-                }
-            } else {
-                long cut = (Long) op;
-                if (cut < size) {
-                    Arrays.fill(image, (int) cut, size, (byte) 0);
-                    size = (int) cut;
-                }
-            }
-        }
-        byte[] result = Arrays.copyOf(image, size);
-        inode.durable = result;
-        inode.current = result.clone();
-        inode.currentSize = size;
-        inode.pending.clear();
-    }
-
     /** The bytes of {@code name} as a reader would see them now (including unforced writes). */
     public synchronized byte[] contents(String name) throws IOException {
-        Inode inode = lookup(name);
+        MemoryInode inode = lookup(name);
         return Arrays.copyOf(inode.current, inode.currentSize);
     }
 
     /** Replaces the content of {@code name} (creating it), durably; for tests that craft or damage files. */
     public synchronized void putDurable(String name, byte[] content) {
-        Inode inode = names.computeIfAbsent(name, k -> new Inode());
+        MemoryInode inode = names.computeIfAbsent(name, k -> new MemoryInode());
         inode.durable = content.clone();
         inode.current = content.clone();
         inode.currentSize = content.length;
@@ -330,8 +291,8 @@ public final class MemoryLogStorage implements LogStorage {
         return Set.copyOf(names.keySet());
     }
 
-    private Inode lookup(String name) throws IOException {
-        Inode inode = names.get(name);
+    private MemoryInode lookup(String name) throws IOException {
+        MemoryInode inode = names.get(name);
         if (inode == null) {
             throw new NoSuchFileException(describe(name));
         }
@@ -340,16 +301,16 @@ public final class MemoryLogStorage implements LogStorage {
 
     @Override
     public synchronized LogFile open(String name) throws IOException {
-        return new MemoryFile(name, lookup(name), epoch);
+        return new MemoryLogFile(this, name, lookup(name), epoch);
     }
 
     @Override
     public synchronized LogFile create(String name) throws IOException {
         mutate(Operation.CREATE, name);
-        Inode inode = new Inode();
+        MemoryInode inode = new MemoryInode();
         names.put(name, inode);
         pendingDirOps.add(new DirOp(Operation.CREATE, null, name, inode));
-        return new MemoryFile(name, inode, epoch);
+        return new MemoryLogFile(this, name, inode, epoch);
     }
 
     @Override
@@ -369,7 +330,7 @@ public final class MemoryLogStorage implements LogStorage {
 
     @Override
     public synchronized void replace(String from, String to) throws IOException {
-        Inode inode = lookup(from);
+        MemoryInode inode = lookup(from);
         mutate(Operation.RENAME, from);
         names.remove(from);
         names.put(to, inode);
@@ -382,7 +343,7 @@ public final class MemoryLogStorage implements LogStorage {
         if (!reuseFiles) {
             return false;
         }
-        Inode inode = lookup(name);
+        MemoryInode inode = lookup(name);
         // Counted, but no fault point: a failed link only means a new file next time, and a fault draw here would
         // shift every seeded fault stream (simulator corpora) for no path worth testing.
         mutateWithoutFault(spare);
@@ -393,7 +354,7 @@ public final class MemoryLogStorage implements LogStorage {
 
     @Override
     public synchronized LogFile reuse(String spare, String name, long keepAtMost) throws IOException {
-        Inode inode = names.get(spare);
+        MemoryInode inode = names.get(spare);
         if (!reuseFiles || inode == null) {
             return null;
         }
@@ -404,16 +365,9 @@ public final class MemoryLogStorage implements LogStorage {
         pendingDirOps.add(new DirOp(Operation.RENAME, spare, name, inode));
         long stale = inode.currentSize; // a crash may undo the cut below: the old bytes may reach this far
         if (inode.currentSize > keepAtMost) {
-            cut(inode, keepAtMost);
+            inode.cut(keepAtMost);
         }
-        return new MemoryFile(name, inode, epoch, 0, stale);
-    }
-
-    /** Cuts {@code inode} to {@code size} bytes as an unforced truncation. */
-    private static void cut(Inode inode, long size) {
-        Arrays.fill(inode.current, (int) size, inode.currentSize, (byte) 0);
-        inode.currentSize = (int) size;
-        inode.pending.add(size);
+        return new MemoryLogFile(this, name, inode, epoch, 0, stale);
     }
 
     @Override
@@ -442,147 +396,5 @@ public final class MemoryLogStorage implements LogStorage {
     @Override
     public String describe(String name) {
         return "memory:" + name;
-    }
-
-    private final class MemoryFile implements LogFile {
-        private final String name;
-        private final Inode inode;
-        private final long fileEpoch;
-        /** A reused file's end as this handle wrote it (its old bytes lie beyond); -1: the file's own size. */
-        private long logicalEnd;
-        private final long staleEnd;
-        private boolean closed;
-
-        MemoryFile(String name, Inode inode, long fileEpoch) {
-            this(name, inode, fileEpoch, -1, 0);
-        }
-
-        MemoryFile(String name, Inode inode, long fileEpoch, long logicalEnd, long staleEnd) {
-            this.name = name;
-            this.inode = inode;
-            this.fileEpoch = fileEpoch;
-            this.logicalEnd = logicalEnd;
-            this.staleEnd = staleEnd;
-        }
-
-        /** Where reads and the size stop: what this handle wrote of a reused file, else the file's size. */
-        private long end() {
-            return logicalEnd >= 0 ? Math.min(logicalEnd, inode.currentSize) : inode.currentSize;
-        }
-
-        @Override
-        public long staleEnd() {
-            return staleEnd;
-        }
-
-        private void check() throws IOException {
-            if (closed) {
-                throw new ClosedChannelException();
-            }
-            if (fileEpoch != epoch) {
-                throw new IOException("handle to " + name + " did not survive the simulated crash");
-            }
-        }
-
-        @Override
-        public int read(long position, ByteBuffer dst) throws IOException {
-            synchronized (MemoryLogStorage.this) {
-                check();
-                long end = end();
-                if (position >= end) {
-                    return 0;
-                }
-                int n = (int) Math.min(dst.remaining(), end - position);
-                dst.put(inode.current, (int) position, n);
-                return n;
-            }
-        }
-
-        @Override
-        public void write(long position, ByteBuffer src) throws IOException {
-            synchronized (MemoryLogStorage.this) {
-                check();
-                mutate(Operation.WRITE, name);
-                int wanted = src.remaining();
-                int room = fullDisk.bytesBeforeFull(name, wanted);
-                boolean full = room >= 0 && room < wanted;
-                byte[] data = new byte[full ? room : wanted];
-                src.get(data);
-                int end = Math.toIntExact(position + data.length);
-                if (end > inode.current.length) {
-                    inode.current = Arrays.copyOf(inode.current, Math.max(end, inode.current.length * 2));
-                }
-                if (position > inode.currentSize) {
-                    Arrays.fill(inode.current, inode.currentSize, (int) position, (byte) 0);
-                }
-                System.arraycopy(data, 0, inode.current, (int) position, data.length);
-                inode.currentSize = Math.max(inode.currentSize, end);
-                if (logicalEnd >= 0) {
-                    logicalEnd = Math.max(logicalEnd, end);
-                }
-                inode.pending.add(new PendingWrite(position, data));
-                if (full) {
-                    throw new StorageFullException(describe(name), "simulated full disk: " + room + " of " + wanted
-                            + " bytes written at offset " + position + " of " + name, null);
-                }
-            }
-        }
-
-        @Override
-        public void force() throws IOException {
-            synchronized (MemoryLogStorage.this) {
-                check();
-                mutate(Operation.FORCE, name);
-                inode.durable = Arrays.copyOf(inode.current, inode.currentSize);
-                inode.pending.clear();
-            }
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            synchronized (MemoryLogStorage.this) {
-                check();
-                if (size >= end()) {
-                    if (size < inode.currentSize) {
-                        cut(inode, size); // only a reused file's older bytes: no fault point, as in a new file
-                    }
-                    return;
-                }
-                mutate(Operation.TRUNCATE, name);
-                if (logicalEnd > size) {
-                    logicalEnd = size;
-                }
-                cut(inode, size);
-            }
-        }
-
-        @Override
-        public long size() throws IOException {
-            synchronized (MemoryLogStorage.this) {
-                check();
-                return end();
-            }
-        }
-
-        /** The file's name went to another file: its old bytes go with it, uncut (as on a real disk). */
-        @Override
-        public void closeReplaced() {
-            closed = true;
-        }
-
-        /**
-         * A clean close of a reused file cuts the old bytes beyond what this handle wrote (unforced, not counted as a
-         * mutation; skipped once the storage stopped or crashed).
-         */
-        @Override
-        public void close() {
-            synchronized (MemoryLogStorage.this) {
-                if (!closed && logicalEnd >= 0 && fileEpoch == epoch && budget > 0
-                        && inode.currentSize > logicalEnd) {
-                    cut(inode, logicalEnd);
-                }
-                closed = true;
-            }
-        }
     }
 }

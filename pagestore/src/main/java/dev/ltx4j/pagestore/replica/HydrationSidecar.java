@@ -123,4 +123,17 @@ public record HydrationSidecar(long txid, long checksum, int pageSize, long comm
             // Not every platform can open a directory; the rename is still atomic.
         }
     }
+
+    /** {@code level/min/max} of a file of {@code target} that ends at its TXID, or "" when none is referenced. */
+    static String anchorOf(DatabaseVersion target) {
+        RemoteFile best = null;
+        for (long p = 1; p <= target.commit(); p++) {
+            if (target.pages().get(p) instanceof RemotePage rp && rp.file().maxTxid() == target.txid()
+                    && (best == null || Long.compareUnsigned(rp.file().minTxid(), best.minTxid()) > 0)) {
+                best = rp.file();
+                break;
+            }
+        }
+        return best == null ? "" : best.level() + "/" + best.minTxid() + "/" + best.maxTxid();
+    }
 }

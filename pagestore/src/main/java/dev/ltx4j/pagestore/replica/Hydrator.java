@@ -1,10 +1,6 @@
 package dev.ltx4j.pagestore.replica;
 
 import dev.ltx4j.ltx.Crc64;
-import dev.ltx4j.ltx.LtxDecoder;
-import dev.ltx4j.ltx.LtxFormatException;
-import dev.ltx4j.ltx.LtxHeader;
-import dev.ltx4j.ltx.LtxSummary;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.ReplicaClient;
@@ -12,13 +8,9 @@ import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -57,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one caller of {@link #step} at a time (the hydration lane); {@link #read} from any thread.
  *
- * <p>About 560 lines: serving, planning and the write protocol share the sources map and its publication order
- * (unpublish, write, verify, publish); splitting them would spread that order over several classes.
+ * <p>Serving, planning and the write protocol stay together here: they share the sources map and its publication
+ * order (unpublish, write, verify, publish). The lock file is {@link HydrationLock}, the strict download
+ * {@link ReplicaFileStream}.
  */
 public final class Hydrator implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Hydrator.class);
@@ -72,8 +65,7 @@ public final class Hydrator implements Closeable {
     /** Whole small files the engine already downloaded (its open, its polls). */
     private final OfferedFiles offered = new OfferedFiles(OFFERED_BUDGET);
 
-    private FileChannel lockChannel;
-    private FileLock lock;
+    private HydrationLock lock;
     private volatile FileChannel channel;
     private volatile int pageSize;
     /** Per page: the frame whose image the file holds. Replaced whole (copy on write) so readers see one map. */
@@ -221,21 +213,7 @@ public final class Hydrator implements Closeable {
 
     private void open(DatabaseVersion target) throws IOException {
         SecureFiles.createMissing(path.getParent());
-        Path lockPath = path.resolveSibling(path.getFileName() + ".lock");
-        SecureFiles.checkExistingFile(lockPath);
-        lockChannel = FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                SecureFiles.ownerOnlyFile(lockPath));
-        try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            lockChannel.close();
-            lockChannel = null;
-            throw new IOException("hydrated file " + path + " is in use by another process (or another open of"
-                    + " this database); set a different hydration_path");
-        }
+        lock = HydrationLock.acquire(path);
         SecureFiles.checkExistingFile(path);
         FileChannel ch = FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE), SecureFiles.ownerOnlyFile(path));
@@ -429,37 +407,19 @@ public final class Hydrator implements Closeable {
         long[] want = pages.stream().mapToLong(Long::longValue).sorted().toArray();
         boolean[] got = new boolean[want.length];
         long before = bytesDone;
-        ParallelFetcher f = fetcher;
-        byte[] whole = offered.take(file);
-        try (InputStream raw = whole != null ? new java.io.ByteArrayInputStream(whole)
-                : f != null ? f.open(file, 0, file.sizeBytes())
-                : client.openFile(file.level(), file.minTxid(), file.maxTxid(), 0, file.sizeBytes());
-                LtxDecoder d = new LtxDecoder(new Progress(raw), file.name())) { // it reads ahead 64 KiB itself
-            LtxHeader h = d.header();
-            if (h.pageSize() != pageSize || h.minTxid() != file.minTxid() || h.maxTxid() != file.maxTxid()) {
-                throw new ReplicaFileCorruptException(file, "its header says page size " + h.pageSize() + ", TXIDs "
-                        + h.range(), null);
-            }
-            byte[] page = new byte[pageSize];
-            long pgno;
-            while ((pgno = d.readPage(page, 0)) != 0) {
-                if (closed) {
-                    throw new IOException("hydration of " + path + " stopped: the database was closed");
-                }
-                int i = Arrays.binarySearch(want, pgno);
-                if (i >= 0) {
-                    writePage(pgno, page);
-                    got[i] = true;
-                    faults.at(HydrationFaults.Point.AFTER_PAGE_WRITE);
-                }
-            }
-            LtxSummary s = d.summary();
-            if (s.size() != file.sizeBytes()) {
-                throw new ReplicaFileCorruptException(file, "it holds " + s.size() + " bytes but was listed with "
-                        + file.sizeBytes(), null);
-            }
-        } catch (LtxFormatException e) {
-            throw new ReplicaFileCorruptException(file, e.getMessage(), e);
+        try {
+            ReplicaFileStream.readPages(file, pageSize, offered.take(file), fetcher, client,
+                    read -> bytesDone = before + read, (pgno, page) -> {
+                        if (closed) {
+                            throw new IOException("hydration of " + path + " stopped: the database was closed");
+                        }
+                        int i = Arrays.binarySearch(want, pgno);
+                        if (i >= 0) {
+                            writePage(pgno, page);
+                            got[i] = true;
+                            faults.at(HydrationFaults.Point.AFTER_PAGE_WRITE);
+                        }
+                    });
         } finally {
             bytesDone = before + file.sizeBytes();
         }
@@ -501,44 +461,11 @@ public final class Hydrator implements Closeable {
         }
         faults.at(HydrationFaults.Point.BEFORE_SIDECAR);
         channel.force(true);
-        new HydrationSidecar(target.txid(), sum, pageSize, commit, anchorOf(target)).write(path);
+        new HydrationSidecar(target.txid(), sum, pageSize, commit, HydrationSidecar.anchorOf(target)).write(path);
         sidecarPresent = true;
         txid = target.txid();
         bytesDone = bytesTotal;
         state = "ready";
-    }
-
-    /** {@code level/min/max} of a file of {@code target} that ends at its TXID, or "" when none is referenced. */
-    private static String anchorOf(DatabaseVersion target) {
-        RemoteFile best = null;
-        for (long p = 1; p <= target.commit(); p++) {
-            if (target.pages().get(p) instanceof RemotePage rp && rp.file().maxTxid() == target.txid()
-                    && (best == null || Long.compareUnsigned(rp.file().minTxid(), best.minTxid()) > 0)) {
-                best = rp.file();
-                break;
-            }
-        }
-        return best == null ? "" : best.level() + "/" + best.minTxid() + "/" + best.maxTxid();
-    }
-
-    /** Counts downloaded bytes for the progress shown while a big file streams. */
-    private final class Progress extends FilterInputStream {
-        private final long start = bytesDone;
-        private long n;
-
-        Progress(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int r = super.read(b, off, len);
-            if (r > 0) {
-                n += r;
-                bytesDone = start + n;
-            }
-            return r;
-        }
     }
 
     /** Stops serving and closes the file; the file and its sidecar stay for the next open. */
@@ -554,9 +481,6 @@ public final class Hydrator implements Closeable {
                 }
                 if (lock != null) {
                     lock.release();
-                }
-                if (lockChannel != null) {
-                    lockChannel.close();
                 }
             } catch (IOException e) {
                 LOG.debug("closing hydrated file {}: {}", path, e.toString());

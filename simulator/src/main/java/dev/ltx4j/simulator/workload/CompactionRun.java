@@ -25,12 +25,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * One run of the {@link CompactionScenario}. The engine scenario's actors ({@link EngineWriter} with its sync step,
@@ -306,7 +304,7 @@ final class CompactionRun {
         } catch (IOException | RuntimeException e) {
             throw InvariantViolation.unexpected(e);
         } finally {
-            deleteTree(tempDir);
+            TempDirs.deleteTree(tempDir);
         }
     }
 
@@ -400,13 +398,5 @@ final class CompactionRun {
         world.reached("liveness", "head TXID " + auditor.head() + ", " + live + " files at the end, at most " + maxLive
                 + " live and " + maxOld + " older than the bound's window after a clean step, " + checker.checks()
                 + " checks, " + checker.restores() + " restores, " + journal.deletions().size() + " deletions");
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp directory is harmless
-        }
     }
 }

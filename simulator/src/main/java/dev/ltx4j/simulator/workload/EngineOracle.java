@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -190,5 +191,26 @@ final class EngineOracle {
             Files.delete(out);
         }
         world.reached("restore-verified", "TXIDs " + head + ", " + other);
+    }
+
+    /** read-your-writes right after a commit: the writer's new read transaction sees {@code want}'s size and pages. */
+    void checkCommitVisible(Database db, PageState want, Set<Long> written) throws IOException {
+        try (ReadTransaction rt = db.beginRead()) {
+            if (rt.sizeBytes() != want.size * pageSize) {
+                throw new InvariantViolation("read-your-writes", "after commit the writer sees " + rt.sizeBytes()
+                        + " bytes, committed " + want.size + " pages");
+            }
+            byte[] buf = new byte[pageSize];
+            for (long p : written) {
+                if (p > want.size) {
+                    continue;
+                }
+                rt.read((p - 1) * pageSize, buf, 0, pageSize);
+                if (!Arrays.equals(buf, want.page(p))) {
+                    throw new InvariantViolation("read-your-writes", "after commit page " + p + " differs");
+                }
+            }
+            world.stats().operations(written.size());
+        }
     }
 }

@@ -23,11 +23,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * One run of the {@link EngineScenario}: it wires the actors ({@link EngineWriter} with the engine's sync step,
@@ -166,7 +164,7 @@ final class EngineRun {
         } catch (IOException | RuntimeException e) {
             throw InvariantViolation.unexpected(e);
         } finally {
-            deleteTree(tempDir);
+            TempDirs.deleteTree(tempDir);
         }
     }
 
@@ -226,13 +224,5 @@ final class EngineRun {
             }
         }
         world.reached("liveness", "head TXID " + auditor.head() + " after " + (i + 1) + " intervals");
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp directory is harmless
-        }
     }
 }

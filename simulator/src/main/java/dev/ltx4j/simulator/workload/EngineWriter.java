@@ -15,7 +15,6 @@ import dev.ltx4j.syncer.ConflictException;
 import dev.ltx4j.syncer.ConflictInfo;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.EngineOptions;
-import dev.ltx4j.syncer.ReadTransaction;
 import dev.ltx4j.syncer.SyncFailedException;
 import dev.ltx4j.syncer.SyncOutcome;
 import dev.ltx4j.syncer.WriteSession;
@@ -24,10 +23,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -35,7 +30,8 @@ import java.util.TreeMap;
  * states since its last base, which of them are acknowledged, a commit that failed part way). It commits,
  * crashes, restarts and refreshes away conflicts, and runs the engine's sync step on the syncer's turn (the
  * sync acknowledges the writer's commits, so it lives with the writer's model). Checks durability,
- * read-your-writes, false-conflict, conflict-preserved and conflict-sticky (see {@link EngineRun}).
+ * read-your-writes, false-conflict, conflict-preserved and conflict-sticky (see {@link EngineRun}). The model is
+ * {@link WriterHistory}.
  */
 final class EngineWriter {
     private final World world;
@@ -51,11 +47,7 @@ final class EngineWriter {
     private final Clock writerClock;
 
     private Database db;
-    /** The writer's states since its last base: index 0 is the base, the last its latest commit. */
-    private final List<PageState> history = new ArrayList<>();
-    private int acked;
-    /** A commit that failed part way: it may or may not have landed. */
-    private PageState candidate;
+    private final WriterHistory history = new WriterHistory();
     private ConflictInfo conflictSeen;
     private long writerFilesAtConflict;
     /** The REMOTE restart's step, or null. */
@@ -81,7 +73,7 @@ final class EngineWriter {
 
     /** Opens the engine on the empty replica. */
     void start() throws IOException {
-        history.add(auditor.stateAt(0));
+        history.newBase(auditor.stateAt(0));
         reopen("start");
     }
 
@@ -152,13 +144,13 @@ final class EngineWriter {
             committed(next);
             onConflict(e.info(), "remote commit");
         } catch (IOException e) {
-            candidate = next;
+            history.failedPartWay(next);
             world.reached("commit-failed", e.getClass().getSimpleName());
         }
     }
 
     PageState last() {
-        return history.get(history.size() - 1);
+        return history.last();
     }
 
     void commit(EngineScenario.Commit c) throws IOException {
@@ -211,9 +203,9 @@ final class EngineWriter {
                     throw new InvariantViolation("durability", "a REMOTE commit returned but the replica head (TXID "
                             + auditor.head() + ") holds " + auditor.stateAt(auditor.head()) + ", not " + next);
                 }
-                acked = history.size() - 1;
+                history.acknowledgeAll();
             }
-            checkCommitVisible(writes.keySet());
+            oracle.checkCommitVisible(db, last(), writes.keySet());
         } catch (SyncFailedException e) {
             committed(next); // REMOTE: committed and durable locally, upload pending
             world.reached("remote-commit-unsynced", e.getClass().getSimpleName());
@@ -221,7 +213,7 @@ final class EngineWriter {
             committed(next); // REMOTE: committed locally, then the sync found a rival
             onConflict(e.info(), "remote commit");
         } catch (IOException e) {
-            candidate = next;
+            history.failedPartWay(next);
             world.reached("commit-failed", e.getClass().getSimpleName());
             closeQuietly();
             reopen("after failed commit");
@@ -229,10 +221,7 @@ final class EngineWriter {
     }
 
     private void committed(PageState next) {
-        history.add(next);
-        if (durability != Durability.NONE) {
-            acked = history.size() - 1;
-        }
+        history.committed(next, durability != Durability.NONE);
     }
 
     void syncTick() throws IOException {
@@ -249,7 +238,7 @@ final class EngineWriter {
                             + (o.txid() > auditor.head() ? "ends at " + auditor.head()
                             : "holds " + auditor.stateAt(o.txid()) + " there, the writer's last commit is " + last()));
                 }
-                acked = history.size() - 1;
+                history.acknowledgeAll();
                 checkVisible("after sync");
             }
             case CONFLICT -> onConflict(((ConflictException) o.error()).info(), "sync");
@@ -283,7 +272,7 @@ final class EngineWriter {
             // The writer's own file holding a state its history no longer has: uploaded before a crash took those
             // commits from the buffer (durability none, or an upload whose outcome was lost), after which the writer
             // committed something else on the old base. A real fork, like a rival's file (README Limitations).
-            lostLifeAhead |= !auditor.isRival(e) && !inHistory(e.state());
+            lostLifeAhead |= !auditor.isRival(e) && !history.holds(e.state());
         }
         if (lostLifeAhead && !rivalAhead) {
             world.reached("conflict-own-lost-commits", where + " base " + info.baseTxid());
@@ -302,38 +291,13 @@ final class EngineWriter {
         try (InputStream in = Files.newInputStream(info.savedTo())) {
             saved = auditor.applyFile(in, info.savedTo().getFileName().toString());
         }
-        int k = match(saved);
+        int k = history.match(saved);
         if (k < 0) {
             throw new InvariantViolation("conflict-preserved", "conflict file " + info.savedTo().getFileName()
                     + " on base " + info.baseTxid() + " gives " + saved + " but the writer's pending state is " + last()
-                    + " (acknowledged: " + history.get(acked) + ")");
+                    + " (acknowledged: " + history.acknowledged() + ")");
         }
         world.reached("conflict-preserved", "state #" + k);
-    }
-
-    /** Index of {@code s} in the history at or after the acknowledged one (the candidate appended), else -1. */
-    /** Whether {@code s} is a state the writer's current history holds (committed since its last reopen or before). */
-    private boolean inHistory(PageState s) {
-        for (PageState h : history) {
-            if (h.digest == s.digest) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private int match(PageState s) {
-        for (int k = history.size() - 1; k >= acked; k--) {
-            if (history.get(k).digest == s.digest) {
-                return k;
-            }
-        }
-        if (candidate != null && candidate.digest == s.digest) {
-            history.add(candidate);
-            candidate = null;
-            return history.size() - 1;
-        }
-        return -1;
     }
 
     private void refresh() throws IOException {
@@ -379,10 +343,7 @@ final class EngineWriter {
         auditor.audit();
         PageState base = auditor.stateAt(txid);
         auditor.writerBuildsOn(base);
-        history.clear();
-        history.add(base);
-        acked = 0;
-        candidate = null;
+        history.newBase(base);
     }
 
     private void closeQuietly() {
@@ -445,12 +406,9 @@ final class EngineWriter {
             return;
         }
         PageState got = oracle.readState(db, "writer " + why);
-        int k = match(got);
+        int k = history.match(got);
         if (k >= 0) {
-            while (history.size() > k + 1) {
-                history.remove(history.size() - 1);
-            }
-            candidate = null;
+            history.reopenedAt(k);
             auditor.writerBuildsOn(auditor.stateAt(db.current().txid()));
             return;
         }
@@ -458,13 +416,13 @@ final class EngineWriter {
         // A lagging listing may show an older head than the replica's: any replica state at or after the
         // acknowledged one is durable (the writer's next sync then meets the newer files as a conflict).
         if (txid <= auditor.head() && auditor.stateAt(txid).digest == got.digest
-                && oracle.inReplica(history.get(acked), txid)) {
+                && oracle.inReplica(history.acknowledged(), txid)) {
             world.reached("recovery-adopted-remote", "TXID " + txid);
             newBase(txid);
             return;
         }
         throw new InvariantViolation("durability", "writer reopened " + why + " at TXID " + txid + " showing " + got
-                + ", but its acknowledged state is " + history.get(acked) + " (latest " + last() + ")");
+                + ", but its acknowledged state is " + history.acknowledged() + " (latest " + last() + ")");
     }
 
     void checkVisible(String when) throws IOException {
@@ -483,27 +441,6 @@ final class EngineWriter {
                     + last() + firstDifference(got, last()));
         }
         oracle.checkSqliteView(db, got, "writer", when);
-    }
-
-    private void checkCommitVisible(Set<Long> written) throws IOException {
-        PageState want = last();
-        try (ReadTransaction rt = db.beginRead()) {
-            if (rt.sizeBytes() != want.size * pageSize) {
-                throw new InvariantViolation("read-your-writes", "after commit the writer sees " + rt.sizeBytes()
-                        + " bytes, committed " + want.size + " pages");
-            }
-            byte[] buf = new byte[pageSize];
-            for (long p : written) {
-                if (p > want.size) {
-                    continue;
-                }
-                rt.read((p - 1) * pageSize, buf, 0, pageSize);
-                if (!Arrays.equals(buf, want.page(p))) {
-                    throw new InvariantViolation("read-your-writes", "after commit page " + p + " differs");
-                }
-            }
-            world.stats().operations(written.size());
-        }
     }
 
     /**

@@ -88,6 +88,43 @@ final class SqlHistory {
         durable = Math.min(durable, k);
     }
 
+    /**
+     * Property {@code durability}: a writer reopened without a conflict shows {@code got}, which is a state at or
+     * after its last durable one, a failed commit that landed after all, or the replica at {@code txid} it adopted.
+     */
+    void reopened(TreeMap<Integer, String> got, long txid, String why) throws IOException, SQLException {
+        int k = match(got, durable);
+        if (k < 0 && candidate != null && candidate.equals(got)) {
+            landed(candidate);
+            k = size() - 1;
+            world.reached("failed-commit-recovered", why);
+        }
+        candidate = null;
+        if (k < 0 && adoptedReplica(got, txid)) {
+            world.reached("recovery-adopted-remote", "TXID " + txid);
+            newBase(txid);
+            return;
+        }
+        if (k < 0) {
+            throw new InvariantViolation("durability", "writer reopened " + why + " at TXID " + txid
+                    + " showing " + describe(got) + ", but its last durable state is " + describe(at(durable))
+                    + " (last returned " + describe(at(returned)) + ")");
+        }
+        reopenedAt(k);
+    }
+
+    /**
+     * A writer reopened conflicted: what its buffer kept is saved now, but a crash may have taken what was not
+     * durable (durability NONE), and a commit that failed with an I/O error may be among what was kept.
+     */
+    void reopenedConflicted() {
+        returned = durable;
+        if (candidate != null) {
+            landed(candidate);
+            candidate = null;
+        }
+    }
+
     static String describe(TreeMap<Integer, String> m) {
         return "keys " + m.keySet() + " (hash " + Integer.toHexString(m.hashCode()) + ")";
     }

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -85,5 +86,36 @@ final class SqlOracle {
             r.delete();
         }
         world.reached("restore-verified", "TXID " + r.txid());
+    }
+
+    /**
+     * sql-readers: the SELECTs of one read transaction so far all show one committed model state, at or after the
+     * last commit acknowledged before its first SELECT and the state the connection's previous read transaction
+     * showed (property {@code sql-snapshot}). Skipped across a reset of the model (reopen, refresh).
+     */
+    void checkSnapshot(SqlClient c, SqlClient.Outcome o, int epoch) {
+        if (c.readEpoch != epoch) {
+            world.reached("sql-read-across-reset", "");
+            c.lastLow = -1;
+            return;
+        }
+        for (int i = Math.max(0, c.readFloor); i < model.size(); i++) {
+            if (shows(c, model.at(i))) {
+                if (!shows(c, model.last())) {
+                    world.reached("sql-read-older-snapshot", ""); // commits landed since it pinned its version
+                }
+                c.lastLow = i;
+                return;
+            }
+        }
+        StringBuilder seen = new StringBuilder();
+        c.observed.forEach((k, v) -> seen.append(' ').append(k).append('=').append(v == null ? "absent"
+                : Integer.toHexString(v.hashCode())));
+        throw new InvariantViolation("sql-snapshot", o.tx() + ": a read transaction saw" + seen + ", which no"
+                + " committed state from #" + c.readFloor + " to #" + (model.size() - 1) + " holds");
+    }
+
+    private static boolean shows(SqlClient c, TreeMap<Integer, String> state) {
+        return c.observed.entrySet().stream().allMatch(e -> Objects.equals(state.get(e.getKey()), e.getValue()));
     }
 }

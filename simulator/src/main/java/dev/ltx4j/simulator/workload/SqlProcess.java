@@ -2,13 +2,16 @@ package dev.ltx4j.simulator.workload;
 
 import static dev.ltx4j.simulator.workload.SqlRun.PREFIX;
 
+import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.replica.RetryPolicy;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.World;
+import dev.ltx4j.simulator.disk.SimDisk;
 import dev.ltx4j.simulator.store.SimObjectStore;
 import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseRegistry;
 import dev.ltx4j.syncer.EngineClientStack;
+import dev.ltx4j.syncer.EngineFaults;
 import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.vfs.DatabaseOpener;
 import dev.ltx4j.vfs.EngineDatabaseOpener;
@@ -23,7 +26,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The application process of the {@link SqlRun}, one incarnation at a time: the engine database (acquired from
@@ -56,6 +61,27 @@ final class SqlProcess {
     private SeverableReplicaClient client;
     private DatabaseRegistry.Handle handle;
     private Database db;
+
+    /** The engine options of the run's writer: durability, sync interval and the bug switches the run was given. */
+    static EngineOptions engineOptions(World world, Set<Bug> bugs, Durability durability, Duration syncInterval,
+            long seed, SimDisk disk, Path conflictDir, Consumer<EngineFaults.Point> preemption) {
+        return EngineOptions.builder().writeEnabled(true).durability(durability)
+                .syncInterval(syncInterval).clock(world.clock()).seed(seed)
+                .bufferStorage(disk, "sql.buffer").conflictDirectory(conflictDir)
+                .closeTimeout(Duration.ZERO).replicaIdentity("sim://" + PREFIX).background(Runnable::run)
+                .faults(EngineFaults.builder().conflictSnapshotRace(bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE))
+                        .preemption(preemption)
+                        .skipSyncCheck(bugs.contains(Bug.SKIP_SYNC_CHECK)) // no pre-upload check
+                        .storedPageOne(bugs.contains(Bug.WAL_PAGE_ONE)) // VFS shows the stored WAL header
+                        .failConflictedWrites(bugs.contains(Bug.CONFLICTED_WRITE_FAILS)) // VFS fails the write
+                        .writeOnStaleSnapshot(bugs.contains(Bug.STALE_SNAPSHOT_WRITE)) // VFS writes on it
+                        .staleVersionStamp(bugs.contains(Bug.STALE_VERSION_STAMP)) // VFS keeps stale snapshots
+                        .stalePageView(bugs.contains(Bug.STALE_PAGE_VIEW)) // native page view not told
+                        .staleWriteWhileConflicted(bugs.contains(Bug.STALE_WRITE_WHILE_CONFLICTED))
+                        .stalePageChecksum(bugs.contains(Bug.STALE_PAGE_CHECKSUM)) // sync trusts old checksums
+                        .keepOwnCommitBlindly(bugs.contains(Bug.STALE_OWN_COMMIT_SNAPSHOT)) // VFS skips the stamp check
+                        .build()).build();
+    }
 
     SqlProcess(World world, SimObjectStore store, EngineOptions options, Path tempDir, int connections,
             FaultSwitch faults) {

@@ -239,12 +239,12 @@ final class SqlReplica {
         if (s instanceof SqlScenario.Upsert u) {
             try (PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO kv(k, v) VALUES (?, ?)")) {
                 p.setInt(1, u.key());
-                p.setString(2, tag + SqlRun.value(u.fill(), u.length()));
+                p.setString(2, tag + value(u.fill(), u.length()));
                 return p.executeUpdate();
             }
         } else if (s instanceof SqlScenario.Update u) {
             try (PreparedStatement p = c.prepareStatement("UPDATE kv SET v = ? WHERE k = ?")) {
-                p.setString(1, tag + SqlRun.value(u.fill(), u.length()));
+                p.setString(1, tag + value(u.fill(), u.length()));
                 p.setInt(2, u.key());
                 return p.executeUpdate();
             }
@@ -262,9 +262,9 @@ final class SqlReplica {
     /** What {@link #run} does to a model of the table. */
     static void apply(SqlScenario.Stmt s, TreeMap<Integer, String> m, String tag) {
         if (s instanceof SqlScenario.Upsert u) {
-            m.put(u.key(), tag + SqlRun.value(u.fill(), u.length()));
+            m.put(u.key(), tag + value(u.fill(), u.length()));
         } else if (s instanceof SqlScenario.Update u) {
-            m.computeIfPresent(u.key(), (k, old) -> tag + SqlRun.value(u.fill(), u.length()));
+            m.computeIfPresent(u.key(), (k, old) -> tag + value(u.fill(), u.length()));
         } else {
             SqlScenario.Delete d = (SqlScenario.Delete) s;
             if (d.key() < 0) {
@@ -273,5 +273,16 @@ final class SqlReplica {
                 m.remove(d.key());
             }
         }
+    }
+
+    /** A pseudo-random value of {@code length} characters, the same for the same {@code fill}. */
+    static String value(long fill, int length) {
+        StringBuilder b = new StringBuilder(length);
+        long x = fill;
+        while (b.length() < length) {
+            x = x * 6364136223846793005L + 1442695040888963407L;
+            b.append(Long.toString(x >>> 1, 36));
+        }
+        return b.substring(0, length);
     }
 }

@@ -1,5 +1,3 @@
-// Over 500 lines: one interleaving driver (connections, syncs, crashes, the rival, refreshes) over one model;
-// the oracles' own work is in SqlHistory and SqlReplica.
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.pagestore.Durability;
@@ -20,14 +18,11 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * One run of the {@link SqlScenario}. Properties (the {@link InvariantViolation#property()} names):
@@ -51,10 +46,8 @@ import java.util.stream.Stream;
  * at the engine's preemption points inside a sync they may step too, as pool threads would (not under
  * durability REMOTE, whose commits run a sync themselves: a thread would wait for the running one there).
  * The application process (engine, VFS, connections) is a {@link SqlProcess}; the oracle's reads are in
- * {@link SqlOracle}.
+ * {@link SqlOracle}; the rival-in-transaction case is {@link SqlRivalInTx}.
  */
-// Over 500 lines: the interleaving (connections, preemption points, syncs) and the recovery paths (crash, restart,
-// refresh, conflict) share the model and the current incarnation; the process and the oracle are apart already.
 final class SqlRun {
     static final String PREFIX = "sql";
     private static final int LIVENESS_INTERVALS = 12;
@@ -67,7 +60,7 @@ final class SqlRun {
     private final SqlReplica replica;
     private final Durability durability;
     private final Duration syncInterval;
-    private final int connections;
+    final int connections;
     private final EngineOptions options;
     private final Path tempDir;
     private final Path conflictDir;
@@ -76,15 +69,16 @@ final class SqlRun {
 
     private final SqlProcess process;
     private final SqlOracle oracle;
-    /** The current incarnation's engine database (null between incarnations) and connections. */
-    private Database db;
-    private final List<SqlClient> clients;
+    /** The current incarnation's engine database (null between incarnations) and connections (read by SqlRivalInTx). */
+    Database db;
+    final List<SqlClient> clients;
 
     private final SqlHistory model;
     private final SqlRival rival;
+    private final SqlRivalInTx rivalInTx;
     private List<SqlScenario.Action> actions;
     private int next;
-    private boolean needRefresh;
+    boolean needRefresh;
     private boolean inSync;
     private boolean preempting;
     private boolean faultsStopped;
@@ -92,7 +86,7 @@ final class SqlRun {
     private long rolledBack;
     private long failures;
     /** What the last connection step did (for the deliberate cases' coverage states). */
-    private SqlClient.Outcome lastOutcome;
+    SqlClient.Outcome lastOutcome;
     /** Advances whenever the model starts over (a reopen, a refresh): read transactions across it are not checked. */
     private int epoch;
 
@@ -114,23 +108,10 @@ final class SqlRun {
         this.interleave = world.random("sql/interleave");
         this.preempt = world.random("sql/preempt");
         this.model = new SqlHistory(world, replica, conflictDir);
-        this.options = EngineOptions.builder().writeEnabled(true).durability(durability)
-                .syncInterval(syncInterval).clock(world.clock()).seed(config.nextLong())
-                .bufferStorage(disk, "sql.buffer").conflictDirectory(conflictDir)
-                .closeTimeout(Duration.ZERO).replicaIdentity("sim://" + PREFIX).background(Runnable::run)
-                .faults(EngineFaults.builder().conflictSnapshotRace(this.bugs.contains(Bug.CONFLICT_SNAPSHOT_RACE))
-                        .preemption(this::preempted)
-                        .skipSyncCheck(this.bugs.contains(Bug.SKIP_SYNC_CHECK)) // no pre-upload check
-                        .storedPageOne(this.bugs.contains(Bug.WAL_PAGE_ONE)) // VFS shows the stored WAL header
-                        .failConflictedWrites(this.bugs.contains(Bug.CONFLICTED_WRITE_FAILS)) // VFS fails the write
-                        .writeOnStaleSnapshot(this.bugs.contains(Bug.STALE_SNAPSHOT_WRITE)) // VFS writes on it
-                        .staleVersionStamp(this.bugs.contains(Bug.STALE_VERSION_STAMP)) // VFS keeps stale snapshots
-                        .stalePageView(this.bugs.contains(Bug.STALE_PAGE_VIEW)) // native page view not told
-                        .staleWriteWhileConflicted(this.bugs.contains(Bug.STALE_WRITE_WHILE_CONFLICTED))
-                        .stalePageChecksum(this.bugs.contains(Bug.STALE_PAGE_CHECKSUM)) // sync trusts old checksums
-                        .keepOwnCommitBlindly(this.bugs.contains(Bug.STALE_OWN_COMMIT_SNAPSHOT)) // VFS skips the stamp check
-                        .build()).build();
+        this.options = SqlProcess.engineOptions(world, this.bugs, durability, syncInterval, config.nextLong(), disk,
+                conflictDir, this::preempted);
         this.rival = new SqlRival(world, store, replica, PREFIX);
+        this.rivalInTx = new SqlRivalInTx(this, world, rival);
         this.process = new SqlProcess(world, store, options, tempDir, connections, this::faultsOff);
         this.clients = process.clients();
         this.oracle = new SqlOracle(world, store, model, replica, tempDir);
@@ -168,7 +149,7 @@ final class SqlRun {
             throw new InvariantViolation("unexpected-exception", e + where.toString());
         } finally {
             dropIncarnation(false);
-            deleteTree(tempDir);
+            TempDirs.deleteTree(tempDir);
         }
     }
 
@@ -203,7 +184,7 @@ final class SqlRun {
         } else if (a instanceof SqlScenario.Crash) {
             crash();
         } else if (a instanceof SqlScenario.RivalInTx rt) {
-            rivalInTx(rt);
+            rivalInTx.run(rt);
         } else if (a instanceof SqlScenario.Read rd) {
             SqlClient c = clients.get(Math.floorMod(rd.conn(), connections));
             c.queue(rd);
@@ -216,64 +197,22 @@ final class SqlRun {
         }
     }
 
-    /**
-     * {@link SqlScenario.RivalInTx}: a conflict found while a write transaction is open, so its COMMIT writes into
-     * a conflicted engine. Each stage runs only when the one before left what it needs (no busy connection, a
-     * pending commit, an open transaction at its COMMIT); otherwise the action ends early.
-     */
-    private void rivalInTx(SqlScenario.RivalInTx a) throws Exception {
-        for (int i = 0; i < 200 && !needRefresh && stepBusy(); i++) {
-            // finish the transactions in progress: only the deliberate one may hold the write lock
-        }
-        if (needRefresh || anyBusy() || db == null) {
-            return;
-        }
-        int n = Math.floorMod(a.conn(), connections);
-        int o = (n + 1) % connections;
-        Database incarnation = db;
-        clients.get(o).queue(new SqlScenario.Tx(o, List.of(a.pending()), false));
-        step(clients.get(o)); // committed to the buffer, not synced yet (LOCAL, NONE)
-        if (db != incarnation || needRefresh) {
-            return; // it failed and the process restarted, or a conflict waits for its refresh: no new transaction
-        }
-        SqlClient c = clients.get(n);
-        c.queue(new SqlScenario.Tx(n, a.stmts(), false));
-        for (int i = 0; i < a.stmts().size() && db == incarnation && !needRefresh && c.busy(); i++) {
-            step(c);
-        }
-        if (db != incarnation || needRefresh || !c.atCommit()) {
-            return;
-        }
-        world.reached("rival-in-tx", a.toString());
-        rival.commit(a.rivalStmts());
-        preempting = true; // nothing steps inside this sync: the COMMIT comes after the conflict
+    /** A sync in which no connection steps at the preemption points. */
+    void syncWithoutPreemption() throws Exception {
+        preempting = true;
         try {
             syncTick();
         } finally {
             preempting = false;
         }
-        if (db != incarnation || !c.atCommit()) {
-            return;
-        }
-        if (db.status().conflict() != null) {
-            world.reached("conflict-in-tx", "");
-        }
-        step(c); // the COMMIT: its pages go into a conflicted engine
-        world.reached("rival-in-tx-commit-" + lastOutcome.kind(), "");
-        if (db != incarnation) {
-            return;
-        }
-        c.queue(new SqlScenario.Tx(n, List.of(a.after()), false));
-        step(c); // the connection's next transaction, before any refresh: refused or kept
-        world.reached("rival-in-tx-after-" + lastOutcome.kind(), "");
     }
 
-    private boolean anyBusy() {
+    boolean anyBusy() {
         return clients.stream().anyMatch(SqlClient::busy);
     }
 
     /** Steps one busy connection, chosen by the seed; false when none is busy. */
-    private boolean stepBusy() throws Exception {
+    boolean stepBusy() throws Exception {
         List<SqlClient> busy = clients.stream().filter(SqlClient::busy).toList();
         if (busy.isEmpty()) {
             return false;
@@ -282,7 +221,7 @@ final class SqlRun {
         return true;
     }
 
-    private void step(SqlClient c) throws Exception {
+    void step(SqlClient c) throws Exception {
         if (c.startsRead()) {
             c.readFloor = Math.max(model.returned, c.readEpoch == epoch ? c.lastLow : -1); // acknowledged before it
             c.readEpoch = epoch;
@@ -291,7 +230,7 @@ final class SqlRun {
         lastOutcome = o;
         switch (o.kind()) {
             case RUNNING -> { }
-            case READ -> checkSnapshot(c, o);
+            case READ -> oracle.checkSnapshot(c, o, epoch);
             case READ_DONE -> {
                 world.stats().operations(1);
                 world.reached("sql-read", o.tx().toString());
@@ -309,37 +248,6 @@ final class SqlRun {
             }
             case BUSY, FAILED -> failed(c, o);
         }
-    }
-
-    /**
-     * sql-readers: the SELECTs of one read transaction so far all show one committed model state, at or after the
-     * last commit acknowledged before its first SELECT and the state the connection's previous read transaction
-     * showed (property {@code sql-snapshot}). Skipped across a reset of the model (reopen, refresh).
-     */
-    private void checkSnapshot(SqlClient c, SqlClient.Outcome o) {
-        if (c.readEpoch != epoch) {
-            world.reached("sql-read-across-reset", "");
-            c.lastLow = -1;
-            return;
-        }
-        for (int i = Math.max(0, c.readFloor); i < model.size(); i++) {
-            if (shows(c, model.at(i))) {
-                if (!shows(c, model.last())) {
-                    world.reached("sql-read-older-snapshot", ""); // commits landed since it pinned its version
-                }
-                c.lastLow = i;
-                return;
-            }
-        }
-        StringBuilder seen = new StringBuilder();
-        c.observed.forEach((k, v) -> seen.append(' ').append(k).append('=').append(v == null ? "absent"
-                : Integer.toHexString(v.hashCode())));
-        throw new InvariantViolation("sql-snapshot", o.tx() + ": a read transaction saw" + seen + ", which no"
-                + " committed state from #" + c.readFloor + " to #" + (model.size() - 1) + " holds");
-    }
-
-    private static boolean shows(SqlClient c, TreeMap<Integer, String> state) {
-        return c.observed.entrySet().stream().allMatch(e -> Objects.equals(state.get(e.getKey()), e.getValue()));
     }
 
     /** A transaction failed: nothing acknowledged, but a failed commit may have landed. */
@@ -533,37 +441,13 @@ final class SqlRun {
         world.reached("recovery", why);
         ConflictInfo info = db.status().conflict();
         if (info != null) {
-            // What the buffer kept is saved now; a crash may have taken what was not durable (durability NONE).
-            model.returned = model.durable;
-            if (model.candidate != null) {
-                model.landed(model.candidate); // a commit that failed with an I/O error may be among what was kept
-                model.candidate = null;
-            }
+            model.reopenedConflicted();
             onConflict(info, "open " + why);
             return;
         }
         TreeMap<Integer, String> got = oracle.readModel(clients.get(0), "writer " + why);
-        int k = model.match(got, model.durable);
-        if (k < 0 && model.candidate != null && model.candidate.equals(got)) {
-            model.landed(model.candidate);
-            k = model.size() - 1;
-            world.reached("failed-commit-recovered", why);
-        }
-        model.candidate = null;
-        if (k < 0 && model.adoptedReplica(got, db.current().txid())) {
-            world.reached("recovery-adopted-remote", "TXID " + db.current().txid());
-            epoch++;
-        model.newBase(db.current().txid());
-            return;
-        }
-        if (k < 0) {
-            throw new InvariantViolation("durability", "writer reopened " + why + " at TXID " + db.current().txid()
-                    + " showing " + SqlHistory.describe(got) + ", but its last durable state is "
-                    + SqlHistory.describe(model.at(model.durable)) + " (last returned "
-                    + SqlHistory.describe(model.at(model.returned)) + ")");
-        }
+        model.reopened(got, db.current().txid(), why);
         epoch++;
-        model.reopenedAt(k);
     }
 
     private void finish() throws Exception {
@@ -594,23 +478,5 @@ final class SqlRun {
         oracle.restoreCheck(db);
         world.reached("sql-done", committed + " committed, " + rolledBack + " rolled back, " + model.last().size()
                 + " rows, " + rival.landed.size() + " rival files");
-    }
-
-    static String value(long fill, int length) {
-        StringBuilder b = new StringBuilder(length);
-        long x = fill;
-        while (b.length() < length) {
-            x = x * 6364136223846793005L + 1442695040888963407L;
-            b.append(Long.toString(x >>> 1, 36));
-        }
-        return b.substring(0, length);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp directory is harmless
-        }
     }
 }

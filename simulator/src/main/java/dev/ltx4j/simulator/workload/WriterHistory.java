@@ -1,0 +1,83 @@
+package dev.ltx4j.simulator.workload;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@link EngineWriter}'s reference model: the writer's states since its last base (index 0 is the base, the last
+ * its latest commit), which of them are acknowledged (a crash or reopen may not take those back), and a commit that
+ * failed part way (it may or may not have landed).
+ */
+final class WriterHistory {
+    private final List<PageState> states = new ArrayList<>();
+    private int acked;
+    private PageState candidate;
+
+    PageState last() {
+        return states.get(states.size() - 1);
+    }
+
+    /** The last state a crash or reopen may not take back. */
+    PageState acknowledged() {
+        return states.get(acked);
+    }
+
+    /** A commit returned; with {@code durableNow} (durability LOCAL or REMOTE) it is acknowledged at once. */
+    void committed(PageState next, boolean durableNow) {
+        states.add(next);
+        if (durableNow) {
+            acked = states.size() - 1;
+        }
+    }
+
+    /** Everything committed so far is in the replica (a sync, a REMOTE commit). */
+    void acknowledgeAll() {
+        acked = states.size() - 1;
+    }
+
+    /** A commit failed part way: a later state may show it landed. */
+    void failedPartWay(PageState next) {
+        candidate = next;
+    }
+
+    /** Whether {@code s} is a state the writer's current history holds (committed since its last reopen or before). */
+    boolean holds(PageState s) {
+        for (PageState h : states) {
+            if (h.digest == s.digest) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Index of {@code s} in the history at or after the acknowledged one (the candidate appended), else -1. */
+    int match(PageState s) {
+        for (int k = states.size() - 1; k >= acked; k--) {
+            if (states.get(k).digest == s.digest) {
+                return k;
+            }
+        }
+        if (candidate != null && candidate.digest == s.digest) {
+            states.add(candidate);
+            candidate = null;
+            return states.size() - 1;
+        }
+        return -1;
+    }
+
+    /** The writer reopened showing state {@code k}: later ones are gone, and so is a failed commit. */
+    void reopenedAt(int k) {
+        while (states.size() > k + 1) {
+            states.remove(states.size() - 1);
+        }
+        candidate = null;
+    }
+
+    /** Starts over on {@code base} (the start, a refresh, a reopen that took the replica). */
+    void newBase(PageState base) {
+        states.clear();
+        states.add(base);
+        acked = 0;
+        candidate = null;
+    }
+}
