@@ -47,6 +47,7 @@ final class TransactionWrites {
             reserve.check(buffer.location(), appender.end());
         } catch (BufferFullException e) {
             appender.rollback(tx.startOffset, tx.startChain, false); // the refused transaction leaves no record
+            buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk
             throw e;
         }
         appender.reserveCommit();

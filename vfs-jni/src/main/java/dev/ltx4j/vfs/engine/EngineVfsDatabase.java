@@ -479,7 +479,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
             if (s != null) s.rollback();
         } finally {
             // A script host closes its connections as it exits: its wait for the final sync is bounded (ExitWait)
-            if (NativeBridge.scriptHost() && db.isWriteMode()) ExitWait.close(handle, db);
+            if (NativeBridge.scriptHost()) ExitWait.close(handle, db);
             else handle.close();
         }
     }

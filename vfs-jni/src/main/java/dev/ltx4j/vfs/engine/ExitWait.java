@@ -46,9 +46,10 @@ final class ExitWait {
     }
 
     /**
-     * The last close of a connection in a script host: the engine's close (final sync, buffer release) runs in a
-     * daemon thread and this waits for it at most {@link #bound()}. Past that the close fails naming the kept commits
-     * and the thread goes on (it releases the buffer when its sync attempt ends, or the exit ends it).
+     * The last close of a connection in a script host: the engine's close (final sync, buffer release; a follower's
+     * wait for its poll in flight) runs in a daemon thread and this waits for it at most {@link #bound()}. Past that
+     * a writer's close fails naming the kept commits, and the thread goes on (it releases the buffer when its sync
+     * attempt ends, or the exit ends it).
      */
     static void close(DatabaseRegistry.Handle handle, Database db) throws IOException {
         FutureTask<Void> close = new FutureTask<>(() -> {
@@ -62,6 +63,7 @@ final class ExitWait {
         try {
             close.get(bound.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
+            if (!db.isWriteMode()) return; // a follower keeps nothing: its poll in flight ends with the process
             throw new SyncFailedException(kept(db, "close", "the final sync did not finish within " + seconds(bound)
                     + ", the bound " + VARIABLE + " sets"), null);
         } catch (InterruptedException e) {
