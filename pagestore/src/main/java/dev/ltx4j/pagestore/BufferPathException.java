@@ -16,4 +16,25 @@ public class BufferPathException extends WriteBufferException {
                 + " file system read-only after an I/O error: see dmesg), copy " + buffer + " to a writable disk and"
                 + " open with buffer_path (LITESTREAM_BUFFER_PATH) naming the copy; the next sync uploads them";
     }
+
+    /**
+     * Why {@code buffer}'s directory is unsafe for it, or null: writable by every user without the sticky bit (which
+     * limits deletes and renames to an entry's owner), so anyone could delete or replace the buffer (field probes,
+     * round 5). Checked at the engine's open and again where the buffer opens.
+     */
+    public static String sharedDirectoryProblem(java.nio.file.Path buffer) {
+        java.nio.file.Path dir = buffer.getParent();
+        int mode;
+        try {
+            mode = (Integer) java.nio.file.Files.getAttribute(dir, "unix:mode");
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // no POSIX modes here (Windows, an in-memory file system)
+        }
+        if ((mode & 0002) == 0 || (mode & 01000) != 0) {
+            return null;
+        }
+        return "refusing buffer path " + buffer + ": its directory " + dir + " is writable by every user and has no"
+                + " sticky bit, so any of them could delete or replace the buffer and its unsynced transactions; use a"
+                + " directory only you can write (chmod o-w " + dir + ") or one with the sticky bit such as /tmp";
+    }
 }

@@ -107,23 +107,11 @@ public final class BufferPaths {
         if (Files.isDirectory(file)) {
             throw new BufferPathException(file.toString(), "buffer path " + file + " is a directory, not a file", null);
         }
-        if (worldWritableWithoutSticky(dir)) {
-            throw new BufferPathException(file.toString(), "refusing buffer path " + file + ": its directory " + dir
-                    + " is writable by every user and has no sticky bit, so any of them could delete or replace the"
-                    + " buffer and its unsynced transactions; use a directory only you can write (chmod o-w " + dir
-                    + ") or one with the sticky bit such as /tmp", null);
+        String shared = BufferPathException.sharedDirectoryProblem(file);
+        if (shared != null) {
+            throw new BufferPathException(file.toString(), shared, null);
         }
         return dir;
-    }
-
-    /** World-writable without the sticky bit (which limits deletes and renames to an entry's owner): mode o+w, -t. */
-    private static boolean worldWritableWithoutSticky(Path dir) {
-        try {
-            int mode = (Integer) Files.getAttribute(dir, "unix:mode");
-            return (mode & 0002) != 0 && (mode & 01000) == 0;
-        } catch (IOException | RuntimeException e) {
-            return false; // no POSIX modes here (Windows, an in-memory file system)
-        }
     }
 
     static BufferPathException pathError(Path file, IOException cause) {

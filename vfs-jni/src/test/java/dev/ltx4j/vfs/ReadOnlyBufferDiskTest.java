@@ -46,6 +46,28 @@ class ReadOnlyBufferDiskTest {
         }
     }
 
+    /** A world-writable directory without the sticky bit is refused at open, before anything is created in it. */
+    @Test
+    void aBufferPathInAWorldWritableDirectoryIsRefusedAtOpen() throws Exception {
+        assumeTrue(java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("unix"),
+                "no unix modes here");
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Files.setAttribute(shared, "unix:mode", 0777);
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(dir.resolve("r").toUri().toString())
+                .writeEnabled(true).bufferPath(shared.resolve("app.buffer")).register("world-writable-dir");
+        try {
+            // Before: the open succeeded and the first write failed with SQLITE_IOERR_WRITE, lock files created.
+            assertThatThrownBy(() -> vfs.connect(dir.resolve("app.db")).close()).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("its directory " + shared + " is writable by every user and has no sticky"
+                            + " bit");
+            try (var files = Files.list(shared)) {
+                assertThat(files).isEmpty();
+            }
+        } finally {
+            vfs.unregister();
+        }
+    }
+
     private void story(Path bufferDisk, Path replicaDisk) throws Exception {
         String replica = replicaDisk.resolve("r").toUri().toString();
         Path buffer = bufferDisk.resolve("app.buffer");
