@@ -64,7 +64,6 @@ public final class Compactor {
     private final boolean[] more = new boolean[ReplicaClient.MAX_LEVEL + 1];
     /** The source listing a capped compaction leaves for the call that continues it (linear backlogs). */
     private final CarriedListings carried = new CarriedListings();
-    private int deleteBatch = DEFAULT_DELETE_BATCH;
     private Path spoolDirectory;
     /** Bytes of inputs and output held in memory per operation; beyond it they go to temporary files. */
     long spoolMemoryBudget = Spool.MEMORY_BUDGET;

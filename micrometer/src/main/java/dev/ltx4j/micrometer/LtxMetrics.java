@@ -2,6 +2,7 @@ package dev.ltx4j.micrometer;
 
 import dev.ltx4j.replica.CountingReplicaClient;
 import dev.ltx4j.replica.StoreRequests;
+import dev.ltx4j.syncer.Database;
 import dev.ltx4j.syncer.DatabaseStatus;
 import dev.ltx4j.syncer.EngineMetrics;
 import dev.ltx4j.syncer.MetricsSource;
@@ -51,6 +52,16 @@ public final class LtxMetrics implements MeterBinder {
         this.tags = Tags.of("database", name);
     }
 
+    /** Kept for code compiled against the {@code Database} signature (binary compatibility). */
+    public LtxMetrics(Database db, String name) {
+        this((MetricsSource) db, name);
+    }
+
+    /** Kept for code compiled against the {@code Database} signature (binary compatibility). */
+    public static void bind(Database db, String name, MeterRegistry registry) {
+        bind((MetricsSource) db, name, registry);
+    }
+
     /** Binds {@code source}'s meters to {@code registry}, tagged {@code database=name}. */
     public static void bind(MetricsSource source, String name, MeterRegistry registry) {
         new LtxMetrics(source, name).bindTo(registry);
@@ -58,18 +69,20 @@ public final class LtxMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        MetricsSlot slot;
+        // Under the lock throughout, so two concurrent binds of one name cannot split the meters between two slots.
         synchronized (SLOTS) {
             Map<String, MetricsSlot> byName = SLOTS.computeIfAbsent(registry, r -> new java.util.HashMap<>());
-            slot = byName.get(name);
-            if (slot != null && registry.find("ltx4j.sync.duration").tags(tags).functionTimer() != null) {
-                slot.switchTo(source); // the meters exist and read the slot: point it at the new database
-                return;
+            MetricsSlot slot = byName.get(name);
+            if (slot != null) {
+                slot.switchTo(source); // the meters read this slot: point it at the new database
+            } else {
+                slot = new MetricsSlot(source);
+                byName.put(name, slot); // the map holds the slot (Micrometer holds it weakly) while the registry lives
             }
-            slot = new MetricsSlot(source);
-            byName.put(name, slot); // the map holds the slot (Micrometer holds it weakly) while the registry lives
+            // Micrometer returns the existing meter of an id (so existing meters keep reading this slot) and
+            // creates one removed since; a meter a MeterFilter denies is never created, whichever slot asks.
+            register(registry, slot);
         }
-        register(registry, slot);
     }
 
     private void register(MeterRegistry registry, MetricsSlot slot) {

@@ -18,6 +18,8 @@ import java.util.function.ToLongFunction;
  */
 final class MetricsSlot {
     private WeakReference<MetricsSource> source;
+    /** The source's engine ({@link MetricsSource#engineIdentity()}), weakly: it outlives a dropped handle. */
+    private WeakReference<Object> engine;
     private final Map<String, Counter> counters = new HashMap<>();
 
     /** One engine counter: what earlier sources (or the engine before a restart of it) counted, and its last value. */
@@ -41,6 +43,7 @@ final class MetricsSlot {
 
     MetricsSlot(MetricsSource source) {
         this.source = new WeakReference<>(source);
+        this.engine = new WeakReference<>(source.engineIdentity());
     }
 
     /** Defines counter {@code name} and returns what its meter reads. */
@@ -51,9 +54,16 @@ final class MetricsSlot {
 
     /**
      * Moves the meters to {@code next}: every counter takes the previous source's final value (if it is still
-     * reachable: what it counted since the last scrape), carries it, and restarts from the new source.
+     * reachable: what it counted since the last scrape), carries it, and restarts from the new source. A source of
+     * the same engine (the same one again, another handle of the still open database) continues the same counters:
+     * only the reference changes, or its whole history would be counted twice.
      */
     synchronized void switchTo(MetricsSource next) {
+        Object nextEngine = next.engineIdentity();
+        if (engine.get() == nextEngine) {
+            source = new WeakReference<>(next);
+            return;
+        }
         EngineMetrics last = metrics();
         for (Counter c : counters.values()) {
             if (last != null) c.read(last);
@@ -61,6 +71,7 @@ final class MetricsSlot {
             c.last = 0;
         }
         source = new WeakReference<>(next);
+        engine = new WeakReference<>(nextEngine);
     }
 
     /** A monotonic counter: the source's value plus what was carried; the last value once the source is gone. */

@@ -77,6 +77,28 @@ class LtxMetricsLifecycleTest {
     }
 
     @Test
+    void bindingTheSameOpenDatabaseAgainDoesNotCountItsHistoryTwice() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (Database db = open("write")) {
+            LtxMetrics.bind(db, "app.db", registry);
+            commit(db, 1);
+            sync(db);
+            double bytes = value(registry, "ltx4j.sync.bytes");
+            assertThat(bytes).isPositive();
+
+            LtxMetrics.bind(db, "app.db", registry); // e.g. a second component binds the same database
+
+            assertThat(value(registry, "ltx4j.sync.bytes")).isEqualTo(bytes); // before: twice as much
+            assertThat(value(registry, "ltx4j.sync.pages")).isEqualTo(1);
+            commit(db, 2);
+            sync(db);
+            assertThat(registry.get("ltx4j.sync.duration").tag("database", "app.db").functionTimer().count())
+                    .isEqualTo(2);
+            assertThat(value(registry, "ltx4j.sync.pages")).isEqualTo(2);
+        }
+    }
+
+    @Test
     void theMetersDoNotKeepADroppedDatabaseAlive() throws Exception {
         MeterRegistry registry = new SimpleMeterRegistry();
         Database db = open("write");

@@ -123,7 +123,7 @@ final class Follower {
 
     /** The scheduled poll: what {@link PollPlan} says is due at {@code now}; null when nothing is (back-off). */
     Step tick(Instant now) {
-        PollPlan.Kind kind = plan.next(Math.floorDiv(db.options.clock.nanoTime(), 1_000_000L)); // monotonic
+        PollPlan.Kind kind = plan.next(Math.floorDiv(db.options.clock.nanoTime(), 1_000_000L), now.toEpochMilli());
         FollowerStatus.Divergence d = divergence;
         if (kind == PollPlan.Kind.SKIP && (d == null || !d.readsRefused())) {
             return null;

@@ -14,4 +14,13 @@ public interface MetricsSource {
 
     /** What {@code litestream_status()} shows. */
     DatabaseStatus status();
+
+    /**
+     * The engine instance whose counters {@link #metrics()} reads: sources with the same identity share counters
+     * (two {@code LitestreamDatabase} handles of one open database, or the same source bound twice), so a binder
+     * that moves its meters between them must not carry the counts again. Not checked for closing.
+     */
+    default Object engineIdentity() {
+        return this;
+    }
 }

@@ -44,6 +44,8 @@ final class PollPlan {
      * a step back skipped them for the size of the step.
      */
     private long lastPollMillis;
+    /** The wall clock at the last poll: monotonic time stops while the OS is suspended, the wall clock does not. */
+    private long lastPollWallMillis;
     private boolean polled;
     private int quietAtFactor;
     private long quietPolls;
@@ -64,8 +66,13 @@ final class PollPlan {
         this.maxFactor = Math.max(1, maxFactor);
     }
 
-    /** What the poll at {@code now} (monotonic time in milliseconds, any origin) does. */
-    Kind next(long now) {
+    /**
+     * What the poll at {@code now} (monotonic time in milliseconds, any origin; {@code wallMillis} the wall clock)
+     * does. Whether it is due is decided on monotonic time alone; a long pause is either clock's gap, the wall
+     * clock's only forward: CLOCK_MONOTONIC stops during a suspend (laptop sleep, VM pause) while the writer may
+     * compact and delete the level-0 files past the held position (a forward NTP step costs one extra full poll).
+     */
+    Kind next(long now, long wallMillis) {
         long expected = (long) factor * baseMillis; // the gap the last poll planned, before a reader resets it
         if (readStarted) {
             readStarted = false;
@@ -75,8 +82,10 @@ final class PollPlan {
         if (polled && now - lastPollMillis < (long) factor * baseMillis - baseMillis / 2) {
             return Kind.SKIP; // half an interval of slack: the scheduler's fixed delay drifts late, never early
         }
-        boolean longPause = polled && now - lastPollMillis > 4 * expected + LONG_PAUSE_MILLIS;
+        long pause = 4 * expected + LONG_PAUSE_MILLIS;
+        boolean longPause = polled && (now - lastPollMillis > pause || wallMillis - lastPollWallMillis > pause);
         lastPollMillis = now;
+        lastPollWallMillis = wallMillis;
         polled = true;
         if (level0 == null || longPause) {
             // Nothing to compare with, or the follower did not poll for a long time (suspended process, a stuck

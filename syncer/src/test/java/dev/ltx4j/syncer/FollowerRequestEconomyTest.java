@@ -197,6 +197,23 @@ class FollowerRequestEconomyTest {
         }
     }
 
+    /**
+     * CLOCK_MONOTONIC stops while the OS is suspended (laptop sleep, VM pause): after two hours asleep the monotonic
+     * gap is one interval, the wall clock's two hours, and the writer may have compacted and deleted the level-0
+     * files past the held position. The next poll is complete (before: a quick one, stale reads until an audit).
+     */
+    @Test
+    void aSuspendOfTheWholeMachineMakesTheNextPollComplete() throws Exception {
+        history(4, 'A', 1);
+        try (Database f = follower(1)) {
+            tick(f);
+            tick(f);
+            clock.stepWall(Duration.ofHours(2)); // asleep: the wall clock moved, monotonic time did not
+            assertThat(tick(f)).isGreaterThan(10);
+            assertThat(tick(f)).as("then quick polls again").isEqualTo(1);
+        }
+    }
+
     @Test
     void theAdaptivePollBacksOffWhileIdleAndComesBackOnAReadOrAChange() throws Exception {
         history(4, 'A', 1);

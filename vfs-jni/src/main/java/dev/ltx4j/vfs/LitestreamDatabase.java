@@ -58,6 +58,12 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
         return db.metrics();
     }
 
+    /** The engine's {@code Database}: every handle of one open database shares its counters. */
+    @Override
+    public Object engineIdentity() {
+        return db;
+    }
+
     /** A typed snapshot of what {@code litestream_status()} shows as JSON. */
     @Override
     public DatabaseStatus status() {

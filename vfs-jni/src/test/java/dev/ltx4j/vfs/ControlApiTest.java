@@ -68,6 +68,11 @@ class ControlApiTest {
             assertThat(source.metrics().syncs()).isEqualTo(1);
             assertThat(source.metrics().syncedBytes()).isPositive();
             assertThat(source.name()).isEqualTo(db.name());
+            try (LitestreamDatabase again = vfs.database(dir.resolve("app.db"))) {
+                // A binder moving its meters to another handle of the open database must not count its history again.
+                assertThat(again).isNotSameAs(db);
+                assertThat(again.engineIdentity()).isSameAs(db.engineIdentity());
+            }
         }
         assertThatThrownBy(source::metrics).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         vfs.unregister();
