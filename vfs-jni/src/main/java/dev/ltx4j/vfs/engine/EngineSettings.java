@@ -181,10 +181,6 @@ public final class EngineSettings {
             throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable"
                     + (Files.exists(p) ? "; " + notWritableReason(p) : ""));
         }
-        String shared = BufferPathException.sharedDirectoryProblem(p);
-        if (shared != null) {
-            throw new VfsConfigurationException(source("buffer_path") + ": " + shared);
-        }
         return Optional.of(p);
     }
 
