@@ -10,9 +10,12 @@ import java.io.InputStream;
  */
 abstract class ByteSource {
     protected final String fileName;
+    /** True when the input starts at the file's first byte, so {@link #position()} is a file offset. */
+    private final boolean wholeFile;
 
-    ByteSource(String fileName) {
+    ByteSource(String fileName, boolean wholeFile) {
         this.fileName = fileName;
+        this.wholeFile = wholeFile;
     }
 
     /** Consumes {@code n} bytes and returns their offset in {@link #array()}; a short input is a format error. */
@@ -68,6 +71,12 @@ abstract class ByteSource {
     protected LtxFormatException truncated(String field, int n) {
         // Here the input ended: what is left after the position is all there is, so their sum is its real size.
         long size = position() + buffered();
+        if (!wholeFile) {
+            // A region (a page index, one page frame): its offsets are not the file's, nor is its end the file's.
+            return new LtxFormatException(fileName, field, "truncated: the " + n + "-byte field at offset "
+                    + position() + " of a " + size + "-byte part of the file runs past that part's end: the file was"
+                    + " cut short (a partial copy or upload?) or its header or page index is damaged");
+        }
         return new LtxFormatException(fileName, field, "truncated: the file ends at byte " + size
                 + ", inside the " + n + "-byte field at offset " + position() + ": it was cut short"
                 + " (a partial copy or upload?) or its header or page index is damaged");
@@ -96,8 +105,9 @@ abstract class ByteSource {
         private int pos;
         private int mark;
 
-        OfArray(byte[] data, int off, int len, String fileName) {
-            super(fileName);
+        /** {@code wholeFile}: {@code data[off]} is the file's first byte (else a region: a page index, a frame). */
+        OfArray(byte[] data, int off, int len, String fileName, boolean wholeFile) {
+            super(fileName, wholeFile);
             this.data = data;
             this.start = off;
             this.pos = off;
@@ -174,7 +184,7 @@ abstract class ByteSource {
         private int mark = -1;
 
         OfStream(InputStream in, String fileName) {
-            super(fileName);
+            super(fileName, true); // LtxDecoder's stream: the file from its first byte
             this.in = in;
         }
 

@@ -55,7 +55,7 @@ public final class LtxDecoder implements Closeable {
         Objects.checkFromIndexSize(off, len, file.length);
         this.in = InputStream.nullInputStream();
         this.fileName = fileName;
-        this.src = new ByteSource.OfArray(file, off, len, fileName);
+        this.src = new ByteSource.OfArray(file, off, len, fileName, off == 0);
     }
 
     public String fileName() {

@@ -24,7 +24,7 @@ public final class LtxFrame {
         }
         Objects.checkFromIndexSize(off, len, frame.length);
         Objects.checkFromIndexSize(dstOff, pageSize, dst.length);
-        ByteSource.OfArray src = new ByteSource.OfArray(frame, off, len, fileName);
+        ByteSource.OfArray src = new ByteSource.OfArray(frame, off, len, fileName, false);
         try {
             int at = src.take(Ltx.PAGE_HEADER_SIZE, "page[", expectedPgno, "].header");
             long pgno = Integer.toUnsignedLong(PageFrames.readIntBE(frame, at));

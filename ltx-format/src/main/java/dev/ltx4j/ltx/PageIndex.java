@@ -155,12 +155,10 @@ public final class PageIndex {
                     + Long.toUnsignedString(indexSize) + ", outside 1.." + maxIndex, null);
         }
         int needed = (int) indexSize + Ltx.INDEX_SIZE_FIELD + Ltx.TRAILER_SIZE;
+        // A short range read is the store's fault, not the file's: outside the try, as the tail's read above.
+        byte[] region = needed <= tailLen ? tail : readExactly(reader, fileSize - needed, needed, fileName);
         try {
-            if (needed <= tailLen) {
-                return parse(tail, tailLen - needed, (int) indexSize, fileSize, fileName);
-            }
-            byte[] region = readExactly(reader, fileSize - needed, needed, fileName);
-            return parse(region, 0, (int) indexSize, fileSize, fileName);
+            return parse(region, region.length - needed, (int) indexSize, fileSize, fileName);
         } catch (LtxFormatException e) {
             throw endDamaged(fileName, fileSize, e.field(), e.detail(), e);
         }
@@ -191,7 +189,7 @@ public final class PageIndex {
     static PageIndex parse(byte[] data, int off, int indexSize, long fileSize, String fileName)
             throws IOException {
         long endMarkerAt = fileSize - Ltx.TRAILER_SIZE - Ltx.INDEX_SIZE_FIELD - indexSize - END_MARKER;
-        ByteSource.OfArray src = new ByteSource.OfArray(data, off, indexSize, fileName);
+        ByteSource.OfArray src = new ByteSource.OfArray(data, off, indexSize, fileName, false);
         // Each entry takes at least 3 bytes, which bounds the arrays by the (checked) index size.
         int cap = indexSize / 3;
         int[] pg = new int[cap];

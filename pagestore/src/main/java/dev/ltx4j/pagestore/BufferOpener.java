@@ -31,13 +31,33 @@ final class BufferOpener {
             throw new BufferPathException(absolute.toString(), "Permission errors on buffer path " + absolute + ": "
                     + e.getMessage(), e);
         } catch (FileSystemException e) {
-            // EROFS (a disk remounted read-only after an I/O error), EPERM (immutable): no typed exception of its own.
-            if (!Files.exists(absolute)) {
-                throw e;
-            }
-            throw new BufferPathException(absolute.toString(), "write buffer " + absolute + " exists but cannot be"
-                    + " opened for writing (" + e.getFile() + ": " + e.getReason() + "); "
-                    + BufferPathException.keptTransactionsAdvice(absolute), e);
+            throw unwritable(absolute, e);
+        }
+    }
+
+    /**
+     * A {@link BufferPathException} with the kept-transactions advice when an existing buffer cannot be written
+     * because its disk is read-only (EROFS: the kernel remounts so after an I/O error) or it is immutable (EPERM):
+     * neither has a typed exception of its own. Anything else (EMFILE, ELOOP, EBUSY, a failed copy aside) is
+     * {@code e} itself: the read-only advice would send its reader the wrong way.
+     */
+    static IOException unwritable(Path buffer, FileSystemException e) {
+        String reason = e.getReason() == null ? "" : e.getReason();
+        boolean refused = reason.equals("Read-only file system") || reason.equals("Operation not permitted")
+                || reason.equals("Permission denied") || readOnlyStore(buffer);
+        if (!refused || !Files.exists(buffer)) {
+            return e;
+        }
+        return new BufferPathException(buffer.toString(), "write buffer " + buffer + " exists but cannot be"
+                + " opened for writing (" + e.getFile() + ": " + reason + "); "
+                + BufferPathException.keptTransactionsAdvice(buffer), e);
+    }
+
+    private static boolean readOnlyStore(Path buffer) {
+        try {
+            return Files.getFileStore(buffer).isReadOnly();
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

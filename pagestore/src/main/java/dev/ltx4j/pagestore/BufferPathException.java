@@ -18,11 +18,12 @@ public class BufferPathException extends WriteBufferException {
     }
 
     /**
-     * Why {@code buffer}'s directory is unsafe for it, or null: writable by every user without the sticky bit (which
-     * limits deletes and renames to an entry's owner), so anyone could delete or replace the buffer (field probes,
-     * round 5). Checked at the engine's open and again where the buffer opens.
+     * A warning when {@code buffer}'s directory is writable by every user without the sticky bit (which limits
+     * deletes and renames to an entry's owner), or null: another local user could delete or rename the buffer. Only a
+     * warning, logged once per open (field probes, round 5): the root of a Kubernetes emptyDir, CIFS/SMB and vfat
+     * mounts with dir_mode=0777, WSL drvfs are 777, and refusing would strand a buffer's unsynced transactions.
      */
-    public static String sharedDirectoryProblem(java.nio.file.Path buffer) {
+    public static String sharedDirectoryWarning(java.nio.file.Path buffer) {
         java.nio.file.Path dir = buffer.getParent();
         int mode;
         try {
@@ -33,8 +34,9 @@ public class BufferPathException extends WriteBufferException {
         if ((mode & 0002) == 0 || (mode & 01000) != 0) {
             return null;
         }
-        return "refusing buffer path " + buffer + ": its directory " + dir + " is writable by every user and has no"
-                + " sticky bit, so any of them could delete or replace the buffer and its unsynced transactions; use a"
-                + " directory only you can write (chmod o-w " + dir + ") or one with the sticky bit such as /tmp";
+        return "buffer path " + buffer + ": its directory " + dir + " is writable by every user and has no sticky"
+                + " bit, so another local user could delete or rename the buffer and its unsynced transactions; make"
+                + " it writable only by you (chmod o-w " + dir + ") or sticky (chmod +t " + dir + "), or use another"
+                + " directory";
     }
 }

@@ -12,6 +12,7 @@ import java.util.HexFormat;
 
 /** Where write buffers live: LITESTREAM_BUFFER_PATH, or a private default per database. */
 public final class BufferPaths {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BufferPaths.class);
     private static final String ADVICE = "ensure the buffer directory exists and is writable";
 
     private BufferPaths() {}
@@ -107,9 +108,9 @@ public final class BufferPaths {
         if (Files.isDirectory(file)) {
             throw new BufferPathException(file.toString(), "buffer path " + file + " is a directory, not a file", null);
         }
-        String shared = BufferPathException.sharedDirectoryProblem(file);
+        String shared = BufferPathException.sharedDirectoryWarning(file);
         if (shared != null) {
-            throw new BufferPathException(file.toString(), shared, null);
+            LOG.warn(shared); // not refused: 777 mounts are common (BufferPathException.sharedDirectoryWarning)
         }
         return dir;
     }

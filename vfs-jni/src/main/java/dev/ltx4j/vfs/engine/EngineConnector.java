@@ -1,6 +1,7 @@
 package dev.ltx4j.vfs.engine;
 
 import dev.ltx4j.pagestore.BufferLockedException;
+import dev.ltx4j.pagestore.BufferPathException;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaClients;
 import dev.ltx4j.replica.ReplicaEnvironment;
@@ -13,6 +14,7 @@ import dev.ltx4j.syncer.EngineOptions;
 import dev.ltx4j.vfs.OpenOptions;
 import dev.ltx4j.vfs.VfsConfigurationException;
 import dev.ltx4j.vfs.VfsDatabase;
+import dev.ltx4j.vfs.internal.NativeBridge;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -125,8 +127,21 @@ public final class EngineConnector {
             Database db = Database.open(fixed ? backend : EngineClientStack.build(backend, System.nanoTime()), name,
                     first);
             if (scheduled) db.start();
+            sharedDirectoryWarning(name, settings);
             return db;
         });
+    }
+
+    /**
+     * The buffer's shared-directory warning once per engine open: pagestore logs it, and a script host (sqlite3,
+     * Python), silent unless LITESTREAM_LOG_LEVEL is set, says it on stderr as it says other host messages.
+     */
+    private static void sharedDirectoryWarning(String name, EngineSettings settings) throws IOException {
+        Optional<Path> buffer = settings.bufferPath();
+        String warning = buffer.isEmpty() ? null : BufferPathException.sharedDirectoryWarning(buffer.get());
+        if (warning != null && NativeBridge.scriptHost()) {
+            System.err.println("litestream: " + name + ": warning: " + warning);
+        }
     }
 
     /**

@@ -181,25 +181,45 @@ public final class EngineSettings {
             throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable"
                     + (Files.exists(p) ? "; " + notWritableReason(p) : ""));
         }
-        String shared = BufferPathException.sharedDirectoryProblem(p);
-        if (shared != null) {
-            throw new VfsConfigurationException(source("buffer_path") + ": " + shared);
-        }
         return Optional.of(p);
     }
 
-    /** Another user's buffer is theirs to run; one of this user's on a read-only disk still holds its transactions. */
+    /**
+     * Another user's buffer is theirs to run; one of this user's on a read-only disk still holds its transactions.
+     * Told by numeric uid: in a container without a passwd entry the owner's name is "1000" and user.name is "?".
+     */
     private static String notWritableReason(Path p) {
         try {
-            String owner = Files.getOwner(p).getName();
-            String user = System.getProperty("user.name");
-            if (!owner.equals(user)) {
-                return "it belongs to " + owner + ", not to " + user + " who runs this process";
+            int me = processUid();
+            if (me < 0) { // no /proc (macOS): names, as the best left
+                String owner = Files.getOwner(p).getName();
+                String user = System.getProperty("user.name");
+                if (!owner.equals(user)) return "it belongs to " + owner + ", not to " + user + " who runs this process";
+            } else {
+                int owner = (Integer) Files.getAttribute(p, "unix:uid");
+                if (owner != me) {
+                    return "it belongs to uid " + owner + " (" + Files.getOwner(p).getName() + "), not to uid " + me
+                            + " who runs this process";
+                }
             }
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException | RuntimeException e) {
             // no owner to tell: give the read-only disk advice
         }
         return BufferPathException.keptTransactionsAdvice(p);
+    }
+
+    /** The process's effective uid from /proc/self/status, or -1 where there is none (not Linux). */
+    private static int processUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     /**

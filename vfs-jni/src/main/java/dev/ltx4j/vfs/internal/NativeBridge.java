@@ -187,6 +187,7 @@ public final class NativeBridge {
             Map<String, String> env = System.getenv();
             OpenOptions options = new OpenOptions(flags, uri, env);
             DatabaseOpener opener = OpenerRegistry.resolve(utf8(vfsName), options, env);
+            addShutdownHookOnce(); // before the first open: it tells scriptHost(), which the open's warnings need
             VfsDatabase db = opener.open(name, options);
             if (db == null) throw new IOException(opener.getClass().getName() + ".open returned null");
             NativeFile file;
@@ -201,7 +202,6 @@ public final class NativeBridge {
                 throw e;
             }
             OPEN.add(file);
-            addShutdownHookOnce();
             LAST_OPEN_ERROR.remove();
             return file;
         } catch (Exception | LinkageError | ServiceConfigurationError e) {
