@@ -2,6 +2,8 @@ package dev.ltx4j.pagestore;
 
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps disk space for the rewrite after the next sync: a commit is refused ({@link BufferFullException},
@@ -20,6 +22,7 @@ import java.io.IOException;
  * almost never; within the margin of the limit, at every commit. Called under the writer slot.
  */
 final class RewriteReserve {
+    private static final Logger LOG = LoggerFactory.getLogger(RewriteReserve.class);
     /** Headroom below which every commit asks: a few preallocation steps (2 MiB) and what others write meanwhile. */
     static final long MARGIN = 32L << 20;
 
@@ -28,6 +31,8 @@ final class RewriteReserve {
     private long headroom = -1;
     /** The log's bytes at the last measurement. */
     private long measuredAt;
+    /** Whether a failed lookup of the usable space was logged (once per buffer: it may fail at every commit). */
+    private boolean lookupFailureLogged;
 
     RewriteReserve(LogStorage storage) {
         this.storage = storage;
@@ -40,7 +45,20 @@ final class RewriteReserve {
     void check(String location, long logBytes) throws IOException {
         long grown = Math.max(0, logBytes - measuredAt);
         if (headroom >= 0 && grown < (headroom - MARGIN) / 4) return; // half the headroom past the margin is left
-        long usable = storage.usableSpace();
+        long usable;
+        try {
+            usable = storage.usableSpace();
+        } catch (IOException | RuntimeException e) {
+            // Unknown is not full (a renamed directory, a container's missing mount point, NFS errors): the commit
+            // goes on; a write that really finds no space still fails as a full disk.
+            headroom = -1; // ask again next time
+            if (!lookupFailureLogged) {
+                lookupFailureLogged = true;
+                LOG.warn("write buffer {}: cannot tell the usable space on its disk ({}); commits go on without the"
+                        + " rewrite reserve until it can", location, e.toString());
+            }
+            return;
+        }
         if (usable == Long.MAX_VALUE) { // a storage that does not know (memory): never refuse, never ask again
             headroom = Long.MAX_VALUE;
             measuredAt = logBytes;

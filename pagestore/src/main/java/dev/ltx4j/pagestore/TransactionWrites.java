@@ -49,6 +49,15 @@ final class TransactionWrites {
             appender.rollback(tx.startOffset, tx.startChain, false); // the refused transaction leaves no record
             buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk
             throw e;
+        } catch (IOException | RuntimeException | Error e) {
+            // Whatever else fails here, the transaction leaves no record: the caller's rollback comes after the
+            // writer slot was released and does nothing, and a stray record would break the next commit's count.
+            try {
+                appender.rollback(tx.startOffset, tx.startChain, false);
+            } catch (IOException | RuntimeException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
         }
         appender.reserveCommit();
         long seq = buffer.appendedSeq + 1;
