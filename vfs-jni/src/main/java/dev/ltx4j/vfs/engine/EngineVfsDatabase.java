@@ -290,8 +290,9 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public void commit() throws IOException {
         if (doomed.active()) {
+            String reason = doomed.reason(); // before clear(), which forgets it
             doomed.clear();
-            throw new ReplicaConflictException("transaction not committed: " + doomed.reason());
+            throw new ReplicaConflictException("transaction not committed: " + reason);
         }
         WriteSession s = session;
         session = null;
