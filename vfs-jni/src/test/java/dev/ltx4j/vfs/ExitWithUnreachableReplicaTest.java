@@ -131,6 +131,7 @@ class ExitWithUnreachableReplicaTest {
                     + "create table t(x);\nselect litestream_sync();\n"
                     + "insert into t values (1);\ninsert into t values (2);\n"
                     + ".system sh -c 'touch ready; while [ ! -e go ]; do sleep 0.05; done'\n", dir, proxy);
+            assertThat(exit.status()).as("sqlite3's exit status; stderr: %s", exit.err()).isZero();
             assertKept(exit, buffer);
 
             proxy.resume();
