@@ -467,7 +467,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** Process exit without a close: push what is committed, within the exit's bound, and name what stays. */
     @Override
     public void onHostExit() {
-        ExitWait.flush(db, clock, NativeBridge.scriptHost());
+        onHostExit(new Object());
+    }
+
+    @Override
+    public void onHostExit(Object exit) {
+        ExitWait.flush(db, clock, NativeBridge.scriptHost(), exit);
     }
 
     @Override
