@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps disk space for the rewrite after the next sync: a commit is refused ({@link BufferFullException},
  * {@code SQLITE_FULL}) when the usable space left after it would be less than the log's bytes, which is the most a
- * rewrite copies (docs/write-buffer-full-disk.md, "The reserve").
+ * rewrite copies (docs/write-buffer-full-disk.md, "The reserve"). A transaction with no held one before it is exempt
+ * (no rewrite copies it), and an unknown usable space refuses nothing.
  *
  * <p>Why: the rewrite copies the transactions committed after the synced ones into a new file. Without the reserve,
  * commits made during a sync's upload could take the space that copy needs, the rewrite failed, and the replica
@@ -40,9 +41,11 @@ final class RewriteReserve {
 
     /**
      * Throws when the usable space after a commit that ends the log at {@code logBytes} would be less than
-     * {@code logBytes}.
+     * {@code logBytes}. A transaction that no held (committed, untrimmed) transaction precedes is exempt
+     * ({@code precededByHeld} false): no rewrite copies it (docs/write-buffer-full-disk.md, "The reserve").
      */
-    void check(String location, long logBytes) throws IOException {
+    void check(String location, long logBytes, long ownBytes, boolean precededByHeld) throws IOException {
+        if (!precededByHeld) return;
         long grown = Math.max(0, logBytes - measuredAt);
         if (headroom >= 0 && grown < (headroom - MARGIN) / 4) return; // half the headroom past the margin is left
         long usable;
@@ -68,10 +71,14 @@ final class RewriteReserve {
         measuredAt = logBytes;
         if (headroom < 0) {
             headroom = -1; // ask again next time: space may be freed
+            long older = logBytes - ownBytes;
             throw new BufferFullException(location, "write buffer " + location + " refused this transaction to keep"
-                    + " space for the rewrite after the next sync: " + usable + " bytes are usable on that disk and"
-                    + " the buffer holds " + logBytes + " bytes not yet trimmed by a sync, which that rewrite may"
-                    + " have to copy; free space on that disk or let a sync complete (each one trims the buffer)",
+                    + " space for the rewrite after the next sync: " + usable + " bytes are usable on that disk, this"
+                    + " transaction adds " + ownBytes + " bytes and the buffer holds " + older + " bytes of older"
+                    + " transactions not yet trimmed by a sync; the rewrite after that sync copies what follows the"
+                    + " synced ones, so it may need up to " + logBytes + " bytes. Free space on that disk, or let a"
+                    + " sync complete and trim the older transactions (a transaction with none before it in the"
+                    + " buffer is not held to this reserve), or split the transaction",
                     null);
         }
     }

@@ -44,7 +44,7 @@ final class TransactionWrites {
         checkNotCut(tx);
         LogAppender appender = buffer.appender;
         try {
-            reserve.check(buffer.location(), appender.end());
+            reserve.check(buffer.location(), appender.end(), appender.end() - tx.startOffset, precededByHeld());
         } catch (BufferFullException e) {
             appender.rollback(tx.startOffset, tx.startChain, false); // the refused transaction leaves no record
             buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk
@@ -81,6 +81,16 @@ final class TransactionWrites {
             buffer.stateLock.writeLock().unlock();
         }
         return seq;
+    }
+
+    /** Whether a committed transaction not yet trimmed by a sync precedes the one committing (under the slot). */
+    private boolean precededByHeld() {
+        buffer.stateLock.readLock().lock();
+        try {
+            return !buffer.txns.isEmpty();
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
     }
 
     void rollback(WriteTransaction tx) throws IOException {
