@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -32,6 +33,11 @@ final class ExitWait {
     static final Duration DEFAULT = Duration.ofSeconds(5);
     /** The JVM host's flush (shutdown hook): sync attempts, as before the script host's bound. */
     static final int JVM_FLUSH_ATTEMPTS = 3;
+    /**
+     * Closes still running on their daemon thread, by write buffer path: in a long-running script host an open of
+     * the same database right after a close cut by the bound would find the buffer still held by that close.
+     */
+    private static final Map<String, Closing> CLOSING = new ConcurrentHashMap<>();
     /** The exit under way: its token, its shared deadline and the databases it flushed. */
     private static Exit current;
 
@@ -41,6 +47,9 @@ final class ExitWait {
      * second one in the same JVM) starts afresh.
      */
     private record Exit(Object token, long deadline, Set<Database> flushed) {
+    }
+
+    private record Closing(String name, FutureTask<Void> task, long deadline) {
     }
 
     private static synchronized Exit exit(Object token) {
@@ -67,10 +76,18 @@ final class ExitWait {
      * attempt ends, or the exit ends it).
      */
     static void close(DatabaseRegistry.Handle handle, Database db) throws IOException {
+        String buffer = bufferPath(db);
+        Closing[] self = new Closing[1];
         FutureTask<Void> close = new FutureTask<>(() -> {
-            handle.close();
+            try {
+                handle.close();
+            } finally {
+                if (buffer != null) CLOSING.remove(buffer, self[0]);
+            }
             return null;
         });
+        self[0] = new Closing(db.name(), close, System.nanoTime() + db.options().closeTimeout().toNanos());
+        if (buffer != null) CLOSING.putIfAbsent(buffer, self[0]); // an earlier one still running stays the one named
         Thread t = new Thread(close, "ltx4j-final-sync");
         t.setDaemon(true);
         t.start();
@@ -152,6 +169,37 @@ final class ExitWait {
             // reported by what stays pending
         }
         return false;
+    }
+
+    /**
+     * An open found the write buffer at {@code location} held in this process: waits for a close of that buffer
+     * still running on its daemon thread, at most until that close's own timeout. Null when no such close was
+     * running (the buffer is held by something else), "" when it ended (open again), else a sentence naming it.
+     */
+    static String awaitClose(String location) {
+        Closing c = location == null ? null : CLOSING.get(location);
+        if (c == null) return null;
+        try {
+            c.task().get(Math.max(0, c.deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return "";
+        } catch (ExecutionException e) {
+            return ""; // the close failed, and released what it held
+        } catch (TimeoutException e) {
+            // still running: named below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "the earlier close of database \"" + c.name() + "\" in this process is still running its final sync"
+                + " (the replica is not answering) and holds the write buffer until that sync ends; open it again"
+                + " then";
+    }
+
+    private static String bufferPath(Database db) {
+        try {
+            return db.isWriteMode() ? db.status().bufferPath() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** What stays where, for the user: the database, how many transactions, the buffer, and that nothing is lost. */
