@@ -2,11 +2,14 @@ package dev.ltx4j.pagestore;
 
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps disk space for the rewrite after the next sync: a commit is refused ({@link BufferFullException},
  * {@code SQLITE_FULL}) when the usable space left after it would be less than the log's bytes, which is the most a
- * rewrite copies (docs/write-buffer-full-disk.md, "The reserve").
+ * rewrite copies (docs/write-buffer-full-disk.md, "The reserve"). A transaction with no held one before it is exempt
+ * (no rewrite copies it), and an unknown usable space refuses nothing.
  *
  * <p>Why: the rewrite copies the transactions committed after the synced ones into a new file. Without the reserve,
  * commits made during a sync's upload could take the space that copy needs, the rewrite failed, and the replica
@@ -20,6 +23,7 @@ import java.io.IOException;
  * almost never; within the margin of the limit, at every commit. Called under the writer slot.
  */
 final class RewriteReserve {
+    private static final Logger LOG = LoggerFactory.getLogger(RewriteReserve.class);
     /** Headroom below which every commit asks: a few preallocation steps (2 MiB) and what others write meanwhile. */
     static final long MARGIN = 32L << 20;
 
@@ -28,6 +32,8 @@ final class RewriteReserve {
     private long headroom = -1;
     /** The log's bytes at the last measurement. */
     private long measuredAt;
+    /** Whether a failed lookup of the usable space was logged (once per buffer: it may fail at every commit). */
+    private boolean lookupFailureLogged;
 
     RewriteReserve(LogStorage storage) {
         this.storage = storage;
@@ -35,12 +41,27 @@ final class RewriteReserve {
 
     /**
      * Throws when the usable space after a commit that ends the log at {@code logBytes} would be less than
-     * {@code logBytes}.
+     * {@code logBytes}. A transaction that no held (committed, untrimmed) transaction precedes is exempt
+     * ({@code precededByHeld} false): no rewrite copies it (docs/write-buffer-full-disk.md, "The reserve").
      */
-    void check(String location, long logBytes) throws IOException {
+    void check(String location, long logBytes, long ownBytes, boolean precededByHeld) throws IOException {
+        if (!precededByHeld) return;
         long grown = Math.max(0, logBytes - measuredAt);
         if (headroom >= 0 && grown < (headroom - MARGIN) / 4) return; // half the headroom past the margin is left
-        long usable = storage.usableSpace();
+        long usable;
+        try {
+            usable = storage.usableSpace();
+        } catch (IOException | RuntimeException e) {
+            // Unknown is not full (a renamed directory, a container's missing mount point, NFS errors): the commit
+            // goes on; a write that really finds no space still fails as a full disk.
+            headroom = -1; // ask again next time
+            if (!lookupFailureLogged) {
+                lookupFailureLogged = true;
+                LOG.warn("write buffer {}: cannot tell the usable space on its disk ({}); commits go on without the"
+                        + " rewrite reserve until it can", location, e.toString());
+            }
+            return;
+        }
         if (usable == Long.MAX_VALUE) { // a storage that does not know (memory): never refuse, never ask again
             headroom = Long.MAX_VALUE;
             measuredAt = logBytes;
@@ -50,10 +71,14 @@ final class RewriteReserve {
         measuredAt = logBytes;
         if (headroom < 0) {
             headroom = -1; // ask again next time: space may be freed
+            long older = logBytes - ownBytes;
             throw new BufferFullException(location, "write buffer " + location + " refused this transaction to keep"
-                    + " space for the rewrite after the next sync: " + usable + " bytes are usable on that disk and"
-                    + " the buffer holds " + logBytes + " bytes not yet trimmed by a sync, which that rewrite may"
-                    + " have to copy; free space on that disk or let a sync complete (each one trims the buffer)",
+                    + " space for the rewrite after the next sync: " + usable + " bytes are usable on that disk, this"
+                    + " transaction adds " + ownBytes + " bytes and the buffer holds " + older + " bytes of older"
+                    + " transactions not yet trimmed by a sync; the rewrite after that sync copies what follows the"
+                    + " synced ones, so it may need up to " + logBytes + " bytes. Free space on that disk, or let a"
+                    + " sync complete and trim the older transactions (a transaction with none before it in the"
+                    + " buffer is not held to this reserve), or split the transaction",
                     null);
         }
     }

@@ -44,10 +44,19 @@ final class TransactionWrites {
         checkNotCut(tx);
         LogAppender appender = buffer.appender;
         try {
-            reserve.check(buffer.location(), appender.end());
+            reserve.check(buffer.location(), appender.end(), appender.end() - tx.startOffset, precededByHeld());
         } catch (BufferFullException e) {
             appender.rollback(tx.startOffset, tx.startChain, false); // the refused transaction leaves no record
             buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk
+            throw e;
+        } catch (IOException | RuntimeException | Error e) {
+            // Whatever else fails here, the transaction leaves no record: the caller's rollback comes after the
+            // writer slot was released and does nothing, and a stray record would break the next commit's count.
+            try {
+                appender.rollback(tx.startOffset, tx.startChain, false);
+            } catch (IOException | RuntimeException r) {
+                e.addSuppressed(r);
+            }
             throw e;
         }
         appender.reserveCommit();
@@ -72,6 +81,16 @@ final class TransactionWrites {
             buffer.stateLock.writeLock().unlock();
         }
         return seq;
+    }
+
+    /** Whether a committed transaction not yet trimmed by a sync precedes the one committing (under the slot). */
+    private boolean precededByHeld() {
+        buffer.stateLock.readLock().lock();
+        try {
+            return !buffer.txns.isEmpty();
+        } finally {
+            buffer.stateLock.readLock().unlock();
+        }
     }
 
     void rollback(WriteTransaction tx) throws IOException {

@@ -123,6 +123,11 @@ public final class EngineOptions {
         return pollInterval;
     }
 
+    /** How long the last close retries the final sync. */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
     /** Bytes of the in-memory page cache. */
     public long cacheBytes() {
         return cacheBytes;

@@ -298,6 +298,14 @@ public interface VfsDatabase extends AutoCloseable {
     default void onHostExit() {
     }
 
+    /**
+     * {@link #onHostExit()} for one exit: {@code exit} is the same object for every handle that exit flushes, so
+     * they can share one deadline and flush a database once; a later exit passes another.
+     */
+    default void onHostExit(Object exit) {
+        onHostExit();
+    }
+
     /** What a failure means to SQLite beyond "this operation's I/O failed" (see {@link #classify(Throwable)}). */
     enum Failure {
         /** A rival writer changed the replica: {@code SQLITE_BUSY_SNAPSHOT}. */

@@ -89,11 +89,14 @@ public final class EngineConnector {
         try {
             h = acquire(key, name, fixed, url, identity, settings, engine, scheduled);
         } catch (BufferLockedException e) {
-            // Typically a second process writing the same replica (the default buffer is the replica's): say so.
-            throw new VfsConfigurationException("database " + name + ": replica " + redacted(identity) + " is being"
-                    + " written by another writer (" + e.getMessage() + "). One replica has one writer: stop the other"
-                    + " one, or open this one read-only (?mode=ro, sqlite3 -readonly) or without write_enabled to"
-                    + " read it as a follower");
+            // A script host's close cut by its bound may still hold the buffer (ExitWait): wait for it, once.
+            String closing = ExitWait.awaitClose(e.location());
+            if (closing == null || !closing.isEmpty()) throw locked(name, identity, e, closing);
+            try {
+                h = acquire(key, name, fixed, url, identity, settings, engine, scheduled);
+            } catch (BufferLockedException again) {
+                throw locked(name, identity, again, null);
+            }
         }
         String readOnly = null;
         if (!h.opened()) {
@@ -110,6 +113,16 @@ public final class EngineConnector {
         EngineVfsDatabase opened = new EngineVfsDatabase(h, clock);
         if (readOnly != null) opened.readOnly(readOnly);
         return opened;
+    }
+
+    private static VfsConfigurationException locked(String name, String identity, BufferLockedException e,
+            String closing) {
+        if (closing != null) return new VfsConfigurationException("database " + name + ": " + closing);
+        // Typically a second process writing the same replica (the default buffer is the replica's): say so.
+        return new VfsConfigurationException("database " + name + ": replica " + redacted(identity) + " is being"
+                + " written by another writer (" + e.getMessage() + "). One replica has one writer: stop the other"
+                + " one, or open this one read-only (?mode=ro, sqlite3 -readonly) or without write_enabled to"
+                + " read it as a follower");
     }
 
     private DatabaseRegistry.Handle acquire(String key, String name, boolean fixed, String url, String identity,

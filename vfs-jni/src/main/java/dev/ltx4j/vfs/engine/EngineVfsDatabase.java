@@ -290,8 +290,9 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public void commit() throws IOException {
         if (doomed.active()) {
+            String reason = doomed.reason(); // before clear(), which forgets it
             doomed.clear();
-            throw new ReplicaConflictException("transaction not committed: " + doomed.reason());
+            throw new ReplicaConflictException("transaction not committed: " + reason);
         }
         WriteSession s = session;
         session = null;
@@ -466,7 +467,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** Process exit without a close: push what is committed, within the exit's bound, and name what stays. */
     @Override
     public void onHostExit() {
-        ExitWait.flush(db, clock, NativeBridge.scriptHost());
+        onHostExit(new Object());
+    }
+
+    @Override
+    public void onHostExit(Object exit) {
+        ExitWait.flush(db, clock, NativeBridge.scriptHost(), exit);
     }
 
     @Override

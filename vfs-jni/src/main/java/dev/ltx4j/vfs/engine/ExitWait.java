@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -30,10 +31,33 @@ import java.util.concurrent.TimeoutException;
 final class ExitWait {
     static final String VARIABLE = "LITESTREAM_EXIT_TIMEOUT";
     static final Duration DEFAULT = Duration.ofSeconds(5);
-    /** Databases whose exit flush ran: several connections of one database flush (and report) once. */
-    private static final Set<Database> FLUSHED = ConcurrentHashMap.newKeySet();
-    /** The exit's shared deadline (System.nanoTime), set by the first flush: two databases do not wait twice. */
-    private static volatile Long exitDeadline;
+    /** The JVM host's flush (shutdown hook): sync attempts, as before the script host's bound. */
+    static final int JVM_FLUSH_ATTEMPTS = 3;
+    /**
+     * Closes still running on their daemon thread, by write buffer path: in a long-running script host an open of
+     * the same database right after a close cut by the bound would find the buffer still held by that close.
+     */
+    private static final Map<String, Closing> CLOSING = new ConcurrentHashMap<>();
+    /** The exit under way: its token, its shared deadline and the databases it flushed. */
+    private static Exit current;
+
+    /**
+     * One host exit ({@code token}: the same for every handle it flushes): several connections of one database
+     * flush (and report) once, and two databases share one deadline (System.nanoTime). A later exit (a test's
+     * second one in the same JVM) starts afresh.
+     */
+    private record Exit(Object token, long deadline, Set<Database> flushed) {
+    }
+
+    private record Closing(String name, FutureTask<Void> task, long deadline) {
+    }
+
+    private static synchronized Exit exit(Object token) {
+        if (current == null || current.token() != token) {
+            current = new Exit(token, System.nanoTime() + bound().toNanos(), ConcurrentHashMap.newKeySet());
+        }
+        return current;
+    }
 
     private ExitWait() {
     }
@@ -52,10 +76,18 @@ final class ExitWait {
      * attempt ends, or the exit ends it).
      */
     static void close(DatabaseRegistry.Handle handle, Database db) throws IOException {
+        String buffer = bufferPath(db);
+        Closing[] self = new Closing[1];
         FutureTask<Void> close = new FutureTask<>(() -> {
-            handle.close();
+            try {
+                handle.close();
+            } finally {
+                if (buffer != null) CLOSING.remove(buffer, self[0]);
+            }
             return null;
         });
+        self[0] = new Closing(db.name(), close, System.nanoTime() + db.options().closeTimeout().toNanos());
+        if (buffer != null) CLOSING.putIfAbsent(buffer, self[0]); // an earlier one still running stays the one named
         Thread t = new Thread(close, "ltx4j-final-sync");
         t.setDaemon(true);
         t.start();
@@ -79,39 +111,20 @@ final class ExitWait {
     }
 
     /**
-     * The host exits with this connection still open: pushes what is committed until the exit's deadline (shared by
-     * every database of the process), then names what stays unsynced.
+     * The host exits with this connection still open: pushes what is committed, then names what stays unsynced. A
+     * script host waits until the exit's deadline (shared by every database of the process) and writes the line on
+     * stderr; a JVM host (shutdown hook) keeps its earlier flush ({@value #JVM_FLUSH_ATTEMPTS} sync attempts, each
+     * bounded by the store's request timeout) and logs the line as a WARN (docs/host-exit.md).
      */
-    static void flush(Database db, Clock clock, boolean scriptHost) {
-        if (!db.isWriteMode() || !FLUSHED.add(db)) return;
-        long deadline = deadline();
-        FutureTask<Void> flush = new FutureTask<>(() -> {
-            while (System.nanoTime() - deadline < 0) {
-                SyncOutcome o = db.syncOnce(clock.instant());
-                SyncOutcome.Status st = o.status();
-                if (st == SyncOutcome.Status.NOTHING_TO_SYNC || st == SyncOutcome.Status.CONFLICT) break;
-                if (o.status() == SyncOutcome.Status.SYNCED && db.status().pendingCommits() == 0) break;
-                if (o.status() == SyncOutcome.Status.FAILED) Thread.sleep(100);
-            }
-            return null;
-        });
-        Thread t = new Thread(flush, "ltx4j-exit-sync");
-        t.setDaemon(true);
-        t.start();
-        boolean late = false;
-        try {
-            flush.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            late = true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            // reported below by what stays pending
-        }
+    static void flush(Database db, Clock clock, boolean scriptHost, Object exitToken) {
+        Exit exit = exit(exitToken);
+        if (!db.isWriteMode() || !exit.flushed().add(db)) return;
+        boolean late = scriptHost ? flushUntil(db, clock, exit.deadline()) : !flushAttempts(db, clock);
         DatabaseStatus s = db.status();
         if (s.pendingCommits() == 0 || s.conflict() != null) return; // a conflict saved them and said so
-        String line = kept(db, "exit", late ? "the final sync did not finish within " + seconds(bound()) + ", the bound "
-                + VARIABLE + " sets" : "the final sync failed" + (s.lastError() == null ? "" : ": " + s.lastError()));
+        // No store error text here (it may carry an endpoint): the status and the log of the sync name it.
+        String line = kept(db, "exit", late && scriptHost ? "the final sync did not finish within "
+                + seconds(bound()) + ", the bound " + VARIABLE + " sets" : "the final sync failed");
         if (scriptHost) {
             System.err.println("litestream: " + db.name() + ": " + line);
         } else {
@@ -119,15 +132,74 @@ final class ExitWait {
         }
     }
 
-    private static long deadline() {
-        Long d = exitDeadline;
-        if (d == null) {
-            synchronized (ExitWait.class) {
-                if (exitDeadline == null) exitDeadline = System.nanoTime() + bound().toNanos();
-                d = exitDeadline;
-            }
+    /** True when the attempts ended with nothing left to sync (or a conflict). */
+    private static boolean flushAttempts(Database db, Clock clock) {
+        for (int i = 0; i < JVM_FLUSH_ATTEMPTS; i++) {
+            if (done(db, db.syncOnce(clock.instant()))) return true;
         }
-        return d;
+        return false;
+    }
+
+    private static boolean done(Database db, SyncOutcome o) {
+        SyncOutcome.Status st = o.status();
+        return st == SyncOutcome.Status.NOTHING_TO_SYNC || st == SyncOutcome.Status.CONFLICT
+                || st == SyncOutcome.Status.SYNCED && db.status().pendingCommits() == 0;
+    }
+
+    /** Syncs on a daemon thread until done or the deadline; true when the deadline cut it. */
+    private static boolean flushUntil(Database db, Clock clock, long deadline) {
+        FutureTask<Void> flush = new FutureTask<>(() -> {
+            while (System.nanoTime() - deadline < 0) {
+                SyncOutcome o = db.syncOnce(clock.instant());
+                if (done(db, o)) break;
+                if (o.status() == SyncOutcome.Status.FAILED) Thread.sleep(100);
+            }
+            return null;
+        });
+        Thread t = new Thread(flush, "ltx4j-exit-sync");
+        t.setDaemon(true);
+        t.start();
+        try {
+            flush.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // reported by what stays pending
+        }
+        return false;
+    }
+
+    /**
+     * An open found the write buffer at {@code location} held in this process: waits for a close of that buffer
+     * still running on its daemon thread, at most until that close's own timeout. Null when no such close was
+     * running (the buffer is held by something else), "" when it ended (open again), else a sentence naming it.
+     */
+    static String awaitClose(String location) {
+        Closing c = location == null ? null : CLOSING.get(location);
+        if (c == null) return null;
+        try {
+            c.task().get(Math.max(0, c.deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return "";
+        } catch (ExecutionException e) {
+            return ""; // the close failed, and released what it held
+        } catch (TimeoutException e) {
+            // still running: named below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "the earlier close of database \"" + c.name() + "\" in this process is still running its final sync"
+                + " (the replica is not answering) and holds the write buffer until that sync ends; open it again"
+                + " then";
+    }
+
+    private static String bufferPath(Database db) {
+        try {
+            return db.isWriteMode() ? db.status().bufferPath() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** What stays where, for the user: the database, how many transactions, the buffer, and that nothing is lost. */

@@ -213,7 +213,8 @@ public final class NativeBridge {
 
     /** The host process is exiting (C atexit in CLI/python hosts; a shutdown hook in a JVM host). */
     static void hostExit() {
-        for (NativeFile f : OPEN) f.hostExit();
+        Object exit = new Object(); // one exit: its handles share its deadline (ExitWait)
+        for (NativeFile f : OPEN) f.hostExit(exit);
     }
 
     static void closed(NativeFile file) {

@@ -342,9 +342,9 @@ final class NativeFile {
         return lockPath;
     }
 
-    void hostExit() {
+    void hostExit(Object exit) {
         try {
-            db.onHostExit();
+            db.onHostExit(exit);
         } catch (RuntimeException e) {
             fail("onHostExit", e, SqliteCodes.ERROR);
         }
