@@ -275,7 +275,7 @@ final class SyncEngine {
                     }
                 }
                 if (i < built.warm().length()) { // a block the cache decompresses at its first read, if any
-                    built.warm().putInto(db.reader().cache(), i, rp, p, c.pageSize());
+                    built.warm().putInto(db.reader().cache(), i, rp, p, rf.pageSize());
                 }
             }
             b.truncate(c.commit());

@@ -117,9 +117,13 @@ class SyncWarmedPagesTest {
             damaged[n / 2] ^= 0x04;
             cache.putBlock(rp, damaged, victim + 1, PS, PageBlock.pageCrc(victim + 1, pages[victim], 0, PS));
             long before = replica.snapshot().requests();
+            CapturedLogs.clear();
 
             assertThat(read(db, victim, 1)).isEqualTo(pages[victim]);
             assertThat(cache.refused()).isEqualTo(1);
+            assertThat(CapturedLogs.lines()).as("a refusal is memory damage or a bad frame: worth a warning")
+                    .anySatisfy(l -> assertThat(l).startsWith("WARN dev.ltx4j.pagestore.replica.PageCache page 6 of")
+                            .contains(rp.file().name()).contains("failed its CRC-64"));
             assertThat(replica.snapshot().requests()).as("read back from the replica").isEqualTo(before + 1);
             assertThat(read(db, victim, 1)).isEqualTo(pages[victim]);
             assertThat(replica.snapshot().requests()).as("then cached as read").isEqualTo(before + 1);

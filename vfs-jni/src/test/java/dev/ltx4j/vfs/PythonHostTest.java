@@ -116,8 +116,9 @@ class PythonHostTest {
         List<String> out = r.out().lines().toList();
         assertThat(out).hasSize(3).first().isEqualTo("200");
         String live = out.stream().filter(l -> l.startsWith("java.threads.live=")).findFirst().orElseThrow();
-        // The JVM's own threads, the engine's, and python's main thread; 200 more if the exited ones stayed attached.
-        assertThat(Integer.parseInt(live.substring(live.indexOf('=') + 1))).isBetween(1, 40);
+        // The JVM's own threads, the engine's, and python's main thread; 200 more if the exited ones stayed attached
+        // (a bound near 100: many-core machines run more GC and compiler threads).
+        assertThat(Integer.parseInt(live.substring(live.indexOf('=') + 1))).isBetween(1, 100);
         // A host's JVM compiles with C1 early, for short scripts (litestreamvfs.c, boot_thread).
         assertThat(out).anySatisfy(l -> assertThat(l).startsWith("java.rt.vmArgs=")
                 .contains("-XX:Tier3InvocationThreshold=20"));

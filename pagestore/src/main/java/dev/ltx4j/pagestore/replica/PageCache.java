@@ -1,12 +1,16 @@
 package dev.ltx4j.pagestore.replica;
 
 import dev.ltx4j.ltx.PageBlock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decoded remote pages, bounded in bytes. Keyed by the immutable {@link RemotePage} location, so an entry never goes
@@ -23,13 +27,32 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>An entry may also hold a page still compressed ({@link #putBlock}): the LZ4 block of the page's LTX frame and the
  * page's raw CRC-64, as a sync finds them in the write buffer's records. The first {@link #get} decompresses it,
- * checks the image against the CRC-64 and replaces the entry with the plain image; an entry that fails (damaged in
- * memory) is dropped and reported as a miss, so the reader reads the page from the replica instead. A sync thus warms
+ * checks the image against the CRC-64 and swaps the image into the entry in place (no new entry or queue node: the
+ * block is freed at once); an entry that fails (damaged in memory, or a bad frame) is dropped, logged and reported
+ * as a miss, so the reader reads the page from the replica instead. A sync thus warms
  * the cache with a copy of ~1.7 KB instead of a 4 KiB decompression, and only pages that are read pay for it
  * (docs/sync-cost.md, "Session 11"). The byte count is what entries hold: the block's length while compressed, the
- * page's once decompressed.
+ * page's once decompressed. What an entry holds changes only by an atomic swap, and an entry leaving the map (evicted,
+ * replaced, refused, cleared) swaps in {@code GONE}: whoever swaps uncounts what was there, exactly once, and a node
+ * the clock hand has not reached yet holds no page data. The count is raised before what it counts becomes
+ * reachable, so it runs ahead of what is held for a moment, never behind (never below zero).
  */
 public final class PageCache {
+    private static final Logger LOG = LoggerFactory.getLogger(PageCache.class);
+    /** At most one refusal WARN per interval (a damaged region could refuse many pages at once). */
+    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
+    /** What an entry holds once it has left the map. */
+    private static final Object GONE = new Object();
+    private static final VarHandle HELD;
+
+    static {
+        try {
+            HELD = MethodHandles.lookup().findVarHandle(Entry.class, "held", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final long capacityBytes;
     private final ConcurrentHashMap<RemotePage, Entry> map = new ConcurrentHashMap<>(1024);
     private final ConcurrentLinkedQueue<Entry> clock = new ConcurrentLinkedQueue<>();
@@ -40,34 +63,33 @@ public final class PageCache {
     private final LongAdder misses = new LongAdder();
     private final LongAdder inflated = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    /** When the next refusal WARN may be logged; refusals in between are counted into it. */
+    private final AtomicLong nextWarnNanos = new AtomicLong(System.nanoTime());
+    private final AtomicLong unwarned = new AtomicLong();
     private final Object evictLock = new Object();
 
-    private static class Entry {
+    private static final class Entry {
         final RemotePage key;
-        /** The page image, or (a {@link Block}) its LZ4 block; its length is what the entry counts. */
-        final byte[] page;
+        /** The page image (byte[]), its LZ4 {@link Block}, or {@link #GONE}; changed only through {@link #HELD}. */
+        volatile Object held;
         /** Set on every hit, cleared when the clock hand passes: a second chance. Races are harmless. */
         volatile boolean referenced;
 
-        Entry(RemotePage key, byte[] page) {
+        Entry(RemotePage key, Object held) {
             this.key = key;
-            this.page = page;
+            this.held = held;
         }
     }
 
     /** A page held as the LZ4 block of its frame, with what its first read checks the image against. */
-    private static final class Block extends Entry {
-        final long pgno;
-        final int pageSize;
-        /** The raw page CRC-64 ({@link PageBlock#pageCrc}). */
-        final long pageCrc;
+    private record Block(byte[] block, long pgno, int pageSize, long pageCrc) {}
 
-        Block(RemotePage key, byte[] block, long pgno, int pageSize, long pageCrc) {
-            super(key, block);
-            this.pgno = pgno;
-            this.pageSize = pageSize;
-            this.pageCrc = pageCrc;
+    /** The bytes {@code held} counts for. */
+    private static int length(Object held) {
+        if (held instanceof byte[] a) {
+            return a.length;
         }
+        return held instanceof Block b ? b.block.length : 0;
     }
 
     /** @param capacityBytes maximum bytes of page data held; 0 disables caching */
@@ -92,7 +114,8 @@ public final class PageCache {
         if (!e.referenced) {
             e.referenced = true; // written only when it changes: a hot page's line stays shared between cores
         }
-        byte[] page = e instanceof Block b ? inflate(b) : e.page;
+        Object h = e.held;
+        byte[] page = h instanceof byte[] a ? a : h instanceof Block b ? inflate(e, b) : null; // GONE: just left
         if (page == null) {
             misses.increment();
             return null;
@@ -101,30 +124,47 @@ public final class PageCache {
         return page;
     }
 
-    /** Decompresses and checks a block entry and puts the image in its place; null (entry dropped) if damaged. */
-    private byte[] inflate(Block b) {
+    /** Decompresses and checks a block entry and swaps the image in; null (entry dropped) if damaged. */
+    private byte[] inflate(Entry e, Block b) {
         byte[] image = new byte[b.pageSize];
-        int n = PageBlock.decompress(ByteBuffer.wrap(b.page), 0, b.page.length, image, b.pageSize);
+        int n = PageBlock.decompress(ByteBuffer.wrap(b.block), 0, b.block.length, image, b.pageSize);
         if (n != b.pageSize || PageBlock.pageCrc(b.pgno, image, 0, b.pageSize) != b.pageCrc) {
-            refused.increment();
-            if (map.remove(b.key, b)) {
-                bytes.addAndGet(-b.page.length);
+            if (HELD.compareAndSet(e, b, GONE)) { // one of racing readers counts and reports it
+                bytes.addAndGet(-b.block.length);
+                refused.increment();
+                warnRefused(e.key, b, n);
             }
+            map.remove(e.key, e);
             return null;
         }
-        inflated.increment();
-        Entry plain = new Entry(b.key, image);
-        plain.referenced = true;
-        // As a put of the same key: the block entry stays in the queue until the hand drops it (it is no longer
-        // the map's). Only one of racing readers (or an evictor's remove) wins; a loser serves its own image.
-        if (map.replace(b.key, b, plain)) {
-            clock.add(plain);
-            queued.incrementAndGet();
-            if (bytes.addAndGet(image.length - b.page.length) > capacityBytes) {
+        // Counted before the swap (the count runs ahead, never behind); undone if another reader or a removal won.
+        long grow = image.length - b.block.length;
+        bytes.addAndGet(grow);
+        if (HELD.compareAndSet(e, b, image)) {
+            inflated.increment();
+            if (bytes.get() > capacityBytes) {
                 evict();
             }
+        } else {
+            bytes.addAndGet(-grow); // a loser serves its own image
         }
         return image;
+    }
+
+    /** A refusal means memory damage or a bad uploaded frame: worth a WARN, but not one per page of a bad region. */
+    private void warnRefused(RemotePage key, Block b, int decompressed) {
+        long now = System.nanoTime();
+        long next = nextWarnNanos.get();
+        if (now - next < 0 || !nextWarnNanos.compareAndSet(next, now + WARN_EVERY_NANOS)) {
+            unwarned.incrementAndGet();
+            return;
+        }
+        long more = unwarned.getAndSet(0);
+        LOG.warn("page {} of replica file {} (frame at offset {}), held compressed since its sync, {}: dropped from"
+                        + " the cache and read from the replica instead; memory damage or a bad uploaded frame{}",
+                b.pgno, key.file().name(), key.offset(),
+                decompressed != b.pageSize ? "did not decompress to one page" : "failed its CRC-64",
+                more == 0 ? "" : " (" + more + " more refused since the last warning)");
     }
 
     /** Caches {@code page}, which must not be modified afterwards. */
@@ -141,21 +181,31 @@ public final class PageCache {
         if (pageSize > capacityBytes) {
             return; // it could never be held decompressed
         }
-        add(new Block(key, block, pgno, pageSize, pageCrc));
+        add(new Entry(key, new Block(block, pgno, pageSize, pageCrc)));
     }
 
     private void add(Entry e) {
-        byte[] page = e.page;
-        if (page.length > capacityBytes) {
+        int length = length(e.held);
+        if (length > capacityBytes) {
             return;
         }
-        RemotePage key = e.key;
-        Entry old = map.put(key, e);
+        bytes.addAndGet(length); // before the entry is reachable: the count runs ahead, never behind
+        Entry old = map.put(e.key, e);
         clock.add(e);
         queued.incrementAndGet();
-        bytes.addAndGet(page.length - (old == null ? 0 : old.page.length));
+        if (old != null) {
+            release(old); // its queue node stays until the hand drops it, holding nothing
+        }
         if (bytes.get() > capacityBytes) {
             evict();
+        }
+    }
+
+    /** Uncounts and frees what an entry the map no longer holds had held (once, whoever calls it first). */
+    private void release(Entry e) {
+        Object h = HELD.getAndSet(e, GONE);
+        if (h != GONE) {
+            bytes.addAndGet(-length(h));
         }
     }
 
@@ -170,7 +220,7 @@ public final class PageCache {
                 }
                 queued.decrementAndGet();
                 if (map.get(e.key) != e) {
-                    continue; // replaced by a later put, or cleared: its bytes were already accounted
+                    continue; // replaced by a later put, refused or cleared: already released
                 }
                 if (e.referenced) {
                     e.referenced = false;
@@ -179,7 +229,7 @@ public final class PageCache {
                     continue;
                 }
                 if (map.remove(e.key, e)) {
-                    bytes.addAndGet(-e.page.length);
+                    release(e);
                 }
             }
         }
@@ -193,7 +243,16 @@ public final class PageCache {
     long heldBytes() {
         long n = 0;
         for (Entry e : map.values()) {
-            n += e.page.length;
+            n += length(e.held);
+        }
+        return n;
+    }
+
+    /** The bytes every queue node holds, stale ones included (tests: equal to {@link #heldBytes} when quiet). */
+    long queuedBytes() {
+        long n = 0;
+        for (Entry e : clock) {
+            n += length(e.held);
         }
         return n;
     }
@@ -214,7 +273,7 @@ public final class PageCache {
         return misses.sum();
     }
 
-    /** Entries held compressed that a read decompressed (and found intact). */
+    /** Entries held compressed that a read decompressed (and found intact); racing first reads count once. */
     public long inflated() {
         return inflated.sum();
     }
@@ -230,7 +289,7 @@ public final class PageCache {
             for (Entry e = clock.poll(); e != null; e = clock.poll()) {
                 queued.decrementAndGet();
                 if (map.remove(e.key, e)) {
-                    bytes.addAndGet(-e.page.length);
+                    release(e);
                 }
             }
         }

@@ -3,6 +3,7 @@ package dev.ltx4j.pagestore.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ltx4j.ltx.PageBlock;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,6 +120,8 @@ class PageCacheBlockTest {
                 }
             }
             assertThat(cache.sizeBytes()).as("after %d", i).isLessThanOrEqualTo(capacity).isEqualTo(cache.heldBytes());
+            assertThat(cache.queuedBytes()).as("after %d: stale queue nodes hold nothing", i)
+                    .isEqualTo(cache.heldBytes());
         }
         assertThat(cache.inflated()).isPositive();
         assertThat(cache.refused()).isZero();
@@ -150,9 +153,37 @@ class PageCacheBlockTest {
                 }
                 assertThat(cache.sizeBytes()).as("round %d", round).isEqualTo(PS).isEqualTo(cache.heldBytes());
                 assertThat(cache.entries()).isEqualTo(1);
+                assertThat(cache.inflated()).as("round %d: one decompression won", round).isEqualTo(1);
             }
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aBlockReadOnceLeavesNoBlockArrayBehind() throws Exception {
+        // The review's case: a 10 MiB cache, 640 warmed blocks each read once, well under capacity (no eviction runs).
+        PageCache cache = new PageCache(10 << 20);
+        int count = 640;
+        List<WeakReference<byte[]>> blocks = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] p = page(1000 + i);
+            byte[] b = block(p);
+            blocks.add(new WeakReference<>(b));
+            cache.putBlock(at(i), b, i + 1, PS, PageBlock.pageCrc(i + 1, p, 0, PS));
+        }
+        for (int i = 0; i < count; i++) {
+            assertThat(cache.get(at(i))).as("page %d", i).isNotNull();
+        }
+        assertThat(cache.inflated()).isEqualTo(count);
+        assertThat(cache.sizeBytes()).isEqualTo((long) count * PS).isEqualTo(cache.heldBytes())
+                .isEqualTo(cache.queuedBytes());
+        // Nothing but the cache could keep a block array alive: after a GC none may be left.
+        for (int gc = 0; gc < 20 && blocks.stream().anyMatch(w -> w.get() != null); gc++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertThat(blocks.stream().filter(w -> w.get() != null).count()).as("block arrays still reachable").isZero();
+        assertThat(cache.entries()).isEqualTo(count);
     }
 }
