@@ -11,7 +11,6 @@ import dev.ltx4j.vfs.LitestreamVfs;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,10 +20,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -80,17 +77,11 @@ public class LocalReadBenchmark {
     static final int RMW_ROWS = 4;
 
     static Path newDir(String prefix) throws IOException {
-        Path base = Path.of(System.getProperty("ltx4j.bench.dir", System.getProperty("java.io.tmpdir")));
-        Files.createDirectories(base);
-        return Files.createTempDirectory(base, prefix);
+        return ScratchDirs.create(prefix);
     }
 
     static void delete(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        ScratchDirs.delete(dir);
     }
 
     /** CPU of the reading part alone, summed per iteration. */
