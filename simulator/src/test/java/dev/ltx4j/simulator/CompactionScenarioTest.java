@@ -47,19 +47,17 @@ class CompactionScenarioTest {
     }
 
     /**
-     * Seed 2143 (272 until the sync's cache warm-up held pages compressed, session 11: it changes what the
-     * scenario's 8-page cache holds, so which reads reach the replica and the fault draws shift; 104 until the compactor kept its
-     * own level outputs, which changed the runs): durability none, an
+     * Seed 4160 (2143 until the page cache swapped a decompressed image into its entry in place, and 272 until the
+     * sync's cache warm-up held pages compressed, session 11: both change what the scenario's 8-page cache
+     * holds, so which reads reach the replica and the fault draws shift; 104 until the compactor kept its own level
+     * outputs, which changed the runs): durability none, an
      * upload whose response was lost (the file landed), a crash that took that commit from the buffer, then a
      * different commit on the old base. The replica's file is the writer's own but holds commits
      * it no longer has: a real fork, which the engine reports as a conflict (README Limitations), not a false one.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("seed 2143 no longer reaches the own-lost-commits fork since the page cache swaps a"
-            + " decompressed image in place (session 11 review: the entry keeps its queue position, so evictions and"
-            + " the fault draws shift); no seed found in 272, 104, 2211-~3000: needs a longer re-search")
     void aForkWithTheWritersOwnLostCommitsIsARealConflict() {
-        RunResult r = Simulation.run(new CompactionScenario(), 2143, OPS, FaultPlan.all());
+        RunResult r = Simulation.run(new CompactionScenario(), 4160, OPS, FaultPlan.all());
         assertThat(r.violation()).as("%s", r.violation()).isNull();
         assertThat(r.stats().stateCount("conflict-own-lost-commits")).isPositive();
         assertThat(r.stats().stateCount("conflict-preserved")).isPositive();
