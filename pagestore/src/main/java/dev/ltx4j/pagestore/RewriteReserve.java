@@ -2,6 +2,7 @@ package dev.ltx4j.pagestore;
 
 import dev.ltx4j.pagestore.storage.LogStorage;
 import java.io.IOException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +44,13 @@ final class RewriteReserve {
      * Throws when the usable space after a commit that ends the log at {@code logBytes} would be less than
      * {@code logBytes}. A transaction that no held (committed, untrimmed) transaction precedes is exempt
      * ({@code precededByHeld} false): no rewrite copies it (docs/write-buffer-full-disk.md, "The reserve").
+     * {@code precededByHeld} is asked only when the headroom measured last may have run out: it takes the buffer's
+     * state lock, which the commit path of every writer would otherwise take once more per commit.
      */
-    void check(String location, long logBytes, long ownBytes, boolean precededByHeld) throws IOException {
-        if (!precededByHeld) return;
+    void check(String location, long logBytes, long ownBytes, BooleanSupplier precededByHeld) throws IOException {
         long grown = Math.max(0, logBytes - measuredAt);
         if (headroom >= 0 && grown < (headroom - MARGIN) / 4) return; // half the headroom past the margin is left
+        if (!precededByHeld.getAsBoolean()) return;
         long usable;
         try {
             usable = storage.usableSpace();

@@ -5,6 +5,7 @@ import dev.ltx4j.pagestore.internal.TxnEntry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.function.BooleanSupplier;
 
 /**
  * The open write transaction's work on its {@link WriteBuffer}: page records appended, its own pages read back, the
@@ -16,6 +17,8 @@ final class TransactionWrites {
     private final Clock clock;
     /** Refuses a commit that would leave less usable space than the rewrite after the next sync may need. */
     private final RewriteReserve reserve;
+    /** {@link #precededByHeld()}, made once: the reserve asks it only near its limit (no allocation per commit). */
+    private final BooleanSupplier heldCheck = this::precededByHeld;
 
     TransactionWrites(WriteBuffer buffer, Clock clock, RewriteReserve reserve) {
         this.buffer = buffer;
@@ -44,7 +47,7 @@ final class TransactionWrites {
         checkNotCut(tx);
         LogAppender appender = buffer.appender;
         try {
-            reserve.check(buffer.location(), appender.end(), appender.end() - tx.startOffset, precededByHeld());
+            reserve.check(buffer.location(), appender.end(), appender.end() - tx.startOffset, heldCheck);
         } catch (BufferFullException e) {
             appender.rollback(tx.startOffset, tx.startChain, false); // the refused transaction leaves no record
             buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk
