@@ -47,7 +47,7 @@ typedef struct LsVfs {
 static JavaVM *g_jvm;
 static jclass g_bridge, g_file, g_string;
 static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginRead, m_endRead, m_beginWrite,
-    m_beforeCommit, m_commit, m_commitEndingWrite, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
+    m_beforeCommit, m_beforeCommitAcross, m_commit, m_commitEndingWrite, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
     m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
 static jmethodID m_readDirect, m_snapshotReads; /* the read path (docs/concurrent-readers.md) */
 static jfieldID f_readResult, f_stamp, f_reusable, f_pinnedSize, f_probeRepeatable, f_pinShowsStored;
@@ -1375,7 +1375,12 @@ static int jFileControl(sqlite3_file *p, int op, void *pArg) {
          * can still refuse the transaction and have SQLite roll it back. */
         if (!f->dirty) return SQLITE_OK;
         writer_set(f, WRITER_COMMITTING); /* waiting writers now wait for the unlock (hand-over above) */
-        return notify(f, m_beforeCommit, SQLITE_IOERR_FSYNC);
+        int before = notify(f, m_beforeCommit, SQLITE_IOERR_FSYNC);
+        /* pArg names SQLite's super-journal: a commit across several databases, whose phase two failures the
+         * pager ignores (it reports the transaction committed), so Java refuses here what it can
+         * (docs/attached-databases.md). A journal rollback's sync passes no name. */
+        if (before == SQLITE_OK && pArg != NULL) before = notify(f, m_beforeCommitAcross, SQLITE_IOERR_FSYNC);
+        return before;
     case SQLITE_FCNTL_COMMIT_PHASETWO:
         /* Sent by the pager after every commit, also under locking_mode=EXCLUSIVE where no
          * unlock follows; a commit that wrote nothing is not reported. */
@@ -1913,6 +1918,7 @@ static int setup_bridge(JNIEnv *env, char **why) {
     m_endRead = (*env)->GetMethodID(env, f, "endRead", "()I");
     m_beginWrite = (*env)->GetMethodID(env, f, "beginWrite", "()I");
     m_beforeCommit = (*env)->GetMethodID(env, f, "beforeCommit", "()I");
+    m_beforeCommitAcross = (*env)->GetMethodID(env, f, "beforeCommitAcrossDatabases", "()I");
     m_commit = (*env)->GetMethodID(env, f, "commit", "()I");
     m_commitEndingWrite = (*env)->GetMethodID(env, f, "commitEndingWrite", "()I");
     m_rollback = (*env)->GetMethodID(env, f, "rollback", "()I");

@@ -38,6 +38,23 @@ final class TransactionWrites {
         tx.records++;
     }
 
+    /**
+     * The reserve check of {@link #appendCommit}, made ahead of it with the pages written so far: a transaction across
+     * several databases ignores a refusal at its second commit phase, so the VFS asks at the first one, where every
+     * database still rolls back (docs/attached-databases.md). The refusal leaves the records to the caller's rollback.
+     */
+    void checkReserve(WriteTransaction tx) throws IOException {
+        buffer.checkUsable();
+        checkNotCut(tx);
+        LogAppender appender = buffer.appender;
+        try {
+            reserve.check(buffer.location(), appender.end(), appender.end() - tx.startOffset, heldCheck);
+        } catch (BufferFullException e) {
+            buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk
+            throw e;
+        }
+    }
+
     long appendCommit(WriteTransaction tx, long newCommitSize) throws IOException {
         if (newCommitSize < 0 || newCommitSize > LogFormat.MAX_PGNO) {
             throw new IllegalArgumentException(

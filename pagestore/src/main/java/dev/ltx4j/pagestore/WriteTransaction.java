@@ -79,6 +79,16 @@ public final class WriteTransaction implements AutoCloseable {
      *
      * @return the transaction's sequence number
      */
+    /**
+     * Refuses now what {@link #commitWritten} would refuse for lack of space to keep for the rewrite after the next
+     * sync ({@link BufferFullException}), judged on the pages written so far; the transaction stays open (roll it
+     * back). For callers that can still undo more than this transaction at this point (SQLite's first commit phase).
+     */
+    public void checkCommit() throws IOException {
+        checkOpen();
+        buffer.writes.checkReserve(this);
+    }
+
     public long commitWritten(long commitSize) throws IOException {
         checkOpen();
         finished = true;

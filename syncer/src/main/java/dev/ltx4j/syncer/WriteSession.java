@@ -191,6 +191,18 @@ public final class WriteSession implements AutoCloseable {
     }
 
     /**
+     * Refuses now, with the transaction still open, a commit the buffer would refuse for lack of space
+     * ({@link WriteTransaction#checkCommit()}); the VFS calls it at SQLite's first commit phase.
+     */
+    public void checkCommit() throws IOException {
+        checkOpen();
+        db.writer.checkWritable();
+        if (tx != null) {
+            tx.checkCommit();
+        }
+    }
+
+    /**
      * Commits: durable locally per the durability mode; with {@code remote} durability returns only once a sync
      * holding this transaction is acknowledged by the replica (its failure, a conflict included, is thrown here).
      *

@@ -196,6 +196,15 @@ public interface VfsDatabase extends AutoCloseable {
     }
 
     /**
+     * Called after {@link #beforeCommit()} when the transaction spans several databases (ATTACH; SQLite's
+     * super-journal). SQLite ignores a failure of {@link #commit()} there and reports the whole transaction
+     * committed, so what can refuse the commit should refuse it here, where every database still rolls back
+     * (docs/attached-databases.md).
+     */
+    default void beforeCommitAcrossDatabases() throws IOException {
+    }
+
+    /**
      * The transaction that wrote since the last {@code commit()}/{@code rollback()} is committed locally. An
      * exception here fails the COMMIT statement although the transaction stays committed; report conflicts in
      * {@link #beforeCommit()} instead.

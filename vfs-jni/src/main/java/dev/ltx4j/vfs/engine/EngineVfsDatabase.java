@@ -288,6 +288,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
     }
 
     @Override
+    public void beforeCommitAcrossDatabases() throws IOException {
+        // The buffer's space reserve, which commit() would apply (docs/attached-databases.md).
+        if (session != null) session.checkCommit();
+    }
+
+    @Override
     public void commit() throws IOException {
         if (doomed.active()) {
             String reason = doomed.reason(); // before clear(), which forgets it

@@ -6,6 +6,8 @@ import dev.ltx4j.vfs.VfsDatabase;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Java object behind one open main-database {@code sqlite3_file}. Every method called from C returns a
@@ -15,6 +17,7 @@ import java.util.Locale;
  * {@code E} error message, {@code C} conflict message.
  */
 final class NativeFile {
+    private static final Logger LOG = LoggerFactory.getLogger(NativeFile.class);
     private static final boolean DEBUG = System.getenv("LITESTREAM_VFS_DEBUG") != null;
     /** Test fault for the native memory check: refuse every larger scratch buffer, as an OutOfMemoryError would. */
     private static final boolean REFUSE_BUFFERS =
@@ -26,6 +29,8 @@ final class NativeFile {
     private ByteBuffer buffer;
     private volatile String lastError = "";
     private boolean walHeaderReported;
+    /** Set at phase one of a commit across several databases (SQLite's super-journal), cleared at the next commit. */
+    private boolean acrossDatabases;
     /** The corruption last named on stderr, so a CLI host hears of each once. */
     private String corruptionReported;
 
@@ -189,6 +194,7 @@ final class NativeFile {
     }
 
     int beforeCommit() {
+        acrossDatabases = false;
         try {
             db.beforeCommit();
             return SqliteCodes.OK;
@@ -197,12 +203,32 @@ final class NativeFile {
         }
     }
 
+    /** Phase one of a commit across several databases: SQLite ignores what {@link #commit()} then returns. */
+    int beforeCommitAcrossDatabases() {
+        acrossDatabases = true;
+        try {
+            db.beforeCommitAcrossDatabases();
+            return SqliteCodes.OK;
+        } catch (Exception e) {
+            return fail("beforeCommit", e, SqliteCodes.IOERR_FSYNC);
+        }
+    }
+
     int commit() {
+        boolean across = acrossDatabases;
+        acrossDatabases = false;
         try {
             db.commit();
             return SqliteCodes.OK;
         } catch (Exception e) {
-            return fail("commit", e, SqliteCodes.IOERR);
+            int rc = fail("commit", e, SqliteCodes.IOERR);
+            if (across) {
+                // SQLite returns SQLITE_OK for the transaction anyway (docs/attached-databases.md): say it here.
+                String why = "SQLite reports this transaction across attached databases committed, but " + lastError;
+                tellHost(why);
+                LOG.warn("litestream: {}: {}", name, why);
+            }
+            return rc;
         }
     }
 
