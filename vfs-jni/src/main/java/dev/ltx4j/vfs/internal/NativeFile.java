@@ -6,8 +6,6 @@ import dev.ltx4j.vfs.VfsDatabase;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Java object behind one open main-database {@code sqlite3_file}. Every method called from C returns a
@@ -17,7 +15,6 @@ import org.slf4j.LoggerFactory;
  * {@code E} error message, {@code C} conflict message.
  */
 final class NativeFile {
-    private static final Logger LOG = LoggerFactory.getLogger(NativeFile.class);
     private static final boolean DEBUG = System.getenv("LITESTREAM_VFS_DEBUG") != null;
     /** Test fault for the native memory check: refuse every larger scratch buffer, as an OutOfMemoryError would. */
     private static final boolean REFUSE_BUFFERS =
@@ -226,7 +223,11 @@ final class NativeFile {
                 // SQLite returns SQLITE_OK for the transaction anyway (docs/attached-databases.md): say it here.
                 String why = "SQLite reports this transaction across attached databases committed, but " + lastError;
                 tellHost(why);
-                LOG.warn("litestream: {}: {}", name, why);
+                try {
+                    Warn.LOG.warn("litestream: {}: {}", name, why);
+                } catch (LinkageError noSlf4j) {
+                    // a host layout of vfs-jni alone (tests): stderr above is all there is
+                }
             }
             return rc;
         }
@@ -378,6 +379,11 @@ final class NativeFile {
 
     /** Records and logs the failure; the code SQLite should see. */
     /** What SQLite cannot say itself goes to stderr on sqlite3/python hosts (and with LITESTREAM_VFS_DEBUG). */
+    /** Loaded at the first warning only: a host class path of vfs-jni alone has no SLF4J. */
+    private static final class Warn {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NativeFile.class);
+    }
+
     private void tellHost(String message) {
         if (DEBUG || NativeBridge.embedded()) System.err.println("litestream: " + name + ": " + message);
     }
