@@ -47,8 +47,8 @@ typedef struct LsVfs {
 static JavaVM *g_jvm;
 static jclass g_bridge, g_file, g_string;
 static jmethodID m_open, m_hostExit, m_read, m_write, m_truncate, m_size, m_sync, m_beginRead, m_endRead, m_beginWrite,
-    m_beforeCommit, m_beforeCommitAcross, m_commit, m_commitEndingWrite, m_rollback, m_endWrite, m_pragma, m_function, m_close, m_setBuffer,
-    m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
+    m_beforeCommit, m_beforeCommitAcross, m_commit, m_commitEndingWrite, m_rollback, m_endWrite, m_pragma, m_function,
+    m_close, m_setBuffer, m_sectorSize, m_deviceCharacteristics, m_atomicCommits, m_lockPath;
 static jmethodID m_readDirect, m_snapshotReads; /* the read path (docs/concurrent-readers.md) */
 static jfieldID f_readResult, f_stamp, f_reusable, f_pinnedSize, f_probeRepeatable, f_pinShowsStored;
 

@@ -72,14 +72,6 @@ public final class WriteTransaction implements AutoCloseable {
     }
 
     /**
-     * The first half of {@link #commit(long)}: writes the commit record and ends the transaction, but returns before
-     * the record is forced. The commit is not durable until {@link #awaitDurable()} returns, so nothing may treat it
-     * as committed before that (acknowledge it, show it to readers); work that only prepares (builds what will be
-     * published) can run in between, on the caches the write left warm, instead of after the fsync's sleep.
-     *
-     * @return the transaction's sequence number
-     */
-    /**
      * Refuses now what {@link #commitWritten} would refuse for lack of space to keep for the rewrite after the next
      * sync ({@link BufferFullException}), judged on the pages written so far; the transaction stays open (roll it
      * back). For callers that can still undo more than this transaction at this point (SQLite's first commit phase).
@@ -89,6 +81,14 @@ public final class WriteTransaction implements AutoCloseable {
         buffer.writes.checkReserve(this);
     }
 
+    /**
+     * The first half of {@link #commit(long)}: writes the commit record and ends the transaction, but returns before
+     * the record is forced. The commit is not durable until {@link #awaitDurable()} returns, so nothing may treat it
+     * as committed before that (acknowledge it, show it to readers); work that only prepares (builds what will be
+     * published) can run in between, on the caches the write left warm, instead of after the fsync's sleep.
+     *
+     * @return the transaction's sequence number
+     */
     public long commitWritten(long commitSize) throws IOException {
         checkOpen();
         finished = true;

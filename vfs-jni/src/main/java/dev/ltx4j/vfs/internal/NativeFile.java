@@ -379,11 +379,6 @@ final class NativeFile {
 
     /** Records and logs the failure; the code SQLite should see. */
     /** What SQLite cannot say itself goes to stderr on sqlite3/python hosts (and with LITESTREAM_VFS_DEBUG). */
-    /** Loaded at the first warning only: a host class path of vfs-jni alone has no SLF4J. */
-    private static final class Warn {
-        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NativeFile.class);
-    }
-
     private void tellHost(String message) {
         if (DEBUG || NativeBridge.embedded()) System.err.println("litestream: " + name + ": " + message);
     }
@@ -418,5 +413,10 @@ final class NativeFile {
         if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
+    }
+
+    /** Loaded at the first warning only: a host class path of vfs-jni alone has no SLF4J. */
+    private static final class Warn {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NativeFile.class);
     }
 }
