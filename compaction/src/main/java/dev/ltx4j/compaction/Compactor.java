@@ -243,7 +243,8 @@ public final class Compactor {
     /**
      * Whether level {@code level}'s interval (or {@link #FAILURE_RETRY} after a failure) has passed since its last run
      * in this compactor, on monotonic time as of the last observation ({@link #observe}): no step of the wall clock
-     * moves it (docs/compaction.md, "Clock steps"). True before its first run. The engine's lane asks it before stepping.
+     * moves it (docs/compaction.md, "Clock steps"). True before its first run. The engine's lane asks it before
+     * stepping.
      */
     public boolean levelDue(int level) {
         return schedule.due(level, retry(settings.interval(level), tracker.failed(level)));

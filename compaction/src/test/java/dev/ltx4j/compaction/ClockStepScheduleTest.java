@@ -25,7 +25,7 @@ class ClockStepScheduleTest {
             .withSnapshotInterval(Duration.ZERO).withRetention(Duration.ofHours(2))
             .withRetentionGrace(Duration.ofMinutes(5));
 
-    /** Commits and steps every 10 s of monotonic time; records the monotonic time of each level's and retention's runs. */
+    /** Commits and steps every 10 s of monotonic time; records when each level and retention ran (monotonic). */
     private static final class Run {
         final ReplicaClient client = new InMemoryReplicaClient();
         final Model model = new Model(11, false);
