@@ -70,6 +70,8 @@ public final class Compactor {
     /** The wall clock against monotonic time, across clock steps: the snapshot interval and the retention grace. */
     private final Timeline timeline = new Timeline();
     private final SnapshotSchedule snapshots;
+    /** When levels and retention are due, on monotonic time. */
+    private final PartSchedule schedule = new PartSchedule(timeline);
     private final Retention retention;
     /**
      * Whether a caller ever gave monotonic time ({@link #step(Instant, long)}, {@link #observe}): the calls without it
@@ -138,11 +140,13 @@ public final class Compactor {
      * ones. Does nothing when the settings are disabled. Errors are not thrown (they are in the status), except
      * what a {@link CompactionFaults} crash point throws, which propagates at once (a crash).
      *
-     * <p>Due: a level when {@code now >= its last run + its interval} (first step: at once; at once again after a
-     * run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, an interval has passed since its last run,
-     * the newest level-9 file is at least the interval old (or there is none; the age of one this compactor wrote is
-     * monotonic time, see {@link #step(Instant, long)}) and it does not already hold the latest TXID; retention when it is on and {@code now >= last run + the highest level's interval} (1 hour by default;
-     * 1 minute without levels). A part whose last run failed is due again after {@link #FAILURE_RETRY} when that is
+     * <p>Due: a level when its interval has passed since its last run here (first step: at once; at once again after
+     * a run capped at {@link #MAX_INPUTS}); the snapshot when snapshots are on, an interval has passed since its last
+     * run, the newest level-9 file is at least the interval old (or there is none; the age of one this compactor wrote
+     * is monotonic time) and it does not already hold the latest TXID; retention when it is on and the highest level's
+     * interval has passed since its last run (1 hour by default; 1 minute without levels). Intervals are monotonic
+     * time (see {@link #step(Instant, long)}; without it, time synthesized from the wall clock that stands still when
+     * it steps back). A part whose last run failed is due again after {@link #FAILURE_RETRY} when that is
      * shorter than its interval.
      */
     public CompactionStatus step(Instant now) {
@@ -194,8 +198,7 @@ public final class Compactor {
 
     private CompactionStatus stepOrCrash(Instant now) {
         for (int level = 1; level <= settings.levels(); level++) {
-            Duration interval = retry(settings.interval(level), tracker.failed(level));
-            if (more[level] || due(tracker.lastRun(level), interval, now)) {
+            if (more[level] || levelDue(level)) {
                 try {
                     compactLevelOrCrash(level, now);
                 } catch (FaultCrash crash) {
@@ -215,7 +218,7 @@ public final class Compactor {
             }
         }
         if (settings.retentionEnabled()
-                && due(tracker.lastRetention(), retry(retentionInterval(), tracker.retentionFailed()), now)) {
+                && schedule.due(PartSchedule.RETENTION, retry(retentionInterval(), tracker.retentionFailed()))) {
             try {
                 retainOrCrash(now, true);
             } catch (FaultCrash crash) {
@@ -238,11 +241,13 @@ public final class Compactor {
     }
 
     /**
-     * A last run after {@code now} means the wall clock stepped back (an NTP step, a corrected RTC): the part is due
-     * at once rather than after the clock catches up, which would stop compaction for as long as the step.
+     * Whether level {@code level}'s interval (or {@link #FAILURE_RETRY} after a failure) has passed since its last run
+     * in this compactor, on monotonic time as of the last observation ({@link #observe}): no step of the wall clock
+     * moves it (docs/compaction.md, "Clock steps"). True before its first run. The engine's lane asks it before
+     * stepping.
      */
-    private static boolean due(Instant lastRun, Duration interval, Instant now) {
-        return lastRun == null || now.isBefore(lastRun) || !now.isBefore(lastRun.plus(interval));
+    public boolean levelDue(int level) {
+        return schedule.due(level, retry(settings.interval(level), tracker.failed(level)));
     }
 
     /**
@@ -400,6 +405,9 @@ public final class Compactor {
 
     private RetentionResult retainOrCrash(Instant now, boolean apply) throws IOException {
         Objects.requireNonNull(now, "now");
+        if (apply) {
+            schedule.ran(PartSchedule.RETENTION);
+        }
         return retention.run(now, apply, uploads);
     }
 
@@ -451,6 +459,9 @@ public final class Compactor {
 
     /** Runs one level's work, recording the outcome; a crash point's exception leaves unchanged. */
     private CompactionResult run(int level, Instant now, Work work) throws IOException {
+        if (level < ReplicaClient.SNAPSHOT_LEVEL) {
+            schedule.ran(level); // the snapshot keeps its own schedule (SnapshotSchedule)
+        }
         try {
             CompactionResult result = work.run();
             if (result.output() != null) {

@@ -6,6 +6,7 @@ import dev.ltx4j.compaction.internal.Timeline;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +67,9 @@ final class Retention {
             Instant graceAgo = graceAgo(now);
             forgetOldCreations(graceAgo);
             noteNewFiles(listing, now);
-            RetentionPlan plan = RetentionPlan.compute(listing, now, graceAgo, settings.retention(),
+            Duration window = settings.retention();
+            RetentionPlan plan = RetentionPlan.compute(listing, now, earlier(now.minus(window), window),
+                    graceAgo, earlier(graceAgo.minus(window), settings.retentionGrace().plus(window)), window,
                     settings.retentionGrace(), this::existsSince, faults.deleteTooEarly());
             if (plan.refusal() != null) {
                 LOG.warn("retention: {}", plan.refusal());
@@ -181,6 +184,17 @@ final class Retention {
     private Instant graceAgo(Instant now) {
         Instant plain = now.minus(settings.retentionGrace());
         Instant seen = timeline.wallAgo(settings.retentionGrace());
+        return seen.isBefore(plain) ? seen : plain;
+    }
+
+    /**
+     * {@code plain}, or what the wall clock read {@code ago} before now on the monotonic clock if that is earlier: the
+     * window's start. A forward step (a clock set a year ahead by mistake, a corrected RTC) would otherwise push every
+     * state it jumped over out of the window, to be deleted once the grace passed: history the settings promise to
+     * keep for {@code retention} of real time. A backward step leaves {@code plain} the earlier (keeps more).
+     */
+    private Instant earlier(Instant plain, Duration ago) {
+        Instant seen = timeline.wallAgo(ago);
         return seen.isBefore(plain) ? seen : plain;
     }
 

@@ -41,6 +41,7 @@ import java.util.function.Function;
  */
 public final class RetentionPlan {
     private final Instant now;
+    private final Instant windowStart;
     private final Duration retention;
     private final Duration grace;
     private final List<Long> restorePoints;
@@ -48,9 +49,10 @@ public final class RetentionPlan {
     private final List<LtxFileInfo> delete;
     private final String refusal;
 
-    RetentionPlan(Instant now, Duration retention, Duration grace, List<Long> restorePoints, List<LtxFileInfo> keep,
-            List<LtxFileInfo> delete, String refusal) {
+    RetentionPlan(Instant now, Instant windowStart, Duration retention, Duration grace, List<Long> restorePoints,
+            List<LtxFileInfo> keep, List<LtxFileInfo> delete, String refusal) {
         this.now = now;
+        this.windowStart = windowStart;
         this.retention = retention;
         this.grace = grace;
         this.restorePoints = List.copyOf(restorePoints);
@@ -84,17 +86,24 @@ public final class RetentionPlan {
             Duration grace, Function<LtxFileInfo, Instant> existsSince, boolean deleteTooEarly) {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(grace, "grace");
-        return compute(filesByLevel, now, now.minus(grace), retention, grace, existsSince, deleteTooEarly);
+        Instant graceAgo = now.minus(grace);
+        return compute(filesByLevel, now, now.minus(retention), graceAgo, graceAgo.minus(retention), retention, grace,
+                existsSince, deleteTooEarly);
     }
 
     /**
-     * As above with the grace plan computed as of {@code graceAgo}: what the wall clock read {@code grace} ago, which a
-     * {@link Compactor} knows across clock steps (a forward step must not shorten the grace; docs/compaction.md).
+     * As above with the cuts a {@link Compactor} knows across clock steps (docs/compaction.md, "Clock steps"): the
+     * window starts at {@code windowStart} (at or before {@code now - retention}); the grace plan is computed as of
+     * {@code graceAgo} (what the wall clock read {@code grace} ago: a forward step must not shorten the grace) with its
+     * window starting at {@code pastWindowStart}. Earlier cuts only keep more.
      */
-    static RetentionPlan compute(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Instant graceAgo,
-            Duration retention, Duration grace, Function<LtxFileInfo, Instant> existsSince, boolean deleteTooEarly) {
+    static RetentionPlan compute(Map<Integer, List<LtxFileInfo>> filesByLevel, Instant now, Instant windowStart,
+            Instant graceAgo, Instant pastWindowStart, Duration retention, Duration grace,
+            Function<LtxFileInfo, Instant> existsSince, boolean deleteTooEarly) {
         Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(windowStart, "windowStart");
         Objects.requireNonNull(graceAgo, "graceAgo");
+        Objects.requireNonNull(pastWindowStart, "pastWindowStart");
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(existsSince, "existsSince");
@@ -103,10 +112,10 @@ public final class RetentionPlan {
         }
         List<LtxFileInfo> all = flatten(filesByLevel);
         boolean off = retention.isZero();
-        RetentionSolver current = RetentionSolver.solve(all, off ? null : now.minus(retention), false);
+        RetentionSolver current = RetentionSolver.solve(all, off ? null : windowStart, false);
         List<Long> points = boxed(current.points());
         if (off || current.refusal() != null) {
-            return new RetentionPlan(now, retention, grace, points, all, List.of(), current.refusal());
+            return new RetentionPlan(now, windowStart, retention, grace, points, all, List.of(), current.refusal());
         }
         boolean[] keep;
         if (deleteTooEarly) {
@@ -125,7 +134,7 @@ public final class RetentionPlan {
                     keep[i] = true; // did not exist grace ago
                 }
             }
-            RetentionSolver past = RetentionSolver.solve(old, then.minus(retention), false);
+            RetentionSolver past = RetentionSolver.solve(old, pastWindowStart, false);
             for (int k = 0; k < old.size(); k++) {
                 if (past.refusal() != null || past.keep()[k]) {
                     keep[oldIndex[k]] = true;
@@ -137,7 +146,7 @@ public final class RetentionPlan {
         for (int i = 0; i < all.size(); i++) {
             (keep[i] ? kept : deleted).add(all.get(i));
         }
-        return new RetentionPlan(now, retention, grace, points, kept, deleted, null);
+        return new RetentionPlan(now, windowStart, retention, grace, points, kept, deleted, null);
     }
 
     private static List<Long> boxed(long[] values) {
@@ -210,9 +219,12 @@ public final class RetentionPlan {
         return now;
     }
 
-    /** {@code now - retention}: the oldest moment whose state stays restorable. */
+    /**
+     * The oldest moment whose state stays restorable: {@code now - retention}, or earlier where a compactor saw the
+     * wall clock step forward within the window (docs/compaction.md, "Clock steps").
+     */
     public Instant windowStart() {
-        return now.minus(retention);
+        return windowStart;
     }
 
     public Duration retention() {

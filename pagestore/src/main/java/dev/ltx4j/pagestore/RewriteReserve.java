@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * Keeps disk space for the rewrite after the next sync: a commit is refused ({@link BufferFullException},
  * {@code SQLITE_FULL}) when the usable space left after it would be less than the log's bytes, which is the most a
  * rewrite copies (docs/write-buffer-full-disk.md, "The reserve"). A transaction with no held one before it is exempt
- * (no rewrite copies it), and an unknown usable space refuses nothing.
+ * (no rewrite copies it), and an unknown usable space (a failed lookup, a file system that reports no size)
+ * refuses nothing.
  *
  * <p>Why: the rewrite copies the transactions committed after the synced ones into a new file. Without the reserve,
  * commits made during a sync's upload could take the space that copy needs, the rewrite failed, and the replica
@@ -65,7 +66,7 @@ final class RewriteReserve {
             }
             return;
         }
-        if (usable == Long.MAX_VALUE) { // a storage that does not know (memory): never refuse, never ask again
+        if (usable == Long.MAX_VALUE) { // not known (memory; a file system reporting no size): never refuse or ask again
             headroom = Long.MAX_VALUE;
             measuredAt = logBytes;
             return;

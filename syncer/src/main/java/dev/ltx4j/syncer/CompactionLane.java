@@ -140,7 +140,7 @@ final class CompactionLane {
         long nanos = db.options.clock().nanoTime();
         compactor.observe(now, nanos); // every tick: an idle gap must not let a step pass as drift (Timeline)
         boolean wake = idleness.wakeDue(nanos); // monotonic deadlines: no wall-clock step or freeze moves them
-        if (!idleness.needsStep(synced, now, nanos, last) && !wake) {
+        if (!idleness.needsStep(synced, nanos, compactor::levelDue) && !wake) {
             return last;
         }
         CompactionStatus before = last;

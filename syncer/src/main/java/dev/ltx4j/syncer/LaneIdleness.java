@@ -7,8 +7,8 @@ import dev.ltx4j.compaction.LevelStatus;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.ReplicaClient;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 
 /**
  * When the writer's compaction lane has work (issue 15; docs/request-economy-writer.md): a compactor step lists the
@@ -57,18 +57,18 @@ final class LaneIdleness {
     }
 
     /**
-     * Whether the compactor has work at {@code now} (monotonic {@code nanos}) with {@code synced} the writer's latest
-     * synced TXID.
+     * Whether the compactor has work at monotonic {@code nanos} with {@code synced} the writer's latest synced TXID;
+     * {@code levelDue} tells whether a level's interval has passed (the compactor's {@link Compactor#levelDue}).
      */
-    boolean needsStep(long synced, Instant now, long nanos, CompactionStatus status) {
+    boolean needsStep(long synced, long nanos, IntPredicate levelDue) {
         if (!steppedOnce) {
             return true;
         }
         noteSynced(synced, nanos);
         long below = synced;
         for (int level = 1; level <= levels; level++) {
-            LevelStatus s = status.level(level);
-            if (fellShort[level] || Txid.compare(covered[level], below) < 0 && due(s, now)) { // capped: the compactor goes on at once
+            // Due as the compactor decides it, on monotonic time: a wall-clock step neither holds nor rushes it.
+            if (fellShort[level] || Txid.compare(covered[level], below) < 0 && levelDue.test(level)) { // capped: at once
                 return true;
             }
             below = covered[level];
@@ -129,17 +129,6 @@ final class LaneIdleness {
         wakesLeft = first.isZero() ? 0 : settings.retentionEnabled() ? 2 : 1;
         wakePlanned = wakesLeft > 0;
         nextWake = after(nanos, first);
-    }
-
-    private boolean due(LevelStatus s, Instant now) {
-        if (s == null || s.lastRun() == null) {
-            return true;
-        }
-        Duration interval = s.interval();
-        if (s.lastError() != null && Compactor.FAILURE_RETRY.compareTo(interval) < 0) {
-            interval = Compactor.FAILURE_RETRY;
-        }
-        return now.isBefore(s.lastRun()) || !now.isBefore(s.lastRun().plus(interval)); // before: clock stepped back
     }
 
     /** The compactor's retention interval: its highest level's, or a minute without levels. */

@@ -405,13 +405,12 @@ final class WriteSide {
         // the flag made the upload fail and the retry sleep end at once, so the close returned with commits unsynced.
         boolean interrupted = Thread.interrupted();
         try {
-            long deadline = options.clock.millis() + options.closeTimeout.toMillis();
-            long started = options.clock.nanoTime(); // the wall clock may step back (NTP): bound the wait on both
+            // Monotonic time alone: a wall-clock step back (NTP) stretched the retries by its size, one forward cut them.
+            long started = options.clock.nanoTime();
             SyncOutcome o = db.syncOnce(options.clock.instant());
             while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
                     && pendingCommits() > 0)) {
-                if (options.clock.millis() >= deadline
-                        || options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
+                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
                     return keptAtClose("timed out", "the replica could not be reached within the close timeout of "
                             + options.closeTimeout.toMillis() + " ms", o.error());
                 }

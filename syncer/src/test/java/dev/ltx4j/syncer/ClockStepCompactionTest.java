@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The host's wall clock stepping back (an NTP step after a VM resumed, a corrected RTC) while a writer compacts
  * (field probe, probe2): compaction, snapshots and retention were scheduled as "last run + interval" on the wall clock,
- * so a step back of an hour stopped all three for an hour while level 0 piled up (a day's step: a day). They now
- * treat a last run (or planned wake-up) after the current time as a clock step and go on at their usual distance.
+ * so a step back of an hour stopped all three for an hour while level 0 piled up (a day's step: a day). They are now
+ * due on the engine clock's monotonic time and go on at their usual distance (docs/compaction.md, "Clock steps").
  */
 class ClockStepCompactionTest {
     static final int PS = 4096;
@@ -140,6 +140,33 @@ class ClockStepCompactionTest {
             CompactionStatus st = w.status().compaction();
             assertThat(st.level(9).filesCreated()).as("snapshot by the idle wake-up").isGreaterThan(snapshots);
             assertThat(st.level(9).lastFile().maxTxid()).isEqualTo(w.current().txid());
+        }
+    }
+
+    /**
+     * Levels were due on the wall clock (last run + interval), both in the compactor and in the lane's
+     * check before it steps: a wall clock that stands still while time passes (a paused or single-stepped VM, a test
+     * clock) held them, so level 0 piled up. They are now due on the engine clock's monotonic time.
+     */
+    @Test
+    void levelsGoOnWhileTheWallClockIsFrozen() throws Exception {
+        try (Database w = writer()) {
+            commitSyncCompact(w, 1);
+            CompactionStatus before = w.status().compaction();
+            for (int i = 2; i <= 12; i++) { // 5.5 s of monotonic time: several L1, L2 and retention intervals
+                commitPages(w, PS, new int[] {1, i, 2 + i % 2, i});
+                assertThat(w.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+                clock.advance(Duration.ofMillis(500));
+                clock.stepWall(Duration.ofMillis(-500)); // the wall clock stands still
+                w.compactOnce(clock.instant());
+            }
+            CompactionStatus after = w.status().compaction();
+            assertThat(after.level(1).filesCreated()).as("L1 files while the wall clock stood still")
+                    .isGreaterThan(before.level(1).filesCreated() + 2);
+            assertThat(after.level(2).filesCreated()).as("L2 files while the wall clock stood still")
+                    .isGreaterThan(before.level(2).filesCreated());
+            assertThat(after.level(1).lastFile().maxTxid()).isGreaterThan(w.current().txid() - 3);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(readAll(w));
         }
     }
 }

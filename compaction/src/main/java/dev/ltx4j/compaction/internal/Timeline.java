@@ -40,6 +40,8 @@ public final class Timeline {
      */
     private Long evictedFloor;
     private long lastMono;
+    /** The longest question asked so far (nanoseconds): segments it still needs are kept. */
+    private long horizon;
     private Instant lastWall;
     private boolean any;
 
@@ -92,15 +94,24 @@ public final class Timeline {
 
     /**
      * What the wall clock read {@code ago} before the last observation. Where a step fell between two looks its
-     * moment is unknown: the earlier of the two readings is answered (the conservative one for a grace cut: keeps
-     * more). Before the first look: extrapolated from it; before the oldest kept segment after an eviction: the
-     * smallest offset evicted or kept there. Drops what no question of at most {@code ago} needs.
+     * moment is unknown: the earlier of the two readings is answered (the conservative one for a grace or window cut:
+     * keeps more). Before the first look: extrapolated from it; before the oldest kept segment after an eviction: the
+     * smallest offset evicted or kept there. Drops what no question asked so far (the longest of them) needs: the
+     * grace (15 minutes) must not drop what the retention window (a day) asks next.
      */
     public Instant wallAgo(Duration ago) {
         if (!any) {
             throw new IllegalStateException("no observation yet");
         }
-        long at = lastMono - ago.toNanos();
+        long nanos = saturatedNanos(ago);
+        horizon = Math.max(horizon, nanos);
+        long at = lastMono - nanos;
+        Instant answer = ofEpochNanos(at + offsetAt(at));
+        prune(lastMono - horizon);
+        return answer;
+    }
+
+    private long offsetAt(long at) {
         Segment before = null;
         Segment after = null;
         for (Segment s : segments) {
@@ -110,22 +121,36 @@ public final class Timeline {
                 after = s;
             }
         }
-        long offset;
         if (before == null) {
             // Before the oldest kept segment: the earliest reading any evicted segment could give (conservative).
-            offset = evictedFloor == null ? after.offset : Math.min(evictedFloor, after.offset);
+            return evictedFloor == null ? after.offset : Math.min(evictedFloor, after.offset);
         } else if (at - before.to <= 0 || after == null) {
-            offset = before.offset;
-        } else {
-            offset = Math.min(before.offset, after.offset);
+            return before.offset;
         }
-        if (before != null) {
-            evictedFloor = null; // this question and nearer ones start inside the kept segments
+        return Math.min(before.offset, after.offset);
+    }
+
+    /** Drops the segments wholly before the one that answers for monotonic time {@code at}. */
+    private void prune(long at) {
+        Segment before = null;
+        for (Segment s : segments) {
+            if (s.from - at <= 0) {
+                before = s;
+            }
         }
-        while (before != null && segments.peekFirst() != before) {
-            segments.removeFirst(); // wholly before the one in use: no question this far back or nearer needs it
+        if (before == null) {
+            return;
         }
-        return ofEpochNanos(at + offset);
+        evictedFloor = null; // the longest question starts inside the kept segments
+        while (segments.peekFirst() != before) {
+            segments.removeFirst();
+        }
+    }
+
+    /** {@code d} in nanoseconds, at most about 73 years (a retention of centuries would overflow). */
+    private static long saturatedNanos(Duration d) {
+        long limit = Long.MAX_VALUE / 4;
+        return d.compareTo(Duration.ofNanos(limit)) >= 0 ? limit : d.toNanos();
     }
 
     private static long epochNanos(Instant t) {

@@ -50,7 +50,9 @@ public final class DiskSpace {
         } catch (IOException | RuntimeException e) {
             // keep the default block size
         }
-        return isOutOfSpace(failure, wanted, block, () -> Files.getFileStore(directory).getUsableSpace());
+        // A file system that reports no size gives no figure (FileLogStorage.usableSpace): the text decides.
+        return isOutOfSpace(failure, wanted, block,
+                () -> FileLogStorage.usableSpace(Files.getFileStore(directory)));
     }
 
     static boolean isOutOfSpace(IOException failure, long wanted, UsableSpace usable) {

@@ -73,7 +73,19 @@ public final class FileLogStorage implements LogStorage {
         if (s == null) {
             store = s = Files.getFileStore(directory);
         }
-        return s.getUsableSpace();
+        return usableSpace(s);
+    }
+
+    /**
+     * The usable bytes of {@code store} as the write buffer reads them: {@link Long#MAX_VALUE} (unknown) when it
+     * reports no size at all (total 0: statvfs's {@code f_blocks} 0, as several FUSE and network file systems
+     * answer), which would otherwise read as a full disk and refuse every commit after the first
+     * (docs/write-buffer-full-disk.md, "File systems that do not know their size"). A real full disk reports its
+     * size, and 0 available.
+     */
+    public static long usableSpace(java.nio.file.FileStore store) throws IOException {
+        long usable = store.getUsableSpace();
+        return usable <= 0 && store.getTotalSpace() <= 0 ? Long.MAX_VALUE : usable;
     }
 
     private Path resolve(String name) {

@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""A FUSE pass-through file system that reports no size: statvfs gives 0 blocks, 0 free, 0 available, as several
+FUSE and network file systems do. Usage: zero-statfs-fuse.py <backing directory> <mount point>. Foreground; ends at
+unmount. Used by ZeroSizeFileSystemTest (pagestore): the write buffer's reserve on such a file system."""
+import errno
+import os
+import sys
+
+import fusepy
+
+
+class PassThrough(fusepy.Operations):
+    def __init__(self, root):
+        self.root = root
+
+    def _p(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def access(self, path, mode):
+        if not os.access(self._p(path), mode):
+            raise fusepy.FuseOSError(errno.EACCES)
+
+    def chmod(self, path, mode):
+        return os.chmod(self._p(path), mode)
+
+    def chown(self, path, uid, gid):
+        return os.chown(self._p(path), uid, gid)
+
+    def getattr(self, path, fh=None):
+        st = os.lstat(self._p(path))
+        return {k: getattr(st, k) for k in ("st_atime", "st_ctime", "st_gid", "st_mode", "st_mtime", "st_nlink",
+                                            "st_size", "st_uid", "st_blocks")}
+
+    def readdir(self, path, fh):
+        return [".", ".."] + os.listdir(self._p(path))
+
+    def mkdir(self, path, mode):
+        return os.mkdir(self._p(path), mode)
+
+    def rmdir(self, path):
+        return os.rmdir(self._p(path))
+
+    def unlink(self, path):
+        return os.unlink(self._p(path))
+
+    def rename(self, old, new):
+        return os.rename(self._p(old), self._p(new))
+
+    def utimens(self, path, times=None):
+        return os.utime(self._p(path), times)
+
+    def statfs(self, path):
+        return {}  # no size known: every field 0, as the file systems this imitates
+
+    def open(self, path, flags):
+        return os.open(self._p(path), flags)
+
+    def create(self, path, mode, fi=None):
+        return os.open(self._p(path), os.O_WRONLY | os.O_CREAT, mode)
+
+    def read(self, path, length, offset, fh):
+        return os.pread(fh, length, offset)
+
+    def write(self, path, data, offset, fh):
+        return os.pwrite(fh, data, offset)
+
+    def truncate(self, path, length, fh=None):
+        with open(self._p(path), "r+b") as f:
+            f.truncate(length)
+
+    def flush(self, path, fh):
+        return 0
+
+    def release(self, path, fh):
+        return os.close(fh)
+
+    def fsync(self, path, datasync, fh):
+        return os.fsync(fh)
+
+    def fsyncdir(self, path, datasync, fh):
+        return 0
+
+
+if __name__ == "__main__":
+    fusepy.FUSE(PassThrough(sys.argv[1]), sys.argv[2], foreground=True, nothreads=True)
