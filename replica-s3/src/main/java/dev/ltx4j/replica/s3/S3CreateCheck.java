@@ -75,6 +75,39 @@ final class S3CreateCheck {
         throw new ReplicaPermanentException(refusal + "; '" + target + "' was not sent");
     }
 
+    private final Object multipartLock = new Object();
+    private volatile Boolean multipartHonoured;
+
+    /**
+     * Whether the store refuses a multipart create whose completion carries {@code If-None-Match: *} over an existing
+     * key; asked once per client, before its first multipart create and after {@link #ensure} (so the check object
+     * exists). A store can honour the header on PutObject and ignore it on CompleteMultipartUpload; then the client
+     * creates large files with single PUTs instead (S3 takes up to 5 GiB in one). Costs a start, one part, the refused
+     * completion and an abort. With {@code single-writer=true} it is not asked.
+     */
+    boolean multipartHonoured(Put multipartPut) throws ReplicaException {
+        if (config.singleWriter()) {
+            return true;
+        }
+        Boolean known = multipartHonoured;
+        if (known != null) {
+            return known;
+        }
+        synchronized (multipartLock) {
+            if (multipartHonoured == null) {
+                try {
+                    multipartHonoured = !created(multipartPut);
+                } catch (ReplicaPermanentException e) {
+                    throw e;
+                } catch (ReplicaException e) {
+                    throw new ReplicaTransientException("s3: checking that the store refuses a second multipart"
+                            + " create failed; nothing of the file was sent: " + e.getMessage(), e);
+                }
+            }
+            return multipartHonoured;
+        }
+    }
+
     /** True when the store answered 2xx (created or overwrote), false when it refused: the object exists. */
     private boolean created(Put put) throws ReplicaException {
         try {

@@ -71,13 +71,16 @@ import software.amazon.awssdk.utils.AttributeMap;
  * {@link S3ReplicaConfig#partSize()} with the condition on the completion), sent without SDK retries: a replayed
  * conditional PUT whose first attempt landed would see its own object and report a false conflict. Before its first
  * create a client checks once that the store refuses a second create of one key ({@link S3CreateCheck}: one PUT, two
- * on a replica's first write; a store that ignores {@code If-None-Match} gets every create refused). Other calls use
+ * on a replica's first write; a store that ignores {@code If-None-Match} gets every create refused), and before its first
+ * multipart create that the store refuses one on completion too (else large files go up as single PUTs). Other calls use
  * the SDK's standard retries (10 attempts, no retry quota), as Litestream does, except for an unreachable endpoint
  * (no connection, or no response within the request timeout), which fails at once naming the endpoint (see
  * {@link FailFastOnUnreachable} and {@link dev.ltx4j.replica.ReplicaTimeouts}). Thread-safe.
  */
 public final class S3ReplicaClient implements ReplicaClient {
     private static final int DELETE_BATCH = 1000;
+    /** S3's largest single PUT. */
+    static final long MAX_SINGLE_PUT = 5L << 30;
     static final String TIMESTAMP_METADATA = "litestream-timestamp";
 
     private final S3ReplicaConfig config;
@@ -319,7 +322,17 @@ public final class S3ReplicaClient implements ReplicaClient {
         Map<String, String> metadata = Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp));
         createCheck.ensure(k -> putObject(k, RequestBody.fromBytes(S3CreateCheck.BODY), S3CreateCheck.BODY.length,
                 Map.of()), key);
-        if (body.length() < config.partSize()) {
+        boolean single = body.length() < config.partSize() || !createCheck.multipartHonoured(k ->
+                new S3MultipartUpload(conditionalS3, s3, config, credentials, k, Map.of())
+                        .upload(LtxBody.of(S3CreateCheck.BODY)));
+        if (single && body.length() > MAX_SINGLE_PUT) {
+            throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel() + " (bucket '"
+                    + config.bucket() + "') ignores If-None-Match: * on CompleteMultipartUpload, so files go up as"
+                    + " single PUTs, which S3 limits to 5 GiB; '" + key + "' is " + body.length() + " bytes and was"
+                    + " not sent. Use a store that honours conditional multipart completion, or single-writer=true"
+                    + " if this process is the replica's only writer and compactor");
+        }
+        if (single) {
             putObject(key, RequestBody.fromContentProvider(() -> openBody(body), body.length(),
                     "application/octet-stream"), body.length(), metadata);
         } else {

@@ -57,6 +57,7 @@ class S3ForeignStoresTest {
         store.answer = r -> null;
         store.request = r -> r;
         store.response = (q, r) -> r;
+        store.forget();
         path = "probe-" + paths.incrementAndGet() + "/db";
     }
 
@@ -167,6 +168,47 @@ class S3ForeignStoresTest {
                     .isInstanceOf(ReplicaPermanentException.class)
                     .hasMessageContaining("does not implement conditional creates")
                     .hasMessageContaining("was not sent");
+        }
+    }
+
+    /**
+     * A multipart create carries the condition on its completion: a second large create of one name is refused. The
+     * client's first multipart create is preceded by a check of that path too: a start, one part, the refused
+     * completion and an abort, once.
+     */
+    @Test
+    void aSecondMultipartCreateOfOneNameIsRefused() throws Exception {
+        try (S3ReplicaClient writer = open("&part-size=5242880")) {
+            writer.createFile(0, 1, 1, body(1, 1, 6 << 20));
+            // the PUT check (200, 412); the multipart check (start, one part, completion 412, abort); the file's start,
+            // two parts and completion
+            assertThat(writer.storeRequests().orElseThrow().byKindAndOutcome()).isEqualTo(Map.of(
+                    "put/ok", 4L, "put/precondition_failed", 1L, "other/ok", 4L, "other/precondition_failed", 1L));
+            assertThatThrownBy(() -> writer.createFile(0, 1, 1, body(1, 2, 6 << 20)))
+                    .isInstanceOf(dev.ltx4j.replica.ReplicaAlreadyExistsException.class);
+            assertThat(writer.readRange(0, 1, 1, 0, 0)).isEqualTo(LtxTestFiles.body(1, 1, 1_700_000_000_000L, 6 << 20, 1));
+        }
+    }
+
+    /**
+     * A store that honours {@code If-None-Match} on PutObject and ignores it on CompleteMultipartUpload: before the
+     * fix two large creates of one name both landed (the second replaced the first). Now the client finds out before
+     * its first multipart create and sends large files as single PUTs, which the store does check.
+     */
+    @Test
+    void aStoreIgnoringTheConditionOnMultipartCompletionGetsSinglePuts() throws Exception {
+        store.request = r -> r.method().equals("POST") && r.query() != null && r.query().contains("uploadId=")
+                ? r.without("if-none-match") : r;
+        try (S3ReplicaClient writerA = open("&part-size=5242880"); S3ReplicaClient writerB = open("&part-size=5242880")) {
+            writerA.createFile(0, 1, 1, body(1, 1, 6 << 20));
+            // the PUT check (200, 412), the multipart check (start, one part, a completion that landed), the file's PUT
+            assertThat(writerA.storeRequests().orElseThrow().byKindAndOutcome()).isEqualTo(Map.of(
+                    "put/ok", 3L, "put/precondition_failed", 1L, "other/ok", 2L));
+            assertThatThrownBy(() -> writerB.createFile(0, 1, 1, body(1, 2, 6 << 20)))
+                    .isInstanceOf(dev.ltx4j.replica.ReplicaAlreadyExistsException.class);
+            assertThat(writerA.readRange(0, 1, 1, 0, 0)).isEqualTo(LtxTestFiles.body(1, 1, 1_700_000_000_000L, 6 << 20, 1));
+            assertThat(store.seen().stream().filter(r -> r.method().equals("POST") && r.query() != null
+                    && r.query().startsWith("uploads")).count()).as("multipart starts: only the two checks").isEqualTo(2);
         }
     }
 

@@ -82,10 +82,12 @@ class S3StoreRequestsTest {
         try (S3ReplicaClient client = open("store-requests-multipart", "&part-size=5242880")) {
             StoreRequests requests = client.storeRequests().orElseThrow();
             client.createFile(0, 1, 1, body(1, 1, 11 * 1024 * 1024));
-            // the check's two PUTs (S3CreateCheck), then start, three parts, completion
-            assertThat(requests.count("put", "ok")).isEqualTo(4);
+            // S3CreateCheck: two PUTs, then its multipart check (start, one part, completion 412, abort); then the
+            // file: start, three parts, completion
+            assertThat(requests.count("put", "ok")).isEqualTo(1 + 1 + 3);
             assertThat(requests.count("put", "precondition_failed")).isEqualTo(1);
-            assertThat(requests.count("other", "ok")).isEqualTo(2);
+            assertThat(requests.count("other", "ok")).isEqualTo(2 + 2);
+            assertThat(requests.count("other", "precondition_failed")).isEqualTo(1);
         }
     }
 
