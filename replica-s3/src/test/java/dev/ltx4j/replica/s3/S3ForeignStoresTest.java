@@ -201,11 +201,11 @@ class S3ForeignStoresTest {
                 ? r.without("if-none-match") : r;
         try (S3ReplicaClient writerA = open("&part-size=5242880"); S3ReplicaClient writerB = open("&part-size=5242880")) {
             writerA.createFile(0, 1, 1, body(1, 1, 6 << 20));
+            assertThatThrownBy(() -> writerB.createFile(0, 1, 1, body(1, 2, 6 << 20)))
+                    .isInstanceOf(dev.ltx4j.replica.ReplicaAlreadyExistsException.class);
             // the PUT check (200, 412), the multipart check (start, one part, a completion that landed), the file's PUT
             assertThat(writerA.storeRequests().orElseThrow().byKindAndOutcome()).isEqualTo(Map.of(
                     "put/ok", 3L, "put/precondition_failed", 1L, "other/ok", 2L));
-            assertThatThrownBy(() -> writerB.createFile(0, 1, 1, body(1, 2, 6 << 20)))
-                    .isInstanceOf(dev.ltx4j.replica.ReplicaAlreadyExistsException.class);
             assertThat(writerA.readRange(0, 1, 1, 0, 0)).isEqualTo(LtxTestFiles.body(1, 1, 1_700_000_000_000L, 6 << 20, 1));
             assertThat(store.seen().stream().filter(r -> r.method().equals("POST") && r.query() != null
                     && r.query().startsWith("uploads")).count()).as("multipart starts: only the two checks").isEqualTo(2);
