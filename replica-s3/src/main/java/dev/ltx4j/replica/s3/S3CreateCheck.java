@@ -51,7 +51,9 @@ final class S3CreateCheck {
             }
             if (refusal == null) {
                 try {
-                    if (!created(put) || !created(put)) {
+                    boolean first = created(put); // a first create, or an overwrite
+                    boolean second = first && created(put); // the object exists now: only 412 is right
+                    if (!second) {
                         passed = true;
                         return;
                     }
