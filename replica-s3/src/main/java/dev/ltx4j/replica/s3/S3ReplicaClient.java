@@ -322,10 +322,11 @@ public final class S3ReplicaClient implements ReplicaClient {
         Map<String, String> metadata = Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp));
         createCheck.ensure(k -> putObject(k, RequestBody.fromBytes(S3CreateCheck.BODY), S3CreateCheck.BODY.length,
                 Map.of()), key);
-        boolean single = body.length() < config.partSize() || !createCheck.multipartHonoured(k ->
+        boolean fallback = body.length() >= config.partSize() && !createCheck.multipartHonoured(k ->
                 new S3MultipartUpload(conditionalS3, s3, config, credentials, k, Map.of())
                         .upload(LtxBody.of(S3CreateCheck.BODY)));
-        if (single && body.length() > MAX_SINGLE_PUT) {
+        boolean single = body.length() < config.partSize() || fallback;
+        if (fallback && body.length() > MAX_SINGLE_PUT) {
             throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel() + " (bucket '"
                     + config.bucket() + "') ignores If-None-Match: * on CompleteMultipartUpload, so files go up as"
                     + " single PUTs, which S3 limits to 5 GiB; '" + key + "' is " + body.length() + " bytes and was"
