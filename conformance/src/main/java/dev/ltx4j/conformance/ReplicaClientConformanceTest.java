@@ -79,7 +79,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>Seek returns files with {@code minTxid >= seek}, never a prefix match (Azure/GCS bug #1456).</li>
  *   <li>Listings are sorted by unsigned (min, max) whatever the store returns.</li>
  *   <li>{@code createFile} is create-if-absent: an existing name is {@link ReplicaAlreadyExistsException} and keeps
- *       its content.</li>
+ *       its content. Also where the store ignores the condition ({@code create.unenforced}, where the backend offers
+ *       {@link #openClientOnStoreIgnoringConditions}): the backend must find that out and refuse, never overwrite
+ *       (S3: {@code If-None-Match: *} dropped by the store or a proxy).</li>
  *   <li>One replica, one identity ({@code identity.canonical}, where the backend offers {@link #identitySpellings}):
  *       every spelling of a replica's URL has the same secret-free
  *       {@link dev.ltx4j.replica.ReplicaClientProvider#canonicalIdentity} and reaches the same objects; look-alike
@@ -137,6 +139,18 @@ public abstract class ReplicaClientConformanceTest {
      * {@link ReplicaException}. Enables {@code [delete.empty.no-request]}; empty skips it.
      */
     protected Optional<ReplicaClient> openUnreachableClient(String prefix) throws Exception {
+        return Optional.empty();
+    }
+
+    /**
+     * A client configured as {@link #openClient} would be for {@code prefix}, but whose store accepts the backend's
+     * create-if-absent condition and ignores it (for S3: a store, or a proxy in front of one, that drops
+     * {@code If-None-Match: *}, as S3 did before August 2024 and some S3-compatible stores still do), so every create
+     * would overwrite. It may reach other storage than {@link #openClient}. Enables {@code [create.unenforced]}; empty
+     * (the default) skips it. A backend whose storage cannot ignore the condition (a file system's hard link) offers
+     * none.
+     */
+    protected Optional<ReplicaClient> openClientOnStoreIgnoringConditions(String prefix) throws Exception {
         return Optional.empty();
     }
 
@@ -740,6 +754,55 @@ public abstract class ReplicaClientConformanceTest {
             }
         }
         assertThat(list(0, 0)).hasSize(3);
+    }
+
+    @Test
+    @DisplayName("[create.unenforced] where the store ignores the create-if-absent condition, a second create of a name never succeeds or replaces the first; refusals are ReplicaPermanentException or ReplicaAlreadyExistsException")
+    public void createUnenforced() throws Exception {
+        Optional<ReplicaClient> offered = openClientOnStoreIgnoringConditions(prefix + "/db");
+        assumeThat(offered).as("the backend offers a client on a store that ignores its condition").isPresent();
+        ReplicaClient ignoring = track(offered.get());
+        byte[] first = LtxTestFiles.body(1, 1, TS, 300, 1);
+        byte[] second = LtxTestFiles.body(1, 1, TS + 5, 400, 2);
+        boolean firstLanded = refusedOrCreated(() -> ignoring.createFile(0, 1, 1, LtxBody.of(first)));
+        assertThat(refusedOrCreated(() -> ignoring.createFile(0, 1, 1, LtxBody.of(second))))
+                .as("a second create of one name on a store that ignores the condition must be refused").isFalse();
+        if (firstLanded) {
+            assertThat(read(ignoring, 0, 1, 1, 0, 0)).as("the first file keeps its content").isEqualTo(first);
+        } else {
+            assertThat(ignoring.listFiles(0, 0, false)).as("a refused create writes no file").isEmpty();
+        }
+        int n = capabilities().raceThreads();
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Boolean>> racers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                byte[] b = LtxTestFiles.body(2, 2, TS + i, 2000 + i, seed + i);
+                racers.add(pool.submit(() -> {
+                    start.await();
+                    return refusedOrCreated(() -> ignoring.createFile(0, 2, 2, LtxBody.of(b)));
+                }));
+            }
+            start.countDown();
+            int landed = 0;
+            for (Future<Boolean> f : racers) {
+                landed += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
+            }
+            assertThat(landed).as("racing creators of one name that landed").isLessThanOrEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** True when the create returned, false when it was refused as the clause allows; anything else fails. */
+    private static boolean refusedOrCreated(Callable<LtxFileInfo> create) throws Exception {
+        try {
+            create.call();
+            return true;
+        } catch (ReplicaPermanentException | ReplicaAlreadyExistsException e) {
+            return false;
+        }
     }
 
     @Test

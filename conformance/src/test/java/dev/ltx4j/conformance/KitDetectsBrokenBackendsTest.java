@@ -94,6 +94,28 @@ class KitDetectsBrokenBackendsTest {
         }
     }
 
+    /** Correct on an enforcing store, but trusts a store that ignores the condition: every create overwrites. */
+    static class TrustsIgnoringStoreKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+        final InMemoryReplicaClient.Bucket ignoring = new InMemoryReplicaClient.Bucket();
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return bucket.client(prefix);
+        }
+
+        @Override
+        protected Optional<ReplicaClient> openClientOnStoreIgnoringConditions(String prefix) {
+            return Optional.of(new Broken(ignoring.client(prefix)) {
+                @Override
+                public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+                    ok.deleteFiles(List.of(new LtxFileInfo(level, min, max, 0, null)));
+                    return ok.createFile(level, min, max, body);
+                }
+            });
+        }
+    }
+
     /** S3-style 416 surfaced as an error for offset >= size. */
     static class RangeErrorKit extends ReplicaClientConformanceTest {
         final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
@@ -282,6 +304,16 @@ class KitDetectsBrokenBackendsTest {
         assertThat(r.get("create.exists")).isEqualTo(ClauseReport.Outcome.FAIL);
         assertThat(r.get("create.race")).isEqualTo(ClauseReport.Outcome.FAIL);
         assertThat(r.get("list.order")).isEqualTo(ClauseReport.Outcome.PASS);
+    }
+
+    @Test
+    void trustingAStoreThatIgnoresTheConditionFailsTheUnenforcedClauseOnly() {
+        Map<String, ClauseReport.Outcome> r = run(TrustsIgnoringStoreKit.class);
+        assertThat(r.get("create.unenforced")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.get("create.exists")).isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(1);
+        assertThat(run(OverwritingKit.class).get("create.unenforced")).as("skipped where no such client is offered")
+                .isEqualTo(ClauseReport.Outcome.SKIP);
     }
 
     @Test

@@ -55,7 +55,9 @@ public interface ReplicaClient extends AutoCloseable {
      * Creates a file <em>only if no file of that name exists</em>: the conflict-prevention primitive. The create
      * is atomic: listings and reads see either nothing or the whole body, never a part. Exactly one of several
      * concurrent creators of the same name succeeds; the others get {@link ReplicaAlreadyExistsException}
-     * and have written nothing.
+     * and have written nothing. A backend whose store may accept the condition and ignore it (S3-compatible stores
+     * without conditional writes) must find that out and refuse to create there ({@link ReplicaPermanentException}),
+     * never overwrite: the conformance kit's {@code create.unenforced}.
      *
      * <p>The body must start with a valid 100-byte LTX header (magic checked, fields not validated); its
      * timestamp becomes the file's {@code createdAt}. Beyond the header the body is opaque to the backend.

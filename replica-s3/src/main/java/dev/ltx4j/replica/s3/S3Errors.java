@@ -31,7 +31,7 @@ final class S3Errors {
 
     /** What kind of call failed: only a conditional create can end in "already exists" or "outcome unknown". */
     enum Op {
-        READ, WRITE_CONDITIONAL, DELETE
+        READ, LIST, WRITE_CONDITIONAL, DELETE
     }
 
     private S3Errors() {}
@@ -92,6 +92,21 @@ final class S3Errors {
             return new ReplicaPermanentException("s3: the session token used for bucket '" + bucket + "' has expired"
                     + detail + ": " + credentials.whenExpired() + "; " + where, e);
         }
+        if ("RequestTimeTooSkewed".equals(code) || "RequestExpired".equals(code)) {
+            // A 403 too, but no key or policy is wrong: the signature's time is, and AWS's SDK corrects only a skew
+            // the store's Date header shows, which not every store sends.
+            return new ReplicaPermanentException("s3: the store refused the request's time" + detail + ": this"
+                    + " machine's clock differs from the store's by more than S3 allows (15 minutes); fix the clock"
+                    + " (NTP) or the store's; " + where, e);
+        }
+        if (status == 501 || "NotImplemented".equals(code)) {
+            return new ReplicaPermanentException(where + " failed" + detail + ": the store does not implement "
+                    + (op == Op.WRITE_CONDITIONAL ? "conditional creates (If-None-Match: *), which ltx4j needs to keep"
+                    + " two writers from overwriting each other's files (AWS S3 has them since August 2024); nothing"
+                    + " was written"
+                    : op == Op.LIST ? "ListObjectsV2 (list-type=2), which ltx4j needs, as Litestream does"
+                    : "this request") + "; use a store or version that does", e);
+        }
         if (status == 403 || AUTH_CODES.contains(known)) {
             return new ReplicaPermanentException("s3: access denied to bucket '" + bucket + "'" + detail
                     + ": check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the configured provider, or the"
@@ -118,7 +133,9 @@ final class S3Errors {
         if (throttled || status >= 500 || status == 408 || TRANSIENT_CODES.contains(known)) {
             return new ReplicaTransientException(where + " failed" + detail + ": " + message(e), e);
         }
-        return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e), e);
+        String hint = op == Op.LIST && status == 400 ? " (does the store implement ListObjectsV2, list-type=2?"
+                + " ltx4j needs it, as Litestream does)" : "";
+        return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e) + hint, e);
     }
 
     private static String message(AwsServiceException e) {

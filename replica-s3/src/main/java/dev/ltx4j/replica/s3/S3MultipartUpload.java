@@ -2,6 +2,7 @@ package dev.ltx4j.replica.s3;
 
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.replica.s3.S3Errors.Op;
 import java.io.IOException;
@@ -86,12 +87,23 @@ final class S3MultipartUpload {
                 try {
                     String etag = retrying.uploadPart(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId)
                             .partNumber(number).contentLength((long) n), S3ReplicaClient.partBody(buffer, n)).eTag();
+                    if (etag == null || etag.isBlank()) {
+                        // The completion must name each part's ETag; without one it fails with a 5xx that reads as
+                        // "outcome unknown". The upload is aborted below: nothing is written.
+                        throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel()
+                                + " returned no ETag for part " + number + " of '" + key + "' in bucket '"
+                                + config.bucket() + "', so the multipart create cannot be completed; nothing was"
+                                + " written. Raise part-size in the replica URL above the largest file (single PUTs"
+                                + " need no ETag) or fix the store (a proxy in front of it may strip the header)");
+                    }
                     parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
                 } catch (SdkException e) {
                     throw S3Errors.map(Op.READ, "upload part " + number + " of", config, credentials, key, e);
                 }
                 sent += n;
             }
+        } catch (ReplicaException e) {
+            throw e; // an IOException too, but not the body's
         } catch (IOException e) {
             throw new ReplicaTransientException("s3: reading the upload body of '" + key + "' failed after " + sent
                     + " bytes; nothing was written: " + e.getMessage(), e);

@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,7 @@ import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Error;
@@ -66,13 +69,18 @@ import software.amazon.awssdk.utils.AttributeMap;
  *
  * <p>Creates are {@code If-None-Match: *} uploads (a single PUT, or multipart above
  * {@link S3ReplicaConfig#partSize()} with the condition on the completion), sent without SDK retries: a replayed
- * conditional PUT whose first attempt landed would see its own object and report a false conflict. Other calls use
+ * conditional PUT whose first attempt landed would see its own object and report a false conflict. Before its first
+ * create a client checks once that the store refuses a second create of one key ({@link S3CreateCheck}: one PUT, two
+ * on a replica's first write; a store that ignores {@code If-None-Match} gets every create refused), and before its first
+ * multipart create that the store refuses one on completion too (else large files go up as single PUTs). Other calls use
  * the SDK's standard retries (10 attempts, no retry quota), as Litestream does, except for an unreachable endpoint
  * (no connection, or no response within the request timeout), which fails at once naming the endpoint (see
  * {@link FailFastOnUnreachable} and {@link dev.ltx4j.replica.ReplicaTimeouts}). Thread-safe.
  */
 public final class S3ReplicaClient implements ReplicaClient {
     private static final int DELETE_BATCH = 1000;
+    /** S3's largest single PUT. */
+    static final long MAX_SINGLE_PUT = 5L << 30;
     static final String TIMESTAMP_METADATA = "litestream-timestamp";
 
     private final S3ReplicaConfig config;
@@ -82,6 +90,7 @@ public final class S3ReplicaClient implements ReplicaClient {
     private final S3Client conditionalS3;
     private final S3Credentials credentials;
     private final ExecutorService headPool;
+    private final S3CreateCheck createCheck;
     private final StoreRequests storeRequests = new StoreRequests();
     private volatile boolean closed;
 
@@ -89,6 +98,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         this.config = config;
         this.layout = new S3KeyLayout(config.path());
         this.credentials = credentials;
+        this.createCheck = new S3CreateCheck(config, layout);
         this.http = httpClient(config);
         RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(10)
@@ -190,7 +200,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         }
         List<LtxFileInfo> files = new ArrayList<>();
         try {
-            for (S3Object object : s3.listObjectsV2Paginator(request.build()).contents()) {
+            for (S3Object object : listAll(request, prefix)) {
                 String key = object.key();
                 if (key.indexOf('/', prefix.length()) >= 0) {
                     continue; // nested objects are not files of this level
@@ -202,10 +212,42 @@ public final class S3ReplicaClient implements ReplicaClient {
                 files.add(new LtxFileInfo(level, range.minTxid(), range.maxTxid(), object.size(), object.lastModified()));
             }
         } catch (SdkException e) {
-            throw S3Errors.map(Op.READ, "list", config, credentials, prefix, e);
+            throw S3Errors.map(Op.LIST, "list", config, credentials, prefix, e);
         }
         files.sort(Comparator.comparing(LtxFileInfo::range));
         return useMetadata ? withMetadataTimestamps(files) : files;
+    }
+
+    /**
+     * Every object of a listing, page by page. The SDK's paginator ends quietly on a truncated page without a
+     * continuation token (a store that ignores {@code list-type=2} and answers in ListObjects v1's format) and loops
+     * forever on a token the store repeats; both are refused here, so a partial listing is never returned.
+     */
+    private List<S3Object> listAll(ListObjectsV2Request.Builder request, String prefix) throws ReplicaException {
+        List<S3Object> objects = new ArrayList<>();
+        Set<String> tokens = new HashSet<>();
+        String token = null;
+        while (true) {
+            ListObjectsV2Response page = s3.listObjectsV2(request.continuationToken(token).build());
+            objects.addAll(page.contents());
+            if (!Boolean.TRUE.equals(page.isTruncated())) {
+                return objects;
+            }
+            token = page.nextContinuationToken();
+            if (token == null || token.isEmpty()) {
+                throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel() + " returned a"
+                        + " truncated listing of '" + prefix + "' in bucket '" + config.bucket() + "' without a"
+                        + " continuation token after " + objects.size() + " objects: it does not implement"
+                        + " ListObjectsV2 (list-type=2), which ltx4j needs, as Litestream does; use a store or"
+                        + " version that does");
+            }
+            if (!tokens.add(token)) {
+                throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel() + " repeated a"
+                        + " continuation token while listing '" + prefix + "' in bucket '" + config.bucket()
+                        + "' (after " + objects.size() + " objects): its ListObjectsV2 pagination is broken and the"
+                        + " listing would never end");
+            }
+        }
     }
 
     /** Replaces upload times with the stored header timestamps; a file without one keeps its upload time, as in Go. */
@@ -278,27 +320,42 @@ public final class S3ReplicaClient implements ReplicaClient {
         LtxHeader header = body.peekHeader("L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
         Instant timestamp = Instant.ofEpochMilli(header.timestamp());
         Map<String, String> metadata = Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp));
-        if (body.length() < config.partSize()) {
-            putObject(key, body, metadata);
+        createCheck.ensure(k -> putObject(k, RequestBody.fromBytes(S3CreateCheck.BODY), S3CreateCheck.BODY.length,
+                Map.of()), key);
+        boolean fallback = body.length() >= config.partSize() && !createCheck.multipartHonoured(k ->
+                new S3MultipartUpload(conditionalS3, s3, config, credentials, k, Map.of())
+                        .upload(LtxBody.of(S3CreateCheck.BODY)));
+        boolean single = body.length() < config.partSize() || fallback;
+        if (fallback && body.length() > MAX_SINGLE_PUT) {
+            throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel() + " (bucket '"
+                    + config.bucket() + "') ignores If-None-Match: * on CompleteMultipartUpload, so files go up as"
+                    + " single PUTs, which S3 limits to 5 GiB; '" + key + "' is " + body.length() + " bytes and was"
+                    + " not sent. Use a store that honours conditional multipart completion, or single-writer=true"
+                    + " if this process is the replica's only writer and compactor");
+        }
+        if (single) {
+            putObject(key, RequestBody.fromContentProvider(() -> openBody(body), body.length(),
+                    "application/octet-stream"), body.length(), metadata);
         } else {
             new S3MultipartUpload(conditionalS3, s3, config, credentials, key, metadata).upload(body);
         }
         return new LtxFileInfo(level, minTxid, maxTxid, body.length(), timestamp);
     }
 
-    private void putObject(String key, LtxBody body, Map<String, String> metadata) throws ReplicaException {
+    /** A conditional single PUT; the check object goes up with the same storage class and encryption as files. */
+    private void putObject(String key, RequestBody content, long length, Map<String, String> metadata)
+            throws ReplicaException {
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(config.bucket())
                 .key(key)
                 .ifNoneMatch("*")
-                .contentLength(body.length())
+                .contentLength(length)
                 .contentType("application/octet-stream")
                 .metadata(metadata);
         config.storageClass().ifPresent(request::storageClass);
         config.sseKmsKeyId().ifPresent(k -> request.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
         try {
-            conditionalS3.putObject(request.build(), RequestBody.fromContentProvider(() -> openBody(body),
-                    body.length(), "application/octet-stream"));
+            conditionalS3.putObject(request.build(), content);
         } catch (SdkException e) {
             throw S3Errors.map(Op.WRITE_CONDITIONAL, "create", config, credentials, key, e);
         }
@@ -328,9 +385,8 @@ public final class S3ReplicaClient implements ReplicaClient {
         checkOpen();
         String prefix = layout.replicaPrefix();
         try {
-            for (var page : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix))) {
-                deleteKeys(page.contents().stream().map(S3Object::key).toList());
-            }
+            deleteKeys(listAll(ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix), prefix)
+                    .stream().map(S3Object::key).toList());
         } catch (SdkException e) {
             throw S3Errors.map(Op.DELETE, "delete all under", config, credentials, prefix, e);
         }

@@ -26,6 +26,9 @@ import software.amazon.awssdk.regions.Region;
  * @param storageClass storage class for uploads, empty for the bucket default
  * @param sseKmsKeyId KMS key for server-side encryption of uploads, empty for none
  * @param requireContentMd5 send {@code Content-MD5} on DeleteObjects, which several S3-compatible servers demand
+ * @param singleWriter the user's promise that this process is the replica's only writer and compactor: skips the
+ *     check that the store refuses a second create ({@link S3CreateCheck}), the one case where a store that ignores
+ *     {@code If-None-Match} is safe
  * @param timeouts connect and per-request timeouts
  */
 public record S3ReplicaConfig(
@@ -40,6 +43,7 @@ public record S3ReplicaConfig(
         Optional<String> storageClass,
         Optional<String> sseKmsKeyId,
         boolean requireContentMd5,
+        boolean singleWriter,
         ReplicaTimeouts timeouts) {
 
     /** Smallest part size S3 accepts, also Litestream's default. */

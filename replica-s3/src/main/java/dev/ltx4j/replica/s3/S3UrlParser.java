@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * </pre>
  * Query: {@code endpoint}, {@code region}, {@code forcePathStyle|force-path-style}, {@code skipVerify|skip-verify},
  * {@code partSize|part-size}, {@code concurrency}, {@code storageClass|storage-class},
- * {@code sseKmsKeyId|sse-kms-key-id}, {@code requireContentMD5|require-content-md5}, and the
+ * {@code sseKmsKeyId|sse-kms-key-id}, {@code requireContentMD5|require-content-md5},
+ * {@code single-writer|singleWriter} (skips {@link S3CreateCheck}; only for a replica with one writer), and the
  * {@link ReplicaTimeouts} parameters {@code connect-timeout} and {@code request-timeout}. Other keys are ignored, as in
  * Litestream, except SSE-C keys, which are rejected rather than silently not applied.
  * An endpoint without a scheme gets {@code http://} for loopback, private and {@code .local} hosts, else
@@ -151,6 +152,7 @@ public final class S3UrlParser {
                 url.param("storageClass", "storage-class").filter(s -> !s.isEmpty()),
                 url.param("sseKmsKeyId", "sse-kms-key-id").filter(s -> !s.isEmpty()),
                 bool(url, "requireContentMD5", "require-content-md5").orElse(true),
+                bool(url, "single-writer", "singleWriter").orElse(false),
                 ReplicaTimeouts.from(url, env));
     }
 

@@ -42,7 +42,9 @@ class S3FailureModesTest {
                     return e.toString();
                 }
             });
-            try (S3ReplicaClient c = client("s3://bkt?endpoint=http://127.0.0.1:" + server.getLocalPort())) {
+            // single-writer=true: the create itself is the first request (no S3CreateCheck before it)
+            try (S3ReplicaClient c = client("s3://bkt?single-writer=true&endpoint=http://127.0.0.1:"
+                    + server.getLocalPort())) {
                 assertThatThrownBy(() -> c.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 0, 200, 1))))
                         .isInstanceOf(ReplicaOutcomeUnknownException.class)
                         .hasMessageContaining("./0000/0000000000000001-0000000000000001.ltx")
