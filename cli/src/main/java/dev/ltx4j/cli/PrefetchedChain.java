@@ -22,8 +22,9 @@ import java.util.function.IntConsumer;
  * sequential restore made, so a chain of thousands of small files costs about its file count / 16 round trips
  * instead of one per file. The restorer still applies (and verifies) the files in plan order on its own thread.
  *
- * <p>Memory is bounded: only files of at most {@link #WHOLE_FILE_MAX} listed bytes are read ahead into memory, and
- * only while the files held (fetching, fetched or being applied) stay within {@link #HELD_BYTES}. Larger files
+ * <p>Memory is bounded: only files of at most {@link #WHOLE_FILE_MAX} listed bytes (and at most the budget) are read
+ * ahead into memory, and only while the files held (fetching, fetched or being applied) stay within
+ * {@link #HELD_BYTES} (32 MiB, or an eighth of a smaller heap's maximum). Larger files
  * (a snapshot of gigabytes) are opened when the restorer reaches them and streamed as before; the small files after
  * them are fetched meanwhile. A file whose object is longer than its listing is held only up to its listed size and
  * the rest streamed from the same response. A fetch that failed throws its error when the restorer reaches that
@@ -32,8 +33,8 @@ import java.util.function.IntConsumer;
 final class PrefetchedChain implements AutoCloseable {
     /** Files requested ahead of the one being applied (the engine's open keeps as many plan reads in flight). */
     static final int FILES_AHEAD = 16;
-    /** Bytes of read-ahead files held at once (listed sizes). */
-    static final long HELD_BYTES = 32L << 20;
+    /** Bytes of read-ahead files held at once (listed sizes); an eighth of the heap when that is less. */
+    static final long HELD_BYTES = Math.min(32L << 20, Runtime.getRuntime().maxMemory() / 8);
     /** Files larger than this (listed size) are streamed when reached, never held. */
     static final long WHOLE_FILE_MAX = 8L << 20;
 
@@ -176,49 +177,50 @@ final class PrefetchedChain implements AutoCloseable {
     /** The restorer's open of file {@code i}: waits for its fetch, or streams it (large, or opened again). */
     private InputStream open(int i) throws IOException {
         Slot s = slots[i];
-        byte[] bytes;
-        InputStream tail;
+        byte[] bytes = null;
+        InputStream tail = null;
         synchronized (this) {
             if (closed) {
                 throw new IOException("restore of " + s.info + " stopped: the chain's reads were closed");
             }
-            if (i < taken || s.state == State.TAKEN) {
-                return stream(s.info); // opened a second time: read it again
-            }
-            for (int j = taken; j < i; j++) { // files skipped by the caller: release them
-                release(slots[j]);
-            }
-            taken = i + 1;
-            schedule();
-            opened.accept(i);
-            if (s.state == State.WAITING) { // held back by the budget although nothing before it is held: stream it
-                s.state = State.STREAM;
-            }
-            try {
-                while (s.state == State.FETCHING) {
-                    wait();
-                    if (closed) {
-                        throw new IOException("restore of " + s.info + " stopped: the chain's reads were closed");
-                    }
+            if (i >= taken && s.state != State.TAKEN) {
+                for (int j = taken; j < i; j++) { // files skipped by the caller: release them
+                    release(slots[j]);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("restore interrupted while reading " + s.info);
-            }
-            State was = s.state;
-            s.state = State.TAKEN;
-            if (was == State.FAILED) {
-                held -= s.info.size();
+                taken = i + 1;
                 schedule();
-                throw rethrow(s.error);
+                opened.accept(i);
+                if (s.state == State.WAITING) { // held back by the budget with nothing before it held: stream it
+                    s.state = State.STREAM;
+                }
+                try {
+                    while (s.state == State.FETCHING) {
+                        wait();
+                        if (closed) {
+                            throw new IOException("restore of " + s.info + " stopped: the chain's reads were closed");
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("restore interrupted while reading " + s.info);
+                }
+                State was = s.state;
+                s.state = State.TAKEN;
+                if (was == State.FAILED) {
+                    held -= s.info.size();
+                    schedule();
+                    throw rethrow(s.error);
+                }
+                if (was == State.FETCHED) {
+                    bytes = s.bytes;
+                    tail = s.tail;
+                    s.bytes = null;
+                    s.tail = null;
+                }
             }
-            if (was != State.FETCHED) {
-                return stream(s.info);
-            }
-            bytes = s.bytes;
-            tail = s.tail;
-            s.bytes = null;
-            s.tail = null;
+        }
+        if (bytes == null) { // large, or opened a second time: read it now, outside the lock
+            return stream(s.info);
         }
         InputStream head = new ByteArrayInputStream(bytes);
         InputStream body = tail == null ? head : new SequenceInputStream(head, tail);
