@@ -39,8 +39,16 @@ final class CountingHttpProxy implements AutoCloseable {
     private final ConcurrentLinkedQueue<Exchange> log = new ConcurrentLinkedQueue<>();
     private final List<Socket> sockets = new ArrayList<>();
     private volatile boolean closed;
+    /** Added before each request is forwarded: a store's round trip (0: none). */
+    private final long delayMillis;
 
     CountingHttpProxy(URI upstream) throws IOException {
+        this(upstream, 0);
+    }
+
+    /** @param delayMillis waited before forwarding each request, as a distant store's latency (per connection) */
+    CountingHttpProxy(URI upstream, long delayMillis) throws IOException {
+        this.delayMillis = delayMillis;
         this.upstream = new InetSocketAddress(upstream.getHost(), upstream.getPort());
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread accept = new Thread(this::acceptLoop, "counting-proxy-accept");
@@ -101,6 +109,14 @@ final class CountingHttpProxy implements AutoCloseable {
                     break;
                 }
                 String[] requestLine = head.get(0).split(" ", 3);
+                if (delayMillis > 0) {
+                    try {
+                        Thread.sleep(delayMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
                 pending.add(new String[] {requestLine[0].toUpperCase(Locale.ROOT), requestLine.length > 1 ? requestLine[1] : ""});
                 writeHead(out, head);
                 copyBody(in, out, head, true, false);

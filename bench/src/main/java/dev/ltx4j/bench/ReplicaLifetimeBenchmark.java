@@ -68,24 +68,24 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * dev.ltx4j.bench.ReplicaLifetimeBenchmark --syncs 100000 --runs 5 --raw-runs 1}
  */
 public final class ReplicaLifetimeBenchmark {
-    private static final String BUCKET = "bench";
-    private static final String ACCESS = "bench-access";
-    private static final String SECRET = "bench-secret-value";
+    static final String BUCKET = "bench";
+    static final String ACCESS = "bench-access";
+    static final String SECRET = "bench-secret-value";
     private static final List<String> STATES = List.of("raw", "compacted", "retained");
     private static final List<String> OPS = List.of("cold open (follower start)", "first poll", "full restore");
 
-    private int syncs = 100_000;
+    int syncs = 100_000;
     private int runs = 5;
     private int slowRuns = -1;
     private int threads = 16;
     private int pageSize = 512;
     private List<String> states = STATES;
-    private Path work;
-    private URI endpoint;
-    private ReplicaEnvironment env;
+    Path work;
+    URI endpoint;
+    ReplicaEnvironment env;
     private Object store;
     private java.lang.reflect.Method putBlob;
-    private byte[][] pages;
+    byte[][] pages;
 
     public static void main(String[] args) throws Exception {
         ReplicaLifetimeBenchmark b = new ReplicaLifetimeBenchmark();
@@ -158,7 +158,7 @@ public final class ReplicaLifetimeBenchmark {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
@@ -170,7 +170,7 @@ public final class ReplicaLifetimeBenchmark {
      * Starts S3Proxy 4.1.0 in this JVM (in-memory store, AWS v2/v4 auth) through reflection: the jar is no usable
      * automatic module, so this named module cannot require it; the benchmark runs on the class path anyway.
      */
-    private AutoCloseable startProxy() throws Exception {
+    AutoCloseable startProxy() throws Exception {
         ClassLoader cl = ReplicaLifetimeBenchmark.class.getClassLoader();
         Properties properties = new Properties();
         properties.setProperty("jclouds.identity", "");
@@ -198,14 +198,14 @@ public final class ReplicaLifetimeBenchmark {
         return () -> proxyType.getMethod("stop").invoke(proxy);
     }
 
-    private String url(String state) {
+    String url(String state) {
         // A long request timeout: an in-memory S3Proxy listing 100,000 keys on a loaded machine can exceed 30 s a page.
         return "s3://" + BUCKET + "/" + state + "?endpoint=" + endpoint + "&region=us-east-1&forcePathStyle=true"
                 + "&request-timeout=600s";
     }
 
     /** A real SQLite database of small pages: the snapshot at TXID 1 and the pages later files rewrite. */
-    private byte[][] basePages() throws Exception {
+    byte[][] basePages() throws Exception {
         Path db = work.resolve("base.db");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
             s.execute("PRAGMA page_size=" + pageSize);
@@ -223,7 +223,7 @@ public final class ReplicaLifetimeBenchmark {
     }
 
     /** The database every state restores to (later files rewrite pages with their own bytes). */
-    private byte[] expectedDatabase() {
+    byte[] expectedDatabase() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : pages) {
             out.writeBytes(p);
@@ -255,7 +255,7 @@ public final class ReplicaLifetimeBenchmark {
      * {@code S3ReplicaClient}. Their S3 LastModified is the generation time, which S3 listings without metadata report
      * as createdAt: see {@link #retain}.
      */
-    private void generate(String state, Instant now) throws Exception {
+    void generate(String state, Instant now) throws Exception {
         long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -281,7 +281,7 @@ public final class ReplicaLifetimeBenchmark {
         System.out.printf("generated %s: %d files in %.1f s%n", state, syncs, (System.nanoTime() - t0) / 1e9);
     }
 
-    private void compact(String url) throws Exception {
+    void compact(String url) throws Exception {
         System.out.printf("compaction of %s:%n", url.substring(0, url.indexOf('?')));
         try (ReplicaClient backend = ReplicaClients.open(url, env); CountingReplicaClient client = new CountingReplicaClient(backend)) {
             Compactor compactor = new Compactor(client, CompactionSettings.defaults(), CompactionFaults.NONE);

@@ -3,11 +3,13 @@ package dev.ltx4j.cli;
 import dev.ltx4j.ltx.Crc64;
 import dev.ltx4j.ltx.LtxDecoder;
 import dev.ltx4j.ltx.LtxHeader;
+import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.ltx.LtxSummary;
 import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaUrl;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,35 +32,78 @@ import picocli.CommandLine.Spec;
         subcommands = {LtxCommand.Verify.class, LtxCommand.Dump.class, LtxCommand.Ls.class})
 final class LtxCommand {
 
-    @Command(name = "verify", description = "Fully decode and check LTX files; exit 0 only when every file is valid.")
+    @Command(name = "verify", description = "Fully decode and check LTX files; exit 0 only when every file is valid. "
+            + "Each argument is a file, a file:// URL of one, or a replica URL (file://DIR, s3://..., abs://...): "
+            + "then every file of the replica is checked.")
     static final class Verify implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(arity = "1..*", paramLabel = "FILE", description = "LTX files to verify.")
-        List<Path> files;
+        @Parameters(arity = "1..*", paramLabel = "FILE|URL", description = "LTX files, file:// URLs of LTX files, or "
+                + "replica URLs.")
+        List<String> files;
+
+        private int checked;
+        private int bad;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            int bad = 0;
-            for (Path file : files) {
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-                    LtxSummary s = LtxDecoder.verify(in, file.toString());
-                    LtxHeader h = s.header();
-                    out.printf("ok    %s: TXID %s-%s, %d pages, commit %d, page size %d%n", file,
-                            Txid.format(h.minTxid()), Txid.format(h.maxTxid()), s.pageCount(), h.commitPages(),
-                            h.pageSize());
-                } catch (IOException e) {
+            for (String arg : files) {
+                Path file = LocalFiles.path(arg);
+                if (file != null && !Files.isDirectory(file)) {
+                    verify(LtxSource.ofPath(file), file.toString(), out, err);
+                } else if (file != null && !LocalFiles.isUrl(arg)) {
                     bad++;
-                    err.printf("bad   %s: %s%n", file, Errors.describe(e));
+                    checked++;
+                    err.printf("bad   %s: a directory; give its LTX files, or the replica as a URL (%s) to check"
+                            + " every file in it%n", file, file.toUri());
+                } else {
+                    verifyReplica(arg, out, err);
                 }
             }
             if (bad > 0) {
-                err.printf("%d of %d files are not valid LTX files%n", bad, files.size());
+                err.printf("%d of %d files are not valid LTX files%n", bad, checked);
             }
             return bad == 0 ? 0 : 1;
+        }
+
+        private void verify(LtxSource src, String name, PrintWriter out, PrintWriter err) {
+            checked++;
+            try (InputStream in = new BufferedInputStream(src.open(), 1 << 16)) {
+                LtxSummary s = LtxDecoder.verify(in, name);
+                LtxHeader h = s.header();
+                out.printf("ok    %s: TXID %s-%s, %d pages, commit %d, page size %d%n", name,
+                        Txid.format(h.minTxid()), Txid.format(h.maxTxid()), s.pageCount(), h.commitPages(),
+                        h.pageSize());
+            } catch (IOException e) {
+                bad++;
+                err.printf("bad   %s: %s%n", name, Errors.describe(e));
+            }
+        }
+
+        /** Every file of the replica at {@code url}, every level, read ahead as a restore reads its plan. */
+        private void verifyReplica(String url, PrintWriter out, PrintWriter err) throws IOException {
+            String shown = ReplicaUrl.redact(url);
+            List<LtxFileInfo> all = new ArrayList<>();
+            try (ReplicaClient client = Replicas.open(url)) {
+                for (int l = ReplicaClient.MIN_LEVEL; l <= ReplicaClient.MAX_LEVEL; l++) {
+                    all.addAll(client.listFiles(l, 0, false));
+                }
+                if (all.isEmpty()) {
+                    bad++;
+                    checked++;
+                    err.printf("bad   %s: the replica holds no LTX files (ltx verify takes LTX files, file:// URLs of"
+                            + " them, or a replica URL)%n", shown);
+                    return;
+                }
+                try (PrefetchedChain chain = new PrefetchedChain(client, all, i -> { })) {
+                    for (LtxSource src : chain.sources()) {
+                        verify(src, shown + " " + src.name(), out, err);
+                    }
+                }
+            }
         }
     }
 
@@ -67,14 +112,19 @@ final class LtxCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "FILE")
-        Path file;
+        @Parameters(index = "0", paramLabel = "FILE", description = "An LTX file (a path or a file:// URL).")
+        String arg;
 
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
         @Override
         public Integer call() throws IOException {
+            Path file = LocalFiles.path(arg);
+            if (file == null) {
+                throw new IllegalArgumentException("ltx dump reads a local LTX file (a path or a file:// URL), not "
+                        + ReplicaUrl.redact(arg) + "; list a replica's files with: ltx4j ltx ls URL");
+            }
             Map<String, Object> header;
             List<Map<String, Object>> pages = new ArrayList<>();
             LtxSummary summary;

@@ -2,7 +2,6 @@ package dev.ltx4j.cli;
 
 import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxRestorer;
-import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
@@ -11,14 +10,12 @@ import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import dev.ltx4j.replica.internal.DamagedFiles;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,22 +70,21 @@ final class RestoreCommand implements Callable<Integer> {
                 throw new IOException("replica " + ReplicaUrl.redact(url) + " has no snapshot to start from: the plan begins at "
                         + plan.get(0) + "; the first file must start at TXID 1");
             }
-            List<LtxSource> chain = new ArrayList<>();
             long bytes = 0;
             for (LtxFileInfo f : plan) {
-                chain.add(LtxSource.of(f.toString(),
-                        () -> new BufferedInputStream(client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0), 1 << 16)));
                 bytes += f.size();
             }
             Progress progress = Progress.onTerminal(System.err);
-            progress.update("restoring " + plan.size() + " files, " + bytes + " bytes:", 0, plan.size());
+            String what = "restoring " + plan.size() + " files, " + bytes + " bytes:";
+            progress.update(what, 0, plan.size());
             LtxRestorer.Result result;
-            try {
-                result = LtxRestorer.restore(chain, output);
+            // Files are read ahead of the restorer, a bounded number and bytes at a time (PrefetchedChain).
+            try (PrefetchedChain chain = new PrefetchedChain(client, plan, i -> progress.update(what, i, plan.size()))) {
+                result = LtxRestorer.restore(chain.sources(), output);
             } catch (LtxFormatException e) {
                 throw explain(e, plan, ReplicaUrl.redact(url));
             }
-            progress.update("restoring " + plan.size() + " files, " + bytes + " bytes:", plan.size(), plan.size());
+            progress.update(what, plan.size(), plan.size());
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("output", output.toString());

@@ -216,13 +216,50 @@ public final class RestorePlanner {
         }
         if (plan.isEmpty()) {
             throw new RestorePlanException.TransactionNotAvailable(
-                    anyFile ? "no files qualify for " + target : "the replica holds no files", 0, !anyFile);
+                    anyFile ? "no files qualify for " + target + available(target, snapshots, levels)
+                            : "the replica holds no files", 0, !anyFile);
         }
         if (txid != 0 && lt(reached, txid)) {
             throw new RestorePlanException.TransactionNotAvailable("wanted " + target + ", files reach only "
                     + Txid.format(reached), reached, false);
         }
         return List.copyOf(plan);
+    }
+
+    /**
+     * What a refused TXID or timestamp target could have asked for instead: the oldest state (the files starting at
+     * TXID 1 that are left, e.g. after retention) and the newest. For a timestamp target, times are the files'
+     * createdAt: a restore "before T" needs a file starting at TXID 1 created before T.
+     */
+    private static String available(RestoreTarget target, List<LtxFileInfo> snapshots, List<List<LtxFileInfo>> levels) {
+        LtxFileInfo oldest = null;
+        LtxFileInfo newest = null;
+        List<LtxFileInfo> all = new ArrayList<>(snapshots);
+        levels.forEach(all::addAll);
+        boolean byTime = target.timestamp().isPresent();
+        for (LtxFileInfo f : all) {
+            if (f.minTxid() == 1 && (oldest == null || (byTime ? createdAt(f).isBefore(createdAt(oldest))
+                    : lt(f.maxTxid(), oldest.maxTxid())))) {
+                oldest = f;
+            }
+            if (newest == null || (byTime ? createdAt(f).isAfter(createdAt(newest)) : gt(f.maxTxid(), newest.maxTxid()))) {
+                newest = f;
+            }
+        }
+        if (oldest == null) {
+            return "; no file left starts at TXID 0000000000000001 (the history before "
+                    + (newest == null ? "its files" : newest.toString())
+                    + " was removed), so no state is restorable";
+        }
+        if (byTime) {
+            return "; the oldest restorable state was created at " + createdAt(oldest) + " (" + oldest
+                    + "; earlier states were compacted away or removed by retention): give a time"
+                    + " after it, up to " + createdAt(newest) + " (the newest file, " + newest
+                    + "; later times restore the latest state)";
+        }
+        return "; the oldest restorable TXID is " + Txid.format(oldest.maxTxid()) + " (" + oldest
+                + "; earlier states were compacted away or removed by retention), the newest "
+                + Txid.format(newest.maxTxid());
     }
 
     /** Whether {@code next} beats {@code current}: larger max, then smaller min, then higher level, then older. */

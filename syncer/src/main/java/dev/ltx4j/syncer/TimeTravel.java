@@ -220,7 +220,9 @@ public final class TimeTravel {
         ReplicaIndex.OpenedState s = null;
         if (listed != null) {
             try {
-                s = new ReplicaIndex(new HeldListing(db.client, listed)).openState(RestoreTarget.txid(txid));
+                ReplicaIndex held = new ReplicaIndex(new HeldListing(db.client, listed));
+                held.loadInParallel(db.fetches.executor(), Fetches.PLAN_READS_AHEAD); // as the database's own index
+                s = held.openState(RestoreTarget.txid(txid));
             } catch (RestorePlanException e) {
                 s = null; // the listing no longer plans it: list afresh below
             } catch (IOException e) {
