@@ -89,6 +89,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         this.config = config;
         this.layout = new S3KeyLayout(config.path());
         this.credentials = credentials;
+        RevealingSdkLogs.warnIfEnabled();
         this.http = httpClient(config);
         RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(10)
