@@ -24,7 +24,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * info, warn, error, off; anything else means info) or {@code LITESTREAM_LOG_FILE} (appended to; the level is then
  * info unless set) is set: then it writes {@code time LEVEL logger message} lines to stderr or that file. Never
  * stdout, which belongs to the host's query results. Loggers outside {@code dev.ltx4j} are held to warn and above:
- * the SDKs' HTTP clients log request headers (credentials) at debug.
+ * the SDKs' HTTP clients log request headers (credentials) at debug. Every line passes {@link LogRedaction}, which
+ * masks credentials whatever logger wrote them (docs/credentials.md, "Logs").
  */
 public final class HostLogProvider implements SLF4JServiceProvider {
     private final IMarkerFactory markers = new BasicMarkerFactory();
@@ -77,11 +78,17 @@ public final class HostLogProvider implements SLF4JServiceProvider {
     static final class Sink {
         private final Level min;
         private final String file;
+        private final LogRedaction redaction;
         private PrintStream out;
 
         Sink(Level min, String file) {
+            this(min, file, LogRedaction.fromEnvironment());
+        }
+
+        Sink(Level min, String file, LogRedaction redaction) {
             this.min = min;
             this.file = file == null || file.isBlank() ? null : file;
+            this.redaction = redaction;
         }
 
         HostLogger logger(String name) {
@@ -95,7 +102,7 @@ public final class HostLogProvider implements SLF4JServiceProvider {
             if (out == null) {
                 out = open();
             }
-            out.println(line);
+            out.println(redaction.apply(line));
             out.flush();
         }
 
