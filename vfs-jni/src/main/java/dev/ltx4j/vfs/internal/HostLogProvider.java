@@ -76,6 +76,8 @@ public final class HostLogProvider implements SLF4JServiceProvider {
 
     /** Where lines go: stderr, or the file (opened on the first line; stderr if it cannot be opened). */
     static final class Sink {
+        /** The Azure SDK's adapter to the JDK's HttpClient: held to ERROR (its only warning is per-request noise). */
+        static final String AZURE_JDK_CLIENT = "com.azure.core.http.jdk.httpclient.JdkHttpClient";
         private final Level min;
         private final String file;
         private final LogRedaction redaction;
@@ -95,6 +97,10 @@ public final class HostLogProvider implements SLF4JServiceProvider {
             // Other libraries (the S3 and Azure SDKs, their HTTP clients) log request headers at debug, which
             // carry credentials: they get warnings and errors only, whatever the level.
             boolean ours = name.startsWith("dev.ltx4j.");
+            if (name.equals(AZURE_JDK_CLIENT) && min.toInt() < Level.ERROR.toInt()) {
+                // Warns on every request that the JDK client sets content-length itself (field probes, round 6).
+                return new HostLogger(name, Level.ERROR, this);
+            }
             return new HostLogger(name, ours || min.toInt() >= Level.WARN.toInt() ? min : Level.WARN, this);
         }
 
