@@ -46,11 +46,18 @@ final class BufferOpener {
      * because its disk is read-only (EROFS: the kernel remounts so after an I/O error) or it is immutable (EPERM):
      * neither has a typed exception of its own. The JDK gives only the C library's error text, translated under a
      * non-English locale, so the disk is asked instead ({@link #refusesWrites}). Anything else (EMFILE, ELOOP, a
-     * failed copy aside) is {@code e} itself: the read-only advice would send its reader the wrong way.
+     * failed copy aside) keeps its own message (with the reason in words where the JDK gave none): the read-only
+     * advice would send its reader the wrong way.
      */
     static IOException unwritable(Path buffer, FileSystemException e) {
         if (!refusesWrites(buffer, e)) {
-            return e;
+            if (e.getReason() != null) {
+                return e;
+            }
+            // A typed exception (already exists, directory not empty) has only the path as its message: say what.
+            FileSystemException said = new FileSystemException(e.getFile(), e.getOtherFile(), FileFailures.reason(e));
+            said.initCause(e);
+            return said;
         }
         return new BufferPathException(buffer.toString(), "write buffer " + buffer + " exists but cannot be"
                 + " opened for writing (" + FileFailures.reason(e, buffer) + "); "

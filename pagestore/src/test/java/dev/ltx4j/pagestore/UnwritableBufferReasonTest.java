@@ -30,10 +30,14 @@ class UnwritableBufferReasonTest {
                 new FileSystemException(buffer.toString(), null, "Read-only file system"),
                 new FileSystemException(buffer.toString(), null, "Die Operation ist nicht erlaubt"),
                 new FileSystemException(buffer.toString(), null, "Too many open files"),
-                new FileSystemException(buffer.toString(), null, "Too many levels of symbolic links"),
-                new FileAlreadyExistsException(dir.resolve("app.buffer.damaged-1").toString())}) {
+                new FileSystemException(buffer.toString(), null, "Too many levels of symbolic links")}) {
             assertThat(BufferOpener.unwritable(buffer, other)).isSameAs(other);
         }
+        // A failed copy aside: its own error, with the reason in words (NIO's message is the bare path).
+        Path aside = dir.resolve("app.buffer.damaged-1");
+        assertThat(BufferOpener.unwritable(buffer, new FileAlreadyExistsException(aside.toString())))
+                .isNotInstanceOf(BufferPathException.class).hasMessage(aside + ": already exists")
+                .hasCauseInstanceOf(FileAlreadyExistsException.class);
         // A buffer that is not there has no transactions to keep.
         Path missing = dir.resolve("none.buffer");
         FileSystemException rofs = new FileSystemException(missing.toString(), null, "Read-only file system");

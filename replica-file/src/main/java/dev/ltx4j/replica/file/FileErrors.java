@@ -38,7 +38,7 @@ final class FileErrors {
         }
         if (e instanceof FileAlreadyExistsException f && op.equals("create directory")) {
             // createDirectories: something that is not a directory has the name of the directory or of a parent
-            Path taken = f.getFile() == null ? path : Path.of(f.getFile());
+            Path taken = f.getFile() == null ? path : path.getFileSystem().getPath(f.getFile());
             String which = taken.equals(path) ? "" : taken + " ";
             return Files.isSymbolicLink(taken) && !Files.exists(taken) // a volume not mounted yet may appear
                     ? new ReplicaTransientException(what + which + "is a symbolic link to a missing directory", e)
