@@ -1,6 +1,7 @@
 /** S3 replica backend (s3:// URLs), on the AWS SDK v2 sync client with the Apache 5 HTTP client. */
 module dev.ltx4j.replica.s3 {
     requires dev.ltx4j.replica;
+    requires org.slf4j;
     requires software.amazon.awssdk.services.s3;
     requires software.amazon.awssdk.http.apache5;
     // Apache HttpClient 5 (an automatic module, so it cannot say so itself) needs jdk.net.Sockets; an application

@@ -7,13 +7,19 @@ import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.LogStorage;
 import dev.ltx4j.pagestore.storage.StorageLockedException;
 import dev.ltx4j.pagestore.storage.UnsafePathException;
+import dev.ltx4j.replica.internal.FileFailures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /** Opens a {@link WriteBuffer}: takes its lock, then creates its log file or recovers it. */
@@ -38,19 +44,52 @@ final class BufferOpener {
     /**
      * A {@link BufferPathException} with the kept-transactions advice when an existing buffer cannot be written
      * because its disk is read-only (EROFS: the kernel remounts so after an I/O error) or it is immutable (EPERM):
-     * neither has a typed exception of its own. Anything else (EMFILE, ELOOP, EBUSY, a failed copy aside) is
-     * {@code e} itself: the read-only advice would send its reader the wrong way.
+     * neither has a typed exception of its own. The JDK gives only the C library's error text, translated under a
+     * non-English locale, so the disk is asked instead ({@link #refusesWrites}). Anything else (EMFILE, ELOOP, a
+     * failed copy aside) keeps its own message (with the reason in words where the JDK gave none): the read-only
+     * advice would send its reader the wrong way.
      */
     static IOException unwritable(Path buffer, FileSystemException e) {
-        String reason = e.getReason() == null ? "" : e.getReason();
-        boolean refused = reason.equals("Read-only file system") || reason.equals("Operation not permitted")
-                || reason.equals("Permission denied") || readOnlyStore(buffer);
-        if (!refused || !Files.exists(buffer)) {
-            return e;
+        if (!refusesWrites(buffer, e)) {
+            if (e.getReason() != null) {
+                return e;
+            }
+            // A typed exception (already exists, directory not empty) has only the path as its message: say what.
+            FileSystemException said = new FileSystemException(e.getFile(), e.getOtherFile(), FileFailures.reason(e));
+            said.initCause(e);
+            return said;
         }
         return new BufferPathException(buffer.toString(), "write buffer " + buffer + " exists but cannot be"
-                + " opened for writing (" + e.getFile() + ": " + reason + "); "
+                + " opened for writing (" + FileFailures.reason(e, buffer) + "); "
                 + BufferPathException.keptTransactionsAdvice(buffer), e);
+    }
+
+    /**
+     * Whether {@code buffer} exists and can be read but its disk refuses to write it: a read-only file store, a file
+     * access(2) says is not writable (EROFS, EPERM for an immutable file, EACCES), or, where access(2) still says
+     * yes (an ext4 that aborted its journal after an I/O error still reports "rw"), a write-open of the file that
+     * fails with the same error as the open did (same errno, so the same text in any language) while a read-open
+     * works (too many open files or a link loop fail both). No text is matched.
+     */
+    private static boolean refusesWrites(Path buffer, FileSystemException e) {
+        if (e instanceof FileAlreadyExistsException || e instanceof DirectoryNotEmptyException
+                || e instanceof NoSuchFileException || !Files.isRegularFile(buffer)) {
+            return false; // a failed copy aside or a vanished file: nothing about the disk refusing writes
+        }
+        try (FileChannel read = FileChannel.open(buffer, StandardOpenOption.READ)) {
+            if (readOnlyStore(buffer) || !Files.isWritable(buffer)) {
+                return true;
+            }
+        } catch (IOException | RuntimeException notReadable) {
+            return false;
+        }
+        try (FileChannel write = FileChannel.open(buffer, StandardOpenOption.WRITE)) {
+            return false; // it opens for writing now: the failure was about something else
+        } catch (FileSystemException probe) {
+            return Objects.equals(probe.getReason(), e.getReason()) && probe.getClass() == e.getClass();
+        } catch (IOException | RuntimeException other) {
+            return false;
+        }
     }
 
     private static boolean readOnlyStore(Path buffer) {

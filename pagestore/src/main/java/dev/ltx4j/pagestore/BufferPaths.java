@@ -2,6 +2,7 @@ package dev.ltx4j.pagestore;
 
 import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.pagestore.storage.UnsafePathException;
+import dev.ltx4j.replica.internal.FileFailures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ public final class BufferPaths {
                     + e.getMessage(), e);
         } catch (IOException e) {
             throw new BufferPathException(dir.toString(), "Permission errors on buffer path " + dir
-                    + ": cannot create the buffer directory (" + e + "); " + ADVICE, e);
+                    + ": cannot create the buffer directory (" + FileFailures.reason(e, dir) + "); " + ADVICE, e);
         }
     }
 
@@ -116,7 +117,7 @@ public final class BufferPaths {
     }
 
     static BufferPathException pathError(Path file, IOException cause) {
-        return new BufferPathException(file.toString(), "Permission errors on buffer path " + file + ": " + cause
-                + "; " + ADVICE, cause);
+        return new BufferPathException(file.toString(), "Permission errors on buffer path " + file + ": "
+                + FileFailures.reason(cause, file) + "; " + ADVICE, cause);
     }
 }

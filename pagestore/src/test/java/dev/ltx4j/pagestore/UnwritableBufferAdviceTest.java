@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +51,11 @@ class UnwritableBufferAdviceTest {
                         .hasMessageContaining("unsynced transactions, if any, are still in it")
                         .hasMessageContaining("copy " + path + " to a writable disk")
                         .hasMessageContaining("buffer_path");
+                // Under a German C library locale the JDK's reason is translated; the advice does not depend on it.
+                String german = child("de_DE.UTF-8", path);
+                assertThat(german).contains("Die Operation ist nicht erlaubt") // the translated EPERM
+                        .contains("write buffer " + path + " exists but cannot be opened for writing")
+                        .contains("unsynced transactions, if any, are still in it");
             } finally {
                 run("chattr", "-i", path.toString());
             }
@@ -56,6 +66,42 @@ class UnwritableBufferAdviceTest {
             }
         } finally {
             run("umount", disk.toString());
+        }
+    }
+
+    /** Opens {@code buffer} in a JVM under the given C library locale; what it printed. */
+    private static String child(String locale, Path buffer) throws Exception {
+        Process l = new ProcessBuilder("locale", "-a").redirectErrorStream(true).start();
+        String locales = new String(l.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        l.waitFor();
+        assumeTrue(locales.lines().anyMatch(x -> x.equalsIgnoreCase("de_DE.utf8")), "no de_DE.UTF-8 locale");
+        List<String> cp = new ArrayList<>();
+        for (String key : List.of("jdk.module.path", "java.class.path")) {
+            String v = System.getProperty(key);
+            if (v != null && !v.isEmpty()) {
+                cp.add(v);
+            }
+        }
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", String.join(File.pathSeparator, cp), Child.class.getName(), buffer.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("LC_ALL", locale);
+        pb.environment().put("LANG", locale);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        System.out.println(locale + ": " + out);
+        return out;
+    }
+
+    /** The child JVM: opens the buffer given and prints the failure's class and message. */
+    public static final class Child {
+        public static void main(String[] args) {
+            try (WriteBuffer b = WriteBuffer.open(Path.of(args[0]), options(512, Durability.LOCAL, 5))) {
+                System.out.println("opened?!");
+            } catch (Exception e) {
+                System.out.println(e.getClass().getName() + ": " + e.getMessage());
+            }
         }
     }
 }

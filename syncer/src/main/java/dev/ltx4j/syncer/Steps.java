@@ -21,7 +21,8 @@ final class Steps {
             long started = db.options.clock.millis();
             WriteSide.Synced done = db.writes.syncLocked(now);
             db.events.record(db.name, done.outcome(), done.uploadBytes(),
-                    Math.max(0, db.options.clock.millis() - started));
+                    Math.max(0, db.options.clock.millis() - started),
+                    done.outcome().status() == SyncOutcome.Status.FAILED ? db.pendingCommits() : 0);
             return done.outcome();
         } finally {
             db.syncLock.unlock();

@@ -21,8 +21,11 @@ final class SyncEvents {
     /** Failures since the last successful sync. */
     private long failureStreak;
 
-    /** Called with the sync lock held. */
-    void record(String database, SyncOutcome o, long bytes, long millis) {
+    /**
+     * Called with the sync lock held; {@code pending} is the unsynced transactions after the round (those a failed
+     * sync was uploading, and any committed while it ran).
+     */
+    void record(String database, SyncOutcome o, long bytes, long millis, long pending) {
         switch (o.status()) {
             case SYNCED -> {
                 syncs.incrementAndGet();
@@ -41,16 +44,29 @@ final class SyncEvents {
             case FAILED -> {
                 failures.incrementAndGet();
                 String why = o.error() == null ? "unknown error" : o.error().getMessage();
+                String what = uploading(o.txid(), pending);
                 if (failureStreak++ == 0) {
-                    Database.log().warn("database \"{}\": sync on TXID {} failed, retrying every sync interval: {}",
-                            database, Txid.format(o.txid()), why);
+                    Database.log().warn("database \"{}\": sync of {} failed, retrying every sync interval: {}",
+                            database, what, why);
                 } else {
-                    Database.log().debug("database \"{}\": sync failed again (attempt {}): {}", database,
+                    Database.log().debug("database \"{}\": sync of {} failed again (attempt {}): {}", database, what,
                             failureStreak, why);
                 }
             }
             default -> { }
         }
+    }
+
+    /**
+     * What a failed sync was uploading: a failed outcome's TXID is the replica's (the base), and a sync uploads its
+     * unsynced transactions as the next TXID (field probes, round 6: the warning named only the replica's TXID).
+     */
+    static String uploading(long replicaTxid, long pending) {
+        String base = "the replica's TXID " + Txid.format(replicaTxid);
+        if (replicaTxid == -1L) { // LAST_TXID: there is no next one (the reason says so)
+            return pending + " unsynced transaction(s) on " + base;
+        }
+        return "TXID " + Txid.format(replicaTxid + 1) + " (" + pending + " unsynced transaction(s) on " + base + ")";
     }
 
     /**

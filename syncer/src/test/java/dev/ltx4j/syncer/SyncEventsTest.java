@@ -89,10 +89,50 @@ class SyncEventsTest {
             assertThat(db.metrics().syncs()).isEqualTo(1);
             List<String> lines = ours();
             assertThat(lines).filteredOn(l -> l.startsWith("WARN ")).singleElement().asString()
-                    .contains("sync on TXID 0000000000000000 failed", "bucket unreachable");
+                    .contains("sync of TXID 0000000000000001 (1 unsynced transaction(s) on the replica's TXID"
+                            + " 0000000000000000) failed", "bucket unreachable");
             assertThat(lines).filteredOn(l -> l.startsWith("DEBUG ") && l.contains("failed again")).hasSize(2);
             assertThat(lines).filteredOn(l -> l.startsWith("INFO ")).singleElement().asString()
                     .contains("sync succeeded again after 3 failed attempt(s): the replica is at TXID 0000000000000001");
+        }
+    }
+
+    @Test
+    void aFailureStreakNamesWhatTheSyncWasUploadingNotOnlyTheReplicasTxid() throws Exception {
+        // Field probes, round 6: the first warning said "sync on TXID <replica's> failed".
+        AtomicInteger failuresLeft = new AtomicInteger(0);
+        ReplicaClient flaky = new ForwardingClient(replica) {
+            @Override
+            public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+                if (failuresLeft.getAndDecrement() > 0) {
+                    throw new ReplicaTransientException("bucket unreachable");
+                }
+                return super.createFile(level, min, max, body);
+            }
+        };
+        try (Database db = open(flaky)) {
+            for (int t = 1; t <= 4; t++) {
+                commitPages(db, PS, 1, t);
+                db.syncOnce(clock.instant());
+            }
+            CapturedLogs.clear();
+            failuresLeft.set(2);
+            commitPages(db, PS, 2, 7);
+            commitPages(db, PS, 3, 8);
+            commitPages(db, PS, 4, 9);
+            for (int i = 0; i < 3; i++) {
+                db.syncOnce(clock.instant());
+            }
+            List<String> lines = ours();
+            System.out.println(lines);
+            assertThat(lines).filteredOn(l -> l.startsWith("WARN ")).singleElement().asString()
+                    .contains("database \"app.db\": sync of TXID 0000000000000005 (3 unsynced transaction(s) on the"
+                            + " replica's TXID 0000000000000004) failed, retrying every sync interval: bucket unreachable");
+            assertThat(lines).filteredOn(l -> l.startsWith("DEBUG ") && l.contains("failed again")).singleElement()
+                    .asString().contains("sync of TXID 0000000000000005 (3 unsynced transaction(s) on the replica's"
+                            + " TXID 0000000000000004) failed again (attempt 2)");
+            assertThat(lines).filteredOn(l -> l.startsWith("INFO ")).singleElement().asString()
+                    .contains("the replica is at TXID 0000000000000005");
         }
     }
 

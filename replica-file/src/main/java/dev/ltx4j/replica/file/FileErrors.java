@@ -4,8 +4,10 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.internal.FileFailures;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -25,25 +27,33 @@ final class FileErrors {
 
     static ReplicaException map(String op, Path path, IOException e) {
         String what = op + " " + path + ": ";
-        if (e instanceof AccessDeniedException) {
-            return new ReplicaPermanentException(what + "permission denied", e);
+        // The reason, with the path the JDK names only where it is another one (a parent, a rename's target): NIO's
+        // typed exceptions have the bare path as their message ("create directory X: X" before).
+        String why = FileFailures.reason(e, path);
+        if (e instanceof AccessDeniedException || e instanceof NotDirectoryException) {
+            return new ReplicaPermanentException(what + why, e);
         }
         if (e instanceof NoSuchFileException) {
-            return new ReplicaNotFoundException(what + "no such file or directory", e);
+            return new ReplicaNotFoundException(what + why, e);
         }
-        if (e instanceof NotDirectoryException) {
-            return new ReplicaPermanentException(what + "not a directory", e);
+        if (e instanceof FileAlreadyExistsException f && op.equals("create directory")) {
+            // createDirectories: something that is not a directory has the name of the directory or of a parent
+            Path taken = f.getFile() == null ? path : path.getFileSystem().getPath(f.getFile());
+            String which = taken.equals(path) ? "" : taken + " ";
+            return Files.isSymbolicLink(taken) && !Files.exists(taken) // a volume not mounted yet may appear
+                    ? new ReplicaTransientException(what + which + "is a symbolic link to a missing directory", e)
+                    : new ReplicaPermanentException(what + which + "exists and is not a directory", e);
         }
-        if (e instanceof FileSystemException fs) {
+        if (e instanceof FileSystemException) {
             String state = permanentState(op, path);
             if (state != null) {
-                return new ReplicaPermanentException(what + state + " (" + fs.getReason() + ")", e);
+                return new ReplicaPermanentException(what + state + " (" + why + ")", e);
             }
         }
         if (e instanceof java.nio.channels.ClosedByInterruptException) {
             return new ReplicaTransientException(what + "interrupted (Thread.interrupt() of the calling thread)", e);
         }
-        return new ReplicaTransientException(what + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        return new ReplicaTransientException(what + why, e);
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.internal.FileFailures;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -447,7 +448,7 @@ public final class FileReplicaClient implements ReplicaClient {
             channel.force(true);
         } catch (IOException e) {
             throw new ReplicaOutcomeUnknownException(name + " was published but its directory could not be synced: "
-                    + e.getMessage(), e);
+                    + FileFailures.describe(e), e);
         }
     }
 

@@ -52,7 +52,8 @@ public final class FileReplicaClientProvider implements ReplicaClientProvider {
         try {
             return existing.toRealPath().resolve(existing.relativize(p)).normalize();
         } catch (java.io.IOException e) {
-            throw new ReplicaPermanentException("cannot resolve file replica path " + p + ": " + e.getMessage(), e);
+            throw new ReplicaPermanentException("cannot resolve file replica path " + p + ": "
+                    + dev.ltx4j.replica.internal.FileFailures.describe(e), e);
         }
     }
 

@@ -99,6 +99,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         this.layout = new S3KeyLayout(config.path());
         this.credentials = credentials;
         this.createCheck = new S3CreateCheck(config, layout);
+        RevealingSdkLogs.warnIfEnabled();
         this.http = httpClient(config);
         RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(10)

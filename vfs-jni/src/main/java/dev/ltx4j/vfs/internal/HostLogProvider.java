@@ -24,7 +24,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * info, warn, error, off; anything else means info) or {@code LITESTREAM_LOG_FILE} (appended to; the level is then
  * info unless set) is set: then it writes {@code time LEVEL logger message} lines to stderr or that file. Never
  * stdout, which belongs to the host's query results. Loggers outside {@code dev.ltx4j} are held to warn and above:
- * the SDKs' HTTP clients log request headers (credentials) at debug.
+ * the SDKs' HTTP clients log request headers (credentials) at debug. Every line passes {@link LogRedaction}, which
+ * masks credentials whatever logger wrote them (docs/credentials.md, "Logs").
  */
 public final class HostLogProvider implements SLF4JServiceProvider {
     private final IMarkerFactory markers = new BasicMarkerFactory();
@@ -75,19 +76,31 @@ public final class HostLogProvider implements SLF4JServiceProvider {
 
     /** Where lines go: stderr, or the file (opened on the first line; stderr if it cannot be opened). */
     static final class Sink {
+        /** The Azure SDK's adapter to the JDK's HttpClient: held to ERROR (its only warning is per-request noise). */
+        static final String AZURE_JDK_CLIENT = "com.azure.core.http.jdk.httpclient.JdkHttpClient";
         private final Level min;
         private final String file;
+        private final LogRedaction redaction;
         private PrintStream out;
 
         Sink(Level min, String file) {
+            this(min, file, LogRedaction.fromEnvironment());
+        }
+
+        Sink(Level min, String file, LogRedaction redaction) {
             this.min = min;
             this.file = file == null || file.isBlank() ? null : file;
+            this.redaction = redaction;
         }
 
         HostLogger logger(String name) {
             // Other libraries (the S3 and Azure SDKs, their HTTP clients) log request headers at debug, which
             // carry credentials: they get warnings and errors only, whatever the level.
             boolean ours = name.startsWith("dev.ltx4j.");
+            if (name.equals(AZURE_JDK_CLIENT) && min.toInt() < Level.ERROR.toInt()) {
+                // Warns on every request that the JDK client sets content-length itself (field probes, round 6).
+                return new HostLogger(name, Level.ERROR, this);
+            }
             return new HostLogger(name, ours || min.toInt() >= Level.WARN.toInt() ? min : Level.WARN, this);
         }
 
@@ -95,7 +108,7 @@ public final class HostLogProvider implements SLF4JServiceProvider {
             if (out == null) {
                 out = open();
             }
-            out.println(line);
+            out.println(redaction.apply(line));
             out.flush();
         }
 

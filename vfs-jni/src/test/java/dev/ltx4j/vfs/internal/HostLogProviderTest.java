@@ -37,4 +37,39 @@ class HostLogProviderTest {
         assertThat(text).contains(" WARN software.amazon.awssdk.request slow down 503")
                 .contains(" DEBUG dev.ltx4j.syncer.Database synced TXID 0000000000000001");
     }
+
+    /**
+     * Field probes, round 6: whatever reaches the host's log (an SDK's warning, an exception's text) has its
+     * credentials masked: the values of the credential variables, and what follows a credential's name in a header,
+     * URL or connection string. Before, a line was written as it came.
+     */
+    @Test
+    void credentialsAreMaskedInEveryLineWhateverLoggerWroteIt() throws Exception {
+        String token = "FwoGZXIvYXdzEXAMPLEsessiontoken0123456789";
+        String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        String sig = "j3VikAK1b%2BgW3PxllOVcYngMeAvg%2FGJqJ33zRWQLtdI%3D";
+        String sas = "sv=2026-06-06&se=2026-12-06T04%3A15%3A08Z&sr=c&sp=racwdl&sig=" + sig;
+        String key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+        LogRedaction redaction = new LogRedaction(java.util.Map.of("AWS_SESSION_TOKEN", token,
+                "AWS_SECRET_ACCESS_KEY", secret, "LITESTREAM_AZURE_SAS_TOKEN", sas));
+        Path log = tmp.resolve("redacted.log");
+        HostLogProvider.Sink sink = new HostLogProvider.Sink(Level.TRACE, log.toString(), redaction);
+        sink.logger("software.amazon.awssdk.request").warn("retrying PUT with X-Amz-Security-Token: {}", token);
+        sink.logger("software.amazon.awssdk.request").warn("presigned ?X-Amz-Security-Token=" + token
+                + "&X-Amz-Signature=0a1b2c3d4e5f");
+        sink.logger("com.azure.core.http").error("PUT http://127.0.0.1/a/c/b?" + sas + " failed");
+        sink.logger("com.azure.core.http").error("decoded signature " + java.net.URLDecoder.decode(sig,
+                java.nio.charset.StandardCharsets.UTF_8));
+        sink.logger("com.azure.core.http").warn("Authorization: SharedKey devstoreaccount1:za88hOLkQcRtwPnr6G4cyymy=");
+        sink.logger("dev.ltx4j.syncer.Database").info("bad connection string AccountName=a;AccountKey=" + key + ";x");
+        sink.logger("dev.ltx4j.syncer.Database").info("key {} and bearer", secret,
+                new IllegalStateException("Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig"));
+        String text = Files.readString(log);
+        assertThat(text).doesNotContain(token, secret, sig, java.net.URLDecoder.decode(sig,
+                java.nio.charset.StandardCharsets.UTF_8), key, "za88hOLkQcRtwPnr6G4cyymy", "eyJhbGciOiJSUzI1NiJ9",
+                "0a1b2c3d4e5f");
+        assertThat(text).contains("X-Amz-Security-Token: <redacted>", "se=2026-12-06T04%3A15%3A08Z", // expiry kept
+                "AccountKey=<redacted>", "SharedKey devstoreaccount1:<redacted>", "Bearer <redacted>")
+                .hasLineCount(7);
+    }
 }
