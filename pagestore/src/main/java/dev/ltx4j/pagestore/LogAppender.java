@@ -41,7 +41,8 @@ final class LogAppender {
         this.keepTornTail = keepTornTail;
         this.pageSize = pageSize;
         this.maxRecord = LogFormat.maxRecord(pageSize);
-        this.staging = ByteBuffer.allocateDirect(Math.max(stagingBytes, maxRecord + LogFormat.COMMIT_SIZE));
+        this.staging = DirectMemoryException.allocate(Math.max(stagingBytes, maxRecord + LogFormat.COMMIT_SIZE),
+                "the write buffer's commit staging");
         moveTo(file, end, chain, compressed);
     }
 

@@ -299,7 +299,7 @@ final class LogRewriter {
     /** The rewrite's output buffer, reused across rewrites (guarded by rewriteLock). */
     private ByteBuffer copyBuffer() {
         if (copyBuffer == null) {
-            copyBuffer = ByteBuffer.allocateDirect(Math.max(1 << 20, 2 * recordSize));
+            copyBuffer = DirectMemoryException.allocate(Math.max(1 << 20, 2 * recordSize), "the write buffer's rewrite");
         }
         return copyBuffer.clear();
     }

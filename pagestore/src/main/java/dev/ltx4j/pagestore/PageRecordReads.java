@@ -31,7 +31,7 @@ final class PageRecordReads {
         int need = extra + LogFormat.maxRecord(pageSize);
         ByteBuffer b = SCRATCH.get();
         if (b == null || b.capacity() < need) {
-            b = ByteBuffer.allocateDirect(Math.max(need, b == null ? 0 : b.capacity()));
+            b = DirectMemoryException.allocate(Math.max(need, b == null ? 0 : b.capacity()), "a page record read");
             SCRATCH.set(b);
         }
         b.clear().limit(need);

@@ -137,7 +137,10 @@ final class Scheduler implements Executor, AutoCloseable {
             String outer = running.put(self, what);
             try {
                 task.run();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too (OutOfMemoryError of direct buffer memory, StackOverflowError): one escaping a periodic
+                // task would cancel it for good, silently (ScheduledExecutorService keeps it in a Future nobody reads),
+                // so the database would stop syncing while commits go on (docs/field-probes.md, round 6).
                 failures.incrementAndGet();
                 LOG.warn("{}: {} failed", threadName, what, e);
             } finally {

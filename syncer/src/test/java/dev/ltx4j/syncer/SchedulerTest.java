@@ -44,6 +44,32 @@ class SchedulerTest {
     }
 
     @Test
+    void aStepThatThrowsAnErrorIsCountedAndTheLoopGoesOn() throws Exception {
+        // A JVM whose direct memory (-XX:MaxDirectMemorySize) ran out throws OutOfMemoryError from allocateDirect in
+        // the sync step; before, the periodic task was cancelled by it and the database never synced again.
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch third = new CountDownLatch(3);
+        CountDownLatch lane = new CountDownLatch(2);
+        try (Scheduler s = new Scheduler("ltx4j-test-errors", clock, null)) {
+            s.start(Duration.ofMillis(1), (Instant now) -> {
+                third.countDown();
+                if (calls.incrementAndGet() == 1) {
+                    throw new OutOfMemoryError("Cannot reserve 262144 bytes of direct buffer memory");
+                }
+            });
+            s.startLane("ltx4j-test-errors-lane", Duration.ofMillis(1), (Instant now) -> {
+                lane.countDown();
+                if (lane.getCount() == 1) {
+                    throw new StackOverflowError();
+                }
+            });
+            assertThat(third.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(lane.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(s.failures()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void anInjectedExecutorRunsBackgroundWorkAndNoThreadIsStarted() {
         AtomicInteger ran = new AtomicInteger();
         try (Scheduler s = new Scheduler("ltx4j-test-inline", clock, Runnable::run)) {

@@ -39,4 +39,26 @@ class BufferRecoverySettingTest {
         assertThat(settings(Map.of("buffer_path", "/tmp/~x"), Map.of()).bufferPath())
                 .contains(java.nio.file.Path.of("/tmp/~x")); // only a leading ~ is the home directory
     }
+
+    @Test
+    void aTildeWithoutAPasswdEntryUsesHomeAndWithoutEitherIsRefused() throws Exception {
+        // Field probe round 6: a container's numeric uid has no passwd entry, so Java 17's user.home is "?", and
+        // LITESTREAM_BUFFER_PATH=~/app.buffer became <cwd>/?/app.buffer ("directory <cwd>/? does not exist").
+        String home = System.getenv("HOME");
+        org.junit.jupiter.api.Assumptions.assumeTrue(home != null && home.startsWith("/"), "needs HOME");
+        String saved = System.getProperty("user.home");
+        System.setProperty("user.home", "?");
+        try {
+            assertThat(settings(Map.of(), Map.of("LITESTREAM_BUFFER_PATH", "~/app.buffer")).bufferPath())
+                    .contains(java.nio.file.Path.of(home, "app.buffer"));
+        } finally {
+            System.setProperty("user.home", saved);
+        }
+        assertThatThrownBy(() -> EngineSettings.homeExpanded("~/app.buffer", "?", null, "LITESTREAM_BUFFER_PATH"))
+                .isInstanceOf(VfsConfigurationException.class)
+                .hasMessageContaining("LITESTREAM_BUFFER_PATH '~/app.buffer' starts with ~, but this process has no home")
+                .hasMessageContaining("give an absolute path");
+        assertThat(EngineSettings.homeExpanded("~/b", "/home/app", null, "x")).isEqualTo("/home/app/b");
+        assertThat(EngineSettings.homeExpanded("/srv/~/b", "?", null, "x")).isEqualTo("/srv/~/b");
+    }
 }

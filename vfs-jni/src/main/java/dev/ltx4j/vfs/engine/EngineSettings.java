@@ -164,7 +164,8 @@ public final class EngineSettings {
         if (v.isEmpty()) return Optional.empty();
         Path p;
         try {
-            p = Path.of(homeExpanded(v.get())).toAbsolutePath();
+            p = Path.of(homeExpanded(v.get(), System.getProperty("user.home"), System.getenv("HOME"), source("buffer_path")))
+                    .toAbsolutePath();
         } catch (InvalidPathException e) {
             throw new VfsConfigurationException(source("buffer_path") + " is not a valid path: '" + v.get() + "'");
         }
@@ -227,9 +228,19 @@ public final class EngineSettings {
      * environment file or a container's {@code environment:} list passes it unexpanded, and a directory named
      * {@code ~} under the working directory is never what was meant.
      */
-    static String homeExpanded(String path) {
-        if (path.equals("~") || path.startsWith("~/")) return System.getProperty("user.home") + path.substring(1);
-        return path;
+    public static String homeExpanded(String path, String userHome, String homeVariable, String source)
+            throws VfsConfigurationException {
+        if (!path.equals("~") && !path.startsWith("~/")) return path;
+        // Java 17 takes user.home from the passwd entry, "?" without one (a container run with --user 12345):
+        // then $HOME, as Go's os.UserHomeDir; with neither, "~" would become a directory "?" in the working directory.
+        String home = userHome != null && userHome.startsWith("/") ? userHome
+                : homeVariable != null && homeVariable.startsWith("/") ? homeVariable : null;
+        if (home == null) {
+            throw new VfsConfigurationException(source + " '" + path + "' starts with ~, but this process has no home"
+                    + " directory (HOME is unset and uid " + processUid() + " has no passwd entry, as in a container"
+                    + " run with a numeric user): give an absolute path");
+        }
+        return home + path.substring(1);
     }
 
     public Durability durability() throws VfsConfigurationException {

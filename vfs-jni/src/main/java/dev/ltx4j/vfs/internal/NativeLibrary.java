@@ -103,6 +103,22 @@ public final class NativeLibrary {
 
     /** {@code System.load} from this module's class loader, so JNI_OnLoad binds our classes. */
     public static void load(Path library) {
-        System.load(library.toString());
+        try {
+            System.load(library.toString());
+        } catch (UnsatisfiedLinkError e) {
+            Path dir = library.getParent();
+            if (dir == null || dir.getFileName() == null || !dir.getFileName().toString().startsWith("ltx4j-vfs-")) {
+                throw e;
+            }
+            // The packed copy we extracted: dlopen's "failed to map segment" alone does not say that the temp
+            // directory is mounted noexec (a hardened container's /tmp), nor what to set (docs/field-probes.md, round 6).
+            UnsatisfiedLinkError named = new UnsatisfiedLinkError("cannot load the litestream VFS library extracted to "
+                    + library + " (" + e.getMessage() + "); if " + dir.getParent() + " is on a file system mounted"
+                    + " noexec (a hardened /tmp), extract it elsewhere with -D" + EXTRACT_DIR_PROPERTY + "=<dir> or "
+                    + EXTRACT_DIR_ENV + "=<dir> (a directory on an exec mount that this user can write), or name an"
+                    + " installed copy with -D" + PATH_PROPERTY + " or " + PATH_ENV);
+            named.initCause(e);
+            throw named;
+        }
     }
 }

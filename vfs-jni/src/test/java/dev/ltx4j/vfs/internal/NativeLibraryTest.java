@@ -2,6 +2,7 @@ package dev.ltx4j.vfs.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -86,6 +87,34 @@ class NativeLibraryTest {
         assertThat(out).contains("extracted 1"); // it did extract, into its own directory
         try (Stream<Path> left = Files.list(parent)) {
             assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void aNoexecExtractionDirectoryIsNamedWithTheSettingToChange(@TempDir Path root) throws Exception {
+        // A hardened container mounts /tmp noexec: dlopen then says only "failed to map segment from shared object".
+        Path noexec = Files.createDirectories(root.resolve("noexec"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "noexec,size=16m", "tmpfs", noexec.toString())
+                .redirectErrorStream(true).start();
+        mount.getInputStream().readAllBytes();
+        assumeTrue(mount.waitFor() == 0, "needs root to mount a noexec tmpfs");
+        try {
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "--enable-native-access=ALL-UNNAMED",
+                    "-D" + NativeLibrary.EXTRACT_DIR_PROPERTY + "=" + noexec, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                    ExtractAndExit.class.getName(), noexec.toString());
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().remove(NativeLibrary.PATH_ENV);
+            pb.environment().remove(NativeLibrary.EXTRACT_DIR_ENV);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isNotZero();
+            assertThat(out).contains("cannot load the litestream VFS library extracted to " + noexec,
+                    "mounted noexec", NativeLibrary.EXTRACT_DIR_PROPERTY, NativeLibrary.EXTRACT_DIR_ENV,
+                    NativeLibrary.PATH_PROPERTY);
+        } finally {
+            new ProcessBuilder("umount", noexec.toString()).inheritIO().start().waitFor();
         }
     }
 
