@@ -114,12 +114,17 @@ final class SyncEngine {
         }
         WriteBuffer buf = db.bufferOrNull();
         DatabaseVersion v = db.current();
-        if (buf == null || v.localSeq() <= db.syncedSeq()) {
+        // Published commits only: each one's force succeeded, so after a failure stopped the buffer they are its
+        // durable prefix, which the buffer still lets a sync read (docs/write-buffer-recovery.md, "After a failed
+        // fsync"); the commit whose force failed was never published.
+        long upTo = buf != null && buf.stopped() && db.options.faults.syncPastDurablePrefix
+                ? buf.lastCommittedSeq() : v.localSeq(); // fault point, off
+        if (buf == null || upTo <= db.syncedSeq()) {
             return Round.of(new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, v.txid(), 0, 0, null));
         }
         long baseTxid = v.txid();
         try {
-            SyncSnapshot snap = buf.snapshot(v.localSeq());
+            SyncSnapshot snap = buf.snapshot(upTo);
             db.options.faults.preempt(EngineFaults.Point.SYNC_SNAPSHOT); // fault point: other steps may run here
             BufferBase base = snap.base();
             baseTxid = base.txid();
