@@ -125,6 +125,22 @@ class DurablePrefixAfterFailedFsyncTest {
     }
 
     @Test
+    void withDurabilityNoneOnlyWhatTheOpenForcedIsUploadableAfterAStop() throws Exception {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        try (WriteBuffer b = WriteBuffer.open(storage, NAME, options(PS, Durability.NONE, 3))) {
+            commit(b, 1, 1);
+            commit(b, 2, 2); // acknowledged without a force
+            storage.setFaults((op, file) -> op == MemoryLogStorage.Operation.WRITE);
+            assertThatThrownBy(() -> commit(b, 3, 3)).isInstanceOf(BufferFailedException.class);
+            storage.setFaults((op, file) -> false);
+            assertThat(b.uploadableSeq()).isZero();
+            assertThatThrownBy(() -> b.snapshot(2)).isInstanceOf(BufferFailedException.class)
+                    .hasMessageContaining("through sequence number 0");
+            assertThat(b.snapshot(0).pageCount()).isZero();
+        }
+    }
+
+    @Test
     void theBugSwitchLetsASyncReadTheTransactionWhoseForceFailed() throws Exception {
         MemoryLogStorage storage = new MemoryLogStorage();
         WriteBufferOptions bug = WriteBufferOptions.builder().pageSize(PS).durability(Durability.LOCAL)

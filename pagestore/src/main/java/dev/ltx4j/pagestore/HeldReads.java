@@ -75,6 +75,25 @@ final class HeldReads {
         return u == null ? LogHeader.SIZE : u.end();
     }
 
+    /**
+     * Throws unless a sync may read the held transactions up to {@code upToSeq}: the buffer is open and works, or it
+     * stopped and they are in its durable prefix (their commits' force succeeded before the failure; what came after
+     * may be lost from the disk while its page cache looks clean, and its commits failed).
+     */
+    private void checkReadable(long upToSeq) throws IOException {
+        String where = buffer.location();
+        if (buffer.closed) {
+            throw new WriteBufferException(where, "write buffer " + where + " is closed");
+        }
+        IOException f = buffer.failure;
+        if (f != null && upToSeq > buffer.uploadableSeq()) {
+            throw new BufferFailedException(where, "write buffer " + where + " stopped after an I/O failure; only its"
+                    + " transactions through sequence number " + buffer.durableSeq + " were forced to its disk before"
+                    + " it, so a sync uploads those and refuses the rest (their commits failed); reopen it to recover: "
+                    + f.getMessage(), f);
+        }
+    }
+
     /** The last sequence number a sync uploaded from the stopped buffer, or -1. */
     long uploadedWhileStopped() {
         Uploaded u = uploaded;
@@ -85,7 +104,7 @@ final class HeldReads {
     void markUploadedWhileStopped(long upToSeq, long newBaseTxid, long newBaseChecksum) throws IOException {
         buffer.stateLock.writeLock().lock();
         try {
-            buffer.checkReadable(upToSeq);
+            checkReadable(upToSeq);
             List<TxnEntry> held = held();
             long first = heldFirstSeq();
             if (upToSeq < first || upToSeq > buffer.appendedSeq) {
@@ -207,7 +226,7 @@ final class HeldReads {
         awaitDurable(upToSeq);
         buffer.stateLock.readLock().lock();
         try {
-            buffer.checkReadable(upToSeq);
+            checkReadable(upToSeq);
             LogHeader header = buffer.header;
             List<TxnEntry> txns = held();
             long first = heldFirstSeq();
@@ -251,7 +270,7 @@ final class HeldReads {
         awaitDurable(upToSeq);
         buffer.stateLock.readLock().lock();
         try {
-            buffer.checkReadable(upToSeq);
+            checkReadable(upToSeq);
             LogHeader header = buffer.header;
             List<SyncSnapshot> out = new ArrayList<>();
             long start = heldStart();
@@ -273,7 +292,7 @@ final class HeldReads {
 
     /**
      * A stopped buffer forces nothing more (a retried fsync may report success for data the kernel dropped):
-     * {@link WriteBuffer#checkReadable} bounds its reads to what was forced before.
+     * {@link #checkReadable} bounds its reads to what was forced before.
      */
     private void awaitDurable(long upToSeq) throws IOException {
         if (!buffer.stopped()) {
@@ -342,7 +361,7 @@ final class HeldReads {
 
     /** Callers hold the state lock. */
     private void checkGeneration(long generation, long upToSeq) throws IOException {
-        buffer.checkReadable(upToSeq);
+        checkReadable(upToSeq);
         if (buffer.header.generation() != generation) {
             throw new IllegalStateException("snapshot of write buffer " + buffer.location()
                     + " is no longer valid: markSynced or reset rewrote the buffer since it was taken");

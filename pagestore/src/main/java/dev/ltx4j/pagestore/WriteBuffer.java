@@ -257,28 +257,6 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
-    /**
-     * Throws unless a sync may read the held transactions up to {@code upToSeq}: the buffer is open and works, or it
-     * stopped and they are in its durable prefix (their commits' force succeeded before the failure; what came after
-     * may be lost from the disk while its page cache looks clean, and its commits failed).
-     */
-    void checkReadable(long upToSeq) throws IOException {
-        if (closed || failure == null || upToSeq <= uploadableSeq()) {
-            checkOpen();
-            return;
-        }
-        throw new BufferFailedException(location, "write buffer " + location + " stopped after an I/O failure; only"
-                + " its transactions through sequence number " + durableSeq + " were forced to its disk before it, so"
-                + " a sync uploads those and refuses the rest (their commits failed); reopen it to recover: "
-                + failure.getMessage(), failure);
-    }
-
-    private void checkOpen() throws WriteBufferException {
-        if (closed) {
-            throw new WriteBufferException(location, "write buffer " + location + " is closed");
-        }
-    }
-
     /** Whether an I/O failure stopped the buffer (it refuses writes until reopened; see {@link #uploadableSeq()}). */
     public boolean stopped() {
         return failure != null;

@@ -127,6 +127,9 @@ final class SyncEngine {
             SyncSnapshot snap = buf.snapshot(upTo);
             db.options.faults.preempt(EngineFaults.Point.SYNC_SNAPSHOT); // fault point: other steps may run here
             BufferBase base = snap.base();
+            if (buf.stopped()) {
+                checkStoppedBase(buf, snap);
+            }
             baseTxid = base.txid();
             long fullChecks = check.fullChecks();
             long remote = check.remoteBeyond(base.txid());
@@ -183,6 +186,22 @@ final class SyncEngine {
                     null, install, true, null, built.size());
         } catch (IOException | RuntimeException e) {
             return Round.failed(baseTxid, e);
+        }
+    }
+
+    /**
+     * A buffer that stopped inside a rewrite (its rename landed, the directory sync failed) may hold a base the engine
+     * never recorded: its sync would encode on the wrong base, or upload an empty transaction. Refused; a reopen
+     * reconciles the file with the replica (docs/write-buffer-recovery.md, "After a failed fsync").
+     */
+    private void checkStoppedBase(WriteBuffer buf, SyncSnapshot snap) throws IOException {
+        long engineBase = db.baseVersion().txid();
+        if (snap.base().txid() != engineBase || snap.transactionCount() == 0) {
+            throw new dev.ltx4j.pagestore.BufferFailedException(buf.location(), "write buffer " + buf.location()
+                    + " stopped after an I/O failure while it recorded the replica's TXID " + Txid.format(
+                    snap.base().txid()) + " (the sync is at " + Txid.format(engineBase) + "): nothing more is uploaded"
+                    + " from it; reopen the database to recover (PRAGMA litestream_refresh, or close every connection"
+                    + " and open again): " + buf.failureMessage(), null);
         }
     }
 

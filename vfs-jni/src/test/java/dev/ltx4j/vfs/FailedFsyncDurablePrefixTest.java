@@ -84,6 +84,18 @@ class FailedFsyncDurablePrefixTest {
             Sql.text(c, "select litestream_sync()"); // the same pooled connection: no reopen
             status = Sql.text(c, "select litestream_status()");
             System.out.println("status: " + status);
+            try { // the way the status names: on the disk gone read-only the buffer cannot be reopened (probe)
+                System.out.println("refresh: " + Sql.text(c, "pragma litestream_refresh"));
+            } catch (SQLException e) {
+                System.out.println("refresh failed: " + e.getMessage());
+            }
+            System.out.println("status after refresh: " + Sql.text(c, "select litestream_status()"));
+            try {
+                Sql.exec(c, "insert into t values (-1, 0)");
+                System.out.println("insert after refresh: ok");
+            } catch (SQLException e) {
+                System.out.println("insert after refresh: " + e.getMessage());
+            }
         } catch (SQLException closing) {
             System.out.println("close: " + closing.getMessage()); // the stopped buffer refuses close's force
             status = null;

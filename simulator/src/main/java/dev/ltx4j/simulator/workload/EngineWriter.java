@@ -216,36 +216,12 @@ final class EngineWriter {
         } catch (IOException e) {
             history.failedPartWay(next);
             world.reached("commit-failed", e.getClass().getSimpleName());
-            if (e instanceof BufferFailedException) {
-                syncStoppedBuffer(next);
+            if (e instanceof BufferFailedException // stopped: sync first, as a pool keeping its connection would
+                    && oracle.checkStoppedBufferSync(db.syncOnce(writerClock.instant()), next, last())) {
+                history.acknowledgeAll();
             }
             closeQuietly();
             reopen("after failed commit");
-        }
-    }
-
-    /**
-     * A failure stopped the buffer (a failed fsync, a failed write): as a pool that keeps its connection would, sync
-     * before reopening. The sync may upload the durable prefix (every commit acknowledged before) and never the
-     * commit that just failed (docs/write-buffer-recovery.md, "After a failed fsync").
-     */
-    private void syncStoppedBuffer(PageState failed) throws IOException {
-        SyncOutcome o = db.syncOnce(writerClock.instant());
-        world.reached("stopped-buffer-sync", o.status().toString());
-        auditor.audit();
-        PageState head = auditor.stateAt(auditor.head());
-        if (failed.digest != last().digest && head.digest == failed.digest) {
-            throw new InvariantViolation("durable-prefix", "the sync of the stopped buffer uploaded TXID "
-                    + auditor.head() + " holding " + failed + ", the state of the commit whose force failed");
-        }
-        if (o.status() == SyncOutcome.Status.SYNCED) {
-            if (o.txid() != auditor.head() || head.digest != last().digest) {
-                throw new InvariantViolation("durable-prefix", "the sync of the stopped buffer reported TXID "
-                        + o.txid() + " but the replica ends at " + auditor.head() + " holding " + head
-                        + ", not the last acknowledged commit " + last());
-            }
-            history.acknowledgeAll();
-            world.reached("stopped-buffer-uploaded-prefix", "TXID " + o.txid());
         }
     }
 
