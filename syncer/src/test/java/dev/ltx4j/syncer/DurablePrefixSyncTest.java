@@ -117,6 +117,37 @@ class DurablePrefixSyncTest {
         }
     }
 
+    @Test
+    void aBufferThatStopsInsideTheTrimAfterAnUploadUploadsNothingMore() throws Exception {
+        // The trim's rename lands, its directory sync fails: the buffer stops on the new base. A stopped buffer's
+        // sync must neither upload its transactions again nor an empty transaction on top (simulator compaction 102).
+        byte[] state;
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            commitPages(db, PS, 1, 1, 2, 2);
+            commitPages(db, PS, 2, 3);
+            state = readAll(db);
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.SYNC_DIRECTORY);
+            SyncOutcome first = db.syncOnce(clock.instant());
+            storage.setFaults((op, name) -> false);
+            assertThat(first.status()).isEqualTo(SyncOutcome.Status.FAILED);
+            assertThat(first.error()).hasMessageContaining("directory sync");
+            for (int i = 0; i < 3; i++) {
+                assertThat(db.syncOnce(clock.instant()).status()).isNotEqualTo(SyncOutcome.Status.SYNCED);
+            }
+            assertThat(replica.listFiles(0, 0, false)).hasSize(1);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(state);
+        } finally {
+            closeQuietly(db);
+        }
+        try (Database again = Database.open(replica, "app.db", opts().build())) {
+            assertThat(again.status().conflict()).isNull();
+            assertThat(again.status().txid()).isEqualTo(1);
+            assertThat(again.status().pendingCommits()).isZero();
+            assertThat(readAll(again)).isEqualTo(state);
+        }
+    }
+
     private static void closeQuietly(Database db) {
         try {
             db.close();
