@@ -285,8 +285,9 @@ public final class WriteBuffer implements Closeable {
         long uploaded = reads.uploadedWhileStopped();
         return "write buffer " + location + " stopped after an I/O failure: " + f.getMessage() + "; its transactions"
                 + " through sequence number " + durable + " had been forced to disk: a sync uploads them"
-                + (uploaded >= 0 ? " (uploaded through " + uploaded + ")" : "") + "; " + refused
-                + " transaction(s) after them failed their commit and are not uploaded from this process; writes stay"
+                + (uploaded >= 0 ? " (uploaded through " + uploaded + ")" : "") + "; " + refused + " transaction(s)"
+                + " after them " + (durability == Durability.NONE ? "were never forced (durability none)"
+                : "failed their commit") + " and are not uploaded from this process; writes stay"
                 + " refused until the database is reopened (PRAGMA litestream_refresh, or close every connection and"
                 + " open again; a disk gone read-only: copy the buffer to a writable disk and open with buffer_path)";
     }

@@ -70,7 +70,7 @@ class SqlReadersTest {
      * Since a conflict found after a remote commit is SQLITE_IOERR_NOT_UPLOADED (session 10; it was
      * SQLITE_BUSY_SNAPSHOT) seed 748 no longer reaches the case; seeds 61 and 86 of a 400-step run did (a search of
      * seeds 1-290), each passing without the switch; with compressed buffer records and spare reuse merged, 51 and 61;
-     * since a stopped write buffer's sync uploads its durable prefix (session 12), 61 (no other seed of 1-60).
+     * since a stopped write buffer's sync uploads its durable prefix (session 12), 61 (no other seed of 1-185).
      */
     @Test
     void aStaleWriteWhileConflictedIsCaughtInLongerRuns() {

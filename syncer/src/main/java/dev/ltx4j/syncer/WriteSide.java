@@ -267,8 +267,9 @@ final class WriteSide {
         long refused = Math.max(0, buf.lastCommittedSeq() - buf.uploadableSeq());
         Database.log().warn("database \"{}\": the write buffer {} stopped after an I/O failure; this sync uploaded its"
                 + " durable transactions through sequence number {} (the replica is at TXID {}); {} transaction(s)"
-                + " after them failed their commit and are not uploaded; writes stay refused until the database is"
-                + " reopened (PRAGMA litestream_refresh, or close every connection and open again)", db.name,
+                + " after them are not uploaded (their commits failed, or were never forced: durability none); writes"
+                + " stay refused until the database is reopened (PRAGMA litestream_refresh, or close every connection"
+                + " and open again)", db.name,
                 buf.location(), in.upToSeq(), Txid.format(in.newBase().txid()), refused);
     }
 
