@@ -13,11 +13,19 @@ package dev.ltx4j.pagestore;
  * @param zeroTailOnReusedFile  recovery ignores that a rewrite reused the file (its header's stale end), so the
  *                               older generation's bytes after the last record written before a crash are reported
  *                               as corruption instead of a torn tail (the behaviour before the fix)
+ * @param readPastDurablePrefix after a failure stopped the buffer, let a sync read every committed transaction, also
+ *                               those whose commit's force failed (docs/write-buffer-recovery.md, "After a failed
+ *                               fsync")
  */
 public record BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk,
-        boolean zeroTailOnReusedFile) {
+        boolean zeroTailOnReusedFile, boolean readPastDurablePrefix) {
     /** No fault: the buffer behaves as shipped. */
-    public static final BufferFaults NONE = new BufferFaults(false, false, false);
+    public static final BufferFaults NONE = new BufferFaults(false, false, false, false);
+
+    public BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk,
+            boolean zeroTailOnReusedFile) {
+        this(silentDamageTruncation, keepTornTailAfterFullDisk, zeroTailOnReusedFile, false);
+    }
 
     public BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk) {
         this(silentDamageTruncation, keepTornTailAfterFullDisk, false);

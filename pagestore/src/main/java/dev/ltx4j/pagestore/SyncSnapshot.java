@@ -56,12 +56,12 @@ public final class SyncSnapshot implements Iterable<PageImage> {
      * @param previousCrcAt per page, the file offset of the previous record's CRC, or -1 for the header's
      */
     record RecordChain(long salt, int headerCrc, long[] previousCrcAt, boolean compressed) {
-        static RecordChain of(LogHeader header, List<TxnEntry> txns, int count, long[] offsets) {
+        /** {@code txns} (the first {@code count} of them are in the snapshot) start at file offset {@code start}. */
+        static RecordChain of(LogHeader header, List<TxnEntry> txns, long start, int count, long[] offsets) {
             if (header.compressed()) {
                 return trailing(header, offsets);
             }
             long[] starts = new long[count];
-            long start = LogHeader.SIZE;
             for (int t = 0; t < count; t++) {
                 starts[t] = start;
                 start = txns.get(t).endOffset();
@@ -154,7 +154,7 @@ public final class SyncSnapshot implements Iterable<PageImage> {
 
     /** Copies the {@code i}-th page image into {@code dst}. */
     public void readPage(int i, byte[] dst) throws IOException {
-        buffer.reads().readSnapshotPage(generation, offsets[i], pgno(i), dst);
+        buffer.reads().readSnapshotPage(generation, upToSeq, offsets[i], pgno(i), dst);
     }
 
     /**
@@ -365,10 +365,10 @@ public final class SyncSnapshot implements Iterable<PageImage> {
             window.clear().limit((int) (end - start));
             windowStart = -1;
             if (compressed) {
-                buffer.reads().readSnapshotRangeUpTo(generation, start, window);
+                buffer.reads().readSnapshotRangeUpTo(generation, upToSeq, start, window);
                 windowRead = window.position();
             } else {
-                buffer.reads().readSnapshotRange(generation, start, window);
+                buffer.reads().readSnapshotRange(generation, upToSeq, start, window);
                 windowRead = (int) (end - start);
             }
             windowStart = start;

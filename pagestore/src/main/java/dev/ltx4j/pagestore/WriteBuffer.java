@@ -33,8 +33,9 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Failures.</b> A write that finds the disk full fails only its transaction ({@link BufferFullException}: the
  * partial records are cut off durably and the buffer works on). If any other write, or a truncate, force or rename
- * fails, the buffer stops accepting work ({@link BufferFailedException}); reopening recovers. Closing never deletes
- * the file.
+ * fails, the buffer stops accepting work ({@link BufferFailedException}); reopening recovers. A stopped buffer still
+ * lets a sync read and mark synced its durable prefix, the transactions whose commit's force succeeded
+ * ({@link #uploadableSeq()}; docs/write-buffer-recovery.md, "After a failed fsync"). Closing never deletes the file.
  *
  * <p><b>Parts.</b> {@code BufferOpener} creates or recovers the file, {@code TransactionWrites} (with
  * {@code LogAppender}, which stages and appends the records, and {@code RewriteReserve}) runs the open transaction,
@@ -89,6 +90,8 @@ public final class WriteBuffer implements Closeable {
     /** The open transaction's appends, commit and rollback. */
     final TransactionWrites writes;
     volatile boolean closed;
+    /** Sync may read past the durable prefix of a stopped buffer (bug switch, off). */
+    final boolean readPastDurablePrefix;
 
     WriteBuffer(LogStorage storage, String name, WriteBufferOptions options, RandomGenerator random,
             LogStorage.StorageLock storageLock, LogFile file, LogHeader header, LogScanner.Result scan,
@@ -112,6 +115,7 @@ public final class WriteBuffer implements Closeable {
         this.writes = new TransactionWrites(this, options.clock(), new RewriteReserve(storage));
         this.appendedSeq = header.firstSeq() - 1 + txns.size();
         this.durableSeq = appendedSeq;
+        this.readPastDurablePrefix = options.faults().readPastDurablePrefix();
     }
 
     // ------------------------------------------------------------------------------------------------ opening
@@ -253,13 +257,39 @@ public final class WriteBuffer implements Closeable {
         }
     }
 
+    /** Whether an I/O failure stopped the buffer (it refuses writes until reopened; see {@link #uploadableSeq()}). */
+    public boolean stopped() {
+        return failure != null;
+    }
+
+    /**
+     * The last sequence number a sync may upload: the last committed one while the buffer works; once a failure
+     * stopped it, the last one whose commit's force succeeded (the durable prefix: every transaction acknowledged as
+     * durable; with durability {@code none}, what the last open or sync forced).
+     */
+    public long uploadableSeq() {
+        return failure == null || readPastDurablePrefix ? appendedSeq : durableSeq;
+    }
+
     /**
      * Why this buffer stopped (an I/O failure, e.g. a full disk, after which it refuses all work until reopened),
-     * naming the buffer; null while it works.
+     * naming the buffer, what a sync still uploads from it and how to recover; null while it works.
      */
     public String failureMessage() {
         IOException f = failure;
-        return f == null ? null : "write buffer " + location + " stopped after an I/O failure: " + f.getMessage();
+        if (f == null) {
+            return null;
+        }
+        long durable = durableSeq;
+        long refused = Math.max(0, appendedSeq - durable);
+        long uploaded = reads.uploadedWhileStopped();
+        return "write buffer " + location + " stopped after an I/O failure: " + f.getMessage() + "; its transactions"
+                + " through sequence number " + durable + " had been forced to disk: a sync uploads them"
+                + (uploaded >= 0 ? " (uploaded through " + uploaded + ")" : "") + "; " + refused + " transaction(s)"
+                + " after them " + (durability == Durability.NONE ? "were never forced (durability none)"
+                : "failed their commit") + " and are not uploaded from this process; writes stay"
+                + " refused until the database is reopened (PRAGMA litestream_refresh, or close every connection and"
+                + " open again; a disk gone read-only: copy the buffer to a writable disk and open with buffer_path)";
     }
 
     /**
@@ -387,10 +417,20 @@ public final class WriteBuffer implements Closeable {
      *
      * <p>Pages whose latest image was in a dropped transaction are no longer readable here afterwards, so the
      * caller must make the uploaded pages readable from the replica side first.
+     *
+     * <p>On a stopped buffer ({@link #stopped()}) nothing is written: the file stays as it is and the buffer only
+     * remembers that its transactions up to {@code upToSeq} (within the durable prefix) are in the replica, so its
+     * base, {@link #transactions()} and later snapshots start after them.
      */
     public void markSynced(long upToSeq, long newBaseTxid, long newBaseChecksum) throws IOException {
         rewriteLock.lock();
         try {
+            if (failure != null && !closed) {
+                // A stopped buffer's disk failed: no rewrite there. Recorded in memory; a reopen recovers the file
+                // and adopts the upload as this writer's own (docs/write-buffer-recovery.md, "After a failed fsync").
+                reads.markUploadedWhileStopped(upToSeq, newBaseTxid, newBaseChecksum);
+                return;
+            }
             spaceHold.run(() -> rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum));
         } finally {
             rewriteLock.unlock();

@@ -69,12 +69,13 @@ class SqlReadersTest {
     /**
      * Since a conflict found after a remote commit is SQLITE_IOERR_NOT_UPLOADED (session 10; it was
      * SQLITE_BUSY_SNAPSHOT) seed 748 no longer reaches the case; seeds 61 and 86 of a 400-step run did (a search of
-     * seeds 1-290), each passing without the switch; with compressed buffer records and spare reuse merged, 51 and 61.
+     * seeds 1-290), each passing without the switch; with compressed buffer records and spare reuse merged, 51 and 61;
+     * since a stopped write buffer's sync uploads its durable prefix (session 12), 61 (no other seed of 1-185).
      */
     @Test
     void aStaleWriteWhileConflictedIsCaughtInLongerRuns() {
         SqlScenario scenario = new SqlScenario(Set.of(), true);
-        for (long seed : new long[] {51, 61}) {
+        for (long seed : new long[] {61}) {
             List<SqlScenario.Action> actions = Simulation.actions(scenario, seed, 400, FaultPlan.all());
             RunResult fixed = Simulation.run(scenario, seed, actions, FaultPlan.all());
             assertThat(fixed.violation()).as("seed %d", seed).isNull();

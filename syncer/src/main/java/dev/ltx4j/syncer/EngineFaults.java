@@ -51,6 +51,8 @@ public final class EngineFaults {
     final boolean reuseUnverifiedUpload;
     final boolean blindRemoteRetry;
     final boolean roundAfterClose;
+    /** A stopped buffer's sync takes every committed transaction, also those whose force failed (off). */
+    final boolean syncPastDurablePrefix;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -78,6 +80,7 @@ public final class EngineFaults {
         this.reuseUnverifiedUpload = b.reuseUnverifiedUpload;
         this.blindRemoteRetry = b.blindRemoteRetry;
         this.roundAfterClose = b.roundAfterClose;
+        this.syncPastDurablePrefix = b.syncPastDurablePrefix;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -86,7 +89,7 @@ public final class EngineFaults {
         this.staleWriteWhileConflicted = b.staleWriteWhileConflicted;
         this.stalePageChecksum = b.stalePageChecksum;
         this.keepOwnCommitBlindly = b.keepOwnCommitBlindly;
-        this.buffer = new BufferFaults(b.silentDamageTruncation);
+        this.buffer = new BufferFaults(b.silentDamageTruncation, false, false, b.syncPastDurablePrefix);
         this.preemption = b.preemption;
     }
 
@@ -201,6 +204,7 @@ public final class EngineFaults {
         private boolean stalePageChecksum;
         private boolean keepOwnCommitBlindly;
         private boolean silentDamageTruncation;
+        private boolean syncPastDurablePrefix;
         private Consumer<Point> preemption;
 
         private Builder() {}
@@ -375,6 +379,16 @@ public final class EngineFaults {
         /** The VFS reuses the snapshot kept after an own commit blindly ({@code stale-own-commit-snapshot}). */
         public Builder keepOwnCommitBlindly(boolean v) {
             this.keepOwnCommitBlindly = v;
+            return this;
+        }
+
+        /**
+         * After a failure stopped the write buffer, its sync uploads every transaction it holds, also those whose
+         * commit's force failed (their commits failed), instead of the durable prefix alone
+         * (docs/write-buffer-recovery.md, "After a failed fsync").
+         */
+        public Builder syncPastDurablePrefix(boolean v) {
+            this.syncPastDurablePrefix = v;
             return this;
         }
 

@@ -114,14 +114,22 @@ final class SyncEngine {
         }
         WriteBuffer buf = db.bufferOrNull();
         DatabaseVersion v = db.current();
-        if (buf == null || v.localSeq() <= db.syncedSeq()) {
+        // Published commits only: each one's force succeeded, so after a failure stopped the buffer they are its
+        // durable prefix, which the buffer still lets a sync read (docs/write-buffer-recovery.md, "After a failed
+        // fsync"); the commit whose force failed was never published.
+        long upTo = buf != null && buf.stopped() && db.options.faults.syncPastDurablePrefix
+                ? buf.lastCommittedSeq() : v.localSeq(); // fault point, off
+        if (buf == null || upTo <= db.syncedSeq()) {
             return Round.of(new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, v.txid(), 0, 0, null));
         }
         long baseTxid = v.txid();
         try {
-            SyncSnapshot snap = buf.snapshot(v.localSeq());
+            SyncSnapshot snap = buf.snapshot(upTo);
             db.options.faults.preempt(EngineFaults.Point.SYNC_SNAPSHOT); // fault point: other steps may run here
             BufferBase base = snap.base();
+            if (buf.stopped()) {
+                checkStoppedBase(buf, snap);
+            }
             baseTxid = base.txid();
             long fullChecks = check.fullChecks();
             long remote = check.remoteBeyond(base.txid());
@@ -178,6 +186,22 @@ final class SyncEngine {
                     null, install, true, null, built.size());
         } catch (IOException | RuntimeException e) {
             return Round.failed(baseTxid, e);
+        }
+    }
+
+    /**
+     * A buffer that stopped inside a rewrite (its rename landed, the directory sync failed) may hold a base the engine
+     * never recorded: its sync would encode on the wrong base, or upload an empty transaction. Refused; a reopen
+     * reconciles the file with the replica (docs/write-buffer-recovery.md, "After a failed fsync").
+     */
+    private void checkStoppedBase(WriteBuffer buf, SyncSnapshot snap) throws IOException {
+        long engineBase = db.baseVersion().txid();
+        if (snap.base().txid() != engineBase || snap.transactionCount() == 0) {
+            throw new dev.ltx4j.pagestore.BufferFailedException(buf.location(), "write buffer " + buf.location()
+                    + " stopped after an I/O failure while it recorded the replica's TXID " + Txid.format(
+                    snap.base().txid()) + " (the sync is at " + Txid.format(engineBase) + "): nothing more is uploaded"
+                    + " from it; reopen the database to recover (PRAGMA litestream_refresh, or close every connection"
+                    + " and open again): " + buf.failureMessage(), null);
         }
     }
 

@@ -247,10 +247,30 @@ final class WriteSide {
             if (db.versions.baseVersion() == in.newBase() && isFullDisk(e)) { // published, held: only the trim is left
                 pendingTrim = in;
                 pendingTrimBuffer = buf;
+            } else if (db.versions.baseVersion() == in.newBase() && buf.stopped()
+                    && buf.base().txid() == in.newBase().txid()) {
+                syncedSeq = in.upToSeq(); // the stopped buffer recorded it; only a new read handle on its disk failed
             }
             throw e;
         }
         syncedSeq = in.upToSeq();
+        if (buf.stopped()) {
+            reportStoppedUpload(buf, in);
+        }
+    }
+
+    /**
+     * After a failure stopped the buffer, a sync uploaded (part of) its durable prefix: one WARN saying what reached
+     * the replica, what is refused and how to recover (litestream_status()'s last_error says it too, from the buffer).
+     */
+    private void reportStoppedUpload(WriteBuffer buf, SyncEngine.Install in) {
+        long refused = Math.max(0, buf.lastCommittedSeq() - buf.uploadableSeq());
+        Database.log().warn("database \"{}\": the write buffer {} stopped after an I/O failure; this sync uploaded its"
+                + " durable transactions through sequence number {} (the replica is at TXID {}); {} transaction(s)"
+                + " after them are not uploaded (their commits failed, or were never forced: durability none); writes"
+                + " stay refused until the database is reopened (PRAGMA litestream_refresh, or close every connection"
+                + " and open again)", db.name,
+                buf.location(), in.upToSeq(), Txid.format(in.newBase().txid()), refused);
     }
 
     /** Whether {@code e} is the full disk that sets the buffer's rewrite hold (other failures adopt as before). */

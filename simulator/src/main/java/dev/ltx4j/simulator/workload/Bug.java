@@ -177,7 +177,14 @@ public enum Bug {
      * generations close already dropped and the buffer handle it opens is never closed (the engine scenario's REMOTE
      * restart, {@code CloseDuringRemoteWait}: {@code resource-leak}).
      */
-    ROUND_AFTER_CLOSE;
+    ROUND_AFTER_CLOSE,
+    /**
+     * Engine: after a failed fsync stopped the write buffer, its sync uploads every transaction the buffer holds,
+     * also the one whose commit's force failed (engine hook {@code EngineFaults.syncPastDurablePrefix}), instead of
+     * the durable prefix alone (docs/write-buffer-recovery.md, "After a failed fsync"): the engine writer's sync of
+     * the stopped buffer ({@code durable-prefix}).
+     */
+    SYNC_PAST_DURABLE_PREFIX;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -213,4 +213,30 @@ final class EngineOracle {
             world.stats().operations(written.size());
         }
     }
+
+    /**
+     * The sync of a buffer a failure stopped ({@code durable-prefix}, docs/write-buffer-recovery.md, "After a failed
+     * fsync"): it may upload the durable prefix (every acknowledged commit, {@code last}) and never the state of the
+     * commit that failed ({@code failed}). Returns whether it synced (everything acknowledged is in the replica).
+     */
+    boolean checkStoppedBufferSync(dev.ltx4j.syncer.SyncOutcome o, PageState failed, PageState last)
+            throws IOException {
+        world.reached("stopped-buffer-sync", o.status().toString());
+        auditor.audit();
+        PageState head = auditor.stateAt(auditor.head());
+        if (failed.digest != last.digest && head.digest == failed.digest) {
+            throw new InvariantViolation("durable-prefix", "the sync of the stopped buffer uploaded TXID "
+                    + auditor.head() + " holding " + failed + ", the state of the commit whose force failed");
+        }
+        if (o.status() != dev.ltx4j.syncer.SyncOutcome.Status.SYNCED) {
+            return false;
+        }
+        if (o.txid() != auditor.head() || head.digest != last.digest) {
+            throw new InvariantViolation("durable-prefix", "the sync of the stopped buffer reported TXID " + o.txid()
+                    + " but the replica ends at " + auditor.head() + " holding " + head
+                    + ", not the last acknowledged commit " + last);
+        }
+        world.reached("stopped-buffer-uploaded-prefix", "TXID " + o.txid());
+        return true;
+    }
 }

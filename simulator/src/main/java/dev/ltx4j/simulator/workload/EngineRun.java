@@ -119,6 +119,7 @@ final class EngineRun {
                 .stalePageChecksum(bugs.contains(Bug.STALE_PAGE_CHECKSUM))
                 .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION))
                 .roundAfterClose(bugs.contains(Bug.ROUND_AFTER_CLOSE))
+                .syncPastDurablePrefix(bugs.contains(Bug.SYNC_PAST_DURABLE_PREFIX))
                 .preemption(at -> {
                     if (step[0] != null) {
                         step[0].preempted(at);

@@ -5,6 +5,7 @@ import static dev.ltx4j.simulator.workload.EngineRun.LIVENESS_INTERVALS;
 import static dev.ltx4j.simulator.workload.EngineRun.page;
 
 import dev.ltx4j.compaction.RecentUploads;
+import dev.ltx4j.pagestore.BufferFailedException;
 import dev.ltx4j.pagestore.Durability;
 import dev.ltx4j.pagestore.WriteBufferException;
 import dev.ltx4j.replica.ReplicaClient;
@@ -215,6 +216,10 @@ final class EngineWriter {
         } catch (IOException e) {
             history.failedPartWay(next);
             world.reached("commit-failed", e.getClass().getSimpleName());
+            if (e instanceof BufferFailedException // stopped: sync first, as a pool keeping its connection would
+                    && oracle.checkStoppedBufferSync(db.syncOnce(writerClock.instant()), next, last())) {
+                history.acknowledgeAll();
+            }
             closeQuietly();
             reopen("after failed commit");
         }

@@ -1,0 +1,158 @@
+package dev.ltx4j.syncer;
+
+import static dev.ltx4j.syncer.Kit.commitPages;
+import static dev.ltx4j.syncer.Kit.readAll;
+import static dev.ltx4j.syncer.Kit.restore;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ltx4j.conformance.InMemoryReplicaClient;
+import dev.ltx4j.pagestore.BufferFailedException;
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A failed fsync stops the write buffer; the sync still uploads the transactions acknowledged as durable before it
+ * (their commits' force succeeded) and never the one whose commit failed, and a reopen adopts that upload as this
+ * writer's own (docs/write-buffer-recovery.md, "After a failed fsync"). Before, the sync refused the whole buffer
+ * until the process reopened it.
+ */
+class DurablePrefixSyncTest {
+    static final int PS = 4096;
+
+    @TempDir
+    Path tmp;
+
+    final Kit.ManualClock clock = new Kit.ManualClock(1_700_000_000_000L);
+    final InMemoryReplicaClient replica = new InMemoryReplicaClient();
+    final MemoryLogStorage storage = new MemoryLogStorage();
+
+    EngineOptions.Builder opts() {
+        return Kit.writer(storage, tmp.resolve("conflicts"), clock, 11);
+    }
+
+    /** Synced TXID 1 (two commits), then two durable commits, then one whose fsync fails: returns the durable state. */
+    private byte[] stopAfterDurableCommits(Database db) throws IOException {
+        commitPages(db, PS, 1, 1, 2, 2);
+        commitPages(db, PS, 3, 3);
+        assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+        commitPages(db, PS, 2, 22);
+        commitPages(db, PS, 4, 4);
+        byte[] durable = readAll(db);
+        storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.FORCE);
+        assertThatThrownBy(() -> commitPages(db, PS, 1, 99, 5, 5)).isInstanceOf(BufferFailedException.class)
+                .hasMessageContaining("fsync failed");
+        storage.setFaults((op, name) -> false); // a retried fsync would "succeed" now: nothing may retry it
+        return durable;
+    }
+
+    @Test
+    void aStoppedBufferUploadsItsDurablePrefixAndNotTheFailedCommit() throws Exception {
+        try (Database db = Database.open(replica, "app.db", opts().build())) {
+            byte[] durable = stopAfterDurableCommits(db);
+
+            SyncOutcome o = db.syncOnce(clock.instant());
+            assertThat(o.status()).as("%s", o.error()).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(2);
+            assertThat(restore(replica, 0, tmp)).as("the replica holds the durable commits, not the failed one")
+                    .isEqualTo(durable);
+            assertThat(readAll(db)).isEqualTo(durable);
+
+            DatabaseStatus s = db.status();
+            assertThat(s.txid()).isEqualTo(2);
+            assertThat(s.lastError()).contains("stopped after an I/O failure").contains("uploaded through 4")
+                    .contains("1 transaction(s) after them failed their commit").contains("PRAGMA litestream_refresh");
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.NOTHING_TO_SYNC);
+            assertThat(replica.listFiles(0, 0, false)).hasSize(2);
+            assertThatThrownBy(() -> commitPages(db, PS, 6, 6)).as("writes stay refused")
+                    .isInstanceOf(BufferFailedException.class);
+        } catch (IOException closing) {
+            // close forces the stopped buffer: refused; the buffer stays as it is
+        }
+    }
+
+    @Test
+    void aReopenAdoptsTheUploadedPrefixAsItsOwnAfterTheDiskLostTheFailedCommit() throws Exception {
+        byte[] durable;
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            durable = stopAfterDurableCommits(db);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+        } finally {
+            closeQuietly(db);
+        }
+        storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced()); // the failed fsync's data never landed
+        try (Database again = Database.open(replica, "app.db", opts().build())) {
+            DatabaseStatus s = again.status();
+            assertThat(s.conflict()).as("its own upload, not a rival's").isNull();
+            assertThat(s.txid()).isEqualTo(2);
+            assertThat(s.pendingCommits()).isZero();
+            assertThat(readAll(again)).isEqualTo(durable);
+            commitPages(again, PS, 6, 6);
+            assertThat(again.syncOnce(clock.instant()).txid()).isEqualTo(3);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(readAll(again));
+        }
+    }
+
+    @Test
+    void aReopenThatRecoversTheFailedCommitKeepsItPendingWithoutAConflict() throws Exception {
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            stopAfterDurableCommits(db);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+        } finally {
+            closeQuietly(db);
+        }
+        // The failed commit's record reached the file after all (an fsync failure is an unknown outcome, as in
+        // SQLite's WAL): recovery keeps it, on top of the adopted upload.
+        try (Database again = Database.open(replica, "app.db", opts().build())) {
+            DatabaseStatus s = again.status();
+            assertThat(s.conflict()).isNull();
+            assertThat(s.pendingCommits()).isEqualTo(1);
+            assertThat(again.syncOnce(clock.instant()).txid()).isEqualTo(3);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(readAll(again));
+        }
+    }
+
+    @Test
+    void aBufferThatStopsInsideTheTrimAfterAnUploadUploadsNothingMore() throws Exception {
+        // The trim's rename lands, its directory sync fails: the buffer stops on the new base. A stopped buffer's
+        // sync must neither upload its transactions again nor an empty transaction on top (simulator compaction 102).
+        byte[] state;
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            commitPages(db, PS, 1, 1, 2, 2);
+            commitPages(db, PS, 2, 3);
+            state = readAll(db);
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.SYNC_DIRECTORY);
+            SyncOutcome first = db.syncOnce(clock.instant());
+            storage.setFaults((op, name) -> false);
+            assertThat(first.status()).isEqualTo(SyncOutcome.Status.FAILED);
+            assertThat(first.error()).hasMessageContaining("directory sync");
+            for (int i = 0; i < 3; i++) {
+                assertThat(db.syncOnce(clock.instant()).status()).isNotEqualTo(SyncOutcome.Status.SYNCED);
+            }
+            assertThat(replica.listFiles(0, 0, false)).hasSize(1);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(state);
+        } finally {
+            closeQuietly(db);
+        }
+        try (Database again = Database.open(replica, "app.db", opts().build())) {
+            assertThat(again.status().conflict()).isNull();
+            assertThat(again.status().txid()).isEqualTo(1);
+            assertThat(again.status().pendingCommits()).isZero();
+            assertThat(readAll(again)).isEqualTo(state);
+        }
+    }
+
+    private static void closeQuietly(Database db) {
+        try {
+            db.close();
+        } catch (IOException | RuntimeException e) {
+            // the stopped buffer refuses close's force; its lock is released all the same
+        }
+    }
+}
