@@ -56,7 +56,7 @@ class PassThrough(fusepy.Operations):
         return os.open(self._p(path), flags)
 
     def create(self, path, mode, fi=None):
-        return os.open(self._p(path), os.O_WRONLY | os.O_CREAT, mode)
+        return os.open(self._p(path), os.O_RDWR | os.O_CREAT, mode)  # the caller may read what it created
 
     def read(self, path, length, offset, fh):
         return os.pread(fh, length, offset)

@@ -259,6 +259,8 @@ public final class Compactor {
      *     conflicting file already there
      */
     public CompactionResult compactLevel(int level, Instant now) throws IOException {
+        Objects.requireNonNull(now, "now");
+        look(now); // the schedule records this run at the timeline's now: it must have seen this call's time
         try {
             return compactLevelOrCrash(level, now);
         } catch (FaultCrash crash) {

@@ -47,6 +47,8 @@ final class Retention {
         this.faults = faults;
         this.tracker = tracker;
         this.timeline = timeline;
+        // Its longest question, declared before any is asked: its first run may come long after a clock step.
+        timeline.keepFor(settings.retentionGrace(), settings.retention());
     }
 
     void setDeleteBatch(int files) {

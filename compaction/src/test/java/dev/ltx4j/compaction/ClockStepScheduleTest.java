@@ -27,7 +27,7 @@ class ClockStepScheduleTest {
 
     /** Commits and steps every 10 s of monotonic time; records when each level and retention ran (monotonic). */
     private static final class Run {
-        final ReplicaClient client = new InMemoryReplicaClient();
+        final ReplicaClient client;
         final Model model = new Model(11, false);
         final Compactor compactor;
         long mono;
@@ -37,6 +37,11 @@ class ClockStepScheduleTest {
         final long[] runs = new long[3];
 
         Run(CompactionSettings settings) {
+            this(settings, new InMemoryReplicaClient());
+        }
+
+        Run(CompactionSettings settings, ReplicaClient client) {
+            this.client = client;
             compactor = new Compactor(client, settings, CompactionFaults.NONE);
         }
 
@@ -135,5 +140,54 @@ class ClockStepScheduleTest {
             assertThatCode(() -> planner.plan(RestoreTarget.txid(t))).as("TXID %d, within 2 h of real time", t)
                     .doesNotThrowAnyException();
         }
+    }
+
+    /**
+     * The first successful retention run comes after a forward step (its listings failed for an hour meanwhile, the
+     * levels compacted on): its grace question used to drop the timeline's pre-step segment before the window's longer
+     * question, which then answered with the post-step offset, so states of the last {@code retention} of real time
+     * from before the step were deleted at once.
+     */
+    @Test
+    void aForwardStepBeforeTheFirstSuccessfulRetentionKeepsTheWindow() throws Exception {
+        boolean[] retentionDown = {true};
+        ReplicaClient client = new dev.ltx4j.replica.ForwardingReplicaClient(new InMemoryReplicaClient()) {
+            @Override
+            public List<dev.ltx4j.replica.LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata)
+                    throws dev.ltx4j.replica.ReplicaException {
+                if (retentionDown[0] && level == ReplicaClient.SNAPSHOT_LEVEL) { // only retention lists snapshots here
+                    throw new dev.ltx4j.replica.ReplicaTransientException("listing of level 9 failed (test)");
+                }
+                return super.listFiles(level, seekTxid, useMetadata);
+            }
+        };
+        Run r = new Run(S, client);
+        r.run(200, 10); // 2,000 s: levels compact, every retention listing fails
+        long beforeStep = r.model.txid();
+        r.wall = r.wall.plus(Duration.ofDays(30));
+        r.run(200, 10); // 2,000 s more after the step, still failing
+        assertThat(r.compactor.status().retention().lastError()).as("retention failed so far").contains("level 9");
+        retentionDown[0] = false;
+        r.run(100, 10); // the first successful run at once; 5,000 s of real time in all, less than the 2 h window
+        assertThat(r.compactor.status().retention().lastError()).as("retention ran").isNull();
+        RestorePlanner planner = new RestorePlanner(client);
+        for (long txid = 1; txid <= r.model.txid(); txid++) {
+            long t = txid;
+            assertThatCode(() -> planner.plan(RestoreTarget.txid(t))).as("TXID %d (%d before the step)", t, beforeStep)
+                    .doesNotThrowAnyException();
+        }
+    }
+
+    /** A level compacted by hand, then stepped after its interval: due (its run was recorded at the monotonic 0). */
+    @Test
+    void aLevelCompactedByHandIsDueAfterItsInterval() throws Exception {
+        Run r = new Run(S);
+        r.model.commit(r.client, r.wall);
+        r.compactor.compactLevel(1, r.wall);
+        Instant byHand = r.compactor.status().level(1).lastRun();
+        Instant later = r.wall.plus(Duration.ofMinutes(10)); // L1's interval is 5 minutes
+        r.model.commit(r.client, later);
+        CompactionStatus after = r.compactor.step(later);
+        assertThat(after.level(1).lastRun()).as("L1 ran by hand at %s", byHand).isEqualTo(later);
     }
 }

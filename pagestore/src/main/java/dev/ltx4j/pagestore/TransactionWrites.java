@@ -53,6 +53,7 @@ final class TransactionWrites {
             buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk
             throw e;
         }
+        tx.reserveCheckedAt = appender.end();
     }
 
     long appendCommit(WriteTransaction tx, long newCommitSize) throws IOException {
@@ -64,7 +65,11 @@ final class TransactionWrites {
         checkNotCut(tx);
         LogAppender appender = buffer.appender;
         try {
-            reserve.check(buffer.location(), appender.end(), appender.end() - tx.startOffset, heldCheck);
+            // An approved first phase binds the second when nothing was appended since: what the other databases of
+            // the transaction write in between is within the reserve's margin (docs/attached-databases.md).
+            if (appender.end() != tx.reserveCheckedAt) {
+                reserve.check(buffer.location(), appender.end(), appender.end() - tx.startOffset, heldCheck);
+            }
         } catch (BufferFullException e) {
             appender.rollback(tx.startOffset, tx.startChain, false); // the refused transaction leaves no record
             buffer.fullDisk = e.getMessage(); // litestream_status()'s last_error, as for a full disk

@@ -17,6 +17,8 @@ public final class WriteTransaction implements AutoCloseable {
     /** The buffer's count of full-disk cuts at begin: a later cut killed this transaction. */
     final long cuts;
     int records;
+    /** The log end {@link #checkCommit()} approved; -1 before. The commit checks again only past it. */
+    long reserveCheckedAt = -1;
     private boolean finished;
     /** Sequence number of the written commit record; -1 before {@link #commitWritten}. */
     private long committedSeq = -1;

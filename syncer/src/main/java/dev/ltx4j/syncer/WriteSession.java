@@ -198,7 +198,21 @@ public final class WriteSession implements AutoCloseable {
         checkOpen();
         db.writer.checkWritable();
         if (tx != null) {
+            fillGap(); // before the check: the commit then appends nothing the check did not count
             tx.checkCommit();
+        }
+    }
+
+    /** Writes zero pages over the gap between the old end of the database and the commit size (once; idempotent). */
+    private void fillGap() throws IOException {
+        byte[] zero = null;
+        long lock = Ltx.lockPgno(pageSize);
+        for (long p = floor + 1; p <= commit; p++) {
+            if (!pending.contains(p) && p != lock) {
+                zero = zero == null ? new byte[pageSize] : zero;
+                tx.writePage(p, zero);
+                pending.add(p);
+            }
         }
     }
 
@@ -215,15 +229,7 @@ public final class WriteSession implements AutoCloseable {
             if (tx == null) {
                 return db.current().localSeq();
             }
-            byte[] zero = null;
-            long lock = Ltx.lockPgno(pageSize);
-            for (long p = floor + 1; p <= commit; p++) {
-                if (!pending.contains(p) && p != lock) {
-                    zero = zero == null ? new byte[pageSize] : zero;
-                    tx.writePage(p, zero);
-                    pending.add(p);
-                }
-            }
+            fillGap();
             WriteTransaction committed = tx;
             long[] pages = pending.sorted();
             long seq;

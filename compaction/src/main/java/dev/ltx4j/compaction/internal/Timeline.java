@@ -93,6 +93,14 @@ public final class Timeline {
     }
 
     /**
+     * Keeps the segments a question reaching {@code a + b} back will need, before any such question is asked: a shorter
+     * one asked first (the retention grace) must not drop what the first long one (the grace plus the window) needs.
+     */
+    public void keepFor(Duration a, Duration b) {
+        horizon = Math.max(horizon, saturatedNanos(a) + saturatedNanos(b));
+    }
+
+    /**
      * What the wall clock read {@code ago} before the last observation. Where a step fell between two looks its
      * moment is unknown: the earlier of the two readings is answered (the conservative one for a grace or window cut:
      * keeps more). Before the first look: extrapolated from it; before the oldest kept segment after an eviction: the

@@ -26,7 +26,7 @@ final class NativeFile {
     private ByteBuffer buffer;
     private volatile String lastError = "";
     private boolean walHeaderReported;
-    /** Set at phase one of a commit across several databases (SQLite's super-journal), cleared at the next commit. */
+    /** Set at phase one of a commit across several databases (SQLite's super-journal), cleared at its end. */
     private boolean acrossDatabases;
     /** The corruption last named on stderr, so a CLI host hears of each once. */
     private String corruptionReported;
@@ -226,7 +226,7 @@ final class NativeFile {
                 try {
                     Warn.LOG.warn("litestream: {}: {}", name, why);
                 } catch (LinkageError noSlf4j) {
-                    // a host layout of vfs-jni alone (tests): stderr above is all there is
+                    // slf4j-api left off a class path: stderr above is all there is
                 }
             }
             return rc;
@@ -257,12 +257,18 @@ final class NativeFile {
     }
 
     int rollback() {
+        acrossDatabases = false; // a rolled-back phase one: the next commit is a single database's unless told again
         try {
             db.rollback();
             return SqliteCodes.OK;
         } catch (Exception e) {
             return fail("rollback", e, SqliteCodes.IOERR);
         }
+    }
+
+    /** For tests: whether the next {@link #commit()} is the second phase of a commit across databases. */
+    boolean commitsAcrossDatabases() {
+        return acrossDatabases;
     }
 
     int endWrite() {
@@ -415,7 +421,10 @@ final class NativeFile {
         return rc;
     }
 
-    /** Loaded at the first warning only: a host class path of vfs-jni alone has no SLF4J. */
+    /**
+     * Looked up at the first warning only (the module requires SLF4J; a host class path that left slf4j-api out
+     * fails here, caught as a LinkageError, rather than at the first open).
+     */
     private static final class Warn {
         static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NativeFile.class);
     }
