@@ -54,13 +54,14 @@ final class LtxCommand {
                 Path file = LocalFiles.path(arg);
                 if (file != null && !Files.isDirectory(file)) {
                     verify(LtxSource.ofPath(file), file.toString(), out, err);
-                } else if (file != null && !LocalFiles.isUrl(arg)) {
+                } else if (file != null && !arg.regionMatches(true, 0, "file:", 0, 5)) {
                     bad++;
                     checked++;
                     err.printf("bad   %s: a directory; give its LTX files, or the replica as a URL (%s) to check"
                             + " every file in it%n", file, file.toUri());
                 } else {
-                    verifyReplica(arg, out, err);
+                    // file:/dir (one slash) is a URL too, but not one the replica parser takes: give it the path's
+                    verifyReplica(file != null && !LocalFiles.isUrl(arg) ? file.toUri().toString() : arg, out, err);
                 }
             }
             if (bad > 0) {

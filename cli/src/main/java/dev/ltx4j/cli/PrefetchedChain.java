@@ -141,7 +141,13 @@ final class PrefetchedChain implements AutoCloseable {
         try {
             InputStream in = client.openFile(s.info.level(), s.info.minTxid(), s.info.maxTxid(), 0, 0);
             try {
-                bytes = in.readNBytes((int) s.info.size());
+                // Into one array of the listed size: readNBytes(len) assembles chunks and copies them, holding about
+                // twice the size at its end, which HELD_BYTES (listed sizes) would not bound.
+                bytes = new byte[(int) s.info.size()];
+                int n = in.readNBytes(bytes, 0, bytes.length);
+                if (n < bytes.length) {
+                    bytes = java.util.Arrays.copyOf(bytes, n); // shorter than listed: the decoder reports it
+                }
                 int more = bytes.length == s.info.size() ? in.read() : -1;
                 if (more >= 0) { // longer than listed: the decoder reads the rest from this response
                     tail = new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) more}),

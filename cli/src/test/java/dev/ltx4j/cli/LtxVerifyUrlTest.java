@@ -43,6 +43,10 @@ class LtxVerifyUrlTest {
         CliRun ok = CliRun.of("ltx", "verify", url);
         assertThat(ok.exitCode()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("ok    " + url + " L0/0000000000000001-0000000000000001.ltx: TXID");
+        // file:/dir, one slash, as Path.toUri().toString() does not write it but users do: before, "a directory".
+        CliRun oneSlash = CliRun.of("ltx", "verify", "file:" + replica);
+        assertThat(oneSlash.exitCode()).as(oneSlash.err()).isZero();
+        assertThat(oneSlash.out()).contains(" L0/0000000000000001-0000000000000001.ltx: TXID");
 
         byte[] b = Files.readAllBytes(first);
         b[b.length / 2] ^= 0x10;

@@ -10,8 +10,9 @@ import dev.ltx4j.replica.ReplicaTransientException;
  * ignores {@code If-None-Match: *} answers every create 200, so two writers (or two compactors) overwrite each other's
  * files with no error and acknowledged commits vanish. The check creates {@code <path>/ltx4j-create-check}
  * conditionally: 412 means the store refuses it (one PUT on every later client); 200 is a first create or an
- * overwrite, so it creates again and needs the 412 then (two PUTs the first time). Two 200s refuse every create of
- * this client with a permanent error naming the store. The object is not an LTX name, so no listing shows it;
+ * overwrite, so it creates again and needs the 412 then (two PUTs the first time). A second 200 gets a third PUT (the
+ * object may have been deleted in between); three 200s refuse every create of this client with a permanent error
+ * naming the store. Only 412 counts as a refusal; 409 ConditionalRequestConflict is retried. The object is not an LTX name, so no listing shows it;
  * {@code deleteAll} removes it. See docs/field-probes.md, round 6.
  */
 final class S3CreateCheck {
@@ -23,6 +24,8 @@ final class S3CreateCheck {
     interface Put {
         void put(String key) throws ReplicaException;
     }
+
+    private static final int CONFLICT_ATTEMPTS = 3;
 
     private final S3ReplicaConfig config;
     private final String key;
@@ -53,7 +56,10 @@ final class S3CreateCheck {
                 try {
                     boolean first = created(put); // a first create, or an overwrite
                     boolean second = first && created(put); // the object exists now: only 412 is right
-                    if (!second) {
+                    // Two 200s: an ignoring store, or the object was deleted in between (deleteAll, a lifecycle
+                    // rule). A third PUT tells them apart: an ignoring store answers 200 again.
+                    boolean third = second && created(put);
+                    if (!third) {
                         passed = true;
                         return;
                     }
@@ -87,7 +93,7 @@ final class S3CreateCheck {
      * creates large files with single PUTs instead (S3 takes up to 5 GiB in one). Costs a start, one part, the refused
      * completion and an abort. With {@code single-writer=true} it is not asked.
      */
-    boolean multipartHonoured(Put multipartPut) throws ReplicaException {
+    boolean multipartHonoured(Put multipartPut, String target) throws ReplicaException {
         if (config.singleWriter()) {
             return true;
         }
@@ -100,10 +106,12 @@ final class S3CreateCheck {
                 try {
                     multipartHonoured = !created(multipartPut);
                 } catch (ReplicaPermanentException e) {
-                    throw e;
+                    // A store that cannot do a conditional multipart completion at all (501/400 on it, parts without
+                    // ETags) did take conditional single PUTs in ensure(): those carry large files up to 5 GiB.
+                    multipartHonoured = false;
                 } catch (ReplicaException e) {
                     throw new ReplicaTransientException("s3: checking that the store refuses a second multipart"
-                            + " create failed; nothing of the file was sent: " + e.getMessage(), e);
+                            + " create failed; '" + target + "' was not sent: " + e.getMessage(), e);
                 }
             }
             return multipartHonoured;
@@ -112,11 +120,21 @@ final class S3CreateCheck {
 
     /** True when the store answered 2xx (created or overwrote), false when it refused: the object exists. */
     private boolean created(Put put) throws ReplicaException {
-        try {
-            put.put(key);
-            return true;
-        } catch (ReplicaAlreadyExistsException e) {
-            return false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                put.put(key);
+                return true;
+            } catch (ReplicaAlreadyExistsException e) {
+                if (!S3Errors.conditionalConflict(e)) {
+                    return false; // 412: the store refused the second create
+                }
+                // 409 ConditionalRequestConflict decides nothing (another conditional write of the key was in flight)
+                if (attempt == CONFLICT_ATTEMPTS) {
+                    throw new ReplicaTransientException("s3: the store answered " + CONFLICT_ATTEMPTS + " conditional"
+                            + " PUTs of '" + key + "' with 409 ConditionalRequestConflict, so whether it refuses a"
+                            + " second create is not known yet: " + e.getMessage(), e);
+                }
+            }
         }
     }
 }

@@ -48,7 +48,7 @@ final class S3Errors {
         String bucket = config.bucket();
         String where = "s3: " + what + " " + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "'";
         if (e instanceof AwsServiceException service) {
-            return mapService(op, where, bucket, credentials, service);
+            return mapService(op, where, config, credentials, service);
         }
         S3Credentials.Unavailable noCredentials = causeOf(e, S3Credentials.Unavailable.class);
         if (noCredentials != null) {
@@ -75,8 +75,9 @@ final class S3Errors {
         return new ReplicaTransientException(where + " failed: " + e.getMessage(), e);
     }
 
-    private static ReplicaException mapService(Op op, String where, String bucket, S3Credentials credentials,
+    private static ReplicaException mapService(Op op, String where, S3ReplicaConfig config, S3Credentials credentials,
             AwsServiceException e) {
+        String bucket = config.bucket();
         int status = e.statusCode();
         String found = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
         // A response without an S3 error body (a proxy, a load balancer, any HEAD) has no code; Set.of(..) sets
@@ -100,12 +101,13 @@ final class S3Errors {
                     + " (NTP) or the store's; " + where, e);
         }
         if (status == 501 || "NotImplemented".equals(code)) {
-            return new ReplicaPermanentException(where + " failed" + detail + ": the store does not implement "
-                    + (op == Op.WRITE_CONDITIONAL ? "conditional creates (If-None-Match: *), which ltx4j needs to keep"
-                    + " two writers from overwriting each other's files (AWS S3 has them since August 2024); nothing"
-                    + " was written"
-                    : op == Op.LIST ? "ListObjectsV2 (list-type=2), which ltx4j needs, as Litestream does"
-                    : "this request") + "; use a store or version that does", e);
+            // Stores answer 501 to any header they do not know (S3Proxy to the session token's, MinIO without KMS to
+            // SSE-KMS), so the store's own message is kept and the cause is given as candidates. Permanent: the same
+            // request gets the same answer however often it is retried.
+            return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e) + "; the store does"
+                    + " not implement something this request uses: " + notImplementedCandidates(op, config)
+                    + (op == Op.WRITE_CONDITIONAL ? "; nothing was written" : "")
+                    + "; use a store or version that implements it, or drop the setting", e);
         }
         if (status == 403 || AUTH_CODES.contains(known)) {
             return new ReplicaPermanentException("s3: access denied to bucket '" + bucket + "'" + detail
@@ -118,7 +120,9 @@ final class S3Errors {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' is not reachable with the configured"
                     + " region or endpoint" + detail + ": set ?region= in the replica URL; " + where, e);
         }
-        if (op == Op.WRITE_CONDITIONAL && (status == 412 || status == 409 || "PreconditionFailed".equals(code)
+        // 409 alone is no refusal: a store that ignores the condition answers it for other reasons too
+        // (OperationAborted on concurrent PUTs of one key, MinIO's "object exists as directory").
+        if (op == Op.WRITE_CONDITIONAL && (status == 412 || "PreconditionFailed".equals(code)
                 || "ConditionalRequestConflict".equals(code))) {
             return new ReplicaAlreadyExistsException(where + " already exists" + detail, e);
         }
@@ -136,6 +140,35 @@ final class S3Errors {
         String hint = op == Op.LIST && status == 400 ? " (does the store implement ListObjectsV2, list-type=2?"
                 + " ltx4j needs it, as Litestream does)" : "";
         return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e) + hint, e);
+    }
+
+    /** What a 501 can be about for this kind of request: only what ltx4j sends (settings only when configured). */
+    static String notImplementedCandidates(Op op, S3ReplicaConfig config) {
+        java.util.List<String> candidates = new java.util.ArrayList<>();
+        if (op == Op.WRITE_CONDITIONAL) {
+            candidates.add("the create condition If-None-Match: * (conditional creates, which ltx4j needs to keep two"
+                    + " writers from overwriting each other's files; AWS S3 has them since August 2024)");
+        } else if (op == Op.LIST) {
+            candidates.add("ListObjectsV2 (list-type=2), which ltx4j needs, as Litestream does");
+        }
+        candidates.add("a session token (the x-amz-security-token header, from AWS_SESSION_TOKEN or the credential"
+                + " provider)");
+        if (op != Op.LIST) {
+            config.sseKmsKeyId().ifPresent(k -> candidates.add("SSE-KMS (sse-kms-key-id)"));
+            config.storageClass().ifPresent(c -> candidates.add("the storage class '" + c + "' (storage-class)"));
+        }
+        return String.join(", or ", candidates);
+    }
+
+    /** S3's 409 ConditionalRequestConflict: another conditional write of the key was in flight, nothing decided. */
+    static boolean conditionalConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AwsServiceException s && s.awsErrorDetails() != null
+                    && "ConditionalRequestConflict".equals(s.awsErrorDetails().errorCode())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String message(AwsServiceException e) {

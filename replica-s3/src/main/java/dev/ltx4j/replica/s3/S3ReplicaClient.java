@@ -325,7 +325,7 @@ public final class S3ReplicaClient implements ReplicaClient {
                 Map.of()), key);
         boolean fallback = body.length() >= config.partSize() && !createCheck.multipartHonoured(k ->
                 new S3MultipartUpload(conditionalS3, s3, config, credentials, k, Map.of())
-                        .upload(LtxBody.of(S3CreateCheck.BODY)));
+                        .upload(LtxBody.of(S3CreateCheck.BODY)), key);
         boolean single = body.length() < config.partSize() || fallback;
         if (fallback && body.length() > MAX_SINGLE_PUT) {
             throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel() + " (bucket '"

@@ -22,6 +22,8 @@ final class LogRedaction {
     static final List<String> SECRET_VARIABLES = List.of("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
             "LITESTREAM_SECRET_ACCESS_KEY", "LITESTREAM_AZURE_ACCOUNT_KEY", "LITESTREAM_AZURE_SAS_TOKEN",
             "AZURE_STORAGE_CONNECTION_STRING", "AZURE_CLIENT_SECRET");
+    /** Shorter values are not masked as literals (docs/credentials.md, "Logs"). */
+    static final int MIN_LITERAL = 4;
     private static final String VALUE = "[^\\s,;&\"'\\]\\\\)}]+";
     private static final List<Pattern> NAMED = List.of(
             Pattern.compile("(?i)(x-amz-security-token[\"']?\\s*[:=]\\s*[\"']?)" + VALUE),
@@ -37,10 +39,11 @@ final class LogRedaction {
         List<String> values = new ArrayList<>();
         for (String name : SECRET_VARIABLES) {
             String v = environment.get(name);
-            if (v == null || v.strip().length() < 8) {
-                continue; // a value this short would mask ordinary words; the names above still catch it in context
+            if (v == null || v.strip().length() < MIN_LITERAL) {
+                continue; // a value this short would mask parts of ordinary words; the names above catch it in context
             }
-            Matcher sig = Pattern.compile("(?:^|[?&])sig=([^&]+)").matcher(v);
+            // A SAS alone ends its signature at '&', one inside a connection string at ';'.
+            Matcher sig = Pattern.compile("(?:^|[?&;])sig=([^&;]+)").matcher(v);
             if (sig.find()) { // a SAS: its signature, as sent (URL-encoded) and decoded; its expiry is worth seeing
                 values.add(sig.group(1));
                 values.add(URLDecoder.decode(sig.group(1), StandardCharsets.UTF_8));

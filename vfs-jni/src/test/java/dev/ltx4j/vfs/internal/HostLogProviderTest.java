@@ -72,4 +72,27 @@ class HostLogProviderTest {
                 "AccountKey=<redacted>", "SharedKey devstoreaccount1:<redacted>", "Bearer <redacted>")
                 .hasLineCount(7);
     }
+
+    /**
+     * A short secret (6 characters: a test store's, a weak one) is masked as a literal, and a SAS inside a connection
+     * string is cut at ';': before, values under 8 characters were written as they came, and the "signature" taken
+     * from a connection string ran on to its end, so the signature alone was never masked.
+     */
+    @Test
+    void shortSecretsAndConnectionStringSignaturesAreMasked() throws Exception {
+        String shortSecret = "pa55wd";
+        String sig = "k7VjzR2bQ%2Bn8TxWm0LpYc5Ha1Ue%3D";
+        String connection = "BlobEndpoint=http://127.0.0.1:10000/acct;SharedAccessSignature=sv=2026-06-06&sr=c&sig="
+                + sig + ";QueueEndpoint=http://127.0.0.1:10001/acct";
+        LogRedaction redaction = new LogRedaction(java.util.Map.of("AWS_SECRET_ACCESS_KEY", shortSecret,
+                "AZURE_STORAGE_CONNECTION_STRING", connection));
+        Path log = tmp.resolve("short.log");
+        HostLogProvider.Sink sink = new HostLogProvider.Sink(Level.TRACE, log.toString(), redaction);
+        sink.logger("dev.ltx4j.syncer.Database").info("secret {} in a message", shortSecret);
+        sink.logger("com.azure.core.http").error("decoded signature " + java.net.URLDecoder.decode(sig,
+                java.nio.charset.StandardCharsets.UTF_8) + " and raw " + sig);
+        String text = Files.readString(log);
+        assertThat(text).doesNotContain(shortSecret, sig, java.net.URLDecoder.decode(sig,
+                java.nio.charset.StandardCharsets.UTF_8)).hasLineCount(2);
+    }
 }
