@@ -16,9 +16,16 @@ public final class DirectMemoryException extends RuntimeException {
         super(message, cause);
     }
 
+    /** Test fault: an allocation whose purpose contains this text fails as at the limit (null: none). */
+    static volatile String refuseFor;
+
     /** {@link ByteBuffer#allocateDirect}, failing with this exception (naming {@code purpose}) when the limit is hit. */
     public static ByteBuffer allocate(int bytes, String purpose) {
         try {
+            String refuse = refuseFor;
+            if (refuse != null && purpose.contains(refuse)) {
+                throw new OutOfMemoryError("Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
+            }
             return ByteBuffer.allocateDirect(bytes);
         } catch (OutOfMemoryError e) {
             throw from(e, bytes + " bytes of direct buffer memory for " + purpose);
