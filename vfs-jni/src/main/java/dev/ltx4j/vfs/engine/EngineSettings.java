@@ -196,7 +196,9 @@ public final class EngineSettings {
             if (me < 0) { // no /proc (macOS): names, as the best left
                 String owner = Files.getOwner(p).getName();
                 String user = System.getProperty("user.name");
-                if (!owner.equals(user)) return "it belongs to " + owner + ", not to " + user + " who runs this process";
+                if (!owner.equals(user)) {
+                    return "it belongs to " + owner + ", not to " + user + " who runs this process";
+                }
             } else {
                 int owner = (Integer) Files.getAttribute(p, "unix:uid");
                 if (owner != me) {
@@ -275,7 +277,10 @@ public final class EngineSettings {
         }
     }
 
-    /** Page cache bytes: a size as {@link ByteSizes} reads it ({@code 10485760}, {@code 64k}, {@code 16MiB}). Default 10 MiB. */
+    /**
+     * Page cache bytes: a size as {@link ByteSizes} reads it ({@code 10485760}, {@code 64k}, {@code 16MiB}). Default
+     * 10 MiB.
+     */
     public long cacheBytes() throws VfsConfigurationException {
         return size("cache_size", 10L << 20);
     }
