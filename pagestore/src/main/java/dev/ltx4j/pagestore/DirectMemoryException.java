@@ -16,15 +16,44 @@ public final class DirectMemoryException extends RuntimeException {
         super(message, cause);
     }
 
+    /** Test fault: an allocation whose purpose contains this text fails as at the limit (null: none). */
+    static volatile String refuseFor;
+
     /** {@link ByteBuffer#allocateDirect}, failing with this exception (naming {@code purpose}) when the limit is hit. */
     public static ByteBuffer allocate(int bytes, String purpose) {
         try {
+            String refuse = refuseFor;
+            if (refuse != null && purpose.contains(refuse)) {
+                throw new OutOfMemoryError("Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
+            }
             return ByteBuffer.allocateDirect(bytes);
         } catch (OutOfMemoryError e) {
-            throw new DirectMemoryException("cannot reserve " + bytes + " bytes of direct buffer memory for " + purpose
-                    + ": the JVM's direct memory limit is used up (" + e.getMessage() + "); each write-mode database"
-                    + " open in this process holds " + PER_DATABASE + " of it: raise -XX:MaxDirectMemorySize (by"
-                    + " default the maximum heap size, -Xmx) or open fewer databases at once", e);
+            throw from(e, bytes + " bytes of direct buffer memory for " + purpose);
         }
+    }
+
+    /** {@link #from(OutOfMemoryError, String)} for a buffer the JDK reserved on our behalf (a gathering write). */
+    public static DirectMemoryException from(OutOfMemoryError e) {
+        return from(e, "a direct buffer");
+    }
+
+    /**
+     * This exception when {@code e} is the direct memory limit (the JDK's text "Cannot reserve N bytes of direct
+     * buffer memory", JDK 17 and 25); otherwise {@code e} itself is rethrown: heap exhaustion ("Java heap space") or a
+     * failed native malloc ("Unable to allocate") is not cured by raising -XX:MaxDirectMemorySize.
+     */
+    public static DirectMemoryException from(OutOfMemoryError e, String what) {
+        if (!isDirectLimit(e)) {
+            throw e;
+        }
+        return new DirectMemoryException("cannot reserve " + what + ": the JVM's direct memory limit is used up ("
+                + e.getMessage() + "); each write-mode database open in this process holds " + PER_DATABASE
+                + " of it: raise -XX:MaxDirectMemorySize (by default the maximum heap size, -Xmx) or open fewer"
+                + " databases at once", e);
+    }
+
+    /** Whether {@code e} is the JDK's direct buffer memory limit (java.nio.Bits.reserveMemory's message). */
+    public static boolean isDirectLimit(Throwable e) {
+        return e instanceof OutOfMemoryError && e.getMessage() != null && e.getMessage().startsWith("Cannot reserve");
     }
 }

@@ -112,6 +112,9 @@ final class LogRewriter {
             TailCopier copier;
             boolean kept;
             boolean reused;
+            // Before a target exists: at the direct memory limit this throws a RuntimeException, which the catch
+            // below (IOException only) would let leave <name>.next behind.
+            ByteBuffer copy = copyBuffer();
             try {
                 target = reusedSpare(next);
                 reused = target != null;
@@ -122,7 +125,7 @@ final class LogRewriter {
                 fresh = new LogHeader(pageSize, old.writerId(), random.nextLong(), newBase.txid(),
                         newBase.postApplyChecksum(), newBase.commitSize(), firstSeq, clock.millis(),
                         old.generation() + 1, target.staleEnd());
-                copier = new TailCopier(buffer, source, old, fresh, copyBuffer());
+                copier = new TailCopier(buffer, source, old, fresh, copy);
                 // The file this rewrite replaces stays as the spare the next one writes into: its space is allocated
                 // and written, so the commits after that rewrite need no zero-filled room (docs/sync-cost.md).
                 kept = keepSpare();

@@ -205,7 +205,8 @@ public final class SyncSnapshot implements Iterable<PageImage> {
             this.recordSize = compressed ? LogFormat.maxRecord(ps) : LogFormat.PAGE_HEADER + ps;
             int size = Math.max(WINDOW, 2 * recordSize + 4);
             this.window = reuse != null && reuse.isDirect() && !reuse.isReadOnly() && reuse.capacity() >= size
-                    ? reuse.clear().order(ByteOrder.BIG_ENDIAN) : DirectMemoryException.allocate(size, "the sync's read window");
+                    ? reuse.clear().order(ByteOrder.BIG_ENDIAN)
+                    : DirectMemoryException.allocate(size, "the sync's read window");
             this.view = window.asReadOnlyBuffer();
             this.check = new LogFormat.Chain(chain.salt(), chain.headerCrc());
         }

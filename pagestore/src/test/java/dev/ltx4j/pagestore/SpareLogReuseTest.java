@@ -179,6 +179,27 @@ class SpareLogReuseTest {
         }
     }
 
+    /** Found in review: a rewrite whose copy buffer hit the direct memory limit left {@code <name>.next} behind. */
+    @Test
+    void aRewriteThatCannotGetItsCopyBufferLeavesNoNextFile() throws Exception {
+        String name = TestSupport.NAME;
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), name,
+                TestSupport.options(PS, Durability.LOCAL, 5))) {
+            commit(buf, 64, 10, 1, 2);
+            commit(buf, 64, 20, 3);
+            DirectMemoryException.refuseFor = "rewrite";
+            try {
+                buf.markSynced(1, 1, 0);
+            } catch (DirectMemoryException expected) {
+                assertThat(expected).hasMessageContaining("the write buffer's rewrite");
+            } finally {
+                DirectMemoryException.refuseFor = null;
+            }
+            assertThat(dir.resolve(name + WriteBuffer.NEXT_SUFFIX)).doesNotExist();
+            assertPage(buf, 3, 20);
+        }
+    }
+
     @Test
     void openDeletesALeftoverSpare() throws Exception {
         String name = TestSupport.NAME;

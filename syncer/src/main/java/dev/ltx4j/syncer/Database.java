@@ -106,6 +106,7 @@ public final class Database implements AutoCloseable, MetricsSource {
         this.sync = new SyncEngine(this, ownUploads, conflicts);
         this.scheduler = new Scheduler((writeMode ? "ltx4j-sync-" : "ltx4j-poll-") + name, options.clock,
                 options.background);
+        scheduler.reportStepFailuresTo(this::reportError); // an Error from a step: in last_error, not only the log
         this.fetches = new Fetches(this);
         index.loadInParallel(fetches.executor(), Fetches.PLAN_READS_AHEAD); // a cold open of many files
         this.localCopies = LocalCopies.of(this, files);

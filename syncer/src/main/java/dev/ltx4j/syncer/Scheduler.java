@@ -37,6 +37,9 @@ final class Scheduler implements Executor, AutoCloseable {
     private final Executor background;
     private final Duration closeWait;
     private final AtomicLong failures = new AtomicLong();
+    /** Failures in a row per kind of work ("step", a lane's step, "background task"): only the first is a WARN. */
+    private final Map<String, AtomicLong> streaks = new ConcurrentHashMap<>();
+    private volatile Consumer<String> stepFailureReport;
     /** What each of this scheduler's threads is running now, for the warning of a close that gives up. */
     private final Map<Thread, String> running = new ConcurrentHashMap<>();
     private String laneName;
@@ -131,18 +134,29 @@ final class Scheduler implements Executor, AutoCloseable {
         return executor;
     }
 
+    /**
+     * Where a failure of the periodic step (sync or poll) is reported besides the log: the database's last error, so
+     * the status shows a step that keeps failing on something no sync result could carry (an Error).
+     */
+    void reportStepFailuresTo(Consumer<String> report) {
+        this.stepFailureReport = report;
+    }
+
     private Runnable guarded(Runnable task, String what) {
         return () -> {
             Thread self = Thread.currentThread();
             String outer = running.put(self, what);
             try {
                 task.run();
-            } catch (RuntimeException | Error e) {
+                succeeded(what);
+            } catch (RuntimeException e) {
+                failed(what, e);
+            } catch (Error e) {
                 // An Error too (OutOfMemoryError of direct buffer memory, StackOverflowError): one escaping a periodic
                 // task would cancel it for good, silently (ScheduledExecutorService keeps it in a Future nobody reads),
                 // so the database would stop syncing while commits go on (docs/field-probes.md, round 6).
-                failures.incrementAndGet();
-                LOG.warn("{}: {} failed", threadName, what, e);
+                rethrowThreadDeath(e);
+                failed(what, e);
             } finally {
                 if (outer == null) {
                     running.remove(self);
@@ -151,6 +165,49 @@ final class Scheduler implements Executor, AutoCloseable {
                 }
             }
         };
+    }
+
+    /**
+     * Counts the failure and logs the first of a streak at WARN with its stack trace, the rest at DEBUG (a step fails
+     * every interval: 200 databases would log 200 traces a second). Logging or reporting may throw itself (a heap
+     * OutOfMemoryError): that is dropped here, since escaping would cancel the periodic task all the same.
+     */
+    private void failed(String what, Throwable e) {
+        failures.incrementAndGet();
+        try {
+            long n = streaks.computeIfAbsent(what, k -> new AtomicLong()).incrementAndGet();
+            if (n == 1) {
+                LOG.warn("{}: {} failed (logged at DEBUG until it works again)", threadName, what, e);
+            } else {
+                LOG.debug("{}: {} failed again ({} in a row)", threadName, what, n, e);
+            }
+            Consumer<String> report = stepFailureReport;
+            if (report != null && what.equals("step")) {
+                report.accept(what + " failed: " + e);
+            }
+        } catch (RuntimeException | Error logging) {
+            rethrowThreadDeath(logging);
+        }
+    }
+
+    private void succeeded(String what) {
+        AtomicLong streak = streaks.get(what);
+        if (streak == null || streak.get() == 0) {
+            return;
+        }
+        long n = streak.getAndSet(0);
+        try {
+            LOG.info("{}: {} works again after {} failure(s) in a row", threadName, what, n);
+        } catch (RuntimeException | Error logging) {
+            rethrowThreadDeath(logging);
+        }
+    }
+
+    @SuppressWarnings("removal") // ThreadDeath: Thread.stop's, which must end the thread (JDK 17 still has it)
+    private static void rethrowThreadDeath(Throwable e) {
+        if (e instanceof ThreadDeath death) {
+            throw death;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.pagestore.DirectMemoryException;
 import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.LtxBody;
 import java.io.BufferedOutputStream;
@@ -97,6 +98,9 @@ final class Spool extends OutputStream {
                     direct++;
                     return b;
                 } catch (OutOfMemoryError e) {
+                    if (!DirectMemoryException.isDirectLimit(e)) {
+                        throw e; // the heap or native memory: a heap chunk is no way out
+                    }
                     // -XX:MaxDirectMemorySize reached (the JDK already tried a collection): the heap still works;
                     // the file replica's write then copies this chunk, as it did before chunks were direct.
                 }

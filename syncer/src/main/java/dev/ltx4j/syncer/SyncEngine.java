@@ -5,6 +5,7 @@ import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.PageIndex;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.BufferBase;
+import dev.ltx4j.pagestore.DirectMemoryException;
 import dev.ltx4j.pagestore.SyncSnapshot;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
@@ -186,6 +187,10 @@ final class SyncEngine {
                     null, install, true, null, built.size());
         } catch (IOException | RuntimeException e) {
             return Round.failed(baseTxid, e);
+        } catch (OutOfMemoryError e) {
+            // The direct memory limit, hit where the JDK copies heap chunks into temporary direct buffers (a
+            // gathering write): a failed sync like any other; other OutOfMemoryErrors are rethrown by from().
+            return Round.failed(baseTxid, DirectMemoryException.from(e, "the upload's write"));
         }
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ltx4j.replica.EngineClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,6 +68,53 @@ class SchedulerTest {
             assertThat(third.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(lane.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(s.failures()).isEqualTo(2);
+        }
+    }
+
+    /** Found in review: a step failing every interval logged a stack trace at WARN every interval. */
+    @Test
+    void aStreakOfFailuresWarnsOnceAndSaysWhenItWorksAgain() throws Exception {
+        CapturedLogs.clear();
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch recovered = new CountDownLatch(1);
+        List<String> reported = new CopyOnWriteArrayList<>();
+        try (Scheduler s = new Scheduler("ltx4j-test-streak", clock, null)) {
+            s.reportStepFailuresTo(reported::add);
+            s.start(Duration.ofMillis(1), (Instant now) -> {
+                if (calls.incrementAndGet() <= 5) {
+                    throw new OutOfMemoryError("Cannot reserve 262144 bytes of direct buffer memory");
+                }
+                recovered.countDown();
+            });
+            assertThat(recovered.await(30, TimeUnit.SECONDS)).isTrue();
+        }
+        List<String> ours = CapturedLogs.lines().stream().filter(l -> l.contains("ltx4j-test-streak:")).toList();
+        assertThat(ours.stream().filter(l -> l.startsWith("WARN"))).hasSize(1);
+        assertThat(ours.stream().filter(l -> l.startsWith("DEBUG"))).hasSize(4);
+        assertThat(ours.stream().filter(l -> l.startsWith("INFO"))).singleElement().asString()
+                .contains("step works again after 5 failure(s)");
+        assertThat(reported).hasSize(5).allMatch(r -> r.contains("Cannot reserve 262144 bytes"));
+    }
+
+    /** Found in review: under heap exhaustion the warning itself throws, and that escaped and cancelled the task. */
+    @Test
+    void aFailureWhoseLoggingThrowsDoesNotStopTheLoop() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch third = new CountDownLatch(3);
+        try (Scheduler s = new Scheduler("ltx4j-test-logging-fails", clock, null)) {
+            s.start(Duration.ofMillis(1), (Instant now) -> {
+                third.countDown();
+                if (calls.incrementAndGet() == 1) {
+                    throw new Error("unprintable") {
+                        @Override
+                        public String toString() {
+                            throw new OutOfMemoryError("Java heap space"); // as a logger formatting it might
+                        }
+                    };
+                }
+            });
+            assertThat(third.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(s.failures()).isEqualTo(1);
         }
     }
 

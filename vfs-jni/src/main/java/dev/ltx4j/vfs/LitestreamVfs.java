@@ -94,9 +94,9 @@ public final class LitestreamVfs {
      */
     public static synchronized Path loadNative() throws IOException {
         if (nativeLoaded == null) {
-            Path lib = NativeLibrary.locate();
+            NativeLibrary.Located lib = NativeLibrary.locate();
             NativeLibrary.load(lib);
-            nativeLoaded = lib;
+            nativeLoaded = lib.path();
             dev.ltx4j.vfs.internal.NativeCrc64.reportSettings(); // a bad width setting, now that logging may start
         }
         return nativeLoaded;

@@ -82,6 +82,12 @@ public final class OpenOptions {
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
     }
 
+    /** An environment variable of this open's environment (the one every setting falls back to); blank is unset. */
+    public Optional<String> environmentVariable(String name) {
+        String v = environment.get(name);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
+    }
+
     /** {@code replica_url} / {@code LITESTREAM_REPLICA_URL}. */
     public Optional<String> replicaUrl() {
         return setting("replica_url", "LITESTREAM_REPLICA_URL");

@@ -348,6 +348,15 @@ public interface VfsDatabase extends AutoCloseable {
         return failure instanceof ReplicaConflictException ? Failure.CONFLICT : Failure.IO;
     }
 
+    /**
+     * An {@link OutOfMemoryError} one of this handle's calls threw, as the exception the bridge records and reports
+     * (an Error reaching C would become a bare {@code SQLITE_IOERR} with no last error): the engine adapter turns the
+     * JVM's direct memory limit into a failure naming it. The default rethrows {@code e}.
+     */
+    default Exception outOfMemory(OutOfMemoryError e) {
+        throw e;
+    }
+
     /** The connection closed the file. No call follows. */
     @Override
     void close() throws IOException;

@@ -31,34 +31,38 @@ class BufferRecoverySettingTest {
     void aBufferPathStartingWithTildeIsUnderTheHomeDirectory() throws Exception {
         // Field probe: LITESTREAM_BUFFER_PATH=~/app.buffer from an env file was taken as <cwd>/~/app.buffer and refused
         // ("directory <cwd>/~ does not exist"); Litestream's configuration expands ~ to the home directory.
-        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty("user.home"));
-        assertThat(settings(Map.of(), Map.of("LITESTREAM_BUFFER_PATH", "~/app.buffer")).bufferPath())
-                .contains(home.resolve("app.buffer").toAbsolutePath());
-        assertThat(settings(Map.of("buffer_path", " ~/x.buffer "), Map.of()).bufferPath())
-                .contains(home.resolve("x.buffer").toAbsolutePath());
+        String home = System.getProperty("java.io.tmpdir");
+        java.nio.file.Path h = java.nio.file.Path.of(home);
+        assertThat(settings(Map.of(), Map.of("HOME", home, "LITESTREAM_BUFFER_PATH", "~/app.buffer")).bufferPath())
+                .contains(h.resolve("app.buffer").toAbsolutePath());
+        assertThat(settings(Map.of("buffer_path", " ~/x.buffer "), Map.of("HOME", home)).bufferPath())
+                .contains(h.resolve("x.buffer").toAbsolutePath());
         assertThat(settings(Map.of("buffer_path", "/tmp/~x"), Map.of()).bufferPath())
                 .contains(java.nio.file.Path.of("/tmp/~x")); // only a leading ~ is the home directory
     }
 
+    /**
+     * Review of round 6: HOME wins over user.home, as in Go's os.UserHomeDir (Litestream) and the shell; user.home
+     * only when HOME is unset or empty; neither usable is refused.
+     */
     @Test
-    void aTildeWithoutAPasswdEntryUsesHomeAndWithoutEitherIsRefused() throws Exception {
-        // Field probe round 6: a container's numeric uid has no passwd entry, so Java 17's user.home is "?", and
-        // LITESTREAM_BUFFER_PATH=~/app.buffer became <cwd>/?/app.buffer ("directory <cwd>/? does not exist").
-        String home = System.getenv("HOME");
-        org.junit.jupiter.api.Assumptions.assumeTrue(home != null && home.startsWith("/"), "needs HOME");
-        String saved = System.getProperty("user.home");
-        System.setProperty("user.home", "?");
-        try {
-            assertThat(settings(Map.of(), Map.of("LITESTREAM_BUFFER_PATH", "~/app.buffer")).bufferPath())
-                    .contains(java.nio.file.Path.of(home, "app.buffer"));
-        } finally {
-            System.setProperty("user.home", saved);
-        }
-        assertThatThrownBy(() -> EngineSettings.homeExpanded("~/app.buffer", "?", null, "LITESTREAM_BUFFER_PATH"))
+    void aTildeIsHomeFromTheOpensEnvironmentThenUserHomeAndWithoutEitherIsRefused() throws Exception {
+        String tmp = System.getProperty("java.io.tmpdir");
+        assertThat(settings(Map.of(), Map.of("HOME", tmp, "LITESTREAM_BUFFER_PATH", "~/app.buffer")).bufferPath())
+                .contains(java.nio.file.Path.of(tmp, "app.buffer"));
+        assertThat(EngineSettings.homeExpanded("~/b", "/home/env", "/home/passwd", "x")).isEqualTo("/home/env/b");
+        assertThat(EngineSettings.homeExpanded("~/b", null, "/home/passwd", "x")).isEqualTo("/home/passwd/b");
+        assertThat(EngineSettings.homeExpanded("~/b", "", "/home/passwd", "x")).isEqualTo("/home/passwd/b");
+        assertThat(EngineSettings.homeExpanded("~", "/home/env", "?", "x")).isEqualTo("/home/env");
+        assertThat(EngineSettings.homeExpanded("/srv/~/b", null, "?", "x")).isEqualTo("/srv/~/b");
+        // A container's numeric uid without a passwd entry: Java 17's user.home is "?", and no HOME.
+        assertThatThrownBy(() -> EngineSettings.homeExpanded("~/app.buffer", null, "?", "LITESTREAM_BUFFER_PATH"))
                 .isInstanceOf(VfsConfigurationException.class)
-                .hasMessageContaining("LITESTREAM_BUFFER_PATH '~/app.buffer' starts with ~, but this process has no home")
+                .hasMessageContaining("LITESTREAM_BUFFER_PATH '~/app.buffer' starts with ~, but HOME is unset or not"
+                        + " absolute").hasMessageContaining("user.home is '?'")
                 .hasMessageContaining("give an absolute path");
-        assertThat(EngineSettings.homeExpanded("~/b", "/home/app", null, "x")).isEqualTo("/home/app/b");
-        assertThat(EngineSettings.homeExpanded("/srv/~/b", "?", null, "x")).isEqualTo("/srv/~/b");
+        assertThatThrownBy(() -> EngineSettings.homeExpanded("~/b", "relative", "/home/passwd", "x"))
+                .isInstanceOf(VfsConfigurationException.class).hasMessageContaining("HOME is unset or not absolute")
+                .hasMessageContaining("'relative'");
     }
 }

@@ -19,6 +19,8 @@ final class CountingOpener implements DatabaseOpener {
     volatile String conflictReason;
     /** How the database classifies its injected read failures for the bridge (null: the default). */
     volatile VfsDatabase.Failure readFailureAs;
+    /** Reads past the first page throw an OutOfMemoryError with this message (null: none). */
+    volatile String readOom;
 
     @Override
     public VfsDatabase open(String name, OpenOptions options) throws IOException {
@@ -37,6 +39,8 @@ final class CountingOpener implements DatabaseOpener {
         @Override
         public int read(ByteBuffer dst, long offset) throws IOException {
             if (failReads && offset > 0) throw new IllegalStateException("injected read failure at " + offset);
+            String oom = readOom;
+            if (oom != null && offset > 0) throw new OutOfMemoryError(oom);
             if (shortReads && offset > 0) {
                 int half = dst.remaining() / 2;
                 dst.limit(dst.position() + half);
@@ -50,6 +54,13 @@ final class CountingOpener implements DatabaseOpener {
         public Failure classify(Throwable failure) {
             Failure as = readFailureAs;
             return as != null && failure instanceof IllegalStateException ? as : VfsDatabase.super.classify(failure);
+        }
+
+        @Override
+        public Exception outOfMemory(OutOfMemoryError e) {
+            // as the engine adapter does (DirectMemoryException.from): the direct limit only
+            if (e.getMessage() == null || !e.getMessage().startsWith("Cannot reserve")) throw e;
+            return new IOException("direct memory limit: " + e.getMessage(), e);
         }
 
         @Override

@@ -48,6 +48,26 @@ class JdbcVfsTest {
         OPENER.shortReads = false;
         OPENER.conflictReason = null;
         OPENER.readFailureAs = null;
+        OPENER.readOom = null;
+    }
+
+    /**
+     * The JVM's direct memory limit hit in a read is an I/O error naming it in litestream_last_error, not an Error
+     * reaching C (a bare SQLITE_IOERR with an empty last error).
+     */
+    @Test
+    void theDirectMemoryLimitInAReadIsNamedInTheLastError() throws Exception {
+        try (Connection c = open()) {
+            exec(c, "create table t(x)", "insert into t select value from " + Sql.series(5000));
+        }
+        try (Connection c = open()) {
+            OPENER.readOom = "Cannot reserve 1048576 bytes of direct buffer memory (allocated: 0, limit: 1048576)";
+            assertThatThrownBy(() -> number(c, "select count(*) from t"))
+                    .isInstanceOfSatisfying(SQLiteException.class, e -> assertThat(e.getResultCode().code).isEqualTo(266));
+            OPENER.readOom = null;
+            assertThat(text(c, "pragma litestream_last_error")).contains("direct memory limit: Cannot reserve");
+            assertThat(number(c, "select count(*) from t")).isEqualTo(5000);
+        }
     }
 
     @Test

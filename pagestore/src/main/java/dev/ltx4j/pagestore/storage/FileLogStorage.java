@@ -1,5 +1,6 @@
 package dev.ltx4j.pagestore.storage;
 
+import dev.ltx4j.pagestore.DirectMemoryException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -232,8 +233,12 @@ public final class FileLogStorage implements LogStorage {
      */
     private static final class ChannelLogFile implements LogFile {
         private static final int ZERO_BLOCK = 1024 * 1024;
-        /** Shared and never written (each use takes its own duplicate): zeros for {@link #fillZeros}. */
-        private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_BLOCK).asReadOnlyBuffer();
+        /**
+         * Shared and never written (each use takes its own duplicate): zeros for {@link #fillZeros}. Allocated at first
+         * use, not in a static initialiser: one failing there (the direct memory limit) breaks the class for the JVM's
+         * life; here it only skips that preallocation. Two threads racing may both allocate: harmless.
+         */
+        private static volatile ByteBuffer zeros;
         private static final long MIN_STEP = 64 * 1024;
 
         private final Path path;
@@ -365,9 +370,24 @@ public final class FileLogStorage implements LogStorage {
             return fillZeros(allocatedEnd, target);
         }
 
+        private static ByteBuffer zeroBlock() {
+            ByteBuffer z = zeros;
+            if (z == null) {
+                z = DirectMemoryException.allocate(ZERO_BLOCK, "zero-filling the write buffer's file")
+                        .asReadOnlyBuffer();
+                zeros = z;
+            }
+            return z;
+        }
+
         private boolean fillZeros(long from, long target) {
             // Direct: a heap buffer would be copied into a temporary direct one on every write (docs/sync-cost.md).
-            ByteBuffer zeros = ZEROS.duplicate();
+            ByteBuffer zeros;
+            try {
+                zeros = zeroBlock().duplicate();
+            } catch (DirectMemoryException e) {
+                return false; // preallocation is an optimisation: the writes themselves still grow the file
+            }
             long at = from;
             try {
                 while (at < target) {

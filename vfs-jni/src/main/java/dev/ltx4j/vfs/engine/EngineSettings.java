@@ -164,7 +164,8 @@ public final class EngineSettings {
         if (v.isEmpty()) return Optional.empty();
         Path p;
         try {
-            p = Path.of(homeExpanded(v.get(), System.getProperty("user.home"), System.getenv("HOME"), source("buffer_path")))
+            String home = options.environmentVariable("HOME").orElse(null);
+            p = Path.of(homeExpanded(v.get(), home, System.getProperty("user.home"), source("buffer_path")))
                     .toAbsolutePath();
         } catch (InvalidPathException e) {
             throw new VfsConfigurationException(source("buffer_path") + " is not a valid path: '" + v.get() + "'");
@@ -195,7 +196,9 @@ public final class EngineSettings {
             if (me < 0) { // no /proc (macOS): names, as the best left
                 String owner = Files.getOwner(p).getName();
                 String user = System.getProperty("user.name");
-                if (!owner.equals(user)) return "it belongs to " + owner + ", not to " + user + " who runs this process";
+                if (!owner.equals(user)) {
+                    return "it belongs to " + owner + ", not to " + user + " who runs this process";
+                }
             } else {
                 int owner = (Integer) Files.getAttribute(p, "unix:uid");
                 if (owner != me) {
@@ -227,18 +230,22 @@ public final class EngineSettings {
      * A leading {@code ~} or {@code ~/} as the user's home directory, as Litestream's configuration expands it: an
      * environment file or a container's {@code environment:} list passes it unexpanded, and a directory named
      * {@code ~} under the working directory is never what was meant.
+     *
+     * @param homeVariable {@code HOME} of the open's environment (null or empty: unset), which wins, as in Go's
+     *                     {@code os.UserHomeDir} (Litestream) and the shell
+     * @param userHome     {@code user.home}, used only without {@code HOME}: Java 17 takes it from the passwd entry,
+     *                     {@code "?"} without one (a container run with a numeric user)
      */
-    public static String homeExpanded(String path, String userHome, String homeVariable, String source)
+    public static String homeExpanded(String path, String homeVariable, String userHome, String source)
             throws VfsConfigurationException {
         if (!path.equals("~") && !path.startsWith("~/")) return path;
-        // Java 17 takes user.home from the passwd entry, "?" without one (a container run with --user 12345):
-        // then $HOME, as Go's os.UserHomeDir; with neither, "~" would become a directory "?" in the working directory.
-        String home = userHome != null && userHome.startsWith("/") ? userHome
-                : homeVariable != null && homeVariable.startsWith("/") ? homeVariable : null;
-        if (home == null) {
-            throw new VfsConfigurationException(source + " '" + path + "' starts with ~, but this process has no home"
-                    + " directory (HOME is unset and uid " + processUid() + " has no passwd entry, as in a container"
-                    + " run with a numeric user): give an absolute path");
+        boolean hasHome = homeVariable != null && !homeVariable.isEmpty();
+        String home = hasHome ? homeVariable : userHome;
+        if (home == null || !home.startsWith("/")) {
+            throw new VfsConfigurationException(source + " '" + path + "' starts with ~, but HOME is unset or not"
+                    + " absolute" + (hasHome ? " ('" + homeVariable + "')" : " and uid " + processUid()
+                    + " has no home directory in its passwd entry (user.home is '" + userHome + "')")
+                    + ": set HOME or give an absolute path");
         }
         return home + path.substring(1);
     }
@@ -270,7 +277,10 @@ public final class EngineSettings {
         }
     }
 
-    /** Page cache bytes: a size as {@link ByteSizes} reads it ({@code 10485760}, {@code 64k}, {@code 16MiB}). Default 10 MiB. */
+    /**
+     * Page cache bytes: a size as {@link ByteSizes} reads it ({@code 10485760}, {@code 64k}, {@code 16MiB}). Default
+     * 10 MiB.
+     */
     public long cacheBytes() throws VfsConfigurationException {
         return size("cache_size", 10L << 20);
     }

@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs.engine;
 
+import dev.ltx4j.pagestore.DirectMemoryException;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.syncer.ConflictAfterCommitException;
 import dev.ltx4j.syncer.ConflictException;
@@ -88,6 +89,11 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public Failure classify(Throwable failure) {
         return EngineCommands.classify(failure);
+    }
+
+    @Override
+    public Exception outOfMemory(OutOfMemoryError e) {
+        return DirectMemoryException.from(e); // other OutOfMemoryErrors are rethrown
     }
 
     /** The shared engine database behind this view. */

@@ -67,7 +67,7 @@ final class NativeFile {
                 }
                 return page;
             }
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             readResult = -fail("read", e, SqliteCodes.IOERR_READ);
             return null;
         }
@@ -86,7 +86,7 @@ final class NativeFile {
             }
             if (offset <= 19 && offset + n > 18 && !walHeaderReported) checkRollbackFormat(offset, n);
             return n;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return -fail("read", e, SqliteCodes.IOERR_READ);
         }
     }
@@ -116,7 +116,7 @@ final class NativeFile {
             db.write(buffer, offset);
             if (buffer.hasRemaining()) throw new IOException("write left " + buffer.remaining() + " bytes unwritten");
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("write", e, SqliteCodes.IOERR_WRITE);
         }
     }
@@ -125,7 +125,7 @@ final class NativeFile {
         try {
             db.truncate(size);
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("truncate", e, SqliteCodes.IOERR_TRUNCATE);
         }
     }
@@ -134,7 +134,7 @@ final class NativeFile {
     long size() {
         try {
             return db.size();
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return -fail("size", e, SqliteCodes.IOERR_FSTAT);
         }
     }
@@ -143,7 +143,7 @@ final class NativeFile {
         try {
             db.sync((flags & 0x0F) == SqliteCodes.SYNC_FULL);
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("sync", e, SqliteCodes.IOERR_FSYNC);
         }
     }
@@ -153,7 +153,7 @@ final class NativeFile {
             db.beginRead();
             if (stamp != 0) offerPin();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("beginRead", e, SqliteCodes.IOERR_LOCK);
         }
     }
@@ -176,7 +176,7 @@ final class NativeFile {
         try {
             db.endRead();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("endRead", e, SqliteCodes.IOERR_UNLOCK);
         }
     }
@@ -185,7 +185,7 @@ final class NativeFile {
         try {
             db.beginWrite();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("beginWrite", e, SqliteCodes.IOERR_LOCK);
         }
     }
@@ -195,7 +195,7 @@ final class NativeFile {
         try {
             db.beforeCommit();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("beforeCommit", e, SqliteCodes.IOERR_FSYNC);
         }
     }
@@ -206,7 +206,7 @@ final class NativeFile {
         try {
             db.beforeCommitAcrossDatabases();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("beforeCommit", e, SqliteCodes.IOERR_FSYNC);
         }
     }
@@ -217,7 +217,7 @@ final class NativeFile {
         try {
             db.commit();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             int rc = fail("commit", e, SqliteCodes.IOERR);
             if (across) {
                 // SQLite returns SQLITE_OK for the transaction anyway (docs/attached-databases.md): say it here.
@@ -275,7 +275,7 @@ final class NativeFile {
         try {
             db.endWrite();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("endWrite", e, SqliteCodes.IOERR);
         }
     }
@@ -327,7 +327,7 @@ final class NativeFile {
         try {
             db.close();
             return SqliteCodes.OK;
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             return fail("close", e, SqliteCodes.IOERR_CLOSE);
         }
     }
@@ -389,7 +389,9 @@ final class NativeFile {
         if (DEBUG || NativeBridge.embedded()) System.err.println("litestream: " + name + ": " + message);
     }
 
-    private int fail(String operation, Exception e, int code) {
+    private int fail(String operation, Throwable failure, int code) {
+        // The direct memory limit as a failure naming it; any other OutOfMemoryError is rethrown to C as before.
+        Exception e = failure instanceof OutOfMemoryError oom ? db.outOfMemory(oom) : (Exception) failure;
         // The database classifies its own exceptions (the engine adapter knows the engine's types; the bridge does
         // not). CORRUPT rather than IOERR_READ for damaged stored data: retrying cannot help, and SQLite does not
         // enter its sticky pager error state for it, so the connection works again once the file is repaired.

@@ -56,17 +56,23 @@ public final class NativeLibrary {
         return "/native/" + platform + "/liblitestreamvfs.so";
     }
 
+    /**
+     * The library to load: its path, and whether it is the packed copy this process extracted (a load failure of that
+     * one may be the extraction directory's noexec mount; of a named copy it is not ours to explain).
+     */
+    public record Located(Path path, boolean extracted) {}
+
     /** A file system path of the library, extracting the packed copy to a private directory if needed. */
-    public static Path locate() throws IOException {
+    public static Located locate() throws IOException {
         String override = setting(PATH_PROPERTY, PATH_ENV);
         if (override != null) {
             Path p = Path.of(override).toAbsolutePath();
             if (!Files.isRegularFile(p)) throw new IOException(PATH_PROPERTY + "/" + PATH_ENV + " names no file: " + p);
-            return p;
+            return new Located(p, false);
         }
         String dir = setting(EXTRACT_DIR_PROPERTY, EXTRACT_DIR_ENV);
         Path parent = Path.of(dir != null ? dir : System.getProperty("java.io.tmpdir")).toAbsolutePath();
-        return extract(resource(), parent);
+        return new Located(extract(resource(), parent), true);
     }
 
     /**
@@ -102,12 +108,14 @@ public final class NativeLibrary {
     }
 
     /** {@code System.load} from this module's class loader, so JNI_OnLoad binds our classes. */
-    public static void load(Path library) {
+    public static void load(Located located) {
+        Path library = located.path();
         try {
             System.load(library.toString());
         } catch (UnsatisfiedLinkError e) {
             Path dir = library.getParent();
-            if (dir == null || dir.getFileName() == null || !dir.getFileName().toString().startsWith("ltx4j-vfs-")) {
+            // access(X_OK) fails on a noexec mount even for root: any other load failure keeps its own message.
+            if (!located.extracted() || dir == null || Files.isExecutable(library)) {
                 throw e;
             }
             // The packed copy we extracted: dlopen's "failed to map segment" alone does not say that the temp
