@@ -98,6 +98,34 @@ class DurablePrefixSyncTest {
     }
 
     @Test
+    void aReopenAdoptsTheUploadedPrefixAfterCompactionFoldedItsLevelZeroFileAway() throws Exception {
+        // The in-memory trim lasts as long as the connection; meanwhile compaction folds L0/2 into L1 and retention
+        // deletes it. The file still has base 1: the reopen must prove the upload by its state, not see a conflict.
+        byte[] durable;
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            durable = stopAfterDurableCommits(db);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+        } finally {
+            closeQuietly(db);
+        }
+        byte[] l0 = replica.readRange(0, 2, 2, 0, 0); // to the end
+        replica.createFile(1, 2, 2, dev.ltx4j.replica.LtxBody.of(l0));
+        replica.deleteFiles(replica.listFiles(0, 2, false).stream().filter(f -> f.minTxid() == 2).toList());
+        storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
+        try (Database again = Database.open(replica, "app.db", opts().build())) {
+            DatabaseStatus s = again.status();
+            assertThat(s.conflict()).as("its own upload, compacted, not a rival's").isNull();
+            assertThat(s.txid()).isEqualTo(2);
+            assertThat(s.pendingCommits()).isZero();
+            assertThat(readAll(again)).isEqualTo(durable);
+            commitPages(again, PS, 6, 6);
+            assertThat(again.syncOnce(clock.instant()).txid()).isEqualTo(3);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(readAll(again));
+        }
+    }
+
+    @Test
     void aReopenThatRecoversTheFailedCommitKeepsItPendingWithoutAConflict() throws Exception {
         Database db = Database.open(replica, "app.db", opts().build());
         try {
