@@ -252,7 +252,8 @@ final class OwnUploads {
                 }
             }
         } else {
-            for (SyncSnapshot t : buf.transactionSnapshots(buf.lastCommittedSeq())) {
+            // A stopped buffer reads only its durable prefix (HeldReads.checkReadable).
+            for (SyncSnapshot t : buf.transactionSnapshots(Math.min(buf.lastCommittedSeq(), buf.uploadableSeq()))) {
                 run.apply(t);
                 if (run.commitSize() == h.commitPages() && run.postApply() == lf.postApplyChecksum()) {
                     prefixes.add(t.upToSeq());

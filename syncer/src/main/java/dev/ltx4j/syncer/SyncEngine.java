@@ -117,8 +117,10 @@ final class SyncEngine {
         // Published commits only: each one's force succeeded, so after a failure stopped the buffer they are its
         // durable prefix, which the buffer still lets a sync read (docs/write-buffer-recovery.md, "After a failed
         // fsync"); the commit whose force failed was never published.
+        // With durability none a commit is published unforced: a stopped buffer bounds it to what was forced.
         long upTo = buf != null && buf.stopped() && db.options.faults.syncPastDurablePrefix
-                ? buf.lastCommittedSeq() : v.localSeq(); // fault point, off
+                ? buf.lastCommittedSeq() // fault point, off
+                : buf != null && buf.stopped() ? Math.min(v.localSeq(), buf.uploadableSeq()) : v.localSeq();
         if (buf == null || upTo <= db.syncedSeq()) {
             return Round.of(new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, v.txid(), 0, 0, null));
         }
