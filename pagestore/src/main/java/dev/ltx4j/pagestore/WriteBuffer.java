@@ -431,7 +431,12 @@ public final class WriteBuffer implements Closeable {
                 reads.markUploadedWhileStopped(upToSeq, newBaseTxid, newBaseChecksum);
                 return;
             }
-            spaceHold.run(() -> rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum));
+            try {
+                spaceHold.run(() -> rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum));
+            } catch (LogRewriter.StoppedBeforeRename e) {
+                // The file is untouched: recorded in memory as on a buffer stopped before (the upload is done).
+                reads.markUploadedWhileStopped(upToSeq, newBaseTxid, newBaseChecksum);
+            }
         } finally {
             rewriteLock.unlock();
         }
