@@ -77,6 +77,45 @@ class DurablePrefixAfterFailedFsyncTest {
     }
 
     @Test
+    void aForceThatFailsDuringTheTrimsCopyNeitherReplacesTheFileNorMakesTheFailedCommitDurable() throws Exception {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        try (WriteBuffer b = WriteBuffer.open(storage, NAME, options(PS, Durability.LOCAL, 3))) {
+            commit(b, 1, 1);
+            commit(b, 2, 2);
+            WriteTransaction third = b.begin();
+            third.writePage(1, page(PS, 3));
+            third.commitWritten(2); // written, its force not yet run
+            Exception[] forceFailed = new Exception[1];
+            storage.setFaults((op, file) -> {
+                if (op != MemoryLogStorage.Operation.FORCE) {
+                    return false;
+                }
+                if (file.equals(NAME)) {
+                    return true;
+                }
+                if (forceFailed[0] == null) { // the trim forced its copy: now the third commit's force fails
+                    try {
+                        third.awaitDurable();
+                    } catch (Exception e) {
+                        forceFailed[0] = e;
+                    }
+                }
+                return false;
+            });
+            BufferBase before = b.base();
+            b.markSynced(2, before.txid() + 1, 0x1234L);
+            storage.setFaults((op, file) -> false);
+            assertThat(forceFailed[0]).isInstanceOf(BufferFailedException.class);
+            assertThat(b.stopped()).isTrue();
+            assertThat(b.uploadableSeq()).as("the failed commit is not durable").isEqualTo(2);
+            assertThat(b.base()).as("the upload recorded in memory").isEqualTo(new BufferBase(before.txid() + 1,
+                    0x1234L, 2));
+            assertThat(b.transactions()).extracting(CommittedTransaction::seq).containsExactly(3L);
+            assertThatThrownBy(() -> b.snapshot(3)).isInstanceOf(BufferFailedException.class);
+        }
+    }
+
+    @Test
     void markingTheDurablePrefixSyncedOnAStoppedBufferIsKeptInMemoryAndTheRestFollowsOnTheNewBase() throws Exception {
         MemoryLogStorage storage = new MemoryLogStorage();
         try (WriteBuffer b = stopped(storage)) {

@@ -158,6 +158,13 @@ final class LogRewriter {
             }
             buffer.forceLock.lock();
             try {
+                if (buffer.failure != null) {
+                    // A commit's force failed while this rewrite copied: installing would set durableSeq over that
+                    // commit. Nothing is replaced (docs/write-buffer-recovery.md, "After a failed fsync").
+                    WriteBuffer.closeQuietly(target, null);
+                    target = null;
+                    throw new StoppedBeforeRename(buffer.location(), buffer.failure);
+                }
                 try {
                     storage.replace(next, name);
                 } catch (IOException e) {
@@ -277,6 +284,14 @@ final class LogRewriter {
             return new Held(buffer.file, buffer.header, after, buffer.appendedSeq);
         } finally {
             buffer.stateLock.readLock().unlock();
+        }
+    }
+
+    /** The buffer stopped before the rewrite's rename: the old file is still current, nothing was replaced. */
+    static final class StoppedBeforeRename extends BufferFailedException {
+        StoppedBeforeRename(String location, IOException failure) {
+            super(location, "write buffer " + location + " stopped during a rewrite, before its rename (nothing"
+                    + " replaced): " + failure.getMessage(), failure);
         }
     }
 

@@ -284,7 +284,7 @@ public final class WriteBuffer implements Closeable {
         long refused = Math.max(0, appendedSeq - durable);
         long uploaded = reads.uploadedWhileStopped();
         return "write buffer " + location + " stopped after an I/O failure: " + f.getMessage() + "; its transactions"
-                + " through sequence number " + durable + " had been forced to disk: a sync uploads them"
+                + " through sequence number " + durable + " had been forced to disk: a sync may upload them"
                 + (uploaded >= 0 ? " (uploaded through " + uploaded + ")" : "") + "; " + refused + " transaction(s)"
                 + " after them " + (durability == Durability.NONE ? "were never forced (durability none)"
                 : "failed their commit") + " and are not uploaded from this process; writes stay"
@@ -431,7 +431,12 @@ public final class WriteBuffer implements Closeable {
                 reads.markUploadedWhileStopped(upToSeq, newBaseTxid, newBaseChecksum);
                 return;
             }
-            spaceHold.run(() -> rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum));
+            try {
+                spaceHold.run(() -> rewriter.markSynced(upToSeq, newBaseTxid, newBaseChecksum));
+            } catch (LogRewriter.StoppedBeforeRename e) {
+                // The file is untouched: recorded in memory as on a buffer stopped before (the upload is done).
+                reads.markUploadedWhileStopped(upToSeq, newBaseTxid, newBaseChecksum);
+            }
         } finally {
             rewriteLock.unlock();
         }

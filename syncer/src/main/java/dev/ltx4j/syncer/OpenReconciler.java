@@ -52,7 +52,11 @@ final class OpenReconciler {
      */
     record Reconciled(Kind kind, long syncedSeq, BufferBase conflictBase) {}
 
-    Reconciled reconcile(WriteBuffer buf, DatabaseVersion remote) throws IOException {
+    /**
+     * @param baseState the database state on a buffer base, from the replica's files at its TXID (null when they
+     *                  are gone): the proof for an upload whose level-0 file was compacted away
+     */
+    Reconciled reconcile(WriteBuffer buf, DatabaseVersion remote, OwnUploads.StateOf baseState) throws IOException {
         if (remote.pageSize() != 0 && remote.pageSize() != buf.pageSize()) {
             throw new PageSizeException("write buffer " + buf.location() + " has page size " + buf.pageSize()
                     + " but replica " + ReplicaUrl.redact(options.replicaIdentity) + " has " + remote.pageSize());
@@ -77,11 +81,29 @@ final class OpenReconciler {
             if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && ownUploads.adoptAtOpen(buf)) {
                 continue;
             }
+            if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && adoptOwnState(buf, remote, baseState)) {
+                continue;
+            }
             if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && adoptOwnUploadPastLostTail(buf)) {
                 continue;
             }
             return new Reconciled(Kind.CONFLICT, syncedSeq, base);
         }
+    }
+
+    /**
+     * The replica's latest state is the one a prefix of the held transactions makes on the base: this writer's
+     * uploads whose level-0 files were compacted away while a stopped buffer kept its old base on disk
+     * ({@link OwnUploads#findStateAtOpen}). Marks that prefix synced on the replica's TXID.
+     */
+    private boolean adoptOwnState(WriteBuffer buf, DatabaseVersion remote, OwnUploads.StateOf baseState)
+            throws IOException {
+        long upTo = ownUploads.findStateAtOpen(buf, remote, baseState);
+        if (upTo < 0) {
+            return false;
+        }
+        buf.markSynced(upTo, remote.txid(), remote.checksum());
+        return true;
     }
 
     /**

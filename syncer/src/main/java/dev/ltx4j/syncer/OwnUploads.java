@@ -5,6 +5,7 @@ import dev.ltx4j.ltx.LtxEncodeResult;
 import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
+import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.pagestore.BufferBase;
@@ -251,7 +252,8 @@ final class OwnUploads {
                 }
             }
         } else {
-            for (SyncSnapshot t : buf.transactionSnapshots(buf.lastCommittedSeq())) {
+            // A stopped buffer reads only its durable prefix (HeldReads.checkReadable).
+            for (SyncSnapshot t : buf.transactionSnapshots(Math.min(buf.lastCommittedSeq(), buf.uploadableSeq()))) {
                 run.apply(t);
                 if (run.commitSize() == h.commitPages() && run.postApply() == lf.postApplyChecksum()) {
                     prefixes.add(t.upToSeq());
@@ -345,6 +347,42 @@ final class OwnUploads {
                 if (lf.header().commitPages() == run.commitSize() && lf.postApplyChecksum() == run.postApply()) {
                     longest = new OwnUpload(t.upToSeq(), lf);
                 }
+            }
+        }
+        return longest;
+    }
+
+    /**
+     * Open case of a long stop (docs/write-buffer-recovery.md, "After a failed fsync"): a stopped buffer trims its
+     * uploads in memory only, so its file keeps an old base while compaction folds the uploads' level-0 files into
+     * a higher level and retention deletes them; {@link #adoptAtOpen} then finds nothing at base + 1. The proof is
+     * the state, as in {@link #findSameState}: the replica's latest version ({@code remote}, past the base, with a
+     * checksum) is the database a prefix of the held transactions makes on the base, by page count and post-apply
+     * checksum. Several uploads compacted into one file end past base + 1, so any TXID past the base is accepted.
+     * A level-0 file at base + 1 carrying another NodeID is a rival's: no proof is looked for.
+     *
+     * @return the last sequence number of the longest matching prefix, or -1 when nothing proves it
+     */
+    long findStateAtOpen(WriteBuffer buf, DatabaseVersion remote, StateOf state) throws IOException {
+        BufferBase base = buf.base();
+        if (buf.transactions().isEmpty() || base.txid() == 0 || base.postApplyChecksum() == 0
+                || remote.checksum() == 0 || remote.pageSize() != buf.pageSize()
+                || Long.compareUnsigned(remote.txid(), base.txid()) <= 0) {
+            return -1;
+        }
+        LtxHeader next = headerAtNext(buf);
+        if (next != null && next.nodeId() != buf.writerId()) {
+            return -1;
+        }
+        PendingState run = state.start(base);
+        if (run == null) {
+            return -1; // the base's state cannot be known (its files are gone): prove nothing
+        }
+        long longest = -1;
+        for (SyncSnapshot t : buf.transactionSnapshots(Math.min(buf.lastCommittedSeq(), buf.uploadableSeq()))) {
+            run.apply(t);
+            if (run.commitSize() == remote.commit() && run.postApply() == remote.checksum()) {
+                longest = t.upToSeq();
             }
         }
         return longest;

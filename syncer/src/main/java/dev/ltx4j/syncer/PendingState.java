@@ -52,7 +52,11 @@ final class PendingState {
      * (the base carries no checksum, or the published sync base is at another TXID).
      */
     static PendingState onBase(Database db, BufferBase base, int pageSize) {
-        DatabaseVersion old = db.baseVersion();
+        return onVersion(db, db.baseVersion(), base, pageSize);
+    }
+
+    /** The state of {@code base} when {@code old} is the replica's version at its TXID, else null. */
+    static PendingState onVersion(Database db, DatabaseVersion old, BufferBase base, int pageSize) {
         if (base.txid() == 0 || base.postApplyChecksum() == 0 || old == null || old.txid() != base.txid()) {
             return null;
         }

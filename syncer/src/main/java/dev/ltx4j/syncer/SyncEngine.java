@@ -118,8 +118,10 @@ final class SyncEngine {
         // Published commits only: each one's force succeeded, so after a failure stopped the buffer they are its
         // durable prefix, which the buffer still lets a sync read (docs/write-buffer-recovery.md, "After a failed
         // fsync"); the commit whose force failed was never published.
+        // With durability none a commit is published unforced: a stopped buffer bounds it to what was forced.
         long upTo = buf != null && buf.stopped() && db.options.faults.syncPastDurablePrefix
-                ? buf.lastCommittedSeq() : v.localSeq(); // fault point, off
+                ? buf.lastCommittedSeq() // fault point, off
+                : buf != null && buf.stopped() ? Math.min(v.localSeq(), buf.uploadableSeq()) : v.localSeq();
         if (buf == null || upTo <= db.syncedSeq()) {
             return Round.of(new SyncOutcome(SyncOutcome.Status.NOTHING_TO_SYNC, v.txid(), 0, 0, null));
         }
@@ -202,11 +204,12 @@ final class SyncEngine {
     private void checkStoppedBase(WriteBuffer buf, SyncSnapshot snap) throws IOException {
         long engineBase = db.baseVersion().txid();
         if (snap.base().txid() != engineBase || snap.transactionCount() == 0) {
-            throw new dev.ltx4j.pagestore.BufferFailedException(buf.location(), "write buffer " + buf.location()
-                    + " stopped after an I/O failure while it recorded the replica's TXID " + Txid.format(
-                    snap.base().txid()) + " (the sync is at " + Txid.format(engineBase) + "): nothing more is uploaded"
-                    + " from it; reopen the database to recover (PRAGMA litestream_refresh, or close every connection"
-                    + " and open again): " + buf.failureMessage(), null);
+            // failureMessage says that it stopped and how to recover: said once.
+            throw new dev.ltx4j.pagestore.BufferFailedException(buf.location(), "no sync uploads from write buffer "
+                    + buf.location() + " any more: it stopped inside a rewrite, on base TXID " + Txid.format(
+                    snap.base().txid()) + " while the sync is at TXID " + Txid.format(engineBase)
+                    + (snap.transactionCount() == 0 ? ", with no transaction past it" : "") + "; "
+                    + buf.failureMessage(), null);
         }
     }
 

@@ -14,6 +14,8 @@ import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.PageMap;
+import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,7 +128,7 @@ final class WriteSide {
     /** Publishes what restart recovery found ({@link OpenReconciler}); at open, before the database is shared. */
     private void reconcile(DatabaseVersion remote) throws IOException {
         WriteBuffer buf = buffer;
-        OpenReconciler.Reconciled r = db.reconciler.reconcile(buf, remote);
+        OpenReconciler.Reconciled r = db.reconciler.reconcile(buf, remote, this::stateAtOpen);
         syncedSeq = r.syncedSeq();
         db.versions.startReconciled(buf, remote, r.kind() == OpenReconciler.Kind.ON_BASE);
         if (r.kind() == OpenReconciler.Kind.CONFLICT) {
@@ -135,6 +137,23 @@ final class WriteSide {
                 db.reportError(error);
             }
         }
+    }
+
+    /**
+     * The database on buffer base {@code base}, from the replica's files at its TXID; null when they no longer build
+     * it (retention deleted them) or it is another state than the base recorded.
+     */
+    private PendingState stateAtOpen(BufferBase base) throws IOException {
+        DatabaseVersion old;
+        try {
+            old = db.index.openState(RestoreTarget.txid(base.txid())).version();
+        } catch (RestorePlanException e) {
+            return null;
+        }
+        if (old.checksum() != base.postApplyChecksum() || old.commit() != base.commitSize()) {
+            return null;
+        }
+        return PendingState.onVersion(db, old, base, buffer.pageSize());
     }
 
     /** Creates the buffer of a new database once its page size is known (the first write). */

@@ -51,7 +51,8 @@ class DurablePrefixSyncTest {
 
     @Test
     void aStoppedBufferUploadsItsDurablePrefixAndNotTheFailedCommit() throws Exception {
-        try (Database db = Database.open(replica, "app.db", opts().build())) {
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
             byte[] durable = stopAfterDurableCommits(db);
 
             SyncOutcome o = db.syncOnce(clock.instant());
@@ -69,8 +70,8 @@ class DurablePrefixSyncTest {
             assertThat(replica.listFiles(0, 0, false)).hasSize(2);
             assertThatThrownBy(() -> commitPages(db, PS, 6, 6)).as("writes stay refused")
                     .isInstanceOf(BufferFailedException.class);
-        } catch (IOException closing) {
-            // close forces the stopped buffer: refused; the buffer stays as it is
+        } finally {
+            closeQuietly(db); // close forces the stopped buffer: refused; the buffer stays as it is
         }
     }
 
@@ -94,6 +95,54 @@ class DurablePrefixSyncTest {
             commitPages(again, PS, 6, 6);
             assertThat(again.syncOnce(clock.instant()).txid()).isEqualTo(3);
             assertThat(restore(replica, 0, tmp)).isEqualTo(readAll(again));
+        }
+    }
+
+    @Test
+    void aReopenAdoptsTheUploadedPrefixAfterCompactionFoldedItsLevelZeroFileAway() throws Exception {
+        // The in-memory trim lasts as long as the connection; meanwhile compaction folds L0/2 into L1 and retention
+        // deletes it. The file still has base 1: the reopen must prove the upload by its state, not see a conflict.
+        byte[] durable;
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            durable = stopAfterDurableCommits(db);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+        } finally {
+            closeQuietly(db);
+        }
+        byte[] l0 = replica.readRange(0, 2, 2, 0, 0); // to the end
+        replica.createFile(1, 2, 2, dev.ltx4j.replica.LtxBody.of(l0));
+        replica.deleteFiles(replica.listFiles(0, 2, false).stream().filter(f -> f.minTxid() == 2).toList());
+        storage.crash(MemoryLogStorage.CrashPolicy.loseAllUnforced());
+        try (Database again = Database.open(replica, "app.db", opts().build())) {
+            DatabaseStatus s = again.status();
+            assertThat(s.conflict()).as("its own upload, compacted, not a rival's").isNull();
+            assertThat(s.txid()).isEqualTo(2);
+            assertThat(s.pendingCommits()).isZero();
+            assertThat(readAll(again)).isEqualTo(durable);
+            commitPages(again, PS, 6, 6);
+            assertThat(again.syncOnce(clock.instant()).txid()).isEqualTo(3);
+            assertThat(restore(replica, 0, tmp)).isEqualTo(readAll(again));
+        }
+    }
+
+    @Test
+    void withDurabilityNoneAStoppedBufferSyncsOnlyWhatWasForced() throws Exception {
+        // Durability none publishes commits unforced: the round must not ask the stopped buffer for them.
+        Database db = Database.open(replica, "app.db", opts().durability(dev.ltx4j.pagestore.Durability.NONE).build());
+        try {
+            commitPages(db, PS, 1, 1, 2, 2);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            commitPages(db, PS, 3, 3); // published, never forced
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.WRITE);
+            assertThatThrownBy(() -> commitPages(db, PS, 4, 4)).isInstanceOf(IOException.class);
+            storage.setFaults((op, name) -> false);
+            SyncOutcome o = db.syncOnce(clock.instant());
+            assertThat(o.status()).as("%s", o.error()).isEqualTo(SyncOutcome.Status.NOTHING_TO_SYNC);
+            assertThat(replica.listFiles(0, 0, false)).hasSize(1);
+            assertThat(db.status().lastError()).contains("stopped after an I/O failure");
+        } finally {
+            closeQuietly(db);
         }
     }
 
