@@ -37,6 +37,22 @@ public final class BufferGeneration {
         return held.isEmpty();
     }
 
+    /**
+     * This generation as if the transactions after {@code seq} were not held: a stopped buffer's log holds a
+     * transaction whose commit failed (its force did), which no version may show (docs/write-buffer-recovery.md,
+     * "After a failed fsync"). Returns this when nothing is dropped.
+     */
+    public BufferGeneration upTo(long seq) {
+        if (lastSeq <= seq) {
+            return this;
+        }
+        int n = held.size();
+        while (n > 0 && held.get(n - 1).seq() > seq) {
+            n--;
+        }
+        return new BufferGeneration(generation, held.subList(0, n), baseCommit, seq);
+    }
+
     /** Database size in pages after the latest held transaction (the base's size when none is held). */
     public long commitSize() {
         return held.isEmpty() ? baseCommit : held.get(held.size() - 1).commitSize();

@@ -29,6 +29,31 @@ class BufferGenerationTest {
         return page;
     }
 
+    /** A stopped buffer's log also holds the transaction whose commit failed: no version may be built on it. */
+    @Test
+    void aGenerationCutAtASequenceHoldsNothingAfterIt() throws Exception {
+        try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), TestSupport.NAME,
+                TestSupport.options(PS, Durability.LOCAL, 5))) {
+            commit(buf, 4, 1, 10, 4, 40);
+            commit(buf, 4, 1, 11, 2, 20);
+            commit(buf, 6, 5, 50, 6, 60); // grows: the cut must also take its size back
+            BufferGeneration g = buf.openGeneration(Runnable::run);
+            try {
+                assertThat(g.upTo(3)).isSameAs(g);
+                BufferGeneration cut = g.upTo(2);
+                assertThat(cut.lastSeq()).isEqualTo(2);
+                assertThat(cut.commitSize()).isEqualTo(4);
+                PageRecords held = cut.latest(cut.lastSeq());
+                assertThat(held.pgnos()).containsExactly(1, 2, 4);
+                assertThat(read(cut, held, 0)).isEqualTo(TestSupport.page(PS, 11));
+                assertThat(g.upTo(0).isEmpty()).isTrue();
+                assertThat(g.upTo(0).lastSeq()).isZero();
+            } finally {
+                g.generation().release();
+            }
+        }
+    }
+
     @Test
     void latestRecordsFollowEachTransactionAndHonourShrinks() throws Exception {
         try (WriteBuffer buf = WriteBuffer.open(new FileLogStorage(dir), TestSupport.NAME,

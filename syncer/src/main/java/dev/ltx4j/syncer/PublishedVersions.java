@@ -335,7 +335,8 @@ final class PublishedVersions {
         DatabaseVersion newBase = oldBase.txid() == txid ? oldBase : ReplicaIndex.apply(oldBase, file);
         rewriteBuffer(buf, () -> buf.markSynced(upToSeq, txid, post), (fresh, old) -> {
             baseVersion = newBase;
-            return NextVersions.overlay(newBase, buf.pageSize(), fresh);
+            // Only what was published: a stopped buffer also holds the transaction whose commit failed.
+            return NextVersions.overlay(newBase, buf.pageSize(), fresh.upTo(current.localSeq()));
         });
     }
 
