@@ -14,6 +14,7 @@ import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.PageMap;
+import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
@@ -451,7 +452,16 @@ final class WriteSide {
                     && pendingCommits() > 0)) {
                 if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
                     return keptAtClose("timed out", "the replica could not be reached within the close timeout of "
-                            + options.closeTimeout.toMillis() + " ms", o.error());
+                            + options.closeTimeout.toMillis() + " ms", o.error(), "");
+                }
+                ReplicaPermanentException refused = o.status() == SyncOutcome.Status.FAILED
+                        ? permanentCause(o.error()) : null;
+                if (refused != null) {
+                    // Access denied, a bucket gone, a store refusing every create: the same request gets the same
+                    // answer, so retrying until the close timeout only delays the close (docs/field-probes.md, round 7).
+                    return keptAtClose("failed", "the replica refused the final sync permanently; the reason is in"
+                            + " close's exception and last_error", refused, ": the replica refused it permanently: "
+                            + refused.getMessage());
                 }
                 if (o.status() == SyncOutcome.Status.FAILED) {
                     try {
@@ -459,7 +469,7 @@ final class WriteSide {
                     } catch (InterruptedException e) {
                         interrupted = true;
                         return keptAtClose("interrupted", "the close was interrupted while the replica could not"
-                                + " be reached", o.error());
+                                + " be reached", o.error(), "");
                     }
                 }
                 o = db.syncOnce(options.clock.instant());
@@ -477,7 +487,7 @@ final class WriteSide {
      * replica TXID they build on and the buffer, so a process that exits (where nobody sees close's exception) does
      * not keep them silently. The cause's text stays out of the log: it is in close's exception.
      */
-    private SyncFailedException keptAtClose(String how, String why, Throwable cause) {
+    private SyncFailedException keptAtClose(String how, String why, Throwable cause, String reason) {
         long pending = pendingCommits();
         long base = db.baseVersion().txid();
         Database.log().warn("database \"{}\": closed with {} committed transaction(s) not on the replica ({}; the"
@@ -485,7 +495,18 @@ final class WriteSide {
                 + " the next open of this database", db.name, pending, why, Txid.format(base), Txid.format(base + 1),
                 buffer.location());
         return new SyncFailedException("close of database \"" + db.name + "\" " + how + " with " + pending
-                + " unsynced transaction(s) kept in " + buffer.location() + " (uploaded at the next open)", cause);
+                + " unsynced transaction(s) kept in " + buffer.location() + " (uploaded at the next open)" + reason,
+                cause);
+    }
+
+    /** The replica's permanent refusal in a failed sync's causes, else null (then the failure may pass). */
+    static ReplicaPermanentException permanentCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ReplicaPermanentException permanent) {
+                return permanent;
+            }
+        }
+        return null;
     }
 
     /**

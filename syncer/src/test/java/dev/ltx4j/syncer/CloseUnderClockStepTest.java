@@ -10,7 +10,7 @@ import dev.ltx4j.replica.EngineClock;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaException;
-import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,7 +49,7 @@ class CloseUnderClockStepTest {
             public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
                 if (failing.get()) {
                     refusedCreates.incrementAndGet();
-                    throw new ReplicaPermanentException("replica unwritable (test)");
+                    throw new ReplicaTransientException("replica unreachable (test)");
                 }
                 return super.createFile(level, minTxid, maxTxid, body);
             }
@@ -90,7 +90,7 @@ class CloseUnderClockStepTest {
             @Override
             public LtxFileInfo createFile(int level, long minTxid, long maxTxid, LtxBody body) throws ReplicaException {
                 if (failing.get() && refusedCreates.incrementAndGet() <= 10) {
-                    throw new ReplicaPermanentException("replica unwritable (test)");
+                    throw new ReplicaTransientException("replica unreachable (test)");
                 }
                 return super.createFile(level, minTxid, maxTxid, body);
             }
