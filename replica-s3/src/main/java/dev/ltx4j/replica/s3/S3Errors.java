@@ -97,8 +97,8 @@ final class S3Errors {
             // A 403 too, but no key or policy is wrong: the signature's time is, and AWS's SDK corrects only a skew
             // the store's Date header shows, which not every store sends.
             return new ReplicaPermanentException("s3: the store refused the request's time" + detail + ": this"
-                    + " machine's clock differs from the store's by more than S3 allows (15 minutes); fix the clock"
-                    + " (NTP) or the store's; " + where, e);
+                    + " machine's clock differs from the store's by more than S3 allows (15 minutes)"
+                    + S3ClockSkew.describe(e) + "; fix the clock (NTP) or the store's; " + where, e);
         }
         if (status == 501 || "NotImplemented".equals(code)) {
             // Stores answer 501 to any header they do not know (S3Proxy to the session token's, MinIO without KMS to

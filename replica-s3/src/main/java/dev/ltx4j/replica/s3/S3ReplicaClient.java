@@ -109,14 +109,16 @@ public final class S3ReplicaClient implements ReplicaClient {
         // SDK's own work before it, so a cold start cannot use up a short request timeout before anything is sent.
         Duration attemptTimeout = config.timeouts().request().plus(config.timeouts().connect());
         this.s3 = clientBuilder(config, credentials, http)
-                .overrideConfiguration(c -> c.retryStrategy(new FailFastOnUnreachable(retries))
+                .overrideConfiguration(c -> c.retryStrategy(new ClockSkewOnce(new FailFastOnUnreachable(retries)))
                         .apiCallAttemptTimeout(attemptTimeout)
-                        .addExecutionInterceptor(new S3RequestCounting(storeRequests)))
+                        .addExecutionInterceptor(new S3RequestCounting(storeRequests))
+                        .addExecutionInterceptor(new S3ClockSkewCapture()))
                 .build();
         this.conditionalS3 = clientBuilder(config, credentials, http)
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
+                .overrideConfiguration(c -> c.retryStrategy(new ClockSkewOnce(AwsRetryStrategy.doNotRetry()))
                         .apiCallAttemptTimeout(attemptTimeout)
-                        .addExecutionInterceptor(new S3RequestCounting(storeRequests)))
+                        .addExecutionInterceptor(new S3RequestCounting(storeRequests))
+                        .addExecutionInterceptor(new S3ClockSkewCapture()))
                 .build();
         AtomicInteger threads = new AtomicInteger();
         this.headPool = Executors.newFixedThreadPool(config.concurrency(), r -> {

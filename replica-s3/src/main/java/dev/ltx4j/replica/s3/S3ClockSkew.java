@@ -1,0 +1,82 @@
+package dev.ltx4j.replica.s3;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.retry.ClockSkew;
+
+/**
+ * How far apart the clocks were, from what a {@code RequestTimeTooSkewed} response tells: S3's error body carries the
+ * request's time ({@code <RequestTime>}, as signed) and the store's ({@code <ServerTime>}); other stores may send only
+ * a {@code Date} header. Only those two elements of the body are read (the rest can echo the access key id).
+ */
+final class S3ClockSkew {
+    private static final Pattern REQUEST_TIME = Pattern.compile("<RequestTime>([^<]{1,40})</RequestTime>");
+    private static final Pattern SERVER_TIME = Pattern.compile("<ServerTime>([^<]{1,40})</ServerTime>");
+    private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssX")
+            .withZone(ZoneOffset.UTC);
+
+    private S3ClockSkew() {}
+
+    /** {@code " (this machine's clock is 20 min 3 s behind the store's: ...)"}, or "" when the response tells nothing. */
+    static String describe(AwsServiceException e) {
+        if (e.awsErrorDetails() == null) {
+            return "";
+        }
+        String body = e.awsErrorDetails().rawResponse() == null ? ""
+                : e.awsErrorDetails().rawResponse().asString(StandardCharsets.UTF_8);
+        Optional<Instant> server = time(SERVER_TIME, body);
+        Optional<Instant> request = time(REQUEST_TIME, body);
+        String source = "the store's error response";
+        if (server.isEmpty() && e.awsErrorDetails().sdkHttpResponse() != null) {
+            server = ClockSkew.getServerTime(e.awsErrorDetails().sdkHttpResponse());
+            source = "the store's Date header";
+        }
+        if (server.isEmpty()) {
+            return "";
+        }
+        if (request.isEmpty()) {
+            request = Optional.of(Instant.now());
+            source += " and this machine's clock";
+        }
+        Duration skew = Duration.between(request.get(), server.get());
+        return " (this machine's clock is " + human(skew.abs()) + (skew.isNegative() ? " ahead of" : " behind")
+                + " the store's: the request was signed at " + request.get() + ", the store's time was "
+                + server.get() + ", from " + source + ")";
+    }
+
+    private static Optional<Instant> time(Pattern element, String body) {
+        Matcher m = element.matcher(body);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        String text = m.group(1).trim();
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException notIso) {
+            try {
+                return Optional.of(Instant.from(BASIC.parse(text)));
+            } catch (DateTimeParseException notBasic) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    static String human(Duration d) {
+        long s = d.getSeconds();
+        if (s >= 86_400) {
+            return (s / 86_400) + " d " + (s % 86_400 / 3600) + " h";
+        }
+        if (s >= 3600) {
+            return (s / 3600) + " h " + (s % 3600 / 60) + " min";
+        }
+        return (s / 60) + " min " + (s % 60) + " s";
+    }
+}

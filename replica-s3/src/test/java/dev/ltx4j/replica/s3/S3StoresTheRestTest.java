@@ -1,0 +1,159 @@
+package dev.ltx4j.replica.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ltx4j.conformance.LtxTestFiles;
+import dev.ltx4j.replica.LtxBody;
+import dev.ltx4j.replica.ReplicaEnvironment;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.s3.StoreInTheMiddle.Request;
+import dev.ltx4j.replica.s3.StoreInTheMiddle.Response;
+import java.nio.charset.StandardCharsets;
+import software.amazon.awssdk.core.SdkGlobalTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Field probes, round 7 (docs/field-probes.md, "Round 7: stores, the rest"): what round 6 left of the stores users
+ * bring. S3Proxy behind {@link StoreInTheMiddle}, the real client and SDK: a store whose clock is off (with and
+ * without a {@code Date} header that shows it), and the other probes of the round.
+ */
+class S3StoresTheRestTest {
+    private static final String SECRET = "rest-secret-v4lue";
+    private static final ReplicaEnvironment ENV = ReplicaEnvironment.of(
+            Map.of("AWS_ACCESS_KEY_ID", "rest-key", "AWS_SECRET_ACCESS_KEY", SECRET));
+    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static StoreInTheMiddle store;
+    private static final AtomicInteger paths = new AtomicInteger();
+    private String path;
+
+    @BeforeAll
+    static void start() throws Exception {
+        store = new StoreInTheMiddle();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        store.close();
+    }
+
+    @BeforeEach
+    void honestStore() {
+        store.answer = r -> null;
+        store.request = r -> r;
+        store.response = (q, r) -> r;
+        store.forget();
+        path = "rest-" + paths.incrementAndGet() + "/db";
+    }
+
+    /** The SDK keeps a corrected clock offset for the whole JVM (SdkGlobalTime): later tests must not inherit it. */
+    @AfterEach
+    void forgetTheCorrection() {
+        SdkGlobalTime.setGlobalTimeOffset(0);
+    }
+
+    S3ReplicaClient open(String extra) throws ReplicaException {
+        String url = "s3://" + StoreInTheMiddle.BUCKET + "/" + path + "?endpoint=" + store.uri() + extra;
+        return S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse(url), ENV), ENV);
+    }
+
+    static LtxBody body(long txid, int seed, int size) {
+        return LtxBody.of(LtxTestFiles.body(txid, txid, 1_700_000_000_000L, size, seed));
+    }
+
+    static void assertNoSecret(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            assertThat(String.valueOf(t.getMessage())).doesNotContain(SECRET).doesNotContain("rest-key");
+        }
+    }
+
+    // ------------------------------------------------------------------ a store whose clock is off
+
+    /**
+     * A store whose clock runs {@code offset} ahead of this machine's, refusing requests signed more than 15 minutes
+     * from its own time as S3 does (its error names both times). Its {@code Date} header shows this machine's time (a
+     * proxy in front of it stamps its own: nginx before a MinIO with a wrong clock) unless a {@link DateStampingFront}
+     * stamps the store's.
+     */
+    static Response skewedStore(Request r, Duration offset) {
+        Instant storeNow = Instant.now().plus(offset);
+        String signed = r.header("x-amz-date");
+        if (signed == null) {
+            return null;
+        }
+        Instant requestTime = Instant.from(AMZ_DATE.parse(signed));
+        if (Duration.between(requestTime, storeNow).abs().compareTo(Duration.ofMinutes(15)) <= 0) {
+            return null; // the store takes it
+        }
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>RequestTimeTooSkewed</Code><Message>The"
+                + " difference between the request time and the current time is too large.</Message><RequestTime>"
+                + signed + "</RequestTime><ServerTime>" + storeNow.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds><RequestId>probe"
+                + "</RequestId></Error>";
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", List.of("application/xml"));
+        return new Response(403, headers, xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The store's clock is 20 minutes ahead and a proxy's Date header does not show it: the SDK cannot correct the
+     * skew, yet retried a listing 10 times (about 17 s) before the message. Now one request each for a listing, a
+     * read and a create, and the message names the skew from the store's error.
+     */
+    @Test
+    void aSkewTheStoresDateDoesNotShowFailsAfterOneRequestNamingIt() throws Exception {
+        store.answer = r -> skewedStore(r, Duration.ofMinutes(20));
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("RequestTimeTooSkewed")
+                    .hasMessageContaining("this machine's clock is 20 min")
+                    .hasMessageContaining("behind the store's")
+                    .hasMessageContaining("fix the clock")
+                    .satisfies(S3StoresTheRestTest::assertNoSecret);
+            assertThat(client.storeRequests().orElseThrow().total()).as("requests of the listing").isEqualTo(1);
+            assertThatThrownBy(() -> client.readRange(0, 1, 1, 0, 0)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("RequestTimeTooSkewed");
+            assertThat(client.storeRequests().orElseThrow().total()).as("requests of listing and read").isEqualTo(2);
+            assertThatThrownBy(() -> client.createFile(0, 1, 1, body(1, 1, 200)))
+                    .isInstanceOf(ReplicaPermanentException.class).hasMessageContaining("20 min");
+            assertThat(client.storeRequests().orElseThrow().total()).as("requests of listing, read, create")
+                    .isEqualTo(3);
+        }
+    }
+
+    /**
+     * The store's Date header shows the skew: the SDK moves the client's clock and one retry lands, for reads (as
+     * before) and now for creates too (a refused conditional PUT was not applied, so its replay is safe; before, the
+     * first create of each client failed permanently though the next would have landed).
+     */
+    @Test
+    void aSkewTheStoresDateShowsIsCorrectedWithOneRetryForReadsAndCreates() throws Exception {
+        Duration offset = Duration.ofMinutes(-40);
+        store.answer = r -> skewedStore(r, offset);
+        try (DateStampingFront front = new DateStampingFront(store.uri(), offset);
+                S3ReplicaClient client = S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://"
+                        + StoreInTheMiddle.BUCKET + "/" + path + "?endpoint=" + front.uri()), ENV), ENV)) {
+            client.createFile(0, 1, 1, body(1, 1, 200));
+            assertThat(client.listFiles(0, 0, false)).hasSize(1);
+            assertThat(client.readRange(0, 1, 1, 0, 0)).isEqualTo(LtxTestFiles.body(1, 1, 1_700_000_000_000L, 200, 1));
+            // each SDK client (conditional creates, the rest) is refused once, then signs with the store's time
+            assertThat(store.seen().stream().filter(r -> skewedStore(r, offset) != null).count())
+                    .as("refused requests").isEqualTo(2);
+        }
+    }
+}
