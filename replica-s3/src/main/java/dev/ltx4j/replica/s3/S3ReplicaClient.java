@@ -325,10 +325,12 @@ public final class S3ReplicaClient implements ReplicaClient {
         Map<String, String> metadata = Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp));
         createCheck.ensure(k -> putObject(k, RequestBody.fromBytes(S3CreateCheck.BODY), S3CreateCheck.BODY.length,
                 Map.of()), key);
-        boolean fallback = body.length() >= config.partSize() && !createCheck.multipartHonoured(k ->
+        // Above 5 GiB a single PUT is refused whatever part-size says (a part-size above it sent such files as one).
+        boolean large = body.length() >= config.partSize() || body.length() > MAX_SINGLE_PUT;
+        boolean fallback = large && !createCheck.multipartHonoured(k ->
                 new S3MultipartUpload(conditionalS3, s3, config, credentials, k, Map.of())
                         .upload(LtxBody.of(S3CreateCheck.BODY)), key);
-        boolean single = body.length() < config.partSize() || fallback;
+        boolean single = !large || fallback;
         if (fallback && body.length() > MAX_SINGLE_PUT) {
             throw new ReplicaPermanentException("s3: the store at " + config.endpointLabel() + " (bucket '"
                     + config.bucket() + "') ignores If-None-Match: * on CompleteMultipartUpload, so files go up as"

@@ -11,7 +11,10 @@ import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.s3.StoreInTheMiddle.Request;
 import dev.ltx4j.replica.s3.StoreInTheMiddle.Response;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import software.amazon.awssdk.core.SdkGlobalTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Field probes, round 7 (docs/field-probes.md, "Round 7: stores, the rest"): what round 6 left of the stores users
@@ -154,6 +158,65 @@ class S3StoresTheRestTest {
             // each SDK client (conditional creates, the rest) is refused once, then signs with the store's time
             assertThat(store.seen().stream().filter(r -> skewedStore(r, offset) != null).count())
                     .as("refused requests").isEqualTo(2);
+        }
+    }
+
+    // ------------------------------------------------------------------ files above 5 GiB
+
+    /** An LTX file of {@code length} bytes on disk that takes a few KiB: a real header, then a hole (sparse). */
+    static LtxBody sparse(Path dir, long txid, long length) throws Exception {
+        Path file = dir.resolve("big-" + txid + ".ltx");
+        Files.write(file, LtxTestFiles.body(txid, txid, 1_700_000_000_000L, 200, 1));
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(length);
+        }
+        return LtxBody.of(file);
+    }
+
+    /**
+     * A store that ignores the condition on multipart completion gets large files as single PUTs, which S3 limits to
+     * 5 GiB; a larger one is refused before any of it is sent, naming the store, the file, its size, the limit and the
+     * ways out. This refusal had no test (round 6). The file is sparse: no 5 GiB of disk or memory.
+     */
+    @Test
+    void aFileAbove5GiBForAStoreWithoutConditionalMultipartIsRefusedBeforeSending(@TempDir Path tmp)
+            throws Exception {
+        store.request = r -> r.method().equals("POST") && r.query() != null && r.query().contains("uploadId=")
+                ? r.without("if-none-match") : r;
+        long size = S3ReplicaClient.MAX_SINGLE_PUT + 1;
+        String key = path + "/0000/0000000000000001-0000000000000001.ltx";
+        try (S3ReplicaClient client = open("&part-size=5242880")) {
+            assertThatThrownBy(() -> client.createFile(0, 1, 1, sparse(tmp, 1, size)))
+                    .isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining(store.uri().toString())
+                    .hasMessageContaining("ignores If-None-Match: * on CompleteMultipartUpload")
+                    .hasMessageContaining("5 GiB")
+                    .hasMessageContaining("'" + key + "' is " + size + " bytes and was not sent")
+                    .hasMessageContaining("single-writer=true")
+                    .satisfies(S3StoresTheRestTest::assertNoSecret);
+            assertThat(store.seen()).as("nothing of the file was sent")
+                    .noneMatch(r -> r.path().endsWith(key));
+        }
+    }
+
+    /**
+     * A part-size above 5 GiB (the URL takes any) sent a file between 5 GiB and part-size as one PUT, which S3
+     * refuses (400 EntityTooLarge) after the client has streamed it; such a file can never land. It now goes up as
+     * a multipart upload. The store here refuses that upload's start, so no 5 GiB travel in the test.
+     */
+    @Test
+    void aFileAbove5GiBGoesMultipartWhateverThePartSize(@TempDir Path tmp) throws Exception {
+        long size = S3ReplicaClient.MAX_SINGLE_PUT + 1;
+        String key = path + "/0000/0000000000000001-0000000000000001.ltx";
+        store.answer = r -> r.method().equals("POST") && r.path().endsWith(key) && "uploads".equals(r.query())
+                ? Response.error(403, "AccessDenied") : null;
+        try (S3ReplicaClient client = open("&part-size=" + (8L << 30))) {
+            assertThatThrownBy(() -> client.createFile(0, 1, 1, sparse(tmp, 1, size)))
+                    .isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("start multipart upload of '" + key + "'")
+                    .hasMessageNotContaining("EntityTooLarge");
+            assertThat(store.seen()).as("no single PUT of the file")
+                    .noneMatch(r -> r.method().equals("PUT") && r.path().endsWith(key));
         }
     }
 }

@@ -158,6 +158,13 @@ final class StoreInTheMiddle implements AutoCloseable {
         try (exchange) {
             Map<String, List<String>> headers = new TreeMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+            String length = exchange.getRequestHeaders().getFirst("Content-Length");
+            if (exchange.getRequestMethod().equals("PUT") && length != null
+                    && Long.parseLong(length) > S3ReplicaClient.MAX_SINGLE_PUT) {
+                // S3 refuses a single PUT above 5 GiB from its headers, before any of the body (not read here either)
+                reply(exchange, null, Response.error(400, "EntityTooLarge"));
+                return;
+            }
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
