@@ -57,6 +57,13 @@ final class AzureErrors {
                     || BlobErrorCode.CONTAINER_NOT_FOUND.equals(code) || status == 404)) {
                 return new ReplicaNotFoundException(where + " not found" + detail, e);
             }
+            String skew = status == 403 ? clockSkew(http) : null;
+            if (skew != null) {
+                // Shared-key requests carry this machine's time (x-ms-date); the service refuses one 15 minutes off
+                // with the same AuthenticationFailed as a wrong key, which sent users to their keys.
+                return new ReplicaPermanentException("abs: the service refused the request's time" + detail + ": "
+                        + skew + "; Azure allows 15 minutes; fix the clock (NTP); " + where, e);
+            }
             if (status == 403 || status == 401 || BlobErrorCode.AUTHENTICATION_FAILED.equals(code)
                     || BlobErrorCode.AUTHORIZATION_FAILURE.equals(code)) {
                 return new ReplicaPermanentException("abs: access denied to container '" + container + "'" + detail
@@ -82,6 +89,33 @@ final class AzureErrors {
                     + rootCause(e) + "); read the blob back to find out", e);
         }
         return new ReplicaTransientException(where + " failed: " + rootCause(e), e);
+    }
+
+    /**
+     * How far this machine's clock is from the service's when a 403 comes with a {@code Date} header more than 15
+     * minutes off (Azure's allowance for x-ms-date), else null (a real refusal of the key or role).
+     */
+    static String clockSkew(HttpResponseException e) {
+        String date = e.getResponse() == null ? null : e.getResponse().getHeaderValue("Date");
+        if (date == null) {
+            return null;
+        }
+        java.time.Instant service;
+        try {
+            service = java.time.ZonedDateTime.parse(date, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant();
+        } catch (java.time.format.DateTimeParseException notADate) {
+            return null;
+        }
+        java.time.Instant local = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        java.time.Duration skew = java.time.Duration.between(local, service);
+        if (skew.abs().compareTo(java.time.Duration.ofMinutes(15)) <= 0) {
+            return null;
+        }
+        long minutes = (skew.abs().getSeconds() + 30) / 60; // the Date header has whole seconds
+        String size = minutes >= 60 ? (minutes / 60) + " h " + (minutes % 60) + " min" : minutes + " min";
+        return "this machine's clock is about " + size + (skew.isNegative() ? " ahead of" : " behind") + " the service's"
+                + " (its Date header said " + service + " when this machine's clock read " + local + ")";
     }
 
     private static UnreachableEndpointPolicy.Unreachable unreachable(Throwable e) {
