@@ -39,7 +39,9 @@ final class ClockSkewOnce implements RetryStrategy {
 
     static boolean isSkew(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            // Set.of(..).contains(null) throws: a response without an S3 error body (a proxy's HTML) has no code.
             if (t instanceof AwsServiceException s && s.awsErrorDetails() != null
+                    && s.awsErrorDetails().errorCode() != null
                     && SKEW_CODES.contains(s.awsErrorDetails().errorCode())) {
                 return true;
             }

@@ -1,25 +1,20 @@
 package dev.ltx4j.replica.s3;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.retry.ClockSkew;
 
 /**
  * How far apart the clocks were, from what a {@code RequestTimeTooSkewed} response tells: S3's error body carries the
  * request's time ({@code <RequestTime>}, as signed) and the store's ({@code <ServerTime>}); other stores may send only
- * a {@code Date} header. Only those two elements of the body are read (the rest can echo the access key id).
+ * a {@code Date} header. Only those two elements of the body are kept ({@link S3ErrorFacts}).
  */
 final class S3ClockSkew {
-    private static final Pattern REQUEST_TIME = Pattern.compile("<RequestTime>([^<]{1,40})</RequestTime>");
-    private static final Pattern SERVER_TIME = Pattern.compile("<ServerTime>([^<]{1,40})</ServerTime>");
     private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssX")
             .withZone(ZoneOffset.UTC);
 
@@ -30,10 +25,8 @@ final class S3ClockSkew {
         if (e.awsErrorDetails() == null) {
             return "";
         }
-        String body = e.awsErrorDetails().rawResponse() == null ? ""
-                : e.awsErrorDetails().rawResponse().asString(StandardCharsets.UTF_8);
-        Optional<Instant> server = time(SERVER_TIME, body);
-        Optional<Instant> request = time(REQUEST_TIME, body);
+        Optional<Instant> server = S3ErrorFacts.fact(e, "ServerTime").flatMap(S3ClockSkew::time);
+        Optional<Instant> request = S3ErrorFacts.fact(e, "RequestTime").flatMap(S3ClockSkew::time);
         String source = "the store's error response";
         if (server.isEmpty() && e.awsErrorDetails().sdkHttpResponse() != null) {
             server = ClockSkew.getServerTime(e.awsErrorDetails().sdkHttpResponse());
@@ -52,12 +45,7 @@ final class S3ClockSkew {
                 + server.get() + ", from " + source + ")";
     }
 
-    private static Optional<Instant> time(Pattern element, String body) {
-        Matcher m = element.matcher(body);
-        if (!m.find()) {
-            return Optional.empty();
-        }
-        String text = m.group(1).trim();
+    private static Optional<Instant> time(String text) {
         try {
             return Optional.of(Instant.parse(text));
         } catch (DateTimeParseException notIso) {

@@ -16,20 +16,27 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
- * Keeps the two times of a {@code RequestTimeTooSkewed} error body ({@code <RequestTime>}, {@code <ServerTime>}) for
- * {@link S3ClockSkew}: the SDK parses the body and leaves {@code rawResponse()} empty. Only those elements are kept
- * (the body can echo the access key id); the failure's {@code rawResponse()} is set to them alone.
+ * Keeps the few facts of an error body that the messages name, which the SDK parses and then drops
+ * ({@code rawResponse()} is left empty): the two times of a {@code RequestTimeTooSkewed} ({@code <RequestTime>},
+ * {@code <ServerTime>}, for {@link S3ClockSkew}), the bucket's {@code <Region>} / {@code <Endpoint>} of a redirect or
+ * wrong-region answer, and the {@code <title>} of an HTML page (a proxy or gateway answered, not the store). Only
+ * those are kept (a body can echo the access key id or the session token); the failure's {@code rawResponse()} is
+ * set to them alone, and {@link #fact} reads them back.
  */
-final class S3ClockSkewCapture implements ExecutionInterceptor {
-    private static final ExecutionAttribute<String> TIMES = new ExecutionAttribute<>("ltx4j.store.skewTimes");
-    private static final Pattern ELEMENT = Pattern.compile("<(RequestTime|ServerTime)>[^<]{1,40}</\\1>");
+final class S3ErrorFacts implements ExecutionInterceptor {
+    private static final ExecutionAttribute<String> FACTS = new ExecutionAttribute<>("ltx4j.store.errorFacts");
+    private static final Pattern ELEMENT = Pattern.compile(
+            "<(RequestTime|ServerTime|Region|Endpoint)>([^<]{1,100})</\\1>");
+    private static final Pattern TITLE = Pattern.compile("(?is)<title>\\s*([^<]{1,100}?)\\s*</title>");
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9 .,:;/()'_+-]{1,100}");
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
     @Override
     public Optional<InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context,
             ExecutionAttributes attributes) {
         Optional<InputStream> body = context.responseBody();
-        if (context.httpResponse().statusCode() != 403 || body.isEmpty()) {
+        int status = context.httpResponse().statusCode();
+        if (status < 300 || body.isEmpty()) {
             return body;
         }
         byte[] bytes;
@@ -39,25 +46,46 @@ final class S3ClockSkewCapture implements ExecutionInterceptor {
             throw new UncheckedIOException(e);
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
-        if (text.contains("RequestTimeTooSkewed") || text.contains("RequestExpired")) {
-            StringBuilder times = new StringBuilder();
-            Matcher m = ELEMENT.matcher(text);
-            while (m.find()) {
-                times.append(m.group());
-            }
-            attributes.putAttribute(TIMES, times.toString());
+        StringBuilder facts = new StringBuilder();
+        Matcher m = ELEMENT.matcher(text);
+        while (m.find()) {
+            append(facts, m.group(1), m.group(2));
+        }
+        Matcher title = TITLE.matcher(text);
+        if (title.find()) {
+            append(facts, "Title", title.group(1));
+        }
+        if (facts.length() > 0) {
+            attributes.putAttribute(FACTS, facts.toString());
         }
         return Optional.of(new ByteArrayInputStream(bytes));
     }
 
+    /** Only short plain values: whatever else a page holds stays out of messages. */
+    private static void append(StringBuilder facts, String name, String value) {
+        String v = value.trim();
+        if (SAFE.matcher(v).matches()) {
+            facts.append('<').append(name).append('>').append(v).append("</").append(name).append('>');
+        }
+    }
+
     @Override
     public Throwable modifyException(Context.FailedExecution context, ExecutionAttributes attributes) {
-        String times = attributes.getAttribute(TIMES);
-        if (times == null || times.isEmpty() || !(context.exception() instanceof AwsServiceException e)
-                || e.awsErrorDetails() == null) {
+        String facts = attributes.getAttribute(FACTS);
+        if (facts == null || !(context.exception() instanceof AwsServiceException e) || e.awsErrorDetails() == null) {
             return context.exception();
         }
         return e.toBuilder().awsErrorDetails(e.awsErrorDetails().toBuilder()
-                .rawResponse(SdkBytes.fromUtf8String(times)).build()).build();
+                .rawResponse(SdkBytes.fromUtf8String(facts)).build()).build();
+    }
+
+    /** A fact kept from the failure's error body ({@code RequestTime}, {@code Region}, {@code Title}, ...). */
+    static Optional<String> fact(AwsServiceException e, String name) {
+        if (e.awsErrorDetails() == null || e.awsErrorDetails().rawResponse() == null) {
+            return Optional.empty();
+        }
+        Matcher m = Pattern.compile("<" + name + ">([^<]*)</" + name + ">")
+                .matcher(e.awsErrorDetails().rawResponse().asUtf8String());
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 }

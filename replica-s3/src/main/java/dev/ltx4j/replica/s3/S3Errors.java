@@ -84,7 +84,8 @@ final class S3Errors {
         // throw on contains(null), which turned such errors into a bare NullPointerException.
         String code = found == null || found.isBlank() ? null : found;
         String known = code == null ? "" : code;
-        String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")";
+        String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")"
+                + (code == null && status != 404 ? notFromTheStore(e) : "");
         if ("NoSuchBucket".equals(code)) {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' does not exist" + detail + "; " + where, e);
         }
@@ -104,7 +105,7 @@ final class S3Errors {
             // Stores answer 501 to any header they do not know (S3Proxy to the session token's, MinIO without KMS to
             // SSE-KMS), so the store's own message is kept and the cause is given as candidates. Permanent: the same
             // request gets the same answer however often it is retried.
-            return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e) + "; the store does"
+            return new ReplicaPermanentException(where + " failed" + detail + said(e) + "; the store does"
                     + " not implement something this request uses: " + notImplementedCandidates(op, config)
                     + (op == Op.WRITE_CONDITIONAL ? "; nothing was written" : "")
                     + "; use a store or version that implements it, or drop the setting", e);
@@ -118,7 +119,7 @@ final class S3Errors {
         }
         if (REGION_CODES.contains(known) || status == 301) {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' is not reachable with the configured"
-                    + " region or endpoint" + detail + ": set ?region= in the replica URL; " + where, e);
+                    + " region or endpoint" + detail + ": " + regionAdvice(e, config) + "; " + where, e);
         }
         // 409 alone is no refusal: a store that ignores the condition answers it for other reasons too
         // (OperationAborted on concurrent PUTs of one key, MinIO's "object exists as directory").
@@ -135,11 +136,56 @@ final class S3Errors {
                     + "; the write may or may not have been applied, read the object back to find out", e);
         }
         if (throttled || status >= 500 || status == 408 || TRANSIENT_CODES.contains(known)) {
-            return new ReplicaTransientException(where + " failed" + detail + ": " + message(e), e);
+            return new ReplicaTransientException(where + " failed" + detail + said(e), e);
         }
-        String hint = op == Op.LIST && status == 400 ? " (does the store implement ListObjectsV2, list-type=2?"
+        String hint = op == Op.LIST && status == 400 && code != null ? " (does the store implement ListObjectsV2, list-type=2?"
                 + " ltx4j needs it, as Litestream does)" : "";
-        return new ReplicaPermanentException(where + " failed" + detail + ": " + message(e) + hint, e);
+        return new ReplicaPermanentException(where + " failed" + detail + said(e) + hint, e);
+    }
+
+    /**
+     * For an error without an S3 error code: who answered, as far as the response tells (its {@code Server} header,
+     * content type and an HTML page's title), since a proxy, load balancer or gateway in front of the store answers
+     * so, not the store (a message of "no message" sent users to the store).
+     */
+    static String notFromTheStore(AwsServiceException e) {
+        java.util.List<String> what = new java.util.ArrayList<>();
+        if (e.awsErrorDetails() != null && e.awsErrorDetails().sdkHttpResponse() != null) {
+            e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Server").map(S3Errors::shortText)
+                    .ifPresent(v -> what.add("Server '" + v + "'"));
+            e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Content-Type").map(S3Errors::shortText)
+                    .ifPresent(v -> what.add(v));
+        }
+        S3ErrorFacts.fact(e, "Title").ifPresent(t -> what.add("page title '" + t + "'"));
+        return " [not an S3 error response" + (what.isEmpty() ? "" : ": " + String.join(", ", what)) + "; a proxy,"
+                + " load balancer or gateway between this machine and the store may have answered, or the endpoint"
+                + " is not an S3 API]";
+    }
+
+    private static String shortText(String v) {
+        String t = v.replaceAll("[^A-Za-z0-9 .,:;/()_+=-]", "?");
+        return t.length() > 60 ? t.substring(0, 60) + "..." : t;
+    }
+
+    /** Where the bucket is, when the store says (S3: the x-amz-bucket-region header, a redirect's Region/Endpoint). */
+    static String regionAdvice(AwsServiceException e, S3ReplicaConfig config) {
+        java.util.Optional<String> region = java.util.Optional.empty();
+        if (e.awsErrorDetails() != null && e.awsErrorDetails().sdkHttpResponse() != null) {
+            region = e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region");
+        }
+        if (region.isEmpty()) {
+            region = S3ErrorFacts.fact(e, "Region");
+        }
+        region = region.map(S3Errors::shortText).filter(r -> !r.isBlank());
+        java.util.Optional<String> endpoint = S3ErrorFacts.fact(e, "Endpoint").map(S3Errors::shortText);
+        if (region.isPresent()) {
+            return "the store says the bucket is in region '" + region.get() + "' (the client signs for '"
+                    + config.region() + "'): set ?region=" + region.get() + " in the replica URL"
+                    + (config.endpoint().isPresent() ? ", and an endpoint of that region" : "")
+                    + endpoint.map(h -> " (the store names endpoint '" + h + "')").orElse("");
+        }
+        return "set ?region= in the replica URL" + endpoint.map(h -> " (the store names endpoint '" + h + "')")
+                .orElse("");
     }
 
     /** What a 501 can be about for this kind of request: only what ltx4j sends (settings only when configured). */
@@ -171,9 +217,10 @@ final class S3Errors {
         return false;
     }
 
-    private static String message(AwsServiceException e) {
+    /** ": <the store's message>", or "" when the response had none (a proxy's page: {@link #notFromTheStore}). */
+    private static String said(AwsServiceException e) {
         String m = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
-        return m == null ? "no message" : m;
+        return m == null || m.isBlank() ? "" : ": " + m;
     }
 
     /**

@@ -112,13 +112,13 @@ public final class S3ReplicaClient implements ReplicaClient {
                 .overrideConfiguration(c -> c.retryStrategy(new ClockSkewOnce(new FailFastOnUnreachable(retries)))
                         .apiCallAttemptTimeout(attemptTimeout)
                         .addExecutionInterceptor(new S3RequestCounting(storeRequests))
-                        .addExecutionInterceptor(new S3ClockSkewCapture()))
+                        .addExecutionInterceptor(new S3ErrorFacts()))
                 .build();
         this.conditionalS3 = clientBuilder(config, credentials, http)
                 .overrideConfiguration(c -> c.retryStrategy(new ClockSkewOnce(AwsRetryStrategy.doNotRetry()))
                         .apiCallAttemptTimeout(attemptTimeout)
                         .addExecutionInterceptor(new S3RequestCounting(storeRequests))
-                        .addExecutionInterceptor(new S3ClockSkewCapture()))
+                        .addExecutionInterceptor(new S3ErrorFacts()))
                 .build();
         AtomicInteger threads = new AtomicInteger();
         this.headPool = Executors.newFixedThreadPool(config.concurrency(), r -> {

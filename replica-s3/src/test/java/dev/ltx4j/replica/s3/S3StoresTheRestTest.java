@@ -219,4 +219,76 @@ class S3StoresTheRestTest {
                     .noneMatch(r -> r.method().equals("PUT") && r.path().endsWith(key));
         }
     }
+
+    // ------------------------------------------------------------------ answers that are not the store's
+
+    /** An HTML error page, as nginx or a load balancer in front of the store sends it. */
+    static Response page(int status, String reason) {
+        String html = "<html>\r\n<head><title>" + status + " " + reason + "</title></head>\r\n<body>\r\n<center><h1>"
+                + status + " " + reason + "</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>";
+        return new Response(status, Map.of("Content-Type", List.of("text/html"), "Server", List.of("nginx/1.25.3")),
+                html.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A proxy in front of the store answers with its own HTML page (no S3 error code): the message said "no message"
+     * (and, for a listing's 400, blamed a missing ListObjectsV2), which sent users to the store. It now says the
+     * answer was not an S3 error response and names who answered (Server, content type, page title).
+     */
+    @Test
+    void aProxysErrorPageIsNamedAsNotTheStoresAnswer() throws Exception {
+        store.answer = r -> r.isListV2() ? page(400, "Bad Request") : page(403, "Forbidden");
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("HTTP 400")
+                    .hasMessageContaining("not an S3 error response: Server 'nginx/1.25.3', text/html, page title"
+                            + " '400 Bad Request'")
+                    .hasMessageContaining("a proxy, load balancer or gateway")
+                    .hasMessageNotContaining("no message")
+                    .hasMessageNotContaining("ListObjectsV2");
+            assertThatThrownBy(() -> client.readRange(0, 1, 1, 0, 0)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("HTTP 403")
+                    .hasMessageContaining("page title '403 Forbidden'")
+                    .satisfies(S3StoresTheRestTest::assertNoSecret);
+        }
+        // a body that is not a page: nothing but the status and the headers to go on
+        store.answer = r -> new Response(400, Map.of(), new byte[0]);
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("(HTTP 400) [not an S3 error response");
+        }
+    }
+
+    /**
+     * A bucket in another region behind a custom endpoint: S3 answers 301 PermanentRedirect with the bucket's region
+     * in {@code x-amz-bucket-region} (and its endpoint in the body), or 400 AuthorizationHeaderMalformed naming it in
+     * the body. The message said only "set ?region="; it now names the region to set.
+     */
+    @Test
+    void aBucketInAnotherRegionIsNamedWithTheRegionToSet() throws Exception {
+        String redirect = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The"
+                + " bucket you are attempting to access must be addressed using the specified endpoint.</Message>"
+                + "<Endpoint>foreign.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>foreign</Bucket><RequestId>R"
+                + "</RequestId></Error>";
+        store.answer = r -> new Response(301, Map.of("Content-Type", List.of("application/xml"),
+                "x-amz-bucket-region", List.of("eu-west-1")), redirect.getBytes(StandardCharsets.UTF_8));
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("HTTP 301, PermanentRedirect")
+                    .hasMessageContaining("the store says the bucket is in region 'eu-west-1' (the client signs for"
+                            + " 'us-east-1'): set ?region=eu-west-1")
+                    .hasMessageContaining("endpoint 'foreign.s3.eu-west-1.amazonaws.com'");
+            assertThat(client.storeRequests().orElseThrow().total()).isEqualTo(1);
+        }
+        String malformed = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AuthorizationHeaderMalformed"
+                + "</Code><Message>The authorization header is malformed; the region 'us-east-1' is wrong; expecting"
+                + " 'ap-southeast-2'</Message><Region>ap-southeast-2</Region><RequestId>R</RequestId></Error>";
+        store.answer = r -> new Response(400, Map.of("Content-Type", List.of("application/xml")),
+                malformed.getBytes(StandardCharsets.UTF_8));
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.createFile(0, 1, 1, body(1, 1, 200)))
+                    .isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("set ?region=ap-southeast-2");
+        }
+    }
 }
