@@ -460,7 +460,7 @@ final class WriteSide {
                     // Access denied, a bucket gone, a store refusing every create: the same request gets the same
                     // answer, so retrying until the close timeout only delays the close (docs/field-probes.md, round 7).
                     return keptAtClose("failed", "the replica refused the final sync permanently; the reason is in"
-                            + " close's exception and last_error", refused, ": the replica refused it permanently: "
+                            + " close's exception and last_error", o.error(), ": the replica refused it permanently: "
                             + refused.getMessage());
                 }
                 if (o.status() == SyncOutcome.Status.FAILED) {
