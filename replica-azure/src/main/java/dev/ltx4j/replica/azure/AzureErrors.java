@@ -48,7 +48,7 @@ final class AzureErrors {
         if (e instanceof HttpResponseException http) {
             int status = http.getResponse() == null ? 0 : http.getResponse().getStatusCode();
             BlobErrorCode code = e instanceof BlobStorageException storage ? storage.getErrorCode() : null;
-            String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")";
+            String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")" + notFromTheService(http);
             if (BlobErrorCode.CONTAINER_NOT_FOUND.equals(code) && op != Op.READ) {
                 return new ReplicaPermanentException("abs: container '" + container + "' does not exist" + detail
                         + "; " + where, e);
@@ -89,6 +89,34 @@ final class AzureErrors {
                     + rootCause(e) + "); read the blob back to find out", e);
         }
         return new ReplicaTransientException(where + " failed: " + rootCause(e), e);
+    }
+
+    /**
+     * For a response without {@code x-ms-request-id}, which the Blob service and Azurite send on every answer: who
+     * answered instead (a proxy, load balancer or gateway in front of the endpoint), as its {@code Server} header and
+     * content type tell; else "".
+     */
+    static String notFromTheService(HttpResponseException e) {
+        if (e.getResponse() == null || e.getResponse().getHeaderValue("x-ms-request-id") != null) {
+            return "";
+        }
+        java.util.List<String> what = new java.util.ArrayList<>();
+        String server = e.getResponse().getHeaderValue("Server");
+        if (server != null) {
+            what.add("Server '" + shortText(server) + "'");
+        }
+        String type = e.getResponse().getHeaderValue("Content-Type");
+        if (type != null) {
+            what.add(shortText(type));
+        }
+        return " [not an Azure Storage response" + (what.isEmpty() ? "" : ": " + String.join(", ", what))
+                + "; a proxy, load balancer or gateway between this machine and the endpoint may have answered, or"
+                + " the endpoint is not Azure Blob Storage]";
+    }
+
+    private static String shortText(String v) {
+        String t = v.replaceAll("[^A-Za-z0-9 .,:;/()_+=-]", "?");
+        return t.length() > 60 ? t.substring(0, 60) + "..." : t;
     }
 
     /**

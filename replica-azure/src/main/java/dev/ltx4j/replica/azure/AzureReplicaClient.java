@@ -131,7 +131,8 @@ public final class AzureReplicaClient implements ReplicaClient {
             StoreRequests storeRequests) {
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http)
                 .addPolicy(new UnreachableEndpointPolicy(config.timeouts()))
-                .addPolicy(new StoreRequestPolicy(storeRequests));
+                .addPolicy(new StoreRequestPolicy(storeRequests))
+                .addPolicy(new ForeignErrorPagePolicy());
         SasExpiryPolicy.of(config.credential(), Clock.systemUTC()).ifPresent(builder::addPolicy);
         Credential credential = config.credential();
         if (credential instanceof Credential.ConnectionString cs) {
