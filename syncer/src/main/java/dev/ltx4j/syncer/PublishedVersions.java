@@ -292,18 +292,34 @@ final class PublishedVersions {
     }
 
     private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next) throws IOException {
+        rewriteBuffer(buf, rewrite, next, () -> false);
+    }
+
+    /**
+     * As above; when the rewrite fails but {@code landed} says it replaced the file all the same (its rename landed,
+     * the directory sync after it failed and stopped the buffer), {@code next} is published before the failure is
+     * rethrown: the buffer holds the new base, and re-pointing the old version would leave its pages of the trimmed
+     * transactions in the released generation.
+     */
+    private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next, Landed landed) throws IOException {
         writerGen = null;
         try {
             rewrite.run();
         } catch (IOException | RuntimeException e) {
             try {
-                moveToNewGeneration(buf, null); // the rewrite may or may not have replaced the file
+                // the rewrite may or may not have replaced the file
+                swapGeneration(buf, landed.landed() ? next : (fresh, old) -> NextVersions.repoint(current, fresh, old));
             } catch (IOException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
         swapGeneration(buf, next);
+    }
+
+    /** Whether a failed rewrite replaced the buffer's file all the same. */
+    private interface Landed {
+        boolean landed();
     }
 
     /**
@@ -337,7 +353,16 @@ final class PublishedVersions {
             baseVersion = newBase;
             // Only what was published: a stopped buffer also holds the transaction whose commit failed.
             return NextVersions.overlay(newBase, buf.pageSize(), fresh.upTo(current.localSeq()));
-        });
+        }, () -> landedOn(buf, txid, post)); // the file is this writer's on the replica: recorded as the buffer holds it
+    }
+
+    /** Whether the (stopped) buffer's base is the one an adoption's rewrite makes: the rewrite replaced the file. */
+    private boolean landedOn(WriteBuffer buf, long txid, long post) {
+        if (db.options.faults.forgetLandedAdoption) {
+            return false; // fault point, off
+        }
+        dev.ltx4j.pagestore.BufferBase b = buf.base();
+        return buf.stopped() && b.txid() == txid && b.postApplyChecksum() == post;
     }
 
     private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {

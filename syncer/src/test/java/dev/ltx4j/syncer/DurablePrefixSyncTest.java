@@ -54,6 +54,7 @@ class DurablePrefixSyncTest {
         Database db = Database.open(replica, "app.db", opts().build());
         try {
             byte[] durable = stopAfterDurableCommits(db);
+            assertThat(db.status().pendingCommits()).as("the two durable commits; not the failed one").isEqualTo(2);
 
             SyncOutcome o = db.syncOnce(clock.instant());
             assertThat(o.status()).as("%s", o.error()).isEqualTo(SyncOutcome.Status.SYNCED);
@@ -64,6 +65,8 @@ class DurablePrefixSyncTest {
 
             DatabaseStatus s = db.status();
             assertThat(s.txid()).isEqualTo(2);
+            assertThat(s.pendingCommits()).as("all that was committed is on the replica").isZero();
+            assertThat(db.metrics().pendingCommits()).isZero();
             assertThat(s.lastError()).contains("stopped after an I/O failure").contains("uploaded through 4")
                     .contains("1 transaction(s) after them failed their commit").contains("PRAGMA litestream_refresh");
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.NOTHING_TO_SYNC);
