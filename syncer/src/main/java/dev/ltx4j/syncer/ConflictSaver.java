@@ -38,6 +38,11 @@ final class ConflictSaver {
      * Callers hold {@code syncLock} (or run at open).
      */
     Raised raise(BufferBase base, long remoteTxid, Instant now) {
+        return raise(base, remoteTxid, now, null);
+    }
+
+    /** As above, with what is known about how the replica got past the base ({@link ConflictInfo#cause()}). */
+    Raised raise(BufferBase base, long remoteTxid, Instant now, String cause) {
         WriteBuffer buf = db.bufferOrNull();
         boolean race = db.options.faults.conflictSnapshotRace; // fault point, off: snapshot outside the gate
         SyncSnapshot snap = null;
@@ -57,7 +62,7 @@ final class ConflictSaver {
                 }
             }
             if (!race) {
-                ConflictInfo early = new ConflictInfo(base.txid(), remoteTxid, pending, null, now.toEpochMilli());
+                ConflictInfo early = new ConflictInfo(base.txid(), remoteTxid, pending, null, now.toEpochMilli(), cause);
                 db.updateState(s -> s.withConflict(early));
             }
         } finally {
@@ -79,7 +84,7 @@ final class ConflictSaver {
         }
         String error = snapFailure == null ? null : "could not save conflicting transactions (they stay in the write"
                 + " buffer; refresh saves them before dropping them): " + snapFailure.getMessage();
-        ConflictInfo info = new ConflictInfo(base.txid(), remoteTxid, pending, saved, now.toEpochMilli());
+        ConflictInfo info = new ConflictInfo(base.txid(), remoteTxid, pending, saved, now.toEpochMilli(), cause);
         long through = savedThrough;
         db.updateState(s -> s.withConflict(info).withSavedThrough(Math.max(s.savedThroughSeq(), through)));
         return new Raised(info, error);

@@ -144,7 +144,8 @@ final class WriteSide {
         syncedSeq = r.syncedSeq();
         db.versions.startReconciled(buf, remote, r.kind() == OpenReconciler.Kind.ON_BASE);
         if (r.kind() == OpenReconciler.Kind.CONFLICT) {
-            String error = db.conflicts.raise(r.conflictBase(), remote.txid(), db.options.clock.instant()).error();
+            String error = db.conflicts.raise(r.conflictBase(), remote.txid(), db.options.clock.instant(), r.cause())
+                    .error();
             if (error != null) {
                 db.reportError(error);
             }
