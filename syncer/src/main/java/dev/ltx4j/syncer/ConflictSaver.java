@@ -55,8 +55,13 @@ final class ConflictSaver {
             pending = buf == null ? 0 : db.pendingCommits();
             if (buf != null && pending > 0) {
                 try {
-                    snap = buf.snapshot();
-                    pending = Math.max(0, snap.upToSeq() - db.syncedSeq());
+                    // A stopped buffer reads only its durable prefix: saved now; what a reopen recovers after it
+                    // (durability none's unforced commits, a failed commit's record) is saved by the refresh.
+                    long upTo = Math.min(buf.lastCommittedSeq(), buf.uploadableSeq());
+                    if (!buf.stopped() || upTo > db.syncedSeq()) {
+                        snap = buf.stopped() ? buf.snapshot(upTo) : buf.snapshot();
+                        pending = Math.max(0, snap.upToSeq() - db.syncedSeq());
+                    }
                 } catch (IOException | RuntimeException e) {
                     snapFailure = e;
                 }
