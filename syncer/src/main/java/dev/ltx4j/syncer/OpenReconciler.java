@@ -102,7 +102,15 @@ final class OpenReconciler {
      * the base is this writer's own upload adopted at this open and another writer's files follow it, or that the
      * files building the base are gone, so the held transactions cannot be compared with the replica's state.
      */
-    private String conflictCause(WriteBuffer buf, long openedOn, DatabaseVersion remote) throws IOException {
+    private String conflictCause(WriteBuffer buf, long openedOn, DatabaseVersion remote) {
+        try {
+            return conflictCauseOrNull(buf, openedOn, remote);
+        } catch (IOException | RuntimeException e) {
+            return null; // only words for the message: a failed read must not fail the open
+        }
+    }
+
+    private String conflictCauseOrNull(WriteBuffer buf, long openedOn, DatabaseVersion remote) throws IOException {
         long base = buf.base().txid();
         if (base != openedOn) {
             LtxHeader next = ownUploads.headerAtNext(buf);

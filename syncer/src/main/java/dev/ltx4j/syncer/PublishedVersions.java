@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.BufferGeneration;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.WriteBuffer;
@@ -13,6 +14,7 @@ import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import java.io.IOException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 
 /**
  * The published version of a {@link Database} and everything that must change together with it: the sync base,
@@ -301,25 +303,21 @@ final class PublishedVersions {
      * rethrown: the buffer holds the new base, and re-pointing the old version would leave its pages of the trimmed
      * transactions in the released generation.
      */
-    private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next, Landed landed) throws IOException {
+    private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next, BooleanSupplier landed)
+            throws IOException {
         writerGen = null;
         try {
             rewrite.run();
         } catch (IOException | RuntimeException e) {
             try {
                 // the rewrite may or may not have replaced the file
-                swapGeneration(buf, landed.landed() ? next : (fresh, old) -> NextVersions.repoint(current, fresh, old));
+                swapGeneration(buf, landed.getAsBoolean() ? next : (fresh, old) -> NextVersions.repoint(current, fresh, old));
             } catch (IOException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
         swapGeneration(buf, next);
-    }
-
-    /** Whether a failed rewrite replaced the buffer's file all the same. */
-    private interface Landed {
-        boolean landed();
     }
 
     /**
@@ -361,7 +359,7 @@ final class PublishedVersions {
         if (db.options.faults.forgetLandedAdoption) {
             return false; // fault point, off
         }
-        dev.ltx4j.pagestore.BufferBase b = buf.base();
+        BufferBase b = buf.base();
         return buf.stopped() && b.txid() == txid && b.postApplyChecksum() == post;
     }
 
