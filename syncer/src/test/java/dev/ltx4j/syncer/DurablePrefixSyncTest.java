@@ -143,7 +143,10 @@ class DurablePrefixSyncTest {
             SyncOutcome o = db.syncOnce(clock.instant());
             assertThat(o.status()).as("%s", o.error()).isEqualTo(SyncOutcome.Status.NOTHING_TO_SYNC);
             assertThat(replica.listFiles(0, 0, false)).hasSize(1);
-            assertThat(db.status().lastError()).contains("stopped after an I/O failure");
+            // NOTHING_TO_SYNC: nothing this process may upload is left; the status says what remains and why.
+            assertThat(db.status().pendingCommits()).as("the unforced commit that succeeded").isEqualTo(1);
+            assertThat(db.status().lastError()).contains("stopped after an I/O failure")
+                    .contains("1 transaction(s) after them were never forced (durability none)");
         } finally {
             closeQuietly(db);
         }
