@@ -11,12 +11,19 @@ import java.nio.file.Path;
  * @param pendingCommits    unsynced transactions at that moment
  * @param savedTo           the LTX file holding them under {@code conflicts/}, or null if saving failed
  * @param detectedAtMillis  clock time of detection
+ * @param cause             what is known about how the replica got past the base (null: nothing more than that)
  */
-public record ConflictInfo(long baseTxid, long remoteTxid, long pendingCommits, Path savedTo, long detectedAtMillis) {
+public record ConflictInfo(long baseTxid, long remoteTxid, long pendingCommits, Path savedTo, long detectedAtMillis,
+        String cause) {
+
+    public ConflictInfo(long baseTxid, long remoteTxid, long pendingCommits, Path savedTo, long detectedAtMillis) {
+        this(baseTxid, remoteTxid, pendingCommits, savedTo, detectedAtMillis, null);
+    }
 
     public String message() {
         return "conflict detected: replica is at TXID " + Txid.format(remoteTxid) + " but this writer built on "
-                + Txid.format(baseTxid) + "; " + pendingCommits + " unsynced transaction(s) "
+                + Txid.format(baseTxid) + (cause == null ? "" : " (" + cause + ")") + "; " + pendingCommits
+                + " unsynced transaction(s) "
                 + (savedTo == null ? "are kept in the write buffer" : "saved to " + savedTo)
                 + "; refresh (PRAGMA litestream_refresh, LitestreamDatabase.refresh()) to drop them and reload the"
                 + " replica";

@@ -38,6 +38,11 @@ final class ConflictSaver {
      * Callers hold {@code syncLock} (or run at open).
      */
     Raised raise(BufferBase base, long remoteTxid, Instant now) {
+        return raise(base, remoteTxid, now, null);
+    }
+
+    /** As above, with what is known about how the replica got past the base ({@link ConflictInfo#cause()}). */
+    Raised raise(BufferBase base, long remoteTxid, Instant now, String cause) {
         WriteBuffer buf = db.bufferOrNull();
         boolean race = db.options.faults.conflictSnapshotRace; // fault point, off: snapshot outside the gate
         SyncSnapshot snap = null;
@@ -50,14 +55,19 @@ final class ConflictSaver {
             pending = buf == null ? 0 : db.pendingCommits();
             if (buf != null && pending > 0) {
                 try {
-                    snap = buf.snapshot();
-                    pending = Math.max(0, snap.upToSeq() - db.syncedSeq());
+                    // A stopped buffer reads only its durable prefix: saved now; what a reopen recovers after it
+                    // (durability none's unforced commits, a failed commit's record) is saved by the refresh.
+                    long upTo = Math.min(buf.lastCommittedSeq(), buf.uploadableSeq());
+                    if (!buf.stopped() || upTo > db.syncedSeq()) {
+                        snap = buf.stopped() ? buf.snapshot(upTo) : buf.snapshot();
+                        pending = Math.max(0, snap.upToSeq() - db.syncedSeq());
+                    }
                 } catch (IOException | RuntimeException e) {
                     snapFailure = e;
                 }
             }
             if (!race) {
-                ConflictInfo early = new ConflictInfo(base.txid(), remoteTxid, pending, null, now.toEpochMilli());
+                ConflictInfo early = new ConflictInfo(base.txid(), remoteTxid, pending, null, now.toEpochMilli(), cause);
                 db.updateState(s -> s.withConflict(early));
             }
         } finally {
@@ -79,7 +89,7 @@ final class ConflictSaver {
         }
         String error = snapFailure == null ? null : "could not save conflicting transactions (they stay in the write"
                 + " buffer; refresh saves them before dropping them): " + snapFailure.getMessage();
-        ConflictInfo info = new ConflictInfo(base.txid(), remoteTxid, pending, saved, now.toEpochMilli());
+        ConflictInfo info = new ConflictInfo(base.txid(), remoteTxid, pending, saved, now.toEpochMilli(), cause);
         long through = savedThrough;
         db.updateState(s -> s.withConflict(info).withSavedThrough(Math.max(s.savedThroughSeq(), through)));
         return new Raised(info, error);

@@ -53,6 +53,8 @@ public final class EngineFaults {
     final boolean roundAfterClose;
     /** A stopped buffer's sync takes every committed transaction, also those whose force failed (off). */
     final boolean syncPastDurablePrefix;
+    /** An adoption whose rewrite replaced the buffer's file and then stopped it is not recorded (off). */
+    final boolean forgetLandedAdoption;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -81,6 +83,7 @@ public final class EngineFaults {
         this.blindRemoteRetry = b.blindRemoteRetry;
         this.roundAfterClose = b.roundAfterClose;
         this.syncPastDurablePrefix = b.syncPastDurablePrefix;
+        this.forgetLandedAdoption = b.forgetLandedAdoption;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -205,6 +208,7 @@ public final class EngineFaults {
         private boolean keepOwnCommitBlindly;
         private boolean silentDamageTruncation;
         private boolean syncPastDurablePrefix;
+        private boolean forgetLandedAdoption;
         private Consumer<Point> preemption;
 
         private Builder() {}
@@ -389,6 +393,16 @@ public final class EngineFaults {
          */
         public Builder syncPastDurablePrefix(boolean v) {
             this.syncPastDurablePrefix = v;
+            return this;
+        }
+
+        /**
+         * An adoption's rewrite that replaced the buffer's file, then failed (its directory sync) and stopped the buffer,
+         * is not recorded: the published version stays on the old base, its pages of the adopted transactions point
+         * into the released generation (docs/write-buffer-recovery.md, "After a failed fsync").
+         */
+        public Builder forgetLandedAdoption(boolean v) {
+            this.forgetLandedAdoption = v;
             return this;
         }
 

@@ -49,8 +49,13 @@ final class OpenReconciler {
     /**
      * @param syncedSeq    the buffer's last sequence number already in the replica
      * @param conflictBase the buffer base the conflicting transactions build on (CONFLICT only)
+     * @param cause        what is known about how the replica got past that base (CONFLICT only; null: nothing)
      */
-    record Reconciled(Kind kind, long syncedSeq, BufferBase conflictBase) {}
+    record Reconciled(Kind kind, long syncedSeq, BufferBase conflictBase, String cause) {
+        Reconciled(Kind kind, long syncedSeq, BufferBase conflictBase) {
+            this(kind, syncedSeq, conflictBase, null);
+        }
+    }
 
     /**
      * @param baseState the database state on a buffer base, from the replica's files at its TXID (null when they
@@ -61,6 +66,7 @@ final class OpenReconciler {
             throw new PageSizeException("write buffer " + buf.location() + " has page size " + buf.pageSize()
                     + " but replica " + ReplicaUrl.redact(options.replicaIdentity) + " has " + remote.pageSize());
         }
+        long openedOn = buf.base().txid();
         while (true) {
             BufferBase base = buf.base();
             int held = buf.transactions().size();
@@ -87,7 +93,51 @@ final class OpenReconciler {
             if (Long.compareUnsigned(remote.txid(), base.txid()) > 0 && adoptOwnUploadPastLostTail(buf)) {
                 continue;
             }
-            return new Reconciled(Kind.CONFLICT, syncedSeq, base);
+            return new Reconciled(Kind.CONFLICT, syncedSeq, base, conflictCause(buf, openedOn, remote));
+        }
+    }
+
+    /**
+     * What a conflict at open can say beyond the TXIDs (docs/write-buffer-recovery.md, "After a failed fsync"): that
+     * the base is this writer's own upload adopted at this open and another writer's files follow it, or that the
+     * files building the base are gone, so the held transactions cannot be compared with the replica's state.
+     */
+    private String conflictCause(WriteBuffer buf, long openedOn, DatabaseVersion remote) {
+        try {
+            return conflictCauseOrNull(buf, openedOn, remote);
+        } catch (IOException | RuntimeException e) {
+            return null; // only words for the message: a failed read must not fail the open
+        }
+    }
+
+    private String conflictCauseOrNull(WriteBuffer buf, long openedOn, DatabaseVersion remote) throws IOException {
+        long base = buf.base().txid();
+        if (base != openedOn) {
+            LtxHeader next = ownUploads.headerAtNext(buf);
+            return "TXID " + Txid.format(base) + " is this writer's own upload, adopted at this open (the write"
+                    + " buffer had not recorded it: it stopped after an I/O failure, or the process ended first); "
+                    + (next == null || next.nodeId() == buf.writerId() ? "the replica went on to TXID "
+                    + Txid.format(remote.txid()) + " after it" : "another writer (node ID "
+                    + Long.toHexString(next.nodeId()) + ") committed TXID " + Txid.format(base + 1) + " after it")
+                    + ", so the transactions the buffer still holds after it were never uploaded (one whose commit"
+                    + " failed with that I/O error may be among them: recovery keeps a record that reached the disk)";
+        }
+        if (base == 0 || baseRestorable(base)) {
+            return null;
+        }
+        return "the replica no longer holds the files that build TXID " + Txid.format(base) + " (retention deleted"
+                + " them), so these transactions cannot be compared with the replica's state; if this writer"
+                + " uploaded them before (a write buffer that stopped after an I/O failure keeps its old base until it"
+                + " is reopened), the saved file repeats what the replica already holds";
+    }
+
+    /** Whether the replica still has files that restore TXID {@code txid}. */
+    private boolean baseRestorable(long txid) throws IOException {
+        try {
+            new dev.ltx4j.replica.RestorePlanner(client).plan(RestoreTarget.txid(txid));
+            return true;
+        } catch (RestorePlanException e) {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.pagestore.BufferBase;
 import dev.ltx4j.pagestore.BufferGeneration;
 import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.WriteBuffer;
@@ -13,6 +14,7 @@ import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import java.io.IOException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 
 /**
  * The published version of a {@link Database} and everything that must change together with it: the sync base,
@@ -292,12 +294,24 @@ final class PublishedVersions {
     }
 
     private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next) throws IOException {
+        rewriteBuffer(buf, rewrite, next, () -> false);
+    }
+
+    /**
+     * As above; when the rewrite fails but {@code landed} says it replaced the file all the same (its rename landed,
+     * the directory sync after it failed and stopped the buffer), {@code next} is published before the failure is
+     * rethrown: the buffer holds the new base, and re-pointing the old version would leave its pages of the trimmed
+     * transactions in the released generation.
+     */
+    private void rewriteBuffer(WriteBuffer buf, Rewrite rewrite, NextVersion next, BooleanSupplier landed)
+            throws IOException {
         writerGen = null;
         try {
             rewrite.run();
         } catch (IOException | RuntimeException e) {
             try {
-                moveToNewGeneration(buf, null); // the rewrite may or may not have replaced the file
+                // the rewrite may or may not have replaced the file
+                swapGeneration(buf, landed.getAsBoolean() ? next : (fresh, old) -> NextVersions.repoint(current, fresh, old));
             } catch (IOException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -337,7 +351,16 @@ final class PublishedVersions {
             baseVersion = newBase;
             // Only what was published: a stopped buffer also holds the transaction whose commit failed.
             return NextVersions.overlay(newBase, buf.pageSize(), fresh.upTo(current.localSeq()));
-        });
+        }, () -> landedOn(buf, txid, post)); // the file is this writer's on the replica: recorded as the buffer holds it
+    }
+
+    /** Whether the (stopped) buffer's base is the one an adoption's rewrite makes: the rewrite replaced the file. */
+    private boolean landedOn(WriteBuffer buf, long txid, long post) {
+        if (db.options.faults.forgetLandedAdoption) {
+            return false; // fault point, off
+        }
+        BufferBase b = buf.base();
+        return buf.stopped() && b.txid() == txid && b.postApplyChecksum() == post;
     }
 
     private void moveToNewGeneration(WriteBuffer buf, DatabaseVersion replacement) throws IOException {

@@ -65,9 +65,21 @@ final class WriteSide {
         return syncedSeq;
     }
 
+    /**
+     * Committed transactions not yet in the replica. On a stopped buffer only those whose commit succeeded: the one
+     * whose force failed (its caller got an error) was never published, so the published version's sequence number
+     * bounds the count (docs/write-buffer-recovery.md, "After a failed fsync").
+     */
     long pendingCommits() {
         WriteBuffer b = buffer;
-        return b == null ? 0 : Math.max(0, b.lastCommittedSeq() - syncedSeq);
+        if (b == null) {
+            return 0;
+        }
+        long last = b.lastCommittedSeq();
+        if (b.stopped()) {
+            last = Math.min(last, db.current().localSeq());
+        }
+        return Math.max(0, last - syncedSeq);
     }
 
     // ------------------------------------------------------------------------------------------ open
@@ -133,7 +145,8 @@ final class WriteSide {
         syncedSeq = r.syncedSeq();
         db.versions.startReconciled(buf, remote, r.kind() == OpenReconciler.Kind.ON_BASE);
         if (r.kind() == OpenReconciler.Kind.CONFLICT) {
-            String error = db.conflicts.raise(r.conflictBase(), remote.txid(), db.options.clock.instant()).error();
+            String error = db.conflicts.raise(r.conflictBase(), remote.txid(), db.options.clock.instant(), r.cause())
+                    .error();
             if (error != null) {
                 db.reportError(error);
             }
@@ -345,7 +358,15 @@ final class WriteSide {
 
     /** Marks an own upload found on the replica synced (see {@link PublishedVersions#adoptUpload}). */
     private void adoptUpload(long upToSeq, LoadedFile file) throws IOException {
-        db.versions.adoptUpload(buffer, upToSeq, file);
+        try {
+            db.versions.adoptUpload(buffer, upToSeq, file);
+        } catch (IOException | RuntimeException e) {
+            long txid = file.header().maxTxid();
+            if (buffer.stopped() && buffer.base().txid() == txid && db.versions.baseVersion().txid() == txid) {
+                syncedSeq = upToSeq; // the rewrite landed before it stopped the buffer: the adoption is recorded
+            }
+            throw e;
+        }
         syncedSeq = upToSeq;
     }
 

@@ -54,6 +54,7 @@ class DurablePrefixSyncTest {
         Database db = Database.open(replica, "app.db", opts().build());
         try {
             byte[] durable = stopAfterDurableCommits(db);
+            assertThat(db.status().pendingCommits()).as("the two durable commits; not the failed one").isEqualTo(2);
 
             SyncOutcome o = db.syncOnce(clock.instant());
             assertThat(o.status()).as("%s", o.error()).isEqualTo(SyncOutcome.Status.SYNCED);
@@ -64,6 +65,8 @@ class DurablePrefixSyncTest {
 
             DatabaseStatus s = db.status();
             assertThat(s.txid()).isEqualTo(2);
+            assertThat(s.pendingCommits()).as("all that was committed is on the replica").isZero();
+            assertThat(db.metrics().pendingCommits()).isZero();
             assertThat(s.lastError()).contains("stopped after an I/O failure").contains("uploaded through 4")
                     .contains("1 transaction(s) after them failed their commit").contains("PRAGMA litestream_refresh");
             assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.NOTHING_TO_SYNC);
@@ -140,7 +143,10 @@ class DurablePrefixSyncTest {
             SyncOutcome o = db.syncOnce(clock.instant());
             assertThat(o.status()).as("%s", o.error()).isEqualTo(SyncOutcome.Status.NOTHING_TO_SYNC);
             assertThat(replica.listFiles(0, 0, false)).hasSize(1);
-            assertThat(db.status().lastError()).contains("stopped after an I/O failure");
+            // NOTHING_TO_SYNC: nothing this process may upload is left; the status says what remains and why.
+            assertThat(db.status().pendingCommits()).as("the unforced commit that succeeded").isEqualTo(1);
+            assertThat(db.status().lastError()).contains("stopped after an I/O failure")
+                    .contains("1 transaction(s) after them were never forced (durability none)");
         } finally {
             closeQuietly(db);
         }

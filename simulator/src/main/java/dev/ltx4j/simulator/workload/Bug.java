@@ -184,7 +184,14 @@ public enum Bug {
      * the durable prefix alone (docs/write-buffer-recovery.md, "After a failed fsync"): the engine writer's sync of
      * the stopped buffer ({@code durable-prefix}).
      */
-    SYNC_PAST_DURABLE_PREFIX;
+    SYNC_PAST_DURABLE_PREFIX,
+    /**
+     * Engine: an adoption of an own upload whose buffer rewrite replaced the file, then stopped the buffer (its
+     * directory sync failed), is not recorded (engine hook {@code EngineFaults.forgetLandedAdoption}): the published
+     * version keeps pages of the adopted transactions in the released generation and the buffer's base is one the
+     * engine never recorded (docs/write-buffer-recovery.md, "After a failed fsync").
+     */
+    FORGET_LANDED_ADOPTION;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -129,7 +129,8 @@ final class CompactionRun {
                 .relocateFromListingOnly(b.contains(Bug.RELOCATE_FROM_LISTING_ONLY))
                 .forgetOwnStateAfterRestart(b.contains(Bug.FORGET_OWN_STATE_AFTER_RESTART))
                 .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK))
-                .reuseUnverifiedUpload(b.contains(Bug.REUSE_UNVERIFIED_UPLOAD)).build();
+                .reuseUnverifiedUpload(b.contains(Bug.REUSE_UNVERIFIED_UPLOAD))
+                .forgetLandedAdoption(b.contains(Bug.FORGET_LANDED_ADOPTION)).build();
         EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
                 .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
                 .seed(config.nextLong()).bufferStorage(disk, "db.buffer")

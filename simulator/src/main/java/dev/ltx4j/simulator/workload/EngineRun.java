@@ -120,6 +120,7 @@ final class EngineRun {
                 .silentDamageTruncation(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION))
                 .roundAfterClose(bugs.contains(Bug.ROUND_AFTER_CLOSE))
                 .syncPastDurablePrefix(bugs.contains(Bug.SYNC_PAST_DURABLE_PREFIX))
+                .forgetLandedAdoption(bugs.contains(Bug.FORGET_LANDED_ADOPTION))
                 .preemption(at -> {
                     if (step[0] != null) {
                         step[0].preempted(at);
