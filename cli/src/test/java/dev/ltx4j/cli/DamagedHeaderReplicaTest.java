@@ -35,10 +35,13 @@ class DamagedHeaderReplicaTest {
                 .syncInterval(Duration.ofHours(1)).compaction(CompactionSettings.off()).bufferPath(dir.resolve("buf"))
                 .register("damaged-header-writer");
         try (Connection c = w.connect(dir.resolve("w.db")); Statement s = c.createStatement()) {
+            s.execute("create table s(x)");
             s.execute("create table t(v)");
             s.executeQuery("select litestream_sync()").close();
-            for (int i = 0; i < 3; i++) {
-                s.execute("insert into t values (randomblob(5000))");
+            s.execute("insert into t values (randomblob(5000))");
+            s.executeQuery("select litestream_sync()").close();
+            for (int i = 0; i < 2; i++) { // TXIDs 3 and 4 hold pages 1 and 2 only, not the last page
+                s.execute("insert into s values (" + i + ")");
                 s.executeQuery("select litestream_sync()").close();
             }
         } finally {
@@ -48,16 +51,21 @@ class DamagedHeaderReplicaTest {
     }
 
     private void assertRefusedNamingTheFile(String tag, Consumer<ByteBuffer> damage) throws Exception {
+        assertRefusedNamingTheFile(tag, damage, NAME);
+    }
+
+    private void assertRefusedNamingTheFile(String tag, Consumer<ByteBuffer> damage, String name) throws Exception {
         Path replica = fourFiles();
-        Path file = replica.resolve("ltx/0/" + NAME);
+        Path file = replica.resolve("ltx/0/" + name);
         byte[] b = Files.readAllBytes(file);
         damage.accept(ByteBuffer.wrap(b));
         Files.write(file, b);
         LitestreamVfs.Registration r = LitestreamVfs.builder().replica(replica.toUri().toString()).register("dh-" + tag);
         String seen;
         try (Connection c = r.connect(dir.resolve("r.db")); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("select count(*), sum(length(v)) from t")) {
-                seen = "read " + rs.getString(1) + " rows, " + rs.getString(2) + " bytes";
+            try (ResultSet rs = s.executeQuery("select count(*), sum(length(v)), (select page_count from"
+                    + " pragma_page_count) from t")) {
+                seen = "read " + rs.getString(1) + " rows, " + rs.getString(2) + " bytes, " + rs.getString(3) + " pages";
             } catch (SQLException e) {
                 try (ResultSet rs = s.executeQuery("pragma litestream_last_error")) {
                     seen = "read refused: " + e.getMessage() + " / " + rs.getString(1);
@@ -69,7 +77,7 @@ class DamagedHeaderReplicaTest {
             r.unregister();
         }
         System.out.println(tag + ": " + seen);
-        assertThat(seen).contains("refused").contains("L0/" + NAME);
+        assertThat(seen).contains("refused").contains("L0/" + name);
     }
 
     @Test
@@ -80,6 +88,16 @@ class DamagedHeaderReplicaTest {
     @Test
     void aMinimumTxidOfOneIsRefusedNamingTheFile() throws Exception {
         assertRefusedNamingTheFile("min-1", h -> h.putLong(16, 1).putLong(40, 0)); // a valid snapshot header
+    }
+
+    /**
+     * A Commit lowered within the pages a middle file holds: only its checksum can tell, and no page of it is read
+     * (the next file holds newer images of its pages), so it is verified before it shrinks the state. Before, the
+     * last page (from TXID 2) was dropped by it and read back as zeros under TXID 4.
+     */
+    @Test
+    void aCommitLoweredWithinThePagesHeldIsRefusedNamingTheFile() throws Exception {
+        assertRefusedNamingTheFile("commit-lowered", h -> h.putInt(12, h.getInt(12) - 1));
     }
 
     @Test
