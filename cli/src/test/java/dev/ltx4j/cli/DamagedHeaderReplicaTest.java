@@ -90,16 +90,6 @@ class DamagedHeaderReplicaTest {
         assertRefusedNamingTheFile("min-1", h -> h.putLong(16, 1).putLong(40, 0)); // a valid snapshot header
     }
 
-    /**
-     * A Commit lowered within the pages a middle file holds: only its checksum can tell, and no page of it is read
-     * (the next file holds newer images of its pages), so it is verified before it shrinks the state. Before, the
-     * last page (from TXID 2) was dropped by it and read back as zeros under TXID 4.
-     */
-    @Test
-    void aCommitLoweredWithinThePagesHeldIsRefusedNamingTheFile() throws Exception {
-        assertRefusedNamingTheFile("commit-lowered", h -> h.putInt(12, h.getInt(12) - 1));
-    }
-
     @Test
     void aMaximumTxidOtherThanTheNameIsRefusedNamingTheFile() throws Exception {
         assertRefusedNamingTheFile("max-5", h -> h.putLong(24, 5));

@@ -141,22 +141,6 @@ public final class ReplicaIndex {
         }
     }
 
-    /**
-     * A file whose Commit shrinks the database drops every page above it, and no structural check tells a lowered
-     * Commit from a real shrink: such a file is verified whole before it is applied (shrinks are rare: VACUUM,
-     * deletes at the end; field-probes.md, round 7).
-     *
-     * @throws ReplicaFileCorruptException when it is damaged
-     */
-    private void verifyShrink(DatabaseVersion v, LoadedFile f) throws IOException {
-        LtxHeader h = f.header();
-        if (h.isSnapshot() || v.txid() == 0 || Long.compareUnsigned(h.maxTxid(), v.txid()) < 0
-                || h.commitPages() >= v.commit()) {
-            return;
-        }
-        new FileVerifier(client, new PageCache(0), true).ensure(f.remoteFile(), 0);
-    }
-
     private LoadedFile loadUnchecked(LtxFileInfo info) throws IOException {
         if (info.size() > 0 && info.size() <= WHOLE_FILE_READ) {
             byte[] whole = client.readRange(info.level(), info.minTxid(), info.maxTxid(), 0, 0);
@@ -316,7 +300,6 @@ public final class ReplicaIndex {
                     throw new ReplicaChainException(broken);
                 }
                 checkGrowth(v, f);
-                verifyShrink(v, f);
                 v = apply(v, f);
                 last = f;
             }
@@ -419,7 +402,6 @@ public final class ReplicaIndex {
         for (LtxFileInfo info : chain) {
             LoadedFile f = load(info);
             checkGrowth(v, f);
-            verifyShrink(v, f);
             v = apply(v, f);
         }
         long reached = v.txid();
