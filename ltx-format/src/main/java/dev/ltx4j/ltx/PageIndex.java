@@ -155,12 +155,58 @@ public final class PageIndex {
                     + Long.toUnsignedString(indexSize) + ", outside 1.." + maxIndex, null);
         }
         int needed = (int) indexSize + Ltx.INDEX_SIZE_FIELD + Ltx.TRAILER_SIZE;
+        if (needed > tailLen) {
+            checkLastEntry(tail, indexSize, fileSize, fileName);
+        }
         // A short range read is the store's fault, not the file's: outside the try, as the tail's read above.
         byte[] region = needed <= tailLen ? tail : readExactly(reader, fileSize - needed, needed, fileName);
         try {
             return parse(region, region.length - needed, (int) indexSize, fileSize, fileName);
         } catch (LtxFormatException e) {
             throw endDamaged(fileName, fileSize, e.field(), e.detail(), e);
+        }
+    }
+
+    /**
+     * Before a second read of a claimed index larger than the tail, cross-checks the size field against the index's
+     * last entry, which the tail holds: that frame ends at the end-of-pages marker, so it fixes the index size. A
+     * damaged or lying size field is refused here instead of downloading and holding what it claims (up to the whole
+     * file; field-probes.md, round 7). LEB128 reads backwards too: only a varint's last byte has the high bit clear.
+     */
+    private static void checkLastEntry(byte[] tail, long indexSize, long fileSize, String fileName)
+            throws LtxFormatException {
+        int p = tail.length - Ltx.INDEX_SIZE_FIELD - Ltx.TRAILER_SIZE - 1; // the terminator
+        String problem = null;
+        long[] v = new long[3]; // pgno, offset, size
+        if (tail[p] != 0) {
+            problem = "the byte before it is not the index's 0x00 terminator";
+        }
+        for (int k = 2; k >= 0 && problem == null; k--) {
+            int stop = p;
+            int start = stop - 1;
+            while (start > 0 && (tail[start - 1] & 0x80) != 0 && stop - start < 10) {
+                start--;
+            }
+            if (start < 0 || (tail[stop - 1] & 0x80) != 0 || (start > 0 && (tail[start - 1] & 0x80) != 0)) {
+                problem = "the index's last entry is not well-formed";
+                break;
+            }
+            long value = 0;
+            for (int i = start; i < stop; i++) {
+                value |= (long) (tail[i] & 0x7F) << (7 * (i - start));
+            }
+            v[k] = value;
+            p = start;
+        }
+        long implied = problem == null ? fileSize - Ltx.TRAILER_SIZE - Ltx.INDEX_SIZE_FIELD - END_MARKER - v[1] - v[2] : 0;
+        if (problem == null && implied != indexSize) {
+            problem = "the index's last entry (page " + Long.toUnsignedString(v[0]) + ", frame at "
+                    + Long.toUnsignedString(v[1]) + " of " + Long.toUnsignedString(v[2]) + " bytes) puts it at "
+                    + implied + " bytes";
+        }
+        if (problem != null) {
+            throw endDamaged(fileName, fileSize, "pageIndex.size", "its index size field reads "
+                    + Long.toUnsignedString(indexSize) + ", but " + problem, null);
         }
     }
 

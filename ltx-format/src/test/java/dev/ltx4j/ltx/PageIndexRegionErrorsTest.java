@@ -38,6 +38,14 @@ class PageIndexRegionErrorsTest {
     void aShortRangeReadOfTheIndexIsTheStoresNotACutFile() {
         int indexSize = PageIndex.TAIL_READ + 1000; // more than the tail: a second range read
         byte[] tail = tail(indexSize, (byte) 0);
+        // A last entry consistent with the size field (PageIndex cross-checks them before the second read).
+        long offset = FILE_SIZE - Ltx.TRAILER_SIZE - Ltx.INDEX_SIZE_FIELD - 6 - indexSize - 36;
+        int at = tail.length - Ltx.TRAILER_SIZE - Ltx.INDEX_SIZE_FIELD - 1 - 1 - 4 - 1; // pgno, offset, size, 0x00
+        tail[at] = 1;
+        for (int i = 0; i < 4; i++) {
+            tail[at + 1 + i] = (byte) ((offset >>> (7 * i)) & 0x7F | (i < 3 ? 0x80 : 0));
+        }
+        tail[at + 5] = 36;
         assertThatThrownBy(() -> PageIndex.read((off, len) -> len == PageIndex.TAIL_READ ? tail : new byte[100],
                 FILE_SIZE, "x.ltx"))
                 .isInstanceOf(LtxFormatException.class)

@@ -45,6 +45,12 @@ public final class BufferProbe {
             advice = "ltx4j creates the buffer itself: if you made this empty file (mktemp, touch, a mounted file),"
                     + " delete it or name a path that does not exist yet; if it was a buffer, its contents are lost"
                     + " and deleting it starts a new buffer from the replica";
+        } else if (problem.startsWith("unsupported format version")) {
+            // A newer ltx4j's buffer is intact and may hold unsynced commits: moving it aside would strand them
+            // (field-probes.md, round 7).
+            advice = "it was written by a newer ltx4j and may hold unsynced transactions: open the database with that"
+                    + " version again so it syncs them (its last connection's close syncs), then this version starts"
+                    + " a new buffer; do not move it aside or delete it before that";
         } else {
             advice = "move it aside to start a new buffer (its unsynced writes cannot be trusted)";
         }

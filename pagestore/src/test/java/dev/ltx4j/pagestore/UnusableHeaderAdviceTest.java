@@ -52,6 +52,28 @@ class UnusableHeaderAdviceTest {
         refusedBoth(p, "header checksum mismatch", "move it aside to start a new buffer");
     }
 
+    /**
+     * Field probe round 7: a buffer of a future format version (a newer ltx4j ran, then this one) is intact and may
+     * hold unsynced transactions. Before, the advice was to move it aside "(its unsynced writes cannot be trusted)".
+     */
+    @Test
+    void aBufferOfAFutureFormatVersionIsNotToBeMovedAside() throws Exception {
+        Path p = dir.resolve("app.buffer");
+        try (WriteBuffer b = WriteBuffer.open(p, options(4096, Durability.LOCAL, 1))) {
+            assertThat(b.location()).contains("app.buffer");
+        }
+        byte[] bytes = Files.readAllBytes(p);
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(bytes);
+        h.putInt(8, 3);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, 0, 92);
+        h.putInt(92, (int) crc.getValue()); // a valid header of version 3
+        Files.write(p, bytes);
+        refusedBoth(p, "unsupported format version 3", "written by a newer ltx4j", "open the database with that version");
+        assertThatThrownBy(() -> BufferProbe.pageSize(new FileLogStorage(dir), "app.buffer"))
+                .message().doesNotContain("move it aside to start");
+    }
+
     @Test
     void aFileThatIsNoBufferIsNotToBeMovedAside() throws Exception {
         byte[] sqlite = new byte[4096];

@@ -83,6 +83,65 @@ public final class ReplicaIndex {
     }
 
     private LoadedFile loadChecked(LtxFileInfo info) throws IOException {
+        return consistent(loadUnchecked(info));
+    }
+
+    /**
+     * The header fields a state is built from (TXIDs, snapshot or not, Commit) are trusted before the file checksum
+     * that covers them is verified (that needs the whole file; FileVerifier reads it when a page of it is first
+     * needed), so a damaged header could build a wrong state: a Commit of 0 read the database as empty pages, a
+     * minimum TXID of 1 cleared the page map (field-probes.md, round 7). Checked here against what the name and the
+     * page index say, as a valid file always agrees; a Commit lowered within the pages held still passes.
+     */
+    static LoadedFile consistent(LoadedFile f) throws LtxFormatException {
+        LtxHeader h = f.header();
+        LtxFileInfo info = f.info();
+        String name = info.toString();
+        if (h.minTxid() != info.minTxid() || h.maxTxid() != info.maxTxid()) {
+            throw new LtxFormatException(name, "header.minTxid", "its header says TXIDs " + h.range()
+                    + " but the file is named for " + Txid.format(info.minTxid()) + "-" + Txid.format(info.maxTxid()));
+        }
+        PageIndex idx = f.index();
+        long commit = h.commitPages();
+        long lock = Ltx.lockPgno(h.pageSize());
+        long top = idx.size() == 0 ? 0 : idx.pgno(idx.size() - 1);
+        if (top > commit) {
+            throw new LtxFormatException(name, "header.commit", "its header says the database has " + commit
+                    + " pages after it, but its page index holds page " + top);
+        }
+        if (h.isSnapshot() && (top != (commit == lock ? commit - 1 : commit)
+                || idx.size() != commit - (lock <= commit ? 1 : 0))) {
+            throw new LtxFormatException(name, "header.commit", "a snapshot of " + commit + " pages, but its page index"
+                    + " holds " + idx.size() + " pages up to page " + top);
+        }
+        return f;
+    }
+
+    /**
+     * A file that directly follows {@code v} and grows the database holds every new page (as the restorer requires):
+     * a damaged Commit that grew it would otherwise read the pages it never held as zeros.
+     */
+    static void checkGrowth(DatabaseVersion v, LoadedFile f) throws LtxFormatException {
+        LtxHeader h = f.header();
+        long commit = h.commitPages();
+        if (h.isSnapshot() || v.txid() == 0 || h.minTxid() != v.txid() + 1 || commit <= v.commit()) {
+            return;
+        }
+        long lock = Ltx.lockPgno(h.pageSize());
+        long expected = commit - v.commit() - (lock > v.commit() && lock <= commit ? 1 : 0);
+        PageIndex idx = f.index();
+        long held = 0;
+        for (int i = idx.size() - 1; i >= 0 && idx.pgno(i) > v.commit(); i--) {
+            held++;
+        }
+        if (held != expected) {
+            throw DamagedFiles.explain(new LtxFormatException(f.info().toString(), "header.commit", "its header"
+                    + " grows the database from " + v.commit() + " to " + commit + " pages, but it holds only " + held
+                    + " of the new pages"), f.info(), null);
+        }
+    }
+
+    private LoadedFile loadUnchecked(LtxFileInfo info) throws IOException {
         if (info.size() > 0 && info.size() <= WHOLE_FILE_READ) {
             byte[] whole = client.readRange(info.level(), info.minTxid(), info.maxTxid(), 0, 0);
             if (whole.length == info.size()) {
@@ -240,6 +299,7 @@ public final class ReplicaIndex {
                     strict.ensure(f.remoteFile(), 0);
                     throw new ReplicaChainException(broken);
                 }
+                checkGrowth(v, f);
                 v = apply(v, f);
                 last = f;
             }
@@ -340,7 +400,9 @@ public final class ReplicaIndex {
         List<LtxFileInfo> chain = chain(candidates, current.txid());
         DatabaseVersion v = current;
         for (LtxFileInfo info : chain) {
-            v = apply(v, load(info));
+            LoadedFile f = load(info);
+            checkGrowth(v, f);
+            v = apply(v, f);
         }
         long reached = v.txid();
         boolean gap = false;
