@@ -1,8 +1,6 @@
 package dev.ltx4j.vfs;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
+import dev.ltx4j.vfs.engine.VirtualThreads;
 import java.sql.SQLException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -15,8 +13,6 @@ import java.util.concurrent.FutureTask;
  * never runs again. On a platform thread the holder always runs. docs/virtual-threads.md.
  */
 final class OffVirtualThread {
-    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
-
     private OffVirtualThread() {}
 
     /** The work of one control call. */
@@ -61,19 +57,6 @@ final class OffVirtualThread {
     }
 
     static boolean isVirtual(Thread t) {
-        if (IS_VIRTUAL == null) return false;
-        try {
-            return (boolean) IS_VIRTUAL.invokeExact(t);
-        } catch (Throwable e) {
-            return false;
-        }
-    }
-
-    private static MethodHandle isVirtualHandle() {
-        try {
-            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            return null; // JDK 17-20: no virtual threads
-        }
+        return VirtualThreads.isVirtual(t);
     }
 }

@@ -41,6 +41,10 @@ public final class VirtualThreadsChild {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
+        if (args.length > 1 && args[1].equals("pragma")) {
+            pragmaRefresh(dir);
+            return;
+        }
         LitestreamVfs.Registration vfs = LitestreamVfs.builder()
                 .replica(new SlowCreates(Files.createDirectories(dir.resolve("replica"))), "slow:" + dir)
                 .writeEnabled(true).durability(Durability.REMOTE).syncInterval(Duration.ofMillis(50))
@@ -118,6 +122,59 @@ public final class VirtualThreadsChild {
             System.out.println("done " + acked.get() + " " + rows + " " + control.status().pendingCommits() + " "
                     + errors);
         }
+        vfs.unregister();
+    }
+
+    /**
+     * {@code <dir> pragma}, one carrier: a virtual thread holds a write transaction and sleeps (unmounted) while
+     * another runs {@code PRAGMA litestream_refresh}. Prints {@code refresh <outcome>} and {@code holder <outcome>},
+     * or {@code stuck} and exit 2 when they have not ended after 30 s.
+     */
+    private static void pragmaRefresh(Path dir) throws Exception {
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(dir.resolve("replica").toUri().toString())
+                .writeEnabled(true).bufferPath(Files.createDirectories(dir.resolve("buf")).resolve("buffer"))
+                .register("vthreads-pragma");
+        LitestreamDataSource ds = vfs.dataSource(dir.resolve("app.db"));
+        try (Connection c = ds.getConnection()) {
+            Sql.exec(c, "create table t(x)");
+        }
+        java.util.concurrent.CountDownLatch inTransaction = new java.util.concurrent.CountDownLatch(1);
+        String[] outcome = new String[2];
+        ExecutorService vts = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        Future<?> holder = vts.submit(() -> {
+            try (Connection c = ds.getConnection()) {
+                c.setAutoCommit(false);
+                Sql.exec(c, "insert into t values (1)");
+                inTransaction.countDown();
+                Thread.sleep(200); // an application call inside the transaction: the thread unmounts
+                Sql.exec(c, "insert into t values (2)");
+                c.commit();
+                outcome[1] = "committed";
+            } catch (Exception e) {
+                outcome[1] = "failed " + e.getMessage();
+            }
+            return null;
+        });
+        inTransaction.await();
+        Future<?> refresh = vts.submit(() -> {
+            try (Connection c = ds.getConnection()) {
+                Sql.exec(c, "pragma litestream_refresh");
+                outcome[0] = "done";
+            } catch (SQLException e) {
+                outcome[0] = "failed " + e.getMessage();
+            }
+            return null;
+        });
+        try {
+            holder.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            refresh.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.out.println("stuck: holder " + outcome[1] + ", refresh " + outcome[0]);
+            System.out.flush();
+            Runtime.getRuntime().halt(2);
+        }
+        System.out.println("refresh " + outcome[0]);
+        System.out.println("holder " + outcome[1]);
         vfs.unregister();
     }
 

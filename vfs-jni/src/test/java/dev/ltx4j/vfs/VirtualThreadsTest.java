@@ -33,13 +33,40 @@ class VirtualThreadsTest {
      */
     @Test
     void controlCallsFromVirtualThreadsDoNotStarveCommitsPinnedOnTheCarriers() throws Exception {
+        String text = child(2, dir.toString());
+        String done = text.lines().filter(l -> l.startsWith("done ")).findFirst().orElseThrow(
+                () -> new AssertionError("no result line in:\n" + text));
+        String[] f = done.split(" ", 5);
+        long acked = Long.parseLong(f[1]);
+        long rows = Long.parseLong(f[2]);
+        assertThat(rows).as("rows (an interrupted remote commit stands locally)").isGreaterThanOrEqualTo(acked);
+        assertThat(Long.parseLong(f[3])).as("pending commits after syncNow").isZero();
+        assertThat(f[4]).as("unexpected errors").isEqualTo("{}");
+    }
+
+    /**
+     * One carrier (a one-CPU container's default): {@code PRAGMA litestream_refresh} on a virtual thread while another
+     * virtual thread's write transaction has unmounted. Before, the pragma waited for the writer slot pinned, for good,
+     * and the holder never ran again; now it gives up after 10 s naming the transaction, and the holder commits.
+     */
+    @Test
+    void aPragmaRefreshOnAVirtualThreadGivesUpInsteadOfHoldingTheOnlyCarrier() throws Exception {
+        String text = child(1, dir.toString(), "pragma");
+        assertThat(text).contains("holder committed");
+        assertThat(text).contains("refresh failed").contains("on a virtual thread waited 10 s for another connection's"
+                + " open write transaction").contains("LitestreamDatabase.refresh()");
+    }
+
+    /** Runs {@link VirtualThreadsChild} with {@code carriers} carriers; its output, after checking it ended well. */
+    private static String child(int carriers, String... args) throws Exception {
         Path java = newerJava();
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                "--enable-native-access=ALL-UNNAMED", "-Djdk.virtualThreadScheduler.parallelism=2",
-                "-Djdk.virtualThreadScheduler.maxPoolSize=2",
+                "--enable-native-access=ALL-UNNAMED", "-Djdk.virtualThreadScheduler.parallelism=" + carriers,
+                "-Djdk.virtualThreadScheduler.maxPoolSize=" + carriers,
                 "-Dltx4j.vfs.library=" + System.getProperty("ltx4j.vfs.library"), "-Xshare:auto",
-                VirtualThreadsChild.class.getName(), dir.toString()));
-        Path out = dir.resolve("child.out");
+                VirtualThreadsChild.class.getName()));
+        cmd.addAll(List.of(args));
+        Path out = Path.of(args[0]).resolve("child-" + args.length + ".out");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("LITESTREAM_"));
         Process p = pb.start();
@@ -49,14 +76,7 @@ class VirtualThreadsTest {
         assertThat(ended).as("child still running after 120 s:\n%s", text).isTrue();
         assertThat(text).as("child output").doesNotContain("stuck");
         assertThat(p.exitValue()).as("child exit, output:\n%s", text).isZero();
-        String done = text.lines().filter(l -> l.startsWith("done ")).findFirst().orElseThrow(
-                () -> new AssertionError("no result line in:\n" + text));
-        String[] f = done.split(" ", 5);
-        long acked = Long.parseLong(f[1]);
-        long rows = Long.parseLong(f[2]);
-        assertThat(rows).as("rows (an interrupted remote commit stands locally)").isGreaterThanOrEqualTo(acked);
-        assertThat(Long.parseLong(f[3])).as("pending commits after syncNow").isZero();
-        assertThat(f[4]).as("unexpected errors").isEqualTo("{}");
+        return text;
     }
 
     /** A {@code java} of JDK 21 or newer: this one, or the newest found under /usr/lib/jvm or /opt. */
