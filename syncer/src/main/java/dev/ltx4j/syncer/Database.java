@@ -379,6 +379,24 @@ public final class Database implements AutoCloseable, MetricsSource {
     public void refresh() throws IOException {
         checkOpen();
         writer.acquireUninterruptibly();
+        refreshHoldingSlot();
+    }
+
+    /**
+     * {@link #refresh()} that waits at most {@code maxWait} for an open write session to end; false (nothing done)
+     * when one still held the writer slot. For callers that must not wait without a bound: a virtual thread inside
+     * SQLite's native code keeps its carrier while it waits (docs/virtual-threads.md).
+     */
+    public boolean refresh(java.time.Duration maxWait) throws IOException {
+        checkOpen();
+        if (!writer.tryAcquire(maxWait)) {
+            return false;
+        }
+        refreshHoldingSlot();
+        return true;
+    }
+
+    private void refreshHoldingSlot() throws IOException {
         syncLock.lock();
         try {
             Refresh.run(this);

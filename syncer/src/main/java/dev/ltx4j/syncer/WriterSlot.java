@@ -50,6 +50,16 @@ final class WriterSlot {
         permit.acquireUninterruptibly();
     }
 
+    /** Takes the slot without a session, waiting at most {@code maxWait} (an interrupt is kept and ends the wait). */
+    boolean tryAcquire(java.time.Duration maxWait) {
+        try {
+            return permit.tryAcquire(maxWait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     void release() {
         permit.release();
     }

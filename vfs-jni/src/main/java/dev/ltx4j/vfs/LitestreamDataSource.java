@@ -108,7 +108,7 @@ public final class LitestreamDataSource implements DataSource {
             c.close();
             throw e;
         }
-        return (Connection) wrap(c, c, Connection.class);
+        return (Connection) wrap(c, c, Connection.class, busyTimeoutMillis);
     }
 
     /** SQLite has no users; the credentials are ignored. */
@@ -117,19 +117,21 @@ public final class LitestreamDataSource implements DataSource {
         return getConnection();
     }
 
-    private static Object wrap(Object target, Connection connection, Class<?> type) {
+    private static Object wrap(Object target, Connection connection, Class<?> type, int busyTimeoutMillis) {
         return Proxy.newProxyInstance(LitestreamDataSource.class.getClassLoader(), new Class<?>[] {type},
-                new Explaining(target, connection));
+                new Explaining(target, connection, busyTimeoutMillis));
     }
 
     /** Forwards every call; adds the VFS's last error to SQLite errors that hide it. */
     private static final class Explaining implements InvocationHandler {
         private final Object target;
         private final Connection connection;
+        private final int busyTimeoutMillis;
 
-        Explaining(Object target, Connection connection) {
+        Explaining(Object target, Connection connection, int busyTimeoutMillis) {
             this.target = target;
             this.connection = connection;
+            this.busyTimeoutMillis = busyTimeoutMillis;
         }
 
         @Override
@@ -144,11 +146,25 @@ public final class LitestreamDataSource implements DataSource {
                 Throwable t = e.getCause();
                 if (t instanceof SQLException) throw explain((SQLException) t);
                 throw t;
+            } finally {
+                restoreBusyHandler(method);
             }
-            if (result instanceof CallableStatement) return wrap(result, connection, CallableStatement.class);
-            if (result instanceof PreparedStatement) return wrap(result, connection, PreparedStatement.class);
-            if (result instanceof Statement && !(result instanceof ResultSet)) return wrap(result, connection, Statement.class);
+            if (result instanceof CallableStatement) return wrap(result, connection, CallableStatement.class, busyTimeoutMillis);
+            if (result instanceof PreparedStatement) return wrap(result, connection, PreparedStatement.class, busyTimeoutMillis);
+            if (result instanceof Statement && !(result instanceof ResultSet)) return wrap(result, connection, Statement.class, busyTimeoutMillis);
             return result;
+        }
+
+        /**
+         * sqlite-jdbc runs a statement with a query timeout under {@code sqlite3_busy_timeout(timeout)} and then sets
+         * the connection's busy timeout back the same way, which replaces the polling handler for good (issue 12's
+         * starvation came back on every pooled connection that once ran such a statement). Put it back.
+         */
+        private void restoreBusyHandler(Method method) throws SQLException {
+            if (target instanceof Statement s && !(target instanceof ResultSet) && method.getName().startsWith("execute")
+                    && !s.isClosed() && s.getQueryTimeout() > 0) {
+                PollingBusyHandler.install(connection, busyTimeoutMillis);
+            }
         }
 
         private SQLException explain(SQLException e) {

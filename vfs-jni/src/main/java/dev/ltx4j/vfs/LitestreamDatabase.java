@@ -80,6 +80,10 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
      */
     public String syncNow() throws SQLException {
         checkOpen();
+        return OffVirtualThread.call("sync-now", this::syncHere);
+    }
+
+    private String syncHere() throws SQLException {
         try {
             return view.syncNow();
         } catch (ReplicaConflictException e) {
@@ -96,11 +100,14 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
      */
     public void refresh() throws SQLException {
         checkOpen();
-        try {
-            db.refresh();
-        } catch (IOException e) {
-            throw new SQLException("refresh of database " + name() + " failed: " + e.getMessage(), e);
-        }
+        OffVirtualThread.call("refresh", () -> {
+            try {
+                db.refresh();
+            } catch (IOException e) {
+                throw new SQLException("refresh of database " + name() + " failed: " + e.getMessage(), e);
+            }
+            return null;
+        });
     }
 
     /**
@@ -183,11 +190,14 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
             closed = true;
         }
         onClose.accept(this);
-        try {
-            view.close();
-        } catch (IOException e) {
-            throw new SQLException("closing database " + db.name() + ": " + e.getMessage(), e);
-        }
+        OffVirtualThread.call("close", () -> { // the last reference's final sync takes the engine's locks
+            try {
+                view.close();
+            } catch (IOException e) {
+                throw new SQLException("closing database " + db.name() + ": " + e.getMessage(), e);
+            }
+            return null;
+        });
     }
 
     private void checkOpen() {

@@ -53,6 +53,36 @@ class DataSourceSettingsTest {
         }
     }
 
+    /**
+     * Field probes round 7: sqlite-jdbc runs a statement with a query timeout under {@code sqlite3_busy_timeout} and
+     * sets the busy timeout back the same way afterwards, which replaced the polling busy handler for the rest of the
+     * connection's life (a pooled connection, once a framework set a query timeout); {@code PRAGMA busy_timeout} is
+     * 0 while the polling handler is installed and the timeout in ms once SQLite's own handler replaced it.
+     */
+    @Test
+    void aStatementWithAQueryTimeoutKeepsThePollingBusyHandler() throws Exception {
+        LitestreamVfs.Registration vfs = writer("ds-query-timeout");
+        LitestreamDataSource ds = vfs.dataSource(dir.resolve("app.db"));
+        try (Connection c = ds.getConnection()) {
+            exec(c, "create table t(x)");
+            assertThat(text(c, "pragma busy_timeout")).isEqualTo("0");
+            try (java.sql.Statement s = c.createStatement()) {
+                s.setQueryTimeout(5);
+                s.executeUpdate("insert into t values (1)");
+                try (java.sql.ResultSet r = s.executeQuery("select count(*) from t")) {
+                    assertThat(r.next()).isTrue();
+                }
+            }
+            try (java.sql.PreparedStatement p = c.prepareStatement("insert into t values (?)")) {
+                p.setQueryTimeout(5);
+                p.setInt(1, 2);
+                p.executeUpdate();
+                assertThat(text(c, "pragma busy_timeout")).as("after a prepared statement with a timeout").isEqualTo("0");
+            }
+            assertThat(text(c, "pragma busy_timeout")).isEqualTo("0");
+        }
+    }
+
     @Test
     void sqliteJdbcPropertiesArePassedThroughAndBusyTimeoutOverridesTheWait() throws Exception {
         LitestreamVfs.Registration vfs = writer("ds-props");

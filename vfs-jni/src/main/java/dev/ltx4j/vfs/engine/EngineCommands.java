@@ -30,6 +30,9 @@ import java.time.Clock;
  * state these read ({@code pin}, session) and passes it in.
  */
 final class EngineCommands {
+    /** How long {@code PRAGMA litestream_refresh} on a virtual thread waits for an open write transaction. */
+    static final java.time.Duration VIRTUAL_REFRESH_WAIT = java.time.Duration.ofSeconds(10);
+
     private static final int MAX_FLUSH_ATTEMPTS = 3;
 
     private final Database db;
@@ -89,7 +92,15 @@ final class EngineCommands {
             case "litestream_refresh":
                 if (value != null) throw new IllegalArgumentException("PRAGMA litestream_refresh takes no value");
                 if (inSession) throw new IllegalArgumentException("PRAGMA litestream_refresh inside a write transaction");
-                db.refresh();
+                if (!VirtualThreads.isVirtual(Thread.currentThread())) {
+                    db.refresh();
+                } else if (!db.refresh(VIRTUAL_REFRESH_WAIT)) {
+                    // Pinned here, this thread would keep its carrier from the transaction's holder for good.
+                    throw new IOException("PRAGMA litestream_refresh on a virtual thread waited "
+                            + VIRTUAL_REFRESH_WAIT.toSeconds() + " s for another connection's open write transaction"
+                            + " to end; run it again once that transaction ended, or call LitestreamDatabase.refresh(),"
+                            + " which waits without holding a carrier (docs/virtual-threads.md)");
+                }
                 return Txid.format(db.current().txid());
             case ConnectionTimeTravel.PRAGMA:
                 return timeTravel.set(value, reading, writing);
