@@ -31,7 +31,8 @@ final class SimCommand implements Callable<Integer> {
     int ops;
 
     @Option(names = "--faults", defaultValue = "all", paramLabel = "SPEC",
-            description = "none, all, store, disk, or kind[=probability],... (e.g. crash,lost-response=0.2).")
+            description = "none, all, store, disk, clock, or kind[=probability],... (e.g. crash,lost-response=0.2,"
+                    + "clock-step).")
     String faults;
 
     @Option(names = "--bugs", defaultValue = "none", paramLabel = "LIST",

@@ -35,6 +35,24 @@ public interface CompactionFaults {
         return false;
     }
 
+    /**
+     * Bug switch: levels and retention are due at their last run plus their interval on the wall clock, and a last run
+     * "in the future" (a step back) makes them due at once, as before session 12 (docs/compaction.md, "Clock steps").
+     * The simulator's clock-step fault and its {@code schedule-elapsed} check must catch this.
+     */
+    default boolean wallClockSchedule() {
+        return false;
+    }
+
+    /**
+     * Bug switch: the retention window and the grace cut are {@code now - retention} and {@code now - grace} on the
+     * wall clock alone, as before session 12, so a forward step pushes the states it jumped over out of the window. The
+     * simulator's clock-step fault and its {@code retention} check must catch this.
+     */
+    default boolean wallClockWindow() {
+        return false;
+    }
+
     /** Called with the file about to be created (level, range, size, timestamp), after its body was built. */
     default void beforeCreate(LtxFileInfo file) throws Exception {
     }

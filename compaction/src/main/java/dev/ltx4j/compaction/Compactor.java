@@ -71,7 +71,7 @@ public final class Compactor {
     private final Timeline timeline = new Timeline();
     private final SnapshotSchedule snapshots;
     /** When levels and retention are due, on monotonic time. */
-    private final PartSchedule schedule = new PartSchedule(timeline);
+    private final PartSchedule schedule;
     private final Retention retention;
     /**
      * Whether a caller ever gave monotonic time ({@link #step(Instant, long)}, {@link #observe}): the calls without it
@@ -96,6 +96,7 @@ public final class Compactor {
         this.tracker = new StatusTracker(settings);
         this.client = new ObservedClient(client, tracker);
         this.snapshots = new SnapshotSchedule(this.client, settings, tracker, timeline);
+        this.schedule = new PartSchedule(timeline, faults.wallClockSchedule());
         this.retention = new Retention(this.client, settings, faults, tracker, timeline);
     }
 

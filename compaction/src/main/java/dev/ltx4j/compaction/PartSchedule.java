@@ -15,22 +15,30 @@ final class PartSchedule {
     static final int RETENTION = 0;
 
     private final Timeline timeline;
+    /** The bug switch {@link CompactionFaults#wallClockSchedule()}: the schedule as it was before session 12. */
+    private final boolean wallClock;
     private final long[] ranAt = new long[ReplicaClient.MAX_LEVEL + 1];
     private final boolean[] ran = new boolean[ReplicaClient.MAX_LEVEL + 1];
 
-    PartSchedule(Timeline timeline) {
+    PartSchedule(Timeline timeline, boolean wallClock) {
         this.timeline = timeline;
+        this.wallClock = wallClock;
     }
 
     /** {@code part} runs at the last observation. */
     void ran(int part) {
-        ranAt[part] = timeline.now();
+        ranAt[part] = now();
         ran[part] = true;
     }
 
     /** Whether {@code part} is due at the last observation: never ran here, or {@code interval} has passed. */
     boolean due(int part, Duration interval) {
-        return !ran[part] || timeline.now() - ranAt[part] >= saturatedNanos(interval);
+        long since = now() - ranAt[part];
+        return !ran[part] || since >= saturatedNanos(interval) || (wallClock && since < 0);
+    }
+
+    private long now() {
+        return wallClock ? timeline.wallNanos() : timeline.now();
     }
 
     /** {@code d} in nanoseconds, at most about 73 years (deadlines compare by difference). */

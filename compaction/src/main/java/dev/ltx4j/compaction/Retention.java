@@ -186,7 +186,7 @@ final class Retention {
     private Instant graceAgo(Instant now) {
         Instant plain = now.minus(settings.retentionGrace());
         Instant seen = timeline.wallAgo(settings.retentionGrace());
-        return seen.isBefore(plain) ? seen : plain;
+        return seen.isBefore(plain) && !faults.wallClockWindow() ? seen : plain;
     }
 
     /**
@@ -197,7 +197,7 @@ final class Retention {
      */
     private Instant earlier(Instant plain, Duration ago) {
         Instant seen = timeline.wallAgo(ago);
-        return seen.isBefore(plain) ? seen : plain;
+        return seen.isBefore(plain) && !faults.wallClockWindow() ? seen : plain;
     }
 
     /** Creations older than the grace cut no longer matter to it. */

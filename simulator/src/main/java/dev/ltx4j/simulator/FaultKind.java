@@ -48,10 +48,17 @@ public enum FaultKind {
      * A bit of the write buffer flips at rest inside records that were forced (media or firmware damage), found
      * at the next restart; recovery must refuse the buffer, not silently drop the commits after it.
      */
-    BIT_ROT(Component.DISK);
+    BIT_ROT(Component.DISK),
+    // ---- clocks
+    /**
+     * A process's wall clock steps forward or back by 2 s to 3 days (an NTP correction, a VM resumed after hours, a
+     * container restored from a checkpoint) while monotonic time runs on (compaction scenario: the compactor
+     * processes' clocks; docs/simulator-structure.md, "Clock steps").
+     */
+    CLOCK_STEP(Component.CLOCK);
 
     /** Who injects the fault. */
-    public enum Component { STORE, DISK }
+    public enum Component { STORE, DISK, CLOCK }
 
     private final Component component;
 

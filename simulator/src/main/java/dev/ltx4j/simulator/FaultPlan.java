@@ -7,11 +7,13 @@ import java.util.Objects;
 
 /**
  * How often each fault fires, plus the time scales of the store. Immutable. A probability applies per
- * opportunity (per request for store faults, per fsync or write for disk faults); for {@link FaultKind#CRASH}
+ * opportunity (per request for store faults, per fsync or write for disk faults, per compactor step for
+ * {@link FaultKind#CLOCK_STEP}); for {@link FaultKind#CRASH}
  * it is the weight of crash actions among a workload's actions, and for {@link FaultKind#LISTING_LAG} the
  * chance that a new object (or a deletion) gets a lag window of up to {@link #listingLagMax()}.
  *
- * <p>Spec strings ({@link #parse}): {@code none}, {@code all} (the defaults), {@code store}, {@code disk}, or a
+ * <p>Spec strings ({@link #parse}): {@code none}, {@code all} (the defaults), {@code store}, {@code disk},
+ * {@code clock}, or a
  * comma list of {@code kind} or {@code kind=probability} items ({@code lost-response=0.2,crash}) applied on top
  * of {@code none}.
  */
@@ -54,6 +56,7 @@ public final class FaultPlan {
             case WRITE_FAILURE -> 0.005;
             case DISK_FULL -> 0.01;
             case BIT_ROT -> 0.2; // per crash of a log-writer run that holds forced, vouched-for records
+            case CLOCK_STEP -> 0.005; // per step of a compactor process: a few steps per clock and run
         };
     }
 
@@ -74,6 +77,7 @@ public final class FaultPlan {
             case "all": return all();
             case "store": return component(FaultKind.Component.STORE);
             case "disk": return component(FaultKind.Component.DISK);
+            case "clock": return component(FaultKind.Component.CLOCK);
             default: break;
         }
         FaultPlan p = none();

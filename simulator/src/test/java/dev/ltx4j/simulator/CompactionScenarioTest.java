@@ -43,6 +43,8 @@ class CompactionScenarioTest {
         assertThat(total.stateCount("compactor-crashed")).isPositive();
         assertThat(total.stateCount("compactor-race")).isPositive();
         assertThat(total.stateCount("restores-verified")).isPositive();
+        assertThat(total.faultCount(FaultKind.CLOCK_STEP)).as("clock steps (schedule-elapsed, retention across steps)")
+                .isPositive();
         System.out.printf("compaction scenario: %d seeds, states %s%n", seeds, total.states());
     }
 

@@ -87,6 +87,11 @@ public final class Timeline {
         any = true;
     }
 
+    /** The wall clock at the last observation, in nanoseconds since the epoch (0 before the first). */
+    public long wallNanos() {
+        return any ? epochNanos(lastWall) : 0;
+    }
+
     /** The monotonic time of the last observation. */
     public long now() {
         return lastMono;

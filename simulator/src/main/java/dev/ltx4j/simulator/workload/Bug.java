@@ -191,7 +191,19 @@ public enum Bug {
      * version keeps pages of the adopted transactions in the released generation and the buffer's base is one the
      * engine never recorded (docs/write-buffer-recovery.md, "After a failed fsync").
      */
-    FORGET_LANDED_ADOPTION;
+    FORGET_LANDED_ADOPTION,
+    /**
+     * Compaction: levels and retention are due at their last run plus their interval on the wall clock, a last run
+     * "in the future" making them due at once (compaction hook {@code CompactionFaults.wallClockSchedule}, the schedule
+     * before session 12), so a clock step runs them early: {@code schedule-elapsed} under {@code clock-step}.
+     */
+    WALL_CLOCK_SCHEDULE,
+    /**
+     * Compaction: the retention window and grace cut are measured back from the wall clock alone (compaction hook
+     * {@code CompactionFaults.wallClockWindow}, before session 12), so a forward clock step pushes the states it
+     * jumped over out of the window: {@code retention} under {@code clock-step}.
+     */
+    WALL_CLOCK_WINDOW;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

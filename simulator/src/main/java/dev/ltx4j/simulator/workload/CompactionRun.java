@@ -81,7 +81,8 @@ final class CompactionRun {
     private final RetentionChecker checker;
     private final List<CompactorActor> compactors = new ArrayList<>();
     private final List<Duration> stepPeriods = new ArrayList<>();
-    private final List<Long> offsetsMillis = new ArrayList<>();
+    /** The window start the oracle last demanded (ms): it never moves back (see {@link #windowStartMillis}). */
+    private long windowStart = Long.MIN_VALUE;
     private final List<CompactorActor> separate = new ArrayList<>();
     private CompactorActor inWriter;
     private final List<CompactionFollower> followers = new ArrayList<>();
@@ -155,19 +156,17 @@ final class CompactionRun {
             return "; RetentionPlan over these files now keeps " + p.keep().size() + " and deletes " + p.delete().size();
         });
 
-        boolean deleteTooEarly = b.contains(Bug.DELETE_TOO_EARLY);
-        boolean acrossGap = b.contains(Bug.COMPACT_ACROSS_GAP);
         boolean hasInWriter = config.nextInt(4) != 0;
         int nSeparate = hasInWriter ? config.nextInt(3) : 1 + config.nextInt(2);
         if (hasInWriter) {
             long salt = config.nextLong();
+            // The writer's LTX timestamps keep its own, unstepped clock (docs/simulator-structure.md, "Clock steps").
             inWriter = new CompactorActor(world, "compactor-w", true, () -> stale(writerClient, salt), settings,
-                    writerClock,
-                    deleteTooEarly, acrossGap);
+                    new SteppingClock(world.clock(), writerOffset), b);
             inWriter.onCrash(() -> world.scheduler().at(world.clock().nanoTime(), "writer", "crash with compactor",
                     n -> writer.crash()));
             inWriter.reuseUploads(writer::recentUploads, b.contains(Bug.REUSE_UNVERIFIED_UPLOAD));
-            add(inWriter, writerOffset, config);
+            add(inWriter, config);
         }
         for (int i = 0; i < nSeparate; i++) {
             long offset = config.nextInt(4001) - 2000;
@@ -179,9 +178,9 @@ final class CompactionRun {
                     ? () -> stale(EngineClientStack.build(store.client(PREFIX), RETRIES, simTimer(world), jitter), salt)
                     : () -> stale(store.client(PREFIX), salt);
             CompactorActor c = new CompactorActor(world, "compactor" + i, false, clients, settings,
-                    Clock.offset(world.clock(), Duration.ofMillis(offset)), deleteTooEarly, acrossGap);
+                    new SteppingClock(world.clock(), offset), b);
             separate.add(c);
-            add(c, offset, config);
+            add(c, config);
         }
         if (compactors.size() >= 2) {
             for (int i = 0; i < compactors.size(); i++) {
@@ -252,19 +251,34 @@ final class CompactionRun {
                 Duration.ofMillis(l3)), snapshot, retention, grace);
     }
 
-    private void add(CompactorActor c, long offsetMillis, SimRandom config) {
+    private void add(CompactorActor c, SimRandom config) {
         compactors.add(c);
-        offsetsMillis.add(offsetMillis);
         stepPeriods.add(Duration.ofMillis(150 + config.nextInt(650)));
     }
 
-    /** The start of the oldest retention window any compactor may use now, as a creation time (ms). */
+    /**
+     * The latest start of a retention window any compactor may have used so far, as a creation time (ms): TXIDs whose
+     * level-0 file was created at or after it must stay restorable. Without clock steps that is {@code now + the
+     * largest clock offset - retention}, as before; a compactor whose clock stepped is bounded by the windows it was
+     * entitled to at its steps ({@link CompactorActor#takeEntitledWindowStart}: the model of docs/compaction.md,
+     * "Clock steps"). It never moves back: what one compactor was entitled to delete stays deletable when its clock
+     * steps back later.
+     */
     long windowStartMillis() {
         if (settings.retention().isZero()) {
             return Long.MIN_VALUE;
         }
-        long maxOffset = offsetsMillis.stream().mapToLong(Long::longValue).max().orElse(0);
-        return world.clock().millis() + maxOffset - settings.retention().toMillis();
+        long now = world.clock().millis();
+        long start = Long.MIN_VALUE;
+        for (CompactorActor c : compactors) {
+            long s = now + c.clock().offsetMillis() - settings.retention().toMillis();
+            if (c.clock().stepped()) {
+                s = Math.min(s, c.takeEntitledWindowStart());
+            }
+            start = Math.max(start, s);
+        }
+        windowStart = Math.max(windowStart, start);
+        return windowStart;
     }
 
     /**
@@ -367,6 +381,7 @@ final class CompactionRun {
         oracle.stopFaults();
         faultsStopped = true;
         compactors.forEach(c -> c.crashPoints(false));
+        compactors.forEach(CompactorActor::correctClock);
         world.reached("faults-stopped", "");
         world.clock().advance(Duration.ofSeconds(1)); // listing-lag windows close
         writer.drain();

@@ -7,6 +7,7 @@ import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
+import dev.ltx4j.simulator.FaultKind;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.Seeds;
 import dev.ltx4j.simulator.SimRandom;
@@ -54,6 +55,14 @@ final class TimeTravelRun {
     /** Per level: the highest TXID compacted into it so far. */
     private final long[] compactedTo = new long[3];
     private Database reader;
+    /**
+     * The publisher's wall clock, which stamps the LTX files: with {@link FaultKind#CLOCK_STEP} it steps (per file, its
+     * own stream), so commit times may decrease with the TXID and time travel answers by docs/time-travel.md's rule
+     * for a writer's clock that went back.
+     */
+    private final SteppingClock publisherClock;
+    private final SimRandom steps;
+    private final double stepChance;
 
     TimeTravelRun(World world, Set<Bug> bugs) {
         this.world = world;
@@ -69,6 +78,9 @@ final class TimeTravelRun {
                 EngineFaults.builder().timeTravelStrictlyBefore(on.contains(Bug.TIME_TRAVEL_STRICTLY_BEFORE)).build());
         states.add(PageState.empty(pageSize));
         times.add(Long.MIN_VALUE);
+        this.publisherClock = new SteppingClock(world.clock(), 0);
+        this.steps = world.random("clock-step/publisher");
+        this.stepChance = world.faults().probability(FaultKind.CLOCK_STEP);
         world.record("timetravel", "page size " + pageSize + ", cache " + cache + (on.isEmpty() ? "" : ", bugs " + on));
     }
 
@@ -119,7 +131,14 @@ final class TimeTravelRun {
         }
         long size = Math.max(prev.size, writes.lastKey());
         PageState next = prev.apply(writes, size);
-        long millis = world.clock().millis();
+        if (stepChance > 0 && store.faultsEnabled() && steps.chance(stepChance * 4)) {
+            // Forward or back by 2 s to 10 minutes: the history's times interleave.
+            long delta = (long) Math.exp(Math.log(2_000) + steps.nextDouble() * Math.log(600_000 / 2_000.0));
+            delta = steps.nextBoolean() ? delta : -delta;
+            publisherClock.step(delta);
+            world.fired(FaultKind.CLOCK_STEP, "publisher " + Duration.ofMillis(delta));
+        }
+        long millis = publisherClock.millis();
         LtxHeader h = LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, pageSize, size, txid, txid, millis, 0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
@@ -194,6 +213,13 @@ final class TimeTravelRun {
         }
         long first = times.get(1);
         long now = world.clock().millis();
+        if (publisherClock.stepped()) {
+            // The history's times may lie anywhere around now: a commit time, or within 2 s of one.
+            long at = times.get(1 + (int) Math.floorMod(a.pick(), head()));
+            long target = a.exact() ? at : at - 2000 + Math.floorMod(Seeds.mix(a.pick()), 4001L);
+            travelStepped(target, now);
+            return;
+        }
         long target = a.exact() ? times.get(1 + (int) Math.floorMod(a.pick(), head()))
                 : first - 2000 + Math.floorMod(a.pick(), now - first + 4000);
         boolean faults = store.faultsEnabled();
@@ -206,6 +232,79 @@ final class TimeTravelRun {
         if (faults) {
             checkUnderFaults(Instant.ofEpochMilli(target), Instant.ofEpochMilli(now));
         }
+    }
+
+    /**
+     * A travel after the publisher's clock stepped: commit times no longer grow with the TXID, and docs/time-travel.md
+     * promises a retained state committed at or before the time whose next retained state was committed after it (or
+     * the head), reading exactly that state; or a refusal: in the future (after now), or before the oldest retained
+     * state's time when no answer above exists before it. Checked with store faults off, then under them.
+     */
+    private void travelStepped(long target, long now) throws IOException {
+        boolean faults = store.faultsEnabled();
+        store.setFaultsEnabled(false);
+        try {
+            PointInTime p;
+            try {
+                p = reader.timeTravel().resolve(Instant.ofEpochMilli(target), Instant.ofEpochMilli(now));
+            } catch (TimeTravelException e) {
+                boolean future = target > now && e.getMessage().contains("in the future");
+                boolean beforeOldest = target < times.get((int) oldestRetained()) && e.oldestAvailable() != null;
+                if (future || beforeOldest || answers(target).isEmpty()) {
+                    world.reached("travel-refused-stepped", future ? "future" : beforeOldest ? "before oldest" : "none");
+                    return;
+                }
+                throw new InvariantViolation("time-travel", "after clock steps, time " + Instant.ofEpochMilli(target)
+                        + " refused: " + e.getMessage() + "; acceptable answers " + answers(target));
+            }
+            checkSteppedAnswer(p, target, "");
+        } finally {
+            store.setFaultsEnabled(faults);
+        }
+        if (faults) {
+            try {
+                checkSteppedAnswer(reader.timeTravel().resolve(Instant.ofEpochMilli(target), Instant.ofEpochMilli(now)),
+                        target, "under store faults, ");
+            } catch (IOException | RuntimeException e) {
+                world.reached("travel-failed-under-faults", e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private void checkSteppedAnswer(PointInTime p, long target, String when) throws IOException {
+        long t = p.txid();
+        if (!answers(target).contains(t)) {
+            throw new InvariantViolation("time-travel", when + "after clock steps, time " + Instant.ofEpochMilli(target)
+                    + " resolved to " + p + "; acceptable answers " + answers(target));
+        }
+        if (!p.commitTime().equals(Instant.ofEpochMilli(times.get((int) t)))) {
+            throw new InvariantViolation("time-travel", p + " reports the wrong commit time; TXID " + t
+                    + " was committed at " + Instant.ofEpochMilli(times.get((int) t)));
+        }
+        if (read(p) != states.get((int) t).digest) {
+            throw new InvariantViolation("time-travel", when + "after clock steps, " + p + " reads a state that is not"
+                    + " the model's at TXID " + t);
+        }
+        world.reached("travel-answered-stepped", "TXID " + t);
+    }
+
+    /** Retained TXIDs committed at or before {@code t} whose next retained TXID was committed after it (or none). */
+    private List<Long> answers(long t) {
+        List<Long> out = new ArrayList<>();
+        long prev = -1;
+        for (long x = 1; x <= head(); x++) {
+            if (removed.contains(x)) {
+                continue;
+            }
+            if (prev > 0 && times.get((int) x) > t) {
+                out.add(prev);
+            }
+            prev = times.get((int) x) <= t ? x : -1;
+        }
+        if (prev > 0) {
+            out.add(prev);
+        }
+        return out;
     }
 
     /** The newest retained TXID committed at or before {@code t}, or 0 when there is none. */
