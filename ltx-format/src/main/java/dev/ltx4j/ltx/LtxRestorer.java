@@ -34,6 +34,19 @@ public final class LtxRestorer {
     public record Result(int pageSize, long commit, long minTxid, long maxTxid, long checksum) {}
 
     /**
+     * What a caller learns of, and adds to, the output's replacement: the temporary file as soon as it exists (to
+     * delete it when the process is stopped), and a last step before the rename (after every file was applied and
+     * verified and the data fsynced), e.g. removing the old database's {@code -wal}. Both default to nothing.
+     */
+    public interface Output {
+        default void tempCreated(Path temp) {
+        }
+
+        default void beforeReplace(Path temp) throws IOException {
+        }
+    }
+
+    /**
      * Rebuilds a database from a chain: a snapshot (MinTXID 1) followed by files whose TXID ranges extend it
      * (overlap allowed, gaps not). Pages 1..Commit are written, the lock page reads as zeros, and the file is
      * truncated to {@code Commit * PageSize}. The database is written to a temporary file in {@code out}'s
@@ -44,15 +57,25 @@ public final class LtxRestorer {
      *                            checksum does not match
      */
     public static Result restore(List<? extends LtxSource> chain, Path out) throws IOException {
+        return restore(chain, out, new Output() { });
+    }
+
+    /**
+     * As {@link #restore(List, Path)}. The temporary file is {@code <out>.<digits>.tmp} (see {@link #leftovers}),
+     * created with the process's default permissions and locked while it is written; an existing {@code out}'s POSIX
+     * permissions (and, where allowed, owner and group) are kept by the new file.
+     */
+    public static Result restore(List<? extends LtxSource> chain, Path out, Output output) throws IOException {
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("restore needs at least a snapshot");
         }
-        Path dir = out.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, out.getFileName().toString() + ".", ".tmp");
+        Path tmp = RestoreTemps.create(out);
+        output.tempCreated(tmp);
         boolean done = false;
         try {
             Result result;
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    java.nio.channels.FileLock lock = RestoreTemps.lock(ch)) {
                 DatabaseWriter w = null;
                 LtxHeader prev = null;
                 for (LtxSource src : chain) {
@@ -84,6 +107,8 @@ public final class LtxRestorer {
                 result = new Result(prev.pageSize(), w.commit, 1, prev.maxTxid(),
                         w.tracked ? w.sum.value() : 0);
             }
+            RestoreTemps.keepAttributes(out, tmp);
+            output.beforeReplace(tmp);
             moveAtomically(tmp, out);
             done = true;
             return result;
@@ -92,6 +117,15 @@ public final class LtxRestorer {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * Deletes the temporary files of earlier restores to {@code out} that no process is writing (the process was
+     * killed, or stopped without removing its file): {@code <out>.<digits>.tmp} beside {@code out} that nobody holds
+     * locked. They are partial databases, never complete ones. Returns what it deleted.
+     */
+    public static List<Path> removeLeftovers(Path out) throws IOException {
+        return RestoreTemps.removeLeftovers(out);
     }
 
     /**
