@@ -80,7 +80,8 @@ final class RestoreCommand implements Callable<Integer> {
             LtxRestorer.Result result;
             // Files are read ahead of the restorer, a bounded number and bytes at a time (PrefetchedChain).
             for (Path p : LtxRestorer.removeLeftovers(where.file())) {
-                System.err.println("removed " + p + ": the partial database of an earlier restore that was stopped");
+                spec.commandLine().getErr().println("removed " + p + ": the partial database of an earlier restore that"
+                        + " was stopped");
             }
             try (PrefetchedChain chain = new PrefetchedChain(client, plan, i -> progress.update(what, i, plan.size()));
                     RestoreOutput.StopHook stop = where.stopHook()) {
