@@ -40,6 +40,7 @@ public final class RestoreLargeSnapshotBenchmark {
     private int chain = 1000;
     private long latencyMillis = 0;
     private int runs = 5;
+    private long serveSeconds = 0; // probes: keep the replicas up this long instead of restoring
     private final Map<String, Path> clis = new LinkedHashMap<>();
     private final List<String> backends = new ArrayList<>(List.of("s3", "file"));
 
@@ -51,6 +52,7 @@ public final class RestoreLargeSnapshotBenchmark {
                 case "--chain" -> b.chain = Integer.parseInt(args[++i]);
                 case "--latency-ms" -> b.latencyMillis = Long.parseLong(args[++i]);
                 case "--runs" -> b.runs = Integer.parseInt(args[++i]);
+                case "--serve" -> b.serveSeconds = Long.parseLong(args[++i]);
                 case "--backends" -> {
                     b.backends.clear();
                     b.backends.addAll(List.of(args[++i].split(",")));
@@ -63,7 +65,7 @@ public final class RestoreLargeSnapshotBenchmark {
                         + " --chain N --latency-ms N --runs N --backends s3,file --cli name=ltx4j-cli.jar [--cli ...]");
             }
         }
-        if (b.clis.isEmpty()) {
+        if (b.clis.isEmpty() && b.serveSeconds == 0) {
             throw new IllegalArgumentException("give at least one --cli name=path/to/ltx4j-cli.jar");
         }
         b.run();
@@ -174,6 +176,12 @@ public final class RestoreLargeSnapshotBenchmark {
             System.out.printf("RestoreLargeSnapshotBenchmark: %d pages of %d bytes, %d level-0 files, %d ms per S3"
                     + " request, %d runs, JDK %s, load average at start %s%n", pages, PAGE, chain, latencyMillis,
                     runs, Runtime.version(), ReplicaLifetimeBenchmark.loadAverage());
+            if (serveSeconds > 0) { // field probes: restore by hand while the store is up
+                urls.forEach((k, v) -> System.out.println("serving " + k + ": " + v));
+                System.out.println("expected sha256 " + replica.sha256());
+                Thread.sleep(serveSeconds * 1000);
+                return;
+            }
             Map<String, List<Run>> results = new LinkedHashMap<>();
             for (Map.Entry<String, String> backend : urls.entrySet()) {
                 for (int r = 1; r <= runs; r++) {

@@ -98,12 +98,21 @@ final class RestoreCommand implements Callable<Integer> {
                 m.put("pages", result.commit());
                 m.put("files", plan.stream().map(LtxFileInfo::toString).toList());
                 m.put("checksum", result.checksum() == 0 ? null : Txid.format(result.checksum()));
+                Instant created = plan.get(plan.size() - 1).createdAt();
+                m.put("createdAt", created == null ? null : created.toString());
                 out.println(Json.write(m));
             } else {
                 out.printf("restored %s at TXID %s: %d pages of %d bytes from %d files (%s)%n", where.shown(),
                         Txid.format(result.maxTxid()), result.commit(), result.pageSize(), plan.size(),
                         result.checksum() == 0 ? "checksums not tracked by this replica" : "checksum "
                                 + Txid.format(result.checksum()) + " verified");
+                LtxFileInfo last = plan.get(plan.size() - 1);
+                if (timestamp != null && last.createdAt() != null) {
+                    // A compacted file holds its transactions only together: the state restored may be well before
+                    // the time asked for (docs/time-travel.md, "Restore to a file").
+                    out.printf("the newest state created before %s: TXID %s, created at %s (%s)%n", timestamp,
+                            Txid.format(result.maxTxid()), last.createdAt(), last);
+                }
             }
         }
         return 0;

@@ -195,4 +195,17 @@ class RestoreOutputTest {
         assertThat(content(real)).isEqualTo(expected);
         assertThat(run.out()).contains(real.toString());
     }
+
+    @Test
+    void aDirectoryOrAMissingDirectoryIsRefusedBeforeTheDownload() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("restored"));
+        CliRun run = CliRun.of("restore", "--force", url, "-o", dir.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        // Before: after the whole download, "Is a directory: <dir>.<digits>.tmp -> <dir>".
+        assertThat(run.err()).contains("output " + dir + " is a directory; give the database file to write");
+        Path missing = tmp.resolve("missing/out.db");
+        run = CliRun.of("restore", url, "-o", missing.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("directory " + tmp.resolve("missing") + " does not exist");
+    }
 }

@@ -87,6 +87,7 @@ public final class LtxRestorer {
                                 throw new LtxFormatException(src.name(), "header.minTxid",
                                         "a restore chain must start with a snapshot (MinTXID 1)");
                             }
+                            RestoreTemps.checkSpace(tmp, out, h);
                             w = new DatabaseWriter(ch, h.pageSize(), 0, !h.noChecksum(), Ltx.CHECKSUM_FLAG);
                         } else {
                             if (h.pageSize() != prev.pageSize()) {
@@ -103,9 +104,12 @@ public final class LtxRestorer {
                         prev = h;
                     }
                 }
-                ch.force(true);
+                DatabaseWriter.force(ch);
                 result = new Result(prev.pageSize(), w.commit, 1, prev.maxTxid(),
                         w.tracked ? w.sum.value() : 0);
+            } catch (WriteFailure e) { // the disk, not the replica: say where, and that out is as it was
+                throw new IOException("cannot write the restored database " + tmp + ": " + e.getMessage() + "; "
+                        + out + " was not changed", e.getCause());
             }
             RestoreTemps.keepAttributes(out, tmp);
             output.beforeReplace(tmp);
@@ -180,6 +184,13 @@ public final class LtxRestorer {
         }
     }
 
+    /** A write to the database file failed (a full disk, an I/O error): not the replica's fault. */
+    private static final class WriteFailure extends IOException {
+        WriteFailure(IOException cause) {
+            super(cause.getMessage() != null ? cause.getMessage() : cause.toString(), cause);
+        }
+    }
+
     /** Writes decoded pages into a database file, keeping its size and (when tracked) its checksum current. */
     private static final class DatabaseWriter {
         final FileChannel ch;
@@ -204,6 +215,25 @@ public final class LtxRestorer {
             this.old = new byte[pageSize];
             this.pageBuf = ByteBuffer.wrap(page);
             this.oldBuf = ByteBuffer.wrap(old);
+        }
+
+        private void write(ByteBuffer b, long pos) throws WriteFailure {
+            try {
+                long start = pos - b.position();
+                while (b.hasRemaining()) {
+                    ch.write(b, start + b.position());
+                }
+            } catch (IOException e) {
+                throw new WriteFailure(e);
+            }
+        }
+
+        static void force(FileChannel ch) throws WriteFailure {
+            try {
+                ch.force(true);
+            } catch (IOException e) {
+                throw new WriteFailure(e);
+            }
         }
 
         /**
@@ -233,10 +263,7 @@ public final class LtxRestorer {
                     grown++;
                 }
                 pageBuf.clear();
-                long pos = (pgno - 1) * pageSize;
-                while (pageBuf.hasRemaining()) {
-                    ch.write(pageBuf, pos + pageBuf.position());
-                }
+                write(pageBuf, (pgno - 1) * pageSize);
             }
             if (newCommit > commit && follows) {
                 long expected = newCommit - commit - (lockPgno > commit && lockPgno <= newCommit ? 1 : 0);
@@ -253,10 +280,14 @@ public final class LtxRestorer {
                     }
                 }
             }
-            ch.truncate(newCommit * pageSize);
+            try {
+                ch.truncate(newCommit * pageSize);
+            } catch (IOException e) {
+                throw new WriteFailure(e);
+            }
             if (ch.size() < newCommit * pageSize) {
                 // Extend over a trailing lock page (never written) so the file has exactly Commit pages.
-                ch.write(ByteBuffer.wrap(new byte[1]), newCommit * pageSize - 1);
+                write(ByteBuffer.wrap(new byte[1]), newCommit * pageSize - 1);
             }
             commit = newCommit;
             LtxSummary s = d.summary();

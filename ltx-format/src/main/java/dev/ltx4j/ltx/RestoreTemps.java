@@ -84,6 +84,24 @@ final class RestoreTemps {
         return removed;
     }
 
+    /**
+     * Refuses before writing when the file system holding {@code tmp} has less room than the snapshot's pages (a
+     * restore of gigabytes into a small volume fails at once, not after the download). A file system that reports no
+     * size (FUSE, network: total 0) is not judged.
+     */
+    static void checkSpace(Path tmp, Path out, LtxHeader snapshot) throws IOException {
+        long need = (long) snapshot.commitPages() * snapshot.pageSize();
+        java.nio.file.FileStore store = Files.getFileStore(tmp);
+        long total = store.getTotalSpace();
+        long free = store.getUsableSpace();
+        if (total > 0 && need > free) {
+            throw new IOException("not enough space to restore " + out + ": the snapshot alone is " + need
+                    + " bytes (" + snapshot.commitPages() + " pages of " + snapshot.pageSize() + "), and "
+                    + tmp.toAbsolutePath().getParent() + " has " + free + " bytes free (" + store + "); " + out
+                    + " was not changed");
+        }
+    }
+
     /** Gives {@code tmp} the POSIX permissions (and, where allowed, owner and group) of an existing {@code out}. */
     static void keepAttributes(Path out, Path tmp) {
         PosixFileAttributeView from = Files.getFileAttributeView(out, PosixFileAttributeView.class);
