@@ -205,4 +205,44 @@ class PrefetchedChainTest {
             assertThat(client.reads).contains("1@0+0"); // the second open: one whole-file read
         }
     }
+
+    /** A client whose reads of the range at offset 20,000 fail {@code failures} times (a network outage), then work. */
+    private ReplicaClient outage(int failures, AtomicInteger failed) {
+        return new ForwardingReplicaClient(store) {
+            @Override
+            public InputStream openFile(int level, long min, long max, long offset, long length)
+                    throws ReplicaException {
+                if (offset == 20_000 && failed.getAndIncrement() < failures) {
+                    throw new ReplicaTransientException("s3: cannot connect to endpoint (simulated outage)");
+                }
+                return super.openFile(level, min, max, offset, length);
+            }
+        };
+    }
+
+    @Test
+    void aRangeThatFailsForAWhileIsReadAgainWithinTheRetryTime() throws Exception {
+        List<LtxFileInfo> plan = List.of(put(1, 40_000));
+        AtomicInteger failed = new AtomicInteger();
+        try (PrefetchedChain chain = new PrefetchedChain(outage(3, failed), plan,
+                SMALL.withRetries(java.time.Duration.ofSeconds(30)), null, i -> { })) {
+            assertThat(readAll(chain).get(0)).isEqualTo(stored(plan.get(0)));
+            assertThat(chain.retries()).isEqualTo(3);
+        }
+        // Without retries of its own (the simulator's, the checks'): the first failure is the file's.
+        failed.set(0);
+        try (PrefetchedChain chain = new PrefetchedChain(outage(3, failed), plan, SMALL, null, i -> { })) {
+            assertThatThrownBy(() -> readAll(chain)).isInstanceOf(ReplicaTransientException.class);
+        }
+    }
+
+    @Test
+    void notFoundIsNeverRetried() throws Exception {
+        List<LtxFileInfo> plan = List.of(put(1, 500), new LtxFileInfo(0, 2, 2, 500, AT));
+        try (PrefetchedChain chain = new PrefetchedChain(store, plan, SMALL.withRetries(java.time.Duration.ofSeconds(30)),
+                null, i -> { })) {
+            assertThatThrownBy(() -> readAll(chain)).isInstanceOf(ReplicaNotFoundException.class);
+            assertThat(chain.retries()).isZero();
+        }
+    }
 }

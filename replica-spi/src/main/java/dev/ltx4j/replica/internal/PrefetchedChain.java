@@ -3,12 +3,15 @@ package dev.ltx4j.replica.internal;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,27 +50,47 @@ public final class PrefetchedChain implements AutoCloseable {
     /** Bytes per ranged read of a large file (as hydration's {@code ParallelFetcher}). */
     public static final int CHUNK = 4 << 20;
 
+    /** How long the command line's restore keeps retrying a piece whose read failed transiently (a network outage). */
+    public static final Duration RETRY_FOR = Duration.ofMinutes(2);
+
     /**
      * @param ahead    pieces requested at once
      * @param heldMax  listed bytes held at once (a single piece larger than this is still read, alone)
      * @param wholeMax files up to this many listed bytes are one whole-file read
      * @param chunk    bytes per ranged read of a larger file; at most a quarter of {@code heldMax} is used, so a small
      *                 budget still keeps several chunks in flight
+     * @param retryFor how long a piece whose read failed transiently (not found and permanent errors aside) is read
+     *                 again, waiting 200 ms, then twice as long each time up to 10 s; zero: never. The client's own
+     *                 retries give up on an unreachable endpoint after seconds, and a restore of gigabytes should
+     *                 outlive a short network outage (its ranges are new requests, unlike one long GET's stalled
+     *                 connection)
      */
-    public record Limits(int ahead, long heldMax, long wholeMax, int chunk) {
+    public record Limits(int ahead, long heldMax, long wholeMax, int chunk, Duration retryFor) {
         public Limits {
-            if (ahead < 1 || heldMax < 1 || wholeMax < 0 || chunk < 1) {
+            if (ahead < 1 || heldMax < 1 || wholeMax < 0 || chunk < 1 || retryFor.isNegative()) {
                 throw new IllegalArgumentException("bad read-ahead limits " + ahead + "/" + heldMax + "/" + wholeMax
-                        + "/" + chunk);
+                        + "/" + chunk + "/" + retryFor);
             }
         }
 
+        /** Without retries of its own. */
+        public Limits(int ahead, long heldMax, long wholeMax, int chunk) {
+            this(ahead, heldMax, wholeMax, chunk, Duration.ZERO);
+        }
+
+        /** The default sizes, without retries of its own (each piece read once: the simulator's, the checks'). */
         public static Limits defaults() {
             return new Limits(PIECES_AHEAD, HELD_BYTES, WHOLE_FILE_MAX, CHUNK);
+        }
+
+        public Limits withRetries(Duration retryFor) {
+            return new Limits(ahead, heldMax, wholeMax, chunk, retryFor);
         }
     }
 
     private static final AtomicInteger POOLS = new AtomicInteger();
+    private static final long RETRY_FIRST_WAIT_MILLIS = 200;
+    private static final long RETRY_MAX_WAIT_MILLIS = 10_000;
 
     private final ReplicaClient client;
     private final List<LtxFileInfo> plan;
@@ -78,6 +101,7 @@ public final class PrefetchedChain implements AutoCloseable {
     private final Piece[] pieces;
     private final int[] firstPiece; // file i's pieces are [firstPiece[i], firstPiece[i + 1])
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
 
     // Guarded by this.
     private int next; // pieces [0, next) were scheduled, streamed or released
@@ -87,9 +111,12 @@ public final class PrefetchedChain implements AutoCloseable {
     private long maxHeld;
     private boolean closed;
 
-    /** With the default limits and a pool of its own (daemon threads, stopped by {@link #close}). */
+    /**
+     * With the default limits, retries for {@link #RETRY_FOR}, and a pool of its own (daemon threads, stopped by
+     * {@link #close}): the command line's.
+     */
     public PrefetchedChain(ReplicaClient client, List<LtxFileInfo> plan, IntConsumer opened) {
-        this(client, plan, Limits.defaults(), null, opened);
+        this(client, plan, Limits.defaults().withRetries(RETRY_FOR), null, opened);
     }
 
     /**
@@ -155,6 +182,21 @@ public final class PrefetchedChain implements AutoCloseable {
         return requests.get();
     }
 
+    /** Reads of a piece sent again after a transient failure. */
+    public long retries() {
+        return retries.get();
+    }
+
+    /** Whether a failed read of {@code p} is still worth another try (not closed, not skipped by the restorer). */
+    private synchronized boolean stillWanted(Piece p) {
+        return !closed && p.state == State.FETCHING;
+    }
+
+    /** A transient failure, or a stream cut part way (not found and permanent errors are final). */
+    private static boolean retryable(Throwable t) {
+        return t instanceof ReplicaTransientException || (t instanceof IOException && !(t instanceof ReplicaException));
+    }
+
     /** The most listed bytes held at once so far (tests and benchmarks). */
     public synchronized long maxHeldBytes() {
         return maxHeld;
@@ -211,29 +253,47 @@ public final class PrefetchedChain implements AutoCloseable {
         byte[] bytes = null;
         InputStream tail = null;
         Throwable error = null;
-        try {
-            requests.incrementAndGet();
-            InputStream in = client.openFile(f.level(), f.minTxid(), f.maxTxid(), p.offset, p.length);
+        long deadline = System.nanoTime() + limits.retryFor().toNanos();
+        long wait = RETRY_FIRST_WAIT_MILLIS;
+        while (true) {
             try {
-                // Into one array of the listed size: readNBytes(len) assembles chunks and copies them, holding about
-                // twice the size at its end, which the budget (listed sizes) would not bound.
-                bytes = new byte[(int) p.listed];
-                int n = in.readNBytes(bytes, 0, bytes.length);
-                if (n < bytes.length) {
-                    bytes = Arrays.copyOf(bytes, n); // shorter than listed: the file ends here
+                requests.incrementAndGet();
+                InputStream in = client.openFile(f.level(), f.minTxid(), f.maxTxid(), p.offset, p.length);
+                try {
+                    // Into one array of the listed size: readNBytes(len) assembles chunks and copies them, holding
+                    // about twice the size at its end, which the budget (listed sizes) would not bound.
+                    bytes = new byte[(int) p.listed];
+                    int n = in.readNBytes(bytes, 0, bytes.length);
+                    if (n < bytes.length) {
+                        bytes = Arrays.copyOf(bytes, n); // shorter than listed: the file ends here
+                    }
+                    int more = p.length == 0 && n == p.listed ? in.read() : -1;
+                    if (more >= 0) { // longer than listed: the decoder reads the rest from this response
+                        tail = new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) more}),
+                                new BufferedInputStream(in, 1 << 16));
+                    }
+                } finally {
+                    if (tail == null) {
+                        in.close();
+                    }
                 }
-                int more = p.length == 0 && n == p.listed ? in.read() : -1;
-                if (more >= 0) { // longer than listed: the decoder reads the rest from this response
-                    tail = new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) more}),
-                            new BufferedInputStream(in, 1 << 16));
+                error = null;
+                break;
+            } catch (Throwable t) {
+                error = t;
+                bytes = null;
+                if (!retryable(t) || System.nanoTime() + wait * 1_000_000 > deadline || !stillWanted(p)) {
+                    break;
                 }
-            } finally {
-                if (tail == null) {
-                    in.close();
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
+                retries.incrementAndGet();
+                wait = Math.min(wait * 2, RETRY_MAX_WAIT_MILLIS);
             }
-        } catch (Throwable t) {
-            error = t;
         }
         synchronized (this) {
             if (p.state != State.FETCHING || closed) { // released by the restorer (skipped) or closed meanwhile
