@@ -201,7 +201,8 @@ public final class RestoreLargeSnapshotBenchmark {
                     }
                 }
             }
-            System.out.printf("%n| backend | CLI | wall s, median (min-max) | requests per restore |%n|---|---|---:|---|%n");
+            System.out.printf("%n| backend | CLI | wall s, median (min-max) | requests per restore |%n"
+                    + "|---|---|---:|---|%n");
             for (Map.Entry<String, List<Run>> e : results.entrySet()) {
                 String[] k = e.getKey().split("\\|");
                 double[] s = e.getValue().stream().mapToDouble(Run::seconds).sorted().toArray();
