@@ -38,7 +38,8 @@ record RestoreOutput(Path given, Path file) {
         }
         Path dir = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
-            throw new IOException("output " + given + ": directory " + dir + " does not exist");
+            throw new IOException("output " + given + ": no such file or directory: " + dir + " (create the directory"
+                    + " first)");
         }
         List<String> stale = new ArrayList<>();
         for (String suffix : List.of("-wal", "-journal")) {

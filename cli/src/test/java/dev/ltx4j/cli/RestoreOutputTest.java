@@ -206,6 +206,6 @@ class RestoreOutputTest {
         Path missing = tmp.resolve("missing/out.db");
         run = CliRun.of("restore", url, "-o", missing.toString());
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("directory " + tmp.resolve("missing") + " does not exist");
+        assertThat(run.err()).contains("no such file or directory: " + tmp.resolve("missing") + " (create the");
     }
 }
