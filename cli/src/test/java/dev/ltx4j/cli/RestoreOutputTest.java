@@ -208,4 +208,13 @@ class RestoreOutputTest {
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("no such file or directory: " + tmp.resolve("missing") + " (create the");
     }
+
+    @Test
+    void aTimestampRestoreSaysWhichStateItRestored() throws Exception {
+        Path out = tmp.resolve("at.db");
+        CliRun run = CliRun.of("restore", url, "-o", out.toString(), "--timestamp", "2999-01-01T00:00:00Z");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("the newest state created before 2999-01-01T00:00:00Z: TXID ", "created at ",
+                "L0/");
+    }
 }
