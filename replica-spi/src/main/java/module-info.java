@@ -6,6 +6,7 @@ module dev.ltx4j.replica {
     exports dev.ltx4j.replica.support;
     // Shared helpers of the modules above, not API.
     exports dev.ltx4j.replica.internal to dev.ltx4j.compaction, dev.ltx4j.syncer, dev.ltx4j.cli, dev.ltx4j.pagestore,
+            dev.ltx4j.simulator,
             dev.ltx4j.replica.file;
     uses dev.ltx4j.replica.ReplicaClientProvider;
 }

@@ -10,6 +10,7 @@ import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaUrl;
+import dev.ltx4j.replica.internal.PrefetchedChain;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

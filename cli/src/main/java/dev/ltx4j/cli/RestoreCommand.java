@@ -6,10 +6,11 @@ import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaUrl;
-import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestorePlanException;
+import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
 import dev.ltx4j.replica.internal.DamagedFiles;
+import dev.ltx4j.replica.internal.PrefetchedChain;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -46,7 +47,8 @@ final class RestoreCommand implements Callable<Integer> {
             description = "Restore the newest state from files created strictly before this time.")
     String timestamp;
 
-    @Option(names = {"-f", "--force"}, description = "Overwrite OUT.db if it exists.")
+    @Option(names = {"-f", "--force"}, description = "Overwrite OUT.db if it exists, and delete its -wal, -journal and"
+            + " -shm (SQLite would apply an old -wal or -journal to the restored database).")
     boolean force;
 
     @Option(names = "--json", description = "Print the result as JSON.")
@@ -55,9 +57,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RestoreTarget target = target();
-        if (Files.exists(output) && !force) {
-            throw new IOException("output " + output + " exists; pass --force to overwrite it");
-        }
+        RestoreOutput where = RestoreOutput.check(output, force);
         PrintWriter out = spec.commandLine().getOut();
         try (ReplicaClient client = Replicas.open(url)) {
             List<LtxFileInfo> plan;
@@ -79,8 +79,13 @@ final class RestoreCommand implements Callable<Integer> {
             progress.update(what, 0, plan.size());
             LtxRestorer.Result result;
             // Files are read ahead of the restorer, a bounded number and bytes at a time (PrefetchedChain).
-            try (PrefetchedChain chain = new PrefetchedChain(client, plan, i -> progress.update(what, i, plan.size()))) {
-                result = LtxRestorer.restore(chain.sources(), output);
+            for (Path p : LtxRestorer.removeLeftovers(where.file())) {
+                spec.commandLine().getErr().println("removed " + p + ": the partial database of an earlier restore that"
+                        + " was stopped");
+            }
+            try (PrefetchedChain chain = new PrefetchedChain(client, plan, i -> progress.update(what, i, plan.size()));
+                    RestoreOutput.StopHook stop = where.stopHook()) {
+                result = LtxRestorer.restore(chain.sources(), where.file(), stop);
             } catch (LtxFormatException e) {
                 throw explain(e, plan, ReplicaUrl.redact(url));
             }
@@ -93,12 +98,21 @@ final class RestoreCommand implements Callable<Integer> {
                 m.put("pages", result.commit());
                 m.put("files", plan.stream().map(LtxFileInfo::toString).toList());
                 m.put("checksum", result.checksum() == 0 ? null : Txid.format(result.checksum()));
+                Instant created = plan.get(plan.size() - 1).createdAt();
+                m.put("createdAt", created == null ? null : created.toString());
                 out.println(Json.write(m));
             } else {
-                out.printf("restored %s at TXID %s: %d pages of %d bytes from %d files (%s)%n", output,
+                out.printf("restored %s at TXID %s: %d pages of %d bytes from %d files (%s)%n", where.shown(),
                         Txid.format(result.maxTxid()), result.commit(), result.pageSize(), plan.size(),
                         result.checksum() == 0 ? "checksums not tracked by this replica" : "checksum "
                                 + Txid.format(result.checksum()) + " verified");
+                LtxFileInfo last = plan.get(plan.size() - 1);
+                if (timestamp != null && last.createdAt() != null) {
+                    // A compacted file holds its transactions only together: the state restored may be well before
+                    // the time asked for (docs/time-travel.md, "Restore to a file").
+                    out.printf("the newest state created before %s: TXID %s, created at %s (%s)%n", timestamp,
+                            Txid.format(result.maxTxid()), last.createdAt(), last);
+                }
             }
         }
         return 0;

@@ -1,8 +1,5 @@
 package dev.ltx4j.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.ltx4j.ltx.LtxRestorer;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.replica.ForwardingReplicaClient;
@@ -13,6 +10,7 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
+import dev.ltx4j.replica.internal.PrefetchedChain;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code ltx4j restore} reads a long chain ahead of the restorer (PrefetchedChain): several files in flight at once,
- * still one read per file, within a byte budget, large files streamed by the restorer itself, and each error at the
+ * still one read per small file, within a byte budget, large files in parallel ranged reads, and each error at the
  * file it belongs to.
  */
 class RestoreReadAheadTest {
@@ -89,48 +89,49 @@ class RestoreReadAheadTest {
         assertThat(tmp.resolve("out.db")).doesNotExist();
     }
 
-    /** Listed bytes of files read and not yet closed by the restorer, checked at every read against the budget. */
+    /**
+     * Held bytes stay within the budget, the largest file (over the whole-file limit) is read in ranged pieces on the
+     * fetch threads (it was streamed by the restorer's own thread before), one read per piece, and the restore is
+     * byte for byte the sequential one.
+     */
     @Test
-    void readAheadStaysWithinItsByteBudgetAndStreamsLargeFiles() throws Exception {
+    void readAheadStaysWithinItsByteBudgetAndReadsLargeFilesInRanges() throws Exception {
         List<LtxFileInfo> plan = plan();
         long[] sizes = plan.stream().mapToLong(LtxFileInfo::size).sorted().toArray();
-        long wholeMax = sizes[sizes.length - 2]; // only the largest file is streamed
+        long wholeMax = sizes[sizes.length - 2]; // only the largest file is read in ranges
         long budget = 3 * wholeMax;
-        assertThat(sizes[sizes.length - 1]).isGreaterThan(wholeMax);
-        // Bytes of small files opened and not yet read through, counted exactly: summing a concurrent set while
-        // another thread removes one file and (after the budget freed) adds the next can count both at once.
-        AtomicLong open = new AtomicLong();
-        AtomicLong worst = new AtomicLong();
+        LtxFileInfo large = plan.stream().filter(f -> f.size() > wholeMax).findFirst().orElseThrow();
+        int chunk = (int) Math.max(1, large.size() / 3);
         List<String> threadsOfLarge = new ArrayList<>();
+        AtomicLong reads = new AtomicLong();
+        Path out = tmp.resolve("out.db");
         try (ReplicaClient base = ReplicaClients.open(fileUrl)) {
             ReplicaClient watched = new ForwardingReplicaClient(base) {
                 @Override
                 public InputStream openFile(int level, long min, long max, long offset, long length)
                         throws ReplicaException {
-                    LtxFileInfo f = plan.stream().filter(p -> p.level() == level && p.minTxid() == min
-                            && p.maxTxid() == max).findFirst().orElseThrow();
-                    if (f.size() > wholeMax) {
-                        threadsOfLarge.add(Thread.currentThread().getName());
-                    } else {
-                        worst.accumulateAndGet(open.addAndGet(f.size()), Math::max);
+                    reads.incrementAndGet();
+                    if (level == large.level() && min == large.minTxid() && max == large.maxTxid()) {
+                        synchronized (threadsOfLarge) {
+                            threadsOfLarge.add(Thread.currentThread().getName() + " " + offset + "+" + length);
+                        }
                     }
                     return super.openFile(level, min, max, offset, length);
                 }
             };
-            try (PrefetchedChain chain = new PrefetchedChain(watched, plan, 16, budget, wholeMax, i -> { })) {
-                List<LtxSource> sources = chain.sources();
-                for (int i = 0; i < sources.size(); i++) {
-                    try (InputStream in = sources.get(i).open()) {
-                        in.readAllBytes();
-                        if (plan.get(i).size() <= wholeMax) {
-                            open.addAndGet(-plan.get(i).size()); // before close() frees its budget
-                        }
-                    }
-                }
+            try (PrefetchedChain chain = new PrefetchedChain(watched, plan,
+                    new PrefetchedChain.Limits(16, budget, wholeMax, chunk), null, i -> { })) {
+                LtxRestorer.restore(chain.sources(), out);
+                assertThat(chain.maxHeldBytes()).as("held bytes").isPositive().isLessThanOrEqualTo(budget);
             }
         }
-        assertThat(worst.get()).as("held bytes").isPositive().isLessThanOrEqualTo(budget);
-        assertThat(threadsOfLarge).containsExactly(Thread.currentThread().getName());
+        long used = Math.min(chunk, budget / 4); // a chunk is at most a quarter of the budget
+        int pieces = (int) ((large.size() + used - 1) / used);
+        assertThat(pieces).isGreaterThanOrEqualTo(3);
+        assertThat(threadsOfLarge).hasSize(pieces).allMatch(t -> t.startsWith("ltx4j-restore-fetch-"))
+                .anyMatch(t -> t.endsWith(" 0+" + used));
+        assertThat(reads.get()).as("reads per restore").isEqualTo(plan.size() - 1 + pieces);
+        assertThat(Files.readAllBytes(out)).isEqualTo(sequentialRestore(plan));
     }
 
     @Test

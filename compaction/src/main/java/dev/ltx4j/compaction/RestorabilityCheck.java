@@ -2,7 +2,6 @@ package dev.ltx4j.compaction;
 
 import dev.ltx4j.compaction.internal.ListingClient;
 import dev.ltx4j.ltx.LtxRestorer;
-import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.RestorePlanException;
@@ -10,6 +9,7 @@ import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.internal.PrefetchedChain;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +19,16 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.LongFunction;
 
 /**
  * The retention checker: given the files a replica holds (e.g. after a deletion) and the restore points that must
  * survive, runs the real {@link dev.ltx4j.replica.RestorePlanner} for every point over exactly those files and
  * confirms the plan starts at TXID 1, is contiguous, and ends exactly at the point. Independent of how
- * {@link RetentionPlan} chose its files; the simulator and the tests call it. Cost: one plan per point (linear in
+ * {@link RetentionPlan} chose its files; the tests call it. Cost: one plan per point (linear in
  * the number of files each), meant for checks, not for production paths.
  */
 public final class RestorabilityCheck {
@@ -82,23 +85,30 @@ public final class RestorabilityCheck {
 
     /**
      * Restores {@code txid} from {@code client} as a user would ({@link RestorePlanner} for the TXID, then
-     * {@link LtxRestorer} over the planned files) and returns the database bytes. {@code scratch} holds the
-     * temporary database, deleted before returning.
+     * {@link LtxRestorer} over the planned files, read ahead as {@code ltx4j restore} reads them: PrefetchedChain on a
+     * pool of its own) and returns the database bytes. {@code scratch} holds the temporary database, deleted before
+     * returning.
      */
     public static byte[] restore(ReplicaClient client, long txid, Path scratch) throws IOException {
+        return restore(client, txid, scratch, null);
+    }
+
+    /**
+     * As {@link #restore(ReplicaClient, long, Path)} with the plan's reads run on {@code executor} ({@code Runnable::run}:
+     * inline on this thread, in plan order, the same requests in the same order on every run: the simulator's).
+     * Null: a pool of the read-ahead's own.
+     */
+    public static byte[] restore(ReplicaClient client, long txid, Path scratch, Executor executor) throws IOException {
         List<LtxFileInfo> plan;
         try {
             plan = new RestorePlanner(client).plan(RestoreTarget.txid(txid));
         } catch (RestorePlanException e) {
             throw new CompactionException("cannot restore TXID " + Txid.format(txid) + ": " + e.getMessage(), e);
         }
-        List<LtxSource> chain = new ArrayList<>();
-        for (LtxFileInfo f : plan) {
-            chain.add(LtxSource.of(f.toString(), () -> client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0)));
-        }
         Path db = Files.createTempFile(scratch, "restore-" + Txid.format(txid) + "-", ".db");
-        try {
-            LtxRestorer.restore(chain, db);
+        try (PrefetchedChain chain = new PrefetchedChain(client, plan, PrefetchedChain.Limits.defaults(), executor,
+                i -> { })) {
+            LtxRestorer.restore(chain.sources(), db);
             return Files.readAllBytes(db);
         } finally {
             Files.deleteIfExists(db);
@@ -109,14 +119,29 @@ public final class RestorabilityCheck {
      * The content check: restores every point from {@code client} and compares the database bytes with
      * {@code expected} (the model's database at that TXID). Catches files whose names promise TXIDs their pages do not
      * hold (a compaction across a gap), which {@link #problems} cannot see. One problem line per point that fails
-     * to restore or differs.
+     * to restore or differs. The restores read ahead on one pool for all points.
      */
     public static List<String> contentProblems(ReplicaClient client, Collection<Long> restorePoints,
             LongFunction<byte[]> expected, Path scratch) {
+        ExecutorService pool = Executors.newFixedThreadPool(PrefetchedChain.PIECES_AHEAD, r -> {
+            Thread t = new Thread(r, "ltx4j-restorability-fetch");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return contentProblems(client, restorePoints, expected, scratch, pool);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** As {@link #contentProblems(ReplicaClient, Collection, LongFunction, Path)}, reads on {@code executor}. */
+    public static List<String> contentProblems(ReplicaClient client, Collection<Long> restorePoints,
+            LongFunction<byte[]> expected, Path scratch, Executor executor) {
         List<String> problems = new ArrayList<>();
         for (long point : new TreeSet<>(restorePoints)) {
             try {
-                byte[] actual = restore(client, point, scratch);
+                byte[] actual = restore(client, point, scratch, executor);
                 byte[] want = expected.apply(point);
                 if (!Arrays.equals(actual, want)) {
                     problems.add("TXID " + Txid.format(point) + ": restored database differs from the expected one ("

@@ -34,6 +34,19 @@ public final class LtxRestorer {
     public record Result(int pageSize, long commit, long minTxid, long maxTxid, long checksum) {}
 
     /**
+     * What a caller learns of, and adds to, the output's replacement: the temporary file as soon as it exists (to
+     * delete it when the process is stopped), and a last step before the rename (after every file was applied and
+     * verified and the data fsynced), e.g. removing the old database's {@code -wal}. Both default to nothing.
+     */
+    public interface Output {
+        default void tempCreated(Path temp) {
+        }
+
+        default void beforeReplace(Path temp) throws IOException {
+        }
+    }
+
+    /**
      * Rebuilds a database from a chain: a snapshot (MinTXID 1) followed by files whose TXID ranges extend it
      * (overlap allowed, gaps not). Pages 1..Commit are written, the lock page reads as zeros, and the file is
      * truncated to {@code Commit * PageSize}. The database is written to a temporary file in {@code out}'s
@@ -44,15 +57,25 @@ public final class LtxRestorer {
      *                            checksum does not match
      */
     public static Result restore(List<? extends LtxSource> chain, Path out) throws IOException {
+        return restore(chain, out, new Output() { });
+    }
+
+    /**
+     * As {@link #restore(List, Path)}. The temporary file is {@code <out>.<digits>.tmp} (see {@link #leftovers}),
+     * created with the process's default permissions and locked while it is written; an existing {@code out}'s POSIX
+     * permissions (and, where allowed, owner and group) are kept by the new file.
+     */
+    public static Result restore(List<? extends LtxSource> chain, Path out, Output output) throws IOException {
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("restore needs at least a snapshot");
         }
-        Path dir = out.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, out.getFileName().toString() + ".", ".tmp");
+        Path tmp = RestoreTemps.create(out);
+        output.tempCreated(tmp);
         boolean done = false;
         try {
             Result result;
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    java.nio.channels.FileLock lock = RestoreTemps.lock(ch)) {
                 DatabaseWriter w = null;
                 LtxHeader prev = null;
                 for (LtxSource src : chain) {
@@ -64,6 +87,7 @@ public final class LtxRestorer {
                                 throw new LtxFormatException(src.name(), "header.minTxid",
                                         "a restore chain must start with a snapshot (MinTXID 1)");
                             }
+                            RestoreTemps.checkSpace(tmp, out, h);
                             w = new DatabaseWriter(ch, h.pageSize(), 0, !h.noChecksum(), Ltx.CHECKSUM_FLAG);
                         } else {
                             if (h.pageSize() != prev.pageSize()) {
@@ -80,10 +104,15 @@ public final class LtxRestorer {
                         prev = h;
                     }
                 }
-                ch.force(true);
+                DatabaseWriter.force(ch);
                 result = new Result(prev.pageSize(), w.commit, 1, prev.maxTxid(),
                         w.tracked ? w.sum.value() : 0);
+            } catch (WriteFailure e) { // the disk, not the replica: say where, and that out is as it was
+                throw new IOException("cannot write the restored database " + tmp + ": " + e.getMessage() + "; "
+                        + out + " was not changed", e.getCause());
             }
+            RestoreTemps.keepAttributes(out, tmp);
+            output.beforeReplace(tmp);
             moveAtomically(tmp, out);
             done = true;
             return result;
@@ -92,6 +121,15 @@ public final class LtxRestorer {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * Deletes the temporary files of earlier restores to {@code out} that no process is writing (the process was
+     * killed, or stopped without removing its file): {@code <out>.<digits>.tmp} beside {@code out} that nobody holds
+     * locked. They are partial databases, never complete ones. Returns what it deleted.
+     */
+    public static List<Path> removeLeftovers(Path out) throws IOException {
+        return RestoreTemps.removeLeftovers(out);
     }
 
     /**
@@ -146,6 +184,13 @@ public final class LtxRestorer {
         }
     }
 
+    /** A write to the database file failed (a full disk, an I/O error): not the replica's fault. */
+    private static final class WriteFailure extends IOException {
+        WriteFailure(IOException cause) {
+            super(cause.getMessage() != null ? cause.getMessage() : cause.toString(), cause);
+        }
+    }
+
     /** Writes decoded pages into a database file, keeping its size and (when tracked) its checksum current. */
     private static final class DatabaseWriter {
         final FileChannel ch;
@@ -170,6 +215,25 @@ public final class LtxRestorer {
             this.old = new byte[pageSize];
             this.pageBuf = ByteBuffer.wrap(page);
             this.oldBuf = ByteBuffer.wrap(old);
+        }
+
+        private void write(ByteBuffer b, long pos) throws WriteFailure {
+            try {
+                long start = pos - b.position();
+                while (b.hasRemaining()) {
+                    ch.write(b, start + b.position());
+                }
+            } catch (IOException e) {
+                throw new WriteFailure(e);
+            }
+        }
+
+        static void force(FileChannel ch) throws WriteFailure {
+            try {
+                ch.force(true);
+            } catch (IOException e) {
+                throw new WriteFailure(e);
+            }
         }
 
         /**
@@ -199,10 +263,7 @@ public final class LtxRestorer {
                     grown++;
                 }
                 pageBuf.clear();
-                long pos = (pgno - 1) * pageSize;
-                while (pageBuf.hasRemaining()) {
-                    ch.write(pageBuf, pos + pageBuf.position());
-                }
+                write(pageBuf, (pgno - 1) * pageSize);
             }
             if (newCommit > commit && follows) {
                 long expected = newCommit - commit - (lockPgno > commit && lockPgno <= newCommit ? 1 : 0);
@@ -219,10 +280,14 @@ public final class LtxRestorer {
                     }
                 }
             }
-            ch.truncate(newCommit * pageSize);
+            try {
+                ch.truncate(newCommit * pageSize);
+            } catch (IOException e) {
+                throw new WriteFailure(e);
+            }
             if (ch.size() < newCommit * pageSize) {
                 // Extend over a trailing lock page (never written) so the file has exactly Commit pages.
-                ch.write(ByteBuffer.wrap(new byte[1]), newCommit * pageSize - 1);
+                write(ByteBuffer.wrap(new byte[1]), newCommit * pageSize - 1);
             }
             commit = newCommit;
             LtxSummary s = d.summary();

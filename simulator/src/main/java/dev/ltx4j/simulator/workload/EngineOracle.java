@@ -3,12 +3,12 @@ package dev.ltx4j.simulator.workload;
 import static dev.ltx4j.simulator.workload.EngineRun.PREFIX;
 
 import dev.ltx4j.ltx.LtxRestorer;
-import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.pagestore.replica.PageReadException;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestorePlanner;
 import dev.ltx4j.replica.RestoreTarget;
+import dev.ltx4j.replica.internal.PrefetchedChain;
 import dev.ltx4j.simulator.InvariantViolation;
 import dev.ltx4j.simulator.World;
 import dev.ltx4j.simulator.disk.SimDisk;
@@ -19,7 +19,6 @@ import dev.ltx4j.syncer.ReadTransaction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -171,13 +170,14 @@ final class EngineOracle {
             } catch (RestorePlanException e) {
                 throw new InvariantViolation("atomicity", "cannot plan a restore of TXID " + txid + ": " + e.getMessage());
             }
-            List<LtxSource> sources = new ArrayList<>();
-            for (LtxFileInfo f : plan) {
-                sources.add(LtxSource.of("L" + f.level() + "/" + f.range().filename(),
-                        () -> client.openFile(f.level(), f.minTxid(), f.maxTxid(), 0, 0)));
-            }
             Path out = tempDir.resolve("restore-" + txid + ".db");
-            LtxRestorer.Result r = LtxRestorer.restore(sources, out);
+            LtxRestorer.Result r;
+            // The read-ahead ltx4j restore uses, on the direct executor: each file read inline in plan order, as the
+            // sequential reads were (the same store requests and fault draws on every run of a seed).
+            try (PrefetchedChain chain = new PrefetchedChain(client, plan, PrefetchedChain.Limits.defaults(),
+                    Runnable::run, i -> { })) {
+                r = LtxRestorer.restore(chain.sources(), out);
+            }
             byte[] bytes = Files.readAllBytes(out);
             TreeMap<Long, byte[]> pages = new TreeMap<>();
             for (long p = 1; p <= r.commit(); p++) {

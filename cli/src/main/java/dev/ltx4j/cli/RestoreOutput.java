@@ -1,0 +1,157 @@
+package dev.ltx4j.cli;
+
+import dev.ltx4j.ltx.LtxRestorer;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Where {@code ltx4j restore} writes, checked before anything is downloaded (docs/time-travel.md, "Restore to a
+ * file"). An old {@code -wal} or {@code -journal} beside the output would be applied by SQLite to the restored database
+ * on its first open (the restore silently replaced by the old content), so they are refused, or deleted with
+ * {@code --force} right before the rename; a database open in another process (its {@code -shm} locked) is never
+ * replaced. A symbolic link is followed: the database it points to is restored, not the link replaced by a file.
+ */
+record RestoreOutput(Path given, Path file) {
+    /** SQLite's files beside a database: the WAL, the rollback journal, the WAL index. */
+    private static final List<String> SIDECARS = List.of("-wal", "-journal", "-shm");
+    /** The WAL index byte every open connection holds a shared lock on (SQLite's UNIX_SHM_DMS). */
+    private static final long SHM_DMS = 128;
+
+    static RestoreOutput check(Path given, boolean force) throws IOException {
+        Path file = given;
+        if (Files.isSymbolicLink(given)) {
+            Path link = Files.readSymbolicLink(given);
+            file = given.toAbsolutePath().getParent().resolve(link).normalize();
+        }
+        if (Files.isDirectory(file)) {
+            throw new IOException("output " + given + " is a directory; give the database file to write, e.g. "
+                    + given.resolve("restored.db"));
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("output " + given + ": no such file or directory: " + dir + " (create the directory"
+                    + " first)");
+        }
+        List<String> stale = new ArrayList<>();
+        for (String suffix : List.of("-wal", "-journal")) {
+            if (Files.exists(sidecar(file, suffix), LinkOption.NOFOLLOW_LINKS)) {
+                stale.add(sidecar(file, suffix).getFileName().toString());
+            }
+        }
+        if (openElsewhere(file)) {
+            throw new IOException("output " + given + " is open in another process (" + sidecar(file, "-shm")
+                    + " is locked): stop it before restoring over its database");
+        }
+        if (!force) {
+            boolean exists = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+            String logs = String.join(" and ", stale);
+            String why = " (the log of an earlier database at this path: SQLite would apply it to the restored database"
+                    + " when it opens it)";
+            if (exists && stale.isEmpty()) {
+                throw new IOException("output " + given + " exists; pass --force to overwrite it");
+            }
+            if (exists) {
+                throw new IOException("output " + given + " exists, and " + logs + " beside it" + why + "; pass --force"
+                        + " to overwrite " + given + " and delete " + logs);
+            }
+            if (!stale.isEmpty()) {
+                throw new IOException("output " + given + " does not exist, but " + logs + " does" + why + "; move "
+                        + logs + " away, or pass --force to delete " + logs + " with the restore");
+            }
+        }
+        return new RestoreOutput(given, file);
+    }
+
+    /** The output as the user gave it, and where a link led. */
+    String shown() {
+        return given.equals(file) ? given.toString() : given + " (-> " + file + ")";
+    }
+
+    private static Path sidecar(Path db, String suffix) {
+        return db.resolveSibling(db.getFileName() + suffix);
+    }
+
+    /** Whether a SQLite connection in another process has the database open in WAL mode (shared lock on DMS). */
+    private static boolean openElsewhere(Path db) {
+        Path shm = sidecar(db, "-shm");
+        if (!Files.isRegularFile(shm, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(shm, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileLock lock = ch.tryLock(SHM_DMS, 1, false)) {
+            return lock == null;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false; // not lockable here: nothing tells
+        }
+    }
+
+    /**
+     * Deletes the temporary file when the process is stopped (Ctrl-C, SIGTERM) during the restore, and the old
+     * database's {@code -wal}, {@code -journal} and {@code -shm} right before the rename.
+     */
+    StopHook stopHook() {
+        return new StopHook(file);
+    }
+
+    static final class StopHook implements LtxRestorer.Output, AutoCloseable {
+        private final Path file;
+        private final AtomicReference<Path> temp = new AtomicReference<>();
+        private final Thread hook;
+
+        StopHook(Path file) {
+            this.file = file;
+            this.hook = new Thread(() -> {
+                Path t = temp.getAndSet(null);
+                if (t != null) {
+                    try {
+                        if (Files.deleteIfExists(t)) {
+                            System.err.println("\nrestore stopped: removed the partial database " + t + "; "
+                                    + file + " was not changed");
+                        }
+                    } catch (IOException e) {
+                        System.err.println("\nrestore stopped: could not remove the partial database " + t + ": " + e);
+                    }
+                }
+            }, "ltx4j-restore-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        @Override
+        public void tempCreated(Path t) {
+            temp.set(t);
+        }
+
+        @Override
+        public void beforeReplace(Path t) throws IOException {
+            if (openElsewhere(file)) { // opened since the check: never delete a live database's log
+                throw new IOException("output " + file + " was opened by another process during the restore ("
+                        + sidecar(file, "-shm") + " is locked): stop it and restore again; " + file + " was not changed");
+            }
+            for (String suffix : SIDECARS) {
+                Files.deleteIfExists(sidecar(file, suffix));
+            }
+            temp.set(null); // renamed next: nothing left to remove
+        }
+
+        @Override
+        public void close() {
+            temp.set(null);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.ltx4j.ltx;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The temporary file a restore writes before renaming it over its output (docs/time-travel.md, "Restore to a file"):
+ * {@code <out>.<digits>.tmp} in the output's directory, locked (fcntl, released when the process dies) while it is
+ * written, so a later restore can tell the file of a killed restore (unlocked) from one being written (locked).
+ */
+final class RestoreTemps {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private RestoreTemps() {
+    }
+
+    static Path create(Path out) throws IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        while (true) {
+            Path tmp = dir.resolve(out.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp");
+            try {
+                return Files.createFile(tmp); // the process's default permissions (umask), as sqlite3 creates files
+            } catch (FileAlreadyExistsException e) {
+                // another name
+            }
+        }
+    }
+
+    /** An exclusive lock on the temporary file, or null where the file system has no locks. */
+    static FileLock lock(FileChannel ch) {
+        try {
+            return ch.tryLock();
+        } catch (IOException | OverlappingFileLockException e) {
+            return null; // best effort: without locks a leftover is never taken for one being written, only kept
+        }
+    }
+
+    /** Whether {@code name} is {@code <outName>.<digits>.tmp}. */
+    static boolean isTempOf(String outName, String name) {
+        if (!name.startsWith(outName + ".") || !name.endsWith(".tmp")) {
+            return false;
+        }
+        String middle = name.substring(outName.length() + 1, name.length() - ".tmp".length());
+        return !middle.isEmpty() && middle.length() <= 20 && middle.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    static List<Path> removeLeftovers(Path out) throws IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        String outName = out.getFileName().toString();
+        List<Path> removed = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> isTempOf(outName,
+                p.getFileName().toString()))) {
+            for (Path p : entries) {
+                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE);
+                        FileLock lock = ch.tryLock()) {
+                    if (lock == null) {
+                        continue; // another process is writing it
+                    }
+                    Files.delete(p);
+                    removed.add(p);
+                } catch (OverlappingFileLockException e) {
+                    // this process is writing it
+                } catch (IOException e) {
+                    // not lockable here (no locks, no permission): kept, as one that may be in use
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Refuses before writing when the file system holding {@code tmp} has less room than the snapshot's pages (a
+     * restore of gigabytes into a small volume fails at once, not after the download). A file system that reports no
+     * size (FUSE, network: total 0) is not judged.
+     */
+    static void checkSpace(Path tmp, Path out, LtxHeader snapshot) throws IOException {
+        long need = (long) snapshot.commitPages() * snapshot.pageSize();
+        java.nio.file.FileStore store = Files.getFileStore(tmp);
+        long total = store.getTotalSpace();
+        long free = store.getUsableSpace();
+        if (total > 0 && need > free) {
+            throw new IOException("not enough space to restore " + out + ": the snapshot alone is " + need
+                    + " bytes (" + snapshot.commitPages() + " pages of " + snapshot.pageSize() + "), and "
+                    + tmp.toAbsolutePath().getParent() + " has " + free + " bytes free (" + store + "); " + out
+                    + " was not changed");
+        }
+    }
+
+    /** Gives {@code tmp} the POSIX permissions (and, where allowed, owner and group) of an existing {@code out}. */
+    static void keepAttributes(Path out, Path tmp) {
+        PosixFileAttributeView from = Files.getFileAttributeView(out, PosixFileAttributeView.class);
+        PosixFileAttributeView to = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+        if (from == null || to == null || !Files.isRegularFile(out)) {
+            return;
+        }
+        try {
+            PosixFileAttributes a = from.readAttributes();
+            to.setPermissions(a.permissions());
+            try {
+                to.setGroup(a.group());
+                to.setOwner(a.owner());
+            } catch (IOException e) {
+                // not allowed (not root): the restoring user owns the new file
+            }
+        } catch (IOException e) {
+            // best effort: the restored data matters more than its mode
+        }
+    }
+}
