@@ -16,6 +16,19 @@ public final class DirectMemoryException extends RuntimeException {
         super(message, cause);
     }
 
+    /** Bytes of direct memory allocated through this class since the JVM started (monotonic; tests, diagnostics). */
+    private static final java.util.concurrent.atomic.AtomicLong ALLOCATED = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Bytes of direct buffers ltx4j's write side allocated so far (what {@link #allocate} and {@link #counted} saw). */
+    public static long allocatedBytes() {
+        return ALLOCATED.get();
+    }
+
+    /** Counts a direct buffer of {@code bytes} allocated elsewhere (the spool's chunks, which fall back to the heap). */
+    public static void counted(int bytes) {
+        ALLOCATED.addAndGet(bytes);
+    }
+
     /** Test fault: an allocation whose purpose contains this text fails as at the limit (null: none). */
     static volatile String refuseFor;
 
@@ -26,7 +39,9 @@ public final class DirectMemoryException extends RuntimeException {
             if (refuse != null && purpose.contains(refuse)) {
                 throw new OutOfMemoryError("Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
             }
-            return ByteBuffer.allocateDirect(bytes);
+            ByteBuffer b = ByteBuffer.allocateDirect(bytes);
+            ALLOCATED.addAndGet(bytes);
+            return b;
         } catch (OutOfMemoryError e) {
             throw from(e, bytes + " bytes of direct buffer memory for " + purpose);
         }
