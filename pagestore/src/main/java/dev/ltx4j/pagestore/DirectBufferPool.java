@@ -25,29 +25,25 @@ public final class DirectBufferPool {
     private DirectBufferPool() {}
 
     /**
-     * A cleared direct buffer of at least {@code minCapacity} bytes (limit {@code minCapacity}), from the idle ones
-     * or new; give it back with {@link #give} when done. At the direct memory limit: {@link DirectMemoryException}
-     * naming {@code purpose}.
+     * A cleared direct buffer of exactly {@code capacity} bytes (position 0, limit {@code capacity}, big-endian),
+     * from the idle ones or new; give it back with {@link #give} when done. At the direct memory limit:
+     * {@link DirectMemoryException} naming {@code purpose}. Exact sizes only: users read the capacity (a read
+     * window sizes its fills by it, and a view made before a larger buffer's limit was widened would be short).
      */
-    public static ByteBuffer take(int minCapacity, String purpose) {
-        ByteBuffer idle = takeIdle(minCapacity);
-        return idle != null ? idle : DirectMemoryException.allocate(minCapacity, purpose);
+    public static ByteBuffer take(int capacity, String purpose) {
+        ByteBuffer idle = takeIdle(capacity);
+        return idle != null ? idle : DirectMemoryException.allocate(capacity, purpose);
     }
 
-    /** An idle buffer as {@link #take} gives it, or null when none is large enough (nothing is allocated). */
-    public static ByteBuffer takeIdle(int minCapacity) {
+    /** An idle buffer as {@link #take} gives it, or null when none has that capacity (nothing is allocated). */
+    public static ByteBuffer takeIdle(int capacity) {
         synchronized (IDLE) {
-            int best = -1;
-            for (int i = 0; i < IDLE.size(); i++) {
-                int c = IDLE.get(i).capacity();
-                if (c >= minCapacity && (best < 0 || c < IDLE.get(best).capacity())) {
-                    best = i;
+            for (int i = IDLE.size() - 1; i >= 0; i--) {
+                if (IDLE.get(i).capacity() == capacity) {
+                    ByteBuffer b = IDLE.remove(i);
+                    idleBytes -= b.capacity();
+                    return b.clear().order(java.nio.ByteOrder.BIG_ENDIAN);
                 }
-            }
-            if (best >= 0) {
-                ByteBuffer b = IDLE.remove(best);
-                idleBytes -= b.capacity();
-                return b.clear().limit(minCapacity).order(java.nio.ByteOrder.BIG_ENDIAN);
             }
         }
         return null;

@@ -9,8 +9,11 @@ import java.nio.ByteBuffer;
  * status) and the next one tries again (docs/field-probes.md, round 6: many databases in one JVM).
  */
 public final class DirectMemoryException extends RuntimeException {
-    /** About what one open write-mode database holds: 1 MiB staging, 1 MiB rewrite copy, a 256 KiB sync window. */
-    public static final String PER_DATABASE = "about 2.3 MiB";
+    /**
+     * What one open write-mode database holds: its commit staging (64 KiB, growing to 1 MiB for large transactions);
+     * syncs and rewrites borrow from a process-wide pool while they run ({@link DirectBufferPool}).
+     */
+    public static final String PER_DATABASE = "64 KiB to 1 MiB (more while it syncs)";
 
     private DirectMemoryException(String message, OutOfMemoryError cause) {
         super(message, cause);
