@@ -55,7 +55,7 @@ class ManyDatabasesDirectMemoryTest {
                 + "sys.stdout.flush()\n"
                 + "os._exit(0)\n");
         // Round 7: each database holds 64 KiB of its own (commit staging), syncs borrow from a shared pool: 100 fit
-        // in 12 MiB (before: 2.5 MiB each, the 5th database's write failed).
+        // in 12 MiB (before: 1 MiB of staging each at its first write, the 11th database's write failed).
         Files.createDirectories(dir.resolve("fit"));
         HostFixture.Result fit = HostFixture.run(cmd(PYTHON3, app, dist.so, dir.resolve("fit")), env, "", dir);
         assertThat(fit.out()).as(fit.out() + "\n" + fit.err()).contains("all opened");
