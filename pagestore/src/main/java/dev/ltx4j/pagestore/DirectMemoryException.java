@@ -10,10 +10,10 @@ import java.nio.ByteBuffer;
  */
 public final class DirectMemoryException extends RuntimeException {
     /**
-     * What one open write-mode database holds: its commit staging (64 KiB, growing to 1 MiB for large transactions);
-     * syncs and rewrites borrow from a process-wide pool while they run ({@link DirectBufferPool}).
+     * What one open write-mode database holds: its commit staging (1 MiB); syncs and rewrites borrow from a
+     * process-wide pool while they run ({@link DirectBufferPool}).
      */
-    public static final String PER_DATABASE = "64 KiB to 1 MiB (more while it syncs)";
+    public static final String PER_DATABASE = "about 1 MiB (more while it syncs)";
 
     private DirectMemoryException(String message, OutOfMemoryError cause) {
         super(message, cause);
