@@ -7,6 +7,6 @@ module dev.ltx4j.replica {
     // Shared helpers of the modules above, not API.
     exports dev.ltx4j.replica.internal to dev.ltx4j.compaction, dev.ltx4j.syncer, dev.ltx4j.cli, dev.ltx4j.pagestore,
             dev.ltx4j.simulator,
-            dev.ltx4j.replica.file;
+            dev.ltx4j.replica.file, dev.ltx4j.vfs;
     uses dev.ltx4j.replica.ReplicaClientProvider;
 }

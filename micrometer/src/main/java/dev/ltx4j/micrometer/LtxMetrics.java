@@ -79,16 +79,19 @@ public final class LtxMetrics implements MeterBinder {
                 slot = new MetricsSlot(source);
                 byName.put(name, slot); // the map holds the slot (Micrometer holds it weakly) while the registry lives
             }
-            // Micrometer returns the existing meter of an id (so existing meters keep reading this slot) and
-            // creates one removed since; a meter a MeterFilter denies is never created, whichever slot asks.
+            // Existing meters keep reading this slot, so only meters removed since (or never created) are
+            // registered: Micrometer would ignore a second registration of a function meter's id with a WARN
+            // ("has been already registered"), which reads as a lost meter on a normal reopen. A meter a MeterFilter
+            // denies is never created, whichever slot asks.
             register(registry, slot);
         }
     }
 
     private void register(MeterRegistry registry, MetricsSlot slot) {
         ToDoubleFunction<MetricsSlot> syncs = slot.track("syncs", EngineMetrics::syncs);
-        FunctionTimer.builder("ltx4j.sync.duration", slot, s -> (long) syncs.applyAsDouble(s),
-                        slot.track("syncMillis", EngineMetrics::syncMillis), TimeUnit.MILLISECONDS)
+        ToDoubleFunction<MetricsSlot> syncMillis = slot.track("syncMillis", EngineMetrics::syncMillis);
+        if (absent(registry, "ltx4j.sync.duration", tags)) FunctionTimer.builder("ltx4j.sync.duration", slot, s -> (long) syncs.applyAsDouble(s),
+                        syncMillis, TimeUnit.MILLISECONDS)
                 .tags(tags).description("syncs that reached the replica and the clock time they took")
                 .register(registry);
         counter(registry, slot, "ltx4j.sync.bytes", "bytes", "LTX bytes uploaded", EngineMetrics::syncedBytes);
@@ -113,9 +116,11 @@ public final class LtxMetrics implements MeterBinder {
         // failure would make rate() queries miss it.
         for (String kind : CountingReplicaClient.KINDS) {
             for (String outcome : CountingReplicaClient.OUTCOMES) {
-                FunctionCounter.builder("ltx4j.replica.requests", slot,
-                                slot.track("replica/" + kind + "/" + outcome, m -> m.replicaRequests(kind, outcome)))
-                        .tags(tags.and("kind", kind, "outcome", outcome))
+                ToDoubleFunction<MetricsSlot> f =
+                        slot.track("replica/" + kind + "/" + outcome, m -> m.replicaRequests(kind, outcome));
+                Tags t = tags.and("kind", kind, "outcome", outcome);
+                if (!absent(registry, "ltx4j.replica.requests", t)) continue;
+                FunctionCounter.builder("ltx4j.replica.requests", slot, f).tags(t)
                         .description("requests to the replica backend by kind and outcome, each attempt counted")
                         .register(registry);
             }
@@ -124,15 +129,17 @@ public final class LtxMetrics implements MeterBinder {
         // parts, HEADs), all registered up front; zero for a backend that makes no HTTP requests (file://).
         for (String kind : StoreRequests.KINDS) {
             for (String outcome : StoreRequests.OUTCOMES) {
-                FunctionCounter.builder("ltx4j.store.requests", slot,
-                                slot.track("store/" + kind + "/" + outcome, m -> m.storeRequests(kind, outcome)))
-                        .tags(tags.and("kind", kind, "outcome", outcome))
+                ToDoubleFunction<MetricsSlot> f =
+                        slot.track("store/" + kind + "/" + outcome, m -> m.storeRequests(kind, outcome));
+                Tags t = tags.and("kind", kind, "outcome", outcome);
+                if (!absent(registry, "ltx4j.store.requests", t)) continue;
+                FunctionCounter.builder("ltx4j.store.requests", slot, f).tags(t)
                         .description("HTTP requests to the object store by kind and outcome, as the store bills them")
                         .register(registry);
             }
         }
         // -1 ("unknown": a follower before its first complete poll) would export as a negative duration: NaN.
-        TimeGauge.builder("ltx4j.replica.lag", slot, TimeUnit.MILLISECONDS,
+        if (absent(registry, "ltx4j.replica.lag", tags)) TimeGauge.builder("ltx4j.replica.lag", slot, TimeUnit.MILLISECONDS,
                         s -> s.gauge(m -> m.lagMillis() < 0 ? Double.NaN : m.lagMillis()))
                 .tags(tags).description("replica lag: write mode, how long the oldest unsynced commit has waited "
                         + "(0 when none); read mode, time since the follower was last known current; NaN while unknown")
@@ -148,19 +155,28 @@ public final class LtxMetrics implements MeterBinder {
 
     private void counter(MeterRegistry registry, MetricsSlot slot, String meter, String unit, String description,
             ToLongFunction<EngineMetrics> field) {
-        FunctionCounter.builder(meter, slot, slot.track(meter, field))
+        ToDoubleFunction<MetricsSlot> f = slot.track(meter, field);
+        if (!absent(registry, meter, tags)) return;
+        FunctionCounter.builder(meter, slot, f)
                 .tags(tags).baseUnit(unit).description(description).register(registry);
     }
 
     private void gauge(MeterRegistry registry, MetricsSlot slot, String meter, String unit, String description,
             ToDoubleFunction<EngineMetrics> field) {
+        if (!absent(registry, meter, tags)) return;
         Gauge.builder(meter, slot, s -> s.gauge(field))
                 .tags(tags).baseUnit(unit).description(description).register(registry);
     }
 
     private void status(MeterRegistry registry, MetricsSlot slot, String meter, String description,
             ToDoubleFunction<DatabaseStatus> field) {
+        if (!absent(registry, meter, tags)) return;
         Gauge.builder(meter, slot, s -> s.status(field)).tags(tags).description(description).register(registry);
+    }
+
+    /** Whether {@code registry} has no meter {@code meter} with {@code meterTags} yet (it would read this slot). */
+    private static boolean absent(MeterRegistry registry, String meter, Tags meterTags) {
+        return registry.find(meter).tags(meterTags).meter() == null;
     }
 
     /** LTX TXIDs are unsigned 64-bit; past 2^53 the double is approximate. */

@@ -9,11 +9,27 @@ import java.nio.ByteBuffer;
  * status) and the next one tries again (docs/field-probes.md, round 6: many databases in one JVM).
  */
 public final class DirectMemoryException extends RuntimeException {
-    /** About what one open write-mode database holds: 1 MiB staging, 1 MiB rewrite copy, a 256 KiB sync window. */
-    public static final String PER_DATABASE = "about 2.3 MiB";
+    /**
+     * What one open write-mode database holds: its commit staging (1 MiB); syncs and rewrites borrow from a
+     * process-wide pool while they run ({@link DirectBufferPool}).
+     */
+    public static final String PER_DATABASE = "about 1 MiB (more while it syncs)";
 
     private DirectMemoryException(String message, OutOfMemoryError cause) {
         super(message, cause);
+    }
+
+    /** Bytes of direct memory allocated through this class since the JVM started (monotonic; tests, diagnostics). */
+    private static final java.util.concurrent.atomic.AtomicLong ALLOCATED = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Bytes of direct buffers ltx4j's write side allocated so far (what {@link #allocate} and {@link #counted} saw). */
+    public static long allocatedBytes() {
+        return ALLOCATED.get();
+    }
+
+    /** Counts a direct buffer of {@code bytes} allocated elsewhere (the spool's chunks, which fall back to the heap). */
+    public static void counted(int bytes) {
+        ALLOCATED.addAndGet(bytes);
     }
 
     /** Test fault: an allocation whose purpose contains this text fails as at the limit (null: none). */
@@ -26,7 +42,9 @@ public final class DirectMemoryException extends RuntimeException {
             if (refuse != null && purpose.contains(refuse)) {
                 throw new OutOfMemoryError("Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
             }
-            return ByteBuffer.allocateDirect(bytes);
+            ByteBuffer b = ByteBuffer.allocateDirect(bytes);
+            ALLOCATED.addAndGet(bytes);
+            return b;
         } catch (OutOfMemoryError e) {
             throw from(e, bytes + " bytes of direct buffer memory for " + purpose);
         }

@@ -27,7 +27,6 @@ final class LogRewriter {
     private final int recordSize;
     private final Clock clock;
     private final RandomGenerator random;
-    private ByteBuffer copyBuffer;
     /** Read handles opened so far; numbers them. */
     private long generations;
     /** The read handles opened on the current file (guarded by rewriteLock, as every method here). */
@@ -100,6 +99,7 @@ final class LogRewriter {
         boolean slotHeld = whollyUnderSlot;
         String next = name + WriteBuffer.NEXT_SUFFIX;
         LogFile target = null;
+        ByteBuffer copy = null;
         boolean swapped = false;
         try {
             buffer.checkUsable();
@@ -113,8 +113,9 @@ final class LogRewriter {
             boolean kept;
             boolean reused;
             // Before a target exists: at the direct memory limit this throws a RuntimeException, which the catch
-            // below (IOException only) would let leave <name>.next behind.
-            ByteBuffer copy = copyBuffer();
+            // below (IOException only) would let leave <name>.next behind. Shared by the process's rewrites and
+            // given back at the end (DirectBufferPool), not kept by each buffer.
+            copy = DirectBufferPool.take(Math.max(1 << 20, 2 * recordSize), "the write buffer's rewrite");
             try {
                 target = reusedSpare(next);
                 reused = target != null;
@@ -195,6 +196,7 @@ final class LogRewriter {
             if (!swapped && target != null) {
                 WriteBuffer.closeQuietly(target, null);
             }
+            DirectBufferPool.give(copy);
         }
     }
 
@@ -312,13 +314,5 @@ final class LogRewriter {
         } finally {
             buffer.stateLock.writeLock().unlock();
         }
-    }
-
-    /** The rewrite's output buffer, reused across rewrites (guarded by rewriteLock). */
-    private ByteBuffer copyBuffer() {
-        if (copyBuffer == null) {
-            copyBuffer = DirectMemoryException.allocate(Math.max(1 << 20, 2 * recordSize), "the write buffer's rewrite");
-        }
-        return copyBuffer.clear();
     }
 }

@@ -206,7 +206,7 @@ public final class SyncSnapshot implements Iterable<PageImage> {
             int size = Math.max(WINDOW, 2 * recordSize + 4);
             this.window = reuse != null && reuse.isDirect() && !reuse.isReadOnly() && reuse.capacity() >= size
                     ? reuse.clear().order(ByteOrder.BIG_ENDIAN)
-                    : DirectMemoryException.allocate(size, "the sync's read window");
+                    : DirectBufferPool.take(size, "the sync's read window"); // given back after the round
             this.view = window.asReadOnlyBuffer();
             this.check = new LogFormat.Chain(chain.salt(), chain.headerCrc());
         }

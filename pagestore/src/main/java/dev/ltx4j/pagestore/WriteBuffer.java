@@ -304,8 +304,9 @@ public final class WriteBuffer implements Closeable {
         if (failure == null) {
             failure = e;
         }
-        return new BufferFailedException(location, what + " failed on write buffer " + location
-                + "; the buffer must be reopened to recover: " + e.getMessage(), e);
+        return new BufferFailedException(location, dev.ltx4j.replica.internal.OpenFileLimit.withLimit(what
+                + " failed on write buffer " + location + "; the buffer must be reopened to recover: " + e.getMessage(),
+                e), e);
     }
 
     // ------------------------------------------------------------------------------------------------ writing

@@ -163,6 +163,7 @@ public final class Database implements AutoCloseable, MetricsSource {
      * the next sync; if the replica moved past them the database opens conflicted with nothing lost.
      */
     public static Database open(ReplicaClient client, String name, EngineOptions options) throws IOException {
+        dev.ltx4j.replica.internal.OpenFileLimit.prime(); // read while a descriptor is free (an EMFILE names it)
         Database db = new Database(client, name, options);
         try {
             Lifecycle.load(db);

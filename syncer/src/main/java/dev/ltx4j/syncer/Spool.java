@@ -1,5 +1,6 @@
 package dev.ltx4j.syncer;
 
+import dev.ltx4j.pagestore.DirectBufferPool;
 import dev.ltx4j.pagestore.DirectMemoryException;
 import dev.ltx4j.pagestore.storage.SecureFiles;
 import dev.ltx4j.replica.LtxBody;
@@ -77,13 +78,27 @@ final class Spool extends OutputStream {
         private long allocations;
         private boolean released;
 
+        /**
+         * Direct chunks go back to the process's {@link DirectBufferPool} instead of waiting here: an engine keeps
+         * none between syncs, so idle databases hold no spool memory (docs/field-probes.md, round 7).
+         */
+        private final boolean shared;
+
         Chunks(int maxRetained) {
-            this.maxRetained = maxRetained;
+            this(maxRetained, false);
         }
 
-        /** A pool that keeps every chunk a spool of {@code memoryLimit} bytes holds in memory. */
+        private Chunks(int maxRetained, boolean shared) {
+            this.maxRetained = maxRetained;
+            this.shared = shared;
+        }
+
+        /**
+         * An engine's pool: up to every chunk a spool of {@code memoryLimit} bytes holds in memory may be direct at a
+         * time; between syncs they wait in the process's {@link DirectBufferPool}, shared with the other databases.
+         */
         static Chunks forMemoryLimit(long memoryLimit) {
-            return new Chunks((int) Math.min(Integer.MAX_VALUE, (memoryLimit + CHUNK - 1) / CHUNK));
+            return new Chunks((int) Math.min(Integer.MAX_VALUE, (memoryLimit + CHUNK - 1) / CHUNK), true);
         }
 
         /** An empty chunk (position 0, limit {@value #CHUNK}). */
@@ -91,10 +106,18 @@ final class Spool extends OutputStream {
             if (!free.isEmpty()) {
                 return free.remove(free.size() - 1).clear();
             }
+            if (shared && !released && direct < maxRetained) {
+                ByteBuffer idle = DirectBufferPool.takeIdle(CHUNK);
+                if (idle != null) {
+                    direct++;
+                    return idle;
+                }
+            }
             allocations++;
             if (!released && direct < maxRetained) {
                 try {
                     ByteBuffer b = ByteBuffer.allocateDirect(CHUNK);
+                    DirectMemoryException.counted(CHUNK);
                     direct++;
                     return b;
                 } catch (OutOfMemoryError e) {
@@ -110,7 +133,12 @@ final class Spool extends OutputStream {
 
         void giveBack(List<ByteBuffer> used) {
             for (ByteBuffer b : used) {
-                if (!released && free.size() < maxRetained) {
+                if (shared) {
+                    if (b.isDirect()) {
+                        direct--;
+                        DirectBufferPool.give(b);
+                    }
+                } else if (!released && free.size() < maxRetained) {
                     free.add(b);
                 } else if (b.isDirect()) {
                     direct--;

@@ -48,9 +48,10 @@ final class SyncEngine {
     /** After a full check found nothing beyond the base: is the base itself still there (a deleted replica)? */
     private final LostBaseCheck lostBase;
     /**
-     * Kept from round to round (rounds run one at a time under {@code syncLock}): the spool's in-memory chunks, up
-     * to its memory limit (so a steady load's syncs drop none; released at close), and the direct buffer the encoder reads buffer records through, so a steady load's syncs allocate
-     * neither (their allocation, zeroing and collection cost more than the encoding as the machine gets busy).
+     * The spool's in-memory chunks and the encoder's read window are reused from round to round (rounds run one at
+     * a time under {@code syncLock}) through the process-wide {@link dev.ltx4j.pagestore.DirectBufferPool}, so a steady
+     * load's syncs allocate neither (their allocation, zeroing and collection cost more than the encoding as the
+     * machine gets busy) and an idle database holds none of them.
      */
     private final Spool.Chunks spoolChunks = Spool.Chunks.forMemoryLimit(Spool.DEFAULT_MEMORY_LIMIT);
     private final UploadEncoder.Reuse reuse = new UploadEncoder.Reuse();

@@ -14,6 +14,7 @@ import dev.ltx4j.pagestore.replica.PageRef;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import java.io.IOException;
 import java.io.OutputStream;
+import dev.ltx4j.pagestore.DirectBufferPool;
 import java.nio.ByteBuffer;
 
 /**
@@ -59,13 +60,24 @@ final class UploadEncoder {
         }
     }
 
-    /** Scratch kept across rounds by one sync engine (one round at a time): the buffer-read window. */
+    /** Scratch of one sync engine's round (one round at a time): the buffer-read window. */
     static final class Reuse {
         private ByteBuffer window;
     }
 
     static SyncEngine.Encoded encode(Database db, DatabaseVersion v, SyncSnapshot snap, long txid, long millis,
             long nodeId, OutputStream out, Reuse reuse) throws IOException {
+        try {
+            return encodeRound(db, v, snap, txid, millis, nodeId, out, reuse);
+        } finally {
+            // Back to the process's pool: shared with the other databases' syncs, not held by an idle database.
+            DirectBufferPool.give(reuse.window);
+            reuse.window = null;
+        }
+    }
+
+    private static SyncEngine.Encoded encodeRound(Database db, DatabaseVersion v, SyncSnapshot snap, long txid,
+            long millis, long nodeId, OutputStream out, Reuse reuse) throws IOException {
         int ps = snap.pageSize();
         BufferBase base = snap.base();
         long commit = db.options.faults.uploadCommit(snap.commitSize(), base.commitSize()); // fault point, off

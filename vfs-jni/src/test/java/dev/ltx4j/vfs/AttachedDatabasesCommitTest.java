@@ -33,10 +33,8 @@ class AttachedDatabasesCommitTest {
     @ValueSource(strings = {"litestream+litestream", "plain+litestream", "litestream+plain", "shared"})
     void aPartRefusedForSpaceRollsBackEveryDatabase(String layout) throws Exception {
         assumeTrue(Files.isExecutable(HostFixture.SQLITE3), "no /usr/bin/sqlite3");
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        Path small = Files.createDirectories(dir.resolve("small"));
-        assumeTrue(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", small.toString())
-                .inheritIO().start().waitFor() == 0, "cannot mount a tmpfs here");
+        Path small = dir.resolve("small");
+        RootMounts.tmpfs(small, "size=3m");
         try {
             boolean shared = layout.equals("shared");
             boolean mainShort = layout.equals("litestream+plain") || shared;
@@ -67,7 +65,7 @@ class AttachedDatabasesCommitTest {
                     + "select 'rows ' || (select count(*) from main.t) || ' ' || (select count(*) from b.t);\n");
             assertThat(again.out()).as(again.out() + again.err()).contains("rows " + rows[1] + " " + rows[1]);
         } finally {
-            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+            RootMounts.umount(small);
         }
     }
 
@@ -79,7 +77,7 @@ class AttachedDatabasesCommitTest {
     @Test
     void aFailedRemoteUploadAfterTheCommitPointIsToldOnStderr() throws Exception {
         assumeTrue(Files.isExecutable(HostFixture.SQLITE3), "no /usr/bin/sqlite3");
-        assumeTrue("root".equals(System.getProperty("user.name")), "chattr +i needs root");
+        assumeTrue(RootMounts.uidZero(), "chattr +i needs root");
         Path level0 = dir.resolve("other-replica").resolve("ltx").resolve("0");
         String script = ".open " + dir.resolve("main.db") + "\nattach '" + litestream("other", dir)
                 + "&durability=remote' as b;\ncreate table main.t(x);\ncreate table b.t(x);\n"

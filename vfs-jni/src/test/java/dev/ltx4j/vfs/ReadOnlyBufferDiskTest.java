@@ -28,21 +28,18 @@ class ReadOnlyBufferDiskTest {
 
     @Test
     void aBufferOnAReadOnlyDiskSaysItsTransactionsAreKeptAndACopyUploadsThem() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        Path bufferDisk = Files.createDirectories(dir.resolve("bufdisk"));
-        Path replicaDisk = Files.createDirectories(dir.resolve("repdisk"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", bufferDisk.toString()) == 0,
-                "cannot mount a tmpfs here");
+        Path bufferDisk = dir.resolve("bufdisk");
+        Path replicaDisk = dir.resolve("repdisk");
+        RootMounts.tmpfs(bufferDisk, "size=4m");
         try {
-            assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", replicaDisk.toString()) == 0,
-                    "cannot mount a second tmpfs");
+            RootMounts.tmpfs(replicaDisk, "size=4m");
             try {
                 story(bufferDisk, replicaDisk);
             } finally {
-                run("umount", replicaDisk.toString());
+                RootMounts.umount(replicaDisk);
             }
         } finally {
-            run("umount", bufferDisk.toString());
+            RootMounts.umount(bufferDisk);
         }
     }
 

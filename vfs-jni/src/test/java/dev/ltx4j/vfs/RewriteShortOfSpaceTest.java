@@ -3,7 +3,6 @@ package dev.ltx4j.vfs;
 import static dev.ltx4j.vfs.Sql.exec;
 import static dev.ltx4j.vfs.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,10 +28,8 @@ class RewriteShortOfSpaceTest {
 
     @Test
     void theReplicaCatchesUpOnceSpaceIsFreedWhileTheApplicationKeepsWriting() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        Path small = Files.createDirectories(dir.resolve("small"));
-        assumeTrue(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
-                .inheritIO().start().waitFor() == 0, "cannot mount a tmpfs here");
+        Path small = dir.resolve("small");
+        RootMounts.tmpfs(small, "size=2m");
         String replica = dir.resolve("replica").toUri().toString();
         try {
             Path reserve = small.resolve("reserve");
@@ -77,7 +74,7 @@ class RewriteShortOfSpaceTest {
                 assertThat(text(r, "select count(*) from t")).isEqualTo(String.valueOf(acknowledged));
             }
         } finally {
-            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+            RootMounts.umount(small);
         }
     }
 

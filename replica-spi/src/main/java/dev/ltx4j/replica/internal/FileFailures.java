@@ -28,8 +28,9 @@ public final class FileFailures {
                 : null;
         if (e instanceof FileSystemException f) {
             String text = f.getReason();
-            if (typed == null) {
-                return text != null && !text.isBlank() ? text : f.getClass().getSimpleName();
+            if (typed == null) { // EMFILE among them: the limit is named when the process is at it
+                return OpenFileLimit.withLimit(text != null && !text.isBlank() ? text : f.getClass().getSimpleName(),
+                        e);
             }
             return text == null || text.isBlank() ? typed : typed + " (" + text + ")";
         }

@@ -241,7 +241,9 @@ public final class NativeBridge {
             return e.getMessage();
         }
         String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        // "Too many open files" names the file, not the limit: name it when the process is at it.
+        return dev.ltx4j.replica.internal.OpenFileLimit.withLimit(
+                e.getClass().getSimpleName() + (m == null ? "" : ": " + m), e);
     }
 
     static String utf8(byte[] b) {

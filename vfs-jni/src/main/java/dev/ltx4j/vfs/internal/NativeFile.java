@@ -37,6 +37,25 @@ final class NativeFile {
         this.name = name;
         this.lockPath = db.lockPath();
         this.stamp = NativeBridge.stampFor(db);
+        loadFailurePath(db);
+    }
+
+    private static volatile boolean failurePathLoaded;
+
+    /**
+     * Runs the failure path once per process while descriptors are free, so the classes it needs are loaded: at the
+     * open-file limit a class not yet loaded from a class directory fails to load, and the NoClassDefFoundError
+     * reached C as a bare I/O error with an empty last_error (docs/field-probes.md, round 7).
+     */
+    private static void loadFailurePath(VfsDatabase db) {
+        if (failurePathLoaded) return;
+        failurePathLoaded = true;
+        try {
+            db.classify(new IOException("loading the failure path"));
+            NativeBridge.describe(new IOException("loading the failure path"));
+        } catch (RuntimeException | LinkageError ignored) {
+            // only a preload: the real failure path reports whatever happens then
+        }
     }
 
     /**
@@ -395,15 +414,17 @@ final class NativeFile {
         // The database classifies its own exceptions (the engine adapter knows the engine's types; the bridge does
         // not). CORRUPT rather than IOERR_READ for damaged stored data: retrying cannot help, and SQLite does not
         // enter its sticky pager error state for it, so the connection works again once the file is repaired.
-        int rc = switch (e instanceof ReplicaConflictException ? VfsDatabase.Failure.CONFLICT : db.classify(e)) {
-            case CONFLICT -> SqliteCodes.BUSY_SNAPSHOT;
-            case READ_ONLY -> SqliteCodes.READONLY;
-            case CORRUPT -> SqliteCodes.CORRUPT;
-            case FULL -> SqliteCodes.FULL;
-            case NOT_UPLOADED -> SqliteCodes.IOERR_NOT_UPLOADED;
-            case OUTCOME_UNKNOWN -> SqliteCodes.IOERR_OUTCOME_UNKNOWN;
-            case IO -> code;
-        };
+        // An if-chain, not a switch on the enum: that switch's synthetic class (NativeFile$1) would be loaded at the
+        // first failure, and at the open-file limit loading it from a class directory fails (NoClassDefFoundError,
+        // which reached C as a bare I/O error with no last_error: docs/field-probes.md, round 7).
+        VfsDatabase.Failure kind = e instanceof ReplicaConflictException ? VfsDatabase.Failure.CONFLICT : db.classify(e);
+        int rc = kind == VfsDatabase.Failure.CONFLICT ? SqliteCodes.BUSY_SNAPSHOT
+                : kind == VfsDatabase.Failure.READ_ONLY ? SqliteCodes.READONLY
+                : kind == VfsDatabase.Failure.CORRUPT ? SqliteCodes.CORRUPT
+                : kind == VfsDatabase.Failure.FULL ? SqliteCodes.FULL
+                : kind == VfsDatabase.Failure.NOT_UPLOADED ? SqliteCodes.IOERR_NOT_UPLOADED
+                : kind == VfsDatabase.Failure.OUTCOME_UNKNOWN ? SqliteCodes.IOERR_OUTCOME_UNKNOWN
+                : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
         if (rc == SqliteCodes.CORRUPT) {
             NativeBridge.noteCorruptRead(lastError);

@@ -86,7 +86,17 @@ public final class NativeLibrary {
         }
         try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
             if (in == null) throw new IOException("the native library " + resource + " is missing from the vfs-jni jar");
-            Path dir = Files.createTempDirectory(parent, "ltx4j-vfs-");
+            Path dir;
+            try {
+                dir = Files.createTempDirectory(parent, "ltx4j-vfs-");
+            } catch (IOException e) {
+                // A read-only or foreign java.io.tmpdir (a container's read-only root): name the setting to change.
+                throw new IOException("cannot extract the litestream VFS library into " + parent + " ("
+                        + dev.ltx4j.replica.internal.FileFailures.describe(e) + "); extract it elsewhere with -D"
+                        + EXTRACT_DIR_PROPERTY + "=<dir> or " + EXTRACT_DIR_ENV + "=<dir> (a directory this user can"
+                        + " write on an exec mount; the default is java.io.tmpdir), or name an installed copy with -D"
+                        + PATH_PROPERTY + " or " + PATH_ENV, e);
+            }
             boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
             if (posix && !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
                 throw new IOException("the extraction directory " + dir + " is not owner-only (rwx------)");

@@ -122,6 +122,31 @@ class NativeLibraryTest {
         }
     }
 
+    /** Round 7: java.io.tmpdir on a read-only mount named the directory, not the setting that moves the extraction. */
+    @Test
+    void aReadOnlyExtractionDirectoryIsNamedWithTheSettingToChange(@TempDir Path root) throws Exception {
+        Path ro = Files.createDirectories(root.resolve("ro"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro.toString())
+                .redirectErrorStream(true).start();
+        String mounted = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (runsAsRoot()) {
+            assertThat(mount.waitFor()).as("mount as root (CI runs as root): " + mounted).isZero();
+        } else {
+            assumeTrue(mount.waitFor() == 0, "needs root to mount a read-only tmpfs");
+        }
+        try {
+            assertThatThrownBy(() -> NativeLibrary.extract(NativeLibrary.resource(), ro))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("cannot extract the litestream VFS library into " + ro)
+                    .hasMessageContaining("Read-only file system")
+                    .hasMessageContaining(NativeLibrary.EXTRACT_DIR_PROPERTY)
+                    .hasMessageContaining(NativeLibrary.EXTRACT_DIR_ENV)
+                    .hasMessageContaining(NativeLibrary.PATH_PROPERTY);
+        } finally {
+            new ProcessBuilder("umount", ro.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     /** Found in review: every load failure of a library in a directory named ltx4j-vfs-* got the noexec advice. */
     @Test
     void onlyAnExtractedCopyThatCannotBeExecutedGetsTheNoexecAdvice(@TempDir Path root) throws Exception {
