@@ -28,13 +28,30 @@ final class OffVirtualThread {
      */
     static <T> T call(String what, Work<T> work) throws SQLException {
         if (!isVirtual(Thread.currentThread())) return work.run();
+        return hop(what, work, Thread::start);
+    }
+
+    /** Starts the worker thread; a seam for tests (starting fails when the process is out of native threads). */
+    @FunctionalInterface
+    interface Starter {
+        void start(Thread worker);
+    }
+
+    /** {@link #call} past the virtual-thread check. */
+    static <T> T hop(String what, Work<T> work, Starter starter) throws SQLException {
         FutureTask<T> task = new FutureTask<>(work::run);
         Thread worker = new Thread(task, "ltx4j-" + what);
         worker.setDaemon(true);
         boolean interrupted = Thread.interrupted();
         if (interrupted) worker.interrupt();
-        worker.start();
         try {
+            try {
+                starter.start(worker);
+            } catch (OutOfMemoryError | RuntimeException e) { // "unable to create native thread": do the work here
+                if (interrupted) Thread.currentThread().interrupt();
+                interrupted = false;
+                return work.run();
+            }
             while (true) {
                 try {
                     T result = task.get();
