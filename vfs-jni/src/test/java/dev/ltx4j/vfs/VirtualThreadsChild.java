@@ -178,6 +178,17 @@ public final class VirtualThreadsChild {
         }
         System.out.println("refresh " + outcome[0]);
         System.out.println("holder " + outcome[1]);
+        // An interrupted virtual thread with no other connection open: the pragma refreshes, the flag stays set.
+        Future<String> interrupted = vts.submit(() -> {
+            try (Connection c = ds.getConnection()) {
+                Thread.currentThread().interrupt();
+                Sql.exec(c, "pragma litestream_refresh");
+                return "done, interrupt flag " + Thread.interrupted();
+            } catch (SQLException e) {
+                return "failed " + e.getMessage() + ", interrupt flag " + Thread.interrupted();
+            }
+        });
+        System.out.println("interrupted refresh " + interrupted.get(30, java.util.concurrent.TimeUnit.SECONDS));
         vfs.unregister();
     }
 
