@@ -295,8 +295,8 @@ final class NativeFile {
             String result = db.pragma(pragma, value);
             return result == null ? "N" : "R" + result;
         } catch (Exception e) {
-            fail("PRAGMA " + pragma, e, SqliteCodes.ERROR);
-            return "E" + NativeBridge.describe(e);
+            int code = fail("PRAGMA " + pragma, e, SqliteCodes.ERROR);
+            return (code == SqliteCodes.BUSY ? "B" : "E") + NativeBridge.describe(e);
         }
     }
 
@@ -402,6 +402,7 @@ final class NativeFile {
             case FULL -> SqliteCodes.FULL;
             case NOT_UPLOADED -> SqliteCodes.IOERR_NOT_UPLOADED;
             case OUTCOME_UNKNOWN -> SqliteCodes.IOERR_OUTCOME_UNKNOWN;
+            case BUSY -> SqliteCodes.BUSY;
             case IO -> code;
         };
         lastError = operation + " failed: " + NativeBridge.describe(e);
