@@ -1358,6 +1358,7 @@ static int jPragma(JFile *f, char **azArg) {
     int rc = SQLITE_OK;
     if (reply[0] == 'R') azArg[0] = sqlite3_mprintf("%s", reply + 1);
     else if (reply[0] == 'E') { azArg[0] = sqlite3_mprintf("%s", reply + 1); rc = SQLITE_ERROR; }
+    else if (reply[0] == 'B') { azArg[0] = sqlite3_mprintf("%s", reply + 1); rc = SQLITE_BUSY; } /* retryable */
     sqlite3_free(reply);
     return rc;
 }

@@ -50,13 +50,26 @@ final class WriterSlot {
         permit.acquireUninterruptibly();
     }
 
-    /** Takes the slot without a session, waiting at most {@code maxWait} (an interrupt is kept and ends the wait). */
+    /**
+     * Takes the slot without a session, waiting at most {@code maxWait}; an interrupt neither ends the wait nor is
+     * it taken for a busy slot (like {@link #acquireUninterruptibly()}): the flag is set again on return.
+     */
     boolean tryAcquire(java.time.Duration maxWait) {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        boolean interrupted = false;
         try {
-            return permit.tryAcquire(maxWait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            while (true) {
+                try {
+                    return permit.tryAcquire(Math.max(0, deadline - System.nanoTime()),
+                            java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

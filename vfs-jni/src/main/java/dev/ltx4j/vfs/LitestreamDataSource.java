@@ -117,7 +117,8 @@ public final class LitestreamDataSource implements DataSource {
         return getConnection();
     }
 
-    private static Object wrap(Object target, Connection connection, Class<?> type, int busyTimeoutMillis) {
+    /** {@code target} behind {@link Explaining}; {@code connection} is the real one (package-private for tests). */
+    static Object wrap(Object target, Connection connection, Class<?> type, int busyTimeoutMillis) {
         return Proxy.newProxyInstance(LitestreamDataSource.class.getClassLoader(), new Class<?>[] {type},
                 new Explaining(target, connection, busyTimeoutMillis));
     }
@@ -144,11 +145,11 @@ public final class LitestreamDataSource implements DataSource {
                 result = method.invoke(target, args);
             } catch (InvocationTargetException e) {
                 Throwable t = e.getCause();
-                if (t instanceof SQLException) throw explain((SQLException) t);
-                throw t;
-            } finally {
-                restoreBusyHandler(method);
+                Throwable thrown = t instanceof SQLException ? explain((SQLException) t) : t;
+                restoreBusyHandler(method, thrown);
+                throw thrown;
             }
+            restoreBusyHandler(method, null);
             if (result instanceof CallableStatement) return wrap(result, connection, CallableStatement.class, busyTimeoutMillis);
             if (result instanceof PreparedStatement) return wrap(result, connection, PreparedStatement.class, busyTimeoutMillis);
             if (result instanceof Statement && !(result instanceof ResultSet)) return wrap(result, connection, Statement.class, busyTimeoutMillis);
@@ -160,10 +161,21 @@ public final class LitestreamDataSource implements DataSource {
          * the connection's busy timeout back the same way, which replaces the polling handler for good (issue 12's
          * starvation came back on every pooled connection that once ran such a statement). Put it back.
          */
-        private void restoreBusyHandler(Method method) throws SQLException {
-            if (target instanceof Statement s && !(target instanceof ResultSet) && method.getName().startsWith("execute")
-                    && !s.isClosed() && s.getQueryTimeout() > 0) {
-                PollingBusyHandler.install(connection, busyTimeoutMillis);
+        private void restoreBusyHandler(Method method, Throwable inFlight) throws SQLException {
+            if (!(target instanceof Statement s) || target instanceof ResultSet || !method.getName().startsWith("execute")) {
+                return;
+            }
+            try {
+                if (!s.isClosed() && s.getQueryTimeout() > 0) PollingBusyHandler.install(connection, busyTimeoutMillis);
+            } catch (SQLException e) {
+                // The statement's outcome stands: a connection closed meanwhile (a pool's evict or abort from
+                // another thread) has no handler to restore; a failure of the statement is what the caller gets.
+                if (connection.isClosed()) return;
+                if (inFlight != null) {
+                    inFlight.addSuppressed(e);
+                    return;
+                }
+                throw e;
             }
         }
 

@@ -80,7 +80,7 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
      */
     public String syncNow() throws SQLException {
         checkOpen();
-        return OffVirtualThread.call("sync-now", this::syncHere);
+        return OffVirtualThread.call("sync-now", name(), this::syncHere);
     }
 
     private String syncHere() throws SQLException {
@@ -100,7 +100,7 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
      */
     public void refresh() throws SQLException {
         checkOpen();
-        OffVirtualThread.call("refresh", () -> {
+        OffVirtualThread.callUnbounded("refresh", name(), () -> {
             try {
                 db.refresh();
             } catch (IOException e) {
@@ -190,7 +190,7 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
             closed = true;
         }
         onClose.accept(this);
-        OffVirtualThread.call("close", () -> { // the last reference's final sync takes the engine's locks
+        OffVirtualThread.call("close", db.name(), () -> { // the last reference's final sync takes the engine's locks
             try {
                 view.close();
             } catch (IOException e) {

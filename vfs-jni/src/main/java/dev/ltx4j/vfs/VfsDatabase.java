@@ -335,6 +335,8 @@ public interface VfsDatabase extends AutoCloseable {
          * {@link dev.ltx4j.vfs.LitestreamUnconfirmedCommitException#SQLITE_IOERR_OUTCOME_UNKNOWN}.
          */
         OUTCOME_UNKNOWN,
+        /** Another connection's transaction kept the operation from running; running it again later can work: {@code SQLITE_BUSY}. */
+        BUSY,
         /** The operation's own I/O error code. */
         IO
     }

@@ -69,9 +69,13 @@ class DataSourceSettingsTest {
             try (java.sql.Statement s = c.createStatement()) {
                 s.setQueryTimeout(5);
                 s.executeUpdate("insert into t values (1)");
+                assertThat(text(c, "pragma busy_timeout")).as("after executeUpdate with a timeout").isEqualTo("0");
                 try (java.sql.ResultSet r = s.executeQuery("select count(*) from t")) {
                     assertThat(r.next()).isTrue();
                 }
+                assertThat(text(c, "pragma busy_timeout")).as("after executeQuery with a timeout").isEqualTo("0");
+                s.execute("insert into t values (3)");
+                assertThat(text(c, "pragma busy_timeout")).as("after execute with a timeout").isEqualTo("0");
             }
             try (java.sql.PreparedStatement p = c.prepareStatement("insert into t values (?)")) {
                 p.setQueryTimeout(5);
@@ -81,6 +85,46 @@ class DataSourceSettingsTest {
             }
             assertThat(text(c, "pragma busy_timeout")).isEqualTo("0");
         }
+    }
+
+    /**
+     * A connection closed by another thread (a pool's evict or abort) between a statement's end and the busy
+     * handler's restore: the caller gets the statement's own outcome (before: "database connection closed" for a
+     * write that stood, or in place of the statement's own error).
+     */
+    @Test
+    void aConnectionClosedBeforeTheBusyHandlerIsRestoredLeavesTheStatementsOutcome() throws Exception {
+        Connection real = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+        java.sql.Statement closing = statementThatClosesFirst(real, () -> 1);
+        java.sql.Statement s = (java.sql.Statement) LitestreamDataSource.wrap(closing, real, java.sql.Statement.class, 10_000);
+        assertThat(s.executeUpdate("insert into t values (1)")).isEqualTo(1);
+        assertThat(real.isClosed()).isTrue();
+
+        Connection real2 = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+        java.sql.Statement failing = statementThatClosesFirst(real2, () -> {
+            throw new SQLException("[SQLITE_CONSTRAINT_UNIQUE] A UNIQUE constraint failed (UNIQUE constraint failed: t.x)");
+        });
+        java.sql.Statement f = (java.sql.Statement) LitestreamDataSource.wrap(failing, real2, java.sql.Statement.class, 10_000);
+        assertThatThrownBy(() -> f.executeUpdate("insert into t values (1)")).isInstanceOf(SQLException.class)
+                .hasMessageContaining("UNIQUE constraint failed");
+    }
+
+    private interface Outcome {
+        Object get() throws SQLException;
+    }
+
+    /** A statement with a query timeout whose execution ends after {@code real} was closed. */
+    private static java.sql.Statement statementThatClosesFirst(Connection real, Outcome outcome) {
+        return (java.sql.Statement) java.lang.reflect.Proxy.newProxyInstance(DataSourceSettingsTest.class.getClassLoader(),
+                new Class<?>[] {java.sql.Statement.class}, (proxy, m, args) -> switch (m.getName()) {
+                    case "executeUpdate" -> {
+                        real.close();
+                        yield outcome.get();
+                    }
+                    case "isClosed" -> false;
+                    case "getQueryTimeout" -> 5;
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
     }
 
     @Test

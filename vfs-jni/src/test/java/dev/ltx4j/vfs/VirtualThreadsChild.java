@@ -139,6 +139,7 @@ public final class VirtualThreadsChild {
             Sql.exec(c, "create table t(x)");
         }
         java.util.concurrent.CountDownLatch inTransaction = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean refreshStarted = new java.util.concurrent.atomic.AtomicBoolean();
         String[] outcome = new String[2];
         ExecutorService vts = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
         Future<?> holder = vts.submit(() -> {
@@ -146,6 +147,7 @@ public final class VirtualThreadsChild {
                 c.setAutoCommit(false);
                 Sql.exec(c, "insert into t values (1)");
                 inTransaction.countDown();
+                while (!refreshStarted.get()) Thread.sleep(10); // the pragma runs while this transaction is open
                 Thread.sleep(200); // an application call inside the transaction: the thread unmounts
                 Sql.exec(c, "insert into t values (2)");
                 c.commit();
@@ -158,6 +160,7 @@ public final class VirtualThreadsChild {
         inTransaction.await();
         Future<?> refresh = vts.submit(() -> {
             try (Connection c = ds.getConnection()) {
+                refreshStarted.set(true);
                 Sql.exec(c, "pragma litestream_refresh");
                 outcome[0] = "done";
             } catch (SQLException e) {
@@ -175,6 +178,17 @@ public final class VirtualThreadsChild {
         }
         System.out.println("refresh " + outcome[0]);
         System.out.println("holder " + outcome[1]);
+        // An interrupted virtual thread with no other connection open: the pragma refreshes, the flag stays set.
+        Future<String> interrupted = vts.submit(() -> {
+            try (Connection c = ds.getConnection()) {
+                Thread.currentThread().interrupt();
+                Sql.exec(c, "pragma litestream_refresh");
+                return "done, interrupt flag " + Thread.interrupted();
+            } catch (SQLException e) {
+                return "failed " + e.getMessage() + ", interrupt flag " + Thread.interrupted();
+            }
+        });
+        System.out.println("interrupted refresh " + interrupted.get(30, java.util.concurrent.TimeUnit.SECONDS));
         vfs.unregister();
     }
 

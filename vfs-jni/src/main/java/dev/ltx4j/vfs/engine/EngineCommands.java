@@ -47,6 +47,9 @@ final class EngineCommands {
 
     /** The engine's exceptions as the bridge understands them; the bridge itself knows no engine type. */
     static Failure classify(Throwable failure) {
+        if (failure instanceof RefreshBusyException) {
+            return Failure.BUSY;
+        }
         if (failure instanceof ConflictAfterCommitException) {
             return Failure.NOT_UPLOADED; // durability remote: committed locally, then a rival won; saved, not uploaded
         }
@@ -96,7 +99,7 @@ final class EngineCommands {
                     db.refresh();
                 } else if (!db.refresh(VIRTUAL_REFRESH_WAIT)) {
                     // Pinned here, this thread would keep its carrier from the transaction's holder for good.
-                    throw new IOException("PRAGMA litestream_refresh on a virtual thread waited "
+                    throw new RefreshBusyException("PRAGMA litestream_refresh on a virtual thread waited "
                             + VIRTUAL_REFRESH_WAIT.toSeconds() + " s for another connection's open write transaction"
                             + " to end; run it again once that transaction ended, or call LitestreamDatabase.refresh(),"
                             + " which waits without holding a carrier (docs/virtual-threads.md)");
@@ -178,5 +181,14 @@ final class EngineCommands {
     String currentProblem() {
         DatabaseStatus s = db.status();
         return s.conflict() != null ? s.conflict().message() : s.lastError();
+    }
+
+    /** The pragma's refresh gave up waiting for another connection's write transaction: SQLITE_BUSY, retryable. */
+    static final class RefreshBusyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        RefreshBusyException(String message) {
+            super(message);
+        }
     }
 }

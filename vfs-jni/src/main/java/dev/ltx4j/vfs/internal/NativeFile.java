@@ -314,8 +314,8 @@ final class NativeFile {
             String result = db.pragma(pragma, value);
             return result == null ? "N" : "R" + result;
         } catch (Exception e) {
-            fail("PRAGMA " + pragma, e, SqliteCodes.ERROR);
-            return "E" + NativeBridge.describe(e);
+            int code = fail("PRAGMA " + pragma, e, SqliteCodes.ERROR);
+            return (code == SqliteCodes.BUSY ? "B" : "E") + NativeBridge.describe(e);
         }
     }
 
@@ -424,6 +424,7 @@ final class NativeFile {
                 : kind == VfsDatabase.Failure.FULL ? SqliteCodes.FULL
                 : kind == VfsDatabase.Failure.NOT_UPLOADED ? SqliteCodes.IOERR_NOT_UPLOADED
                 : kind == VfsDatabase.Failure.OUTCOME_UNKNOWN ? SqliteCodes.IOERR_OUTCOME_UNKNOWN
+                : kind == VfsDatabase.Failure.BUSY ? SqliteCodes.BUSY
                 : code;
         lastError = operation + " failed: " + NativeBridge.describe(e);
         if (rc == SqliteCodes.CORRUPT) {

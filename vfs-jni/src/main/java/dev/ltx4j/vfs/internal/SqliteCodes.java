@@ -18,7 +18,8 @@ final class SqliteCodes {
     static final int READONLY = 8;
     static final int IOERR_UNLOCK = IOERR | (8 << 8);
     static final int IOERR_CLOSE = IOERR | (16 << 8);
-    static final int BUSY_SNAPSHOT = 5 | (2 << 8);
+    static final int BUSY = 5;
+    static final int BUSY_SNAPSHOT = BUSY | (2 << 8);
     /** See {@link dev.ltx4j.vfs.LitestreamUnconfirmedCommitException#SQLITE_IOERR_NOT_UPLOADED}. */
     static final int IOERR_NOT_UPLOADED = IOERR | (240 << 8);
     /** See {@link dev.ltx4j.vfs.LitestreamUnconfirmedCommitException#SQLITE_IOERR_OUTCOME_UNKNOWN}. */
