@@ -76,6 +76,42 @@ class DurablePrefixAfterFailedFsyncTest {
         }
     }
 
+    /**
+     * A transaction larger than the commit staging writes part of its records before its commit record; a write
+     * failure then stops the buffer. The sync reads the durable prefix exactly as before the failed transaction.
+     */
+    @Test
+    void aWriteFailureAfterPartOfALargeTransactionWasFlushedLeavesTheDurablePrefixIntact() throws Exception {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        try (WriteBuffer b = WriteBuffer.open(storage, NAME, options(PS, Durability.LOCAL, 3))) {
+            commit(b, 1, 1);
+            commit(b, 2, 2);
+            int[] writes = {0};
+            storage.setFaults((op, file) -> op == MemoryLogStorage.Operation.WRITE && ++writes[0] == 2);
+            WriteTransaction big = b.begin();
+            assertThatThrownBy(() -> {
+                for (int p = 1; p <= 60; p++) { // incompressible pages: 60 x 512 bytes overflow the 8 KiB staging
+                    byte[] image = new byte[PS];
+                    random.nextBytes(image);
+                    big.writePage(p, image);
+                }
+                big.commit(60);
+            }).isInstanceOf(BufferFailedException.class);
+            big.close();
+            storage.setFaults((op, file) -> false);
+            assertThat(writes[0]).as("part of the transaction was written before the failure").isEqualTo(2);
+            assertThat(b.stopped()).isTrue();
+            assertThat(b.uploadableSeq()).isEqualTo(2);
+            SyncSnapshot snap = b.snapshot(2);
+            assertThat(snap.commitSize()).isEqualTo(2);
+            assertThat(snap.pageCount()).isEqualTo(2);
+            assertThat(read(snap, 1)).isEqualTo(page(PS, 1));
+            assertThat(read(snap, 2)).isEqualTo(page(PS, 2));
+            assertThat(b.transactionSnapshots(2)).hasSize(2);
+        }
+    }
+
     @Test
     void aForceThatFailsDuringTheTrimsCopyNeitherReplacesTheFileNorMakesTheFailedCommitDurable() throws Exception {
         MemoryLogStorage storage = new MemoryLogStorage();

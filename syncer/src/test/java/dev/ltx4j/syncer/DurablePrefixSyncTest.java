@@ -78,6 +78,46 @@ class DurablePrefixSyncTest {
         }
     }
 
+    /**
+     * A transaction larger than the commit staging (1 MiB) writes part of its records before its commit record; a
+     * write failure then stops the buffer. The sync uploads the last acknowledged commit's state (the simulator found
+     * this with a 64 KiB staging: engine seed 8580921506292038823 on host-rest's ea093554).
+     */
+    @Test
+    void aWriteFailureInsideATransactionLargerThanTheStagingStopsTheBufferOnTheDurablePrefix() throws Exception {
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            commitPages(db, PS, 1, 1, 2, 2);
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            commitPages(db, PS, 2, 22, 3, 3);
+            byte[] durable = readAll(db);
+            java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+            int[] writes = {0};
+            storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.WRITE && ++writes[0] == 2);
+            assertThatThrownBy(() -> {
+                try (WriteSession s = db.beginWrite()) {
+                    for (int p = 1; p <= 400; p++) { // 400 incompressible 4 KiB pages: 1.6 MiB, over the staging
+                        byte[] image = p == 1 ? Kit.page1(PS, 9) : new byte[PS];
+                        if (p > 1) {
+                            random.nextBytes(image);
+                        }
+                        s.write((long) (p - 1) * PS, image, 0, PS);
+                    }
+                    s.commit();
+                }
+            }).isInstanceOf(BufferFailedException.class);
+            storage.setFaults((op, name) -> false);
+            assertThat(writes[0]).as("part of the transaction was written before the failure").isEqualTo(2);
+            assertThat(readAll(db)).as("the reader's state").isEqualTo(durable);
+            SyncOutcome o = db.syncOnce(clock.instant());
+            assertThat(o.status()).as("%s", o.error()).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(o.txid()).isEqualTo(2);
+            assertThat(restore(replica, 0, tmp)).as("the replica holds the last acknowledged commit").isEqualTo(durable);
+        } finally {
+            closeQuietly(db);
+        }
+    }
+
     @Test
     void aReopenAdoptsTheUploadedPrefixAsItsOwnAfterTheDiskLostTheFailedCommit() throws Exception {
         byte[] durable;

@@ -217,10 +217,12 @@ final class EngineOracle {
     /**
      * The sync of a buffer a failure stopped ({@code durable-prefix}, docs/write-buffer-recovery.md, "After a failed
      * fsync"): it may upload the durable prefix (every acknowledged commit, {@code last}) and never the state of the
-     * commit that failed ({@code failed}). Returns whether it synced (everything acknowledged is in the replica).
+     * commit that failed ({@code failed}). With durability NONE ({@code unforced}) the durable prefix is what the last
+     * open or sync forced, so the upload may end at an earlier commit of {@code history} (then acknowledged through
+     * it). Returns whether it synced everything committed (the caller acknowledges all of it).
      */
-    boolean checkStoppedBufferSync(dev.ltx4j.syncer.SyncOutcome o, PageState failed, PageState last)
-            throws IOException {
+    boolean checkStoppedBufferSync(dev.ltx4j.syncer.SyncOutcome o, PageState failed, PageState last,
+            WriterHistory history, boolean unforced) throws IOException {
         world.reached("stopped-buffer-sync", o.status().toString());
         auditor.audit();
         PageState head = auditor.stateAt(auditor.head());
@@ -230,6 +232,14 @@ final class EngineOracle {
         }
         if (o.status() != dev.ltx4j.syncer.SyncOutcome.Status.SYNCED) {
             return false;
+        }
+        if (unforced && o.txid() == auditor.head() && head.digest != last.digest) {
+            int k = history.committedAtOrAfterAcknowledged(head);
+            if (k >= 0) { // a forced prefix; the unforced commits after it stay in the buffer for the reopen
+                history.acknowledgeThrough(k);
+                world.reached("stopped-buffer-uploaded-forced-prefix", "TXID " + o.txid());
+                return false;
+            }
         }
         if (o.txid() != auditor.head() || head.digest != last.digest) {
             throw new InvariantViolation("durable-prefix", "the sync of the stopped buffer reported TXID " + o.txid()

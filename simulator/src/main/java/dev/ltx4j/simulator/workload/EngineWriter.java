@@ -217,7 +217,8 @@ final class EngineWriter {
             history.failedPartWay(next);
             world.reached("commit-failed", e.getClass().getSimpleName());
             if (e instanceof BufferFailedException // stopped: sync first, as a pool keeping its connection would
-                    && oracle.checkStoppedBufferSync(db.syncOnce(writerClock.instant()), next, last())) {
+                    && oracle.checkStoppedBufferSync(db.syncOnce(writerClock.instant()), next, last(), history,
+                            durability == Durability.NONE)) {
                 history.acknowledgeAll();
             }
             closeQuietly();

@@ -35,6 +35,24 @@ final class WriterHistory {
         acked = states.size() - 1;
     }
 
+    /**
+     * Index of committed state {@code s} at or after the acknowledged one (never the failed candidate), else -1:
+     * with durability NONE a stopped buffer's sync uploads only a forced prefix of the commits.
+     */
+    int committedAtOrAfterAcknowledged(PageState s) {
+        for (int k = states.size() - 1; k >= acked; k--) {
+            if (states.get(k).digest == s.digest) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** State {@code k} and those before it are in the replica. */
+    void acknowledgeThrough(int k) {
+        acked = Math.max(acked, k);
+    }
+
     /** A commit failed part way: a later state may show it landed. */
     void failedPartWay(PageState next) {
         candidate = next;
