@@ -97,8 +97,13 @@ final class S3Errors {
         if ("RequestTimeTooSkewed".equals(code) || "RequestExpired".equals(code)) {
             // A 403 too, but no key or policy is wrong: the signature's time is, and AWS's SDK corrects only a skew
             // the store's Date header shows, which not every store sends.
-            return new ReplicaPermanentException("s3: the store refused the request's time" + detail + ": this"
-                    + " machine's clock differs from the store's by more than S3 allows (15 minutes)"
+            // The SDK signs with a JVM-wide offset copied into each client when built: a stale one is not the clock.
+            String off = S3ClockSkew.signedOffTheClock(e)
+                    ? " the request's signing time (this machine's clock moved by the offset the AWS SDK keeps for the"
+                    + " JVM, SdkGlobalTime, from an earlier answer of some store) differs"
+                    : " this machine's clock differs";
+            return new ReplicaPermanentException("s3: the store refused the request's time" + detail + ":" + off
+                    + " from the store's by more than S3 allows (15 minutes)"
                     + S3ClockSkew.describe(e) + "; fix the clock (NTP) or the store's; " + where, e);
         }
         if (status == 501 || "NotImplemented".equals(code)) {

@@ -161,6 +161,22 @@ class S3StoresTheRestTest {
         }
     }
 
+    /**
+     * A client built while the JVM-wide offset was stale (an earlier store's Date corrected it, SdkGlobalTime) signs
+     * 40 minutes off; the store's clock is right. The skew retry compared the store's Date with this machine's clock
+     * (equal) and was withheld: the listing failed permanently, blaming this machine's clock. It now compares it with
+     * the time the request was signed at, and the one retry (signed with the SDK's correction) lands.
+     */
+    @Test
+    void aClientWithAStaleJvmWideOffsetIsCorrectedByAStoreWhoseClockIsRight() throws Exception {
+        store.answer = r -> skewedStore(r, Duration.ZERO);
+        SdkGlobalTime.setGlobalTimeOffset(-2400);
+        try (S3ReplicaClient client = open("")) {
+            assertThat(client.listFiles(0, 0, false)).isEmpty();
+            assertThat(client.storeRequests().orElseThrow().total()).as("refused once, then the retry").isEqualTo(2);
+        }
+    }
+
     // ------------------------------------------------------------------ files above 5 GiB
 
     /** An LTX file of {@code length} bytes on disk that takes a few KiB: a real header, then a hole (sparse). */
