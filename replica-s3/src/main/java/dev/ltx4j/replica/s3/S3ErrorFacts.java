@@ -56,7 +56,13 @@ final class S3ErrorFacts implements ExecutionInterceptor {
             ExecutionAttributes attributes) {
         Optional<InputStream> body = context.responseBody();
         int status = context.httpResponse().statusCode();
-        if (status < 300 || body.isEmpty()) {
+        if (status < 300) {
+            return body;
+        }
+        // Every error response replaces the facts of an earlier attempt: a bodiless 504 after an HTML 502 page must
+        // not be named with the page's title.
+        attributes.putAttribute(FACTS, "");
+        if (body.isEmpty()) {
             return body;
         }
         byte[] bytes;
@@ -75,9 +81,7 @@ final class S3ErrorFacts implements ExecutionInterceptor {
         if (title.find()) {
             append(facts, "Title", title.group(1));
         }
-        if (facts.length() > 0) {
-            attributes.putAttribute(FACTS, facts.toString());
-        }
+        attributes.putAttribute(FACTS, facts.toString());
         return Optional.of(new ByteArrayInputStream(bytes));
     }
 
@@ -92,7 +96,8 @@ final class S3ErrorFacts implements ExecutionInterceptor {
     @Override
     public Throwable modifyException(Context.FailedExecution context, ExecutionAttributes attributes) {
         String facts = attributes.getAttribute(FACTS);
-        if (facts == null || !(context.exception() instanceof AwsServiceException e) || e.awsErrorDetails() == null) {
+        if (facts == null || facts.isEmpty() || !(context.exception() instanceof AwsServiceException e)
+                || e.awsErrorDetails() == null) {
             return context.exception();
         }
         return e.toBuilder().awsErrorDetails(e.awsErrorDetails().toBuilder()

@@ -276,6 +276,23 @@ class S3StoresTheRestTest {
     }
 
     /**
+     * The facts of an earlier attempt's error body stayed for the last one: an HTML 502 page, then a bodiless 400,
+     * was named with the page's title "502 Bad Gateway" beside HTTP 400. Each error response now replaces them.
+     */
+    @Test
+    void aLaterBodilessErrorIsNotNamedWithAnEarlierAttemptsPage() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        store.answer = r -> attempts.incrementAndGet() == 1 ? page(502, "Bad Gateway")
+                : new Response(400, Map.of(), new byte[0]);
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("(HTTP 400) [not an S3 error response")
+                    .hasMessageNotContaining("502");
+            assertThat(attempts.get()).as("the 502 was retried").isEqualTo(2);
+        }
+    }
+
+    /**
      * A bucket in another region behind a custom endpoint: S3 answers 301 PermanentRedirect with the bucket's region
      * in {@code x-amz-bucket-region} (and its endpoint in the body), or 400 AuthorizationHeaderMalformed naming it in
      * the body. The message said only "set ?region="; it now names the region to set.
