@@ -23,7 +23,7 @@ import software.amazon.awssdk.http.SdkHttpResponse;
  * wrong-region answer, and the {@code <title>} of an HTML page (a proxy or gateway answered, not the store). Only
  * those are kept (a body can echo the access key id or the session token); the failure's {@code rawResponse()} is
  * set to them alone, and {@link #fact} reads them back. An error response also gets the time its request was signed
- * at ({@link #SIGNED_AT}, from {@code x-amz-date}): the SDK may sign with an offset from this machine's clock, and
+ * at ({@link #SIGNED_AT}, from {@code x-amz-date}) and its method ({@link #METHOD}): the SDK may sign with an offset from this machine's clock, and
  * {@link ClockSkewOnce} must compare the store's time with the signing time, not the clock.
  */
 final class S3ErrorFacts implements ExecutionInterceptor {
@@ -35,6 +35,8 @@ final class S3ErrorFacts implements ExecutionInterceptor {
     private static final int MAX_ERROR_BODY = 64 * 1024;
     /** A header added to error responses only in this process: the refused request's {@code x-amz-date}. */
     static final String SIGNED_AT = "x-ltx4j-signed-at";
+    /** Likewise: the refused request's method. */
+    static final String METHOD = "x-ltx4j-request-method";
 
     @Override
     public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
@@ -42,8 +44,15 @@ final class S3ErrorFacts implements ExecutionInterceptor {
         if (response.statusCode() < 300) {
             return response;
         }
-        return context.httpRequest().firstMatchingHeader("x-amz-date")
-                .map(d -> (SdkHttpResponse) response.toBuilder().putHeader(SIGNED_AT, d).build()).orElse(response);
+        SdkHttpResponse.Builder marked = response.toBuilder()
+                .putHeader(METHOD, context.httpRequest().method().name());
+        context.httpRequest().firstMatchingHeader("x-amz-date").ifPresent(d -> marked.putHeader(SIGNED_AT, d));
+        return marked.build();
+    }
+
+    /** Whether the refused request was a HEAD (whose error responses have no body by protocol). */
+    static boolean wasHead(SdkHttpResponse response) {
+        return response != null && response.firstMatchingHeader(METHOD).filter("HEAD"::equals).isPresent();
     }
 
     /** When the refused request was signed, if the response is one this interceptor saw. */

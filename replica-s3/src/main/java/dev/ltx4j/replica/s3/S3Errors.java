@@ -85,7 +85,7 @@ final class S3Errors {
         String code = found == null || found.isBlank() ? null : found;
         String known = code == null ? "" : code;
         String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")"
-                + (code == null && status != 404 ? notFromTheStore(e) : "");
+                + (code == null && status != 404 && !fromTheStore(e) ? notFromTheStore(e) : "");
         if ("NoSuchBucket".equals(code)) {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' does not exist" + detail + "; " + where, e);
         }
@@ -146,6 +146,19 @@ final class S3Errors {
         String hint = op == Op.LIST && status == 400 && code != null ? " (does the store implement ListObjectsV2, list-type=2?"
                 + " ltx4j needs it, as Litestream does)" : "";
         return new ReplicaPermanentException(where + " failed" + detail + said(e) + hint, e);
+    }
+
+    /**
+     * Whether a response without an error body still came from S3: it carries S3's request ids, or answers a HEAD
+     * (which has no body by protocol, so any store's HEAD errors look like a proxy's).
+     */
+    static boolean fromTheStore(AwsServiceException e) {
+        if (e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null) {
+            return false;
+        }
+        var response = e.awsErrorDetails().sdkHttpResponse();
+        return response.firstMatchingHeader("x-amz-request-id").isPresent()
+                || response.firstMatchingHeader("x-amz-id-2").isPresent() || S3ErrorFacts.wasHead(response);
     }
 
     /**

@@ -276,6 +276,27 @@ class S3StoresTheRestTest {
     }
 
     /**
+     * S3's errors on a HEAD have no body by protocol, and other bodiless errors of S3 carry its request ids: they
+     * were labelled "not an S3 error response ... a proxy may have answered", which sent users to their network.
+     */
+    @Test
+    void bodilessErrorsOfTheStoreItselfAreNotBlamedOnAProxy() throws Exception {
+        try (S3ReplicaClient client = open("")) {
+            client.createFile(0, 1, 1, body(1, 1, 200));
+            store.answer = r -> r.method().equals("HEAD") ? new Response(403, Map.of(), new byte[0]) : null;
+            assertThatThrownBy(() -> client.listFiles(0, 0, true)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("HTTP 403")
+                    .hasMessageNotContaining("not an S3 error response");
+            store.answer = r -> r.method().equals("GET") && !r.isListV2()
+                    ? new Response(400, Map.of("x-amz-request-id", List.of("R1"), "x-amz-id-2", List.of("I2")),
+                            new byte[0]) : null;
+            assertThatThrownBy(() -> client.readRange(0, 1, 1, 0, 0)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("HTTP 400")
+                    .hasMessageNotContaining("not an S3 error response");
+        }
+    }
+
+    /**
      * The facts of an earlier attempt's error body stayed for the last one: an HTML 502 page, then a bodiless 400,
      * was named with the page's title "502 Bad Gateway" beside HTTP 400. Each error response now replaces them.
      */
