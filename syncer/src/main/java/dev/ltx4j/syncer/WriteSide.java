@@ -471,13 +471,17 @@ final class WriteSide {
             SyncOutcome o = db.syncOnce(options.clock.instant());
             while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
                     && pendingCommits() > 0)) {
-                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
-                    return keptAtClose("timed out", "the replica could not be reached within the close timeout of "
-                            + options.closeTimeout.toMillis() + " ms", o.error(), "");
-                }
                 ReplicaPermanentException refused = o.status() == SyncOutcome.Status.FAILED
                         ? permanentCause(o.error()) : null;
-                if (refused != null) {
+                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
+                    return keptAtClose("timed out", (refused != null ? "the replica's credentials were not renewed"
+                            : "the replica could not be reached") + " within the close timeout of "
+                            + options.closeTimeout.toMillis() + " ms", o.error(), refused == null ? ""
+                            : ": " + refused.getMessage());
+                }
+                // A credential source that was unavailable, or an expired token, may renew before the timeout (a
+                // pod's SIGTERM while the metadata endpoint is briefly away): retried like an unreachable store.
+                if (refused != null && !refused.credentialsMayRenew()) {
                     // Access denied, a bucket gone, a store refusing every create: the same request gets the same
                     // answer, so retrying until the close timeout only delays the close (docs/field-probes.md, round 7).
                     return keptAtClose("failed", "the replica refused the final sync permanently; the reason is in"

@@ -53,7 +53,7 @@ final class S3Errors {
         S3Credentials.Unavailable noCredentials = causeOf(e, S3Credentials.Unavailable.class);
         if (noCredentials != null) {
             // Nothing was sent; the message already names the replica, the source and the provider's reason.
-            return new ReplicaPermanentException(noCredentials.getMessage() + "; " + what + " "
+            return ReplicaPermanentException.credentialsMayRenew(noCredentials.getMessage() + "; " + what + " "
                     + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "' was not sent", e);
         }
         // A conditional create that timed out may have landed: that stays "outcome unknown" below.
@@ -91,7 +91,8 @@ final class S3Errors {
         }
         if ("ExpiredToken".equals(code) || "TokenRefreshRequired".equals(code)) {
             // S3's body for this echoes the token (Token-0); only the code is used here.
-            return new ReplicaPermanentException("s3: the session token used for bucket '" + bucket + "' has expired"
+            return ReplicaPermanentException.credentialsMayRenew("s3: the session token used for bucket '" + bucket
+                    + "' has expired"
                     + detail + ": " + credentials.whenExpired() + "; " + where, e);
         }
         if ("RequestTimeTooSkewed".equals(code) || "RequestExpired".equals(code)) {
