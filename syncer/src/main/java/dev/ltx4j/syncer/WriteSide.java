@@ -499,6 +499,15 @@ final class WriteSide {
                 }
                 o = db.syncOnce(options.clock.instant());
             }
+            long unforced = pendingCommits();
+            if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && buffer.stopped() && unforced > 0) {
+                // Durability none: commits that succeeded unforced are no sync's to upload from a stopped buffer;
+                // a close never keeps commits silently (CloseWarnsOfUnsyncedCommitsTest).
+                return keptAtClose("failed", "the write buffer stopped after an I/O failure; " + unforced
+                        + " unforced commit(s) are uploaded only after a reopen", null, ": the write buffer stopped"
+                        + " after an I/O failure and they were never forced (durability none); a reopen recovers"
+                        + " those that reached its file");
+            }
             return null;
         } finally {
             if (interrupted) {
