@@ -488,6 +488,15 @@ final class WriteSide {
                             + " close's exception and last_error", o.error(), ": the replica refused it permanently: "
                             + refused.getMessage());
                 }
+                dev.ltx4j.pagestore.BufferFailedException stopped = o.status() == SyncOutcome.Status.FAILED
+                        && buffer.stopped() ? causeOf(o.error(), dev.ltx4j.pagestore.BufferFailedException.class)
+                        : null;
+                if (stopped != null) {
+                    // The stopped buffer refuses this sync (SyncEngine.checkStoppedBase) until a reopen, not the
+                    // replica: retrying until the close timeout would only delay the close and blame the replica.
+                    return keptAtClose("failed", "the write buffer stopped after an I/O failure and refuses the final"
+                            + " sync until a reopen", o.error(), ": " + stopped.getMessage());
+                }
                 if (o.status() == SyncOutcome.Status.FAILED) {
                     try {
                         options.clock.sleep(Duration.ofMillis(100));
@@ -531,6 +540,15 @@ final class WriteSide {
         return new SyncFailedException("close of database \"" + db.name + "\" " + how + " with " + pending
                 + " unsynced transaction(s) kept in " + buffer.location() + " (uploaded at the next open)" + reason,
                 cause);
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     /** The replica's permanent refusal in a failed sync's causes, else null (then the failure may pass). */
