@@ -177,6 +177,26 @@ class S3StoresTheRestTest {
         }
     }
 
+    /**
+     * A client that signs 40 minutes off this machine's clock (a stale JVM-wide offset) and a store whose Date agrees
+     * with that signing time but whose clock checks signatures 20 minutes later: no retry helps; the message names
+     * the request's signing time, not this machine's clock, which is not what was off by 20 minutes.
+     */
+    @Test
+    void aRefusalOfARequestSignedOffTheClockNamesTheSigningTime() throws Exception {
+        store.answer = r -> skewedStore(r, Duration.ofMinutes(60));
+        SdkGlobalTime.setGlobalTimeOffset(-2400);
+        try (DateStampingFront front = new DateStampingFront(store.uri(), Duration.ofMinutes(40));
+                S3ReplicaClient client = S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://"
+                        + StoreInTheMiddle.BUCKET + "/" + path + "?endpoint=" + front.uri()), ENV), ENV)) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("the request's signing time (this machine's clock moved by the offset")
+                    .hasMessageContaining("(the request's signing time is 20 min")
+                    .hasMessageNotContaining("this machine's clock differs");
+            assertThat(client.storeRequests().orElseThrow().total()).isEqualTo(1);
+        }
+    }
+
     // ------------------------------------------------------------------ files above 5 GiB
 
     /** An LTX file of {@code length} bytes on disk that takes a few KiB: a real header, then a hole (sparse). */
