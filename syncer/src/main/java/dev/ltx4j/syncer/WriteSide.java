@@ -471,18 +471,31 @@ final class WriteSide {
             SyncOutcome o = db.syncOnce(options.clock.instant());
             while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
                     && pendingCommits() > 0)) {
-                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
-                    return keptAtClose("timed out", "the replica could not be reached within the close timeout of "
-                            + options.closeTimeout.toMillis() + " ms", o.error(), "");
-                }
                 ReplicaPermanentException refused = o.status() == SyncOutcome.Status.FAILED
                         ? permanentCause(o.error()) : null;
-                if (refused != null) {
+                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
+                    return keptAtClose("timed out", (refused != null ? "the replica's credentials were not renewed"
+                            : "the replica could not be reached") + " within the close timeout of "
+                            + options.closeTimeout.toMillis() + " ms", o.error(), refused == null ? ""
+                            : ": " + refused.getMessage());
+                }
+                // A credential source that was unavailable, or an expired token, may renew before the timeout (a
+                // pod's SIGTERM while the metadata endpoint is briefly away): retried like an unreachable store.
+                if (refused != null && !refused.credentialsMayRenew()) {
                     // Access denied, a bucket gone, a store refusing every create: the same request gets the same
                     // answer, so retrying until the close timeout only delays the close (docs/field-probes.md, round 7).
                     return keptAtClose("failed", "the replica refused the final sync permanently; the reason is in"
                             + " close's exception and last_error", o.error(), ": the replica refused it permanently: "
                             + refused.getMessage());
+                }
+                dev.ltx4j.pagestore.BufferFailedException stopped = o.status() == SyncOutcome.Status.FAILED
+                        && buffer.stopped() ? causeOf(o.error(), dev.ltx4j.pagestore.BufferFailedException.class)
+                        : null;
+                if (stopped != null) {
+                    // The stopped buffer refuses this sync (SyncEngine.checkStoppedBase) until a reopen, not the
+                    // replica: retrying until the close timeout would only delay the close and blame the replica.
+                    return keptAtClose("failed", "the write buffer stopped after an I/O failure and refuses the final"
+                            + " sync until a reopen", o.error(), ": " + stopped.getMessage());
                 }
                 if (o.status() == SyncOutcome.Status.FAILED) {
                     try {
@@ -494,6 +507,15 @@ final class WriteSide {
                     }
                 }
                 o = db.syncOnce(options.clock.instant());
+            }
+            long unforced = pendingCommits();
+            if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && buffer.stopped() && unforced > 0) {
+                // Durability none: commits that succeeded unforced are no sync's to upload from a stopped buffer;
+                // a close never keeps commits silently (CloseWarnsOfUnsyncedCommitsTest).
+                return keptAtClose("failed", "the write buffer stopped after an I/O failure; " + unforced
+                        + " unforced commit(s) are uploaded only after a reopen", null, ": the write buffer stopped"
+                        + " after an I/O failure and they were never forced (durability none); a reopen recovers"
+                        + " those that reached its file");
             }
             return null;
         } finally {
@@ -518,6 +540,15 @@ final class WriteSide {
         return new SyncFailedException("close of database \"" + db.name + "\" " + how + " with " + pending
                 + " unsynced transaction(s) kept in " + buffer.location() + " (uploaded at the next open)" + reason,
                 cause);
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     /** The replica's permanent refusal in a failed sync's causes, else null (then the failure may pass). */

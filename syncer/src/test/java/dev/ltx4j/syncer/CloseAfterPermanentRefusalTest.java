@@ -10,6 +10,7 @@ import dev.ltx4j.replica.LtxBody;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.file.FileReplicaClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class CloseAfterPermanentRefusalTest {
     final Kit.ManualClock clock = new Kit.ManualClock(1_700_000_000_000L);
 
     /** The real file backend, counting the creates it is asked for. */
-    final class Counting extends ForwardingClient {
+    class Counting extends ForwardingClient {
         final AtomicInteger creates = new AtomicInteger();
 
         Counting(ReplicaClient raw) {
@@ -95,5 +96,59 @@ class CloseAfterPermanentRefusalTest {
             assertThat(again.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
             assertThat(again.current().txid()).isEqualTo(2);
         }
+    }
+
+    /** Refuses the next {@code refusals} creates as a credential source that is away would (S3, Azure backends). */
+    final class CredentialsAway extends Counting {
+        final AtomicInteger refusals;
+
+        CredentialsAway(ReplicaClient raw, int refusals) {
+            super(raw);
+            this.refusals = new AtomicInteger(refusals);
+        }
+
+        @Override
+        public LtxFileInfo createFile(int level, long min, long max, LtxBody body) throws ReplicaException {
+            if (refusals.getAndDecrement() > 0) {
+                creates.incrementAndGet();
+                throw ReplicaPermanentException.credentialsMayRenew("s3: no credentials for the replica from the"
+                        + " container credential endpoint: connect timed out; create was not sent", null);
+            }
+            return super.createFile(level, min, max, body);
+        }
+    }
+
+    /**
+     * A pod's SIGTERM while its cached credentials expired and the metadata endpoint is briefly away: the backend
+     * reports it as permanent, but the source may renew. The close stopped at once (store-rest); it now retries it
+     * until the close timeout like an unreachable store, and catches the renewal.
+     */
+    @Test
+    void aCloseKeepsRetryingACredentialSourceThatIsAwayAndCatchesTheRenewal() throws Exception {
+        Path root = tmp.resolve("replica");
+        CredentialsAway client = new CredentialsAway(new FileReplicaClient(root, clock), 0);
+        Database db = open(client);
+        commitPages(db, PS, 1, 1);
+        commitPages(db, PS, 2, 2);
+        client.refusals.set(5);
+        db.close();
+        assertThat(client.creates.get()).as("refused creates, then the one that landed").isEqualTo(6);
+        try (Database again = open(new FileReplicaClient(root, clock))) {
+            assertThat(again.status().pendingCommits()).isZero();
+            assertThat(again.current().txid()).isEqualTo(1);
+        }
+    }
+
+    /** A credential source that stays away: the close ends at the close timeout, naming the credentials. */
+    @Test
+    void aCredentialSourceThatStaysAwayEndsTheCloseAtItsTimeoutNamingIt() throws Exception {
+        CredentialsAway client = new CredentialsAway(new FileReplicaClient(tmp.resolve("replica"), clock),
+                Integer.MAX_VALUE);
+        Database db = open(client);
+        commitPages(db, PS, 1, 1);
+        assertThatThrownBy(db::close).isInstanceOf(SyncFailedException.class)
+                .hasMessageContaining("timed out with 1 unsynced transaction(s) kept in")
+                .hasMessageContaining("container credential endpoint");
+        assertThat(client.creates.get()).as("retried until the close timeout").isGreaterThan(1);
     }
 }

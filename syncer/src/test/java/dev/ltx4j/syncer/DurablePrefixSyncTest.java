@@ -192,6 +192,31 @@ class DurablePrefixSyncTest {
         }
     }
 
+    /**
+     * The same stopped durability-none buffer, closed: the final sync has NOTHING_TO_SYNC, and the close returned
+     * normally with no WARN though a commit that succeeded stayed off the replica. A close never keeps commits
+     * silently: it fails naming them and the buffer, and WARNs.
+     */
+    @Test
+    void withDurabilityNoneACloseOfAStoppedBufferSaysItKeepsTheUnforcedCommits() throws Exception {
+        Database db = Database.open(replica, "app.db", opts().durability(dev.ltx4j.pagestore.Durability.NONE).build());
+        commitPages(db, PS, 1, 1, 2, 2);
+        assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+        commitPages(db, PS, 3, 3); // published, never forced
+        storage.setFaults((op, name) -> op == MemoryLogStorage.Operation.WRITE);
+        assertThatThrownBy(() -> commitPages(db, PS, 4, 4)).isInstanceOf(IOException.class);
+        storage.setFaults((op, name) -> false);
+        CapturedLogs.clear();
+        assertThatThrownBy(db::close).isInstanceOf(SyncFailedException.class)
+                .hasMessageContaining("close of database \"app.db\" failed with 1 unsynced transaction(s) kept in")
+                .hasMessageContaining("never forced (durability none)");
+        assertThat(CapturedLogs.lines()).filteredOn(l -> l.startsWith("WARN") && l.contains("closed with"))
+                .singleElement().asString()
+                .contains("1 committed transaction(s) not on the replica", "stopped after an I/O failure",
+                        "1 unforced commit(s) are uploaded only after a reopen");
+        assertThat(replica.listFiles(0, 0, false)).hasSize(1);
+    }
+
     @Test
     void aReopenThatRecoversTheFailedCommitKeepsItPendingWithoutAConflict() throws Exception {
         Database db = Database.open(replica, "app.db", opts().build());

@@ -197,6 +197,27 @@ class StoppedBufferAdoptionTest {
         }
     }
 
+    /**
+     * The same state, closed: the refusal (SyncEngine.checkStoppedBase) holds until a reopen, yet close retried it for
+     * its whole timeout and then said the replica could not be reached. It now fails at once naming the buffer.
+     */
+    @Test
+    void aCloseOfAStoppedBufferWhoseSyncIsRefusedFailsAtOnceNamingTheBuffer() throws Exception {
+        LostCreate client = new LostCreate();
+        EngineOptions.Builder o = Kit.writer(storage, tmp.resolve("conflicts"), clock, 11)
+                .faults(EngineFaults.builder().forgetLandedAdoption(true).build());
+        Database db = Database.open(client, "app.db", o.build());
+        lostUploadThenACommit(db, client);
+        adoptionStopsInsideItsRewrite(db);
+        assertThatThrownBy(db::close).isInstanceOf(SyncFailedException.class)
+                .hasMessageContaining("close of database \"app.db\" failed with 2 unsynced transaction(s) kept in "
+                        + "memory:db.buffer")
+                .hasMessageContaining("stopped inside a rewrite")
+                .hasMessageNotContaining("timed out")
+                .hasMessageNotContaining("could not be reached");
+        assertThat(raw.listFiles(0, 0, false)).as("nothing uploaded").hasSize(2);
+    }
+
     static void closeQuietly(Database db) {
         try {
             db.close();

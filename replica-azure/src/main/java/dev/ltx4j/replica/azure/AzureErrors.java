@@ -33,7 +33,7 @@ final class AzureErrors {
         AzureTokenCredentials.Unavailable noToken = causeOf(e, AzureTokenCredentials.Unavailable.class);
         if (noToken != null) {
             // The token is fetched before the request is sent: nothing was written.
-            return new ReplicaPermanentException(noToken.getMessage() + "; " + what + " "
+            return ReplicaPermanentException.credentialsMayRenew(noToken.getMessage() + "; " + what + " "
                     + (blob == null ? "" : "'" + blob + "' ") + "in container '" + container + "' was not sent", e);
         }
         UnreachableEndpointPolicy.Unreachable unreachable = unreachable(e);

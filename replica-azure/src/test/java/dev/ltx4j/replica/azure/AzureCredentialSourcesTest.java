@@ -72,7 +72,8 @@ class AzureCredentialSourcesTest {
             assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
                     .hasMessageStartingWith("abs: no credentials for abs://")
                     .hasMessageContaining("the configured TokenCredential")
-                    .hasMessageContaining("tenant unreachable");
+                    .hasMessageContaining("tenant unreachable")
+                    .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isTrue());
         }
     }
 

@@ -18,7 +18,7 @@ import software.amazon.awssdk.retries.api.TokenAcquisitionFailedException;
 
 /**
  * A store's refusal of the request's time ({@code RequestTimeTooSkewed}) is retried once at most, and only when the
- * store's {@code Date} header shows a skew: the SDK has then moved this client's clock by it, so the retry is signed
+ * store's {@code Date} header shows a skew from the time the request was signed at: the SDK has then moved this client's clock by it, so the retry is signed
  * with the store's time and lands. Any other skew refusal fails at once: the SDK's standard strategy retried it ten
  * times (17 s) with the same time, and a clock does not heal between attempts (docs/field-probes.md, round 7). The
  * conditional client (no retries otherwise) gets the one retry too: a 403 was not applied, so a replay is safe.
@@ -49,14 +49,21 @@ final class ClockSkewOnce implements RetryStrategy {
         return false;
     }
 
-    /** Whether the failure's response carries a {@code Date} that differs enough for the SDK to correct its clock. */
-    private static boolean storeDateShowsSkew(Throwable failure) {
+    /**
+     * Whether the failure's response carries a {@code Date} that differs enough from the time the refused request was
+     * signed at for the SDK to correct its clock. The signing time, not this machine's clock: a client copies the
+     * JVM-wide offset ({@code SdkGlobalTime}) when it is built, so one that inherited a stale offset is refused by a
+     * store whose clock is right, and the SDK's correction (store's Date minus the clock) makes its retry land.
+     */
+    static boolean storeDateShowsSkew(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof AwsServiceException s && s.awsErrorDetails() != null
                     && s.awsErrorDetails().sdkHttpResponse() != null) {
                 Optional<Instant> server = ClockSkew.getServerTime(s.awsErrorDetails().sdkHttpResponse());
+                Instant signed = S3ErrorFacts.signedAt(s.awsErrorDetails().sdkHttpResponse())
+                        .flatMap(S3ClockSkew::time).orElseGet(Instant::now);
                 return server.isPresent()
-                        && Duration.between(Instant.now(), server.get()).abs().compareTo(CORRECTED) > 0;
+                        && Duration.between(signed, server.get()).abs().compareTo(CORRECTED) > 0;
             }
         }
         return false;

@@ -20,13 +20,35 @@ final class S3ClockSkew {
 
     private S3ClockSkew() {}
 
-    /** {@code " (this machine's clock is 20 min 3 s behind the store's: ...)"}, or "" when the response tells nothing. */
+    /**
+     * Whether the refused request was signed at a time other than this machine's clock (by more than a minute): the
+     * AWS SDK signs with an offset it keeps for the JVM ({@code SdkGlobalTime}), copied into each client when it is
+     * built, so a client can carry an offset some earlier store's answer set.
+     */
+    static boolean signedOffTheClock(AwsServiceException e) {
+        return signingTime(e).map(t -> Duration.between(t, Instant.now()).abs().compareTo(Duration.ofMinutes(1)) > 0)
+                .orElse(false);
+    }
+
+    private static Optional<Instant> signingTime(AwsServiceException e) {
+        if (e.awsErrorDetails() == null) {
+            return Optional.empty();
+        }
+        Optional<Instant> request = S3ErrorFacts.fact(e, "RequestTime").flatMap(S3ClockSkew::time);
+        return request.isPresent() ? request
+                : S3ErrorFacts.signedAt(e.awsErrorDetails().sdkHttpResponse()).flatMap(S3ClockSkew::time);
+    }
+
+    /**
+     * {@code " (this machine's clock is 20 min 3 s behind the store's: ...)"} ("the request's signing time" when it
+     * was not this machine's clock), or "" when the response tells nothing.
+     */
     static String describe(AwsServiceException e) {
         if (e.awsErrorDetails() == null) {
             return "";
         }
         Optional<Instant> server = S3ErrorFacts.fact(e, "ServerTime").flatMap(S3ClockSkew::time);
-        Optional<Instant> request = S3ErrorFacts.fact(e, "RequestTime").flatMap(S3ClockSkew::time);
+        Optional<Instant> request = signingTime(e);
         String source = "the store's error response";
         if (server.isEmpty() && e.awsErrorDetails().sdkHttpResponse() != null) {
             server = ClockSkew.getServerTime(e.awsErrorDetails().sdkHttpResponse());
@@ -40,12 +62,13 @@ final class S3ClockSkew {
             source += " and this machine's clock";
         }
         Duration skew = Duration.between(request.get(), server.get());
-        return " (this machine's clock is " + human(skew.abs()) + (skew.isNegative() ? " ahead of" : " behind")
+        String whose = signedOffTheClock(e) ? "the request's signing time" : "this machine's clock";
+        return " (" + whose + " is " + human(skew.abs()) + (skew.isNegative() ? " ahead of" : " behind")
                 + " the store's: the request was signed at " + request.get() + ", the store's time was "
                 + server.get() + ", from " + source + ")";
     }
 
-    private static Optional<Instant> time(String text) {
+    static Optional<Instant> time(String text) {
         try {
             return Optional.of(Instant.parse(text));
         } catch (DateTimeParseException notIso) {

@@ -53,7 +53,7 @@ final class S3Errors {
         S3Credentials.Unavailable noCredentials = causeOf(e, S3Credentials.Unavailable.class);
         if (noCredentials != null) {
             // Nothing was sent; the message already names the replica, the source and the provider's reason.
-            return new ReplicaPermanentException(noCredentials.getMessage() + "; " + what + " "
+            return ReplicaPermanentException.credentialsMayRenew(noCredentials.getMessage() + "; " + what + " "
                     + (key == null ? "" : "'" + key + "' ") + "in bucket '" + bucket + "' was not sent", e);
         }
         // A conditional create that timed out may have landed: that stays "outcome unknown" below.
@@ -85,20 +85,26 @@ final class S3Errors {
         String code = found == null || found.isBlank() ? null : found;
         String known = code == null ? "" : code;
         String detail = " (HTTP " + status + (code == null ? "" : ", " + code) + ")"
-                + (code == null && status != 404 ? notFromTheStore(e) : "");
+                + (code == null && status != 404 && !fromTheStore(e) ? notFromTheStore(e) : "");
         if ("NoSuchBucket".equals(code)) {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' does not exist" + detail + "; " + where, e);
         }
         if ("ExpiredToken".equals(code) || "TokenRefreshRequired".equals(code)) {
             // S3's body for this echoes the token (Token-0); only the code is used here.
-            return new ReplicaPermanentException("s3: the session token used for bucket '" + bucket + "' has expired"
+            return ReplicaPermanentException.credentialsMayRenew("s3: the session token used for bucket '" + bucket
+                    + "' has expired"
                     + detail + ": " + credentials.whenExpired() + "; " + where, e);
         }
         if ("RequestTimeTooSkewed".equals(code) || "RequestExpired".equals(code)) {
             // A 403 too, but no key or policy is wrong: the signature's time is, and AWS's SDK corrects only a skew
             // the store's Date header shows, which not every store sends.
-            return new ReplicaPermanentException("s3: the store refused the request's time" + detail + ": this"
-                    + " machine's clock differs from the store's by more than S3 allows (15 minutes)"
+            // The SDK signs with a JVM-wide offset copied into each client when built: a stale one is not the clock.
+            String off = S3ClockSkew.signedOffTheClock(e)
+                    ? " the request's signing time (this machine's clock moved by the offset the AWS SDK keeps for the"
+                    + " JVM, SdkGlobalTime, from an earlier answer of some store) differs"
+                    : " this machine's clock differs";
+            return new ReplicaPermanentException("s3: the store refused the request's time" + detail + ":" + off
+                    + " from the store's by more than S3 allows (15 minutes)"
                     + S3ClockSkew.describe(e) + "; fix the clock (NTP) or the store's; " + where, e);
         }
         if (status == 501 || "NotImplemented".equals(code)) {
@@ -141,6 +147,19 @@ final class S3Errors {
         String hint = op == Op.LIST && status == 400 && code != null ? " (does the store implement ListObjectsV2, list-type=2?"
                 + " ltx4j needs it, as Litestream does)" : "";
         return new ReplicaPermanentException(where + " failed" + detail + said(e) + hint, e);
+    }
+
+    /**
+     * Whether a response without an error body still came from S3: it carries S3's request ids, or answers a HEAD
+     * (which has no body by protocol, so any store's HEAD errors look like a proxy's).
+     */
+    static boolean fromTheStore(AwsServiceException e) {
+        if (e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null) {
+            return false;
+        }
+        var response = e.awsErrorDetails().sdkHttpResponse();
+        return response.firstMatchingHeader("x-amz-request-id").isPresent()
+                || response.firstMatchingHeader("x-amz-id-2").isPresent() || S3ErrorFacts.wasHead(response);
     }
 
     /**

@@ -239,7 +239,8 @@ class S3CredentialSourcesTest {
                     .isInstanceOf(ReplicaPermanentException.class)
                     .hasMessageStartingWith("s3: no credentials for s3://" + BUCKET)
                     .hasMessageContaining("the AWS SDK default chain")
-                    .hasMessageContaining("AWS_ACCESS_KEY_ID");
+                    .hasMessageContaining("AWS_ACCESS_KEY_ID")
+                    .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isTrue());
         }
     }
 

@@ -161,6 +161,42 @@ class S3StoresTheRestTest {
         }
     }
 
+    /**
+     * A client built while the JVM-wide offset was stale (an earlier store's Date corrected it, SdkGlobalTime) signs
+     * 40 minutes off; the store's clock is right. The skew retry compared the store's Date with this machine's clock
+     * (equal) and was withheld: the listing failed permanently, blaming this machine's clock. It now compares it with
+     * the time the request was signed at, and the one retry (signed with the SDK's correction) lands.
+     */
+    @Test
+    void aClientWithAStaleJvmWideOffsetIsCorrectedByAStoreWhoseClockIsRight() throws Exception {
+        store.answer = r -> skewedStore(r, Duration.ZERO);
+        SdkGlobalTime.setGlobalTimeOffset(-2400);
+        try (S3ReplicaClient client = open("")) {
+            assertThat(client.listFiles(0, 0, false)).isEmpty();
+            assertThat(client.storeRequests().orElseThrow().total()).as("refused once, then the retry").isEqualTo(2);
+        }
+    }
+
+    /**
+     * A client that signs 40 minutes off this machine's clock (a stale JVM-wide offset) and a store whose Date agrees
+     * with that signing time but whose clock checks signatures 20 minutes later: no retry helps; the message names
+     * the request's signing time, not this machine's clock, which is not what was off by 20 minutes.
+     */
+    @Test
+    void aRefusalOfARequestSignedOffTheClockNamesTheSigningTime() throws Exception {
+        store.answer = r -> skewedStore(r, Duration.ofMinutes(60));
+        SdkGlobalTime.setGlobalTimeOffset(-2400);
+        try (DateStampingFront front = new DateStampingFront(store.uri(), Duration.ofMinutes(40));
+                S3ReplicaClient client = S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://"
+                        + StoreInTheMiddle.BUCKET + "/" + path + "?endpoint=" + front.uri()), ENV), ENV)) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("the request's signing time (this machine's clock moved by the offset")
+                    .hasMessageContaining("(the request's signing time is 20 min")
+                    .hasMessageNotContaining("this machine's clock differs");
+            assertThat(client.storeRequests().orElseThrow().total()).isEqualTo(1);
+        }
+    }
+
     // ------------------------------------------------------------------ files above 5 GiB
 
     /** An LTX file of {@code length} bytes on disk that takes a few KiB: a real header, then a hole (sparse). */
@@ -214,7 +250,9 @@ class S3StoresTheRestTest {
             assertThatThrownBy(() -> client.createFile(0, 1, 1, sparse(tmp, 1, size)))
                     .isInstanceOf(ReplicaPermanentException.class)
                     .hasMessageContaining("start multipart upload of '" + key + "'")
-                    .hasMessageNotContaining("EntityTooLarge");
+                    .hasMessageNotContaining("EntityTooLarge")
+                    // the store's own refusal (AccessDenied): a close stops at once
+                    .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isFalse());
             assertThat(store.seen()).as("no single PUT of the file")
                     .noneMatch(r -> r.method().equals("PUT") && r.path().endsWith(key));
         }
@@ -256,6 +294,44 @@ class S3StoresTheRestTest {
         try (S3ReplicaClient client = open("")) {
             assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
                     .hasMessageContaining("(HTTP 400) [not an S3 error response");
+        }
+    }
+
+    /**
+     * S3's errors on a HEAD have no body by protocol, and other bodiless errors of S3 carry its request ids: they
+     * were labelled "not an S3 error response ... a proxy may have answered", which sent users to their network.
+     */
+    @Test
+    void bodilessErrorsOfTheStoreItselfAreNotBlamedOnAProxy() throws Exception {
+        try (S3ReplicaClient client = open("")) {
+            client.createFile(0, 1, 1, body(1, 1, 200));
+            store.answer = r -> r.method().equals("HEAD") ? new Response(403, Map.of(), new byte[0]) : null;
+            assertThatThrownBy(() -> client.listFiles(0, 0, true)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("HTTP 403")
+                    .hasMessageNotContaining("not an S3 error response");
+            store.answer = r -> r.method().equals("GET") && !r.isListV2()
+                    ? new Response(400, Map.of("x-amz-request-id", List.of("R1"), "x-amz-id-2", List.of("I2")),
+                            new byte[0]) : null;
+            assertThatThrownBy(() -> client.readRange(0, 1, 1, 0, 0)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("HTTP 400")
+                    .hasMessageNotContaining("not an S3 error response");
+        }
+    }
+
+    /**
+     * The facts of an earlier attempt's error body stayed for the last one: an HTML 502 page, then a bodiless 400,
+     * was named with the page's title "502 Bad Gateway" beside HTTP 400. Each error response now replaces them.
+     */
+    @Test
+    void aLaterBodilessErrorIsNotNamedWithAnEarlierAttemptsPage() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        store.answer = r -> attempts.incrementAndGet() == 1 ? page(502, "Bad Gateway")
+                : new Response(400, Map.of(), new byte[0]);
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("(HTTP 400) [not an S3 error response")
+                    .hasMessageNotContaining("502");
+            assertThat(attempts.get()).as("the 502 was retried").isEqualTo(2);
         }
     }
 
