@@ -1,6 +1,7 @@
 package dev.ltx4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ltx4j.compaction.CompactionSettings;
 import dev.ltx4j.ltx.Ltx;
@@ -208,6 +209,19 @@ class DamagedHeaderReplicaTest {
             assertThat(Arrays.equals(read, after)).as("the pages read equal the file SQLite left (absent ones zeros)")
                     .isTrue();
         }
+    }
+
+    /** A file of another page size that grows the database says so (before: "holds only 0 of the new pages"). */
+    @Test
+    void aGrowingFileOfAnotherPageSizeSaysThePageSizeDiffers() throws Exception {
+        Path replica = dir.resolve("replica");
+        Path level0 = Files.createDirectories(replica.resolve("ltx/0"));
+        writeLtx(level0, 1, new byte[2 * 4096], 4096, 2, List.of(1, 2));
+        writeLtx(level0, 2, new byte[8192], 8192, 4, List.of(1));
+        assertThatThrownBy(() -> Database.open(new FileReplicaClient(replica), "other-size",
+                EngineOptions.builder().writeEnabled(false).build()).close())
+                .hasMessageContaining("L0/0000000000000002-0000000000000002.ltx")
+                .hasMessageContaining("page size 8192 differs from the database's 4096");
     }
 
     private static String text(Statement s, String sql) throws SQLException {
