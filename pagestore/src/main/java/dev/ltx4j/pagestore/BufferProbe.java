@@ -45,7 +45,7 @@ public final class BufferProbe {
             advice = "ltx4j creates the buffer itself: if you made this empty file (mktemp, touch, a mounted file),"
                     + " delete it or name a path that does not exist yet; if it was a buffer, its contents are lost"
                     + " and deleting it starts a new buffer from the replica";
-        } else if (problem.startsWith("unsupported format version")) {
+        } else if (newerVersion(problem)) {
             // A newer ltx4j's buffer is intact and may hold unsynced commits: moving it aside would strand them
             // (field-probes.md, round 7).
             advice = "it was written by a newer ltx4j and may hold unsynced transactions: open the database with that"
@@ -56,5 +56,20 @@ public final class BufferProbe {
         }
         return new BufferCorruptException(where, "write buffer " + where + " has an unusable header: " + problem
                 + "; " + advice);
+    }
+
+    /** Whether {@code problem} names a format version above this build's: 0 or a negative one no ltx4j wrote. */
+    private static boolean newerVersion(String problem) {
+        String prefix = "unsupported format version ";
+        if (!problem.startsWith(prefix)) {
+            return false;
+        }
+        int end = problem.indexOf(' ', prefix.length());
+        try {
+            return Integer.parseInt(problem.substring(prefix.length(), end < 0 ? problem.length() : end))
+                    > dev.ltx4j.pagestore.internal.LogHeader.VERSION;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 }

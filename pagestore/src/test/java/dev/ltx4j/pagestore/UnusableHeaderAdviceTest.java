@@ -58,20 +58,38 @@ class UnusableHeaderAdviceTest {
      */
     @Test
     void aBufferOfAFutureFormatVersionIsNotToBeMovedAside() throws Exception {
+        Path p = bufferOfVersion(3);
+        refusedBoth(p, "unsupported format version 3", "written by a newer ltx4j", "open the database with that version");
+        assertThatThrownBy(() -> BufferProbe.pageSize(new FileLogStorage(dir), "app.buffer"))
+                .message().doesNotContain("move it aside to start");
+    }
+
+    /** A version of 0 or below no ltx4j wrote: damage, not a newer build (before, the newer-ltx4j advice). */
+    @Test
+    void aVersionOfZeroOrBelowIsNoNewerLtx4j() throws Exception {
+        for (int version : new int[] {0, -1, Integer.MIN_VALUE}) {
+            Path p = bufferOfVersion(version);
+            refusedBoth(p, "unsupported format version " + version, "move it aside to start a new buffer");
+            assertThatThrownBy(() -> BufferProbe.pageSize(new FileLogStorage(dir), "app.buffer"))
+                    .message().doesNotContain("newer ltx4j");
+            Files.delete(p);
+        }
+    }
+
+    /** A new buffer whose header says format {@code version} (checksum valid). */
+    private Path bufferOfVersion(int version) throws Exception {
         Path p = dir.resolve("app.buffer");
         try (WriteBuffer b = WriteBuffer.open(p, options(4096, Durability.LOCAL, 1))) {
             assertThat(b.location()).contains("app.buffer");
         }
         byte[] bytes = Files.readAllBytes(p);
         java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(bytes);
-        h.putInt(8, 3);
+        h.putInt(8, version);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(bytes, 0, 92);
-        h.putInt(92, (int) crc.getValue()); // a valid header of version 3
+        h.putInt(92, (int) crc.getValue()); // a valid header of that version
         Files.write(p, bytes);
-        refusedBoth(p, "unsupported format version 3", "written by a newer ltx4j", "open the database with that version");
-        assertThatThrownBy(() -> BufferProbe.pageSize(new FileLogStorage(dir), "app.buffer"))
-                .message().doesNotContain("move it aside to start");
+        return p;
     }
 
     @Test

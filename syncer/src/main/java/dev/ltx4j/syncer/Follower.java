@@ -257,7 +257,10 @@ final class Follower {
                     held.verifyBeforeBlaming(f);
                     break;
                 }
-                v = ReplicaIndex.apply(v, f);
+                DatabaseVersion next = ReplicaIndex.apply(v, f); // its page size check first
+                LoadedFile prev = last != null ? last : held.anchor();
+                ReplicaIndex.checkGrowth(v, f, () -> held.verifyWhole(prev, f));
+                v = next;
                 held.remember(v, f);
                 applied.add(info);
                 last = f;

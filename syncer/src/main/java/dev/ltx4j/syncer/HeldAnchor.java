@@ -167,6 +167,23 @@ final class HeldAnchor {
         verify(f.remoteFile());
     }
 
+    /**
+     * Verifies {@code prev} (the file the state {@code f} grows was read from; null or gone: not checked) and
+     * {@code f} whole (ReplicaIndex.checkGrowth).
+     *
+     * @throws dev.ltx4j.pagestore.replica.ReplicaFileCorruptException when either file is corrupt
+     */
+    void verifyWhole(LoadedFile prev, LoadedFile f) throws IOException {
+        if (prev != null) {
+            try {
+                verify(prev.remoteFile());
+            } catch (ReplicaNotFoundException gone) {
+                // nothing left to verify: the file alone decides
+            }
+        }
+        verify(f.remoteFile());
+    }
+
     /** Verifies a whole file through the reader's verifier (remembered, shared with page reads) or a strict one. */
     private void verify(RemoteFile file) throws IOException {
         FileVerifier v = db.reader().verifier();

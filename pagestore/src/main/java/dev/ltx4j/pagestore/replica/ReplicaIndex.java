@@ -117,15 +117,26 @@ public final class ReplicaIndex {
         return f;
     }
 
+    /** Initialised on the first message only: SLF4J looks for providers (and may warn) when first used. */
+    private static final class Log {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicaIndex.class);
+    }
+
+    /** Verifies whole files before a decision rests on their headers; throws naming the file that fails. */
+    @FunctionalInterface
+    public interface WholeVerify {
+        void run() throws IOException;
+    }
+
     /**
-     * A file that directly follows {@code v} and grows the database holds every new page (as the restorer requires):
-     * a damaged Commit that grew it would otherwise read the pages it never held as zeros.
+     * How many of the pages a file that directly follows {@code v} and grows the database adds it does not hold
+     * (0: it holds them all, or it is not such a file).
      */
-    static void checkGrowth(DatabaseVersion v, LoadedFile f) throws LtxFormatException {
+    static long absentNewPages(DatabaseVersion v, LoadedFile f) {
         LtxHeader h = f.header();
         long commit = h.commitPages();
         if (h.isSnapshot() || v.txid() == 0 || h.minTxid() != v.txid() + 1 || commit <= v.commit()) {
-            return;
+            return 0;
         }
         long lock = Ltx.lockPgno(h.pageSize());
         long expected = commit - v.commit() - (lock > v.commit() && lock <= commit ? 1 : 0);
@@ -134,11 +145,29 @@ public final class ReplicaIndex {
         for (int i = idx.size() - 1; i >= 0 && idx.pgno(i) > v.commit(); i--) {
             held++;
         }
-        if (held != expected) {
-            throw DamagedFiles.explain(new LtxFormatException(f.info().toString(), "header.commit", "its header"
-                    + " grows the database from " + v.commit() + " to " + commit + " pages, but it holds only " + held
-                    + " of the new pages"), f.info(), null);
+        return expected - held;
+    }
+
+    /**
+     * A file that grows the database without holding every new page is valid when SQLite never wrote them (freelist
+     * leaves of a rollback-journal transaction with secure_delete off: the reference encodes only dirty pages) but is
+     * also what a damaged Commit, here or in the file before, looks like. So on a shortfall both files are verified
+     * whole first ({@code verify}, which throws naming the one that fails); when both verify, the file is applied as
+     * written, its absent pages reading as zeros, and a WARN says so (docs/replica-file-verification.md, "Headers used
+     * before verification").
+     */
+    public static void checkGrowth(DatabaseVersion v, LoadedFile f, WholeVerify verify) throws IOException {
+        long absent = absentNewPages(v, f);
+        if (absent == 0) {
+            return;
         }
+        verify.run();
+        Log.LOG.warn("replica file {} grows the database from {} to {} pages but does not hold {} of the new pages;"
+                + " it verifies whole, so it was written so: they read as zeros, as its writer left them (SQLite does"
+                + " not write freelist pages it never filled). If the database then reports corruption, its writer"
+                + " lost those pages (Litestream 0.5.0-0.5.14 could, litestream PR #1323): the file as written is the"
+                + " only copy, and the last state before it restores with: ltx4j restore --txid {} -o <new.db>"
+                + " <replica URL>", f.info(), v.commit(), f.header().commitPages(), absent, Txid.format(v.txid()));
     }
 
     private LoadedFile loadUnchecked(LtxFileInfo info) throws IOException {
@@ -299,8 +328,16 @@ public final class ReplicaIndex {
                     strict.ensure(f.remoteFile(), 0);
                     throw new ReplicaChainException(broken);
                 }
-                checkGrowth(v, f);
-                v = apply(v, f);
+                DatabaseVersion next = apply(v, f); // its page size check first
+                LoadedFile prev = last;
+                checkGrowth(v, f, () -> {
+                    FileVerifier strict = new FileVerifier(client, new PageCache(0), true);
+                    if (prev != null) {
+                        strict.ensure(prev.remoteFile(), 0);
+                    }
+                    strict.ensure(f.remoteFile(), 0);
+                });
+                v = next;
                 last = f;
             }
         }
@@ -360,63 +397,6 @@ public final class ReplicaIndex {
         long txid = newer ? h.maxTxid() : v.txid();
         long checksum = newer ? (h.noChecksum() ? 0 : f.postApplyChecksum()) : v.checksum();
         return new DatabaseVersion(h.pageSize(), commit, txid, v.localSeq(), checksum, b.build());
-    }
-
-    /** What one poll found. */
-    public record PollResult(DatabaseVersion version, List<LtxFileInfo> applied, boolean gap, long remoteMaxTxid) {}
-
-    /**
-     * Lists every level in full and applies, in chain order, the files that extend {@code current} (including
-     * files that straddle it). Files beyond a gap are left for a later poll (reported in {@link PollResult#gap()}).
-     */
-    public PollResult poll(DatabaseVersion current) throws IOException {
-        return poll(current, new ListingPositions());
-    }
-
-    /**
-     * Like {@link #poll(DatabaseVersion)}, but lists each level only from its position in {@code positions} (the
-     * min TXID of the last file seen there), so listings stay small as the replica grows. Within a level files do
-     * not overlap and are listed by min TXID, so any file there that could extend the chain later, straddlers
-     * included, starts at or after the last one seen. After a gap the positions are cleared and the next poll
-     * relists every level in full.
-     */
-    public PollResult poll(DatabaseVersion current, ListingPositions positions) throws IOException {
-        List<LtxFileInfo> candidates = new ArrayList<>();
-        long remoteMax = 0;
-        long[] next = new long[ReplicaClient.MAX_LEVEL + 1];
-        for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
-            long seek = positions.seek(level);
-            next[level] = seek;
-            for (LtxFileInfo info : client.listFiles(level, seek, false)) {
-                next[level] = info.minTxid();
-                if (Long.compareUnsigned(info.maxTxid(), remoteMax) > 0) {
-                    remoteMax = info.maxTxid();
-                }
-                if (Long.compareUnsigned(info.maxTxid(), current.txid()) > 0) {
-                    candidates.add(info);
-                }
-            }
-        }
-        List<LtxFileInfo> chain = chain(candidates, current.txid());
-        DatabaseVersion v = current;
-        for (LtxFileInfo info : chain) {
-            LoadedFile f = load(info);
-            checkGrowth(v, f);
-            v = apply(v, f);
-        }
-        long reached = v.txid();
-        boolean gap = false;
-        for (LtxFileInfo info : candidates) {
-            if (Long.compareUnsigned(info.maxTxid(), reached) > 0) {
-                gap = true;
-            }
-        }
-        if (gap) {
-            positions.clear();
-        } else {
-            positions.advance(next);
-        }
-        return new PollResult(v, chain, gap, remoteMax);
     }
 
     /**
