@@ -10,7 +10,8 @@ import java.util.List;
  * write-mode database, more after a large upload), so a fleet of idle databases in one JVM used up
  * {@code -XX:MaxDirectMemorySize}; now a database holds direct memory only while such work runs, plus its commit
  * staging (sized to its transactions, {@code LogAppender}). At most {@link #IDLE_BYTES} wait here for the next user
- * (docs/field-probes.md, round 7).
+ * (docs/field-probes.md, round 7). At the direct memory limit they are dropped and the allocation tried again
+ * ({@link DirectMemoryException#allocate}).
  */
 public final class DirectBufferPool {
     /**
@@ -64,6 +65,19 @@ public final class DirectBufferPool {
                 IDLE.add(b.clear());
                 idleBytes += b.capacity();
             }
+        }
+    }
+
+    /**
+     * Drops every idle buffer (the direct memory limit was hit: memory idle here must not make an allocation fail);
+     * returns the bytes dropped.
+     */
+    static long dropIdle() {
+        synchronized (IDLE) {
+            long dropped = idleBytes;
+            IDLE.clear();
+            idleBytes = 0;
+            return dropped;
         }
     }
 

@@ -46,6 +46,17 @@ public final class DirectMemoryException extends RuntimeException {
             ALLOCATED.addAndGet(bytes);
             return b;
         } catch (OutOfMemoryError e) {
+            if (isDirectLimit(e) && DirectBufferPool.dropIdle() > 0) {
+                // The pool's idle buffers are unreachable now; the JDK's reservation collects them (System.gc) when
+                // it is short, so one retry can use what sat idle rather than fail beside it.
+                try {
+                    ByteBuffer b = ByteBuffer.allocateDirect(bytes);
+                    ALLOCATED.addAndGet(bytes);
+                    return b;
+                } catch (OutOfMemoryError again) {
+                    throw from(again, bytes + " bytes of direct buffer memory for " + purpose);
+                }
+            }
             throw from(e, bytes + " bytes of direct buffer memory for " + purpose);
         }
     }

@@ -165,17 +165,26 @@ public final class SyncSnapshot implements Iterable<PageImage> {
      * the page checksums computed at commit instead of hashing it again. Same images as {@link #readPage}.
      */
     public Cursor cursor() {
-        return new Cursor(null);
+        return new Cursor(null, false);
     }
 
     /**
      * Like {@link #cursor()}, reading through {@code window} (a direct buffer an earlier cursor of this page size
-     * used, see {@link Cursor#window()}) when it is large enough, so a syncer can keep one read window for all its
-     * rounds instead of allocating native memory each time; null or too small: a new one. The buffer must not be
-     * used by anything else while the cursor is.
+     * used, see {@link Cursor#window()}) when it is large enough, so a caller can keep one read window for all its
+     * rounds instead of allocating native memory each time; null or too small: a new one, allocated (not taken from
+     * the pool, which only gets back what {@link #pooledCursor} took). The buffer must not be used by anything else
+     * while the cursor is.
      */
     public Cursor cursor(ByteBuffer window) {
-        return new Cursor(window);
+        return new Cursor(window, false);
+    }
+
+    /**
+     * Like {@link #cursor()}, its window taken from the process's {@link DirectBufferPool}: the caller gives
+     * {@link Cursor#window()} back with {@link DirectBufferPool#give} when done (a sync round).
+     */
+    public Cursor pooledCursor() {
+        return new Cursor(null, true);
     }
 
     /**
@@ -199,14 +208,15 @@ public final class SyncSnapshot implements Iterable<PageImage> {
         private int blockAt;
         private long pageCrc;
 
-        private Cursor(ByteBuffer reuse) {
+        private Cursor(ByteBuffer reuse, boolean pooled) {
             int ps = buffer.pageSize();
             this.compressed = chain.compressed();
             this.recordSize = compressed ? LogFormat.maxRecord(ps) : LogFormat.PAGE_HEADER + ps;
             int size = Math.max(WINDOW, 2 * recordSize + 4);
             this.window = reuse != null && reuse.isDirect() && !reuse.isReadOnly() && reuse.capacity() >= size
                     ? reuse.clear().order(ByteOrder.BIG_ENDIAN)
-                    : DirectBufferPool.take(size, "the sync's read window"); // given back after the round
+                    : pooled ? DirectBufferPool.take(size, "the sync's read window") // given back after the round
+                    : DirectMemoryException.allocate(size, "the sync's read window");
             this.view = window.asReadOnlyBuffer();
             this.check = new LogFormat.Chain(chain.salt(), chain.headerCrc());
         }

@@ -100,4 +100,23 @@ class SyncSnapshotCheckTest {
                     .hasMessageContaining("page " + snap.pgno(victim)).hasMessageContaining("checksum");
         }
     }
+
+    /** A cursor made without a window to reuse allocates its own: one taken from the pool would never go back. */
+    @Test
+    void onlyAPooledCursorTakesItsWindowFromThePool() throws Exception {
+        Workload w = Workload.random(12, 512, 60, 9, 80);
+        try (WriteBuffer buffer = WriteBuffer.open(dir.resolve("b.db"), options(512, Durability.LOCAL, 12))) {
+            w.apply(buffer, 0, 10);
+            SyncSnapshot snap = buffer.snapshot();
+            java.nio.ByteBuffer pooled = snap.pooledCursor().window();
+            DirectBufferPool.give(pooled);
+            long idle = DirectBufferPool.idleBytes();
+            assertThat(idle).isGreaterThanOrEqualTo(pooled.capacity());
+            assertThat(snap.cursor(null).window()).isNotSameAs(pooled);
+            assertThat(snap.cursor().window()).isNotSameAs(pooled);
+            assertThat(DirectBufferPool.idleBytes()).as("nothing taken from the pool").isEqualTo(idle);
+            assertThat(snap.pooledCursor().window()).isSameAs(pooled);
+            DirectBufferPool.give(pooled);
+        }
+    }
 }

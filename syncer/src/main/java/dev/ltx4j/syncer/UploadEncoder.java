@@ -100,7 +100,8 @@ final class UploadEncoder {
         // The trailer comes last, so the post-apply checksum can be folded from the checksums gathered while
         // encoding: the encoder takes it only at finish.
         LtxEncoder enc = new LtxEncoder(out, header, header.range().filename());
-        SyncSnapshot.Cursor cursor = snap.cursor(reuse.window); // batched, checked reads of neighbouring records
+        // batched, checked reads of neighbouring records; the window from the pool, given back after the round
+        SyncSnapshot.Cursor cursor = reuse.window != null ? snap.cursor(reuse.window) : snap.pooledCursor();
         reuse.window = cursor.window();
         int at = 0; // pages are asked for in ascending order, as the snapshot lists them: walk both together
         for (int k = 0; k < pgnos.length; k++) {

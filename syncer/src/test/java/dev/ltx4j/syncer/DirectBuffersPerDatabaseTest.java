@@ -38,7 +38,7 @@ class DirectBuffersPerDatabaseTest {
                 open.add(openAndUse(i, clock));
             }
             long perDatabase = (DirectMemoryException.allocatedBytes() - before) / DATABASES;
-            // the commit staging (1 MiB, LogAppender.FIRST_STAGING); the sync's and rewrite's buffers are shared
+            // the commit staging (stagingBytes, 1 MiB by default); the sync's and rewrite's buffers are shared
             assertThat(perDatabase).as("direct bytes allocated per database").isLessThanOrEqualTo(1024 * 1024 + 32 * 1024);
         } finally {
             for (Database db : open) {
@@ -47,12 +47,27 @@ class DirectBuffersPerDatabaseTest {
         }
     }
 
+    /**
+     * The staging is the configured size from the start, as on main: a transaction that fits is written once, at its
+     * commit (a staging that started at 1 MiB and grew flushed a 2 MiB transaction mid-way).
+     */
     @Test
-    void aLargeTransactionGrowsTheStagingAndItsPagesReadBack() throws Exception {
+    void theStagingIsTheConfiguredSizeFromTheStart() throws Exception {
+        long before = DirectMemoryException.allocatedBytes();
+        try (dev.ltx4j.pagestore.WriteBuffer buf = dev.ltx4j.pagestore.WriteBuffer.open(new MemoryLogStorage(), "b",
+                dev.ltx4j.pagestore.WriteBufferOptions.builder().pageSize(PS).stagingBytes(4 << 20)
+                        .durability(dev.ltx4j.pagestore.Durability.NONE).build())) {
+            assertThat(DirectMemoryException.allocatedBytes() - before).as("direct bytes at open")
+                    .isGreaterThanOrEqualTo(4 << 20);
+        }
+    }
+
+    @Test
+    void aTransactionLargerThanTheStagingIsFlushedMidWayAndItsPagesReadBack() throws Exception {
         Kit.ManualClock clock = new Kit.ManualClock(1_700_000_000_000L);
         try (Database db = Database.open(new InMemoryReplicaClient(), "big.db",
                 Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts-big"), clock, 3).build())) {
-            int[] pages = new int[2 * 600]; // 600 pages of 4 KiB: well past the first staging size
+            int[] pages = new int[2 * 600]; // 600 pages of 4 KiB: past the default staging (1 MiB)
             for (int p = 1; p <= 600; p++) {
                 pages[2 * (p - 1)] = p;
                 pages[2 * (p - 1) + 1] = p % 251;

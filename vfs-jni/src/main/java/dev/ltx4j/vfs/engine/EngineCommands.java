@@ -45,6 +45,12 @@ final class EngineCommands {
         this.timeTravel = timeTravel;
     }
 
+    static {
+        // Resolves every class the checks below name while descriptors are free (a database is opening): at the
+        // open-file limit one loaded late from a class directory fails (docs/field-probes.md, round 7).
+        classify(new IllegalStateException("loading the failure path"));
+    }
+
     /** The engine's exceptions as the bridge understands them; the bridge itself knows no engine type. */
     static Failure classify(Throwable failure) {
         if (failure instanceof RefreshBusyException) {

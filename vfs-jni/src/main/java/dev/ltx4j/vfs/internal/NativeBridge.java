@@ -235,6 +235,11 @@ public final class NativeBridge {
     }
 
     static String describe(Throwable e) {
+        return describe(e, true);
+    }
+
+    /** {@code mayBeAtLimit}: the failure can be EMFILE/ENFILE, so naming the open-file limit is worth asking. */
+    static String describe(Throwable e, boolean mayBeAtLimit) {
         // A bad PRAGMA value's IllegalArgumentException is written for the user (VfsDatabase.pragma): verbatim too.
         if (e instanceof VfsConfigurationException || e instanceof ReplicaConflictException
                 || e instanceof IllegalArgumentException) {
@@ -242,8 +247,8 @@ public final class NativeBridge {
         }
         String m = e.getMessage();
         // "Too many open files" names the file, not the limit: name it when the process is at it.
-        return dev.ltx4j.replica.internal.OpenFileLimit.withLimit(
-                e.getClass().getSimpleName() + (m == null ? "" : ": " + m), e);
+        String text = e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return mayBeAtLimit ? dev.ltx4j.replica.internal.OpenFileLimit.withLimit(text, e) : text;
     }
 
     static String utf8(byte[] b) {

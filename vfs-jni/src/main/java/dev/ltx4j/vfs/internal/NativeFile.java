@@ -51,9 +51,14 @@ final class NativeFile {
         if (failurePathLoaded) return;
         failurePathLoaded = true;
         try {
-            db.classify(new IOException("loading the failure path"));
-            NativeBridge.describe(new IOException("loading the failure path"));
-        } catch (RuntimeException | LinkageError ignored) {
+            // Not db.classify: a third party's VfsDatabase would see a phantom failure (the engine adapter preloads
+            // its own classification, EngineCommands). Nor a JDK IOException, which would ask /proc for nothing.
+            Class.forName(VfsDatabase.Failure.class.getName());
+            Class.forName(SqliteCodes.class.getName());
+            Class.forName(ReplicaConflictException.class.getName());
+            NativeBridge.describe(new IllegalStateException("loading the failure path"), true);
+            dev.ltx4j.replica.internal.OpenFileLimit.prime();
+        } catch (RuntimeException | LinkageError | ClassNotFoundException ignored) {
             // only a preload: the real failure path reports whatever happens then
         }
     }
@@ -426,7 +431,8 @@ final class NativeFile {
                 : kind == VfsDatabase.Failure.OUTCOME_UNKNOWN ? SqliteCodes.IOERR_OUTCOME_UNKNOWN
                 : kind == VfsDatabase.Failure.BUSY ? SqliteCodes.BUSY
                 : code;
-        lastError = operation + " failed: " + NativeBridge.describe(e);
+        // Only an operation's own I/O error can be EMFILE/ENFILE: a conflict or a refusal does not ask /proc.
+        lastError = operation + " failed: " + NativeBridge.describe(e, kind == VfsDatabase.Failure.IO);
         if (rc == SqliteCodes.CORRUPT) {
             NativeBridge.noteCorruptRead(lastError);
             // SQLite itself only says "database disk image is malformed": name the damaged file once on a CLI host.

@@ -20,8 +20,27 @@ class AcrossDatabasesFlagTest {
         assertThat(file.commitsAcrossDatabases()).as("after the rollback").isFalse();
     }
 
+    /**
+     * Opening a file calls nothing of a third party's database beyond what the open needs: the failure path's
+     * preload once classified a made-up failure through it (the first NativeFile of the process does the preload).
+     */
+    @Test
+    void theFirstOpenClassifiesNoPhantomFailure() throws Exception {
+        Stub db = new Stub();
+        new NativeFile(db, ByteBuffer.allocateDirect(16), "main.db");
+        assertThat(db.classified).isZero();
+    }
+
     /** A database that accepts everything. */
     private static final class Stub implements VfsDatabase {
+        int classified;
+
+        @Override
+        public Failure classify(Throwable failure) {
+            classified++;
+            return Failure.IO;
+        }
+
         @Override public int read(ByteBuffer dst, long offset) { return 0; }
         @Override public void write(ByteBuffer src, long offset) { }
         @Override public void truncate(long size) { }
