@@ -120,7 +120,7 @@ class RestoreOutputTest {
 
     private static List<Path> temps(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("out\\.db\\.[0-9]+\\.tmp")).toList();
+            return s.filter(p -> p.getFileName().toString().matches("out\\.db\\.ltx4j-restore-[0-9]+\\.tmp")).toList();
         }
     }
 
@@ -164,6 +164,18 @@ class RestoreOutputTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("removed " + left.get(0));
         assertThat(temps(tmp)).isEmpty();
+        assertThat(content(out)).isEqualTo(expected);
+    }
+
+    @Test
+    void aUsersOwnTmpFileBesideTheOutputIsKept() throws Exception {
+        // Before: any unlocked <out>.<1-20 digits>.tmp was taken for a killed restore's file and deleted.
+        Path out = tmp.resolve("app.db");
+        Path mine = Files.writeString(tmp.resolve("app.db.20241206.tmp"), "my backup");
+        CliRun run = CliRun.of("restore", url, "-o", out.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).doesNotContain("removed");
+        assertThat(mine).hasContent("my backup");
         assertThat(content(out)).isEqualTo(expected);
     }
 
