@@ -25,13 +25,11 @@ record RestoreOutput(Path given, Path file) {
     private static final List<String> SIDECARS = List.of("-wal", "-journal", "-shm");
     /** The WAL index byte every open connection holds a shared lock on (SQLite's UNIX_SHM_DMS). */
     private static final long SHM_DMS = 128;
+    /** Links followed at most for an output that does not exist yet (Linux's limit is 40). */
+    private static final int MAX_HOPS = 40;
 
     static RestoreOutput check(Path given, boolean force) throws IOException {
-        Path file = given;
-        if (Files.isSymbolicLink(given)) {
-            Path link = Files.readSymbolicLink(given);
-            file = given.toAbsolutePath().getParent().resolve(link).normalize();
-        }
+        Path file = Files.isSymbolicLink(given) ? followLinks(given) : given;
         if (Files.isDirectory(file)) {
             throw new IOException("output " + given + " is a directory; give the database file to write, e.g. "
                     + given.resolve("restored.db"));
@@ -69,6 +67,22 @@ record RestoreOutput(Path given, Path file) {
             }
         }
         return new RestoreOutput(given, file);
+    }
+
+    /** Where a chain of links ends: all hops, resolved by the file system (no textual {@code ..} collapsing). */
+    private static Path followLinks(Path given) throws IOException {
+        if (Files.exists(given)) {
+            return given.toRealPath();
+        }
+        Path p = given.toAbsolutePath(); // dangling: the file to create is where the last link points
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == MAX_HOPS) {
+                throw new IOException("output " + given + ": more than " + MAX_HOPS + " symbolic links to follow (a"
+                        + " loop?)");
+            }
+            p = p.getParent().resolve(Files.readSymbolicLink(p));
+        }
+        return p;
     }
 
     /** The output as the user gave it, and where a link led. */

@@ -209,6 +209,28 @@ class RestoreOutputTest {
     }
 
     @Test
+    void aChainOfTwoLinksIsFollowedToTheDatabase() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("volume")).resolve("b.db");
+        Files.write(real, new byte[] {1});
+        Path middle = Files.createSymbolicLink(Files.createDirectories(tmp.resolve("links")).resolve("a.db"), real);
+        Path link = Files.createSymbolicLink(tmp.resolve("out.db"), tmp.relativize(middle));
+        // Before: one hop only: the intermediate link a.db was replaced by a regular file, b.db left as it was.
+        CliRun run = CliRun.of("restore", "--force", url, "-o", link.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.isSymbolicLink(middle)).isTrue();
+        assertThat(content(real)).isEqualTo(expected);
+        // A dangling chain leads to the file to create; the restore creates it there.
+        Path target = tmp.resolve("volume/new.db");
+        Path mid2 = Files.createSymbolicLink(tmp.resolve("links/new-a.db"), target);
+        Path link2 = Files.createSymbolicLink(tmp.resolve("new.db"), mid2);
+        run = CliRun.of("restore", url, "-o", link2.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.isSymbolicLink(mid2)).isTrue();
+        assertThat(content(target)).isEqualTo(expected);
+    }
+
+    @Test
     void aDirectoryOrAMissingDirectoryIsRefusedBeforeTheDownload() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("restored"));
         CliRun run = CliRun.of("restore", "--force", url, "-o", dir.toString());
