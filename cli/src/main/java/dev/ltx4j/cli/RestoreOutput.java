@@ -94,8 +94,12 @@ record RestoreOutput(Path given, Path file) {
         return db.resolveSibling(db.getFileName() + suffix);
     }
 
-    /** Whether a SQLite connection in another process has the database open in WAL mode (shared lock on DMS). */
-    private static boolean openElsewhere(Path db) {
+    /**
+     * Whether a SQLite connection in another process has the database open in WAL mode (shared lock on DMS). A
+     * {@code -shm} whose lock cannot be tested (another user's, a read-only file system) refuses: not knowing must
+     * never let {@code --force} replace a live database.
+     */
+    private static boolean openElsewhere(Path db) throws IOException {
         Path shm = sidecar(db, "-shm");
         if (!Files.isRegularFile(shm, LinkOption.NOFOLLOW_LINKS)) {
             return false;
@@ -106,7 +110,10 @@ record RestoreOutput(Path given, Path file) {
         } catch (OverlappingFileLockException e) {
             return true;
         } catch (IOException e) {
-            return false; // not lockable here: nothing tells
+            throw new IOException("output " + db + ": cannot tell whether another process has it open: its WAL index "
+                    + shm + " cannot be locked here (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "; an"
+                    + " other user's file, or a read-only file system); restore as the database's owner, or delete "
+                    + shm + " once no process uses the database; " + db + " was not changed", e);
         }
     }
 

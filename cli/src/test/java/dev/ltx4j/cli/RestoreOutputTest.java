@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -228,6 +229,31 @@ class RestoreOutputTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(Files.isSymbolicLink(mid2)).isTrue();
         assertThat(content(target)).isEqualTo(expected);
+    }
+
+    @Test
+    void aWalIndexWhoseLockCannotBeTestedRefusesEvenWithForce() throws Exception {
+        // As another user's -shm (root reads through permissions, so a read-only bind mount of the file stands in).
+        Path out = tmp.resolve("app.db");
+        Files.write(out, new byte[] {1});
+        Path shm = Files.write(tmp.resolve("app.db-shm"), new byte[32768]);
+        Assumptions.assumeTrue(sh("mount", "--bind", shm.toString(), shm.toString()), "bind mount (root) not available");
+        try {
+            Assumptions.assumeTrue(sh("mount", "-o", "remount,bind,ro", shm.toString()), "read-only remount");
+            // Before: the check failed open (IOException -> "not open") and --force replaced the database.
+            CliRun run = CliRun.of("restore", "--force", url, "-o", out.toString());
+            assertThat(run.exitCode()).as(run.err()).isNotZero();
+            assertThat(run.err()).contains("cannot tell whether another process has it open").contains(shm.toString());
+            assertThat(Files.readAllBytes(out)).containsExactly(1);
+        } finally {
+            sh("umount", shm.toString());
+        }
+    }
+
+    private static boolean sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     }
 
     @Test
