@@ -119,6 +119,32 @@ class RestoreOutputTest {
         }
     }
 
+    @Test
+    void aRollbackModeDatabaseInATransactionElsewhereIsNotReplaced() throws Exception {
+        assumeThat(Path.of("/usr/bin/python3")).exists();
+        Path out = tmp.resolve("app.db");
+        Path ready = tmp.resolve("ready");
+        Process holder = new ProcessBuilder("/usr/bin/python3", "-c", String.join("\n",
+                "import sqlite3, sys, time",
+                "c = sqlite3.connect(sys.argv[1], isolation_level=None)",
+                "c.execute('CREATE TABLE live(x)')",
+                "c.execute('BEGIN'); c.execute('SELECT * FROM live').fetchall()", // holds SHARED
+                "open(sys.argv[2], 'w').close()",
+                "time.sleep(60)"), out.toString(), ready.toString()).redirectErrorStream(true).start();
+        try {
+            for (int i = 0; i < 600 && !Files.exists(ready); i++) {
+                Thread.sleep(50);
+            }
+            assertThat(ready).exists();
+            // Before: no -shm, so nothing was checked and --force replaced the database under the reader.
+            CliRun run = CliRun.of("restore", "--force", url, "-o", out.toString());
+            assertThat(run.exitCode()).as("restore over a database being read").isEqualTo(1);
+            assertThat(run.err()).contains("being read or written by another process", "app.db");
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
+
     private static List<Path> temps(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("out\\.db\\.ltx4j-restore-[0-9]+\\.tmp")).toList();
