@@ -191,8 +191,18 @@ record RestoreOutput(Path given, Path file) {
                 throw new IOException("output " + file + " is being read or written by another process (its SQLite"
                         + " lock bytes are locked): stop it and restore again; " + file + " was not changed");
             }
+            List<String> deleted = new ArrayList<>();
             for (String suffix : SIDECARS) {
-                Files.deleteIfExists(sidecar(file, suffix));
+                Path side = sidecar(file, suffix);
+                try {
+                    if (Files.deleteIfExists(side)) {
+                        deleted.add(side.getFileName().toString());
+                    }
+                } catch (IOException e) { // past this point the old database's logs may be gone: never "not changed"
+                    throw new IOException("cannot delete " + side + " before replacing " + file + ": " + e.getMessage()
+                            + "; " + file + " itself was not replaced" + (deleted.isEmpty() ? "" : ", but "
+                            + String.join(" and ", deleted) + " beside it were deleted"), e);
+                }
             }
             temp.set(null); // renamed next: nothing left to remove
         }

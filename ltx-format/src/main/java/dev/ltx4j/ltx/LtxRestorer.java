@@ -115,7 +115,12 @@ public final class LtxRestorer {
             }
             RestoreTemps.keepAttributes(out, tmp);
             output.beforeReplace(tmp);
-            moveAtomically(tmp, out);
+            try {
+                moveAtomically(tmp, out);
+            } catch (IOException e) { // the Output may have deleted out's old logs already: not "not changed"
+                throw new IOException("cannot rename the restored database " + tmp + " over " + out + ": "
+                        + e.getMessage() + "; " + out + " itself was not replaced", e);
+            }
             done = true;
             return result;
         } finally {
