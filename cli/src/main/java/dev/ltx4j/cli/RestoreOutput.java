@@ -25,13 +25,14 @@ record RestoreOutput(Path given, Path file) {
     private static final List<String> SIDECARS = List.of("-wal", "-journal", "-shm");
     /** The WAL index byte every open connection holds a shared lock on (SQLite's UNIX_SHM_DMS). */
     private static final long SHM_DMS = 128;
+    /** SQLite's database-file lock bytes (os_unix.c): PENDING at 1 GiB, RESERVED next, then the 510 SHARED bytes. */
+    private static final long PENDING_BYTE = 0x40000000L;
+    private static final long LOCK_BYTES = 2 + 510;
+    /** Links followed at most for an output that does not exist yet (Linux's limit is 40). */
+    private static final int MAX_HOPS = 40;
 
     static RestoreOutput check(Path given, boolean force) throws IOException {
-        Path file = given;
-        if (Files.isSymbolicLink(given)) {
-            Path link = Files.readSymbolicLink(given);
-            file = given.toAbsolutePath().getParent().resolve(link).normalize();
-        }
+        Path file = Files.isSymbolicLink(given) ? followLinks(given) : given;
         if (Files.isDirectory(file)) {
             throw new IOException("output " + given + " is a directory; give the database file to write, e.g. "
                     + given.resolve("restored.db"));
@@ -50,6 +51,10 @@ record RestoreOutput(Path given, Path file) {
         if (openElsewhere(file)) {
             throw new IOException("output " + given + " is open in another process (" + sidecar(file, "-shm")
                     + " is locked): stop it before restoring over its database");
+        }
+        if (inTransactionElsewhere(file)) {
+            throw new IOException("output " + given + " is being read or written by another process (its SQLite lock"
+                    + " bytes are locked): stop it before restoring over its database");
         }
         if (!force) {
             boolean exists = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
@@ -71,6 +76,22 @@ record RestoreOutput(Path given, Path file) {
         return new RestoreOutput(given, file);
     }
 
+    /** Where a chain of links ends: all hops, resolved by the file system (no textual {@code ..} collapsing). */
+    private static Path followLinks(Path given) throws IOException {
+        if (Files.exists(given)) {
+            return given.toRealPath();
+        }
+        Path p = given.toAbsolutePath(); // dangling: the file to create is where the last link points
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == MAX_HOPS) {
+                throw new IOException("output " + given + ": more than " + MAX_HOPS + " symbolic links to follow (a"
+                        + " loop?)");
+            }
+            p = p.getParent().resolve(Files.readSymbolicLink(p));
+        }
+        return p;
+    }
+
     /** The output as the user gave it, and where a link led. */
     String shown() {
         return given.equals(file) ? given.toString() : given + " (-> " + file + ")";
@@ -80,8 +101,12 @@ record RestoreOutput(Path given, Path file) {
         return db.resolveSibling(db.getFileName() + suffix);
     }
 
-    /** Whether a SQLite connection in another process has the database open in WAL mode (shared lock on DMS). */
-    private static boolean openElsewhere(Path db) {
+    /**
+     * Whether a SQLite connection in another process has the database open in WAL mode (shared lock on DMS). A
+     * {@code -shm} whose lock cannot be tested (another user's, a read-only file system) refuses: not knowing must
+     * never let {@code --force} replace a live database.
+     */
+    private static boolean openElsewhere(Path db) throws IOException {
         Path shm = sidecar(db, "-shm");
         if (!Files.isRegularFile(shm, LinkOption.NOFOLLOW_LINKS)) {
             return false;
@@ -92,7 +117,31 @@ record RestoreOutput(Path given, Path file) {
         } catch (OverlappingFileLockException e) {
             return true;
         } catch (IOException e) {
-            return false; // not lockable here: nothing tells
+            throw new IOException("output " + db + ": cannot tell whether another process has it open: its WAL index "
+                    + shm + " cannot be locked here (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "; an"
+                    + " other user's file, or a read-only file system); restore as the database's owner, or delete "
+                    + shm + " once no process uses the database; " + db + " was not changed", e);
+        }
+    }
+
+    /**
+     * Whether a connection in another process is reading or writing the database (rollback-journal mode, also a WAL
+     * reader): it holds a lock in the PENDING/RESERVED/SHARED range. An idle rollback-mode connection holds no lock
+     * and cannot be detected (docs/time-travel.md, "Restore to a file"). Not testable here refuses, as the -shm.
+     */
+    private static boolean inTransactionElsewhere(Path db) throws IOException {
+        if (!Files.isRegularFile(db)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(db, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileLock lock = ch.tryLock(PENDING_BYTE, LOCK_BYTES, false)) {
+            return lock == null;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            throw new IOException("output " + db + ": cannot tell whether another process is using it: its SQLite"
+                    + " locks cannot be tested (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); restore"
+                    + " as the database's owner; " + db + " was not changed", e);
         }
     }
 
@@ -138,8 +187,22 @@ record RestoreOutput(Path given, Path file) {
                 throw new IOException("output " + file + " was opened by another process during the restore ("
                         + sidecar(file, "-shm") + " is locked): stop it and restore again; " + file + " was not changed");
             }
+            if (inTransactionElsewhere(file)) {
+                throw new IOException("output " + file + " is being read or written by another process (its SQLite"
+                        + " lock bytes are locked): stop it and restore again; " + file + " was not changed");
+            }
+            List<String> deleted = new ArrayList<>();
             for (String suffix : SIDECARS) {
-                Files.deleteIfExists(sidecar(file, suffix));
+                Path side = sidecar(file, suffix);
+                try {
+                    if (Files.deleteIfExists(side)) {
+                        deleted.add(side.getFileName().toString());
+                    }
+                } catch (IOException e) { // past this point the old database's logs may be gone: never "not changed"
+                    throw new IOException("cannot delete " + side + " before replacing " + file + ": " + e.getMessage()
+                            + "; " + file + " itself was not replaced" + (deleted.isEmpty() ? "" : ", but "
+                            + String.join(" and ", deleted) + " beside it were deleted"), e);
+                }
             }
             temp.set(null); // renamed next: nothing left to remove
         }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,9 +119,35 @@ class RestoreOutputTest {
         }
     }
 
+    @Test
+    void aRollbackModeDatabaseInATransactionElsewhereIsNotReplaced() throws Exception {
+        assumeThat(Path.of("/usr/bin/python3")).exists();
+        Path out = tmp.resolve("app.db");
+        Path ready = tmp.resolve("ready");
+        Process holder = new ProcessBuilder("/usr/bin/python3", "-c", String.join("\n",
+                "import sqlite3, sys, time",
+                "c = sqlite3.connect(sys.argv[1], isolation_level=None)",
+                "c.execute('CREATE TABLE live(x)')",
+                "c.execute('BEGIN'); c.execute('SELECT * FROM live').fetchall()", // holds SHARED
+                "open(sys.argv[2], 'w').close()",
+                "time.sleep(60)"), out.toString(), ready.toString()).redirectErrorStream(true).start();
+        try {
+            for (int i = 0; i < 600 && !Files.exists(ready); i++) {
+                Thread.sleep(50);
+            }
+            assertThat(ready).exists();
+            // Before: no -shm, so nothing was checked and --force replaced the database under the reader.
+            CliRun run = CliRun.of("restore", "--force", url, "-o", out.toString());
+            assertThat(run.exitCode()).as("restore over a database being read").isEqualTo(1);
+            assertThat(run.err()).contains("being read or written by another process", "app.db");
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
+
     private static List<Path> temps(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("out\\.db\\.[0-9]+\\.tmp")).toList();
+            return s.filter(p -> p.getFileName().toString().matches("out\\.db\\.ltx4j-restore-[0-9]+\\.tmp")).toList();
         }
     }
 
@@ -168,6 +195,18 @@ class RestoreOutputTest {
     }
 
     @Test
+    void aUsersOwnTmpFileBesideTheOutputIsKept() throws Exception {
+        // Before: any unlocked <out>.<1-20 digits>.tmp was taken for a killed restore's file and deleted.
+        Path out = tmp.resolve("app.db");
+        Path mine = Files.writeString(tmp.resolve("app.db.20241206.tmp"), "my backup");
+        CliRun run = CliRun.of("restore", url, "-o", out.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).doesNotContain("removed");
+        assertThat(mine).hasContent("my backup");
+        assertThat(content(out)).isEqualTo(expected);
+    }
+
+    @Test
     void aReplacedDatabaseKeepsItsModeAndANewOneGetsTheDefault() throws Exception {
         Path probe = Files.createFile(tmp.resolve("probe"));
         String byDefault = PosixFilePermissions.toString(Files.getPosixFilePermissions(probe));
@@ -194,6 +233,53 @@ class RestoreOutputTest {
         assertThat(Files.isSymbolicLink(link)).isTrue();
         assertThat(content(real)).isEqualTo(expected);
         assertThat(run.out()).contains(real.toString());
+    }
+
+    @Test
+    void aChainOfTwoLinksIsFollowedToTheDatabase() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("volume")).resolve("b.db");
+        Files.write(real, new byte[] {1});
+        Path middle = Files.createSymbolicLink(Files.createDirectories(tmp.resolve("links")).resolve("a.db"), real);
+        Path link = Files.createSymbolicLink(tmp.resolve("out.db"), tmp.relativize(middle));
+        // Before: one hop only: the intermediate link a.db was replaced by a regular file, b.db left as it was.
+        CliRun run = CliRun.of("restore", "--force", url, "-o", link.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.isSymbolicLink(middle)).isTrue();
+        assertThat(content(real)).isEqualTo(expected);
+        // A dangling chain leads to the file to create; the restore creates it there.
+        Path target = tmp.resolve("volume/new.db");
+        Path mid2 = Files.createSymbolicLink(tmp.resolve("links/new-a.db"), target);
+        Path link2 = Files.createSymbolicLink(tmp.resolve("new.db"), mid2);
+        run = CliRun.of("restore", url, "-o", link2.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.isSymbolicLink(mid2)).isTrue();
+        assertThat(content(target)).isEqualTo(expected);
+    }
+
+    @Test
+    void aWalIndexWhoseLockCannotBeTestedRefusesEvenWithForce() throws Exception {
+        // As another user's -shm (root reads through permissions, so a read-only bind mount of the file stands in).
+        Path out = tmp.resolve("app.db");
+        Files.write(out, new byte[] {1});
+        Path shm = Files.write(tmp.resolve("app.db-shm"), new byte[32768]);
+        Assumptions.assumeTrue(sh("mount", "--bind", shm.toString(), shm.toString()), "bind mount (root) not available");
+        try {
+            Assumptions.assumeTrue(sh("mount", "-o", "remount,bind,ro", shm.toString()), "read-only remount");
+            // Before: the check failed open (IOException -> "not open") and --force replaced the database.
+            CliRun run = CliRun.of("restore", "--force", url, "-o", out.toString());
+            assertThat(run.exitCode()).as(run.err()).isNotZero();
+            assertThat(run.err()).contains("cannot tell whether another process has it open").contains(shm.toString());
+            assertThat(Files.readAllBytes(out)).containsExactly(1);
+        } finally {
+            sh("umount", shm.toString());
+        }
+    }
+
+    private static boolean sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     }
 
     @Test

@@ -61,21 +61,23 @@ public final class LtxRestorer {
     }
 
     /**
-     * As {@link #restore(List, Path)}. The temporary file is {@code <out>.<digits>.tmp} (see {@link #leftovers}),
-     * created with the process's default permissions and locked while it is written; an existing {@code out}'s POSIX
-     * permissions (and, where allowed, owner and group) are kept by the new file.
+     * As {@link #restore(List, Path)}. The temporary file is {@code <out>.ltx4j-restore-<digits>.tmp} (see
+     * {@link #removeLeftovers}), created with the process's default permissions and locked until it is renamed; an
+     * existing {@code out}'s POSIX permissions (and, where allowed, owner and group) are kept by the new file.
      */
     public static Result restore(List<? extends LtxSource> chain, Path out, Output output) throws IOException {
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("restore needs at least a snapshot");
         }
-        Path tmp = RestoreTemps.create(out);
+        // Locked from its creation until after the rename or delete: another restore's cleanup never takes it.
+        RestoreTemps.Temp temp = RestoreTemps.create(out);
+        Path tmp = temp.path();
+        FileChannel ch = temp.channel();
         output.tempCreated(tmp);
         boolean done = false;
         try {
             Result result;
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                    java.nio.channels.FileLock lock = RestoreTemps.lock(ch)) {
+            try {
                 DatabaseWriter w = null;
                 LtxHeader prev = null;
                 for (LtxSource src : chain) {
@@ -113,20 +115,29 @@ public final class LtxRestorer {
             }
             RestoreTemps.keepAttributes(out, tmp);
             output.beforeReplace(tmp);
-            moveAtomically(tmp, out);
+            try {
+                moveAtomically(tmp, out);
+            } catch (IOException e) { // the Output may have deleted out's old logs already: not "not changed"
+                throw new IOException("cannot rename the restored database " + tmp + " over " + out + ": "
+                        + e.getMessage() + "; " + out + " itself was not replaced", e);
+            }
             done = true;
             return result;
         } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
+            try {
+                if (!done) {
+                    Files.deleteIfExists(tmp);
+                }
+            } finally {
+                temp.close();
             }
         }
     }
 
     /**
      * Deletes the temporary files of earlier restores to {@code out} that no process is writing (the process was
-     * killed, or stopped without removing its file): {@code <out>.<digits>.tmp} beside {@code out} that nobody holds
-     * locked. They are partial databases, never complete ones. Returns what it deleted.
+     * killed, or stopped without removing its file): {@code <out>.ltx4j-restore-<digits>.tmp} beside {@code out}
+     * that nobody holds locked. They are partial databases, never complete ones. Returns what it deleted.
      */
     public static List<Path> removeLeftovers(Path out) throws IOException {
         return RestoreTemps.removeLeftovers(out);

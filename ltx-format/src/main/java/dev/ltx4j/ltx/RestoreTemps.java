@@ -18,42 +18,61 @@ import java.util.List;
 
 /**
  * The temporary file a restore writes before renaming it over its output (docs/time-travel.md, "Restore to a file"):
- * {@code <out>.<digits>.tmp} in the output's directory, locked (fcntl, released when the process dies) while it is
- * written, so a later restore can tell the file of a killed restore (unlocked) from one being written (locked).
+ * {@code <out>.ltx4j-restore-<digits>.tmp} in the output's directory (a name no user picks, so cleanup never takes a
+ * user's {@code app.db.20241206.tmp}), created and locked on one channel (fcntl, released when the process dies) and
+ * kept locked until after the rename, so a later restore can tell the file of a killed restore (unlocked) from one
+ * being written or renamed (locked).
  */
 final class RestoreTemps {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Between the output's name and the digits: marks the file as a restore's own. */
+    static final String MARK = ".ltx4j-restore-";
 
     private RestoreTemps() {
     }
 
-    static Path create(Path out) throws IOException {
+    /** A new temporary file beside {@code out}, open for read and write, locked on that same channel. */
+    static Temp create(Path out) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         while (true) {
-            Path tmp = dir.resolve(out.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp");
-            try {
-                return Files.createFile(tmp); // the process's default permissions (umask), as sqlite3 creates files
+            Path tmp = dir.resolve(out.getFileName() + MARK + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp");
+            FileChannel ch;
+            try { // the process's default permissions (umask), as sqlite3 creates files
+                ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
             } catch (FileAlreadyExistsException e) {
-                // another name
+                continue; // another name
             }
+            // Another restore's cleanup deletes only what it holds locked. It may have locked this new, empty file
+            // between our open and our lock: then our lock fails, or the name is gone once we hold it; take another.
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (IOException | OverlappingFileLockException e) {
+                return new Temp(tmp, ch, null); // no locks here: a leftover is never taken for one being written
+            }
+            if (lock != null && Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                return new Temp(tmp, ch, lock);
+            }
+            ch.close();
         }
     }
 
-    /** An exclusive lock on the temporary file, or null where the file system has no locks. */
-    static FileLock lock(FileChannel ch) {
-        try {
-            return ch.tryLock();
-        } catch (IOException | OverlappingFileLockException e) {
-            return null; // best effort: without locks a leftover is never taken for one being written, only kept
+    /** The temporary file, its channel and its lock (null where the file system has no locks). */
+    record Temp(Path path, FileChannel channel, FileLock lock) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            channel.close(); // releases the lock
         }
     }
 
-    /** Whether {@code name} is {@code <outName>.<digits>.tmp}. */
+    /** Whether {@code name} is {@code <outName>.ltx4j-restore-<digits>.tmp}. */
     static boolean isTempOf(String outName, String name) {
-        if (!name.startsWith(outName + ".") || !name.endsWith(".tmp")) {
+        String prefix = outName + MARK;
+        if (!name.startsWith(prefix) || !name.endsWith(".tmp") || name.length() < prefix.length() + ".tmp".length()) {
             return false;
         }
-        String middle = name.substring(outName.length() + 1, name.length() - ".tmp".length());
+        String middle = name.substring(prefix.length(), name.length() - ".tmp".length());
         return !middle.isEmpty() && middle.length() <= 20 && middle.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 

@@ -43,7 +43,7 @@ class PrefetchedChainTest {
     }
 
     /** A client that records each read as "level/min offset+length" with the thread that sent it. */
-    private static final class Recording extends ForwardingReplicaClient {
+    private static class Recording extends ForwardingReplicaClient {
         final List<String> reads = Collections.synchronizedList(new ArrayList<>());
         final List<String> threads = Collections.synchronizedList(new ArrayList<>());
 
@@ -139,6 +139,32 @@ class PrefetchedChainTest {
             for (int i = 0; i < plan.size(); i++) {
                 assertThat(got.get(i)).as(plan.get(i).toString()).isEqualTo(stored(plan.get(i)));
             }
+        }
+    }
+
+    @Test
+    void aCloseThatFailsAfterACompleteReadCostsNoRetry() throws Exception {
+        List<LtxFileInfo> plan = List.of(put(1, 500), put(2, 12_000));
+        Recording client = new Recording(store) {
+            @Override
+            public InputStream openFile(int level, long min, long max, long offset, long length)
+                    throws ReplicaException {
+                InputStream in = super.openFile(level, min, max, offset, length);
+                return new java.io.FilterInputStream(in) {
+                    @Override
+                    public void close() throws java.io.IOException {
+                        super.close();
+                        throw new java.io.IOException("simulated reset on release");
+                    }
+                };
+            }
+        };
+        try (PrefetchedChain chain = new PrefetchedChain(client, plan, SMALL, null, i -> { })) {
+            List<byte[]> got = readAll(chain);
+            assertThat(got.get(0)).isEqualTo(stored(plan.get(0)));
+            assertThat(got.get(1)).isEqualTo(stored(plan.get(1)));
+            // Before: every close failure was a failed read: retried (or the file failed).
+            assertThat(chain.requests()).isEqualTo(client.reads.size()).isEqualTo(1 + 3);
         }
     }
 

@@ -259,6 +259,7 @@ public final class PrefetchedChain implements AutoCloseable {
             try {
                 requests.incrementAndGet();
                 InputStream in = client.openFile(f.level(), f.minTxid(), f.maxTxid(), p.offset, p.length);
+                boolean read = false;
                 try {
                     // Into one array of the listed size: readNBytes(len) assembles chunks and copies them, holding
                     // about twice the size at its end, which the budget (listed sizes) would not bound.
@@ -272,9 +273,16 @@ public final class PrefetchedChain implements AutoCloseable {
                         tail = new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) more}),
                                 new BufferedInputStream(in, 1 << 16));
                     }
+                    read = true;
                 } finally {
                     if (tail == null) {
-                        in.close();
+                        try {
+                            in.close();
+                        } catch (IOException e) {
+                            if (!read) {
+                                throw e;
+                            } // the bytes are complete: a failing close (a reset on release) costs no retry
+                        }
                     }
                 }
                 error = null;

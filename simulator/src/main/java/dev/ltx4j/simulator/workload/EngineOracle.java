@@ -32,6 +32,10 @@ import java.util.function.Predicate;
  * off for good when the liveness phase starts.
  */
 final class EngineOracle {
+    /** PrefetchedChain.Limits.defaults() at a heap of 256 MiB or more, independent of this JVM's -Xmx. */
+    private static final PrefetchedChain.Limits ORACLE_READ_AHEAD = new PrefetchedChain.Limits(
+            PrefetchedChain.PIECES_AHEAD, 32L << 20, PrefetchedChain.WHOLE_FILE_MAX, PrefetchedChain.CHUNK);
+
     private final World world;
     private final SimObjectStore store;
     private final SimDisk disk;
@@ -173,9 +177,10 @@ final class EngineOracle {
             Path out = tempDir.resolve("restore-" + txid + ".db");
             LtxRestorer.Result r;
             // The read-ahead ltx4j restore uses, on the direct executor: each file read inline in plan order, as the
-            // sequential reads were (the same store requests and fault draws on every run of a seed).
-            try (PrefetchedChain chain = new PrefetchedChain(client, plan, PrefetchedChain.Limits.defaults(),
-                    Runnable::run, i -> { })) {
+            // sequential reads were (the same store requests and fault draws on every run of a seed). Fixed limits, not
+            // defaults() (whose held bytes follow the heap): the same seed makes the same requests under any -Xmx.
+            try (PrefetchedChain chain = new PrefetchedChain(client, plan, ORACLE_READ_AHEAD, Runnable::run,
+                    i -> { })) {
                 r = LtxRestorer.restore(chain.sources(), out);
             }
             byte[] bytes = Files.readAllBytes(out);
