@@ -89,7 +89,7 @@ public final class LtxRestorer {
                                 throw new LtxFormatException(src.name(), "header.minTxid",
                                         "a restore chain must start with a snapshot (MinTXID 1)");
                             }
-                            RestoreTemps.checkSpace(tmp, out, h);
+                            RestoreTemps.checkSpace(tmp, out, h, src.name());
                             w = new DatabaseWriter(ch, h.pageSize(), 0, !h.noChecksum(), Ltx.CHECKSUM_FLAG);
                         } else {
                             if (h.pageSize() != prev.pageSize()) {

@@ -108,16 +108,18 @@ final class RestoreTemps {
      * restore of gigabytes into a small volume fails at once, not after the download). A file system that reports no
      * size (FUSE, network: total 0) is not judged.
      */
-    static void checkSpace(Path tmp, Path out, LtxHeader snapshot) throws IOException {
+    static void checkSpace(Path tmp, Path out, LtxHeader snapshot, String source) throws IOException {
         long need = (long) snapshot.commitPages() * snapshot.pageSize();
         java.nio.file.FileStore store = Files.getFileStore(tmp);
         long total = store.getTotalSpace();
         long free = store.getUsableSpace();
         if (total > 0 && need > free) {
-            throw new IOException("not enough space to restore " + out + ": the snapshot alone is " + need
-                    + " bytes (" + snapshot.commitPages() + " pages of " + snapshot.pageSize() + "), and "
-                    + tmp.toAbsolutePath().getParent() + " has " + free + " bytes free (" + store + "); " + out
-                    + " was not changed");
+            // The size comes from the snapshot's header: name the file, as a damaged header claims any size.
+            throw new IOException("not enough space to restore " + out + ": the snapshot " + source + " holds "
+                    + need + " bytes by its header (" + snapshot.commitPages() + " pages of " + snapshot.pageSize()
+                    + "), and " + tmp.toAbsolutePath().getParent() + " has " + free + " bytes free (" + store + "); "
+                    + out + " was not changed (a snapshot file far smaller than that has a damaged header: "
+                    + "check it with ltx4j ltx verify)");
         }
     }
 

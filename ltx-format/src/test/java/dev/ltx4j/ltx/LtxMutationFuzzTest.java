@@ -218,7 +218,19 @@ class LtxMutationFuzzTest {
                 }
             }
             return want == null ? "refused-as-base" : "refused";
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            // A header claiming more pages than the disk holds is refused before anything is written, naming it.
+            if (!snapshot || e.getMessage() == null || !e.getMessage().startsWith("not enough space to restore")) {
+                throw new AssertionError(what + ": restore threw " + e, e);
+            }
+            assertThat(e.getMessage()).as(what + ": the space refusal names the file").contains(name);
+            assertThat(out).as(what + ": a refused restore left its output").doesNotExist();
+            try (var s = Files.list(dir)) {
+                assertThat(s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList())
+                        .as(what + ": temporary file left").isEmpty();
+            }
+            return "refused-space";
+        } catch (RuntimeException | Error e) {
             throw new AssertionError(what + ": restore threw " + e, e);
         }
     }
