@@ -125,6 +125,16 @@ class DamagedHeaderReplicaTest {
         assertRefusedNamingTheFile("commit-lowered", h -> h.putInt(12, 2));
     }
 
+    /**
+     * A Commit lowered by one within the pages 3-3 holds (it drops the last page, from TXID 2): 4-4 holds newer
+     * images of every page 3-3 holds, so no page of 3-3 is ever read. Session 13 named the intact 4-4 ("grows the
+     * database ... but holds only 0 of the new pages"); the growth check now verifies 3-3 first and names it.
+     */
+    @Test
+    void aCommitLoweredWithinThePagesHeldIsRefusedNamingTheFile() throws Exception {
+        assertRefusedNamingTheFile("commit-lowered-by-one", h -> h.putInt(12, h.getInt(12) - 1));
+    }
+
     /** A follower that holds TXID 2 polls and finds 3-3 with a Commit grown past its pages. Before, it applied it. */
     @Test
     void aFollowerPollRefusesACommitGrownPastThePagesHeldNamingTheFile() throws Exception {

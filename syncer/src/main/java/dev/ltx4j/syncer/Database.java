@@ -98,6 +98,7 @@ public final class Database implements AutoCloseable, MetricsSource {
         this.name = name;
         this.options = options;
         this.index = new ReplicaIndex(this.client);
+        index.trustUnverifiedChecksums(options.faults.trustUnverifiedChecksums); // a test switch, off in use
         this.writeMode = options.writeEnabled;
         this.follower = new Follower(this); // reads the options
         this.files = new LocalFiles(name, options);

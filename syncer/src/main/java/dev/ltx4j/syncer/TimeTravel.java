@@ -5,8 +5,11 @@ import dev.ltx4j.ltx.LtxFormatException;
 import dev.ltx4j.ltx.LtxHeader;
 import dev.ltx4j.ltx.Txid;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
+import dev.ltx4j.pagestore.replica.FileVerifier;
 import dev.ltx4j.pagestore.replica.PageReader;
+import dev.ltx4j.pagestore.replica.RemoteFile;
 import dev.ltx4j.pagestore.replica.RemotePage;
+import dev.ltx4j.pagestore.replica.ReplicaFileCorruptException;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import dev.ltx4j.pagestore.replica.TxidUnavailableException;
 import dev.ltx4j.replica.LtxFileInfo;
@@ -42,8 +45,11 @@ public final class TimeTravel {
     private static final int VERSIONS = 8;
 
     private final Database db;
-    /** Header timestamps by listed file (level, range, size and listing time: a rewritten file is another key). */
-    private final Map<LtxFileInfo, Long> headerMillis = lru(HEADER_TIMES);
+    /**
+     * Header timestamp and page size by listed file (level, range, size and listing time: a rewritten file is another
+     * key); the timestamp is replaced by the verified one once the file is verified ({@link #decide}).
+     */
+    private final Map<LtxFileInfo, long[]> headerMillis = lru(HEADER_TIMES);
     /** Commit times by TXID of lineage {@link #lineage}. */
     private final Map<Long, Long> txidMillis = lru(HEADER_TIMES);
     /** Built historical versions by TXID of lineage {@link #lineage}. */
@@ -84,13 +90,13 @@ public final class TimeTravel {
         for (int level = ReplicaClient.MIN_LEVEL; level <= ReplicaClient.MAX_LEVEL; level++) {
             files.addAll(db.client.listFiles(level, 0, false));
         }
-        List<RestorablePoints.Point> points = RestorablePoints.of(files);
+        List<RestorablePoints.Point> points = new ArrayList<>(RestorablePoints.of(files));
         if (points.isEmpty()) {
             throw new TimeTravelException("the replica of database \"" + db.name + "\" "
                     + (files.isEmpty() ? "holds no files" : "holds no state restorable from TXID 1"), null);
         }
         Instant wanted = db.options.faults.timeTravelStrictlyBefore ? target.minusMillis(1) : target; // fault point
-        int i = RestorablePoints.search(points, wanted, this::millis);
+        int i = decide(points, wanted, at);
         if (i < 0) {
             RestorablePoints.Point oldest = points.get(0);
             Instant t = Instant.ofEpochMilli(millis(oldest));
@@ -221,6 +227,7 @@ public final class TimeTravel {
         if (listed != null) {
             try {
                 ReplicaIndex held = new ReplicaIndex(new HeldListing(db.client, listed));
+                held.trustUnverifiedChecksums(db.options.faults.trustUnverifiedChecksums);
                 held.loadInParallel(db.fetches.executor(), Fetches.PLAN_READS_AHEAD); // as the database's own index
                 s = held.openState(RestoreTarget.txid(txid));
             } catch (RestorePlanException e) {
@@ -341,17 +348,77 @@ public final class TimeTravel {
 
     /** The header timestamp of one file: a 100-byte ranged read, cached. */
     private long millis(LtxFileInfo f) throws IOException {
+        return header(f)[0];
+    }
+
+    /** {timestamp, page size} of one file's header (a 100-byte ranged read, cached). */
+    private long[] header(LtxFileInfo f) throws IOException {
         synchronized (this) {
-            Long ms = headerMillis.get(f);
-            if (ms != null) {
-                return ms;
+            long[] h = headerMillis.get(f);
+            if (h != null) {
+                return h;
             }
         }
         byte[] head = db.client.readRange(f.level(), f.minTxid(), f.maxTxid(), 0, Ltx.HEADER_SIZE);
-        long ms = LtxHeader.parse(head, f.toString()).timestamp();
+        LtxHeader parsed = LtxHeader.parse(head, f.toString());
+        long[] h = {parsed.timestamp(), parsed.pageSize()};
         synchronized (this) {
-            headerMillis.put(f, ms);
+            headerMillis.put(f, h);
         }
-        return ms;
+        return h;
+    }
+
+    /**
+     * The index in {@code points} of the newest point committed at or before {@code wanted} (-1: none), decided on
+     * verified commit times. The search reads 100-byte headers, whose timestamps the file checksum covers only once
+     * the whole file is read: a changed one would land on another real state. So the files of the points that decide
+     * the answer (the answer's and its successor's; the oldest point's for -1) are verified whole first, and their
+     * verified timestamps replace the ones read. A point whose file is corrupt is left out (its state ends with the
+     * damaged file and cannot be read), with a WARN naming the file, and the search runs again over the rest, so a
+     * state before a damaged file stays reachable (docs/time-travel.md, "Verified commit times").
+     *
+     * @throws TimeTravelException when every point's file is corrupt
+     */
+    private int decide(List<RestorablePoints.Point> points, Instant wanted, long at) throws IOException {
+        while (true) {
+            int i = RestorablePoints.search(points, wanted, this::millis);
+            boolean settled = true;
+            for (int d = Math.max(i, 0); settled && d <= i + 1 && d < points.size(); d++) {
+                settled = confirmed(points, d, at);
+            }
+            if (settled) {
+                return i;
+            }
+            if (points.isEmpty()) {
+                throw new TimeTravelException("the replica of database \"" + db.name + "\" holds no state whose"
+                        + " last file verifies (status: verification.failures)", null);
+            }
+        }
+    }
+
+    /**
+     * Verifies the file of {@code points[d]} (the verifier remembers it: once per file and process); false when that
+     * changed what the search used: its verified timestamp differs from the one read (now cached instead), or it is
+     * corrupt (the point is removed).
+     */
+    private boolean confirmed(List<RestorablePoints.Point> points, int d, long at) throws IOException {
+        LtxFileInfo f = points.get(d).file();
+        long[] h = header(f);
+        FileVerifier.Verified v;
+        try {
+            v = reader(at).verifier().ensure(new RemoteFile(f.level(), f.minTxid(), f.maxTxid(), (int) h[1], f.size()), 0);
+        } catch (ReplicaFileCorruptException e) {
+            Database.log().warn("time travel in database \"{}\": TXID {} is left out of the states a time resolves"
+                    + " to, since the file that ends it is corrupt: {}", db.name, Txid.format(f.maxTxid()), e.getMessage());
+            points.remove(d);
+            return false;
+        }
+        if (v == null || v.timestamp() == FileVerifier.Verified.BY_CONSTRUCTION || v.timestamp() == h[0]) {
+            return true; // verification off (a test switch), the engine's own upload, or confirmed
+        }
+        synchronized (this) {
+            headerMillis.put(f, new long[] {v.timestamp(), h[1]});
+        }
+        return false;
     }
 }

@@ -91,14 +91,27 @@ public final class FileVerifier {
      * without the lock page, so their checksums are found by page number; other files keep their page numbers.
      */
     public static final class Verified {
+        /** {@link #timestamp()} of a file registered by construction (no header was decoded). */
+        public static final long BY_CONSTRUCTION = Long.MIN_VALUE;
         private final int[] pgnos;
         private final long[] sums;
         private final long lockPgno;
+        private final long timestamp;
 
-        Verified(int[] pgnos, long[] sums, long lockPgno) {
+        Verified(int[] pgnos, long[] sums, long lockPgno, long timestamp) {
             this.pgnos = pgnos;
             this.sums = sums;
             this.lockPgno = lockPgno;
+            this.timestamp = timestamp;
+        }
+
+        /**
+         * The header timestamp the verified bytes carry (covered by the file checksum), or {@link #BY_CONSTRUCTION}
+         * for a file this engine uploaded (registered without a read: its own stamp is trusted). Time travel
+         * resolves a time by it (docs/time-travel.md, "Verified commit times").
+         */
+        public long timestamp() {
+            return timestamp;
         }
 
         /** The verified LTX page checksum of {@code pgno}; 0 when the file holds no such page or it is not known. */
@@ -252,7 +265,7 @@ public final class FileVerifier {
         for (int i = 0; i < pgnos.length; i++) {
             pgnos[i] = (int) index.pgno(i);
         }
-        Verified v = new Verified(pgnos, Arrays.copyOf(sums, pgnos.length), 0);
+        Verified v = new Verified(pgnos, Arrays.copyOf(sums, pgnos.length), 0, Verified.BY_CONSTRUCTION);
         synchronized (this) {
             if (!(state.get(file) instanceof Verified)) {
                 state.put(file, v);
@@ -385,8 +398,8 @@ public final class FileVerifier {
             cache.put(new RemotePage(file, idx.offset(wantedOrdinal), idx.frameSize(wantedOrdinal)), wantedImage);
         }
         sums = Arrays.copyOf(sums, n);
-        return h.isSnapshot() ? new Verified(null, sums, Ltx.lockPgno(ps))
-                : new Verified(Arrays.copyOf(pgnos, n), sums, 0);
+        return h.isSnapshot() ? new Verified(null, sums, Ltx.lockPgno(ps), h.timestamp())
+                : new Verified(Arrays.copyOf(pgnos, n), sums, 0, h.timestamp());
     }
 
     /**
