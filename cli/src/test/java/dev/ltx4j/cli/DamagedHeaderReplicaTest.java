@@ -135,6 +135,17 @@ class DamagedHeaderReplicaTest {
         assertRefusedNamingTheFile("commit-lowered-by-one", h -> h.putInt(12, h.getInt(12) - 1));
     }
 
+    /**
+     * The same in the newest file: no later file grows over the dropped page, but the state's first SQL read is page 1,
+     * which every file that changes the size holds (its header has the page count), so the file is verified before
+     * an answer and the read is refused naming it.
+     */
+    @Test
+    void aCommitLoweredInTheNewestFileIsRefusedAtTheFirstReadNamingIt() throws Exception {
+        assertRefusedNamingTheFile("commit-lowered-newest", h -> h.putInt(12, h.getInt(12) - 1),
+                "0000000000000004-0000000000000004.ltx");
+    }
+
     /** A follower that holds TXID 2 polls and finds 3-3 with a Commit grown past its pages. Before, it applied it. */
     @Test
     void aFollowerPollRefusesACommitGrownPastThePagesHeldNamingTheFile() throws Exception {

@@ -60,8 +60,10 @@ public final class ReplicaIndex {
     private volatile boolean trustUnverified;
 
     /**
-     * Takes a checksum mismatch between plan files as another history, and a growth file's shortfall as written,
-     * without verifying either file first (the simulator's {@code trust-unverified-checksums} switch; off in use).
+     * Takes a growth file's shortfall as written without verifying it and the file before (the simulator's
+     * {@code trust-unverified-checksums} switch; off in use). The open's continuity check still verifies before it
+     * blames: that switch is about the follower's divergence, and its corpus seed is pinned to the open naming the
+     * damaged file (field-probes.md, round 8).
      */
     public void trustUnverifiedChecksums(boolean v) {
         this.trustUnverified = v;
@@ -330,15 +332,13 @@ public final class ReplicaIndex {
                     throw e;
                 }
                 String broken = continuity(v.txid(), v.checksum(), f);
-                if (broken != null && !trustUnverified) {
+                if (broken != null) {
                     // A flipped bit in either file's checksums looks like another history: name the damaged file.
                     FileVerifier strict = new FileVerifier(client, new PageCache(0), true);
                     if (last != null) {
                         strict.ensure(last.remoteFile(), 0);
                     }
                     strict.ensure(f.remoteFile(), 0);
-                }
-                if (broken != null) {
                     throw new ReplicaChainException(broken);
                 }
                 DatabaseVersion next = apply(v, f); // its page size check first
