@@ -391,7 +391,7 @@ public final class TimeTravel {
             }
             if (points.isEmpty()) {
                 throw new TimeTravelException("the replica of database \"" + db.name + "\" holds no state whose"
-                        + " last file verifies (status: verification.failures)", null);
+                        + " last file verifies: every file that ends one is corrupt (the WARN lines name them)", null);
             }
         }
     }
@@ -406,10 +406,12 @@ public final class TimeTravel {
         long[] h = header(f);
         FileVerifier.Verified v;
         try {
-            v = reader(at).verifier().ensure(new RemoteFile(f.level(), f.minTxid(), f.maxTxid(), (int) h[1], f.size()), 0);
+            RemoteFile file = new RemoteFile(f.level(), f.minTxid(), f.maxTxid(), (int) h[1], f.size());
+            v = reader(at).verifier().ensure(file, 0);
         } catch (ReplicaFileCorruptException e) {
             Database.log().warn("time travel in database \"{}\": TXID {} is left out of the states a time resolves"
-                    + " to, since the file that ends it is corrupt: {}", db.name, Txid.format(f.maxTxid()), e.getMessage());
+                    + " to, since the file that ends it is corrupt: {}", db.name, Txid.format(f.maxTxid()),
+                    e.getMessage());
             points.remove(d);
             return false;
         }

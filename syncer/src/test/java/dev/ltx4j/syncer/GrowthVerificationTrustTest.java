@@ -39,7 +39,7 @@ class GrowthVerificationTrustTest {
         return out.toByteArray();
     }
 
-    /** TXID 1 a snapshot of 2 pages; TXID 2 rewrites page 1, its file damaged at rest (a flipped bit in its file checksum). */
+    /** TXID 1 a snapshot of 2 pages; TXID 2 rewrites page 1, its file damaged at rest (its file checksum). */
     void twoFilesTheSecondDamaged() throws Exception {
         replica.createFile(0, 1, 1, LtxBody.of(ltx(1, 2, 1, 2)));
         byte[] two = ltx(2, 2, 1);
