@@ -22,7 +22,8 @@ import java.util.function.BooleanSupplier;
  * replica I/O). Pins are taken here, so a pin always sees a version together with the generation it points into
  * (docs/engine-invariants.md I2, I9, I10). What is built without the lock lives beside it: the version a commit
  * publishes ({@link NextVersions}) and the page map rebuilt after a replica file vanished ({@link Relocations},
- * which owns {@code relocateLock} and patches the versions through {@link #patchRelocated}).
+ * which owns {@code relocateLock} and patches the versions through {@link #patchRelocated}). Who hears of each change
+ * (the VFS's page view and version stamp) is kept by {@link VersionListeners}, told here under the lock.
  */
 final class PublishedVersions {
     /** A buffer operation that may rewrite the buffer file. */
