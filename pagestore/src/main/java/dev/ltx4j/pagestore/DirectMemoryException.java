@@ -10,10 +10,12 @@ import java.nio.ByteBuffer;
  */
 public final class DirectMemoryException extends RuntimeException {
     /**
-     * What one open write-mode database holds: its commit staging (1 MiB); syncs and rewrites borrow from a
-     * process-wide pool while they run ({@link DirectBufferPool}).
+     * What one open write-mode database holds: its commit staging (64 KiB at first, grown with its largest transaction
+     * up to {@code stagingBytes}, 1 MiB by default); syncs and rewrites borrow from a process-wide pool while they run
+     * ({@link DirectBufferPool}).
      */
-    public static final String PER_DATABASE = "about 1 MiB (more while it syncs)";
+    public static final String PER_DATABASE = "64 KiB to 1 MiB, as large as its largest transaction (more while it"
+            + " syncs)";
 
     private DirectMemoryException(String message, OutOfMemoryError cause) {
         super(message, cause);

@@ -21,8 +21,15 @@ final class LogAppender {
     private final int pageSize;
     /** The most one page record takes (either format). */
     private final int maxRecord;
-    /** Records staged for one write: {@code stagingBytes} (or one page record and a commit, if more). */
-    private final ByteBuffer staging;
+    /**
+     * Where the staging starts (or one page record and a commit, if more): a database whose transactions fit holds
+     * only this much direct memory (docs/durable-commit-cost.md, "The `pwrite`"; bench/README.md, "Commit staging").
+     */
+    static final int FIRST_STAGING_BYTES = 64 * 1024;
+    /** The most the staging grows to: {@code stagingBytes} (or one page record and a commit, if more). */
+    private final int stagingLimit;
+    /** Records staged for one write; replaced by a larger one (up to {@link #stagingLimit}) when a transaction needs it. */
+    private ByteBuffer staging;
     /** Whether the current file takes 'Z' records (version 2) or 'P' records (a version 1 file until its rewrite). */
     private boolean compressed;
     private LogFile file;
@@ -42,11 +49,9 @@ final class LogAppender {
         this.keepTornTail = keepTornTail;
         this.pageSize = pageSize;
         this.maxRecord = LogFormat.maxRecord(pageSize);
-        // The configured size from the start: a transaction that fits is written once, at its commit (a smaller
-        // staging that grows flushed mid-transaction, the path of docs/field-probes.md, round 7, "Reported, not
-        // fixed"). The default is 1 MiB per database.
-        this.staging = DirectMemoryException.allocate(Math.max(stagingBytes, maxRecord + LogFormat.COMMIT_SIZE),
-                "the write buffer's commit staging");
+        this.stagingLimit = Math.max(stagingBytes, maxRecord + LogFormat.COMMIT_SIZE);
+        this.staging = DirectMemoryException.allocate(Math.min(stagingLimit,
+                Math.max(FIRST_STAGING_BYTES, maxRecord + LogFormat.COMMIT_SIZE)), "the write buffer's commit staging");
         moveTo(file, end, chain, compressed);
     }
 
@@ -88,7 +93,7 @@ final class LogAppender {
      * file the page is compressed and hashed here, straight into the staging buffer (docs/durable-commit-cost.md).
      */
     long appendPage(int pgno, ByteBuffer page) throws IOException {
-        if (staging.remaining() < maxRecord) {
+        if (staging.remaining() < maxRecord && !grow(maxRecord)) {
             flush();
         }
         long offset = appendEnd;
@@ -103,9 +108,35 @@ final class LogAppender {
 
     /** Makes room for a commit record in the staging area. */
     void reserveCommit() throws IOException {
-        if (staging.remaining() < LogFormat.COMMIT_SIZE) {
+        if (staging.remaining() < LogFormat.COMMIT_SIZE && !grow(LogFormat.COMMIT_SIZE)) {
             flush();
         }
+    }
+
+    /**
+     * Moves what is staged into a staging twice as large (at least {@code needed} bytes free, at most
+     * {@link #stagingLimit}), so a transaction that fits {@code stagingBytes} is still written once, at its commit.
+     * False when the staging is at its limit or the JVM's direct memory is used up: then the caller flushes, as for
+     * a transaction larger than the limit.
+     */
+    private boolean grow(int needed) {
+        if (staging.capacity() >= stagingLimit) {
+            return false;
+        }
+        int size = (int) Math.min(stagingLimit, Math.max(2L * staging.capacity(), (long) staging.position() + needed));
+        if (size - staging.position() < needed) {
+            return false; // not even the limit holds it: flushed, as a staging of the limit's size would have been
+        }
+        ByteBuffer larger;
+        try {
+            larger = DirectMemoryException.allocate(size, "the write buffer's commit staging");
+        } catch (DirectMemoryException e) {
+            return false;
+        }
+        staging.flip();
+        larger.put(staging);
+        staging = larger;
+        return true;
     }
 
     /** Appends a commit record after {@link #reserveCommit()} and writes everything staged; returns the new end. */

@@ -123,7 +123,8 @@ public final class WriteBufferOptions {
 
         /**
          * Heap-free staging area for records of the open transaction, written to the file at commit or when
-         * full. Default 1 MiB; always at least room for one page record and one commit record.
+         * full. Default 1 MiB; always at least room for one page record and one commit record. It starts at 64 KiB (or
+         * this, if less) and grows with the largest transaction up to this size without writing any part early.
          */
         public Builder stagingBytes(int stagingBytes) {
             if (stagingBytes <= 0) {

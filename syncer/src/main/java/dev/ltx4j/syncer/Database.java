@@ -508,7 +508,7 @@ public final class Database implements AutoCloseable, MetricsSource {
         Lifecycle.stop(this);
         IOException failure = null;
         try {
-            failure = writeMode ? writes.syncBeforeClose() : null;
+            failure = writeMode ? new FinalSync(this).run() : null;
         } finally {
             markClosed();
             failure = Lifecycle.release(this, failure);

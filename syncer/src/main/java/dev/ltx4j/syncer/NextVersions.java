@@ -91,10 +91,15 @@ final class NextVersions {
         };
     }
 
+    /** {@code v} at the buffer's sequence number {@code seq} (no held transaction on top). */
+    static DatabaseVersion withSeq(DatabaseVersion v, long seq) {
+        return new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), seq, v.checksum(), v.pages());
+    }
+
     /** The remote state with the buffer's held transactions on top (as records in generation {@code gen}). */
     static DatabaseVersion overlay(DatabaseVersion remote, int pageSize, BufferGeneration gen) {
         if (gen.isEmpty()) {
-            return PublishedVersions.withSeq(remote, gen.lastSeq());
+            return withSeq(remote, gen.lastSeq());
         }
         PageMap.Builder b = remote.pages().edit();
         PageRecords latest = gen.latest(gen.lastSeq());

@@ -13,7 +13,6 @@ import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.replica.RemotePage;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
 import java.io.IOException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -23,7 +22,8 @@ import java.util.function.BooleanSupplier;
  * replica I/O). Pins are taken here, so a pin always sees a version together with the generation it points into
  * (docs/engine-invariants.md I2, I9, I10). What is built without the lock lives beside it: the version a commit
  * publishes ({@link NextVersions}) and the page map rebuilt after a replica file vanished ({@link Relocations},
- * which owns {@code relocateLock} and patches the versions through {@link #patchRelocated}).
+ * which owns {@code relocateLock} and patches the versions through {@link #patchRelocated}). Who hears of each change
+ * (the VFS's page view and version stamp) is kept by {@link VersionListeners}, told here under the lock.
  */
 final class PublishedVersions {
     /** A buffer operation that may rewrite the buffer file. */
@@ -70,8 +70,8 @@ final class PublishedVersions {
     private volatile String readsRefused;
     /** Reads pages; one per lineage (its own cache), so pages of a replaced replica's files never mix. */
     private volatile PageReader reader;
-    /** Told of every change a new pin would see (the VFS's version stamp, docs/concurrent-readers.md). */
-    private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** Told of every change, under stateLock: the page listeners before it, the version listeners after it. */
+    private final VersionListeners listeners = new VersionListeners();
 
     PublishedVersions(Database db) {
         this.db = db;
@@ -96,44 +96,22 @@ final class PublishedVersions {
         return reader;
     }
 
-    /** Told before each change is published, with the pages it changes; see {@link Database#onPagesChanging}. */
-    private final CopyOnWriteArrayList<Database.PageChangeListener> pageListeners = new CopyOnWriteArrayList<>();
-
+    /** See {@link Database#onPagesChanging}. */
     void onPagesChanging(Database.PageChangeListener listener) {
-        pageListeners.add(listener);
-    }
-
-    /**
-     * Tells the page listeners that a change is about to be published: {@code pages} change (null: any page may).
-     * Under stateLock, before any field a pin reads is swapped (docs/concurrent-readers.md, "Native page view").
-     */
-    private void pagesChanging(long[] pages) {
-        for (Database.PageChangeListener l : pageListeners) {
-            l.changing(pages);
-        }
+        listeners.onPagesChanging(listener);
     }
 
     /** A change that only {@link Database#refresh} knows of (its refresh count), announced like any other. */
     void announceUnknownChange() {
         synchronized (stateLock) {
-            pagesChanging(null);
-            announce();
+            listeners.pagesChanging(null);
+            listeners.announce();
         }
     }
 
-    /** Adds a listener {@link #announce()} runs; see {@link Database#onVersionChange}. */
+    /** Adds a listener told after every change; see {@link Database#onVersionChange}. */
     void onChange(Runnable listener) {
-        listeners.add(listener);
-    }
-
-    /**
-     * Tells the listeners that what a new pin sees may have changed. Runs in the changing thread, under stateLock
-     * where the change is, so before the change is acknowledged to anyone (a commit returns after it).
-     */
-    void announce() {
-        for (Runnable r : listeners) {
-            r.run();
-        }
+        listeners.onChange(listener);
     }
 
     /** Which history of the replica the published state belongs to; a follower reload starts a new one. */
@@ -144,12 +122,12 @@ final class PublishedVersions {
     /** The follower found the replica no longer contains its state: pinned reads fail, new ones are refused. */
     void enterDivergence(String why) {
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             changing();
             lineage++;
             readsRefused = why;
             changed();
-            announce();
+            listeners.announce();
         }
     }
 
@@ -157,13 +135,13 @@ final class PublishedVersions {
     void installReloaded(DatabaseVersion v) {
         relocations.forget();
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             changing();
             reader = newReader(lineage);
             current = v;
             readsRefused = null;
             changed();
-            announce();
+            listeners.announce();
         }
     }
 
@@ -176,19 +154,19 @@ final class PublishedVersions {
 
     void publish(DatabaseVersion v) {
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             current = v;
-            announce();
+            listeners.announce();
         }
     }
 
     /** Publishes {@code v} as the current version and the sync base in one step (open, refresh). */
     void publishBase(DatabaseVersion v) {
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             baseVersion = v;
             current = v;
-            announce();
+            listeners.announce();
         }
     }
 
@@ -200,9 +178,9 @@ final class PublishedVersions {
     /** Runs {@code action} under stateLock: the first write creating the buffer, seen by pins as one step. */
     void locked(Rewrite action) throws IOException {
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             action.run();
-            announce();
+            listeners.announce();
         }
     }
 
@@ -255,11 +233,11 @@ final class PublishedVersions {
     /** Publishes {@code v} as current version and base on the first generation of a new buffer (first write). */
     void startOn(WriteBuffer buf, DatabaseVersion v) throws IOException {
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             baseVersion = v;
             current = v;
             installFirstGeneration(buf);
-            announce();
+            listeners.announce();
         }
     }
 
@@ -270,17 +248,14 @@ final class PublishedVersions {
     void startReconciled(WriteBuffer buf, DatabaseVersion remote, boolean onBase) throws IOException {
         swapGeneration(buf, (fresh, old) -> {
             baseVersion = remote;
-            return onBase ? NextVersions.overlay(remote, buf.pageSize(), fresh) : withSeq(remote, buf.lastCommittedSeq());
+            return onBase ? NextVersions.overlay(remote, buf.pageSize(), fresh)
+                    : NextVersions.withSeq(remote, buf.lastCommittedSeq());
         });
     }
 
     /** Opens the first generation after the buffer was opened (no reader or writer runs yet). */
     private BufferGeneration installFirstGeneration(WriteBuffer buf) throws IOException {
         return swapGeneration(buf, (fresh, old) -> null);
-    }
-
-    static DatabaseVersion withSeq(DatabaseVersion v, long seq) {
-        return new DatabaseVersion(v.pageSize(), v.commit(), v.txid(), seq, v.checksum(), v.pages());
     }
 
     /**
@@ -326,10 +301,10 @@ final class PublishedVersions {
      */
     void install(WriteBuffer buf, SyncEngine.Install in) throws IOException {
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             current = in.merge().apply(current);
             baseVersion = in.newBase();
-            announce();
+            listeners.announce();
         }
         rewriteBuffer(buf, in.trim(), (DatabaseVersion) null);
     }
@@ -376,7 +351,7 @@ final class PublishedVersions {
         BufferGeneration fresh = buf.openGeneration(db.scheduler());
         LocalGeneration old;
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             changing();
             old = currentGen;
             DatabaseVersion v = next.on(fresh, old);
@@ -386,7 +361,7 @@ final class PublishedVersions {
             currentGen = fresh.generation();
             writerGen = currentGen;
             changed();
-            announce();
+            listeners.announce();
         }
         if (old != null) {
             old.release();
@@ -404,16 +379,14 @@ final class PublishedVersions {
     /** Drops the engine's references on its generations (close); returns the one to release, or null. */
     LocalGeneration dropGenerations() {
         synchronized (stateLock) {
-            pagesChanging(null);
+            listeners.pagesChanging(null);
             changing();
             LocalGeneration gen = currentGen;
             currentGen = null;
             writerGen = null;
             changed();
-            announce();
-            for (Database.PageChangeListener l : pageListeners) {
-                l.closed();
-            }
+            listeners.announce();
+            listeners.closed();
             return gen;
         }
     }
@@ -482,9 +455,9 @@ final class PublishedVersions {
 
     /** Under stateLock: tells the page listeners, then makes the built version current and announces it. */
     private void swapIn(NextVersions.Prepared p) {
-        pagesChanging(db.options.faults.stalePageView() ? new long[0] : p.changed()); // fault: view not told
+        listeners.pagesChanging(db.options.faults.stalePageView() ? new long[0] : p.changed()); // fault: view not told
         current = p.next();
-        announce();
+        listeners.announce();
     }
 
     // ------------------------------------------------------------------------------------------ relocation

@@ -14,11 +14,9 @@ import dev.ltx4j.pagestore.WriteTransaction;
 import dev.ltx4j.pagestore.replica.DatabaseVersion;
 import dev.ltx4j.pagestore.replica.LoadedFile;
 import dev.ltx4j.pagestore.replica.PageMap;
-import dev.ltx4j.replica.ReplicaPermanentException;
 import dev.ltx4j.replica.RestorePlanException;
 import dev.ltx4j.replica.RestoreTarget;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
@@ -27,7 +25,8 @@ import java.util.SplittableRandom;
  * Write mode's half of a {@link Database}: the write buffer and how much of it is in the replica. It is the only
  * writer of {@code buffer} and {@code syncedSeq}: it opens and reconciles the buffer (open, first write, refresh's
  * reopen), applies sync rounds (install an upload, adopt an own upload: I2, I4, I5), waits for remote durability,
- * resets the buffer for refresh (I7) and closes it. Versions are published through {@link PublishedVersions}.
+ * resets the buffer for refresh (I7) and closes it. Versions are published through {@link PublishedVersions};
+ * close's final sync, which writes none of these fields, is {@link FinalSync}.
  */
 final class WriteSide {
     private final Database db;
@@ -404,7 +403,7 @@ final class WriteSide {
         syncedSeq = reset.lastCommittedSeq();
         long synced = syncedSeq;
         db.updateState(s -> s.withSavedThrough(synced));
-        return PublishedVersions.withSeq(remote, reset.lastCommittedSeq());
+        return NextVersions.withSeq(remote, reset.lastCommittedSeq());
     }
 
     /** Saves the held transactions no sync and no conflict save covers yet, before a refresh drops them. */
@@ -427,7 +426,7 @@ final class WriteSide {
     /** Starts {@code buf} over on {@code fresh} and publishes {@code remote} on the rewritten file. */
     private WriteBuffer resetBuffer(WriteBuffer buf, BufferBase fresh, DatabaseVersion remote) throws IOException {
         // No session is open (the caller holds the writer slot), so the sequence number does not move.
-        db.versions.rewriteBuffer(buf, () -> buf.reset(fresh), PublishedVersions.withSeq(remote,
+        db.versions.rewriteBuffer(buf, () -> buf.reset(fresh), NextVersions.withSeq(remote,
                 buf.lastCommittedSeq()));
         return buf;
     }
@@ -450,115 +449,6 @@ final class WriteSide {
             throw e;
         }
         return buffer;
-    }
-
-    /**
-     * Close's last sync (unless conflicted): syncs everything committed, retrying until the close timeout.
-     *
-     * @return the failure to report when committed transactions could not be uploaded in time, else null
-     */
-    SyncFailedException syncBeforeClose() {
-        EngineOptions options = db.options;
-        if (buffer == null || db.state().conflict() != null) {
-            return null;
-        }
-        // A closing thread whose interrupt flag is set (a cancelled task, shutdownNow) still makes its final sync:
-        // the flag made the upload fail and the retry sleep end at once, so the close returned with commits unsynced.
-        boolean interrupted = Thread.interrupted();
-        try {
-            // Monotonic time alone: a wall-clock step back (NTP) stretched the retries by its size, one forward cut them.
-            long started = options.clock.nanoTime();
-            SyncOutcome o = db.syncOnce(options.clock.instant());
-            while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
-                    && pendingCommits() > 0)) {
-                ReplicaPermanentException refused = o.status() == SyncOutcome.Status.FAILED
-                        ? permanentCause(o.error()) : null;
-                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
-                    return keptAtClose("timed out", (refused != null ? "the replica's credentials were not renewed"
-                            : "the replica could not be reached") + " within the close timeout of "
-                            + options.closeTimeout.toMillis() + " ms", o.error(), refused == null ? ""
-                            : ": " + refused.getMessage());
-                }
-                // A credential source that was unavailable, or an expired token, may renew before the timeout (a
-                // pod's SIGTERM while the metadata endpoint is briefly away): retried like an unreachable store.
-                if (refused != null && !refused.credentialsMayRenew()) {
-                    // Access denied, a bucket gone, a store refusing every create: the same request gets the same
-                    // answer, so retrying until the close timeout only delays the close (docs/field-probes.md, round 7).
-                    return keptAtClose("failed", "the replica refused the final sync permanently; the reason is in"
-                            + " close's exception and last_error", o.error(), ": the replica refused it permanently: "
-                            + refused.getMessage());
-                }
-                dev.ltx4j.pagestore.BufferFailedException stopped = o.status() == SyncOutcome.Status.FAILED
-                        && buffer.stopped() ? causeOf(o.error(), dev.ltx4j.pagestore.BufferFailedException.class)
-                        : null;
-                if (stopped != null) {
-                    // The stopped buffer refuses this sync (SyncEngine.checkStoppedBase) until a reopen, not the
-                    // replica: retrying until the close timeout would only delay the close and blame the replica.
-                    return keptAtClose("failed", "the write buffer stopped after an I/O failure and refuses the final"
-                            + " sync until a reopen", o.error(), ": " + stopped.getMessage());
-                }
-                if (o.status() == SyncOutcome.Status.FAILED) {
-                    try {
-                        options.clock.sleep(Duration.ofMillis(100));
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                        return keptAtClose("interrupted", "the close was interrupted while the replica could not"
-                                + " be reached", o.error(), "");
-                    }
-                }
-                o = db.syncOnce(options.clock.instant());
-            }
-            long unforced = pendingCommits();
-            if (o.status() == SyncOutcome.Status.NOTHING_TO_SYNC && buffer.stopped() && unforced > 0) {
-                // Durability none: commits that succeeded unforced are no sync's to upload from a stopped buffer;
-                // a close never keeps commits silently (CloseWarnsOfUnsyncedCommitsTest).
-                return keptAtClose("failed", "the write buffer stopped after an I/O failure; " + unforced
-                        + " unforced commit(s) are uploaded only after a reopen", null, ": the write buffer stopped"
-                        + " after an I/O failure and they were never forced (durability none); a reopen recovers"
-                        + " those that reached its file");
-            }
-            return null;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Close's failure when committed transactions stay unsynced; also one WARN naming the database, how many, the
-     * replica TXID they build on and the buffer, so a process that exits (where nobody sees close's exception) does
-     * not keep them silently. The cause's text stays out of the log: it is in close's exception.
-     */
-    private SyncFailedException keptAtClose(String how, String why, Throwable cause, String reason) {
-        long pending = pendingCommits();
-        long base = db.baseVersion().txid();
-        Database.log().warn("database \"{}\": closed with {} committed transaction(s) not on the replica ({}; the"
-                + " replica ends at TXID {}, they become TXID {}): they stay in the write buffer {} and are uploaded at"
-                + " the next open of this database", db.name, pending, why, Txid.format(base), Txid.format(base + 1),
-                buffer.location());
-        return new SyncFailedException("close of database \"" + db.name + "\" " + how + " with " + pending
-                + " unsynced transaction(s) kept in " + buffer.location() + " (uploaded at the next open)" + reason,
-                cause);
-    }
-
-    private static <T extends Throwable> T causeOf(Throwable failure, Class<T> type) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
-    }
-
-    /** The replica's permanent refusal in a failed sync's causes, else null (then the failure may pass). */
-    static ReplicaPermanentException permanentCause(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ReplicaPermanentException permanent) {
-                return permanent;
-            }
-        }
-        return null;
     }
 
     /**
