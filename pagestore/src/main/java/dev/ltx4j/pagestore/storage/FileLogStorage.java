@@ -297,8 +297,8 @@ public final class FileLogStorage implements LogStorage {
                 }
             } catch (IOException e) {
                 if (DiskSpace.isOutOfSpace(e, path.getParent(), src.remaining())) {
-                    throw new StorageFullException(path.toString(), "no space left for " + src.remaining()
-                            + " bytes at offset " + at + " of " + path + ": " + e.getMessage(), e);
+                    throw new StorageFullException(path.toString(),
+                            DiskSpace.fullMessage(e, path, src.remaining(), at), e, DiskSpace.hasQuotaText(e));
                 }
                 throw e;
             }
