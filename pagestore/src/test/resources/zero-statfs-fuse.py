@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A FUSE pass-through file system that reports no size: statvfs gives 0 blocks, 0 free, 0 available, as several
-FUSE and network file systems do. Usage: zero-statfs-fuse.py <backing directory> <mount point> [<quota bytes>].
+FUSE and network file systems do. Usage: zero-statfs-fuse.py <backing directory> <mount point> [<quota bytes> [nolocks]].
 Foreground; ends at unmount. Used by ZeroSizeFileSystemTest (pagestore): the write buffer's reserve on such a file
 system. With a quota: statvfs is the backing directory's (plenty free) and a write that would take the bytes written
 through the mount past the quota fails with EDQUOT, as a user's exhausted disk quota does (DiskQuotaMessageTest: the
@@ -94,6 +94,12 @@ class PassThrough(fusepy.Operations):
         return 0
 
 
+class NoLocks(PassThrough):
+    def lock(self, path, fh, cmd, lock):
+        raise fusepy.FuseOSError(errno.ENOLCK)  # defining lock makes libfuse ask the kernel to forward POSIX locks
+
+
 if __name__ == "__main__":
-    quota = int(sys.argv[3]) if len(sys.argv) > 3 else None
-    fusepy.FUSE(PassThrough(sys.argv[1], quota), sys.argv[2], foreground=True, nothreads=True)
+    quota = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] != "-" else None
+    ops = NoLocks if len(sys.argv) > 4 and sys.argv[4] == "nolocks" else PassThrough
+    fusepy.FUSE(ops(sys.argv[1], quota), sys.argv[2], foreground=True, nothreads=True)
