@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReopenAfterBoundedCloseTest {
     static final int PS = 4096;
     static final String ID = "file:///reopen-after-bounded-close";
+    static final String NAME = "reopen-after-close.db";
 
     @TempDir
     Path tmp;
@@ -59,7 +60,7 @@ class ReopenAfterBoundedCloseTest {
     }
 
     private Database open(ReplicaClient client, Duration closeTimeout) throws java.io.IOException {
-        return Database.open(client, "app.db", EngineOptions.builder().writeEnabled(true)
+        return Database.open(client, NAME, EngineOptions.builder().writeEnabled(true)
                 .durability(Durability.LOCAL).bufferPath(tmp.resolve("app.buffer"))
                 .conflictDirectory(tmp.resolve("conflicts")).clock(EngineClock.system()).seed(3)
                 .syncInterval(Duration.ofHours(1)).closeTimeout(closeTimeout)
@@ -68,14 +69,15 @@ class ReopenAfterBoundedCloseTest {
 
     private static long engineThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("ltx4j-") && t.getName().endsWith("app.db")).count();
+                .filter(t -> t.isAlive() && t.getName().startsWith("ltx4j-") && t.getName().endsWith(NAME))
+                .count();
     }
 
     @Test
     void aReopenAfterATimedOutCloseFindsEveryCommitAndUploadsThem() throws Exception {
         Outage client = new Outage(new FileReplicaClient(tmp.resolve("replica"), Clock.systemUTC()));
         DatabaseRegistry registry = new DatabaseRegistry();
-        DatabaseRegistry.Handle first = registry.acquire(ID, "app.db", () -> open(client, Duration.ofMillis(300)));
+        DatabaseRegistry.Handle first = registry.acquire(ID, NAME, () -> open(client, Duration.ofMillis(300)));
         Database db = first.database();
         commitPages(db, PS, 1, 1);
         assertThat(db.syncOnce(java.time.Instant.now()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
@@ -89,7 +91,7 @@ class ReopenAfterBoundedCloseTest {
         assertThat(engineThreads()).as("no thread of the closed engine").isZero();
 
         client.down.set(false);
-        try (DatabaseRegistry.Handle again = registry.acquire(ID, "app.db",
+        try (DatabaseRegistry.Handle again = registry.acquire(ID, NAME,
                 () -> open(client, Duration.ofSeconds(5)))) {
             Database reopened = again.database();
             assertThat(again.opened()).isTrue();
@@ -108,7 +110,7 @@ class ReopenAfterBoundedCloseTest {
     void anOpenWhileTheLastCloseStillRetriesWaitsForItInsteadOfFailingOnTheBuffer() throws Exception {
         Outage client = new Outage(new FileReplicaClient(tmp.resolve("replica"), Clock.systemUTC()));
         DatabaseRegistry registry = new DatabaseRegistry();
-        DatabaseRegistry.Handle first = registry.acquire(ID, "app.db", () -> open(client, Duration.ofSeconds(2)));
+        DatabaseRegistry.Handle first = registry.acquire(ID, NAME, () -> open(client, Duration.ofSeconds(2)));
         Database db = first.database();
         commitPages(db, PS, 1, 1);
         commitPages(db, PS, 2, 2);
@@ -124,7 +126,7 @@ class ReopenAfterBoundedCloseTest {
         });
         assertThat(client.firstRefusal.await(10, TimeUnit.SECONDS)).as("the close is retrying").isTrue();
         // A pool opens a connection while its last one is closing: it reaches the registry during the close.
-        try (DatabaseRegistry.Handle again = registry.acquire(ID, "app.db",
+        try (DatabaseRegistry.Handle again = registry.acquire(ID, NAME,
                 () -> open(client, Duration.ofSeconds(5)))) {
             assertThat(closing).as("the open waited for the close").isDone();
             assertThat(closing.get()).isInstanceOf(SyncFailedException.class)
