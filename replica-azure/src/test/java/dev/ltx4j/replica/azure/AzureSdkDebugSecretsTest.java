@@ -75,6 +75,7 @@ class AzureSdkDebugSecretsTest {
                 "-cp", String.join(File.pathSeparator, cp), Child.class.getName(), url)
                 .redirectErrorStream(true);
         pb.environment().put("AZURE_HTTP_LOG_DETAIL_LEVEL", "body_and_headers");
+        pb.environment().put("PROBE_SAS", sas);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -88,6 +89,7 @@ class AzureSdkDebugSecretsTest {
             int n = 0;
             for (ReplicaEnvironment env : List.of(
                     ReplicaEnvironment.of(Map.of("LITESTREAM_AZURE_ACCOUNT_KEY", AzuriteServer.KEY)),
+                    ReplicaEnvironment.of(Map.of("LITESTREAM_AZURE_SAS_TOKEN", System.getenv("PROBE_SAS"))))) {
                 n++;
                 try (ReplicaClient c = ReplicaClients.open(args[0].replace("/db?", "/db" + n + "?"), env)) {
                     c.createFile(0, 1, 1, LtxBody.of(LtxTestFiles.body(1, 1, 1_700_000_000_000L, 300, 7)));
