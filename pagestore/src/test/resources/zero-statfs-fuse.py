@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """A FUSE pass-through file system that reports no size: statvfs gives 0 blocks, 0 free, 0 available, as several
-FUSE and network file systems do. Usage: zero-statfs-fuse.py <backing directory> <mount point>. Foreground; ends at
-unmount. Used by ZeroSizeFileSystemTest (pagestore): the write buffer's reserve on such a file system."""
+FUSE and network file systems do. Usage: zero-statfs-fuse.py <backing directory> <mount point> [<quota bytes> [nolocks]].
+Foreground; ends at unmount. Used by ZeroSizeFileSystemTest (pagestore): the write buffer's reserve on such a file
+system. With a quota: statvfs is the backing directory's (plenty free) and a write that would take the bytes written
+through the mount past the quota fails with EDQUOT, as a user's exhausted disk quota does (DiskQuotaMessageTest: the
+kernel here has no CONFIG_QUOTA, so no real quota can be set up)."""
 import errno
 import os
 import sys
@@ -10,8 +13,10 @@ import fusepy
 
 
 class PassThrough(fusepy.Operations):
-    def __init__(self, root):
+    def __init__(self, root, quota=None):
         self.root = root
+        self.quota = quota
+        self.written = 0
 
     def _p(self, path):
         return os.path.join(self.root, path.lstrip("/"))
@@ -50,6 +55,10 @@ class PassThrough(fusepy.Operations):
         return os.utime(self._p(path), times)
 
     def statfs(self, path):
+        if self.quota is not None:
+            st = os.statvfs(self.root)
+            return {k: getattr(st, k) for k in ("f_bavail", "f_bfree", "f_blocks", "f_bsize", "f_favail", "f_ffree",
+                                                "f_files", "f_flag", "f_frsize", "f_namemax")}
         return {}  # no size known: every field 0, as the file systems this imitates
 
     def open(self, path, flags):
@@ -62,6 +71,10 @@ class PassThrough(fusepy.Operations):
         return os.pread(fh, length, offset)
 
     def write(self, path, data, offset, fh):
+        if self.quota is not None:
+            if self.written + len(data) > self.quota:
+                raise fusepy.FuseOSError(errno.EDQUOT)
+            self.written += len(data)
         return os.pwrite(fh, data, offset)
 
     def truncate(self, path, length, fh=None):
@@ -81,5 +94,12 @@ class PassThrough(fusepy.Operations):
         return 0
 
 
+class NoLocks(PassThrough):
+    def lock(self, path, fh, cmd, lock):
+        raise fusepy.FuseOSError(errno.ENOLCK)  # defining lock makes libfuse ask the kernel to forward POSIX locks
+
+
 if __name__ == "__main__":
-    fusepy.FUSE(PassThrough(sys.argv[1]), sys.argv[2], foreground=True, nothreads=True)
+    quota = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] != "-" else None
+    ops = NoLocks if len(sys.argv) > 4 and sys.argv[4] == "nolocks" else PassThrough
+    fusepy.FUSE(ops(sys.argv[1], quota), sys.argv[2], foreground=True, nothreads=True)

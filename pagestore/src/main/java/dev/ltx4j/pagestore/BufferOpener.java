@@ -29,8 +29,11 @@ final class BufferOpener {
     static WriteBuffer open(Path path, WriteBufferOptions options) throws IOException {
         Path absolute = path.toAbsolutePath();
         Path dir = BufferPaths.checkParent(absolute);
+        BufferPathRecord.check(absolute); // a link repointed since the last open (docs/write-buffer-recovery.md)
         try {
-            return open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
+            WriteBuffer opened = open(new FileLogStorage(dir), absolute.getFileName().toString(), options);
+            BufferPathRecord.remember(absolute, opened.writerId());
+            return opened;
         } catch (AccessDeniedException | NoSuchFileException e) {
             throw BufferPaths.pathError(absolute, e);
         } catch (UnsafePathException e) {

@@ -60,6 +60,16 @@ public final class BufferPaths {
     }
 
     /**
+     * Refuses a write buffer path whose symbolic link was repointed since its last open on this host while the file it
+     * led to then still holds transactions (docs/write-buffer-recovery.md, "A buffer path that leads elsewhere");
+     * {@link WriteBuffer#open(Path, WriteBufferOptions)} checks it too. For an engine that opens its buffer only at
+     * its first write (a new database).
+     */
+    public static void refuseRepointedLink(Path buffer) throws BufferPathException {
+        BufferPathRecord.check(buffer.toAbsolutePath());
+    }
+
+    /**
      * Creates {@code dir} (and missing parents) owner-only where POSIX; uses an existing one only if it is this
      * user's and not writable by others (see {@link SecureFiles#privateDirectory(Path)}).
      */

@@ -188,7 +188,8 @@ final class LogAppender {
         chain.reset(committedChain);
         cuts++;
         String where = buffer.location();
-        String message = "no space left on the disk of write buffer " + where + ": the transaction failed and was"
+        String message = (full.quota() ? "disk quota exceeded for write buffer " : "no space left on the disk of"
+                + " write buffer ") + where + ": the transaction failed and was"
                 + " rolled back (its partial records cut off); the commits before it are kept and the buffer works on"
                 + " once space is freed: " + full.getMessage();
         buffer.fullDisk = message;

@@ -37,6 +37,11 @@ public final class DatabaseRegistry {
     }
 
     private final Map<Key, Entry> open = new HashMap<>();
+    /** Databases whose last reference was released and whose close (final sync, bounded) has not returned yet. */
+    private final Map<Key, Closing> closing = new HashMap<>();
+
+    /** A close under way and when it should be over (System.nanoTime): its close timeout, plus a second. */
+    private record Closing(Database db, long deadline) {}
 
     /** The process-wide registry. */
     public static DatabaseRegistry shared() {
@@ -83,22 +88,53 @@ public final class DatabaseRegistry {
                 Entry e = open.get(key);
                 if (e != null && e.db == db && --e.refs == 0) {
                     open.remove(key);
+                    closing.put(key, new Closing(db, System.nanoTime() + db.options().closeTimeout().toNanos()
+                            + 1_000_000_000L));
                     toClose = db;
                 }
             }
             if (toClose != null) {
-                toClose.close();
+                try {
+                    toClose.close();
+                } finally {
+                    synchronized (DatabaseRegistry.this) {
+                        Closing c = closing.get(key);
+                        if (c != null && c.db() == toClose) {
+                            closing.remove(key);
+                        }
+                        DatabaseRegistry.this.notifyAll();
+                    }
+                }
             }
         }
     }
 
     /**
      * Returns a handle to the shared database of {@code replicaIdentity}, opening it (as {@code name}) if none is
-     * open; an open one is returned whatever name it was opened under (see {@link Handle#openedAs()}).
+     * open; an open one is returned whatever name it was opened under (see {@link Handle#openedAs()}). While the
+     * replica's last database is still closing (its final sync retries until the close timeout), waits for that close
+     * to return, at most its close timeout (and a second) from the close's start: the closing engine still holds the
+     * write buffer, so an open then failed with "already held by another owner in this process" (docs/field-probes.md,
+     * round 8: a pool opening a connection as its last one closes). Past that bound the open goes on and meets the
+     * buffer lock, as before (hosts name the close still running: ExitWait).
      */
     public synchronized Handle acquire(String replicaIdentity, String name, Opener opener) throws IOException {
         Key key = new Key(Objects.requireNonNull(replicaIdentity, "replicaIdentity"));
         Objects.requireNonNull(name, "name");
+        Closing c;
+        while (!open.containsKey(key) && (c = closing.get(key)) != null) {
+            long left = c.deadline() - System.nanoTime();
+            if (left <= 0) {
+                break; // a close past its bound (a request stuck without a timeout): the open meets its buffer lock
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for the close of database \""
+                        + c.db().name() + "\" (same replica) to finish before opening " + name);
+            }
+        }
         Entry e = open.get(key);
         boolean opened = e == null;
         if (opened) {

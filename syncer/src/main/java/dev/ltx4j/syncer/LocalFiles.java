@@ -87,6 +87,8 @@ final class LocalFiles {
         if (options.bufferPath == null) {
             SecureFiles.privateDirectory(dir, true); // shared temp dir: owner-only, and refused if another user's
         }
+        // Before the buffer is probed: a new database opens its buffer only at its first write.
+        BufferPaths.refuseRepointedLink(bufferPath);
         return new FileLogStorage(dir);
     }
 

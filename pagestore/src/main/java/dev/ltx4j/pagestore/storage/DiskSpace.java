@@ -79,6 +79,43 @@ public final class DiskSpace {
         return blocks * blockSize;
     }
 
+    /**
+     * The message of a write of {@code wanted} bytes at {@code offset} of {@code file} that {@link #isOutOfSpace} found
+     * short of space. A quota (EDQUOT: "Disk quota exceeded", only known by its English text) is not a full disk: the
+     * file system may have plenty free, and freeing space elsewhere on it does not help, so it is named as such with
+     * what to do (field probes, round 8).
+     */
+    public static String fullMessage(IOException failure, Path file, long wanted, long offset) {
+        if (!hasQuotaText(failure)) {
+            return "no space left for " + wanted + " bytes at offset " + offset + " of " + file + ": "
+                    + failure.getMessage();
+        }
+        String free;
+        try {
+            free = ", though its file system has " + FileLogStorage.usableSpace(Files.getFileStore(file.getParent()))
+                    + " bytes free";
+        } catch (IOException | RuntimeException e) {
+            free = "";
+        }
+        return "disk quota exceeded writing " + wanted + " bytes at offset " + offset + " of " + file + free
+                + ": the disk quota of user " + System.getProperty("user.name") + " (or of the directory's project)"
+                + " on that file system is used up (" + failure.getMessage() + "); free space within the quota"
+                + " (files this user owns there) or have it raised (see it with quota -s, or xfs_quota -c 'quota -h'"
+                + " on XFS; as root setquota or xfs_quota -x -c 'limit ...'), or move the buffer (LITESTREAM_BUFFER_PATH)"
+                + " to a file system with room";
+    }
+
+    /** The English (C locale) strerror text of EDQUOT, anywhere in the cause chain. */
+    public static boolean hasQuotaText(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.toLowerCase(Locale.ROOT).contains("disk quota exceeded")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The English (C locale) strerror texts of ENOSPC and EDQUOT, anywhere in the cause chain. */
     public static boolean hasFullDiskText(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileSystems;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -194,7 +195,10 @@ public final class FileLogStorage implements LogStorage {
             channel.close();
             throw new StorageLockedException(path.toString(),
                     "buffer lock " + path + " is already held by another owner in this process");
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            channel.close();
+            throw locksRefused(path, e);
+        } catch (RuntimeException e) {
             channel.close();
             throw e;
         }
@@ -210,6 +214,26 @@ public final class FileLogStorage implements LogStorage {
                 channel.close();
             }
         };
+    }
+
+    /**
+     * A lock file whose file system refuses POSIX record locks (ENOLCK from an NFS mount without its lock service,
+     * EOPNOTSUPP or ENOSYS from some FUSE and SMB mounts): the JDK says only the C library's text. The buffer is
+     * refused, since without its lock a second process or host could open it too (docs/write-buffer-recovery.md,
+     * "Network file systems").
+     */
+    static IOException locksRefused(Path lockFile, IOException e) {
+        if (e instanceof java.nio.channels.ClosedChannelException) {
+            return e; // an interrupt or close, not the file system
+        }
+        FileSystemException refused = new FileSystemException(lockFile.toString(), null, "cannot lock it ("
+                + e.getMessage() + "): the file system under the write buffer refuses POSIX record locks (fcntl), as"
+                + " an NFS mount without its lock service (NFSv3 'nolock', no rpc.statd/lockd) and some FUSE and SMB"
+                + " mounts do. Without that lock another process or host could open the same buffer and both would"
+                + " write it, so it is not used: put the buffer on a local file system (LITESTREAM_BUFFER_PATH,"
+                + " buffer_path), or mount with working locks (NFSv4, or NFSv3 with lockd)");
+        refused.initCause(e);
+        return refused;
     }
 
     @Override
@@ -297,8 +321,8 @@ public final class FileLogStorage implements LogStorage {
                 }
             } catch (IOException e) {
                 if (DiskSpace.isOutOfSpace(e, path.getParent(), src.remaining())) {
-                    throw new StorageFullException(path.toString(), "no space left for " + src.remaining()
-                            + " bytes at offset " + at + " of " + path + ": " + e.getMessage(), e);
+                    throw new StorageFullException(path.toString(),
+                            DiskSpace.fullMessage(e, path, src.remaining(), at), e, DiskSpace.hasQuotaText(e));
                 }
                 throw e;
             }
