@@ -77,4 +77,25 @@ class NewUserMistakesTest {
             RootMounts.umount(disk);
         }
     }
+
+    /**
+     * A read-only open ({@code ?mode=ro}) of a replica nobody synced yet, with write mode on. Before, the advice was
+     * "enable LITESTREAM_WRITE_ENABLED to create it", which was enabled: the read-only open made it a follower.
+     */
+    @Test
+    void aReadOnlyOpenOfAnEmptyReplicaSaysWhyItReads() throws Exception {
+        Path real = dir.toRealPath();
+        String replica = Files.createDirectories(real.resolve("empty")).toUri().toString();
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(replica).writeEnabled(true)
+                .register("newuser-ro-empty");
+        try {
+            assertThatThrownBy(() -> vfs.connect(real.resolve("app.db"), Map.of("mode", "ro")).close())
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> System.out.println("refusal: " + e.getMessage()))
+                    .hasMessageContaining("holds no LTX files")
+                    .hasMessageContaining("?mode=ro and sqlite3 -readonly always read");
+        } finally {
+            vfs.unregister();
+        }
+    }
 }
