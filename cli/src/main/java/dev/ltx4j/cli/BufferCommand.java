@@ -23,10 +23,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "buffer", description = "Maintain local write buffers.", subcommands = {BufferCommand.Recover.class})
 final class BufferCommand {
 
-    @Command(name = "recover", description = {
-        "Recover a write buffer that opening refused as damaged: copy it to PATH.damaged-<time> (owner-only), then",
-        "keep the committed transactions before the damage and drop the rest. A buffer that is not damaged is only",
-        "recovered as any open would (a torn tail is cut). Stop the application using the buffer first."})
+    // One string: picocli takes a description's first element as the command's summary in `buffer --help`, and
+    // prints each element on a line of its own.
+    @Command(name = "recover", description = "Recover a write buffer that opening refused as damaged: copy it to"
+        + " PATH.damaged-<time> (owner-only), then keep the committed transactions before the damage and drop the"
+        + " rest. A buffer that is not damaged is only recovered as any open would (a torn tail is cut). Stop the"
+        + " application using the buffer first.")
     static final class Recover implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -21,7 +21,9 @@ final class SimCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--scenario", defaultValue = "engine", paramLabel = "NAME",
-            description = "engine, log (log-writer), uploader, sql, follower or all; default ${DEFAULT-VALUE}.")
+            description = "engine, log (log-writer), uploader, sql, sql-readers, follower, corruption, hydration,"
+                    + " timetravel, compaction, or all (every one but sql-readers and hydration); default"
+                    + " ${DEFAULT-VALUE}.")
     String scenario;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Root seed; default ${DEFAULT-VALUE}.")

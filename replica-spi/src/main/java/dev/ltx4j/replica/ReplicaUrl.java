@@ -26,6 +26,10 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
      */
     private static final Pattern NO_AUTHORITY = Pattern.compile("^(?i)file:/(?!/).*", Pattern.DOTALL);
 
+    /** A scheme this project serves, without the {@code //}: its name is safe to show (a key ID never is). */
+    private static final Pattern KNOWN_WITHOUT_SLASHES = Pattern.compile("^(?i)(file|s3|abs):(?!//).*",
+            Pattern.DOTALL);
+
     public static ReplicaUrl parse(String url) throws ReplicaPermanentException {
         if (url == null || url.isBlank()) {
             throw new ReplicaPermanentException("replica URL required: set LITESTREAM_REPLICA_URL or pass a URL");
@@ -35,6 +39,13 @@ public record ReplicaUrl(String original, String scheme, String authority, Strin
             url = url.replaceFirst(":/", ":///");
         }
         if (!HAS_SCHEME.matcher(url).matches()) {
+            java.util.regex.Matcher known = KNOWN_WITHOUT_SLASHES.matcher(url);
+            if (known.matches()) { // a typo of a scheme we serve, not a missing one (field probe round 8)
+                String scheme = known.group(1).toLowerCase(Locale.ROOT);
+                throw new ReplicaPermanentException("replica url needs // after " + scheme + ": " + redact(given)
+                        + " (expected " + (scheme.equals("file") ? "file:///absolute/path" : scheme.equals("s3")
+                        ? "s3://bucket/path" : "abs://container/path") + ")");
+            }
             throw new ReplicaPermanentException("replica url scheme required: " + redact(given)
                     + " (expected e.g. file:///path, s3://bucket/path or abs://container/path)");
         }

@@ -204,8 +204,9 @@ final class OpenReconciler {
             }
             String replica = "replica " + ReplicaUrl.redact(options.replicaIdentity);
             throw new DatabaseNotFoundException("cannot open database \"" + name + "\"" + (writeMode ? "" : " in read"
-                    + " mode") + ": " + (e.replicaEmpty() ? replica + " holds no LTX files (nothing to read; enable"
-                            + " LITESTREAM_WRITE_ENABLED to create it)"
+                    + " mode") + ": " + (e.replicaEmpty() ? replica + " holds no LTX files (nothing to read yet: a"
+                            + " write-mode open creates it, with LITESTREAM_WRITE_ENABLED=true, write_enabled=true or"
+                            + " writeEnabled(true), and not read-only: ?mode=ro and sqlite3 -readonly always read)"
                             : replica + " has no restorable state (" + e.getMessage() + "): its files do not build"
                             + " the database from the start, e.g. after files were deleted"), e);
         } catch (RestorePlanException e) {

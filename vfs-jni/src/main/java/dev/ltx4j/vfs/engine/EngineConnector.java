@@ -91,11 +91,11 @@ public final class EngineConnector {
         } catch (BufferLockedException e) {
             // A script host's close cut by its bound may still hold the buffer (ExitWait): wait for it, once.
             String closing = ExitWait.awaitClose(e.location());
-            if (closing == null || !closing.isEmpty()) throw locked(name, identity, e, closing);
+            if (closing == null || !closing.isEmpty()) throw locked(name, identity, e, closing, settings);
             try {
                 h = acquire(key, name, fixed, url, identity, settings, engine, scheduled);
             } catch (BufferLockedException again) {
-                throw locked(name, identity, again, null);
+                throw locked(name, identity, again, null, settings);
             }
         }
         String readOnly = null;
@@ -116,8 +116,19 @@ public final class EngineConnector {
     }
 
     private static VfsConfigurationException locked(String name, String identity, BufferLockedException e,
-            String closing) {
+            String closing, EngineSettings settings) throws VfsConfigurationException {
         if (closing != null) return new VfsConfigurationException("database " + name + ": " + closing);
+        if (settings.bufferPath().isPresent()) {
+            // A buffer named by the user may be another replica's (one LITESTREAM_BUFFER_PATH for two databases):
+            // the lock tells nothing about this replica, so name the buffer and both ways out (field probe round 8).
+            return new VfsConfigurationException("database " + name + ": the write buffer set by "
+                    + settings.sourceOf("buffer_path") + " is in use by another writer (" + e.getMessage() + "). A"
+                    + " write buffer belongs to one replica's writer: if that writer writes replica "
+                    + redacted(identity) + ", stop it, or open this one read-only (?mode=ro, sqlite3 -readonly) or"
+                    + " without write_enabled to read it as a follower; if it writes another replica, give this"
+                    + " database a buffer of its own (the buffer_path URI parameter, or no buffer path: the default is"
+                    + " one per replica)");
+        }
         // Typically a second process writing the same replica (the default buffer is the replica's): say so.
         return new VfsConfigurationException("database " + name + ": replica " + redacted(identity) + " is being"
                 + " written by another writer (" + e.getMessage() + "). One replica has one writer: stop the other"

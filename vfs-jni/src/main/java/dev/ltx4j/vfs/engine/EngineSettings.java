@@ -179,6 +179,12 @@ public final class EngineSettings {
             throw new VfsConfigurationException(source("buffer_path") + " " + p + ": directory " + dir
                     + " does not exist");
         }
+        if (!Files.exists(p) && !Files.isWritable(dir)) {
+            // The file is yet to be created: the directory is what the user must fix (field probe round 8).
+            throw new VfsConfigurationException(source("buffer_path") + " " + p + ": directory " + dir
+                    + " is not writable (" + notWritableDirectoryReason(dir) + "); the buffer's directory must exist"
+                    + " and be writable by this process");
+        }
         if (!Files.isWritable(dir) || (Files.exists(p) && !Files.isWritable(p))) {
             throw new VfsConfigurationException(source("buffer_path") + " " + p + " is not writable"
                     + (Files.exists(p) ? "; " + notWritableReason(p) : ""));
@@ -210,6 +216,20 @@ public final class EngineSettings {
             // no owner to tell: give the read-only disk advice
         }
         return BufferPathException.keptTransactionsAdvice(p);
+    }
+
+    /** Why a directory cannot be written: a read-only file system, another owner, or its mode. */
+    private static String notWritableDirectoryReason(Path dir) {
+        try {
+            if (Files.getFileStore(dir).isReadOnly()) return "it is on a read-only file system";
+            int me = processUid();
+            int owner = me < 0 ? -1 : (Integer) Files.getAttribute(dir, "unix:uid");
+            String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir));
+            return owner != me ? "it belongs to uid " + owner + " (" + Files.getOwner(dir).getName() + "), mode "
+                    + mode + ", not to uid " + me + " who runs this process" : "mode " + mode;
+        } catch (IOException | RuntimeException e) {
+            return "permission denied";
+        }
     }
 
     /** The process's effective uid from /proc/self/status, or -1 where there is none (not Linux). */
