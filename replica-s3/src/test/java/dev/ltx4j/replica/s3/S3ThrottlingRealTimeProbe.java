@@ -23,19 +23,33 @@ class S3ThrottlingRealTimeProbe {
     @Test
     void oneListingUnderSustainedSlowDown() throws Exception {
         try (StoreInTheMiddle store = new StoreInTheMiddle()) {
-            store.answer = r -> Response.error(503, "SlowDown");
+            java.util.List<Long> arrivals = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            store.answer = r -> {
+                arrivals.add(System.nanoTime());
+                return Response.error(503, "SlowDown");
+            };
             ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s"));
             String url = "s3://" + StoreInTheMiddle.BUCKET + "/probe/db?endpoint=" + store.uri();
             int runs = Integer.getInteger("ltx4j.probe.runs", 1);
             for (int run = 0; run < runs; run++) {
                 store.forget();
+                arrivals.clear();
                 try (ReplicaClient engine = RetryingReplicaClient.wrap(
                         S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse(url), env), env), run)) {
                     long start = System.nanoTime();
                     assertThatThrownBy(() -> engine.listFiles(0, 0, false))
                             .isInstanceOf(ReplicaTransientException.class);
-                    System.out.printf("PROBE s3 listing under 503 SlowDown: %d requests, %.1f s%n",
-                            store.seen().size(), (System.nanoTime() - start) / 1e9);
+                    long end = System.nanoTime();
+                    StringBuilder gaps = new StringBuilder();
+                    long last = start;
+                    synchronized (arrivals) {
+                        for (long t : arrivals) {
+                            gaps.append(String.format(" %.1f", (t - last) / 1e9));
+                            last = t;
+                        }
+                    }
+                    System.out.printf("PROBE s3 listing under 503 SlowDown: %d requests, %.1f s (gaps before each"
+                            + " request, s:%s)%n", store.seen().size(), (end - start) / 1e9, gaps);
                 }
             }
         }

@@ -101,6 +101,24 @@ class S3ThrottlingTest {
         assertThat(timer.sleeps).as("the engine did not retry on top").isZero();
     }
 
+    /**
+     * A burst of 12 throttled answers, longer than the SDK's 10 attempts: the operation fails after 10 requests (before,
+     * the engine's retry made it pass after 13 requests and 78 s in real time); the next operation, the caller's next
+     * cycle, passes after the burst's last two.
+     */
+    @Test
+    void aBurstLongerThanTheSdkAttemptsFailsTheOperationAndTheNextOnePasses() throws Exception {
+        AtomicInteger burst = new AtomicInteger(12);
+        store.answer = r -> burst.getAndDecrement() > 0 ? Response.error(503, "SlowDown") : null;
+        try (S3ReplicaClient s3 = open()) {
+            RetryingReplicaClient engine = new RetryingReplicaClient(s3, RetryPolicy.defaults(), new NoSleep(), 1);
+            assertThatThrownBy(() -> engine.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+            assertThat(store.seen()).hasSize(10);
+            assertThat(engine.listFiles(0, 0, false)).isEmpty();
+        }
+        assertThat(store.seen()).hasSize(13);
+    }
+
     @Test
     void aReadUnderSustainedInternalErrorsIsBoundedTheSameWay() throws Exception {
         try (S3ReplicaClient s3 = open()) {
