@@ -13,6 +13,10 @@ import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
+import dev.ltx4j.replica.RetryPolicy;
+import dev.ltx4j.replica.RetryTimer;
+import dev.ltx4j.replica.RetryingReplicaClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,6 +87,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *       its content. Also where the store ignores the condition ({@code create.unenforced}, where the backend offers
  *       {@link #openClientOnStoreIgnoringConditions}): the backend must find that out and refuse, never overwrite
  *       (S3: {@code If-None-Match: *} dropped by the store or a proxy).</li>
+ *   <li>Retries do not nest ({@code errors.throttled.backend-retried}, where the backend offers
+ *       {@link #openThrottledClient}): a failure after the backend's own retries is
+ *       {@link ReplicaTransientException#backendRetried} with the number of requests the store saw, so the engine's
+ *       {@link RetryingReplicaClient} counts them instead of repeating them up to its attempt limit.</li>
  *   <li>One replica, one identity ({@code identity.canonical}, where the backend offers {@link #identitySpellings}):
  *       every spelling of a replica's URL has the same secret-free
  *       {@link dev.ltx4j.replica.ReplicaClientProvider#canonicalIdentity} and reaches the same objects; look-alike
@@ -151,6 +160,14 @@ public abstract class ReplicaClientConformanceTest {
      * none.
      */
     protected Optional<ReplicaClient> openClientOnStoreIgnoringConditions(String prefix) throws Exception {
+        return Optional.empty();
+    }
+
+    /**
+     * A client configured as {@link #openClient} would be for {@code prefix}, but whose store throttles every request
+     * (see {@link ThrottledStore}). Enables {@code [errors.throttled.backend-retried]}; empty (the default) skips it.
+     */
+    protected Optional<ThrottledStore> openThrottledClient(String prefix) throws Exception {
         return Optional.empty();
     }
 
@@ -950,6 +967,62 @@ public abstract class ReplicaClientConformanceTest {
                 .as("the unreachable client really cannot reach its storage").isInstanceOf(ReplicaException.class);
         off.deleteFiles(List.of());
         off.deleteFiles(new ArrayList<>());
+    }
+
+    @Test
+    @DisplayName("[errors.throttled.backend-retried] under sustained throttling a listing and a read fail transient;"
+            + " a backend that retried says so with the requests the store saw, so the engine's retries do not nest")
+    public void throttledFailureSaysWhetherTheBackendRetried() throws Exception {
+        Optional<ThrottledStore> throttled = openThrottledClient(prefix + "/db");
+        assumeThat(throttled).as("backend offers a throttled store").isPresent();
+        unreachable.add(throttled.get().client());
+        ReplicaClient busy = throttled.get().client();
+        IntSupplier seen = throttled.get().requests();
+        int sent = backendRequests(seen, () -> busy.listFiles(0, 0, false));
+        backendRequests(seen, () -> busy.readRange(0, 1, 1, 0, 0));
+        // The engine's retry policy over it, without its waits: its own attempts plus the backend's are bounded by
+        // the policy's count and one backend call, never the policy's count times the backend's.
+        RetryPolicy policy = RetryPolicy.defaults();
+        long[] now = {0};
+        RetryingReplicaClient engine = new RetryingReplicaClient(busy, policy, new RetryTimer() {
+            @Override
+            public long nanoTime() {
+                return now[0];
+            }
+
+            @Override
+            public void sleep(Duration d) {
+                now[0] += d.toNanos();
+            }
+        }, seed);
+        int before = seen.getAsInt();
+        assertThatThrownBy(() -> engine.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(seen.getAsInt() - before).as("requests of one listing through the engine's retries")
+                .isLessThan(policy.maxAttempts() + sent);
+    }
+
+    /** Runs a call that must fail transient; checks its backend-retry count against the requests; returns them. */
+    private static int backendRequests(IntSupplier seen, ThrowingCall call) {
+        int before = seen.getAsInt();
+        Throwable failure = null;
+        try {
+            call.run();
+        } catch (Throwable t) {
+            failure = t;
+        }
+        int sent = seen.getAsInt() - before;
+        assertThat(failure).as("a throttled call fails transient").isInstanceOf(ReplicaTransientException.class);
+        ReplicaTransientException e = (ReplicaTransientException) failure;
+        assertThat(sent).as("requests the store saw").isPositive();
+        assertThat(e.backendAttempts()).as("backendAttempts() against the %d requests the store saw (%s)", sent,
+                e.getMessage()).isEqualTo(sent);
+        assertThat(e.backendRetried()).isEqualTo(sent > 1);
+        return sent;
+    }
+
+    @FunctionalInterface
+    private interface ThrowingCall {
+        void run() throws Exception;
     }
 
     @Test

@@ -116,6 +116,53 @@ class KitDetectsBrokenBackendsTest {
         }
     }
 
+    /**
+     * A backend that retries throttling three times inside (as an SDK does) and reports the last failure as a plain
+     * transient one, or ({@link HonestThrottledKit}) as {@link ReplicaTransientException#backendRetried} (true).
+     */
+    static class ThrottledKit extends ReplicaClientConformanceTest {
+        final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
+        final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+
+        boolean honest() {
+            return false;
+        }
+
+        @Override
+        protected ReplicaClient openClient(String prefix) {
+            return bucket.client(prefix);
+        }
+
+        private ReplicaTransientException throttled() {
+            requests.addAndGet(3);
+            return honest() ? ReplicaTransientException.backendRetried("503 SlowDown after 3 requests", null, 3)
+                    : new ReplicaTransientException("503 SlowDown");
+        }
+
+        @Override
+        protected Optional<ThrottledStore> openThrottledClient(String prefix) {
+            return Optional.of(new ThrottledStore(new Broken(bucket.client(prefix)) {
+                @Override
+                public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                    throw throttled();
+                }
+
+                @Override
+                public InputStream openFile(int level, long min, long max, long offset, long length)
+                        throws ReplicaException {
+                    throw throttled();
+                }
+            }, requests::get));
+        }
+    }
+
+    static class HonestThrottledKit extends ThrottledKit {
+        @Override
+        boolean honest() {
+            return true;
+        }
+    }
+
     /** S3-style 416 surfaced as an error for offset >= size. */
     static class RangeErrorKit extends ReplicaClientConformanceTest {
         final InMemoryReplicaClient.Bucket bucket = new InMemoryReplicaClient.Bucket();
@@ -384,5 +431,16 @@ class KitDetectsBrokenBackendsTest {
         Map<String, ClauseReport.Outcome> r = run(DeleteAllFirstPageKit.class);
         assertThat(r.get("delete-all.many")).isEqualTo(ClauseReport.Outcome.FAIL);
         assertThat(r.get("delete-all.everything")).isEqualTo(ClauseReport.Outcome.PASS);
+    }
+
+    @Test
+    void aBackendThatHidesItsOwnRetriesFailsTheThrottledClauseOnly() {
+        Map<String, ClauseReport.Outcome> r = run(ThrottledKit.class);
+        assertThat(r.get("errors.throttled.backend-retried")).isEqualTo(ClauseReport.Outcome.FAIL);
+        assertThat(r.values()).filteredOn(o -> o == ClauseReport.Outcome.FAIL).hasSize(1);
+        assertThat(run(HonestThrottledKit.class).get("errors.throttled.backend-retried"))
+                .isEqualTo(ClauseReport.Outcome.PASS);
+        assertThat(run(UnsortedKit.class).get("errors.throttled.backend-retried")).as("skipped where not offered")
+                .isEqualTo(ClauseReport.Outcome.SKIP);
     }
 }

@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Bounds for {@link RetryingReplicaClient}: at most {@code maxAttempts} calls per operation (the first included),
+ * Bounds for {@link RetryingReplicaClient}: at most {@code maxAttempts} attempts per operation (the first included;
+ * a call the backend {@link ReplicaTransientException#backendRetried already retried} counts as the requests it sent),
  * and no new attempt once {@code maxElapsed} would be exceeded by the next wait. Waits grow exponentially from
  * {@code initialBackoff}, capped at {@code maxBackoff}; each wait is jittered to between half and all of its
  * nominal value. When the last failure was an {@link ReplicaTransientException#endpointUnreachable() unreachable

@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  *       {@link ReplicaOutcomeUnknownException} too, because that earlier attempt may be the one that landed.</li>
  *   <li>A stream from {@link #openFile} that fails part way reopens at the byte where it stopped, so callers see
  *       one uninterrupted stream.</li>
+ *   <li>A failure the backend {@link ReplicaTransientException#backendRetried already retried} counts with the
+ *       requests it sent: a store client's ten attempts under sustained throttling use up the policy's eight, so the
+ *       operation fails with that failure instead of repeating the backend's whole retry sequence up to eight
+ *       times (docs/field-probes.md, round 8).</li>
  * </ul>
  * Thread-safe; the jitter sequence is shared by all threads and derived from the seed.
  */
@@ -179,7 +183,16 @@ public final class RetryingReplicaClient implements ReplicaClient {
         return false;
     }
 
-    /** Attempts and elapsed time of one logical operation. */
+    private static int backendAttempts(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ReplicaTransientException r) {
+                return Math.max(1, r.backendAttempts());
+            }
+        }
+        return 1;
+    }
+
+    /** Attempts (requests sent, the backend's retries included) and elapsed time of one logical operation. */
     private final class Budget {
         private final long startNanos = timer.nanoTime();
         private int attempts = 1;
@@ -189,6 +202,8 @@ public final class RetryingReplicaClient implements ReplicaClient {
          * {@code failure}.
          */
         boolean awaitNextAttempt(Throwable failure) {
+            // The backend's own retries count as attempts: retries do not nest (ReplicaTransientException#backendRetried).
+            attempts += backendAttempts(failure) - 1;
             if (attempts >= policy.maxAttempts()) {
                 return false;
             }

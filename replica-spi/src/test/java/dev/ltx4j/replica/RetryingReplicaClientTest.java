@@ -317,4 +317,41 @@ class RetryingReplicaClientTest {
         assertThatThrownBy(() -> client.openFile(0, 1, 1, 0, 0)).isInstanceOf(ReplicaNotFoundException.class);
         assertThat(backend.opens).isEqualTo(1);
     }
+
+    /** Policy of 5 attempts: a backend that sent 4 requests leaves one more engine attempt; one that sent 10, none. */
+    @Test
+    void aFailureTheBackendAlreadyRetriedCountsItsRequests() throws Exception {
+        backend.put(0, 1, 1, Instant.EPOCH);
+        backend.listFailures.add(ReplicaTransientException.backendRetried("503 SlowDown after 4 requests", null, 4));
+        assertThat(client.listFiles(0, 0, false)).hasSize(1);
+        assertThat(backend.lists).as("one engine retry after the backend's four requests").isEqualTo(2);
+
+        for (int i = 0; i < 3; i++) {
+            backend.listFailures.add(ReplicaTransientException.backendRetried("503 SlowDown after 10 requests", null,
+                    10));
+        }
+        int before = backend.lists;
+        assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class)
+                .satisfies(e -> assertThat(((ReplicaTransientException) e).backendAttempts()).isEqualTo(10));
+        assertThat(backend.lists - before).as("the backend's ten requests spent the budget: no nested retry")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aBackendRetryOfAReadCountsToo() {
+        for (int i = 0; i < 5; i++) {
+            backend.openFailures.add(ReplicaTransientException.backendRetried("500 after 3", null, 3));
+        }
+        assertThatThrownBy(() -> client.openFile(0, 1, 1, 0, 0)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(backend.opens).as("3 + 3 requests reach the policy's 5").isEqualTo(2);
+    }
+
+    @Test
+    void aPlainTransientFailureIsOneRequest() {
+        assertThat(transientFailure().backendRetried()).isFalse();
+        assertThat(transientFailure().backendAttempts()).isEqualTo(1);
+        assertThat(ReplicaTransientException.unreachable("x", null).backendAttempts()).isEqualTo(1);
+        assertThatThrownBy(() -> ReplicaTransientException.backendRetried("x", null, 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

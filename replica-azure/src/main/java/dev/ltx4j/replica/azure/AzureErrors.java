@@ -57,12 +57,28 @@ final class AzureErrors {
                     || BlobErrorCode.CONTAINER_NOT_FOUND.equals(code) || status == 404)) {
                 return new ReplicaNotFoundException(where + " not found" + detail, e);
             }
+            if (BlobErrorCode.RESOURCE_NOT_FOUND.equals(code) || (status == 404 && code == null && op != Op.READ)) {
+                // Not the container's 404 (ContainerNotFound): the endpoint knows no such account (a path-style
+                // endpoint naming another account, Azurite or Azure Stack) or is not a blob endpoint at all.
+                return new ReplicaPermanentException("abs: the endpoint " + accountOf(http) + " has no such account or"
+                        + " resource" + detail + ": check the account in the replica URL (abs://ACCOUNT@CONTAINER/PATH)"
+                        + " and the endpoint; " + where, e);
+            }
             String skew = status == 403 ? clockSkew(http) : null;
             if (skew != null) {
                 // Shared-key requests carry this machine's time (x-ms-date); the service refuses one 15 minutes off
                 // with the same AuthenticationFailed as a wrong key, which sent users to their keys.
                 return new ReplicaPermanentException("abs: the service refused the request's time" + detail + ": "
                         + skew + "; Azure allows 15 minutes; fix the clock (NTP); " + where, e);
+            }
+            if ((status == 401 || status == 403) && AzureTokenCredentials.refusedAsExpired(http)) {
+                // Only a bearer token has a lifetime the service checks; the policy in the pipeline has marked the
+                // tokens handed out so far as expired, so the next request asks the credential for a new one.
+                return ReplicaPermanentException.credentialsMayRenew("abs: the service refused the Azure AD token"
+                        + " for container '" + container + "' as expired" + detail + ": the token credential is"
+                        + " asked for a new token at the next request, so one that renews (DefaultAzureCredential, a"
+                        + " managed identity, the configured TokenCredential) gets its chance; if this repeats, the"
+                        + " credential hands out a stale token or this machine's clock is off; " + where, e);
             }
             if (status == 403 || status == 401 || BlobErrorCode.AUTHENTICATION_FAILED.equals(code)
                     || BlobErrorCode.AUTHORIZATION_FAILURE.equals(code)) {
@@ -78,6 +94,12 @@ final class AzureErrors {
             if (op == Op.WRITE_CONDITIONAL && status >= 500 && !throttled) {
                 return new ReplicaOutcomeUnknownException(where + ": server error" + detail
                         + "; the write may or may not have been applied, read the blob back to find out", e);
+            }
+            if (op != Op.WRITE_CONDITIONAL && (status == 429 || status == 500 || status == 503)) {
+                // The storage retry policy retries exactly these statuses until its tries are spent.
+                return ReplicaTransientException.backendRetried(where + " failed" + detail + " ["
+                        + AzureReplicaClient.SDK_TRIES + " requests: the Azure SDK's retries were spent]", e,
+                        AzureReplicaClient.SDK_TRIES);
             }
             if (throttled || status >= 500 || status == 408) {
                 return new ReplicaTransientException(where + " failed" + detail, e);
@@ -112,6 +134,23 @@ final class AzureErrors {
         return " [not an Azure Storage response" + (what.isEmpty() ? "" : ": " + String.join(", ", what))
                 + "; a proxy, load balancer or gateway between this machine and the endpoint may have answered, or"
                 + " the endpoint is not Azure Blob Storage]";
+    }
+
+    /**
+     * Scheme, host, port and (for a path-style endpoint such as Azurite's) the account segment of the refused request;
+     * never the rest of its path or its query, which can hold a SAS signature.
+     */
+    static String accountOf(HttpResponseException e) {
+        if (e.getResponse() == null || e.getResponse().getRequest() == null) {
+            return "(unknown)";
+        }
+        java.net.URL url = e.getResponse().getRequest().getUrl();
+        String base = url.getProtocol() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+        String path = url.getPath() == null ? "" : url.getPath();
+        boolean pathStyle = !url.getHost().contains(".blob.");
+        String first = path.startsWith("/") && path.length() > 1 ? path.substring(1).split("/", 2)[0] : "";
+        return "'" + base + (pathStyle && !first.isEmpty() ? "/" + shortText(first) : "") + "'"
+                + (pathStyle && !first.isEmpty() ? " (account '" + shortText(first) + "')" : "");
     }
 
     private static String shortText(String v) {

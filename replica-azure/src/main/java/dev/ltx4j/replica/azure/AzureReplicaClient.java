@@ -58,7 +58,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Creates send {@code If-None-Match: *} (409 BlobAlreadyExists or 412 ConditionNotMet both mean "already
  * exists") on the request that makes the blob visible, without SDK retries so a replayed create cannot mistake its
  * own blob for a rival's: one Put Blob for bodies up to 4 MiB, otherwise 4 MiB blocks staged (with retries) and
- * committed by one Put Block List (see {@link AzureCreateUpload}); memory use stays at one block. Other calls retry up to 10 times (408, 429, 5xx), as Litestream does.
+ * committed by one Put Block List (see {@link AzureCreateUpload}); memory use stays at one block. Other calls try up to
+ * 10 times (429, 500, 503, I/O errors), as Litestream does, waiting 1 s growing to 10 s; a call that fails after
+ * them says so ({@link ReplicaTransientException#backendRetried}), so the engine does not repeat them.
  * An unreachable endpoint (no connection, or no response within the request timeout) is not retried by the SDK
  * and fails naming the endpoint (see {@link UnreachableEndpointPolicy} and {@link dev.ltx4j.replica.ReplicaTimeouts}).
  * Listings filter {@code minTxid >= seek} client-side (Litestream's prefix-based seek returns only exact matches).
@@ -71,6 +73,19 @@ public final class AzureReplicaClient implements ReplicaClient {
     private static final int DELETE_CONCURRENCY = 16;
     /** Largest single Put Blob, and the size of each staged block beyond it. */
     static final int UPLOAD_BLOCK_SIZE = 4 * 1024 * 1024;
+    /**
+     * Tries of one call by the storage retry policy (Litestream's count). It retries 429, 500 and 503 (and I/O
+     * errors) only, so a call that ends in one of those statuses sent exactly this many requests:
+     * {@link AzureErrors} reports it as {@link ReplicaTransientException#backendRetried}.
+     */
+    static final int SDK_TRIES = 10;
+    private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+    /**
+     * Longest wait between two tries: the engine's own longest backoff. The SDK's usual 30 s made one call under
+     * sustained throttling wait 1+3+7+15+5x30 = 176 s, beyond the engine's 2-minute bound for a whole operation; with
+     * 10 s it is 71 s (docs/field-probes.md, round 8).
+     */
+    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(10);
 
     private final AzureReplicaConfig config;
     private final AzureKeyLayout layout;
@@ -81,7 +96,7 @@ public final class AzureReplicaClient implements ReplicaClient {
     private final StoreRequests storeRequests = new StoreRequests();
     private volatile boolean closed;
 
-    private AzureReplicaClient(AzureReplicaConfig config, int uploadBlockSize) {
+    private AzureReplicaClient(AzureReplicaConfig config, int uploadBlockSize, Duration retryDelay) {
         this.config = config;
         this.layout = new AzureKeyLayout(config.path());
         Duration request = config.timeouts().request();
@@ -94,8 +109,8 @@ public final class AzureReplicaClient implements ReplicaClient {
         // A try may spend a connect timeout and then a request timeout; the HTTP client's own timeouts fire first.
         Duration tryTimeout = request.plus(config.timeouts().connect()).plusSeconds(1);
         this.container = serviceBuilder(config, http, storeRequests)
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 10, tryTimeout,
-                        Duration.ofSeconds(1), Duration.ofSeconds(30), null))
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, SDK_TRIES, tryTimeout,
+                        retryDelay, MAX_RETRY_DELAY.compareTo(retryDelay) < 0 ? retryDelay : MAX_RETRY_DELAY, null))
                 .buildClient().getBlobContainerClient(config.container());
         this.conditionalContainer = serviceBuilder(config, http, storeRequests)
                 .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, tryTimeout,
@@ -113,12 +128,17 @@ public final class AzureReplicaClient implements ReplicaClient {
 
     /** Opens a client; no request is made until the first call. */
     public static AzureReplicaClient open(AzureReplicaConfig config) {
-        return new AzureReplicaClient(config, UPLOAD_BLOCK_SIZE);
+        return new AzureReplicaClient(config, UPLOAD_BLOCK_SIZE, RETRY_DELAY);
+    }
+
+    /** As {@link #open(AzureReplicaConfig)} with the SDK's first retry delay replaced (tests: its tries unchanged). */
+    static AzureReplicaClient open(AzureReplicaConfig config, Duration retryDelay) {
+        return new AzureReplicaClient(config, UPLOAD_BLOCK_SIZE, retryDelay);
     }
 
     /** Opens a client with a smaller upload block size, so tests can exercise block staging with small bodies. */
     static AzureReplicaClient open(AzureReplicaConfig config, int uploadBlockSize) {
-        return new AzureReplicaClient(config, uploadBlockSize);
+        return new AzureReplicaClient(config, uploadBlockSize, RETRY_DELAY);
     }
 
     /** Parses {@code url} with {@link AzureUrlParser} and opens a client. */
@@ -133,6 +153,7 @@ public final class AzureReplicaClient implements ReplicaClient {
                 .addPolicy(new UnreachableEndpointPolicy(config.timeouts()))
                 .addPolicy(new StoreRequestPolicy(storeRequests))
                 .addPolicy(new ForeignErrorPagePolicy());
+        AzureTokenCredentials.refusalPolicy(config.credential()).ifPresent(builder::addPolicy);
         SasExpiryPolicy.of(config.credential(), Clock.systemUTC()).ifPresent(builder::addPolicy);
         Credential credential = config.credential();
         if (credential instanceof Credential.ConnectionString cs) {

@@ -36,9 +36,15 @@ final class ForeignErrorPagePolicy implements HttpPipelinePolicy {
 
     static HttpResponse withoutForeignPage(HttpResponse response) {
         String type = response.getHeaderValue("Content-Type");
-        if (response.getStatusCode() < 400 || response.getHeaderValue("x-ms-request-id") != null
-                || (type != null && type.toLowerCase(java.util.Locale.ROOT).contains("xml"))) {
+        if (response.getStatusCode() < 400) {
             return response;
+        }
+        if (response.getHeaderValue("x-ms-request-id") != null
+                || (type != null && type.toLowerCase(java.util.Locale.ROOT).contains("xml"))) {
+            // The service's error body (small) is read twice on a download's last try (the retry policy drains it,
+            // then the SDK parses it): unbuffered, the second read failed with a bare IllegalStateException ("This
+            // publisher has already one subscriber") that hid the status and code (docs/field-probes.md, round 8).
+            return response.buffer();
         }
         response.close();
         return new Bodyless(response);

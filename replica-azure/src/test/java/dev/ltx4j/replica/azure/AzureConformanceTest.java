@@ -6,6 +6,7 @@ import com.azure.storage.blob.BlobServiceClientBuilder;
 import dev.ltx4j.conformance.IdentitySpellings;
 import dev.ltx4j.conformance.RawStore;
 import dev.ltx4j.conformance.ReplicaClientConformanceTest;
+import dev.ltx4j.conformance.ThrottledStore;
 import dev.ltx4j.replica.ReplicaClient;
 import dev.ltx4j.replica.ReplicaEnvironment;
 import dev.ltx4j.replica.ReplicaUrl;
@@ -14,6 +15,7 @@ import java.io.ByteArrayInputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The shared ReplicaClient conformance kit against Azurite 3.37.0. */
@@ -47,6 +49,30 @@ class AzureConformanceTest extends ReplicaClientConformanceTest {
                 "abs://" + a + "@" + c + "//" + prefix + "/./?request-timeout=30s&endpoint=" + e + "/",
                 "abs://" + a + "@" + c + "/x/../" + prefix + "/?endpoint=" + e.replaceFirst("^http:", "HTTP:")),
                 List.of("abs://" + a + "@" + c + "/" + prefix + "2?endpoint=" + e)));
+    }
+
+    private static AzuriteFront throttling;
+
+    @AfterAll
+    static void closeThrottlingFront() throws Exception {
+        if (throttling != null) {
+            throttling.close();
+            throttling = null;
+        }
+    }
+
+    /** Azurite behind {@link AzuriteFront} answering 503 ServerBusy to everything; the SDK's waits shortened to 1 ms. */
+    @Override
+    protected Optional<ThrottledStore> openThrottledClient(String prefix) throws Exception {
+        if (throttling == null) {
+            throttling = new AzuriteFront(server.blobEndpoint());
+            throttling.answer = r -> AzuriteFront.Answer.error(503, "Server Busy", "ServerBusy");
+        }
+        AzuriteFront front = throttling;
+        return Optional.of(new ThrottledStore(AzureReplicaClient.open(AzureUrlParser.parse(ReplicaUrl.parse("abs://"
+                + AzuriteServer.ACCOUNT + "@" + AzureReplicaClientTest.CONTAINER + "/" + prefix + "?endpoint="
+                + front.endpoint(AzuriteServer.ACCOUNT)), ReplicaEnvironment.of(Map.of("LITESTREAM_AZURE_ACCOUNT_KEY",
+                AzuriteServer.KEY))), java.time.Duration.ofMillis(1)), front::requests));
     }
 
     @Override

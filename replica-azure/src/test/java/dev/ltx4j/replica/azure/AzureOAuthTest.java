@@ -175,7 +175,34 @@ class AzureOAuthTest {
         // Handed over as if still valid (a clock-skewed or stale cache): the server refuses it.
         try (AzureReplicaClient client = open("expired", hook(expired, now.plusSeconds(3600), new AtomicInteger()))) {
             assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
-                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(expired).doesNotContain("AccountKey"));
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(expired).doesNotContain("AccountKey"))
+                    .hasMessageContaining("refused the Azure AD token for container '" + CONTAINER + "' as expired")
+                    .hasMessageContaining("HTTP 403, AuthenticationFailed")
+                    // a credential that renews gets its chance: a close keeps retrying until its timeout
+                    .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isTrue());
+        }
+    }
+
+    /**
+     * The service refuses a token as expired that the credential claimed valid for another hour (a stale cache, a
+     * clock): the next request asks the credential again, and the renewed token is used. Before, the SDK's token cache
+     * sent the refused token until its claimed expiry, so every request failed for that hour.
+     */
+    @Test
+    void aTokenRefusedAsExpiredIsAskedForAgainAtTheNextRequest() throws Exception {
+        Instant now = Instant.now();
+        String expired = jwt(now.minusSeconds(7200), now.minusSeconds(3600));
+        String fresh = jwt(now.minusSeconds(60), now.plusSeconds(3600));
+        AtomicInteger asked = new AtomicInteger();
+        TokenCredential renewing = request -> Mono.just(new AccessToken(asked.incrementAndGet() == 1 ? expired : fresh,
+                OffsetDateTime.ofInstant(now.plusSeconds(3600), ZoneOffset.UTC)));
+        new BlobContainerClientBuilder().endpoint(azurite.endpoint().blobEndpoint()).containerName(CONTAINER)
+                .credential(hook(fresh, now.plusSeconds(3600), new AtomicInteger())).buildClient().createIfNotExists();
+        try (AzureReplicaClient client = open("renewed", renewing)) {
+            assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaPermanentException.class)
+                    .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isTrue());
+            assertThat(client.listFiles(0, 0, false)).isEmpty();
+            assertThat(asked).as("asked once for the refused token, once for the renewed one").hasValue(2);
         }
     }
 

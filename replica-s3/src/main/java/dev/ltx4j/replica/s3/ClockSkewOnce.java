@@ -23,15 +23,13 @@ import software.amazon.awssdk.retries.api.TokenAcquisitionFailedException;
  * times (17 s) with the same time, and a clock does not heal between attempts (docs/field-probes.md, round 7). The
  * conditional client (no retries otherwise) gets the one retry too: a 403 was not applied, so a replay is safe.
  */
-final class ClockSkewOnce implements RetryStrategy {
+final class ClockSkewOnce extends ForwardingRetryStrategy {
     static final Set<String> SKEW_CODES = Set.of("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture");
     /** The SDK's own threshold for moving its clock ({@code ClockSkew}): below it the retry carries the same time. */
     private static final Duration CORRECTED = Duration.ofMinutes(4);
 
-    private final RetryStrategy delegate;
-
     ClockSkewOnce(RetryStrategy delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** The delegate's token and whether this call already had its skew retry. */
@@ -103,20 +101,5 @@ final class ClockSkewOnce implements RetryStrategy {
     @Override
     public int maxAttempts() {
         return Math.max(2, delegate.maxAttempts());
-    }
-
-    @Override
-    public boolean useClientDefaults() {
-        return false; // complete as it is; the client must not rebuild it (which would drop this wrapper)
-    }
-
-    @Override
-    public Builder<?, ?> toBuilder() {
-        return delegate.toBuilder();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

@@ -82,6 +82,14 @@ record S3Credentials(AwsCredentialsProvider provider, String source) {
                 + " host's clock is right)";
     }
 
+    /**
+     * Whether the provider may hand out other credentials later (the default chain, an embedder's provider); static
+     * keys from the environment are read at open and never change.
+     */
+    boolean renewable() {
+        return !(provider instanceof StaticCredentialsProvider);
+    }
+
     @Override
     public String toString() {
         return "S3Credentials[" + source + "]";

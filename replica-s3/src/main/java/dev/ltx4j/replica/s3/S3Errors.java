@@ -72,7 +72,20 @@ final class S3Errors {
             return new ReplicaOutcomeUnknownException(where + ": the request may or may not have been applied ("
                     + e.getMessage() + "); read the object back to find out", e);
         }
-        return new ReplicaTransientException(where + " failed: " + e.getMessage(), e);
+        return transientFailure(where + " failed: " + e.getMessage(), e);
+    }
+
+    /**
+     * A transient failure, marked {@link ReplicaTransientException#backendRetried} with the SDK's count when the SDK
+     * sent more than one request for the call (its own retries spent), so the engine does not repeat them all.
+     */
+    static ReplicaTransientException transientFailure(String message, SdkException e) {
+        Integer attempts = e.numAttempts();
+        if (attempts != null && attempts > 1) {
+            return ReplicaTransientException.backendRetried(message + " [" + attempts + " requests: the AWS SDK's"
+                    + " retries were spent]", e, attempts);
+        }
+        return new ReplicaTransientException(message, e);
     }
 
     private static ReplicaException mapService(Op op, String where, S3ReplicaConfig config, S3Credentials credentials,
@@ -90,10 +103,12 @@ final class S3Errors {
             return new ReplicaPermanentException("s3: bucket '" + bucket + "' does not exist" + detail + "; " + where, e);
         }
         if ("ExpiredToken".equals(code) || "TokenRefreshRequired".equals(code)) {
-            // S3's body for this echoes the token (Token-0); only the code is used here.
-            return ReplicaPermanentException.credentialsMayRenew("s3: the session token used for bucket '" + bucket
-                    + "' has expired"
-                    + detail + ": " + credentials.whenExpired() + "; " + where, e);
+            // S3's body for this echoes the token (Token-0); only the code is used here. Keys from the environment
+            // never renew in this process: saying "may renew" made a close wait out its timeout for nothing.
+            String message = "s3: the session token used for bucket '" + bucket + "' has expired" + detail + ": "
+                    + credentials.whenExpired() + "; " + where;
+            return credentials.renewable() ? ReplicaPermanentException.credentialsMayRenew(message, e)
+                    : new ReplicaPermanentException(message, e);
         }
         if ("RequestTimeTooSkewed".equals(code) || "RequestExpired".equals(code)) {
             // A 403 too, but no key or policy is wrong: the signature's time is, and AWS's SDK corrects only a skew
@@ -142,7 +157,7 @@ final class S3Errors {
                     + "; the write may or may not have been applied, read the object back to find out", e);
         }
         if (throttled || status >= 500 || status == 408 || TRANSIENT_CODES.contains(known)) {
-            return new ReplicaTransientException(where + " failed" + detail + said(e), e);
+            return transientFailure(where + " failed" + detail + said(e), e);
         }
         String hint = op == Op.LIST && status == 400 && code != null ? " (does the store implement ListObjectsV2, list-type=2?"
                 + " ltx4j needs it, as Litestream does)" : "";

@@ -44,6 +44,8 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -79,6 +81,9 @@ import software.amazon.awssdk.utils.AttributeMap;
  */
 public final class S3ReplicaClient implements ReplicaClient {
     private static final int DELETE_BATCH = 1000;
+    /** Requests the SDK sends for one call at most (Litestream's count); a failure after more than one is reported as
+     * {@link ReplicaTransientException#backendRetried}, so the engine's retries do not multiply them. */
+    static final int SDK_ATTEMPTS = 10;
     /** S3's largest single PUT. */
     static final long MAX_SINGLE_PUT = 5L << 30;
     static final String TIMESTAMP_METADATA = "litestream-timestamp";
@@ -94,17 +99,20 @@ public final class S3ReplicaClient implements ReplicaClient {
     private final StoreRequests storeRequests = new StoreRequests();
     private volatile boolean closed;
 
-    private S3ReplicaClient(S3ReplicaConfig config, S3Credentials credentials) {
+    private S3ReplicaClient(S3ReplicaConfig config, S3Credentials credentials, BackoffStrategy sdkBackoff) {
         this.config = config;
         this.layout = new S3KeyLayout(config.path());
         this.credentials = credentials;
         this.createCheck = new S3CreateCheck(config, layout);
         RevealingSdkLogs.warnIfEnabled();
         this.http = httpClient(config);
-        RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                .maxAttempts(10)
-                .circuitBreakerEnabled(false)
-                .build();
+        StandardRetryStrategy.Builder sdkRetries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(SDK_ATTEMPTS)
+                .circuitBreakerEnabled(false);
+        if (sdkBackoff != null) {
+            sdkRetries.backoffStrategy(sdkBackoff).throttlingBackoffStrategy(sdkBackoff);
+        }
+        RetryStrategy retries = sdkRetries.build();
         // The socket timeout (= request timeout) notices a silent server; this backstop also covers connecting and the
         // SDK's own work before it, so a cold start cannot use up a short request timeout before anything is sent.
         Duration attemptTimeout = config.timeouts().request().plus(config.timeouts().connect());
@@ -139,7 +147,13 @@ public final class S3ReplicaClient implements ReplicaClient {
      * @throws ReplicaPermanentException when only one of the access key id and the secret key is set
      */
     public static S3ReplicaClient open(S3ReplicaConfig config, ReplicaEnvironment env) throws ReplicaPermanentException {
-        return new S3ReplicaClient(config, S3Credentials.from(env, config.describe()));
+        return new S3ReplicaClient(config, S3Credentials.from(env, config.describe()), null);
+    }
+
+    /** As {@link #open(S3ReplicaConfig, ReplicaEnvironment)}, with the SDK's retry waits replaced (tests). */
+    static S3ReplicaClient open(S3ReplicaConfig config, ReplicaEnvironment env, BackoffStrategy sdkBackoff)
+            throws ReplicaPermanentException {
+        return new S3ReplicaClient(config, S3Credentials.from(env, config.describe()), sdkBackoff);
     }
 
     private static SdkHttpClient httpClient(S3ReplicaConfig config) {

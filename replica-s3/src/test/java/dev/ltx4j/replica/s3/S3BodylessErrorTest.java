@@ -56,8 +56,9 @@ class S3BodylessErrorTest {
                 .hasMessageContaining("temporary keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY with AWS_SESSION_TOKEN")
                 .hasMessageContaining("not renewed while the process runs")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(token).doesNotContain("probe-secret"))
-                // a provider may renew it: a close keeps retrying until its timeout (syncer WriteSide)
-                .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isTrue());
+                // environment keys never renew in this process: a close stops at once with this message (before,
+                // "may renew" made it retry until its timeout, syncer WriteSide; docs/field-probes.md, round 8)
+                .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isFalse());
     }
 
     /**
@@ -77,7 +78,9 @@ class S3BodylessErrorTest {
                 .hasMessageContaining("the credentials came from the configured credentials provider")
                 .hasMessageContaining("must renew its credentials")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("environment").doesNotContain("restart")
-                        .doesNotContain(token).doesNotContain("hook-secret"));
+                        .doesNotContain(token).doesNotContain("hook-secret"))
+                // the provider may renew them: a close keeps retrying until its timeout (syncer WriteSide)
+                .satisfies(e -> assertThat(((ReplicaPermanentException) e).credentialsMayRenew()).isTrue());
     }
 
     private static void listAgainst(int status) throws Exception {

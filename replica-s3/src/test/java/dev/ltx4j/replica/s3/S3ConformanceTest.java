@@ -1,6 +1,7 @@
 package dev.ltx4j.replica.s3;
 
 import dev.ltx4j.conformance.SilentServer;
+import dev.ltx4j.conformance.ThrottledStore;
 import dev.ltx4j.conformance.Capabilities;
 import dev.ltx4j.conformance.IdentitySpellings;
 import dev.ltx4j.conformance.RawStore;
@@ -30,6 +31,7 @@ class S3ConformanceTest extends ReplicaClientConformanceTest {
     }
 
     private static StoreInTheMiddle ignoring;
+    private static StoreInTheMiddle throttling;
 
     @AfterEach
     void closeRaw() {
@@ -42,6 +44,10 @@ class S3ConformanceTest extends ReplicaClientConformanceTest {
         if (ignoring != null) {
             ignoring.close();
             ignoring = null;
+        }
+        if (throttling != null) {
+            throttling.close();
+            throttling = null;
         }
     }
 
@@ -63,6 +69,20 @@ class S3ConformanceTest extends ReplicaClientConformanceTest {
         ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s"));
         return Optional.of(S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://" + StoreInTheMiddle.BUCKET
                 + "/" + prefix + "?endpoint=" + ignoring.uri()), env), env));
+    }
+
+    /** S3Proxy behind {@link StoreInTheMiddle} answering 503 SlowDown to everything; the SDK's waits made none. */
+    @Override
+    protected Optional<ThrottledStore> openThrottledClient(String prefix) throws Exception {
+        if (throttling == null) {
+            throttling = new StoreInTheMiddle();
+            throttling.answer = r -> StoreInTheMiddle.Response.error(503, "SlowDown");
+        }
+        ReplicaEnvironment env = ReplicaEnvironment.of(Map.of("AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s"));
+        StoreInTheMiddle store = throttling;
+        return Optional.of(new ThrottledStore(S3ReplicaClient.open(S3UrlParser.parse(ReplicaUrl.parse("s3://"
+                + StoreInTheMiddle.BUCKET + "/" + prefix + "?endpoint=" + store.uri()), env), env,
+                software.amazon.awssdk.retries.api.BackoffStrategy.retryImmediately()), () -> store.seen().size()));
     }
 
     @Override
