@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -52,8 +53,13 @@ public final class LtxRestorer {
      * truncated to {@code Commit * PageSize}. The database is written to a temporary file in {@code out}'s
      * directory, fsynced and atomically renamed over {@code out}; on any error {@code out} is untouched.
      *
+     * <p>A verified file that grows the database without some of its new pages leaves them as zeros, as read mode
+     * serves them (SQLite never writes freelist leaves it allocated and freed again; the reference encodes only the
+     * pages SQLite wrote): docs/time-travel.md, "Sparse growth files".
+     *
      * @throws LtxFormatException if a file is malformed, the chain does not start with a snapshot, page sizes
-     *                            differ, ranges leave a gap, a grown region is missing pages, or a tracked
+     *                            differ, ranges leave a gap, a page no file wrote is not a freelist leaf of the
+     *                            restored SQLite database (or the database is not a SQLite one), or a tracked
      *                            checksum does not match
      */
     public static Result restore(List<? extends LtxSource> chain, Path out) throws IOException {
@@ -106,6 +112,7 @@ public final class LtxRestorer {
                         prev = h;
                     }
                 }
+                w.checkUnwritten();
                 DatabaseWriter.force(ch);
                 result = new Result(prev.pageSize(), w.commit, 1, prev.maxTxid(),
                         w.tracked ? w.sum.value() : 0);
@@ -150,7 +157,9 @@ public final class LtxRestorer {
      * can leave a mix of old and new pages; use {@link #restore} when that matters.
      *
      * @throws LtxFormatException if the file is malformed, the database size is not a multiple of the page
-     *                            size, a grown region is missing pages, or a tracked checksum does not match
+     *                            size, a page the file grew the database by without holding it is not a freelist
+     *                            leaf of the result (as {@link #restore}; the pages are then written already), or a
+     *                            tracked checksum does not match
      */
     public static Result apply(LtxSource file, Path db) throws IOException {
         try (InputStream in = file.open()) {
@@ -176,6 +185,7 @@ public final class LtxRestorer {
             }
             DatabaseWriter w = new DatabaseWriter(ch, h.pageSize(), pages, tracked, start);
             w.apply(d, true);
+            w.checkUnwritten();
             ch.force(true);
             return new Result(h.pageSize(), w.commit, h.minTxid(), h.maxTxid(), tracked ? w.sum.value() : 0);
         }
@@ -213,6 +223,7 @@ public final class LtxRestorer {
         final byte[] old;
         final ByteBuffer pageBuf;
         final ByteBuffer oldBuf;
+        final UnwrittenPages unwritten;
         long commit;
 
         DatabaseWriter(FileChannel ch, int pageSize, long commit, boolean tracked, long checksum) {
@@ -226,6 +237,7 @@ public final class LtxRestorer {
             this.old = new byte[pageSize];
             this.pageBuf = ByteBuffer.wrap(page);
             this.oldBuf = ByteBuffer.wrap(old);
+            this.unwritten = new UnwrittenPages(pageSize);
         }
 
         private void write(ByteBuffer b, long pos) throws WriteFailure {
@@ -248,8 +260,8 @@ public final class LtxRestorer {
         }
 
         /**
-         * @param follows the file's range directly follows the state on disk, so its pre-apply checksum and
-         *                its growth can be checked against it
+         * @param follows the file's range directly follows the state on disk, so its pre-apply checksum can be
+         *                checked against it
          */
         void apply(LtxDecoder d, boolean follows) throws IOException {
             LtxHeader h = d.header();
@@ -261,6 +273,8 @@ public final class LtxRestorer {
             }
             long newCommit = h.commitPages();
             long grown = 0;
+            long nextNew = commit + 1; // the first new page not yet seen: pages ascend, so those skipped are absent
+            List<long[]> absent = new ArrayList<>();
             long pgno;
             while ((pgno = d.readPage(page, 0)) != 0) {
                 if (track && pgno <= commit) {
@@ -272,16 +286,25 @@ public final class LtxRestorer {
                 }
                 if (pgno > commit) {
                     grown++;
+                    if (pgno > nextNew) {
+                        absent.add(new long[] {nextNew, pgno - 1});
+                    }
+                    nextNew = pgno + 1;
+                } else if (!unwritten.isEmpty()) {
+                    unwritten.written(pgno);
                 }
                 pageBuf.clear();
                 write(pageBuf, (pgno - 1) * pageSize);
             }
-            if (newCommit > commit && follows) {
-                long expected = newCommit - commit - (lockPgno > commit && lockPgno <= newCommit ? 1 : 0);
-                if (grown != expected) {
-                    throw new LtxFormatException(name, "page", "database grows from " + commit + " to " + newCommit
-                            + " pages but the file holds only " + grown + " of the new pages");
-                }
+            // readPage returned 0: the whole file verified (its checksum matched) before any of this is decided.
+            if (nextNew <= newCommit) {
+                absent.add(new long[] {nextNew, newCommit});
+            }
+            long expected = newCommit - commit - (lockPgno > commit && lockPgno <= newCommit ? 1 : 0);
+            UnwrittenPages.Growth sparse = null;
+            if (newCommit > commit && grown != expected) {
+                sparse = new UnwrittenPages.Growth(name, commit, newCommit, grown);
+                sparse(name, sparse, absent, track);
             }
             if (track) {
                 for (long p = newCommit + 1; p <= commit; p++) {
@@ -297,17 +320,44 @@ public final class LtxRestorer {
                 throw new WriteFailure(e);
             }
             if (ch.size() < newCommit * pageSize) {
-                // Extend over a trailing lock page (never written) so the file has exactly Commit pages.
+                // Extend over a trailing lock page or unwritten pages so the file has exactly Commit pages.
                 write(ByteBuffer.wrap(new byte[1]), newCommit * pageSize - 1);
             }
             commit = newCommit;
+            unwritten.truncate(newCommit);
             LtxSummary s = d.summary();
             if (track && s.postApplyChecksum() != sum.value()) {
                 throw new LtxFormatException(name, "trailer.postApplyChecksum", String.format(
-                        "post-apply checksum mismatch: database %016x, file %016x", sum.value(), s.postApplyChecksum()));
+                        "post-apply checksum mismatch: database %016x, file %016x", sum.value(), s.postApplyChecksum())
+                        + (sparse == null ? "" : " (" + sparse.text() + ": as zeros, the absent pages do not give"
+                        + " the checksum its writer computed)"));
             }
             // Checksums cannot be followed through a file that does not track them.
             tracked = track;
+        }
+
+        /**
+         * A verified file grew the database without some of its new pages: they stay zeros, as read mode serves them
+         * (docs/time-travel.md, "Sparse growth files"), and count as zeros in a tracked checksum. Only a SQLite
+         * database can vouch for them (its freelist, checked at the end); other content is refused here, as before.
+         */
+        private void sparse(String name, UnwrittenPages.Growth growth, List<long[]> absent, boolean track)
+                throws IOException {
+            if (!UnwrittenPages.isSqlite(ch)) {
+                throw new LtxFormatException(name, "page", growth.text());
+            }
+            byte[] zeros = track ? new byte[pageSize] : null;
+            for (long[] r : absent) {
+                unwritten.add(r[0], r[1], growth);
+                for (long p = r[0]; track && p <= r[1]; p++) {
+                    sum.toggle(p, zeros, 0); // the lock page is ignored by toggle
+                }
+            }
+        }
+
+        /** Refuses the state on disk when a page no file wrote is not a free page of it (UnwrittenPages). */
+        void checkUnwritten() throws IOException {
+            unwritten.checkFreelist(ch, pageSize, commit);
         }
     }
 }
