@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -44,6 +45,15 @@ public final class LtxRestorer {
         }
 
         default void beforeReplace(Path temp) throws IOException {
+        }
+
+        /**
+         * Whether the restored database may replace a file at the output. False: the output did not exist when the
+         * caller checked it, so it is created without replacing anything (a hard link, atomic), and a file that
+         * appeared meanwhile (another restore's, an application's) is refused instead of overwritten.
+         */
+        default boolean replaces() {
+            return true;
         }
     }
 
@@ -123,7 +133,15 @@ public final class LtxRestorer {
             RestoreTemps.keepAttributes(out, tmp);
             output.beforeReplace(tmp);
             try {
-                moveAtomically(tmp, out);
+                if (output.replaces()) {
+                    moveAtomically(tmp, out);
+                } else {
+                    createAtomically(tmp, out);
+                }
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("output " + out + " was created by another process during the restore (another"
+                        + " restore, or an application): it was not replaced; restore again (with --force to replace"
+                        + " it)", e);
             } catch (IOException e) { // the Output may have deleted out's old logs already: not "not changed"
                 throw new IOException("cannot rename the restored database " + tmp + " over " + out + ": "
                         + e.getMessage() + "; " + out + " itself was not replaced", e);
@@ -148,6 +166,14 @@ public final class LtxRestorer {
      */
     public static List<Path> removeLeftovers(Path out) throws IOException {
         return RestoreTemps.removeLeftovers(out);
+    }
+
+    /**
+     * The temporary files of restores to {@code out} being written now (locked by a live restore, in this process or
+     * another).
+     */
+    public static List<Path> restoresInProgress(Path out) throws IOException {
+        return RestoreTemps.inProgress(out);
     }
 
     /**
@@ -191,13 +217,38 @@ public final class LtxRestorer {
         }
     }
 
+    /**
+     * Gives {@code from}'s file the name {@code to} only if nothing has that name (a hard link, then {@code from}
+     * removed); {@link FileAlreadyExistsException} otherwise. A file system without hard links falls back to a check
+     * and a rename (not atomic).
+     */
+    private static void createAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            if (Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(to.toString());
+            }
+            moveAtomically(from, to);
+            return;
+        }
+        Files.delete(from);
+        syncDirectory(to);
+    }
+
     private static void moveAtomically(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
-        // Persist the rename itself; directories cannot be opened for sync on every platform.
+        syncDirectory(to);
+    }
+
+    /** Persists a rename or link; directories cannot be opened for sync on every platform. */
+    private static void syncDirectory(Path to) {
         try (FileChannel d = FileChannel.open(to.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {
