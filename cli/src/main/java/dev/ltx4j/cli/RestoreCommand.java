@@ -57,9 +57,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RestoreTarget target = target();
-        RestoreOutput where = RestoreOutput.check(output, force);
         PrintWriter out = spec.commandLine().getOut();
-        try (ReplicaClient client = Replicas.open(url)) {
+        // The check's locks are held until the restored file is renamed into place (RestoreOutput).
+        try (RestoreOutput where = RestoreOutput.check(output, force); ReplicaClient client = Replicas.open(url)) {
             List<LtxFileInfo> plan;
             try {
                 plan = new RestorePlanner(client).plan(target);

@@ -3,12 +3,12 @@ package dev.ltx4j.cli;
 import dev.ltx4j.ltx.LtxRestorer;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,8 +19,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * on its first open (the restore silently replaced by the old content), so they are refused, or deleted with
  * {@code --force} right before the rename; a database open in another process (its {@code -shm} locked) is never
  * replaced. A symbolic link is followed: the database it points to is restored, not the link replaced by a file.
+ *
+ * <p>The locks the check takes are held until {@link #close} (after the rename): an existing output's SQLite lock
+ * bytes and the {@code -shm}'s DMS byte (so no SQLite connection starts reading or writing it meanwhile), and a byte
+ * SQLite never locks that marks a restore in progress (so a second restore into it is refused at once, naming it). An
+ * output that did not exist is created without replacing anything ({@link LtxRestorer.Output#replaces}).
  */
-record RestoreOutput(Path given, Path file) {
+final class RestoreOutput implements AutoCloseable {
+    private final Path given;
+    private final Path file;
+    /** Channels holding the locks (none for an output that does not exist); each file opened once only. */
+    private final List<FileChannel> held;
+    /** Whether the output existed when checked, and its identity then (null where the file system has none). */
+    private final boolean existed;
+    private final Object fileKey;
     /** SQLite's files beside a database: the WAL, the rollback journal, the WAL index. */
     private static final List<String> SIDECARS = List.of("-wal", "-journal", "-shm");
     /** The WAL index byte every open connection holds a shared lock on (SQLite's UNIX_SHM_DMS). */
@@ -28,6 +40,8 @@ record RestoreOutput(Path given, Path file) {
     /** SQLite's database-file lock bytes (os_unix.c): PENDING at 1 GiB, RESERVED next, then the 510 SHARED bytes. */
     private static final long PENDING_BYTE = 0x40000000L;
     private static final long LOCK_BYTES = 2 + 510;
+    /** A byte past SQLite's lock bytes, which SQLite never locks: held by a restore writing the database. */
+    private static final long RESTORE_BYTE = PENDING_BYTE + 1024;
     /** Links followed at most for an output that does not exist yet (Linux's limit is 40). */
     private static final int MAX_HOPS = 40;
 
@@ -48,32 +62,119 @@ record RestoreOutput(Path given, Path file) {
                 stale.add(sidecar(file, suffix).getFileName().toString());
             }
         }
-        if (openElsewhere(file)) {
-            throw new IOException("output " + given + " is open in another process (" + sidecar(file, "-shm")
-                    + " is locked): stop it before restoring over its database");
+        List<Path> busy = LtxRestorer.restoresInProgress(file);
+        if (!busy.isEmpty()) {
+            throw anotherRestore(given, busy.get(0).toString());
         }
-        if (inTransactionElsewhere(file)) {
-            throw new IOException("output " + given + " is being read or written by another process (its SQLite lock"
-                    + " bytes are locked): stop it before restoring over its database");
-        }
-        if (!force) {
-            boolean exists = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
-            String logs = String.join(" and ", stale);
-            String why = " (the log of an earlier database at this path: SQLite would apply it to the restored database"
-                    + " when it opens it)";
-            if (exists && stale.isEmpty()) {
-                throw new IOException("output " + given + " exists; pass --force to overwrite it");
-            }
+        List<FileChannel> held = new ArrayList<>();
+        try {
+            boolean exists = Files.isRegularFile(file);
+            Object key = exists ? Files.readAttributes(file, BasicFileAttributes.class).fileKey() : null;
             if (exists) {
-                throw new IOException("output " + given + " exists, and " + logs + " beside it" + why + "; pass --force"
-                        + " to overwrite " + given + " and delete " + logs);
+                FileChannel db = lockable(given, file, "whether another process is using it: its SQLite locks");
+                held.add(db);
+                if (!holdLock(db, RESTORE_BYTE, 1)) {
+                    throw anotherRestore(given, "it holds " + file + "'s restore lock");
+                }
             }
-            if (!stale.isEmpty()) {
-                throw new IOException("output " + given + " does not exist, but " + logs + " does" + why + "; move "
-                        + logs + " away, or pass --force to delete " + logs + " with the restore");
+            Path shm = sidecar(file, "-shm");
+            if (Files.isRegularFile(shm, LinkOption.NOFOLLOW_LINKS)) {
+                FileChannel ch = lockable(given, shm, "whether another process has it open: its WAL index " + shm);
+                held.add(ch);
+                if (!holdLock(ch, SHM_DMS, 1)) {
+                    throw new IOException("output " + given + " is open in another process (" + shm + " is locked):"
+                            + " stop it before restoring over its database");
+                }
+            }
+            // After the -shm: a WAL-mode connection holds a SHARED byte as long as it is open.
+            if (exists && !holdLock(held.get(0), PENDING_BYTE, LOCK_BYTES)) {
+                throw new IOException("output " + given + " is being read or written by another process (its"
+                        + " SQLite lock bytes are locked): stop it before restoring over its database");
+            }
+            if (!force) {
+                refuseWithoutForce(given, file, stale);
+            }
+            return new RestoreOutput(given, file, held, exists, key);
+        } catch (IOException | RuntimeException e) {
+            closeAll(held);
+            throw e;
+        }
+    }
+
+    private RestoreOutput(Path given, Path file, List<FileChannel> held, boolean existed, Object fileKey) {
+        this.given = given;
+        this.file = file;
+        this.held = held;
+        this.existed = existed;
+        this.fileKey = fileKey;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    private static IOException anotherRestore(Path given, String how) {
+        return new IOException("output " + given + " is being written by another ltx4j restore (" + how + "): wait"
+                + " for it to finish, or stop it; " + given + " was not changed");
+    }
+
+    /**
+     * Opens {@code f} to lock it. A file whose locks cannot be tested (another user's, a read-only file system)
+     * refuses: not knowing must never let {@code --force} replace a live database.
+     */
+    private static FileChannel lockable(Path given, Path f, String what) throws IOException {
+        try {
+            return FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            boolean shm = f.getFileName().toString().endsWith("-shm");
+            throw new IOException("output " + given + ": cannot tell " + what + " cannot be locked here ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "; an other user's file, or a read-only"
+                    + " file system); restore as the database's owner" + (shm ? ", or delete " + f + " once no"
+                    + " process uses the database" : "") + "; " + given + " was not changed", e);
+        }
+    }
+
+    /** Takes an exclusive lock on {@code [pos, pos + len)} of {@code ch} and keeps it; false when another holds one. */
+    private static boolean holdLock(FileChannel ch, long pos, long len) throws IOException {
+        try {
+            return ch.tryLock(pos, len, false) != null; // released when the channel closes
+        } catch (OverlappingFileLockException e) {
+            return false; // another restore in this process
+        }
+    }
+
+    private static void closeAll(List<FileChannel> channels) {
+        for (FileChannel ch : channels) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // releasing locks: nothing to keep
             }
         }
-        return new RestoreOutput(given, file);
+    }
+
+    /** Releases the locks (after the rename: they were on the old file, or on the -shm deleted with it). */
+    @Override
+    public void close() {
+        closeAll(held);
+    }
+
+    private static void refuseWithoutForce(Path given, Path file, List<String> stale) throws IOException {
+        boolean exists = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+        String logs = String.join(" and ", stale);
+        String why = " (the log of an earlier database at this path: SQLite would apply it to the restored database"
+                + " when it opens it)";
+        if (exists && stale.isEmpty()) {
+            throw new IOException("output " + given + " exists; pass --force to overwrite it");
+        }
+        if (exists) {
+            throw new IOException("output " + given + " exists, and " + logs + " beside it" + why + "; pass --force"
+                    + " to overwrite " + given + " and delete " + logs);
+        }
+        if (!stale.isEmpty()) {
+            throw new IOException("output " + given + " does not exist, but " + logs + " does" + why + "; move "
+                    + logs + " away, or pass --force to delete " + logs + " with the restore");
+        }
     }
 
     /** Where a chain of links ends: all hops, resolved by the file system (no textual {@code ..} collapsing). */
@@ -102,64 +203,22 @@ record RestoreOutput(Path given, Path file) {
     }
 
     /**
-     * Whether a SQLite connection in another process has the database open in WAL mode (shared lock on DMS). A
-     * {@code -shm} whose lock cannot be tested (another user's, a read-only file system) refuses: not knowing must
-     * never let {@code --force} replace a live database.
-     */
-    private static boolean openElsewhere(Path db) throws IOException {
-        Path shm = sidecar(db, "-shm");
-        if (!Files.isRegularFile(shm, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(shm, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                FileLock lock = ch.tryLock(SHM_DMS, 1, false)) {
-            return lock == null;
-        } catch (OverlappingFileLockException e) {
-            return true;
-        } catch (IOException e) {
-            throw new IOException("output " + db + ": cannot tell whether another process has it open: its WAL index "
-                    + shm + " cannot be locked here (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "; an"
-                    + " other user's file, or a read-only file system); restore as the database's owner, or delete "
-                    + shm + " once no process uses the database; " + db + " was not changed", e);
-        }
-    }
-
-    /**
-     * Whether a connection in another process is reading or writing the database (rollback-journal mode, also a WAL
-     * reader): it holds a lock in the PENDING/RESERVED/SHARED range. An idle rollback-mode connection holds no lock
-     * and cannot be detected (docs/time-travel.md, "Restore to a file"). Not testable here refuses, as the -shm.
-     */
-    private static boolean inTransactionElsewhere(Path db) throws IOException {
-        if (!Files.isRegularFile(db)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(db, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                FileLock lock = ch.tryLock(PENDING_BYTE, LOCK_BYTES, false)) {
-            return lock == null;
-        } catch (OverlappingFileLockException e) {
-            return true;
-        } catch (IOException e) {
-            throw new IOException("output " + db + ": cannot tell whether another process is using it: its SQLite"
-                    + " locks cannot be tested (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); restore"
-                    + " as the database's owner; " + db + " was not changed", e);
-        }
-    }
-
-    /**
      * Deletes the temporary file when the process is stopped (Ctrl-C, SIGTERM) during the restore, and the old
      * database's {@code -wal}, {@code -journal} and {@code -shm} right before the rename.
      */
     StopHook stopHook() {
-        return new StopHook(file);
+        return new StopHook(this);
     }
 
     static final class StopHook implements LtxRestorer.Output, AutoCloseable {
+        private final RestoreOutput where;
         private final Path file;
         private final AtomicReference<Path> temp = new AtomicReference<>();
         private final Thread hook;
 
-        StopHook(Path file) {
-            this.file = file;
+        StopHook(RestoreOutput where) {
+            this.where = where;
+            this.file = where.file;
             this.hook = new Thread(() -> {
                 Path t = temp.getAndSet(null);
                 if (t != null) {
@@ -182,14 +241,25 @@ record RestoreOutput(Path given, Path file) {
         }
 
         @Override
+        public boolean replaces() {
+            return where.existed;
+        }
+
+        /**
+         * The locks taken at the check are still held, so no SQLite connection began using the output since; what
+         * is left to check is that the name still means the file checked (nothing renamed over it, nothing created
+         * where there was none) before its old logs are deleted.
+         */
+        @Override
         public void beforeReplace(Path t) throws IOException {
-            if (openElsewhere(file)) { // opened since the check: never delete a live database's log
-                throw new IOException("output " + file + " was opened by another process during the restore ("
-                        + sidecar(file, "-shm") + " is locked): stop it and restore again; " + file + " was not changed");
+            if (!where.existed && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("output " + file + " was created by another process during the restore (another"
+                        + " restore, or an application): it was not replaced; restore again (with --force to replace"
+                        + " it)");
             }
-            if (inTransactionElsewhere(file)) {
-                throw new IOException("output " + file + " is being read or written by another process (its SQLite"
-                        + " lock bytes are locked): stop it and restore again; " + file + " was not changed");
+            if (where.existed && !where.sameFile()) {
+                throw new IOException("output " + file + " was replaced by another process during the restore: the"
+                        + " new file was not replaced; restore again (with --force to replace it)");
             }
             List<String> deleted = new ArrayList<>();
             for (String suffix : SIDECARS) {
@@ -215,6 +285,16 @@ record RestoreOutput(Path given, Path file) {
             } catch (IllegalStateException e) {
                 // the JVM is shutting down: the hook runs
             }
+        }
+    }
+
+    /** Whether the output's name still means the file whose locks are held (by its identity where there is one). */
+    private boolean sameFile() {
+        try {
+            Object now = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return fileKey == null || fileKey.equals(now);
+        } catch (IOException e) {
+            return false; // gone: something moved it away
         }
     }
 }

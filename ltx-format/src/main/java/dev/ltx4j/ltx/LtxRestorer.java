@@ -5,10 +5,12 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,6 +46,15 @@ public final class LtxRestorer {
 
         default void beforeReplace(Path temp) throws IOException {
         }
+
+        /**
+         * Whether the restored database may replace a file at the output. False: the output did not exist when the
+         * caller checked it, so it is created without replacing anything (a hard link, atomic), and a file that
+         * appeared meanwhile (another restore's, an application's) is refused instead of overwritten.
+         */
+        default boolean replaces() {
+            return true;
+        }
     }
 
     /**
@@ -52,8 +63,13 @@ public final class LtxRestorer {
      * truncated to {@code Commit * PageSize}. The database is written to a temporary file in {@code out}'s
      * directory, fsynced and atomically renamed over {@code out}; on any error {@code out} is untouched.
      *
+     * <p>A verified file that grows the database without some of its new pages leaves them as zeros, as read mode
+     * serves them (SQLite never writes freelist leaves it allocated and freed again; the reference encodes only the
+     * pages SQLite wrote): docs/time-travel.md, "Sparse growth files".
+     *
      * @throws LtxFormatException if a file is malformed, the chain does not start with a snapshot, page sizes
-     *                            differ, ranges leave a gap, a grown region is missing pages, or a tracked
+     *                            differ, ranges leave a gap, a page no file wrote is not a freelist leaf of the
+     *                            restored SQLite database (or the database is not a SQLite one), or a tracked
      *                            checksum does not match
      */
     public static Result restore(List<? extends LtxSource> chain, Path out) throws IOException {
@@ -106,6 +122,7 @@ public final class LtxRestorer {
                         prev = h;
                     }
                 }
+                w.checkUnwritten();
                 DatabaseWriter.force(ch);
                 result = new Result(prev.pageSize(), w.commit, 1, prev.maxTxid(),
                         w.tracked ? w.sum.value() : 0);
@@ -116,7 +133,15 @@ public final class LtxRestorer {
             RestoreTemps.keepAttributes(out, tmp);
             output.beforeReplace(tmp);
             try {
-                moveAtomically(tmp, out);
+                if (output.replaces()) {
+                    moveAtomically(tmp, out);
+                } else {
+                    createAtomically(tmp, out);
+                }
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("output " + out + " was created by another process during the restore (another"
+                        + " restore, or an application): it was not replaced; restore again (with --force to replace"
+                        + " it)", e);
             } catch (IOException e) { // the Output may have deleted out's old logs already: not "not changed"
                 throw new IOException("cannot rename the restored database " + tmp + " over " + out + ": "
                         + e.getMessage() + "; " + out + " itself was not replaced", e);
@@ -144,13 +169,23 @@ public final class LtxRestorer {
     }
 
     /**
+     * The temporary files of restores to {@code out} being written now (locked by a live restore, in this process or
+     * another).
+     */
+    public static List<Path> restoresInProgress(Path out) throws IOException {
+        return RestoreTemps.inProgress(out);
+    }
+
+    /**
      * Applies one LTX file to an existing database file (created if missing). The file is verified completely
      * before the database is touched; a snapshot replaces the whole content. The database is truncated or
      * extended to {@code Commit * PageSize} and fsynced. Pages are written in place, so a crash while applying
      * can leave a mix of old and new pages; use {@link #restore} when that matters.
      *
      * @throws LtxFormatException if the file is malformed, the database size is not a multiple of the page
-     *                            size, a grown region is missing pages, or a tracked checksum does not match
+     *                            size, a page the file grew the database by without holding it is not a freelist
+     *                            leaf of the result (as {@link #restore}; the pages are then written already), or a
+     *                            tracked checksum does not match
      */
     public static Result apply(LtxSource file, Path db) throws IOException {
         try (InputStream in = file.open()) {
@@ -176,9 +211,31 @@ public final class LtxRestorer {
             }
             DatabaseWriter w = new DatabaseWriter(ch, h.pageSize(), pages, tracked, start);
             w.apply(d, true);
+            w.checkUnwritten();
             ch.force(true);
             return new Result(h.pageSize(), w.commit, h.minTxid(), h.maxTxid(), tracked ? w.sum.value() : 0);
         }
+    }
+
+    /**
+     * Gives {@code from}'s file the name {@code to} only if nothing has that name (a hard link, then {@code from}
+     * removed); {@link FileAlreadyExistsException} otherwise. A file system without hard links falls back to a check
+     * and a rename (not atomic).
+     */
+    private static void createAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            if (Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(to.toString());
+            }
+            moveAtomically(from, to);
+            return;
+        }
+        Files.delete(from);
+        syncDirectory(to);
     }
 
     private static void moveAtomically(Path from, Path to) throws IOException {
@@ -187,7 +244,11 @@ public final class LtxRestorer {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
-        // Persist the rename itself; directories cannot be opened for sync on every platform.
+        syncDirectory(to);
+    }
+
+    /** Persists a rename or link; directories cannot be opened for sync on every platform. */
+    private static void syncDirectory(Path to) {
         try (FileChannel d = FileChannel.open(to.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {
@@ -213,6 +274,7 @@ public final class LtxRestorer {
         final byte[] old;
         final ByteBuffer pageBuf;
         final ByteBuffer oldBuf;
+        final UnwrittenPages unwritten;
         long commit;
 
         DatabaseWriter(FileChannel ch, int pageSize, long commit, boolean tracked, long checksum) {
@@ -226,6 +288,7 @@ public final class LtxRestorer {
             this.old = new byte[pageSize];
             this.pageBuf = ByteBuffer.wrap(page);
             this.oldBuf = ByteBuffer.wrap(old);
+            this.unwritten = new UnwrittenPages(pageSize);
         }
 
         private void write(ByteBuffer b, long pos) throws WriteFailure {
@@ -248,8 +311,8 @@ public final class LtxRestorer {
         }
 
         /**
-         * @param follows the file's range directly follows the state on disk, so its pre-apply checksum and
-         *                its growth can be checked against it
+         * @param follows the file's range directly follows the state on disk, so its pre-apply checksum can be
+         *                checked against it
          */
         void apply(LtxDecoder d, boolean follows) throws IOException {
             LtxHeader h = d.header();
@@ -261,6 +324,8 @@ public final class LtxRestorer {
             }
             long newCommit = h.commitPages();
             long grown = 0;
+            long nextNew = commit + 1; // the first new page not yet seen: pages ascend, so those skipped are absent
+            List<long[]> absent = new ArrayList<>();
             long pgno;
             while ((pgno = d.readPage(page, 0)) != 0) {
                 if (track && pgno <= commit) {
@@ -272,16 +337,25 @@ public final class LtxRestorer {
                 }
                 if (pgno > commit) {
                     grown++;
+                    if (pgno > nextNew) {
+                        absent.add(new long[] {nextNew, pgno - 1});
+                    }
+                    nextNew = pgno + 1;
+                } else if (!unwritten.isEmpty()) {
+                    unwritten.written(pgno);
                 }
                 pageBuf.clear();
                 write(pageBuf, (pgno - 1) * pageSize);
             }
-            if (newCommit > commit && follows) {
-                long expected = newCommit - commit - (lockPgno > commit && lockPgno <= newCommit ? 1 : 0);
-                if (grown != expected) {
-                    throw new LtxFormatException(name, "page", "database grows from " + commit + " to " + newCommit
-                            + " pages but the file holds only " + grown + " of the new pages");
-                }
+            // readPage returned 0: the whole file verified (its checksum matched) before any of this is decided.
+            if (nextNew <= newCommit) {
+                absent.add(new long[] {nextNew, newCommit});
+            }
+            long expected = newCommit - commit - (lockPgno > commit && lockPgno <= newCommit ? 1 : 0);
+            UnwrittenPages.Growth sparse = null;
+            if (newCommit > commit && grown != expected) {
+                sparse = new UnwrittenPages.Growth(name, commit, newCommit, grown);
+                sparse(name, sparse, absent, track);
             }
             if (track) {
                 for (long p = newCommit + 1; p <= commit; p++) {
@@ -297,17 +371,44 @@ public final class LtxRestorer {
                 throw new WriteFailure(e);
             }
             if (ch.size() < newCommit * pageSize) {
-                // Extend over a trailing lock page (never written) so the file has exactly Commit pages.
+                // Extend over a trailing lock page or unwritten pages so the file has exactly Commit pages.
                 write(ByteBuffer.wrap(new byte[1]), newCommit * pageSize - 1);
             }
             commit = newCommit;
+            unwritten.truncate(newCommit);
             LtxSummary s = d.summary();
             if (track && s.postApplyChecksum() != sum.value()) {
                 throw new LtxFormatException(name, "trailer.postApplyChecksum", String.format(
-                        "post-apply checksum mismatch: database %016x, file %016x", sum.value(), s.postApplyChecksum()));
+                        "post-apply checksum mismatch: database %016x, file %016x", sum.value(), s.postApplyChecksum())
+                        + (sparse == null ? "" : " (" + sparse.text() + ": as zeros, the absent pages do not give"
+                        + " the checksum its writer computed)"));
             }
             // Checksums cannot be followed through a file that does not track them.
             tracked = track;
+        }
+
+        /**
+         * A verified file grew the database without some of its new pages: they stay zeros, as read mode serves them
+         * (docs/time-travel.md, "Sparse growth files"), and count as zeros in a tracked checksum. Only a SQLite
+         * database can vouch for them (its freelist, checked at the end); other content is refused here, as before.
+         */
+        private void sparse(String name, UnwrittenPages.Growth growth, List<long[]> absent, boolean track)
+                throws IOException {
+            if (!UnwrittenPages.isSqlite(ch)) {
+                throw new LtxFormatException(name, "page", growth.text());
+            }
+            byte[] zeros = track ? new byte[pageSize] : null;
+            for (long[] r : absent) {
+                unwritten.add(r[0], r[1], growth);
+                for (long p = r[0]; track && p <= r[1]; p++) {
+                    sum.toggle(p, zeros, 0); // the lock page is ignored by toggle
+                }
+            }
+        }
+
+        /** Refuses the state on disk when a page no file wrote is not a free page of it (UnwrittenPages). */
+        void checkUnwritten() throws IOException {
+            unwritten.checkFreelist(ch, pageSize, commit);
         }
     }
 }

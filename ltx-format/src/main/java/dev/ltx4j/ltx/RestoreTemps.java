@@ -15,6 +15,8 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The temporary file a restore writes before renaming it over its output (docs/time-travel.md, "Restore to a file"):
@@ -25,6 +27,11 @@ import java.util.List;
  */
 final class RestoreTemps {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The temporary files this process is writing. Another channel on one of them must never be opened and closed
+     * here: closing any descriptor of a file drops every fcntl lock the process holds on it.
+     */
+    private static final Set<Path> OURS = ConcurrentHashMap.newKeySet();
     /** Between the output's name and the digits: marks the file as a restore's own. */
     static final String MARK = ".ltx4j-restore-";
 
@@ -49,9 +56,11 @@ final class RestoreTemps {
             try {
                 lock = ch.tryLock();
             } catch (IOException | OverlappingFileLockException e) {
+                OURS.add(tmp.toAbsolutePath());
                 return new Temp(tmp, ch, null); // no locks here: a leftover is never taken for one being written
             }
             if (lock != null && Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                OURS.add(tmp.toAbsolutePath());
                 return new Temp(tmp, ch, lock);
             }
             ch.close();
@@ -62,7 +71,11 @@ final class RestoreTemps {
     record Temp(Path path, FileChannel channel, FileLock lock) implements AutoCloseable {
         @Override
         public void close() throws IOException {
-            channel.close(); // releases the lock
+            try {
+                channel.close(); // releases the lock
+            } finally {
+                OURS.remove(path.toAbsolutePath());
+            }
         }
     }
 
@@ -77,30 +90,49 @@ final class RestoreTemps {
     }
 
     static List<Path> removeLeftovers(Path out) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        scan(out, removed, new ArrayList<>());
+        return removed;
+    }
+
+    /** The temporary files of restores to {@code out} still being written (locked), in this process or another. */
+    static List<Path> inProgress(Path out) throws IOException {
+        List<Path> busy = new ArrayList<>();
+        scan(out, null, busy);
+        return busy;
+    }
+
+    /** Deletes the unlocked temporaries of {@code out} into {@code removed} (null: keeps them); lists locked ones. */
+    private static void scan(Path out, List<Path> removed, List<Path> busy) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         String outName = out.getFileName().toString();
-        List<Path> removed = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> isTempOf(outName,
                 p.getFileName().toString()))) {
             for (Path p : entries) {
                 if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
+                if (OURS.contains(p.toAbsolutePath())) {
+                    busy.add(p); // this process writes it: opening it here would drop its lock
+                    continue;
+                }
                 try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE);
                         FileLock lock = ch.tryLock()) {
                     if (lock == null) {
-                        continue; // another process is writing it
+                        busy.add(p); // another process is writing it
+                        continue;
                     }
-                    Files.delete(p);
-                    removed.add(p);
+                    if (removed != null) {
+                        Files.delete(p);
+                        removed.add(p);
+                    }
                 } catch (OverlappingFileLockException e) {
-                    // this process is writing it
+                    busy.add(p);
                 } catch (IOException e) {
                     // not lockable here (no locks, no permission): kept, as one that may be in use
                 }
             }
         }
-        return removed;
     }
 
     /**

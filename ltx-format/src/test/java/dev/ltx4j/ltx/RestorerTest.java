@@ -85,6 +85,65 @@ class RestorerTest {
         assertThat(r.maxTxid()).isEqualTo(3);
     }
 
+    /** A SQLite page 1 of {@code ps} bytes whose freelist starts at {@code trunk} and holds {@code free} pages. */
+    private static byte[] sqlitePage1(int ps, int trunk, int free) {
+        byte[] p = fill(ps, 0x31);
+        System.arraycopy("SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, p, 0, 16);
+        java.nio.ByteBuffer.wrap(p).putInt(32, trunk).putInt(36, free);
+        return p;
+    }
+
+    /** A freelist trunk page listing {@code leaves}. */
+    private static byte[] trunk(int ps, int... leaves) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(ps).putInt(0, 0).putInt(4, leaves.length);
+        for (int i = 0; i < leaves.length; i++) {
+            b.putInt(8 + 4 * i, leaves[i]);
+        }
+        return b.array();
+    }
+
+    /**
+     * docs/time-travel.md, "Sparse growth files": a tracked SQLite chain whose TXID 2 grows 2 -> 6 pages holding 1, 3 and
+     * 6 only (4 and 5 freelist leaves SQLite never wrote) restores with them as zeros and the checksum counting them
+     * so; TXID 3 writes page 4 (reused), and the state after it lists only 5 as free.
+     */
+    @Test
+    void aSparseGrowthOfFreelistLeavesRestoresAsZerosWithTrackedChecksums() throws IOException {
+        int ps = 512;
+        var snapPages = pages(1, sqlitePage1(ps, 0, 0), 2, fill(ps, 2));
+        long s1 = TestLtx.rolling(ps, snapPages);
+        var snap = src("snap", LtxHeader.of(0, ps, 2, 1, 1, 0, 0), snapPages, s1);
+        var db2 = pages(1, sqlitePage1(ps, 3, 3), 2, fill(ps, 2), 3, trunk(ps, 4, 5), 4, new byte[ps], 5, new byte[ps],
+                6, fill(ps, 6));
+        long s2 = TestLtx.rolling(ps, db2);
+        var inc2 = src("sparse.ltx", LtxHeader.of(0, ps, 6, 2, 2, 0, s1),
+                pages(1, db2.get(1L), 3, db2.get(3L), 6, db2.get(6L)), s2);
+        var db3 = pages(1, sqlitePage1(ps, 3, 2), 2, fill(ps, 2), 3, trunk(ps, 5), 4, fill(ps, 4), 5, new byte[ps],
+                6, fill(ps, 6));
+        long s3 = TestLtx.rolling(ps, db3);
+        var inc3 = src("reuse.ltx", LtxHeader.of(0, ps, 6, 3, 3, 0, s2),
+                pages(1, db3.get(1L), 3, db3.get(3L), 4, db3.get(4L)), s3);
+
+        Path out = dir.resolve("db");
+        assertThat(LtxRestorer.restore(List.of(snap, inc2), out)).isEqualTo(new LtxRestorer.Result(ps, 6, 1, 2, s2));
+        assertThat(Files.readAllBytes(out)).isEqualTo(concat(db2.values().toArray(new byte[0][])));
+        assertThat(LtxRestorer.restore(List.of(snap, inc2, inc3), out)).isEqualTo(new LtxRestorer.Result(ps, 6, 1, 3, s3));
+        assertThat(Files.readAllBytes(out)).isEqualTo(concat(db3.values().toArray(new byte[0][])));
+
+        // A state whose freelist does not list page 5: the page no file wrote is one it needs.
+        var db3b = pages(1, sqlitePage1(ps, 3, 1), 3, trunk(ps), 4, fill(ps, 4));
+        var lost = src("lost.ltx", LtxHeader.of(Ltx.HEADER_FLAG_NO_CHECKSUM, ps, 6, 3, 3, 0, 0), db3b, 0);
+        Path other = dir.resolve("other");
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(snap, inc2, lost), other))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("sparse.ltx")
+                .hasMessageContaining("grows from 2 to 6 pages but the file holds only 2 of the new pages")
+                .hasMessageContaining("page 5, written by no later file, is not a free page of the restored database");
+        assertThat(other).doesNotExist();
+        try (var list = Files.list(dir)) {
+            assertThat(list).containsExactly(out);
+        }
+    }
+
     @Test
     void rejectsChainsThatDoNotStartWithSnapshotOrLeaveGaps() throws IOException {
         Path out = dir.resolve("db");

@@ -3,8 +3,6 @@ package dev.ltx4j.replica.internal;
 import dev.ltx4j.ltx.LtxSource;
 import dev.ltx4j.replica.LtxFileInfo;
 import dev.ltx4j.replica.ReplicaClient;
-import dev.ltx4j.replica.ReplicaException;
-import dev.ltx4j.replica.ReplicaTransientException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,7 +11,6 @@ import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -89,8 +86,6 @@ public final class PrefetchedChain implements AutoCloseable {
     }
 
     private static final AtomicInteger POOLS = new AtomicInteger();
-    private static final long RETRY_FIRST_WAIT_MILLIS = 200;
-    private static final long RETRY_MAX_WAIT_MILLIS = 10_000;
 
     private final ReplicaClient client;
     private final List<LtxFileInfo> plan;
@@ -192,11 +187,6 @@ public final class PrefetchedChain implements AutoCloseable {
         return !closed && p.state == State.FETCHING;
     }
 
-    /** A transient failure, or a stream cut part way (not found and permanent errors are final). */
-    private static boolean retryable(Throwable t) {
-        return t instanceof ReplicaTransientException || (t instanceof IOException && !(t instanceof ReplicaException));
-    }
-
     /** The most listed bytes held at once so far (tests and benchmarks). */
     public synchronized long maxHeldBytes() {
         return maxHeld;
@@ -250,59 +240,11 @@ public final class PrefetchedChain implements AutoCloseable {
 
     private void fetch(Piece p) {
         LtxFileInfo f = plan.get(p.file);
-        byte[] bytes = null;
-        InputStream tail = null;
-        Throwable error = null;
-        long deadline = System.nanoTime() + limits.retryFor().toNanos();
-        long wait = RETRY_FIRST_WAIT_MILLIS;
-        while (true) {
-            try {
-                requests.incrementAndGet();
-                InputStream in = client.openFile(f.level(), f.minTxid(), f.maxTxid(), p.offset, p.length);
-                boolean read = false;
-                try {
-                    // Into one array of the listed size: readNBytes(len) assembles chunks and copies them, holding
-                    // about twice the size at its end, which the budget (listed sizes) would not bound.
-                    bytes = new byte[(int) p.listed];
-                    int n = in.readNBytes(bytes, 0, bytes.length);
-                    if (n < bytes.length) {
-                        bytes = Arrays.copyOf(bytes, n); // shorter than listed: the file ends here
-                    }
-                    int more = p.length == 0 && n == p.listed ? in.read() : -1;
-                    if (more >= 0) { // longer than listed: the decoder reads the rest from this response
-                        tail = new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) more}),
-                                new BufferedInputStream(in, 1 << 16));
-                    }
-                    read = true;
-                } finally {
-                    if (tail == null) {
-                        try {
-                            in.close();
-                        } catch (IOException e) {
-                            if (!read) {
-                                throw e;
-                            } // the bytes are complete: a failing close (a reset on release) costs no retry
-                        }
-                    }
-                }
-                error = null;
-                break;
-            } catch (Throwable t) {
-                error = t;
-                bytes = null;
-                if (!retryable(t) || System.nanoTime() + wait * 1_000_000 > deadline || !stillWanted(p)) {
-                    break;
-                }
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                retries.incrementAndGet();
-                wait = Math.min(wait * 2, RETRY_MAX_WAIT_MILLIS);
-            }
-        }
+        PieceRead.Result r = PieceRead.read(client, f, p.offset, p.length, p.listed, limits.retryFor(), requests,
+                retries, () -> stillWanted(p));
+        byte[] bytes = r.bytes();
+        InputStream tail = r.tail();
+        Throwable error = r.error();
         synchronized (this) {
             if (p.state != State.FETCHING || closed) { // released by the restorer (skipped) or closed meanwhile
                 if (p.state == State.RELEASED) {
@@ -513,7 +455,7 @@ public final class PrefetchedChain implements AutoCloseable {
         return new IOException(t);
     }
 
-    private static void closeQuietly(InputStream in) {
+    static void closeQuietly(InputStream in) {
         if (in != null) {
             try {
                 in.close();
