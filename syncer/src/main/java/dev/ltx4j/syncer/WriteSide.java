@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
 
 /**
  * Write mode's half of a {@link Database}: the write buffer and how much of it is in the replica. It is the only
@@ -467,13 +468,15 @@ final class WriteSide {
         boolean interrupted = Thread.interrupted();
         try {
             // Monotonic time alone: a wall-clock step back (NTP) stretched the retries by its size, one forward cut them.
-            long started = options.clock.nanoTime();
+            LongSupplier elapsedClock = options.faults.closeRetriesOnWallClock // fault point, off
+                    ? () -> options.clock.millis() * 1_000_000L : options.clock::nanoTime;
+            long started = elapsedClock.getAsLong();
             SyncOutcome o = db.syncOnce(options.clock.instant());
             while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
                     && pendingCommits() > 0)) {
                 ReplicaPermanentException refused = o.status() == SyncOutcome.Status.FAILED
                         ? permanentCause(o.error()) : null;
-                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
+                if (elapsedClock.getAsLong() - started >= options.closeTimeout.toNanos()) {
                     return keptAtClose("timed out", (refused != null ? "the replica's credentials were not renewed"
                             : "the replica could not be reached") + " within the close timeout of "
                             + options.closeTimeout.toMillis() + " ms", o.error(), refused == null ? ""
