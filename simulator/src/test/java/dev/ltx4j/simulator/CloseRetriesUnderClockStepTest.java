@@ -24,13 +24,21 @@ import org.junit.jupiter.api.Test;
 class CloseRetriesUnderClockStepTest {
     static final int SEEDS = 4;
 
+    static final CompactionScenario.CloseUnderClockStep FORWARD =
+            new CompactionScenario.CloseUnderClockStep(Duration.ofHours(1).toMillis(), 0);
+    static final CompactionScenario.CloseUnderClockStep SUSPEND =
+            new CompactionScenario.CloseUnderClockStep(0, Duration.ofHours(1).toMillis());
+    static final CompactionScenario.CloseUnderClockStep BACK =
+            new CompactionScenario.CloseUnderClockStep(-Duration.ofDays(1).toMillis(), 0);
+
     static List<CompactionScenario.Action> closesUnderSteps() {
+        return closesUnder(List.of(FORWARD, SUSPEND, BACK));
+    }
+
+    static List<CompactionScenario.Action> closesUnder(List<CompactionScenario.CloseUnderClockStep> steps) {
         List<CompactionScenario.Action> a = new ArrayList<>();
         int n = 0;
-        for (CompactionScenario.CloseUnderClockStep step : List.of(
-                new CompactionScenario.CloseUnderClockStep(Duration.ofHours(1).toMillis(), 0),
-                new CompactionScenario.CloseUnderClockStep(0, Duration.ofHours(1).toMillis()),
-                new CompactionScenario.CloseUnderClockStep(-Duration.ofDays(1).toMillis(), 0))) {
+        for (CompactionScenario.CloseUnderClockStep step : steps) {
             for (int i = 0; i < 8; i++, n++) {
                 a.add(new CompactionScenario.Engine(new EngineScenario.Commit(
                         List.of(new EngineScenario.PageWrite(n % 5, 301 + 2L * n)), 0)));
@@ -68,5 +76,13 @@ class CloseRetriesUnderClockStepTest {
                 + SEEDS + " seeds; close-retries-on-wall-clock caught in " + caught + ": " + found);
         assertThat(retried).as("closes that retried through a step or suspend").isGreaterThanOrEqualTo(SEEDS);
         assertThat(caught).as("seeds where close-retries-on-wall-clock was caught").isEqualTo(SEEDS);
+        // Each kind alone catches it too: a suspend ends the wall-clock close early, a day back stretches it.
+        for (CompactionScenario.CloseUnderClockStep only : List.of(SUSPEND, BACK)) {
+            RunResult r = Simulation.run(new CompactionScenario(EnumSet.of(Bug.CLOSE_RETRIES_ON_WALL_CLOCK)), 1,
+                    closesUnder(List.of(only)), FaultPlan.none());
+            assertThat(r.passed()).as("%s alone with the switch", only).isFalse();
+            assertThat(r.violation().property()).isEqualTo("close-retries");
+            System.out.println("MEASURE " + only + " alone: " + r.violation().getMessage());
+        }
     }
 }
