@@ -3,9 +3,6 @@ package dev.ltx4j.simulator;
 import dev.ltx4j.replica.EngineClock;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 /**
  * Simulated time: a {@link Clock} (hence an {@code InstantSource}) and a {@link #nanoTime()} source that move
@@ -13,7 +10,7 @@ import java.time.ZoneOffset;
  * {@link EngineClock}, whose {@link #sleep} moves simulated time); nothing reads the real time. Time never goes
  * backwards: {@link #advanceTo} ignores targets in the past.
  */
-public final class SimClock extends Clock implements EngineClock {
+public final class SimClock extends SimWallClock implements EngineClock {
     /** 2025-01-01T00:00:00Z, the default start: fixed so traces and LTX timestamps replay exactly. */
     public static final long DEFAULT_EPOCH_MILLIS = 1_735_689_600_000L;
 
@@ -66,25 +63,19 @@ public final class SimClock extends Clock implements EngineClock {
         }
     }
 
-    @Override
-    public long millis() {
-        return epochMillis + Math.floorDiv(nanos, 1_000_000L);
+    /** The wall time (ms since the epoch) of simulated time 0. */
+    long epochMillis() {
+        return epochMillis;
     }
 
     @Override
-    public Instant instant() {
-        return Instant.ofEpochMilli(epochMillis).plusNanos(nanos);
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    /** Always this clock, in UTC: simulated time has no zones. */
-    @Override
-    public Clock withZone(ZoneId zone) {
+    protected SimClock world() {
         return this;
+    }
+
+    @Override
+    protected long offsetMillis() {
+        return 0;
     }
 
     @Override

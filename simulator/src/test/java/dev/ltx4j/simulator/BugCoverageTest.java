@@ -60,6 +60,9 @@ class BugCoverageTest {
         t(Bug.ROUND_AFTER_CLOSE, "RoundAfterCloseIsFoundTest#theEngineScenarioCatchesASyncRoundOnAClosedDatabase");
         t(Bug.FORGET_OWN_STATE_AFTER_RESTART,
                 "ForgetOwnStateAfterRestartIsFoundTest#theCompactionScenarioCatchesAFalseConflictOnTheWritersOwnFileAfterARestart");
+        t(Bug.CLOSE_RETRIES_ON_WALL_CLOCK,
+                "CloseRetriesUnderClockStepTest#closeRetriesForItsTimeoutOfMonotonicTimeAndTheWallClockSwitchIsCaught");
+        t(Bug.WALL_CLOCK_WINDOW, "WallClockWindowIsFoundTest#aForwardStepThenRetentionCatchesTheWallClockWindowOnMostSeeds");
     }
 
     private static void t(Bug bug, String... tests) {

@@ -427,6 +427,22 @@ public final class Database implements AutoCloseable, MetricsSource {
         return state.get().conflict();
     }
 
+    /**
+     * Why committed transactions stay off the replica while this process runs: a write buffer an I/O failure stopped
+     * still holds commits no sync of this process uploads (durability none: they succeeded unforced after what the
+     * last open or sync forced; docs/write-buffer-recovery.md, "After a failed fsync"). The buffer's failure, naming
+     * it and how to reopen; null while every committed transaction can still reach the replica.
+     */
+    public String unsyncableCommits() {
+        WriteBuffer b = bufferOrNull();
+        if (b == null || !b.stopped()) {
+            return null;
+        }
+        long kept = writes.pendingCommits();
+        return kept <= 0 ? null : kept + " committed transaction(s) of database \"" + name
+                + "\" are not on the replica and no sync of this process uploads them: " + b.failureMessage();
+    }
+
     /** Status for {@code litestream_status()}. */
     public DatabaseStatus status() {
         return StatusReport.status(this);

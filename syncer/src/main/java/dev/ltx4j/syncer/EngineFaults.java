@@ -55,6 +55,8 @@ public final class EngineFaults {
     final boolean syncPastDurablePrefix;
     /** An adoption whose rewrite replaced the buffer's file and then stopped it is not recorded (off). */
     final boolean forgetLandedAdoption;
+    /** Close's retries are timed on the wall clock, as before session 13 (off). */
+    final boolean closeRetriesOnWallClock;
     private final boolean storedPageOne;
     private final boolean failConflictedWrites;
     private final boolean writeOnStaleSnapshot;
@@ -84,6 +86,7 @@ public final class EngineFaults {
         this.roundAfterClose = b.roundAfterClose;
         this.syncPastDurablePrefix = b.syncPastDurablePrefix;
         this.forgetLandedAdoption = b.forgetLandedAdoption;
+        this.closeRetriesOnWallClock = b.closeRetriesOnWallClock;
         this.storedPageOne = b.storedPageOne;
         this.failConflictedWrites = b.failConflictedWrites;
         this.writeOnStaleSnapshot = b.writeOnStaleSnapshot;
@@ -209,6 +212,7 @@ public final class EngineFaults {
         private boolean silentDamageTruncation;
         private boolean syncPastDurablePrefix;
         private boolean forgetLandedAdoption;
+        private boolean closeRetriesOnWallClock;
         private Consumer<Point> preemption;
 
         private Builder() {}
@@ -403,6 +407,15 @@ public final class EngineFaults {
          */
         public Builder forgetLandedAdoption(boolean v) {
             this.forgetLandedAdoption = v;
+            return this;
+        }
+
+        /**
+         * Close's final sync measures its retries against the close timeout on the engine clock's wall time, not its
+         * monotonic time: a wall-clock step back stretches them by its size, one forward (or a suspend) cuts them.
+         */
+        public Builder closeRetriesOnWallClock(boolean v) {
+            this.closeRetriesOnWallClock = v;
             return this;
         }
 

@@ -5,6 +5,7 @@ import dev.ltx4j.pagestore.BufferFailedException;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.ReplicaPermanentException;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * Close's final sync of a write-mode {@link Database}: uploads everything committed, retrying until the close
@@ -41,13 +42,15 @@ final class FinalSync {
         boolean interrupted = Thread.interrupted();
         try {
             // Monotonic time alone: a wall-clock step back (NTP) stretched the retries by its size, one forward cut them.
-            long started = options.clock.nanoTime();
+            LongSupplier elapsedClock = options.faults.closeRetriesOnWallClock // fault point, off
+                    ? () -> options.clock.millis() * 1_000_000L : options.clock::nanoTime;
+            long started = elapsedClock.getAsLong();
             SyncOutcome o = db.syncOnce(options.clock.instant());
             while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
                     && writes.pendingCommits() > 0)) {
                 ReplicaPermanentException refused = o.status() == SyncOutcome.Status.FAILED
                         ? permanentCause(o.error()) : null;
-                if (options.clock.nanoTime() - started >= options.closeTimeout.toNanos()) {
+                if (elapsedClock.getAsLong() - started >= options.closeTimeout.toNanos()) {
                     return keptAtClose("timed out", (refused != null ? "the replica's credentials were not renewed"
                             : "the replica could not be reached") + " within the close timeout of "
                             + options.closeTimeout.toMillis() + " ms", o.error(), refused == null ? ""

@@ -203,7 +203,14 @@ public enum Bug {
      * {@code CompactionFaults.wallClockWindow}, before session 12), so a forward clock step pushes the states it
      * jumped over out of the window: {@code retention} under {@code clock-step}.
      */
-    WALL_CLOCK_WINDOW;
+    WALL_CLOCK_WINDOW,
+    /**
+     * Engine: close's final sync times its retries against the close timeout on the wall clock (engine hook
+     * {@code EngineFaults.closeRetriesOnWallClock}, before session 13), so a wall-clock step forward or a suspend
+     * while it retries ends the close early, a step back stretches it: {@code close-retries} in the compaction
+     * scenario's {@link CompactionScenario.CloseUnderClockStep}.
+     */
+    CLOSE_RETRIES_ON_WALL_CLOCK;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -88,6 +88,10 @@ final class CompactionRun {
     private final List<CompactionFollower> followers = new ArrayList<>();
     private final CompactionSettings settings;
     private final Duration syncInterval;
+    private final EngineOptions writerOptions;
+    /** The writer's options with a close timeout, for {@link CloseUnderClockStep}. */
+    private final EngineOptions closingOptions;
+    private final CloseUnderClockStep closeStep;
     private final Duration pollInterval;
     private final Path tempDir;
     private final SimRandom random;
@@ -121,7 +125,8 @@ final class CompactionRun {
         this.tempDir = Files.createTempDirectory("ltx4j-sim-compaction-");
         SqliteView sqliteView = new SqliteView(world.clock());
         long writerOffset = config.nextInt(4001) - 2000;
-        Clock writerClock = Clock.offset(world.clock(), Duration.ofMillis(writerOffset));
+        // Reads as Clock.offset(world, writerOffset) until a deliberate step moves it (CloseUnderClockStep).
+        SteppingClock writerClock = new SteppingClock(world.clock(), writerOffset);
         // The production client stack with bounded retries timed by the simulated clock: the subject here is
         // compaction, and a writer whose every sync fails on the first transient error makes few files to compact.
         ReplicaClient writerClient = EngineClientStack.build(store.client(PREFIX), RETRIES, simTimer(world),
@@ -131,22 +136,30 @@ final class CompactionRun {
                 .forgetOwnStateAfterRestart(b.contains(Bug.FORGET_OWN_STATE_AFTER_RESTART))
                 .skipSyncCheck(b.contains(Bug.SKIP_SYNC_CHECK))
                 .reuseUnverifiedUpload(b.contains(Bug.REUSE_UNVERIFIED_UPLOAD))
-                .forgetLandedAdoption(b.contains(Bug.FORGET_LANDED_ADOPTION)).build();
-        EngineOptions writerOptions = EngineOptions.builder().writeEnabled(true).durability(durability)
-                .syncInterval(syncInterval).clock(EngineClock.of(writerClock, world.clock()::nanoTime, x -> { }))
+                .forgetLandedAdoption(b.contains(Bug.FORGET_LANDED_ADOPTION))
+                .closeRetriesOnWallClock(b.contains(Bug.CLOSE_RETRIES_ON_WALL_CLOCK)).build();
+        LostCreateClient lostCreates = new LostCreateClient(writerClient);
+        CloseUnderClockStep.OutageClient outage = new CloseUnderClockStep.OutageClient(lostCreates);
+        CloseUnderClockStep[] closeStep = {null};
+        EngineOptions.Builder writerBuilder = EngineOptions.builder().writeEnabled(true).durability(durability)
+                .syncInterval(syncInterval).clock(EngineClock.of(writerClock, () -> closeStep[0].writerNanoTime(),
+                        pause -> closeStep[0].paused(pause)))
                 .seed(config.nextLong()).bufferStorage(disk, "db.buffer")
                 .conflictDirectory(tempDir.resolve("conflicts")).cacheBytes(cache).closeTimeout(Duration.ZERO)
                 .replicaIdentity("sim://" + PREFIX).faults(engineFaults).background(Runnable::run)
-                .compaction(settings) // the deployment's grace bounds the sync check's horizon; the lane is not stepped
-                .build();
+                .compaction(settings); // the deployment's grace bounds the sync check's horizon; the lane is not stepped
+        EngineOptions writerOptions = writerBuilder.build();
+        this.closingOptions = writerBuilder.closeTimeout(CloseUnderClockStep.CLOSE_TIMEOUT).build();
+        this.writerOptions = writerOptions;
+        this.closeStep = closeStep[0] = new CloseUnderClockStep(world, writerClock, outage);
         this.oracle = new EngineOracle(world, store, disk, auditor, sqliteView, pageSize, tempDir);
         // The relocate-from-listing-only switch's failures are lost files to a tolerant reader: runs with it are strict.
         boolean strict = STRICT_READERS || b.contains(Bug.RELOCATE_FROM_LISTING_ONLY);
         oracle.tolerateLostFiles(e -> lostFile(e) && (!strict || writerStateUnpromised()));
-        this.lostCreates = new LostCreateClient(writerClient);
+        this.lostCreates = lostCreates;
         this.pageSize = pageSize;
         this.writer = new EngineWriter(world, disk, auditor, oracle, pageSize, maxPages, durability, syncInterval,
-                writerOptions, lostCreates, writerClock);
+                writerOptions, outage, writerClock);
         this.rival = new EngineRival(world, auditor, store.client(PREFIX), world.random("engine/phantom"), pageSize,
                 maxPages);
         this.checker = new RetentionChecker(world, store, journal, auditor, PREFIX, pageSize);
@@ -345,6 +358,16 @@ final class CompactionRun {
                 CompactorActor c = separate.get(cc.which() % separate.size());
                 c.kill(random.nextLong(2_000_000_000L));
                 world.reached("compactor-killed", c.name);
+            }
+            return;
+        }
+        if (a instanceof CompactionScenario.CloseUnderClockStep c) {
+            closeStep.run(writer, c, closingOptions, writerOptions, pageSize);
+            return;
+        }
+        if (a instanceof CompactionScenario.StepCompactorClock step) {
+            if (!compactors.isEmpty()) {
+                compactors.get(step.which() % compactors.size()).stepClock(step.deltaMillis());
             }
             return;
         }

@@ -20,7 +20,8 @@ import java.util.Set;
 public final class CompactionScenario implements Scenario<CompactionScenario.Action> {
 
     /** One workload step. */
-    public sealed interface Action permits Engine, CrashCompactor, LostUploadRestartStep {}
+    public sealed interface Action permits Engine, CrashCompactor, LostUploadRestartStep, StepCompactorClock,
+            CloseUnderClockStep {}
 
     /** A step of the engine workload (commit, rival commit, read, writer crash, restart, idle). */
     public record Engine(EngineScenario.Action action) implements Action {
@@ -46,6 +47,30 @@ public final class CompactionScenario implements Scenario<CompactionScenario.Act
         @Override
         public String toString() {
             return "lost-upload-restart " + commit;
+        }
+    }
+
+    /**
+     * A compactor process's wall clock steps by {@code deltaMillis} now (either sign) while monotonic time runs on: the
+     * {@code clock-step} fault made on purpose (targeted tests; the generator never draws it, so seeds keep their
+     * traces). {@code which} picks among every compactor, the writer's first.
+     */
+    public record StepCompactorClock(int which, long deltaMillis) implements Action {
+        @Override
+        public String toString() {
+            return "step-compactor-clock " + which + " " + deltaMillis + " ms";
+        }
+    }
+
+    /**
+     * The writer's own clock steps by {@code stepMillis} (either sign, 0: none) and its host is suspended for
+     * {@code suspendMillis} (its monotonic time stands still, the world runs on) while close's final sync retries
+     * against a store that does not answer ({@code close-retries}; targeted tests, never drawn).
+     */
+    public record CloseUnderClockStep(long stepMillis, long suspendMillis) implements Action {
+        @Override
+        public String toString() {
+            return "close-under-clock-step " + stepMillis + " ms, suspend " + suspendMillis + " ms";
         }
     }
 

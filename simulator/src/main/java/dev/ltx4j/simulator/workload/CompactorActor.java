@@ -161,6 +161,11 @@ final class CompactorActor {
             delta = (long) Math.exp(logMin + steps.nextDouble() * (logMax - logMin));
             delta = steps.nextBoolean() ? delta : -delta;
         }
+        stepClock(delta);
+    }
+
+    /** The wall clock jumps by {@code delta} ms now (the fault, or a workload's deliberate step). */
+    void stepClock(long delta) {
         clock.step(delta);
         world.fired(FaultKind.CLOCK_STEP, name + " " + (delta > 0 ? "+" : "") + Duration.ofMillis(delta)
                 + ", offset now " + Duration.ofMillis(clock.offsetMillis()));

@@ -238,6 +238,14 @@ final class EngineOracle {
         if (o.status() != dev.ltx4j.syncer.SyncOutcome.Status.SYNCED) {
             return false;
         }
+        if (unforced && o.txid() == auditor.head()) {
+            int k = history.committedAtOrAfterAcknowledged(head);
+            if (k > history.forceable()) { // state k came after the last open or sync round: never forced
+                throw new InvariantViolation("durable-prefix", "the sync of the stopped buffer (durability none) "
+                        + "uploaded TXID " + o.txid() + " holding commit #" + k + ", but no open or sync forced the "
+                        + "buffer after commit #" + history.forceable() + ": commits after it are not its to upload");
+            }
+        }
         if (unforced && o.txid() == auditor.head() && head.digest != last.digest) {
             int k = history.committedAtOrAfterAcknowledged(head);
             if (k >= 0) { // a forced prefix; the unforced commits after it stay in the buffer for the reopen

@@ -43,7 +43,7 @@ final class EngineWriter {
     private final int maxPages;
     private final Durability durability;
     private final Duration syncInterval;
-    private final EngineOptions writerOptions;
+    private EngineOptions writerOptions;
     private final ReplicaClient writerClient;
     private final Clock writerClock;
 
@@ -118,6 +118,26 @@ final class EngineWriter {
 
     Database database() {
         return db;
+    }
+
+    /** Closes (its final sync as configured) and opens again with {@code options} ({@link CloseUnderClockStep}). */
+    void reopenWith(EngineOptions options, String why) throws IOException {
+        closeQuietly();
+        writerOptions = options;
+        reopen(why);
+    }
+
+    /** Closes the database; returns close's failure (commits it kept), null when it closed clean. */
+    IOException closeForStep() {
+        try {
+            db.close();
+            return null;
+        } catch (IOException e) {
+            world.reached("close-failed", e.getClass().getSimpleName());
+            return e;
+        } finally {
+            db = null;
+        }
     }
 
     void closeQuietlyForStep() {
@@ -234,6 +254,7 @@ final class EngineWriter {
         if (db == null) {
             return;
         }
+        history.mayForceAll();
         SyncOutcome o = db.syncOnce(writerClock.instant());
         switch (o.status()) {
             case SYNCED -> {

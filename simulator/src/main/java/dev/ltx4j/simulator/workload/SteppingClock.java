@@ -1,11 +1,8 @@
 package dev.ltx4j.simulator.workload;
 
 import dev.ltx4j.simulator.SimClock;
-import java.time.Clock;
+import dev.ltx4j.simulator.SimWallClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +12,7 @@ import java.util.List;
  * the simulated time it took effect, so the retention oracle can ask what the clock read at any earlier moment
  * (docs/simulator-structure.md, "Clock steps").
  */
-final class SteppingClock extends Clock {
+final class SteppingClock extends SimWallClock {
     /** From this simulated time (ns) on, the wall clock reads the world's wall time plus this offset (ms). */
     private record Offset(long fromNanos, long millis) {}
 
@@ -29,8 +26,14 @@ final class SteppingClock extends Clock {
         offsets.add(new Offset(Long.MIN_VALUE, offsetMillis));
     }
 
+    @Override
+    protected SimClock world() {
+        return world;
+    }
+
     /** The offset now (ms). */
-    long offsetMillis() {
+    @Override
+    protected long offsetMillis() {
         return offsets.get(offsets.size() - 1).millis();
     }
 
@@ -68,26 +71,6 @@ final class SteppingClock extends Clock {
             }
         }
         return max;
-    }
-
-    @Override
-    public long millis() {
-        return world.millis() + offsetMillis();
-    }
-
-    @Override
-    public Instant instant() {
-        return world.instant().plusMillis(offsetMillis());
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
     }
 
     @Override

@@ -11,6 +11,12 @@ import java.util.List;
 final class WriterHistory {
     private final List<PageState> states = new ArrayList<>();
     private int acked;
+    /**
+     * The last state a force of the buffer may have covered: with durability NONE only an open (recovery) and a sync
+     * round (its trim or adoption rewrites the log) force; later commits are unforced, so no stopped buffer's sync
+     * may upload them (docs/write-buffer-recovery.md, "After a failed fsync").
+     */
+    private int forceable;
     private PageState candidate;
 
     PageState last() {
@@ -53,6 +59,16 @@ final class WriterHistory {
         acked = Math.max(acked, k);
     }
 
+    /** A sync round or an open starts: it may force everything committed so far. */
+    void mayForceAll() {
+        forceable = states.size() - 1;
+    }
+
+    /** The index of the last state a force may have covered (see {@link #mayForceAll}). */
+    int forceable() {
+        return forceable;
+    }
+
     /** A commit failed part way: a later state may show it landed. */
     void failedPartWay(PageState next) {
         candidate = next;
@@ -89,6 +105,7 @@ final class WriterHistory {
             states.remove(states.size() - 1);
         }
         candidate = null;
+        forceable = k; // the open forced what it recovered
     }
 
     /** Starts over on {@code base} (the start, a refresh, a reopen that took the replica). */
@@ -96,6 +113,7 @@ final class WriterHistory {
         states.clear();
         states.add(base);
         acked = 0;
+        forceable = 0;
         candidate = null;
     }
 }

@@ -149,7 +149,8 @@ final class EngineCommands {
     }
 
     /**
-     * Write mode: uploads everything committed and returns the replica TXID. Read mode: polls the replica once.
+     * Write mode: uploads everything committed and returns the replica TXID; fails while committed transactions
+     * cannot reach the replica from this process (a stopped durability-none buffer). Read mode: polls the replica once.
      *
      * @throws ReplicaConflictException when the database is conflicted
      */
@@ -172,6 +173,11 @@ final class EngineCommands {
                 case NOTHING_TO_SYNC:
                     DatabaseStatus st = db.status();
                     if (st.conflict() != null) throw new ReplicaConflictException(st.conflict().message());
+                    // A stopped durability-none buffer: nothing this process may upload is left, but the caller
+                    // asked for its commits on the replica; the TXID alone would say they are there (as close does,
+                    // it says they are kept: docs/write-buffer-recovery.md, "After a failed fsync").
+                    String kept = db.unsyncableCommits();
+                    if (kept != null) throw new IOException("sync failed: " + kept);
                     return Txid.format(db.current().txid());
                 default:
                     if (db.status().pendingCommits() == 0) return Txid.format(db.current().txid());
