@@ -397,6 +397,17 @@ public final class LtxRestorer {
             if (!UnwrittenPages.isSqlite(ch)) {
                 throw new LtxFormatException(name, "page", growth.text());
             }
+            // Every absent page must end a free leaf, and page 1 (written by every growth) counts them: an inflated
+            // Commit is refused here, before zeros are checksummed or the file extended over it.
+            long count = 0;
+            for (long[] r : absent) {
+                count += r[1] - r[0] + 1 - (r[0] <= lockPgno && lockPgno <= r[1] ? 1 : 0);
+            }
+            long free = UnwrittenPages.freeCount(ch);
+            if (count > free) {
+                throw new LtxFormatException(name, "page", growth.text() + ", and its page 1 counts only " + free
+                        + " free pages for the " + count + " absent ones: the file's Commit claims pages it lacks");
+            }
             byte[] zeros = track ? new byte[pageSize] : null;
             for (long[] r : absent) {
                 unwritten.add(r[0], r[1], growth);
