@@ -151,7 +151,11 @@ public final class LtxRestorer {
         } finally {
             try {
                 if (!done) {
-                    Files.deleteIfExists(tmp);
+                    try {
+                        Files.deleteIfExists(tmp);
+                    } catch (IOException e) {
+                        // The error that stopped the restore is the one to report; the next restore removes tmp.
+                    }
                 }
             } finally {
                 temp.close();
@@ -234,8 +238,12 @@ public final class LtxRestorer {
             moveAtomically(from, to);
             return;
         }
-        Files.delete(from);
         syncDirectory(to);
+        try {
+            Files.delete(from);
+        } catch (IOException e) {
+            // The output is complete under its name: the temporary name left is removed by the next restore.
+        }
     }
 
     private static void moveAtomically(Path from, Path to) throws IOException {

@@ -196,6 +196,26 @@ class RestorerTest {
         assertThat(out).doesNotExist();
     }
 
+    /**
+     * A freelist whose second trunk (page 4) the growth file lacks: page 4 reads as zeros (no leaves, no next trunk),
+     * so neither it nor the leaf it listed is known to be free, and the first of them is refused naming the file.
+     */
+    @Test
+    void aGrowthFileWithoutAFreelistTrunkIsRefusedNamingIt() throws IOException {
+        int ps = 512;
+        int flags = Ltx.HEADER_FLAG_NO_CHECKSUM;
+        var snap = src("snap", LtxHeader.of(flags, ps, 2, 1, 1, 0, 0), pages(1, sqlitePage1(ps, 0, 0), 2, fill(ps, 2)), 0);
+        byte[] first = trunk(ps);
+        java.nio.ByteBuffer.wrap(first).putInt(0, 4);
+        var g = src("notrunk.ltx", LtxHeader.of(flags, ps, 6, 2, 2, 0, 0),
+                pages(1, sqlitePage1(ps, 3, 3), 3, first, 6, fill(ps, 6)), 0);
+        Path out = dir.resolve("notrunk");
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(snap, g), out))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("notrunk.ltx")
+                .hasMessageContaining("page 4 (and 1 more), written by no later file, is not a free page");
+        assertThat(out).doesNotExist();
+    }
+
     @Test
     void rejectsChainsThatDoNotStartWithSnapshotOrLeaveGaps() throws IOException {
         Path out = dir.resolve("db");
