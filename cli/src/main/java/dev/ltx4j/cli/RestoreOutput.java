@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -42,6 +44,14 @@ final class RestoreOutput implements AutoCloseable {
     private static final long LOCK_BYTES = 2 + 510;
     /** A byte past SQLite's lock bytes, which SQLite never locks: held by a restore writing the database. */
     private static final long RESTORE_BYTE = PENDING_BYTE + 1024;
+    /**
+     * The files (by identity) whose locks a restore in this process holds. Checked before a file is opened: closing
+     * any descriptor of a file drops every lock this process holds on it (POSIX record locks), so a second restore
+     * must never open one to find out.
+     */
+    private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
+    /** The keys this output added to {@link #HELD}. */
+    private final List<Object> registered;
     /** Links followed at most for an output that does not exist yet (Linux's limit is 40). */
     private static final int MAX_HOPS = 40;
 
@@ -50,6 +60,11 @@ final class RestoreOutput implements AutoCloseable {
         if (Files.isDirectory(file)) {
             throw new IOException("output " + given + " is a directory; give the database file to write, e.g. "
                     + given.resolve("restored.db"));
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) { // a FIFO, a socket, a device: nothing to restore over
+            throw new IOException("output " + given + (given.equals(file) ? "" : " (-> " + file + ")") + " is not a"
+                    + " regular file (a FIFO, socket or device); give the database file to write; " + given
+                    + " was not changed");
         }
         Path dir = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
@@ -67,10 +82,14 @@ final class RestoreOutput implements AutoCloseable {
             throw anotherRestore(given, busy.get(0).toString());
         }
         List<FileChannel> held = new ArrayList<>();
+        List<Object> registered = new ArrayList<>();
         try {
             boolean exists = Files.isRegularFile(file);
             Object key = exists ? Files.readAttributes(file, BasicFileAttributes.class).fileKey() : null;
             if (exists) {
+                if (!register(registered, file, key)) {
+                    throw anotherRestore(given, "one in this process holds " + file + "'s locks");
+                }
                 FileChannel db = lockable(given, file, "whether another process is using it: its SQLite locks");
                 held.add(db);
                 if (!holdLock(db, RESTORE_BYTE, 1)) {
@@ -79,6 +98,10 @@ final class RestoreOutput implements AutoCloseable {
             }
             Path shm = sidecar(file, "-shm");
             if (Files.isRegularFile(shm, LinkOption.NOFOLLOW_LINKS)) {
+                Object shmKey = Files.readAttributes(shm, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                if (!register(registered, shm, shmKey)) {
+                    throw anotherRestore(given, "one in this process holds " + shm + "'s locks");
+                }
                 FileChannel ch = lockable(given, shm, "whether another process has it open: its WAL index " + shm);
                 held.add(ch);
                 if (!holdLock(ch, SHM_DMS, 1)) {
@@ -94,15 +117,28 @@ final class RestoreOutput implements AutoCloseable {
             if (!force) {
                 refuseWithoutForce(given, file, stale);
             }
-            return new RestoreOutput(given, file, held, exists, key);
+            return new RestoreOutput(given, file, held, registered, exists, key);
         } catch (IOException | RuntimeException e) {
             closeAll(held);
+            HELD.removeAll(registered);
             throw e;
         }
     }
 
-    private RestoreOutput(Path given, Path file, List<FileChannel> held, boolean existed, Object fileKey) {
+    /** Adds {@code f} (its identity, or its absolute path) to {@link #HELD}; false when a restore here holds it. */
+    private static boolean register(List<Object> registered, Path f, Object key) {
+        Object k = key != null ? key : f.toAbsolutePath().normalize();
+        if (!HELD.add(k)) {
+            return false;
+        }
+        registered.add(k);
+        return true;
+    }
+
+    private RestoreOutput(Path given, Path file, List<FileChannel> held, List<Object> registered, boolean existed,
+            Object fileKey) {
         this.given = given;
+        this.registered = registered;
         this.file = file;
         this.held = held;
         this.existed = existed;
@@ -157,6 +193,7 @@ final class RestoreOutput implements AutoCloseable {
     @Override
     public void close() {
         closeAll(held);
+        HELD.removeAll(registered); // after the channels: no restore here opens the files while the locks are held
     }
 
     private static void refuseWithoutForce(Path given, Path file, List<String> stale) throws IOException {

@@ -111,6 +111,8 @@ class SparseGrowthRestoreTest {
         List<Long> held = pagesOf(l0(replica, 2));
         System.out.println("reference growth file 2: Commit 16, pages " + held);
         assertThat(held).as("the reference's growth file is sparse").hasSizeLessThan(16 - 2 + 2);
+        assertThat(java.util.stream.LongStream.rangeClosed(3, 16).filter(p -> !held.contains(p)).count())
+                .as("new pages 3..16 absent from the growth file").isPositive();
 
         for (int txid = 2; txid <= SESSIONS.size(); txid++) {
             byte[] restored = restore(url, String.format("%016x", txid), "at-" + txid + ".db");

@@ -151,7 +151,11 @@ public final class LtxRestorer {
         } finally {
             try {
                 if (!done) {
-                    Files.deleteIfExists(tmp);
+                    try {
+                        Files.deleteIfExists(tmp);
+                    } catch (IOException e) {
+                        // The error that stopped the restore is the one to report; the next restore removes tmp.
+                    }
                 }
             } finally {
                 temp.close();
@@ -234,8 +238,12 @@ public final class LtxRestorer {
             moveAtomically(from, to);
             return;
         }
-        Files.delete(from);
         syncDirectory(to);
+        try {
+            Files.delete(from);
+        } catch (IOException e) {
+            // The output is complete under its name: the temporary name left is removed by the next restore.
+        }
     }
 
     private static void moveAtomically(Path from, Path to) throws IOException {
@@ -396,6 +404,17 @@ public final class LtxRestorer {
                 throws IOException {
             if (!UnwrittenPages.isSqlite(ch)) {
                 throw new LtxFormatException(name, "page", growth.text());
+            }
+            // Every absent page must end a free leaf, and page 1 (written by every growth) counts them: an inflated
+            // Commit is refused here, before zeros are checksummed or the file extended over it.
+            long count = 0;
+            for (long[] r : absent) {
+                count += r[1] - r[0] + 1 - (r[0] <= lockPgno && lockPgno <= r[1] ? 1 : 0);
+            }
+            long free = UnwrittenPages.freeCount(ch);
+            if (count > free) {
+                throw new LtxFormatException(name, "page", growth.text() + ", and its page 1 counts only " + free
+                        + " free pages for the " + count + " absent ones: the file's Commit claims pages it lacks");
             }
             byte[] zeros = track ? new byte[pageSize] : null;
             for (long[] r : absent) {

@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -89,6 +91,13 @@ final class UnwrittenPages {
         return !head.hasRemaining() && Arrays.equals(head.array(), SQLITE_MAGIC);
     }
 
+    /** The freelist's page count in page 1's header (offset 36) of the SQLite database in {@code ch}. */
+    static long freeCount(FileChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4);
+        read(ch, b, 36);
+        return Integer.toUnsignedLong(b.getInt(0));
+    }
+
     /**
      * Refuses the restored state unless every page still unwritten is a freelist leaf of the SQLite database in
      * {@code ch} ({@code commit} pages of {@code pageSize}): walks the freelist's trunk pages from page 1's header.
@@ -103,8 +112,11 @@ final class UnwrittenPages {
             long trunk = Integer.toUnsignedLong(page.getInt(32));
             long free = Integer.toUnsignedLong(page.getInt(36));
             int maxLeaves = pageSize / 4 - 2;
-            // At most one trunk per free page (and never more than the database has): a loop ends.
-            for (long seen = 0; trunk >= 1 && trunk <= commit && seen < Math.min(free, commit); seen++) {
+            // At most one trunk per free page (and never more than the database has); a trunk seen before is a
+            // loop (a damaged freelist): the walk ends there, and what it did not reach is refused below.
+            Set<Long> seenTrunks = new HashSet<>();
+            for (long seen = 0; trunk >= 1 && trunk <= commit && seen < Math.min(free, commit)
+                    && seenTrunks.add(trunk); seen++) {
                 read(ch, page, (trunk - 1) * pageSize);
                 long leaves = Math.min(Integer.toUnsignedLong(page.getInt(4)), maxLeaves);
                 for (int i = 0; i < leaves; i++) {

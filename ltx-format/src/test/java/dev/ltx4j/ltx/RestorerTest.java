@@ -144,6 +144,78 @@ class RestorerTest {
         }
     }
 
+    /**
+     * An inflated Commit in a verified growth file (a header claiming far more pages than the file and its page 1's
+     * freelist count account for) is refused naming the file before any absent page is checksummed as zeros or the
+     * database extended over them: tracked (200,000 pages of 512 bytes), and untracked at 65536-byte pages with Commit
+     * 0xFFFFFFFF (2^48 bytes: no disk's fault, the file's).
+     */
+    @Test
+    void anInflatedCommitIsRefusedByPage1sFreelistCountNamingTheFile() throws IOException {
+        for (int ps : new int[] {512, 65536}) {
+            boolean tracked = ps == 512;
+            long commit = tracked ? 200_000 : 0xFFFFFFFFL;
+            int flags = tracked ? 0 : Ltx.HEADER_FLAG_NO_CHECKSUM;
+            var snapPages = pages(1, sqlitePage1(ps, 0, 0), 2, fill(ps, 2));
+            long s1 = tracked ? TestLtx.rolling(ps, snapPages) : 0;
+            var snap = src("snap", LtxHeader.of(flags, ps, 2, 1, 1, 0, 0), snapPages, s1);
+            var grown = pages(1, sqlitePage1(ps, 0, 1), 3, fill(ps, 3));
+            var inflated = src("inflated.ltx", LtxHeader.of(flags, ps, commit, 2, 2, 0, s1), grown,
+                    tracked ? s1 ^ 12345 : 0);
+            Path out = dir.resolve("inflated-" + ps);
+            assertThatThrownBy(() -> LtxRestorer.restore(List.of(snap, inflated), out))
+                    .isInstanceOf(LtxFormatException.class).hasMessageContaining("inflated.ltx")
+                    .hasMessageContaining("grows from 2 to " + commit + " pages but the file holds only 1 of")
+                    .hasMessageContaining("its page 1 counts only 1 free pages for the " + (commit - 3
+                            - (tracked ? 0 : 1)) + " absent ones"); // page 3 held; 65536's lock page never written
+            assertThat(out).doesNotExist();
+        }
+        try (var list = Files.list(dir)) {
+            assertThat(list).isEmpty();
+        }
+    }
+
+    /**
+     * A freelist whose trunk lists itself as the next trunk (a damaged page 1 claiming 2^32-1 free pages, so the
+     * count check passes) ends the walk at the repeated trunk: the leaves it did not reach are refused, naming the
+     * growth file (the walk used to repeat the trunk min(free, commit) times: 5,000,000 took 22.7 s).
+     */
+    @Test
+    void aSelfLoopingFreelistTrunkEndsTheWalkAndIsRefused() throws IOException {
+        int ps = 512;
+        int flags = Ltx.HEADER_FLAG_NO_CHECKSUM;
+        var snap = src("snap", LtxHeader.of(flags, ps, 2, 1, 1, 0, 0), pages(1, sqlitePage1(ps, 0, 0), 2, fill(ps, 2)), 0);
+        byte[] loop = trunk(ps, 4);
+        java.nio.ByteBuffer.wrap(loop).putInt(0, 3);
+        var g = src("loop.ltx", LtxHeader.of(flags, ps, 5_000_000, 2, 2, 0, 0), pages(1, sqlitePage1(ps, 3, -1), 3, loop),
+                0);
+        Path out = dir.resolve("loop");
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(snap, g), out))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("loop.ltx")
+                .hasMessageContaining("page 5 (and 4999994 more), written by no later file, is not a free page");
+        assertThat(out).doesNotExist();
+    }
+
+    /**
+     * A freelist whose second trunk (page 4) the growth file lacks: page 4 reads as zeros (no leaves, no next trunk),
+     * so neither it nor the leaf it listed is known to be free, and the first of them is refused naming the file.
+     */
+    @Test
+    void aGrowthFileWithoutAFreelistTrunkIsRefusedNamingIt() throws IOException {
+        int ps = 512;
+        int flags = Ltx.HEADER_FLAG_NO_CHECKSUM;
+        var snap = src("snap", LtxHeader.of(flags, ps, 2, 1, 1, 0, 0), pages(1, sqlitePage1(ps, 0, 0), 2, fill(ps, 2)), 0);
+        byte[] first = trunk(ps);
+        java.nio.ByteBuffer.wrap(first).putInt(0, 4);
+        var g = src("notrunk.ltx", LtxHeader.of(flags, ps, 6, 2, 2, 0, 0),
+                pages(1, sqlitePage1(ps, 3, 3), 3, first, 6, fill(ps, 6)), 0);
+        Path out = dir.resolve("notrunk");
+        assertThatThrownBy(() -> LtxRestorer.restore(List.of(snap, g), out))
+                .isInstanceOf(LtxFormatException.class).hasMessageContaining("notrunk.ltx")
+                .hasMessageContaining("page 4 (and 1 more), written by no later file, is not a free page");
+        assertThat(out).doesNotExist();
+    }
+
     @Test
     void rejectsChainsThatDoNotStartWithSnapshotOrLeaveGaps() throws IOException {
         Path out = dir.resolve("db");
