@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +20,18 @@ class RepointedBufferLinkTest {
     Path dir;
 
     private Path configured;
+    private String tmpdir;
+
+    /** Records go to a temporary directory of this test's, not the host's /tmp/ltx4j-<user>. */
+    @BeforeEach
+    void ownRecordPlace() throws Exception {
+        tmpdir = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", Files.createDirectories(dir.resolve("tmp")).toString());
+    }
 
     @AfterEach
-    void dropRecord() throws Exception {
-        if (configured != null) {
-            Files.deleteIfExists(BufferPathRecord.recordFile(configured));
-        }
+    void restoreTmpdir() {
+        System.setProperty("java.io.tmpdir", tmpdir);
     }
 
     private Path link(Path target) throws Exception {
@@ -71,7 +78,8 @@ class RepointedBufferLinkTest {
             assertThat(buf.transactions()).isEmpty(); // header only: nothing to hide
         }
         link(b);
-        try (WriteBuffer buf = WriteBuffer.open(configured, o)) {
+        // Another seed: a buffer of another writer (a seeded test random would repeat a's writer ID).
+        try (WriteBuffer buf = WriteBuffer.open(configured, TestSupport.options(4096, Durability.LOCAL, 2))) {
             TestSupport.commit(buf, 1, new long[] {1}, 7);
         }
         // The record follows the last open: b now holds a commit, so going back to a is refused in turn.

@@ -40,8 +40,22 @@ public final class DatabaseRegistry {
     /** Databases whose last reference was released and whose close (final sync, bounded) has not returned yet. */
     private final Map<Key, Closing> closing = new HashMap<>();
 
-    /** A close under way and when it should be over (System.nanoTime): its close timeout, plus a second. */
-    private record Closing(Database db, long deadline) {}
+    /**
+     * A close under way, the thread running it, and when it should be over: {@code bound} nanoseconds (its close
+     * timeout, plus a second) after {@code start} (System.nanoTime).
+     */
+    private record Closing(Database db, Thread closer, long start, long bound) {}
+
+    /** The close timeout plus a second in nanoseconds, saturated (a timeout of centuries must not overflow). */
+    private static long waitBound(Database db) {
+        long nanos;
+        try {
+            nanos = db.options().closeTimeout().toNanos();
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE;
+        }
+        return nanos > Long.MAX_VALUE / 2 ? Long.MAX_VALUE / 2 : nanos + 1_000_000_000L;
+    }
 
     /** The process-wide registry. */
     public static DatabaseRegistry shared() {
@@ -88,8 +102,9 @@ public final class DatabaseRegistry {
                 Entry e = open.get(key);
                 if (e != null && e.db == db && --e.refs == 0) {
                     open.remove(key);
-                    closing.put(key, new Closing(db, System.nanoTime() + db.options().closeTimeout().toNanos()
-                            + 1_000_000_000L));
+                    if (db.isWriteMode()) { // a follower holds no buffer: an open need not wait for its close
+                        closing.put(key, new Closing(db, Thread.currentThread(), System.nanoTime(), waitBound(db)));
+                    }
                     toClose = db;
                 }
             }
@@ -116,14 +131,18 @@ public final class DatabaseRegistry {
      * to return, at most its close timeout (and a second) from the close's start: the closing engine still holds the
      * write buffer, so an open then failed with "already held by another owner in this process" (docs/field-probes.md,
      * round 8: a pool opening a connection as its last one closes). Past that bound the open goes on and meets the
-     * buffer lock, as before (hosts name the close still running: ExitWait).
+     * buffer lock, as before (hosts name the close still running: ExitWait). No wait for a follower's close (it holds
+     * no buffer), nor on the closing thread itself.
      */
     public synchronized Handle acquire(String replicaIdentity, String name, Opener opener) throws IOException {
         Key key = new Key(Objects.requireNonNull(replicaIdentity, "replicaIdentity"));
         Objects.requireNonNull(name, "name");
         Closing c;
         while (!open.containsKey(key) && (c = closing.get(key)) != null) {
-            long left = c.deadline() - System.nanoTime();
+            if (c.closer() == Thread.currentThread()) {
+                break; // opened from inside its own close (a callback): waiting would only wait for ourselves
+            }
+            long left = c.bound() - (System.nanoTime() - c.start());
             if (left <= 0) {
                 break; // a close past its bound (a request stuck without a timeout): the open meets its buffer lock
             }

@@ -141,4 +141,21 @@ class ReopenAfterBoundedCloseTest {
         }
         assertThat(registry.size()).isZero();
     }
+
+    @Test
+    void aCloseTimeoutOfCenturiesStillClosesTheDatabase() throws Exception {
+        // Before: the registry's wait bound overflowed (Duration.toNanos) after the entry had left the registry, so
+        // Handle.close threw ArithmeticException and the Database never closed (its threads and buffer lock stayed).
+        Outage client = new Outage(new FileReplicaClient(tmp.resolve("replica"), Clock.systemUTC()));
+        DatabaseRegistry registry = new DatabaseRegistry();
+        DatabaseRegistry.Handle first = registry.acquire(ID, NAME,
+                () -> open(client, Duration.ofDays(365L * 1000)));
+        commitPages(first.database(), PS, 1, 1);
+        first.close();
+        assertThat(engineThreads()).as("no thread of the closed engine").isZero();
+        try (DatabaseRegistry.Handle again = registry.acquire(ID, NAME, () -> open(client, Duration.ofSeconds(5)))) {
+            assertThat(again.opened()).isTrue();
+            assertThat(again.database().status().pendingCommits()).isZero();
+        }
+    }
 }

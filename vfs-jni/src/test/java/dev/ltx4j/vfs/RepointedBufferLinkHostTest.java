@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,15 +20,6 @@ class RepointedBufferLinkHostTest {
     Path dir;
 
     private Path buffer;
-
-    @AfterEach
-    void dropRecord() throws Exception {
-        // BufferPathRecord's place: <java.io.tmpdir>/ltx4j-<user>/buffer-paths/<sha-256 of the path, 16 bytes>.path
-        byte[] d = MessageDigest.getInstance("SHA-256").digest(buffer.toString().getBytes("UTF-8"));
-        String user = System.getProperty("user.name").replaceAll("[^A-Za-z0-9._-]", "_");
-        Files.deleteIfExists(Path.of(System.getProperty("java.io.tmpdir"), "ltx4j-" + user, "buffer-paths",
-                HexFormat.of().formatHex(d, 0, 16) + ".path"));
-    }
 
     private void pointLink(Path target) throws Exception {
         Path link = dir.resolve("link");
@@ -50,9 +38,9 @@ class RepointedBufferLinkHostTest {
         Map<String, String> env = HostFixture.baseEnvironment();
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath());
-        // Run as root here: the user-name part of the record's directory must match this JVM's.
+        // The child keeps its buffer-path records in a temporary directory of this test (not the host's /tmp).
         env.put("LITESTREAM_JVM_OPTS", "-Duser.name=" + System.getProperty("user.name")
-                + " -Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+                + " -Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp")));
         String open = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
                 + ".open file:" + dir.resolve("app.db") + "?vfs=litestream&write_enabled=true&sync_interval=1h"
                 + "&buffer_path=" + buffer + "&replica_url=" + dir.resolve("replica").toUri() + "\n";

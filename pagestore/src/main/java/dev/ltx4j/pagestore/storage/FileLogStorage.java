@@ -226,6 +226,12 @@ public final class FileLogStorage implements LogStorage {
         if (e instanceof java.nio.channels.ClosedChannelException) {
             return e; // an interrupt or close, not the file system
         }
+        if (!locksUnsupported(e)) { // EIO, ENOMEM...: a failure of this lock call, not a mount without locks
+            FileSystemException failed = new FileSystemException(lockFile.toString(), null, "cannot lock it ("
+                    + e.getMessage() + ")");
+            failed.initCause(e);
+            return failed;
+        }
         FileSystemException refused = new FileSystemException(lockFile.toString(), null, "cannot lock it ("
                 + e.getMessage() + "): the file system under the write buffer refuses POSIX record locks (fcntl), as"
                 + " an NFS mount without its lock service (NFSv3 'nolock', no rpc.statd/lockd) and some FUSE and SMB"
@@ -234,6 +240,16 @@ public final class FileLogStorage implements LogStorage {
                 + " buffer_path), or mount with working locks (NFSv4, or NFSv3 with lockd)");
         refused.initCause(e);
         return refused;
+    }
+
+    /**
+     * ENOLCK, EOPNOTSUPP/ENOTSUP or ENOSYS, known by the C library's text (the only thing the JDK passes on; under a
+     * non-English locale none matches and the reason is kept as it is, which is still right).
+     */
+    private static boolean locksUnsupported(IOException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        return m.contains("No locks available") || m.contains("Operation not supported")
+                || m.contains("Function not implemented") || m.contains("Not supported");
     }
 
     @Override

@@ -106,6 +106,20 @@ public final class SecureFiles {
         checkOwned(file, false);
     }
 
+    /**
+     * Checks an existing directory or regular file without creating anything: not a symbolic link, owned by this
+     * user, not writable by group or others ({@link UnsafePathException} otherwise, {@code does not exist} included).
+     * Where the file system has no POSIX permissions, only the kind is checked.
+     */
+    public static void checkOwnedExisting(Path path, boolean directory) throws IOException {
+        if (posix(path)) {
+            checkOwned(path, directory);
+        } else if (directory ? !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
+                : !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new UnsafePathException(path, "is not a " + (directory ? "directory" : "regular file"));
+        }
+    }
+
     private static PosixFileAttributes checkOwned(Path path, boolean directory) throws IOException {
         PosixFileAttributes attrs;
         try {

@@ -143,4 +143,16 @@ class FileLogStorageTest {
         }
         assertThatThrownBy(() -> new FileLogStorage(dir, -1)).hasMessageContaining("preallocation");
     }
+
+    @Test
+    void onlyAMountWithoutLocksGetsTheNetworkFileSystemAdvice() {
+        Path lock = Path.of("/buffers/app.buffer.lock");
+        // The JDK passes the C library's text only: ENOLCK here, then an I/O error of the lock call itself.
+        assertThat(FileLogStorage.locksRefused(lock, new java.io.IOException("No locks available")).getMessage())
+                .startsWith(lock + ": cannot lock it (No locks available): the file system under the write buffer"
+                        + " refuses POSIX record locks");
+        assertThat(FileLogStorage.locksRefused(lock, new java.io.IOException("Input/output error")).getMessage())
+                .as("another failure keeps its reason, names the lock file and sends nobody to NFS mount options")
+                .isEqualTo(lock + ": cannot lock it (Input/output error)");
+    }
 }

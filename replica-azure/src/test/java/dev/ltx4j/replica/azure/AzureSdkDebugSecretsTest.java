@@ -16,6 +16,7 @@ import java.io.File;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Field probes, round 8 (docs/credentials.md, "Logs"): a Java application with the SLF4J simple backend at TRACE for
@@ -36,6 +38,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(AzuriteServer.class)
 class AzureSdkDebugSecretsTest {
     private final Endpoint server;
+
+    @TempDir
+    Path tmp;
 
     AzureSdkDebugSecretsTest(Endpoint server) {
         this.server = server;
@@ -61,7 +66,7 @@ class AzureSdkDebugSecretsTest {
         }
     }
 
-    private static List<String> child(String url, String sas) throws Exception {
+    private List<String> child(String url, String sas) throws Exception {
         List<String> cp = new ArrayList<>();
         for (String key : List.of("jdk.module.path", "java.class.path")) {
             String v = System.getProperty(key);
@@ -73,12 +78,17 @@ class AzureSdkDebugSecretsTest {
                 "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=trace", "-Dorg.slf4j.simpleLogger.logFile=System.out",
                 "-cp", String.join(File.pathSeparator, cp), Child.class.getName(), url)
-                .redirectErrorStream(true);
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
         pb.environment().put("AZURE_HTTP_LOG_DETAIL_LEVEL", "body_and_headers");
         pb.environment().put("PROBE_SAS", sas);
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        // Output goes to a file, so a hung child fails the test here instead of blocking a read forever.
+        boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+        if (!exited) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(tmp.resolve("child.log"), StandardCharsets.UTF_8);
+        assertThat(exited).as("the child exited; its output: %s", out).isTrue();
         assertThat(out).as(out).contains("probe done: 2 clients");
         return out.lines().toList();
     }
