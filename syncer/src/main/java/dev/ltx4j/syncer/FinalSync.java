@@ -45,12 +45,15 @@ final class FinalSync {
             LongSupplier elapsedClock = options.faults.closeRetriesOnWallClock // fault point, off
                     ? () -> options.clock.millis() * 1_000_000L : options.clock::nanoTime;
             long started = elapsedClock.getAsLong();
+            // Saturated: a close timeout of centuries (Duration.ofDays(365 * 300)) overflows toNanos().
+            long timeoutNanos = options.closeTimeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
+                    : options.closeTimeout.toNanos();
             SyncOutcome o = db.syncOnce(options.clock.instant());
             while (o.status() == SyncOutcome.Status.FAILED || (o.status() == SyncOutcome.Status.SYNCED
                     && writes.pendingCommits() > 0)) {
                 ReplicaPermanentException refused = o.status() == SyncOutcome.Status.FAILED
                         ? permanentCause(o.error()) : null;
-                if (elapsedClock.getAsLong() - started >= options.closeTimeout.toNanos()) {
+                if (elapsedClock.getAsLong() - started >= timeoutNanos) {
                     return keptAtClose("timed out", (refused != null ? "the replica's credentials were not renewed"
                             : "the replica could not be reached") + " within the close timeout of "
                             + options.closeTimeout.toMillis() + " ms", o.error(), refused == null ? ""
