@@ -116,6 +116,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         ReadTransaction pin = reads.tx();
         int len = dst.remaining();
         notice.reading();
+        shown.reading();
         boolean header = pageOneView && PageOneView.touches(offset, len);
         // A header read without the format bytes (SQLite's 16 bytes at 24) is widened to hold them: still one read.
         long from = header ? Math.min(offset, PageOneView.FORMAT) : offset;
@@ -125,6 +126,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         DatabaseVersion version = null;
         long lineage = -1; // set where replaced content must be made visible to SQLite (pinned reads)
         long refreshes = 0;
+        DatabaseVersion pinned = null; // set where SQLite's idea of page 1's bytes 24..39 is tracked (shown)
         if (session != null) {
             n = session.read(from, b, 0, want);
             if (doomed.active()) n = doomed.apply(from, b, want, n);
@@ -133,12 +135,16 @@ public final class EngineVfsDatabase implements VfsDatabase {
                 && pin.lineage() == db.lineage()) { // (a replaced replica fails the read through pin.read below)
             n = headerCopy.copy(from, b, want, pin.sizeBytes()); // SQLite's probe of an unchanged version: no engine read
             lineage = pin.lineage();
+            pinned = pin.version();
             refreshes = reads.refreshes();
             if (header) version = pin.version();
         } else if (pin != null) {
             n = pin.read(from, b, 0, want);
             if (doomed.active()) n = doomed.apply(from, b, want, n);
-            else lineage = pin.lineage();
+            else {
+                lineage = pin.lineage();
+                pinned = pin.version();
+            }
             if (!doomed.active() && from == 0) headerCopy.keep(pin.version(), b, n); // stored bytes, before the view
             refreshes = reads.refreshes();
             if (header) version = pin.version();
@@ -157,12 +163,18 @@ public final class EngineVfsDatabase implements VfsDatabase {
         int skip = (int) (offset - from);
         int got = Math.max(0, Math.min(n - skip, len));
         if (lineage >= 0) notice.apply(offset, b, skip, got, lineage, refreshes); // on the bytes SQLite sees
+        if (pinned != null && offset == ShownProbe.OFFSET && got == ShownProbe.SIZE) shown.probe(pinned, b, skip);
+        else if (pinned != null && offset == 0 && got >= ShownProbe.OFFSET + ShownProbe.SIZE) {
+            shown.seen(pinned, b, skip + ShownProbe.OFFSET);
+        }
         dst.put(b, skip, got);
         return got;
     }
 
     /** This connection's copy of page 1's header, for SQLite's per-transaction probes of an unchanged version. */
     private final PageOneHeader headerCopy = new PageOneHeader();
+    /** Page 1's bytes 24..39 as this connection's SQLite holds them, and the state of its cache. */
+    private final ShownProbe shown = new ShownProbe();
 
     /**
      * A whole page of this connection's pinned read transaction without copying it here (the VFS copies the array
@@ -191,6 +203,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         src.get(b, 0, len);
         try {
             session.write(offset, b, 0, len);
+            if (offset == 0) shown.wrote(b, len);
         } catch (ConflictException e) {
             // A conflict arrived inside this transaction. Failing the write (often SQLite's commit writing its
             // pages) makes SQLite's rollback fail too, leaving its cache holding the refused transaction and
@@ -309,20 +322,26 @@ public final class EngineVfsDatabase implements VfsDatabase {
         WriteSession s = session;
         session = null;
         if (s == null) return;
+        boolean committed = false;
         try {
             s.commit();
+            committed = true;
         } catch (ConflictAfterCommitException e) {
             throw e; // committed locally: its own code (EngineCommands.classify), never "not committed"
         } catch (ConflictException e) {
             throw conflict(e);
         } finally {
             reads.repinAfterEnd();
+            // The re-pin is the state this commit made (the write lock is still held): SQLite's cache is of it.
+            if (committed) shown.committed(reads.tx() != null ? reads.tx().version() : null);
+            else shown.unknown();
         }
     }
 
     @Override
     public void rollback() throws IOException {
         doomed.clear();
+        shown.rolledBack();
         WriteSession s = session;
         session = null;
         try {
@@ -335,6 +354,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     @Override
     public void endWrite() throws IOException {
         writeLocked = false;
+        shown.rolledBack(); // after a commit, nothing is left to forget
         doomed.clear();
         WriteSession s = session;
         session = null;
@@ -436,14 +456,34 @@ public final class EngineVfsDatabase implements VfsDatabase {
 
     @Override
     public boolean lastReadRepeatable() {
-        return notice.lastReadRepeatable();
+        return notice.lastReadRepeatable() && !shown.lastAltered();
     }
 
-    /** A probe of the re-pinned state shows stored bytes unless it is the first since replaced content (notice). */
+    /**
+     * A probe of the re-pinned state shows stored bytes unless it is the first since replaced content (notice) or
+     * it must be altered because SQLite holds the same bytes for another state (shown). C may then answer the probe
+     * and page 1 itself, so SQLite is taken to hold this state's bytes from now on.
+     */
     @Override
     public boolean committedHeaderShown() {
         ReadTransaction pin = reads.tx();
-        return pin != null && session == null && !doomed.active() && notice.current(pin.lineage(), reads.refreshes());
+        if (pin == null || session != null || doomed.active() || !notice.current(pin.lineage(), reads.refreshes())) {
+            return false;
+        }
+        if (ShownProbe.same(pin.version(), shown.state())) return true;
+        byte[] h = new byte[ShownProbe.OFFSET + ShownProbe.SIZE];
+        try {
+            if (pin.read(0, h, 0, h.length) < h.length) return false; // an empty or short file: Java answers
+        } catch (IOException e) {
+            return false; // Java answers the probe, and reports the failure there
+        }
+        if (pageOneView) {
+            PageOneView.present(0, h, h.length, PageOneView.isWal(h[PageOneView.FORMAT], h[PageOneView.FORMAT + 1]),
+                    pin.version());
+        }
+        if (shown.mustAlter(pin.version(), h, ShownProbe.OFFSET)) return false;
+        shown.seen(pin.version(), h, ShownProbe.OFFSET);
+        return true;
     }
 
     @Override
