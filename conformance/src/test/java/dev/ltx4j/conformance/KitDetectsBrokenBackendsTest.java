@@ -152,6 +152,16 @@ class KitDetectsBrokenBackendsTest {
                         throws ReplicaException {
                     throw throttled();
                 }
+
+                @Override
+                public void deleteFiles(java.util.Collection<LtxFileInfo> files) throws ReplicaException {
+                    throw throttled();
+                }
+
+                @Override
+                public void deleteAll() throws ReplicaException {
+                    throw throttled();
+                }
             }, requests::get));
         }
     }

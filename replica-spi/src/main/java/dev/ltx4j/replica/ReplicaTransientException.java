@@ -42,6 +42,7 @@ public final class ReplicaTransientException extends ReplicaException {
      * {@code maxAttempts - 1} requests of its own plus the last call's, instead of {@code maxAttempts} times the
      * backend's (the conformance kit's {@code [errors.throttled.backend-retried]} checks the count against the
      * requests the store saw). The message should name the store's answer and say how many requests were sent.
+     * The engine adds counts with saturation, so any count up to {@link Integer#MAX_VALUE} only ends the operation.
      *
      * @param attempts requests the backend sent for the call, at least 2
      * @throws IllegalArgumentException when {@code attempts < 2} (one request is no retry: use the constructors)

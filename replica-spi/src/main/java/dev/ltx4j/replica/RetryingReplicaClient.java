@@ -183,19 +183,27 @@ public final class RetryingReplicaClient implements ReplicaClient {
         return false;
     }
 
+    /** The largest backend count in the cause chain: a wrapper of a backend-retried failure keeps its count. */
     private static int backendAttempts(Throwable failure) {
+        int most = 1;
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ReplicaTransientException r) {
-                return Math.max(1, r.backendAttempts());
+                most = Math.max(most, r.backendAttempts());
             }
         }
-        return 1;
+        return most;
     }
 
-    /** Attempts (requests sent, the backend's retries included) and elapsed time of one logical operation. */
+    /**
+     * Attempts (requests sent, the backend's retries included) and elapsed time of one logical operation. Bound
+     * (docs/replica-urls-timeouts.md, "Throttling: retries do not nest"): at most {@code maxAttempts} requests, except
+     * that after the first backend-retried failure one more backend call is allowed while the elapsed time is under
+     * the policy's time budget, so an operation sends at most two backend sequences.
+     */
     private final class Budget {
         private final long startNanos = timer.nanoTime();
         private int attempts = 1;
+        private int backendSequences;
 
         /**
          * Waits before the next attempt and returns true, or returns false when the policy allows no more after
@@ -203,8 +211,15 @@ public final class RetryingReplicaClient implements ReplicaClient {
          */
         boolean awaitNextAttempt(Throwable failure) {
             // The backend's own retries count as attempts: retries do not nest (ReplicaTransientException#backendRetried).
-            attempts += backendAttempts(failure) - 1;
-            if (attempts >= policy.maxAttempts()) {
+            int backend = backendAttempts(failure);
+            attempts = (int) Math.min(Integer.MAX_VALUE, (long) attempts + backend - 1); // saturates
+            boolean secondBackendCall = false;
+            if (backend > 1) {
+                backendSequences++;
+                // One SDK sequence (30-80 s) used to end the operation well inside the engine's budget: one more.
+                secondBackendCall = backendSequences == 1;
+            }
+            if (attempts >= policy.maxAttempts() && !secondBackendCall) {
                 return false;
             }
             Duration wait = jittered(policy.nominalBackoff(attempts));
@@ -231,7 +246,7 @@ public final class RetryingReplicaClient implements ReplicaClient {
                 Thread.currentThread().interrupt();
                 return false;
             }
-            attempts++;
+            attempts = attempts == Integer.MAX_VALUE ? attempts : attempts + 1;
             return true;
         }
 

@@ -33,7 +33,7 @@ class RetryingReplicaClientTest {
     }
 
     /** Runs a scripted failure before delegating, per operation. */
-    static final class Scripted extends MapReplicaClient {
+    static class Scripted extends MapReplicaClient {
         final Deque<ReplicaException> createFailures = new ArrayDeque<>();
         final Deque<ReplicaException> listFailures = new ArrayDeque<>();
         final Deque<ReplicaException> openFailures = new ArrayDeque<>();
@@ -333,8 +333,56 @@ class RetryingReplicaClientTest {
         int before = backend.lists;
         assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class)
                 .satisfies(e -> assertThat(((ReplicaTransientException) e).backendAttempts()).isEqualTo(10));
-        assertThat(backend.lists - before).as("the backend's ten requests spent the budget: no nested retry")
-                .isEqualTo(1);
+        assertThat(backend.lists - before).as("two backend sequences at most: no nested retry").isEqualTo(2);
+    }
+
+    /**
+     * One backend sequence (30-80 s of an SDK's retries) must not end an operation inside the engine's budget: a
+     * restore or read-mode open absorbed ~2.5 min of throttling before. One more backend call, then it fails.
+     */
+    @Test
+    void aSecondBackendCallIsAllowedWithinTheTimeBudget() throws Exception {
+        backend.put(0, 1, 1, Instant.EPOCH);
+        backend.listFailures.add(ReplicaTransientException.backendRetried("503 SlowDown after 10 requests", null, 10));
+        assertThat(client.listFiles(0, 0, false)).hasSize(1);
+        assertThat(backend.lists).as("the burst passed during the second backend call").isEqualTo(2);
+    }
+
+    @Test
+    void aSecondBackendCallIsNotAllowedPastTheTimeBudget() {
+        RetryPolicy tight = new RetryPolicy(5, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(30));
+        RetryingReplicaClient slow = new RetryingReplicaClient(new Scripted() {
+            @Override
+            public List<LtxFileInfo> listFiles(int level, long seek, boolean meta) throws ReplicaException {
+                lists++;
+                timer.now += Duration.ofSeconds(30).toNanos(); // the SDK's sequence took the whole budget
+                throw ReplicaTransientException.backendRetried("503 after 10", null, 10);
+            }
+        }, tight, timer, 42);
+        assertThatThrownBy(() -> slow.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(timer.waits).as("no wait past the budget").isEmpty();
+    }
+
+    /** A count near Integer.MAX_VALUE saturates: the sum wrapped negative and the engine retried until its time ran out. */
+    @Test
+    void aHugeBackendCountSaturates() {
+        backend.listFailures.add(transientFailure());
+        for (int i = 0; i < 20; i++) {
+            backend.listFailures.add(ReplicaTransientException.backendRetried("huge", null, Integer.MAX_VALUE));
+        }
+        assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(backend.lists).as("one plain failure, then two backend sequences").isEqualTo(3);
+    }
+
+    /** A wrapper (S3's create check) of a backend-retried failure keeps its count: the largest in the cause chain. */
+    @Test
+    void aWrappedBackendRetryCountsItsRequests() {
+        for (int i = 0; i < 5; i++) {
+            backend.listFailures.add(new ReplicaTransientException("check failed",
+                    ReplicaTransientException.backendRetried("503 after 10", null, 10)));
+        }
+        assertThatThrownBy(() -> client.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+        assertThat(backend.lists).as("two backend sequences, not the policy's five calls").isEqualTo(2);
     }
 
     @Test

@@ -96,7 +96,10 @@ final class AzureErrors {
                         + "; the write may or may not have been applied, read the blob back to find out", e);
             }
             if (op != Op.WRITE_CONDITIONAL && (status == 429 || status == 500 || status == 503)) {
-                // The storage retry policy retries exactly these statuses until its tries are spent.
+                // The storage retry policy retries exactly these statuses until its tries are spent. The count is
+                // inferred from the call's kind and final status, not counted per call: a call whose earlier tries
+                // ended in I/O errors (also retried) still sent SDK_TRIES in all, one that ended in an I/O error is
+                // reported below as one request (docs/field-probes.md, round 8, "Reported").
                 return ReplicaTransientException.backendRetried(where + " failed" + detail + " ["
                         + AzureReplicaClient.SDK_TRIES + " requests: the Azure SDK's retries were spent]", e,
                         AzureReplicaClient.SDK_TRIES);

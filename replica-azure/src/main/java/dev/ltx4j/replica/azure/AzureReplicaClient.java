@@ -151,9 +151,11 @@ public final class AzureReplicaClient implements ReplicaClient {
             StoreRequests storeRequests) {
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http)
                 .addPolicy(new UnreachableEndpointPolicy(config.timeouts()))
-                .addPolicy(new StoreRequestPolicy(storeRequests))
-                .addPolicy(new ForeignErrorPagePolicy());
+                .addPolicy(new StoreRequestPolicy(storeRequests));
+        // Added before ForeignErrorPagePolicy, so the refusal check sees a response after a proxy's page was dropped
+        // unread (a response passes the policies added later first).
         AzureTokenCredentials.refusalPolicy(config.credential()).ifPresent(builder::addPolicy);
+        builder.addPolicy(new ForeignErrorPagePolicy());
         SasExpiryPolicy.of(config.credential(), Clock.systemUTC()).ifPresent(builder::addPolicy);
         Credential credential = config.credential();
         if (credential instanceof Credential.ConnectionString cs) {

@@ -15,10 +15,16 @@ import com.azure.core.http.HttpPipelineNextSyncPolicy;
 import com.azure.core.http.HttpPipelinePosition;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.HttpHeaderName;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 
 /**
@@ -48,9 +54,11 @@ final class AzureTokenCredentials {
                     + ", or name the account (abs://ACCOUNT@CONTAINER/PATH) to use DefaultAzureCredential");
         }
         String replica = url.redacted();
-        return hook.map(h -> new Credential.Token(new Reporting(h, replica, HOOK), HOOK))
+        // The clock that spaces forced re-asks: the environment's (tests), else the system's.
+        Clock clock = env.component(Clock.class).orElseGet(Clock::systemUTC);
+        return hook.map(h -> new Credential.Token(new Reporting(h, replica, HOOK, clock), HOOK))
                 .orElseGet(() -> new Credential.Token(
-                        new Reporting(new DefaultAzureCredentialBuilder().build(), replica, DEFAULT), DEFAULT));
+                        new Reporting(new DefaultAzureCredentialBuilder().build(), replica, DEFAULT, clock), DEFAULT));
     }
 
     /**
@@ -90,27 +98,53 @@ final class AzureTokenCredentials {
     }
 
     /**
-     * Wraps the credential the SDK's token cache asks: each token it hands out can be marked expired after the service
-     * refused one as expired, so the cache (which trusts the token's own expiry time, an hour ahead for a stale or
-     * clock-skewed token) asks the credential again at the next request instead of sending the refused token until
-     * that time. Before, a close stopped at once on the refusal and a running process failed every request for up to
-     * an hour.
+     * Wraps the credential the SDK's token cache asks: a token it handed out can be marked expired after the service
+     * refused that very token as expired, so the cache (which trusts the token's own expiry time, an hour ahead for a
+     * stale or clock-skewed token) asks the credential again at the next request instead of sending the refused token
+     * until that time. Before, a close stopped at once on the refusal and a running process failed every request for
+     * up to an hour. Only the refused token is marked (a newer one fetched meanwhile stays valid), and at most one
+     * refusal per {@link #REASK_GAP} forces a new request for a token: a credential that keeps answering the same
+     * stale token would otherwise be asked at every retry of a close (IMDS takes about five requests a second).
      */
     private static final class Reporting implements TokenCredential {
+        /** The gap the SDK's own token cache keeps between refreshes. */
+        static final Duration REASK_GAP = Duration.ofSeconds(30);
+        /** Tokens kept to find the refused one by its value: the cache holds one, concurrent fetches a few more. */
+        private static final int HANDED_OUT_KEPT = 8;
         private final TokenCredential delegate;
         private final String replica;
         private final String source;
-        /** Incremented by each refusal: tokens handed out under an older value count as expired. */
-        private final AtomicInteger refusals = new AtomicInteger();
+        private final Clock clock;
+        private final Deque<RefusableToken> handedOut = new ArrayDeque<>();
+        private Instant lastForced;
 
-        Reporting(TokenCredential delegate, String replica, String source) {
+        Reporting(TokenCredential delegate, String replica, String source, Clock clock) {
             this.delegate = delegate;
             this.replica = replica;
             this.source = source;
+            this.clock = clock;
         }
 
-        void refused() {
-            refusals.incrementAndGet();
+        /**
+         * The service refused {@code bearer} (the refused request's token, null when it carried none) as expired:
+         * marks the tokens handed out with that value, unless a refusal forced a re-ask less than {@link #REASK_GAP}
+         * ago.
+         */
+        synchronized void refused(String bearer) {
+            Instant now = clock.instant();
+            if (lastForced != null && now.isBefore(lastForced.plus(REASK_GAP))) {
+                return;
+            }
+            boolean marked = false;
+            for (RefusableToken token : handedOut) {
+                if (!token.refused && (bearer == null ? token == handedOut.peekLast() : bearer.equals(token.getToken()))) {
+                    token.refused = true;
+                    marked = true;
+                }
+            }
+            if (marked) {
+                lastForced = now;
+            }
         }
 
         @Override
@@ -130,8 +164,13 @@ final class AzureTokenCredentials {
             return refusable(token);
         }
 
-        private AccessToken refusable(AccessToken token) {
-            return new RefusableToken(token, refusals);
+        private synchronized AccessToken refusable(AccessToken token) {
+            RefusableToken wrapped = new RefusableToken(token);
+            handedOut.addLast(wrapped);
+            if (handedOut.size() > HANDED_OUT_KEPT) {
+                handedOut.removeFirst();
+            }
+            return wrapped;
         }
 
         private Unavailable unavailable(Throwable e) {
@@ -150,42 +189,40 @@ final class AzureTokenCredentials {
         }
     }
 
-    /** A token that counts as expired once a refusal came after it was handed out. */
+    /** A token that counts as expired once the service refused it as expired. */
     private static final class RefusableToken extends AccessToken {
-        private static final OffsetDateTime REFUSED = OffsetDateTime.ofInstant(java.time.Instant.EPOCH,
-                java.time.ZoneOffset.UTC);
-        private final AtomicInteger refusals;
-        private final int handedOutAt;
+        private static final OffsetDateTime REFUSED = OffsetDateTime.ofInstant(Instant.EPOCH, ZoneOffset.UTC);
+        private volatile boolean refused;
 
-        RefusableToken(AccessToken token, AtomicInteger refusals) {
+        RefusableToken(AccessToken token) {
             super(token.getToken(), token.getExpiresAt(), token.getRefreshAt(), token.getTokenType());
-            this.refusals = refusals;
-            this.handedOutAt = refusals.get();
-        }
-
-        private boolean refused() {
-            return refusals.get() != handedOutAt;
         }
 
         // The SDK's cache decides by the refresh and expiry times first, then by isExpired(): all three say so.
         @Override
         public OffsetDateTime getRefreshAt() {
-            return refused() ? REFUSED : super.getRefreshAt();
+            return refused ? REFUSED : super.getRefreshAt();
         }
 
         @Override
         public OffsetDateTime getExpiresAt() {
-            return refused() ? REFUSED : super.getExpiresAt();
+            return refused ? REFUSED : super.getExpiresAt();
         }
 
         @Override
         public boolean isExpired() {
-            return refused() || super.isExpired();
+            return refused || super.isExpired();
         }
     }
 
-    /** Sees a service's refusal of a token as expired before the SDK turns it into an exception. */
+    /**
+     * Sees a service's refusal of a token as expired before the SDK turns it into an exception. Added before
+     * {@link ForeignErrorPagePolicy}, so it sees a response after that policy dropped a proxy's page; it reads a body
+     * only when the Blob service answered (a request id or XML) and the body is small.
+     */
     private static final class RefusalPolicy implements HttpPipelinePolicy {
+        /** The Blob service's error bodies are a few hundred bytes; nothing larger is read. */
+        static final long MAX_BODY = 64 * 1024;
         private final Reporting credential;
 
         RefusalPolicy(Reporting credential) {
@@ -199,31 +236,56 @@ final class AzureTokenCredentials {
 
         @Override
         public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
-            return next.process().map(this::inspect);
+            return next.process().map(r -> inspect(context, r));
         }
 
         @Override
         public HttpResponse processSync(HttpPipelineCallContext context, HttpPipelineNextSyncPolicy next) {
-            return inspect(next.processSync());
+            return inspect(context, next.processSync());
         }
 
-        private HttpResponse inspect(HttpResponse response) {
+        private HttpResponse inspect(HttpPipelineCallContext context, HttpResponse response) {
             int status = response.getStatusCode();
             if (status != 401 && status != 403) {
                 return response;
             }
-            String challenge = response.getHeaderValue("WWW-Authenticate");
+            String bearer = bearer(context.getHttpRequest().getHeaders().getValue(HttpHeaderName.AUTHORIZATION));
+            String challenge = response.getHeaderValue(HttpHeaderName.WWW_AUTHENTICATE);
             if (challenge != null && challenge.contains("invalid_token")) {
-                credential.refused();
+                credential.refused(bearer);
+                return response;
+            }
+            String type = response.getHeaderValue(HttpHeaderName.CONTENT_TYPE);
+            boolean service = response.getHeaderValue(HttpHeaderName.X_MS_REQUEST_ID) != null
+                    || (type != null && type.toLowerCase(Locale.ROOT).contains("xml"));
+            String length = response.getHeaderValue(HttpHeaderName.CONTENT_LENGTH);
+            if (!service || (length != null && !small(length))) {
+                // A proxy's page or a large body: not the service's refusal. (A service body of unknown length was
+                // already read by ForeignErrorPagePolicy, which this response passed first.)
                 return response;
             }
             // The refusal's reason is in the (small) error body only: read it, and hand the SDK a copy to parse.
             HttpResponse buffered = response.buffer();
             String body = buffered.getBodyAsBinaryData().toString().toLowerCase(Locale.ROOT);
             if (body.contains("lifetime validation failed") || body.contains("token is expired")) {
-                credential.refused();
+                credential.refused(bearer);
             }
             return buffered;
+        }
+
+        private static boolean small(String length) {
+            try {
+                return Long.parseLong(length.trim()) <= MAX_BODY;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+
+        private static String bearer(String authorization) {
+            if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return null;
+            }
+            return authorization.substring(7).trim();
         }
     }
 }

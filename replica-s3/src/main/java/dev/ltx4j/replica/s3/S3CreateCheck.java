@@ -68,8 +68,8 @@ final class S3CreateCheck {
                             + " create; '" + target + "' was not sent)", e);
                 } catch (ReplicaException e) {
                     // Outcome unknown, throttled, 5xx: nothing of the target was sent, so this is only worth a retry.
-                    throw new ReplicaTransientException("s3: checking that the store refuses a second create failed;"
-                            + " '" + target + "' was not sent: " + e.getMessage(), e);
+                    throw checkFailed("s3: checking that the store refuses a second create failed; '" + target
+                            + "' was not sent: " + e.getMessage(), e);
                 }
                 refusal = "s3: the store at " + config.endpointLabel() + " (bucket '" + config.bucket()
                         + "') ignores If-None-Match: * (it accepted a second create of '" + key + "'), so it cannot"
@@ -110,12 +110,20 @@ final class S3CreateCheck {
                     // ETags) did take conditional single PUTs in ensure(): those carry large files up to 5 GiB.
                     multipartHonoured = false;
                 } catch (ReplicaException e) {
-                    throw new ReplicaTransientException("s3: checking that the store refuses a second multipart"
-                            + " create failed; '" + target + "' was not sent: " + e.getMessage(), e);
+                    throw checkFailed("s3: checking that the store refuses a second multipart create failed; '"
+                            + target + "' was not sent: " + e.getMessage(), e);
                 }
             }
             return multipartHonoured;
         }
+    }
+
+    /** A failed check is worth a retry; a count of requests the SDK already retried is kept, so retries do not nest. */
+    private static ReplicaTransientException checkFailed(String message, ReplicaException cause) {
+        if (cause instanceof ReplicaTransientException t && t.backendRetried()) {
+            return ReplicaTransientException.backendRetried(message, cause, t.backendAttempts());
+        }
+        return new ReplicaTransientException(message, cause);
     }
 
     /** True when the store answered 2xx (created or overwrote), false when it refused: the object exists. */

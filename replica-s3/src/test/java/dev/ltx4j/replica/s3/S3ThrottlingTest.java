@@ -81,7 +81,7 @@ class S3ThrottlingTest {
     }
 
     @Test
-    void aListingUnderSustainedSlowDownSendsTheSdkAttemptsOnceNotEightTimes() throws Exception {
+    void aListingUnderSustainedSlowDownSendsTheSdkAttemptsTwiceNotEightTimes() throws Exception {
         store.answer = r -> Response.error(503, "SlowDown");
         NoSleep timer = new NoSleep();
         try (S3ReplicaClient s3 = open()) {
@@ -95,28 +95,43 @@ class S3ThrottlingTest {
                                 "10 requests").doesNotContain(SECRET).doesNotContain("throttle-key");
                     });
         }
-        // Before: the engine's 8 attempts each made the SDK's 10 (80 here; ~30 in real time, where the engine's
-        // 2-minute bound stopped it).
-        assertThat(store.seen()).as("requests the store saw for one listing").hasSize(S3ReplicaClient.SDK_ATTEMPTS);
-        assertThat(timer.sleeps).as("the engine did not retry on top").isZero();
+        // Before store-throttle: the engine's 8 attempts each made the SDK's 10 (80 here; ~30 in real time, where the
+        // engine's 2-minute bound stopped it). Now one more backend call within the time budget, then the failure.
+        assertThat(store.seen()).as("requests the store saw for one listing")
+                .hasSize(2 * S3ReplicaClient.SDK_ATTEMPTS);
+        assertThat(timer.sleeps).as("the engine retried the backend's sequence once").isEqualTo(1);
     }
 
     /**
-     * A burst of 12 throttled answers, longer than the SDK's 10 attempts: the operation fails after 10 requests (before,
-     * the engine's retry made it pass after 13 requests and 78 s in real time); the next operation, the caller's next
-     * cycle, passes after the burst's last two.
+     * A burst of 12 throttled answers, longer than the SDK's 10 attempts: the engine's one more backend call absorbs
+     * it (13 requests), as the engine's budget did before store-throttle.
      */
     @Test
-    void aBurstLongerThanTheSdkAttemptsFailsTheOperationAndTheNextOnePasses() throws Exception {
+    void aBurstLongerThanTheSdkAttemptsIsAbsorbedByOneMoreBackendCall() throws Exception {
         AtomicInteger burst = new AtomicInteger(12);
         store.answer = r -> burst.getAndDecrement() > 0 ? Response.error(503, "SlowDown") : null;
         try (S3ReplicaClient s3 = open()) {
             RetryingReplicaClient engine = new RetryingReplicaClient(s3, RetryPolicy.defaults(), new NoSleep(), 1);
-            assertThatThrownBy(() -> engine.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
-            assertThat(store.seen()).hasSize(10);
             assertThat(engine.listFiles(0, 0, false)).isEmpty();
         }
         assertThat(store.seen()).hasSize(13);
+    }
+
+    /**
+     * A burst of 22 throttled answers, longer than two SDK sequences: the operation fails after 20 requests; the next
+     * operation, the caller's next cycle, passes after the burst's last two.
+     */
+    @Test
+    void aBurstLongerThanTwoSdkSequencesFailsTheOperationAndTheNextOnePasses() throws Exception {
+        AtomicInteger burst = new AtomicInteger(22);
+        store.answer = r -> burst.getAndDecrement() > 0 ? Response.error(503, "SlowDown") : null;
+        try (S3ReplicaClient s3 = open()) {
+            RetryingReplicaClient engine = new RetryingReplicaClient(s3, RetryPolicy.defaults(), new NoSleep(), 1);
+            assertThatThrownBy(() -> engine.listFiles(0, 0, false)).isInstanceOf(ReplicaTransientException.class);
+            assertThat(store.seen()).hasSize(20);
+            assertThat(engine.listFiles(0, 0, false)).isEmpty();
+        }
+        assertThat(store.seen()).hasSize(23);
     }
 
     @Test
@@ -129,7 +144,7 @@ class S3ThrottlingTest {
             assertThatThrownBy(() -> engine.readRange(0, 1, 1, 0, 0)).isInstanceOf(ReplicaTransientException.class)
                     .hasMessageContaining("InternalError");
         }
-        assertThat(store.seen()).hasSize(S3ReplicaClient.SDK_ATTEMPTS);
+        assertThat(store.seen()).hasSize(2 * S3ReplicaClient.SDK_ATTEMPTS);
     }
 
     @Test
