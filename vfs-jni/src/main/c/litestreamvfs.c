@@ -19,6 +19,7 @@
 SQLITE_EXTENSION_INIT1
 #include <jni.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <dirent.h>
 #include <limits.h>
@@ -2248,6 +2249,43 @@ static int boot_jvm(char **pzErr) {
     return b.ok;
 }
 
+typedef struct Loaded {
+    char *names[256];
+    int n;
+} Loaded;
+
+static int collect_loaded(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    Loaded *l = (Loaded *)arg;
+    if (info->dlpi_name != NULL && info->dlpi_name[0] != 0 && l->n < 256) {
+        char *copy = strdup(info->dlpi_name);
+        if (copy != NULL) l->names[l->n++] = copy;
+    }
+    return 0;
+}
+
+/* The path of another copy of this extension loaded in the process (same entry point, another file), or NULL.
+ * Names are collected first: dlopen is not called from inside dl_iterate_phdr. Caller frees with free(). */
+static char *other_loaded_copy(void) {
+    Loaded l = {{0}, 0};
+    Dl_info self, other;
+    if (dladdr((void *)&other_loaded_copy, &self) == 0) return NULL;
+    dl_iterate_phdr(collect_loaded, &l);
+    char *found = NULL;
+    for (int i = 0; i < l.n; i++) {
+        if (found == NULL) {
+            void *h = dlopen(l.names[i], RTLD_LAZY | RTLD_NOLOAD);
+            void *entry = h ? dlsym(h, "sqlite3_litestreamvfs_init") : NULL;
+            /* dlsym also searches the object's dependencies: count it only if the entry lies in the object itself */
+            if (entry != NULL && dladdr(entry, &other) && other.dli_fbase != self.dli_fbase && other.dli_fname
+                && strcmp(other.dli_fname, l.names[i]) == 0) found = l.names[i];
+            if (h) dlclose(h);
+        }
+        if (l.names[i] != found) free(l.names[i]);
+    }
+    return found;
+}
+
 /* A JVM that exists but never ran JNI_OnLoad (library loaded only through load_extension). */
 static int adopt_running_jvm(char **pzErr) {
     GetCreatedJavaVMs_t created = (GetCreatedJavaVMs_t)dlsym(RTLD_DEFAULT, "JNI_GetCreatedJavaVMs");
@@ -2256,7 +2294,22 @@ static int adopt_running_jvm(char **pzErr) {
     if (created == NULL || created(&vm, 1, &n) != JNI_OK || n == 0) return 0;
     JNIEnv *env = NULL;
     if ((*vm)->GetEnv(vm, (void **)&env, JNI_VER) != JNI_OK) {
-        *pzErr = sqlite3_mprintf("litestream: a JVM runs in this process but this thread is not attached to it");
+        /* A pure C host does not start JVMs: most likely another copy of this library, loaded from another path,
+         * started it. Its natives and state are its own (RegisterNatives would steal them), so refuse. */
+        Dl_info self;
+        const char *me = dladdr((void *)&adopt_running_jvm, &self) && self.dli_fname ? self.dli_fname : "?";
+        char *other = other_loaded_copy();
+        if (other != NULL) {
+            *pzErr = sqlite3_mprintf("litestream: another copy of this extension (%s) already started the JVM in "
+                                     "this process; this copy (%s) cannot share it: load the extension from one "
+                                     "path only", other, me);
+            free(other);
+        } else {
+            *pzErr = sqlite3_mprintf("litestream: a JVM that this copy of the extension (%s) did not start runs in "
+                                     "this process, and this thread is not attached to it (another copy of the "
+                                     "extension loaded from another path? load it from one path only; a Java host "
+                                     "calls dev.ltx4j.vfs.LitestreamVfs.load() instead)", me);
+        }
         return -1;
     }
     g_jvm = vm;

@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -164,7 +165,14 @@ final class LtxCommand {
                 return 0;
             }
             out.printf("%s (%d bytes)%n", file, summary.size());
-            header.forEach((k, v) -> out.printf("  %-18s %s%n", k, v));
+            // The timestamp as a UTC time with the raw milliseconds beside it; "time" is its JSON-only twin.
+            header.forEach((k, v) -> {
+                if (k.equals("timestamp")) {
+                    out.printf("  %-18s %s (%s ms)%n", k, header.get("time"), v);
+                } else if (!k.equals("time")) {
+                    out.printf("  %-18s %s%n", k, v);
+                }
+            });
             out.printf("  %-8s %-12s %-8s %s%n", "pgno", "offset", "size", "page checksum");
             for (Map<String, Object> p : pages) {
                 out.printf("  %-8s %-12s %-8s %s%n", p.get("pgno"), p.get("offset"), p.get("size"), p.get("checksum"));
@@ -182,6 +190,7 @@ final class LtxCommand {
         m.put("minTxid", Txid.format(h.minTxid()));
         m.put("maxTxid", Txid.format(h.maxTxid()));
         m.put("timestamp", h.timestamp());
+        m.put("time", Instant.ofEpochMilli(h.timestamp()).toString());
         m.put("preApplyChecksum", Txid.format(h.preApplyChecksum()));
         m.put("walOffset", h.walOffset());
         m.put("walSize", h.walSize());

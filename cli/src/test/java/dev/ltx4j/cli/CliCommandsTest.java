@@ -95,6 +95,23 @@ class CliCommandsTest {
                 .contains("\"pgno\":" + pages).contains("\"fileChecksum\"");
     }
 
+    /** Round 8 (a new user): the header's timestamp was printed as raw milliseconds only. */
+    @Test
+    void dumpPrintsTheTimestampAsAUtcTimeAndKeepsTheMilliseconds() throws Exception {
+        Path db = sampleDb(5);
+        Path replica = tmp.resolve("replica");
+        assertThat(CliRun.of("import", db.toString(), replica.toUri().toString()).exitCode()).isZero();
+        Path file = ltxFiles(replica).get(0);
+        long ms = dev.ltx4j.ltx.LtxHeader.parse(Files.readAllBytes(file), file.toString()).timestamp();
+        String time = java.time.Instant.ofEpochMilli(ms).toString();
+        CliRun text = CliRun.of("ltx", "dump", file.toString());
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).containsPattern("timestamp +" + java.util.regex.Pattern.quote(time + " (" + ms + " ms)"));
+        assertThat(time).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
+        CliRun json = CliRun.of("ltx", "dump", file.toString(), "--json");
+        assertThat(json.out()).contains("\"timestamp\":" + ms).contains("\"time\":\"" + time + "\"");
+    }
+
     @Test
     void lsListsEveryLevelAndRejectsBadLevels() throws Exception {
         Path db = sampleDb(10);

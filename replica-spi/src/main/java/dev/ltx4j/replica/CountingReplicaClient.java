@@ -157,6 +157,20 @@ public final class CountingReplicaClient implements ReplicaClient {
         }
     }
 
+    /** Counted as a listing: it is one. */
+    @Override
+    public boolean holdsLitestreamV3Generations() throws ReplicaException {
+        lists.increment();
+        try {
+            boolean held = delegate.holdsLitestreamV3Generations();
+            outcome(LIST, null);
+            return held;
+        } catch (RuntimeException | ReplicaException e) {
+            outcome(LIST, e);
+            throw e;
+        }
+    }
+
     @Override
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
         opens.increment();

@@ -27,6 +27,11 @@ public abstract class ForwardingReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public boolean holdsLitestreamV3Generations() throws ReplicaException {
+        return delegate.holdsLitestreamV3Generations();
+    }
+
+    @Override
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length)
             throws ReplicaException {
         return delegate.openFile(level, minTxid, maxTxid, offset, length);

@@ -110,6 +110,15 @@ public interface ReplicaClient extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Whether the replica's path holds a Litestream v0.3 replica (a {@code generations/} folder), which neither ltx4j
+     * nor Litestream 0.5 reads. One listing; asked only to explain a replica that holds no LTX files. The default
+     * (a backend that cannot tell) is false. Decorators return their delegate's.
+     */
+    default boolean holdsLitestreamV3Generations() throws ReplicaException {
+        return false;
+    }
+
     /** Releases connections and threads. Further calls fail. */
     @Override
     void close();

@@ -84,6 +84,11 @@ public final class RetryingReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public boolean holdsLitestreamV3Generations() throws ReplicaException {
+        return idempotent(delegate::holdsLitestreamV3Generations);
+    }
+
+    @Override
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
         Budget budget = new Budget();
         InputStream first = openWithRetry(budget, level, minTxid, maxTxid, offset, length);

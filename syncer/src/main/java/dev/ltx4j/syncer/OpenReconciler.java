@@ -177,6 +177,15 @@ final class OpenReconciler {
         return true;
     }
 
+    /** One more listing, only for a replica without LTX files: a failure to ask leaves the usual message. */
+    private boolean holdsV3Generations() {
+        try {
+            return client.holdsLitestreamV3Generations();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Whether L0 file {@code txid} can be read directly (a read is consistent where a listing may lag). */
     private boolean baseIsReadable(long txid) throws IOException {
         if (txid == 0) {
@@ -203,6 +212,12 @@ final class OpenReconciler {
                 return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
             }
             String replica = "replica " + ReplicaUrl.redact(options.replicaIdentity);
+            if (e.replicaEmpty() && holdsV3Generations()) {
+                throw new DatabaseNotFoundException("cannot open database \"" + name + "\"" + (writeMode ? "" : " in"
+                        + " read mode") + ": " + replica + " holds no LTX files but a generations/ folder: it is a"
+                        + " Litestream v0.3 replica, whose layout neither ltx4j nor Litestream 0.5 reads (restore it"
+                        + " with Litestream v0.3, then publish the database with ltx4j import)", e);
+            }
             throw new DatabaseNotFoundException("cannot open database \"" + name + "\"" + (writeMode ? "" : " in read"
                     + " mode") + ": " + (e.replicaEmpty() ? replica + " holds no LTX files (nothing to read yet: a"
                             + " write-mode open creates it, with LITESTREAM_WRITE_ENABLED=true, write_enabled=true or"

@@ -228,6 +228,25 @@ class CliHostTest {
         assertThat(r.err()).contains("litestream: no Java runtime found (set JAVA_HOME");
     }
 
+    /**
+     * Round 8 (a new user): two copies of the extension under two paths (dist/ and an installed copy). The second
+     * cannot share the JVM the first started (its natives and state are the first copy's): it is refused, naming both
+     * paths and the fix, and the first copy keeps working.
+     */
+    @Test
+    void aSecondCopyOfTheExtensionNamesTheFirstAndTheFix() throws Exception {
+        Path other = Files.createDirectories(root.resolve("installed"));
+        HostFixture copy = HostFixture.create(other, true);
+        Path db = root.resolve("two-copies.db");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), HostFixture.testEnvironment(), load()
+                + ".load " + copy.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
+                + open(db) + "create table t(v); insert into t values (1); select count(*) from t;\n", root);
+        assertThat(r.err()).contains("another copy of this extension (" + dist.so + ") already started the JVM")
+                .contains("this copy (" + copy.so + ")").contains("load the extension from one path only")
+                .doesNotContain("this thread is not attached");
+        assertThat(r.out().strip()).isEqualTo("1");
+    }
+
     @Test
     void withoutJarsTheLoadFailsClearly() throws Exception {
         HostFixture bare = HostFixture.create(root, false);

@@ -98,4 +98,23 @@ class NewUserMistakesTest {
             vfs.unregister();
         }
     }
+
+    /** A Litestream v0.3 replica (only generations/) opened read-only: say it is v0.3's layout, not "write it". */
+    @Test
+    void aLitestreamV3ReplicaSaysItIsV3() throws Exception {
+        Path real = dir.toRealPath();
+        Path gen = Files.createDirectories(real.resolve("v3/generations/a1b2c3d4e5f60718/snapshots"));
+        Files.write(gen.resolve("00000000.snapshot.lz4"), new byte[] {4});
+        LitestreamVfs.Registration vfs = LitestreamVfs.builder().replica(real.resolve("v3").toUri().toString())
+                .register("newuser-v3");
+        try {
+            assertThatThrownBy(() -> vfs.connect(real.resolve("app.db"), Map.of("mode", "ro")).close())
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> System.out.println("refusal: " + e.getMessage()))
+                    .hasMessageContaining("it is a Litestream v0.3 replica, whose layout neither ltx4j nor Litestream"
+                            + " 0.5 reads");
+        } finally {
+            vfs.unregister();
+        }
+    }
 }

@@ -9,7 +9,7 @@ import dev.ltx4j.ltx.TxidRange;
  */
 record AzureKeyLayout(String path) {
 
-    private boolean isRoot() {
+    boolean isRoot() {
         return path.isEmpty() || path.equals(".");
     }
 

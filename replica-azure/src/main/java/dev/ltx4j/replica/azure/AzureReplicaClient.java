@@ -189,6 +189,19 @@ public final class AzureReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public boolean holdsLitestreamV3Generations() throws ReplicaException {
+        checkOpen();
+        String prefix = layout.isRoot() ? "generations/" : layout.replicaPrefix() + "generations/"; // v0.3: path.Join
+        try {
+            // One page of at most one blob: a single request.
+            return container.listBlobs(new ListBlobsOptions().setPrefix(prefix).setMaxResultsPerPage(1), null)
+                    .iterableByPage().iterator().next().getValue().size() > 0;
+        } catch (RuntimeException e) {
+            throw AzureErrors.map(Op.LIST, "list", config.container(), prefix, e);
+        }
+    }
+
+    @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         checkOpen();
         checkLevel("abs", level);

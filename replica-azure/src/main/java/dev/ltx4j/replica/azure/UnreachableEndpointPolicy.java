@@ -13,6 +13,7 @@ import java.net.URL;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
 import reactor.core.publisher.Mono;
 
@@ -62,7 +63,19 @@ final class UnreachableEndpointPolicy implements HttpPipelinePolicy {
             if (t instanceof Unreachable u) {
                 return u;
             }
-            if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
+            // A DNS failure, not a timeout (the JDK client wraps it in a ConnectException): say so, name the host.
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                String m = t instanceof UnknownHostException ? t.getMessage() : null;
+                int colon = m == null ? -1 : m.indexOf(": ");
+                String host = m == null || m.isBlank() ? context.getHttpRequest().getUrl().getHost()
+                        : colon > 0 ? m.substring(0, colon) : m.strip();
+                return new Unreachable("cannot resolve host name " + host + " of endpoint " + endpoint
+                        + " (unknown host: check the account name or endpoint, and this machine's DNS; no connection "
+                        + "was made)", false, e);
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
                     || t instanceof HttpConnectTimeoutException) {
                 return new Unreachable("cannot connect to endpoint " + endpoint + " (" + t.getClass().getSimpleName()
                         + (t.getMessage() == null ? "" : ": " + t.getMessage()) + "; connect timeout "

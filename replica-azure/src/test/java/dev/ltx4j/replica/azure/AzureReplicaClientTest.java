@@ -96,6 +96,19 @@ class AzureReplicaClientTest {
         return raw.listBlobs(new ListBlobsOptions().setPrefix(prefix), null).stream().map(BlobItem::getName).toList();
     }
 
+    /** Round 8 (a new user): a Litestream v0.3 replica is told apart with one listing of at most one blob. */
+    @Test
+    void aLitestreamV3ReplicaIsToldApartWithOneListing() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            raw.getBlobClient(path + "/generations/a1b2c3d4e5f60718/snapshots/0000000" + i + ".snapshot.lz4")
+                    .upload(new ByteArrayInputStream(new byte[] {1}), 1);
+        }
+        assertThat(client.holdsLitestreamV3Generations()).isTrue();
+        assertThat(client.storeRequests().orElseThrow().count("list", "ok")).isEqualTo(1);
+        assertThat(client.storeRequests().orElseThrow().total()).isEqualTo(1);
+        assertThat(open(url(CONTAINER, path + "x"), KEY_ENV).holdsLitestreamV3Generations()).isFalse();
+    }
+
     @Test
     void roundTripReturnsInfoAndBytes() throws Exception {
         byte[] body = LtxTestFiles.body(1, 5, ms("2024-05-06T07:08:09.123Z"), 5000, 42);

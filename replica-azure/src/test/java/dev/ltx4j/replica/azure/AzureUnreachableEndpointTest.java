@@ -49,6 +49,20 @@ class AzureUnreachableEndpointTest {
         System.out.printf("abs refused connection: failed after %d ms%n", (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Round 8 (a new user): a DNS failure read as a connect timeout; it names the host, no timeout. */
+    @Test
+    void unknownHostSaysTheNameCannotBeResolved() throws Exception {
+        try (AzureReplicaClient c = AzureReplicaClient.open(ReplicaUrl.parse("abs://" + AzuriteServer.ACCOUNT
+                + "@bkt/db?endpoint=http://no-such-host.invalid:10000/" + AzuriteServer.ACCOUNT), ENV)) {
+            assertThatThrownBy(() -> c.listFiles(0, 0, false))
+                    .isInstanceOfSatisfying(ReplicaTransientException.class,
+                            e -> assertThat(e.endpointUnreachable()).isTrue())
+                    .hasMessageContaining("cannot resolve host name no-such-host.invalid of endpoint "
+                            + "http://no-such-host.invalid:10000")
+                    .hasMessageNotContaining("connect timeout");
+        }
+    }
+
     @Test
     void silentServerTimesOutOnceWithoutSdkRetries() throws Exception {
         try (SilentServer server = new SilentServer();

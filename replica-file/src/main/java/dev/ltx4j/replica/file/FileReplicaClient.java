@@ -122,6 +122,18 @@ public final class FileReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public boolean holdsLitestreamV3Generations() throws ReplicaException {
+        Path generations = root.resolve("generations");
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(generations)) {
+            return entries.iterator().hasNext();
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return false;
+        } catch (IOException e) {
+            throw FileErrors.map("list", generations, e);
+        }
+    }
+
+    @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         Path dir = levelDir(level);
         List<LtxFileInfo> files = new ArrayList<>();

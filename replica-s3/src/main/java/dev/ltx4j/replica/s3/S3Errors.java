@@ -262,6 +262,13 @@ final class S3Errors {
      * request timeout), naming the endpoint and the setting to change; null for any other failure.
      */
     static String unreachableReason(Throwable e, S3ReplicaConfig config) {
+        UnknownHostException unknown = causeOf(e, UnknownHostException.class);
+        if (unknown != null) {
+            // A DNS failure, not a timeout: name the host the SDK tried (with the bucket in it for virtual-host style).
+            return "cannot resolve host name " + unknownHost(unknown, config.endpointLabel()) + " of endpoint "
+                    + config.endpointLabel() + " (unknown host: check the endpoint or region, and this machine's DNS; "
+                    + "no connection was made)";
+        }
         if (failedBeforeSending(e)) {
             return "cannot connect to endpoint " + config.endpointLabel() + " (connect timeout "
                     + config.timeouts().connect().toMillis() + " ms, connect-timeout / LITESTREAM_CONNECT_TIMEOUT)";
@@ -294,6 +301,16 @@ final class S3Errors {
             }
         }
         return false;
+    }
+
+    /** The host of an UnknownHostException ("host: reason" or "host"), or the endpoint's when it has none. */
+    static String unknownHost(UnknownHostException e, String endpoint) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            return java.net.URI.create(endpoint).getHost();
+        }
+        int colon = m.indexOf(": ");
+        return colon > 0 ? m.substring(0, colon) : m.strip();
     }
 
     private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {

@@ -206,6 +206,18 @@ public final class S3ReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public boolean holdsLitestreamV3Generations() throws ReplicaException {
+        checkOpen();
+        String prefix = layout.path().isEmpty() ? "generations/" : layout.replicaPrefix() + "generations/"; // v0.3: path.Join
+        try {
+            return s3.listObjectsV2(ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix).maxKeys(1)
+                    .build()).hasContents();
+        } catch (SdkException e) {
+            throw S3Errors.map(Op.LIST, "list", config, credentials, prefix, e);
+        }
+    }
+
+    @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         checkOpen();
         checkLevel("s3", level);

@@ -108,6 +108,20 @@ class S3ReplicaClientTest {
         assertThat(client.readRange(9, 1, 5, 9000, 10)).isEmpty();
     }
 
+    /** Round 8 (a new user): a Litestream v0.3 replica is told apart with one listing of at most one key. */
+    @Test
+    void aLitestreamV3ReplicaIsToldApartWithOneListing() throws Exception {
+        S3ReplicaClient sibling = open("s3://" + S3ProxyServer.BUCKET + "/" + path + "x?endpoint=" + server.uri());
+        for (String snapshot : List.of("/generations/a1b2c3d4e5f60718/snapshots/00000000.snapshot.lz4",
+                "/generations/a1b2c3d4e5f60718/snapshots/00000001.snapshot.lz4")) {
+            raw.putObject(b -> b.bucket(S3ProxyServer.BUCKET).key(path + snapshot), RequestBody.fromString("v3"));
+        }
+        assertThat(client.holdsLitestreamV3Generations()).isTrue();
+        assertThat(client.storeRequests().orElseThrow().byKindAndOutcome()).isEqualTo(Map.of("list/ok", 1L));
+        assertThat(sibling.holdsLitestreamV3Generations()).as("another path's generations").isFalse();
+        assertThat(sibling.storeRequests().orElseThrow().byKindAndOutcome()).isEqualTo(Map.of("list/ok", 1L));
+    }
+
     @Test
     void earlyCloseOfALargeReadDoesNotBreakLaterReads() throws Exception {
         byte[] body = LtxTestFiles.body(1, 1, 0, 3_000_000, 7);

@@ -47,6 +47,19 @@ class S3UnreachableEndpointTest {
         System.out.printf("s3 refused connection: failed after %d ms%n", (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Round 8 (a new user): a DNS failure read as "connect timeout 5000 ms"; it names the host, no timeout. */
+    @Test
+    void unknownHostSaysTheNameCannotBeResolved() throws Exception {
+        try (S3ReplicaClient c = client("s3://bkt/db?endpoint=http://no-such-host.invalid:9000")) {
+            assertThatThrownBy(() -> c.listFiles(0, 0, false))
+                    .isInstanceOfSatisfying(ReplicaTransientException.class,
+                            e -> assertThat(e.endpointUnreachable()).isTrue())
+                    .hasMessageContaining("cannot resolve host name ")
+                    .hasMessageContaining("no-such-host.invalid of endpoint http://no-such-host.invalid:9000")
+                    .hasMessageNotContaining("connect timeout");
+        }
+    }
+
     @Test
     void silentServerTimesOutOnceWithoutSdkRetries() throws Exception {
         try (SilentServer server = new SilentServer();

@@ -1,0 +1,86 @@
+package dev.ltx4j.syncer;
+
+import static dev.ltx4j.syncer.Kit.commitPages;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ltx4j.pagestore.testkit.MemoryLogStorage;
+import dev.ltx4j.replica.CountingReplicaClient;
+import dev.ltx4j.replica.ReplicaClient;
+import dev.ltx4j.replica.ReplicaException;
+import dev.ltx4j.replica.file.FileReplicaClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Round 8 (a new user, docs/field-probes.md): a Litestream v0.3 replica (only {@code generations/...}) opened in read
+ * mode said "holds no LTX files" with write-mode advice. One more listing, only when the replica holds no LTX file,
+ * tells the v0.3 layout apart; a replica with files never pays it.
+ */
+class LitestreamV3ReplicaTest {
+    private static final int PS = 4096;
+
+    @TempDir
+    Path tmp;
+
+    final Kit.ManualClock clock = new Kit.ManualClock(1_700_000_000_000L);
+    final AtomicInteger asked = new AtomicInteger();
+
+    /** A file replica counted as the engine's requests, and counting the generations question itself. */
+    private CountingReplicaClient client(Path root) {
+        return new CountingReplicaClient(new ForwardingClient(new FileReplicaClient(root)) {
+            @Override
+            public boolean holdsLitestreamV3Generations() throws ReplicaException {
+                asked.incrementAndGet();
+                return super.holdsLitestreamV3Generations();
+            }
+        });
+    }
+
+    private static Path v3Replica(Path root) throws Exception {
+        // The v0.3 layout: generations/<16 hex>/snapshots/<index>.snapshot.lz4 and wal/<index>/<offset>.wal.lz4
+        Path gen = Files.createDirectories(root.resolve("generations").resolve("a1b2c3d4e5f60718"));
+        Files.write(Files.createDirectories(gen.resolve("snapshots")).resolve("00000000.snapshot.lz4"), new byte[] {4});
+        Files.write(Files.createDirectories(gen.resolve("wal").resolve("00000000")).resolve("00000000.wal.lz4"),
+                new byte[] {4});
+        return root;
+    }
+
+    @Test
+    void aV3ReplicaInReadModeSaysItIsV3WithOneMoreListing() throws Exception {
+        Path plain = Files.createDirectories(tmp.resolve("empty"));
+        CountingReplicaClient empty = client(plain);
+        assertThatThrownBy(() -> Database.open(empty, "app.db", Kit.reader(clock).build()))
+                .isInstanceOf(DatabaseNotFoundException.class).hasMessageContaining("holds no LTX files (nothing to read");
+        long emptyLists = empty.snapshot().lists();
+
+        CountingReplicaClient v3 = client(v3Replica(tmp.resolve("v3")));
+        assertThatThrownBy(() -> Database.open(v3, "app.db", Kit.reader(clock).build()))
+                .isInstanceOf(DatabaseNotFoundException.class)
+                .satisfies(e -> System.out.println("refusal: " + e.getMessage()))
+                .hasMessageContaining("holds no LTX files but a generations/ folder: it is a Litestream v0.3 replica")
+                .hasMessageContaining("neither ltx4j nor Litestream 0.5 reads")
+                .hasMessageNotContaining("LITESTREAM_WRITE_ENABLED");
+        assertThat(asked.get()).as("one generations listing per empty open").isEqualTo(2);
+        assertThat(v3.snapshot().lists()).as("the same requests as any empty replica").isEqualTo(emptyLists);
+        assertThat(v3.snapshot().requests()).isEqualTo(empty.snapshot().requests());
+    }
+
+    @Test
+    void aReplicaWithFilesNeverAsks() throws Exception {
+        Path root = v3Replica(tmp.resolve("mixed"));
+        ReplicaClient replica = client(root);
+        try (Database w = Database.open(replica, "app.db",
+                Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts"), clock, 42).build())) {
+            commitPages(w, PS, 1, 1);
+            w.syncOnce(clock.instant());
+        }
+        try (Database r = Database.open(replica, "app.db", Kit.reader(clock).build())) {
+            assertThat(r.status().txid()).isEqualTo(1);
+        }
+        assertThat(asked.get()).as("write-mode open of an empty replica and read of a replica with files").isZero();
+    }
+}
