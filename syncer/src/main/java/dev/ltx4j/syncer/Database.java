@@ -7,6 +7,7 @@ import dev.ltx4j.pagestore.LocalGeneration;
 import dev.ltx4j.pagestore.replica.LocalPage;
 import dev.ltx4j.pagestore.replica.PageReader;
 import dev.ltx4j.pagestore.replica.ReplicaIndex;
+import dev.ltx4j.pagestore.BufferFailedException;
 import dev.ltx4j.pagestore.WriteBuffer;
 import dev.ltx4j.replica.ReplicaClient;
 import java.io.IOException;
@@ -430,17 +431,22 @@ public final class Database implements AutoCloseable, MetricsSource {
     /**
      * Why committed transactions stay off the replica while this process runs: a write buffer an I/O failure stopped
      * still holds commits no sync of this process uploads (durability none: they succeeded unforced after what the
-     * last open or sync forced; docs/write-buffer-recovery.md, "After a failed fsync"). The buffer's failure, naming
-     * it and how to reopen; null while every committed transaction can still reach the replica.
+     * last open or sync forced; docs/write-buffer-recovery.md, "After a failed fsync"). Counts only the published
+     * commits past what a sync may still upload (the durable prefix, or what was synced when that is further), so it
+     * holds before a sync uploaded that prefix too. A {@link BufferFailedException} naming the count and the buffer's
+     * failure (the message of the failure that stopped it), or null while every committed transaction can still reach the
+     * replica.
      */
-    public String unsyncableCommits() {
+    public BufferFailedException unsyncableCommits() {
         WriteBuffer b = bufferOrNull();
         if (b == null || !b.stopped()) {
             return null;
         }
-        long kept = writes.pendingCommits();
-        return kept <= 0 ? null : kept + " committed transaction(s) of database \"" + name
-                + "\" are not on the replica and no sync of this process uploads them: " + b.failureMessage();
+        long last = Math.min(b.lastCommittedSeq(), current().localSeq()); // a failed commit was never published
+        long kept = last - Math.max(writes.syncedSeq(), b.uploadableSeq());
+        return kept <= 0 ? null : new BufferFailedException(b.location(), kept + " committed transaction(s) of database"
+                + " \"" + name + "\" are not on the replica and no sync of this process uploads them: "
+                + b.failureMessage(), null);
     }
 
     /** Status for {@code litestream_status()}. */

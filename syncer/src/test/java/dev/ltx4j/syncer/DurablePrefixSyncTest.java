@@ -169,6 +169,24 @@ class DurablePrefixSyncTest {
         }
     }
 
+    /**
+     * {@link Database#unsyncableCommits()} before the sync that uploads the durable prefix: those commits are in a
+     * sync's reach, so nothing is unsyncable (it counted every pending commit, right only after a NOTHING_TO_SYNC).
+     */
+    @Test
+    void durableCommitsOfAStoppedBufferAreNotUnsyncableBeforeTheSyncUploadsThem() throws Exception {
+        Database db = Database.open(replica, "app.db", opts().build());
+        try {
+            stopAfterDurableCommits(db);
+            assertThat(db.status().pendingCommits()).isEqualTo(2);
+            assertThat(db.unsyncableCommits()).as("the two durable commits are a sync's to upload").isNull();
+            assertThat(db.syncOnce(clock.instant()).status()).isEqualTo(SyncOutcome.Status.SYNCED);
+            assertThat(db.unsyncableCommits()).isNull();
+        } finally {
+            closeQuietly(db);
+        }
+    }
+
     @Test
     void withDurabilityNoneAStoppedBufferSyncsOnlyWhatWasForced() throws Exception {
         // Durability none publishes commits unforced: the round must not ask the stopped buffer for them.
@@ -187,6 +205,9 @@ class DurablePrefixSyncTest {
             assertThat(db.status().pendingCommits()).as("the unforced commit that succeeded").isEqualTo(1);
             assertThat(db.status().lastError()).contains("stopped after an I/O failure")
                     .contains("1 transaction(s) after them were never forced (durability none)");
+            assertThat(db.unsyncableCommits()).isInstanceOf(BufferFailedException.class)
+                    .hasMessageContaining("1 committed transaction(s) of database \"app.db\" are not on the replica")
+                    .hasMessageContaining("were never forced (durability none)");
         } finally {
             closeQuietly(db);
         }

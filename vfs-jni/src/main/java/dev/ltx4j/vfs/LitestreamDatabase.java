@@ -89,7 +89,11 @@ public final class LitestreamDatabase implements AutoCloseable, MetricsSource {
         } catch (ReplicaConflictException e) {
             throw new LitestreamConflictException(e.getMessage(), null);
         } catch (IOException e) {
-            throw new SQLException("sync of database " + name() + " failed: " + e.getMessage(), e);
+            // Said once: the engine's message may already say "sync failed" and name the database.
+            String m = String.valueOf(e.getMessage());
+            m = m.startsWith("sync failed: ") ? m.substring("sync failed: ".length()) : m;
+            throw new SQLException((m.contains("\"" + name() + "\"") ? "sync failed: "
+                    : "sync of database " + name() + " failed: ") + m, e);
         }
     }
 

@@ -40,12 +40,17 @@ class StoppedNoneBufferSyncTest {
 
     @Test
     void litestreamSyncFailsWhileUnforcedCommitsOfAStoppedBufferStayOffTheReplica() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) || Files.isExecutable(Path.of("/sbin/mkfs.ext4")),
-                "no mkfs.ext4");
+        // The root check first: a non-root PATH (Debian) lacks /usr/sbin, so mkfs.ext4 by bare name would error.
+        RootMounts.assumeCanMount("an ext4 loop image");
+        Path mkfs = Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) ? Path.of("/usr/sbin/mkfs.ext4")
+                : Path.of("/sbin/mkfs.ext4");
+        assumeTrue(Files.isExecutable(mkfs), "no mkfs.ext4 in /usr/sbin or /sbin");
+        assumeTrue(Files.exists(Path.of("/dev/loop-control")) || Files.exists(Path.of("/dev/loop0")),
+                "no loop devices here");
         Path image = root.resolve("buffer.img");
         Path disk = root.resolve("disk");
         assertThat(exec("truncate", "-s", "32M", image.toString())).isZero();
-        assertThat(exec("mkfs.ext4", "-q", "-F", image.toString())).isZero();
+        assertThat(exec(mkfs.toString(), "-q", "-F", image.toString())).isZero();
         RootMounts.mount(disk, List.of("mount", "-o", "loop", image.toString(), disk.toString()), "an ext4 loop image");
         try {
             Path replica = root.resolve("replica");

@@ -144,6 +144,11 @@ final class CloseUnderClockStep {
             throw new InvariantViolation("close-retries", "close gave up after " + Duration.ofNanos(elapsed)
                     + " of the writer's monotonic time, its timeout is " + CLOSE_TIMEOUT + " (" + s + "): " + failed);
         }
+        // The upper bound too: the retry waits check it, but a close that overran without another wait ends here.
+        if (elapsed > CLOSE_TIMEOUT.plus(SLACK).toNanos()) {
+            throw new InvariantViolation("close-retries", "close gave up only after " + Duration.ofNanos(elapsed)
+                    + " of the writer's monotonic time, its timeout is " + CLOSE_TIMEOUT + " (" + s + "): " + failed);
+        }
         world.reached("close-retried-through-clock-step", Duration.ofNanos(elapsed) + " " + s);
     }
 }

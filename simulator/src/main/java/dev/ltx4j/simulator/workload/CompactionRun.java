@@ -366,7 +366,11 @@ final class CompactionRun {
             return;
         }
         if (a instanceof CompactionScenario.StepCompactorClock step) {
-            if (!compactors.isEmpty()) {
+            if (step.which() == CompactionScenario.StepCompactorClock.ALL) {
+                for (var c : compactors) {
+                    c.stepClock(step.deltaMillis());
+                }
+            } else if (!compactors.isEmpty()) {
                 compactors.get(step.which() % compactors.size()).stepClock(step.deltaMillis());
             }
             return;

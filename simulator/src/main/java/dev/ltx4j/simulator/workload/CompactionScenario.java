@@ -53,9 +53,12 @@ public final class CompactionScenario implements Scenario<CompactionScenario.Act
     /**
      * A compactor process's wall clock steps by {@code deltaMillis} now (either sign) while monotonic time runs on: the
      * {@code clock-step} fault made on purpose (targeted tests; the generator never draws it, so seeds keep their
-     * traces). {@code which} picks among every compactor, the writer's first.
+     * traces). {@code which} picks among every compactor, the writer's first; {@link #ALL} steps each compactor once
+     * (however many the seed drew).
      */
     public record StepCompactorClock(int which, long deltaMillis) implements Action {
+        public static final int ALL = -1;
+
         @Override
         public String toString() {
             return "step-compactor-clock " + which + " " + deltaMillis + " ms";

@@ -239,7 +239,7 @@ final class EngineOracle {
             return false;
         }
         if (unforced && o.txid() == auditor.head()) {
-            int k = history.committedAtOrAfterAcknowledged(head);
+            int k = history.firstCommittedAtOrAfterAcknowledged(head); // lenient: a repeated state counts as forced
             if (k > history.forceable()) { // state k came after the last open or sync round: never forced
                 throw new InvariantViolation("durable-prefix", "the sync of the stopped buffer (durability none) "
                         + "uploaded TXID " + o.txid() + " holding commit #" + k + ", but no open or sync forced the "

@@ -54,6 +54,19 @@ final class WriterHistory {
         return -1;
     }
 
+    /**
+     * The lowest acknowledged-or-later state index whose digest matches, or -1: the lenient reading when two commits
+     * left the same state (for the forceable bound, a repeat must not make a forced state look unforced).
+     */
+    int firstCommittedAtOrAfterAcknowledged(PageState s) {
+        for (int k = acked; k < states.size(); k++) {
+            if (states.get(k).digest == s.digest) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
     /** State {@code k} and those before it are in the replica. */
     void acknowledgeThrough(int k) {
         acked = Math.max(acked, k);

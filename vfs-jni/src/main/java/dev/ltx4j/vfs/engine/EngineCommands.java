@@ -176,8 +176,8 @@ final class EngineCommands {
                     // A stopped durability-none buffer: nothing this process may upload is left, but the caller
                     // asked for its commits on the replica; the TXID alone would say they are there (as close does,
                     // it says they are kept: docs/write-buffer-recovery.md, "After a failed fsync").
-                    String kept = db.unsyncableCommits();
-                    if (kept != null) throw new IOException("sync failed: " + kept);
+                    IOException kept = db.unsyncableCommits();
+                    if (kept != null) throw new IOException("sync failed: " + kept.getMessage(), kept);
                     return Txid.format(db.current().txid());
                 default:
                     if (db.status().pendingCommits() == 0) return Txid.format(db.current().txid());
