@@ -390,7 +390,7 @@ public final class TimeTravel {
             int i = RestorablePoints.search(points, wanted, this::millis);
             boolean settled = true;
             for (int d = Math.max(i, 0); settled && d <= i + 1 && d < points.size(); d++) {
-                settled = confirmed(points, d, at, removed, failed);
+                settled = confirmed(points, d, d == i, at, removed, failed);
             }
             if (points.isEmpty()) {
                 throw new TimeTravelException("the replica of database \"" + db.name + "\" holds no state whose"
@@ -421,11 +421,12 @@ public final class TimeTravel {
     }
 
     /**
-     * Verifies the file of {@code points[d]} (the verifier remembers it: once per file and process); false when that
+     * Verifies the file of {@code points[d]} (the verifier remembers it: once per file and process; its pages warm the
+     * page cache only for the {@code answer}); false when that
      * changed what the search used: its verified timestamp differs from the one read (now cached instead), or it is
      * corrupt (the point moves to its next file, or is removed; {@code removed} keeps each TXID's first failure).
      */
-    private boolean confirmed(List<RestorablePoints.Point> points, int d, long at,
+    private boolean confirmed(List<RestorablePoints.Point> points, int d, boolean answer, long at,
             Map<Long, ReplicaFileCorruptException> removed, List<String> failed) throws IOException {
         RestorablePoints.Point p = points.get(d);
         LtxFileInfo f = p.file();
@@ -433,7 +434,7 @@ public final class TimeTravel {
         FileVerifier.Verified v;
         try {
             RemoteFile file = new RemoteFile(f.level(), f.minTxid(), f.maxTxid(), (int) h[1], f.size());
-            v = reader(at).verifier().ensure(file, 0);
+            v = reader(at).verifier().ensure(file, 0, answer); // only the answer's pages are about to be read
         } catch (ReplicaFileCorruptException e) {
             failed.add(f.toString());
             removed.putIfAbsent(f.maxTxid(), e);

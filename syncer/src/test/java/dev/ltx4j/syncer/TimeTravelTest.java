@@ -571,6 +571,21 @@ class TimeTravelTest {
         }
     }
 
+    /**
+     * The resolution verifies the answer's file and the next point's; only the answer's pages are about to be read,
+     * so only they go into the shared page cache (the next point's filled it with pages nobody asked for).
+     */
+    @Test
+    void onlyTheAnswersPagesWarmTheCache() throws Exception {
+        build(6);
+        try (Database db = reader(replica)) {
+            db.reader().cache().clear();
+            assertThat(db.timeTravel().resolve(Instant.ofEpochMilli(time(3) + 500), clock.instant()).txid())
+                    .isEqualTo(3);
+            assertThat(db.reader().cache().entries()).as("cached pages: page 2 of TXID 3's file").isEqualTo(1);
+        }
+    }
+
     private void assertRefusedNaming(Database db, long millis, String... parts) {
         Throwable e = org.assertj.core.api.Assertions.catchThrowable(
                 () -> db.timeTravel().resolve(Instant.ofEpochMilli(millis), clock.instant()));
