@@ -28,8 +28,10 @@ import java.util.Optional;
  * Reading a database as of a past time (one per {@link Database}, shared by its connections; thread-safe). A time
  * resolves to the newest restorable TXID whose commit time (the LTX header timestamp) is at or before it
  * ({@link RestorablePoints}: one listing of every level, then at most about {@code log2(points) + 2} reads of
- * 100-byte headers, usually two); a {@link PointInTime} is then read through pinned versions built from the
- * restore plan of its TXID, shared by every connection looking at the same point.
+ * 100-byte headers, usually two, and the whole files of the answer and the next point, once per file and process: one
+ * whole-file GET beyond reading the answer, which downloads its file anyway; a time before the oldest state downloads
+ * the oldest file whole); a {@link PointInTime} is then read through pinned versions built from the restore plan of
+ * its TXID, shared by every connection looking at the same point.
  *
  * <p>Only what the replica holds has a time: in write mode, commits not yet synced are part of the latest state
  * only. Compaction and retention leave fewer points (a compacted file carries its newest input's timestamp, so a
@@ -80,6 +82,8 @@ public final class TimeTravel {
      * @param now the caller's clock: a target after it is refused (the replica cannot know the future)
      * @throws TimeTravelException for a future target, one before the oldest restorable state, or a replica
      *     without a restorable state
+     * @throws ReplicaFileCorruptException when the time may be a state that ends with a corrupt file (between the
+     *     intact states around it): names the file and the restore of the state before it
      */
     public PointInTime resolve(Instant target, Instant now) throws IOException {
         if (target.isAfter(now)) {
