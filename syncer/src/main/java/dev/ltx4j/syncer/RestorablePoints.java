@@ -27,8 +27,21 @@ import java.util.List;
 final class RestorablePoints {
     private RestorablePoints() {}
 
-    /** A restorable TXID and a file that ends at it (the lowest level's: its header is the original commit's). */
-    record Point(long txid, LtxFileInfo file) {}
+    /**
+     * A restorable TXID and a file that ends at it (the lowest level's: its header is the original commit's), and
+     * the other files that end at it and extend the covered prefix too, ascending by level (another way to its state
+     * when {@code file} is corrupt).
+     */
+    record Point(long txid, LtxFileInfo file, List<LtxFileInfo> others) {
+        Point {
+            others = List.copyOf(others);
+        }
+
+        /** The same point through its next file, or null when no other file ends at it. */
+        Point next() {
+            return others.isEmpty() ? null : new Point(txid, others.get(0), others.subList(1, others.size()));
+        }
+    }
 
     /** The exact commit time of a point, in epoch milliseconds (one header read unless cached). */
     @FunctionalInterface
@@ -47,18 +60,17 @@ final class RestorablePoints {
         int i = 0;
         while (i < sorted.size()) {
             long t = sorted.get(i).maxTxid();
-            LtxFileInfo extending = null;
+            List<LtxFileInfo> extending = new ArrayList<>();
             for (; i < sorted.size() && sorted.get(i).maxTxid() == t; i++) {
                 LtxFileInfo f = sorted.get(i);
-                boolean extends_ = Long.compareUnsigned(f.minTxid(), covered + 1) <= 0
-                        && Long.compareUnsigned(t, covered) > 0;
-                if (extends_ && (extending == null || f.level() < extending.level())) {
-                    extending = f;
+                if (Long.compareUnsigned(f.minTxid(), covered + 1) <= 0 && Long.compareUnsigned(t, covered) > 0) {
+                    extending.add(f);
                 }
             }
-            if (extending != null) {
+            if (!extending.isEmpty()) {
+                extending.sort(Comparator.comparingInt(LtxFileInfo::level));
                 covered = t;
-                points.add(new Point(t, extending));
+                points.add(new Point(t, extending.get(0), extending.subList(1, extending.size())));
             }
         }
         return points;

@@ -28,8 +28,10 @@ import java.util.Optional;
  * Reading a database as of a past time (one per {@link Database}, shared by its connections; thread-safe). A time
  * resolves to the newest restorable TXID whose commit time (the LTX header timestamp) is at or before it
  * ({@link RestorablePoints}: one listing of every level, then at most about {@code log2(points) + 2} reads of
- * 100-byte headers, usually two); a {@link PointInTime} is then read through pinned versions built from the
- * restore plan of its TXID, shared by every connection looking at the same point.
+ * 100-byte headers, usually two, and the whole files of the answer and the next point, once per file and process: one
+ * whole-file GET beyond reading the answer, which downloads its file anyway; a time before the oldest state downloads
+ * the oldest file whole); a {@link PointInTime} is then read through pinned versions built from the restore plan of
+ * its TXID, shared by every connection looking at the same point.
  *
  * <p>Only what the replica holds has a time: in write mode, commits not yet synced are part of the latest state
  * only. Compaction and retention leave fewer points (a compacted file carries its newest input's timestamp, so a
@@ -80,6 +82,8 @@ public final class TimeTravel {
      * @param now the caller's clock: a target after it is refused (the replica cannot know the future)
      * @throws TimeTravelException for a future target, one before the oldest restorable state, or a replica
      *     without a restorable state
+     * @throws ReplicaFileCorruptException when the time may be a state that ends with a corrupt file (between the
+     *     intact states around it): names the file and the restore of the state before it
      */
     public PointInTime resolve(Instant target, Instant now) throws IOException {
         if (target.isAfter(now)) {
@@ -373,45 +377,81 @@ public final class TimeTravel {
      * verified commit times. The search reads 100-byte headers, whose timestamps the file checksum covers only once
      * the whole file is read: a changed one would land on another real state. So the files of the points that decide
      * the answer (the answer's and its successor's; the oldest point's for -1) are verified whole first, and their
-     * verified timestamps replace the ones read. A point whose file is corrupt is left out (its state ends with the
-     * damaged file and cannot be read), with a WARN naming the file, and the search runs again over the rest, so a
-     * state before a damaged file stays reachable (docs/time-travel.md, "Verified commit times").
+     * verified timestamps replace the ones read. A point whose file is corrupt is tried through the other files that
+     * end at its TXID (a compacted one); when all are corrupt it is left out, with a WARN naming the file, and the
+     * search runs again over the rest. Leaving it out is right only for a time at or after a later point's verified
+     * time (commit times do not decrease); a time between the answer and its successor may be the left-out state's,
+     * whose commit time is unknown, so it is refused naming the corrupt file (docs/time-travel.md, "Verified commit
+     * times").
      *
+     * @throws ReplicaFileCorruptException when a left-out point lies between the answer and its successor
      * @throws TimeTravelException when every point's file is corrupt
      */
     private int decide(List<RestorablePoints.Point> points, Instant wanted, long at) throws IOException {
+        Map<Long, ReplicaFileCorruptException> removed = new LinkedHashMap<>(); // each failed TXID's first failure
+        List<String> failed = new ArrayList<>(); // every corrupt file met
         while (true) {
             int i = RestorablePoints.search(points, wanted, this::millis);
             boolean settled = true;
             for (int d = Math.max(i, 0); settled && d <= i + 1 && d < points.size(); d++) {
-                settled = confirmed(points, d, at);
-            }
-            if (settled) {
-                return i;
+                settled = confirmed(points, d, d == i, at, removed, failed);
             }
             if (points.isEmpty()) {
                 throw new TimeTravelException("the replica of database \"" + db.name + "\" holds no state whose"
-                        + " last file verifies: every file that ends one is corrupt (the WARN lines name them)", null);
+                        + " last file verifies: every file that ends one is corrupt (" + String.join(", ", failed)
+                        + "; the WARN lines say why)", null);
             }
+            if (!settled) {
+                continue;
+            }
+            long prev = i >= 0 ? points.get(i).txid() : 0;
+            Long next = i + 1 < points.size() ? points.get(i + 1).txid() : null;
+            ReplicaFileCorruptException between = null;
+            for (ReplicaFileCorruptException e : removed.values()) { // one between them is left out: none survives
+                long t = e.file().maxTxid();
+                if (Long.compareUnsigned(t, prev) > 0 && (next == null || Long.compareUnsigned(t, next) < 0)
+                        && (between == null || Long.compareUnsigned(t, between.file().maxTxid()) < 0)) {
+                    between = e;
+                }
+            }
+            if (between != null) {
+                throw new ReplicaFileCorruptException(between.file(), between.reason() + "; time travel to " + wanted
+                        + " may need the state it ends (TXID " + Txid.format(between.file().maxTxid()) + "), whose"
+                        + " commit time a corrupt file cannot tell, so the older TXID " + Txid.format(prev)
+                        + " is not answered in its place", between);
+            }
+            return i;
         }
     }
 
     /**
-     * Verifies the file of {@code points[d]} (the verifier remembers it: once per file and process); false when that
+     * Verifies the file of {@code points[d]} (the verifier remembers it: once per file and process; its pages warm the
+     * page cache only for the {@code answer}); false when that
      * changed what the search used: its verified timestamp differs from the one read (now cached instead), or it is
-     * corrupt (the point is removed).
+     * corrupt (the point moves to its next file, or is removed; {@code removed} keeps each TXID's first failure).
      */
-    private boolean confirmed(List<RestorablePoints.Point> points, int d, long at) throws IOException {
-        LtxFileInfo f = points.get(d).file();
+    private boolean confirmed(List<RestorablePoints.Point> points, int d, boolean answer, long at,
+            Map<Long, ReplicaFileCorruptException> removed, List<String> failed) throws IOException {
+        RestorablePoints.Point p = points.get(d);
+        LtxFileInfo f = p.file();
         long[] h = header(f);
         FileVerifier.Verified v;
         try {
             RemoteFile file = new RemoteFile(f.level(), f.minTxid(), f.maxTxid(), (int) h[1], f.size());
-            v = reader(at).verifier().ensure(file, 0);
+            v = reader(at).verifier().ensure(file, 0, answer); // only the answer's pages are about to be read
         } catch (ReplicaFileCorruptException e) {
-            Database.log().warn("time travel in database \"{}\": TXID {} is left out of the states a time resolves"
-                    + " to, since the file that ends it is corrupt: {}", db.name, Txid.format(f.maxTxid()),
-                    e.getMessage());
+            failed.add(f.toString());
+            removed.putIfAbsent(f.maxTxid(), e);
+            RestorablePoints.Point other = p.next();
+            if (other != null) {
+                Database.log().warn("time travel in database \"{}\": replica file {} is corrupt, TXID {} is reached"
+                        + " through {} instead: {}", db.name, f, Txid.format(f.maxTxid()), other.file(), e.getMessage());
+                points.set(d, other);
+                return false;
+            }
+            Database.log().warn("time travel in database \"{}\": replica file {} is corrupt, so TXID {} is left out"
+                    + " of the states a time resolves to (a time that may be its own is refused): {}", db.name, f,
+                    Txid.format(f.maxTxid()), e.getMessage());
             points.remove(d);
             return false;
         }

@@ -151,6 +151,14 @@ public final class FileVerifier {
      * @throws IOException when the file could not be read (not remembered; the next read tries again)
      */
     public Verified ensure(RemoteFile file, long wanted) throws IOException {
+        return ensure(file, wanted, true);
+    }
+
+    /**
+     * As {@link #ensure(RemoteFile, long)}; {@code warm} false keeps the decoded pages out of the page cache (a
+     * file verified for its header, such as time travel's next point, whose pages no one is about to read).
+     */
+    public Verified ensure(RemoteFile file, long wanted, boolean warm) throws IOException {
         if (!enabled) {
             return null;
         }
@@ -175,7 +183,7 @@ public final class FileVerifier {
             return await(file, theirs);
         }
         try {
-            Verified v = verify(file, wanted);
+            Verified v = verify(file, wanted, warm);
             synchronized (this) {
                 state.put(file, v);
                 filesVerified++;
@@ -341,10 +349,10 @@ public final class FileVerifier {
 
     // ------------------------------------------------------------------------------------------ verification
 
-    private Verified verify(RemoteFile file, long wanted) throws IOException {
+    private Verified verify(RemoteFile file, long wanted, boolean warming) throws IOException {
         ResumingStream in = new ResumingStream(file, takeOffered(file));
         int ps = file.pageSize();
-        long budget = cache.capacityBytes() / 2;
+        long budget = warming ? cache.capacityBytes() / 2 : 0;
         List<byte[]> warm = new ArrayList<>();
         byte[] wantedImage = null;
         int wantedOrdinal = -1;
