@@ -36,13 +36,19 @@ public final class DirectMemoryException extends RuntimeException {
 
     /** Test fault: an allocation whose purpose contains this text fails as at the limit (null: none). */
     static volatile String refuseFor;
+    /** Test fault: {@link #refuseFor} fails as the heap does ("Java heap space"), not as the direct memory limit. */
+    static volatile boolean refuseAsHeap;
+    /** Allocations {@link #refuseFor} refused so far (tests count the tries). */
+    static final java.util.concurrent.atomic.AtomicInteger REFUSED = new java.util.concurrent.atomic.AtomicInteger();
 
     /** {@link ByteBuffer#allocateDirect}, failing with this exception (naming {@code purpose}) when the limit is hit. */
     public static ByteBuffer allocate(int bytes, String purpose) {
         try {
             String refuse = refuseFor;
             if (refuse != null && purpose.contains(refuse)) {
-                throw new OutOfMemoryError("Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
+                REFUSED.incrementAndGet();
+                throw new OutOfMemoryError(refuseAsHeap ? "Java heap space (test fault)"
+                        : "Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
             }
             ByteBuffer b = ByteBuffer.allocateDirect(bytes);
             ALLOCATED.addAndGet(bytes);
