@@ -14,8 +14,8 @@ public final class DirectMemoryException extends RuntimeException {
      * up to {@code stagingBytes}, 1 MiB by default); syncs and rewrites borrow from a process-wide pool while they run
      * ({@link DirectBufferPool}).
      */
-    public static final String PER_DATABASE = "64 KiB to 1 MiB, as large as its largest transaction (more while it"
-            + " syncs)";
+    public static final String PER_DATABASE = "64 KiB up to its staging size (WriteBufferOptions.stagingBytes, 1 MiB"
+            + " by default), as large as its largest transaction (more while it syncs)";
 
     private DirectMemoryException(String message, OutOfMemoryError cause) {
         super(message, cause);
