@@ -25,7 +25,8 @@ final class LogAppender {
     static final int FIRST_STAGING_BYTES = 64 * 1024;
     /**
      * How long (engine clock) the staging does not try to grow after the JVM refused it memory: each refused try costs
-     * the JDK's reservation retry (a full GC and up to about half a second of sleeps) under the writer slot.
+     * the JDK's reservation retry (a full GC and up to about half a second of sleeps) under the writer slot
+     * (docs/write-buffer-recovery.md, "A write failure inside a transaction").
      */
     static final long GROW_BACKOFF_MILLIS = 60_000;
     private final WriteBuffer buffer;
