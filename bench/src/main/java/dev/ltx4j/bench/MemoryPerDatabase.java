@@ -10,13 +10,16 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Memory per open write-mode database: N databases through one VFS registration (replica_url and buffer_path per
- * database in the JDBC URL, as a fleet does), each with a table, two commits, one sync and one commit pending (what a
- * database holds between syncs). Direct: the JVM's "direct" buffer pool; heap: used after repeated full GCs. Both
+ * database in the JDBC URL, as a fleet does), each with a table, one commit, one sync and one commit pending (what a
+ * database holds between syncs; the table's creation is a commit too). The databases and the registration are closed
+ * and the temporary directory deleted at the end. Direct: the JVM's "direct" buffer pool; heap: used after repeated full GCs. Both
  * measured against a baseline taken after one warm-up database was opened, used, synced and closed (classes, the
  * process-wide DirectBufferPool's idle buffers).
  * Run in a fresh JVM per count, e.g. (the source form also runs against an older build's cli jar):
@@ -51,6 +54,12 @@ public final class MemoryPerDatabase {
                 (after[0] - before[0] + after[1] - before[1]) / n, before[0], after[0], before[1], after[1]);
         for (Connection c : cs) {
             c.close();
+        }
+        vfs.unregister();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(f);
+            }
         }
     }
 

@@ -14,8 +14,8 @@ public final class DirectMemoryException extends RuntimeException {
      * up to {@code stagingBytes}, 1 MiB by default); syncs and rewrites borrow from a process-wide pool while they run
      * ({@link DirectBufferPool}).
      */
-    public static final String PER_DATABASE = "64 KiB to 1 MiB, as large as its largest transaction (more while it"
-            + " syncs)";
+    public static final String PER_DATABASE = "64 KiB up to its staging size (WriteBufferOptions.stagingBytes, 1 MiB"
+            + " by default), as large as its largest transaction (more while it syncs)";
 
     private DirectMemoryException(String message, OutOfMemoryError cause) {
         super(message, cause);
@@ -36,13 +36,19 @@ public final class DirectMemoryException extends RuntimeException {
 
     /** Test fault: an allocation whose purpose contains this text fails as at the limit (null: none). */
     static volatile String refuseFor;
+    /** Test fault: {@link #refuseFor} fails as the heap does ("Java heap space"), not as the direct memory limit. */
+    static volatile boolean refuseAsHeap;
+    /** Allocations {@link #refuseFor} refused so far (tests count the tries). */
+    static final java.util.concurrent.atomic.AtomicInteger REFUSED = new java.util.concurrent.atomic.AtomicInteger();
 
     /** {@link ByteBuffer#allocateDirect}, failing with this exception (naming {@code purpose}) when the limit is hit. */
     public static ByteBuffer allocate(int bytes, String purpose) {
         try {
             String refuse = refuseFor;
             if (refuse != null && purpose.contains(refuse)) {
-                throw new OutOfMemoryError("Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
+                REFUSED.incrementAndGet();
+                throw new OutOfMemoryError(refuseAsHeap ? "Java heap space (test fault)"
+                        : "Cannot reserve " + bytes + " bytes of direct buffer memory (test fault)");
             }
             ByteBuffer b = ByteBuffer.allocateDirect(bytes);
             ALLOCATED.addAndGet(bytes);

@@ -5,6 +5,7 @@ import dev.ltx4j.pagestore.storage.LogFile;
 import dev.ltx4j.pagestore.storage.StorageFullException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 
 /**
  * The writer side of a {@link WriteBuffer}'s log: stages the open transaction's records (encoded by
@@ -17,19 +18,28 @@ import java.nio.ByteBuffer;
  * failed cut or force stops the buffer as any other I/O failure.
  */
 final class LogAppender {
-    private final WriteBuffer buffer;
-    private final int pageSize;
-    /** The most one page record takes (either format). */
-    private final int maxRecord;
     /**
      * Where the staging starts (or one page record and a commit, if more): a database whose transactions fit holds
      * only this much direct memory (docs/durable-commit-cost.md, "The `pwrite`"; bench/README.md, "Commit staging").
      */
     static final int FIRST_STAGING_BYTES = 64 * 1024;
+    /**
+     * How long (engine clock) the staging does not try to grow after the JVM refused it memory: each refused try costs
+     * the JDK's reservation retry (a full GC and up to about half a second of sleeps) under the writer slot
+     * (docs/write-buffer-recovery.md, "A write failure inside a transaction").
+     */
+    static final long GROW_BACKOFF_MILLIS = 60_000;
+    private final WriteBuffer buffer;
+    private final Clock clock;
+    private final int pageSize;
+    /** The most one page record takes (either format). */
+    private final int maxRecord;
     /** The most the staging grows to: {@code stagingBytes} (or one page record and a commit, if more). */
     private final int stagingLimit;
     /** Records staged for one write; replaced by a larger one (up to {@link #stagingLimit}) when a transaction needs it. */
     private ByteBuffer staging;
+    /** Engine-clock millis of the last refused growth, or {@link Long#MIN_VALUE}: no growth refused. */
+    private long growRefusedAt = Long.MIN_VALUE;
     /** Whether the current file takes 'Z' records (version 2) or 'P' records (a version 1 file until its rewrite). */
     private boolean compressed;
     private LogFile file;
@@ -43,9 +53,10 @@ final class LogAppender {
     private long cuts;
     private final boolean keepTornTail;
 
-    LogAppender(WriteBuffer buffer, int pageSize, int stagingBytes, LogFile file, LogFormat.Chain chain, long end,
-            boolean compressed, boolean keepTornTail) {
+    LogAppender(WriteBuffer buffer, Clock clock, int pageSize, int stagingBytes, LogFile file, LogFormat.Chain chain,
+            long end, boolean compressed, boolean keepTornTail) {
         this.buffer = buffer;
+        this.clock = clock;
         this.keepTornTail = keepTornTail;
         this.pageSize = pageSize;
         this.maxRecord = LogFormat.maxRecord(pageSize);
@@ -116,11 +127,12 @@ final class LogAppender {
     /**
      * Moves what is staged into a staging twice as large (at least {@code needed} bytes free, at most
      * {@link #stagingLimit}), so a transaction that fits {@code stagingBytes} is still written once, at its commit.
-     * False when the staging is at its limit or the JVM's direct memory is used up: then the caller flushes, as for
-     * a transaction larger than the limit.
+     * False when the staging is at its limit or the JVM refused the memory (then, and for
+     * {@link #GROW_BACKOFF_MILLIS} after, growth is not tried): the caller flushes, as for a transaction larger than
+     * the limit, so a transaction is then written in parts (recovery drops a transaction without its commit record).
      */
     private boolean grow(int needed) {
-        if (staging.capacity() >= stagingLimit) {
+        if (staging.capacity() >= stagingLimit || refusedLately()) {
             return false;
         }
         int size = (int) Math.min(stagingLimit, Math.max(2L * staging.capacity(), (long) staging.position() + needed));
@@ -130,13 +142,25 @@ final class LogAppender {
         ByteBuffer larger;
         try {
             larger = DirectMemoryException.allocate(size, "the write buffer's commit staging");
-        } catch (DirectMemoryException e) {
+        } catch (DirectMemoryException | OutOfMemoryError e) {
+            // Growing is optional: even a heap OutOfMemoryError must not escape reserveCommit with records staged.
+            growRefusedAt = clock.millis();
             return false;
         }
+        growRefusedAt = Long.MIN_VALUE;
         staging.flip();
         larger.put(staging);
         staging = larger;
         return true;
+    }
+
+    /** Whether growth was refused less than {@link #GROW_BACKOFF_MILLIS} ago (a clock set back ends the wait). */
+    private boolean refusedLately() {
+        if (growRefusedAt == Long.MIN_VALUE) {
+            return false;
+        }
+        long now = clock.millis();
+        return now >= growRefusedAt && now - growRefusedAt < GROW_BACKOFF_MILLIS;
     }
 
     /** Appends a commit record after {@link #reserveCommit()} and writes everything staged; returns the new end. */

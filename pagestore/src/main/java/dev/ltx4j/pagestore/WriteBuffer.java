@@ -109,7 +109,7 @@ public final class WriteBuffer implements Closeable {
         this.txns = new ArrayList<>(scan.transactions());
         this.index = TxnEntry.latest(txns, Long.MAX_VALUE);
         this.commitSize = txns.isEmpty() ? header.baseCommit() : txns.get(txns.size() - 1).commitSize();
-        this.appender = new LogAppender(this, pageSize, options.stagingBytes(), file,
+        this.appender = new LogAppender(this, options.clock(), pageSize, options.stagingBytes(), file,
                 new LogFormat.Chain(header.salt(), scan.chain()), scan.validEnd(), header.compressed(),
                 options.faults().keepTornTailAfterFullDisk());
         this.writes = new TransactionWrites(this, options.clock(), new RewriteReserve(storage));

@@ -124,7 +124,9 @@ public final class WriteBufferOptions {
         /**
          * Heap-free staging area for records of the open transaction, written to the file at commit or when
          * full. Default 1 MiB; always at least room for one page record and one commit record. It starts at 64 KiB (or
-         * this, if less) and grows with the largest transaction up to this size without writing any part early.
+         * this, if less) and grows with the largest transaction up to this size, so a transaction that fits is written
+         * once, at its commit; when the JVM refuses the memory to grow, the transaction is written in parts, and growth
+         * is not tried again for a minute of the engine clock.
          */
         public Builder stagingBytes(int stagingBytes) {
             if (stagingBytes <= 0) {

@@ -10,8 +10,9 @@ import java.util.function.LongSupplier;
 /**
  * Close's final sync of a write-mode {@link Database}: uploads everything committed, retrying until the close
  * timeout (on monotonic time), and stops early where a retry cannot help (a permanent refusal, a stopped buffer).
- * When commits stay unsynced it returns close's failure and logs one WARN naming them. Writes no field of
- * {@link WriteSide} and no engine state: it runs sync steps ({@link Database#syncOnce}) and reads the buffer.
+ * When commits stay unsynced it returns close's failure and logs one WARN naming them. Holds no state of its own and
+ * writes no field of {@link WriteSide} itself: the sync steps it runs ({@link Database#syncOnce}) change the engine's
+ * state as any sync does; otherwise it reads the buffer.
  */
 final class FinalSync {
     private final Database db;

@@ -55,8 +55,9 @@ class DirectBuffersPerDatabaseTest {
     }
 
     /**
-     * The staging grows up to stagingBytes by moving what is staged, never by writing part of a transaction: one
-     * that fits is written once, at its commit, however small the staging started.
+     * The staging grows up to stagingBytes by moving what is staged, not by writing part of a transaction: one that
+     * fits is written once, at its commit, however small the staging started (unless the JVM refuses the memory to
+     * grow: pagestore's StagingGrowthRefusedTest).
      */
     @Test
     void aTransactionThatFitsTheStagingIsWrittenOnceWhileTheStagingGrows() throws Exception {
