@@ -89,6 +89,7 @@ typedef struct LsLocks {
     struct JFile *pending;    /* the connection at PENDING or EXCLUSIVE (new SHARED locks are refused); NULL: none */
     struct JFile *lastHolder; /* for measurements: the connection that last held RESERVED */
     long long heldSince, freedAt; /* for measurements: ns of the last RESERVED grant, and of its release (0: none waited) */
+    pthread_cond_t released;  /* signalled when RESERVED is let go (hand-over between writers, with g_writerMutex) */
     struct JFile *claimant;   /* a writer refused for a stale snapshot, retrying at once (see CLAIM_NS) */
     long long claimUntil;     /* ns: the claim lapses then if its connection has not asked */
 } LsLocks;
@@ -197,7 +198,6 @@ typedef struct JFile {
     LsVfs *vfs;
     int journalSwept;         /* the pager's first journal delete reached the disk; later ones skip it (vDelete) */
     int writerState;          /* WRITER_* below: this connection's place in the in-process writer hand-over */
-    long long claimedFor;     /* the read stamp of the pin its last claim was made for (see CLAIM_NS); -1: none */
     struct JFile *nextWriter; /* list of writing files, under g_writerMutex */
     /* A kept snapshot (see "Snapshot readers"): Java's pin of this connection's last read transaction, reused while
      * the database's stamp has not moved since just before it was pinned. */
@@ -1079,7 +1079,8 @@ static void writer_set(JFile *f, int state) {
             if (*q == f) { *q = f->nextWriter; break; }
         }
         f->nextWriter = NULL;
-        pthread_cond_broadcast(&g_writerReleased);
+        /* The waiters of this database only (a write-mode engine database has its own condition variable). */
+        pthread_cond_broadcast(f->memLocks ? &f->stamp->locks.released : &g_writerReleased);
     }
     f->writerState = state;
     pthread_mutex_unlock(&g_writerMutex);
@@ -1115,10 +1116,6 @@ static int claimed_by_other(JFile *f) {
 /* Keeps RESERVED, which f holds and is about to let go, for f's immediate retry (see CLAIM_NS). */
 static void claim_for_retry(JFile *f) {
     LsLocks *t = &f->stamp->locks;
-    /* Once per pin: a transaction that read and retries its statement without a rollback keeps its pin, is refused
-     * every time, and would otherwise renew the claim for as long as it retries. */
-    if (f->claimedFor == f->readStamp) return;
-    f->claimedFor = f->readStamp;
     pthread_mutex_lock(&t->mutex);
     if (t->reserved == f) {
         __atomic_store_n(&t->claimUntil, mono_ns() + CLAIM_NS, __ATOMIC_RELEASE);
@@ -1158,16 +1155,13 @@ static int lock_for_write(JFile *f, int level) {
          * claim's lapse (CLAIM_NS) that ends first is not the bound, and the loop looks again. */
         long long bound = ts_ns(holder == WRITER_COMMITTING ? &commitDeadline : &txnDeadline), now = mono_ns();
         long long until = now + WRITER_WAIT_SLICE_MS * 1000000LL;
-        if (claimed_by_other(f)) {
-            /* Waiting for a claimant's retry: until its claim lapses at the latest, even past the 10 ms bound of a
-             * holder inside its transaction (a claim is not one; without it this writer would have taken the lock). */
+        if (f->memLocks) {
             long long lapse = __atomic_load_n(&f->stamp->locks.claimUntil, __ATOMIC_ACQUIRE);
-            if (lapse > bound) bound = lapse;
-            if (lapse < until) until = lapse;
+            if (claimed_by_other(f) && lapse < until) until = lapse;
         }
         if (bound < until) until = bound;
         struct timespec ut = {until / 1000000000LL, until % 1000000000LL};
-        pthread_cond_timedwait(&g_writerReleased, &g_writerMutex, &ut);
+        pthread_cond_timedwait(f->memLocks ? &f->stamp->locks.released : &g_writerReleased, &g_writerMutex, &ut);
         timedOut = mono_ns() >= bound;
         __atomic_fetch_sub(&g_waitingWriters, 1, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&g_writerMutex);
@@ -1336,15 +1330,8 @@ static int jClose(sqlite3_file *p) {
     if (f->memLocks) { /* a claim of a closed connection would keep others out until it lapses */
         LsLocks *t = &f->stamp->locks;
         pthread_mutex_lock(&t->mutex);
-        int cleared = t->claimant == f;
-        if (cleared) __atomic_store_n(&t->claimant, NULL, __ATOMIC_RELEASE);
+        if (t->claimant == f) __atomic_store_n(&t->claimant, NULL, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&t->mutex);
-        if (cleared) { /* the writers waiting for its retry may go now */
-            pthread_once(&g_writerOnce, writer_init);
-            pthread_mutex_lock(&g_writerMutex);
-            pthread_cond_broadcast(&g_writerReleased);
-            pthread_mutex_unlock(&g_writerMutex);
-        }
     }
     JNIEnv *env = env_get();
     if (f->atomicCommits) atomic_remove(f);
@@ -1590,7 +1577,6 @@ static int vOpen(sqlite3_vfs *vfs, const char *zName, sqlite3_file *file, int fl
         return g_parent->xOpen(g_parent, zName, file, flags, pOutFlags);
     }
     memset(f, 0, sizeof(JFile));
-    f->claimedFor = -1;
     f->viewStamp = -1;
     f->vfs = (LsVfs *)vfs;
     JNIEnv *env = env_get();
@@ -1894,6 +1880,12 @@ static jlong JNICALL n_newStamp(JNIEnv *env, jclass c, jlong viewBytes, jint fau
     LsStamp *s = calloc(1, sizeof *s);
     if (s == NULL) return 0;
     if (pthread_mutex_init(&s->locks.mutex, NULL) != 0) { free(s); return 0; }
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    int bad = pthread_cond_init(&s->locks.released, &a) != 0;
+    pthread_condattr_destroy(&a);
+    if (bad) { pthread_mutex_destroy(&s->locks.mutex); free(s); return 0; }
     s->faults = faults;
     s->view = view_new(viewBytes);
     pthread_mutex_lock(&g_stampMutex);
