@@ -89,9 +89,6 @@ typedef struct LsLocks {
     struct JFile *pending;    /* the connection at PENDING or EXCLUSIVE (new SHARED locks are refused); NULL: none */
     struct JFile *lastHolder; /* for measurements: the connection that last held RESERVED */
     long long heldSince, freedAt; /* for measurements: ns of the last RESERVED grant, and of its release (0: none waited) */
-    pthread_cond_t released;  /* signalled when RESERVED is let go (hand-over between writers, with g_writerMutex) */
-    struct JFile *claimant;   /* a writer refused for a stale snapshot, retrying at once (see CLAIM_NS) */
-    long long claimUntil;     /* ns: the claim lapses then if its connection has not asked */
 } LsLocks;
 
 /* Test faults a simulator bug switch re-introduces (VfsDatabase.nativeFaults, fixed at the stamp's creation). */
@@ -918,18 +915,6 @@ static int file_level(JFile *f, int level) {
  * stays out, locking_mode=EXCLUSIVE puts every level in). A commit then makes no lock system call; SQLITE_BUSY comes
  * exactly where the lock file gave it, and the hand-over below works as before. Databases without a stamp (a plain
  * file, or a stamp that could not be allocated) keep the lock file. docs/group-commit.md, "Locks in the process". */
-static void grant_reserved(LsLocks *t, JFile *f) {
-    long long now = mono_ns();
-    __atomic_store_n(&t->claimant, NULL, __ATOMIC_RELEASE);
-    t->reserved = f;
-    count(&g_grants);
-    if (t->lastHolder == f) count(&g_regrants);
-    if (t->freedAt != 0) count_by(&g_freeNs, now - t->freedAt);
-    t->freedAt = 0;
-    t->lastHolder = f;
-    t->heldSince = now;
-}
-
 static int mem_lock(JFile *f, int level) {
     LsLocks *t = &f->stamp->locks;
     int rc = SQLITE_OK;
@@ -939,8 +924,16 @@ static int mem_lock(JFile *f, int level) {
         else t->shared++;
     } else if (level == SQLITE_LOCK_RESERVED) {
         if (t->reserved != NULL && t->reserved != f) rc = SQLITE_BUSY;
-        else if (t->claimant != NULL && t->claimant != f && mono_ns() < t->claimUntil) rc = SQLITE_BUSY;
-        else if (t->reserved == NULL) grant_reserved(t, f);
+        else if (t->reserved == NULL) {
+            long long now = mono_ns();
+            t->reserved = f;
+            count(&g_grants);
+            if (t->lastHolder == f) count(&g_regrants);
+            if (t->freedAt != 0) count_by(&g_freeNs, now - t->freedAt);
+            t->freedAt = 0;
+            t->lastHolder = f;
+            t->heldSince = now;
+        }
     } else if (t->pending != NULL && t->pending != f) {
         rc = SQLITE_BUSY; /* EXCLUSIVE (through PENDING) while another connection is on its way there */
     } else {
@@ -1031,7 +1024,6 @@ static int unlock_to(JFile *f, int level) {
 #define WRITER_COMMITTING 2
 #define WRITER_TXN_WAIT_MS 10
 #define WRITER_COMMIT_WAIT_MS 2000
-#define WRITER_WAIT_SLICE_MS 10
 
 static pthread_mutex_t g_writerMutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_writerReleased;
@@ -1048,15 +1040,6 @@ static long long g_handoffWaits; /* for measurements: waits that ended in a hand
 static __thread int t_retryNow;
 #define RETRY_NOW_MAX_US 5000
 static long long g_immediateRetries; /* for measurements: sleeps skipped that way */
-
-/* After a stale-snapshot refusal (above) the refused connection keeps a claim on RESERVED for its immediate retry:
- * others are refused RESERVED and wait in the hand-over until it lets go (or the claim lapses, CLAIM_NS). Without
- * it the last holder, back from its commit, takes the lock again in the instant between the refusal and the retry,
- * the refused writer waits with a pin that the next commit makes stale again, and after three refusals SQLite's busy
- * handler sleeps 10 ms and more with the lock free. The retry pins after the claim, when no other connection can
- * commit, so it is not refused again for staleness. */
-#define CLAIM_NS 1000000LL
-static long long g_claims; /* for measurements: claims made */
 
 static void writer_init(void) {
     pthread_condattr_t a;
@@ -1079,8 +1062,7 @@ static void writer_set(JFile *f, int state) {
             if (*q == f) { *q = f->nextWriter; break; }
         }
         f->nextWriter = NULL;
-        /* The waiters of this database only (a write-mode engine database has its own condition variable). */
-        pthread_cond_broadcast(f->memLocks ? &f->stamp->locks.released : &g_writerReleased);
+        pthread_cond_broadcast(&g_writerReleased);
     }
     f->writerState = state;
     pthread_mutex_unlock(&g_writerMutex);
@@ -1096,33 +1078,11 @@ static int writer_holder(JFile *f) {
     return WRITER_NONE;
 }
 
-static long long ts_ns(const struct timespec *t) { return t->tv_sec * 1000000000LL + t->tv_nsec; }
-
 static void deadline_after(struct timespec *t, long ms) {
     clock_gettime(CLOCK_MONOTONIC, t);
     t->tv_sec += ms / 1000;
     t->tv_nsec += (ms % 1000) * 1000000L;
     if (t->tv_nsec >= 1000000000L) { t->tv_sec++; t->tv_nsec -= 1000000000L; }
-}
-
-/* A live claim of f's write lock by another connection (see CLAIM_NS); a hint read without the table's mutex. */
-static int claimed_by_other(JFile *f) {
-    if (!f->memLocks) return 0;
-    LsLocks *t = &f->stamp->locks;
-    struct JFile *c = __atomic_load_n(&t->claimant, __ATOMIC_ACQUIRE);
-    return c != NULL && c != f && mono_ns() < __atomic_load_n(&t->claimUntil, __ATOMIC_ACQUIRE);
-}
-
-/* Keeps RESERVED, which f holds and is about to let go, for f's immediate retry (see CLAIM_NS). */
-static void claim_for_retry(JFile *f) {
-    LsLocks *t = &f->stamp->locks;
-    pthread_mutex_lock(&t->mutex);
-    if (t->reserved == f) {
-        __atomic_store_n(&t->claimUntil, mono_ns() + CLAIM_NS, __ATOMIC_RELEASE);
-        __atomic_store_n(&t->claimant, f, __ATOMIC_RELEASE);
-        count(&g_claims);
-    }
-    pthread_mutex_unlock(&t->mutex);
 }
 
 /* lock_to for RESERVED and above, waiting for an in-process holder as described above. */
@@ -1146,23 +1106,12 @@ static int lock_for_write(JFile *f, int level) {
             if (rc != SQLITE_BUSY) return rc;
             pthread_mutex_lock(&g_writerMutex);
             holder = writer_holder(f);
-            if (holder == WRITER_NONE && claimed_by_other(f)) holder = WRITER_HOLDING; /* the claimant asks at once */
             if (holder == WRITER_NONE) { pthread_mutex_unlock(&g_writerMutex); return SQLITE_BUSY; }
         }
         count(&g_handoffWaits);
         __atomic_fetch_add(&g_waitingWriters, 1, __ATOMIC_RELAXED);
-        /* Wait until the holder lets go, its bound (txn or commit deadline) passes, or one slice ends: a slice or a
-         * claim's lapse (CLAIM_NS) that ends first is not the bound, and the loop looks again. */
-        long long bound = ts_ns(holder == WRITER_COMMITTING ? &commitDeadline : &txnDeadline), now = mono_ns();
-        long long until = now + WRITER_WAIT_SLICE_MS * 1000000LL;
-        if (f->memLocks) {
-            long long lapse = __atomic_load_n(&f->stamp->locks.claimUntil, __ATOMIC_ACQUIRE);
-            if (claimed_by_other(f) && lapse < until) until = lapse;
-        }
-        if (bound < until) until = bound;
-        struct timespec ut = {until / 1000000000LL, until % 1000000000LL};
-        pthread_cond_timedwait(f->memLocks ? &f->stamp->locks.released : &g_writerReleased, &g_writerMutex, &ut);
-        timedOut = mono_ns() >= bound;
+        timedOut = pthread_cond_timedwait(&g_writerReleased, &g_writerMutex,
+                                          holder == WRITER_COMMITTING ? &commitDeadline : &txnDeadline) != 0;
         __atomic_fetch_sub(&g_waitingWriters, 1, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&g_writerMutex);
         rc = lock_to(f, level);
@@ -1275,10 +1224,7 @@ static int jLock(sqlite3_file *p, int level) {
         }
         /* A stale snapshot (another connection committed since this read transaction pinned): SQLite retries on a
          * fresh one, at once (vSleep). A replica conflict moves no stamp and keeps the busy handler's sleeps. */
-        if (rc == SQLITE_BUSY_SNAPSHOT && f->stamp != NULL && stamp_now(f) != f->readStamp) {
-            t_retryNow = 1;
-            if (f->memLocks) claim_for_retry(f);
-        }
+        if (rc == SQLITE_BUSY_SNAPSHOT && f->stamp != NULL && stamp_now(f) != f->readStamp) t_retryNow = 1;
         /* The engine refused the write (e.g. replica conflict): give the lock back. */
         unlock_to(f, SQLITE_LOCK_SHARED);
         return rc;
@@ -1327,12 +1273,6 @@ static int jCheckReservedLock(sqlite3_file *p, int *pResOut) {
 static int jClose(sqlite3_file *p) {
     JFile *f = (JFile *)p;
     int rc = SQLITE_OK;
-    if (f->memLocks) { /* a claim of a closed connection would keep others out until it lapses */
-        LsLocks *t = &f->stamp->locks;
-        pthread_mutex_lock(&t->mutex);
-        if (t->claimant == f) __atomic_store_n(&t->claimant, NULL, __ATOMIC_RELEASE);
-        pthread_mutex_unlock(&t->mutex);
-    }
     JNIEnv *env = env_get();
     if (f->atomicCommits) atomic_remove(f);
     f->atomicCommits = 0;
@@ -1864,7 +1804,7 @@ static jlongArray JNICALL n_counters(JNIEnv *env, jclass c) {
     (void)c;
     long long *k[] = {&g_reads, &g_writes, &g_crossings, &g_handoffWaits, &g_viewHits, &g_viewMisses, &g_viewFills,
                       &g_immediateRetries, &g_grants, &g_regrants, &g_heldNs, &g_freeNs, &g_sleeps, &g_sleptUs,
-                      &g_refusals, &g_refusedNs, &g_claims};
+                      &g_refusals, &g_refusedNs};
     enum { N = sizeof k / sizeof k[0] };
     jlong v[N];
     for (int i = 0; i < N; i++) v[i] = __atomic_load_n(k[i], __ATOMIC_RELAXED);
@@ -1880,12 +1820,6 @@ static jlong JNICALL n_newStamp(JNIEnv *env, jclass c, jlong viewBytes, jint fau
     LsStamp *s = calloc(1, sizeof *s);
     if (s == NULL) return 0;
     if (pthread_mutex_init(&s->locks.mutex, NULL) != 0) { free(s); return 0; }
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    int bad = pthread_cond_init(&s->locks.released, &a) != 0;
-    pthread_condattr_destroy(&a);
-    if (bad) { pthread_mutex_destroy(&s->locks.mutex); free(s); return 0; }
     s->faults = faults;
     s->view = view_new(viewBytes);
     pthread_mutex_lock(&g_stampMutex);

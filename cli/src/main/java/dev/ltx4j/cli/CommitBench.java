@@ -227,10 +227,10 @@ final class CommitBench {
                     counts += String.format(", hand-over waits/commit %.2f, immediate retries/commit %.2f"
                             + " (stale refusals %.2f, %.1f us each under the lock), write lock held %.0f us and free while"
                             + " wanted %.0f us per commit, taken again by its last holder %.0f%% of the times, busy-handler"
-                            + " sleeps/commit %.3f (%.0f us), claims after a stale refusal/commit %.2f",
+                            + " sleeps/commit %.3f (%.0f us)",
                             Arrays.stream(waits.get(v)).sum() / commits, Arrays.stream(retries.get(v)).sum() / commits,
                             l[6] / commits, l[6] == 0 ? 0 : l[7] / 1e3 / l[6], l[2] / 1e3 / commits, l[3] / 1e3 / commits,
-                            l[0] == 0 ? 0 : 100.0 * l[1] / l[0], l[4] / commits, l[5] / commits, l[8] / commits);
+                            l[0] == 0 ? 0 : 100.0 * l[1] / l[0], l[4] / commits, l[5] / commits);
                 }
             }
             out.printf("  %-40s %7.0f /s (%.0f-%.0f)   %5.2fx (%.2f-%.2f)%s%n", v.name(), median(rate), min(rate),
@@ -352,9 +352,9 @@ final class CommitBench {
         return THREADS instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : 0;
     }
 
-    /** Native counters 8-16: lock grants, grants to the previous holder, ns held, ns free while wanted, busy-handler
-     * sleeps, us asked, stale refusals, ns of their crossings, claims kept for a retry (litestreamvfs.c, n_counters). */
-    private static final int LOCK_STATS = 9;
+    /** Native counters 8-15: lock grants, grants to the previous holder, ns held, ns free while wanted, busy-handler
+     * sleeps, us asked, stale refusals, ns of their crossings (litestreamvfs.c, n_counters). */
+    private static final int LOCK_STATS = 8;
 
     private static long[] lockCounters() {
         long[] l = new long[LOCK_STATS];
