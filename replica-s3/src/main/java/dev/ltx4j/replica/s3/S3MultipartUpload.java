@@ -22,6 +22,9 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * failure aborts the upload so no parts are left behind; the object appears atomically on completion or not at all.
  */
 final class S3MultipartUpload {
+    /** S3's limit on the parts of one multipart upload (part numbers 1 to 10,000). */
+    static final int MAX_PARTS = 10_000;
+
     private final S3Client conditional;
     private final S3Client retrying;
     private final S3ReplicaConfig config;
@@ -72,8 +75,7 @@ final class S3MultipartUpload {
     }
 
     private List<CompletedPart> uploadParts(LtxBody body, String uploadId) throws ReplicaException {
-        int partSize = (int) Math.min(Integer.MAX_VALUE - 8, config.partSize());
-        byte[] buffer = new byte[(int) Math.min(partSize, body.length())];
+        byte[] buffer = new byte[(int) Math.min(partSize(config.partSize(), body.length()), body.length())];
         List<CompletedPart> parts = new ArrayList<>();
         long sent = 0;
         try (InputStream in = body.open()) {
@@ -109,6 +111,18 @@ final class S3MultipartUpload {
                     + " bytes; nothing was written: " + e.getMessage(), e);
         }
         return parts;
+    }
+
+    /**
+     * The part size for a body: the configured one, raised (to whole MiB) when the body would need more than S3's
+     * {@link #MAX_PARTS} parts of it. With the default 5 MiB parts a file above 48.8 GiB (a snapshot of a database
+     * that large) failed at part 10,001 after 48.8 GiB had gone up.
+     */
+    static long partSize(long configured, long length) {
+        long needed = (length + MAX_PARTS - 1) / MAX_PARTS;
+        long mib = 1L << 20;
+        long raised = Math.max(configured, (needed + mib - 1) / mib * mib);
+        return Math.min(raised, Integer.MAX_VALUE - 8); // one heap buffer; 10,000 of these pass S3's 5 TiB object limit
     }
 
     private void abort(String uploadId) {

@@ -258,6 +258,42 @@ class S3StoresTheRestTest {
         }
     }
 
+    /**
+     * S3 takes at most 10,000 parts per upload: with the default 5 MiB parts a file above 48.8 GiB (the snapshot of a
+     * database that large) went up part by part until S3 refused part 10,001, after 48.8 GiB had travelled. The part
+     * size now grows with the file so it fits in 10,000 parts. The file is sparse, and the store refuses the first
+     * part (after reading it), so only one part travels.
+     */
+    @Test
+    void aFileAboveTenThousandPartsGoesUpInLargerParts(@TempDir Path tmp) throws Exception {
+        long size = S3MultipartUpload.MAX_PARTS * S3ReplicaConfig.MIN_PART_SIZE + 1;
+        String key = path + "/0000/0000000000000001-0000000000000001.ltx";
+        store.answer = r -> r.method().equals("PUT") && r.path().endsWith(key) && r.query() != null
+                && r.query().contains("partNumber=") ? Response.error(403, "AccessDenied") : null;
+        try (S3ReplicaClient client = open("&part-size=" + S3ReplicaConfig.MIN_PART_SIZE)) {
+            assertThatThrownBy(() -> client.createFile(0, 1, 1, sparse(tmp, 1, size)))
+                    .isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("upload part 1 of '" + key + "'");
+            List<Request> parts = store.seen().stream()
+                    .filter(r -> r.method().equals("PUT") && r.path().endsWith(key)).toList();
+            assertThat(parts).hasSize(1);
+            String decoded = parts.get(0).header("x-amz-decoded-content-length"); // the body may be aws-chunked
+            long partBytes = decoded != null ? Long.parseLong(decoded) : parts.get(0).body().length;
+            System.out.println("first part: " + partBytes + " bytes, " + parts.get(0).headers().keySet());
+            assertThat(partBytes * S3MultipartUpload.MAX_PARTS)
+                    .as("10,000 parts of the first part's size hold the file").isGreaterThanOrEqualTo(size);
+        }
+    }
+
+    @Test
+    void thePartSizeStaysAsConfiguredUpToTenThousandParts() {
+        long five = S3ReplicaConfig.MIN_PART_SIZE;
+        assertThat(S3MultipartUpload.partSize(five, 10_000 * five)).isEqualTo(five);
+        assertThat(S3MultipartUpload.partSize(five, 10_000 * five + 1)).isEqualTo(five + (1 << 20));
+        assertThat(S3MultipartUpload.partSize(64L << 20, 1L << 40)).isEqualTo(105L << 20); // 1 TiB: 105 MiB parts
+        assertThat(S3MultipartUpload.partSize(five, 5L << 40)).isLessThanOrEqualTo(Integer.MAX_VALUE - 8);
+    }
+
     // ------------------------------------------------------------------ answers that are not the store's
 
     /** An HTML error page, as nginx or a load balancer in front of the store sends it. */
