@@ -36,20 +36,30 @@ import java.util.random.RandomGenerator;
  * staged as uncommitted blocks, then made visible at once by Put Block List with {@code If-None-Match: *}. Staged
  * blocks are invisible to listings and reads, and staging is idempotent, so it uses the retrying client; only the
  * final, conditional request goes through the client without retries. Block IDs start with a random per-upload
- * nonce, so two writers racing for the same key never commit each other's blocks.
+ * nonce, so two writers racing for the same key never commit each other's blocks. Blocks grow past {@code blockSize}
+ * only for a body that would need more than Azure's 50,000 ({@link #stageSize}).
  */
 final class AzureCreateUpload {
-    /** Azure's limit on staged blocks per blob. */
+    /** Azure's limit on committed blocks per blob. */
     static final int MAX_BLOCKS = 50_000;
+    /** Azure's limit on one block (service version 2019-12-12 and later): 4000 MiB. */
+    static final long MAX_BLOCK_SIZE = 4000L << 20;
 
     private final BlobContainerClient retrying;
     private final BlobContainerClient conditional;
     private final String container;
     private final int blockSize;
+    private final int maxBlocks;
     private final RandomGenerator nonces;
 
     AzureCreateUpload(BlobContainerClient retrying, BlobContainerClient conditional, String container, int blockSize,
             RandomGenerator nonces) {
+        this(retrying, conditional, container, blockSize, MAX_BLOCKS, nonces);
+    }
+
+    /** With a lower block count limit (tests: a blob past the limit without uploading 50,000 blocks). */
+    AzureCreateUpload(BlobContainerClient retrying, BlobContainerClient conditional, String container, int blockSize,
+            int maxBlocks, RandomGenerator nonces) {
         if (blockSize <= 0) {
             throw new IllegalArgumentException("block size must be positive: " + blockSize);
         }
@@ -57,15 +67,17 @@ final class AzureCreateUpload {
         this.conditional = conditional;
         this.container = container;
         this.blockSize = blockSize;
+        this.maxBlocks = maxBlocks;
         this.nonces = nonces;
     }
 
     /** Uploads {@code body} to {@code key} unless a blob already exists there. */
     void create(String key, LtxBody body, Map<String, String> metadata) throws ReplicaException {
         long length = body.length();
-        if ((length + blockSize - 1) / blockSize > MAX_BLOCKS) {
+        long stageSize = stageSize(length);
+        if ((length + stageSize - 1) / stageSize > maxBlocks) {
             throw new ReplicaPermanentException("abs: body of '" + key + "' is " + length + " bytes, more than "
-                    + MAX_BLOCKS + " blocks of " + blockSize + " bytes");
+                    + maxBlocks + " blocks of " + stageSize + " bytes (Azure's limits for one blob)");
         }
         BlobHttpHeaders headers = new BlobHttpHeaders().setContentType("application/octet-stream");
         BlobRequestConditions ifAbsent = new BlobRequestConditions().setIfNoneMatch("*");
@@ -76,7 +88,7 @@ final class AzureCreateUpload {
                 put(key, new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(data)).setHeaders(headers)
                         .setMetadata(metadata).setRequestConditions(ifAbsent));
             } else {
-                List<String> ids = stageAll(key, in, length);
+                List<String> ids = stageAll(key, in, length, (int) stageSize);
                 commit(key, new BlockBlobCommitBlockListOptions(ids).setHeaders(headers).setMetadata(metadata)
                         .setRequestConditions(ifAbsent));
             }
@@ -88,12 +100,24 @@ final class AzureCreateUpload {
         }
     }
 
-    private List<String> stageAll(String key, InputStream in, long length) throws IOException, ReplicaException {
+    /**
+     * The block size for staging a body: the configured one, raised to a multiple of it when the body would need
+     * more than {@code maxBlocks} blocks (with 4 MiB blocks a blob above 195 GiB, the snapshot of a database that
+     * large, was refused), at most Azure's largest block. One block is held in memory at a time.
+     */
+    long stageSize(long length) {
+        long needed = (length + maxBlocks - 1) / maxBlocks;
+        long raised = Math.max(1, (needed + blockSize - 1) / blockSize) * blockSize;
+        return Math.min(raised, Math.min(MAX_BLOCK_SIZE, Integer.MAX_VALUE - 8));
+    }
+
+    private List<String> stageAll(String key, InputStream in, long length, int size)
+            throws IOException, ReplicaException {
         String nonce = HexFormat.of().formatHex(randomBytes());
         BlockBlobClient blob = retrying.getBlobClient(key).getBlockBlobClient();
         List<String> ids = new ArrayList<>();
-        for (long offset = 0; offset < length; offset += blockSize) {
-            byte[] chunk = readChunk(in, (int) Math.min(blockSize, length - offset), key, offset);
+        for (long offset = 0; offset < length; offset += size) {
+            byte[] chunk = readChunk(in, (int) Math.min(size, length - offset), key, offset);
             // Equal-length IDs are required within one blob: nonce (32 hex) + '-' + 5-digit index.
             String id = Base64.getEncoder().encodeToString(
                     String.format("%s-%05d", nonce, ids.size()).getBytes(StandardCharsets.US_ASCII));

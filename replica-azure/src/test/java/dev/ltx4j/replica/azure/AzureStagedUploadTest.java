@@ -95,6 +95,30 @@ class AzureStagedUploadTest {
         assertThat(blob.getProperties().getContentType()).isEqualTo("application/octet-stream");
     }
 
+    /**
+     * Azure commits at most 50,000 blocks per blob: with fixed 4 MiB blocks a file above 195 GiB (the snapshot of a
+     * database that large) was refused. Blocks now grow (in multiples of the block size) to fit; here the limit is 4
+     * blocks of 16 KiB, so a body of five blocks goes up as three of 32 KiB.
+     */
+    @Test
+    void bodyOverTheBlockCountLimitIsStagedInLargerBlocks() throws Exception {
+        byte[] body = LtxTestFiles.body(1, 2, 0, 5 * BLOCK + 5, 14);
+        AzureCreateUpload upload = new AzureCreateUpload(raw, raw, AzureReplicaClientTest.CONTAINER, BLOCK, 4,
+                new java.util.SplittableRandom(1));
+        String name = blobName(1, 2);
+        upload.create(name, LtxBody.of(body), Map.of());
+        var blob = raw.getBlobClient(name);
+        assertThat(blob.downloadContent().toBytes()).isEqualTo(body);
+        assertThat(blob.getBlockBlobClient().listBlocks(BlockListType.COMMITTED).getCommittedBlocks())
+                .extracting(b -> b.getSizeLong())
+                .containsExactly(2L * BLOCK, 2L * BLOCK, (long) body.length - 4L * BLOCK);
+        int four = AzureReplicaClient.UPLOAD_BLOCK_SIZE;
+        AzureCreateUpload real = new AzureCreateUpload(raw, raw, AzureReplicaClientTest.CONTAINER, four,
+                new java.util.SplittableRandom(1));
+        assertThat(real.stageSize(50_000L * four)).as("4 MiB blocks up to 195 GiB").isEqualTo(four);
+        assertThat(real.stageSize(50_000L * four + 1)).isEqualTo(2L * four);
+    }
+
     @Test
     void bodyOfExactlyOneBlockIsASinglePut() throws Exception {
         byte[] body = LtxTestFiles.body(1, 2, 0, BLOCK, 12);
