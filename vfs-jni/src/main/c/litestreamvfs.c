@@ -1762,12 +1762,11 @@ static int register_functions(sqlite3 *db, char **pzErr, const sqlite3_api_routi
                                          fn_set_time, 0, 0);
         if (rc != SQLITE_OK) return rc;
     }
-    /* Connections whose main database is ours report extended result codes, so that a replica
-     * conflict (SQLITE_BUSY_SNAPSHOT) and the IOERR kinds are distinguishable in every driver. */
-    sqlite3_file *fp = NULL;
-    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &fp) == SQLITE_OK && fp != NULL
-        && fp->pMethods == &jfile_methods)
-        sqlite3_extended_result_codes(db, 1);
+    /* The connection's result-code mode is left to its host: drivers read extended codes (a replica
+     * conflict's SQLITE_BUSY_SNAPSHOT, the IOERR kinds) with sqlite3_extended_errcode, and sqlite-jdbc
+     * turns them on itself, while Python's sqlite3 picks its exception class from sqlite3_errcode:
+     * forced extended codes made every constraint, busy or I/O error a bare DatabaseError there
+     * (docs/field-probes.md, "Round 9"). */
     return SQLITE_OK;
 }
 
