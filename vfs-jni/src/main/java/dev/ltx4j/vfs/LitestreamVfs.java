@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -74,7 +75,7 @@ public final class LitestreamVfs {
         }
         Properties p = new Properties();
         p.setProperty("enable_load_extension", "true");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:", p);
+        try (Connection c = sqliteConnection("jdbc:sqlite::memory:", p);
              PreparedStatement s = c.prepareStatement("select load_extension(?, ?)")) {
             s.setString(1, lib.toString());
             s.setString(2, ENTRY_POINT);
@@ -95,8 +96,7 @@ public final class LitestreamVfs {
     public static synchronized Path loadNative() throws IOException {
         if (nativeLoaded == null) {
             NativeLibrary.Located lib = NativeLibrary.locate();
-            NativeLibrary.load(lib);
-            nativeLoaded = lib.path();
+            nativeLoaded = NativeLibrary.load(lib); // the file SQLite must load too (a private copy, perhaps)
             dev.ltx4j.vfs.internal.NativeCrc64.reportSettings(); // a bad width setting, now that logging may start
         }
         return nativeLoaded;
@@ -270,11 +270,38 @@ public final class LitestreamVfs {
         checkJdbcUrl(url);
         NativeBridge.clearLastOpenError();
         try {
-            return DriverManager.getConnection(url, properties);
+            return sqliteConnection(url, properties);
         } catch (SQLException e) {
             String why = NativeBridge.lastOpenError();
             if (why == null) throw e;
             throw new SQLException(e.getMessage() + " [litestream: " + why + "]", e.getSQLState(), e.getErrorCode(), e);
+        }
+    }
+
+    /**
+     * A connection from the sqlite-jdbc that this library's class loader sees (whose SQLite {@link #load()} registers
+     * the VFS in). Not through {@code DriverManager} alone: in an application server it offers a caller only drivers
+     * registered from the caller's own loader, and a web application's copy of sqlite-jdbc registers itself only once
+     * something initialises its driver class, so the first open failed with "No suitable driver"
+     * (docs/class-loaders.md).
+     */
+    static Connection sqliteConnection(String url, Properties properties) throws SQLException {
+        Driver d = SqliteDriver.INSTANCE;
+        Connection c = d == null ? null : d.connect(url, properties);
+        return c != null ? c : DriverManager.getConnection(url, properties);
+    }
+
+    /** sqlite-jdbc's driver from this library's class loader, or null when that loader does not see it. */
+    private static final class SqliteDriver {
+        static final Driver INSTANCE = find();
+
+        private static Driver find() {
+            try {
+                return (Driver) Class.forName("org.sqlite.JDBC", true, LitestreamVfs.class.getClassLoader())
+                        .getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+                return null;
+            }
         }
     }
 
