@@ -73,6 +73,7 @@ public final class LitestreamVfs {
         } catch (IOException e) {
             throw new SQLException("cannot load the litestream VFS: " + e.getMessage(), e);
         }
+        checkOneCopyPerSqlite();
         Properties p = new Properties();
         p.setProperty("enable_load_extension", "true");
         try (Connection c = sqliteConnection("jdbc:sqlite::memory:", p);
@@ -83,6 +84,29 @@ public final class LitestreamVfs {
         }
         loaded = lib;
         return lib;
+    }
+
+    /**
+     * One SQLite, one copy of ltx4j: SQLite's VFS names belong to the SQLite of one sqlite-jdbc copy, and the first
+     * copy of ltx4j registered there keeps serving them (its native library never unloads while that SQLite may call
+     * it). A sqlite-jdbc shared by several class loaders (a server's lib beside ltx4j in each web application, or an
+     * application redeployed) got the second copy's load refused with an empty "error during initialization: "
+     * (docs/class-loaders.md).
+     */
+    private static void checkOneCopyPerSqlite() throws SQLException {
+        Driver d = SqliteDriver.INSTANCE;
+        if (d == null) return;
+        ClassLoader sqlite = d.getClass().getClassLoader();
+        String other = dev.ltx4j.pagestore.storage.ProcessLocks.claim("sqlite-jdbc@"
+                + dev.ltx4j.pagestore.storage.ProcessLocks.describe(sqlite) + "/"
+                + Integer.toHexString(System.identityHashCode(d.getClass())));
+        if (other == null) return;
+        throw new SQLException("cannot register the litestream VFS: the sqlite-jdbc loaded by class loader "
+                + dev.ltx4j.pagestore.storage.ProcessLocks.describe(sqlite) + " already serves it from another copy"
+                + " of ltx4j, loaded by class loader " + other + " (an earlier deployment of this application, or"
+                + " another application sharing that sqlite-jdbc), which keeps it until the JVM exits. Load ltx4j by"
+                + " the same class loader as sqlite-jdbc: both in the application (WEB-INF/lib), or both in the"
+                + " server's shared lib");
     }
 
     /**

@@ -59,16 +59,25 @@ public final class ProcessLocks {
                 + " application in this JVM): close that one's connections and data sources, or restart the JVM";
     }
 
-    private static String key(Path lockFile) {
-        return PREFIX + lockFile.toAbsolutePath().normalize();
+    /**
+     * Claims {@code what} (a JVM-wide name) for this class loader's copy of ltx4j for good: null when it is this copy's
+     * (now or already), else the class loader of the copy that holds it.
+     */
+    public static String claim(String what) {
+        Object holder = System.getProperties().putIfAbsent("ltx4j.claim:" + what, LOADER);
+        return holder == null || holder.equals(LOADER) ? null : String.valueOf(holder);
     }
 
-    /** The loader's name, or the first line of its description (some servers' run over many lines), and identity. */
-    private static String describe(ClassLoader loader) {
+    /** A class loader as {@link #claim} and {@link #heldBy} name it: its name or first line, and its identity. */
+    public static String describe(ClassLoader loader) {
         String d = loader == null ? "bootstrap" : loader.getName() != null ? loader.getName() : String.valueOf(loader);
         int nl = d.indexOf('\n');
         if (nl >= 0) d = d.substring(0, nl).strip();
         if (d.length() > 120) d = d.substring(0, 120) + "...";
         return d + "@" + Integer.toHexString(System.identityHashCode(loader));
+    }
+
+    private static String key(Path lockFile) {
+        return PREFIX + lockFile.toAbsolutePath().normalize();
     }
 }

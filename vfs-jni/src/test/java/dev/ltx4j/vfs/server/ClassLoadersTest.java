@@ -49,6 +49,16 @@ class ClassLoadersTest {
         assertThat(out).contains("lock probe refused");
     }
 
+    @Test
+    void aSecondCopyOnASharedSqliteJdbcIsRefusedNamingBothLoaders() throws Exception {
+        String out = server("shared"); // sqlite-jdbc in the server's lib, ltx4j in each deployment
+        assertThat(out).contains("1 deploy deployed\n1 write 3 ");
+        // Before: "2 deploy FAILED org.sqlite.SQLiteException: ... (error during initialization: )".
+        assertThat(out).contains("2 deploy FAILED java.sql.SQLException: cannot register the litestream VFS: the"
+                + " sqlite-jdbc loaded by class loader server-lib@").contains("another copy of ltx4j, loaded by class"
+                + " loader webapp-1@").contains("both in the server's shared lib");
+    }
+
     private String server(String mode, String... jvmOptions) throws Exception {
         Path testClasses = Path.of(ServerChild.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         List<String> webapp = new ArrayList<>(List.of(testClasses.toString(), System.getProperty("ltx4j.vfs.classes"),
