@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -72,9 +73,10 @@ public final class LitestreamVfs {
         } catch (IOException e) {
             throw new SQLException("cannot load the litestream VFS: " + e.getMessage(), e);
         }
+        checkOneCopyPerSqlite();
         Properties p = new Properties();
         p.setProperty("enable_load_extension", "true");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:", p);
+        try (Connection c = sqliteConnection("jdbc:sqlite::memory:", p);
              PreparedStatement s = c.prepareStatement("select load_extension(?, ?)")) {
             s.setString(1, lib.toString());
             s.setString(2, ENTRY_POINT);
@@ -82,6 +84,29 @@ public final class LitestreamVfs {
         }
         loaded = lib;
         return lib;
+    }
+
+    /**
+     * One SQLite, one copy of ltx4j: SQLite's VFS names belong to the SQLite of one sqlite-jdbc copy, and the first
+     * copy of ltx4j registered there keeps serving them (its native library never unloads while that SQLite may call
+     * it). A sqlite-jdbc shared by several class loaders (a server's lib beside ltx4j in each web application, or an
+     * application redeployed) got the second copy's load refused with an empty "error during initialization: "
+     * (docs/class-loaders.md).
+     */
+    private static void checkOneCopyPerSqlite() throws SQLException {
+        Driver d = SqliteDriver.INSTANCE;
+        if (d == null) return;
+        ClassLoader sqlite = d.getClass().getClassLoader();
+        String other = dev.ltx4j.pagestore.storage.ProcessLocks.claim("sqlite-jdbc@"
+                + dev.ltx4j.pagestore.storage.ProcessLocks.describe(sqlite) + "/"
+                + Integer.toHexString(System.identityHashCode(d.getClass())));
+        if (other == null) return;
+        throw new SQLException("cannot register the litestream VFS: the sqlite-jdbc loaded by class loader "
+                + dev.ltx4j.pagestore.storage.ProcessLocks.describe(sqlite) + " already serves it from another copy"
+                + " of ltx4j, loaded by class loader " + other + " (an earlier deployment of this application, or"
+                + " another application sharing that sqlite-jdbc), which keeps it until the JVM exits. Load ltx4j by"
+                + " the same class loader as sqlite-jdbc: both in the application (WEB-INF/lib), or both in the"
+                + " server's shared lib");
     }
 
     /**
@@ -95,8 +120,7 @@ public final class LitestreamVfs {
     public static synchronized Path loadNative() throws IOException {
         if (nativeLoaded == null) {
             NativeLibrary.Located lib = NativeLibrary.locate();
-            NativeLibrary.load(lib);
-            nativeLoaded = lib.path();
+            nativeLoaded = NativeLibrary.load(lib); // the file SQLite must load too (a private copy, perhaps)
             dev.ltx4j.vfs.internal.NativeCrc64.reportSettings(); // a bad width setting, now that logging may start
         }
         return nativeLoaded;
@@ -270,11 +294,38 @@ public final class LitestreamVfs {
         checkJdbcUrl(url);
         NativeBridge.clearLastOpenError();
         try {
-            return DriverManager.getConnection(url, properties);
+            return sqliteConnection(url, properties);
         } catch (SQLException e) {
             String why = NativeBridge.lastOpenError();
             if (why == null) throw e;
             throw new SQLException(e.getMessage() + " [litestream: " + why + "]", e.getSQLState(), e.getErrorCode(), e);
+        }
+    }
+
+    /**
+     * A connection from the sqlite-jdbc that this library's class loader sees (whose SQLite {@link #load()} registers
+     * the VFS in). Not through {@code DriverManager} alone: in an application server it offers a caller only drivers
+     * registered from the caller's own loader, and a web application's copy of sqlite-jdbc registers itself only once
+     * something initialises its driver class, so the first open failed with "No suitable driver"
+     * (docs/class-loaders.md).
+     */
+    static Connection sqliteConnection(String url, Properties properties) throws SQLException {
+        Driver d = SqliteDriver.INSTANCE;
+        Connection c = d == null ? null : d.connect(url, properties);
+        return c != null ? c : DriverManager.getConnection(url, properties);
+    }
+
+    /** sqlite-jdbc's driver from this library's class loader, or null when that loader does not see it. */
+    private static final class SqliteDriver {
+        static final Driver INSTANCE = find();
+
+        private static Driver find() {
+            try {
+                return (Driver) Class.forName("org.sqlite.JDBC", true, LitestreamVfs.class.getClassLoader())
+                        .getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+                return null;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ltx4j.pagestore.replica;
 
 import dev.ltx4j.ltx.Crc64;
+import dev.ltx4j.pagestore.storage.ProcessLocks;
 import dev.ltx4j.pagestore.storage.SecureFiles;
 import java.io.Closeable;
 import java.io.IOException;
@@ -51,6 +52,7 @@ public final class DiskPageCache implements LocalPageSource, Closeable {
     private final String base;
     private final long capacityBytes;
     private FileChannel lockChannel;
+    private ProcessLocks.Reservation reserved;
     private FileLock lock;
     private FileChannel pages;
     private FileChannel index;
@@ -83,12 +85,15 @@ public final class DiskPageCache implements LocalPageSource, Closeable {
         SecureFiles.createMissing(c.dir);
         Path lockPath = c.file(".lock");
         SecureFiles.checkExistingFile(lockPath);
-        c.lockChannel = FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                SecureFiles.ownerOnlyFile(lockPath));
-        try {
-            c.lock = c.lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            c.lock = null;
+        // Reserved before a descriptor is opened: closing one would free another owner's lock (ProcessLocks).
+        c.reserved = ProcessLocks.reserve(lockPath);
+        if (c.reserved != null) {
+            c.lockChannel = c.openLock(lockPath);
+            try {
+                c.lock = c.lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                c.lock = null;
+            }
         }
         if (c.lock == null) {
             c.disabled = "in use by another process (or another open of this database)";
@@ -99,6 +104,16 @@ public final class DiskPageCache implements LocalPageSource, Closeable {
         c.index = openPrivate(c.file(".index"));
         c.load();
         return c;
+    }
+
+    private FileChannel openLock(Path lockPath) throws IOException {
+        try {
+            return FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    SecureFiles.ownerOnlyFile(lockPath));
+        } catch (IOException | RuntimeException e) {
+            reserved.release();
+            throw e;
+        }
     }
 
     private static FileChannel openPrivate(Path p) throws IOException {
@@ -336,6 +351,8 @@ public final class DiskPageCache implements LocalPageSource, Closeable {
             }
         } catch (IOException e) {
             LOG.debug("closing disk page cache lock: {}", e.toString());
+        } finally {
+            if (reserved != null) reserved.release();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ltx4j.pagestore.replica;
 
+import dev.ltx4j.pagestore.storage.ProcessLocks;
 import dev.ltx4j.pagestore.storage.SecureFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,40 +17,53 @@ import java.util.Set;
 final class HydrationLock {
     private final FileChannel channel;
     private final FileLock lock;
+    private final ProcessLocks.Reservation reserved;
 
-    private HydrationLock(FileChannel channel, FileLock lock) {
+    private HydrationLock(FileChannel channel, FileLock lock, ProcessLocks.Reservation reserved) {
         this.channel = channel;
         this.lock = lock;
+        this.reserved = reserved;
     }
 
     /** Takes the lock of {@code path}, or throws an {@link IOException} naming it when someone else holds it. */
     static HydrationLock acquire(Path path) throws IOException {
         Path lockPath = path.resolveSibling(path.getFileName() + ".lock");
         SecureFiles.checkExistingFile(lockPath);
-        FileChannel channel = FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                SecureFiles.ownerOnlyFile(lockPath));
-        FileLock lock;
+        // Reserved before a descriptor is opened: closing one would free another owner's lock (ProcessLocks).
+        ProcessLocks.Reservation reserved = ProcessLocks.reserve(lockPath);
+        FileChannel channel = null;
+        FileLock lock = null;
         try {
-            lock = channel.tryLock();
+            if (reserved != null) {
+                channel = FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                        SecureFiles.ownerOnlyFile(lockPath));
+                lock = channel.tryLock();
+            }
         } catch (OverlappingFileLockException e) {
             lock = null;
-        } catch (IOException e) {
-            channel.close();
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) channel.close();
+            reserved.release();
             throw e;
         }
         if (lock == null) {
-            channel.close();
+            if (channel != null) channel.close();
+            if (reserved != null) reserved.release();
             throw new IOException("hydrated file " + path + " is in use by another process (or another open of"
                     + " this database); set a different hydration_path");
         }
-        return new HydrationLock(channel, lock);
+        return new HydrationLock(channel, lock, reserved);
     }
 
     void release() throws IOException {
         try {
             lock.release();
         } finally {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                reserved.release();
+            }
         }
     }
 }

@@ -186,24 +186,42 @@ public final class FileLogStorage implements LogStorage {
     public StorageLock lock(String name) throws IOException {
         Path path = resolve(name);
         SecureFiles.checkExistingFile(path);
-        FileChannel channel = FileChannel.open(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS), ownerOnly());
+        // Reserved in the JVM before any descriptor is opened: closing one would free another owner's lock
+        // (ProcessLocks; docs/class-loaders.md).
+        ProcessLocks.Reservation reserved = ProcessLocks.reserve(path);
+        if (reserved == null) {
+            String other = ProcessLocks.heldBy(path);
+            throw new StorageLockedException(path.toString(), "buffer lock " + path + " is already held by "
+                    + (other != null ? other : "another owner in this process"));
+        }
+        FileChannel channel;
         FileLock lock;
+        try {
+            channel = FileChannel.open(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS), ownerOnly());
+        } catch (IOException | RuntimeException e) {
+            reserved.release();
+            throw e;
+        }
         try {
             lock = InterruptSafeChannel.uninterrupted(channel::tryLock);
         } catch (OverlappingFileLockException e) {
             channel.close();
+            reserved.release();
             throw new StorageLockedException(path.toString(),
                     "buffer lock " + path + " is already held by another owner in this process");
         } catch (IOException e) {
             channel.close();
+            reserved.release();
             throw locksRefused(path, e);
         } catch (RuntimeException e) {
             channel.close();
+            reserved.release();
             throw e;
         }
         if (lock == null) {
             channel.close();
+            reserved.release();
             throw new StorageLockedException(path.toString(),
                     "buffer lock " + path + " is held by another process; only one process may own a write buffer");
         }
@@ -211,7 +229,11 @@ public final class FileLogStorage implements LogStorage {
             try {
                 lock.release();
             } finally {
-                channel.close();
+                try {
+                    channel.close();
+                } finally {
+                    reserved.release();
+                }
             }
         };
     }

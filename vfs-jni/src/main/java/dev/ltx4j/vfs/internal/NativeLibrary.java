@@ -80,35 +80,61 @@ public final class NativeLibrary {
      * fresh directory per load: nothing is ever reused, so no other user can have planted the file.
      */
     static Path extract(String resource, Path parent) throws IOException {
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IOException("the native library " + resource + " is missing from the vfs-jni jar");
+            return extract(in, parent);
+        }
+    }
+
+    private static Path extract(InputStream in, Path parent) throws IOException {
         if (!Files.isDirectory(parent)) {
             throw new IOException("the native library extraction directory is not a directory: " + parent
                     + " (" + EXTRACT_DIR_PROPERTY + "/" + EXTRACT_DIR_ENV + ")");
         }
-        try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IOException("the native library " + resource + " is missing from the vfs-jni jar");
-            Path dir;
-            try {
-                dir = Files.createTempDirectory(parent, "ltx4j-vfs-");
-            } catch (IOException e) {
-                // A read-only or foreign java.io.tmpdir (a container's read-only root): name the setting to change.
-                throw new IOException("cannot extract the litestream VFS library into " + parent + " ("
-                        + dev.ltx4j.replica.internal.FileFailures.describe(e) + "); extract it elsewhere with -D"
-                        + EXTRACT_DIR_PROPERTY + "=<dir> or " + EXTRACT_DIR_ENV + "=<dir> (a directory this user can"
-                        + " write on an exec mount; the default is java.io.tmpdir), or name an installed copy with -D"
-                        + PATH_PROPERTY + " or " + PATH_ENV, e);
-            }
-            boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-            if (posix && !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
-                throw new IOException("the extraction directory " + dir + " is not owner-only (rwx------)");
-            }
-            // deleteOnExit runs in reverse order of registration: the directory first would fail while non-empty.
-            dir.toFile().deleteOnExit();
-            Path lib = dir.resolve("liblitestreamvfs.so");
-            lib.toFile().deleteOnExit();
-            Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
-            if (posix) Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("r-x------"));
-            return lib;
+        Path dir;
+        try {
+            dir = Files.createTempDirectory(parent, "ltx4j-vfs-");
+        } catch (IOException e) {
+            // A read-only or foreign java.io.tmpdir (a container's read-only root): name the setting to change.
+            throw new IOException("cannot extract the litestream VFS library into " + parent + " ("
+                    + dev.ltx4j.replica.internal.FileFailures.describe(e) + "); extract it elsewhere with -D"
+                    + EXTRACT_DIR_PROPERTY + "=<dir> or " + EXTRACT_DIR_ENV + "=<dir> (a directory this user can"
+                    + " write on an exec mount; the default is java.io.tmpdir), or name an installed copy with -D"
+                    + PATH_PROPERTY + " or " + PATH_ENV, e);
         }
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        if (posix && !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
+            throw new IOException("the extraction directory " + dir + " is not owner-only (rwx------)");
+        }
+        // deleteOnExit runs in reverse order of registration: the directory first would fail while non-empty.
+        dir.toFile().deleteOnExit();
+        Path lib = dir.resolve("liblitestreamvfs.so");
+        lib.toFile().deleteOnExit();
+        Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
+        if (posix) Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("r-x------"));
+        return lib;
+    }
+
+    /**
+     * An installed library ({@link #PATH_PROPERTY}) that another class loader of this JVM already loaded (a web
+     * application redeployed, or a second one): the JVM lets one loader hold a file, so this loader loads a private
+     * copy of it, as it would the packed one (each copy keeps its own natives and state; docs/class-loaders.md).
+     */
+    private static Path loadPrivateCopy(Path library, UnsatisfiedLinkError refused) {
+        Path copy;
+        try {
+            String dir = setting(EXTRACT_DIR_PROPERTY, EXTRACT_DIR_ENV);
+            Path parent = Path.of(dir != null ? dir : System.getProperty("java.io.tmpdir")).toAbsolutePath();
+            try (InputStream in = Files.newInputStream(library)) {
+                copy = extract(in, parent);
+            }
+        } catch (IOException e) {
+            UnsatisfiedLinkError named = new UnsatisfiedLinkError(refused.getMessage() + "; a private copy for this"
+                    + " class loader could not be made: " + e.getMessage());
+            named.initCause(e);
+            throw named;
+        }
+        return load(new Located(copy, true));
     }
 
     private static String setting(String property, String env) {
@@ -117,12 +143,19 @@ public final class NativeLibrary {
         return v == null || v.isBlank() ? null : v;
     }
 
-    /** {@code System.load} from this module's class loader, so JNI_OnLoad binds our classes. */
-    public static void load(Located located) {
+    /**
+     * {@code System.load} from this module's class loader, so JNI_OnLoad binds our classes.
+     *
+     * @return the file loaded: {@code located}, or a private copy of it (SQLite must load that same file)
+     */
+    public static Path load(Located located) {
         Path library = located.path();
         try {
             System.load(library.toString());
         } catch (UnsatisfiedLinkError e) {
+            if (!located.extracted() && String.valueOf(e.getMessage()).contains("another classloader")) {
+                return loadPrivateCopy(library, e);
+            }
             Path dir = library.getParent();
             // access(X_OK) fails on a noexec mount even for root: any other load failure keeps its own message.
             if (!located.extracted() || dir == null || Files.isExecutable(library)) {
@@ -138,5 +171,6 @@ public final class NativeLibrary {
             named.initCause(e);
             throw named;
         }
+        return library;
     }
 }
