@@ -183,6 +183,18 @@ public final class FileLogStorage implements LogStorage {
     }
 
     @Override
+    public void syncDirectoryEntry() throws IOException {
+        Path parent = directory.getParent();
+        if (POSIX && parent != null) {
+            InterruptSafeChannel.uninterrupted(() -> {
+                SecureFiles.syncDirectory(parent);
+                return null;
+            });
+            FSYNCS.increment();
+        }
+    }
+
+    @Override
     public StorageLock lock(String name) throws IOException {
         Path path = resolve(name);
         SecureFiles.checkExistingFile(path);
