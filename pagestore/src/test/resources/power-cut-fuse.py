@@ -371,4 +371,4 @@ if __name__ == "__main__":
     fs = PowerCut(sys.argv[2] if len(sys.argv) > 2 else None)
     threading.Thread(target=commands, args=(fs,), daemon=True).start()
     fusepy.FUSE(fs, sys.argv[1], foreground=True, nothreads=True, attr_timeout=0, entry_timeout=0,
-                negative_timeout=0)
+                negative_timeout=0, hard_remove=True)
