@@ -9,7 +9,7 @@ The control is plain SQLite (journal_mode=WAL, synchronous=FULL) doing the same 
 
 Usage (root, /dev/fuse): power-cut-explore.py <dist dir with litestream-vfs.so and lib/> <scratch dir>
     [--points 1,5,17] [--random N] [--armon 'fsync ltx4j-buffer 2;rename ltx4j-buffer.next'] [--seed S]
-    [--commits N] [--torn] [--plain]
+    [--commits N] [--torn] [--plain] [--cli | --jdbc <sqlite-jdbc jar>]
 Prints one line per cut point and a summary; exit 1 if any acknowledged commit was lost.
 """
 import argparse
@@ -23,6 +23,9 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+JDBC = None  # --jdbc <jar>: the commits from Java through sqlite-jdbc
+CLI = False  # --cli: the commits through /usr/bin/sqlite3 instead of python3's sqlite3 module
+SCRATCH = None
 
 HOST = r"""
 import sqlite3, sys
@@ -46,6 +49,46 @@ for i in range(1, n + 1):
         conn.execute("select litestream_sync()").fetchone()
 conn.close()
 print("closed", flush=True)
+"""
+
+# The same commits from Java through sqlite-jdbc (--jdbc <sqlite-jdbc jar>): the VFS registered from the environment.
+HOST_JAVA = r"""
+import dev.ltx4j.vfs.LitestreamVfs;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+
+public class Host {
+    public static void main(String[] a) throws Exception {
+        String db = a[0];
+        int n = Integer.parseInt(a[1]);
+        boolean plain = a[2].equals("plain");
+        String url;
+        if (plain) {
+            url = "jdbc:sqlite:" + db;
+        } else {
+            LitestreamVfs.builder().register("litestream");
+            url = "jdbc:sqlite:file:" + db + "?vfs=litestream";
+        }
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            if (plain) {
+                s.execute("pragma journal_mode=wal");
+                s.execute("pragma synchronous=full");
+            }
+            s.execute("create table if not exists t(i integer primary key, v text)");
+            System.out.println("ready");
+            for (int i = 1; i <= n; i++) {
+                s.execute("insert into t values (" + i + ", printf('%.300c', 'x'))");
+                System.out.println("acked " + i);
+                System.out.flush();
+                if (!plain && i % 4 == 0) {
+                    s.executeQuery("select litestream_sync()").close();
+                }
+            }
+        }
+        System.out.println("closed");
+    }
+}
 """
 
 CHECK = r"""
@@ -120,10 +163,42 @@ def env_for(run, write):
     return env
 
 
+def cli_script(so, db, n, plain, acks):
+    """The same commits through the sqlite3 CLI; each acknowledgement is appended to a file off the mount."""
+    lines = [] if plain else [".load " + so]
+    lines.append(".open " + (db if plain else "file:%s?vfs=litestream" % db))
+    if plain:
+        lines += ["pragma journal_mode=wal;", "pragma synchronous=full;"]
+    lines.append("create table if not exists t(i integer primary key, v text);")
+    for i in range(1, n + 1):
+        lines.append("insert into t values (%d, printf('%%.300c', 'x'));" % i)
+        lines.append(".system echo acked %d >> %s" % (i, acks))
+        if not plain and i % 4 == 0:
+            lines.append("select litestream_sync();")
+    return "\n".join(lines) + "\n"
+
+
 def host(so, db, n, plain, env, fs):
     """Runs the host until it ends or the machine dies; returns the acknowledged count and its output."""
-    p = subprocess.Popen(["/usr/bin/python3", "-c", HOST, so, db, str(n), "plain" if plain else "vfs"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if JDBC:
+        source = os.path.join(SCRATCH, "Host.java")
+        with open(source, "w") as f:
+            f.write(HOST_JAVA)
+        cp = os.path.join(os.path.dirname(so), "lib", "*") + ":" + JDBC
+        tmp = env["LITESTREAM_JVM_OPTS"].split("=", 1)[1]
+        p = subprocess.Popen(["java", "-Djava.io.tmpdir=" + tmp, "-cp", cp, source, db, str(n),
+                              "plain" if plain else "vfs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    elif CLI:
+        acks = os.path.join(SCRATCH, "acks")
+        open(acks, "w").close()
+        p = subprocess.Popen(["/usr/bin/sqlite3", "-bail"], env=env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdin.write(cli_script(so, db, n, plain, acks))
+        p.stdin.close()
+    else:
+        p = subprocess.Popen(["/usr/bin/python3", "-c", HOST, so, db, str(n), "plain" if plain else "vfs"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(p.stdout), daemon=True)
     reader.start()
@@ -134,6 +209,8 @@ def host(so, db, n, plain, env, fs):
         p.send_signal(signal.SIGKILL)  # the host dies with the machine
     p.wait()
     reader.join(5)
+    if CLI:
+        lines = open(os.path.join(SCRATCH, "acks")).readlines()
     acked = max([int(l.split()[1]) for l in lines if l.startswith("acked ")] or [0])
     return acked, "".join(lines) + (p.stderr.read() or "")
 
@@ -190,7 +267,11 @@ def main():
     ap.add_argument("--armon", default="", help="targeted cuts, ';'-separated: '<op> <path text> [<skip>]', e.g."
                     " 'fsync ltx4j-buffer 2' (after the third fsync of the buffer: its second commit)")
     ap.add_argument("--plain", action="store_true", help="the control: plain SQLite WAL/FULL")
+    ap.add_argument("--jdbc", default=None, help="the host is Java with this sqlite-jdbc jar (the checks stay in python3)")
+    ap.add_argument("--cli", action="store_true", help="the host is /usr/bin/sqlite3 (the checks stay in python3)")
     a = ap.parse_args()
+    global CLI, SCRATCH, JDBC
+    CLI, SCRATCH, JDBC = a.cli, os.path.abspath(a.scratch), a.jdbc
     so = os.path.join(os.path.abspath(a.dist), "litestream-vfs.so")
     mnt = os.path.join(a.scratch, "mnt")
     os.makedirs(mnt, exist_ok=True)
