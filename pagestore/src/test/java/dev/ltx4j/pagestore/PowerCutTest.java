@@ -58,6 +58,37 @@ class PowerCutTest {
         check(dir, 3, 3, "cut after three commits");
     }
 
+    /**
+     * A directory the user (or a run that crashed before syncing it) made just before the first open: the open itself
+     * makes its entry durable ({@code LogStorage.syncDirectoryEntry}), whoever created it.
+     */
+    @Test
+    void aDirectoryMadeJustBeforeTheOpenSurvivesWithTheCommits() throws Exception {
+        Path dir = PowerCutFs.durableDirectory(fs.mount.resolve("user")).resolve("made-by-mkdir");
+        Files.createDirectory(dir); // its parent is not fsynced
+        WriteBuffer buf = WriteBuffer.open(dir.resolve(TestSupport.NAME), TestSupport.options(PS, Durability.LOCAL, 4));
+        for (int i = 1; i <= 2; i++) {
+            TestSupport.commit(buf, 4, new long[] {i % 4 + 1}, i);
+        }
+        fs.cut(-1);
+        closeDead(buf);
+        fs.revive();
+        assertThat(dir).as("a directory made just before the buffer's open, after a cut following two commits")
+                .isDirectory();
+        check(dir, 2, 2, "cut after two commits in a directory made by mkdir");
+    }
+
+    /** Directories ltx4j creates with missing parents (conflicts/, spools, a deeper default) last, each level. */
+    @Test
+    void directoriesCreatedWithTheirMissingParentsSurviveACut() throws Exception {
+        Path top = PowerCutFs.durableDirectory(fs.mount.resolve("nested"));
+        Path deep = top.resolve("a").resolve("b").resolve("c");
+        SecureFiles.createMissing(deep);
+        fs.cut(-1);
+        fs.revive();
+        assertThat(deep).as("a/b/c made by SecureFiles.createMissing, after a cut").isDirectory();
+    }
+
     /** A cut after each mutating call of a buffer's life (clean, and torn every third call). */
     @Test
     void everyCutPointKeepsEveryAcknowledgedCommit() throws Exception {
