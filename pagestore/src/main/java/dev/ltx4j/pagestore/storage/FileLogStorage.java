@@ -187,7 +187,12 @@ public final class FileLogStorage implements LogStorage {
         Path parent = directory.getParent();
         if (POSIX && parent != null) {
             InterruptSafeChannel.uninterrupted(() -> {
-                SecureFiles.syncDirectory(parent);
+                try {
+                    SecureFiles.syncDirectory(parent);
+                } catch (java.nio.file.AccessDeniedException e) {
+                    // A parent this user may only pass through (systemd's 0700 /var/lib/private, a 0711 home): its
+                    // entries are its owner's to sync, and refusing the buffer for it would help no one.
+                }
                 return null;
             });
             FSYNCS.increment();
