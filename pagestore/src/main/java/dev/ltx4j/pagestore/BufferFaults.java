@@ -16,11 +16,19 @@ package dev.ltx4j.pagestore;
  * @param readPastDurablePrefix after a failure stopped the buffer, let a sync read every committed transaction, also
  *                               those whose commit's force failed (docs/write-buffer-recovery.md, "After a failed
  *                               fsync")
+ * @param skipDirectoryEntrySync an open never makes the buffer directory's own entry durable
+ *                               ({@code LogStorage.syncDirectoryEntry}): a power cut takes a new directory with every
+ *                               commit in it (the behaviour before the fix; docs/write-buffer-recovery.md, "Power cuts")
  */
 public record BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk,
-        boolean zeroTailOnReusedFile, boolean readPastDurablePrefix) {
+        boolean zeroTailOnReusedFile, boolean readPastDurablePrefix, boolean skipDirectoryEntrySync) {
     /** No fault: the buffer behaves as shipped. */
-    public static final BufferFaults NONE = new BufferFaults(false, false, false, false);
+    public static final BufferFaults NONE = new BufferFaults(false, false, false, false, false);
+
+    public BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk,
+            boolean zeroTailOnReusedFile, boolean readPastDurablePrefix) {
+        this(silentDamageTruncation, keepTornTailAfterFullDisk, zeroTailOnReusedFile, readPastDurablePrefix, false);
+    }
 
     public BufferFaults(boolean silentDamageTruncation, boolean keepTornTailAfterFullDisk,
             boolean zeroTailOnReusedFile) {

@@ -125,7 +125,7 @@ final class BufferOpener {
                 header = new LogHeader(options.pageSize(), nonZero(random), random.nextLong(),
                         options.initialBase().txid(), options.initialBase().postApplyChecksum(),
                         options.initialBase().commitSize(), 1, options.clock().millis(), 1);
-                file = createDurably(storage, name, header);
+                file = createDurably(storage, name, header, options);
                 scan = LogScanner.scan(file, header);
                 report = new RecoveryReport(RecoveryReport.TailStatus.NEW_FILE, 0, LogHeader.SIZE, LogHeader.SIZE,
                         LogHeader.SIZE, 0);
@@ -153,6 +153,9 @@ final class BufferOpener {
                 // would otherwise be undone by a power loss after we acknowledge new commits.
                 file.force();
                 storage.syncDirectory();
+                if (!options.faults().skipDirectoryEntrySync()) {
+                    storage.syncDirectoryEntry(); // a creating run may have crashed before it synced the entry
+                }
                 report = new RecoveryReport(damagedCopy != null ? RecoveryReport.TailStatus.DAMAGE_RECOVERED
                         : publicStatus(scan.stop()), scan.transactions().size(), scan.validEnd(), scan.fileSize(),
                         scan.stopOffset(), scan.uncommittedPages(), damagedCopy);
@@ -174,7 +177,8 @@ final class BufferOpener {
     }
 
     /** Writes a header-only file under the temporary name, forces it, then renames it in. */
-    private static LogFile createDurably(LogStorage storage, String name, LogHeader header) throws IOException {
+    private static LogFile createDurably(LogStorage storage, String name, LogHeader header,
+            WriteBufferOptions options) throws IOException {
         String next = name + WriteBuffer.NEXT_SUFFIX;
         try (LogFile fresh = storage.create(next)) {
             fresh.write(0, header.encode());
@@ -182,6 +186,11 @@ final class BufferOpener {
         }
         storage.replace(next, name);
         storage.syncDirectory();
+        // The directory itself may be new too (ltx4j's default one, or one made just before): its own entry must
+        // last as well, or a power cut takes the buffer with every commit (docs/write-buffer-recovery.md).
+        if (!options.faults().skipDirectoryEntrySync()) {
+            storage.syncDirectoryEntry();
+        }
         return storage.open(name);
     }
 

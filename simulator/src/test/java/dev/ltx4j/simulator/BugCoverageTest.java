@@ -42,6 +42,7 @@ class BugCoverageTest {
         t(Bug.SILENT_BUFFER_TRUNCATION, "BugsAreFoundTest#simulatorFindsShrinksAndReplaysTheBug");
         t(Bug.KEEP_TORN_TAIL_AFTER_FULL_DISK, "BugsAreFoundTest#simulatorFindsShrinksAndReplaysTheBug");
         t(Bug.ZERO_TAIL_ON_REUSED_FILE, "BugsAreFoundTest#simulatorFindsShrinksAndReplaysTheBug");
+        t(Bug.SKIP_DIRECTORY_ENTRY_SYNC, "BugsAreFoundTest#simulatorFindsShrinksAndReplaysTheBug");
         t(Bug.SKIP_FOLLOWER_CONTINUITY, "FollowerScenarioTest#skipFollowerContinuityIsFoundShrunkAndReplayed");
         t(Bug.CONFLICT_SNAPSHOT_RACE, "SqlScenarioTest#theConflictSnapshotRaceIsFoundShrunkAndReplayed");
         t(Bug.SKIP_PAGE_VERIFICATION, "BugsAreFoundTest#simulatorFindsShrinksAndReplaysTheBug");

@@ -28,6 +28,7 @@ class BugsAreFoundTest {
         "silent-buffer-truncation, log-writer, damage-reported",
         "keep-torn-tail-after-full-disk, log-writer, committed-prefix",
         "zero-tail-on-reused-file, log-writer, torn-tail-reported",
+        "skip-directory-entry-sync, log-writer, durability",
         "skip-page-verification, corruption, corrupt-page-served",
     })
     void simulatorFindsShrinksAndReplaysTheBug(String bugName, String scenarioName, String property) {

@@ -70,6 +70,11 @@ public final class ForceGatedStorage implements LogStorage {
     }
 
     @Override
+    public void syncDirectoryEntry() throws IOException {
+        inner.syncDirectoryEntry();
+    }
+
+    @Override
     public StorageLock lock(String name) throws IOException {
         return inner.lock(name);
     }

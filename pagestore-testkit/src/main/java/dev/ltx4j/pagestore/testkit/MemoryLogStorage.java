@@ -134,6 +134,8 @@ public final class MemoryLogStorage implements LogStorage {
     private final Map<String, MemoryInode> names = new HashMap<>();
     private final Map<String, MemoryInode> durableNames = new HashMap<>();
     private final List<DirOp> pendingDirOps = new ArrayList<>();
+    /** False from {@link #newDirectory()} until {@link #syncDirectoryEntry()}. */
+    private boolean entryDurable = true;
     private final Set<String> heldLocks = new HashSet<>();
     private FaultPolicy faults = (op, name) -> false;
     private long budget = Long.MAX_VALUE;
@@ -219,6 +221,11 @@ public final class MemoryLogStorage implements LogStorage {
     /** Simulates a crash and restart; see the class comment. */
     public synchronized void crash(CrashPolicy policy) {
         Map<String, MemoryInode> table = new HashMap<>(durableNames);
+        if (!entryDurable) {
+            // The directory's own entry never reached its parent durably: the power cut takes it with every file.
+            pendingDirOps.clear();
+            table.clear();
+        }
         int keepDir = policy.keptDirectoryOperations(pendingDirOps.size());
         for (int i = 0; i < keepDir; i++) {
             DirOp op = pendingDirOps.get(i);
@@ -368,6 +375,21 @@ public final class MemoryLogStorage implements LogStorage {
             inode.cut(keepAtMost);
         }
         return new MemoryLogFile(this, name, inode, epoch, 0, stale);
+    }
+
+    /**
+     * Models a directory created just now: until {@link #syncDirectoryEntry()} its own entry in its parent is not
+     * durable, so a {@link #crash} loses every file in it, forced or not (docs/write-buffer-recovery.md, "Power
+     * cuts"). A storage is an old, durable directory unless this is called.
+     */
+    public synchronized void newDirectory() {
+        entryDurable = false;
+    }
+
+    /** Makes the directory's own entry durable (see {@link #newDirectory()}); no fault or budget applies. */
+    @Override
+    public synchronized void syncDirectoryEntry() {
+        entryDurable = true;
     }
 
     @Override

@@ -183,6 +183,23 @@ public final class FileLogStorage implements LogStorage {
     }
 
     @Override
+    public void syncDirectoryEntry() throws IOException {
+        Path parent = directory.getParent();
+        if (POSIX && parent != null) {
+            InterruptSafeChannel.uninterrupted(() -> {
+                try {
+                    SecureFiles.syncDirectory(parent);
+                } catch (java.nio.file.AccessDeniedException e) {
+                    // A parent this user may only pass through (systemd's 0700 /var/lib/private, a 0711 home): its
+                    // entries are its owner's to sync, and refusing the buffer for it would help no one.
+                }
+                return null;
+            });
+            FSYNCS.increment();
+        }
+    }
+
+    @Override
     public StorageLock lock(String name) throws IOException {
         Path path = resolve(name);
         SecureFiles.checkExistingFile(path);

@@ -62,6 +62,14 @@ public interface LogStorage {
     void syncDirectory() throws IOException;
 
     /**
+     * Makes this storage's own directory entry durable (fsyncs the directory's parent): a directory created since the
+     * last sync of its parent, by ltx4j, by the user or by a run that crashed before syncing it, vanishes in a power
+     * cut with every file in it, however durable those are (docs/write-buffer-recovery.md, "Power cuts"). Nothing to
+     * do where the storage is not a directory of its own (the default).
+     */
+    default void syncDirectoryEntry() throws IOException {}
+
+    /**
      * Takes an exclusive lock named {@code name} that excludes every other process (and every other holder in
      * this process).
      *

@@ -3,6 +3,7 @@ package dev.ltx4j.pagestore.storage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -78,12 +79,20 @@ public final class SecureFiles {
     /**
      * Creates {@code dir} owner-only with any missing parents when it does not exist; an existing directory is
      * left as it is (for directories the user chose, such as the spool directory next to a configured buffer).
+     * What it creates is made durable: the parent of each new directory is fsynced, or a power cut could take the
+     * new directory's entry, and with it every file later written and fsynced inside (docs/write-buffer-recovery.md,
+     * "Power cuts").
      */
     public static Path createMissing(Path dir) throws IOException {
         if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return dir;
         }
-        Path parent = dir.toAbsolutePath().getParent();
+        Path absolute = dir.toAbsolutePath();
+        Path parent = absolute.getParent();
+        Path existing = parent;
+        while (existing != null && !Files.isDirectory(existing)) {
+            existing = existing.getParent();
+        }
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent, ownerOnlyDirectory(parent));
         }
@@ -92,7 +101,30 @@ public final class SecureFiles {
         } catch (FileAlreadyExistsException raced) {
             // someone else created it first (or it is not a directory): the caller's check decides
         }
+        for (Path p = parent; p != null; p = p.getParent()) { // deepest first: each new entry, then its parent's
+            try {
+                syncDirectory(p);
+            } catch (IOException e) {
+                break; // best effort here; a write buffer syncs its directory's entry itself, failing if it cannot
+            }
+            if (p.equals(existing)) {
+                break;
+            }
+        }
         return dir;
+    }
+
+    /**
+     * Fsyncs a directory so the entries created, renamed or removed in it last through a power cut. Skipped where a
+     * directory cannot be opened (Windows: NTFS journals its directories itself) and off the default file system.
+     */
+    public static void syncDirectory(Path dir) throws IOException {
+        if (!posix(dir) || dir.getFileSystem() != FileSystems.getDefault()) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
     }
 
     /**

@@ -26,6 +26,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -71,6 +72,9 @@ import java.util.stream.Stream;
  * are {@link ReplicaPermanentException} naming the path; other I/O failures are transient.
  */
 public final class FileReplicaClient implements ReplicaClient {
+    /** Whether the default file system is POSIX (directories can be opened and fsynced). */
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
     /** Temp files older than this are leftovers of a crashed writer. */
     public static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
 
@@ -342,16 +346,21 @@ public final class FileReplicaClient implements ReplicaClient {
         if (Files.isDirectory(dir)) {
             return;
         }
+        Path existing = dir.toAbsolutePath().getParent();
+        while (existing != null && !Files.isDirectory(existing)) {
+            existing = existing.getParent();
+        }
         try {
             Files.createDirectories(dir, ReplicaModes.directory(dir));
         } catch (IOException e) {
             throw FileErrors.map("create directory", dir, e);
         }
-        // Make the new directory entries durable, from the level's parent up to the root's parent.
-        Path stop = root.getParent();
-        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
+        // Make every new directory entry durable: the level's parent up to the deepest directory that was already
+        // there, the root's missing parents included (a power cut takes an unsynced entry with all below it;
+        // docs/replica-file-verification.md, "Power cuts").
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
             forceDirectoryBestEffort(p);
-            if (p.equals(stop) || !p.startsWith(root)) {
+            if (p.equals(existing)) {
                 break;
             }
         }
@@ -448,12 +457,21 @@ public final class FileReplicaClient implements ReplicaClient {
         }
     }
 
-    /** Forces a directory's entries to disk after publishing a file; a failure leaves the create's durability unknown. */
+    /**
+     * Forces a directory's entries to disk after publishing a file; a failure leaves the create's durability unknown.
+     * Only where directories cannot be opened at all (Windows, in-memory file systems) is the sync skipped: on a POSIX
+     * disk a failed open (EIO, EMFILE) is a sync not done, so the create is not acknowledged as durable
+     * (docs/replica-file-verification.md, "Power cuts").
+     */
     private static void forceDirectory(Path dir, String name) throws ReplicaException {
         FileChannel channel;
         try {
             channel = FileChannel.open(dir, StandardOpenOption.READ);
         } catch (IOException | UnsupportedOperationException e) {
+            if (e instanceof IOException && dir.getFileSystem() == FileSystems.getDefault() && POSIX) {
+                throw new ReplicaOutcomeUnknownException(name + " was published but its directory " + dir
+                        + " could not be opened to sync it: " + FileFailures.describe((IOException) e), e);
+            }
             return; // this platform cannot open directories; its file system orders metadata itself
         }
         try (channel) {

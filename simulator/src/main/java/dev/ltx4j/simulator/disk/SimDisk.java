@@ -242,6 +242,19 @@ public final class SimDisk implements LogStorage {
         return file == null ? null : wrap(file);
     }
 
+    /** The buffer's directory was created just now: see {@link MemoryLogStorage#newDirectory()}. */
+    public void newDirectory() {
+        storage.newDirectory();
+    }
+
+    /** No fault is drawn here, so the fault streams of seeds recorded before this call existed do not move. */
+    @Override
+    public void syncDirectoryEntry() {
+        if (!skipFsync) {
+            storage.syncDirectoryEntry();
+        }
+    }
+
     @Override
     public void syncDirectory() throws IOException {
         if (!skipFsync) {

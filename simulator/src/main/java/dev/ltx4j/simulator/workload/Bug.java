@@ -171,6 +171,13 @@ public enum Bug {
      */
     ZERO_TAIL_ON_REUSED_FILE,
     /**
+     * Log writer: opening the buffer never makes its directory's own entry durable (pagestore hook
+     * {@code BufferFaults.skipDirectoryEntrySync}, the behaviour before session 15's power-cut probe), so a crash takes
+     * the new buffer directory with every acknowledged commit in it (the disk models a directory created with the
+     * buffer: {@code MemoryLogStorage.newDirectory}; docs/write-buffer-recovery.md, "Power cuts").
+     */
+    SKIP_DIRECTORY_ENTRY_SYNC,
+    /**
      * Engine: a sync round runs on a database that close already marked closed (engine hook
      * {@code EngineFaults.roundAfterClose}), as a durability-REMOTE commit paused between its unknown-outcome rounds
      * did while another thread closed the database; at close's release point the round adopts the landed upload into

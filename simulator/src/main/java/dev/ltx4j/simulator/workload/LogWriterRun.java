@@ -73,6 +73,7 @@ final class LogWriterRun {
         this.bugs = bugs;
         this.disk = new SimDisk(world);
         disk.setSkipFsync(bugs.contains(Bug.SKIP_FSYNC));
+        disk.newDirectory(); // the buffer directory is created with the buffer (SecureFiles, the default path)
         disk.enableFullDisk();
         SimRandom config = world.random("log-writer/config");
         Durability durability;
@@ -86,7 +87,8 @@ final class LogWriterRun {
         this.oracleLocal = durability != Durability.NONE || bugs.contains(Bug.NONE_AS_LOCAL);
         long bufferSeed = config.nextLong();
         BufferFaults faults = new BufferFaults(bugs.contains(Bug.SILENT_BUFFER_TRUNCATION),
-                bugs.contains(Bug.KEEP_TORN_TAIL_AFTER_FULL_DISK), bugs.contains(Bug.ZERO_TAIL_ON_REUSED_FILE));
+                bugs.contains(Bug.KEEP_TORN_TAIL_AFTER_FULL_DISK), bugs.contains(Bug.ZERO_TAIL_ON_REUSED_FILE), false,
+                bugs.contains(Bug.SKIP_DIRECTORY_ENTRY_SYNC));
         this.options = WriteBufferOptions.builder().pageSize(PAGE_SIZE).durability(durability)
                 .clock(world.clock()).random(() -> new SimRandom(bufferSeed)).stagingBytes(16 * 1024)
                 .faults(faults).build();
