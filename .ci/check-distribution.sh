@@ -110,6 +110,29 @@ if echo "$out" | has 'NoClassDefFoundError\|ClassNotFoundException\|ServiceConfi
     || ! echo "$out" | has 'cannot connect to endpoint http://127.0.0.1:9'; then
   echo "dist-check: the example with an s3:// replica on the module path did not fail on the dead endpoint: $out" >&2; exit 1
 fi
+# JDK 24+ warn on stderr about native access unless it is enabled: with the flags README's "JDK 21 and 25" gives,
+# the example prints no WARNING line on JDK 25 (class path, and module path, whose list of modules must stay complete).
+jdk25=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)
+if [ -n "$jdk25" ]; then
+  for how in classpath modulepath; do
+    mkdir -m 700 "$outside/buf-25-$how"
+    if [ "$how" = classpath ]; then
+      run25=(--enable-native-access=ALL-UNNAMED -cp 'target/app.jar:target/lib/*' example.App); dir="$outside/app-s3"
+    else
+      run25=(--enable-native-access=dev.ltx4j.vfs,org.xerial.sqlitejdbc,org.lz4.java
+             -p "$outside/app-s3/target/lib:$modular/out" -m example/example.App); dir="$modular"
+    fi
+    out=$(cd "$dir" && LITESTREAM_WRITE_ENABLED=true LITESTREAM_REPLICA_URL="file://$outside/replica-25-$how" \
+          LITESTREAM_SYNC_INTERVAL=1s LITESTREAM_BUFFER_PATH="$outside/buf-25-$how/buffer.db" \
+          "$jdk25/bin/java" "${run25[@]}" 2>"$outside/err-25-$how") || true
+    err=$(cat "$outside/err-25-$how")
+    if ! echo "$out" | has '^Event 1: ' || echo "$err" | has '^WARNING'; then
+      echo "dist-check: the example on $jdk25 ($how, native access enabled as README says): $out $err" >&2; exit 1
+    fi
+  done
+else
+  echo "dist-check: no JDK 25 under /usr/lib/jvm: the JDK 25 warning check is skipped" >&2
+fi
 step "fresh project through the BOM: S3, Azure and file blocks build, the example runs (class path and module path, file:// and s3://) ($(( $(date +%s) - t ))s)"
 
 # 4. The CLI jar alone.

@@ -2072,6 +2072,9 @@ static void *boot_thread(void *arg) {
     }
     opts[n++].optionString = cpOpt;
     opts[n++].optionString = "-Xrs"; /* leave SIGINT/SIGTERM to the host */
+    /* JDK 24+ warns on the host's stderr when class-path code loads a native library (lz4-java, ours) unless
+     * native access is enabled; JDK 17+ accept the option (docs/jdk-versions.md). */
+    opts[n++].optionString = "--enable-native-access=ALL-UNNAMED";
     /* SLF4J goes to our provider: silent unless LITESTREAM_LOG_LEVEL/LITESTREAM_LOG_FILE are set. Named
      * explicitly, so SLF4J neither scans nor warns; LITESTREAM_JVM_OPTS (later) may name another. */
     opts[n++].optionString = "-Dslf4j.provider=dev.ltx4j.vfs.internal.HostLogProvider";

@@ -83,19 +83,24 @@ class VirtualThreadsTest {
 
     /** A {@code java} of JDK 21 or newer: this one, or the newest found under /usr/lib/jvm or /opt. */
     static Path newerJava() throws IOException {
+        return newerJava(21);
+    }
+
+    /** A {@code java} of JDK {@code min} or newer: this one, or the newest under /usr/lib/jvm or /opt; else skipped. */
+    static Path newerJava(int min) throws IOException {
         Path self = Path.of(System.getProperty("java.home"), "bin", "java");
-        if (Runtime.version().feature() >= 21) return self;
+        if (Runtime.version().feature() >= min) return self;
         List<Path> found = new ArrayList<>();
         for (String root : List.of("/usr/lib/jvm", "/opt")) {
             Path r = Path.of(root);
             if (!Files.isDirectory(r)) continue;
             try (Stream<Path> s = Files.list(r)) {
-                s.filter(d -> feature(d) >= 21 && Files.isExecutable(d.resolve("bin/java"))).forEach(found::add);
+                s.filter(d -> feature(d) >= min && Files.isExecutable(d.resolve("bin/java"))).forEach(found::add);
             }
         }
         found.sort(Comparator.comparingInt(VirtualThreadsTest::feature).reversed());
-        assumeTrue(!found.isEmpty(), "no JDK 21+ for the virtual-thread child: this JVM is "
-                + Runtime.version() + " and /usr/lib/jvm, /opt hold no JDK 21+ with a release file and bin/java");
+        assumeTrue(!found.isEmpty(), "no JDK " + min + "+ for the child: this JVM is " + Runtime.version()
+                + " and /usr/lib/jvm, /opt hold no JDK " + min + "+ with a release file and bin/java");
         return found.get(0).resolve("bin" + File.separator + "java");
     }
 

@@ -152,6 +152,14 @@ public final class NativeLibrary {
         Path library = located.path();
         try {
             System.load(library.toString());
+        } catch (IllegalCallerException e) {
+            // JDK 24+ with --illegal-native-access=deny: the JVM's text names the module, not what to add.
+            Module m = NativeLibrary.class.getModule();
+            String grant = m.isNamed() ? m.getName() + ",org.xerial.sqlitejdbc,org.lz4.java" : "ALL-UNNAMED";
+            IllegalCallerException named = new IllegalCallerException("the litestream VFS cannot load its native"
+                    + " library " + library + ": this JVM denies native access (" + e.getMessage() + "); start it with"
+                    + " --enable-native-access=" + grant + " (docs/jdk-versions.md)", e);
+            throw named;
         } catch (UnsatisfiedLinkError e) {
             if (!located.extracted() && String.valueOf(e.getMessage()).contains("another classloader")) {
                 return loadPrivateCopy(library, e);
