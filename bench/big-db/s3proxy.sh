@@ -25,7 +25,7 @@ SELECT 'sync', litestream_sync(), strftime('%H:%M:%f');
 .shell sleep 100
 SELECT litestream_status();
 SQL
-find /tmp/bigdb/s3store -type f -size +1M | xargs ls -la
+find "$B/s3store" -type f -size +1M | xargs ls -la
 step restore
 T java -Xmx512m -XX:MaxDirectMemorySize=256m -jar $CLI restore -o $D/restored.db "$URL"
 T sqlite3 $D/restored.db "PRAGMA page_count; PRAGMA quick_check; SELECT count(*), sum(length(b)) FROM t; SELECT id, hex(substr(b, 1, 8)) FROM t WHERE id IN (1, $ROWS);"

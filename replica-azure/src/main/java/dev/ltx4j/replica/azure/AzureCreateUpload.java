@@ -37,13 +37,19 @@ import java.util.random.RandomGenerator;
  * blocks are invisible to listings and reads, and staging is idempotent, so it uses the retrying client; only the
  * final, conditional request goes through the client without retries. Block IDs start with a random per-upload
  * nonce, so two writers racing for the same key never commit each other's blocks. Blocks grow past {@code blockSize}
- * only for a body that would need more than Azure's 50,000 ({@link #stageSize}).
+ * only for a body that would need more than Azure's 50,000 ({@link #stageSize}), up to {@link #MAX_HELD_BLOCK}: a
+ * block is held in one byte array, so the largest blob is 50,000 blocks of ~2 GiB (~97.7 TiB), not Azure's 50,000
+ * of 4000 MiB (~190.7 TiB).
  */
 final class AzureCreateUpload {
     /** Azure's limit on committed blocks per blob. */
     static final int MAX_BLOCKS = 50_000;
     /** Azure's limit on one block (service version 2019-12-12 and later): 4000 MiB. */
     static final long MAX_BLOCK_SIZE = 4000L << 20;
+    /** Our limit on one block: it is held in one byte array (the JVM's array limit, just under 2 GiB). */
+    static final int MAX_HELD_BLOCK = Integer.MAX_VALUE - 8;
+    /** A block is read from the body in slices of at most this size, straight into the block's array. */
+    static final int READ_SLICE = 1 << 20;
 
     private final BlobContainerClient retrying;
     private final BlobContainerClient conditional;
@@ -63,6 +69,9 @@ final class AzureCreateUpload {
         if (blockSize <= 0) {
             throw new IllegalArgumentException("block size must be positive: " + blockSize);
         }
+        if (maxBlocks <= 0) {
+            throw new IllegalArgumentException("block count limit must be positive: " + maxBlocks);
+        }
         this.retrying = retrying;
         this.conditional = conditional;
         this.container = container;
@@ -77,7 +86,10 @@ final class AzureCreateUpload {
         long stageSize = stageSize(length);
         if ((length + stageSize - 1) / stageSize > maxBlocks) {
             throw new ReplicaPermanentException("abs: body of '" + key + "' is " + length + " bytes, more than "
-                    + maxBlocks + " blocks of " + stageSize + " bytes (Azure's limits for one blob)");
+                    + maxBlocks + " blocks of " + stageSize + " bytes (" + maxBlocks * stageSize + " bytes): Azure"
+                    + " commits at most " + maxBlocks + " blocks per blob, and ltx4j holds a block in one byte array,"
+                    + " so its blocks are at most " + MAX_HELD_BLOCK + " bytes (Azure's own block limit, 4000 MiB, is"
+                    + " larger); it was not sent");
         }
         BlobHttpHeaders headers = new BlobHttpHeaders().setContentType("application/octet-stream");
         BlobRequestConditions ifAbsent = new BlobRequestConditions().setIfNoneMatch("*");
@@ -103,12 +115,13 @@ final class AzureCreateUpload {
     /**
      * The block size for staging a body: the configured one, raised to a multiple of it when the body would need
      * more than {@code maxBlocks} blocks (with 4 MiB blocks a blob above 195 GiB, the snapshot of a database that
-     * large, was refused), at most Azure's largest block. One block is held in memory at a time.
+     * large, was refused), at most {@link #MAX_HELD_BLOCK} (under Azure's 4000 MiB). One block is held in memory at
+     * a time.
      */
     long stageSize(long length) {
         long needed = (length + maxBlocks - 1) / maxBlocks;
         long raised = Math.max(1, (needed + blockSize - 1) / blockSize) * blockSize;
-        return Math.min(raised, Math.min(MAX_BLOCK_SIZE, Integer.MAX_VALUE - 8));
+        return Math.min(raised, Math.min(MAX_BLOCK_SIZE, MAX_HELD_BLOCK));
     }
 
     private List<String> stageAll(String key, InputStream in, long length, int size)
@@ -176,12 +189,22 @@ final class AzureCreateUpload {
         return bytes;
     }
 
-    private static byte[] readChunk(InputStream in, int size, String key, long offset)
+    /**
+     * Reads one block into an array of its size, in slices of at most {@link #READ_SLICE}: {@code readNBytes(size)}
+     * collects 8 KiB pieces and then copies them, two blocks in heap at once (a 200 MiB block under -Xmx300m ran out
+     * of heap), and one large read of a file's stream goes through a direct buffer of its size that the JDK caches.
+     */
+    static byte[] readChunk(InputStream in, int size, String key, long offset)
             throws IOException, ReplicaPermanentException {
-        byte[] chunk = in.readNBytes(size);
-        if (chunk.length != size) {
-            throw new ReplicaPermanentException("abs: body of '" + key + "' ended at byte " + (offset + chunk.length)
-                    + ", before its declared length");
+        byte[] chunk = new byte[size];
+        int filled = 0;
+        while (filled < size) {
+            int n = in.read(chunk, filled, Math.min(READ_SLICE, size - filled));
+            if (n < 0) {
+                throw new ReplicaPermanentException("abs: body of '" + key + "' ended at byte " + (offset + filled)
+                        + ", before its declared length");
+            }
+            filled += n;
         }
         return chunk;
     }

@@ -119,6 +119,65 @@ class AzureStagedUploadTest {
         assertThat(real.stageSize(50_000L * four + 1)).isEqualTo(2L * four);
     }
 
+    /**
+     * Blocks are held in one byte array, so they stop growing just under 2 GiB, not at Azure's 4000 MiB: the largest
+     * blob is 50,000 of those (~97.7 TiB). The refusal blamed "Azure's limits for one blob" while our array limit
+     * bound; it now names both. Nothing is read or sent.
+     */
+    @Test
+    void bodyOverFiftyThousandArrayBlocksIsRefusedNamingBothLimits() {
+        AzureCreateUpload real = new AzureCreateUpload(raw, raw, AzureReplicaClientTest.CONTAINER,
+                AzureReplicaClient.UPLOAD_BLOCK_SIZE, new java.util.SplittableRandom(1));
+        long largest = (long) AzureCreateUpload.MAX_BLOCKS * AzureCreateUpload.MAX_HELD_BLOCK;
+        assertThat(real.stageSize(largest)).isEqualTo(AzureCreateUpload.MAX_HELD_BLOCK);
+        LtxBody huge = new LtxBody() {
+            @Override
+            public long length() {
+                return largest + 1;
+            }
+
+            @Override
+            public InputStream open() {
+                throw new AssertionError("the body of a refused blob is not read");
+            }
+        };
+        assertThatThrownBy(() -> real.create("huge.ltx", huge, Map.of()))
+                .isInstanceOf(ReplicaPermanentException.class)
+                .hasMessageContaining("'huge.ltx' is " + (largest + 1) + " bytes")
+                .hasMessageContaining("at most 50000 blocks per blob")
+                .hasMessageContaining("one byte array, so its blocks are at most 2147483639 bytes")
+                .hasMessageContaining("4000 MiB");
+        assertThatThrownBy(() -> new AzureCreateUpload(raw, raw, AzureReplicaClientTest.CONTAINER, BLOCK, 0,
+                new java.util.SplittableRandom(1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * A block was read with {@code readNBytes(size)}, which collects 8 KiB pieces and then copies them into the
+     * block: two blocks in heap at once (a 200 MiB block under -Xmx300m ran out of heap). It is now read straight into
+     * the block's array, in slices of at most 1 MiB.
+     */
+    @Test
+    void aBlockIsReadStraightIntoItsArrayInSlices() throws Exception {
+        int size = 3 * AzureCreateUpload.READ_SLICE + 5;
+        byte[] source = new byte[size + 10];
+        new java.util.SplittableRandom(3).nextBytes(source);
+        List<byte[]> targets = new ArrayList<>();
+        List<Integer> asked = new ArrayList<>();
+        InputStream in = new java.io.ByteArrayInputStream(source) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                targets.add(b);
+                asked.add(len);
+                return super.read(b, off, Math.min(len, 300_000)); // short reads, as a stream may give
+            }
+        };
+        byte[] chunk = AzureCreateUpload.readChunk(in, size, "k", 0);
+        assertThat(Arrays.equals(chunk, Arrays.copyOf(source, size))).as("the block holds the body's bytes").isTrue();
+        assertThat(targets.stream().filter(b -> b != chunk).count()).as("reads into another array than the block's")
+                .isZero();
+        assertThat(asked).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(AzureCreateUpload.READ_SLICE));
+    }
+
     @Test
     void bodyOfExactlyOneBlockIsASinglePut() throws Exception {
         byte[] body = LtxTestFiles.body(1, 2, 0, BLOCK, 12);

@@ -24,6 +24,13 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 final class S3MultipartUpload {
     /** S3's limit on the parts of one multipart upload (part numbers 1 to 10,000). */
     static final int MAX_PARTS = 10_000;
+    /** S3's largest object: 5 TiB. With parts of at most one byte array (2 GiB), 10,000 parts would hold ~20 TiB. */
+    static final long MAX_OBJECT = 5L << 40;
+    /**
+     * A part is read from the body in slices of at most this size: a channel-backed stream reads a heap array through
+     * a temporary direct buffer as large as the call, which the JDK then caches per thread (a whole part's worth).
+     */
+    static final int READ_SLICE = 1 << 20;
 
     private final S3Client conditional;
     private final S3Client retrying;
@@ -80,7 +87,7 @@ final class S3MultipartUpload {
         long sent = 0;
         try (InputStream in = body.open()) {
             for (int partNumber = 1; sent < body.length(); partNumber++) {
-                int n = in.readNBytes(buffer, 0, (int) Math.min(buffer.length, body.length() - sent));
+                int n = readSliced(in, buffer, (int) Math.min(buffer.length, body.length() - sent));
                 if (n <= 0) {
                     throw new ReplicaTransientException("s3: upload body of '" + key + "' ended after " + sent
                             + " of " + body.length() + " bytes; nothing was written");
@@ -114,15 +121,43 @@ final class S3MultipartUpload {
     }
 
     /**
-     * The part size for a body: the configured one, raised (to whole MiB) when the body would need more than S3's
-     * {@link #MAX_PARTS} parts of it. With the default 5 MiB parts a file above 48.8 GiB (a snapshot of a database
-     * that large) failed at part 10,001 after 48.8 GiB had gone up.
+     * Refuses, before anything is sent, a body above S3's {@link #MAX_OBJECT} (5 TiB): S3 would refuse it only after
+     * terabytes had gone up (and above ~19.5 TiB at part 10,001 anyway).
+     */
+    static void checkSize(String key, long length) throws ReplicaPermanentException {
+        if (length > MAX_OBJECT) {
+            throw new ReplicaPermanentException("s3: '" + key + "' is " + length + " bytes, more than S3's largest"
+                    + " object (5 TiB, " + MAX_OBJECT + " bytes); it was not sent");
+        }
+    }
+
+    /**
+     * The part size for a body: the configured one, unless the body would need more than S3's {@link #MAX_PARTS}
+     * parts of it; then the smallest whole number of MiB that fits it in {@link #MAX_PARTS}. With the default 5 MiB
+     * parts a file above 48.8 GiB (a snapshot of a database that large) failed at part 10,001 after 48.8 GiB had gone
+     * up. One part is held in heap, so a file above 48.8 GiB needs about its size / 10,000 of heap.
      */
     static long partSize(long configured, long length) {
-        long needed = (length + MAX_PARTS - 1) / MAX_PARTS;
-        long mib = 1L << 20;
-        long raised = Math.max(configured, (needed + mib - 1) / mib * mib);
-        return Math.min(raised, Integer.MAX_VALUE - 8); // one heap buffer; 10,000 of these pass S3's 5 TiB object limit
+        long size = configured;
+        if ((length + configured - 1) / configured > MAX_PARTS) {
+            long needed = (length + MAX_PARTS - 1) / MAX_PARTS;
+            long mib = 1L << 20;
+            size = (needed + mib - 1) / mib * mib;
+        }
+        return Math.min(size, Integer.MAX_VALUE - 8); // one heap buffer; 10,000 of these pass S3's 5 TiB object limit
+    }
+
+    /** Reads {@code n} bytes (fewer only at the end of the stream) in slices of at most {@link #READ_SLICE}. */
+    static int readSliced(InputStream in, byte[] buffer, int n) throws IOException {
+        int filled = 0;
+        while (filled < n) {
+            int r = in.read(buffer, filled, Math.min(READ_SLICE, n - filled));
+            if (r < 0) {
+                break;
+            }
+            filled += r;
+        }
+        return filled;
     }
 
     private void abort(String uploadId) {

@@ -346,6 +346,7 @@ public final class S3ReplicaClient implements ReplicaClient {
         checkOpen();
         checkLevel("s3", level);
         String key = layout.key(level, minTxid, maxTxid);
+        S3MultipartUpload.checkSize(key, body.length());
         LtxHeader header = body.peekHeader("L" + level + "/" + new TxidRange(minTxid, maxTxid).filename());
         Instant timestamp = Instant.ofEpochMilli(header.timestamp());
         Map<String, String> metadata = Map.of(TIMESTAMP_METADATA, MetadataTimestamp.format(timestamp));

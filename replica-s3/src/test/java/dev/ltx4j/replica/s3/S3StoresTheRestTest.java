@@ -12,6 +12,8 @@ import dev.ltx4j.replica.ReplicaUrl;
 import dev.ltx4j.replica.s3.StoreInTheMiddle.Request;
 import dev.ltx4j.replica.s3.StoreInTheMiddle.Response;
 import java.io.RandomAccessFile;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -279,7 +281,6 @@ class S3StoresTheRestTest {
             assertThat(parts).hasSize(1);
             String decoded = parts.get(0).header("x-amz-decoded-content-length"); // the body may be aws-chunked
             long partBytes = decoded != null ? Long.parseLong(decoded) : parts.get(0).body().length;
-            System.out.println("first part: " + partBytes + " bytes, " + parts.get(0).headers().keySet());
             assertThat(partBytes * S3MultipartUpload.MAX_PARTS)
                     .as("10,000 parts of the first part's size hold the file").isGreaterThanOrEqualTo(size);
         }
@@ -292,6 +293,51 @@ class S3StoresTheRestTest {
         assertThat(S3MultipartUpload.partSize(five, 10_000 * five + 1)).isEqualTo(five + (1 << 20));
         assertThat(S3MultipartUpload.partSize(64L << 20, 1L << 40)).isEqualTo(105L << 20); // 1 TiB: 105 MiB parts
         assertThat(S3MultipartUpload.partSize(five, 5L << 40)).isLessThanOrEqualTo(Integer.MAX_VALUE - 8);
+        // A part size that is not whole MiB stays as configured while the file fits in 10,000 parts of it.
+        assertThat(S3MultipartUpload.partSize(6_000_000, 60_000_000_000L)).isEqualTo(6_000_000);
+        assertThat(S3MultipartUpload.partSize(6_000_000, 60_000_000_001L)).isEqualTo(6L << 20);
+    }
+
+    /**
+     * S3 stores objects of at most 5 TiB; a larger file went up part by part until S3 refused it (above ~19.5 TiB at
+     * part 10,001). It is now refused before anything is sent, naming the file and the limit. The file is sparse.
+     */
+    @Test
+    void aFileAboveFiveTiBIsRefusedBeforeSending(@TempDir Path tmp) throws Exception {
+        long size = S3MultipartUpload.MAX_OBJECT + 1;
+        String key = path + "/0000/0000000000000001-0000000000000001.ltx";
+        try (S3ReplicaClient client = open("")) {
+            assertThatThrownBy(() -> client.createFile(0, 1, 1, sparse(tmp, 1, size)))
+                    .isInstanceOf(ReplicaPermanentException.class)
+                    .hasMessageContaining("'" + key + "' is " + size + " bytes")
+                    .hasMessageContaining("5 TiB")
+                    .hasMessageContaining("not sent");
+            assertThat(store.seen()).as("nothing was sent").isEmpty();
+        }
+    }
+
+    /**
+     * A part was read with one {@code readNBytes} call into the part array; a file's stream reads that through a
+     * temporary direct buffer as large as the call, which the JDK keeps cached for the thread: a 105 MiB part left
+     * 110 MB of direct memory pinned, and a 300 MiB part failed under {@code -XX:MaxDirectMemorySize=256m}. Parts are
+     * now read in slices of at most 1 MiB. Here one 16 MiB part is read (the store refuses it after reading).
+     */
+    @Test
+    void aPartIsReadWithoutAPartSizedDirectBuffer(@TempDir Path tmp) throws Exception {
+        long part = 16L << 20;
+        String key = path + "/0000/0000000000000001-0000000000000001.ltx";
+        store.answer = r -> r.method().equals("PUT") && r.path().endsWith(key) && r.query() != null
+                && r.query().contains("partNumber=") ? Response.error(403, "AccessDenied") : null;
+        LtxBody file = sparse(tmp, 1, 2 * part);
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+        try (S3ReplicaClient client = open("&part-size=" + part)) {
+            long before = direct.getMemoryUsed();
+            assertThatThrownBy(() -> client.createFile(0, 1, 1, file))
+                    .hasMessageContaining("upload part 1 of '" + key + "'");
+            assertThat(direct.getMemoryUsed() - before).as("direct memory kept after reading a 16 MiB part")
+                    .isLessThan(part / 2);
+        }
     }
 
     // ------------------------------------------------------------------ answers that are not the store's
