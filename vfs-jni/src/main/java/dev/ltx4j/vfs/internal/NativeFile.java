@@ -462,7 +462,8 @@ final class NativeFile {
     /**
      * SQLite reports a refusal for a conflict as "database is locked" (SQLITE_BUSY_SNAPSHOT's primary code, all the
      * sqlite3 CLI and Python before 3.11 show): name the conflict once on stderr. A refusal while the database is in
-     * no conflict is a stale snapshot between connections of this process, normal under concurrency: not named.
+     * no conflict is a stale snapshot between connections of this process, normal under concurrency: not named
+     * (docs/conflicts-and-refresh.md, "What a host sees").
      */
     private void reportConflict() {
         if (!DEBUG && !NativeBridge.scriptHost()) return; // a JVM host has LitestreamConflictException
