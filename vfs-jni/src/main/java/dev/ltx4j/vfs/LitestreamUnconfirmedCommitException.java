@@ -27,8 +27,9 @@ import java.util.regex.Pattern;
  * <p>{@link LitestreamDataSource} connections throw this exception, with the VFS's reason appended. A connection made
  * otherwise (plain sqlite-jdbc) throws sqlite-jdbc's {@code SQLiteException} with {@code unknown error:61450} or
  * {@code unknown error:61706} in its message (sqlite-jdbc knows no name for these codes); {@link #codeOf} finds the
- * code in either. The sqlite3 CLI reports {@code disk I/O error (61706)}, Python 3.11+ has the code in
- * {@code sqlite3.Error.sqlite_errorcode}; the reason is in {@code PRAGMA litestream_last_error} and on stderr.
+ * code in either. The sqlite3 CLI reports the primary code, {@code disk I/O error (10)}, with the reason and the
+ * extended code's name and number on stderr; Python 3.11+ raises {@code sqlite3.OperationalError} with the code in
+ * {@code sqlite_errorcode}. The reason is in {@code PRAGMA litestream_last_error} everywhere.
  */
 public class LitestreamUnconfirmedCommitException extends SQLException {
     private static final long serialVersionUID = 1L;

@@ -300,6 +300,17 @@ public interface VfsDatabase extends AutoCloseable {
     }
 
     /**
+     * The replica conflict the database is in (a rival writer advanced the replica; sticky until a refresh), as a
+     * message saying what happened and what to do; null when it is in none (the default). Asked when a call of this
+     * handle failed as {@link Failure#CONFLICT}: a sqlite3/python host, where SQLite reports the refusal only as
+     * "database is locked", gets this message once per conflict on stderr. A refusal while the database is in no
+     * conflict (a stale snapshot between connections of one process, which SQLite retries) is not named there.
+     */
+    default String conflict() {
+        return null;
+    }
+
+    /**
      * The host process (sqlite3 CLI, python) is exiting while this handle is still open. There, the JVM is
      * never shut down and Java shutdown hooks do not run, so this is the last chance to flush. Must not block
      * for long and must not call {@code System.exit}. In a JVM host it is called from a shutdown hook.

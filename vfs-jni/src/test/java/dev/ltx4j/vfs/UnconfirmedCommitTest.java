@@ -1,5 +1,6 @@
 package dev.ltx4j.vfs;
 
+import static dev.ltx4j.vfs.HostFixture.PYTHON3;
 import static dev.ltx4j.vfs.HostFixture.SQLITE3;
 import static dev.ltx4j.vfs.HostFixture.cmd;
 import static dev.ltx4j.vfs.HostFixture.run;
@@ -77,6 +78,35 @@ class UnconfirmedCommitTest {
     private HostFixture.Result sqlite3(String name, String fault, String statements) throws Exception {
         assumeTrue(Files.isExecutable(SQLITE3), "no /usr/bin/sqlite3");
         HostFixture dist = HostFixture.create(dir.resolve("host"), true);
+        String script = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
+                + ".open " + uri(name, fault) + "\n" + statements;
+        return run(cmd(SQLITE3, "-batch"), hostEnvironment(), script, dir);
+    }
+
+    /**
+     * Runs Debian python3 with the extension loaded and {@code url} (that of {@link #sqlite3}) in {@code sys.argv[2]}:
+     * {@code code} runs after the loading.
+     */
+    private HostFixture.Result python3(String name, String fault, String code) throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON3), "no /usr/bin/python3");
+        HostFixture dist = HostFixture.create(dir.resolve("host"), true);
+        Path script = Files.writeString(dir.resolve(name + ".py"), "import sqlite3, sys\n"
+                + "loader = sqlite3.connect(':memory:')\n"
+                + "loader.enable_load_extension(True)\n"
+                + "loader.load_extension(sys.argv[1])\n"
+                + "loader.close()\n" + code);
+        return run(cmd(PYTHON3, script, dist.so, uri(name, fault)), hostEnvironment(), "", dir);
+    }
+
+    /** Database {@code name}.db, durability remote, whose replica fails from its second upload on with {@code fault}. */
+    private String uri(String name, String fault) {
+        return "file:" + dir.resolve(name + ".db") + "?vfs=litestream&write_enabled=true&durability=remote"
+                + "&sync_interval=1h&buffer_path=" + dir.resolve(name + "-buffer")
+                + "&replica_url=unconfirmed://" + dir.resolve(name + "-replica") + "%3Ffault%3D" + fault + "%26from%3D2";
+    }
+
+    /** The host's class path: the engine, this test's replica (scheme {@code unconfirmed://}) and its provider. */
+    private Map<String, String> hostEnvironment() throws Exception {
         Path providerDir = Files.createDirectories(dir.resolve("provider/META-INF/services"));
         Files.writeString(providerDir.resolve("dev.ltx4j.replica.ReplicaClientProvider"),
                 UnconfirmedCommitReplica.Provider.class.getName() + "\n");
@@ -86,12 +116,7 @@ class UnconfirmedCommitTest {
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("LITESTREAM_CLASSPATH", Replicas.hostClassPath() + File.pathSeparator + testClasses
                 + File.pathSeparator + dir.resolve("provider"));
-        String script = ".load " + dist.dist.resolve("litestream-vfs") + " " + LitestreamVfs.ENTRY_POINT + "\n"
-                + ".open file:" + dir.resolve(name + ".db") + "?vfs=litestream&write_enabled=true&durability=remote"
-                + "&sync_interval=1h&buffer_path=" + dir.resolve(name + "-buffer")
-                + "&replica_url=unconfirmed://" + dir.resolve(name + "-replica") + "%3Ffault%3D" + fault
-                + "%26from%3D2\n" + statements;
-        return run(cmd(SQLITE3, "-batch"), env, script, dir);
+        return env;
     }
 
     @Test
@@ -140,6 +165,29 @@ class UnconfirmedCommitTest {
         // round 9); the VFS's stderr line above names the extended one.
         assertThat(r.err()).as(all).contains("disk I/O error (10)");
         assertThat(r.out()).as(all).contains("commit failed: CommitOutcomeUnknownException: outcome unknown");
+    }
+
+    /**
+     * Python 3.11 raises {@code OperationalError} (the class of a plain file's I/O error) with the extended code in
+     * {@code sqlite_errorcode}, so an application can tell "committed locally, do not run it again" from a failure
+     * that may be retried. While the extension forced extended result codes it was a bare {@code DatabaseError}.
+     */
+    @Test
+    void python3RaisesOperationalErrorWithTheExtendedCode() throws Exception {
+        HostFixture.Result r = python3("py", "unknown", "c = sqlite3.connect(sys.argv[2], uri=True, isolation_level=None)\n"
+                + "c.execute('create table t(x)')\n"
+                + "try:\n"
+                + "    c.execute('insert into t values (1)')\n"
+                + "    print('no error')\n"
+                + "except sqlite3.Error as e:\n"
+                + "    print(type(e).__name__, e.sqlite_errorcode)\n"
+                + "print(c.execute('pragma litestream_last_error').fetchone()[0])\n"
+                + "print('rows:', c.execute('select count(*) from t').fetchone()[0])\n");
+        String all = r.out() + "\n" + r.err();
+        assertThat(r.out().lines().findFirst()).as(all).hasValue("OperationalError 61706");
+        assertThat(r.out()).as(all).contains("commit failed: CommitOutcomeUnknownException: outcome unknown",
+                "rows: 1");
+        assertThat(r.err()).as(all).contains("SQLITE_IOERR_OUTCOME_UNKNOWN, extended result code 61706");
     }
 
     /**

@@ -512,6 +512,12 @@ public final class EngineVfsDatabase implements VfsDatabase {
     }
 
     @Override
+    public String conflict() {
+        ConflictInfo c = db.conflict();
+        return c == null ? null : c.message();
+    }
+
+    @Override
     public int deviceCharacteristics() {
         return 0x1000; // SQLITE_IOCAP_POWERSAFE_OVERWRITE: the engine stores whole pages
     }

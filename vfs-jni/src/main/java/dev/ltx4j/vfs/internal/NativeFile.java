@@ -6,6 +6,7 @@ import dev.ltx4j.vfs.VfsDatabase;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Java object behind one open main-database {@code sqlite3_file}. Every method called from C returns a
@@ -446,9 +447,36 @@ final class NativeFile {
             tellHost(lastError + " [" + (rc == SqliteCodes.IOERR_NOT_UPLOADED ? "SQLITE_IOERR_NOT_UPLOADED"
                     : "SQLITE_IOERR_OUTCOME_UNKNOWN") + ", extended result code " + rc + "]");
         }
+        if (rc == SqliteCodes.BUSY_SNAPSHOT) reportConflict();
         if (DEBUG) e.printStackTrace();
         NativeBridge.log(rc, "litestream: " + name + ": " + lastError);
         return rc;
+    }
+
+    /**
+     * Per database name, the replica conflict last named on stderr: shared by the connections of a process, so a
+     * host hears of each conflict once, not at every statement the conflict refuses.
+     */
+    private static final ConcurrentHashMap<String, String> CONFLICT_REPORTED = new ConcurrentHashMap<>();
+
+    /**
+     * SQLite reports a refusal for a conflict as "database is locked" (SQLITE_BUSY_SNAPSHOT's primary code, all the
+     * sqlite3 CLI and Python before 3.11 show): name the conflict once on stderr. A refusal while the database is in
+     * no conflict is a stale snapshot between connections of this process, normal under concurrency: not named
+     * (docs/conflicts-and-refresh.md, "What a host sees").
+     */
+    private void reportConflict() {
+        if (!DEBUG && !NativeBridge.scriptHost()) return; // a JVM host has LitestreamConflictException
+        String conflict;
+        try {
+            conflict = db.conflict();
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (conflict == null || conflict.equals(CONFLICT_REPORTED.put(name, conflict))) return;
+        tellHost("replica conflict: writes are refused (SQLite says \"database is locked\": SQLITE_BUSY_SNAPSHOT,"
+                + " extended result code " + SqliteCodes.BUSY_SNAPSHOT + ") until a refresh; " + conflict
+                + "; then run the refused transactions again");
     }
 
     /**
