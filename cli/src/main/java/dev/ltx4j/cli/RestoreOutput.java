@@ -164,7 +164,7 @@ final class RestoreOutput implements AutoCloseable {
         } catch (IOException e) {
             boolean shm = f.getFileName().toString().endsWith("-shm");
             throw new IOException("output " + given + ": cannot tell " + what + " cannot be locked here ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "; an other user's file, or a read-only"
+                    + Errors.describe(e) + "; an other user's file, or a read-only"
                     + " file system); restore as the database's owner" + (shm ? ", or delete " + f + " once no"
                     + " process uses the database" : "") + "; " + given + " was not changed", e);
         }
@@ -265,7 +265,7 @@ final class RestoreOutput implements AutoCloseable {
                                     + file + " was not changed");
                         }
                     } catch (IOException e) {
-                        System.err.println("\nrestore stopped: could not remove the partial database " + t + ": " + e);
+                        System.err.println("\nrestore stopped: could not remove the partial database " + t + ": " + Errors.describe(e));
                     }
                 }
             }, "ltx4j-restore-stop");

@@ -149,7 +149,7 @@ public final class RestorabilityCheck {
                             + firstDifference(actual, want) + ")");
                 }
             } catch (IOException | RuntimeException e) {
-                problems.add("TXID " + Txid.format(point) + ": restore failed: " + e);
+                problems.add("TXID " + Txid.format(point) + ": restore failed: " + dev.ltx4j.replica.internal.UserMessages.describe(e));
             }
         }
         return problems;

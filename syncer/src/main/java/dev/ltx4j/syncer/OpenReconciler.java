@@ -177,7 +177,10 @@ final class OpenReconciler {
         return true;
     }
 
-    /** One more listing, only for a replica without LTX files: a failure to ask leaves the usual message. */
+    /**
+     * One more listing, only for a replica without LTX files (docs/field-probes.md, "Round 9: leftovers"): a failure
+     * to ask leaves the usual message, or in write mode the usual empty database.
+     */
     private boolean holdsV3Generations() {
         try {
             return client.holdsLitestreamV3Generations();
@@ -208,10 +211,20 @@ final class OpenReconciler {
         try {
             return index.openState(RestoreTarget.latest());
         } catch (RestorePlanException.TransactionNotAvailable e) {
+            String replica = "replica " + ReplicaUrl.redact(options.replicaIdentity);
+            // The listing is asked only when the replica holds no LTX file (a new database, or the wrong prefix).
+            if (e.replicaEmpty() && writeMode && holdsV3Generations()) {
+                // Writing here would start a v0.5 chain beside the old data and show the app an empty database.
+                throw new DatabaseNotFoundException("cannot open database \"" + name + "\" for writing: " + replica
+                        + " holds no LTX files but a generations/ folder: it is a Litestream v0.3 replica, whose"
+                        + " layout neither ltx4j nor Litestream 0.5 reads, and writing would start an empty database"
+                        + " beside it; nothing was written. Restore it with Litestream v0.3 (litestream restore) and"
+                        + " replicate the restored database anew (ltx4j import to an empty replica URL), or point"
+                        + " this writer at an empty prefix", e);
+            }
             if (e.replicaEmpty() && writeMode) {
                 return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
             }
-            String replica = "replica " + ReplicaUrl.redact(options.replicaIdentity);
             if (e.replicaEmpty() && holdsV3Generations()) {
                 throw new DatabaseNotFoundException("cannot open database \"" + name + "\"" + (writeMode ? "" : " in"
                         + " read mode") + ": " + replica + " holds no LTX files but a generations/ folder: it is a"

@@ -183,7 +183,7 @@ final class Scheduler implements Executor, AutoCloseable {
             }
             Consumer<String> report = stepFailureReport;
             if (report != null && what.equals("step")) {
-                report.accept(what + " failed: " + e);
+                report.accept(what + " failed: " + dev.ltx4j.replica.internal.UserMessages.describe(e));
             }
         } catch (RuntimeException | Error logging) {
             rethrowThreadDeath(logging);

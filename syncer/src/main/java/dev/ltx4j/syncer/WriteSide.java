@@ -232,7 +232,7 @@ final class WriteSide {
                 } catch (IOException | RuntimeException e) {
                     pendingAdoption = isFullDisk(e) ? new PendingAdoption(buffer, db.versions.baseVersion(),
                             r.adopt().upToSeq(), own) : null;
-                    db.reportError("sync failed: " + e.getMessage());
+                    db.reportError("sync failed: " + dev.ltx4j.replica.internal.UserMessages.describe(e));
                     // The own upload ends on the base TXID + 1 (a compacted one starts lower).
                     return new Synced(new SyncOutcome(SyncOutcome.Status.FAILED, own.header().maxTxid() - 1, 0, 0,
                             e), 0);
@@ -329,7 +329,7 @@ final class WriteSide {
                 adoptUpload(a.upToSeq(), a.file()); // seen on the replica as this writer's: no need to list again
             } catch (IOException | RuntimeException e) {
                 pendingAdoption = isFullDisk(e) ? a : null;
-                db.reportError("sync failed: " + e.getMessage());
+                db.reportError("sync failed: " + dev.ltx4j.replica.internal.UserMessages.describe(e));
                 return new SyncOutcome(SyncOutcome.Status.FAILED, a.file().header().maxTxid() - 1, 0, 0, e);
             }
         }
@@ -345,7 +345,7 @@ final class WriteSide {
             db.versions.rewriteBuffer(buffer, in.trim(), (DatabaseVersion) null);
         } catch (IOException | RuntimeException e) {
             pendingTrim = in;
-            db.reportError("sync failed: " + e.getMessage());
+            db.reportError("sync failed: " + dev.ltx4j.replica.internal.UserMessages.describe(e));
             return new SyncOutcome(SyncOutcome.Status.FAILED, in.newBase().txid() - 1, 0, 0, e);
         }
         syncedSeq = in.upToSeq();

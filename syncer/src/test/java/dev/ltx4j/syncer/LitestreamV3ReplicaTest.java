@@ -71,16 +71,50 @@ class LitestreamV3ReplicaTest {
 
     @Test
     void aReplicaWithFilesNeverAsks() throws Exception {
-        Path root = v3Replica(tmp.resolve("mixed"));
+        Path root = Files.createDirectories(tmp.resolve("mixed"));
         ReplicaClient replica = client(root);
+        MemoryLogStorage buffer = new MemoryLogStorage();
         try (Database w = Database.open(replica, "app.db",
-                Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts"), clock, 42).build())) {
+                Kit.writer(buffer, tmp.resolve("conflicts"), clock, 42).build())) {
             commitPages(w, PS, 1, 1);
             w.syncOnce(clock.instant());
+        }
+        assertThat(asked.get()).as("the write-mode open of the empty replica").isEqualTo(1);
+        v3Replica(root); // a v0.3 folder beside v0.5 files: the files decide
+        try (Database w = Database.open(replica, "app.db",
+                Kit.writer(buffer, tmp.resolve("conflicts"), clock, 42).build())) {
+            assertThat(w.status().txid()).isEqualTo(1);
         }
         try (Database r = Database.open(replica, "app.db", Kit.reader(clock).build())) {
             assertThat(r.status().txid()).isEqualTo(1);
         }
-        assertThat(asked.get()).as("write-mode open of an empty replica and read of a replica with files").isZero();
+        assertThat(asked.get()).as("opens of a replica with files never ask").isEqualTo(1);
+    }
+
+    /**
+     * Round 9 (leftovers): a write-mode open of a v0.3 replica went on as an empty database, and its first commit
+     * started a v0.5 chain beside the old data. Now refused naming the layout and what to do, nothing written.
+     */
+    @Test
+    void aV3ReplicaInWriteModeIsRefusedAndNothingIsWritten() throws Exception {
+        Path root = v3Replica(tmp.resolve("v3w"));
+        java.util.List<Path> before;
+        try (var files = Files.walk(root)) {
+            before = files.sorted().toList();
+        }
+        CountingReplicaClient v3 = client(root);
+        assertThatThrownBy(() -> Database.open(v3, "app.db",
+                Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts"), clock, 42).build()))
+                .isInstanceOf(DatabaseNotFoundException.class)
+                .satisfies(e -> System.out.println("refusal: " + e.getMessage()))
+                .hasMessageContaining("for writing")
+                .hasMessageContaining("it is a Litestream v0.3 replica")
+                .hasMessageContaining("nothing was written")
+                .hasMessageContaining("Restore it with Litestream v0.3")
+                .hasMessageContaining("point this writer at an empty prefix");
+        assertThat(asked.get()).isEqualTo(1);
+        try (var files = Files.walk(root)) {
+            assertThat(files.sorted().toList()).as("the replica is untouched").isEqualTo(before);
+        }
     }
 }

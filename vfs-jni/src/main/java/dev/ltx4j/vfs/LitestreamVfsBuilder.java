@@ -112,9 +112,13 @@ public final class LitestreamVfsBuilder {
         return this;
     }
 
-    /** The write buffer file; its directory must exist. Default: a private file under the temp directory. */
+    /**
+     * The write buffer file; its directory must exist. Default: a private file under the temp directory. A leading
+     * {@code ~} or {@code ~user} is a home directory, as in {@code LITESTREAM_BUFFER_PATH}.
+     */
     public LitestreamVfsBuilder bufferPath(Path p) {
-        settings.put("buffer_path", p.toAbsolutePath().toString());
+        String s = p.toString();
+        settings.put("buffer_path", s.startsWith("~") ? s : p.toAbsolutePath().toString());
         return this;
     }
 

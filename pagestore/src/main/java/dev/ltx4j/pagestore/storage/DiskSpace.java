@@ -1,16 +1,17 @@
 package dev.ltx4j.pagestore.storage;
 
+import dev.ltx4j.replica.internal.ErrnoText;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Tells a write that failed for want of space (ENOSPC, EDQUOT) from any other I/O error. The JDK gives no type for
  * either, only the C library's error text, which is translated under a non-English locale: so the file system's own
  * free-space figure decides ({@link java.nio.file.FileStore#getUsableSpace()} right after the failure), and the
- * English text is only a fallback (a quota is invisible to the free-space figure).
+ * text (English, or the locale's from the C library's catalog: {@link ErrnoText}) is only a fallback (a quota is
+ * invisible to the free-space figure).
  *
  * <p><b>The rule.</b> A failed write counts as "disk full" only when the usable space is below what the write still
  * needed: its unwritten bytes rounded up to whole blocks, one more block for an unaligned start, and
@@ -81,7 +82,7 @@ public final class DiskSpace {
 
     /**
      * The message of a write of {@code wanted} bytes at {@code offset} of {@code file} that {@link #isOutOfSpace} found
-     * short of space. A quota (EDQUOT: "Disk quota exceeded", only known by its English text) is not a full disk: the
+     * short of space. A quota (EDQUOT: "Disk quota exceeded", known by its text in English or the locale's language) is not a full disk: the
      * file system may have plenty free, and freeing space elsewhere on it does not help, so it is named as such with
      * what to do (field probes, round 8).
      */
@@ -105,28 +106,13 @@ public final class DiskSpace {
                 + " to a file system with room";
     }
 
-    /** The English (C locale) strerror text of EDQUOT, anywhere in the cause chain. */
+    /** The strerror text of EDQUOT (English or the locale's, {@link ErrnoText}), anywhere in the cause chain. */
     public static boolean hasQuotaText(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && m.toLowerCase(Locale.ROOT).contains("disk quota exceeded")) {
-                return true;
-            }
-        }
-        return false;
+        return ErrnoText.mentions(failure, ErrnoText.Errno.EDQUOT);
     }
 
-    /** The English (C locale) strerror texts of ENOSPC and EDQUOT, anywhere in the cause chain. */
+    /** The strerror texts of ENOSPC and EDQUOT (English or the locale's), anywhere in the cause chain. */
     public static boolean hasFullDiskText(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (m != null) {
-                String lower = m.toLowerCase(Locale.ROOT);
-                if (lower.contains("no space left on device") || lower.contains("disk quota exceeded")) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return ErrnoText.mentions(failure, ErrnoText.Errno.ENOSPC) || hasQuotaText(failure);
     }
 }

@@ -1,6 +1,7 @@
 package dev.ltx4j.pagestore.storage;
 
 import dev.ltx4j.pagestore.DirectMemoryException;
+import dev.ltx4j.replica.internal.ErrnoText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -282,13 +283,14 @@ public final class FileLogStorage implements LogStorage {
     }
 
     /**
-     * ENOLCK, EOPNOTSUPP/ENOTSUP or ENOSYS, known by the C library's text (the only thing the JDK passes on; under a
-     * non-English locale none matches and the reason is kept as it is, which is still right).
+     * ENOLCK, EOPNOTSUPP/ENOTSUP or ENOSYS, known by the C library's text (the only thing the JDK passes on), in
+     * English or translated under the process's locale ({@link ErrnoText}; round 9). "Not supported": some FUSE
+     * file systems' own words.
      */
     private static boolean locksUnsupported(IOException e) {
         String m = e.getMessage() == null ? "" : e.getMessage();
-        return m.contains("No locks available") || m.contains("Operation not supported")
-                || m.contains("Function not implemented") || m.contains("Not supported");
+        return ErrnoText.mentions(m, ErrnoText.Errno.ENOLCK) || ErrnoText.mentions(m, ErrnoText.Errno.EOPNOTSUPP)
+                || ErrnoText.mentions(m, ErrnoText.Errno.ENOSYS) || m.contains("Not supported");
     }
 
     @Override

@@ -258,6 +258,20 @@ public final class EngineSettings {
      */
     public static String homeExpanded(String path, String homeVariable, String userHome, String source)
             throws VfsConfigurationException {
+        return homeExpanded(path, homeVariable, userHome, source, Path.of("/etc/passwd"));
+    }
+
+    /**
+     * As {@link #homeExpanded(String, String, String, String)}, and {@code ~user/...} as the home directory of
+     * {@code user}'s entry in {@code passwd}, as a shell expands it (a directory named {@code ~user} under the
+     * working directory is never what was meant). Java cannot ask the C library (NSS: LDAP, sssd), so a user missing
+     * from the local passwd file is refused naming the path, not taken literally as a shell would (round 9).
+     */
+    public static String homeExpanded(String path, String homeVariable, String userHome, String source, Path passwd)
+            throws VfsConfigurationException {
+        if (path.startsWith("~") && !path.equals("~") && !path.startsWith("~/")) {
+            return userHomeExpanded(path, source, passwd);
+        }
         if (!path.equals("~") && !path.startsWith("~/")) return path;
         boolean hasHome = homeVariable != null && !homeVariable.isEmpty();
         String home = hasHome ? homeVariable : userHome;
@@ -268,6 +282,37 @@ public final class EngineSettings {
                     + ": set HOME or give an absolute path");
         }
         return home + path.substring(1);
+    }
+
+    private static String userHomeExpanded(String path, String source, Path passwd)
+            throws VfsConfigurationException {
+        int slash = path.indexOf('/');
+        String user = slash < 0 ? path.substring(1) : path.substring(1, slash);
+        String rest = slash < 0 ? "" : path.substring(slash);
+        String home = null;
+        try {
+            for (String line : Files.readAllLines(passwd)) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 6 && f[0].equals(user)) {
+                    home = f[5];
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new VfsConfigurationException(source + " '" + path + "' starts with ~" + user + ", but " + passwd
+                    + " cannot be read to find that user's home directory: give an absolute path");
+        }
+        if (home == null) {
+            throw new VfsConfigurationException(source + " '" + path + "' starts with ~" + user + ", but there is no"
+                    + " user '" + user + "' in " + passwd + " (a ~user path is that user's home directory, looked up"
+                    + " in the local passwd file only): give an absolute path");
+        }
+        if (!home.startsWith("/")) {
+            throw new VfsConfigurationException(source + " '" + path + "' starts with ~" + user + ", but user '"
+                    + user + "' has no absolute home directory in " + passwd + " ('" + home + "'): give an absolute"
+                    + " path");
+        }
+        return home + rest;
     }
 
     public Durability durability() throws VfsConfigurationException {

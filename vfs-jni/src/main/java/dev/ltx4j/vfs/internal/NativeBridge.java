@@ -245,9 +245,9 @@ public final class NativeBridge {
                 || e instanceof IllegalArgumentException) {
             return e.getMessage();
         }
-        String m = e.getMessage();
+        // A plain sentence, no Java class name first (round 9): sqlite3, Python and JDBC users print it.
         // "Too many open files" names the file, not the limit: name it when the process is at it.
-        String text = e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        String text = dev.ltx4j.replica.internal.UserMessages.describe(e);
         return mayBeAtLimit ? dev.ltx4j.replica.internal.OpenFileLimit.withLimit(text, e) : text;
     }
 
