@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * The sql-exclusive scenario's {@link SqlScenario.LockingMode} steps. A connection in {@code locking_mode=EXCLUSIVE}
@@ -48,21 +49,49 @@ final class SqlExclusive {
         world.reached("exclusive-mode", "");
     }
 
-    /** Back to NORMAL, and a read that lets the kept lock go. */
+    /**
+     * Back to NORMAL, and a read that lets the kept lock go. A connection in exclusive mode that holds no lock yet
+     * (its SHARED refused while another connection's COMMIT held PENDING) gets SQLITE_BUSY for that read: it then
+     * holds nothing to let go.
+     */
     void release(SqlClient c) throws SQLException {
         boolean was = store.faultsEnabled();
         store.setFaultsEnabled(false);
+        String held = c.heldCommits == 0 ? "no commit" : c.heldCommits == 1 ? "1 commit" : "2+ commits";
         try (Statement s = c.connection().createStatement()) {
             s.execute("PRAGMA locking_mode = NORMAL");
             try (ResultSet r = s.executeQuery("SELECT count(*) FROM kv")) {
                 r.next();
             }
+        } catch (SQLException e) {
+            if (SqlClient.code(e) != 5) {
+                throw e;
+            }
+            held = "no lock held";
         } finally {
             store.setFaultsEnabled(was);
         }
         c.exclusive = false;
-        world.reached("exclusive-released", c.heldCommits == 0 ? "no commit" : c.heldCommits == 1 ? "1 commit"
-                : "2+ commits");
+        world.reached("exclusive-released", held);
+    }
+
+    /**
+     * The oracle's read-back after a failed transaction on {@code c}: through {@code c}, or, when {@code c} is in
+     * exclusive mode and SQLite refuses its SHARED lock (another connection's COMMIT holds PENDING), through a new
+     * connection in NORMAL mode (readers there take no file lock; the run's other connections may be inside their
+     * own transactions).
+     */
+    TreeMap<Integer, String> readBack(SqlClient c, SqlOracle oracle, String when)
+            throws SQLException {
+        try {
+            return oracle.readModel(c, when);
+        } catch (SQLException e) {
+            if (!c.exclusive || SqlClient.code(e) != 5) {
+                throw e;
+            }
+            world.reached("exclusive-read-back-busy", "");
+            return oracle.readFresh(when);
+        }
     }
 
     /** Releases every connection in exclusive mode (before a refresh, at the end of the run). */

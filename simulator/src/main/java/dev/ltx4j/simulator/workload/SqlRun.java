@@ -279,7 +279,7 @@ final class SqlRun {
         if (conflict) {
             needRefresh = true;
         }
-        TreeMap<Integer, String> got = oracle.readModel(c, "after failed " + o.tx());
+        TreeMap<Integer, String> got = exclusive.readBack(c, oracle, "after failed " + o.tx());
         if (o.state() != null && o.atCommit() && got.equals(o.state()) && !got.equals(model.last())) {
             model.landed(o.state()); // committed in the buffer (a REMOTE commit whose sync failed): not acknowledged
             world.reached("failed-commit-landed", o.tx().toString());
