@@ -44,8 +44,8 @@ public final class Simulation {
             case "timetravel" -> new TimeTravelScenario(bugs);
             case "compaction" -> new CompactionScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader, sql, sql-readers, sql-exclusive, follower, corruption, hydration,"
-                    + " timetravel, compaction");
+                    + "\"; known: engine, log-writer (log), uploader, sql, sql-readers, sql-exclusive, follower,"
+                    + " corruption, hydration, timetravel, compaction");
         };
     }
 

@@ -81,8 +81,7 @@ final class SqlExclusive {
      * connection in NORMAL mode (readers there take no file lock; the run's other connections may be inside their
      * own transactions).
      */
-    TreeMap<Integer, String> readBack(SqlClient c, SqlOracle oracle, String when)
-            throws SQLException {
+    TreeMap<Integer, String> readBack(SqlClient c, SqlOracle oracle, String when) throws SQLException {
         try {
             return oracle.readModel(c, when);
         } catch (SQLException e) {
