@@ -21,8 +21,9 @@ final class SimCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--scenario", defaultValue = "engine", paramLabel = "NAME",
-            description = "engine, log (log-writer), uploader, sql, sql-readers, follower, corruption, hydration,"
-                    + " timetravel, compaction, or all (every one but sql-readers and hydration); default"
+            description = "engine, log (log-writer), uploader, sql, sql-readers, sql-exclusive, follower, corruption,"
+                    + " hydration, timetravel, compaction, or all (every one but sql-readers, sql-exclusive and"
+                    + " hydration); default"
                     + " ${DEFAULT-VALUE}.")
     String scenario;
 

@@ -63,6 +63,8 @@ class BugCoverageTest {
                 "ForgetOwnStateAfterRestartIsFoundTest#theCompactionScenarioCatchesAFalseConflictOnTheWritersOwnFileAfterARestart");
         t(Bug.CLOSE_RETRIES_ON_WALL_CLOCK,
                 "CloseRetriesUnderClockStepTest#closeRetriesForItsTimeoutOfMonotonicTimeAndTheWallClockSwitchIsCaught");
+        t(Bug.UNALTERED_CHANGE_COUNTER,
+                "SqlExclusiveTest#exclusiveConnectionsKeepEveryPropertyAndTheUnalteredChangeCounterIsCaught");
         t(Bug.WALL_CLOCK_WINDOW, "WallClockWindowIsFoundTest#aForwardStepThenRetentionCatchesTheWallClockWindowOnMostSeeds");
     }
 

@@ -65,6 +65,7 @@ public final class EngineFaults {
     private final boolean staleWriteWhileConflicted;
     private final boolean stalePageChecksum;
     private final boolean keepOwnCommitBlindly;
+    private final boolean unalteredChangeCounter;
     final BufferFaults buffer;
     private final Consumer<Point> preemption;
 
@@ -95,6 +96,7 @@ public final class EngineFaults {
         this.staleWriteWhileConflicted = b.staleWriteWhileConflicted;
         this.stalePageChecksum = b.stalePageChecksum;
         this.keepOwnCommitBlindly = b.keepOwnCommitBlindly;
+        this.unalteredChangeCounter = b.unalteredChangeCounter;
         this.buffer = new BufferFaults(b.silentDamageTruncation, false, false, b.syncPastDurablePrefix);
         this.preemption = b.preemption;
     }
@@ -127,6 +129,15 @@ public final class EngineFaults {
      */
     public boolean keepOwnCommitBlindly() {
         return keepOwnCommitBlindly;
+    }
+
+    /**
+     * The VFS shows a connection's SQLite the stored change counter of a state other than the one its cache is of even
+     * when the probed bytes repeat (an exclusive-mode connection's later commits), as before session 14's
+     * {@code ShownProbe} ({@code unaltered-change-counter}): that connection keeps its stale cache.
+     */
+    public boolean unalteredChangeCounter() {
+        return unalteredChangeCounter;
     }
 
     /** The VFS does not hear of version changes, so connections keep reusing stale snapshots ({@code stale-version-stamp}). */
@@ -209,6 +220,7 @@ public final class EngineFaults {
         private boolean staleWriteWhileConflicted;
         private boolean stalePageChecksum;
         private boolean keepOwnCommitBlindly;
+        private boolean unalteredChangeCounter;
         private boolean silentDamageTruncation;
         private boolean syncPastDurablePrefix;
         private boolean forgetLandedAdoption;
@@ -387,6 +399,12 @@ public final class EngineFaults {
         /** The VFS reuses the snapshot kept after an own commit blindly ({@code stale-own-commit-snapshot}). */
         public Builder keepOwnCommitBlindly(boolean v) {
             this.keepOwnCommitBlindly = v;
+            return this;
+        }
+
+        /** The VFS never alters a repeated change counter ({@code unaltered-change-counter}). */
+        public Builder unalteredChangeCounter(boolean v) {
+            this.unalteredChangeCounter = v;
             return this;
         }
 

@@ -217,7 +217,15 @@ public enum Bug {
      * while it retries ends the close early, a step back stretches it: {@code close-retries} in the compaction
      * scenario's {@link CompactionScenario.CloseUnderClockStep}.
      */
-    CLOSE_RETRIES_ON_WALL_CLOCK;
+    CLOSE_RETRIES_ON_WALL_CLOCK,
+    /**
+     * Sql-exclusive: the VFS shows a connection the stored change counter of a newer state even when it repeats the
+     * bytes that connection's SQLite holds (engine hook {@code EngineFaults.unalteredChangeCounter}, the behaviour
+     * before session 14's {@code ShownProbe}); a connection in {@code locking_mode=EXCLUSIVE} bumps the counter only in
+     * its first commit under the lock, so another connection that read between its commits keeps its stale cache,
+     * reads old rows and writes pages built on them (docs/concurrent-readers.md, "Change counter of another state").
+     */
+    UNALTERED_CHANGE_COUNTER;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

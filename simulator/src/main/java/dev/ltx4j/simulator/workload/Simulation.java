@@ -37,14 +37,15 @@ public final class Simulation {
             case "uploader" -> new UploaderScenario(bugs);
             case "sql" -> new SqlScenario(bugs);
             case "sql-readers" -> new SqlScenario(bugs, true); // not in scenarioNames(): "all" batches stay as they were
+            case "sql-exclusive" -> new SqlScenario(bugs, true, true); // nor this one
             case "follower" -> new FollowerScenario(bugs);
             case "corruption" -> new CorruptionScenario(bugs);
             case "hydration" -> new HydrationScenario(bugs);
             case "timetravel" -> new TimeTravelScenario(bugs);
             case "compaction" -> new CompactionScenario(bugs);
             default -> throw new IllegalArgumentException("unknown scenario \"" + name
-                    + "\"; known: engine, log-writer (log), uploader, sql, sql-readers, follower, corruption, hydration,"
-                    + " timetravel, compaction");
+                    + "\"; known: engine, log-writer (log), uploader, sql, sql-readers, sql-exclusive, follower,"
+                    + " corruption, hydration, timetravel, compaction");
         };
     }
 

@@ -16,8 +16,11 @@ import java.util.TreeMap;
  * SQLite's write lock, so no other connection commits before it ends.
  */
 final class SqlClient {
-    /** READ: one SELECT of a read transaction ran ({@link #observed}); READ_DONE: a read transaction ended. */
-    enum Kind { RUNNING, COMMITTED, ROLLED_BACK, BUSY, FAILED, READ, READ_DONE }
+    /**
+     * READ: one SELECT of a read transaction ran ({@link #observed}); READ_DONE: a read transaction ended; LOCKING: a
+     * queued {@link SqlScenario.LockingMode} step is next ({@link #takeMode}, run by {@link SqlExclusive}).
+     */
+    enum Kind { RUNNING, COMMITTED, ROLLED_BACK, BUSY, FAILED, READ, READ_DONE, LOCKING }
 
     /**
      * What one step did. {@code state}: the table after the transaction (COMMITTED), or what it would have been
@@ -42,6 +45,10 @@ final class SqlClient {
     boolean failedSelect;
     /** The last transaction that ended on this connection was a read transaction (sql-readers). */
     boolean lastWasRead;
+    /** In {@code locking_mode=EXCLUSIVE} (sql-exclusive), and the commits it made since it entered that mode. */
+    boolean exclusive;
+    int heldCommits;
+    private SqlScenario.LockingMode mode;
     private int at;
     private boolean explicit;
     private int commitTries;
@@ -81,6 +88,10 @@ final class SqlClient {
         }
         if (current == null) {
             SqlScenario.Action next = queue.poll();
+            if (next instanceof SqlScenario.LockingMode m) {
+                mode = m;
+                return new Outcome(Kind.LOCKING, null, null, null, false);
+            }
             if (next instanceof SqlScenario.Read r) {
                 reading = r;
                 at = 0;
@@ -198,6 +209,13 @@ final class SqlClient {
             abort();
             return new Outcome(code == 5 ? Kind.BUSY : Kind.FAILED, asTx, maybe, e, atCommit);
         }
+    }
+
+    /** The locking-mode step a LOCKING outcome announced. */
+    SqlScenario.LockingMode takeMode() {
+        SqlScenario.LockingMode m = mode;
+        mode = null;
+        return m;
     }
 
     private Outcome done(Kind kind) {

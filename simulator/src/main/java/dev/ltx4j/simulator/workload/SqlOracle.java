@@ -49,6 +49,22 @@ final class SqlOracle {
         }
     }
 
+    /** The table through a new connection (the committed state, whatever the run's connections hold). */
+    TreeMap<Integer, String> readFresh(String when) throws SQLException {
+        boolean was = store.faultsEnabled();
+        store.setFaultsEnabled(false);
+        try (Connection fresh = DriverManager.getConnection(LitestreamVfs.jdbcUrl(tempDir.resolve("sql.db"), VFS,
+                Map.of()))) {
+            TreeMap<Integer, String> got = SqlReplica.kv(fresh);
+            if (got == null) {
+                throw new InvariantViolation("sql-model", when + ": table kv is missing");
+            }
+            return got;
+        } finally {
+            store.setFaultsEnabled(was);
+        }
+    }
+
     void check(SqlClient c, String when) throws SQLException {
         TreeMap<Integer, String> got = readModel(c, when);
         if (!got.equals(model.last())) {

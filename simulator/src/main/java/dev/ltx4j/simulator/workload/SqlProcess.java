@@ -80,6 +80,7 @@ final class SqlProcess {
                         .staleWriteWhileConflicted(bugs.contains(Bug.STALE_WRITE_WHILE_CONFLICTED))
                         .stalePageChecksum(bugs.contains(Bug.STALE_PAGE_CHECKSUM)) // sync trusts old checksums
                         .keepOwnCommitBlindly(bugs.contains(Bug.STALE_OWN_COMMIT_SNAPSHOT)) // VFS skips the stamp check
+                        .unalteredChangeCounter(bugs.contains(Bug.UNALTERED_CHANGE_COUNTER)) // ShownProbe off
                         .build()).build();
     }
 

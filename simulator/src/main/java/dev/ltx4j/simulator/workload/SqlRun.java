@@ -76,6 +76,7 @@ final class SqlRun {
     private final SqlHistory model;
     private final SqlRival rival;
     private final SqlRivalInTx rivalInTx;
+    private final SqlExclusive exclusive;
     private List<SqlScenario.Action> actions;
     private int next;
     boolean needRefresh;
@@ -112,6 +113,7 @@ final class SqlRun {
                 conflictDir, this::preempted);
         this.rival = new SqlRival(world, store, replica, PREFIX);
         this.rivalInTx = new SqlRivalInTx(this, world, rival);
+        this.exclusive = new SqlExclusive(world, store);
         this.process = new SqlProcess(world, store, options, tempDir, connections, this::faultsOff);
         this.clients = process.clients();
         this.oracle = new SqlOracle(world, store, model, replica, tempDir);
@@ -189,6 +191,10 @@ final class SqlRun {
             SqlClient c = clients.get(Math.floorMod(rd.conn(), connections));
             c.queue(rd);
             step(c);
+        } else if (a instanceof SqlScenario.LockingMode m) {
+            SqlClient c = clients.get(Math.floorMod(m.conn(), connections));
+            c.queue(m);
+            step(c);
         } else {
             SqlScenario.Tx t = (SqlScenario.Tx) a;
             SqlClient c = clients.get(Math.floorMod(t.conn(), connections));
@@ -230,6 +236,7 @@ final class SqlRun {
         lastOutcome = o;
         switch (o.kind()) {
             case RUNNING -> { }
+            case LOCKING -> exclusive.run(c, clients, c.takeMode());
             case READ -> oracle.checkSnapshot(c, o, epoch);
             case READ_DONE -> {
                 world.stats().operations(1);
@@ -237,6 +244,7 @@ final class SqlRun {
             }
             case COMMITTED -> {
                 committed++;
+                c.heldCommits += c.exclusive ? 1 : 0;
                 world.stats().operations(1); // one SQL transaction: the unit of the sql scenario's throughput
                 model.committed(o.state(), durability != Durability.NONE);
                 oracle.check(c, "after " + o.tx());
@@ -252,7 +260,7 @@ final class SqlRun {
 
     /** A transaction failed: nothing acknowledged, but a failed commit may have landed. */
     private void failed(SqlClient c, SqlClient.Outcome o) throws Exception {
-        if (c.failedSelect && SqlClient.code(o.error()) == 5) {
+        if (c.failedSelect && SqlClient.code(o.error()) == 5 && !c.exclusive) { // exclusive mode: SQLite's own locks
             throw new InvariantViolation("reader-busy", o.tx() + ": a read transaction's SELECT got SQLITE_BUSY: "
                     + o.error().getMessage());
         }
@@ -271,7 +279,7 @@ final class SqlRun {
         if (conflict) {
             needRefresh = true;
         }
-        TreeMap<Integer, String> got = oracle.readModel(c, "after failed " + o.tx());
+        TreeMap<Integer, String> got = exclusive.readBack(c, oracle, "after failed " + o.tx());
         if (o.state() != null && o.atCommit() && got.equals(o.state()) && !got.equals(model.last())) {
             model.landed(o.state()); // committed in the buffer (a REMOTE commit whose sync failed): not acknowledged
             world.reached("failed-commit-landed", o.tx().toString());
@@ -371,6 +379,7 @@ final class SqlRun {
      * replica at its base, is at or after the last commit that returned.
      */
     private void refresh() throws Exception {
+        exclusive.releaseAll(clients); // SQLite's locks are its business: the refresh runs on connection 0
         ConflictInfo info = db.status().conflict();
         if (info != null) {
             onConflict(info, "refresh");
@@ -458,6 +467,7 @@ final class SqlRun {
         for (int i = 0; i < 1000 && anyBusy(); i++) {
             stepBusy();
         }
+        exclusive.releaseAll(clients);
         int i = 0;
         for (; i < LIVENESS_INTERVALS; i++) {
             if (needRefresh || db.status().conflict() != null) {

@@ -23,7 +23,7 @@ import java.util.Set;
 public final class SqlScenario implements Scenario<SqlScenario.Action> {
 
     /** One workload step. */
-    public sealed interface Action permits Tx, Read, Idle, Rival, Crash, RivalInTx {}
+    public sealed interface Action permits Tx, Read, Idle, Rival, Crash, RivalInTx, LockingMode {}
 
     /** One statement on table {@code kv(k INTEGER PRIMARY KEY, v TEXT)}. */
     public sealed interface Stmt permits Upsert, Update, Delete {}
@@ -106,6 +106,19 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
         }
     }
 
+    /**
+     * Sql-exclusive: connection {@code conn} runs {@code PRAGMA locking_mode=EXCLUSIVE} (when no other connection is in
+     * that mode), or, with {@code exclusive} false and the connection in exclusive mode, {@code PRAGMA
+     * locking_mode=NORMAL} and a read, which lets its kept lock go (SQLite releases it at the next access). Queued
+     * behind the connection's transactions like any other step.
+     */
+    public record LockingMode(int conn, boolean exclusive) implements Action {
+        @Override
+        public String toString() {
+            return "c" + conn + (exclusive ? " locking_mode=exclusive" : " locking_mode=normal");
+        }
+    }
+
     /** Power loss: the disk crashes, the engine and its connections are dropped unclosed and reopened. */
     public record Crash() implements Action {
         @Override
@@ -126,6 +139,7 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
 
     private final Set<Bug> bugs;
     private final boolean readers;
+    private final boolean exclusive;
 
     public SqlScenario() {
         this(EnumSet.noneOf(Bug.class));
@@ -142,13 +156,24 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
      * as before.
      */
     public SqlScenario(Set<Bug> bugs, boolean readers) {
+        this(bugs, readers, false);
+    }
+
+    /**
+     * With {@code exclusive} ("sql-exclusive", implies readers), the sql-readers plan plus {@link LockingMode} steps:
+     * a connection in {@code locking_mode=EXCLUSIVE} commits while the others read and are refused writes, then goes
+     * back to NORMAL (docs/concurrent-readers.md, "Change counter of another state"). The sql and sql-readers plans
+     * (and trace hashes) stay as they were.
+     */
+    public SqlScenario(Set<Bug> bugs, boolean readers, boolean exclusive) {
         this.bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
-        this.readers = readers;
+        this.readers = readers || exclusive;
+        this.exclusive = exclusive;
     }
 
     @Override
     public String name() {
-        return readers ? "sql-readers" : "sql";
+        return exclusive ? "sql-exclusive" : readers ? "sql-readers" : "sql";
     }
 
     @Override
@@ -170,7 +195,16 @@ public final class SqlScenario implements Scenario<SqlScenario.Action> {
             return List.copyOf(s);
         };
         int crashWeight = (int) Math.round(faults.probability(FaultKind.CRASH) * 30);
-        Gen<Action> g = !readers ? Gen.frequency(
+        Gen<Action> g = exclusive ? Gen.frequency(
+                Gen.weighted(40, r -> new Tx(r.nextInt(4), List.of(stmt.generate(r)), false)),
+                Gen.weighted(20, r -> new Tx(r.nextInt(4), stmts.generate(r), r.nextInt(5) == 0)),
+                Gen.weighted(40, SqlScenario::read),
+                Gen.weighted(3, r -> new Rival(List.of(stmt.generate(r), stmt.generate(r)))),
+                Gen.weighted(crashWeight, r -> new Crash()),
+                Gen.weighted(8, r -> new Idle(1 + r.nextInt(300))),
+                Gen.weighted(5, r -> new LockingMode(r.nextInt(4), true)),
+                Gen.weighted(12, r -> new LockingMode(r.nextInt(4), false)))
+                : !readers ? Gen.frequency(
                 Gen.weighted(50, r -> new Tx(r.nextInt(4), List.of(stmt.generate(r)), false)),
                 Gen.weighted(30, r -> new Tx(r.nextInt(4), stmts.generate(r), r.nextInt(5) == 0)),
                 Gen.weighted(3, r -> new Rival(List.of(stmt.generate(r), stmt.generate(r)))),

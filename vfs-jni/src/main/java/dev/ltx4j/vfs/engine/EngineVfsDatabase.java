@@ -77,6 +77,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
         this.failConflictedWrites = db.faults().failConflictedWrites();
         this.staleSnapshotCheck = !db.faults().writeOnStaleSnapshot();
         this.staleCheckWhileConflicted = !db.faults().staleWriteWhileConflicted();
+        this.shown = new ShownProbe(db.faults().unalteredChangeCounter());
         this.clock = clock;
         this.timeTravel = new ConnectionTimeTravel(db, clock);
         this.reads = new PinnedRead(db, timeTravel);
@@ -174,7 +175,7 @@ public final class EngineVfsDatabase implements VfsDatabase {
     /** This connection's copy of page 1's header, for SQLite's per-transaction probes of an unchanged version. */
     private final PageOneHeader headerCopy = new PageOneHeader();
     /** Page 1's bytes 24..39 as this connection's SQLite holds them, and the state of its cache. */
-    private final ShownProbe shown = new ShownProbe();
+    private final ShownProbe shown;
 
     /**
      * A whole page of this connection's pinned read transaction without copying it here (the VFS copies the array

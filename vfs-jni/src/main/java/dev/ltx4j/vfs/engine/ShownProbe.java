@@ -24,6 +24,12 @@ final class ShownProbe {
     private boolean lastAltered;
     /** Bytes 24..39 of the page 1 the open write transaction wrote last; null: none written. */
     private byte[] written;
+    /** The simulator's bug switch {@code unaltered-change-counter}: never alter (the behaviour before this class). */
+    private final boolean neverAlter;
+
+    ShownProbe(boolean neverAlter) {
+        this.neverAlter = neverAlter;
+    }
 
     /** Whether two versions are the same content (a different identity only costs SQLite a cache reload). */
     static boolean same(DatabaseVersion a, DatabaseVersion b) {
@@ -42,6 +48,7 @@ final class ShownProbe {
 
     /** Whether SQLite, shown {@code b[at, at + 16)} for {@code v}, would keep a cache of another state. */
     boolean mustAlter(DatabaseVersion v, byte[] b, int at) {
+        if (neverAlter) return false;
         return state == null || !same(v, state) && Arrays.equals(bytes, 0, SIZE, b, at, at + SIZE);
     }
 
