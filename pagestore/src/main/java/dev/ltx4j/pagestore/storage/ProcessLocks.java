@@ -1,5 +1,6 @@
 package dev.ltx4j.pagestore.storage;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,9 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused without opening the file.
  *
  * <p>The reservations live in the system properties (a JDK object every class loader sees), as
- * {@code ltx4j.lock:<absolute path>} = the holder's class loader: a {@code System.setProperties} replacing them
- * forgets them, and two spellings of one file through links are not told apart (the JDK then refuses the second
- * with {@code OverlappingFileLockException}, as before).
+ * {@code ltx4j.lock:<real directory>/<file name>} = the holder's class loader. The key resolves the directory's
+ * symbolic links, so two spellings of one file through a linked directory meet the same reservation (a second key
+ * would reach {@code tryLock}, and its close would drop the lock). A {@code System.setProperties} replacing them
+ * forgets them; a stale one forwarded or restored into a JVM refuses that path there (docs/class-loaders.md).
  */
 public final class ProcessLocks {
     private static final String PREFIX = "ltx4j.lock:";
@@ -54,7 +56,8 @@ public final class ProcessLocks {
     public static String heldBy(Path lockFile) {
         Object holder = System.getProperties().get(key(lockFile));
         if (!(holder instanceof String h) || h.startsWith(LOADER + " #")) return null;
-        return "another copy of ltx4j in this JVM, loaded by class loader " + h.substring(0, h.lastIndexOf(" #"))
+        int seq = h.lastIndexOf(" #");
+        return "another copy of ltx4j in this JVM, loaded by class loader " + (seq >= 0 ? h.substring(0, seq) : h)
                 + " (an earlier deployment of this application whose connections were not closed, or another"
                 + " application in this JVM): close that one's connections and data sources, or restart the JVM";
     }
@@ -77,7 +80,14 @@ public final class ProcessLocks {
         return d + "@" + Integer.toHexString(System.identityHashCode(loader));
     }
 
+    /** The directory's real path and the file name, as {@code EngineKeys} identifies a database file. */
     private static String key(Path lockFile) {
-        return PREFIX + lockFile.toAbsolutePath().normalize();
+        Path abs = lockFile.toAbsolutePath();
+        Path dir = abs.getParent();
+        try {
+            return PREFIX + (dir == null ? abs.normalize() : dir.toRealPath().resolve(abs.getFileName()));
+        } catch (IOException e) {
+            return PREFIX + abs.normalize();
+        }
     }
 }
