@@ -63,12 +63,18 @@ public final class ProcessLocks {
     }
 
     /**
-     * Claims {@code what} (a JVM-wide name) for this class loader's copy of ltx4j for good: null when it is this copy's
-     * (now or already), else the class loader of the copy that holds it.
+     * Claims {@code what} (a JVM-wide name) for the copy of ltx4j loaded by {@code owner}, until {@link #unclaim}:
+     * null when it is that copy's (now or already), else the class loader of the copy that holds it.
      */
-    public static String claim(String what) {
-        Object holder = System.getProperties().putIfAbsent("ltx4j.claim:" + what, LOADER);
-        return holder == null || holder.equals(LOADER) ? null : String.valueOf(holder);
+    public static String claim(String what, ClassLoader owner) {
+        String mine = describe(owner);
+        Object holder = System.getProperties().putIfAbsent("ltx4j.claim:" + what, mine);
+        return holder == null || holder.equals(mine) ? null : String.valueOf(holder);
+    }
+
+    /** Undoes {@link #claim} of {@code owner}'s copy (what it claimed for did not happen after all). */
+    public static void unclaim(String what, ClassLoader owner) {
+        System.getProperties().remove("ltx4j.claim:" + what, describe(owner));
     }
 
     /** A class loader as {@link #claim} and {@link #heldBy} name it: its name or first line, and its identity. */
