@@ -67,23 +67,33 @@ public final class LitestreamVfs {
      */
     public static synchronized Path load() throws SQLException {
         if (loaded != null) return loaded;
-        Path lib;
+        // Before the library is loaded: a refused copy must not System.load it (that pins its class loader).
+        String claim = claimSqlite();
         try {
-            lib = loadNative();
+            Path lib = loadNative();
+            Properties p = new Properties();
+            p.setProperty("enable_load_extension", "true");
+            try (Connection c = sqliteConnection("jdbc:sqlite::memory:", p);
+                 PreparedStatement s = c.prepareStatement("select load_extension(?, ?)")) {
+                s.setString(1, lib.toString());
+                s.setString(2, ENTRY_POINT);
+                s.executeQuery().close();
+            }
+            loaded = lib;
+            return lib;
         } catch (IOException e) {
+            unclaim(claim);
             throw new SQLException("cannot load the litestream VFS: " + e.getMessage(), e);
+        } catch (SQLException | RuntimeException | Error e) {
+            unclaim(claim); // nothing registered: a later copy of ltx4j may serve this sqlite-jdbc
+            throw e;
         }
-        checkOneCopyPerSqlite();
-        Properties p = new Properties();
-        p.setProperty("enable_load_extension", "true");
-        try (Connection c = sqliteConnection("jdbc:sqlite::memory:", p);
-             PreparedStatement s = c.prepareStatement("select load_extension(?, ?)")) {
-            s.setString(1, lib.toString());
-            s.setString(2, ENTRY_POINT);
-            s.executeQuery().close();
+    }
+
+    private static void unclaim(String claim) {
+        if (claim != null) {
+            dev.ltx4j.pagestore.storage.ProcessLocks.unclaim(claim, LitestreamVfs.class.getClassLoader());
         }
-        loaded = lib;
-        return lib;
     }
 
     /**
@@ -91,16 +101,18 @@ public final class LitestreamVfs {
      * copy of ltx4j registered there keeps serving them (its native library never unloads while that SQLite may call
      * it). A sqlite-jdbc shared by several class loaders (a server's lib beside ltx4j in each web application, or an
      * application redeployed) got the second copy's load refused with an empty "error during initialization: "
-     * (docs/class-loaders.md).
+     * (docs/class-loaders.md). The claim is undone when this copy's load fails.
+     *
+     * @return the claim to undo on failure, or null when there is no sqlite-jdbc to claim
      */
-    private static void checkOneCopyPerSqlite() throws SQLException {
+    private static String claimSqlite() throws SQLException {
         Driver d = SqliteDriver.INSTANCE;
-        if (d == null) return;
+        if (d == null) return null;
         ClassLoader sqlite = d.getClass().getClassLoader();
-        String other = dev.ltx4j.pagestore.storage.ProcessLocks.claim("sqlite-jdbc@"
-                + dev.ltx4j.pagestore.storage.ProcessLocks.describe(sqlite) + "/"
-                + Integer.toHexString(System.identityHashCode(d.getClass())));
-        if (other == null) return;
+        String claim = "sqlite-jdbc@" + dev.ltx4j.pagestore.storage.ProcessLocks.describe(sqlite) + "/"
+                + Integer.toHexString(System.identityHashCode(d.getClass()));
+        String other = dev.ltx4j.pagestore.storage.ProcessLocks.claim(claim, LitestreamVfs.class.getClassLoader());
+        if (other == null) return claim;
         throw new SQLException("cannot register the litestream VFS: the sqlite-jdbc loaded by class loader "
                 + dev.ltx4j.pagestore.storage.ProcessLocks.describe(sqlite) + " already serves it from another copy"
                 + " of ltx4j, loaded by class loader " + other + " (an earlier deployment of this application, or"

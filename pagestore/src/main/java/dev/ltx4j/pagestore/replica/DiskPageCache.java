@@ -87,31 +87,28 @@ public final class DiskPageCache implements LocalPageSource, Closeable {
         SecureFiles.checkExistingFile(lockPath);
         // Reserved before a descriptor is opened: closing one would free another owner's lock (ProcessLocks).
         c.reserved = ProcessLocks.reserve(lockPath);
-        if (c.reserved != null) {
-            c.lockChannel = c.openLock(lockPath);
-            try {
-                c.lock = c.lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                c.lock = null;
-            }
-        }
-        if (c.lock == null) {
-            c.disabled = "in use by another process (or another open of this database)";
-            LOG.warn("disk page cache {} is {}; this open reads without it", c.file(".pages"), c.disabled);
-            return c;
-        }
-        c.pages = openPrivate(c.file(".pages"));
-        c.index = openPrivate(c.file(".index"));
-        c.load();
-        return c;
-    }
-
-    private FileChannel openLock(Path lockPath) throws IOException {
         try {
-            return FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                    SecureFiles.ownerOnlyFile(lockPath));
-        } catch (IOException | RuntimeException e) {
-            reserved.release();
+            if (c.reserved != null) {
+                c.lockChannel = FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE), SecureFiles.ownerOnlyFile(lockPath));
+                try {
+                    c.lock = c.lockChannel.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    c.lock = null;
+                }
+            }
+            if (c.lock == null) {
+                c.disabled = "in use by another process (or another open of this database)";
+                LOG.warn("disk page cache {} is {}; this open reads without it", c.file(".pages"), c.disabled);
+                return c;
+            }
+            c.pages = openPrivate(c.file(".pages"));
+            c.index = openPrivate(c.file(".index"));
+            c.load();
+            return c;
+        } catch (IOException | RuntimeException | Error e) {
+            // A failed open lets the reservation go: kept, it would disable this cache until the JVM exits.
+            c.close();
             throw e;
         }
     }

@@ -42,17 +42,24 @@ final class HydrationLock {
         } catch (OverlappingFileLockException e) {
             lock = null;
         } catch (IOException | RuntimeException e) {
-            if (channel != null) channel.close();
-            reserved.release();
+            closeAndRelease(channel, reserved);
             throw e;
         }
         if (lock == null) {
-            if (channel != null) channel.close();
-            if (reserved != null) reserved.release();
+            closeAndRelease(channel, reserved);
             throw new IOException("hydrated file " + path + " is in use by another process (or another open of"
                     + " this database); set a different hydration_path");
         }
         return new HydrationLock(channel, lock, reserved);
+    }
+
+    /** Closes {@code channel} (when open), then lets the reservation go even when the close throws. */
+    private static void closeAndRelease(FileChannel channel, ProcessLocks.Reservation reserved) throws IOException {
+        try {
+            if (channel != null) channel.close();
+        } finally {
+            if (reserved != null) reserved.release();
+        }
     }
 
     void release() throws IOException {

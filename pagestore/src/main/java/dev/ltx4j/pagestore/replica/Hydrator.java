@@ -479,12 +479,21 @@ public final class Hydrator implements Closeable {
                 if (channel != null) {
                     channel.close();
                 }
-                if (lock != null) {
-                    lock.release();
-                }
             } catch (IOException e) {
                 LOG.debug("closing hydrated file {}: {}", path, e.toString());
+            } finally {
+                releaseLock(); // even when the close threw: a kept reservation refuses every later open
             }
+        }
+    }
+
+    private void releaseLock() {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+        } catch (IOException e) {
+            LOG.debug("releasing the lock of hydrated file {}: {}", path, e.toString());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ltx4j.pagestore.storage;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,9 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused without opening the file.
  *
  * <p>The reservations live in the system properties (a JDK object every class loader sees), as
- * {@code ltx4j.lock:<absolute path>} = the holder's class loader: a {@code System.setProperties} replacing them
- * forgets them, and two spellings of one file through links are not told apart (the JDK then refuses the second
- * with {@code OverlappingFileLockException}, as before).
+ * {@code ltx4j.lock:<real directory>/<file name>} = the holder's class loader. The key resolves the directory's
+ * symbolic links, so two spellings of one file through a linked directory meet the same reservation (a second key
+ * would reach {@code tryLock}, and its close would drop the lock). A {@code System.setProperties} replacing them
+ * forgets them; a stale one forwarded or restored into a JVM refuses that path there (docs/class-loaders.md).
  */
 public final class ProcessLocks {
     private static final String PREFIX = "ltx4j.lock:";
@@ -54,18 +56,25 @@ public final class ProcessLocks {
     public static String heldBy(Path lockFile) {
         Object holder = System.getProperties().get(key(lockFile));
         if (!(holder instanceof String h) || h.startsWith(LOADER + " #")) return null;
-        return "another copy of ltx4j in this JVM, loaded by class loader " + h.substring(0, h.lastIndexOf(" #"))
+        int seq = h.lastIndexOf(" #");
+        return "another copy of ltx4j in this JVM, loaded by class loader " + (seq >= 0 ? h.substring(0, seq) : h)
                 + " (an earlier deployment of this application whose connections were not closed, or another"
                 + " application in this JVM): close that one's connections and data sources, or restart the JVM";
     }
 
     /**
-     * Claims {@code what} (a JVM-wide name) for this class loader's copy of ltx4j for good: null when it is this copy's
-     * (now or already), else the class loader of the copy that holds it.
+     * Claims {@code what} (a JVM-wide name) for the copy of ltx4j loaded by {@code owner}, until {@link #unclaim}:
+     * null when it is that copy's (now or already), else the class loader of the copy that holds it.
      */
-    public static String claim(String what) {
-        Object holder = System.getProperties().putIfAbsent("ltx4j.claim:" + what, LOADER);
-        return holder == null || holder.equals(LOADER) ? null : String.valueOf(holder);
+    public static String claim(String what, ClassLoader owner) {
+        String mine = describe(owner);
+        Object holder = System.getProperties().putIfAbsent("ltx4j.claim:" + what, mine);
+        return holder == null || holder.equals(mine) ? null : String.valueOf(holder);
+    }
+
+    /** Undoes {@link #claim} of {@code owner}'s copy (what it claimed for did not happen after all). */
+    public static void unclaim(String what, ClassLoader owner) {
+        System.getProperties().remove("ltx4j.claim:" + what, describe(owner));
     }
 
     /** A class loader as {@link #claim} and {@link #heldBy} name it: its name or first line, and its identity. */
@@ -77,7 +86,14 @@ public final class ProcessLocks {
         return d + "@" + Integer.toHexString(System.identityHashCode(loader));
     }
 
+    /** The directory's real path and the file name, as {@code EngineKeys} identifies a database file. */
     private static String key(Path lockFile) {
-        return PREFIX + lockFile.toAbsolutePath().normalize();
+        Path abs = lockFile.toAbsolutePath();
+        Path dir = abs.getParent();
+        try {
+            return PREFIX + (dir == null ? abs.normalize() : dir.toRealPath().resolve(abs.getFileName()));
+        } catch (IOException e) {
+            return PREFIX + abs.normalize();
+        }
     }
 }

@@ -1,12 +1,14 @@
 package dev.ltx4j.pagestore.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.File;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +47,47 @@ class ProcessLocksTest {
             assertThat(otherProcessTakes(dir.resolve("buf.lock"))).isEqualTo("refused");
             again.close();
             assertThat(otherProcessTakes(dir.resolve("buf.lock"))).isEqualTo("taken");
+        }
+    }
+
+    @Test
+    void aSecondSpellingThroughALinkedDirectoryIsRefusedWithoutDroppingTheFirstOnesLock() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        try (LogStorage.StorageLock held = new FileLogStorage(real).lock("buf.lock")) {
+            // Before: the second spelling got its own reservation, reached tryLock, met OverlappingFileLockException
+            // and closed its channel, which dropped the first one's POSIX lock for other processes.
+            assertThatThrownBy(() -> new FileLogStorage(link).lock("buf.lock"))
+                    .isInstanceOf(StorageLockedException.class).hasMessageContaining("is already held by");
+            assertThat(otherProcessTakes(real.resolve("buf.lock"))).isEqualTo("refused");
+        }
+        assertThat(otherProcessTakes(real.resolve("buf.lock"))).isEqualTo("taken");
+    }
+
+    @Test
+    void theKeyFollowsTheDirectorysLinksNotTheSpellingsDots() throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a"));
+        Path c = Files.createDirectories(dir.resolve("b").resolve("c"));
+        Files.createSymbolicLink(a.resolve("link"), c);
+        // a/link/.. is b, not a: two files, both reservable (normalize() had folded it to a/x.lock, a false refusal).
+        ProcessLocks.Reservation first = ProcessLocks.reserve(a.resolve("x.lock"));
+        ProcessLocks.Reservation second = ProcessLocks.reserve(a.resolve("link").resolve("..").resolve("x.lock"));
+        assertThat(first).isNotNull();
+        assertThat(second).isNotNull();
+        assertThat(ProcessLocks.reserve(dir.resolve("b").resolve("x.lock"))).isNull();
+        first.release();
+        second.release();
+    }
+
+    @Test
+    void aForwardedPropertyWithoutASequenceIsNamedNotAnException() throws Exception {
+        Path lock = dir.toRealPath().resolve("fwd.lock");
+        System.setProperty("ltx4j.lock:" + lock, "x");
+        try {
+            assertThat(ProcessLocks.reserve(lock)).isNull();
+            assertThat(ProcessLocks.heldBy(lock)).contains("loaded by class loader x ");
+        } finally {
+            System.clearProperty("ltx4j.lock:" + lock);
         }
     }
 

@@ -57,6 +57,16 @@ class ClassLoadersTest {
         assertThat(out).contains("2 deploy FAILED java.sql.SQLException: cannot register the litestream VFS: the"
                 + " sqlite-jdbc loaded by class loader server-lib@").contains("another copy of ltx4j, loaded by class"
                 + " loader webapp-1@").contains("both in the server's shared lib");
+        // Before: the refused copy had already System.loaded its own extracted library (pinning its class loader).
+        assertThat(out).contains("native copies 1\n");
+    }
+
+    @Test
+    void aCopyWhoseLoadFailedDoesNotKeepTheSharedSqliteJdbc() throws Exception {
+        String out = server("shared-retry");
+        assertThat(out).contains("0 deploy FAILED java.sql.SQLException: cannot load the litestream VFS");
+        // The failed load undid its claim: the next copy serves that sqlite-jdbc instead of being refused.
+        assertThat(out).contains("1 deploy deployed\n1 write 3 ");
     }
 
     private String server(String mode, String... jvmOptions) throws Exception {
@@ -74,11 +84,15 @@ class ClassLoadersTest {
         Files.createDirectories(dir.resolve("r"));
         cmd.addAll(List.of(ServerChild.class.getName(), mode, dir.resolve("r").toUri().toString(),
                 dir.resolve("buf").toString(), dir.resolve("db.db").toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // Output to a file, not a pipe read to its end: a hung child then fails the bound instead of the build.
+        Path log = dir.resolve(mode + ".out");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("LITESTREAM_") || k.startsWith("LTX4J_"));
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+        if (!exited) p.destroyForcibly().waitFor();
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(exited).as("server child exited within 120 s: " + out).isTrue();
         assertThat(out).as(out).contains("\nend\n");
         return out;
     }

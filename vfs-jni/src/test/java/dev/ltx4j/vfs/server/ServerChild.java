@@ -27,10 +27,16 @@ public final class ServerChild {
 
     /** Whether another process can take the buffer's lock now (it must not while a writer in this one holds it). */
     static String lockProbe(String lock) throws Exception {
-        Process p = new ProcessBuilder("python3", "-c", "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n"
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n"
                 + "  fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB); print('TAKEN by another process')\nexcept OSError as e:"
                 + " print('refused', e.errno)", lock).redirectErrorStream(true).start();
         return new String(p.getInputStream().readAllBytes()).strip();
+    }
+
+    /** How many extracted copies of the native library this JVM has mapped (a System.load pins its loader). */
+    static long nativeCopies() throws Exception {
+        return java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .filter(l -> l.contains("/ltx4j-vfs-")).map(l -> l.substring(l.indexOf('/'))).distinct().count();
     }
 
     public static void main(String[] a) throws Exception {
@@ -49,6 +55,12 @@ public final class ServerChild {
             shared = new URLClassLoader("server-lib", s.toArray(URL[]::new), shared);
         }
         boolean clean = !mode.endsWith("leak");
+        if (mode.equals("shared-retry")) { // a first deployment whose load fails leaves the sqlite-jdbc unclaimed
+            URLClassLoader failing = new URLClassLoader("webapp-0", all.toArray(URL[]::new), shared);
+            System.setProperty("ltx4j.vfs.library", Path.of(buffer).resolveSibling("missing.so").toString());
+            System.out.println("0 deploy " + call(failing, "deploy", url, buffer, "litestream"));
+            System.clearProperty("ltx4j.vfs.library");
+        }
         URLClassLoader first = new URLClassLoader("webapp-1", all.toArray(URL[]::new), shared);
         System.out.println("1 deploy " + call(first, "deploy", url, buffer, "litestream"));
         System.out.println("1 write " + call(first, "write", db, "3"));
@@ -59,6 +71,7 @@ public final class ServerChild {
         first = null;
         URLClassLoader second = new URLClassLoader("webapp-2", all.toArray(URL[]::new), shared);
         System.out.println("2 deploy " + call(second, "deploy", url, buffer, "litestream"));
+        if (mode.startsWith("shared")) System.out.println("native copies " + nativeCopies());
         System.out.println("2 read " + call(second, "read", db));
         System.out.println("lock probe " + lockProbe(buffer + ".lock"));
         System.out.println("2 write " + call(second, "write", db, "2"));
