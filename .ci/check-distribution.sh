@@ -113,7 +113,7 @@ fi
 # JDK 24+ warn on stderr about native access unless it is enabled: with the flags README's "JDK 21 and 25" gives,
 # the example prints no WARNING line on JDK 24+ (class path, and module path, whose list of modules must stay complete).
 # The JDK is found as the JDK 24+ tests find theirs (.ci/find-jdk24).
-jdk25=$("$root/.ci/find-jdk24")
+jdk25=$("$root/.ci/find-jdk24" || true)
 if [ -n "$jdk25" ]; then
   for how in classpath modulepath; do
     mkdir -m 700 "$outside/buf-25-$how"
