@@ -2055,6 +2055,7 @@ static char *build_classpath(char **why) {
 
 typedef struct Boot {
     CreateJavaVM_t create;
+    const char *lib; /* the libjvm.so in use, for the error */
     char *classpath;
     char *why;
     int ok;
@@ -2105,7 +2106,9 @@ static void *boot_thread(void *arg) {
     JNIEnv *env = NULL;
     jint rc = b->create(&vm, (void **)&env, &args);
     if (rc != JNI_OK) {
-        b->why = sqlite3_mprintf("JNI_CreateJavaVM failed with %d (check LITESTREAM_JVM_OPTS)", (int)rc);
+        /* A JDK older than 17 refuses our options too (-6): name the JVM, not only the user's options. */
+        b->why = sqlite3_mprintf("JNI_CreateJavaVM failed with %d for the JVM %s (ltx4j needs JDK 17+; "
+                                 "check JAVA_HOME, LITESTREAM_JVM_LIB and LITESTREAM_JVM_OPTS)", (int)rc, b->lib);
     } else {
         g_jvm = vm;
         char *why = NULL;
@@ -2135,6 +2138,7 @@ static int boot_jvm(char **pzErr) {
         return 0;
     }
     Boot b = {0};
+    b.lib = lib;
     b.classpath = build_classpath(&b.why);
     if (b.classpath == NULL) {
         *pzErr = sqlite3_mprintf("litestream: %s", b.why);

@@ -9,9 +9,11 @@ import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * The LZ4 primitives in use, all stateless: lz4-java's native implementations where it loads them, else its Java
- * ones. lz4-java's own fallback ({@code fastestInstance}) is the {@code sun.misc.Unsafe} implementation, which
- * JDK 24+ reports on stderr ("A terminally deprecated method in sun.misc.Unsafe has been called") and a later JDK
- * refuses; there the fallback is the safe Java implementation instead (docs/jdk-versions.md).
+ * ones. lz4-java's own fallback ({@code fastestInstance}) is its "unsafe" Java implementation; in lz4-java 1.10 that
+ * is {@code sun.misc.Unsafe} only for XXHash32 ({@code XXHash32JavaUnsafe}: its LZ4 "unsafe" instance is the safe
+ * one), in older lz4-java (1.8) for LZ4 too. JDK 24+ report Unsafe on stderr ("A terminally deprecated method in
+ * sun.misc.Unsafe has been called") and a later JDK refuses it; there the fallback is the safe Java implementation
+ * of both instead (XXH32 a little slower, only on checksummed frames: docs/jdk-versions.md).
  */
 final class Lz4 {
     private Lz4() {}
@@ -32,7 +34,7 @@ final class Lz4 {
             } catch (Throwable noNative) { // lz4-java's own rule: no native library here, use Java
             }
         }
-        return LZ4Factory.safeInstance();
+        return LZ4Factory.safeInstance(); // 1.10's unsafeInstance() is this too; 1.8's used Unsafe
     }
 
     private static XXHashFactory xxhash() {

@@ -3,6 +3,7 @@ package dev.ltx4j.ltx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,8 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Where lz4-java cannot use its native library, its own fallback is the {@code sun.misc.Unsafe} implementation,
  * which JDK 24+ reports on stderr: an application server's or fat jar's class loader (lz4-java then never tries
  * native, as here), or a {@code java.io.tmpdir} it cannot extract to (a noexec /tmp: probed by hand, it needs a
- * mount). On JDK 24+ ltx4j picks the safe Java implementation there (docs/jdk-versions.md). Runs a child JVM of JDK 24+: this one, or one under /usr/lib/jvm or
- * /opt (CI has Temurin 25); skipped, saying so, without one.
+ * mount). lz4-java 1.10's Unsafe user is its XXHash32 ({@code XXHash32JavaUnsafe}; its LZ4 "unsafe" instance is the
+ * safe one), an older lz4-java's is its LZ4 too. On JDK 24+ ltx4j picks the safe Java implementations there
+ * (docs/jdk-versions.md), and keeps the native ones where lz4-java loads them. Runs a child JVM of JDK 24+: this one,
+ * or one under /usr/lib/jvm or /opt (CI has one when a JDK 24+ such as Temurin 25 is there; without one these tests
+ * skip, saying so, and {@code .ci/run} prints a notice).
  */
 class Lz4UnsafeWarningTest {
     @TempDir
@@ -32,7 +36,17 @@ class Lz4UnsafeWarningTest {
         String out = runChild(List.of("-cp", codeSource(Lz4UnsafeChild.class).toString(),
                 Lz4UnsafeChild.class.getName(), "loader", codeSource(Lz4.class).toUri().toString(),
                 codeSource(LZ4Factory.class).toUri().toString()));
-        assertThat(out).contains("round trip true").contains("LZ4JavaSafeCompressor");
+        // lz4-java 1.10's LZ4 "unsafe" instance is its safe one already; the Unsafe user left is XXHash32JavaUnsafe.
+        assertThat(out).contains("round trip true").contains("LZ4JavaSafeCompressor").contains("XXHash32JavaSafe");
+    }
+
+    /** On the class path lz4-java loads its native library: JDK 24+ must keep it (not fall back to Java). */
+    @Test
+    void theClassPathStillGetsLz4sNativeLibraryOnJdk24Plus() throws Exception {
+        String cp = codeSource(Lz4UnsafeChild.class) + File.pathSeparator + codeSource(Lz4.class)
+                + File.pathSeparator + codeSource(LZ4Factory.class);
+        String out = runChild(List.of("-Djava.io.tmpdir=" + tmp, "-cp", cp, Lz4UnsafeChild.class.getName()));
+        assertThat(out).contains("round trip true").contains("LZ4JNICompressor").contains("XXHash32JNI");
     }
 
     /** Runs the child on JDK 24+ with native access enabled (that warning is not this test's); no WARNING line. */

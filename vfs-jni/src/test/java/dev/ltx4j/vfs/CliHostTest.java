@@ -229,6 +229,19 @@ class CliHostTest {
     }
 
     /**
+     * A JVM that refuses to start (an option it does not know: what a JDK 11 JAVA_HOME does with the extension's
+     * --enable-native-access) is named, with the JDK ltx4j needs, not only the user's LITESTREAM_JVM_OPTS.
+     */
+    @Test
+    void aJvmThatRefusesToStartIsNamed() throws Exception {
+        Map<String, String> env = withJavaOnly();
+        env.put("LITESTREAM_JVM_OPTS", "-XX:+LtxNoSuchOption");
+        HostFixture.Result r = run(cmd(SQLITE3, "-batch"), env, load() + "select 1;\n", root);
+        assertThat(r.err()).contains("JNI_CreateJavaVM failed with -6 for the JVM " + System.getProperty("java.home"))
+                .contains("libjvm.so (ltx4j needs JDK 17+; check JAVA_HOME, LITESTREAM_JVM_LIB and LITESTREAM_JVM_OPTS)");
+    }
+
+    /**
      * Round 8 (a new user): two copies of the extension under two paths (dist/ and an installed copy). The second
      * cannot share the JVM the first started (its natives and state are the first copy's): it is refused, naming both
      * paths and the fix, and the first copy keeps working.

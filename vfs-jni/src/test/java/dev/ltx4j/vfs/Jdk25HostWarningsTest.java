@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The extension in Debian's sqlite3 CLI and python3 with JAVA_HOME on JDK 24+ (CI: Temurin 25): the JVM it starts
+ * The extension in Debian's sqlite3 CLI and python3 with JAVA_HOME on JDK 24+ (CI: when one is there): the JVM it starts
  * prints nothing on the host's stderr. Before, JDK 24+ printed "WARNING: A restricted method in java.lang.System
  * has been called" there when lz4-java loaded its native library (docs/jdk-versions.md). Skipped, saying so, when
  * no JDK 24+ is under /usr/lib/jvm or /opt.
