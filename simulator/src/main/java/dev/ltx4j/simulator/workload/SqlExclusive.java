@@ -73,6 +73,9 @@ final class SqlExclusive {
         }
         c.exclusive = false;
         world.reached("exclusive-released", held);
+        if (c.heldCommits >= 2) { // the case of the switch: a commit under the lock left the counter as it was
+            world.reached("exclusive-released-after-2-commits", "");
+        }
     }
 
     /**
