@@ -13,6 +13,7 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
+import dev.ltx4j.replica.ReplicaTransientException;
 import dev.ltx4j.replica.internal.FileFailures;
 import java.io.Closeable;
 import java.io.IOException;
@@ -84,6 +85,12 @@ public final class FileReplicaClient implements ReplicaClient {
     /** Directories whose file system has no hard links (probed once each): creates publish by the locked move. */
     private static final Set<Path> LINKLESS_DIRS = ConcurrentHashMap.newKeySet();
     private static final String LINK_PROBE = "ltx4j-link-probe";
+    /**
+     * Directories whose new entries (a published file, a new level directory) this process could not fsync. Until
+     * a retry succeeds, nothing below them is listed, opened or created: a read-back must not vouch for a file a
+     * power cut could still take (docs/replica-file-verification.md, "Power cuts").
+     */
+    private static final Set<Path> UNSYNCED_DIRS = ConcurrentHashMap.newKeySet();
 
     private final Path root;
     private final Clock clock;
@@ -140,6 +147,7 @@ public final class FileReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         Path dir = levelDir(level);
+        settleDirectorySyncs(dir);
         List<LtxFileInfo> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
@@ -172,6 +180,7 @@ public final class FileReplicaClient implements ReplicaClient {
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
         checkRead("file", level, minTxid, maxTxid, offset, length);
         Path file = filePath(level, minTxid, maxTxid);
+        settleDirectorySyncs(file.getParent());
         SeekableByteChannel channel;
         try {
             channel = Files.newByteChannel(file, StandardOpenOption.READ);
@@ -197,11 +206,13 @@ public final class FileReplicaClient implements ReplicaClient {
         Path target = filePath(level, minTxid, maxTxid);
         String name = "L" + level + "/" + target.getFileName();
         LtxHeader header = body.peekHeader(name);
+        settleDirectorySyncs(target.getParent());
         if (Files.exists(target)) {
             throw new ReplicaAlreadyExistsException(name + " already exists: " + target);
         }
         Path dir = target.getParent();
         ensureDirectory(dir);
+        settleDirectorySyncs(dir); // a new level directory's entry (or an ancestor's) that could not be synced
         sweepStaleTemps(level, dir);
 
         Path temp = dir.resolve("." + target.getFileName() + "." + clock.millis() + "-"
@@ -359,7 +370,13 @@ public final class FileReplicaClient implements ReplicaClient {
         // there, the root's missing parents included (a power cut takes an unsynced entry with all below it;
         // docs/replica-file-verification.md, "Power cuts").
         for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            forceDirectoryBestEffort(p);
+            try {
+                forceDirectoryOnce(p, dir.toString());
+            } catch (ReplicaOutcomeUnknownException e) {
+                if (!(p.equals(existing) && e.getCause() instanceof java.nio.file.AccessDeniedException)) {
+                    UNSYNCED_DIRS.add(p); // retried before anything below it is used; nothing published yet
+                } // else an old directory only its owner may open: its entries are not ours to sync
+            }
             if (p.equals(existing)) {
                 break;
             }
@@ -464,6 +481,38 @@ public final class FileReplicaClient implements ReplicaClient {
      * (docs/replica-file-verification.md, "Power cuts").
      */
     private static void forceDirectory(Path dir, String name) throws ReplicaException {
+        try {
+            forceDirectoryOnce(dir, name);
+        } catch (ReplicaOutcomeUnknownException e) {
+            UNSYNCED_DIRS.add(dir.toAbsolutePath());
+            throw e;
+        }
+    }
+
+    /**
+     * Retries the fsync of every directory at or above {@code dir} whose earlier sync failed; fails as transient
+     * while one still fails, so no answer about the files below vouches for an entry a power cut could take.
+     */
+    private static void settleDirectorySyncs(Path dir) throws ReplicaException {
+        if (UNSYNCED_DIRS.isEmpty()) {
+            return;
+        }
+        Path absolute = dir.toAbsolutePath();
+        for (Path pending : List.copyOf(UNSYNCED_DIRS)) {
+            if (!absolute.startsWith(pending)) {
+                continue;
+            }
+            try {
+                forceDirectoryOnce(pending, pending.toString());
+            } catch (ReplicaOutcomeUnknownException e) {
+                throw new ReplicaTransientException("directory " + pending + " holds entries not yet durable and "
+                        + "still cannot be synced: " + e.getMessage(), e);
+            }
+            UNSYNCED_DIRS.remove(pending);
+        }
+    }
+
+    private static void forceDirectoryOnce(Path dir, String name) throws ReplicaException {
         FileChannel channel;
         try {
             channel = FileChannel.open(dir, StandardOpenOption.READ);
