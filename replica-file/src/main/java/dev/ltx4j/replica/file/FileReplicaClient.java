@@ -13,8 +13,6 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
-import dev.ltx4j.replica.ReplicaTransientException;
-import dev.ltx4j.replica.internal.FileFailures;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +25,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -73,8 +70,6 @@ import java.util.stream.Stream;
  * are {@link ReplicaPermanentException} naming the path; other I/O failures are transient.
  */
 public final class FileReplicaClient implements ReplicaClient {
-    /** Whether the default file system is POSIX (directories can be opened and fsynced). */
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     /** Temp files older than this are leftovers of a crashed writer. */
     public static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
@@ -85,12 +80,6 @@ public final class FileReplicaClient implements ReplicaClient {
     /** Directories whose file system has no hard links (probed once each): creates publish by the locked move. */
     private static final Set<Path> LINKLESS_DIRS = ConcurrentHashMap.newKeySet();
     private static final String LINK_PROBE = "ltx4j-link-probe";
-    /**
-     * Directories whose new entries (a published file, a new level directory) this process could not fsync. Until
-     * a retry succeeds, nothing below them is listed, opened or created: a read-back must not vouch for a file a
-     * power cut could still take (docs/replica-file-verification.md, "Power cuts").
-     */
-    private static final Set<Path> UNSYNCED_DIRS = ConcurrentHashMap.newKeySet();
 
     private final Path root;
     private final Clock clock;
@@ -147,7 +136,7 @@ public final class FileReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         Path dir = levelDir(level);
-        settleDirectorySyncs(dir);
+        DirectorySyncs.settle(dir);
         List<LtxFileInfo> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
@@ -180,7 +169,7 @@ public final class FileReplicaClient implements ReplicaClient {
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
         checkRead("file", level, minTxid, maxTxid, offset, length);
         Path file = filePath(level, minTxid, maxTxid);
-        settleDirectorySyncs(file.getParent());
+        DirectorySyncs.settle(file.getParent());
         SeekableByteChannel channel;
         try {
             channel = Files.newByteChannel(file, StandardOpenOption.READ);
@@ -206,13 +195,13 @@ public final class FileReplicaClient implements ReplicaClient {
         Path target = filePath(level, minTxid, maxTxid);
         String name = "L" + level + "/" + target.getFileName();
         LtxHeader header = body.peekHeader(name);
-        settleDirectorySyncs(target.getParent());
+        DirectorySyncs.settle(target.getParent());
         if (Files.exists(target)) {
             throw new ReplicaAlreadyExistsException(name + " already exists: " + target);
         }
         Path dir = target.getParent();
         ensureDirectory(dir);
-        settleDirectorySyncs(dir); // a new level directory's entry (or an ancestor's) that could not be synced
+        DirectorySyncs.settle(dir); // a new level directory's entry (or an ancestor's) that could not be synced
         sweepStaleTemps(level, dir);
 
         Path temp = dir.resolve("." + target.getFileName() + "." + clock.millis() + "-"
@@ -231,7 +220,7 @@ public final class FileReplicaClient implements ReplicaClient {
             throw e;
         }
         deleteQuietly(temp);
-        forceDirectory(dir, name);
+        DirectorySyncs.force(dir, name);
         return new LtxFileInfo(level, minTxid, maxTxid, body.length(), Instant.ofEpochMilli(header.timestamp()));
     }
 
@@ -371,10 +360,10 @@ public final class FileReplicaClient implements ReplicaClient {
         // docs/replica-file-verification.md, "Power cuts").
         for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
             try {
-                forceDirectoryOnce(p, dir.toString());
+                DirectorySyncs.forceOnce(p, dir.toString());
             } catch (ReplicaOutcomeUnknownException e) {
                 if (!(p.equals(existing) && e.getCause() instanceof java.nio.file.AccessDeniedException)) {
-                    UNSYNCED_DIRS.add(p); // retried before anything below it is used; nothing published yet
+                    DirectorySyncs.remember(p); // retried before anything below it is used; nothing published yet
                 } // else an old directory only its owner may open: its entries are not ours to sync
             }
             if (p.equals(existing)) {
@@ -471,63 +460,6 @@ public final class FileReplicaClient implements ReplicaClient {
         Path parent = root.getParent();
         if (parent != null) {
             forceDirectoryBestEffort(parent);
-        }
-    }
-
-    /**
-     * Forces a directory's entries to disk after publishing a file; a failure leaves the create's durability unknown.
-     * Only where directories cannot be opened at all (Windows, in-memory file systems) is the sync skipped: on a POSIX
-     * disk a failed open (EIO, EMFILE) is a sync not done, so the create is not acknowledged as durable
-     * (docs/replica-file-verification.md, "Power cuts").
-     */
-    private static void forceDirectory(Path dir, String name) throws ReplicaException {
-        try {
-            forceDirectoryOnce(dir, name);
-        } catch (ReplicaOutcomeUnknownException e) {
-            UNSYNCED_DIRS.add(dir.toAbsolutePath());
-            throw e;
-        }
-    }
-
-    /**
-     * Retries the fsync of every directory at or above {@code dir} whose earlier sync failed; fails as transient
-     * while one still fails, so no answer about the files below vouches for an entry a power cut could take.
-     */
-    private static void settleDirectorySyncs(Path dir) throws ReplicaException {
-        if (UNSYNCED_DIRS.isEmpty()) {
-            return;
-        }
-        Path absolute = dir.toAbsolutePath();
-        for (Path pending : List.copyOf(UNSYNCED_DIRS)) {
-            if (!absolute.startsWith(pending)) {
-                continue;
-            }
-            try {
-                forceDirectoryOnce(pending, pending.toString());
-            } catch (ReplicaOutcomeUnknownException e) {
-                throw new ReplicaTransientException("directory " + pending + " holds entries not yet durable and "
-                        + "still cannot be synced: " + e.getMessage(), e);
-            }
-            UNSYNCED_DIRS.remove(pending);
-        }
-    }
-
-    private static void forceDirectoryOnce(Path dir, String name) throws ReplicaException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (IOException | UnsupportedOperationException e) {
-            if (e instanceof IOException && dir.getFileSystem() == FileSystems.getDefault() && POSIX) {
-                throw new ReplicaOutcomeUnknownException(name + " was published but its directory " + dir
-                        + " could not be opened to sync it: " + FileFailures.describe((IOException) e), e);
-            }
-            return; // this platform cannot open directories; its file system orders metadata itself
-        }
-        try (channel) {
-            channel.force(true);
-        } catch (IOException e) {
-            throw new ReplicaOutcomeUnknownException(name + " was published but its directory could not be synced: "
-                    + FileFailures.describe(e), e);
         }
     }
 
