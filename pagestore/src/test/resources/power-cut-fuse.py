@@ -6,7 +6,9 @@ Usage: power-cut-fuse.py <mount point> [<trace file>]. Foreground; ends at unmou
 Each file keeps its durable contents (as of its last fsync/fdatasync) beside its current ones and the writes and
 truncates since then; each directory keeps its durable entries (as of its last fsync of the directory) beside its
 current ones. Strict POSIX, not what ext4's journal happens to do: a new file's or directory's name, a rename and an
-unlink last only once their directory is fsynced; a file's bytes, size and mtime only once it is fsynced.
+unlink last only once their directory is fsynced; a file's bytes, size and mtime only once it is fsynced (fdatasync:
+bytes and size only). A torn cut keeps a prefix of a directory's unsynced changes, stricter than Linux, which may keep
+any subset. The file system unmounts itself and exits when its stdin closes (the test's JVM died).
 
 Commands, one a line on stdin; each answers one line on stdout:
   cut [torn <seed>]      power cut now: every file and directory goes back to its durable state (with "torn": per file
@@ -17,6 +19,7 @@ Commands, one a line on stdin; each answers one line on stdout:
   armon <op> <text> [<skip>] [torn <seed>]  cut right after the (skip+1)-th call <op> (write, fsync, fsyncdir, create,
                          mkdir, rename, unlink, link, truncate, rmdir, utimens, chmod) whose path contains <text>
   revive                 reboot: calls work again (on the state the cut left)
+  failsync <text> <n>    the next n fsyncdir calls whose path contains <text> fail with EIO
   status                 "alive <mutating calls so far> <cuts>" or "dead ..."
 Answers: "ok ..." or "error ...". A cut by arm/armon prints nothing; "status" shows it.
 """
@@ -50,8 +53,9 @@ class Inode:
             self.d_data = bytes()
             self.pending = []  # ("w", offset, bytes) or ("t", size), since the last fsync of this file
 
-    def sync(self):
-        self.d_mtime, self.d_mode = self.mtime, self.mode
+    def sync(self, datasync=False):
+        if not datasync:  # fdatasync makes the data and size durable, not mtime or mode (as on Linux)
+            self.d_mtime, self.d_mode = self.mtime, self.mode
         if self.is_dir:
             self.d_entries = dict(self.entries)
         else:
@@ -70,6 +74,7 @@ class PowerCut(fusepy.Operations):
         self.ops = 0
         self.cuts = 0
         self.arm = None  # (remaining count, op or None, text or None, torn seed or None)
+        self.failsync = None  # (path text, calls left to fail)
         self.trace = open(trace, "a", buffering=1) if trace else None
 
     # --- the crash model -----------------------------------------------------------------------------------------
@@ -210,6 +215,9 @@ class PowerCut(fusepy.Operations):
 
     def fsyncdir(self, path, datasync, fh):
         self.alive()
+        if self.failsync and self.failsync[0] in path and self.failsync[1] > 0:
+            self.failsync = (self.failsync[0], self.failsync[1] - 1)
+            raise fusepy.FuseOSError(errno.EIO)
         self.handle(fh).sync()
         self.mutated("fsyncdir", path)
         return 0
@@ -286,7 +294,7 @@ class PowerCut(fusepy.Operations):
 
     def fsync(self, path, datasync, fh):
         self.alive()
-        self.handle(fh).sync()
+        self.handle(fh).sync(datasync)
         self.mutated("fsync", path)
         return 0
 
@@ -355,6 +363,9 @@ def commands(fs):
                     skip = int(words[3]) if len(words) > 3 else 0
                     fs.arm = (skip + 1, words[1], words[2], seed)
                     answer = "ok armed"
+                elif words[0] == "failsync":
+                    fs.failsync = (words[1], int(words[2]))
+                    answer = "ok failing"
                 elif words[0] == "revive":
                     fs.dead = False
                     answer = "ok alive"
@@ -365,6 +376,9 @@ def commands(fs):
             except (IndexError, ValueError) as e:
                 answer = "error " + str(e)
         print(answer, flush=True)
+    # stdin closed: the test's JVM is gone (killed, or done without unmounting); do not leave the mount behind
+    os.system("fusermount -u -z '%s'" % sys.argv[1].replace("'", ""))
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,42 @@ class PowerCutTest {
         check(dir, 2, 2, "cut after two commits in a directory made by mkdir");
     }
 
+    /**
+     * A buffer path through a symbolic link (buffer_path=/srv/app/buf/db with buf -> /mnt/ssd/ltx): the real
+     * directory's parent is the one to sync. Before the fix the link's parent was synced and the cut took the real
+     * directory with both commits.
+     */
+    @Test
+    void aDirectoryReachedThroughASymbolicLinkSurvivesWithTheCommits() throws Exception {
+        Path real = PowerCutFs.durableDirectory(fs.mount.resolve("linked")).resolve("real");
+        Files.createDirectory(real); // not synced
+        Path link = Files.createSymbolicLink(scratch.resolve("link-to-real"), real); // off the mount
+        WriteBuffer buf = WriteBuffer.open(link.resolve(TestSupport.NAME), TestSupport.options(PS, Durability.LOCAL, 4));
+        for (int i = 1; i <= 2; i++) {
+            TestSupport.commit(buf, 4, new long[] {i % 4 + 1}, i);
+        }
+        fs.cut(-1);
+        closeDead(buf);
+        fs.revive();
+        assertThat(real).as("a directory opened through a symbolic link, after a cut following two commits")
+                .isDirectory();
+        check(real, 2, 2, "cut after two commits through a symbolic link");
+    }
+
+    /** {@code mkdir -p ground/a/b} just before the open: every new level lasts, not only {@code b}'s entry in a. */
+    @Test
+    void everyNewAncestorOfTheBufferDirectorySurvives() throws Exception {
+        Path ground = PowerCutFs.durableDirectory(fs.mount.resolve("deep"));
+        Path dir = Files.createDirectories(ground.resolve("a").resolve("b")); // none synced
+        WriteBuffer buf = WriteBuffer.open(dir.resolve(TestSupport.NAME), TestSupport.options(PS, Durability.LOCAL, 4));
+        TestSupport.commit(buf, 4, new long[] {2}, 1);
+        fs.cut(-1);
+        closeDead(buf);
+        fs.revive();
+        assertThat(dir).as("a/b made by mkdir -p before the open, after a cut following a commit").isDirectory();
+        check(dir, 1, 1, "cut after a commit in a directory made by mkdir -p");
+    }
+
     /** Directories ltx4j creates with missing parents (conflicts/, spools, a deeper default) last, each level. */
     @Test
     void directoriesCreatedWithTheirMissingParentsSurviveACut() throws Exception {

@@ -185,18 +185,9 @@ public final class FileLogStorage implements LogStorage {
 
     @Override
     public void syncDirectoryEntry() throws IOException {
-        Path parent = directory.getParent();
-        if (POSIX && parent != null) {
-            InterruptSafeChannel.uninterrupted(() -> {
-                try {
-                    SecureFiles.syncDirectory(parent);
-                } catch (java.nio.file.AccessDeniedException e) {
-                    // A parent this user may only pass through (systemd's 0700 /var/lib/private, a 0711 home): its
-                    // entries are its owner's to sync, and refusing the buffer for it would help no one.
-                }
-                return null;
-            });
-            FSYNCS.increment();
+        if (POSIX) { // the real path's parents up to its mount point; AccessDenied, EINVAL and EROFS parents skipped
+            int synced = InterruptSafeChannel.uninterrupted(() -> SecureFiles.syncEntryAndAncestors(directory));
+            FSYNCS.add(synced);
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.Set;
  * are skipped and plain creation is used.
  */
 public final class SecureFiles {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SecureFiles.class);
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OTHERS_WRITE =
@@ -125,6 +126,64 @@ public final class SecureFiles {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
+    }
+
+    /**
+     * Makes {@code dir}'s own entry durable, and the entries of its ancestors, which may be new too ({@code mkdir -p}
+     * by the user, a run that crashed before syncing): the real path's parents are fsynced up to the root of its
+     * file system (symbolic links resolved, or the link's directory would be synced instead of the real one's). A
+     * parent on another device is where a mount point's entry lives, not new, and ends the walk; so does a parent
+     * that cannot sync directories (EINVAL from squashfs, erofs, iso9660, /proc) or is read-only, whose entries
+     * cannot be new. A parent this user may only pass through (systemd's 0700 /var/lib/private) is skipped: its
+     * entries are its owner's to sync. Any other failure is thrown. Returns the directories synced
+     * (docs/write-buffer-recovery.md, "Power cuts").
+     */
+    public static int syncEntryAndAncestors(Path dir) throws IOException {
+        if (!posix(dir) || dir.getFileSystem() != FileSystems.getDefault()) {
+            return 0;
+        }
+        Path real = dir.toRealPath();
+        Object device = device(real);
+        int synced = 0;
+        for (Path parent = real.getParent(); parent != null; parent = parent.getParent()) {
+            if (device != null && !device.equals(device(parent))) {
+                break; // real (or a directory below it) is a mount point; the parent file system's entry is old
+            }
+            try {
+                syncDirectory(parent);
+                synced++;
+            } catch (java.nio.file.AccessDeniedException e) {
+                continue; // only its owner can open it; the directories above are still ours to sync
+            } catch (IOException e) {
+                if (cannotHoldNewEntries(parent, e)) {
+                    LOG.debug("directory {} cannot be fsynced ({}); entries above {} not synced", parent, e, real);
+                    break;
+                }
+                throw e;
+            }
+        }
+        return synced;
+    }
+
+    private static Object device(Path path) {
+        try {
+            return Files.getAttribute(path, "unix:dev");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null; // no unix view (not Linux or macOS): walk without the device check
+        }
+    }
+
+    /** A read-only file system, or one that has no directory fsync (EINVAL): nothing new in it to lose. */
+    private static boolean cannotHoldNewEntries(Path dir, IOException e) {
+        try {
+            if (Files.getFileStore(dir).isReadOnly()) {
+                return true;
+            }
+        } catch (IOException ignored) {
+            // fall through to the reason
+        }
+        return e instanceof java.nio.file.FileSystemException fse && "Invalid argument".equals(fse.getReason())
+                || "Invalid argument".equals(e.getMessage());
     }
 
     /**

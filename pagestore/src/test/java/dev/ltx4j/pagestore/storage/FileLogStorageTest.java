@@ -155,4 +155,17 @@ class FileLogStorageTest {
                 .as("another failure keeps its reason, names the lock file and sends nobody to NFS mount options")
                 .isEqualTo(lock + ": cannot lock it (Input/output error)");
     }
+
+    /**
+     * A buffer directory under a parent that has no directory fsync (EINVAL, as squashfs, erofs, iso9660 roots above
+     * a mounted buffer directory; /proc here, where every directory answers EINVAL): the entry sync skips it with a
+     * debug line. Before the fix the open was refused ("Invalid argument").
+     */
+    @Test
+    void aParentWithoutDirectoryFsyncDoesNotRefuseTheEntrySync() throws Exception {
+        Path proc = Path.of("/proc/self").toRealPath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(proc), "no /proc");
+        new FileLogStorage(proc).syncDirectoryEntry(); // does not throw
+        new FileLogStorage(Path.of("/proc/self")).syncDirectoryEntry(); // through the link
+    }
 }

@@ -13,7 +13,6 @@ import dev.ltx4j.replica.ReplicaException;
 import dev.ltx4j.replica.ReplicaNotFoundException;
 import dev.ltx4j.replica.ReplicaOutcomeUnknownException;
 import dev.ltx4j.replica.ReplicaPermanentException;
-import dev.ltx4j.replica.internal.FileFailures;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +25,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -72,8 +70,6 @@ import java.util.stream.Stream;
  * are {@link ReplicaPermanentException} naming the path; other I/O failures are transient.
  */
 public final class FileReplicaClient implements ReplicaClient {
-    /** Whether the default file system is POSIX (directories can be opened and fsynced). */
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     /** Temp files older than this are leftovers of a crashed writer. */
     public static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
@@ -140,6 +136,7 @@ public final class FileReplicaClient implements ReplicaClient {
     @Override
     public List<LtxFileInfo> listFiles(int level, long seekTxid, boolean useMetadata) throws ReplicaException {
         Path dir = levelDir(level);
+        DirectorySyncs.settle(dir);
         List<LtxFileInfo> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
@@ -172,6 +169,7 @@ public final class FileReplicaClient implements ReplicaClient {
     public InputStream openFile(int level, long minTxid, long maxTxid, long offset, long length) throws ReplicaException {
         checkRead("file", level, minTxid, maxTxid, offset, length);
         Path file = filePath(level, minTxid, maxTxid);
+        DirectorySyncs.settle(file.getParent());
         SeekableByteChannel channel;
         try {
             channel = Files.newByteChannel(file, StandardOpenOption.READ);
@@ -197,11 +195,13 @@ public final class FileReplicaClient implements ReplicaClient {
         Path target = filePath(level, minTxid, maxTxid);
         String name = "L" + level + "/" + target.getFileName();
         LtxHeader header = body.peekHeader(name);
+        DirectorySyncs.settle(target.getParent());
         if (Files.exists(target)) {
             throw new ReplicaAlreadyExistsException(name + " already exists: " + target);
         }
         Path dir = target.getParent();
         ensureDirectory(dir);
+        DirectorySyncs.settle(dir); // a new level directory's entry (or an ancestor's) that could not be synced
         sweepStaleTemps(level, dir);
 
         Path temp = dir.resolve("." + target.getFileName() + "." + clock.millis() + "-"
@@ -220,7 +220,7 @@ public final class FileReplicaClient implements ReplicaClient {
             throw e;
         }
         deleteQuietly(temp);
-        forceDirectory(dir, name);
+        DirectorySyncs.force(dir, name);
         return new LtxFileInfo(level, minTxid, maxTxid, body.length(), Instant.ofEpochMilli(header.timestamp()));
     }
 
@@ -359,7 +359,13 @@ public final class FileReplicaClient implements ReplicaClient {
         // there, the root's missing parents included (a power cut takes an unsynced entry with all below it;
         // docs/replica-file-verification.md, "Power cuts").
         for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            forceDirectoryBestEffort(p);
+            try {
+                DirectorySyncs.forceOnce(p, dir.toString());
+            } catch (ReplicaOutcomeUnknownException e) {
+                if (!(p.equals(existing) && e.getCause() instanceof java.nio.file.AccessDeniedException)) {
+                    DirectorySyncs.remember(p); // retried before anything below it is used; nothing published yet
+                } // else an old directory only its owner may open: its entries are not ours to sync
+            }
             if (p.equals(existing)) {
                 break;
             }
@@ -454,31 +460,6 @@ public final class FileReplicaClient implements ReplicaClient {
         Path parent = root.getParent();
         if (parent != null) {
             forceDirectoryBestEffort(parent);
-        }
-    }
-
-    /**
-     * Forces a directory's entries to disk after publishing a file; a failure leaves the create's durability unknown.
-     * Only where directories cannot be opened at all (Windows, in-memory file systems) is the sync skipped: on a POSIX
-     * disk a failed open (EIO, EMFILE) is a sync not done, so the create is not acknowledged as durable
-     * (docs/replica-file-verification.md, "Power cuts").
-     */
-    private static void forceDirectory(Path dir, String name) throws ReplicaException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (IOException | UnsupportedOperationException e) {
-            if (e instanceof IOException && dir.getFileSystem() == FileSystems.getDefault() && POSIX) {
-                throw new ReplicaOutcomeUnknownException(name + " was published but its directory " + dir
-                        + " could not be opened to sync it: " + FileFailures.describe((IOException) e), e);
-            }
-            return; // this platform cannot open directories; its file system orders metadata itself
-        }
-        try (channel) {
-            channel.force(true);
-        } catch (IOException e) {
-            throw new ReplicaOutcomeUnknownException(name + " was published but its directory could not be synced: "
-                    + FileFailures.describe(e), e);
         }
     }
 
