@@ -226,8 +226,7 @@ final class OpenReconciler {
                 return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
             }
             if (e.replicaEmpty() && holdsV3Generations()) {
-                throw new DatabaseNotFoundException("cannot open database \"" + name + "\"" + (writeMode ? "" : " in"
-                        + " read mode") + ": " + replica + " holds no LTX files but a generations/ folder: it is a"
+                throw new DatabaseNotFoundException("cannot open database \"" + name + "\" in read mode: " + replica + " holds no LTX files but a generations/ folder: it is a"
                         + " Litestream v0.3 replica, whose layout neither ltx4j nor Litestream 0.5 reads (restore it"
                         + " with Litestream v0.3, then publish the database with ltx4j import)", e);
             }
