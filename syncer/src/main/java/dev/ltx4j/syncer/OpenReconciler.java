@@ -181,10 +181,25 @@ final class OpenReconciler {
      * One more listing, only for a replica without LTX files (docs/field-probes.md, "Round 9: leftovers"): a failure
      * to ask leaves the usual message, or in write mode the usual empty database.
      */
-    private boolean holdsV3Generations() {
+    private boolean holdsV3Generations(boolean writeMode) throws IOException {
         try {
             return client.holdsLitestreamV3Generations();
+        } catch (dev.ltx4j.replica.ReplicaTransientException e) {
+            if (!writeMode) {
+                return false;
+            }
+            // Going on would make this an empty database whose first commit marks the replica as ours for good.
+            throw new dev.ltx4j.replica.ReplicaTransientException("cannot open database \"" + name + "\" for writing:"
+                    + " could not check whether replica " + ReplicaUrl.redact(options.replicaIdentity) + " is a"
+                    + " Litestream v0.3 replica (listing its generations/ folder failed after retries: "
+                    + dev.ltx4j.replica.internal.UserMessages.describe(e) + "); nothing was written, try again later", e);
         } catch (IOException | RuntimeException e) {
+            // Permanent (an IAM policy that denies this listing): the replica holds no LTX file, so open it as new.
+            if (writeMode) {
+                EngineLog.LOG.warn("database {}: cannot check whether replica {} is a Litestream v0.3 replica"
+                        + " (listing generations/ failed: {}); opening it as an empty database", name,
+                        ReplicaUrl.redact(options.replicaIdentity), dev.ltx4j.replica.internal.UserMessages.describe(e));
+            }
             return false;
         }
     }
@@ -213,7 +228,7 @@ final class OpenReconciler {
         } catch (RestorePlanException.TransactionNotAvailable e) {
             String replica = "replica " + ReplicaUrl.redact(options.replicaIdentity);
             // The listing is asked only when the replica holds no LTX file (a new database, or the wrong prefix).
-            if (e.replicaEmpty() && writeMode && holdsV3Generations()) {
+            if (e.replicaEmpty() && writeMode && holdsV3Generations(true)) {
                 // Writing here would start a v0.5 chain beside the old data and show the app an empty database.
                 throw new DatabaseNotFoundException("cannot open database \"" + name + "\" for writing: " + replica
                         + " holds no LTX files but a generations/ folder: it is a Litestream v0.3 replica, whose"
@@ -225,9 +240,8 @@ final class OpenReconciler {
             if (e.replicaEmpty() && writeMode) {
                 return new ReplicaIndex.OpenedState(DatabaseVersion.EMPTY, null);
             }
-            if (e.replicaEmpty() && holdsV3Generations()) {
-                throw new DatabaseNotFoundException("cannot open database \"" + name + "\"" + (writeMode ? "" : " in"
-                        + " read mode") + ": " + replica + " holds no LTX files but a generations/ folder: it is a"
+            if (e.replicaEmpty() && holdsV3Generations(false)) {
+                throw new DatabaseNotFoundException("cannot open database \"" + name + "\" in read mode: " + replica + " holds no LTX files but a generations/ folder: it is a"
                         + " Litestream v0.3 replica, whose layout neither ltx4j nor Litestream 0.5 reads (restore it"
                         + " with Litestream v0.3, then publish the database with ltx4j import)", e);
             }

@@ -117,4 +117,55 @@ class LitestreamV3ReplicaTest {
             assertThat(files.sorted().toList()).as("the replica is untouched").isEqualTo(before);
         }
     }
+
+    /** The mends-lo review: any key under generations/ (a console folder object, a stray file) refused the open. */
+    @Test
+    void onlyAGenerationShapedEntryMakesAV3Replica() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("stray"));
+        Files.write(Files.createDirectories(root.resolve("generations")).resolve("README.txt"), new byte[] {1});
+        Files.createDirectories(root.resolve("generations").resolve("notes"));
+        Files.write(root.resolve("generations").resolve("0123456789abcdef"), new byte[] {1}); // a file, not a folder
+        try (Database w = Database.open(client(root), "app.db",
+                Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts"), clock, 42).build())) {
+            assertThat(w.status().txid()).isZero();
+        }
+        assertThat(asked.get()).isEqualTo(1);
+        assertThat(dev.ltx4j.replica.support.LitestreamV3Keys.isGenerationEntry("a1b2c3d4e5f60718/snapshots/0.lz4"))
+                .isTrue();
+        assertThat(dev.ltx4j.replica.support.LitestreamV3Keys.isGenerationEntry("")).isFalse(); // "generations/"
+        assertThat(dev.ltx4j.replica.support.LitestreamV3Keys.isGenerationEntry("other.txt")).isFalse();
+    }
+
+    /**
+     * The mends-lo review: a failed generations/ listing let a write-mode open go on as an empty database (its first
+     * commit makes the replica "have files" for good). A transient failure refuses the open; a permanent one (an IAM
+     * policy that denies the listing) opens with a warning.
+     */
+    @Test
+    void aFailedGenerationsListingRefusesWhenTransientAndOpensWhenPermanent() throws Exception {
+        Path root = v3Replica(tmp.resolve("v3fail"));
+        ReplicaClient transientFailure = new ForwardingClient(new FileReplicaClient(root)) {
+            @Override
+            public boolean holdsLitestreamV3Generations() throws ReplicaException {
+                asked.incrementAndGet();
+                throw new dev.ltx4j.replica.ReplicaTransientException("503 Slow Down");
+            }
+        };
+        assertThatThrownBy(() -> Database.open(transientFailure, "app.db",
+                Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts"), clock, 42).build()))
+                .satisfies(e -> System.out.println("refusal: " + e.getMessage()))
+                .hasMessageContaining("for writing").hasMessageContaining("Litestream v0.3")
+                .hasMessageContaining("503 Slow Down").hasMessageContaining("try again later");
+        assertThat(asked.get()).isPositive();
+        ReplicaClient denied = new ForwardingClient(new FileReplicaClient(Files.createDirectories(tmp.resolve("iam")))) {
+            @Override
+            public boolean holdsLitestreamV3Generations() throws ReplicaException {
+                throw new dev.ltx4j.replica.ReplicaPermanentException("AccessDenied");
+            }
+        };
+        try (Database w = Database.open(denied, "app.db",
+                Kit.writer(new MemoryLogStorage(), tmp.resolve("conflicts"), clock, 42).build())) {
+            assertThat(w.status().txid()).isZero();
+        }
+    }
 }

@@ -143,4 +143,22 @@ class BufferRecoverySettingTest {
             }
         }
     }
+
+    /** The mends-lo review: a Latin-1 comment field (not UTF-8) refused every ~user path, the reason dropped. */
+    @Test
+    void aLatin1PasswdCommentFieldDoesNotRefuseTildeUserPaths() throws Exception {
+        java.nio.file.Path passwd = java.nio.file.Files.createTempFile("passwd", "");
+        try {
+            java.nio.file.Files.write(passwd, ("jose:x:1001:1001:Jos\u00e9 M\u00fcller:/home/jose:/bin/sh\n"
+                    + "app:x:1002:1002::/srv/app:/bin/sh\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(EngineSettings.homeExpanded("~app/b.buffer", null, "?", "x", passwd)).isEqualTo("/srv/app/b.buffer");
+            assertThat(EngineSettings.homeExpanded("~jose", null, "?", "x", passwd)).isEqualTo("/home/jose");
+        } finally {
+            java.nio.file.Files.delete(passwd);
+        }
+        java.nio.file.Path missing = java.nio.file.Path.of("/nonexistent-ltx4j/passwd");
+        assertThatThrownBy(() -> EngineSettings.homeExpanded("~app/b", null, "?", "x", missing))
+                .isInstanceOf(VfsConfigurationException.class)
+                .hasMessageContaining("no such file or directory: " + missing);
+    }
 }

@@ -193,9 +193,12 @@ public final class AzureReplicaClient implements ReplicaClient {
         checkOpen();
         String prefix = layout.isRoot() ? "generations/" : layout.replicaPrefix() + "generations/"; // v0.3: path.Join
         try {
-            // One page of at most one blob: a single request.
-            return container.listBlobs(new ListBlobsOptions().setPrefix(prefix).setMaxResultsPerPage(1), null)
-                    .iterableByPage().iterator().next().getValue().size() > 0;
+            // One page (a single request); only generations/<16 hex>/... counts, not a stray blob.
+            return container.listBlobs(new ListBlobsOptions().setPrefix(prefix)
+                    .setMaxResultsPerPage(dev.ltx4j.replica.support.LitestreamV3Keys.LISTING_PAGE), null)
+                    .iterableByPage().iterator().next().getValue().stream()
+                    .anyMatch(b -> dev.ltx4j.replica.support.LitestreamV3Keys.isGenerationEntry(
+                            b.getName().substring(prefix.length())));
         } catch (RuntimeException e) {
             throw AzureErrors.map(Op.LIST, "list", config.container(), prefix, e);
         }

@@ -86,8 +86,11 @@ public final class AzureUrlParser {
         try {
             // Loopback spellings (Azurite at localhost or 127.0.0.1) are one host: dev.ltx4j.replica.support.EndpointIdentity.
             return dev.ltx4j.replica.support.EndpointIdentity.canonical(new java.net.URI(endpoint));
-        } catch (java.net.URISyntaxException | RuntimeException e) {
-            throw new ReplicaPermanentException("abs: invalid endpoint '" + ReplicaUrl.redact(endpoint) + "'", e);
+        } catch (java.net.URISyntaxException e) {
+            // No cause: the exception's message holds the raw endpoint, credentials or signature included.
+            throw new ReplicaPermanentException("abs: invalid endpoint '" + ReplicaUrl.redact(endpoint) + "': " + e.getReason());
+        } catch (RuntimeException e) {
+            throw new ReplicaPermanentException("abs: invalid endpoint '" + ReplicaUrl.redact(endpoint) + "'");
         }
     }
 

@@ -125,7 +125,13 @@ public final class FileReplicaClient implements ReplicaClient {
     public boolean holdsLitestreamV3Generations() throws ReplicaException {
         Path generations = root.resolve("generations");
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(generations)) {
-            return entries.iterator().hasNext();
+            for (Path entry : entries) { // generations/<16 hex>/: another file there is not a v0.3 replica
+                if (dev.ltx4j.replica.support.LitestreamV3Keys.isGenerationName(entry.getFileName().toString())
+                        && Files.isDirectory(entry)) {
+                    return true;
+                }
+            }
+            return false;
         } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
             return false;
         } catch (IOException e) {

@@ -210,8 +210,11 @@ public final class S3ReplicaClient implements ReplicaClient {
         checkOpen();
         String prefix = layout.path().isEmpty() ? "generations/" : layout.replicaPrefix() + "generations/"; // v0.3: path.Join
         try {
-            return s3.listObjectsV2(ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix).maxKeys(1)
-                    .build()).hasContents();
+            // One page; only generations/<16 hex>/... counts (not a console folder object or a stray file).
+            return s3.listObjectsV2(ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix)
+                    .maxKeys(dev.ltx4j.replica.support.LitestreamV3Keys.LISTING_PAGE).build()).contents().stream()
+                    .anyMatch(o -> dev.ltx4j.replica.support.LitestreamV3Keys.isGenerationEntry(
+                            o.key().substring(prefix.length())));
         } catch (SdkException e) {
             throw S3Errors.map(Op.LIST, "list", config, credentials, prefix, e);
         }

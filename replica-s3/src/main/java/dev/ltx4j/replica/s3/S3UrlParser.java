@@ -218,7 +218,7 @@ public final class S3UrlParser {
             return uri;
         } catch (URISyntaxException e) {
             throw new ReplicaPermanentException("s3: invalid endpoint '" + ReplicaUrl.redact(value) + "' in replica URL " + url.redacted()
-                    + ": " + e.getReason(), e);
+                    + ": " + e.getReason()); // no cause: its message holds the raw (unredacted) endpoint
         }
     }
 

@@ -122,6 +122,19 @@ class S3ReplicaClientTest {
         assertThat(sibling.storeRequests().orElseThrow().byKindAndOutcome()).isEqualTo(Map.of("list/ok", 1L));
     }
 
+    /** The mends-lo review: a console folder object or a stray file under generations/ is not a v0.3 replica. */
+    @Test
+    void aFolderObjectOrStrayFileUnderGenerationsIsNotV3() throws Exception {
+        for (String key : List.of("/generations/", "/generations/README.txt", "/generations/0123456789abcdef")) {
+            raw.putObject(b -> b.bucket(S3ProxyServer.BUCKET).key(path + key), RequestBody.fromString(""));
+        }
+        assertThat(client.holdsLitestreamV3Generations()).isFalse();
+        raw.putObject(b -> b.bucket(S3ProxyServer.BUCKET).key(path + "/generations/a1b2c3d4e5f60718/"),
+                RequestBody.fromString(""));
+        assertThat(client.holdsLitestreamV3Generations()).isTrue();
+        assertThat(client.storeRequests().orElseThrow().byKindAndOutcome()).isEqualTo(Map.of("list/ok", 2L));
+    }
+
     @Test
     void earlyCloseOfALargeReadDoesNotBreakLaterReads() throws Exception {
         byte[] body = LtxTestFiles.body(1, 1, 0, 3_000_000, 7);

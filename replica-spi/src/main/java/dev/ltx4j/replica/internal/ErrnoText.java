@@ -78,6 +78,9 @@ public final class ErrnoText {
         return t;
     }
 
+    static final long MAX_CATALOG_BYTES = 8L << 20;
+    static final int MIN_TRANSLATION_CHARS = 3;
+
     /** The English and translated texts (lower case) for the languages {@code env} names, from {@code dirs}. */
     static Map<Errno, Set<String>> load(Map<String, String> env, List<Path> dirs) {
         Map<Errno, Set<String>> out = new EnumMap<>(Errno.class);
@@ -88,7 +91,8 @@ public final class ErrnoText {
             for (Path dir : dirs) {
                 Path mo = dir.resolve(language).resolve("LC_MESSAGES").resolve("libc.mo");
                 try {
-                    if (Files.isRegularFile(mo)) {
+                    // libc.mo is about 1 MB; a larger file is not what gettext installs, so it is not read whole.
+                    if (Files.isRegularFile(mo) && Files.size(mo) <= MAX_CATALOG_BYTES) {
                         translations(Files.readAllBytes(mo), out);
                     }
                 } catch (IOException | RuntimeException ignored) {
@@ -160,7 +164,8 @@ public final class ErrnoText {
             for (Errno e : Errno.values()) {
                 if (e.english.equals(key)) {
                     String text = string(mo, b, translated + 8 * i);
-                    if (!text.isBlank()) {
+                    // A text this short ("E", "?") would match inside unrelated messages.
+                    if (text.strip().length() >= MIN_TRANSLATION_CHARS) {
                         into.get(e).add(text.toLowerCase(Locale.ROOT));
                     }
                 }

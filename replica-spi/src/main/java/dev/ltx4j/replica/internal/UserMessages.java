@@ -1,16 +1,15 @@
 package dev.ltx4j.replica.internal;
 
+import dev.ltx4j.replica.ReplicaUrl;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.net.UnknownHostException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileSystemException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +24,14 @@ public final class UserMessages {
     private static final Pattern CLASS_PREFIX = Pattern.compile(
             "^(?:[a-z_][\\w$]*\\.)*[A-Z][\\w$]*(?:Exception|Error|Throwable|Failure): ");
 
+    /** A URL inside free text: a scheme, {@code ://}, then up to a space, quote or bracket. */
+    private static final Pattern URL_IN_TEXT = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s'\"<>()]*");
+
+    /** {@code ?sig=...} or {@code &AccountKey=...}: the value of a query parameter whose name looks secret. */
+    private static final Pattern SECRET_PARAM = Pattern.compile(
+            "(?i)([?&;][^=\\s&?;]*(?:key|secret|token|sig|pass|pwd|sas|credential|auth|session|x-amz-)[^=\\s&?;]*=)"
+                    + "[^&\\s'\"<>()]+");
+
     private UserMessages() {}
 
     /** {@code e} as a sentence (a wrapper without words of its own gives its cause's). */
@@ -38,12 +45,20 @@ public final class UserMessages {
         String text = own(t);
         int depth = 0;
         for (Throwable c = t.getCause(); c != null && c != t && depth < 4; c = c.getCause(), depth++) {
-            String more = own(unwrapped(c));
+            // A cause may quote the raw input its wrapper redacted (URISyntaxException holds the whole URL).
+            String more = redactUrls(own(unwrapped(c)));
             if (!text.contains(more)) {
                 return text + " (" + more + ")";
             }
         }
         return text;
+    }
+
+    /** {@code text} with each URL in it redacted (user info, secret query values): {@link ReplicaUrl#redact}. */
+    static String redactUrls(String text) {
+        String urls = URL_IN_TEXT.matcher(text).replaceAll(m -> Matcher.quoteReplacement(ReplicaUrl.redact(m.group())));
+        // A space in a malformed URL ends the match above: secret-looking query values anywhere are masked too.
+        return SECRET_PARAM.matcher(urls).replaceAll("$1***");
     }
 
     /** A text without the Java class names a {@code toString()} put at its start. */
@@ -62,12 +77,15 @@ public final class UserMessages {
         return s;
     }
 
-    /** Wrappers that add no words of their own (their message is the cause's toString, or none). */
+    /**
+     * Wrappers that add no words of their own (their message is the cause's toString, or none). An
+     * {@code UncheckedIOException} or {@code ExecutionException} with words of its own ("cannot set up the local copy
+     * of database ...") keeps them; only {@code InvocationTargetException} is always a bare wrapper.
+     */
     private static Throwable unwrapped(Throwable e) {
         Throwable t = e;
         for (int i = 0; i < 8 && t.getCause() != null && t.getCause() != t; i++) {
-            boolean wrapper = t instanceof ExecutionException || t instanceof CompletionException
-                    || t instanceof InvocationTargetException || t instanceof UncheckedIOException
+            boolean wrapper = t instanceof InvocationTargetException
                     || t.getMessage() == null || t.getMessage().equals(t.getCause().toString());
             if (!wrapper) {
                 break;

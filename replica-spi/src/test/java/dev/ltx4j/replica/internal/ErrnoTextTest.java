@@ -81,4 +81,21 @@ class ErrnoTextTest {
         assertThat(texts.get(ErrnoText.Errno.ENOLCK)).contains("keine sperren verfügbar");
         assertThat(texts.get(ErrnoText.Errno.ENOSYS)).contains("die angeforderte funktion ist nicht implementiert");
     }
+
+    /** The mends-lo review: a one-letter translation would match inside any message; a huge file is not a catalog. */
+    @Test
+    void aShortTranslationOrAnOversizedCatalogIsIgnored() throws Exception {
+        Path lc = Files.createDirectories(dir.resolve("xx").resolve("LC_MESSAGES"));
+        Files.write(lc.resolve("libc.mo"), mo("Disk quota exceeded", "E", "No locks available", "Ingen laase"));
+        Map<ErrnoText.Errno, Set<String>> texts = ErrnoText.load(Map.of("LANG", "xx"), List.of(dir));
+        assertThat(texts.get(ErrnoText.Errno.EDQUOT)).containsExactly("disk quota exceeded");
+        assertThat(texts.get(ErrnoText.Errno.ENOLCK)).contains("ingen laase");
+        Path big = Files.createDirectories(dir.resolve("yy").resolve("LC_MESSAGES")).resolve("libc.mo");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.write(mo("Disk quota exceeded", "Kvote overskredet"));
+            f.setLength(ErrnoText.MAX_CATALOG_BYTES + 1); // sparse: no real disk use
+        }
+        assertThat(ErrnoText.load(Map.of("LANG", "yy"), List.of(dir)).get(ErrnoText.Errno.EDQUOT))
+                .containsExactly("disk quota exceeded");
+    }
 }

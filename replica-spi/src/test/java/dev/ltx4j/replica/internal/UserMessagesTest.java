@@ -58,4 +58,32 @@ class UserMessagesTest {
         assertThat(UserMessages.describeWithCause(new IOException("restore failed: disk gone",
                 new IOException("disk gone")))).isEqualTo("restore failed: disk gone");
     }
+
+    @Test
+    void aCauseQuotingTheRawUrlIsRedacted() {
+        // The mends-lo review: the wrapper redacted the endpoint, the cause (URISyntaxException) held it raw.
+        String text = UserMessages.describeWithCause(new IOException("s3: invalid endpoint 'https://***@minio:9000'",
+                new java.net.URISyntaxException("https://AKIA:wJal/rXUtn@minio:9000", "expected http(s)://HOST[:PORT]")));
+        assertThat(text).doesNotContain("wJal").doesNotContain("rXUtn").contains("https://***@minio:9000");
+        String sig = UserMessages.describeWithCause(new IOException("s3: invalid endpoint 'https://min io:9000/?sig=***'",
+                new java.net.URISyntaxException("https://min io:9000/?sig=SECRET123&sv=1", "Illegal character")));
+        assertThat(sig).doesNotContain("SECRET123").contains("sig=***&sv=1");
+        String env = UserMessages.describeWithCause(new IllegalStateException("cannot open",
+                new RuntimeException("invalid URI in AWS_ENDPOINT_URL (https://AKIA:wJal/rXUtn@mi nio:9000)")));
+        assertThat(env).doesNotContain("wJal").doesNotContain("rXUtn");
+    }
+
+    @Test
+    void aWrapperWithWordsOfItsOwnKeepsThem() {
+        // LocalCopies: "cannot set up the local copy of database "x": ..." used to become only "permission denied: /c".
+        UncheckedIOException e = new UncheckedIOException("cannot set up the local copy of database \"x\": /c",
+                new AccessDeniedException("/c"));
+        assertThat(UserMessages.describe(e)).isEqualTo("cannot set up the local copy of database \"x\": /c");
+        assertThat(UserMessages.describeWithCause(e))
+                .isEqualTo("cannot set up the local copy of database \"x\": /c (permission denied: /c)");
+        assertThat(UserMessages.describe(new ExecutionException("restore of db failed", new IOException("gone"))))
+                .isEqualTo("restore of db failed");
+        assertThat(UserMessages.describe(new java.util.concurrent.CompletionException(new IOException("gone"))))
+                .isEqualTo("gone");
+    }
 }

@@ -291,7 +291,8 @@ public final class EngineSettings {
         String rest = slash < 0 ? "" : path.substring(slash);
         String home = null;
         try {
-            for (String line : Files.readAllLines(passwd)) {
+            // ISO-8859-1: any byte is a character, so a Latin-1 comment (GECOS) field cannot fail the read.
+            for (String line : Files.readAllLines(passwd, java.nio.charset.StandardCharsets.ISO_8859_1)) {
                 String[] f = line.split(":", -1);
                 if (f.length >= 6 && f[0].equals(user)) {
                     home = f[5];
@@ -299,8 +300,11 @@ public final class EngineSettings {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            throw new VfsConfigurationException(source + " '" + path + "' starts with ~" + user + ", but " + passwd
-                    + " cannot be read to find that user's home directory: give an absolute path");
+            VfsConfigurationException refused = new VfsConfigurationException(source + " '" + path + "' starts with ~"
+                    + user + ", but " + passwd + " cannot be read to find that user's home directory ("
+                    + dev.ltx4j.replica.internal.UserMessages.describe(e) + "): give an absolute path");
+            refused.initCause(e);
+            throw refused;
         }
         if (home == null) {
             throw new VfsConfigurationException(source + " '" + path + "' starts with ~" + user + ", but there is no"

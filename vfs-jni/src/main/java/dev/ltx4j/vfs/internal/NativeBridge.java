@@ -248,7 +248,27 @@ public final class NativeBridge {
         // A plain sentence, no Java class name first (round 9): sqlite3, Python and JDBC users print it.
         // "Too many open files" names the file, not the limit: name it when the process is at it.
         String text = dev.ltx4j.replica.internal.UserMessages.describe(e);
+        if (unexpectedState(e)) {
+            // An invariant failure ("neither synced nor pending") reads as a bare sentence in the host: the log keeps
+            // its class and stack for a bug report (docs/field-probes.md, "Round 9: leftovers").
+            org.slf4j.LoggerFactory.getLogger(NativeBridge.class).warn("host error from an unexpected state: {}", text, e);
+        }
         return mayBeAtLimit ? dev.ltx4j.replica.internal.OpenFileLimit.withLimit(text, e) : text;
+    }
+
+    /**
+     * An {@code IllegalStateException} or {@code UnsupportedOperationException} in the chain that is not an expected
+     * state a user causes (something already closed): an invariant failure of ltx4j.
+     */
+    static boolean unexpectedState(Throwable e) {
+        Throwable t = e;
+        for (int i = 0; t != null && i < 6; i++, t = t.getCause()) {
+            if (t instanceof IllegalStateException || t instanceof UnsupportedOperationException) {
+                String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(java.util.Locale.ROOT);
+                return !(m.contains("closed") || m.contains("read mode") || m.contains("read-only"));
+            }
+        }
+        return false;
     }
 
     static String utf8(byte[] b) {
