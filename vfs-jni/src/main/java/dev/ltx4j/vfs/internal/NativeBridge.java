@@ -240,6 +240,14 @@ public final class NativeBridge {
 
     /** {@code mayBeAtLimit}: the failure can be EMFILE/ENFILE, so naming the open-file limit is worth asking. */
     static String describe(Throwable e, boolean mayBeAtLimit) {
+        return describe(e, mayBeAtLimit, true);
+    }
+
+    /**
+     * {@code logUnexpected}: false only for the class preload of {@code NativeFile.loadFailurePath}, whose
+     * exception is no failure (it used to log a WARN with a stack trace at every process's first open).
+     */
+    static String describe(Throwable e, boolean mayBeAtLimit, boolean logUnexpected) {
         // A bad PRAGMA value's IllegalArgumentException is written for the user (VfsDatabase.pragma): verbatim too.
         if (e instanceof VfsConfigurationException || e instanceof ReplicaConflictException
                 || e instanceof IllegalArgumentException) {
@@ -248,10 +256,12 @@ public final class NativeBridge {
         // A plain sentence, no Java class name first (round 9): sqlite3, Python and JDBC users print it.
         // "Too many open files" names the file, not the limit: name it when the process is at it.
         String text = dev.ltx4j.replica.internal.UserMessages.describe(e);
-        if (unexpectedState(e)) {
+        boolean unexpected = unexpectedState(e);
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NativeBridge.class); // resolved by the preload too
+        if (unexpected && logUnexpected) {
             // An invariant failure ("neither synced nor pending") reads as a bare sentence in the host: the log keeps
             // its class and stack for a bug report (docs/field-probes.md, "Round 9: leftovers").
-            org.slf4j.LoggerFactory.getLogger(NativeBridge.class).warn("host error from an unexpected state: {}", text, e);
+            log.warn("host error from an unexpected state: {}", text, e);
         }
         return mayBeAtLimit ? dev.ltx4j.replica.internal.OpenFileLimit.withLimit(text, e) : text;
     }

@@ -57,7 +57,7 @@ final class NativeFile {
             Class.forName(VfsDatabase.Failure.class.getName());
             Class.forName(SqliteCodes.class.getName());
             Class.forName(ReplicaConflictException.class.getName());
-            NativeBridge.describe(new IllegalStateException("loading the failure path"), true);
+            NativeBridge.describe(new IllegalStateException("loading the failure path"), true, false);
             dev.ltx4j.replica.internal.OpenFileLimit.prime();
         } catch (RuntimeException | LinkageError | ClassNotFoundException ignored) {
             // only a preload: the real failure path reports whatever happens then
